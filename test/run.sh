@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The whole test suite, against real parts: the built CLI, a real SQLite file and a real keychain
+# (gnome-keyring's Secret Service on a private D-Bus session, so a developer's own keychain is never touched).
+#   bash test/run.sh            every test that needs nothing outside this repository
+#   bash test/run.sh --shared   the contract tests that read ../shared/ (Twilio's OpenAPI spec)
+#   bash test/run.sh FILE...    only these compiled test files (dist/test/...)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v dbus-run-session >/dev/null || need+=(dbus)
+command -v dbus-launch >/dev/null || need+=(dbus-x11)
+command -v gnome-keyring-daemon >/dev/null || need+=(gnome-keyring)
+command -v secret-tool >/dev/null || need+=(libsecret-tools)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "test/run.sh: installing ${need[*]} for a real keychain" >&2
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "test/run.sh: the tests need a real keychain; install: ${need[*]} (e.g. sudo apt-get install ${need[*]})" >&2
+    exit 1
+  fi
+fi
+
+[ -d node_modules ] || npm ci
+npm run -s build
+
+if [ "${1:-}" = "--shared" ]; then
+  shift
+  files=$(find dist/test/shared -name '*.test.js' | sort)
+elif [ $# -gt 0 ]; then
+  files="$*"
+else
+  files=$(find dist/test -name '*.test.js' -not -path 'dist/test/shared/*' | sort)
+fi
+
+keyring_home=$(mktemp -d)
+trap 'rm -rf "$keyring_home"' EXIT
+export FRUXON_TWILIO_TEST_KEYRING_HOME="$keyring_home"
+# shellcheck disable=SC2086
+dbus-run-session -- bash test/keyring-session.sh node --test --test-concurrency=2 $files
