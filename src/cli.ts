@@ -1,4 +1,67 @@
-// placeholder, replaced by the foundation commit
-export async function main(_argv: string[]): Promise<number> {
-  return 0;
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { commands } from './commands/index.js';
+import { CommandContext } from './commands/context.js';
+import { CliError, ExitCode } from './errors.js';
+import { Output, processIo, type Io } from './output/index.js';
+
+export function version(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+/** Builds the program. Every command is registered here; its heavy modules load only when it runs. */
+export function buildProgram(ctx: CommandContext): Command {
+  const program = new Command('fruxon-twilio')
+    .description('Wire a Fruxon agent to Twilio from your terminal: configs, a tunnelled webhook listener, test messages, and a local Twilio emulator.')
+    .version(version(), '-v, --version')
+    .showSuggestionAfterError(true)
+    .enablePositionalOptions()
+    .configureHelp({ sortSubcommands: false, showGlobalOptions: false })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ fruxon-twilio demo                      # the whole loop offline, on the built-in Twilio emulator
+  $ fruxon-twilio add-config                # store a Twilio config (Auth Token goes to the OS keychain)
+  $ fruxon-twilio listen                    # receive inbound SMS/WhatsApp as Fruxon trigger payloads
+
+Exit codes: 0 ok, 1 failure, 2 usage error, 3 timed out, 4 webhook registration failed, 5 conflict with a running listener.
+Environment: FRUXON_TWILIO_HOME, FRUXON_TWILIO_API_URL, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_API_KEY, TWILIO_API_SECRET, NGROK_AUTHTOKEN, NO_COLOR.`,
+    );
+  for (const register of commands) register(program, ctx);
+  applyIo(program, ctx.io);
+  return program;
+}
+
+function applyIo(cmd: Command, io: Io): void {
+  cmd.exitOverride();
+  cmd.configureOutput({
+    writeOut: (s) => io.stdout.write(s),
+    writeErr: (s) => io.stderr.write(s),
+  });
+  for (const sub of cmd.commands) applyIo(sub, io);
+}
+
+/** Runs the CLI and returns the exit code; never calls process.exit itself. */
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  const ctx = new CommandContext(io);
+  const program = buildProgram(ctx);
+  try {
+    await program.parseAsync(argv);
+    return ctx.exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version end here too, with exit code 0.
+      return err.exitCode === 0 ? 0 : ExitCode.usage;
+    }
+    const out = new Output(io);
+    if (err instanceof CliError) {
+      out.error(err.message, err.hint);
+      return err.exitCode;
+    }
+    out.error(`unexpected failure: ${(err as Error)?.stack ?? String(err)}`);
+    return ExitCode.failure;
+  } finally {
+    ctx.close();
+  }
 }

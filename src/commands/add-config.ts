@@ -1,0 +1,137 @@
+import type { Command } from 'commander';
+import { CliError, usageError } from '../errors.js';
+import { secretEnvVar } from '../config/resolve.js';
+import { checkAccountSid, checkApiKeySid, checkE164, checkHttpUrl, checkName, maskSid } from '../validate.js';
+import type { CommandContext } from './context.js';
+import { asValidator, promptSecret, promptText, readStdin } from './input.js';
+
+interface Options {
+  name?: string;
+  from?: string;
+  accountSid?: string;
+  authTokenStdin?: boolean;
+  apiKeySid?: string;
+  apiKeySecretStdin?: boolean;
+  tokenFromEnv?: boolean;
+  apiUrl?: string;
+  default?: boolean;
+  verify: boolean;
+  json?: boolean;
+}
+
+export function register(program: Command, ctx: CommandContext): void {
+  program
+    .command('add-config')
+    .description('Store a Twilio config: display name, From number, Account SID; the Auth Token goes to the OS keychain')
+    .option('--name <name>', 'display name, e.g. "Twilio — Support Line"')
+    .option('--from <e164>', 'the verified From number (E.164, e.g. +14155238886)')
+    .option('--account-sid <sid>', 'Account SID (AC…); default $TWILIO_ACCOUNT_SID')
+    .option('--auth-token-stdin', 'read the Auth Token from standard input (default: $TWILIO_AUTH_TOKEN, else a masked prompt)')
+    .option('--api-key-sid <sid>', 'authenticate with an API Key (SK…) instead of the Auth Token; default $TWILIO_API_KEY')
+    .option('--api-key-secret-stdin', 'read the API Key Secret from standard input (default: $TWILIO_API_SECRET)')
+    .option('--token-from-env', 'keep no secret: read $TWILIO_AUTH_TOKEN (or $TWILIO_API_SECRET) at run time, for CI without a keychain')
+    .option('--api-url <url>', 'REST base URL of a local stand-in for Twilio (the emulator), instead of https://api.twilio.com')
+    .option('--default', 'make this the default config')
+    .option('--no-verify', 'save without checking the credentials with Twilio')
+    .option('--json', 'print the saved config as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ fruxon-twilio add-config                                   # prompts for what is missing
+  $ printf %s "$TOKEN" | fruxon-twilio add-config --name support --from +14155238886 \\
+      --account-sid ACxxxxxxxx… --auth-token-stdin --json
+  $ fruxon-twilio add-config --name ci --from +14155238886 --token-from-env --no-verify   # CI, no keychain`,
+    )
+    .action((opts: Options) => run(ctx, opts));
+}
+
+async function run(ctx: CommandContext, opts: Options): Promise<void> {
+  const out = ctx.output({ json: opts.json });
+  const io = ctx.io;
+  const env = ctx.env;
+  const ask = out.interactive;
+
+  if (opts.apiKeySecretStdin && !opts.apiKeySid && !env.TWILIO_API_KEY) {
+    throw usageError('--api-key-secret-stdin needs --api-key-sid SK… (or $TWILIO_API_KEY)');
+  }
+  if (opts.authTokenStdin && opts.apiKeySecretStdin) {
+    throw usageError('--auth-token-stdin and --api-key-secret-stdin read the same standard input: pass one of them');
+  }
+  const apiKeySidRaw = opts.apiKeySid ?? (opts.authTokenStdin ? undefined : env.TWILIO_API_KEY);
+  const authMethod = apiKeySidRaw ? 'api-key' : 'auth-token';
+
+  const name = checkName('--name', await need(opts.name, '--name', 'the display name, e.g. "Twilio — Support Line"', ask && (() => promptText(io, 'Display name', asValidator((v) => checkName('name', v))))));
+  const fromNumber = checkE164('--from', await need(opts.from, '--from', 'the E.164 From number, e.g. +14155238886', ask && (() => promptText(io, 'From number (E.164)', asValidator((v) => checkE164('From number', v))))));
+  const accountSid = checkAccountSid('--account-sid', await need(opts.accountSid ?? env.TWILIO_ACCOUNT_SID, '--account-sid', 'the Account SID (AC…), or set TWILIO_ACCOUNT_SID', ask && (() => promptText(io, 'Account SID', asValidator((v) => checkAccountSid('Account SID', v))))));
+  const apiKeySid = apiKeySidRaw ? checkApiKeySid('--api-key-sid', apiKeySidRaw) : null;
+  const apiUrl = opts.apiUrl ? checkHttpUrl('--api-url', opts.apiUrl).replace(/\/+$/, '') : null;
+
+  const store = await ctx.store();
+  if (store.configs.byName(name)) {
+    throw new CliError(`a config named ${JSON.stringify(name)} already exists`, {
+      reason: 'duplicate_name',
+      hint: `pick another --name, or remove it first: fruxon-twilio configs remove ${JSON.stringify(name)}`,
+    });
+  }
+
+  const secretName = authMethod === 'api-key' ? 'API Key Secret' : 'Auth Token';
+  const envVar = secretEnvVar({ authMethod });
+  let secret: string | undefined;
+  if (opts.tokenFromEnv) {
+    secret = env[envVar] || undefined;
+    if (!secret && opts.verify) {
+      throw usageError(`--token-from-env: ${envVar} is not set, so the credentials cannot be checked`, `export ${envVar}=…, or pass --no-verify`);
+    }
+  } else if (opts.authTokenStdin || opts.apiKeySecretStdin) {
+    secret = await readStdin(io, opts.authTokenStdin ? '--auth-token-stdin' : '--api-key-secret-stdin');
+  } else if (env[envVar]) {
+    secret = env[envVar];
+  } else if (ask) {
+    secret = await promptSecret(io, `${secretName} (input hidden)`);
+  } else {
+    throw usageError(
+      `missing the ${secretName}: pass ${authMethod === 'api-key' ? '--api-key-secret-stdin' : '--auth-token-stdin'} and pipe it in, set ${envVar}, or use --token-from-env`,
+    );
+  }
+  if (secret !== undefined) secret = checkSecret(secretName, secret);
+
+  let verification: { accountName: string; numberOwned: boolean } | null = null;
+  if (opts.verify) {
+    const { verifyCredentials } = await import('../config/lifecycle.js');
+    if (!opts.json) out.status(out.errColor.dim(`Checking the credentials with ${apiUrl ?? 'Twilio'}…`));
+    verification = await verifyCredentials({ accountSid, authMethod, apiKeySid, secret: secret!, apiUrl: env.FRUXON_TWILIO_API_URL || apiUrl }, fromNumber);
+    if (!verification.numberOwned) {
+      out.warn(`${fromNumber} is not a phone number of account ${maskSid(accountSid)}: Twilio will refuse to send from it (21606) and listen cannot register its webhook`);
+    }
+  }
+
+  const { saveConfig } = await import('../config/lifecycle.js');
+  const keychain = opts.tokenFromEnv ? null : { value: secret!, keychain: await ctx.secrets() };
+  const config = saveConfig(
+    store,
+    { name, fromNumber, accountSid, authMethod, apiKeySid, secretSource: opts.tokenFromEnv ? 'env' : 'keychain', apiUrl, isDefault: opts.default },
+    keychain,
+  );
+
+  const { configJson, secretSourceText } = await import('../output/configs.js');
+  if (opts.json) {
+    out.data({ ...configJson(config), verified: verification !== null, number_owned: verification?.numberOwned ?? null });
+    return;
+  }
+  out.success(`Saved config ${out.errColor.bold(config.name)}${config.isDefault ? ' (default)' : ''}: ${config.fromNumber} on ${maskSid(config.accountSid)}, ${secretSourceText(config)}${verification ? `, verified with account "${verification.accountName}"` : ', not verified'}.`);
+  out.status(`Next: fruxon-twilio listen${config.isDefault ? '' : ` --config ${JSON.stringify(config.name)}`}`);
+}
+
+/** A value from a flag, else from a prompt on a terminal; without a terminal a missing flag is a usage error, never a hang. */
+async function need(value: string | undefined, flag: string, what: string, prompt: false | (() => Promise<string>)): Promise<string> {
+  if (value !== undefined && value !== '') return value;
+  if (prompt) return prompt();
+  throw usageError(`missing ${flag}: ${what}`);
+}
+
+function checkSecret(what: string, value: string): string {
+  const v = value.trim();
+  if (!v || /[\s\u0000-\u001f]/.test(v)) throw usageError(`the ${what} must be one word of printable characters`);
+  return v;
+}

@@ -1,0 +1,101 @@
+import { CliError, ExitCode } from '../errors.js';
+import { secretAccount, type SecretStore } from '../secrets/index.js';
+import { isLeaseAlive, type Config, type NewConfig, type Store } from '../store/index.js';
+import { createTwilioClient, twilioError, type TwilioCredentials } from '../twilio/client.js';
+import { fetchAccount, findNumber } from '../twilio/numbers.js';
+import { maskSid } from '../validate.js';
+
+/** What the credential check found: the account answered, and whether it owns the From number. */
+export interface Verification {
+  accountName: string;
+  numberOwned: boolean;
+  numberSid: string | null;
+}
+
+/** Proves the credentials with Twilio (fetch the account) and looks the From number up on it. */
+export async function verifyCredentials(creds: TwilioCredentials, fromNumber: string): Promise<Verification> {
+  const client = await createTwilioClient(creds, { timeoutMs: 10_000 });
+  const ctx = { apiUrl: creds.apiUrl, accountSid: creds.accountSid };
+  let account;
+  try {
+    account = await fetchAccount(client, creds.accountSid);
+  } catch (err) {
+    throw twilioError(err, `fetch account ${maskSid(creds.accountSid)}`, ctx);
+  }
+  let number;
+  try {
+    number = await findNumber(client, fromNumber);
+  } catch (err) {
+    throw twilioError(err, `look up ${fromNumber} on account ${maskSid(creds.accountSid)}`, ctx);
+  }
+  return { accountName: account.friendlyName, numberOwned: number !== null, numberSid: number?.sid ?? null };
+}
+
+/**
+ * Saves a config and its secret together: the keychain entry is written inside the row's transaction,
+ * so a keychain failure leaves no row, and a failed commit removes the entry again.
+ */
+export function saveConfig(store: Store, config: NewConfig, secret: { value: string; keychain: SecretStore } | null): Config {
+  if (store.configs.byName(config.name)) {
+    throw new CliError(`a config named ${JSON.stringify(config.name)} already exists`, {
+      reason: 'duplicate_name',
+      hint: `pick another --name, or remove it first: fruxon-twilio configs remove ${JSON.stringify(config.name)}`,
+    });
+  }
+  let written: string | null = null;
+  try {
+    return store.configs.insert(config, (row) => {
+      if (!secret) return;
+      written = secretAccount(row.id);
+      secret.keychain.set(written, secret.value);
+    });
+  } catch (err) {
+    if (written && secret) {
+      try {
+        secret.keychain.delete(written);
+      } catch {
+        /* the row is gone; an entry we cannot delete holds no reference to anything */
+      }
+    }
+    if (err instanceof CliError) throw err;
+    if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+      throw new CliError(`a config named ${JSON.stringify(config.name)} already exists`, { reason: 'duplicate_name', cause: err });
+    }
+    throw err;
+  }
+}
+
+/**
+ * Removes a config and its keychain entries. Refuses while a listener holds the config's number (alive),
+ * or while a crashed listener's lease still waits for its webhook to be restored.
+ */
+export function removeConfig(store: Store, config: Config, keychain: () => SecretStore, opts: { force?: boolean } = {}): void {
+  // One write transaction: a listener cannot take the lease between the check and the delete.
+  store.db
+    .transaction(() => {
+      const lease = store.leases.get(config.id);
+      if (lease && isLeaseAlive(lease)) {
+        throw new CliError(`config ${JSON.stringify(config.name)} is in use by a running listener (pid ${lease.pid})`, {
+          exitCode: ExitCode.conflict,
+          reason: 'lease_held',
+          hint: `stop that listener first (kill -INT ${lease.pid})`,
+        });
+      }
+      if (lease && !opts.force) {
+        throw new CliError(`config ${JSON.stringify(config.name)} has a listener lease that was never restored (pid ${lease.pid} is gone)`, {
+          exitCode: ExitCode.conflict,
+          reason: 'lease_stale',
+          hint: `put the number's webhook back first: fruxon-twilio restore --config ${JSON.stringify(config.name)} (or pass --force to drop the lease)`,
+        });
+      }
+      if (lease) store.leases.release(config.id);
+      store.configs.remove(config.id, () => {
+        if (config.secretSource === 'keychain') {
+          const kc = keychain();
+          kc.delete(secretAccount(config.id));
+          kc.delete(secretAccount(config.id, 'webhook-url'));
+        }
+      });
+    })
+    .immediate();
+}

@@ -1,0 +1,41 @@
+/**
+ * The one error type the CLI reports. Core modules throw it (or let a library error through, which the
+ * command maps); commands never print a stack. `message` is one line naming what is wrong and the expected
+ * form; `hint` is the fix, printed on its own line.
+ */
+export const ExitCode = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  /** listen --timeout (or send --wait-timeout) ran out before the requested events/status arrived. */
+  timeout: 3,
+  /** listen could not register (or restore) the number's Messaging webhook through the Twilio API. */
+  registration: 4,
+  /** Another process holds what this command needs (a running listener's lease). */
+  conflict: 5,
+} as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+export class CliError extends Error {
+  readonly exitCode: number;
+  readonly hint?: string;
+  /** Machine-readable reason, e.g. 'invalid_argument', 'twilio_auth', 'not_found'. */
+  readonly reason: string;
+
+  constructor(message: string, opts: { exitCode?: number; hint?: string; reason?: string; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'CliError';
+    this.exitCode = opts.exitCode ?? ExitCode.failure;
+    this.hint = opts.hint;
+    this.reason = opts.reason ?? 'failure';
+  }
+}
+
+/** A bad flag, argument or value: exit 2, like commander's own usage errors. */
+export function usageError(message: string, hint?: string): CliError {
+  return new CliError(message, { exitCode: ExitCode.usage, hint, reason: 'invalid_argument' });
+}
+
+export function isCliError(err: unknown): err is CliError {
+  return err instanceof CliError;
+}

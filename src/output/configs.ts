@@ -1,0 +1,61 @@
+import type { Config } from '../store/index.js';
+import { webhookPath } from '../store/configs.js';
+import type { Output } from './index.js';
+
+/** A config as scripts see it (--json). Never carries a secret. */
+export function configJson(c: Config): Record<string, unknown> {
+  return {
+    id: c.id,
+    name: c.name,
+    from_number: c.fromNumber,
+    account_sid: c.accountSid,
+    auth_method: c.authMethod,
+    api_key_sid: c.apiKeySid,
+    secret_source: c.secretSource,
+    api_url: c.apiUrl,
+    default: c.isDefault,
+    webhook_path: webhookPath(c),
+    created_at: c.createdAt,
+    updated_at: c.updatedAt,
+  };
+}
+
+export function secretSourceText(c: Config): string {
+  const what = c.authMethod === 'api-key' ? 'API Key Secret' : 'Auth Token';
+  return c.secretSource === 'env' ? `${what} from $${c.authMethod === 'api-key' ? 'TWILIO_API_SECRET' : 'TWILIO_AUTH_TOKEN'}` : `${what} in the OS keychain`;
+}
+
+export function printConfigTable(out: Output, configs: Config[]): void {
+  const c = out.color;
+  out.table(
+    ['', 'NAME', 'FROM', 'ACCOUNT', 'AUTH', 'SECRET', 'API'],
+    configs.map((x) => [
+      x.isDefault ? c.green('*') : ' ',
+      x.name,
+      x.fromNumber,
+      x.accountSid,
+      x.authMethod === 'api-key' ? `api-key ${x.apiKeySid}` : 'auth-token',
+      x.secretSource,
+      x.apiUrl ?? 'twilio',
+    ]),
+  );
+}
+
+export function printConfigDetail(out: Output, x: Config, extra: [string, string][] = []): void {
+  const c = out.color;
+  const rows: [string, string][] = [
+    ['name', x.name + (x.isDefault ? c.green(' (default)') : '')],
+    ['id', x.id],
+    ['from number', x.fromNumber],
+    ['account sid', x.accountSid],
+    ['auth', x.authMethod === 'api-key' ? `API Key ${x.apiKeySid}` : 'Account SID + Auth Token'],
+    ['secret', secretSourceText(x)],
+    ['api url', x.apiUrl ?? 'https://api.twilio.com (real Twilio)'],
+    ['webhook path', webhookPath(x)],
+    ['created', x.createdAt],
+    ['updated', x.updatedAt],
+    ...extra,
+  ];
+  const w = Math.max(...rows.map(([k]) => k.length));
+  for (const [k, v] of rows) out.line(`${c.dim(k.padEnd(w))}  ${v}`);
+}

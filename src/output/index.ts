@@ -1,0 +1,85 @@
+import type { Readable, Writable } from 'node:stream';
+import { Chalk, type ChalkInstance } from 'chalk';
+
+/**
+ * The only place that writes data and status for a command. Data goes to stdout (one JSON value per line
+ * with --json, human text otherwise); status, warnings and errors go to stderr, so `--json` output is
+ * always valid JSON and nothing else.
+ */
+export interface Io {
+  stdout: Writable & { isTTY?: boolean; columns?: number };
+  stderr: Writable & { isTTY?: boolean };
+  stdin: Readable & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+}
+
+export function processIo(): Io {
+  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+}
+
+export class Output {
+  readonly json: boolean;
+  readonly color: ChalkInstance;
+  readonly errColor: ChalkInstance;
+
+  constructor(readonly io: Io, opts: { json?: boolean } = {}) {
+    this.json = Boolean(opts.json);
+    const noColor = io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '';
+    const forced = io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== '0';
+    this.color = new Chalk({ level: noColor ? 0 : forced || io.stdout.isTTY ? 1 : 0 });
+    this.errColor = new Chalk({ level: noColor ? 0 : forced || io.stderr.isTTY ? 1 : 0 });
+  }
+
+  /** Whether a person is at the keyboard (prompts allowed). */
+  get interactive(): boolean {
+    return Boolean(this.io.stdin.isTTY && this.io.stderr.isTTY) && !this.io.env.CI;
+  }
+
+  /** One JSON value on its own line on stdout. */
+  data(value: unknown): void {
+    this.io.stdout.write(JSON.stringify(value) + '\n');
+  }
+
+  /** A human line on stdout (never used with --json). */
+  line(text = ''): void {
+    this.io.stdout.write(text + '\n');
+  }
+
+  /** Progress and status on stderr. */
+  status(text: string): void {
+    this.io.stderr.write(text + '\n');
+  }
+
+  success(text: string): void {
+    this.status(`${this.errColor.green('✔')} ${text}`);
+  }
+
+  warn(text: string): void {
+    this.status(`${this.errColor.yellow('warning:')} ${text}`);
+  }
+
+  error(text: string, hint?: string): void {
+    this.status(`${this.errColor.red('error:')} ${text}`);
+    if (hint) this.status(`${this.errColor.dim('hint:')} ${hint}`);
+  }
+
+  /** Aligned columns for lists; the header is dimmed on a terminal. */
+  table(headers: string[], rows: string[][]): void {
+    const widths = headers.map((h, i) => Math.max(visibleLength(h), ...rows.map((r) => visibleLength(r[i] ?? ''))));
+    const fmt = (cells: string[]) =>
+      cells.map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i]! - visibleLength(c)))).join('  ').trimEnd();
+    this.line(this.color.dim(fmt(headers)));
+    for (const r of rows) this.line(fmt(r));
+  }
+}
+
+const ANSI = /\u001b\[[0-9;]*m/g;
+function visibleLength(s: string): number {
+  return s.replace(ANSI, '').length;
+}
+
+/** Cut text to fit one terminal line. */
+export function truncate(text: string, width: number): string {
+  const oneLine = text.replace(/\s+/g, ' ');
+  return oneLine.length > width ? oneLine.slice(0, Math.max(1, width - 1)) + '…' : oneLine;
+}

@@ -1,0 +1,102 @@
+import { hostname } from 'node:os';
+import type { Db } from './db.js';
+
+/**
+ * A listener's hold on a config's number: what the number pointed at before (to put it back) and what we
+ * set. Written before the webhook is changed and deleted only after it is restored, so it survives a crash.
+ */
+export interface Lease {
+  configId: string;
+  numberSid: string;
+  phoneNumber: string;
+  previousSmsUrl: string | null;
+  previousSmsMethod: string | null;
+  ourUrl: string;
+  pid: number;
+  hostname: string;
+  startedAt: string;
+}
+
+interface Row {
+  config_id: string;
+  number_sid: string;
+  phone_number: string;
+  previous_sms_url: string | null;
+  previous_sms_method: string | null;
+  our_url: string;
+  pid: number;
+  hostname: string;
+  started_at: string;
+}
+
+function fromRow(r: Row): Lease {
+  return {
+    configId: r.config_id,
+    numberSid: r.number_sid,
+    phoneNumber: r.phone_number,
+    previousSmsUrl: r.previous_sms_url,
+    previousSmsMethod: r.previous_sms_method,
+    ourUrl: r.our_url,
+    pid: r.pid,
+    hostname: r.hostname,
+    startedAt: r.started_at,
+  };
+}
+
+/** A lease whose process is gone (or ran on another machine's store copy) holds nothing: it only awaits restore. */
+export function isLeaseAlive(lease: Lease): boolean {
+  if (lease.hostname !== hostname()) return false;
+  try {
+    process.kill(lease.pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class LeaseRepo {
+  constructor(private readonly db: Db) {}
+
+  get(configId: string): Lease | undefined {
+    const r = this.db.prepare('SELECT * FROM leases WHERE config_id = ?').get(configId) as Row | undefined;
+    return r && fromRow(r);
+  }
+
+  list(): Lease[] {
+    return (this.db.prepare('SELECT * FROM leases ORDER BY started_at').all() as Row[]).map(fromRow);
+  }
+
+  /**
+   * Takes the lease for a config, atomically. Returns the existing lease instead when one is held (alive
+   * or stale): the caller decides whether to restore a stale one first or to refuse.
+   */
+  acquire(lease: Omit<Lease, 'hostname' | 'startedAt'>): { acquired: true; lease: Lease } | { acquired: false; existing: Lease } {
+    return this.db
+      .transaction(() => {
+        const existing = this.get(lease.configId);
+        if (existing) return { acquired: false as const, existing };
+        this.db
+          .prepare(
+            `INSERT INTO leases (config_id, number_sid, phone_number, previous_sms_url, previous_sms_method, our_url, pid, hostname, started_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            lease.configId,
+            lease.numberSid,
+            lease.phoneNumber,
+            lease.previousSmsUrl,
+            lease.previousSmsMethod,
+            lease.ourUrl,
+            lease.pid,
+            hostname(),
+            new Date().toISOString(),
+          );
+        return { acquired: true as const, lease: this.get(lease.configId)! };
+      })
+      .immediate();
+  }
+
+  release(configId: string): void {
+    this.db.prepare('DELETE FROM leases WHERE config_id = ?').run(configId);
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The schema, as an append-only list: migration N moves a store from user_version N-1 to N.
+ * Never edit a shipped migration; add the next one.
+ */
+export const migrations: readonly string[] = [
+  // 1: configs. The secret itself is never here: `secret_source` says where it lives.
+  `CREATE TABLE configs (
+     id            TEXT PRIMARY KEY,
+     name          TEXT NOT NULL UNIQUE COLLATE NOCASE,
+     from_number   TEXT NOT NULL,
+     account_sid   TEXT NOT NULL,
+     auth_method   TEXT NOT NULL CHECK (auth_method IN ('auth-token', 'api-key')),
+     api_key_sid   TEXT,
+     secret_source TEXT NOT NULL CHECK (secret_source IN ('keychain', 'env')),
+     api_url       TEXT,
+     is_default    INTEGER NOT NULL DEFAULT 0,
+     created_at    TEXT NOT NULL,
+     updated_at    TEXT NOT NULL
+   );
+   CREATE UNIQUE INDEX configs_one_default ON configs (is_default) WHERE is_default = 1;`,
+
+  // 2: leases. A running (or crashed) listener's hold on a number, with what to put back.
+  `CREATE TABLE leases (
+     config_id           TEXT PRIMARY KEY REFERENCES configs (id),
+     number_sid          TEXT NOT NULL,
+     phone_number        TEXT NOT NULL,
+     previous_sms_url    TEXT,
+     previous_sms_method TEXT,
+     our_url             TEXT NOT NULL,
+     pid                 INTEGER NOT NULL,
+     hostname            TEXT NOT NULL,
+     started_at          TEXT NOT NULL
+   );`,
+
+  // 3: events. Every request a listener answered, accepted or refused. One accepted row per MessageSid.
+  `CREATE TABLE events (
+     id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+     config_id          TEXT NOT NULL,
+     config_name        TEXT NOT NULL,
+     received_at        TEXT NOT NULL,
+     status             TEXT NOT NULL CHECK (status IN ('accepted', 'refused')),
+     reason             TEXT,
+     message_sid        TEXT,
+     idempotency_token  TEXT,
+     channel            TEXT,
+     from_number        TEXT,
+     body               TEXT,
+     signature_valid    INTEGER,
+     raw_form           TEXT NOT NULL,
+     headers            TEXT NOT NULL,
+     payload            TEXT,
+     forward_url        TEXT,
+     forward_status     INTEGER,
+     forward_ms         REAL,
+     forward_error      TEXT
+   );
+   CREATE UNIQUE INDEX events_once_per_message ON events (config_id, message_sid)
+     WHERE status = 'accepted' AND message_sid IS NOT NULL;
+   CREATE INDEX events_by_config ON events (config_id, id);
+   CREATE INDEX events_by_time ON events (received_at);`,
+
+  // 4: participants. Contacts bound to a channel by phone number, as Fruxon's participant binding.
+  `CREATE TABLE participants (
+     id          TEXT PRIMARY KEY,
+     name        TEXT NOT NULL UNIQUE COLLATE NOCASE,
+     phone       TEXT NOT NULL,
+     whatsapp    INTEGER NOT NULL DEFAULT 0,
+     config_id   TEXT REFERENCES configs (id) ON DELETE CASCADE,
+     created_at  TEXT NOT NULL
+   );
+   CREATE INDEX participants_by_phone ON participants (phone);`,
+];

@@ -1,0 +1,97 @@
+import type { Twilio } from 'twilio';
+import type RequestClient from 'twilio/lib/base/RequestClient.js';
+import { CliError, ExitCode } from '../errors.js';
+import { maskSid } from '../validate.js';
+
+export type TwilioClient = Twilio;
+
+export interface TwilioCredentials {
+  accountSid: string;
+  authMethod: 'auth-token' | 'api-key';
+  apiKeySid: string | null;
+  /** The Auth Token, or the API Key Secret. */
+  secret: string;
+  /** A local stand-in for Twilio (the emulator or a test double): every https://*.twilio.com origin goes there. */
+  apiUrl: string | null;
+}
+
+/**
+ * The `twilio` client for a config. The base-URL override is done once, here: a RequestClient whose
+ * requests to any Twilio origin are sent to the stand-in instead, so every command can run against it.
+ * The package is loaded on first use: it costs ~100 ms that `--help` and `--version` should not pay.
+ */
+export async function createTwilioClient(creds: TwilioCredentials, opts: { timeoutMs?: number } = {}): Promise<TwilioClient> {
+  const { default: twilio } = await import('twilio');
+  const timeout = opts.timeoutMs ?? 15_000;
+  const username = creds.authMethod === 'api-key' ? creds.apiKeySid! : creds.accountSid;
+  const httpClient = creds.apiUrl ? new (redirectingRequestClient(twilio.RequestClient))(creds.apiUrl, timeout) : undefined;
+  return twilio(username, creds.secret, { accountSid: creds.accountSid, httpClient, timeout, env: {} });
+}
+
+function redirectingRequestClient(Base: typeof RequestClient) {
+  return class RedirectingRequestClient extends Base {
+    readonly #base: string;
+    constructor(apiUrl: string, timeout: number) {
+      super({ timeout });
+      this.#base = apiUrl.replace(/\/+$/, '');
+    }
+    override request<TData>(opts: RequestClient.RequestOptions<TData>) {
+      return super.request({ ...opts, uri: rewriteTwilioOrigin(opts.uri, this.#base) });
+    }
+  };
+}
+
+/** https://api.twilio.com/2010-04-01/... -> <base>/2010-04-01/... (any *.twilio.com host). */
+export function rewriteTwilioOrigin(uri: string, base: string): string {
+  return uri.replace(/^https:\/\/(?:[a-z0-9-]+\.)*twilio\.com(?::\d+)?/i, base);
+}
+
+interface RestExceptionLike {
+  status?: number;
+  code?: number;
+  message?: string;
+  moreInfo?: string;
+}
+
+/**
+ * One readable line for a failed Twilio call: Twilio's code and its doc link for API errors, the cause
+ * for network errors. `what` names the attempted action, e.g. "fetch account AC…1234".
+ */
+export function twilioError(err: unknown, what: string, opts: { apiUrl?: string | null; accountSid?: string } = {}): CliError {
+  if (err instanceof CliError) return err;
+  const e = err as RestExceptionLike & { code?: number | string; errno?: unknown; cause?: { code?: string } };
+  const where = opts.apiUrl ? opts.apiUrl : 'https://api.twilio.com';
+  if (typeof e?.status === 'number' && e.status > 0) {
+    const code = typeof e.code === 'number' ? e.code : undefined;
+    if (e.status === 401 || code === 20003) {
+      const acct = opts.accountSid ? ` for ${maskSid(opts.accountSid)}` : '';
+      return new CliError(`Twilio rejected the Account SID / Auth Token pair${acct} (20003) while trying to ${what}`, {
+        reason: 'twilio_auth',
+        hint: 'check the Auth Token (or API Key) in the Twilio Console, then: fruxon-twilio configs remove NAME && fruxon-twilio add-config',
+        cause: err,
+      });
+    }
+    const link = e.moreInfo ?? (code ? `https://www.twilio.com/docs/errors/${code}` : undefined);
+    return new CliError(`Twilio refused to ${what}: ${oneLine(e.message ?? `HTTP ${e.status}`)}${code ? ` (${code})` : ''}`, {
+      reason: code ? `twilio_${code}` : 'twilio_error',
+      hint: link,
+      cause: err,
+    });
+  }
+  const netCode = typeof e?.code === 'string' ? e.code : e?.cause?.code;
+  if (netCode) {
+    return new CliError(`could not reach Twilio at ${where} to ${what} (${netCode})`, {
+      reason: 'twilio_unreachable',
+      hint: opts.apiUrl ? 'is the emulator (or stand-in) running at that URL? see: fruxon-twilio emulator' : 'check your network connection',
+      cause: err,
+    });
+  }
+  return new CliError(`Twilio call failed while trying to ${what}: ${oneLine((err as Error)?.message ?? String(err))}`, {
+    exitCode: ExitCode.failure,
+    cause: err,
+  });
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}

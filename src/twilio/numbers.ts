@@ -1,0 +1,51 @@
+import type { TwilioClient } from './client.js';
+
+/** What this tool needs of an IncomingPhoneNumber. */
+export interface PhoneNumberInfo {
+  sid: string;
+  phoneNumber: string;
+  smsUrl: string | null;
+  smsMethod: string | null;
+  smsFallbackUrl: string | null;
+  smsFallbackMethod: string | null;
+}
+
+/** Fetches the account itself: the cheapest call that proves the credentials. */
+export async function fetchAccount(client: TwilioClient, accountSid: string): Promise<{ sid: string; friendlyName: string; status: string }> {
+  const a = await client.api.v2010.accounts(accountSid).fetch();
+  return { sid: a.sid, friendlyName: a.friendlyName, status: a.status };
+}
+
+/** The account's IncomingPhoneNumber for an E.164 number, or null when the account does not own it. */
+export async function findNumber(client: TwilioClient, phoneNumber: string): Promise<PhoneNumberInfo | null> {
+  const [n] = await client.incomingPhoneNumbers.list({ phoneNumber, limit: 1 });
+  return n ? toInfo(n) : null;
+}
+
+/** Points the number's "A MESSAGE COMES IN" webhook at `url`. */
+export async function setSmsWebhook(client: TwilioClient, numberSid: string, url: string, method: string): Promise<PhoneNumberInfo> {
+  const n = await client.incomingPhoneNumbers(numberSid).update({ smsUrl: url, smsMethod: method as 'POST' });
+  return toInfo(n);
+}
+
+export async function fetchNumber(client: TwilioClient, numberSid: string): Promise<PhoneNumberInfo> {
+  return toInfo(await client.incomingPhoneNumbers(numberSid).fetch());
+}
+
+function toInfo(n: {
+  sid: string;
+  phoneNumber: string;
+  smsUrl: string | null;
+  smsMethod: string | null;
+  smsFallbackUrl: string | null;
+  smsFallbackMethod: string | null;
+}): PhoneNumberInfo {
+  return {
+    sid: n.sid,
+    phoneNumber: n.phoneNumber,
+    smsUrl: n.smsUrl || null,
+    smsMethod: n.smsMethod || null,
+    smsFallbackUrl: n.smsFallbackUrl || null,
+    smsFallbackMethod: n.smsFallbackMethod || null,
+  };
+}

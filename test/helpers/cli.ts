@@ -1,0 +1,129 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (this file runs from dist/test/helpers/). */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const binPath = join(repoRoot, 'bin', 'fruxon-twilio.js');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Written to standard input, which is then closed. Standard input is never a TTY here. */
+  input?: string;
+  timeoutMs?: number;
+}
+
+/** A fresh data directory for one test; `cleanup` removes it. */
+export function tempHome(): { home: string; env: NodeJS.ProcessEnv; cleanup: () => void } {
+  const root = mkdtempSync(join(tmpdir(), 'fruxon-twilio-test-'));
+  const home = join(root, 'home');
+  return {
+    home,
+    env: { FRUXON_TWILIO_HOME: home },
+    cleanup: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
+
+/** The environment a child CLI gets: this process's (the test keychain's D-Bus session), minus Twilio variables and colour. */
+export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  for (const k of Object.keys(env)) if (/^(TWILIO_|FRUXON_|NGROK_)/.test(k) || k === 'CI' || k === 'FORCE_COLOR') delete env[k];
+  return { ...env, ...extra };
+}
+
+/** Runs the built CLI as a child process and collects its output. */
+export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [binPath, ...args], { env: childEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`fruxon-twilio ${args.join(' ')} did not finish within ${opts.timeoutMs ?? 20000} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, opts.timeoutMs ?? 20000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ code, signal, stdout, stderr });
+    });
+    child.stdin.on('error', () => {}); // the CLI may exit before reading its input
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** A long-running CLI process (listen, emulator) whose output lines can be awaited. */
+export class CliProcess {
+  readonly child: ChildProcess;
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  #waiters: Array<() => void> = [];
+
+  constructor(args: string[], opts: RunOptions = {}) {
+    this.child = spawn(process.execPath, [binPath, ...args], { env: childEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      this.stdout += d;
+      this.#notify();
+    });
+    this.child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      this.stderr += d;
+      this.#notify();
+    });
+    this.child.stdin!.on('error', () => {});
+    if (opts.input !== undefined) this.child.stdin!.end(opts.input);
+    this.exited = new Promise((r) => this.child.on('close', (code, signal) => {
+      this.#notify();
+      r({ code, signal });
+    }));
+  }
+
+  #notify(): void {
+    for (const w of this.#waiters.splice(0)) w();
+  }
+
+  /** Resolves with the first match of `pattern` in stdout or stderr (as chosen), failing after timeoutMs. */
+  async waitFor(pattern: RegExp, opts: { stream?: 'stdout' | 'stderr'; timeoutMs?: number } = {}): Promise<RegExpMatchArray> {
+    const stream = opts.stream ?? 'stderr';
+    const deadline = Date.now() + (opts.timeoutMs ?? 15000);
+    let exited = false;
+    void this.exited.then(() => (exited = true));
+    for (;;) {
+      const m = this[stream].match(pattern);
+      if (m) return m;
+      if (exited) throw new Error(`process exited before ${pattern} appeared on ${stream}\nstdout: ${this.stdout}\nstderr: ${this.stderr}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${pattern} on ${stream}\nstdout: ${this.stdout}\nstderr: ${this.stderr}`);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, Math.min(left, 200));
+        this.#waiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGINT'): void {
+    this.child.kill(signal);
+  }
+
+  /** Ends the process (SIGKILL if it ignores SIGTERM), for `after` hooks. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGTERM');
+    const t = setTimeout(() => this.child.kill('SIGKILL'), 5000);
+    await this.exited;
+    clearTimeout(t);
+  }
+}
