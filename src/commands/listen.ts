@@ -1,0 +1,206 @@
+import type { Command } from 'commander';
+import { CliError, ExitCode, usageError } from '../errors.js';
+import { checkHttpUrl, isLoopbackUrl, parsePort, parsePositiveInt } from '../validate.js';
+import type { CommandContext } from './context.js';
+import { readStdin } from './input.js';
+
+export const DEFAULT_LISTEN_PORT = 7337;
+
+interface Options {
+  config?: string;
+  host: string;
+  port: string;
+  tunnel?: string;
+  publicUrl?: string;
+  ngrokAuthtokenStdin?: boolean;
+  authTokenStdin?: boolean;
+  register: boolean;
+  skipVerify?: boolean;
+  forwardTo?: string;
+  json?: boolean;
+  once?: boolean;
+  max?: string;
+  timeout?: string;
+}
+
+export function register(program: Command, ctx: CommandContext): void {
+  program
+    .command('listen')
+    .description("Receive the config's inbound SMS/WhatsApp locally as twilio.message.received trigger payloads")
+    .option('--config <name>', 'config to listen for (default: the default config)')
+    .option('--host <host>', 'address the local listener binds to', '127.0.0.1')
+    .option('--port <port>', `local port (0 = any free port)`, String(DEFAULT_LISTEN_PORT))
+    .option('--tunnel <kind>', 'ngrok | none (default: ngrok; none when the config points at the emulator)')
+    .option('--public-url <url>', 'use a tunnel you already run (cloudflared, a reverse proxy) that forwards to the local port')
+    .option('--ngrok-authtoken-stdin', 'read the ngrok authtoken from standard input (default: $NGROK_AUTHTOKEN)')
+    .option('--auth-token-stdin', 'API Key configs: read the Auth Token that Twilio signs webhooks with from standard input (default: $TWILIO_AUTH_TOKEN)')
+    .option('--no-register', "do not touch the number's webhook (point it at the printed URL yourself)")
+    .option('--skip-verify', 'accept requests without a valid X-Twilio-Signature (unsafe)')
+    .option('--forward-to <url>', 'also POST each trigger JSON to this URL (your agent or server)')
+    .option('--json', 'one JSON object per event on stdout, nothing else')
+    .option('--once', 'exit 0 after the first event')
+    .option('--max <n>', 'exit 0 after N events')
+    .option('--timeout <seconds>', 'give up after this many seconds: exit 3 unless the requested events arrived')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ fruxon-twilio listen                                   # ngrok tunnel (NGROK_AUTHTOKEN), registers the webhook
+  $ fruxon-twilio listen --public-url https://my.trycloudflare.com
+  $ fruxon-twilio listen --json --once --timeout 60 > event.json   # CI: wait for one message
+
+On SIGINT/SIGTERM/SIGHUP, --once/--max, --timeout or a fatal error, the number's previous webhook is put
+back (unless someone changed it meanwhile). After a crash, the next listen (or fruxon-twilio restore) does it.
+Exit codes: 0 events arrived or clean stop, 3 timed out, 4 webhook registration/restore failed, 5 another listener holds the number.`,
+    )
+    .action((opts: Options) => run(ctx, opts));
+}
+
+async function run(ctx: CommandContext, opts: Options): Promise<void> {
+  const out = ctx.output({ json: opts.json });
+  const env = ctx.env;
+  const c = out.errColor;
+
+  const port = parsePort('--port', opts.port);
+  const max = opts.max !== undefined ? parsePositiveInt('--max', opts.max) : opts.once ? 1 : undefined;
+  if (opts.once && opts.max !== undefined) throw usageError('--once and --max N say the same thing: pass one of them');
+  const timeoutMs = opts.timeout !== undefined ? parsePositiveInt('--timeout', opts.timeout) * 1000 : undefined;
+  if (opts.tunnel !== undefined && !['ngrok', 'none'].includes(opts.tunnel)) throw usageError(`--tunnel must be ngrok or none (got ${JSON.stringify(opts.tunnel)})`);
+  if (opts.tunnel && opts.publicUrl) throw usageError('--public-url replaces the tunnel: do not pass --tunnel with it');
+  const publicUrl = opts.publicUrl ? checkHttpUrl('--public-url', opts.publicUrl).replace(/\/+$/, '') : undefined;
+  const forwardTo = opts.forwardTo ? checkHttpUrl('--forward-to', opts.forwardTo) : undefined;
+  if (opts.ngrokAuthtokenStdin && opts.authTokenStdin) throw usageError('--ngrok-authtoken-stdin and --auth-token-stdin read the same standard input: pass one of them');
+
+  const store = await ctx.store();
+  const { resolveConfig, loadSecret, effectiveApiUrl, twilioCredentials } = await import('../config/resolve.js');
+  const config = resolveConfig(store, ...(opts.config !== undefined ? [opts.config] : []));
+  const apiUrl = effectiveApiUrl(config, env);
+  const tunnelKind = publicUrl ? 'public-url' : ((opts.tunnel as 'ngrok' | 'none' | undefined) ?? (apiUrl ? 'none' : 'ngrok'));
+
+  const secrets = await ctx.secrets();
+  const needSecret = opts.register || (!opts.skipVerify && config.authMethod === 'auth-token');
+  const secret = needSecret ? loadSecret(config, env, () => secrets) : null;
+
+  let authToken: string | null = null;
+  if (!opts.skipVerify) {
+    if (config.authMethod === 'auth-token') authToken = secret;
+    else if (opts.authTokenStdin) authToken = await readStdin(ctx.io, '--auth-token-stdin');
+    else if (env.TWILIO_AUTH_TOKEN) authToken = env.TWILIO_AUTH_TOKEN;
+    else {
+      throw usageError(
+        `config ${JSON.stringify(config.name)} uses an API Key, but Twilio signs webhooks with the account's Auth Token: set TWILIO_AUTH_TOKEN or pass --auth-token-stdin`,
+        'or accept unsigned requests with --skip-verify (unsafe)',
+      );
+    }
+  }
+  let ngrokAuthtoken: string | undefined;
+  if (tunnelKind === 'ngrok') ngrokAuthtoken = opts.ngrokAuthtokenStdin ? await readStdin(ctx.io, '--ngrok-authtoken-stdin') : env.NGROK_AUTHTOKEN;
+
+  if (opts.register && !apiUrl && (tunnelKind === 'none' || (publicUrl && isLoopbackUrl(publicUrl)))) {
+    throw usageError(
+      `Twilio cannot reach a loopback URL, so it will not be registered on ${config.fromNumber}`,
+      'use the ngrok tunnel (default) or --public-url https://…, or pass --no-register',
+    );
+  }
+
+  if (opts.skipVerify) out.warn(c.bold('--skip-verify: requests are accepted WITHOUT checking X-Twilio-Signature; anyone who finds the URL can fire triggers'));
+
+  const twilio = opts.register ? await (await import('../twilio/client.js')).createTwilioClient(twilioCredentials(config, secret!, env)) : null;
+  const { ListenSession } = await import('../listener/session.js');
+  const { printEvent } = await import('../output/events.js');
+
+  let finish: (reason: 'done' | 'signal' | 'timeout') => void = () => {};
+  const finished = new Promise<'done' | 'signal' | 'timeout'>((r) => (finish = r));
+
+  const session = new ListenSession({
+    store,
+    config,
+    authToken,
+    skipVerify: Boolean(opts.skipVerify),
+    host: opts.host,
+    port,
+    tunnel: { kind: tunnelKind, publicUrl, ngrokAuthtoken },
+    twilio,
+    apiUrl,
+    forwardTo,
+    hooks: {
+      onEvent(envelope, duplicate) {
+        if (duplicate) {
+          out.status(c.dim(`duplicate delivery of ${envelope.payload.message_sid} (event #${envelope.event_id}): recorded once`));
+          return;
+        }
+        if (opts.json) out.data(envelope);
+        else printEvent(out, envelope);
+        if (max !== undefined && session.accepted >= max) finish('done');
+      },
+      onRefused(info) {
+        out.status(`${c.red('refused')} ${info.reason}${info.from ? ` from ${info.from}` : ''}: ${info.detail}${info.eventId ? c.dim(` (#${info.eventId})`) : ''}`);
+      },
+      onForward(info) {
+        const ms = `${info.ms.toFixed(0)} ms`;
+        if (info.error) out.status(`${c.yellow('forward')} #${info.eventId} -> ${info.url} failed: ${info.error} (${ms}); the event is kept`);
+        else out.status(`${c.dim('forward')} #${info.eventId} -> ${info.url} ${c.green(String(info.status))} ${c.dim(ms)}`);
+      },
+      onWarning: (m) => out.warn(m),
+      onInternalError: (err) => out.error(`listener: ${(err as Error)?.message ?? String(err)}`),
+    },
+  });
+
+  const info = await session.start();
+  if (info.staleRestored) {
+    const s = info.staleRestored;
+    out.warn(
+      s.action === 'restored'
+        ? `a crashed listener had left ${s.phoneNumber} pointing at it: restored its previous webhook (${s.restoredUrl || 'none'})`
+        : `a crashed listener's lease on ${s.phoneNumber} was dropped: the number had been changed since (now ${s.currentUrl || 'none'}), left as is`,
+    );
+  }
+
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      out.status(c.dim(`${sig}: stopping${info.lease ? `, restoring the webhook of ${info.lease.phoneNumber}` : ''}…`));
+      finish('signal');
+    } else if (info.lease) {
+      out.status(c.yellow(`still restoring the webhook of ${info.lease.phoneNumber}; this finishes in a moment (kill -9 leaves it to: fruxon-twilio restore)`));
+    }
+  };
+  const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of sigs) process.on(s, onSignal);
+  const timer = timeoutMs !== undefined ? setTimeout(() => finish('timeout'), timeoutMs) : undefined;
+
+  out.status(
+    `${c.green('Ready!')} Listening for messages to ${c.bold(config.fromNumber)} at ${c.bold(info.webhookUrl)}` +
+      ` (config ${JSON.stringify(config.name)}, ${info.lease ? 'webhook registered' : 'webhook not registered'}, tunnel ${info.tunnel})`,
+  );
+  if (!opts.register) out.status(c.dim(`Point the number's "A MESSAGE COMES IN" webhook at ${info.webhookUrl} (HTTP POST) yourself.`));
+  if (!opts.json) out.status(c.dim('Press Ctrl-C to stop.'));
+
+  const reason = await finished;
+  clearTimeout(timer);
+  let outcome;
+  try {
+    outcome = await session.stop();
+  } catch (err) {
+    if (err instanceof CliError) {
+      throw new CliError(`${err.message}; the lease is kept`, {
+        exitCode: ExitCode.registration,
+        reason: err.reason,
+        hint: `finish it later with: fruxon-twilio restore --config ${JSON.stringify(config.name)}`,
+        cause: err,
+      });
+    }
+    throw err;
+  } finally {
+    for (const s of sigs) process.off(s, onSignal);
+  }
+  if (outcome?.action === 'restored') out.status(`${c.green('✔')} Restored the webhook of ${outcome.phoneNumber} to ${outcome.restoredUrl || '(none)'}.`);
+  if (outcome?.action === 'left') {
+    out.warn(`${outcome.phoneNumber} no longer pointed at this listener (now ${outcome.currentUrl || 'none'}): left it as is`);
+  }
+  if (reason === 'timeout' && session.accepted < (max ?? 1)) {
+    out.status(`timed out after ${opts.timeout} s with ${session.accepted} of ${max ?? 1} event(s)`);
+    ctx.exitCode = ExitCode.timeout;
+  }
+}

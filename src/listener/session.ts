@@ -1,0 +1,231 @@
+import { webhookPath, type Config, type Lease, type Store } from '../store/index.js';
+import type { TwilioClient } from '../twilio/client.js';
+import { TRIGGER, field, plainAddress, toTriggerPayload, type Form, type TriggerEnvelope } from './payload.js';
+import { registerWebhook, restoreWebhook, type RestoreOutcome } from './registration.js';
+import { EMPTY_TWIML, startListenerServer, type InboundRequest, type ListenerServer, type Reply } from './server.js';
+import { isValidTwilioSignature } from './signature.js';
+import { openTunnel, type Tunnel, type TunnelOptions } from './tunnel.js';
+
+/** The headers worth keeping with an event (never Authorization or cookies). */
+const KEPT_HEADERS = ['x-twilio-signature', 'i-twilio-idempotency-token', 'user-agent', 'content-type', 'x-forwarded-for', 'x-forwarded-proto', 'host'];
+
+export interface ListenHooks {
+  /** An accepted message. `duplicate`: a Twilio retry of a message already recorded (not printed again by default). */
+  onEvent?(envelope: TriggerEnvelope, duplicate: boolean): void;
+  onRefused?(info: { eventId: number | null; reason: string; detail: string; from: string | null }): void;
+  onForward?(info: { eventId: number; url: string; status: number | null; ms: number; error: string | null }): void;
+  onWarning?(message: string): void;
+  onInternalError?(err: unknown): void;
+}
+
+export interface ListenOptions {
+  store: Store;
+  config: Config;
+  /** The account's Auth Token, for X-Twilio-Signature; null only with skipVerify. */
+  authToken: string | null;
+  skipVerify: boolean;
+  host: string;
+  port: number;
+  tunnel: Omit<TunnelOptions, 'localOrigin' | 'localPort' | 'localHost'>;
+  /** The Twilio client for registration; null with --no-register. */
+  twilio: TwilioClient | null;
+  apiUrl: string | null;
+  forwardTo?: string;
+  /** The local participant's name for a sender, if any. */
+  contactName?(from: string): string | null;
+  hooks?: ListenHooks;
+}
+
+export interface ListenInfo {
+  localUrl: string;
+  publicUrl: string;
+  webhookUrl: string;
+  tunnel: Tunnel['kind'];
+  lease: Lease | null;
+  staleRestored: RestoreOutcome | null;
+}
+
+/**
+ * A running listener: HTTP server, tunnel, and (unless told not to) the number's webhook pointed at it.
+ * `stop()` puts the webhook back first (so Twilio sends new messages where they went before), then closes
+ * the tunnel and the server. It never prints: everything it has to say goes through the hooks.
+ */
+export class ListenSession {
+  readonly #o: ListenOptions;
+  #server: ListenerServer | null = null;
+  #tunnel: Tunnel | null = null;
+  #lease: Lease | null = null;
+  #signedBase = '';
+  #stopping: Promise<RestoreOutcome | null> | null = null;
+  accepted = 0;
+
+  constructor(opts: ListenOptions) {
+    this.#o = opts;
+  }
+
+  get path(): string {
+    return webhookPath(this.#o.config);
+  }
+
+  async start(): Promise<ListenInfo> {
+    const o = this.#o;
+    this.#server = await startListenerServer({
+      host: o.host,
+      port: o.port,
+      path: this.path,
+      handle: (req) => this.#handle(req),
+      onInternalError: (err) => o.hooks?.onInternalError?.(err),
+    });
+    let staleRestored: RestoreOutcome | null = null;
+    try {
+      this.#tunnel = await openTunnel({ ...o.tunnel, localOrigin: this.#server.localOrigin, localPort: this.#server.port, localHost: o.host });
+      this.#signedBase = this.#tunnel.publicUrl;
+      const webhookUrl = this.#tunnel.publicUrl + this.path;
+      if (o.twilio) {
+        this.#lease = await registerWebhook({
+          store: o.store,
+          client: o.twilio,
+          config: o.config,
+          webhookUrl,
+          apiUrl: o.apiUrl,
+          onStaleRestored: (outcome) => (staleRestored = outcome),
+        });
+      }
+      return {
+        localUrl: this.#server.localOrigin + this.path,
+        publicUrl: this.#tunnel.publicUrl,
+        webhookUrl,
+        tunnel: this.#tunnel.kind,
+        lease: this.#lease,
+        staleRestored,
+      };
+    } catch (err) {
+      await this.#tunnel?.close();
+      await this.#server.close();
+      throw err;
+    }
+  }
+
+  /** Idempotent: a second call (a second Ctrl-C) waits for the same restore instead of skipping it. */
+  stop(): Promise<RestoreOutcome | null> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<RestoreOutcome | null> {
+    const o = this.#o;
+    let outcome: RestoreOutcome | null = null;
+    try {
+      if (this.#lease && o.twilio) {
+        outcome = await restoreWebhook({ store: o.store, client: o.twilio, lease: this.#lease, apiUrl: o.apiUrl, accountSid: o.config.accountSid });
+      }
+    } finally {
+      await this.#tunnel?.close();
+      await this.#server?.close();
+    }
+    return outcome;
+  }
+
+  #handle(req: InboundRequest): Reply {
+    const o = this.#o;
+    const receivedAt = new Date().toISOString();
+    const signature = header(req, 'x-twilio-signature');
+    const headers: Record<string, string> = {};
+    for (const h of KEPT_HEADERS) {
+      const v = header(req, h);
+      if (v !== undefined) headers[h] = v;
+    }
+    const from = plainAddress(field(req.form, 'From'));
+    const base = {
+      configId: o.config.id,
+      configName: o.config.name,
+      receivedAt,
+      messageSid: field(req.form, 'MessageSid'),
+      idempotencyToken: header(req, 'i-twilio-idempotency-token') ?? null,
+      channel: null as string | null,
+      fromNumber: from,
+      body: field(req.form, 'Body'),
+      rawForm: req.form,
+      headers,
+    };
+
+    let signatureValid: boolean | null = null;
+    if (!o.skipVerify) {
+      signatureValid = isValidTwilioSignature(o.authToken!, signature, this.#signedBase + req.url, req.form);
+      if (!signatureValid) {
+        const reason = signature ? 'invalid_signature' : 'missing_signature';
+        const { id } = o.store.events.record({ ...base, status: 'refused', reason, signatureValid: false, payload: null });
+        o.hooks?.onRefused?.({
+          eventId: id,
+          reason,
+          detail: signature
+            ? `X-Twilio-Signature does not match ${this.#signedBase + req.url} and the form`
+            : 'no X-Twilio-Signature header',
+          from,
+        });
+        return { status: 403, body: 'forbidden: invalid X-Twilio-Signature\n' };
+      }
+    }
+    if (!base.messageSid || !field(req.form, 'From') || !field(req.form, 'To')) {
+      const { id } = o.store.events.record({ ...base, status: 'refused', reason: 'not_a_message', signatureValid, payload: null });
+      o.hooks?.onRefused?.({ eventId: id, reason: 'not_a_message', detail: 'the form has no MessageSid, From or To: not an inbound message', from });
+      return { status: 400, body: 'bad request: not an inbound message webhook\n' };
+    }
+
+    const payload = toTriggerPayload(req.form, { configId: o.config.id, contactName: from ? (o.contactName?.(from) ?? null) : null });
+    const { id, duplicate } = o.store.events.record({
+      ...base,
+      channel: payload.channel,
+      status: 'accepted',
+      reason: null,
+      signatureValid,
+      payload: payload as unknown as Record<string, unknown>,
+    });
+    const envelope: TriggerEnvelope = { trigger: TRIGGER, config: o.config.name, event_id: id, received_at: receivedAt, payload };
+    if (!duplicate) this.accepted++;
+    // Printed and forwarded after the reply is decided: the event is already durable.
+    queueMicrotask(() => {
+      o.hooks?.onEvent?.(envelope, duplicate);
+      if (!duplicate && o.forwardTo) void this.#forward(envelope);
+    });
+    return { status: 200, body: EMPTY_TWIML, contentType: 'text/xml' };
+  }
+
+  async #forward(envelope: TriggerEnvelope): Promise<void> {
+    const url = this.#o.forwardTo!;
+    const outcome = await forwardEvent(url, envelope);
+    try {
+      this.#o.store.events.setForwardOutcome(envelope.event_id, { url, status: outcome.status, ms: outcome.ms, error: outcome.error });
+    } catch (err) {
+      this.#o.hooks?.onInternalError?.(err);
+    }
+    this.#o.hooks?.onForward?.({ eventId: envelope.event_id, url, ...outcome });
+  }
+}
+
+/** POSTs the trigger JSON to a local URL; never throws: a failing target is an outcome, not an error. */
+export async function forwardEvent(url: string, envelope: TriggerEnvelope, timeoutMs = 10_000): Promise<{ status: number | null; ms: number; error: string | null }> {
+  const t0 = performance.now();
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'fruxon-twilio', 'x-fruxon-trigger': TRIGGER },
+      body: JSON.stringify(envelope),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await res.arrayBuffer().catch(() => undefined);
+    const ms = performance.now() - t0;
+    return { status: res.status, ms, error: res.ok ? null : `HTTP ${res.status}` };
+  } catch (err) {
+    const e = err as Error & { cause?: { code?: string } };
+    const reason = e.name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : (e.cause?.code ?? e.message);
+    return { status: null, ms: performance.now() - t0, error: reason };
+  }
+}
+
+function header(req: InboundRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export type { Form };

@@ -1,0 +1,151 @@
+import type { Db } from './db.js';
+
+export type EventStatus = 'accepted' | 'refused';
+
+/** One request a listener answered: an accepted trigger event, or a refused request (bad signature...). */
+export interface StoredEvent {
+  id: number;
+  configId: string;
+  configName: string;
+  receivedAt: string;
+  status: EventStatus;
+  /** Why a request was refused (e.g. 'invalid_signature'); null when accepted. */
+  reason: string | null;
+  messageSid: string | null;
+  idempotencyToken: string | null;
+  channel: string | null;
+  fromNumber: string | null;
+  body: string | null;
+  signatureValid: boolean | null;
+  rawForm: Record<string, string | string[]>;
+  headers: Record<string, string>;
+  /** The trigger payload; null for refused requests, which fire no trigger. */
+  payload: Record<string, unknown> | null;
+  forward: { url: string; status: number | null; ms: number | null; error: string | null } | null;
+}
+
+export type NewEvent = Omit<StoredEvent, 'id' | 'forward'>;
+
+interface Row {
+  id: number;
+  config_id: string;
+  config_name: string;
+  received_at: string;
+  status: EventStatus;
+  reason: string | null;
+  message_sid: string | null;
+  idempotency_token: string | null;
+  channel: string | null;
+  from_number: string | null;
+  body: string | null;
+  signature_valid: number | null;
+  raw_form: string;
+  headers: string;
+  payload: string | null;
+  forward_url: string | null;
+  forward_status: number | null;
+  forward_ms: number | null;
+  forward_error: string | null;
+}
+
+function fromRow(r: Row): StoredEvent {
+  return {
+    id: r.id,
+    configId: r.config_id,
+    configName: r.config_name,
+    receivedAt: r.received_at,
+    status: r.status,
+    reason: r.reason,
+    messageSid: r.message_sid,
+    idempotencyToken: r.idempotency_token,
+    channel: r.channel,
+    fromNumber: r.from_number,
+    body: r.body,
+    signatureValid: r.signature_valid === null ? null : r.signature_valid === 1,
+    rawForm: JSON.parse(r.raw_form),
+    headers: JSON.parse(r.headers),
+    payload: r.payload === null ? null : JSON.parse(r.payload),
+    forward: r.forward_url ? { url: r.forward_url, status: r.forward_status, ms: r.forward_ms, error: r.forward_error } : null,
+  };
+}
+
+export interface EventQuery {
+  configId?: string;
+  status?: EventStatus;
+  /** ISO-8601: only events received at or after. */
+  since?: string;
+  limit?: number;
+  /** Keyset paging: only events with a smaller id (newest first). */
+  beforeId?: number;
+}
+
+export class EventRepo {
+  readonly #insert;
+  readonly #bySid;
+
+  constructor(private readonly db: Db) {
+    // Prepared once: the listener records every webhook through these.
+    this.#insert = db.prepare(
+      `INSERT OR IGNORE INTO events (config_id, config_name, received_at, status, reason, message_sid, idempotency_token, channel,
+         from_number, body, signature_valid, raw_form, headers, payload)
+       VALUES (@configId, @configName, @receivedAt, @status, @reason, @messageSid, @idempotencyToken, @channel,
+         @fromNumber, @body, @signatureValid, @rawForm, @headers, @payload)`,
+    );
+    this.#bySid = db.prepare(`SELECT id FROM events WHERE config_id = ? AND message_sid = ? AND status = 'accepted'`);
+  }
+
+  /**
+   * Records a request. An accepted event whose MessageSid this config already has (a Twilio retry) is not
+   * recorded again: the first event's id comes back with `duplicate: true`.
+   */
+  record(e: NewEvent): { id: number; duplicate: boolean } {
+    const info = this.#insert.run({
+      ...e,
+      signatureValid: e.signatureValid === null ? null : e.signatureValid ? 1 : 0,
+      rawForm: JSON.stringify(e.rawForm),
+      headers: JSON.stringify(e.headers),
+      payload: e.payload === null ? null : JSON.stringify(e.payload),
+    });
+    if (info.changes === 1) return { id: Number(info.lastInsertRowid), duplicate: false };
+    const existing = this.#bySid.get(e.configId, e.messageSid) as { id: number } | undefined;
+    if (!existing) throw new Error('event insert ignored without an existing event');
+    return { id: existing.id, duplicate: true };
+  }
+
+  setForwardOutcome(id: number, f: { url: string; status: number | null; ms: number | null; error: string | null }): void {
+    this.db
+      .prepare('UPDATE events SET forward_url = ?, forward_status = ?, forward_ms = ?, forward_error = ? WHERE id = ?')
+      .run(f.url, f.status, f.ms, f.error, id);
+  }
+
+  byId(id: number): StoredEvent | undefined {
+    const r = this.db.prepare('SELECT * FROM events WHERE id = ?').get(id) as Row | undefined;
+    return r && fromRow(r);
+  }
+
+  /** Newest first. */
+  list(q: EventQuery = {}): StoredEvent[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.configId) (where.push('config_id = ?'), args.push(q.configId));
+    if (q.status) (where.push('status = ?'), args.push(q.status));
+    if (q.since) (where.push('received_at >= ?'), args.push(q.since));
+    if (q.beforeId) (where.push('id < ?'), args.push(q.beforeId));
+    const sql = `SELECT * FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, q.limit ?? 50) as Row[]).map(fromRow);
+  }
+
+  count(q: Pick<EventQuery, 'configId' | 'status'> = {}): number {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.configId) (where.push('config_id = ?'), args.push(q.configId));
+    if (q.status) (where.push('status = ?'), args.push(q.status));
+    const sql = `SELECT count(*) AS n FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''}`;
+    return (this.db.prepare(sql).get(...args) as { n: number }).n;
+  }
+
+  /** Deletes events received before `isoTime`; returns how many. */
+  pruneBefore(isoTime: string): number {
+    return this.db.prepare('DELETE FROM events WHERE received_at < ?').run(isoTime).changes;
+  }
+}
