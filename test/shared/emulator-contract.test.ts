@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
 import { emulatorRoutes, MAGIC_NUMBERS, startEmulator, type Emulator, type EmulatorLogEntry } from '../../src/emulator/index.js';
-import { emulatorClient, EmulatorRequestClient } from '../helpers/emulator-client.js';
+import { EmulatorRequestClient } from '../helpers/emulator-client.js';
 import twilio from 'twilio';
 
 // ---------------------------------------------------------------------------------------------- the spec
