@@ -39,4 +39,4 @@ keyring_home=$(mktemp -d)
 trap 'rm -rf "$keyring_home"' EXIT
 export FRUXON_TWILIO_TEST_KEYRING_HOME="$keyring_home"
 # shellcheck disable=SC2086
-dbus-run-session -- bash test/keyring-session.sh node --test --test-concurrency=2 $files
+dbus-run-session -- bash test/keyring-session.sh node --test --test-concurrency=2 --test-timeout=180000 $files

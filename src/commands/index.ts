@@ -4,6 +4,7 @@ import { register as addConfig } from './add-config.js';
 import { register as configs } from './configs.js';
 import { register as listen } from './listen.js';
 import { register as restore } from './restore.js';
+import { register as emulator } from './emulator.js';
 
 /** Every command, in the order `--help` lists them. */
-export const commands: Array<(program: Command, ctx: CommandContext) => void> = [addConfig, configs, listen, restore];
+export const commands: Array<(program: Command, ctx: CommandContext) => void> = [addConfig, configs, listen, restore, emulator];

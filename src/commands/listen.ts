@@ -119,7 +119,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     skipVerify: Boolean(opts.skipVerify),
     host: opts.host,
     port,
-    tunnel: { kind: tunnelKind, publicUrl, ngrokAuthtoken },
+    tunnel: { kind: tunnelKind, publicUrl, ngrokAuthtoken, ngrokServerAddr: env.NGROK_SERVER_ADDR || undefined },
     twilio,
     apiUrl,
     forwardTo,
@@ -174,6 +174,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     `${c.green('Ready!')} Listening for messages to ${c.bold(config.fromNumber)} at ${c.bold(info.webhookUrl)}` +
       ` (config ${JSON.stringify(config.name)}, ${info.lease ? 'webhook registered' : 'webhook not registered'}, tunnel ${info.tunnel})`,
   );
+  if (info.tunnel !== 'none') out.status(c.dim(`Local listener: ${info.localUrl}`));
   if (!opts.register) out.status(c.dim(`Point the number's "A MESSAGE COMES IN" webhook at ${info.webhookUrl} (HTTP POST) yourself.`));
   if (!opts.json) out.status(c.dim('Press Ctrl-C to stop.'));
 

@@ -217,8 +217,9 @@ export async function forwardEvent(url: string, envelope: TriggerEnvelope, timeo
     const ms = performance.now() - t0;
     return { status: res.status, ms, error: res.ok ? null : `HTTP ${res.status}` };
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string } };
-    const reason = e.name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : (e.cause?.code ?? e.message);
+    const e = err as Error & { cause?: { code?: string; message?: string; errors?: { code?: string }[] } };
+    const reason =
+      e.name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : (e.cause?.code ?? e.cause?.errors?.[0]?.code ?? e.cause?.message ?? e.message);
     return { status: null, ms: performance.now() - t0, error: reason };
   }
 }

@@ -21,6 +21,8 @@ export interface TunnelOptions {
   localHost: string;
   publicUrl?: string;
   ngrokAuthtoken?: string;
+  /** ngrok's `server_addr`: a custom agent ingress (self-hosted or test), from $NGROK_SERVER_ADDR. */
+  ngrokServerAddr?: string;
   /** How long ngrok may take to open a session before we give up with a clear error. */
   timeoutMs?: number;
 }
@@ -50,7 +52,11 @@ async function openNgrok(opts: TunnelOptions): Promise<Tunnel> {
   let timer: NodeJS.Timeout | undefined;
   try {
     const listener = await Promise.race([
-      ngrok.forward({ addr: `${opts.localHost === '0.0.0.0' ? '127.0.0.1' : opts.localHost}:${opts.localPort}`, authtoken: opts.ngrokAuthtoken }),
+      ngrok.forward({
+        addr: `${opts.localHost === '0.0.0.0' ? '127.0.0.1' : opts.localHost}:${opts.localPort}`,
+        authtoken: opts.ngrokAuthtoken,
+        ...(opts.ngrokServerAddr ? { server_addr: opts.ngrokServerAddr } : {}),
+      }),
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`no answer from ngrok within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
       }),

@@ -62,6 +62,27 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult
   });
 }
 
+const running = new Set<CliProcess>();
+// A failed assertion must not leave a listener behind to hang the test run.
+process.on('exit', () => {
+  for (const p of running) p.child.kill('SIGKILL');
+});
+
+/** Stops every CliProcess still running (for `after` hooks). */
+export async function stopAllCliProcesses(): Promise<void> {
+  await Promise.all([...running].map((p) => p.stop()));
+}
+
+/** A closed port on 127.0.0.1 (bound, then released): connections to it are refused. */
+export async function closedPort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
 /** A long-running CLI process (listen, emulator) whose output lines can be awaited. */
 export class CliProcess {
   readonly child: ChildProcess;
@@ -82,10 +103,14 @@ export class CliProcess {
     });
     this.child.stdin!.on('error', () => {});
     if (opts.input !== undefined) this.child.stdin!.end(opts.input);
-    this.exited = new Promise((r) => this.child.on('close', (code, signal) => {
-      this.#notify();
-      r({ code, signal });
-    }));
+    running.add(this);
+    this.exited = new Promise((r) =>
+      this.child.on('close', (code, signal) => {
+        running.delete(this);
+        this.#notify();
+        r({ code, signal });
+      }),
+    );
   }
 
   #notify(): void {

@@ -1,0 +1,98 @@
+import type { Command } from 'commander';
+import { checkAccountSid, checkE164, parsePort } from '../validate.js';
+import { usageError } from '../errors.js';
+import type { CommandContext } from './context.js';
+import type { EmulatorLogEntry } from '../emulator/index.js';
+
+export const DEFAULT_EMULATOR_PORT = 7338;
+
+interface Options {
+  port: string;
+  host: string;
+  accountSid?: string;
+  authToken?: string;
+  number: string[];
+  state?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function register(program: Command, ctx: CommandContext): void {
+  program
+    .command('emulator')
+    .description('Run the local Twilio emulator: the REST API this tool uses, and signed inbound webhooks')
+    .option('--port <port>', 'port (0 = any free port)', String(DEFAULT_EMULATOR_PORT))
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--account-sid <sid>', 'the account SID it accepts (default: generated)')
+    .option('--auth-token <token>', 'the auth token it accepts (default: generated)')
+    .option('--number <e164>', 'a phone number the account owns (repeatable; default: one generated)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--state <file>', 'keep credentials, numbers and messages in this SQLite file across restarts')
+    .option('--json', 'print the connection details, then one JSON log entry per line, on stdout')
+    .option('--quiet', 'print the connection details only, no request log')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ fruxon-twilio emulator --number +15005550006
+  $ fruxon-twilio emulator --json --port 0 > emulator.jsonl &   # CI: read the URL and credentials from the first line
+
+Then point a config at it:
+  $ printf %s "$TOKEN" | fruxon-twilio add-config --name emu --from +15005550006 --account-sid AC… --auth-token-stdin --api-url http://127.0.0.1:${DEFAULT_EMULATOR_PORT}
+
+A message sent to one of the emulator's own numbers is delivered to that number's webhook, signed as Twilio signs it.
+Recipients with scripted outcomes: +15005550001 (21211 invalid To), +15005550004 (21610 unsubscribed),
++15005553003 / +15005553005 (undelivered 30003 / 30005), +15005553008 (failed 30008), +15005556316 (WhatsApp 63016).`,
+    )
+    .action((opts: Options) => run(ctx, opts));
+}
+
+async function run(ctx: CommandContext, opts: Options): Promise<void> {
+  const out = ctx.output({ json: opts.json });
+  const port = parsePort('--port', opts.port);
+  const accountSid = opts.accountSid !== undefined ? checkAccountSid('--account-sid', opts.accountSid) : undefined;
+  const numbers = opts.number.map((n) => checkE164('--number', n));
+  if (opts.authToken !== undefined && !/^\S{8,}$/.test(opts.authToken)) throw usageError('--auth-token must be at least 8 characters with no spaces');
+  const { startEmulator } = await import('../emulator/index.js');
+  const c = out.errColor;
+  // Log entries that come before the connection details (the start itself) wait for them: with --json
+  // the first line on stdout is always the details.
+  let early: EmulatorLogEntry[] | null = [];
+  const print = (entry: EmulatorLogEntry) => {
+    if (opts.json) out.data(entry);
+    else out.status(`${c.dim(entry.time.slice(11, 23))} ${entry.level === 'info' ? '' : entry.level === 'warn' ? c.yellow('warn ') : c.red('error ')}${entry.message}`);
+  };
+  const emulator = await startEmulator({
+    port,
+    host: opts.host,
+    accountSid,
+    authToken: opts.authToken,
+    numbers: numbers.length ? numbers : undefined,
+    statePath: opts.state,
+    onLog: opts.quiet
+      ? undefined
+      : (entry) => (early ? early.push(entry) : print(entry)),
+  });
+  if (opts.json) {
+    out.data({ url: emulator.url, account_sid: emulator.accountSid, auth_token: emulator.authToken, numbers: emulator.numbers.map((n) => ({ sid: n.sid, phone_number: n.phoneNumber })) });
+  } else {
+    out.line(`Twilio emulator at ${c.bold(emulator.url)}`);
+    out.line(`  account sid  ${emulator.accountSid}`);
+    out.line(`  auth token   ${emulator.authToken}   (the emulator's own, not a Twilio secret)`);
+    out.line(`  numbers      ${emulator.numbers.map((n) => n.phoneNumber).join(', ')}`);
+    out.line('');
+    out.line(c.dim('Use it from a config:'));
+    out.line(
+      `  printf %s ${emulator.authToken} | fruxon-twilio add-config --name emulator --from ${emulator.numbers[0]?.phoneNumber} --account-sid ${emulator.accountSid} --auth-token-stdin --api-url ${emulator.url}`,
+    );
+    out.status(c.dim('Press Ctrl-C to stop.'));
+  }
+  for (const entry of early) print(entry);
+  early = null;
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    process.once('SIGHUP', stop);
+  });
+  await emulator.stop();
+}

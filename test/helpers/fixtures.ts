@@ -1,0 +1,42 @@
+import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { runCli, tempHome } from './cli.js';
+
+/** The number a config sends from, and the "phone" that texts it, in every emulator fixture. */
+export const OUR_NUMBER = '+15005550006';
+export const PHONE = '+14155550123';
+
+export interface EmulatorFixture {
+  emulator: Emulator;
+  home: string;
+  /** Environment for CLI children: the fixture's data directory. */
+  env: NodeJS.ProcessEnv;
+  configId: string;
+  configName: string;
+  cleanup(): Promise<void>;
+}
+
+/**
+ * An emulator on 127.0.0.1 and a fresh data directory with one config pointing at it, added through the
+ * CLI with the token in the real (test) keychain.
+ */
+export async function emulatorWithConfig(opts: { name?: string; numbers?: string[]; tokenFromEnv?: boolean } = {}): Promise<EmulatorFixture> {
+  const emulator = await startEmulator({ numbers: opts.numbers ?? [OUR_NUMBER, '+15005550007'], statusDelayMs: 20, retryDelaysMs: [50, 100] });
+  const h = tempHome();
+  const name = opts.name ?? 'emu';
+  const args = ['add-config', '--name', name, '--from', emulator.numbers[0]!.phoneNumber, '--account-sid', emulator.accountSid, '--api-url', emulator.url, '--json'];
+  const env = { ...h.env, ...(opts.tokenFromEnv ? { TWILIO_AUTH_TOKEN: emulator.authToken } : {}) };
+  const r = await runCli(opts.tokenFromEnv ? [...args, '--token-from-env'] : [...args, '--auth-token-stdin'], { env, input: emulator.authToken });
+  if (r.code !== 0) throw new Error(`add-config failed: ${r.stderr}`);
+  return {
+    emulator,
+    home: h.home,
+    env,
+    configId: JSON.parse(r.stdout).id,
+    configName: name,
+    cleanup: async () => {
+      await runCli(['configs', 'remove', name, '--force'], { env }).catch(() => undefined);
+      await emulator.stop();
+      h.cleanup();
+    },
+  };
+}
