@@ -1,9 +1,11 @@
 import { ConfigRepo } from './configs.js';
 import { openDb, schemaVersion, type Db } from './db.js';
 import { LeaseRepo } from './leases.js';
+import { ParticipantRepo } from './participants.js';
 
 export { webhookPath, type Config, type NewConfig, type AuthMethod, type SecretSource } from './configs.js';
 export { isLeaseAlive, type Lease } from './leases.js';
+export { stripChannelPrefix, type Participant, type NewParticipant } from './participants.js';
 export { dataDir, DB_FILE } from './paths.js';
 export { schemaVersion, type Db } from './db.js';
 
@@ -14,6 +16,7 @@ export interface Store {
   file: string;
   configs: ConfigRepo;
   leases: LeaseRepo;
+  participants: ParticipantRepo;
   schemaVersion(): number;
   close(): void;
 }
@@ -26,6 +29,7 @@ export function openStore(env: NodeJS.ProcessEnv = process.env): Store {
     file,
     configs: new ConfigRepo(db),
     leases: new LeaseRepo(db),
+    participants: new ParticipantRepo(db),
     schemaVersion: () => schemaVersion(db),
     close: () => db.close(),
   };
