@@ -3,6 +3,7 @@ import type { CommandContext } from './context.js';
 import { register as addConfig } from './add-config.js';
 import { register as configs } from './configs.js';
 import { register as send } from './send.js';
+import { register as participants } from './participants.js';
 
 /** Every command, in the order `--help` lists them. */
-export const commands: Array<(program: Command, ctx: CommandContext) => void> = [addConfig, configs, send];
+export const commands: Array<(program: Command, ctx: CommandContext) => void> = [addConfig, configs, send, participants];

@@ -150,7 +150,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const m = result.message;
   if (opts.json) out.data(messageJson(m, extra));
   if (result.succeeded) {
-    if (!opts.json) out.line(`${out.color.green('✔')} ${m.sid} to ${recipient}: ${m.status} after ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    if (!opts.json) out.line(`${out.color.green('✔')} ${whatsapp ? 'WhatsApp message' : 'SMS'} ${m.sid} to ${recipient}: ${m.status} after ${((Date.now() - started) / 1000).toFixed(1)}s`);
     return;
   }
   if (result.timedOut) {
