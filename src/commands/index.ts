@@ -4,6 +4,7 @@ import { register as addConfig } from './add-config.js';
 import { register as configs } from './configs.js';
 import { register as send } from './send.js';
 import { register as participants } from './participants.js';
+import { register as doctor } from './doctor.js';
 
 /** Every command, in the order `--help` lists them. */
-export const commands: Array<(program: Command, ctx: CommandContext) => void> = [addConfig, configs, send, participants];
+export const commands: Array<(program: Command, ctx: CommandContext) => void> = [addConfig, configs, send, participants, doctor];
