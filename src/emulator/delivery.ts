@@ -59,6 +59,7 @@ export async function deliverWebhook(
         durationMs: Math.round(performance.now() - started),
       };
       attempts.push(attempt);
+      if (policy.signal.aborted) return { messageSid, outcome: 'cancelled', url: target.url, attempts };
       policy.onAttempt(messageSid, attempt);
 
       const ok = answer.statusCode !== undefined && answer.statusCode >= 200 && answer.statusCode < 300;

@@ -1,4 +1,4 @@
-import { chmodSync } from 'node:fs';
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import { friendlyPhoneName, newSecret, newSid } from './ids.js';
 import type { ApiKey, EmulatorMessage, EmulatorNumber } from './types.js';
@@ -104,9 +104,11 @@ export class EmulatorState {
   private async attachFile(path: string): Promise<void> {
     // Loaded lazily: the native module is only needed when someone asks for a state file.
     const { default: Database } = await import('better-sqlite3');
+    // The file holds the emulator's auth token: owner-only from its first byte (SQLite's -wal copies the mode).
+    closeSync(openSync(path, 'a', 0o600));
+    chmodSync(path, 0o600);
     const db = new Database(path);
     try {
-      chmodSync(path, 0o600); // it holds the emulator's auth token
       db.pragma('journal_mode = WAL');
       db.exec(`
         CREATE TABLE IF NOT EXISTS account (id INTEGER PRIMARY KEY CHECK (id = 1), sid TEXT NOT NULL,
