@@ -2,10 +2,12 @@ import { ConfigRepo } from './configs.js';
 import { openDb, schemaVersion, type Db } from './db.js';
 import { EventRepo } from './events.js';
 import { LeaseRepo } from './leases.js';
+import { ParticipantRepo } from './participants.js';
 
 export { webhookPath, type Config, type NewConfig, type AuthMethod, type SecretSource } from './configs.js';
 export { isLeaseAlive, type Lease } from './leases.js';
 export type { StoredEvent, NewEvent, EventStatus, EventQuery } from './events.js';
+export { stripChannelPrefix, type Participant, type NewParticipant } from './participants.js';
 export { dataDir, DB_FILE } from './paths.js';
 export { schemaVersion, type Db } from './db.js';
 
@@ -17,6 +19,7 @@ export interface Store {
   configs: ConfigRepo;
   leases: LeaseRepo;
   events: EventRepo;
+  participants: ParticipantRepo;
   schemaVersion(): number;
   close(): void;
 }
@@ -30,6 +33,7 @@ export function openStore(env: NodeJS.ProcessEnv = process.env): Store {
     configs: new ConfigRepo(db),
     leases: new LeaseRepo(db),
     events: new EventRepo(db),
+    participants: new ParticipantRepo(db),
     schemaVersion: () => schemaVersion(db),
     close: () => db.close(),
   };

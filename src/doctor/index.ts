@@ -1,0 +1,244 @@
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadSecret, resolveConfig, secretEnvVar, shellQuote, twilioCredentials } from '../config/resolve.js';
+import { CliError } from '../errors.js';
+import type { SecretStore } from '../secrets/index.js';
+import { DB_FILE, dataDir, isLeaseAlive, type Config, type Store } from '../store/index.js';
+import { migrations } from '../store/migrations.js';
+import { createTwilioClient, twilioError } from '../twilio/client.js';
+import { fetchAccount, findNumber } from '../twilio/numbers.js';
+import { classifySmsUrl, redactUrl } from '../twilio/sms-url.js';
+import { maskSid } from '../validate.js';
+
+/** One line of the report. `ok: 'warn'` is worth knowing but does not fail the doctor. */
+export interface DoctorCheck {
+  name: string;
+  ok: boolean | 'warn';
+  detail: string;
+  fix?: string;
+  /** Not run because an earlier check failed (reported as a warning). */
+  skipped?: boolean;
+}
+
+export interface DoctorDeps {
+  env: NodeJS.ProcessEnv;
+  /** --config; default: the default config. */
+  configName?: string;
+  /** Opens the store; may throw (it is one of the checks). */
+  openStore: () => Store;
+  keychain: () => SecretStore;
+  nodeVersion?: string;
+  /** Per Twilio call. */
+  timeoutMs?: number;
+}
+
+export const MIN_NODE_MAJOR = 20;
+const PROBE_ACCOUNT = 'fruxon-twilio-doctor-probe';
+
+/** Runs every check in order; a failing check never stops the ones that do not depend on it. */
+export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = [];
+  const add = (c: DoctorCheck) => checks.push(c);
+  const skip = (name: string, why: string) => add({ name, ok: 'warn', detail: `not checked: ${why}`, skipped: true });
+
+  add(checkNode(deps.nodeVersion ?? process.versions.node));
+  add(checkDataDir(dataDir(deps.env)));
+
+  let store: Store | undefined;
+  const storeFile = join(dataDir(deps.env), DB_FILE);
+  // No store yet: report it instead of creating one (doctor changes nothing).
+  if (!existsSync(storeFile)) {
+    add({ name: 'schema', ok: 'warn', detail: `no store yet at ${storeFile} (add-config creates it)` });
+    add({ name: 'config', ok: false, detail: 'no configs stored', fix: 'fruxon-twilio add-config (or try everything offline: fruxon-twilio demo)' });
+  } else try {
+    store = deps.openStore();
+    const version = store.schemaVersion();
+    const quick = store.db.pragma('quick_check', { simple: true }) as string;
+    add(
+      quick === 'ok'
+        ? { name: 'schema', ok: true, detail: `SQLite schema version ${version} of ${migrations.length} (current), quick_check ok` }
+        : { name: 'schema', ok: false, detail: `SQLite quick_check failed: ${quick}`, fix: `move ${store.file} aside and add the configs again` },
+    );
+  } catch (err) {
+    add({ name: 'schema', ok: false, detail: messageOf(err), fix: hintOf(err) ?? 'check the data directory, or set FRUXON_TWILIO_HOME to another folder' });
+  }
+
+  let config: Config | undefined;
+  if (!existsSync(storeFile)) {
+    /* reported above */
+  } else if (!store) skip('config', 'the store did not open');
+  else if (store.configs.count() === 0) {
+    add({ name: 'config', ok: false, detail: 'no configs stored', fix: 'fruxon-twilio add-config (or try everything offline: fruxon-twilio demo)' });
+  } else {
+    try {
+      config = resolveConfig(store, deps.configName);
+      add({ name: 'config', ok: true, detail: `${config.name}: ${config.fromNumber} on ${maskSid(config.accountSid)}${config.apiUrl ? ` via ${config.apiUrl}` : ''}` });
+    } catch (err) {
+      add({ name: 'config', ok: false, detail: messageOf(err), fix: hintOf(err) });
+    }
+  }
+
+  // The keychain: required for keychain-backed configs; only a warning when the config reads its secret from the environment.
+  let keychain: SecretStore | undefined;
+  try {
+    const kc = deps.keychain();
+    kc.get(PROBE_ACCOUNT);
+    keychain = kc;
+    add({ name: 'keychain', ok: true, detail: 'the OS keychain answers (service fruxon-twilio)' });
+  } catch (err) {
+    const needed = config ? config.secretSource === 'keychain' : true;
+    add({ name: 'keychain', ok: needed ? false : 'warn', detail: messageOf(err), fix: hintOf(err) });
+  }
+
+  let secret: string | undefined;
+  if (!config) skip('secret', 'no config');
+  else if (config.secretSource === 'keychain' && !keychain) skip('secret', 'the keychain is not reachable');
+  else {
+    try {
+      secret = loadSecret(config, deps.env, () => keychain!);
+      const what = config.authMethod === 'api-key' ? 'API Key Secret' : 'Auth Token';
+      add({ name: 'secret', ok: true, detail: config.secretSource === 'env' ? `${what} from $${secretEnvVar(config)}` : `${what} in the OS keychain` });
+    } catch (err) {
+      add({ name: 'secret', ok: false, detail: messageOf(err), fix: hintOf(err) });
+    }
+  }
+
+  let number: Awaited<ReturnType<typeof findNumber>> | undefined;
+  if (!config || secret === undefined) {
+    skip('credentials', 'no secret');
+    skip('from_number', 'no secret');
+    skip('sms_url', 'no secret');
+  } else {
+    const creds = twilioCredentials(config, secret, deps.env);
+    const ctx = { apiUrl: creds.apiUrl, accountSid: config.accountSid };
+    const client = await createTwilioClient(creds, { timeoutMs: deps.timeoutMs ?? 10_000 });
+    let accepted = false;
+    try {
+      const account = await fetchAccount(client, config.accountSid);
+      accepted = true;
+      add({ name: 'credentials', ok: true, detail: `accepted by ${creds.apiUrl ?? 'Twilio'}: account "${account.friendlyName}" (${account.status})` });
+    } catch (err) {
+      const e = twilioError(err, `fetch account ${maskSid(config.accountSid)}`, ctx);
+      add({ name: 'credentials', ok: false, detail: e.message, fix: e.hint });
+    }
+    if (!accepted) {
+      skip('from_number', 'the credentials were not accepted');
+      skip('sms_url', 'the credentials were not accepted');
+    } else {
+      try {
+        number = await findNumber(client, config.fromNumber);
+        add(
+          number
+            ? { name: 'from_number', ok: true, detail: `${config.fromNumber} is owned by ${maskSid(config.accountSid)} (${number.sid})` }
+            : {
+                name: 'from_number',
+                ok: false,
+                detail: `${config.fromNumber} is not a phone number of account ${maskSid(config.accountSid)}: sending fails (21606) and listen cannot register its webhook`,
+                fix: `use a number of this account: fruxon-twilio configs remove ${shellQuote(config.name)} && fruxon-twilio add-config --from +1…`,
+              },
+        );
+      } catch (err) {
+        const e = twilioError(err, `look up ${config.fromNumber}`, ctx);
+        add({ name: 'from_number', ok: false, detail: e.message, fix: e.hint });
+      }
+      if (!number) skip('sms_url', 'the From number was not found');
+      else add(checkSmsUrl(config, number.smsUrl, store!));
+    }
+  }
+
+  if (!existsSync(storeFile)) add({ name: 'leases', ok: true, detail: 'no stale leases' });
+  else if (!store) skip('leases', 'the store did not open');
+  else add(checkLeases(store));
+
+  add(
+    deps.env.NGROK_AUTHTOKEN
+      ? { name: 'ngrok', ok: true, detail: 'NGROK_AUTHTOKEN is set' }
+      : {
+          name: 'ngrok',
+          ok: 'warn',
+          detail: 'NGROK_AUTHTOKEN is not set: listen cannot open an ngrok tunnel',
+          fix: 'export NGROK_AUTHTOKEN=… (https://dashboard.ngrok.com/get-started/your-authtoken), or use listen --public-url URL / --tunnel none',
+        },
+  );
+  return checks;
+}
+
+/** True when no check failed (warnings and skipped checks do not fail). */
+export function doctorPassed(checks: readonly DoctorCheck[]): boolean {
+  return checks.every((c) => c.ok !== false);
+}
+
+export function checkNode(version: string): DoctorCheck {
+  const major = Number(version.split('.')[0]);
+  return major >= MIN_NODE_MAJOR
+    ? { name: 'node', ok: true, detail: `Node.js ${version}` }
+    : { name: 'node', ok: false, detail: `Node.js ${version} is older than ${MIN_NODE_MAJOR}`, fix: `install Node.js ${MIN_NODE_MAJOR} or newer (https://nodejs.org)` };
+}
+
+export function checkDataDir(dir: string): DoctorCheck {
+  if (!existsSync(dir)) return { name: 'data_dir', ok: 'warn', detail: `${dir} does not exist yet (created on first use, mode 0700)` };
+  const mode = statSync(dir).mode & 0o777;
+  if (mode & 0o077) {
+    return { name: 'data_dir', ok: false, detail: `${dir} is readable by others (mode ${mode.toString(8)})`, fix: `chmod 700 ${shellQuote(dir)}` };
+  }
+  try {
+    accessSync(dir, constants.W_OK | constants.X_OK);
+  } catch {
+    return { name: 'data_dir', ok: false, detail: `${dir} is not writable by this user`, fix: `chown -R "$USER" ${shellQuote(dir)}, or set FRUXON_TWILIO_HOME` };
+  }
+  const file = join(dir, DB_FILE);
+  if (existsSync(file)) {
+    const fmode = statSync(file).mode & 0o777;
+    if (fmode & 0o077) {
+      return { name: 'data_dir', ok: false, detail: `${file} is readable by others (mode ${fmode.toString(8)})`, fix: `chmod 600 ${shellQuote(file)}` };
+    }
+  }
+  return { name: 'data_dir', ok: true, detail: `${dir} (mode 700)` };
+}
+
+function checkSmsUrl(config: Config, smsUrl: string | null, store: Store): DoctorCheck {
+  const { owner, lease } = classifySmsUrl(smsUrl, { leases: store.leases.list() });
+  const name = 'sms_url';
+  switch (owner) {
+    case 'none':
+      return { name, ok: 'warn', detail: `${config.fromNumber} has no SmsUrl: inbound messages go nowhere`, fix: `fruxon-twilio listen --config ${shellQuote(config.name)}` };
+    case 'ours':
+      return isLeaseAlive(lease!)
+        ? { name, ok: true, detail: `SmsUrl is ours: the listener (pid ${lease!.pid}) at ${lease!.ourUrl}` }
+        : {
+            name,
+            ok: false,
+            detail: `SmsUrl still points at a listener that is gone (pid ${lease!.pid}, ${lease!.ourUrl})`,
+            fix: `fruxon-twilio restore --config ${shellQuote(config.name)}`,
+          };
+    case 'fruxon':
+      return { name, ok: true, detail: `SmsUrl is Fruxon's ingress (${redactUrl(smsUrl!)})` };
+    case 'other':
+      return { name, ok: true, detail: `SmsUrl is another service's (${redactUrl(smsUrl!)})` };
+  }
+}
+
+function checkLeases(store: Store): DoctorCheck {
+  const leases = store.leases.list();
+  const names = new Map(store.configs.list().map((c) => [c.id, c.name]));
+  const stale = leases.filter((l) => !isLeaseAlive(l));
+  if (stale.length) {
+    const list = stale.map((l) => `${names.get(l.configId) ?? l.configId} (${l.phoneNumber}, pid ${l.pid} on ${l.hostname} is gone)`).join(', ');
+    return {
+      name: 'leases',
+      ok: false,
+      detail: `${stale.length} stale listener lease${stale.length > 1 ? 's' : ''}, webhook not restored: ${list}`,
+      fix: stale.map((l) => `fruxon-twilio restore --config ${shellQuote(names.get(l.configId) ?? l.configId)}`).join(' && '),
+    };
+  }
+  const alive = leases.length;
+  return { name: 'leases', ok: true, detail: alive ? `${alive} running listener${alive > 1 ? 's' : ''}, no stale leases` : 'no stale leases' };
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message.split('\n')[0]! : String(err);
+}
+
+function hintOf(err: unknown): string | undefined {
+  return err instanceof CliError ? err.hint : undefined;
+}

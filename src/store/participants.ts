@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from './db.js';
+
+/**
+ * A participant: a contact bound to a channel by phone number, as Fruxon binds participants. Bound to one
+ * config (`configId`) or to every config (null). `whatsapp` says the contact is reached on WhatsApp.
+ */
+export interface Participant {
+  id: string;
+  name: string;
+  /** E.164, without any `whatsapp:` prefix. */
+  phone: string;
+  whatsapp: boolean;
+  configId: string | null;
+  createdAt: string;
+}
+
+export type NewParticipant = Pick<Participant, 'name' | 'phone'> & { whatsapp?: boolean; configId?: string | null };
+
+interface Row {
+  id: string;
+  name: string;
+  phone: string;
+  whatsapp: number;
+  config_id: string | null;
+  created_at: string;
+}
+
+function fromRow(r: Row): Participant {
+  return { id: r.id, name: r.name, phone: r.phone, whatsapp: r.whatsapp === 1, configId: r.config_id, createdAt: r.created_at };
+}
+
+/** `whatsapp:+1415…` -> `+1415…`: Twilio's From/To carry the channel prefix, participants do not. */
+export function stripChannelPrefix(address: string): string {
+  return address.replace(/^whatsapp:/i, '').trim();
+}
+
+export class ParticipantRepo {
+  constructor(private readonly db: Db) {}
+
+  /** Adds a participant; returns undefined when the name is taken (names are unique, case-insensitive). */
+  add(p: NewParticipant): Participant | undefined {
+    const id = randomUUID();
+    const res = this.db
+      .prepare(
+        `INSERT INTO participants (id, name, phone, whatsapp, config_id, created_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (name) DO NOTHING`,
+      )
+      .run(id, p.name, stripChannelPrefix(p.phone), p.whatsapp ? 1 : 0, p.configId ?? null, new Date().toISOString());
+    return res.changes === 1 ? this.byId(id) : undefined;
+  }
+
+  /** All participants, by name; with `configId`, those bound to that config plus the global ones. */
+  list(opts: { configId?: string } = {}): Participant[] {
+    const rows =
+      opts.configId === undefined
+        ? this.db.prepare('SELECT * FROM participants ORDER BY name COLLATE NOCASE').all()
+        : this.db
+            .prepare('SELECT * FROM participants WHERE config_id = ? OR config_id IS NULL ORDER BY name COLLATE NOCASE')
+            .all(opts.configId);
+    return (rows as Row[]).map(fromRow);
+  }
+
+  byId(id: string): Participant | undefined {
+    const r = this.db.prepare('SELECT * FROM participants WHERE id = ?').get(id) as Row | undefined;
+    return r && fromRow(r);
+  }
+
+  /** Case-insensitive. */
+  byName(name: string): Participant | undefined {
+    const r = this.db.prepare('SELECT * FROM participants WHERE name = ?').get(name) as Row | undefined;
+    return r && fromRow(r);
+  }
+
+  /**
+   * The participant behind a phone number (`whatsapp:` prefix allowed). With `configId`: one bound to that
+   * config wins over a global one; participants bound to other configs never match. Without `configId`:
+   * a global participant, else any (the oldest).
+   */
+  findByPhone(phone: string, configId?: string | null): Participant | undefined {
+    const e164 = stripChannelPrefix(phone);
+    const r = (
+      configId
+        ? this.db
+            .prepare(
+              `SELECT * FROM participants WHERE phone = ? AND (config_id = ? OR config_id IS NULL)
+               ORDER BY config_id IS NULL, created_at LIMIT 1`,
+            )
+            .get(e164, configId)
+        : this.db.prepare('SELECT * FROM participants WHERE phone = ? ORDER BY config_id IS NOT NULL, created_at LIMIT 1').get(e164)
+    ) as Row | undefined;
+    return r && fromRow(r);
+  }
+
+  /** Removes by name (case-insensitive); false when there was none. */
+  remove(name: string): boolean {
+    return this.db.prepare('DELETE FROM participants WHERE name = ?').run(name).changes === 1;
+  }
+}

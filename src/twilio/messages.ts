@@ -1,0 +1,225 @@
+import { CliError, ExitCode } from '../errors.js';
+import { twilioError, type TwilioClient } from './client.js';
+
+/** What this tool needs of a Message resource, channel prefixes kept as Twilio stores them. */
+export interface MessageInfo {
+  sid: string;
+  accountSid: string;
+  status: string;
+  /** `whatsapp:+1…` on the WhatsApp channel. */
+  to: string;
+  from: string;
+  channel: 'sms' | 'whatsapp';
+  direction: string;
+  body: string;
+  numMedia: number;
+  numSegments: number;
+  errorCode: number | null;
+  errorMessage: string | null;
+  price: string | null;
+  priceUnit: string | null;
+  dateCreated: string | null;
+  dateSent: string | null;
+  dateUpdated: string | null;
+}
+
+export interface SendRequest {
+  /** E.164, without `whatsapp:`; the prefix is added when `whatsapp` is set. */
+  from: string;
+  to: string;
+  body?: string;
+  mediaUrls?: string[];
+  statusCallback?: string | null;
+  whatsapp?: boolean;
+}
+
+/** Where the call went and for whom: named in error messages (never the secret). */
+export interface CallContext {
+  apiUrl?: string | null;
+  accountSid?: string;
+}
+
+/** Statuses after which a message never changes again. `read` is WhatsApp's last step. */
+export const FINAL_STATUSES: ReadonlySet<string> = new Set(['delivered', 'undelivered', 'failed', 'read', 'canceled']);
+/** Final statuses that mean the message reached the recipient. */
+export const SUCCESS_STATUSES: ReadonlySet<string> = new Set(['delivered', 'read']);
+
+const WHATSAPP = 'whatsapp:';
+
+/** Twilio's page for an error code. */
+export function errorDocUrl(code: number): string {
+  return `https://www.twilio.com/docs/errors/${code}`;
+}
+
+/** What to do about the Twilio errors a sender meets most; the message line already carries code and link. */
+const FIXES: Record<number, string> = {
+  21211: "the 'To' number is not a valid phone number: check it is E.164 (+ country code, number)",
+  21408: 'enable the destination country in the Twilio Console: Messaging > Settings > Geo permissions',
+  21606: "the From number is not an SMS-capable number of this account: check the config's --from (fruxon-twilio configs show)",
+  21610: 'the recipient replied STOP; they must text START to your number before you can message them again',
+  21614: "the 'To' number cannot receive SMS (a landline?)",
+  21910: 'From and To must be on the same channel: pass --whatsapp for both, or neither',
+  63007: 'the From number is not enabled for WhatsApp: set up a WhatsApp sender (or the Sandbox) in the Twilio Console',
+  63016: 'outside the 24-hour WhatsApp session window: send an approved template, or have the recipient message you first',
+  30003: 'the handset is unreachable (off, or out of coverage); try again later',
+  30005: 'the number is unknown to the carrier: check it',
+  30006: 'the number is a landline or unreachable carrier',
+  30007: 'the carrier filtered the message as spam; register the sender (A2P 10DLC) or change the content',
+  30008: 'Twilio reports an unknown delivery error; retry, and check the message logs in the Console',
+};
+
+export function fixFor(code: number | null | undefined): string | undefined {
+  return code ? FIXES[code] : undefined;
+}
+
+/** Creates the message. Twilio's refusal becomes one CliError line: its message, code and doc link. */
+export async function sendMessage(client: TwilioClient, req: SendRequest, ctx: CallContext = {}): Promise<MessageInfo> {
+  const prefix = req.whatsapp ? WHATSAPP : '';
+  const to = prefix + stripPrefix(req.to);
+  const from = prefix + stripPrefix(req.from);
+  const params: Record<string, unknown> = { to, from };
+  if (req.body) params.body = req.body;
+  if (req.mediaUrls?.length) params.mediaUrl = req.mediaUrls;
+  if (req.statusCallback) params.statusCallback = req.statusCallback;
+  try {
+    const m = await client.messages.create(params as unknown as Parameters<TwilioClient['messages']['create']>[0]);
+    return toInfo(m);
+  } catch (err) {
+    throw messageCallError(err, `send ${req.whatsapp ? 'a WhatsApp message' : 'an SMS'} to ${to}`, ctx);
+  }
+}
+
+export async function fetchMessage(client: TwilioClient, sid: string, ctx: CallContext = {}): Promise<MessageInfo> {
+  try {
+    return toInfo(await client.messages(sid).fetch());
+  } catch (err) {
+    throw messageCallError(err, `fetch message ${sid}`, ctx);
+  }
+}
+
+export interface WaitOptions {
+  timeoutMs: number;
+  /** Called with the first status seen and with every change after it. */
+  onStatus?: (message: MessageInfo) => void;
+  /** Stops the wait early (Ctrl-C); the result then has `timedOut: true`. */
+  signal?: AbortSignal;
+  /** First poll interval; it grows by half each poll up to `maxIntervalMs`. Defaults 250 and 1000. */
+  intervalMs?: number;
+  maxIntervalMs?: number;
+  ctx?: CallContext;
+}
+
+export interface WaitResult {
+  /** The last state seen: final unless `timedOut`. */
+  message: MessageInfo;
+  timedOut: boolean;
+  /** delivered or read. */
+  succeeded: boolean;
+}
+
+/** Polls the message until it reaches a final status or the time runs out. */
+export async function waitForFinalStatus(client: TwilioClient, sid: string, opts: WaitOptions): Promise<WaitResult> {
+  const deadline = Date.now() + opts.timeoutMs;
+  let interval = opts.intervalMs ?? 250;
+  const maxInterval = opts.maxIntervalMs ?? 1000;
+  let last: MessageInfo | undefined;
+  for (;;) {
+    const m = await fetchMessage(client, sid, opts.ctx);
+    if (!last || last.status !== m.status) opts.onStatus?.(m);
+    last = m;
+    if (FINAL_STATUSES.has(m.status)) return { message: m, timedOut: false, succeeded: SUCCESS_STATUSES.has(m.status) };
+    const left = deadline - Date.now();
+    if (left <= 0 || opts.signal?.aborted) return { message: m, timedOut: true, succeeded: false };
+    await sleep(Math.min(interval, left), opts.signal);
+    interval = Math.min(maxInterval, Math.round(interval * 1.5));
+  }
+}
+
+/** One line for a message that ended badly: status, Twilio's error text, code and doc link. */
+export function deliveryFailure(m: MessageInfo): CliError {
+  const code = m.errorCode;
+  const what = m.errorMessage ? `: ${m.errorMessage}` : '';
+  return new CliError(`message ${m.sid} to ${m.to} ${m.status}${what}${code ? ` (${code}, ${errorDocUrl(code)})` : ''}`, {
+    exitCode: ExitCode.failure,
+    reason: code ? `twilio_${code}` : `message_${m.status}`,
+    hint: fixFor(code),
+  });
+}
+
+/** Twilio's API errors as one line carrying the code and the doc link, with a fix for the common ones. */
+export function messageCallError(err: unknown, what: string, ctx: CallContext): CliError {
+  const e = err as { status?: number; code?: number; message?: string; moreInfo?: string };
+  if (typeof e?.status === 'number' && e.status > 0 && e.status !== 401 && typeof e.code === 'number') {
+    const link = e.moreInfo || errorDocUrl(e.code);
+    return new CliError(`Twilio refused to ${what}: ${oneLine(e.message ?? `HTTP ${e.status}`)} (${e.code}, ${link})`, {
+      reason: `twilio_${e.code}`,
+      hint: fixFor(e.code),
+      cause: err,
+    });
+  }
+  return twilioError(err, what, ctx);
+}
+
+function toInfo(m: {
+  sid: string;
+  accountSid: string;
+  status: string;
+  to: string;
+  from: string;
+  direction: string;
+  body: string;
+  numMedia: string;
+  numSegments: string;
+  errorCode: number;
+  errorMessage: string;
+  price: string;
+  priceUnit: string;
+  dateCreated: Date;
+  dateSent: Date;
+  dateUpdated: Date;
+}): MessageInfo {
+  return {
+    sid: m.sid,
+    accountSid: m.accountSid,
+    status: m.status,
+    to: m.to,
+    from: m.from,
+    channel: (m.to ?? '').startsWith(WHATSAPP) || (m.from ?? '').startsWith(WHATSAPP) ? 'whatsapp' : 'sms',
+    direction: m.direction,
+    body: m.body ?? '',
+    numMedia: Number(m.numMedia ?? 0) || 0,
+    numSegments: Number(m.numSegments ?? 0) || 0,
+    errorCode: m.errorCode ? Number(m.errorCode) : null,
+    errorMessage: m.errorMessage || null,
+    price: m.price ?? null,
+    priceUnit: m.priceUnit ?? null,
+    dateCreated: isoOrNull(m.dateCreated),
+    dateSent: isoOrNull(m.dateSent),
+    dateUpdated: isoOrNull(m.dateUpdated),
+  };
+}
+
+function isoOrNull(d: Date | null | undefined): string | null {
+  return d instanceof Date && !Number.isNaN(d.getTime()) ? d.toISOString() : null;
+}
+
+function stripPrefix(address: string): string {
+  return address.replace(/^whatsapp:/i, '');
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}

@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { openStore } from '../../src/store/index.js';
+import { classifySmsUrl, isFruxonIngressUrl } from '../../src/twilio/sms-url.js';
+import { runCli, tempHome } from '../helpers/cli.js';
+
+const FROM = '+14155238886';
+interface Report {
+  ok: boolean;
+  checks: { name: string; ok: boolean | 'warn'; detail: string; fix: string | null; skipped: boolean }[];
+}
+const check = (r: Report, name: string) => {
+  const c = r.checks.find((x) => x.name === name);
+  assert.ok(c, `no check named ${name}`);
+  return c;
+};
+
+/** A pid that certainly belongs to no process any more. */
+function deadPid(): number {
+  return spawnSync(process.execPath, ['-e', '0']).pid!;
+}
+
+describe('doctor', () => {
+  let emu: Emulator;
+  let h: ReturnType<typeof tempHome>;
+  const cli = (args: string[], env: NodeJS.ProcessEnv = {}, input?: string) => runCli(args, { env: { ...h.env, ...env }, input, timeoutMs: 30_000 });
+
+  before(async () => {
+    emu = await startEmulator({ port: 0, numbers: [FROM, '+14155238887'] });
+    h = tempHome();
+  });
+  after(async () => {
+    await emu.stop();
+    h.cleanup();
+  });
+
+  test('no store and no configs: says so, with the fix, creates nothing, exit 1', async () => {
+    const r = await cli(['doctor', '--json'], { NGROK_AUTHTOKEN: 'x' });
+    assert.equal(r.code, 1, r.stderr);
+    const report = JSON.parse(r.stdout) as Report;
+    assert.equal(report.ok, false);
+    assert.equal(check(report, 'config').ok, false);
+    assert.match(check(report, 'config').fix!, /fruxon-twilio add-config/);
+    assert.equal(check(report, 'node').ok, true);
+    assert.equal(check(report, 'keychain').ok, true, 'the test keychain answers');
+    assert.equal(check(report, 'credentials').skipped, true);
+    const human = await cli(['doctor']);
+    assert.match(human.stdout, /✖ config\s+no configs stored\s+fix: fruxon-twilio add-config/);
+  });
+
+  test('green: a keychain config on the emulator, its number ours, NGROK_AUTHTOKEN set', async () => {
+    const add = await cli(['add-config', '--name', 'emu', '--from', FROM, '--account-sid', emu.accountSid, '--auth-token-stdin', '--api-url', emu.url], {}, emu.authToken);
+    assert.equal(add.code, 0, add.stderr);
+    const store = openStore(h.env);
+    const config = store.configs.byName('emu')!;
+    const ourUrl = 'https://abc123.ngrok.app/webhooks/twilio/' + config.id;
+    store.leases.acquire({ configId: config.id, numberSid: emu.numbers[0]!.sid, phoneNumber: FROM, previousSmsUrl: null, previousSmsMethod: null, ourUrl, pid: process.pid });
+    store.close();
+    emu.setSmsUrl(FROM, ourUrl);
+
+    const r = await cli(['doctor', '--json'], { NGROK_AUTHTOKEN: 'token' });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const report = JSON.parse(r.stdout) as Report;
+    assert.equal(report.ok, true);
+    for (const c of report.checks) assert.equal(c.ok, true, `${c.name}: ${c.detail}`);
+    assert.deepEqual(report.checks.map((c) => c.name), ['node', 'data_dir', 'schema', 'config', 'keychain', 'secret', 'credentials', 'from_number', 'sms_url', 'leases', 'ngrok']);
+    assert.match(check(report, 'sms_url').detail, /ours: the listener \(pid \d+\)/);
+    assert.match(check(report, 'secret').detail, /Auth Token in the OS keychain/);
+    assert.equal(r.stdout.includes(emu.authToken), false);
+
+    const human = await cli(['doctor'], { NGROK_AUTHTOKEN: 'token' });
+    assert.equal(human.code, 0);
+    assert.equal(human.stdout.trim().split('\n').length, 11, 'one line per check');
+    assert.match(human.stderr, /All checks passed/);
+
+    const cleanup = openStore(h.env);
+    cleanup.leases.release(config.id);
+    cleanup.close();
+  });
+
+  test("SmsUrl owner: Fruxon's ingress and other services, printed without their path", async () => {
+    emu.setSmsUrl(FROM, 'https://hooks.fruxon.com/twilio/very-secret-token');
+    let report = JSON.parse((await cli(['doctor', '--json'])).stdout) as Report;
+    assert.match(check(report, 'sms_url').detail, /Fruxon's ingress \(https:\/\/hooks\.fruxon\.com\/…\)/);
+    assert.equal(JSON.stringify(report).includes('very-secret-token'), false);
+    emu.setSmsUrl(FROM, 'https://example.org/hook?key=abc');
+    report = JSON.parse((await cli(['doctor', '--json'])).stdout) as Report;
+    assert.match(check(report, 'sms_url').detail, /another service's \(https:\/\/example\.org\/…\)/);
+    assert.equal(check(report, 'ngrok').ok, 'warn', 'no NGROK_AUTHTOKEN is a warning only');
+    assert.equal(report.ok, true);
+  });
+
+  test('red: stale lease, open data dir, wrong token, number not owned, no keychain; every other check still runs', async () => {
+    const store = openStore(h.env);
+    const config = store.configs.byName('emu')!;
+    const pid = deadPid();
+    store.leases.acquire({ configId: config.id, numberSid: emu.numbers[0]!.sid, phoneNumber: FROM, previousSmsUrl: null, previousSmsMethod: null, ourUrl: 'https://gone.ngrok.app/x', pid });
+    store.close();
+    emu.setSmsUrl(FROM, 'https://gone.ngrok.app/x');
+    chmodSync(h.home, 0o755);
+
+    let r = await cli(['doctor', '--json']);
+    assert.equal(r.code, 1);
+    let report = JSON.parse(r.stdout) as Report;
+    assert.equal(check(report, 'data_dir').ok, false);
+    assert.match(check(report, 'data_dir').fix!, /^chmod 700 /);
+    assert.equal(check(report, 'leases').ok, false);
+    assert.match(check(report, 'leases').detail, new RegExp(`emu \\(\\+14155238886, pid ${pid} .* is gone\\)`));
+    assert.equal(check(report, 'leases').fix, 'fruxon-twilio restore --config emu');
+    assert.equal(check(report, 'sms_url').ok, false, 'the number points at a dead listener');
+    assert.equal(check(report, 'credentials').ok, true);
+    chmodSync(h.home, 0o700);
+
+    // A config whose number the account does not own, with a wrong token from the environment, and no keychain at all.
+    const noKeychain = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' };
+    const add = await cli(['add-config', '--name', 'envcfg', '--from', '+14155550000', '--account-sid', emu.accountSid, '--token-from-env', '--api-url', emu.url], { ...noKeychain, TWILIO_AUTH_TOKEN: emu.authToken });
+    assert.equal(add.code, 0, add.stderr);
+    r = await cli(['doctor', '--config', 'envcfg', '--json'], { ...noKeychain, TWILIO_AUTH_TOKEN: emu.authToken });
+    report = JSON.parse(r.stdout) as Report;
+    assert.equal(check(report, 'keychain').ok, 'warn', 'an env-sourced config does not need the keychain');
+    assert.equal(check(report, 'from_number').ok, false);
+    assert.match(check(report, 'from_number').detail, /\+14155550000 is not a phone number of account/);
+    assert.equal(check(report, 'sms_url').skipped, true);
+
+    r = await cli(['doctor', '--config', 'envcfg', '--json'], { ...noKeychain, TWILIO_AUTH_TOKEN: 'wrong' });
+    report = JSON.parse(r.stdout) as Report;
+    assert.equal(check(report, 'credentials').ok, false);
+    assert.match(check(report, 'credentials').detail, /\(20003\)/);
+
+    r = await cli(['doctor', '--config', 'emu'], noKeychain);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /✖ keychain\s+the OS keychain is not reachable/);
+    assert.match(r.stdout, /– secret\s+not checked: the keychain is not reachable/);
+    assert.match(r.stdout, /✖ leases\s+1 stale listener lease.*fix: fruxon-twilio restore --config emu/);
+    assert.match(r.stdout, /✔ node/);
+    assert.match(r.stderr, /\d checks failed/);
+
+    const missing = await cli(['doctor', '--config', 'nope', '--json']);
+    assert.equal(missing.code, 1);
+    assert.match(check(JSON.parse(missing.stdout) as Report, 'config').detail, /no config named "nope"/);
+  });
+});
+
+test('SmsUrl classification rules', () => {
+  const lease = { configId: 'c', numberSid: 'PN', phoneNumber: FROM, previousSmsUrl: null, previousSmsMethod: null, ourUrl: 'https://a.ngrok.app/webhooks/twilio/c', pid: 1, hostname: 'h', startedAt: '' };
+  assert.equal(classifySmsUrl(null, { leases: [lease] }).owner, 'none');
+  assert.equal(classifySmsUrl('https://a.ngrok.app/webhooks/twilio/c', { leases: [lease] }).owner, 'ours');
+  assert.equal(classifySmsUrl('https://api.fruxon.com/hooks/1', { leases: [lease] }).owner, 'fruxon');
+  assert.equal(classifySmsUrl('https://evilfruxon.com/hooks/1', { leases: [] }).owner, 'other');
+  assert.equal(classifySmsUrl('https://ingress.example/x', { leases: [], fruxonUrls: ['https://ingress.example/x'] }).owner, 'fruxon');
+  assert.equal(isFruxonIngressUrl('not a url'), false);
+});
