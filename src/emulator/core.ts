@@ -1,0 +1,512 @@
+import { apiErrors, deliveryErrors, type DeliveryErrorCode } from './errors.js';
+import { newSid } from './ids.js';
+import { MAGIC_NUMBERS, scriptedFailure } from './magic.js';
+import { API_VERSION } from './resources.js';
+import { deliverWebhook, sleep, withoutCredentials, type DeliveryPolicy, type WebhookTarget } from './delivery.js';
+import type { EmulatorState } from './state.js';
+import type {
+  DeliveryResult,
+  EmulatorLogEntry,
+  EmulatorMessage,
+  EmulatorNumber,
+  HttpMethod,
+  InboundMessage,
+  MediaItem,
+  MessageDirection,
+  MessageStatus,
+} from './types.js';
+
+export interface CoreSettings {
+  statusDelayMs: number;
+  deliveryTimeoutMs: number;
+  retryDelaysMs: number[];
+}
+
+export type Logger = (entry: Omit<EmulatorLogEntry, 'time'>) => void;
+
+export interface OutboundRequest {
+  to?: string;
+  from?: string;
+  messagingServiceSid?: string;
+  body?: string;
+  mediaUrls: string[];
+  statusCallback?: string;
+}
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+const WHATSAPP = 'whatsapp:';
+const MG_SID = /^MG[0-9a-fA-F]{32}$/;
+
+/**
+ * The behaviour behind the routes: message creation rules, the status life cycle, status callbacks and inbound
+ * webhooks. Every background step is tracked so `idle()` and `stop()` know when the emulator is quiet.
+ */
+export class EmulatorCore {
+  private readonly stopping = new AbortController();
+  private readonly pending = new Set<Promise<unknown>>();
+  private readonly policy: DeliveryPolicy;
+
+  constructor(
+    readonly state: EmulatorState,
+    private readonly settings: CoreSettings,
+    private readonly log: Logger,
+  ) {
+    this.policy = {
+      authToken: () => this.state.account.authToken,
+      timeoutMs: settings.deliveryTimeoutMs,
+      retryDelaysMs: settings.retryDelaysMs,
+      signal: this.stopping.signal,
+      onAttempt: (messageSid, a) => {
+        const ok = a.statusCode !== undefined && a.statusCode >= 200 && a.statusCode < 300;
+        this.log({
+          level: ok ? 'info' : 'warn',
+          event: 'webhook.attempt',
+          message: `${a.kind} webhook for ${messageSid} attempt ${a.attempt} -> ${a.statusCode ?? a.error}`,
+          kind: a.kind,
+          messageSid,
+          url: withoutCredentials(a.url),
+          attempt: a.attempt,
+          ...(a.statusCode !== undefined && { statusCode: a.statusCode }),
+          ...(a.error !== undefined && { error: a.error }),
+          durationMs: a.durationMs,
+        });
+      },
+      onRetry: (messageSid, target, delayMs) =>
+        this.log({
+          level: 'info',
+          event: 'webhook.retry',
+          message: `retrying ${target.kind} webhook for ${messageSid} in ${delayMs} ms`,
+          kind: target.kind,
+          messageSid,
+          url: withoutCredentials(target.url),
+          delayMs,
+        }),
+    };
+  }
+
+  /** Validates and records a message sent through the REST API, then starts its status life cycle. */
+  createOutbound(req: OutboundRequest, direction: MessageDirection = 'outbound-api'): EmulatorMessage {
+    const to = req.to?.trim() ?? '';
+    if (!to) throw apiErrors.toRequired();
+    const body = req.body ?? '';
+    if (!body && req.mediaUrls.length === 0) throw apiErrors.bodyRequired();
+    if (body.length > 1600) throw apiErrors.bodyTooLong();
+
+    const whatsapp = to.startsWith(WHATSAPP);
+    const toNumber = stripChannel(to);
+    if (!E164.test(toNumber) || toNumber === MAGIC_NUMBERS.invalidTo) throw apiErrors.invalidTo(to);
+
+    let from = req.from?.trim() ?? '';
+    if (req.messagingServiceSid !== undefined && !MG_SID.test(req.messagingServiceSid)) {
+      throw apiErrors.invalidParameter(`MessagingServiceSid ${req.messagingServiceSid} is not valid`);
+    }
+    if (!from && req.messagingServiceSid) {
+      // No Messaging Services here: the service's sender pool is simply the account's numbers.
+      const sender = [...this.state.numbers.values()][0];
+      if (sender) from = (whatsapp ? WHATSAPP : '') + sender.phoneNumber;
+    }
+    if (!from) throw apiErrors.fromRequired();
+    const fromNumber = stripChannel(from);
+    if (!E164.test(fromNumber)) throw apiErrors.invalidFrom(from);
+    if (!this.state.findNumber(fromNumber)) throw apiErrors.fromNotOwned(from);
+    if (from.startsWith(WHATSAPP) !== whatsapp) throw apiErrors.channelMismatch();
+    if (toNumber === MAGIC_NUMBERS.unsubscribed) throw apiErrors.unsubscribed();
+
+    for (const url of req.mediaUrls) {
+      if (!isHttpUrl(url)) throw apiErrors.invalidMediaUrl(url);
+    }
+    if (req.statusCallback !== undefined && req.statusCallback !== '' && !isCallbackUrl(req.statusCallback)) {
+      throw apiErrors.invalidStatusCallback(req.statusCallback);
+    }
+
+    const now = new Date();
+    const media = req.mediaUrls.map((url) => ({ url, contentType: guessContentType(url) }));
+    const message: EmulatorMessage = {
+      sid: newSid(media.length > 0 ? 'MM' : 'SM'),
+      accountSid: this.state.account.sid,
+      from,
+      to,
+      body,
+      direction,
+      status: 'queued',
+      media,
+      numSegments: countSegments(body),
+      errorCode: null,
+      errorMessage: null,
+      price: null,
+      messagingServiceSid: req.messagingServiceSid ?? null,
+      statusCallback: req.statusCallback || null,
+      dateCreated: now,
+      dateUpdated: now,
+      dateSent: null,
+    };
+    this.state.saveMessage(message);
+    this.log({
+      level: 'info',
+      event: 'message.created',
+      message: `${direction} message ${message.sid} queued`,
+      messageSid: message.sid,
+      messageStatus: 'queued',
+    });
+    this.track(this.runLifeCycle(message.sid, whatsapp, scriptedFailure(toNumber, whatsapp)));
+    return message;
+  }
+
+  /** Records a message arriving at one of our numbers and delivers it to the number's webhook. */
+  receiveInbound(msg: InboundMessage): Promise<DeliveryResult> {
+    const toNumber = stripChannel(msg.to);
+    const fromNumber = stripChannel(msg.from);
+    const number = this.state.findNumber(toNumber);
+    if (!number) throw new Error(`${msg.to} is not one of the emulator's numbers`);
+    if (!E164.test(fromNumber)) throw new Error(`${msg.from} is not an E.164 phone number`);
+    const whatsapp = msg.whatsapp === true || msg.to.startsWith(WHATSAPP) || msg.from.startsWith(WHATSAPP);
+    const prefix = whatsapp ? WHATSAPP : '';
+    const media = msg.mediaUrls ?? [];
+    const body = msg.body ?? '';
+    const now = new Date();
+    const message: EmulatorMessage = {
+      sid: newSid(media.length > 0 ? 'MM' : 'SM'),
+      accountSid: this.state.account.sid,
+      from: prefix + fromNumber,
+      to: prefix + toNumber,
+      body,
+      direction: 'inbound',
+      status: 'received',
+      media: media.map((m) => ({ ...m })),
+      numSegments: countSegments(body),
+      errorCode: null,
+      errorMessage: null,
+      price: priceFor(whatsapp, media.length),
+      messagingServiceSid: null,
+      statusCallback: null,
+      dateCreated: now,
+      dateUpdated: now,
+      dateSent: now,
+    };
+    this.state.saveMessage(message);
+    this.log({
+      level: 'info',
+      event: 'message.created',
+      message: `inbound message ${message.sid} received from ${message.from} at ${message.to}`,
+      messageSid: message.sid,
+      messageStatus: 'received',
+    });
+    return this.track(this.deliverInboundWebhook(message, number, msg.profileName ?? 'Emulator User'));
+  }
+
+  updateNumber(
+    number: EmulatorNumber,
+    changes: Partial<
+      Pick<
+        EmulatorNumber,
+        | 'friendlyName'
+        | 'smsUrl'
+        | 'smsMethod'
+        | 'smsFallbackUrl'
+        | 'smsFallbackMethod'
+        | 'statusCallback'
+        | 'statusCallbackMethod'
+      >
+    >,
+  ): EmulatorNumber {
+    const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+    const updated: EmulatorNumber = { ...number, ...defined, dateUpdated: new Date() };
+    this.state.saveNumber(updated);
+    return updated;
+  }
+
+  /** Resolves when no status step or webhook is in progress, including ones started while waiting. */
+  async idle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.idle();
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.pending.add(work);
+    const forget = () => this.pending.delete(work);
+    work.then(forget, forget);
+    return work;
+  }
+
+  private async runLifeCycle(
+    sid: string,
+    whatsapp: boolean,
+    failure: ReturnType<typeof scriptedFailure>,
+  ): Promise<void> {
+    const steps: { status: MessageStatus; errorCode?: DeliveryErrorCode }[] =
+      failure?.status === 'failed'
+        ? [{ status: 'failed', errorCode: failure.errorCode }]
+        : failure?.status === 'undelivered'
+          ? [{ status: 'sent' }, { status: 'undelivered', errorCode: failure.errorCode }]
+          : [{ status: 'sent' }, { status: 'delivered' }, ...(whatsapp ? [{ status: 'read' as const }] : [])];
+
+    // Status callbacks go out one at a time so the receiver sees them in order, even across retries.
+    let callbacks: Promise<unknown> = Promise.resolve();
+    for (const step of steps) {
+      if (!(await sleep(this.settings.statusDelayMs, this.stopping.signal))) break;
+      const current = this.state.getMessage(sid);
+      if (!current) break;
+      const now = new Date();
+      const next: EmulatorMessage = {
+        ...current,
+        status: step.status,
+        dateUpdated: now,
+        ...(step.status === 'sent' && { dateSent: now, price: priceFor(whatsapp, current.media.length) }),
+        ...(step.errorCode !== undefined && {
+          errorCode: step.errorCode,
+          errorMessage: deliveryErrors[step.errorCode],
+        }),
+      };
+      this.state.saveMessage(next);
+      this.log({
+        level: step.errorCode ? 'warn' : 'info',
+        event: 'message.status',
+        message: `message ${sid} ${step.status}${step.errorCode ? ` (error ${step.errorCode})` : ''}`,
+        messageSid: sid,
+        messageStatus: step.status,
+        errorCode: next.errorCode,
+      });
+      if (next.statusCallback) {
+        const target: WebhookTarget = { kind: 'status-callback', url: next.statusCallback, method: 'POST' };
+        const params = statusCallbackParams(next);
+        callbacks = callbacks.then(() => this.deliverAndLog(sid, [target], () => params));
+      }
+      if (step.status === 'delivered' && this.state.findNumber(stripChannel(next.to))) {
+        // A message between two of our own numbers arrives as an inbound message at the recipient.
+        this.track(
+          this.receiveInbound({
+            from: next.from,
+            to: next.to,
+            body: next.body,
+            whatsapp,
+            mediaUrls: next.media,
+          }).then(undefined, () => undefined),
+        );
+      }
+    }
+    await callbacks;
+  }
+
+  private async deliverInboundWebhook(
+    message: EmulatorMessage,
+    number: EmulatorNumber,
+    profileName: string,
+  ): Promise<DeliveryResult> {
+    const targets: WebhookTarget[] = [];
+    if (number.smsUrl) targets.push({ kind: 'inbound', url: number.smsUrl, method: number.smsMethod });
+    if (number.smsUrl && number.smsFallbackUrl) {
+      targets.push({ kind: 'inbound-fallback', url: number.smsFallbackUrl, method: number.smsFallbackMethod });
+    }
+    const params = inboundParams(message, profileName);
+    const result = await this.deliverAndLog(message.sid, targets, (target, previous) =>
+      // Twilio tells the fallback URL why it is being called.
+      target.kind === 'inbound-fallback' && previous?.url
+        ? { ...params, ErrorCode: '11200', ErrorUrl: previous.url }
+        : params,
+    );
+    if (result.outcome === 'delivered' && result.responseBody) this.replyFromTwiml(message, result.responseBody);
+    return result;
+  }
+
+  private async deliverAndLog(
+    messageSid: string,
+    targets: WebhookTarget[],
+    paramsFor: Parameters<typeof deliverWebhook>[2],
+  ): Promise<DeliveryResult> {
+    const result = await deliverWebhook(messageSid, targets, paramsFor, this.policy);
+    const kind = targets[0]?.kind ?? 'inbound';
+    this.log({
+      level: result.outcome === 'delivered' ? 'info' : 'warn',
+      event: 'webhook.outcome',
+      message:
+        result.outcome === 'no-webhook'
+          ? `message ${messageSid} dropped: the number has no SmsUrl`
+          : `${kind} webhook for ${messageSid} ${result.outcome} after ${result.attempts.length} attempt(s)`,
+      kind,
+      messageSid,
+      outcome: result.outcome,
+      ...(result.url !== null && { url: withoutCredentials(result.url) }),
+      ...(result.statusCode !== undefined && { statusCode: result.statusCode }),
+      ...(result.error !== undefined && { error: result.error }),
+    });
+    return result;
+  }
+
+  /** `<Message>` verbs in the webhook's TwiML answer become replies from our number, as on Twilio. */
+  private replyFromTwiml(inbound: EmulatorMessage, twiml: string): void {
+    for (const match of twiml.matchAll(/<Message\b[^>]*?(?:\/>|>([\s\S]*?)<\/Message>)/g)) {
+      const inner = match[1] ?? '';
+      const bodyMatch = /<Body>([\s\S]*?)<\/Body>/.exec(inner);
+      const mediaUrls = [...inner.matchAll(/<Media>([\s\S]*?)<\/Media>/g)].map((m) => decodeXml(m[1]!.trim()));
+      const body = decodeXml(bodyMatch ? bodyMatch[1]! : inner.replace(/<Media>[\s\S]*?<\/Media>/g, '')).trim();
+      if (!body && mediaUrls.length === 0) continue;
+      try {
+        this.createOutbound({ from: inbound.to, to: inbound.from, body, mediaUrls }, 'outbound-reply');
+      } catch (err) {
+        this.log({
+          level: 'warn',
+          event: 'message.created',
+          message: `TwiML reply to ${inbound.sid} rejected: ${(err as Error).message}`,
+          messageSid: inbound.sid,
+        });
+      }
+    }
+  }
+}
+
+export function stripChannel(address: string): string {
+  return address.startsWith(WHATSAPP) ? address.slice(WHATSAPP.length) : address;
+}
+
+function inboundParams(m: EmulatorMessage, profileName: string): Record<string, string> {
+  const whatsapp = m.from.startsWith(WHATSAPP);
+  const fromNumber = stripChannel(m.from);
+  const toNumber = stripChannel(m.to);
+  const media: Record<string, string> = {};
+  m.media.forEach((item, i) => {
+    media[`MediaContentType${i}`] = item.contentType;
+    media[`MediaUrl${i}`] = item.url;
+  });
+  const common = {
+    SmsMessageSid: m.sid,
+    NumMedia: String(m.media.length),
+    SmsSid: m.sid,
+    SmsStatus: 'received',
+    Body: m.body,
+    To: m.to,
+    NumSegments: String(m.numSegments),
+    MessageSid: m.sid,
+    AccountSid: m.accountSid,
+    From: m.from,
+    ApiVersion: API_VERSION,
+    ...media,
+  };
+  if (whatsapp) {
+    return {
+      ...common,
+      ProfileName: profileName,
+      MessageType: m.media.length > 0 ? mediaKind(m.media[0]!) : 'text',
+      WaId: fromNumber.slice(1),
+      ReferralNumMedia: '0',
+    };
+  }
+  const to = geography(toNumber);
+  const from = geography(fromNumber);
+  return {
+    ToCountry: to.country,
+    ToState: '',
+    ToCity: '',
+    ToZip: '',
+    FromCountry: from.country,
+    FromState: '',
+    FromCity: '',
+    FromZip: '',
+    ...common,
+  };
+}
+
+function statusCallbackParams(m: EmulatorMessage): Record<string, string> {
+  return {
+    AccountSid: m.accountSid,
+    ApiVersion: API_VERSION,
+    From: m.from,
+    To: m.to,
+    MessageSid: m.sid,
+    SmsSid: m.sid,
+    MessageStatus: m.status,
+    SmsStatus: m.status,
+    ...(m.messagingServiceSid && { MessagingServiceSid: m.messagingServiceSid }),
+    ...(m.errorCode !== null && { ErrorCode: String(m.errorCode) }),
+  };
+}
+
+/** Country only: Twilio's city/state/zip lookups have no meaning for emulated numbers. */
+function geography(e164: string): { country: string } {
+  if (e164.startsWith('+1')) return { country: 'US' };
+  if (e164.startsWith('+44')) return { country: 'GB' };
+  if (e164.startsWith('+972')) return { country: 'IL' };
+  return { country: '' };
+}
+
+function priceFor(whatsapp: boolean, mediaCount: number): string {
+  if (whatsapp) return '-0.00500';
+  return mediaCount > 0 ? '-0.02000' : '-0.00790';
+}
+
+const GSM7_BASIC =
+  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
+const GSM7_EXTENDED = '^{}\\[~]|€\f';
+
+/** SMS segments as carriers count them: GSM-7 fits 160 (153 when split), anything else UCS-2 fits 70 (67). */
+export function countSegments(body: string): number {
+  let septets = 0;
+  let gsm = true;
+  for (const ch of body) {
+    if (GSM7_BASIC.includes(ch)) septets += 1;
+    else if (GSM7_EXTENDED.includes(ch)) septets += 2;
+    else {
+      gsm = false;
+      break;
+    }
+  }
+  if (gsm) return septets <= 160 ? 1 : Math.ceil(septets / 153);
+  const units = body.length; // UTF-16 code units, as UCS-2 counts them
+  return units <= 70 ? 1 : Math.ceil(units / 67);
+}
+
+function guessContentType(url: string): string {
+  const ext = /\.([a-z0-9]+)(?:[?#]|$)/i.exec(url)?.[1]?.toLowerCase();
+  const types: Record<string, string> = {
+    jpg: 'image/jpeg',
+    jpeg: 'image/jpeg',
+    png: 'image/png',
+    gif: 'image/gif',
+    webp: 'image/webp',
+    mp4: 'video/mp4',
+    mp3: 'audio/mpeg',
+    ogg: 'audio/ogg',
+    pdf: 'application/pdf',
+    txt: 'text/plain',
+    vcf: 'text/vcard',
+  };
+  return (ext && types[ext]) || 'application/octet-stream';
+}
+
+function mediaKind(item: MediaItem): string {
+  const top = item.contentType.split('/')[0];
+  if (top === 'image' || top === 'video' || top === 'audio') return top;
+  return 'document';
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** Twilio refuses callback URLs whose host is missing or contains an underscore. */
+export function isCallbackUrl(value: string): boolean {
+  if (!isHttpUrl(value)) return false;
+  const host = new URL(value).hostname;
+  return host.length > 0 && !host.includes('_');
+}
+
+function decodeXml(text: string): string {
+  return text
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
+}
+
+export function isHttpMethod(value: string): value is HttpMethod {
+  return value === 'GET' || value === 'POST';
+}

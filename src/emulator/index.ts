@@ -1,0 +1,23 @@
+/** The local Twilio emulator: Twilio's 2010-04-01 REST API for messaging on 127.0.0.1, plus signed webhooks. */
+export { startEmulator } from './server.js';
+export { emulatorRoutes, type EmulatorRoute } from './routes.js';
+export { MAGIC_NUMBERS } from './magic.js';
+export { countSegments } from './core.js';
+export type {
+  ApiKey,
+  DeliveryAttempt,
+  DeliveryOutcome,
+  DeliveryResult,
+  Emulator,
+  EmulatorLogEntry,
+  EmulatorLogEvent,
+  EmulatorMessage,
+  EmulatorNumber,
+  EmulatorOptions,
+  HttpMethod,
+  InboundMessage,
+  MediaItem,
+  MessageDirection,
+  MessageStatus,
+  WebhookKind,
+} from './types.js';

@@ -1,0 +1,41 @@
+import type { DeliveryErrorCode } from './errors.js';
+
+/**
+ * Recipient numbers with scripted behaviour, in the spirit of Twilio's own test-credential numbers
+ * (+15005550001 and +15005550004 mean the same thing there). They work with or without `whatsapp:`.
+ * The asynchronous ones spell their error code in the last four digits: +1500555 3003 -> 30003.
+ */
+export const MAGIC_NUMBERS = {
+  /** POST Messages answers 400, code 21211 (invalid 'To'). */
+  invalidTo: '+15005550001',
+  /** POST Messages answers 400, code 21610 (recipient replied STOP). */
+  unsubscribed: '+15005550004',
+  /** Accepted, then queued -> sent -> undelivered with error 30003 (unreachable handset). */
+  undeliveredUnreachable: '+15005553003',
+  /** Accepted, then queued -> sent -> undelivered with error 30005 (unknown handset). */
+  undeliveredUnknown: '+15005553005',
+  /** Accepted, then queued -> failed with error 30008 (unknown error). */
+  failed: '+15005553008',
+  /** WhatsApp only: accepted, then queued -> failed with error 63016 (outside the 24-hour session window). */
+  whatsappOutsideWindow: '+15005556316',
+} as const;
+
+export interface ScriptedFailure {
+  status: 'failed' | 'undelivered';
+  errorCode: DeliveryErrorCode;
+}
+
+export function scriptedFailure(toNumber: string, whatsapp: boolean): ScriptedFailure | undefined {
+  switch (toNumber) {
+    case MAGIC_NUMBERS.undeliveredUnreachable:
+      return { status: 'undelivered', errorCode: 30003 };
+    case MAGIC_NUMBERS.undeliveredUnknown:
+      return { status: 'undelivered', errorCode: 30005 };
+    case MAGIC_NUMBERS.failed:
+      return { status: 'failed', errorCode: 30008 };
+    case MAGIC_NUMBERS.whatsappOutsideWindow:
+      return whatsapp ? { status: 'failed', errorCode: 63016 } : undefined;
+    default:
+      return undefined;
+  }
+}

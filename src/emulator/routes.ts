@@ -1,0 +1,218 @@
+import { isCallbackUrl, isHttpMethod, type EmulatorCore } from './core.js';
+import { apiErrors } from './errors.js';
+import { accountJson, listPage, messageJson, numberJson } from './resources.js';
+import type { EmulatorMessage, EmulatorNumber, HttpMethod } from './types.js';
+
+export interface EmulatorRoute {
+  method: HttpMethod;
+  /** Path template exactly as in Twilio's OpenAPI description of the 2010-04-01 API. */
+  path: string;
+}
+
+export interface RouteContext {
+  core: EmulatorCore;
+  /** Path parameters by template name (`AccountSid`, `Sid`). */
+  params: Record<string, string>;
+  /** Request path without query string. */
+  path: string;
+  query: URLSearchParams;
+  form: URLSearchParams;
+}
+
+export interface RouteAnswer {
+  status: number;
+  body: unknown;
+}
+
+interface RouteDefinition extends EmulatorRoute {
+  handle(ctx: RouteContext): RouteAnswer;
+}
+
+const V = '/2010-04-01/Accounts';
+
+const routeDefinitions: RouteDefinition[] = [
+  {
+    method: 'GET',
+    path: `${V}/{Sid}.json`,
+    handle: ({ core }) => ok(accountJson(core.state.account)),
+  },
+  {
+    method: 'GET',
+    path: `${V}/{AccountSid}/IncomingPhoneNumbers.json`,
+    handle: ({ core, path, query }) => {
+      const phoneNumber = query.get('PhoneNumber');
+      const friendlyName = query.get('FriendlyName');
+      const numbers = [...core.state.numbers.values()]
+        .filter((n) => phoneNumber === null || n.phoneNumber === phoneNumber)
+        .filter((n) => friendlyName === null || n.friendlyName === friendlyName)
+        .sort((a, b) => a.dateCreated.getTime() - b.dateCreated.getTime());
+      const filters = pick(query, ['PhoneNumber', 'FriendlyName']);
+      const accountSid = core.state.account.sid;
+      return ok(
+        listPage({ path, filters, query }, 'incoming_phone_numbers', numbers, (n) => numberJson(accountSid, n)),
+      );
+    },
+  },
+  {
+    method: 'GET',
+    path: `${V}/{AccountSid}/IncomingPhoneNumbers/{Sid}.json`,
+    handle: ({ core, params, path }) => ok(numberJson(core.state.account.sid, findNumber(core, params.Sid!, path))),
+  },
+  {
+    method: 'POST',
+    path: `${V}/{AccountSid}/IncomingPhoneNumbers/{Sid}.json`,
+    handle: ({ core, params, path, form }) => {
+      const number = findNumber(core, params.Sid!, path);
+      const updated = core.updateNumber(number, {
+        friendlyName: form.get('FriendlyName') ?? undefined,
+        smsUrl: urlParam(form, 'SmsUrl'),
+        smsMethod: methodParam(form, 'SmsMethod'),
+        smsFallbackUrl: urlParam(form, 'SmsFallbackUrl'),
+        smsFallbackMethod: methodParam(form, 'SmsFallbackMethod'),
+        statusCallback: urlParam(form, 'StatusCallback'),
+        statusCallbackMethod: methodParam(form, 'StatusCallbackMethod'),
+      });
+      return ok(numberJson(core.state.account.sid, updated));
+    },
+  },
+  {
+    method: 'POST',
+    path: `${V}/{AccountSid}/Messages.json`,
+    handle: ({ core, form }) => {
+      const message = core.createOutbound({
+        to: form.get('To') ?? undefined,
+        from: form.get('From') ?? undefined,
+        messagingServiceSid: form.get('MessagingServiceSid') ?? undefined,
+        body: form.get('Body') ?? undefined,
+        mediaUrls: form.getAll('MediaUrl'),
+        statusCallback: form.get('StatusCallback') ?? undefined,
+      });
+      return { status: 201, body: messageJson(message) };
+    },
+  },
+  {
+    method: 'GET',
+    path: `${V}/{AccountSid}/Messages.json`,
+    handle: ({ core, path, query }) => {
+      const to = query.get('To');
+      const from = query.get('From');
+      const sentFilters = ['DateSent', 'DateSent<', 'DateSent>'].flatMap((key) => {
+        const value = query.get(key);
+        return value === null ? [] : [dateSentFilter(key, value)];
+      });
+      const messages = core.state
+        .allMessages()
+        .reverse() // newest first, as Twilio lists them
+        .filter((m) => to === null || m.to === to)
+        .filter((m) => from === null || m.from === from)
+        .filter((m) => sentFilters.every((accepts) => accepts(m)));
+      const filters = pick(query, ['To', 'From', 'DateSent', 'DateSent<', 'DateSent>']);
+      return ok(listPage({ path, filters, query }, 'messages', messages, messageJson));
+    },
+  },
+  {
+    method: 'GET',
+    path: `${V}/{AccountSid}/Messages/{Sid}.json`,
+    handle: ({ core, params, path }) => {
+      const message = core.state.getMessage(params.Sid!);
+      if (!message) throw apiErrors.notFound(path);
+      return ok(messageJson(message));
+    },
+  },
+];
+
+/** Every method + path the emulator serves, for contract tests against Twilio's OpenAPI description. */
+export const emulatorRoutes: readonly EmulatorRoute[] = routeDefinitions.map(({ method, path }) => ({ method, path }));
+
+const compiled = routeDefinitions.map((route) => {
+  const names: string[] = [];
+  const source = route.path
+    .split(/(\{[A-Za-z]+\})/)
+    .map((part) => {
+      const name = /^\{([A-Za-z]+)\}$/.exec(part)?.[1];
+      if (name) {
+        names.push(name);
+        return '([^/]+)';
+      }
+      return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    })
+    .join('');
+  return { route, names, pattern: new RegExp(`^${source}$`) };
+});
+
+export type RouteMatch =
+  | { kind: 'found'; route: RouteDefinition; params: Record<string, string> }
+  | { kind: 'method-not-allowed' }
+  | { kind: 'not-found' };
+
+export function matchRoute(method: string, pathname: string): RouteMatch {
+  let pathMatched = false;
+  for (const { route, names, pattern } of compiled) {
+    const m = pattern.exec(pathname);
+    if (!m) continue;
+    pathMatched = true;
+    if (route.method !== method) continue;
+    const params: Record<string, string> = {};
+    names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1]!)));
+    return { kind: 'found', route, params };
+  }
+  return pathMatched ? { kind: 'method-not-allowed' } : { kind: 'not-found' };
+}
+
+/** The account SID a matched path addresses (`{Sid}` on the account resource itself). */
+export function pathAccountSid(match: Extract<RouteMatch, { kind: 'found' }>): string {
+  return match.params.AccountSid ?? match.params.Sid!;
+}
+
+
+function ok(body: unknown): RouteAnswer {
+  return { status: 200, body };
+}
+
+function findNumber(core: EmulatorCore, sid: string, path: string): EmulatorNumber {
+  const number = core.state.numbers.get(sid);
+  if (!number) throw apiErrors.notFound(path);
+  return number;
+}
+
+function pick(query: URLSearchParams, keys: string[]): [string, string][] {
+  return keys.flatMap((key) => {
+    const value = query.get(key);
+    return value === null ? [] : [[key, value] as [string, string]];
+  });
+}
+
+function urlParam(form: URLSearchParams, name: string): string | undefined {
+  const value = form.get(name);
+  if (value === null) return undefined;
+  if (value !== '' && !isCallbackUrl(value)) throw apiErrors.invalidUrl(name, value);
+  return value;
+}
+
+function methodParam(form: URLSearchParams, name: string): HttpMethod | undefined {
+  const value = form.get(name);
+  if (value === null) return undefined;
+  const upper = value.toUpperCase();
+  if (!isHttpMethod(upper)) throw apiErrors.invalidParameter(`${name} must be GET or POST, not ${value}`);
+  return upper;
+}
+
+/**
+ * `DateSent=YYYY-MM-DD` matches that UTC day, `DateSent<` and `DateSent>` are inclusive bounds; a full timestamp
+ * (what the twilio client sends for `dateSentBefore`/`dateSentAfter`) compares to the second.
+ */
+function dateSentFilter(key: string, value: string): (m: EmulatorMessage) => boolean {
+  const dayOnly = /^\d{4}-\d{2}-\d{2}$/.test(value);
+  const bound = dayOnly ? Date.parse(`${value}T00:00:00Z`) : Date.parse(value);
+  if (Number.isNaN(bound)) throw apiErrors.invalidParameter(`${key} is not a valid date: ${value}`);
+  const dayMs = 24 * 60 * 60 * 1000;
+  return (m) => {
+    if (!m.dateSent) return false;
+    const t = m.dateSent.getTime();
+    const sentDay = Math.floor(t / dayMs) * dayMs;
+    const sentSecond = Math.floor(t / 1000) * 1000;
+    if (key === 'DateSent') return dayOnly ? sentDay === bound : sentSecond === bound;
+    if (key === 'DateSent<') return dayOnly ? sentDay <= bound : sentSecond <= bound;
+    return dayOnly ? sentDay >= bound : sentSecond >= bound;
+  };
+}

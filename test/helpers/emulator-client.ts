@@ -1,0 +1,36 @@
+import twilio from 'twilio';
+import RequestClient from 'twilio/lib/base/RequestClient.js';
+
+/** Sends the official client's requests, aimed at https://*.twilio.com, to the emulator instead. */
+export class EmulatorRequestClient extends RequestClient {
+  constructor(private readonly baseUrl: string) {
+    super();
+  }
+
+  override request<TData>(opts: RequestClient.RequestOptions<TData>) {
+    return super.request({ ...opts, uri: opts.uri.replace(/^https:\/\/([a-z0-9-]+\.)*twilio\.com/i, this.baseUrl) });
+  }
+}
+
+export interface EmulatorCredentials {
+  url: string;
+  accountSid: string;
+  authToken: string;
+}
+
+/**
+ * An official `twilio` client talking to the emulator, authenticated with the account's token or, when given,
+ * an API key SID + secret.
+ */
+export function emulatorClient(
+  emulator: EmulatorCredentials,
+  credentials: { username: string; password: string } = {
+    username: emulator.accountSid,
+    password: emulator.authToken,
+  },
+): twilio.Twilio {
+  return twilio(credentials.username, credentials.password, {
+    accountSid: emulator.accountSid,
+    httpClient: new EmulatorRequestClient(emulator.url),
+  });
+}
