@@ -2,7 +2,7 @@ import { ConfigRepo } from './configs.js';
 import { openDb, schemaVersion, type Db } from './db.js';
 import { LeaseRepo } from './leases.js';
 
-export { webhookPath, type Config, type NewConfig, type AuthMethod, type SecretSource } from './configs.js';
+export { webhookPath, type Config, type NewConfig, type ConfigChanges, type AuthMethod, type SecretSource } from './configs.js';
 export { isLeaseAlive, type Lease } from './leases.js';
 export { dataDir, DB_FILE } from './paths.js';
 export { schemaVersion, type Db } from './db.js';
