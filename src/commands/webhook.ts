@@ -88,7 +88,7 @@ async function set(ctx: CommandContext, opts: SetOptions): Promise<void> {
   const { keychain } = await import('../secrets/index.js');
   const { checkWebhookUrl, loadProductionWebhookUrl, usesLocalStandIn } = await import('../config/webhook-url.js');
   const { resolveConfig, shellQuote } = await import('../config/resolve.js');
-  const { maskWebhookUrl, sameWebhookUrl } = await import('../twilio/webhook.js');
+  const { displayWebhookUrl, maskWebhookUrl, sameWebhookUrl } = await import('../twilio/webhook.js');
 
   // Cheap refusals first: no keychain, no network.
   const target = resolveConfig(store, opts.config);
@@ -112,7 +112,7 @@ async function set(ctx: CommandContext, opts: SetOptions): Promise<void> {
 
   const { config, creds, client } = await connectConfig(store, opts.config, ctx.env, keychain);
   const number = await lookUpNumber(client, config, creds);
-  const shown = (u: string | null) => (!u ? '(none)' : sameWebhookUrl(u, productionUrl) ? maskWebhookUrl(u) : u);
+  const shown = (u: string | null) => displayWebhookUrl(u, productionUrl) ?? '(none)';
   const oldValue = { url: number.smsUrl, method: number.smsMethod };
   const what = url && !sameWebhookUrl(url, productionUrl) ? 'the given URL' : 'the recorded production URL';
 
@@ -133,18 +133,9 @@ async function set(ctx: CommandContext, opts: SetOptions): Promise<void> {
     if (!ok) throw new CliError("cancelled: the number's webhook was not changed", { reason: 'cancelled' });
   }
 
-  // Hold the number's lease while changing it, so that a listen starting now waits for us (and sees the value we set).
-  const leases = await import('../store/index.js');
-  const acquired = store.leases.acquire({
-    configId: config.id,
-    numberSid: number.sid,
-    phoneNumber: number.phoneNumber,
-    previousSmsUrl: number.smsUrl,
-    previousSmsMethod: number.smsMethod,
-    ourUrl: newUrl,
-    pid: process.pid,
-  });
-  if (!acquired.acquired) refuseUnderLease(store, config, leases);
+  // Again after the prompt: a listen may have started meanwhile. (No lease of our own is written for this
+  // short change: its row would hold the previous URL, which may be a secret, in SQLite.)
+  refuseUnderLease(store, config, await import('../store/index.js'));
   let updated;
   try {
     const { setSmsWebhook } = await import('../twilio/numbers.js');
@@ -153,8 +144,6 @@ async function set(ctx: CommandContext, opts: SetOptions): Promise<void> {
     const { twilioError } = await import('../twilio/client.js');
     const e = twilioError(err, `set the webhook of ${number.phoneNumber}`, { apiUrl: creds.apiUrl, accountSid: creds.accountSid });
     throw new CliError(e.message, { exitCode: ExitCode.registration, hint: e.hint, reason: e.reason, cause: err });
-  } finally {
-    if (acquired.acquired) store.leases.release(config.id);
   }
   if (opts.json) return out.data(setJson(config.name, updated, { url: shown(oldValue.url), method: oldValue.method }, shown(updated.smsUrl), true));
   out.success(`${updated.phoneNumber} now points at ${what} ${shown(updated.smsUrl)} (${updated.smsMethod ?? 'POST'}).`);

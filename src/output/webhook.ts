@@ -1,6 +1,6 @@
 import type { Config, Lease } from '../store/index.js';
 import type { PhoneNumberInfo } from '../twilio/numbers.js';
-import { maskWebhookUrl, sameWebhookUrl, type WebhookKind } from '../twilio/webhook.js';
+import { displayWebhookUrl, maskWebhookUrl, type WebhookKind } from '../twilio/webhook.js';
 import type { Output } from './index.js';
 
 /** What `webhook show` found. The production URL is a secret: it is only ever printed masked. */
@@ -14,11 +14,7 @@ export interface WebhookView {
   leaseAlive: boolean;
 }
 
-/** A webhook URL as it may be printed: the production URL masked, anything else as Twilio has it. */
-function printable(url: string | null, productionUrl: string | null): string | null {
-  if (!url) return null;
-  return sameWebhookUrl(url, productionUrl) ? maskWebhookUrl(url) : url;
-}
+const printable = displayWebhookUrl;
 
 export function webhookShowJson(v: WebhookView): Record<string, unknown> {
   return {

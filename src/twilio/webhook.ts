@@ -28,6 +28,29 @@ export function maskWebhookUrl(url: string): string {
   return `${u.origin}/${segments.length > 1 ? '…/' : ''}${shown}…`;
 }
 
+/**
+ * A webhook URL as it may be printed: the recorded production URL masked; any other URL with whatever looks
+ * like a key (a path segment or query value of 16+ characters mixing letters and digits) cut to four
+ * characters, since it may be a production URL of Fruxon's that is not recorded here. Plain URLs such as
+ * a tunnel's or https://demo.twilio.com/welcome/sms/reply are shown as they are.
+ */
+export function displayWebhookUrl(url: string | null | undefined, productionUrl?: string | null): string | null {
+  if (!url) return null;
+  if (sameWebhookUrl(url, productionUrl)) return maskWebhookUrl(url);
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return url;
+  }
+  const looksSecret = (v: string) => v.length >= 16 && /[A-Za-z]/.test(v) && /\d/.test(v);
+  const cut = (v: string) => (looksSecret(v) ? `${v.slice(0, 4)}…` : v);
+  const path = u.pathname.split('/').map((seg) => cut(decodeURIComponent(seg))).join('/');
+  const query = [...u.searchParams].map(([k, v]) => `${k}=${cut(v)}`).join('&');
+  const auth = u.username ? '…@' : '';
+  return `${u.protocol}//${auth}${u.host}${path}${query ? `?${query}` : ''}`;
+}
+
 /** Two webhook URLs are the same when they parse to the same URL (case of scheme and host, default port). */
 export function sameWebhookUrl(a: string | null | undefined, b: string | null | undefined): boolean {
   if (!a || !b) return false;

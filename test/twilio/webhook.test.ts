@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { checkWebhookUrl } from '../../src/config/webhook-url.js';
-import { classifyWebhook, describeRestore, maskWebhookUrl, sameWebhookUrl } from '../../src/twilio/webhook.js';
+import { classifyWebhook, describeRestore, displayWebhookUrl, maskWebhookUrl, sameWebhookUrl } from '../../src/twilio/webhook.js';
 
 const key = 'k3y0a9f1c2d3e4b5a6978877665544332211';
 const production = `https://ingress.fruxon.example/webhooks/twilio/tenant-7/${key}`;
@@ -14,6 +14,14 @@ describe('production webhook URL helpers', () => {
     assert.equal(maskWebhookUrl('https://h.example/abcdefgh?token=secret'), 'https://h.example/ab…', 'a short key shows a quarter; the query never');
     assert.equal(maskWebhookUrl('https://h.example/'), 'https://h.example/…');
     assert.equal(maskWebhookUrl('not a url'), '…');
+  });
+
+  test('displayWebhookUrl: production masked, key-like parts of other URLs cut, plain URLs whole', () => {
+    assert.equal(displayWebhookUrl(production, production), 'https://ingress.fruxon.example/…/k3y0…');
+    assert.equal(displayWebhookUrl(production, null), 'https://ingress.fruxon.example/webhooks/twilio/tenant-7/k3y0…', 'an unrecorded Fruxon URL still hides its key');
+    assert.equal(displayWebhookUrl('https://demo.twilio.com/welcome/sms/reply', production), 'https://demo.twilio.com/welcome/sms/reply');
+    assert.equal(displayWebhookUrl('https://h.example/hook?token=abc123def456ghi789', null), 'https://h.example/hook?token=abc1…');
+    assert.equal(displayWebhookUrl(null, production), null);
   });
 
   test('classifyWebhook: production, listener, other, none', () => {
