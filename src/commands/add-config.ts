@@ -3,7 +3,7 @@ import { CliError, usageError } from '../errors.js';
 import { secretEnvVar } from '../config/resolve.js';
 import { checkAccountSid, checkApiKeySid, checkE164, checkHttpUrl, checkName, maskSid } from '../validate.js';
 import type { CommandContext } from './context.js';
-import { asValidator, promptSecret, promptText, readStdin } from './input.js';
+import { asValidator, promptSecret, promptText, readStdin, splitTwoLines, WEBHOOK_URL_FLAG_WARNING } from './input.js';
 
 interface Options {
   name?: string;
@@ -14,6 +14,8 @@ interface Options {
   apiKeySecretStdin?: boolean;
   tokenFromEnv?: boolean;
   apiUrl?: string;
+  webhookUrlStdin?: boolean;
+  webhookUrl?: string;
   default?: boolean;
   verify: boolean;
   json?: boolean;
@@ -31,6 +33,8 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--api-key-secret-stdin', 'read the API Key Secret from standard input (default: $TWILIO_API_SECRET)')
     .option('--token-from-env', 'keep no secret: read $TWILIO_AUTH_TOKEN (or $TWILIO_API_SECRET) at run time, for CI without a keychain')
     .option('--api-url <url>', 'REST base URL of a local stand-in for Twilio (the emulator), instead of https://api.twilio.com')
+    .option('--webhook-url-stdin', "read the config's production webhook URL (Fruxon's, a secret) from standard input; with --auth-token-stdin: the second line")
+    .option('--webhook-url <url>', 'the production webhook URL on the command line (visible in the process list: prefer --webhook-url-stdin)')
     .option('--default', 'make this the default config')
     .option('--no-verify', 'save without checking the credentials with Twilio')
     .option('--json', 'print the saved config as JSON')
@@ -58,6 +62,16 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   if (opts.authTokenStdin && opts.apiKeySecretStdin) {
     throw usageError('--auth-token-stdin and --api-key-secret-stdin read the same standard input: pass one of them');
   }
+  if (opts.webhookUrlStdin && opts.webhookUrl !== undefined) {
+    throw usageError('--webhook-url-stdin and --webhook-url both give the production webhook URL: pass one of them');
+  }
+  if (opts.tokenFromEnv && (opts.webhookUrlStdin || opts.webhookUrl !== undefined)) {
+    throw usageError(
+      `${opts.webhookUrlStdin ? '--webhook-url-stdin' : '--webhook-url'} with --token-from-env: a config that keeps no secret keeps no webhook URL either`,
+      'set FRUXON_TWILIO_WEBHOOK_URL in its environment instead',
+    );
+  }
+  if (opts.webhookUrl !== undefined) out.warn(WEBHOOK_URL_FLAG_WARNING);
   const apiKeySidRaw = opts.apiKeySid ?? (opts.authTokenStdin ? undefined : env.TWILIO_API_KEY);
   const authMethod = apiKeySidRaw ? 'api-key' : 'auth-token';
 
@@ -75,6 +89,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     });
   }
 
+  let webhookUrlRaw: string | undefined = opts.webhookUrl;
   const secretName = authMethod === 'api-key' ? 'API Key Secret' : 'Auth Token';
   const envVar = secretEnvVar({ authMethod });
   let secret: string | undefined;
@@ -84,7 +99,9 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
       throw usageError(`--token-from-env: ${envVar} is not set, so the credentials cannot be checked`, `export ${envVar}=…, or pass --no-verify`);
     }
   } else if (opts.authTokenStdin || opts.apiKeySecretStdin) {
-    secret = await readStdin(io, opts.authTokenStdin ? '--auth-token-stdin' : '--api-key-secret-stdin');
+    const flag = opts.authTokenStdin ? '--auth-token-stdin' : '--api-key-secret-stdin';
+    secret = await readStdin(io, flag);
+    if (opts.webhookUrlStdin) [secret, webhookUrlRaw] = splitTwoLines(secret, flag, '--webhook-url-stdin');
   } else if (env[envVar]) {
     secret = env[envVar];
   } else if (ask) {
@@ -95,6 +112,13 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     );
   }
   if (secret !== undefined) secret = checkSecret(secretName, secret);
+  if (opts.webhookUrlStdin && webhookUrlRaw === undefined) webhookUrlRaw = await readStdin(io, '--webhook-url-stdin');
+  let webhookUrl: string | null = null;
+  if (webhookUrlRaw !== undefined) {
+    const { checkWebhookUrl } = await import('../config/webhook-url.js');
+    const field = opts.webhookUrlStdin ? 'the webhook URL from --webhook-url-stdin' : '--webhook-url';
+    webhookUrl = checkWebhookUrl(field, webhookUrlRaw, { localStandIn: Boolean(env.FRUXON_TWILIO_API_URL || apiUrl) });
+  }
 
   let verification: { accountName: string; numberOwned: boolean } | null = null;
   if (opts.verify) {
@@ -107,7 +131,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   }
 
   const { saveConfig } = await import('../config/lifecycle.js');
-  const keychain = opts.tokenFromEnv ? null : { value: secret!, keychain: await ctx.secrets() };
+  const keychain = opts.tokenFromEnv ? null : { value: secret!, keychain: await ctx.secrets(), webhookUrl };
   const config = saveConfig(
     store,
     { name, fromNumber, accountSid, authMethod, apiKeySid, secretSource: opts.tokenFromEnv ? 'env' : 'keychain', apiUrl, isDefault: opts.default },
@@ -120,6 +144,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     return;
   }
   out.success(`Saved config ${out.errColor.bold(config.name)}${config.isDefault ? ' (default)' : ''}: ${config.fromNumber} on ${maskSid(config.accountSid)}, ${secretSourceText(config)}${verification ? `, verified with account "${verification.accountName}"` : ', not verified'}.`);
+  if (config.webhookUrlHint) out.status(`Production webhook URL recorded in the OS keychain: ${config.webhookUrlHint}`);
   out.status(`Next: fruxon-twilio listen${config.isDefault ? '' : ` --config ${JSON.stringify(config.name)}`}`);
 }
 

@@ -5,9 +5,22 @@ import { register as configs } from './configs.js';
 import { register as listen } from './listen.js';
 import { register as restore } from './restore.js';
 import { register as send } from './send.js';
+import { register as webhook } from './webhook.js';
+import { register as messages } from './messages.js';
 import { register as participants } from './participants.js';
 import { register as emulator } from './emulator.js';
 import { register as doctor } from './doctor.js';
 
 /** Every command, in the order `--help` lists them. */
-export const commands: Array<(program: Command, ctx: CommandContext) => void> = [addConfig, configs, listen, restore, send, participants, emulator, doctor];
+export const commands: Array<(program: Command, ctx: CommandContext) => void> = [
+  addConfig,
+  configs,
+  listen,
+  restore,
+  send,
+  webhook,
+  messages,
+  participants,
+  emulator,
+  doctor,
+];

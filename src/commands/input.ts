@@ -35,3 +35,20 @@ export function asValidator(check: (v: string) => unknown): (v: string) => strin
     }
   };
 }
+
+/** The warning for a secret given on the command line, where `ps` and the shell history can see it. */
+export const WEBHOOK_URL_FLAG_WARNING =
+  '--webhook-url shows the URL (a secret: it carries the key Fruxon minted) in the process list and your shell history; prefer --webhook-url-stdin';
+
+/**
+ * Splits what a script piped in when two flags read standard input: the first line is the first value,
+ * the rest (trimmed) the second. Each must be present.
+ */
+export function splitTwoLines(text: string, first: string, second: string): [string, string] {
+  const at = text.search(/\r?\n/);
+  const a = at < 0 ? text : text.slice(0, at);
+  const b = at < 0 ? '' : text.slice(at).trim();
+  if (!a.trim()) throw usageError(`${first}: the first line of standard input was empty`);
+  if (!b) throw usageError(`${first} with ${second}: pipe two lines in, the secret first and the webhook URL second`);
+  return [a, b];
+}

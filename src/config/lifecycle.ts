@@ -3,6 +3,7 @@ import { secretAccount, type SecretStore } from '../secrets/index.js';
 import { isLeaseAlive, type Config, type NewConfig, type Store } from '../store/index.js';
 import { createTwilioClient, twilioError, type TwilioCredentials } from '../twilio/client.js';
 import { fetchAccount, findNumber } from '../twilio/numbers.js';
+import { maskWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
 
 /** What the credential check found: the account answered, and whether it owns the From number. */
@@ -32,27 +33,39 @@ export async function verifyCredentials(creds: TwilioCredentials, fromNumber: st
 }
 
 /**
- * Saves a config and its secret together: the keychain entry is written inside the row's transaction,
- * so a keychain failure leaves no row, and a failed commit removes the entry again.
+ * Saves a config and its secret together: the keychain entries (the token, and the production webhook URL
+ * when given) are written inside the row's transaction, so a keychain failure leaves no row, and a failed
+ * commit removes the entries again.
  */
-export function saveConfig(store: Store, config: NewConfig, secret: { value: string; keychain: SecretStore } | null): Config {
+export function saveConfig(
+  store: Store,
+  config: NewConfig,
+  secret: { value: string; keychain: SecretStore; webhookUrl?: string | null } | null,
+): Config {
   if (store.configs.byName(config.name)) {
     throw new CliError(`a config named ${JSON.stringify(config.name)} already exists`, {
       reason: 'duplicate_name',
       hint: `pick another --name, or remove it first: fruxon-twilio configs remove ${JSON.stringify(config.name)}`,
     });
   }
-  let written: string | null = null;
+  const written: string[] = [];
   try {
-    return store.configs.insert(config, (row) => {
-      if (!secret) return;
-      written = secretAccount(row.id);
-      secret.keychain.set(written, secret.value);
-    });
+    return store.configs.insert(
+      { ...config, webhookUrlHint: secret?.webhookUrl ? maskWebhookUrl(secret.webhookUrl) : null },
+      (row) => {
+        if (!secret) return;
+        written.push(secretAccount(row.id));
+        secret.keychain.set(secretAccount(row.id), secret.value);
+        if (secret.webhookUrl) {
+          written.push(secretAccount(row.id, 'webhook-url'));
+          secret.keychain.set(secretAccount(row.id, 'webhook-url'), secret.webhookUrl);
+        }
+      },
+    );
   } catch (err) {
-    if (written && secret) {
+    for (const account of written) {
       try {
-        secret.keychain.delete(written);
+        secret?.keychain.delete(account);
       } catch {
         /* the row is gone; an entry we cannot delete holds no reference to anything */
       }

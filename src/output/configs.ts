@@ -15,6 +15,7 @@ export function configJson(c: Config): Record<string, unknown> {
     api_url: c.apiUrl,
     default: c.isDefault,
     webhook_path: webhookPath(c),
+    webhook_url_hint: c.webhookUrlHint,
     created_at: c.createdAt,
     updated_at: c.updatedAt,
   };
@@ -52,6 +53,7 @@ export function printConfigDetail(out: Output, x: Config, extra: [string, string
     ['secret', secretSourceText(x)],
     ['api url', x.apiUrl ?? 'https://api.twilio.com (real Twilio)'],
     ['webhook path', webhookPath(x)],
+    ['production url', x.webhookUrlHint ? `${x.webhookUrlHint} (in the OS keychain)` : x.secretSource === 'env' ? 'from $FRUXON_TWILIO_WEBHOOK_URL at run time' : 'not recorded (fruxon-twilio configs set NAME --webhook-url-stdin)'],
     ['created', x.createdAt],
     ['updated', x.updatedAt],
     ...extra,

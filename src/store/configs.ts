@@ -14,12 +14,20 @@ export interface Config {
   secretSource: SecretSource;
   /** REST base URL override: a local stand-in for Twilio (the emulator or a test double). */
   apiUrl: string | null;
+  /** The masked production webhook URL (origin + a few characters of its key), when one is recorded in the keychain. */
+  webhookUrlHint: string | null;
   isDefault: boolean;
   createdAt: string;
   updatedAt: string;
 }
 
-export type NewConfig = Omit<Config, 'id' | 'createdAt' | 'updatedAt' | 'isDefault'> & { isDefault?: boolean };
+export type NewConfig = Omit<Config, 'id' | 'createdAt' | 'updatedAt' | 'isDefault' | 'webhookUrlHint'> & {
+  isDefault?: boolean;
+  webhookUrlHint?: string | null;
+};
+
+/** The fields `configs set` may change. */
+export type ConfigChanges = Partial<Pick<Config, 'name' | 'fromNumber' | 'apiUrl' | 'webhookUrlHint'>>;
 
 interface Row {
   id: string;
@@ -30,6 +38,7 @@ interface Row {
   api_key_sid: string | null;
   secret_source: SecretSource;
   api_url: string | null;
+  webhook_url_hint: string | null;
   is_default: number;
   created_at: string;
   updated_at: string;
@@ -45,6 +54,7 @@ function fromRow(r: Row): Config {
     apiKeySid: r.api_key_sid,
     secretSource: r.secret_source,
     apiUrl: r.api_url,
+    webhookUrlHint: r.webhook_url_hint ?? null,
     isDefault: r.is_default === 1,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
@@ -100,10 +110,10 @@ export class ConfigRepo {
         if (makeDefault) this.db.prepare('UPDATE configs SET is_default = 0 WHERE is_default = 1').run();
         this.db
           .prepare(
-            `INSERT INTO configs (id, name, from_number, account_sid, auth_method, api_key_sid, secret_source, api_url, is_default, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO configs (id, name, from_number, account_sid, auth_method, api_key_sid, secret_source, api_url, webhook_url_hint, is_default, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
-          .run(id, c.name, c.fromNumber, c.accountSid, c.authMethod, c.apiKeySid, c.secretSource, c.apiUrl, makeDefault ? 1 : 0, now, now);
+          .run(id, c.name, c.fromNumber, c.accountSid, c.authMethod, c.apiKeySid, c.secretSource, c.apiUrl, c.webhookUrlHint ?? null, makeDefault ? 1 : 0, now, now);
         const config = this.byId(id)!;
         beforeCommit?.(config);
         return config;
@@ -116,6 +126,15 @@ export class ConfigRepo {
       this.db.prepare('UPDATE configs SET is_default = 0 WHERE is_default = 1').run();
       this.db.prepare('UPDATE configs SET is_default = 1, updated_at = ? WHERE id = ?').run(new Date().toISOString(), id);
     }).immediate();
+  }
+
+  /** Changes some fields of a config and returns it as saved. A name taken by another config fails with SQLITE_CONSTRAINT_UNIQUE. */
+  update(id: string, changes: ConfigChanges): Config {
+    const columns: Record<keyof ConfigChanges, string> = { name: 'name', fromNumber: 'from_number', apiUrl: 'api_url', webhookUrlHint: 'webhook_url_hint' };
+    const keys = (Object.keys(changes) as (keyof ConfigChanges)[]).filter((k) => changes[k] !== undefined);
+    const sets = [...keys.map((k) => `${columns[k]} = ?`), 'updated_at = ?'];
+    this.db.prepare(`UPDATE configs SET ${sets.join(', ')} WHERE id = ?`).run(...keys.map((k) => changes[k] ?? null), new Date().toISOString(), id);
+    return this.byId(id)!;
   }
 
   /** Removes a config; `beforeCommit` runs inside the transaction (the keychain entry's deletion). */

@@ -4,7 +4,7 @@ import { EventRepo } from './events.js';
 import { LeaseRepo } from './leases.js';
 import { ParticipantRepo } from './participants.js';
 
-export { webhookPath, type Config, type NewConfig, type AuthMethod, type SecretSource } from './configs.js';
+export { webhookPath, type Config, type NewConfig, type ConfigChanges, type AuthMethod, type SecretSource } from './configs.js';
 export { isLeaseAlive, type Lease } from './leases.js';
 export type { StoredEvent, NewEvent, EventStatus, EventQuery } from './events.js';
 export { stripChannelPrefix, type Participant, type NewParticipant } from './participants.js';

@@ -69,4 +69,8 @@ export const migrations: readonly string[] = [
      created_at  TEXT NOT NULL
    );
    CREATE INDEX participants_by_phone ON participants (phone);`,
+
+  // 5: the production webhook URL's masked form (origin + a few characters of its key). The URL itself is a
+  // secret and lives in the keychain (or $FRUXON_TWILIO_WEBHOOK_URL); this only says that one is recorded.
+  `ALTER TABLE configs ADD COLUMN webhook_url_hint TEXT;`,
 ];

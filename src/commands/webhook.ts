@@ -1,0 +1,215 @@
+import type { Command } from 'commander';
+import { CliError, ExitCode, usageError } from '../errors.js';
+import type { CommandContext } from './context.js';
+
+interface ShowOptions {
+  config?: string;
+  json?: boolean;
+}
+
+interface SetOptions {
+  config?: string;
+  url?: string;
+  yes?: boolean;
+  json?: boolean;
+}
+
+export function register(program: Command, ctx: CommandContext): void {
+  const webhook = program
+    .command('webhook')
+    .description("See and set what the config's number points at: its Messaging \"A MESSAGE COMES IN\" webhook")
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ fruxon-twilio webhook show                  # production (Fruxon), a running listen, something else, or none
+  $ fruxon-twilio webhook set                   # point the number at the recorded production URL (asks first)
+  $ fruxon-twilio webhook set --config ci --yes # in a script`,
+    );
+
+  webhook
+    .command('show')
+    .description("The number's current SmsUrl/SmsMethod and fallback, and what it is")
+    .option('--config <name>', 'config name (default: the default config)')
+    .option('--json', 'print JSON')
+    .action((opts: ShowOptions) => show(ctx, opts));
+
+  webhook
+    .command('set')
+    .description('Point the number at the recorded production webhook URL (or --url), method POST')
+    .option('--config <name>', 'config name (default: the default config)')
+    .option('--url <url>', 'another URL than the recorded production one')
+    .option('--yes', 'change it without asking (needed without a terminal)')
+    .option('--json', 'print JSON')
+    .addHelpText(
+      'after',
+      `
+Record the production URL first (Fruxon shows it once, when the config is created):
+  $ printf %s "$FRUXON_WEBHOOK_URL" | fruxon-twilio configs set support --webhook-url-stdin
+  $ fruxon-twilio webhook set --config support
+
+Refuses (exit 5) while a listen holds the number.`,
+    )
+    .action((opts: SetOptions) => set(ctx, opts));
+}
+
+async function show(ctx: CommandContext, opts: ShowOptions): Promise<void> {
+  const out = ctx.output(opts);
+  const store = await ctx.store();
+  const { connectConfig } = await import('../config/connect.js');
+  const { keychain } = await import('../secrets/index.js');
+  const { config, creds, client } = await connectConfig(store, opts.config, ctx.env, keychain);
+  const number = await lookUpNumber(client, config, creds);
+  const { loadProductionWebhookUrl } = await import('../config/webhook-url.js');
+  const productionUrl = loadProductionWebhookUrl(config, ctx.env, keychain);
+  const { isLeaseAlive } = await import('../store/index.js');
+  const lease = store.leases.get(config.id) ?? null;
+  const { classifyWebhook } = await import('../twilio/webhook.js');
+  const kind = classifyWebhook(number.smsUrl, { productionUrl, lease });
+  const fallbackKind = classifyWebhook(number.smsFallbackUrl, { productionUrl, lease });
+  const { webhookShowJson, printWebhookShow } = await import('../output/webhook.js');
+  const view = {
+    config,
+    number,
+    kind,
+    fallbackKind,
+    productionUrl,
+    lease,
+    leaseAlive: lease ? isLeaseAlive(lease) : false,
+  };
+  if (opts.json) return out.data(webhookShowJson(view));
+  printWebhookShow(out, view);
+}
+
+async function set(ctx: CommandContext, opts: SetOptions): Promise<void> {
+  const out = ctx.output(opts);
+  const store = await ctx.store();
+  const { connectConfig } = await import('../config/connect.js');
+  const { keychain } = await import('../secrets/index.js');
+  const { checkWebhookUrl, loadProductionWebhookUrl, usesLocalStandIn } = await import('../config/webhook-url.js');
+  const { resolveConfig, shellQuote } = await import('../config/resolve.js');
+  const { displayWebhookUrl, maskWebhookUrl, sameWebhookUrl } = await import('../twilio/webhook.js');
+
+  // Cheap refusals first: no keychain, no network.
+  const target = resolveConfig(store, opts.config);
+  refuseUnderLease(store, target, await import('../store/index.js'));
+  const url = opts.url !== undefined
+    ? checkWebhookUrl('--url', opts.url, { localStandIn: usesLocalStandIn(target, ctx.env) })
+    : null;
+  const productionUrl = loadProductionWebhookUrl(target, ctx.env, keychain);
+  const newUrl = url ?? productionUrl;
+  if (!newUrl) {
+    throw usageError(
+      `no production webhook URL is recorded for config ${JSON.stringify(target.name)}, and no --url was given`,
+      target.secretSource === 'env'
+        ? 'set FRUXON_TWILIO_WEBHOOK_URL to the webhook URL Fruxon shows for the config, or pass --url'
+        : `record the webhook URL Fruxon shows for the config: printf %s "$URL" | fruxon-twilio configs set ${shellQuote(target.name)} --webhook-url-stdin (or pass --url)`,
+    );
+  }
+  if (!opts.yes && !out.interactive) {
+    throw usageError("webhook set changes the number's webhook and needs a confirmation: pass --yes to change it without asking");
+  }
+
+  const { config, creds, client } = await connectConfig(store, opts.config, ctx.env, keychain);
+  const number = await lookUpNumber(client, config, creds);
+  const shown = (u: string | null) => displayWebhookUrl(u, productionUrl) ?? '(none)';
+  const oldValue = { url: number.smsUrl, method: number.smsMethod };
+  const what = url && !sameWebhookUrl(url, productionUrl) ? 'the given URL' : 'the recorded production URL';
+
+  if (sameWebhookUrl(number.smsUrl, newUrl) && (number.smsMethod ?? 'POST').toUpperCase() === 'POST') {
+    if (opts.json) return out.data(setJson(config.name, number, { url: shown(oldValue.url), method: oldValue.method }, shown(newUrl), false));
+    out.success(`${number.phoneNumber} already points at ${what} ${shown(newUrl)} (POST); nothing changed.`);
+    return;
+  }
+
+  if (!opts.json || !opts.yes) {
+    out.status(`${number.phoneNumber} "A MESSAGE COMES IN":`);
+    out.status(`  now  ${shown(oldValue.url)}${oldValue.url ? ` (${oldValue.method ?? 'POST'})` : ''}`);
+    out.status(`  new  ${shown(newUrl)} (POST), ${what}`);
+  }
+  if (!opts.yes) {
+    const { confirm } = await import('@inquirer/prompts');
+    const ok = await confirm({ message: `Point ${number.phoneNumber} at it?`, default: false }, { input: ctx.io.stdin, output: ctx.io.stderr });
+    if (!ok) throw new CliError("cancelled: the number's webhook was not changed", { reason: 'cancelled' });
+  }
+
+  // Again after the prompt: a listen may have started meanwhile. (No lease of our own is written for this
+  // short change: its row would hold the previous URL, which may be a secret, in SQLite.)
+  refuseUnderLease(store, config, await import('../store/index.js'));
+  let updated;
+  try {
+    const { setSmsWebhook } = await import('../twilio/numbers.js');
+    updated = await setSmsWebhook(client, number.sid, newUrl, 'POST');
+  } catch (err) {
+    const { twilioError } = await import('../twilio/client.js');
+    const e = twilioError(err, `set the webhook of ${number.phoneNumber}`, { apiUrl: creds.apiUrl, accountSid: creds.accountSid });
+    throw new CliError(e.message, { exitCode: ExitCode.registration, hint: e.hint, reason: e.reason, cause: err });
+  }
+  if (opts.json) return out.data(setJson(config.name, updated, { url: shown(oldValue.url), method: oldValue.method }, shown(updated.smsUrl), true));
+  out.success(`${updated.phoneNumber} now points at ${what} ${shown(updated.smsUrl)} (${updated.smsMethod ?? 'POST'}).`);
+}
+
+function setJson(
+  configName: string,
+  number: { sid: string; phoneNumber: string; smsMethod: string | null },
+  old: { url: string; method: string | null },
+  shownNew: string,
+  changed: boolean,
+): Record<string, unknown> {
+  return {
+    config: configName,
+    phone_number: number.phoneNumber,
+    number_sid: number.sid,
+    changed,
+    previous_sms_url: old.url,
+    previous_sms_method: old.method,
+    sms_url: shownNew,
+    sms_method: number.smsMethod ?? 'POST',
+  };
+}
+
+type StoreModule = typeof import('../store/index.js');
+
+/** A listener's lease on the number, alive or awaiting restore, makes changing the webhook a conflict (exit 5). */
+function refuseUnderLease(store: import('../store/index.js').Store, config: import('../store/index.js').Config, mod: StoreModule): void {
+  const held = [store.leases.get(config.id), ...store.leases.list().filter((l) => l.phoneNumber === config.fromNumber)].filter(
+    (l): l is NonNullable<typeof l> => Boolean(l),
+  );
+  for (const lease of held) {
+    if (mod.isLeaseAlive(lease)) {
+      throw new CliError(`${lease.phoneNumber} is held by a running listen (pid ${lease.pid}); its webhook is not changed while it runs`, {
+        exitCode: ExitCode.conflict,
+        reason: 'lease_held',
+        hint: `stop that listener first (kill -INT ${lease.pid}): it puts the previous webhook back, then run webhook set again`,
+      });
+    }
+    throw new CliError(`${lease.phoneNumber} has a listener lease that was never restored (pid ${lease.pid} is gone)`, {
+      exitCode: ExitCode.conflict,
+      reason: 'lease_stale',
+      hint: `put the number's webhook back first: fruxon-twilio restore --config ${JSON.stringify(config.name)}`,
+    });
+  }
+}
+
+async function lookUpNumber(
+  client: import('../twilio/client.js').TwilioClient,
+  config: import('../store/index.js').Config,
+  creds: import('../twilio/client.js').TwilioCredentials,
+) {
+  const { findNumber } = await import('../twilio/numbers.js');
+  const { twilioError } = await import('../twilio/client.js');
+  const { maskSid } = await import('../validate.js');
+  let number;
+  try {
+    number = await findNumber(client, config.fromNumber);
+  } catch (err) {
+    throw twilioError(err, `look up ${config.fromNumber}`, { apiUrl: creds.apiUrl, accountSid: creds.accountSid });
+  }
+  if (!number) {
+    throw new CliError(`${config.fromNumber} is not a phone number of account ${maskSid(config.accountSid)}, so it has no webhook to show or set`, {
+      reason: 'number_not_found',
+      hint: `check the From number of config ${JSON.stringify(config.name)} (fruxon-twilio configs set NAME --from +1…) or the account in the Twilio Console`,
+    });
+  }
+  return number;
+}

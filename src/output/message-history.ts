@@ -1,0 +1,72 @@
+import type { MediaInfo, HistoryMessage } from '../twilio/message-history.js';
+import type { Output } from './index.js';
+import { truncate } from './index.js';
+
+/** A message as scripts see it (--json): the body in full. */
+export function historyMessageJson(m: HistoryMessage): Record<string, unknown> {
+  return {
+    sid: m.sid,
+    date_created: m.dateCreated?.toISOString() ?? null,
+    date_sent: m.dateSent?.toISOString() ?? null,
+    date_updated: m.dateUpdated?.toISOString() ?? null,
+    direction: m.direction,
+    twilio_direction: m.twilioDirection,
+    channel: m.channel,
+    from: m.from,
+    to: m.to,
+    other_party: m.otherParty,
+    status: m.status,
+    body: m.body,
+    num_segments: m.numSegments,
+    num_media: m.numMedia,
+    error_code: m.errorCode,
+    error_message: m.errorMessage,
+    price: m.price,
+    price_unit: m.priceUnit,
+    messaging_service_sid: m.messagingServiceSid,
+  };
+}
+
+function when(m: HistoryMessage): string {
+  const d = m.dateCreated ?? m.dateSent;
+  return d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : '-';
+}
+
+/** TIME DIR CHANNEL PARTY STATUS BODY ERROR; on a terminal the body is cut so that each row fits its width. */
+export function printMessageTable(out: Output, list: HistoryMessage[]): void {
+  const rows = list.map((m) => [when(m), m.direction, m.channel, m.otherParty, m.status, m.body.replace(/\s+/g, ' '), m.errorCode === null ? '' : String(m.errorCode)]);
+  const columns = out.io.stdout.isTTY ? out.io.stdout.columns : undefined;
+  if (columns) {
+    const width = (i: number) => Math.max(['TIME', 'DIR', 'CHANNEL', 'FROM/TO', 'STATUS', 'BODY', 'ERROR'][i]!.length, ...rows.map((r) => r[i]!.length));
+    const fixed = [0, 1, 2, 3, 4, 6].reduce((sum, i) => sum + width(i) + 2, 0);
+    const budget = Math.max(8, columns - fixed - 1);
+    for (const r of rows) r[5] = truncate(r[5]!, budget);
+  }
+  out.table(['TIME', 'DIR', 'CHANNEL', 'FROM/TO', 'STATUS', 'BODY', 'ERROR'], rows);
+}
+
+export function printMessageDetail(out: Output, m: HistoryMessage, media: MediaInfo[] | null): void {
+  const c = out.color;
+  const rows: [string, string][] = [
+    ['sid', m.sid],
+    ['direction', `${m.direction} (${m.twilioDirection})`],
+    ['channel', m.channel],
+    ['from', m.from],
+    ['to', m.to],
+    ['status', m.status],
+    ['created', m.dateCreated?.toISOString() ?? '-'],
+    ['sent', m.dateSent?.toISOString() ?? '-'],
+    ['updated', m.dateUpdated?.toISOString() ?? '-'],
+    ['segments', m.numSegments === null ? '-' : String(m.numSegments)],
+    ['price', m.price ? `${m.price} ${m.priceUnit ?? ''}`.trim() : '-'],
+  ];
+  if (m.errorCode !== null) rows.push(['error', `${m.errorCode}${m.errorMessage ? ` ${m.errorMessage}` : ''} (https://www.twilio.com/docs/errors/${m.errorCode})`]);
+  if (m.messagingServiceSid) rows.push(['service', m.messagingServiceSid]);
+  if (media === null) rows.push(['media', `${m.numMedia} item(s), not listed`]);
+  else if (media.length === 0) rows.push(['media', c.dim('none')]);
+  else media.forEach((x, i) => rows.push([i === 0 ? 'media' : '', `${x.url} (${x.contentType})`]));
+  const w = Math.max(...rows.map(([k]) => k.length));
+  for (const [k, v] of rows) out.line(`${c.dim(k.padEnd(w))}  ${v}`);
+  out.line();
+  out.line(m.body);
+}

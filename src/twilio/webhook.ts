@@ -1,0 +1,128 @@
+import type { Lease } from '../store/index.js';
+import type { PhoneNumberInfo } from './numbers.js';
+
+/**
+ * What a number's "A MESSAGE COMES IN" webhook points at, and what a listener's restore should say about it.
+ * Pure functions: no I/O, nothing printed. The production webhook URL is a secret (Fruxon mints it with a
+ * key in it and shows it once), so it only ever leaves this module masked.
+ */
+
+export type WebhookKind = 'production' | 'listener' | 'other' | 'none';
+
+/**
+ * The URL with its secret cut off: origin, then at most four characters of the last path segment (the key
+ * Fruxon mints), then an ellipsis. `https://ingress.fruxon.com/t/acme/k3y0123456789` -> `https://ingress.fruxon.com/…/k3y0…`.
+ * Query and fragment are never shown. A value that is not a URL is shown as `…` alone.
+ */
+export function maskWebhookUrl(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return '…';
+  }
+  const segments = u.pathname.split('/').filter(Boolean);
+  const key = segments.at(-1) ?? '';
+  // Short keys get fewer characters shown: never more than a quarter of the key.
+  const shown = key.slice(0, Math.min(4, Math.floor(key.length / 4)));
+  return `${u.origin}/${segments.length > 1 ? '…/' : ''}${shown}…`;
+}
+
+/**
+ * A webhook URL as it may be printed: the recorded production URL masked; any other URL with whatever looks
+ * like a key (a path segment or query value of 16+ characters mixing letters and digits) cut to four
+ * characters, since it may be a production URL of Fruxon's that is not recorded here. Plain URLs such as
+ * a tunnel's or https://demo.twilio.com/welcome/sms/reply are shown as they are.
+ */
+export function displayWebhookUrl(url: string | null | undefined, productionUrl?: string | null): string | null {
+  if (!url) return null;
+  if (sameWebhookUrl(url, productionUrl)) return maskWebhookUrl(url);
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return url;
+  }
+  const looksSecret = (v: string) => v.length >= 16 && /[A-Za-z]/.test(v) && /\d/.test(v);
+  const cut = (v: string) => (looksSecret(v) ? `${v.slice(0, 4)}…` : v);
+  const path = u.pathname.split('/').map((seg) => cut(decodeURIComponent(seg))).join('/');
+  const query = [...u.searchParams].map(([k, v]) => `${k}=${cut(v)}`).join('&');
+  const auth = u.username ? '…@' : '';
+  return `${u.protocol}//${auth}${u.host}${path}${query ? `?${query}` : ''}`;
+}
+
+/** Two webhook URLs are the same when they parse to the same URL (case of scheme and host, default port). */
+export function sameWebhookUrl(a: string | null | undefined, b: string | null | undefined): boolean {
+  if (!a || !b) return false;
+  return normalize(a) === normalize(b);
+}
+
+function normalize(url: string): string {
+  try {
+    return new URL(url.trim()).toString();
+  } catch {
+    return url.trim();
+  }
+}
+
+/**
+ * What the number's current SmsUrl is: the config's recorded production URL, a listener's URL (the lease's
+ * `ourUrl`, alive or not: the caller tells them apart with isLeaseAlive), something else, or nothing.
+ */
+export function classifyWebhook(
+  currentUrl: string | null | undefined,
+  known: { productionUrl: string | null | undefined; lease: Pick<Lease, 'ourUrl'> | null | undefined },
+): WebhookKind {
+  if (!currentUrl || !currentUrl.trim()) return 'none';
+  if (sameWebhookUrl(currentUrl, known.productionUrl)) return 'production';
+  if (known.lease && sameWebhookUrl(currentUrl, known.lease.ourUrl)) return 'listener';
+  return 'other';
+}
+
+/** What a listener's restore does with the previous webhook, and the sentence it should print (null: nothing to say). */
+export interface RestorePlan {
+  /** Always the previous value: a restore never guesses. '' when the number had none. */
+  restoreUrl: string;
+  /** What the previous value was: the recorded production URL, none, or something else. */
+  kind: 'production' | 'none' | 'other';
+  /** A warning for stderr when the number will not end up on the recorded production URL; never the whole URL. */
+  note: string | null;
+}
+
+/**
+ * For listen's restore: it puts back `previousUrl` as it was, and says so when that is empty or is not the
+ * recorded production URL (`productionUrl`, null when none is recorded). `configName` goes into the hint.
+ */
+export function describeRestore(previousUrl: string | null | undefined, productionUrl: string | null | undefined, configName?: string): RestorePlan {
+  const prev = previousUrl?.trim() ?? '';
+  const flag = configName ? ` --config ${quote(configName)}` : '';
+  if (!prev) {
+    return {
+      restoreUrl: '',
+      kind: 'none',
+      note: productionUrl
+        ? `the number had no webhook before listen, so it is left with none: inbound messages will not reach Fruxon (the recorded production URL ${maskWebhookUrl(productionUrl)} was not put back; to point it there: fruxon-twilio webhook set${flag})`
+        : `the number had no webhook before listen, so it is left with none: inbound messages will not reach Fruxon (record Fruxon's webhook URL with: fruxon-twilio configs set ${configName ? quote(configName) : 'NAME'} --webhook-url-stdin, then: fruxon-twilio webhook set${flag})`,
+    };
+  }
+  if (sameWebhookUrl(prev, productionUrl)) return { restoreUrl: prev, kind: 'production', note: null };
+  return {
+    restoreUrl: prev,
+    kind: 'other',
+    note: productionUrl
+      ? `put back the number's previous webhook ${prev}, which is not the recorded production URL ${maskWebhookUrl(productionUrl)}; to point it at Fruxon: fruxon-twilio webhook set${flag}`
+      : null,
+  };
+}
+
+/** The number's webhook as `webhook show` reports it. */
+export interface WebhookState {
+  number: PhoneNumberInfo;
+  kind: WebhookKind;
+  /** The lease's process is running (only meaningful when a lease exists). */
+  listenerAlive: boolean;
+}
+
+function quote(s: string): string {
+  return /^[A-Za-z0-9_.,:/+@-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
