@@ -1,0 +1,319 @@
+/**
+ * `npm run bench`: start-up, listener throughput, latency, memory and scale, each as a ratio against a
+ * baseline measured in the same run on the same machine (absolute times on a shared machine are noise).
+ * Writes bench/results.json and prints a short table.
+ *
+ * Environment: BENCH_QUICK=1 for a short smoke run (smaller amounts; the goals are not meaningful then).
+ */
+import { request, Agent } from 'node:http';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { BENCH_TOKEN, binPath, cliEnv, median, percentile, repoRoot, round, rssMb, signedBody, tempDir, timeRun } from './common.js';
+import { benchHome, runLoad, startBareServer, startListener } from './listener.js';
+import { populate } from './scale.js';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const STARTUP_RUNS = QUICK ? 5 : 20;
+const WARMUP = QUICK ? 500 : 2_000;
+const THROUGHPUT_AMOUNT = QUICK ? 3_000 : 20_000;
+const MEMORY_EVENTS = QUICK ? 10_000 : 100_000;
+const CONNECTIONS = 10;
+const LATENCY_RATE = 200; // requests per second: "a moderate rate"
+const LATENCY_COUNT = QUICK ? 400 : 3_000;
+const SCALE_CONFIGS = QUICK ? 1_000 : 10_000;
+const SCALE_EVENTS = QUICK ? 50_000 : 1_000_000;
+
+interface Goal {
+  name: string;
+  value: number;
+  goal: string;
+  pass: boolean;
+}
+const goals: Goal[] = [];
+function goal(name: string, value: number, op: '<=' | '>=' | '<', limit: number): void {
+  const pass = op === '<=' ? value <= limit : op === '>=' ? value >= limit : value < limit;
+  goals.push({ name, value: round(value, 3), goal: `${op} ${limit}`, pass });
+}
+function log(s: string): void {
+  process.stderr.write(s + '\n');
+}
+
+async function startup(): Promise<Record<string, unknown>> {
+  log(`start-up: ${STARTUP_RUNS} runs each…`);
+  const home = tempDir('fruxon-bench-startup-');
+  try {
+    const env = await benchHome(join(home.dir, 'home'));
+    const base: number[] = [];
+    const version: number[] = [];
+    const list: number[] = [];
+    // Interleaved, so a burst of load from a neighbour hits all three alike.
+    for (let i = 0; i < STARTUP_RUNS + 2; i++) {
+      const b = (await timeRun(process.execPath, ['-e', '0'], env)).ms;
+      const v = (await timeRun(process.execPath, [binPath, '--version'], env)).ms;
+      const l = (await timeRun(process.execPath, [binPath, 'configs', 'list'], env)).ms;
+      if (i < 2) continue; // warm the page cache
+      base.push(b), version.push(v), list.push(l);
+    }
+    const r = {
+      node_e0_ms: round(median(base)),
+      version_ms: round(median(version)),
+      configs_list_ms: round(median(list)),
+      version_ratio: round(median(version) / median(base), 3),
+      configs_list_ratio: round(median(list) / median(base), 3),
+    };
+    goal('start-up: --version / node -e 0', r.version_ratio, '<=', 1.3);
+    goal('start-up: configs list / node -e 0', r.configs_list_ratio, '<=', 2.5);
+    return r;
+  } finally {
+    home.cleanup();
+  }
+}
+
+async function throughputAndMemory(): Promise<{ throughput: Record<string, unknown>; memory: Record<string, unknown> }> {
+  const home = tempDir('fruxon-bench-listen-');
+  const tag = Date.now().toString(16).slice(-6);
+  try {
+    const env = await benchHome(join(home.dir, 'home'));
+    const outFile = join(home.dir, 'events.jsonl');
+    const bare = await startBareServer();
+    const l = await startListener(env, outFile);
+    try {
+      await new Promise((r) => setTimeout(r, 1000));
+      const idleRss = rssMb(l.child.pid!);
+      log(`throughput: bare node:http baseline, ${THROUGHPUT_AMOUNT} requests, ${CONNECTIONS} connections…`);
+      await runLoad({ url: bare.url, signedUrl: bare.url, amount: WARMUP, connections: CONNECTIONS, runTag: tag + 'b0' });
+      const baseline = await runLoad({ url: bare.url, signedUrl: bare.url, amount: THROUGHPUT_AMOUNT, connections: CONNECTIONS, runTag: tag + 'b1' });
+
+      log(`throughput: listen --json (stdout to a file, SQLite log), ${THROUGHPUT_AMOUNT} signed webhooks…`);
+      const warm = await runLoad({ url: l.url, signedUrl: l.url, amount: WARMUP, connections: CONNECTIONS, runTag: tag + 'l0' });
+      const warmRss = rssMb(l.child.pid!);
+      const listener = await runLoad({ url: l.url, signedUrl: l.url, amount: THROUGHPUT_AMOUNT, connections: CONNECTIONS, runTag: tag + 'l1' });
+      const rest = MEMORY_EVENTS - WARMUP - THROUGHPUT_AMOUNT;
+      log(`memory: ${rest} more webhooks, to ${MEMORY_EVENTS} events…`);
+      const more = await runLoad({ url: l.url, signedUrl: l.url, amount: rest, connections: CONNECTIONS, runTag: tag + 'l2' });
+      await new Promise((r) => setTimeout(r, 1000));
+      const afterRss = rssMb(l.child.pid!);
+      const sent2xx = warm.ok2xx + listener.ok2xx + more.ok2xx;
+      const failures = [warm, listener, more].reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0);
+      await l.stop();
+      // Nothing lost: every 200 is a line on stdout and a row in the log.
+      const lines = readFileSync(outFile, 'utf8').split('\n').filter((x) => x !== '').length;
+      const { openStore } = await import('../src/store/index.js');
+      const store = openStore({ FRUXON_TWILIO_HOME: join(home.dir, 'home') });
+      const rows = store.events.count({ status: 'accepted' });
+      const dbBytes = statSync(store.file).size;
+      store.close();
+      if (lines !== sent2xx || rows !== sent2xx || failures !== 0) {
+        throw new Error(`listener lost or refused events: ${sent2xx} answered 200, ${failures} failures, ${lines} stdout lines, ${rows} rows; stderr: ${l.stderrTail()}`);
+      }
+      const ratio = listener.rps / baseline.rps;
+      goal('throughput: listen / bare node:http', ratio, '>=', 0.6);
+      goal('memory: idle listener RSS (MB)', idleRss, '<', 80);
+      goal(`memory: RSS growth idle -> ${MEMORY_EVENTS} events (MB)`, afterRss - idleRss, '<=', 20);
+      return {
+        throughput: {
+          connections: CONNECTIONS,
+          requests: THROUGHPUT_AMOUNT,
+          bare_rps: round(baseline.rps, 0),
+          listen_rps: round(listener.rps, 0),
+          ratio: round(ratio, 3),
+          listen_latency_p50_ms: listener.latencyP50,
+          listen_latency_p99_ms: listener.latencyP99,
+          events_checked: { answered_200: sent2xx, stdout_lines: lines, rows, db_mb: round(dbBytes / 1048576, 1) },
+        },
+        memory: {
+          idle_rss_mb: round(idleRss, 1),
+          after_warmup_rss_mb: round(warmRss, 1),
+          after_events_rss_mb: round(afterRss, 1),
+          events: MEMORY_EVENTS,
+          growth_mb: round(afterRss - idleRss, 1),
+          growth_after_warmup_mb: round(afterRss - warmRss, 1),
+        },
+      };
+    } finally {
+      bare.stop();
+      await l.stop();
+    }
+  } finally {
+    home.cleanup();
+  }
+}
+
+/** Request -> JSON line on the listener's stdout, at a fixed moderate rate, one request at a time in flight or a few. */
+async function latency(): Promise<Record<string, unknown>> {
+  log(`latency: ${LATENCY_COUNT} webhooks at ${LATENCY_RATE}/s, request to JSON line on stdout…`);
+  const home = tempDir('fruxon-bench-latency-');
+  try {
+    const env = await benchHome(join(home.dir, 'home'));
+    const l = await startListener(env, null);
+    try {
+      const tag = 'lt' + Date.now().toString(16).slice(-6);
+      const bodies = Array.from({ length: LATENCY_COUNT }, (_, i) => signedBody(l.url, i, tag));
+      const sentAt = new Map<string, number>();
+      const lat: number[] = [];
+      let seen = 0;
+      let allSeen!: () => void;
+      const done = new Promise<void>((r) => (allSeen = r));
+      createInterface({ input: l.child.stdout! }).on('line', (line) => {
+        const t = performance.now();
+        const sid = (JSON.parse(line) as { payload: { message_sid: string } }).payload.message_sid;
+        const t0 = sentAt.get(sid);
+        if (t0 !== undefined) lat.push(t - t0);
+        if (++seen === LATENCY_COUNT) allSeen();
+      });
+      const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+      const u = new URL(l.url);
+      const statuses: number[] = [];
+      const t0 = performance.now();
+      const inflight: Promise<void>[] = [];
+      for (let i = 0; i < LATENCY_COUNT; i++) {
+        const due = t0 + (i * 1000) / LATENCY_RATE;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const b = bodies[i]!;
+        inflight.push(
+          new Promise<void>((res, rej) => {
+            const req = request(
+              { agent, host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': b.signature } },
+              (resp) => {
+                statuses.push(resp.statusCode!);
+                resp.resume();
+                resp.on('end', res);
+              },
+            );
+            req.on('error', rej);
+            sentAt.set(b.sid, performance.now());
+            req.end(b.body);
+          }),
+        );
+      }
+      await Promise.all(inflight);
+      await Promise.race([done, new Promise((r) => setTimeout(r, 10_000))]);
+      agent.destroy();
+      if (lat.length !== LATENCY_COUNT || statuses.some((s) => s !== 200)) {
+        throw new Error(`latency run: ${lat.length}/${LATENCY_COUNT} lines, statuses ${[...new Set(statuses)].join(',')}; stderr: ${l.stderrTail()}`);
+      }
+      const p50 = percentile(lat, 50);
+      const p99 = percentile(lat, 99);
+      goal('latency: p99 request -> stdout line (ms)', p99, '<', 5);
+      return { rate_per_s: LATENCY_RATE, requests: LATENCY_COUNT, p50_ms: round(p50, 3), p99_ms: round(p99, 3), max_ms: round(Math.max(...lat), 3) };
+    } finally {
+      await l.stop();
+    }
+  } finally {
+    home.cleanup();
+  }
+}
+
+async function scale(): Promise<Record<string, unknown>> {
+  const root = tempDir('fruxon-bench-scale-');
+  try {
+    const small = join(root.dir, 'small');
+    const big = join(root.dir, 'big');
+    log(`scale: generating 10 configs / 10 events and ${SCALE_CONFIGS} configs / ${SCALE_EVENTS} events…`);
+    await populate(small, 10, 10);
+    let t = performance.now();
+    await populate(big, SCALE_CONFIGS, SCALE_EVENTS);
+    const genS = (performance.now() - t) / 1000;
+    const envOf = (home: string) => cliEnv({ FRUXON_TWILIO_HOME: home });
+    const cli = async (home: string, args: string[], runs: number) => {
+      const ms: number[] = [];
+      for (let i = 0; i < runs + 1; i++) {
+        const r = await timeRun(process.execPath, [binPath, ...args], envOf(home));
+        if (i > 0) ms.push(r.ms);
+      }
+      return median(ms);
+    };
+    const result: Record<string, unknown> = { configs: SCALE_CONFIGS, events: SCALE_EVENTS, generate_s: round(genS, 1) };
+    log('scale: configs list (CLI)…');
+    for (const args of [['configs', 'list'], ['configs', 'list', '--json']]) {
+      const a = await cli(small, args, 7);
+      const b = await cli(big, args, 7);
+      const key = args.join('_').replace(/-/g, '');
+      result[key] = { small_ms: round(a), big_ms: round(b), ratio: round(b / a, 3) };
+      goal(`scale: ${args.join(' ')} with ${SCALE_CONFIGS} configs / with 10`, b / a, '<', 2);
+    }
+    // events list: the CLI command when this tree has it, and always the EventRepo.list() path it uses.
+    if (existsSync(join(repoRoot, 'dist', 'src', 'commands', 'events.js'))) {
+      log('scale: events list (CLI)…');
+      const a = await cli(small, ['events', 'list'], 7);
+      const b = await cli(big, ['events', 'list'], 7);
+      result.events_list_cli = { small_ms: round(a), big_ms: round(b), ratio: round(b / a, 3) };
+      goal(`scale: events list with ${SCALE_EVENTS} events / with 10`, b / a, '<', 2);
+    }
+    log('scale: EventRepo.list() in-process…');
+    const { openStore } = await import('../src/store/index.js');
+    const timeQueries = (home: string) => {
+      const store = openStore({ FRUXON_TWILIO_HOME: home });
+      try {
+        const cfg = store.configs.list({ limit: 1 })[0]!;
+        const newest = store.events.list({ limit: 1 })[0]!.id;
+        const queries: Record<string, () => unknown> = {
+          newest_page: () => store.events.list({ limit: 50 }),
+          config_page: () => store.events.list({ configId: cfg.id, limit: 50 }),
+          config_accepted_page: () => store.events.list({ configId: cfg.id, status: 'accepted', limit: 50 }),
+          refused_page: () => store.events.list({ status: 'refused', limit: 50 }),
+          next_page: () => store.events.list({ beforeId: Math.max(2, newest - 100), limit: 50 }),
+          since_page: () => store.events.list({ since: '2025-01-01T00:00:00.500Z', limit: 50 }),
+        };
+        const out: Record<string, number> = {};
+        for (const [name, q] of Object.entries(queries)) {
+          const ms: number[] = [];
+          for (let i = 0; i < 31; i++) {
+            const s = performance.now();
+            q();
+            if (i > 0) ms.push(performance.now() - s);
+          }
+          out[name] = median(ms);
+        }
+        return out;
+      } finally {
+        store.close();
+      }
+    };
+    const qs = timeQueries(small);
+    const qb = timeQueries(big);
+    const repo: Record<string, unknown> = {};
+    for (const k of Object.keys(qs)) {
+      // Sub-millisecond timings: a floor of 0.05 ms keeps a ratio of two tiny numbers from being noise.
+      const ratio = Math.max(qb[k]!, 0.05) / Math.max(qs[k]!, 0.05);
+      repo[k] = { small_ms: round(qs[k]!, 4), big_ms: round(qb[k]!, 4), ratio: round(ratio, 3) };
+      goal(`scale: EventRepo.list ${k} with ${SCALE_EVENTS} events / with 10`, ratio, '<', 2);
+    }
+    result.event_repo_list = repo;
+    t = performance.now();
+    return result;
+  } finally {
+    root.cleanup();
+  }
+}
+
+async function main(): Promise<void> {
+  const results: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    loadavg_start: loadavg().map((x) => round(x)),
+    quick: QUICK,
+  };
+  results.startup = await startup();
+  Object.assign(results, await throughputAndMemory());
+  results.latency = await latency();
+  results.scale = await scale();
+  results.loadavg_end = loadavg().map((x) => round(x));
+  results.goals = goals;
+  writeFileSync(join(repoRoot, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
+
+  const w = Math.max(...goals.map((g) => g.name.length));
+  process.stdout.write(`${'measure'.padEnd(w)}  ${'value'.padStart(9)}  goal      ok\n`);
+  for (const g of goals) process.stdout.write(`${g.name.padEnd(w)}  ${String(g.value).padStart(9)}  ${g.goal.padEnd(8)}  ${g.pass ? 'yes' : 'NO'}\n`);
+  process.stdout.write(`\nwritten: bench/results.json (${goals.filter((g) => g.pass).length}/${goals.length} goals met)\n`);
+  void BENCH_TOKEN;
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench: ${(err as Error).stack ?? err}\n`);
+  process.exitCode = 1;
+});
