@@ -37,7 +37,8 @@ export async function startListenerServer(opts: {
   host: string;
   port: number;
   path: string;
-  handle: (req: InboundRequest) => Reply;
+  /** The reply, or a promise of it (the listener answers once the event is committed). */
+  handle: (req: InboundRequest) => Reply | Promise<Reply>;
   onInternalError: (err: unknown) => void;
 }): Promise<ListenerServer> {
   const server = createServer((req, res) => {
@@ -76,7 +77,11 @@ export async function startListenerServer(opts: {
   };
 }
 
-function route(req: IncomingMessage, res: ServerResponse, opts: { path: string; handle: (r: InboundRequest) => Reply }): void {
+function route(
+  req: IncomingMessage,
+  res: ServerResponse,
+  opts: { path: string; handle: (r: InboundRequest) => Reply | Promise<Reply>; onInternalError: (err: unknown) => void },
+): void {
   const url = req.url ?? '/';
   const pathname = url.split('?')[0];
   if (pathname !== opts.path) return drain(req, res, { status: 404, body: 'not found\n' });
@@ -106,8 +111,22 @@ function route(req: IncomingMessage, res: ServerResponse, opts: { path: string; 
   req.on('end', () => {
     if (done) return;
     done = true;
-    const form = parseForm(Buffer.concat(chunks).toString('utf8'));
-    reply(res, opts.handle({ url, headers: req.headers, form, remoteAddress: req.socket.remoteAddress ?? null }));
+    let r: Reply | Promise<Reply>;
+    try {
+      const form = parseForm(Buffer.concat(chunks).toString('utf8'));
+      r = opts.handle({ url, headers: req.headers, form, remoteAddress: req.socket.remoteAddress ?? null });
+    } catch (err) {
+      opts.onInternalError(err);
+      r = { status: 500, body: 'internal error\n' };
+    }
+    if (!(r instanceof Promise)) return reply(res, r);
+    r.then(
+      (x) => reply(res, x),
+      (err) => {
+        opts.onInternalError(err);
+        reply(res, { status: 500, body: 'internal error\n' });
+      },
+    );
   });
   req.on('error', () => {
     done = true;
