@@ -108,6 +108,8 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const twilio = opts.register ? await (await import('../twilio/client.js')).createTwilioClient(twilioCredentials(config, secret!, env)) : null;
   const { ListenSession } = await import('../listener/session.js');
   const { printEvent } = await import('../output/events.js');
+  // A restored URL may be a production webhook URL with its secret key: never printed whole.
+  const { displayWebhookUrl: shown } = await import('../twilio/webhook.js');
 
   let finish: (reason: 'done' | 'signal' | 'timeout') => void = () => {};
   const finished = new Promise<'done' | 'signal' | 'timeout'>((r) => (finish = r));
@@ -151,8 +153,8 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     const s = info.staleRestored;
     out.warn(
       s.action === 'restored'
-        ? `a crashed listener had left ${s.phoneNumber} pointing at it: restored its previous webhook (${s.restoredUrl || 'none'})`
-        : `a crashed listener's lease on ${s.phoneNumber} was dropped: the number had been changed since (now ${s.currentUrl || 'none'}), left as is`,
+        ? `a crashed listener had left ${s.phoneNumber} pointing at it: restored its previous webhook (${shown(s.restoredUrl) || 'none'})`
+        : `a crashed listener's lease on ${s.phoneNumber} was dropped: the number had been changed since (now ${shown(s.currentUrl) || 'none'}), left as is`,
     );
   }
 
@@ -196,9 +198,9 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   } finally {
     for (const s of sigs) process.off(s, onSignal);
   }
-  if (outcome?.action === 'restored') out.status(`${c.green('✔')} Restored the webhook of ${outcome.phoneNumber} to ${outcome.restoredUrl || '(none)'}.`);
+  if (outcome?.action === 'restored') out.status(`${c.green('✔')} Restored the webhook of ${outcome.phoneNumber} to ${shown(outcome.restoredUrl) || '(none)'}.`);
   if (outcome?.action === 'left') {
-    out.warn(`${outcome.phoneNumber} no longer pointed at this listener (now ${outcome.currentUrl || 'none'}): left it as is`);
+    out.warn(`${outcome.phoneNumber} no longer pointed at this listener (now ${shown(outcome.currentUrl) || 'none'}): left it as is`);
   }
   if (reason === 'timeout' && session.accepted < (max ?? 1)) {
     out.status(`timed out after ${opts.timeout} s with ${session.accepted} of ${max ?? 1} event(s)`);

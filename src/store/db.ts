@@ -31,6 +31,9 @@ export function openDb(env: NodeJS.ProcessEnv = process.env): { db: Db; dir: str
   db.pragma('synchronous = NORMAL'); // with WAL: durable across process crashes, which is what a listener needs
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // Deleted rows are overwritten, not left in free pages: a released lease held the number's previous
+  // webhook URL, which can be a production URL with a secret key (test/reliability/secrets.test.ts).
+  db.pragma('secure_delete = ON');
   migrate(db, file);
   return { db, dir, file };
 }
