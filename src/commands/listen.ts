@@ -105,6 +105,8 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
 
   if (opts.skipVerify) out.warn(c.bold('--skip-verify: requests are accepted WITHOUT checking X-Twilio-Signature; anyone who finds the URL can fire triggers'));
 
+  const { loadProductionWebhookUrl } = await import('../config/webhook-url.js');
+  const productionUrl = opts.register ? loadProductionWebhookUrl(config, env, () => secrets) : null;
   const twilio = opts.register ? await (await import('../twilio/client.js')).createTwilioClient(twilioCredentials(config, secret!, env)) : null;
   const { ListenSession } = await import('../listener/session.js');
   const { printEvent } = await import('../output/events.js');
@@ -122,7 +124,9 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     tunnel: { kind: tunnelKind, publicUrl, ngrokAuthtoken, ngrokServerAddr: env.NGROK_SERVER_ADDR || undefined },
     twilio,
     apiUrl,
+    productionUrl,
     forwardTo,
+    contactName: (from) => store.participants.findByPhone(from, config.id)?.name ?? null,
     hooks: {
       onEvent(envelope, duplicate) {
         if (duplicate) {
@@ -149,6 +153,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const info = await session.start();
   if (info.staleRestored) {
     const s = info.staleRestored;
+    if (s.note) out.warn(s.note);
     out.warn(
       s.action === 'restored'
         ? `a crashed listener had left ${s.phoneNumber} pointing at it: restored its previous webhook (${s.restoredUrl || 'none'})`
@@ -196,6 +201,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   } finally {
     for (const s of sigs) process.off(s, onSignal);
   }
+  if (outcome?.note) out.warn(outcome.note);
   if (outcome?.action === 'restored') out.status(`${c.green('✔')} Restored the webhook of ${outcome.phoneNumber} to ${outcome.restoredUrl || '(none)'}.`);
   if (outcome?.action === 'left') {
     out.warn(`${outcome.phoneNumber} no longer pointed at this listener (now ${outcome.currentUrl || 'none'}): left it as is`);

@@ -73,4 +73,8 @@ export const migrations: readonly string[] = [
   // 5: the production webhook URL's masked form (origin + a few characters of its key). The URL itself is a
   // secret and lives in the keychain (or $FRUXON_TWILIO_WEBHOOK_URL); this only says that one is recorded.
   `ALTER TABLE configs ADD COLUMN webhook_url_hint TEXT;`,
+
+  // 6: a lease whose number pointed at the recorded production webhook URL keeps a flag, not the URL: that
+  // URL carries Fruxon's secret key and is read back from the keychain at restore time.
+  `ALTER TABLE leases ADD COLUMN previous_is_production INTEGER NOT NULL DEFAULT 0;`,
 ];
