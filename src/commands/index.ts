@@ -9,6 +9,7 @@ import { register as webhook } from './webhook.js';
 import { register as messages } from './messages.js';
 import { register as participants } from './participants.js';
 import { register as emulator } from './emulator.js';
+import { register as demo } from './demo.js';
 import { register as doctor } from './doctor.js';
 
 /** Every command, in the order `--help` lists them. */
@@ -22,5 +23,6 @@ export const commands: Array<(program: Command, ctx: CommandContext) => void> = 
   messages,
   participants,
   emulator,
+  demo,
   doctor,
 ];
