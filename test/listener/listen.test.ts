@@ -48,15 +48,22 @@ async function post(url: string, body: string, headers: Record<string, string>) 
   return { status: res.status, text: await res.text(), type: res.headers.get('content-type') };
 }
 
-describe('listen against the emulator', () => {
-  let f: EmulatorFixture;
+/** One emulator + config for a describe block (handed to `use`); every listener started is stopped afterwards. */
+function useEmulatorFixture(use: (f: EmulatorFixture) => void): void {
+  let fixture: EmulatorFixture | undefined;
   before(async () => {
-    f = await emulatorWithConfig();
+    fixture = await emulatorWithConfig();
+    use(fixture);
   });
   after(async () => {
     await stopAllCliProcesses();
-    await f.cleanup();
+    await fixture?.cleanup();
   });
+}
+
+describe('listen against the emulator', () => {
+  let f: EmulatorFixture;
+  useEmulatorFixture((x) => (f = x));
 
   test('registers its URL on the number, prints the trigger payload as JSON, restores the previous webhook on SIGINT', async () => {
     f.emulator.setSmsUrl(OUR_NUMBER, PREVIOUS, 'GET');
@@ -403,13 +410,7 @@ describe('listen against the emulator', () => {
 
 describe('listen: bad input and tunnels', () => {
   let f: EmulatorFixture;
-  before(async () => {
-    f = await emulatorWithConfig();
-  });
-  after(async () => {
-    await stopAllCliProcesses();
-    await f.cleanup();
-  });
+  useEmulatorFixture((x) => (f = x));
 
   test('each bad input is one clear line and a non-zero exit', async () => {
     const cases: [string[], NodeJS.ProcessEnv, number, RegExp][] = [
