@@ -10,6 +10,8 @@ import { register as messages } from './messages.js';
 import { register as participants } from './participants.js';
 import { register as emulator } from './emulator.js';
 import { register as doctor } from './doctor.js';
+import { register as simulate } from './simulate.js';
+import { register as events } from './events.js';
 
 /** Every command, in the order `--help` lists them. */
 export const commands: Array<(program: Command, ctx: CommandContext) => void> = [
@@ -22,5 +24,7 @@ export const commands: Array<(program: Command, ctx: CommandContext) => void> = 
   messages,
   participants,
   emulator,
+  simulate,
+  events,
   doctor,
 ];
