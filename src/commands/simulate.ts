@@ -52,7 +52,6 @@ Exit codes: 0 the listener answered 2xx, 1 any other status (a --bad-signature r
 
 async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const out = ctx.output({ json: opts.json });
-  const env = ctx.env;
   if (opts.from === undefined) throw usageError('missing --from: the sender in E.164, e.g. --from +14155550123');
   const rawFrom = opts.from.trim();
   const whatsapp = Boolean(opts.whatsapp) || /^whatsapp:/i.test(rawFrom);
