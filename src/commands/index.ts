@@ -11,6 +11,8 @@ import { register as participants } from './participants.js';
 import { register as emulator } from './emulator.js';
 import { register as demo } from './demo.js';
 import { register as doctor } from './doctor.js';
+import { register as simulate } from './simulate.js';
+import { register as events } from './events.js';
 
 /** Every command, in the order `--help` lists them. */
 export const commands: Array<(program: Command, ctx: CommandContext) => void> = [
@@ -22,6 +24,8 @@ export const commands: Array<(program: Command, ctx: CommandContext) => void> = 
   webhook,
   messages,
   participants,
+  simulate,
+  events,
   emulator,
   demo,
   doctor,

@@ -72,6 +72,9 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   if (opts.ngrokAuthtokenStdin && opts.authTokenStdin) throw usageError('--ngrok-authtoken-stdin and --auth-token-stdin read the same standard input: pass one of them');
 
   const store = await ctx.store();
+  const { applyRetention, retentionDays } = await import('../store/events.js');
+  const pruned = applyRetention(store.events, env); // the default retention: the event log never grows without bound
+  if (pruned > 0) out.status(c.dim(`pruned ${pruned} event(s) older than ${retentionDays(env)} days (FRUXON_TWILIO_RETENTION_DAYS)`));
   const { resolveConfig, loadSecret, effectiveApiUrl, twilioCredentials } = await import('../config/resolve.js');
   const config = resolveConfig(store, ...(opts.config !== undefined ? [opts.config] : []));
   const apiUrl = effectiveApiUrl(config, env);

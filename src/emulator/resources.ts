@@ -5,7 +5,9 @@ import type { EmulatorMessage, EmulatorNumber } from './types.js';
 
 /** JSON renderings with the field names and value formats of the 2010-04-01 API. */
 
-export const API_VERSION = '2010-04-01';
+import { API_VERSION } from '../twilio/inbound-form.js';
+
+export { API_VERSION };
 
 export function accountPath(accountSid: string): string {
   return `/${API_VERSION}/Accounts/${accountSid}`;
