@@ -10,6 +10,8 @@ import { register as messages } from './messages.js';
 import { register as participants } from './participants.js';
 import { register as emulator } from './emulator.js';
 import { register as doctor } from './doctor.js';
+import { register as fruxon } from './fruxon.js';
+import { register as link } from './link.js';
 
 /** Every command, in the order `--help` lists them. */
 export const commands: Array<(program: Command, ctx: CommandContext) => void> = [
@@ -23,4 +25,6 @@ export const commands: Array<(program: Command, ctx: CommandContext) => void> = 
   participants,
   emulator,
   doctor,
+  fruxon,
+  link,
 ];

@@ -385,11 +385,12 @@ export async function generateWebhookUrl(client: FruxonClient, id: string): Prom
   }
 }
 
-/** POST …/configs/{id}/webhook:rotate: a new key; the old URL stops working at once. */
-export async function rotateWebhook(client: FruxonClient, id: string): Promise<MintedWebhook> {
+/** POST …/configs/{id}/webhook:rotate: a new key, the old URL stops working at once. 400 (no key yet) comes back as `refused`. */
+export async function rotateWebhook(client: FruxonClient, id: string): Promise<{ minted: MintedWebhook } | { refused: string }> {
   try {
-    return readMinted(await client.request('POST', configsPath(client, `/${encodeURIComponent(id)}/webhook:rotate`), 'rotate the webhook key', {}), 'webhook:rotate');
+    return { minted: readMinted(await client.request('POST', configsPath(client, `/${encodeURIComponent(id)}/webhook:rotate`), 'rotate the webhook key', {}), 'webhook:rotate') };
   } catch (err) {
+    if (err instanceof FruxonHttpError && err.status === 400) return { refused: err.message };
     throw fruxonError(err);
   }
 }
