@@ -13,6 +13,8 @@ import { register as demo } from './demo.js';
 import { register as doctor } from './doctor.js';
 import { register as simulate } from './simulate.js';
 import { register as events } from './events.js';
+import { register as fruxon } from './fruxon.js';
+import { register as link } from './link.js';
 
 /** Every command, in the order `--help` lists them. */
 export const commands: Array<(program: Command, ctx: CommandContext) => void> = [
@@ -29,4 +31,6 @@ export const commands: Array<(program: Command, ctx: CommandContext) => void> = 
   emulator,
   demo,
   doctor,
+  fruxon,
+  link,
 ];

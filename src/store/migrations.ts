@@ -83,4 +83,24 @@ export const migrations: readonly string[] = [
   `CREATE INDEX events_by_config_time ON events (config_id, received_at);
    CREATE INDEX events_refused_by_time ON events (received_at) WHERE status = 'refused';
    CREATE INDEX events_refused_by_config ON events (config_id, received_at) WHERE status = 'refused';`,
+
+  // 8: Fruxon. The tenant a token was stored for and its API base (the token itself is in the keychain,
+  // account `fruxon:<tenant>`), and which Fruxon integration config a local config is linked to.
+  `CREATE TABLE fruxon_accounts (
+     tenant       TEXT PRIMARY KEY,
+     api_url      TEXT,
+     is_default   INTEGER NOT NULL DEFAULT 0,
+     subject      TEXT,
+     scopes       TEXT NOT NULL DEFAULT '[]',
+     logged_in_at TEXT NOT NULL
+   );
+   CREATE UNIQUE INDEX fruxon_accounts_one_default ON fruxon_accounts (is_default) WHERE is_default = 1;
+   CREATE TABLE fruxon_links (
+     config_id          TEXT PRIMARY KEY REFERENCES configs (id) ON DELETE CASCADE,
+     tenant             TEXT NOT NULL,
+     fruxon_config_id   TEXT NOT NULL,
+     webhook_key_prefix TEXT,
+     linked_at          TEXT NOT NULL,
+     updated_at         TEXT NOT NULL
+   );`,
 ];
