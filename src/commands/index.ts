@@ -9,7 +9,12 @@ import { register as webhook } from './webhook.js';
 import { register as messages } from './messages.js';
 import { register as participants } from './participants.js';
 import { register as emulator } from './emulator.js';
+import { register as demo } from './demo.js';
 import { register as doctor } from './doctor.js';
+import { register as simulate } from './simulate.js';
+import { register as events } from './events.js';
+import { register as fruxon } from './fruxon.js';
+import { register as link } from './link.js';
 
 /** Every command, in the order `--help` lists them. */
 export const commands: Array<(program: Command, ctx: CommandContext) => void> = [
@@ -21,6 +26,11 @@ export const commands: Array<(program: Command, ctx: CommandContext) => void> = 
   webhook,
   messages,
   participants,
+  simulate,
+  events,
   emulator,
+  demo,
   doctor,
+  fruxon,
+  link,
 ];

@@ -72,6 +72,9 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   if (opts.ngrokAuthtokenStdin && opts.authTokenStdin) throw usageError('--ngrok-authtoken-stdin and --auth-token-stdin read the same standard input: pass one of them');
 
   const store = await ctx.store();
+  const { applyRetention, retentionDays } = await import('../store/events.js');
+  const pruned = applyRetention(store.events, env); // the default retention: the event log never grows without bound
+  if (pruned > 0) out.status(c.dim(`pruned ${pruned} event(s) older than ${retentionDays(env)} days (FRUXON_TWILIO_RETENTION_DAYS)`));
   const { resolveConfig, loadSecret, effectiveApiUrl, twilioCredentials } = await import('../config/resolve.js');
   const config = resolveConfig(store, ...(opts.config !== undefined ? [opts.config] : []));
   const apiUrl = effectiveApiUrl(config, env);
@@ -105,11 +108,11 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
 
   if (opts.skipVerify) out.warn(c.bold('--skip-verify: requests are accepted WITHOUT checking X-Twilio-Signature; anyone who finds the URL can fire triggers'));
 
+  const { loadProductionWebhookUrl } = await import('../config/webhook-url.js');
+  const productionUrl = opts.register ? loadProductionWebhookUrl(config, env, () => secrets) : null;
   const twilio = opts.register ? await (await import('../twilio/client.js')).createTwilioClient(twilioCredentials(config, secret!, env)) : null;
   const { ListenSession } = await import('../listener/session.js');
   const { printEvent } = await import('../output/events.js');
-  // A restored URL may be a production webhook URL with its secret key: never printed whole.
-  const { displayWebhookUrl: shown } = await import('../twilio/webhook.js');
 
   let finish: (reason: 'done' | 'signal' | 'timeout') => void = () => {};
   const finished = new Promise<'done' | 'signal' | 'timeout'>((r) => (finish = r));
@@ -124,7 +127,9 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     tunnel: { kind: tunnelKind, publicUrl, ngrokAuthtoken, ngrokServerAddr: env.NGROK_SERVER_ADDR || undefined },
     twilio,
     apiUrl,
+    productionUrl,
     forwardTo,
+    contactName: (from) => store.participants.findByPhone(from, config.id)?.name ?? null,
     hooks: {
       onEvent(envelope, duplicate) {
         if (duplicate) {
@@ -151,10 +156,11 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const info = await session.start();
   if (info.staleRestored) {
     const s = info.staleRestored;
+    if (s.note) out.warn(s.note);
     out.warn(
       s.action === 'restored'
-        ? `a crashed listener had left ${s.phoneNumber} pointing at it: restored its previous webhook (${shown(s.restoredUrl) || 'none'})`
-        : `a crashed listener's lease on ${s.phoneNumber} was dropped: the number had been changed since (now ${shown(s.currentUrl) || 'none'}), left as is`,
+        ? `a crashed listener had left ${s.phoneNumber} pointing at it: restored its previous webhook (${s.restoredUrl || 'none'})`
+        : `a crashed listener's lease on ${s.phoneNumber} was dropped: the number had been changed since (now ${s.currentUrl || 'none'}), left as is`,
     );
   }
 
@@ -198,9 +204,10 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   } finally {
     for (const s of sigs) process.off(s, onSignal);
   }
-  if (outcome?.action === 'restored') out.status(`${c.green('✔')} Restored the webhook of ${outcome.phoneNumber} to ${shown(outcome.restoredUrl) || '(none)'}.`);
+  if (outcome?.note) out.warn(outcome.note);
+  if (outcome?.action === 'restored') out.status(`${c.green('✔')} Restored the webhook of ${outcome.phoneNumber} to ${outcome.restoredUrl || '(none)'}.`);
   if (outcome?.action === 'left') {
-    out.warn(`${outcome.phoneNumber} no longer pointed at this listener (now ${shown(outcome.currentUrl) || 'none'}): left it as is`);
+    out.warn(`${outcome.phoneNumber} no longer pointed at this listener (now ${outcome.currentUrl || 'none'}): left it as is`);
   }
   if (reason === 'timeout' && session.accepted < (max ?? 1)) {
     out.status(`timed out after ${opts.timeout} s with ${session.accepted} of ${max ?? 1} event(s)`);

@@ -44,8 +44,6 @@ async function run(ctx: CommandContext, opts: { config?: string; json?: boolean 
 
   const { createTwilioClient } = await import('../twilio/client.js');
   const { restoreWebhook } = await import('../listener/registration.js');
-  // A restored URL may be a production webhook URL with its secret key: never printed whole.
-  const { displayWebhookUrl } = await import('../twilio/webhook.js');
   const secrets = await ctx.secrets();
   const results: Record<string, unknown>[] = [];
   let failed: CliError | null = null;
@@ -54,11 +52,14 @@ async function run(ctx: CommandContext, opts: { config?: string; json?: boolean 
     try {
       const secret = loadSecret(config, ctx.env, () => secrets);
       const client = await createTwilioClient(twilioCredentials(config, secret, ctx.env));
-      const r = await restoreWebhook({ store, client, lease, apiUrl: effectiveApiUrl(config, ctx.env), accountSid: config.accountSid });
-      results.push({ config: config.name, phone_number: r.phoneNumber, action: r.action, restored_url: displayWebhookUrl(r.restoredUrl), current_url: displayWebhookUrl(r.currentUrl) });
+      const { loadProductionWebhookUrl } = await import('../config/webhook-url.js');
+      const productionUrl = loadProductionWebhookUrl(config, ctx.env, () => secrets);
+      const r = await restoreWebhook({ store, client, lease, apiUrl: effectiveApiUrl(config, ctx.env), config, productionUrl });
+      results.push({ config: config.name, phone_number: r.phoneNumber, action: r.action, restored_url: r.restoredUrl, current_url: r.currentUrl, note: r.note });
+      if (r.note) out.warn(r.note);
       if (!opts.json) {
-        if (r.action === 'restored') out.success(`${config.name}: restored the webhook of ${r.phoneNumber} to ${displayWebhookUrl(r.restoredUrl) || '(none)'}`);
-        else out.warn(`${config.name}: ${r.phoneNumber} had been changed since (now ${displayWebhookUrl(r.currentUrl) || 'none'}): left as is, lease dropped`);
+        if (r.action === 'restored') out.success(`${config.name}: restored the webhook of ${r.phoneNumber} to ${r.restoredUrl || '(none)'}`);
+        else out.warn(`${config.name}: ${r.phoneNumber} had been changed since (now ${r.currentUrl || 'none'}): left as is, lease dropped`);
       }
     } catch (err) {
       const e = err instanceof CliError ? err : new CliError(String((err as Error)?.message ?? err));

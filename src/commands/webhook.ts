@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CliError, ExitCode, usageError } from '../errors.js';
+import { CliError, usageError } from '../errors.js';
 import type { CommandContext } from './context.js';
 
 interface ShowOptions {
@@ -59,6 +59,7 @@ async function show(ctx: CommandContext, opts: ShowOptions): Promise<void> {
   const { connectConfig } = await import('../config/connect.js');
   const { keychain } = await import('../secrets/index.js');
   const { config, creds, client } = await connectConfig(store, opts.config, ctx.env, keychain);
+  const { lookUpNumber } = await import('../config/register-webhook.js');
   const number = await lookUpNumber(client, config, creds);
   const { loadProductionWebhookUrl } = await import('../config/webhook-url.js');
   const productionUrl = loadProductionWebhookUrl(config, ctx.env, keychain);
@@ -88,11 +89,12 @@ async function set(ctx: CommandContext, opts: SetOptions): Promise<void> {
   const { keychain } = await import('../secrets/index.js');
   const { checkWebhookUrl, loadProductionWebhookUrl, usesLocalStandIn } = await import('../config/webhook-url.js');
   const { resolveConfig, shellQuote } = await import('../config/resolve.js');
-  const { displayWebhookUrl, maskWebhookUrl, sameWebhookUrl } = await import('../twilio/webhook.js');
+  const { displayWebhookUrl, sameWebhookUrl } = await import('../twilio/webhook.js');
+  const { applySmsUrl, lookUpNumber, pointsAt, refuseUnderLease } = await import('../config/register-webhook.js');
 
   // Cheap refusals first: no keychain, no network.
   const target = resolveConfig(store, opts.config);
-  refuseUnderLease(store, target, await import('../store/index.js'));
+  refuseUnderLease(store, target);
   const url = opts.url !== undefined
     ? checkWebhookUrl('--url', opts.url, { localStandIn: usesLocalStandIn(target, ctx.env) })
     : null;
@@ -116,7 +118,7 @@ async function set(ctx: CommandContext, opts: SetOptions): Promise<void> {
   const oldValue = { url: number.smsUrl, method: number.smsMethod };
   const what = url && !sameWebhookUrl(url, productionUrl) ? 'the given URL' : 'the recorded production URL';
 
-  if (sameWebhookUrl(number.smsUrl, newUrl) && (number.smsMethod ?? 'POST').toUpperCase() === 'POST') {
+  if (pointsAt(number, newUrl)) {
     if (opts.json) return out.data(setJson(config.name, number, { url: shown(oldValue.url), method: oldValue.method }, shown(newUrl), false));
     out.success(`${number.phoneNumber} already points at ${what} ${shown(newUrl)} (POST); nothing changed.`);
     return;
@@ -135,16 +137,8 @@ async function set(ctx: CommandContext, opts: SetOptions): Promise<void> {
 
   // Again after the prompt: a listen may have started meanwhile. (No lease of our own is written for this
   // short change: its row would hold the previous URL, which may be a secret, in SQLite.)
-  refuseUnderLease(store, config, await import('../store/index.js'));
-  let updated;
-  try {
-    const { setSmsWebhook } = await import('../twilio/numbers.js');
-    updated = await setSmsWebhook(client, number.sid, newUrl, 'POST');
-  } catch (err) {
-    const { twilioError } = await import('../twilio/client.js');
-    const e = twilioError(err, `set the webhook of ${number.phoneNumber}`, { apiUrl: creds.apiUrl, accountSid: creds.accountSid });
-    throw new CliError(e.message, { exitCode: ExitCode.registration, hint: e.hint, reason: e.reason, cause: err });
-  }
+  refuseUnderLease(store, config);
+  const updated = await applySmsUrl(client, creds, number, newUrl);
   if (opts.json) return out.data(setJson(config.name, updated, { url: shown(oldValue.url), method: oldValue.method }, shown(updated.smsUrl), true));
   out.success(`${updated.phoneNumber} now points at ${what} ${shown(updated.smsUrl)} (${updated.smsMethod ?? 'POST'}).`);
 }
@@ -166,50 +160,4 @@ function setJson(
     sms_url: shownNew,
     sms_method: number.smsMethod ?? 'POST',
   };
-}
-
-type StoreModule = typeof import('../store/index.js');
-
-/** A listener's lease on the number, alive or awaiting restore, makes changing the webhook a conflict (exit 5). */
-function refuseUnderLease(store: import('../store/index.js').Store, config: import('../store/index.js').Config, mod: StoreModule): void {
-  const held = [store.leases.get(config.id), ...store.leases.list().filter((l) => l.phoneNumber === config.fromNumber)].filter(
-    (l): l is NonNullable<typeof l> => Boolean(l),
-  );
-  for (const lease of held) {
-    if (mod.isLeaseAlive(lease)) {
-      throw new CliError(`${lease.phoneNumber} is held by a running listen (pid ${lease.pid}); its webhook is not changed while it runs`, {
-        exitCode: ExitCode.conflict,
-        reason: 'lease_held',
-        hint: `stop that listener first (kill -INT ${lease.pid}): it puts the previous webhook back, then run webhook set again`,
-      });
-    }
-    throw new CliError(`${lease.phoneNumber} has a listener lease that was never restored (pid ${lease.pid} is gone)`, {
-      exitCode: ExitCode.conflict,
-      reason: 'lease_stale',
-      hint: `put the number's webhook back first: fruxon-twilio restore --config ${JSON.stringify(config.name)}`,
-    });
-  }
-}
-
-async function lookUpNumber(
-  client: import('../twilio/client.js').TwilioClient,
-  config: import('../store/index.js').Config,
-  creds: import('../twilio/client.js').TwilioCredentials,
-) {
-  const { findNumber } = await import('../twilio/numbers.js');
-  const { twilioError } = await import('../twilio/client.js');
-  const { maskSid } = await import('../validate.js');
-  let number;
-  try {
-    number = await findNumber(client, config.fromNumber);
-  } catch (err) {
-    throw twilioError(err, `look up ${config.fromNumber}`, { apiUrl: creds.apiUrl, accountSid: creds.accountSid });
-  }
-  if (!number) {
-    throw new CliError(`${config.fromNumber} is not a phone number of account ${maskSid(config.accountSid)}, so it has no webhook to show or set`, {
-      reason: 'number_not_found',
-      hint: `check the From number of config ${JSON.stringify(config.name)} (fruxon-twilio configs set NAME --from +1…) or the account in the Twilio Console`,
-    });
-  }
-  return number;
 }

@@ -2,6 +2,7 @@ import { apiErrors, deliveryErrors, type DeliveryErrorCode } from './errors.js';
 import { newSid } from './ids.js';
 import { MAGIC_NUMBERS, scriptedFailure } from './magic.js';
 import { API_VERSION } from './resources.js';
+import { countSegments, guessContentType, inboundMessageForm } from '../twilio/inbound-form.js';
 import { deliverWebhook, sleep, withoutCredentials, type DeliveryPolicy, type WebhookTarget } from './delivery.js';
 import type { EmulatorState } from './state.js';
 import type {
@@ -301,7 +302,16 @@ export class EmulatorCore {
     if (number.smsUrl && number.smsFallbackUrl) {
       targets.push({ kind: 'inbound-fallback', url: number.smsFallbackUrl, method: number.smsFallbackMethod });
     }
-    const params = inboundParams(message, profileName);
+    const params = inboundMessageForm({
+      sid: message.sid,
+      accountSid: message.accountSid,
+      from: message.from,
+      to: message.to,
+      body: message.body,
+      media: message.media,
+      numSegments: message.numSegments,
+      profileName,
+    });
     const result = await this.deliverAndLog(message.sid, targets, (target, previous) =>
       // Twilio tells the fallback URL why it is being called.
       target.kind === 'inbound-fallback' && previous?.url
@@ -362,53 +372,6 @@ export function stripChannel(address: string): string {
   return address.startsWith(WHATSAPP) ? address.slice(WHATSAPP.length) : address;
 }
 
-function inboundParams(m: EmulatorMessage, profileName: string): Record<string, string> {
-  const whatsapp = m.from.startsWith(WHATSAPP);
-  const fromNumber = stripChannel(m.from);
-  const toNumber = stripChannel(m.to);
-  const media: Record<string, string> = {};
-  m.media.forEach((item, i) => {
-    media[`MediaContentType${i}`] = item.contentType;
-    media[`MediaUrl${i}`] = item.url;
-  });
-  const common = {
-    SmsMessageSid: m.sid,
-    NumMedia: String(m.media.length),
-    SmsSid: m.sid,
-    SmsStatus: 'received',
-    Body: m.body,
-    To: m.to,
-    NumSegments: String(m.numSegments),
-    MessageSid: m.sid,
-    AccountSid: m.accountSid,
-    From: m.from,
-    ApiVersion: API_VERSION,
-    ...media,
-  };
-  if (whatsapp) {
-    return {
-      ...common,
-      ProfileName: profileName,
-      MessageType: m.media.length > 0 ? mediaKind(m.media[0]!) : 'text',
-      WaId: fromNumber.slice(1),
-      ReferralNumMedia: '0',
-    };
-  }
-  const to = geography(toNumber);
-  const from = geography(fromNumber);
-  return {
-    ToCountry: to.country,
-    ToState: '',
-    ToCity: '',
-    ToZip: '',
-    FromCountry: from.country,
-    FromState: '',
-    FromCity: '',
-    FromZip: '',
-    ...common,
-  };
-}
-
 function statusCallbackParams(m: EmulatorMessage): Record<string, string> {
   return {
     AccountSid: m.accountSid,
@@ -424,62 +387,9 @@ function statusCallbackParams(m: EmulatorMessage): Record<string, string> {
   };
 }
 
-/** Country only: Twilio's city/state/zip lookups have no meaning for emulated numbers. */
-function geography(e164: string): { country: string } {
-  if (e164.startsWith('+1')) return { country: 'US' };
-  if (e164.startsWith('+44')) return { country: 'GB' };
-  if (e164.startsWith('+972')) return { country: 'IL' };
-  return { country: '' };
-}
-
 function priceFor(whatsapp: boolean, mediaCount: number): string {
   if (whatsapp) return '-0.00500';
   return mediaCount > 0 ? '-0.02000' : '-0.00790';
-}
-
-const GSM7_BASIC =
-  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
-const GSM7_EXTENDED = '^{}\\[~]|€\f';
-
-/** SMS segments as carriers count them: GSM-7 fits 160 (153 when split), anything else UCS-2 fits 70 (67). */
-export function countSegments(body: string): number {
-  let septets = 0;
-  let gsm = true;
-  for (const ch of body) {
-    if (GSM7_BASIC.includes(ch)) septets += 1;
-    else if (GSM7_EXTENDED.includes(ch)) septets += 2;
-    else {
-      gsm = false;
-      break;
-    }
-  }
-  if (gsm) return septets <= 160 ? 1 : Math.ceil(septets / 153);
-  const units = body.length; // UTF-16 code units, as UCS-2 counts them
-  return units <= 70 ? 1 : Math.ceil(units / 67);
-}
-
-function guessContentType(url: string): string {
-  const ext = /\.([a-z0-9]+)(?:[?#]|$)/i.exec(url)?.[1]?.toLowerCase();
-  const types: Record<string, string> = {
-    jpg: 'image/jpeg',
-    jpeg: 'image/jpeg',
-    png: 'image/png',
-    gif: 'image/gif',
-    webp: 'image/webp',
-    mp4: 'video/mp4',
-    mp3: 'audio/mpeg',
-    ogg: 'audio/ogg',
-    pdf: 'application/pdf',
-    txt: 'text/plain',
-    vcf: 'text/vcard',
-  };
-  return (ext && types[ext]) || 'application/octet-stream';
-}
-
-function mediaKind(item: MediaItem): string {
-  const top = item.contentType.split('/')[0];
-  if (top === 'image' || top === 'video' || top === 'audio') return top;
-  return 'document';
 }
 
 function isHttpUrl(value: string): boolean {

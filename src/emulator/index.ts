@@ -2,7 +2,7 @@
 export { startEmulator } from './server.js';
 export { emulatorRoutes, type EmulatorRoute } from './routes.js';
 export { MAGIC_NUMBERS } from './magic.js';
-export { countSegments } from './core.js';
+export { countSegments } from '../twilio/inbound-form.js';
 export type {
   ApiKey,
   DeliveryAttempt,

@@ -1,10 +1,13 @@
+import { createHash } from 'node:crypto';
 import { rfc2822 } from './ids.js';
 import type { AccountRecord } from './state.js';
 import type { EmulatorMessage, EmulatorNumber } from './types.js';
 
 /** JSON renderings with the field names and value formats of the 2010-04-01 API. */
 
-export const API_VERSION = '2010-04-01';
+import { API_VERSION } from '../twilio/inbound-form.js';
+
+export { API_VERSION };
 
 export function accountPath(accountSid: string): string {
   return `/${API_VERSION}/Accounts/${accountSid}`;
@@ -150,3 +153,23 @@ function clampInt(raw: string | null, fallback: number, min: number, max: number
   if (raw === null || !/^\d+$/.test(raw)) return fallback;
   return Math.min(max, Math.max(min, Number(raw)));
 }
+
+/** A media item's SID: stable for a message and position, so every listing names it the same way. */
+export function mediaSid(messageSid: string, index: number): string {
+  return 'ME' + createHash('sha256').update(`${messageSid}/${index}`).digest('hex').slice(0, 32);
+}
+
+/** One item of a message's Media list, as Twilio's Media resource. */
+export function mediaJson(m: EmulatorMessage, index: number): Record<string, unknown> & { sid: string } {
+  const sid = mediaSid(m.sid, index);
+  return {
+    account_sid: m.accountSid,
+    content_type: m.media[index]!.contentType,
+    date_created: rfc2822(m.dateCreated),
+    date_updated: rfc2822(m.dateUpdated),
+    parent_sid: m.sid,
+    sid,
+    uri: `${accountPath(m.accountSid)}/Messages/${m.sid}/Media/${sid}.json`,
+  };
+}
+

@@ -1,6 +1,6 @@
 import { isCallbackUrl, isHttpMethod, type EmulatorCore } from './core.js';
 import { apiErrors } from './errors.js';
-import { accountJson, listPage, messageJson, numberJson } from './resources.js';
+import { accountJson, listPage, mediaJson, messageJson, numberJson } from './resources.js';
 import type { EmulatorMessage, EmulatorNumber, HttpMethod } from './types.js';
 
 export interface EmulatorRoute {
@@ -117,6 +117,16 @@ const routeDefinitions: RouteDefinition[] = [
       const message = core.state.getMessage(params.Sid!);
       if (!message) throw apiErrors.notFound(path);
       return ok(messageJson(message));
+    },
+  },
+  {
+    method: 'GET',
+    path: `${V}/{AccountSid}/Messages/{MessageSid}/Media.json`,
+    handle: ({ core, params, path, query }) => {
+      const message = core.state.getMessage(params.MessageSid!);
+      if (!message) throw apiErrors.notFound(path);
+      const items = message.media.map((_, i) => mediaJson(message, i));
+      return ok(listPage({ path, filters: [], query }, 'media_list', items, (x) => x));
     },
   },
 ];

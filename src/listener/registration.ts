@@ -2,6 +2,7 @@ import { CliError, ExitCode } from '../errors.js';
 import { isLeaseAlive, type Config, type Lease, type Store } from '../store/index.js';
 import { twilioError, type TwilioClient } from '../twilio/client.js';
 import { fetchNumber, findNumber, setSmsWebhook } from '../twilio/numbers.js';
+import { describeRestore, displayWebhookUrl, sameWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
 
 /**
@@ -14,8 +15,11 @@ export interface RestoreOutcome {
   /** restored: the previous webhook is back. left: someone changed the number since; we did not clobber it. */
   action: 'restored' | 'left';
   phoneNumber: string;
+  /** Printable forms: the production URL and anything that looks like a key are masked. */
   restoredUrl: string | null;
   currentUrl: string | null;
+  /** Said when what was put back is nothing, or not the recorded production URL. */
+  note: string | null;
 }
 
 /**
@@ -28,6 +32,8 @@ export async function registerWebhook(opts: {
   config: Config;
   webhookUrl: string;
   apiUrl: string | null;
+  /** The config's recorded production webhook URL (Fruxon's), if any: never written to the lease. */
+  productionUrl: string | null;
   pid?: number;
   onStaleRestored?: (outcome: RestoreOutcome, lease: Lease) => void;
 }): Promise<Lease> {
@@ -38,7 +44,7 @@ export async function registerWebhook(opts: {
   const held = store.leases.get(config.id);
   if (held) {
     if (isLeaseAlive(held) && held.pid !== pid) throw leaseConflict(config, held);
-    const outcome = await restoreWebhook({ store, client, lease: held, apiUrl: opts.apiUrl, accountSid: config.accountSid });
+    const outcome = await restoreWebhook({ store, client, lease: held, apiUrl: opts.apiUrl, config, productionUrl: opts.productionUrl });
     opts.onStaleRestored?.(outcome, held);
   }
 
@@ -56,12 +62,14 @@ export async function registerWebhook(opts: {
     });
   }
 
+  const wasProduction = sameWebhookUrl(number.smsUrl, opts.productionUrl);
   const taken = store.leases.acquire({
     configId: config.id,
     numberSid: number.sid,
     phoneNumber: number.phoneNumber,
-    previousSmsUrl: number.smsUrl,
+    previousSmsUrl: wasProduction ? null : number.smsUrl,
     previousSmsMethod: number.smsMethod,
+    previousIsProduction: wasProduction,
     ourUrl: opts.webhookUrl,
     pid,
   });
@@ -86,31 +94,45 @@ export async function restoreWebhook(opts: {
   client: TwilioClient;
   lease: Lease;
   apiUrl: string | null;
-  accountSid: string;
+  config: Config;
+  productionUrl: string | null;
 }): Promise<RestoreOutcome> {
-  const { store, client, lease } = opts;
-  const errCtx = { apiUrl: opts.apiUrl, accountSid: opts.accountSid };
+  const { store, client, lease, productionUrl } = opts;
+  const errCtx = { apiUrl: opts.apiUrl, accountSid: opts.config.accountSid };
+  const show = (url: string | null) => displayWebhookUrl(url, productionUrl);
   let current;
   try {
     current = await fetchNumber(client, lease.numberSid);
   } catch (err) {
     if ((err as { status?: number }).status === 404) {
       store.leases.release(lease.configId); // the number left the account: nothing to put back
-      return { action: 'left', phoneNumber: lease.phoneNumber, restoredUrl: null, currentUrl: null };
+      return { action: 'left', phoneNumber: lease.phoneNumber, restoredUrl: null, currentUrl: null, note: null };
     }
     throw asRegistrationError(twilioError(err, `fetch ${lease.phoneNumber} to restore its webhook`, errCtx));
   }
   if (current.smsUrl !== lease.ourUrl) {
     store.leases.release(lease.configId);
-    return { action: 'left', phoneNumber: lease.phoneNumber, restoredUrl: null, currentUrl: current.smsUrl };
+    return { action: 'left', phoneNumber: lease.phoneNumber, restoredUrl: null, currentUrl: show(current.smsUrl), note: null };
   }
+  let previous = lease.previousSmsUrl;
+  if (lease.previousIsProduction) {
+    if (!productionUrl) {
+      throw new CliError(`${lease.phoneNumber} pointed at the production webhook URL before listen, and that URL is no longer recorded; the lease is kept`, {
+        exitCode: ExitCode.registration,
+        reason: 'production_url_missing',
+        hint: `record it again (fruxon-twilio configs set ${JSON.stringify(opts.config.name)} --webhook-url-stdin), then: fruxon-twilio restore --config ${JSON.stringify(opts.config.name)}`,
+      });
+    }
+    previous = productionUrl;
+  }
+  const plan = describeRestore(previous, productionUrl, opts.config.name);
   try {
-    await setSmsWebhook(client, lease.numberSid, lease.previousSmsUrl ?? '', lease.previousSmsMethod ?? 'POST');
+    await setSmsWebhook(client, lease.numberSid, plan.restoreUrl, lease.previousSmsMethod ?? 'POST');
   } catch (err) {
     throw asRegistrationError(twilioError(err, `restore the Messaging webhook of ${lease.phoneNumber}`, errCtx));
   }
   store.leases.release(lease.configId);
-  return { action: 'restored', phoneNumber: lease.phoneNumber, restoredUrl: lease.previousSmsUrl, currentUrl: lease.previousSmsUrl };
+  return { action: 'restored', phoneNumber: lease.phoneNumber, restoredUrl: show(previous), currentUrl: show(previous), note: plan.note };
 }
 
 function leaseConflict(config: Config, lease: Lease): CliError {

@@ -30,6 +30,8 @@ export interface ListenOptions {
   /** The Twilio client for registration; null with --no-register. */
   twilio: TwilioClient | null;
   apiUrl: string | null;
+  /** The config's recorded production webhook URL, for restore (never stored in the lease). */
+  productionUrl: string | null;
   forwardTo?: string;
   /** The local participant's name for a sender, if any. */
   contactName?(from: string): string | null;
@@ -90,6 +92,7 @@ export class ListenSession {
           config: o.config,
           webhookUrl,
           apiUrl: o.apiUrl,
+          productionUrl: o.productionUrl,
           onStaleRestored: (outcome) => (staleRestored = outcome),
         });
       }
@@ -119,7 +122,7 @@ export class ListenSession {
     let outcome: RestoreOutcome | null = null;
     try {
       if (this.#lease && o.twilio) {
-        outcome = await restoreWebhook({ store: o.store, client: o.twilio, lease: this.#lease, apiUrl: o.apiUrl, accountSid: o.config.accountSid });
+        outcome = await restoreWebhook({ store: o.store, client: o.twilio, lease: this.#lease, apiUrl: o.apiUrl, config: o.config, productionUrl: o.productionUrl });
       }
     } finally {
       await this.#tunnel?.close();

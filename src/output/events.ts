@@ -1,3 +1,4 @@
+import type { StoredEvent } from '../store/events.js';
 import type { TriggerEnvelope } from '../listener/payload.js';
 import type { Output } from './index.js';
 import { truncate } from './index.js';
@@ -12,4 +13,93 @@ export function printEvent(out: Output, e: TriggerEnvelope): void {
   const width = Math.max(20, (out.io.stdout.columns ?? 120) - 50);
   const text = p.text === null || p.text === '' ? c.dim('(no text)') : out.io.stdout.isTTY ? truncate(p.text, width) : p.text.replace(/\n/g, ' ');
   out.line(`${c.dim(time)}  ${c.magenta(p.channel.padEnd(8))}  ${c.bold(who)}  ${text}${media}  ${c.dim(`#${e.event_id}`)}`);
+}
+
+/** An event row as `events list --json` prints it (snake_case; the trigger payload is an object, or null when refused). */
+export function eventJson(e: StoredEvent): Record<string, unknown> {
+  return {
+    id: e.id,
+    config: e.configName,
+    received_at: e.receivedAt,
+    status: e.status,
+    reason: e.reason,
+    channel: e.channel,
+    from: e.fromNumber,
+    message_sid: e.messageSid,
+    text: e.body,
+    signature_valid: e.signatureValid,
+    payload: e.payload,
+    forward: forwardJson(e.forward),
+  };
+}
+
+/** Everything stored about an event (`events show --json`): the list row plus the raw form and kept headers. */
+export function eventDetailJson(e: StoredEvent): Record<string, unknown> {
+  return {
+    ...eventJson(e),
+    config_id: e.configId,
+    idempotency_token: e.idempotencyToken,
+    raw_form: e.rawForm,
+    headers: e.headers,
+  };
+}
+
+function forwardJson(f: StoredEvent['forward']): Record<string, unknown> | null {
+  return f && { url: f.url, status: f.status, ms: f.ms === null ? null : Math.round(f.ms), error: f.error };
+}
+
+/** One line per event, newest first. */
+export function printEventList(out: Output, rows: StoredEvent[]): void {
+  const c = out.color;
+  const width = Math.max(20, (out.io.stdout.columns ?? 120) - 90);
+  out.table(
+    ['ID', 'RECEIVED', 'CONFIG', 'STATUS', 'CHANNEL', 'FROM', 'TEXT / REASON'],
+    rows.map((e) => [
+      String(e.id),
+      e.receivedAt.replace('T', ' ').slice(0, 19),
+      e.configName,
+      e.status === 'accepted' ? c.green('accepted') : c.red('refused'),
+      e.channel ?? '-',
+      e.fromNumber ?? '-',
+      e.status === 'refused' ? c.red(e.reason ?? '?') : e.body === null || e.body === '' ? c.dim('(no text)') : truncate(e.body, width),
+    ]),
+  );
+}
+
+/** The whole event, for a person: summary, verification, forward outcome, trigger payload and raw form. */
+export function printEventDetail(out: Output, e: StoredEvent): void {
+  const c = out.color;
+  const row = (k: string, v: string) => out.line(`${c.dim(k.padEnd(13))} ${v}`);
+  out.line(c.bold(`Event #${e.id}`));
+  row('Received', e.receivedAt);
+  row('Config', e.configName);
+  row('Status', e.status === 'accepted' ? c.green('accepted') : `${c.red('refused')} (${e.reason ?? '?'})`);
+  if (e.channel) row('Channel', e.channel);
+  row('From', e.fromNumber ?? '-');
+  row('MessageSid', e.messageSid ?? '-');
+  row('Signature', e.signatureValid === null ? c.yellow('not checked (--skip-verify)') : e.signatureValid ? c.green('valid') : c.red('invalid'));
+  if (e.forward) {
+    const f = e.forward;
+    const ms = f.ms === null ? '' : ` in ${Math.round(f.ms)} ms`;
+    row('Forwarded', f.error ? `${c.red('failed')} -> ${f.url}: ${f.error}${ms}` : `${c.green(String(f.status))} -> ${f.url}${ms}`);
+  } else {
+    row('Forwarded', c.dim('no'));
+  }
+  out.line();
+  out.line(c.bold('Trigger payload'));
+  out.line(e.payload ? JSON.stringify(e.payload, null, 2) : c.dim('(none: refused requests fire no trigger)'));
+  out.line();
+  out.line(c.bold('Raw form'));
+  const keys = Object.keys(e.rawForm);
+  if (keys.length === 0) out.line(c.dim('(empty)'));
+  const w = Math.max(...keys.map((k) => k.length), 0);
+  for (const k of keys) {
+    const v = e.rawForm[k]!;
+    out.line(`  ${k.padEnd(w)}  ${Array.isArray(v) ? v.map((x) => JSON.stringify(x)).join(', ') : JSON.stringify(v)}`);
+  }
+  if (Object.keys(e.headers).length) {
+    out.line();
+    out.line(c.bold('Headers'));
+    for (const [k, v] of Object.entries(e.headers)) out.line(`  ${k}: ${v}`);
+  }
 }

@@ -23,6 +23,14 @@ export function secretAccount(configId: string, kind: SecretKind = 'auth-token')
   return kind === 'auth-token' ? configId : `${configId}:${kind}`;
 }
 
+/**
+ * The keychain account of a Fruxon token: `fruxon:<tenant>`. Config ids are UUIDs, so it never collides
+ * with a config's entries (`<id>`, `<id>:webhook-url`).
+ */
+export function fruxonTokenAccount(tenant: string): string {
+  return `fruxon:${tenant}`;
+}
+
 export function keychain(): SecretStore {
   const entry = (account: string) => new Entry(KEYCHAIN_SERVICE, account, { linux: { store: 'secret-service' } });
   return {

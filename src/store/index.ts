@@ -1,13 +1,16 @@
 import { ConfigRepo } from './configs.js';
 import { openDb, schemaVersion, type Db } from './db.js';
 import { EventRepo } from './events.js';
+import { FruxonRepo } from './fruxon.js';
 import { LeaseRepo } from './leases.js';
 import { ParticipantRepo } from './participants.js';
 
 export { webhookPath, type Config, type NewConfig, type ConfigChanges, type AuthMethod, type SecretSource } from './configs.js';
 export { isLeaseAlive, type Lease } from './leases.js';
 export type { StoredEvent, NewEvent, EventStatus, EventQuery } from './events.js';
+export { applyRetention, retentionDays, DEFAULT_RETENTION_DAYS, RETENTION_ENV } from './events.js';
 export { stripChannelPrefix, type Participant, type NewParticipant } from './participants.js';
+export type { FruxonAccount, FruxonLink } from './fruxon.js';
 export { dataDir, DB_FILE } from './paths.js';
 export { schemaVersion, type Db } from './db.js';
 
@@ -20,6 +23,8 @@ export interface Store {
   leases: LeaseRepo;
   events: EventRepo;
   participants: ParticipantRepo;
+  /** Fruxon tenants logged in to, and which Fruxon config each local config is linked to. */
+  fruxon: FruxonRepo;
   schemaVersion(): number;
   close(): void;
 }
@@ -34,6 +39,7 @@ export function openStore(env: NodeJS.ProcessEnv = process.env): Store {
     leases: new LeaseRepo(db),
     events: new EventRepo(db),
     participants: new ParticipantRepo(db),
+    fruxon: new FruxonRepo(db),
     schemaVersion: () => schemaVersion(db),
     close: () => db.close(),
   };

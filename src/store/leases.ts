@@ -11,6 +11,8 @@ export interface Lease {
   phoneNumber: string;
   previousSmsUrl: string | null;
   previousSmsMethod: string | null;
+  /** The number pointed at the config's production webhook URL (a secret, kept in the keychain, not here). */
+  previousIsProduction?: boolean;
   ourUrl: string;
   pid: number;
   hostname: string;
@@ -23,6 +25,7 @@ interface Row {
   phone_number: string;
   previous_sms_url: string | null;
   previous_sms_method: string | null;
+  previous_is_production: number;
   our_url: string;
   pid: number;
   hostname: string;
@@ -36,6 +39,7 @@ function fromRow(r: Row): Lease {
     phoneNumber: r.phone_number,
     previousSmsUrl: r.previous_sms_url,
     previousSmsMethod: r.previous_sms_method,
+    previousIsProduction: r.previous_is_production === 1,
     ourUrl: r.our_url,
     pid: r.pid,
     hostname: r.hostname,
@@ -77,8 +81,8 @@ export class LeaseRepo {
         if (existing) return { acquired: false as const, existing };
         this.db
           .prepare(
-            `INSERT INTO leases (config_id, number_sid, phone_number, previous_sms_url, previous_sms_method, our_url, pid, hostname, started_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO leases (config_id, number_sid, phone_number, previous_sms_url, previous_sms_method, previous_is_production, our_url, pid, hostname, started_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             lease.configId,
@@ -86,6 +90,7 @@ export class LeaseRepo {
             lease.phoneNumber,
             lease.previousSmsUrl,
             lease.previousSmsMethod,
+            lease.previousIsProduction ? 1 : 0,
             lease.ourUrl,
             lease.pid,
             hostname(),

@@ -73,4 +73,34 @@ export const migrations: readonly string[] = [
   // 5: the production webhook URL's masked form (origin + a few characters of its key). The URL itself is a
   // secret and lives in the keychain (or $FRUXON_TWILIO_WEBHOOK_URL); this only says that one is recorded.
   `ALTER TABLE configs ADD COLUMN webhook_url_hint TEXT;`,
+
+  // 6: a lease whose number pointed at the recorded production webhook URL keeps a flag, not the URL: that
+  // URL carries Fruxon's secret key and is read back from the keychain at restore time.
+  `ALTER TABLE leases ADD COLUMN previous_is_production INTEGER NOT NULL DEFAULT 0;`,
+
+  // 7: events list newest first by time, per config, and the (rare) refused ones, with a walk of one index
+  // whatever the filters: it stays instant with a million events. Partial indexes cost accepted rows nothing.
+  `CREATE INDEX events_by_config_time ON events (config_id, received_at);
+   CREATE INDEX events_refused_by_time ON events (received_at) WHERE status = 'refused';
+   CREATE INDEX events_refused_by_config ON events (config_id, received_at) WHERE status = 'refused';`,
+
+  // 8: Fruxon. The tenant a token was stored for and its API base (the token itself is in the keychain,
+  // account `fruxon:<tenant>`), and which Fruxon integration config a local config is linked to.
+  `CREATE TABLE fruxon_accounts (
+     tenant       TEXT PRIMARY KEY,
+     api_url      TEXT,
+     is_default   INTEGER NOT NULL DEFAULT 0,
+     subject      TEXT,
+     scopes       TEXT NOT NULL DEFAULT '[]',
+     logged_in_at TEXT NOT NULL
+   );
+   CREATE UNIQUE INDEX fruxon_accounts_one_default ON fruxon_accounts (is_default) WHERE is_default = 1;
+   CREATE TABLE fruxon_links (
+     config_id          TEXT PRIMARY KEY REFERENCES configs (id) ON DELETE CASCADE,
+     tenant             TEXT NOT NULL,
+     fruxon_config_id   TEXT NOT NULL,
+     webhook_key_prefix TEXT,
+     linked_at          TEXT NOT NULL,
+     updated_at         TEXT NOT NULL
+   );`,
 ];

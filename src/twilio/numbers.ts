@@ -32,14 +32,8 @@ export async function fetchNumber(client: TwilioClient, numberSid: string): Prom
   return toInfo(await client.incomingPhoneNumbers(numberSid).fetch());
 }
 
-function toInfo(n: {
-  sid: string;
-  phoneNumber: string;
-  smsUrl: string | null;
-  smsMethod: string | null;
-  smsFallbackUrl: string | null;
-  smsFallbackMethod: string | null;
-}): PhoneNumberInfo {
+/** Twilio answers "" for an unset URL or method; this tool says null. */
+function toInfo(n: PhoneNumberInfo): PhoneNumberInfo {
   return {
     sid: n.sid,
     phoneNumber: n.phoneNumber,

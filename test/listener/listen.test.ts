@@ -48,15 +48,22 @@ async function post(url: string, body: string, headers: Record<string, string>) 
   return { status: res.status, text: await res.text(), type: res.headers.get('content-type') };
 }
 
-describe('listen against the emulator', () => {
-  let f: EmulatorFixture;
+/** One emulator + config for a describe block (handed to `use`); every listener started is stopped afterwards. */
+function useEmulatorFixture(use: (f: EmulatorFixture) => void): void {
+  let fixture: EmulatorFixture | undefined;
   before(async () => {
-    f = await emulatorWithConfig();
+    fixture = await emulatorWithConfig();
+    use(fixture);
   });
   after(async () => {
     await stopAllCliProcesses();
-    await f.cleanup();
+    await fixture?.cleanup();
   });
+}
+
+describe('listen against the emulator', () => {
+  let f: EmulatorFixture;
+  useEmulatorFixture((x) => (f = x));
 
   test('registers its URL on the number, prints the trigger payload as JSON, restores the previous webhook on SIGINT', async () => {
     f.emulator.setSmsUrl(OUR_NUMBER, PREVIOUS, 'GET');
@@ -260,7 +267,7 @@ describe('listen against the emulator', () => {
     assert.equal(JSON.parse(shown.stdout).listener.alive, false);
     const r = await runCli(['restore', '--json'], { env: f.env });
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout), [{ config: 'emu', phone_number: OUR_NUMBER, action: 'restored', restored_url: PREVIOUS, current_url: PREVIOUS }]);
+    assert.deepEqual(JSON.parse(r.stdout), [{ config: 'emu', phone_number: OUR_NUMBER, action: 'restored', restored_url: PREVIOUS, current_url: PREVIOUS, note: null }]);
     assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, PREVIOUS);
     assert.deepEqual(JSON.parse((await runCli(['restore', '--json'], { env: f.env })).stdout), [], 'nothing left to restore');
 
@@ -329,6 +336,67 @@ describe('listen against the emulator', () => {
     }
   });
 
+  test('a participant matching the sender names it in from_name and conversation_name (over the WhatsApp profile name)', async () => {
+    const add = await runCli(['participants', 'add', 'Dana Scully', '--phone', PHONE], { env: f.env });
+    assert.equal(add.code, 0, add.stderr);
+    try {
+      const { p } = await startListen(f, ['--json', '--once']);
+      await f.emulator.deliverInbound({ from: PHONE, to: OUR_NUMBER, body: 'it is me', whatsapp: true, profileName: 'profile name' });
+      assert.equal((await p.exited).code, 0);
+      const pl = jsonLines(p.stdout)[0].payload;
+      assert.equal(pl.from_name, 'Dana Scully');
+      assert.equal(pl.conversation_name, 'Dana Scully');
+      assert.equal(pl.message_attributes.profile_name, 'profile name');
+    } finally {
+      await runCli(['participants', 'remove', 'Dana Scully'], { env: f.env });
+    }
+  });
+
+  test('a number that pointed at the recorded production URL gets it back, and the URL never reaches SQLite or output', async () => {
+    const production = 'https://ingress.fruxon.test/v1/tenants/acme/webhooks/twilio/cfg/k3yS3cr3tK3yS3cr3tK3y';
+    const set = await runCli(['configs', 'set', 'emu', '--webhook-url-stdin'], { env: f.env, input: production });
+    assert.equal(set.code, 0, set.stderr);
+    try {
+      f.emulator.setSmsUrl(OUR_NUMBER, production);
+      const a = await startListen(f);
+      a.p.kill('SIGKILL');
+      await a.p.exited;
+      const { readdirSync, readFileSync } = await import('node:fs');
+      const { join } = await import('node:path');
+      const bytes = Buffer.concat(readdirSync(f.home).map((n) => readFileSync(join(f.home, n))));
+      assert.equal(bytes.includes(Buffer.from('k3yS3cr3tK3yS3cr3tK3y')), false, 'the production URL is not in the lease');
+      const r = await runCli(['restore', '--json'], { env: f.env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, production);
+      assert.equal(JSON.parse(r.stdout)[0].action, 'restored');
+      for (const text of [r.stdout, r.stderr, a.p.stderr, a.p.stdout]) assert.equal(text.includes('k3yS3cr3tK3yS3cr3tK3y'), false);
+
+      const b = await startListen(f);
+      b.p.kill('SIGINT');
+      assert.equal((await b.p.exited).code, 0);
+      assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, production);
+      assert.equal(b.p.stderr.includes('k3yS3cr3tK3yS3cr3tK3y'), false);
+      assert.match(b.p.stderr, /Restored the webhook of \+15005550006 to https:\/\/ingress\.fruxon\.test\/…/);
+    } finally {
+      await runCli(['configs', 'set', 'emu', '--clear-webhook-url'], { env: f.env });
+    }
+  });
+
+  test('a previous webhook that is not the recorded production URL is put back as it was, with a note', async () => {
+    const production = 'https://ingress.fruxon.test/v1/tenants/acme/webhooks/twilio/cfg/k3yS3cr3tK3yS3cr3tK3y';
+    assert.equal((await runCli(['configs', 'set', 'emu', '--webhook-url-stdin'], { env: f.env, input: production })).code, 0);
+    try {
+      f.emulator.setSmsUrl(OUR_NUMBER, PREVIOUS);
+      const { p } = await startListen(f);
+      p.kill('SIGINT');
+      assert.equal((await p.exited).code, 0);
+      assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, PREVIOUS, 'never a guess');
+      assert.match(p.stderr, /warning: put back the number's previous webhook https:\/\/previous\.example\.com\/sms, which is not the recorded production URL https:\/\/ingress\.fruxon\.test\/…/);
+    } finally {
+      await runCli(['configs', 'set', 'emu', '--clear-webhook-url'], { env: f.env });
+    }
+  });
+
   test('human output: one line per event with channel, sender and text; status on stderr', async () => {
     const { p } = await startListen(f, ['--once']);
     await f.emulator.deliverInbound({ from: PHONE, to: OUR_NUMBER, body: 'human readable', whatsapp: true, profileName: 'Ana' });
@@ -342,13 +410,7 @@ describe('listen against the emulator', () => {
 
 describe('listen: bad input and tunnels', () => {
   let f: EmulatorFixture;
-  before(async () => {
-    f = await emulatorWithConfig();
-  });
-  after(async () => {
-    await stopAllCliProcesses();
-    await f.cleanup();
-  });
+  useEmulatorFixture((x) => (f = x));
 
   test('each bad input is one clear line and a non-zero exit', async () => {
     const cases: [string[], NodeJS.ProcessEnv, number, RegExp][] = [
@@ -385,9 +447,9 @@ describe('listen: bad input and tunnels', () => {
     const { p, url } = await startListen(f, ['--public-url', 'https://abc.tunnel.example', '--no-register', '--json']);
     try {
       assert.match(url, /^https:\/\/abc\.tunnel\.example\/webhooks\/twilio\//);
-      const local = p.stderr.match(/Point the number's "A MESSAGE COMES IN" webhook at (\S+)/)![1]!;
+      const local = (await p.waitFor(/Point the number's "A MESSAGE COMES IN" webhook at (\S+)/))[1]!;
       assert.equal(local, url);
-      const localUrl = p.stderr.match(/Local listener: (\S+)/)![1]!;
+      const localUrl = (await p.waitFor(/Local listener: (\S+)/))[1]!;
       assert.equal(new URL(localUrl).pathname, new URL(url).pathname);
       const forPublic = signedForm(url, f.emulator.authToken, inboundFields({ MessageSid: 'SM' + '4'.repeat(32) }));
       const forLocal = signedForm(localUrl, f.emulator.authToken, inboundFields({ MessageSid: 'SM' + '5'.repeat(32) }));

@@ -198,6 +198,7 @@ describe('emulator contract with Twilio\'s OpenAPI spec (twilio_api_v2010.json)'
     await emu.deliverInbound({ from: '+15550003333', to: second!.phoneNumber, body: 'inbound' });
     await emu.idle();
     for (const m of sent) await client.messages(m.sid).fetch();
+    await client.messages(sent[1]!.sid).media.list({ pageSize: 5 });
     await client.messages.list({ pageSize: 3, limit: 7 });
     await client.messages.list({ to: '+15550002222', from: own!.phoneNumber, dateSentAfter: new Date(Date.now() - 86_400_000) });
     await client.messages.list({ dateSent: new Date(), dateSentBefore: new Date(Date.now() + 86_400_000) });

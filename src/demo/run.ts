@@ -1,0 +1,124 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { saveConfig } from '../config/lifecycle.js';
+import { startEmulator, type Emulator } from '../emulator/index.js';
+import type { TriggerEnvelope } from '../listener/payload.js';
+import type { RestoreOutcome } from '../listener/registration.js';
+import { ListenSession } from '../listener/session.js';
+import { openStore, type Config, type Store } from '../store/index.js';
+import { createTwilioClient } from '../twilio/client.js';
+import { sendMessage, waitForFinalStatus, type MessageInfo } from '../twilio/messages.js';
+
+/**
+ * The whole loop offline, in one process: the emulator, a throwaway config in a temporary data directory
+ * (its token in this run's memory only: no keychain needed), a listener registered on the emulator's
+ * number, two inbound messages from simulated phones, and a test message out. It never prints: each step
+ * is reported through `onStep`, and the command decides how to show it.
+ */
+
+export const DEMO_NUMBER = '+15005550006';
+export const DEMO_PHONES = { sms: '+14155550123', whatsapp: '+447700900123' } as const;
+
+export type DemoStep =
+  | { step: 'emulator'; url: string; accountSid: string; number: string }
+  | { step: 'config'; name: string; home: string; participant: string }
+  | { step: 'listen'; webhookUrl: string; number: string }
+  | { step: 'inbound'; channel: 'sms' | 'whatsapp'; description: string; envelope: TriggerEnvelope }
+  | { step: 'send-status'; message: MessageInfo }
+  | { step: 'sent'; message: MessageInfo }
+  | { step: 'stopped'; restore: RestoreOutcome | null };
+
+export async function runDemo(onStep: (s: DemoStep) => void, opts: { statusDelayMs?: number } = {}): Promise<{ events: number; sent: MessageInfo }> {
+  const home = mkdtempSync(join(tmpdir(), 'fruxon-twilio-demo-'));
+  let emulator: Emulator | null = null;
+  let store: Store | null = null;
+  let session: ListenSession | null = null;
+  try {
+    emulator = await startEmulator({ numbers: [DEMO_NUMBER], statusDelayMs: opts.statusDelayMs ?? 120 });
+    onStep({ step: 'emulator', url: emulator.url, accountSid: emulator.accountSid, number: DEMO_NUMBER });
+
+    const env: NodeJS.ProcessEnv = { FRUXON_TWILIO_HOME: home, TWILIO_AUTH_TOKEN: emulator.authToken };
+    store = openStore(env);
+    const config: Config = saveConfig(
+      store,
+      {
+        name: 'demo',
+        fromNumber: DEMO_NUMBER,
+        accountSid: emulator.accountSid,
+        authMethod: 'auth-token',
+        apiKeySid: null,
+        secretSource: 'env',
+        apiUrl: emulator.url,
+      },
+      null,
+    );
+    store.participants.add({ name: 'Dana', phone: DEMO_PHONES.sms, configId: config.id });
+    onStep({ step: 'config', name: config.name, home, participant: 'Dana' });
+
+    const creds = { accountSid: emulator.accountSid, authMethod: 'auth-token' as const, apiKeySid: null, secret: emulator.authToken, apiUrl: emulator.url };
+    const client = await createTwilioClient(creds);
+    const arrived: TriggerEnvelope[] = [];
+    let notify: () => void = () => {};
+    const activeStore = store;
+    session = new ListenSession({
+      store: activeStore,
+      config,
+      authToken: emulator.authToken,
+      skipVerify: false,
+      host: '127.0.0.1',
+      port: 0,
+      tunnel: { kind: 'none' },
+      twilio: client,
+      apiUrl: emulator.url,
+      productionUrl: null,
+      contactName: (from) => activeStore.participants.findByPhone(from, config.id)?.name ?? null,
+      hooks: {
+        onEvent: (envelope, duplicate) => {
+          if (!duplicate) arrived.push(envelope);
+          notify();
+        },
+      },
+    });
+    const info = await session.start();
+    onStep({ step: 'listen', webhookUrl: info.webhookUrl, number: DEMO_NUMBER });
+
+    const inbound = [
+      { channel: 'sms' as const, description: 'Dana texts your number (SMS)', msg: { from: DEMO_PHONES.sms, to: DEMO_NUMBER, body: 'Hi! Is my order #1042 on its way?' } },
+      {
+        channel: 'whatsapp' as const,
+        description: 'Sam sends a photo on WhatsApp',
+        msg: {
+          from: DEMO_PHONES.whatsapp,
+          to: DEMO_NUMBER,
+          body: 'The parcel arrived damaged, see the photo',
+          whatsapp: true,
+          profileName: 'Sam',
+          mediaUrls: [{ url: 'https://media.example.com/parcel.jpg', contentType: 'image/jpeg' }],
+        },
+      },
+    ];
+    for (const [i, m] of inbound.entries()) {
+      const seen = new Promise<void>((r) => (notify = () => arrived.length > i && r()));
+      const result = await emulator.deliverInbound(m.msg);
+      if (result.outcome !== 'delivered') throw new Error(`the emulator could not deliver the ${m.channel} message: ${result.error ?? result.outcome}`);
+      await seen;
+      onStep({ step: 'inbound', channel: m.channel, description: m.description, envelope: arrived[i]! });
+    }
+
+    const sent = await sendMessage(client, { from: DEMO_NUMBER, to: DEMO_PHONES.sms, body: 'Hi Dana, your order ships today.' }, { apiUrl: emulator.url });
+    onStep({ step: 'send-status', message: sent });
+    const waited = await waitForFinalStatus(client, sent.sid, { timeoutMs: 10_000, intervalMs: 50, maxIntervalMs: 200, onStatus: (m) => onStep({ step: 'send-status', message: m }) });
+    onStep({ step: 'sent', message: waited.message });
+
+    const restore = await session.stop();
+    session = null;
+    onStep({ step: 'stopped', restore });
+    return { events: arrived.length, sent: waited.message };
+  } finally {
+    await session?.stop().catch(() => undefined);
+    store?.close();
+    await emulator?.stop();
+    rmSync(home, { recursive: true, force: true });
+  }
+}

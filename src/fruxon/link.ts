@@ -1,0 +1,293 @@
+import { CliError, ExitCode } from '../errors.js';
+import { leaseOnNumber, pointNumberAt } from '../config/register-webhook.js';
+import { shellQuote } from '../config/resolve.js';
+import { loadProductionWebhookUrl, saveProductionWebhookUrl } from '../config/webhook-url.js';
+import type { SecretStore } from '../secrets/index.js';
+import { isLeaseAlive, type Config, type Store } from '../store/index.js';
+import type { TwilioClient, TwilioCredentials } from '../twilio/client.js';
+import { displayWebhookUrl, maskWebhookUrl, sameWebhookUrl } from '../twilio/webhook.js';
+import {
+  createConfig,
+  generateWebhookUrl,
+  getConfig,
+  listConfigs,
+  publishConfig,
+  readTwilioMapping,
+  rotateWebhook,
+  type FruxonConfig,
+  type MintedWebhook,
+  type TwilioMapping,
+} from './api.js';
+import type { FruxonClient } from './client.js';
+
+/**
+ * `link`: a local config's twin on Fruxon, its webhook URL, and the number pointed at it, in four
+ * idempotent steps. Each step reports what it did; the webhook URL (a secret) only ever leaves masked.
+ */
+
+export type LinkStepName = 'config' | 'publish' | 'webhook' | 'store' | 'register';
+
+export interface LinkStep {
+  step: LinkStepName;
+  /** created, found, linked, published, unchanged, minted, rotated, reused, stored, registered, skipped, deferred, failed… */
+  action: string;
+  detail: string;
+}
+
+export interface LinkResult {
+  config: string;
+  tenant: string;
+  fruxonConfigId: string;
+  created: boolean;
+  published: boolean;
+  webhook: { maskedUrl: string; keyPrefix: string | null; action: 'minted' | 'rotated' | 'reused' };
+  registered: boolean | 'skipped' | 'deferred';
+  steps: LinkStep[];
+  /** Set when step 4 failed (steps 1-3 are done): the command exits 4 with it. */
+  error: CliError | null;
+}
+
+export interface LinkOptions {
+  store: Store;
+  config: Config;
+  fruxon: FruxonClient;
+  env: NodeJS.ProcessEnv;
+  keychain: () => SecretStore;
+  /** The config's Twilio secret (Auth Token): read only when a Fruxon config must be created. */
+  authToken: () => string;
+  /** A Twilio client for the config: made only for step 4. */
+  twilio: () => Promise<{ client: TwilioClient; creds: TwilioCredentials }>;
+  rotate: boolean;
+  register: boolean;
+  onStep?: (step: LinkStep) => void;
+}
+
+export async function linkConfig(o: LinkOptions): Promise<LinkResult> {
+  const { store, fruxon } = o;
+  let config = o.config;
+  const name = shellQuote(config.name);
+  const steps: LinkStep[] = [];
+  const report = (step: LinkStepName, action: string, detail: string) => {
+    const s = { step, action, detail };
+    steps.push(s);
+    o.onStep?.(s);
+  };
+
+  if (config.secretSource === 'env' && (o.rotate || !loadProductionWebhookUrl(config, o.env, o.keychain))) {
+    throw new CliError(
+      `config ${JSON.stringify(config.name)} keeps no secret (--token-from-env), so link cannot store the webhook URL Fruxon would mint for it`,
+      {
+        exitCode: ExitCode.usage,
+        reason: 'invalid_argument',
+        hint: 'link it once from a machine with a keychain-backed config of the same name, then give the URL to CI in FRUXON_TWILIO_WEBHOOK_URL (link then reuses it)',
+      },
+    );
+  }
+
+  // 1. Find or create the Fruxon config.
+  const previous = store.fruxon.link(config.id);
+  const linkedBefore = previous && previous.tenant === fruxon.tenant ? previous : null;
+  let fx: FruxonConfig | null = null;
+  let created = false;
+  let mapping: TwilioMapping | null = null;
+  const getMapping = async () => (mapping ??= await readTwilioMapping(fruxon));
+
+  if (linkedBefore) {
+    fx = await getConfig(fruxon, linkedBefore.fruxonConfigId);
+    if (!fx) {
+      throw new CliError(`the Fruxon config ${linkedBefore.fruxonConfigId} that ${JSON.stringify(config.name)} is linked to no longer exists on tenant ${fruxon.tenant} (404)`, {
+        reason: 'fruxon_config_gone',
+        hint: `forget the link and create a new Fruxon config: fruxon-twilio link --config ${name} --relink`,
+      });
+    }
+    const from = await fromParameterValue(fx, getMapping);
+    report('config', 'linked', `Fruxon config ${fx.id} "${fx.displayName}" (linked before)${from && from !== config.fromNumber ? `; its From number is ${from}, not ${config.fromNumber}` : ''}`);
+  } else {
+    const all = await listConfigs(fruxon);
+    let same = all.filter((c) => c.displayName === config.name);
+    if (same.length === 0) same = all.filter((c) => c.displayName.toLowerCase() === config.name.toLowerCase());
+    if (same.length > 1) {
+      throw new CliError(`tenant ${fruxon.tenant} has ${same.length} Twilio configs named ${JSON.stringify(config.name)} (${same.map((c) => c.id).join(', ')}), so link cannot tell which is this one`, {
+        reason: 'fruxon_ambiguous',
+        hint: 'rename or delete the extra ones in the Fruxon UI, or rename the local config (fruxon-twilio configs set NAME --name OTHER)',
+      });
+    }
+    if (same.length === 1) {
+      fx = same[0]!;
+      const from = await fromParameterValue(fx, getMapping);
+      if (from && from !== config.fromNumber) {
+        throw new CliError(`the Fruxon config ${fx.id} named ${JSON.stringify(fx.displayName)} sends from ${from}, not from ${config.fromNumber} like the local config`, {
+          reason: 'fruxon_mismatch',
+          hint: 'fix the From number in one of them, or rename the local config so that link creates its own Fruxon config',
+        });
+      }
+      report('config', 'found', `Fruxon config ${fx.id} "${fx.displayName}" (same display name), linked to it`);
+    } else {
+      if (config.authMethod !== 'auth-token') {
+        throw new CliError(`config ${JSON.stringify(config.name)} authenticates with an API Key, but Fruxon's Twilio integration takes the Account SID + Auth Token`, {
+          reason: 'invalid_argument',
+          hint: 'add a config with --auth-token-stdin for link, or create the config in the Fruxon UI (link then finds it by its display name)',
+        });
+      }
+      const m = await getMapping();
+      fx = await createConfig(fruxon, m, { displayName: config.name, fromNumber: config.fromNumber, accountSid: config.accountSid, authToken: o.authToken() });
+      created = true;
+      report('config', 'created', `Fruxon config ${fx.id} "${fx.displayName}" (From ${config.fromNumber}, ${m.authDisplayName})`);
+    }
+  }
+  const link = store.fruxon.saveLink({ configId: config.id, tenant: fruxon.tenant, fruxonConfigId: fx.id });
+  const sameConfigAsBefore = linkedBefore?.fruxonConfigId === fx.id;
+
+  // 1b. Publish a draft.
+  let published = fx.publishedRevisionId !== null;
+  if (created || !published) {
+    await publishConfig(fruxon, fx.id, 'published by fruxon-twilio link');
+    const after = await getConfig(fruxon, fx.id);
+    published = true;
+    report('publish', 'published', after?.publishedRevisionId ? `revision ${after.publishedRevisionId}` : 'Fruxon accepted the publish');
+  } else {
+    report('publish', 'unchanged', `already published (revision ${fx.publishedRevisionId})`);
+  }
+
+  // 2. The webhook URL: reuse the stored one, mint one, or rotate.
+  const stored = loadProductionWebhookUrl(config, o.env, o.keychain);
+  let url: string;
+  let keyPrefix = link.webhookKeyPrefix;
+  let action: 'minted' | 'rotated' | 'reused';
+  const rotate = async (why: string) => {
+    const r = await rotateWebhook(fruxon, fx.id);
+    if ('refused' in r) throw new CliError(`${r.refused} (while rotating because ${why})`, { reason: 'fruxon_refused' });
+    return r.minted;
+  };
+  const take = (m: MintedWebhook) => {
+    url = m.webhookUrl;
+    keyPrefix = m.webhookKeyPrefix;
+  };
+  if (o.rotate) {
+    const r = await rotateWebhook(fruxon, fx.id);
+    if ('minted' in r) {
+      take(r.minted);
+      action = 'rotated';
+      report('webhook', 'rotated', `new key ${keyPrefix ?? maskWebhookUrl(url!)}…; the previous URL stopped working`);
+    } else {
+      const g = await generateWebhookUrl(fruxon, fx.id);
+      if ('refused' in g) throw new CliError(g.refused, { reason: 'fruxon_refused' });
+      take(g.minted);
+      action = 'minted';
+      report('webhook', 'minted', `key ${keyPrefix ?? '?'}… (there was none to rotate)`);
+    }
+  } else if (stored && sameConfigAsBefore) {
+    url = stored;
+    action = 'reused';
+    report('webhook', 'reused', `the URL stored in the keychain (${maskWebhookUrl(stored)}), no call to Fruxon`);
+  } else {
+    const g = await generateWebhookUrl(fruxon, fx.id);
+    if ('minted' in g) {
+      take(g.minted);
+      action = 'minted';
+      report('webhook', 'minted', `key ${keyPrefix ?? '?'}… (Fruxon shows this URL once)`);
+    } else if (stored) {
+      url = stored;
+      action = 'reused';
+      report('webhook', 'reused', `Fruxon already has a key for this config; assuming the recorded URL ${maskWebhookUrl(stored)} is its own (link --rotate mints a new one)`);
+    } else {
+      take(await rotate('a key was already bound and its URL is not stored here'));
+      action = 'rotated';
+      report('webhook', 'rotated', `a key was already bound and its URL is not stored here: new key ${keyPrefix ?? '?'}…; the old URL stopped working`);
+    }
+  }
+
+  // 3. Store it in the keychain.
+  if (action === 'reused') {
+    report('store', 'unchanged', config.secretSource === 'env' ? 'read from FRUXON_TWILIO_WEBHOOK_URL' : 'already in the keychain');
+  } else {
+    try {
+      config = saveProductionWebhookUrl(store, config, url!, o.keychain);
+    } catch (err) {
+      const e = err instanceof CliError ? err : new CliError(String((err as Error)?.message ?? err));
+      throw new CliError(`the webhook URL Fruxon minted could not be stored, and Fruxon shows it only once: ${e.message}`, {
+        reason: e.reason,
+        hint: `fix the keychain, then mint a new one: fruxon-twilio link --config ${name} --rotate`,
+        cause: err,
+      });
+    }
+    store.fruxon.saveLink({ configId: config.id, tenant: fruxon.tenant, fruxonConfigId: fx.id, webhookKeyPrefix: keyPrefix });
+    report('store', 'stored', `in the OS keychain as the production webhook URL (${maskWebhookUrl(url!)})`);
+  }
+  const masked = maskWebhookUrl(url!);
+
+  // 4. Point the number at it.
+  const result = (registered: LinkResult['registered'], error: CliError | null = null): LinkResult => ({
+    config: config.name,
+    tenant: fruxon.tenant,
+    fruxonConfigId: fx.id,
+    created,
+    published,
+    webhook: { maskedUrl: masked, keyPrefix, action },
+    registered,
+    steps,
+    error,
+  });
+  const finish = `fruxon-twilio webhook set --config ${name} --yes`;
+  if (!o.register) {
+    report('register', 'skipped', `--no-register: the number was not changed; to point it at Fruxon: ${finish}`);
+    return result('skipped');
+  }
+  const lease = leaseOnNumber(store, config);
+  if (lease) {
+    const restoresProduction = sameWebhookUrl(lease.previousSmsUrl, url!);
+    const prev = displayWebhookUrl(lease.previousSmsUrl, url!) ?? 'none';
+    if (isLeaseAlive(lease)) {
+      report(
+        'register',
+        'deferred',
+        restoresProduction
+          ? `a listen (pid ${lease.pid}) holds ${lease.phoneNumber}; when it stops it puts back the production URL (${masked})`
+          : `a listen (pid ${lease.pid}) holds ${lease.phoneNumber}; when it stops it puts back its previous webhook (${prev}), not this URL: then run ${finish}`,
+      );
+    } else {
+      report(
+        'register',
+        'deferred',
+        `a listen that crashed (pid ${lease.pid}) still holds ${lease.phoneNumber}: run fruxon-twilio restore --config ${name}${restoresProduction ? '' : `, then ${finish}`}`,
+      );
+    }
+    return result('deferred');
+  }
+  try {
+    const { client, creds } = await o.twilio();
+    const r = await pointNumberAt({ store, config, client, creds, url: url!, hint: `steps 1-3 are done; to finish: ${finish}` });
+    report(
+      'register',
+      r.changed ? 'registered' : 'unchanged',
+      r.changed
+        ? `${r.after.phoneNumber} "A MESSAGE COMES IN" now ${masked} (POST), was ${displayWebhookUrl(r.before.smsUrl, url!) ?? 'none'}`
+        : `${r.after.phoneNumber} already points at it`,
+    );
+    return result(true);
+  } catch (err) {
+    const e = err instanceof CliError ? err : new CliError(String((err as Error)?.message ?? err), { cause: err });
+    const failed = new CliError(e.message, {
+      exitCode: e.exitCode === ExitCode.conflict ? ExitCode.conflict : ExitCode.registration,
+      reason: e.reason,
+      hint: `steps 1-3 are done (the URL is stored); to finish: ${finish}`,
+      cause: err,
+    });
+    report('register', 'failed', e.message);
+    return result(false, failed);
+  }
+}
+
+/** Forgets the link of a local config (not the Fruxon config itself, nor the stored URL). */
+export function unlinkConfig(store: Store, config: Config): boolean {
+  const had = store.fruxon.link(config.id) !== undefined;
+  store.fruxon.removeLink(config.id);
+  return had;
+}
+
+async function fromParameterValue(fx: FruxonConfig, mapping: () => Promise<TwilioMapping>): Promise<string | null> {
+  if (Object.keys(fx.parameters).length === 0) return null;
+  const m = await mapping();
+  const v = fx.parameters[m.fromParameter];
+  return typeof v === 'string' ? v : null;
+}

@@ -1,0 +1,106 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { isLeaseAlive, type Config, type Lease, type Store } from '../store/index.js';
+import { guessContentType, inboundMessageForm } from '../twilio/inbound-form.js';
+import type { Form } from './payload.js';
+import { twilioSignature } from './signature.js';
+
+/**
+ * Sending a listener what Twilio would send it: a simulated inbound message (`simulate`) or a stored one
+ * again (`events replay --to-listener`), as a form signed with X-Twilio-Signature over the exact target URL.
+ */
+
+export interface SimulatedMessage {
+  config: Pick<Config, 'accountSid' | 'fromNumber'>;
+  /** The sender, E.164. */
+  from: string;
+  body: string;
+  whatsapp: boolean;
+  profileName?: string;
+  mediaUrls: string[];
+}
+
+/** A fresh SM… (MM… with media) SID, as Twilio gives each message. */
+export function newMessageSid(media: boolean): string {
+  return (media ? 'MM' : 'SM') + randomBytes(16).toString('hex');
+}
+
+/** The inbound-message form for a message to the config's number, exactly as Twilio (and the emulator) build it. */
+export function simulatedForm(m: SimulatedMessage): Record<string, string> {
+  const prefix = m.whatsapp ? 'whatsapp:' : '';
+  const media = m.mediaUrls.map((url) => ({ url, contentType: guessContentType(url) }));
+  return inboundMessageForm({
+    sid: newMessageSid(media.length > 0),
+    accountSid: m.config.accountSid,
+    from: prefix + m.from,
+    to: prefix + m.config.fromNumber,
+    body: m.body,
+    media,
+    ...(m.whatsapp && { profileName: m.profileName ?? '' }),
+  });
+}
+
+/** The same form under a new MessageSid (SmsSid, SmsMessageSid), so a listener takes it as a new message. */
+export function withNewMessageSid(form: Form): Form {
+  const sid = String(form.MessageSid ?? form.SmsSid ?? '');
+  const fresh = newMessageSid(sid.startsWith('MM') || Number(form.NumMedia ?? 0) > 0);
+  const out: Form = { ...form };
+  for (const key of ['MessageSid', 'SmsSid', 'SmsMessageSid']) if (key in out) out[key] = fresh;
+  if (!('MessageSid' in out)) out.MessageSid = fresh;
+  return out;
+}
+
+/** The URL of the config's running listener (what it registered on the number), or why there is none. */
+export function runningListenerUrl(store: Store, configId: string): { url: string; lease: Lease } | { url: null; reason: 'no_lease' | 'stale_lease'; lease: Lease | null } {
+  const lease = store.leases.get(configId);
+  if (!lease) return { url: null, reason: 'no_lease', lease: null };
+  if (!isLeaseAlive(lease)) return { url: null, reason: 'stale_lease', lease };
+  return { url: lease.ourUrl, lease };
+}
+
+export interface PostOutcome {
+  url: string;
+  messageSid: string | null;
+  /** null when no HTTP answer came (connection refused, timeout...). */
+  status: number | null;
+  statusText: string;
+  body: string;
+  error: string | null;
+  signature: 'valid' | 'forged';
+}
+
+/**
+ * POSTs a form as Twilio does: X-Twilio-Signature over `url` and the form with the Auth Token (or, with
+ * `forge`, with a random key, so a verifying listener must refuse it), I-Twilio-Idempotency-Token,
+ * User-Agent TwilioProxy/1.1. Never throws: an unreachable target is an outcome.
+ */
+export async function postSignedForm(opts: { url: string; form: Form; authToken: string | null; forge?: boolean; timeoutMs?: number }): Promise<PostOutcome> {
+  const { url, form } = opts;
+  const key = opts.forge || opts.authToken === null ? randomBytes(20).toString('hex') : opts.authToken;
+  const body = new URLSearchParams();
+  for (const [k, v] of Object.entries(form)) for (const one of Array.isArray(v) ? v : [v]) body.append(k, one);
+  const messageSid = typeof form.MessageSid === 'string' ? form.MessageSid : null;
+  const signature = opts.forge || opts.authToken === null ? 'forged' : 'valid';
+  const timeoutMs = opts.timeoutMs ?? 15_000;
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': twilioSignature(key, url, form),
+        'i-twilio-idempotency-token': randomUUID(),
+        'user-agent': 'TwilioProxy/1.1',
+        accept: '*/*',
+      },
+      body: body.toString(),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const text = await res.text().catch(() => '');
+    return { url, messageSid, status: res.status, statusText: res.statusText, body: text.slice(0, 4096), error: null, signature };
+  } catch (err) {
+    const e = err as Error & { cause?: { code?: string; message?: string; errors?: { code?: string }[] } };
+    const reason =
+      e.name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : (e.cause?.code ?? e.cause?.errors?.[0]?.code ?? e.cause?.message ?? e.message);
+    return { url, messageSid, status: null, statusText: '', body: '', error: reason, signature };
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * The form Twilio POSTs to a number's "A MESSAGE COMES IN" webhook, field for field. One builder, used by the
+ * emulator's inbound delivery and by `simulate`, so the two never drift apart. Pure: no I/O, no imports.
+ */
+
+export const API_VERSION = '2010-04-01';
+const WHATSAPP = 'whatsapp:';
+
+export interface InboundMedia {
+  url: string;
+  contentType: string;
+}
+
+export interface InboundMessage {
+  /** SM… (or MM… with media). */
+  sid: string;
+  accountSid: string;
+  /** As Twilio writes them: `whatsapp:+1…` on WhatsApp, plain E.164 on SMS. */
+  from: string;
+  to: string;
+  body: string;
+  media: InboundMedia[];
+  /** Defaults to the carriers' count for the body. */
+  numSegments?: number;
+  /** WhatsApp only: the sender's profile name. */
+  profileName?: string;
+}
+
+/** The webhook form of an inbound message, in the order Twilio sends the fields. */
+export function inboundMessageForm(m: InboundMessage): Record<string, string> {
+  const whatsapp = m.from.startsWith(WHATSAPP);
+  const fromNumber = stripWhatsApp(m.from);
+  const toNumber = stripWhatsApp(m.to);
+  const media: Record<string, string> = {};
+  m.media.forEach((item, i) => {
+    media[`MediaContentType${i}`] = item.contentType;
+    media[`MediaUrl${i}`] = item.url;
+  });
+  const common = {
+    SmsMessageSid: m.sid,
+    NumMedia: String(m.media.length),
+    SmsSid: m.sid,
+    SmsStatus: 'received',
+    Body: m.body,
+    To: m.to,
+    NumSegments: String(m.numSegments ?? countSegments(m.body)),
+    MessageSid: m.sid,
+    AccountSid: m.accountSid,
+    From: m.from,
+    ApiVersion: API_VERSION,
+    ...media,
+  };
+  if (whatsapp) {
+    // WhatsApp webhooks carry no geography, but the sender's profile and WhatsApp id.
+    return {
+      ...common,
+      ProfileName: m.profileName ?? '',
+      MessageType: m.media.length > 0 ? mediaKind(m.media[0]!) : 'text',
+      WaId: fromNumber.slice(1),
+      ReferralNumMedia: '0',
+    };
+  }
+  return {
+    ToCountry: countryOf(toNumber),
+    ToState: '',
+    ToCity: '',
+    ToZip: '',
+    FromCountry: countryOf(fromNumber),
+    FromState: '',
+    FromCity: '',
+    FromZip: '',
+    ...common,
+  };
+}
+
+export function stripWhatsApp(address: string): string {
+  return address.startsWith(WHATSAPP) ? address.slice(WHATSAPP.length) : address;
+}
+
+/** Country only: Twilio's city/state/zip lookups have no meaning for emulated or simulated numbers. */
+export function countryOf(e164: string): string {
+  if (e164.startsWith('+1')) return 'US';
+  if (e164.startsWith('+44')) return 'GB';
+  if (e164.startsWith('+972')) return 'IL';
+  return '';
+}
+
+/** WhatsApp's MessageType for a message whose first media item is this one. */
+export function mediaKind(item: InboundMedia): string {
+  const top = item.contentType.split('/')[0];
+  if (top === 'image' || top === 'video' || top === 'audio') return top;
+  return 'document';
+}
+
+const GSM7_BASIC =
+  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
+const GSM7_EXTENDED = '^{}\\[~]|€\f';
+
+/** SMS segments as carriers count them: GSM-7 fits 160 (153 when split), anything else UCS-2 fits 70 (67). */
+export function countSegments(body: string): number {
+  let septets = 0;
+  let gsm = true;
+  for (const ch of body) {
+    if (GSM7_BASIC.includes(ch)) septets += 1;
+    else if (GSM7_EXTENDED.includes(ch)) septets += 2;
+    else {
+      gsm = false;
+      break;
+    }
+  }
+  if (gsm) return septets <= 160 ? 1 : Math.ceil(septets / 153);
+  const units = body.length; // UTF-16 code units, as UCS-2 counts them
+  return units <= 70 ? 1 : Math.ceil(units / 67);
+}
+
+/** The content type Twilio would report for a media URL, from its extension. */
+export function guessContentType(url: string): string {
+  const ext = /\.([a-z0-9]+)(?:[?#]|$)/i.exec(url)?.[1]?.toLowerCase();
+  const types: Record<string, string> = {
+    jpg: 'image/jpeg',
+    jpeg: 'image/jpeg',
+    png: 'image/png',
+    gif: 'image/gif',
+    webp: 'image/webp',
+    mp4: 'video/mp4',
+    mp3: 'audio/mpeg',
+    ogg: 'audio/ogg',
+    pdf: 'application/pdf',
+    txt: 'text/plain',
+    vcf: 'text/vcard',
+  };
+  return (ext && types[ext]) || 'application/octet-stream';
+}
