@@ -3,7 +3,8 @@
  * baseline measured in the same run on the same machine (absolute times on a shared machine are noise).
  * Writes bench/results.json and prints a short table.
  *
- * Environment: BENCH_QUICK=1 for a short smoke run (smaller amounts; the goals are not meaningful then).
+ * Environment: BENCH_QUICK=1 for a short smoke run (smaller amounts; the goals are not meaningful then);
+ * BENCH_ONLY=startup,listener,latency,scale to run some sections only.
  */
 import { request, Agent } from 'node:http';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,8 @@ import { benchHome, runLoad, startBareServer, startListener } from './listener.j
 import { populate } from './scale.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
+const want = (section: string) => !ONLY || ONLY.has(section);
 const STARTUP_RUNS = QUICK ? 5 : 20;
 const WARMUP = QUICK ? 500 : 2_000;
 const THROUGHPUT_AMOUNT = QUICK ? 3_000 : 20_000;
@@ -302,10 +305,10 @@ async function main(): Promise<void> {
     loadavg_start: loadavg().map((x) => round(x)),
     quick: QUICK,
   };
-  results.startup = await startup();
-  Object.assign(results, await throughputAndMemory());
-  results.latency = await latency();
-  results.scale = await scale();
+  if (want('startup')) results.startup = await startup();
+  if (want('listener')) Object.assign(results, await throughputAndMemory());
+  if (want('latency')) results.latency = await latency();
+  if (want('scale')) results.scale = await scale();
   results.loadavg_end = loadavg().map((x) => round(x));
   results.goals = goals;
   writeFileSync(join(repoRoot, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
