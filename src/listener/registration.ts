@@ -73,7 +73,13 @@ export async function registerWebhook(opts: {
     ourUrl: opts.webhookUrl,
     pid,
   });
-  if (!taken.acquired) throw leaseConflict(config, taken.existing);
+  if (!taken.acquired) {
+    if (taken.existing) throw leaseConflict(config, taken.existing);
+    throw new CliError(`config ${JSON.stringify(config.name)} was removed while the listener was starting`, {
+      reason: 'config_removed',
+      hint: 'add it again with: fruxon-twilio add-config',
+    });
+  }
 
   try {
     await setSmsWebhook(client, number.sid, opts.webhookUrl, 'POST');

@@ -72,13 +72,15 @@ export class LeaseRepo {
 
   /**
    * Takes the lease for a config, atomically. Returns the existing lease instead when one is held (alive
-   * or stale): the caller decides whether to restore a stale one first or to refuse.
+   * or stale): the caller decides whether to restore a stale one first or to refuse. `existing` is null
+   * when the config itself is gone (removed by another process since the caller read it).
    */
-  acquire(lease: Omit<Lease, 'hostname' | 'startedAt'>): { acquired: true; lease: Lease } | { acquired: false; existing: Lease } {
+  acquire(lease: Omit<Lease, 'hostname' | 'startedAt'>): { acquired: true; lease: Lease } | { acquired: false; existing: Lease | null } {
     return this.db
       .transaction(() => {
         const existing = this.get(lease.configId);
         if (existing) return { acquired: false as const, existing };
+        if (!this.db.prepare('SELECT 1 FROM configs WHERE id = ?').get(lease.configId)) return { acquired: false as const, existing: null };
         this.db
           .prepare(
             `INSERT INTO leases (config_id, number_sid, phone_number, previous_sms_url, previous_sms_method, previous_is_production, our_url, pid, hostname, started_at)

@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { openStore } from '../../src/store/index.js';
+import { CliProcess, runCli, stopAllCliProcesses } from '../helpers/cli.js';
+import { OUR_NUMBER, PHONE, emulatorWithConfig, type EmulatorFixture } from '../helpers/fixtures.js';
+
+const PREVIOUS = 'https://previous.example.com/sms';
+
+function integrity(env: NodeJS.ProcessEnv): string {
+  const store = openStore(env);
+  try {
+    return store.db.pragma('integrity_check', { simple: true }) as string;
+  } finally {
+    store.close();
+  }
+}
+
+function errorLines(stderr: string): string[] {
+  return stderr.split('\n').filter((l) => l.startsWith('error:'));
+}
+
+describe('concurrency', () => {
+  let f: EmulatorFixture;
+  before(async () => {
+    f = await emulatorWithConfig({ name: 'conc' });
+  });
+  after(async () => {
+    await stopAllCliProcesses();
+    await f.cleanup();
+  });
+
+  test('two listeners started together for one config: exactly one holds the number, the other exits 5 naming it', async () => {
+    f.emulator.setSmsUrl(OUR_NUMBER, PREVIOUS, 'POST');
+    const a = new CliProcess(['listen', '--json', '--port', '0'], { env: f.env });
+    const b = new CliProcess(['listen', '--json', '--port', '0'], { env: f.env });
+    const ready = /Ready! Listening for messages to \S+ at (\S+)/;
+    const outcome = async (p: CliProcess) => Promise.race([p.waitFor(ready, { timeoutMs: 15000 }).then((m) => ({ ready: m[1]! })), p.exited.then((e) => ({ exit: e.code }))]);
+    const [ra, rb] = await Promise.all([outcome(a), outcome(b)]);
+    const winners = [ra, rb].filter((r) => 'ready' in r) as { ready: string }[];
+    const losers = [[ra, a], [rb, b]].filter(([r]) => 'exit' in (r as object)) as [{ exit: number }, CliProcess][];
+    assert.equal(winners.length, 1, `a: ${a.stderr}\nb: ${b.stderr}`);
+    assert.equal(losers.length, 1);
+    const [lost, loser] = losers[0]!;
+    assert.equal(lost.exit, 5, loser.stderr);
+    const winner = loser === a ? b : a;
+    const errs = errorLines(loser.stderr);
+    assert.equal(errs.length, 1, loser.stderr);
+    assert.equal(errs[0], `error: another listener (pid ${winner.child.pid}) already holds ${OUR_NUMBER} for config "conc"`);
+    assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, winners[0]!.ready);
+    winner.kill('SIGINT');
+    assert.equal((await winner.exited).code, 0, winner.stderr);
+    assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, PREVIOUS);
+    assert.equal(integrity(f.env), 'ok');
+  });
+
+  test('listen and configs remove racing: one of them wins cleanly, the other refuses in one line; nothing is left half done', async () => {
+    const outcomes = new Set<string>();
+    for (let round = 0; round < 4; round++) {
+      const name = `race${round}`;
+      const add = await runCli(
+        ['add-config', '--name', name, '--from', OUR_NUMBER, '--account-sid', f.emulator.accountSid, '--api-url', f.emulator.url, '--auth-token-stdin'],
+        { env: f.env, input: f.emulator.authToken },
+      );
+      assert.equal(add.code, 0, add.stderr);
+      f.emulator.setSmsUrl(OUR_NUMBER, PREVIOUS, 'POST');
+      const l = new CliProcess(['listen', '--config', name, '--json', '--port', '0'], { env: f.env });
+      // Stagger the remove across rounds so that it lands before, during and after the listener's start.
+      await new Promise((r) => setTimeout(r, round * 150));
+      const rm = await runCli(['configs', 'remove', name], { env: f.env });
+      const listenResult = await Promise.race([l.waitFor(/Ready! Listening/, { timeoutMs: 15000 }).then(() => 'ready' as const), l.exited.then(() => 'exited' as const)]);
+      if (rm.code === 0) {
+        // The config went first: the listener must not run, and must say why in one line.
+        const e = await l.exited;
+        assert.notEqual(e.code, 0, l.stderr);
+        assert.equal(errorLines(l.stderr).length, 1, l.stderr);
+        assert.match(errorLines(l.stderr)[0]!, /^error: (no config named "race\d"|config "race\d" was removed .*)$/);
+        assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, PREVIOUS, 'a refused listener leaves the number as it was');
+        outcomes.add('remove won');
+      } else {
+        assert.equal(listenResult, 'ready', l.stderr);
+        assert.equal(rm.code, 5, rm.stderr);
+        assert.deepEqual(errorLines(rm.stderr), [`error: config "${name}" is in use by a running listener (pid ${l.child.pid})`]);
+        l.kill('SIGINT');
+        assert.equal((await l.exited).code, 0, l.stderr);
+        assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, PREVIOUS);
+        const again = await runCli(['configs', 'remove', name], { env: f.env });
+        assert.equal(again.code, 0, again.stderr);
+        outcomes.add('listen won');
+      }
+      const store = openStore(f.env);
+      try {
+        assert.equal(store.configs.byName(name), undefined);
+        assert.deepEqual(store.leases.list(), []);
+      } finally {
+        store.close();
+      }
+    }
+    assert.ok(outcomes.size >= 1);
+    assert.equal(integrity(f.env), 'ok');
+  });
+
+  test('parallel sends: every one succeeds with its own message SID; the store stays sound', async () => {
+    const n = 8;
+    const results = await Promise.all(
+      Array.from({ length: n }, (_, i) => runCli(['send', '--config', 'conc', '--to', PHONE, '--body', `parallel ${i}`, '--json'], { env: f.env })),
+    );
+    for (const r of results) assert.equal(r.code, 0, r.stderr);
+    const sids = results.map((r) => JSON.parse(r.stdout).sid as string);
+    assert.equal(new Set(sids).size, n);
+    const bodies = new Set(f.emulator.messages().filter((m) => sids.includes(m.sid)).map((m) => m.body));
+    assert.equal(bodies.size, n);
+    assert.equal(integrity(f.env), 'ok');
+  });
+});
