@@ -100,6 +100,8 @@ async function throughputAndMemory(): Promise<{ throughput: Record<string, unkno
       const afterRss = rssMb(l.child.pid!);
       const sent2xx = warm.ok2xx + listener.ok2xx + more.ok2xx;
       const failures = [warm, listener, more].reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0);
+      const walFile = join(home.dir, 'home', 'fruxon-twilio.db-wal');
+      const walMb = existsSync(walFile) ? statSync(walFile).size / 1048576 : 0; // checkpoints keep up?
       await l.stop();
       // Nothing lost: every 200 is a line on stdout and a row in the log.
       const lines = readFileSync(outFile, 'utf8').split('\n').filter((x) => x !== '').length;
@@ -124,7 +126,7 @@ async function throughputAndMemory(): Promise<{ throughput: Record<string, unkno
           ratio: round(ratio, 3),
           listen_latency_p50_ms: listener.latencyP50,
           listen_latency_p99_ms: listener.latencyP99,
-          events_checked: { answered_200: sent2xx, stdout_lines: lines, rows, db_mb: round(dbBytes / 1048576, 1) },
+          events_checked: { answered_200: sent2xx, stdout_lines: lines, rows, db_mb: round(dbBytes / 1048576, 1), wal_mb_while_running: round(walMb, 1) },
         },
         memory: {
           idle_rss_mb: round(idleRss, 1),

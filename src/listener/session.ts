@@ -1,3 +1,4 @@
+import { startBackgroundCheckpoints } from '../store/checkpoint.js';
 import { webhookPath, type Config, type Lease, type NewEvent, type Store } from '../store/index.js';
 import type { TwilioClient } from '../twilio/client.js';
 import { TRIGGER, field, plainAddress, toTriggerPayload, type Form, type TriggerEnvelope } from './payload.js';
@@ -59,6 +60,7 @@ export class ListenSession {
   #lease: Lease | null = null;
   #signedBase = '';
   #stopping: Promise<RestoreOutcome | null> | null = null;
+  #checkpoints: { stop(): Promise<void> } | null = null;
   /** Events waiting for the next group commit, with the requests waiting on them. */
   #pending: { event: NewEvent; resolve: (r: { id: number; duplicate: boolean }) => void; reject: (err: unknown) => void }[] = [];
   accepted = 0;
@@ -96,6 +98,8 @@ export class ListenSession {
           onStaleRestored: (outcome) => (staleRestored = outcome),
         });
       }
+      // WAL checkpoints (and their fsync) in a worker thread, not inside a webhook's commit.
+      this.#checkpoints = startBackgroundCheckpoints(o.store);
       return {
         localUrl: this.#server.localOrigin + this.path,
         publicUrl: this.#tunnel.publicUrl,
@@ -127,6 +131,7 @@ export class ListenSession {
     } finally {
       await this.#tunnel?.close();
       await this.#server?.close();
+      await this.#checkpoints?.stop();
     }
     return outcome;
   }
