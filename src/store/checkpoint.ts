@@ -12,9 +12,17 @@ export function startBackgroundCheckpoints(store: Store, everyMs = 500): { stop(
   worker.unref();
   let exited = false;
   worker.on('error', () => undefined); // a failed checkpointer costs latency, never data
-  worker.on('exit', () => (exited = true));
-  store.db.pragma('wal_autocheckpoint = 0');
   let stopped: Promise<void> | null = null;
+  worker.on('exit', () => {
+    exited = true;
+    if (stopped) return;
+    try {
+      store.db.pragma('wal_autocheckpoint = 1000'); // the worker died: the connection checkpoints again
+    } catch {
+      // the store may be closed already
+    }
+  });
+  store.db.pragma('wal_autocheckpoint = 0');
   return {
     stop: () =>
       (stopped ??= new Promise<void>((resolve) => {
