@@ -98,8 +98,6 @@ export class ListenSession {
           onStaleRestored: (outcome) => (staleRestored = outcome),
         });
       }
-      // WAL checkpoints (and their fsync) in a worker thread, not inside a webhook's commit.
-      this.#checkpoints = startBackgroundCheckpoints(o.store);
       return {
         localUrl: this.#server.localOrigin + this.path,
         publicUrl: this.#tunnel.publicUrl,
@@ -148,6 +146,9 @@ export class ListenSession {
   }
 
   #flush(): void {
+    // WAL checkpoints (and their fsync) in a worker thread, not inside a webhook's commit. Started with the
+    // first write, so that an idle listener does not pay for the thread.
+    if (!this.#checkpoints && !this.#stopping) this.#checkpoints = startBackgroundCheckpoints(this.#o.store);
     const batch = this.#pending.splice(0);
     let results: { id: number; duplicate: boolean }[];
     try {
