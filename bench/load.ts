@@ -12,7 +12,11 @@ export interface LoadSpec {
   url: string;
   /** The URL the signatures are computed over (the listener's public webhook URL). */
   signedUrl: string;
-  amount: number;
+  /** A number of requests (autocannon's amount mode), or... */
+  amount?: number;
+  /** ...a duration in seconds: requests answered within it are counted (throughput: autocannon ends
+   * amount-mode runs on a 1 s tick, which would quantize a short run's wall time). */
+  durationS?: number;
   connections: number;
   /** Makes MessageSids unique across runs against one store. */
   runTag: string;
@@ -43,7 +47,8 @@ async function loadAutocannon(): Promise<(opts: unknown, cb: (err: Error | null,
 async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2]!) as LoadSpec;
   const autocannon = await loadAutocannon();
-  const n = spec.amount + spec.connections * 4 + 100; // autocannon may start a few more than `amount`
+  // Enough distinct MessageSids: autocannon may start a few more than `amount`; a timed run gets room for 20k/s.
+  const n = (spec.amount ?? 20_000 * spec.durationS!) + spec.connections * 4 + 100;
   const bodies = Array.from({ length: n }, (_, i) => signedBody(spec.signedUrl, i, spec.runTag));
   let next = 0;
   const t0 = performance.now();
@@ -52,7 +57,7 @@ async function main(): Promise<void> {
       {
         url: spec.url,
         connections: spec.connections,
-        amount: spec.amount,
+        ...(spec.amount !== undefined ? { amount: spec.amount } : { duration: spec.durationS }),
         timeout: 30,
         requests: [
           {
@@ -77,7 +82,7 @@ async function main(): Promise<void> {
       (err, res) => (err ? reject(err) : resolve(res)),
     );
   });
-  const wallS = (performance.now() - t0) / 1000; // autocannon's own `duration` is coarse
+  const wallS = spec.amount !== undefined ? (performance.now() - t0) / 1000 : spec.durationS!;
   const out: LoadResult = {
     ok2xx: result['2xx'],
     non2xx: result.non2xx,

@@ -20,7 +20,7 @@ const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(','))
 const want = (section: string) => !ONLY || ONLY.has(section);
 const STARTUP_RUNS = QUICK ? 5 : 20;
 const WARMUP = QUICK ? 500 : 2_000;
-const THROUGHPUT_AMOUNT = QUICK ? 3_000 : 20_000;
+const THROUGHPUT_SECONDS = QUICK ? 2 : 5;
 const MEMORY_EVENTS = QUICK ? 10_000 : 100_000;
 const CONNECTIONS = 10;
 const LATENCY_RATE = 200; // requests per second: "a moderate rate"
@@ -85,15 +85,15 @@ async function throughputAndMemory(): Promise<{ throughput: Record<string, unkno
     try {
       await new Promise((r) => setTimeout(r, 1000));
       const idleRss = rssMb(l.child.pid!);
-      log(`throughput: bare node:http baseline, ${THROUGHPUT_AMOUNT} requests, ${CONNECTIONS} connections…`);
+      log(`throughput: bare node:http baseline, ${THROUGHPUT_SECONDS} s, ${CONNECTIONS} connections…`);
       await runLoad({ url: bare.url, signedUrl: bare.url, amount: WARMUP, connections: CONNECTIONS, runTag: tag + 'b0' });
-      const baseline = await runLoad({ url: bare.url, signedUrl: bare.url, amount: THROUGHPUT_AMOUNT, connections: CONNECTIONS, runTag: tag + 'b1' });
+      const baseline = await runLoad({ url: bare.url, signedUrl: bare.url, durationS: THROUGHPUT_SECONDS, connections: CONNECTIONS, runTag: tag + 'b1' });
 
-      log(`throughput: listen --json (stdout to a file, SQLite log), ${THROUGHPUT_AMOUNT} signed webhooks…`);
+      log(`throughput: listen --json (stdout to a file, SQLite log), signed webhooks for ${THROUGHPUT_SECONDS} s…`);
       const warm = await runLoad({ url: l.url, signedUrl: l.url, amount: WARMUP, connections: CONNECTIONS, runTag: tag + 'l0' });
       const warmRss = rssMb(l.child.pid!);
-      const listener = await runLoad({ url: l.url, signedUrl: l.url, amount: THROUGHPUT_AMOUNT, connections: CONNECTIONS, runTag: tag + 'l1' });
-      const rest = MEMORY_EVENTS - WARMUP - THROUGHPUT_AMOUNT;
+      const listener = await runLoad({ url: l.url, signedUrl: l.url, durationS: THROUGHPUT_SECONDS, connections: CONNECTIONS, runTag: tag + 'l1' });
+      const rest = MEMORY_EVENTS - WARMUP - listener.ok2xx;
       log(`memory: ${rest} more webhooks, to ${MEMORY_EVENTS} events…`);
       const more = await runLoad({ url: l.url, signedUrl: l.url, amount: rest, connections: CONNECTIONS, runTag: tag + 'l2' });
       await new Promise((r) => setTimeout(r, 1000));
@@ -110,7 +110,8 @@ async function throughputAndMemory(): Promise<{ throughput: Record<string, unkno
       const rows = store.events.count({ status: 'accepted' });
       const dbBytes = statSync(store.file).size;
       store.close();
-      if (lines !== sent2xx || rows !== sent2xx || failures !== 0) {
+      // A timed run ends with up to one request per connection in flight: recorded, but not counted as answered.
+      if (lines !== rows || rows < sent2xx || rows - sent2xx > CONNECTIONS || failures !== 0) {
         throw new Error(`listener lost or refused events: ${sent2xx} answered 200, ${failures} failures, ${lines} stdout lines, ${rows} rows; stderr: ${l.stderrTail()}`);
       }
       const ratio = listener.rps / baseline.rps;
@@ -120,7 +121,7 @@ async function throughputAndMemory(): Promise<{ throughput: Record<string, unkno
       return {
         throughput: {
           connections: CONNECTIONS,
-          requests: THROUGHPUT_AMOUNT,
+          seconds: THROUGHPUT_SECONDS,
           bare_rps: round(baseline.rps, 0),
           listen_rps: round(listener.rps, 0),
           ratio: round(ratio, 3),

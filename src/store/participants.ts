@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from './db.js';
+import type { Statement } from 'better-sqlite3';
 
 /**
  * A participant: a contact bound to a channel by phone number, as Fruxon binds participants. Bound to one
@@ -79,18 +80,20 @@ export class ParticipantRepo {
    */
   findByPhone(phone: string, configId?: string | null): Participant | undefined {
     const e164 = stripChannelPrefix(phone);
+    // Prepared once per store: the listener looks up every inbound sender (it showed in the profile).
     const r = (
       configId
-        ? this.db
-            .prepare(
-              `SELECT * FROM participants WHERE phone = ? AND (config_id = ? OR config_id IS NULL)
-               ORDER BY config_id IS NULL, created_at LIMIT 1`,
-            )
-            .get(e164, configId)
-        : this.db.prepare('SELECT * FROM participants WHERE phone = ? ORDER BY config_id IS NOT NULL, created_at LIMIT 1').get(e164)
+        ? (this.#byPhoneForConfig ??= this.db.prepare(
+            `SELECT * FROM participants WHERE phone = ? AND (config_id = ? OR config_id IS NULL)
+             ORDER BY config_id IS NULL, created_at LIMIT 1`,
+          )).get(e164, configId)
+        : (this.#byPhone ??= this.db.prepare('SELECT * FROM participants WHERE phone = ? ORDER BY config_id IS NOT NULL, created_at LIMIT 1')).get(e164)
     ) as Row | undefined;
     return r && fromRow(r);
   }
+
+  #byPhoneForConfig: Statement | undefined;
+  #byPhone: Statement | undefined;
 
   /** Removes by name (case-insensitive); false when there was none. */
   remove(name: string): boolean {
