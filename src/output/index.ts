@@ -68,8 +68,9 @@ export class Output {
     const widths = headers.map((h, i) => Math.max(visibleLength(h), ...rows.map((r) => visibleLength(r[i] ?? ''))));
     const fmt = (cells: string[]) =>
       cells.map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i]! - visibleLength(c)))).join('  ').trimEnd();
-    this.line(this.color.dim(fmt(headers)));
-    for (const r of rows) this.line(fmt(r));
+    // One write for the whole table: a line per write() is a syscall per row (10,000 configs: npm run bench).
+    const lines = [this.color.dim(fmt(headers)), ...rows.map(fmt)];
+    this.io.stdout.write(lines.join('\n') + '\n');
   }
 }
 
