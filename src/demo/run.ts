@@ -71,7 +71,7 @@ export async function runDemo(onStep: (s: DemoStep) => void, opts: { statusDelay
       tunnel: { kind: 'none' },
       twilio: client,
       apiUrl: emulator.url,
-      productionUrl: null,
+      productionUrl: () => null,
       contactName: (from) => activeStore.participants.findByPhone(from, config.id)?.name ?? null,
       hooks: {
         onEvent: (envelope, duplicate) => {
