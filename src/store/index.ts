@@ -7,7 +7,7 @@ import { ParticipantRepo } from './participants.js';
 export { webhookPath, type Config, type NewConfig, type ConfigChanges, type AuthMethod, type SecretSource } from './configs.js';
 export { isLeaseAlive, type Lease } from './leases.js';
 export type { StoredEvent, NewEvent, EventStatus, EventQuery } from './events.js';
-export { stripChannelPrefix, type Participant, type NewParticipant } from './participants.js';
+export { type Participant, type NewParticipant } from './participants.js';
 export { dataDir, DB_FILE } from './paths.js';
 export { schemaVersion, type Db } from './db.js';
 
