@@ -1,60 +1,31 @@
-import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
-import { commands } from './commands/index.js';
-import { CommandContext } from './commands/context.js';
 import { CliError, ExitCode } from './errors.js';
-import { Output, processIo, type Io } from './output/index.js';
-
-export function version(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-}
-
-/** Builds the program. Every command is registered here; its heavy modules load only when it runs. */
-export function buildProgram(ctx: CommandContext): Command {
-  const program = new Command('fruxon-twilio')
-    .description('Wire a Fruxon agent to Twilio from your terminal: configs, a tunnelled webhook listener, test messages, and a local Twilio emulator.')
-    .version(version(), '-v, --version')
-    .showSuggestionAfterError(true)
-    .enablePositionalOptions()
-    .configureHelp({ sortSubcommands: false, showGlobalOptions: false })
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ fruxon-twilio demo                      # the whole loop offline, on the built-in Twilio emulator
-  $ fruxon-twilio add-config                # store a Twilio config (Auth Token goes to the OS keychain)
-  $ fruxon-twilio listen                    # receive inbound SMS/WhatsApp as Fruxon trigger payloads
-
-Exit codes: 0 ok, 1 failure, 2 usage error, 3 timed out, 4 webhook registration failed, 5 conflict with a running listener.
-Environment: FRUXON_TWILIO_HOME, FRUXON_TWILIO_API_URL, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_API_KEY, TWILIO_API_SECRET, FRUXON_TWILIO_WEBHOOK_URL, FRUXON_TWILIO_RETENTION_DAYS, FRUXON_TOKEN, FRUXON_TENANT, FRUXON_API_URL, NGROK_AUTHTOKEN, NGROK_SERVER_ADDR, NO_COLOR (see README).`,
-    );
-  for (const register of commands) register(program, ctx);
-  applyIo(program, ctx.io);
-  return program;
-}
-
-function applyIo(cmd: Command, io: Io): void {
-  cmd.exitOverride();
-  cmd.configureOutput({
-    writeOut: (s) => io.stdout.write(s),
-    writeErr: (s) => io.stderr.write(s),
-  });
-  for (const sub of cmd.commands) applyIo(sub, io);
-}
+import type { Io } from './output/index.js';
+import { version } from './version.js';
 
 /** Runs the CLI and returns the exit code; never calls process.exit itself. */
-export async function main(argv: string[], io: Io = processIo()): Promise<number> {
-  const ctx = new CommandContext(io);
+export async function main(argv: string[], io?: Io): Promise<number> {
+  // `--version` answers before commander and the commands load: scripts call it, and it should cost no more than node itself.
+  if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-v')) {
+    (io?.stdout ?? process.stdout).write(version() + '\n');
+    return 0;
+  }
+  const [{ buildProgram }, { CommandContext }, { Output, processIo }] = await Promise.all([
+    import('./program.js'),
+    import('./commands/context.js'),
+    import('./output/index.js'),
+  ]);
+  const streams = io ?? processIo();
+  const ctx = new CommandContext(streams);
   const program = buildProgram(ctx);
   try {
     await program.parseAsync(argv);
     return ctx.exitCode;
   } catch (err) {
-    if (err instanceof CommanderError) {
+    if (isCommanderError(err)) {
       // Help and version end here too, with exit code 0.
       return err.exitCode === 0 ? 0 : ExitCode.usage;
     }
-    const out = new Output(io);
+    const out = new Output(streams);
     if (err instanceof CliError) {
       out.error(err.message, err.hint);
       return err.exitCode;
@@ -64,4 +35,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   } finally {
     ctx.close();
   }
+}
+
+function isCommanderError(err: unknown): err is { exitCode: number; code: string } {
+  return typeof (err as { code?: unknown })?.code === 'string' && (err as { code: string }).code.startsWith('commander.');
 }

@@ -109,7 +109,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   if (opts.skipVerify) out.warn(c.bold('--skip-verify: requests are accepted WITHOUT checking X-Twilio-Signature; anyone who finds the URL can fire triggers'));
 
   const { loadProductionWebhookUrl } = await import('../config/webhook-url.js');
-  const productionUrl = opts.register ? loadProductionWebhookUrl(config, env, () => secrets) : null;
+  const productionUrl = () => (opts.register ? loadProductionWebhookUrl(config, env, () => secrets) : null);
   const twilio = opts.register ? await (await import('../twilio/client.js')).createTwilioClient(twilioCredentials(config, secret!, env)) : null;
   const { ListenSession } = await import('../listener/session.js');
   const { printEvent } = await import('../output/events.js');

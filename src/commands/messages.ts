@@ -48,8 +48,9 @@ Examples:
         const { twilioError } = await import('../twilio/client.js');
         throw twilioError(err, `list the messages of ${config.fromNumber}`, { apiUrl: creds.apiUrl, accountSid: creds.accountSid });
       }
-      const { historyMessageJson: messageJson, printMessageTable } = await import('../output/message-history.js');
-      if (opts.json) return out.data(list.map((m) => messageJson(m)));
+      const { historyMessageJson } = await import('../output/messages.js');
+      const { printMessageTable } = await import('../output/message-history.js');
+      if (opts.json) return out.data(list.map((m) => historyMessageJson(m)));
       if (list.length === 0) {
         out.status(`No messages${opts.direction ? ` ${opts.direction === 'in' ? 'to' : 'from'}` : ' to or from'} ${config.fromNumber} yet.`);
         return;
@@ -73,20 +74,19 @@ Examples:
       const { connectConfig } = await import('../config/connect.js');
       const { keychain } = await import('../secrets/index.js');
       const { config, creds, client } = await connectConfig(store, opts.config, ctx.env, keychain);
-      const { fetchHistoryMessage: fetchMessage, listMessageMedia } = await import('../twilio/message-history.js');
+      const { fetchMessage, isNotFound } = await import('../twilio/messages.js');
+      const { listMessageMedia } = await import('../twilio/message-history.js');
       const { twilioError } = await import('../twilio/client.js');
       const where = { apiUrl: creds.apiUrl, accountSid: creds.accountSid };
       let message;
       try {
-        message = await fetchMessage(client, sid.trim());
+        message = await fetchMessage(client, sid.trim(), where);
       } catch (err) {
-        if ((err as { status?: number }).status === 404) {
-          throw new CliError(`no message ${sid.trim()} on the account of config ${JSON.stringify(config.name)}`, {
-            reason: 'not_found',
-            hint: 'list the recent ones with: fruxon-twilio messages list',
-          });
-        }
-        throw twilioError(err, `fetch message ${sid.trim()}`, where);
+        if (!isNotFound(err)) throw err;
+        throw new CliError(`no message ${sid.trim()} on the account of config ${JSON.stringify(config.name)}`, {
+          reason: 'not_found',
+          hint: 'list the recent ones with: fruxon-twilio messages list',
+        });
       }
       let media: Awaited<ReturnType<typeof listMessageMedia>> | null = [];
       let mediaError: string | null = null;
@@ -99,8 +99,9 @@ Examples:
           out.warn(mediaError);
         }
       }
-      const { historyMessageJson: messageJson, printMessageDetail } = await import('../output/message-history.js');
-      if (opts.json) return out.data({ ...messageJson(message), media: media?.map((m) => ({ sid: m.sid, content_type: m.contentType, url: m.url })) ?? null });
+      const { historyMessageJson } = await import('../output/messages.js');
+      const { printMessageDetail } = await import('../output/message-history.js');
+      if (opts.json) return out.data({ ...historyMessageJson(message), media: media?.map((m) => ({ sid: m.sid, content_type: m.contentType, url: m.url })) ?? null });
       printMessageDetail(out, message, media);
     });
 }

@@ -8,7 +8,7 @@ import type { RestoreOutcome } from '../listener/registration.js';
 import { ListenSession } from '../listener/session.js';
 import { openStore, type Config, type Store } from '../store/index.js';
 import { createTwilioClient } from '../twilio/client.js';
-import { sendMessage, waitForFinalStatus, type MessageInfo } from '../twilio/messages.js';
+import { sendMessage, waitForFinalStatus, type Message } from '../twilio/messages.js';
 
 /**
  * The whole loop offline, in one process: the emulator, a throwaway config in a temporary data directory
@@ -25,11 +25,11 @@ export type DemoStep =
   | { step: 'config'; name: string; home: string; participant: string }
   | { step: 'listen'; webhookUrl: string; number: string }
   | { step: 'inbound'; channel: 'sms' | 'whatsapp'; description: string; envelope: TriggerEnvelope }
-  | { step: 'send-status'; message: MessageInfo }
-  | { step: 'sent'; message: MessageInfo }
+  | { step: 'send-status'; message: Message }
+  | { step: 'sent'; message: Message }
   | { step: 'stopped'; restore: RestoreOutcome | null };
 
-export async function runDemo(onStep: (s: DemoStep) => void, opts: { statusDelayMs?: number } = {}): Promise<{ events: number; sent: MessageInfo }> {
+export async function runDemo(onStep: (s: DemoStep) => void, opts: { statusDelayMs?: number } = {}): Promise<{ events: number; sent: Message }> {
   const home = mkdtempSync(join(tmpdir(), 'fruxon-twilio-demo-'));
   let emulator: Emulator | null = null;
   let store: Store | null = null;
@@ -71,7 +71,7 @@ export async function runDemo(onStep: (s: DemoStep) => void, opts: { statusDelay
       tunnel: { kind: 'none' },
       twilio: client,
       apiUrl: emulator.url,
-      productionUrl: null,
+      productionUrl: () => null,
       contactName: (from) => activeStore.participants.findByPhone(from, config.id)?.name ?? null,
       hooks: {
         onEvent: (envelope, duplicate) => {

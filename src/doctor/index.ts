@@ -1,6 +1,7 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSecret, resolveConfig, secretEnvVar, shellQuote, twilioCredentials } from '../config/resolve.js';
+import { loadProductionWebhookUrl } from '../config/webhook-url.js';
 import { CliError } from '../errors.js';
 import type { SecretStore } from '../secrets/index.js';
 import { DB_FILE, dataDir, isLeaseAlive, type Config, type Store } from '../store/index.js';
@@ -142,7 +143,18 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
         add({ name: 'from_number', ok: false, detail: e.message, fix: e.hint });
       }
       if (!number) skip('sms_url', 'the From number was not found');
-      else add(checkSmsUrl(config, number.smsUrl, store!));
+      else {
+        // The recorded production URL is Fruxon's even on a host we would not recognise (compared, never printed).
+        let productionUrl: string | null = null;
+        if (config.secretSource === 'env' || keychain) {
+          try {
+            productionUrl = loadProductionWebhookUrl(config, deps.env, () => keychain!);
+          } catch {
+            /* the keychain check already reports a keychain that stopped answering */
+          }
+        }
+        add(checkSmsUrl(config, number.smsUrl, store!, productionUrl));
+      }
     }
   }
 
@@ -196,8 +208,8 @@ export function checkDataDir(dir: string): DoctorCheck {
   return { name: 'data_dir', ok: true, detail: `${dir} (mode 700)` };
 }
 
-function checkSmsUrl(config: Config, smsUrl: string | null, store: Store): DoctorCheck {
-  const { owner, lease } = classifySmsUrl(smsUrl, { leases: store.leases.list() });
+function checkSmsUrl(config: Config, smsUrl: string | null, store: Store, productionUrl: string | null): DoctorCheck {
+  const { owner, lease } = classifySmsUrl(smsUrl, { leases: store.leases.list(), fruxonUrls: productionUrl ? [productionUrl] : [] });
   const name = 'sms_url';
   switch (owner) {
     case 'none':

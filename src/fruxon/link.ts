@@ -235,23 +235,16 @@ export async function linkConfig(o: LinkOptions): Promise<LinkResult> {
   }
   const lease = leaseOnNumber(store, config);
   if (lease) {
-    const restoresProduction = sameWebhookUrl(lease.previousSmsUrl, url!);
-    const prev = displayWebhookUrl(lease.previousSmsUrl, url!) ?? 'none';
-    if (isLeaseAlive(lease)) {
-      report(
-        'register',
-        'deferred',
-        restoresProduction
-          ? `a listen (pid ${lease.pid}) holds ${lease.phoneNumber}; when it stops it puts back the production URL (${masked})`
-          : `a listen (pid ${lease.pid}) holds ${lease.phoneNumber}; when it stops it puts back its previous webhook (${prev}), not this URL: then run ${finish}`,
-      );
-    } else {
-      report(
-        'register',
-        'deferred',
-        `a listen that crashed (pid ${lease.pid}) still holds ${lease.phoneNumber}: run fruxon-twilio restore --config ${name}${restoresProduction ? '' : `, then ${finish}`}`,
-      );
-    }
+    // The listener owns the number until it stops; from now on it puts back the production URL (the lease
+    // keeps a flag, never the URL, which is read from the keychain at restore time).
+    store.leases.restoreToProduction(config.id);
+    report(
+      'register',
+      'deferred',
+      isLeaseAlive(lease)
+        ? `a listen (pid ${lease.pid}) holds ${lease.phoneNumber}; when it stops it points the number at the production URL (${masked})`
+        : `a listen that crashed (pid ${lease.pid}) still holds ${lease.phoneNumber}; fruxon-twilio restore --config ${name} points it at the production URL (${masked})`,
+    );
     return result('deferred');
   }
   try {

@@ -1,3 +1,4 @@
+import { WHATSAPP_PREFIX } from '../phone.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { isLeaseAlive, type Config, type Lease, type Store } from '../store/index.js';
 import { guessContentType, inboundMessageForm } from '../twilio/inbound-form.js';
@@ -26,7 +27,7 @@ export function newMessageSid(media: boolean): string {
 
 /** The inbound-message form for a message to the config's number, exactly as Twilio (and the emulator) build it. */
 export function simulatedForm(m: SimulatedMessage): Record<string, string> {
-  const prefix = m.whatsapp ? 'whatsapp:' : '';
+  const prefix = m.whatsapp ? WHATSAPP_PREFIX : '';
   const media = m.mediaUrls.map((url) => ({ url, contentType: guessContentType(url) }));
   return inboundMessageForm({
     sid: newMessageSid(media.length > 0),

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
+import { channelOf, stripChannel, type Channel } from '../phone.js';
+
+export { channelOf, type Channel };
 
 /** A parsed form: repeated keys become arrays (Twilio repeats none on inbound messages, but a forger may). */
 export type Form = Record<string, string | string[]>;
 
 export const TRIGGER = 'twilio.message.received';
-
-export type Channel = 'sms' | 'whatsapp';
 
 export interface MediaItem {
   url: string;
@@ -58,15 +59,10 @@ export function field(form: Form, key: string): string | null {
   return Array.isArray(v) ? (v[0] ?? null) : v;
 }
 
-export function channelOf(address: string | null): Channel {
-  return address?.toLowerCase().startsWith('whatsapp:') ? 'whatsapp' : 'sms';
-}
-
 /** `whatsapp:+14155238886` -> `+14155238886`; other addresses unchanged. */
 export function plainAddress(address: string | null): string | null {
   if (address === null) return null;
-  const bare = address.replace(/^whatsapp:/i, '').trim();
-  return bare === '' ? null : bare;
+  return stripChannel(address) || null;
 }
 
 /**

@@ -31,8 +31,11 @@ export interface ListenOptions {
   /** The Twilio client for registration; null with --no-register. */
   twilio: TwilioClient | null;
   apiUrl: string | null;
-  /** The config's recorded production webhook URL, for restore (never stored in the lease). */
-  productionUrl: string | null;
+  /**
+   * Reads the config's recorded production webhook URL (from the keychain) when registering and again when
+   * restoring: `link` may record it while the listener runs. Never stored in the lease.
+   */
+  productionUrl: () => string | null;
   forwardTo?: string;
   /** The local participant's name for a sender, if any. */
   contactName?(from: string): string | null;
@@ -94,7 +97,7 @@ export class ListenSession {
           config: o.config,
           webhookUrl,
           apiUrl: o.apiUrl,
-          productionUrl: o.productionUrl,
+          productionUrl: o.productionUrl(),
           onStaleRestored: (outcome) => (staleRestored = outcome),
         });
       }
@@ -124,7 +127,9 @@ export class ListenSession {
     let outcome: RestoreOutcome | null = null;
     try {
       if (this.#lease && o.twilio) {
-        outcome = await restoreWebhook({ store: o.store, client: o.twilio, lease: this.#lease, apiUrl: o.apiUrl, config: o.config, productionUrl: o.productionUrl });
+        // Read the lease again: `link` may have changed what it puts back while we ran.
+        const lease = o.store.leases.get(o.config.id) ?? this.#lease;
+        outcome = await restoreWebhook({ store: o.store, client: o.twilio, lease, apiUrl: o.apiUrl, config: o.config, productionUrl: o.productionUrl() });
       }
     } finally {
       await this.#tunnel?.close();

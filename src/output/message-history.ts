@@ -1,40 +1,16 @@
-import type { MediaInfo, HistoryMessage } from '../twilio/message-history.js';
+import type { MediaInfo } from '../twilio/message-history.js';
+import { otherParty, relativeDirection, type Message } from '../twilio/messages.js';
 import type { Output } from './index.js';
 import { truncate } from './index.js';
 
-/** A message as scripts see it (--json): the body in full. */
-export function historyMessageJson(m: HistoryMessage): Record<string, unknown> {
-  return {
-    sid: m.sid,
-    date_created: m.dateCreated?.toISOString() ?? null,
-    date_sent: m.dateSent?.toISOString() ?? null,
-    date_updated: m.dateUpdated?.toISOString() ?? null,
-    direction: m.direction,
-    twilio_direction: m.twilioDirection,
-    channel: m.channel,
-    from: m.from,
-    to: m.to,
-    other_party: m.otherParty,
-    status: m.status,
-    body: m.body,
-    num_segments: m.numSegments,
-    num_media: m.numMedia,
-    error_code: m.errorCode,
-    error_message: m.errorMessage,
-    price: m.price,
-    price_unit: m.priceUnit,
-    messaging_service_sid: m.messagingServiceSid,
-  };
-}
-
-function when(m: HistoryMessage): string {
+function when(m: Message): string {
   const d = m.dateCreated ?? m.dateSent;
   return d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : '-';
 }
 
 /** TIME DIR CHANNEL PARTY STATUS BODY ERROR; on a terminal the body is cut so that each row fits its width. */
-export function printMessageTable(out: Output, list: HistoryMessage[]): void {
-  const rows = list.map((m) => [when(m), m.direction, m.channel, m.otherParty, m.status, m.body.replace(/\s+/g, ' '), m.errorCode === null ? '' : String(m.errorCode)]);
+export function printMessageTable(out: Output, list: Message[]): void {
+  const rows = list.map((m) => [when(m), relativeDirection(m), m.channel, otherParty(m), m.status, m.body.replace(/\s+/g, ' '), m.errorCode === null ? '' : String(m.errorCode)]);
   const columns = out.io.stdout.isTTY ? out.io.stdout.columns : undefined;
   if (columns) {
     const width = (i: number) => Math.max(['TIME', 'DIR', 'CHANNEL', 'FROM/TO', 'STATUS', 'BODY', 'ERROR'][i]!.length, ...rows.map((r) => r[i]!.length));
@@ -45,11 +21,11 @@ export function printMessageTable(out: Output, list: HistoryMessage[]): void {
   out.table(['TIME', 'DIR', 'CHANNEL', 'FROM/TO', 'STATUS', 'BODY', 'ERROR'], rows);
 }
 
-export function printMessageDetail(out: Output, m: HistoryMessage, media: MediaInfo[] | null): void {
+export function printMessageDetail(out: Output, m: Message, media: MediaInfo[] | null): void {
   const c = out.color;
   const rows: [string, string][] = [
     ['sid', m.sid],
-    ['direction', `${m.direction} (${m.twilioDirection})`],
+    ['direction', `${relativeDirection(m)} (${m.direction})`],
     ['channel', m.channel],
     ['from', m.from],
     ['to', m.to],

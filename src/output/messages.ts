@@ -1,9 +1,12 @@
-import type { MessageInfo } from '../twilio/messages.js';
+import { otherParty, relativeDirection, type Message } from '../twilio/messages.js';
 import type { Participant } from '../store/participants.js';
 import type { Output } from './index.js';
 
-/** A message as scripts see it (--json), snake_case like Twilio's own resource. */
-export function messageJson(m: MessageInfo, extra: Record<string, unknown> = {}): Record<string, unknown> {
+/**
+ * A message as scripts see it (--json), snake_case like Twilio's own resource: what `send` and `demo`
+ * print, with `extra` keys (config, participant) after it. The base of `historyMessageJson` too.
+ */
+export function messageJson(m: Message, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     sid: m.sid,
     status: m.status,
@@ -12,18 +15,56 @@ export function messageJson(m: MessageInfo, extra: Record<string, unknown> = {})
     channel: m.channel,
     body: m.body,
     num_media: m.numMedia,
-    num_segments: m.numSegments,
+    num_segments: m.numSegments ?? 0,
     direction: m.direction,
     error_code: m.errorCode,
     error_message: m.errorMessage,
     price: m.price,
     price_unit: m.priceUnit,
     account_sid: m.accountSid,
-    date_created: m.dateCreated,
-    date_sent: m.dateSent,
-    date_updated: m.dateUpdated,
+    date_created: m.dateCreated?.toISOString() ?? null,
+    date_sent: m.dateSent?.toISOString() ?? null,
+    date_updated: m.dateUpdated?.toISOString() ?? null,
     ...extra,
   };
+}
+
+/** The keys of `messages list/show --json`, in their order. */
+const HISTORY_KEYS = [
+  'sid',
+  'date_created',
+  'date_sent',
+  'date_updated',
+  'direction',
+  'twilio_direction',
+  'channel',
+  'from',
+  'to',
+  'other_party',
+  'status',
+  'body',
+  'num_segments',
+  'num_media',
+  'error_code',
+  'error_message',
+  'price',
+  'price_unit',
+  'messaging_service_sid',
+] as const;
+
+/**
+ * `messages list/show --json`: the same message seen from our number. `direction` is in/out (Twilio's as
+ * `twilio_direction`), `other_party` the plain E.164 on the other end, `num_segments` null when Twilio has none.
+ */
+export function historyMessageJson(m: Message): Record<string, unknown> {
+  const all = messageJson(m, {
+    direction: relativeDirection(m),
+    twilio_direction: m.direction,
+    other_party: otherParty(m),
+    num_segments: m.numSegments,
+    messaging_service_sid: m.messagingServiceSid,
+  });
+  return Object.fromEntries(HISTORY_KEYS.map((k) => [k, all[k]]));
 }
 
 export function participantJson(p: Participant, configName: string | null): Record<string, unknown> {

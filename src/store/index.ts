@@ -9,7 +9,7 @@ export { webhookPath, type Config, type NewConfig, type ConfigChanges, type Auth
 export { isLeaseAlive, type Lease } from './leases.js';
 export type { StoredEvent, NewEvent, EventStatus, EventQuery } from './events.js';
 export { applyRetention, retentionDays, DEFAULT_RETENTION_DAYS, RETENTION_ENV } from './events.js';
-export { stripChannelPrefix, type Participant, type NewParticipant } from './participants.js';
+export type { Participant, NewParticipant } from './participants.js';
 export type { FruxonAccount, FruxonLink } from './fruxon.js';
 export { dataDir, DB_FILE } from './paths.js';
 export { schemaVersion, type Db } from './db.js';

@@ -103,6 +103,18 @@ export class LeaseRepo {
       .immediate();
   }
 
+  /**
+   * Makes the lease put back the config's production webhook URL (read from the keychain at restore time)
+   * instead of what the number pointed at before: `link` does this while a listener holds the number.
+   */
+  restoreToProduction(configId: string): boolean {
+    return (
+      this.db
+        .prepare(`UPDATE leases SET previous_is_production = 1, previous_sms_url = NULL, previous_sms_method = 'POST' WHERE config_id = ?`)
+        .run(configId).changes === 1
+    );
+  }
+
   release(configId: string): void {
     this.db.prepare('DELETE FROM leases WHERE config_id = ?').run(configId);
   }

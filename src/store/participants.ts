@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { stripChannel } from '../phone.js';
 import type { Db } from './db.js';
 import type { Statement } from 'better-sqlite3';
 
@@ -31,11 +32,6 @@ function fromRow(r: Row): Participant {
   return { id: r.id, name: r.name, phone: r.phone, whatsapp: r.whatsapp === 1, configId: r.config_id, createdAt: r.created_at };
 }
 
-/** `whatsapp:+1415…` -> `+1415…`: Twilio's From/To carry the channel prefix, participants do not. */
-export function stripChannelPrefix(address: string): string {
-  return address.replace(/^whatsapp:/i, '').trim();
-}
-
 export class ParticipantRepo {
   constructor(private readonly db: Db) {}
 
@@ -47,7 +43,7 @@ export class ParticipantRepo {
         `INSERT INTO participants (id, name, phone, whatsapp, config_id, created_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (name) DO NOTHING`,
       )
-      .run(id, p.name, stripChannelPrefix(p.phone), p.whatsapp ? 1 : 0, p.configId ?? null, new Date().toISOString());
+      .run(id, p.name, stripChannel(p.phone), p.whatsapp ? 1 : 0, p.configId ?? null, new Date().toISOString());
     return res.changes === 1 ? this.byId(id) : undefined;
   }
 
@@ -79,7 +75,7 @@ export class ParticipantRepo {
    * a global participant, else any (the oldest).
    */
   findByPhone(phone: string, configId?: string | null): Participant | undefined {
-    const e164 = stripChannelPrefix(phone);
+    const e164 = stripChannel(phone);
     // Prepared once per store: the listener looks up every inbound sender (it showed in the profile).
     const r = (
       configId

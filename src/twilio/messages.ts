@@ -1,26 +1,71 @@
 import { CliError, ExitCode } from '../errors.js';
+import { WHATSAPP_PREFIX, channelOf, stripChannel, type Channel } from '../phone.js';
+import type { MessageInstance } from 'twilio/lib/rest/api/v2010/account/message.js';
 import { twilioError, type TwilioClient } from './client.js';
 
-/** What this tool needs of a Message resource, channel prefixes kept as Twilio stores them. */
-export interface MessageInfo {
+/**
+ * A Message resource as this tool uses it (send, demo, messages list/show). Addresses keep the channel prefix
+ * as Twilio stores them; `relativeDirection` and `otherParty` give the view from our number.
+ */
+export interface Message {
   sid: string;
   accountSid: string;
   status: string;
   /** `whatsapp:+1…` on the WhatsApp channel. */
   to: string;
   from: string;
-  channel: 'sms' | 'whatsapp';
+  channel: Channel;
+  /** Twilio's: inbound, outbound-api, outbound-call, outbound-reply. */
   direction: string;
   body: string;
   numMedia: number;
-  numSegments: number;
+  /** null when Twilio gives no count. */
+  numSegments: number | null;
   errorCode: number | null;
   errorMessage: string | null;
   price: string | null;
   priceUnit: string | null;
-  dateCreated: string | null;
-  dateSent: string | null;
-  dateUpdated: string | null;
+  messagingServiceSid: string | null;
+  dateCreated: Date | null;
+  dateSent: Date | null;
+  dateUpdated: Date | null;
+}
+
+/**
+ * The one mapping from Twilio's Message resource. twilio-node types its fields as always present, but Twilio
+ * (and a stand-in) may send nulls: each is read defensively.
+ */
+export function toMessage(m: MessageInstance): Message {
+  return {
+    sid: m.sid,
+    accountSid: m.accountSid,
+    status: m.status,
+    to: m.to,
+    from: m.from,
+    channel: channelOf(m.to) === 'whatsapp' || channelOf(m.from) === 'whatsapp' ? 'whatsapp' : 'sms',
+    direction: m.direction,
+    body: m.body ?? '',
+    numMedia: count(m.numMedia) ?? 0,
+    numSegments: count(m.numSegments),
+    errorCode: m.errorCode ? Number(m.errorCode) : null,
+    errorMessage: m.errorMessage || null,
+    price: m.price ?? null,
+    priceUnit: m.priceUnit ?? null,
+    messagingServiceSid: m.messagingServiceSid ?? null,
+    dateCreated: validDate(m.dateCreated),
+    dateSent: validDate(m.dateSent),
+    dateUpdated: validDate(m.dateUpdated),
+  };
+}
+
+/** 'in' for a message that arrived at our number (Twilio's inbound), 'out' for one it sent (outbound-*). */
+export function relativeDirection(m: Pick<Message, 'direction'>): 'in' | 'out' {
+  return m.direction === 'inbound' ? 'in' : 'out';
+}
+
+/** The phone on the other end from our number, plain E.164. */
+export function otherParty(m: Pick<Message, 'direction' | 'from' | 'to'>): string {
+  return stripChannel(relativeDirection(m) === 'in' ? m.from : m.to);
 }
 
 export interface SendRequest {
@@ -43,8 +88,6 @@ export interface CallContext {
 export const FINAL_STATUSES: ReadonlySet<string> = new Set(['delivered', 'undelivered', 'failed', 'read', 'canceled']);
 /** Final statuses that mean the message reached the recipient. */
 export const SUCCESS_STATUSES: ReadonlySet<string> = new Set(['delivered', 'read']);
-
-const WHATSAPP = 'whatsapp:';
 
 /** Twilio's page for an error code. */
 export function errorDocUrl(code: number): string {
@@ -73,25 +116,26 @@ export function fixFor(code: number | null | undefined): string | undefined {
 }
 
 /** Creates the message. Twilio's refusal becomes one CliError line: its message, code and doc link. */
-export async function sendMessage(client: TwilioClient, req: SendRequest, ctx: CallContext = {}): Promise<MessageInfo> {
-  const prefix = req.whatsapp ? WHATSAPP : '';
-  const to = prefix + stripPrefix(req.to);
-  const from = prefix + stripPrefix(req.from);
+export async function sendMessage(client: TwilioClient, req: SendRequest, ctx: CallContext = {}): Promise<Message> {
+  const prefix = req.whatsapp ? WHATSAPP_PREFIX : '';
+  const to = prefix + stripChannel(req.to);
+  const from = prefix + stripChannel(req.from);
   const params: Record<string, unknown> = { to, from };
   if (req.body) params.body = req.body;
   if (req.mediaUrls?.length) params.mediaUrl = req.mediaUrls;
   if (req.statusCallback) params.statusCallback = req.statusCallback;
   try {
     const m = await client.messages.create(params as unknown as Parameters<TwilioClient['messages']['create']>[0]);
-    return toInfo(m);
+    return toMessage(m);
   } catch (err) {
     throw messageCallError(err, `send ${req.whatsapp ? 'a WhatsApp message' : 'an SMS'} to ${to}`, ctx);
   }
 }
 
-export async function fetchMessage(client: TwilioClient, sid: string, ctx: CallContext = {}): Promise<MessageInfo> {
+/** One message by SID; failures mapped like send's (`isNotFound` tells a missing message apart). */
+export async function fetchMessage(client: TwilioClient, sid: string, ctx: CallContext = {}): Promise<Message> {
   try {
-    return toInfo(await client.messages(sid).fetch());
+    return toMessage(await client.messages(sid).fetch());
   } catch (err) {
     throw messageCallError(err, `fetch message ${sid}`, ctx);
   }
@@ -100,7 +144,7 @@ export async function fetchMessage(client: TwilioClient, sid: string, ctx: CallC
 export interface WaitOptions {
   timeoutMs: number;
   /** Called with the first status seen and with every change after it. */
-  onStatus?: (message: MessageInfo) => void;
+  onStatus?: (message: Message) => void;
   /** Stops the wait early (Ctrl-C); the result then has `timedOut: true`. */
   signal?: AbortSignal;
   /** First poll interval; it grows by half each poll up to `maxIntervalMs`. Defaults 250 and 1000. */
@@ -111,7 +155,7 @@ export interface WaitOptions {
 
 export interface WaitResult {
   /** The last state seen: final unless `timedOut`. */
-  message: MessageInfo;
+  message: Message;
   timedOut: boolean;
   /** delivered or read. */
   succeeded: boolean;
@@ -122,7 +166,7 @@ export async function waitForFinalStatus(client: TwilioClient, sid: string, opts
   const deadline = Date.now() + opts.timeoutMs;
   let interval = opts.intervalMs ?? 250;
   const maxInterval = opts.maxIntervalMs ?? 1000;
-  let last: MessageInfo | undefined;
+  let last: Message | undefined;
   for (;;) {
     const m = await fetchMessage(client, sid, opts.ctx);
     if (!last || last.status !== m.status) opts.onStatus?.(m);
@@ -136,7 +180,7 @@ export async function waitForFinalStatus(client: TwilioClient, sid: string, opts
 }
 
 /** One line for a message that ended badly: status, Twilio's error text, code and doc link. */
-export function deliveryFailure(m: MessageInfo): CliError {
+export function deliveryFailure(m: Message): CliError {
   const code = m.errorCode;
   const what = m.errorMessage ? `: ${m.errorMessage}` : '';
   return new CliError(`message ${m.sid} to ${m.to} ${m.status}${what}${code ? ` (${code}, ${errorDocUrl(code)})` : ''}`, {
@@ -160,51 +204,18 @@ export function messageCallError(err: unknown, what: string, ctx: CallContext): 
   return twilioError(err, what, ctx);
 }
 
-function toInfo(m: {
-  sid: string;
-  accountSid: string;
-  status: string;
-  to: string;
-  from: string;
-  direction: string;
-  body: string;
-  numMedia: string;
-  numSegments: string;
-  errorCode: number;
-  errorMessage: string;
-  price: string;
-  priceUnit: string;
-  dateCreated: Date;
-  dateSent: Date;
-  dateUpdated: Date;
-}): MessageInfo {
-  return {
-    sid: m.sid,
-    accountSid: m.accountSid,
-    status: m.status,
-    to: m.to,
-    from: m.from,
-    channel: (m.to ?? '').startsWith(WHATSAPP) || (m.from ?? '').startsWith(WHATSAPP) ? 'whatsapp' : 'sms',
-    direction: m.direction,
-    body: m.body ?? '',
-    numMedia: Number(m.numMedia ?? 0) || 0,
-    numSegments: Number(m.numSegments ?? 0) || 0,
-    errorCode: m.errorCode ? Number(m.errorCode) : null,
-    errorMessage: m.errorMessage || null,
-    price: m.price ?? null,
-    priceUnit: m.priceUnit ?? null,
-    dateCreated: isoOrNull(m.dateCreated),
-    dateSent: isoOrNull(m.dateSent),
-    dateUpdated: isoOrNull(m.dateUpdated),
-  };
+/** Whether a Twilio error (or the CliError mapped from it) says the resource does not exist. */
+export function isNotFound(err: unknown): boolean {
+  const status = (e: unknown) => (e as { status?: unknown } | null | undefined)?.status;
+  return status(err) === 404 || (err instanceof Error && status(err.cause) === 404);
 }
 
-function isoOrNull(d: Date | null | undefined): string | null {
-  return d instanceof Date && !Number.isNaN(d.getTime()) ? d.toISOString() : null;
+function count(v: string | null | undefined): number | null {
+  return v === null || v === undefined || v === '' || Number.isNaN(Number(v)) ? null : Number(v);
 }
 
-function stripPrefix(address: string): string {
-  return address.replace(/^whatsapp:/i, '');
+function validDate(d: Date | null | undefined): Date | null {
+  return d instanceof Date && !Number.isNaN(d.getTime()) ? d : null;
 }
 
 function oneLine(s: string): string {

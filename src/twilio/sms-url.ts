@@ -1,4 +1,5 @@
 import type { Lease } from '../store/leases.js';
+import { sameWebhookUrl } from './webhook.js';
 
 /** Who a number's "A MESSAGE COMES IN" URL belongs to. */
 export type SmsUrlOwner = 'ours' | 'fruxon' | 'other' | 'none';
@@ -8,7 +9,7 @@ export type SmsUrlOwner = 'ours' | 'fruxon' | 'other' | 'none';
  * recorded for the configs (pass them in `known`; they are secrets, so compare, never print).
  */
 export function isFruxonIngressUrl(url: string, known: readonly string[] = []): boolean {
-  if (known.some((k) => sameUrl(k, url))) return true;
+  if (known.some((k) => sameWebhookUrl(k, url))) return true;
   try {
     const host = new URL(url).hostname.toLowerCase();
     return host === 'fruxon.com' || host.endsWith('.fruxon.com');
@@ -23,7 +24,7 @@ export function classifySmsUrl(
   opts: { leases: readonly Lease[]; fruxonUrls?: readonly string[] },
 ): { owner: SmsUrlOwner; lease?: Lease } {
   if (!smsUrl) return { owner: 'none' };
-  const lease = opts.leases.find((l) => sameUrl(l.ourUrl, smsUrl));
+  const lease = opts.leases.find((l) => sameWebhookUrl(l.ourUrl, smsUrl));
   if (lease) return { owner: 'ours', lease };
   if (isFruxonIngressUrl(smsUrl, opts.fruxonUrls)) return { owner: 'fruxon' };
   return { owner: 'other' };
@@ -36,13 +37,5 @@ export function redactUrl(url: string): string {
     return `${u.protocol}//${u.host}${u.pathname !== '/' || u.search ? '/…' : ''}`;
   } catch {
     return '(not a URL)';
-  }
-}
-
-function sameUrl(a: string, b: string): boolean {
-  try {
-    return new URL(a).toString() === new URL(b).toString();
-  } catch {
-    return a === b;
   }
 }

@@ -93,6 +93,21 @@ describe('doctor', () => {
     assert.equal(report.ok, true);
   });
 
+  test("SmsUrl owner: the recorded production URL is Fruxon's, whatever its host", async () => {
+    const production = 'https://ingress.example.net/t/acme/twilio/Zk3y9Secr3tKey0123';
+    const set = await cli(['configs', 'set', 'emu', '--webhook-url-stdin'], {}, production);
+    assert.equal(set.code, 0, set.stderr);
+    try {
+      emu.setSmsUrl(FROM, production);
+      const out = await cli(['doctor', '--json']);
+      const report = JSON.parse(out.stdout) as Report;
+      assert.match(check(report, 'sms_url').detail, /Fruxon's ingress \(https:\/\/ingress\.example\.net\/…\)/);
+      assert.equal(out.stdout.includes('Zk3y9Secr3tKey0123'), false);
+    } finally {
+      await cli(['configs', 'set', 'emu', '--clear-webhook-url']);
+    }
+  });
+
   test('red: stale lease, open data dir, wrong token, number not owned, no keychain; every other check still runs', async () => {
     const store = openStore(h.env);
     const config = store.configs.byName('emu')!;

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { Entry } from '@napi-rs/keyring';
 import { fruxonTokenAccount, secretAccount } from '../../src/secrets/index.js';
 import { openStore } from '../../src/store/index.js';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { CliProcess, runCli, stopAllCliProcesses, type CliResult } from '../helpers/cli.js';
 import { emulatorWithConfig, OUR_NUMBER, type EmulatorFixture } from '../helpers/fixtures.js';
 import { startFruxonDouble, type DoubleConfig, type FruxonDouble } from '../helpers/fruxon-double.js';
 
@@ -206,6 +206,26 @@ describe('fruxon login/status and link, against the Fruxon stand-in and the Twil
     assert.match(errorLine(env), /Fruxon refused to list the Twilio configs: Forbidden \(HTTP 403\): The credential is not valid for tenant globex/);
   });
 
+  test('link while a real listen runs: the listener keeps the number, and points it at the production URL when it stops', async () => {
+    const before = smsUrl();
+    const p = new CliProcess(['listen', '--port', '0'], { env: fx.env });
+    try {
+      await p.waitFor(/Ready!/);
+      const r = await cli(['link', '--rotate', '--json']);
+      remember();
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(JSON.parse(r.stdout).registered, 'deferred');
+      assert.match(smsUrl() ?? '', /\/webhooks\/twilio\//, 'the listener still has the number');
+      p.kill('SIGINT');
+      assert.equal((await p.exited).code, 0, p.stderr);
+    } finally {
+      await stopAllCliProcesses();
+    }
+    assert.notEqual(smsUrl(), before);
+    assert.equal(smsUrl(), fruxon.webhookUrl(ours()), 'the listener restored the production URL, not what it found');
+    assert.equal(p.stderr.includes(fruxon.webhookUrl(ours())!), false, 'printed masked');
+  });
+
   test('while a listen holds the number: steps 1-3 run, the number is untouched, registration is deferred', async () => {
     const ourUrl = `http://127.0.0.1:1/webhooks/twilio/${fx.configId}`;
     const store = openStore(fx.env);
@@ -222,7 +242,10 @@ describe('fruxon login/status and link, against the Fruxon stand-in and the Twil
       assert.equal(j.webhook.rotated, true);
       assert.equal(smsUrl(), ourUrl, 'the listener keeps the number');
       const step = j.steps.find((s: { step: string }) => s.step === 'register');
-      assert.match(step.detail, new RegExp(`a listen \\(pid ${process.pid}\\) holds \\${OUR_NUMBER}; when it stops it puts back its previous webhook \\(https://elsewhere\\.example/sms\\), not this URL: then run fruxon-twilio webhook set --config 'Support Line' --yes`));
+      assert.match(step.detail, new RegExp(`a listen \\(pid ${process.pid}\\) holds \\${OUR_NUMBER}; when it stops it points the number at the production URL \\(https://`));
+      const lease = store.leases.get(fx.configId)!;
+      assert.equal(lease.previousIsProduction, true, 'the lease now puts back the production URL');
+      assert.equal(lease.previousSmsUrl, null, 'by a flag: the URL itself stays in the keychain');
       assert.equal(keychainGet(secretAccount(fx.configId, 'webhook-url')), fruxon.webhookUrl(ours()));
     } finally {
       store.leases.release(fx.configId);

@@ -34,6 +34,21 @@ test('--version, --help and a command help load neither twilio, SQLite, the keyr
   }
 });
 
+test('--version answers before commander and the commands load', () => {
+  const h = tempHome();
+  try {
+    const file = join(h.home + '-tracer-all.cjs');
+    writeFileSync(file, tracer.replace(/\(twilio\|better-sqlite3\|@napi-rs\|@inquirer\|@ngrok\)/, '(commander|chalk|twilio|better-sqlite3|@napi-rs|@inquirer|@ngrok)'));
+    const r = spawnSync(process.execPath, ['--require', file, binPath, '--version'], { env: childEnv(h.env), encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(/HEAVY:(.*)/.exec(r.stderr)![1]!), []);
+    const help = spawnSync(process.execPath, ['--require', file, binPath, '--help'], { env: childEnv(h.env), encoding: 'utf8' });
+    assert.match(/HEAVY:(.*)/.exec(help.stderr)![1]!, /commander/, 'the tracer does see commander when it loads');
+  } finally {
+    h.cleanup();
+  }
+});
+
 test('--version prints the package version; --help lists commands with examples', () => {
   const v = spawnSync(process.execPath, [binPath, '--version'], { env: childEnv(), encoding: 'utf8' });
   assert.match(v.stdout, /^\d+\.\d+\.\d+\n$/);
