@@ -135,14 +135,17 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
+  // The status Twilio answered the create with comes first; each change after it gets one line.
+  let shown = '';
+  const show = (m: { sid: string; status: string }) => {
+    if (m.status === shown) return;
+    shown = m.status;
+    progress.update(`${m.sid} to ${recipient}: ${m.status} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+  };
+  show(sent);
   let result;
   try {
-    result = await waitForFinalStatus(client, sent.sid, {
-      timeoutMs: waitMs,
-      signal: abort.signal,
-      ctx: callCtx,
-      onStatus: (m) => progress.update(`${m.sid} to ${recipient}: ${m.status} (${((Date.now() - started) / 1000).toFixed(1)}s)`),
-    });
+    result = await waitForFinalStatus(client, sent.sid, { timeoutMs: waitMs, signal: abort.signal, ctx: callCtx, onStatus: show });
   } finally {
     progress.stop();
     process.removeListener('SIGINT', onSigint);

@@ -12,7 +12,6 @@ import type {
   EmulatorNumber,
   HttpMethod,
   InboundMessage,
-  MediaItem,
   MessageDirection,
   MessageStatus,
 } from './types.js';

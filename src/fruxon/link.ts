@@ -5,7 +5,7 @@ import { loadProductionWebhookUrl, saveProductionWebhookUrl } from '../config/we
 import type { SecretStore } from '../secrets/index.js';
 import { isLeaseAlive, type Config, type Store } from '../store/index.js';
 import type { TwilioClient, TwilioCredentials } from '../twilio/client.js';
-import { displayWebhookUrl, maskWebhookUrl, sameWebhookUrl } from '../twilio/webhook.js';
+import { displayWebhookUrl, maskWebhookUrl } from '../twilio/webhook.js';
 import {
   createConfig,
   generateWebhookUrl,

@@ -1,25 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Entry } from '@napi-rs/keyring';
-import { runCli, tempHome, type CliResult } from '../helpers/cli.js';
+import { runCli, tempHome } from '../helpers/cli.js';
 import { startTwilioDouble, type TwilioDouble } from '../helpers/twilio-double.js';
+import { errorLine, keychainGet, storeBytes } from '../helpers/checks.js';
 
 const hex = (n: number) => randomBytes(n).toString('hex');
-const keychainGet = (account: string) => new Entry('fruxon-twilio', account, { linux: { store: 'secret-service' } }).getPassword() ?? null;
 
-/** Every byte the store wrote: the database and its WAL and shared-memory files. */
-function storeBytes(home: string): Buffer {
-  return Buffer.concat(readdirSync(home).map((f) => readFileSync(join(home, f))));
-}
 
-function oneErrorLine(r: CliResult): string {
-  const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('error:'));
-  assert.equal(lines.length, 1, `expected exactly one error line, got:\n${r.stderr}`);
-  return lines[0]!;
-}
 
 describe('add-config and configs', () => {
   const accountSid = `AC${hex(16)}`;
@@ -119,7 +109,7 @@ describe('add-config and configs', () => {
       input: wrong,
     });
     assert.equal(r.code, 1);
-    assert.match(oneErrorLine(r), /^error: Twilio rejected the Account SID \/ Auth Token pair for AC…\w{4} \(20003\)/);
+    assert.match(errorLine(r), /^error: Twilio rejected the Account SID \/ Auth Token pair for AC…\w{4} \(20003\)/);
     assert.equal(r.stderr.includes(wrong), false);
     assert.doesNotMatch(r.stderr, /at .*\.js:\d+/, 'no stack trace');
     assert.deepEqual(JSON.parse((await cli(['configs', 'list', '--json'])).stdout), []);
@@ -130,7 +120,7 @@ describe('add-config and configs', () => {
       input: authToken,
     });
     assert.equal(r.code, 1);
-    assert.match(oneErrorLine(r), /could not reach Twilio at http:\/\/127\.0\.0\.1:9 .*ECONNREFUSED/);
+    assert.match(errorLine(r), /could not reach Twilio at http:\/\/127\.0\.0\.1:9 .*ECONNREFUSED/);
   });
 
   test('without a TTY a missing flag is a usage error naming it, not a hang', async () => {
@@ -143,7 +133,7 @@ describe('add-config and configs', () => {
     for (const [args, pattern] of cases) {
       const r = await cli(args);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
-      assert.match(oneErrorLine(r), pattern);
+      assert.match(errorLine(r), pattern);
     }
   });
 
@@ -162,7 +152,7 @@ describe('add-config and configs', () => {
     for (const [args, code, pattern] of cases) {
       const r = await cli(args, { input: authToken });
       assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
-      assert.match(oneErrorLine(r), pattern);
+      assert.match(errorLine(r), pattern);
     }
     const unknownFlag = await cli(['add-config', '--nmae', 'x']);
     assert.equal(unknownFlag.code, 2);
@@ -177,7 +167,7 @@ describe('add-config and configs', () => {
     const id = JSON.parse(first.stdout).id;
     const second = await add(hex(16));
     assert.equal(second.code, 1);
-    assert.match(oneErrorLine(second), /a config named "dup" already exists/);
+    assert.match(errorLine(second), /a config named "dup" already exists/);
     assert.equal(keychainGet(id), authToken);
     assert.equal(JSON.parse((await cli(['configs', 'list', '--json'])).stdout).length, 1);
     assert.equal((await cli(['configs', 'remove', 'dup'])).code, 0);
@@ -199,7 +189,7 @@ describe('add-config and configs', () => {
       input: authToken,
     });
     assert.equal(kc.code, 1);
-    assert.match(oneErrorLine(kc), /the OS keychain is not reachable/);
+    assert.match(errorLine(kc), /the OS keychain is not reachable/);
     assert.match(kc.stderr, /hint: .*--token-from-env/);
     const names = (JSON.parse((await cli(['configs', 'list', '--json'])).stdout) as { name: string }[]).map((c) => c.name);
     assert.deepEqual(names, ['ci'], 'no row without its secret');

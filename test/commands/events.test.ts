@@ -7,20 +7,9 @@ import { openStore } from '../../src/store/index.js';
 import { CliProcess, closedPort, runCli, stopAllCliProcesses } from '../helpers/cli.js';
 import { OUR_NUMBER, PHONE, emulatorWithConfig, type EmulatorFixture } from '../helpers/fixtures.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
+import { jsonLines, startListen } from '../helpers/listen.js';
 
-/** Starts `listen --json` on the fixture's config and waits for its ready line; returns the registered URL. */
-async function startListen(f: EmulatorFixture, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<{ p: CliProcess; url: string }> {
-  const p = new CliProcess(['listen', '--port', '0', '--json', ...extra], { env: { ...f.env, ...env } });
-  const m = await p.waitFor(/Ready! Listening for messages to \S+ at (\S+)/);
-  return { p, url: m[1]! };
-}
 
-function jsonLines(stdout: string): any[] {
-  return stdout
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l));
-}
 
 /** Waits until the listener has printed `n` trigger lines on stdout; returns them. */
 async function events(p: CliProcess, n: number): Promise<any[]> {
@@ -87,7 +76,7 @@ describe('simulate against a running listener', () => {
   let p: CliProcess;
   before(async () => {
     f = await emulatorWithConfig();
-    ({ p, url } = await startListen(f));
+    ({ p, url } = await startListen(f, ['--json']));
   });
   after(async () => {
     await stopAllCliProcesses();
@@ -254,7 +243,7 @@ describe('events list, show, replay, prune', () => {
   let accepted: any[];
   before(async () => {
     f = await emulatorWithConfig();
-    ({ p, url } = await startListen(f));
+    ({ p, url } = await startListen(f, ['--json']));
     await f.emulator.deliverInbound({ from: PHONE, to: OUR_NUMBER, body: 'first' });
     await f.emulator.deliverInbound({ from: '+14155550999', to: OUR_NUMBER, body: 'second', whatsapp: true, profileName: 'Eve' });
     await f.emulator.deliverInbound({ from: PHONE, to: OUR_NUMBER, body: 'third' });
@@ -442,18 +431,18 @@ describe('retention', () => {
     const [ancient, old, recent] = seedEvents(f, [daysAgo(400), daysAgo(40), daysAgo(5)]);
     const ids = async () => JSON.parse((await runCli(['events', 'list', '--json'], { env: f.env })).stdout).map((e: any) => e.id);
 
-    let { p } = await startListen(f, [], { FRUXON_TWILIO_RETENTION_DAYS: '0' });
+    let { p } = await startListen(f, ['--json'], { FRUXON_TWILIO_RETENTION_DAYS: '0' });
     p.kill('SIGINT');
     assert.equal((await p.exited).code, 0, p.stderr);
     assert.deepEqual(await ids(), [recent, old, ancient]);
 
-    ({ p } = await startListen(f, [], { FRUXON_TWILIO_RETENTION_DAYS: '100' }));
+    ({ p } = await startListen(f, ['--json'], { FRUXON_TWILIO_RETENTION_DAYS: '100' }));
     assert.match(p.stderr, /pruned 1 event\(s\) older than 100 days/);
     p.kill('SIGINT');
     assert.equal((await p.exited).code, 0, p.stderr);
     assert.deepEqual(await ids(), [recent, old]);
 
-    ({ p } = await startListen(f));
+    ({ p } = await startListen(f, ['--json']));
     p.kill('SIGINT');
     assert.equal((await p.exited).code, 0, p.stderr);
     assert.deepEqual(await ids(), [recent]);

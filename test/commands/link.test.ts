@@ -1,27 +1,16 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Entry } from '@napi-rs/keyring';
 import { fruxonTokenAccount, secretAccount } from '../../src/secrets/index.js';
 import { openStore } from '../../src/store/index.js';
-import { CliProcess, runCli, stopAllCliProcesses, type CliResult } from '../helpers/cli.js';
+import { CliProcess, runCli, stopAllCliProcesses } from '../helpers/cli.js';
 import { emulatorWithConfig, OUR_NUMBER, type EmulatorFixture } from '../helpers/fixtures.js';
 import { startFruxonDouble, type DoubleConfig, type FruxonDouble } from '../helpers/fruxon-double.js';
+import { errorLine, keychainGet, storeBytes } from '../helpers/checks.js';
 
 const hex = (n: number) => randomBytes(n).toString('hex');
-const keychainGet = (account: string) => new Entry('fruxon-twilio', account, { linux: { store: 'secret-service' } }).getPassword() ?? null;
 
-function storeBytes(home: string): Buffer {
-  return Buffer.concat(readdirSync(home).map((f) => readFileSync(join(home, f))));
-}
 
-function errorLine(r: CliResult): string {
-  const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('error:'));
-  assert.equal(lines.length, 1, `expected exactly one error line, got:\n${r.stderr}`);
-  return lines[0]!;
-}
 
 describe('fruxon login/status and link, against the Fruxon stand-in and the Twilio emulator', () => {
   const builder = `fx_pat_${hex(16)}`;

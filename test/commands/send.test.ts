@@ -7,16 +7,12 @@ import { startEmulator, MAGIC_NUMBERS, type Emulator } from '../../src/emulator/
 import { Output } from '../../src/output/index.js';
 import { Progress } from '../../src/output/messages.js';
 import { openStore } from '../../src/store/index.js';
-import { runCli, tempHome, type CliResult } from '../helpers/cli.js';
+import { runCli, tempHome } from '../helpers/cli.js';
+import { errorLine } from '../helpers/checks.js';
 
 const FROM = '+14155238886';
 const TO = '+14155550100';
 
-function oneErrorLine(r: CliResult): string {
-  const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('error:'));
-  assert.equal(lines.length, 1, `expected exactly one error line, got:\n${r.stderr}`);
-  return lines[0]!;
-}
 
 describe('send and participants, against the emulator', () => {
   let emu: Emulator;
@@ -100,7 +96,7 @@ describe('send and participants, against the emulator', () => {
     assert.equal(emu.getMessage(JSON.parse(r.stdout).sid)?.body, 'line one\nline two');
     const empty = await cli(['send', '--to', TO, '--body', '-']);
     assert.equal(empty.code, 2);
-    assert.match(oneErrorLine(empty), /--body -: standard input was empty/);
+    assert.match(errorLine(empty), /--body -: standard input was empty/);
   });
 
   test('--wait outcomes: undelivered and failed exit 1 with the code and doc link on one line', async () => {
@@ -112,7 +108,7 @@ describe('send and participants, against the emulator', () => {
     for (const [to, extra, pattern] of cases) {
       const r = await cli(['send', '--to', to, '--body', 'x', '--wait', '--json', ...extra]);
       assert.equal(r.code, 1, `${to}: ${r.stderr}`);
-      assert.match(oneErrorLine(r), pattern);
+      assert.match(errorLine(r), pattern);
       const m = JSON.parse(r.stdout);
       assert.ok(['undelivered', 'failed'].includes(m.status));
       assert.equal(typeof m.error_code, 'number', '--json still prints the final message resource');
@@ -124,7 +120,7 @@ describe('send and participants, against the emulator', () => {
     try {
       const r = await cli(['send', '--to', TO, '--body', 'slow', '--wait', '--wait-timeout', '1', '--json'], { env: { FRUXON_TWILIO_API_URL: slow.url } });
       assert.equal(r.code, 3, r.stderr);
-      assert.match(oneErrorLine(r), /is still queued after 1s: no final status yet/);
+      assert.match(errorLine(r), /is still queued after 1s: no final status yet/);
       assert.equal(JSON.parse(r.stdout).status, 'queued');
     } finally {
       await slow.stop();
@@ -139,7 +135,7 @@ describe('send and participants, against the emulator', () => {
     for (const [args, pattern] of cases) {
       const r = await cli(['send', ...args, '--body', 'x']);
       assert.equal(r.code, 1, r.stderr);
-      assert.match(oneErrorLine(r), pattern);
+      assert.match(errorLine(r), pattern);
       assert.match(r.stderr, /hint: /);
       assert.equal(r.stdout, '');
       assert.doesNotMatch(r.stderr, /at .*\.js:\d+/, 'no stack trace');
@@ -162,7 +158,7 @@ describe('send and participants, against the emulator', () => {
     for (const [args, pattern] of cases) {
       const r = await cli(args);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
-      assert.match(oneErrorLine(r), pattern);
+      assert.match(errorLine(r), pattern);
     }
     assert.equal(emu.messages().length, before, 'nothing reached the API');
   });
@@ -177,15 +173,15 @@ describe('send and participants, against the emulator', () => {
 
     const dup = await cli(['participants', 'add', 'alice', '--phone', '+14155550133']);
     assert.equal(dup.code, 1);
-    assert.match(oneErrorLine(dup), /a participant named "alice" already exists/);
+    assert.match(errorLine(dup), /a participant named "alice" already exists/);
     const phoneName = await cli(['participants', 'add', '+14155550133', '--phone', '+14155550133']);
     assert.equal(phoneName.code, 2);
     const badPhone = await cli(['participants', 'add', 'carol', '--phone', '555-0133']);
     assert.equal(badPhone.code, 2);
-    assert.match(oneErrorLine(badPhone), /--phone must be an E\.164 phone number/);
+    assert.match(errorLine(badPhone), /--phone must be an E\.164 phone number/);
     const badConfig = await cli(['participants', 'add', 'carol', '--phone', '+14155550133', '--config', 'nope']);
     assert.equal(badConfig.code, 1);
-    assert.match(oneErrorLine(badConfig), /no config named "nope"/);
+    assert.match(errorLine(badConfig), /no config named "nope"/);
 
     const list = JSON.parse((await cli(['participants', 'list', '--json'])).stdout) as { name: string; phone: string; config: string | null }[];
     assert.deepEqual(list.map((p) => [p.name, p.phone, p.config]), [['Alice', '+14155550111', null], ['wally', '+14155550122', 'emu']]);
@@ -209,7 +205,7 @@ describe('send and participants, against the emulator', () => {
     assert.equal(JSON.parse(rm.stdout).removed, 'Alice');
     const gone = await cli(['send', '--to', 'alice', '--body', 'x']);
     assert.equal(gone.code, 2);
-    assert.match(oneErrorLine(gone), /--to must be an E\.164 number .* or the name of a participant \(got "alice"/);
+    assert.match(errorLine(gone), /--to must be an E\.164 number .* or the name of a participant \(got "alice"/);
     assert.equal((await cli(['participants', 'remove', 'alice'])).code, 1);
   });
 
@@ -243,7 +239,7 @@ describe('send and participants, against the emulator', () => {
     assert.equal(second.code, 0, second.stderr);
     const r = await cli(['send', '--to', 'wally', '--body', 'x', '--config', 'other']);
     assert.equal(r.code, 2);
-    assert.match(oneErrorLine(r), /participant "wally" is bound to config "emu", not "other"/);
+    assert.match(errorLine(r), /participant "wally" is bound to config "emu", not "other"/);
   });
 });
 

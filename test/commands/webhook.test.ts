@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Entry } from '@napi-rs/keyring';
 import { loadProductionWebhookUrl } from '../../src/config/webhook-url.js';
@@ -10,22 +8,15 @@ import { startEmulator, type Emulator, type EmulatorLogEntry } from '../../src/e
 import { keychain, secretAccount } from '../../src/secrets/index.js';
 import { openStore } from '../../src/store/index.js';
 import { describeRestore } from '../../src/twilio/webhook.js';
-import { runCli, tempHome, type CliResult } from '../helpers/cli.js';
+import { runCli, tempHome } from '../helpers/cli.js';
 import { emulatorClient } from '../helpers/emulator-client.js';
+import { errorLine, storeBytes } from '../helpers/checks.js';
 
 const hex = (n: number) => randomBytes(n).toString('hex');
 const keychainGet = (account: string) => new Entry('fruxon-twilio', account, { linux: { store: 'secret-service' } }).getPassword() ?? null;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function storeBytes(home: string): Buffer {
-  return Buffer.concat(readdirSync(home).map((f) => readFileSync(join(home, f))));
-}
 
-function errorLine(r: CliResult): string {
-  const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('error:'));
-  assert.equal(lines.length, 1, `expected exactly one error line, got:\n${r.stderr}`);
-  return lines[0]!;
-}
 
 describe('webhook show/set and messages list/show, against the emulator', () => {
   const from = '+14155238886';

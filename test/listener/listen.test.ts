@@ -3,24 +3,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
-import { CliProcess, closedPort, runCli, stopAllCliProcesses } from '../helpers/cli.js';
+import { closedPort, runCli, stopAllCliProcesses } from '../helpers/cli.js';
 import { OUR_NUMBER, PHONE, emulatorWithConfig, type EmulatorFixture } from '../helpers/fixtures.js';
+import { jsonLines, startListen } from '../helpers/listen.js';
 
 const PREVIOUS = 'https://previous.example.com/sms';
 
-/** Starts `listen` on the fixture's config and waits for its ready line; returns the registered URL. */
-async function startListen(f: EmulatorFixture, extra: string[] = []): Promise<{ p: CliProcess; url: string }> {
-  const p = new CliProcess(['listen', '--port', '0', ...extra], { env: f.env });
-  const m = await p.waitFor(/Ready! Listening for messages to \S+ at (\S+)/);
-  return { p, url: m[1]! };
-}
 
-function jsonLines(stdout: string): any[] {
-  return stdout
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l));
-}
 
 /** A form as Twilio posts it, signed for `url` with `token` (the twilio package's own function). */
 function signedForm(url: string, token: string, fields: Record<string, string>) {
