@@ -117,6 +117,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   let finish: (reason: 'done' | 'signal' | 'timeout') => void = () => {};
   const finished = new Promise<'done' | 'signal' | 'timeout'>((r) => (finish = r));
 
+  let jsonLines: string[] = [];
   const session = new ListenSession({
     store,
     config,
@@ -131,14 +132,20 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     forwardTo,
     contactName: (from) => store.participants.findByPhone(from, config.id)?.name ?? null,
     hooks: {
-      onEvent(envelope, duplicate) {
+      onEvent(envelope, duplicate, json) {
         if (duplicate) {
           out.status(c.dim(`duplicate delivery of ${envelope.payload.message_sid} (event #${envelope.event_id}): recorded once`));
           return;
         }
-        if (opts.json) out.data(envelope);
+        if (opts.json) jsonLines.push(json); // = JSON.stringify(envelope); written by onEventsEnd, before the 200s
         else printEvent(out, envelope);
         if (max !== undefined && session.accepted >= max) finish('done');
+      },
+      onEventsEnd() {
+        if (jsonLines.length === 0) return;
+        const lines = jsonLines;
+        jsonLines = [];
+        out.dataJsonLines(lines);
       },
       onRefused(info) {
         out.status(`${c.red('refused')} ${info.reason}${info.from ? ` from ${info.from}` : ''}: ${info.detail}${info.eventId ? c.dim(` (#${info.eventId})`) : ''}`);
