@@ -57,6 +57,7 @@ Exit codes: 0 events arrived or clean stop, 3 timed out, 4 webhook registration/
 }
 
 async function run(ctx: CommandContext, opts: Options): Promise<void> {
+  await capYoungGeneration();
   const out = ctx.output({ json: opts.json });
   const env = ctx.env;
   const c = out.errColor;
@@ -117,6 +118,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   let finish: (reason: 'done' | 'signal' | 'timeout') => void = () => {};
   const finished = new Promise<'done' | 'signal' | 'timeout'>((r) => (finish = r));
 
+  let jsonLines: string[] = [];
   const session = new ListenSession({
     store,
     config,
@@ -131,14 +133,20 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     forwardTo,
     contactName: (from) => store.participants.findByPhone(from, config.id)?.name ?? null,
     hooks: {
-      onEvent(envelope, duplicate) {
+      onEvent(envelope, duplicate, json) {
         if (duplicate) {
           out.status(c.dim(`duplicate delivery of ${envelope.payload.message_sid} (event #${envelope.event_id}): recorded once`));
           return;
         }
-        if (opts.json) out.data(envelope);
+        if (opts.json) jsonLines.push(json); // = JSON.stringify(envelope); written by onEventsEnd, before the 200s
         else printEvent(out, envelope);
         if (max !== undefined && session.accepted >= max) finish('done');
+      },
+      onEventsEnd() {
+        if (jsonLines.length === 0) return;
+        const lines = jsonLines;
+        jsonLines = [];
+        out.dataJsonLines(lines);
       },
       onRefused(info) {
         out.status(`${c.red('refused')} ${info.reason}${info.from ? ` from ${info.from}` : ''}: ${info.detail}${info.eventId ? c.dim(` (#${info.eventId})`) : ''}`);
@@ -213,4 +221,15 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     out.status(`timed out after ${opts.timeout} s with ${session.accepted} of ${max ?? 1} event(s)`);
     ctx.exitCode = ExitCode.timeout;
   }
+}
+
+/**
+ * A long-running listener keeps V8's young generation at its initial size (see src/young-generation.ts):
+ * it was most of the RSS growth `npm run bench` measured. A semi-space flag in NODE_OPTIONS or on node's
+ * command line (e.g. --semi-space-growth-factor=2, --max-semi-space-size=N) takes precedence.
+ */
+async function capYoungGeneration(): Promise<void> {
+  const set = (process.env.NODE_OPTIONS ?? '') + ' ' + process.execArgv.join(' ');
+  if (/semi[-_]space/.test(set)) return;
+  (await import('../young-generation.js')).capYoungGeneration();
 }

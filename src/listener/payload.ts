@@ -52,6 +52,14 @@ export interface TriggerEnvelope {
   payload: TriggerPayload;
 }
 
+/**
+ * `JSON.stringify(envelope)`, byte for byte, from the payload's JSON (already encoded for the event log):
+ * the payload is encoded once per event, not twice.
+ */
+export function envelopeJson(e: TriggerEnvelope, payloadJson: string): string {
+  return `{"trigger":${JSON.stringify(e.trigger)},"config":${JSON.stringify(e.config)},"event_id":${JSON.stringify(e.event_id)},"received_at":${JSON.stringify(e.received_at)},"payload":${payloadJson}}`;
+}
+
 /** The first value of a form field (a forged form may repeat it), or null when absent. */
 export function field(form: Form, key: string): string | null {
   const v = form[key];

@@ -1,18 +1,33 @@
 import { startBackgroundCheckpoints } from '../store/checkpoint.js';
 import { webhookPath, type Config, type Lease, type NewEvent, type Store } from '../store/index.js';
 import type { TwilioClient } from '../twilio/client.js';
-import { TRIGGER, field, plainAddress, toTriggerPayload, type Form, type TriggerEnvelope } from './payload.js';
+import { TRIGGER, envelopeJson, field, plainAddress, toTriggerPayload, type Form, type TriggerEnvelope } from './payload.js';
 import { registerWebhook, restoreWebhook, type RestoreOutcome } from './registration.js';
 import { EMPTY_TWIML, startListenerServer, type InboundRequest, type ListenerServer, type Reply } from './server.js';
 import { isValidTwilioSignature } from './signature.js';
 import { openTunnel, type Tunnel, type TunnelOptions } from './tunnel.js';
 
+const OK_REPLY: Reply = { status: 200, body: EMPTY_TWIML, contentType: 'text/xml' };
+
+interface Pending {
+  event: NewEvent;
+  /** The accepted message's trigger (printed once recorded); null for a refused request. */
+  envelope: TriggerEnvelope | null;
+  resolve: (r: { id: number; duplicate: boolean }) => void;
+  reject: (err: unknown) => void;
+}
+
 /** The headers worth keeping with an event (never Authorization or cookies). */
 const KEPT_HEADERS = ['x-twilio-signature', 'i-twilio-idempotency-token', 'user-agent', 'content-type', 'x-forwarded-for', 'x-forwarded-proto', 'host'];
 
 export interface ListenHooks {
-  /** An accepted message. `duplicate`: a Twilio retry of a message already recorded (not printed again by default). */
-  onEvent?(envelope: TriggerEnvelope, duplicate: boolean): void;
+  /**
+   * An accepted message, once it is durable and before its 200 is sent. `duplicate`: a Twilio retry of a
+   * message already recorded (not printed again by default). `json` is `JSON.stringify(envelope)`.
+   */
+  onEvent?(envelope: TriggerEnvelope, duplicate: boolean, json: string): void;
+  /** After the onEvent calls of one group commit (e.g. to write their lines in one go), before any reply. */
+  onEventsEnd?(): void;
   onRefused?(info: { eventId: number | null; reason: string; detail: string; from: string | null }): void;
   onForward?(info: { eventId: number; url: string; status: number | null; ms: number; error: string | null }): void;
   onWarning?(message: string): void;
@@ -65,7 +80,7 @@ export class ListenSession {
   #stopping: Promise<RestoreOutcome | null> | null = null;
   #checkpoints: { stop(): Promise<void> } | null = null;
   /** Events waiting for the next group commit, with the requests waiting on them. */
-  #pending: { event: NewEvent; resolve: (r: { id: number; duplicate: boolean }) => void; reject: (err: unknown) => void }[] = [];
+  #pending: Pending[] = [];
   accepted = 0;
 
   constructor(opts: ListenOptions) {
@@ -144,11 +159,13 @@ export class ListenSession {
    * written in ONE SQLite transaction (one WAL commit instead of one per webhook), then each request is
    * answered. An event is still durable before its 200 is sent.
    */
-  #record(event: NewEvent): Promise<{ id: number; duplicate: boolean }> {
+  #record(event: NewEvent, envelope: TriggerEnvelope | null = null): Promise<{ id: number; duplicate: boolean }> {
     return new Promise((resolve, reject) => {
-      if (this.#pending.push({ event, resolve, reject }) === 1) setImmediate(() => this.#flush());
+      if (this.#pending.push({ event, envelope, resolve, reject }) === 1) setImmediate(this.#flushBound);
     });
   }
+
+  readonly #flushBound = () => this.#flush();
 
   #flush(): void {
     // WAL checkpoints (and their fsync) in a worker thread, not inside a webhook's commit. Started with the
@@ -162,7 +179,32 @@ export class ListenSession {
       for (const b of batch) b.reject(err);
       return;
     }
-    batch.forEach((b, i) => b.resolve(results[i]!));
+    // Printed (and forwarded) once durable and before the replies: a 200 always has its line on stdout.
+    const o = this.#o;
+    let printed = false;
+    for (let i = 0; i < batch.length; i++) {
+      const b = batch[i]!;
+      const envelope = b.envelope;
+      if (!envelope) continue;
+      const { id, duplicate } = results[i]!;
+      envelope.event_id = id;
+      if (!duplicate) this.accepted++;
+      printed = true;
+      try {
+        o.hooks?.onEvent?.(envelope, duplicate, envelopeJson(envelope, b.event.payloadJson!));
+      } catch (err) {
+        o.hooks?.onInternalError?.(err);
+      }
+      if (!duplicate && o.forwardTo) void this.#forward(envelope);
+    }
+    if (printed) {
+      try {
+        o.hooks?.onEventsEnd?.();
+      } catch (err) {
+        o.hooks?.onInternalError?.(err);
+      }
+    }
+    for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]!);
   }
 
   async #handle(req: InboundRequest): Promise<Reply> {
@@ -212,22 +254,21 @@ export class ListenSession {
     }
 
     const payload = toTriggerPayload(req.form, { configId: o.config.id, contactName: from ? (o.contactName?.(from) ?? null) : null });
-    const { id, duplicate } = await this.#record({
-      ...base,
-      channel: payload.channel,
-      status: 'accepted',
-      reason: null,
-      signatureValid,
-      payload: payload as unknown as Record<string, unknown>,
-    });
-    const envelope: TriggerEnvelope = { trigger: TRIGGER, config: o.config.name, event_id: id, received_at: receivedAt, payload };
-    if (!duplicate) this.accepted++;
-    // Printed and forwarded after the reply is decided: the event is already durable.
-    queueMicrotask(() => {
-      o.hooks?.onEvent?.(envelope, duplicate);
-      if (!duplicate && o.forwardTo) void this.#forward(envelope);
-    });
-    return { status: 200, body: EMPTY_TWIML, contentType: 'text/xml' };
+    // event_id is set by #flush once the event has its row; printed (and forwarded) there, before the reply.
+    const envelope: TriggerEnvelope = { trigger: TRIGGER, config: o.config.name, event_id: 0, received_at: receivedAt, payload };
+    await this.#record(
+      {
+        ...base,
+        channel: payload.channel,
+        status: 'accepted',
+        reason: null,
+        signatureValid,
+        payload: payload as unknown as Record<string, unknown>,
+        payloadJson: JSON.stringify(payload),
+      },
+      envelope,
+    );
+    return OK_REPLY;
   }
 
   async #forward(envelope: TriggerEnvelope): Promise<void> {

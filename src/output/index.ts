@@ -40,6 +40,15 @@ export class Output {
     this.io.stdout.write(JSON.stringify(value) + '\n');
   }
 
+  /**
+   * Values already encoded with JSON.stringify, one per line on stdout, in ONE write (to a file or a pipe
+   * each write is a system call: the listener writes the events of one group commit together).
+   */
+  dataJsonLines(lines: readonly string[]): void {
+    if (lines.length === 0) return;
+    this.io.stdout.write(lines.length === 1 ? lines[0] + '\n' : lines.join('\n') + '\n');
+  }
+
   /** A human line on stdout (never used with --json). */
   line(text = ''): void {
     this.io.stdout.write(text + '\n');

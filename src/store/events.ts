@@ -25,7 +25,10 @@ export interface StoredEvent {
   forward: { url: string; status: number | null; ms: number | null; error: string | null } | null;
 }
 
-export type NewEvent = Omit<StoredEvent, 'id' | 'forward'>;
+export type NewEvent = Omit<StoredEvent, 'id' | 'forward'> & {
+  /** `JSON.stringify(payload)` when the caller already has it (the listener prints the same bytes): not encoded twice. */
+  payloadJson?: string;
+};
 
 interface Row {
   id: number;
@@ -138,11 +141,20 @@ export class EventRepo {
 
   #recordOne(e: NewEvent): { id: number; duplicate: boolean } {
     const info = this.#insert.run({
-      ...e,
+      configId: e.configId,
+      configName: e.configName,
+      receivedAt: e.receivedAt,
+      status: e.status,
+      reason: e.reason,
+      messageSid: e.messageSid,
+      idempotencyToken: e.idempotencyToken,
+      channel: e.channel,
+      fromNumber: e.fromNumber,
+      body: e.body,
       signatureValid: e.signatureValid === null ? null : e.signatureValid ? 1 : 0,
       rawForm: JSON.stringify(e.rawForm),
       headers: JSON.stringify(e.headers),
-      payload: e.payload === null ? null : JSON.stringify(e.payload),
+      payload: e.payload === null ? null : (e.payloadJson ?? JSON.stringify(e.payload)),
     });
     if (info.changes === 1) return { id: Number(info.lastInsertRowid), duplicate: false };
     const existing = this.#bySid.get(e.configId, e.messageSid) as { id: number } | undefined;

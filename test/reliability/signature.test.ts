@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
+import { getExpectedTwilioSignature, validateRequest } from 'twilio/lib/webhooks/webhooks.js';
 import { isValidTwilioSignature, twilioSignature } from '../../src/listener/signature.js';
 import { CliProcess, runCli, stopAllCliProcesses, tempHome } from '../helpers/cli.js';
 
@@ -33,6 +33,43 @@ describe('X-Twilio-Signature: the published test vectors', () => {
     assert.equal(isValidTwilioSignature(TOKEN, EXPECTED, 'https://mycompany.com:8443/myapp.php?foo=1&bar=2', PARAMS), true);
     assert.equal(isValidTwilioSignature(TOKEN, EXPECTED, 'https://mycompany.org:443/myapp.php?foo=1&bar=2', PARAMS), false);
     assert.equal(isValidTwilioSignature(TOKEN, EXPECTED, 'https://mycompany.com:443/myapp.php?foo=1', PARAMS), false);
+  });
+
+  test("ours (URL as received tried first) accepts exactly what the twilio package's validateRequest accepts", () => {
+    const urls = [
+      URL_,
+      'https://mycompany.com:443/myapp.php?foo=1&bar=2',
+      'https://mycompany.com:8443/myapp.php?foo=1&bar=2',
+      'http://127.0.0.1:7337/webhooks/x',
+      'http://127.0.0.1/webhooks/x',
+      'https://u@mycompany.com/a b?x=ü&y',
+      'https://[::1]:8080/w?q=1',
+      'not a url',
+    ];
+    const forms = [PARAMS, { ...PARAMS, Digits: '1235' }, { A: ['2', '1', '2'], B: 'é' }];
+    let accepted = 0;
+    for (const url of urls) {
+      for (const form of forms) {
+        const sigs = [EXPECTED, 'x', ...urls.flatMap((u) => [getExpectedTwilioSignature(TOKEN, u, form), getExpectedTwilioSignature('other', u, form)])];
+        for (const sig of sigs) {
+          let theirs: boolean;
+          try {
+            theirs = validateRequest(TOKEN, sig, url, form);
+          } catch {
+            theirs = false; // `new URL` throws on a URL it cannot parse
+          }
+          let ours: boolean;
+          try {
+            ours = isValidTwilioSignature(TOKEN, sig, url, form);
+          } catch {
+            ours = false;
+          }
+          assert.equal(ours, theirs, `${url} ${JSON.stringify(form)} ${sig}`);
+          if (ours) accepted++;
+        }
+      }
+    }
+    assert.ok(accepted > 20, `some combinations are accepted (${accepted})`);
   });
 
   test('tampered body, URL and token are each refused; so are a missing and an empty signature', () => {
