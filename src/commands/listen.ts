@@ -57,7 +57,6 @@ Exit codes: 0 events arrived or clean stop, 3 timed out, 4 webhook registration/
 }
 
 async function run(ctx: CommandContext, opts: Options): Promise<void> {
-  await capYoungGeneration();
   const out = ctx.output({ json: opts.json });
   const env = ctx.env;
   const c = out.errColor;
@@ -221,15 +220,4 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     out.status(`timed out after ${opts.timeout} s with ${session.accepted} of ${max ?? 1} event(s)`);
     ctx.exitCode = ExitCode.timeout;
   }
-}
-
-/**
- * A long-running listener keeps V8's young generation at its initial size (see src/young-generation.ts):
- * it was most of the RSS growth `npm run bench` measured. A semi-space flag in NODE_OPTIONS or on node's
- * command line (e.g. --semi-space-growth-factor=2, --max-semi-space-size=N) takes precedence.
- */
-async function capYoungGeneration(): Promise<void> {
-  const set = (process.env.NODE_OPTIONS ?? '') + ' ' + process.execArgv.join(' ');
-  if (/semi[-_]space/.test(set)) return;
-  (await import('../young-generation.js')).capYoungGeneration();
 }

@@ -1,5 +1,4 @@
 import { Worker } from 'node:worker_threads';
-import { reapplyYoungGenerationCap } from '../young-generation.js';
 import type { Store } from './index.js';
 
 /**
@@ -11,9 +10,6 @@ import type { Store } from './index.js';
 export function startBackgroundCheckpoints(store: Store, everyMs = 500): { stop(): Promise<void> } {
   const worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData: { file: store.file, everyMs } });
   worker.unref();
-  // A new worker resets V8's flags to the command line's (while it starts up, on its own thread).
-  reapplyYoungGenerationCap();
-  worker.once('online', reapplyYoungGenerationCap);
   let exited = false;
   worker.on('error', () => undefined); // a failed checkpointer costs latency, never data
   let stopped: Promise<void> | null = null;
