@@ -75,14 +75,23 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const { applyRetention, retentionDays } = await import('../store/events.js');
   const pruned = applyRetention(store.events, env); // the default retention: the event log never grows without bound
   if (pruned > 0) out.status(c.dim(`pruned ${pruned} event(s) older than ${retentionDays(env)} days (FRUXON_TWILIO_RETENTION_DAYS)`));
-  const { resolveConfig, loadSecret, effectiveApiUrl, twilioCredentials } = await import('../config/resolve.js');
+  const { resolveConfig, loadSecret, effectiveApiUrl, twilioCredentials, configRemovedError } = await import('../config/resolve.js');
   const config = resolveConfig(store, ...(opts.config !== undefined ? [opts.config] : []));
   const apiUrl = effectiveApiUrl(config, env);
   const tunnelKind = publicUrl ? 'public-url' : ((opts.tunnel as 'ngrok' | 'none' | undefined) ?? (apiUrl ? 'none' : 'ngrok'));
 
   const secrets = await ctx.secrets();
   const needSecret = opts.register || (!opts.skipVerify && config.authMethod === 'auth-token');
-  const secret = needSecret ? loadSecret(config, env, () => secrets) : null;
+  let secret: string | null = null;
+  if (needSecret) {
+    try {
+      secret = loadSecret(config, env, () => secrets);
+    } catch (err) {
+      // A missing secret right after the config was found: `configs remove` won the race; say that.
+      if (!store.configs.byId(config.id)) throw configRemovedError(config);
+      throw err;
+    }
+  }
 
   let authToken: string | null = null;
   if (!opts.skipVerify) {

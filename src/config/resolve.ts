@@ -37,6 +37,14 @@ export function resolveConfig(store: Store, name?: string): Config {
   return c;
 }
 
+/** For a command that found its config, then lost it to a concurrent `configs remove`. */
+export function configRemovedError(config: Pick<Config, 'name'>): CliError {
+  return new CliError(`config ${JSON.stringify(config.name)} was removed while the listener was starting`, {
+    reason: 'config_removed',
+    hint: 'add it again with: fruxon-twilio add-config',
+  });
+}
+
 /** The config's Auth Token (or API Key Secret), from the keychain or its environment variable. */
 export function loadSecret(config: Config, env: NodeJS.ProcessEnv, secrets: () => SecretStore): string {
   if (config.secretSource === 'env') {

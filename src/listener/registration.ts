@@ -1,3 +1,4 @@
+import { configRemovedError } from '../config/resolve.js';
 import { CliError, ExitCode } from '../errors.js';
 import { isLeaseAlive, type Config, type Lease, type Store } from '../store/index.js';
 import { twilioError, type TwilioClient } from '../twilio/client.js';
@@ -75,10 +76,7 @@ export async function registerWebhook(opts: {
   });
   if (!taken.acquired) {
     if (taken.existing) throw leaseConflict(config, taken.existing);
-    throw new CliError(`config ${JSON.stringify(config.name)} was removed while the listener was starting`, {
-      reason: 'config_removed',
-      hint: 'add it again with: fruxon-twilio add-config',
-    });
+    throw configRemovedError(config);
   }
 
   try {
