@@ -1,5 +1,6 @@
 import type { Lease } from '../store/index.js';
 import type { PhoneNumberInfo } from './numbers.js';
+import { shellQuote } from '../config/resolve.js';
 
 /**
  * What a number's "A MESSAGE COMES IN" webhook points at, and what a listener's restore should say about it.
@@ -95,14 +96,14 @@ export interface RestorePlan {
  */
 export function describeRestore(previousUrl: string | null | undefined, productionUrl: string | null | undefined, configName?: string): RestorePlan {
   const prev = previousUrl?.trim() ?? '';
-  const flag = configName ? ` --config ${quote(configName)}` : '';
+  const flag = configName ? ` --config ${shellQuote(configName)}` : '';
   if (!prev) {
     return {
       restoreUrl: '',
       kind: 'none',
       note: productionUrl
         ? `the number had no webhook before listen, so it is left with none: inbound messages will not reach Fruxon (the recorded production URL ${maskWebhookUrl(productionUrl)} was not put back; to point it there: fruxon-twilio webhook set${flag})`
-        : `the number had no webhook before listen, so it is left with none: inbound messages will not reach Fruxon (record Fruxon's webhook URL with: fruxon-twilio configs set ${configName ? quote(configName) : 'NAME'} --webhook-url-stdin, then: fruxon-twilio webhook set${flag})`,
+        : `the number had no webhook before listen, so it is left with none: inbound messages will not reach Fruxon (record Fruxon's webhook URL with: fruxon-twilio configs set ${configName ? shellQuote(configName) : 'NAME'} --webhook-url-stdin, then: fruxon-twilio webhook set${flag})`,
     };
   }
   if (sameWebhookUrl(prev, productionUrl)) return { restoreUrl: prev, kind: 'production', note: null };
@@ -121,8 +122,4 @@ export interface WebhookState {
   kind: WebhookKind;
   /** The lease's process is running (only meaningful when a lease exists). */
   listenerAlive: boolean;
-}
-
-function quote(s: string): string {
-  return /^[A-Za-z0-9_.,:/+@-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
