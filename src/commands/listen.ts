@@ -139,7 +139,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     apiUrl,
     productionUrl,
     forwardTo,
-    contactName: (from) => store.participants.findByPhone(from, config.id)?.name ?? null,
+    contactName: store.participants.contactBook(config.id).nameFor,
     hooks: {
       onEvent(envelope, duplicate, json) {
         if (duplicate) {

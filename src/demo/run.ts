@@ -72,7 +72,7 @@ export async function runDemo(onStep: (s: DemoStep) => void, opts: { statusDelay
       twilio: client,
       apiUrl: emulator.url,
       productionUrl: () => null,
-      contactName: (from) => activeStore.participants.findByPhone(from, config.id)?.name ?? null,
+      contactName: activeStore.participants.contactBook(config.id).nameFor,
       hooks: {
         onEvent: (envelope, duplicate) => {
           if (!duplicate) arrived.push(envelope);

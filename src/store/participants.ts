@@ -35,9 +35,13 @@ function fromRow(r: Row): Participant {
 export class ParticipantRepo {
   constructor(private readonly db: Db) {}
 
+  /** This connection's own writes, which `PRAGMA data_version` does not count (see contactBook). */
+  #writes = 0;
+
   /** Adds a participant; returns undefined when the name is taken (names are unique, case-insensitive). */
   add(p: NewParticipant): Participant | undefined {
     const id = randomUUID();
+    this.#writes++;
     const res = this.db
       .prepare(
         `INSERT INTO participants (id, name, phone, whatsapp, config_id, created_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -88,11 +92,49 @@ export class ParticipantRepo {
     return r && fromRow(r);
   }
 
+  /**
+   * The names of the participants a config's listener can match, by E.164 number: what `findByPhone(phone,
+   * configId)` answers, without a query per inbound message. The snapshot is read once and read again only
+   * when the database has changed (SQLite's `PRAGMA data_version` for other connections, a counter for this
+   * one's), checked at most once per turn of the event loop: a participant added from another terminal is
+   * named from the next message on, and a burst of webhooks costs one cheap pragma instead of one query (and
+   * its file locks) each.
+   */
+  contactBook(configId: string): { nameFor(phone: string): string | null } {
+    const version = this.db.prepare('PRAGMA data_version').pluck();
+    const rows = this.db
+      .prepare(
+        // Lowest priority first, so that the last one set wins: global before bound, newest before oldest.
+        `SELECT phone, name FROM participants WHERE config_id = ? OR config_id IS NULL
+         ORDER BY config_id IS NOT NULL, created_at DESC`,
+      )
+      .raw();
+    let names = new Map<string, string>();
+    let seen: unknown = null;
+    let checked = false;
+    const recheck = () => (checked = false);
+    return {
+      nameFor: (phone) => {
+        if (!checked) {
+          checked = true;
+          setImmediate(recheck).unref();
+          const v = `${version.get() as number}:${this.#writes}`;
+          if (v !== seen) {
+            seen = v;
+            names = new Map((rows.all(configId) as [string, string][]).map(([p, n]) => [p, n]));
+          }
+        }
+        return names.get(stripChannel(phone)) ?? null;
+      },
+    };
+  }
+
   #byPhoneForConfig: Statement | undefined;
   #byPhone: Statement | undefined;
 
   /** Removes by name (case-insensitive); false when there was none. */
   remove(name: string): boolean {
+    this.#writes++;
     return this.db.prepare('DELETE FROM participants WHERE name = ?').run(name).changes === 1;
   }
 }

@@ -341,6 +341,31 @@ describe('listen against the emulator', () => {
     }
   });
 
+  test('a participant added or removed from another terminal while listening names (or stops naming) the next message', async () => {
+    const { p } = await startListen(f, ['--json']);
+    const nameOfMessage = async (n: number, body: string) => {
+      await f.emulator.deliverInbound({ from: PHONE, to: OUR_NUMBER, body });
+      await p.waitFor(new RegExp(`"text":"${body}"`), { stream: 'stdout' });
+      const lines = jsonLines(p.stdout);
+      assert.equal(lines.length, n);
+      return lines[n - 1].payload.from_name;
+    };
+    try {
+      assert.equal(await nameOfMessage(1, 'before'), null);
+      const add = await runCli(['participants', 'add', 'Fox Mulder', '--phone', PHONE], { env: f.env });
+      assert.equal(add.code, 0, add.stderr);
+      assert.equal(await nameOfMessage(2, 'added'), 'Fox Mulder');
+      assert.equal(await nameOfMessage(3, 'again'), 'Fox Mulder');
+      const rm = await runCli(['participants', 'remove', 'Fox Mulder'], { env: f.env });
+      assert.equal(rm.code, 0, rm.stderr);
+      assert.equal(await nameOfMessage(4, 'removed'), null);
+    } finally {
+      await runCli(['participants', 'remove', 'Fox Mulder'], { env: f.env });
+      p.kill();
+      await p.exited;
+    }
+  });
+
   test('a number that pointed at the recorded production URL gets it back, and the URL never reaches SQLite or output', async () => {
     const production = 'https://ingress.fruxon.test/v1/tenants/acme/webhooks/twilio/cfg/k3yS3cr3tK3yS3cr3tK3y';
     const set = await runCli(['configs', 'set', 'emu', '--webhook-url-stdin'], { env: f.env, input: production });
