@@ -1,4 +1,4 @@
-import { startBackgroundCheckpoints } from '../store/checkpoint.js';
+import { backgroundCheckpoints, type Checkpointer } from '../store/checkpoint.js';
 import { webhookPath, type Config, type Lease, type NewEvent, type Store } from '../store/index.js';
 import type { TwilioClient } from '../twilio/client.js';
 import { TRIGGER, envelopeJson, field, plainAddress, toTriggerPayload, type Form, type TriggerEnvelope } from './payload.js';
@@ -78,7 +78,7 @@ export class ListenSession {
   #lease: Lease | null = null;
   #signedBase = '';
   #stopping: Promise<RestoreOutcome | null> | null = null;
-  #checkpoints: { stop(): Promise<void> } | null = null;
+  #checkpoints: Checkpointer | null = null;
   /** Events waiting for the next group commit, with the requests waiting on them. */
   #pending: Pending[] = [];
   accepted = 0;
@@ -168,9 +168,9 @@ export class ListenSession {
   readonly #flushBound = () => this.#flush();
 
   #flush(): void {
-    // WAL checkpoints (and their fsync) in a worker thread, not inside a webhook's commit. Started with the
-    // first write, so that an idle listener does not pay for the thread.
-    if (!this.#checkpoints && !this.#stopping) this.#checkpoints = startBackgroundCheckpoints(this.#o.store);
+    // WAL checkpoints (and their fsync) in a worker thread, not inside a webhook's commit. The thread runs
+    // while writes come in and leaves once they stop, so that an idle listener does not pay for it.
+    if (!this.#stopping) (this.#checkpoints ??= backgroundCheckpoints(this.#o.store)).writing();
     const batch = this.#pending.splice(0);
     let results: { id: number; duplicate: boolean }[];
     try {
