@@ -40,7 +40,8 @@ Then point a config at it:
   $ printf %s "$TOKEN" | fruxon-twilio add-config --name emu --from +15005550006 --account-sid AC… --auth-token-stdin --api-url http://127.0.0.1:${DEFAULT_EMULATOR_PORT}
 
 A message sent to one of the emulator's own numbers is delivered to that number's webhook, signed as Twilio signs it.
-Recipients with scripted outcomes: +15005550001 (21211 invalid To), +15005550004 (21610 unsubscribed),
+Recipients with scripted outcomes: +15005550001 (21211 invalid To), +15005550002 (21612 unroutable),
++15005550003 (21408 region not enabled), +15005550004 (21610 unsubscribed), +15005550009 (21614 not mobile),
 +15005553003 / +15005553005 (undelivered 30003 / 30005), +15005553008 (failed 30008), +15005556316 (WhatsApp 63016).`,
     )
     .action((opts: Options) => run(ctx, opts));

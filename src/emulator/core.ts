@@ -111,6 +111,9 @@ export class EmulatorCore {
     if (!this.state.findNumber(fromNumber)) throw apiErrors.fromNotOwned(from);
     if (from.startsWith(WHATSAPP) !== whatsapp) throw apiErrors.channelMismatch();
     if (toNumber === MAGIC_NUMBERS.unsubscribed) throw apiErrors.unsubscribed();
+    if (toNumber === MAGIC_NUMBERS.unroutable) throw apiErrors.unroutable();
+    if (toNumber === MAGIC_NUMBERS.regionNotEnabled) throw apiErrors.regionNotEnabled(to);
+    if (toNumber === MAGIC_NUMBERS.notMobile) throw apiErrors.notMobile(to);
 
     for (const url of req.mediaUrls) {
       if (!isHttpUrl(url)) throw apiErrors.invalidMediaUrl(url);

@@ -38,6 +38,11 @@ export const apiErrors = {
   bodyRequired: () => new TwilioApiError(400, 21602, 'Message body is required.'),
   bodyTooLong: () => new TwilioApiError(400, 21617, 'The concatenated message body exceeds the 1600 character limit.'),
   unsubscribed: () => new TwilioApiError(400, 21610, 'Attempt to send to unsubscribed recipient'),
+  unroutable: () =>
+    new TwilioApiError(400, 21612, "The 'To' phone number is not currently reachable using the 'From' phone number via SMS."),
+  regionNotEnabled: (to: string) =>
+    new TwilioApiError(400, 21408, `Permission to send an SMS has not been enabled for the region indicated by the 'To' number: ${to}`),
+  notMobile: (to: string) => new TwilioApiError(400, 21614, `'To' number ${to} is not a valid mobile number`),
   channelMismatch: () =>
     new TwilioApiError(400, 21910, 'Invalid From and To pair. From and To should be of the same channel'),
   invalidUrl: (name: string, url: string) => new TwilioApiError(400, 21502, `${name} is not valid: ${url}`),

@@ -2,14 +2,21 @@ import type { DeliveryErrorCode } from './errors.js';
 
 /**
  * Recipient numbers with scripted behaviour, in the spirit of Twilio's own test-credential numbers
- * (+15005550001 and +15005550004 mean the same thing there). They work with or without `whatsapp:`.
+ * (+15005550001 to +15005550004 and +15005550009 mean the same thing there). They work with or without
+ * `whatsapp:`.
  * The asynchronous ones spell their error code in the last four digits: +1500555 3003 -> 30003.
  */
 export const MAGIC_NUMBERS = {
   /** POST Messages answers 400, code 21211 (invalid 'To'). */
   invalidTo: '+15005550001',
+  /** POST Messages answers 400, code 21612 (the To number cannot be reached from the From number). */
+  unroutable: '+15005550002',
+  /** POST Messages answers 400, code 21408 (sending to the To number's region is not enabled). */
+  regionNotEnabled: '+15005550003',
   /** POST Messages answers 400, code 21610 (recipient replied STOP). */
   unsubscribed: '+15005550004',
+  /** POST Messages answers 400, code 21614 (the To number is not a mobile number). */
+  notMobile: '+15005550009',
   /** Accepted, then queued -> sent -> undelivered with error 30003 (unreachable handset). */
   undeliveredUnreachable: '+15005553003',
   /** Accepted, then queued -> sent -> undelivered with error 30005 (unknown handset). */

@@ -100,6 +100,7 @@ const FIXES: Record<number, string> = {
   21408: 'enable the destination country in the Twilio Console: Messaging > Settings > Geo permissions',
   21606: "the From number is not an SMS-capable number of this account: check the config's --from (fruxon-twilio configs show)",
   21610: 'the recipient replied STOP; they must text START to your number before you can message them again',
+  21612: "the 'To' number cannot be reached from this From number (a carrier or country the sender does not cover)",
   21614: "the 'To' number cannot receive SMS (a landline?)",
   21910: 'From and To must be on the same channel: pass --whatsapp for both, or neither',
   63007: 'the From number is not enabled for WhatsApp: set up a WhatsApp sender (or the Sandbox) in the Twilio Console',

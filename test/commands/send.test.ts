@@ -131,6 +131,9 @@ describe('send and participants, against the emulator', () => {
     const cases: [string[], RegExp][] = [
       [['--to', MAGIC_NUMBERS.invalidTo], /Twilio refused to send an SMS to \+15005550001: Invalid 'To' Phone Number.* \(21211, https:\/\/www\.twilio\.com\/docs\/errors\/21211\)/],
       [['--to', MAGIC_NUMBERS.unsubscribed], /unsubscribed recipient \(21610, https:\/\/www\.twilio\.com\/docs\/errors\/21610\)/],
+      [['--to', MAGIC_NUMBERS.regionNotEnabled], /Twilio refused to send an SMS to \+15005550003: Permission to send an SMS has not been enabled for the region .* \(21408, https:\/\/www\.twilio\.com\/docs\/errors\/21408\)/],
+      [['--to', MAGIC_NUMBERS.unroutable], /not currently reachable .* \(21612, https:\/\/www\.twilio\.com\/docs\/errors\/21612\)/],
+      [['--to', MAGIC_NUMBERS.notMobile], /not a valid mobile number \(21614, https:\/\/www\.twilio\.com\/docs\/errors\/21614\)/],
     ];
     for (const [args, pattern] of cases) {
       const r = await cli(['send', ...args, '--body', 'x']);
