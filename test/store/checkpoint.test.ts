@@ -3,28 +3,12 @@ import { statSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { backgroundCheckpoints } from '../../src/store/checkpoint.js';
-import { openStore, type NewEvent, type Store } from '../../src/store/index.js';
+import { openStore, type Store } from '../../src/store/index.js';
 import { tempHome } from '../helpers/cli.js';
+import { storeEvent } from '../helpers/events.js';
 
-function event(i: number): NewEvent {
-  const sid = 'SM' + i.toString(16).padStart(32, '0');
-  return {
-    configId: 'cfg',
-    configName: 'c',
-    receivedAt: new Date().toISOString(),
-    status: 'accepted',
-    reason: null,
-    messageSid: sid,
-    idempotencyToken: null,
-    channel: 'sms',
-    fromNumber: '+14155550123',
-    body: 'x'.repeat(200),
-    signatureValid: true,
-    rawForm: { MessageSid: sid, Body: 'x'.repeat(200) },
-    headers: {},
-    payload: { text: 'x'.repeat(200) },
-  };
-}
+/** An event of about 1 KB, so that a few thousand make a WAL of several megabytes. */
+const event = (i: number) => storeEvent(i, { body: 'x'.repeat(200), rawForm: { Body: 'x'.repeat(200) }, payload: { text: 'x'.repeat(200) } });
 
 async function until(what: string, cond: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,29 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { openStore, type NewEvent, type Store } from '../../src/store/index.js';
+import { openStore, type Store } from '../../src/store/index.js';
 import { applyRetention, retentionDays } from '../../src/store/events.js';
 import { tempHome } from '../helpers/cli.js';
+import { storeEvent } from '../helpers/events.js';
 
-function event(i: number, over: Partial<NewEvent> = {}): NewEvent {
-  const sid = 'SM' + i.toString(16).padStart(32, '0');
-  return {
-    configId: i % 2 ? 'cfg-a' : 'cfg-b',
-    configName: i % 2 ? 'a' : 'b',
-    receivedAt: new Date(Date.UTC(2025, 0, 1) + i * 60_000).toISOString(),
-    status: 'accepted',
-    reason: null,
-    messageSid: sid,
-    idempotencyToken: null,
-    channel: 'sms',
-    fromNumber: '+14155550123',
-    body: `m${i}`,
-    signatureValid: true,
-    rawForm: { MessageSid: sid },
-    headers: {},
-    payload: { text: `m${i}` },
-    ...over,
-  };
-}
+const event = storeEvent;
 
 describe('event store', () => {
   let h: ReturnType<typeof tempHome>;
