@@ -103,4 +103,8 @@ export const migrations: readonly string[] = [
      linked_at          TEXT NOT NULL,
      updated_at         TEXT NOT NULL
    );`,
+
+  // 9: events_by_config (config_id, id) serves no query since 7 (events_by_config_time answers the per-config
+  // ones), and every inbound webhook paid for keeping it up to date.
+  `DROP INDEX IF EXISTS events_by_config;`,
 ];
