@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { TRIGGER, envelopeJson, toTriggerPayload, type Form, type TriggerEnvelope } from '../../src/listener/payload.js';
+import { repoRoot } from '../helpers/cli.js';
 
 describe('envelopeJson: the line listen --json prints, from the payload JSON the event log stores', () => {
   test('byte for byte JSON.stringify(envelope), with quotes, unicode and control characters in the values', () => {
@@ -17,5 +21,24 @@ describe('envelopeJson: the line listen --json prints, from the payload JSON the
         assert.deepEqual(JSON.parse(line), envelope);
       }
     }
+  });
+});
+
+describe('events as the listener records them', () => {
+  test('share one hidden class per kind, whatever the request (V8 gave each spread-built event a map of its own)', () => {
+    // %HaveSameMap needs --allow-natives-syntax, so the check runs in a child Node.
+    const session = pathToFileURL(join(repoRoot, 'dist', 'src', 'listener', 'session.js')).href;
+    const script = `
+      const { newEvent } = await import(${JSON.stringify(session)});
+      const base = (i) => ({ configId: 'c', configName: 'n', receivedAt: new Date(i).toISOString(), messageSid: 'SM' + i,
+        idempotencyToken: i % 2 ? null : 'tok' + i, fromNumber: '+1415555' + String(i).padStart(4, '0'), body: 'b' + i,
+        rawForm: Object.assign(Object.create(null), { MessageSid: 'SM' + i }), headers: { 'x-twilio-signature': 's' + i } });
+      const payload = (i) => ({ text: 'b' + i, channel: i % 2 ? 'sms' : 'whatsapp' });
+      const accepted = Array.from({ length: 50 }, (_, i) => newEvent(base(i), 'accepted', null, true, payload(i)));
+      const refused = Array.from({ length: 50 }, (_, i) => newEvent(base(i), 'refused', 'invalid_signature', false, null));
+      const same = (xs) => xs.every((x) => %HaveSameMap(x, xs[0]));
+      process.stdout.write(JSON.stringify({ accepted: same(accepted), refused: same(refused) }));`;
+    const out = execFileSync(process.execPath, ['--allow-natives-syntax', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.deepEqual(JSON.parse(out), { accepted: true, refused: true });
   });
 });
