@@ -87,8 +87,9 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     try {
       secret = loadSecret(config, env, () => secrets);
     } catch (err) {
-      // A missing secret right after the config was found: `configs remove` won the race; say that.
-      if (!store.configs.byId(config.id)) throw configRemovedError(config);
+      // A missing secret right after the config was found: `configs remove` won the race; say that (once its
+      // transaction has committed: it deletes the secret before the row).
+      if (!store.configs.byIdAfterWrites(config.id)) throw configRemovedError(config);
       throw err;
     }
   }

@@ -90,6 +90,15 @@ export class ConfigRepo {
     return r && fromRow(r);
   }
 
+  /**
+   * `byId` once any write in progress has ended: a BEGIN IMMEDIATE waits (busy_timeout) for another
+   * connection's write transaction. `configs remove` deletes the keychain entry inside its transaction,
+   * before the commit, so a secret found missing is told apart from a removed config only after that.
+   */
+  byIdAfterWrites(id: string): Config | undefined {
+    return this.db.transaction(() => this.byId(id)).immediate();
+  }
+
   defaultConfig(): Config | undefined {
     const r = this.db.prepare('SELECT * FROM configs WHERE is_default = 1').get() as Row | undefined;
     return r && fromRow(r);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { openStore } from '../../src/store/index.js';
-import { CliProcess, runCli, stopAllCliProcesses } from '../helpers/cli.js';
+import { CliProcess, repoRoot, runCli, stopAllCliProcesses } from '../helpers/cli.js';
 import { OUR_NUMBER, PHONE, emulatorWithConfig, type EmulatorFixture } from '../helpers/fixtures.js';
 
 const PREVIOUS = 'https://previous.example.com/sms';
@@ -97,6 +98,39 @@ describe('concurrency', () => {
     }
     assert.ok(outcomes.size >= 1);
     assert.equal(integrity(f.env), 'ok');
+  });
+
+  test('a config removed by a transaction in progress is seen as removed once that transaction commits (byIdAfterWrites)', async () => {
+    // `configs remove` deletes the keychain entry inside its write transaction, before the commit; a listener
+    // that finds the secret gone checks the config again with byIdAfterWrites, which must wait for that commit.
+    const add = await runCli(
+      ['add-config', '--name', 'midremove', '--from', OUR_NUMBER, '--account-sid', f.emulator.accountSid, '--api-url', f.emulator.url, '--auth-token-stdin'],
+      { env: f.env, input: f.emulator.authToken },
+    );
+    assert.equal(add.code, 0, add.stderr);
+    const store = openStore(f.env);
+    try {
+      const id = store.configs.byName('midremove')!.id;
+      // Another process removes the row and holds its transaction open for a moment before committing.
+      const holder = spawn(
+        process.execPath,
+        ['-e', `const db = new (require('better-sqlite3'))(process.argv[1]); db.exec('BEGIN IMMEDIATE');
+          db.prepare('DELETE FROM configs WHERE id = ?').run(process.argv[2]); process.stdout.write('held\\n');
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 800); db.exec('COMMIT'); db.close();`, store.file, id],
+        { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout.on('data', (d: Buffer) => d.toString().includes('held') && resolve());
+        holder.on('exit', (code) => reject(new Error(`the holder exited (${code}) before holding its transaction`)));
+      });
+      assert.ok(store.configs.byId(id), 'a plain read still sees the committed row');
+      const t0 = Date.now();
+      assert.equal(store.configs.byIdAfterWrites(id), undefined, 'once the remove has committed, the config is gone');
+      assert.ok(Date.now() - t0 >= 300, 'it waited for the commit');
+      await new Promise((r) => holder.exitCode !== null ? r(null) : holder.once('exit', r));
+    } finally {
+      store.close();
+    }
   });
 
   test('parallel sends: every one succeeds with its own message SID; the store stays sound', async () => {
