@@ -32,6 +32,11 @@ function fromRow(r: Row): Participant {
   return { id: r.id, name: r.name, phone: r.phone, whatsapp: r.whatsapp === 1, configId: r.config_id, createdAt: r.created_at };
 }
 
+/** The participants a config's messages can match: bound to it, or to every config. */
+const FOR_CONFIG = '(config_id = ? OR config_id IS NULL)';
+/** Among them, for one number: the one bound to the config first, then the oldest. */
+const BEST_FIRST = 'config_id IS NULL, created_at';
+
 export class ParticipantRepo {
   constructor(private readonly db: Db) {}
 
@@ -76,17 +81,17 @@ export class ParticipantRepo {
   /**
    * The participant behind a phone number (`whatsapp:` prefix allowed). With `configId`: one bound to that
    * config wins over a global one; participants bound to other configs never match. Without `configId`:
-   * a global participant, else any (the oldest).
+   * a global participant, else any (the oldest). A listener asks `contactBook` instead (same rule, no query
+   * per message).
    */
   findByPhone(phone: string, configId?: string | null): Participant | undefined {
     const e164 = stripChannel(phone);
-    // Prepared once per store: the listener looks up every inbound sender (it showed in the profile).
     const r = (
       configId
-        ? (this.#byPhoneForConfig ??= this.db.prepare(
-            `SELECT * FROM participants WHERE phone = ? AND (config_id = ? OR config_id IS NULL)
-             ORDER BY config_id IS NULL, created_at LIMIT 1`,
-          )).get(e164, configId)
+        ? (this.#byPhoneForConfig ??= this.db.prepare(`SELECT * FROM participants WHERE phone = ? AND ${FOR_CONFIG} ORDER BY ${BEST_FIRST} LIMIT 1`)).get(
+            e164,
+            configId,
+          )
         : (this.#byPhone ??= this.db.prepare('SELECT * FROM participants WHERE phone = ? ORDER BY config_id IS NOT NULL, created_at LIMIT 1')).get(e164)
     ) as Row | undefined;
     return r && fromRow(r);
@@ -102,13 +107,8 @@ export class ParticipantRepo {
    */
   contactBook(configId: string): { nameFor(phone: string): string | null } {
     const version = this.db.prepare('PRAGMA data_version').pluck();
-    const rows = this.db
-      .prepare(
-        // Lowest priority first, so that the last one set wins: global before bound, newest before oldest.
-        `SELECT phone, name FROM participants WHERE config_id = ? OR config_id IS NULL
-         ORDER BY config_id IS NOT NULL, created_at DESC`,
-      )
-      .raw();
+    // findByPhone's rule for every number at once: the first row of a number is the one it would answer.
+    const rows = this.db.prepare(`SELECT phone, name FROM participants WHERE ${FOR_CONFIG} ORDER BY ${BEST_FIRST}`).raw();
     let names = new Map<string, string>();
     let seen: unknown = null;
     let checked = false;
@@ -121,7 +121,8 @@ export class ParticipantRepo {
           const v = `${version.get() as number}:${this.#writes}`;
           if (v !== seen) {
             seen = v;
-            names = new Map((rows.all(configId) as [string, string][]).map(([p, n]) => [p, n]));
+            names = new Map();
+            for (const [p, n] of rows.all(configId) as [string, string][]) if (!names.has(p)) names.set(p, n);
           }
         }
         return names.get(stripChannel(phone)) ?? null;

@@ -212,7 +212,7 @@ describe('send and participants, against the emulator', () => {
     assert.equal((await cli(['participants', 'remove', 'alice'])).code, 1);
   });
 
-  test('findByPhone: a config-bound participant wins over a global one; other configs never match', () => {
+  test('findByPhone and the contact book: a config-bound participant wins over a global one; other configs never match', () => {
     const store = openStore({ FRUXON_TWILIO_HOME: h.home });
     try {
       const base = { fromNumber: FROM, accountSid: emu.accountSid, authMethod: 'auth-token' as const, apiKeySid: null, secretSource: 'env' as const, apiUrl: emu.url };
@@ -227,8 +227,14 @@ describe('send and participants, against the emulator', () => {
       assert.equal(store.participants.findByPhone(phone, two.id)?.name, 'global-pat');
       assert.equal(store.participants.findByPhone(phone)?.name, 'global-pat');
       assert.equal(store.participants.findByPhone('+14155550198', one.id), undefined);
+      // The listener's contact book follows the same rule.
+      assert.equal(store.participants.contactBook(one.id).nameFor(phone), 'pat-of-one');
+      assert.equal(store.participants.contactBook(one.id).nameFor(`whatsapp:${phone}`), 'pat-of-one');
+      assert.equal(store.participants.contactBook(two.id).nameFor(phone), 'global-pat');
+      assert.equal(store.participants.contactBook(one.id).nameFor('+14155550198'), null);
       store.participants.remove('global-pat');
       assert.equal(store.participants.findByPhone(phone, two.id), undefined, "another config's participant is not this config's");
+      assert.equal(store.participants.contactBook(two.id).nameFor(phone), null);
       store.configs.remove(one.id);
       store.configs.remove(two.id);
       assert.equal(store.participants.byName('pat-of-one'), undefined, "removing a config removes its participants");
