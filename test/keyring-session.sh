@@ -18,24 +18,32 @@ keyring_pid() {
     awk '/uint32/ { print $2 }'
 }
 
+# The daemon prints its environment before it owns its bus name: wait for the name (5 s at most).
+wait_keyring_pid() {
+  local pid=""
+  for _ in $(seq 50); do
+    pid=$(keyring_pid)
+    [ -n "$pid" ] && break
+    sleep 0.1
+  done
+  echo "$pid"
+}
+
 eval "$(start_keyring)"
 export GNOME_KEYRING_CONTROL
-# The daemon prints its environment before it owns its bus name: wait for the name (5 s at most).
-for _ in $(seq 50); do [ -n "$(keyring_pid)" ] && break; sleep 0.1; done
+pid=$(wait_keyring_pid)
 
 # gnome-keyring-daemon has been seen to exit in the middle of a run (rarely; it left no message). D-Bus then
 # starts a new, LOCKED daemon on the next request, and every test after that fails on the keychain. Put an
 # unlocked one back instead (same keyring files, so what was stored is still there), and say so on stderr.
 (
-  pid=$(keyring_pid)
   while [ -n "$pid" ]; do
     sleep 0.2
     kill -0 "$pid" 2>/dev/null && continue
     echo "test keyring: gnome-keyring-daemon (pid $pid) exited during the run; starting an unlocked one again" >&2
     # --replace: also takes the name over from a daemon D-Bus may have started on demand meanwhile.
     start_keyring --replace >/dev/null 2>&1 || true
-    pid=""
-    for _ in $(seq 50); do pid=$(keyring_pid) && [ -n "$pid" ] && break; sleep 0.1; done
+    pid=$(wait_keyring_pid)
   done
 ) &
 watchdog=$!
