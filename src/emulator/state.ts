@@ -1,5 +1,5 @@
 import { chmodSync, closeSync, openSync } from 'node:fs';
-import type BetterSqlite3 from 'better-sqlite3';
+import type { Db } from '../store/sqlite.js';
 import { friendlyPhoneName, newSecret, newSid } from './ids.js';
 import type { ApiKey, EmulatorMessage, EmulatorNumber } from './types.js';
 
@@ -23,7 +23,7 @@ export class EmulatorState {
   readonly numbers = new Map<string, EmulatorNumber>();
   private readonly messagesBySid = new Map<string, StoredMessage>();
   private nextSeq = 1;
-  private db: BetterSqlite3.Database | undefined;
+  private db: Db | undefined;
 
   static async open(opts: {
     statePath?: string;
@@ -103,11 +103,11 @@ export class EmulatorState {
 
   private async attachFile(path: string): Promise<void> {
     // Loaded lazily: the native module is only needed when someone asks for a state file.
-    const { default: Database } = await import('better-sqlite3');
+    const { openSqlite } = await import('../store/sqlite.js');
     // The file holds the emulator's auth token: owner-only from its first byte (SQLite's -wal copies the mode).
     closeSync(openSync(path, 'a', 0o600));
     chmodSync(path, 0o600);
-    const db = new Database(path);
+    const db = openSqlite(path);
     try {
       db.pragma('journal_mode = WAL');
       db.exec(`

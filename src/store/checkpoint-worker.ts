@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import Database from 'better-sqlite3';
+import { openSqlite } from './sqlite.js';
 
 /**
  * Runs in a worker thread (see checkpoint.ts): its own connection to the store copies the WAL into the
@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
  * for `idleMs` (after a last checkpoint that truncates the WAL file).
  */
 const { file, everyMs, idleMs } = workerData as { file: string; everyMs: number; idleMs: number };
-const db = new Database(file);
+const db = openSqlite(file);
 db.pragma('busy_timeout = 1000');
 db.pragma('cache_size = -64'); // a checkpoint copies WAL frames; it needs no page cache
 /** WAL frames (4 KiB pages) past which a checkpoint also makes the writer start the WAL over. */

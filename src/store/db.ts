@@ -1,11 +1,11 @@
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { CliError } from '../errors.js';
 import { migrations } from './migrations.js';
 import { DB_FILE, dataDir } from './paths.js';
+import { openSqlite, type Db } from './sqlite.js';
 
-export type Db = Database.Database;
+export type { Db };
 
 /**
  * Opens (creating when needed) the store in the data directory: directory 0700, file 0600, WAL,
@@ -19,8 +19,9 @@ export function openDb(env: NodeJS.ProcessEnv = process.env): { db: Db; dir: str
   const fresh = !existsSync(file);
   let db: Db;
   try {
-    db = new Database(file);
+    db = openSqlite(file);
   } catch (err) {
+    if (err instanceof CliError) throw err;
     throw new CliError(`cannot open the store ${file}: ${(err as Error).message}`, {
       hint: 'check the permissions of the data directory, or set FRUXON_TWILIO_HOME to another folder',
       cause: err,

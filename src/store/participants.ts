@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { stripChannel } from '../phone.js';
-import type { Db } from './db.js';
-import type { Statement } from 'better-sqlite3';
+import type { Db, Statement } from './sqlite.js';
 
 /**
  * A participant: a contact bound to a channel by phone number, as Fruxon binds participants. Bound to one

@@ -12,7 +12,7 @@ const M = require('module');
 const seen = [];
 const orig = M.prototype._compile;
 M.prototype._compile = function (c, f) { seen.push(f); return orig.call(this, c, f); };
-process.on('exit', () => process.stderr.write('HEAVY:' + JSON.stringify(seen.filter((f) => /node_modules[\\\\/](twilio|better-sqlite3|@napi-rs|@inquirer|@ngrok)[\\\\/]/.test(f))) + '\\n'));
+process.on('exit', () => process.stderr.write('HEAVY:' + JSON.stringify(seen.filter((f) => /node_modules[\\\\/](twilio|better-sqlite3(?:-node20)?|@napi-rs|@inquirer|@ngrok)[\\\\/]/.test(f))) + '\\n'));
 `;
 
 test('--version, --help and a command help load neither twilio, SQLite, the keyring, ngrok nor the prompts', () => {
@@ -38,7 +38,7 @@ test('--version answers before commander and the commands load', () => {
   const h = tempHome();
   try {
     const file = join(h.home + '-tracer-all.cjs');
-    writeFileSync(file, tracer.replace(/\(twilio\|better-sqlite3\|@napi-rs\|@inquirer\|@ngrok\)/, '(commander|chalk|twilio|better-sqlite3|@napi-rs|@inquirer|@ngrok)'));
+    writeFileSync(file, tracer.replace(/\(twilio\|better-sqlite3\(\?:-node20\)\?\|@napi-rs\|@inquirer\|@ngrok\)/, '(commander|chalk|twilio|better-sqlite3(?:-node20)?|@napi-rs|@inquirer|@ngrok)'));
     const r = spawnSync(process.execPath, ['--require', file, binPath, '--version'], { env: childEnv(h.env), encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(JSON.parse(/HEAVY:(.*)/.exec(r.stderr)![1]!), []);
@@ -56,4 +56,20 @@ test('--version prints the package version; --help lists commands with examples'
   assert.equal(help.status, 0);
   assert.match(help.stdout, /--auth-token-stdin/);
   assert.match(help.stdout, /Examples:/);
+});
+
+test('an unsupported Node.js gets one line naming the versions that work, and exit 1 (never a native crash)', () => {
+  const h = tempHome();
+  try {
+    for (const version of ['18.20.4', '21.7.3']) {
+      const fake = join(h.home + `-node-${version}.cjs`);
+      writeFileSync(fake, `Object.defineProperty(process.versions, 'node', { value: ${JSON.stringify(version)} });`);
+      const r = spawnSync(process.execPath, ['--require', fake, binPath, 'demo'], { env: childEnv(h.env), encoding: 'utf8' });
+      assert.equal(r.status, 1);
+      assert.equal(r.stdout, '');
+      assert.equal(r.stderr, `fruxon-twilio: Node.js ${version} is not supported; use Node.js 20, 22, 24 or 26\n`);
+    }
+  } finally {
+    h.cleanup();
+  }
 });

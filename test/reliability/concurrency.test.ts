@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { openStore } from '../../src/store/index.js';
+import { sqliteDriverFor } from '../../src/store/sqlite.js';
 import { CliProcess, repoRoot, runCli, stopAllCliProcesses } from '../helpers/cli.js';
 import { OUR_NUMBER, PHONE, emulatorWithConfig, type EmulatorFixture } from '../helpers/fixtures.js';
 
@@ -114,9 +115,9 @@ describe('concurrency', () => {
       // Another process removes the row and holds its transaction open for a moment before committing.
       const holder = spawn(
         process.execPath,
-        ['-e', `const db = new (require('better-sqlite3'))(process.argv[1]); db.exec('BEGIN IMMEDIATE');
+        ['-e', `const db = new (require(process.argv[3]))(process.argv[1]); db.exec('BEGIN IMMEDIATE');
           db.prepare('DELETE FROM configs WHERE id = ?').run(process.argv[2]); process.stdout.write('held\\n');
-          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 800); db.exec('COMMIT'); db.close();`, store.file, id],
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 800); db.exec('COMMIT'); db.close();`, store.file, id, sqliteDriverFor(Number(process.versions.node.split('.')[0]))],
         { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] },
       );
       await new Promise<void>((resolve, reject) => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import Database from 'better-sqlite3';
+import { openSqlite } from '../../src/store/sqlite.js';
 import { backgroundCheckpoints } from '../../src/store/checkpoint.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { tempHome } from '../helpers/cli.js';
@@ -49,7 +49,7 @@ describe('background WAL checkpoints', () => {
       await until('the idle worker leaves', () => !cp.running);
       assert.equal(walBytes(), 0, 'the WAL file is truncated once everything is copied');
       assert.equal(autocheckpoint(), 1000, 'without a worker the connection checkpoints by itself again');
-      const other = new Database(store.file, { readonly: true });
+      const other = openSqlite(store.file, { readonly: true });
       try {
         assert.equal((other.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n, 2000, 'nothing lost');
       } finally {
