@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { MAGIC_NUMBERS } from '../../src/emulator/index.js';
 import { binPath, childEnv, runCli, stopAllCliProcesses, type CliProcess } from '../helpers/cli.js';
 import { emulatorWithConfig, OUR_NUMBER, PHONE, type EmulatorFixture } from '../helpers/fixtures.js';
@@ -229,6 +231,27 @@ describe('mcp: the agent tools over stdio, with the SDK\'s own client, against t
     assert.deepEqual(one.payload, envelope.payload);
     assert.equal(one.raw_form.Body, 'simulated by an agent');
     await fails('get_event', { id: 999_999 }, /^error: no event #999999\nhint: list them with/);
+  });
+
+  test('a client that goes away mid-call: the server aborts the wait and exits when its stdin closes', async () => {
+    const child = spawn(process.execPath, [binPath, 'mcp'], { env: childEnv(f.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    const send = (m: object) => child.stdin.write(JSON.stringify({ jsonrpc: '2.0', ...m }) + '\n');
+    send({ id: 1, method: 'initialize', params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 't', version: '1' } } });
+    while (!out.includes('"id":1')) await new Promise((r) => setTimeout(r, 50));
+    send({ method: 'notifications/initialized' });
+    send({ id: 2, method: 'tools/call', params: { name: 'wait_for_message', arguments: { timeout_s: 120 } } });
+    await new Promise((r) => setTimeout(r, 500));
+    child.stdin.end();
+    const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const code = await exited;
+    clearTimeout(guard);
+    assert.equal(code, 0, `exited ${code} (killed after 20 s means it kept waiting)\n${err}`);
+    for (const line of out.trim().split('\n')) assert.equal(JSON.parse(line).jsonrpc, '2.0', 'stdout: protocol messages only');
   });
 
   test('a bad argument for each tool is an error result naming the field; the server keeps serving', async () => {
