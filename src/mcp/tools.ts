@@ -135,7 +135,10 @@ export const tools: ToolDef[] = [
       if (!r.waited) return { outcome: 'sent', message };
       const failure = sendOutcomeError(r.waited, timeoutMs, { cancelled: ctx.signal.aborted });
       if (!failure) return { outcome: r.message.status, message };
-      if (r.waited.timedOut) return { outcome: 'timeout', timed_out: true, detail: failure.message, hint: failure.hint ?? null, message };
+      if (r.waited.timedOut) {
+        const hint = `the message keeps going: look later with get_message (sid ${r.message.sid}), or wait longer with wait_timeout_s`;
+        return { outcome: 'timeout', timed_out: true, detail: failure.message, hint, message };
+      }
       return { outcome: r.message.status, message, failure };
     },
   },

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { MAGIC_NUMBERS } from '../../src/emulator/index.js';
-import { binPath, childEnv, runCli, stopAllCliProcesses, type CliProcess } from '../helpers/cli.js';
+import { binPath, childEnv, repoRoot, runCli, stopAllCliProcesses, tempHome, type CliProcess } from '../helpers/cli.js';
 import { emulatorWithConfig, OUR_NUMBER, PHONE, type EmulatorFixture } from '../helpers/fixtures.js';
 import { jsonLines, startListen } from '../helpers/listen.js';
 
@@ -302,5 +304,25 @@ test('mcp --config NAME: an unknown config stops the start with the CLI\'s error
     assert.match(good.stderr, /serving 9 tools on stdio \(config "other"\)/);
   } finally {
     await f.cleanup();
+  }
+});
+
+test("the README's MCP client snippet, run as written (fruxon-twilio being the built binary), serves the nine tools", async () => {
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  const block = /### mcp[\s\S]*?```json\n([\s\S]*?)```/.exec(readme);
+  assert.ok(block, 'the mcp section has a json block');
+  const entry = JSON.parse(block[1]!).mcpServers['fruxon-twilio'];
+  assert.equal(entry.command, 'fruxon-twilio');
+  const h = tempHome();
+  const transport = new StdioClientTransport({ command: process.execPath, args: [binPath, ...entry.args], env: childEnv(h.env) as Record<string, string>, stderr: 'pipe' });
+  const client = new Client({ name: 'readme', version: '1.0.0' });
+  try {
+    await client.connect(transport);
+    assert.deepEqual((await client.listTools()).tools.map((t) => t.name).sort(), [...TOOLS].sort());
+    const r = (await client.callTool({ name: 'list_configs', arguments: {} })) as Result;
+    assert.deepEqual(r.structuredContent, { configs: [], default: null, server_default: null });
+  } finally {
+    await client.close();
+    h.cleanup();
   }
 });
