@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import { CliError, ExitCode, usageError } from '../errors.js';
+import { DEFAULT_EVENTS_LIMIT, MAX_EVENTS_LIMIT } from '../store/events.js';
 import { checkHttpUrl, parseDuration, parsePositiveInt } from '../validate.js';
 import type { CommandContext } from './context.js';
 import { readStdin } from './input.js';
-
-import { DEFAULT_EVENTS_LIMIT, MAX_EVENTS_LIMIT } from '../store/events.js';
 
 export function register(program: Command, ctx: CommandContext): void {
   const events = program

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ExitCode, usageError } from '../errors.js';
-import { DEFAULT_SIMULATED_BODY, MAX_SIMULATED_MEDIA } from '../twilio/inbound-form.js';
+import { DEFAULT_SIMULATED_BODY, MAX_MEDIA_PER_MESSAGE } from '../twilio/inbound-form.js';
 import { checkE164, checkHttpUrl } from '../validate.js';
 import type { CommandContext } from './context.js';
 import { readStdin } from './input.js';
@@ -17,7 +17,6 @@ interface Options {
   authTokenStdin?: boolean;
   json?: boolean;
 }
-
 
 export function register(program: Command, ctx: CommandContext): void {
   program
@@ -57,7 +56,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const whatsapp = Boolean(opts.whatsapp) || /^whatsapp:/i.test(rawFrom);
   const from = checkE164('--from', rawFrom.replace(/^whatsapp:/i, ''));
   if (opts.profileName !== undefined && !whatsapp) throw usageError('--profile-name is WhatsApp\'s ProfileName: pass --whatsapp with it');
-  if (opts.mediaUrl.length > MAX_SIMULATED_MEDIA) throw usageError(`--media-url may be given at most 10 times, as Twilio allows (got ${opts.mediaUrl.length})`);
+  if (opts.mediaUrl.length > MAX_MEDIA_PER_MESSAGE) throw usageError(`--media-url may be given at most ${MAX_MEDIA_PER_MESSAGE} times, as Twilio allows (got ${opts.mediaUrl.length})`);
   const mediaUrls = opts.mediaUrl.map((u) => checkHttpUrl('--media-url', u));
   const url = opts.url !== undefined ? checkHttpUrl('--url', opts.url) : undefined;
 

@@ -12,7 +12,7 @@ import { webhookShowJson, webhookVerdict } from '../output/webhook.js';
 import type { SecretStore } from '../secrets/index.js';
 import { isLeaseAlive, type Store } from '../store/index.js';
 import { DEFAULT_EVENTS_LIMIT, MAX_EVENTS_LIMIT } from '../store/events.js';
-import { MAX_SIMULATED_MEDIA } from '../twilio/inbound-form.js';
+import { MAX_MEDIA_PER_MESSAGE } from '../twilio/inbound-form.js';
 import { checkE164, checkHttpUrl, MESSAGE_SID, parseDuration } from '../validate.js';
 
 /**
@@ -49,8 +49,6 @@ export interface ToolDef {
 /** The longest a tool waits (send_message's wait, wait_for_message): MCP clients give up on a call long before. */
 export const MAX_WAIT_S = 600;
 export const DEFAULT_WAIT_S = 30;
-/** Twilio takes at most 10 media URLs on one message. */
-const MAX_MEDIA = 10;
 
 const configArg = z
   .string({ error: 'must be a config name (see list_configs)' })
@@ -110,7 +108,7 @@ export const tools: ToolDef[] = [
       to: z.string({ error: 'must be an E.164 number like +14155238886 or a participant name' }).min(1, { error: 'must be an E.164 number like +14155238886 or a participant name' }).describe('recipient: E.164 number (+14155550123) or a participant name'),
       body: z.string({ error: 'must be the message text' }).max(MAX_BODY, { error: `must be at most ${MAX_BODY} characters` }).describe(`message text, at most ${MAX_BODY} characters (may be empty with media_urls)`),
       channel: channelArg.optional().describe('sms or whatsapp; default: the participant\'s channel, else sms'),
-      media_urls: mediaArg(MAX_MEDIA).optional().describe('public http(s) URLs of media to attach'),
+      media_urls: mediaArg(MAX_MEDIA_PER_MESSAGE).optional().describe('public http(s) URLs of media to attach'),
       config: configArg,
       wait: z.boolean({ error: 'must be true or false' }).optional().describe('wait for a final status (default false; true when wait_timeout_s is given)'),
       wait_timeout_s: seconds(`default ${DEFAULT_WAIT_S}`).optional().describe(`with wait: give up after this many seconds (default ${DEFAULT_WAIT_S}, at most ${MAX_WAIT_S})`),
@@ -259,7 +257,7 @@ export const tools: ToolDef[] = [
       from: z.string({ error: 'must be an E.164 number like +14155550123' }).describe('the sender, E.164'),
       body: z.string({ error: 'must be the message text' }).optional().describe('message text (default: a greeting, or empty with media_urls)'),
       channel: channelArg.optional().describe('sms (default) or whatsapp'),
-      media_urls: mediaArg(MAX_SIMULATED_MEDIA).optional().describe('media URLs (MediaUrlN)'),
+      media_urls: mediaArg(MAX_MEDIA_PER_MESSAGE).optional().describe('media URLs (MediaUrlN)'),
       config: configArg,
     }),
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
