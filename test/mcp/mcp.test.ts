@@ -280,6 +280,19 @@ describe('mcp: the agent tools over stdio, with the SDK\'s own client, against t
     assert.equal((await ok('list_configs')).configs.length, 1);
   });
 
+  test('a listen that stops during wait_for_message ends the wait with the no-listener error; the route is put back', async () => {
+    const waiting = call('wait_for_message', { timeout_s: 60 });
+    await new Promise((r) => setTimeout(r, 300));
+    listen!.p.kill('SIGINT');
+    assert.equal((await listen!.p.exited).code, 0);
+    const r = await waiting;
+    assert.equal(r.isError, true, r.content[0]?.text);
+    assert.match(r.content[0]!.text, /^error: no listener is running for config "emu": no message can arrive\nhint: start one with: fruxon-twilio listen --config "emu"/);
+    const route = await ok('webhook_route');
+    assert.equal(route.kind, 'none');
+    assert.equal(route.listener_holds_number, false);
+  });
+
   test('the Auth Token is in no result and not on stderr; stdout carried only protocol messages', async () => {
     assert.ok(results.length > 30);
     const token = f.emulator.authToken;
