@@ -161,8 +161,13 @@ describe('mcp: the agent tools over stdio, with the SDK\'s own client, against t
     assert.equal(sim.content[0]!.text + '\n', cli.stderr, 'the same message and fix as simulate');
   });
 
-  test('webhook_route with no listener: kind none, nobody holds the number', async () => {
+  const productionUrl = 'http://127.0.0.1:9/ingress/twilio/k3y0secretsecretsecret';
+  test('webhook_route with no listener: kind none, nobody holds the number; the production URL only masked', async () => {
+    const set = await runCli(['configs', 'set', 'emu', '--webhook-url-stdin'], { env: f.env, input: productionUrl });
+    assert.equal(set.code, 0, set.stderr);
     const r = await ok('webhook_route');
+    assert.equal(r.production_url_recorded, true);
+    assert.ok(!r.production_url.includes('secretsecret'), r.production_url);
     assert.equal(r.config, 'emu');
     assert.equal(r.phone_number, OUR_NUMBER);
     assert.equal(r.kind, 'none');
@@ -293,11 +298,12 @@ describe('mcp: the agent tools over stdio, with the SDK\'s own client, against t
     assert.equal(route.listener_holds_number, false);
   });
 
-  test('the Auth Token is in no result and not on stderr; stdout carried only protocol messages', async () => {
+  test('the Auth Token and the production webhook URL are in no result and not on stderr; stdout carried only protocol messages', async () => {
     assert.ok(results.length > 30);
-    const token = f.emulator.authToken;
-    for (const r of results) assert.ok(!JSON.stringify(r).includes(token), `a result carries the Auth Token: ${JSON.stringify(r).slice(0, 200)}`);
-    assert.ok(!stderr.includes(token), 'stderr carries the Auth Token');
+    for (const secret of [f.emulator.authToken, productionUrl.slice(-20)]) {
+      for (const r of results) assert.ok(!JSON.stringify(r).includes(secret), `a result carries a secret: ${JSON.stringify(r).slice(0, 200)}`);
+      assert.ok(!stderr.includes(secret), 'stderr carries a secret');
+    }
     assert.match(stderr, /fruxon-twilio mcp .*: serving 9 tools on stdio/);
     assert.match(stderr, /send_message error \(twilio_30003\)/);
     assert.deepEqual(clientErrors, [], 'the client parsed every stdout line as a protocol message');
