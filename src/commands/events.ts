@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import { CliError, ExitCode, usageError } from '../errors.js';
+import { DEFAULT_EVENTS_LIMIT, MAX_EVENTS_LIMIT } from '../store/events.js';
 import { checkHttpUrl, parseDuration, parsePositiveInt } from '../validate.js';
 import type { CommandContext } from './context.js';
-
-export const DEFAULT_EVENTS_LIMIT = 20;
-const MAX_EVENTS_LIMIT = 10_000;
+import { readStdin } from './input.js';
 
 export function register(program: Command, ctx: CommandContext): void {
   const events = program
@@ -42,12 +41,8 @@ Events live in the local SQLite store. listen deletes those older than 30 days w
       const limit = parsePositiveInt('--limit', opts.limit, { max: MAX_EVENTS_LIMIT });
       const since = opts.since !== undefined ? new Date(Date.now() - parseDuration('--since', opts.since)).toISOString() : undefined;
       const store = await ctx.store();
-      let configId: string | undefined;
-      if (opts.config !== undefined) {
-        const { resolveConfig } = await import('../config/resolve.js');
-        configId = resolveConfig(store, opts.config).id;
-      }
-      const rows = store.events.list({ configId, status: opts.status as 'accepted' | 'refused' | undefined, since, limit });
+      const { listEvents } = await import('../listener/event-log.js');
+      const rows = listEvents(store, { config: opts.config, status: opts.status as 'accepted' | 'refused' | undefined, since, limit });
       const { eventJson, printEventList } = await import('../output/events.js');
       if (opts.json) return out.data(rows.map(eventJson));
       if (rows.length === 0) {
@@ -125,27 +120,20 @@ type Event = import('../store/index.js').StoredEvent;
 async function findEvent(ctx: CommandContext, rawId: string): Promise<Event> {
   const id = parsePositiveInt('ID', rawId.replace(/^#/, ''));
   const store = await ctx.store();
-  const event = store.events.byId(id);
-  if (!event) throw new CliError(`no event #${id}`, { reason: 'not_found', hint: 'list them with: fruxon-twilio events list' });
-  return event;
+  const { getEvent } = await import('../listener/event-log.js');
+  return getEvent(store, id);
 }
 
 async function replayForward(ctx: CommandContext, out: Out, event: Event, url: string, json?: boolean): Promise<void> {
-  if (event.status !== 'accepted' || event.payload === null) {
+  const { storedEnvelope } = await import('../listener/event-log.js');
+  const envelope = storedEnvelope(event);
+  if (envelope === null) {
     throw new CliError(`event #${event.id} was refused (${event.reason ?? 'unknown reason'}): it has no trigger payload to forward`, {
       reason: 'refused_event',
       hint: `see what came in with: fruxon-twilio events show ${event.id} (or re-send its form signed: events replay ${event.id} --to-listener)`,
     });
   }
-  const { TRIGGER } = await import('../listener/payload.js');
   const { forwardEvent } = await import('../listener/session.js');
-  const envelope: import('../listener/payload.js').TriggerEnvelope = {
-    trigger: TRIGGER,
-    config: event.configName,
-    event_id: event.id,
-    received_at: event.receivedAt,
-    payload: event.payload as unknown as import('../listener/payload.js').TriggerPayload,
-  };
   const r = await forwardEvent(url, envelope);
   if (r.status === null) {
     throw new CliError(`no answer from ${url}: ${r.error}`, { reason: 'unreachable', hint: 'is your server listening there?' });
@@ -176,8 +164,9 @@ async function replayToListener(ctx: CommandContext, out: Out, event: Event, opt
       hint: `start one with: fruxon-twilio listen --config ${JSON.stringify(config.name)} (or replay the trigger JSON with --forward-to URL)`,
     });
   }
-  const { webhookAuthToken } = await import('./simulate.js');
-  const authToken = await webhookAuthToken(ctx, config, opts.authTokenStdin);
+  const { webhookSigningToken } = await import('../config/resolve.js');
+  const secrets = await ctx.secrets();
+  const authToken = await webhookSigningToken(config, ctx.env, () => secrets, opts.authTokenStdin ? () => readStdin(ctx.io, '--auth-token-stdin') : undefined);
   const form = opts.newSid ? deliver.withNewMessageSid(event.rawForm) : event.rawForm;
   const r = await deliver.postSignedForm({ url: found.url, form, authToken });
   if (r.status === null) {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CliError, usageError } from '../errors.js';
+import { usageError } from '../errors.js';
 import type { CommandContext } from './context.js';
 
 interface ListOptions {
@@ -32,22 +32,14 @@ Examples:
     .action(async (opts: ListOptions) => {
       const out = ctx.output(opts);
       const { parsePositiveInt } = await import('../validate.js');
-      const limit = parsePositiveInt('--limit', opts.limit, { min: 1, max: 1000 });
+      const { listConfigMessages, MAX_MESSAGES_LIMIT } = await import('../config/messages.js');
+      const limit = parsePositiveInt('--limit', opts.limit, { min: 1, max: MAX_MESSAGES_LIMIT });
       if (opts.direction !== undefined && opts.direction !== 'in' && opts.direction !== 'out') {
         throw usageError(`--direction must be in or out (got ${JSON.stringify(opts.direction)})`);
       }
       const store = await ctx.store();
-      const { connectConfig } = await import('../config/connect.js');
       const { keychain } = await import('../secrets/index.js');
-      const { config, creds, client } = await connectConfig(store, opts.config, ctx.env, keychain);
-      const { listNumberMessages } = await import('../twilio/message-history.js');
-      let list;
-      try {
-        list = await listNumberMessages(client, config.fromNumber, { limit, direction: opts.direction as 'in' | 'out' | undefined });
-      } catch (err) {
-        const { twilioError } = await import('../twilio/client.js');
-        throw twilioError(err, `list the messages of ${config.fromNumber}`, { apiUrl: creds.apiUrl, accountSid: creds.accountSid });
-      }
+      const { config, messages: list } = await listConfigMessages({ store, env: ctx.env, secrets: keychain }, { config: opts.config, limit, direction: opts.direction as 'in' | 'out' | undefined });
       const { historyMessageJson } = await import('../output/messages.js');
       const { printMessageTable } = await import('../output/message-history.js');
       if (opts.json) return out.data(list.map((m) => historyMessageJson(m)));
@@ -71,37 +63,13 @@ Examples:
         throw usageError(`SID must be a Twilio Message SID: SM or MM followed by 32 lowercase hex characters (got ${JSON.stringify(sid.length > 40 ? sid.slice(0, 37) + '...' : sid)})`);
       }
       const store = await ctx.store();
-      const { connectConfig } = await import('../config/connect.js');
       const { keychain } = await import('../secrets/index.js');
-      const { config, creds, client } = await connectConfig(store, opts.config, ctx.env, keychain);
-      const { fetchMessage, isNotFound } = await import('../twilio/messages.js');
-      const { listMessageMedia } = await import('../twilio/message-history.js');
-      const { twilioError } = await import('../twilio/client.js');
-      const where = { apiUrl: creds.apiUrl, accountSid: creds.accountSid };
-      let message;
-      try {
-        message = await fetchMessage(client, sid.trim(), where);
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-        throw new CliError(`no message ${sid.trim()} on the account of config ${JSON.stringify(config.name)}`, {
-          reason: 'not_found',
-          hint: 'list the recent ones with: fruxon-twilio messages list',
-        });
-      }
-      let media: Awaited<ReturnType<typeof listMessageMedia>> | null = [];
-      let mediaError: string | null = null;
-      if (message.numMedia > 0) {
-        try {
-          media = await listMessageMedia(client, message.sid, creds.apiUrl ?? 'https://api.twilio.com');
-        } catch (err) {
-          media = null;
-          mediaError = twilioError(err, `list the media of ${message.sid}`, where).message;
-          out.warn(mediaError);
-        }
-      }
-      const { historyMessageJson } = await import('../output/messages.js');
+      const { getConfigMessage } = await import('../config/messages.js');
+      const { message, media, mediaError } = await getConfigMessage({ store, env: ctx.env, secrets: keychain }, { config: opts.config, sid: sid.trim() });
+      if (mediaError) out.warn(mediaError);
+      const { messageDetailJson } = await import('../output/messages.js');
       const { printMessageDetail } = await import('../output/message-history.js');
-      if (opts.json) return out.data({ ...historyMessageJson(message), media: media?.map((m) => ({ sid: m.sid, content_type: m.contentType, url: m.url })) ?? null });
+      if (opts.json) return out.data(messageDetailJson(message, media));
       printMessageDetail(out, message, media);
     });
 }

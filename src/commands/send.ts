@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { CliError, ExitCode, usageError } from '../errors.js';
-import { E164, checkE164, checkHttpUrl, isLoopbackUrl, parseDuration } from '../validate.js';
+import { MAX_BODY } from '../config/send.js';
+import { usageError } from '../errors.js';
+import { checkHttpUrl, parseDuration } from '../validate.js';
 import type { CommandContext } from './context.js';
 import { readStdin } from './input.js';
 
@@ -16,9 +17,6 @@ interface Options {
   waitTimeout?: string;
   json?: boolean;
 }
-
-/** Twilio's limit for one message body (21617 above it). */
-const MAX_BODY = 1600;
 
 export function register(program: Command, ctx: CommandContext): void {
   program
@@ -63,105 +61,65 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   if (opts.body === undefined && mediaUrls.length === 0) {
     throw usageError('missing --body: the message text, or "-" to read it from standard input (or attach --media-url)');
   }
-  let body = opts.body === '-' ? await readStdin(ctx.io, '--body -') : (opts.body ?? '');
+  const body = opts.body === '-' ? await readStdin(ctx.io, '--body -') : (opts.body ?? '');
   if (opts.body !== undefined && opts.body !== '-' && body.trim() === '' && mediaUrls.length === 0) {
     throw usageError('--body is empty: give the message text, or "-" to read it from standard input');
   }
   if ([...body].length > MAX_BODY) throw usageError(`--body must be at most ${MAX_BODY} characters (got ${[...body].length})`);
 
   const store = await ctx.store();
-  const { resolveConfig, loadSecret, twilioCredentials, effectiveApiUrl, shellQuote } = await import('../config/resolve.js');
-
-  // --to: a number, else a participant.
-  const toRaw = opts.to.trim();
-  let to: string;
-  let participant: import('../store/index.js').Participant | undefined;
-  if (E164.test(toRaw.replace(/^whatsapp:/i, ''))) {
-    to = checkE164('--to', toRaw.replace(/^whatsapp:/i, ''));
-  } else {
-    participant = store.participants.byName(toRaw);
-    if (!participant) {
-      throw usageError(
-        `--to must be an E.164 number like +14155238886 or the name of a participant (got ${JSON.stringify(toRaw)}, which is neither)`,
-        store.participants.list().length ? 'see the participants: fruxon-twilio participants list' : `add one: fruxon-twilio participants add ${shellQuote(toRaw)} --phone +1…`,
-      );
-    }
-    to = participant.phone;
-  }
-
-  let configName = opts.config;
-  if (participant?.configId) {
-    const bound = store.configs.byId(participant.configId);
-    if (bound && configName !== undefined && bound.name.toLowerCase() !== configName.toLowerCase()) {
-      throw usageError(
-        `participant ${JSON.stringify(participant.name)} is bound to config ${JSON.stringify(bound.name)}, not ${JSON.stringify(configName)}`,
-        `drop --config, or pass --config ${shellQuote(bound.name)}`,
-      );
-    }
-    if (bound) configName = bound.name;
-  }
-  const config = resolveConfig(store, configName);
-  const whatsapp = opts.whatsapp ? true : opts.sms ? false : Boolean(participant?.whatsapp);
-
-  // Real Twilio cannot fetch media from, or post callbacks to, this machine's loopback address.
-  const apiUrl = effectiveApiUrl(config, ctx.env);
-  if (!apiUrl) {
-    for (const [flag, url] of [...mediaUrls.map((u) => ['--media-url', u] as const), ...(statusCallback ? [['--status-callback', statusCallback] as const] : [])]) {
-      if (isLoopbackUrl(url)) throw usageError(`${flag} must be a public URL Twilio can reach (got ${JSON.stringify(url)}, which is this machine)`, 'expose it through a tunnel (ngrok) first');
-    }
-  }
-
-  const keychain = config.secretSource === 'keychain' ? await ctx.secrets() : undefined;
-  const secret = loadSecret(config, ctx.env, () => keychain!);
-  const creds = twilioCredentials(config, secret, ctx.env);
-  const { createTwilioClient } = await import('../twilio/client.js');
-  const { sendMessage, waitForFinalStatus, deliveryFailure } = await import('../twilio/messages.js');
+  const secrets = await ctx.secrets();
+  const { sendFromConfig, sendOutcomeError } = await import('../config/send.js');
   const { messageJson, Progress } = await import('../output/messages.js');
-  const client = await createTwilioClient(creds);
-  const callCtx = { apiUrl, accountSid: config.accountSid };
-  const recipient = participant ? `${participant.name} (${to})` : to;
-
-  const sent = await sendMessage(client, { from: config.fromNumber, to, body, mediaUrls, statusCallback, whatsapp }, callCtx);
-  const extra = { config: config.name, participant: participant?.name ?? null };
+  const input = { to: opts.to, body, mediaUrls, statusCallback, config: opts.config, channel: opts.whatsapp ? 'whatsapp' as const : opts.sms ? 'sms' as const : undefined };
+  const deps = { store, env: ctx.env, secrets: () => secrets };
 
   if (!wait) {
-    if (opts.json) return out.data(messageJson(sent, extra));
-    out.line(`${out.color.green('✔')} ${whatsapp ? 'WhatsApp message' : 'SMS'} ${sent.sid} to ${recipient} from ${config.fromNumber}: ${sent.status}`);
+    const r = await sendFromConfig(deps, input);
+    const sent = r.message;
+    if (opts.json) return out.data(messageJson(sent, { config: r.config.name, participant: r.participant?.name ?? null }));
+    out.line(`${out.color.green('✔')} ${r.whatsapp ? 'WhatsApp message' : 'SMS'} ${sent.sid} to ${r.recipient} from ${r.config.fromNumber}: ${sent.status}`);
     return;
   }
 
   const progress = new Progress(out);
-  const started = Date.now();
+  let started = Date.now();
   const abort = new AbortController();
   const onSigint = () => abort.abort();
-  process.once('SIGINT', onSigint);
   // The status Twilio answered the create with comes first; each change after it gets one line.
   let shown = '';
+  let recipient = '';
   const show = (m: { sid: string; status: string }) => {
     if (m.status === shown) return;
     shown = m.status;
     progress.update(`${m.sid} to ${recipient}: ${m.status} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
   };
-  show(sent);
-  let result;
+  let r;
   try {
-    result = await waitForFinalStatus(client, sent.sid, { timeoutMs: waitMs, signal: abort.signal, ctx: callCtx, onStatus: show });
+    r = await sendFromConfig(deps, {
+      ...input,
+      wait: {
+        timeoutMs: waitMs,
+        signal: abort.signal,
+        onSent: (sent, to) => {
+          started = Date.now();
+          process.once('SIGINT', onSigint);
+          recipient = to;
+          show(sent);
+        },
+        onStatus: show,
+      },
+    });
   } finally {
     progress.stop();
     process.removeListener('SIGINT', onSigint);
   }
-  const m = result.message;
-  if (opts.json) out.data(messageJson(m, extra));
-  if (result.succeeded) {
-    if (!opts.json) out.line(`${out.color.green('✔')} ${whatsapp ? 'WhatsApp message' : 'SMS'} ${m.sid} to ${recipient}: ${m.status} after ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  const m = r.message;
+  if (opts.json) out.data(messageJson(m, { config: r.config.name, participant: r.participant?.name ?? null }));
+  const failure = sendOutcomeError(r.waited!, waitMs, { cancelled: abort.signal.aborted });
+  if (!failure) {
+    if (!opts.json) out.line(`${out.color.green('✔')} ${r.whatsapp ? 'WhatsApp message' : 'SMS'} ${m.sid} to ${r.recipient}: ${m.status} after ${((Date.now() - started) / 1000).toFixed(1)}s`);
     return;
   }
-  if (result.timedOut) {
-    throw new CliError(`message ${m.sid} to ${m.to} is still ${m.status} after ${(waitMs / 1000).toFixed(waitMs % 1000 ? 1 : 0)}s: no final status yet`, {
-      exitCode: abort.signal.aborted ? ExitCode.failure : ExitCode.timeout,
-      reason: 'timeout',
-      hint: `wait longer with --wait-timeout, or look later: the message keeps going (sid ${m.sid})`,
-    });
-  }
-  throw deliveryFailure(m);
+  throw failure;
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { CliError, ExitCode, usageError } from '../errors.js';
+import { ExitCode, usageError } from '../errors.js';
+import { DEFAULT_SIMULATED_BODY, MAX_MEDIA_PER_MESSAGE } from '../twilio/inbound-form.js';
 import { checkE164, checkHttpUrl } from '../validate.js';
 import type { CommandContext } from './context.js';
 import { readStdin } from './input.js';
@@ -16,8 +17,6 @@ interface Options {
   authTokenStdin?: boolean;
   json?: boolean;
 }
-
-export const DEFAULT_SIMULATED_BODY = 'Hello from fruxon-twilio simulate';
 
 export function register(program: Command, ctx: CommandContext): void {
   program
@@ -57,35 +56,27 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const whatsapp = Boolean(opts.whatsapp) || /^whatsapp:/i.test(rawFrom);
   const from = checkE164('--from', rawFrom.replace(/^whatsapp:/i, ''));
   if (opts.profileName !== undefined && !whatsapp) throw usageError('--profile-name is WhatsApp\'s ProfileName: pass --whatsapp with it');
-  if (opts.mediaUrl.length > 10) throw usageError(`--media-url may be given at most 10 times, as Twilio allows (got ${opts.mediaUrl.length})`);
+  if (opts.mediaUrl.length > MAX_MEDIA_PER_MESSAGE) throw usageError(`--media-url may be given at most ${MAX_MEDIA_PER_MESSAGE} times, as Twilio allows (got ${opts.mediaUrl.length})`);
   const mediaUrls = opts.mediaUrl.map((u) => checkHttpUrl('--media-url', u));
   const url = opts.url !== undefined ? checkHttpUrl('--url', opts.url) : undefined;
-  const body = opts.body ?? (mediaUrls.length ? '' : DEFAULT_SIMULATED_BODY);
 
   const store = await ctx.store();
-  const { resolveConfig } = await import('../config/resolve.js');
-  const config = resolveConfig(store, ...(opts.config !== undefined ? [opts.config] : []));
-  const deliver = await import('../listener/deliver.js');
-
-  let target = url;
-  if (target === undefined) {
-    const found = deliver.runningListenerUrl(store, config.id);
-    if (found.url === null) throw noListener(config.name, found.reason, found.lease?.pid);
-    target = found.url;
-  }
-  const authToken = opts.badSignature ? null : await webhookAuthToken(ctx, config, Boolean(opts.authTokenStdin));
-
-  const form = deliver.simulatedForm({ config, from, body, whatsapp, profileName: opts.profileName, mediaUrls });
-  const outcome = await deliver.postSignedForm({ url: target, form, authToken, forge: Boolean(opts.badSignature) });
-  const { displayWebhookUrl } = await import('../twilio/webhook.js');
-  const shownUrl = url !== undefined ? displayWebhookUrl(target)! : target;
-  if (outcome.status === null) {
-    throw new CliError(`no answer from ${shownUrl}: ${outcome.error}`, {
-      reason: 'unreachable',
-      hint: url !== undefined ? 'is a server listening there?' : `is the listener still running? Start one with: fruxon-twilio listen --config ${JSON.stringify(config.name)}`,
-    });
-  }
-  const ok = outcome.status >= 200 && outcome.status < 300;
+  const secrets = await ctx.secrets();
+  const { simulateInbound } = await import('../listener/simulate.js');
+  const { config, outcome, shownUrl, ok } = await simulateInbound(
+    { store, env: ctx.env, secrets: () => secrets },
+    {
+      config: opts.config,
+      from,
+      body: opts.body,
+      whatsapp,
+      profileName: opts.profileName,
+      mediaUrls,
+      url,
+      badSignature: opts.badSignature,
+      readAuthToken: opts.authTokenStdin ? () => readStdin(ctx.io, '--auth-token-stdin') : undefined,
+    },
+  );
   if (opts.json) {
     out.data({ status: outcome.status, url: shownUrl, message_sid: outcome.messageSid, signature: outcome.signature, ok });
   } else {
@@ -105,31 +96,4 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   } else if (!opts.json) {
     out.status(out.errColor.dim(`${whatsapp ? 'WhatsApp' : 'SMS'} ${outcome.messageSid} from ${from} to ${config.fromNumber}`));
   }
-}
-
-function noListener(configName: string, reason: 'no_lease' | 'stale_lease', pid?: number): CliError {
-  return new CliError(
-    reason === 'stale_lease'
-      ? `the listener of config ${JSON.stringify(configName)} (pid ${pid}) is no longer running, and --url was not given`
-      : `no listener is running for config ${JSON.stringify(configName)}, and --url was not given`,
-    {
-      reason: 'no_listener',
-      hint: `start one with: fruxon-twilio listen --config ${JSON.stringify(configName)} (or pass --url http://127.0.0.1:PORT/PATH)`,
-    },
-  );
-}
-
-/** The key Twilio signs webhooks with: the Auth Token (for API Key configs, from TWILIO_AUTH_TOKEN or stdin). */
-export async function webhookAuthToken(ctx: CommandContext, config: import('../store/index.js').Config, fromStdin: boolean): Promise<string> {
-  if (config.authMethod === 'auth-token') {
-    const { loadSecret } = await import('../config/resolve.js');
-    const secrets = await ctx.secrets();
-    return loadSecret(config, ctx.env, () => secrets);
-  }
-  if (fromStdin) return readStdin(ctx.io, '--auth-token-stdin');
-  if (ctx.env.TWILIO_AUTH_TOKEN) return ctx.env.TWILIO_AUTH_TOKEN;
-  throw usageError(
-    `config ${JSON.stringify(config.name)} uses an API Key, but Twilio signs webhooks with the account's Auth Token: set TWILIO_AUTH_TOKEN or pass --auth-token-stdin`,
-    'or send a forged signature with --bad-signature',
-  );
 }

@@ -56,28 +56,10 @@ Refuses (exit 5) while a listen holds the number.`,
 async function show(ctx: CommandContext, opts: ShowOptions): Promise<void> {
   const out = ctx.output(opts);
   const store = await ctx.store();
-  const { connectConfig } = await import('../config/connect.js');
   const { keychain } = await import('../secrets/index.js');
-  const { config, creds, client } = await connectConfig(store, opts.config, ctx.env, keychain);
-  const { lookUpNumber } = await import('../config/register-webhook.js');
-  const number = await lookUpNumber(client, config, creds);
-  const { loadProductionWebhookUrl } = await import('../config/webhook-url.js');
-  const productionUrl = loadProductionWebhookUrl(config, ctx.env, keychain);
-  const { isLeaseAlive } = await import('../store/index.js');
-  const lease = store.leases.get(config.id) ?? null;
-  const { classifyWebhook } = await import('../twilio/webhook.js');
-  const kind = classifyWebhook(number.smsUrl, { productionUrl, lease });
-  const fallbackKind = classifyWebhook(number.smsFallbackUrl, { productionUrl, lease });
+  const { inspectWebhook } = await import('../config/webhook-show.js');
+  const view = await inspectWebhook({ store, env: ctx.env, secrets: keychain }, opts.config);
   const { webhookShowJson, printWebhookShow } = await import('../output/webhook.js');
-  const view = {
-    config,
-    number,
-    kind,
-    fallbackKind,
-    productionUrl,
-    lease,
-    leaseAlive: lease ? isLeaseAlive(lease) : false,
-  };
   if (opts.json) return out.data(webhookShowJson(view));
   printWebhookShow(out, view);
 }

@@ -1,4 +1,4 @@
-import { CliError, ExitCode } from '../errors.js';
+import { CliError, ExitCode, usageError } from '../errors.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, Store } from '../store/index.js';
 import type { TwilioCredentials } from '../twilio/client.js';
@@ -66,6 +66,20 @@ export function loadSecret(config: Config, env: NodeJS.ProcessEnv, secrets: () =
     });
   }
   return v;
+}
+
+/**
+ * The key Twilio signs webhooks with: the Auth Token. An API Key config has none stored, so it comes from
+ * `readGiven` (`--auth-token-stdin`) when the caller has one, else TWILIO_AUTH_TOKEN.
+ */
+export async function webhookSigningToken(config: Config, env: NodeJS.ProcessEnv, secrets: () => SecretStore, readGiven?: () => Promise<string>): Promise<string> {
+  if (config.authMethod === 'auth-token') return loadSecret(config, env, secrets);
+  if (readGiven) return readGiven();
+  if (env.TWILIO_AUTH_TOKEN) return env.TWILIO_AUTH_TOKEN;
+  throw usageError(
+    `config ${JSON.stringify(config.name)} uses an API Key, but Twilio signs webhooks with the account's Auth Token: set TWILIO_AUTH_TOKEN or pass --auth-token-stdin`,
+    'or send a forged signature with --bad-signature',
+  );
 }
 
 /** The REST base for this run: FRUXON_TWILIO_API_URL wins over the config's saved --api-url. */

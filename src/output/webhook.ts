@@ -1,18 +1,9 @@
-import type { Config, Lease } from '../store/index.js';
-import type { PhoneNumberInfo } from '../twilio/numbers.js';
-import { displayWebhookUrl, maskWebhookUrl, type WebhookKind } from '../twilio/webhook.js';
+import type { WebhookView } from '../config/webhook-show.js';
+import { displayWebhookUrl, maskWebhookUrl } from '../twilio/webhook.js';
 import type { Output } from './index.js';
 
-/** What `webhook show` found. The production URL is a secret: it is only ever printed masked. */
-export interface WebhookView {
-  config: Config;
-  number: PhoneNumberInfo;
-  kind: WebhookKind;
-  fallbackKind: WebhookKind;
-  productionUrl: string | null;
-  lease: Lease | null;
-  leaseAlive: boolean;
-}
+/** What `webhook show` found (the core: config/webhook-show.ts). The production URL is a secret: it is only ever printed masked. */
+export type { WebhookView } from '../config/webhook-show.js';
 
 const printable = displayWebhookUrl;
 

@@ -83,6 +83,10 @@ export interface EventQuery {
   before?: Pick<StoredEvent, 'receivedAt' | 'id'>;
 }
 
+/** How many events a list shows by default, and at most (`events list --limit`, the MCP `list_events`). */
+export const DEFAULT_EVENTS_LIMIT = 20;
+export const MAX_EVENTS_LIMIT = 10_000;
+
 /** Events older than this many days are pruned when a listener starts, unless FRUXON_TWILIO_RETENTION_DAYS says otherwise. */
 export const DEFAULT_RETENTION_DAYS = 30;
 export const RETENTION_ENV = 'FRUXON_TWILIO_RETENTION_DAYS';
@@ -186,6 +190,23 @@ export class EventRepo {
   listPlan(q: EventQuery = {}): string[] {
     const { sql, args } = listQuery(q);
     return (this.db.prepare('EXPLAIN QUERY PLAN ' + sql).all(...args) as { detail: string }[]).map((r) => r.detail);
+  }
+
+  /** The newest event id of the whole log (ids only grow), 0 when it is empty: where a wait for new events starts. */
+  lastId(): number {
+    return (this.db.prepare('SELECT coalesce(max(id), 0) AS id FROM events').get() as { id: number }).id;
+  }
+
+  /** The oldest accepted event of the config after `afterId` (from `fromNumber`, plain E.164, when given), if any. */
+  nextAccepted(q: { configId: string; afterId: number; fromNumber?: string }): StoredEvent | undefined {
+    const r = (
+      q.fromNumber === undefined
+        ? this.db.prepare(`SELECT * FROM events WHERE id > ? AND config_id = ? AND status = 'accepted' ORDER BY id LIMIT 1`).get(q.afterId, q.configId)
+        : this.db
+            .prepare(`SELECT * FROM events WHERE id > ? AND config_id = ? AND status = 'accepted' AND from_number = ? ORDER BY id LIMIT 1`)
+            .get(q.afterId, q.configId, q.fromNumber)
+    ) as Row | undefined;
+    return r && fromRow(r);
   }
 
   count(q: Pick<EventQuery, 'configId' | 'status'> = {}): number {

@@ -4,6 +4,11 @@
  */
 
 export const API_VERSION = '2010-04-01';
+
+/** The text of a simulated message when none is given (`simulate`, the MCP `simulate_inbound` tool). */
+export const DEFAULT_SIMULATED_BODY = 'Hello from fruxon-twilio simulate';
+/** Twilio takes (and sends) at most 10 media items with one message. */
+export const MAX_MEDIA_PER_MESSAGE = 10;
 const WHATSAPP = 'whatsapp:';
 
 export interface InboundMedia {

@@ -175,7 +175,7 @@ export async function waitForFinalStatus(client: TwilioClient, sid: string, opts
     if (FINAL_STATUSES.has(m.status)) return { message: m, timedOut: false, succeeded: SUCCESS_STATUSES.has(m.status) };
     const left = deadline - Date.now();
     if (left <= 0 || opts.signal?.aborted) return { message: m, timedOut: true, succeeded: false };
-    await sleep(Math.min(interval, left), opts.signal);
+    await sleepUnlessAborted(Math.min(interval, left), opts.signal);
     interval = Math.min(maxInterval, Math.round(interval * 1.5));
   }
 }
@@ -223,7 +223,8 @@ function oneLine(s: string): string {
   return s.replace(/\s+/g, ' ').trim();
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Waits `ms`, or less when `signal` aborts (never rejects). */
+export function sleepUnlessAborted(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
     const t = setTimeout(done, ms);

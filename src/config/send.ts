@@ -1,0 +1,122 @@
+import { CliError, ExitCode, usageError } from '../errors.js';
+import type { SecretStore } from '../secrets/index.js';
+import type { Config, Participant, Store } from '../store/index.js';
+import { createTwilioClient } from '../twilio/client.js';
+import { deliveryFailure, sendMessage, waitForFinalStatus, type Message, type WaitResult } from '../twilio/messages.js';
+import { E164, checkE164, isLoopbackUrl } from '../validate.js';
+import { effectiveApiUrl, loadSecret, resolveConfig, shellQuote, twilioCredentials } from './resolve.js';
+
+/**
+ * Sending a message from a config: the core of `send` and of the MCP `send_message` tool. The caller has
+ * checked the shape of its input (URLs, body length); this resolves the recipient (a number or a
+ * participant), the config (named, the participant's, else the default), the channel, refuses loopback URLs
+ * on real Twilio, sends, and optionally waits for a final status. It never prints.
+ */
+
+/** Twilio's limit for one message body (21617 above it). */
+export const MAX_BODY = 1600;
+
+export interface SendInput {
+  /** An E.164 number (a `whatsapp:` prefix is accepted) or a participant name. */
+  to: string;
+  body: string;
+  /** Already checked http(s) URLs. */
+  mediaUrls: string[];
+  statusCallback: string | null;
+  /** Config name; default: the participant's config, else the default config. */
+  config?: string;
+  /** 'whatsapp' or 'sms' forces the channel; undefined: the participant's channel, else SMS. */
+  channel?: 'sms' | 'whatsapp';
+  wait?: {
+    timeoutMs: number;
+    signal?: AbortSignal;
+    /** The message as Twilio answered the create (and how messages name its recipient), before the first poll. */
+    onSent?: (m: Message, recipient: string) => void;
+    /** The first polled status and every change after it. */
+    onStatus?: (m: Message) => void;
+  };
+}
+
+export interface SendResult {
+  /** The message as created (without wait) or its last state (with wait). */
+  message: Message;
+  config: Config;
+  participant: Participant | null;
+  whatsapp: boolean;
+  /** `alice (+1…)` or the number: how messages name the recipient. */
+  recipient: string;
+  /** With `wait`: how it ended. */
+  waited: WaitResult | null;
+}
+
+export async function sendFromConfig(deps: { store: Store; env: NodeJS.ProcessEnv; secrets: () => SecretStore }, input: SendInput): Promise<SendResult> {
+  const { store, env } = deps;
+  // to: a number, else a participant.
+  const toRaw = input.to.trim();
+  let to: string;
+  let participant: Participant | undefined;
+  if (E164.test(toRaw.replace(/^whatsapp:/i, ''))) {
+    to = checkE164('--to', toRaw.replace(/^whatsapp:/i, ''));
+  } else {
+    participant = store.participants.byName(toRaw);
+    if (!participant) {
+      throw usageError(
+        `--to must be an E.164 number like +14155238886 or the name of a participant (got ${JSON.stringify(toRaw)}, which is neither)`,
+        store.participants.list().length ? 'see the participants: fruxon-twilio participants list' : `add one: fruxon-twilio participants add ${shellQuote(toRaw)} --phone +1…`,
+      );
+    }
+    to = participant.phone;
+  }
+
+  let configName = input.config;
+  if (participant?.configId) {
+    const bound = store.configs.byId(participant.configId);
+    if (bound && configName !== undefined && bound.name.toLowerCase() !== configName.toLowerCase()) {
+      throw usageError(
+        `participant ${JSON.stringify(participant.name)} is bound to config ${JSON.stringify(bound.name)}, not ${JSON.stringify(configName)}`,
+        `drop --config, or pass --config ${shellQuote(bound.name)}`,
+      );
+    }
+    if (bound) configName = bound.name;
+  }
+  const config = resolveConfig(store, configName);
+  const whatsapp = input.channel === 'whatsapp' ? true : input.channel === 'sms' ? false : Boolean(participant?.whatsapp);
+
+  // Real Twilio cannot fetch media from, or post callbacks to, this machine's loopback address.
+  const apiUrl = effectiveApiUrl(config, env);
+  if (!apiUrl) {
+    const urls = [...input.mediaUrls.map((u) => ['--media-url', u] as const), ...(input.statusCallback ? [['--status-callback', input.statusCallback] as const] : [])];
+    for (const [flag, url] of urls) {
+      if (isLoopbackUrl(url)) throw usageError(`${flag} must be a public URL Twilio can reach (got ${JSON.stringify(url)}, which is this machine)`, 'expose it through a tunnel (ngrok) first');
+    }
+  }
+
+  const secret = loadSecret(config, env, deps.secrets);
+  const client = await createTwilioClient(twilioCredentials(config, secret, env));
+  const callCtx = { apiUrl, accountSid: config.accountSid };
+  const recipient = participant ? `${participant.name} (${to})` : to;
+  const sent = await sendMessage(client, { from: config.fromNumber, to, body: input.body, mediaUrls: input.mediaUrls, statusCallback: input.statusCallback, whatsapp }, callCtx);
+  const base = { config, participant: participant ?? null, whatsapp, recipient };
+  if (!input.wait) return { ...base, message: sent, waited: null };
+
+  input.wait.onSent?.(sent, recipient);
+  const waited = await waitForFinalStatus(client, sent.sid, { timeoutMs: input.wait.timeoutMs, signal: input.wait.signal, ctx: callCtx, onStatus: input.wait.onStatus });
+  return { ...base, message: waited.message, waited };
+}
+
+/**
+ * The error a waited send ends with, or null when it was delivered (or read): still not final after the
+ * wait (exit 3, or 1 when the wait was cancelled), else Twilio's error code, its doc link and the fix.
+ */
+export function sendOutcomeError(waited: WaitResult, timeoutMs: number, opts: { cancelled?: boolean } = {}): CliError | null {
+  if (waited.succeeded) return null;
+  const m = waited.message;
+  if (waited.timedOut) {
+    return new CliError(`message ${m.sid} to ${m.to} is still ${m.status} after ${(timeoutMs / 1000).toFixed(timeoutMs % 1000 ? 1 : 0)}s: no final status yet`, {
+      exitCode: opts.cancelled ? ExitCode.failure : ExitCode.timeout,
+      reason: 'timeout',
+      hint: `wait longer with --wait-timeout, or look later: the message keeps going (sid ${m.sid})`,
+    });
+  }
+  return deliveryFailure(m);
+}

@@ -1,0 +1,288 @@
+import { z } from 'zod';
+import { sendFromConfig, sendOutcomeError, MAX_BODY } from '../config/send.js';
+import { listConfigMessages, getConfigMessage, DEFAULT_MESSAGES_LIMIT, MAX_MESSAGES_LIMIT } from '../config/messages.js';
+import { inspectWebhook } from '../config/webhook-show.js';
+import { CliError, usageError } from '../errors.js';
+import { getEvent, listEvents, waitForEvent } from '../listener/event-log.js';
+import { simulateInbound } from '../listener/simulate.js';
+import { configJson } from '../output/configs.js';
+import { eventDetailJson, eventJson } from '../output/events.js';
+import { historyMessageJson, messageDetailJson, messageJson } from '../output/messages.js';
+import { webhookShowJson, webhookVerdict } from '../output/webhook.js';
+import type { SecretStore } from '../secrets/index.js';
+import { isLeaseAlive, type Store } from '../store/index.js';
+import { DEFAULT_EVENTS_LIMIT, MAX_EVENTS_LIMIT } from '../store/events.js';
+import { MAX_MEDIA_PER_MESSAGE } from '../twilio/inbound-form.js';
+import { checkE164, checkHttpUrl, MESSAGE_SID, parseDuration } from '../validate.js';
+
+/**
+ * The agent tools: each one parses its arguments and calls the same core function as its command (never
+ * printing); server.ts turns what it returns, or the CliError it throws, into a tool result. Tool names,
+ * argument names and the shapes of results are a contract (README, MCP section).
+ */
+
+export interface ToolDeps {
+  store(): Store;
+  secrets(): SecretStore;
+  env: NodeJS.ProcessEnv;
+  /** `mcp --config NAME`: the config of a tool call that names none. */
+  defaultConfig?: string;
+}
+
+export interface ToolContext {
+  /** Aborted when the client cancels the call. */
+  signal: AbortSignal;
+}
+
+/** A successful result is an object (the structured content); `failure` makes it an error result with this error's message and fix. */
+export type ToolValue = Record<string, unknown> & { failure?: CliError };
+
+export interface ToolDef {
+  name: string;
+  title: string;
+  description: string;
+  input: z.ZodObject;
+  annotations: { readOnlyHint: boolean; destructiveHint?: boolean; idempotentHint?: boolean; openWorldHint: boolean };
+  run(args: any, deps: ToolDeps, ctx: ToolContext): Promise<ToolValue>;
+}
+
+/** The longest a tool waits (send_message's wait, wait_for_message): MCP clients give up on a call long before. */
+export const MAX_WAIT_S = 600;
+export const DEFAULT_WAIT_S = 30;
+
+const configArg = z
+  .string({ error: 'must be a config name (see list_configs)' })
+  .min(1, { error: 'must be a config name (see list_configs)' })
+  .optional()
+  .describe('config name (list_configs); default: the server\'s --config, else the default config');
+const channelArg = z.enum(['sms', 'whatsapp'], { error: 'must be "sms" or "whatsapp"' });
+const seconds = (what: string) =>
+  z
+    .number({ error: `must be a number of seconds (${what})` })
+    .positive({ error: 'must be more than 0 seconds' })
+    .max(MAX_WAIT_S, { error: `must be at most ${MAX_WAIT_S} seconds` });
+const mediaArg = (max: number) =>
+  z
+    .array(z.string({ error: 'must be an http(s) URL' }), { error: 'must be an array of http(s) URLs' })
+    .max(max, { error: `takes at most ${max} URLs, as Twilio allows` });
+
+function configOf(args: { config?: string }, deps: ToolDeps): string | undefined {
+  return args.config ?? deps.defaultConfig;
+}
+
+function coreDeps(deps: ToolDeps) {
+  return { store: deps.store(), env: deps.env, secrets: () => deps.secrets() };
+}
+
+function checkMedia(urls: string[] | undefined): string[] {
+  return (urls ?? []).map((u, i) => checkHttpUrl(`media_urls[${i}]`, u));
+}
+
+export const tools: ToolDef[] = [
+  {
+    name: 'list_configs',
+    title: 'List Twilio configs',
+    description:
+      'List the stored Twilio configs (name, From number, channels, which is the default, whether a listen runs for it); never returns a secret. Use a name as the `config` argument of the other tools.',
+    input: z.strictObject({}),
+    annotations: { readOnlyHint: true, openWorldHint: false },
+    async run(_args, deps) {
+      const store = deps.store();
+      const configs = store.configs.list().map((c) => {
+        const lease = store.leases.get(c.id);
+        return {
+          ...configJson(c),
+          channels: ['sms', 'whatsapp'],
+          listener: lease ? { pid: lease.pid, alive: isLeaseAlive(lease), url: lease.ourUrl, since: lease.startedAt } : null,
+        };
+      });
+      return { configs, default: store.configs.defaultConfig()?.name ?? null, server_default: deps.defaultConfig ?? null };
+    },
+  },
+  {
+    name: 'send_message',
+    title: 'Send an SMS or WhatsApp message',
+    description:
+      "Send a message from the config's verified From number to an E.164 number or a participant name; with wait=true, poll until it is delivered, read, undelivered or failed (error code and fix) or the wait times out.",
+    input: z.strictObject({
+      to: z.string({ error: 'must be an E.164 number like +14155238886 or a participant name' }).min(1, { error: 'must be an E.164 number like +14155238886 or a participant name' }).describe('recipient: E.164 number (+14155550123) or a participant name'),
+      body: z.string({ error: 'must be the message text' }).max(MAX_BODY, { error: `must be at most ${MAX_BODY} characters` }).describe(`message text, at most ${MAX_BODY} characters (may be empty with media_urls)`),
+      channel: channelArg.optional().describe('sms or whatsapp; default: the participant\'s channel, else sms'),
+      media_urls: mediaArg(MAX_MEDIA_PER_MESSAGE).optional().describe('public http(s) URLs of media to attach'),
+      config: configArg,
+      wait: z.boolean({ error: 'must be true or false' }).optional().describe('wait for a final status (default false; true when wait_timeout_s is given)'),
+      wait_timeout_s: seconds(`default ${DEFAULT_WAIT_S}`).optional().describe(`with wait: give up after this many seconds (default ${DEFAULT_WAIT_S}, at most ${MAX_WAIT_S})`),
+    }),
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+    async run(args: { to: string; body: string; channel?: 'sms' | 'whatsapp'; media_urls?: string[]; config?: string; wait?: boolean; wait_timeout_s?: number }, deps, ctx) {
+      const mediaUrls = checkMedia(args.media_urls);
+      if (args.body.trim() === '' && mediaUrls.length === 0) throw usageError('body is empty: give the message text (or attach media_urls)');
+      if ([...args.body].length > MAX_BODY) throw usageError(`body must be at most ${MAX_BODY} characters (got ${[...args.body].length})`);
+      const wait = args.wait ?? args.wait_timeout_s !== undefined;
+      const timeoutMs = Math.round((args.wait_timeout_s ?? DEFAULT_WAIT_S) * 1000);
+      const r = await sendFromConfig(coreDeps(deps), {
+        to: args.to,
+        body: args.body,
+        mediaUrls,
+        statusCallback: null,
+        config: configOf(args, deps),
+        channel: args.channel,
+        wait: wait ? { timeoutMs, signal: ctx.signal } : undefined,
+      });
+      const message = messageJson(r.message, { config: r.config.name, participant: r.participant?.name ?? null });
+      if (!r.waited) return { outcome: 'sent', message };
+      const failure = sendOutcomeError(r.waited, timeoutMs, { cancelled: ctx.signal.aborted });
+      if (!failure) return { outcome: r.message.status, message };
+      if (r.waited.timedOut) {
+        const hint = `the message keeps going: look later with get_message (sid ${r.message.sid}), or wait longer with wait_timeout_s`;
+        return { outcome: 'timeout', timed_out: true, detail: failure.message, hint, message };
+      }
+      return { outcome: r.message.status, message, failure };
+    },
+  },
+  {
+    name: 'list_messages',
+    title: "List the number's messages",
+    description: "List the newest messages to and from the config's number (SMS and WhatsApp) from Twilio's message log, newest first.",
+    input: z.strictObject({
+      config: configArg,
+      direction: z.enum(['in', 'out'], { error: 'must be "in" or "out"' }).optional().describe('in: received by the number; out: sent from it; default both'),
+      limit: z
+        .number({ error: `must be a whole number from 1 to ${MAX_MESSAGES_LIMIT}` })
+        .int({ error: `must be a whole number from 1 to ${MAX_MESSAGES_LIMIT}` })
+        .min(1, { error: `must be a whole number from 1 to ${MAX_MESSAGES_LIMIT}` })
+        .max(MAX_MESSAGES_LIMIT, { error: `must be a whole number from 1 to ${MAX_MESSAGES_LIMIT}` })
+        .optional()
+        .describe(`how many (default ${DEFAULT_MESSAGES_LIMIT})`),
+    }),
+    annotations: { readOnlyHint: true, openWorldHint: true },
+    async run(args: { config?: string; direction?: 'in' | 'out'; limit?: number }, deps) {
+      const r = await listConfigMessages(coreDeps(deps), { config: configOf(args, deps), limit: args.limit ?? DEFAULT_MESSAGES_LIMIT, direction: args.direction });
+      return { config: r.config.name, number: r.config.fromNumber, messages: r.messages.map((m) => historyMessageJson(m)) };
+    },
+  },
+  {
+    name: 'get_message',
+    title: 'Get one message',
+    description: 'Get one message from Twilio by its SID (SM… or MM…): status, error code, body and media URLs.',
+    input: z.strictObject({
+      sid: z
+        .string({ error: 'must be a Twilio Message SID: SM or MM followed by 32 lowercase hex characters' })
+        .regex(MESSAGE_SID, { error: 'must be a Twilio Message SID: SM or MM followed by 32 lowercase hex characters' })
+        .describe('the Message SID'),
+    }),
+    annotations: { readOnlyHint: true, openWorldHint: true },
+    async run(args: { sid: string }, deps) {
+      const r = await getConfigMessage(coreDeps(deps), { config: deps.defaultConfig, sid: args.sid });
+      return { ...messageDetailJson(r.message, r.media), media_error: r.mediaError };
+    },
+  },
+  {
+    name: 'wait_for_message',
+    title: 'Wait for the next inbound message',
+    description:
+      "Wait for the next inbound message a running `fruxon-twilio listen` records for the config and return its trigger payload envelope (as listen --json prints it), or a timeout result; pass since_event_id (the last event_id seen) to miss nothing between calls.",
+    input: z.strictObject({
+      config: configArg,
+      from: z.string({ error: 'must be an E.164 number like +14155550123' }).optional().describe('only a message from this sender (E.164)'),
+      timeout_s: seconds(`default ${DEFAULT_WAIT_S}`).optional().describe(`give up after this many seconds (default ${DEFAULT_WAIT_S}, at most ${MAX_WAIT_S})`),
+      since_event_id: z
+        .number({ error: 'must be an event id (a whole number, 0 or more)' })
+        .int({ error: 'must be an event id (a whole number, 0 or more)' })
+        .min(0, { error: 'must be an event id (a whole number, 0 or more)' })
+        .optional()
+        .describe('return the first message recorded after this event id (default: the first one recorded after the call starts)'),
+    }),
+    annotations: { readOnlyHint: true, openWorldHint: false },
+    async run(args: { config?: string; from?: string; timeout_s?: number; since_event_id?: number }, deps, ctx) {
+      const from = args.from !== undefined ? checkE164('from', args.from) : undefined;
+      const timeoutS = args.timeout_s ?? DEFAULT_WAIT_S;
+      const r = await waitForEvent(deps.store(), { config: configOf(args, deps), from, afterId: args.since_event_id, timeoutMs: Math.round(timeoutS * 1000), signal: ctx.signal });
+      if (r.envelope) return { ...r.envelope };
+      return {
+        timed_out: true,
+        config: r.config.name,
+        since_event_id: r.afterId,
+        detail: `no message${from ? ` from ${from}` : ''} to ${r.config.fromNumber} arrived within ${timeoutS}s`,
+        hint: `call wait_for_message again with since_event_id ${r.afterId} to miss nothing`,
+      };
+    },
+  },
+  {
+    name: 'list_events',
+    title: 'List recorded events',
+    description: 'List what listen recorded (accepted messages with their trigger payload, refused requests with the reason), newest first.',
+    input: z.strictObject({
+      config: configArg,
+      status: z.enum(['accepted', 'refused'], { error: 'must be "accepted" or "refused"' }).optional().describe('default: both'),
+      limit: z
+        .number({ error: `must be a whole number from 1 to ${MAX_EVENTS_LIMIT}` })
+        .int({ error: `must be a whole number from 1 to ${MAX_EVENTS_LIMIT}` })
+        .min(1, { error: `must be a whole number from 1 to ${MAX_EVENTS_LIMIT}` })
+        .max(MAX_EVENTS_LIMIT, { error: `must be a whole number from 1 to ${MAX_EVENTS_LIMIT}` })
+        .optional()
+        .describe(`how many (default ${DEFAULT_EVENTS_LIMIT})`),
+      since: z.string({ error: 'must be a duration like 30s, 15m, 2h or 7d' }).optional().describe('only events received within this long: 30s, 15m, 2h, 7d'),
+    }),
+    annotations: { readOnlyHint: true, openWorldHint: false },
+    async run(args: { config?: string; status?: 'accepted' | 'refused'; limit?: number; since?: string }, deps) {
+      const since = args.since !== undefined ? new Date(Date.now() - parseDuration('since', args.since)).toISOString() : undefined;
+      const config = args.config ?? deps.defaultConfig;
+      const rows = listEvents(deps.store(), { config, status: args.status, since, limit: args.limit ?? DEFAULT_EVENTS_LIMIT });
+      return { events: rows.map(eventJson) };
+    },
+  },
+  {
+    name: 'get_event',
+    title: 'Get one recorded event',
+    description: 'Get one recorded event in full: trigger payload, raw Twilio form, kept headers, signature check and forward outcome.',
+    input: z.strictObject({
+      id: z
+        .number({ error: 'must be an event id (a whole number from 1)' })
+        .int({ error: 'must be an event id (a whole number from 1)' })
+        .min(1, { error: 'must be an event id (a whole number from 1)' })
+        .describe('event id (list_events, or event_id of a trigger envelope)'),
+    }),
+    annotations: { readOnlyHint: true, openWorldHint: false },
+    async run(args: { id: number }, deps) {
+      return eventDetailJson(getEvent(deps.store(), args.id));
+    },
+  },
+  {
+    name: 'simulate_inbound',
+    title: 'Simulate an inbound message',
+    description:
+      "Post the config's running listen the inbound-message webhook Twilio would send (signed), as if `from` had texted the number; the listener records it and fires the trigger (see wait_for_message).",
+    input: z.strictObject({
+      from: z.string({ error: 'must be an E.164 number like +14155550123' }).describe('the sender, E.164'),
+      body: z.string({ error: 'must be the message text' }).optional().describe('message text (default: a greeting, or empty with media_urls)'),
+      channel: channelArg.optional().describe('sms (default) or whatsapp'),
+      media_urls: mediaArg(MAX_MEDIA_PER_MESSAGE).optional().describe('media URLs (MediaUrlN)'),
+      config: configArg,
+    }),
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    async run(args: { from: string; body?: string; channel?: 'sms' | 'whatsapp'; media_urls?: string[]; config?: string }, deps) {
+      const rawFrom = args.from.trim();
+      const whatsapp = args.channel === 'whatsapp' || (args.channel === undefined && /^whatsapp:/i.test(rawFrom));
+      const from = checkE164('from', rawFrom.replace(/^whatsapp:/i, ''));
+      const mediaUrls = checkMedia(args.media_urls);
+      const r = await simulateInbound(coreDeps(deps), { config: configOf(args, deps), from, body: args.body, whatsapp, mediaUrls });
+      const value = { status: r.outcome.status, url: r.shownUrl, message_sid: r.outcome.messageSid, signature: r.outcome.signature, ok: r.ok };
+      if (r.ok) return value;
+      const detail = r.outcome.body.trim().split('\n')[0]?.slice(0, 200);
+      return { ...value, failure: new CliError(`the target did not accept the message (HTTP ${r.outcome.status}${detail ? `: ${detail}` : ''})`, { reason: 'not_accepted', hint: `see what the listener recorded: list_events (or: fruxon-twilio events list --status refused)` }) };
+    },
+  },
+  {
+    name: 'webhook_route',
+    title: 'Where inbound messages go',
+    description:
+      "Say where the config's number sends inbound messages now (kind: production, listener, other, none; the URL masked) and whether a running listen holds the number.",
+    input: z.strictObject({ config: configArg }),
+    annotations: { readOnlyHint: true, openWorldHint: true },
+    async run(args: { config?: string }, deps) {
+      const view = await inspectWebhook(coreDeps(deps), configOf(args, deps));
+      return { ...webhookShowJson(view), listener_holds_number: view.lease !== null && view.leaseAlive, verdict: webhookVerdict(view) };
+    },
+  },
+];
