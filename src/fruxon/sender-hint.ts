@@ -30,8 +30,10 @@ export interface SenderHintOptions {
 
 export interface SenderHints {
   observe(number: string | null): void;
-  /** Resolves when the queue is empty (for tests and a clean stop). */
+  /** Resolves when the queue is empty. */
   idle(): Promise<void>;
+  /** No more lookups or hints (a lookup in flight ends within the client's timeout, silently). */
+  close(): void;
 }
 
 export function senderHints(o: SenderHintOptions): SenderHints {
@@ -53,8 +55,10 @@ export function senderHints(o: SenderHintOptions): SenderHints {
         const strangers = batch.filter((n) => participantsAt(cache!.participants, o.fruxonConfigId, n).length === 0);
         if (strangers.length === 0) continue;
         const pending = await configAccessRequests(client, o.fruxonConfigId, 'PENDING');
+        if (off) return;
         for (const n of strangers) o.onHint({ number: n, pendingRequestId: pending.find((r) => r.address === n)?.id ?? null });
       } catch (err) {
+        if (off) return;
         off = true;
         queue = [];
         o.onError(err instanceof CliError ? err.message : String((err as Error)?.message ?? err));
@@ -80,6 +84,10 @@ export function senderHints(o: SenderHintOptions): SenderHints {
     },
     async idle() {
       while (running) await running;
+    },
+    close() {
+      off = true;
+      queue = [];
     },
   };
 }
