@@ -55,7 +55,7 @@ An already approved or rejected request is one error line, exit 1.`,
     .command('approve')
     .description('Approve an access request: a new participant (CREATE_NEW), a channel of an existing one (ADD_TO_EXISTING), or a binding of the one it matched (BIND_ONLY)')
     .argument('<id>', 'access request id')
-    .option('--mode <mode>', 'CREATE_NEW, ADD_TO_EXISTING or BIND_ONLY', 'CREATE_NEW')
+    .option('--mode <mode>', 'CREATE_NEW (default; asked for explicitly when the request matched a participant), ADD_TO_EXISTING or BIND_ONLY')
     .option('--name <displayName>', "CREATE_NEW: the participant's name (default: the local participant with that number, else the name Fruxon saw)")
     .option('--participant <id>', 'ADD_TO_EXISTING, BIND_ONLY: the Fruxon participant (default: the one the request matched)')
     .option('--note <text>', 'a note kept with the decision')
@@ -104,7 +104,8 @@ async function processRequest(ctx: CommandContext, action: 'approve' | 'reject',
   const out = ctx.output(opts);
   const id = checkId(rawId);
   const { approveAccessRequest, checkMode, localNameFor, rejectAccessRequest } = await import('../fruxon/access-requests.js');
-  const mode = action === 'approve' ? checkMode('--mode', opts.mode ?? 'CREATE_NEW') : null;
+  if (action === 'reject' && (opts.mode !== undefined || opts.name !== undefined || opts.participant !== undefined)) throw usageError('reject takes only ID and --note');
+  const mode = opts.mode !== undefined ? checkMode('--mode', opts.mode) : undefined;
   const { checkName } = await import('../validate.js');
   const name = opts.name !== undefined ? checkName('--name', opts.name) : undefined;
   if (opts.participant !== undefined && !ID.test(opts.participant.trim())) throw usageError(`--participant must be a Fruxon participant id (got ${JSON.stringify(opts.participant)})`);
@@ -114,7 +115,7 @@ async function processRequest(ctx: CommandContext, action: 'approve' | 'reject',
   const { client } = connectFruxon(store, ctx.env, keychain);
   const result =
     action === 'approve'
-      ? await approveAccessRequest({ store, client, id, mode: mode!, name, participantId: opts.participant?.trim(), note: opts.note })
+      ? await approveAccessRequest({ store, client, id, mode, name, participantId: opts.participant?.trim(), note: opts.note })
       : await rejectAccessRequest({ client, id, note: opts.note });
   const { processedJson, processedLine } = await import('../output/fruxon-participants.js');
   if (opts.json) return out.data(processedJson(result, localNameFor(store, client.tenant, result.request)));

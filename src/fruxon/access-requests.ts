@@ -116,7 +116,8 @@ export interface ApproveOptions {
   store: Store;
   client: FruxonClient;
   id: string;
-  mode: ApproveMode;
+  /** Default CREATE_NEW; not given and the request matched a participant: refused (say which one). */
+  mode?: ApproveMode;
   /** CREATE_NEW: the participant's display name (default: the local participant at that number, else the request's own). */
   name?: string;
   /** ADD_TO_EXISTING, BIND_ONLY: the participant (default: the one the request matched). */
@@ -134,18 +135,25 @@ export interface ProcessResult {
 }
 
 export async function approveAccessRequest(o: ApproveOptions): Promise<ProcessResult> {
-  if (o.mode === 'CREATE_NEW' && o.participantId !== undefined) {
+  const mode = o.mode ?? 'CREATE_NEW';
+  if (mode === 'CREATE_NEW' && o.participantId !== undefined) {
     throw usageError('--participant is for --mode ADD_TO_EXISTING or BIND_ONLY: CREATE_NEW makes a new participant (name it with --name)');
   }
-  if (o.mode !== 'CREATE_NEW' && o.name !== undefined) {
-    throw usageError(`--name is for --mode CREATE_NEW: ${o.mode} uses an existing participant (--participant ID)`);
+  if (mode !== 'CREATE_NEW' && o.name !== undefined) {
+    throw usageError(`--name is for --mode CREATE_NEW: ${mode} uses an existing participant (--participant ID)`);
   }
   const r = await pendingOrThrow(o.client, o.id);
-  const body: Record<string, string> = { mode: o.mode };
+  if (o.mode === undefined && r.matchedParticipantId) {
+    // A second participant for a known sender is rarely what is meant: the default asks first.
+    throw usageError(
+      `access request ${r.id} matched the existing participant ${r.matchedParticipantId}: pass --mode BIND_ONLY to bind it${r.agentId ? ` to ${r.agentId}` : ''}, or --mode CREATE_NEW for a second participant`,
+    );
+  }
+  const body: Record<string, string> = { mode };
   let displayName: string | null = null;
   let nameSource: ProcessResult['nameSource'] = null;
   let participantId: string | null = null;
-  if (o.mode === 'CREATE_NEW') {
+  if (mode === 'CREATE_NEW') {
     const local = o.name === undefined ? localNameFor(o.store, o.client.tenant, r) : null;
     displayName = o.name ?? local ?? r.displayName ?? r.conversationName;
     nameSource = o.name !== undefined ? 'flag' : local ? 'local' : displayName ? 'request' : null;
@@ -153,13 +161,13 @@ export async function approveAccessRequest(o: ApproveOptions): Promise<ProcessRe
   } else {
     participantId = o.participantId ?? r.matchedParticipantId;
     if (!participantId) {
-      throw usageError(`--mode ${o.mode} needs a participant: the request matched none, so pass --participant ID (see fruxon-twilio participants pull, or Fruxon's Network → Participants)`);
+      throw usageError(`--mode ${mode} needs a participant: the request matched none, so pass --participant ID (see fruxon-twilio participants pull, or Fruxon's Network → Participants)`);
     }
     body.participantId = participantId;
   }
   if (o.note) body.note = o.note;
   const request = await submit(o.client, o.id, 'approve', body);
-  return { request, mode: o.mode, displayName, nameSource, participantId: request.approvedParticipantId ?? participantId };
+  return { request, mode, displayName, nameSource, participantId: request.approvedParticipantId ?? participantId };
 }
 
 export async function rejectAccessRequest(o: { client: FruxonClient; id: string; note?: string }): Promise<ProcessResult> {

@@ -99,14 +99,14 @@ export function processedJson(p: ProcessResult, localParticipant: string | null)
 export function processedLine(p: ProcessResult): string {
   const r = p.request;
   if (p.mode === null) return `Rejected access request ${r.id} from ${r.address}${r.processingNote ? ` (note: ${r.processingNote})` : ''}.`;
+  const who = p.participantId ? `participant ${p.participantId}` : 'a participant';
   const what =
     p.mode === 'CREATE_NEW'
-      ? `as a new participant${p.displayName ? ` ${JSON.stringify(p.displayName)}${p.nameSource === 'local' ? ' (the local participant)' : ''}` : ''}`
+      ? `new ${who}${p.displayName ? ` ${JSON.stringify(p.displayName)}${p.nameSource === 'local' ? ", the local participant's name" : ''}` : ''}`
       : p.mode === 'ADD_TO_EXISTING'
-        ? `as a channel of participant ${p.participantId}`
-        : `by binding participant ${p.participantId}${r.agentId ? ` to agent ${r.agentId}` : ''}`;
-  const id = p.mode === 'CREATE_NEW' && p.participantId ? ` (participant ${p.participantId})` : '';
-  return `Approved access request ${r.id} from ${r.address} ${what}${id}.`;
+        ? `added as a channel of ${who}`
+        : `${who} bound${r.agentId ? ` to agent ${r.agentId}` : ''}`;
+  return `Approved access request ${r.id} from ${r.address}: ${what}.`;
 }
 
 /** The listen hint: one line, once per number. */

@@ -212,7 +212,7 @@ describe('participants push/pull and fruxon access-requests, against the Fruxon 
       assert.equal(j.approved_participant_id, p!.id);
 
       const named = await ok(['fruxon', 'access-requests', 'approve', eve, '--name', 'Eve Adams', '--note', 'met at the fair']);
-      assert.match(named.stderr, new RegExp(`✔ Approved access request ${eve} from \\+14155550140 as a new participant "Eve Adams" \\(participant \\S+\\)\\.`));
+      assert.match(named.stderr, new RegExp(`✔ Approved access request ${eve} from \\+14155550140: new participant \\S+ "Eve Adams"\\.`));
       assert.deepEqual(fruxon.accessRequests.get(eve)!.approveBody, { mode: 'CREATE_NEW', displayName: 'Eve Adams', note: 'met at the fair' });
       assert.equal(onFruxon('+14155550140')[0]!.displayName, 'Eve Adams');
     });
@@ -233,8 +233,13 @@ describe('participants push/pull and fruxon access-requests, against the Fruxon 
       assert.deepEqual(fruxon.accessRequests.get(addTo)!.approveBody, { mode: 'ADD_TO_EXISTING', participantId: dana.id });
 
       const carol = onFruxon(CAROL)[0]!;
+      // The request matched carol: the default (CREATE_NEW) would make a second participant, so it asks.
+      const asked = await cli(['fruxon', 'access-requests', 'approve', bindOnly]);
+      assert.equal(asked.code, 2);
+      assert.match(errorLine(asked), new RegExp(`matched the existing participant ${carol.id}: pass --mode BIND_ONLY to bind it to billing-agent, or --mode CREATE_NEW`));
+      assert.equal(fruxon.accessRequests.get(bindOnly)!.status, 'PENDING');
       const bind = await ok(['fruxon', 'access-requests', 'approve', bindOnly, '--mode', 'bind_only']);
-      assert.match(bind.stderr, new RegExp(`Approved access request ${bindOnly} from \\${CAROL} by binding participant ${carol.id} to agent billing-agent\\.`));
+      assert.match(bind.stderr, new RegExp(`Approved access request ${bindOnly} from \\${CAROL}: participant ${carol.id} bound to agent billing-agent\\.`));
       assert.deepEqual(fruxon.accessRequests.get(bindOnly)!.approveBody, { mode: 'BIND_ONLY', participantId: carol.id });
       assert.ok(carol.agentIds.includes('billing-agent'));
     });
