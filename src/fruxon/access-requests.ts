@@ -1,13 +1,14 @@
 import { CliError, usageError } from '../errors.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, Store } from '../store/index.js';
-import { FruxonHttpError, fruxonError, type FruxonClient } from './client.js';
+import { FruxonHttpError, type FruxonClient } from './client.js';
 import {
   ACCESS_REQUEST_STATUSES,
   APPROVE_MODES,
   getAccessRequest,
   listAccessRequests,
   normalAddress,
+  participantError,
   processAccessRequest,
   type AccessRequest,
   type AccessRequestStatus,
@@ -105,7 +106,7 @@ async function submit(client: FruxonClient, id: string, action: 'approve' | 'rej
       const now = await getAccessRequest(client, id);
       if (now && now.status !== 'PENDING') throw alreadyProcessed(now);
     }
-    throw fruxonError(err);
+    throw participantError(err);
   }
   const after = answer && answer.status !== 'PENDING' ? answer : await getAccessRequest(client, id);
   if (!after) throw new CliError(`Fruxon accepted the ${action} of access request ${id}, then no longer knows it (404)`, { reason: 'fruxon_unexpected' });

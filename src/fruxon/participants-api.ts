@@ -116,13 +116,21 @@ function readList<T>(body: unknown, where: string, read: (v: unknown, where: str
 
 const enc = encodeURIComponent;
 
+/** The generic 403 hint names integrations:write; the scopes of these endpoints are not documented. */
+export function participantError(err: unknown): Error {
+  if (err instanceof FruxonHttpError && err.status === 403) {
+    return fruxonError(err, "the token lacks a scope this needs (Fruxon's docs do not say which for participants: try a Builder or Admin token), or belongs to another tenant");
+  }
+  return fruxonError(err);
+}
+
 /** GET /participants[?agentId=] (documented as an unpaged array). */
 export async function listParticipants(client: FruxonClient, opts: { agentId?: string } = {}): Promise<FruxonParticipant[]> {
   let body: unknown;
   try {
     body = await client.request('GET', client.tenantPath(`/participants${opts.agentId ? `?agentId=${enc(opts.agentId)}` : ''}`), 'list the participants');
   } catch (err) {
-    throw fruxonError(err);
+    throw participantError(err);
   }
   return readList(body, 'participants', readParticipant);
 }
@@ -144,7 +152,7 @@ export async function createParticipant(client: FruxonClient, p: NewFruxonPartic
   try {
     return readParticipant(await client.request('POST', client.tenantPath('/participants'), `create the participant ${JSON.stringify(p.displayName)}`, body), 'POST participants');
   } catch (err) {
-    throw fruxonError(err);
+    throw participantError(err);
   }
 }
 
@@ -153,7 +161,7 @@ export async function bindParticipant(client: FruxonClient, participantId: strin
   try {
     await client.request('PUT', client.tenantPath(`/participants/${enc(participantId)}/bindings/${enc(agentId)}`), `bind participant ${participantId} to agent ${agentId}`);
   } catch (err) {
-    throw fruxonError(err);
+    throw participantError(err);
   }
 }
 
@@ -167,7 +175,7 @@ export async function listAccessRequests(client: FruxonClient, opts: { status?: 
   try {
     body = await client.request('GET', client.tenantPath(`/participantAccessRequests${query}`), 'list the participant access requests');
   } catch (err) {
-    throw fruxonError(err);
+    throw participantError(err);
   }
   return readList(body, 'participantAccessRequests', readAccessRequest);
 }
@@ -178,7 +186,7 @@ export async function getAccessRequest(client: FruxonClient, id: string): Promis
     return readAccessRequest(await client.request('GET', client.tenantPath(`/participantAccessRequests/${enc(id)}`), `read access request ${id}`), 'participantAccessRequests/{id}');
   } catch (err) {
     if (err instanceof FruxonHttpError && err.status === 404) return null;
-    throw fruxonError(err);
+    throw participantError(err);
   }
 }
 

@@ -118,6 +118,17 @@ describe('participants push/pull and fruxon access-requests, against the Fruxon 
     assert.deepEqual(carol.agentIds, ['support-agent', 'sales-agent']);
     assert.equal(carol.displayName, 'Carol C');
 
+    // Two Fruxon participants at one number: push cannot tell which is this one, says why, and exits 1.
+    const hanks = ['Hank 1', 'Hank 2'].map((n) => fruxon.addParticipant({ displayName: n, channels: [{ integrationConfigId: fxId, address: '+14155550110' }], agentIds: [] }));
+    await ok(['participants', 'add', 'hank', '--phone', '+14155550110', '--config', 'Support Line']);
+    const twice = await cli(['participants', 'push', 'hank', 'carol', '--agent', 'sales-agent']);
+    assert.equal(twice.code, 1, twice.stderr);
+    assert.match(twice.stderr, /✖ hank \+14155550110 failed: Fruxon has 2 participants with a channel at \+14155550110 on this config \(\S+, \S+\): bind the agents in the Fruxon UI/);
+    assert.match(twice.stderr, /✔ carol \+14155550103 already there/, 'the others are still done');
+    assert.match(twice.stderr, /0 created, 0 bound, 1 already there, 1 failed\./);
+    await ok(['participants', 'remove', 'hank']);
+    for (const h of hanks) fruxon.participants.delete(h.id);
+
     const unknown = await cli(['participants', 'push', 'nobody']);
     assert.equal(unknown.code, 1);
     assert.match(errorLine(unknown), /no participant named "nobody"/);
