@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CliError } from '../../src/errors.js';
 import { FruxonClient } from '../../src/fruxon/client.js';
+import { approveAccessRequest } from '../../src/fruxon/access-requests.js';
 import { listAccessRequests, listParticipants } from '../../src/fruxon/participants-api.js';
+import type { Store } from '../../src/store/index.js';
 import { senderHints, type SenderHint } from '../../src/fruxon/sender-hint.js';
 
 /** A client whose fetch answers from a function: no socket. */
@@ -46,6 +48,27 @@ describe('participant and access-request answers are read strictly', () => {
     const { client, calls } = fakeClient(() => ({ status: 200, body: [{ id: 'r1', address: '+14155550101', status: 'PENDING' }] }));
     await assert.rejects(listAccessRequests(client, { status: 'PENDING' }), /access request r1 has no integrationConfigId/);
     assert.deepEqual(calls, ['GET /v1/tenants/acme/participantAccessRequests?Status=PENDING']);
+  });
+});
+
+describe('approve racing another approver', () => {
+  test('pending when read, 409 on :approve, approved when read again: the one-line "already approved" error', async () => {
+    let gets = 0;
+    const request = (status: string) => ({ id: 'r1', integrationConfigId: FX, address: '+14155550101', agentId: 'a1', status, processedBy: status === 'PENDING' ? null : 'ops@acme.test' });
+    const { client, calls } = fakeClient((url) =>
+      url.endsWith(':approve')
+        ? { status: 409, body: { title: 'Conflict', status: 409, detail: 'already processed' } }
+        : { status: 200, body: request(gets++ === 0 ? 'PENDING' : 'APPROVED') },
+    );
+    const store = { configs: { list: () => [] }, participants: { findByPhone: () => undefined } } as unknown as Store;
+    await assert.rejects(approveAccessRequest({ store, client, id: 'r1', name: 'Dana' }), (err: unknown) => {
+      assert.ok(err instanceof CliError);
+      assert.equal(err.reason, 'already_processed');
+      assert.equal(err.hint, undefined, 'one line');
+      assert.equal(err.message, 'access request r1 (+14155550101) was already approved by ops@acme.test');
+      return true;
+    });
+    assert.deepEqual(calls, ['GET /v1/tenants/acme/participantAccessRequests/r1', 'POST /v1/tenants/acme/participantAccessRequests/r1:approve', 'GET /v1/tenants/acme/participantAccessRequests/r1']);
   });
 });
 
