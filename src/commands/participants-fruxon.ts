@@ -58,18 +58,17 @@ async function push(ctx: CommandContext, names: string[], opts: PushOptions): Pr
   const store = await ctx.store();
   const { resolveConfig } = await import('../config/resolve.js');
   const { keychain } = await import('../secrets/index.js');
-  const { connectLinked, participantsToPush, pushParticipants } = await import('../fruxon/participants.js');
+  const { connectLinked, pushParticipants } = await import('../fruxon/participants.js');
   const { printPushResult, pushJson } = await import('../output/fruxon-participants.js');
   const config = resolveConfig(store, opts.config);
   const fruxon = connectLinked(store, config, ctx.env, keychain);
-  if (participantsToPush(store, config, names).length === 0) {
-    if (opts.json) return out.data(pushJson(config.name, fruxon.link.fruxonConfigId, []));
-    out.status(`No participants for config ${config.name}. Add one with: fruxon-twilio participants add NAME --phone +14155550123`);
-    return;
-  }
   const results = await pushParticipants({ store, config, fruxon, names, agentIds: agents, onResult: opts.json ? undefined : (r) => printPushResult(out, r) });
   if (results.some((r) => r.action === 'failed')) ctx.exitCode = 1;
   if (opts.json) return out.data(pushJson(config.name, fruxon.link.fruxonConfigId, results));
+  if (results.length === 0) {
+    out.status(`No participants for config ${config.name}. Add one with: fruxon-twilio participants add NAME --phone +14155550123`);
+    return;
+  }
   const n = (a: string) => results.filter((r) => r.action === a).length;
   out.status(`${n('created')} created, ${n('bound')} bound, ${n('unchanged')} already there${n('skipped') ? `, ${n('skipped')} skipped` : ''}${n('failed') ? `, ${n('failed')} failed` : ''}.`);
 }
