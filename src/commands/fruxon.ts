@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CliError, usageError } from '../errors.js';
 import type { CommandContext } from './context.js';
+import { registerAccessRequests } from './access-requests.js';
 
 interface LoginOptions {
   tenant?: string;
@@ -27,6 +28,7 @@ Examples:
   $ printf %s "$FRUXON_TOKEN" | fruxon-twilio fruxon login --tenant acme-corp --token-stdin
   $ fruxon-twilio fruxon status --config support
   $ fruxon-twilio fruxon logout
+  $ fruxon-twilio fruxon access-requests --config support   # new senders Fruxon holds until approved
 
 CI: set FRUXON_TOKEN and FRUXON_TENANT (and FRUXON_API_URL for a local stand-in); no keychain needed.`,
     );
@@ -54,6 +56,8 @@ CI: set FRUXON_TOKEN and FRUXON_TENANT (and FRUXON_API_URL for a local stand-in)
     .option('--tenant <slug>', 'tenant (default: the last one logged in)')
     .option('--json', 'print JSON')
     .action((opts: { tenant?: string; json?: boolean }) => logout(ctx, opts));
+
+  registerAccessRequests(fruxon, ctx);
 }
 
 async function login(ctx: CommandContext, opts: LoginOptions): Promise<void> {

@@ -127,6 +127,24 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   let finish: (reason: 'done' | 'signal' | 'timeout') => void = () => {};
   const finished = new Promise<'done' | 'signal' | 'timeout'>((r) => (finish = r));
 
+  // A linked config: say once per number when a sender is no participant on Fruxon (looked up off the hot path).
+  const link = store.fruxon.link(config.id);
+  let hints: import('../fruxon/sender-hint.js').SenderHints | null = null;
+  if (link) {
+    const [{ senderHints }, { connectFruxon }, { senderHintLine }] = await Promise.all([
+      import('../fruxon/sender-hint.js'),
+      import('../fruxon/account.js'),
+      import('../output/fruxon-participants.js'),
+    ]);
+    const localName = store.participants.contactBook(config.id).nameFor;
+    hints = senderHints({
+      connect: () => connectFruxon(store, env, () => secrets, { tenant: link.tenant, timeoutMs: 5000 }).client,
+      fruxonConfigId: link.fruxonConfigId,
+      onHint: (h) => out.status(c.yellow(senderHintLine(h, config.name, localName(h.number)))),
+      onError: (m) => out.status(c.dim(`Fruxon participants not checked (${m}); senders are not looked up on Fruxon for the rest of this run`)),
+    });
+  }
+
   let jsonLines: string[] = [];
   const session = new ListenSession({
     store,
@@ -147,6 +165,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
           out.status(c.dim(`duplicate delivery of ${envelope.payload.message_sid} (event #${envelope.event_id}): recorded once`));
           return;
         }
+        hints?.observe(envelope.payload.from);
         if (opts.json) jsonLines.push(json); // = JSON.stringify(envelope); written by onEventsEnd, before the 200s
         else printEvent(out, envelope);
         if (max !== undefined && session.accepted >= max) finish('done');
@@ -219,6 +238,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     }
     throw err;
   } finally {
+    hints?.close();
     for (const s of sigs) process.off(s, onSignal);
   }
   if (outcome?.note) out.warn(outcome.note);

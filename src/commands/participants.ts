@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { CliError, usageError } from '../errors.js';
 import { E164, checkE164, checkName } from '../validate.js';
 import type { CommandContext } from './context.js';
+import { registerFruxonSync } from './participants-fruxon.js';
 
 export function register(program: Command, ctx: CommandContext): void {
   const participants = program
@@ -15,7 +16,9 @@ Examples:
   $ fruxon-twilio participants add alice --phone +14155550123
   $ fruxon-twilio participants add "Bob Smith" --phone +447700900123 --whatsapp --config support
   $ fruxon-twilio participants list --json
-  $ fruxon-twilio participants remove alice`,
+  $ fruxon-twilio participants remove alice
+  $ fruxon-twilio participants push --config support --agent support-agent   # to Fruxon (a linked config)
+  $ fruxon-twilio participants pull --config support                          # from Fruxon`,
     );
 
   const list = async (opts: { config?: string; json?: boolean }) => {
@@ -97,13 +100,15 @@ Examples:
       out.success(`Removed participant ${p.name}.`);
     });
 
+  registerFruxonSync(participants, ctx);
+
   // `participants` alone lists; `participants typo` is a usage error.
   participants
     .option('--config <name>', 'with no subcommand: list those of this config')
     .option('--json', 'with no subcommand: print the list as a JSON array')
     .argument('[subcommand]')
     .action(async (sub: string | undefined, opts: { config?: string; json?: boolean }) => {
-      if (sub !== undefined) throw usageError(`unknown participants subcommand ${JSON.stringify(sub)}: use add, list or remove`);
+      if (sub !== undefined) throw usageError(`unknown participants subcommand ${JSON.stringify(sub)}: use add, list, remove, push or pull`);
       await list(opts);
     });
 }

@@ -66,7 +66,7 @@ export function connectFruxon(
   store: Store | null,
   env: NodeJS.ProcessEnv,
   keychain: () => SecretStore,
-  flags: { tenant?: string; apiUrl?: string } = {},
+  flags: { tenant?: string; apiUrl?: string; timeoutMs?: number } = {},
 ): { client: FruxonClient; target: FruxonTarget; tokenSource: 'env' | 'keychain' } {
   const target = resolveTarget(store, env, flags);
   if (!target) {
@@ -83,5 +83,5 @@ export function connectFruxon(
       hint: `log in: fruxon-twilio fruxon login --tenant ${target.tenant} (in CI: set FRUXON_TOKEN)`,
     });
   }
-  return { client: new FruxonClient({ apiUrl: target.apiUrl, tenant: target.tenant, token }), target, tokenSource: fromEnv ? 'env' : 'keychain' };
+  return { client: new FruxonClient({ apiUrl: target.apiUrl, tenant: target.tenant, token, timeoutMs: flags.timeoutMs }), target, tokenSource: fromEnv ? 'env' : 'keychain' };
 }

@@ -397,12 +397,12 @@ export async function rotateWebhook(client: FruxonClient, id: string): Promise<{
 
 // ---- helpers ------------------------------------------------------------------------------------
 
-function expectObject(v: unknown, where: string): Record<string, unknown> {
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw unexpected(where, `not a JSON object (got ${describeShape(v)})`);
+export function expectObject(v: unknown, where: string, hint?: string): Record<string, unknown> {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw unexpected(where, `not a JSON object (got ${describeShape(v)})`, hint);
   return v as Record<string, unknown>;
 }
 
-function describeShape(v: unknown): string {
+export function describeShape(v: unknown): string {
   if (v === undefined) return 'an empty body';
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
@@ -410,9 +410,10 @@ function describeShape(v: unknown): string {
   return typeof v;
 }
 
-function unexpected(where: string, what: string): CliError {
+/** An answer this tool cannot read: stop, naming what came back (`hint` overrides the config one). */
+export function unexpected(where: string, what: string, hint?: string): CliError {
   return new CliError(`Fruxon answered something unexpected from ${where}: ${what}`, {
     reason: 'fruxon_unexpected',
-    hint: 'this version of fruxon-twilio may not match the Fruxon API; create the config in the Fruxon UI and record its webhook URL with: fruxon-twilio configs set NAME --webhook-url-stdin',
+    hint: hint ?? 'this version of fruxon-twilio may not match the Fruxon API; create the config in the Fruxon UI and record its webhook URL with: fruxon-twilio configs set NAME --webhook-url-stdin',
   });
 }

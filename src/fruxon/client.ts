@@ -15,6 +15,8 @@ export interface FruxonClientOptions {
   tenant: string;
   token: string;
   fetch?: typeof fetch;
+  /** Per request (default 30 s); the listener's sender lookups use a short one so that a stop never waits long. */
+  timeoutMs?: number;
 }
 
 /** The documented error body; older SDKs also read `message`/`details`. */
@@ -46,12 +48,14 @@ export class FruxonClient {
   readonly tenant: string;
   readonly #token: string;
   readonly #fetch: typeof fetch;
+  readonly #timeoutMs: number;
 
   constructor(opts: FruxonClientOptions) {
     this.apiUrl = normalizeApiUrl(opts.apiUrl);
     this.tenant = opts.tenant;
     this.#token = opts.token;
     this.#fetch = opts.fetch ?? fetch;
+    this.#timeoutMs = opts.timeoutMs ?? 30_000;
   }
 
   /** `/v1/tenants/{tenant}` + rest, with the tenant escaped. */
@@ -75,7 +79,7 @@ export class FruxonClient {
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(30_000),
+        signal: AbortSignal.timeout(this.#timeoutMs),
       });
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;

@@ -7,7 +7,10 @@ import type { AddressInfo } from 'node:net';
  * Bearer tokens bound to one tenant with scopes; auth/health (401 bad token, 403 another tenant's token);
  * the Twilio integration's metadata; integration configs that start as drafts and get a published revision;
  * a webhook URL shown once (:generateWebhookUrl, 400 when a key is already bound) and /webhook:rotate
- * (400 when none is); errors as problem bodies {type, title, status, detail, instance}.
+ * (400 when none is); errors as problem bodies {type, title, status, detail, instance}. Participants
+ * (POST /participants with channels and agentIds, GET /participants[?agentId=], PUT …/bindings/{agentId})
+ * and participant access requests (list with Status/AgentId, get, :approve in its three modes, :reject;
+ * 409 once processed), seeded with `addAccessRequest` and `addParticipant`.
  */
 
 export interface DoubleToken {
@@ -30,6 +33,44 @@ export interface DoubleConfig {
   revokedKeys: string[];
 }
 
+export interface DoubleChannel {
+  integrationConfigId: string;
+  address: string;
+  priority: number;
+  label: string | null;
+  disabled: boolean;
+}
+
+export interface DoubleParticipant {
+  id: string;
+  tenant: string;
+  kind: string;
+  displayName: string;
+  agentIds: string[];
+  channels: DoubleChannel[];
+}
+
+export interface DoubleAccessRequest {
+  id: string;
+  tenant: string;
+  integrationConfigId: string;
+  provider: string;
+  address: string;
+  agentId: string;
+  matchedParticipantId: string | null;
+  displayName: string | null;
+  conversationName: string | null;
+  status: 'PENDING' | 'APPROVED' | 'REJECTED';
+  processedBy: string | null;
+  processedAt: number | null;
+  processingNote: string | null;
+  approvedParticipantId: string | null;
+  createdAt: number;
+  modifiedAt: number;
+  /** The body :approve was called with (kept to check it). */
+  approveBody?: Record<string, unknown>;
+}
+
 export interface FruxonDouble {
   url: string;
   /** The host minted webhook URLs point at. */
@@ -40,6 +81,10 @@ export interface FruxonDouble {
   /** Calls per route name (health, metadata, list, get, create, publish, generate, rotate). */
   calls(route: string): number;
   webhookUrl(config: DoubleConfig): string | null;
+  participants: Map<string, DoubleParticipant>;
+  accessRequests: Map<string, DoubleAccessRequest>;
+  addParticipant(p: Omit<DoubleParticipant, 'id' | 'tenant' | 'kind' | 'channels'> & { tenant?: string; kind?: string; channels: Pick<DoubleChannel, 'integrationConfigId' | 'address'>[] }): DoubleParticipant;
+  addAccessRequest(r: Pick<DoubleAccessRequest, 'integrationConfigId' | 'address' | 'agentId'> & Partial<DoubleAccessRequest>): DoubleAccessRequest;
   close(): Promise<void>;
 }
 
@@ -83,6 +128,38 @@ export async function startFruxonDouble(opts: { tokens: Record<string, DoubleTok
   const requests: FruxonDouble['requests'] = [];
   const counts = new Map<string, number>();
   const metadata = opts.metadata ?? TWILIO_METADATA;
+  const participants = new Map<string, DoubleParticipant>();
+  const accessRequests = new Map<string, DoubleAccessRequest>();
+  let clock = 1_764_000_000_000;
+  const participantView = (p: DoubleParticipant) => ({
+    id: p.id,
+    kind: p.kind,
+    displayName: p.displayName,
+    email: null,
+    relatedAgentId: null,
+    avatarFileId: null,
+    agentIds: [...p.agentIds],
+    disabledAt: null,
+    channels: p.channels.map((c) => ({ ...c })),
+    health: { reachable: true, channels: p.channels.map((c) => ({ address: c.address, reason: null, keyStatus: null, keyPrefix: null, lastMessageAt: null })), reason: null },
+    channelActivations: [],
+  });
+  const requestView = (r: DoubleAccessRequest) => {
+    const { tenant: _t, approveBody: _b, ...rest } = r;
+    return rest;
+  };
+  const newParticipant = (tenant: string, displayName: string, channels: DoubleChannel[], agentIds: string[], kind = 'PERSON'): DoubleParticipant => {
+    const p: DoubleParticipant = { id: randomUUID(), tenant, kind, displayName, agentIds: [...new Set(agentIds)], channels };
+    participants.set(p.id, p);
+    return p;
+  };
+  const channel = (c: { integrationConfigId: string; address: string; priority?: number; label?: string | null; disabled?: boolean }): DoubleChannel => ({
+    integrationConfigId: c.integrationConfigId,
+    address: c.address,
+    priority: c.priority ?? 0,
+    label: c.label ?? null,
+    disabled: c.disabled ?? false,
+  });
 
   const webhookUrl = (c: DoubleConfig) => (c.webhookKey ? `${ingress}/v1/tenants/${c.tenant}/webhooks/twilio/${c.id}/${c.webhookKey}` : null);
   const mint = (c: DoubleConfig) => {
@@ -158,6 +235,99 @@ export async function startFruxonDouble(opts: { tokens: Record<string, DoubleTok
       if (!has('integrations:read')) return problem(403, 'Forbidden', 'The token lacks the integrations:read scope.');
       return send(200, metadata);
     }
+    // ---- participants ----
+    const pm = rest.match(/^\/participants(?:\/([^/]+)(?:\/bindings\/([^/]+))?)?$/);
+    if (pm) {
+      const [, pid, agentId] = pm;
+      if (!pid && req.method === 'GET') {
+        count('participants-list');
+        const agent = url.searchParams.get('agentId');
+        return send(200, [...participants.values()].filter((p) => p.tenant === tenant && (!agent || p.agentIds.includes(agent))).map(participantView));
+      }
+      if (!pid && req.method === 'POST') {
+        count('participants-create');
+        if (!['PERSON', 'GROUP', 'AI_AGENT'].includes(body.kind as string)) return problem(400, 'Bad Request', 'kind must be PERSON, GROUP or AI_AGENT.');
+        const name = body.displayName;
+        if (typeof name !== 'string' || name.length < 1 || name.length > 150) return problem(400, 'Bad Request', 'displayName must be 1 to 150 characters.');
+        const chans = Array.isArray(body.channels) ? (body.channels as Record<string, unknown>[]) : [];
+        for (const c of chans) {
+          if (typeof c.integrationConfigId !== 'string' || typeof c.address !== 'string') return problem(400, 'Bad Request', 'each channel needs integrationConfigId and address.');
+        }
+        const agents = Array.isArray(body.agentIds) ? (body.agentIds as string[]) : [];
+        const p = newParticipant(tenant, name, chans.map((c) => channel(c as { integrationConfigId: string; address: string })), agents, body.kind as string);
+        return send(201, participantView(p));
+      }
+      const p = pid ? participants.get(pid) : undefined;
+      if (!p || p.tenant !== tenant) return problem(404, 'Not Found', `No participant ${pid}.`);
+      if (!agentId && req.method === 'GET') {
+        count('participants-get');
+        return send(200, participantView(p));
+      }
+      if (agentId && req.method === 'PUT') {
+        count('bind');
+        if (!p.agentIds.includes(agentId)) p.agentIds.push(agentId);
+        return send(200, { participantId: p.id, agentId });
+      }
+      return problem(405, 'Method Not Allowed', `${req.method} ${path}`);
+    }
+
+    // ---- participant access requests ----
+    const am = rest.match(/^\/participantAccessRequests(?:\/([^/:]+)(:approve|:reject)?)?$/);
+    if (am) {
+      const [, rid, verb] = am;
+      if (!rid && req.method === 'GET') {
+        count('requests-list');
+        const status = url.searchParams.get('Status');
+        const agent = url.searchParams.get('AgentId');
+        const participant = url.searchParams.get('ParticipantId');
+        return send(
+          200,
+          [...accessRequests.values()]
+            .filter((r) => r.tenant === tenant && (!status || r.status === status) && (!agent || r.agentId === agent) && (!participant || r.matchedParticipantId === participant))
+            .map(requestView),
+        );
+      }
+      const r = rid ? accessRequests.get(rid) : undefined;
+      if (!r || r.tenant !== tenant) return problem(404, 'Not Found', `No participant access request ${rid}.`);
+      if (!verb && req.method === 'GET') {
+        count('request-get');
+        return send(200, requestView(r));
+      }
+      if (verb && req.method === 'POST') {
+        count(verb.slice(1));
+        if (r.status !== 'PENDING') return problem(409, 'Conflict', `The access request was already ${r.status.toLowerCase()}.`);
+        const done = (status: 'APPROVED' | 'REJECTED', participantId: string | null) => {
+          r.status = status;
+          r.processedBy = token.email ?? token.apiKeyName ?? 'user-1';
+          r.processedAt = ++clock;
+          r.modifiedAt = clock;
+          r.processingNote = typeof body.note === 'string' ? body.note : null;
+          r.approvedParticipantId = participantId;
+          return send(200, requestView(r));
+        };
+        if (verb === ':reject') return done('REJECTED', null);
+        r.approveBody = body;
+        const mode = body.mode;
+        if (mode === 'CREATE_NEW') {
+          const name = typeof body.displayName === 'string' && body.displayName ? body.displayName : (r.displayName ?? r.address);
+          const p = newParticipant(tenant, name, [channel({ integrationConfigId: r.integrationConfigId, address: r.address })], [r.agentId]);
+          return done('APPROVED', p.id);
+        }
+        if (mode === 'ADD_TO_EXISTING' || mode === 'BIND_ONLY') {
+          const id = typeof body.participantId === 'string' ? body.participantId : r.matchedParticipantId;
+          const p = id ? participants.get(id) : undefined;
+          if (!p || p.tenant !== tenant) return problem(400, 'Bad Request', `participantId ${id ?? '(none)'} is not a participant of this tenant.`);
+          if (mode === 'ADD_TO_EXISTING' && !p.channels.some((c) => c.integrationConfigId === r.integrationConfigId && c.address === r.address)) {
+            p.channels.push(channel({ integrationConfigId: r.integrationConfigId, address: r.address, priority: p.channels.length }));
+          }
+          if (!p.agentIds.includes(r.agentId)) p.agentIds.push(r.agentId);
+          return done('APPROVED', p.id);
+        }
+        return problem(400, 'Bad Request', 'mode must be CREATE_NEW, ADD_TO_EXISTING or BIND_ONLY.');
+      }
+      return problem(405, 'Method Not Allowed', `${req.method} ${path}`);
+    }
+
     const cm = rest.match(/^\/integrations\/twilio\/configs(?:\/([^/:]+))?(:publish|:generateWebhookUrl|\/webhook:rotate)?$/);
     if (!cm) return problem(404, 'Not Found', `no route ${req.method} ${path}`);
     const [, id, action] = cm;
@@ -231,6 +401,30 @@ export async function startFruxonDouble(opts: { tokens: Record<string, DoubleTok
     requests,
     calls: (route) => counts.get(route) ?? 0,
     webhookUrl,
+    participants,
+    accessRequests,
+    addParticipant: (p) => newParticipant(p.tenant ?? 'acme', p.displayName, p.channels.map((c) => channel(c)), p.agentIds, p.kind),
+    addAccessRequest: (r) => {
+      const created = ++clock;
+      const a: DoubleAccessRequest = {
+        id: randomUUID(),
+        tenant: 'acme',
+        provider: 'twilio',
+        matchedParticipantId: null,
+        displayName: null,
+        conversationName: null,
+        status: 'PENDING',
+        processedBy: null,
+        processedAt: null,
+        processingNote: null,
+        approvedParticipantId: null,
+        createdAt: created,
+        modifiedAt: created,
+        ...r,
+      };
+      accessRequests.set(a.id, a);
+      return a;
+    },
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
