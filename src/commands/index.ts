@@ -15,6 +15,7 @@ import { register as simulate } from './simulate.js';
 import { register as events } from './events.js';
 import { register as fruxon } from './fruxon.js';
 import { register as link } from './link.js';
+import { register as test } from './test.js';
 
 /** Every command, in the order `--help` lists them. */
 export const commands: Array<(program: Command, ctx: CommandContext) => void> = [
@@ -33,4 +34,5 @@ export const commands: Array<(program: Command, ctx: CommandContext) => void> = 
   doctor,
   fruxon,
   link,
+  test,
 ];

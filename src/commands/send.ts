@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { CliError, ExitCode, usageError } from '../errors.js';
-import { E164, checkE164, checkHttpUrl, isLoopbackUrl, parseDuration } from '../validate.js';
+import { E164, checkE164, checkHttpUrl, parseDuration } from '../validate.js';
 import type { CommandContext } from './context.js';
 import { readStdin } from './input.js';
 
@@ -16,9 +16,6 @@ interface Options {
   waitTimeout?: string;
   json?: boolean;
 }
-
-/** Twilio's limit for one message body (21617 above it). */
-const MAX_BODY = 1600;
 
 export function register(program: Command, ctx: CommandContext): void {
   program
@@ -67,7 +64,8 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   if (opts.body !== undefined && opts.body !== '-' && body.trim() === '' && mediaUrls.length === 0) {
     throw usageError('--body is empty: give the message text, or "-" to read it from standard input');
   }
-  if ([...body].length > MAX_BODY) throw usageError(`--body must be at most ${MAX_BODY} characters (got ${[...body].length})`);
+  const { checkBodyLength, refuseLoopbackUrls } = await import('../twilio/send-rules.js');
+  checkBodyLength('--body', body);
 
   const store = await ctx.store();
   const { resolveConfig, loadSecret, twilioCredentials, effectiveApiUrl, shellQuote } = await import('../config/resolve.js');
@@ -105,11 +103,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
 
   // Real Twilio cannot fetch media from, or post callbacks to, this machine's loopback address.
   const apiUrl = effectiveApiUrl(config, ctx.env);
-  if (!apiUrl) {
-    for (const [flag, url] of [...mediaUrls.map((u) => ['--media-url', u] as const), ...(statusCallback ? [['--status-callback', statusCallback] as const] : [])]) {
-      if (isLoopbackUrl(url)) throw usageError(`${flag} must be a public URL Twilio can reach (got ${JSON.stringify(url)}, which is this machine)`, 'expose it through a tunnel (ngrok) first');
-    }
-  }
+  refuseLoopbackUrls([...mediaUrls.map((u) => ['--media-url', u] as const), ...(statusCallback ? [['--status-callback', statusCallback] as const] : [])], apiUrl);
 
   const keychain = config.secretSource === 'keychain' ? await ctx.secrets() : undefined;
   const secret = loadSecret(config, ctx.env, () => keychain!);
