@@ -7,7 +7,8 @@ import { connectConfig } from '../config/connect.js';
 import { effectiveApiUrl } from '../config/resolve.js';
 import type { TwilioClient, TwilioCredentials } from '../twilio/client.js';
 import { twilioError } from '../twilio/client.js';
-import { findNumber } from '../twilio/numbers.js';
+import { findNumber, type PhoneNumberInfo } from '../twilio/numbers.js';
+import { sameWebhookUrl } from '../twilio/webhook.js';
 import { listMessagesBetween } from '../twilio/message-history.js';
 import { FINAL_STATUSES, errorDocUrl, fetchMessage, fixFor, sendMessage, waitForFinalStatus, type Message } from '../twilio/messages.js';
 import { refuseLoopbackUrls } from '../twilio/send-rules.js';
@@ -179,15 +180,15 @@ async function planAll(files: Extract<ParsedFile, { ok: true }>[], req: ConvTest
   const plans: Plan[] = [];
   const problems: Unrunnable[] = [];
   const connections = new Map<string, Promise<Connection>>();
-  const owned = new Map<string, Promise<boolean>>();
   const connect = (name: string | undefined) => {
     const key = name?.toLowerCase() ?? '\u0000default';
     if (!connections.has(key)) connections.set(key, connectConfig(deps.store, name, deps.env, deps.secrets));
     return connections.get(key)!;
   };
+  const owned = new Map<string, Promise<PhoneNumberInfo | null>>();
   const onAccount = (conn: Connection, number: string) => {
     const key = `${conn.config.id} ${number}`;
-    if (!owned.has(key)) owned.set(key, findNumber(conn.client, number).then((n) => n !== null));
+    if (!owned.has(key)) owned.set(key, findNumber(conn.client, number));
     return owned.get(key)!;
   };
   for (const f of files) {
@@ -230,6 +231,10 @@ async function planAll(files: Extract<ParsedFile, { ok: true }>[], req: ConvTest
         }
         if (!theirs) {
           problem(s.fromLine, `the tester ${tester} is not a number of ${where}: the runner sends from it, so it must be one of the account's numbers`, 'give from: a number the account owns (IncomingPhoneNumbers), or pass --from');
+          continue;
+        }
+        if (theirs.smsUrl && sameWebhookUrl(theirs.smsUrl, ours.smsUrl)) {
+          problem(s.fromLine, `the tester ${testerNumber}'s webhook points where ${config.fromNumber}'s does: the agent would answer its own replies`, 'give from: a number whose "A MESSAGE COMES IN" webhook is empty or goes elsewhere');
           continue;
         }
       } catch (err) {

@@ -316,6 +316,13 @@ describe('fruxon-twilio test: files and scenarios that cannot run (exit 2, nothi
     const r2 = await run([path]);
     assert.equal(r2.code, 1);
     assert.match(r2.stdout, /cause: inbound to \+15005550006 goes to https:\/\/hooks\.example\.com\/sms, not to Fruxon/);
+    // A tester whose webhook goes where the agent's number's does would have the agent answer its own replies.
+    const before = sentCount();
+    f.emulator.setSmsUrl(TESTER, 'https://hooks.example.com/sms');
+    const r3 = await run([path]);
+    assert.equal(r3.code, 2, r3.stdout + r3.stderr);
+    assert.match(r3.stderr, /nowhere\.yaml:2: scenario "nowhere" cannot run: the tester \+15005550007's webhook points where \+15005550006's does/);
+    assert.equal(sentCount(), before);
   });
 });
 
