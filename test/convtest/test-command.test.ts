@@ -336,3 +336,39 @@ test('the JUnit validator rejects what the schema does not allow (so the checks 
   assert.throws(() => validateJunit(ok.replace('time="0.1"', 'time="1,5"')), /not of the schema's type/);
   assert.throws(() => validateJunit(ok.replace('</testsuite>', '<testcase name="y"/></testsuite><testsuite>')), /XML|tests=/);
 });
+
+describe('fruxon-twilio test: Twilio refuses a send mid-run', () => {
+  // The emulator refuses every message to +15005550004 with 21610 (the recipient unsubscribed).
+  const REFUSING = '+15005550004';
+  let f: EmulatorFixture;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'fruxon-twilio-convtest-'));
+    f = await emulatorWithConfig({ numbers: [REFUSING, TESTER] });
+  });
+  after(async () => {
+    await f?.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the scenario is an error (exit 2, JSON status error, a JUnit <error>), not a failure; the next scenario still runs', async () => {
+    const path = file(
+      'refused.yaml',
+      `scenarios:\n  - name: refused\n    from: "${TESTER}"\n    steps:\n      - send: hi\n      - expect: { contains: x }\n  - name: quiet\n    from: "${TESTER}"\n    steps:\n      - expect: { none: true, within: 200ms }\n`,
+    );
+    const junit = join(dir, 'refused.xml');
+    const r = await runCli(['test', path, '--json', '--junit', junit], { env: f.env, timeoutMs: 30_000 });
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    const [refused, quiet] = jsonLines(r.stdout);
+    assert.equal(refused.status, 'error');
+    assert.match(refused.error.message, /^Twilio refused to send an SMS to \+15005550004: .*\(21610, https:\/\/www\.twilio\.com\/docs\/errors\/21610\)/);
+    assert.match(refused.error.hint, /replied STOP/);
+    assert.deepEqual(refused.steps.map((s: { status: string }) => s.status), ['error', 'skipped']);
+    assert.equal(quiet.status, 'passed');
+    const doc = validateJunit(readFileSync(junit, 'utf8'));
+    const [error] = all(doc, 'error');
+    assert.match(error!.attrs.message!, /^step 1 \(line 5\): Twilio refused to send an SMS/);
+    assert.equal(all(doc, 'failure').length, 0);
+    assert.equal(doc.attrs.errors, '1');
+  });
+});
