@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { CliError } from '../errors.js';
-import { stripChannel, WHATSAPP_PREFIX, type Channel } from '../phone.js';
+import { channelOf, stripChannel, WHATSAPP_PREFIX, type Channel } from '../phone.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, Store } from '../store/index.js';
 import { connectConfig } from '../config/connect.js';
@@ -14,7 +14,7 @@ import { FINAL_STATUSES, errorDocUrl, fetchMessage, fixFor, sendMessage, waitFor
 import { refuseLoopbackUrls } from '../twilio/send-rules.js';
 import { maskSid } from '../validate.js';
 import { inboundRoute } from './diagnose.js';
-import { channelOfAddress, parseScenarioFile, type ExpectStep, type ParsedFile, type Scenario, type ScenarioFileProblem, type SendStep, type Step } from './scenario.js';
+import { parseScenarioFile, type ExpectStep, type ParsedFile, type Scenario, type ScenarioFileProblem, type SendStep, type Step } from './scenario.js';
 
 /**
  * The conversation-test runner: reads scenario files, checks that every scenario can run (before anything is
@@ -242,7 +242,7 @@ async function planAll(files: Extract<ParsedFile, { ok: true }>[], req: ConvTest
         problem(s.line, e.message, e.hint ?? null);
         continue;
       }
-      const whatsapp = channelOfAddress(tester) === 'whatsapp';
+      const whatsapp = channelOf(tester) === 'whatsapp';
       plans.push({
         scenario: s,
         conn,

@@ -1,6 +1,6 @@
-import { checkHttpUrl, parseDuration } from '../validate.js';
+import { E164, checkHttpUrl, parseDuration } from '../validate.js';
 import { MAX_BODY } from '../twilio/send-rules.js';
-import type { Channel } from '../phone.js';
+import { WHATSAPP_PREFIX, type Channel } from '../phone.js';
 
 /**
  * Scenario files: YAML (JSON is YAML too), one scenario per file or a list under `scenarios`. Parsing never
@@ -73,7 +73,7 @@ type Yaml = typeof import('yaml');
 type Node = unknown;
 
 /** A tester (or config) address as a scenario may give it: E.164, or `whatsapp:` + E.164. */
-export const TESTER_ADDRESS = /^(whatsapp:)?\+[1-9]\d{1,14}$/;
+export const TESTER_ADDRESS = new RegExp(`^(${WHATSAPP_PREFIX})?${E164.source.replace(/^\^/, '')}`);
 
 export async function parseScenarioFile(file: string, text: string): Promise<ParsedFile> {
   const Y: Yaml = await import('yaml');
@@ -285,9 +285,4 @@ function asMap(Y: Yaml, node: Node, field: string, lineOf: (n: Node) => number, 
     },
   };
   return view;
-}
-
-/** The tester's channel: WhatsApp when its address says so. */
-export function channelOfAddress(address: string): Channel {
-  return address.toLowerCase().startsWith('whatsapp:') ? 'whatsapp' : 'sms';
 }

@@ -31,6 +31,7 @@ describe('fruxon-twilio test, against the emulator with a local agent behind lis
     f = await emulatorWithConfig({ numbers: [OUR_NUMBER, TESTER, UNREACHABLE_TESTER] });
     agent = await LocalAgent.start(f.emulator, (p) => {
       if (/slow/i.test(p.text ?? '')) return { body: 'sorry for the wait', delayMs: 1500 };
+      if (/by sms/i.test(p.text ?? '')) return { body: 'texting you instead', sms: true };
       return orderDesk(p);
     });
     ({ p: listener } = await startListen(f, ['--forward-to', agent.url]));
@@ -98,6 +99,15 @@ steps:
     assert.equal(expect.within_ms, 30_000, 'within defaults to 30s');
     assert.deepEqual(result.messages.map((m: { sid: string }) => m.sid), [send.message.sid, expect.message.sid]);
     assert.equal(agent.received.at(-1)?.channel, 'whatsapp');
+  });
+
+  test('a WhatsApp message answered by SMS fails channel: whatsapp, naming the channel it came on', async () => {
+    const path = file('channel.yaml', `name: wrong channel\nfrom: "whatsapp:${TESTER}"\nsteps:\n  - send: "answer by sms"\n  - expect: { channel: whatsapp, within: 10s }\n`);
+    const r = await run([path, '--json']);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const [result] = jsonLines(r.stdout);
+    assert.equal(result.steps[1].failure, 'expected a reply on whatsapp; got "texting you instead" on sms');
+    assert.equal(result.steps[1].message.from, OUR_NUMBER);
   });
 
   test('a failing contains: exit 1, the output shows what arrived, the JUnit failure names the step; later steps skipped', async () => {
