@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { LocalAgent, orderDesk } from '../helpers/agent.js';
-import { runCli, stopAllCliProcesses, type CliProcess } from '../helpers/cli.js';
+import { CliProcess, runCli, stopAllCliProcesses } from '../helpers/cli.js';
 import { emulatorWithConfig, OUR_NUMBER, type EmulatorFixture } from '../helpers/fixtures.js';
 import { all, validateJunit } from '../helpers/junit-schema.js';
 import { jsonLines, startListen } from '../helpers/listen.js';
@@ -314,6 +314,21 @@ describe('fruxon-twilio test: files and scenarios that cannot run (exit 2, nothi
     assert.equal(r5.code, 2);
     assert.match(r5.stderr, /--timeout-scale must be a number more than 0/);
     assert.equal(sentCount(), 0);
+  });
+
+  test('Ctrl-C stops the wait: the scenario is an error (interrupted), the JUnit file is still written, exit 2', async () => {
+    const path = file('long.yaml', `name: long wait\nfrom: "${TESTER}"\nsteps:\n  - expect: { none: true, within: 60s }\n  - send: never\n`);
+    const junit = join(dir, 'long.xml');
+    const p = new CliProcess(['test', path, '--junit', junit], { env: f.env });
+    await p.waitFor(/^long wait \(/m, { stream: 'stdout' });
+    const t0 = Date.now();
+    p.kill('SIGINT');
+    const { code } = await p.exited;
+    assert.equal(code, 2, p.stdout + p.stderr);
+    assert.ok(Date.now() - t0 < 10_000, 'it stopped without waiting out the 60 s');
+    assert.match(p.stdout, /could not run: interrupted/);
+    assert.match(p.stdout, /- 2\. send "never" \(skipped\)/);
+    assert.equal(all(validateJunit(readFileSync(junit, 'utf8')), 'error').length, 1);
   });
 
   test('with no listener the number has no webhook: the expect says inbound goes nowhere; another URL is named', async () => {
