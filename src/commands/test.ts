@@ -36,7 +36,8 @@ Examples:
   $ fruxon-twilio test order.yaml --config support --from whatsapp:+15005550007 --timeout-scale 2 --json
 
 Exit codes: 0 every scenario passed, 1 a scenario failed, 2 a malformed file or flag, or a scenario that
-cannot run (unknown config, tester not on the account, tester = the config's number): nothing is sent then.`,
+cannot run (unknown config, tester not on the account, tester = the config's number: then nothing is sent),
+or that Twilio stopped mid-run (a refused send: the scenario is an error, not a failure).`,
     )
     .action((files: string[], opts: Options) => run(ctx, files, opts));
 }
