@@ -365,11 +365,15 @@ test('the JUnit validator rejects what the schema does not allow (so the checks 
 describe('fruxon-twilio test: Twilio refuses a send mid-run', () => {
   // The emulator refuses every message to +15005550004 with 21610 (the recipient unsubscribed).
   const REFUSING = '+15005550004';
+  // ... and marks messages to +15005553005 undelivered (30005): the tester's message never reaches the agent.
+  const UNDELIVERABLE = '+15005553005';
   let f: EmulatorFixture;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fruxon-twilio-convtest-'));
-    f = await emulatorWithConfig({ numbers: [REFUSING, TESTER] });
+    f = await emulatorWithConfig({ numbers: [REFUSING, TESTER, UNDELIVERABLE] });
+    const add = await runCli(['add-config', '--name', 'undeliverable', '--from', UNDELIVERABLE, '--account-sid', f.emulator.accountSid, '--api-url', f.emulator.url, '--auth-token-stdin', '--json'], { env: f.env, input: f.emulator.authToken });
+    assert.equal(add.code, 0, add.stderr);
   });
   after(async () => {
     await f?.cleanup();
@@ -395,5 +399,14 @@ describe('fruxon-twilio test: Twilio refuses a send mid-run', () => {
     assert.match(error!.attrs.message!, /^step 1 \(line 5\): Twilio refused to send an SMS/);
     assert.equal(all(doc, 'failure').length, 0);
     assert.equal(doc.attrs.errors, '1');
+  });
+
+  test("the tester's own message undelivered: the cause says the agent never got it, with the code and the fix; config: picks the config", async () => {
+    const path = file('undeliverable.yaml', `name: undeliverable\nconfig: undeliverable\nfrom: "${TESTER}"\nsteps:\n  - send: hi\n  - expect: { within: 1s }\n`);
+    const r = await runCli(['test', path], { env: f.env, timeoutMs: 30_000 });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /config undeliverable, \+15005550007 -> \+15005553005 on sms/);
+    assert.match(r.stdout, /cause: the tester's message SM[0-9a-f]{32} to \+15005553005 undelivered at Twilio \(30005: .*https:\/\/www\.twilio\.com\/docs\/errors\/30005\): the agent never got it/);
+    assert.match(r.stdout, /fix: the number is unknown to the carrier/);
   });
 });
