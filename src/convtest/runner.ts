@@ -428,13 +428,13 @@ class Runner {
       return done({ message: mark(reply), latencyMs, failure: `${mismatch}; got ${quote(reply.body)}${reply.numMedia ? ` with ${reply.numMedia} media` : ''} on ${reply.channel}`, ...failedAtTwilio(reply) });
     }
     // The reply says the right thing; it must also reach the tester. A final status is awaited briefly.
+    const seenMsg = mark(reply);
     let final = reply;
     if (!FINAL_STATUSES.has(reply.status)) {
       const left = Math.min(this.#finalWait * this.scale, deadline - Date.now());
       if (left > 0) final = (await waitForFinalStatus(conn.client, reply.sid, { timeoutMs: left, signal: this.hooks.signal, ctx, intervalMs: this.#poll, maxIntervalMs: this.#maxPoll })).message;
+      Object.assign(seenMsg, { status: final.status, error_code: final.errorCode, error_message: final.errorMessage });
     }
-    const seenMsg = mark(final);
-    seenMsg.status = final.status;
     if (FAILED.has(final.status)) {
       const f = failedAtTwilio(final);
       return done({ message: seenMsg, latencyMs, failure: `the agent's reply ${final.sid} ${final.status} at Twilio`, cause: f.cause, fix: f.fix });
