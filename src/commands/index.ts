@@ -16,6 +16,7 @@ import { register as events } from './events.js';
 import { register as fruxon } from './fruxon.js';
 import { register as link } from './link.js';
 import { register as mcp } from './mcp.js';
+import { register as test } from './test.js';
 
 /** Every command, in the order `--help` lists them. */
 export const commands: Array<(program: Command, ctx: CommandContext) => void> = [
@@ -35,4 +36,5 @@ export const commands: Array<(program: Command, ctx: CommandContext) => void> = 
   fruxon,
   link,
   mcp,
+  test,
 ];

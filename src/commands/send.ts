@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { MAX_BODY } from '../config/send.js';
 import { usageError } from '../errors.js';
 import { checkHttpUrl, parseDuration } from '../validate.js';
 import type { CommandContext } from './context.js';
@@ -65,7 +64,8 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   if (opts.body !== undefined && opts.body !== '-' && body.trim() === '' && mediaUrls.length === 0) {
     throw usageError('--body is empty: give the message text, or "-" to read it from standard input');
   }
-  if ([...body].length > MAX_BODY) throw usageError(`--body must be at most ${MAX_BODY} characters (got ${[...body].length})`);
+  const { checkBodyLength } = await import('../twilio/send-rules.js');
+  checkBodyLength('--body', body);
 
   const store = await ctx.store();
   const secrets = await ctx.secrets();

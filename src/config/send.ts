@@ -3,7 +3,8 @@ import type { SecretStore } from '../secrets/index.js';
 import type { Config, Participant, Store } from '../store/index.js';
 import { createTwilioClient } from '../twilio/client.js';
 import { deliveryFailure, sendMessage, waitForFinalStatus, type Message, type WaitResult } from '../twilio/messages.js';
-import { E164, checkE164, isLoopbackUrl } from '../validate.js';
+import { E164, checkE164 } from '../validate.js';
+import { refuseLoopbackUrls } from '../twilio/send-rules.js';
 import { effectiveApiUrl, loadSecret, resolveConfig, shellQuote, twilioCredentials } from './resolve.js';
 
 /**
@@ -12,9 +13,6 @@ import { effectiveApiUrl, loadSecret, resolveConfig, shellQuote, twilioCredentia
  * participant), the config (named, the participant's, else the default), the channel, refuses loopback URLs
  * on real Twilio, sends, and optionally waits for a final status. It never prints.
  */
-
-/** Twilio's limit for one message body (21617 above it). */
-export const MAX_BODY = 1600;
 
 export interface SendInput {
   /** An E.164 number (a `whatsapp:` prefix is accepted) or a participant name. */
@@ -82,14 +80,8 @@ export async function sendFromConfig(deps: { store: Store; env: NodeJS.ProcessEn
   const config = resolveConfig(store, configName);
   const whatsapp = input.channel === 'whatsapp' ? true : input.channel === 'sms' ? false : Boolean(participant?.whatsapp);
 
-  // Real Twilio cannot fetch media from, or post callbacks to, this machine's loopback address.
   const apiUrl = effectiveApiUrl(config, env);
-  if (!apiUrl) {
-    const urls = [...input.mediaUrls.map((u) => ['--media-url', u] as const), ...(input.statusCallback ? [['--status-callback', input.statusCallback] as const] : [])];
-    for (const [flag, url] of urls) {
-      if (isLoopbackUrl(url)) throw usageError(`${flag} must be a public URL Twilio can reach (got ${JSON.stringify(url)}, which is this machine)`, 'expose it through a tunnel (ngrok) first');
-    }
-  }
+  refuseLoopbackUrls([...input.mediaUrls.map((u) => ['--media-url', u] as const), ...(input.statusCallback ? [['--status-callback', input.statusCallback] as const] : [])], apiUrl);
 
   const secret = loadSecret(config, env, deps.secrets);
   const client = await createTwilioClient(twilioCredentials(config, secret, env));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { sendFromConfig, sendOutcomeError, MAX_BODY } from '../config/send.js';
+import { sendFromConfig, sendOutcomeError } from '../config/send.js';
+import { MAX_BODY, checkBodyLength } from '../twilio/send-rules.js';
 import { listConfigMessages, getConfigMessage, DEFAULT_MESSAGES_LIMIT, MAX_MESSAGES_LIMIT } from '../config/messages.js';
 import { inspectWebhook } from '../config/webhook-show.js';
 import { CliError, usageError } from '../errors.js';
@@ -117,7 +118,7 @@ export const tools: ToolDef[] = [
     async run(args: { to: string; body: string; channel?: 'sms' | 'whatsapp'; media_urls?: string[]; config?: string; wait?: boolean; wait_timeout_s?: number }, deps, ctx) {
       const mediaUrls = checkMedia(args.media_urls);
       if (args.body.trim() === '' && mediaUrls.length === 0) throw usageError('body is empty: give the message text (or attach media_urls)');
-      if ([...args.body].length > MAX_BODY) throw usageError(`body must be at most ${MAX_BODY} characters (got ${[...args.body].length})`);
+      checkBodyLength('body', args.body);
       const wait = args.wait ?? args.wait_timeout_s !== undefined;
       const timeoutMs = Math.round((args.wait_timeout_s ?? DEFAULT_WAIT_S) * 1000);
       const r = await sendFromConfig(coreDeps(deps), {

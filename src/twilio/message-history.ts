@@ -50,3 +50,12 @@ export async function listMessageMedia(client: TwilioClient, sid: string, apiOri
   const media = await client.messages(sid).media.list({ limit: 100 });
   return media.map((m) => ({ sid: m.sid, contentType: m.contentType, url: apiOrigin.replace(/\/+$/, '') + m.uri.replace(/\.json$/, '') }));
 }
+
+/**
+ * The newest `limit` messages sent from one address to another (both as Twilio spells them, `whatsapp:`
+ * included), newest first: one list call filtered by From and To.
+ */
+export async function listMessagesBetween(client: TwilioClient, from: string, to: string, limit = 50): Promise<Message[]> {
+  const list = await client.messages.list({ from, to, limit, pageSize: Math.min(limit, 50) });
+  return list.map(toMessage);
+}

@@ -12,15 +12,15 @@ const M = require('module');
 const seen = [];
 const orig = M.prototype._compile;
 M.prototype._compile = function (c, f) { seen.push(f); return orig.call(this, c, f); };
-process.on('exit', () => process.stderr.write('HEAVY:' + JSON.stringify(seen.filter((f) => /node_modules[\\\\/](twilio|better-sqlite3(?:-node20)?|@napi-rs|@inquirer|@ngrok)[\\\\/]/.test(f))) + '\\n'));
+process.on('exit', () => process.stderr.write('HEAVY:' + JSON.stringify(seen.filter((f) => /node_modules[\\\\/](twilio|better-sqlite3(?:-node20)?|@napi-rs|@inquirer|@ngrok|yaml)[\\\\/]/.test(f))) + '\\n'));
 `;
 
-test('--version, --help and a command help load neither twilio, SQLite, the keyring, ngrok nor the prompts', () => {
+test('--version, --help and a command help load neither twilio, SQLite, the keyring, ngrok, the prompts nor the YAML parser', () => {
   const h = tempHome();
   try {
     const file = join(h.home + '-tracer.cjs');
     writeFileSync(file, tracer);
-    for (const args of [['--version'], ['--help'], ['add-config', '--help'], ['configs', '--help']]) {
+    for (const args of [['--version'], ['--help'], ['add-config', '--help'], ['configs', '--help'], ['test', '--help']]) {
       const r = spawnSync(process.execPath, ['--require', file, binPath, ...args], { env: childEnv(h.env), encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
       const heavy = JSON.parse(/HEAVY:(.*)/.exec(r.stderr)![1]!) as string[];
@@ -29,6 +29,11 @@ test('--version, --help and a command help load neither twilio, SQLite, the keyr
     // The same tracer does see them when a command needs the store: the check above can fail.
     const list = spawnSync(process.execPath, ['--require', file, binPath, 'configs', 'list'], { env: childEnv(h.env), encoding: 'utf8' });
     assert.match(/HEAVY:(.*)/.exec(list.stderr)![1]!, /better-sqlite3/);
+    // ... and the YAML parser once `test` reads a scenario file.
+    writeFileSync(join(h.home + '-scenario.yaml'), 'steps: nope\n');
+    const scenario = spawnSync(process.execPath, ['--require', file, binPath, 'test', join(h.home + '-scenario.yaml')], { env: childEnv(h.env), encoding: 'utf8' });
+    assert.equal(scenario.status, 2, scenario.stderr);
+    assert.match(/HEAVY:(.*)/.exec(scenario.stderr)![1]!, /node_modules\/yaml\//);
   } finally {
     h.cleanup();
   }
@@ -38,7 +43,7 @@ test('--version answers before commander and the commands load', () => {
   const h = tempHome();
   try {
     const file = join(h.home + '-tracer-all.cjs');
-    writeFileSync(file, tracer.replace(/\(twilio\|better-sqlite3\(\?:-node20\)\?\|@napi-rs\|@inquirer\|@ngrok\)/, '(commander|chalk|twilio|better-sqlite3(?:-node20)?|@napi-rs|@inquirer|@ngrok)'));
+    writeFileSync(file, tracer.replace(/\(twilio\|better-sqlite3\(\?:-node20\)\?\|@napi-rs\|@inquirer\|@ngrok\|yaml\)/, '(commander|chalk|twilio|better-sqlite3(?:-node20)?|@napi-rs|@inquirer|@ngrok|yaml)'));
     const r = spawnSync(process.execPath, ['--require', file, binPath, '--version'], { env: childEnv(h.env), encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(JSON.parse(/HEAVY:(.*)/.exec(r.stderr)![1]!), []);

@@ -1,0 +1,79 @@
+import { isLeaseAlive, type Config, type Lease, type Store } from '../store/index.js';
+import type { SecretStore } from '../secrets/index.js';
+import type { TwilioClient } from '../twilio/client.js';
+import { findNumber } from '../twilio/numbers.js';
+import { classifyWebhook, displayWebhookUrl } from '../twilio/webhook.js';
+import { isFruxonIngressUrl } from '../twilio/sms-url.js';
+import { loadProductionWebhookUrl } from '../config/webhook-url.js';
+
+/**
+ * Where inbound messages to the config's number go, as one sentence for a failed expect. This is the one
+ * place the runner asks; it uses what the tool knows today (the number's SmsUrl, this machine's listener
+ * leases, the recorded production URL). A full route resolver (Messaging Services, fallbacks) replaces
+ * `inboundRoute` without touching the runner.
+ */
+export interface RouteFinding {
+  /** true: it reaches Fruxon or a listener; false: it cannot reach the agent; null: unknown. */
+  reachesAgent: boolean | null;
+  text: string;
+}
+
+export interface RouteFacts {
+  number: string;
+  /** null: the account has no such number; '' or null smsUrl: no webhook. */
+  found: boolean;
+  smsUrl: string | null;
+  lease: Lease | null;
+  leaseAlive: boolean;
+  productionUrl: string | null;
+}
+
+/** The sentence for a set of facts. Pure: never prints the production URL unmasked. */
+export function describeRoute(f: RouteFacts): RouteFinding {
+  const to = `inbound to ${f.number}`;
+  if (!f.found) return { reachesAgent: false, text: `${to} goes nowhere this tool can see: the number is not on the config's account` };
+  const kind = classifyWebhook(f.smsUrl, { productionUrl: f.productionUrl, lease: f.lease });
+  const shown = displayWebhookUrl(f.smsUrl, f.productionUrl) ?? '';
+  switch (kind) {
+    case 'none':
+      return { reachesAgent: false, text: `${to} goes nowhere: the number has no "A MESSAGE COMES IN" webhook (fruxon-twilio webhook set, or run listen)` };
+    case 'production':
+      return { reachesAgent: true, text: `${to} goes to Fruxon (${shown}): the agent got the message but sent no reply` };
+    case 'listener':
+      return f.leaseAlive
+        ? { reachesAgent: true, text: `${to} goes to fruxon-twilio listen (pid ${f.lease!.pid}) at ${shown}: check that its --forward-to agent answers` }
+        : { reachesAgent: false, text: `${to} goes to a fruxon-twilio listen that is not running (pid ${f.lease!.pid}): start it again, or fruxon-twilio restore` };
+    default:
+      return isFruxonIngressUrl(f.smsUrl!)
+        ? { reachesAgent: true, text: `${to} goes to Fruxon (${shown}), but not to the URL recorded for this config: check fruxon-twilio webhook show` }
+        : { reachesAgent: false, text: `${to} goes to ${shown}, not to Fruxon` };
+  }
+}
+
+/** Gathers the facts (one number lookup) and describes them; a failure to look is a finding too. */
+export async function inboundRoute(
+  deps: { store: Store; env: NodeJS.ProcessEnv; secrets: () => SecretStore },
+  config: Config,
+  client: TwilioClient,
+): Promise<RouteFinding> {
+  try {
+    const n = await findNumber(client, config.fromNumber);
+    const lease = deps.store.leases.get(config.id) ?? null;
+    let productionUrl: string | null = null;
+    try {
+      productionUrl = loadProductionWebhookUrl(config, deps.env, deps.secrets);
+    } catch {
+      productionUrl = null; // keychain unavailable: compare without it
+    }
+    return describeRoute({
+      number: config.fromNumber,
+      found: n !== null,
+      smsUrl: n?.smsUrl ?? null,
+      lease,
+      leaseAlive: lease ? isLeaseAlive(lease) : false,
+      productionUrl,
+    });
+  } catch (err) {
+    return { reachesAgent: null, text: `could not look up where inbound to ${config.fromNumber} goes: ${(err as Error).message}` };
+  }
+}

@@ -1,0 +1,559 @@
+import { readFile } from 'node:fs/promises';
+import { CliError } from '../errors.js';
+import { channelOf, stripChannel, WHATSAPP_PREFIX, type Channel } from '../phone.js';
+import type { SecretStore } from '../secrets/index.js';
+import type { Config, Store } from '../store/index.js';
+import { connectConfig } from '../config/connect.js';
+import { effectiveApiUrl } from '../config/resolve.js';
+import type { TwilioClient, TwilioCredentials } from '../twilio/client.js';
+import { twilioError } from '../twilio/client.js';
+import { findNumber, type PhoneNumberInfo } from '../twilio/numbers.js';
+import { sameWebhookUrl } from '../twilio/webhook.js';
+import { listMessagesBetween } from '../twilio/message-history.js';
+import { FINAL_STATUSES, errorDocUrl, fetchMessage, fixFor, sendMessage, waitForFinalStatus, type Message } from '../twilio/messages.js';
+import { refuseLoopbackUrls } from '../twilio/send-rules.js';
+import { maskSid } from '../validate.js';
+import { inboundRoute } from './diagnose.js';
+import { parseScenarioFile, type ExpectStep, type ParsedFile, type Scenario, type ScenarioFileProblem, type SendStep, type Step } from './scenario.js';
+
+/**
+ * The conversation-test runner: reads scenario files, checks that every scenario can run (before anything is
+ * sent), then plays each one against Twilio's API and message log. Never prints: progress goes to `onEvent`,
+ * the outcome is the return value.
+ */
+
+export interface ConvTestDeps {
+  store: Store;
+  env: NodeJS.ProcessEnv;
+  secrets: () => SecretStore;
+}
+
+export interface ConvTestRequest {
+  files: string[];
+  /** --config: for scenarios whose file names none. */
+  config?: string;
+  /** --from: overrides every scenario's tester. */
+  from?: string;
+  timeoutScale: number;
+}
+
+export interface ConvTestHooks {
+  onEvent?: (e: RunEvent) => void;
+  signal?: AbortSignal;
+  /** Message-log polling: first interval, growing by half up to the max. Defaults 250 and 1000 ms. */
+  pollMs?: number;
+  maxPollMs?: number;
+  /** Least time between two sends from one number (Twilio: about 1 message per second on a long code). */
+  sendGapMs?: number;
+  /** Longest wait for a matching reply's final status (capped by what is left of `within`). */
+  finalStatusWaitMs?: number;
+}
+
+export type RunEvent =
+  | { type: 'scenario-start'; scenario: ScenarioInfo }
+  | { type: 'step'; scenario: ScenarioInfo; step: StepResult }
+  | { type: 'scenario-end'; result: ScenarioResult };
+
+export interface ScenarioInfo {
+  file: string;
+  name: string;
+  line: number;
+  config: string;
+  tester: string;
+  number: string;
+  channel: Channel;
+}
+
+/** A message as the runner saw it. */
+export interface SeenMessage {
+  sid: string;
+  direction: string;
+  from: string;
+  to: string;
+  channel: Channel;
+  body: string;
+  num_media: number;
+  status: string;
+  error_code: number | null;
+  error_message: string | null;
+  date_created: string | null;
+  /** Milliseconds after the scenario started when the runner first saw it. */
+  seen_at_ms: number;
+}
+
+export type Outcome = 'passed' | 'failed' | 'error' | 'skipped';
+
+export interface StepResult {
+  index: number;
+  line: number;
+  kind: 'send' | 'expect';
+  /** `send "Hi…"`, `expect contains "1042" within 30s`. */
+  description: string;
+  status: Outcome;
+  /** How long the step took. */
+  ms: number;
+  /** expect: time from the last send (or the scenario's start) to the reply, as polling saw it. */
+  latencyMs: number | null;
+  withinMs: number | null;
+  /** send: the message sent; expect: the reply it checked (null: nothing arrived). */
+  message: SeenMessage | null;
+  /** What went wrong, one line. */
+  failure: string | null;
+  /** The likely cause, one line (no reply, a failed reply, the route). */
+  cause: string | null;
+  /** What to do about it (Twilio's error codes). */
+  fix: string | null;
+  /** Something the runner did on its own (waited for the send rate). */
+  note: string | null;
+}
+
+export interface ScenarioResult extends ScenarioInfo {
+  status: Exclude<Outcome, 'skipped'>;
+  durationMs: number;
+  startedAt: string;
+  steps: StepResult[];
+  /** Every message sent or received in the scenario, in order. */
+  messages: SeenMessage[];
+  /** For status 'error': why it could not run to the end. */
+  error: { message: string; hint: string | null } | null;
+}
+
+export interface Unrunnable {
+  file: string;
+  line: number;
+  scenario: string;
+  message: string;
+  hint: string | null;
+}
+
+export type ConvTestOutcome =
+  | { kind: 'malformed'; problems: ScenarioFileProblem[] }
+  | { kind: 'unrunnable'; problems: Unrunnable[] }
+  | { kind: 'ran'; files: { file: string; results: ScenarioResult[] }[] };
+
+interface Connection {
+  config: Config;
+  creds: TwilioCredentials;
+  client: TwilioClient;
+}
+
+interface Plan {
+  scenario: Scenario;
+  info: ScenarioInfo;
+  conn: Connection;
+  whatsapp: boolean;
+}
+
+/** The one entry point: parse, check, run. */
+export async function runConversationTests(req: ConvTestRequest, deps: ConvTestDeps, hooks: ConvTestHooks = {}): Promise<ConvTestOutcome> {
+  const parsed: ParsedFile[] = [];
+  for (const file of req.files) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      parsed.push({ file, ok: false, problem: { file, line: 0, field: '(file)', message: `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` } });
+      continue;
+    }
+    parsed.push(await parseScenarioFile(file, text));
+  }
+  const malformed = parsed.flatMap((p) => (p.ok ? [] : [p.problem]));
+  if (malformed.length) return { kind: 'malformed', problems: malformed };
+
+  const { plans, problems } = await planAll(parsed as Extract<ParsedFile, { ok: true }>[], req, deps);
+  if (problems.length) return { kind: 'unrunnable', problems };
+
+  const runner = new Runner(deps, req.timeoutScale, hooks);
+  const files: { file: string; results: ScenarioResult[] }[] = [];
+  for (const file of parsed) {
+    const results: ScenarioResult[] = [];
+    for (const plan of plans.filter((p) => p.scenario.file === file.file)) {
+      results.push(await runner.run(plan));
+    }
+    files.push({ file: file.file, results });
+  }
+  return { kind: 'ran', files };
+}
+
+/** Checks every scenario can run: its config, its tester on the account and not the config's own number. */
+async function planAll(files: Extract<ParsedFile, { ok: true }>[], req: ConvTestRequest, deps: ConvTestDeps): Promise<{ plans: Plan[]; problems: Unrunnable[] }> {
+  const plans: Plan[] = [];
+  const problems: Unrunnable[] = [];
+  const connections = new Map<string, Promise<Connection>>();
+  const connect = (name: string | undefined) => {
+    const key = name?.toLowerCase() ?? '\u0000default';
+    if (!connections.has(key)) connections.set(key, connectConfig(deps.store, name, deps.env, deps.secrets));
+    return connections.get(key)!;
+  };
+  const owned = new Map<string, Promise<PhoneNumberInfo | null>>();
+  const onAccount = (conn: Connection, number: string) => {
+    const key = `${conn.config.id} ${number}`;
+    if (!owned.has(key)) owned.set(key, findNumber(conn.client, number));
+    return owned.get(key)!;
+  };
+  for (const f of files) {
+    for (const s of f.scenarios) {
+      const problem = (line: number, message: string, hint: string | null = null) => problems.push({ file: s.file, line, scenario: s.name, message, hint });
+      const tester = (req.from ?? s.from)?.trim() ?? null;
+      if (!tester) {
+        problem(s.line, 'no tester number: give the scenario a from: "+1…" (a number of the account), or pass --from');
+        continue;
+      }
+      let conn: Connection;
+      try {
+        conn = await connect(s.config ?? req.config);
+      } catch (err) {
+        const e = err instanceof CliError ? err : twilioError(err, 'connect');
+        problem(s.config ? s.configLine : s.line, s.config ? `config: ${e.message}` : e.message, e.hint ?? null);
+        continue;
+      }
+      const { config } = conn;
+      const testerNumber = stripChannel(tester);
+      const where = `account ${maskSid(config.accountSid)} (config ${JSON.stringify(config.name)})`;
+      if (testerNumber === config.fromNumber) {
+        problem(s.fromLine, `the tester ${tester} is the config's own number: the scenario would talk to itself`, 'give from: another number of the same account');
+        continue;
+      }
+      try {
+        refuseLoopbackUrls(
+          s.steps.flatMap((st) => (st.kind === 'send' ? st.mediaUrls.map((u, j) => [`steps[${st.index - 1}].media_urls[${j}]`, u] as const) : [])),
+          effectiveApiUrl(config, deps.env),
+        );
+      } catch (err) {
+        problem(s.line, (err as Error).message, (err as CliError).hint ?? null);
+        continue;
+      }
+      try {
+        const [ours, theirs] = await Promise.all([onAccount(conn, config.fromNumber), onAccount(conn, testerNumber)]);
+        if (!ours) {
+          problem(s.line, `the config's number ${config.fromNumber} is not a number of ${where}`, 'check it: fruxon-twilio configs show');
+          continue;
+        }
+        if (!theirs) {
+          problem(s.fromLine, `the tester ${tester} is not a number of ${where}: the runner sends from it, so it must be one of the account's numbers`, 'give from: a number the account owns (IncomingPhoneNumbers), or pass --from');
+          continue;
+        }
+        if (theirs.smsUrl && sameWebhookUrl(theirs.smsUrl, ours.smsUrl)) {
+          problem(s.fromLine, `the tester ${testerNumber}'s webhook points where ${config.fromNumber}'s does: the agent would answer its own replies`, 'give from: a number whose "A MESSAGE COMES IN" webhook is empty or goes elsewhere');
+          continue;
+        }
+      } catch (err) {
+        const e = twilioError(err, 'look up the numbers of the account', conn.creds);
+        problem(s.line, e.message, e.hint ?? null);
+        continue;
+      }
+      const whatsapp = channelOf(tester) === 'whatsapp';
+      plans.push({
+        scenario: s,
+        conn,
+        whatsapp,
+        info: { file: s.file, name: s.name, line: s.line, config: config.name, tester: testerNumber, number: config.fromNumber, channel: whatsapp ? 'whatsapp' : 'sms' },
+      });
+    }
+  }
+  return { plans, problems };
+}
+
+/** Twilio's statuses for an outbound message that did not reach the handset. */
+const FAILED = new Set(['failed', 'undelivered', 'canceled']);
+
+class Runner {
+  /** When each number last sent, across the whole run. */
+  readonly #lastSend = new Map<string, number>();
+  readonly #poll: number;
+  readonly #maxPoll: number;
+  readonly #gap: number;
+  readonly #finalWait: number;
+
+  constructor(
+    private readonly deps: ConvTestDeps,
+    private readonly scale: number,
+    private readonly hooks: ConvTestHooks,
+  ) {
+    this.#poll = hooks.pollMs ?? 250;
+    this.#maxPoll = hooks.maxPollMs ?? 1000;
+    this.#gap = hooks.sendGapMs ?? 1000;
+    this.#finalWait = hooks.finalStatusWaitMs ?? 10_000;
+  }
+
+  async run(plan: Plan): Promise<ScenarioResult> {
+    const { info, scenario, conn } = plan;
+    this.hooks.onEvent?.({ type: 'scenario-start', scenario: info });
+    const started = Date.now();
+    const steps: StepResult[] = [];
+    const messages: SeenMessage[] = [];
+    const seen = new Set<string>();
+    let error: ScenarioResult['error'] = null;
+    let lastSend: { at: number; sid: string } | null = null;
+    const mark = (m: Message): SeenMessage => {
+      const s = seenMessage(m, Date.now() - started);
+      if (!messages.some((x) => x.sid === s.sid)) messages.push(s);
+      return s;
+    };
+    const ctx = { apiUrl: conn.creds.apiUrl, accountSid: conn.creds.accountSid };
+    const addresses = (): [string, string][] => [
+      [info.number, info.tester],
+      [WHATSAPP_PREFIX + info.number, WHATSAPP_PREFIX + info.tester],
+    ];
+    /** Replies (the config's number to the tester) the runner has not looked at, oldest first. */
+    const unseenReplies = async (): Promise<Message[]> => {
+      const lists = await Promise.all(addresses().map(([from, to]) => listMessagesBetween(conn.client, from, to, 20)));
+      const fresh: { m: Message; rank: number }[] = [];
+      for (const list of lists) {
+        list.forEach((m, rank) => {
+          if (m.direction !== 'inbound' && !seen.has(m.sid) && !fresh.some((x) => x.m.sid === m.sid)) fresh.push({ m, rank });
+        });
+      }
+      // Twilio's dates have whole seconds: within one list its order (newest first) breaks the tie.
+      fresh.sort((a, b) => time(a.m) - time(b.m) || b.rank - a.rank);
+      return fresh.map((x) => x.m);
+    };
+    const snapshot = async () => {
+      for (const m of await unseenReplies()) seen.add(m.sid);
+    };
+
+    let failed = false;
+    try {
+      await snapshot();
+      for (const step of scenario.steps) {
+        if (!failed && !error && this.hooks.signal?.aborted) error = { message: 'interrupted', hint: null };
+        if (failed || error) {
+          const r = skipped(step, this.scale);
+          steps.push(r);
+          this.hooks.onEvent?.({ type: 'step', scenario: info, step: r });
+          continue;
+        }
+        let result: StepResult;
+        try {
+          if (step.kind === 'send') {
+            result = await this.#send(plan, step, snapshot, mark, ctx);
+            lastSend = { at: Date.now(), sid: result.message!.sid };
+          } else {
+            result = await this.#expect(plan, step, unseenReplies, seen, mark, lastSend, started, ctx);
+          }
+        } catch (err) {
+          const e = err instanceof CliError ? err : twilioError(err, `run step ${step.index}`, ctx);
+          error = { message: e.message, hint: e.hint ?? null };
+          result = { ...skipped(step, this.scale), status: 'error', failure: e.message, fix: e.hint ?? null };
+        }
+        if (result.status === 'failed') failed = true;
+        steps.push(result);
+        this.hooks.onEvent?.({ type: 'step', scenario: info, step: result });
+      }
+    } catch (err) {
+      const e = err instanceof CliError ? err : twilioError(err, 'read the message log', ctx);
+      error = { message: e.message, hint: e.hint ?? null };
+    }
+    const result: ScenarioResult = {
+      ...info,
+      status: error ? 'error' : failed ? 'failed' : 'passed',
+      durationMs: Date.now() - started,
+      startedAt: new Date(started).toISOString(),
+      steps,
+      messages,
+      error,
+    };
+    this.hooks.onEvent?.({ type: 'scenario-end', result });
+    return result;
+  }
+
+  async #send(plan: Plan, step: SendStep, snapshot: () => Promise<void>, mark: (m: Message) => SeenMessage, ctx: { apiUrl: string | null; accountSid: string }): Promise<StepResult> {
+    const { info, conn } = plan;
+    let note: string | null = null;
+    const last = this.#lastSend.get(info.tester);
+    const wait = last === undefined ? 0 : last + this.#gap - Date.now();
+    if (wait > 0) {
+      note = `waited ${(wait / 1000).toFixed(1)}s before sending: Twilio sends about 1 message per second from a number, and this scenario sends faster`;
+      await sleep(wait, this.hooks.signal);
+    }
+    const t0 = Date.now();
+    // What arrived before this step is not an answer to it.
+    await snapshot();
+    const sent = await sendMessage(conn.client, { from: info.tester, to: info.number, body: step.body, mediaUrls: step.mediaUrls, whatsapp: plan.whatsapp }, ctx);
+    this.#lastSend.set(info.tester, Date.now());
+    return {
+      ...base(step, describeStep(step, this.scale)),
+      status: 'passed',
+      ms: Date.now() - t0,
+      message: mark(sent),
+      note,
+    };
+  }
+
+  async #expect(
+    plan: Plan,
+    step: ExpectStep,
+    unseenReplies: () => Promise<Message[]>,
+    seen: Set<string>,
+    mark: (m: Message) => SeenMessage,
+    lastSend: { at: number; sid: string } | null,
+    scenarioStart: number,
+    ctx: { apiUrl: string | null; accountSid: string },
+  ): Promise<StepResult> {
+    const { info, conn } = plan;
+    const withinMs = Math.round(step.withinMs * this.scale);
+    const t0 = Date.now();
+    const deadline = t0 + withinMs;
+    const from = lastSend?.at ?? scenarioStart;
+    const r: StepResult = { ...base(step, describeStep(step, this.scale)), withinMs, status: 'failed' };
+    let interval = this.#poll;
+    let reply: Message | undefined;
+    for (;;) {
+      reply = (await unseenReplies())[0];
+      if (reply || Date.now() >= deadline || this.hooks.signal?.aborted) break;
+      await sleep(Math.min(interval, Math.max(0, deadline - Date.now())), this.hooks.signal);
+      interval = Math.min(this.#maxPoll, Math.round(interval * 1.5));
+    }
+    if (this.hooks.signal?.aborted && !reply) throw new CliError('interrupted', { reason: 'interrupted' });
+    const done = (o: Partial<StepResult>): StepResult => ({ ...r, ms: Date.now() - t0, ...o });
+
+    if (step.none) {
+      if (!reply) return done({ status: 'passed' });
+      seen.add(reply.sid);
+      const seenMsg = mark(reply);
+      return done({
+        message: seenMsg,
+        latencyMs: Date.now() - from,
+        failure: `expected no message within ${secs(withinMs)}, but ${info.number} sent ${quote(reply.body)}${reply.numMedia ? ` with ${reply.numMedia} media` : ''}`,
+      });
+    }
+    if (!reply) {
+      const cause = await this.#silence(plan, lastSend, ctx);
+      return done({ failure: `no reply from ${info.number} to ${info.tester} within ${secs(withinMs)}`, cause: cause.text, fix: cause.fix });
+    }
+    seen.add(reply.sid);
+    const latencyMs = Date.now() - from;
+    const mismatch = check(step, reply);
+    if (mismatch) {
+      return done({ message: mark(reply), latencyMs, failure: `${mismatch}; got ${quote(reply.body)}${reply.numMedia ? ` with ${reply.numMedia} media` : ''} on ${reply.channel}`, ...failedAtTwilio(reply) });
+    }
+    // The reply says the right thing; it must also reach the tester. A final status is awaited briefly.
+    const seenMsg = mark(reply);
+    let final = reply;
+    if (!FINAL_STATUSES.has(reply.status)) {
+      const left = Math.min(this.#finalWait * this.scale, deadline - Date.now());
+      if (left > 0) final = (await waitForFinalStatus(conn.client, reply.sid, { timeoutMs: left, signal: this.hooks.signal, ctx, intervalMs: this.#poll, maxIntervalMs: this.#maxPoll })).message;
+      Object.assign(seenMsg, { status: final.status, error_code: final.errorCode, error_message: final.errorMessage });
+    }
+    if (FAILED.has(final.status)) {
+      const f = failedAtTwilio(final);
+      return done({ message: seenMsg, latencyMs, failure: `the agent's reply ${final.sid} ${final.status} at Twilio`, cause: f.cause, fix: f.fix });
+    }
+    return done({ status: 'passed', message: seenMsg, latencyMs });
+  }
+
+  /** Why nothing came back: the tester's message failed, or the route, or no reply at all. */
+  async #silence(plan: Plan, lastSend: { sid: string } | null, ctx: { apiUrl: string | null; accountSid: string }): Promise<{ text: string; fix: string | null }> {
+    const { conn, info } = plan;
+    if (lastSend) {
+      try {
+        const m = await fetchMessage(conn.client, lastSend.sid, ctx);
+        if (FAILED.has(m.status)) {
+          const code = m.errorCode;
+          return { text: `the tester's message ${m.sid} to ${info.number} ${m.status} at Twilio${code ? ` (${code}${m.errorMessage ? `: ${m.errorMessage}` : ''}, ${errorDocUrl(code)})` : ''}: the agent never got it`, fix: fixFor(code) ?? null };
+        }
+      } catch {
+        // fall through to the route
+      }
+    }
+    const route = await inboundRoute(this.deps, conn.config, conn.client);
+    return { text: route.reachesAgent === false ? route.text : `no reply at all; ${route.text}`, fix: null };
+  }
+}
+
+function failedAtTwilio(m: Message): { cause: string | null; fix: string | null } {
+  if (!FAILED.has(m.status)) return { cause: null, fix: null };
+  const code = m.errorCode;
+  return {
+    cause: `the agent's reply ${m.status} at Twilio${code ? ` with ${code}${m.errorMessage ? ` (${m.errorMessage})` : ''}, ${errorDocUrl(code)}` : ''}`,
+    fix: fixFor(code) ?? null,
+  };
+}
+
+/** The first check a reply fails, as "expected …", or null. */
+function check(step: ExpectStep, m: Message): string | null {
+  if (step.contains !== null && !m.body.includes(step.contains)) return `expected a reply containing ${quote(step.contains)}`;
+  if (step.matches && !step.matches.regex.test(m.body)) return `expected a reply matching ${step.matches.source}`;
+  if (step.channel && m.channel !== step.channel) return `expected a reply on ${step.channel}`;
+  if (step.media !== null && m.numMedia < step.media) return `expected at least ${step.media} media`;
+  return null;
+}
+
+export function describeStep(step: Step, scale = 1): string {
+  if (step.kind === 'send') {
+    return `send ${quote(step.body)}${step.mediaUrls.length ? ` with ${step.mediaUrls.length} media` : ''}`;
+  }
+  const within = `within ${secs(Math.round(step.withinMs * scale))}`;
+  if (step.none) return `expect no message ${within}`;
+  const parts: string[] = [];
+  if (step.contains !== null) parts.push(`contains ${quote(step.contains)}`);
+  if (step.matches) parts.push(`matches ${step.matches.source}`);
+  if (step.channel) parts.push(`on ${step.channel}`);
+  if (step.media !== null) parts.push(`media >= ${step.media}`);
+  return `expect ${parts.length ? parts.join(', ') : 'a reply'} ${within}`;
+}
+
+function base(step: Step, description: string): StepResult {
+  return {
+    index: step.index,
+    line: step.line,
+    kind: step.kind,
+    description,
+    status: 'passed',
+    ms: 0,
+    latencyMs: null,
+    withinMs: step.kind === 'expect' ? step.withinMs : null,
+    message: null,
+    failure: null,
+    cause: null,
+    fix: null,
+    note: null,
+  };
+}
+
+function skipped(step: Step, scale: number): StepResult {
+  return { ...base(step, describeStep(step, scale)), status: 'skipped', withinMs: step.kind === 'expect' ? Math.round(step.withinMs * scale) : null };
+}
+
+function seenMessage(m: Message, at: number): SeenMessage {
+  return {
+    sid: m.sid,
+    direction: m.direction,
+    from: m.from,
+    to: m.to,
+    channel: m.channel,
+    body: m.body,
+    num_media: m.numMedia,
+    status: m.status,
+    error_code: m.errorCode,
+    error_message: m.errorMessage,
+    date_created: m.dateCreated?.toISOString() ?? null,
+    seen_at_ms: at,
+  };
+}
+
+function time(m: Message): number {
+  return (m.dateCreated ?? m.dateSent ?? new Date(0)).getTime();
+}
+
+export function secs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`;
+}
+
+function quote(s: string): string {
+  const one = s.replace(/\s+/g, ' ');
+  return JSON.stringify(one.length > 80 ? one.slice(0, 79) + '…' : one);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted || ms <= 0) return resolve();
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}

@@ -1,0 +1,24 @@
+import { usageError } from '../errors.js';
+import { isLoopbackUrl } from '../validate.js';
+
+/** Rules for what may be sent, checked before Twilio is called: shared by `send` and `test`. No I/O. */
+
+/** Twilio's limit for one message body (21617 above it). */
+export const MAX_BODY = 1600;
+
+/** A body longer than Twilio accepts is a usage error naming `field`. Counts characters, not UTF-16 units. */
+export function checkBodyLength(field: string, body: string): void {
+  const n = [...body].length;
+  if (n > MAX_BODY) throw usageError(`${field} must be at most ${MAX_BODY} characters (got ${n})`);
+}
+
+/**
+ * Real Twilio cannot fetch media from, or post callbacks to, this machine's loopback address. With a local
+ * stand-in (`apiUrl` set) anything goes. Each entry is [field, url].
+ */
+export function refuseLoopbackUrls(entries: ReadonlyArray<readonly [string, string]>, apiUrl: string | null): void {
+  if (apiUrl) return;
+  for (const [field, url] of entries) {
+    if (isLoopbackUrl(url)) throw usageError(`${field} must be a public URL Twilio can reach (got ${JSON.stringify(url)}, which is this machine)`, 'expose it through a tunnel (ngrok) first');
+  }
+}
