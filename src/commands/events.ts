@@ -134,7 +134,7 @@ async function replayForward(ctx: CommandContext, out: Out, event: Event, url: s
   if (event.status !== 'accepted' || event.payload === null) {
     throw new CliError(`event #${event.id} was refused (${event.reason ?? 'unknown reason'}): it has no trigger payload to forward`, {
       reason: 'refused_event',
-      hint: `see what came in with: fruxon-twilio events show ${event.id} (or re-send its form signed: events replay ${event.id} --to-listener)`,
+      hint: `see what came in with: fruxon-twilio events show ${event.id}`,
     });
   }
   const { TRIGGER } = await import('../listener/payload.js');
@@ -160,6 +160,13 @@ async function replayForward(ctx: CommandContext, out: Out, event: Event, url: s
 }
 
 async function replayToListener(ctx: CommandContext, out: Out, event: Event, opts: { newSid: boolean; authTokenStdin: boolean; json?: boolean }): Promise<void> {
+  // Signing a refused request with the real Auth Token would launder it: whoever sent it would get a trigger.
+  if (event.status !== 'accepted') {
+    throw new CliError(`event #${event.id} was refused (${event.reason ?? 'unknown reason'}): a refused request is never replayed, since signing it would accept what the listener refused`, {
+      reason: 'refused_event',
+      hint: `see what came in with: fruxon-twilio events show ${event.id}`,
+    });
+  }
   const store = await ctx.store();
   const config = store.configs.byId(event.configId);
   if (!config) {

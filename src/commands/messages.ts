@@ -96,7 +96,7 @@ Examples:
         } catch (err) {
           media = null;
           mediaError = twilioError(err, `list the media of ${message.sid}`, where).message;
-          out.warn(mediaError);
+          out.warn((await import('../output/index.js')).safe(mediaError));
         }
       }
       const { historyMessageJson } = await import('../output/messages.js');

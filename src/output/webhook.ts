@@ -1,7 +1,7 @@
 import type { Config, Lease } from '../store/index.js';
 import type { PhoneNumberInfo } from '../twilio/numbers.js';
 import { displayWebhookUrl, maskWebhookUrl, type WebhookKind } from '../twilio/webhook.js';
-import type { Output } from './index.js';
+import { safe, type Output } from './index.js';
 
 /** What `webhook show` found. The production URL is a secret: it is only ever printed masked. */
 export interface WebhookView {
@@ -38,7 +38,7 @@ export function webhookShowJson(v: WebhookView): Record<string, unknown> {
 
 /** One plain sentence about where inbound messages go now. */
 export function webhookVerdict(v: WebhookView): string {
-  const url = printable(v.number.smsUrl, v.productionUrl);
+  const url = safe(printable(v.number.smsUrl, v.productionUrl) ?? '');
   switch (v.kind) {
     case 'production':
       return `Inbound messages go to Fruxon: the number points at the recorded production URL ${url}.`;
@@ -56,19 +56,19 @@ export function webhookVerdict(v: WebhookView): string {
 export function printWebhookShow(out: Output, v: WebhookView): void {
   const c = out.color;
   const rows: [string, string][] = [
-    ['config', v.config.name],
+    ['config', safe(v.config.name)],
     ['number', `${v.number.phoneNumber} (${v.number.sid})`],
-    ['sms url', v.number.smsUrl ? `${printable(v.number.smsUrl, v.productionUrl)} (${v.number.smsMethod ?? 'POST'})` : c.dim('(none)')],
-    ['fallback', v.number.smsFallbackUrl ? `${printable(v.number.smsFallbackUrl, v.productionUrl)} (${v.number.smsFallbackMethod ?? 'POST'})` : c.dim('(none)')],
+    ['sms url', v.number.smsUrl ? safe(`${printable(v.number.smsUrl, v.productionUrl)} (${v.number.smsMethod ?? 'POST'})`) : c.dim('(none)')],
+    ['fallback', v.number.smsFallbackUrl ? safe(`${printable(v.number.smsFallbackUrl, v.productionUrl)} (${v.number.smsFallbackMethod ?? 'POST'})`) : c.dim('(none)')],
     ['is', kindText(v)],
     [
       'production',
       v.productionUrl
-        ? `${maskWebhookUrl(v.productionUrl)} (${v.config.secretSource === 'env' ? 'from $FRUXON_TWILIO_WEBHOOK_URL' : 'recorded in the OS keychain'})`
+        ? `${safe(maskWebhookUrl(v.productionUrl))} (${v.config.secretSource === 'env' ? 'from $FRUXON_TWILIO_WEBHOOK_URL' : 'recorded in the OS keychain'})`
         : c.dim('not recorded'),
     ],
   ];
-  if (v.lease) rows.push(['listener', `${v.leaseAlive ? 'running' : 'gone, not restored'} (pid ${v.lease.pid}) at ${v.lease.ourUrl}`]);
+  if (v.lease) rows.push(['listener', `${v.leaseAlive ? 'running' : 'gone, not restored'} (pid ${v.lease.pid}) at ${safe(v.lease.ourUrl)}`]);
   const w = Math.max(...rows.map(([k]) => k.length));
   for (const [k, val] of rows) out.line(`${c.dim(k.padEnd(w))}  ${val}`);
   out.line();
