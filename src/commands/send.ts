@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import { E164, checkE164, checkHttpUrl, isLoopbackUrl, parseDuration } from '../validate.js';
+import { MAX_BODY_CHARS, MAX_MEDIA_URLS, bodyChars } from '../twilio/inbound-form.js';
 import type { CommandContext } from './context.js';
 import { readStdin } from './input.js';
 
@@ -17,8 +18,6 @@ interface Options {
   json?: boolean;
 }
 
-/** Twilio's limit for one message body (21617 above it). */
-const MAX_BODY = 1600;
 
 export function register(program: Command, ctx: CommandContext): void {
   program
@@ -56,6 +55,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   if (opts.to === undefined || opts.to.trim() === '') throw usageError('missing --to: an E.164 number like +14155238886, or a participant name');
   if (opts.whatsapp && opts.sms) throw usageError('--whatsapp and --sms contradict each other: pass one');
   const mediaUrls = opts.mediaUrl.map((u) => checkHttpUrl('--media-url', u));
+  if (mediaUrls.length > MAX_MEDIA_URLS) throw usageError(`--media-url can be given at most ${MAX_MEDIA_URLS} times (got ${mediaUrls.length}): Twilio takes up to ${MAX_MEDIA_URLS} media per message`);
   const statusCallback = opts.statusCallback !== undefined ? checkHttpUrl('--status-callback', opts.statusCallback) : null;
   const wait = Boolean(opts.wait || opts.waitTimeout !== undefined);
   const waitMs = opts.waitTimeout !== undefined ? parseDuration('--wait-timeout', opts.waitTimeout) : 60_000;
@@ -67,7 +67,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   if (opts.body !== undefined && opts.body !== '-' && body.trim() === '' && mediaUrls.length === 0) {
     throw usageError('--body is empty: give the message text, or "-" to read it from standard input');
   }
-  if ([...body].length > MAX_BODY) throw usageError(`--body must be at most ${MAX_BODY} characters (got ${[...body].length})`);
+  if (bodyChars(body) > MAX_BODY_CHARS) throw usageError(`--body must be at most ${MAX_BODY_CHARS} characters (got ${bodyChars(body)})`);
 
   const store = await ctx.store();
   const { resolveConfig, loadSecret, twilioCredentials, effectiveApiUrl, shellQuote } = await import('../config/resolve.js');
