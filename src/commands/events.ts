@@ -25,16 +25,7 @@ Events live in the local SQLite store. listen deletes those older than 30 days w
 (FRUXON_TWILIO_RETENTION_DAYS=N to change it, 0 to keep every event).`,
     );
 
-  events
-    .command('list')
-    .alias('ls')
-    .description('Recorded events, newest first, one line each')
-    .option('--config <name>', "only this config's events")
-    .option('--status <status>', 'accepted | refused (default: both)')
-    .option('--limit <n>', `at most N events`, String(DEFAULT_EVENTS_LIMIT))
-    .option('--since <duration>', 'only events received within this long, e.g. 30m, 2h, 7d')
-    .option('--json', 'print a JSON array of events (each with its trigger payload, null when refused)')
-    .action(async (opts: { config?: string; status?: string; limit: string; since?: string; json?: boolean }) => {
+  const list = async (opts: { config?: string; status?: string; limit: string; since?: string; json?: boolean }) => {
       const out = ctx.output(opts);
       if (opts.status !== undefined && opts.status !== 'accepted' && opts.status !== 'refused') {
         throw usageError(`--status must be accepted or refused (got ${JSON.stringify(opts.status)})`);
@@ -60,6 +51,29 @@ Events live in the local SQLite store. listen deletes those older than 30 days w
       }
       printEventList(out, rows);
       if (rows.length === limit) out.status(out.errColor.dim(`showing the newest ${limit}; see more with --limit N or narrow with --since/--config/--status`));
+    };
+  events
+    .command('list')
+    .alias('ls')
+    .description('Recorded events, newest first, one line each')
+    .option('--config <name>', "only this config's events")
+    .option('--status <status>', 'accepted | refused (default: both)')
+    .option('--limit <n>', `at most N events (1 to ${MAX_EVENTS_LIMIT})`, String(DEFAULT_EVENTS_LIMIT))
+    .option('--since <duration>', 'only events received within this long, e.g. 30m, 2h, 7d')
+    .option('--json', 'print a JSON array of events (each with its trigger payload, null when refused)')
+    .action(list);
+
+  // `events` alone lists (as `configs` does); `events typo` is a usage error, not a silent list.
+  events
+    .option('--config <name>', "with no subcommand: only this config's events")
+    .option('--status <status>', 'with no subcommand: accepted | refused')
+    .option('--limit <n>', `with no subcommand: at most N events (1 to ${MAX_EVENTS_LIMIT})`, String(DEFAULT_EVENTS_LIMIT))
+    .option('--since <duration>', 'with no subcommand: only events received within this long')
+    .option('--json', 'with no subcommand: print the list as a JSON array')
+    .argument('[subcommand]')
+    .action(async (sub: string | undefined, opts: Parameters<typeof list>[0]) => {
+      if (sub !== undefined) throw new CliError(`unknown events subcommand ${JSON.stringify(sub)}: use list, show, replay or prune`, { exitCode: 2, reason: 'invalid_argument' });
+      await list(opts);
     });
 
   events

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { CliError, ExitCode, usageError } from '../errors.js';
-import { checkHttpUrl, isLoopbackUrl, parsePort, parsePositiveInt } from '../validate.js';
+import { MAX_TIMER_MS, checkHttpUrl, isLoopbackUrl, parseDuration, parsePort, parsePositiveInt } from '../validate.js';
 import type { CommandContext } from './context.js';
 import { readStdin } from './input.js';
 
@@ -40,7 +40,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--json', 'one JSON object per event on stdout, nothing else')
     .option('--once', 'exit 0 after the first event')
     .option('--max <n>', 'exit 0 after N events')
-    .option('--timeout <seconds>', 'give up after this many seconds: exit 3 unless the requested events arrived')
+    .option('--timeout <duration>', 'give up after this long (seconds, or 90s, 2m, 1h): exit 3 unless the requested events arrived')
     .addHelpText(
       'after',
       `
@@ -64,7 +64,8 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const port = parsePort('--port', opts.port);
   const max = opts.max !== undefined ? parsePositiveInt('--max', opts.max) : opts.once ? 1 : undefined;
   if (opts.once && opts.max !== undefined) throw usageError('--once and --max N say the same thing: pass one of them');
-  const timeoutMs = opts.timeout !== undefined ? parsePositiveInt('--timeout', opts.timeout) * 1000 : undefined;
+  const timeoutMs = opts.timeout !== undefined ? parseDuration('--timeout', opts.timeout, { max: MAX_TIMER_MS }) : undefined;
+  if (timeoutMs !== undefined && timeoutMs <= 0) throw usageError(`--timeout must be more than zero (got ${JSON.stringify(opts.timeout)})`);
   if (opts.tunnel !== undefined && !['ngrok', 'none'].includes(opts.tunnel)) throw usageError(`--tunnel must be ngrok or none (got ${JSON.stringify(opts.tunnel)})`);
   if (opts.tunnel && opts.publicUrl) throw usageError('--public-url replaces the tunnel: do not pass --tunnel with it');
   const publicUrl = opts.publicUrl ? checkHttpUrl('--public-url', opts.publicUrl).replace(/\/+$/, '') : undefined;
@@ -244,7 +245,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     out.warn(`${outcome.phoneNumber} no longer pointed at this listener (now ${safe(outcome.currentUrl || 'none')}): left it as is`);
   }
   if (reason === 'timeout' && session.accepted < (max ?? 1)) {
-    out.status(`timed out after ${opts.timeout} s with ${session.accepted} of ${max ?? 1} event(s)`);
+    out.status(`timed out after ${timeoutMs! / 1000} s with ${session.accepted} of ${max ?? 1} event(s)`);
     ctx.exitCode = ExitCode.timeout;
   }
 }

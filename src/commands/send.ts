@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { CliError, ExitCode, usageError } from '../errors.js';
-import { E164, checkE164, checkHttpUrl, isLoopbackUrl, parseDuration } from '../validate.js';
+import { E164, MAX_TIMER_MS, checkE164, checkHttpUrl, isLoopbackUrl, parseDuration } from '../validate.js';
 import { MAX_BODY_CHARS, MAX_MEDIA_URLS, bodyChars } from '../twilio/inbound-form.js';
 import type { CommandContext } from './context.js';
 import { readStdin } from './input.js';
@@ -58,7 +58,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   if (mediaUrls.length > MAX_MEDIA_URLS) throw usageError(`--media-url can be given at most ${MAX_MEDIA_URLS} times (got ${mediaUrls.length}): Twilio takes up to ${MAX_MEDIA_URLS} media per message`);
   const statusCallback = opts.statusCallback !== undefined ? checkHttpUrl('--status-callback', opts.statusCallback) : null;
   const wait = Boolean(opts.wait || opts.waitTimeout !== undefined);
-  const waitMs = opts.waitTimeout !== undefined ? parseDuration('--wait-timeout', opts.waitTimeout) : 60_000;
+  const waitMs = opts.waitTimeout !== undefined ? parseDuration('--wait-timeout', opts.waitTimeout, { max: MAX_TIMER_MS }) : 60_000;
   if (waitMs <= 0) throw usageError(`--wait-timeout must be more than zero (got ${JSON.stringify(opts.waitTimeout)})`);
   if (opts.body === undefined && mediaUrls.length === 0) {
     throw usageError('missing --body: the message text, or "-" to read it from standard input (or attach --media-url)');
@@ -155,6 +155,13 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   if (result.succeeded) {
     if (!opts.json) out.line(`${out.color.green('✔')} ${whatsapp ? 'WhatsApp message' : 'SMS'} ${m.sid} to ${recipient}: ${m.status} after ${((Date.now() - started) / 1000).toFixed(1)}s`);
     return;
+  }
+  if (abort.signal.aborted) {
+    throw new CliError(`interrupted after ${((Date.now() - started) / 1000).toFixed(1)}s; the message keeps going (sid ${m.sid}, ${m.status})`, {
+      exitCode: ExitCode.interrupted,
+      reason: 'interrupted',
+      hint: `look later with: fruxon-twilio messages show ${m.sid}`,
+    });
   }
   if (result.timedOut) {
     throw new CliError(`message ${m.sid} to ${m.to} is still ${m.status} after ${(waitMs / 1000).toFixed(waitMs % 1000 ? 1 : 0)}s: no final status yet`, {
