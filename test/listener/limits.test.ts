@@ -147,7 +147,13 @@ describe('connection limits', () => {
   test('beyond maxConnections new connections are dropped at once; once the silent ones time out, requests work again', async () => {
     const s = await server({ limits: { maxConnections: 8, headersTimeoutMs: 600 } });
     try {
-      const idle = Array.from({ length: 8 }, () => open(s.port));
+      const idle = Array.from({ length: 7 }, () => open(s.port));
+      await new Promise((r) => setTimeout(r, 100));
+      // One below the limit the request path still works, on a connection of its own.
+      const below = await fetch(s.localOrigin + PATH, { method: 'POST', headers: { ...FORM, connection: 'close' }, body: 'a=1' });
+      assert.equal(below.status, 200);
+      await below.text();
+      idle.push(open(s.port));
       await new Promise((r) => setTimeout(r, 100));
       const extra = open(s.port);
       const dropped = await extra.closed;
