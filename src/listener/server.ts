@@ -187,10 +187,10 @@ export const MAX_FORM_FIELDS = 256;
 /** The longest field name accepted (Twilio's are under 40 characters, e.g. MediaContentType9). */
 export const MAX_FORM_KEY_CHARS = 64;
 /**
- * The longest field value accepted, in UTF-16 units. Twilio's largest field is Body, 1600 characters (up to
- * 3200 units with emoji); media URLs are a few hundred.
+ * The longest field value accepted, in UTF-16 units. Twilio's largest field is Body, 1600 characters on SMS
+ * (WhatsApp allows 4096), so up to 8192 units with emoji; media URLs are a few hundred.
  */
-export const MAX_FORM_VALUE_CHARS = 4096;
+export const MAX_FORM_VALUE_CHARS = 8192;
 
 export type ParsedForm = { ok: true; form: Form } | { ok: false; reason: 'form_too_many_fields' | 'form_field_too_long'; detail: string };
 

@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import {
   CONNECTION_LIMITS,
   MAX_FORM_FIELDS,
+  MAX_FORM_VALUE_CHARS,
   MAX_BODY_BYTES,
   parseForm,
   startListenerServer,
@@ -65,7 +66,8 @@ describe('form parsing: linear and bounded', () => {
     assert.equal(!over.ok && over.reason, 'form_too_many_fields');
     assert.equal((parseForm('Body=' + 'x'.repeat(1600)) as { ok: boolean }).ok, true, "Twilio's largest field fits");
     assert.equal((parseForm('Body=' + '%F0%9F%98%80'.repeat(1600)) as { ok: boolean }).ok, true, '1600 emoji fit');
-    const long = parseForm('Body=' + 'x'.repeat(5000));
+    const long = parseForm('Body=' + 'x'.repeat(MAX_FORM_VALUE_CHARS + 1));
+    assert.equal((parseForm('Body=' + '%F0%9F%98%80'.repeat(4096)) as { ok: boolean }).ok, true, 'a WhatsApp body of 4096 emoji fits');
     assert.equal(!long.ok && long.reason, 'form_field_too_long');
     const key = parseForm('k'.repeat(65) + '=1');
     assert.equal(!key.ok && key.reason, 'form_field_too_long');
