@@ -125,6 +125,21 @@ describe('what anyone on the internet can send to the listener', () => {
     }
   });
 
+  test("the emulator's signed status callbacks of a message sent from the number, pointed at the listener, keep working: 200, no trigger, nothing refused", async () => {
+    const { p, url } = await startListen(f, ['--json']);
+    try {
+      const sent = await runCli(['send', '--to', PHONE, '--body', 'callback me', '--status-callback', url, '--wait', '--json'], { env: f.env });
+      assert.equal(sent.code, 0, sent.stderr);
+      const sid = JSON.parse(sent.stdout).sid as string;
+      await p.waitFor(new RegExp(`status callback: ${sid} delivered`));
+      assert.equal(p.stdout.trim(), '', 'no trigger');
+      assert.doesNotMatch(p.stderr, /refused/);
+    } finally {
+      p.kill('SIGINT');
+      await p.exited;
+    }
+  });
+
   test('events replay refuses a refused event, to the listener (no laundering) and to --forward-to', async () => {
     const { p, url } = await startListen(f, ['--json']);
     try {
