@@ -4,7 +4,7 @@
  * Writes bench/results.json and prints a short table.
  *
  * Environment: BENCH_QUICK=1 for a short smoke run (smaller amounts; the goals are not meaningful then);
- * BENCH_ONLY=startup,listener,latency,scale to run some sections only.
+ * BENCH_ONLY=startup,listener,latency,scale,hostile to run some sections only.
  */
 import { request, Agent } from 'node:http';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { createInterface } from 'node:readline';
 import { BENCH_TOKEN, binPath, cliEnv, median, percentile, repoRoot, round, rssMb, signedBody, tempDir, timeRun } from './common.js';
 import { benchHome, runLoad, startBareServer, startListener } from './listener.js';
 import { populate } from './scale.js';
+import { hostileBodies, post } from './hostile.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
@@ -228,6 +229,72 @@ async function latency(): Promise<Record<string, unknown>> {
   }
 }
 
+async function hostile(): Promise<Record<string, unknown>> {
+  const runs = QUICK ? 5 : 20;
+  const floodSeconds = QUICK ? 2 : 5;
+  log(`hostile: 64 KiB bodies of ${Object.keys(hostileBodies()).length} shapes (${runs} each), then a signed webhook every 50 ms during a ${floodSeconds} s flood…`);
+  const home = tempDir('fruxon-bench-hostile-');
+  try {
+    const env = await benchHome(join(home.dir, 'home'));
+    const l = await startListener(env, null);
+    try {
+      const u = new URL(l.url);
+      l.child.stdout!.resume();
+      const shapes: Record<string, unknown> = {};
+      let worst = 0;
+      for (const [name, body] of Object.entries(hostileBodies())) {
+        const ms: number[] = [];
+        const statuses = new Set<number>();
+        for (let i = 0; i < runs + 1; i++) {
+          const r = await post(u, body, { 'x-twilio-signature': 'forged' });
+          statuses.add(r.status);
+          if (i > 0) ms.push(r.ms);
+        }
+        shapes[name] = { median_ms: round(median(ms), 3), max_ms: round(Math.max(...ms), 3), statuses: [...statuses] };
+        worst = Math.max(worst, median(ms));
+      }
+      goal('hostile: slowest 64 KiB body shape, median answer (ms)', worst, '<', 50);
+
+      const flooders = 8;
+      const bodies = Object.values(hostileBodies());
+      let flooding = true;
+      let floodRequests = 0;
+      const floods = Array.from({ length: flooders }, async (_, k) => {
+        const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+        for (let i = k; flooding; i++) {
+          await post(u, bodies[i % bodies.length]!, { 'x-twilio-signature': 'forged' }, agent).catch(() => undefined);
+          floodRequests++;
+        }
+        agent.destroy();
+      });
+      const tag = 'ho' + Date.now().toString(16).slice(-6);
+      const signed: number[] = [];
+      const statuses = new Set<number>();
+      const t0 = performance.now();
+      for (let i = 0; performance.now() - t0 < floodSeconds * 1000; i++) {
+        const b = signedBody(l.url, i, tag);
+        const r = await post(u, b.body, { 'x-twilio-signature': b.signature });
+        statuses.add(r.status);
+        signed.push(r.ms);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      flooding = false;
+      await Promise.all(floods);
+      if ([...statuses].some((s) => s !== 200)) throw new Error(`hostile: signed webhooks answered ${[...statuses]}; stderr: ${l.stderrTail()}`);
+      const p99 = percentile(signed, 99);
+      goal(`hostile: p99 signed webhook during a flood by ${flooders} clients (ms)`, p99, '<', 250);
+      return {
+        shapes,
+        flood: { clients: flooders, hostile_requests: floodRequests, hostile_per_s: round(floodRequests / floodSeconds), signed: signed.length, p50_ms: round(percentile(signed, 50), 3), p99_ms: round(p99, 3), max_ms: round(Math.max(...signed), 3) },
+      };
+    } finally {
+      await l.stop();
+    }
+  } finally {
+    home.cleanup();
+  }
+}
+
 async function scale(): Promise<Record<string, unknown>> {
   const root = tempDir('fruxon-bench-scale-');
   try {
@@ -327,6 +394,7 @@ async function main(): Promise<void> {
   if (want('listener')) Object.assign(results, await throughputAndMemory());
   if (want('latency')) results.latency = await latency();
   if (want('scale')) results.scale = await scale();
+  if (want('hostile')) results.hostile = await hostile();
   results.loadavg_end = loadavg().map((x) => round(x));
   results.goals = goals;
   writeFileSync(join(repoRoot, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');

@@ -15,6 +15,7 @@ export async function main(argv: string[], io?: Io): Promise<number> {
     import('./output/index.js'),
   ]);
   const streams = io ?? processIo();
+  if (!io) quietOnClosedStdout();
   const ctx = new CommandContext(streams);
   const program = buildProgram(ctx);
   try {
@@ -30,11 +31,33 @@ export async function main(argv: string[], io?: Io): Promise<number> {
       out.error(err.message, err.hint);
       return err.exitCode;
     }
-    out.error(`unexpected failure: ${(err as Error)?.stack ?? String(err)}`);
+    // Ctrl-C at a prompt (@inquirer/prompts): nothing was saved.
+    if ((err as Error)?.name === 'ExitPromptError' || (err as Error)?.name === 'AbortPromptError') {
+      out.status('cancelled');
+      return ExitCode.interrupted;
+    }
+    // One line, never a stack trace: a user cannot act on one.
+    out.error(`unexpected failure: ${(err as Error)?.message ?? String(err)}`, 'this is a bug in fruxon-twilio; please report it with the command you ran');
     return ExitCode.failure;
   } finally {
     ctx.close();
   }
+}
+
+/**
+ * A closed stdout (`events list | head -1`): the rest of the output is dropped and the command ends quietly
+ * (exit 0) instead of dying on EPIPE with a stack trace. A running `listen` is told to stop as on SIGTERM,
+ * so it still puts the number's webhook back.
+ */
+function quietOnClosedStdout(): void {
+  let closed = false;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE' || closed) return;
+    closed = true;
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    process.exitCode = 0;
+    process.emit('SIGTERM', 'SIGTERM');
+  });
 }
 
 function isCommanderError(err: unknown): err is { exitCode: number; code: string } {

@@ -13,6 +13,8 @@ export const ExitCode = {
   registration: 4,
   /** Another process holds what this command needs (a running listener's lease). */
   conflict: 5,
+  /** Ctrl-C at a prompt or during a wait (128 + SIGINT, as shells report it). */
+  interrupted: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -3,6 +3,10 @@ import { usageError } from './errors.js';
 /** Input checks shared by every command. Each throws a usage error naming the field and the expected form. */
 
 export const E164 = /^\+[1-9]\d{1,14}$/;
+
+export function isE164(value: string): boolean {
+  return E164.test(value);
+}
 export const ACCOUNT_SID = /^AC[0-9a-f]{32}$/;
 export const API_KEY_SID = /^SK[0-9a-f]{32}$/;
 export const MESSAGE_SID = /^(SM|MM)[0-9a-f]{32}$/;
@@ -52,12 +56,22 @@ export function checkHttpUrl(field: string, value: string, opts: { httpsOnly?: b
   return url.toString();
 }
 
-/** "30s", "15m", "2h", "7d" (or a bare number of seconds) to milliseconds. */
-export function parseDuration(field: string, value: string): number {
+/** The longest wait a timer can take (Node's setTimeout limit, 2^31 - 1 ms: about 24.8 days). */
+export const MAX_TIMER_MS = 2_147_483_647;
+/** The longest duration looked back over (--since, --older-than): 100 years. */
+export const MAX_DURATION_MS = 100 * 365 * 86_400_000;
+
+/** "30s", "15m", "2h", "7d" (or a bare number of seconds) to milliseconds, at most `max` (default 100 years). */
+export function parseDuration(field: string, value: string, opts: { max?: number } = {}): number {
   const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?$/.exec(value.trim());
   if (!m) throw usageError(`${field} must be a duration like 30s, 15m, 2h or 7d (got ${JSON.stringify(value)})`);
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[(m[2] ?? 's') as 'ms'];
-  return Math.round(Number(m[1]) * unit);
+  const ms = Math.round(Number(m[1]) * unit);
+  const max = opts.max ?? MAX_DURATION_MS;
+  if (!Number.isFinite(ms) || ms > max) {
+    throw usageError(`${field} must be at most ${max === MAX_TIMER_MS ? '24 days (24d)' : '100 years (36500d)'} (got ${JSON.stringify(value)})`);
+  }
+  return ms;
 }
 
 export function parsePositiveInt(field: string, value: string, opts: { min?: number; max?: number } = {}): number {

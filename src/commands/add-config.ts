@@ -3,7 +3,7 @@ import { CliError, usageError } from '../errors.js';
 import { secretEnvVar } from '../config/resolve.js';
 import { checkAccountSid, checkApiKeySid, checkE164, checkHttpUrl, checkName, maskSid } from '../validate.js';
 import type { CommandContext } from './context.js';
-import { asValidator, promptSecret, promptText, readStdin, splitTwoLines, WEBHOOK_URL_FLAG_WARNING } from './input.js';
+import { asValidator, promptConfirm, promptSecret, promptText, readStdin, splitTwoLines, WEBHOOK_URL_FLAG_WARNING } from './input.js';
 
 interface Options {
   name?: string;
@@ -75,7 +75,14 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const apiKeySidRaw = opts.apiKeySid ?? (opts.authTokenStdin ? undefined : env.TWILIO_API_KEY);
   const authMethod = apiKeySidRaw ? 'api-key' : 'auth-token';
 
-  const name = checkName('--name', await need(opts.name, '--name', 'the display name, e.g. "Twilio — Support Line"', ask && (() => promptText(io, 'Display name', asValidator((v) => checkName('name', v))))));
+  // On a terminal a taken name is said at the name prompt, before the other questions (the store is opened
+  // for it only then: bad flags still leave nothing behind).
+  const promptStore = ask && (opts.name === undefined || opts.name === '') ? await ctx.store() : null;
+  const freeName = (v: string) => {
+    const n = checkName('name', v);
+    if (promptStore?.configs.byName(n)) throw usageError(`a config named ${JSON.stringify(n)} already exists: pick another name`);
+  };
+  const name = checkName('--name', await need(opts.name, '--name', 'the display name, e.g. "Twilio — Support Line"', ask && (() => promptText(io, 'Display name', asValidator(freeName)))));
   const fromNumber = checkE164('--from', await need(opts.from, '--from', 'the E.164 From number, e.g. +14155238886', ask && (() => promptText(io, 'From number (E.164)', asValidator((v) => checkE164('From number', v))))));
   const accountSid = checkAccountSid('--account-sid', await need(opts.accountSid ?? env.TWILIO_ACCOUNT_SID, '--account-sid', 'the Account SID (AC…), or set TWILIO_ACCOUNT_SID', ask && (() => promptText(io, 'Account SID', asValidator((v) => checkAccountSid('Account SID', v))))));
   const apiKeySid = apiKeySidRaw ? checkApiKeySid('--api-key-sid', apiKeySidRaw) : null;
@@ -124,9 +131,23 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   if (opts.verify) {
     const { verifyCredentials } = await import('../config/lifecycle.js');
     if (!opts.json) out.status(out.errColor.dim(`Checking the credentials with ${apiUrl ?? 'Twilio'}…`));
-    verification = await verifyCredentials({ accountSid, authMethod, apiKeySid, secret: secret!, apiUrl: env.FRUXON_TWILIO_API_URL || apiUrl }, fromNumber);
+    try {
+      verification = await verifyCredentials({ accountSid, authMethod, apiKeySid, secret: secret!, apiUrl: env.FRUXON_TWILIO_API_URL || apiUrl }, fromNumber);
+    } catch (err) {
+      // Nothing was saved: the hint says what to fix and to run add-config again (there is nothing to remove).
+      if (err instanceof CliError && err.reason === 'twilio_auth') {
+        throw new CliError(`${err.message}; nothing was saved`, { reason: err.reason, hint: 'check the Auth Token (or API Key) in the Twilio Console, then run add-config again', cause: err });
+      }
+      throw err;
+    }
     if (!verification.numberOwned) {
       out.warn(`${fromNumber} is not a phone number of account ${maskSid(accountSid)}: Twilio will refuse to send from it (21606) and listen cannot register its webhook`);
+      if (ask && !(await promptConfirm(io, `Save ${fromNumber} anyway?`))) {
+        throw new CliError(`not saved: ${fromNumber} is not a phone number of account ${maskSid(accountSid)}`, {
+          reason: 'number_not_owned',
+          hint: 'run add-config again with a From number the account owns (Twilio Console → Phone Numbers)',
+        });
+      }
     }
   }
 

@@ -66,6 +66,8 @@ Examples:
       );
     });
 
+  // --api-url URL and --no-api-url set the same option, the last one winning: given together, say so instead.
+  const apiUrlFlags = new Set<string>();
   configs
     .command('set')
     .description("Change a config: its production webhook URL (kept in the OS keychain), name, From number or API URL")
@@ -85,9 +87,12 @@ Examples:
   $ printf %s "$FRUXON_WEBHOOK_URL" | fruxon-twilio configs set support --webhook-url-stdin
   $ fruxon-twilio configs set support --name "Support Line" --from +14155238886`,
     )
+    .on('option:api-url', () => apiUrlFlags.add('--api-url'))
+    .on('option:no-api-url', () => apiUrlFlags.add('--no-api-url'))
     .action(async (name: string, opts: SetOptions) => {
       const out = ctx.output(opts);
       const { usageError } = await import('../errors.js');
+      if (apiUrlFlags.size > 1) throw usageError('--api-url URL and --no-api-url contradict each other: pass one of them');
       const given = [opts.webhookUrlStdin, opts.webhookUrl !== undefined, opts.clearWebhookUrl].filter(Boolean).length;
       if (given > 1) throw usageError('--webhook-url-stdin, --webhook-url and --clear-webhook-url each set the webhook URL: pass one of them');
       if (given === 0 && opts.name === undefined && opts.from === undefined && opts.apiUrl === undefined) {

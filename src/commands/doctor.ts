@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
+import { safe } from '../output/index.js';
 
 export function register(program: Command, ctx: CommandContext): void {
   program
@@ -36,8 +37,9 @@ Exit codes: 0 every check passed (warnings allowed), 1 a check failed.`,
       const width = Math.max(...checks.map((x) => x.name.length));
       for (const x of checks) {
         const mark = x.skipped ? c.dim('–') : x.ok === true ? c.green('✔') : x.ok === 'warn' ? c.yellow('!') : c.red('✖');
-        const fix = x.fix && x.ok !== true ? `  ${c.dim('fix:')} ${x.fix}` : '';
-        out.line(`${mark} ${x.name.padEnd(width)}  ${x.skipped ? c.dim(x.detail) : x.detail}${fix}`);
+        // Details quote Twilio (URLs, names): escaped (see output's safe).
+        const fix = x.fix && x.ok !== true ? `  ${c.dim('fix:')} ${safe(x.fix)}` : '';
+        out.line(`${mark} ${x.name.padEnd(width)}  ${x.skipped ? c.dim(safe(x.detail)) : safe(x.detail)}${fix}`);
       }
       const failed = checks.filter((x) => x.ok === false).length;
       out.status(ok ? out.errColor.green('All checks passed.') : out.errColor.red(`${failed} check${failed > 1 ? 's' : ''} failed.`));

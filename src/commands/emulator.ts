@@ -53,6 +53,9 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const accountSid = opts.accountSid !== undefined ? checkAccountSid('--account-sid', opts.accountSid) : undefined;
   const numbers = opts.number.map((n) => checkE164('--number', n));
   if (opts.authToken !== undefined && !/^\S{8,}$/.test(opts.authToken)) throw usageError('--auth-token must be at least 8 characters with no spaces');
+  if (opts.state !== undefined && (await import('node:fs')).statSync(opts.state, { throwIfNoEntry: false })?.isDirectory()) {
+    throw usageError(`--state needs a file (a SQLite file it creates or reopens), but ${JSON.stringify(opts.state)} is a directory`, 'e.g. --state ./emulator.db');
+  }
   const { startEmulator } = await import('../emulator/index.js');
   const c = out.errColor;
   // Log entries that come before the connection details (the start itself) wait for them: with --json

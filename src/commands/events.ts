@@ -24,16 +24,7 @@ Events live in the local SQLite store. listen deletes those older than 30 days w
 (FRUXON_TWILIO_RETENTION_DAYS=N to change it, 0 to keep every event).`,
     );
 
-  events
-    .command('list')
-    .alias('ls')
-    .description('Recorded events, newest first, one line each')
-    .option('--config <name>', "only this config's events")
-    .option('--status <status>', 'accepted | refused (default: both)')
-    .option('--limit <n>', `at most N events`, String(DEFAULT_EVENTS_LIMIT))
-    .option('--since <duration>', 'only events received within this long, e.g. 30m, 2h, 7d')
-    .option('--json', 'print a JSON array of events (each with its trigger payload, null when refused)')
-    .action(async (opts: { config?: string; status?: string; limit: string; since?: string; json?: boolean }) => {
+  const list = async (opts: { config?: string; status?: string; limit: string; since?: string; json?: boolean }) => {
       const out = ctx.output(opts);
       if (opts.status !== undefined && opts.status !== 'accepted' && opts.status !== 'refused') {
         throw usageError(`--status must be accepted or refused (got ${JSON.stringify(opts.status)})`);
@@ -55,6 +46,29 @@ Events live in the local SQLite store. listen deletes those older than 30 days w
       }
       printEventList(out, rows);
       if (rows.length === limit) out.status(out.errColor.dim(`showing the newest ${limit}; see more with --limit N or narrow with --since/--config/--status`));
+    };
+  events
+    .command('list')
+    .alias('ls')
+    .description('Recorded events, newest first, one line each')
+    .option('--config <name>', "only this config's events")
+    .option('--status <status>', 'accepted | refused (default: both)')
+    .option('--limit <n>', `at most N events (1 to ${MAX_EVENTS_LIMIT})`, String(DEFAULT_EVENTS_LIMIT))
+    .option('--since <duration>', 'only events received within this long, e.g. 30m, 2h, 7d')
+    .option('--json', 'print a JSON array of events (each with its trigger payload, null when refused)')
+    .action(list);
+
+  // `events` alone lists (as `configs` does); `events typo` is a usage error, not a silent list.
+  events
+    .option('--config <name>', "with no subcommand: only this config's events")
+    .option('--status <status>', 'with no subcommand: accepted | refused')
+    .option('--limit <n>', `with no subcommand: at most N events (1 to ${MAX_EVENTS_LIMIT})`, String(DEFAULT_EVENTS_LIMIT))
+    .option('--since <duration>', 'with no subcommand: only events received within this long')
+    .option('--json', 'with no subcommand: print the list as a JSON array')
+    .argument('[subcommand]')
+    .action(async (sub: string | undefined, opts: Parameters<typeof list>[0]) => {
+      if (sub !== undefined) throw new CliError(`unknown events subcommand ${JSON.stringify(sub)}: use list, show, replay or prune`, { exitCode: 2, reason: 'invalid_argument' });
+      await list(opts);
     });
 
   events
@@ -130,7 +144,7 @@ async function replayForward(ctx: CommandContext, out: Out, event: Event, url: s
   if (envelope === null) {
     throw new CliError(`event #${event.id} was refused (${event.reason ?? 'unknown reason'}): it has no trigger payload to forward`, {
       reason: 'refused_event',
-      hint: `see what came in with: fruxon-twilio events show ${event.id} (or re-send its form signed: events replay ${event.id} --to-listener)`,
+      hint: `see what came in with: fruxon-twilio events show ${event.id}`,
     });
   }
   const { forwardEvent } = await import('../listener/session.js');
@@ -148,6 +162,13 @@ async function replayForward(ctx: CommandContext, out: Out, event: Event, url: s
 }
 
 async function replayToListener(ctx: CommandContext, out: Out, event: Event, opts: { newSid: boolean; authTokenStdin: boolean; json?: boolean }): Promise<void> {
+  // Signing a refused request with the real Auth Token would launder it: whoever sent it would get a trigger.
+  if (event.status !== 'accepted') {
+    throw new CliError(`event #${event.id} was refused (${event.reason ?? 'unknown reason'}): a refused request is never replayed, since signing it would accept what the listener refused`, {
+      reason: 'refused_event',
+      hint: `see what came in with: fruxon-twilio events show ${event.id}`,
+    });
+  }
   const store = await ctx.store();
   const config = store.configs.byId(event.configId);
   if (!config) {

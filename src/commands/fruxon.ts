@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { CliError, usageError } from '../errors.js';
 import type { CommandContext } from './context.js';
 import { registerAccessRequests } from './access-requests.js';
+import { safe } from '../output/index.js';
 
 interface LoginOptions {
   tenant?: string;
@@ -128,8 +129,8 @@ async function login(ctx: CommandContext, opts: LoginOptions): Promise<void> {
   }
   out.success(`Logged in to Fruxon tenant ${target.tenant}${health.tenantId ? ` (${health.tenantId})` : ''} as ${who(health)}.`);
   out.line(`tenant      ${target.tenant}${health.tenantId ? `  ${health.tenantId}` : ''}`);
-  out.line(`who         ${who(health)}`);
-  out.line(`scopes      ${health.scopes.join(', ') || '(none)'}`);
+  out.line(`who         ${safe(who(health))}`);
+  out.line(`scopes      ${safe(health.scopes.join(', ') || '(none)')}`);
   if (health.apiKeyExpiresAt !== null) out.line(`expires     ${health.apiKeyExpiresAt}`);
   out.line(`api         ${target.apiUrl}`);
   out.line(`token       ${keep ? 'in the OS keychain' : 'from FRUXON_TOKEN (not stored)'}`);
@@ -210,7 +211,7 @@ async function status(ctx: CommandContext, opts: StatusOptions): Promise<void> {
   }
   out.line(`config        ${config.name}`);
   out.line(`tenant        ${link.tenant}`);
-  out.line(`fruxon id     ${link.fruxonConfigId}${fx ? `  "${fx.displayName}"` : ''}`);
+  out.line(`fruxon id     ${link.fruxonConfigId}${fx ? `  "${safe(fx.displayName)}"` : ''}`);
   out.line(`state         ${state === 'missing' ? 'missing: Fruxon has no such config any more' : state === 'published' ? `published (revision ${fx!.publishedRevisionId})` : 'draft (not published)'}`);
   out.line(`webhook key   ${link.webhookKeyPrefix ? `${link.webhookKeyPrefix}…` : '(none minted by link)'}`);
   out.line(`webhook url   ${config.webhookUrlHint ?? (productionUrl ? '(from FRUXON_TWILIO_WEBHOOK_URL)' : '(none stored)')}`);
@@ -219,7 +220,7 @@ async function status(ctx: CommandContext, opts: StatusOptions): Promise<void> {
       `number        ${number.phoneNumber} ${number.pointsAtFruxon ? 'points at it' : `does not point at it (${number.kind}${number.smsUrl ? `: ${number.smsUrl}` : ''})`}`,
     );
   } else {
-    out.line(`number        unknown (${numberError})`);
+    out.line(`number        unknown (${safe(String(numberError))})`);
   }
   const name = shellQuote(config.name);
   if (!fx) out.status(`The link is stale: fruxon-twilio link --config ${name} --relink creates (or finds) a new Fruxon config.`);

@@ -19,6 +19,12 @@ export async function promptText(io: Io, message: string, validate: (v: string) 
   return input({ message, default: def, validate }, { input: io.stdin, output: io.stderr });
 }
 
+/** A yes/no question on a terminal (default: no). */
+export async function promptConfirm(io: Io, message: string): Promise<boolean> {
+  const { confirm } = await import('@inquirer/prompts');
+  return confirm({ message, default: false }, { input: io.stdin, output: io.stderr });
+}
+
 export async function promptSecret(io: Io, message: string): Promise<string> {
   const { password } = await import('@inquirer/prompts');
   return password({ message, mask: '•', validate: (v) => (v.trim() ? true : 'required') }, { input: io.stdin, output: io.stderr });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
+import { safe } from '../output/index.js';
 
 interface Options {
   config?: string;
@@ -71,7 +72,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     },
     rotate: Boolean(opts.rotate),
     register: opts.register,
-    onStep: opts.json ? undefined : (s) => out.status(`${mark[s.action] ?? c.green('✔')} ${s.step.padEnd(8)} ${s.action}: ${s.detail}`),
+    onStep: opts.json ? undefined : (s) => out.status(`${mark[s.action] ?? c.green('✔')} ${s.step.padEnd(8)} ${s.action}: ${safe(s.detail)}`),
   });
 
   if (opts.json) {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { CliError, ExitCode, usageError } from '../errors.js';
-import { checkHttpUrl, isLoopbackUrl, parsePort, parsePositiveInt } from '../validate.js';
+import { MAX_TIMER_MS, checkHttpUrl, isLoopbackUrl, parseDuration, parsePort, parsePositiveInt } from '../validate.js';
 import type { CommandContext } from './context.js';
 import { readStdin } from './input.js';
 
@@ -40,7 +40,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--json', 'one JSON object per event on stdout, nothing else')
     .option('--once', 'exit 0 after the first event')
     .option('--max <n>', 'exit 0 after N events')
-    .option('--timeout <seconds>', 'give up after this many seconds: exit 3 unless the requested events arrived')
+    .option('--timeout <duration>', 'give up after this long (seconds, or 90s, 2m, 1h): exit 3 unless the requested events arrived')
     .addHelpText(
       'after',
       `
@@ -64,7 +64,8 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const port = parsePort('--port', opts.port);
   const max = opts.max !== undefined ? parsePositiveInt('--max', opts.max) : opts.once ? 1 : undefined;
   if (opts.once && opts.max !== undefined) throw usageError('--once and --max N say the same thing: pass one of them');
-  const timeoutMs = opts.timeout !== undefined ? parsePositiveInt('--timeout', opts.timeout) * 1000 : undefined;
+  const timeoutMs = opts.timeout !== undefined ? parseDuration('--timeout', opts.timeout, { max: MAX_TIMER_MS }) : undefined;
+  if (timeoutMs !== undefined && timeoutMs <= 0) throw usageError(`--timeout must be more than zero (got ${JSON.stringify(opts.timeout)})`);
   if (opts.tunnel !== undefined && !['ngrok', 'none'].includes(opts.tunnel)) throw usageError(`--tunnel must be ngrok or none (got ${JSON.stringify(opts.tunnel)})`);
   if (opts.tunnel && opts.publicUrl) throw usageError('--public-url replaces the tunnel: do not pass --tunnel with it');
   const publicUrl = opts.publicUrl ? checkHttpUrl('--public-url', opts.publicUrl).replace(/\/+$/, '') : undefined;
@@ -73,6 +74,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
 
   const store = await ctx.store();
   const { applyRetention, retentionDays } = await import('../store/events.js');
+  const { REFUSED_DETAILS_PER_MINUTE: REFUSED_PER_MINUTE } = await import('../listener/refusals.js');
   const pruned = applyRetention(store.events, env); // the default retention: the event log never grows without bound
   if (pruned > 0) out.status(c.dim(`pruned ${pruned} event(s) older than ${retentionDays(env)} days (FRUXON_TWILIO_RETENTION_DAYS)`));
   const { resolveConfig, loadSecret, effectiveApiUrl, twilioCredentials, configRemovedError } = await import('../config/resolve.js');
@@ -123,6 +125,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const twilio = opts.register ? await (await import('../twilio/client.js')).createTwilioClient(twilioCredentials(config, secret!, env)) : null;
   const { ListenSession } = await import('../listener/session.js');
   const { printEvent } = await import('../output/events.js');
+  const { safe } = await import('../output/index.js');
 
   let finish: (reason: 'done' | 'signal' | 'timeout') => void = () => {};
   const finished = new Promise<'done' | 'signal' | 'timeout'>((r) => (finish = r));
@@ -159,10 +162,11 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     productionUrl,
     forwardTo,
     contactName: store.participants.contactBook(config.id).nameFor,
+    retention: () => applyRetention(store.events, env),
     hooks: {
       onEvent(envelope, duplicate, json) {
         if (duplicate) {
-          out.status(c.dim(`duplicate delivery of ${envelope.payload.message_sid} (event #${envelope.event_id}): recorded once`));
+          out.status(c.dim(`duplicate delivery of ${safe(envelope.payload.message_sid ?? '?')} (event #${envelope.event_id}): recorded once`));
           return;
         }
         hints?.observe(envelope.payload.from);
@@ -177,14 +181,28 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
         out.dataJsonLines(lines);
       },
       onRefused(info) {
-        out.status(`${c.red('refused')} ${info.reason}${info.from ? ` from ${info.from}` : ''}: ${info.detail}${info.eventId ? c.dim(` (#${info.eventId})`) : ''}`);
+        out.status(`${c.red('refused')} ${info.reason}${info.from ? ` from ${safe(info.from)}` : ''}: ${safe(info.detail)}${info.eventId ? c.dim(` (#${info.eventId})`) : ''}`);
+      },
+      onRefusalsDropped(info) {
+        if (info.firstDrop) {
+          out.warn(`more than ${REFUSED_PER_MINUTE} refused requests this minute: the rest are answered and counted, not recorded or printed`);
+        }
+        if (info.minute) {
+          out.status(`${c.red('refused')} ${info.minute.refused} request(s) in the minute from ${info.minute.start.slice(11, 16)} UTC (${info.minute.kept} recorded)`);
+        }
+      },
+      onStatusCallback(info) {
+        out.status(c.dim(`status callback: ${safe(info.messageSid)} ${safe(info.status ?? '?')}${info.to ? ` (to ${safe(info.to)})` : ''}`));
+      },
+      onPruned(n) {
+        out.status(c.dim(`pruned ${n} event(s) older than ${retentionDays(env)} days (FRUXON_TWILIO_RETENTION_DAYS)`));
       },
       onForward(info) {
         const ms = `${info.ms.toFixed(0)} ms`;
-        if (info.error) out.status(`${c.yellow('forward')} #${info.eventId} -> ${info.url} failed: ${info.error} (${ms}); the event is kept`);
-        else out.status(`${c.dim('forward')} #${info.eventId} -> ${info.url} ${c.green(String(info.status))} ${c.dim(ms)}`);
+        if (info.error) out.status(`${c.yellow('forward')} #${info.eventId} -> ${safe(info.url)} failed: ${safe(info.error)} (${ms}); the event is kept`);
+        else out.status(`${c.dim('forward')} #${info.eventId} -> ${safe(info.url)} ${c.green(String(info.status))} ${c.dim(ms)}`);
       },
-      onWarning: (m) => out.warn(m),
+      onWarning: (m) => out.warn(safe(m)),
       onInternalError: (err) => out.error(`listener: ${(err as Error)?.message ?? String(err)}`),
     },
   });
@@ -192,11 +210,11 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const info = await session.start();
   if (info.staleRestored) {
     const s = info.staleRestored;
-    if (s.note) out.warn(s.note);
+    if (s.note) out.warn(safe(s.note));
     out.warn(
       s.action === 'restored'
-        ? `a crashed listener had left ${s.phoneNumber} pointing at it: restored its previous webhook (${s.restoredUrl || 'none'})`
-        : `a crashed listener's lease on ${s.phoneNumber} was dropped: the number had been changed since (now ${s.currentUrl || 'none'}), left as is`,
+        ? `a crashed listener had left ${s.phoneNumber} pointing at it: restored its previous webhook (${safe(s.restoredUrl || 'none')})`
+        : `a crashed listener's lease on ${s.phoneNumber} was dropped: the number had been changed since (now ${safe(s.currentUrl || 'none')}), left as is`,
     );
   }
 
@@ -215,8 +233,8 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const timer = timeoutMs !== undefined ? setTimeout(() => finish('timeout'), timeoutMs) : undefined;
 
   out.status(
-    `${c.green('Ready!')} Listening for messages to ${c.bold(config.fromNumber)} at ${c.bold(info.webhookUrl)}` +
-      ` (config ${JSON.stringify(config.name)}, ${info.lease ? 'webhook registered' : 'webhook not registered'}, tunnel ${info.tunnel})`,
+    `${c.green('Ready!')} Listening for messages to ${c.bold(config.fromNumber)} at ${c.bold(safe(info.webhookUrl))}` +
+      ` (config ${safe(JSON.stringify(config.name))}, ${info.lease ? 'webhook registered' : 'webhook not registered'}, tunnel ${info.tunnel})`,
   );
   if (info.tunnel !== 'none') out.status(c.dim(`Local listener: ${info.localUrl}`));
   if (!opts.register) out.status(c.dim(`Point the number's "A MESSAGE COMES IN" webhook at ${info.webhookUrl} (HTTP POST) yourself.`));
@@ -241,13 +259,13 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     hints?.close();
     for (const s of sigs) process.off(s, onSignal);
   }
-  if (outcome?.note) out.warn(outcome.note);
-  if (outcome?.action === 'restored') out.status(`${c.green('✔')} Restored the webhook of ${outcome.phoneNumber} to ${outcome.restoredUrl || '(none)'}.`);
+  if (outcome?.note) out.warn(safe(outcome.note));
+  if (outcome?.action === 'restored') out.status(`${c.green('✔')} Restored the webhook of ${outcome.phoneNumber} to ${safe(outcome.restoredUrl || '(none)')}.`);
   if (outcome?.action === 'left') {
-    out.warn(`${outcome.phoneNumber} no longer pointed at this listener (now ${outcome.currentUrl || 'none'}): left it as is`);
+    out.warn(`${outcome.phoneNumber} no longer pointed at this listener (now ${safe(outcome.currentUrl || 'none')}): left it as is`);
   }
   if (reason === 'timeout' && session.accepted < (max ?? 1)) {
-    out.status(`timed out after ${opts.timeout} s with ${session.accepted} of ${max ?? 1} event(s)`);
+    out.status(`timed out after ${timeoutMs! / 1000} s with ${session.accepted} of ${max ?? 1} event(s)`);
     ctx.exitCode = ExitCode.timeout;
   }
 }

@@ -66,7 +66,7 @@ Examples:
       const { keychain } = await import('../secrets/index.js');
       const { getConfigMessage } = await import('../config/messages.js');
       const { message, media, mediaError } = await getConfigMessage({ store, env: ctx.env, secrets: keychain }, { config: opts.config, sid: sid.trim() });
-      if (mediaError) out.warn(mediaError);
+      if (mediaError) out.warn((await import('../output/index.js')).safe(mediaError));
       const { messageDetailJson } = await import('../output/messages.js');
       const { printMessageDetail } = await import('../output/message-history.js');
       if (opts.json) return out.data(messageDetailJson(message, media));

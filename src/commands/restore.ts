@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CliError, ExitCode } from '../errors.js';
 import type { CommandContext } from './context.js';
+import { safe } from '../output/index.js';
 
 export function register(program: Command, ctx: CommandContext): void {
   program
@@ -56,10 +57,10 @@ async function run(ctx: CommandContext, opts: { config?: string; json?: boolean 
       const productionUrl = loadProductionWebhookUrl(config, ctx.env, () => secrets);
       const r = await restoreWebhook({ store, client, lease, apiUrl: effectiveApiUrl(config, ctx.env), config, productionUrl });
       results.push({ config: config.name, phone_number: r.phoneNumber, action: r.action, restored_url: r.restoredUrl, current_url: r.currentUrl, note: r.note });
-      if (r.note) out.warn(r.note);
+      if (r.note) out.warn(safe(r.note));
       if (!opts.json) {
-        if (r.action === 'restored') out.success(`${config.name}: restored the webhook of ${r.phoneNumber} to ${r.restoredUrl || '(none)'}`);
-        else out.warn(`${config.name}: ${r.phoneNumber} had been changed since (now ${r.currentUrl || 'none'}): left as is, lease dropped`);
+        if (r.action === 'restored') out.success(`${config.name}: restored the webhook of ${r.phoneNumber} to ${safe(r.restoredUrl || '(none)')}`);
+        else out.warn(`${config.name}: ${r.phoneNumber} had been changed since (now ${safe(r.currentUrl || 'none')}): left as is, lease dropped`);
       }
     } catch (err) {
       const e = err instanceof CliError ? err : new CliError(String((err as Error)?.message ?? err));

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { usageError } from '../errors.js';
-import { checkHttpUrl, parseDuration } from '../validate.js';
+import { CliError, ExitCode, usageError } from '../errors.js';
+import { MAX_TIMER_MS, checkHttpUrl, parseDuration } from '../validate.js';
 import type { CommandContext } from './context.js';
 import { readStdin } from './input.js';
 
@@ -55,7 +55,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const mediaUrls = opts.mediaUrl.map((u) => checkHttpUrl('--media-url', u));
   const statusCallback = opts.statusCallback !== undefined ? checkHttpUrl('--status-callback', opts.statusCallback) : null;
   const wait = Boolean(opts.wait || opts.waitTimeout !== undefined);
-  const waitMs = opts.waitTimeout !== undefined ? parseDuration('--wait-timeout', opts.waitTimeout) : 60_000;
+  const waitMs = opts.waitTimeout !== undefined ? parseDuration('--wait-timeout', opts.waitTimeout, { max: MAX_TIMER_MS }) : 60_000;
   if (waitMs <= 0) throw usageError(`--wait-timeout must be more than zero (got ${JSON.stringify(opts.waitTimeout)})`);
   if (opts.body === undefined && mediaUrls.length === 0) {
     throw usageError('missing --body: the message text, or "-" to read it from standard input (or attach --media-url)');
@@ -64,7 +64,8 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   if (opts.body !== undefined && opts.body !== '-' && body.trim() === '' && mediaUrls.length === 0) {
     throw usageError('--body is empty: give the message text, or "-" to read it from standard input');
   }
-  const { checkBodyLength } = await import('../twilio/send-rules.js');
+  const { checkBodyLength, checkMediaCount } = await import('../twilio/send-rules.js');
+  checkMediaCount('--media-url', mediaUrls.length);
   checkBodyLength('--body', body);
 
   const store = await ctx.store();
@@ -120,6 +121,13 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   if (!failure) {
     if (!opts.json) out.line(`${out.color.green('✔')} ${r.whatsapp ? 'WhatsApp message' : 'SMS'} ${m.sid} to ${r.recipient}: ${m.status} after ${((Date.now() - started) / 1000).toFixed(1)}s`);
     return;
+  }
+  if (abort.signal.aborted) {
+    throw new CliError(`interrupted after ${((Date.now() - started) / 1000).toFixed(1)}s; the message keeps going (sid ${m.sid}, ${m.status})`, {
+      exitCode: ExitCode.interrupted,
+      reason: 'interrupted',
+      hint: `look later with: fruxon-twilio messages show ${m.sid}`,
+    });
   }
   throw failure;
 }

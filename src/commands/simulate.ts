@@ -3,6 +3,7 @@ import { ExitCode, usageError } from '../errors.js';
 import { DEFAULT_SIMULATED_BODY, MAX_MEDIA_PER_MESSAGE } from '../twilio/inbound-form.js';
 import { checkE164, checkHttpUrl } from '../validate.js';
 import type { CommandContext } from './context.js';
+import { safe } from '../output/index.js';
 import { readStdin } from './input.js';
 
 interface Options {
@@ -84,7 +85,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     out.line(`${(ok ? c.green : c.red)(`${outcome.status} ${outcome.statusText}`.trim())} from ${shownUrl}`);
   }
   if (!ok) {
-    const detail = outcome.body.trim().split('\n')[0]?.slice(0, 200);
+    const detail = safe(outcome.body.trim().split('\n')[0]?.slice(0, 200) ?? '');
     out.status(
       opts.badSignature && outcome.status === 403
         ? `the listener refused the forged signature (${outcome.status}), as it should; exit code 1 says it was not accepted`

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CliError, usageError } from '../errors.js';
 import type { CommandContext } from './context.js';
+import { safe } from '../output/index.js';
 
 interface ShowOptions {
   config?: string;
@@ -96,7 +97,7 @@ async function set(ctx: CommandContext, opts: SetOptions): Promise<void> {
 
   const { config, creds, client } = await connectConfig(store, opts.config, ctx.env, keychain);
   const number = await lookUpNumber(client, config, creds);
-  const shown = (u: string | null) => displayWebhookUrl(u, productionUrl) ?? '(none)';
+  const shown = (u: string | null) => safe(displayWebhookUrl(u, productionUrl) ?? '(none)');
   const oldValue = { url: number.smsUrl, method: number.smsMethod };
   const what = url && !sameWebhookUrl(url, productionUrl) ? 'the given URL' : 'the recorded production URL';
 

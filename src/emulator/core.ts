@@ -2,7 +2,7 @@ import { apiErrors, deliveryErrors, type DeliveryErrorCode } from './errors.js';
 import { newSid } from './ids.js';
 import { MAGIC_NUMBERS, scriptedFailure } from './magic.js';
 import { API_VERSION } from './resources.js';
-import { countSegments, guessContentType, inboundMessageForm } from '../twilio/inbound-form.js';
+import { MAX_BODY_CHARS, MAX_MEDIA_PER_MESSAGE, bodyChars, countSegments, guessContentType, inboundMessageForm } from '../twilio/inbound-form.js';
 import { deliverWebhook, sleep, withoutCredentials, type DeliveryPolicy, type WebhookTarget } from './delivery.js';
 import type { EmulatorState } from './state.js';
 import type {
@@ -90,7 +90,8 @@ export class EmulatorCore {
     if (!to) throw apiErrors.toRequired();
     const body = req.body ?? '';
     if (!body && req.mediaUrls.length === 0) throw apiErrors.bodyRequired();
-    if (body.length > 1600) throw apiErrors.bodyTooLong();
+    if (bodyChars(body) > MAX_BODY_CHARS) throw apiErrors.bodyTooLong();
+    if (req.mediaUrls.length > MAX_MEDIA_PER_MESSAGE) throw apiErrors.tooManyMedia();
 
     const whatsapp = to.startsWith(WHATSAPP);
     const toNumber = stripChannel(to);
@@ -108,6 +109,7 @@ export class EmulatorCore {
     if (!from) throw apiErrors.fromRequired();
     const fromNumber = stripChannel(from);
     if (!E164.test(fromNumber)) throw apiErrors.invalidFrom(from);
+    if (fromNumber === toNumber) throw apiErrors.sameToFrom();
     if (!this.state.findNumber(fromNumber)) throw apiErrors.fromNotOwned(from);
     if (from.startsWith(WHATSAPP) !== whatsapp) throw apiErrors.channelMismatch();
     if (toNumber === MAGIC_NUMBERS.unsubscribed) throw apiErrors.unsubscribed();

@@ -47,6 +47,8 @@ export const apiErrors = {
     new TwilioApiError(400, 21910, 'Invalid From and To pair. From and To should be of the same channel'),
   invalidUrl: (name: string, url: string) => new TwilioApiError(400, 21502, `${name} is not valid: ${url}`),
   invalidMediaUrl: (url: string) => new TwilioApiError(400, 21620, `Invalid media URL(s): ${url}`),
+  sameToFrom: () => new TwilioApiError(400, 21266, "'To' and 'From' number cannot be the same"),
+  tooManyMedia: () => new TwilioApiError(400, 21623, 'Number of media files exceeds allowed limit'),
   invalidStatusCallback: (url: string) => new TwilioApiError(400, 21609, `Invalid StatusCallback URL: ${url}`),
 };
 

@@ -12,7 +12,37 @@ export interface InboundRequest {
   headers: IncomingHttpHeaders;
   form: Form;
   remoteAddress: string | null;
+  /** The raw body (a refused request keeps only its `bodyExcerpt`). */
+  rawBody: Buffer;
 }
+
+/** A request answered 400 before its signature was checked (its form is over the limits): never parsed in full. */
+export interface MalformedRequest {
+  url: string;
+  headers: IncomingHttpHeaders;
+  remoteAddress: string | null;
+  bodyExcerpt: string;
+  reason: string;
+  detail: string;
+}
+
+/** How much of a refused request's body is kept (its first bytes), never its whole form. */
+export const REFUSED_BODY_EXCERPT_BYTES = 1024;
+
+/**
+ * What one connection may cost. A connection that has not sent complete request headers within
+ * `headersTimeoutMs` is closed (408), an idle keep-alive connection after `keepAliveTimeoutMs`, and beyond
+ * `maxConnections` open at once new connections are dropped as they arrive, so silent sockets cannot use up
+ * the process's file descriptors. The defaults are the contract; tests pass short values.
+ */
+export interface ConnectionLimits {
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  requestTimeoutMs: number;
+  maxConnections: number;
+}
+
+export const CONNECTION_LIMITS: ConnectionLimits = { headersTimeoutMs: 10_000, keepAliveTimeoutMs: 30_000, requestTimeoutMs: 30_000, maxConnections: 512 };
 
 export interface Reply {
   status: number;
@@ -40,8 +70,15 @@ export async function startListenerServer(opts: {
   /** The reply, or a promise of it (the listener answers once the event is committed). */
   handle: (req: InboundRequest) => Reply | Promise<Reply>;
   onInternalError: (err: unknown) => void;
+  /** Told of each request answered 400 for a form over the limits (before any signature work). */
+  onMalformed?: (req: MalformedRequest) => void;
+  limits?: Partial<ConnectionLimits>;
 }): Promise<ListenerServer> {
-  const server = createServer((req, res) => {
+  const limits = { ...CONNECTION_LIMITS, ...opts.limits };
+  // Node checks the headers and request timeouts on this interval (30 s by default): a silent socket would
+  // otherwise live up to 30 s past its timeout.
+  const connectionsCheckingInterval = Math.max(50, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4)));
+  const server = createServer({ connectionsCheckingInterval }, (req, res) => {
     try {
       route(req, res, opts);
     } catch (err) {
@@ -49,9 +86,10 @@ export async function startListenerServer(opts: {
       reply(res, { status: 500, body: 'internal error\n' });
     }
   });
-  server.keepAliveTimeout = 65_000; // Twilio and tunnels reuse connections; do not drop them between messages
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs; // Twilio and tunnels reuse connections between messages
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs);
+  server.maxConnections = limits.maxConnections;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       reject(
@@ -80,7 +118,12 @@ export async function startListenerServer(opts: {
 function route(
   req: IncomingMessage,
   res: ServerResponse,
-  opts: { path: string; handle: (r: InboundRequest) => Reply | Promise<Reply>; onInternalError: (err: unknown) => void },
+  opts: {
+    path: string;
+    handle: (r: InboundRequest) => Reply | Promise<Reply>;
+    onInternalError: (err: unknown) => void;
+    onMalformed?: (req: MalformedRequest) => void;
+  },
 ): void {
   const url = req.url ?? '/';
   const pathname = url.split('?')[0];
@@ -113,8 +156,14 @@ function route(
     done = true;
     let r: Reply | Promise<Reply>;
     try {
-      const form = parseForm(Buffer.concat(chunks).toString('utf8'));
-      r = opts.handle({ url, headers: req.headers, form, remoteAddress: req.socket.remoteAddress ?? null });
+      const raw = Buffer.concat(chunks);
+      const remoteAddress = req.socket.remoteAddress ?? null;
+      const parsed = parseForm(raw.toString('utf8'));
+      if (!parsed.ok) {
+        opts.onMalformed?.({ url, headers: req.headers, remoteAddress, bodyExcerpt: bodyExcerpt(raw), reason: parsed.reason, detail: parsed.detail });
+        return reply(res, { status: 400, body: `bad request: ${parsed.detail}\n` });
+      }
+      r = opts.handle({ url, headers: req.headers, form: parsed.form, remoteAddress, rawBody: raw });
     } catch (err) {
       opts.onInternalError(err);
       r = { status: 500, body: 'internal error\n' };
@@ -133,14 +182,49 @@ function route(
   });
 }
 
-/** application/x-www-form-urlencoded -> fields; a repeated key becomes an array, in order. */
-export function parseForm(body: string): Form {
+/** At most this many fields in a webhook form: Twilio's inbound messages carry about 40 (10 media with types). */
+export const MAX_FORM_FIELDS = 256;
+/** The longest field name accepted (Twilio's are under 40 characters, e.g. MediaContentType9). */
+export const MAX_FORM_KEY_CHARS = 64;
+/**
+ * The longest field value accepted, in UTF-16 units. Twilio's largest field is Body, 1600 characters on SMS
+ * (WhatsApp allows 4096), so up to 8192 units with emoji; media URLs are a few hundred.
+ */
+export const MAX_FORM_VALUE_CHARS = 8192;
+
+export type ParsedForm = { ok: true; form: Form } | { ok: false; reason: 'form_too_many_fields' | 'form_field_too_long'; detail: string };
+
+/**
+ * application/x-www-form-urlencoded -> fields; a repeated key becomes an array, in order. Linear in the body
+ * size and bounded: over MAX_FORM_FIELDS fields, or a key or value over its cap, is refused (the listener
+ * answers 400 before any signature work). The fields are counted before anything is decoded.
+ */
+export function parseForm(body: string): ParsedForm {
+  let fields = 0;
+  for (let i = 0; i <= body.length; ) {
+    let j = body.indexOf('&', i);
+    if (j === -1) j = body.length;
+    if (j > i && ++fields > MAX_FORM_FIELDS) {
+      return { ok: false, reason: 'form_too_many_fields', detail: `more than ${MAX_FORM_FIELDS} form fields` };
+    }
+    i = j + 1;
+  }
   const form: Form = Object.create(null);
   for (const [k, v] of new URLSearchParams(body)) {
+    if (k.length > MAX_FORM_KEY_CHARS) return { ok: false, reason: 'form_field_too_long', detail: `a form field name longer than ${MAX_FORM_KEY_CHARS} characters` };
+    if (v.length > MAX_FORM_VALUE_CHARS) return { ok: false, reason: 'form_field_too_long', detail: `form field ${k} is longer than ${MAX_FORM_VALUE_CHARS} characters` };
     const prev = form[k];
-    form[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+    if (prev === undefined) form[k] = v;
+    else if (Array.isArray(prev)) prev.push(v); // in place: copying the array on every repeat is quadratic
+    else form[k] = [prev, v];
   }
-  return form;
+  return { ok: true, form };
+}
+
+/** The first REFUSED_BODY_EXCERPT_BYTES of a body, cut at a character boundary. */
+export function bodyExcerpt(raw: Buffer): string {
+  if (raw.length <= REFUSED_BODY_EXCERPT_BYTES) return raw.toString('utf8');
+  return raw.subarray(0, REFUSED_BODY_EXCERPT_BYTES).toString('utf8').replace(/\uFFFD$/, '');
 }
 
 function tooLarge(req: IncomingMessage, res: ServerResponse): void {

@@ -1,9 +1,12 @@
 import { backgroundCheckpoints, type Checkpointer } from '../store/checkpoint.js';
 import { webhookPath, type Config, type Lease, type NewEvent, type Store } from '../store/index.js';
 import type { TwilioClient } from '../twilio/client.js';
+import { stripChannel } from '../phone.js';
 import { TRIGGER, envelopeJson, field, plainAddress, toTriggerPayload, type Form, type TriggerEnvelope, type TriggerPayload } from './payload.js';
 import { registerWebhook, restoreWebhook, type RestoreOutcome } from './registration.js';
-import { EMPTY_TWIML, startListenerServer, type InboundRequest, type ListenerServer, type Reply } from './server.js';
+import { isE164 } from '../validate.js';
+import { RefusalBudget, type RefusalMinute } from './refusals.js';
+import { EMPTY_TWIML, bodyExcerpt, startListenerServer, type ConnectionLimits, type InboundRequest, type ListenerServer, type MalformedRequest, type Reply } from './server.js';
 import { isValidTwilioSignature } from './signature.js';
 import { openTunnel, type Tunnel, type TunnelOptions } from './tunnel.js';
 
@@ -29,6 +32,15 @@ export interface ListenHooks {
   /** After the onEvent calls of one group commit (e.g. to write their lines in one go), before any reply. */
   onEventsEnd?(): void;
   onRefused?(info: { eventId: number | null; reason: string; detail: string; from: string | null }): void;
+  /**
+   * Refused requests beyond the per-minute budget are counted, not recorded or printed: `firstDrop` once,
+   * when that starts; `minute` for each minute that dropped some, once it is over.
+   */
+  onRefusalsDropped?(info: { firstDrop: boolean; minute: RefusalMinute | null }): void;
+  /** A delivery-status callback of a message sent from the number (acknowledged; not an inbound message). */
+  onStatusCallback?(info: { messageSid: string; status: string | null; to: string | null }): void;
+  /** Events pruned by the retention while listening (hourly). */
+  onPruned?(count: number): void;
   onForward?(info: { eventId: number; url: string; status: number | null; ms: number; error: string | null }): void;
   onWarning?(message: string): void;
   onInternalError?(err: unknown): void;
@@ -55,6 +67,14 @@ export interface ListenOptions {
   /** The local participant's name for a sender, if any. */
   contactName?(from: string): string | null;
   hooks?: ListenHooks;
+  /** Deletes the events older than the retention; run hourly while listening (returns how many). */
+  retention?: () => number;
+  /** Internal (tests): how often `retention` runs; default hourly. */
+  retentionIntervalMs?: number;
+  /** Internal (tests): connection limits; the defaults (server.ts CONNECTION_LIMITS) are the contract. */
+  limits?: Partial<ConnectionLimits>;
+  /** Internal (tests): refused requests recorded per minute. */
+  refusedPerMinute?: number;
 }
 
 export interface ListenInfo {
@@ -81,10 +101,15 @@ export class ListenSession {
   #checkpoints: Checkpointer | null = null;
   /** Events waiting for the next group commit, with the requests waiting on them. */
   #pending: Pending[] = [];
+  #refusals: RefusalBudget;
+  #timers: NodeJS.Timeout[] = [];
+  /** The production webhook URL as read at start: the restore uses it if the keychain is gone by then. */
+  #productionUrl: string | null = null;
   accepted = 0;
 
   constructor(opts: ListenOptions) {
     this.#o = opts;
+    this.#refusals = new RefusalBudget({ perMinute: opts.refusedPerMinute });
   }
 
   get path(): string {
@@ -98,7 +123,32 @@ export class ListenSession {
       port: o.port,
       path: this.path,
       handle: (req) => this.#handle(req),
+      onMalformed: (req) => void this.#refuseMalformed(req),
       onInternalError: (err) => o.hooks?.onInternalError?.(err),
+      limits: o.limits,
+    });
+    const every = (ms: number, fn: () => void) => {
+      const t = setInterval(() => {
+        try {
+          fn();
+        } catch (err) {
+          o.hooks?.onInternalError?.(err);
+        }
+      }, ms);
+      t.unref();
+      this.#timers.push(t);
+    };
+    // A long listen keeps the event log within its retention too, not only the next listen's start.
+    if (o.retention) {
+      const retention = o.retention;
+      every(o.retentionIntervalMs ?? 3_600_000, () => {
+        const n = retention();
+        if (n > 0) o.hooks?.onPruned?.(n);
+      });
+    }
+    every(60_000, () => {
+      const minute = this.#refusals.flush();
+      if (minute) o.hooks?.onRefusalsDropped?.({ firstDrop: false, minute });
     });
     let staleRestored: RestoreOutcome | null = null;
     try {
@@ -112,7 +162,7 @@ export class ListenSession {
           config: o.config,
           webhookUrl,
           apiUrl: o.apiUrl,
-          productionUrl: o.productionUrl(),
+          productionUrl: (this.#productionUrl = o.productionUrl()),
           onStaleRestored: (outcome) => (staleRestored = outcome),
         });
       }
@@ -144,14 +194,29 @@ export class ListenSession {
       if (this.#lease && o.twilio) {
         // Read the lease again: `link` may have changed what it puts back while we ran.
         const lease = o.store.leases.get(o.config.id) ?? this.#lease;
-        outcome = await restoreWebhook({ store: o.store, client: o.twilio, lease, apiUrl: o.apiUrl, config: o.config, productionUrl: o.productionUrl() });
+        outcome = await restoreWebhook({ store: o.store, client: o.twilio, lease, apiUrl: o.apiUrl, config: o.config, productionUrl: this.#currentProductionUrl() });
       }
     } finally {
+      for (const t of this.#timers) clearInterval(t);
       await this.#tunnel?.close();
       await this.#server?.close();
       await this.#checkpoints?.stop();
     }
     return outcome;
+  }
+
+  /**
+   * The production URL for the restore: read again (`link` may have recorded one while we ran), but when the
+   * keychain cannot be reached any more (a logout ended the D-Bus session), the one read at start: an
+   * unreachable keychain is no reason to leave the number pointing at a listener that is going away.
+   */
+  #currentProductionUrl(): string | null {
+    try {
+      return this.#o.productionUrl() ?? this.#productionUrl;
+    } catch (err) {
+      this.#o.hooks?.onWarning?.(`could not read the production webhook URL again (${(err as Error)?.message ?? String(err)}): using the one read at start`);
+      return this.#productionUrl;
+    }
   }
 
   /**
@@ -211,52 +276,105 @@ export class ListenSession {
     const o = this.#o;
     const receivedAt = new Date().toISOString();
     const signature = header(req, 'x-twilio-signature');
+    const form = req.form;
+    const rawFrom = field(form, 'From');
+    const rawTo = field(form, 'To');
+    const from = plainAddress(rawFrom);
+
+    let signatureValid: boolean | null = null;
+    if (!o.skipVerify) {
+      signatureValid = isValidTwilioSignature(o.authToken!, signature, this.#signedBase + req.url, form);
+      if (!signatureValid) {
+        return this.#refuse(req, receivedAt, signature ? 'invalid_signature' : 'missing_signature', signature ? `X-Twilio-Signature does not match ${this.#signedBase + req.url} and the form` : 'no X-Twilio-Signature header', {
+          status: 403,
+          body: 'forbidden: invalid X-Twilio-Signature\n',
+        }, signatureValid);
+      }
+    }
+    const messageSid = field(form, 'MessageSid');
+    if (!messageSid || !rawFrom || !rawTo) {
+      return this.#refuse(req, receivedAt, 'not_a_message', 'the form has no MessageSid, From or To: not an inbound message', { status: 400, body: 'bad request: not an inbound message webhook\n' }, signatureValid);
+    }
+    // A delivery-status callback of a message sent from the number (a StatusCallback pointed here): not an
+    // inbound message, so it fires no trigger, but Twilio gets its 200.
+    if (this.#isOurAddress(rawFrom) && (field(form, 'MessageStatus') !== null || (field(form, 'SmsStatus') ?? 'received') !== 'received')) {
+      o.hooks?.onStatusCallback?.({ messageSid, status: field(form, 'MessageStatus') ?? field(form, 'SmsStatus'), to: plainAddress(rawTo) });
+      return OK_REPLY;
+    }
+    if (!isTwilioAddress(rawFrom) || !isTwilioAddress(rawTo)) {
+      return this.#refuse(req, receivedAt, 'not_e164', 'From and To must be E.164 numbers (or whatsapp:+E.164)', { status: 400, body: 'bad request: From and To must be E.164 numbers\n' }, signatureValid);
+    }
+    if (!this.#isOurAddress(rawTo)) {
+      return this.#refuse(req, receivedAt, 'not_our_number', `the message is to ${plainAddress(rawTo)}, not to ${o.config.fromNumber}`, { status: 403, body: 'forbidden: not a message to this number\n' }, signatureValid);
+    }
+
     const headers: Record<string, string> = {};
     for (const h of KEPT_HEADERS) {
       const v = header(req, h);
       if (v !== undefined) headers[h] = v;
     }
-    const from = plainAddress(field(req.form, 'From'));
     const base: EventBase = {
       configId: o.config.id,
       configName: o.config.name,
       receivedAt,
-      messageSid: field(req.form, 'MessageSid'),
+      messageSid,
       idempotencyToken: header(req, 'i-twilio-idempotency-token') ?? null,
       fromNumber: from,
-      body: field(req.form, 'Body'),
-      rawForm: req.form,
+      body: field(form, 'Body'),
+      rawForm: form,
       headers,
+      remoteAddress: req.remoteAddress,
+      bodyExcerpt: null,
     };
-
-    let signatureValid: boolean | null = null;
-    if (!o.skipVerify) {
-      signatureValid = isValidTwilioSignature(o.authToken!, signature, this.#signedBase + req.url, req.form);
-      if (!signatureValid) {
-        const reason = signature ? 'invalid_signature' : 'missing_signature';
-        const { id } = await this.#record(newEvent(base, 'refused', reason, false, null));
-        o.hooks?.onRefused?.({
-          eventId: id,
-          reason,
-          detail: signature
-            ? `X-Twilio-Signature does not match ${this.#signedBase + req.url} and the form`
-            : 'no X-Twilio-Signature header',
-          from,
-        });
-        return { status: 403, body: 'forbidden: invalid X-Twilio-Signature\n' };
-      }
-    }
-    if (!base.messageSid || !field(req.form, 'From') || !field(req.form, 'To')) {
-      const { id } = await this.#record(newEvent(base, 'refused', 'not_a_message', signatureValid, null));
-      o.hooks?.onRefused?.({ eventId: id, reason: 'not_a_message', detail: 'the form has no MessageSid, From or To: not an inbound message', from });
-      return { status: 400, body: 'bad request: not an inbound message webhook\n' };
-    }
-
-    const payload = toTriggerPayload(req.form, { configId: o.config.id, contactName: from ? (o.contactName?.(from) ?? null) : null });
+    const payload = toTriggerPayload(form, { configId: o.config.id, contactName: from ? (o.contactName?.(from) ?? null) : null });
     // event_id is set by #flush once the event has its row; printed (and forwarded) there, before the reply.
     const envelope: TriggerEnvelope = { trigger: TRIGGER, config: o.config.name, event_id: 0, received_at: receivedAt, payload };
     await this.#record(newEvent(base, 'accepted', null, signatureValid, payload), envelope);
     return OK_REPLY;
+  }
+
+  /** The config's number, plain or as whatsapp:. */
+  #isOurAddress(address: string): boolean {
+    return stripChannel(address) === this.#o.config.fromNumber && /^(whatsapp:)?\+/i.test(address.trim());
+  }
+
+  /**
+   * A refused request costs little: the reason, the time, the remote address, whether it had a signature and
+   * at most the first 1 KiB of its body are recorded, never its form (anyone can send one), and only within
+   * the per-minute budget; beyond it, it is counted and answered.
+   */
+  async #refuse(req: InboundRequest | MalformedRequest, receivedAt: string, reason: string, detail: string, answer: Reply, signatureValid: boolean | null): Promise<Reply> {
+    const o = this.#o;
+    const budget = this.#refusals.take();
+    if (budget.closed || budget.firstDrop) o.hooks?.onRefusalsDropped?.({ firstDrop: budget.firstDrop, minute: budget.closed });
+    if (!budget.keep) return answer;
+    const form = 'form' in req ? req.form : null;
+    const from = form ? plainAddress(field(form, 'From')) : null;
+    const signature = header(req, 'x-twilio-signature');
+    const event: EventBase = {
+      configId: o.config.id,
+      configName: o.config.name,
+      receivedAt,
+      messageSid: form ? short(field(form, 'MessageSid')) : null,
+      idempotencyToken: null,
+      fromNumber: short(from),
+      body: null,
+      rawForm: {},
+      headers: signature !== undefined ? { 'x-twilio-signature': '(present)' } : {},
+      remoteAddress: req.remoteAddress,
+      bodyExcerpt: 'rawBody' in req ? bodyExcerpt(req.rawBody) : req.bodyExcerpt,
+    };
+    const { id } = await this.#record(newEvent(event, 'refused', reason, signatureValid, null));
+    o.hooks?.onRefused?.({ eventId: id, reason, detail, from: short(from) });
+    return answer;
+  }
+
+  async #refuseMalformed(req: MalformedRequest): Promise<void> {
+    try {
+      await this.#refuse(req, new Date().toISOString(), req.reason, req.detail, { status: 400 }, null);
+    } catch (err) {
+      this.#o.hooks?.onInternalError?.(err);
+    }
   }
 
   async #forward(envelope: TriggerEnvelope): Promise<void> {
@@ -293,7 +411,10 @@ export async function forwardEvent(url: string, envelope: TriggerEnvelope, timeo
 }
 
 /** What every event of a request has, whatever becomes of it. */
-export type EventBase = Pick<NewEvent, 'configId' | 'configName' | 'receivedAt' | 'messageSid' | 'idempotencyToken' | 'fromNumber' | 'body' | 'rawForm' | 'headers'>;
+export type EventBase = Pick<NewEvent, 'configId' | 'configName' | 'receivedAt' | 'messageSid' | 'idempotencyToken' | 'fromNumber' | 'body' | 'rawForm' | 'headers'> & {
+  remoteAddress: string | null;
+  bodyExcerpt: string | null;
+};
 
 /**
  * The event to record, as ONE object literal: `{ ...base, status, … }` would do the same, but V8 (Node 20)
@@ -323,10 +444,22 @@ export function newEvent(
     headers: b.headers,
     payload: payload as Record<string, unknown> | null,
     payloadJson: payload ? JSON.stringify(payload) : undefined,
+    remoteAddress: b.remoteAddress,
+    bodyExcerpt: b.bodyExcerpt,
   };
 }
 
-function header(req: InboundRequest, name: string): string | undefined {
+/** A From, To or MessageSid as Twilio writes them: E.164, or whatsapp: + E.164. */
+function isTwilioAddress(address: string): boolean {
+  return /^(whatsapp:)?\+/i.test(address) && isE164(stripChannel(address)) && address === address.trim();
+}
+
+/** What a refused request keeps of a value it chose (a number, a SID): a few dozen characters. */
+function short(v: string | null): string | null {
+  return v === null ? null : v.length > 64 ? v.slice(0, 64) + '…' : v;
+}
+
+function header(req: Pick<InboundRequest, 'headers'>, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
 }

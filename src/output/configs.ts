@@ -1,6 +1,6 @@
 import type { Config } from '../store/index.js';
 import { webhookPath } from '../store/configs.js';
-import type { Output } from './index.js';
+import { safe, type Output } from './index.js';
 
 /** A config as scripts see it (--json). Never carries a secret. */
 export function configJson(c: Config): Record<string, unknown> {
@@ -32,12 +32,12 @@ export function printConfigTable(out: Output, configs: Config[]): void {
     ['', 'NAME', 'FROM', 'ACCOUNT', 'AUTH', 'SECRET', 'API'],
     configs.map((x) => [
       x.isDefault ? c.green('*') : ' ',
-      x.name,
+      safe(x.name),
       x.fromNumber,
       x.accountSid,
       x.authMethod === 'api-key' ? `api-key ${x.apiKeySid}` : 'auth-token',
       x.secretSource,
-      x.apiUrl ?? 'twilio',
+      safe(x.apiUrl ?? 'twilio'),
     ]),
   );
 }
@@ -45,13 +45,13 @@ export function printConfigTable(out: Output, configs: Config[]): void {
 export function printConfigDetail(out: Output, x: Config, extra: [string, string][] = []): void {
   const c = out.color;
   const rows: [string, string][] = [
-    ['name', x.name + (x.isDefault ? c.green(' (default)') : '')],
+    ['name', safe(x.name) + (x.isDefault ? c.green(' (default)') : '')],
     ['id', x.id],
     ['from number', x.fromNumber],
     ['account sid', x.accountSid],
     ['auth', x.authMethod === 'api-key' ? `API Key ${x.apiKeySid}` : 'Account SID + Auth Token'],
     ['secret', secretSourceText(x)],
-    ['api url', x.apiUrl ?? 'https://api.twilio.com (real Twilio)'],
+    ['api url', safe(x.apiUrl ?? 'https://api.twilio.com (real Twilio)')],
     ['webhook path', webhookPath(x)],
     ['production url', x.webhookUrlHint ? `${x.webhookUrlHint} (in the OS keychain)` : x.secretSource === 'env' ? 'from $FRUXON_TWILIO_WEBHOOK_URL at run time' : 'not recorded (fruxon-twilio configs set NAME --webhook-url-stdin)'],
     ['created', x.createdAt],

@@ -1,18 +1,18 @@
 import type { StoredEvent } from '../store/events.js';
 import type { TriggerEnvelope } from '../listener/payload.js';
 import type { Output } from './index.js';
-import { truncate } from './index.js';
+import { safe, truncate } from './index.js';
 
 /** One human line per trigger event: time, channel, sender (and name), text, media count, event id. */
 export function printEvent(out: Output, e: TriggerEnvelope): void {
   const c = out.color;
   const p = e.payload;
   const time = e.received_at.slice(11, 19);
-  const who = p.from_name ? `${p.from} (${p.from_name})` : (p.from ?? '?');
+  const who = safe(p.from_name ? `${p.from} (${p.from_name})` : (p.from ?? '?'));
   const media = p.media.length ? c.cyan(` [${p.media.length} media]`) : '';
   const width = Math.max(20, (out.io.stdout.columns ?? 120) - 50);
-  const text = p.text === null || p.text === '' ? c.dim('(no text)') : out.io.stdout.isTTY ? truncate(p.text, width) : p.text.replace(/\n/g, ' ');
-  out.line(`${c.dim(time)}  ${c.magenta(p.channel.padEnd(8))}  ${c.bold(who)}  ${text}${media}  ${c.dim(`#${e.event_id}`)}`);
+  const text = p.text === null || p.text === '' ? c.dim('(no text)') : out.io.stdout.isTTY ? truncate(p.text, width) : safe(p.text.replace(/\n/g, ' '));
+  out.line(`${c.dim(time)}  ${c.magenta(safe(p.channel).padEnd(8))}  ${c.bold(who)}  ${text}${media}  ${c.dim(`#${e.event_id}`)}`);
 }
 
 /** An event row as `events list --json` prints it (snake_case; the trigger payload is an object, or null when refused). */
@@ -41,6 +41,8 @@ export function eventDetailJson(e: StoredEvent): Record<string, unknown> {
     idempotency_token: e.idempotencyToken,
     raw_form: e.rawForm,
     headers: e.headers,
+    remote_address: e.remoteAddress,
+    body_excerpt: e.bodyExcerpt,
   };
 }
 
@@ -57,49 +59,58 @@ export function printEventList(out: Output, rows: StoredEvent[]): void {
     rows.map((e) => [
       String(e.id),
       e.receivedAt.replace('T', ' ').slice(0, 19),
-      e.configName,
+      safe(e.configName),
       e.status === 'accepted' ? c.green('accepted') : c.red('refused'),
-      e.channel ?? '-',
-      e.fromNumber ?? '-',
-      e.status === 'refused' ? c.red(e.reason ?? '?') : e.body === null || e.body === '' ? c.dim('(no text)') : truncate(e.body, width),
+      safe(e.channel ?? '-'),
+      safe(e.fromNumber ?? '-'),
+      e.status === 'refused' ? c.red(safe(e.reason ?? '?')) : e.body === null || e.body === '' ? c.dim('(no text)') : truncate(e.body, width),
     ]),
   );
 }
 
-/** The whole event, for a person: summary, verification, forward outcome, trigger payload and raw form. */
+/** The whole event, for a person: summary, verification, forward outcome, trigger payload and raw form (escaped: see `safe`). */
 export function printEventDetail(out: Output, e: StoredEvent): void {
   const c = out.color;
   const row = (k: string, v: string) => out.line(`${c.dim(k.padEnd(13))} ${v}`);
   out.line(c.bold(`Event #${e.id}`));
-  row('Received', e.receivedAt);
-  row('Config', e.configName);
-  row('Status', e.status === 'accepted' ? c.green('accepted') : `${c.red('refused')} (${e.reason ?? '?'})`);
-  if (e.channel) row('Channel', e.channel);
-  row('From', e.fromNumber ?? '-');
-  row('MessageSid', e.messageSid ?? '-');
+  row('Received', safe(e.receivedAt));
+  row('Config', safe(e.configName));
+  row('Status', e.status === 'accepted' ? c.green('accepted') : `${c.red('refused')} (${safe(e.reason ?? '?')})`);
+  if (e.channel) row('Channel', safe(e.channel));
+  row('From', safe(e.fromNumber ?? '-'));
+  row('MessageSid', safe(e.messageSid ?? '-'));
+  if (e.remoteAddress) row('Remote', safe(e.remoteAddress));
   row('Signature', e.signatureValid === null ? c.yellow('not checked (--skip-verify)') : e.signatureValid ? c.green('valid') : c.red('invalid'));
   if (e.forward) {
     const f = e.forward;
     const ms = f.ms === null ? '' : ` in ${Math.round(f.ms)} ms`;
-    row('Forwarded', f.error ? `${c.red('failed')} -> ${f.url}: ${f.error}${ms}` : `${c.green(String(f.status))} -> ${f.url}${ms}`);
+    row('Forwarded', f.error ? `${c.red('failed')} -> ${safe(f.url)}: ${safe(f.error)}${ms}` : `${c.green(String(f.status))} -> ${safe(f.url)}${ms}`);
   } else {
     row('Forwarded', c.dim('no'));
   }
   out.line();
   out.line(c.bold('Trigger payload'));
-  out.line(e.payload ? JSON.stringify(e.payload, null, 2) : c.dim('(none: refused requests fire no trigger)'));
-  out.line();
-  out.line(c.bold('Raw form'));
+  // JSON escapes C0 controls but not C1, DEL or the bidi controls: the pretty JSON is escaped line by line.
+  out.line(e.payload ? safe(JSON.stringify(e.payload, null, 2), { multiline: true }) : c.dim('(none: refused requests fire no trigger)'));
+  if (e.status === 'refused') {
+    out.line();
+    out.line(c.bold('Body (first 1 KiB; a refused request keeps no form)'));
+    out.line(e.bodyExcerpt ? `  ${safe(e.bodyExcerpt)}` : c.dim('(none)'));
+  }
   const keys = Object.keys(e.rawForm);
-  if (keys.length === 0) out.line(c.dim('(empty)'));
-  const w = Math.max(...keys.map((k) => k.length), 0);
-  for (const k of keys) {
-    const v = e.rawForm[k]!;
-    out.line(`  ${k.padEnd(w)}  ${Array.isArray(v) ? v.map((x) => JSON.stringify(x)).join(', ') : JSON.stringify(v)}`);
+  if (e.status === 'accepted' || keys.length > 0) {
+    out.line();
+    out.line(c.bold('Raw form'));
+    if (keys.length === 0) out.line(c.dim('(empty)'));
+    const w = Math.max(...keys.map((k) => safe(k).length), 0);
+    for (const k of keys) {
+      const v = e.rawForm[k]!;
+      out.line(`  ${safe(k).padEnd(w)}  ${safe(Array.isArray(v) ? v.map((x) => JSON.stringify(x)).join(', ') : JSON.stringify(v))}`);
+    }
   }
   if (Object.keys(e.headers).length) {
     out.line();
     out.line(c.bold('Headers'));
-    for (const [k, v] of Object.entries(e.headers)) out.line(`  ${k}: ${v}`);
+    for (const [k, v] of Object.entries(e.headers)) out.line(`  ${safe(k)}: ${safe(v)}`);
   }
 }

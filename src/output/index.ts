@@ -67,9 +67,10 @@ export class Output {
     this.status(`${this.errColor.yellow('warning:')} ${text}`);
   }
 
+  /** Errors carry outside data (Twilio's and Fruxon's messages, names, URLs): escaped here, for every caller. */
   error(text: string, hint?: string): void {
-    this.status(`${this.errColor.red('error:')} ${text}`);
-    if (hint) this.status(`${this.errColor.dim('hint:')} ${hint}`);
+    this.status(`${this.errColor.red('error:')} ${safe(text)}`);
+    if (hint) this.status(`${this.errColor.dim('hint:')} ${safe(hint)}`);
   }
 
   /** Aligned columns for lists; the header is dimmed on a terminal. */
@@ -88,8 +89,29 @@ function visibleLength(s: string): number {
   return s.replace(ANSI, '').length;
 }
 
-/** Cut text to fit one terminal line. */
+/**
+ * C0 and C1 control characters, DEL, and the bidi overrides and isolates (U+202A-202E, U+2066-2069): what
+ * a terminal obeys instead of showing (escape sequences retitle or clear it, draw fake lines; bidi controls
+ * reorder what is shown).
+ */
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_BUT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * THE escape for outside data in human output: every value that came from outside (message text, names,
+ * numbers, URLs, reasons, Twilio's or Fruxon's error messages) goes through it before it is printed, so it
+ * is shown, never obeyed: ESC becomes `\x1b`, U+202E `\u202e`. `multiline` keeps line breaks (a message
+ * body shown in full). --json output does not use it: JSON's string escaping already covers this.
+ */
+export function safe(text: string, opts: { multiline?: boolean } = {}): string {
+  return text.replace(opts.multiline ? UNSAFE_BUT_NEWLINE : UNSAFE, (ch) => {
+    const code = ch.charCodeAt(0);
+    return code <= 0xff ? '\\x' + code.toString(16).padStart(2, '0') : '\\u' + code.toString(16);
+  });
+}
+
+/** Cut text to fit one terminal line (escaped: see `safe`). */
 export function truncate(text: string, width: number): string {
-  const oneLine = text.replace(/\s+/g, ' ');
+  const oneLine = safe(text.replace(/\s+/g, ' '));
   return oneLine.length > width ? oneLine.slice(0, Math.max(1, width - 1)) + '…' : oneLine;
 }

@@ -1,7 +1,7 @@
 import type { MediaInfo } from '../twilio/message-history.js';
 import { otherParty, relativeDirection, type Message } from '../twilio/messages.js';
 import type { Output } from './index.js';
-import { truncate } from './index.js';
+import { safe, truncate } from './index.js';
 
 function when(m: Message): string {
   const d = m.dateCreated ?? m.dateSent;
@@ -10,7 +10,7 @@ function when(m: Message): string {
 
 /** TIME DIR CHANNEL PARTY STATUS BODY ERROR; on a terminal the body is cut so that each row fits its width. */
 export function printMessageTable(out: Output, list: Message[]): void {
-  const rows = list.map((m) => [when(m), relativeDirection(m), m.channel, otherParty(m), m.status, m.body.replace(/\s+/g, ' '), m.errorCode === null ? '' : String(m.errorCode)]);
+  const rows = list.map((m) => [when(m), relativeDirection(m), safe(m.channel), safe(otherParty(m) ?? ''), safe(m.status), safe(m.body.replace(/\s+/g, ' ')), m.errorCode === null ? '' : String(m.errorCode)]);
   const columns = out.io.stdout.isTTY ? out.io.stdout.columns : undefined;
   if (columns) {
     const width = (i: number) => Math.max(['TIME', 'DIR', 'CHANNEL', 'FROM/TO', 'STATUS', 'BODY', 'ERROR'][i]!.length, ...rows.map((r) => r[i]!.length));
@@ -23,6 +23,7 @@ export function printMessageTable(out: Output, list: Message[]): void {
 
 export function printMessageDetail(out: Output, m: Message, media: MediaInfo[] | null): void {
   const c = out.color;
+  const none = c.dim('none');
   const rows: [string, string][] = [
     ['sid', m.sid],
     ['direction', `${relativeDirection(m)} (${m.direction})`],
@@ -39,10 +40,11 @@ export function printMessageDetail(out: Output, m: Message, media: MediaInfo[] |
   if (m.errorCode !== null) rows.push(['error', `${m.errorCode}${m.errorMessage ? ` ${m.errorMessage}` : ''} (https://www.twilio.com/docs/errors/${m.errorCode})`]);
   if (m.messagingServiceSid) rows.push(['service', m.messagingServiceSid]);
   if (media === null) rows.push(['media', `${m.numMedia} item(s), not listed`]);
-  else if (media.length === 0) rows.push(['media', c.dim('none')]);
+  else if (media.length === 0) rows.push(['media', none]);
   else media.forEach((x, i) => rows.push([i === 0 ? 'media' : '', `${x.url} (${x.contentType})`]));
   const w = Math.max(...rows.map(([k]) => k.length));
-  for (const [k, v] of rows) out.line(`${c.dim(k.padEnd(w))}  ${v}`);
+  // Escaped (see `safe`): every value here came from Twilio, the body from whoever texted the number.
+  for (const [k, v] of rows) out.line(`${c.dim(k.padEnd(w))}  ${v === none ? v : safe(v)}`);
   out.line();
-  out.line(m.body);
+  out.line(safe(m.body, { multiline: true }));
 }

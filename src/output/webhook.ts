@@ -1,6 +1,6 @@
 import type { WebhookView } from '../config/webhook-show.js';
 import { displayWebhookUrl, maskWebhookUrl } from '../twilio/webhook.js';
-import type { Output } from './index.js';
+import { safe, type Output } from './index.js';
 
 /** What `webhook show` found (the core: config/webhook-show.ts). The production URL is a secret: it is only ever printed masked. */
 export type { WebhookView } from '../config/webhook-show.js';
@@ -29,7 +29,7 @@ export function webhookShowJson(v: WebhookView): Record<string, unknown> {
 
 /** One plain sentence about where inbound messages go now. */
 export function webhookVerdict(v: WebhookView): string {
-  const url = printable(v.number.smsUrl, v.productionUrl);
+  const url = safe(printable(v.number.smsUrl, v.productionUrl) ?? '');
   switch (v.kind) {
     case 'production':
       return `Inbound messages go to Fruxon: the number points at the recorded production URL ${url}.`;
@@ -47,19 +47,19 @@ export function webhookVerdict(v: WebhookView): string {
 export function printWebhookShow(out: Output, v: WebhookView): void {
   const c = out.color;
   const rows: [string, string][] = [
-    ['config', v.config.name],
+    ['config', safe(v.config.name)],
     ['number', `${v.number.phoneNumber} (${v.number.sid})`],
-    ['sms url', v.number.smsUrl ? `${printable(v.number.smsUrl, v.productionUrl)} (${v.number.smsMethod ?? 'POST'})` : c.dim('(none)')],
-    ['fallback', v.number.smsFallbackUrl ? `${printable(v.number.smsFallbackUrl, v.productionUrl)} (${v.number.smsFallbackMethod ?? 'POST'})` : c.dim('(none)')],
+    ['sms url', v.number.smsUrl ? safe(`${printable(v.number.smsUrl, v.productionUrl)} (${v.number.smsMethod ?? 'POST'})`) : c.dim('(none)')],
+    ['fallback', v.number.smsFallbackUrl ? safe(`${printable(v.number.smsFallbackUrl, v.productionUrl)} (${v.number.smsFallbackMethod ?? 'POST'})`) : c.dim('(none)')],
     ['is', kindText(v)],
     [
       'production',
       v.productionUrl
-        ? `${maskWebhookUrl(v.productionUrl)} (${v.config.secretSource === 'env' ? 'from $FRUXON_TWILIO_WEBHOOK_URL' : 'recorded in the OS keychain'})`
+        ? `${safe(maskWebhookUrl(v.productionUrl))} (${v.config.secretSource === 'env' ? 'from $FRUXON_TWILIO_WEBHOOK_URL' : 'recorded in the OS keychain'})`
         : c.dim('not recorded'),
     ],
   ];
-  if (v.lease) rows.push(['listener', `${v.leaseAlive ? 'running' : 'gone, not restored'} (pid ${v.lease.pid}) at ${v.lease.ourUrl}`]);
+  if (v.lease) rows.push(['listener', `${v.leaseAlive ? 'running' : 'gone, not restored'} (pid ${v.lease.pid}) at ${safe(v.lease.ourUrl)}`]);
   const w = Math.max(...rows.map(([k]) => k.length));
   for (const [k, val] of rows) out.line(`${c.dim(k.padEnd(w))}  ${val}`);
   out.line();

@@ -23,9 +23,15 @@ export interface StoredEvent {
   /** The trigger payload; null for refused requests, which fire no trigger. */
   payload: Record<string, unknown> | null;
   forward: { url: string; status: number | null; ms: number | null; error: string | null } | null;
+  /** The address the request came from (kept for refused requests). */
+  remoteAddress: string | null;
+  /** A refused request's first bytes (at most 1 KiB): all it keeps of its body. Null when accepted. */
+  bodyExcerpt: string | null;
 }
 
-export type NewEvent = Omit<StoredEvent, 'id' | 'forward'> & {
+export type NewEvent = Omit<StoredEvent, 'id' | 'forward' | 'remoteAddress' | 'bodyExcerpt'> & {
+  remoteAddress?: string | null;
+  bodyExcerpt?: string | null;
   /** `JSON.stringify(payload)` when the caller already has it (the listener prints the same bytes): not encoded twice. */
   payloadJson?: string;
 };
@@ -50,6 +56,8 @@ interface Row {
   forward_status: number | null;
   forward_ms: number | null;
   forward_error: string | null;
+  remote_address: string | null;
+  body_excerpt: string | null;
 }
 
 function fromRow(r: Row): StoredEvent {
@@ -70,6 +78,8 @@ function fromRow(r: Row): StoredEvent {
     headers: JSON.parse(r.headers),
     payload: r.payload === null ? null : JSON.parse(r.payload),
     forward: r.forward_url ? { url: r.forward_url, status: r.forward_status, ms: r.forward_ms, error: r.forward_error } : null,
+    remoteAddress: r.remote_address ?? null,
+    bodyExcerpt: r.body_excerpt ?? null,
   };
 }
 
@@ -117,9 +127,9 @@ export class EventRepo {
     // Prepared once: the listener records every webhook through these.
     this.#insert = db.prepare(
       `INSERT OR IGNORE INTO events (config_id, config_name, received_at, status, reason, message_sid, idempotency_token, channel,
-         from_number, body, signature_valid, raw_form, headers, payload)
+         from_number, body, signature_valid, raw_form, headers, payload, remote_address, body_excerpt)
        VALUES (@configId, @configName, @receivedAt, @status, @reason, @messageSid, @idempotencyToken, @channel,
-         @fromNumber, @body, @signatureValid, @rawForm, @headers, @payload)`,
+         @fromNumber, @body, @signatureValid, @rawForm, @headers, @payload, @remoteAddress, @bodyExcerpt)`,
     );
     this.#bySid = db.prepare(`SELECT id FROM events WHERE config_id = ? AND message_sid = ? AND status = 'accepted'`);
     this.#batch = db.transaction((events: readonly NewEvent[]) => events.map((e) => this.#recordOne(e)));
@@ -159,6 +169,8 @@ export class EventRepo {
       rawForm: JSON.stringify(e.rawForm),
       headers: JSON.stringify(e.headers),
       payload: e.payload === null ? null : (e.payloadJson ?? JSON.stringify(e.payload)),
+      remoteAddress: e.remoteAddress ?? null,
+      bodyExcerpt: e.bodyExcerpt ?? null,
     });
     if (info.changes === 1) return { id: Number(info.lastInsertRowid), duplicate: false };
     const existing = this.#bySid.get(e.configId, e.messageSid) as { id: number } | undefined;

@@ -107,4 +107,9 @@ export const migrations: readonly string[] = [
   // 9: events_by_config (config_id, id) serves no query since 7 (events_by_config_time answers the per-config
   // ones), and every inbound webhook paid for keeping it up to date.
   `DROP INDEX IF EXISTS events_by_config;`,
+
+  // 10: what a refused request keeps instead of its form (anyone can send one): the remote address and at most
+  // the first 1 KiB of the body.
+  `ALTER TABLE events ADD COLUMN remote_address TEXT;
+   ALTER TABLE events ADD COLUMN body_excerpt TEXT;`,
 ];

@@ -97,6 +97,16 @@ export function mediaKind(item: InboundMedia): string {
   return 'document';
 }
 
+/** Twilio's limit on a message body (21617 over it), in characters. */
+export const MAX_BODY_CHARS = 1600;
+
+/** A body's length as that limit counts it: characters (code points), so an emoji is one, not two UTF-16 units. */
+export function bodyChars(body: string): number {
+  let n = 0;
+  for (const _ of body) n++;
+  return n;
+}
+
 const GSM7_BASIC =
   '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
 const GSM7_EXTENDED = '^{}\\[~]|€\f';

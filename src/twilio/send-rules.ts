@@ -1,14 +1,15 @@
 import { usageError } from '../errors.js';
 import { isLoopbackUrl } from '../validate.js';
+import { MAX_BODY_CHARS, MAX_MEDIA_PER_MESSAGE, bodyChars } from './inbound-form.js';
 
 /** Rules for what may be sent, checked before Twilio is called: shared by `send` and `test`. No I/O. */
 
-/** Twilio's limit for one message body (21617 above it). */
-export const MAX_BODY = 1600;
+/** Twilio's limit for one message body (21617 above it), in characters (inbound-form.ts counts them). */
+export const MAX_BODY = MAX_BODY_CHARS;
 
 /** A body longer than Twilio accepts is a usage error naming `field`. Counts characters, not UTF-16 units. */
 export function checkBodyLength(field: string, body: string): void {
-  const n = [...body].length;
+  const n = bodyChars(body);
   if (n > MAX_BODY) throw usageError(`${field} must be at most ${MAX_BODY} characters (got ${n})`);
 }
 
@@ -20,5 +21,12 @@ export function refuseLoopbackUrls(entries: ReadonlyArray<readonly [string, stri
   if (apiUrl) return;
   for (const [field, url] of entries) {
     if (isLoopbackUrl(url)) throw usageError(`${field} must be a public URL Twilio can reach (got ${JSON.stringify(url)}, which is this machine)`, 'expose it through a tunnel (ngrok) first');
+  }
+}
+
+/** More media than Twilio takes on one message (21623) is a usage error naming `field`. */
+export function checkMediaCount(field: string, count: number): void {
+  if (count > MAX_MEDIA_PER_MESSAGE) {
+    throw usageError(`${field} can be given at most ${MAX_MEDIA_PER_MESSAGE} times (got ${count}): Twilio takes up to ${MAX_MEDIA_PER_MESSAGE} media per message`);
   }
 }

@@ -9,7 +9,7 @@ const TABLE: [string[], number, RegExp][] = [
   [['listen', '--port', '99999'], 2, /^error: --port must be a whole number from 0 to 65535 \(got "99999"\)$/],
   [['listen', '--port', 'abc'], 2, /^error: --port must be a whole number from 0 to 65535 \(got "abc"\)$/],
   [['listen', '--max', '0'], 2, /^error: --max must be a whole number of at least 1 \(got "0"\)$/],
-  [['listen', '--timeout', '-1'], 2, /^error: --timeout must be a whole number of at least 1 \(got "-1"\)$/],
+  [['listen', '--timeout', '-1'], 2, /^error: --timeout must be a duration like 30s, 15m, 2h or 7d \(got "-1"\)$/],
   [['listen', '--once', '--max', '2'], 2, /^error: --once and --max N say the same thing: pass one of them$/],
   [['listen', '--tunnel', 'foo'], 2, /^error: --tunnel must be ngrok or none \(got "foo"\)$/],
   [['send', '--body', 'hi'], 2, /^error: missing --to: an E\.164 number like \+14155238886, or a participant name$/],

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { REFUSED_DETAILS_PER_MINUTE } from '../../src/listener/refusals.js';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
@@ -107,7 +108,8 @@ describe('fuzzing the webhook endpoint', () => {
         return res.status;
       }),
     );
-    assert.ok(rnd.every((s) => s === 403), `statuses: ${[...new Set(rnd)]}`);
+    // 400 for a body whose field name runs past the form limits (refused before the signature is checked).
+    assert.ok(rnd.every((s) => s === 403 || s === 400), `statuses: ${[...new Set(rnd)]}`);
 
     // Still alive and still accepting a valid, signed webhook.
     assert.equal(p.child.exitCode, null, p.stderr);
@@ -123,7 +125,9 @@ describe('fuzzing the webhook endpoint', () => {
       assert.deepEqual(accepted.map((e) => e.messageSid), ['SM' + 'e'.repeat(32)]);
       assert.ok(accepted.every((e) => e.signatureValid === true));
       const refused = store.events.list({ status: 'refused', limit: 1000 });
-      assert.ok(refused.length >= 200, `refused rows: ${refused.length}`);
+      // Refused requests are recorded within a per-minute budget (the test may straddle a minute: two budgets).
+      assert.ok(refused.length >= 1 && refused.length <= 2 * REFUSED_DETAILS_PER_MINUTE, `refused rows: ${refused.length}`);
+      assert.ok(refused.every((e) => Object.keys(e.rawForm).length === 0 && (e.bodyExcerpt ?? '').length <= 1024), 'refused events keep no form');
       assert.ok(refused.every((e) => e.signatureValid !== true && e.payload === null));
       assert.equal((store.db.pragma('integrity_check', { simple: true }) as string), 'ok');
     } finally {
