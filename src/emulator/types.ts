@@ -311,7 +311,11 @@ export interface Emulator {
   numbers: { sid: string; phoneNumber: string }[];
   /** Creates an API key (`SK` + 32 hex) whose SID and secret authenticate like the account SID and token. */
   createApiKey(friendlyName?: string): ApiKey;
-  /** Simulates a phone texting one of our numbers: records an inbound message and delivers its webhook. */
+  /**
+   * Simulates a phone texting one of our numbers (or the WhatsApp Sandbox): routes it as Twilio would
+   * (`layer` in the result says which layer won), records it and delivers its webhook. What the control API's
+   * `POST /_emulator/inbound` does.
+   */
   deliverInbound(msg: InboundMessage): Promise<DeliveryResult>;
   getNumber(phoneNumber: string): EmulatorNumber | undefined;
   /** Messaging Services, TwiML Apps and WhatsApp senders (copies), for scripts and the `--json` first line. */
