@@ -86,6 +86,16 @@ describe('emulator as a real account: which layer receives an inbound message', 
     assert.equal(hooks.requests[1]!.params.To, SVC_NUMBER_2);
   });
 
+  it('an HTTP error at the service\'s inbound URL goes to the service\'s fallback URL, not retried', async () => {
+    hooks.respondWith({ status: 502 });
+    const r = await inbound(emu, { from: PHONE, to: SVC_NUMBER, body: 'fallback?' });
+    assert.equal(r.json.layer, 'messaging_service');
+    assert.equal(r.json.delivered_to, `${hooks.url}/service-fallback`);
+    assert.equal(r.json.outcome, 'delivered');
+    assert.deepEqual(hooks.requests.map((q) => q.path), ['/service', '/service-fallback']);
+    assert.equal(hooks.requests[1]!.params.ErrorUrl, `${hooks.url}/service`);
+  });
+
   it('use_inbound_webhook_on_number makes the number\'s own webhook win', async () => {
     const [service] = await client.messaging.v1.services.list();
     const updated = await client.messaging.v1.services(service!.sid).update({ useInboundWebhookOnNumber: true });
