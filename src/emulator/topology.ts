@@ -188,7 +188,10 @@ export function topologyNumbers(t: Topology): string[] {
   return [...new Set(all)];
 }
 
-/** Creates (or, by SID, replaces) what a checked topology describes. */
+/**
+ * Creates what a checked topology describes; a service or app with the same `sid` (or, without one, the same
+ * `friendly_name`) and a sender with the same `sender_id` is replaced, so applying it twice changes nothing.
+ */
 export function applyTopology(state: EmulatorState, t: Topology): void {
   const numberOf = (phoneNumber: string): EmulatorNumber => {
     const found = state.findNumber(phoneNumber);
@@ -218,6 +221,7 @@ export function applyTopology(state: EmulatorState, t: Topology): void {
   }
   for (const s of t.services ?? []) applyService(state, s, numberOf);
   for (const a of t.applications ?? []) {
+    const previous = a.sid ? undefined : [...state.applications.values()].find((x) => a.friendly_name !== undefined && x.friendlyName === a.friendly_name);
     const app = newApplication(
       {
         friendlyName: a.friendly_name,
@@ -227,9 +231,9 @@ export function applyTopology(state: EmulatorState, t: Topology): void {
         smsFallbackMethod: a.sms_fallback_method,
         smsStatusCallback: a.sms_status_callback,
       },
-      a.sid,
+      a.sid ?? previous?.sid,
     );
-    state.saveApplication(app);
+    state.saveApplication(previous ? { ...app, dateCreated: previous.dateCreated } : app);
     for (const phoneNumber of a.phone_numbers ?? []) {
       state.saveNumber({ ...numberOf(phoneNumber), smsApplicationSid: app.sid, dateUpdated: new Date() });
     }
@@ -247,7 +251,11 @@ export function applyTopology(state: EmulatorState, t: Topology): void {
 }
 
 function applyService(state: EmulatorState, s: TopologyService, numberOf: (n: string) => EmulatorNumber): void {
-  const previous = s.sid ? state.services.get(s.sid) : undefined;
+  // A service without a sid is the one of the same friendly_name, so a topology applied again to a state file
+  // (every start with --state) updates what it created instead of adding a copy.
+  const previous = s.sid
+    ? state.services.get(s.sid)
+    : [...state.services.values()].find((x) => s.friendly_name !== undefined && x.friendlyName === s.friendly_name);
   let service = newService(
     {
       friendlyName: s.friendly_name,
@@ -258,9 +266,11 @@ function applyService(state: EmulatorState, s: TopologyService, numberOf: (n: st
       statusCallback: s.status_callback ?? undefined,
       useInboundWebhookOnNumber: s.use_inbound_webhook_on_number,
     },
-    s.sid,
+    s.sid ?? previous?.sid,
   );
-  if (previous) service = { ...service, phoneNumberSids: previous.phoneNumberSids, phoneNumberAddedAt: previous.phoneNumberAddedAt };
+  if (previous) {
+    service = { ...service, phoneNumberSids: previous.phoneNumberSids, phoneNumberAddedAt: previous.phoneNumberAddedAt, dateCreated: previous.dateCreated };
+  }
   state.saveService(service);
   for (const phoneNumber of s.phone_numbers ?? []) {
     const number = numberOf(phoneNumber);
@@ -275,7 +285,8 @@ function applyService(state: EmulatorState, s: TopologyService, numberOf: (n: st
 function applySender(state: EmulatorState, x: TopologySender, numberOf: (n: string) => EmulatorNumber): void {
   numberOf(x.sender_id.replace(/^whatsapp:/, ''));
   const existing = [...state.senders.values()].find((s) => s.senderId === x.sender_id);
-  if (existing && existing.sid !== x.sid) state.deleteSender(existing.sid);
+  const sid = x.sid ?? existing?.sid;
+  if (existing && existing.sid !== sid) state.deleteSender(existing.sid);
   state.saveSender(
     newSender(
       x.sender_id,
@@ -287,7 +298,7 @@ function applySender(state: EmulatorState, x: TopologySender, numberOf: (n: stri
         statusCallbackUrl: x.webhook?.status_callback_url,
         profileName: x.profile?.name,
       },
-      x.sid,
+      sid,
     ),
   );
 }

@@ -133,16 +133,20 @@ describe('emulator --topology: start as a real account looks', () => {
     }
   });
 
-  it('services, apps, senders and the Sandbox survive a restart with a state file', async () => {
+  it('services, apps, senders and the Sandbox survive a restart with a state file; the same topology again changes nothing', async () => {
     const statePath = join(dir, 'state.sqlite');
     const topology = JSON.parse((await import('node:fs')).readFileSync(file, 'utf8'));
     const a = await startEmulator({ statePath, topology });
     const accountSid = a.accountSid;
+    const senderSid = a.senders()[0]!.sid;
     await a.stop();
-    const b = await startEmulator({ statePath });
+    const b = await startEmulator({ statePath, topology });
     try {
       assert.equal(b.accountSid, accountSid);
-      assert.deepEqual(b.services().map((s) => s.friendlyName), ['Support', 'Silent']);
+      assert.deepEqual(b.services().map((s) => s.friendlyName), ['Support', 'Silent'], 'the topology applied again adds no copies');
+      assert.equal(b.services()[1]!.phoneNumberSids.length, 1);
+      assert.equal(b.applications().length, 1);
+      assert.deepEqual(b.senders().map((x) => x.sid), [senderSid]);
       assert.equal(b.applications()[0]!.friendlyName, 'Bot');
       assert.equal(b.senders()[0]!.senderId, 'whatsapp:+15005551605');
       assert.equal(b.topology().sandbox.inbound_url, `${hooks.url}/sandbox`);
