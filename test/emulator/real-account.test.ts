@@ -251,7 +251,7 @@ describe('emulator as a real account: which layer receives an inbound message', 
     assert.equal(unknown.status, 404);
   });
 
-  it('status callbacks: the service\'s for a number in it, the sender\'s on WhatsApp, the request\'s first', async () => {
+  it('status callbacks: the service\'s for a number in it, the sender\'s on WhatsApp, the TwiML App\'s, the request\'s first', async () => {
     const [service] = await client.messaging.v1.services.list();
     const viaService = await client.messages.create({ from: SVC_NUMBER, to: '+14155550100', body: 'svc' });
     assert.equal(viaService.messagingServiceSid, service!.sid);
@@ -260,12 +260,17 @@ describe('emulator as a real account: which layer receives an inbound message', 
     const sender = await client.messaging.v2.channelsSenders.create({ sender_id: `whatsapp:${PLAIN}`, webhook: { status_callback_url: `${hooks.url}/plain-wa-status` } } as never);
     const viaSender = await client.messages.create({ from: `whatsapp:${PLAIN}`, to: 'whatsapp:+14155550100', body: 'wa' });
     const explicit = await client.messages.create({ from: SVC_NUMBER, to: '+14155550100', body: 'own', statusCallback: `${hooks.url}/mine` });
+    const app = await client.applications.create({ friendlyName: 'Status app', smsStatusCallback: `${hooks.url}/app-status` });
+    await client.incomingPhoneNumbers(sid[PLAIN]!).update({ smsApplicationSid: app.sid });
+    const viaApp = await client.messages.create({ from: PLAIN, to: '+14155550100', body: 'sms from an app number' });
     await emu.idle();
     const paths = (messageSid: string) => hooks.requests.filter((q) => q.params.MessageSid === messageSid).map((q) => q.path);
     assert.deepEqual(paths(viaService.sid), ['/service-status', '/service-status']);
     assert.deepEqual(paths(bySid.sid), ['/service-status', '/service-status']);
     assert.deepEqual(paths(viaSender.sid), ['/plain-wa-status', '/plain-wa-status', '/plain-wa-status']);
     assert.deepEqual(paths(explicit.sid), ['/mine', '/mine']);
+    assert.deepEqual(paths(viaApp.sid), ['/app-status', '/app-status']);
+    await client.incomingPhoneNumbers(sid[PLAIN]!).update({ smsApplicationSid: '' });
     await client.messaging.v2.channelsSenders(sender.sid).remove();
   });
 });
