@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { checkAccountSid, checkE164, parsePort } from '../validate.js';
+import { checkAccountSid, checkE164, checkHttpUrl, parsePort } from '../validate.js';
 import { usageError } from '../errors.js';
 import type { CommandContext } from './context.js';
 import type { EmulatorLogEntry } from '../emulator/index.js';
@@ -13,6 +14,8 @@ interface Options {
   authToken?: string;
   number: string[];
   state?: string;
+  topology?: string;
+  sandboxUrl?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -27,6 +30,8 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--auth-token <token>', 'the auth token it accepts (default: generated)')
     .option('--number <e164>', 'a phone number the account owns (repeatable; default: one generated)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--state <file>', 'keep credentials, numbers and messages in this SQLite file across restarts')
+    .option('--topology <file.json>', 'start as a real account looks: Messaging Services, TwiML Apps, WhatsApp senders, the Sandbox (see README)')
+    .option('--sandbox-url <url>', "the WhatsApp Sandbox's (+14155238886) inbound URL, as set in the Twilio Console")
     .option('--json', 'print the connection details, then one JSON log entry per line, on stdout')
     .option('--quiet', 'print the connection details only, no request log')
     .addHelpText(
@@ -35,6 +40,8 @@ export function register(program: Command, ctx: CommandContext): void {
 Examples:
   $ fruxon-twilio emulator --number +15005550006
   $ fruxon-twilio emulator --json --port 0 > emulator.jsonl &   # CI: read the URL and credentials from the first line
+  $ fruxon-twilio emulator --topology account.json              # numbers in a Messaging Service, a TwiML App, a sender
+  $ curl -s -X POST http://127.0.0.1:${DEFAULT_EMULATOR_PORT}/_emulator/inbound -d '{"from":"+14155550100","to":"+15005550006","body":"hi"}'
 
 Then point a config at it:
   $ printf %s "$TOKEN" | fruxon-twilio add-config --name emu --from +15005550006 --account-sid AC… --auth-token-stdin --api-url http://127.0.0.1:${DEFAULT_EMULATOR_PORT}
@@ -42,7 +49,9 @@ Then point a config at it:
 A message sent to one of the emulator's own numbers is delivered to that number's webhook, signed as Twilio signs it.
 Recipients with scripted outcomes: +15005550001 (21211 invalid To), +15005550002 (21612 unroutable),
 +15005550003 (21408 region not enabled), +15005550004 (21610 unsubscribed), +15005550009 (21614 not mobile),
-+15005553003 / +15005553005 (undelivered 30003 / 30005), +15005553008 (failed 30008), +15005556316 (WhatsApp 63016).`,
++15005552608 (21608 trial, unverified), +15005553003 / +15005553005 (undelivered 30003 / 30005),
++15005553034 / +15005553032 (undelivered 30034 unregistered 10DLC / 30032 unverified toll-free),
++15005553008 (failed 30008), +15005556316 (WhatsApp 63016), +15005556315 (WhatsApp 63015 sandbox not joined).`,
     )
     .action((opts: Options) => run(ctx, opts));
 }
@@ -56,7 +65,24 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   if (opts.state !== undefined && (await import('node:fs')).statSync(opts.state, { throwIfNoEntry: false })?.isDirectory()) {
     throw usageError(`--state needs a file (a SQLite file it creates or reopens), but ${JSON.stringify(opts.state)} is a directory`, 'e.g. --state ./emulator.db');
   }
-  const { startEmulator } = await import('../emulator/index.js');
+  const sandboxUrl = opts.sandboxUrl !== undefined ? checkHttpUrl('--sandbox-url', opts.sandboxUrl) : undefined;
+  const { startEmulator, checkTopology, TopologyError } = await import('../emulator/index.js');
+  let topology;
+  if (opts.topology !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(opts.topology, 'utf8');
+    } catch (err) {
+      throw usageError(`--topology: cannot read ${opts.topology} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+    try {
+      topology = checkTopology(JSON.parse(text));
+    } catch (err) {
+      if (err instanceof SyntaxError) throw usageError(`--topology ${opts.topology} is not valid JSON: ${err.message}`);
+      if (err instanceof TopologyError) throw usageError(`--topology ${opts.topology}: ${err.message}`);
+      throw err;
+    }
+  }
   const c = out.errColor;
   // Log entries that come before the connection details (the start itself) wait for them: with --json
   // the first line on stdout is always the details.
@@ -72,17 +98,36 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     authToken: opts.authToken,
     numbers: numbers.length ? numbers : undefined,
     statePath: opts.state,
+    topology,
+    sandboxUrl,
     onLog: opts.quiet
       ? undefined
       : (entry) => (early ? early.push(entry) : print(entry)),
   });
+  const account = emulator.topology();
   if (opts.json) {
-    out.data({ url: emulator.url, account_sid: emulator.accountSid, auth_token: emulator.authToken, numbers: emulator.numbers.map((n) => ({ sid: n.sid, phone_number: n.phoneNumber })) });
+    out.data({
+      url: emulator.url,
+      account_sid: emulator.accountSid,
+      auth_token: emulator.authToken,
+      numbers: emulator.numbers.map((n) => ({ sid: n.sid, phone_number: n.phoneNumber })),
+      services: account.services,
+      applications: account.applications,
+      senders: account.senders,
+      sandbox: account.sandbox,
+    });
   } else {
     out.line(`Twilio emulator at ${c.bold(emulator.url)}`);
     out.line(`  account sid  ${emulator.accountSid}`);
     out.line(`  auth token   ${emulator.authToken}   (the emulator's own, not a Twilio secret)`);
     out.line(`  numbers      ${emulator.numbers.map((n) => n.phoneNumber).join(', ')}`);
+    for (const sv of account.services) {
+      out.line(`  service      ${sv.sid} ${JSON.stringify(sv.friendly_name)} inbound ${sv.inbound_request_url ?? '(none: drops messages)'}${sv.use_inbound_webhook_on_number ? ' (defers to the number)' : ''} numbers ${(sv.phone_numbers as string[]).join(', ') || '(none)'}`);
+    }
+    for (const a of account.applications) out.line(`  twiml app    ${a.sid} ${JSON.stringify(a.friendly_name)} sms ${a.sms_url || '(none)'} numbers ${(a.phone_numbers as string[]).join(', ') || '(none)'}`);
+    for (const x of account.senders) out.line(`  wa sender    ${x.sid} ${x.sender_id} webhook ${(x.webhook as { callback_url: string | null }).callback_url ?? '(none)'}`);
+    out.line(`  sandbox      ${account.sandbox.phone_number} inbound ${account.sandbox.inbound_url ?? '(none)'}`);
+    out.line(`  control API  POST ${emulator.url}/_emulator/inbound {"from","to","body"}`);
     out.line('');
     out.line(c.dim('Use it from a config:'));
     out.line(

@@ -1,7 +1,9 @@
 import { apiErrors, deliveryErrors, type DeliveryErrorCode } from './errors.js';
 import { newSid } from './ids.js';
 import { MAGIC_NUMBERS, scriptedFailure } from './magic.js';
-import { API_VERSION } from './resources.js';
+import { API_VERSION, mediaBytesPath, mediaSid } from './resources.js';
+import { defaultStatusCallback, routeInbound, type InboundRoute } from './routing.js';
+import { SANDBOX_NUMBER } from './state.js';
 import { MAX_BODY_CHARS, MAX_MEDIA_PER_MESSAGE, bodyChars, countSegments, guessContentType, inboundMessageForm } from '../twilio/inbound-form.js';
 import { deliverWebhook, sleep, withoutCredentials, type DeliveryPolicy, type WebhookTarget } from './delivery.js';
 import type { EmulatorState } from './state.js';
@@ -19,7 +21,8 @@ import type {
 export interface CoreSettings {
   statusDelayMs: number;
   deliveryTimeoutMs: number;
-  retryDelaysMs: number[];
+  /** Undefined: Twilio's delivery policy; given: every failure retried after these delays. */
+  retryDelaysMs: number[] | undefined;
 }
 
 export type Logger = (entry: Omit<EmulatorLogEntry, 'time'>) => void;
@@ -45,6 +48,8 @@ export class EmulatorCore {
   private readonly stopping = new AbortController();
   private readonly pending = new Set<Promise<unknown>>();
   private readonly policy: DeliveryPolicy;
+  /** The emulator's own origin (`http://127.0.0.1:PORT`), known once the server listens: media URLs use it. */
+  baseUrl = '';
 
   constructor(
     readonly state: EmulatorState,
@@ -54,7 +59,8 @@ export class EmulatorCore {
     this.policy = {
       authToken: () => this.state.account.authToken,
       timeoutMs: settings.deliveryTimeoutMs,
-      retryDelaysMs: settings.retryDelaysMs,
+      mode: settings.retryDelaysMs ? 'configured' : 'twilio',
+      retryDelaysMs: settings.retryDelaysMs ?? [],
       signal: this.stopping.signal,
       onAttempt: (messageSid, a) => {
         const ok = a.statusCode !== undefined && a.statusCode >= 200 && a.statusCode < 300;
@@ -102,20 +108,24 @@ export class EmulatorCore {
       throw apiErrors.invalidParameter(`MessagingServiceSid ${req.messagingServiceSid} is not valid`);
     }
     if (!from && req.messagingServiceSid) {
-      // No Messaging Services here: the service's sender pool is simply the account's numbers.
-      const sender = [...this.state.numbers.values()][0];
+      // The service's sender pool: its first number; a service the emulator does not know sends from the
+      // account's first number (lenient, as the emulator was before it modelled services).
+      const pool = this.state.services.get(req.messagingServiceSid)?.phoneNumberSids ?? [];
+      const sender = this.state.numbers.get(pool[0] ?? '') ?? [...this.state.numbers.values()][0];
       if (sender) from = (whatsapp ? WHATSAPP : '') + sender.phoneNumber;
     }
     if (!from) throw apiErrors.fromRequired();
     const fromNumber = stripChannel(from);
     if (!E164.test(fromNumber)) throw apiErrors.invalidFrom(from);
     if (fromNumber === toNumber) throw apiErrors.sameToFrom();
-    if (!this.state.findNumber(fromNumber)) throw apiErrors.fromNotOwned(from);
+    const fromSandbox = whatsapp && fromNumber === SANDBOX_NUMBER && !this.state.findNumber(fromNumber);
+    if (!this.state.findNumber(fromNumber) && !fromSandbox) throw apiErrors.fromNotOwned(from);
     if (from.startsWith(WHATSAPP) !== whatsapp) throw apiErrors.channelMismatch();
     if (toNumber === MAGIC_NUMBERS.unsubscribed) throw apiErrors.unsubscribed();
     if (toNumber === MAGIC_NUMBERS.unroutable) throw apiErrors.unroutable();
     if (toNumber === MAGIC_NUMBERS.regionNotEnabled) throw apiErrors.regionNotEnabled(to);
     if (toNumber === MAGIC_NUMBERS.notMobile) throw apiErrors.notMobile(to);
+    if (toNumber === MAGIC_NUMBERS.trialUnverified) throw apiErrors.trialUnverified(to);
 
     for (const url of req.mediaUrls) {
       if (!isHttpUrl(url)) throw apiErrors.invalidMediaUrl(url);
@@ -126,6 +136,8 @@ export class EmulatorCore {
 
     const now = new Date();
     const media = req.mediaUrls.map((url) => ({ url, contentType: guessContentType(url) }));
+    const ownFrom = this.state.findNumber(fromNumber);
+    const messagingServiceSid = req.messagingServiceSid ?? (ownFrom && this.state.serviceOfNumber(ownFrom.sid)?.sid) ?? null;
     const message: EmulatorMessage = {
       sid: newSid(media.length > 0 ? 'MM' : 'SM'),
       accountSid: this.state.account.sid,
@@ -139,8 +151,8 @@ export class EmulatorCore {
       errorCode: null,
       errorMessage: null,
       price: null,
-      messagingServiceSid: req.messagingServiceSid ?? null,
-      statusCallback: req.statusCallback || null,
+      messagingServiceSid,
+      statusCallback: req.statusCallback || defaultStatusCallback(this.state, fromNumber, whatsapp, messagingServiceSid) || null,
       dateCreated: now,
       dateUpdated: now,
       dateSent: null,
@@ -153,36 +165,69 @@ export class EmulatorCore {
       messageSid: message.sid,
       messageStatus: 'queued',
     });
-    this.track(this.runLifeCycle(message.sid, whatsapp, scriptedFailure(toNumber, whatsapp)));
+    // The Sandbox only reaches WhatsApp users who joined it (by messaging it first).
+    const notJoined = fromSandbox && !this.state.sandbox.participants.includes(toNumber);
+    const failure = scriptedFailure(toNumber, whatsapp) ?? (notJoined ? { status: 'failed' as const, errorCode: 63015 as const } : undefined);
+    this.track(this.runLifeCycle(message.sid, whatsapp, failure));
     return message;
   }
 
-  /** Records a message arriving at one of our numbers and delivers it to the number's webhook. */
+  /**
+   * Records a message arriving at one of our numbers (or the WhatsApp Sandbox) and delivers it where
+   * routeInbound() says. A message a Messaging Service drops is neither recorded nor delivered.
+   */
   receiveInbound(msg: InboundMessage): Promise<DeliveryResult> {
     const toNumber = stripChannel(msg.to);
     const fromNumber = stripChannel(msg.from);
-    const number = this.state.findNumber(toNumber);
-    if (!number) throw new Error(`${msg.to} is not one of the emulator's numbers`);
-    if (!E164.test(fromNumber)) throw new Error(`${msg.from} is not an E.164 phone number`);
     const whatsapp = msg.whatsapp === true || msg.to.startsWith(WHATSAPP) || msg.from.startsWith(WHATSAPP);
+    const route = routeInbound(this.state, toNumber, whatsapp);
+    if (!route) {
+      throw new Error(
+        toNumber === SANDBOX_NUMBER
+          ? `the WhatsApp Sandbox ${SANDBOX_NUMBER} receives WhatsApp messages only (to: whatsapp:${SANDBOX_NUMBER})`
+          : `${msg.to} is not one of the emulator's numbers`,
+      );
+    }
+    if (!E164.test(fromNumber)) throw new Error(`${msg.from} is not an E.164 phone number`);
     const prefix = whatsapp ? WHATSAPP : '';
-    const media = msg.mediaUrls ?? [];
+    const sources = msg.mediaUrls ?? [];
     const body = msg.body ?? '';
     const now = new Date();
+    const sid = newSid(sources.length > 0 ? 'MM' : 'SM');
+    if (route.layer === 'dropped') {
+      this.log({
+        level: 'warn',
+        event: 'webhook.outcome',
+        message: `inbound message ${sid} to ${prefix}${toNumber} dropped: Messaging Service ${route.sid} has no inbound URL`,
+        kind: 'inbound',
+        messageSid: sid,
+        outcome: 'dropped',
+      });
+      return Promise.resolve({ messageSid: sid, layer: 'dropped', outcome: 'dropped', url: null, attempts: [] });
+    }
+    if (route.layer === 'sandbox' && !this.state.sandbox.participants.includes(fromNumber)) {
+      this.state.saveSandbox({ ...this.state.sandbox, participants: [...this.state.sandbox.participants, fromNumber] });
+    }
+    // Twilio hosts inbound media: the webhook gets the emulator's own URLs, which serve the sender's bytes.
+    const media = sources.map((m, i) => ({
+      url: `${this.baseUrl}${mediaBytesPath(this.state.account.sid, sid, mediaSid(sid, i))}`,
+      contentType: m.contentType,
+    }));
     const message: EmulatorMessage = {
-      sid: newSid(media.length > 0 ? 'MM' : 'SM'),
+      sid,
       accountSid: this.state.account.sid,
       from: prefix + fromNumber,
       to: prefix + toNumber,
       body,
       direction: 'inbound',
       status: 'received',
-      media: media.map((m) => ({ ...m })),
+      media,
+      ...(sources.length > 0 && { mediaSources: sources.map((m) => m.url) }),
       numSegments: countSegments(body),
       errorCode: null,
       errorMessage: null,
       price: priceFor(whatsapp, media.length),
-      messagingServiceSid: null,
+      messagingServiceSid: route.messagingServiceSid,
       statusCallback: null,
       dateCreated: now,
       dateUpdated: now,
@@ -192,11 +237,11 @@ export class EmulatorCore {
     this.log({
       level: 'info',
       event: 'message.created',
-      message: `inbound message ${message.sid} received from ${message.from} at ${message.to}`,
+      message: `inbound message ${message.sid} received from ${message.from} at ${message.to} (${route.layer})`,
       messageSid: message.sid,
       messageStatus: 'received',
     });
-    return this.track(this.deliverInboundWebhook(message, number, msg.profileName ?? 'Emulator User'));
+    return this.track(this.deliverInboundWebhook(message, route, msg.profileName ?? 'Emulator User'));
   }
 
   updateNumber(
@@ -205,6 +250,7 @@ export class EmulatorCore {
       Pick<
         EmulatorNumber,
         | 'friendlyName'
+        | 'smsApplicationSid'
         | 'smsUrl'
         | 'smsMethod'
         | 'smsFallbackUrl'
@@ -218,6 +264,15 @@ export class EmulatorCore {
     const updated: EmulatorNumber = { ...number, ...defined, dateUpdated: new Date() };
     this.state.saveNumber(updated);
     return updated;
+  }
+
+  /** What the Console's WhatsApp Sandbox settings page sets; an empty string clears a URL. */
+  setSandbox(settings: { inboundUrl?: string; inboundMethod?: HttpMethod; statusCallback?: string }): void {
+    for (const [name, url] of [['inboundUrl', settings.inboundUrl], ['statusCallback', settings.statusCallback]] as const) {
+      if (url && !isCallbackUrl(url)) throw new Error(`sandbox ${name} must be an http(s) URL, got ${url}`);
+    }
+    const defined = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
+    this.state.saveSandbox({ ...this.state.sandbox, ...defined });
   }
 
   /** Resolves when no status step or webhook is in progress, including ones started while waiting. */
@@ -298,13 +353,13 @@ export class EmulatorCore {
 
   private async deliverInboundWebhook(
     message: EmulatorMessage,
-    number: EmulatorNumber,
+    route: InboundRoute,
     profileName: string,
   ): Promise<DeliveryResult> {
     const targets: WebhookTarget[] = [];
-    if (number.smsUrl) targets.push({ kind: 'inbound', url: number.smsUrl, method: number.smsMethod });
-    if (number.smsUrl && number.smsFallbackUrl) {
-      targets.push({ kind: 'inbound-fallback', url: number.smsFallbackUrl, method: number.smsFallbackMethod });
+    if (route.url) targets.push({ kind: 'inbound', url: route.url, method: route.method });
+    if (route.url && route.fallbackUrl) {
+      targets.push({ kind: 'inbound-fallback', url: route.fallbackUrl, method: route.fallbackMethod });
     }
     const params = inboundMessageForm({
       sid: message.sid,
@@ -316,20 +371,26 @@ export class EmulatorCore {
       numSegments: message.numSegments,
       profileName,
     });
-    const result = await this.deliverAndLog(message.sid, targets, (target, previous) =>
-      // Twilio tells the fallback URL why it is being called.
-      target.kind === 'inbound-fallback' && previous?.url
-        ? { ...params, ErrorCode: '11200', ErrorUrl: previous.url }
-        : params,
+    if (route.messagingServiceSid) params.MessagingServiceSid = route.messagingServiceSid;
+    const result = await this.deliverAndLog(
+      message.sid,
+      targets,
+      (target, previous) =>
+        // Twilio tells the fallback URL why it is being called.
+        target.kind === 'inbound-fallback' && previous?.url
+          ? { ...params, ErrorCode: '11200', ErrorUrl: previous.url }
+          : params,
+      route.layer,
     );
     if (result.outcome === 'delivered' && result.responseBody) this.replyFromTwiml(message, result.responseBody);
-    return result;
+    return { ...result, layer: route.layer };
   }
 
   private async deliverAndLog(
     messageSid: string,
     targets: WebhookTarget[],
     paramsFor: Parameters<typeof deliverWebhook>[2],
+    layer?: InboundRoute['layer'],
   ): Promise<DeliveryResult> {
     const result = await deliverWebhook(messageSid, targets, paramsFor, this.policy);
     const kind = targets[0]?.kind ?? 'inbound';
@@ -338,7 +399,7 @@ export class EmulatorCore {
       event: 'webhook.outcome',
       message:
         result.outcome === 'no-webhook'
-          ? `message ${messageSid} dropped: the number has no SmsUrl`
+          ? `message ${messageSid} not delivered: ${layer === 'application' ? 'its TwiML App has no SMS URL' : layer === 'sandbox' ? 'the Sandbox has no inbound URL' : layer === 'messaging_service' ? 'its Messaging Service has no inbound URL' : 'the number has no SmsUrl'}`
           : `${kind} webhook for ${messageSid} ${result.outcome} after ${result.attempts.length} attempt(s)`,
       kind,
       messageSid,

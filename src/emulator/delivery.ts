@@ -15,6 +15,11 @@ export interface WebhookTarget {
 export interface DeliveryPolicy {
   authToken: () => string;
   timeoutMs: number;
+  /**
+   * 'twilio': one retry after a connection failure only (an HTTP error or a timeout goes to the fallback URL at
+   * once). 'configured': every failure is retried after each of `retryDelaysMs`.
+   */
+  mode: 'twilio' | 'configured';
   retryDelaysMs: number[];
   /** Aborted when the emulator stops: pending retries and in-flight requests end at once. */
   signal: AbortSignal;
@@ -26,12 +31,17 @@ interface AttemptAnswer {
   statusCode?: number;
   error?: string;
   body?: string;
+  /** The connection failed (refused, reset, unreachable) before any answer: the one case Twilio retries. */
+  connectionFailed?: boolean;
 }
+
+/** Twilio retries a failed connection once, promptly; how promptly is our reading. */
+const CONNECTION_RETRY_DELAY_MS = 100;
 
 /**
  * Delivers one webhook the way Twilio does: a form signed with X-Twilio-Signature over the exact configured URL,
- * retried after a non-2xx answer, a connection failure or a timeout, with the same idempotency token throughout.
- * Each target in `targets` is tried in turn (the primary URL, then the fallback) until one answers 2xx.
+ * retried as `policy.mode` says, with the same idempotency token throughout. Each target in `targets` is tried in
+ * turn (the primary URL, then the fallback) until one answers 2xx.
  */
 export async function deliverWebhook(
   messageSid: string,
@@ -45,7 +55,7 @@ export async function deliverWebhook(
 
   for (const target of targets) {
     const params = paramsFor(target, result);
-    const tries = 1 + policy.retryDelaysMs.length;
+    const tries = policy.mode === 'twilio' ? 2 : 1 + policy.retryDelaysMs.length;
     for (let i = 0; i < tries; i++) {
       if (policy.signal.aborted) return { messageSid, outcome: 'cancelled', url: target.url, attempts };
       const started = performance.now();
@@ -73,8 +83,9 @@ export async function deliverWebhook(
         ...(ok && answer.body !== undefined && { responseBody: answer.body }),
       };
       if (ok) return result;
+      if (policy.mode === 'twilio' && !answer.connectionFailed) break;
       if (i < tries - 1) {
-        const delayMs = policy.retryDelaysMs[i]!;
+        const delayMs = policy.mode === 'twilio' ? CONNECTION_RETRY_DELAY_MS : policy.retryDelaysMs[i]!;
         policy.onRetry(messageSid, target, delayMs);
         if (!(await sleep(delayMs, policy.signal))) {
           return { messageSid, outcome: 'cancelled', url: target.url, attempts };
@@ -168,7 +179,9 @@ function sendSigned(
       req.destroy();
     };
     policy.signal.addEventListener('abort', onAbort, { once: true });
-    req.on('error', (err: NodeJS.ErrnoException) => finish({ error: err.code ?? err.message }));
+    let answered = false;
+    req.on('response', () => (answered = true));
+    req.on('error', (err: NodeJS.ErrnoException) => finish({ error: err.code ?? err.message, connectionFailed: !answered }));
     req.end(body);
   });
 }

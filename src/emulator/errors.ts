@@ -37,6 +37,13 @@ export const apiErrors = {
     ),
   bodyRequired: () => new TwilioApiError(400, 21602, 'Message body is required.'),
   bodyTooLong: () => new TwilioApiError(400, 21617, 'The concatenated message body exceeds the 1600 character limit.'),
+  trialUnverified: (to: string) =>
+    new TwilioApiError(
+      400,
+      21608,
+      `The number ${to} is unverified. Trial accounts cannot send messages to unverified numbers; verify ${to} at twilio.com/user/account/phone-numbers/verified, or purchase a Twilio number to send messages to unverified numbers.`,
+    ),
+  tooManyRequests: () => new TwilioApiError(429, 20429, 'Too Many Requests'),
   unsubscribed: () => new TwilioApiError(400, 21610, 'Attempt to send to unsubscribed recipient'),
   unroutable: () =>
     new TwilioApiError(400, 21612, "The 'To' phone number is not currently reachable using the 'From' phone number via SMS."),
@@ -57,6 +64,9 @@ export const deliveryErrors = {
   30003: 'Unreachable destination handset',
   30005: 'Unknown destination handset',
   30008: 'Unknown error',
+  30032: 'Toll-Free Number Has Not Been Verified',
+  30034: 'US A2P 10DLC - Message from an Unregistered Number',
+  63015: 'Channel Sandbox can only send messages to phone numbers that have joined the Sandbox',
   63016:
     'Failed to send freeform message because you are outside the allowed window. If you are using WhatsApp, please use a Message Template.',
 } as const;

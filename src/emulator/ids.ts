@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 /** A Twilio-style SID: a two-letter prefix followed by 32 lowercase hex digits. */
-export function newSid(prefix: 'AC' | 'PN' | 'SM' | 'MM' | 'SK' | 'ME'): string {
+export function newSid(prefix: 'AC' | 'PN' | 'SM' | 'MM' | 'SK' | 'ME' | 'MG' | 'AP' | 'XE'): string {
   return prefix + randomBytes(16).toString('hex');
 }
 
@@ -25,4 +25,9 @@ export function rfc2822(date: Date): string {
 export function friendlyPhoneName(phoneNumber: string): string {
   const m = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(phoneNumber);
   return m ? `(${m[1]}) ${m[2]}-${m[3]}` : phoneNumber;
+}
+
+/** ISO 8601 to the second, as the messaging v1 and v2 APIs write dates: `2026-11-24T20:30:00Z`. */
+export function iso8601(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

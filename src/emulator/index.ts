@@ -2,6 +2,9 @@
 export { startEmulator } from './server.js';
 export { emulatorRoutes, type EmulatorRoute } from './routes.js';
 export { MAGIC_NUMBERS } from './magic.js';
+export { SANDBOX_NUMBER } from './state.js';
+export { checkTopology, TopologyError } from './topology.js';
+export { routeInbound, matchesPhoneNumberFilter, type InboundRoute } from './routing.js';
 export { countSegments } from '../twilio/inbound-form.js';
 export type {
   ApiKey,
@@ -13,9 +16,16 @@ export type {
   EmulatorLogEvent,
   EmulatorMessage,
   EmulatorNumber,
+  EmulatorApplication,
   EmulatorOptions,
+  EmulatorSandbox,
+  EmulatorSender,
+  EmulatorService,
   HttpMethod,
+  InboundLayer,
   InboundMessage,
+  Topology,
+  TopologySummary,
   MediaItem,
   MessageDirection,
   MessageStatus,

@@ -17,6 +17,14 @@ export const MAGIC_NUMBERS = {
   unsubscribed: '+15005550004',
   /** POST Messages answers 400, code 21614 (the To number is not a mobile number). */
   notMobile: '+15005550009',
+  /** POST Messages answers 400, code 21608 (a trial account sending to a number it has not verified). */
+  trialUnverified: '+15005552608',
+  /** Accepted, then queued -> sent -> undelivered with error 30034 (the From number's 10DLC campaign is not registered). */
+  unregistered10dlc: '+15005553034',
+  /** Accepted, then queued -> sent -> undelivered with error 30032 (the toll-free From number is not verified). */
+  unverifiedTollFree: '+15005553032',
+  /** WhatsApp only: accepted, then queued -> failed with error 63015 (the recipient has not joined the Sandbox). */
+  sandboxNotJoined: '+15005556315',
   /** Accepted, then queued -> sent -> undelivered with error 30003 (unreachable handset). */
   undeliveredUnreachable: '+15005553003',
   /** Accepted, then queued -> sent -> undelivered with error 30005 (unknown handset). */
@@ -40,6 +48,13 @@ export function scriptedFailure(toNumber: string, whatsapp: boolean): ScriptedFa
       return { status: 'undelivered', errorCode: 30005 };
     case MAGIC_NUMBERS.failed:
       return { status: 'failed', errorCode: 30008 };
+    // Our reading: carriers' filtering of unregistered/unverified senders shows as undelivered after sent.
+    case MAGIC_NUMBERS.unregistered10dlc:
+      return { status: 'undelivered', errorCode: 30034 };
+    case MAGIC_NUMBERS.unverifiedTollFree:
+      return { status: 'undelivered', errorCode: 30032 };
+    case MAGIC_NUMBERS.sandboxNotJoined:
+      return whatsapp ? { status: 'failed', errorCode: 63015 } : undefined;
     case MAGIC_NUMBERS.whatsappOutsideWindow:
       return whatsapp ? { status: 'failed', errorCode: 63016 } : undefined;
     default:

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { rfc2822 } from './ids.js';
+import { iso8601, rfc2822 } from './ids.js';
 import type { AccountRecord } from './state.js';
-import type { EmulatorMessage, EmulatorNumber } from './types.js';
+import type { EmulatorApplication, EmulatorMessage, EmulatorNumber, EmulatorSender, EmulatorService } from './types.js';
 
 /** JSON renderings with the field names and value formats of the 2010-04-01 API. */
 
@@ -51,7 +51,7 @@ export function numberJson(accountSid: string, n: EmulatorNumber): Record<string
     origin: 'twilio',
     phone_number: n.phoneNumber,
     sid: n.sid,
-    sms_application_sid: null,
+    sms_application_sid: n.smsApplicationSid || null,
     sms_fallback_method: n.smsFallbackMethod,
     sms_fallback_url: n.smsFallbackUrl,
     sms_method: n.smsMethod,
@@ -173,3 +173,151 @@ export function mediaJson(m: EmulatorMessage, index: number): Record<string, unk
   };
 }
 
+
+/** Where Twilio serves a media item's bytes (the `.json` sibling is its metadata). */
+export function mediaBytesPath(accountSid: string, messageSid: string, sid: string): string {
+  return `${accountPath(accountSid)}/Messages/${messageSid}/Media/${sid}`;
+}
+
+export function applicationJson(accountSid: string, a: EmulatorApplication): Record<string, unknown> {
+  return {
+    account_sid: accountSid,
+    api_version: API_VERSION,
+    date_created: rfc2822(a.dateCreated),
+    date_updated: rfc2822(a.dateUpdated),
+    friendly_name: a.friendlyName,
+    message_status_callback: null,
+    public_application_connect_enabled: false,
+    sid: a.sid,
+    sms_fallback_method: a.smsFallbackMethod,
+    sms_fallback_url: a.smsFallbackUrl,
+    sms_method: a.smsMethod,
+    sms_status_callback: a.smsStatusCallback,
+    sms_url: a.smsUrl,
+    status_callback: null,
+    status_callback_method: 'POST',
+    uri: `${accountPath(accountSid)}/Applications/${a.sid}.json`,
+    voice_caller_id_lookup: false,
+    voice_fallback_method: 'POST',
+    voice_fallback_url: null,
+    voice_method: 'POST',
+    voice_url: null,
+  };
+}
+
+/** The messaging API's origin as Twilio writes it in `url` fields; the tool sends every *.twilio.com origin here. */
+export const MESSAGING_ORIGIN = 'https://messaging.twilio.com';
+
+export function serviceJson(accountSid: string, s: EmulatorService): Record<string, unknown> {
+  const url = `${MESSAGING_ORIGIN}/v1/Services/${s.sid}`;
+  return {
+    account_sid: accountSid,
+    area_code_geomatch: true,
+    date_created: iso8601(s.dateCreated),
+    date_updated: iso8601(s.dateUpdated),
+    fallback_method: s.fallbackMethod,
+    fallback_to_long_code: true,
+    fallback_url: s.fallbackUrl || null,
+    friendly_name: s.friendlyName,
+    inbound_method: s.inboundMethod,
+    inbound_request_url: s.inboundRequestUrl || null,
+    links: {
+      phone_numbers: `${url}/PhoneNumbers`,
+      short_codes: `${url}/ShortCodes`,
+      alpha_senders: `${url}/AlphaSenders`,
+      messages: `${url}/Messages`,
+      us_app_to_person: `${url}/Compliance/Usa2p`,
+      us_app_to_person_usecases: `${url}/Compliance/Usa2p/Usecases`,
+      channel_senders: `${url}/ChannelSenders`,
+      destination_alpha_senders: `${url}/DestinationAlphaSenders`,
+    },
+    mms_converter: true,
+    scan_message_content: 'inherit',
+    sid: s.sid,
+    smart_encoding: true,
+    status_callback: s.statusCallback || null,
+    sticky_sender: true,
+    synchronous_validation: false,
+    url,
+    us_app_to_person_registered: false,
+    use_inbound_webhook_on_number: s.useInboundWebhookOnNumber,
+    usecase: 'undeclared',
+    validity_period: 14400,
+  };
+}
+
+export function servicePhoneNumberJson(accountSid: string, serviceSid: string, n: EmulatorNumber, addedAt: Date): Record<string, unknown> {
+  return {
+    account_sid: accountSid,
+    capabilities: ['SMS', 'MMS', 'Voice'],
+    country_code: n.phoneNumber.startsWith('+1') ? 'US' : 'ZZ',
+    date_created: iso8601(addedAt),
+    date_updated: iso8601(addedAt),
+    phone_number: n.phoneNumber,
+    service_sid: serviceSid,
+    sid: n.sid,
+    url: `${MESSAGING_ORIGIN}/v1/Services/${serviceSid}/PhoneNumbers/${n.sid}`,
+  };
+}
+
+export function senderJson(x: EmulatorSender): Record<string, unknown> {
+  return {
+    sid: x.sid,
+    status: 'ONLINE',
+    sender_id: x.senderId,
+    configuration: x.configuration ?? { waba_id: null, verification_method: null, verification_code: null, voice_application_sid: null },
+    webhook: {
+      callback_url: x.callbackUrl || null,
+      callback_method: x.callbackMethod,
+      fallback_url: x.fallbackUrl || null,
+      fallback_method: x.fallbackMethod,
+      status_callback_url: x.statusCallbackUrl || null,
+      status_callback_method: 'POST',
+    },
+    profile: { name: x.profileName || null },
+    properties: { quality_rating: 'HIGH', messaging_limit: '1K Customers/24hr' },
+    offline_reasons: null,
+    url: `${MESSAGING_ORIGIN}/v2/Channels/Senders/${x.sid}`,
+  };
+}
+
+/**
+ * The paging envelope of the messaging v1 and v2 APIs: `meta` with absolute URLs on Twilio's origin. Paging as in
+ * listPage(): `PageToken` `PA<sid>` continues after that record.
+ */
+export function metaPage<T extends { sid: string }>(
+  req: { path: string; query: URLSearchParams; filters?: [string, string][] },
+  key: string,
+  items: T[],
+  render: (item: T) => Record<string, unknown>,
+): Record<string, unknown> {
+  const pageSize = clampInt(req.query.get('PageSize'), 50, 1, 1000);
+  const page = clampInt(req.query.get('Page'), 0, 0, Number.MAX_SAFE_INTEGER);
+  const token = req.query.get('PageToken') ?? '';
+  let from = page * pageSize;
+  const cursor = items.findIndex((item) => item.sid === token.slice(2));
+  if (cursor >= 0 && token.startsWith('PA')) from = cursor + 1;
+  if (cursor >= 0 && token.startsWith('PB')) from = Math.max(0, cursor - pageSize);
+  const slice = items.slice(from, from + pageSize);
+  const urlFor = (p: number, pageToken?: string) => {
+    const q = new URLSearchParams(req.filters ?? []);
+    q.set('PageSize', String(pageSize));
+    q.set('Page', String(p));
+    if (pageToken) q.set('PageToken', pageToken);
+    return `${MESSAGING_ORIGIN}${req.path}?${q.toString()}`;
+  };
+  const hasNext = from + pageSize < items.length;
+  const hasPrevious = from > 0 && slice.length > 0;
+  return {
+    [key]: slice.map(render),
+    meta: {
+      first_page_url: urlFor(0),
+      key,
+      next_page_url: hasNext ? urlFor(page + 1, 'PA' + slice[slice.length - 1]!.sid) : null,
+      page,
+      page_size: pageSize,
+      previous_page_url: hasPrevious ? urlFor(Math.max(0, page - 1), 'PB' + slice[0]!.sid) : null,
+      url: urlFor(page, token || undefined),
+    },
+  };
+}

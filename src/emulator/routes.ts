@@ -1,11 +1,17 @@
 import { isCallbackUrl, isHttpMethod, type EmulatorCore } from './core.js';
 import { apiErrors } from './errors.js';
-import { accountJson, listPage, mediaJson, messageJson, numberJson } from './resources.js';
-import type { EmulatorMessage, EmulatorNumber, HttpMethod } from './types.js';
+import { messagingRoutes } from './messaging-routes.js';
+import { accountJson, applicationJson, listPage, mediaJson, messageJson, numberJson } from './resources.js';
+import { matchesPhoneNumberFilter } from './routing.js';
+import { defined, newApplication } from './topology.js';
+import type { EmulatorApplication, EmulatorMessage, EmulatorNumber, HttpMethod } from './types.js';
 
 export interface EmulatorRoute {
-  method: HttpMethod;
-  /** Path template exactly as in Twilio's OpenAPI description of the 2010-04-01 API. */
+  method: HttpMethod | 'DELETE';
+  /**
+   * Path template exactly as in Twilio's OpenAPI descriptions: `/2010-04-01/…` in twilio_api_v2010.json,
+   * `/v1/…` in twilio_messaging_v1.json, `/v2/…` in twilio_messaging_v2.json.
+   */
   path: string;
 }
 
@@ -17,6 +23,8 @@ export interface RouteContext {
   path: string;
   query: URLSearchParams;
   form: URLSearchParams;
+  /** The parsed body of an `application/json` request (messaging v2), else undefined. */
+  json: unknown;
 }
 
 export interface RouteAnswer {
@@ -24,7 +32,7 @@ export interface RouteAnswer {
   body: unknown;
 }
 
-interface RouteDefinition extends EmulatorRoute {
+export interface RouteDefinition extends EmulatorRoute {
   handle(ctx: RouteContext): RouteAnswer;
 }
 
@@ -43,7 +51,7 @@ const routeDefinitions: RouteDefinition[] = [
       const phoneNumber = query.get('PhoneNumber');
       const friendlyName = query.get('FriendlyName');
       const numbers = [...core.state.numbers.values()]
-        .filter((n) => phoneNumber === null || n.phoneNumber === phoneNumber)
+        .filter((n) => phoneNumber === null || matchesPhoneNumberFilter(n.phoneNumber, phoneNumber))
         .filter((n) => friendlyName === null || n.friendlyName === friendlyName)
         .sort((a, b) => a.dateCreated.getTime() - b.dateCreated.getTime());
       const filters = pick(query, ['PhoneNumber', 'FriendlyName']);
@@ -63,8 +71,13 @@ const routeDefinitions: RouteDefinition[] = [
     path: `${V}/{AccountSid}/IncomingPhoneNumbers/{Sid}.json`,
     handle: ({ core, params, path, form }) => {
       const number = findNumber(core, params.Sid!, path);
+      const appSid = form.get('SmsApplicationSid');
+      if (appSid && !core.state.applications.has(appSid)) {
+        throw apiErrors.invalidParameter(`SmsApplicationSid ${appSid} is not an application of this account`);
+      }
       const updated = core.updateNumber(number, {
         friendlyName: form.get('FriendlyName') ?? undefined,
+        smsApplicationSid: appSid ?? undefined,
         smsUrl: urlParam(form, 'SmsUrl'),
         smsMethod: methodParam(form, 'SmsMethod'),
         smsFallbackUrl: urlParam(form, 'SmsFallbackUrl'),
@@ -129,9 +142,69 @@ const routeDefinitions: RouteDefinition[] = [
       return ok(listPage({ path, filters: [], query }, 'media_list', items, (x) => x));
     },
   },
+  {
+    method: 'GET',
+    path: `${V}/{AccountSid}/Messages/{MessageSid}/Media/{Sid}.json`,
+    handle: ({ core, params, path }) => {
+      const message = core.state.getMessage(params.MessageSid!);
+      const index = message ? message.media.findIndex((_, i) => mediaJson(message, i).sid === params.Sid) : -1;
+      if (!message || index < 0) throw apiErrors.notFound(path);
+      return ok(mediaJson(message, index));
+    },
+  },
+  {
+    method: 'GET',
+    path: `${V}/{AccountSid}/Applications.json`,
+    handle: ({ core, path, query }) => {
+      const friendlyName = query.get('FriendlyName');
+      const apps = [...core.state.applications.values()]
+        .filter((a) => friendlyName === null || a.friendlyName === friendlyName)
+        .sort((a, b) => a.dateCreated.getTime() - b.dateCreated.getTime());
+      const accountSid = core.state.account.sid;
+      return ok(listPage({ path, filters: pick(query, ['FriendlyName']), query }, 'applications', apps, (a) => applicationJson(accountSid, a)));
+    },
+  },
+  {
+    method: 'POST',
+    path: `${V}/{AccountSid}/Applications.json`,
+    handle: ({ core, form }) => {
+      const app = newApplication(applicationParams(form));
+      core.state.saveApplication(app);
+      return { status: 201, body: applicationJson(core.state.account.sid, app) };
+    },
+  },
+  {
+    method: 'GET',
+    path: `${V}/{AccountSid}/Applications/{Sid}.json`,
+    handle: ({ core, params, path }) => ok(applicationJson(core.state.account.sid, findApplication(core, params.Sid!, path))),
+  },
+  {
+    method: 'POST',
+    path: `${V}/{AccountSid}/Applications/{Sid}.json`,
+    handle: ({ core, params, path, form }) => {
+      const app = findApplication(core, params.Sid!, path);
+      const updated: EmulatorApplication = { ...app, ...defined(applicationParams(form)), dateUpdated: new Date() };
+      core.state.saveApplication(updated);
+      return ok(applicationJson(core.state.account.sid, updated));
+    },
+  },
+  {
+    method: 'DELETE',
+    path: `${V}/{AccountSid}/Applications/{Sid}.json`,
+    handle: ({ core, params, path }) => {
+      const app = findApplication(core, params.Sid!, path);
+      // Numbers that used the app go back to their own sms_* URLs.
+      for (const n of core.state.numbers.values()) {
+        if (n.smsApplicationSid === app.sid) core.updateNumber(n, { smsApplicationSid: '' });
+      }
+      core.state.deleteApplication(app.sid);
+      return { status: 204, body: undefined };
+    },
+  },
+  ...messagingRoutes,
 ];
 
-/** Every method + path the emulator serves, for contract tests against Twilio's OpenAPI description. */
+/** Every method + path the emulator serves, for contract tests against Twilio's OpenAPI descriptions. */
 export const emulatorRoutes: readonly EmulatorRoute[] = routeDefinitions.map(({ method, path }) => ({ method, path }));
 
 const compiled = routeDefinitions.map((route) => {
@@ -169,14 +242,35 @@ export function matchRoute(method: string, pathname: string): RouteMatch {
   return pathMatched ? { kind: 'method-not-allowed' } : { kind: 'not-found' };
 }
 
-/** The account SID a matched path addresses (`{Sid}` on the account resource itself). */
-export function pathAccountSid(match: Extract<RouteMatch, { kind: 'found' }>): string {
+/**
+ * The account SID a matched path addresses (`{Sid}` on the account resource itself); undefined for the messaging
+ * APIs, whose paths carry none (the credentials name the account).
+ */
+export function pathAccountSid(match: Extract<RouteMatch, { kind: 'found' }>): string | undefined {
+  if (!match.route.path.startsWith(V)) return undefined;
   return match.params.AccountSid ?? match.params.Sid!;
 }
 
 
-function ok(body: unknown): RouteAnswer {
+export function ok(body: unknown): RouteAnswer {
   return { status: 200, body };
+}
+
+function findApplication(core: EmulatorCore, sid: string, path: string): EmulatorApplication {
+  const app = core.state.applications.get(sid);
+  if (!app) throw apiErrors.notFound(path);
+  return app;
+}
+
+function applicationParams(form: URLSearchParams) {
+  return {
+    friendlyName: form.get('FriendlyName') ?? undefined,
+    smsUrl: urlParam(form, 'SmsUrl'),
+    smsMethod: methodParam(form, 'SmsMethod'),
+    smsFallbackUrl: urlParam(form, 'SmsFallbackUrl'),
+    smsFallbackMethod: methodParam(form, 'SmsFallbackMethod'),
+    smsStatusCallback: urlParam(form, 'SmsStatusCallback'),
+  };
 }
 
 function findNumber(core: EmulatorCore, sid: string, path: string): EmulatorNumber {
@@ -192,14 +286,14 @@ function pick(query: URLSearchParams, keys: string[]): [string, string][] {
   });
 }
 
-function urlParam(form: URLSearchParams, name: string): string | undefined {
+export function urlParam(form: URLSearchParams, name: string): string | undefined {
   const value = form.get(name);
   if (value === null) return undefined;
   if (value !== '' && !isCallbackUrl(value)) throw apiErrors.invalidUrl(name, value);
   return value;
 }
 
-function methodParam(form: URLSearchParams, name: string): HttpMethod | undefined {
+export function methodParam(form: URLSearchParams, name: string): HttpMethod | undefined {
   const value = form.get(name);
   if (value === null) return undefined;
   const upper = value.toUpperCase();

@@ -1,10 +1,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EmulatorCore, stripChannel } from './core.js';
+import { CONTROL_PREFIX, ControlError, handleControl, mediaBytes, topologySummary, type RateLimit } from './control.js';
 import { apiErrors, TwilioApiError } from './errors.js';
 import { newSecret, newSid } from './ids.js';
+import { accountPath } from './resources.js';
 import { matchRoute, pathAccountSid } from './routes.js';
 import { EmulatorState } from './state.js';
+import { applyTopology, checkTopology, topologyNumbers } from './topology.js';
 import type { ApiKey, Emulator, EmulatorLogEntry, EmulatorOptions, HttpMethod } from './types.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -25,19 +28,30 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     }
   };
 
-  const state = await EmulatorState.open(opts);
+  const topology = opts.topology;
+  const numbers = [...(opts.numbers ?? []), ...(topology ? topologyNumbers(topology) : [])];
+  const state = await EmulatorState.open({ ...opts, numbers: numbers.length > 0 ? [...new Set(numbers)] : undefined });
+  try {
+    if (topology) applyTopology(state, topology);
+    if (opts.sandboxUrl !== undefined) state.saveSandbox({ ...state.sandbox, inboundUrl: opts.sandboxUrl });
+    if (opts.enforceMediaAuth !== undefined) state.saveSettings({ ...state.settings, enforceMediaAuth: opts.enforceMediaAuth });
+  } catch (err) {
+    state.close();
+    throw err;
+  }
   const core = new EmulatorCore(
     state,
     {
       statusDelayMs: opts.statusDelayMs ?? 150,
       deliveryTimeoutMs: opts.deliveryTimeoutMs ?? 5000,
-      retryDelaysMs: opts.retryDelaysMs ?? [200, 1000],
+      retryDelaysMs: opts.retryDelaysMs,
     },
     log,
   );
+  const rateLimit: RateLimit = { remaining: 0, retryAfterSeconds: 1 };
 
   const server = http.createServer((req, res) => {
-    handleRequest(core, req, res, log).catch((err: unknown) => {
+    handleRequest(core, rateLimit, req, res, log).catch((err: unknown) => {
       sendJson(res, 500, new TwilioApiError(500, 20500, 'Internal Server Error').toJSON());
       log({ level: 'error', event: 'http.request', message: `internal error: ${(err as Error).message}` });
     });
@@ -59,6 +73,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   }
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  core.baseUrl = url;
   log({ level: 'info', event: 'emulator.started', message: `Twilio emulator listening on ${url}`, url });
 
   let stopped: Promise<void> | undefined;
@@ -76,6 +91,16 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
 
     async deliverInbound(msg) {
       return core.receiveInbound(msg);
+    },
+
+    services: () => [...state.services.values()].map((x) => structuredClone(x)),
+    applications: () => [...state.applications.values()].map((x) => structuredClone(x)),
+    senders: () => [...state.senders.values()].map((x) => structuredClone(x)),
+    topology: () => topologySummary(core),
+    setSandbox: (settings) => core.setSandbox(settings),
+    rateLimit(requests, retryAfterSeconds = 1) {
+      rateLimit.remaining = requests;
+      rateLimit.retryAfterSeconds = retryAfterSeconds;
     },
 
     getNumber(phoneNumber) {
@@ -108,8 +133,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   };
 }
 
+/** `/2010-04-01/Accounts/{AC}/Messages/{MM}/Media/{ME}`: a media item's bytes (not part of the JSON API). */
+const MEDIA_BYTES = /^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Messages\/((?:MM|SM)[0-9a-f]{32})\/Media\/(ME[0-9a-f]{32})$/;
+
 async function handleRequest(
   core: EmulatorCore,
+  rateLimit: RateLimit,
   req: http.IncomingMessage,
   res: http.ServerResponse,
   log: (entry: Omit<EmulatorLogEntry, 'time'>) => void,
@@ -124,6 +153,35 @@ async function handleRequest(
   let status: number;
   let payload: unknown;
 
+  if (target.pathname.startsWith(CONTROL_PREFIX)) {
+    try {
+      const answer = await handleControl(core, rateLimit, method, target.pathname, body);
+      status = answer.status;
+      payload = answer.body;
+    } catch (err) {
+      if (!(err instanceof ControlError)) throw err;
+      status = err.status;
+      payload = { error: err.message };
+    }
+    sendJson(res, status, payload);
+    log({
+      level: status >= 400 ? 'warn' : 'info',
+      event: 'control',
+      message: `${method} ${target.pathname} -> ${status}${status >= 400 ? `: ${(payload as { error: string }).error}` : ''}`,
+      method,
+      path: target.pathname,
+      status,
+      durationMs: Math.round(performance.now() - started),
+    });
+    return;
+  }
+
+  const media = method === 'GET' ? MEDIA_BYTES.exec(target.pathname) : null;
+  if (media) {
+    await serveMedia(core, req, res, media[1]!, media[2]!, media[3]!, log, started);
+    return;
+  }
+
   try {
     const authResult = authenticate(core, req.headers.authorization);
     auth = authResult;
@@ -132,8 +190,15 @@ async function handleRequest(
     if (match.kind === 'method-not-allowed') throw apiErrors.methodNotAllowed(method);
     route = match.route.path;
     // One account lives here: any other account SID in the path is a resource that does not exist.
-    if (pathAccountSid(match) !== core.state.account.sid) throw apiErrors.notFound(target.pathname);
-    const answer = match.route.handle({ core, params: match.params, path: target.pathname, query: target.searchParams, form });
+    const accountSid = pathAccountSid(match);
+    if (accountSid !== undefined && accountSid !== core.state.account.sid) throw apiErrors.notFound(target.pathname);
+    if (rateLimit.remaining > 0) {
+      rateLimit.remaining--;
+      res.setHeader('Retry-After', String(rateLimit.retryAfterSeconds));
+      throw apiErrors.tooManyRequests();
+    }
+    const json = isJson(req) && body.trim() !== '' ? parseJsonBody(body) : undefined;
+    const answer = match.route.handle({ core, params: match.params, path: target.pathname, query: target.searchParams, form, json });
     status = answer.status;
     payload = answer.body;
   } catch (err) {
@@ -154,7 +219,7 @@ async function handleRequest(
     ...(route !== undefined && { route }),
     status,
     ...(status >= 400 && { code: (payload as { code: number }).code }),
-    bodyParams: uniqueKeys(form),
+    bodyParams: isJson(req) ? jsonKeys(body) : uniqueKeys(form),
     queryParams: uniqueKeys(target.searchParams),
     auth,
     durationMs: Math.round(performance.now() - started),
@@ -190,12 +255,79 @@ function readBody(req: http.IncomingMessage): Promise<string> {
   });
 }
 
+/** Twilio serves media without credentials unless the account enforces HTTP auth on media URLs. */
+async function serveMedia(
+  core: EmulatorCore,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  accountSid: string,
+  messageSid: string,
+  sid: string,
+  log: (entry: Omit<EmulatorLogEntry, 'time'>) => void,
+  started: number,
+): Promise<void> {
+  const path = `${accountPath(accountSid)}/Messages/${messageSid}/Media/${sid}`;
+  let status = 200;
+  let auth: EmulatorLogEntry['auth'] = 'none';
+  try {
+    if (accountSid !== core.state.account.sid) throw apiErrors.notFound(path);
+    if (core.state.settings.enforceMediaAuth || req.headers.authorization) auth = authenticate(core, req.headers.authorization);
+    const found = await mediaBytes(core, messageSid, sid);
+    if (!found) throw apiErrors.notFound(path);
+    res.writeHead(200, { 'Content-Type': found.contentType, 'Content-Length': found.bytes.length });
+    res.end(found.bytes);
+  } catch (err) {
+    if (!(err instanceof TwilioApiError)) throw err;
+    if (err.code === 20003) auth = 'rejected';
+    status = err.status;
+    if (err.status === 401) res.setHeader('WWW-Authenticate', 'Basic realm="Twilio API"');
+    sendJson(res, status, err.toJSON());
+  }
+  log({
+    level: status >= 400 ? 'warn' : 'info',
+    event: 'http.request',
+    message: `GET ${path} -> ${status}`,
+    method: 'GET',
+    path,
+    status,
+    auth,
+    durationMs: Math.round(performance.now() - started),
+  });
+}
+
+function isJson(req: http.IncomingMessage): boolean {
+  return (req.headers['content-type'] ?? '').toLowerCase().startsWith('application/json');
+}
+
+function parseJsonBody(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    throw apiErrors.invalidParameter('The request body is not valid JSON');
+  }
+}
+
+/** Top-level keys of a JSON body, for the log (names, never values). */
+function jsonKeys(body: string): string[] {
+  try {
+    const v = JSON.parse(body) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? Object.keys(v) : [];
+  } catch {
+    return [];
+  }
+}
+
 function isForm(req: http.IncomingMessage): boolean {
   return (req.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   if (res.headersSent) return;
+  if (status === 204) {
+    res.writeHead(204, { 'Twilio-Request-Id': newSid('SM').replace(/^SM/, 'RQ') });
+    res.end();
+    return;
+  }
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'Content-Type': 'application/json; charset=utf-8',
@@ -216,6 +348,10 @@ function validateOptions(opts: EmulatorOptions): void {
   if (opts.authToken !== undefined && opts.authToken.length === 0) throw new Error('authToken must not be empty');
   for (const n of opts.numbers ?? []) {
     if (!E164.test(n)) throw new Error(`${n} is not an E.164 phone number (like +15005551234)`);
+  }
+  if (opts.topology !== undefined) checkTopology(opts.topology);
+  if (opts.sandboxUrl !== undefined && opts.sandboxUrl !== '' && !/^https?:\/\/[^/_]+/.test(opts.sandboxUrl)) {
+    throw new Error(`sandboxUrl must be an http(s) URL, got ${opts.sandboxUrl}`);
   }
   for (const [name, value] of [
     ['statusDelayMs', opts.statusDelayMs],

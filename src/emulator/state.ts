@@ -1,7 +1,24 @@
 import { chmodSync, closeSync, openSync } from 'node:fs';
 import type { Db } from '../store/sqlite.js';
 import { friendlyPhoneName, newSecret, newSid } from './ids.js';
-import type { ApiKey, EmulatorMessage, EmulatorNumber } from './types.js';
+import type {
+  ApiKey,
+  EmulatorApplication,
+  EmulatorMessage,
+  EmulatorNumber,
+  EmulatorSandbox,
+  EmulatorSender,
+  EmulatorService,
+} from './types.js';
+
+/** The WhatsApp Sandbox's number: shared by every Twilio account, never one of its IncomingPhoneNumbers. */
+export const SANDBOX_NUMBER = '+14155238886';
+
+type ResourceKind = 'service' | 'application' | 'sender' | 'sandbox' | 'settings';
+
+export interface AccountSettings {
+  enforceMediaAuth: boolean;
+}
 
 export interface AccountRecord {
   sid: string;
@@ -21,6 +38,11 @@ export class EmulatorState {
   account!: AccountRecord;
   readonly apiKeys = new Map<string, ApiKey>();
   readonly numbers = new Map<string, EmulatorNumber>();
+  readonly services = new Map<string, EmulatorService>();
+  readonly applications = new Map<string, EmulatorApplication>();
+  readonly senders = new Map<string, EmulatorSender>();
+  sandbox: EmulatorSandbox = { inboundUrl: '', inboundMethod: 'POST', statusCallback: '', participants: [] };
+  settings: AccountSettings = { enforceMediaAuth: false };
   private readonly messagesBySid = new Map<string, StoredMessage>();
   private nextSeq = 1;
   private db: Db | undefined;
@@ -64,6 +86,62 @@ export class EmulatorState {
   saveNumber(n: EmulatorNumber): void {
     this.numbers.set(n.sid, n);
     this.db?.prepare('INSERT OR REPLACE INTO numbers (sid, data) VALUES (?, ?)').run(n.sid, JSON.stringify(n));
+  }
+
+  /** The service a number belongs to (a number is in at most one). */
+  serviceOfNumber(numberSid: string): EmulatorService | undefined {
+    for (const s of this.services.values()) if (s.phoneNumberSids.includes(numberSid)) return s;
+    return undefined;
+  }
+
+  /** The WhatsApp sender of a number (`sender_id` whatsapp:+E164). */
+  senderOfNumber(phoneNumber: string): EmulatorSender | undefined {
+    for (const s of this.senders.values()) if (s.senderId === `whatsapp:${phoneNumber}`) return s;
+    return undefined;
+  }
+
+  saveService(s: EmulatorService): void {
+    this.services.set(s.sid, s);
+    this.persistResource('service', s.sid, s);
+  }
+
+  deleteService(sid: string): void {
+    this.services.delete(sid);
+    this.db?.prepare('DELETE FROM resources WHERE kind = ? AND sid = ?').run('service', sid);
+  }
+
+  saveApplication(a: EmulatorApplication): void {
+    this.applications.set(a.sid, a);
+    this.persistResource('application', a.sid, a);
+  }
+
+  deleteApplication(sid: string): void {
+    this.applications.delete(sid);
+    this.db?.prepare('DELETE FROM resources WHERE kind = ? AND sid = ?').run('application', sid);
+  }
+
+  saveSender(s: EmulatorSender): void {
+    this.senders.set(s.sid, s);
+    this.persistResource('sender', s.sid, s);
+  }
+
+  deleteSender(sid: string): void {
+    this.senders.delete(sid);
+    this.db?.prepare('DELETE FROM resources WHERE kind = ? AND sid = ?').run('sender', sid);
+  }
+
+  saveSandbox(sandbox: EmulatorSandbox): void {
+    this.sandbox = sandbox;
+    this.persistResource('sandbox', 'sandbox', sandbox);
+  }
+
+  saveSettings(settings: AccountSettings): void {
+    this.settings = settings;
+    this.persistResource('settings', 'settings', settings);
+  }
+
+  private persistResource(kind: ResourceKind, sid: string, data: unknown): void {
+    this.db?.prepare('INSERT OR REPLACE INTO resources (kind, sid, data) VALUES (?, ?, ?)').run(kind, sid, JSON.stringify(data));
   }
 
   saveApiKey(k: ApiKey): void {
@@ -116,6 +194,8 @@ export class EmulatorState {
         CREATE TABLE IF NOT EXISTS api_keys (sid TEXT PRIMARY KEY, data TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS numbers (sid TEXT PRIMARY KEY, data TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS messages (sid TEXT PRIMARY KEY, seq INTEGER NOT NULL, data TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS resources (kind TEXT NOT NULL, sid TEXT NOT NULL, data TEXT NOT NULL,
+          PRIMARY KEY (kind, sid));
       `);
       const account = db.prepare('SELECT sid, auth_token, date_created FROM account WHERE id = 1').get() as
         | { sid: string; auth_token: string; date_created: string }
@@ -129,7 +209,24 @@ export class EmulatorState {
       }
       for (const row of db.prepare('SELECT data FROM numbers').all() as { data: string }[]) {
         const n = revive<EmulatorNumber>(row.data, ['dateCreated', 'dateUpdated']);
+        n.smsApplicationSid ??= ''; // state files written before TwiML Apps existed
         this.numbers.set(n.sid, n);
+      }
+      for (const row of db.prepare('SELECT kind, data FROM resources').all() as { kind: ResourceKind; data: string }[]) {
+        if (row.kind === 'service') {
+          const s = revive<EmulatorService>(row.data, ['dateCreated', 'dateUpdated']);
+          this.services.set(s.sid, s);
+        } else if (row.kind === 'application') {
+          const a = revive<EmulatorApplication>(row.data, ['dateCreated', 'dateUpdated']);
+          this.applications.set(a.sid, a);
+        } else if (row.kind === 'sender') {
+          const x = revive<EmulatorSender>(row.data, ['dateCreated', 'dateUpdated']);
+          this.senders.set(x.sid, x);
+        } else if (row.kind === 'sandbox') {
+          this.sandbox = JSON.parse(row.data) as EmulatorSandbox;
+        } else if (row.kind === 'settings') {
+          this.settings = JSON.parse(row.data) as AccountSettings;
+        }
       }
       for (const row of db.prepare('SELECT seq, data FROM messages ORDER BY seq').all() as {
         seq: number;
@@ -153,6 +250,7 @@ export function newNumberRecord(phoneNumber: string): EmulatorNumber {
     sid: newSid('PN'),
     phoneNumber,
     friendlyName: friendlyPhoneName(phoneNumber),
+    smsApplicationSid: '',
     smsUrl: '',
     smsMethod: 'POST',
     smsFallbackUrl: '',

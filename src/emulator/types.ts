@@ -19,8 +19,18 @@ export interface EmulatorOptions {
   statusDelayMs?: number;
   /** Timeout of one webhook attempt. Default 5000 ms (Twilio itself waits 15 s). */
   deliveryTimeoutMs?: number;
-  /** Delays before each retry of a failed webhook; its length is the number of retries. Default [200, 1000]. */
+  /**
+   * Without it (the default), Twilio's delivery policy: a webhook whose connection fails is retried once, an HTTP
+   * error or a timeout is not retried, and the layer's fallback URL is called instead. With it, today's test policy:
+   * every failure is retried after each of these delays (its length is the number of retries), then the fallback.
+   */
   retryDelaysMs?: number[];
+  /** Services, TwiML Apps, WhatsApp senders and the Sandbox to start with (the `--topology` file, parsed). */
+  topology?: Topology;
+  /** Inbound URL of the WhatsApp Sandbox (+14155238886), as set in the Twilio Console. Default: none. */
+  sandboxUrl?: string;
+  /** The account setting "Enforce HTTP Auth on Media URLs": media URLs answer 401 without Basic auth. */
+  enforceMediaAuth?: boolean;
   /** Receives structured log entries. The library never prints; entries never carry the auth token or key secrets. */
   onLog?: (entry: EmulatorLogEntry) => void;
 }
@@ -33,7 +43,8 @@ export type EmulatorLogEvent =
   | 'message.status'
   | 'webhook.attempt'
   | 'webhook.retry'
-  | 'webhook.outcome';
+  | 'webhook.outcome'
+  | 'control';
 
 export type WebhookKind = 'inbound' | 'inbound-fallback' | 'status-callback';
 
@@ -74,6 +85,8 @@ export interface EmulatorNumber {
   sid: string;
   phoneNumber: string;
   friendlyName: string;
+  /** AP… when a TwiML App handles the number's messages (then its sms_* URLs win); '' when none. */
+  smsApplicationSid: string;
   smsUrl: string;
   smsMethod: HttpMethod;
   smsFallbackUrl: string;
@@ -111,6 +124,8 @@ export interface EmulatorMessage {
   direction: MessageDirection;
   status: MessageStatus;
   media: MediaItem[];
+  /** Inbound: where the hosted media's bytes come from (the phone's side), one per `media` item. */
+  mediaSources?: string[];
   numSegments: number;
   errorCode: number | null;
   errorMessage: string | null;
@@ -120,6 +135,121 @@ export interface EmulatorMessage {
   dateCreated: Date;
   dateUpdated: Date;
   dateSent: Date | null;
+}
+
+/** A Messaging Service (messaging v1 `/v1/Services`). Empty strings stand for Twilio's null. */
+export interface EmulatorService {
+  sid: string;
+  friendlyName: string;
+  /** '' = null: inbound messages to the service's numbers are dropped and not logged. */
+  inboundRequestUrl: string;
+  inboundMethod: HttpMethod;
+  fallbackUrl: string;
+  fallbackMethod: HttpMethod;
+  statusCallback: string;
+  /** When true, the number's own webhook (or its TwiML App) wins over the service's inbound URL. */
+  useInboundWebhookOnNumber: boolean;
+  /** PN SIDs of the numbers in the service, in the order they were added. */
+  phoneNumberSids: string[];
+  /** When each number was added (ISO 8601), by PN SID. */
+  phoneNumberAddedAt: Record<string, string>;
+  dateCreated: Date;
+  dateUpdated: Date;
+}
+
+/** A TwiML App (v2010 `/Applications`), as far as messaging goes. */
+export interface EmulatorApplication {
+  sid: string;
+  friendlyName: string;
+  smsUrl: string;
+  smsMethod: HttpMethod;
+  smsFallbackUrl: string;
+  smsFallbackMethod: HttpMethod;
+  smsStatusCallback: string;
+  dateCreated: Date;
+  dateUpdated: Date;
+}
+
+/** A WhatsApp sender (messaging v2 `/v2/Channels/Senders`). */
+export interface EmulatorSender {
+  sid: string;
+  /** `whatsapp:+E164`, one of the account's numbers. */
+  senderId: string;
+  callbackUrl: string;
+  callbackMethod: HttpMethod;
+  fallbackUrl: string;
+  fallbackMethod: HttpMethod;
+  statusCallbackUrl: string;
+  profileName: string;
+  configuration: Record<string, unknown> | null;
+  dateCreated: Date;
+  dateUpdated: Date;
+}
+
+/** The WhatsApp Sandbox: a shared number outside the account, configured only in the Console. */
+export interface EmulatorSandbox {
+  inboundUrl: string;
+  inboundMethod: HttpMethod;
+  statusCallback: string;
+  /** E.164 numbers of the WhatsApp users who joined (sent a message to the sandbox). */
+  participants: string[];
+}
+
+/** The layer that decided where an inbound message went. */
+export type InboundLayer = 'messaging_service' | 'application' | 'number' | 'whatsapp_sender' | 'sandbox' | 'dropped';
+
+export interface TopologySummary {
+  services: Record<string, unknown>[];
+  applications: Record<string, unknown>[];
+  senders: Record<string, unknown>[];
+  sandbox: Record<string, unknown>;
+}
+
+/** What `--topology FILE.json` holds; see README "emulator". Field names are those of Twilio's APIs. */
+export interface Topology {
+  numbers?: (string | TopologyNumber)[];
+  services?: TopologyService[];
+  applications?: TopologyApplication[];
+  senders?: TopologySender[];
+  sandbox?: { inbound_url?: string; inbound_method?: HttpMethod; status_callback?: string; participants?: string[] };
+  account?: { enforce_media_auth?: boolean };
+}
+export interface TopologyNumber {
+  phone_number: string;
+  friendly_name?: string;
+  sms_url?: string;
+  sms_method?: HttpMethod;
+  sms_fallback_url?: string;
+  sms_fallback_method?: HttpMethod;
+  status_callback?: string;
+}
+export interface TopologyService {
+  sid?: string;
+  friendly_name?: string;
+  inbound_request_url?: string | null;
+  inbound_method?: HttpMethod;
+  fallback_url?: string | null;
+  fallback_method?: HttpMethod;
+  status_callback?: string | null;
+  use_inbound_webhook_on_number?: boolean;
+  phone_numbers?: string[];
+}
+export interface TopologyApplication {
+  sid?: string;
+  friendly_name?: string;
+  sms_url?: string;
+  sms_method?: HttpMethod;
+  sms_fallback_url?: string;
+  sms_fallback_method?: HttpMethod;
+  sms_status_callback?: string;
+  /** Numbers whose SmsApplicationSid is this app. */
+  phone_numbers?: string[];
+}
+export interface TopologySender {
+  sid?: string;
+  sender_id: string;
+  webhook?: { callback_url?: string; callback_method?: HttpMethod; fallback_url?: string; fallback_method?: HttpMethod; status_callback_url?: string };
+  profile?: { name?: string };
 }
 
 export interface ApiKey {
@@ -132,16 +262,21 @@ export interface ApiKey {
 export interface InboundMessage {
   /** The sender's E.164 number (no `whatsapp:` prefix needed; set `whatsapp: true`). */
   from: string;
-  /** One of the emulator's numbers. */
+  /** One of the emulator's numbers, or the WhatsApp Sandbox (+14155238886, WhatsApp only). */
   to: string;
   body?: string;
   whatsapp?: boolean;
   /** WhatsApp sender's profile name; default `Emulator User`. */
   profileName?: string;
+  /**
+   * The media the phone sends. Like Twilio, the emulator hosts it: the webhook's MediaUrlN are the emulator's
+   * own `/2010-04-01/Accounts/{AC}/Messages/{MM}/Media/{ME}` URLs, which serve the bytes (of a `data:` URL, or
+   * fetched from an http(s) URL when asked for).
+   */
   mediaUrls?: MediaItem[];
 }
 
-export type DeliveryOutcome = 'delivered' | 'failed' | 'no-webhook' | 'cancelled';
+export type DeliveryOutcome = 'delivered' | 'failed' | 'no-webhook' | 'cancelled' | 'dropped';
 
 export interface DeliveryAttempt {
   kind: WebhookKind;
@@ -154,8 +289,10 @@ export interface DeliveryAttempt {
 
 export interface DeliveryResult {
   messageSid: string;
+  /** Inbound only: the layer that decided where the message went. */
+  layer?: InboundLayer;
   outcome: DeliveryOutcome;
-  /** The URL of the last attempt (the fallback URL if it was used); null when the number has no SmsUrl. */
+  /** The URL of the last attempt (the fallback URL if it was used); null when the winning layer has no URL. */
   url: string | null;
   /** HTTP status of the last attempt, when one answered. */
   statusCode?: number;
@@ -174,9 +311,26 @@ export interface Emulator {
   numbers: { sid: string; phoneNumber: string }[];
   /** Creates an API key (`SK` + 32 hex) whose SID and secret authenticate like the account SID and token. */
   createApiKey(friendlyName?: string): ApiKey;
-  /** Simulates a phone texting one of our numbers: records an inbound message and delivers its webhook. */
+  /**
+   * Simulates a phone texting one of our numbers (or the WhatsApp Sandbox): routes it as Twilio would
+   * (`layer` in the result says which layer won), records it and delivers its webhook. What the control API's
+   * `POST /_emulator/inbound` does.
+   */
   deliverInbound(msg: InboundMessage): Promise<DeliveryResult>;
   getNumber(phoneNumber: string): EmulatorNumber | undefined;
+  /** Messaging Services, TwiML Apps and WhatsApp senders (copies), for scripts and the `--json` first line. */
+  services(): EmulatorService[];
+  applications(): EmulatorApplication[];
+  senders(): EmulatorSender[];
+  /**
+   * The account's routing as Twilio's APIs would show it (snake_case): services with their phone numbers,
+   * TwiML Apps with the numbers that use them, WhatsApp senders, and the Sandbox. Also `GET /_emulator/topology`.
+   */
+  topology(): TopologySummary;
+  /** What the Console's "WhatsApp sandbox settings" page sets. */
+  setSandbox(settings: { inboundUrl?: string; inboundMethod?: HttpMethod; statusCallback?: string }): void;
+  /** The next `requests` API requests answer 429 with `Retry-After: retryAfterSeconds`. */
+  rateLimit(requests: number, retryAfterSeconds?: number): void;
   /** What a change made in the Twilio Console looks like. */
   setSmsUrl(phoneNumber: string, url: string, method?: HttpMethod): void;
   /** All messages, oldest first (copies). */

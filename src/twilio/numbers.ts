@@ -16,9 +16,14 @@ export async function fetchAccount(client: TwilioClient, accountSid: string): Pr
   return { sid: a.sid, friendlyName: a.friendlyName, status: a.status };
 }
 
-/** The account's IncomingPhoneNumber for an E.164 number, or null when the account does not own it. */
+/**
+ * The account's IncomingPhoneNumber for an E.164 number, or null when the account does not own it. Twilio's
+ * `PhoneNumber` filter also matches partially (a number with a digit missing lists other numbers), so the
+ * answer is the listed number that is exactly this one.
+ */
 export async function findNumber(client: TwilioClient, phoneNumber: string): Promise<PhoneNumberInfo | null> {
-  const [n] = await client.incomingPhoneNumbers.list({ phoneNumber, limit: 1 });
+  const listed = await client.incomingPhoneNumbers.list({ phoneNumber, limit: 1000 });
+  const n = listed.find((x) => x.phoneNumber === phoneNumber);
   return n ? toInfo(n) : null;
 }
 

@@ -50,3 +50,66 @@ describe("emulator: a message's Media list", () => {
     assert.equal(r.stderr, '', 'no warning: the media list was available');
   });
 });
+
+describe('emulator: Twilio-hosted inbound media', () => {
+  let emu: Emulator;
+  let source: import('node:http').Server;
+  let sourceUrl = '';
+  before(async () => {
+    const http = await import('node:http');
+    source = http.createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'image/png' });
+      res.end(Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+    });
+    await new Promise<void>((r) => source.listen(0, '127.0.0.1', r));
+    sourceUrl = `http://127.0.0.1:${(source.address() as import('node:net').AddressInfo).port}/photo.png`;
+    emu = await startEmulator({ numbers: ['+15005551501'], statusDelayMs: 5 });
+  });
+  after(async () => {
+    await emu.stop();
+    source.closeAllConnections();
+    await new Promise((r) => source.close(r));
+  });
+
+  async function inboundWithMedia(): Promise<{ sid: string; urls: string[] }> {
+    const res = await fetch(`${emu.url}/_emulator/inbound`, {
+      method: 'POST',
+      body: JSON.stringify({ from: '+14155550144', to: '+15005551501', body: 'pics', media_urls: ['data:text/plain;base64,aGVsbG8=', sourceUrl] }),
+    });
+    assert.equal(res.status, 202);
+    const sid = ((await res.json()) as { message_sid: string }).message_sid;
+    const items = await emulatorClient(emu).messages(sid).media.list();
+    return { sid, urls: items.map((x) => `${emu.url}/2010-04-01/Accounts/${emu.accountSid}/Messages/${sid}/Media/${x.sid}`) };
+  }
+
+  it('serves the bytes at the emulator\'s own media URLs, with no credentials by default', async () => {
+    const { sid, urls } = await inboundWithMedia();
+    assert.match(sid, /^MM[0-9a-f]{32}$/);
+    const text = await fetch(urls[0]!);
+    assert.equal(text.status, 200);
+    assert.equal(text.headers.get('content-type'), 'text/plain');
+    assert.equal(await text.text(), 'hello');
+    const png = await fetch(urls[1]!);
+    assert.equal(png.status, 200);
+    assert.equal(png.headers.get('content-type'), 'image/png');
+    assert.deepEqual([...new Uint8Array(await png.arrayBuffer())], [0x89, 0x50, 0x4e, 0x47]);
+    assert.equal((await fetch(`${urls[0]!.slice(0, -32)}${'0'.repeat(32)}`)).status, 404);
+    assert.equal(emu.getMessage(sid)!.media[0]!.url, urls[0], 'the message records the hosted URL');
+  });
+
+  it('with "enforce HTTP auth on media" the media answers 401 without Basic auth, 200 with it', async () => {
+    const on = await fetch(`${emu.url}/_emulator/account`, { method: 'POST', body: JSON.stringify({ enforce_media_auth: true }) });
+    assert.equal(on.status, 200);
+    const { urls } = await inboundWithMedia();
+    const anonymous = await fetch(urls[0]!);
+    assert.equal(anonymous.status, 401);
+    assert.equal(((await anonymous.json()) as { code: number }).code, 20003);
+    const wrong = await fetch(urls[0]!, { headers: { Authorization: 'Basic ' + Buffer.from(`${emu.accountSid}:nope`).toString('base64') } });
+    assert.equal(wrong.status, 401);
+    const authed = await fetch(urls[0]!, { headers: { Authorization: 'Basic ' + Buffer.from(`${emu.accountSid}:${emu.authToken}`).toString('base64') } });
+    assert.equal(authed.status, 200);
+    assert.equal(await authed.text(), 'hello');
+    await fetch(`${emu.url}/_emulator/account`, { method: 'POST', body: JSON.stringify({ enforce_media_auth: false }) });
+    assert.equal((await fetch(urls[0]!)).status, 200);
+  });
+});

@@ -182,7 +182,7 @@ describe('emulator webhooks', () => {
       assert.ok(twilio.validateRequest(emu.authToken, receiver.requests[0]!.headers['x-twilio-signature'] as string, `${receiver.url}/wa`, p));
     });
 
-    it('sends media as MediaUrlN / MediaContentTypeN', async () => {
+    it('sends media as MediaUrlN / MediaContentTypeN, hosted on the emulator as Twilio hosts it', async () => {
       emu.setSmsUrl(OWN, `${receiver.url}/mms`);
       const media = [
         { url: 'https://media.example.test/cat.jpg', contentType: 'image/jpeg' },
@@ -192,9 +192,11 @@ describe('emulator webhooks', () => {
       const p = receiver.requests[0]!.params;
       assert.match(result.messageSid, /^MM[0-9a-f]{32}$/);
       assert.equal(p.NumMedia, '2');
-      assert.equal(p.MediaUrl0, media[0]!.url);
+      const hosted = new RegExp(`^${emu.url}/2010-04-01/Accounts/${emu.accountSid}/Messages/${result.messageSid}/Media/ME[0-9a-f]{32}$`);
+      assert.match(p.MediaUrl0!, hosted);
       assert.equal(p.MediaContentType0, 'image/jpeg');
-      assert.equal(p.MediaUrl1, media[1]!.url);
+      assert.match(p.MediaUrl1!, hosted);
+      assert.notEqual(p.MediaUrl0, p.MediaUrl1);
       assert.equal(p.MediaContentType1, 'application/pdf');
       assert.equal(p.Body, '');
     });

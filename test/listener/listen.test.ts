@@ -120,10 +120,9 @@ describe('listen against the emulator', () => {
     assert.equal(pl.from_name, 'Dana');
     assert.equal(pl.conversation_name, 'Dana');
     assert.equal(pl.message_attributes.wa_id, PHONE.slice(1));
-    assert.deepEqual(pl.media, [
-      { url: 'https://media.example.com/1.jpg', content_type: 'image/jpeg' },
-      { url: 'https://media.example.com/2.ogg', content_type: 'audio/ogg' },
-    ]);
+    // Twilio hosts inbound media: the URLs are the emulator's own, in the order sent.
+    assert.deepEqual(pl.media.map((m: { content_type: string }) => m.content_type), ['image/jpeg', 'audio/ogg']);
+    for (const m of pl.media) assert.match(m.url, new RegExp(`^${f.emulator.url}/2010-04-01/Accounts/${f.emulator.accountSid}/Messages/MM[0-9a-f]{32}/Media/ME[0-9a-f]{32}$`));
     assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, PREVIOUS);
   });
 

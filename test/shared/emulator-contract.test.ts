@@ -1,6 +1,7 @@
 /**
- * Contract tests: the emulator against Twilio's own OpenAPI description of the 2010-04-01 API, read from
- * ../shared/twilio-oai/ beside the repository (never copied into it). Runs in the `--shared` pass only.
+ * Contract tests: the emulator against Twilio's own OpenAPI descriptions of the 2010-04-01 API, messaging v1
+ * (Messaging Services) and messaging v2 (Channels/Senders), read from ../shared/twilio-oai/ beside the repository
+ * (never copied into it). Runs in the `--shared` pass only.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -49,27 +50,45 @@ function findRepoRoot(): string {
   return dir;
 }
 
-const specPath = path.resolve(findRepoRoot(), '../shared/twilio-oai/twilio_api_v2010.json');
+const SPEC_FILES = ['twilio_api_v2010.json', 'twilio_messaging_v1.json', 'twilio_messaging_v2.json'] as const;
+type SpecFile = (typeof SPEC_FILES)[number];
 
-function loadSpec(): OpenApi {
+function loadSpec(file: SpecFile): OpenApi {
+  const specPath = path.resolve(findRepoRoot(), '../shared/twilio-oai', file);
   if (!existsSync(specPath)) {
     assert.fail(
       `Twilio's OpenAPI spec is missing at ${specPath}. The contract tests need the shared folder beside the ` +
-        'repository (../shared/twilio-oai/twilio_api_v2010.json, from github.com/twilio/twilio-oai).',
+        `repository (../shared/twilio-oai/${file}, from github.com/twilio/twilio-oai).`,
     );
   }
   return JSON.parse(readFileSync(specPath, 'utf8')) as OpenApi;
 }
 
-function operation(spec: OpenApi, method: string, template: string): Operation {
+/** Which spec describes a route: by its version prefix, as Twilio's paths are written. */
+function specFileOf(template: string): SpecFile {
+  if (template.startsWith('/2010-04-01/')) return 'twilio_api_v2010.json';
+  if (template.startsWith('/v1/')) return 'twilio_messaging_v1.json';
+  if (template.startsWith('/v2/')) return 'twilio_messaging_v2.json';
+  assert.fail(`no spec for ${template}`);
+}
+
+function operation(specs: Record<SpecFile, OpenApi>, method: string, template: string): { spec: OpenApi; op: Operation } {
+  const spec = specs[specFileOf(template)];
   const op = spec.paths[template]?.[method.toLowerCase()];
-  assert.ok(op, `the spec has no ${method} ${template}`);
-  return op;
+  assert.ok(op, `${specFileOf(template)} has no ${method} ${template}`);
+  return { spec, op };
+}
+
+/** A schema with its $ref followed (request bodies of messaging v2 are references). */
+function resolve(spec: OpenApi, schema: Schema | undefined): Schema | undefined {
+  if (!schema?.$ref) return schema;
+  return spec.components.schemas[schema.$ref.replace('#/components/schemas/', '')];
 }
 
 // ------------------------------------------------------------------------------ a small schema checker
 
 const RFC2822 = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}$/;
+const ISO8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 /**
  * Checks the subset of JSON Schema that the spec's response schemas use: $ref, type, nullable, enum, properties,
@@ -99,6 +118,7 @@ function validate(spec: OpenApi, schema: Schema, value: unknown, at: string, err
     if (schema.minLength !== undefined && value.length < schema.minLength) errors.push(`${at}: shorter than ${schema.minLength}`);
     if (schema.maxLength !== undefined && value.length > schema.maxLength) errors.push(`${at}: longer than ${schema.maxLength}`);
     if (schema.format === 'date-time-rfc-2822' && !RFC2822.test(value)) errors.push(`${at}: ${value} is not RFC 2822`);
+    if (schema.format === 'date-time' && !ISO8601.test(value)) errors.push(`${at}: ${value} is not ISO 8601`);
   }
   if (Array.isArray(value) && schema.items) {
     value.forEach((item, i) => validate(spec, schema.items!, item, `${at}[${i}]`, errors));
@@ -142,7 +162,7 @@ class RecordingRequestClient extends EmulatorRequestClient {
       method: entry.method!,
       route: entry.route,
       status: response.statusCode,
-      body: typeof response.body === 'string' ? JSON.parse(response.body) : response.body,
+      body: typeof response.body === 'string' ? (response.body === '' ? undefined : JSON.parse(response.body)) : response.body,
       bodyParams: entry.bodyParams ?? [],
       queryParams: entry.queryParams ?? [],
     });
@@ -150,14 +170,14 @@ class RecordingRequestClient extends EmulatorRequestClient {
   }
 }
 
-describe('emulator contract with Twilio\'s OpenAPI spec (twilio_api_v2010.json)', () => {
-  let spec: OpenApi;
+describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1, messaging v2)", () => {
+  let specs: Record<SpecFile, OpenApi>;
   let emu: Emulator;
   const logs: EmulatorLogEntry[] = [];
   const exchanges: Exchange[] = [];
 
   before(async () => {
-    spec = loadSpec();
+    specs = Object.fromEntries(SPEC_FILES.map((f) => [f, loadSpec(f)])) as Record<SpecFile, OpenApi>;
     const unreachableCallback = 'http://127.0.0.1:1/status'; // callbacks themselves are not part of this contract
     emu = await startEmulator({
       numbers: ['+15005551301', '+15005551302'],
@@ -205,15 +225,61 @@ describe('emulator contract with Twilio\'s OpenAPI spec (twilio_api_v2010.json)'
     const page = await client.messages.page({ pageSize: 2 });
     const next = await page.nextPage();
     await next?.previousPage();
+    const [media] = await client.messages(sent[1]!.sid).media.list();
+    await client.messages(sent[1]!.sid).media(media!.sid).fetch();
+
+    // TwiML Apps and a number's SmsApplicationSid.
+    const app = await client.applications.create({ friendlyName: 'contract app', smsUrl: 'https://hooks.example.test/app', smsMethod: 'POST', smsStatusCallback: 'https://hooks.example.test/app-status' });
+    await client.applications.list({ friendlyName: 'contract app' });
+    await client.applications(app.sid).fetch();
+    await client.applications(app.sid).update({ smsFallbackUrl: 'https://hooks.example.test/app-fallback', smsFallbackMethod: 'POST' });
+    await client.incomingPhoneNumbers(second!.sid).update({ smsApplicationSid: app.sid });
+    await client.incomingPhoneNumbers(second!.sid).update({ smsApplicationSid: '' });
+    await client.applications(app.sid).remove();
+
+    // Messaging Services and their numbers (messaging v1).
+    const svc = await client.messaging.v1.services.create({
+      friendlyName: 'contract service',
+      inboundRequestUrl: 'https://hooks.example.test/svc',
+      inboundMethod: 'POST',
+      fallbackUrl: 'https://hooks.example.test/svc-fallback',
+      fallbackMethod: 'POST',
+      statusCallback: 'https://hooks.example.test/svc-status',
+      useInboundWebhookOnNumber: false,
+    });
+    await client.messaging.v1.services.create({ friendlyName: 'second service' });
+    await client.messaging.v1.services.list({ pageSize: 1, limit: 2 });
+    await client.messaging.v1.services(svc.sid).fetch();
+    await client.messaging.v1.services(svc.sid).update({ inboundRequestUrl: '', useInboundWebhookOnNumber: true });
+    await client.messaging.v1.services(svc.sid).phoneNumbers.create({ phoneNumberSid: own!.sid });
+    await client.messaging.v1.services(svc.sid).phoneNumbers.create({ phoneNumberSid: own!.sid }); // already there: 200
+    await client.messaging.v1.services(svc.sid).phoneNumbers.list();
+    await client.messaging.v1.services(svc.sid).phoneNumbers(own!.sid).fetch();
+    await emu.deliverInbound({ from: '+15550003333', to: own!.phoneNumber, body: 'to a service number' });
+    await client.messaging.v1.services(svc.sid).phoneNumbers(own!.sid).remove();
+    await client.messaging.v1.services(svc.sid).remove();
+
+    // WhatsApp senders (messaging v2, JSON bodies).
+    const sender = await client.messaging.v2.channelsSenders.create({
+      sender_id: `whatsapp:${second!.phoneNumber}`,
+      configuration: { waba_id: '12345678912345' },
+      webhook: { callback_url: 'https://hooks.example.test/wa', callback_method: 'POST', fallback_url: 'https://hooks.example.test/wa-fallback', status_callback_url: 'https://hooks.example.test/wa-status' },
+      profile: { name: 'Contract' },
+    } as never);
+    await client.messaging.v2.channelsSenders.list({ channel: 'whatsapp' });
+    await client.messaging.v2.channelsSenders(sender.sid).fetch();
+    await client.messaging.v2.channelsSenders(sender.sid).update({ webhook: { callback_url: '' } } as never);
+    await client.messaging.v2.channelsSenders(sender.sid).remove();
   });
 
   after(async () => {
     await emu?.stop();
   });
 
-  it('serves only routes the spec defines, with the same method and path template', () => {
-    assert.ok(emulatorRoutes.length >= 7);
-    for (const route of emulatorRoutes) operation(spec, route.method, route.path);
+  it('serves only routes the specs define, with the same method and path template', () => {
+    assert.ok(emulatorRoutes.length >= 28);
+    for (const route of emulatorRoutes) operation(specs, route.method, route.path);
+    for (const file of SPEC_FILES) assert.ok(emulatorRoutes.some((r) => specFileOf(r.path) === file), `no route from ${file}`);
   });
 
   it('exercised every route in this tour', () => {
@@ -222,11 +288,16 @@ describe('emulator contract with Twilio\'s OpenAPI spec (twilio_api_v2010.json)'
   });
 
   it('answers with a status and a body the spec declares for that route', () => {
-    assert.ok(exchanges.length > 15);
+    assert.ok(exchanges.length > 40);
+    assert.ok(exchanges.some((e) => e.route === '/v1/Services/{ServiceSid}/PhoneNumbers' && e.method === 'POST' && e.status === 200), 'a re-added number answers 200');
     for (const ex of exchanges) {
-      const op = operation(spec, ex.method, ex.route);
+      const { spec, op } = operation(specs, ex.method, ex.route);
       const declared = op.responses[String(ex.status)];
       assert.ok(declared, `${ex.method} ${ex.route} answered ${ex.status}; the spec declares ${Object.keys(op.responses)}`);
+      if (ex.status === 204) {
+        assert.equal(ex.body, undefined, `${ex.method} ${ex.route}: 204 has no body`);
+        continue;
+      }
       const schema = declared.content?.['application/json']?.schema;
       assert.ok(schema, `no JSON schema for ${ex.status} of ${ex.method} ${ex.route}`);
       const errors: string[] = [];
@@ -237,21 +308,31 @@ describe('emulator contract with Twilio\'s OpenAPI spec (twilio_api_v2010.json)'
 
   it('received from the twilio client only parameters the spec defines for each operation', () => {
     for (const ex of exchanges) {
-      const op = operation(spec, ex.method, ex.route);
+      const { spec, op } = operation(specs, ex.method, ex.route);
       const query = new Set((op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name));
       for (const name of ex.queryParams) assert.ok(query.has(name), `${ex.method} ${ex.route}: query ${name} not in spec`);
-      const form = op.requestBody?.content['application/x-www-form-urlencoded']?.schema.properties ?? {};
-      for (const name of ex.bodyParams) assert.ok(name in form, `${ex.method} ${ex.route}: form field ${name} not in spec`);
+      const content = op.requestBody?.content ?? {};
+      const body = resolve(spec, content['application/x-www-form-urlencoded']?.schema ?? content['application/json']?.schema)?.properties ?? {};
+      for (const name of ex.bodyParams) assert.ok(name in body, `${ex.method} ${ex.route}: body field ${name} not in spec`);
     }
     const used = new Set(exchanges.flatMap((e) => [...e.bodyParams, ...e.queryParams]));
-    for (const name of ['To', 'From', 'Body', 'MediaUrl', 'StatusCallback', 'MessagingServiceSid', 'SmsUrl', 'PageSize', 'PageToken', 'PhoneNumber', 'DateSent>']) {
+    for (const name of ['To', 'From', 'Body', 'MediaUrl', 'StatusCallback', 'MessagingServiceSid', 'SmsUrl', 'PageSize', 'PageToken', 'PhoneNumber', 'DateSent>',
+      'SmsApplicationSid', 'SmsStatusCallback', 'InboundRequestUrl', 'UseInboundWebhookOnNumber', 'FallbackUrl', 'PhoneNumberSid', 'Channel', 'sender_id', 'webhook', 'profile']) {
       assert.ok(used.has(name), `the tour never sent ${name}`);
     }
   });
 
   it('finds additionalProperties unset in the checked schemas (why validate() treats undeclared fields as errors)', () => {
-    for (const name of ['api.v2010.account', 'api.v2010.account.message', 'api.v2010.account.incoming_phone_number']) {
-      const schema = spec.components.schemas[name];
+    for (const [file, name] of [
+      ['twilio_api_v2010.json', 'api.v2010.account'],
+      ['twilio_api_v2010.json', 'api.v2010.account.message'],
+      ['twilio_api_v2010.json', 'api.v2010.account.incoming_phone_number'],
+      ['twilio_api_v2010.json', 'api.v2010.account.application'],
+      ['twilio_messaging_v1.json', 'messaging.v1.service'],
+      ['twilio_messaging_v1.json', 'messaging.v1.service.phone_number'],
+      ['twilio_messaging_v2.json', 'messaging.v2.channels_sender_response'],
+    ] as const) {
+      const schema = specs[file].components.schemas[name];
       assert.ok(schema?.properties, `${name} has properties`);
       assert.equal(schema.additionalProperties, undefined, `${name} now sets additionalProperties; revisit validate()`);
     }
