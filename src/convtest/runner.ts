@@ -10,7 +10,7 @@ import { twilioError } from '../twilio/client.js';
 import { findNumber, type PhoneNumberInfo } from '../twilio/numbers.js';
 import { sameWebhookUrl } from '../twilio/webhook.js';
 import { listMessagesBetween } from '../twilio/message-history.js';
-import { FINAL_STATUSES, errorDocUrl, fetchMessage, fixFor, sendMessage, waitForFinalStatus, type Message } from '../twilio/messages.js';
+import { FINAL_STATUSES, errorDocUrl, fetchMessage, fixFor, sendMessage, sleepUnlessAborted, waitForFinalStatus, type Message } from '../twilio/messages.js';
 import { refuseLoopbackUrls } from '../twilio/send-rules.js';
 import { maskSid } from '../validate.js';
 import { inboundRoute } from './diagnose.js';
@@ -364,7 +364,7 @@ class Runner {
     const wait = last === undefined ? 0 : last + this.#gap - Date.now();
     if (wait > 0) {
       note = `waited ${(wait / 1000).toFixed(1)}s before sending: Twilio sends about 1 message per second from a number, and this scenario sends faster`;
-      await sleep(wait, this.hooks.signal);
+      await sleepUnlessAborted(wait, this.hooks.signal);
     }
     const t0 = Date.now();
     // What arrived before this step is not an answer to it.
@@ -401,7 +401,7 @@ class Runner {
     for (;;) {
       reply = (await unseenReplies())[0];
       if (reply || Date.now() >= deadline || this.hooks.signal?.aborted) break;
-      await sleep(Math.min(interval, Math.max(0, deadline - Date.now())), this.hooks.signal);
+      await sleepUnlessAborted(Math.min(interval, Math.max(0, deadline - Date.now())), this.hooks.signal);
       interval = Math.min(this.#maxPoll, Math.round(interval * 1.5));
     }
     if (this.hooks.signal?.aborted && !reply) throw new CliError('interrupted', { reason: 'interrupted' });
@@ -545,15 +545,3 @@ function quote(s: string): string {
   return JSON.stringify(one.length > 80 ? one.slice(0, 79) + '…' : one);
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted || ms <= 0) return resolve();
-    const t = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-  });
-}

@@ -106,6 +106,36 @@ export interface PageRequest {
   query: URLSearchParams;
 }
 
+/** One page of `items` as Twilio pages them, and a builder of page URLs (path + the client's filters). */
+function pageWindow<T extends { sid: string }>(query: URLSearchParams, items: T[], filters: [string, string][]) {
+  const pageSize = clampInt(query.get('PageSize'), 50, 1, 1000);
+  const page = clampInt(query.get('Page'), 0, 0, Number.MAX_SAFE_INTEGER);
+  const token = query.get('PageToken') ?? '';
+  let from = page * pageSize;
+  const cursor = items.findIndex((item) => item.sid === token.slice(2));
+  if (cursor >= 0 && token.startsWith('PA')) from = cursor + 1;
+  if (cursor >= 0 && token.startsWith('PB')) from = Math.max(0, cursor - pageSize);
+  const slice = items.slice(from, from + pageSize);
+  const pageQuery = (p: number, pageToken?: string) => {
+    const q = new URLSearchParams(filters);
+    q.set('PageSize', String(pageSize));
+    q.set('Page', String(p));
+    if (pageToken) q.set('PageToken', pageToken);
+    return q.toString();
+  };
+  const hasNext = from + pageSize < items.length;
+  const hasPrevious = from > 0 && slice.length > 0;
+  return {
+    page,
+    pageSize,
+    slice,
+    self: pageQuery(page, token || undefined),
+    first: pageQuery(0),
+    next: hasNext ? pageQuery(page + 1, 'PA' + slice[slice.length - 1]!.sid) : null,
+    previous: hasPrevious ? pageQuery(Math.max(0, page - 1), 'PB' + slice[0]!.sid) : null,
+  };
+}
+
 /**
  * Twilio's paging envelope. `PageToken` is a cursor: `PA<sid>` continues after that record, `PB<sid>` goes
  * back from it; without one, `Page` x `PageSize` is the offset.
@@ -116,35 +146,19 @@ export function listPage<T extends { sid: string }>(
   items: T[],
   render: (item: T) => Record<string, unknown>,
 ): Record<string, unknown> {
-  const pageSize = clampInt(req.query.get('PageSize'), 50, 1, 1000);
-  const page = clampInt(req.query.get('Page'), 0, 0, Number.MAX_SAFE_INTEGER);
-  const token = req.query.get('PageToken') ?? '';
-
-  let from = page * pageSize;
-  const cursor = items.findIndex((item) => item.sid === token.slice(2));
-  if (cursor >= 0 && token.startsWith('PA')) from = cursor + 1;
-  if (cursor >= 0 && token.startsWith('PB')) from = Math.max(0, cursor - pageSize);
-  const slice = items.slice(from, from + pageSize);
-
-  const uriFor = (p: number, pageToken?: string) => {
-    const q = new URLSearchParams(req.filters);
-    q.set('PageSize', String(pageSize));
-    q.set('Page', String(p));
-    if (pageToken) q.set('PageToken', pageToken);
-    return `${req.path}?${q.toString()}`;
-  };
-  const hasNext = from + pageSize < items.length;
-  const hasPrevious = from > 0 && slice.length > 0;
+  const w = pageWindow(req.query, items, req.filters);
+  const { page, pageSize, slice } = w;
+  const uri = (q: string | null) => (q === null ? null : `${req.path}?${q}`);
   const start = page * pageSize;
   return {
     end: slice.length > 0 ? start + slice.length - 1 : start,
-    first_page_uri: uriFor(0),
-    next_page_uri: hasNext ? uriFor(page + 1, 'PA' + slice[slice.length - 1]!.sid) : null,
+    first_page_uri: uri(w.first),
+    next_page_uri: uri(w.next),
     page,
     page_size: pageSize,
-    previous_page_uri: hasPrevious ? uriFor(Math.max(0, page - 1), 'PB' + slice[0]!.sid) : null,
+    previous_page_uri: uri(w.previous),
     start,
-    uri: uriFor(page, token || undefined),
+    uri: uri(w.self),
     [listKey]: slice.map(render),
   };
 }
@@ -291,33 +305,18 @@ export function metaPage<T extends { sid: string }>(
   items: T[],
   render: (item: T) => Record<string, unknown>,
 ): Record<string, unknown> {
-  const pageSize = clampInt(req.query.get('PageSize'), 50, 1, 1000);
-  const page = clampInt(req.query.get('Page'), 0, 0, Number.MAX_SAFE_INTEGER);
-  const token = req.query.get('PageToken') ?? '';
-  let from = page * pageSize;
-  const cursor = items.findIndex((item) => item.sid === token.slice(2));
-  if (cursor >= 0 && token.startsWith('PA')) from = cursor + 1;
-  if (cursor >= 0 && token.startsWith('PB')) from = Math.max(0, cursor - pageSize);
-  const slice = items.slice(from, from + pageSize);
-  const urlFor = (p: number, pageToken?: string) => {
-    const q = new URLSearchParams(req.filters ?? []);
-    q.set('PageSize', String(pageSize));
-    q.set('Page', String(p));
-    if (pageToken) q.set('PageToken', pageToken);
-    return `${MESSAGING_ORIGIN}${req.path}?${q.toString()}`;
-  };
-  const hasNext = from + pageSize < items.length;
-  const hasPrevious = from > 0 && slice.length > 0;
+  const w = pageWindow(req.query, items, req.filters ?? []);
+  const url = (q: string | null) => (q === null ? null : `${MESSAGING_ORIGIN}${req.path}?${q}`);
   return {
-    [key]: slice.map(render),
+    [key]: w.slice.map(render),
     meta: {
-      first_page_url: urlFor(0),
+      first_page_url: url(w.first),
       key,
-      next_page_url: hasNext ? urlFor(page + 1, 'PA' + slice[slice.length - 1]!.sid) : null,
-      page,
-      page_size: pageSize,
-      previous_page_url: hasPrevious ? urlFor(Math.max(0, page - 1), 'PB' + slice[0]!.sid) : null,
-      url: urlFor(page, token || undefined),
+      next_page_url: url(w.next),
+      page: w.page,
+      page_size: w.pageSize,
+      previous_page_url: url(w.previous),
+      url: url(w.self),
     },
   };
 }
