@@ -18,6 +18,7 @@ interface Options {
   skipVerify?: boolean;
   forwardTo?: string;
   json?: boolean;
+  interactive: boolean;
   once?: boolean;
   max?: string;
   timeout?: string;
@@ -38,6 +39,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--skip-verify', 'accept requests without a valid X-Twilio-Signature (unsafe)')
     .option('--forward-to <url>', 'also POST each trigger JSON to this URL (your agent or server)')
     .option('--json', 'one JSON object per event on stdout, nothing else')
+    .option('--no-interactive', 'print lines as when piped, even on a terminal (no key-driven screen)')
     .option('--once', 'exit 0 after the first event')
     .option('--max <n>', 'exit 0 after N events')
     .option('--timeout <seconds>', 'give up after this many seconds: exit 3 unless the requested events arrived')
@@ -127,6 +129,14 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   let finish: (reason: 'done' | 'signal' | 'timeout') => void = () => {};
   const finished = new Promise<'done' | 'signal' | 'timeout'>((r) => (finish = r));
 
+  // On a terminal: the key-driven screen (src/interactive), loaded only then; piped or --json: the lines below.
+  const screen =
+    !opts.json && opts.interactive && ctx.io.stdin.isTTY && ctx.io.stdout.isTTY
+      ? (await import('../interactive/index.js')).createListenScreen({
+          io: ctx.io, store, config, secrets: () => secrets, authToken, forwardTo,
+          afterEvent: () => max !== undefined && session.accepted >= max && finish('done'),
+        })
+      : null;
   let jsonLines: string[] = [];
   const session = new ListenSession({
     store,
@@ -141,7 +151,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     productionUrl,
     forwardTo,
     contactName: store.participants.contactBook(config.id).nameFor,
-    hooks: {
+    hooks: screen?.hooks ?? {
       onEvent(envelope, duplicate, json) {
         if (duplicate) {
           out.status(c.dim(`duplicate delivery of ${envelope.payload.message_sid} (event #${envelope.event_id}): recorded once`));
@@ -165,6 +175,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
         if (info.error) out.status(`${c.yellow('forward')} #${info.eventId} -> ${info.url} failed: ${info.error} (${ms}); the event is kept`);
         else out.status(`${c.dim('forward')} #${info.eventId} -> ${info.url} ${c.green(String(info.status))} ${c.dim(ms)}`);
       },
+      onStatus: (s) => out.status(c.dim(`status ${s.messageSid} ${s.status}${s.errorCode ? ` (error ${s.errorCode})` : ''}: not a message, no trigger`)),
       onWarning: (m) => out.warn(m),
       onInternalError: (err) => out.error(`listener: ${(err as Error)?.message ?? String(err)}`),
     },
@@ -183,6 +194,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
 
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
+    screen?.close(); // the terminal back first, so the lines below land on it
     signals++;
     if (signals === 1) {
       out.status(c.dim(`${sig}: stopping${info.lease ? `, restoring the webhook of ${info.lease.phoneNumber}` : ''}…`));
@@ -202,8 +214,10 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   if (info.tunnel !== 'none') out.status(c.dim(`Local listener: ${info.localUrl}`));
   if (!opts.register) out.status(c.dim(`Point the number's "A MESSAGE COMES IN" webhook at ${info.webhookUrl} (HTTP POST) yourself.`));
   if (!opts.json) out.status(c.dim('Press Ctrl-C to stop.'));
+  screen?.open({ session, info, quit: () => onSignal('SIGINT') });
 
   const reason = await finished;
+  screen?.close();
   clearTimeout(timer);
   let outcome;
   try {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { CliError, ExitCode, usageError } from '../errors.js';
-import { E164, checkE164, checkHttpUrl, isLoopbackUrl, parseDuration } from '../validate.js';
+import { E164, checkE164, checkHttpUrl, parseDuration } from '../validate.js';
 import type { CommandContext } from './context.js';
 import { readStdin } from './input.js';
 
@@ -16,9 +16,6 @@ interface Options {
   waitTimeout?: string;
   json?: boolean;
 }
-
-/** Twilio's limit for one message body (21617 above it). */
-const MAX_BODY = 1600;
 
 export function register(program: Command, ctx: CommandContext): void {
   program
@@ -67,10 +64,11 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   if (opts.body !== undefined && opts.body !== '-' && body.trim() === '' && mediaUrls.length === 0) {
     throw usageError('--body is empty: give the message text, or "-" to read it from standard input');
   }
-  if ([...body].length > MAX_BODY) throw usageError(`--body must be at most ${MAX_BODY} characters (got ${[...body].length})`);
+  const { checkBody, sendFromConfig } = await import('../config/send.js');
+  checkBody(body);
 
   const store = await ctx.store();
-  const { resolveConfig, loadSecret, twilioCredentials, effectiveApiUrl, shellQuote } = await import('../config/resolve.js');
+  const { resolveConfig, shellQuote } = await import('../config/resolve.js');
 
   // --to: a number, else a participant.
   const toRaw = opts.to.trim();
@@ -103,25 +101,12 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const config = resolveConfig(store, configName);
   const whatsapp = opts.whatsapp ? true : opts.sms ? false : Boolean(participant?.whatsapp);
 
-  // Real Twilio cannot fetch media from, or post callbacks to, this machine's loopback address.
-  const apiUrl = effectiveApiUrl(config, ctx.env);
-  if (!apiUrl) {
-    for (const [flag, url] of [...mediaUrls.map((u) => ['--media-url', u] as const), ...(statusCallback ? [['--status-callback', statusCallback] as const] : [])]) {
-      if (isLoopbackUrl(url)) throw usageError(`${flag} must be a public URL Twilio can reach (got ${JSON.stringify(url)}, which is this machine)`, 'expose it through a tunnel (ngrok) first');
-    }
-  }
-
   const keychain = config.secretSource === 'keychain' ? await ctx.secrets() : undefined;
-  const secret = loadSecret(config, ctx.env, () => keychain!);
-  const creds = twilioCredentials(config, secret, ctx.env);
-  const { createTwilioClient } = await import('../twilio/client.js');
-  const { sendMessage, waitForFinalStatus, deliveryFailure } = await import('../twilio/messages.js');
+  const { waitForFinalStatus, deliveryFailure } = await import('../twilio/messages.js');
   const { messageJson, Progress } = await import('../output/messages.js');
-  const client = await createTwilioClient(creds);
-  const callCtx = { apiUrl, accountSid: config.accountSid };
   const recipient = participant ? `${participant.name} (${to})` : to;
 
-  const sent = await sendMessage(client, { from: config.fromNumber, to, body, mediaUrls, statusCallback, whatsapp }, callCtx);
+  const { message: sent, client, callCtx } = await sendFromConfig({ config, env: ctx.env, secrets: () => keychain!, to, body, mediaUrls, statusCallback, whatsapp });
   const extra = { config: config.name, participant: participant?.name ?? null };
 
   if (!wait) {

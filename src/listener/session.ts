@@ -30,8 +30,40 @@ export interface ListenHooks {
   onEventsEnd?(): void;
   onRefused?(info: { eventId: number | null; reason: string; detail: string; from: string | null }): void;
   onForward?(info: { eventId: number; url: string; status: number | null; ms: number; error: string | null }): void;
+  /** A signed delivery-status callback of a message we sent (answered 200; never a trigger, not recorded). */
+  onStatus?(info: StatusCallback): void;
   onWarning?(message: string): void;
   onInternalError?(err: unknown): void;
+}
+
+/** What a status callback says about one of our messages. */
+export interface StatusCallback {
+  receivedAt: string;
+  messageSid: string | null;
+  status: string;
+  errorCode: number | null;
+  /** As Twilio posts them (`whatsapp:` kept). */
+  from: string | null;
+  to: string | null;
+}
+
+/**
+ * Twilio posts delivery-status callbacks signed like inbound messages and with MessageSid, From and To, so
+ * only the status fields tell them apart: MessageStatus present, or SmsStatus other than `received`.
+ */
+export function statusCallbackOf(form: Form, receivedAt: string): StatusCallback | null {
+  const messageStatus = field(form, 'MessageStatus');
+  const smsStatus = field(form, 'SmsStatus');
+  if (messageStatus === null && (smsStatus === null || smsStatus === 'received')) return null;
+  const code = field(form, 'ErrorCode');
+  return {
+    receivedAt,
+    messageSid: field(form, 'MessageSid') ?? field(form, 'SmsSid'),
+    status: (messageStatus ?? smsStatus)!,
+    errorCode: code && /^\d+$/.test(code) ? Number(code) : null,
+    from: field(form, 'From'),
+    to: field(form, 'To'),
+  };
 }
 
 export interface ListenOptions {
@@ -245,6 +277,15 @@ export class ListenSession {
         });
         return { status: 403, body: 'forbidden: invalid X-Twilio-Signature\n' };
       }
+    }
+    const status = statusCallbackOf(req.form, receivedAt);
+    if (status) {
+      try {
+        o.hooks?.onStatus?.(status);
+      } catch (err) {
+        o.hooks?.onInternalError?.(err);
+      }
+      return OK_REPLY;
     }
     if (!base.messageSid || !field(req.form, 'From') || !field(req.form, 'To')) {
       const { id } = await this.#record(newEvent(base, 'refused', 'not_a_message', signatureValid, null));

@@ -1,0 +1,91 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { binPath, childEnv } from './cli.js';
+
+let sessions = 0;
+
+/**
+ * The built CLI on a real pseudo-terminal: a private tmux server (its own socket and an empty config) with
+ * one window of a fixed size; the pane stays after the program exits, so its last screen and exit status
+ * can be read. Waits poll capture-pane with a deadline: nothing here sleeps a fixed time.
+ */
+export class TmuxPane {
+  readonly #socket: string;
+  readonly #dir: string;
+
+  private constructor(socket: string, dir: string) {
+    this.#socket = socket;
+    this.#dir = dir;
+  }
+
+  /** Runs `fruxon-twilio ARGS` (then `shellTail`, e.g. a redirection) in a new pane of cols x rows. */
+  static start(args: string[], opts: { env?: NodeJS.ProcessEnv; cols?: number; rows?: number; shellTail?: string } = {}): TmuxPane {
+    const dir = mkdtempSync(join(tmpdir(), 'fruxon-twilio-tmux-'));
+    const conf = join(dir, 'tmux.conf');
+    writeFileSync(conf, 'set -g remain-on-exit on\nset -g status off\nset -g history-limit 2000\n');
+    const script = join(dir, 'run.sh');
+    const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+    writeFileSync(script, `exec ${[process.execPath, binPath, ...args].map(quote).join(' ')} ${opts.shellTail ?? ''}\n`);
+    const pane = new TmuxPane(`fruxon-test-${process.pid}-${++sessions}`, dir);
+    pane.#tmux(['-f', conf, 'new-session', '-d', '-s', 'main', '-x', String(opts.cols ?? 120), '-y', String(opts.rows ?? 30), `sh ${quote(script)}`], childEnv(opts.env));
+    return pane;
+  }
+
+  #tmux(args: string[], env?: NodeJS.ProcessEnv): string {
+    return execFileSync('tmux', ['-L', this.#socket, ...args], { encoding: 'utf8', env: env ?? childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+
+  /** What the pane shows now (with `history`, and what scrolled off), one string per row (a line the terminal wrapped is joined again). */
+  screen(opts: { history?: boolean } = {}): string {
+    return this.#tmux(['capture-pane', '-p', '-J', ...(opts.history ? ['-S', '-'] : []), '-t', 'main']);
+  }
+
+  /** Resolves with the screen once `pattern` matches it; fails with the last screen after timeoutMs. */
+  async waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    for (;;) {
+      last = this.screen();
+      if (pattern.test(last)) return last;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} on the terminal; it shows:\n${last}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** tmux key names: 'Up', 'Enter', 'Escape', 'C-c', or single characters. */
+  keys(...keys: string[]): void {
+    this.#tmux(['send-keys', '-t', 'main', ...keys]);
+  }
+
+  /** Types text literally. */
+  type(text: string): void {
+    this.#tmux(['send-keys', '-t', 'main', '-l', text]);
+  }
+
+  resize(cols: number, rows: number): void {
+    this.#tmux(['resize-window', '-t', 'main', '-x', String(cols), '-y', String(rows)]);
+  }
+
+  /** The exit status once the program has ended, polled. */
+  async exitStatus(timeoutMs = 15_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const [dead, status] = this.#tmux(['display-message', '-p', '-t', 'main', '#{pane_dead} #{pane_dead_status}']).trim().split(' ');
+      if (dead === '1') return Number(status);
+      if (Date.now() > deadline) throw new Error(`the program did not exit within ${timeoutMs} ms; the terminal shows:\n${this.screen()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Kills the tmux server (and the program, if still running) and removes its files. */
+  kill(): void {
+    try {
+      this.#tmux(['kill-server']);
+    } catch {
+      // already gone
+    }
+    rmSync(this.#dir, { recursive: true, force: true });
+  }
+}
