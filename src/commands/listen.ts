@@ -133,8 +133,13 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const screen =
     !opts.json && opts.interactive && ctx.io.stdin.isTTY && ctx.io.stdout.isTTY
       ? (await import('../interactive/index.js')).createListenScreen({
-          io: ctx.io, store, config, secrets: () => secrets, authToken, forwardTo,
-          afterEvent: () => max !== undefined && session.accepted >= max && finish('done'),
+          io: ctx.io,
+          store,
+          config,
+          secrets: () => secrets,
+          authToken,
+          forwardTo,
+          afterEvent: () => void (max !== undefined && session.accepted >= max && finish('done')),
         })
       : null;
   let jsonLines: string[] = [];
@@ -214,7 +219,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   if (info.tunnel !== 'none') out.status(c.dim(`Local listener: ${info.localUrl}`));
   if (!opts.register) out.status(c.dim(`Point the number's "A MESSAGE COMES IN" webhook at ${info.webhookUrl} (HTTP POST) yourself.`));
   if (!opts.json) out.status(c.dim('Press Ctrl-C to stop.'));
-  screen?.open({ session, info, quit: () => onSignal('SIGINT') });
+  screen?.open({ info, quit: () => onSignal('SIGINT') });
 
   const reason = await finished;
   screen?.close();

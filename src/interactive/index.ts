@@ -1,6 +1,6 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { CliError } from '../errors.js';
-import type { ListenHooks, ListenInfo, ListenSession, StatusCallback } from '../listener/session.js';
+import type { ListenHooks, ListenInfo, StatusCallback } from '../listener/session.js';
 import type { TriggerEnvelope } from '../listener/payload.js';
 import { printEventDetail } from '../output/events.js';
 import { Output, type Io } from '../output/index.js';
@@ -32,7 +32,7 @@ export interface ScreenDeps {
 
 export interface ListenScreen {
   hooks: ListenHooks;
-  open(opts: { session: ListenSession; info: ListenInfo; quit: () => void }): void;
+  open(opts: { info: ListenInfo; quit: () => void }): void;
   /** Puts the terminal back; idempotent. */
   close(): void;
 }
@@ -109,7 +109,7 @@ class Screen implements ListenScreen {
     onInternalError: (err) => this.#add({ kind: 'note', level: 'error', text: `listener: ${(err as Error)?.message ?? String(err)}` }),
   };
 
-  open(opts: { session: ListenSession; info: ListenInfo; quit: () => void }): void {
+  open(opts: { info: ListenInfo; quit: () => void }): void {
     if (this.#closed) return;
     this.#info = opts.info;
     this.#quit = opts.quit;

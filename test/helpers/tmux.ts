@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { binPath, childEnv } from './cli.js';
@@ -8,8 +8,8 @@ let sessions = 0;
 
 /**
  * The built CLI on a real pseudo-terminal: a private tmux server (its own socket and an empty config) with
- * one window of a fixed size; the pane stays after the program exits, so its last screen and exit status
- * can be read. Waits poll capture-pane with a deadline: nothing here sleeps a fixed time.
+ * one window of a fixed size; a shell stays after the program exits, so its last screen, exit status and
+ * the modes it left the terminal in can be read. Waits poll capture-pane with a deadline: nothing here sleeps a fixed time.
  */
 export class TmuxPane {
   readonly #socket: string;
@@ -24,10 +24,14 @@ export class TmuxPane {
   static start(args: string[], opts: { env?: NodeJS.ProcessEnv; cols?: number; rows?: number; shellTail?: string } = {}): TmuxPane {
     const dir = mkdtempSync(join(tmpdir(), 'fruxon-twilio-tmux-'));
     const conf = join(dir, 'tmux.conf');
-    writeFileSync(conf, 'set -g remain-on-exit on\nset -g status off\nset -g history-limit 2000\n');
+    writeFileSync(conf, 'set -g status off\nset -g history-limit 2000\n');
     const script = join(dir, 'run.sh');
     const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-    writeFileSync(script, `exec ${[process.execPath, binPath, ...args].map(quote).join(' ')} ${opts.shellTail ?? ''}\n`);
+    // The program runs in the foreground (the terminal's stdin), its pid in a file; then the shell stays, so that
+    // the terminal's modes can still be read (tmux reports a dead pane's cursor as hidden). A Ctrl-C the terminal
+    // turns into SIGINT reaches the shell too: it runs a no-op trap instead of leaving.
+    const run = [process.execPath, binPath, ...args].map(quote).join(' ');
+    writeFileSync(script, `trap : INT\nsh -c 'echo $$ > "$0"; exec "$@"' ${quote(join(dir, 'pid'))} ${run} ${opts.shellTail ?? ''}\necho "[exited $?]"\nexec sleep 3600\n`);
     const pane = new TmuxPane(`fruxon-test-${process.pid}-${++sessions}`, dir);
     pane.#tmux(['-f', conf, 'new-session', '-d', '-s', 'main', '-x', String(opts.cols ?? 120), '-y', String(opts.rows ?? 30), `sh ${quote(script)}`], childEnv(opts.env));
     return pane;
@@ -43,7 +47,7 @@ export class TmuxPane {
   }
 
   /** Resolves with the screen once `pattern` matches it; fails with the last screen after timeoutMs. */
-  async waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<string> {
+  async waitFor(pattern: RegExp, timeoutMs = 30_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     let last = '';
     for (;;) {
@@ -68,15 +72,21 @@ export class TmuxPane {
     this.#tmux(['resize-window', '-t', 'main', '-x', String(cols), '-y', String(rows)]);
   }
 
-  /** The exit status once the program has ended, polled. */
-  async exitStatus(timeoutMs = 15_000): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const [dead, status] = this.#tmux(['display-message', '-p', '-t', 'main', '#{pane_dead} #{pane_dead_status}']).trim().split(' ');
-      if (dead === '1') return Number(status);
-      if (Date.now() > deadline) throw new Error(`the program did not exit within ${timeoutMs} ms; the terminal shows:\n${this.screen()}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+  /** The program's process id. */
+  pid(): number {
+    return Number(readFileSync(join(this.#dir, 'pid'), 'utf8').trim());
+  }
+
+  /** The terminal's modes as the program left them: the alternate screen on, the cursor shown. */
+  modes(): { alternateScreen: boolean; cursorVisible: boolean } {
+    const [alt, cursor] = this.#tmux(['display-message', '-p', '-t', 'main', '#{alternate_on} #{cursor_flag}']).trim().split(' ');
+    return { alternateScreen: alt === '1', cursorVisible: cursor === '1' };
+  }
+
+  /** The exit status once the program has ended (the shell prints it after), polled. */
+  async exitStatus(timeoutMs = 30_000): Promise<number> {
+    const m = /\[exited (\d+)\]/.exec(await this.waitFor(/\[exited \d+\]/, timeoutMs));
+    return Number(m![1]);
   }
 
   /** Kills the tmux server (and the program, if still running) and removes its files. */

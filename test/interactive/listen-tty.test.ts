@@ -30,7 +30,7 @@ describe('interactive listen on a pseudo-terminal (tmux)', () => {
     f.emulator.setSmsUrl(OUR_NUMBER, PREVIOUS, 'POST');
     const pane = TmuxPane.start(['listen', '--port', '0'], { env: f.env, shellTail: `> '${out}' 2> '${err}'` });
     panes.push(pane);
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 30_000;
     while (!/Ready!/.test(readIf(err)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     await f.emulator.deliverInbound({ from: PHONE, to: OUR_NUMBER, body: 'plain line' });
     while (!/plain line/.test(readIf(out)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
@@ -124,7 +124,25 @@ describe('interactive listen on a pseudo-terminal (tmux)', () => {
     assert.match(screen, /Ready! Listening for messages to \+15005550006/);
     assert.match(screen, /Restored the webhook of \+15005550006 to https:\/\/previous\.example\.com\/sms\./);
     assert.doesNotMatch(screen, /fruxon-twilio listen · config/, 'the alternate screen was left');
+    assert.deepEqual(pane.modes(), { alternateScreen: false, cursorVisible: true });
     assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, PREVIOUS);
+  });
+
+  test('Ctrl-C and SIGTERM put the terminal and the webhook back, with the lines of today', async () => {
+    for (const stop of ['C-c', 'SIGTERM'] as const) {
+      f.emulator.setSmsUrl(OUR_NUMBER, PREVIOUS, 'POST');
+      const pane = TmuxPane.start(['listen', '--port', '0'], { env: f.env, cols: 120, rows: 20 });
+      panes.push(pane);
+      await pane.waitFor(/waiting for messages/);
+      assert.deepEqual(pane.modes(), { alternateScreen: true, cursorVisible: false });
+      if (stop === 'C-c') pane.keys('C-c');
+      else process.kill(pane.pid(), 'SIGTERM');
+      assert.equal(await pane.exitStatus(), 0, stop);
+      const screen = pane.screen({ history: true });
+      assert.match(screen, new RegExp(`${stop === 'C-c' ? 'SIGINT' : 'SIGTERM'}: stopping, restoring the webhook of \\+15005550006…\\n✔ Restored the webhook of \\+15005550006 to https://previous\\.example\\.com/sms\\.`), stop);
+      assert.deepEqual(pane.modes(), { alternateScreen: false, cursorVisible: true }, stop);
+      assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, PREVIOUS, stop);
+    }
   });
 });
 
