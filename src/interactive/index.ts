@@ -480,7 +480,7 @@ class Screen implements ListenScreen {
       case 'event': {
         const p = item.envelope.payload;
         const who = p.from_name ? `${p.from} (${p.from_name})` : (p.from ?? '?');
-        const text = p.text === null || p.text === '' ? '(no text)' : clean(p.text);
+        const text = p.text === null || p.text.trim() === '' ? '(no text)' : clean(p.text.replace(/\s+/g, ' ').trim());
         const tail: Span[] = [
           [p.media.length ? ` [${p.media.length} media]` : '', c.cyan],
           [`  #${item.id}`, c.dim],

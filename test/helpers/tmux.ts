@@ -41,9 +41,12 @@ export class TmuxPane {
     return execFileSync('tmux', ['-L', this.#socket, ...args], { encoding: 'utf8', env: env ?? childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   }
 
-  /** What the pane shows now (with `history`, and what scrolled off), one string per row (a line the terminal wrapped is joined again). */
-  screen(opts: { history?: boolean } = {}): string {
-    return this.#tmux(['capture-pane', '-p', '-J', ...(opts.history ? ['-S', '-'] : []), '-t', 'main']);
+  /**
+   * What the pane shows now (with `history`, and what scrolled off; with `attributes`, colours and inverse as SGR
+   * sequences), one string per row (a line the terminal wrapped is joined again).
+   */
+  screen(opts: { history?: boolean; attributes?: boolean } = {}): string {
+    return this.#tmux(['capture-pane', '-p', '-J', ...(opts.history ? ['-S', '-'] : []), ...(opts.attributes ? ['-e'] : []), '-t', 'main']);
   }
 
   /** Resolves with the screen once `pattern` matches it; fails with the last screen after timeoutMs. */

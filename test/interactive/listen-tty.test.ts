@@ -58,6 +58,7 @@ describe('interactive listen on a pseudo-terminal (tmux)', () => {
     const id = Number(/Hi agent 👋 שלום\\u\{1b\}\[31m {2}#(\d+)/.exec(screen)?.[1]);
     assert.ok(id > 0, 'the ESC from outside is shown escaped, not obeyed');
     assert.match(screen, /1 message · 0 refused/);
+    assert.doesNotMatch(pane.screen({ attributes: true }), /\x1b\[(?!0?m)[0-9;]+m/, 'NO_COLOR: no colour, bold or inverse');
     await agent.waitForRequests(1); // --forward-to got the trigger
 
     // d: the details, then esc back to the list.
@@ -131,9 +132,11 @@ describe('interactive listen on a pseudo-terminal (tmux)', () => {
   test('Ctrl-C and SIGTERM put the terminal and the webhook back, with the lines of today', async () => {
     for (const stop of ['C-c', 'SIGTERM'] as const) {
       f.emulator.setSmsUrl(OUR_NUMBER, PREVIOUS, 'POST');
-      const pane = TmuxPane.start(['listen', '--port', '0'], { env: f.env, cols: 120, rows: 20 });
+      // Without NO_COLOR this time: the status bar is drawn inverse.
+      const pane = TmuxPane.start(['listen', '--port', '0'], { env: { ...f.env, NO_COLOR: '' }, cols: 120, rows: 20 });
       panes.push(pane);
       await pane.waitFor(/waiting for messages/);
+      assert.match(pane.screen({ attributes: true }), /\x1b\[7m fruxon-twilio listen · config/);
       assert.deepEqual(pane.modes(), { alternateScreen: true, cursorVisible: false });
       if (stop === 'C-c') pane.keys('C-c');
       else process.kill(pane.pid(), 'SIGTERM');
