@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { runCli, stopAllCliProcesses } from '../helpers/cli.js';
+import { OUR_NUMBER, PHONE, emulatorWithConfig, type EmulatorFixture } from '../helpers/fixtures.js';
+import { jsonLines, startListen } from '../helpers/listen.js';
+
+let f: EmulatorFixture;
+before(async () => {
+  f = await emulatorWithConfig();
+});
+after(async () => {
+  await stopAllCliProcesses();
+  await f.cleanup();
+});
+
+test('status callbacks posted to the listener are statuses: no trigger, no JSON line, not counted by --once', async () => {
+  const { p, url } = await startListen(f, ['--json', '--once']);
+  // A real send whose statuses Twilio (the emulator) posts, signed, to the listener's URL.
+  const sent = await runCli(['send', '--to', PHONE, '--body', 'order shipped', '--status-callback', url, '--json'], { env: f.env });
+  assert.equal(sent.code, 0, sent.stderr);
+  const sid = JSON.parse(sent.stdout).sid as string;
+  await p.waitFor(new RegExp(`status ${sid} delivered: not a message, no trigger`));
+  await f.emulator.idle();
+  assert.equal(p.stdout, '', '--json stdout carries messages only');
+  assert.equal(p.child.exitCode, null, '--once is still waiting for a message');
+  const events = JSON.parse((await runCli(['events', 'list', '--json'], { env: f.env })).stdout);
+  assert.deepEqual(events, [], 'nothing recorded as a message');
+
+  await f.emulator.deliverInbound({ from: PHONE, to: OUR_NUMBER, body: 'thanks!' });
+  assert.equal((await p.exited).code, 0);
+  const [line, ...rest] = jsonLines(p.stdout);
+  assert.equal(rest.length, 0);
+  assert.equal(line.payload.text, 'thanks!');
+  assert.equal(line.payload.from, PHONE);
+});
