@@ -34,6 +34,8 @@ export interface SendFromConfig {
   mediaUrls?: string[];
   statusCallback?: string | null;
   whatsapp: boolean;
+  /** How the body is named in its error (default `--body`). */
+  bodyField?: string;
 }
 
 /**
@@ -42,7 +44,7 @@ export interface SendFromConfig {
  * Returns the client too, for whoever follows the message's status.
  */
 export async function sendFromConfig(req: SendFromConfig): Promise<{ message: Message; client: TwilioClient; callCtx: CallContext }> {
-  checkBody(req.body);
+  checkBody(req.body, req.bodyField);
   const apiUrl = effectiveApiUrl(req.config, req.env);
   const mediaUrls = req.mediaUrls ?? [];
   checkReachableUrls(apiUrl, [...mediaUrls.map((u) => ['--media-url', u] as const), ...(req.statusCallback ? [['--status-callback', req.statusCallback] as const] : [])]);

@@ -356,6 +356,7 @@ class Screen implements ListenScreen {
         body,
         whatsapp: p.channel === 'whatsapp',
         statusCallback,
+        bodyField: 'the reply',
       });
       reply.sid = message.sid;
       reply.statuses = [message.status];

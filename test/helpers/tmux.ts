@@ -92,13 +92,30 @@ export class TmuxPane {
     return Number(m![1]);
   }
 
-  /** Kills the tmux server (and the program, if still running) and removes its files. */
-  kill(): void {
+  /** Kills the tmux server (a program still running gets SIGHUP), waits for the program to end, removes the files. */
+  async kill(): Promise<void> {
+    let pid: number | null = null;
+    try {
+      pid = this.pid();
+    } catch {
+      // it never started
+    }
     try {
       this.#tmux(['kill-server']);
     } catch {
       // already gone
     }
+    const deadline = Date.now() + 15_000;
+    while (pid !== null && alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     rmSync(this.#dir, { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, beforeEach, describe, test } from 'node:test';
 import { MAGIC_NUMBERS } from '../../src/emulator/magic.js';
 import { runCli } from '../helpers/cli.js';
 import { OUR_NUMBER, PHONE, emulatorWithConfig, type EmulatorFixture } from '../helpers/fixtures.js';
@@ -18,8 +18,12 @@ describe('interactive listen on a pseudo-terminal (tmux)', () => {
     f = await emulatorWithConfig();
     agent = await WebhookReceiver.start();
   });
+  // A pane a failed test left running is ended (and its webhook restored) before the next test starts.
+  beforeEach(async () => {
+    for (const p of panes.splice(0)) await p.kill();
+  });
   after(async () => {
-    for (const p of panes) p.kill();
+    for (const p of panes) await p.kill();
     await agent.stop();
     await f.cleanup();
   });
@@ -45,7 +49,7 @@ describe('interactive listen on a pseudo-terminal (tmux)', () => {
     assert.equal(lines.length, 4);
   });
 
-  test('a message appears; d shows it; r replies on its channel with live statuses; a refused reply stays in place; p and n replay; q restores the webhook', async () => {
+  test('a message appears; d shows it; r replies on its channel with live statuses; failing replies show error and fix in place; p and n replay; q restores the webhook', async () => {
     f.emulator.setSmsUrl(OUR_NUMBER, PREVIOUS, 'POST');
     const pane = TmuxPane.start(['listen', '--port', '0', '--forward-to', `${agent.url}/trigger`], { env: f.env, cols: 150, rows: 30 });
     panes.push(pane);
@@ -101,8 +105,17 @@ describe('interactive listen on a pseudo-terminal (tmux)', () => {
     screen = await pane.waitFor(/fix: the recipient replied STOP/);
     assert.match(screen, /✖ Twilio refused to send an SMS to \+15005550004: .*21610/);
 
+    // One that fails later (63016, outside WhatsApp's 24-hour window): its status callback brings code and fix.
+    await f.emulator.deliverInbound({ from: MAGIC_NUMBERS.whatsappOutsideWindow, to: OUR_NUMBER, whatsapp: true, body: 'hello?' });
+    await pane.waitFor(new RegExp(`› .*\\+15005556316 \\(.*hello\\? {2}#${id + 2}`));
+    pane.keys('r');
+    pane.type('we are here');
+    pane.keys('Enter');
+    screen = await pane.waitFor(/↳ reply to \+15005556316 \(whatsapp\): "we are here" {2}queued → failed \(63016\)/);
+    assert.match(screen, /fix: outside the 24-hour WhatsApp session window/);
+
     // Back to the first message (the selection leaves the newest), then p and n.
-    pane.keys('Up');
+    pane.keys('Up', 'Up');
     await pane.waitFor(/› .*Hi agent/);
     const before = agent.requests.length;
     pane.keys('p');
@@ -111,12 +124,12 @@ describe('interactive listen on a pseudo-terminal (tmux)', () => {
     assert.equal(agent.requests[before]!.headers['x-fruxon-trigger'], 'twilio.message.received');
     pane.keys('n');
     screen = await pane.waitFor(new RegExp(`replayed #${id} to the listener as SM[0-9a-f]{32}: 200 OK`));
-    await pane.waitFor(new RegExp(`Hi agent .* #${id + 2}`));
+    await pane.waitFor(new RegExp(`Hi agent .* #${id + 3}`));
     assert.match(screen, new RegExp(`› .*Hi agent .* #${id} `), 'the selection stays where the user put it');
 
-    // The store has the three messages and no status callback among them.
+    // The store has the four messages and no status callback among them.
     const events = JSON.parse((await runCli(['events', 'list', '--json'], { env: f.env })).stdout) as { id: number }[];
-    assert.deepEqual(events.map((e) => e.id).filter((n) => n >= id).sort(), [id, id + 1, id + 2]);
+    assert.deepEqual(events.map((e) => e.id).filter((n) => n >= id).sort(), [id, id + 1, id + 2, id + 3]);
 
     // q: the screen goes, the lines of today's listen follow, the webhook is back.
     pane.keys('q');
