@@ -1,5 +1,8 @@
 import { Chalk, type ChalkInstance } from 'chalk';
+import { effectiveApiUrl } from '../config/resolve.js';
+import { sendFromConfig } from '../config/send.js';
 import { CliError } from '../errors.js';
+import { replayForward, replayToListener } from '../listener/replay.js';
 import type { ListenHooks, ListenInfo, StatusCallback } from '../listener/session.js';
 import type { TriggerEnvelope } from '../listener/payload.js';
 import { printEventDetail } from '../output/events.js';
@@ -7,6 +10,7 @@ import { Output, type Io } from '../output/index.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, Store, StoredEvent } from '../store/index.js';
 import { fixFor } from '../twilio/messages.js';
+import { isLoopbackUrl } from '../validate.js';
 import { Terminal, type Key } from './terminal.js';
 import { clean, fit, width, wrap, type Span } from './text.js';
 
@@ -14,8 +18,9 @@ import { clean, fit, width, wrap, type Span } from './text.js';
  * The interactive `listen`: a status bar, the events as they arrive (newest at the bottom, one selected),
  * their details, and replies and replays without leaving the screen. It consumes the listen session through
  * its hooks like the line printer does, and acts through the same cores as the commands: a reply is the
- * send core (`send`), a replay the replay core (`events replay`). Everything is drawn from this state by
- * render(), one frame per change, so key handling and arriving events never interleave their output.
+ * send core (`send`), a replay the replay core (`events replay`). Hooks and keys only change the state;
+ * #draw() writes it as one frame (at most one per turn of the event loop), so key handling and arriving
+ * events never interleave their output.
  */
 
 export interface ScreenDeps {
@@ -71,6 +76,7 @@ class Screen implements ListenScreen {
   /** Our replies by MessageSid; statuses that came before the send returned wait in #early. */
   readonly #replies = new Map<string, ReplyItem>();
   readonly #early = new Map<string, StatusCallback[]>();
+  #sending = 0;
   readonly #counts = { messages: 0, refused: 0, replies: 0, statuses: 0 };
 
   constructor(deps: ScreenDeps) {
@@ -153,7 +159,9 @@ class Screen implements ListenScreen {
       this.#early.set(s.messageSid, list);
       if (this.#early.size > 100) this.#early.delete(this.#early.keys().next().value!);
     }
-    this.#add({ kind: 'note', level: 'info', text: `status ${s.messageSid ?? '?'} ${s.status}${s.errorCode ? ` (error ${s.errorCode})` : ''}` });
+    // Another sender's message (send --status-callback); while a reply is on its way it may be that one's.
+    if (this.#sending === 0) this.#add({ kind: 'note', level: 'info', text: `status ${s.messageSid ?? '?'} ${s.status}${s.errorCode ? ` (error ${s.errorCode})` : ''}` });
+    else this.#schedule();
   }
 
   #applyStatus(reply: ReplyItem, s: StatusCallback): void {
@@ -339,12 +347,8 @@ class Screen implements ListenScreen {
     const reply: ReplyItem = { kind: 'reply', to: p.from!, channel: p.channel, body, sid: null, statuses: ['sending'], error: null, fix: null };
     this.#counts.replies++;
     this.#add(reply);
+    this.#sending++;
     try {
-      const [{ sendFromConfig }, { effectiveApiUrl }, { isLoopbackUrl }] = await Promise.all([
-        import('../config/send.js'),
-        import('../config/resolve.js'),
-        import('../validate.js'),
-      ]);
       // Statuses come back to this listener (real Twilio cannot post to a loopback address).
       const url = this.#info!.webhookUrl;
       const statusCallback = effectiveApiUrl(this.#d.config, this.#d.io.env) || !isLoopbackUrl(url) ? url : null;
@@ -368,6 +372,8 @@ class Screen implements ListenScreen {
       reply.statuses = [];
       reply.error = errorText(err);
       reply.fix = err instanceof CliError ? (err.hint ?? null) : null;
+    } finally {
+      this.#sending--;
     }
     this.#schedule();
   }
@@ -381,7 +387,6 @@ class Screen implements ListenScreen {
       return;
     }
     try {
-      const { replayForward } = await import('../listener/replay.js');
       const event = this.#storedEvent(item.id);
       const r = await replayForward(event, url);
       this.#add({ kind: 'note', level: r.ok ? 'info' : 'warn', text: `replayed #${item.id} to ${url}: ${r.status} (${Math.round(r.ms)} ms)` });
@@ -395,7 +400,6 @@ class Screen implements ListenScreen {
     if (!item) return;
     const url = this.#info!.webhookUrl;
     try {
-      const { replayToListener } = await import('../listener/replay.js');
       const event = this.#storedEvent(item.id);
       const r = await replayToListener({ store: this.#d.store, event, newSid: true, url, authToken: async () => this.#d.authToken });
       this.#add({ kind: 'note', level: r.ok ? 'info' : 'warn', text: `replayed #${item.id} to the listener as ${r.messageSid ?? '?'}: ${`${r.status} ${r.statusText}`.trim()}` });
