@@ -12,7 +12,7 @@ import type { Config, Store, StoredEvent } from '../store/index.js';
 import { fixFor } from '../twilio/messages.js';
 import { isLoopbackUrl } from '../validate.js';
 import { Terminal, type Key } from './terminal.js';
-import { clean, fit, width, wrap, type Span } from './text.js';
+import { clean, dropLast, fit, width, wrap, type Span } from './text.js';
 
 /**
  * The interactive `listen`: a status bar, the events as they arrive (newest at the bottom, one selected),
@@ -295,11 +295,7 @@ class Screen implements ListenScreen {
       if (p.text.trim() === '') this.#footer = 'empty reply: nothing sent';
       else void this.#sendReply(p.event, p.text);
     } else if (k.name === 'backspace') {
-      const chars = [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(p.text)];
-      p.text = chars
-        .slice(0, -1)
-        .map((s) => s.segment)
-        .join('');
+      p.text = dropLast(p.text);
     } else if (k.ctrl && k.name === 'u') {
       p.text = '';
     } else if (k.str && !k.ctrl && !k.meta && !/[\u0000-\u001f\u007f]/.test(k.str)) {

@@ -1,12 +1,41 @@
-import stringWidth from 'string-width';
+import { eastAsianWidth } from 'get-east-asian-width';
 
 /**
- * Text for a terminal cell grid. Widths are display columns (string-width: East Asian wide characters and
- * emoji take two, combining marks none), cut on grapheme boundaries, so a line never wraps or splits a
+ * Text for a terminal cell grid. Widths are display columns, counted per grapheme (Intl.Segmenter): East
+ * Asian wide and fullwidth characters (get-east-asian-width, Unicode's table) and emoji take two, marks
+ * and format characters none. Text is cut on grapheme boundaries, so a line never wraps or splits a
  * character. Text from outside (message bodies, headers, URLs) goes through `clean` first.
+ * (string-width does the same with `\p{RGI_Emoji}` under the `v` flag, whose compilation cost ~50 ms at
+ * load: the screen's start-up should not pay for it.)
  */
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+// Made on first use: building a segmenter loads ICU's break rules (~20 ms), and text made only of the
+// characters in SIMPLE (one code point, one column each) never needs it.
+let segmenter: Intl.Segmenter | null = null;
+function graphemes(text: string): Iterable<{ segment: string }> {
+  if (SIMPLE.test(text)) return Array.from(text, (segment) => ({ segment }));
+  return (segmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' })).segment(text);
+}
+/** ASCII, Latin-1 and Latin Extended letters, punctuation, arrows, box drawing and blocks: no marks, no wide or emoji characters. */
+const SIMPLE = /^[\x20-\x7e\u00a0-\u00ac\u00ae-\u02ff\u2010-\u2027\u2030-\u205e\u2190-\u21ff\u2500-\u259f]*$/;
+const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}\p{Cc}\u200b-\u200f\ufe00-\ufe0f\u{e0000}-\u{e007f}]$/u;
+const EMOJI = /\p{Emoji_Presentation}|\p{Extended_Pictographic}\ufe0f|\u20e3|[\u{1f1e6}-\u{1f1ff}]{2}/u;
+
+function graphemeWidth(g: string): number {
+  if (EMOJI.test(g)) return 2;
+  for (const ch of g) {
+    if (ZERO_WIDTH.test(ch)) continue;
+    return eastAsianWidth(ch.codePointAt(0)!);
+  }
+  return 0;
+}
+
+function stringWidth(text: string): number {
+  if (SIMPLE.test(text)) return text.length;
+  let w = 0;
+  for (const { segment } of graphemes(text)) w += graphemeWidth(segment);
+  return w;
+}
 
 /**
  * Outside text made safe for one line: newlines and tabs become spaces; other control characters (C0, DEL,
@@ -26,8 +55,8 @@ export function cut(text: string, cols: number): string {
   if (cols <= 0) return '';
   let out = '';
   let used = 0;
-  for (const { segment } of graphemes.segment(text)) {
-    const w = stringWidth(segment);
+  for (const { segment } of graphemes(text)) {
+    const w = graphemeWidth(segment);
     if (used + w > cols) break;
     out += segment;
     used += w;
@@ -40,8 +69,8 @@ export function wrap(text: string, cols: number): string[] {
   const lines: string[] = [];
   let line = '';
   let used = 0;
-  for (const { segment } of graphemes.segment(text)) {
-    const w = stringWidth(segment);
+  for (const { segment } of graphemes(text)) {
+    const w = graphemeWidth(segment);
     if (used + w > cols && line !== '') {
       lines.push(line);
       line = '';
@@ -52,6 +81,15 @@ export function wrap(text: string, cols: number): string[] {
   }
   lines.push(line);
   return lines;
+}
+
+/** The text without its last grapheme (the prompt's backspace). */
+export function dropLast(text: string): string {
+  const all = [...graphemes(text)];
+  return all
+    .slice(0, -1)
+    .map((g) => g.segment)
+    .join('');
 }
 
 /** A piece of a line and how to style it (styles add only SGR sequences: they take no columns). */
