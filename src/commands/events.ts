@@ -139,20 +139,9 @@ async function findEvent(ctx: CommandContext, rawId: string): Promise<Event> {
 }
 
 async function replayForward(ctx: CommandContext, out: Out, event: Event, url: string, json?: boolean): Promise<void> {
-  const { storedEnvelope } = await import('../listener/event-log.js');
-  const envelope = storedEnvelope(event);
-  if (envelope === null) {
-    throw new CliError(`event #${event.id} was refused (${event.reason ?? 'unknown reason'}): it has no trigger payload to forward`, {
-      reason: 'refused_event',
-      hint: `see what came in with: fruxon-twilio events show ${event.id}`,
-    });
-  }
-  const { forwardEvent } = await import('../listener/session.js');
-  const r = await forwardEvent(url, envelope);
-  if (r.status === null) {
-    throw new CliError(`no answer from ${url}: ${r.error}`, { reason: 'unreachable', hint: 'is your server listening there?' });
-  }
-  const ok = r.status >= 200 && r.status < 300;
+  const replay = await import('../listener/replay.js');
+  const r = await replay.replayForward(event, url);
+  const ok = r.ok;
   if (json) out.data({ event_id: event.id, target: 'forward', url, status: r.status, ms: Math.round(r.ms), ok });
   else out.line(`${(ok ? out.color.green : out.color.red)(String(r.status))} from ${url} ${out.color.dim(`(${Math.round(r.ms)} ms, event #${event.id})`)}`);
   if (!ok) {
@@ -162,45 +151,21 @@ async function replayForward(ctx: CommandContext, out: Out, event: Event, url: s
 }
 
 async function replayToListener(ctx: CommandContext, out: Out, event: Event, opts: { newSid: boolean; authTokenStdin: boolean; json?: boolean }): Promise<void> {
-  // Signing a refused request with the real Auth Token would launder it: whoever sent it would get a trigger.
-  if (event.status !== 'accepted') {
-    throw new CliError(`event #${event.id} was refused (${event.reason ?? 'unknown reason'}): a refused request is never replayed, since signing it would accept what the listener refused`, {
-      reason: 'refused_event',
-      hint: `see what came in with: fruxon-twilio events show ${event.id}`,
-    });
-  }
   const store = await ctx.store();
-  const config = store.configs.byId(event.configId);
-  if (!config) {
-    throw new CliError(`event #${event.id} belongs to config ${JSON.stringify(event.configName)}, which no longer exists`, {
-      reason: 'not_found',
-      hint: `replay its trigger JSON instead: fruxon-twilio events replay ${event.id} --forward-to URL`,
-    });
-  }
-  const deliver = await import('../listener/deliver.js');
-  const found = deliver.runningListenerUrl(store, config.id);
-  if (found.url === null) {
-    throw new CliError(`no listener is running for config ${JSON.stringify(config.name)}`, {
-      reason: 'no_listener',
-      hint: `start one with: fruxon-twilio listen --config ${JSON.stringify(config.name)} (or replay the trigger JSON with --forward-to URL)`,
-    });
-  }
+  const replay = await import('../listener/replay.js');
   const { webhookSigningToken } = await import('../config/resolve.js');
   const secrets = await ctx.secrets();
-  const authToken = await webhookSigningToken(config, ctx.env, () => secrets, opts.authTokenStdin ? () => readStdin(ctx.io, '--auth-token-stdin') : undefined);
-  const form = opts.newSid ? deliver.withNewMessageSid(event.rawForm) : event.rawForm;
-  const r = await deliver.postSignedForm({ url: found.url, form, authToken });
-  if (r.status === null) {
-    throw new CliError(`no answer from ${found.url}: ${r.error}`, {
-      reason: 'unreachable',
-      hint: `is the listener still running? Start one with: fruxon-twilio listen --config ${JSON.stringify(config.name)}`,
-    });
-  }
-  const ok = r.status >= 200 && r.status < 300;
+  const r = await replay.replayToListener({
+    store,
+    event,
+    newSid: opts.newSid,
+    authToken: (config) => webhookSigningToken(config, ctx.env, () => secrets, opts.authTokenStdin ? () => readStdin(ctx.io, '--auth-token-stdin') : undefined),
+  });
+  const ok = r.ok;
   if (opts.json) {
-    out.data({ event_id: event.id, target: 'listener', url: found.url, status: r.status, message_sid: r.messageSid, new_sid: opts.newSid, ok });
+    out.data({ event_id: event.id, target: 'listener', url: r.url, status: r.status, message_sid: r.messageSid, new_sid: opts.newSid, ok });
   } else {
-    out.line(`${(ok ? out.color.green : out.color.red)(`${r.status} ${r.statusText}`.trim())} from ${found.url} ${out.color.dim(`(event #${event.id}, ${r.messageSid ?? 'no MessageSid'})`)}`);
+    out.line(`${(ok ? out.color.green : out.color.red)(`${r.status} ${r.statusText}`.trim())} from ${r.url} ${out.color.dim(`(event #${event.id}, ${r.messageSid ?? 'no MessageSid'})`)}`);
   }
   if (!ok) {
     out.status(`the listener did not accept the replay (HTTP ${r.status}${r.body.trim() ? `: ${r.body.trim().split('\n')[0]!.slice(0, 200)}` : ''})`);

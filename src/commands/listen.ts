@@ -3,6 +3,7 @@ import { CliError, ExitCode, usageError } from '../errors.js';
 import { MAX_TIMER_MS, checkHttpUrl, isLoopbackUrl, parseDuration, parsePort, parsePositiveInt } from '../validate.js';
 import type { CommandContext } from './context.js';
 import { readStdin } from './input.js';
+import { stripChannel } from '../phone.js';
 
 export const DEFAULT_LISTEN_PORT = 7337;
 
@@ -18,6 +19,7 @@ interface Options {
   skipVerify?: boolean;
   forwardTo?: string;
   json?: boolean;
+  interactive: boolean;
   once?: boolean;
   max?: string;
   timeout?: string;
@@ -38,6 +40,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--skip-verify', 'accept requests without a valid X-Twilio-Signature (unsafe)')
     .option('--forward-to <url>', 'also POST each trigger JSON to this URL (your agent or server)')
     .option('--json', 'one JSON object per event on stdout, nothing else')
+    .option('--no-interactive', 'print lines as when piped, even on a terminal (no key-driven screen)')
     .option('--once', 'exit 0 after the first event')
     .option('--max <n>', 'exit 0 after N events')
     .option('--timeout <duration>', 'give up after this long (seconds, or 90s, 2m, 1h): exit 3 unless the requested events arrived')
@@ -148,6 +151,19 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     });
   }
 
+  // On a terminal: the key-driven screen (src/interactive), loaded only then; piped or --json: the lines below.
+  const screen =
+    !opts.json && opts.interactive && ctx.io.stdin.isTTY && ctx.io.stdout.isTTY
+      ? (await import('../interactive/index.js')).createListenScreen({
+          io: ctx.io,
+          store,
+          config,
+          secrets: () => secrets,
+          authToken,
+          forwardTo,
+          afterEvent: () => void (max !== undefined && session.accepted >= max && finish('done')),
+        })
+      : null;
   let jsonLines: string[] = [];
   const session = new ListenSession({
     store,
@@ -163,7 +179,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     forwardTo,
     contactName: store.participants.contactBook(config.id).nameFor,
     retention: () => applyRetention(store.events, env),
-    hooks: {
+    hooks: screen?.hooks ?? {
       onEvent(envelope, duplicate, json) {
         if (duplicate) {
           out.status(c.dim(`duplicate delivery of ${safe(envelope.payload.message_sid ?? '?')} (event #${envelope.event_id}): recorded once`));
@@ -191,9 +207,8 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
           out.status(`${c.red('refused')} ${info.minute.refused} request(s) in the minute from ${info.minute.start.slice(11, 16)} UTC (${info.minute.kept} recorded)`);
         }
       },
-      onStatusCallback(info) {
-        out.status(c.dim(`status callback: ${safe(info.messageSid)} ${safe(info.status ?? '?')}${info.to ? ` (to ${safe(info.to)})` : ''}`));
-      },
+      onStatus: (s) =>
+        out.status(c.dim(`status callback: ${safe(s.messageSid ?? '?')} ${safe(s.status)}${s.errorCode ? ` (error ${s.errorCode})` : ''}: not a message, no trigger${s.to ? ` (to ${safe(stripChannel(s.to))})` : ''}`)),
       onPruned(n) {
         out.status(c.dim(`pruned ${n} event(s) older than ${retentionDays(env)} days (FRUXON_TWILIO_RETENTION_DAYS)`));
       },
@@ -220,6 +235,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
 
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
+    screen?.close(); // the terminal back first, so the lines below land on it
     signals++;
     if (signals === 1) {
       out.status(c.dim(`${sig}: stopping${info.lease ? `, restoring the webhook of ${info.lease.phoneNumber}` : ''}…`));
@@ -239,8 +255,10 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   if (info.tunnel !== 'none') out.status(c.dim(`Local listener: ${info.localUrl}`));
   if (!opts.register) out.status(c.dim(`Point the number's "A MESSAGE COMES IN" webhook at ${info.webhookUrl} (HTTP POST) yourself.`));
   if (!opts.json) out.status(c.dim('Press Ctrl-C to stop.'));
+  screen?.open({ info, quit: () => onSignal('SIGINT') });
 
   const reason = await finished;
+  screen?.close();
   clearTimeout(timer);
   let outcome;
   try {

@@ -37,13 +37,43 @@ export interface ListenHooks {
    * when that starts; `minute` for each minute that dropped some, once it is over.
    */
   onRefusalsDropped?(info: { firstDrop: boolean; minute: RefusalMinute | null }): void;
-  /** A delivery-status callback of a message sent from the number (acknowledged; not an inbound message). */
-  onStatusCallback?(info: { messageSid: string; status: string | null; to: string | null }): void;
   /** Events pruned by the retention while listening (hourly). */
   onPruned?(count: number): void;
   onForward?(info: { eventId: number; url: string; status: number | null; ms: number; error: string | null }): void;
+  /** A signed delivery-status callback of a message we sent (answered 200; never a trigger, not recorded). */
+  onStatus?(info: StatusCallback): void;
   onWarning?(message: string): void;
   onInternalError?(err: unknown): void;
+}
+
+/** What a status callback says about one of our messages. */
+export interface StatusCallback {
+  receivedAt: string;
+  messageSid: string | null;
+  status: string;
+  errorCode: number | null;
+  /** As Twilio posts them (`whatsapp:` kept). */
+  from: string | null;
+  to: string | null;
+}
+
+/**
+ * Twilio posts delivery-status callbacks signed like inbound messages and with MessageSid, From and To, so
+ * only the status fields tell them apart: MessageStatus present, or SmsStatus other than `received`.
+ */
+export function statusCallbackOf(form: Form, receivedAt: string): StatusCallback | null {
+  const messageStatus = field(form, 'MessageStatus');
+  const smsStatus = field(form, 'SmsStatus');
+  if (messageStatus === null && (smsStatus === null || smsStatus === 'received')) return null;
+  const code = field(form, 'ErrorCode');
+  return {
+    receivedAt,
+    messageSid: field(form, 'MessageSid') ?? field(form, 'SmsSid'),
+    status: (messageStatus ?? smsStatus)!,
+    errorCode: code && /^\d+$/.test(code) ? Number(code) : null,
+    from: field(form, 'From'),
+    to: field(form, 'To'),
+  };
 }
 
 export interface ListenOptions {
@@ -297,8 +327,13 @@ export class ListenSession {
     }
     // A delivery-status callback of a message sent from the number (a StatusCallback pointed here): not an
     // inbound message, so it fires no trigger, but Twilio gets its 200.
-    if (this.#isOurAddress(rawFrom) && (field(form, 'MessageStatus') !== null || (field(form, 'SmsStatus') ?? 'received') !== 'received')) {
-      o.hooks?.onStatusCallback?.({ messageSid, status: field(form, 'MessageStatus') ?? field(form, 'SmsStatus'), to: plainAddress(rawTo) });
+    const status = this.#isOurAddress(rawFrom) ? statusCallbackOf(form, receivedAt) : null;
+    if (status) {
+      try {
+        o.hooks?.onStatus?.(status);
+      } catch (err) {
+        o.hooks?.onInternalError?.(err);
+      }
       return OK_REPLY;
     }
     if (!isTwilioAddress(rawFrom) || !isTwilioAddress(rawTo)) {
