@@ -131,29 +131,11 @@ async function findEvent(ctx: CommandContext, rawId: string): Promise<Event> {
 }
 
 async function replayForward(ctx: CommandContext, out: Out, event: Event, url: string, json?: boolean): Promise<void> {
-  if (event.status !== 'accepted' || event.payload === null) {
-    throw new CliError(`event #${event.id} was refused (${event.reason ?? 'unknown reason'}): it has no trigger payload to forward`, {
-      reason: 'refused_event',
-      hint: `see what came in with: fruxon-twilio events show ${event.id} (or re-send its form signed: events replay ${event.id} --to-listener)`,
-    });
-  }
-  const { TRIGGER } = await import('../listener/payload.js');
-  const { forwardEvent } = await import('../listener/session.js');
-  const envelope: import('../listener/payload.js').TriggerEnvelope = {
-    trigger: TRIGGER,
-    config: event.configName,
-    event_id: event.id,
-    received_at: event.receivedAt,
-    payload: event.payload as unknown as import('../listener/payload.js').TriggerPayload,
-  };
-  const r = await forwardEvent(url, envelope);
-  if (r.status === null) {
-    throw new CliError(`no answer from ${url}: ${r.error}`, { reason: 'unreachable', hint: 'is your server listening there?' });
-  }
-  const ok = r.status >= 200 && r.status < 300;
-  if (json) out.data({ event_id: event.id, target: 'forward', url, status: r.status, ms: Math.round(r.ms), ok });
-  else out.line(`${(ok ? out.color.green : out.color.red)(String(r.status))} from ${url} ${out.color.dim(`(${Math.round(r.ms)} ms, event #${event.id})`)}`);
-  if (!ok) {
+  const { replayForward: replay } = await import('../listener/replay.js');
+  const r = await replay(event, url);
+  if (json) out.data({ event_id: r.event_id, target: r.target, url: r.url, status: r.status, ms: r.ms, ok: r.ok });
+  else out.line(`${(r.ok ? out.color.green : out.color.red)(String(r.status))} from ${url} ${out.color.dim(`(${r.ms} ms, event #${event.id})`)}`);
+  if (!r.ok) {
     out.status(`the target did not accept the trigger (HTTP ${r.status})`);
     ctx.exitCode = ExitCode.failure;
   }
@@ -161,41 +143,18 @@ async function replayForward(ctx: CommandContext, out: Out, event: Event, url: s
 
 async function replayToListener(ctx: CommandContext, out: Out, event: Event, opts: { newSid: boolean; authTokenStdin: boolean; json?: boolean }): Promise<void> {
   const store = await ctx.store();
-  const config = store.configs.byId(event.configId);
-  if (!config) {
-    throw new CliError(`event #${event.id} belongs to config ${JSON.stringify(event.configName)}, which no longer exists`, {
-      reason: 'not_found',
-      hint: `replay its trigger JSON instead: fruxon-twilio events replay ${event.id} --forward-to URL`,
-    });
-  }
-  const deliver = await import('../listener/deliver.js');
-  const found = deliver.runningListenerUrl(store, config.id);
-  if (found.url === null) {
-    throw new CliError(`no listener is running for config ${JSON.stringify(config.name)}`, {
-      reason: 'no_listener',
-      hint: `start one with: fruxon-twilio listen --config ${JSON.stringify(config.name)} (or replay the trigger JSON with --forward-to URL)`,
-    });
-  }
+  const { replayToListener: replay } = await import('../listener/replay.js');
   const { webhookAuthToken } = await import('./simulate.js');
-  const authToken = await webhookAuthToken(ctx, config, opts.authTokenStdin);
-  const form = opts.newSid ? deliver.withNewMessageSid(event.rawForm) : event.rawForm;
-  const r = await deliver.postSignedForm({ url: found.url, form, authToken });
-  if (r.status === null) {
-    throw new CliError(`no answer from ${found.url}: ${r.error}`, {
-      reason: 'unreachable',
-      hint: `is the listener still running? Start one with: fruxon-twilio listen --config ${JSON.stringify(config.name)}`,
-    });
-  }
-  const ok = r.status >= 200 && r.status < 300;
+  const r = await replay({ store, event, newSid: opts.newSid, authToken: (config) => webhookAuthToken(ctx, config, opts.authTokenStdin) });
   if (opts.json) {
-    out.data({ event_id: event.id, target: 'listener', url: found.url, status: r.status, message_sid: r.messageSid, new_sid: opts.newSid, ok });
+    out.data({ event_id: r.event_id, target: r.target, url: r.url, status: r.status, message_sid: r.message_sid, new_sid: r.new_sid, ok: r.ok });
   } else {
-    out.line(`${(ok ? out.color.green : out.color.red)(`${r.status} ${r.statusText}`.trim())} from ${found.url} ${out.color.dim(`(event #${event.id}, ${r.messageSid ?? 'no MessageSid'})`)}`);
+    out.line(`${(r.ok ? out.color.green : out.color.red)(`${r.status} ${r.status_text}`.trim())} from ${r.url} ${out.color.dim(`(event #${event.id}, ${r.message_sid ?? 'no MessageSid'})`)}`);
   }
-  if (!ok) {
-    out.status(`the listener did not accept the replay (HTTP ${r.status}${r.body.trim() ? `: ${r.body.trim().split('\n')[0]!.slice(0, 200)}` : ''})`);
+  if (!r.ok) {
+    out.status(`the listener did not accept the replay (HTTP ${r.status}${r.detail ? `: ${r.detail}` : ''})`);
     ctx.exitCode = ExitCode.failure;
-  } else if (!opts.newSid && event.status === 'accepted') {
+  } else if (r.duplicate_expected) {
     out.status(out.errColor.dim(`the listener already has ${event.messageSid}: it records it once (a duplicate, no new trigger); pass --new-sid to replay it as a new message`));
   }
 }

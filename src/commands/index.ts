@@ -15,6 +15,7 @@ import { register as simulate } from './simulate.js';
 import { register as events } from './events.js';
 import { register as fruxon } from './fruxon.js';
 import { register as link } from './link.js';
+import { register as inspect } from './inspect.js';
 
 /** Every command, in the order `--help` lists them. */
 export const commands: Array<(program: Command, ctx: CommandContext) => void> = [
@@ -28,6 +29,7 @@ export const commands: Array<(program: Command, ctx: CommandContext) => void> = 
   participants,
   simulate,
   events,
+  inspect,
   emulator,
   demo,
   doctor,

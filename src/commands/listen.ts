@@ -21,6 +21,8 @@ interface Options {
   once?: boolean;
   max?: string;
   timeout?: string;
+  inspect: boolean;
+  inspectPort?: string;
 }
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -41,6 +43,8 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--once', 'exit 0 after the first event')
     .option('--max <n>', 'exit 0 after N events')
     .option('--timeout <seconds>', 'give up after this many seconds: exit 3 unless the requested events arrived')
+    .option('--inspect-port <port>', 'port of the web inspector on 127.0.0.1 (default 7339, another free one if taken; 0 = any free port)')
+    .option('--no-inspect', 'do not serve the web inspector')
     .addHelpText(
       'after',
       `
@@ -62,6 +66,8 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const c = out.errColor;
 
   const port = parsePort('--port', opts.port);
+  const inspectPort = opts.inspectPort !== undefined ? parsePort('--inspect-port', opts.inspectPort) : undefined;
+  if (!opts.inspect && inspectPort !== undefined) throw usageError('--inspect-port and --no-inspect contradict each other: pass one');
   const max = opts.max !== undefined ? parsePositiveInt('--max', opts.max) : opts.once ? 1 : undefined;
   if (opts.once && opts.max !== undefined) throw usageError('--once and --max N say the same thing: pass one of them');
   const timeoutMs = opts.timeout !== undefined ? parsePositiveInt('--timeout', opts.timeout) * 1000 : undefined;
@@ -128,6 +134,9 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const finished = new Promise<'done' | 'signal' | 'timeout'>((r) => (finish = r));
 
   let jsonLines: string[] = [];
+  // The inspector consumes the session through its hooks, next to ours (src/inspector/listen.ts).
+  const inspector = opts.inspect ? await import('../inspector/listen.js') : null;
+  let inspectorHooks: import('../listener/session.js').ListenHooks | undefined;
   const session = new ListenSession({
     store,
     config,
@@ -143,6 +152,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     contactName: store.participants.contactBook(config.id).nameFor,
     hooks: {
       onEvent(envelope, duplicate, json) {
+        inspectorHooks?.onEvent?.(envelope, duplicate, json);
         if (duplicate) {
           out.status(c.dim(`duplicate delivery of ${envelope.payload.message_sid} (event #${envelope.event_id}): recorded once`));
           return;
@@ -158,19 +168,30 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
         out.dataJsonLines(lines);
       },
       onRefused(info) {
+        inspectorHooks?.onRefused?.(info);
         out.status(`${c.red('refused')} ${info.reason}${info.from ? ` from ${info.from}` : ''}: ${info.detail}${info.eventId ? c.dim(` (#${info.eventId})`) : ''}`);
       },
       onForward(info) {
+        inspectorHooks?.onForward?.(info);
         const ms = `${info.ms.toFixed(0)} ms`;
         if (info.error) out.status(`${c.yellow('forward')} #${info.eventId} -> ${info.url} failed: ${info.error} (${ms}); the event is kept`);
         else out.status(`${c.dim('forward')} #${info.eventId} -> ${info.url} ${c.green(String(info.status))} ${c.dim(ms)}`);
       },
+      onStatus: (s) => inspectorHooks?.onStatus?.(s),
       onWarning: (m) => out.warn(m),
       onInternalError: (err) => out.error(`listener: ${(err as Error)?.message ?? String(err)}`),
     },
   });
 
   const info = await session.start();
+  let web: Awaited<ReturnType<NonNullable<typeof inspector>['startListenInspector']>> | null = null;
+  try {
+    web = inspector && (await inspector.startListenInspector({ store, config, env, secrets: () => ctx.secrets(), info, authToken, forwardTo, port: inspectPort }));
+  } catch (err) {
+    await session.stop().catch(() => undefined);
+    throw err;
+  }
+  inspectorHooks = web?.hooks;
   if (info.staleRestored) {
     const s = info.staleRestored;
     if (s.note) out.warn(s.note);
@@ -201,10 +222,12 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   );
   if (info.tunnel !== 'none') out.status(c.dim(`Local listener: ${info.localUrl}`));
   if (!opts.register) out.status(c.dim(`Point the number's "A MESSAGE COMES IN" webhook at ${info.webhookUrl} (HTTP POST) yourself.`));
+  if (web) out.status(`Inspector: ${web.url}`);
   if (!opts.json) out.status(c.dim('Press Ctrl-C to stop.'));
 
   const reason = await finished;
   clearTimeout(timer);
+  await web?.close();
   let outcome;
   try {
     outcome = await session.stop();

@@ -1,7 +1,7 @@
 import { backgroundCheckpoints, type Checkpointer } from '../store/checkpoint.js';
 import { webhookPath, type Config, type Lease, type NewEvent, type Store } from '../store/index.js';
 import type { TwilioClient } from '../twilio/client.js';
-import { TRIGGER, envelopeJson, field, plainAddress, toTriggerPayload, type Form, type TriggerEnvelope, type TriggerPayload } from './payload.js';
+import { TRIGGER, channelOf, envelopeJson, field, plainAddress, toTriggerPayload, type Channel, type Form, type TriggerEnvelope, type TriggerPayload } from './payload.js';
 import { registerWebhook, restoreWebhook, type RestoreOutcome } from './registration.js';
 import { EMPTY_TWIML, startListenerServer, type InboundRequest, type ListenerServer, type Reply } from './server.js';
 import { isValidTwilioSignature } from './signature.js';
@@ -30,6 +30,11 @@ export interface ListenHooks {
   onEventsEnd?(): void;
   onRefused?(info: { eventId: number | null; reason: string; detail: string; from: string | null }): void;
   onForward?(info: { eventId: number; url: string; status: number | null; ms: number; error: string | null }): void;
+  /**
+   * A delivery-status callback (MessageStatus, no Body) of a message sent with this listener's URL as its
+   * StatusCallback: signed like a webhook, answered 200, never recorded as an event and never a trigger.
+   */
+  onStatus?(info: StatusCallback): void;
   onWarning?(message: string): void;
   onInternalError?(err: unknown): void;
 }
@@ -246,6 +251,15 @@ export class ListenSession {
         return { status: 403, body: 'forbidden: invalid X-Twilio-Signature\n' };
       }
     }
+    const status = statusCallbackOf(req.form);
+    if (status) {
+      try {
+        o.hooks?.onStatus?.(status);
+      } catch (err) {
+        o.hooks?.onInternalError?.(err);
+      }
+      return OK_REPLY;
+    }
     if (!base.messageSid || !field(req.form, 'From') || !field(req.form, 'To')) {
       const { id } = await this.#record(newEvent(base, 'refused', 'not_a_message', signatureValid, null));
       o.hooks?.onRefused?.({ eventId: id, reason: 'not_a_message', detail: 'the form has no MessageSid, From or To: not an inbound message', from });
@@ -324,6 +338,25 @@ export function newEvent(
     payload: payload as Record<string, unknown> | null,
     payloadJson: payload ? JSON.stringify(payload) : undefined,
   };
+}
+
+export interface StatusCallback {
+  messageSid: string;
+  status: string;
+  /** Plain E.164 (the channel is in `channel`). */
+  from: string | null;
+  to: string | null;
+  channel: Channel;
+  errorCode: string | null;
+}
+
+/** A status callback carries MessageStatus and no Body; an inbound message always has a Body (maybe empty). */
+export function statusCallbackOf(form: Form): StatusCallback | null {
+  const status = field(form, 'MessageStatus');
+  const sid = field(form, 'MessageSid') ?? field(form, 'SmsSid');
+  if (status === null || sid === null || form.Body !== undefined) return null;
+  const to = field(form, 'To');
+  return { messageSid: sid, status, from: plainAddress(field(form, 'From')), to: plainAddress(to), channel: channelOf(to ?? field(form, 'From')), errorCode: field(form, 'ErrorCode') };
 }
 
 function header(req: InboundRequest, name: string): string | undefined {
