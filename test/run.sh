@@ -12,13 +12,14 @@ command -v dbus-run-session >/dev/null || need+=(dbus)
 command -v dbus-launch >/dev/null || need+=(dbus-x11)
 command -v gnome-keyring-daemon >/dev/null || need+=(gnome-keyring)
 command -v secret-tool >/dev/null || need+=(libsecret-tools)
+command -v chromium >/dev/null || need+=(chromium) # the inspector's browser tests (driven by playwright-core)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "test/run.sh: installing ${need[*]} for a real keychain" >&2
+    echo "test/run.sh: installing ${need[*]} (a real keychain; a browser for the inspector tests)" >&2
     apt-get update -qq >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
   else
-    echo "test/run.sh: the tests need a real keychain; install: ${need[*]} (e.g. sudo apt-get install ${need[*]})" >&2
+    echo "test/run.sh: the tests need a real keychain and a browser; install: ${need[*]} (e.g. sudo apt-get install ${need[*]})" >&2
     exit 1
   fi
 fi
