@@ -331,6 +331,11 @@ export const APP_JS = String.raw`'use strict';
     es.onopen = function () { $('live').textContent = 'live'; $('live').className = 'pill ok'; };
     es.onerror = function () { $('live').textContent = 'reconnecting…'; $('live').className = 'pill warn'; };
     es.addEventListener('event', function (m) { addEvent(JSON.parse(m.data), true); });
+    es.addEventListener('trigger', function (m) {
+      var t = JSON.parse(m.data), env = t.envelope, p = env.payload;
+      addEvent({ id: env.event_id, received_at: env.received_at, status: 'accepted', reason: null, detail: null, channel: p.channel, from: p.from, name: p.from_name,
+        text: p.text, media: p.media, message_sid: p.message_sid, duplicate: t.duplicate, forward: null }, true);
+    });
     es.addEventListener('outbound', function (m) { var o = JSON.parse(m.data); S.outbound[o.sid] = o; render(); });
     es.addEventListener('forward', function (m) {
       var f = JSON.parse(m.data); var e = S.byId[f.id];

@@ -6,7 +6,6 @@ import { eventDetailJson } from '../output/events.js';
 import { channelOf, type Channel } from '../phone.js';
 import type { ListenHooks, StatusCallback } from '../listener/session.js';
 import type { ForwardReplay, ListenerReplay } from '../listener/replay.js';
-import type { TriggerEnvelope } from '../listener/payload.js';
 import type { Config, StoredEvent, Store } from '../store/index.js';
 import { APP_CSS, APP_JS, INDEX_HTML } from './assets.js';
 
@@ -101,25 +100,6 @@ export function summarize(e: StoredEvent, detail: string | null = null): EventSu
   };
 }
 
-function fromEnvelope(env: TriggerEnvelope, duplicate: boolean): EventSummary {
-  const p = env.payload;
-  return {
-    id: env.event_id,
-    received_at: env.received_at,
-    status: 'accepted',
-    reason: null,
-    detail: null,
-    channel: p.channel,
-    from: p.from,
-    name: p.from_name,
-    text: p.text,
-    media: p.media,
-    message_sid: p.message_sid,
-    duplicate,
-    forward: null,
-  };
-}
-
 export class Inspector {
   readonly #o: InspectorOptions;
   readonly #token = randomBytes(24).toString('base64url');
@@ -138,8 +118,9 @@ export class Inspector {
 
   /** The session hooks the inspector needs; `listen` calls them next to its own. */
   readonly hooks: Required<Pick<ListenHooks, 'onEvent' | 'onRefused' | 'onForward' | 'onStatus'>> = {
-    onEvent: (envelope, duplicate) => {
-      if (this.#streams.size) this.#push('event', fromEnvelope(envelope, duplicate));
+    // The envelope's JSON as listen printed it (encoded once per event); the page makes the list row of it.
+    onEvent: (_envelope, duplicate, json) => {
+      if (this.#streams.size) this.#pushRaw('trigger', `{"duplicate":${duplicate},"envelope":${json}}`);
     },
     onRefused: (info) => {
       if (info.eventId === null) return;
@@ -235,9 +216,23 @@ export class Inspector {
   }
 
   #push(type: string, data: unknown): void {
-    const chunk = `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
-    for (const s of this.#streams) s.write(chunk);
+    this.#pushRaw(type, JSON.stringify(data));
   }
+
+  /**
+   * Like the listener's group commit: what happens in one turn of the event loop goes to each page in ONE
+   * socket write, so a page streaming a burst costs the listener a write per turn, not one per event.
+   */
+  #pushRaw(type: string, json: string): void {
+    if (this.#outgoing.push(`event: ${type}\ndata: ${json}\n\n`) === 1) setImmediate(this.#flushBound);
+  }
+
+  #outgoing: string[] = [];
+  readonly #flushBound = () => {
+    const chunk = this.#outgoing.join('');
+    this.#outgoing = [];
+    for (const s of this.#streams) s.write(chunk);
+  };
 
   #authorized(req: IncomingMessage): boolean {
     const cookie = req.headers.cookie ?? '';
