@@ -194,6 +194,15 @@ export const APP_JS = String.raw`'use strict';
     });
   }
 
+  // Media the URL says is an image, over https (the CSP allows no other), as thumbnails linking to it.
+  function thumbs(media) {
+    var box = h('div', null);
+    media.forEach(function (m) {
+      if (/^image\//.test(m.content_type || '') && /^https:/.test(m.url)) box.appendChild(h('a', { href: m.url, target: '_blank', rel: 'noreferrer' }, h('img', { class: 'thumb', src: m.url, alt: 'media ' + (m.content_type || ''), loading: 'lazy' })));
+    });
+    return box;
+  }
+
   function kv(rows) {
     var t = h('table');
     rows.forEach(function (r) { if (r) t.appendChild(h('tr', null, h('th', { scope: 'row' }, r[0]), h('td', null, r[1] === null || r[1] === undefined ? '—' : r[1]))); });
@@ -240,10 +249,7 @@ export const APP_JS = String.raw`'use strict';
         navigator.clipboard.writeText(json).then(function () { copied.textContent = ' copied'; }, function () { copied.textContent = ' copy failed'; });
       } }, 'Copy'), copied));
       main.appendChild(h('pre', { id: 'payload' }, json));
-      var media = (d.envelope.payload && d.envelope.payload.media) || [];
-      media.forEach(function (m) {
-        if (/^image\//.test(m.content_type || '') && /^https:/.test(m.url)) main.appendChild(h('a', { href: m.url, target: '_blank', rel: 'noreferrer' }, h('img', { class: 'thumb', src: m.url, alt: 'media ' + (m.content_type || '') })));
-      });
+      main.appendChild(thumbs((d.envelope.payload && d.envelope.payload.media) || []));
     }
     main.appendChild(h('h3', null, 'Raw form'));
     main.appendChild(formTable(d.raw_form));
@@ -262,7 +268,7 @@ export const APP_JS = String.raw`'use strict';
     if (!items.length) thread.appendChild(h('p', { class: 'empty' }, 'No messages yet.'));
     items.forEach(function (it) {
       if (it.dir === 'in') {
-        thread.appendChild(h('div', { class: 'bubble in' }, h('div', null, it.e.text || ''), it.e.media && it.e.media.length ? h('div', { class: 'meta' }, it.e.media.length + ' media') : null,
+        thread.appendChild(h('div', { class: 'bubble in' }, h('div', null, it.e.text || ''), thumbs(it.e.media || []), it.e.media && it.e.media.length ? h('div', { class: 'meta' }, it.e.media.length + ' media') : null,
           h('div', { class: 'meta' }, h('a', { href: '#/event/' + it.e.id }, '#' + it.e.id), ' ' + time(it.at))));
       } else {
         var m = it.m;
