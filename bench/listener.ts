@@ -26,9 +26,9 @@ export interface RunningListener {
  * `listen --json --no-register --port 0` as a child process. stdout goes to `stdoutFile` (as a user would
  * redirect it) or, when null, to a pipe the caller reads.
  */
-export async function startListener(env: NodeJS.ProcessEnv, stdoutFile: string | null, extraNodeArgs: string[] = []): Promise<RunningListener> {
+export async function startListener(env: NodeJS.ProcessEnv, stdoutFile: string | null, extraNodeArgs: string[] = [], extraArgs: string[] = []): Promise<RunningListener> {
   const fd = stdoutFile ? openSync(stdoutFile, 'w') : null;
-  const child = spawn(process.execPath, [...extraNodeArgs, binPath, 'listen', '--json', '--no-register', '--port', '0'], {
+  const child = spawn(process.execPath, [...extraNodeArgs, binPath, 'listen', '--json', '--no-register', '--port', '0', ...extraArgs], {
     env,
     cwd: repoRoot,
     stdio: ['ignore', fd ?? 'pipe', 'pipe'],

@@ -4,7 +4,7 @@
  * Writes bench/results.json and prints a short table.
  *
  * Environment: BENCH_QUICK=1 for a short smoke run (smaller amounts; the goals are not meaningful then);
- * BENCH_ONLY=startup,listener,latency,scale,hostile to run some sections only.
+ * BENCH_ONLY=startup,listener,latency,scale,hostile,inspector to run some sections only.
  */
 import { request, Agent } from 'node:http';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { BENCH_TOKEN, binPath, cliEnv, median, percentile, repoRoot, round, rssM
 import { benchHome, runLoad, startBareServer, startListener } from './listener.js';
 import { populate } from './scale.js';
 import { hostileBodies, post } from './hostile.js';
+import { inspectorOverhead } from './inspector.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
@@ -395,6 +396,12 @@ async function main(): Promise<void> {
   if (want('latency')) results.latency = await latency();
   if (want('scale')) results.scale = await scale();
   if (want('hostile')) results.hostile = await hostile();
+  if (want('inspector')) {
+    const r = await inspectorOverhead({ seconds: THROUGHPUT_SECONDS, warmup: WARMUP, connections: CONNECTIONS, rounds: QUICK ? 1 : 2, log });
+    results.inspector = r;
+    goal('inspector streaming: webhooks/s / --no-inspect', r.ratio, '>=', 0.9);
+    goal('inspector: first page on loopback, median (ms)', r.first_page_ms_median, '<', 200);
+  }
   results.loadavg_end = loadavg().map((x) => round(x));
   results.goals = goals;
   writeFileSync(join(repoRoot, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');

@@ -13,13 +13,14 @@ command -v dbus-launch >/dev/null || need+=(dbus-x11)
 command -v gnome-keyring-daemon >/dev/null || need+=(gnome-keyring)
 command -v secret-tool >/dev/null || need+=(libsecret-tools)
 command -v tmux >/dev/null || need+=(tmux) # the interactive listen's tests drive a real pseudo-terminal
+command -v chromium >/dev/null || need+=(chromium) # the inspector's browser tests (driven by playwright-core)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "test/run.sh: installing ${need[*]} for a real keychain and terminal" >&2
+    echo "test/run.sh: installing ${need[*]} (a real keychain, a terminal, a browser for the inspector tests)" >&2
     apt-get update -qq >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
   else
-    echo "test/run.sh: the tests need a real keychain and terminal; install: ${need[*]} (e.g. sudo apt-get install ${need[*]})" >&2
+    echo "test/run.sh: the tests need a real keychain, a terminal and a browser; install: ${need[*]} (e.g. sudo apt-get install ${need[*]})" >&2
     exit 1
   fi
 fi

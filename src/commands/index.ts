@@ -17,6 +17,7 @@ import { register as fruxon } from './fruxon.js';
 import { register as link } from './link.js';
 import { register as mcp } from './mcp.js';
 import { register as test } from './test.js';
+import { register as inspect } from './inspect.js';
 
 /** Every command, in the order `--help` lists them. */
 export const commands: Array<(program: Command, ctx: CommandContext) => void> = [
@@ -30,6 +31,7 @@ export const commands: Array<(program: Command, ctx: CommandContext) => void> = 
   participants,
   simulate,
   events,
+  inspect,
   emulator,
   demo,
   doctor,

@@ -4,6 +4,7 @@ import { MAX_TIMER_MS, checkHttpUrl, isLoopbackUrl, parseDuration, parsePort, pa
 import type { CommandContext } from './context.js';
 import { readStdin } from './input.js';
 import { stripChannel } from '../phone.js';
+import type { ListenHooks } from '../listener/session.js';
 
 export const DEFAULT_LISTEN_PORT = 7337;
 
@@ -23,6 +24,8 @@ interface Options {
   once?: boolean;
   max?: string;
   timeout?: string;
+  inspect: boolean;
+  inspectPort?: string;
 }
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -44,6 +47,8 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--once', 'exit 0 after the first event')
     .option('--max <n>', 'exit 0 after N events')
     .option('--timeout <duration>', 'give up after this long (seconds, or 90s, 2m, 1h): exit 3 unless the requested events arrived')
+    .option('--inspect-port <port>', 'port of the web inspector on 127.0.0.1 (default 7339, another free one if taken; 0 = any free port)')
+    .option('--no-inspect', 'do not serve the web inspector')
     .addHelpText(
       'after',
       `
@@ -65,6 +70,8 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const c = out.errColor;
 
   const port = parsePort('--port', opts.port);
+  const inspectPort = opts.inspectPort !== undefined ? parsePort('--inspect-port', opts.inspectPort) : undefined;
+  if (!opts.inspect && inspectPort !== undefined) throw usageError('--inspect-port and --no-inspect contradict each other: pass one');
   const max = opts.max !== undefined ? parsePositiveInt('--max', opts.max) : opts.once ? 1 : undefined;
   if (opts.once && opts.max !== undefined) throw usageError('--once and --max N say the same thing: pass one of them');
   const timeoutMs = opts.timeout !== undefined ? parseDuration('--timeout', opts.timeout, { max: MAX_TIMER_MS }) : undefined;
@@ -126,7 +133,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const { loadProductionWebhookUrl } = await import('../config/webhook-url.js');
   const productionUrl = () => (opts.register ? loadProductionWebhookUrl(config, env, () => secrets) : null);
   const twilio = opts.register ? await (await import('../twilio/client.js')).createTwilioClient(twilioCredentials(config, secret!, env)) : null;
-  const { ListenSession } = await import('../listener/session.js');
+  const { ListenSession, teeHooks } = await import('../listener/session.js');
   const { printEvent } = await import('../output/events.js');
   const { safe } = await import('../output/index.js');
 
@@ -165,6 +172,51 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
         })
       : null;
   let jsonLines: string[] = [];
+  // The inspector consumes the session through its hooks, next to ours (src/inspector/listen.ts).
+  const inspector = opts.inspect ? await import('../inspector/listen.js') : null;
+  let inspectorHooks: ListenHooks | undefined;
+  // The lines of a plain (piped or --json) listen; on a terminal the screen's hooks take their place.
+  const lineHooks: ListenHooks = {
+    onEvent(envelope, duplicate, json) {
+      if (duplicate) {
+        out.status(c.dim(`duplicate delivery of ${safe(envelope.payload.message_sid ?? '?')} (event #${envelope.event_id}): recorded once`));
+        return;
+      }
+      hints?.observe(envelope.payload.from);
+      if (opts.json) jsonLines.push(json); // = JSON.stringify(envelope); written by onEventsEnd, before the 200s
+      else printEvent(out, envelope);
+      if (max !== undefined && session.accepted >= max) finish('done');
+    },
+    onEventsEnd() {
+      if (jsonLines.length === 0) return;
+      const lines = jsonLines;
+      jsonLines = [];
+      out.dataJsonLines(lines);
+    },
+    onRefused(info) {
+      out.status(`${c.red('refused')} ${info.reason}${info.from ? ` from ${safe(info.from)}` : ''}: ${safe(info.detail)}${info.eventId ? c.dim(` (#${info.eventId})`) : ''}`);
+    },
+    onRefusalsDropped(info) {
+      if (info.firstDrop) {
+        out.warn(`more than ${REFUSED_PER_MINUTE} refused requests this minute: the rest are answered and counted, not recorded or printed`);
+      }
+      if (info.minute) {
+        out.status(`${c.red('refused')} ${info.minute.refused} request(s) in the minute from ${info.minute.start.slice(11, 16)} UTC (${info.minute.kept} recorded)`);
+      }
+    },
+    onStatus: (s) =>
+      out.status(c.dim(`status callback: ${safe(s.messageSid ?? '?')} ${safe(s.status)}${s.errorCode ? ` (error ${s.errorCode})` : ''}: not a message, no trigger${s.to ? ` (to ${safe(stripChannel(s.to))})` : ''}`)),
+    onPruned(n) {
+      out.status(c.dim(`pruned ${n} event(s) older than ${retentionDays(env)} days (FRUXON_TWILIO_RETENTION_DAYS)`));
+    },
+    onForward(info) {
+      const ms = `${info.ms.toFixed(0)} ms`;
+      if (info.error) out.status(`${c.yellow('forward')} #${info.eventId} -> ${safe(info.url)} failed: ${safe(info.error)} (${ms}); the event is kept`);
+      else out.status(`${c.dim('forward')} #${info.eventId} -> ${safe(info.url)} ${c.green(String(info.status))} ${c.dim(ms)}`);
+    },
+    onWarning: (m) => out.warn(safe(m)),
+    onInternalError: (err) => out.error(`listener: ${(err as Error)?.message ?? String(err)}`),
+  };
   const session = new ListenSession({
     store,
     config,
@@ -179,50 +231,18 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     forwardTo,
     contactName: store.participants.contactBook(config.id).nameFor,
     retention: () => applyRetention(store.events, env),
-    hooks: screen?.hooks ?? {
-      onEvent(envelope, duplicate, json) {
-        if (duplicate) {
-          out.status(c.dim(`duplicate delivery of ${safe(envelope.payload.message_sid ?? '?')} (event #${envelope.event_id}): recorded once`));
-          return;
-        }
-        hints?.observe(envelope.payload.from);
-        if (opts.json) jsonLines.push(json); // = JSON.stringify(envelope); written by onEventsEnd, before the 200s
-        else printEvent(out, envelope);
-        if (max !== undefined && session.accepted >= max) finish('done');
-      },
-      onEventsEnd() {
-        if (jsonLines.length === 0) return;
-        const lines = jsonLines;
-        jsonLines = [];
-        out.dataJsonLines(lines);
-      },
-      onRefused(info) {
-        out.status(`${c.red('refused')} ${info.reason}${info.from ? ` from ${safe(info.from)}` : ''}: ${safe(info.detail)}${info.eventId ? c.dim(` (#${info.eventId})`) : ''}`);
-      },
-      onRefusalsDropped(info) {
-        if (info.firstDrop) {
-          out.warn(`more than ${REFUSED_PER_MINUTE} refused requests this minute: the rest are answered and counted, not recorded or printed`);
-        }
-        if (info.minute) {
-          out.status(`${c.red('refused')} ${info.minute.refused} request(s) in the minute from ${info.minute.start.slice(11, 16)} UTC (${info.minute.kept} recorded)`);
-        }
-      },
-      onStatus: (s) =>
-        out.status(c.dim(`status callback: ${safe(s.messageSid ?? '?')} ${safe(s.status)}${s.errorCode ? ` (error ${s.errorCode})` : ''}: not a message, no trigger${s.to ? ` (to ${safe(stripChannel(s.to))})` : ''}`)),
-      onPruned(n) {
-        out.status(c.dim(`pruned ${n} event(s) older than ${retentionDays(env)} days (FRUXON_TWILIO_RETENTION_DAYS)`));
-      },
-      onForward(info) {
-        const ms = `${info.ms.toFixed(0)} ms`;
-        if (info.error) out.status(`${c.yellow('forward')} #${info.eventId} -> ${safe(info.url)} failed: ${safe(info.error)} (${ms}); the event is kept`);
-        else out.status(`${c.dim('forward')} #${info.eventId} -> ${safe(info.url)} ${c.green(String(info.status))} ${c.dim(ms)}`);
-      },
-      onWarning: (m) => out.warn(safe(m)),
-      onInternalError: (err) => out.error(`listener: ${(err as Error)?.message ?? String(err)}`),
-    },
+    hooks: teeHooks(() => screen?.hooks ?? lineHooks, () => inspectorHooks),
   });
 
   const info = await session.start();
+  let web: Awaited<ReturnType<NonNullable<typeof inspector>['startListenInspector']>> | null = null;
+  try {
+    web = inspector && (await inspector.startListenInspector({ store, config, env, secrets: () => ctx.secrets(), info, authToken, forwardTo, port: inspectPort }));
+  } catch (err) {
+    await session.stop().catch(() => undefined);
+    throw err;
+  }
+  inspectorHooks = web?.hooks;
   if (info.staleRestored) {
     const s = info.staleRestored;
     if (s.note) out.warn(safe(s.note));
@@ -254,12 +274,14 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   );
   if (info.tunnel !== 'none') out.status(c.dim(`Local listener: ${info.localUrl}`));
   if (!opts.register) out.status(c.dim(`Point the number's "A MESSAGE COMES IN" webhook at ${info.webhookUrl} (HTTP POST) yourself.`));
+  if (web) out.status(`Inspector: ${web.url}`);
   if (!opts.json) out.status(c.dim('Press Ctrl-C to stop.'));
   screen?.open({ info, quit: () => onSignal('SIGINT') });
 
   const reason = await finished;
   screen?.close();
   clearTimeout(timer);
+  await web?.close();
   let outcome;
   try {
     outcome = await session.stop();

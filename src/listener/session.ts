@@ -500,3 +500,21 @@ function header(req: Pick<InboundRequest, 'headers'>, name: string): string | un
 }
 
 export type { Form };
+
+const HOOK_NAMES = ['onEvent', 'onEventsEnd', 'onRefused', 'onRefusalsDropped', 'onPruned', 'onForward', 'onStatus', 'onWarning', 'onInternalError'] as const satisfies readonly (keyof ListenHooks)[];
+
+/**
+ * Two faces of one session: each hook calls `first()`'s, then `second()`'s. Both are read at each call, so
+ * either can come later (listen's lines or screen exist before the session, the inspector only once it has
+ * started) or be absent.
+ */
+export function teeHooks(first: () => ListenHooks | undefined, second: () => ListenHooks | undefined): ListenHooks {
+  const hooks: Record<string, (...args: never[]) => void> = {};
+  for (const name of HOOK_NAMES) {
+    hooks[name] = (...args: never[]) => {
+      (first()?.[name] as ((...a: never[]) => void) | undefined)?.(...args);
+      (second()?.[name] as ((...a: never[]) => void) | undefined)?.(...args);
+    };
+  }
+  return hooks as ListenHooks;
+}

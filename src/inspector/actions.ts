@@ -1,0 +1,67 @@
+import { effectiveApiUrl } from '../config/resolve.js';
+import { sendFromConfig } from '../config/send.js';
+import { checkBodyLength } from '../twilio/send-rules.js';
+import { replayForward, replayToListener } from '../listener/replay.js';
+import type { SecretStore } from '../secrets/index.js';
+import type { Config, StoredEvent, Store } from '../store/index.js';
+import { isLoopbackUrl } from '../validate.js';
+import type { ForwardReplay, InspectorActions, ListenerReplay, ReplyRequest } from './index.js';
+
+/**
+ * The inspector's buttons, wired to the cores the CLI calls: `sendFromConfig` (send), `replayToListener` and
+ * `replayForward` (events replay). Secrets are read when a button needs them, and never leave this module.
+ */
+export function inspectorActions(opts: {
+  store: Store;
+  config: Config;
+  env: NodeJS.ProcessEnv;
+  secrets: () => Promise<SecretStore>;
+  /** listen: its webhook URL, where Twilio posts the replies' status callbacks; null: no replies. */
+  statusCallbackUrl: string | null;
+  /** The URL replays to the listener go to (the running listener's own), else its lease's. */
+  listenerUrl?: string;
+  /** The key Twilio signs webhooks with, for replays to the listener. */
+  authToken: (config: Config) => Promise<string | null>;
+  forwardTo: string | null;
+}): InspectorActions {
+  const { store, config, env } = opts;
+  const apiUrl = effectiveApiUrl(config, env);
+  const actions: InspectorActions = {
+    replayToListener: async (event: StoredEvent, newSid: boolean): Promise<ListenerReplay> => {
+      const r = await replayToListener({ store, event, newSid, authToken: opts.authToken, ...(opts.listenerUrl && { url: opts.listenerUrl }) });
+      return {
+        event_id: event.id,
+        target: 'listener',
+        url: r.url,
+        status: r.status,
+        status_text: r.statusText,
+        detail: r.body.trim() ? r.body.trim().split('\n')[0]!.slice(0, 200) : '',
+        message_sid: r.messageSid,
+        new_sid: newSid,
+        ok: r.ok,
+        duplicate_expected: r.ok && !newSid && event.status === 'accepted',
+      };
+    },
+  };
+  if (opts.forwardTo) {
+    const url = opts.forwardTo;
+    actions.replayForward = async (event: StoredEvent): Promise<ForwardReplay> => {
+      const r = await replayForward(event, url);
+      return { event_id: event.id, target: 'forward', url, status: r.status, ms: Math.round(r.ms), ok: r.ok };
+    };
+  }
+  if (opts.statusCallbackUrl !== null) {
+    // Real Twilio cannot post to this machine's loopback address (send refuses it too): no callback then.
+    const statusCallback = !apiUrl && isLoopbackUrl(opts.statusCallbackUrl) ? null : opts.statusCallbackUrl;
+    actions.reply = async (r: ReplyRequest) => {
+      checkBodyLength('body', r.body);
+      const keychain = config.secretSource === 'keychain' ? await opts.secrets() : undefined;
+      const { message: m } = await sendFromConfig(
+        { store, env, secrets: () => keychain! },
+        { to: r.to, body: r.body, mediaUrls: [], statusCallback, config: config.name, channel: r.channel === 'whatsapp' ? 'whatsapp' : 'sms' },
+      );
+      return { sid: m.sid, status: m.status, to: m.to, from: m.from };
+    };
+  }
+  return actions;
+}

@@ -1,0 +1,39 @@
+import type { ListenInfo } from '../listener/session.js';
+import type { SecretStore } from '../secrets/index.js';
+import type { Config, Store } from '../store/index.js';
+import { inspectorActions } from './actions.js';
+import { DEFAULT_INSPECT_PORT, Inspector } from './index.js';
+
+/** The inspector of a running `listen`: its actions reply through the config and replay to this listener. */
+export async function startListenInspector(opts: {
+  store: Store;
+  config: Config;
+  env: NodeJS.ProcessEnv;
+  secrets: () => Promise<SecretStore>;
+  info: ListenInfo;
+  authToken: string | null;
+  forwardTo: string | undefined;
+  /** --inspect-port; undefined: the default, or any free port when it is taken. */
+  port: number | undefined;
+}): Promise<Inspector> {
+  const { info } = opts;
+  const inspector = new Inspector({
+    store: opts.store,
+    config: opts.config,
+    mode: 'listen',
+    route: { webhookUrl: info.webhookUrl, registered: info.lease !== null, tunnel: info.tunnel },
+    forwardTo: opts.forwardTo ?? null,
+    actions: inspectorActions({
+      store: opts.store,
+      config: opts.config,
+      env: opts.env,
+      secrets: opts.secrets,
+      statusCallbackUrl: info.webhookUrl,
+      listenerUrl: info.webhookUrl,
+      authToken: async () => opts.authToken,
+      forwardTo: opts.forwardTo ?? null,
+    }),
+  });
+  await inspector.start(opts.port ?? DEFAULT_INSPECT_PORT, opts.port !== undefined);
+  return inspector;
+}
