@@ -43,10 +43,11 @@ describe('interactive listen on a pseudo-terminal (tmux)', () => {
     assert.match(readIf(out), /^\d\d:\d\d:\d\d {2}sms {7}\+14155550123 {2}plain line {2}#\d+\n$/);
     const lines = readIf(err).trimEnd().split('\n');
     assert.match(lines[0]!, /^Ready! Listening for messages to \+15005550006 at http:\/\/127\.0\.0\.1:\d+\/webhooks\/twilio\/\S+ \(config "emu", webhook registered, tunnel none\)$/);
-    assert.equal(lines[1], 'Press Ctrl-C to stop.');
-    assert.match(lines[2]!, /^SIGINT: stopping, restoring the webhook of \+15005550006…$/);
-    assert.match(lines[3]!, /^✔ Restored the webhook of \+15005550006 to /);
-    assert.equal(lines.length, 4);
+    assert.match(lines[1]!, /^Inspector: http:\/\/127\.0\.0\.1:\d+\/\?token=\S+$/); // the web inspector's one line
+    assert.equal(lines[2], 'Press Ctrl-C to stop.');
+    assert.match(lines[3]!, /^SIGINT: stopping, restoring the webhook of \+15005550006…$/);
+    assert.match(lines[4]!, /^✔ Restored the webhook of \+15005550006 to /);
+    assert.equal(lines.length, 5);
   });
 
   test('a message appears; d shows it; r replies on its channel with live statuses; failing replies show error and fix in place; p and n replay; q restores the webhook', async () => {

@@ -94,8 +94,9 @@ describe('form parsing: linear and bounded', () => {
       );
       h.disable();
       const maxMs = h.max / 1e6;
-      // On the quadratic parser a single 'one key repeated' body blocked the loop for seconds.
-      assert.ok(maxMs < 250, `the event loop was blocked for ${maxMs.toFixed(0)} ms`);
+      // On the quadratic parser a single 'one key repeated' body blocked the loop for seconds (8-9 s). The bound
+      // leaves room for a loaded 2-core machine's scheduling; the bench (BENCH_ONLY=hostile) holds the 50 ms goal.
+      assert.ok(maxMs < 1000, `the event loop was blocked for ${maxMs.toFixed(0)} ms`);
       const status = Object.fromEntries(results);
       assert.equal(status['one key repeated'], 400);
       assert.equal(status['one key with values'], 400);

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { repoRoot, runCli } from '../helpers/cli.js';
+import { repoRoot, runCli, tempHome } from '../helpers/cli.js';
 
 // better-sqlite3 12 aborted the process on Node 24.19+ when a statement was finalized after its environment
 // was gone (`Assertion failed: (env) != nullptr` in `Statement::~Statement()`): at teardown, so only ending
@@ -16,7 +16,8 @@ import { Worker } from 'node:worker_threads';
 const { openStore } = await import(${JSON.stringify(join(repoRoot, 'dist/src/store/index.js'))});
 const { backgroundCheckpoints } = await import(${JSON.stringify(join(repoRoot, 'dist/src/store/checkpoint.js'))});
 const { openSqlite } = await import(${JSON.stringify(join(repoRoot, 'dist/src/store/sqlite.js'))});
-const [how, home] = process.argv.slice(2);
+const [how, home] = process.argv.slice(1);
+if (!home || !['return', 'exit', 'close'].includes(how)) throw new Error('usage: how home');
 const store = openStore({ FRUXON_TWILIO_HOME: home });
 const cp = backgroundCheckpoints(store, { everyMs: 5, idleMs: 50 });
 for (let i = 0; i < 200; i++) {
@@ -30,7 +31,7 @@ const worker = new Worker(\`
   const db = new (require(workerData.driver))(workerData.file);
   for (let i = 0; i < 100; i++) db.prepare('SELECT count(*) FROM configs').get();
   setInterval(() => db.prepare('SELECT 1').get(), 1);
-\`, { eval: true, workerData: { file, driver: ${JSON.stringify('DRIVER')} } });
+\`, { eval: true, execArgv: [], workerData: { file, driver: ${JSON.stringify('DRIVER')} } });
 await new Promise((r) => setTimeout(r, 30));
 const other = openSqlite(file);
 other.prepare('SELECT count(*) FROM events').get();
@@ -67,10 +68,15 @@ test('stores, statements and worker threads opened and torn down repeatedly end 
 });
 
 test('demo runs ten times in a row without a crash on this Node.js', async () => {
-  for (let i = 0; i < 10; i++) {
-    const r = await runCli(['demo'], { env: { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' } });
-    assert.equal(r.signal, null, `run ${i}: ${r.stderr}`);
-    assert.equal(r.code, 0, `run ${i}: ${r.stderr}`);
-    assert.match(r.stdout, /7\. Stopped listening: restored the webhook/);
+  const h = tempHome();
+  try {
+    for (let i = 0; i < 10; i++) {
+      const r = await runCli(['demo'], { env: { ...h.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' } });
+      assert.equal(r.signal, null, `run ${i}: ${r.stderr}`);
+      assert.equal(r.code, 0, `run ${i}: ${r.stderr}`);
+      assert.match(r.stdout, /7\. Stopped listening: restored the webhook/);
+    }
+  } finally {
+    h.cleanup();
   }
 });
