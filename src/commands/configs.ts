@@ -167,7 +167,7 @@ Examples:
       const { resolveConfig } = await import('../config/resolve.js');
       const { removeConfig } = await import('../config/lifecycle.js');
       const config = resolveConfig(store, name);
-      const { keychain } = await import('../secrets/index.js');
+      const keychain = await ctx.keychain();
       removeConfig(store, config, keychain, { force: opts.force });
       const next = store.configs.defaultConfig();
       if (opts.json) return out.data({ removed: config.name, id: config.id, default: next?.name ?? null });

@@ -1,6 +1,7 @@
 import { CliError, ExitCode } from '../errors.js';
 import { secretAccount, type SecretStore } from '../secrets/index.js';
 import { isLeaseAlive, type Config, type NewConfig, type Store } from '../store/index.js';
+import type { TwilioFactory } from './connect.js';
 import { createTwilioClient, twilioError, type TwilioCredentials } from '../twilio/client.js';
 import { fetchAccount, findNumber } from '../twilio/numbers.js';
 import { maskWebhookUrl } from '../twilio/webhook.js';
@@ -14,8 +15,8 @@ export interface Verification {
 }
 
 /** Proves the credentials with Twilio (fetch the account) and looks the From number up on it. */
-export async function verifyCredentials(creds: TwilioCredentials, fromNumber: string): Promise<Verification> {
-  const client = await createTwilioClient(creds, { timeoutMs: 10_000 });
+export async function verifyCredentials(creds: TwilioCredentials, fromNumber: string, twilio: TwilioFactory = createTwilioClient): Promise<Verification> {
+  const client = await twilio(creds, { timeoutMs: 10_000 });
   const ctx = { apiUrl: creds.apiUrl, accountSid: creds.accountSid };
   let account;
   try {

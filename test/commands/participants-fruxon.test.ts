@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { pendingAccessRequestFor } from '../../src/fruxon/access-requests.js';
-import { keychain } from '../../src/secrets/index.js';
+import { keychain } from '../../src/secrets/keychain.js';
 import { openStore } from '../../src/store/index.js';
 import { CliProcess, runCli, stopAllCliProcesses } from '../helpers/cli.js';
 import { errorLine, storeBytes } from '../helpers/checks.js';
