@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { usageError } from '../errors.js';
+import { shellQuote } from '../shell.js';
 import type { CommandContext } from './context.js';
 
 interface ListOptions {
@@ -84,7 +85,7 @@ async function list(ctx: CommandContext, opts: ListOptions): Promise<void> {
   const { checkStatus, configAccessRequests, localNameFor } = await import('../fruxon/access-requests.js');
   const status = checkStatus('--status', opts.status ?? 'PENDING');
   const store = await ctx.store();
-  const { resolveConfig, shellQuote } = await import('../config/resolve.js');
+  const { resolveConfig } = await import('../config/resolve.js');
   const keychain = await ctx.keychain();
   const { connectLinked } = await import('../fruxon/participants.js');
   const config = resolveConfig(store, opts.config);

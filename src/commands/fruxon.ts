@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { CliError, usageError } from '../errors.js';
+import { shellQuote } from '../shell.js';
 import type { CommandContext } from './context.js';
 import { registerAccessRequests } from './access-requests.js';
 import { safe } from '../output/index.js';
@@ -160,7 +161,7 @@ async function logout(ctx: CommandContext, opts: { tenant?: string; json?: boole
 async function status(ctx: CommandContext, opts: StatusOptions): Promise<void> {
   const out = ctx.output(opts);
   const store = await ctx.store();
-  const { resolveConfig, shellQuote } = await import('../config/resolve.js');
+  const { resolveConfig } = await import('../config/resolve.js');
   const config = resolveConfig(store, opts.config);
   const link = store.fruxon.link(config.id);
   if (!link) {

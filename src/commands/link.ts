@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { shellQuote } from '../shell.js';
 import type { CommandContext } from './context.js';
 import { safe } from '../output/index.js';
 
@@ -47,7 +48,7 @@ Exit codes: 0 done, 1 Fruxon or the keychain failed, 2 usage, 4 the number could
 async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const out = ctx.output(opts);
   const store = await ctx.store();
-  const { resolveConfig, loadSecret, shellQuote } = await import('../config/resolve.js');
+  const { resolveConfig, loadSecret } = await import('../config/resolve.js');
   const keychain = await ctx.keychain();
   const { connectFruxon } = await import('../fruxon/account.js');
   const { linkConfig, unlinkConfig } = await import('../fruxon/link.js');

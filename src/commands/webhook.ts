@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { CliError, usageError } from '../errors.js';
+import { shellQuote } from '../shell.js';
 import type { CommandContext } from './context.js';
 import { safe } from '../output/index.js';
 
@@ -71,7 +72,7 @@ async function set(ctx: CommandContext, opts: SetOptions): Promise<void> {
   const { connectConfig } = await import('../config/connect.js');
   const keychain = await ctx.keychain();
   const { checkWebhookUrl, loadProductionWebhookUrl, usesLocalStandIn } = await import('../config/webhook-url.js');
-  const { resolveConfig, shellQuote } = await import('../config/resolve.js');
+  const { resolveConfig } = await import('../config/resolve.js');
   const { displayWebhookUrl, sameWebhookUrl } = await import('../twilio/webhook.js');
   const { applySmsUrl, lookUpNumber, pointsAt, refuseUnderLease } = await import('../config/register-webhook.js');
 

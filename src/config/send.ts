@@ -5,7 +5,8 @@ import type { ConfigDeps } from './connect.js';
 import { deliveryFailure, sendMessage, waitForFinalStatus, type Message, type WaitResult } from '../twilio/messages.js';
 import { E164, checkE164 } from '../validate.js';
 import { refuseLoopbackUrls } from '../twilio/send-rules.js';
-import { effectiveApiUrl, loadSecret, resolveConfig, shellQuote, twilioCredentials } from './resolve.js';
+import { shellQuote } from '../shell.js';
+import { effectiveApiUrl, loadSecret, resolveConfig, twilioCredentials } from './resolve.js';
 
 /**
  * Sending a message from a config: the core of `send` and of the MCP `send_message` tool. The caller has

@@ -1,6 +1,7 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadSecret, resolveConfig, secretEnvVar, shellQuote, twilioCredentials } from '../config/resolve.js';
+import { loadSecret, resolveConfig, secretEnvVar, twilioCredentials } from '../config/resolve.js';
+import { shellQuote } from '../shell.js';
 import { loadProductionWebhookUrl } from '../config/webhook-url.js';
 import { CliError } from '../errors.js';
 import type { SecretStore } from '../secrets/index.js';

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
-import type { DeliveryAttempt, DeliveryResult, HttpMethod, WebhookKind } from './types.js';
+import type { DeliveryAttempt, DeliveryResult, HttpMethod, DeliveryKind } from './types.js';
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
 export interface WebhookTarget {
-  kind: WebhookKind;
+  kind: DeliveryKind;
   url: string;
   method: HttpMethod;
 }

@@ -1,5 +1,5 @@
 import { CliError } from '../errors.js';
-import { shellQuote } from '../config/resolve.js';
+import { shellQuote } from '../shell.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, FruxonLink, Participant, Store } from '../store/index.js';
 import { E164 } from '../validate.js';
