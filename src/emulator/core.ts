@@ -6,7 +6,8 @@ import { API_VERSION, mediaBytesPath, mediaSid } from './resources.js';
 import { defaultStatusCallback, routeInbound, type InboundRoute } from './routing.js';
 import { SANDBOX_NUMBER } from './state.js';
 import { MAX_BODY_CHARS, MAX_MEDIA_PER_MESSAGE, bodyChars, countSegments, guessContentType, inboundMessageForm } from '../twilio/inbound-form.js';
-import { deliverWebhook, sleep, withoutCredentials, type DeliveryPolicy, type WebhookTarget } from './delivery.js';
+import { withoutCredentials } from '../twilio/webhook-post.js';
+import { deliverWebhook, sleep, type DeliveryPolicy, type WebhookTarget } from './delivery.js';
 import type { EmulatorState } from './state.js';
 import type {
   DeliveryResult,
