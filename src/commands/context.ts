@@ -1,11 +1,10 @@
+import type { TwilioFactory } from '../config/connect.js';
 import { FruxonClient, type FruxonClientOptions } from '../fruxon/client.js';
 import { Output, type Io } from '../output/index.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Store } from '../store/index.js';
-import type { TwilioClient, TwilioCredentials } from '../twilio/client.js';
 
-/** Opens a Twilio client for one config's credentials. */
-export type TwilioFactory = (creds: TwilioCredentials, opts?: { timeoutMs?: number }) => Promise<TwilioClient>;
+export type { TwilioFactory };
 /** Builds a Fruxon API client. */
 export type FruxonFactory = (opts: FruxonClientOptions) => FruxonClient;
 

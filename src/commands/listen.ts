@@ -159,6 +159,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
           store,
           config,
           secrets: () => secrets,
+          twilio: ctx.twilio,
           authToken,
           forwardTo,
           afterEvent: () => void (max !== undefined && session.accepted >= max && finish('done')),
@@ -248,7 +249,8 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   for (const s of sigs) process.on(s, onSignal);
   // The context's abort signal (an in-process caller) stops the listener as SIGTERM does.
   const onAbort = () => onSignal('SIGTERM');
-  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  if (ctx.signal.aborted) queueMicrotask(onAbort);
+  else ctx.signal.addEventListener('abort', onAbort, { once: true });
   const timer = timeoutMs !== undefined ? setTimeout(() => finish('timeout'), timeoutMs) : undefined;
 
   out.status(
