@@ -1,9 +1,14 @@
 import { CliError, ExitCode } from './errors.js';
+import type { CliDeps } from './commands/context.js';
 import type { Io } from './output/index.js';
 import { version } from './version.js';
 
-/** Runs the CLI and returns the exit code; never calls process.exit itself. */
-export async function main(argv: string[], io?: Io): Promise<number> {
+/**
+ * Runs the CLI and returns the exit code; never calls process.exit itself. `io` and `deps` replace the
+ * process's streams and the real store, keychain, clients, clock and abort signal (tests run the CLI
+ * in-process this way); bin/ passes neither.
+ */
+export async function main(argv: string[], io?: Io, deps: CliDeps = {}): Promise<number> {
   // `--version` answers before commander and the commands load: scripts call it, and it should cost no more than node itself.
   if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-v')) {
     (io?.stdout ?? process.stdout).write(version() + '\n');
@@ -16,7 +21,7 @@ export async function main(argv: string[], io?: Io): Promise<number> {
   ]);
   const streams = io ?? processIo();
   if (!io) quietOnClosedStdout();
-  const ctx = new CommandContext(streams);
+  const ctx = new CommandContext(streams, deps);
   const program = buildProgram(ctx);
   try {
     await program.parseAsync(argv);
@@ -26,7 +31,7 @@ export async function main(argv: string[], io?: Io): Promise<number> {
       // Help and version end here too, with exit code 0.
       return err.exitCode === 0 ? 0 : ExitCode.usage;
     }
-    const out = new Output(streams);
+    const out = new Output(ctx.io);
     if (err instanceof CliError) {
       out.error(err.message, err.hint);
       return err.exitCode;

@@ -38,6 +38,18 @@ export function usageError(message: string, hint?: string): CliError {
   return new CliError(message, { exitCode: ExitCode.usage, hint, reason: 'invalid_argument' });
 }
 
+/**
+ * "A listener holds this number": the conflict (exit 5, reason `lease_held`) every command that would change
+ * what a running listen owns reports. `message` says what was refused; the hint tells how to stop the listener.
+ */
+export function leaseHeldError(message: string, pid: number, opts: { hintTail?: string; who?: string } = {}): CliError {
+  return new CliError(message, {
+    exitCode: ExitCode.conflict,
+    reason: 'lease_held',
+    hint: `stop ${opts.who ?? 'that listener'} first (kill -INT ${pid})${opts.hintTail ?? ''}`,
+  });
+}
+
 export function isCliError(err: unknown): err is CliError {
   return err instanceof CliError;
 }

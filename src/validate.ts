@@ -2,11 +2,9 @@ import { usageError } from './errors.js';
 
 /** Input checks shared by every command. Each throws a usage error naming the field and the expected form. */
 
-export const E164 = /^\+[1-9]\d{1,14}$/;
-
-export function isE164(value: string): boolean {
-  return E164.test(value);
-}
+// The E.164 rule lives in phone.ts (the emulator uses it too).
+import { E164 } from './phone.js';
+export { E164, isE164 } from './phone.js';
 export const ACCOUNT_SID = /^AC[0-9a-f]{32}$/;
 export const API_KEY_SID = /^SK[0-9a-f]{32}$/;
 export const MESSAGE_SID = /^(SM|MM)[0-9a-f]{32}$/;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { usageError } from '../errors.js';
+import { shellQuote } from '../shell.js';
 import type { CommandContext } from './context.js';
 
 interface ListOptions {
@@ -84,11 +85,11 @@ async function list(ctx: CommandContext, opts: ListOptions): Promise<void> {
   const { checkStatus, configAccessRequests, localNameFor } = await import('../fruxon/access-requests.js');
   const status = checkStatus('--status', opts.status ?? 'PENDING');
   const store = await ctx.store();
-  const { resolveConfig, shellQuote } = await import('../config/resolve.js');
-  const { keychain } = await import('../secrets/index.js');
+  const { resolveConfig } = await import('../config/resolve.js');
+  const keychain = await ctx.keychain();
   const { connectLinked } = await import('../fruxon/participants.js');
   const config = resolveConfig(store, opts.config);
-  const { client, link } = connectLinked(store, config, ctx.env, keychain);
+  const { client, link } = connectLinked(store, config, ctx.env, keychain, ctx.fruxon);
   const rows = (await configAccessRequests(client, link.fruxonConfigId, status)).map((request) => ({ request, local: localNameFor(store, client.tenant, request) }));
   const { accessRequestJson, accessRequestTable } = await import('../output/fruxon-participants.js');
   if (opts.json) return out.data(rows.map((r) => accessRequestJson(r.request, r.local)));
@@ -110,9 +111,9 @@ async function processRequest(ctx: CommandContext, action: 'approve' | 'reject',
   const name = opts.name !== undefined ? checkName('--name', opts.name) : undefined;
   if (opts.participant !== undefined && !ID.test(opts.participant.trim())) throw usageError(`--participant must be a Fruxon participant id (got ${JSON.stringify(opts.participant)})`);
   const store = await ctx.store();
-  const { keychain } = await import('../secrets/index.js');
+  const keychain = await ctx.keychain();
   const { connectFruxon } = await import('../fruxon/account.js');
-  const { client } = connectFruxon(store, ctx.env, keychain);
+  const { client } = connectFruxon(store, ctx.env, keychain, { fruxon: ctx.fruxon });
   const result =
     action === 'approve'
       ? await approveAccessRequest({ store, client, id, mode, name, participantId: opts.participant?.trim(), note: opts.note })

@@ -132,7 +132,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     const { verifyCredentials } = await import('../config/lifecycle.js');
     if (!opts.json) out.status(out.errColor.dim(`Checking the credentials with ${apiUrl ?? 'Twilio'}…`));
     try {
-      verification = await verifyCredentials({ accountSid, authMethod, apiKeySid, secret: secret!, apiUrl: env.FRUXON_TWILIO_API_URL || apiUrl }, fromNumber);
+      verification = await verifyCredentials({ accountSid, authMethod, apiKeySid, secret: secret!, apiUrl: env.FRUXON_TWILIO_API_URL || apiUrl }, fromNumber, ctx.twilio);
     } catch (err) {
       // Nothing was saved: the hint says what to fix and to run add-config again (there is nothing to remove).
       if (err instanceof CliError && err.reason === 'twilio_auth') {

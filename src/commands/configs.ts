@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CliError, ExitCode } from '../errors.js';
+import { CliError } from '../errors.js';
 import type { CommandContext } from './context.js';
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -114,15 +114,8 @@ Examples:
         throw new CliError(`a config named ${JSON.stringify(changes.name)} already exists`, { reason: 'duplicate_name', hint: 'pick another --name' });
       }
       if (changes.fromNumber !== undefined || changes.apiUrl !== undefined) {
-        const lease = store.leases.get(config.id);
-        const { isLeaseAlive } = await import('../store/index.js');
-        if (lease && isLeaseAlive(lease)) {
-          throw new CliError(`config ${JSON.stringify(config.name)} is in use by a running listener (pid ${lease.pid}): its number and API URL cannot change now`, {
-            exitCode: ExitCode.conflict,
-            reason: 'lease_held',
-            hint: `stop that listener first (kill -INT ${lease.pid})`,
-          });
-        }
+        const { refuseWhileListening } = await import('../config/lifecycle.js');
+        refuseWhileListening(store, config, 'its number and API URL cannot change now');
       }
       let webhookUrl: string | null | undefined;
       if (opts.clearWebhookUrl) webhookUrl = null;
@@ -167,7 +160,7 @@ Examples:
       const { resolveConfig } = await import('../config/resolve.js');
       const { removeConfig } = await import('../config/lifecycle.js');
       const config = resolveConfig(store, name);
-      const { keychain } = await import('../secrets/index.js');
+      const keychain = await ctx.keychain();
       removeConfig(store, config, keychain, { force: opts.force });
       const next = store.configs.defaultConfig();
       if (opts.json) return out.data({ removed: config.name, id: config.id, default: next?.name ?? null });

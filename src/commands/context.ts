@@ -1,43 +1,99 @@
+import type { TwilioFactory } from '../config/connect.js';
+import { FruxonClient, type FruxonClientOptions } from '../fruxon/client.js';
 import { Output, type Io } from '../output/index.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Store } from '../store/index.js';
 
+export type { TwilioFactory };
+/** Builds a Fruxon API client. */
+export type FruxonFactory = (opts: FruxonClientOptions) => FruxonClient;
+
+/**
+ * Everything a command may use, handed in (GitHub CLI's Factory is the model). Each part is a function, so
+ * nothing is opened or loaded until a command asks for it: `--help` and `--version` load none of the native
+ * modules (better-sqlite3, the keyring) nor the twilio package. main() fills in the real parts; a test passes
+ * its own (an in-memory SecretStore, a store in a temporary directory, a clock, an abort signal).
+ */
+export interface CliDeps {
+  /** The environment (default: the streams' env, i.e. process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Opens the SQLite store (default: the data directory of `env`). */
+  openStore?: (env: NodeJS.ProcessEnv) => Store;
+  /** The secret store (default: the OS keychain). Called at most once. */
+  secrets?: () => SecretStore | Promise<SecretStore>;
+  twilio?: TwilioFactory;
+  fruxon?: FruxonFactory;
+  /** The clock (default: the system clock). */
+  now?: () => Date;
+  /** Aborted when the caller wants a running command to stop (a listener stops as on SIGTERM). */
+  signal?: AbortSignal;
+}
+
 /**
  * What a command's action gets instead of globals: its I/O streams and environment (so a test can run a
- * command and read what it printed), and lazy access to the store and the keychain, which load native
- * modules that `--help` and `--version` must not pay for.
+ * command and read what it printed), and lazy access to the store, the secret store and the API clients.
  */
 export class CommandContext {
   /** The process exit code when the action returns normally; an action sets it for partial outcomes. */
   exitCode = 0;
+  readonly io: Io;
+  readonly signal: AbortSignal;
   #store?: Store;
-  #secrets?: SecretStore;
+  #secrets?: Promise<SecretStore>;
+  readonly #deps: CliDeps;
 
-  constructor(readonly io: Io) {}
+  constructor(io: Io, deps: CliDeps = {}) {
+    this.#deps = deps;
+    this.io = deps.env ? { ...io, env: deps.env } : io;
+    this.signal = deps.signal ?? new AbortController().signal;
+  }
 
   get env(): NodeJS.ProcessEnv {
     return this.io.env;
+  }
+
+  now(): Date {
+    return this.#deps.now ? this.#deps.now() : new Date();
   }
 
   output(opts: { json?: boolean } = {}): Output {
     return new Output(this.io, opts);
   }
 
+  /** The store, opened on first use and closed when the command ends. */
   async store(): Promise<Store> {
-    if (!this.#store) {
-      const { openStore } = await import('../store/index.js');
-      this.#store = openStore(this.io.env);
-    }
+    this.#store ??= (await this.storeOpener())(this.io.env);
     return this.#store;
   }
 
-  async secrets(): Promise<SecretStore> {
-    if (!this.#secrets) {
-      const { keychain } = await import('../secrets/index.js');
-      this.#secrets = keychain();
-    }
+  /** The opener itself, for a caller that opens (and closes) a store of its own: doctor reports a failed open as a check. */
+  async storeOpener(): Promise<(env: NodeJS.ProcessEnv) => Store> {
+    return this.#deps.openStore ?? (await import('../store/index.js')).openStore;
+  }
+
+  /** The secret store (the OS keychain unless a test handed in another). Loading it touches no secret yet. */
+  secrets(): Promise<SecretStore> {
+    this.#secrets ??= this.#deps.secrets
+      ? Promise.resolve(this.#deps.secrets())
+      : import('../secrets/keychain.js').then(({ keychain }) => keychain());
     return this.#secrets;
   }
+
+  /** The secret store as the synchronous getter the cores take (`() => SecretStore`). */
+  async keychain(): Promise<() => SecretStore> {
+    const secrets = await this.secrets();
+    return () => secrets;
+  }
+
+  /** A Twilio client for these credentials (the twilio package is loaded on first use). */
+  twilio: TwilioFactory = async (creds, opts) => {
+    if (this.#deps.twilio) return this.#deps.twilio(creds, opts);
+    const { createTwilioClient } = await import('../twilio/client.js');
+    return createTwilioClient(creds, opts);
+  };
+
+  /** A Fruxon API client (plain fetch, no native module). */
+  fruxon: FruxonFactory = (opts) => (this.#deps.fruxon ? this.#deps.fruxon(opts) : new FruxonClient(opts));
 
   close(): void {
     this.#store?.close();

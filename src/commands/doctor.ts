@@ -20,14 +20,15 @@ Exit codes: 0 every check passed (warnings allowed), 1 a check failed.`,
     .action(async (opts: { config?: string; json?: boolean }) => {
       const out = ctx.output(opts);
       const { runDoctor, doctorPassed } = await import('../doctor/index.js');
-      const { keychain } = await import('../secrets/index.js');
-      const { openStore } = await import('../store/index.js');
+      const keychain = await ctx.keychain();
+      const openStore = await ctx.storeOpener();
       let opened: import('../store/index.js').Store | undefined;
       const checks = await runDoctor({
         env: ctx.env,
         configName: opts.config,
         openStore: () => (opened = openStore(ctx.env)),
         keychain,
+        twilio: ctx.twilio,
       });
       opened?.close();
       const ok = doctorPassed(checks);

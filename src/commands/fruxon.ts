@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { CliError, usageError } from '../errors.js';
+import { shellQuote } from '../shell.js';
 import type { CommandContext } from './context.js';
 import { registerAccessRequests } from './access-requests.js';
 import { safe } from '../output/index.js';
@@ -94,13 +95,13 @@ async function login(ctx: CommandContext, opts: LoginOptions): Promise<void> {
     out.warn("the token does not look like a Fruxon token (fx_pat_… or fx_sat_…); older fx_live_ API keys are sent in X-API-KEY, which Fruxon's token guide says is no longer accepted");
   }
 
-  const { FruxonClient } = await import('../fruxon/client.js');
   const { authHealth, canWriteIntegrations } = await import('../fruxon/api.js');
-  const client = new FruxonClient({ apiUrl: target.apiUrl, tenant: target.tenant, token });
+  const client = ctx.fruxon({ apiUrl: target.apiUrl, tenant: target.tenant, token });
   const health = await authHealth(client);
 
   const keep = tokenSource !== 'env';
-  const { keychain, fruxonTokenAccount } = await import('../secrets/index.js');
+  const { fruxonTokenAccount } = await import('../secrets/index.js');
+  const keychain = await ctx.keychain();
   const subject = health.email ?? health.apiKeyName ?? health.userId;
   store.fruxon.saveAccount(
     { tenant: target.tenant, apiUrl: target.apiUrlSource === 'default' ? null : target.apiUrl, subject, scopes: health.scopes },
@@ -148,7 +149,8 @@ async function logout(ctx: CommandContext, opts: { tenant?: string; json?: boole
   const { resolveTarget } = await import('../fruxon/account.js');
   const target = resolveTarget(store, {}, opts);
   if (!target) throw new CliError('not logged in to any Fruxon tenant', { reason: 'not_found' });
-  const { keychain, fruxonTokenAccount } = await import('../secrets/index.js');
+  const { fruxonTokenAccount } = await import('../secrets/index.js');
+  const keychain = await ctx.keychain();
   let hadToken = false;
   const hadRecord = store.fruxon.removeAccount(target.tenant, () => (hadToken = keychain().delete(fruxonTokenAccount(target.tenant))));
   if (opts.json) return out.data({ tenant: target.tenant, removed: hadRecord || hadToken });
@@ -159,7 +161,7 @@ async function logout(ctx: CommandContext, opts: { tenant?: string; json?: boole
 async function status(ctx: CommandContext, opts: StatusOptions): Promise<void> {
   const out = ctx.output(opts);
   const store = await ctx.store();
-  const { resolveConfig, shellQuote } = await import('../config/resolve.js');
+  const { resolveConfig } = await import('../config/resolve.js');
   const config = resolveConfig(store, opts.config);
   const link = store.fruxon.link(config.id);
   if (!link) {
@@ -168,10 +170,10 @@ async function status(ctx: CommandContext, opts: StatusOptions): Promise<void> {
     out.status(`To create (or find) it on Fruxon and point the number at it: fruxon-twilio link --config ${shellQuote(config.name)}`);
     return;
   }
-  const { keychain } = await import('../secrets/index.js');
+  const keychain = await ctx.keychain();
   const { connectFruxon } = await import('../fruxon/account.js');
   const { getConfig } = await import('../fruxon/api.js');
-  const { client } = connectFruxon(store, ctx.env, keychain, { tenant: link.tenant, apiUrl: opts.apiUrl });
+  const { client } = connectFruxon(store, ctx.env, keychain, { tenant: link.tenant, apiUrl: opts.apiUrl, fruxon: ctx.fruxon });
   const fx = await getConfig(client, link.fruxonConfigId);
   const state = !fx ? 'missing' : fx.publishedRevisionId ? 'published' : 'draft';
 
@@ -184,7 +186,7 @@ async function status(ctx: CommandContext, opts: StatusOptions): Promise<void> {
     const { connectConfig } = await import('../config/connect.js');
     const { lookUpNumber } = await import('../config/register-webhook.js');
     const { classifyWebhook, displayWebhookUrl } = await import('../twilio/webhook.js');
-    const { config: c, creds, client: twilio } = await connectConfig(store, config.name, ctx.env, keychain);
+    const { config: c, creds, client: twilio } = await connectConfig(store, config.name, ctx.env, keychain, ctx.twilio);
     const n = await lookUpNumber(twilio, c, creds);
     const kind = classifyWebhook(n.smsUrl, { productionUrl, lease: store.leases.get(config.id) ?? null });
     number = { phoneNumber: n.phoneNumber, kind, pointsAtFruxon: kind === 'production', smsUrl: displayWebhookUrl(n.smsUrl, productionUrl) };

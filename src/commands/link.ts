@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { shellQuote } from '../shell.js';
 import type { CommandContext } from './context.js';
 import { safe } from '../output/index.js';
 
@@ -47,13 +48,13 @@ Exit codes: 0 done, 1 Fruxon or the keychain failed, 2 usage, 4 the number could
 async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const out = ctx.output(opts);
   const store = await ctx.store();
-  const { resolveConfig, loadSecret, shellQuote } = await import('../config/resolve.js');
-  const { keychain } = await import('../secrets/index.js');
+  const { resolveConfig, loadSecret } = await import('../config/resolve.js');
+  const keychain = await ctx.keychain();
   const { connectFruxon } = await import('../fruxon/account.js');
   const { linkConfig, unlinkConfig } = await import('../fruxon/link.js');
 
   const config = resolveConfig(store, opts.config);
-  const { client } = connectFruxon(store, ctx.env, keychain, { tenant: opts.tenant ?? store.fruxon.link(config.id)?.tenant, apiUrl: opts.apiUrl });
+  const { client } = connectFruxon(store, ctx.env, keychain, { tenant: opts.tenant ?? store.fruxon.link(config.id)?.tenant, apiUrl: opts.apiUrl, fruxon: ctx.fruxon });
   if (opts.relink && unlinkConfig(store, config) && !opts.json) out.status(`Forgot the previous link of ${config.name}.`);
 
   const c = out.errColor;
@@ -67,7 +68,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     authToken: () => loadSecret(config, ctx.env, keychain),
     twilio: async () => {
       const { connectConfig } = await import('../config/connect.js');
-      const { client: twilio, creds } = await connectConfig(store, config.name, ctx.env, keychain);
+      const { client: twilio, creds } = await connectConfig(store, config.name, ctx.env, keychain, ctx.twilio);
       return { client: twilio, creds };
     },
     rotate: Boolean(opts.rotate),

@@ -132,7 +132,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
 
   const { loadProductionWebhookUrl } = await import('../config/webhook-url.js');
   const productionUrl = () => (opts.register ? loadProductionWebhookUrl(config, env, () => secrets) : null);
-  const twilio = opts.register ? await (await import('../twilio/client.js')).createTwilioClient(twilioCredentials(config, secret!, env)) : null;
+  const twilio = opts.register ? await ctx.twilio(twilioCredentials(config, secret!, env)) : null;
   const { ListenSession, teeHooks } = await import('../listener/session.js');
   const { printEvent } = await import('../output/events.js');
   const { safe } = await import('../output/index.js');
@@ -166,6 +166,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
           store,
           config,
           secrets: () => secrets,
+          twilio: ctx.twilio,
           authToken,
           forwardTo,
           afterEvent: () => void (max !== undefined && session.accepted >= max && finish('done')),
@@ -266,6 +267,10 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   };
   const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const s of sigs) process.on(s, onSignal);
+  // The context's abort signal (an in-process caller) stops the listener as SIGTERM does.
+  const onAbort = () => onSignal('SIGTERM');
+  if (ctx.signal.aborted) queueMicrotask(onAbort);
+  else ctx.signal.addEventListener('abort', onAbort, { once: true });
   const timer = timeoutMs !== undefined ? setTimeout(() => finish('timeout'), timeoutMs) : undefined;
 
   out.status(
@@ -298,6 +303,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   } finally {
     hints?.close();
     for (const s of sigs) process.off(s, onSignal);
+    ctx.signal.removeEventListener('abort', onAbort);
   }
   if (outcome?.note) out.warn(safe(outcome.note));
   if (outcome?.action === 'restored') out.status(`${c.green('✔')} Restored the webhook of ${outcome.phoneNumber} to ${safe(outcome.restoredUrl || '(none)')}.`);

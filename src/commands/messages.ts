@@ -38,8 +38,8 @@ Examples:
         throw usageError(`--direction must be in or out (got ${JSON.stringify(opts.direction)})`);
       }
       const store = await ctx.store();
-      const { keychain } = await import('../secrets/index.js');
-      const { config, messages: list } = await listConfigMessages({ store, env: ctx.env, secrets: keychain }, { config: opts.config, limit, direction: opts.direction as 'in' | 'out' | undefined });
+      const keychain = await ctx.keychain();
+      const { config, messages: list } = await listConfigMessages({ store, env: ctx.env, secrets: keychain, twilio: ctx.twilio }, { config: opts.config, limit, direction: opts.direction as 'in' | 'out' | undefined });
       const { historyMessageJson } = await import('../output/messages.js');
       const { printMessageTable } = await import('../output/message-history.js');
       if (opts.json) return out.data(list.map((m) => historyMessageJson(m)));
@@ -63,9 +63,9 @@ Examples:
         throw usageError(`SID must be a Twilio Message SID: SM or MM followed by 32 lowercase hex characters (got ${JSON.stringify(sid.length > 40 ? sid.slice(0, 37) + '...' : sid)})`);
       }
       const store = await ctx.store();
-      const { keychain } = await import('../secrets/index.js');
+      const keychain = await ctx.keychain();
       const { getConfigMessage } = await import('../config/messages.js');
-      const { message, media, mediaError } = await getConfigMessage({ store, env: ctx.env, secrets: keychain }, { config: opts.config, sid: sid.trim() });
+      const { message, media, mediaError } = await getConfigMessage({ store, env: ctx.env, secrets: keychain, twilio: ctx.twilio }, { config: opts.config, sid: sid.trim() });
       if (mediaError) out.warn((await import('../output/index.js')).safe(mediaError));
       const { messageDetailJson } = await import('../output/messages.js');
       const { printMessageDetail } = await import('../output/message-history.js');

@@ -57,11 +57,11 @@ async function push(ctx: CommandContext, names: string[], opts: PushOptions): Pr
   for (const a of agents) if (!AGENT_ID.test(a)) throw usageError(`--agent must be a Fruxon agent id such as support-agent (got ${JSON.stringify(a)})`);
   const store = await ctx.store();
   const { resolveConfig } = await import('../config/resolve.js');
-  const { keychain } = await import('../secrets/index.js');
+  const keychain = await ctx.keychain();
   const { connectLinked, pushParticipants } = await import('../fruxon/participants.js');
   const { printPushResult, pushJson } = await import('../output/fruxon-participants.js');
   const config = resolveConfig(store, opts.config);
-  const fruxon = connectLinked(store, config, ctx.env, keychain);
+  const fruxon = connectLinked(store, config, ctx.env, keychain, ctx.fruxon);
   const results = await pushParticipants({ store, config, fruxon, names, agentIds: agents, onResult: opts.json ? undefined : (r) => printPushResult(out, r) });
   if (results.some((r) => r.action === 'failed')) ctx.exitCode = 1;
   if (opts.json) return out.data(pushJson(config.name, fruxon.link.fruxonConfigId, results));
@@ -77,11 +77,11 @@ async function pull(ctx: CommandContext, opts: { config?: string; json?: boolean
   const out = ctx.output(opts);
   const store = await ctx.store();
   const { resolveConfig } = await import('../config/resolve.js');
-  const { keychain } = await import('../secrets/index.js');
+  const keychain = await ctx.keychain();
   const { connectLinked, pullParticipants } = await import('../fruxon/participants.js');
   const { printPullResult, pullJson } = await import('../output/fruxon-participants.js');
   const config = resolveConfig(store, opts.config);
-  const fruxon = connectLinked(store, config, ctx.env, keychain);
+  const fruxon = connectLinked(store, config, ctx.env, keychain, ctx.fruxon);
   const results = await pullParticipants({ store, config, fruxon, onResult: opts.json ? undefined : (r) => printPullResult(out, r) });
   if (opts.json) return out.data(pullJson(config.name, fruxon.link.fruxonConfigId, results));
   if (results.length === 0) {

@@ -43,7 +43,6 @@ async function run(ctx: CommandContext, opts: { config?: string; json?: boolean 
     leases = leases.filter((l) => !isLeaseAlive(l));
   }
 
-  const { createTwilioClient } = await import('../twilio/client.js');
   const { restoreWebhook } = await import('../listener/registration.js');
   const secrets = await ctx.secrets();
   const results: Record<string, unknown>[] = [];
@@ -52,7 +51,7 @@ async function run(ctx: CommandContext, opts: { config?: string; json?: boolean 
     const config = store.configs.byId(lease.configId)!;
     try {
       const secret = loadSecret(config, ctx.env, () => secrets);
-      const client = await createTwilioClient(twilioCredentials(config, secret, ctx.env));
+      const client = await ctx.twilio(twilioCredentials(config, secret, ctx.env));
       const { loadProductionWebhookUrl } = await import('../config/webhook-url.js');
       const productionUrl = loadProductionWebhookUrl(config, ctx.env, () => secrets);
       const r = await restoreWebhook({ store, client, lease, apiUrl: effectiveApiUrl(config, ctx.env), config, productionUrl });

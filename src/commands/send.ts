@@ -73,7 +73,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const { sendFromConfig, sendOutcomeError } = await import('../config/send.js');
   const { messageJson, Progress } = await import('../output/messages.js');
   const input = { to: opts.to, body, mediaUrls, statusCallback, config: opts.config, channel: opts.whatsapp ? 'whatsapp' as const : opts.sms ? 'sms' as const : undefined };
-  const deps = { store, env: ctx.env, secrets: () => secrets };
+  const deps = { store, env: ctx.env, secrets: () => secrets, twilio: ctx.twilio };
 
   if (!wait) {
     const r = await sendFromConfig(deps, input);

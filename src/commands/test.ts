@@ -55,8 +55,7 @@ async function run(ctx: CommandContext, files: string[], opts: Options): Promise
   if (opts.junit !== undefined && opts.junit.trim() === '') throw usageError('--junit must be a file path');
 
   const store = await ctx.store();
-  const { keychain } = await import('../secrets/index.js');
-  let secrets: import('../secrets/index.js').SecretStore | undefined;
+  const keychain = await ctx.keychain();
   const { runConversationTests } = await import('../convtest/runner.js');
   const view = await import('../output/convtest.js');
   const abort = new AbortController();
@@ -67,7 +66,7 @@ async function run(ctx: CommandContext, files: string[], opts: Options): Promise
   try {
     outcome = await runConversationTests(
       { files, config: opts.config, from: opts.from?.trim(), timeoutScale: scale },
-      { store, env: ctx.env, secrets: () => (secrets ??= keychain()) },
+      { store, env: ctx.env, secrets: keychain },
       {
         signal: abort.signal,
         onEvent: (e) => {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { CliError, usageError } from '../errors.js';
+import { shellQuote } from '../shell.js';
 import type { CommandContext } from './context.js';
 import { safe } from '../output/index.js';
 
@@ -57,9 +58,9 @@ Refuses (exit 5) while a listen holds the number.`,
 async function show(ctx: CommandContext, opts: ShowOptions): Promise<void> {
   const out = ctx.output(opts);
   const store = await ctx.store();
-  const { keychain } = await import('../secrets/index.js');
+  const keychain = await ctx.keychain();
   const { inspectWebhook } = await import('../config/webhook-show.js');
-  const view = await inspectWebhook({ store, env: ctx.env, secrets: keychain }, opts.config);
+  const view = await inspectWebhook({ store, env: ctx.env, secrets: keychain, twilio: ctx.twilio }, opts.config);
   const { webhookShowJson, printWebhookShow } = await import('../output/webhook.js');
   if (opts.json) return out.data(webhookShowJson(view));
   printWebhookShow(out, view);
@@ -69,9 +70,9 @@ async function set(ctx: CommandContext, opts: SetOptions): Promise<void> {
   const out = ctx.output(opts);
   const store = await ctx.store();
   const { connectConfig } = await import('../config/connect.js');
-  const { keychain } = await import('../secrets/index.js');
+  const keychain = await ctx.keychain();
   const { checkWebhookUrl, loadProductionWebhookUrl, usesLocalStandIn } = await import('../config/webhook-url.js');
-  const { resolveConfig, shellQuote } = await import('../config/resolve.js');
+  const { resolveConfig } = await import('../config/resolve.js');
   const { displayWebhookUrl, sameWebhookUrl } = await import('../twilio/webhook.js');
   const { applySmsUrl, lookUpNumber, pointsAt, refuseUnderLease } = await import('../config/register-webhook.js');
 
@@ -95,7 +96,7 @@ async function set(ctx: CommandContext, opts: SetOptions): Promise<void> {
     throw usageError("webhook set changes the number's webhook and needs a confirmation: pass --yes to change it without asking");
   }
 
-  const { config, creds, client } = await connectConfig(store, opts.config, ctx.env, keychain);
+  const { config, creds, client } = await connectConfig(store, opts.config, ctx.env, keychain, ctx.twilio);
   const number = await lookUpNumber(client, config, creds);
   const shown = (u: string | null) => safe(displayWebhookUrl(u, productionUrl) ?? '(none)');
   const oldValue = { url: number.smsUrl, method: number.smsMethod };

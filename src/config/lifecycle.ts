@@ -1,6 +1,7 @@
-import { CliError, ExitCode } from '../errors.js';
+import { CliError, ExitCode, leaseHeldError } from '../errors.js';
 import { secretAccount, type SecretStore } from '../secrets/index.js';
-import { isLeaseAlive, type Config, type NewConfig, type Store } from '../store/index.js';
+import { isLeaseAlive, type Config, type Lease, type NewConfig, type Store } from '../store/index.js';
+import type { TwilioFactory } from './connect.js';
 import { createTwilioClient, twilioError, type TwilioCredentials } from '../twilio/client.js';
 import { fetchAccount, findNumber } from '../twilio/numbers.js';
 import { maskWebhookUrl } from '../twilio/webhook.js';
@@ -14,8 +15,8 @@ export interface Verification {
 }
 
 /** Proves the credentials with Twilio (fetch the account) and looks the From number up on it. */
-export async function verifyCredentials(creds: TwilioCredentials, fromNumber: string): Promise<Verification> {
-  const client = await createTwilioClient(creds, { timeoutMs: 10_000 });
+export async function verifyCredentials(creds: TwilioCredentials, fromNumber: string, twilio: TwilioFactory = createTwilioClient): Promise<Verification> {
+  const client = await twilio(creds, { timeoutMs: 10_000 });
   const ctx = { apiUrl: creds.apiUrl, accountSid: creds.accountSid };
   let account;
   try {
@@ -79,6 +80,19 @@ export function saveConfig(
 }
 
 /**
+ * The rule "a running listener holds this config": refuses (exit 5) while its lease is alive, else returns
+ * the lease (a crashed listener's, awaiting restore) or null. `configs remove` and `configs set` (number, API
+ * URL) both ask it; `consequence` says what cannot happen now.
+ */
+export function refuseWhileListening(store: Store, config: Config, consequence?: string): Lease | null {
+  const lease = store.leases.get(config.id);
+  if (lease && isLeaseAlive(lease)) {
+    throw leaseHeldError(`config ${JSON.stringify(config.name)} is in use by a running listener (pid ${lease.pid})${consequence ? `: ${consequence}` : ''}`, lease.pid);
+  }
+  return lease ?? null;
+}
+
+/**
  * Removes a config and its keychain entries. Refuses while a listener holds the config's number (alive),
  * or while a crashed listener's lease still waits for its webhook to be restored.
  */
@@ -86,14 +100,7 @@ export function removeConfig(store: Store, config: Config, keychain: () => Secre
   // One write transaction: a listener cannot take the lease between the check and the delete.
   store.db
     .transaction(() => {
-      const lease = store.leases.get(config.id);
-      if (lease && isLeaseAlive(lease)) {
-        throw new CliError(`config ${JSON.stringify(config.name)} is in use by a running listener (pid ${lease.pid})`, {
-          exitCode: ExitCode.conflict,
-          reason: 'lease_held',
-          hint: `stop that listener first (kill -INT ${lease.pid})`,
-        });
-      }
+      const lease = refuseWhileListening(store, config);
       if (lease && !opts.force) {
         throw new CliError(`config ${JSON.stringify(config.name)} has a listener lease that was never restored (pid ${lease.pid} is gone)`, {
           exitCode: ExitCode.conflict,

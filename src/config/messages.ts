@@ -1,17 +1,16 @@
 import { CliError } from '../errors.js';
-import type { SecretStore } from '../secrets/index.js';
-import type { Config, Store } from '../store/index.js';
+import type { Config } from '../store/index.js';
 import { twilioError } from '../twilio/client.js';
 import { listMessageMedia, listNumberMessages, type MediaInfo } from '../twilio/message-history.js';
 import { fetchMessage, isNotFound, type Message } from '../twilio/messages.js';
-import { connectConfig } from './connect.js';
+import { connectConfig, type ConfigDeps } from './connect.js';
 
 /**
  * Twilio's message log for a config's number: the core of `messages list/show` and of the MCP
  * `list_messages`/`get_message` tools. Never prints.
  */
 
-type Deps = { store: Store; env: NodeJS.ProcessEnv; secrets: () => SecretStore };
+type Deps = ConfigDeps;
 
 /** The most `messages list --limit` takes. */
 export const MAX_MESSAGES_LIMIT = 1000;
@@ -22,7 +21,7 @@ export async function listConfigMessages(
   deps: Deps,
   opts: { config?: string; limit: number; direction?: 'in' | 'out' },
 ): Promise<{ config: Config; messages: Message[] }> {
-  const { config, creds, client } = await connectConfig(deps.store, opts.config, deps.env, deps.secrets);
+  const { config, creds, client } = await connectConfig(deps.store, opts.config, deps.env, deps.secrets, deps.twilio);
   try {
     return { config, messages: await listNumberMessages(client, config.fromNumber, { limit: opts.limit, direction: opts.direction }) };
   } catch (err) {
@@ -38,7 +37,7 @@ export async function getConfigMessage(
   deps: Deps,
   opts: { config?: string; sid: string },
 ): Promise<{ config: Config; message: Message; media: MediaInfo[] | null; mediaError: string | null }> {
-  const { config, creds, client } = await connectConfig(deps.store, opts.config, deps.env, deps.secrets);
+  const { config, creds, client } = await connectConfig(deps.store, opts.config, deps.env, deps.secrets, deps.twilio);
   const where = { apiUrl: creds.apiUrl, accountSid: creds.accountSid };
   let message;
   try {

@@ -4,7 +4,7 @@ import { twilioError, type TwilioClient, type TwilioCredentials } from '../twili
 import { findNumber, setSmsWebhook, type PhoneNumberInfo } from '../twilio/numbers.js';
 import { sameWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
-import { shellQuote } from './resolve.js';
+import { shellQuote } from '../shell.js';
 
 /**
  * Pointing a config's number at a webhook URL outside a listener: the core of `webhook set`, shared with

@@ -1,5 +1,6 @@
 import { CliError, ExitCode, usageError } from '../errors.js';
 import type { SecretStore } from '../secrets/index.js';
+import { shellQuote } from '../shell.js';
 import type { Config, Store } from '../store/index.js';
 import type { TwilioCredentials } from '../twilio/client.js';
 
@@ -95,8 +96,4 @@ export function twilioCredentials(config: Config, secret: string, env: NodeJS.Pr
     secret,
     apiUrl: effectiveApiUrl(config, env),
   };
-}
-
-export function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_.,:/+@-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }

@@ -1,11 +1,12 @@
 import { CliError, ExitCode, usageError } from '../errors.js';
-import type { SecretStore } from '../secrets/index.js';
-import type { Config, Participant, Store } from '../store/index.js';
+import type { Config, Participant } from '../store/index.js';
 import { createTwilioClient } from '../twilio/client.js';
+import type { ConfigDeps } from './connect.js';
 import { deliveryFailure, sendMessage, waitForFinalStatus, type Message, type WaitResult } from '../twilio/messages.js';
 import { E164, checkE164 } from '../validate.js';
 import { refuseLoopbackUrls } from '../twilio/send-rules.js';
-import { effectiveApiUrl, loadSecret, resolveConfig, shellQuote, twilioCredentials } from './resolve.js';
+import { shellQuote } from '../shell.js';
+import { effectiveApiUrl, loadSecret, resolveConfig, twilioCredentials } from './resolve.js';
 
 /**
  * Sending a message from a config: the core of `send` and of the MCP `send_message` tool. The caller has
@@ -47,7 +48,7 @@ export interface SendResult {
   waited: WaitResult | null;
 }
 
-export async function sendFromConfig(deps: { store: Store; env: NodeJS.ProcessEnv; secrets: () => SecretStore }, input: SendInput): Promise<SendResult> {
+export async function sendFromConfig(deps: ConfigDeps, input: SendInput): Promise<SendResult> {
   const { store, env } = deps;
   // to: a number, else a participant.
   const toRaw = input.to.trim();
@@ -84,7 +85,7 @@ export async function sendFromConfig(deps: { store: Store; env: NodeJS.ProcessEn
   refuseLoopbackUrls([...input.mediaUrls.map((u) => ['--media-url', u] as const), ...(input.statusCallback ? [['--status-callback', input.statusCallback] as const] : [])], apiUrl);
 
   const secret = loadSecret(config, env, deps.secrets);
-  const client = await createTwilioClient(twilioCredentials(config, secret, env));
+  const client = await (deps.twilio ?? createTwilioClient)(twilioCredentials(config, secret, env));
   const callCtx = { apiUrl, accountSid: config.accountSid };
   const recipient = participant ? `${participant.name} (${to})` : to;
   const sent = await sendMessage(client, { from: config.fromNumber, to, body: input.body, mediaUrls: input.mediaUrls, statusCallback: input.statusCallback, whatsapp }, callCtx);

@@ -1,8 +1,7 @@
-import type { SecretStore } from '../secrets/index.js';
-import { isLeaseAlive, type Config, type Lease, type Store } from '../store/index.js';
+import { isLeaseAlive, type Config, type Lease } from '../store/index.js';
 import type { PhoneNumberInfo } from '../twilio/numbers.js';
 import { classifyWebhook, type WebhookKind } from '../twilio/webhook.js';
-import { connectConfig } from './connect.js';
+import { connectConfig, type ConfigDeps } from './connect.js';
 import { lookUpNumber } from './register-webhook.js';
 import { loadProductionWebhookUrl } from './webhook-url.js';
 
@@ -20,9 +19,9 @@ export interface WebhookView {
   leaseAlive: boolean;
 }
 
-export async function inspectWebhook(deps: { store: Store; env: NodeJS.ProcessEnv; secrets: () => SecretStore }, configName?: string): Promise<WebhookView> {
+export async function inspectWebhook(deps: ConfigDeps, configName?: string): Promise<WebhookView> {
   const { store, env } = deps;
-  const { config, creds, client } = await connectConfig(store, configName, env, deps.secrets);
+  const { config, creds, client } = await connectConfig(store, configName, env, deps.secrets, deps.twilio);
   const number = await lookUpNumber(client, config, creds);
   const productionUrl = loadProductionWebhookUrl(config, env, deps.secrets);
   const lease = store.leases.get(config.id) ?? null;

@@ -1,12 +1,13 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadSecret, resolveConfig, secretEnvVar, shellQuote, twilioCredentials } from '../config/resolve.js';
+import { loadSecret, resolveConfig, secretEnvVar, twilioCredentials } from '../config/resolve.js';
+import { shellQuote } from '../shell.js';
 import { loadProductionWebhookUrl } from '../config/webhook-url.js';
 import { CliError } from '../errors.js';
 import type { SecretStore } from '../secrets/index.js';
 import { DB_FILE, dataDir, isLeaseAlive, type Config, type Store } from '../store/index.js';
 import { migrations } from '../store/migrations.js';
-import { createTwilioClient, twilioError } from '../twilio/client.js';
+import { createTwilioClient, twilioError, type TwilioClient, type TwilioCredentials } from '../twilio/client.js';
 import { fetchAccount, findNumber } from '../twilio/numbers.js';
 import { classifySmsUrl, redactUrl } from '../twilio/sms-url.js';
 import { maskSid } from '../validate.js';
@@ -28,6 +29,8 @@ export interface DoctorDeps {
   /** Opens the store; may throw (it is one of the checks). */
   openStore: () => Store;
   keychain: () => SecretStore;
+  /** Opens a Twilio client (default: the twilio package). */
+  twilio?: (creds: TwilioCredentials, opts: { timeoutMs?: number }) => Promise<TwilioClient>;
   nodeVersion?: string;
   /** Per Twilio call. */
   timeoutMs?: number;
@@ -112,7 +115,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
   } else {
     const creds = twilioCredentials(config, secret, deps.env);
     const ctx = { apiUrl: creds.apiUrl, accountSid: config.accountSid };
-    const client = await createTwilioClient(creds, { timeoutMs: deps.timeoutMs ?? 10_000 });
+    const client = await (deps.twilio ?? createTwilioClient)(creds, { timeoutMs: deps.timeoutMs ?? 10_000 });
     let accepted = false;
     try {
       const account = await fetchAccount(client, config.accountSid);

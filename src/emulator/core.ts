@@ -1,3 +1,4 @@
+import { isE164, stripChannel, WHATSAPP_PREFIX } from '../phone.js';
 import { apiErrors, deliveryErrors, type DeliveryErrorCode } from './errors.js';
 import { newSid } from './ids.js';
 import { MAGIC_NUMBERS, scriptedFailure } from './magic.js';
@@ -5,7 +6,8 @@ import { API_VERSION, mediaBytesPath, mediaSid } from './resources.js';
 import { defaultStatusCallback, routeInbound, type InboundRoute } from './routing.js';
 import { SANDBOX_NUMBER } from './state.js';
 import { MAX_BODY_CHARS, MAX_MEDIA_PER_MESSAGE, bodyChars, countSegments, guessContentType, inboundMessageForm } from '../twilio/inbound-form.js';
-import { deliverWebhook, sleep, withoutCredentials, type DeliveryPolicy, type WebhookTarget } from './delivery.js';
+import { withoutCredentials } from '../twilio/webhook-post.js';
+import { deliverWebhook, sleep, type DeliveryPolicy, type WebhookTarget } from './delivery.js';
 import type { EmulatorState } from './state.js';
 import type {
   DeliveryResult,
@@ -13,7 +15,7 @@ import type {
   EmulatorMessage,
   EmulatorNumber,
   HttpMethod,
-  InboundMessage,
+  EmulatorInboundMessage,
   MessageDirection,
   MessageStatus,
 } from './types.js';
@@ -36,8 +38,6 @@ export interface OutboundRequest {
   statusCallback?: string;
 }
 
-const E164 = /^\+[1-9]\d{6,14}$/;
-const WHATSAPP = 'whatsapp:';
 const MG_SID = /^MG[0-9a-fA-F]{32}$/;
 
 /**
@@ -99,9 +99,9 @@ export class EmulatorCore {
     if (bodyChars(body) > MAX_BODY_CHARS) throw apiErrors.bodyTooLong();
     if (req.mediaUrls.length > MAX_MEDIA_PER_MESSAGE) throw apiErrors.tooManyMedia();
 
-    const whatsapp = to.startsWith(WHATSAPP);
+    const whatsapp = to.startsWith(WHATSAPP_PREFIX);
     const toNumber = stripChannel(to);
-    if (!E164.test(toNumber) || toNumber === MAGIC_NUMBERS.invalidTo) throw apiErrors.invalidTo(to);
+    if (!isE164(toNumber) || toNumber === MAGIC_NUMBERS.invalidTo) throw apiErrors.invalidTo(to);
 
     let from = req.from?.trim() ?? '';
     if (req.messagingServiceSid !== undefined && !MG_SID.test(req.messagingServiceSid)) {
@@ -112,15 +112,15 @@ export class EmulatorCore {
       // account's first number (lenient, as the emulator was before it modelled services).
       const pool = this.state.services.get(req.messagingServiceSid)?.phoneNumberSids ?? [];
       const sender = this.state.numbers.get(pool[0] ?? '') ?? [...this.state.numbers.values()][0];
-      if (sender) from = (whatsapp ? WHATSAPP : '') + sender.phoneNumber;
+      if (sender) from = (whatsapp ? WHATSAPP_PREFIX : '') + sender.phoneNumber;
     }
     if (!from) throw apiErrors.fromRequired();
     const fromNumber = stripChannel(from);
-    if (!E164.test(fromNumber)) throw apiErrors.invalidFrom(from);
+    if (!isE164(fromNumber)) throw apiErrors.invalidFrom(from);
     if (fromNumber === toNumber) throw apiErrors.sameToFrom();
     const fromSandbox = whatsapp && fromNumber === SANDBOX_NUMBER && !this.state.findNumber(fromNumber);
     if (!this.state.findNumber(fromNumber) && !fromSandbox) throw apiErrors.fromNotOwned(from);
-    if (from.startsWith(WHATSAPP) !== whatsapp) throw apiErrors.channelMismatch();
+    if (from.startsWith(WHATSAPP_PREFIX) !== whatsapp) throw apiErrors.channelMismatch();
     if (toNumber === MAGIC_NUMBERS.unsubscribed) throw apiErrors.unsubscribed();
     if (toNumber === MAGIC_NUMBERS.unroutable) throw apiErrors.unroutable();
     if (toNumber === MAGIC_NUMBERS.regionNotEnabled) throw apiErrors.regionNotEnabled(to);
@@ -176,10 +176,10 @@ export class EmulatorCore {
    * Records a message arriving at one of our numbers (or the WhatsApp Sandbox) and delivers it where
    * routeInbound() says. A message a Messaging Service drops is neither recorded nor delivered.
    */
-  receiveInbound(msg: InboundMessage): Promise<DeliveryResult> {
+  receiveInbound(msg: EmulatorInboundMessage): Promise<DeliveryResult> {
     const toNumber = stripChannel(msg.to);
     const fromNumber = stripChannel(msg.from);
-    const whatsapp = msg.whatsapp === true || msg.to.startsWith(WHATSAPP) || msg.from.startsWith(WHATSAPP);
+    const whatsapp = msg.whatsapp === true || msg.to.startsWith(WHATSAPP_PREFIX) || msg.from.startsWith(WHATSAPP_PREFIX);
     const route = routeInbound(this.state, toNumber, whatsapp);
     if (!route) {
       throw new Error(
@@ -188,8 +188,8 @@ export class EmulatorCore {
           : `${msg.to} is not one of the emulator's numbers`,
       );
     }
-    if (!E164.test(fromNumber)) throw new Error(`${msg.from} is not an E.164 phone number`);
-    const prefix = whatsapp ? WHATSAPP : '';
+    if (!isE164(fromNumber)) throw new Error(`${msg.from} is not an E.164 phone number`);
+    const prefix = whatsapp ? WHATSAPP_PREFIX : '';
     const sources = msg.mediaUrls ?? [];
     const body = msg.body ?? '';
     const now = new Date();
@@ -433,9 +433,6 @@ export class EmulatorCore {
   }
 }
 
-export function stripChannel(address: string): string {
-  return address.startsWith(WHATSAPP) ? address.slice(WHATSAPP.length) : address;
-}
 
 function statusCallbackParams(m: EmulatorMessage): Record<string, string> {
   return {

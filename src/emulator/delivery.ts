@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
-import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
-import type { DeliveryAttempt, DeliveryResult, HttpMethod, WebhookKind } from './types.js';
+import { sendSignedWebhook } from '../twilio/webhook-post.js';
+import type { DeliveryAttempt, DeliveryResult, HttpMethod, DeliveryKind } from './types.js';
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
 export interface WebhookTarget {
-  kind: WebhookKind;
+  kind: DeliveryKind;
   url: string;
   method: HttpMethod;
 }
@@ -96,93 +94,22 @@ export async function deliverWebhook(
   return result ?? { messageSid, outcome: 'no-webhook', url: null, attempts };
 }
 
-/** The URL Twilio requests and signs: for GET, the parameters travel in the query string. */
-export function requestUrl(target: WebhookTarget, params: Record<string, string>): string {
-  if (target.method === 'POST') return target.url;
-  const query = new URLSearchParams(params).toString();
-  if (!query) return target.url;
-  return target.url + (target.url.includes('?') ? '&' : '?') + query;
-}
-
 function sendSigned(
   target: WebhookTarget,
   params: Record<string, string>,
   idempotencyToken: string,
   policy: DeliveryPolicy,
 ): Promise<AttemptAnswer> {
-  const url = withoutCredentials(requestUrl(target, params));
-  const signedParams = target.method === 'POST' ? params : {};
-  const body = target.method === 'POST' ? new URLSearchParams(params).toString() : undefined;
-  const headers: Record<string, string> = {
-    // Signed over the URL as configured, minus any user:password part, as Twilio does.
-    'X-Twilio-Signature': getExpectedTwilioSignature(policy.authToken(), url, signedParams),
-    'I-Twilio-Idempotency-Token': idempotencyToken,
-    'User-Agent': 'TwilioProxy/1.1',
-    Accept: '*/*',
-    'Cache-Control': 'max-age=259200',
-    Connection: 'close',
-  };
-  if (body !== undefined) {
-    headers['Content-Type'] = 'application/x-www-form-urlencoded';
-    headers['Content-Length'] = String(Buffer.byteLength(body));
-  }
-
-  return new Promise((resolve) => {
-    let parsed: URL;
-    try {
-      parsed = new URL(requestUrl(target, params));
-    } catch {
-      resolve({ error: `invalid URL` });
-      return;
-    }
-    const client = parsed.protocol === 'https:' ? https : parsed.protocol === 'http:' ? http : undefined;
-    if (!client) {
-      resolve({ error: `unsupported protocol ${parsed.protocol}` });
-      return;
-    }
-    // Twilio honours credentials embedded in the webhook URL (https://user:pass@host/...).
-    if (parsed.username || parsed.password) {
-      const creds = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
-      headers.Authorization = 'Basic ' + Buffer.from(creds).toString('base64');
-      parsed.username = '';
-      parsed.password = '';
-    }
-    let settled = false;
-    const finish = (answer: AttemptAnswer) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      policy.signal.removeEventListener('abort', onAbort);
-      resolve(answer);
-    };
-    const req = client.request(parsed, { method: target.method, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        if (size < MAX_RESPONSE_BYTES) chunks.push(chunk);
-        size += chunk.length;
-      });
-      res.on('end', () =>
-        finish({
-          statusCode: res.statusCode ?? 0,
-          body: Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BYTES).toString('utf8'),
-        }),
-      );
-      res.on('error', (err) => finish({ statusCode: res.statusCode ?? 0, error: err.message }));
-    });
-    const timer = setTimeout(() => {
-      finish({ error: `timed out after ${policy.timeoutMs} ms` });
-      req.destroy();
-    }, policy.timeoutMs);
-    const onAbort = () => {
-      finish({ error: 'emulator stopped' });
-      req.destroy();
-    };
-    policy.signal.addEventListener('abort', onAbort, { once: true });
-    let answered = false;
-    req.on('response', () => (answered = true));
-    req.on('error', (err: NodeJS.ErrnoException) => finish({ error: err.code ?? err.message, connectionFailed: !answered }));
-    req.end(body);
+  return sendSignedWebhook({
+    url: target.url,
+    method: target.method,
+    form: params,
+    signingKey: policy.authToken(),
+    idempotencyToken,
+    timeoutMs: policy.timeoutMs,
+    signal: policy.signal,
+    abortedError: 'emulator stopped',
+    maxBodyBytes: MAX_RESPONSE_BYTES,
   });
 }
 
@@ -200,9 +127,4 @@ export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
     };
     signal.addEventListener('abort', onAbort, { once: true });
   });
-}
-
-/** A URL without its user:password part, otherwise untouched (new URL() would normalise it). */
-export function withoutCredentials(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, '$1');
 }

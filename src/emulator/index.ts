@@ -23,11 +23,11 @@ export type {
   EmulatorService,
   HttpMethod,
   InboundLayer,
-  InboundMessage,
+  EmulatorInboundMessage,
   Topology,
   TopologySummary,
   MediaItem,
   MessageDirection,
   MessageStatus,
-  WebhookKind,
+  DeliveryKind,
 } from './types.js';

@@ -1,3 +1,4 @@
+import { whatsAppNumber } from '../phone.js';
 import { isCallbackUrl, isHttpMethod } from './core.js';
 import { apiErrors, TwilioApiError } from './errors.js';
 import { metaPage, senderJson, serviceJson, servicePhoneNumberJson } from './resources.js';
@@ -7,7 +8,6 @@ import type { EmulatorSender, EmulatorService, HttpMethod } from './types.js';
 
 /** Messaging v1 (Services and their PhoneNumbers) and v2 (Channels/Senders), on the emulator's one origin. */
 
-const SENDER_ID = /^whatsapp:(\+[1-9]\d{6,14})$/;
 
 export const messagingRoutes: RouteDefinition[] = [
   {
@@ -130,7 +130,8 @@ export const messagingRoutes: RouteDefinition[] = [
     handle: ({ core, json }) => {
       const body = jsonObject(json);
       const senderId = body.sender_id;
-      const m = typeof senderId === 'string' ? SENDER_ID.exec(senderId) : null;
+      const n = typeof senderId === 'string' ? whatsAppNumber(senderId) : null;
+      const m = n ? ([senderId as string, n] as const) : null;
       if (!m) throw apiErrors.invalidParameter(`sender_id must be whatsapp:+E164, got ${JSON.stringify(senderId)}`);
       if (!core.state.findNumber(m[1]!)) throw apiErrors.invalidParameter(`sender_id ${senderId}: ${m[1]} is not a number of this account`);
       if (core.state.senderOfNumber(m[1]!)) throw new TwilioApiError(409, 63113, `A sender already exists for ${senderId}`);

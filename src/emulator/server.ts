@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EmulatorCore, stripChannel } from './core.js';
+import { isE164, stripChannel } from '../phone.js';
+import { EmulatorCore } from './core.js';
 import { CONTROL_PREFIX, ControlError, handleControl, mediaBytes, topologySummary, type RateLimit } from './control.js';
 import { apiErrors, TwilioApiError } from './errors.js';
 import { newSecret, newSid } from './ids.js';
@@ -11,7 +12,6 @@ import { applyTopology, checkTopology, topologyNumbers } from './topology.js';
 import type { ApiKey, Emulator, EmulatorLogEntry, EmulatorOptions, HttpMethod } from './types.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
-const E164 = /^\+[1-9]\d{6,14}$/;
 
 type AuthResult = 'account' | 'api-key';
 
@@ -347,7 +347,7 @@ function validateOptions(opts: EmulatorOptions): void {
   }
   if (opts.authToken !== undefined && opts.authToken.length === 0) throw new Error('authToken must not be empty');
   for (const n of opts.numbers ?? []) {
-    if (!E164.test(n)) throw new Error(`${n} is not an E.164 phone number (like +15005551234)`);
+    if (!isE164(n)) throw new Error(`${n} is not an E.164 phone number (like +15005551234)`);
   }
   if (opts.topology !== undefined) checkTopology(opts.topology);
   if (opts.sandboxUrl !== undefined && opts.sandboxUrl !== '' && !/^https?:\/\/[^/_]+/.test(opts.sandboxUrl)) {

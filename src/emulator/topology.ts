@@ -1,3 +1,4 @@
+import { isE164, whatsAppNumber } from '../phone.js';
 import { isCallbackUrl, isHttpMethod } from './core.js';
 import { newSid } from './ids.js';
 import { newNumberRecord, type EmulatorState } from './state.js';
@@ -13,7 +14,6 @@ import type {
 
 /** Account resources (services, apps, senders): one place builds them, for the REST routes and the topology file. */
 
-const E164 = /^\+[1-9]\d{6,14}$/;
 
 export type ServiceFields = Partial<
   Pick<EmulatorService, 'friendlyName' | 'inboundRequestUrl' | 'inboundMethod' | 'fallbackUrl' | 'fallbackMethod' | 'statusCallback' | 'useInboundWebhookOnNumber'>
@@ -148,7 +148,7 @@ export function checkTopology(raw: unknown): Topology {
     const o = object(x, at);
     allowKeys(o, at, ['sid', 'sender_id', 'webhook', 'profile']);
     sid(o.sid, `${at}.sid`, 'XE');
-    if (typeof o.sender_id !== 'string' || !/^whatsapp:\+[1-9]\d{6,14}$/.test(o.sender_id)) {
+    if (typeof o.sender_id !== 'string' || !whatsAppNumber(o.sender_id)) {
       throw new TopologyError(`${at}.sender_id must be whatsapp:+E164 (like whatsapp:+15005550006), got ${JSON.stringify(o.sender_id)}`);
     }
     if (o.webhook !== undefined) {
@@ -327,7 +327,7 @@ function str(v: unknown, at: string): void {
 }
 
 function e164(v: unknown, at: string): void {
-  if (typeof v !== 'string' || !E164.test(v)) throw new TopologyError(`${at} must be an E.164 number (like +15005550006), got ${JSON.stringify(v)}`);
+  if (typeof v !== 'string' || !isE164(v)) throw new TopologyError(`${at} must be an E.164 number (like +15005550006), got ${JSON.stringify(v)}`);
 }
 
 function url(v: unknown, at: string, nullable = false): void {

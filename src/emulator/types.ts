@@ -46,7 +46,7 @@ export type EmulatorLogEvent =
   | 'webhook.outcome'
   | 'control';
 
-export type WebhookKind = 'inbound' | 'inbound-fallback' | 'status-callback';
+export type DeliveryKind = 'inbound' | 'inbound-fallback' | 'status-callback';
 
 export interface EmulatorLogEntry {
   time: string; // ISO 8601
@@ -70,7 +70,7 @@ export interface EmulatorLogEntry {
   messageSid?: string;
   messageStatus?: string;
   errorCode?: number | null;
-  kind?: WebhookKind;
+  kind?: DeliveryKind;
   /** Webhook URL with any user:password part removed. */
   url?: string;
   attempt?: number;
@@ -259,7 +259,7 @@ export interface ApiKey {
   dateCreated: Date;
 }
 
-export interface InboundMessage {
+export interface EmulatorInboundMessage {
   /** The sender's E.164 number (no `whatsapp:` prefix needed; set `whatsapp: true`). */
   from: string;
   /** One of the emulator's numbers, or the WhatsApp Sandbox (+14155238886, WhatsApp only). */
@@ -279,7 +279,7 @@ export interface InboundMessage {
 export type DeliveryOutcome = 'delivered' | 'failed' | 'no-webhook' | 'cancelled' | 'dropped';
 
 export interface DeliveryAttempt {
-  kind: WebhookKind;
+  kind: DeliveryKind;
   url: string;
   attempt: number;
   statusCode?: number;
@@ -316,7 +316,7 @@ export interface Emulator {
    * (`layer` in the result says which layer won), records it and delivers its webhook. What the control API's
    * `POST /_emulator/inbound` does.
    */
-  deliverInbound(msg: InboundMessage): Promise<DeliveryResult>;
+  deliverInbound(msg: EmulatorInboundMessage): Promise<DeliveryResult>;
   getNumber(phoneNumber: string): EmulatorNumber | undefined;
   /** Messaging Services, TwiML Apps and WhatsApp senders (copies), for scripts and the `--json` first line. */
   services(): EmulatorService[];

@@ -1,7 +1,7 @@
 import { CliError, usageError } from '../errors.js';
 import { fruxonTokenAccount, type SecretStore } from '../secrets/index.js';
 import type { Store } from '../store/index.js';
-import { FRUXON_DEFAULT_API_URL, FruxonClient, normalizeApiUrl } from './client.js';
+import { FRUXON_DEFAULT_API_URL, FruxonClient, normalizeApiUrl, type FruxonClientOptions } from './client.js';
 
 /**
  * Which Fruxon tenant, API base and token a command uses. Flags win, then the environment
@@ -66,7 +66,7 @@ export function connectFruxon(
   store: Store | null,
   env: NodeJS.ProcessEnv,
   keychain: () => SecretStore,
-  flags: { tenant?: string; apiUrl?: string; timeoutMs?: number } = {},
+  flags: { tenant?: string; apiUrl?: string; timeoutMs?: number; fruxon?: (opts: FruxonClientOptions) => FruxonClient } = {},
 ): { client: FruxonClient; target: FruxonTarget; tokenSource: 'env' | 'keychain' } {
   const target = resolveTarget(store, env, flags);
   if (!target) {
@@ -83,5 +83,5 @@ export function connectFruxon(
       hint: `log in: fruxon-twilio fruxon login --tenant ${target.tenant} (in CI: set FRUXON_TOKEN)`,
     });
   }
-  return { client: new FruxonClient({ apiUrl: target.apiUrl, tenant: target.tenant, token, timeoutMs: flags.timeoutMs }), target, tokenSource: fromEnv ? 'env' : 'keychain' };
+  return { client: (flags.fruxon ?? ((o) => new FruxonClient(o)))({ apiUrl: target.apiUrl, tenant: target.tenant, token, timeoutMs: flags.timeoutMs }), target, tokenSource: fromEnv ? 'env' : 'keychain' };
 }

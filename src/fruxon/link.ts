@@ -1,6 +1,6 @@
 import { CliError, ExitCode } from '../errors.js';
 import { leaseOnNumber, pointNumberAt } from '../config/register-webhook.js';
-import { shellQuote } from '../config/resolve.js';
+import { shellQuote } from '../shell.js';
 import { loadProductionWebhookUrl, saveProductionWebhookUrl } from '../config/webhook-url.js';
 import type { SecretStore } from '../secrets/index.js';
 import { isLeaseAlive, type Config, type Store } from '../store/index.js';

@@ -1,10 +1,10 @@
 import { CliError } from '../errors.js';
-import { shellQuote } from '../config/resolve.js';
+import { shellQuote } from '../shell.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, FruxonLink, Participant, Store } from '../store/index.js';
 import { E164 } from '../validate.js';
 import { connectFruxon } from './account.js';
-import type { FruxonClient } from './client.js';
+import type { FruxonClient, FruxonClientOptions } from './client.js';
 import { bindParticipant, createParticipant, listParticipants, type FruxonParticipant } from './participants-api.js';
 
 /**
@@ -29,10 +29,16 @@ export function notLinkedError(config: Pick<Config, 'name'>): CliError {
 }
 
 /** A Fruxon client for the tenant the config is linked on (its token from FRUXON_TOKEN or the keychain). */
-export function connectLinked(store: Store, config: Config, env: NodeJS.ProcessEnv, keychain: () => SecretStore): LinkedFruxon {
+export function connectLinked(
+  store: Store,
+  config: Config,
+  env: NodeJS.ProcessEnv,
+  keychain: () => SecretStore,
+  fruxon?: (opts: FruxonClientOptions) => FruxonClient,
+): LinkedFruxon {
   const link = store.fruxon.link(config.id);
   if (!link) throw notLinkedError(config);
-  const { client } = connectFruxon(store, env, keychain, { tenant: link.tenant });
+  const { client } = connectFruxon(store, env, keychain, { tenant: link.tenant, fruxon });
   return { client, link };
 }
 

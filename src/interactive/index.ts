@@ -8,6 +8,7 @@ import type { ListenHooks, ListenInfo, StatusCallback } from '../listener/sessio
 import type { TriggerEnvelope } from '../listener/payload.js';
 import { printEventDetail } from '../output/events.js';
 import { Output, type Io } from '../output/index.js';
+import type { TwilioFactory } from '../config/connect.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, Store, StoredEvent } from '../store/index.js';
 import { fixFor } from '../twilio/messages.js';
@@ -29,6 +30,8 @@ export interface ScreenDeps {
   store: Store;
   config: Config;
   secrets: () => SecretStore;
+  /** The command context's Twilio client factory (the screen's replies). */
+  twilio?: TwilioFactory;
   /** What the listener verifies signatures with; signs `n` replays (null: --skip-verify, a random key). */
   authToken: string | null;
   forwardTo?: string;
@@ -351,7 +354,7 @@ class Screen implements ListenScreen {
       const statusCallback = effectiveApiUrl(this.#d.config, this.#d.io.env) || !isLoopbackUrl(url) ? url : null;
       checkBodyLength('the reply', body);
       const { message } = await sendFromConfig(
-        { store: this.#d.store, env: this.#d.io.env, secrets: this.#d.secrets },
+        { store: this.#d.store, env: this.#d.io.env, secrets: this.#d.secrets, twilio: this.#d.twilio },
         { to: p.from!, body, mediaUrls: [], statusCallback, config: this.#d.config.name, channel: p.channel === 'whatsapp' ? 'whatsapp' : 'sms' },
       );
       reply.sid = message.sid;

@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { isLeaseAlive, type Config, type Lease, type Store } from '../store/index.js';
 import { guessContentType, inboundMessageForm } from '../twilio/inbound-form.js';
 import type { Form } from './payload.js';
-import { twilioSignature } from './signature.js';
+import { sendSignedWebhook } from '../twilio/webhook-post.js';
 
 /**
  * Sending a listener what Twilio would send it: a simulated inbound message (`simulate`) or a stored one
@@ -77,31 +77,12 @@ export interface PostOutcome {
 export async function postSignedForm(opts: { url: string; form: Form; authToken: string | null; forge?: boolean; timeoutMs?: number }): Promise<PostOutcome> {
   const { url, form } = opts;
   const key = opts.forge || opts.authToken === null ? randomBytes(20).toString('hex') : opts.authToken;
-  const body = new URLSearchParams();
-  for (const [k, v] of Object.entries(form)) for (const one of Array.isArray(v) ? v : [v]) body.append(k, one);
   const messageSid = typeof form.MessageSid === 'string' ? form.MessageSid : null;
   const signature = opts.forge || opts.authToken === null ? 'forged' : 'valid';
   const timeoutMs = opts.timeoutMs ?? 15_000;
-  try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'x-twilio-signature': twilioSignature(key, url, form),
-        'i-twilio-idempotency-token': randomUUID(),
-        'user-agent': 'TwilioProxy/1.1',
-        accept: '*/*',
-      },
-      body: body.toString(),
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const text = await res.text().catch(() => '');
-    return { url, messageSid, status: res.status, statusText: res.statusText, body: text.slice(0, 4096), error: null, signature };
-  } catch (err) {
-    const e = err as Error & { cause?: { code?: string; message?: string; errors?: { code?: string }[] } };
-    const reason =
-      e.name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : (e.cause?.code ?? e.cause?.errors?.[0]?.code ?? e.cause?.message ?? e.message);
-    return { url, messageSid, status: null, statusText: '', body: '', error: reason, signature };
+  const a = await sendSignedWebhook({ url, method: 'POST', form, signingKey: key, idempotencyToken: randomUUID(), timeoutMs, maxBodyBytes: 4096 });
+  if (a.statusCode === undefined) {
+    return { url, messageSid, status: null, statusText: '', body: '', error: a.timedOut ? `no answer within ${timeoutMs / 1000} s` : (a.error ?? 'no answer'), signature };
   }
+  return { url, messageSid, status: a.statusCode, statusText: a.statusText ?? '', body: (a.body ?? '').slice(0, 4096), error: null, signature };
 }

@@ -4,6 +4,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { resolveConfig } from '../config/resolve.js';
 import { CliError } from '../errors.js';
 import type { Io } from '../output/index.js';
+import type { TwilioFactory } from '../config/connect.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Store } from '../store/index.js';
 import { version } from '../version.js';
@@ -19,6 +20,7 @@ export interface McpOptions {
   io: Io;
   store(): Promise<Store>;
   secrets(): Promise<SecretStore>;
+  twilio?: TwilioFactory;
   defaultConfig?: string;
 }
 
@@ -37,6 +39,7 @@ export async function serveMcp(opts: McpOptions): Promise<void> {
     store: () => store,
     secrets: () => secrets,
     env: io.env,
+    twilio: opts.twilio,
     defaultConfig: opts.defaultConfig,
   };
 

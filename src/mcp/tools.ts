@@ -10,6 +10,7 @@ import { configJson } from '../output/configs.js';
 import { eventDetailJson, eventJson } from '../output/events.js';
 import { historyMessageJson, messageDetailJson, messageJson } from '../output/messages.js';
 import { webhookShowJson, webhookVerdict } from '../output/webhook.js';
+import type { TwilioFactory } from '../config/connect.js';
 import type { SecretStore } from '../secrets/index.js';
 import { isLeaseAlive, type Store } from '../store/index.js';
 import { DEFAULT_EVENTS_LIMIT, MAX_EVENTS_LIMIT } from '../store/events.js';
@@ -26,6 +27,8 @@ export interface ToolDeps {
   store(): Store;
   secrets(): SecretStore;
   env: NodeJS.ProcessEnv;
+  /** The command context's Twilio client factory (default: the twilio package). */
+  twilio?: TwilioFactory;
   /** `mcp --config NAME`: the config of a tool call that names none. */
   defaultConfig?: string;
 }
@@ -72,7 +75,7 @@ function configOf(args: { config?: string }, deps: ToolDeps): string | undefined
 }
 
 function coreDeps(deps: ToolDeps) {
-  return { store: deps.store(), env: deps.env, secrets: () => deps.secrets() };
+  return { store: deps.store(), env: deps.env, secrets: () => deps.secrets(), twilio: deps.twilio };
 }
 
 function checkMedia(urls: string[] | undefined): string[] {

@@ -1,4 +1,4 @@
-import { shellQuote } from '../config/resolve.js';
+import { shellQuote } from '../shell.js';
 import { formatTime, type ProcessResult } from '../fruxon/access-requests.js';
 import type { AccessRequest } from '../fruxon/participants-api.js';
 import type { PullResult, PushResult } from '../fruxon/participants.js';

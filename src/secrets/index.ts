@@ -1,11 +1,9 @@
-import { Entry } from '@napi-rs/keyring';
-import { CliError } from '../errors.js';
-
 /**
- * The OS keychain (Secret Service on Linux, Keychain on macOS, Credential Manager on Windows), service
- * `fruxon-twilio`. On Linux the entry is pinned to the Secret Service: the library would otherwise fall
- * back silently to the kernel keyring, which forgets everything at logout.
+ * The pure half of secrets: what a secret is, the account names it lives under, and the SecretStore shape.
+ * No native binding is loaded from here; the OS keychain is `./keychain.ts`, the in-memory store for tests
+ * `./memory.ts` (reached only through main()'s deps argument, never from the CLI itself).
  */
+/** The keychain service every entry lives under. */
 export const KEYCHAIN_SERVICE = 'fruxon-twilio';
 
 /** What a config keeps in the keychain: the Auth Token (or API Key Secret), and later its production webhook URL. */
@@ -29,34 +27,4 @@ export function secretAccount(configId: string, kind: SecretKind = 'auth-token')
  */
 export function fruxonTokenAccount(tenant: string): string {
   return `fruxon:${tenant}`;
-}
-
-export function keychain(): SecretStore {
-  const entry = (account: string) => new Entry(KEYCHAIN_SERVICE, account, { linux: { store: 'secret-service' } });
-  return {
-    get: (account) => guard(() => entry(account).getPassword() ?? null),
-    set: (account, value) => guard(() => entry(account).setPassword(value)),
-    delete: (account) => guard(() => entry(account).deleteCredential()),
-  };
-}
-
-function guard<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    throw keychainError(err);
-  }
-}
-
-function keychainError(err: unknown): CliError {
-  const raw = err instanceof Error ? err.message : String(err);
-  const reason = raw.split('\n')[0]!.slice(0, 160);
-  return new CliError(`the OS keychain is not reachable (${reason})`, {
-    reason: 'keychain_unavailable',
-    hint:
-      process.platform === 'linux'
-        ? 'start a Secret Service (gnome-keyring-daemon --unlock --components=secrets, in a D-Bus session), or in CI add the config with --token-from-env and set TWILIO_AUTH_TOKEN'
-        : 'unlock the keychain, or in CI add the config with --token-from-env and set TWILIO_AUTH_TOKEN',
-    cause: err,
-  });
 }

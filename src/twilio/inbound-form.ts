@@ -1,7 +1,9 @@
 /**
  * The form Twilio POSTs to a number's "A MESSAGE COMES IN" webhook, field for field. One builder, used by the
- * emulator's inbound delivery and by `simulate`, so the two never drift apart. Pure: no I/O, no imports.
+ * emulator's inbound delivery and by `simulate`, so the two never drift apart. Pure: no I/O; imports only phone.ts.
  */
+
+import { stripChannel, WHATSAPP_PREFIX } from '../phone.js';
 
 export const API_VERSION = '2010-04-01';
 
@@ -9,7 +11,6 @@ export const API_VERSION = '2010-04-01';
 export const DEFAULT_SIMULATED_BODY = 'Hello from fruxon-twilio simulate';
 /** Twilio takes (and sends) at most 10 media items with one message. */
 export const MAX_MEDIA_PER_MESSAGE = 10;
-const WHATSAPP = 'whatsapp:';
 
 export interface InboundMedia {
   url: string;
@@ -33,9 +34,9 @@ export interface InboundMessage {
 
 /** The webhook form of an inbound message, in the order Twilio sends the fields. */
 export function inboundMessageForm(m: InboundMessage): Record<string, string> {
-  const whatsapp = m.from.startsWith(WHATSAPP);
-  const fromNumber = stripWhatsApp(m.from);
-  const toNumber = stripWhatsApp(m.to);
+  const whatsapp = m.from.startsWith(WHATSAPP_PREFIX);
+  const fromNumber = stripChannel(m.from);
+  const toNumber = stripChannel(m.to);
   const media: Record<string, string> = {};
   m.media.forEach((item, i) => {
     media[`MediaContentType${i}`] = item.contentType;
@@ -78,9 +79,6 @@ export function inboundMessageForm(m: InboundMessage): Record<string, string> {
   };
 }
 
-export function stripWhatsApp(address: string): string {
-  return address.startsWith(WHATSAPP) ? address.slice(WHATSAPP.length) : address;
-}
 
 /** Country only: Twilio's city/state/zip lookups have no meaning for emulated or simulated numbers. */
 export function countryOf(e164: string): string {

@@ -1,6 +1,6 @@
 import type { Lease } from '../store/index.js';
 import type { PhoneNumberInfo } from './numbers.js';
-import { shellQuote } from '../config/resolve.js';
+import { shellQuote } from '../shell.js';
 
 /**
  * What a number's "A MESSAGE COMES IN" webhook points at, and what a listener's restore should say about it.

@@ -3,9 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { runCli, tempHome } from '../helpers/cli.js';
+import { runCli as runBin, tempHome } from '../helpers/cli.js';
+import { keychainGet, runCli } from '../helpers/inproc.js';
 import { startTwilioDouble, type TwilioDouble } from '../helpers/twilio-double.js';
-import { errorLine, keychainGet, storeBytes } from '../helpers/checks.js';
+import { errorLine, storeBytes } from '../helpers/checks.js';
 
 const hex = (n: number) => randomBytes(n).toString('hex');
 
@@ -19,7 +20,15 @@ describe('add-config and configs', () => {
   let h: ReturnType<typeof tempHome>;
   const cli = (args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}) =>
     runCli(args, { input: opts.input, env: { ...h.env, ...opts.env } });
+  // The built binary against the real keychain: for what only a real process shows (a keychain that is not running).
+  const bin = (args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}) =>
+    runBin(args, { input: opts.input, env: { ...h.env, ...opts.env } });
   const outputs: string[] = [];
+  const recordedBin = async (args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}) => {
+    const r = await bin(args, opts);
+    outputs.push(r.stdout, r.stderr);
+    return r;
+  };
   const recorded = async (args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}) => {
     const r = await cli(args, opts);
     outputs.push(r.stdout, r.stderr);
@@ -175,16 +184,16 @@ describe('add-config and configs', () => {
 
   test('--token-from-env works with no keychain running; a keychain config then fails cleanly and saves nothing', async () => {
     const noKeychain = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus', TWILIO_AUTH_TOKEN: authToken };
-    const r = await recorded(['add-config', '--name', 'ci', '--from', from, '--account-sid', accountSid, '--token-from-env', '--api-url', twilio.url, '--json'], {
+    const r = await recordedBin(['add-config', '--name', 'ci', '--from', from, '--account-sid', accountSid, '--token-from-env', '--api-url', twilio.url, '--json'], {
       env: noKeychain,
     });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).secret_source, 'env');
     assert.equal(JSON.parse(r.stdout).verified, true);
-    const show = await cli(['configs', 'show', 'ci'], { env: noKeychain });
+    const show = await bin(['configs', 'show', 'ci'], { env: noKeychain });
     assert.match(show.stdout, /Auth Token from \$TWILIO_AUTH_TOKEN/);
 
-    const kc = await cli(['add-config', '--name', 'needs-keychain', '--from', from, '--account-sid', accountSid, '--auth-token-stdin', '--no-verify'], {
+    const kc = await bin(['add-config', '--name', 'needs-keychain', '--from', from, '--account-sid', accountSid, '--auth-token-stdin', '--no-verify'], {
       env: noKeychain,
       input: authToken,
     });
@@ -193,7 +202,7 @@ describe('add-config and configs', () => {
     assert.match(kc.stderr, /hint: .*--token-from-env/);
     const names = (JSON.parse((await cli(['configs', 'list', '--json'])).stdout) as { name: string }[]).map((c) => c.name);
     assert.deepEqual(names, ['ci'], 'no row without its secret');
-    assert.equal((await cli(['configs', 'remove', 'ci'], { env: noKeychain })).code, 0);
+    assert.equal((await bin(['configs', 'remove', 'ci'], { env: noKeychain })).code, 0);
     assert.equal(bytesInclude(h.home, authToken), false);
   });
 

@@ -5,7 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { openStore } from '../../src/store/index.js';
 import { classifySmsUrl, isFruxonIngressUrl } from '../../src/twilio/sms-url.js';
-import { runCli, tempHome } from '../helpers/cli.js';
+import { runCli as runBin, tempHome } from '../helpers/cli.js';
+import { runCli } from '../helpers/inproc.js';
 
 const FROM = '+14155238886';
 interface Report {
@@ -27,6 +28,8 @@ describe('doctor', () => {
   let emu: Emulator;
   let h: ReturnType<typeof tempHome>;
   const cli = (args: string[], env: NodeJS.ProcessEnv = {}, input?: string) => runCli(args, { env: { ...h.env, ...env }, input, timeoutMs: 30_000 });
+  // The built binary with the real keychain out of reach (a D-Bus address that leads nowhere).
+  const bin = (args: string[], env: NodeJS.ProcessEnv = {}, input?: string) => runBin(args, { env: { ...h.env, ...env }, input, timeoutMs: 30_000 });
 
   before(async () => {
     emu = await startEmulator({ port: 0, numbers: [FROM, '+14155238887'] });
@@ -131,21 +134,21 @@ describe('doctor', () => {
 
     // A config whose number the account does not own, with a wrong token from the environment, and no keychain at all.
     const noKeychain = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' };
-    const add = await cli(['add-config', '--name', 'envcfg', '--from', '+14155550000', '--account-sid', emu.accountSid, '--token-from-env', '--api-url', emu.url], { ...noKeychain, TWILIO_AUTH_TOKEN: emu.authToken });
+    const add = await bin(['add-config', '--name', 'envcfg', '--from', '+14155550000', '--account-sid', emu.accountSid, '--token-from-env', '--api-url', emu.url], { ...noKeychain, TWILIO_AUTH_TOKEN: emu.authToken });
     assert.equal(add.code, 0, add.stderr);
-    r = await cli(['doctor', '--config', 'envcfg', '--json'], { ...noKeychain, TWILIO_AUTH_TOKEN: emu.authToken });
+    r = await bin(['doctor', '--config', 'envcfg', '--json'], { ...noKeychain, TWILIO_AUTH_TOKEN: emu.authToken });
     report = JSON.parse(r.stdout) as Report;
     assert.equal(check(report, 'keychain').ok, 'warn', 'an env-sourced config does not need the keychain');
     assert.equal(check(report, 'from_number').ok, false);
     assert.match(check(report, 'from_number').detail, /\+14155550000 is not a phone number of account/);
     assert.equal(check(report, 'sms_url').skipped, true);
 
-    r = await cli(['doctor', '--config', 'envcfg', '--json'], { ...noKeychain, TWILIO_AUTH_TOKEN: 'wrong' });
+    r = await bin(['doctor', '--config', 'envcfg', '--json'], { ...noKeychain, TWILIO_AUTH_TOKEN: 'wrong' });
     report = JSON.parse(r.stdout) as Report;
     assert.equal(check(report, 'credentials').ok, false);
     assert.match(check(report, 'credentials').detail, /\(20003\)/);
 
-    r = await cli(['doctor', '--config', 'emu'], noKeychain);
+    r = await bin(['doctor', '--config', 'emu'], noKeychain);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /✖ keychain\s+the OS keychain is not reachable/);
     assert.match(r.stdout, /– secret\s+not checked: the keychain is not reachable/);

@@ -4,7 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 import { openStore } from '../../src/store/index.js';
-import { CliProcess, closedPort, runCli, stopAllCliProcesses } from '../helpers/cli.js';
+import { CliProcess, closedPort, stopAllCliProcesses } from '../helpers/cli.js';
+import { runCli, useRealKeychain } from '../helpers/inproc.js';
+
+// In-process runs share the (test) keychain with the `listen` children this file starts.
+useRealKeychain();
 import { OUR_NUMBER, PHONE, emulatorWithConfig, type EmulatorFixture } from '../helpers/fixtures.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { jsonLines, startListen } from '../helpers/listen.js';

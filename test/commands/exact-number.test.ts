@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
-import { runCli, tempHome } from '../helpers/cli.js';
+import { tempHome } from '../helpers/cli.js';
+import { runCli } from '../helpers/inproc.js';
 
 /**
  * Twilio's PhoneNumber filter matches partially, so a From number with a digit missing lists other numbers of

@@ -3,7 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { fruxonTokenAccount, secretAccount } from '../../src/secrets/index.js';
 import { openStore } from '../../src/store/index.js';
-import { CliProcess, runCli, stopAllCliProcesses } from '../helpers/cli.js';
+import { CliProcess, stopAllCliProcesses } from '../helpers/cli.js';
+import { runCli, useRealKeychain } from '../helpers/inproc.js';
+
+// In-process runs share the (test) keychain with the `listen` children this file starts.
+useRealKeychain();
 import { emulatorWithConfig, OUR_NUMBER, type EmulatorFixture } from '../helpers/fixtures.js';
 import { startFruxonDouble, type DoubleConfig, type FruxonDouble } from '../helpers/fruxon-double.js';
 import { errorLine, keychainGet, storeBytes } from '../helpers/checks.js';

@@ -2,9 +2,13 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { pendingAccessRequestFor } from '../../src/fruxon/access-requests.js';
-import { keychain } from '../../src/secrets/index.js';
+import { keychain } from '../../src/secrets/keychain.js';
 import { openStore } from '../../src/store/index.js';
-import { CliProcess, runCli, stopAllCliProcesses } from '../helpers/cli.js';
+import { CliProcess, stopAllCliProcesses } from '../helpers/cli.js';
+import { runCli, useRealKeychain } from '../helpers/inproc.js';
+
+// In-process runs share the (test) keychain with the `listen` children this file starts.
+useRealKeychain();
 import { errorLine, storeBytes } from '../helpers/checks.js';
 import { emulatorWithConfig, type EmulatorFixture } from '../helpers/fixtures.js';
 import { startFruxonDouble, type FruxonDouble } from '../helpers/fruxon-double.js';

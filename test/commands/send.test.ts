@@ -7,7 +7,8 @@ import { startEmulator, MAGIC_NUMBERS, type Emulator } from '../../src/emulator/
 import { Output } from '../../src/output/index.js';
 import { Progress } from '../../src/output/messages.js';
 import { openStore } from '../../src/store/index.js';
-import { runCli, tempHome } from '../helpers/cli.js';
+import { tempHome } from '../helpers/cli.js';
+import { runCli } from '../helpers/inproc.js';
 import { errorLine } from '../helpers/checks.js';
 
 const FROM = '+14155238886';

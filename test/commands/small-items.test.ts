@@ -7,7 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import { main } from '../../src/cli.js';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { openStore } from '../../src/store/index.js';
-import { binPath, childEnv, runCli, tempHome } from '../helpers/cli.js';
+import { binPath, childEnv, tempHome } from '../helpers/cli.js';
+import { runCli } from '../helpers/inproc.js';
 import { storeEvent } from '../helpers/events.js';
 
 const OWN = '+15005550006';

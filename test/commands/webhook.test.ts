@@ -2,18 +2,18 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { Entry } from '@napi-rs/keyring';
 import { loadProductionWebhookUrl } from '../../src/config/webhook-url.js';
 import { startEmulator, type Emulator, type EmulatorLogEntry } from '../../src/emulator/index.js';
-import { keychain, secretAccount } from '../../src/secrets/index.js';
+import { secretAccount } from '../../src/secrets/index.js';
 import { openStore } from '../../src/store/index.js';
 import { describeRestore } from '../../src/twilio/webhook.js';
-import { runCli, tempHome } from '../helpers/cli.js';
+import { tempHome } from '../helpers/cli.js';
+import { keychainGet, runCli, secrets } from '../helpers/inproc.js';
 import { emulatorClient } from '../helpers/emulator-client.js';
 import { errorLine, storeBytes } from '../helpers/checks.js';
 
 const hex = (n: number) => randomBytes(n).toString('hex');
-const keychainGet = (account: string) => new Entry('fruxon-twilio', account, { linux: { store: 'secret-service' } }).getPassword() ?? null;
+const keychain = secrets;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 

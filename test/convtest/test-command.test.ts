@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { LocalAgent, orderDesk } from '../helpers/agent.js';
-import { CliProcess, runCli, stopAllCliProcesses } from '../helpers/cli.js';
+import { CliProcess, stopAllCliProcesses } from '../helpers/cli.js';
+import { runCli, useRealKeychain } from '../helpers/inproc.js';
+
+// In-process runs share the (test) keychain with the `listen` children this file starts.
+useRealKeychain();
 import { emulatorWithConfig, OUR_NUMBER, type EmulatorFixture } from '../helpers/fixtures.js';
 import { all, validateJunit } from '../helpers/junit-schema.js';
 import { jsonLines, startListen } from '../helpers/listen.js';
