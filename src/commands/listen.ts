@@ -26,6 +26,8 @@ interface Options {
   timeout?: string;
   inspect: boolean;
   inspectPort?: string;
+  messagingService?: boolean;
+  channel?: string;
 }
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -40,6 +42,8 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--ngrok-authtoken-stdin', 'read the ngrok authtoken from standard input (default: $NGROK_AUTHTOKEN)')
     .option('--auth-token-stdin', 'API Key configs: read the Auth Token that Twilio signs webhooks with from standard input (default: $TWILIO_AUTH_TOKEN)')
     .option('--no-register', "do not touch the number's webhook (point it at the printed URL yourself)")
+    .option('--messaging-service', "when the number's Messaging Service receives its messages: point the service's inbound URL here (it serves every number in it), put back on stop")
+    .option('--channel <channel>', 'sms | whatsapp | both (default: every channel the number has)')
     .option('--skip-verify', 'accept requests without a valid X-Twilio-Signature (unsafe)')
     .option('--forward-to <url>', 'also POST each trigger JSON to this URL (your agent or server)')
     .option('--json', 'one JSON object per event on stdout, nothing else')
@@ -80,6 +84,8 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   if (opts.tunnel && opts.publicUrl) throw usageError('--public-url replaces the tunnel: do not pass --tunnel with it');
   const publicUrl = opts.publicUrl ? checkHttpUrl('--public-url', opts.publicUrl).replace(/\/+$/, '') : undefined;
   const forwardTo = opts.forwardTo ? checkHttpUrl('--forward-to', opts.forwardTo) : undefined;
+  if (opts.channel !== undefined && !['sms', 'whatsapp', 'both'].includes(opts.channel)) throw usageError(`--channel must be sms, whatsapp or both (got ${JSON.stringify(opts.channel)})`);
+  const channels = opts.channel === undefined ? undefined : opts.channel === 'both' ? (['sms', 'whatsapp'] as const) : ([opts.channel] as ['sms' | 'whatsapp']);
   if (opts.ngrokAuthtokenStdin && opts.authTokenStdin) throw usageError('--ngrok-authtoken-stdin and --auth-token-stdin read the same standard input: pass one of them');
 
   const store = await ctx.store();
@@ -228,6 +234,8 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     twilio,
     apiUrl,
     productionUrl,
+    channels: channels ? [...channels] : undefined,
+    allowMessagingService: Boolean(opts.messagingService),
     forwardTo,
     contactName: store.participants.contactBook(config.id).nameFor,
     retention: () => applyRetention(store.events, env),
@@ -273,6 +281,14 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
       ` (config ${safe(JSON.stringify(config.name))}, ${info.lease ? 'webhook registered' : 'webhook not registered'}, tunnel ${info.tunnel})`,
   );
   if (info.tunnel !== 'none') out.status(c.dim(`Local listener: ${info.localUrl}`));
+  const sandbox = info.routes.some((r) => r.layer === 'sandbox');
+  const service = info.lease?.layer === 'messaging_service' ? info.routes.find((r) => r.layer === 'messaging_service' || r.layer === 'none') : undefined;
+  if (service) {
+    out.status(`Messaging Service ${safe(service.friendlyName ? `'${service.friendlyName}' ` : '')}(${service.sid}) now points here: messages to ${info.accepts.join(', ')} are accepted; its inbound URL is put back on stop.`);
+  }
+  if (sandbox) {
+    out.status(`The WhatsApp Sandbox is set only in the Twilio Console: Messaging → Try it out → WhatsApp sandbox settings → "When a message comes in": ${info.webhookUrl} (HTTP POST).`);
+  }
   if (!opts.register) out.status(c.dim(`Point the number's "A MESSAGE COMES IN" webhook at ${info.webhookUrl} (HTTP POST) yourself.`));
   if (web) out.status(`Inspector: ${web.url}`);
   if (!opts.json) out.status(c.dim('Press Ctrl-C to stop.'));
@@ -299,6 +315,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     hints?.close();
     for (const s of sigs) process.off(s, onSignal);
   }
+  if (sandbox) out.warn('put the WhatsApp Sandbox\'s "When a message comes in" URL back to its previous value in the Twilio Console (Messaging → Try it out → WhatsApp sandbox settings)');
   if (outcome?.note) out.warn(safe(outcome.note));
   if (outcome?.action === 'restored') out.status(`${c.green('✔')} Restored the webhook of ${outcome.phoneNumber} to ${safe(outcome.restoredUrl || '(none)')}.`);
   if (outcome?.action === 'left') {

@@ -4,6 +4,7 @@ import type { TwilioClient } from '../twilio/client.js';
 import { stripChannel } from '../phone.js';
 import { TRIGGER, envelopeJson, field, plainAddress, toTriggerPayload, type Form, type TriggerEnvelope, type TriggerPayload } from './payload.js';
 import { registerWebhook, restoreWebhook, type RestoreOutcome } from './registration.js';
+import type { Channel, Route } from '../twilio/route.js';
 import { isE164 } from '../validate.js';
 import { RefusalBudget, type RefusalMinute } from './refusals.js';
 import { EMPTY_TWIML, bodyExcerpt, startListenerServer, type ConnectionLimits, type InboundRequest, type ListenerServer, type MalformedRequest, type Reply } from './server.js';
@@ -93,6 +94,10 @@ export interface ListenOptions {
    * restoring: `link` may record it while the listener runs. Never stored in the lease.
    */
   productionUrl: () => string | null;
+  /** Channels to register for (default: every channel the number has). */
+  channels?: Channel[];
+  /** Consent to point the number's Messaging Service (every number in it) at the listener. */
+  allowMessagingService?: boolean;
   forwardTo?: string;
   /** The local participant's name for a sender, if any. */
   contactName?(from: string): string | null;
@@ -114,6 +119,10 @@ export interface ListenInfo {
   tunnel: Tunnel['kind'];
   lease: Lease | null;
   staleRestored: RestoreOutcome | null;
+  /** The routes registered at (empty with --no-register). A 'sandbox' route: nothing was registered, the Console must be. */
+  routes: Route[];
+  /** Every number whose messages the listener accepts. */
+  accepts: string[];
 }
 
 /**
@@ -126,6 +135,7 @@ export class ListenSession {
   #server: ListenerServer | null = null;
   #tunnel: Tunnel | null = null;
   #lease: Lease | null = null;
+  #accepts: Set<string>;
   #signedBase = '';
   #stopping: Promise<RestoreOutcome | null> | null = null;
   #checkpoints: Checkpointer | null = null;
@@ -140,6 +150,7 @@ export class ListenSession {
   constructor(opts: ListenOptions) {
     this.#o = opts;
     this.#refusals = new RefusalBudget({ perMinute: opts.refusedPerMinute });
+    this.#accepts = new Set([opts.config.fromNumber]);
   }
 
   get path(): string {
@@ -185,16 +196,22 @@ export class ListenSession {
       this.#tunnel = await openTunnel({ ...o.tunnel, localOrigin: this.#server.localOrigin, localPort: this.#server.port, localHost: o.host });
       this.#signedBase = this.#tunnel.publicUrl;
       const webhookUrl = this.#tunnel.publicUrl + this.path;
+      let routes: Route[] = [];
       if (o.twilio) {
-        this.#lease = await registerWebhook({
+        const reg = await registerWebhook({
           store: o.store,
           client: o.twilio,
           config: o.config,
           webhookUrl,
           apiUrl: o.apiUrl,
           productionUrl: (this.#productionUrl = o.productionUrl()),
+          channels: o.channels,
+          allowMessagingService: o.allowMessagingService,
           onStaleRestored: (outcome) => (staleRestored = outcome),
         });
+        this.#lease = reg.lease;
+        routes = reg.routes;
+        for (const n of reg.accepts) this.#accepts.add(n);
       }
       return {
         localUrl: this.#server.localOrigin + this.path,
@@ -203,6 +220,8 @@ export class ListenSession {
         tunnel: this.#tunnel.kind,
         lease: this.#lease,
         staleRestored,
+        routes,
+        accepts: [...this.#accepts],
       };
     } catch (err) {
       await this.#tunnel?.close();
@@ -368,9 +387,9 @@ export class ListenSession {
     return OK_REPLY;
   }
 
-  /** The config's number, plain or as whatsapp:. */
+  /** The config's number (or another number of a leased Messaging Service), plain or as whatsapp:. */
   #isOurAddress(address: string): boolean {
-    return stripChannel(address) === this.#o.config.fromNumber && /^(whatsapp:)?\+/i.test(address.trim());
+    return this.#accepts.has(stripChannel(address)) && /^(whatsapp:)?\+/i.test(address.trim());
   }
 
   /**

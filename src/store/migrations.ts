@@ -112,4 +112,11 @@ export const migrations: readonly string[] = [
   // the first 1 KiB of the body.
   `ALTER TABLE events ADD COLUMN remote_address TEXT;
    ALTER TABLE events ADD COLUMN body_excerpt TEXT;`,
+
+  // 11: a lease records the layer it changed (the number, its TwiML App, its Messaging Service, its WhatsApp
+  // sender), that layer's SID and every value it changed (JSON), so a restore puts back exactly that. Existing
+  // leases are number leases, as before. A production URL is never stored: "production" stands for it.
+  `ALTER TABLE leases ADD COLUMN layer TEXT NOT NULL DEFAULT 'number';
+   ALTER TABLE leases ADD COLUMN layer_sid TEXT;
+   ALTER TABLE leases ADD COLUMN previous_values TEXT;`,
 ];
