@@ -137,7 +137,7 @@ describe('routing on a real account: webhook show and listen register at the lay
   test('listen --messaging-service: leases the service, accepts every number of it, restores on SIGINT', async () => {
     const { p, url } = await listen(['--config', 'svc', '--messaging-service', '--json']);
     assert.equal(service().inboundRequestUrl, url);
-    assert.match(p.stderr, new RegExp(`messages to \\${SVC}, \\${SVC_2} are accepted`));
+    await p.waitFor(new RegExp(`messages to \\${SVC}, \\${SVC_2} are accepted`));
     const r = await inbound(emu, { from: PHONE, to: SVC_2, body: 'to the other number' });
     assert.equal(r.layer, 'messaging_service');
     assert.equal(r.outcome, 'delivered');
@@ -209,6 +209,7 @@ describe('routing on a real account: webhook show and listen register at the lay
 
   test('Sandbox: no exit 4, the URL and the Console step, a reminder on stop', async () => {
     const { p, url } = await listen(['--config', 'sandbox']);
+    await p.waitFor(/Console/);
     assert.match(p.stderr, /Messaging → Try it out → WhatsApp sandbox settings → "When a message comes in"/);
     assert.ok(p.stderr.includes(url));
     p.kill('SIGINT');
