@@ -136,3 +136,22 @@ function kindText(v: Pick<WebhookView, 'kind' | 'leaseAlive'>): string {
       return 'none';
   }
 }
+
+/** A layer as a short name: "Messaging Service 'Support' (MG…1234)", "the number +1… (PN…)". */
+export function routeLabel(r: Route): string {
+  const sid = r.sid ? ` (${maskSid(r.sid)})` : '';
+  const name = r.friendlyName ? ` '${safe(r.friendlyName)}'` : '';
+  switch (r.layer) {
+    case 'number':
+      return `${r.number?.phoneNumber ?? ''} "A MESSAGE COMES IN"`;
+    case 'application':
+      return `TwiML App${name}${sid}`;
+    case 'messaging_service':
+    case 'none':
+      return `Messaging Service${name}${sid}`;
+    case 'whatsapp_sender':
+      return `WhatsApp sender ${safe(r.friendlyName ?? '')}${sid}`;
+    case 'sandbox':
+      return 'the WhatsApp Sandbox';
+  }
+}

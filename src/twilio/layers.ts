@@ -46,3 +46,8 @@ export async function setSenderWebhook(client: TwilioClient, sid: string, url: s
 export async function setNumberApplication(client: TwilioClient, numberSid: string, appSid: string | null, smsUrl: string, smsMethod: string): Promise<void> {
   await client.incomingPhoneNumbers(numberSid).update({ smsApplicationSid: appSid ?? '', smsUrl, smsMethod: smsMethod as 'POST' });
 }
+
+/** A TwiML App's SMS URL (POST): every number of the app follows it. */
+export async function setApplicationSmsUrl(client: TwilioClient, appSid: string, url: string): Promise<void> {
+  await client.applications(appSid).update({ smsUrl: url, smsMethod: 'POST' });
+}

@@ -66,7 +66,7 @@ describe('doctor', () => {
     const report = JSON.parse(r.stdout) as Report;
     assert.equal(report.ok, true);
     for (const c of report.checks) assert.equal(c.ok, true, `${c.name}: ${c.detail}`);
-    assert.deepEqual(report.checks.map((c) => c.name), ['node', 'data_dir', 'schema', 'config', 'keychain', 'secret', 'credentials', 'from_number', 'sms_url', 'leases', 'ngrok']);
+    assert.deepEqual(report.checks.map((c) => c.name), ['node', 'data_dir', 'schema', 'config', 'keychain', 'secret', 'credentials', 'from_number', 'sms_url', 'route', 'leases', 'ngrok']);
     assert.match(check(report, 'sms_url').detail, /ours: the listener \(pid \d+\)/);
     assert.match(check(report, 'secret').detail, /Auth Token in the OS keychain/);
     assert.equal(r.stdout.includes(emu.authToken), false);
