@@ -73,7 +73,7 @@ describe('doctor', () => {
 
     const human = await cli(['doctor'], { NGROK_AUTHTOKEN: 'token' });
     assert.equal(human.code, 0);
-    assert.equal(human.stdout.trim().split('\n').length, 11, 'one line per check');
+    assert.equal(human.stdout.trim().split('\n').length, 12, 'one line per check');
     assert.match(human.stderr, /All checks passed/);
 
     const cleanup = openStore(h.env);
