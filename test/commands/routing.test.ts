@@ -216,4 +216,62 @@ describe('routing on a real account: webhook show and listen register at the lay
     assert.equal((await p.exited).code, 0, p.stderr);
     assert.match(p.stderr, /put the WhatsApp Sandbox's "When a message comes in" URL back/);
   });
+
+  test('Sandbox: add-config says what it is (no 21606 warning); send from it is WhatsApp; 63015 has a fix line', async () => {
+    const add = await cli(['add-config', '--name', 'sandbox2', '--from', SANDBOX_NUMBER, '--account-sid', emu.accountSid, '--auth-token-stdin', '--api-url', emu.url], emu.authToken);
+    assert.equal(add.code, 0, add.stderr);
+    assert.doesNotMatch(add.stderr, /21606/);
+    assert.match(add.stderr, /is the WhatsApp Sandbox: WhatsApp is its channel/);
+    const sent = await cli(['send', '--config', 'sandbox', '--to', PHONE, '--body', 'hi from the sandbox', '--json']);
+    assert.equal(sent.code, 0, sent.stderr);
+    const m = emu.messages().find((x) => x.body === 'hi from the sandbox')!;
+    assert.equal(m.from, `whatsapp:${SANDBOX_NUMBER}`);
+    assert.equal(m.to, `whatsapp:${PHONE}`);
+    const stranger = await cli(['send', '--config', 'sandbox', '--to', '+14155550199', '--body', 'who?', '--wait']);
+    assert.notEqual(stranger.code, 0);
+    assert.match(stranger.stderr, /63015/);
+    assert.match(stranger.stderr, /must first send "join/);
+  });
+
+  test('a 429 from a busy account is retried with backoff: webhook show still answers', async () => {
+    emu.rateLimit(2, 0);
+    const r = await cli(['webhook', 'show', '--config', 'plain', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).route.layer, 'number');
+  });
+
+  test('doctor route check red when a service wins over a number pointing at Fruxon; webhook set needs --messaging-service; then green', async () => {
+    const prod = 'http://127.0.0.1:9/ingress/twilio/fx_0123456789abcdef0123';
+    assert.equal((await cli(['configs', 'set', 'svc', '--webhook-url-stdin'], prod)).code, 0);
+    emu.setSmsUrl(SVC, prod);
+    const check = (r: { stdout: string }) => (JSON.parse(r.stdout).checks as { name: string; ok: unknown; detail: string; fix?: string }[]).find((c) => c.name === 'route')!;
+    let d = check(await cli(['doctor', '--config', 'svc', '--json']));
+    assert.equal(d.ok, false, d.detail);
+    assert.match(d.detail, /Messaging Service 'Support' \(MG…\w{4}\) receives them at https:\/\/support\.example\/… , and it wins|Messaging Service 'Support'/);
+    assert.match(d.detail, /the number's own SmsUrl is not used/);
+    assert.equal(d.fix, 'fruxon-twilio webhook set --messaging-service --config svc');
+
+    const refused = await cli(['webhook', 'set', '--config', 'svc', '--yes']);
+    assert.equal(refused.code, 4, refused.stderr);
+    assert.match(refused.stderr, /Messaging Service 'Support' \(MG\w+\) receives the messages of \+15005551301 and also serves \+15005551302/);
+    assert.match(refused.stderr, /--messaging-service/);
+    assert.equal(service().inboundRequestUrl, 'https://support.example/in', 'untouched');
+
+    const set = await cli(['webhook', 'set', '--config', 'svc', '--yes', '--messaging-service', '--json']);
+    assert.equal(set.code, 0, set.stderr);
+    assert.equal(service().inboundRequestUrl, prod);
+    assert.ok(!set.stdout.includes('fx_0123456789abcdef0123'), 'the production URL is masked');
+    const shown = JSON.parse((await cli(['webhook', 'show', '--config', 'svc', '--json'])).stdout);
+    assert.equal(shown.kind, 'production');
+    d = check(await cli(['doctor', '--config', 'svc', '--json']));
+    assert.equal(d.ok, true, d.detail);
+    assert.match(d.detail, /points at Fruxon/);
+
+    // A TwiML App serving only this number is pointed at production by webhook set.
+    assert.equal((await cli(['configs', 'set', 'app', '--webhook-url-stdin'], prod)).code, 0);
+    const app = await cli(['webhook', 'set', '--config', 'app', '--yes']);
+    assert.equal(app.code, 0, app.stderr);
+    assert.match(app.stderr + app.stdout, /TwiML App 'Bot' \(AP…\w{4}\) now points at/);
+    assert.equal(emu.applications()[0]!.smsUrl, prod);
+  });
 });
