@@ -28,6 +28,7 @@ interface Options {
   inspectPort?: string;
   messagingService?: boolean;
   channel?: string;
+  statuses?: boolean;
 }
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -43,6 +44,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--auth-token-stdin', 'API Key configs: read the Auth Token that Twilio signs webhooks with from standard input (default: $TWILIO_AUTH_TOKEN)')
     .option('--no-register', "do not touch the number's webhook (point it at the printed URL yourself)")
     .option('--messaging-service', "when the number's Messaging Service receives its messages: point the service's inbound URL here (it serves every number in it), put back on stop")
+    .option('--statuses', 'with --json: also print each delivery-status callback as a {"event":"message.status",…} line')
     .option('--channel <channel>', 'sms | whatsapp | both (default: every channel the number has)')
     .option('--skip-verify', 'accept requests without a valid X-Twilio-Signature (unsafe)')
     .option('--forward-to <url>', 'also POST each trigger JSON to this URL (your agent or server)')
@@ -140,7 +142,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const productionUrl = () => (opts.register ? loadProductionWebhookUrl(config, env, () => secrets) : null);
   const twilio = opts.register ? await (await import('../twilio/client.js')).createTwilioClient(twilioCredentials(config, secret!, env)) : null;
   const { ListenSession, teeHooks } = await import('../listener/session.js');
-  const { printEvent } = await import('../output/events.js');
+  const { printEvent, statusEventJson } = await import('../output/events.js');
   const { safe } = await import('../output/index.js');
 
   let finish: (reason: 'done' | 'signal' | 'timeout') => void = () => {};
@@ -211,7 +213,9 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
       }
     },
     onStatus: (s) =>
-      out.status(c.dim(`status callback: ${safe(s.messageSid ?? '?')} ${safe(s.status)}${s.errorCode ? ` (error ${s.errorCode})` : ''}: not a message, no trigger${s.to ? ` (to ${safe(stripChannel(s.to))})` : ''}`)),
+      opts.json && opts.statuses
+        ? out.dataJsonLines([JSON.stringify(statusEventJson(config.name, s))])
+        : out.status(c.dim(`status callback: ${safe(s.messageSid ?? '?')} ${safe(s.status)}${s.errorCode ? ` (error ${s.errorCode})` : ''}: not a message, no trigger${s.to ? ` (to ${safe(stripChannel(s.to))})` : ''}`)),
     onPruned(n) {
       out.status(c.dim(`pruned ${n} event(s) older than ${retentionDays(env)} days (FRUXON_TWILIO_RETENTION_DAYS)`));
     },

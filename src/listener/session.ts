@@ -56,6 +56,8 @@ export interface StatusCallback {
   /** As Twilio posts them (`whatsapp:` kept). */
   from: string | null;
   to: string | null;
+  /** Its row in the status events (events list --kind status), once recorded. */
+  eventId?: number;
 }
 
 /**
@@ -349,6 +351,7 @@ export class ListenSession {
     const status = this.#isOurAddress(rawFrom) ? statusCallbackOf(form, receivedAt) : null;
     if (status) {
       try {
+        status.eventId = o.store.events.addStatus({ configId: o.config.id, configName: o.config.name, ...status });
         o.hooks?.onStatus?.(status);
       } catch (err) {
         o.hooks?.onInternalError?.(err);

@@ -274,4 +274,42 @@ describe('routing on a real account: webhook show and listen register at the lay
     assert.match(app.stderr + app.stdout, /TwiML App 'Bot' \(AP…\w{4}\) now points at/);
     assert.equal(emu.applications()[0]!.smsUrl, prod);
   });
+
+  test('status callbacks: never a trigger; on --json stdout only with --statuses; events list --kind status', async () => {
+    for (const statuses of [false, true]) {
+      const { p, url } = await listen(['--config', 'plain', '--json', ...(statuses ? ['--statuses'] : [])]);
+      const sent = await cli(['send', '--config', 'plain', '--to', PHONE, '--body', `status ${statuses}`, '--status-callback', url, '--json']);
+      assert.equal(sent.code, 0, sent.stderr);
+      const sid = JSON.parse(sent.stdout).sid ?? JSON.parse(sent.stdout).message_sid;
+      await p.waitFor(/delivered/, { stream: statuses ? 'stdout' : 'stderr' });
+      await inbound(emu, { from: PHONE, to: PLAIN, body: 'a real one' });
+      await p.waitFor(/a real one/, { stream: 'stdout' });
+      p.kill('SIGINT');
+      assert.equal((await p.exited).code, 0, p.stderr);
+      const lines = jsonLines(p.stdout);
+      assert.equal(lines.filter((l) => l.trigger === 'twilio.message.received').length, 1, 'only the inbound message is a trigger');
+      const st = lines.filter((l) => l.event === 'message.status');
+      if (!statuses) assert.equal(st.length, 0);
+      else {
+        assert.ok(st.length >= 1);
+        const last = st.at(-1);
+        assert.deepEqual(Object.keys(last), ['event', 'config', 'event_id', 'received_at', 'message_sid', 'status', 'error_code', 'to', 'from']);
+        assert.equal(last.config, 'plain');
+        assert.equal(last.status, 'delivered');
+        assert.equal(last.from, PLAIN);
+        assert.equal(last.to, PHONE);
+        if (sid) assert.equal(last.message_sid, sid);
+        assert.equal(typeof last.event_id, 'number');
+      }
+    }
+    const listed = await cli(['events', 'list', '--kind', 'status', '--config', 'plain', '--json']);
+    assert.equal(listed.code, 0, listed.stderr);
+    const rows = JSON.parse(listed.stdout);
+    assert.ok(rows.length >= 2 && rows.every((r: { event: string }) => r.event === 'message.status'));
+    const messages = JSON.parse((await cli(['events', 'list', '--config', 'plain', '--json'])).stdout);
+    assert.ok(messages.every((m: { payload?: { text?: string } }) => m.payload?.text === 'a real one'), 'the default kind is message');
+    const bad = await cli(['events', 'list', '--kind', 'nope']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--kind must be message or status/);
+  });
 });
