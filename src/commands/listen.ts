@@ -29,6 +29,7 @@ interface Options {
   messagingService?: boolean;
   channel?: string;
   statuses?: boolean;
+  checkMissed: string;
 }
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -45,6 +46,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--no-register', "do not touch the number's webhook (point it at the printed URL yourself)")
     .option('--messaging-service', "when the number's Messaging Service receives its messages: point the service's inbound URL here (it serves every number in it), put back on stop")
     .option('--statuses', 'with --json: also print each delivery-status callback as a {"event":"message.status",…} line')
+    .option('--check-missed <seconds>', 'every N seconds, ask Twilio for inbound messages that never reached the listener and warn once about each (0 = off)', '15')
     .option('--channel <channel>', 'sms | whatsapp | both (default: every channel the number has)')
     .option('--skip-verify', 'accept requests without a valid X-Twilio-Signature (unsafe)')
     .option('--forward-to <url>', 'also POST each trigger JSON to this URL (your agent or server)')
@@ -88,6 +90,8 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const forwardTo = opts.forwardTo ? checkHttpUrl('--forward-to', opts.forwardTo) : undefined;
   if (opts.channel !== undefined && !['sms', 'whatsapp', 'both'].includes(opts.channel)) throw usageError(`--channel must be sms, whatsapp or both (got ${JSON.stringify(opts.channel)})`);
   const channels = opts.channel === undefined ? undefined : opts.channel === 'both' ? (['sms', 'whatsapp'] as const) : ([opts.channel] as ['sms' | 'whatsapp']);
+  if (!/^\d+$/.test(opts.checkMissed)) throw usageError(`--check-missed must be a whole number of seconds, 0 to turn it off (got ${JSON.stringify(opts.checkMissed)})`);
+  const checkMissedMs = Math.min(Number(opts.checkMissed) * 1000, MAX_TIMER_MS);
   if (opts.ngrokAuthtokenStdin && opts.authTokenStdin) throw usageError('--ngrok-authtoken-stdin and --auth-token-stdin read the same standard input: pass one of them');
 
   const store = await ctx.store();
@@ -216,6 +220,15 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
       opts.json && opts.statuses
         ? out.dataJsonLines([JSON.stringify(statusEventJson(config.name, s))])
         : out.status(c.dim(`status callback: ${safe(s.messageSid ?? '?')} ${safe(s.status)}${s.errorCode ? ` (error ${s.errorCode})` : ''}: not a message, no trigger${s.to ? ` (to ${safe(stripChannel(s.to))})` : ''}`)),
+    onMissed(m) {
+      const r = m.route;
+      const took = !r
+        ? 'unknown'
+        : r.url && r.url.endsWith(session.path)
+          ? `not a layer this tool models (Conversations, Studio?)${m.messagingServiceSid ? `; Twilio reports Messaging Service ${m.messagingServiceSid}` : ''}`
+          : `${r.layer === 'number' ? 'the number\'s SmsUrl' : r.layer.replace('_', ' ')}${r.sid ? ` ${r.sid}` : ''}`;
+      out.warn(`Twilio logged an inbound message ${safe(m.messageSid)} to ${safe(m.to)} at ${m.dateSent} that never reached this listener; took it: ${safe(took)}; run fruxon-twilio webhook show`);
+    },
     onPruned(n) {
       out.status(c.dim(`pruned ${n} event(s) older than ${retentionDays(env)} days (FRUXON_TWILIO_RETENTION_DAYS)`));
     },
@@ -240,6 +253,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     productionUrl,
     channels: channels ? [...channels] : undefined,
     allowMessagingService: Boolean(opts.messagingService),
+    checkMissedMs,
     forwardTo,
     contactName: store.participants.contactBook(config.id).nameFor,
     retention: () => applyRetention(store.events, env),

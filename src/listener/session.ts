@@ -4,7 +4,8 @@ import type { TwilioClient } from '../twilio/client.js';
 import { stripChannel } from '../phone.js';
 import { TRIGGER, envelopeJson, field, plainAddress, toTriggerPayload, type Form, type TriggerEnvelope, type TriggerPayload } from './payload.js';
 import { registerWebhook, restoreWebhook, type RestoreOutcome } from './registration.js';
-import type { Channel, Route } from '../twilio/route.js';
+import { resolveRoute, type Channel, type Route } from '../twilio/route.js';
+import { watchMissed, type MissedMessage } from './missed.js';
 import { isE164 } from '../validate.js';
 import { RefusalBudget, type RefusalMinute } from './refusals.js';
 import { EMPTY_TWIML, bodyExcerpt, startListenerServer, type ConnectionLimits, type InboundRequest, type ListenerServer, type MalformedRequest, type Reply } from './server.js';
@@ -43,6 +44,8 @@ export interface ListenHooks {
   onForward?(info: { eventId: number; url: string; status: number | null; ms: number; error: string | null }): void;
   /** A signed delivery-status callback of a message we sent (answered 200; never a trigger, not recorded). */
   onStatus?(info: StatusCallback): void;
+  /** A message Twilio logged as inbound to the number that never reached the listener (once per message), and the route that now receives the number's messages. */
+  onMissed?(info: MissedMessage & { route: Route | null }): void;
   onWarning?(message: string): void;
   onInternalError?(err: unknown): void;
 }
@@ -100,6 +103,8 @@ export interface ListenOptions {
   channels?: Channel[];
   /** Consent to point the number's Messaging Service (every number in it) at the listener. */
   allowMessagingService?: boolean;
+  /** How often to ask Twilio for inbound messages the listener never received (0 or undefined: never). */
+  checkMissedMs?: number;
   forwardTo?: string;
   /** The local participant's name for a sender, if any. */
   contactName?(from: string): string | null;
@@ -137,6 +142,7 @@ export class ListenSession {
   #server: ListenerServer | null = null;
   #tunnel: Tunnel | null = null;
   #lease: Lease | null = null;
+  #stopMissed: (() => void) | null = null;
   #accepts: Set<string>;
   #signedBase = '';
   #stopping: Promise<RestoreOutcome | null> | null = null;
@@ -214,6 +220,7 @@ export class ListenSession {
         this.#lease = reg.lease;
         routes = reg.routes;
         for (const n of reg.accepts) this.#accepts.add(n);
+        if (o.checkMissedMs && reg.lease) this.#watchMissed(o.twilio, routes, o.checkMissedMs);
       }
       return {
         localUrl: this.#server.localOrigin + this.path,
@@ -232,6 +239,25 @@ export class ListenSession {
     }
   }
 
+  #watchMissed(client: TwilioClient, routes: Route[], intervalMs: number): void {
+    const o = this.#o;
+    const addresses = [...this.#accepts].flatMap((n) => (routes.some((r) => r.channel === 'whatsapp') ? [n, `whatsapp:${n}`] : [n]));
+    const stop = watchMissed({
+      client,
+      store: o.store,
+      config: o.config,
+      addresses,
+      since: new Date(),
+      intervalMs,
+      onMissed: (m) =>
+        void resolveRoute(client, o.config.fromNumber, m.to.startsWith('whatsapp:') ? 'whatsapp' : 'sms')
+          .catch(() => null)
+          .then((route) => o.hooks?.onMissed?.({ ...m, route })),
+      onError: (err) => o.hooks?.onWarning?.(`could not check for missed messages: ${(err as Error)?.message ?? String(err)}`),
+    });
+    this.#stopMissed = stop;
+  }
+
   /** Idempotent: a second call (a second Ctrl-C) waits for the same restore instead of skipping it. */
   stop(): Promise<RestoreOutcome | null> {
     this.#stopping ??= this.#stop();
@@ -241,6 +267,7 @@ export class ListenSession {
   async #stop(): Promise<RestoreOutcome | null> {
     const o = this.#o;
     let outcome: RestoreOutcome | null = null;
+    this.#stopMissed?.();
     try {
       if (this.#lease && o.twilio) {
         // Read the lease again: `link` may have changed what it puts back while we ran.
@@ -523,7 +550,7 @@ function header(req: Pick<InboundRequest, 'headers'>, name: string): string | un
 
 export type { Form };
 
-const HOOK_NAMES = ['onEvent', 'onEventsEnd', 'onRefused', 'onRefusalsDropped', 'onPruned', 'onForward', 'onStatus', 'onWarning', 'onInternalError'] as const satisfies readonly (keyof ListenHooks)[];
+const HOOK_NAMES = ['onEvent', 'onEventsEnd', 'onRefused', 'onRefusalsDropped', 'onPruned', 'onForward', 'onStatus', 'onMissed', 'onWarning', 'onInternalError'] as const satisfies readonly (keyof ListenHooks)[];
 
 /**
  * Two faces of one session: each hook calls `first()`'s, then `second()`'s. Both are read at each call, so

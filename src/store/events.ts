@@ -206,6 +206,11 @@ export class EventRepo {
    * Newest first (by time received, then id). Each filter combination walks one index (see migration 6),
    * so a page costs the same with a million events as with ten.
    */
+  /** Whether a message with this MessageSid was accepted for the config. */
+  hasMessage(configId: string, messageSid: string): boolean {
+    return this.#bySid.get(configId, messageSid) !== undefined;
+  }
+
   addStatus(e: Omit<StatusEvent, 'id'>): number {
     return Number(
       this.db

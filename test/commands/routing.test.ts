@@ -41,11 +41,11 @@ describe('routing on a real account: webhook show and listen register at the lay
       retryDelaysMs: [],
       numbers: [PLAIN_LONG],
       topology: {
-        numbers: [{ phone_number: PLAIN, sms_url: 'https://plain.example/sms' }, { phone_number: SVC, sms_url: 'https://ignored.example/sms' }],
-        services: [{ friendly_name: 'Support', inbound_request_url: 'https://support.example/in', fallback_url: 'https://support.example/fb', phone_numbers: [SVC, SVC_2] }],
-        applications: [{ friendly_name: 'Bot', sms_url: 'https://bot.example/sms', phone_numbers: [APP] }],
-        senders: [{ sender_id: `whatsapp:${WA}`, webhook: { callback_url: 'https://wa.example/in' } }],
-        sandbox: { inbound_url: 'https://sandbox.example/in', participants: [PHONE] },
+        numbers: [{ phone_number: PLAIN, sms_url: 'http://127.0.0.1:9/plain/sms' }, { phone_number: SVC, sms_url: 'http://127.0.0.1:9/ignored/sms' }],
+        services: [{ friendly_name: 'Support', inbound_request_url: 'http://127.0.0.1:9/support/in', fallback_url: 'http://127.0.0.1:9/support/fb', phone_numbers: [SVC, SVC_2] }],
+        applications: [{ friendly_name: 'Bot', sms_url: 'http://127.0.0.1:9/bot/sms', phone_numbers: [APP] }],
+        senders: [{ sender_id: `whatsapp:${WA}`, webhook: { callback_url: 'http://127.0.0.1:9/wa/in' } }],
+        sandbox: { inbound_url: 'http://127.0.0.1:9/sandbox/in', participants: [PHONE] },
       } as never,
     });
     h = tempHome();
@@ -67,12 +67,12 @@ describe('routing on a real account: webhook show and listen register at the lay
     assert.equal(svc.route.layer, 'messaging_service');
     assert.equal(svc.route.sid, service().sid);
     assert.equal(svc.route.friendly_name, 'Support');
-    assert.equal(svc.route.url, 'https://support.example/in');
-    assert.equal(svc.route.fallback_url, 'https://support.example/fb');
+    assert.equal(svc.route.url, 'http://127.0.0.1:9/support/in');
+    assert.equal(svc.route.fallback_url, 'http://127.0.0.1:9/support/fb');
     assert.deepEqual(svc.route.shared_with, [SVC_2]);
     assert.equal(svc.route.defers_to_number, false);
     assert.equal(svc.route.channel, 'sms');
-    assert.equal(svc.sms_url, 'https://ignored.example/sms', 'the number\'s own SmsUrl is still shown');
+    assert.equal(svc.sms_url, 'http://127.0.0.1:9/ignored/sms', 'the number\'s own SmsUrl is still shown');
     assert.equal(svc.kind, 'other');
     const human = await cli(['webhook', 'show', '--config', 'svc']);
     assert.match(human.stdout, /Messaging Service 'Support' \(MG…\w{4}\) receives them: its inbound URL wins over the number's SmsUrl/);
@@ -80,7 +80,7 @@ describe('routing on a real account: webhook show and listen register at the lay
     const app = await show('app');
     assert.equal(app.route.layer, 'application');
     assert.match(app.route.sid, /^AP/);
-    assert.equal(app.route.url, 'https://bot.example/sms');
+    assert.equal(app.route.url, 'http://127.0.0.1:9/bot/sms');
     assert.equal(app.route.defers_to_number, null);
 
     const wa = await show('wa');
@@ -88,7 +88,7 @@ describe('routing on a real account: webhook show and listen register at the lay
     assert.equal(wa.routes.length, 2);
     assert.equal(wa.routes[1].layer, 'whatsapp_sender');
     assert.equal(wa.routes[1].channel, 'whatsapp');
-    assert.equal(wa.routes[1].url, 'https://wa.example/in');
+    assert.equal(wa.routes[1].url, 'http://127.0.0.1:9/wa/in');
     assert.match(wa.routes[1].sid, /^XE/);
 
     const plain = await show('plain');
@@ -119,7 +119,7 @@ describe('routing on a real account: webhook show and listen register at the lay
       headers: { authorization: `Basic ${Buffer.from(`${emu.accountSid}:${emu.authToken}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
       body: `InboundRequestUrl=${encodeURIComponent(restore)}`,
     });
-    assert.equal(service().inboundRequestUrl, 'https://support.example/in');
+    assert.equal(service().inboundRequestUrl, 'http://127.0.0.1:9/support/in');
   });
 
   test('listen refuses a Messaging Service without --messaging-service (exit 4), leaving service and number untouched', async () => {
@@ -146,9 +146,9 @@ describe('routing on a real account: webhook show and listen register at the lay
     assert.equal(ev.payload.message_attributes.to, SVC_2);
     p.kill('SIGINT');
     assert.equal((await p.exited).code, 0, p.stderr);
-    assert.equal(service().inboundRequestUrl, 'https://support.example/in');
-    assert.equal(service().fallbackUrl, 'https://support.example/fb');
-    assert.equal(emu.getNumber(SVC)!.smsUrl, 'https://ignored.example/sms');
+    assert.equal(service().inboundRequestUrl, 'http://127.0.0.1:9/support/in');
+    assert.equal(service().fallbackUrl, 'http://127.0.0.1:9/support/fb');
+    assert.equal(emu.getNumber(SVC)!.smsUrl, 'http://127.0.0.1:9/ignored/sms');
   });
 
   test('listen --messaging-service killed with SIGKILL: restore puts the service back', async () => {
@@ -163,8 +163,8 @@ describe('routing on a real account: webhook show and listen register at the lay
     store.close();
     const r = await cli(['restore', '--config', 'svc']);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(service().inboundRequestUrl, 'https://support.example/in');
-    assert.equal(service().fallbackUrl, 'https://support.example/fb');
+    assert.equal(service().inboundRequestUrl, 'http://127.0.0.1:9/support/in');
+    assert.equal(service().fallbackUrl, 'http://127.0.0.1:9/support/fb');
   });
 
   test('TwiML App: detached for the listen in one update, both put back; after SIGKILL the next listen restores it', async () => {
@@ -196,10 +196,10 @@ describe('routing on a real account: webhook show and listen register at the lay
     await p.waitFor(/"channel":"whatsapp"/, { stream: 'stdout' });
     p.kill('SIGINT');
     assert.equal((await p.exited).code, 0, p.stderr);
-    assert.equal(emu.senders()[0]!.callbackUrl, 'https://wa.example/in');
+    assert.equal(emu.senders()[0]!.callbackUrl, 'http://127.0.0.1:9/wa/in');
 
     const sms = await listen(['--config', 'wa', '--channel', 'sms']);
-    assert.equal(emu.senders()[0]!.callbackUrl, 'https://wa.example/in');
+    assert.equal(emu.senders()[0]!.callbackUrl, 'http://127.0.0.1:9/wa/in');
     sms.p.kill('SIGINT');
     await sms.p.exited;
     const bad = await cli(['listen', '--config', 'wa', '--channel', 'fax']);
@@ -247,7 +247,7 @@ describe('routing on a real account: webhook show and listen register at the lay
     const check = (r: { stdout: string }) => (JSON.parse(r.stdout).checks as { name: string; ok: unknown; detail: string; fix?: string }[]).find((c) => c.name === 'route')!;
     let d = check(await cli(['doctor', '--config', 'svc', '--json']));
     assert.equal(d.ok, false, d.detail);
-    assert.match(d.detail, /Messaging Service 'Support' \(MG…\w{4}\) receives them at https:\/\/support\.example\/… , and it wins|Messaging Service 'Support'/);
+    assert.match(d.detail, /SMS: Messaging Service 'Support' \(MG…\w{4}\) receives them at http:\/\/127\.0\.0\.1:9\/…, and it wins over the number's SmsUrl/);
     assert.match(d.detail, /the number's own SmsUrl is not used/);
     assert.equal(d.fix, 'fruxon-twilio webhook set --messaging-service --config svc');
 
@@ -255,7 +255,7 @@ describe('routing on a real account: webhook show and listen register at the lay
     assert.equal(refused.code, 4, refused.stderr);
     assert.match(refused.stderr, /Messaging Service 'Support' \(MG\w+\) receives the messages of \+15005551301 and also serves \+15005551302/);
     assert.match(refused.stderr, /--messaging-service/);
-    assert.equal(service().inboundRequestUrl, 'https://support.example/in', 'untouched');
+    assert.equal(service().inboundRequestUrl, 'http://127.0.0.1:9/support/in', 'untouched');
 
     const set = await cli(['webhook', 'set', '--config', 'svc', '--yes', '--messaging-service', '--json']);
     assert.equal(set.code, 0, set.stderr);
@@ -311,5 +311,23 @@ describe('routing on a real account: webhook show and listen register at the lay
     const bad = await cli(['events', 'list', '--kind', 'nope']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--kind must be message or status/);
+  });
+
+  test('a message Twilio logged but the listener never received is warned about once, with the layer that took it', async () => {
+    const { p } = await listen(['--config', 'plain', '--check-missed', '1']);
+    emu.setSmsUrl(PLAIN, 'http://127.0.0.1:9/elsewhere'); // someone changes it in the Console meanwhile
+    const r = await inbound(emu, { from: PHONE, to: PLAIN, body: 'lost' });
+    assert.equal(r.layer, 'number');
+    const sid = emu.messages().find((m) => m.body === 'lost')!.sid;
+    await p.waitFor(new RegExp(`inbound message ${sid} to \\${PLAIN} at \\S+ that never reached this listener; took it: the number's SmsUrl PN\\w+; run fruxon-twilio webhook show`), { timeoutMs: 15_000 });
+    await new Promise((res) => setTimeout(res, 2500)); // two more rounds
+    p.kill('SIGINT');
+    assert.equal((await p.exited).code, 0, p.stderr);
+    assert.equal(p.stderr.split(sid).length - 1, 1, 'warned once');
+    assert.match(p.stderr, /no longer pointed at this listener/);
+    emu.setSmsUrl(PLAIN, 'http://127.0.0.1:9/plain/sms');
+    const bad = await cli(['listen', '--config', 'plain', '--check-missed', 'soon']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--check-missed must be a whole number of seconds/);
   });
 });
