@@ -268,7 +268,12 @@ export async function linkConfig(o: LinkOptions): Promise<LinkResult> {
     const failed = new CliError(e.message, {
       exitCode: e.exitCode === ExitCode.conflict ? ExitCode.conflict : ExitCode.registration,
       reason: e.reason,
-      hint: `steps 1-3 are done (the URL is stored); to finish: ${finish}`,
+      hint:
+        e.reason === 'messaging_service_consent'
+          ? `steps 1-3 are done (the URL is stored); to point the service (every number in it) at Fruxon: fruxon-twilio link --messaging-service --config ${name}`
+          : e.reason === 'sandbox' || e.reason === 'application_shared'
+            ? `steps 1-3 are done (the URL is stored); ${e.hint}`
+            : `steps 1-3 are done (the URL is stored); to finish: ${finish}`,
       cause: err,
     });
     report('register', 'failed', e.message);

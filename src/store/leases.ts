@@ -135,11 +135,21 @@ export class LeaseRepo {
    * instead of what the number pointed at before: `link` does this while a listener holds the number.
    */
   restoreToProduction(configId: string): boolean {
-    return (
-      this.db
-        .prepare(`UPDATE leases SET previous_is_production = 1, previous_sms_url = NULL, previous_sms_method = 'POST' WHERE config_id = ?`)
-        .run(configId).changes === 1
-    );
+    return this.db
+      .transaction(() => {
+        const lease = this.get(configId);
+        if (!lease) return false;
+        // A leased service or sender goes back to the production URL too: it is what receives the messages.
+        const prev = lease.previous ? { ...lease.previous } : null;
+        if (prev?.messagingService) prev.messagingService = { ...prev.messagingService, inboundRequestUrl: { production: true }, inboundMethod: 'POST' };
+        if (prev?.whatsappSender) prev.whatsappSender = { ...prev.whatsappSender, callbackUrl: { production: true }, callbackMethod: 'POST' };
+        return (
+          this.db
+            .prepare(`UPDATE leases SET previous_is_production = 1, previous_sms_url = NULL, previous_sms_method = 'POST', previous_values = ? WHERE config_id = ?`)
+            .run(prev ? JSON.stringify(prev) : null, configId).changes === 1
+        );
+      })
+      .immediate();
   }
 
   release(configId: string): void {

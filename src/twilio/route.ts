@@ -107,6 +107,12 @@ async function serviceOf(client: TwilioClient, numberSid: string) {
 
 /** The number's WhatsApp sender: sender_id is exactly whatsapp:+E164. */
 export async function senderOf(client: TwilioClient, phoneNumber: string) {
-  const senders = await client.messaging.v2.channelsSenders.list({ channel: 'whatsapp', limit: 1000 });
-  return senders.find((s) => s.senderId === `whatsapp:${phoneNumber}`) ?? null;
+  try {
+    const senders = await client.messaging.v2.channelsSenders.list({ channel: 'whatsapp', limit: 1000 });
+    return senders.find((s) => s.senderId === `whatsapp:${phoneNumber}`) ?? null;
+  } catch (err) {
+    // An account without WhatsApp (or without access to the Senders API) has no sender.
+    if ([403, 404].includes((err as { status?: number }).status ?? 0)) return null;
+    throw err;
+  }
 }
