@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { SANDBOX_NUMBER } from '../twilio/route.js';
 import { CliError, usageError } from '../errors.js';
 import { secretEnvVar } from '../config/resolve.js';
 import { checkAccountSid, checkApiKeySid, checkE164, checkHttpUrl, checkName, maskSid } from '../validate.js';
@@ -140,7 +141,9 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
       }
       throw err;
     }
-    if (!verification.numberOwned) {
+    if (!verification.numberOwned && fromNumber === SANDBOX_NUMBER) {
+      if (!opts.json) out.status(out.errColor.dim(`${fromNumber} is the WhatsApp Sandbox: WhatsApp is its channel; its "When a message comes in" URL is set in the Twilio Console`));
+    } else if (!verification.numberOwned) {
       out.warn(`${fromNumber} is not a phone number of account ${maskSid(accountSid)}: Twilio will refuse to send from it (21606) and listen cannot register its webhook`);
       if (ask && !(await promptConfirm(io, `Save ${fromNumber} anyway?`))) {
         throw new CliError(`not saved: ${fromNumber} is not a phone number of account ${maskSid(accountSid)}`, {

@@ -24,8 +24,25 @@ Events live in the local SQLite store. listen deletes those older than 30 days w
 (FRUXON_TWILIO_RETENTION_DAYS=N to change it, 0 to keep every event).`,
     );
 
-  const list = async (opts: { config?: string; status?: string; limit: string; since?: string; json?: boolean }) => {
+  const list = async (opts: { config?: string; status?: string; kind?: string; limit: string; since?: string; json?: boolean }) => {
       const out = ctx.output(opts);
+      if (opts.kind !== undefined && opts.kind !== 'message' && opts.kind !== 'status') {
+        throw usageError(`--kind must be message or status (got ${JSON.stringify(opts.kind)})`);
+      }
+      if (opts.kind === 'status') {
+        if (opts.status !== undefined) throw usageError('--status (accepted | refused) is for messages: do not pass it with --kind status');
+        const limit = parsePositiveInt('--limit', opts.limit, { max: MAX_EVENTS_LIMIT });
+        const since = opts.since !== undefined ? new Date(Date.now() - parseDuration('--since', opts.since)).toISOString() : undefined;
+        const store = await ctx.store();
+        const { resolveConfig } = await import('../config/resolve.js');
+        const configId = opts.config !== undefined ? resolveConfig(store, opts.config).id : undefined;
+        const rows = store.events.listStatuses({ configId, since, limit });
+        const { statusEventJson, printStatusList } = await import('../output/events.js');
+        if (opts.json) return out.data(rows.map((r) => statusEventJson(r.configName, r)));
+        if (rows.length === 0) return out.status('No status events match.');
+        printStatusList(out, rows);
+        return;
+      }
       if (opts.status !== undefined && opts.status !== 'accepted' && opts.status !== 'refused') {
         throw usageError(`--status must be accepted or refused (got ${JSON.stringify(opts.status)})`);
       }
@@ -53,6 +70,7 @@ Events live in the local SQLite store. listen deletes those older than 30 days w
     .description('Recorded events, newest first, one line each')
     .option('--config <name>', "only this config's events")
     .option('--status <status>', 'accepted | refused (default: both)')
+    .option('--kind <kind>', 'message | status: inbound messages, or the delivery-status callbacks listen received (default: message)')
     .option('--limit <n>', `at most N events (1 to ${MAX_EVENTS_LIMIT})`, String(DEFAULT_EVENTS_LIMIT))
     .option('--since <duration>', 'only events received within this long, e.g. 30m, 2h, 7d')
     .option('--json', 'print a JSON array of events (each with its trigger payload, null when refused)')
@@ -62,6 +80,7 @@ Events live in the local SQLite store. listen deletes those older than 30 days w
   events
     .option('--config <name>', "with no subcommand: only this config's events")
     .option('--status <status>', 'with no subcommand: accepted | refused')
+    .option('--kind <kind>', 'with no subcommand: message | status')
     .option('--limit <n>', `with no subcommand: at most N events (1 to ${MAX_EVENTS_LIMIT})`, String(DEFAULT_EVENTS_LIMIT))
     .option('--since <duration>', 'with no subcommand: only events received within this long')
     .option('--json', 'with no subcommand: print the list as a JSON array')

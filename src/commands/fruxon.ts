@@ -184,12 +184,13 @@ async function status(ctx: CommandContext, opts: StatusOptions): Promise<void> {
   let numberError: string | null = null;
   try {
     const { connectConfig } = await import('../config/connect.js');
-    const { lookUpNumber } = await import('../config/register-webhook.js');
+    const { lookUpRoutes } = await import('../config/register-webhook.js');
     const { classifyWebhook, displayWebhookUrl } = await import('../twilio/webhook.js');
     const { config: c, creds, client: twilio } = await connectConfig(store, config.name, ctx.env, keychain, ctx.twilio);
-    const n = await lookUpNumber(twilio, c, creds);
-    const kind = classifyWebhook(n.smsUrl, { productionUrl, lease: store.leases.get(config.id) ?? null });
-    number = { phoneNumber: n.phoneNumber, kind, pointsAtFruxon: kind === 'production', smsUrl: displayWebhookUrl(n.smsUrl, productionUrl) };
+    // The layer that wins decides (a Messaging Service's inbound URL over the number's SmsUrl).
+    const route = (await lookUpRoutes(twilio, c, creds))[0]!;
+    const kind = classifyWebhook(route.url, { productionUrl, lease: store.leases.get(config.id) ?? null });
+    number = { phoneNumber: c.fromNumber, kind, pointsAtFruxon: kind === 'production', smsUrl: displayWebhookUrl(route.number?.smsUrl, productionUrl) };
   } catch (err) {
     numberError = err instanceof CliError ? err.message : String((err as Error)?.message ?? err);
   }

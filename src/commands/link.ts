@@ -7,6 +7,7 @@ interface Options {
   config?: string;
   rotate?: boolean;
   register: boolean;
+  messagingService?: boolean;
   relink?: boolean;
   tenant?: string;
   apiUrl?: string;
@@ -20,6 +21,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--config <name>', 'config name (default: the default config)')
     .option('--rotate', 'mint a new webhook key (the previous URL stops working at once) and re-register')
     .option('--no-register', 'leave the number as it is (steps 1-3 only)')
+    .option('--messaging-service', "when the number's Messaging Service receives its messages: point the service's inbound URL at Fruxon (every number in it follows)")
     .option('--relink', 'forget which Fruxon config this one was linked to, and find or create it again')
     .option('--tenant <slug>', 'Fruxon tenant (default: $FRUXON_TENANT, else the one logged in)')
     .option('--api-url <url>', 'Fruxon API base of a local stand-in (default: $FRUXON_API_URL, else the one logged in with)')
@@ -73,6 +75,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     },
     rotate: Boolean(opts.rotate),
     register: opts.register,
+    messagingService: opts.messagingService,
     onStep: opts.json ? undefined : (s) => out.status(`${mark[s.action] ?? c.green('✔')} ${s.step.padEnd(8)} ${s.action}: ${safe(s.detail)}`),
   });
 

@@ -26,6 +26,10 @@ interface Options {
   timeout?: string;
   inspect: boolean;
   inspectPort?: string;
+  messagingService?: boolean;
+  channel?: string;
+  statuses?: boolean;
+  checkMissed: string;
 }
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -40,6 +44,10 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--ngrok-authtoken-stdin', 'read the ngrok authtoken from standard input (default: $NGROK_AUTHTOKEN)')
     .option('--auth-token-stdin', 'API Key configs: read the Auth Token that Twilio signs webhooks with from standard input (default: $TWILIO_AUTH_TOKEN)')
     .option('--no-register', "do not touch the number's webhook (point it at the printed URL yourself)")
+    .option('--messaging-service', "when the number's Messaging Service receives its messages: point the service's inbound URL here (it serves every number in it), put back on stop")
+    .option('--statuses', 'with --json: also print each delivery-status callback as a {"event":"message.status",…} line')
+    .option('--check-missed <seconds>', 'every N seconds, ask Twilio for inbound messages that never reached the listener and warn once about each (0 = off)', '15')
+    .option('--channel <channel>', 'sms | whatsapp | both (default: every channel the number has)')
     .option('--skip-verify', 'accept requests without a valid X-Twilio-Signature (unsafe)')
     .option('--forward-to <url>', 'also POST each trigger JSON to this URL (your agent or server)')
     .option('--json', 'one JSON object per event on stdout, nothing else')
@@ -80,6 +88,10 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   if (opts.tunnel && opts.publicUrl) throw usageError('--public-url replaces the tunnel: do not pass --tunnel with it');
   const publicUrl = opts.publicUrl ? checkHttpUrl('--public-url', opts.publicUrl).replace(/\/+$/, '') : undefined;
   const forwardTo = opts.forwardTo ? checkHttpUrl('--forward-to', opts.forwardTo) : undefined;
+  if (opts.channel !== undefined && !['sms', 'whatsapp', 'both'].includes(opts.channel)) throw usageError(`--channel must be sms, whatsapp or both (got ${JSON.stringify(opts.channel)})`);
+  const channels = opts.channel === undefined ? undefined : opts.channel === 'both' ? (['sms', 'whatsapp'] as const) : ([opts.channel] as ['sms' | 'whatsapp']);
+  if (!/^\d+$/.test(opts.checkMissed)) throw usageError(`--check-missed must be a whole number of seconds, 0 to turn it off (got ${JSON.stringify(opts.checkMissed)})`);
+  const checkMissedMs = Math.min(Number(opts.checkMissed) * 1000, MAX_TIMER_MS);
   if (opts.ngrokAuthtokenStdin && opts.authTokenStdin) throw usageError('--ngrok-authtoken-stdin and --auth-token-stdin read the same standard input: pass one of them');
 
   const store = await ctx.store();
@@ -134,7 +146,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const productionUrl = () => (opts.register ? loadProductionWebhookUrl(config, env, () => secrets) : null);
   const twilio = opts.register ? await ctx.twilio(twilioCredentials(config, secret!, env)) : null;
   const { ListenSession, teeHooks } = await import('../listener/session.js');
-  const { printEvent } = await import('../output/events.js');
+  const { printEvent, statusEventJson } = await import('../output/events.js');
   const { safe } = await import('../output/index.js');
 
   let finish: (reason: 'done' | 'signal' | 'timeout') => void = () => {};
@@ -206,7 +218,18 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
       }
     },
     onStatus: (s) =>
-      out.status(c.dim(`status callback: ${safe(s.messageSid ?? '?')} ${safe(s.status)}${s.errorCode ? ` (error ${s.errorCode})` : ''}: not a message, no trigger${s.to ? ` (to ${safe(stripChannel(s.to))})` : ''}`)),
+      opts.json && opts.statuses
+        ? out.dataJsonLines([JSON.stringify(statusEventJson(config.name, s))])
+        : out.status(c.dim(`status callback: ${safe(s.messageSid ?? '?')} ${safe(s.status)}${s.errorCode ? ` (error ${s.errorCode})` : ''}: not a message, no trigger${s.to ? ` (to ${safe(stripChannel(s.to))})` : ''}`)),
+    onMissed(m) {
+      const r = m.route;
+      const took = !r
+        ? 'unknown'
+        : r.url && r.url.endsWith(session.path)
+          ? `not a layer this tool models (Conversations, Studio?)${m.messagingServiceSid ? `; Twilio reports Messaging Service ${m.messagingServiceSid}` : ''}`
+          : `${r.layer === 'number' ? 'the number\'s SmsUrl' : r.layer.replace('_', ' ')}${r.sid ? ` ${r.sid}` : ''}`;
+      out.warn(`Twilio logged an inbound message ${safe(m.messageSid)} to ${safe(m.to)} at ${m.dateSent} that never reached this listener; took it: ${safe(took)}; run fruxon-twilio webhook show`);
+    },
     onPruned(n) {
       out.status(c.dim(`pruned ${n} event(s) older than ${retentionDays(env)} days (FRUXON_TWILIO_RETENTION_DAYS)`));
     },
@@ -229,6 +252,9 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     twilio,
     apiUrl,
     productionUrl,
+    channels: channels ? [...channels] : undefined,
+    allowMessagingService: Boolean(opts.messagingService),
+    checkMissedMs,
     forwardTo,
     contactName: store.participants.contactBook(config.id).nameFor,
     retention: () => applyRetention(store.events, env),
@@ -278,6 +304,14 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
       ` (config ${safe(JSON.stringify(config.name))}, ${info.lease ? 'webhook registered' : 'webhook not registered'}, tunnel ${info.tunnel})`,
   );
   if (info.tunnel !== 'none') out.status(c.dim(`Local listener: ${info.localUrl}`));
+  const sandbox = info.routes.some((r) => r.layer === 'sandbox');
+  const service = info.lease?.layer === 'messaging_service' ? info.routes.find((r) => r.layer === 'messaging_service' || r.layer === 'none') : undefined;
+  if (service) {
+    out.status(`Messaging Service ${safe(service.friendlyName ? `'${service.friendlyName}' ` : '')}(${service.sid}) now points here: messages to ${info.accepts.join(', ')} are accepted; its inbound URL is put back on stop.`);
+  }
+  if (sandbox) {
+    out.status(`The WhatsApp Sandbox is set only in the Twilio Console: Messaging → Try it out → WhatsApp sandbox settings → "When a message comes in": ${info.webhookUrl} (HTTP POST).`);
+  }
   if (!opts.register) out.status(c.dim(`Point the number's "A MESSAGE COMES IN" webhook at ${info.webhookUrl} (HTTP POST) yourself.`));
   if (web) out.status(`Inspector: ${web.url}`);
   if (!opts.json) out.status(c.dim('Press Ctrl-C to stop.'));
@@ -305,6 +339,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     for (const s of sigs) process.off(s, onSignal);
     ctx.signal.removeEventListener('abort', onAbort);
   }
+  if (sandbox) out.warn('put the WhatsApp Sandbox\'s "When a message comes in" URL back to its previous value in the Twilio Console (Messaging → Try it out → WhatsApp sandbox settings)');
   if (outcome?.note) out.warn(safe(outcome.note));
   if (outcome?.action === 'restored') out.status(`${c.green('✔')} Restored the webhook of ${outcome.phoneNumber} to ${safe(outcome.restoredUrl || '(none)')}.`);
   if (outcome?.action === 'left') {

@@ -14,6 +14,7 @@ interface SetOptions {
   url?: string;
   yes?: boolean;
   json?: boolean;
+  messagingService?: boolean;
 }
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -42,6 +43,7 @@ Examples:
     .option('--config <name>', 'config name (default: the default config)')
     .option('--url <url>', 'another URL than the recorded production one')
     .option('--yes', 'change it without asking (needed without a terminal)')
+    .option('--messaging-service', "when the number's Messaging Service receives its messages: point the service's inbound URL (every number in it follows)")
     .option('--json', 'print JSON')
     .addHelpText(
       'after',
@@ -74,7 +76,7 @@ async function set(ctx: CommandContext, opts: SetOptions): Promise<void> {
   const { checkWebhookUrl, loadProductionWebhookUrl, usesLocalStandIn } = await import('../config/webhook-url.js');
   const { resolveConfig } = await import('../config/resolve.js');
   const { displayWebhookUrl, sameWebhookUrl } = await import('../twilio/webhook.js');
-  const { applySmsUrl, lookUpNumber, pointsAt, refuseUnderLease } = await import('../config/register-webhook.js');
+  const { applySmsUrl, lookUpRoutes, pointNumberAt, pointsAt, refuseUnderLease, routePointsAt } = await import('../config/register-webhook.js');
 
   // Cheap refusals first: no keychain, no network.
   const target = resolveConfig(store, opts.config);
@@ -97,8 +99,33 @@ async function set(ctx: CommandContext, opts: SetOptions): Promise<void> {
   }
 
   const { config, creds, client } = await connectConfig(store, opts.config, ctx.env, keychain, ctx.twilio);
-  const number = await lookUpNumber(client, config, creds);
+  const routes = await lookUpRoutes(client, config, creds);
   const shown = (u: string | null) => safe(displayWebhookUrl(u, productionUrl) ?? '(none)');
+  if (routes.some((r) => r.layer !== 'number')) {
+    // Another layer than the number's SmsUrl receives the messages: that layer is what is pointed.
+    const { routeLabel } = await import('../output/webhook.js');
+    const todo = routes.filter((r) => !routePointsAt(r, newUrl));
+    if (todo.length && (!opts.json || !opts.yes)) {
+      for (const r of todo) out.status(`${routeLabel(r)}: now ${shown(r.url)}, new ${shown(newUrl)} (POST)`);
+    }
+    if (todo.length && !opts.yes) {
+      const { confirm } = await import('@inquirer/prompts');
+      const ok = await confirm({ message: 'Point it at the new URL?', default: false }, { input: ctx.io.stdin, output: ctx.io.stderr });
+      if (!ok) throw new CliError("cancelled: the webhook was not changed", { reason: 'cancelled' });
+    }
+    const r = await pointNumberAt({ store, config, client, creds, url: newUrl, allowMessagingService: opts.messagingService });
+    if (opts.json) {
+      return out.data({
+        config: config.name,
+        phone_number: config.fromNumber,
+        changed: r.changed,
+        routes: r.routes.map((x) => ({ layer: x.layer, sid: x.sid, channel: x.channel, previous_url: shown(x.url), url: shown(newUrl) })),
+      });
+    }
+    for (const x of r.routes) out.success(`${routeLabel(x)} ${routePointsAt(x, newUrl) ? 'already points' : 'now points'} at ${shown(newUrl)} (POST).`);
+    return;
+  }
+  const number = routes[0]!.number!;
   const oldValue = { url: number.smsUrl, method: number.smsMethod };
   const what = url && !sameWebhookUrl(url, productionUrl) ? 'the given URL' : 'the recorded production URL';
 

@@ -1,3 +1,5 @@
+import { SANDBOX_NUMBER } from '../twilio/route.js';
+import { findNumber } from '../twilio/numbers.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import type { Config, Participant } from '../store/index.js';
 import { createTwilioClient } from '../twilio/client.js';
@@ -79,7 +81,7 @@ export async function sendFromConfig(deps: ConfigDeps, input: SendInput): Promis
     if (bound) configName = bound.name;
   }
   const config = resolveConfig(store, configName);
-  const whatsapp = input.channel === 'whatsapp' ? true : input.channel === 'sms' ? false : Boolean(participant?.whatsapp);
+  let whatsapp = input.channel === 'whatsapp' ? true : input.channel === 'sms' ? false : Boolean(participant?.whatsapp);
 
   const apiUrl = effectiveApiUrl(config, env);
   refuseLoopbackUrls([...input.mediaUrls.map((u) => ['--media-url', u] as const), ...(input.statusCallback ? [['--status-callback', input.statusCallback] as const] : [])], apiUrl);
@@ -87,6 +89,10 @@ export async function sendFromConfig(deps: ConfigDeps, input: SendInput): Promis
   const secret = loadSecret(config, env, deps.secrets);
   const client = await (deps.twilio ?? createTwilioClient)(twilioCredentials(config, secret, env));
   const callCtx = { apiUrl, accountSid: config.accountSid };
+  // The WhatsApp Sandbox (its number, not on the account) sends on WhatsApp only: sending from it implies WhatsApp.
+  if (!whatsapp && input.channel === undefined && config.fromNumber === SANDBOX_NUMBER) {
+    whatsapp = await findNumber(client, SANDBOX_NUMBER).then((n) => n === null, () => false);
+  }
   const recipient = participant ? `${participant.name} (${to})` : to;
   const sent = await sendMessage(client, { from: config.fromNumber, to, body: input.body, mediaUrls: input.mediaUrls, statusCallback: input.statusCallback, whatsapp }, callCtx);
   const base = { config, participant: participant ?? null, whatsapp, recipient };

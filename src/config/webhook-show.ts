@@ -1,8 +1,11 @@
+import { CliError, ExitCode } from '../errors.js';
 import { isLeaseAlive, type Config, type Lease } from '../store/index.js';
+import { twilioError } from '../twilio/client.js';
 import type { PhoneNumberInfo } from '../twilio/numbers.js';
+import { resolveRoutes, type Route } from '../twilio/route.js';
 import { classifyWebhook, type WebhookKind } from '../twilio/webhook.js';
+import { maskSid } from '../validate.js';
 import { connectConfig, type ConfigDeps } from './connect.js';
-import { lookUpNumber } from './register-webhook.js';
 import { loadProductionWebhookUrl } from './webhook-url.js';
 
 /**
@@ -11,7 +14,10 @@ import { loadProductionWebhookUrl } from './webhook-url.js';
  */
 export interface WebhookView {
   config: Config;
-  number: PhoneNumberInfo;
+  /** The account's number; null for the WhatsApp Sandbox (not on the account). */
+  number: PhoneNumberInfo | null;
+  /** Every channel's route; the first is the one `kind` is computed from (SMS when the number has it). */
+  routes: Route[];
   kind: WebhookKind;
   fallbackKind: WebhookKind;
   productionUrl: string | null;
@@ -22,14 +28,28 @@ export interface WebhookView {
 export async function inspectWebhook(deps: ConfigDeps, configName?: string): Promise<WebhookView> {
   const { store, env } = deps;
   const { config, creds, client } = await connectConfig(store, configName, env, deps.secrets, deps.twilio);
-  const number = await lookUpNumber(client, config, creds);
+  let routes: Route[];
+  try {
+    routes = await resolveRoutes(client, config.fromNumber);
+  } catch (err) {
+    throw twilioError(err, `look up where inbound messages to ${config.fromNumber} go`, { apiUrl: creds.apiUrl, accountSid: creds.accountSid });
+  }
+  if (routes.length === 0) {
+    throw new CliError(`${config.fromNumber} is not a phone number of account ${maskSid(config.accountSid)}, so it has no webhook to show or set`, {
+      exitCode: ExitCode.failure,
+      reason: 'number_not_found',
+      hint: `check the From number of config ${JSON.stringify(config.name)} (fruxon-twilio configs set NAME --from +1…) or the account in the Twilio Console`,
+    });
+  }
   const productionUrl = loadProductionWebhookUrl(config, env, deps.secrets);
   const lease = store.leases.get(config.id) ?? null;
+  const winner = routes[0]!;
   return {
     config,
-    number,
-    kind: classifyWebhook(number.smsUrl, { productionUrl, lease }),
-    fallbackKind: classifyWebhook(number.smsFallbackUrl, { productionUrl, lease }),
+    number: winner.number,
+    routes,
+    kind: classifyWebhook(winner.url, { productionUrl, lease }),
+    fallbackKind: classifyWebhook(winner.fallbackUrl, { productionUrl, lease }),
     productionUrl,
     lease,
     leaseAlive: lease ? isLeaseAlive(lease) : false,

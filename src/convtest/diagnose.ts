@@ -1,7 +1,7 @@
 import { isLeaseAlive, type Config, type Lease, type Store } from '../store/index.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { TwilioClient } from '../twilio/client.js';
-import { findNumber } from '../twilio/numbers.js';
+import { resolveRoute } from '../twilio/route.js';
 import { classifyWebhook, displayWebhookUrl } from '../twilio/webhook.js';
 import { isFruxonIngressUrl } from '../twilio/sms-url.js';
 import { loadProductionWebhookUrl } from '../config/webhook-url.js';
@@ -57,7 +57,7 @@ export async function inboundRoute(
   client: TwilioClient,
 ): Promise<RouteFinding> {
   try {
-    const n = await findNumber(client, config.fromNumber);
+    const route = await resolveRoute(client, config.fromNumber, 'sms');
     const lease = deps.store.leases.get(config.id) ?? null;
     let productionUrl: string | null = null;
     try {
@@ -67,8 +67,9 @@ export async function inboundRoute(
     }
     return describeRoute({
       number: config.fromNumber,
-      found: n !== null,
-      smsUrl: n?.smsUrl ?? null,
+      found: route !== null,
+      // The layer that wins (a Messaging Service's inbound URL over the number's SmsUrl).
+      smsUrl: route?.url ?? null,
       lease,
       leaseAlive: lease ? isLeaseAlive(lease) : false,
       productionUrl,

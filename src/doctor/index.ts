@@ -9,6 +9,7 @@ import { DB_FILE, dataDir, isLeaseAlive, type Config, type Store } from '../stor
 import { migrations } from '../store/migrations.js';
 import { createTwilioClient, twilioError, type TwilioClient, type TwilioCredentials } from '../twilio/client.js';
 import { fetchAccount, findNumber } from '../twilio/numbers.js';
+import { resolveRoutes, SANDBOX_NUMBER, type Route } from '../twilio/route.js';
 import { classifySmsUrl, redactUrl } from '../twilio/sms-url.js';
 import { maskSid } from '../validate.js';
 
@@ -112,6 +113,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
     skip('credentials', 'no secret');
     skip('from_number', 'no secret');
     skip('sms_url', 'no secret');
+    skip('route', 'no secret');
   } else {
     const creds = twilioCredentials(config, secret, deps.env);
     const ctx = { apiUrl: creds.apiUrl, accountSid: config.accountSid };
@@ -128,13 +130,16 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
     if (!accepted) {
       skip('from_number', 'the credentials were not accepted');
       skip('sms_url', 'the credentials were not accepted');
+      skip('route', 'the credentials were not accepted');
     } else {
       try {
         number = await findNumber(client, config.fromNumber);
         add(
           number
             ? { name: 'from_number', ok: true, detail: `${config.fromNumber} is owned by ${maskSid(config.accountSid)} (${number.sid})` }
-            : {
+            : config.fromNumber === SANDBOX_NUMBER
+              ? { name: 'from_number', ok: true, detail: `${config.fromNumber} is the WhatsApp Sandbox (shared by every account; WhatsApp only)` }
+              : {
                 name: 'from_number',
                 ok: false,
                 detail: `${config.fromNumber} is not a phone number of account ${maskSid(config.accountSid)}: sending fails (21606) and listen cannot register its webhook`,
@@ -158,6 +163,14 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
         }
         add(checkSmsUrl(config, number.smsUrl, store!, productionUrl));
       }
+      if (number || config.fromNumber === SANDBOX_NUMBER) {
+        try {
+          add(checkRoute(config, await resolveRoutes(client, config.fromNumber), number?.smsUrl ?? null, store!, productionUrlOf(config, deps.env, keychain ?? null)));
+        } catch (err) {
+          const e = twilioError(err, `look up where inbound messages to ${config.fromNumber} go`, ctx);
+          add({ name: 'route', ok: false, detail: e.message, fix: e.hint });
+        }
+      } else skip('route', 'the From number was not found');
     }
   }
 
@@ -209,6 +222,76 @@ export function checkDataDir(dir: string): DoctorCheck {
     }
   }
   return { name: 'data_dir', ok: true, detail: `${dir} (mode 700)` };
+}
+
+function productionUrlOf(config: Config, env: NodeJS.ProcessEnv, keychain: SecretStore | null): string | null {
+  if (config.secretSource !== 'env' && !keychain) return null;
+  try {
+    return loadProductionWebhookUrl(config, env, () => keychain!);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The layer that wins: ✔ when it points at Fruxon or a running listener (or, on the number itself, whatever
+ * the sms_url check said), ✖ with the fix when another layer wins over a number that points at Fruxon, or a
+ * service drops the messages.
+ */
+function checkRoute(config: Config, routes: Route[], smsUrl: string | null, store: Store, productionUrl: string | null): DoctorCheck {
+  const name = 'route';
+  const flag = ` --config ${shellQuote(config.name)}`;
+  const classify = (url: string | null) => classifySmsUrl(url, { leases: store.leases.list(), fruxonUrls: productionUrl ? [productionUrl] : [] });
+  const numberOwner = classify(smsUrl).owner;
+  const bad: string[] = [];
+  const good: string[] = [];
+  let fix: string | undefined;
+  for (const r of routes) {
+    const label = `${r.channel === 'whatsapp' ? 'WhatsApp' : 'SMS'}: ${layerName(r)}`;
+    if (r.layer === 'number') {
+      good.push(`${label} decides`);
+      continue;
+    }
+    if (r.layer === 'sandbox') {
+      good.push(`${label}, whose URL is set in the Twilio Console only`);
+      continue;
+    }
+    if (r.layer === 'none') {
+      bad.push(`${label} has no inbound URL and wins over the number's SmsUrl: inbound messages are dropped`);
+      fix = `fruxon-twilio webhook set --messaging-service${flag}`;
+      continue;
+    }
+    const { owner, lease } = classify(r.url);
+    const wins = r.layer === 'whatsapp_sender' ? '' : ", and it wins over the number's SmsUrl";
+    if (owner === 'fruxon' || (owner === 'ours' && isLeaseAlive(lease!))) good.push(`${label} receives them and points at ${owner === 'fruxon' ? 'Fruxon' : `the listener (pid ${lease!.pid})`}`);
+    else if (owner === 'ours') {
+      bad.push(`${label} still points at a listener that is gone (pid ${lease!.pid})`);
+      fix = `fruxon-twilio restore${flag}`;
+    } else if (numberOwner === 'fruxon' || numberOwner === 'ours' || owner === 'none') {
+      bad.push(`${label} receives them at ${r.url ? redactUrl(r.url) : 'no URL'}${wins}: the number's own SmsUrl is not used`);
+      fix = `fruxon-twilio webhook set${r.layer === 'messaging_service' ? ' --messaging-service' : ''}${flag}`;
+    } else good.push(`${label} receives them at ${redactUrl(r.url!)}`);
+  }
+  if (bad.length) return { name, ok: false, detail: bad.join('; '), fix };
+  return { name, ok: true, detail: good.join('; ') };
+}
+
+function layerName(r: Route): string {
+  const sid = r.sid ? ` (${maskSid(r.sid)})` : '';
+  const named = r.friendlyName ? ` '${r.friendlyName}'` : '';
+  switch (r.layer) {
+    case 'number':
+      return "the number's SmsUrl";
+    case 'application':
+      return `TwiML App${named}${sid}`;
+    case 'messaging_service':
+    case 'none':
+      return `Messaging Service${named}${sid}`;
+    case 'whatsapp_sender':
+      return `WhatsApp sender${sid}`;
+    case 'sandbox':
+      return 'the WhatsApp Sandbox';
+  }
 }
 
 function checkSmsUrl(config: Config, smsUrl: string | null, store: Store, productionUrl: string | null): DoctorCheck {

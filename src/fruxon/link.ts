@@ -59,6 +59,8 @@ export interface LinkOptions {
   twilio: () => Promise<{ client: TwilioClient; creds: TwilioCredentials }>;
   rotate: boolean;
   register: boolean;
+  /** Consent to point the number's Messaging Service (every number in it) at Fruxon when it receives the messages. */
+  messagingService?: boolean;
   onStep?: (step: LinkStep) => void;
 }
 
@@ -249,12 +251,15 @@ export async function linkConfig(o: LinkOptions): Promise<LinkResult> {
   }
   try {
     const { client, creds } = await o.twilio();
-    const r = await pointNumberAt({ store, config, client, creds, url: url!, hint: `steps 1-3 are done; to finish: ${finish}` });
+    const r = await pointNumberAt({ store, config, client, creds, url: url!, hint: `steps 1-3 are done; to finish: ${finish}`, allowMessagingService: o.messagingService });
+    const layer = r.routes.find((x) => x.layer !== 'number');
     report(
       'register',
       r.changed ? 'registered' : 'unchanged',
       r.changed
-        ? `${r.after.phoneNumber} "A MESSAGE COMES IN" now ${masked} (POST), was ${displayWebhookUrl(r.before.smsUrl, url!) ?? 'none'}`
+        ? layer
+          ? `${layer.layer.replace('_', ' ')} ${layer.sid} (receives the messages of ${r.after.phoneNumber}) now ${masked} (POST), was ${displayWebhookUrl(layer.url, url!) ?? 'none'}`
+          : `${r.after.phoneNumber} "A MESSAGE COMES IN" now ${masked} (POST), was ${displayWebhookUrl(r.before.smsUrl, url!) ?? 'none'}`
         : `${r.after.phoneNumber} already points at it`,
     );
     return result(true);
@@ -263,7 +268,12 @@ export async function linkConfig(o: LinkOptions): Promise<LinkResult> {
     const failed = new CliError(e.message, {
       exitCode: e.exitCode === ExitCode.conflict ? ExitCode.conflict : ExitCode.registration,
       reason: e.reason,
-      hint: `steps 1-3 are done (the URL is stored); to finish: ${finish}`,
+      hint:
+        e.reason === 'messaging_service_consent'
+          ? `steps 1-3 are done (the URL is stored); to point the service (every number in it) at Fruxon: fruxon-twilio link --messaging-service --config ${name}`
+          : e.reason === 'sandbox' || e.reason === 'application_shared'
+            ? `steps 1-3 are done (the URL is stored); ${e.hint}`
+            : `steps 1-3 are done (the URL is stored); to finish: ${finish}`,
       cause: err,
     });
     report('register', 'failed', e.message);

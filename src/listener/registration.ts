@@ -1,8 +1,10 @@
 import { configRemovedError } from '../config/resolve.js';
 import { CliError, ExitCode } from '../errors.js';
-import { isLeaseAlive, type Config, type Lease, type Store } from '../store/index.js';
+import { isLeaseAlive, type Config, type Lease, type LeaseLayer, type LeasedUrl, type LeasedValues, type Store } from '../store/index.js';
 import { twilioError, type TwilioClient } from '../twilio/client.js';
-import { fetchNumber, findNumber, setSmsWebhook } from '../twilio/numbers.js';
+import { fetchServiceWebhook, fetchSenderWebhook, setNumberApplication, setSenderWebhook, setServiceWebhook } from '../twilio/layers.js';
+import { fetchNumber, setSmsWebhook } from '../twilio/numbers.js';
+import { resolveRoute, resolveRoutes, type Channel, type Route } from '../twilio/route.js';
 import { describeRestore, displayWebhookUrl, sameWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
 
@@ -23,9 +25,20 @@ export interface RestoreOutcome {
   note: string | null;
 }
 
+export interface Registration {
+  /** null: nothing was changed (the WhatsApp Sandbox: only the Console can point it at us). */
+  lease: Lease | null;
+  /** The routes of the channels listened on; the first decides for SMS when the number has it. */
+  routes: Route[];
+  /** Every number whose messages arrive at the listener: the config's, and the other numbers of a leased Messaging Service. */
+  accepts: string[];
+}
+
 /**
- * Takes the config's lease and points its number's Messaging webhook at `webhookUrl` (POST).
- * A live lease of another process is a conflict; a stale one (its process is gone) is restored first.
+ * Takes the config's lease and points the layer that receives the number's inbound messages at `webhookUrl`
+ * (POST): the number's SmsUrl; its TwiML App (detached in one update, SmsUrl set); its Messaging Service's
+ * inbound URL (only with `allowMessagingService`: it serves every number of the service); its WhatsApp sender's
+ * callback URL too. A live lease of another process is a conflict; a stale one is restored first.
  */
 export async function registerWebhook(opts: {
   store: Store;
@@ -36,8 +49,11 @@ export async function registerWebhook(opts: {
   /** The config's recorded production webhook URL (Fruxon's), if any: never written to the lease. */
   productionUrl: string | null;
   pid?: number;
+  /** Channels to receive (default: every channel the number has). */
+  channels?: Channel[];
+  allowMessagingService?: boolean;
   onStaleRestored?: (outcome: RestoreOutcome, lease: Lease) => void;
-}): Promise<Lease> {
+}): Promise<Registration> {
   const { store, client, config } = opts;
   const pid = opts.pid ?? process.pid;
   const errCtx = { apiUrl: opts.apiUrl, accountSid: config.accountSid };
@@ -49,21 +65,39 @@ export async function registerWebhook(opts: {
     opts.onStaleRestored?.(outcome, held);
   }
 
-  let number;
+  let routes: Route[];
   try {
-    number = await findNumber(client, config.fromNumber);
+    routes = opts.channels
+      ? (await Promise.all(opts.channels.map((ch) => resolveRoute(client, config.fromNumber, ch)))).filter((r): r is Route => r !== null)
+      : await resolveRoutes(client, config.fromNumber);
   } catch (err) {
-    throw asRegistrationError(twilioError(err, `look up ${config.fromNumber}`, errCtx));
+    throw asRegistrationError(twilioError(err, `look up where inbound messages to ${config.fromNumber} go`, errCtx));
   }
+  const number = routes.find((r) => r.number)?.number;
   if (!number) {
+    if (routes[0]?.layer === 'sandbox') return { lease: null, routes, accepts: [config.fromNumber] };
     throw new CliError(`${config.fromNumber} is not a phone number of account ${maskSid(config.accountSid)}, so its webhook cannot be set`, {
       exitCode: ExitCode.registration,
       reason: 'number_not_found',
       hint: 'check the From number of the config (fruxon-twilio configs show), or listen with --no-register',
     });
   }
+  const main = routes.find((r) => r.layer !== 'whatsapp_sender');
+  const sender = routes.find((r) => r.layer === 'whatsapp_sender');
+  const viaService = main && (main.layer === 'messaging_service' || main.layer === 'none');
+  if (main && viaService && !opts.allowMessagingService) throw serviceConsentError(main);
 
-  const wasProduction = sameWebhookUrl(number.smsUrl, opts.productionUrl);
+  const prod = opts.productionUrl;
+  const keep = (url: string | null): LeasedUrl => (sameWebhookUrl(url, prod) ? { production: true } : url);
+  const previous: LeasedValues = {};
+  if (main?.layer === 'application') previous.application = { sid: main.sid! };
+  if (main && viaService) {
+    previous.messagingService = { sid: main.sid!, inboundRequestUrl: keep(main.url), inboundMethod: main.method, fallbackUrl: keep(main.fallbackUrl), fallbackMethod: main.fallbackMethod };
+  }
+  if (sender) previous.whatsappSender = { sid: sender.sid!, callbackUrl: keep(sender.url), callbackMethod: sender.method };
+  const layer: LeaseLayer = !main ? 'whatsapp_sender' : viaService ? 'messaging_service' : main.layer === 'application' ? 'application' : 'number';
+
+  const wasProduction = sameWebhookUrl(number.smsUrl, prod);
   const taken = store.leases.acquire({
     configId: config.id,
     numberSid: number.sid,
@@ -73,25 +107,50 @@ export async function registerWebhook(opts: {
     previousIsProduction: wasProduction,
     ourUrl: opts.webhookUrl,
     pid,
+    layer,
+    layerSid: layer === 'number' ? number.sid : layer === 'whatsapp_sender' ? sender!.sid : main!.sid,
+    previous: Object.keys(previous).length ? previous : null,
   });
   if (!taken.acquired) {
     if (taken.existing) throw leaseConflict(config, taken.existing);
     throw configRemovedError(config);
   }
 
-  try {
-    await setSmsWebhook(client, number.sid, opts.webhookUrl, 'POST');
-  } catch (err) {
-    store.leases.release(config.id); // nothing was changed on the number: nothing to restore
-    throw asRegistrationError(twilioError(err, `set the Messaging webhook of ${number.phoneNumber}`, errCtx));
+  const url = opts.webhookUrl;
+  const steps: [string, () => Promise<unknown>][] = [];
+  if (layer === 'number') steps.push([`set the Messaging webhook of ${number.phoneNumber}`, () => setSmsWebhook(client, number.sid, url, 'POST')]);
+  if (layer === 'application') steps.push([`detach ${number.phoneNumber} from TwiML App ${maskSid(main!.sid!)}`, () => setNumberApplication(client, number.sid, null, url, 'POST')]);
+  if (layer === 'messaging_service') {
+    steps.push([`set the inbound URL of Messaging Service ${maskSid(main!.sid!)}`, () => setServiceWebhook(client, main!.sid!, { inboundRequestUrl: url, inboundMethod: 'POST', fallbackUrl: null, fallbackMethod: 'POST' })]);
   }
-  return taken.lease;
+  if (sender) steps.push([`set the webhook of WhatsApp sender ${maskSid(sender.sid!)}`, () => setSenderWebhook(client, sender.sid!, url, 'POST')]);
+  for (const [i, [what, step]] of steps.entries()) {
+    try {
+      await step();
+    } catch (err) {
+      const e = asRegistrationError(twilioError(err, what, errCtx));
+      if (i === 0) store.leases.release(config.id); // nothing was changed yet: nothing to restore
+      else await restoreWebhook({ store, client, lease: taken.lease, apiUrl: opts.apiUrl, config, productionUrl: prod }).catch(() => undefined);
+      throw e;
+    }
+  }
+  const accepts = [number.phoneNumber, ...(viaService ? main!.sharedWith : [])];
+  return { lease: taken.lease, routes, accepts };
+}
+
+function serviceConsentError(route: Route): CliError {
+  const others = route.sharedWith.length ? `, which also serves ${route.sharedWith.join(', ')}` : '';
+  const name = route.friendlyName ? `'${route.friendlyName}' ` : '';
+  return new CliError(
+    `${route.number!.phoneNumber} receives its messages through Messaging Service ${name}(${route.sid})${others}: listening means pointing the service's inbound URL here; pass --messaging-service to do that`,
+    { exitCode: ExitCode.registration, reason: 'messaging_service_consent', hint: 'the service and its numbers are untouched; everything is put back when listen stops' },
+  );
 }
 
 /**
- * Puts the number's previous webhook back, but only if it still points at the lease's URL: a change
- * someone made since is left alone. The lease is released either way once Twilio has answered; on a
- * Twilio failure it is kept, so that `restore` can finish later.
+ * Puts back what the lease changed, layer by layer, but each only if it still points at the lease's URL: a
+ * change someone made since is left alone. The lease is released once Twilio has answered; on a Twilio
+ * failure it is kept, so that `restore` can finish later.
  */
 export async function restoreWebhook(opts: {
   store: Store;
@@ -104,6 +163,45 @@ export async function restoreWebhook(opts: {
   const { store, client, lease, productionUrl } = opts;
   const errCtx = { apiUrl: opts.apiUrl, accountSid: opts.config.accountSid };
   const show = (url: string | null) => displayWebhookUrl(url, productionUrl);
+  const prev = lease.previous ?? {};
+  const back = (v: LeasedUrl): string | null => {
+    if (v === null || typeof v === 'string') return v;
+    if (!productionUrl) throw productionMissing(lease, opts.config);
+    return productionUrl;
+  };
+  const layer = lease.layer ?? 'number';
+  let outcome: RestoreOutcome | null = null;
+  try {
+    if (prev.whatsappSender) {
+      const w = prev.whatsappSender;
+      const current = await gone404(fetchSenderWebhook(client, w.sid));
+      if (current && current.callbackUrl === lease.ourUrl) await setSenderWebhook(client, w.sid, back(w.callbackUrl), w.callbackMethod);
+      if (layer === 'whatsapp_sender') {
+        outcome = current && current.callbackUrl === lease.ourUrl
+          ? { action: 'restored', phoneNumber: lease.phoneNumber, restoredUrl: show(back(w.callbackUrl)), currentUrl: show(back(w.callbackUrl)), note: null }
+          : { action: 'left', phoneNumber: lease.phoneNumber, restoredUrl: null, currentUrl: show(current?.callbackUrl ?? null), note: null };
+      }
+    }
+    if (layer === 'messaging_service' && prev.messagingService) {
+      const m = prev.messagingService;
+      const current = await gone404(fetchServiceWebhook(client, m.sid));
+      if (current && current.inboundRequestUrl === lease.ourUrl) {
+        const restored = { inboundRequestUrl: back(m.inboundRequestUrl), inboundMethod: m.inboundMethod, fallbackUrl: back(m.fallbackUrl), fallbackMethod: m.fallbackMethod };
+        await setServiceWebhook(client, m.sid, restored);
+        outcome = { action: 'restored', phoneNumber: lease.phoneNumber, restoredUrl: show(restored.inboundRequestUrl), currentUrl: show(restored.inboundRequestUrl), note: null };
+      } else {
+        outcome = { action: 'left', phoneNumber: lease.phoneNumber, restoredUrl: null, currentUrl: show(current?.inboundRequestUrl ?? null), note: null };
+      }
+    }
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    throw asRegistrationError(twilioError(err, `restore the webhooks listen changed for ${lease.phoneNumber}`, errCtx));
+  }
+  if (outcome) {
+    store.leases.release(lease.configId);
+    return outcome;
+  }
+
   let current;
   try {
     current = await fetchNumber(client, lease.numberSid);
@@ -114,29 +212,44 @@ export async function restoreWebhook(opts: {
     }
     throw asRegistrationError(twilioError(err, `fetch ${lease.phoneNumber} to restore its webhook`, errCtx));
   }
-  if (current.smsUrl !== lease.ourUrl) {
+  const app = layer === 'application' ? prev.application : undefined;
+  if (current.smsUrl !== lease.ourUrl || (app && current.smsApplicationSid)) {
     store.leases.release(lease.configId);
     return { action: 'left', phoneNumber: lease.phoneNumber, restoredUrl: null, currentUrl: show(current.smsUrl), note: null };
   }
   let previous = lease.previousSmsUrl;
   if (lease.previousIsProduction) {
-    if (!productionUrl) {
-      throw new CliError(`${lease.phoneNumber} pointed at the production webhook URL before listen, and that URL is no longer recorded; the lease is kept`, {
-        exitCode: ExitCode.registration,
-        reason: 'production_url_missing',
-        hint: `record it again (fruxon-twilio configs set ${JSON.stringify(opts.config.name)} --webhook-url-stdin), then: fruxon-twilio restore --config ${JSON.stringify(opts.config.name)}`,
-      });
-    }
+    if (!productionUrl) throw productionMissing(lease, opts.config);
     previous = productionUrl;
   }
   const plan = describeRestore(previous, productionUrl, opts.config.name);
   try {
-    await setSmsWebhook(client, lease.numberSid, plan.restoreUrl, lease.previousSmsMethod ?? 'POST');
+    if (app) await setNumberApplication(client, lease.numberSid, app.sid, plan.restoreUrl, lease.previousSmsMethod ?? 'POST');
+    else await setSmsWebhook(client, lease.numberSid, plan.restoreUrl, lease.previousSmsMethod ?? 'POST');
   } catch (err) {
     throw asRegistrationError(twilioError(err, `restore the Messaging webhook of ${lease.phoneNumber}`, errCtx));
   }
   store.leases.release(lease.configId);
-  return { action: 'restored', phoneNumber: lease.phoneNumber, restoredUrl: show(previous), currentUrl: show(previous), note: plan.note };
+  // Behind a TwiML App the number's own SmsUrl is ignored: nothing to say about it.
+  return { action: 'restored', phoneNumber: lease.phoneNumber, restoredUrl: show(previous), currentUrl: show(previous), note: app ? null : plan.note };
+}
+
+/** A layer that is gone (404) has nothing to put back. */
+async function gone404<T>(p: Promise<T>): Promise<T | null> {
+  try {
+    return await p;
+  } catch (err) {
+    if ((err as { status?: number }).status === 404) return null;
+    throw err;
+  }
+}
+
+function productionMissing(lease: Lease, config: Config): CliError {
+  return new CliError(`${lease.phoneNumber} pointed at the production webhook URL before listen, and that URL is no longer recorded; the lease is kept`, {
+    exitCode: ExitCode.registration,
+    reason: 'production_url_missing',
+    hint: `record it again (fruxon-twilio configs set ${JSON.stringify(config.name)} --webhook-url-stdin), then: fruxon-twilio restore --config ${JSON.stringify(config.name)}`,
+  });
 }
 
 function leaseConflict(config: Config, lease: Lease): CliError {

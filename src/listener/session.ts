@@ -4,6 +4,8 @@ import type { TwilioClient } from '../twilio/client.js';
 import { stripChannel } from '../phone.js';
 import { TRIGGER, envelopeJson, field, plainAddress, toTriggerPayload, type Form, type TriggerEnvelope, type TriggerPayload } from './payload.js';
 import { registerWebhook, restoreWebhook, type RestoreOutcome } from './registration.js';
+import { resolveRoute, type Channel, type Route } from '../twilio/route.js';
+import { watchMissed, type MissedMessage } from './missed.js';
 import { isE164 } from '../validate.js';
 import { RefusalBudget, type RefusalMinute } from './refusals.js';
 import { EMPTY_TWIML, bodyExcerpt, startListenerServer, type ConnectionLimits, type InboundRequest, type ListenerServer, type MalformedRequest, type Reply } from './server.js';
@@ -42,6 +44,8 @@ export interface ListenHooks {
   onForward?(info: { eventId: number; url: string; status: number | null; ms: number; error: string | null }): void;
   /** A signed delivery-status callback of a message we sent (answered 200; never a trigger, not recorded). */
   onStatus?(info: StatusCallback): void;
+  /** A message Twilio logged as inbound to the number that never reached the listener (once per message), and the route that now receives the number's messages. */
+  onMissed?(info: MissedMessage & { route: Route | null }): void;
   onWarning?(message: string): void;
   onInternalError?(err: unknown): void;
 }
@@ -55,6 +59,8 @@ export interface StatusCallback {
   /** As Twilio posts them (`whatsapp:` kept). */
   from: string | null;
   to: string | null;
+  /** Its row in the status events (events list --kind status), once recorded. */
+  eventId?: number;
 }
 
 /**
@@ -93,6 +99,12 @@ export interface ListenOptions {
    * restoring: `link` may record it while the listener runs. Never stored in the lease.
    */
   productionUrl: () => string | null;
+  /** Channels to register for (default: every channel the number has). */
+  channels?: Channel[];
+  /** Consent to point the number's Messaging Service (every number in it) at the listener. */
+  allowMessagingService?: boolean;
+  /** How often to ask Twilio for inbound messages the listener never received (0 or undefined: never). */
+  checkMissedMs?: number;
   forwardTo?: string;
   /** The local participant's name for a sender, if any. */
   contactName?(from: string): string | null;
@@ -114,6 +126,10 @@ export interface ListenInfo {
   tunnel: Tunnel['kind'];
   lease: Lease | null;
   staleRestored: RestoreOutcome | null;
+  /** The routes registered at (empty with --no-register). A 'sandbox' route: nothing was registered, the Console must be. */
+  routes: Route[];
+  /** Every number whose messages the listener accepts. */
+  accepts: string[];
 }
 
 /**
@@ -126,6 +142,8 @@ export class ListenSession {
   #server: ListenerServer | null = null;
   #tunnel: Tunnel | null = null;
   #lease: Lease | null = null;
+  #stopMissed: (() => void) | null = null;
+  #accepts: Set<string>;
   #signedBase = '';
   #stopping: Promise<RestoreOutcome | null> | null = null;
   #checkpoints: Checkpointer | null = null;
@@ -140,6 +158,7 @@ export class ListenSession {
   constructor(opts: ListenOptions) {
     this.#o = opts;
     this.#refusals = new RefusalBudget({ perMinute: opts.refusedPerMinute });
+    this.#accepts = new Set([opts.config.fromNumber]);
   }
 
   get path(): string {
@@ -185,16 +204,23 @@ export class ListenSession {
       this.#tunnel = await openTunnel({ ...o.tunnel, localOrigin: this.#server.localOrigin, localPort: this.#server.port, localHost: o.host });
       this.#signedBase = this.#tunnel.publicUrl;
       const webhookUrl = this.#tunnel.publicUrl + this.path;
+      let routes: Route[] = [];
       if (o.twilio) {
-        this.#lease = await registerWebhook({
+        const reg = await registerWebhook({
           store: o.store,
           client: o.twilio,
           config: o.config,
           webhookUrl,
           apiUrl: o.apiUrl,
           productionUrl: (this.#productionUrl = o.productionUrl()),
+          channels: o.channels,
+          allowMessagingService: o.allowMessagingService,
           onStaleRestored: (outcome) => (staleRestored = outcome),
         });
+        this.#lease = reg.lease;
+        routes = reg.routes;
+        for (const n of reg.accepts) this.#accepts.add(n);
+        if (o.checkMissedMs && reg.lease) this.#watchMissed(o.twilio, routes, o.checkMissedMs);
       }
       return {
         localUrl: this.#server.localOrigin + this.path,
@@ -203,12 +229,33 @@ export class ListenSession {
         tunnel: this.#tunnel.kind,
         lease: this.#lease,
         staleRestored,
+        routes,
+        accepts: [...this.#accepts],
       };
     } catch (err) {
       await this.#tunnel?.close();
       await this.#server.close();
       throw err;
     }
+  }
+
+  #watchMissed(client: TwilioClient, routes: Route[], intervalMs: number): void {
+    const o = this.#o;
+    const addresses = [...this.#accepts].flatMap((n) => (routes.some((r) => r.channel === 'whatsapp') ? [n, `whatsapp:${n}`] : [n]));
+    const stop = watchMissed({
+      client,
+      store: o.store,
+      config: o.config,
+      addresses,
+      since: new Date(),
+      intervalMs,
+      onMissed: (m) =>
+        void resolveRoute(client, o.config.fromNumber, m.to.startsWith('whatsapp:') ? 'whatsapp' : 'sms')
+          .catch(() => null)
+          .then((route) => o.hooks?.onMissed?.({ ...m, route })),
+      onError: (err) => o.hooks?.onWarning?.(`could not check for missed messages: ${(err as Error)?.message ?? String(err)}`),
+    });
+    this.#stopMissed = stop;
   }
 
   /** Idempotent: a second call (a second Ctrl-C) waits for the same restore instead of skipping it. */
@@ -220,6 +267,7 @@ export class ListenSession {
   async #stop(): Promise<RestoreOutcome | null> {
     const o = this.#o;
     let outcome: RestoreOutcome | null = null;
+    this.#stopMissed?.();
     try {
       if (this.#lease && o.twilio) {
         // Read the lease again: `link` may have changed what it puts back while we ran.
@@ -330,6 +378,7 @@ export class ListenSession {
     const status = this.#isOurAddress(rawFrom) ? statusCallbackOf(form, receivedAt) : null;
     if (status) {
       try {
+        status.eventId = o.store.events.addStatus({ configId: o.config.id, configName: o.config.name, ...status });
         o.hooks?.onStatus?.(status);
       } catch (err) {
         o.hooks?.onInternalError?.(err);
@@ -368,9 +417,9 @@ export class ListenSession {
     return OK_REPLY;
   }
 
-  /** The config's number, plain or as whatsapp:. */
+  /** The config's number (or another number of a leased Messaging Service), plain or as whatsapp:. */
   #isOurAddress(address: string): boolean {
-    return stripChannel(address) === this.#o.config.fromNumber && /^(whatsapp:)?\+/i.test(address.trim());
+    return this.#accepts.has(stripChannel(address)) && /^(whatsapp:)?\+/i.test(address.trim());
   }
 
   /**
@@ -501,7 +550,7 @@ function header(req: Pick<InboundRequest, 'headers'>, name: string): string | un
 
 export type { Form };
 
-const HOOK_NAMES = ['onEvent', 'onEventsEnd', 'onRefused', 'onRefusalsDropped', 'onPruned', 'onForward', 'onStatus', 'onWarning', 'onInternalError'] as const satisfies readonly (keyof ListenHooks)[];
+const HOOK_NAMES = ['onEvent', 'onEventsEnd', 'onRefused', 'onRefusalsDropped', 'onPruned', 'onForward', 'onStatus', 'onMissed', 'onWarning', 'onInternalError'] as const satisfies readonly (keyof ListenHooks)[];
 
 /**
  * Two faces of one session: each hook calls `first()`'s, then `second()`'s. Both are read at each call, so

@@ -114,3 +114,28 @@ export function printEventDetail(out: Output, e: StoredEvent): void {
     for (const [k, v] of Object.entries(e.headers)) out.line(`  ${safe(k)}: ${safe(v)}`);
   }
 }
+
+/** A status event as `listen --json --statuses` and `events list --kind status --json` print it; to/from as Twilio posted them. */
+export function statusEventJson(
+  config: string,
+  s: { eventId?: number; id?: number; receivedAt: string; messageSid: string | null; status: string; errorCode: number | null; to: string | null; from: string | null },
+): Record<string, unknown> {
+  return {
+    event: 'message.status',
+    config,
+    event_id: s.eventId ?? s.id ?? null,
+    received_at: s.receivedAt,
+    message_sid: s.messageSid,
+    status: s.status,
+    error_code: s.errorCode,
+    to: s.to,
+    from: s.from,
+  };
+}
+
+/** One line per status event, newest first. */
+export function printStatusList(out: Output, rows: { id: number; receivedAt: string; configName: string; messageSid: string | null; status: string; errorCode: number | null; to: string | null }[]): void {
+  for (const r of rows) {
+    out.line(`#${r.id}  ${r.receivedAt}  ${safe(r.configName)}  ${safe(r.messageSid ?? '?')}  ${safe(r.status)}${r.errorCode ? ` (error ${r.errorCode})` : ''}${r.to ? `  to ${safe(r.to)}` : ''}`);
+  }
+}

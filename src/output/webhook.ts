@@ -1,5 +1,7 @@
 import type { WebhookView } from '../config/webhook-show.js';
-import { displayWebhookUrl, maskWebhookUrl } from '../twilio/webhook.js';
+import type { Route } from '../twilio/route.js';
+import { classifyWebhook, displayWebhookUrl, maskWebhookUrl } from '../twilio/webhook.js';
+import { maskSid } from '../validate.js';
 import { safe, type Output } from './index.js';
 
 /** What `webhook show` found (the core: config/webhook-show.ts). The production URL is a secret: it is only ever printed masked. */
@@ -7,15 +9,31 @@ export type { WebhookView } from '../config/webhook-show.js';
 
 const printable = displayWebhookUrl;
 
+/** A route as `webhook show --json` spells it: its URLs masked as the number's are. */
+export function routeJson(r: Route, productionUrl: string | null): Record<string, unknown> {
+  return {
+    layer: r.layer,
+    sid: r.sid,
+    friendly_name: r.friendlyName,
+    url: printable(r.url, productionUrl),
+    method: r.method,
+    fallback_url: printable(r.fallbackUrl, productionUrl),
+    shared_with: r.sharedWith,
+    defers_to_number: r.defersToNumber,
+    channel: r.channel,
+  };
+}
+
 export function webhookShowJson(v: WebhookView): Record<string, unknown> {
+  const n = v.number;
   return {
     config: v.config.name,
-    phone_number: v.number.phoneNumber,
-    number_sid: v.number.sid,
-    sms_url: printable(v.number.smsUrl, v.productionUrl),
-    sms_method: v.number.smsMethod,
-    sms_fallback_url: printable(v.number.smsFallbackUrl, v.productionUrl),
-    sms_fallback_method: v.number.smsFallbackMethod,
+    phone_number: n?.phoneNumber ?? v.config.fromNumber,
+    number_sid: n?.sid ?? null,
+    sms_url: printable(n?.smsUrl, v.productionUrl),
+    sms_method: n?.smsMethod ?? null,
+    sms_fallback_url: printable(n?.smsFallbackUrl, v.productionUrl),
+    sms_fallback_method: n?.smsFallbackMethod ?? null,
     kind: v.kind,
     fallback_kind: v.fallbackKind,
     production_url_recorded: v.productionUrl !== null,
@@ -24,12 +42,37 @@ export function webhookShowJson(v: WebhookView): Record<string, unknown> {
     listener: v.lease
       ? { pid: v.lease.pid, alive: v.leaseAlive, url: v.lease.ourUrl, since: v.lease.startedAt, hostname: v.lease.hostname }
       : null,
+    route: routeJson(v.routes[0]!, v.productionUrl),
+    ...(v.routes.length > 1 ? { routes: v.routes.map((r) => routeJson(r, v.productionUrl)) } : {}),
   };
 }
 
-/** One plain sentence about where inbound messages go now. */
+/** Where one route's messages go and why, in one sentence; null for the number's own SmsUrl (webhookVerdict says it). */
+export function routeSentence(r: Route, productionUrl: string | null, kind: string): string | null {
+  const where = r.url ? `${safe(printable(r.url, productionUrl) ?? '')} (${kind})` : 'no URL';
+  const sid = r.sid ? maskSid(r.sid) : '';
+  const name = safe(r.friendlyName ?? '');
+  switch (r.layer) {
+    case 'number':
+      return null;
+    case 'messaging_service':
+      return `Messaging Service '${name}' (${sid}) receives them: its inbound URL wins over the number's SmsUrl; it points at ${where}${r.sharedWith.length ? ` and also serves ${r.sharedWith.join(', ')}` : ''}.`;
+    case 'none':
+      return `Inbound messages are dropped: Messaging Service '${name}' (${sid}) has no inbound URL, and it wins over the number's SmsUrl.`;
+    case 'application':
+      return `TwiML App '${name}' (${sid}) receives them: its SMS URL wins over the number's SmsUrl; it points at ${where}.`;
+    case 'whatsapp_sender':
+      return `WhatsApp sender ${name} (${sid}) receives WhatsApp messages: its callback URL points at ${where}.`;
+    case 'sandbox':
+      return `The WhatsApp Sandbox receives them: its "When a message comes in" URL is set only in the Twilio Console (Messaging → Try it out → WhatsApp sandbox settings).`;
+  }
+}
+
+/** One plain sentence about where inbound messages go now, and why. */
 export function webhookVerdict(v: WebhookView): string {
-  const url = safe(printable(v.number.smsUrl, v.productionUrl) ?? '');
+  const layered = routeSentence(v.routes[0]!, v.productionUrl, kindText(v));
+  if (layered) return layered;
+  const url = safe(printable(v.number?.smsUrl, v.productionUrl) ?? '');
   switch (v.kind) {
     case 'production':
       return `Inbound messages go to Fruxon: the number points at the recorded production URL ${url}.`;
@@ -40,17 +83,18 @@ export function webhookVerdict(v: WebhookView): string {
     case 'other':
       return `Inbound messages currently go to ${url}, which is neither the recorded production URL${v.productionUrl ? '' : ' (none is recorded)'} nor a listen of this machine.`;
     case 'none':
-      return `Inbound messages currently go nowhere: the number has no "A MESSAGE COMES IN" webhook${v.number.smsFallbackUrl ? ' (only a fallback URL)' : ''}.`;
+      return `Inbound messages currently go nowhere: the number has no "A MESSAGE COMES IN" webhook${v.number?.smsFallbackUrl ? ' (only a fallback URL)' : ''}.`;
   }
 }
 
 export function printWebhookShow(out: Output, v: WebhookView): void {
   const c = out.color;
+  const n = v.number;
   const rows: [string, string][] = [
     ['config', safe(v.config.name)],
-    ['number', `${v.number.phoneNumber} (${v.number.sid})`],
-    ['sms url', v.number.smsUrl ? safe(`${printable(v.number.smsUrl, v.productionUrl)} (${v.number.smsMethod ?? 'POST'})`) : c.dim('(none)')],
-    ['fallback', v.number.smsFallbackUrl ? safe(`${printable(v.number.smsFallbackUrl, v.productionUrl)} (${v.number.smsFallbackMethod ?? 'POST'})`) : c.dim('(none)')],
+    ['number', n ? `${n.phoneNumber} (${n.sid})` : `${v.config.fromNumber} (the WhatsApp Sandbox)`],
+    ['sms url', n?.smsUrl ? safe(`${printable(n.smsUrl, v.productionUrl)} (${n.smsMethod ?? 'POST'})`) : c.dim('(none)')],
+    ['fallback', n?.smsFallbackUrl ? safe(`${printable(n.smsFallbackUrl, v.productionUrl)} (${n.smsFallbackMethod ?? 'POST'})`) : c.dim('(none)')],
     ['is', kindText(v)],
     [
       'production',
@@ -64,6 +108,10 @@ export function printWebhookShow(out: Output, v: WebhookView): void {
   for (const [k, val] of rows) out.line(`${c.dim(k.padEnd(w))}  ${val}`);
   out.line();
   out.line(webhookVerdict(v));
+  for (const r of v.routes.slice(1)) {
+    const extra = routeSentence(r, v.productionUrl, kindText({ ...v, kind: classifyWebhook(r.url, { productionUrl: v.productionUrl, lease: v.lease }) }));
+    if (extra) out.line(extra);
+  }
   const flag = v.config.isDefault ? '' : ` --config ${JSON.stringify(v.config.name)}`;
   if (v.kind !== 'production' && !(v.kind === 'listener' && v.leaseAlive)) {
     out.status(
@@ -76,7 +124,7 @@ export function printWebhookShow(out: Output, v: WebhookView): void {
   }
 }
 
-function kindText(v: WebhookView): string {
+function kindText(v: Pick<WebhookView, 'kind' | 'leaseAlive'>): string {
   switch (v.kind) {
     case 'production':
       return 'the recorded production URL (Fruxon)';
@@ -86,5 +134,24 @@ function kindText(v: WebhookView): string {
       return 'something else';
     case 'none':
       return 'none';
+  }
+}
+
+/** A layer as a short name: "Messaging Service 'Support' (MG…1234)", "the number +1… (PN…)". */
+export function routeLabel(r: Route): string {
+  const sid = r.sid ? ` (${maskSid(r.sid)})` : '';
+  const name = r.friendlyName ? ` '${safe(r.friendlyName)}'` : '';
+  switch (r.layer) {
+    case 'number':
+      return `${r.number?.phoneNumber ?? ''} "A MESSAGE COMES IN"`;
+    case 'application':
+      return `TwiML App${name}${sid}`;
+    case 'messaging_service':
+    case 'none':
+      return `Messaging Service${name}${sid}`;
+    case 'whatsapp_sender':
+      return `WhatsApp sender ${safe(r.friendlyName ?? '')}${sid}`;
+    case 'sandbox':
+      return 'the WhatsApp Sandbox';
   }
 }

@@ -118,6 +118,19 @@ export function applyRetention(events: EventRepo, env: NodeJS.ProcessEnv, now = 
   return days > 0 ? events.pruneBefore(new Date(now - days * 86_400_000).toISOString()) : 0;
 }
 
+/** A delivery-status callback a listener received: a status event, never a trigger. */
+export interface StatusEvent {
+  id: number;
+  configId: string;
+  configName: string;
+  receivedAt: string;
+  messageSid: string | null;
+  status: string;
+  errorCode: number | null;
+  to: string | null;
+  from: string | null;
+}
+
 export class EventRepo {
   readonly #insert;
   readonly #bySid;
@@ -193,6 +206,31 @@ export class EventRepo {
    * Newest first (by time received, then id). Each filter combination walks one index (see migration 6),
    * so a page costs the same with a million events as with ten.
    */
+  /** Whether a message with this MessageSid was accepted for the config. */
+  hasMessage(configId: string, messageSid: string): boolean {
+    return this.#bySid.get(configId, messageSid) !== undefined;
+  }
+
+  addStatus(e: Omit<StatusEvent, 'id'>): number {
+    return Number(
+      this.db
+        .prepare('INSERT INTO status_events (config_id, config_name, received_at, message_sid, status, error_code, to_address, from_address) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(e.configId, e.configName, e.receivedAt, e.messageSid, e.status, e.errorCode, e.to, e.from).lastInsertRowid,
+    );
+  }
+
+  /** Status events, newest first. */
+  listStatuses(q: Pick<EventQuery, 'configId' | 'since' | 'limit'> = {}): StatusEvent[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.configId) (where.push('config_id = ?'), args.push(q.configId));
+    if (q.since) (where.push('received_at >= ?'), args.push(q.since));
+    const rows = this.db
+      .prepare(`SELECT * FROM status_events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY received_at DESC, id DESC LIMIT ?`)
+      .all(...args, q.limit ?? 50) as { id: number; config_id: string; config_name: string; received_at: string; message_sid: string | null; status: string; error_code: number | null; to_address: string | null; from_address: string | null }[];
+    return rows.map((r) => ({ id: r.id, configId: r.config_id, configName: r.config_name, receivedAt: r.received_at, messageSid: r.message_sid, status: r.status, errorCode: r.error_code, to: r.to_address, from: r.from_address }));
+  }
+
   list(q: EventQuery = {}): StoredEvent[] {
     const { sql, args } = listQuery(q);
     return (this.db.prepare(sql).all(...args) as Row[]).map(fromRow);
@@ -232,6 +270,7 @@ export class EventRepo {
 
   /** Deletes events received before `isoTime`; returns how many. */
   pruneBefore(isoTime: string): number {
+    this.db.prepare('DELETE FROM status_events WHERE received_at < ?').run(isoTime);
     return this.db.prepare('DELETE FROM events WHERE received_at < ?').run(isoTime).changes;
   }
 }

@@ -17,6 +17,24 @@ export interface Lease {
   pid: number;
   hostname: string;
   startedAt: string;
+  /** The layer listen pointed at itself: the number (default, and every lease before migration 11), its TwiML App, its Messaging Service or its WhatsApp sender alone. */
+  layer?: LeaseLayer;
+  /** The AP… / MG… / XE… of that layer (the number's SID is numberSid). */
+  layerSid?: string | null;
+  /** Every value changed outside the number's SmsUrl/SmsMethod, to put back as it was. */
+  previous?: LeasedValues | null;
+}
+
+export type LeaseLayer = 'number' | 'application' | 'messaging_service' | 'whatsapp_sender';
+
+/** A URL value in a lease: as it was, or 'production' for the recorded production URL (a secret, read back at restore). */
+export type LeasedUrl = string | null | { production: true };
+
+export interface LeasedValues {
+  /** The number's TwiML App, detached for the listen (one update put SmsUrl on the number and cleared it). */
+  application?: { sid: string };
+  messagingService?: { sid: string; inboundRequestUrl: LeasedUrl; inboundMethod: string | null; fallbackUrl: LeasedUrl; fallbackMethod: string | null };
+  whatsappSender?: { sid: string; callbackUrl: LeasedUrl; callbackMethod: string | null };
 }
 
 interface Row {
@@ -30,6 +48,9 @@ interface Row {
   pid: number;
   hostname: string;
   started_at: string;
+  layer: string | null;
+  layer_sid: string | null;
+  previous_values: string | null;
 }
 
 function fromRow(r: Row): Lease {
@@ -44,6 +65,9 @@ function fromRow(r: Row): Lease {
     pid: r.pid,
     hostname: r.hostname,
     startedAt: r.started_at,
+    layer: (r.layer as LeaseLayer | null) ?? 'number',
+    layerSid: r.layer_sid ?? null,
+    previous: r.previous_values ? (JSON.parse(r.previous_values) as LeasedValues) : null,
   };
 }
 
@@ -83,8 +107,8 @@ export class LeaseRepo {
         if (!this.db.prepare('SELECT 1 FROM configs WHERE id = ?').get(lease.configId)) return { acquired: false as const, existing: null };
         this.db
           .prepare(
-            `INSERT INTO leases (config_id, number_sid, phone_number, previous_sms_url, previous_sms_method, previous_is_production, our_url, pid, hostname, started_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO leases (config_id, number_sid, phone_number, previous_sms_url, previous_sms_method, previous_is_production, our_url, pid, hostname, started_at, layer, layer_sid, previous_values)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             lease.configId,
@@ -97,6 +121,9 @@ export class LeaseRepo {
             lease.pid,
             hostname(),
             new Date().toISOString(),
+            lease.layer ?? 'number',
+            lease.layerSid ?? null,
+            lease.previous ? JSON.stringify(lease.previous) : null,
           );
         return { acquired: true as const, lease: this.get(lease.configId)! };
       })
@@ -108,11 +135,21 @@ export class LeaseRepo {
    * instead of what the number pointed at before: `link` does this while a listener holds the number.
    */
   restoreToProduction(configId: string): boolean {
-    return (
-      this.db
-        .prepare(`UPDATE leases SET previous_is_production = 1, previous_sms_url = NULL, previous_sms_method = 'POST' WHERE config_id = ?`)
-        .run(configId).changes === 1
-    );
+    return this.db
+      .transaction(() => {
+        const lease = this.get(configId);
+        if (!lease) return false;
+        // A leased service or sender goes back to the production URL too: it is what receives the messages.
+        const prev = lease.previous ? { ...lease.previous } : null;
+        if (prev?.messagingService) prev.messagingService = { ...prev.messagingService, inboundRequestUrl: { production: true }, inboundMethod: 'POST' };
+        if (prev?.whatsappSender) prev.whatsappSender = { ...prev.whatsappSender, callbackUrl: { production: true }, callbackMethod: 'POST' };
+        return (
+          this.db
+            .prepare(`UPDATE leases SET previous_is_production = 1, previous_sms_url = NULL, previous_sms_method = 'POST', previous_values = ? WHERE config_id = ?`)
+            .run(prev ? JSON.stringify(prev) : null, configId).changes === 1
+        );
+      })
+      .immediate();
   }
 
   release(configId: string): void {

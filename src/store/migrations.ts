@@ -112,4 +112,26 @@ export const migrations: readonly string[] = [
   // the first 1 KiB of the body.
   `ALTER TABLE events ADD COLUMN remote_address TEXT;
    ALTER TABLE events ADD COLUMN body_excerpt TEXT;`,
+
+  // 11: a lease records the layer it changed (the number, its TwiML App, its Messaging Service, its WhatsApp
+  // sender), that layer's SID and every value it changed (JSON), so a restore puts back exactly that. Existing
+  // leases are number leases, as before. A production URL is never stored: "production" stands for it.
+  `ALTER TABLE leases ADD COLUMN layer TEXT NOT NULL DEFAULT 'number';
+   ALTER TABLE leases ADD COLUMN layer_sid TEXT;
+   ALTER TABLE leases ADD COLUMN previous_values TEXT;`,
+
+  // 12: delivery-status callbacks a listener received (never a trigger): kept apart from the events, so the
+  // message queries and their indexes are untouched. `events list --kind status` reads them.
+  `CREATE TABLE status_events (
+     id           INTEGER PRIMARY KEY AUTOINCREMENT,
+     config_id    TEXT NOT NULL REFERENCES configs (id) ON DELETE CASCADE,
+     config_name  TEXT NOT NULL,
+     received_at  TEXT NOT NULL,
+     message_sid  TEXT,
+     status       TEXT NOT NULL,
+     error_code   INTEGER,
+     to_address   TEXT,
+     from_address TEXT
+   );
+   CREATE INDEX status_events_by_time ON status_events (config_id, received_at);`,
 ];

@@ -5,6 +5,12 @@ import { maskSid } from '../validate.js';
 
 export type TwilioClient = Twilio;
 
+/**
+ * A busy account answers 429 (20429): the client retries it with exponential backoff, a bounded number of
+ * times and at most 3 s apart, so `listen` and `send` ride it out instead of failing.
+ */
+export const RETRY_429 = { autoRetry: true, maxRetries: 4, maxRetryDelay: 3000 } as const;
+
 export interface TwilioCredentials {
   accountSid: string;
   authMethod: 'auth-token' | 'api-key';
@@ -25,14 +31,14 @@ export async function createTwilioClient(creds: TwilioCredentials, opts: { timeo
   const timeout = opts.timeoutMs ?? 15_000;
   const username = creds.authMethod === 'api-key' ? creds.apiKeySid! : creds.accountSid;
   const httpClient = creds.apiUrl ? new (redirectingRequestClient(twilio.RequestClient))(creds.apiUrl, timeout) : undefined;
-  return twilio(username, creds.secret, { accountSid: creds.accountSid, httpClient, timeout, env: {} });
+  return twilio(username, creds.secret, { accountSid: creds.accountSid, httpClient, timeout, env: {}, ...RETRY_429 });
 }
 
 function redirectingRequestClient(Base: typeof RequestClient) {
   return class RedirectingRequestClient extends Base {
     readonly #base: string;
     constructor(apiUrl: string, timeout: number) {
-      super({ timeout });
+      super({ timeout, ...RETRY_429 });
       this.#base = apiUrl.replace(/\/+$/, '');
     }
     override request<TData>(opts: RequestClient.RequestOptions<TData>) {

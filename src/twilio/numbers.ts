@@ -8,6 +8,8 @@ export interface PhoneNumberInfo {
   smsMethod: string | null;
   smsFallbackUrl: string | null;
   smsFallbackMethod: string | null;
+  /** A TwiML App on the number: when set, Twilio ignores the number's sms_* URLs and uses the app's. */
+  smsApplicationSid?: string | null;
 }
 
 /** Fetches the account itself: the cheapest call that proves the credentials. */
@@ -46,5 +48,6 @@ function toInfo(n: PhoneNumberInfo): PhoneNumberInfo {
     smsMethod: n.smsMethod || null,
     smsFallbackUrl: n.smsFallbackUrl || null,
     smsFallbackMethod: n.smsFallbackMethod || null,
+    smsApplicationSid: n.smsApplicationSid || null,
   };
 }

@@ -69,14 +69,14 @@ describe('doctor', () => {
     const report = JSON.parse(r.stdout) as Report;
     assert.equal(report.ok, true);
     for (const c of report.checks) assert.equal(c.ok, true, `${c.name}: ${c.detail}`);
-    assert.deepEqual(report.checks.map((c) => c.name), ['node', 'data_dir', 'schema', 'config', 'keychain', 'secret', 'credentials', 'from_number', 'sms_url', 'leases', 'ngrok']);
+    assert.deepEqual(report.checks.map((c) => c.name), ['node', 'data_dir', 'schema', 'config', 'keychain', 'secret', 'credentials', 'from_number', 'sms_url', 'route', 'leases', 'ngrok']);
     assert.match(check(report, 'sms_url').detail, /ours: the listener \(pid \d+\)/);
     assert.match(check(report, 'secret').detail, /Auth Token in the OS keychain/);
     assert.equal(r.stdout.includes(emu.authToken), false);
 
     const human = await cli(['doctor'], { NGROK_AUTHTOKEN: 'token' });
     assert.equal(human.code, 0);
-    assert.equal(human.stdout.trim().split('\n').length, 11, 'one line per check');
+    assert.equal(human.stdout.trim().split('\n').length, 12, 'one line per check');
     assert.match(human.stderr, /All checks passed/);
 
     const cleanup = openStore(h.env);

@@ -1,0 +1,53 @@
+import type { TwilioClient } from './client.js';
+
+/**
+ * Reading and setting the webhook of each routing layer above the number (the number's own SmsUrl is in
+ * numbers.ts). Twilio answers "" for an unset URL; these say null. An empty string clears a URL.
+ */
+
+export interface ServiceWebhook {
+  sid: string;
+  inboundRequestUrl: string | null;
+  inboundMethod: string | null;
+  fallbackUrl: string | null;
+  fallbackMethod: string | null;
+}
+
+export async function fetchServiceWebhook(client: TwilioClient, sid: string): Promise<ServiceWebhook> {
+  const s = await client.messaging.v1.services(sid).fetch();
+  return { sid: s.sid, inboundRequestUrl: s.inboundRequestUrl || null, inboundMethod: s.inboundMethod || null, fallbackUrl: s.fallbackUrl || null, fallbackMethod: s.fallbackMethod || null };
+}
+
+export async function setServiceWebhook(client: TwilioClient, sid: string, v: Omit<ServiceWebhook, 'sid'>): Promise<void> {
+  await client.messaging.v1.services(sid).update({
+    inboundRequestUrl: v.inboundRequestUrl ?? '',
+    inboundMethod: (v.inboundMethod ?? 'POST') as 'POST',
+    fallbackUrl: v.fallbackUrl ?? '',
+    fallbackMethod: (v.fallbackMethod ?? 'POST') as 'POST',
+  });
+}
+
+export interface SenderWebhook {
+  sid: string;
+  callbackUrl: string | null;
+  callbackMethod: string | null;
+}
+
+export async function fetchSenderWebhook(client: TwilioClient, sid: string): Promise<SenderWebhook> {
+  const s = await client.messaging.v2.channelsSenders(sid).fetch();
+  return { sid: s.sid, callbackUrl: s.webhook?.callbackUrl || null, callbackMethod: s.webhook?.callbackMethod || null };
+}
+
+export async function setSenderWebhook(client: TwilioClient, sid: string, url: string | null, method: string | null): Promise<void> {
+  await client.messaging.v2.channelsSenders(sid).update({ webhook: { callback_url: url ?? '', callback_method: method ?? 'POST' } } as never);
+}
+
+/** In one update: the number's TwiML App (null clears it) and its SmsUrl/SmsMethod. */
+export async function setNumberApplication(client: TwilioClient, numberSid: string, appSid: string | null, smsUrl: string, smsMethod: string): Promise<void> {
+  await client.incomingPhoneNumbers(numberSid).update({ smsApplicationSid: appSid ?? '', smsUrl, smsMethod: smsMethod as 'POST' });
+}
+
+/** A TwiML App's SMS URL (POST): every number of the app follows it. */
+export async function setApplicationSmsUrl(client: TwilioClient, appSid: string, url: string): Promise<void> {
+  await client.applications(appSid).update({ smsUrl: url, smsMethod: 'POST' });
+}

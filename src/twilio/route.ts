@@ -1,0 +1,118 @@
+import type { TwilioClient } from './client.js';
+import { findNumber, type PhoneNumberInfo } from './numbers.js';
+
+/**
+ * Which layer of the account receives the inbound messages of a number on one channel: the one answer every
+ * command that reads or changes routing asks. Twilio's order (its OpenAPI specs; the emulator's routeInbound
+ * models the same): the number's Messaging Service (its inbound URL, unless use_inbound_webhook_on_number; no
+ * inbound URL: dropped), for WhatsApp the number's sender (webhook.callback_url), the number's TwiML App
+ * (sms_application_sid), the number's own SmsUrl. The WhatsApp Sandbox is not on the account.
+ */
+
+export type Channel = 'sms' | 'whatsapp';
+export type RouteLayer = 'number' | 'application' | 'messaging_service' | 'whatsapp_sender' | 'sandbox' | 'none';
+
+/** The WhatsApp Sandbox's number: shared by every account, set only in the Console. */
+export const SANDBOX_NUMBER = '+14155238886';
+
+export interface Route {
+  layer: RouteLayer;
+  channel: Channel;
+  /** PN… / AP… / MG… / XE…; null for the Sandbox. For 'none', the service that drops the messages. */
+  sid: string | null;
+  friendlyName: string | null;
+  /** As Twilio answers it (the caller masks it); null when the layer has none. */
+  url: string | null;
+  method: string | null;
+  fallbackUrl: string | null;
+  fallbackMethod: string | null;
+  /** Other numbers of the account the same layer serves. */
+  sharedWith: string[];
+  /** A Messaging Service's use_inbound_webhook_on_number; null when the number is in no service. */
+  defersToNumber: boolean | null;
+  /** The account's number (null for the Sandbox). */
+  number: PhoneNumberInfo | null;
+}
+
+/** The route of `phoneNumber` on `channel`; null when it is neither a number of the account nor the Sandbox. */
+export async function resolveRoute(client: TwilioClient, phoneNumber: string, channel: Channel): Promise<Route | null> {
+  const number = await findNumber(client, phoneNumber); // exact match: the PhoneNumber filter is partial
+  if (!number) return phoneNumber === SANDBOX_NUMBER && channel === 'whatsapp' ? sandboxRoute() : null;
+  const base = { channel, number, sharedWith: [] as string[], defersToNumber: null as boolean | null };
+
+  const service = await serviceOf(client, number.sid);
+  if (service) {
+    base.defersToNumber = service.useInboundWebhookOnNumber;
+    if (!service.useInboundWebhookOnNumber) {
+      const sharedWith = (await client.messaging.v1.services(service.sid).phoneNumbers.list({ limit: 1000 }))
+        .map((n) => n.phoneNumber)
+        .filter((n) => n !== number.phoneNumber);
+      return {
+        ...base,
+        layer: service.inboundRequestUrl ? 'messaging_service' : 'none',
+        sid: service.sid,
+        friendlyName: service.friendlyName,
+        url: service.inboundRequestUrl || null,
+        method: service.inboundMethod || null,
+        fallbackUrl: service.fallbackUrl || null,
+        fallbackMethod: service.fallbackMethod || null,
+        sharedWith,
+      };
+    }
+  }
+  if (channel === 'whatsapp') {
+    const sender = await senderOf(client, number.phoneNumber);
+    if (sender?.webhook?.callbackUrl) {
+      const w = sender.webhook;
+      return { ...base, layer: 'whatsapp_sender', sid: sender.sid, friendlyName: sender.senderId, url: w.callbackUrl!, method: w.callbackMethod || 'POST', fallbackUrl: w.fallbackUrl || null, fallbackMethod: w.fallbackMethod || null };
+    }
+  }
+  if (number.smsApplicationSid) {
+    const app = await client.applications(number.smsApplicationSid).fetch();
+    const sharedWith = (await client.incomingPhoneNumbers.list({ limit: 1000 }))
+      .filter((n) => n.smsApplicationSid === app.sid && n.phoneNumber !== number.phoneNumber)
+      .map((n) => n.phoneNumber);
+    return { ...base, layer: 'application', sid: app.sid, friendlyName: app.friendlyName, url: app.smsUrl || null, method: app.smsMethod || null, fallbackUrl: app.smsFallbackUrl || null, fallbackMethod: app.smsFallbackMethod || null, sharedWith };
+  }
+  return { ...base, layer: 'number', sid: number.sid, friendlyName: null, url: number.smsUrl, method: number.smsMethod, fallbackUrl: number.smsFallbackUrl, fallbackMethod: number.smsFallbackMethod };
+}
+
+/** Every channel the number has: SMS for a number of the account, WhatsApp when it has a sender (the Sandbox: WhatsApp only). */
+export async function resolveRoutes(client: TwilioClient, phoneNumber: string): Promise<Route[]> {
+  const sms = await resolveRoute(client, phoneNumber, 'sms');
+  if (!sms) {
+    const sandbox = await resolveRoute(client, phoneNumber, 'whatsapp');
+    return sandbox ? [sandbox] : [];
+  }
+  if (!(await senderOf(client, phoneNumber))) return [sms];
+  return [sms, (await resolveRoute(client, phoneNumber, 'whatsapp'))!];
+}
+
+function sandboxRoute(): Route {
+  return { layer: 'sandbox', channel: 'whatsapp', sid: null, friendlyName: 'WhatsApp Sandbox', url: null, method: null, fallbackUrl: null, fallbackMethod: null, sharedWith: [], defersToNumber: null, number: null };
+}
+
+/** The number's Messaging Service: listing Services, then Services/{MG}/PhoneNumbers/{PN} (404: not in it). */
+async function serviceOf(client: TwilioClient, numberSid: string) {
+  for (const service of await client.messaging.v1.services.list({ limit: 1000 })) {
+    try {
+      await client.messaging.v1.services(service.sid).phoneNumbers(numberSid).fetch();
+      return service;
+    } catch (err) {
+      if ((err as { status?: number }).status !== 404) throw err;
+    }
+  }
+  return null;
+}
+
+/** The number's WhatsApp sender: sender_id is exactly whatsapp:+E164. */
+export async function senderOf(client: TwilioClient, phoneNumber: string) {
+  try {
+    const senders = await client.messaging.v2.channelsSenders.list({ channel: 'whatsapp', limit: 1000 });
+    return senders.find((s) => s.senderId === `whatsapp:${phoneNumber}`) ?? null;
+  } catch (err) {
+    // An account without WhatsApp (or without access to the Senders API) has no sender.
+    if ([403, 404].includes((err as { status?: number }).status ?? 0)) return null;
+    throw err;
+  }
+}
