@@ -108,7 +108,8 @@ export async function runDemo(onStep: (s: DemoStep) => void, opts: { statusDelay
 
     const sent = await sendMessage(client, { from: DEMO_NUMBER, to: DEMO_PHONES.sms, body: 'Hi Dana, your order ships today.' }, { apiUrl: emulator.url });
     onStep({ step: 'send-status', message: sent });
-    const waited = await waitForFinalStatus(client, sent.sid, { timeoutMs: 10_000, intervalMs: 50, maxIntervalMs: 200, onStatus: (m) => onStep({ step: 'send-status', message: m }) });
+    // Polled three times per status change of the demo's emulator (120 ms apart), so every status shows even on a busy machine.
+    const waited = await waitForFinalStatus(client, sent.sid, { timeoutMs: 10_000, intervalMs: 25, maxIntervalMs: 40, onStatus: (m) => onStep({ step: 'send-status', message: m }) });
     onStep({ step: 'sent', message: waited.message });
 
     const restore = await session.stop();
