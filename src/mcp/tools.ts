@@ -23,6 +23,12 @@ import { checkE164, checkHttpUrl, MESSAGE_SID, parseDuration } from '../validate
  * argument names and the shapes of results are a contract (README, MCP section).
  */
 
+/** An optional whole-number `limit` from 1 to `max`, with the one error text every tool gives. */
+function limitArg(max: number, deflt: number) {
+  const error = `must be a whole number from 1 to ${max}`;
+  return z.number({ error }).int({ error }).min(1, { error }).max(max, { error }).optional().describe(`how many (default ${deflt})`);
+}
+
 export interface ToolDeps {
   store(): Store;
   secrets(): SecretStore;
@@ -151,13 +157,7 @@ export const tools: ToolDef[] = [
     input: z.strictObject({
       config: configArg,
       direction: z.enum(['in', 'out'], { error: 'must be "in" or "out"' }).optional().describe('in: received by the number; out: sent from it; default both'),
-      limit: z
-        .number({ error: `must be a whole number from 1 to ${MAX_MESSAGES_LIMIT}` })
-        .int({ error: `must be a whole number from 1 to ${MAX_MESSAGES_LIMIT}` })
-        .min(1, { error: `must be a whole number from 1 to ${MAX_MESSAGES_LIMIT}` })
-        .max(MAX_MESSAGES_LIMIT, { error: `must be a whole number from 1 to ${MAX_MESSAGES_LIMIT}` })
-        .optional()
-        .describe(`how many (default ${DEFAULT_MESSAGES_LIMIT})`),
+      limit: limitArg(MAX_MESSAGES_LIMIT, DEFAULT_MESSAGES_LIMIT),
     }),
     annotations: { readOnlyHint: true, openWorldHint: true },
     async run(args: { config?: string; direction?: 'in' | 'out'; limit?: number }, deps) {
@@ -219,13 +219,7 @@ export const tools: ToolDef[] = [
     input: z.strictObject({
       config: configArg,
       status: z.enum(['accepted', 'refused'], { error: 'must be "accepted" or "refused"' }).optional().describe('default: both'),
-      limit: z
-        .number({ error: `must be a whole number from 1 to ${MAX_EVENTS_LIMIT}` })
-        .int({ error: `must be a whole number from 1 to ${MAX_EVENTS_LIMIT}` })
-        .min(1, { error: `must be a whole number from 1 to ${MAX_EVENTS_LIMIT}` })
-        .max(MAX_EVENTS_LIMIT, { error: `must be a whole number from 1 to ${MAX_EVENTS_LIMIT}` })
-        .optional()
-        .describe(`how many (default ${DEFAULT_EVENTS_LIMIT})`),
+      limit: limitArg(MAX_EVENTS_LIMIT, DEFAULT_EVENTS_LIMIT),
       since: z.string({ error: 'must be a duration like 30s, 15m, 2h or 7d' }).optional().describe('only events received within this long: 30s, 15m, 2h, 7d'),
     }),
     annotations: { readOnlyHint: true, openWorldHint: false },
