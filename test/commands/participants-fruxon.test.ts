@@ -42,8 +42,8 @@ describe('participants push/pull and fruxon access-requests, against the Fruxon 
 
   before(async () => {
     fx = await emulatorWithConfig({ name: 'Support Line' });
-    fruxon = await startFruxonDouble({ tokens: { [token]: { tenant: 'acme', scopes: ['*'], email: 'dana@acme.test' } } });
-    const login = await cli(['fruxon', 'login', '--tenant', 'acme', '--token-stdin', '--api-url', fruxon.url], { input: token });
+    fruxon = await startFruxonDouble({ tokens: { [token]: { tenant: 'hooli', scopes: ['*'], email: 'dana@acme.test' } } });
+    const login = await cli(['fruxon', 'login', '--tenant', 'hooli', '--token-stdin', '--api-url', fruxon.url], { input: token });
     assert.equal(login.code, 0, login.stderr);
     const link = JSON.parse((await ok(['link', '--json'])).stdout);
     fxId = link.fruxon_config_id;
@@ -282,7 +282,7 @@ describe('participants push/pull and fruxon access-requests, against the Fruxon 
 
       const missing = await cli(['fruxon', 'access-requests', 'approve', 'no-such-request']);
       assert.equal(missing.code, 1);
-      assert.match(errorLine(missing), /no access request "no-such-request" on tenant acme/);
+      assert.match(errorLine(missing), /no access request "no-such-request" on tenant hooli/);
     });
 
     test('pendingAccessRequestFor: the pending request of a number on a linked config (for the conversation tests)', async () => {

@@ -129,6 +129,9 @@ export async function startFruxonDouble(opts: { tokens: Record<string, DoubleTok
   const counts = new Map<string, number>();
   const metadata = opts.metadata ?? TWILIO_METADATA;
   const participants = new Map<string, DoubleParticipant>();
+  // What addParticipant and addAccessRequest create belongs to the tenant of the first token (test files that
+  // share the test keychain log in to different tenants, so that none replaces another's token).
+  const defaultTenant = Object.values(opts.tokens)[0]?.tenant ?? 'acme';
   const accessRequests = new Map<string, DoubleAccessRequest>();
   let clock = 1_764_000_000_000;
   const participantView = (p: DoubleParticipant) => ({
@@ -403,12 +406,12 @@ export async function startFruxonDouble(opts: { tokens: Record<string, DoubleTok
     webhookUrl,
     participants,
     accessRequests,
-    addParticipant: (p) => newParticipant(p.tenant ?? 'acme', p.displayName, p.channels.map((c) => channel(c)), p.agentIds, p.kind),
+    addParticipant: (p) => newParticipant(p.tenant ?? defaultTenant, p.displayName, p.channels.map((c) => channel(c)), p.agentIds, p.kind),
     addAccessRequest: (r) => {
       const created = ++clock;
       const a: DoubleAccessRequest = {
         id: randomUUID(),
-        tenant: 'acme',
+        tenant: defaultTenant,
         provider: 'twilio',
         matchedParticipantId: null,
         displayName: null,
