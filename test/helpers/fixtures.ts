@@ -40,3 +40,20 @@ export async function emulatorWithConfig(opts: { name?: string; numbers?: string
     },
   };
 }
+
+/** The form Twilio posts for an inbound SMS to OUR_NUMBER from PHONE (before signing); `overrides` replace fields. */
+export function inboundFields(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    MessageSid: 'SM' + 'a'.repeat(32),
+    SmsSid: 'SM' + 'a'.repeat(32),
+    AccountSid: 'AC' + 'b'.repeat(32),
+    From: PHONE,
+    To: OUR_NUMBER,
+    Body: 'hello',
+    NumMedia: '0',
+    NumSegments: '1',
+    SmsStatus: 'received',
+    ApiVersion: '2010-04-01',
+    ...overrides,
+  };
+}

@@ -8,7 +8,7 @@ import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 import { REFUSED_DETAILS_PER_MINUTE } from '../../src/listener/refusals.js';
 import { openStore } from '../../src/store/index.js';
 import { runCli, stopAllCliProcesses } from '../helpers/cli.js';
-import { OUR_NUMBER, PHONE, emulatorWithConfig, type EmulatorFixture } from '../helpers/fixtures.js';
+import { OUR_NUMBER, PHONE, emulatorWithConfig, inboundFields, type EmulatorFixture } from '../helpers/fixtures.js';
 import { jsonLines, startListen } from '../helpers/listen.js';
 
 /** What a terminal obeys instead of showing: ESC, BEL, C1 (CSI, NEL), DEL, bidi overrides and isolates. */
@@ -19,20 +19,9 @@ function dirBytes(dir: string): number {
   return readdirSync(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
 }
 
+/** An inbound message form of this file's own MessageSid. */
 function fields(overrides: Record<string, string> = {}): Record<string, string> {
-  return {
-    MessageSid: 'SM' + 'c'.repeat(32),
-    SmsSid: 'SM' + 'c'.repeat(32),
-    AccountSid: 'AC' + 'b'.repeat(32),
-    From: PHONE,
-    To: OUR_NUMBER,
-    Body: 'hello',
-    NumMedia: '0',
-    NumSegments: '1',
-    SmsStatus: 'received',
-    ApiVersion: '2010-04-01',
-    ...overrides,
-  };
+  return inboundFields({ MessageSid: 'SM' + 'c'.repeat(32), SmsSid: 'SM' + 'c'.repeat(32), ...overrides });
 }
 
 async function postSigned(url: string, token: string, form: Record<string, string>): Promise<number> {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 import { closedPort, runCli, stopAllCliProcesses } from '../helpers/cli.js';
-import { OUR_NUMBER, PHONE, emulatorWithConfig, type EmulatorFixture } from '../helpers/fixtures.js';
+import { OUR_NUMBER, PHONE, emulatorWithConfig, inboundFields, type EmulatorFixture } from '../helpers/fixtures.js';
 import { jsonLines, startListen } from '../helpers/listen.js';
 
 const PREVIOUS = 'https://previous.example.com/sms';
@@ -16,21 +16,6 @@ function signedForm(url: string, token: string, fields: Record<string, string>) 
   return { body: new URLSearchParams(fields).toString(), signature: getExpectedTwilioSignature(token, url, fields) };
 }
 
-function inboundFields(overrides: Record<string, string> = {}): Record<string, string> {
-  return {
-    MessageSid: 'SM' + 'a'.repeat(32),
-    SmsSid: 'SM' + 'a'.repeat(32),
-    AccountSid: 'AC' + 'b'.repeat(32),
-    From: PHONE,
-    To: OUR_NUMBER,
-    Body: 'hello',
-    NumMedia: '0',
-    NumSegments: '1',
-    SmsStatus: 'received',
-    ApiVersion: '2010-04-01',
-    ...overrides,
-  };
-}
 
 async function post(url: string, body: string, headers: Record<string, string>) {
   const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } });
