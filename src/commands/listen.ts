@@ -293,8 +293,9 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   };
   const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const s of sigs) process.on(s, onSignal);
-  // The context's abort signal (an in-process caller) stops the listener as SIGTERM does.
-  const onAbort = () => onSignal('SIGTERM');
+  // The context's abort signal (an in-process caller) stops the listener as SIGTERM does, or as the signal
+  // the caller names as the abort reason ('SIGINT', 'SIGHUP').
+  const onAbort = () => onSignal(typeof ctx.signal.reason === 'string' && (sigs as string[]).includes(ctx.signal.reason) ? (ctx.signal.reason as NodeJS.Signals) : 'SIGTERM');
   if (ctx.signal.aborted) queueMicrotask(onAbort);
   else ctx.signal.addEventListener('abort', onAbort, { once: true });
   const timer = timeoutMs !== undefined ? setTimeout(() => finish('timeout'), timeoutMs) : undefined;
