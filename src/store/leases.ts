@@ -99,7 +99,7 @@ export class LeaseRepo {
    * or stale): the caller decides whether to restore a stale one first or to refuse. `existing` is null
    * when the config itself is gone (removed by another process since the caller read it).
    */
-  acquire(lease: Omit<Lease, 'hostname' | 'startedAt'>): { acquired: true; lease: Lease } | { acquired: false; existing: Lease | null } {
+  acquire(lease: Omit<Lease, 'hostname' | 'startedAt'>, now: Date = new Date()): { acquired: true; lease: Lease } | { acquired: false; existing: Lease | null } {
     return this.db
       .transaction(() => {
         const existing = this.get(lease.configId);
@@ -120,7 +120,7 @@ export class LeaseRepo {
             lease.ourUrl,
             lease.pid,
             hostname(),
-            new Date().toISOString(),
+            now.toISOString(),
             lease.layer ?? 'number',
             lease.layerSid ?? null,
             lease.previous ? JSON.stringify(lease.previous) : null,
