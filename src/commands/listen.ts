@@ -232,7 +232,6 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     forwardTo,
     contactName: store.participants.contactBook(config.id).nameFor,
     retention: () => applyRetention(store.events, env, ctx.now().getTime()),
-    now: () => ctx.now(),
     hooks: teeHooks(() => screen?.hooks ?? lineHooks, () => inspectorHooks),
   });
 

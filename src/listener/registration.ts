@@ -53,8 +53,6 @@ export async function registerWebhook(opts: {
   channels?: Channel[];
   allowMessagingService?: boolean;
   onStaleRestored?: (outcome: RestoreOutcome, lease: Lease) => void;
-  /** The clock the lease's start time is read from (default: the system clock). */
-  now?: () => Date;
 }): Promise<Registration> {
   const { store, client, config } = opts;
   const pid = opts.pid ?? process.pid;
@@ -112,7 +110,7 @@ export async function registerWebhook(opts: {
     layer,
     layerSid: layer === 'number' ? number.sid : layer === 'whatsapp_sender' ? sender!.sid : main!.sid,
     previous: Object.keys(previous).length ? previous : null,
-  }, opts.now?.());
+  });
   if (!taken.acquired) {
     if (taken.existing) throw leaseConflict(config, taken.existing);
     throw configRemovedError(config);

@@ -113,8 +113,6 @@ export interface ListenOptions {
   retention?: () => number;
   /** Internal (tests): how often `retention` runs; default hourly. */
   retentionIntervalMs?: number;
-  /** The clock of user-visible times (the lease's start); default: the system clock. */
-  now?: () => Date;
   /** Internal (tests): connection limits; the defaults (server.ts CONNECTION_LIMITS) are the contract. */
   limits?: Partial<ConnectionLimits>;
   /** Internal (tests): refused requests recorded per minute. */
@@ -218,7 +216,6 @@ export class ListenSession {
           channels: o.channels,
           allowMessagingService: o.allowMessagingService,
           onStaleRestored: (outcome) => (staleRestored = outcome),
-          now: o.now,
         });
         this.#lease = reg.lease;
         routes = reg.routes;

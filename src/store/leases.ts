@@ -83,7 +83,10 @@ export function isLeaseAlive(lease: Lease): boolean {
 }
 
 export class LeaseRepo {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   get(configId: string): Lease | undefined {
     const r = this.db.prepare('SELECT * FROM leases WHERE config_id = ?').get(configId) as Row | undefined;
@@ -99,7 +102,7 @@ export class LeaseRepo {
    * or stale): the caller decides whether to restore a stale one first or to refuse. `existing` is null
    * when the config itself is gone (removed by another process since the caller read it).
    */
-  acquire(lease: Omit<Lease, 'hostname' | 'startedAt'>, now: Date = new Date()): { acquired: true; lease: Lease } | { acquired: false; existing: Lease | null } {
+  acquire(lease: Omit<Lease, 'hostname' | 'startedAt'>): { acquired: true; lease: Lease } | { acquired: false; existing: Lease | null } {
     return this.db
       .transaction(() => {
         const existing = this.get(lease.configId);
@@ -120,7 +123,7 @@ export class LeaseRepo {
             lease.ourUrl,
             lease.pid,
             hostname(),
-            now.toISOString(),
+            this.now().toISOString(),
             lease.layer ?? 'number',
             lease.layerSid ?? null,
             lease.previous ? JSON.stringify(lease.previous) : null,

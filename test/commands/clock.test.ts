@@ -61,6 +61,23 @@ describe('the clock handed in through CliDeps.now', () => {
     assert.equal(JSON.parse(real.stdout).deleted, 0);
   });
 
+  test('what the store writes is stamped by the handed-in clock: a config\'s created/updated times', async () => {
+    const add = await runCli(['add-config', '--name', 'stamped', '--from', OWN, '--account-sid', emu.accountSid, '--api-url', emu.url, '--token-from-env', '--no-verify', '--json'], {
+      env: env(),
+      deps: { now },
+    });
+    assert.equal(add.code, 0, add.stderr);
+    const shown = JSON.parse((await runCli(['configs', 'show', 'stamped', '--json'], { env: h.env })).stdout);
+    assert.equal(shown.created_at, NOW.toISOString());
+    assert.equal(shown.updated_at, NOW.toISOString());
+    const later = () => new Date(NOW.getTime() + DAY);
+    const set = await runCli(['configs', 'set', 'stamped', '--from', '+15005550007'], { env: h.env, deps: { now: later } });
+    assert.equal(set.code, 0, set.stderr);
+    const after = JSON.parse((await runCli(['configs', 'show', 'stamped', '--json'], { env: h.env })).stdout);
+    assert.equal(after.created_at, NOW.toISOString());
+    assert.equal(after.updated_at, later().toISOString());
+  });
+
   test("listen's retention and its lease's start time come from the handed-in clock", async () => {
     assert.equal((await runCli(['events', 'prune', '--older-than', '0'], { env: h.env, deps: { now } })).code, 0);
     record(ago(2 * DAY), ago(12 * HOUR));
