@@ -15,7 +15,7 @@ import type { SecretStore } from '../secrets/index.js';
 import { isLeaseAlive, type Store } from '../store/index.js';
 import { DEFAULT_EVENTS_LIMIT, MAX_EVENTS_LIMIT } from '../store/events.js';
 import { MAX_MEDIA_PER_MESSAGE } from '../twilio/inbound-form.js';
-import { checkE164, checkHttpUrl, MESSAGE_SID, parseDuration } from '../validate.js';
+import { checkE164, checkHttpUrl, durationBefore, MESSAGE_SID } from '../validate.js';
 
 /**
  * The agent tools: each one parses its arguments and calls the same core function as its command (never
@@ -37,6 +37,8 @@ export interface ToolDeps {
   twilio?: TwilioFactory;
   /** `mcp --config NAME`: the config of a tool call that names none. */
   defaultConfig?: string;
+  /** The clock (list_events' `since`); default: the system clock. */
+  now?: () => Date;
 }
 
 export interface ToolContext {
@@ -224,7 +226,7 @@ export const tools: ToolDef[] = [
     }),
     annotations: { readOnlyHint: true, openWorldHint: false },
     async run(args: { config?: string; status?: 'accepted' | 'refused'; limit?: number; since?: string }, deps) {
-      const since = args.since !== undefined ? new Date(Date.now() - parseDuration('since', args.since)).toISOString() : undefined;
+      const since = args.since !== undefined ? durationBefore('since', args.since, deps.now?.() ?? new Date()) : undefined;
       const config = args.config ?? deps.defaultConfig;
       const rows = listEvents(deps.store(), { config, status: args.status, since, limit: args.limit ?? DEFAULT_EVENTS_LIMIT });
       return { events: rows.map(eventJson) };
