@@ -2,6 +2,7 @@ import { backgroundCheckpoints, type Checkpointer } from '../store/checkpoint.js
 import { webhookPath, type Config, type Lease, type NewEvent, type Store } from '../store/index.js';
 import type { TwilioClient } from '../twilio/client.js';
 import { stripChannel } from '../phone.js';
+import { fetchFailure } from '../net-error.js';
 import { TRIGGER, envelopeJson, field, plainAddress, toTriggerPayload, type Form, type TriggerEnvelope, type TriggerPayload } from './payload.js';
 import { registerWebhook, restoreWebhook, type RestoreOutcome } from './registration.js';
 import { resolveRoute, type Channel, type Route } from '../twilio/route.js';
@@ -487,9 +488,8 @@ export async function forwardEvent(url: string, envelope: TriggerEnvelope, timeo
     const ms = performance.now() - t0;
     return { status: res.status, ms, error: res.ok ? null : `HTTP ${res.status}` };
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string; message?: string; errors?: { code?: string }[] } };
-    const reason =
-      e.name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : (e.cause?.code ?? e.cause?.errors?.[0]?.code ?? e.cause?.message ?? e.message);
+    const f = fetchFailure(err);
+    const reason = f.timedOut ? `no answer within ${timeoutMs / 1000} s` : (f.cause ?? (err as Error).message);
     return { status: null, ms: performance.now() - t0, error: reason };
   }
 }
