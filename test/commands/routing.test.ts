@@ -253,7 +253,7 @@ describe('routing on a real account: webhook show and listen register at the lay
     const check = (r: { stdout: string }) => (JSON.parse(r.stdout).checks as { name: string; ok: unknown; detail: string; fix?: string }[]).find((c) => c.name === 'route')!;
     let d = check(await cli(['doctor', '--config', 'svc', '--json']));
     assert.equal(d.ok, false, d.detail);
-    assert.match(d.detail, /SMS: Messaging Service 'Support' \(MG…\w{4}\) receives them at http:\/\/127\.0\.0\.1:9\/…, and it wins over the number's SmsUrl/);
+    assert.match(d.detail, /SMS: Messaging Service 'Support' \(MG…\w{4}\) receives them at http:\/\/127\.0\.0\.1:9\/support\/in, and it wins over the number's SmsUrl/);
     assert.match(d.detail, /the number's own SmsUrl is not used/);
     assert.equal(d.fix, 'fruxon-twilio webhook set --messaging-service --config svc');
 
