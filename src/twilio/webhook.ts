@@ -30,14 +30,15 @@ export function maskWebhookUrl(url: string): string {
 }
 
 /**
- * A webhook URL as it may be printed: the recorded production URL masked; any other URL with whatever looks
+ * A webhook URL as it may be printed: the recorded production URL, and any URL on Fruxon's ingress hosts
+ * (another config's production URL, whatever its key looks like), masked; any other URL with whatever looks
  * like a key (a path segment or query value of 16+ characters mixing letters and digits) cut to four
  * characters, since it may be a production URL of Fruxon's that is not recorded here. Plain URLs such as
  * a tunnel's or https://demo.twilio.com/welcome/sms/reply are shown as they are.
  */
 export function displayWebhookUrl(url: string | null | undefined, productionUrl?: string | null): string | null {
   if (!url) return null;
-  if (sameWebhookUrl(url, productionUrl)) return maskWebhookUrl(url);
+  if (sameWebhookUrl(url, productionUrl) || isFruxonIngressUrl(url)) return maskWebhookUrl(url);
   let u: URL;
   try {
     u = new URL(url);

@@ -87,8 +87,14 @@ describe('doctor', () => {
   test("SmsUrl owner: Fruxon's ingress and other services, printed as webhook show prints them (key-like parts cut)", async () => {
     emu.setSmsUrl(FROM, 'https://hooks.fruxon.com/twilio/very-secret-token-0123456789');
     let report = JSON.parse((await cli(['doctor', '--json'])).stdout) as Report;
-    assert.equal(check(report, 'sms_url').detail, "SmsUrl is Fruxon's ingress (https://hooks.fruxon.com/twilio/very…)");
+    assert.equal(check(report, 'sms_url').detail, "SmsUrl is Fruxon's ingress (https://hooks.fruxon.com/…/very…)");
     assert.equal(JSON.stringify(report).includes('very-secret-token'), false);
+    // A key of letters only is still a key on Fruxon's host: masked as a production URL is.
+    emu.setSmsUrl(FROM, 'https://hooks.fruxon.com/twilio/averysecrettokenofletters');
+    report = JSON.parse((await cli(['doctor', '--json'])).stdout) as Report;
+    assert.equal(check(report, 'sms_url').detail, "SmsUrl is Fruxon's ingress (https://hooks.fruxon.com/…/aver…)");
+    const shown = await cli(['webhook', 'show', '--json']);
+    assert.equal(shown.stdout.includes('averysecrettoken'), false, shown.stdout);
     emu.setSmsUrl(FROM, 'https://example.org/hook?key=abc');
     report = JSON.parse((await cli(['doctor', '--json'])).stdout) as Report;
     assert.equal(check(report, 'sms_url').detail, "SmsUrl is another service's (https://example.org/hook?key=abc)");
