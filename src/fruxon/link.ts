@@ -1,5 +1,5 @@
 import { CliError, ExitCode } from '../errors.js';
-import { leaseOnNumber, pointNumberAt } from '../config/register-webhook.js';
+import { deferToProduction, leaseOnNumber, pointNumberAt } from '../config/register-webhook.js';
 import { shellQuote } from '../shell.js';
 import { loadProductionWebhookUrl, saveProductionWebhookUrl } from '../config/webhook-url.js';
 import type { SecretStore } from '../secrets/index.js';
@@ -235,19 +235,45 @@ export async function linkConfig(o: LinkOptions): Promise<LinkResult> {
     report('register', 'skipped', `--no-register: the number was not changed; to point it at Fruxon: ${finish}`);
     return result('skipped');
   }
+  const failed = (err: unknown): LinkResult => {
+    const e = err instanceof CliError ? err : new CliError(String((err as Error)?.message ?? err), { cause: err });
+    const failure = new CliError(e.message, {
+      exitCode: e.exitCode === ExitCode.conflict ? ExitCode.conflict : ExitCode.registration,
+      reason: e.reason,
+      hint:
+        e.reason === 'messaging_service_consent'
+          ? `steps 1-3 are done (the URL is stored); to point the service (every number in it) at Fruxon: fruxon-twilio link --messaging-service --config ${name}`
+          : e.reason === 'sandbox' || e.reason === 'application_shared'
+            ? `steps 1-3 are done (the URL is stored); ${e.hint}`
+            : `steps 1-3 are done (the URL is stored); to finish: ${finish}`,
+      cause: err,
+    });
+    report('register', 'failed', e.message);
+    return result(false, failure);
+  };
   const lease = leaseOnNumber(store, config);
   if (lease) {
-    // The listener owns the number until it stops; from now on it puts back the production URL (the lease
-    // keeps a flag, never the URL, which is read from the keychain at restore time).
-    store.leases.restoreToProduction(config.id);
-    report(
-      'register',
-      'deferred',
-      isLeaseAlive(lease)
-        ? `a listen (pid ${lease.pid}) holds ${lease.phoneNumber}; when it stops it points the number at the production URL (${masked})`
-        : `a listen that crashed (pid ${lease.pid}) still holds ${lease.phoneNumber}; fruxon-twilio restore --config ${name} points it at the production URL (${masked})`,
-    );
-    return result('deferred');
+    // The listener owns the number until it stops; from then on what it puts back is what link would have set
+    // without it (deferToProduction: same refusals; the lease keeps a flag, never the URL, which is read from
+    // the keychain at restore time). null: the listener stopped meanwhile, so link points the number itself.
+    let deferred;
+    try {
+      const { client, creds } = await o.twilio();
+      deferred = await deferToProduction({ store, config, lease, client, creds, url: url!, hint: `steps 1-3 are done; to finish: ${finish}`, allowMessagingService: o.messagingService });
+    } catch (err) {
+      return failed(err);
+    }
+    if (deferred) {
+      const now = deferred.pointedNow.map((r) => `; ${r.channel === 'whatsapp' ? 'WhatsApp' : 'SMS'} (not held by it): ${r.layer.replace('_', ' ')} ${r.sid} now ${masked} (POST)`).join('');
+      report(
+        'register',
+        'deferred',
+        (isLeaseAlive(lease)
+          ? `a listen (pid ${lease.pid}) holds ${lease.phoneNumber}; when it stops it points the number at the production URL (${masked})`
+          : `a listen that crashed (pid ${lease.pid}) still holds ${lease.phoneNumber}; fruxon-twilio restore --config ${name} points it at the production URL (${masked})`) + now,
+      );
+      return result('deferred');
+    }
   }
   try {
     const { client, creds } = await o.twilio();
@@ -264,20 +290,7 @@ export async function linkConfig(o: LinkOptions): Promise<LinkResult> {
     );
     return result(true);
   } catch (err) {
-    const e = err instanceof CliError ? err : new CliError(String((err as Error)?.message ?? err), { cause: err });
-    const failed = new CliError(e.message, {
-      exitCode: e.exitCode === ExitCode.conflict ? ExitCode.conflict : ExitCode.registration,
-      reason: e.reason,
-      hint:
-        e.reason === 'messaging_service_consent'
-          ? `steps 1-3 are done (the URL is stored); to point the service (every number in it) at Fruxon: fruxon-twilio link --messaging-service --config ${name}`
-          : e.reason === 'sandbox' || e.reason === 'application_shared'
-            ? `steps 1-3 are done (the URL is stored); ${e.hint}`
-            : `steps 1-3 are done (the URL is stored); to finish: ${finish}`,
-      cause: err,
-    });
-    report('register', 'failed', e.message);
-    return result(false, failed);
+    return failed(err);
   }
 }
 

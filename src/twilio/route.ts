@@ -67,13 +67,7 @@ export async function resolveRoute(client: TwilioClient, phoneNumber: string, ch
       return { ...base, layer: 'whatsapp_sender', sid: sender.sid, friendlyName: sender.senderId, url: w.callbackUrl!, method: w.callbackMethod || 'POST', fallbackUrl: w.fallbackUrl || null, fallbackMethod: w.fallbackMethod || null };
     }
   }
-  if (number.smsApplicationSid) {
-    const app = await client.applications(number.smsApplicationSid).fetch();
-    const sharedWith = (await client.incomingPhoneNumbers.list({ limit: 1000 }))
-      .filter((n) => n.smsApplicationSid === app.sid && n.phoneNumber !== number.phoneNumber)
-      .map((n) => n.phoneNumber);
-    return { ...base, layer: 'application', sid: app.sid, friendlyName: app.friendlyName, url: app.smsUrl || null, method: app.smsMethod || null, fallbackUrl: app.smsFallbackUrl || null, fallbackMethod: app.smsFallbackMethod || null, sharedWith };
-  }
+  if (number.smsApplicationSid) return { ...(await applicationRoute(client, number, number.smsApplicationSid, channel)), defersToNumber: base.defersToNumber };
   return { ...base, layer: 'number', sid: number.sid, friendlyName: null, url: number.smsUrl, method: number.smsMethod, fallbackUrl: number.smsFallbackUrl, fallbackMethod: number.smsFallbackMethod };
 }
 
@@ -86,6 +80,30 @@ export async function resolveRoutes(client: TwilioClient, phoneNumber: string): 
   }
   if (!(await senderOf(client, phoneNumber))) return [sms];
   return [sms, (await resolveRoute(client, phoneNumber, 'whatsapp'))!];
+}
+
+/**
+ * The route of a number through TwiML App `appSid` (the number's own sms_application_sid, or the app a listener
+ * detached it from for the listen): the app's SMS URL, and the other numbers of the account attached to it.
+ */
+export async function applicationRoute(client: TwilioClient, number: PhoneNumberInfo, appSid: string, channel: Channel): Promise<Route> {
+  const app = await client.applications(appSid).fetch();
+  const sharedWith = (await client.incomingPhoneNumbers.list({ limit: 1000 }))
+    .filter((n) => n.smsApplicationSid === app.sid && n.phoneNumber !== number.phoneNumber)
+    .map((n) => n.phoneNumber);
+  return {
+    layer: 'application',
+    channel,
+    number,
+    defersToNumber: null,
+    sid: app.sid,
+    friendlyName: app.friendlyName,
+    url: app.smsUrl || null,
+    method: app.smsMethod || null,
+    fallbackUrl: app.smsFallbackUrl || null,
+    fallbackMethod: app.smsFallbackMethod || null,
+    sharedWith,
+  };
 }
 
 function sandboxRoute(): Route {
