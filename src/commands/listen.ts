@@ -301,7 +301,8 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
 
   out.status(
     `${c.green('Ready!')} Listening for messages to ${c.bold(config.fromNumber)} at ${c.bold(safe(info.webhookUrl))}` +
-      ` (config ${safe(JSON.stringify(config.name))}, ${info.lease ? 'webhook registered' : 'webhook not registered'}, tunnel ${info.tunnel})`,
+      ` (config ${safe(JSON.stringify(config.name))}, ${info.lease ? 'webhook registered' : 'webhook not registered'}, tunnel ${info.tunnel})` +
+      (info.statusCallbackUrl ? `; status callbacks: send --status-callback ${safe(info.statusCallbackUrl)}` : ''),
   );
   if (info.tunnel !== 'none') out.status(c.dim(`Local listener: ${info.localUrl}`));
   const sandbox = info.routes.some((r) => r.layer === 'sandbox');

@@ -85,6 +85,8 @@ export interface InspectorOptions {
   mode: 'listen' | 'inspect';
   /** Where the listener receives inbound messages (and checks their signatures against), when one runs. */
   route?: { webhookUrl: string; registered: boolean; tunnel: string } | null;
+  /** The running listener's URL for delivery-status callbacks (`send --status-callback`); null when none can reach it. */
+  statusCallbackUrl?: string | null;
   forwardTo?: string | null;
   actions: InspectorActions;
 }
@@ -340,6 +342,7 @@ export class Inspector {
       mode: o.mode,
       config: { name: o.config.name, number: o.config.fromNumber },
       route: o.route ?? null,
+      status_callback_url: o.statusCallbackUrl ?? null,
       forward_to: o.forwardTo ?? null,
       actions: { reply: Boolean(o.actions.reply), replay_listener: Boolean(o.actions.replayToListener), replay_forward: Boolean(o.actions.replayForward) },
       events,
