@@ -4,7 +4,7 @@ import { isLeaseAlive, type Config, type Lease, type LeaseLayer, type LeasedUrl,
 import { twilioError, type TwilioClient } from '../twilio/client.js';
 import { fetchServiceWebhook, fetchSenderWebhook, setApplicationSmsUrl, setNumberApplication, setSenderWebhook, setServiceWebhook } from '../twilio/layers.js';
 import { fetchNumber, setSmsWebhook } from '../twilio/numbers.js';
-import { resolveRoute, resolveRoutes, type Channel, type Route } from '../twilio/route.js';
+import { resolveChannels, type Channel, type Route } from '../twilio/route.js';
 import { describeRestore, displayWebhookUrl, sameWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
 
@@ -67,9 +67,7 @@ export async function registerWebhook(opts: {
 
   let routes: Route[];
   try {
-    routes = opts.channels
-      ? (await Promise.all(opts.channels.map((ch) => resolveRoute(client, config.fromNumber, ch)))).filter((r): r is Route => r !== null)
-      : await resolveRoutes(client, config.fromNumber);
+    routes = await resolveChannels(client, config.fromNumber, opts.channels ?? null);
   } catch (err) {
     throw asRegistrationError(twilioError(err, `look up where inbound messages to ${config.fromNumber} go`, errCtx));
   }
