@@ -146,6 +146,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const productionUrl = () => (opts.register ? loadProductionWebhookUrl(config, env, () => secrets) : null);
   const twilio = opts.register ? await ctx.twilio(twilioCredentials(config, secret!, env)) : null;
   const { ListenSession, teeHooks } = await import('../listener/session.js');
+  const { tookMissed } = await import('../listener/missed.js');
   const { printEvent, statusEventJson } = await import('../output/events.js');
   const { safe } = await import('../output/index.js');
 
@@ -222,12 +223,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
         ? out.dataJsonLines([JSON.stringify(statusEventJson(config.name, s))])
         : out.status(c.dim(`status callback: ${safe(s.messageSid ?? '?')} ${safe(s.status)}${s.errorCode ? ` (error ${s.errorCode})` : ''}: not a message, no trigger${s.to ? ` (to ${safe(stripChannel(s.to))})` : ''}`)),
     onMissed(m) {
-      const r = m.route;
-      const took = !r
-        ? 'unknown'
-        : r.url && r.url.endsWith(session.path)
-          ? `not a layer this tool models (Conversations, Studio?)${m.messagingServiceSid ? `; Twilio reports Messaging Service ${m.messagingServiceSid}` : ''}`
-          : `${r.layer === 'number' ? 'the number\'s SmsUrl' : r.layer.replace('_', ' ')}${r.sid ? ` ${r.sid}` : ''}`;
+      const took = tookMissed(m, session.path);
       out.warn(`Twilio logged an inbound message ${safe(m.messageSid)} to ${safe(m.to)} at ${m.dateSent} that never reached this listener; took it: ${safe(took)}; run fruxon-twilio webhook show`);
     },
     onPruned(n) {
