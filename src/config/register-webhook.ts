@@ -191,7 +191,7 @@ export async function deferToProduction(opts: {
   url: string;
   hint?: string;
   allowMessagingService?: boolean;
-}): Promise<{ pointedNow: Route[]; routes: Route[] } | null> {
+}): Promise<{ held: Route[]; pointedNow: Route[]; routes: Route[] } | null> {
   const { client, config, creds, lease, url } = opts;
   const hint = opts.hint ?? `retry: fruxon-twilio webhook set --config ${shellQuote(config.name)} --yes`;
   // The production URL belongs to the config: another config's lease on the same number restores its own.
@@ -211,5 +211,5 @@ export async function deferToProduction(opts: {
   const pointedNow = routes.filter((r, i) => !held[i] && !routePointsAt(r, url));
   for (const r of pointedNow) await pointRouteAt(client, creds, number, r, url, hint);
   if (!opts.store.leases.restoreToProduction(config.id)) return null;
-  return { pointedNow, routes };
+  return { held: routes.filter((_, i) => held[i]), pointedNow, routes };
 }

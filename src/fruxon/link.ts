@@ -264,13 +264,15 @@ export async function linkConfig(o: LinkOptions): Promise<LinkResult> {
       return failed(err);
     }
     if (deferred) {
+      const layers = [...new Set(deferred.held.filter((r) => r.layer !== 'number').map((r) => `${r.layer.replace('_', ' ')} ${r.sid}`))];
+      const what = layers.length ? `${layers.join(' and ')} (what receives its messages then)` : null;
       const now = deferred.pointedNow.map((r) => `; ${r.channel === 'whatsapp' ? 'WhatsApp' : 'SMS'} (not held by it): ${r.layer.replace('_', ' ')} ${r.sid} now ${masked} (POST)`).join('');
       report(
         'register',
         'deferred',
         (isLeaseAlive(lease)
-          ? `a listen (pid ${lease.pid}) holds ${lease.phoneNumber}; when it stops it points the number at the production URL (${masked})`
-          : `a listen that crashed (pid ${lease.pid}) still holds ${lease.phoneNumber}; fruxon-twilio restore --config ${name} points it at the production URL (${masked})`) + now,
+          ? `a listen (pid ${lease.pid}) holds ${lease.phoneNumber}; when it stops it points ${what ?? 'the number'} at the production URL (${masked})`
+          : `a listen that crashed (pid ${lease.pid}) still holds ${lease.phoneNumber}; fruxon-twilio restore --config ${name} points ${what ?? 'it'} at the production URL (${masked})`) + now,
       );
       return result('deferred');
     }

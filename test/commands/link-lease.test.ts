@@ -127,6 +127,8 @@ describe('link under a live or crashed listen: production wins at every layer on
     const r = await link('app');
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.json.registered, 'deferred');
+    const step = r.json.steps.find((s: { step: string }) => s.step === 'register');
+    assert.match(step.detail, new RegExp(`^a listen \\(pid ${p.child.pid}\\) holds \\+15005551402; when it stops it points application ${appSid} \\(what receives its messages then\\) at the production URL`));
     assert.equal(emu.getNumber(APP)!.smsUrl, url, 'the listener keeps the number until it stops');
     assert.equal(app('Bot').smsUrl, 'http://127.0.0.1:9/bot/sms', 'nothing changes on Twilio while it runs');
     const during = await inbound(emu, { from: PHONE, to: APP, body: 'still to the listener' });
@@ -228,7 +230,7 @@ describe('link under a live or crashed listen: production wins at every layer on
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.json.registered, 'deferred');
     const step = r.json.steps.find((s: { step: string }) => s.step === 'register');
-    assert.match(step.detail, /a listen that crashed \(pid \d+\) still holds \+15005551405; fruxon-twilio restore --config svc points it at the production URL/);
+    assert.match(step.detail, /^a listen that crashed \(pid \d+\) still holds \+15005551405; fruxon-twilio restore --config svc points messaging service MG\w+ \(what receives its messages then\) at the production URL \(https:\/\/[^)]+\)$/);
     const restored = await cli(['restore', '--config', 'svc']);
     assert.equal(restored.code, 0, restored.stderr);
     assert.equal(service().inboundRequestUrl, production('svc'));
@@ -264,6 +266,23 @@ describe('link under a live or crashed listen: production wins at every layer on
     assert.equal((await p.exited).code, 0, p.stderr);
     const v = await show('wa-only');
     assert.deepEqual(v.routes.map((x: { layer: string; url: string }) => [x.layer, x.url]), [['number', maskWebhookUrl(production('wa-only'))], ['whatsapp_sender', maskWebhookUrl(production('wa-only'))]]);
+  });
+
+  test("another config's listen on the same number: link refuses (exit 5) instead of deferring to a lease that restores another production URL", async () => {
+    const add = await cli(['add-config', '--name', 'plain-twin', '--from', PLAIN, '--account-sid', emu.accountSid, '--auth-token-stdin', '--api-url', emu.url, '--json'], emu.authToken);
+    assert.equal(add.code, 0, add.stderr);
+    const { p } = await listen(['--config', 'plain']);
+    const before = lease('plain');
+    const r = await link('plain-twin');
+    assert.equal(r.code, 5, r.stderr);
+    assert.equal(r.json.registered, false);
+    assert.match(r.stderr, new RegExp(`\\${PLAIN} is held by a running listen \\(pid ${p.child.pid}\\)`));
+    assert.deepEqual(lease('plain'), before, "the other config's lease is untouched");
+    assert.equal(lease('plain-twin'), null);
+    p.kill('SIGINT');
+    assert.equal((await p.exited).code, 0, p.stderr);
+    assert.equal(emu.getNumber(PLAIN)!.smsUrl, production('plain'), 'put back as it was before that listen');
+    assert.equal((await cli(['configs', 'remove', 'plain-twin', '--force'])).code, 0);
   });
 
   test('restore only if it still points at us: a layer changed during the listen is left alone', async () => {
