@@ -40,13 +40,26 @@ export function usageError(message: string, hint?: string): CliError {
 
 /**
  * "A listener holds this number": the conflict (exit 5, reason `lease_held`) every command that would change
- * what a running listen owns reports. `message` says what was refused; the hint tells how to stop the listener.
+ * what a running listen owns reports. `message` says what was refused (in the caller's words); the hint tells
+ * how to stop the listener: `stop <who> first (kill -INT <pid>)<hintTail>`, or the caller's own `hint`.
  */
-export function leaseHeldError(message: string, pid: number, opts: { hintTail?: string; who?: string } = {}): CliError {
+export function leaseHeldError(message: string, pid: number, opts: { hintTail?: string; who?: string; hint?: string } = {}): CliError {
   return new CliError(message, {
     exitCode: ExitCode.conflict,
     reason: 'lease_held',
-    hint: `stop ${opts.who ?? 'that listener'} first (kill -INT ${pid})${opts.hintTail ?? ''}`,
+    hint: opts.hint ?? `stop ${opts.who ?? 'that listener'} first (kill -INT ${pid})${opts.hintTail ?? ''}`,
+  });
+}
+
+/**
+ * "A crashed listener's lease still waits for its restore": the conflict (exit 5, reason `lease_stale`) of a
+ * command that would change or drop what the lease must put back. The hint: `restore --config <name>`.
+ */
+export function leaseStaleError(message: string, configName: string, opts: { hintTail?: string } = {}): CliError {
+  return new CliError(message, {
+    exitCode: ExitCode.conflict,
+    reason: 'lease_stale',
+    hint: `put the number's webhook back first: fruxon-twilio restore --config ${JSON.stringify(configName)}${opts.hintTail ?? ''}`,
   });
 }
 

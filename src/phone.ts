@@ -30,5 +30,15 @@ export function channelOf(address: string | null | undefined): Channel {
 
 /** `whatsapp:+14155238886` -> `+14155238886`; other addresses unchanged (but trimmed). */
 export function stripChannel(address: string): string {
-  return address.replace(/^whatsapp:/i, '').trim();
+  return withoutWhatsAppPrefix(address).trim();
+}
+
+/** The `whatsapp:` prefix (any case) removed and nothing else: not trimmed, for an input check that quotes the rest as given. */
+export function withoutWhatsAppPrefix(address: string): string {
+  return address.replace(/^whatsapp:/i, '');
+}
+
+/** A From or To as Twilio writes them: E.164, or `whatsapp:` (any case) + E.164, with no space around. */
+export function isTwilioAddress(address: string): boolean {
+  return /^(whatsapp:)?\+/i.test(address) && isE164(stripChannel(address)) && address === address.trim();
 }

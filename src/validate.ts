@@ -72,6 +72,11 @@ export function parseDuration(field: string, value: string, opts: { max?: number
   return ms;
 }
 
+/** The moment a duration flag's value before `now`, as ISO text (`--since 2h`: two hours ago). */
+export function durationBefore(field: string, value: string, now: Date): string {
+  return new Date(now.getTime() - parseDuration(field, value)).toISOString();
+}
+
 export function parsePositiveInt(field: string, value: string, opts: { min?: number; max?: number } = {}): number {
   const min = opts.min ?? 1;
   const n = Number(value);

@@ -2,7 +2,7 @@ import type { TwilioFactory } from '../config/connect.js';
 import { FruxonClient, type FruxonClientOptions } from '../fruxon/client.js';
 import { Output, type Io } from '../output/index.js';
 import type { SecretStore } from '../secrets/index.js';
-import type { Store } from '../store/index.js';
+import type { Store, StoreOptions } from '../store/index.js';
 
 export type { TwilioFactory };
 /** Builds a Fruxon API client. */
@@ -17,13 +17,16 @@ export type FruxonFactory = (opts: FruxonClientOptions) => FruxonClient;
 export interface CliDeps {
   /** The environment (default: the streams' env, i.e. process.env). */
   env?: NodeJS.ProcessEnv;
-  /** Opens the SQLite store (default: the data directory of `env`). */
-  openStore?: (env: NodeJS.ProcessEnv) => Store;
+  /** Opens the SQLite store (default: the data directory of `env`); `opts.now` is the context's clock. */
+  openStore?: (env: NodeJS.ProcessEnv, opts?: StoreOptions) => Store;
   /** The secret store (default: the OS keychain). Called at most once. */
   secrets?: () => SecretStore | Promise<SecretStore>;
   twilio?: TwilioFactory;
   fruxon?: FruxonFactory;
-  /** The clock (default: the system clock). */
+  /**
+   * The clock of user-visible times (default: the system clock): --since windows, prune cutoffs, retention,
+   * and what the store stamps (created/updated, a lease's start). Not timers: waits and elapsed times run on real time.
+   */
   now?: () => Date;
   /** Aborted when the caller wants a running command to stop (a listener stops as on SIGTERM). */
   signal?: AbortSignal;
@@ -62,12 +65,12 @@ export class CommandContext {
 
   /** The store, opened on first use and closed when the command ends. */
   async store(): Promise<Store> {
-    this.#store ??= (await this.storeOpener())(this.io.env);
+    this.#store ??= (await this.storeOpener())(this.io.env, { now: () => this.now() });
     return this.#store;
   }
 
   /** The opener itself, for a caller that opens (and closes) a store of its own: doctor reports a failed open as a check. */
-  async storeOpener(): Promise<(env: NodeJS.ProcessEnv) => Store> {
+  async storeOpener(): Promise<(env: NodeJS.ProcessEnv, opts?: StoreOptions) => Store> {
     return this.#deps.openStore ?? (await import('../store/index.js')).openStore;
   }
 

@@ -65,7 +65,7 @@ async function run(ctx: CommandContext, opts: { json?: boolean }): Promise<void>
       case 'stopped':
         return say(7, `Stopped listening: restored the webhook of ${s.restore?.phoneNumber ?? 'the number'} to ${s.restore?.restoredUrl || '(none)'}; removed the throwaway config.`);
     }
-  });
+  }, { openStore: await ctx.storeOpener(), twilio: ctx.twilio });
   if (result.events !== 2 || result.sent.status !== 'delivered') {
     throw new CliError(`the demo did not complete: ${result.events} of 2 messages arrived, the test send ended ${result.sent.status}`);
   }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import { DEFAULT_EVENTS_LIMIT, MAX_EVENTS_LIMIT } from '../store/events.js';
-import { checkHttpUrl, parseDuration, parsePositiveInt } from '../validate.js';
+import { checkHttpUrl, durationBefore, parsePositiveInt } from '../validate.js';
 import type { CommandContext } from './context.js';
 import { readStdin } from './input.js';
 
@@ -32,7 +32,7 @@ Events live in the local SQLite store. listen deletes those older than 30 days w
       if (opts.kind === 'status') {
         if (opts.status !== undefined) throw usageError('--status (accepted | refused) is for messages: do not pass it with --kind status');
         const limit = parsePositiveInt('--limit', opts.limit, { max: MAX_EVENTS_LIMIT });
-        const since = opts.since !== undefined ? new Date(Date.now() - parseDuration('--since', opts.since)).toISOString() : undefined;
+        const since = opts.since !== undefined ? durationBefore('--since', opts.since, ctx.now()) : undefined;
         const store = await ctx.store();
         const { resolveConfig } = await import('../config/resolve.js');
         const configId = opts.config !== undefined ? resolveConfig(store, opts.config).id : undefined;
@@ -47,7 +47,7 @@ Events live in the local SQLite store. listen deletes those older than 30 days w
         throw usageError(`--status must be accepted or refused (got ${JSON.stringify(opts.status)})`);
       }
       const limit = parsePositiveInt('--limit', opts.limit, { max: MAX_EVENTS_LIMIT });
-      const since = opts.since !== undefined ? new Date(Date.now() - parseDuration('--since', opts.since)).toISOString() : undefined;
+      const since = opts.since !== undefined ? durationBefore('--since', opts.since, ctx.now()) : undefined;
       const store = await ctx.store();
       const { listEvents } = await import('../listener/event-log.js');
       const rows = listEvents(store, { config: opts.config, status: opts.status as 'accepted' | 'refused' | undefined, since, limit });
@@ -139,7 +139,7 @@ Exit codes: 0 the target answered 2xx, 1 another status or no answer, 2 usage.`,
     .action(async (opts: { olderThan?: string; json?: boolean }) => {
       const out = ctx.output(opts);
       if (opts.olderThan === undefined) throw usageError('missing --older-than: a duration like 7d, 12h or 30m');
-      const before = new Date(Date.now() - parseDuration('--older-than', opts.olderThan)).toISOString();
+      const before = durationBefore('--older-than', opts.olderThan, ctx.now());
       const store = await ctx.store();
       const deleted = store.events.pruneBefore(before);
       if (opts.json) return out.data({ deleted, before });

@@ -161,39 +161,16 @@ async function logout(ctx: CommandContext, opts: { tenant?: string; json?: boole
 async function status(ctx: CommandContext, opts: StatusOptions): Promise<void> {
   const out = ctx.output(opts);
   const store = await ctx.store();
-  const { resolveConfig } = await import('../config/resolve.js');
-  const config = resolveConfig(store, opts.config);
-  const link = store.fruxon.link(config.id);
-  if (!link) {
+  const { fruxonStatus } = await import('../fruxon/status.js');
+  const s = await fruxonStatus({ config: opts.config, apiUrl: opts.apiUrl }, { store, env: ctx.env, secrets: () => ctx.secrets(), twilio: ctx.twilio, fruxon: ctx.fruxon });
+  const { config } = s;
+  if (!s.linked) {
     if (opts.json) return out.data({ config: config.name, linked: false });
     out.line(`${config.name} is not linked to a Fruxon config.`);
     out.status(`To create (or find) it on Fruxon and point the number at it: fruxon-twilio link --config ${shellQuote(config.name)}`);
     return;
   }
-  const keychain = await ctx.keychain();
-  const { connectFruxon } = await import('../fruxon/account.js');
-  const { getConfig } = await import('../fruxon/api.js');
-  const { client } = connectFruxon(store, ctx.env, keychain, { tenant: link.tenant, apiUrl: opts.apiUrl, fruxon: ctx.fruxon });
-  const fx = await getConfig(client, link.fruxonConfigId);
-  const state = !fx ? 'missing' : fx.publishedRevisionId ? 'published' : 'draft';
-
-  // The number: does it point at the stored production URL?
-  const { loadProductionWebhookUrl } = await import('../config/webhook-url.js');
-  const productionUrl = loadProductionWebhookUrl(config, ctx.env, keychain);
-  let number: { phoneNumber: string; kind: string; pointsAtFruxon: boolean; smsUrl: string | null } | null = null;
-  let numberError: string | null = null;
-  try {
-    const { connectConfig } = await import('../config/connect.js');
-    const { lookUpRoutes } = await import('../config/register-webhook.js');
-    const { classifyWebhook, displayWebhookUrl } = await import('../twilio/webhook.js');
-    const { config: c, creds, client: twilio } = await connectConfig(store, config.name, ctx.env, keychain, ctx.twilio);
-    // The layer that wins decides (a Messaging Service's inbound URL over the number's SmsUrl).
-    const route = (await lookUpRoutes(twilio, c, creds))[0]!;
-    const kind = classifyWebhook(route.url, { productionUrl, lease: store.leases.get(config.id) ?? null });
-    number = { phoneNumber: c.fromNumber, kind, pointsAtFruxon: kind === 'production', smsUrl: displayWebhookUrl(route.number?.smsUrl, productionUrl) };
-  } catch (err) {
-    numberError = err instanceof CliError ? err.message : String((err as Error)?.message ?? err);
-  }
+  const { link, fx, state, number, numberError } = s;
   if (!fx) ctx.exitCode = 1;
 
   if (opts.json) {
@@ -207,7 +184,7 @@ async function status(ctx: CommandContext, opts: StatusOptions): Promise<void> {
       published_revision_id: fx?.publishedRevisionId ?? null,
       webhook_key_prefix: link.webhookKeyPrefix,
       webhook_url: config.webhookUrlHint,
-      webhook_url_stored: productionUrl !== null,
+      webhook_url_stored: s.webhookUrlStored,
       number: number && { phone_number: number.phoneNumber, kind: number.kind, points_at_fruxon: number.pointsAtFruxon, sms_url: number.smsUrl },
       number_error: numberError,
     });
@@ -217,7 +194,7 @@ async function status(ctx: CommandContext, opts: StatusOptions): Promise<void> {
   out.line(`fruxon id     ${link.fruxonConfigId}${fx ? `  "${safe(fx.displayName)}"` : ''}`);
   out.line(`state         ${state === 'missing' ? 'missing: Fruxon has no such config any more' : state === 'published' ? `published (revision ${fx!.publishedRevisionId})` : 'draft (not published)'}`);
   out.line(`webhook key   ${link.webhookKeyPrefix ? `${link.webhookKeyPrefix}…` : '(none minted by link)'}`);
-  out.line(`webhook url   ${config.webhookUrlHint ?? (productionUrl ? '(from FRUXON_TWILIO_WEBHOOK_URL)' : '(none stored)')}`);
+  out.line(`webhook url   ${config.webhookUrlHint ?? (s.webhookUrlStored ? '(from FRUXON_TWILIO_WEBHOOK_URL)' : '(none stored)')}`);
   if (number) {
     out.line(
       `number        ${number.phoneNumber} ${number.pointsAtFruxon ? 'points at it' : `does not point at it (${number.kind}${number.smsUrl ? `: ${number.smsUrl}` : ''})`}`,

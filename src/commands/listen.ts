@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { CliError, ExitCode, usageError } from '../errors.js';
-import { MAX_TIMER_MS, checkHttpUrl, isLoopbackUrl, parseDuration, parsePort, parsePositiveInt } from '../validate.js';
+import { MAX_TIMER_MS, checkHttpUrl, parseDuration, parsePort, parsePositiveInt } from '../validate.js';
 import type { CommandContext } from './context.js';
 import { readStdin } from './input.js';
 import { stripChannel } from '../phone.js';
@@ -97,54 +97,28 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const store = await ctx.store();
   const { applyRetention, retentionDays } = await import('../store/events.js');
   const { REFUSED_DETAILS_PER_MINUTE: REFUSED_PER_MINUTE } = await import('../listener/refusals.js');
-  const pruned = applyRetention(store.events, env); // the default retention: the event log never grows without bound
+  const pruned = applyRetention(store.events, env, ctx.now().getTime()); // the default retention: the event log never grows without bound
   if (pruned > 0) out.status(c.dim(`pruned ${pruned} event(s) older than ${retentionDays(env)} days (FRUXON_TWILIO_RETENTION_DAYS)`));
-  const { resolveConfig, loadSecret, effectiveApiUrl, twilioCredentials, configRemovedError } = await import('../config/resolve.js');
+  const { resolveConfig } = await import('../config/resolve.js');
   const config = resolveConfig(store, ...(opts.config !== undefined ? [opts.config] : []));
-  const apiUrl = effectiveApiUrl(config, env);
-  const tunnelKind = publicUrl ? 'public-url' : ((opts.tunnel as 'ngrok' | 'none' | undefined) ?? (apiUrl ? 'none' : 'ngrok'));
-
   const secrets = await ctx.secrets();
-  const needSecret = opts.register || (!opts.skipVerify && config.authMethod === 'auth-token');
-  let secret: string | null = null;
-  if (needSecret) {
-    try {
-      secret = loadSecret(config, env, () => secrets);
-    } catch (err) {
-      // A missing secret right after the config was found: `configs remove` won the race; say that (once its
-      // transaction has committed: it deletes the secret before the row).
-      if (!store.configs.byIdAfterWrites(config.id)) throw configRemovedError(config);
-      throw err;
-    }
-  }
+  const { planListen } = await import('../listener/plan.js');
+  const plan = await planListen(
+    {
+      tunnel: opts.tunnel as 'ngrok' | 'none' | undefined,
+      publicUrl,
+      ngrokAuthtokenStdin: opts.ngrokAuthtokenStdin,
+      authTokenStdin: opts.authTokenStdin,
+      register: opts.register,
+      skipVerify: Boolean(opts.skipVerify),
+    },
+    config,
+    { store, env, secrets: () => secrets, readStdin: (what) => readStdin(ctx.io, what) },
+  );
+  const { authToken } = plan;
+  for (const w of plan.warnings) out.warn(c.bold(w.message));
 
-  let authToken: string | null = null;
-  if (!opts.skipVerify) {
-    if (config.authMethod === 'auth-token') authToken = secret;
-    else if (opts.authTokenStdin) authToken = await readStdin(ctx.io, '--auth-token-stdin');
-    else if (env.TWILIO_AUTH_TOKEN) authToken = env.TWILIO_AUTH_TOKEN;
-    else {
-      throw usageError(
-        `config ${JSON.stringify(config.name)} uses an API Key, but Twilio signs webhooks with the account's Auth Token: set TWILIO_AUTH_TOKEN or pass --auth-token-stdin`,
-        'or accept unsigned requests with --skip-verify (unsafe)',
-      );
-    }
-  }
-  let ngrokAuthtoken: string | undefined;
-  if (tunnelKind === 'ngrok') ngrokAuthtoken = opts.ngrokAuthtokenStdin ? await readStdin(ctx.io, '--ngrok-authtoken-stdin') : env.NGROK_AUTHTOKEN;
-
-  if (opts.register && !apiUrl && (tunnelKind === 'none' || (publicUrl && isLoopbackUrl(publicUrl)))) {
-    throw usageError(
-      `Twilio cannot reach a loopback URL, so it will not be registered on ${config.fromNumber}`,
-      'use the ngrok tunnel (default) or --public-url https://…, or pass --no-register',
-    );
-  }
-
-  if (opts.skipVerify) out.warn(c.bold('--skip-verify: requests are accepted WITHOUT checking X-Twilio-Signature; anyone who finds the URL can fire triggers'));
-
-  const { loadProductionWebhookUrl } = await import('../config/webhook-url.js');
-  const productionUrl = () => (opts.register ? loadProductionWebhookUrl(config, env, () => secrets) : null);
-  const twilio = opts.register ? await ctx.twilio(twilioCredentials(config, secret!, env)) : null;
+  const twilio = plan.credentials ? await ctx.twilio(plan.credentials) : null;
   const { ListenSession, teeHooks } = await import('../listener/session.js');
   const { tookMissed } = await import('../listener/missed.js');
   const { printEvent, statusEventJson } = await import('../output/events.js');
@@ -244,16 +218,16 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     skipVerify: Boolean(opts.skipVerify),
     host: opts.host,
     port,
-    tunnel: { kind: tunnelKind, publicUrl, ngrokAuthtoken, ngrokServerAddr: env.NGROK_SERVER_ADDR || undefined },
+    tunnel: plan.tunnel,
     twilio,
-    apiUrl,
-    productionUrl,
+    apiUrl: plan.apiUrl,
+    productionUrl: plan.productionUrl,
     channels: channels ? [...channels] : undefined,
     allowMessagingService: Boolean(opts.messagingService),
     checkMissedMs,
     forwardTo,
     contactName: store.participants.contactBook(config.id).nameFor,
-    retention: () => applyRetention(store.events, env),
+    retention: () => applyRetention(store.events, env, ctx.now().getTime()),
     hooks: teeHooks(() => screen?.hooks ?? lineHooks, () => inspectorHooks),
   });
 
@@ -289,8 +263,9 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   };
   const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const s of sigs) process.on(s, onSignal);
-  // The context's abort signal (an in-process caller) stops the listener as SIGTERM does.
-  const onAbort = () => onSignal('SIGTERM');
+  // The context's abort signal (an in-process caller) stops the listener as SIGTERM does, or as the signal
+  // the caller names as the abort reason ('SIGINT', 'SIGHUP').
+  const onAbort = () => onSignal(typeof ctx.signal.reason === 'string' && (sigs as string[]).includes(ctx.signal.reason) ? (ctx.signal.reason as NodeJS.Signals) : 'SIGTERM');
   if (ctx.signal.aborted) queueMicrotask(onAbort);
   else ctx.signal.addEventListener('abort', onAbort, { once: true });
   const timer = timeoutMs !== undefined ? setTimeout(() => finish('timeout'), timeoutMs) : undefined;

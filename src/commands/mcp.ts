@@ -18,6 +18,6 @@ wait_for_message reads what a running listen records: start one with fruxon-twil
     )
     .action(async (opts: { config?: string }) => {
       const { serveMcp } = await import('../mcp/server.js');
-      await serveMcp({ io: ctx.io, store: () => ctx.store(), secrets: () => ctx.secrets(), twilio: ctx.twilio, defaultConfig: opts.config });
+      await serveMcp({ io: ctx.io, store: () => ctx.store(), secrets: () => ctx.secrets(), twilio: ctx.twilio, defaultConfig: opts.config, now: () => ctx.now() });
     });
 }

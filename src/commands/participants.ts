@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CliError, usageError } from '../errors.js';
 import { E164, checkE164, checkName } from '../validate.js';
+import { withoutWhatsAppPrefix } from '../phone.js';
 import type { CommandContext } from './context.js';
 import { registerFruxonSync } from './participants-fruxon.js';
 
@@ -56,7 +57,7 @@ Examples:
       const name = checkName('NAME', rawName);
       if (E164.test(name)) throw usageError(`NAME must not be a phone number (got ${JSON.stringify(name)}): send --to would read it as one`);
       if (opts.phone === undefined) throw usageError('missing --phone: the E.164 number, e.g. +14155550123');
-      const phone = checkE164('--phone', opts.phone.replace(/^whatsapp:/i, ''));
+      const phone = checkE164('--phone', withoutWhatsAppPrefix(opts.phone));
       const store = await ctx.store();
       let config: import('../store/index.js').Config | undefined;
       if (opts.config !== undefined) {

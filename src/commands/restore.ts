@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CliError, ExitCode } from '../errors.js';
+import { CliError, ExitCode, leaseHeldError } from '../errors.js';
 import type { CommandContext } from './context.js';
 import { safe } from '../output/index.js';
 
@@ -33,9 +33,7 @@ async function run(ctx: CommandContext, opts: { config?: string; json?: boolean 
     leases = leases.filter((l) => l.configId === config.id);
     const live = leases.find(isLeaseAlive);
     if (live) {
-      throw new CliError(`a listener (pid ${live.pid}) is running for config ${JSON.stringify(config.name)}; it restores the webhook when it stops`, {
-        exitCode: ExitCode.conflict,
-        reason: 'lease_held',
+      throw leaseHeldError(`a listener (pid ${live.pid}) is running for config ${JSON.stringify(config.name)}; it restores the webhook when it stops`, live.pid, {
         hint: `stop it with: kill -INT ${live.pid}`,
       });
     }

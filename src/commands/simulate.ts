@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ExitCode, usageError } from '../errors.js';
 import { DEFAULT_SIMULATED_BODY, MAX_MEDIA_PER_MESSAGE } from '../twilio/inbound-form.js';
 import { checkE164, checkHttpUrl } from '../validate.js';
+import { channelOf, withoutWhatsAppPrefix } from '../phone.js';
 import type { CommandContext } from './context.js';
 import { safe } from '../output/index.js';
 import { readStdin } from './input.js';
@@ -54,8 +55,8 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const out = ctx.output({ json: opts.json });
   if (opts.from === undefined) throw usageError('missing --from: the sender in E.164, e.g. --from +14155550123');
   const rawFrom = opts.from.trim();
-  const whatsapp = Boolean(opts.whatsapp) || /^whatsapp:/i.test(rawFrom);
-  const from = checkE164('--from', rawFrom.replace(/^whatsapp:/i, ''));
+  const whatsapp = Boolean(opts.whatsapp) || channelOf(rawFrom) === 'whatsapp';
+  const from = checkE164('--from', withoutWhatsAppPrefix(rawFrom));
   if (opts.profileName !== undefined && !whatsapp) throw usageError('--profile-name is WhatsApp\'s ProfileName: pass --whatsapp with it');
   if (opts.mediaUrl.length > MAX_MEDIA_PER_MESSAGE) throw usageError(`--media-url may be given at most ${MAX_MEDIA_PER_MESSAGE} times, as Twilio allows (got ${opts.mediaUrl.length})`);
   const mediaUrls = opts.mediaUrl.map((u) => checkHttpUrl('--media-url', u));

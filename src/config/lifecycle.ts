@@ -1,4 +1,4 @@
-import { CliError, ExitCode, leaseHeldError } from '../errors.js';
+import { CliError, leaseHeldError, leaseStaleError } from '../errors.js';
 import { secretAccount, type SecretStore } from '../secrets/index.js';
 import { isLeaseAlive, type Config, type Lease, type NewConfig, type Store } from '../store/index.js';
 import type { TwilioFactory } from './connect.js';
@@ -102,10 +102,8 @@ export function removeConfig(store: Store, config: Config, keychain: () => Secre
     .transaction(() => {
       const lease = refuseWhileListening(store, config);
       if (lease && !opts.force) {
-        throw new CliError(`config ${JSON.stringify(config.name)} has a listener lease that was never restored (pid ${lease.pid} is gone)`, {
-          exitCode: ExitCode.conflict,
-          reason: 'lease_stale',
-          hint: `put the number's webhook back first: fruxon-twilio restore --config ${JSON.stringify(config.name)} (or pass --force to drop the lease)`,
+        throw leaseStaleError(`config ${JSON.stringify(config.name)} has a listener lease that was never restored (pid ${lease.pid} is gone)`, config.name, {
+          hintTail: ' (or pass --force to drop the lease)',
         });
       }
       if (lease) store.leases.release(config.id);

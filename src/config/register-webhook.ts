@@ -1,9 +1,9 @@
-import { CliError, ExitCode } from '../errors.js';
+import { CliError, ExitCode, leaseHeldError, leaseStaleError } from '../errors.js';
 import { isLeaseAlive, type Config, type Lease, type Store } from '../store/index.js';
 import { twilioError, type TwilioClient, type TwilioCredentials } from '../twilio/client.js';
 import { setApplicationSmsUrl, setSenderWebhook, setServiceWebhook } from '../twilio/layers.js';
-import { fetchNumber, findNumber, setSmsWebhook, type PhoneNumberInfo } from '../twilio/numbers.js';
-import { applicationRoute, resolveRoutes, type Route } from '../twilio/route.js';
+import { fetchNumber, setSmsWebhook, type PhoneNumberInfo } from '../twilio/numbers.js';
+import { applicationRoute, resolveChannels, type Channel, type Route } from '../twilio/route.js';
 import { sameWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
 import { shellQuote } from '../shell.js';
@@ -23,42 +23,31 @@ export function refuseUnderLease(store: Store, config: Config): void {
   const lease = leaseOnNumber(store, config);
   if (!lease) return;
   if (isLeaseAlive(lease)) {
-    throw new CliError(`${lease.phoneNumber} is held by a running listen (pid ${lease.pid}); its webhook is not changed while it runs`, {
-      exitCode: ExitCode.conflict,
-      reason: 'lease_held',
-      hint: `stop that listener first (kill -INT ${lease.pid}): it puts the previous webhook back, then run webhook set again`,
+    throw leaseHeldError(`${lease.phoneNumber} is held by a running listen (pid ${lease.pid}); its webhook is not changed while it runs`, lease.pid, {
+      hintTail: ': it puts the previous webhook back, then run webhook set again',
     });
   }
-  throw new CliError(`${lease.phoneNumber} has a listener lease that was never restored (pid ${lease.pid} is gone)`, {
-    exitCode: ExitCode.conflict,
-    reason: 'lease_stale',
-    hint: `put the number's webhook back first: fruxon-twilio restore --config ${JSON.stringify(config.name)}`,
-  });
+  throw leaseStaleError(`${lease.phoneNumber} has a listener lease that was never restored (pid ${lease.pid} is gone)`, config.name);
 }
 
-/** The config's From number on the account; a CliError (with `exitCode`) when Twilio fails or the account does not own it. */
-export async function lookUpNumber(
-  client: TwilioClient,
-  config: Config,
-  creds: TwilioCredentials,
-  opts: { exitCode?: number } = {},
-): Promise<PhoneNumberInfo> {
-  let number;
-  try {
-    number = await findNumber(client, config.fromNumber);
-  } catch (err) {
-    const e = twilioError(err, `look up ${config.fromNumber}`, { apiUrl: creds.apiUrl, accountSid: creds.accountSid });
-    if (opts.exitCode === undefined) throw e;
-    throw new CliError(e.message, { exitCode: opts.exitCode, hint: e.hint, reason: e.reason, cause: err });
-  }
-  if (!number) {
-    throw new CliError(`${config.fromNumber} is not a phone number of account ${maskSid(config.accountSid)}, so it has no webhook to show or set`, {
-      exitCode: opts.exitCode ?? ExitCode.failure,
-      reason: 'number_not_found',
-      hint: `check the From number of config ${JSON.stringify(config.name)} (fruxon-twilio configs set NAME --from +1…) or the account in the Twilio Console`,
-    });
-  }
-  return number;
+/** Where a Twilio failure names the account and the API it called. */
+type TwilioWhere = Pick<TwilioCredentials, 'apiUrl' | 'accountSid'>;
+
+/**
+ * A failed webhook step (a lookup, a change, a restore) as the CliError the command exits with: the error's
+ * message and reason, exit 4 (or `exitCode`), `hint` over its own. The one home of "a webhook step exits 4".
+ */
+export function webhookStepError(e: CliError, opts: { exitCode?: number; hint?: string } = {}): CliError {
+  return new CliError(e.message, { exitCode: opts.exitCode ?? ExitCode.registration, hint: opts.hint ?? e.hint, reason: e.reason, cause: e });
+}
+
+/** "The account does not own the config's number" (reason `number_not_found`), with what it means for the caller (`so …`). */
+export function numberNotFoundError(config: Config, consequence: string, opts: { exitCode?: number; hint?: string } = {}): CliError {
+  return new CliError(`${config.fromNumber} is not a phone number of account ${maskSid(config.accountSid)}, so ${consequence}`, {
+    exitCode: opts.exitCode ?? ExitCode.failure,
+    reason: 'number_not_found',
+    hint: opts.hint ?? `check the From number of config ${JSON.stringify(config.name)} (fruxon-twilio configs set NAME --from +1…) or the account in the Twilio Console`,
+  });
 }
 
 /** Whether the number already points at `url` with POST. */
@@ -71,21 +60,31 @@ export async function applySmsUrl(client: TwilioClient, creds: TwilioCredentials
   try {
     return await setSmsWebhook(client, number.sid, url, 'POST');
   } catch (err) {
-    const e = twilioError(err, `set the webhook of ${number.phoneNumber}`, { apiUrl: creds.apiUrl, accountSid: creds.accountSid });
-    throw new CliError(e.message, { exitCode: ExitCode.registration, hint: hint ?? e.hint, reason: e.reason, cause: err });
+    throw webhookStepError(twilioError(err, `set the webhook of ${number.phoneNumber}`, { apiUrl: creds.apiUrl, accountSid: creds.accountSid }), { hint });
   }
 }
 
-/** The routes of the config's number (its SMS route first); a CliError when Twilio fails or it is neither on the account nor the Sandbox. */
-export async function lookUpRoutes(client: TwilioClient, config: Config, creds: TwilioCredentials, opts: { exitCode?: number } = {}): Promise<Route[]> {
+/**
+ * The routes of the config's number (its SMS route first; with `channels`, those channels' routes); a CliError
+ * when Twilio fails (exit `exitCode`, else the error's own) or the number is neither on the account nor the
+ * Sandbox (`notFound`: what that means for the caller, and the hint).
+ */
+export async function lookUpRoutes(
+  client: TwilioClient,
+  config: Config,
+  creds: TwilioWhere,
+  opts: { exitCode?: number; channels?: Channel[]; notFound?: { consequence: string; hint?: string } } = {},
+): Promise<Route[]> {
   let routes: Route[];
   try {
-    routes = await resolveRoutes(client, config.fromNumber);
+    routes = await resolveChannels(client, config.fromNumber, opts.channels ?? null);
   } catch (err) {
     const e = twilioError(err, `look up where inbound messages to ${config.fromNumber} go`, { apiUrl: creds.apiUrl, accountSid: creds.accountSid });
-    throw new CliError(e.message, { exitCode: opts.exitCode ?? e.exitCode, hint: e.hint, reason: e.reason, cause: err });
+    throw webhookStepError(e, { exitCode: opts.exitCode ?? e.exitCode });
   }
-  if (routes.length === 0) await lookUpNumber(client, config, creds, opts); // throws number_not_found
+  if (routes.length === 0) {
+    throw numberNotFoundError(config, opts.notFound?.consequence ?? 'it has no webhook to show or set', { exitCode: opts.exitCode, hint: opts.notFound?.hint });
+  }
   return routes;
 }
 
@@ -156,8 +155,7 @@ async function pointRouteAt(client: TwilioClient, creds: TwilioCredentials, numb
     else if (r.layer === 'whatsapp_sender') await setSenderWebhook(client, r.sid!, url, 'POST');
     else await setServiceWebhook(client, r.sid!, { inboundRequestUrl: url, inboundMethod: 'POST', fallbackUrl: r.fallbackUrl, fallbackMethod: r.fallbackMethod });
   } catch (err) {
-    const e = twilioError(err, `point the ${r.layer.replace('_', ' ')} of ${number.phoneNumber} at the webhook`, { apiUrl: creds.apiUrl, accountSid: creds.accountSid });
-    throw new CliError(e.message, { exitCode: ExitCode.registration, hint, reason: e.reason, cause: err });
+    throw webhookStepError(twilioError(err, `point the ${r.layer.replace('_', ' ')} of ${number.phoneNumber} at the webhook`, { apiUrl: creds.apiUrl, accountSid: creds.accountSid }), { hint });
   }
 }
 
@@ -203,8 +201,7 @@ export async function deferToProduction(opts: {
   try {
     routes = await Promise.all(current.map((r, i) => (held[i] && detachedApp && r.number ? applicationRoute(client, r.number, detachedApp, r.channel) : r)));
   } catch (err) {
-    const e = twilioError(err, `look up TwiML App ${detachedApp} that the listener detached ${config.fromNumber} from`, { apiUrl: creds.apiUrl, accountSid: creds.accountSid });
-    throw new CliError(e.message, { exitCode: ExitCode.registration, hint: e.hint, reason: e.reason, cause: err });
+    throw webhookStepError(twilioError(err, `look up TwiML App ${detachedApp} that the listener detached ${config.fromNumber} from`, { apiUrl: creds.apiUrl, accountSid: creds.accountSid }));
   }
   refuseRoutes(config, routes, opts.allowMessagingService);
   const number = current[0]!.number!;

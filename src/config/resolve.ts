@@ -71,15 +71,22 @@ export function loadSecret(config: Config, env: NodeJS.ProcessEnv, secrets: () =
 
 /**
  * The key Twilio signs webhooks with: the Auth Token. An API Key config has none stored, so it comes from
- * `readGiven` (`--auth-token-stdin`) when the caller has one, else TWILIO_AUTH_TOKEN.
+ * `readGiven` (`--auth-token-stdin`) when the caller has one, else TWILIO_AUTH_TOKEN. `alternative` is the
+ * hint when there is none: what else the caller's command can do (default: simulate's --bad-signature).
  */
-export async function webhookSigningToken(config: Config, env: NodeJS.ProcessEnv, secrets: () => SecretStore, readGiven?: () => Promise<string>): Promise<string> {
+export async function webhookSigningToken(
+  config: Config,
+  env: NodeJS.ProcessEnv,
+  secrets: () => SecretStore,
+  readGiven?: () => Promise<string>,
+  alternative = 'or send a forged signature with --bad-signature',
+): Promise<string> {
   if (config.authMethod === 'auth-token') return loadSecret(config, env, secrets);
   if (readGiven) return readGiven();
   if (env.TWILIO_AUTH_TOKEN) return env.TWILIO_AUTH_TOKEN;
   throw usageError(
     `config ${JSON.stringify(config.name)} uses an API Key, but Twilio signs webhooks with the account's Auth Token: set TWILIO_AUTH_TOKEN or pass --auth-token-stdin`,
-    'or send a forged signature with --bad-signature',
+    alternative,
   );
 }
 

@@ -6,6 +6,7 @@ import { createTwilioClient } from '../twilio/client.js';
 import type { ConfigDeps } from './connect.js';
 import { deliveryFailure, sendMessage, waitForFinalStatus, type Message, type WaitResult } from '../twilio/messages.js';
 import { E164, checkE164 } from '../validate.js';
+import { withoutWhatsAppPrefix } from '../phone.js';
 import { refuseLoopbackUrls } from '../twilio/send-rules.js';
 import { shellQuote } from '../shell.js';
 import { effectiveApiUrl, loadSecret, resolveConfig, twilioCredentials } from './resolve.js';
@@ -56,8 +57,8 @@ export async function sendFromConfig(deps: ConfigDeps, input: SendInput): Promis
   const toRaw = input.to.trim();
   let to: string;
   let participant: Participant | undefined;
-  if (E164.test(toRaw.replace(/^whatsapp:/i, ''))) {
-    to = checkE164('--to', toRaw.replace(/^whatsapp:/i, ''));
+  if (E164.test(withoutWhatsAppPrefix(toRaw))) {
+    to = checkE164('--to', withoutWhatsAppPrefix(toRaw));
   } else {
     participant = store.participants.byName(toRaw);
     if (!participant) {

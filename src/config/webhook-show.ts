@@ -1,11 +1,9 @@
-import { CliError, ExitCode } from '../errors.js';
 import { isLeaseAlive, type Config, type Lease } from '../store/index.js';
-import { twilioError } from '../twilio/client.js';
 import type { PhoneNumberInfo } from '../twilio/numbers.js';
-import { resolveRoutes, type Route } from '../twilio/route.js';
+import type { Route } from '../twilio/route.js';
 import { classifyWebhook, type WebhookKind } from '../twilio/webhook.js';
-import { maskSid } from '../validate.js';
 import { connectConfig, type ConfigDeps } from './connect.js';
+import { lookUpRoutes } from './register-webhook.js';
 import { loadProductionWebhookUrl } from './webhook-url.js';
 
 /**
@@ -28,19 +26,7 @@ export interface WebhookView {
 export async function inspectWebhook(deps: ConfigDeps, configName?: string): Promise<WebhookView> {
   const { store, env } = deps;
   const { config, creds, client } = await connectConfig(store, configName, env, deps.secrets, deps.twilio);
-  let routes: Route[];
-  try {
-    routes = await resolveRoutes(client, config.fromNumber);
-  } catch (err) {
-    throw twilioError(err, `look up where inbound messages to ${config.fromNumber} go`, { apiUrl: creds.apiUrl, accountSid: creds.accountSid });
-  }
-  if (routes.length === 0) {
-    throw new CliError(`${config.fromNumber} is not a phone number of account ${maskSid(config.accountSid)}, so it has no webhook to show or set`, {
-      exitCode: ExitCode.failure,
-      reason: 'number_not_found',
-      hint: `check the From number of config ${JSON.stringify(config.name)} (fruxon-twilio configs set NAME --from +1…) or the account in the Twilio Console`,
-    });
-  }
+  const routes = await lookUpRoutes(client, config, creds);
   const productionUrl = loadProductionWebhookUrl(config, env, deps.secrets);
   const lease = store.leases.get(config.id) ?? null;
   const winner = routes[0]!;

@@ -2,8 +2,7 @@ import { isLeaseAlive, type Config, type Lease, type Store } from '../store/inde
 import type { SecretStore } from '../secrets/index.js';
 import type { TwilioClient } from '../twilio/client.js';
 import { resolveRoute } from '../twilio/route.js';
-import { classifyWebhook, displayWebhookUrl } from '../twilio/webhook.js';
-import { isFruxonIngressUrl } from '../twilio/sms-url.js';
+import { classifyWebhookUrl, displayWebhookUrl } from '../twilio/webhook.js';
 import { loadProductionWebhookUrl } from '../config/webhook-url.js';
 
 /**
@@ -32,7 +31,7 @@ export interface RouteFacts {
 export function describeRoute(f: RouteFacts): RouteFinding {
   const to = `inbound to ${f.number}`;
   if (!f.found) return { reachesAgent: false, text: `${to} goes nowhere this tool can see: the number is not on the config's account` };
-  const kind = classifyWebhook(f.smsUrl, { productionUrl: f.productionUrl, lease: f.lease });
+  const { kind, fruxon } = classifyWebhookUrl(f.smsUrl, { productionUrl: f.productionUrl, lease: f.lease });
   const shown = displayWebhookUrl(f.smsUrl, f.productionUrl) ?? '';
   switch (kind) {
     case 'none':
@@ -44,7 +43,7 @@ export function describeRoute(f: RouteFacts): RouteFinding {
         ? { reachesAgent: true, text: `${to} goes to fruxon-twilio listen (pid ${f.lease!.pid}) at ${shown}: check that its --forward-to agent answers` }
         : { reachesAgent: false, text: `${to} goes to a fruxon-twilio listen that is not running (pid ${f.lease!.pid}): start it again, or fruxon-twilio restore` };
     default:
-      return isFruxonIngressUrl(f.smsUrl!)
+      return fruxon
         ? { reachesAgent: true, text: `${to} goes to Fruxon (${shown}), but not to the URL recorded for this config: check fruxon-twilio webhook show` }
         : { reachesAgent: false, text: `${to} goes to ${shown}, not to Fruxon` };
   }

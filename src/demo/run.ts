@@ -1,18 +1,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TwilioFactory } from '../config/connect.js';
 import { saveConfig } from '../config/lifecycle.js';
 import { startEmulator, type Emulator } from '../emulator/index.js';
 import type { TriggerEnvelope } from '../listener/payload.js';
 import type { RestoreOutcome } from '../listener/registration.js';
 import { ListenSession } from '../listener/session.js';
-import { openStore, type Config, type Store } from '../store/index.js';
-import { createTwilioClient } from '../twilio/client.js';
+import type { Config, Store } from '../store/index.js';
 import { sendMessage, waitForFinalStatus, type Message } from '../twilio/messages.js';
 
 /**
  * The whole loop offline, in one process: the emulator, a throwaway config in a temporary data directory
- * (its token in this run's memory only: no keychain needed), a listener registered on the emulator's
+ * (its token in this run's memory only: no keychain needed; the store is opened through `deps.openStore`
+ * on that directory, never the user's), a listener registered on the emulator's
  * number, two inbound messages from simulated phones, and a test message out. It never prints: each step
  * is reported through `onStep`, and the command decides how to show it.
  */
@@ -29,7 +30,14 @@ export type DemoStep =
   | { step: 'sent'; message: Message }
   | { step: 'stopped'; restore: RestoreOutcome | null };
 
-export async function runDemo(onStep: (s: DemoStep) => void, opts: { statusDelayMs?: number } = {}): Promise<{ events: number; sent: Message }> {
+export interface DemoDeps {
+  /** Opens the store; the demo hands it an environment whose data directory is a throwaway one. */
+  openStore: (env: NodeJS.ProcessEnv) => Store;
+  /** Makes the Twilio client (pointed at the demo's emulator). */
+  twilio: TwilioFactory;
+}
+
+export async function runDemo(onStep: (s: DemoStep) => void, deps: DemoDeps, opts: { statusDelayMs?: number } = {}): Promise<{ events: number; sent: Message }> {
   const home = mkdtempSync(join(tmpdir(), 'fruxon-twilio-demo-'));
   let emulator: Emulator | null = null;
   let store: Store | null = null;
@@ -39,7 +47,7 @@ export async function runDemo(onStep: (s: DemoStep) => void, opts: { statusDelay
     onStep({ step: 'emulator', url: emulator.url, accountSid: emulator.accountSid, number: DEMO_NUMBER });
 
     const env: NodeJS.ProcessEnv = { FRUXON_TWILIO_HOME: home, TWILIO_AUTH_TOKEN: emulator.authToken };
-    store = openStore(env);
+    store = deps.openStore(env);
     const config: Config = saveConfig(
       store,
       {
@@ -57,7 +65,7 @@ export async function runDemo(onStep: (s: DemoStep) => void, opts: { statusDelay
     onStep({ step: 'config', name: config.name, home, participant: 'Dana' });
 
     const creds = { accountSid: emulator.accountSid, authMethod: 'auth-token' as const, apiKeySid: null, secret: emulator.authToken, apiUrl: emulator.url };
-    const client = await createTwilioClient(creds);
+    const client = await deps.twilio(creds);
     const arrived: TriggerEnvelope[] = [];
     let notify: () => void = () => {};
     const activeStore = store;

@@ -5,12 +5,12 @@ import { shellQuote } from '../shell.js';
 import { loadProductionWebhookUrl } from '../config/webhook-url.js';
 import { CliError } from '../errors.js';
 import type { SecretStore } from '../secrets/index.js';
-import { DB_FILE, dataDir, isLeaseAlive, type Config, type Store } from '../store/index.js';
+import { DB_FILE, dataDir, isLeaseAlive, type Config, type Lease, type Store } from '../store/index.js';
 import { migrations } from '../store/migrations.js';
 import { createTwilioClient, twilioError, type TwilioClient, type TwilioCredentials } from '../twilio/client.js';
 import { fetchAccount, findNumber } from '../twilio/numbers.js';
 import { resolveRoutes, SANDBOX_NUMBER, type Route } from '../twilio/route.js';
-import { classifySmsUrl, redactUrl } from '../twilio/sms-url.js';
+import { classifyWebhookUrl, displayWebhookUrl, type WebhookClass } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
 
 /** One line of the report. `ok: 'warn'` is worth knowing but does not fail the doctor. */
@@ -241,7 +241,9 @@ function productionUrlOf(config: Config, env: NodeJS.ProcessEnv, keychain: Secre
 function checkRoute(config: Config, routes: Route[], smsUrl: string | null, store: Store, productionUrl: string | null): DoctorCheck {
   const name = 'route';
   const flag = ` --config ${shellQuote(config.name)}`;
-  const classify = (url: string | null) => classifySmsUrl(url, { leases: store.leases.list(), fruxonUrls: productionUrl ? [productionUrl] : [] });
+  const leases = store.leases.list();
+  const classify = (url: string | null) => ownerOf(classifyWebhookUrl(url, { productionUrl, leases }));
+  const shown = (url: string) => displayWebhookUrl(url, productionUrl);
   const numberOwner = classify(smsUrl).owner;
   const bad: string[] = [];
   const good: string[] = [];
@@ -268,9 +270,9 @@ function checkRoute(config: Config, routes: Route[], smsUrl: string | null, stor
       bad.push(`${label} still points at a listener that is gone (pid ${lease!.pid})`);
       fix = `fruxon-twilio restore${flag}`;
     } else if (numberOwner === 'fruxon' || numberOwner === 'ours' || owner === 'none') {
-      bad.push(`${label} receives them at ${r.url ? redactUrl(r.url) : 'no URL'}${wins}: the number's own SmsUrl is not used`);
+      bad.push(`${label} receives them at ${r.url ? shown(r.url) : 'no URL'}${wins}: the number's own SmsUrl is not used`);
       fix = `fruxon-twilio webhook set${r.layer === 'messaging_service' ? ' --messaging-service' : ''}${flag}`;
-    } else good.push(`${label} receives them at ${redactUrl(r.url!)}`);
+    } else good.push(`${label} receives them at ${shown(r.url!)}`);
   }
   if (bad.length) return { name, ok: false, detail: bad.join('; '), fix };
   return { name, ok: true, detail: good.join('; ') };
@@ -295,7 +297,7 @@ function layerName(r: Route): string {
 }
 
 function checkSmsUrl(config: Config, smsUrl: string | null, store: Store, productionUrl: string | null): DoctorCheck {
-  const { owner, lease } = classifySmsUrl(smsUrl, { leases: store.leases.list(), fruxonUrls: productionUrl ? [productionUrl] : [] });
+  const { owner, lease } = ownerOf(classifyWebhookUrl(smsUrl, { productionUrl, leases: store.leases.list() }));
   const name = 'sms_url';
   switch (owner) {
     case 'none':
@@ -310,10 +312,16 @@ function checkSmsUrl(config: Config, smsUrl: string | null, store: Store, produc
             fix: `fruxon-twilio restore --config ${shellQuote(config.name)}`,
           };
     case 'fruxon':
-      return { name, ok: true, detail: `SmsUrl is Fruxon's ingress (${redactUrl(smsUrl!)})` };
+      return { name, ok: true, detail: `SmsUrl is Fruxon's ingress (${displayWebhookUrl(smsUrl, productionUrl)})` };
     case 'other':
-      return { name, ok: true, detail: `SmsUrl is another service's (${redactUrl(smsUrl!)})` };
+      return { name, ok: true, detail: `SmsUrl is another service's (${displayWebhookUrl(smsUrl, productionUrl)})` };
   }
+}
+
+/** Doctor's words for the classifier's answer: ours = a listener lease's URL on this machine's store; Fruxon's = its ingress (or the recorded production URL). */
+function ownerOf(c: WebhookClass<Lease>): { owner: 'ours' | 'fruxon' | 'other' | 'none'; lease: Lease | null } {
+  if (c.kind === 'listener') return { owner: 'ours', lease: c.lease };
+  return { owner: c.fruxon ? 'fruxon' : c.kind === 'none' ? 'none' : 'other', lease: null };
 }
 
 function checkLeases(store: Store): DoctorCheck {

@@ -183,7 +183,7 @@ export function topologyNumbers(t: Topology): string[] {
     ...(t.numbers ?? []).map((n) => (typeof n === 'string' ? n : n.phone_number)),
     ...(t.services ?? []).flatMap((s) => s.phone_numbers ?? []),
     ...(t.applications ?? []).flatMap((a) => a.phone_numbers ?? []),
-    ...(t.senders ?? []).map((x) => x.sender_id.replace(/^whatsapp:/, '')),
+    ...(t.senders ?? []).map((x) => whatsAppNumber(x.sender_id) ?? x.sender_id),
   ];
   return [...new Set(all)];
 }
@@ -283,7 +283,7 @@ function applyService(state: EmulatorState, s: TopologyService, numberOf: (n: st
 }
 
 function applySender(state: EmulatorState, x: TopologySender, numberOf: (n: string) => EmulatorNumber): void {
-  numberOf(x.sender_id.replace(/^whatsapp:/, ''));
+  numberOf(whatsAppNumber(x.sender_id) ?? x.sender_id);
   const existing = [...state.senders.values()].find((s) => s.senderId === x.sender_id);
   const sid = x.sid ?? existing?.sid;
   if (existing && existing.sid !== sid) state.deleteSender(existing.sid);

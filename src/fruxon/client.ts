@@ -1,4 +1,5 @@
 import { CliError } from '../errors.js';
+import { fetchFailure } from '../net-error.js';
 
 /**
  * A small REST client for Fruxon's public API (https://api.fruxon.com, every path under /v1/): Bearer
@@ -82,8 +83,7 @@ export class FruxonClient {
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      const why = cause?.code ?? cause?.message ?? (err as Error).name ?? 'network error';
+      const why = fetchFailure(err).cause ?? (err as Error).name ?? 'network error';
       throw new CliError(`could not reach Fruxon at ${this.origin()} to ${what} (${this.scrub(String(why))})`, {
         reason: 'fruxon_unreachable',
         hint: 'check the network, or --api-url / FRUXON_API_URL when you use a local stand-in',

@@ -3,7 +3,7 @@ import { deferToProduction, leaseOnNumber, pointNumberAt } from '../config/regis
 import { shellQuote } from '../shell.js';
 import { loadProductionWebhookUrl, saveProductionWebhookUrl } from '../config/webhook-url.js';
 import type { SecretStore } from '../secrets/index.js';
-import { isLeaseAlive, type Config, type Store } from '../store/index.js';
+import { isLeaseAlive, type Config, type FruxonLink, type Store } from '../store/index.js';
 import type { TwilioClient, TwilioCredentials } from '../twilio/client.js';
 import { displayWebhookUrl, maskWebhookUrl } from '../twilio/webhook.js';
 import {
@@ -64,20 +64,24 @@ export interface LinkOptions {
   onStep?: (step: LinkStep) => void;
 }
 
+/** Records one step's outcome (linkConfig collects them into the result and hands each to `onStep`). */
+export type LinkReport = (step: LinkStepName, action: string, detail: string) => void;
+
+/**
+ * Runs the four steps in order: find or create the Fruxon config (and publish it), get its webhook URL, store
+ * it, point the number at it. Steps 1-3 throw; step 4's failure is returned in `error` (steps 1-3 are done).
+ */
 export async function linkConfig(o: LinkOptions): Promise<LinkResult> {
-  const { store, fruxon } = o;
-  let config = o.config;
-  const name = shellQuote(config.name);
   const steps: LinkStep[] = [];
-  const report = (step: LinkStepName, action: string, detail: string) => {
+  const report: LinkReport = (step, action, detail) => {
     const s = { step, action, detail };
     steps.push(s);
     o.onStep?.(s);
   };
 
-  if (config.secretSource === 'env' && (o.rotate || !loadProductionWebhookUrl(config, o.env, o.keychain))) {
+  if (o.config.secretSource === 'env' && (o.rotate || !loadProductionWebhookUrl(o.config, o.env, o.keychain))) {
     throw new CliError(
-      `config ${JSON.stringify(config.name)} keeps no secret (--token-from-env), so link cannot store the webhook URL Fruxon would mint for it`,
+      `config ${JSON.stringify(o.config.name)} keeps no secret (--token-from-env), so link cannot store the webhook URL Fruxon would mint for it`,
       {
         exitCode: ExitCode.usage,
         reason: 'invalid_argument',
@@ -86,7 +90,39 @@ export async function linkConfig(o: LinkOptions): Promise<LinkResult> {
     );
   }
 
-  // 1. Find or create the Fruxon config.
+  const found = await findOrCreateFruxonConfig(o, report);
+  const webhook = await mintWebhookUrl(o, found, report);
+  const config = storeWebhookUrl(o, found, webhook, report);
+  const pointed = await pointNumberAtFruxon(o, config, webhook.url, report);
+  return {
+    config: config.name,
+    tenant: o.fruxon.tenant,
+    fruxonConfigId: found.fx.id,
+    created: found.created,
+    published: found.published,
+    webhook: { maskedUrl: maskWebhookUrl(webhook.url), keyPrefix: webhook.keyPrefix, action: webhook.action },
+    registered: pointed.registered,
+    steps,
+    error: pointed.error,
+  };
+}
+
+/** What step 1 found (or made) on Fruxon. */
+export interface FruxonConfigStep {
+  fx: FruxonConfig;
+  created: boolean;
+  /** Published now or before. */
+  published: boolean;
+  /** The saved link (its webhook key prefix is the one recorded before this run). */
+  link: FruxonLink;
+  /** Whether the config was linked to this same Fruxon config before (then a stored URL is its own). */
+  sameConfigAsBefore: boolean;
+}
+
+/** Step 1: find or create the Fruxon config, link it, and publish it if it is a draft. */
+export async function findOrCreateFruxonConfig(o: Pick<LinkOptions, 'store' | 'config' | 'fruxon' | 'authToken'>, report: LinkReport): Promise<FruxonConfigStep> {
+  const { store, fruxon, config } = o;
+  const name = shellQuote(config.name);
   const previous = store.fruxon.link(config.id);
   const linkedBefore = previous && previous.tenant === fruxon.tenant ? previous : null;
   let fx: FruxonConfig | null = null;
@@ -150,8 +186,24 @@ export async function linkConfig(o: LinkOptions): Promise<LinkResult> {
   } else {
     report('publish', 'unchanged', `already published (revision ${fx.publishedRevisionId})`);
   }
+  return { fx, created, published, link, sameConfigAsBefore };
+}
 
-  // 2. The webhook URL: reuse the stored one, mint one, or rotate.
+/** Step 2's webhook URL (a secret: only its masked form leaves link). */
+export interface WebhookStep {
+  url: string;
+  keyPrefix: string | null;
+  action: 'minted' | 'rotated' | 'reused';
+}
+
+/** Step 2: the webhook URL: reuse the stored one, mint one, or rotate. */
+export async function mintWebhookUrl(
+  o: Pick<LinkOptions, 'config' | 'fruxon' | 'env' | 'keychain' | 'rotate'>,
+  found: Pick<FruxonConfigStep, 'fx' | 'link' | 'sameConfigAsBefore'>,
+  report: LinkReport,
+): Promise<WebhookStep> {
+  const { config, fruxon } = o;
+  const { fx, link, sameConfigAsBefore } = found;
   const stored = loadProductionWebhookUrl(config, o.env, o.keychain);
   let url: string;
   let keyPrefix = link.webhookKeyPrefix;
@@ -198,13 +250,25 @@ export async function linkConfig(o: LinkOptions): Promise<LinkResult> {
       report('webhook', 'rotated', `a key was already bound and its URL is not stored here: new key ${keyPrefix ?? '?'}…; the old URL stopped working`);
     }
   }
+  return { url: url!, keyPrefix, action };
+}
 
-  // 3. Store it in the keychain.
-  if (action === 'reused') {
+/** Step 3: store a minted URL in the keychain (and its key prefix with the link); returns the updated config. */
+export function storeWebhookUrl(
+  o: Pick<LinkOptions, 'store' | 'config' | 'fruxon' | 'keychain'>,
+  found: Pick<FruxonConfigStep, 'fx'>,
+  webhook: WebhookStep,
+  report: LinkReport,
+): Config {
+  const { store, fruxon } = o;
+  let config = o.config;
+  const name = shellQuote(config.name);
+  const { url, keyPrefix } = webhook;
+  if (webhook.action === 'reused') {
     report('store', 'unchanged', config.secretSource === 'env' ? 'read from FRUXON_TWILIO_WEBHOOK_URL' : 'already in the keychain');
   } else {
     try {
-      config = saveProductionWebhookUrl(store, config, url!, o.keychain);
+      config = saveProductionWebhookUrl(store, config, url, o.keychain);
     } catch (err) {
       const e = err instanceof CliError ? err : new CliError(String((err as Error)?.message ?? err));
       throw new CliError(`the webhook URL Fruxon minted could not be stored, and Fruxon shows it only once: ${e.message}`, {
@@ -213,29 +277,33 @@ export async function linkConfig(o: LinkOptions): Promise<LinkResult> {
         cause: err,
       });
     }
-    store.fruxon.saveLink({ configId: config.id, tenant: fruxon.tenant, fruxonConfigId: fx.id, webhookKeyPrefix: keyPrefix });
-    report('store', 'stored', `in the OS keychain as the production webhook URL (${maskWebhookUrl(url!)})`);
+    store.fruxon.saveLink({ configId: config.id, tenant: fruxon.tenant, fruxonConfigId: found.fx.id, webhookKeyPrefix: keyPrefix });
+    report('store', 'stored', `in the OS keychain as the production webhook URL (${maskWebhookUrl(url)})`);
   }
-  const masked = maskWebhookUrl(url!);
+  return config;
+}
 
-  // 4. Point the number at it.
-  const result = (registered: LinkResult['registered'], error: CliError | null = null): LinkResult => ({
-    config: config.name,
-    tenant: fruxon.tenant,
-    fruxonConfigId: fx.id,
-    created,
-    published,
-    webhook: { maskedUrl: masked, keyPrefix, action },
-    registered,
-    steps,
-    error,
-  });
+/** Step 4's outcome: a failure (steps 1-3 done) is returned, not thrown: the command exits 4 with it. */
+export interface PointStep {
+  registered: LinkResult['registered'];
+  error: CliError | null;
+}
+
+/**
+ * Step 4: point the number at the URL (`config` is the one step 3 returned). Skipped with --no-register;
+ * deferred to the listener when one holds the number.
+ */
+export async function pointNumberAtFruxon(o: Pick<LinkOptions, 'store' | 'twilio' | 'register' | 'messagingService'>, config: Config, url: string, report: LinkReport): Promise<PointStep> {
+  const { store } = o;
+  const name = shellQuote(config.name);
+  const masked = maskWebhookUrl(url);
+  const result = (registered: LinkResult['registered'], error: CliError | null = null): PointStep => ({ registered, error });
   const finish = `fruxon-twilio webhook set --config ${name} --yes`;
   if (!o.register) {
     report('register', 'skipped', `--no-register: the number was not changed; to point it at Fruxon: ${finish}`);
     return result('skipped');
   }
-  const failed = (err: unknown): LinkResult => {
+  const failed = (err: unknown): PointStep => {
     const e = err instanceof CliError ? err : new CliError(String((err as Error)?.message ?? err), { cause: err });
     const failure = new CliError(e.message, {
       exitCode: e.exitCode === ExitCode.conflict ? ExitCode.conflict : ExitCode.registration,
@@ -259,7 +327,7 @@ export async function linkConfig(o: LinkOptions): Promise<LinkResult> {
     let deferred;
     try {
       const { client, creds } = await o.twilio();
-      deferred = await deferToProduction({ store, config, lease, client, creds, url: url!, hint: `steps 1-3 are done; to finish: ${finish}`, allowMessagingService: o.messagingService });
+      deferred = await deferToProduction({ store, config, lease, client, creds, url, hint: `steps 1-3 are done; to finish: ${finish}`, allowMessagingService: o.messagingService });
     } catch (err) {
       return failed(err);
     }
@@ -279,15 +347,15 @@ export async function linkConfig(o: LinkOptions): Promise<LinkResult> {
   }
   try {
     const { client, creds } = await o.twilio();
-    const r = await pointNumberAt({ store, config, client, creds, url: url!, hint: `steps 1-3 are done; to finish: ${finish}`, allowMessagingService: o.messagingService });
+    const r = await pointNumberAt({ store, config, client, creds, url, hint: `steps 1-3 are done; to finish: ${finish}`, allowMessagingService: o.messagingService });
     const layer = r.routes.find((x) => x.layer !== 'number');
     report(
       'register',
       r.changed ? 'registered' : 'unchanged',
       r.changed
         ? layer
-          ? `${layer.layer.replace('_', ' ')} ${layer.sid} (receives the messages of ${r.after.phoneNumber}) now ${masked} (POST), was ${displayWebhookUrl(layer.url, url!) ?? 'none'}`
-          : `${r.after.phoneNumber} "A MESSAGE COMES IN" now ${masked} (POST), was ${displayWebhookUrl(r.before.smsUrl, url!) ?? 'none'}`
+          ? `${layer.layer.replace('_', ' ')} ${layer.sid} (receives the messages of ${r.after.phoneNumber}) now ${masked} (POST), was ${displayWebhookUrl(layer.url, url) ?? 'none'}`
+          : `${r.after.phoneNumber} "A MESSAGE COMES IN" now ${masked} (POST), was ${displayWebhookUrl(r.before.smsUrl, url) ?? 'none'}`
         : `${r.after.phoneNumber} already points at it`,
     );
     return result(true);

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { CliError } from '../errors.js';
 import { eventDetailJson } from '../output/events.js';
-import { channelOf, stripChannel, type Channel } from '../phone.js';
+import { channelOf, isE164, stripChannel, type Channel } from '../phone.js';
 import { tookMissed } from '../listener/missed.js';
 import type { ListenHooks, StatusCallback } from '../listener/session.js';
 import { webhookPath, type Config, type StoredEvent, type Store } from '../store/index.js';
@@ -398,7 +398,7 @@ export class Inspector {
       const to = typeof body.to === 'string' ? body.to : '';
       const channel = body.channel === 'whatsapp' ? 'whatsapp' : body.channel === 'sms' ? 'sms' : null;
       const text = typeof body.body === 'string' ? body.body : '';
-      if (!/^\+[1-9]\d{1,14}$/.test(to)) throw new CliError(`to must be an E.164 number like +14155238886 (got ${JSON.stringify(to)})`, { exitCode: 2 });
+      if (!isE164(to)) throw new CliError(`to must be an E.164 number like +14155238886 (got ${JSON.stringify(to)})`, { exitCode: 2 });
       if (!channel) throw new CliError('channel must be sms or whatsapp', { exitCode: 2 });
       if (text.trim() === '') throw new CliError('body is empty: type the reply', { exitCode: 2 });
       const sent = await a.reply({ to, channel, body: text });

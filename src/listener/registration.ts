@@ -1,10 +1,11 @@
+import { lookUpRoutes, numberNotFoundError, webhookStepError } from '../config/register-webhook.js';
 import { configRemovedError } from '../config/resolve.js';
-import { CliError, ExitCode } from '../errors.js';
+import { CliError, ExitCode, leaseHeldError } from '../errors.js';
 import { isLeaseAlive, type Config, type Lease, type LeaseLayer, type LeasedUrl, type LeasedValues, type Store } from '../store/index.js';
 import { twilioError, type TwilioClient } from '../twilio/client.js';
 import { fetchServiceWebhook, fetchSenderWebhook, setApplicationSmsUrl, setNumberApplication, setSenderWebhook, setServiceWebhook } from '../twilio/layers.js';
 import { fetchNumber, setSmsWebhook } from '../twilio/numbers.js';
-import { resolveChannels, type Channel, type Route } from '../twilio/route.js';
+import type { Channel, Route } from '../twilio/route.js';
 import { describeRestore, displayWebhookUrl, sameWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
 
@@ -65,20 +66,12 @@ export async function registerWebhook(opts: {
     opts.onStaleRestored?.(outcome, held);
   }
 
-  let routes: Route[];
-  try {
-    routes = await resolveChannels(client, config.fromNumber, opts.channels ?? null);
-  } catch (err) {
-    throw asRegistrationError(twilioError(err, `look up where inbound messages to ${config.fromNumber} go`, errCtx));
-  }
+  const notFound = { consequence: 'its webhook cannot be set', hint: 'check the From number of the config (fruxon-twilio configs show), or listen with --no-register' };
+  const routes = await lookUpRoutes(client, config, errCtx, { exitCode: ExitCode.registration, channels: opts.channels, notFound });
   const number = routes.find((r) => r.number)?.number;
   if (!number) {
     if (routes[0]?.layer === 'sandbox') return { lease: null, routes, accepts: [config.fromNumber] };
-    throw new CliError(`${config.fromNumber} is not a phone number of account ${maskSid(config.accountSid)}, so its webhook cannot be set`, {
-      exitCode: ExitCode.registration,
-      reason: 'number_not_found',
-      hint: 'check the From number of the config (fruxon-twilio configs show), or listen with --no-register',
-    });
+    throw numberNotFoundError(config, notFound.consequence, { exitCode: ExitCode.registration, hint: notFound.hint });
   }
   const main = routes.find((r) => r.layer !== 'whatsapp_sender');
   const sender = routes.find((r) => r.layer === 'whatsapp_sender');
@@ -126,7 +119,7 @@ export async function registerWebhook(opts: {
     try {
       await step();
     } catch (err) {
-      const e = asRegistrationError(twilioError(err, what, errCtx));
+      const e = webhookStepError(twilioError(err, what, errCtx));
       if (i === 0) store.leases.release(config.id); // nothing was changed yet: nothing to restore
       else await restoreWebhook({ store, client, lease: taken.lease, apiUrl: opts.apiUrl, config, productionUrl: prod }).catch(() => undefined);
       throw e;
@@ -193,7 +186,7 @@ export async function restoreWebhook(opts: {
     }
   } catch (err) {
     if (err instanceof CliError) throw err;
-    throw asRegistrationError(twilioError(err, `restore the webhooks listen changed for ${lease.phoneNumber}`, errCtx));
+    throw webhookStepError(twilioError(err, `restore the webhooks listen changed for ${lease.phoneNumber}`, errCtx));
   }
   if (outcome) {
     store.leases.release(lease.configId);
@@ -208,7 +201,7 @@ export async function restoreWebhook(opts: {
       store.leases.release(lease.configId); // the number left the account: nothing to put back
       return { action: 'left', phoneNumber: lease.phoneNumber, restoredUrl: null, currentUrl: null, note: null };
     }
-    throw asRegistrationError(twilioError(err, `fetch ${lease.phoneNumber} to restore its webhook`, errCtx));
+    throw webhookStepError(twilioError(err, `fetch ${lease.phoneNumber} to restore its webhook`, errCtx));
   }
   const app = layer === 'application' ? prev.application : undefined;
   if (current.smsUrl !== lease.ourUrl || (app && current.smsApplicationSid)) {
@@ -228,7 +221,7 @@ export async function restoreWebhook(opts: {
     if (app) await setNumberApplication(client, lease.numberSid, app.sid, plan.restoreUrl, lease.previousSmsMethod ?? 'POST');
     else await setSmsWebhook(client, lease.numberSid, plan.restoreUrl, lease.previousSmsMethod ?? 'POST');
   } catch (err) {
-    throw asRegistrationError(twilioError(err, `restore the Messaging webhook of ${lease.phoneNumber}`, errCtx));
+    throw webhookStepError(twilioError(err, `restore the Messaging webhook of ${lease.phoneNumber}`, errCtx));
   }
   store.leases.release(lease.configId);
   // Behind a TwiML App the number's own SmsUrl is ignored: nothing to say about it.
@@ -255,13 +248,8 @@ function productionMissing(lease: Lease, config: Config): CliError {
 }
 
 function leaseConflict(config: Config, lease: Lease): CliError {
-  return new CliError(`another listener (pid ${lease.pid}) already holds ${lease.phoneNumber} for config ${JSON.stringify(config.name)}`, {
-    exitCode: ExitCode.conflict,
-    reason: 'lease_held',
-    hint: `stop it first (kill -INT ${lease.pid}), or listen with --no-register`,
+  return leaseHeldError(`another listener (pid ${lease.pid}) already holds ${lease.phoneNumber} for config ${JSON.stringify(config.name)}`, lease.pid, {
+    who: 'it',
+    hintTail: ', or listen with --no-register',
   });
-}
-
-function asRegistrationError(err: CliError): CliError {
-  return new CliError(err.message, { exitCode: ExitCode.registration, reason: err.reason, hint: err.hint, cause: err });
 }

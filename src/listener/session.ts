@@ -1,12 +1,13 @@
 import { backgroundCheckpoints, type Checkpointer } from '../store/checkpoint.js';
 import { webhookPath, type Config, type Lease, type NewEvent, type Store } from '../store/index.js';
 import type { TwilioClient } from '../twilio/client.js';
-import { stripChannel } from '../phone.js';
+import { isTwilioAddress, stripChannel } from '../phone.js';
+import { fetchFailure } from '../net-error.js';
 import { TRIGGER, envelopeJson, field, plainAddress, toTriggerPayload, type Form, type TriggerEnvelope, type TriggerPayload } from './payload.js';
 import { registerWebhook, restoreWebhook, type RestoreOutcome } from './registration.js';
 import { resolveRoute, type Channel, type Route } from '../twilio/route.js';
 import { watchMissed, type MissedMessage } from './missed.js';
-import { isE164, isLoopbackUrl } from '../validate.js';
+import { isLoopbackUrl } from '../validate.js';
 import { RefusalBudget, type RefusalMinute } from './refusals.js';
 import { EMPTY_TWIML, bodyExcerpt, startListenerServer, type ConnectionLimits, type InboundRequest, type ListenerServer, type MalformedRequest, type Reply } from './server.js';
 import { isValidTwilioSignature } from './signature.js';
@@ -425,7 +426,7 @@ export class ListenSession {
 
   /** The config's number (or another number of a leased Messaging Service), plain or as whatsapp:. */
   #isOurAddress(address: string): boolean {
-    return this.#accepts.has(stripChannel(address)) && /^(whatsapp:)?\+/i.test(address.trim());
+    return this.#accepts.has(stripChannel(address)) && isTwilioAddress(address.trim());
   }
 
   /**
@@ -493,9 +494,8 @@ export async function forwardEvent(url: string, envelope: TriggerEnvelope, timeo
     const ms = performance.now() - t0;
     return { status: res.status, ms, error: res.ok ? null : `HTTP ${res.status}` };
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string; message?: string; errors?: { code?: string }[] } };
-    const reason =
-      e.name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : (e.cause?.code ?? e.cause?.errors?.[0]?.code ?? e.cause?.message ?? e.message);
+    const f = fetchFailure(err);
+    const reason = f.timedOut ? `no answer within ${timeoutMs / 1000} s` : (f.cause ?? (err as Error).message);
     return { status: null, ms: performance.now() - t0, error: reason };
   }
 }
@@ -537,11 +537,6 @@ export function newEvent(
     remoteAddress: b.remoteAddress,
     bodyExcerpt: b.bodyExcerpt,
   };
-}
-
-/** A From, To or MessageSid as Twilio writes them: E.164, or whatsapp: + E.164. */
-function isTwilioAddress(address: string): boolean {
-  return /^(whatsapp:)?\+/i.test(address) && isE164(stripChannel(address)) && address === address.trim();
 }
 
 /** What a refused request keeps of a value it chose (a number, a SID): a few dozen characters. */

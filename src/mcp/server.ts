@@ -22,6 +22,8 @@ export interface McpOptions {
   secrets(): Promise<SecretStore>;
   twilio?: TwilioFactory;
   defaultConfig?: string;
+  /** The clock (default: the system clock). */
+  now?: () => Date;
 }
 
 /** Serves until the client closes stdin (or SIGINT/SIGTERM); resolves then. */
@@ -41,6 +43,7 @@ export async function serveMcp(opts: McpOptions): Promise<void> {
     env: io.env,
     twilio: opts.twilio,
     defaultConfig: opts.defaultConfig,
+    now: opts.now,
   };
 
   const server = new McpServer(

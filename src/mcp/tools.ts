@@ -15,7 +15,8 @@ import type { SecretStore } from '../secrets/index.js';
 import { isLeaseAlive, type Store } from '../store/index.js';
 import { DEFAULT_EVENTS_LIMIT, MAX_EVENTS_LIMIT } from '../store/events.js';
 import { MAX_MEDIA_PER_MESSAGE } from '../twilio/inbound-form.js';
-import { checkE164, checkHttpUrl, MESSAGE_SID, parseDuration } from '../validate.js';
+import { checkE164, checkHttpUrl, durationBefore, MESSAGE_SID } from '../validate.js';
+import { channelOf, withoutWhatsAppPrefix } from '../phone.js';
 
 /**
  * The agent tools: each one parses its arguments and calls the same core function as its command (never
@@ -37,6 +38,8 @@ export interface ToolDeps {
   twilio?: TwilioFactory;
   /** `mcp --config NAME`: the config of a tool call that names none. */
   defaultConfig?: string;
+  /** The clock (list_events' `since`); default: the system clock. */
+  now?: () => Date;
 }
 
 export interface ToolContext {
@@ -224,7 +227,7 @@ export const tools: ToolDef[] = [
     }),
     annotations: { readOnlyHint: true, openWorldHint: false },
     async run(args: { config?: string; status?: 'accepted' | 'refused'; limit?: number; since?: string }, deps) {
-      const since = args.since !== undefined ? new Date(Date.now() - parseDuration('since', args.since)).toISOString() : undefined;
+      const since = args.since !== undefined ? durationBefore('since', args.since, deps.now?.() ?? new Date()) : undefined;
       const config = args.config ?? deps.defaultConfig;
       const rows = listEvents(deps.store(), { config, status: args.status, since, limit: args.limit ?? DEFAULT_EVENTS_LIMIT });
       return { events: rows.map(eventJson) };
@@ -261,8 +264,8 @@ export const tools: ToolDef[] = [
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     async run(args: { from: string; body?: string; channel?: 'sms' | 'whatsapp'; media_urls?: string[]; config?: string }, deps) {
       const rawFrom = args.from.trim();
-      const whatsapp = args.channel === 'whatsapp' || (args.channel === undefined && /^whatsapp:/i.test(rawFrom));
-      const from = checkE164('from', rawFrom.replace(/^whatsapp:/i, ''));
+      const whatsapp = args.channel === 'whatsapp' || (args.channel === undefined && channelOf(rawFrom) === 'whatsapp');
+      const from = checkE164('from', withoutWhatsAppPrefix(rawFrom));
       const mediaUrls = checkMedia(args.media_urls);
       const r = await simulateInbound(coreDeps(deps), { config: configOf(args, deps), from, body: args.body, whatsapp, mediaUrls });
       const value = { status: r.outcome.status, url: r.shownUrl, message_sid: r.outcome.messageSid, signature: r.outcome.signature, ok: r.ok };

@@ -67,7 +67,10 @@ export function webhookPath(config: Pick<Config, 'id'>): string {
 }
 
 export class ConfigRepo {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   list(opts: { limit?: number; offset?: number } = {}): Config[] {
     const rows = this.db
@@ -110,7 +113,7 @@ export class ConfigRepo {
    * there leaves no row behind.
    */
   insert(c: NewConfig, beforeCommit?: (config: Config) => void): Config {
-    const now = new Date().toISOString();
+    const now = this.now().toISOString();
     const id = randomUUID();
     return this.db
       .transaction(() => {
@@ -133,7 +136,7 @@ export class ConfigRepo {
   setDefault(id: string): void {
     this.db.transaction(() => {
       this.db.prepare('UPDATE configs SET is_default = 0 WHERE is_default = 1').run();
-      this.db.prepare('UPDATE configs SET is_default = 1, updated_at = ? WHERE id = ?').run(new Date().toISOString(), id);
+      this.db.prepare('UPDATE configs SET is_default = 1, updated_at = ? WHERE id = ?').run(this.now().toISOString(), id);
     }).immediate();
   }
 
@@ -142,7 +145,7 @@ export class ConfigRepo {
     const columns: Record<keyof ConfigChanges, string> = { name: 'name', fromNumber: 'from_number', apiUrl: 'api_url', webhookUrlHint: 'webhook_url_hint' };
     const keys = (Object.keys(changes) as (keyof ConfigChanges)[]).filter((k) => changes[k] !== undefined);
     const sets = [...keys.map((k) => `${columns[k]} = ?`), 'updated_at = ?'];
-    this.db.prepare(`UPDATE configs SET ${sets.join(', ')} WHERE id = ?`).run(...keys.map((k) => changes[k] ?? null), new Date().toISOString(), id);
+    this.db.prepare(`UPDATE configs SET ${sets.join(', ')} WHERE id = ?`).run(...keys.map((k) => changes[k] ?? null), this.now().toISOString(), id);
     return this.byId(id)!;
   }
 

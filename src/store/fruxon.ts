@@ -64,7 +64,10 @@ function linkFromRow(r: LinkRow): FruxonLink {
 }
 
 export class FruxonRepo {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   account(tenant: string): FruxonAccount | undefined {
     const r = this.db.prepare('SELECT * FROM fruxon_accounts WHERE tenant = ?').get(tenant) as AccountRow | undefined;
@@ -91,7 +94,7 @@ export class FruxonRepo {
              ON CONFLICT (tenant) DO UPDATE SET api_url = excluded.api_url, is_default = 1, subject = excluded.subject,
                scopes = excluded.scopes, logged_in_at = excluded.logged_in_at`,
           )
-          .run(a.tenant, a.apiUrl, a.subject, JSON.stringify(a.scopes), new Date().toISOString());
+          .run(a.tenant, a.apiUrl, a.subject, JSON.stringify(a.scopes), this.now().toISOString());
         beforeCommit?.();
         return this.account(a.tenant)!;
       })
@@ -115,7 +118,7 @@ export class FruxonRepo {
 
   /** Remembers (or moves) the link of a local config; a null key prefix keeps the one recorded. */
   saveLink(l: { configId: string; tenant: string; fruxonConfigId: string; webhookKeyPrefix?: string | null }): FruxonLink {
-    const now = new Date().toISOString();
+    const now = this.now().toISOString();
     this.db
       .prepare(
         `INSERT INTO fruxon_links (config_id, tenant, fruxon_config_id, webhook_key_prefix, linked_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)

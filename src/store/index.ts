@@ -29,17 +29,23 @@ export interface Store {
   close(): void;
 }
 
-export function openStore(env: NodeJS.ProcessEnv = process.env): Store {
+export interface StoreOptions {
+  /** The clock of the times the store writes (created/updated, lease start, login, link); default: the system clock. */
+  now?: () => Date;
+}
+
+export function openStore(env: NodeJS.ProcessEnv = process.env, opts: StoreOptions = {}): Store {
   const { db, dir, file } = openDb(env);
+  const now = opts.now ?? (() => new Date());
   return {
     db,
     dir,
     file,
-    configs: new ConfigRepo(db),
-    leases: new LeaseRepo(db),
+    configs: new ConfigRepo(db, now),
+    leases: new LeaseRepo(db, now),
     events: new EventRepo(db),
-    participants: new ParticipantRepo(db),
-    fruxon: new FruxonRepo(db),
+    participants: new ParticipantRepo(db, now),
+    fruxon: new FruxonRepo(db, now),
     schemaVersion: () => schemaVersion(db),
     close: () => db.close(),
   };

@@ -86,7 +86,10 @@ export function isLeaseAlive(lease: Lease): boolean {
 }
 
 export class LeaseRepo {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   get(configId: string): Lease | undefined {
     const r = this.db.prepare('SELECT * FROM leases WHERE config_id = ?').get(configId) as Row | undefined;
@@ -123,7 +126,7 @@ export class LeaseRepo {
             lease.ourUrl,
             lease.pid,
             hostname(),
-            new Date().toISOString(),
+            this.now().toISOString(),
             lease.layer ?? 'number',
             lease.layerSid ?? null,
             lease.previous ? JSON.stringify(lease.previous) : null,

@@ -37,7 +37,10 @@ const FOR_CONFIG = '(config_id = ? OR config_id IS NULL)';
 const BEST_FIRST = 'config_id IS NULL, created_at';
 
 export class ParticipantRepo {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   /** This connection's own writes, which `PRAGMA data_version` does not count (see contactBook). */
   #writes = 0;
@@ -51,7 +54,7 @@ export class ParticipantRepo {
         `INSERT INTO participants (id, name, phone, whatsapp, config_id, created_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (name) DO NOTHING`,
       )
-      .run(id, p.name, stripChannel(p.phone), p.whatsapp ? 1 : 0, p.configId ?? null, new Date().toISOString());
+      .run(id, p.name, stripChannel(p.phone), p.whatsapp ? 1 : 0, p.configId ?? null, this.now().toISOString());
     return res.changes === 1 ? this.byId(id) : undefined;
   }
 

@@ -67,17 +67,56 @@ function normalize(url: string): string {
 }
 
 /**
- * What the number's current SmsUrl is: the config's recorded production URL, a listener's URL (the lease's
- * `ourUrl`, alive or not: the caller tells them apart with isLeaseAlive), something else, or nothing.
+ * Whether a URL is Fruxon's webhook ingress: a host under fruxon.com, or one of the production webhook URLs
+ * recorded for the configs (pass them in `known`; they are secrets, so compare, never print).
  */
+export function isFruxonIngressUrl(url: string, known: readonly string[] = []): boolean {
+  if (known.some((k) => sameWebhookUrl(k, url))) return true;
+  try {
+    const host = new URL(url).hostname.toLowerCase();
+    return host === 'fruxon.com' || host.endsWith('.fruxon.com');
+  } catch {
+    return false;
+  }
+}
+
+/** What the classifier may know besides the URL. */
+export interface WebhookKnowledge<L extends Pick<Lease, 'ourUrl'> = Pick<Lease, 'ourUrl'>> {
+  /** The config's recorded production URL (a secret: compared, never printed). */
+  productionUrl: string | null | undefined;
+  /** The config's lease, if any. */
+  lease?: L | null | undefined;
+  /** Every lease of the store (`doctor`): a URL of any of them is a listener's too. */
+  leases?: readonly L[];
+}
+
+/** A webhook URL classified: its kind, the lease whose URL it is (kind 'listener'), and whether it is Fruxon's. */
+export interface WebhookClass<L> {
+  kind: WebhookKind;
+  lease: L | null;
+  /** The recorded production URL, or a URL on Fruxon's ingress (isFruxonIngressUrl) that is not recorded here. */
+  fruxon: boolean;
+}
+
+/**
+ * The one classifier of a webhook URL (`webhook show`, `doctor`, `fruxon status`, `test`'s diagnosis): the
+ * config's recorded production URL, a listener's URL (a lease's `ourUrl`, alive or not: the caller tells them
+ * apart with isLeaseAlive), something else (which may still be on Fruxon's ingress: `fruxon`), or nothing.
+ */
+export function classifyWebhookUrl<L extends Pick<Lease, 'ourUrl'>>(currentUrl: string | null | undefined, known: WebhookKnowledge<L>): WebhookClass<L> {
+  if (!currentUrl || !currentUrl.trim()) return { kind: 'none', lease: null, fruxon: false };
+  if (sameWebhookUrl(currentUrl, known.productionUrl)) return { kind: 'production', lease: null, fruxon: true };
+  const lease = [known.lease ?? null, ...(known.leases ?? [])].find((l) => l && sameWebhookUrl(currentUrl, l.ourUrl)) ?? null;
+  if (lease) return { kind: 'listener', lease, fruxon: false };
+  return { kind: 'other', lease: null, fruxon: isFruxonIngressUrl(currentUrl) };
+}
+
+/** classifyWebhookUrl's kind alone. */
 export function classifyWebhook(
   currentUrl: string | null | undefined,
   known: { productionUrl: string | null | undefined; lease: Pick<Lease, 'ourUrl'> | null | undefined },
 ): WebhookKind {
-  if (!currentUrl || !currentUrl.trim()) return 'none';
-  if (sameWebhookUrl(currentUrl, known.productionUrl)) return 'production';
-  if (known.lease && sameWebhookUrl(currentUrl, known.lease.ourUrl)) return 'listener';
-  return 'other';
+  return classifyWebhookUrl(currentUrl, known).kind;
 }
 
 /** What a listener's restore does with the previous webhook, and the sentence it should print (null: nothing to say). */
@@ -111,7 +150,7 @@ export function describeRestore(previousUrl: string | null | undefined, producti
     restoreUrl: prev,
     kind: 'other',
     note: productionUrl
-      ? `put back the number's previous webhook ${prev}, which is not the recorded production URL ${maskWebhookUrl(productionUrl)}; to point it at Fruxon: fruxon-twilio webhook set${flag}`
+      ? `put back the number's previous webhook ${displayWebhookUrl(prev, productionUrl)}, which is not the recorded production URL ${maskWebhookUrl(productionUrl)}; to point it at Fruxon: fruxon-twilio webhook set${flag}`
       : null,
   };
 }

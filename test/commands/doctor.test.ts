@@ -4,7 +4,7 @@ import { chmodSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { openStore } from '../../src/store/index.js';
-import { classifySmsUrl, isFruxonIngressUrl } from '../../src/twilio/sms-url.js';
+import { classifyWebhookUrl, isFruxonIngressUrl } from '../../src/twilio/webhook.js';
 import { runCli as runBin, tempHome } from '../helpers/cli.js';
 import { runCli } from '../helpers/inproc.js';
 
@@ -84,16 +84,34 @@ describe('doctor', () => {
     cleanup.close();
   });
 
-  test("SmsUrl owner: Fruxon's ingress and other services, printed without their path", async () => {
-    emu.setSmsUrl(FROM, 'https://hooks.fruxon.com/twilio/very-secret-token');
+  test("SmsUrl owner: Fruxon's ingress and other services, printed as webhook show prints them (key-like parts cut)", async () => {
+    emu.setSmsUrl(FROM, 'https://hooks.fruxon.com/twilio/very-secret-token-0123456789');
     let report = JSON.parse((await cli(['doctor', '--json'])).stdout) as Report;
-    assert.match(check(report, 'sms_url').detail, /Fruxon's ingress \(https:\/\/hooks\.fruxon\.com\/…\)/);
+    assert.equal(check(report, 'sms_url').detail, "SmsUrl is Fruxon's ingress (https://hooks.fruxon.com/twilio/very…)");
     assert.equal(JSON.stringify(report).includes('very-secret-token'), false);
     emu.setSmsUrl(FROM, 'https://example.org/hook?key=abc');
     report = JSON.parse((await cli(['doctor', '--json'])).stdout) as Report;
-    assert.match(check(report, 'sms_url').detail, /another service's \(https:\/\/example\.org\/…\)/);
+    assert.equal(check(report, 'sms_url').detail, "SmsUrl is another service's (https://example.org/hook?key=abc)");
     assert.equal(check(report, 'ngrok').ok, 'warn', 'no NGROK_AUTHTOKEN is a warning only');
     assert.equal(report.ok, true);
+  });
+
+  test('doctor and webhook show print one SmsUrl the same way: a key-like segment cut to 4 characters, a plain URL whole', async () => {
+    const cases = [
+      ['https://hooks.example.com/t/acme/Zk3y9Secr3tKey0123abc', 'https://hooks.example.com/t/acme/Zk3y…'],
+      ['https://example.org/plain/sms', 'https://example.org/plain/sms'],
+    ] as const;
+    for (const [url, printed] of cases) {
+      emu.setSmsUrl(FROM, url);
+      const doctor = check(JSON.parse((await cli(['doctor', '--config', 'emu', '--json'])).stdout) as Report, 'sms_url').detail;
+      const show = await cli(['webhook', 'show', '--config', 'emu', '--json']);
+      assert.equal(show.code, 0, show.stderr);
+      assert.equal(JSON.parse(show.stdout).sms_url, printed);
+      assert.equal(doctor, `SmsUrl is another service's (${printed})`);
+      const human = await cli(['webhook', 'show', '--config', 'emu']);
+      assert.ok(human.stdout.includes(`${printed} (POST)`), human.stdout);
+      assert.equal((await cli(['doctor', '--config', 'emu'])).stdout.includes(printed), true);
+    }
   });
 
   test("SmsUrl owner: the recorded production URL is Fruxon's, whatever its host", async () => {
@@ -104,7 +122,7 @@ describe('doctor', () => {
       emu.setSmsUrl(FROM, production);
       const out = await cli(['doctor', '--json']);
       const report = JSON.parse(out.stdout) as Report;
-      assert.match(check(report, 'sms_url').detail, /Fruxon's ingress \(https:\/\/ingress\.example\.net\/…\)/);
+      assert.equal(check(report, 'sms_url').detail, "SmsUrl is Fruxon's ingress (https://ingress.example.net/…/Zk3y…)");
       assert.equal(out.stdout.includes('Zk3y9Secr3tKey0123'), false);
     } finally {
       await cli(['configs', 'set', 'emu', '--clear-webhook-url']);
@@ -162,12 +180,13 @@ describe('doctor', () => {
   });
 });
 
-test('SmsUrl classification rules', () => {
+test('SmsUrl classification rules (the one classifier, with every lease of the store)', () => {
   const lease = { configId: 'c', numberSid: 'PN', phoneNumber: FROM, previousSmsUrl: null, previousSmsMethod: null, ourUrl: 'https://a.ngrok.app/webhooks/twilio/c', pid: 1, hostname: 'h', startedAt: '' };
-  assert.equal(classifySmsUrl(null, { leases: [lease] }).owner, 'none');
-  assert.equal(classifySmsUrl('https://a.ngrok.app/webhooks/twilio/c', { leases: [lease] }).owner, 'ours');
-  assert.equal(classifySmsUrl('https://api.fruxon.com/hooks/1', { leases: [lease] }).owner, 'fruxon');
-  assert.equal(classifySmsUrl('https://evilfruxon.com/hooks/1', { leases: [] }).owner, 'other');
-  assert.equal(classifySmsUrl('https://ingress.example/x', { leases: [], fruxonUrls: ['https://ingress.example/x'] }).owner, 'fruxon');
+  const none = { productionUrl: null };
+  assert.equal(classifyWebhookUrl(null, { ...none, leases: [lease] }).kind, 'none');
+  assert.deepEqual(classifyWebhookUrl('https://a.ngrok.app/webhooks/twilio/c', { ...none, leases: [lease] }), { kind: 'listener', lease, fruxon: false });
+  assert.deepEqual(classifyWebhookUrl('https://api.fruxon.com/hooks/1', { ...none, leases: [lease] }), { kind: 'other', lease: null, fruxon: true });
+  assert.deepEqual(classifyWebhookUrl('https://evilfruxon.com/hooks/1', { ...none, leases: [] }), { kind: 'other', lease: null, fruxon: false });
+  assert.deepEqual(classifyWebhookUrl('https://ingress.example/x', { productionUrl: 'https://ingress.example/x', leases: [] }), { kind: 'production', lease: null, fruxon: true });
   assert.equal(isFruxonIngressUrl('not a url'), false);
 });

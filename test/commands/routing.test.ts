@@ -2,8 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startEmulator, SANDBOX_NUMBER, type Emulator } from '../../src/emulator/index.js';
 import { openStore } from '../../src/store/index.js';
-import { CliProcess, runCli, stopAllCliProcesses, tempHome } from '../helpers/cli.js';
+import { CliProcess, stopAllCliProcesses, tempHome, type RunningCli } from '../helpers/cli.js';
+import { InProcessCli, runCli, useRealKeychain } from '../helpers/inproc.js';
 import { jsonLines } from '../helpers/listen.js';
+
+// Commands run in this process; the listens that are SIGKILLed are the built binary, which reads the
+// tokens from the (test) keychain, so the in-process runs use that keychain too.
+useRealKeychain();
 
 const SVC = '+15005551301';
 const SVC_2 = '+15005551302';
@@ -28,8 +33,9 @@ describe('routing on a real account: webhook show and listen register at the lay
     assert.equal(r.code, 0, r.stderr);
     return JSON.parse(r.stdout).id as string;
   };
-  const listen = async (args: string[]) => {
-    const p = new CliProcess(['listen', '--port', '0', ...args], { env: h.env });
+  /** A listen in this process (stopped with p.kill('SIGINT') as the binary is); `binary` for the ones SIGKILLed. */
+  const listen = async (args: string[], binary = false) => {
+    const p: RunningCli = binary ? new CliProcess(['listen', '--port', '0', ...args], { env: h.env }) : new InProcessCli(['listen', '--port', '0', ...args], { env: h.env });
     const m = await p.waitFor(/Ready! Listening for messages to \S+ at (\S+)/);
     return { p, url: m[1]! };
   };
@@ -152,7 +158,7 @@ describe('routing on a real account: webhook show and listen register at the lay
   });
 
   test('listen --messaging-service killed with SIGKILL: restore puts the service back', async () => {
-    const { p, url } = await listen(['--config', 'svc', '--messaging-service']);
+    const { p, url } = await listen(['--config', 'svc', '--messaging-service'], true);
     assert.equal(service().inboundRequestUrl, url);
     p.kill('SIGKILL');
     await p.exited;
@@ -171,7 +177,7 @@ describe('routing on a real account: webhook show and listen register at the lay
     const appSid = emu.getNumber(APP)!.smsApplicationSid;
     assert.match(appSid, /^AP/);
     const before = emu.getNumber(APP)!.smsUrl;
-    const { p, url } = await listen(['--config', 'app']);
+    const { p, url } = await listen(['--config', 'app'], true);
     assert.equal(emu.getNumber(APP)!.smsApplicationSid, '');
     assert.equal(emu.getNumber(APP)!.smsUrl, url);
     assert.equal((await inbound(emu, { from: PHONE, to: APP, body: 'hi' })).layer, 'number');
@@ -247,7 +253,7 @@ describe('routing on a real account: webhook show and listen register at the lay
     const check = (r: { stdout: string }) => (JSON.parse(r.stdout).checks as { name: string; ok: unknown; detail: string; fix?: string }[]).find((c) => c.name === 'route')!;
     let d = check(await cli(['doctor', '--config', 'svc', '--json']));
     assert.equal(d.ok, false, d.detail);
-    assert.match(d.detail, /SMS: Messaging Service 'Support' \(MG…\w{4}\) receives them at http:\/\/127\.0\.0\.1:9\/…, and it wins over the number's SmsUrl/);
+    assert.match(d.detail, /SMS: Messaging Service 'Support' \(MG…\w{4}\) receives them at http:\/\/127\.0\.0\.1:9\/support\/in, and it wins over the number's SmsUrl/);
     assert.match(d.detail, /the number's own SmsUrl is not used/);
     assert.equal(d.fix, 'fruxon-twilio webhook set --messaging-service --config svc');
 

@@ -62,10 +62,10 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult
   });
 }
 
-const running = new Set<CliProcess>();
+const running = new Set<RunningCli>();
 // A failed assertion must not leave a listener behind to hang the test run.
 process.on('exit', () => {
-  for (const p of running) p.child.kill('SIGKILL');
+  for (const p of running) if (p instanceof CliProcess) p.child.kill('SIGKILL');
 });
 
 /** Stops every CliProcess still running (for `after` hooks). */
@@ -83,37 +83,26 @@ export async function closedPort(): Promise<number> {
   return port;
 }
 
-/** A long-running CLI process (listen, emulator) whose output lines can be awaited. */
-export class CliProcess {
-  readonly child: ChildProcess;
+/**
+ * A long-running CLI run (listen, emulator) whose output can be awaited: the built binary as a child
+ * (CliProcess, below) or the CLI in this process (InProcessCli in inproc.ts), with the same surface.
+ */
+export abstract class RunningCli {
   stdout = '';
   stderr = '';
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  abstract readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   #waiters: Array<() => void> = [];
 
-  constructor(args: string[], opts: RunOptions = {}) {
-    this.child = spawn(process.execPath, [binPath, ...args], { env: childEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      this.stdout += d;
-      this.#notify();
-    });
-    this.child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      this.stderr += d;
-      this.#notify();
-    });
-    this.child.stdin!.on('error', () => {});
-    if (opts.input !== undefined) this.child.stdin!.end(opts.input);
+  /** Registers the run for stopAllCliProcesses until it ends (call once `exited` is set). */
+  protected track(): void {
     running.add(this);
-    this.exited = new Promise((r) =>
-      this.child.on('close', (code, signal) => {
-        running.delete(this);
-        this.#notify();
-        r({ code, signal });
-      }),
-    );
+    void this.exited.then(() => {
+      running.delete(this);
+      this.notify();
+    });
   }
 
-  #notify(): void {
+  protected notify(): void {
     for (const w of this.#waiters.splice(0)) w();
   }
 
@@ -137,6 +126,33 @@ export class CliProcess {
         });
       });
     }
+  }
+
+  abstract kill(signal?: NodeJS.Signals): void;
+  /** Ends the run, for `after` hooks. */
+  abstract stop(): Promise<void>;
+}
+
+/** The built binary as a child process, whose output lines can be awaited. */
+export class CliProcess extends RunningCli {
+  readonly child: ChildProcess;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(args: string[], opts: RunOptions = {}) {
+    super();
+    this.child = spawn(process.execPath, [binPath, ...args], { env: childEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      this.stdout += d;
+      this.notify();
+    });
+    this.child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      this.stderr += d;
+      this.notify();
+    });
+    this.child.stdin!.on('error', () => {});
+    if (opts.input !== undefined) this.child.stdin!.end(opts.input);
+    this.exited = new Promise((r) => this.child.on('close', (code, signal) => r({ code, signal })));
+    this.track();
   }
 
   kill(signal: NodeJS.Signals = 'SIGINT'): void {

@@ -4,7 +4,7 @@ import type { CliDeps } from '../../src/commands/context.js';
 import type { SecretStore } from '../../src/secrets/index.js';
 import { keychain } from '../../src/secrets/keychain.js';
 import { memorySecretStore } from '../../src/secrets/memory.js';
-import { childEnv, type CliResult, type RunOptions } from './cli.js';
+import { childEnv, RunningCli, type CliResult, type RunOptions } from './cli.js';
 
 /**
  * The CLI run in-process: `main(argv, io, deps)` with captured stdout/stderr, the given environment and
@@ -64,4 +64,47 @@ export function keychainGet(account: string): string | null {
 
 export function keychainSet(account: string, value: string): void {
   store.set(account, value);
+}
+
+/**
+ * A long-running command (listen) run in this process, with CliProcess's surface: output to await, and
+ * `kill(SIG)` aborting the context's signal with SIG as the reason, which listen treats as that signal
+ * (it stops, puts the webhook back and prints what the binary prints). Only where a real signal is not the
+ * point: SIGKILL, a crash or a second process's view of the lease need the binary (CliProcess).
+ */
+export class InProcessCli extends RunningCli {
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly #abort = new AbortController();
+
+  constructor(args: string[], opts: InProcessOptions = {}) {
+    super();
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    stdout.setEncoding('utf8').on('data', (d: string) => {
+      this.stdout += d;
+      this.notify();
+    });
+    stderr.setEncoding('utf8').on('data', (d: string) => {
+      this.stderr += d;
+      this.notify();
+    });
+    // Like a child's pipe: open until the test writes, or for good when it gives nothing.
+    const stdin = opts.input === undefined ? new PassThrough() : Readable.from([opts.input]);
+    const io = { stdout, stderr, stdin, env: childEnv(opts.env) };
+    this.exited = main(['node', 'fruxon-twilio', ...args], io, { secrets: () => store, signal: this.#abort.signal, ...opts.deps }).then(async (code) => {
+      await new Promise((r) => setImmediate(r)); // the PassThroughs hand over what was written
+      return { code, signal: null };
+    });
+    this.track();
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGINT'): void {
+    if (signal === 'SIGKILL') throw new Error('an in-process run cannot be SIGKILLed: use CliProcess (the built binary) for that');
+    this.#abort.abort(signal);
+  }
+
+  async stop(): Promise<void> {
+    this.#abort.abort('SIGTERM');
+    await this.exited;
+  }
 }

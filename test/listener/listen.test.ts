@@ -3,11 +3,17 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
-import { closedPort, runCli, stopAllCliProcesses } from '../helpers/cli.js';
+import { closedPort, runCli as runBinary, stopAllCliProcesses } from '../helpers/cli.js';
+import { runCli, useRealKeychain } from '../helpers/inproc.js';
 import { OUR_NUMBER, PHONE, emulatorWithConfig, inboundFields, type EmulatorFixture } from '../helpers/fixtures.js';
 import { jsonLines, startListen } from '../helpers/listen.js';
 
 const PREVIOUS = 'https://previous.example.com/sms';
+
+// Most listens here run in this process (`here`); the built binary where a real signal, a crash (SIGKILL), a
+// second process's pid or an ngrok child is the point. Both read the tokens from the one (test) keychain.
+useRealKeychain();
+const here = { inProcess: true } as const;
 
 
 
@@ -114,7 +120,7 @@ describe('listen against the emulator', () => {
   test('the session id is the same for one sender across messages and restarts, and differs per sender', async () => {
     const ids: string[] = [];
     for (const from of [PHONE, PHONE, '+14155550999']) {
-      const { p } = await startListen(f, ['--json', '--once']);
+      const { p } = await startListen(f, ['--json', '--once'], {}, here);
       await f.emulator.deliverInbound({ from, to: OUR_NUMBER, body: 'x' });
       assert.equal((await p.exited).code, 0);
       ids.push(jsonLines(p.stdout)[0].payload.session_id);
@@ -124,7 +130,7 @@ describe('listen against the emulator', () => {
   });
 
   test('signatures: accepted for the registered URL; refused (403, not an event) for a tampered body, another URL, another token, no header', async () => {
-    const { p, url } = await startListen(f, ['--json']);
+    const { p, url } = await startListen(f, ['--json'], {}, here);
     try {
       const token = f.emulator.authToken;
       const good = signedForm(url, token, inboundFields({ MessageSid: 'SM' + '1'.repeat(32) }));
@@ -158,7 +164,7 @@ describe('listen against the emulator', () => {
   });
 
   test('a Twilio retry of the same MessageSid is recorded once and printed once', async () => {
-    const { p, url } = await startListen(f, ['--json']);
+    const { p, url } = await startListen(f, ['--json'], {}, here);
     try {
       const fields = inboundFields({ MessageSid: 'SM' + '3'.repeat(32), Body: 'retry me' });
       const s = signedForm(url, f.emulator.authToken, fields);
@@ -174,7 +180,7 @@ describe('listen against the emulator', () => {
   });
 
   test('other paths 404, other methods 405, wrong content type 415, bodies over 64 KiB 413, a non-message form 400; the listener keeps going', async () => {
-    const { p, url } = await startListen(f, ['--json']);
+    const { p, url } = await startListen(f, ['--json'], {}, here);
     try {
       const origin = new URL(url).origin;
       assert.equal((await fetch(origin + '/nope', { method: 'POST' })).status, 404);
@@ -194,7 +200,7 @@ describe('listen against the emulator', () => {
 
   test('--once exits 0 after the first event; --timeout with no event exits 3; both restore the webhook', async () => {
     f.emulator.setSmsUrl(OUR_NUMBER, PREVIOUS);
-    const once = await startListen(f, ['--json', '--once', '--timeout', '30']);
+    const once = await startListen(f, ['--json', '--once', '--timeout', '30'], {}, here);
     await f.emulator.deliverInbound({ from: PHONE, to: OUR_NUMBER, body: 'one' });
     assert.equal((await once.p.exited).code, 0);
     assert.equal(jsonLines(once.p.stdout).length, 1);
@@ -210,7 +216,7 @@ describe('listen against the emulator', () => {
   test('a second listener for the same config is refused with the first one\'s pid (exit 5); the first keeps the number', async () => {
     const first = await startListen(f);
     try {
-      const second = await runCli(['listen', '--port', '0'], { env: f.env });
+      const second = await runBinary(['listen', '--port', '0'], { env: f.env });
       assert.equal(second.code, 5, second.stderr);
       assert.match(second.stderr, new RegExp(`error: another listener \\(pid ${first.p.child.pid}\\) already holds \\+15005550006`));
       assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, first.url);
@@ -222,7 +228,7 @@ describe('listen against the emulator', () => {
 
   test('a URL someone changed meanwhile is not clobbered on stop: a warning instead', async () => {
     f.emulator.setSmsUrl(OUR_NUMBER, PREVIOUS);
-    const { p } = await startListen(f);
+    const { p } = await startListen(f, [], {}, here);
     f.emulator.setSmsUrl(OUR_NUMBER, 'https://someone-else.example.com/hook');
     p.kill('SIGINT');
     assert.equal((await p.exited).code, 0);
@@ -236,13 +242,13 @@ describe('listen against the emulator', () => {
     a.p.kill('SIGKILL');
     await a.p.exited;
     assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, a.url, 'the crash left the number pointing at the dead listener');
-    const shown = await runCli(['configs', 'show', '--json'], { env: f.env });
+    const shown = await runBinary(['configs', 'show', '--json'], { env: f.env });
     assert.equal(JSON.parse(shown.stdout).listener.alive, false);
-    const r = await runCli(['restore', '--json'], { env: f.env });
+    const r = await runBinary(['restore', '--json'], { env: f.env });
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout), [{ config: 'emu', phone_number: OUR_NUMBER, action: 'restored', restored_url: PREVIOUS, current_url: PREVIOUS, note: null }]);
     assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, PREVIOUS);
-    assert.deepEqual(JSON.parse((await runCli(['restore', '--json'], { env: f.env })).stdout), [], 'nothing left to restore');
+    assert.deepEqual(JSON.parse((await runBinary(['restore', '--json'], { env: f.env })).stdout), [], 'nothing left to restore');
 
     const b = await startListen(f);
     b.p.kill('SIGKILL');
@@ -267,7 +273,7 @@ describe('listen against the emulator', () => {
       assert.equal(code, 4, p.stderr);
       assert.match(p.stderr, new RegExp(`error: could not reach Twilio at ${emulatorUrl.replace(/[.]/g, '\\.')} .*the lease is kept`));
       assert.match(p.stderr, /hint: finish it later with: fruxon-twilio restore --config "fragile"/);
-      const shown = JSON.parse((await runCli(['configs', 'show', 'fragile', '--json'], { env: f2.env })).stdout);
+      const shown = JSON.parse((await runBinary(['configs', 'show', 'fragile', '--json'], { env: f2.env })).stdout);
       assert.equal(shown.listener.alive, false);
     } finally {
       await f2.cleanup();
@@ -288,14 +294,14 @@ describe('listen against the emulator', () => {
     const good = `http://127.0.0.1:${(target.address() as AddressInfo).port}/hook`;
     try {
       const dead = `http://127.0.0.1:${await closedPort()}/nothing-here`;
-      const bad = await startListen(f, ['--json', '--forward-to', dead]);
+      const bad = await startListen(f, ['--json', '--forward-to', dead], {}, here);
       await f.emulator.deliverInbound({ from: PHONE, to: OUR_NUMBER, body: 'forward fails' });
       await bad.p.waitFor(new RegExp(`forward #\\d+ -> ${dead.replace(/[.]/g, '\\.')} failed: ECONNREFUSED .*the event is kept`));
       bad.p.kill('SIGINT');
       assert.equal((await bad.p.exited).code, 0);
       assert.equal(jsonLines(bad.p.stdout)[0].payload.text, 'forward fails');
 
-      const ok = await startListen(f, ['--json', '--forward-to', good]);
+      const ok = await startListen(f, ['--json', '--forward-to', good], {}, here);
       await f.emulator.deliverInbound({ from: PHONE, to: OUR_NUMBER, body: 'forward works' });
       await ok.p.waitFor(/forward #\d+ -> \S+ 202/);
       ok.p.kill('SIGINT');
@@ -313,7 +319,7 @@ describe('listen against the emulator', () => {
     const add = await runCli(['participants', 'add', 'Dana Scully', '--phone', PHONE], { env: f.env });
     assert.equal(add.code, 0, add.stderr);
     try {
-      const { p } = await startListen(f, ['--json', '--once']);
+      const { p } = await startListen(f, ['--json', '--once'], {}, here);
       await f.emulator.deliverInbound({ from: PHONE, to: OUR_NUMBER, body: 'it is me', whatsapp: true, profileName: 'profile name' });
       assert.equal((await p.exited).code, 0);
       const pl = jsonLines(p.stdout)[0].payload;
@@ -326,7 +332,7 @@ describe('listen against the emulator', () => {
   });
 
   test('a participant added or removed from another terminal while listening names (or stops naming) the next message', async () => {
-    const { p } = await startListen(f, ['--json']);
+    const { p } = await startListen(f, ['--json'], {}, here);
     const nameOfMessage = async (n: number, body: string) => {
       await f.emulator.deliverInbound({ from: PHONE, to: OUR_NUMBER, body });
       await p.waitFor(new RegExp(`"text":"${body}"`), { stream: 'stdout' });
@@ -336,15 +342,15 @@ describe('listen against the emulator', () => {
     };
     try {
       assert.equal(await nameOfMessage(1, 'before'), null);
-      const add = await runCli(['participants', 'add', 'Fox Mulder', '--phone', PHONE], { env: f.env });
+      const add = await runBinary(['participants', 'add', 'Fox Mulder', '--phone', PHONE], { env: f.env });
       assert.equal(add.code, 0, add.stderr);
       assert.equal(await nameOfMessage(2, 'added'), 'Fox Mulder');
       assert.equal(await nameOfMessage(3, 'again'), 'Fox Mulder');
-      const rm = await runCli(['participants', 'remove', 'Fox Mulder'], { env: f.env });
+      const rm = await runBinary(['participants', 'remove', 'Fox Mulder'], { env: f.env });
       assert.equal(rm.code, 0, rm.stderr);
       assert.equal(await nameOfMessage(4, 'removed'), null);
     } finally {
-      await runCli(['participants', 'remove', 'Fox Mulder'], { env: f.env });
+      await runBinary(['participants', 'remove', 'Fox Mulder'], { env: f.env });
       p.kill();
       await p.exited;
     }
@@ -352,7 +358,7 @@ describe('listen against the emulator', () => {
 
   test('a number that pointed at the recorded production URL gets it back, and the URL never reaches SQLite or output', async () => {
     const production = 'https://ingress.fruxon.test/v1/tenants/acme/webhooks/twilio/cfg/k3yS3cr3tK3yS3cr3tK3y';
-    const set = await runCli(['configs', 'set', 'emu', '--webhook-url-stdin'], { env: f.env, input: production });
+    const set = await runBinary(['configs', 'set', 'emu', '--webhook-url-stdin'], { env: f.env, input: production });
     assert.equal(set.code, 0, set.stderr);
     try {
       f.emulator.setSmsUrl(OUR_NUMBER, production);
@@ -363,7 +369,7 @@ describe('listen against the emulator', () => {
       const { join } = await import('node:path');
       const bytes = Buffer.concat(readdirSync(f.home).map((n) => readFileSync(join(f.home, n))));
       assert.equal(bytes.includes(Buffer.from('k3yS3cr3tK3yS3cr3tK3y')), false, 'the production URL is not in the lease');
-      const r = await runCli(['restore', '--json'], { env: f.env });
+      const r = await runBinary(['restore', '--json'], { env: f.env });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, production);
       assert.equal(JSON.parse(r.stdout)[0].action, 'restored');
@@ -376,7 +382,7 @@ describe('listen against the emulator', () => {
       assert.equal(b.p.stderr.includes('k3yS3cr3tK3yS3cr3tK3y'), false);
       assert.match(b.p.stderr, /Restored the webhook of \+15005550006 to https:\/\/ingress\.fruxon\.test\/…/);
     } finally {
-      await runCli(['configs', 'set', 'emu', '--clear-webhook-url'], { env: f.env });
+      await runBinary(['configs', 'set', 'emu', '--clear-webhook-url'], { env: f.env });
     }
   });
 
@@ -385,7 +391,7 @@ describe('listen against the emulator', () => {
     assert.equal((await runCli(['configs', 'set', 'emu', '--webhook-url-stdin'], { env: f.env, input: production })).code, 0);
     try {
       f.emulator.setSmsUrl(OUR_NUMBER, PREVIOUS);
-      const { p } = await startListen(f);
+      const { p } = await startListen(f, [], {}, here);
       p.kill('SIGINT');
       assert.equal((await p.exited).code, 0);
       assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, PREVIOUS, 'never a guess');
@@ -396,7 +402,7 @@ describe('listen against the emulator', () => {
   });
 
   test('human output: one line per event with channel, sender and text; status on stderr', async () => {
-    const { p } = await startListen(f, ['--once']);
+    const { p } = await startListen(f, ['--once'], {}, here);
     await f.emulator.deliverInbound({ from: PHONE, to: OUR_NUMBER, body: 'human readable', whatsapp: true, profileName: 'Ana' });
     assert.equal((await p.exited).code, 0);
     const lines = p.stdout.trim().split('\n');
@@ -430,7 +436,7 @@ describe('listen: bad input and tunnels', () => {
   test('ngrok: the SDK failing to connect is a clear error within seconds naming the alternatives, and nothing is registered', async () => {
     f.emulator.setSmsUrl(OUR_NUMBER, PREVIOUS);
     // server_addr on a closed loopback port: the SDK's own connection error, without leaving this machine.
-    const r = await runCli(['listen', '--port', '0', '--tunnel', 'ngrok'], {
+    const r = await runBinary(['listen', '--port', '0', '--tunnel', 'ngrok'], {
       env: { ...f.env, NGROK_AUTHTOKEN: 'test_token_not_real', NGROK_SERVER_ADDR: '127.0.0.1:9' },
       timeoutMs: 20000,
     });
@@ -442,7 +448,7 @@ describe('listen: bad input and tunnels', () => {
   });
 
   test('--public-url: the signature is checked against the public URL, not the local one', async () => {
-    const { p, url } = await startListen(f, ['--public-url', 'https://abc.tunnel.example', '--no-register', '--json']);
+    const { p, url } = await startListen(f, ['--public-url', 'https://abc.tunnel.example', '--no-register', '--json'], {}, here);
     try {
       assert.match(url, /^https:\/\/abc\.tunnel\.example\/webhooks\/twilio\//);
       const local = (await p.waitFor(/Point the number's "A MESSAGE COMES IN" webhook at (\S+)/))[1]!;

@@ -61,6 +61,18 @@ describe('production webhook URL helpers', () => {
     assert.deepEqual(describeRestore('https://old.example/hook', null), { restoreUrl: 'https://old.example/hook', kind: 'other', note: null });
   });
 
+  test('describeRestore prints a previous webhook that is not the recorded one as displayWebhookUrl does (a key cut)', () => {
+    const stale = 'https://ingress.fruxon.example/webhooks/twilio/tenant-7/0ldK3y9a8b7c6d5e4f3a2b1';
+    const plan = describeRestore(stale, production, 'support');
+    assert.equal(plan.restoreUrl, stale, 'the whole URL goes back to Twilio');
+    assert.equal(
+      plan.note,
+      "put back the number's previous webhook https://ingress.fruxon.example/webhooks/twilio/tenant-7/0ldK…, which is not the recorded production URL https://ingress.fruxon.example/…/k3y0…; to point it at Fruxon: fruxon-twilio webhook set --config support",
+    );
+    assert.equal(plan.note!.includes(stale), false);
+    assert.equal(plan.note!.includes(displayWebhookUrl(stale, production)!), true);
+  });
+
   test('checkWebhookUrl: https only on real Twilio; http and loopback only with a local stand-in', () => {
     assert.equal(checkWebhookUrl('--url', ` ${production} `, { localStandIn: false }), production);
     assert.throws(() => checkWebhookUrl('--url', 'http://ingress.fruxon.example/x', { localStandIn: false }), /--url must be an https URL/);
