@@ -193,7 +193,7 @@ export async function deferToProduction(opts: {
   const { client, config, creds, lease, url } = opts;
   const hint = opts.hint ?? `retry: fruxon-twilio webhook set --config ${shellQuote(config.name)} --yes`;
   // The production URL belongs to the config: another config's lease on the same number restores its own.
-  if (lease.configId !== config.id) refuseUnderLease(opts.store, { ...config, id: lease.configId });
+  if (lease.configId !== config.id) refuseUnderLease(opts.store, opts.store.configs.byId(lease.configId) ?? config);
   const current = await lookUpRoutes(client, config, creds, { exitCode: ExitCode.registration });
   const held = current.map((r) => heldByLease(lease, r));
   const detachedApp = lease.layer === 'application' ? lease.previous?.application?.sid : undefined;
