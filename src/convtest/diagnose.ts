@@ -15,6 +15,8 @@ export interface RouteFinding {
   /** true: it reaches Fruxon or a listener; false: it cannot reach the agent; null: unknown. */
   reachesAgent: boolean | null;
   text: string;
+  /** The layer that wins points at Fruxon (the recorded production URL, or another Fruxon ingress URL). */
+  toFruxon?: boolean;
 }
 
 export interface RouteFacts {
@@ -37,14 +39,14 @@ export function describeRoute(f: RouteFacts): RouteFinding {
     case 'none':
       return { reachesAgent: false, text: `${to} goes nowhere: the number has no "A MESSAGE COMES IN" webhook (fruxon-twilio webhook set, or run listen)` };
     case 'production':
-      return { reachesAgent: true, text: `${to} goes to Fruxon (${shown}): the agent got the message but sent no reply` };
+      return { reachesAgent: true, toFruxon: true, text: `${to} goes to Fruxon (${shown}): the agent got the message but sent no reply` };
     case 'listener':
       return f.leaseAlive
         ? { reachesAgent: true, text: `${to} goes to fruxon-twilio listen (pid ${f.lease!.pid}) at ${shown}: check that its --forward-to agent answers` }
         : { reachesAgent: false, text: `${to} goes to a fruxon-twilio listen that is not running (pid ${f.lease!.pid}): start it again, or fruxon-twilio restore` };
     default:
       return fruxon
-        ? { reachesAgent: true, text: `${to} goes to Fruxon (${shown}), but not to the URL recorded for this config: check fruxon-twilio webhook show` }
+        ? { reachesAgent: true, toFruxon: true, text: `${to} goes to Fruxon (${shown}), but not to the URL recorded for this config: check fruxon-twilio webhook show` }
         : { reachesAgent: false, text: `${to} goes to ${shown}, not to Fruxon` };
   }
 }

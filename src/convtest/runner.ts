@@ -14,6 +14,9 @@ import { FINAL_STATUSES, errorDocUrl, fetchMessage, fixFor, sendMessage, sleepUn
 import { refuseLoopbackUrls } from '../twilio/send-rules.js';
 import { maskSid } from '../validate.js';
 import { inboundRoute } from './diagnose.js';
+import { pendingAccessRequestFor } from '../fruxon/access-requests.js';
+import type { AccessRequest } from '../fruxon/participants-api.js';
+import { shellQuote } from '../shell.js';
 import { parseScenarioFile, type ExpectStep, type ParsedFile, type Scenario, type ScenarioFileProblem, type SendStep, type Step } from './scenario.js';
 
 /**
@@ -457,7 +460,26 @@ class Runner {
       }
     }
     const route = await inboundRoute(this.deps, conn.config, conn.client);
-    return { text: route.reachesAgent === false ? route.text : `no reply at all; ${route.text}`, fix: null };
+    if (route.reachesAgent === false) return { text: route.text, fix: null };
+    // Fruxon holds the first message from a number that is no participant as an access request: the agent
+    // stays silent until someone approves it.
+    const pending = route.toFruxon ? await this.#pendingAccessRequest(conn.config, info.tester) : null;
+    if (pending) {
+      return {
+        text: `no reply at all; ${route.text}; Fruxon holds the tester's message as access request ${pending.id}: ${pending.address} is no participant on Fruxon for this config`,
+        fix: `fruxon-twilio fruxon access-requests approve ${shellQuote(pending.id)}`,
+      };
+    }
+    return { text: `no reply at all; ${route.text}`, fix: null };
+  }
+
+  /** The pending access request Fruxon holds for the tester, or null (not linked, none, or Fruxon not reachable: a diagnosis never fails the run). */
+  async #pendingAccessRequest(config: Config, tester: string): Promise<AccessRequest | null> {
+    try {
+      return await pendingAccessRequestFor({ store: this.deps.store, config, env: this.deps.env, keychain: this.deps.secrets }, tester);
+    } catch {
+      return null;
+    }
   }
 }
 

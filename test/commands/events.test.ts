@@ -4,10 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 import { openStore } from '../../src/store/index.js';
-import { CliProcess, closedPort, stopAllCliProcesses } from '../helpers/cli.js';
+import { closedPort, stopAllCliProcesses, type RunningCli } from '../helpers/cli.js';
 import { runCli, useRealKeychain } from '../helpers/inproc.js';
 
-// In-process runs share the (test) keychain with the `listen` children this file starts.
+// The commands and the listens run in this process, on the (test) keychain.
 useRealKeychain();
 import { OUR_NUMBER, PHONE, emulatorWithConfig, type EmulatorFixture } from '../helpers/fixtures.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
@@ -16,7 +16,7 @@ import { jsonLines, startListen } from '../helpers/listen.js';
 
 
 /** Waits until the listener has printed `n` trigger lines on stdout; returns them. */
-async function events(p: CliProcess, n: number): Promise<any[]> {
+async function events(p: RunningCli, n: number): Promise<any[]> {
   await p.waitFor(new RegExp(`(?:"trigger"[^\\n]*\\n[^]*){${n}}`), { stream: 'stdout' });
   return jsonLines(p.stdout);
 }
@@ -77,10 +77,10 @@ const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString
 describe('simulate against a running listener', () => {
   let f: EmulatorFixture;
   let url: string;
-  let p: CliProcess;
+  let p: RunningCli;
   before(async () => {
     f = await emulatorWithConfig();
-    ({ p, url } = await startListen(f, ['--json']));
+    ({ p, url } = await startListen(f, ['--json'], {}, { inProcess: true }));
   });
   after(async () => {
     await stopAllCliProcesses();
@@ -242,12 +242,12 @@ describe('simulate without a listener', () => {
 
 describe('events list, show, replay, prune', () => {
   let f: EmulatorFixture;
-  let p: CliProcess;
+  let p: RunningCli;
   let url: string;
   let accepted: any[];
   before(async () => {
     f = await emulatorWithConfig();
-    ({ p, url } = await startListen(f, ['--json']));
+    ({ p, url } = await startListen(f, ['--json'], {}, { inProcess: true }));
     await f.emulator.deliverInbound({ from: PHONE, to: OUR_NUMBER, body: 'first' });
     await f.emulator.deliverInbound({ from: '+14155550999', to: OUR_NUMBER, body: 'second', whatsapp: true, profileName: 'Eve' });
     await f.emulator.deliverInbound({ from: PHONE, to: OUR_NUMBER, body: 'third' });
@@ -435,18 +435,18 @@ describe('retention', () => {
     const [ancient, old, recent] = seedEvents(f, [daysAgo(400), daysAgo(40), daysAgo(5)]);
     const ids = async () => JSON.parse((await runCli(['events', 'list', '--json'], { env: f.env })).stdout).map((e: any) => e.id);
 
-    let { p } = await startListen(f, ['--json'], { FRUXON_TWILIO_RETENTION_DAYS: '0' });
+    let { p } = await startListen(f, ['--json'], { FRUXON_TWILIO_RETENTION_DAYS: '0' }, { inProcess: true });
     p.kill('SIGINT');
     assert.equal((await p.exited).code, 0, p.stderr);
     assert.deepEqual(await ids(), [recent, old, ancient]);
 
-    ({ p } = await startListen(f, ['--json'], { FRUXON_TWILIO_RETENTION_DAYS: '100' }));
+    ({ p } = await startListen(f, ['--json'], { FRUXON_TWILIO_RETENTION_DAYS: '100' }, { inProcess: true }));
     assert.match(p.stderr, /pruned 1 event\(s\) older than 100 days/);
     p.kill('SIGINT');
     assert.equal((await p.exited).code, 0, p.stderr);
     assert.deepEqual(await ids(), [recent, old]);
 
-    ({ p } = await startListen(f, ['--json']));
+    ({ p } = await startListen(f, ['--json'], {}, { inProcess: true }));
     p.kill('SIGINT');
     assert.equal((await p.exited).code, 0, p.stderr);
     assert.deepEqual(await ids(), [recent]);

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pendingAccessRequestFor } from '../../src/fruxon/access-requests.js';
 import { keychain } from '../../src/secrets/keychain.js';
@@ -330,6 +333,28 @@ describe('participants push/pull and fruxon access-requests, against the Fruxon 
       outputs.push(p.stdout, p.stderr);
     } finally {
       await stopAllCliProcesses();
+    }
+  });
+
+  test('a conversation test the agent never answers names the pending access request Fruxon holds for the tester, and the approve command', async () => {
+    const TESTER = '+15005550007'; // the account's other number
+    const request = fruxon.addAccessRequest({ integrationConfigId: fxId, address: TESTER, agentId: 'support-agent' });
+    const dir = mkdtempSync(join(tmpdir(), 'fruxon-twilio-access-'));
+    try {
+      const file = join(dir, 'first-contact.yaml');
+      writeFileSync(file, `name: first contact\nfrom: "${TESTER}"\nsteps:\n  - send: "hello?"\n  - expect: { contains: "hi", within: 1s }\n`);
+      const r = await cli(['test', file, '--config', 'Support Line']);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stdout, new RegExp(`cause: no reply at all; inbound to \\+15005550006 goes to Fruxon \\(.*\\): the agent got the message but sent no reply; Fruxon holds the tester's message as access request ${request.id}: \\${TESTER} is no participant on Fruxon for this config`));
+      assert.match(r.stdout, new RegExp(`fix: fruxon-twilio fruxon access-requests approve ${request.id}\n`));
+      // Once it is processed, the diagnosis no longer names it.
+      assert.equal((await cli(['fruxon', 'access-requests', 'reject', request.id])).code, 0);
+      const again = await cli(['test', file, '--config', 'Support Line']);
+      assert.equal(again.code, 1);
+      assert.doesNotMatch(again.stdout, /access request/);
+      assert.match(again.stdout, /cause: no reply at all; inbound to \+15005550006 goes to Fruxon/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

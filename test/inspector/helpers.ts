@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import type { CliProcess } from '../helpers/cli.js';
+import type { RunningCli } from '../helpers/cli.js';
 
 export interface InspectorUrl {
   url: string;
@@ -9,7 +9,7 @@ export interface InspectorUrl {
 }
 
 /** The `Inspector: …` line a listen (or inspect) printed on stderr. */
-export async function inspectorUrl(p: CliProcess): Promise<InspectorUrl> {
+export async function inspectorUrl(p: RunningCli): Promise<InspectorUrl> {
   const m = await p.waitFor(/Inspector: (http:\/\/127\.0\.0\.1:(\d+))\/\?token=([A-Za-z0-9_-]+)/);
   return { url: m[0].slice('Inspector: '.length), origin: m[1]!, port: Number(m[2]), token: m[3]! };
 }

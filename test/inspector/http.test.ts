@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { CliProcess, runCli, stopAllCliProcesses } from '../helpers/cli.js';
+import { CliProcess, stopAllCliProcesses, type RunningCli } from '../helpers/cli.js';
+import { runCli, useRealKeychain } from '../helpers/inproc.js';
 import { emulatorWithConfig, PHONE, type EmulatorFixture } from '../helpers/fixtures.js';
 import { startListen } from '../helpers/listen.js';
 import { get, inspectorUrl, login, type InspectorUrl } from './helpers.js';
@@ -9,16 +10,19 @@ import { get, inspectorUrl, login, type InspectorUrl } from './helpers.js';
 const PRODUCTION_URL = 'https://prod.fruxon.example/hooks/twilio/whsec_inspector_secret_path';
 const FRUXON_TOKEN = 'frx_inspector_test_token_not_real_0123456789';
 
+// Commands and the first block's listen run in this process, on the (test) keychain the other listens read.
+useRealKeychain();
+
 describe('inspector over HTTP: token, cookie, Host, action header, no secrets', () => {
   let f: EmulatorFixture;
-  let p: CliProcess;
+  let p: RunningCli;
   let i: InspectorUrl;
   let listenUrl = '';
   before(async () => {
     f = await emulatorWithConfig();
     const set = await runCli(['configs', 'set', f.configName, '--webhook-url-stdin'], { env: f.env, input: PRODUCTION_URL });
     assert.equal(set.code, 0, set.stderr);
-    ({ p, url: listenUrl } = await startListen(f, ['--inspect-port', '0', '--json'], { FRUXON_TOKEN }));
+    ({ p, url: listenUrl } = await startListen(f, ['--inspect-port', '0', '--json'], { FRUXON_TOKEN }, { inProcess: true }));
     i = await inspectorUrl(p);
     assert.equal((await runCli(['simulate', '--from', PHONE, '--body', 'hello inspector'], { env: f.env })).code, 0);
     assert.equal((await runCli(['simulate', '--from', PHONE, '--bad-signature'], { env: f.env })).code, 1);

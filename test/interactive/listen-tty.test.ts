@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { MAGIC_NUMBERS } from '../../src/emulator/magic.js';
@@ -160,6 +160,27 @@ describe('interactive listen on a pseudo-terminal (tmux)', () => {
       assert.deepEqual(pane.modes(), { alternateScreen: false, cursorVisible: true }, stop);
       assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, PREVIOUS, stop);
     }
+  });
+
+  test('an uncaught error puts the terminal back: the alternate screen left, the cursor shown, the keys echoed again', async () => {
+    f.emulator.setSmsUrl(OUR_NUMBER, PREVIOUS, 'POST');
+    // Nothing in the tool throws on purpose, so a preloaded module does, on a signal the tool does not use.
+    const inject = join(f.home, '..', 'throw-on-usr2.mjs');
+    writeFileSync(inject, "process.on('SIGUSR2', () => setImmediate(() => { throw new Error('injected failure'); }));\n");
+    const pane = TmuxPane.start(['listen', '--port', '0'], { env: { ...f.env, NODE_OPTIONS: `--import ${inject}` }, cols: 120, rows: 20 });
+    panes.push(pane);
+    await pane.waitFor(/waiting for messages/);
+    assert.deepEqual(pane.modes(), { alternateScreen: true, cursorVisible: false });
+    process.kill(pane.pid(), 'SIGUSR2');
+    assert.notEqual(await pane.exitStatus(), 0);
+    assert.deepEqual(pane.modes(), { alternateScreen: false, cursorVisible: true });
+    assert.match(pane.screen({ history: true }), /injected failure/);
+    pane.type('typed-after-the-crash'); // raw mode off again: the terminal echoes what is typed
+    await pane.waitFor(/typed-after-the-crash/);
+    // The lease outlives the crash, as after kill -9: restore puts the previous webhook back.
+    const r = await runCli(['restore'], { env: f.env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, PREVIOUS);
   });
 });
 

@@ -7,9 +7,15 @@ import { after, before, describe, test } from 'node:test';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 import { REFUSED_DETAILS_PER_MINUTE } from '../../src/listener/refusals.js';
 import { openStore } from '../../src/store/index.js';
-import { runCli, stopAllCliProcesses } from '../helpers/cli.js';
+import { stopAllCliProcesses } from '../helpers/cli.js';
+import { runCli, useRealKeychain } from '../helpers/inproc.js';
 import { OUR_NUMBER, PHONE, emulatorWithConfig, inboundFields, type EmulatorFixture } from '../helpers/fixtures.js';
 import { jsonLines, startListen } from '../helpers/listen.js';
+
+// Commands run in this process on the (test) keychain; so do the listens, except the flooded one and the one
+// whose keychain connection is cut (those are the built binary, a process of their own).
+useRealKeychain();
+const here = { inProcess: true } as const;
 
 /** What a terminal obeys instead of showing: ESC, BEL, C1 (CSI, NEL), DEL, bidi overrides and isolates. */
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
@@ -92,7 +98,7 @@ describe('what anyone on the internet can send to the listener', () => {
   });
 
   test('signed, but not an inbound message to this number: another To is refused (403), a non-E.164 From or To 400; a status callback of our own message is acknowledged, no trigger', async () => {
-    const { p, url } = await startListen(f, ['--json']);
+    const { p, url } = await startListen(f, ['--json'], {}, here);
     try {
       const token = f.emulator.authToken;
       assert.equal(await postSigned(url, token, fields({ MessageSid: 'SM' + '1'.repeat(32), To: '+15005550007' })), 403);
@@ -115,7 +121,7 @@ describe('what anyone on the internet can send to the listener', () => {
   });
 
   test("the emulator's signed status callbacks of a message sent from the number, pointed at the listener, keep working: 200, no trigger, nothing refused", async () => {
-    const { p, url } = await startListen(f, ['--json']);
+    const { p, url } = await startListen(f, ['--json'], {}, here);
     try {
       const sent = await runCli(['send', '--to', PHONE, '--body', 'callback me', '--status-callback', url, '--wait', '--json'], { env: f.env });
       assert.equal(sent.code, 0, sent.stderr);
@@ -130,7 +136,7 @@ describe('what anyone on the internet can send to the listener', () => {
   });
 
   test('events replay refuses a refused event, to the listener (no laundering) and to --forward-to', async () => {
-    const { p, url } = await startListen(f, ['--json']);
+    const { p, url } = await startListen(f, ['--json'], {}, here);
     try {
       const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields({ MessageSid: 'SM' + '7'.repeat(32) })).toString() });
       assert.equal(res.status, 403);
@@ -151,7 +157,7 @@ describe('what anyone on the internet can send to the listener', () => {
   });
 
   test('escape sequences from outside are shown escaped in every human output; --json keeps them exact', async () => {
-    const { p, url } = await startListen(f);
+    const { p, url } = await startListen(f, [], {}, here);
     try {
       // A forged request with an evil From and path query, and a signed message with an evil body and profile name.
       const forged = await fetch(url + '?x=' + encodeURIComponent(EVIL), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields({ From: EVIL })).toString() });
