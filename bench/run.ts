@@ -4,7 +4,7 @@
  * Writes bench/results.json and prints a short table.
  *
  * Environment: BENCH_QUICK=1 for a short smoke run (smaller amounts; the goals are not meaningful then);
- * BENCH_ONLY=startup,listener,latency,scale,hostile,inspector to run some sections only.
+ * BENCH_ONLY=startup,listener,latency,scale,hostile,inspector,routes to run some sections only.
  */
 import { request, Agent } from 'node:http';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { benchHome, runLoad, startBareServer, startListener } from './listener.j
 import { populate } from './scale.js';
 import { hostileBodies, post } from './hostile.js';
 import { inspectorOverhead } from './inspector.js';
+import { routeLookups, SIMULATED_RTT_MS } from './routes.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
@@ -402,6 +403,7 @@ async function main(): Promise<void> {
     goal('inspector streaming: webhooks/s / --no-inspect', r.ratio, '>=', 0.9);
     goal('inspector: first page on loopback, median (ms)', r.first_page_ms_median, '<', 200);
   }
+  if (want('routes')) results.routes = await routeLookups({ runs: QUICK ? 5 : 50, slowRuns: QUICK ? 1 : 3, log });
   results.loadavg_end = loadavg().map((x) => round(x));
   results.goals = goals;
   writeFileSync(join(repoRoot, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
@@ -412,6 +414,14 @@ async function main(): Promise<void> {
   const mem = results.memory as { growth_idle_again_mb?: number } | undefined;
   if (mem?.growth_idle_again_mb !== undefined) {
     process.stdout.write(`\n(not a goal) RSS growth once the listener has been idle again for ${SETTLE_SECONDS} s: ${mem.growth_idle_again_mb} MB\n`);
+  }
+  const routes = results.routes as Awaited<ReturnType<typeof routeLookups>> | undefined;
+  if (routes) {
+    const rw = Math.max(...routes.map((r) => r.topology.length));
+    process.stdout.write(`\n${'route lookup (lookUpRoutes)'.padEnd(rw)}  requests  median ms  at ${SIMULATED_RTT_MS} ms RTT\n`);
+    for (const r of routes) {
+      process.stdout.write(`${r.topology.padEnd(rw)}  ${String(r.requests).padStart(8)}  ${String(r.ms_median).padStart(9)}  ${String(r.ms_median_at_rtt).padStart(13)}\n`);
+    }
   }
   process.stdout.write(`\nwritten: bench/results.json (${goals.filter((g) => g.pass).length}/${goals.length} goals met)\n`);
   void BENCH_TOKEN;

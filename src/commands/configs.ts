@@ -56,8 +56,8 @@ Examples:
       const config = resolveConfig(store, name);
       const lease = store.leases.get(config.id);
       const { isLeaseAlive } = await import('../store/index.js');
-      const listener = lease ? { pid: lease.pid, alive: isLeaseAlive(lease), url: lease.ourUrl, since: lease.startedAt } : null;
-      const { configJson, printConfigDetail } = await import('../output/configs.js');
+      const { configJson, listenerJson, printConfigDetail } = await import('../output/configs.js');
+      const listener = lease ? listenerJson(lease, isLeaseAlive(lease)) : null;
       if (opts.json) return out.data({ ...configJson(config), listener });
       printConfigDetail(
         out,

@@ -120,6 +120,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
 
   const twilio = plan.credentials ? await ctx.twilio(plan.credentials) : null;
   const { ListenSession, teeHooks } = await import('../listener/session.js');
+  const { tookMissed } = await import('../listener/missed.js');
   const { printEvent, statusEventJson } = await import('../output/events.js');
   const { safe } = await import('../output/index.js');
 
@@ -196,12 +197,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
         ? out.dataJsonLines([JSON.stringify(statusEventJson(config.name, s))])
         : out.status(c.dim(`status callback: ${safe(s.messageSid ?? '?')} ${safe(s.status)}${s.errorCode ? ` (error ${s.errorCode})` : ''}: not a message, no trigger${s.to ? ` (to ${safe(stripChannel(s.to))})` : ''}`)),
     onMissed(m) {
-      const r = m.route;
-      const took = !r
-        ? 'unknown'
-        : r.url && r.url.endsWith(session.path)
-          ? `not a layer this tool models (Conversations, Studio?)${m.messagingServiceSid ? `; Twilio reports Messaging Service ${m.messagingServiceSid}` : ''}`
-          : `${r.layer === 'number' ? 'the number\'s SmsUrl' : r.layer.replace('_', ' ')}${r.sid ? ` ${r.sid}` : ''}`;
+      const took = tookMissed(m, session.path);
       out.warn(`Twilio logged an inbound message ${safe(m.messageSid)} to ${safe(m.to)} at ${m.dateSent} that never reached this listener; took it: ${safe(took)}; run fruxon-twilio webhook show`);
     },
     onPruned(n) {
@@ -276,7 +272,8 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
 
   out.status(
     `${c.green('Ready!')} Listening for messages to ${c.bold(config.fromNumber)} at ${c.bold(safe(info.webhookUrl))}` +
-      ` (config ${safe(JSON.stringify(config.name))}, ${info.lease ? 'webhook registered' : 'webhook not registered'}, tunnel ${info.tunnel})`,
+      ` (config ${safe(JSON.stringify(config.name))}, ${info.lease ? 'webhook registered' : 'webhook not registered'}, tunnel ${info.tunnel})` +
+      (info.statusCallbackUrl ? `; status callbacks: send --status-callback ${safe(info.statusCallbackUrl)}` : ''),
   );
   if (info.tunnel !== 'none') out.status(c.dim(`Local listener: ${info.localUrl}`));
   const sandbox = info.routes.some((r) => r.layer === 'sandbox');

@@ -3,7 +3,7 @@ import { isLeaseAlive, type Config, type Lease, type Store } from '../store/inde
 import { twilioError, type TwilioClient, type TwilioCredentials } from '../twilio/client.js';
 import { setApplicationSmsUrl, setSenderWebhook, setServiceWebhook } from '../twilio/layers.js';
 import { fetchNumber, setSmsWebhook, type PhoneNumberInfo } from '../twilio/numbers.js';
-import { resolveRoute, resolveRoutes, type Channel, type Route } from '../twilio/route.js';
+import { applicationRoute, resolveChannels, type Channel, type Route } from '../twilio/route.js';
 import { sameWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
 import { shellQuote } from '../shell.js';
@@ -77,9 +77,7 @@ export async function lookUpRoutes(
 ): Promise<Route[]> {
   let routes: Route[];
   try {
-    routes = opts.channels
-      ? (await Promise.all(opts.channels.map((ch) => resolveRoute(client, config.fromNumber, ch)))).filter((r): r is Route => r !== null)
-      : await resolveRoutes(client, config.fromNumber);
+    routes = await resolveChannels(client, config.fromNumber, opts.channels ?? null);
   } catch (err) {
     const e = twilioError(err, `look up where inbound messages to ${config.fromNumber} go`, { apiUrl: creds.apiUrl, accountSid: creds.accountSid });
     throw webhookStepError(e, { exitCode: opts.exitCode ?? e.exitCode });
@@ -114,12 +112,24 @@ export async function pointNumberAt(opts: {
   const hint = opts.hint ?? `retry: fruxon-twilio webhook set --config ${shellQuote(config.name)} --yes`;
   refuseUnderLease(opts.store, config);
   const routes = await lookUpRoutes(client, config, creds, { exitCode: ExitCode.registration });
+  refuseRoutes(config, routes, opts.allowMessagingService);
+  const number = routes[0]!.number!;
+  const todo = routes.filter((r) => !routePointsAt(r, url));
+  if (todo.length === 0) return { before: number, after: number, changed: false, routes };
+  refuseUnderLease(opts.store, config);
+  for (const r of todo) await pointRouteAt(client, creds, number, r, url, hint);
+  const after = todo.some((r) => r.layer === 'number') ? await fetchNumber(client, number.sid) : number;
+  return { before: number, after, changed: true, routes };
+}
+
+/** What pointing `routes` at a URL outside a listener refuses (exit 4): the Sandbox, a Messaging Service without consent, a shared TwiML App. */
+function refuseRoutes(config: Config, routes: Route[], allowMessagingService: boolean | undefined): void {
   const refuse = (message: string, reason: string, h: string) => new CliError(message, { exitCode: ExitCode.registration, reason, hint: h });
   for (const r of routes) {
     if (r.layer === 'sandbox') {
       throw refuse(`${config.fromNumber} is the WhatsApp Sandbox: no API can set its webhook`, 'sandbox', 'set it in the Twilio Console: Messaging → Try it out → WhatsApp sandbox settings → "When a message comes in"');
     }
-    if ((r.layer === 'messaging_service' || r.layer === 'none') && !opts.allowMessagingService) {
+    if ((r.layer === 'messaging_service' || r.layer === 'none') && !allowMessagingService) {
       const others = r.sharedWith.length ? ` and also serves ${r.sharedWith.join(', ')}` : '';
       throw refuse(
         `Messaging Service ${r.friendlyName ? `'${r.friendlyName}' ` : ''}(${r.sid}) receives the messages of ${config.fromNumber}${others}: its inbound URL wins over the number's SmsUrl, so that is what must point at Fruxon`,
@@ -135,20 +145,68 @@ export async function pointNumberAt(opts: {
       );
     }
   }
-  const number = routes[0]!.number!;
-  const todo = routes.filter((r) => !routePointsAt(r, url));
-  if (todo.length === 0) return { before: number, after: number, changed: false, routes };
-  refuseUnderLease(opts.store, config);
-  for (const r of todo) {
-    try {
-      if (r.layer === 'number') await setSmsWebhook(client, number.sid, url, 'POST');
-      else if (r.layer === 'application') await setApplicationSmsUrl(client, r.sid!, url);
-      else if (r.layer === 'whatsapp_sender') await setSenderWebhook(client, r.sid!, url, 'POST');
-      else await setServiceWebhook(client, r.sid!, { inboundRequestUrl: url, inboundMethod: 'POST', fallbackUrl: r.fallbackUrl, fallbackMethod: r.fallbackMethod });
-    } catch (err) {
-      throw webhookStepError(twilioError(err, `point the ${r.layer.replace('_', ' ')} of ${number.phoneNumber} at the webhook`, { apiUrl: creds.apiUrl, accountSid: creds.accountSid }), { hint });
-    }
+}
+
+/** Points one route's layer at `url` (POST); a Twilio failure exits 4 with `hint`. */
+async function pointRouteAt(client: TwilioClient, creds: TwilioCredentials, number: PhoneNumberInfo, r: Route, url: string, hint: string): Promise<void> {
+  try {
+    if (r.layer === 'number') await setSmsWebhook(client, number.sid, url, 'POST');
+    else if (r.layer === 'application') await setApplicationSmsUrl(client, r.sid!, url);
+    else if (r.layer === 'whatsapp_sender') await setSenderWebhook(client, r.sid!, url, 'POST');
+    else await setServiceWebhook(client, r.sid!, { inboundRequestUrl: url, inboundMethod: 'POST', fallbackUrl: r.fallbackUrl, fallbackMethod: r.fallbackMethod });
+  } catch (err) {
+    throw webhookStepError(twilioError(err, `point the ${r.layer.replace('_', ' ')} of ${number.phoneNumber} at the webhook`, { apiUrl: creds.apiUrl, accountSid: creds.accountSid }), { hint });
   }
-  const after = todo.some((r) => r.layer === 'number') ? await fetchNumber(client, number.sid) : number;
-  return { before: number, after, changed: true, routes };
+}
+
+/** Whether the listener's lease holds this route's layer (restoring the lease puts that layer back). */
+function heldByLease(lease: Lease, r: Route): boolean {
+  const layer = lease.layer ?? 'number';
+  const prev = lease.previous ?? {};
+  if (r.layer === 'whatsapp_sender') return prev.whatsappSender?.sid === r.sid;
+  if (r.layer === 'messaging_service' || r.layer === 'none') return layer === 'messaging_service' && prev.messagingService?.sid === r.sid;
+  // A TwiML App lease detached the number from its app: the number's route is the lease's until it is restored.
+  if (r.layer === 'number') return (layer === 'number' || layer === 'application') && r.sid === lease.numberSid;
+  return false;
+}
+
+/**
+ * Production wiring (`link`) while a listener's lease holds the config's number, alive or crashed: the account
+ * must end as `pointNumberAt` would have left it had no listener been running. So the routes are judged as they
+ * will be once the lease is restored (a detached TwiML App counts again, shared or not) and refused exactly as
+ * pointNumberAt refuses, before anything is recorded; the layers the lease holds then get the production URL
+ * when the lease is restored (the lease records it: its number, its app's SMS URL, its service's inbound URL,
+ * its sender's callback URL; each still only if that layer points at the listener then); a route the lease does
+ * not hold (a channel the listen left alone) is pointed at `url` now. Returns null when the lease is gone by the
+ * time it is recorded (the listener stopped meanwhile): then pointNumberAt does the job.
+ */
+export async function deferToProduction(opts: {
+  store: Store;
+  config: Config;
+  lease: Lease;
+  client: TwilioClient;
+  creds: TwilioCredentials;
+  url: string;
+  hint?: string;
+  allowMessagingService?: boolean;
+}): Promise<{ held: Route[]; pointedNow: Route[]; routes: Route[] } | null> {
+  const { client, config, creds, lease, url } = opts;
+  const hint = opts.hint ?? `retry: fruxon-twilio webhook set --config ${shellQuote(config.name)} --yes`;
+  // The production URL belongs to the config: another config's lease on the same number restores its own.
+  if (lease.configId !== config.id) refuseUnderLease(opts.store, opts.store.configs.byId(lease.configId) ?? config);
+  const current = await lookUpRoutes(client, config, creds, { exitCode: ExitCode.registration });
+  const held = current.map((r) => heldByLease(lease, r));
+  const detachedApp = lease.layer === 'application' ? lease.previous?.application?.sid : undefined;
+  let routes: Route[];
+  try {
+    routes = await Promise.all(current.map((r, i) => (held[i] && detachedApp && r.number ? applicationRoute(client, r.number, detachedApp, r.channel) : r)));
+  } catch (err) {
+    throw webhookStepError(twilioError(err, `look up TwiML App ${detachedApp} that the listener detached ${config.fromNumber} from`, { apiUrl: creds.apiUrl, accountSid: creds.accountSid }));
+  }
+  refuseRoutes(config, routes, opts.allowMessagingService);
+  const number = current[0]!.number!;
+  const pointedNow = routes.filter((r, i) => !held[i] && !routePointsAt(r, url));
+  for (const r of pointedNow) await pointRouteAt(client, creds, number, r, url, hint);
+  if (!opts.store.leases.restoreToProduction(config.id)) return null;
+  return { held: routes.filter((_, i) => held[i]), pointedNow, routes };
 }

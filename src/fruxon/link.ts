@@ -1,5 +1,5 @@
 import { CliError, ExitCode } from '../errors.js';
-import { leaseOnNumber, pointNumberAt } from '../config/register-webhook.js';
+import { deferToProduction, leaseOnNumber, pointNumberAt } from '../config/register-webhook.js';
 import { shellQuote } from '../shell.js';
 import { loadProductionWebhookUrl, saveProductionWebhookUrl } from '../config/webhook-url.js';
 import type { SecretStore } from '../secrets/index.js';
@@ -303,37 +303,9 @@ export async function pointNumberAtFruxon(o: Pick<LinkOptions, 'store' | 'twilio
     report('register', 'skipped', `--no-register: the number was not changed; to point it at Fruxon: ${finish}`);
     return result('skipped');
   }
-  const lease = leaseOnNumber(store, config);
-  if (lease) {
-    // The listener owns the number until it stops; from now on it puts back the production URL (the lease
-    // keeps a flag, never the URL, which is read from the keychain at restore time).
-    store.leases.restoreToProduction(config.id);
-    report(
-      'register',
-      'deferred',
-      isLeaseAlive(lease)
-        ? `a listen (pid ${lease.pid}) holds ${lease.phoneNumber}; when it stops it points the number at the production URL (${masked})`
-        : `a listen that crashed (pid ${lease.pid}) still holds ${lease.phoneNumber}; fruxon-twilio restore --config ${name} points it at the production URL (${masked})`,
-    );
-    return result('deferred');
-  }
-  try {
-    const { client, creds } = await o.twilio();
-    const r = await pointNumberAt({ store, config, client, creds, url: url!, hint: `steps 1-3 are done; to finish: ${finish}`, allowMessagingService: o.messagingService });
-    const layer = r.routes.find((x) => x.layer !== 'number');
-    report(
-      'register',
-      r.changed ? 'registered' : 'unchanged',
-      r.changed
-        ? layer
-          ? `${layer.layer.replace('_', ' ')} ${layer.sid} (receives the messages of ${r.after.phoneNumber}) now ${masked} (POST), was ${displayWebhookUrl(layer.url, url!) ?? 'none'}`
-          : `${r.after.phoneNumber} "A MESSAGE COMES IN" now ${masked} (POST), was ${displayWebhookUrl(r.before.smsUrl, url!) ?? 'none'}`
-        : `${r.after.phoneNumber} already points at it`,
-    );
-    return result(true);
-  } catch (err) {
+  const failed = (err: unknown): PointStep => {
     const e = err instanceof CliError ? err : new CliError(String((err as Error)?.message ?? err), { cause: err });
-    const failed = new CliError(e.message, {
+    const failure = new CliError(e.message, {
       exitCode: e.exitCode === ExitCode.conflict ? ExitCode.conflict : ExitCode.registration,
       reason: e.reason,
       hint:
@@ -345,7 +317,50 @@ export async function pointNumberAtFruxon(o: Pick<LinkOptions, 'store' | 'twilio
       cause: err,
     });
     report('register', 'failed', e.message);
-    return result(false, failed);
+    return result(false, failure);
+  };
+  const lease = leaseOnNumber(store, config);
+  if (lease) {
+    // The listener owns the number until it stops; from then on what it puts back is what link would have set
+    // without it (deferToProduction: same refusals; the lease keeps a flag, never the URL, which is read from
+    // the keychain at restore time). null: the listener stopped meanwhile, so link points the number itself.
+    let deferred;
+    try {
+      const { client, creds } = await o.twilio();
+      deferred = await deferToProduction({ store, config, lease, client, creds, url, hint: `steps 1-3 are done; to finish: ${finish}`, allowMessagingService: o.messagingService });
+    } catch (err) {
+      return failed(err);
+    }
+    if (deferred) {
+      const layers = [...new Set(deferred.held.filter((r) => r.layer !== 'number').map((r) => `${r.layer.replace('_', ' ')} ${r.sid}`))];
+      const what = layers.length ? `${layers.join(' and ')} (what receives its messages then)` : null;
+      const now = deferred.pointedNow.map((r) => `; ${r.channel === 'whatsapp' ? 'WhatsApp' : 'SMS'} (not held by it): ${r.layer.replace('_', ' ')} ${r.sid} now ${masked} (POST)`).join('');
+      report(
+        'register',
+        'deferred',
+        (isLeaseAlive(lease)
+          ? `a listen (pid ${lease.pid}) holds ${lease.phoneNumber}; when it stops it points ${what ?? 'the number'} at the production URL (${masked})`
+          : `a listen that crashed (pid ${lease.pid}) still holds ${lease.phoneNumber}; fruxon-twilio restore --config ${name} points ${what ?? 'it'} at the production URL (${masked})`) + now,
+      );
+      return result('deferred');
+    }
+  }
+  try {
+    const { client, creds } = await o.twilio();
+    const r = await pointNumberAt({ store, config, client, creds, url, hint: `steps 1-3 are done; to finish: ${finish}`, allowMessagingService: o.messagingService });
+    const layer = r.routes.find((x) => x.layer !== 'number');
+    report(
+      'register',
+      r.changed ? 'registered' : 'unchanged',
+      r.changed
+        ? layer
+          ? `${layer.layer.replace('_', ' ')} ${layer.sid} (receives the messages of ${r.after.phoneNumber}) now ${masked} (POST), was ${displayWebhookUrl(layer.url, url) ?? 'none'}`
+          : `${r.after.phoneNumber} "A MESSAGE COMES IN" now ${masked} (POST), was ${displayWebhookUrl(r.before.smsUrl, url) ?? 'none'}`
+        : `${r.after.phoneNumber} already points at it`,
+    );
+    return result(true);
+  } catch (err) {
+    return failed(err);
   }
 }
 

@@ -46,6 +46,7 @@ h1 { font-size:1rem; margin:0; }
 h2 { font-size:1rem; margin:.2rem 0 .6rem; }
 h3 { font-size:.9rem; margin:1rem 0 .3rem; color:var(--muted); }
 .route { padding:.3rem 1rem; color:var(--muted); font-size:.85rem; border-bottom:1px solid var(--line); overflow-wrap:anywhere; }
+.route ul.missed { margin:.2rem 0 0; padding-left:0; list-style:none; } .route ul.missed li { color:var(--warn); }
 nav { display:flex; gap:.25rem; padding:.4rem 1rem; border-bottom:1px solid var(--line); }
 nav a { padding:.25rem .6rem; border-radius:6px; color:var(--fg); text-decoration:none; }
 nav a[aria-current="page"] { background:var(--sel); font-weight:600; }
@@ -85,7 +86,7 @@ form.reply textarea { flex:1; min-height:2.6rem; font:inherit; padding:.35rem; b
 
 export const APP_JS = String.raw`'use strict';
 (function () {
-  var S = { events: [], byId: {}, outbound: {}, state: null, view: 'events', arg: null, detail: null };
+  var S = { events: [], byId: {}, outbound: {}, missed: [], state: null, view: 'events', arg: null, detail: null };
   var $ = function (id) { return document.getElementById(id); };
 
   // Every node is built here; text goes in with textContent only.
@@ -332,6 +333,26 @@ export const APP_JS = String.raw`'use strict';
     render();
   }
 
+  // The route panel: where inbound messages go, then each message Twilio logged that never reached the listener.
+  function addMissed(w) {
+    if (S.missed.some(function (x) { return x.message_sid === w.message_sid; })) return;
+    S.missed.push(w);
+    if (S.missed.length > 50) S.missed.shift();
+  }
+  function renderRoute() {
+    var st = S.state; if (!st) return;
+    var r = st.route, el = clear($('route'));
+    el.appendChild(h('div', { class: 'route-line' }, r ? 'Inbound messages → ' + r.webhookUrl + ' (' + (r.registered ? 'webhook registered on the number' : 'webhook NOT registered: point the number at it yourself') + ', tunnel ' + r.tunnel + ')' +
+      (st.status_callback_url ? '; status callbacks: send --status-callback ' + st.status_callback_url : '') : 'No listener runs: inbound messages are not received here.'));
+    if (!S.missed.length) return;
+    var ul = h('ul', { class: 'missed', 'aria-label': 'Missed messages' });
+    S.missed.forEach(function (w) {
+      ul.appendChild(h('li', { class: 'warn' }, '⚠ Twilio logged an inbound message ' + w.message_sid + ' to ' + w.to + ' at ' + time(w.date_sent) +
+        ' that never reached this listener; took it: ' + w.took + '; run fruxon-twilio webhook show'));
+    });
+    el.appendChild(ul);
+  }
+
   function connect() {
     var es = new EventSource('/api/stream');
     es.onopen = function () { $('live').textContent = 'live'; $('live').className = 'pill ok'; };
@@ -343,6 +364,7 @@ export const APP_JS = String.raw`'use strict';
         text: p.text, media: p.media, message_sid: p.message_sid, duplicate: t.duplicate, forward: null }, true);
     });
     es.addEventListener('outbound', function (m) { var o = JSON.parse(m.data); S.outbound[o.sid] = o; render(); });
+    es.addEventListener('missed', function (m) { addMissed(JSON.parse(m.data)); renderRoute(); });
     es.addEventListener('forward', function (m) {
       var f = JSON.parse(m.data); var e = S.byId[f.id];
       if (e) { e.forward = f; if (S.detail && S.detail.id === f.id) S.detail = null; render(); }
@@ -365,8 +387,8 @@ export const APP_JS = String.raw`'use strict';
   api('/api/state').then(function (st) {
     S.state = st;
     $('config').textContent = st.config.name + ' · ' + st.config.number + (st.mode === 'inspect' ? ' · event log (no listener)' : '');
-    var r = st.route;
-    $('route').textContent = r ? 'Inbound messages → ' + r.webhookUrl + ' (' + (r.registered ? 'webhook registered on the number' : 'webhook NOT registered: point the number at it yourself') + ', tunnel ' + r.tunnel + ')' : 'No listener runs: inbound messages are not received here.';
+    (st.missed || []).forEach(addMissed);
+    renderRoute();
     st.events.forEach(function (e) { addEvent(e, false); });
     st.outbound.forEach(function (m) { S.outbound[m.sid] = m; });
     route();

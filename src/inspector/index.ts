@@ -4,8 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { CliError } from '../errors.js';
 import { eventDetailJson } from '../output/events.js';
 import { channelOf, isE164, stripChannel, type Channel } from '../phone.js';
+import { tookMissed } from '../listener/missed.js';
 import type { ListenHooks, StatusCallback } from '../listener/session.js';
-import type { Config, StoredEvent, Store } from '../store/index.js';
+import { webhookPath, type Config, type StoredEvent, type Store } from '../store/index.js';
 import { APP_CSS, APP_JS, INDEX_HTML } from './assets.js';
 
 /**
@@ -27,6 +28,17 @@ export const ACTION_HEADER = 'x-fruxon-inspector';
 const MAX_ACTION_BYTES = 16 * 1024;
 const INITIAL_EVENTS = 500;
 const MAX_OUTBOUND = 1000;
+/** Missed-message warnings the route panel keeps (the newest). */
+const MAX_MISSED = 50;
+
+/** A message Twilio logged that never reached the listener, as the route panel shows it (listen's warning line). */
+export interface MissedWarning {
+  message_sid: string;
+  to: string;
+  date_sent: string;
+  /** The layer that took it, as listen says it. */
+  took: string;
+}
 
 export interface ReplyRequest {
   to: string;
@@ -85,6 +97,8 @@ export interface InspectorOptions {
   mode: 'listen' | 'inspect';
   /** Where the listener receives inbound messages (and checks their signatures against), when one runs. */
   route?: { webhookUrl: string; registered: boolean; tunnel: string } | null;
+  /** The running listener's URL for delivery-status callbacks (`send --status-callback`); null when none can reach it. */
+  statusCallbackUrl?: string | null;
   forwardTo?: string | null;
   actions: InspectorActions;
 }
@@ -133,6 +147,7 @@ export class Inspector {
   readonly #outbound = new Map<string, OutboundMessage>();
   /** Why a request was refused, as the listener said it (the log keeps only the reason code). */
   readonly #refusedDetail = new Map<number, string>();
+  readonly #missed: MissedWarning[] = [];
   #server: Server | null = null;
   #heartbeat: NodeJS.Timeout | null = null;
   port = 0;
@@ -142,7 +157,7 @@ export class Inspector {
   }
 
   /** The session hooks the inspector needs; `listen` calls them next to its own. */
-  readonly hooks: Required<Pick<ListenHooks, 'onEvent' | 'onRefused' | 'onForward' | 'onStatus'>> = {
+  readonly hooks: Required<Pick<ListenHooks, 'onEvent' | 'onRefused' | 'onForward' | 'onStatus' | 'onMissed'>> = {
     // The envelope's JSON as listen printed it (encoded once per event); the page makes the list row of it.
     onEvent: (_envelope, duplicate, json) => {
       if (this.#streams.size) this.#pushRaw('trigger', `{"duplicate":${duplicate},"envelope":${json}}`);
@@ -159,6 +174,12 @@ export class Inspector {
       if (this.#streams.size) this.#push('forward', { id: info.eventId, url: info.url, status: info.status, error: info.error });
     },
     onStatus: (s) => this.#status(s),
+    onMissed: (m) => {
+      const w: MissedWarning = { message_sid: m.messageSid, to: m.to, date_sent: m.dateSent, took: tookMissed(m, webhookPath(this.#o.config)) };
+      this.#missed.push(w);
+      if (this.#missed.length > MAX_MISSED) this.#missed.shift();
+      if (this.#streams.size) this.#push('missed', w);
+    },
   };
 
   /** The URL to open: it carries the token, which the first page load trades for a cookie. */
@@ -340,6 +361,8 @@ export class Inspector {
       mode: o.mode,
       config: { name: o.config.name, number: o.config.fromNumber },
       route: o.route ?? null,
+      status_callback_url: o.statusCallbackUrl ?? null,
+      missed: this.#missed,
       forward_to: o.forwardTo ?? null,
       actions: { reply: Boolean(o.actions.reply), replay_listener: Boolean(o.actions.replayToListener), replay_forward: Boolean(o.actions.replayForward) },
       events,

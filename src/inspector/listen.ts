@@ -22,6 +22,7 @@ export async function startListenInspector(opts: {
     config: opts.config,
     mode: 'listen',
     route: { webhookUrl: info.webhookUrl, registered: info.lease !== null, tunnel: info.tunnel },
+    statusCallbackUrl: info.statusCallbackUrl,
     forwardTo: opts.forwardTo ?? null,
     actions: inspectorActions({
       store: opts.store,

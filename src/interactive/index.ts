@@ -1,5 +1,4 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import { effectiveApiUrl } from '../config/resolve.js';
 import { sendFromConfig } from '../config/send.js';
 import { checkBodyLength } from '../twilio/send-rules.js';
 import { CliError } from '../errors.js';
@@ -12,7 +11,6 @@ import type { TwilioFactory } from '../config/connect.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, Store, StoredEvent } from '../store/index.js';
 import { fixFor } from '../twilio/messages.js';
-import { isLoopbackUrl } from '../validate.js';
 import { Terminal, type Key } from './terminal.js';
 import { clean, dropLast, fit, width, wrap, type Span } from './text.js';
 
@@ -349,9 +347,8 @@ class Screen implements ListenScreen {
     this.#add(reply);
     this.#sending++;
     try {
-      // Statuses come back to this listener (real Twilio cannot post to a loopback address).
-      const url = this.#info!.webhookUrl;
-      const statusCallback = effectiveApiUrl(this.#d.config, this.#d.io.env) || !isLoopbackUrl(url) ? url : null;
+      // Statuses come back to this listener (null: real Twilio cannot post to a loopback address).
+      const statusCallback = this.#info!.statusCallbackUrl;
       checkBodyLength('the reply', body);
       const { message } = await sendFromConfig(
         { store: this.#d.store, env: this.#d.io.env, secrets: this.#d.secrets, twilio: this.#d.twilio },

@@ -1,5 +1,6 @@
 import type { Config, Store } from '../store/index.js';
 import type { TwilioClient } from '../twilio/client.js';
+import type { Route } from '../twilio/route.js';
 
 /**
  * Messages Twilio logged as inbound to the listened numbers since the listener started, that the listener
@@ -56,4 +57,17 @@ export function watchMissed(opts: {
   const timer = setInterval(() => void check(), opts.intervalMs);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/**
+ * Who took a missed message, for the warning (listen's line, the inspector's route panel): the layer that
+ * receives the number's messages now, or, when that is this listener (`listenerPath`), a layer this tool does not model.
+ */
+export function tookMissed(m: MissedMessage & { route: Route | null }, listenerPath: string): string {
+  const r = m.route;
+  if (!r) return 'unknown';
+  if (r.url && r.url.endsWith(listenerPath)) {
+    return `not a layer this tool models (Conversations, Studio?)${m.messagingServiceSid ? `; Twilio reports Messaging Service ${m.messagingServiceSid}` : ''}`;
+  }
+  return `${r.layer === 'number' ? "the number's SmsUrl" : r.layer.replace('_', ' ')}${r.sid ? ` ${r.sid}` : ''}`;
 }

@@ -3,7 +3,7 @@ import { configRemovedError } from '../config/resolve.js';
 import { CliError, ExitCode, leaseHeldError } from '../errors.js';
 import { isLeaseAlive, type Config, type Lease, type LeaseLayer, type LeasedUrl, type LeasedValues, type Store } from '../store/index.js';
 import { twilioError, type TwilioClient } from '../twilio/client.js';
-import { fetchServiceWebhook, fetchSenderWebhook, setNumberApplication, setSenderWebhook, setServiceWebhook } from '../twilio/layers.js';
+import { fetchServiceWebhook, fetchSenderWebhook, setApplicationSmsUrl, setNumberApplication, setSenderWebhook, setServiceWebhook } from '../twilio/layers.js';
 import { fetchNumber, setSmsWebhook } from '../twilio/numbers.js';
 import type { Channel, Route } from '../twilio/route.js';
 import { describeRestore, displayWebhookUrl, sameWebhookUrl } from '../twilio/webhook.js';
@@ -214,7 +214,10 @@ export async function restoreWebhook(opts: {
     previous = productionUrl;
   }
   const plan = describeRestore(previous, productionUrl, opts.config.name);
+  // `link` ran during the listen: the app the number goes back to is pointed at the production URL first.
+  const appUrl = app?.smsUrl !== undefined ? back(app.smsUrl) : undefined;
   try {
+    if (app && appUrl) await setApplicationSmsUrl(client, app.sid, appUrl);
     if (app) await setNumberApplication(client, lease.numberSid, app.sid, plan.restoreUrl, lease.previousSmsMethod ?? 'POST');
     else await setSmsWebhook(client, lease.numberSid, plan.restoreUrl, lease.previousSmsMethod ?? 'POST');
   } catch (err) {
@@ -222,7 +225,8 @@ export async function restoreWebhook(opts: {
   }
   store.leases.release(lease.configId);
   // Behind a TwiML App the number's own SmsUrl is ignored: nothing to say about it.
-  return { action: 'restored', phoneNumber: lease.phoneNumber, restoredUrl: show(previous), currentUrl: show(previous), note: app ? null : plan.note };
+  if (app) return { action: 'restored', phoneNumber: lease.phoneNumber, restoredUrl: show(appUrl ?? previous), currentUrl: show(appUrl ?? previous), note: null };
+  return { action: 'restored', phoneNumber: lease.phoneNumber, restoredUrl: show(previous), currentUrl: show(previous), note: plan.note };
 }
 
 /** A layer that is gone (404) has nothing to put back. */

@@ -7,6 +7,7 @@ import { TRIGGER, envelopeJson, field, plainAddress, toTriggerPayload, type Form
 import { registerWebhook, restoreWebhook, type RestoreOutcome } from './registration.js';
 import { resolveRoute, type Channel, type Route } from '../twilio/route.js';
 import { watchMissed, type MissedMessage } from './missed.js';
+import { isLoopbackUrl } from '../validate.js';
 import { RefusalBudget, type RefusalMinute } from './refusals.js';
 import { EMPTY_TWIML, bodyExcerpt, startListenerServer, type ConnectionLimits, type InboundRequest, type ListenerServer, type MalformedRequest, type Reply } from './server.js';
 import { isValidTwilioSignature } from './signature.js';
@@ -130,6 +131,11 @@ export interface ListenInfo {
   routes: Route[];
   /** Every number whose messages the listener accepts. */
   accepts: string[];
+  /**
+   * Where Twilio can post the delivery-status callbacks of messages sent elsewhere (`send --status-callback`):
+   * the webhook URL (status callbacks are told apart from messages); null when real Twilio cannot reach it (loopback).
+   */
+  statusCallbackUrl: string | null;
 }
 
 /**
@@ -231,6 +237,7 @@ export class ListenSession {
         staleRestored,
         routes,
         accepts: [...this.#accepts],
+        statusCallbackUrl: !o.apiUrl && isLoopbackUrl(webhookUrl) ? null : webhookUrl,
       };
     } catch (err) {
       await this.#tunnel?.close();

@@ -6,7 +6,7 @@ import { inspectWebhook } from '../config/webhook-show.js';
 import { CliError, usageError } from '../errors.js';
 import { getEvent, listEvents, waitForEvent } from '../listener/event-log.js';
 import { simulateInbound } from '../listener/simulate.js';
-import { configJson } from '../output/configs.js';
+import { configJson, listenerJson } from '../output/configs.js';
 import { eventDetailJson, eventJson } from '../output/events.js';
 import { historyMessageJson, messageDetailJson, messageJson } from '../output/messages.js';
 import { webhookShowJson, webhookVerdict } from '../output/webhook.js';
@@ -106,7 +106,7 @@ export const tools: ToolDef[] = [
         return {
           ...configJson(c),
           channels: ['sms', 'whatsapp'],
-          listener: lease ? { pid: lease.pid, alive: isLeaseAlive(lease), url: lease.ourUrl, since: lease.startedAt } : null,
+          listener: lease ? listenerJson(lease, isLeaseAlive(lease)) : null,
         };
       });
       return { configs, default: store.configs.defaultConfig()?.name ?? null, server_default: deps.defaultConfig ?? null };

@@ -1,6 +1,14 @@
-import type { Config } from '../store/index.js';
+import type { Config, Lease } from '../store/index.js';
 import { webhookPath } from '../store/configs.js';
 import { safe, type Output } from './index.js';
+
+/**
+ * The listen that holds a config's number, as scripts see it (configs show, webhook show, MCP tools). A running
+ * one also receives delivery-status callbacks at its URL (`send --status-callback`); a crashed one receives nothing.
+ */
+export function listenerJson(lease: Lease, alive: boolean): { pid: number; alive: boolean; url: string; status_callback_url: string | null; since: string } {
+  return { pid: lease.pid, alive, url: lease.ourUrl, status_callback_url: alive ? lease.ourUrl : null, since: lease.startedAt };
+}
 
 /** A config as scripts see it (--json). Never carries a secret. */
 export function configJson(c: Config): Record<string, unknown> {

@@ -2,6 +2,7 @@ import type { WebhookView } from '../config/webhook-show.js';
 import type { Route } from '../twilio/route.js';
 import { classifyWebhook, displayWebhookUrl, maskWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
+import { listenerJson } from './configs.js';
 import { safe, type Output } from './index.js';
 
 /** What `webhook show` found (the core: config/webhook-show.ts). The production URL is a secret: it is only ever printed masked. */
@@ -40,7 +41,7 @@ export function webhookShowJson(v: WebhookView): Record<string, unknown> {
     production_url: v.productionUrl ? maskWebhookUrl(v.productionUrl) : null,
     production_url_source: v.productionUrl ? (v.config.secretSource === 'env' ? 'env' : 'keychain') : null,
     listener: v.lease
-      ? { pid: v.lease.pid, alive: v.leaseAlive, url: v.lease.ourUrl, since: v.lease.startedAt, hostname: v.lease.hostname }
+      ? { ...listenerJson(v.lease, v.leaseAlive), hostname: v.lease.hostname }
       : null,
     route: routeJson(v.routes[0]!, v.productionUrl),
     ...(v.routes.length > 1 ? { routes: v.routes.map((r) => routeJson(r, v.productionUrl)) } : {}),

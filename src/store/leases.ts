@@ -31,8 +31,11 @@ export type LeaseLayer = 'number' | 'application' | 'messaging_service' | 'whats
 export type LeasedUrl = string | null | { production: true };
 
 export interface LeasedValues {
-  /** The number's TwiML App, detached for the listen (one update put SmsUrl on the number and cleared it). */
-  application?: { sid: string };
+  /**
+   * The number's TwiML App, detached for the listen (one update put SmsUrl on the number and cleared it).
+   * `smsUrl`: the app's SMS URL to set when the number is re-attached (`link` ran meanwhile); absent: the app is left as is.
+   */
+  application?: { sid: string; smsUrl?: LeasedUrl };
   messagingService?: { sid: string; inboundRequestUrl: LeasedUrl; inboundMethod: string | null; fallbackUrl: LeasedUrl; fallbackMethod: string | null };
   whatsappSender?: { sid: string; callbackUrl: LeasedUrl; callbackMethod: string | null };
 }
@@ -142,15 +145,16 @@ export class LeaseRepo {
       .transaction(() => {
         const lease = this.get(configId);
         if (!lease) return false;
-        // A leased service or sender goes back to the production URL too: it is what receives the messages.
+        // Whatever layer receives the messages once the lease is restored gets the production URL: a leased
+        // service or sender, and the TwiML App the number is re-attached to (its own SmsUrl, ignored behind the
+        // app, goes back as it was); otherwise the number's SmsUrl.
         const prev = lease.previous ? { ...lease.previous } : null;
         if (prev?.messagingService) prev.messagingService = { ...prev.messagingService, inboundRequestUrl: { production: true }, inboundMethod: 'POST' };
         if (prev?.whatsappSender) prev.whatsappSender = { ...prev.whatsappSender, callbackUrl: { production: true }, callbackMethod: 'POST' };
-        return (
-          this.db
-            .prepare(`UPDATE leases SET previous_is_production = 1, previous_sms_url = NULL, previous_sms_method = 'POST', previous_values = ? WHERE config_id = ?`)
-            .run(prev ? JSON.stringify(prev) : null, configId).changes === 1
-        );
+        const app = lease.layer === 'application' && prev?.application;
+        if (app) prev.application = { ...app, smsUrl: { production: true } };
+        const number = app ? '' : `previous_is_production = 1, previous_sms_url = NULL, previous_sms_method = 'POST', `;
+        return this.db.prepare(`UPDATE leases SET ${number}previous_values = ? WHERE config_id = ?`).run(prev ? JSON.stringify(prev) : null, configId).changes === 1;
       })
       .immediate();
   }

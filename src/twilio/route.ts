@@ -36,14 +36,35 @@ export interface Route {
 
 /** The route of `phoneNumber` on `channel`; null when it is neither a number of the account nor the Sandbox. */
 export async function resolveRoute(client: TwilioClient, phoneNumber: string, channel: Channel): Promise<Route | null> {
+  return (await resolveChannels(client, phoneNumber, [channel]))[0] ?? null;
+}
+
+/** Every channel the number has: SMS for a number of the account, WhatsApp when it has a sender (the Sandbox: WhatsApp only). */
+export async function resolveRoutes(client: TwilioClient, phoneNumber: string): Promise<Route[]> {
+  return resolveChannels(client, phoneNumber, null);
+}
+
+/**
+ * The routes of `phoneNumber` on `channels`, in that order (null: every channel it has, SMS first; empty when it
+ * is neither a number of the account nor the Sandbox). Each lookup is made once whatever the channels: the
+ * number, its service (the Services list and a fetch per service), its sender, its TwiML App; the channels
+ * share one route unless a sender takes WhatsApp (bench/README.md counts the requests).
+ */
+export async function resolveChannels(client: TwilioClient, phoneNumber: string, channels: Channel[] | null): Promise<Route[]> {
+  const wanted = channels ?? (['sms', 'whatsapp'] as Channel[]);
   const number = await findNumber(client, phoneNumber); // exact match: the PhoneNumber filter is partial
-  if (!number) return phoneNumber === SANDBOX_NUMBER && channel === 'whatsapp' ? sandboxRoute() : null;
-  const base = { channel, number, sharedWith: [] as string[], defersToNumber: null as boolean | null };
+  if (!number) return phoneNumber === SANDBOX_NUMBER && wanted.includes('whatsapp') ? [sandboxRoute()] : [];
 
   const service = await serviceOf(client, number.sid);
-  if (service) {
-    base.defersToNumber = service.useInboundWebhookOnNumber;
-    if (!service.useInboundWebhookOnNumber) {
+  const defersToNumber = service ? service.useInboundWebhookOnNumber : null;
+  const serviceWins = service !== null && !service.useInboundWebhookOnNumber;
+  // The sender: whether the number has WhatsApp at all (every channel asked for), and whether it takes WhatsApp.
+  const sender = wanted.includes('whatsapp') && (channels === null || !serviceWins) ? await senderOf(client, number.phoneNumber) : null;
+
+  let shared: Promise<Route> | undefined;
+  const common = async (): Promise<Route> => {
+    const base = { channel: 'sms' as Channel, number, sharedWith: [] as string[], defersToNumber };
+    if (service && serviceWins) {
       const sharedWith = (await client.messaging.v1.services(service.sid).phoneNumbers.list({ limit: 1000 }))
         .map((n) => n.phoneNumber)
         .filter((n) => n !== number.phoneNumber);
@@ -59,48 +80,87 @@ export async function resolveRoute(client: TwilioClient, phoneNumber: string, ch
         sharedWith,
       };
     }
-  }
-  if (channel === 'whatsapp') {
-    const sender = await senderOf(client, number.phoneNumber);
-    if (sender?.webhook?.callbackUrl) {
-      const w = sender.webhook;
-      return { ...base, layer: 'whatsapp_sender', sid: sender.sid, friendlyName: sender.senderId, url: w.callbackUrl!, method: w.callbackMethod || 'POST', fallbackUrl: w.fallbackUrl || null, fallbackMethod: w.fallbackMethod || null };
+    if (number.smsApplicationSid) return { ...(await applicationRoute(client, number, number.smsApplicationSid, 'sms')), defersToNumber };
+    return { ...base, layer: 'number', sid: number.sid, friendlyName: null, url: number.smsUrl, method: number.smsMethod, fallbackUrl: number.smsFallbackUrl, fallbackMethod: number.smsFallbackMethod };
+  };
+
+  const routes: Route[] = [];
+  for (const channel of wanted) {
+    if (channel === 'whatsapp' && channels === null && !sender) continue; // no WhatsApp on this number
+    const w = sender?.webhook;
+    if (channel === 'whatsapp' && !serviceWins && sender && w?.callbackUrl) {
+      routes.push({
+        channel,
+        number,
+        sharedWith: [],
+        defersToNumber,
+        layer: 'whatsapp_sender',
+        sid: sender.sid,
+        friendlyName: sender.senderId,
+        url: w.callbackUrl,
+        method: w.callbackMethod || 'POST',
+        fallbackUrl: w.fallbackUrl || null,
+        fallbackMethod: w.fallbackMethod || null,
+      });
+      continue;
     }
+    routes.push({ ...(await (shared ??= common())), channel });
   }
-  if (number.smsApplicationSid) {
-    const app = await client.applications(number.smsApplicationSid).fetch();
-    const sharedWith = (await client.incomingPhoneNumbers.list({ limit: 1000 }))
-      .filter((n) => n.smsApplicationSid === app.sid && n.phoneNumber !== number.phoneNumber)
-      .map((n) => n.phoneNumber);
-    return { ...base, layer: 'application', sid: app.sid, friendlyName: app.friendlyName, url: app.smsUrl || null, method: app.smsMethod || null, fallbackUrl: app.smsFallbackUrl || null, fallbackMethod: app.smsFallbackMethod || null, sharedWith };
-  }
-  return { ...base, layer: 'number', sid: number.sid, friendlyName: null, url: number.smsUrl, method: number.smsMethod, fallbackUrl: number.smsFallbackUrl, fallbackMethod: number.smsFallbackMethod };
+  return routes;
 }
 
-/** Every channel the number has: SMS for a number of the account, WhatsApp when it has a sender (the Sandbox: WhatsApp only). */
-export async function resolveRoutes(client: TwilioClient, phoneNumber: string): Promise<Route[]> {
-  const sms = await resolveRoute(client, phoneNumber, 'sms');
-  if (!sms) {
-    const sandbox = await resolveRoute(client, phoneNumber, 'whatsapp');
-    return sandbox ? [sandbox] : [];
-  }
-  if (!(await senderOf(client, phoneNumber))) return [sms];
-  return [sms, (await resolveRoute(client, phoneNumber, 'whatsapp'))!];
+/**
+ * The route of a number through TwiML App `appSid` (the number's own sms_application_sid, or the app a listener
+ * detached it from for the listen): the app's SMS URL, and the other numbers of the account attached to it.
+ */
+export async function applicationRoute(client: TwilioClient, number: PhoneNumberInfo, appSid: string, channel: Channel): Promise<Route> {
+  const app = await client.applications(appSid).fetch();
+  const sharedWith = (await client.incomingPhoneNumbers.list({ limit: 1000 }))
+    .filter((n) => n.smsApplicationSid === app.sid && n.phoneNumber !== number.phoneNumber)
+    .map((n) => n.phoneNumber);
+  return {
+    layer: 'application',
+    channel,
+    number,
+    defersToNumber: null,
+    sid: app.sid,
+    friendlyName: app.friendlyName,
+    url: app.smsUrl || null,
+    method: app.smsMethod || null,
+    fallbackUrl: app.smsFallbackUrl || null,
+    fallbackMethod: app.smsFallbackMethod || null,
+    sharedWith,
+  };
 }
 
 function sandboxRoute(): Route {
   return { layer: 'sandbox', channel: 'whatsapp', sid: null, friendlyName: 'WhatsApp Sandbox', url: null, method: null, fallbackUrl: null, fallbackMethod: null, sharedWith: [], defersToNumber: null, number: null };
 }
 
-/** The number's Messaging Service: listing Services, then Services/{MG}/PhoneNumbers/{PN} (404: not in it). */
+/** How many Services/{MG}/PhoneNumbers/{PN} fetches are in flight at once: a round trip per batch, not per service. */
+const SERVICE_FETCHES_AT_ONCE = 5;
+
+/**
+ * The number's Messaging Service: listing Services, then Services/{MG}/PhoneNumbers/{PN} (404: not in it), a
+ * batch of fetches at a time in the listing's order, stopping after the batch that finds it (a number is in
+ * one service at most).
+ */
 async function serviceOf(client: TwilioClient, numberSid: string) {
-  for (const service of await client.messaging.v1.services.list({ limit: 1000 })) {
+  const services = await client.messaging.v1.services.list({ limit: 1000 });
+  const inService = async (sid: string) => {
     try {
-      await client.messaging.v1.services(service.sid).phoneNumbers(numberSid).fetch();
-      return service;
+      await client.messaging.v1.services(sid).phoneNumbers(numberSid).fetch();
+      return true;
     } catch (err) {
       if ((err as { status?: number }).status !== 404) throw err;
+      return false;
     }
+  };
+  for (let i = 0; i < services.length; i += SERVICE_FETCHES_AT_ONCE) {
+    const batch = services.slice(i, i + SERVICE_FETCHES_AT_ONCE);
+    const found = await Promise.all(batch.map((svc) => inService(svc.sid)));
+    const at = found.indexOf(true);
+    if (at >= 0) return batch[at]!;
   }
   return null;
 }

@@ -3,12 +3,17 @@ import RequestClient from 'twilio/lib/base/RequestClient.js';
 
 /** Sends the official client's requests, aimed at https://*.twilio.com, to the emulator instead. */
 export class EmulatorRequestClient extends RequestClient {
+  /** Every request sent, as `GET /v1/Services` (method and path, no query), to count them. */
+  readonly sent: string[] = [];
+
   constructor(private readonly baseUrl: string) {
     super();
   }
 
   override request<TData>(opts: RequestClient.RequestOptions<TData>) {
-    return super.request({ ...opts, uri: opts.uri.replace(/^https:\/\/([a-z0-9-]+\.)*twilio\.com/i, this.baseUrl) });
+    const uri = opts.uri.replace(/^https:\/\/([a-z0-9-]+\.)*twilio\.com/i, this.baseUrl);
+    this.sent.push(`${opts.method.toUpperCase()} ${new URL(uri).pathname}`);
+    return super.request({ ...opts, uri });
   }
 }
 

@@ -35,10 +35,11 @@ describe('inspector in a real browser (headless chromium)', () => {
   let browser: BrowserContext;
   let page: Page;
   let profile: string;
+  let listenUrl = '';
   const errors: string[] = [];
   before(async () => {
     f = await emulatorWithConfig();
-    ({ p } = await startListen(f, ['--inspect-port', '0', '--json']));
+    ({ p, url: listenUrl } = await startListen(f, ['--inspect-port', '0', '--json', '--check-missed', '1']));
     i = await inspectorUrl(p);
     profile = mkdtempSync(join(tmpdir(), 'fruxon-inspector-chromium-'));
     browser = await launch(profile);
@@ -130,5 +131,30 @@ describe('inspector in a real browser (headless chromium)', () => {
     await page.locator('#main', { hasText: 'Refused because' }).waitFor();
     assert.match((await page.locator('#main').textContent())!, /invalid_signature: X-Twilio-Signature does not match/);
     assert.deepEqual(errors, [], 'no script error or CSP violation');
+  });
+
+  test('the route panel gives the status-callback URL, and shows a missed message as it is found, once, without reload', async () => {
+    const line = (await page.locator('#route').textContent())!;
+    assert.ok(line.includes(`; status callbacks: send --status-callback ${listenUrl}`), line);
+    assert.equal(await page.locator('#route li').count(), 0, 'nothing missed yet');
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 43));
+    f.emulator.setSmsUrl(OUR_NUMBER, 'http://127.0.0.1:9/elsewhere'); // someone changes it in the Console meanwhile
+    try {
+      await f.emulator.deliverInbound({ from: PHONE, to: OUR_NUMBER, body: 'lost <i>on the way</i>' });
+      const sid = f.emulator.messages().find((m) => m.body === 'lost <i>on the way</i>')!.sid;
+      const warning = page.locator('#route li', { hasText: sid });
+      await warning.waitFor({ timeout: 15_000 });
+      assert.match((await warning.textContent())!, new RegExp(`^⚠ Twilio logged an inbound message ${sid} to \\${OUR_NUMBER} at .+ that never reached this listener; took it: the number's SmsUrl PN\\w+; run fruxon-twilio webhook show$`));
+      assert.equal(await page.evaluate(() => (window as unknown as { marker: number }).marker), 43, 'pushed live, no reload');
+      await p.waitFor(new RegExp(`inbound message ${sid} .* never reached this listener`));
+      await new Promise((r) => setTimeout(r, 2500)); // two more rounds of the check
+      assert.equal(await page.locator('#route li').count(), 1, 'warned once');
+      await page.reload();
+      await page.locator('#route li', { hasText: sid }).waitFor();
+      assert.equal(await page.locator('#route li').count(), 1, 'kept in the state for a page opened later');
+      assert.deepEqual(errors, [], 'no script error or CSP violation');
+    } finally {
+      f.emulator.setSmsUrl(OUR_NUMBER, listenUrl);
+    }
   });
 });

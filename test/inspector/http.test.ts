@@ -17,11 +17,12 @@ describe('inspector over HTTP: token, cookie, Host, action header, no secrets', 
   let f: EmulatorFixture;
   let p: RunningCli;
   let i: InspectorUrl;
+  let listenUrl = '';
   before(async () => {
     f = await emulatorWithConfig();
     const set = await runCli(['configs', 'set', f.configName, '--webhook-url-stdin'], { env: f.env, input: PRODUCTION_URL });
     assert.equal(set.code, 0, set.stderr);
-    ({ p } = await startListen(f, ['--inspect-port', '0', '--json'], { FRUXON_TOKEN }, { inProcess: true }));
+    ({ p, url: listenUrl } = await startListen(f, ['--inspect-port', '0', '--json'], { FRUXON_TOKEN }, { inProcess: true }));
     i = await inspectorUrl(p);
     assert.equal((await runCli(['simulate', '--from', PHONE, '--body', 'hello inspector'], { env: f.env })).code, 0);
     assert.equal((await runCli(['simulate', '--from', PHONE, '--bad-signature'], { env: f.env })).code, 1);
@@ -96,6 +97,7 @@ describe('inspector over HTTP: token, cookie, Host, action header, no secrets', 
     const cookie = await login(i);
     const state = await get(i.port, '/api/state', { cookie });
     const events = JSON.parse(state.body).events as { id: number; status: string }[];
+    assert.equal(JSON.parse(state.body).status_callback_url, listenUrl, "the listener's status-callback URL (send --status-callback)");
     assert.deepEqual(events.map((e) => e.status).sort(), ['accepted', 'refused']);
     const refused = JSON.parse((await get(i.port, `/api/events/${events.find((e) => e.status === 'refused')!.id}`, { cookie })).body);
     assert.equal(refused.reason, 'invalid_signature');

@@ -42,7 +42,7 @@ describe('interactive listen on a pseudo-terminal (tmux)', () => {
     assert.equal(await pane.exitStatus(), 0);
     assert.match(readIf(out), /^\d\d:\d\d:\d\d {2}sms {7}\+14155550123 {2}plain line {2}#\d+\n$/);
     const lines = readIf(err).trimEnd().split('\n');
-    assert.match(lines[0]!, /^Ready! Listening for messages to \+15005550006 at http:\/\/127\.0\.0\.1:\d+\/webhooks\/twilio\/\S+ \(config "emu", webhook registered, tunnel none\)$/);
+    assert.match(lines[0]!, /^Ready! Listening for messages to \+15005550006 at http:\/\/127\.0\.0\.1:\d+\/webhooks\/twilio\/\S+ \(config "emu", webhook registered, tunnel none\); status callbacks: send --status-callback http:\/\/127\.0\.0\.1:\d+\/webhooks\/twilio\/\S+$/);
     assert.match(lines[1]!, /^Inspector: http:\/\/127\.0\.0\.1:\d+\/\?token=\S+$/); // the web inspector's one line
     assert.equal(lines[2], 'Press Ctrl-C to stop.');
     assert.match(lines[3]!, /^SIGINT: stopping, restoring the webhook of \+15005550006…$/);

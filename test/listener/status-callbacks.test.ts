@@ -35,6 +35,27 @@ test('status callbacks posted to the listener are statuses: no trigger, no JSON 
   assert.equal(line.payload.from, PHONE);
 });
 
+test('the ready line gives the status-callback URL; send --status-callback with it reaches the listener; webhook show and configs show --json carry it', async () => {
+  const { p, url } = await startListen(f);
+  const line = p.stderr.split('\n').find((l) => l.startsWith('Ready!'))!;
+  const m = /\(config "emu", webhook registered, tunnel none\); status callbacks: send --status-callback (\S+)$/.exec(line);
+  assert.ok(m, line);
+  assert.equal(m[1], url, 'the listener tells status callbacks apart at its own URL');
+  const sent = await runCli(['send', '--to', PHONE, '--body', 'your code', '--status-callback', m[1]!, '--json'], { env: f.env });
+  assert.equal(sent.code, 0, sent.stderr);
+  await p.waitFor(new RegExp(`status callback: ${JSON.parse(sent.stdout).sid} delivered`));
+  const shown = JSON.parse((await runCli(['webhook', 'show', '--json'], { env: f.env })).stdout);
+  assert.equal(shown.listener.status_callback_url, url);
+  const config = JSON.parse((await runCli(['configs', 'show', '--json'], { env: f.env })).stdout);
+  assert.equal(config.listener.status_callback_url, url);
+  p.kill('SIGKILL');
+  await p.exited;
+  const crashed = JSON.parse((await runCli(['webhook', 'show', '--json'], { env: f.env })).stdout);
+  assert.equal(crashed.listener.alive, false);
+  assert.equal(crashed.listener.status_callback_url, null, 'a crashed listener receives nothing');
+  assert.equal((await runCli(['restore'], { env: f.env })).code, 0);
+});
+
 test('a status callback is told apart by MessageStatus, or by an SmsStatus other than received', () => {
   const at = '2026-12-01T10:00:00.000Z';
   const message = { MessageSid: 'SM1', From: '+14155550123', To: '+15005550006', Body: 'hi', SmsStatus: 'received' };

@@ -181,7 +181,9 @@ describe('mcp: the agent tools over stdio, with the SDK\'s own client, against t
     assert.equal(route.kind, 'listener');
     assert.equal(route.listener_holds_number, true);
     assert.equal(route.listener.alive, true);
+    assert.equal(route.listener.status_callback_url, listen.url, 'where send_message status callbacks reach the listener');
     assert.equal((await ok('list_configs')).configs[0].listener.alive, true);
+    assert.equal((await ok('list_configs')).configs[0].listener.status_callback_url, listen.url);
 
     const waiting = ok('wait_for_message', { from: PHONE, timeout_s: 20 });
     await new Promise((r) => setTimeout(r, 500));
