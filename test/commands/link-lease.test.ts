@@ -4,11 +4,15 @@ import { after, before, describe, test } from 'node:test';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { openStore } from '../../src/store/index.js';
 import { maskWebhookUrl } from '../../src/twilio/webhook.js';
-import { CliProcess, runCli, stopAllCliProcesses, tempHome } from '../helpers/cli.js';
+import { CliProcess, stopAllCliProcesses, tempHome, type RunningCli } from '../helpers/cli.js';
+import { InProcessCli, runCli, useRealKeychain } from '../helpers/inproc.js';
 import { startFruxonDouble, type FruxonDouble } from '../helpers/fruxon-double.js';
 
 // `link` while a listen holds the number: once the listener is gone (SIGINT, or SIGKILL then `restore` or the
 // next `listen`), the account is as `link` would have left it without the listener, at every layer.
+// Commands and most listens run in this process; the listens that are SIGKILLed are the built binary, which
+// reads the tokens from the (test) keychain, so the in-process runs use it too.
+useRealKeychain();
 
 const PLAIN = '+15005551401';
 const APP = '+15005551402';
@@ -32,8 +36,9 @@ describe('link under a live or crashed listen: production wins at every layer on
   let fruxon: FruxonDouble;
   let h: ReturnType<typeof tempHome>;
   const cli = (args: string[], input?: string) => runCli(args, { env: h.env, input });
-  const listen = async (args: string[]) => {
-    const p = new CliProcess(['listen', '--port', '0', '--no-inspect', '--check-missed', '0', ...args], { env: h.env });
+  const listen = async (args: string[], binary = false) => {
+    const argv = ['listen', '--port', '0', '--no-inspect', '--check-missed', '0', ...args];
+    const p: RunningCli = binary ? new CliProcess(argv, { env: h.env }) : new InProcessCli(argv, { env: h.env });
     const m = await p.waitFor(/Ready! Listening for messages to \S+ at (\S+)/);
     return { p, url: m[1]! };
   };
@@ -128,7 +133,7 @@ describe('link under a live or crashed listen: production wins at every layer on
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.json.registered, 'deferred');
     const step = r.json.steps.find((s: { step: string }) => s.step === 'register');
-    assert.match(step.detail, new RegExp(`^a listen \\(pid ${p.child.pid}\\) holds \\+15005551402; when it stops it points application ${appSid} \\(what receives its messages then\\) at the production URL`));
+    assert.match(step.detail, new RegExp(`^a listen \\(pid ${p.pid}\\) holds \\+15005551402; when it stops it points application ${appSid} \\(what receives its messages then\\) at the production URL`));
     assert.equal(emu.getNumber(APP)!.smsUrl, url, 'the listener keeps the number until it stops');
     assert.equal(app('Bot').smsUrl, 'http://127.0.0.1:9/bot/sms', 'nothing changes on Twilio while it runs');
     const during = await inbound(emu, { from: PHONE, to: APP, body: 'still to the listener' });
@@ -155,7 +160,7 @@ describe('link under a live or crashed listen: production wins at every layer on
       body: 'SmsUrl=' + encodeURIComponent('http://127.0.0.1:9/bot/sms'),
     });
     assert.equal(reset.status, 200);
-    const { p } = await listen(['--config', 'app']);
+    const { p } = await listen(['--config', 'app'], true);
     const r = await link('app');
     assert.equal(r.json.registered, 'deferred', r.stderr);
     p.kill('SIGKILL');
@@ -223,7 +228,7 @@ describe('link under a live or crashed listen: production wins at every layer on
       headers: { authorization: `Basic ${Buffer.from(`${emu.accountSid}:${emu.authToken}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
       body: `InboundRequestUrl=${encodeURIComponent('http://127.0.0.1:9/support/in')}`,
     });
-    const { p } = await listen(['--config', 'svc', '--messaging-service']);
+    const { p } = await listen(['--config', 'svc', '--messaging-service'], true);
     p.kill('SIGKILL');
     await p.exited;
     const r = await link('svc', ['--messaging-service']);
@@ -276,7 +281,7 @@ describe('link under a live or crashed listen: production wins at every layer on
     const r = await link('plain-twin');
     assert.equal(r.code, 5, r.stderr);
     assert.equal(r.json.registered, false);
-    assert.match(r.stderr, new RegExp(`\\${PLAIN} is held by a running listen \\(pid ${p.child.pid}\\)`));
+    assert.match(r.stderr, new RegExp(`\\${PLAIN} is held by a running listen \\(pid ${p.pid}\\)`));
     assert.deepEqual(lease('plain'), before, "the other config's lease is untouched");
     assert.equal(lease('plain-twin'), null);
     p.kill('SIGINT');

@@ -128,6 +128,8 @@ export abstract class RunningCli {
     }
   }
 
+  /** The process the command runs in (what its lease records). */
+  abstract readonly pid: number;
   abstract kill(signal?: NodeJS.Signals): void;
   /** Ends the run, for `after` hooks. */
   abstract stop(): Promise<void>;
@@ -153,6 +155,10 @@ export class CliProcess extends RunningCli {
     if (opts.input !== undefined) this.child.stdin!.end(opts.input);
     this.exited = new Promise((r) => this.child.on('close', (code, signal) => r({ code, signal })));
     this.track();
+  }
+
+  get pid(): number {
+    return this.child.pid!;
   }
 
   kill(signal: NodeJS.Signals = 'SIGINT'): void {

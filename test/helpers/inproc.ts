@@ -98,6 +98,11 @@ export class InProcessCli extends RunningCli {
     this.track();
   }
 
+  /** This process: an in-process listen's lease names it. */
+  get pid(): number {
+    return process.pid;
+  }
+
   kill(signal: NodeJS.Signals = 'SIGINT'): void {
     if (signal === 'SIGKILL') throw new Error('an in-process run cannot be SIGKILLed: use CliProcess (the built binary) for that');
     this.#abort.abort(signal);
