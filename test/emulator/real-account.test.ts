@@ -256,7 +256,7 @@ describe('emulator as a real account: which layer receives an inbound message', 
     const viaService = await client.messages.create({ from: SVC_NUMBER, to: '+14155550100', body: 'svc' });
     assert.equal(viaService.messagingServiceSid, service!.sid);
     const bySid = await client.messages.create({ messagingServiceSid: service!.sid, to: '+14155550100', body: 'by sid' });
-    assert.equal(bySid.from, SVC_NUMBER, 'the service sends from its own number');
+    assert.equal((await client.messages(bySid.sid).fetch()).from, SVC_NUMBER, 'the service sends from its own number');
     const sender = await client.messaging.v2.channelsSenders.create({ sender_id: `whatsapp:${PLAIN}`, webhook: { status_callback_url: `${hooks.url}/plain-wa-status` } } as never);
     const viaSender = await client.messages.create({ from: `whatsapp:${PLAIN}`, to: 'whatsapp:+14155550100', body: 'wa' });
     const explicit = await client.messages.create({ from: SVC_NUMBER, to: '+14155550100', body: 'own', statusCallback: `${hooks.url}/mine` });
