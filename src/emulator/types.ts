@@ -203,6 +203,8 @@ export interface TopologySummary {
   applications: Record<string, unknown>[];
   senders: Record<string, unknown>[];
   sandbox: Record<string, unknown>;
+  /** The account's settings, as the topology file's `account` writes them: `{ enforce_media_auth }`. */
+  account: { enforce_media_auth: boolean };
 }
 
 /** What `--topology FILE.json` holds; see README "emulator". Field names are those of Twilio's APIs. */
@@ -324,7 +326,8 @@ export interface Emulator {
   senders(): EmulatorSender[];
   /**
    * The account's routing as Twilio's APIs would show it (snake_case): services with their phone numbers,
-   * TwiML Apps with the numbers that use them, WhatsApp senders, and the Sandbox. Also `GET /_emulator/topology`.
+   * TwiML Apps with the numbers that use them, WhatsApp senders, the Sandbox and the account's settings. Also
+   * `GET /_emulator/topology`.
    */
   topology(): TopologySummary;
   /** What the Console's "WhatsApp sandbox settings" page sets. */
