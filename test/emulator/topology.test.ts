@@ -100,6 +100,7 @@ describe('emulator --topology: start as a real account looks', () => {
     const cases: [unknown, RegExp][] = [
       [{ services: [{ inbound_request_url: 'ftp://x' }] }, /services\[0\]\.inbound_request_url must be an http\(s\) URL, got "ftp:\/\/x"/],
       [{ senders: [{ sender_id: '+15005550006' }] }, /senders\[0\]\.sender_id must be whatsapp:\+E164/],
+      [{ senders: [{ sender_id: 'whatsapp:+15005550006', webhook: { callback_method: 'GET' } }] }, /senders\[0\]\.webhook\.callback_method must be POST or PUT, got "GET"/],
       [{ services: [{ phone_numbers: ['555'] }] }, /services\[0\]\.phone_numbers\[0\] must be an E\.164 number/],
       [{ service: [] }, /the topology has an unknown field "service"/],
     ];
