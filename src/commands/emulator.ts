@@ -16,6 +16,7 @@ interface Options {
   state?: string;
   topology?: string;
   sandboxUrl?: string;
+  enforceMediaAuth?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
@@ -32,6 +33,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--state <file>', 'keep credentials, numbers and messages in this SQLite file across restarts')
     .option('--topology <file.json>', 'start as a real account looks: Messaging Services, TwiML Apps, WhatsApp senders, the Sandbox (see README)')
     .option('--sandbox-url <url>', "the WhatsApp Sandbox's (+14155238886) inbound URL, as set in the Twilio Console")
+    .option('--enforce-media-auth', 'the account setting "Enforce HTTP Auth on Media URLs": media URLs answer 401 without Basic auth')
     .option('--json', 'print the connection details, then one JSON log entry per line, on stdout')
     .option('--quiet', 'print the connection details only, no request log')
     .addHelpText(
@@ -100,6 +102,8 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     statePath: opts.state,
     topology,
     sandboxUrl,
+    // Absent: the setting stays as the state file or the topology has it.
+    enforceMediaAuth: opts.enforceMediaAuth ? true : undefined,
     onLog: opts.quiet
       ? undefined
       : (entry) => (early ? early.push(entry) : print(entry)),
@@ -115,6 +119,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
       applications: account.applications,
       senders: account.senders,
       sandbox: account.sandbox,
+      account: account.account,
     });
   } else {
     out.line(`Twilio emulator at ${c.bold(emulator.url)}`);
@@ -127,6 +132,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     for (const a of account.applications) out.line(`  twiml app    ${a.sid} ${JSON.stringify(a.friendly_name)} sms ${a.sms_url || '(none)'} numbers ${(a.phone_numbers as string[]).join(', ') || '(none)'}`);
     for (const x of account.senders) out.line(`  wa sender    ${x.sid} ${x.sender_id} webhook ${(x.webhook as { callback_url: string | null }).callback_url ?? '(none)'}`);
     out.line(`  sandbox      ${account.sandbox.phone_number} inbound ${account.sandbox.inbound_url ?? '(none)'}`);
+    if (account.account.enforce_media_auth) out.line('  media auth   enforced: media URLs answer 401 without Basic auth');
     out.line(`  control API  POST ${emulator.url}/_emulator/inbound {"from","to","body"}`);
     out.line('');
     out.line(c.dim('Use it from a config:'));

@@ -99,7 +99,7 @@ async function inbound(core: EmulatorCore, input: Record<string, unknown>): Prom
   };
 }
 
-/** What the account looks like: the `--json` first line's services, applications and senders, and the Sandbox. */
+/** What the account looks like: the `--json` first line's services, applications, senders, the Sandbox and the account's settings. */
 export function topologySummary(core: EmulatorCore): TopologySummary {
   const { state } = core;
   const accountSid = state.account.sid;
@@ -121,6 +121,7 @@ export function topologySummary(core: EmulatorCore): TopologySummary {
       status_callback: state.sandbox.statusCallback || null,
       participants: [...state.sandbox.participants],
     },
+    account: { enforce_media_auth: state.settings.enforceMediaAuth },
   };
 }
 

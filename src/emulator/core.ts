@@ -107,12 +107,15 @@ export class EmulatorCore {
     if (req.messagingServiceSid !== undefined && !MG_SID.test(req.messagingServiceSid)) {
       throw apiErrors.invalidParameter(`MessagingServiceSid ${req.messagingServiceSid} is not valid`);
     }
-    if (!from && req.messagingServiceSid) {
-      // The service's sender pool: its first number; a service the emulator does not know sends from the
-      // account's first number (lenient, as the emulator was before it modelled services).
-      const pool = this.state.services.get(req.messagingServiceSid)?.phoneNumberSids ?? [];
-      const sender = this.state.numbers.get(pool[0] ?? '') ?? [...this.state.numbers.values()][0];
-      if (sender) from = (whatsapp ? WHATSAPP_PREFIX : '') + sender.phoneNumber;
+    if (req.messagingServiceSid) {
+      const service = this.state.services.get(req.messagingServiceSid);
+      if (!service) throw apiErrors.serviceNotFound(req.messagingServiceSid);
+      if (!from) {
+        // Twilio picks "the optimal sender from the Messaging Service's Sender Pool"; the emulator, its first number.
+        const sender = service.phoneNumberSids.map((sid) => this.state.numbers.get(sid)).find((n) => n !== undefined);
+        if (!sender) throw apiErrors.serviceHasNoSenders();
+        from = (whatsapp ? WHATSAPP_PREFIX : '') + sender.phoneNumber;
+      }
     }
     if (!from) throw apiErrors.fromRequired();
     const fromNumber = stripChannel(from);

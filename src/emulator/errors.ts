@@ -43,6 +43,9 @@ export const apiErrors = {
       21608,
       `The number ${to} is unverified. Trial accounts cannot send messages to unverified numbers; verify ${to} at twilio.com/user/account/phone-numbers/verified, or purchase a Twilio number to send messages to unverified numbers.`,
     ),
+  // Our reading for both: 400, as Twilio answers the other refusals of a message it cannot create.
+  serviceNotFound: (sid: string) => new TwilioApiError(400, 21701, `The Messaging Service ${sid} does not exist`),
+  serviceHasNoSenders: () => new TwilioApiError(400, 21704, 'The Messaging Service contains no phone numbers'),
   tooManyRequests: () => new TwilioApiError(429, 20429, 'Too Many Requests'),
   unsubscribed: () => new TwilioApiError(400, 21610, 'Attempt to send to unsubscribed recipient'),
   unroutable: () =>

@@ -1,10 +1,10 @@
 import { whatsAppNumber } from '../phone.js';
-import { isCallbackUrl, isHttpMethod } from './core.js';
+import { isCallbackUrl } from './core.js';
 import { apiErrors, TwilioApiError } from './errors.js';
 import { metaPage, senderJson, serviceJson, servicePhoneNumberJson } from './resources.js';
 import { methodParam, ok, urlParam, type RouteContext, type RouteDefinition } from './routes.js';
 import { addNumberToService, defined, newSender, newService, type SenderFields, type ServiceFields } from './topology.js';
-import type { EmulatorSender, EmulatorService, HttpMethod } from './types.js';
+import type { EmulatorSender, EmulatorService, SenderMethod } from './types.js';
 
 /** Messaging v1 (Services and their PhoneNumbers) and v2 (Channels/Senders), on the emulator's one origin. */
 
@@ -231,12 +231,11 @@ function jsonUrl(o: Record<string, unknown>, key: string): string | undefined {
   return v;
 }
 
-/** The spec allows POST and PUT for a sender's webhook; the emulator calls webhooks with GET or POST, so PUT is sent as POST (our reading). */
-function jsonMethod(o: Record<string, unknown>, key: string): HttpMethod | undefined {
+/** The spec's enum for a sender's webhook methods: POST or PUT, kept and answered as given (routeInbound says how PUT is delivered). */
+function jsonMethod(o: Record<string, unknown>, key: string): SenderMethod | undefined {
   const v = o[key];
   if (v === undefined || v === null) return undefined;
   const upper = String(v).toUpperCase();
-  if (upper === 'PUT') return 'POST';
-  if (!isHttpMethod(upper)) throw apiErrors.invalidParameter(`webhook.${key} must be POST or PUT, not ${String(v)}`);
+  if (upper !== 'POST' && upper !== 'PUT') throw apiErrors.invalidParameter(`webhook.${key} must be POST or PUT, not ${String(v)}`);
   return upper;
 }

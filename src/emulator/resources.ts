@@ -98,6 +98,15 @@ export function messageJson(m: EmulatorMessage): Record<string, unknown> {
   };
 }
 
+/**
+ * The 201 answer to a message sent through a Messaging Service without `From`: the spec's `accepted` ("a sender
+ * hasn't yet been assigned": `num_segments` is `0`) and a null `from`. The emulator assigns the sender at once,
+ * so a fetch already shows it `queued` from its number (our reading of how soon that happens).
+ */
+export function acceptedMessageJson(m: EmulatorMessage): Record<string, unknown> {
+  return { ...messageJson(m), from: null, status: 'accepted', num_segments: '0' };
+}
+
 export interface PageRequest {
   /** Path of the list, e.g. `/2010-04-01/Accounts/AC.../Messages.json`. */
   path: string;
@@ -274,12 +283,14 @@ export function servicePhoneNumberJson(accountSid: string, serviceSid: string, n
   };
 }
 
+const SENDER_PROFILE_FIELDS = ['about', 'address', 'description', 'logo_url', 'banner_url', 'privacy_url', 'terms_of_service_url', 'accent_color', 'vertical', 'websites', 'emails', 'phone_numbers'];
+
 export function senderJson(x: EmulatorSender): Record<string, unknown> {
   return {
     sid: x.sid,
     status: 'ONLINE',
     sender_id: x.senderId,
-    configuration: x.configuration ?? { waba_id: null, verification_method: null, verification_code: null, voice_application_sid: null },
+    configuration: { waba_id: null, verification_method: null, verification_code: null, voice_application_sid: null, account_type: null, ...x.configuration },
     webhook: {
       callback_url: x.callbackUrl || null,
       callback_method: x.callbackMethod,
@@ -288,9 +299,14 @@ export function senderJson(x: EmulatorSender): Record<string, unknown> {
       status_callback_url: x.statusCallbackUrl || null,
       status_callback_method: 'POST',
     },
-    profile: { name: x.profileName || null },
+    // Every field of the spec's profile, null when unset (the emulator keeps only the name).
+    profile: {
+      name: x.profileName || null,
+      ...Object.fromEntries(SENDER_PROFILE_FIELDS.map((k) => [k, null])),
+    },
     properties: { quality_rating: 'HIGH', messaging_limit: '1K Customers/24hr' },
     offline_reasons: null,
+    compliance: null, // RCS senders only
     url: `${MESSAGING_ORIGIN}/v2/Channels/Senders/${x.sid}`,
   };
 }

@@ -1,7 +1,7 @@
 import { isCallbackUrl, isHttpMethod, type EmulatorCore } from './core.js';
 import { apiErrors } from './errors.js';
 import { messagingRoutes } from './messaging-routes.js';
-import { accountJson, applicationJson, listPage, mediaJson, messageJson, numberJson } from './resources.js';
+import { acceptedMessageJson, accountJson, applicationJson, listPage, mediaJson, messageJson, numberJson } from './resources.js';
 import { matchesPhoneNumberFilter } from './routing.js';
 import { defined, newApplication } from './topology.js';
 import type { EmulatorApplication, EmulatorMessage, EmulatorNumber, HttpMethod } from './types.js';
@@ -100,7 +100,8 @@ const routeDefinitions: RouteDefinition[] = [
         mediaUrls: form.getAll('MediaUrl'),
         statusCallback: form.get('StatusCallback') ?? undefined,
       });
-      return { status: 201, body: messageJson(message) };
+      const picked = !form.get('From') && Boolean(form.get('MessagingServiceSid'));
+      return { status: 201, body: picked ? acceptedMessageJson(message) : messageJson(message) };
     },
   },
   {

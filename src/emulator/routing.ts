@@ -1,5 +1,5 @@
 import { SANDBOX_NUMBER, type EmulatorState } from './state.js';
-import type { EmulatorNumber, HttpMethod, InboundLayer } from './types.js';
+import type { EmulatorNumber, HttpMethod, InboundLayer, SenderMethod } from './types.js';
 
 /** Where one inbound message goes: the layer that decided, its SID and the URLs it configures. */
 export interface InboundRoute {
@@ -62,14 +62,19 @@ export function routeInbound(state: EmulatorState, toNumber: string, whatsapp: b
         layer: 'whatsapp_sender',
         sid: sender.sid,
         url: sender.callbackUrl,
-        method: sender.callbackMethod,
+        method: senderDeliveryMethod(sender.callbackMethod),
         fallbackUrl: sender.fallbackUrl,
-        fallbackMethod: sender.fallbackMethod,
+        fallbackMethod: senderDeliveryMethod(sender.fallbackMethod),
         messagingServiceSid,
       };
     }
   }
   return { ...numberLayer(state, number), messagingServiceSid };
+}
+
+/** Our reading: a sender's webhook set to PUT gets the same signed form as POST, sent with POST. */
+function senderDeliveryMethod(method: SenderMethod): HttpMethod {
+  return method === 'PUT' ? 'POST' : method;
 }
 
 function numberLayer(state: EmulatorState, number: EmulatorNumber): Omit<InboundRoute, 'messagingServiceSid'> {

@@ -155,7 +155,9 @@ export function checkTopology(raw: unknown): Topology {
       const w = object(o.webhook, `${at}.webhook`);
       allowKeys(w, `${at}.webhook`, ['callback_url', 'callback_method', 'fallback_url', 'fallback_method', 'status_callback_url']);
       for (const k of ['callback_url', 'fallback_url', 'status_callback_url']) url(w[k], `${at}.webhook.${k}`, true);
-      for (const k of ['callback_method', 'fallback_method']) method(w[k], `${at}.webhook.${k}`);
+      for (const k of ['callback_method', 'fallback_method']) {
+        if (w[k] !== undefined && w[k] !== 'POST' && w[k] !== 'PUT') throw new TopologyError(`${at}.webhook.${k} must be POST or PUT, got ${JSON.stringify(w[k])}`);
+      }
     }
     if (o.profile !== undefined) str(object(o.profile, `${at}.profile`).name, `${at}.profile.name`);
   });

@@ -1,6 +1,8 @@
 /** Public shapes of the emulator library. Field names are camelCase; the HTTP layer renders Twilio's snake_case. */
 
 export type HttpMethod = 'GET' | 'POST';
+/** The methods messaging v2 allows for a WhatsApp sender's webhooks (its enum: POST, PUT). */
+export type SenderMethod = 'POST' | 'PUT';
 
 export interface EmulatorOptions {
   /** Port to listen on; 0 (the default) picks any free port. */
@@ -176,9 +178,9 @@ export interface EmulatorSender {
   /** `whatsapp:+E164`, one of the account's numbers. */
   senderId: string;
   callbackUrl: string;
-  callbackMethod: HttpMethod;
+  callbackMethod: SenderMethod;
   fallbackUrl: string;
-  fallbackMethod: HttpMethod;
+  fallbackMethod: SenderMethod;
   statusCallbackUrl: string;
   profileName: string;
   configuration: Record<string, unknown> | null;
@@ -203,6 +205,8 @@ export interface TopologySummary {
   applications: Record<string, unknown>[];
   senders: Record<string, unknown>[];
   sandbox: Record<string, unknown>;
+  /** The account's settings, as the topology file's `account` writes them: `{ enforce_media_auth }`. */
+  account: { enforce_media_auth: boolean };
 }
 
 /** What `--topology FILE.json` holds; see README "emulator". Field names are those of Twilio's APIs. */
@@ -248,7 +252,7 @@ export interface TopologyApplication {
 export interface TopologySender {
   sid?: string;
   sender_id: string;
-  webhook?: { callback_url?: string; callback_method?: HttpMethod; fallback_url?: string; fallback_method?: HttpMethod; status_callback_url?: string };
+  webhook?: { callback_url?: string; callback_method?: SenderMethod; fallback_url?: string; fallback_method?: SenderMethod; status_callback_url?: string };
   profile?: { name?: string };
 }
 
@@ -324,7 +328,8 @@ export interface Emulator {
   senders(): EmulatorSender[];
   /**
    * The account's routing as Twilio's APIs would show it (snake_case): services with their phone numbers,
-   * TwiML Apps with the numbers that use them, WhatsApp senders, and the Sandbox. Also `GET /_emulator/topology`.
+   * TwiML Apps with the numbers that use them, WhatsApp senders, the Sandbox and the account's settings. Also
+   * `GET /_emulator/topology`.
    */
   topology(): TopologySummary;
   /** What the Console's "WhatsApp sandbox settings" page sets. */

@@ -103,6 +103,7 @@ const FIXES: Record<number, string> = {
   21610: 'the recipient replied STOP; they must text START to your number before you can message them again',
   21612: "the 'To' number cannot be reached from this From number (a carrier or country the sender does not cover)",
   21614: "the 'To' number cannot receive SMS (a landline?)",
+  21704: "the Messaging Service has no phone numbers to send from: add one to its sender pool (Console: Messaging > Services > the service > Sender Pool), or send with From (a number of the account)",
   21910: 'From and To must be on the same channel: pass --whatsapp for both, or neither',
   63007: 'the From number is not enabled for WhatsApp: set up a WhatsApp sender (or the Sandbox) in the Twilio Console',
   63015: 'the recipient has not joined the WhatsApp Sandbox: they must first send "join <your sandbox keyword>" to +14155238886 (Console: Messaging > Try it out > WhatsApp)',

@@ -189,6 +189,27 @@ describe('emulator as a real account: which layer receives an inbound message', 
     assert.equal(r.json.layer, 'number');
   });
 
+  it('a WhatsApp sender\'s webhook methods are the spec\'s POST or PUT, answered as set (PUT is delivered as POST: our reading); GET is refused', async () => {
+    const sender = await client.messaging.v2.channelsSenders.create({
+      sender_id: `whatsapp:${WA_NUMBER}`,
+      webhook: { callback_url: `${hooks.url}/wa-put`, callback_method: 'PUT', fallback_method: 'put' },
+    } as never);
+    try {
+      assert.equal(sender.webhook?.callbackMethod, 'PUT');
+      assert.equal(sender.webhook?.fallbackMethod, 'PUT');
+      assert.equal((await client.messaging.v2.channelsSenders(sender.sid).fetch()).webhook?.callbackMethod, 'PUT', 'read back as set');
+      const r = await inbound(emu, { from: PHONE, to: `whatsapp:${WA_NUMBER}`, body: 'to a PUT webhook' });
+      assert.equal(r.json.delivered_to, `${hooks.url}/wa-put`);
+      assert.equal(hooks.requests.at(-1)!.method, 'POST');
+      await assert.rejects(client.messaging.v2.channelsSenders(sender.sid).update({ webhook: { callback_method: 'GET' } } as never), restError(400, 20001));
+      const after = await client.messaging.v2.channelsSenders(sender.sid).update({ webhook: { callback_method: 'POST' } } as never);
+      assert.equal(after.webhook?.callbackMethod, 'POST');
+      assert.equal(after.webhook?.fallbackMethod, 'PUT', 'fields not named are kept');
+    } finally {
+      await client.messaging.v2.channelsSenders(sender.sid).remove();
+    }
+  });
+
   it('a WhatsApp sender whose number is in a service follows the service (our reading)', async () => {
     const [service] = await client.messaging.v1.services.list();
     await client.messaging.v2.channelsSenders.create({ sender_id: `whatsapp:${SVC_NUMBER}`, webhook: { callback_url: `${hooks.url}/svc-sender` } } as never);
@@ -256,7 +277,7 @@ describe('emulator as a real account: which layer receives an inbound message', 
     const viaService = await client.messages.create({ from: SVC_NUMBER, to: '+14155550100', body: 'svc' });
     assert.equal(viaService.messagingServiceSid, service!.sid);
     const bySid = await client.messages.create({ messagingServiceSid: service!.sid, to: '+14155550100', body: 'by sid' });
-    assert.equal(bySid.from, SVC_NUMBER, 'the service sends from its own number');
+    assert.equal((await client.messages(bySid.sid).fetch()).from, SVC_NUMBER, 'the service sends from its own number');
     const sender = await client.messaging.v2.channelsSenders.create({ sender_id: `whatsapp:${PLAIN}`, webhook: { status_callback_url: `${hooks.url}/plain-wa-status` } } as never);
     const viaSender = await client.messages.create({ from: `whatsapp:${PLAIN}`, to: 'whatsapp:+14155550100', body: 'wa' });
     const explicit = await client.messages.create({ from: SVC_NUMBER, to: '+14155550100', body: 'own', statusCallback: `${hooks.url}/mine` });

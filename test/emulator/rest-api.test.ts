@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type twilio from 'twilio';
 import { startEmulator, type Emulator, type EmulatorLogEntry } from '../../src/emulator/index.js';
 import { emulatorClient } from '../helpers/emulator-client.js';
+import { messageCallError } from '../../src/twilio/messages.js';
 
 const OWN = '+15005551001';
 const OTHER_OWN = '+15005551002';
@@ -186,11 +187,51 @@ describe('emulator REST API through the official twilio client', () => {
     );
   });
 
-  it('sends from the account\'s number when only a MessagingServiceSid is given', async () => {
-    const mg = 'MG' + 'a'.repeat(32);
-    const m = await client.messages.create({ messagingServiceSid: mg, to: '+15551230004', body: 'svc' });
-    assert.equal(m.messagingServiceSid, mg);
-    assert.equal(m.from, OWN);
+  it('sends through a Messaging Service: from its sender pool, accepted with no From yet; an empty pool is 21704, an unknown service 21701', async () => {
+    const service = await client.messaging.v1.services.create({ friendlyName: 'Pool' });
+    try {
+      // A service with no senders: Twilio refuses, it does not fall back to another number of the account.
+      await assert.rejects(client.messages.create({ messagingServiceSid: service.sid, to: '+15551230004', body: 'svc' }), restError(400, 21704));
+      const raw = await fetch(`${emu.url}/2010-04-01/Accounts/${emu.accountSid}/Messages.json`, {
+        method: 'POST',
+        headers: {
+          Authorization: 'Basic ' + Buffer.from(`${emu.accountSid}:${emu.authToken}`).toString('base64'),
+          'Content-Type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({ MessagingServiceSid: service.sid, To: '+15551230004', Body: 'svc' }),
+      });
+      assert.equal(raw.status, 400);
+      assert.deepEqual(await raw.json(), {
+        code: 21704,
+        message: 'The Messaging Service contains no phone numbers',
+        more_info: 'https://www.twilio.com/docs/errors/21704',
+        status: 400,
+      });
+      // The tool's one line for it names the fix.
+      const refused = await client.messages.create({ messagingServiceSid: service.sid, to: '+15551230004', body: 'svc' }).catch((e: unknown) => e);
+      const line = messageCallError(refused, 'send an SMS to +15551230004', {});
+      assert.match(line.message, /^Twilio refused to send an SMS to \+15551230004: The Messaging Service contains no phone numbers \(21704, https:\/\/www\.twilio\.com\/docs\/errors\/21704\)$/);
+      assert.match(line.hint ?? '', /add one to its sender pool .*or send with From/);
+      assert.equal(emu.messages().filter((m) => m.body === 'svc').length, 0, 'nothing recorded');
+
+      await client.messaging.v1.services(service.sid).phoneNumbers.create({ phoneNumberSid: emu.numbers[1]!.sid });
+      const m = await client.messages.create({ messagingServiceSid: service.sid, to: '+15551230004', body: 'svc' });
+      assert.equal(m.messagingServiceSid, service.sid);
+      assert.equal(m.status, 'accepted', 'a sender is still being picked');
+      assert.equal(m.from, null);
+      assert.equal(m.numSegments, '0');
+      const fetched = await client.messages(m.sid).fetch();
+      assert.equal(fetched.from, OTHER_OWN, 'the sender comes from the service\'s pool');
+      assert.notEqual(fetched.status, 'accepted');
+      const chosen = await client.messages.create({ messagingServiceSid: service.sid, from: OTHER_OWN, to: '+15551230004', body: 'svc from' });
+      assert.equal(chosen.status, 'queued');
+      assert.equal(chosen.from, OTHER_OWN);
+      await client.messaging.v1.services(service.sid).phoneNumbers(emu.numbers[1]!.sid).remove();
+    } finally {
+      await client.messaging.v1.services(service.sid).remove();
+    }
+    await assert.rejects(client.messages.create({ messagingServiceSid: 'MG' + 'a'.repeat(32), to: '+15551230004', body: 'svc' }), restError(400, 21701));
+    await emu.idle();
   });
 
   it('answers the message validation errors with Twilio\'s codes', async () => {

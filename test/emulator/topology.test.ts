@@ -100,6 +100,7 @@ describe('emulator --topology: start as a real account looks', () => {
     const cases: [unknown, RegExp][] = [
       [{ services: [{ inbound_request_url: 'ftp://x' }] }, /services\[0\]\.inbound_request_url must be an http\(s\) URL, got "ftp:\/\/x"/],
       [{ senders: [{ sender_id: '+15005550006' }] }, /senders\[0\]\.sender_id must be whatsapp:\+E164/],
+      [{ senders: [{ sender_id: 'whatsapp:+15005550006', webhook: { callback_method: 'GET' } }] }, /senders\[0\]\.webhook\.callback_method must be POST or PUT, got "GET"/],
       [{ services: [{ phone_numbers: ['555'] }] }, /services\[0\]\.phone_numbers\[0\] must be an E\.164 number/],
       [{ service: [] }, /the topology has an unknown field "service"/],
     ];
@@ -130,6 +131,59 @@ describe('emulator --topology: start as a real account looks', () => {
     } finally {
       p.kill('SIGINT');
       await p.exited;
+    }
+  });
+
+  it('--enforce-media-auth turns on "Enforce HTTP Auth on Media URLs": shown in the first --json line and the human output; media answers 401 without Basic auth', async () => {
+    const media = async (first: { url: string; account_sid: string; auth_token: string; numbers: { phone_number: string }[] }) => {
+      const sent = await fetch(`${first.url}/_emulator/inbound`, {
+        method: 'POST',
+        body: JSON.stringify({ from: '+14155550100', to: first.numbers[0]!.phone_number, body: 'a picture', media_urls: ['data:image/png;base64,iVBORw0KGgo='] }),
+      });
+      assert.equal(sent.status, 202);
+      const { message_sid: sid } = (await sent.json()) as { message_sid: string };
+      const basic = { Authorization: 'Basic ' + Buffer.from(`${first.account_sid}:${first.auth_token}`).toString('base64') };
+      const list = (await (await fetch(`${first.url}/2010-04-01/Accounts/${first.account_sid}/Messages/${sid}/Media.json`, { headers: basic })).json()) as { media_list: { uri: string }[] };
+      const url = first.url + list.media_list[0]!.uri.replace(/\.json$/, '');
+      return { anonymous: (await fetch(url)).status, withAuth: (await fetch(url, { headers: basic })).status };
+    };
+    const on = new CliProcess(['emulator', '--json', '--port', '0', '--enforce-media-auth'], { env: h.env });
+    try {
+      await on.waitFor(/\n/, { stream: 'stdout' });
+      const first = JSON.parse(on.stdout.split('\n')[0]!);
+      assert.deepEqual(first.account, { enforce_media_auth: true });
+      assert.deepEqual(await media(first), { anonymous: 401, withAuth: 200 });
+      const topology = await (await fetch(`${first.url}/_emulator/topology`)).json();
+      assert.deepEqual(topology.account, { enforce_media_auth: true });
+    } finally {
+      on.kill('SIGINT');
+      assert.equal((await on.exited).code, 0);
+    }
+    const off = new CliProcess(['emulator', '--json', '--port', '0'], { env: h.env });
+    try {
+      await off.waitFor(/\n/, { stream: 'stdout' });
+      const first = JSON.parse(off.stdout.split('\n')[0]!);
+      assert.deepEqual(first.account, { enforce_media_auth: false });
+      assert.deepEqual(await media(first), { anonymous: 200, withAuth: 200 });
+    } finally {
+      off.kill('SIGINT');
+      assert.equal((await off.exited).code, 0);
+    }
+    const human = new CliProcess(['emulator', '--port', '0', '--enforce-media-auth'], { env: h.env });
+    try {
+      await human.waitFor(/control API/, { stream: 'stdout' });
+      assert.match(human.stdout, /\n {2}media auth {3}enforced: media URLs answer 401 without Basic auth\n/);
+    } finally {
+      human.kill('SIGINT');
+      await human.exited;
+    }
+    const plain = new CliProcess(['emulator', '--port', '0'], { env: h.env });
+    try {
+      await plain.waitFor(/control API/, { stream: 'stdout' });
+      assert.doesNotMatch(plain.stdout, /media auth/);
+    } finally {
+      plain.kill('SIGINT');
+      await plain.exited;
     }
   });
 

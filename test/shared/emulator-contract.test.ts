@@ -133,6 +133,32 @@ function validate(spec: OpenApi, schema: Schema, value: unknown, at: string, err
   }
 }
 
+/**
+ * The other half of the contract: every property the spec declares for an object is present in the answer (null
+ * when it has no value), as on Twilio, so a client reading a field never meets `undefined`. Follows $ref, nested
+ * objects and array items. `omitted` lists paths left out on purpose.
+ */
+function complete(spec: OpenApi, schema: Schema, value: unknown, at: string, errors: string[], omitted: ReadonlySet<string>): void {
+  if (schema.$ref) {
+    const target = spec.components.schemas[schema.$ref.replace('#/components/schemas/', '')];
+    if (target) complete(spec, target, value, at, errors, omitted);
+    return;
+  }
+  if (value === null || value === undefined) return;
+  if (Array.isArray(value)) {
+    if (schema.items) value.forEach((item, i) => complete(spec, schema.items!, item, `${at}[${i}]`, errors, omitted));
+    return;
+  }
+  if (typeof value !== 'object' || !schema.properties) return;
+  const record = value as Record<string, unknown>;
+  for (const [key, declared] of Object.entries(schema.properties)) {
+    const path = `${at.replace(/\[\d+\]/g, '[]')}.${key}`;
+    if (!(key in record)) {
+      if (!omitted.has(path)) errors.push(`${at}.${key}: declared in the spec, missing from the answer`);
+    } else complete(spec, declared, record[key], `${at}.${key}`, errors, omitted);
+  }
+}
+
 // ------------------------------------------------------------------------------- the recorded traffic
 
 interface Exchange {
@@ -207,13 +233,19 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
       statusCallback: 'https://hooks.example.test/voice-status',
       statusCallbackMethod: 'POST',
     });
+    // A Messaging Service to send through (its 201 is `accepted` with a null `from`); its number leaves it again
+    // before the inbound message below, which would otherwise be dropped by the service's null inbound URL.
+    const pool = await client.messaging.v1.services.create({ friendlyName: 'sender pool' });
+    await client.messaging.v1.services(pool.sid).phoneNumbers.create({ phoneNumberSid: second!.sid });
+    const viaService = await client.messages.create({ messagingServiceSid: pool.sid, to: '+15550002222', body: 'svc' });
+    await client.messaging.v1.services(pool.sid).phoneNumbers(second!.sid).remove();
     const sent = [
       await client.messages.create({ from: own!.phoneNumber, to: '+15550002222', body: 'plain', statusCallback: unreachableCallback }),
       await client.messages.create({ from: own!.phoneNumber, to: '+15550002222', mediaUrl: ['https://example.test/a.jpg'] }),
       await client.messages.create({ from: `whatsapp:${own!.phoneNumber}`, to: 'whatsapp:+15550002222', body: 'wa' }),
-      await client.messages.create({ messagingServiceSid: 'MG' + 'c'.repeat(32), to: '+15550002222', body: 'svc' }),
       await client.messages.create({ from: own!.phoneNumber, to: MAGIC_NUMBERS.failed, body: 'fails' }),
       await client.messages.create({ from: own!.phoneNumber, to: MAGIC_NUMBERS.undeliveredUnreachable, body: 'bounces' }),
+      viaService,
     ];
     await emu.deliverInbound({ from: '+15550003333', to: second!.phoneNumber, body: 'inbound' });
     await emu.idle();
@@ -270,6 +302,25 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
     await client.messaging.v2.channelsSenders(sender.sid).fetch();
     await client.messaging.v2.channelsSenders(sender.sid).update({ webhook: { callback_url: '' } } as never);
     await client.messaging.v2.channelsSenders(sender.sid).remove();
+
+    // Refusals, one of each kind the tool meets, on each API: Twilio's error body, with the HTTP status in it.
+    const none = (prefix: string) => prefix + '0'.repeat(32);
+    for (const refused of [
+      () => client.api.v2010.accounts(none('AC')).fetch(),
+      () => client.incomingPhoneNumbers(none('PN')).fetch(),
+      () => client.messages(none('SM')).fetch(),
+      () => client.messages.create({ from: own!.phoneNumber, to: '+15005550001', body: 'invalid To' }),
+      () => client.messages.create({ messagingServiceSid: pool.sid, to: '+15550002222', body: 'an empty pool' }),
+      () => client.messages.create({ messagingServiceSid: none('MG'), to: '+15550002222', body: 'no such service' }),
+      () => client.applications(none('AP')).fetch(),
+      () => client.messaging.v1.services(none('MG')).fetch(),
+      () => client.messaging.v1.services(pool.sid).phoneNumbers(own!.sid).fetch(),
+      () => client.messaging.v1.services(pool.sid).phoneNumbers.create({ phoneNumberSid: none('PN') }),
+      () => client.messaging.v2.channelsSenders(none('XE')).fetch(),
+      () => client.messaging.v2.channelsSenders.create({ sender_id: 'not-whatsapp' } as never),
+    ]) {
+      await assert.rejects(refused());
+    }
   });
 
   after(async () => {
@@ -290,7 +341,7 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
   it('answers with a status and a body the spec declares for that route', () => {
     assert.ok(exchanges.length > 40);
     assert.ok(exchanges.some((e) => e.route === '/v1/Services/{ServiceSid}/PhoneNumbers' && e.method === 'POST' && e.status === 200), 'a re-added number answers 200');
-    for (const ex of exchanges) {
+    for (const ex of exchanges.filter((e) => e.status < 400)) {
       const { spec, op } = operation(specs, ex.method, ex.route);
       const declared = op.responses[String(ex.status)];
       assert.ok(declared, `${ex.method} ${ex.route} answered ${ex.status}; the spec declares ${Object.keys(op.responses)}`);
@@ -304,6 +355,34 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
       validate(spec, schema, ex.body, `${ex.method} ${ex.route}`, errors);
       assert.deepEqual(errors, [], `response does not match the spec:\n${errors.join('\n')}`);
     }
+  });
+
+  it('answers with every property the spec declares for the resource (null when unset), at every level', () => {
+    // Left out on purpose: the emulator never echoes the Auth Token, which real Twilio returns for the account.
+    const omitted = new Set(['GET /2010-04-01/Accounts/{Sid}.json.auth_token']);
+    for (const ex of exchanges.filter((e) => e.status < 400 && e.status !== 204)) {
+      const { spec, op } = operation(specs, ex.method, ex.route);
+      const schema = op.responses[String(ex.status)]!.content!['application/json']!.schema;
+      const errors: string[] = [];
+      complete(spec, schema, ex.body, `${ex.method} ${ex.route}`, errors, omitted);
+      assert.deepEqual(errors, [], `the answer lacks fields the spec declares:\n${errors.join('\n')}`);
+    }
+  });
+
+  it('refuses with Twilio\'s error body on each API: code, message, more_info and the HTTP status', () => {
+    const refusals = exchanges.filter((e) => e.status >= 400);
+    assert.deepEqual(
+      refusals.map((e) => `${e.status} ${(e.body as { code: number }).code}`),
+      ['404 20404', '404 20404', '404 20404', '400 21211', '400 21704', '400 21701', '404 20404', '404 20404', '404 20404', '400 21452', '404 20404', '400 20001'],
+    );
+    for (const ex of refusals) {
+      const body = ex.body as Record<string, unknown>;
+      assert.deepEqual(Object.keys(body).sort(), ['code', 'message', 'more_info', 'status'], `${ex.method} ${ex.route}`);
+      assert.equal(body.status, ex.status);
+      assert.equal(body.more_info, `https://www.twilio.com/docs/errors/${body.code}`);
+      assert.ok(typeof body.message === 'string' && body.message.length > 0 && !body.message.includes('\n'));
+    }
+    assert.ok(new Set(refusals.map((e) => specFileOf(e.route))).size === SPEC_FILES.length, 'a refusal from each API');
   });
 
   it('received from the twilio client only parameters the spec defines for each operation', () => {
