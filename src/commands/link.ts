@@ -76,6 +76,8 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     rotate: Boolean(opts.rotate),
     register: opts.register,
     messagingService: opts.messagingService,
+    signal: ctx.signal,
+    onRestoreWait: (w) => out.status(`${c.yellow('!')} register waiting: ${w.phoneNumber} is being put back by pid ${w.pid} (a stopping listen); link points it at Fruxon once that is done (at most ${w.waitMs / 1000} s)`),
     onStep: opts.json ? undefined : (s) => out.status(`${mark[s.action] ?? c.green('✔')} ${s.step.padEnd(8)} ${s.action}: ${safe(s.detail)}`),
   });
 

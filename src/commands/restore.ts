@@ -51,7 +51,7 @@ async function run(ctx: CommandContext, opts: { config?: string; json?: boolean 
       const secret = loadSecret(config, ctx.env, () => secrets);
       const client = await ctx.twilio(twilioCredentials(config, secret, ctx.env));
       const { loadProductionWebhookUrl } = await import('../config/webhook-url.js');
-      const productionUrl = loadProductionWebhookUrl(config, ctx.env, () => secrets);
+      const productionUrl = () => loadProductionWebhookUrl(config, ctx.env, () => secrets);
       const r = await restoreWebhook({ store, client, lease, apiUrl: effectiveApiUrl(config, ctx.env), config, productionUrl });
       results.push({ config: config.name, phone_number: r.phoneNumber, action: r.action, restored_url: r.restoredUrl, current_url: r.currentUrl, note: r.note });
       if (r.note) out.warn(safe(r.note));

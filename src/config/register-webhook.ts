@@ -1,5 +1,5 @@
 import { CliError, ExitCode, leaseHeldError, leaseStaleError } from '../errors.js';
-import { isLeaseAlive, type Config, type Lease, type Store } from '../store/index.js';
+import { isBeingRestored, isLeaseAlive, sameLease, type Config, type Lease, type Store } from '../store/index.js';
 import { twilioError, type TwilioClient, type TwilioCredentials } from '../twilio/client.js';
 import { setApplicationSmsUrl, setSenderWebhook, setServiceWebhook } from '../twilio/layers.js';
 import { fetchNumber, setSmsWebhook, type PhoneNumberInfo } from '../twilio/numbers.js';
@@ -179,6 +179,10 @@ function heldByLease(lease: Lease, r: Route): boolean {
  * its sender's callback URL; each still only if that layer points at the listener then); a route the lease does
  * not hold (a channel the listen left alone) is pointed at `url` now. Returns null when the lease is gone by the
  * time it is recorded (the listener stopped meanwhile): then pointNumberAt does the job.
+ * A lease that a restore has claimed (a listen stopping, `restore`) already read what it puts back: marking it
+ * would be lost. Then this waits (polling the store every `pollMs`, at most `restoreWaitMs`) until it is gone,
+ * and returns null; a restore that failed and kept the lease is marked as usual. Nothing is changed on Twilio
+ * while it waits; a wait that times out (or `signal` aborts) is a conflict (exit 5, reason `lease_restoring`).
  */
 export async function deferToProduction(opts: {
   store: Store;
@@ -189,6 +193,12 @@ export async function deferToProduction(opts: {
   url: string;
   hint?: string;
   allowMessagingService?: boolean;
+  /** How long to wait for a restore that claimed the lease (default 15 s), and how often to look (default 100 ms). */
+  restoreWaitMs?: number;
+  pollMs?: number;
+  signal?: AbortSignal;
+  /** Called once when the wait for such a restore begins, with the lease as claimed. */
+  onRestoreWait?: (lease: Lease) => void;
 }): Promise<{ held: Route[]; pointedNow: Route[]; routes: Route[] } | null> {
   const { client, config, creds, lease, url } = opts;
   const hint = opts.hint ?? `retry: fruxon-twilio webhook set --config ${shellQuote(config.name)} --yes`;
@@ -205,8 +215,65 @@ export async function deferToProduction(opts: {
   }
   refuseRoutes(config, routes, opts.allowMessagingService);
   const number = current[0]!.number!;
+  const store = opts.store;
+  // A restore under way already read the lease: wait for it (one bound for both waits below). The first wait
+  // comes before anything is changed, so one that times out leaves Twilio as it was.
+  const waitMs = opts.restoreWaitMs ?? DEFAULT_RESTORE_WAIT_MS;
+  const deadline = Date.now() + waitMs;
+  let told = false;
+  const wait = <T extends string>(attempt: () => T | 'restoring') =>
+    untilNotRestoring(attempt, { ...opts, deadline }, () => {
+      const now = store.leases.get(config.id);
+      if (!told && now?.restoring) opts.onRestoreWait?.(now);
+      told = true;
+    }).catch((err: unknown) => {
+      throw err === ABORTED ? restoreWaitError(lease, config, null) : err === TIMED_OUT ? restoreWaitError(lease, config, waitMs) : err;
+    });
+  const peek = await wait(() => {
+    const now = store.leases.get(config.id);
+    return !now || !sameLease(now, lease) ? 'gone' : isBeingRestored(now) ? 'restoring' : 'idle';
+  });
+  if (peek === 'gone') return null;
   const pointedNow = routes.filter((r, i) => !held[i] && !routePointsAt(r, url));
   for (const r of pointedNow) await pointRouteAt(client, creds, number, r, url, hint);
-  if (!opts.store.leases.restoreToProduction(config.id)) return null;
+  if ((await wait(() => store.leases.restoreToProduction(config.id, lease))) === 'gone') return null;
   return { held: routes.filter((_, i) => held[i]), pointedNow, routes };
+}
+
+/** How long `link` waits by default for a restore under way (a stopping listen puts back a few layers: seconds at most). */
+export const DEFAULT_RESTORE_WAIT_MS = 15_000;
+
+const ABORTED = Symbol('aborted');
+const TIMED_OUT = Symbol('timed out');
+
+/** Runs `attempt` every `pollMs` (default 100 ms) until it answers something other than 'restoring'; `onWait` before each wait. Rejects with TIMED_OUT after `deadline`, ABORTED on `signal`. */
+async function untilNotRestoring<T extends string>(attempt: () => T | 'restoring', opts: { deadline: number; pollMs?: number; signal?: AbortSignal }, onWait: () => void): Promise<T> {
+  const pollMs = opts.pollMs ?? 100;
+  for (;;) {
+    const r = attempt();
+    if (r !== 'restoring') return r;
+    if (opts.signal?.aborted) throw ABORTED;
+    if (Date.now() >= opts.deadline) throw TIMED_OUT;
+    onWait();
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        opts.signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const t = setTimeout(done, Math.min(pollMs, Math.max(0, opts.deadline - Date.now())));
+      opts.signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+}
+
+/** A restore of the lease did not finish while we waited (`waitMs` null: the command was stopped). */
+function restoreWaitError(lease: Lease, config: Config, waitMs: number | null): CliError {
+  const current = `${lease.phoneNumber} is being put back by a stopping listen (or a restore)`;
+  return new CliError(
+    waitMs === null
+      ? `${current}; stopped while waiting for it to finish, so it was not pointed at the production URL`
+      : `${current} that did not finish within ${Math.round(waitMs / 100) / 10} s, so it was not pointed at the production URL`,
+    { exitCode: ExitCode.conflict, reason: 'lease_restoring', hint: `once it has finished: fruxon-twilio webhook set --config ${shellQuote(config.name)} --yes` },
+  );
 }

@@ -1,5 +1,5 @@
 import { CliError, ExitCode } from '../errors.js';
-import { deferToProduction, leaseOnNumber, pointNumberAt } from '../config/register-webhook.js';
+import { DEFAULT_RESTORE_WAIT_MS, deferToProduction, leaseOnNumber, pointNumberAt } from '../config/register-webhook.js';
 import { shellQuote } from '../shell.js';
 import { loadProductionWebhookUrl, saveProductionWebhookUrl } from '../config/webhook-url.js';
 import type { SecretStore } from '../secrets/index.js';
@@ -62,6 +62,12 @@ export interface LinkOptions {
   /** Consent to point the number's Messaging Service (every number in it) at Fruxon when it receives the messages. */
   messagingService?: boolean;
   onStep?: (step: LinkStep) => void;
+  /** How long step 4 waits for a stopping listen's restore that already read the lease (default 15 s). */
+  restoreWaitMs?: number;
+  /** Aborted: step 4 stops waiting for that restore. */
+  signal?: AbortSignal;
+  /** Called once when step 4 begins to wait for such a restore (the number, the restoring process). */
+  onRestoreWait?: (wait: { phoneNumber: string; pid: number; waitMs: number }) => void;
 }
 
 /** Records one step's outcome (linkConfig collects them into the result and hands each to `onStep`). */
@@ -293,7 +299,12 @@ export interface PointStep {
  * Step 4: point the number at the URL (`config` is the one step 3 returned). Skipped with --no-register;
  * deferred to the listener when one holds the number.
  */
-export async function pointNumberAtFruxon(o: Pick<LinkOptions, 'store' | 'twilio' | 'register' | 'messagingService'>, config: Config, url: string, report: LinkReport): Promise<PointStep> {
+export async function pointNumberAtFruxon(
+  o: Pick<LinkOptions, 'store' | 'twilio' | 'register' | 'messagingService' | 'restoreWaitMs' | 'signal' | 'onRestoreWait'>,
+  config: Config,
+  url: string,
+  report: LinkReport,
+): Promise<PointStep> {
   const { store } = o;
   const name = shellQuote(config.name);
   const masked = maskWebhookUrl(url);
@@ -323,11 +334,24 @@ export async function pointNumberAtFruxon(o: Pick<LinkOptions, 'store' | 'twilio
   if (lease) {
     // The listener owns the number until it stops; from then on what it puts back is what link would have set
     // without it (deferToProduction: same refusals; the lease keeps a flag, never the URL, which is read from
-    // the keychain at restore time). null: the listener stopped meanwhile, so link points the number itself.
+    // the keychain at restore time). null: the listener stopped meanwhile (or its restore, under way, already read
+    // the lease: deferToProduction waits for it to end), so link points the number itself.
     let deferred;
     try {
       const { client, creds } = await o.twilio();
-      deferred = await deferToProduction({ store, config, lease, client, creds, url, hint: `steps 1-3 are done; to finish: ${finish}`, allowMessagingService: o.messagingService });
+      deferred = await deferToProduction({
+        store,
+        config,
+        lease,
+        client,
+        creds,
+        url,
+        hint: `steps 1-3 are done; to finish: ${finish}`,
+        allowMessagingService: o.messagingService,
+        restoreWaitMs: o.restoreWaitMs,
+        signal: o.signal,
+        onRestoreWait: (l) => o.onRestoreWait?.({ phoneNumber: l.phoneNumber, pid: l.restoring!.pid, waitMs: o.restoreWaitMs ?? DEFAULT_RESTORE_WAIT_MS }),
+      });
     } catch (err) {
       return failed(err);
     }

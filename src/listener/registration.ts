@@ -140,10 +140,47 @@ function serviceConsentError(route: Route): CliError {
 
 /**
  * Puts back what the lease changed, layer by layer, but each only if it still points at the lease's URL: a
- * change someone made since is left alone. The lease is released once Twilio has answered; on a Twilio
- * failure it is kept, so that `restore` can finish later.
+ * change someone made since is left alone. The lease is claimed first (claimRestore), and what is put back is
+ * the lease as claimed: `link` cannot mark it any more from then on, so nothing it records is lost between
+ * this read and the release. The lease is released once Twilio has answered; on a Twilio failure it is kept
+ * (and the claim dropped), so that `restore` can finish later. A claim held by another live process is a
+ * conflict (exit 5). `productionUrl` as a function is read after the claim: `link` may record it until then.
  */
 export async function restoreWebhook(opts: {
+  store: Store;
+  client: TwilioClient;
+  lease: Lease;
+  apiUrl: string | null;
+  config: Config;
+  productionUrl: string | null | (() => string | null);
+  /** The restoring process (default: this one). */
+  pid?: number;
+}): Promise<RestoreOutcome> {
+  const { store } = opts;
+  const pid = opts.pid ?? process.pid;
+  const claim = store.leases.claimRestore(opts.lease.configId, pid);
+  if (!claim.claimed && claim.lease) throw restoreInProgress(claim.lease, opts.config);
+  try {
+    // No lease any more (dropped since the caller read it): the caller's copy, each layer still only if it points at us.
+    const lease = claim.claimed ? claim.lease : opts.lease;
+    const productionUrl = typeof opts.productionUrl === 'function' ? opts.productionUrl() : opts.productionUrl;
+    return await restoreClaimed({ ...opts, lease, productionUrl });
+  } finally {
+    if (claim.claimed) store.leases.unclaimRestore(opts.lease.configId, pid); // released: nothing to drop
+  }
+}
+
+/** "Another process is putting this lease back right now" (exit 5): it claimed the lease first. */
+function restoreInProgress(lease: Lease, config: Config): CliError {
+  const by = lease.restoring!;
+  return new CliError(`${lease.phoneNumber} is being put back right now by another process (pid ${by.pid}, since ${by.since})`, {
+    exitCode: ExitCode.conflict,
+    reason: 'lease_restoring',
+    hint: `wait for it to finish (a moment), then check: fruxon-twilio webhook show --config ${JSON.stringify(config.name)}`,
+  });
+}
+
+async function restoreClaimed(opts: {
   store: Store;
   client: TwilioClient;
   lease: Lease;

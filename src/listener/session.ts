@@ -277,9 +277,10 @@ export class ListenSession {
     this.#stopMissed?.();
     try {
       if (this.#lease && o.twilio) {
-        // Read the lease again: `link` may have changed what it puts back while we ran.
+        // Read the lease again: `link` may have changed what it puts back while we ran (restoreWebhook claims it
+        // before reading it once more, and reads the production URL after that claim).
         const lease = o.store.leases.get(o.config.id) ?? this.#lease;
-        outcome = await restoreWebhook({ store: o.store, client: o.twilio, lease, apiUrl: o.apiUrl, config: o.config, productionUrl: this.#currentProductionUrl() });
+        outcome = await restoreWebhook({ store: o.store, client: o.twilio, lease, apiUrl: o.apiUrl, config: o.config, productionUrl: () => this.#currentProductionUrl() });
       }
     } finally {
       for (const t of this.#timers) clearInterval(t);

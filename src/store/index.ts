@@ -6,7 +6,7 @@ import { LeaseRepo } from './leases.js';
 import { ParticipantRepo } from './participants.js';
 
 export { webhookPath, type Config, type NewConfig, type ConfigChanges, type AuthMethod, type SecretSource } from './configs.js';
-export { isLeaseAlive, type Lease, type LeaseLayer, type LeasedUrl, type LeasedValues } from './leases.js';
+export { isBeingRestored, isLeaseAlive, sameLease, type Lease, type LeaseLayer, type LeasedUrl, type LeasedValues, type RestoreClaim, type RestoreToProductionResult } from './leases.js';
 export type { StoredEvent, NewEvent, EventStatus, EventQuery } from './events.js';
 export { applyRetention, retentionDays, DEFAULT_RETENTION_DAYS, RETENTION_ENV } from './events.js';
 export type { Participant, NewParticipant } from './participants.js';

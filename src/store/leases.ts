@@ -23,6 +23,15 @@ export interface Lease {
   layerSid?: string | null;
   /** Every value changed outside the number's SmsUrl/SmsMethod, to put back as it was. */
   previous?: LeasedValues | null;
+  /** The process putting the lease back right now (it claimed it: claimRestore), or null. */
+  restoring?: RestoreClaim | null;
+}
+
+/** Who claimed a lease to restore it, and when. */
+export interface RestoreClaim {
+  pid: number;
+  hostname: string;
+  since: string;
 }
 
 export type LeaseLayer = 'number' | 'application' | 'messaging_service' | 'whatsapp_sender';
@@ -54,6 +63,9 @@ interface Row {
   layer: string | null;
   layer_sid: string | null;
   previous_values: string | null;
+  restoring_pid: number | null;
+  restoring_host: string | null;
+  restoring_since: string | null;
 }
 
 function fromRow(r: Row): Lease {
@@ -71,19 +83,38 @@ function fromRow(r: Row): Lease {
     layer: (r.layer as LeaseLayer | null) ?? 'number',
     layerSid: r.layer_sid ?? null,
     previous: r.previous_values ? (JSON.parse(r.previous_values) as LeasedValues) : null,
+    restoring: r.restoring_pid === null ? null : { pid: r.restoring_pid, hostname: r.restoring_host ?? '', since: r.restoring_since ?? '' },
   };
 }
 
-/** A lease whose process is gone (or ran on another machine's store copy) holds nothing: it only awaits restore. */
-export function isLeaseAlive(lease: Lease): boolean {
-  if (lease.hostname !== hostname()) return false;
+/** Whether process `pid` of host `host` still runs (a process of another machine's store copy counts as gone). */
+function isProcessAlive(pid: number, host: string): boolean {
+  if (host !== hostname()) return false;
   try {
-    process.kill(lease.pid, 0);
+    process.kill(pid, 0);
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/** A lease whose process is gone (or ran on another machine's store copy) holds nothing: it only awaits restore. */
+export function isLeaseAlive(lease: Lease): boolean {
+  return isProcessAlive(lease.pid, lease.hostname);
+}
+
+/** Whether a live process is putting the lease back right now (a claim whose process died counts for nothing: the next restore takes it over). */
+export function isBeingRestored(lease: Lease): boolean {
+  return lease.restoring != null && isProcessAlive(lease.restoring.pid, lease.restoring.hostname);
+}
+
+/** The same lease (not a newer one taken since by another listen). */
+export function sameLease(a: Pick<Lease, 'pid' | 'startedAt'>, b: Pick<Lease, 'pid' | 'startedAt'>): boolean {
+  return a.pid === b.pid && a.startedAt === b.startedAt;
+}
+
+/** What marking a lease for production did: marked; gone (released, or another listen's lease now); a live restore claimed it first. */
+export type RestoreToProductionResult = 'marked' | 'gone' | 'restoring';
 
 export class LeaseRepo {
   constructor(
@@ -137,14 +168,42 @@ export class LeaseRepo {
   }
 
   /**
-   * Makes the lease put back the config's production webhook URL (read from the keychain at restore time)
-   * instead of what the number pointed at before: `link` does this while a listener holds the number.
+   * Claims the lease for a restore, atomically, before the restore reads what to put back: from then on
+   * restoreToProduction refuses it, so what the restore read stays what it must put back. Refused (`lease`:
+   * the lease as it is) while another live process holds the claim; a claim whose process is gone is taken
+   * over. `lease` null: there is no lease any more.
    */
-  restoreToProduction(configId: string): boolean {
+  claimRestore(configId: string, pid: number = process.pid): { claimed: true; lease: Lease } | { claimed: false; lease: Lease | null } {
     return this.db
       .transaction(() => {
         const lease = this.get(configId);
-        if (!lease) return false;
+        if (!lease) return { claimed: false as const, lease: null };
+        if (isBeingRestored(lease) && !(lease.restoring!.pid === pid && lease.restoring!.hostname === hostname())) return { claimed: false as const, lease };
+        this.db.prepare('UPDATE leases SET restoring_pid = ?, restoring_host = ?, restoring_since = ? WHERE config_id = ?').run(pid, hostname(), this.now().toISOString(), configId);
+        return { claimed: true as const, lease: this.get(configId)! };
+      })
+      .immediate();
+  }
+
+  /** Drops process `pid`'s restore claim (the restore failed and the lease is kept for the next one). */
+  unclaimRestore(configId: string, pid: number = process.pid): void {
+    this.db
+      .prepare('UPDATE leases SET restoring_pid = NULL, restoring_host = NULL, restoring_since = NULL WHERE config_id = ? AND restoring_pid = ? AND restoring_host = ?')
+      .run(configId, pid, hostname());
+  }
+
+  /**
+   * Makes the lease put back the config's production webhook URL (read from the keychain at restore time)
+   * instead of what the number pointed at before: `link` does this while a listener holds the number.
+   * Refused ('restoring') while a live restore holds the claim: it read the lease already. With `expect`,
+   * only that lease is marked (another listen's lease taken since counts as 'gone').
+   */
+  restoreToProduction(configId: string, expect?: Pick<Lease, 'pid' | 'startedAt'>): RestoreToProductionResult {
+    return this.db
+      .transaction((): RestoreToProductionResult => {
+        const lease = this.get(configId);
+        if (!lease || (expect && !sameLease(lease, expect))) return 'gone';
+        if (isBeingRestored(lease)) return 'restoring';
         // Whatever layer receives the messages once the lease is restored gets the production URL: a leased
         // service or sender, and the TwiML App the number is re-attached to (its own SmsUrl, ignored behind the
         // app, goes back as it was); otherwise the number's SmsUrl.
@@ -154,7 +213,8 @@ export class LeaseRepo {
         const app = lease.layer === 'application' && prev?.application;
         if (app) prev.application = { ...app, smsUrl: { production: true } };
         const number = app ? '' : `previous_is_production = 1, previous_sms_url = NULL, previous_sms_method = 'POST', `;
-        return this.db.prepare(`UPDATE leases SET ${number}previous_values = ? WHERE config_id = ?`).run(prev ? JSON.stringify(prev) : null, configId).changes === 1;
+        this.db.prepare(`UPDATE leases SET ${number}previous_values = ? WHERE config_id = ?`).run(prev ? JSON.stringify(prev) : null, configId);
+        return 'marked';
       })
       .immediate();
   }

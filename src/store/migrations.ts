@@ -134,4 +134,11 @@ export const migrations: readonly string[] = [
      from_address TEXT
    );
    CREATE INDEX status_events_by_time ON status_events (config_id, received_at);`,
+
+  // 13: a restore claims the lease before it reads what to put back (the restoring process, its host, since
+  // when), so that `link` never marks a lease whose restore already read it. NULL: nobody is restoring it
+  // (every lease before 13).
+  `ALTER TABLE leases ADD COLUMN restoring_pid INTEGER;
+   ALTER TABLE leases ADD COLUMN restoring_host TEXT;
+   ALTER TABLE leases ADD COLUMN restoring_since TEXT;`,
 ];
