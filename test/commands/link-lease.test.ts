@@ -5,7 +5,9 @@ import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { openStore } from '../../src/store/index.js';
 import { maskWebhookUrl } from '../../src/twilio/webhook.js';
 import { CliProcess, stopAllCliProcesses, tempHome, type RunningCli } from '../helpers/cli.js';
-import { InProcessCli, runCli, useRealKeychain } from '../helpers/inproc.js';
+import { InProcessCli, runCli, secrets, useRealKeychain } from '../helpers/inproc.js';
+import { connectConfig } from '../../src/config/connect.js';
+import { pointNumberAtFruxon, type LinkStep } from '../../src/fruxon/link.js';
 import { startFruxonDouble, type FruxonDouble } from '../helpers/fruxon-double.js';
 
 // `link` while a listen holds the number: once the listener is gone (SIGINT, or SIGKILL then `restore` or the
@@ -299,5 +301,107 @@ describe('link under a live or crashed listen: production wins at every layer on
     assert.equal((await p.exited).code, 0, p.stderr);
     assert.match(p.stderr, /no longer pointed at this listener/);
     assert.equal(emu.getNumber(PLAIN)!.smsUrl, 'http://127.0.0.1:9/someone/else');
+  });
+
+  /** The store of the test's home, for a test that plays the restorer: the lease of config `name` and its id. */
+  const withStore = <T>(fn: (store: ReturnType<typeof openStore>, configId: string) => T): T => {
+    const store = openStore(h.env);
+    try {
+      return fn(store, store.configs.list().find((c) => c.name === 'plain')!.id);
+    } finally {
+      store.close();
+    }
+  };
+
+  test('a stopping listen whose restore already read the lease: link waits for it, then points the number at production itself (registered, not deferred)', async () => {
+    const { p, url } = await listen(['--config', 'plain']);
+    // The test is that stopping listen's restore: it claims the lease (and so reads what to put back) ...
+    const claimed = withStore((store, id) => store.leases.claimRestore(id));
+    assert.ok(claimed.claimed);
+    const putBack = claimed.lease.previousSmsUrl;
+    assert.equal(putBack, 'http://127.0.0.1:9/someone/else');
+    const l = new InProcessCli(['link', '--config', 'plain', '--json'], { env: h.env });
+    // ... link sees the claim and waits, changing nothing ...
+    await l.waitFor(/! register waiting: \+15005551401 is being put back by pid \d+ \(a stopping listen\); link points it at Fruxon once that is done \(at most 15 s\)/);
+    assert.equal(emu.getNumber(PLAIN)!.smsUrl, url);
+    assert.equal(lease('plain')!.previousIsProduction, false, 'link did not mark a lease whose restore already read it');
+    // ... the restore puts back what it read and releases the lease ...
+    emu.setSmsUrl(PLAIN, putBack!);
+    withStore((store, id) => store.leases.release(id));
+    // ... and link, once it is gone, points the number at production itself.
+    const done = await l.exited;
+    assert.equal(done.code, 0, l.stderr);
+    const json = JSON.parse(l.stdout);
+    assert.equal(json.registered, true);
+    assert.equal(json.steps.find((s: LinkStep) => s.step === 'register').action, 'registered');
+    assert.equal((await show('plain')).kind, 'production');
+    assert.equal(emu.getNumber(PLAIN)!.smsUrl, production('plain'));
+    p.kill('SIGINT');
+    assert.equal((await p.exited).code, 0, p.stderr);
+    assert.equal(emu.getNumber(PLAIN)!.smsUrl, production('plain'), 'the listener, its lease gone, leaves the number at production');
+  });
+
+  test('a restore that crashed mid-way (its claim names a dead pid): restore takes the claim over; a live one is left to finish', async () => {
+    const { p, url } = await listen(['--config', 'plain'], true);
+    p.kill('SIGKILL');
+    await p.exited;
+    const r = await link('plain');
+    assert.equal(r.json.registered, 'deferred', r.stderr);
+    // Another live process is restoring it: restore leaves the lease to it.
+    withStore((store, id) => assert.equal(store.leases.claimRestore(id, process.ppid).claimed, true));
+    const busy = await cli(['restore', '--config', 'plain']);
+    assert.equal(busy.code, 4, busy.stderr);
+    assert.match(busy.stderr, new RegExp(`plain: \\${PLAIN} is being put back right now by another process \\(pid ${process.ppid}, since `));
+    assert.equal(emu.getNumber(PLAIN)!.smsUrl, url, 'left to that restore');
+    // That restorer died (the SIGKILLed listen's pid is as dead as any): the next restore takes over.
+    withStore((store, id) => {
+      store.leases.unclaimRestore(id, process.ppid);
+      assert.equal(store.leases.claimRestore(id, p.pid).claimed, true);
+    });
+    const restored = await cli(['restore', '--config', 'plain']);
+    assert.equal(restored.code, 0, restored.stderr);
+    assert.equal(lease('plain'), null);
+    assert.equal((await show('plain')).kind, 'production');
+    assert.equal(emu.getNumber(PLAIN)!.smsUrl, production('plain'), "link's mark survived the crashed restore");
+  });
+
+  test('a restore that never finishes: link gives up after its bound with one line (exit 5) and changes nothing; an abort ends the wait too', async () => {
+    emu.setSmsUrl(PLAIN, 'http://127.0.0.1:9/plain/sms');
+    const { p, url } = await listen(['--config', 'plain']);
+    const store = openStore(h.env);
+    try {
+      const config = store.configs.list().find((c) => c.name === 'plain')!;
+      assert.ok(store.leases.claimRestore(config.id).claimed);
+      const before = store.leases.get(config.id);
+      const twilio = async () => {
+        const c = await connectConfig(store, 'plain', h.env, secrets);
+        return { client: c.client, creds: c.creds };
+      };
+      const steps: string[] = [];
+      const waits: { phoneNumber: string; pid: number; waitMs: number }[] = [];
+      const o = { store, twilio, register: true, restoreWaitMs: 300, onRestoreWait: (w: (typeof waits)[number]) => waits.push(w) };
+      const r = await pointNumberAtFruxon(o, config, production('plain'), (step, action) => steps.push(`${step} ${action}`));
+      assert.equal(r.registered, false);
+      assert.equal(r.error?.exitCode, 5);
+      assert.equal(r.error?.reason, 'lease_restoring');
+      assert.equal(r.error?.message, '+15005551401 is being put back by a stopping listen (or a restore) that did not finish within 0.3 s, so it was not pointed at the production URL');
+      assert.equal(r.error?.hint, 'steps 1-3 are done (the URL is stored); to finish: fruxon-twilio webhook set --config plain --yes');
+      assert.deepEqual(steps, ['register failed']);
+      assert.deepEqual(waits, [{ phoneNumber: PLAIN, pid: process.pid, waitMs: 300 }]);
+      assert.equal(emu.getNumber(PLAIN)!.smsUrl, url, 'nothing changed on Twilio');
+      assert.deepEqual(store.leases.get(config.id), before, 'nothing recorded');
+
+      const abort = new AbortController();
+      const stopped = await pointNumberAtFruxon({ ...o, restoreWaitMs: 60_000, signal: abort.signal, onRestoreWait: () => abort.abort() }, config, production('plain'), () => undefined);
+      assert.equal(stopped.error?.exitCode, 5);
+      assert.equal(stopped.error?.message, '+15005551401 is being put back by a stopping listen (or a restore); stopped while waiting for it to finish, so it was not pointed at the production URL');
+      assert.deepEqual(store.leases.get(config.id), before);
+      store.leases.unclaimRestore(config.id);
+    } finally {
+      store.close();
+    }
+    p.kill('SIGINT');
+    assert.equal((await p.exited).code, 0, p.stderr);
+    assert.equal(emu.getNumber(PLAIN)!.smsUrl, 'http://127.0.0.1:9/plain/sms', 'the listener put back what it found');
   });
 });
