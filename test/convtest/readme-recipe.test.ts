@@ -1,18 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { binPath, childEnv, repoRoot } from '../helpers/cli.js';
 import { all, validateJunit } from '../helpers/junit-schema.js';
-
-function readmeBlock(marker: string, lang: string): string {
-  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
-  const m = new RegExp(`<!-- ${marker}:start -->\\n\`\`\`${lang}\\n([\\s\\S]*?)\`\`\`\\n<!-- ${marker}:end -->`).exec(readme);
-  assert.ok(m, `the README has a ${marker} block`);
-  return m[1]!;
-}
+import { readmeBlock, runRecipe, safeRead } from '../helpers/readme.js';
 
 /**
  * The "your agent" of the recipe: prints its URL, and answers each trigger listen forwards through the
@@ -45,25 +37,10 @@ server.listen(0, '127.0.0.1', () => console.log('http://127.0.0.1:' + server.add
 test("the README's conversation-test recipe runs as written, on its own scenario: exit 0 and a JUnit file", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'fruxon-twilio-convtest-ci-'));
   try {
-    const bin = join(dir, 'bin');
-    mkdirSync(bin);
-    symlinkSync(binPath, join(bin, 'fruxon-twilio'));
     mkdirSync(join(dir, 'scenarios'));
     writeFileSync(join(dir, 'scenarios', 'order.yaml'), readmeBlock('convtest-scenario', 'yaml'));
     writeFileSync(join(dir, 'agent.mjs'), AGENT);
-    writeFileSync(join(dir, 'recipe.sh'), readmeBlock('convtest-ci', 'sh'));
-    const env = childEnv({ PATH: `${bin}:${process.env.PATH}`, CI: 'true' });
-    const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
-      const child = spawn('bash', ['recipe.sh'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let output = '';
-      child.stdout.on('data', (d) => (output += d));
-      child.stderr.on('data', (d) => (output += d));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-      child.on('close', (c) => {
-        clearTimeout(timer);
-        resolve({ code: c, output });
-      });
-    });
+    const { code, output } = await runRecipe(dir, readmeBlock('convtest-ci', 'sh'), 90_000);
     assert.equal(code, 0, output + '\n' + safeRead(join(dir, 'listen.log')) + safeRead(join(dir, 'agent.log')));
     assert.match(output, /✔ 2\. expect contains "1042" within 30s: "Order #1042 is on its way\."/);
     assert.match(output, /1 scenario in 1 file: 1 passed/);
@@ -74,11 +51,3 @@ test("the README's conversation-test recipe runs as written, on its own scenario
     rmSync(dir, { recursive: true, force: true });
   }
 });
-
-function safeRead(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
-}
