@@ -2,6 +2,7 @@ import { CliError, ExitCode, leaseHeldError, leaseStaleError } from '../errors.j
 import { isBeingRestored, isLeaseAlive, sameLease, type Config, type Lease, type Store } from '../store/index.js';
 import { twilioError, type TwilioClient, type TwilioCredentials } from '../twilio/client.js';
 import { setApplicationSmsUrl, setSenderWebhook, setServiceWebhook } from '../twilio/layers.js';
+import { sleepUnlessAborted } from '../twilio/messages.js';
 import { fetchNumber, setSmsWebhook, type PhoneNumberInfo } from '../twilio/numbers.js';
 import { applicationRoute, resolveChannels, type Channel, type Route } from '../twilio/route.js';
 import { sameWebhookUrl } from '../twilio/webhook.js';
@@ -255,15 +256,7 @@ async function untilNotRestoring<T extends string>(attempt: () => T | 'restoring
     if (opts.signal?.aborted) throw ABORTED;
     if (Date.now() >= opts.deadline) throw TIMED_OUT;
     onWait();
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(t);
-        opts.signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const t = setTimeout(done, Math.min(pollMs, Math.max(0, opts.deadline - Date.now())));
-      opts.signal?.addEventListener('abort', done, { once: true });
-    });
+    await sleepUnlessAborted(Math.min(pollMs, Math.max(0, opts.deadline - Date.now())), opts.signal);
   }
 }
 
