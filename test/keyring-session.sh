@@ -1,52 +1,71 @@
 #!/usr/bin/env bash
-# Inside a private D-Bus session: start gnome-keyring's Secret Service with an empty, unlocked login
-# keyring kept in a throwaway data directory, then run the given command.
+# A private D-Bus session whose Secret Service is gnome-keyring with an empty, unlocked login keyring kept in
+# a throwaway directory ($FRUXON_TWILIO_TEST_KEYRING_HOME), then the given command inside it:
+#   bash test/keyring-session.sh COMMAND...
+#
+# The daemon is started by D-Bus activation (test/keyring-daemon.sh), never by hand: gnome-keyring-daemon
+# 42.1 (Debian 12) aborts now and then when many clients open sessions at once (GLib-ERROR in
+# aes_negotiate, exit 133; reproduced with 12 processes writing in a loop). With the system's service file
+# D-Bus would then start a LOCKED daemon on the next request, and every test after it would fail on the
+# keychain. With ours, the next request starts an unlocked one on the same keyring files (what was stored
+# is still there), and D-Bus holds the requests of the gap until it owns the name.
 set -euo pipefail
-export XDG_DATA_HOME="${FRUXON_TWILIO_TEST_KEYRING_HOME:?}/data"
-# The daemon's control directory too, so that nothing of it is shared with other sessions on the machine.
-export XDG_RUNTIME_DIR="${FRUXON_TWILIO_TEST_KEYRING_HOME}/run"
-mkdir -p "$XDG_DATA_HOME"
-mkdir -m 700 -p "$XDG_RUNTIME_DIR"
+home="${FRUXON_TWILIO_TEST_KEYRING_HOME:?}"
+here="$(cd "$(dirname "$0")" && pwd)"
 
-start_keyring() {
-  printf 'fruxon-twilio-test' | gnome-keyring-daemon --unlock --components=secrets "$@"
-}
+if [ "${1:-}" != --in-session ]; then
+  mkdir -p "$home/services"
+  printf '[D-BUS Service]\nName=org.freedesktop.secrets\nExec=/usr/bin/env bash %s/keyring-daemon.sh\n' "$here" \
+    >"$home/services/org.freedesktop.secrets.service"
+  # The system's session bus settings, but with our service directory alone: no other Secret Service.
+  cat >"$home/bus.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <keep_umask/>
+  <listen>unix:tmpdir=/tmp</listen>
+  <auth>EXTERNAL</auth>
+  <servicedir>$home/services</servicedir>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+  <!-- The session bus's own limits (session.conf): the system bus's are far lower (256 connections). -->
+  <limit name="max_incoming_bytes">1000000000</limit>
+  <limit name="max_outgoing_bytes">1000000000</limit>
+  <limit name="max_message_size">1000000000</limit>
+  <limit name="service_start_timeout">30000</limit>
+  <limit name="auth_timeout">240000</limit>
+  <limit name="pending_fd_timeout">150000</limit>
+  <limit name="max_completed_connections">100000</limit>
+  <limit name="max_incomplete_connections">10000</limit>
+  <limit name="max_connections_per_user">100000</limit>
+  <limit name="max_pending_service_starts">10000</limit>
+  <limit name="max_names_per_connection">50000</limit>
+  <limit name="max_match_rules_per_connection">50000</limit>
+  <limit name="max_replies_per_connection">50000</limit>
+</busconfig>
+CONF
+  exec dbus-run-session --config-file="$home/bus.conf" -- bash "$0" --in-session "$@"
+fi
+shift
 
-keyring_pid() {
-  dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
-    org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets 2>/dev/null |
-    awk '/uint32/ { print $2 }'
-}
+# The tests run with the same directories as the daemon.
+export XDG_DATA_HOME="$home/data"
+export XDG_RUNTIME_DIR="$home/run"
 
-# The daemon prints its environment before it owns its bus name: wait for the name (5 s at most).
-wait_keyring_pid() {
-  local pid=""
-  for _ in $(seq 50); do
-    pid=$(keyring_pid)
-    [ -n "$pid" ] && break
-    sleep 0.1
-  done
-  echo "$pid"
-}
+# Start it now, so that the first test does not wait for it (and a keyring that cannot start fails here).
+dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+  org.freedesktop.DBus.StartServiceByName string:org.freedesktop.secrets uint32:0 >/dev/null
 
-eval "$(start_keyring)"
-export GNOME_KEYRING_CONTROL
-pid=$(wait_keyring_pid)
+status=0
+"$@" || status=$?
 
-# gnome-keyring-daemon has been seen to exit in the middle of a run (rarely; it left no message). D-Bus then
-# starts a new, LOCKED daemon on the next request, and every test after that fails on the keychain. Put an
-# unlocked one back instead (same keyring files, so what was stored is still there), and say so on stderr.
-(
-  while [ -n "$pid" ]; do
-    sleep 0.2
-    kill -0 "$pid" 2>/dev/null && continue
-    echo "test keyring: gnome-keyring-daemon (pid $pid) exited during the run; starting an unlocked one again" >&2
-    # --replace: also takes the name over from a daemon D-Bus may have started on demand meanwhile.
-    start_keyring --replace >/dev/null 2>&1 || true
-    pid=$(wait_keyring_pid)
-  done
-) &
-watchdog=$!
-trap 'kill "$watchdog" 2>/dev/null || true' EXIT
-
-"$@"
+starts=$(grep -c '^keyring-daemon: start' "$home/daemon.log" 2>/dev/null || true)
+if [ "${starts:-0}" -gt 1 ]; then
+  echo "test keyring: gnome-keyring-daemon exited $((starts - 1)) time(s) during the run; D-Bus started an unlocked one again each time" >&2
+  grep -E 'ERROR|CRITICAL' "$home/daemon.log" | tail -3 | sed 's/^/test keyring:   /' >&2 || true
+fi
+exit "$status"

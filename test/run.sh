@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, against real parts: the built CLI, a real SQLite file and a real keychain
-# (gnome-keyring's Secret Service on a private D-Bus session, so a developer's own keychain is never touched).
+# (gnome-keyring's Secret Service on a private D-Bus session, so a developer's own keychain is never touched:
+# test/keyring-session.sh).
 #   bash test/run.sh            every test that needs nothing outside this repository
 #   bash test/run.sh --shared   the contract tests that read ../shared/ (Twilio's OpenAPI spec)
 #   bash test/run.sh FILE...    only these compiled test files (dist/test/...)
@@ -49,4 +50,4 @@ export FRUXON_TWILIO_TEST_KEYRING_HOME="$keyring_home"
 # Three files at once: much of a file's time is spent waiting on child processes and timers, so even a
 # 2-core machine runs three well (bench/README.md, "The test suite"). FRUXON_TWILIO_TEST_CONCURRENCY changes it.
 # shellcheck disable=SC2086
-dbus-run-session -- bash test/keyring-session.sh node --test --test-concurrency=${FRUXON_TWILIO_TEST_CONCURRENCY:-3} --test-timeout=180000 $files
+bash test/keyring-session.sh node --test --test-concurrency=${FRUXON_TWILIO_TEST_CONCURRENCY:-3} --test-timeout=180000 $files

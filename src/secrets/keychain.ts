@@ -21,8 +21,24 @@ function guard<T>(fn: () => T): T {
   try {
     return fn();
   } catch (err) {
+    if (!serviceWentAway(err)) throw keychainError(err);
+  }
+  // Asked once more: on a desktop D-Bus starts the Secret Service again on this request (and holds it until
+  // the service is up), so a keychain that crashed under us is not an error the user has to retry by hand.
+  try {
+    return fn();
+  } catch (err) {
     throw keychainError(err);
   }
+}
+
+/**
+ * The Secret Service went away while it had our request (gnome-keyring 42 aborts now and then when many
+ * clients open sessions at once): the bus answers for it. Every operation here is safe to ask again.
+ */
+export function serviceWentAway(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : String(err);
+  return /Message recipient disconnected from message bus without replying/.test(message);
 }
 
 function keychainError(err: unknown): CliError {
