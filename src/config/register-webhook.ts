@@ -175,10 +175,11 @@ function heldByLease(lease: Lease, r: Route): boolean {
  * Production wiring (`link`) while a listener's lease holds the config's number, alive or crashed: the account
  * must end as `pointNumberAt` would have left it had no listener been running. So the routes are judged as they
  * will be once the lease is restored (a detached TwiML App counts again, shared or not) and refused exactly as
- * pointNumberAt refuses, before anything is recorded; the layers the lease holds then get the production URL
- * when the lease is restored (the lease records it: its number, its app's SMS URL, its service's inbound URL,
- * its sender's callback URL; each still only if that layer points at the listener then); a route the lease does
- * not hold (a channel the listen left alone) is pointed at `url` now. Returns null when the lease is gone by the
+ * pointNumberAt refuses, before anything is recorded; the layers the lease holds that still point at the
+ * listener then get the production URL when the lease is restored (the lease records it: its number, its app's
+ * SMS URL, its service's inbound URL, its sender's callback URL; each still only if that layer points at the
+ * listener then); any other route (a channel the listen left alone, a layer a failed restore already put back,
+ * one changed during the listen) is pointed at `url` now, as without a listener. Returns null when the lease is gone by the
  * time it is recorded (the listener stopped meanwhile): then pointNumberAt does the job.
  * A lease that a restore has claimed (a listen stopping, `restore`) already read what it puts back: marking it
  * would be lost. Then this waits (polling the store every `pollMs`, at most `restoreWaitMs`) until it is gone,
@@ -206,7 +207,9 @@ export async function deferToProduction(opts: {
   // The production URL belongs to the config: another config's lease on the same number restores its own.
   if (lease.configId !== config.id) refuseUnderLease(opts.store, opts.store.configs.byId(lease.configId) ?? config);
   const current = await lookUpRoutes(client, config, creds, { exitCode: ExitCode.registration });
-  const held = current.map((r) => heldByLease(lease, r));
+  // A layer the lease holds is the restore's only while it still points at the listener: one that a restore
+  // already put back (it failed on a later layer and kept the lease) would be left alone by the next restore.
+  const held = current.map((r) => heldByLease(lease, r) && routePointsAt(r, lease.ourUrl));
   const detachedApp = lease.layer === 'application' ? lease.previous?.application?.sid : undefined;
   let routes: Route[];
   try {

@@ -303,6 +303,28 @@ describe('link under a live or crashed listen: production wins at every layer on
     assert.equal(emu.getNumber(PLAIN)!.smsUrl, 'http://127.0.0.1:9/someone/else');
   });
 
+  test('a restore that put the number back and failed on the sender (lease kept): link points the number at production now, the sender at restore', async () => {
+    emu.setSmsUrl(WA, 'http://127.0.0.1:9/wa/old');
+    const { p, url } = await listen(['--config', 'wa'], true);
+    p.kill('SIGKILL');
+    await p.exited;
+    const held = lease('wa')!;
+    assert.equal(held.previousSmsUrl, 'http://127.0.0.1:9/wa/old');
+    assert.equal(sender(WA).callbackUrl, url);
+    // What a restore leaves when Twilio refuses its second update: the number as it was, the lease kept.
+    emu.setSmsUrl(WA, held.previousSmsUrl!);
+    const r = await link('wa');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.json.registered, 'deferred');
+    assert.equal(emu.getNumber(WA)!.smsUrl, production('wa'), 'the layer already put back is pointed now, as without a listener');
+    assert.equal(sender(WA).callbackUrl, url, "the sender is still the crashed listener's, for restore");
+    const restored = await cli(['restore', '--config', 'wa']);
+    assert.equal(restored.code, 0, restored.stderr);
+    assert.equal(sender(WA).callbackUrl, production('wa'));
+    assert.equal(emu.getNumber(WA)!.smsUrl, production('wa'));
+    assert.equal(lease('wa'), null);
+  });
+
   /** The store of the test's home, for a test that plays the restorer: the lease of config `name` and its id. */
   const withStore = <T>(fn: (store: ReturnType<typeof openStore>, configId: string) => T): T => {
     const store = openStore(h.env);
