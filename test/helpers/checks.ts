@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Entry } from '@napi-rs/keyring';
+import { keychain } from '../../src/secrets/keychain.js';
 import type { CliResult } from './cli.js';
 
 /** The one `error:` line a failing command printed (fails the test if there is not exactly one). */
@@ -18,5 +18,5 @@ export function storeBytes(home: string): Buffer {
 
 /** What the test keychain holds for an account of the `fruxon-twilio` service (null when nothing). */
 export function keychainGet(account: string): string | null {
-  return new Entry('fruxon-twilio', account, { linux: { store: 'secret-service' } }).getPassword() ?? null;
+  return keychain().get(account);
 }
