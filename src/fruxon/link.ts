@@ -355,6 +355,17 @@ export async function pointNumberAtFruxon(
     } catch (err) {
       return failed(err);
     }
+    if (deferred && deferred.held.length === 0) {
+      // Nothing of the number points at the listener any more (a restore that failed part-way put it back):
+      // every layer was pointed now, as without a listener.
+      const pointed = deferred.pointedNow.map((r) => `${r.layer === 'number' ? lease.phoneNumber : `${r.layer.replace('_', ' ')} ${r.sid}`}`);
+      report(
+        'register',
+        pointed.length ? 'registered' : 'unchanged',
+        `${pointed.length ? `${pointed.join(' and ')} now ${masked} (POST)` : `${lease.phoneNumber} already points at it`}; the listen (pid ${lease.pid}) that holds it no longer receives its messages`,
+      );
+      return result(true);
+    }
     if (deferred) {
       const layers = [...new Set(deferred.held.filter((r) => r.layer !== 'number').map((r) => `${r.layer.replace('_', ' ')} ${r.sid}`))];
       const what = layers.length ? `${layers.join(' and ')} (what receives its messages then)` : null;

@@ -87,12 +87,26 @@ describe("link's steps and fruxonStatus, called directly", () => {
     assert.equal(emu.getNumber(OWN)!.smsUrl || null, null, '--no-register changes nothing');
 
     // A listener holds the number: step 4 leaves it to the listener, which now puts the production URL back.
-    store.leases.acquire({ configId: config.id, numberSid: emu.getNumber(OWN)!.sid, phoneNumber: OWN, previousSmsUrl: 'https://before.example/x', previousSmsMethod: 'POST', ourUrl: 'http://127.0.0.1:1/x', pid: process.pid });
+    const lease = { configId: config.id, numberSid: emu.getNumber(OWN)!.sid, phoneNumber: OWN, previousSmsUrl: 'https://before.example/x', previousSmsMethod: 'POST', ourUrl: 'http://127.0.0.1:1/x', pid: process.pid };
+    emu.setSmsUrl(OWN, lease.ourUrl);
+    store.leases.acquire(lease);
     const deferred = collect();
     assert.deepEqual(await pointNumberAtFruxon(base, stored, webhook.url, deferred.report), { registered: 'deferred', error: null });
     assert.match(deferred.steps[0]!.detail, new RegExp(`^a listen \\(pid ${process.pid}\\) holds \\${OWN}; when it stops it points the number at the production URL`));
     assert.equal(store.leases.get(config.id)?.previousIsProduction, true);
+    assert.equal(emu.getNumber(OWN)!.smsUrl, lease.ourUrl, 'the number stays the listener\'s until it stops');
     store.leases.release(config.id);
+
+    // A lease whose number no longer points at the listener (a restore that failed part-way put it back): pointed now.
+    emu.setSmsUrl(OWN, 'https://before.example/x');
+    store.leases.acquire(lease);
+    const putBack = collect();
+    assert.deepEqual(await pointNumberAtFruxon(base, stored, webhook.url, putBack.report), { registered: true, error: null });
+    assert.equal(emu.getNumber(OWN)!.smsUrl, webhook.url);
+    assert.deepEqual(putBack.steps.map((s) => `${s.step}:${s.action}`), ['register:registered']);
+    assert.match(putBack.steps[0]!.detail, new RegExp(`^\\${OWN} now \\S+ \\(POST\\); the listen \\(pid ${process.pid}\\) that holds it no longer receives its messages$`));
+    store.leases.release(config.id);
+    emu.setSmsUrl(OWN, 'https://before.example/x');
 
     const four = collect();
     assert.deepEqual(await pointNumberAtFruxon(base, stored, webhook.url, four.report), { registered: true, error: null });
