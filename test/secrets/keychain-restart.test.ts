@@ -30,6 +30,7 @@ test('the Secret Service dies with our request in it: the request is asked once 
 
 test('only a service that went away is asked again: a refused or missing bus is an error at once', () => {
   assert.equal(serviceWentAway(new Error('Platform failure: DBus error: Message recipient disconnected from message bus without replying')), true);
+  assert.equal(serviceWentAway(new Error('Platform failure: DBus error: The session wrapping the secret does not exist')), true);
   assert.equal(serviceWentAway(new Error('Platform failure: DBus error: Failed to connect to socket /nonexistent/bus: No such file or directory')), false);
   assert.equal(serviceWentAway(new Error('No matching entry found in secure storage')), false);
 });
