@@ -15,7 +15,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 
 if [ "${1:-}" != --in-session ]; then
   mkdir -p "$home/services"
-  printf '[D-BUS Service]\nName=org.freedesktop.secrets\nExec=/usr/bin/env bash %s/keyring-daemon.sh\n' "$here" \
+  printf '[D-BUS Service]\nName=org.freedesktop.secrets\nExec=/usr/bin/env bash "%s/keyring-daemon.sh"\n' "$here" \
     >"$home/services/org.freedesktop.secrets.service"
   # The system's session bus settings, but with our service directory alone: no other Secret Service.
   cat >"$home/bus.conf" <<CONF
