@@ -179,8 +179,8 @@ function heldByLease(lease: Lease, r: Route): boolean {
  * listener then get the production URL when the lease is restored (the lease records it: its number, its app's
  * SMS URL, its service's inbound URL, its sender's callback URL; each still only if that layer points at the
  * listener then); any other route (a channel the listen left alone, a layer a failed restore already put back,
- * one changed during the listen) is pointed at `url` now, as without a listener. Returns null when the lease is gone by the
- * time it is recorded (the listener stopped meanwhile): then pointNumberAt does the job.
+ * one changed during the listen) is pointed at `url` now, as without a listener. Returns null when the lease is
+ * gone by the time it is recorded (the listener stopped meanwhile): then pointNumberAt does the job.
  * A lease that a restore has claimed (a listen stopping, `restore`) already read what it puts back: marking it
  * would be lost. Then this waits (polling the store every `pollMs`, at most `restoreWaitMs`) until it is gone,
  * and returns null; a restore that failed and kept the lease is marked as usual. Nothing is changed on Twilio

@@ -358,7 +358,7 @@ export async function pointNumberAtFruxon(
     if (deferred && deferred.held.length === 0) {
       // Nothing of the number points at the listener any more (a restore that failed part-way put it back):
       // every layer was pointed now, as without a listener.
-      const pointed = deferred.pointedNow.map((r) => `${r.layer === 'number' ? lease.phoneNumber : `${r.layer.replace('_', ' ')} ${r.sid}`}`);
+      const pointed = deferred.pointedNow.map((r) => (r.layer === 'number' ? lease.phoneNumber : `${r.layer.replace('_', ' ')} ${r.sid}`));
       report(
         'register',
         pointed.length ? 'registered' : 'unchanged',
