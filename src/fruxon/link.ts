@@ -6,6 +6,7 @@ import type { SecretStore } from '../secrets/index.js';
 import { isLeaseAlive, type Config, type FruxonLink, type Store } from '../store/index.js';
 import type { TwilioClient, TwilioCredentials } from '../twilio/client.js';
 import { displayWebhookUrl, maskWebhookUrl } from '../twilio/webhook.js';
+import { layerAndSid } from '../twilio/route.js';
 import {
   createConfig,
   generateWebhookUrl,
@@ -358,7 +359,7 @@ export async function pointNumberAtFruxon(
     if (deferred && deferred.held.length === 0) {
       // Nothing of the number points at the listener any more (a restore that failed part-way put it back):
       // every layer was pointed now, as without a listener.
-      const pointed = deferred.pointedNow.map((r) => (r.layer === 'number' ? lease.phoneNumber : `${r.layer.replace('_', ' ')} ${r.sid}`));
+      const pointed = deferred.pointedNow.map((r) => (r.layer === 'number' ? lease.phoneNumber : layerAndSid(r)));
       report(
         'register',
         pointed.length ? 'registered' : 'unchanged',
@@ -367,9 +368,9 @@ export async function pointNumberAtFruxon(
       return result(true);
     }
     if (deferred) {
-      const layers = [...new Set(deferred.held.filter((r) => r.layer !== 'number').map((r) => `${r.layer.replace('_', ' ')} ${r.sid}`))];
+      const layers = [...new Set(deferred.held.filter((r) => r.layer !== 'number').map(layerAndSid))];
       const what = layers.length ? `${layers.join(' and ')} (what receives its messages then)` : null;
-      const now = deferred.pointedNow.map((r) => `; ${r.channel === 'whatsapp' ? 'WhatsApp' : 'SMS'} (not held by it): ${r.layer.replace('_', ' ')} ${r.sid} now ${masked} (POST)`).join('');
+      const now = deferred.pointedNow.map((r) => `; ${r.channel === 'whatsapp' ? 'WhatsApp' : 'SMS'} (not held by it): ${layerAndSid(r)} now ${masked} (POST)`).join('');
       report(
         'register',
         'deferred',
@@ -389,7 +390,7 @@ export async function pointNumberAtFruxon(
       r.changed ? 'registered' : 'unchanged',
       r.changed
         ? layer
-          ? `${layer.layer.replace('_', ' ')} ${layer.sid} (receives the messages of ${r.after.phoneNumber}) now ${masked} (POST), was ${displayWebhookUrl(layer.url, url) ?? 'none'}`
+          ? `${layerAndSid(layer)} (receives the messages of ${r.after.phoneNumber}) now ${masked} (POST), was ${displayWebhookUrl(layer.url, url) ?? 'none'}`
           : `${r.after.phoneNumber} "A MESSAGE COMES IN" now ${masked} (POST), was ${displayWebhookUrl(r.before.smsUrl, url) ?? 'none'}`
         : `${r.after.phoneNumber} already points at it`,
     );

@@ -133,6 +133,11 @@ export async function applicationRoute(client: TwilioClient, number: PhoneNumber
   };
 }
 
+/** A route's layer and SID as link's step report names them: `messaging service MG…`, `whatsapp sender XE…`. */
+export function layerAndSid(r: Pick<Route, 'layer' | 'sid'>): string {
+  return `${r.layer.replace('_', ' ')} ${r.sid}`;
+}
+
 function sandboxRoute(): Route {
   return { layer: 'sandbox', channel: 'whatsapp', sid: null, friendlyName: 'WhatsApp Sandbox', url: null, method: null, fallbackUrl: null, fallbackMethod: null, sharedWith: [], defersToNumber: null, number: null };
 }
