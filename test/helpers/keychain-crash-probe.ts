@@ -7,6 +7,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { keychain } from '../../src/secrets/keychain.js';
 
 const ACCOUNT = 'crash-probe';
@@ -34,8 +35,6 @@ function onTheBus(pid: number): boolean {
   const names = [...busCall('ListNames').matchAll(/string "(:[^"]+)"/g)].map((m) => m[1]!);
   return names.some((n) => pidOf(n) === pid);
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 keychain().set(ACCOUNT, VALUE);
 const daemon = pidOf('org.freedesktop.secrets');
