@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -43,7 +43,12 @@ export function cliEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 /** Runs a child to completion; resolves with its wall time in ms (spawn to exit). */
-export function timeRun(cmd: string, args: string[], env: NodeJS.ProcessEnv, opts: { expectCode?: number } = {}): Promise<{ ms: number; stdout: string; stderr: string }> {
+export function timeRun(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  opts: { expectCode?: number } = {},
+): Promise<{ ms: number; stdout: string; stderr: string }> {
   return new Promise((res, rej) => {
     const t0 = process.hrtime.bigint();
     const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -117,7 +122,16 @@ export function inboundFields(i: number, runTag: string): Record<string, string>
 }
 
 /** A realistic inbound-message form, urlencoded, with its X-Twilio-Signature for `url`. */
-export function signedBody(url: string, i: number, runTag: string, token = BENCH_TOKEN): { body: string; signature: string; sid: string } {
+export function signedBody(
+  url: string,
+  i: number,
+  runTag: string,
+  token = BENCH_TOKEN,
+): { body: string; signature: string; sid: string } {
   const f = inboundFields(i, runTag);
-  return { body: new URLSearchParams(f).toString(), signature: getExpectedTwilioSignature(token, url, f), sid: f.MessageSid! };
+  return {
+    body: new URLSearchParams(f).toString(),
+    signature: getExpectedTwilioSignature(token, url, f),
+    sid: f.MessageSid!,
+  };
 }

@@ -8,7 +8,13 @@ import { benchHome, runLoad, startListener } from './listener.js';
  * client reading /api/stream) against `--no-inspect`, in alternating runs; and the first page's time to
  * load on loopback (the HTML, its script and style, and the state the script asks for).
  */
-export async function inspectorOverhead(opts: { seconds: number; warmup: number; connections: number; rounds: number; log: (m: string) => void }) {
+export async function inspectorOverhead(opts: {
+  seconds: number;
+  warmup: number;
+  connections: number;
+  rounds: number;
+  log: (m: string) => void;
+}) {
   const home = tempDir('fruxon-bench-inspector-');
   const tag = Date.now().toString(16).slice(-6);
   try {
@@ -19,19 +25,40 @@ export async function inspectorOverhead(opts: { seconds: number; warmup: number;
     const pageMs: number[] = [];
     for (let r = 0; r < opts.rounds; r++) {
       for (const inspect of [false, true]) {
-        const l = await startListener(env, join(home.dir, `events-${r}-${inspect}.jsonl`), [], inspect ? ['--inspect-port', '0'] : ['--no-inspect']);
+        const l = await startListener(
+          env,
+          join(home.dir, `events-${r}-${inspect}.jsonl`),
+          [],
+          inspect ? ['--inspect-port', '0'] : ['--no-inspect'],
+        );
         let stream: { close(): void; bytes(): number } | null = null;
         try {
           if (inspect) {
-            const m = /Inspector: http:\/\/127\.0\.0\.1:(\d+)\/\?token=(\S+)/.exec(await waitFor(l.stderrTail, /Inspector: \S+/))!;
+            const m = /Inspector: http:\/\/127\.0\.0\.1:(\d+)\/\?token=(\S+)/.exec(
+              await waitFor(l.stderrTail, /Inspector: \S+/),
+            )!;
             const port = Number(m[1]);
             const cookie = await login(port, m[2]!);
             if (r === 0) for (let i = 0; i < 20; i++) pageMs.push(await firstPage(port, cookie));
             stream = openStream(port, cookie);
           }
-          opts.log(`inspector: listen ${inspect ? 'with the inspector streaming' : '--no-inspect'}, round ${r + 1}/${opts.rounds}…`);
-          await runLoad({ url: l.url, signedUrl: l.url, amount: opts.warmup, connections: opts.connections, runTag: `${tag}i${r}${Number(inspect)}w` });
-          const res = await runLoad({ url: l.url, signedUrl: l.url, durationS: opts.seconds, connections: opts.connections, runTag: `${tag}i${r}${Number(inspect)}` });
+          opts.log(
+            `inspector: listen ${inspect ? 'with the inspector streaming' : '--no-inspect'}, round ${r + 1}/${opts.rounds}…`,
+          );
+          await runLoad({
+            url: l.url,
+            signedUrl: l.url,
+            amount: opts.warmup,
+            connections: opts.connections,
+            runTag: `${tag}i${r}${Number(inspect)}w`,
+          });
+          const res = await runLoad({
+            url: l.url,
+            signedUrl: l.url,
+            durationS: opts.seconds,
+            connections: opts.connections,
+            runTag: `${tag}i${r}${Number(inspect)}`,
+          });
           (inspect ? on : off).push(res.rps);
           if (stream) streamed += stream.bytes();
         } finally {
@@ -62,13 +89,20 @@ async function waitFor(tail: () => string, re: RegExp): Promise<string> {
   throw new Error(`no ${re} on the listener's stderr: ${tail()}`);
 }
 
-function get(port: number, path: string, cookie?: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function get(
+  port: number,
+  path: string,
+  cookie?: string,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers: { host: `127.0.0.1:${port}`, ...(cookie && { cookie }) } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path, headers: { host: `127.0.0.1:${port}`, ...(cookie && { cookie }) } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -82,14 +116,21 @@ async function login(port: number, token: string): Promise<string> {
 async function firstPage(port: number, cookie: string): Promise<number> {
   const t0 = performance.now();
   const page = await get(port, '/', cookie);
-  const [js, css, state] = await Promise.all([get(port, '/app.js', cookie), get(port, '/app.css', cookie), get(port, '/api/state', cookie)]);
+  const [js, css, state] = await Promise.all([
+    get(port, '/app.js', cookie),
+    get(port, '/app.css', cookie),
+    get(port, '/api/state', cookie),
+  ]);
   if ([page, js, css, state].some((r) => r.status !== 200)) throw new Error('the inspector did not serve its page');
   return performance.now() - t0;
 }
 
 function openStream(port: number, cookie: string): { close(): void; bytes(): number } {
   let n = 0;
-  const req = request({ host: '127.0.0.1', port, path: '/api/stream', headers: { host: `127.0.0.1:${port}`, cookie } }, (res) => res.on('data', (d: Buffer) => (n += d.length)));
+  const req = request(
+    { host: '127.0.0.1', port, path: '/api/stream', headers: { host: `127.0.0.1:${port}`, cookie } },
+    (res) => res.on('data', (d: Buffer) => (n += d.length)),
+  );
   req.on('error', () => undefined);
   req.end();
   return { close: () => req.destroy(), bytes: () => n };

@@ -1,15 +1,29 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LoadResult, LoadSpec } from './load.js';
 import { BENCH_ACCOUNT, BENCH_FROM, BENCH_TOKEN, binPath, cliEnv, repoRoot, timeRun, waitForStderr } from './common.js';
+import type { LoadResult, LoadSpec } from './load.js';
 
 /** A data directory with one `--token-from-env` config (no keychain, no network: --no-verify). */
 export async function benchHome(home: string): Promise<NodeJS.ProcessEnv> {
   const env = cliEnv({ FRUXON_TWILIO_HOME: home, TWILIO_AUTH_TOKEN: BENCH_TOKEN });
   await timeRun(
     process.execPath,
-    [binPath, 'add-config', '--name', 'bench', '--from', BENCH_FROM, '--account-sid', BENCH_ACCOUNT, '--token-from-env', '--no-verify', '--api-url', 'http://127.0.0.1:9', '--json'],
+    [
+      binPath,
+      'add-config',
+      '--name',
+      'bench',
+      '--from',
+      BENCH_FROM,
+      '--account-sid',
+      BENCH_ACCOUNT,
+      '--token-from-env',
+      '--no-verify',
+      '--api-url',
+      'http://127.0.0.1:9',
+      '--json',
+    ],
     env,
   );
   return env;
@@ -26,13 +40,22 @@ export interface RunningListener {
  * `listen --json --no-register --port 0` as a child process. stdout goes to `stdoutFile` (as a user would
  * redirect it) or, when null, to a pipe the caller reads.
  */
-export async function startListener(env: NodeJS.ProcessEnv, stdoutFile: string | null, extraNodeArgs: string[] = [], extraArgs: string[] = []): Promise<RunningListener> {
+export async function startListener(
+  env: NodeJS.ProcessEnv,
+  stdoutFile: string | null,
+  extraNodeArgs: string[] = [],
+  extraArgs: string[] = [],
+): Promise<RunningListener> {
   const fd = stdoutFile ? openSync(stdoutFile, 'w') : null;
-  const child = spawn(process.execPath, [...extraNodeArgs, binPath, 'listen', '--json', '--no-register', '--port', '0', ...extraArgs], {
-    env,
-    cwd: repoRoot,
-    stdio: ['ignore', fd ?? 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...extraNodeArgs, binPath, 'listen', '--json', '--no-register', '--port', '0', ...extraArgs],
+    {
+      env,
+      cwd: repoRoot,
+      stdio: ['ignore', fd ?? 'pipe', 'pipe'],
+    },
+  );
   if (fd !== null) closeSync(fd);
   let tail = '';
   child.stderr!.on('data', (d: Buffer) => (tail = (tail + d.toString('utf8')).slice(-4000)));
@@ -66,7 +89,9 @@ export async function startBareServer(): Promise<{ url: string; child: ChildProc
 /** Runs the autocannon driver (bench/load.ts) in a second process. */
 export function runLoad(spec: LoadSpec): Promise<LoadResult> {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'dist', 'bench', 'load.js'), JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(repoRoot, 'dist', 'bench', 'load.js'), JSON.stringify(spec)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));

@@ -1,7 +1,7 @@
 import twilio from 'twilio';
 import RequestClient from 'twilio/lib/base/RequestClient.js';
 import { lookUpRoutes } from '../src/config/register-webhook.js';
-import { startEmulator, SANDBOX_NUMBER, type Emulator } from '../src/emulator/index.js';
+import { type Emulator, SANDBOX_NUMBER, startEmulator } from '../src/emulator/index.js';
 import type { Topology } from '../src/emulator/types.js';
 import type { Config } from '../src/store/index.js';
 import type { TwilioCredentials } from '../src/twilio/client.js';
@@ -46,12 +46,40 @@ function services(count: number, withOurs: boolean): NonNullable<Topology['servi
 
 const TOPOLOGIES: { name: string; from?: string; topology: Topology }[] = [
   { name: 'plain number', topology: { numbers: [{ phone_number: OURS, sms_url: 'http://127.0.0.1:9/sms' }] } },
-  { name: 'plain number, 20 other services on the account', topology: { numbers: [OURS], services: services(20, false) } },
-  { name: 'TwiML App', topology: { applications: [{ friendly_name: 'Bot', sms_url: 'http://127.0.0.1:9/bot', phone_numbers: [OURS, OTHER] }] } },
-  { name: 'Messaging Service (1 on the account)', topology: { services: [{ friendly_name: 'Support', inbound_request_url: 'http://127.0.0.1:9/in', phone_numbers: [OURS, OTHER] }] } },
+  {
+    name: 'plain number, 20 other services on the account',
+    topology: { numbers: [OURS], services: services(20, false) },
+  },
+  {
+    name: 'TwiML App',
+    topology: {
+      applications: [{ friendly_name: 'Bot', sms_url: 'http://127.0.0.1:9/bot', phone_numbers: [OURS, OTHER] }],
+    },
+  },
+  {
+    name: 'Messaging Service (1 on the account)',
+    topology: {
+      services: [
+        { friendly_name: 'Support', inbound_request_url: 'http://127.0.0.1:9/in', phone_numbers: [OURS, OTHER] },
+      ],
+    },
+  },
   { name: 'Messaging Service (20 on the account, ours listed last)', topology: { services: services(20, true) } },
-  { name: 'WhatsApp sender (+ SMS on the number)', topology: { numbers: [OURS], senders: [{ sender_id: `whatsapp:${OURS}`, webhook: { callback_url: 'http://127.0.0.1:9/wa' } }] } },
-  { name: 'WhatsApp sender, 20 other services on the account', topology: { numbers: [OURS], services: services(20, false), senders: [{ sender_id: `whatsapp:${OURS}`, webhook: { callback_url: 'http://127.0.0.1:9/wa' } }] } },
+  {
+    name: 'WhatsApp sender (+ SMS on the number)',
+    topology: {
+      numbers: [OURS],
+      senders: [{ sender_id: `whatsapp:${OURS}`, webhook: { callback_url: 'http://127.0.0.1:9/wa' } }],
+    },
+  },
+  {
+    name: 'WhatsApp sender, 20 other services on the account',
+    topology: {
+      numbers: [OURS],
+      services: services(20, false),
+      senders: [{ sender_id: `whatsapp:${OURS}`, webhook: { callback_url: 'http://127.0.0.1:9/wa' } }],
+    },
+  },
   { name: 'WhatsApp Sandbox', from: SANDBOX_NUMBER, topology: {} },
 ];
 
@@ -66,16 +94,31 @@ export interface RouteFigure {
   ms_median_at_rtt: number;
 }
 
-export async function routeLookups(opts: { runs: number; slowRuns: number; log: (m: string) => void }): Promise<RouteFigure[]> {
+export async function routeLookups(opts: {
+  runs: number;
+  slowRuns: number;
+  log: (m: string) => void;
+}): Promise<RouteFigure[]> {
   const figures: RouteFigure[] = [];
   for (const t of TOPOLOGIES) {
-    const emu: Emulator = await startEmulator({ numbers: [], topology: t.topology, statusDelayMs: 1, retryDelaysMs: [] });
+    const emu: Emulator = await startEmulator({
+      numbers: [],
+      topology: t.topology,
+      statusDelayMs: 1,
+      retryDelaysMs: [],
+    });
     try {
       const from = t.from ?? OURS;
       const http = new CountingClient(emu.url);
       const client = twilio(emu.accountSid, emu.authToken, { accountSid: emu.accountSid, httpClient: http });
       const config = { id: 'bench', name: 'bench', fromNumber: from, accountSid: emu.accountSid } as Config;
-      const creds: TwilioCredentials = { accountSid: emu.accountSid, authMethod: 'auth-token', apiKeySid: null, secret: emu.authToken, apiUrl: emu.url };
+      const creds: TwilioCredentials = {
+        accountSid: emu.accountSid,
+        authMethod: 'auth-token',
+        apiKeySid: null,
+        secret: emu.authToken,
+        apiUrl: emu.url,
+      };
       const routes = await lookUpRoutes(client, config, creds); // warm-up, and the request count
       const calls = [...http.seen];
       const ms: number[] = [];
@@ -99,7 +142,9 @@ export async function routeLookups(opts: { runs: number; slowRuns: number; log: 
         ms_median: round(median(ms), 2),
         ms_median_at_rtt: Math.round(median(slow)),
       };
-      opts.log(`routes: ${fig.topology}: ${fig.requests} requests, ${fig.ms_median} ms on loopback, ${fig.ms_median_at_rtt} ms at ${SIMULATED_RTT_MS} ms a round trip (${fig.layers})`);
+      opts.log(
+        `routes: ${fig.topology}: ${fig.requests} requests, ${fig.ms_median} ms on loopback, ${fig.ms_median_at_rtt} ms at ${SIMULATED_RTT_MS} ms a round trip (${fig.layers})`,
+      );
       figures.push(fig);
     } finally {
       await emu.stop();

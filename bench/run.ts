@@ -6,17 +6,30 @@
  * Environment: BENCH_QUICK=1 for a short smoke run (smaller amounts; the goals are not meaningful then);
  * BENCH_ONLY=startup,listener,latency,scale,hostile,inspector,routes to run some sections only.
  */
-import { request, Agent } from 'node:http';
+
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { BENCH_TOKEN, binPath, cliEnv, median, percentile, repoRoot, round, rssMb, signedBody, tempDir, timeRun } from './common.js';
-import { benchHome, runLoad, startBareServer, startListener } from './listener.js';
-import { populate } from './scale.js';
+import {
+  BENCH_TOKEN,
+  binPath,
+  cliEnv,
+  median,
+  percentile,
+  repoRoot,
+  round,
+  rssMb,
+  signedBody,
+  tempDir,
+  timeRun,
+} from './common.js';
 import { hostileBodies, post } from './hostile.js';
 import { inspectorOverhead } from './inspector.js';
+import { benchHome, runLoad, startBareServer, startListener } from './listener.js';
 import { routeLookups, SIMULATED_RTT_MS } from './routes.js';
+import { populate } from './scale.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
@@ -78,7 +91,10 @@ async function startup(): Promise<Record<string, unknown>> {
   }
 }
 
-async function throughputAndMemory(): Promise<{ throughput: Record<string, unknown>; memory: Record<string, unknown> }> {
+async function throughputAndMemory(): Promise<{
+  throughput: Record<string, unknown>;
+  memory: Record<string, unknown>;
+}> {
   const home = tempDir('fruxon-bench-listen-');
   const tag = Date.now().toString(16).slice(-6);
   try {
@@ -90,17 +106,44 @@ async function throughputAndMemory(): Promise<{ throughput: Record<string, unkno
       await new Promise((r) => setTimeout(r, 1000));
       const idleRss = rssMb(l.child.pid!);
       log(`throughput: bare node:http baseline, ${THROUGHPUT_SECONDS} s, ${CONNECTIONS} connections…`);
-      await runLoad({ url: bare.url, signedUrl: bare.url, amount: WARMUP, connections: CONNECTIONS, runTag: tag + 'b0' });
-      const baseline = await runLoad({ url: bare.url, signedUrl: bare.url, durationS: THROUGHPUT_SECONDS, connections: CONNECTIONS, runTag: tag + 'b1' });
+      await runLoad({
+        url: bare.url,
+        signedUrl: bare.url,
+        amount: WARMUP,
+        connections: CONNECTIONS,
+        runTag: tag + 'b0',
+      });
+      const baseline = await runLoad({
+        url: bare.url,
+        signedUrl: bare.url,
+        durationS: THROUGHPUT_SECONDS,
+        connections: CONNECTIONS,
+        runTag: tag + 'b1',
+      });
 
       log(`throughput: listen --json (stdout to a file, SQLite log), signed webhooks for ${THROUGHPUT_SECONDS} s…`);
-      const warm = await runLoad({ url: l.url, signedUrl: l.url, amount: WARMUP, connections: CONNECTIONS, runTag: tag + 'l0' });
+      const warm = await runLoad({
+        url: l.url,
+        signedUrl: l.url,
+        amount: WARMUP,
+        connections: CONNECTIONS,
+        runTag: tag + 'l0',
+      });
       const warmRss = rssMb(l.child.pid!);
-      const listener = await runLoad({ url: l.url, signedUrl: l.url, durationS: THROUGHPUT_SECONDS, connections: CONNECTIONS, runTag: tag + 'l1' });
+      const listener = await runLoad({
+        url: l.url,
+        signedUrl: l.url,
+        durationS: THROUGHPUT_SECONDS,
+        connections: CONNECTIONS,
+        runTag: tag + 'l1',
+      });
       // The throughput run may already have passed the memory target (a quick run on a fast machine).
       const rest = Math.max(0, MEMORY_EVENTS - WARMUP - listener.ok2xx);
       log(`memory: ${rest} more webhooks, to ${Math.max(MEMORY_EVENTS, WARMUP + listener.ok2xx)} events…`);
-      const more = rest > 0 ? await runLoad({ url: l.url, signedUrl: l.url, amount: rest, connections: CONNECTIONS, runTag: tag + 'l2' }) : { ...listener, ok2xx: 0, non2xx: 0, errors: 0, timeouts: 0 };
+      const more =
+        rest > 0
+          ? await runLoad({ url: l.url, signedUrl: l.url, amount: rest, connections: CONNECTIONS, runTag: tag + 'l2' })
+          : { ...listener, ok2xx: 0, non2xx: 0, errors: 0, timeouts: 0 };
       await new Promise((r) => setTimeout(r, 1000));
       const afterRss = rssMb(l.child.pid!);
       const walFile = join(home.dir, 'home', 'fruxon-twilio.db-wal');
@@ -119,7 +162,9 @@ async function throughputAndMemory(): Promise<{ throughput: Record<string, unkno
       const failures = [warm, listener, more].reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0);
       await l.stop();
       // Nothing lost: every 200 is a line on stdout and a row in the log.
-      const lines = readFileSync(outFile, 'utf8').split('\n').filter((x) => x !== '').length;
+      const lines = readFileSync(outFile, 'utf8')
+        .split('\n')
+        .filter((x) => x !== '').length;
       const { openStore } = await import('../src/store/index.js');
       const store = openStore({ FRUXON_TWILIO_HOME: join(home.dir, 'home') });
       const rows = store.events.count({ status: 'accepted' });
@@ -127,7 +172,9 @@ async function throughputAndMemory(): Promise<{ throughput: Record<string, unkno
       store.close();
       // A timed run ends with up to one request per connection in flight: recorded, but not counted as answered.
       if (lines !== rows || rows < sent2xx || rows - sent2xx > CONNECTIONS || failures !== 0) {
-        throw new Error(`listener lost or refused events: ${sent2xx} answered 200, ${failures} failures, ${lines} stdout lines, ${rows} rows; stderr: ${l.stderrTail()}`);
+        throw new Error(
+          `listener lost or refused events: ${sent2xx} answered 200, ${failures} failures, ${lines} stdout lines, ${rows} rows; stderr: ${l.stderrTail()}`,
+        );
       }
       const ratio = listener.rps / baseline.rps;
       goal('throughput: listen / bare node:http', ratio, '>=', 0.6);
@@ -142,7 +189,13 @@ async function throughputAndMemory(): Promise<{ throughput: Record<string, unkno
           ratio: round(ratio, 3),
           listen_latency_p50_ms: listener.latencyP50,
           listen_latency_p99_ms: listener.latencyP99,
-          events_checked: { answered_200: sent2xx, stdout_lines: lines, rows, db_mb: round(dbBytes / 1048576, 1), wal_mb_while_running: round(walMb, 1) },
+          events_checked: {
+            answered_200: sent2xx,
+            stdout_lines: lines,
+            rows,
+            db_mb: round(dbBytes / 1048576, 1),
+            wal_mb_while_running: round(walMb, 1),
+          },
         },
         memory: {
           idle_rss_mb: round(idleRss, 1),
@@ -200,7 +253,14 @@ async function latency(): Promise<Record<string, unknown>> {
         inflight.push(
           new Promise<void>((res, rej) => {
             const req = request(
-              { agent, host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': b.signature } },
+              {
+                agent,
+                host: u.hostname,
+                port: u.port,
+                path: u.pathname,
+                method: 'POST',
+                headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': b.signature },
+              },
               (resp) => {
                 statuses.push(resp.statusCode!);
                 resp.resume();
@@ -217,12 +277,20 @@ async function latency(): Promise<Record<string, unknown>> {
       await Promise.race([done, new Promise((r) => setTimeout(r, 10_000))]);
       agent.destroy();
       if (lat.length !== LATENCY_COUNT || statuses.some((s) => s !== 200)) {
-        throw new Error(`latency run: ${lat.length}/${LATENCY_COUNT} lines, statuses ${[...new Set(statuses)].join(',')}; stderr: ${l.stderrTail()}`);
+        throw new Error(
+          `latency run: ${lat.length}/${LATENCY_COUNT} lines, statuses ${[...new Set(statuses)].join(',')}; stderr: ${l.stderrTail()}`,
+        );
       }
       const p50 = percentile(lat, 50);
       const p99 = percentile(lat, 99);
       goal('latency: p99 request -> stdout line (ms)', p99, '<', 5);
-      return { rate_per_s: LATENCY_RATE, requests: LATENCY_COUNT, p50_ms: round(p50, 3), p99_ms: round(p99, 3), max_ms: round(Math.max(...lat), 3) };
+      return {
+        rate_per_s: LATENCY_RATE,
+        requests: LATENCY_COUNT,
+        p50_ms: round(p50, 3),
+        p99_ms: round(p99, 3),
+        max_ms: round(Math.max(...lat), 3),
+      };
     } finally {
       await l.stop();
     }
@@ -234,7 +302,9 @@ async function latency(): Promise<Record<string, unknown>> {
 async function hostile(): Promise<Record<string, unknown>> {
   const runs = QUICK ? 5 : 20;
   const floodSeconds = QUICK ? 2 : 5;
-  log(`hostile: 64 KiB bodies of ${Object.keys(hostileBodies()).length} shapes (${runs} each), then a signed webhook every 50 ms during a ${floodSeconds} s flood…`);
+  log(
+    `hostile: 64 KiB bodies of ${Object.keys(hostileBodies()).length} shapes (${runs} each), then a signed webhook every 50 ms during a ${floodSeconds} s flood…`,
+  );
   const home = tempDir('fruxon-bench-hostile-');
   try {
     const env = await benchHome(join(home.dir, 'home'));
@@ -282,12 +352,21 @@ async function hostile(): Promise<Record<string, unknown>> {
       }
       flooding = false;
       await Promise.all(floods);
-      if ([...statuses].some((s) => s !== 200)) throw new Error(`hostile: signed webhooks answered ${[...statuses]}; stderr: ${l.stderrTail()}`);
+      if ([...statuses].some((s) => s !== 200))
+        throw new Error(`hostile: signed webhooks answered ${[...statuses]}; stderr: ${l.stderrTail()}`);
       const p99 = percentile(signed, 99);
       goal(`hostile: p99 signed webhook during a flood by ${flooders} clients (ms)`, p99, '<', 250);
       return {
         shapes,
-        flood: { clients: flooders, hostile_requests: floodRequests, hostile_per_s: round(floodRequests / floodSeconds), signed: signed.length, p50_ms: round(percentile(signed, 50), 3), p99_ms: round(p99, 3), max_ms: round(Math.max(...signed), 3) },
+        flood: {
+          clients: flooders,
+          hostile_requests: floodRequests,
+          hostile_per_s: round(floodRequests / floodSeconds),
+          signed: signed.length,
+          p50_ms: round(percentile(signed, 50), 3),
+          p99_ms: round(p99, 3),
+          max_ms: round(Math.max(...signed), 3),
+        },
       };
     } finally {
       await l.stop();
@@ -316,9 +395,16 @@ async function scale(): Promise<Record<string, unknown>> {
       }
       return median(ms);
     };
-    const result: Record<string, unknown> = { configs: SCALE_CONFIGS, events: SCALE_EVENTS, generate_s: round(genS, 1) };
+    const result: Record<string, unknown> = {
+      configs: SCALE_CONFIGS,
+      events: SCALE_EVENTS,
+      generate_s: round(genS, 1),
+    };
     log('scale: configs list (CLI)…');
-    for (const args of [['configs', 'list'], ['configs', 'list', '--json']]) {
+    for (const args of [
+      ['configs', 'list'],
+      ['configs', 'list', '--json'],
+    ]) {
       const a = await cli(small, args, 7);
       const b = await cli(big, args, 7);
       const key = args.join('_').replace(/-/g, '');
@@ -328,7 +414,12 @@ async function scale(): Promise<Record<string, unknown>> {
     // events list: the CLI command when this tree has it, and always the EventRepo.list() path it uses.
     if (existsSync(join(repoRoot, 'dist', 'src', 'commands', 'events.js'))) {
       log('scale: events list (CLI)…');
-      for (const args of [['events', 'list'], ['events', 'list', '--json'], ['events', 'list', '--config', 'config-00000'], ['events', 'list', '--status', 'refused']]) {
+      for (const args of [
+        ['events', 'list'],
+        ['events', 'list', '--json'],
+        ['events', 'list', '--config', 'config-00000'],
+        ['events', 'list', '--status', 'refused'],
+      ]) {
         const a = await cli(small, args, 7);
         const b = await cli(big, args, 7);
         result[args.join('_').replace(/-/g, '')] = { small_ms: round(a), big_ms: round(b), ratio: round(b / a, 3) };
@@ -398,7 +489,13 @@ async function main(): Promise<void> {
   if (want('scale')) results.scale = await scale();
   if (want('hostile')) results.hostile = await hostile();
   if (want('inspector')) {
-    const r = await inspectorOverhead({ seconds: THROUGHPUT_SECONDS, warmup: WARMUP, connections: CONNECTIONS, rounds: QUICK ? 1 : 2, log });
+    const r = await inspectorOverhead({
+      seconds: THROUGHPUT_SECONDS,
+      warmup: WARMUP,
+      connections: CONNECTIONS,
+      rounds: QUICK ? 1 : 2,
+      log,
+    });
     results.inspector = r;
     goal('inspector streaming: webhooks/s / --no-inspect', r.ratio, '>=', 0.9);
     goal('inspector: first page on loopback, median (ms)', r.first_page_ms_median, '<', 200);
@@ -410,20 +507,31 @@ async function main(): Promise<void> {
 
   const w = Math.max(...goals.map((g) => g.name.length));
   process.stdout.write(`${'measure'.padEnd(w)}  ${'value'.padStart(9)}  goal      ok\n`);
-  for (const g of goals) process.stdout.write(`${g.name.padEnd(w)}  ${String(g.value).padStart(9)}  ${g.goal.padEnd(8)}  ${g.pass ? 'yes' : 'NO'}\n`);
+  for (const g of goals)
+    process.stdout.write(
+      `${g.name.padEnd(w)}  ${String(g.value).padStart(9)}  ${g.goal.padEnd(8)}  ${g.pass ? 'yes' : 'NO'}\n`,
+    );
   const mem = results.memory as { growth_idle_again_mb?: number } | undefined;
   if (mem?.growth_idle_again_mb !== undefined) {
-    process.stdout.write(`\n(not a goal) RSS growth once the listener has been idle again for ${SETTLE_SECONDS} s: ${mem.growth_idle_again_mb} MB\n`);
+    process.stdout.write(
+      `\n(not a goal) RSS growth once the listener has been idle again for ${SETTLE_SECONDS} s: ${mem.growth_idle_again_mb} MB\n`,
+    );
   }
   const routes = results.routes as Awaited<ReturnType<typeof routeLookups>> | undefined;
   if (routes) {
     const rw = Math.max(...routes.map((r) => r.topology.length));
-    process.stdout.write(`\n${'route lookup (lookUpRoutes)'.padEnd(rw)}  requests  median ms  at ${SIMULATED_RTT_MS} ms RTT\n`);
+    process.stdout.write(
+      `\n${'route lookup (lookUpRoutes)'.padEnd(rw)}  requests  median ms  at ${SIMULATED_RTT_MS} ms RTT\n`,
+    );
     for (const r of routes) {
-      process.stdout.write(`${r.topology.padEnd(rw)}  ${String(r.requests).padStart(8)}  ${String(r.ms_median).padStart(9)}  ${String(r.ms_median_at_rtt).padStart(13)}\n`);
+      process.stdout.write(
+        `${r.topology.padEnd(rw)}  ${String(r.requests).padStart(8)}  ${String(r.ms_median).padStart(9)}  ${String(r.ms_median_at_rtt).padStart(13)}\n`,
+      );
     }
   }
-  process.stdout.write(`\nwritten: bench/results.json (${goals.filter((g) => g.pass).length}/${goals.length} goals met)\n`);
+  process.stdout.write(
+    `\nwritten: bench/results.json (${goals.filter((g) => g.pass).length}/${goals.length} goals met)\n`,
+  );
   void BENCH_TOKEN;
 }
 

@@ -26,11 +26,23 @@ export async function populate(home: string, configs: number, events: number): P
         const id = randomUUID();
         const name = `config-${String(i).padStart(5, '0')}`;
         const at = new Date(t0 + i * 1000).toISOString();
-        insertConfig.run(id, name, '+1500555' + String(i % 10000).padStart(4, '0'), 'AC' + id.replace(/-/g, ''), i === 0 ? 1 : 0, at, at);
+        insertConfig.run(
+          id,
+          name,
+          '+1500555' + String(i % 10000).padStart(4, '0'),
+          'AC' + id.replace(/-/g, ''),
+          i === 0 ? 1 : 0,
+          at,
+          at,
+        );
         ids.push({ id, name });
       }
     })();
-    const headers = JSON.stringify({ 'x-twilio-signature': 'x'.repeat(28), 'user-agent': 'TwilioProxy/1.1', 'content-type': 'application/x-www-form-urlencoded' });
+    const headers = JSON.stringify({
+      'x-twilio-signature': 'x'.repeat(28),
+      'user-agent': 'TwilioProxy/1.1',
+      'content-type': 'application/x-www-form-urlencoded',
+    });
     const batch = 50_000;
     for (let start = 0; start < events; start += batch) {
       db.transaction(() => {
@@ -40,7 +52,15 @@ export async function populate(home: string, configs: number, events: number): P
           const refused = i % 50 === 49;
           const payload = refused
             ? null
-            : JSON.stringify({ text: f.Body, from: f.From, channel: 'sms', message_sid: f.MessageSid, session_id: f.From, event_type: 'message', media: [] });
+            : JSON.stringify({
+                text: f.Body,
+                from: f.From,
+                channel: 'sms',
+                message_sid: f.MessageSid,
+                session_id: f.From,
+                event_type: 'message',
+                media: [],
+              });
           insertEvent.run(
             c.id,
             c.name,

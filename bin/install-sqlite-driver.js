@@ -66,7 +66,9 @@ if (existsSync(cached)) {
   if (loads()) process.exit(0);
 }
 
-console.error(`fruxon-twilio: building better-sqlite3 ${VERSION} for Node.js 20 (once per machine; kept in ${cacheDir})`);
+console.error(
+  `fruxon-twilio: building better-sqlite3 ${VERSION} for Node.js 20 (once per machine; kept in ${cacheDir})`,
+);
 npmInstall([]);
 if (!loads()) {
   console.error(`fruxon-twilio: ${ALIAS} was installed but does not load on Node.js ${process.versions.node}`);

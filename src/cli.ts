@@ -1,5 +1,5 @@
-import { CliError, ExitCode } from './errors.js';
 import type { CliDeps } from './commands/context.js';
+import { CliError, ExitCode } from './errors.js';
 import type { Io } from './output/index.js';
 import { version } from './version.js';
 
@@ -42,7 +42,10 @@ export async function main(argv: string[], io?: Io, deps: CliDeps = {}): Promise
       return ExitCode.interrupted;
     }
     // One line, never a stack trace: a user cannot act on one.
-    out.error(`unexpected failure: ${(err as Error)?.message ?? String(err)}`, 'this is a bug in fruxon-twilio; please report it with the command you ran');
+    out.error(
+      `unexpected failure: ${(err as Error)?.message ?? String(err)}`,
+      'this is a bug in fruxon-twilio; please report it with the command you ran',
+    );
     return ExitCode.failure;
   } finally {
     ctx.close();
@@ -66,5 +69,7 @@ function quietOnClosedStdout(): void {
 }
 
 function isCommanderError(err: unknown): err is { exitCode: number; code: string } {
-  return typeof (err as { code?: unknown })?.code === 'string' && (err as { code: string }).code.startsWith('commander.');
+  return (
+    typeof (err as { code?: unknown })?.code === 'string' && (err as { code: string }).code.startsWith('commander.')
+  );
 }

@@ -43,7 +43,11 @@ export function usageError(message: string, hint?: string): CliError {
  * what a running listen owns reports. `message` says what was refused (in the caller's words); the hint tells
  * how to stop the listener: `stop <who> first (kill -INT <pid>)<hintTail>`, or the caller's own `hint`.
  */
-export function leaseHeldError(message: string, pid: number, opts: { hintTail?: string; who?: string; hint?: string } = {}): CliError {
+export function leaseHeldError(
+  message: string,
+  pid: number,
+  opts: { hintTail?: string; who?: string; hint?: string } = {},
+): CliError {
   return new CliError(message, {
     exitCode: ExitCode.conflict,
     reason: 'lease_held',

@@ -1,13 +1,15 @@
 import { Command } from 'commander';
-import { commands } from './commands/index.js';
 import type { CommandContext } from './commands/context.js';
+import { commands } from './commands/index.js';
 import type { Io } from './output/index.js';
 import { version } from './version.js';
 
 /** Builds the program. Every command is registered here; its heavy modules load only when it runs. */
 export function buildProgram(ctx: CommandContext): Command {
   const program = new Command('fruxon-twilio')
-    .description('Wire a Fruxon agent to Twilio from your terminal: configs, a tunnelled webhook listener, test messages, and a local Twilio emulator.')
+    .description(
+      'Wire a Fruxon agent to Twilio from your terminal: configs, a tunnelled webhook listener, test messages, and a local Twilio emulator.',
+    )
     .version(version(), '-v, --version')
     .showSuggestionAfterError(true)
     .enablePositionalOptions()

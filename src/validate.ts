@@ -4,6 +4,7 @@ import { usageError } from './errors.js';
 
 // The E.164 rule lives in phone.ts (the emulator uses it too).
 import { E164 } from './phone.js';
+
 export { E164, isE164 } from './phone.js';
 export const ACCOUNT_SID = /^AC[0-9a-f]{32}$/;
 export const API_KEY_SID = /^SK[0-9a-f]{32}$/;
@@ -20,7 +21,9 @@ export function checkE164(field: string, value: string): string {
 export function checkAccountSid(field: string, value: string): string {
   const v = value.trim();
   if (!ACCOUNT_SID.test(v)) {
-    throw usageError(`${field} must be a Twilio Account SID: AC followed by 32 lowercase hex characters (got ${JSON.stringify(shorten(v))})`);
+    throw usageError(
+      `${field} must be a Twilio Account SID: AC followed by 32 lowercase hex characters (got ${JSON.stringify(shorten(v))})`,
+    );
   }
   return v;
 }
@@ -28,7 +31,9 @@ export function checkAccountSid(field: string, value: string): string {
 export function checkApiKeySid(field: string, value: string): string {
   const v = value.trim();
   if (!API_KEY_SID.test(v)) {
-    throw usageError(`${field} must be a Twilio API Key SID: SK followed by 32 lowercase hex characters (got ${JSON.stringify(shorten(v))})`);
+    throw usageError(
+      `${field} must be a Twilio API Key SID: SK followed by 32 lowercase hex characters (got ${JSON.stringify(shorten(v))})`,
+    );
   }
   return v;
 }
@@ -46,10 +51,14 @@ export function checkHttpUrl(field: string, value: string, opts: { httpsOnly?: b
   try {
     url = new URL(value.trim());
   } catch {
-    throw usageError(`${field} must be an absolute http(s) URL like https://example.com/path (got ${JSON.stringify(shorten(value))})`);
+    throw usageError(
+      `${field} must be an absolute http(s) URL like https://example.com/path (got ${JSON.stringify(shorten(value))})`,
+    );
   }
   if (url.protocol !== 'https:' && (opts.httpsOnly || url.protocol !== 'http:')) {
-    throw usageError(`${field} must be an ${opts.httpsOnly ? 'https' : 'http(s)'} URL (got ${JSON.stringify(url.protocol.replace(/:$/, ''))})`);
+    throw usageError(
+      `${field} must be an ${opts.httpsOnly ? 'https' : 'http(s)'} URL (got ${JSON.stringify(url.protocol.replace(/:$/, ''))})`,
+    );
   }
   return url.toString();
 }
@@ -67,7 +76,9 @@ export function parseDuration(field: string, value: string, opts: { max?: number
   const ms = Math.round(Number(m[1]) * unit);
   const max = opts.max ?? MAX_DURATION_MS;
   if (!Number.isFinite(ms) || ms > max) {
-    throw usageError(`${field} must be at most ${max === MAX_TIMER_MS ? '24 days (24d)' : '100 years (36500d)'} (got ${JSON.stringify(value)})`);
+    throw usageError(
+      `${field} must be at most ${max === MAX_TIMER_MS ? '24 days (24d)' : '100 years (36500d)'} (got ${JSON.stringify(value)})`,
+    );
   }
   return ms;
 }
@@ -95,7 +106,9 @@ export function parsePort(field: string, value: string): number {
 export function isLoopbackUrl(value: string): boolean {
   try {
     const host = new URL(value).hostname.replace(/^\[|\]$/g, '');
-    return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\./.test(host) || host === '0.0.0.0';
+    return (
+      host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\./.test(host) || host === '0.0.0.0'
+    );
   } catch {
     return false;
   }

@@ -21,7 +21,10 @@ const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/;
 
 function checkId(value: string): string {
   const v = value.trim();
-  if (!ID.test(v)) throw usageError(`ID must be an access request id as fruxon-twilio fruxon access-requests lists it (got ${JSON.stringify(value)})`);
+  if (!ID.test(v))
+    throw usageError(
+      `ID must be an access request id as fruxon-twilio fruxon access-requests lists it (got ${JSON.stringify(value)})`,
+    );
   return v;
 }
 
@@ -50,15 +53,31 @@ An already approved or rejected request is one error line, exit 1.`,
       .option('--status <status>', 'PENDING, APPROVED or REJECTED', 'PENDING')
       .option('--json', 'print a JSON array');
 
-  listCmd(requests.command('list').alias('ls').description("The access requests of the linked config's Fruxon config (default: pending)")).action((opts: ListOptions) => list(ctx, opts));
+  listCmd(
+    requests
+      .command('list')
+      .alias('ls')
+      .description("The access requests of the linked config's Fruxon config (default: pending)"),
+  ).action((opts: ListOptions) => list(ctx, opts));
 
   requests
     .command('approve')
-    .description('Approve an access request: a new participant (CREATE_NEW), a channel of an existing one (ADD_TO_EXISTING), or a binding of the one it matched (BIND_ONLY)')
+    .description(
+      'Approve an access request: a new participant (CREATE_NEW), a channel of an existing one (ADD_TO_EXISTING), or a binding of the one it matched (BIND_ONLY)',
+    )
     .argument('<id>', 'access request id')
-    .option('--mode <mode>', 'CREATE_NEW (default; asked for explicitly when the request matched a participant), ADD_TO_EXISTING or BIND_ONLY')
-    .option('--name <displayName>', "CREATE_NEW: the participant's name (default: the local participant with that number, else the name Fruxon saw)")
-    .option('--participant <id>', 'ADD_TO_EXISTING, BIND_ONLY: the Fruxon participant (default: the one the request matched)')
+    .option(
+      '--mode <mode>',
+      'CREATE_NEW (default; asked for explicitly when the request matched a participant), ADD_TO_EXISTING or BIND_ONLY',
+    )
+    .option(
+      '--name <displayName>',
+      "CREATE_NEW: the participant's name (default: the local participant with that number, else the name Fruxon saw)",
+    )
+    .option(
+      '--participant <id>',
+      'ADD_TO_EXISTING, BIND_ONLY: the Fruxon participant (default: the one the request matched)',
+    )
     .option('--note <text>', 'a note kept with the decision')
     .option('--json', 'print the processed request as JSON')
     .action((id: string, opts: ApproveOptions) => processRequest(ctx, 'approve', id, opts));
@@ -75,7 +94,8 @@ An already approved or rejected request is one error line, exit 1.`,
   listCmd(requests)
     .argument('[subcommand]')
     .action(async (sub: string | undefined, opts: ListOptions) => {
-      if (sub !== undefined) throw usageError(`unknown access-requests subcommand ${JSON.stringify(sub)}: use list, approve or reject`);
+      if (sub !== undefined)
+        throw usageError(`unknown access-requests subcommand ${JSON.stringify(sub)}: use list, approve or reject`);
       await list(ctx, opts);
     });
 }
@@ -90,33 +110,58 @@ async function list(ctx: CommandContext, opts: ListOptions): Promise<void> {
   const { connectLinked } = await import('../fruxon/participants.js');
   const config = resolveConfig(store, opts.config);
   const { client, link } = connectLinked(store, config, ctx.env, keychain, ctx.fruxon);
-  const rows = (await configAccessRequests(client, link.fruxonConfigId, status)).map((request) => ({ request, local: localNameFor(store, client.tenant, request) }));
+  const rows = (await configAccessRequests(client, link.fruxonConfigId, status)).map((request) => ({
+    request,
+    local: localNameFor(store, client.tenant, request),
+  }));
   const { accessRequestJson, accessRequestTable } = await import('../output/fruxon-participants.js');
   if (opts.json) return out.data(rows.map((r) => accessRequestJson(r.request, r.local)));
   if (rows.length === 0) {
-    out.status(`No ${status.toLowerCase()} access requests for config ${config.name} (Fruxon config ${link.fruxonConfigId}).`);
+    out.status(
+      `No ${status.toLowerCase()} access requests for config ${config.name} (Fruxon config ${link.fruxonConfigId}).`,
+    );
     return;
   }
   accessRequestTable(out, rows);
-  if (status === 'PENDING') out.status(`Approve one: fruxon-twilio fruxon access-requests approve ID [--name NAME]; reject: fruxon-twilio fruxon access-requests reject ID (config ${shellQuote(config.name)})`);
+  if (status === 'PENDING')
+    out.status(
+      `Approve one: fruxon-twilio fruxon access-requests approve ID [--name NAME]; reject: fruxon-twilio fruxon access-requests reject ID (config ${shellQuote(config.name)})`,
+    );
 }
 
-async function processRequest(ctx: CommandContext, action: 'approve' | 'reject', rawId: string, opts: ApproveOptions): Promise<void> {
+async function processRequest(
+  ctx: CommandContext,
+  action: 'approve' | 'reject',
+  rawId: string,
+  opts: ApproveOptions,
+): Promise<void> {
   const out = ctx.output(opts);
   const id = checkId(rawId);
-  const { approveAccessRequest, checkMode, localNameFor, rejectAccessRequest } = await import('../fruxon/access-requests.js');
-  if (action === 'reject' && (opts.mode !== undefined || opts.name !== undefined || opts.participant !== undefined)) throw usageError('reject takes only ID and --note');
+  const { approveAccessRequest, checkMode, localNameFor, rejectAccessRequest } = await import(
+    '../fruxon/access-requests.js'
+  );
+  if (action === 'reject' && (opts.mode !== undefined || opts.name !== undefined || opts.participant !== undefined))
+    throw usageError('reject takes only ID and --note');
   const mode = opts.mode !== undefined ? checkMode('--mode', opts.mode) : undefined;
   const { checkName } = await import('../validate.js');
   const name = opts.name !== undefined ? checkName('--name', opts.name) : undefined;
-  if (opts.participant !== undefined && !ID.test(opts.participant.trim())) throw usageError(`--participant must be a Fruxon participant id (got ${JSON.stringify(opts.participant)})`);
+  if (opts.participant !== undefined && !ID.test(opts.participant.trim()))
+    throw usageError(`--participant must be a Fruxon participant id (got ${JSON.stringify(opts.participant)})`);
   const store = await ctx.store();
   const keychain = await ctx.keychain();
   const { connectFruxon } = await import('../fruxon/account.js');
   const { client } = connectFruxon(store, ctx.env, keychain, { fruxon: ctx.fruxon });
   const result =
     action === 'approve'
-      ? await approveAccessRequest({ store, client, id, mode, name, participantId: opts.participant?.trim(), note: opts.note })
+      ? await approveAccessRequest({
+          store,
+          client,
+          id,
+          mode,
+          name,
+          participantId: opts.participant?.trim(),
+          note: opts.note,
+        })
       : await rejectAccessRequest({ client, id, note: opts.note });
   const { processedJson, processedLine } = await import('../output/fruxon-participants.js');
   if (opts.json) return out.data(processedJson(result, localNameFor(store, client.tenant, result.request)));

@@ -1,10 +1,18 @@
 import type { Command } from 'commander';
-import { SANDBOX_NUMBER } from '../twilio/route.js';
-import { CliError, usageError } from '../errors.js';
 import { secretEnvVar } from '../config/resolve.js';
+import { CliError, usageError } from '../errors.js';
+import { SANDBOX_NUMBER } from '../twilio/route.js';
 import { checkAccountSid, checkApiKeySid, checkE164, checkHttpUrl, checkName, maskSid } from '../validate.js';
 import type { CommandContext } from './context.js';
-import { asValidator, promptConfirm, promptSecret, promptText, readStdin, splitTwoLines, WEBHOOK_URL_FLAG_WARNING } from './input.js';
+import {
+  asValidator,
+  promptConfirm,
+  promptSecret,
+  promptText,
+  readStdin,
+  splitTwoLines,
+  WEBHOOK_URL_FLAG_WARNING,
+} from './input.js';
 
 interface Options {
   name?: string;
@@ -25,17 +33,37 @@ interface Options {
 export function register(program: Command, ctx: CommandContext): void {
   program
     .command('add-config')
-    .description('Store a Twilio config: display name, From number, Account SID; the Auth Token goes to the OS keychain')
+    .description(
+      'Store a Twilio config: display name, From number, Account SID; the Auth Token goes to the OS keychain',
+    )
     .option('--name <name>', 'display name, e.g. "Twilio — Support Line"')
     .option('--from <e164>', 'the verified From number (E.164, e.g. +14155238886)')
     .option('--account-sid <sid>', 'Account SID (AC…); default $TWILIO_ACCOUNT_SID')
-    .option('--auth-token-stdin', 'read the Auth Token from standard input (default: $TWILIO_AUTH_TOKEN, else a masked prompt)')
-    .option('--api-key-sid <sid>', 'authenticate with an API Key (SK…) instead of the Auth Token; default $TWILIO_API_KEY')
+    .option(
+      '--auth-token-stdin',
+      'read the Auth Token from standard input (default: $TWILIO_AUTH_TOKEN, else a masked prompt)',
+    )
+    .option(
+      '--api-key-sid <sid>',
+      'authenticate with an API Key (SK…) instead of the Auth Token; default $TWILIO_API_KEY',
+    )
     .option('--api-key-secret-stdin', 'read the API Key Secret from standard input (default: $TWILIO_API_SECRET)')
-    .option('--token-from-env', 'keep no secret: read $TWILIO_AUTH_TOKEN (or $TWILIO_API_SECRET) at run time, for CI without a keychain')
-    .option('--api-url <url>', 'REST base URL of a local stand-in for Twilio (the emulator), instead of https://api.twilio.com')
-    .option('--webhook-url-stdin', "read the config's production webhook URL (Fruxon's, a secret) from standard input; with --auth-token-stdin: the second line")
-    .option('--webhook-url <url>', 'the production webhook URL on the command line (visible in the process list: prefer --webhook-url-stdin)')
+    .option(
+      '--token-from-env',
+      'keep no secret: read $TWILIO_AUTH_TOKEN (or $TWILIO_API_SECRET) at run time, for CI without a keychain',
+    )
+    .option(
+      '--api-url <url>',
+      'REST base URL of a local stand-in for Twilio (the emulator), instead of https://api.twilio.com',
+    )
+    .option(
+      '--webhook-url-stdin',
+      "read the config's production webhook URL (Fruxon's, a secret) from standard input; with --auth-token-stdin: the second line",
+    )
+    .option(
+      '--webhook-url <url>',
+      'the production webhook URL on the command line (visible in the process list: prefer --webhook-url-stdin)',
+    )
     .option('--default', 'make this the default config')
     .option('--no-verify', 'save without checking the credentials with Twilio')
     .option('--json', 'print the saved config as JSON')
@@ -81,11 +109,48 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const promptStore = ask && (opts.name === undefined || opts.name === '') ? await ctx.store() : null;
   const freeName = (v: string) => {
     const n = checkName('name', v);
-    if (promptStore?.configs.byName(n)) throw usageError(`a config named ${JSON.stringify(n)} already exists: pick another name`);
+    if (promptStore?.configs.byName(n))
+      throw usageError(`a config named ${JSON.stringify(n)} already exists: pick another name`);
   };
-  const name = checkName('--name', await need(opts.name, '--name', 'the display name, e.g. "Twilio — Support Line"', ask && (() => promptText(io, 'Display name', asValidator(freeName)))));
-  const fromNumber = checkE164('--from', await need(opts.from, '--from', 'the E.164 From number, e.g. +14155238886', ask && (() => promptText(io, 'From number (E.164)', asValidator((v) => checkE164('From number', v))))));
-  const accountSid = checkAccountSid('--account-sid', await need(opts.accountSid ?? env.TWILIO_ACCOUNT_SID, '--account-sid', 'the Account SID (AC…), or set TWILIO_ACCOUNT_SID', ask && (() => promptText(io, 'Account SID', asValidator((v) => checkAccountSid('Account SID', v))))));
+  const name = checkName(
+    '--name',
+    await need(
+      opts.name,
+      '--name',
+      'the display name, e.g. "Twilio — Support Line"',
+      ask && (() => promptText(io, 'Display name', asValidator(freeName))),
+    ),
+  );
+  const fromNumber = checkE164(
+    '--from',
+    await need(
+      opts.from,
+      '--from',
+      'the E.164 From number, e.g. +14155238886',
+      ask &&
+        (() =>
+          promptText(
+            io,
+            'From number (E.164)',
+            asValidator((v) => checkE164('From number', v)),
+          )),
+    ),
+  );
+  const accountSid = checkAccountSid(
+    '--account-sid',
+    await need(
+      opts.accountSid ?? env.TWILIO_ACCOUNT_SID,
+      '--account-sid',
+      'the Account SID (AC…), or set TWILIO_ACCOUNT_SID',
+      ask &&
+        (() =>
+          promptText(
+            io,
+            'Account SID',
+            asValidator((v) => checkAccountSid('Account SID', v)),
+          )),
+    ),
+  );
   const apiKeySid = apiKeySidRaw ? checkApiKeySid('--api-key-sid', apiKeySidRaw) : null;
   const apiUrl = opts.apiUrl ? checkHttpUrl('--api-url', opts.apiUrl).replace(/\/+$/, '') : null;
 
@@ -104,7 +169,10 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   if (opts.tokenFromEnv) {
     secret = env[envVar] || undefined;
     if (!secret && opts.verify) {
-      throw usageError(`--token-from-env: ${envVar} is not set, so the credentials cannot be checked`, `export ${envVar}=…, or pass --no-verify`);
+      throw usageError(
+        `--token-from-env: ${envVar} is not set, so the credentials cannot be checked`,
+        `export ${envVar}=…, or pass --no-verify`,
+      );
     }
   } else if (opts.authTokenStdin || opts.apiKeySecretStdin) {
     const flag = opts.authTokenStdin ? '--auth-token-stdin' : '--api-key-secret-stdin';
@@ -133,18 +201,33 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     const { verifyCredentials } = await import('../config/lifecycle.js');
     if (!opts.json) out.status(out.errColor.dim(`Checking the credentials with ${apiUrl ?? 'Twilio'}…`));
     try {
-      verification = await verifyCredentials({ accountSid, authMethod, apiKeySid, secret: secret!, apiUrl: env.FRUXON_TWILIO_API_URL || apiUrl }, fromNumber, ctx.twilio);
+      verification = await verifyCredentials(
+        { accountSid, authMethod, apiKeySid, secret: secret!, apiUrl: env.FRUXON_TWILIO_API_URL || apiUrl },
+        fromNumber,
+        ctx.twilio,
+      );
     } catch (err) {
       // Nothing was saved: the hint says what to fix and to run add-config again (there is nothing to remove).
       if (err instanceof CliError && err.reason === 'twilio_auth') {
-        throw new CliError(`${err.message}; nothing was saved`, { reason: err.reason, hint: 'check the Auth Token (or API Key) in the Twilio Console, then run add-config again', cause: err });
+        throw new CliError(`${err.message}; nothing was saved`, {
+          reason: err.reason,
+          hint: 'check the Auth Token (or API Key) in the Twilio Console, then run add-config again',
+          cause: err,
+        });
       }
       throw err;
     }
     if (!verification.numberOwned && fromNumber === SANDBOX_NUMBER) {
-      if (!opts.json) out.status(out.errColor.dim(`${fromNumber} is the WhatsApp Sandbox: WhatsApp is its channel; its "When a message comes in" URL is set in the Twilio Console`));
+      if (!opts.json)
+        out.status(
+          out.errColor.dim(
+            `${fromNumber} is the WhatsApp Sandbox: WhatsApp is its channel; its "When a message comes in" URL is set in the Twilio Console`,
+          ),
+        );
     } else if (!verification.numberOwned) {
-      out.warn(`${fromNumber} is not a phone number of account ${maskSid(accountSid)}: Twilio will refuse to send from it (21606) and listen cannot register its webhook`);
+      out.warn(
+        `${fromNumber} is not a phone number of account ${maskSid(accountSid)}: Twilio will refuse to send from it (21606) and listen cannot register its webhook`,
+      );
       if (ask && !(await promptConfirm(io, `Save ${fromNumber} anyway?`))) {
         throw new CliError(`not saved: ${fromNumber} is not a phone number of account ${maskSid(accountSid)}`, {
           reason: 'number_not_owned',
@@ -158,22 +241,42 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const keychain = opts.tokenFromEnv ? null : { value: secret!, keychain: await ctx.secrets(), webhookUrl };
   const config = saveConfig(
     store,
-    { name, fromNumber, accountSid, authMethod, apiKeySid, secretSource: opts.tokenFromEnv ? 'env' : 'keychain', apiUrl, isDefault: opts.default },
+    {
+      name,
+      fromNumber,
+      accountSid,
+      authMethod,
+      apiKeySid,
+      secretSource: opts.tokenFromEnv ? 'env' : 'keychain',
+      apiUrl,
+      isDefault: opts.default,
+    },
     keychain,
   );
 
   const { configJson, secretSourceText } = await import('../output/configs.js');
   if (opts.json) {
-    out.data({ ...configJson(config), verified: verification !== null, number_owned: verification?.numberOwned ?? null });
+    out.data({
+      ...configJson(config),
+      verified: verification !== null,
+      number_owned: verification?.numberOwned ?? null,
+    });
     return;
   }
-  out.success(`Saved config ${out.errColor.bold(config.name)}${config.isDefault ? ' (default)' : ''}: ${config.fromNumber} on ${maskSid(config.accountSid)}, ${secretSourceText(config)}${verification ? `, verified with account "${verification.accountName}"` : ', not verified'}.`);
+  out.success(
+    `Saved config ${out.errColor.bold(config.name)}${config.isDefault ? ' (default)' : ''}: ${config.fromNumber} on ${maskSid(config.accountSid)}, ${secretSourceText(config)}${verification ? `, verified with account "${verification.accountName}"` : ', not verified'}.`,
+  );
   if (config.webhookUrlHint) out.status(`Production webhook URL recorded in the OS keychain: ${config.webhookUrlHint}`);
   out.status(`Next: fruxon-twilio listen${config.isDefault ? '' : ` --config ${JSON.stringify(config.name)}`}`);
 }
 
 /** A value from a flag, else from a prompt on a terminal; without a terminal a missing flag is a usage error, never a hang. */
-async function need(value: string | undefined, flag: string, what: string, prompt: false | (() => Promise<string>)): Promise<string> {
+async function need(
+  value: string | undefined,
+  flag: string,
+  what: string,
+  prompt: false | (() => Promise<string>),
+): Promise<string> {
   if (value !== undefined && value !== '') return value;
   if (prompt) return prompt();
   throw usageError(`missing ${flag}: ${what}`);

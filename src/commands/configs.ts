@@ -19,16 +19,16 @@ Examples:
     );
 
   const list = async (opts: { json?: boolean }) => {
-      const out = ctx.output(opts);
-      const store = await ctx.store();
-      const list = store.configs.list();
-      const { configJson, printConfigTable } = await import('../output/configs.js');
-      if (opts.json) return out.data(list.map(configJson));
-      if (list.length === 0) {
-        out.status('No configs yet. Add one with: fruxon-twilio add-config (or try: fruxon-twilio demo)');
-        return;
-      }
-      printConfigTable(out, list);
+    const out = ctx.output(opts);
+    const store = await ctx.store();
+    const list = store.configs.list();
+    const { configJson, printConfigTable } = await import('../output/configs.js');
+    if (opts.json) return out.data(list.map(configJson));
+    if (list.length === 0) {
+      out.status('No configs yet. Add one with: fruxon-twilio add-config (or try: fruxon-twilio demo)');
+      return;
+    }
+    printConfigTable(out, list);
   };
   configs
     .command('list')
@@ -40,7 +40,11 @@ Examples:
     .option('--json', 'with no subcommand: print the list as a JSON array')
     .argument('[subcommand]')
     .action(async (sub: string | undefined, opts: { json?: boolean }) => {
-      if (sub !== undefined) throw new CliError(`unknown configs subcommand ${JSON.stringify(sub)}: use list, show, set, remove or use`, { exitCode: 2, reason: 'invalid_argument' });
+      if (sub !== undefined)
+        throw new CliError(`unknown configs subcommand ${JSON.stringify(sub)}: use list, show, set, remove or use`, {
+          exitCode: 2,
+          reason: 'invalid_argument',
+        });
       await list(opts);
     });
 
@@ -62,7 +66,14 @@ Examples:
       printConfigDetail(
         out,
         config,
-        listener ? [['listener', `${listener.alive ? 'running' : 'crashed, not restored'} (pid ${listener.pid}) at ${listener.url}`]] : [],
+        listener
+          ? [
+              [
+                'listener',
+                `${listener.alive ? 'running' : 'crashed, not restored'} (pid ${listener.pid}) at ${listener.url}`,
+              ],
+            ]
+          : [],
       );
     });
 
@@ -70,10 +81,16 @@ Examples:
   const apiUrlFlags = new Set<string>();
   configs
     .command('set')
-    .description("Change a config: its production webhook URL (kept in the OS keychain), name, From number or API URL")
+    .description('Change a config: its production webhook URL (kept in the OS keychain), name, From number or API URL')
     .argument('<name>', 'config name')
-    .option('--webhook-url-stdin', "read the production webhook URL (Fruxon's URL for this config, a secret) from standard input")
-    .option('--webhook-url <url>', 'the production webhook URL on the command line (visible in the process list: prefer --webhook-url-stdin)')
+    .option(
+      '--webhook-url-stdin',
+      "read the production webhook URL (Fruxon's URL for this config, a secret) from standard input",
+    )
+    .option(
+      '--webhook-url <url>',
+      'the production webhook URL on the command line (visible in the process list: prefer --webhook-url-stdin)',
+    )
     .option('--clear-webhook-url', 'forget the recorded production webhook URL')
     .option('--name <name>', 'a new display name')
     .option('--from <e164>', 'a new From number (E.164)')
@@ -92,11 +109,18 @@ Examples:
     .action(async (name: string, opts: SetOptions) => {
       const out = ctx.output(opts);
       const { usageError } = await import('../errors.js');
-      if (apiUrlFlags.size > 1) throw usageError('--api-url URL and --no-api-url contradict each other: pass one of them');
+      if (apiUrlFlags.size > 1)
+        throw usageError('--api-url URL and --no-api-url contradict each other: pass one of them');
       const given = [opts.webhookUrlStdin, opts.webhookUrl !== undefined, opts.clearWebhookUrl].filter(Boolean).length;
-      if (given > 1) throw usageError('--webhook-url-stdin, --webhook-url and --clear-webhook-url each set the webhook URL: pass one of them');
+      if (given > 1)
+        throw usageError(
+          '--webhook-url-stdin, --webhook-url and --clear-webhook-url each set the webhook URL: pass one of them',
+        );
       if (given === 0 && opts.name === undefined && opts.from === undefined && opts.apiUrl === undefined) {
-        throw usageError('configs set: nothing to change', 'pass --webhook-url-stdin, --name, --from or --api-url (see: fruxon-twilio configs set --help)');
+        throw usageError(
+          'configs set: nothing to change',
+          'pass --webhook-url-stdin, --name, --from or --api-url (see: fruxon-twilio configs set --help)',
+        );
       }
       if (opts.webhookUrl !== undefined) {
         const { WEBHOOK_URL_FLAG_WARNING } = await import('./input.js');
@@ -109,9 +133,17 @@ Examples:
       const changes: import('../store/index.js').ConfigChanges = {};
       if (opts.name !== undefined) changes.name = checkName('--name', opts.name);
       if (opts.from !== undefined) changes.fromNumber = checkE164('--from', opts.from);
-      if (opts.apiUrl !== undefined) changes.apiUrl = opts.apiUrl === false ? null : checkHttpUrl('--api-url', opts.apiUrl).replace(/\/+$/, '');
-      if (changes.name && changes.name.toLowerCase() !== config.name.toLowerCase() && store.configs.byName(changes.name)) {
-        throw new CliError(`a config named ${JSON.stringify(changes.name)} already exists`, { reason: 'duplicate_name', hint: 'pick another --name' });
+      if (opts.apiUrl !== undefined)
+        changes.apiUrl = opts.apiUrl === false ? null : checkHttpUrl('--api-url', opts.apiUrl).replace(/\/+$/, '');
+      if (
+        changes.name &&
+        changes.name.toLowerCase() !== config.name.toLowerCase() &&
+        store.configs.byName(changes.name)
+      ) {
+        throw new CliError(`a config named ${JSON.stringify(changes.name)} already exists`, {
+          reason: 'duplicate_name',
+          hint: 'pick another --name',
+        });
       }
       if (changes.fromNumber !== undefined || changes.apiUrl !== undefined) {
         const { refuseWhileListening } = await import('../config/lifecycle.js');
@@ -124,9 +156,13 @@ Examples:
         const raw = opts.webhookUrlStdin ? await readStdin(ctx.io, '--webhook-url-stdin') : opts.webhookUrl!;
         const { checkWebhookUrl, usesLocalStandIn } = await import('../config/webhook-url.js');
         const apiUrl = changes.apiUrl !== undefined ? changes.apiUrl : config.apiUrl;
-        webhookUrl = checkWebhookUrl(opts.webhookUrlStdin ? 'the webhook URL from --webhook-url-stdin' : '--webhook-url', raw, {
-          localStandIn: usesLocalStandIn({ apiUrl }, ctx.env),
-        });
+        webhookUrl = checkWebhookUrl(
+          opts.webhookUrlStdin ? 'the webhook URL from --webhook-url-stdin' : '--webhook-url',
+          raw,
+          {
+            localStandIn: usesLocalStandIn({ apiUrl }, ctx.env),
+          },
+        );
       }
       if (webhookUrl !== undefined) {
         const { saveProductionWebhookUrl } = await import('../config/webhook-url.js');
@@ -144,7 +180,8 @@ Examples:
         webhookUrl && `production webhook URL ${config.webhookUrlHint} (in the OS keychain)`,
       ].filter(Boolean);
       out.success(`Updated config ${config.name}: ${what.join(', ')}.`);
-      if (webhookUrl) out.status(`Point the number at it with: fruxon-twilio webhook set --config ${JSON.stringify(config.name)}`);
+      if (webhookUrl)
+        out.status(`Point the number at it with: fruxon-twilio webhook set --config ${JSON.stringify(config.name)}`);
     });
 
   configs
@@ -164,7 +201,9 @@ Examples:
       removeConfig(store, config, keychain, { force: opts.force });
       const next = store.configs.defaultConfig();
       if (opts.json) return out.data({ removed: config.name, id: config.id, default: next?.name ?? null });
-      out.success(`Removed config ${config.name}${config.secretSource === 'keychain' ? ' and its keychain entry' : ''}.`);
+      out.success(
+        `Removed config ${config.name}${config.secretSource === 'keychain' ? ' and its keychain entry' : ''}.`,
+      );
       if (config.isDefault && next) out.status(`The default config is now ${next.name}.`);
     });
 

@@ -1,6 +1,6 @@
 import type { TwilioFactory } from '../config/connect.js';
 import { FruxonClient, type FruxonClientOptions } from '../fruxon/client.js';
-import { Output, type Io } from '../output/index.js';
+import { type Io, Output } from '../output/index.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Store, StoreOptions } from '../store/index.js';
 

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { checkAccountSid, checkE164, checkHttpUrl, parsePort } from '../validate.js';
-import { usageError } from '../errors.js';
-import type { CommandContext } from './context.js';
 import type { EmulatorLogEntry } from '../emulator/index.js';
+import { usageError } from '../errors.js';
+import { checkAccountSid, checkE164, checkHttpUrl, parsePort } from '../validate.js';
+import type { CommandContext } from './context.js';
 
 export const DEFAULT_EMULATOR_PORT = 7338;
 
@@ -29,11 +29,22 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--account-sid <sid>', 'the account SID it accepts (default: generated)')
     .option('--auth-token <token>', 'the auth token it accepts (default: generated)')
-    .option('--number <e164>', 'a phone number the account owns (repeatable; default: one generated)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option(
+      '--number <e164>',
+      'a phone number the account owns (repeatable; default: one generated)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .option('--state <file>', 'keep credentials, numbers and messages in this SQLite file across restarts')
-    .option('--topology <file.json>', 'start as a real account looks: Messaging Services, TwiML Apps, WhatsApp senders, the Sandbox (see README)')
+    .option(
+      '--topology <file.json>',
+      'start as a real account looks: Messaging Services, TwiML Apps, WhatsApp senders, the Sandbox (see README)',
+    )
     .option('--sandbox-url <url>', "the WhatsApp Sandbox's (+14155238886) inbound URL, as set in the Twilio Console")
-    .option('--enforce-media-auth', 'the account setting "Enforce HTTP Auth on Media URLs": media URLs answer 401 without Basic auth')
+    .option(
+      '--enforce-media-auth',
+      'the account setting "Enforce HTTP Auth on Media URLs": media URLs answer 401 without Basic auth',
+    )
     .option('--json', 'print the connection details, then one JSON log entry per line, on stdout')
     .option('--quiet', 'print the connection details only, no request log')
     .addHelpText(
@@ -63,9 +74,16 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const port = parsePort('--port', opts.port);
   const accountSid = opts.accountSid !== undefined ? checkAccountSid('--account-sid', opts.accountSid) : undefined;
   const numbers = opts.number.map((n) => checkE164('--number', n));
-  if (opts.authToken !== undefined && !/^\S{8,}$/.test(opts.authToken)) throw usageError('--auth-token must be at least 8 characters with no spaces');
-  if (opts.state !== undefined && (await import('node:fs')).statSync(opts.state, { throwIfNoEntry: false })?.isDirectory()) {
-    throw usageError(`--state needs a file (a SQLite file it creates or reopens), but ${JSON.stringify(opts.state)} is a directory`, 'e.g. --state ./emulator.db');
+  if (opts.authToken !== undefined && !/^\S{8,}$/.test(opts.authToken))
+    throw usageError('--auth-token must be at least 8 characters with no spaces');
+  if (
+    opts.state !== undefined &&
+    (await import('node:fs')).statSync(opts.state, { throwIfNoEntry: false })?.isDirectory()
+  ) {
+    throw usageError(
+      `--state needs a file (a SQLite file it creates or reopens), but ${JSON.stringify(opts.state)} is a directory`,
+      'e.g. --state ./emulator.db',
+    );
   }
   const sandboxUrl = opts.sandboxUrl !== undefined ? checkHttpUrl('--sandbox-url', opts.sandboxUrl) : undefined;
   const { startEmulator, checkTopology, TopologyError } = await import('../emulator/index.js');
@@ -75,7 +93,9 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     try {
       text = readFileSync(opts.topology, 'utf8');
     } catch (err) {
-      throw usageError(`--topology: cannot read ${opts.topology} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      throw usageError(
+        `--topology: cannot read ${opts.topology} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      );
     }
     try {
       topology = checkTopology(JSON.parse(text));
@@ -91,7 +111,10 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   let early: EmulatorLogEntry[] | null = [];
   const print = (entry: EmulatorLogEntry) => {
     if (opts.json) out.data(entry);
-    else out.status(`${c.dim(entry.time.slice(11, 23))} ${entry.level === 'info' ? '' : entry.level === 'warn' ? c.yellow('warn ') : c.red('error ')}${entry.message}`);
+    else
+      out.status(
+        `${c.dim(entry.time.slice(11, 23))} ${entry.level === 'info' ? '' : entry.level === 'warn' ? c.yellow('warn ') : c.red('error ')}${entry.message}`,
+      );
   };
   const emulator = await startEmulator({
     port,
@@ -104,9 +127,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     sandboxUrl,
     // Absent: the setting stays as the state file or the topology has it.
     enforceMediaAuth: opts.enforceMediaAuth ? true : undefined,
-    onLog: opts.quiet
-      ? undefined
-      : (entry) => (early ? early.push(entry) : print(entry)),
+    onLog: opts.quiet ? undefined : (entry) => (early ? early.push(entry) : print(entry)),
   });
   const account = emulator.topology();
   if (opts.json) {
@@ -127,12 +148,21 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     out.line(`  auth token   ${emulator.authToken}   (the emulator's own, not a Twilio secret)`);
     out.line(`  numbers      ${emulator.numbers.map((n) => n.phoneNumber).join(', ')}`);
     for (const sv of account.services) {
-      out.line(`  service      ${sv.sid} ${JSON.stringify(sv.friendly_name)} inbound ${sv.inbound_request_url ?? '(none: drops messages)'}${sv.use_inbound_webhook_on_number ? ' (defers to the number)' : ''} numbers ${(sv.phone_numbers as string[]).join(', ') || '(none)'}`);
+      out.line(
+        `  service      ${sv.sid} ${JSON.stringify(sv.friendly_name)} inbound ${sv.inbound_request_url ?? '(none: drops messages)'}${sv.use_inbound_webhook_on_number ? ' (defers to the number)' : ''} numbers ${(sv.phone_numbers as string[]).join(', ') || '(none)'}`,
+      );
     }
-    for (const a of account.applications) out.line(`  twiml app    ${a.sid} ${JSON.stringify(a.friendly_name)} sms ${a.sms_url || '(none)'} numbers ${(a.phone_numbers as string[]).join(', ') || '(none)'}`);
-    for (const x of account.senders) out.line(`  wa sender    ${x.sid} ${x.sender_id} webhook ${(x.webhook as { callback_url: string | null }).callback_url ?? '(none)'}`);
+    for (const a of account.applications)
+      out.line(
+        `  twiml app    ${a.sid} ${JSON.stringify(a.friendly_name)} sms ${a.sms_url || '(none)'} numbers ${(a.phone_numbers as string[]).join(', ') || '(none)'}`,
+      );
+    for (const x of account.senders)
+      out.line(
+        `  wa sender    ${x.sid} ${x.sender_id} webhook ${(x.webhook as { callback_url: string | null }).callback_url ?? '(none)'}`,
+      );
     out.line(`  sandbox      ${account.sandbox.phone_number} inbound ${account.sandbox.inbound_url ?? '(none)'}`);
-    if (account.account.enforce_media_auth) out.line('  media auth   enforced: media URLs answer 401 without Basic auth');
+    if (account.account.enforce_media_auth)
+      out.line('  media auth   enforced: media URLs answer 401 without Basic auth');
     out.line(`  control API  POST ${emulator.url}/_emulator/inbound {"from","to","body"}`);
     out.line('');
     out.line(c.dim('Use it from a config:'));

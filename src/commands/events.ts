@@ -24,53 +24,74 @@ Events live in the local SQLite store. listen deletes those older than 30 days w
 (FRUXON_TWILIO_RETENTION_DAYS=N to change it, 0 to keep every event).`,
     );
 
-  const list = async (opts: { config?: string; status?: string; kind?: string; limit: string; since?: string; json?: boolean }) => {
-      const out = ctx.output(opts);
-      if (opts.kind !== undefined && opts.kind !== 'message' && opts.kind !== 'status') {
-        throw usageError(`--kind must be message or status (got ${JSON.stringify(opts.kind)})`);
-      }
-      if (opts.kind === 'status') {
-        if (opts.status !== undefined) throw usageError('--status (accepted | refused) is for messages: do not pass it with --kind status');
-        const limit = parsePositiveInt('--limit', opts.limit, { max: MAX_EVENTS_LIMIT });
-        const since = opts.since !== undefined ? durationBefore('--since', opts.since, ctx.now()) : undefined;
-        const store = await ctx.store();
-        const { resolveConfig } = await import('../config/resolve.js');
-        const configId = opts.config !== undefined ? resolveConfig(store, opts.config).id : undefined;
-        const rows = store.events.listStatuses({ configId, since, limit });
-        const { statusEventJson, printStatusList } = await import('../output/events.js');
-        if (opts.json) return out.data(rows.map((r) => statusEventJson(r.configName, r)));
-        if (rows.length === 0) return out.status('No status events match.');
-        printStatusList(out, rows);
-        return;
-      }
-      if (opts.status !== undefined && opts.status !== 'accepted' && opts.status !== 'refused') {
-        throw usageError(`--status must be accepted or refused (got ${JSON.stringify(opts.status)})`);
-      }
+  const list = async (opts: {
+    config?: string;
+    status?: string;
+    kind?: string;
+    limit: string;
+    since?: string;
+    json?: boolean;
+  }) => {
+    const out = ctx.output(opts);
+    if (opts.kind !== undefined && opts.kind !== 'message' && opts.kind !== 'status') {
+      throw usageError(`--kind must be message or status (got ${JSON.stringify(opts.kind)})`);
+    }
+    if (opts.kind === 'status') {
+      if (opts.status !== undefined)
+        throw usageError('--status (accepted | refused) is for messages: do not pass it with --kind status');
       const limit = parsePositiveInt('--limit', opts.limit, { max: MAX_EVENTS_LIMIT });
       const since = opts.since !== undefined ? durationBefore('--since', opts.since, ctx.now()) : undefined;
       const store = await ctx.store();
-      const { listEvents } = await import('../listener/event-log.js');
-      const rows = listEvents(store, { config: opts.config, status: opts.status as 'accepted' | 'refused' | undefined, since, limit });
-      const { eventJson, printEventList } = await import('../output/events.js');
-      if (opts.json) return out.data(rows.map(eventJson));
-      if (rows.length === 0) {
-        out.status(
-          opts.config !== undefined || opts.status !== undefined || opts.since !== undefined
-            ? 'No events match.'
-            : 'No events yet. Run fruxon-twilio listen, then text the number (or: fruxon-twilio simulate --from +14155550123).',
-        );
-        return;
-      }
-      printEventList(out, rows);
-      if (rows.length === limit) out.status(out.errColor.dim(`showing the newest ${limit}; see more with --limit N or narrow with --since/--config/--status`));
-    };
+      const { resolveConfig } = await import('../config/resolve.js');
+      const configId = opts.config !== undefined ? resolveConfig(store, opts.config).id : undefined;
+      const rows = store.events.listStatuses({ configId, since, limit });
+      const { statusEventJson, printStatusList } = await import('../output/events.js');
+      if (opts.json) return out.data(rows.map((r) => statusEventJson(r.configName, r)));
+      if (rows.length === 0) return out.status('No status events match.');
+      printStatusList(out, rows);
+      return;
+    }
+    if (opts.status !== undefined && opts.status !== 'accepted' && opts.status !== 'refused') {
+      throw usageError(`--status must be accepted or refused (got ${JSON.stringify(opts.status)})`);
+    }
+    const limit = parsePositiveInt('--limit', opts.limit, { max: MAX_EVENTS_LIMIT });
+    const since = opts.since !== undefined ? durationBefore('--since', opts.since, ctx.now()) : undefined;
+    const store = await ctx.store();
+    const { listEvents } = await import('../listener/event-log.js');
+    const rows = listEvents(store, {
+      config: opts.config,
+      status: opts.status as 'accepted' | 'refused' | undefined,
+      since,
+      limit,
+    });
+    const { eventJson, printEventList } = await import('../output/events.js');
+    if (opts.json) return out.data(rows.map(eventJson));
+    if (rows.length === 0) {
+      out.status(
+        opts.config !== undefined || opts.status !== undefined || opts.since !== undefined
+          ? 'No events match.'
+          : 'No events yet. Run fruxon-twilio listen, then text the number (or: fruxon-twilio simulate --from +14155550123).',
+      );
+      return;
+    }
+    printEventList(out, rows);
+    if (rows.length === limit)
+      out.status(
+        out.errColor.dim(
+          `showing the newest ${limit}; see more with --limit N or narrow with --since/--config/--status`,
+        ),
+      );
+  };
   events
     .command('list')
     .alias('ls')
     .description('Recorded events, newest first, one line each')
     .option('--config <name>', "only this config's events")
     .option('--status <status>', 'accepted | refused (default: both)')
-    .option('--kind <kind>', 'message | status: inbound messages, or the delivery-status callbacks listen received (default: message)')
+    .option(
+      '--kind <kind>',
+      'message | status: inbound messages, or the delivery-status callbacks listen received (default: message)',
+    )
     .option('--limit <n>', `at most N events (1 to ${MAX_EVENTS_LIMIT})`, String(DEFAULT_EVENTS_LIMIT))
     .option('--since <duration>', 'only events received within this long, e.g. 30m, 2h, 7d')
     .option('--json', 'print a JSON array of events (each with its trigger payload, null when refused)')
@@ -81,12 +102,20 @@ Events live in the local SQLite store. listen deletes those older than 30 days w
     .option('--config <name>', "with no subcommand: only this config's events")
     .option('--status <status>', 'with no subcommand: accepted | refused')
     .option('--kind <kind>', 'with no subcommand: message | status')
-    .option('--limit <n>', `with no subcommand: at most N events (1 to ${MAX_EVENTS_LIMIT})`, String(DEFAULT_EVENTS_LIMIT))
+    .option(
+      '--limit <n>',
+      `with no subcommand: at most N events (1 to ${MAX_EVENTS_LIMIT})`,
+      String(DEFAULT_EVENTS_LIMIT),
+    )
     .option('--since <duration>', 'with no subcommand: only events received within this long')
     .option('--json', 'with no subcommand: print the list as a JSON array')
     .argument('[subcommand]')
     .action(async (sub: string | undefined, opts: Parameters<typeof list>[0]) => {
-      if (sub !== undefined) throw new CliError(`unknown events subcommand ${JSON.stringify(sub)}: use list, show, replay or prune`, { exitCode: 2, reason: 'invalid_argument' });
+      if (sub !== undefined)
+        throw new CliError(`unknown events subcommand ${JSON.stringify(sub)}: use list, show, replay or prune`, {
+          exitCode: 2,
+          reason: 'invalid_argument',
+        });
       await list(opts);
     });
 
@@ -107,10 +136,19 @@ Events live in the local SQLite store. listen deletes those older than 30 days w
     .command('replay')
     .description('Deliver a stored event again: its trigger JSON to a URL, or its form to the running listener')
     .argument('<id>', 'event id (from events list)')
-    .option('--forward-to <url>', 'POST the trigger envelope JSON {trigger, config, event_id, received_at, payload} here')
+    .option(
+      '--forward-to <url>',
+      'POST the trigger envelope JSON {trigger, config, event_id, received_at, payload} here',
+    )
     .option('--to-listener', "re-send the stored form to the config's running listener, freshly signed as Twilio would")
-    .option('--new-sid', '--to-listener: give the message a fresh MessageSid, so the listener takes it as a new message')
-    .option('--auth-token-stdin', '--to-listener with an API Key config: read the Auth Token from standard input (default: $TWILIO_AUTH_TOKEN)')
+    .option(
+      '--new-sid',
+      '--to-listener: give the message a fresh MessageSid, so the listener takes it as a new message',
+    )
+    .option(
+      '--auth-token-stdin',
+      '--to-listener with an API Key config: read the Auth Token from standard input (default: $TWILIO_AUTH_TOKEN)',
+    )
     .option('--json', 'print the outcome as JSON')
     .addHelpText(
       'after',
@@ -119,17 +157,28 @@ The listener records one event per MessageSid: a --to-listener replay of an acce
 and reported as a duplicate (no new trigger) unless --new-sid is given.
 Exit codes: 0 the target answered 2xx, 1 another status or no answer, 2 usage.`,
     )
-    .action(async (rawId: string, opts: { forwardTo?: string; toListener?: boolean; newSid?: boolean; authTokenStdin?: boolean; json?: boolean }) => {
-      const out = ctx.output(opts);
-      if (Boolean(opts.forwardTo) === Boolean(opts.toListener)) {
-        throw usageError('pass exactly one of --forward-to URL (the trigger JSON) or --to-listener (the Twilio form, signed)');
-      }
-      if (opts.newSid && !opts.toListener) throw usageError('--new-sid goes with --to-listener');
-      const forwardTo = opts.forwardTo !== undefined ? checkHttpUrl('--forward-to', opts.forwardTo) : undefined;
-      const event = await findEvent(ctx, rawId);
-      if (forwardTo !== undefined) return replayForward(ctx, out, event, forwardTo, opts.json);
-      return replayToListener(ctx, out, event, { newSid: Boolean(opts.newSid), authTokenStdin: Boolean(opts.authTokenStdin), json: opts.json });
-    });
+    .action(
+      async (
+        rawId: string,
+        opts: { forwardTo?: string; toListener?: boolean; newSid?: boolean; authTokenStdin?: boolean; json?: boolean },
+      ) => {
+        const out = ctx.output(opts);
+        if (Boolean(opts.forwardTo) === Boolean(opts.toListener)) {
+          throw usageError(
+            'pass exactly one of --forward-to URL (the trigger JSON) or --to-listener (the Twilio form, signed)',
+          );
+        }
+        if (opts.newSid && !opts.toListener) throw usageError('--new-sid goes with --to-listener');
+        const forwardTo = opts.forwardTo !== undefined ? checkHttpUrl('--forward-to', opts.forwardTo) : undefined;
+        const event = await findEvent(ctx, rawId);
+        if (forwardTo !== undefined) return replayForward(ctx, out, event, forwardTo, opts.json);
+        return replayToListener(ctx, out, event, {
+          newSid: Boolean(opts.newSid),
+          authTokenStdin: Boolean(opts.authTokenStdin),
+          json: opts.json,
+        });
+      },
+    );
 
   events
     .command('prune')
@@ -162,14 +211,22 @@ async function replayForward(ctx: CommandContext, out: Out, event: Event, url: s
   const r = await replay.replayForward(event, url);
   const ok = r.ok;
   if (json) out.data({ event_id: event.id, target: 'forward', url, status: r.status, ms: Math.round(r.ms), ok });
-  else out.line(`${(ok ? out.color.green : out.color.red)(String(r.status))} from ${url} ${out.color.dim(`(${Math.round(r.ms)} ms, event #${event.id})`)}`);
+  else
+    out.line(
+      `${(ok ? out.color.green : out.color.red)(String(r.status))} from ${url} ${out.color.dim(`(${Math.round(r.ms)} ms, event #${event.id})`)}`,
+    );
   if (!ok) {
     out.status(`the target did not accept the trigger (HTTP ${r.status})`);
     ctx.exitCode = ExitCode.failure;
   }
 }
 
-async function replayToListener(ctx: CommandContext, out: Out, event: Event, opts: { newSid: boolean; authTokenStdin: boolean; json?: boolean }): Promise<void> {
+async function replayToListener(
+  ctx: CommandContext,
+  out: Out,
+  event: Event,
+  opts: { newSid: boolean; authTokenStdin: boolean; json?: boolean },
+): Promise<void> {
   const store = await ctx.store();
   const replay = await import('../listener/replay.js');
   const { webhookSigningToken } = await import('../config/resolve.js');
@@ -178,18 +235,40 @@ async function replayToListener(ctx: CommandContext, out: Out, event: Event, opt
     store,
     event,
     newSid: opts.newSid,
-    authToken: (config) => webhookSigningToken(config, ctx.env, () => secrets, opts.authTokenStdin ? () => readStdin(ctx.io, '--auth-token-stdin') : undefined),
+    authToken: (config) =>
+      webhookSigningToken(
+        config,
+        ctx.env,
+        () => secrets,
+        opts.authTokenStdin ? () => readStdin(ctx.io, '--auth-token-stdin') : undefined,
+      ),
   });
   const ok = r.ok;
   if (opts.json) {
-    out.data({ event_id: event.id, target: 'listener', url: r.url, status: r.status, message_sid: r.messageSid, new_sid: opts.newSid, ok });
+    out.data({
+      event_id: event.id,
+      target: 'listener',
+      url: r.url,
+      status: r.status,
+      message_sid: r.messageSid,
+      new_sid: opts.newSid,
+      ok,
+    });
   } else {
-    out.line(`${(ok ? out.color.green : out.color.red)(`${r.status} ${r.statusText}`.trim())} from ${r.url} ${out.color.dim(`(event #${event.id}, ${r.messageSid ?? 'no MessageSid'})`)}`);
+    out.line(
+      `${(ok ? out.color.green : out.color.red)(`${r.status} ${r.statusText}`.trim())} from ${r.url} ${out.color.dim(`(event #${event.id}, ${r.messageSid ?? 'no MessageSid'})`)}`,
+    );
   }
   if (!ok) {
-    out.status(`the listener did not accept the replay (HTTP ${r.status}${r.body.trim() ? `: ${r.body.trim().split('\n')[0]!.slice(0, 200)}` : ''})`);
+    out.status(
+      `the listener did not accept the replay (HTTP ${r.status}${r.body.trim() ? `: ${r.body.trim().split('\n')[0]!.slice(0, 200)}` : ''})`,
+    );
     ctx.exitCode = ExitCode.failure;
   } else if (!opts.newSid && event.status === 'accepted') {
-    out.status(out.errColor.dim(`the listener already has ${event.messageSid}: it records it once (a duplicate, no new trigger); pass --new-sid to replay it as a new message`));
+    out.status(
+      out.errColor.dim(
+        `the listener already has ${event.messageSid}: it records it once (a duplicate, no new trigger); pass --new-sid to replay it as a new message`,
+      ),
+    );
   }
 }

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { CliError, usageError } from '../errors.js';
-import { shellQuote } from '../shell.js';
-import type { CommandContext } from './context.js';
-import { registerAccessRequests } from './access-requests.js';
 import { safe } from '../output/index.js';
+import { shellQuote } from '../shell.js';
+import { registerAccessRequests } from './access-requests.js';
+import type { CommandContext } from './context.js';
 
 interface LoginOptions {
   tenant?: string;
@@ -21,7 +21,9 @@ interface StatusOptions {
 export function register(program: Command, ctx: CommandContext): void {
   const fruxon = program
     .command('fruxon')
-    .description('Your Fruxon account: log in with a token (kept in the OS keychain), and see the Fruxon side of a config')
+    .description(
+      'Your Fruxon account: log in with a token (kept in the OS keychain), and see the Fruxon side of a config',
+    )
     .addHelpText(
       'after',
       `
@@ -37,16 +39,29 @@ CI: set FRUXON_TOKEN and FRUXON_TENANT (and FRUXON_API_URL for a local stand-in)
 
   fruxon
     .command('login')
-    .description('Store a Fruxon token (fx_pat_… or fx_sat_…, Builder preset or integrations:write) in the keychain after checking it')
-    .option('--tenant <slug>', 'organization slug (Settings → General in Fruxon); default $FRUXON_TENANT, else the last one logged in')
-    .option('--token-stdin', 'read the token from standard input (default: $FRUXON_TOKEN, else a masked prompt on a terminal)')
-    .option('--api-url <url>', 'Fruxon API base of a local stand-in (default $FRUXON_API_URL, else https://api.fruxon.com)')
+    .description(
+      'Store a Fruxon token (fx_pat_… or fx_sat_…, Builder preset or integrations:write) in the keychain after checking it',
+    )
+    .option(
+      '--tenant <slug>',
+      'organization slug (Settings → General in Fruxon); default $FRUXON_TENANT, else the last one logged in',
+    )
+    .option(
+      '--token-stdin',
+      'read the token from standard input (default: $FRUXON_TOKEN, else a masked prompt on a terminal)',
+    )
+    .option(
+      '--api-url <url>',
+      'Fruxon API base of a local stand-in (default $FRUXON_API_URL, else https://api.fruxon.com)',
+    )
     .option('--json', 'print who the token is as JSON')
     .action((opts: LoginOptions) => login(ctx, opts));
 
   fruxon
     .command('status')
-    .description("The Fruxon side of a config: its Fruxon config id, published or draft, webhook key prefix, and whether the number points at it")
+    .description(
+      'The Fruxon side of a config: its Fruxon config id, published or draft, webhook key prefix, and whether the number points at it',
+    )
     .option('--config <name>', 'config name (default: the default config)')
     .option('--api-url <url>', 'Fruxon API base of a local stand-in')
     .option('--json', 'print JSON')
@@ -68,9 +83,16 @@ async function login(ctx: CommandContext, opts: LoginOptions): Promise<void> {
   const store = await ctx.store();
   let target = resolveTarget(store, ctx.env, opts);
   if (!target) {
-    if (!out.interactive) throw usageError('--tenant is required (or set FRUXON_TENANT): the organization slug shown in Fruxon under Settings → General');
+    if (!out.interactive)
+      throw usageError(
+        '--tenant is required (or set FRUXON_TENANT): the organization slug shown in Fruxon under Settings → General',
+      );
     const { promptText, asValidator } = await import('./input.js');
-    const tenant = await promptText(ctx.io, 'Fruxon organization slug (Settings → General)', asValidator((v) => checkTenant('tenant', v)));
+    const tenant = await promptText(
+      ctx.io,
+      'Fruxon organization slug (Settings → General)',
+      asValidator((v) => checkTenant('tenant', v)),
+    );
     target = resolveTarget(store, ctx.env, { ...opts, tenant })!;
   }
 
@@ -88,11 +110,16 @@ async function login(ctx: CommandContext, opts: LoginOptions): Promise<void> {
     token = (await promptSecret(ctx.io, `Fruxon token for ${target.tenant} (fx_pat_… or fx_sat_…)`)).trim();
     tokenSource = 'prompt';
   } else {
-    throw usageError('no Fruxon token: pass --token-stdin and pipe it in, or set FRUXON_TOKEN', 'printf %s "$TOKEN" | fruxon-twilio fruxon login --tenant SLUG --token-stdin');
+    throw usageError(
+      'no Fruxon token: pass --token-stdin and pipe it in, or set FRUXON_TOKEN',
+      'printf %s "$TOKEN" | fruxon-twilio fruxon login --tenant SLUG --token-stdin',
+    );
   }
   if (/\s/.test(token)) throw usageError('the Fruxon token must be one word without spaces (fx_pat_… or fx_sat_…)');
   if (!/^fx_(pat|sat)_/.test(token)) {
-    out.warn("the token does not look like a Fruxon token (fx_pat_… or fx_sat_…); older fx_live_ API keys are sent in X-API-KEY, which Fruxon's token guide says is no longer accepted");
+    out.warn(
+      "the token does not look like a Fruxon token (fx_pat_… or fx_sat_…); older fx_live_ API keys are sent in X-API-KEY, which Fruxon's token guide says is no longer accepted",
+    );
   }
 
   const { authHealth, canWriteIntegrations } = await import('../fruxon/api.js');
@@ -104,7 +131,12 @@ async function login(ctx: CommandContext, opts: LoginOptions): Promise<void> {
   const keychain = await ctx.keychain();
   const subject = health.email ?? health.apiKeyName ?? health.userId;
   store.fruxon.saveAccount(
-    { tenant: target.tenant, apiUrl: target.apiUrlSource === 'default' ? null : target.apiUrl, subject, scopes: health.scopes },
+    {
+      tenant: target.tenant,
+      apiUrl: target.apiUrlSource === 'default' ? null : target.apiUrl,
+      subject,
+      scopes: health.scopes,
+    },
     keep ? () => keychain().set(fruxonTokenAccount(target.tenant), token) : undefined,
   );
   const writable = canWriteIntegrations(health.scopes);
@@ -128,7 +160,9 @@ async function login(ctx: CommandContext, opts: LoginOptions): Promise<void> {
       token_stored: keep ? 'keychain' : 'env',
     });
   }
-  out.success(`Logged in to Fruxon tenant ${target.tenant}${health.tenantId ? ` (${health.tenantId})` : ''} as ${who(health)}.`);
+  out.success(
+    `Logged in to Fruxon tenant ${target.tenant}${health.tenantId ? ` (${health.tenantId})` : ''} as ${who(health)}.`,
+  );
   out.line(`tenant      ${target.tenant}${health.tenantId ? `  ${health.tenantId}` : ''}`);
   out.line(`who         ${safe(who(health))}`);
   out.line(`scopes      ${safe(health.scopes.join(', ') || '(none)')}`);
@@ -137,7 +171,12 @@ async function login(ctx: CommandContext, opts: LoginOptions): Promise<void> {
   out.line(`token       ${keep ? 'in the OS keychain' : 'from FRUXON_TOKEN (not stored)'}`);
 }
 
-function who(h: { email: string | null; apiKeyName: string | null; userId: string | null; authenticationSource: string | null }): string {
+function who(h: {
+  email: string | null;
+  apiKeyName: string | null;
+  userId: string | null;
+  authenticationSource: string | null;
+}): string {
   const parts = [h.email, h.apiKeyName && `token ${JSON.stringify(h.apiKeyName)}`].filter(Boolean);
   const base = parts.length ? parts.join(', ') : (h.userId ?? 'an unnamed identity');
   return h.authenticationSource ? `${base} (${h.authenticationSource})` : base;
@@ -152,7 +191,10 @@ async function logout(ctx: CommandContext, opts: { tenant?: string; json?: boole
   const { fruxonTokenAccount } = await import('../secrets/index.js');
   const keychain = await ctx.keychain();
   let hadToken = false;
-  const hadRecord = store.fruxon.removeAccount(target.tenant, () => (hadToken = keychain().delete(fruxonTokenAccount(target.tenant))));
+  const hadRecord = store.fruxon.removeAccount(
+    target.tenant,
+    () => (hadToken = keychain().delete(fruxonTokenAccount(target.tenant))),
+  );
   if (opts.json) return out.data({ tenant: target.tenant, removed: hadRecord || hadToken });
   if (hadRecord || hadToken) out.success(`Forgot the Fruxon token of tenant ${target.tenant}.`);
   else out.status(`Nothing to forget for tenant ${target.tenant}.`);
@@ -162,12 +204,17 @@ async function status(ctx: CommandContext, opts: StatusOptions): Promise<void> {
   const out = ctx.output(opts);
   const store = await ctx.store();
   const { fruxonStatus } = await import('../fruxon/status.js');
-  const s = await fruxonStatus({ config: opts.config, apiUrl: opts.apiUrl }, { store, env: ctx.env, secrets: () => ctx.secrets(), twilio: ctx.twilio, fruxon: ctx.fruxon });
+  const s = await fruxonStatus(
+    { config: opts.config, apiUrl: opts.apiUrl },
+    { store, env: ctx.env, secrets: () => ctx.secrets(), twilio: ctx.twilio, fruxon: ctx.fruxon },
+  );
   const { config } = s;
   if (!s.linked) {
     if (opts.json) return out.data({ config: config.name, linked: false });
     out.line(`${config.name} is not linked to a Fruxon config.`);
-    out.status(`To create (or find) it on Fruxon and point the number at it: fruxon-twilio link --config ${shellQuote(config.name)}`);
+    out.status(
+      `To create (or find) it on Fruxon and point the number at it: fruxon-twilio link --config ${shellQuote(config.name)}`,
+    );
     return;
   }
   const { link, fx, state, number, numberError } = s;
@@ -185,16 +232,25 @@ async function status(ctx: CommandContext, opts: StatusOptions): Promise<void> {
       webhook_key_prefix: link.webhookKeyPrefix,
       webhook_url: config.webhookUrlHint,
       webhook_url_stored: s.webhookUrlStored,
-      number: number && { phone_number: number.phoneNumber, kind: number.kind, points_at_fruxon: number.pointsAtFruxon, sms_url: number.smsUrl },
+      number: number && {
+        phone_number: number.phoneNumber,
+        kind: number.kind,
+        points_at_fruxon: number.pointsAtFruxon,
+        sms_url: number.smsUrl,
+      },
       number_error: numberError,
     });
   }
   out.line(`config        ${config.name}`);
   out.line(`tenant        ${link.tenant}`);
   out.line(`fruxon id     ${link.fruxonConfigId}${fx ? `  "${safe(fx.displayName)}"` : ''}`);
-  out.line(`state         ${state === 'missing' ? 'missing: Fruxon has no such config any more' : state === 'published' ? `published (revision ${fx!.publishedRevisionId})` : 'draft (not published)'}`);
+  out.line(
+    `state         ${state === 'missing' ? 'missing: Fruxon has no such config any more' : state === 'published' ? `published (revision ${fx!.publishedRevisionId})` : 'draft (not published)'}`,
+  );
   out.line(`webhook key   ${link.webhookKeyPrefix ? `${link.webhookKeyPrefix}…` : '(none minted by link)'}`);
-  out.line(`webhook url   ${config.webhookUrlHint ?? (s.webhookUrlStored ? '(from FRUXON_TWILIO_WEBHOOK_URL)' : '(none stored)')}`);
+  out.line(
+    `webhook url   ${config.webhookUrlHint ?? (s.webhookUrlStored ? '(from FRUXON_TWILIO_WEBHOOK_URL)' : '(none stored)')}`,
+  );
   if (number) {
     out.line(
       `number        ${number.phoneNumber} ${number.pointsAtFruxon ? 'points at it' : `does not point at it (${number.kind}${number.smsUrl ? `: ${number.smsUrl}` : ''})`}`,
@@ -203,6 +259,10 @@ async function status(ctx: CommandContext, opts: StatusOptions): Promise<void> {
     out.line(`number        unknown (${safe(String(numberError))})`);
   }
   const name = shellQuote(config.name);
-  if (!fx) out.status(`The link is stale: fruxon-twilio link --config ${name} --relink creates (or finds) a new Fruxon config.`);
-  else if (state === 'draft' || (number && !number.pointsAtFruxon && number.kind !== 'listener')) out.status(`To finish: fruxon-twilio link --config ${name}`);
+  if (!fx)
+    out.status(
+      `The link is stale: fruxon-twilio link --config ${name} --relink creates (or finds) a new Fruxon config.`,
+    );
+  else if (state === 'draft' || (number && !number.pointsAtFruxon && number.kind !== 'listener'))
+    out.status(`To finish: fruxon-twilio link --config ${name}`);
 }

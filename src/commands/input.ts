@@ -4,17 +4,26 @@ import type { Io } from '../output/index.js';
 /** Reads all of standard input (a secret piped in by a script). Trailing newlines are not part of it. */
 export async function readStdin(io: Io, what: string): Promise<string> {
   if (io.stdin.isTTY) {
-    throw usageError(`${what}: standard input is a terminal; pipe the value in, e.g. printf %s "$VALUE" | fruxon-twilio …`);
+    throw usageError(
+      `${what}: standard input is a terminal; pipe the value in, e.g. printf %s "$VALUE" | fruxon-twilio …`,
+    );
   }
   const chunks: Buffer[] = [];
   for await (const chunk of io.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  const text = Buffer.concat(chunks).toString('utf8').replace(/[\r\n]+$/, '');
+  const text = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/[\r\n]+$/, '');
   if (!text) throw usageError(`${what}: standard input was empty`);
   return text;
 }
 
 /** Prompts on the terminal (stderr), for values a person types; never called without a TTY. */
-export async function promptText(io: Io, message: string, validate: (v: string) => string | true, def?: string): Promise<string> {
+export async function promptText(
+  io: Io,
+  message: string,
+  validate: (v: string) => string | true,
+  def?: string,
+): Promise<string> {
   const { input } = await import('@inquirer/prompts');
   return input({ message, default: def, validate }, { input: io.stdin, output: io.stderr });
 }
@@ -27,7 +36,10 @@ export async function promptConfirm(io: Io, message: string): Promise<boolean> {
 
 export async function promptSecret(io: Io, message: string): Promise<string> {
   const { password } = await import('@inquirer/prompts');
-  return password({ message, mask: '•', validate: (v) => (v.trim() ? true : 'required') }, { input: io.stdin, output: io.stderr });
+  return password(
+    { message, mask: '•', validate: (v) => (v.trim() ? true : 'required') },
+    { input: io.stdin, output: io.stderr },
+  );
 }
 
 /** Turns a usage check into an inquirer validator: the check's message is shown under the prompt. */

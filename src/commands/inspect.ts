@@ -6,9 +6,9 @@ export function register(program: Command, ctx: CommandContext): void {
   program
     .command('inspect')
     .description('Serve the web inspector over the stored event log, without a running listener')
-    .option('--config <name>', "the config whose events to show (default: the default config)")
+    .option('--config <name>', 'the config whose events to show (default: the default config)')
     .option('--port <port>', 'port on 127.0.0.1 (default 7339, another free one if taken; 0 = any free port)')
-    .option('--forward-to <url>', 'offer replaying an event\'s trigger JSON to this URL')
+    .option('--forward-to <url>', "offer replaying an event's trigger JSON to this URL")
     .addHelpText(
       'after',
       `

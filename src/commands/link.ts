@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
+import { safe } from '../output/index.js';
 import { shellQuote } from '../shell.js';
 import type { CommandContext } from './context.js';
-import { safe } from '../output/index.js';
 
 interface Options {
   config?: string;
@@ -17,14 +17,22 @@ interface Options {
 export function register(program: Command, ctx: CommandContext): void {
   program
     .command('link')
-    .description("Set up the config on Fruxon and point the number at it: create (or find) and publish the Fruxon config, mint its webhook URL, keep it in the keychain, register it on the number")
+    .description(
+      'Set up the config on Fruxon and point the number at it: create (or find) and publish the Fruxon config, mint its webhook URL, keep it in the keychain, register it on the number',
+    )
     .option('--config <name>', 'config name (default: the default config)')
     .option('--rotate', 'mint a new webhook key (the previous URL stops working at once) and re-register')
     .option('--no-register', 'leave the number as it is (steps 1-3 only)')
-    .option('--messaging-service', "when the number's Messaging Service receives its messages: point the service's inbound URL at Fruxon (every number in it follows)")
+    .option(
+      '--messaging-service',
+      "when the number's Messaging Service receives its messages: point the service's inbound URL at Fruxon (every number in it follows)",
+    )
     .option('--relink', 'forget which Fruxon config this one was linked to, and find or create it again')
     .option('--tenant <slug>', 'Fruxon tenant (default: $FRUXON_TENANT, else the one logged in)')
-    .option('--api-url <url>', 'Fruxon API base of a local stand-in (default: $FRUXON_API_URL, else the one logged in with)')
+    .option(
+      '--api-url <url>',
+      'Fruxon API base of a local stand-in (default: $FRUXON_API_URL, else the one logged in with)',
+    )
     .option('--json', 'print {config, fruxon_config_id, created, published, webhook, registered, steps}')
     .addHelpText(
       'after',
@@ -56,8 +64,13 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const { linkConfig, unlinkConfig } = await import('../fruxon/link.js');
 
   const config = resolveConfig(store, opts.config);
-  const { client } = connectFruxon(store, ctx.env, keychain, { tenant: opts.tenant ?? store.fruxon.link(config.id)?.tenant, apiUrl: opts.apiUrl, fruxon: ctx.fruxon });
-  if (opts.relink && unlinkConfig(store, config) && !opts.json) out.status(`Forgot the previous link of ${config.name}.`);
+  const { client } = connectFruxon(store, ctx.env, keychain, {
+    tenant: opts.tenant ?? store.fruxon.link(config.id)?.tenant,
+    apiUrl: opts.apiUrl,
+    fruxon: ctx.fruxon,
+  });
+  if (opts.relink && unlinkConfig(store, config) && !opts.json)
+    out.status(`Forgot the previous link of ${config.name}.`);
 
   const c = out.errColor;
   const mark: Record<string, string> = { failed: c.red('✖'), deferred: c.yellow('!'), skipped: c.dim('–') };
@@ -77,8 +90,13 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     register: opts.register,
     messagingService: opts.messagingService,
     signal: ctx.signal,
-    onRestoreWait: (w) => out.status(`${c.yellow('!')} register waiting: ${w.phoneNumber} is being put back by pid ${w.pid} (a stopping listen); link points it at Fruxon once that is done (at most ${w.waitMs / 1000} s)`),
-    onStep: opts.json ? undefined : (s) => out.status(`${mark[s.action] ?? c.green('✔')} ${s.step.padEnd(8)} ${s.action}: ${safe(s.detail)}`),
+    onRestoreWait: (w) =>
+      out.status(
+        `${c.yellow('!')} register waiting: ${w.phoneNumber} is being put back by pid ${w.pid} (a stopping listen); link points it at Fruxon once that is done (at most ${w.waitMs / 1000} s)`,
+      ),
+    onStep: opts.json
+      ? undefined
+      : (s) => out.status(`${mark[s.action] ?? c.green('✔')} ${s.step.padEnd(8)} ${s.action}: ${safe(s.detail)}`),
   });
 
   if (opts.json) {
@@ -107,8 +125,11 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   }
   if (!opts.json) {
     const name = shellQuote(result.config);
-    if (result.registered === true) out.success(`${result.config} is live on Fruxon: inbound messages go to Fruxon config ${result.fruxonConfigId}.`);
-    else out.status(`${result.config} is set up on Fruxon; the number is not pointed at it yet (fruxon-twilio fruxon status --config ${name}).`);
+    if (result.registered === true)
+      out.success(`${result.config} is live on Fruxon: inbound messages go to Fruxon config ${result.fruxonConfigId}.`);
+    else
+      out.status(
+        `${result.config} is set up on Fruxon; the number is not pointed at it yet (fruxon-twilio fruxon status --config ${name}).`,
+      );
   }
 }
-

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { CliError, ExitCode, usageError } from '../errors.js';
-import { MAX_TIMER_MS, checkHttpUrl, parseDuration, parsePort, parsePositiveInt } from '../validate.js';
+import type { ListenHooks } from '../listener/session.js';
+import { stripChannel } from '../phone.js';
+import { checkHttpUrl, MAX_TIMER_MS, parseDuration, parsePort, parsePositiveInt } from '../validate.js';
 import type { CommandContext } from './context.js';
 import { readStdin } from './input.js';
-import { stripChannel } from '../phone.js';
-import type { ListenHooks } from '../listener/session.js';
 
 export const DEFAULT_LISTEN_PORT = 7337;
 
@@ -40,13 +40,29 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--host <host>', 'address the local listener binds to', '127.0.0.1')
     .option('--port <port>', `local port (0 = any free port)`, String(DEFAULT_LISTEN_PORT))
     .option('--tunnel <kind>', 'ngrok | none (default: ngrok; none when the config points at the emulator)')
-    .option('--public-url <url>', 'use a tunnel you already run (cloudflared, a reverse proxy) that forwards to the local port')
+    .option(
+      '--public-url <url>',
+      'use a tunnel you already run (cloudflared, a reverse proxy) that forwards to the local port',
+    )
     .option('--ngrok-authtoken-stdin', 'read the ngrok authtoken from standard input (default: $NGROK_AUTHTOKEN)')
-    .option('--auth-token-stdin', 'API Key configs: read the Auth Token that Twilio signs webhooks with from standard input (default: $TWILIO_AUTH_TOKEN)')
+    .option(
+      '--auth-token-stdin',
+      'API Key configs: read the Auth Token that Twilio signs webhooks with from standard input (default: $TWILIO_AUTH_TOKEN)',
+    )
     .option('--no-register', "do not touch the number's webhook (point it at the printed URL yourself)")
-    .option('--messaging-service', "when the number's Messaging Service receives its messages: point the service's inbound URL here (it serves every number in it), put back on stop")
-    .option('--statuses', 'with --json: also print each delivery-status callback as a {"event":"message.status",…} line')
-    .option('--check-missed <seconds>', 'every N seconds, ask Twilio for inbound messages that never reached the listener and warn once about each (0 = off)', '15')
+    .option(
+      '--messaging-service',
+      "when the number's Messaging Service receives its messages: point the service's inbound URL here (it serves every number in it), put back on stop",
+    )
+    .option(
+      '--statuses',
+      'with --json: also print each delivery-status callback as a {"event":"message.status",…} line',
+    )
+    .option(
+      '--check-missed <seconds>',
+      'every N seconds, ask Twilio for inbound messages that never reached the listener and warn once about each (0 = off)',
+      '15',
+    )
     .option('--channel <channel>', 'sms | whatsapp | both (default: every channel the number has)')
     .option('--skip-verify', 'accept requests without a valid X-Twilio-Signature (unsafe)')
     .option('--forward-to <url>', 'also POST each trigger JSON to this URL (your agent or server)')
@@ -54,8 +70,14 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--no-interactive', 'print lines as when piped, even on a terminal (no key-driven screen)')
     .option('--once', 'exit 0 after the first event')
     .option('--max <n>', 'exit 0 after N events')
-    .option('--timeout <duration>', 'give up after this long (seconds, or 90s, 2m, 1h): exit 3 unless the requested events arrived')
-    .option('--inspect-port <port>', 'port of the web inspector on 127.0.0.1 (default 7339, another free one if taken; 0 = any free port)')
+    .option(
+      '--timeout <duration>',
+      'give up after this long (seconds, or 90s, 2m, 1h): exit 3 unless the requested events arrived',
+    )
+    .option(
+      '--inspect-port <port>',
+      'port of the web inspector on 127.0.0.1 (default 7339, another free one if taken; 0 = any free port)',
+    )
     .option('--no-inspect', 'do not serve the web inspector')
     .addHelpText(
       'after',
@@ -79,26 +101,41 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
 
   const port = parsePort('--port', opts.port);
   const inspectPort = opts.inspectPort !== undefined ? parsePort('--inspect-port', opts.inspectPort) : undefined;
-  if (!opts.inspect && inspectPort !== undefined) throw usageError('--inspect-port and --no-inspect contradict each other: pass one');
+  if (!opts.inspect && inspectPort !== undefined)
+    throw usageError('--inspect-port and --no-inspect contradict each other: pass one');
   const max = opts.max !== undefined ? parsePositiveInt('--max', opts.max) : opts.once ? 1 : undefined;
   if (opts.once && opts.max !== undefined) throw usageError('--once and --max N say the same thing: pass one of them');
-  const timeoutMs = opts.timeout !== undefined ? parseDuration('--timeout', opts.timeout, { max: MAX_TIMER_MS }) : undefined;
-  if (timeoutMs !== undefined && timeoutMs <= 0) throw usageError(`--timeout must be more than zero (got ${JSON.stringify(opts.timeout)})`);
-  if (opts.tunnel !== undefined && !['ngrok', 'none'].includes(opts.tunnel)) throw usageError(`--tunnel must be ngrok or none (got ${JSON.stringify(opts.tunnel)})`);
+  const timeoutMs =
+    opts.timeout !== undefined ? parseDuration('--timeout', opts.timeout, { max: MAX_TIMER_MS }) : undefined;
+  if (timeoutMs !== undefined && timeoutMs <= 0)
+    throw usageError(`--timeout must be more than zero (got ${JSON.stringify(opts.timeout)})`);
+  if (opts.tunnel !== undefined && !['ngrok', 'none'].includes(opts.tunnel))
+    throw usageError(`--tunnel must be ngrok or none (got ${JSON.stringify(opts.tunnel)})`);
   if (opts.tunnel && opts.publicUrl) throw usageError('--public-url replaces the tunnel: do not pass --tunnel with it');
   const publicUrl = opts.publicUrl ? checkHttpUrl('--public-url', opts.publicUrl).replace(/\/+$/, '') : undefined;
   const forwardTo = opts.forwardTo ? checkHttpUrl('--forward-to', opts.forwardTo) : undefined;
-  if (opts.channel !== undefined && !['sms', 'whatsapp', 'both'].includes(opts.channel)) throw usageError(`--channel must be sms, whatsapp or both (got ${JSON.stringify(opts.channel)})`);
-  const channels = opts.channel === undefined ? undefined : opts.channel === 'both' ? (['sms', 'whatsapp'] as const) : ([opts.channel] as ['sms' | 'whatsapp']);
-  if (!/^\d+$/.test(opts.checkMissed)) throw usageError(`--check-missed must be a whole number of seconds, 0 to turn it off (got ${JSON.stringify(opts.checkMissed)})`);
+  if (opts.channel !== undefined && !['sms', 'whatsapp', 'both'].includes(opts.channel))
+    throw usageError(`--channel must be sms, whatsapp or both (got ${JSON.stringify(opts.channel)})`);
+  const channels =
+    opts.channel === undefined
+      ? undefined
+      : opts.channel === 'both'
+        ? (['sms', 'whatsapp'] as const)
+        : ([opts.channel] as ['sms' | 'whatsapp']);
+  if (!/^\d+$/.test(opts.checkMissed))
+    throw usageError(
+      `--check-missed must be a whole number of seconds, 0 to turn it off (got ${JSON.stringify(opts.checkMissed)})`,
+    );
   const checkMissedMs = Math.min(Number(opts.checkMissed) * 1000, MAX_TIMER_MS);
-  if (opts.ngrokAuthtokenStdin && opts.authTokenStdin) throw usageError('--ngrok-authtoken-stdin and --auth-token-stdin read the same standard input: pass one of them');
+  if (opts.ngrokAuthtokenStdin && opts.authTokenStdin)
+    throw usageError('--ngrok-authtoken-stdin and --auth-token-stdin read the same standard input: pass one of them');
 
   const store = await ctx.store();
   const { applyRetention, retentionDays } = await import('../store/events.js');
   const { REFUSED_DETAILS_PER_MINUTE: REFUSED_PER_MINUTE } = await import('../listener/refusals.js');
   const pruned = applyRetention(store.events, env, ctx.now().getTime()); // the default retention: the event log never grows without bound
-  if (pruned > 0) out.status(c.dim(`pruned ${pruned} event(s) older than ${retentionDays(env)} days (FRUXON_TWILIO_RETENTION_DAYS)`));
+  if (pruned > 0)
+    out.status(c.dim(`pruned ${pruned} event(s) older than ${retentionDays(env)} days (FRUXON_TWILIO_RETENTION_DAYS)`));
   const { resolveConfig } = await import('../config/resolve.js');
   const config = resolveConfig(store, ...(opts.config !== undefined ? [opts.config] : []));
   const secrets = await ctx.secrets();
@@ -141,7 +178,10 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
       connect: () => connectFruxon(store, env, () => secrets, { tenant: link.tenant, timeoutMs: 5000 }).client,
       fruxonConfigId: link.fruxonConfigId,
       onHint: (h) => out.status(c.yellow(senderHintLine(h, config.name, localName(h.number)))),
-      onError: (m) => out.status(c.dim(`Fruxon participants not checked (${m}); senders are not looked up on Fruxon for the rest of this run`)),
+      onError: (m) =>
+        out.status(
+          c.dim(`Fruxon participants not checked (${m}); senders are not looked up on Fruxon for the rest of this run`),
+        ),
     });
   }
 
@@ -167,11 +207,16 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const lineHooks: ListenHooks = {
     onEvent(envelope, duplicate, json) {
       if (duplicate) {
-        out.status(c.dim(`duplicate delivery of ${safe(envelope.payload.message_sid ?? '?')} (event #${envelope.event_id}): recorded once`));
+        out.status(
+          c.dim(
+            `duplicate delivery of ${safe(envelope.payload.message_sid ?? '?')} (event #${envelope.event_id}): recorded once`,
+          ),
+        );
         return;
       }
       hints?.observe(envelope.payload.from);
-      if (opts.json) jsonLines.push(json); // = JSON.stringify(envelope); written by onEventsEnd, before the 200s
+      if (opts.json)
+        jsonLines.push(json); // = JSON.stringify(envelope); written by onEventsEnd, before the 200s
       else printEvent(out, envelope);
       if (max !== undefined && session.accepted >= max) finish('done');
     },
@@ -182,31 +227,49 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
       out.dataJsonLines(lines);
     },
     onRefused(info) {
-      out.status(`${c.red('refused')} ${info.reason}${info.from ? ` from ${safe(info.from)}` : ''}: ${safe(info.detail)}${info.eventId ? c.dim(` (#${info.eventId})`) : ''}`);
+      out.status(
+        `${c.red('refused')} ${info.reason}${info.from ? ` from ${safe(info.from)}` : ''}: ${safe(info.detail)}${info.eventId ? c.dim(` (#${info.eventId})`) : ''}`,
+      );
     },
     onRefusalsDropped(info) {
       if (info.firstDrop) {
-        out.warn(`more than ${REFUSED_PER_MINUTE} refused requests this minute: the rest are answered and counted, not recorded or printed`);
+        out.warn(
+          `more than ${REFUSED_PER_MINUTE} refused requests this minute: the rest are answered and counted, not recorded or printed`,
+        );
       }
       if (info.minute) {
-        out.status(`${c.red('refused')} ${info.minute.refused} request(s) in the minute from ${info.minute.start.slice(11, 16)} UTC (${info.minute.kept} recorded)`);
+        out.status(
+          `${c.red('refused')} ${info.minute.refused} request(s) in the minute from ${info.minute.start.slice(11, 16)} UTC (${info.minute.kept} recorded)`,
+        );
       }
     },
     onStatus: (s) =>
       opts.json && opts.statuses
         ? out.dataJsonLines([JSON.stringify(statusEventJson(config.name, s))])
-        : out.status(c.dim(`status callback: ${safe(s.messageSid ?? '?')} ${safe(s.status)}${s.errorCode ? ` (error ${s.errorCode})` : ''}: not a message, no trigger${s.to ? ` (to ${safe(stripChannel(s.to))})` : ''}`)),
+        : out.status(
+            c.dim(
+              `status callback: ${safe(s.messageSid ?? '?')} ${safe(s.status)}${s.errorCode ? ` (error ${s.errorCode})` : ''}: not a message, no trigger${s.to ? ` (to ${safe(stripChannel(s.to))})` : ''}`,
+            ),
+          ),
     onMissed(m) {
       const took = tookMissed(m, session.path);
-      out.warn(`Twilio logged an inbound message ${safe(m.messageSid)} to ${safe(m.to)} at ${m.dateSent} that never reached this listener; took it: ${safe(took)}; run fruxon-twilio webhook show`);
+      out.warn(
+        `Twilio logged an inbound message ${safe(m.messageSid)} to ${safe(m.to)} at ${m.dateSent} that never reached this listener; took it: ${safe(took)}; run fruxon-twilio webhook show`,
+      );
     },
     onPruned(n) {
       out.status(c.dim(`pruned ${n} event(s) older than ${retentionDays(env)} days (FRUXON_TWILIO_RETENTION_DAYS)`));
     },
     onForward(info) {
       const ms = `${info.ms.toFixed(0)} ms`;
-      if (info.error) out.status(`${c.yellow('forward')} #${info.eventId} -> ${safe(info.url)} failed: ${safe(info.error)} (${ms}); the event is kept`);
-      else out.status(`${c.dim('forward')} #${info.eventId} -> ${safe(info.url)} ${c.green(String(info.status))} ${c.dim(ms)}`);
+      if (info.error)
+        out.status(
+          `${c.yellow('forward')} #${info.eventId} -> ${safe(info.url)} failed: ${safe(info.error)} (${ms}); the event is kept`,
+        );
+      else
+        out.status(
+          `${c.dim('forward')} #${info.eventId} -> ${safe(info.url)} ${c.green(String(info.status))} ${c.dim(ms)}`,
+        );
     },
     onWarning: (m) => out.warn(safe(m)),
     onInternalError: (err) => out.error(`listener: ${(err as Error)?.message ?? String(err)}`),
@@ -228,13 +291,27 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     forwardTo,
     contactName: store.participants.contactBook(config.id).nameFor,
     retention: () => applyRetention(store.events, env, ctx.now().getTime()),
-    hooks: teeHooks(() => screen?.hooks ?? lineHooks, () => inspectorHooks),
+    hooks: teeHooks(
+      () => screen?.hooks ?? lineHooks,
+      () => inspectorHooks,
+    ),
   });
 
   const info = await session.start();
   let web: Awaited<ReturnType<NonNullable<typeof inspector>['startListenInspector']>> | null = null;
   try {
-    web = inspector && (await inspector.startListenInspector({ store, config, env, secrets: () => ctx.secrets(), info, authToken, forwardTo, port: inspectPort }));
+    web =
+      inspector &&
+      (await inspector.startListenInspector({
+        store,
+        config,
+        env,
+        secrets: () => ctx.secrets(),
+        info,
+        authToken,
+        forwardTo,
+        port: inspectPort,
+      }));
   } catch (err) {
     await session.stop().catch(() => undefined);
     throw err;
@@ -258,14 +335,23 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
       out.status(c.dim(`${sig}: stopping${info.lease ? `, restoring the webhook of ${info.lease.phoneNumber}` : ''}…`));
       finish('signal');
     } else if (info.lease) {
-      out.status(c.yellow(`still restoring the webhook of ${info.lease.phoneNumber}; this finishes in a moment (kill -9 leaves it to: fruxon-twilio restore)`));
+      out.status(
+        c.yellow(
+          `still restoring the webhook of ${info.lease.phoneNumber}; this finishes in a moment (kill -9 leaves it to: fruxon-twilio restore)`,
+        ),
+      );
     }
   };
   const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const s of sigs) process.on(s, onSignal);
   // The context's abort signal (an in-process caller) stops the listener as SIGTERM does, or as the signal
   // the caller names as the abort reason ('SIGINT', 'SIGHUP').
-  const onAbort = () => onSignal(typeof ctx.signal.reason === 'string' && (sigs as string[]).includes(ctx.signal.reason) ? (ctx.signal.reason as NodeJS.Signals) : 'SIGTERM');
+  const onAbort = () =>
+    onSignal(
+      typeof ctx.signal.reason === 'string' && (sigs as string[]).includes(ctx.signal.reason)
+        ? (ctx.signal.reason as NodeJS.Signals)
+        : 'SIGTERM',
+    );
   if (ctx.signal.aborted) queueMicrotask(onAbort);
   else ctx.signal.addEventListener('abort', onAbort, { once: true });
   const timer = timeoutMs !== undefined ? setTimeout(() => finish('timeout'), timeoutMs) : undefined;
@@ -277,14 +363,22 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   );
   if (info.tunnel !== 'none') out.status(c.dim(`Local listener: ${info.localUrl}`));
   const sandbox = info.routes.some((r) => r.layer === 'sandbox');
-  const service = info.lease?.layer === 'messaging_service' ? info.routes.find((r) => r.layer === 'messaging_service' || r.layer === 'none') : undefined;
+  const service =
+    info.lease?.layer === 'messaging_service'
+      ? info.routes.find((r) => r.layer === 'messaging_service' || r.layer === 'none')
+      : undefined;
   if (service) {
-    out.status(`Messaging Service ${safe(service.friendlyName ? `'${service.friendlyName}' ` : '')}(${service.sid}) now points here: messages to ${info.accepts.join(', ')} are accepted; its inbound URL is put back on stop.`);
+    out.status(
+      `Messaging Service ${safe(service.friendlyName ? `'${service.friendlyName}' ` : '')}(${service.sid}) now points here: messages to ${info.accepts.join(', ')} are accepted; its inbound URL is put back on stop.`,
+    );
   }
   if (sandbox) {
-    out.status(`The WhatsApp Sandbox is set only in the Twilio Console: Messaging → Try it out → WhatsApp sandbox settings → "When a message comes in": ${info.webhookUrl} (HTTP POST).`);
+    out.status(
+      `The WhatsApp Sandbox is set only in the Twilio Console: Messaging → Try it out → WhatsApp sandbox settings → "When a message comes in": ${info.webhookUrl} (HTTP POST).`,
+    );
   }
-  if (!opts.register) out.status(c.dim(`Point the number's "A MESSAGE COMES IN" webhook at ${info.webhookUrl} (HTTP POST) yourself.`));
+  if (!opts.register)
+    out.status(c.dim(`Point the number's "A MESSAGE COMES IN" webhook at ${info.webhookUrl} (HTTP POST) yourself.`));
   if (web) out.status(`Inspector: ${web.url}`);
   if (!opts.json) out.status(c.dim('Press Ctrl-C to stop.'));
   screen?.open({ info, quit: () => onSignal('SIGINT') });
@@ -311,11 +405,19 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     for (const s of sigs) process.off(s, onSignal);
     ctx.signal.removeEventListener('abort', onAbort);
   }
-  if (sandbox) out.warn('put the WhatsApp Sandbox\'s "When a message comes in" URL back to its previous value in the Twilio Console (Messaging → Try it out → WhatsApp sandbox settings)');
+  if (sandbox)
+    out.warn(
+      'put the WhatsApp Sandbox\'s "When a message comes in" URL back to its previous value in the Twilio Console (Messaging → Try it out → WhatsApp sandbox settings)',
+    );
   if (outcome?.note) out.warn(safe(outcome.note));
-  if (outcome?.action === 'restored') out.status(`${c.green('✔')} Restored the webhook of ${outcome.phoneNumber} to ${safe(outcome.restoredUrl || '(none)')}.`);
+  if (outcome?.action === 'restored')
+    out.status(
+      `${c.green('✔')} Restored the webhook of ${outcome.phoneNumber} to ${safe(outcome.restoredUrl || '(none)')}.`,
+    );
   if (outcome?.action === 'left') {
-    out.warn(`${outcome.phoneNumber} no longer pointed at this listener (now ${safe(outcome.currentUrl || 'none')}): left it as is`);
+    out.warn(
+      `${outcome.phoneNumber} no longer pointed at this listener (now ${safe(outcome.currentUrl || 'none')}): left it as is`,
+    );
   }
   if (reason === 'timeout' && session.accepted < (max ?? 1)) {
     out.status(`timed out after ${timeoutMs! / 1000} s with ${session.accepted} of ${max ?? 1} event(s)`);

@@ -4,7 +4,9 @@ import type { CommandContext } from './context.js';
 export function register(program: Command, ctx: CommandContext): void {
   program
     .command('mcp')
-    .description('Serve the agent tools over MCP on stdio (send, wait for, simulate and inspect messages) for Claude, Cursor, VS Code or any MCP client')
+    .description(
+      'Serve the agent tools over MCP on stdio (send, wait for, simulate and inspect messages) for Claude, Cursor, VS Code or any MCP client',
+    )
     .option('--config <name>', 'config the tools use when a call names none (default: the default config)')
     .addHelpText(
       'after',
@@ -18,6 +20,13 @@ wait_for_message reads what a running listen records: start one with fruxon-twil
     )
     .action(async (opts: { config?: string }) => {
       const { serveMcp } = await import('../mcp/server.js');
-      await serveMcp({ io: ctx.io, store: () => ctx.store(), secrets: () => ctx.secrets(), twilio: ctx.twilio, defaultConfig: opts.config, now: () => ctx.now() });
+      await serveMcp({
+        io: ctx.io,
+        store: () => ctx.store(),
+        secrets: () => ctx.secrets(),
+        twilio: ctx.twilio,
+        defaultConfig: opts.config,
+        now: () => ctx.now(),
+      });
     });
 }

@@ -39,12 +39,17 @@ Examples:
       }
       const store = await ctx.store();
       const keychain = await ctx.keychain();
-      const { config, messages: list } = await listConfigMessages({ store, env: ctx.env, secrets: keychain, twilio: ctx.twilio }, { config: opts.config, limit, direction: opts.direction as 'in' | 'out' | undefined });
+      const { config, messages: list } = await listConfigMessages(
+        { store, env: ctx.env, secrets: keychain, twilio: ctx.twilio },
+        { config: opts.config, limit, direction: opts.direction as 'in' | 'out' | undefined },
+      );
       const { historyMessageJson } = await import('../output/messages.js');
       const { printMessageTable } = await import('../output/message-history.js');
       if (opts.json) return out.data(list.map((m) => historyMessageJson(m)));
       if (list.length === 0) {
-        out.status(`No messages${opts.direction ? ` ${opts.direction === 'in' ? 'to' : 'from'}` : ' to or from'} ${config.fromNumber} yet.`);
+        out.status(
+          `No messages${opts.direction ? ` ${opts.direction === 'in' ? 'to' : 'from'}` : ' to or from'} ${config.fromNumber} yet.`,
+        );
         return;
       }
       printMessageTable(out, list);
@@ -60,12 +65,17 @@ Examples:
       const out = ctx.output(opts);
       const { MESSAGE_SID } = await import('../validate.js');
       if (!MESSAGE_SID.test(sid.trim())) {
-        throw usageError(`SID must be a Twilio Message SID: SM or MM followed by 32 lowercase hex characters (got ${JSON.stringify(sid.length > 40 ? sid.slice(0, 37) + '...' : sid)})`);
+        throw usageError(
+          `SID must be a Twilio Message SID: SM or MM followed by 32 lowercase hex characters (got ${JSON.stringify(sid.length > 40 ? sid.slice(0, 37) + '...' : sid)})`,
+        );
       }
       const store = await ctx.store();
       const keychain = await ctx.keychain();
       const { getConfigMessage } = await import('../config/messages.js');
-      const { message, media, mediaError } = await getConfigMessage({ store, env: ctx.env, secrets: keychain, twilio: ctx.twilio }, { config: opts.config, sid: sid.trim() });
+      const { message, media, mediaError } = await getConfigMessage(
+        { store, env: ctx.env, secrets: keychain, twilio: ctx.twilio },
+        { config: opts.config, sid: sid.trim() },
+      );
       if (mediaError) out.warn((await import('../output/index.js')).safe(mediaError));
       const { messageDetailJson } = await import('../output/messages.js');
       const { printMessageDetail } = await import('../output/message-history.js');

@@ -18,11 +18,16 @@ function collect(value: string, previous: string[]): string[] {
 export function registerFruxonSync(participants: Command, ctx: CommandContext): void {
   participants
     .command('push')
-    .description("Make sure Fruxon has each local participant of a linked config (a PERSON with a channel at its number on the linked Fruxon config), bound to --agent")
+    .description(
+      'Make sure Fruxon has each local participant of a linked config (a PERSON with a channel at its number on the linked Fruxon config), bound to --agent',
+    )
     .argument('[name...]', 'participant names (default: every participant of the config)')
     .option('--config <name>', 'a config linked with fruxon-twilio link (default: the default config)')
     .option('--agent <agentId>', 'bind the participants to this Fruxon agent (repeat for several)', collect, [])
-    .option('--json', 'print {config, fruxon_config_id, participants: [{name, phone, action, fruxon_participant_id, bound_agents, detail}]}')
+    .option(
+      '--json',
+      'print {config, fruxon_config_id, participants: [{name, phone, action, fruxon_participant_id, bound_agents, detail}]}',
+    )
     .addHelpText(
       'after',
       `
@@ -38,9 +43,14 @@ Examples:
 
   participants
     .command('pull')
-    .description('Import the Fruxon participants that have a channel on the linked Fruxon config as local participants (a local one at the same number is kept; differences are reported)')
+    .description(
+      'Import the Fruxon participants that have a channel on the linked Fruxon config as local participants (a local one at the same number is kept; differences are reported)',
+    )
     .option('--config <name>', 'a config linked with fruxon-twilio link (default: the default config)')
-    .option('--json', 'print {config, fruxon_config_id, participants: [{name, phone, action, fruxon_participant_id, fruxon_display_name, detail}], conflicts}')
+    .option(
+      '--json',
+      'print {config, fruxon_config_id, participants: [{name, phone, action, fruxon_participant_id, fruxon_display_name, detail}], conflicts}',
+    )
     .addHelpText(
       'after',
       `
@@ -54,7 +64,9 @@ Examples:
 async function push(ctx: CommandContext, names: string[], opts: PushOptions): Promise<void> {
   const out = ctx.output(opts);
   const agents = [...new Set(opts.agent.map((a) => a.trim()))];
-  for (const a of agents) if (!AGENT_ID.test(a)) throw usageError(`--agent must be a Fruxon agent id such as support-agent (got ${JSON.stringify(a)})`);
+  for (const a of agents)
+    if (!AGENT_ID.test(a))
+      throw usageError(`--agent must be a Fruxon agent id such as support-agent (got ${JSON.stringify(a)})`);
   const store = await ctx.store();
   const { resolveConfig } = await import('../config/resolve.js');
   const keychain = await ctx.keychain();
@@ -62,15 +74,26 @@ async function push(ctx: CommandContext, names: string[], opts: PushOptions): Pr
   const { printPushResult, pushJson } = await import('../output/fruxon-participants.js');
   const config = resolveConfig(store, opts.config);
   const fruxon = connectLinked(store, config, ctx.env, keychain, ctx.fruxon);
-  const results = await pushParticipants({ store, config, fruxon, names, agentIds: agents, onResult: opts.json ? undefined : (r) => printPushResult(out, r) });
+  const results = await pushParticipants({
+    store,
+    config,
+    fruxon,
+    names,
+    agentIds: agents,
+    onResult: opts.json ? undefined : (r) => printPushResult(out, r),
+  });
   if (results.some((r) => r.action === 'failed')) ctx.exitCode = 1;
   if (opts.json) return out.data(pushJson(config.name, fruxon.link.fruxonConfigId, results));
   if (results.length === 0) {
-    out.status(`No participants for config ${config.name}. Add one with: fruxon-twilio participants add NAME --phone +14155550123`);
+    out.status(
+      `No participants for config ${config.name}. Add one with: fruxon-twilio participants add NAME --phone +14155550123`,
+    );
     return;
   }
   const n = (a: string) => results.filter((r) => r.action === a).length;
-  out.status(`${n('created')} created, ${n('bound')} bound, ${n('unchanged')} already there${n('skipped') ? `, ${n('skipped')} skipped` : ''}${n('failed') ? `, ${n('failed')} failed` : ''}.`);
+  out.status(
+    `${n('created')} created, ${n('bound')} bound, ${n('unchanged')} already there${n('skipped') ? `, ${n('skipped')} skipped` : ''}${n('failed') ? `, ${n('failed')} failed` : ''}.`,
+  );
 }
 
 async function pull(ctx: CommandContext, opts: { config?: string; json?: boolean }): Promise<void> {
@@ -82,12 +105,21 @@ async function pull(ctx: CommandContext, opts: { config?: string; json?: boolean
   const { printPullResult, pullJson } = await import('../output/fruxon-participants.js');
   const config = resolveConfig(store, opts.config);
   const fruxon = connectLinked(store, config, ctx.env, keychain, ctx.fruxon);
-  const results = await pullParticipants({ store, config, fruxon, onResult: opts.json ? undefined : (r) => printPullResult(out, r) });
+  const results = await pullParticipants({
+    store,
+    config,
+    fruxon,
+    onResult: opts.json ? undefined : (r) => printPullResult(out, r),
+  });
   if (opts.json) return out.data(pullJson(config.name, fruxon.link.fruxonConfigId, results));
   if (results.length === 0) {
-    out.status(`Fruxon has no participants with a channel on config ${config.name}'s Fruxon config (${fruxon.link.fruxonConfigId}).`);
+    out.status(
+      `Fruxon has no participants with a channel on config ${config.name}'s Fruxon config (${fruxon.link.fruxonConfigId}).`,
+    );
     return;
   }
   const n = (a: string) => results.filter((r) => r.action === a).length;
-  out.status(`${n('imported')} imported, ${n('unchanged')} already there, ${n('conflict')} conflict(s)${n('skipped') ? `, ${n('skipped')} skipped` : ''}.`);
+  out.status(
+    `${n('imported')} imported, ${n('unchanged')} already there, ${n('conflict')} conflict(s)${n('skipped') ? `, ${n('skipped')} skipped` : ''}.`,
+  );
 }

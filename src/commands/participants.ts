@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { CliError, usageError } from '../errors.js';
-import { E164, checkE164, checkName } from '../validate.js';
 import { withoutWhatsAppPrefix } from '../phone.js';
+import { checkE164, checkName, E164 } from '../validate.js';
 import type { CommandContext } from './context.js';
 import { registerFruxonSync } from './participants-fruxon.js';
 
@@ -9,7 +9,9 @@ export function register(program: Command, ctx: CommandContext): void {
   const participants = program
     .command('participants')
     .enablePositionalOptions()
-    .description('Local participants (contacts bound to a channel by phone number): listen names senders with them, send --to NAME uses them')
+    .description(
+      'Local participants (contacts bound to a channel by phone number): listen names senders with them, send --to NAME uses them',
+    )
     .addHelpText(
       'after',
       `
@@ -33,14 +35,20 @@ Examples:
     const rows = store.participants.list({ configId });
     const names = new Map(store.configs.list().map((c) => [c.id, c.name]));
     const { participantJson } = await import('../output/messages.js');
-    if (opts.json) return out.data(rows.map((p) => participantJson(p, p.configId ? (names.get(p.configId) ?? null) : null)));
+    if (opts.json)
+      return out.data(rows.map((p) => participantJson(p, p.configId ? (names.get(p.configId) ?? null) : null)));
     if (rows.length === 0) {
       out.status('No participants yet. Add one with: fruxon-twilio participants add NAME --phone +14155550123');
       return;
     }
     out.table(
       ['NAME', 'PHONE', 'CHANNEL', 'CONFIG'],
-      rows.map((p) => [p.name, p.phone, p.whatsapp ? 'whatsapp' : 'sms', p.configId ? (names.get(p.configId) ?? '?') : out.color.dim('(any)')]),
+      rows.map((p) => [
+        p.name,
+        p.phone,
+        p.whatsapp ? 'whatsapp' : 'sms',
+        p.configId ? (names.get(p.configId) ?? '?') : out.color.dim('(any)'),
+      ]),
     );
   };
 
@@ -55,7 +63,10 @@ Examples:
     .action(async (rawName: string, opts: { phone?: string; whatsapp?: boolean; config?: string; json?: boolean }) => {
       const out = ctx.output(opts);
       const name = checkName('NAME', rawName);
-      if (E164.test(name)) throw usageError(`NAME must not be a phone number (got ${JSON.stringify(name)}): send --to would read it as one`);
+      if (E164.test(name))
+        throw usageError(
+          `NAME must not be a phone number (got ${JSON.stringify(name)}): send --to would read it as one`,
+        );
       if (opts.phone === undefined) throw usageError('missing --phone: the E.164 number, e.g. +14155550123');
       const phone = checkE164('--phone', withoutWhatsAppPrefix(opts.phone));
       const store = await ctx.store();
@@ -73,14 +84,16 @@ Examples:
       }
       const { participantJson } = await import('../output/messages.js');
       if (opts.json) return out.data(participantJson(p, config?.name ?? null));
-      out.success(`Added participant ${out.errColor.bold(p.name)}: ${p.phone} on ${p.whatsapp ? 'WhatsApp' : 'SMS'}${config ? `, config ${config.name}` : ', any config'}.`);
+      out.success(
+        `Added participant ${out.errColor.bold(p.name)}: ${p.phone} on ${p.whatsapp ? 'WhatsApp' : 'SMS'}${config ? `, config ${config.name}` : ', any config'}.`,
+      );
     });
 
   participants
     .command('list')
     .alias('ls')
     .description('List the participants')
-    .option('--config <name>', "only those bound to this config, and the global ones")
+    .option('--config <name>', 'only those bound to this config, and the global ones')
     .option('--json', 'print a JSON array')
     .action(list);
 
@@ -95,7 +108,10 @@ Examples:
       const store = await ctx.store();
       const p = store.participants.byName(name);
       if (!p || !store.participants.remove(p.name)) {
-        throw new CliError(`no participant named ${JSON.stringify(name)}`, { reason: 'not_found', hint: 'see them: fruxon-twilio participants list' });
+        throw new CliError(`no participant named ${JSON.stringify(name)}`, {
+          reason: 'not_found',
+          hint: 'see them: fruxon-twilio participants list',
+        });
       }
       if (opts.json) return out.data({ removed: p.name, id: p.id });
       out.success(`Removed participant ${p.name}.`);
@@ -109,7 +125,8 @@ Examples:
     .option('--json', 'with no subcommand: print the list as a JSON array')
     .argument('[subcommand]')
     .action(async (sub: string | undefined, opts: { config?: string; json?: boolean }) => {
-      if (sub !== undefined) throw usageError(`unknown participants subcommand ${JSON.stringify(sub)}: use add, list, remove, push or pull`);
+      if (sub !== undefined)
+        throw usageError(`unknown participants subcommand ${JSON.stringify(sub)}: use add, list, remove, push or pull`);
       await list(opts);
     });
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { CliError, ExitCode, leaseHeldError } from '../errors.js';
-import type { CommandContext } from './context.js';
 import { safe } from '../output/index.js';
+import type { CommandContext } from './context.js';
 
 export function register(program: Command, ctx: CommandContext): void {
   program
@@ -33,9 +33,13 @@ async function run(ctx: CommandContext, opts: { config?: string; json?: boolean 
     leases = leases.filter((l) => l.configId === config.id);
     const live = leases.find(isLeaseAlive);
     if (live) {
-      throw leaseHeldError(`a listener (pid ${live.pid}) is running for config ${JSON.stringify(config.name)}; it restores the webhook when it stops`, live.pid, {
-        hint: `stop it with: kill -INT ${live.pid}`,
-      });
+      throw leaseHeldError(
+        `a listener (pid ${live.pid}) is running for config ${JSON.stringify(config.name)}; it restores the webhook when it stops`,
+        live.pid,
+        {
+          hint: `stop it with: kill -INT ${live.pid}`,
+        },
+      );
     }
   } else {
     leases = leases.filter((l) => !isLeaseAlive(l));
@@ -52,12 +56,30 @@ async function run(ctx: CommandContext, opts: { config?: string; json?: boolean 
       const client = await ctx.twilio(twilioCredentials(config, secret, ctx.env));
       const { loadProductionWebhookUrl } = await import('../config/webhook-url.js');
       const productionUrl = () => loadProductionWebhookUrl(config, ctx.env, () => secrets);
-      const r = await restoreWebhook({ store, client, lease, apiUrl: effectiveApiUrl(config, ctx.env), config, productionUrl });
-      results.push({ config: config.name, phone_number: r.phoneNumber, action: r.action, restored_url: r.restoredUrl, current_url: r.currentUrl, note: r.note });
+      const r = await restoreWebhook({
+        store,
+        client,
+        lease,
+        apiUrl: effectiveApiUrl(config, ctx.env),
+        config,
+        productionUrl,
+      });
+      results.push({
+        config: config.name,
+        phone_number: r.phoneNumber,
+        action: r.action,
+        restored_url: r.restoredUrl,
+        current_url: r.currentUrl,
+        note: r.note,
+      });
       if (r.note) out.warn(safe(r.note));
       if (!opts.json) {
-        if (r.action === 'restored') out.success(`${config.name}: restored the webhook of ${r.phoneNumber} to ${safe(r.restoredUrl || '(none)')}`);
-        else out.warn(`${config.name}: ${r.phoneNumber} had been changed since (now ${safe(r.currentUrl || 'none')}): left as is, lease dropped`);
+        if (r.action === 'restored')
+          out.success(`${config.name}: restored the webhook of ${r.phoneNumber} to ${safe(r.restoredUrl || '(none)')}`);
+        else
+          out.warn(
+            `${config.name}: ${r.phoneNumber} had been changed since (now ${safe(r.currentUrl || 'none')}): left as is, lease dropped`,
+          );
       }
     } catch (err) {
       const e = err instanceof CliError ? err : new CliError(String((err as Error)?.message ?? err));

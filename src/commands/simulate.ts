@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { ExitCode, usageError } from '../errors.js';
+import { safe } from '../output/index.js';
+import { channelOf, withoutWhatsAppPrefix } from '../phone.js';
 import { DEFAULT_SIMULATED_BODY, MAX_MEDIA_PER_MESSAGE } from '../twilio/inbound-form.js';
 import { checkE164, checkHttpUrl } from '../validate.js';
-import { channelOf, withoutWhatsAppPrefix } from '../phone.js';
 import type { CommandContext } from './context.js';
-import { safe } from '../output/index.js';
 import { readStdin } from './input.js';
 
 interface Options {
@@ -23,16 +23,26 @@ interface Options {
 export function register(program: Command, ctx: CommandContext): void {
   program
     .command('simulate')
-    .description("POST a signed inbound-message webhook, exactly as Twilio sends it, to the config's running listener (or --url)")
+    .description(
+      "POST a signed inbound-message webhook, exactly as Twilio sends it, to the config's running listener (or --url)",
+    )
     .option('--from <e164>', 'the sender, E.164 (e.g. +14155550123)')
     .option('--body <text>', `message text (default: "${DEFAULT_SIMULATED_BODY}", or empty with --media-url)`)
     .option('--whatsapp', 'a WhatsApp message: whatsapp:-prefixed From/To, ProfileName and WaId')
-    .option('--profile-name <name>', 'WhatsApp: the sender\'s profile name (ProfileName)')
-    .option('--media-url <url>', 'attach a media item (MediaUrlN/MediaContentTypeN); repeat for more, up to 10', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--profile-name <name>', "WhatsApp: the sender's profile name (ProfileName)")
+    .option(
+      '--media-url <url>',
+      'attach a media item (MediaUrlN/MediaContentTypeN); repeat for more, up to 10',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .option('--config <name>', 'config whose number receives the message (default: the default config)')
     .option('--url <url>', "post here instead of the config's running listener; the signature covers this exact URL")
     .option('--bad-signature', 'sign with a wrong key, to see the listener refuse the request')
-    .option('--auth-token-stdin', 'API Key configs: read the Auth Token that signs webhooks from standard input (default: $TWILIO_AUTH_TOKEN)')
+    .option(
+      '--auth-token-stdin',
+      'API Key configs: read the Auth Token that signs webhooks from standard input (default: $TWILIO_AUTH_TOKEN)',
+    )
     .option('--json', 'print {status, url, message_sid, signature} as JSON')
     .addHelpText(
       'after',
@@ -57,8 +67,12 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const rawFrom = opts.from.trim();
   const whatsapp = Boolean(opts.whatsapp) || channelOf(rawFrom) === 'whatsapp';
   const from = checkE164('--from', withoutWhatsAppPrefix(rawFrom));
-  if (opts.profileName !== undefined && !whatsapp) throw usageError('--profile-name is WhatsApp\'s ProfileName: pass --whatsapp with it');
-  if (opts.mediaUrl.length > MAX_MEDIA_PER_MESSAGE) throw usageError(`--media-url may be given at most ${MAX_MEDIA_PER_MESSAGE} times, as Twilio allows (got ${opts.mediaUrl.length})`);
+  if (opts.profileName !== undefined && !whatsapp)
+    throw usageError("--profile-name is WhatsApp's ProfileName: pass --whatsapp with it");
+  if (opts.mediaUrl.length > MAX_MEDIA_PER_MESSAGE)
+    throw usageError(
+      `--media-url may be given at most ${MAX_MEDIA_PER_MESSAGE} times, as Twilio allows (got ${opts.mediaUrl.length})`,
+    );
   const mediaUrls = opts.mediaUrl.map((u) => checkHttpUrl('--media-url', u));
   const url = opts.url !== undefined ? checkHttpUrl('--url', opts.url) : undefined;
 
@@ -80,7 +94,13 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     },
   );
   if (opts.json) {
-    out.data({ status: outcome.status, url: shownUrl, message_sid: outcome.messageSid, signature: outcome.signature, ok });
+    out.data({
+      status: outcome.status,
+      url: shownUrl,
+      message_sid: outcome.messageSid,
+      signature: outcome.signature,
+      ok,
+    });
   } else {
     const c = out.color;
     out.line(`${(ok ? c.green : c.red)(`${outcome.status} ${outcome.statusText}`.trim())} from ${shownUrl}`);
@@ -94,8 +114,12 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     );
     ctx.exitCode = ExitCode.failure;
   } else if (opts.badSignature) {
-    out.warn(`the target ACCEPTED a forged X-Twilio-Signature (HTTP ${outcome.status}): is it running with --skip-verify?`);
+    out.warn(
+      `the target ACCEPTED a forged X-Twilio-Signature (HTTP ${outcome.status}): is it running with --skip-verify?`,
+    );
   } else if (!opts.json) {
-    out.status(out.errColor.dim(`${whatsapp ? 'WhatsApp' : 'SMS'} ${outcome.messageSid} from ${from} to ${config.fromNumber}`));
+    out.status(
+      out.errColor.dim(`${whatsapp ? 'WhatsApp' : 'SMS'} ${outcome.messageSid} from ${from} to ${config.fromNumber}`),
+    );
   }
 }

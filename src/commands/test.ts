@@ -13,10 +13,12 @@ interface Options {
 export function register(program: Command, ctx: CommandContext): void {
   program
     .command('test')
-    .description("Conversation tests: text the config's number from a tester number and check the agent's replies (scenario files, YAML or JSON)")
+    .description(
+      "Conversation tests: text the config's number from a tester number and check the agent's replies (scenario files, YAML or JSON)",
+    )
     .argument('<file...>', 'scenario files (YAML or JSON): one scenario, or a list under scenarios')
     .option('--config <name>', 'config for scenarios whose file names none (default: the default config)')
-    .option('--from <number>', 'tester number for every scenario (+1… or whatsapp:+1…), over the files\' from')
+    .option('--from <number>', "tester number for every scenario (+1… or whatsapp:+1…), over the files' from")
     .option('--junit <file>', 'also write JUnit XML there (one testsuite per file, one testcase per scenario)')
     .option('--json', 'print one JSON object per scenario (every step, timings, the messages seen)')
     .option('--timeout-scale <x>', 'multiply every within (slow CI), e.g. 2 or 1.5', '1')
@@ -46,11 +48,15 @@ async function run(ctx: CommandContext, files: string[], opts: Options): Promise
   const out = ctx.output({ json: opts.json });
   const scale = Number(opts.timeoutScale ?? '1');
   if (!/^\d+(\.\d+)?$/.test((opts.timeoutScale ?? '1').trim()) || !(scale > 0) || scale > 100) {
-    throw usageError(`--timeout-scale must be a number more than 0 and at most 100, like 2 or 1.5 (got ${JSON.stringify(opts.timeoutScale)})`);
+    throw usageError(
+      `--timeout-scale must be a number more than 0 and at most 100, like 2 or 1.5 (got ${JSON.stringify(opts.timeoutScale)})`,
+    );
   }
   const { TESTER_ADDRESS } = await import('../convtest/scenario.js');
   if (opts.from !== undefined && !TESTER_ADDRESS.test(opts.from.trim())) {
-    throw usageError(`--from must be an E.164 number like +15005550007, or whatsapp:+15005550007 (got ${JSON.stringify(opts.from)})`);
+    throw usageError(
+      `--from must be an E.164 number like +15005550007, or whatsapp:+15005550007 (got ${JSON.stringify(opts.from)})`,
+    );
   }
   if (opts.junit !== undefined && opts.junit.trim() === '') throw usageError('--junit must be a file path');
 
@@ -85,12 +91,17 @@ async function run(ctx: CommandContext, files: string[], opts: Options): Promise
   }
 
   if (outcome.kind === 'malformed') {
-    for (const p of outcome.problems) out.error(`${p.file}${p.line ? `:${p.line}` : ''}: ${p.field === '(file)' ? '' : `${p.field} `}${p.message}`);
+    for (const p of outcome.problems)
+      out.error(`${p.file}${p.line ? `:${p.line}` : ''}: ${p.field === '(file)' ? '' : `${p.field} `}${p.message}`);
     ctx.exitCode = ExitCode.usage;
     return;
   }
   if (outcome.kind === 'unrunnable') {
-    for (const p of outcome.problems) out.error(`${p.file}:${p.line}: scenario ${JSON.stringify(p.scenario)} cannot run: ${p.message}`, p.hint ?? undefined);
+    for (const p of outcome.problems)
+      out.error(
+        `${p.file}:${p.line}: scenario ${JSON.stringify(p.scenario)} cannot run: ${p.message}`,
+        p.hint ?? undefined,
+      );
     out.status('Nothing was sent.');
     ctx.exitCode = ExitCode.usage;
     return;
@@ -106,10 +117,16 @@ async function run(ctx: CommandContext, files: string[], opts: Options): Promise
       renameSync(tmp, opts.junit);
     } catch (err) {
       rmSync(tmp, { force: true });
-      throw new CliError(`could not write the JUnit XML to ${opts.junit}: ${(err as Error).message}`, { reason: 'junit_write' });
+      throw new CliError(`could not write the JUnit XML to ${opts.junit}: ${(err as Error).message}`, {
+        reason: 'junit_write',
+      });
     }
     out.status(`JUnit XML written to ${opts.junit}`);
   }
   const all = outcome.files.flatMap((f) => f.results);
-  ctx.exitCode = all.some((r) => r.status === 'error') ? ExitCode.usage : all.some((r) => r.status === 'failed') ? ExitCode.failure : ExitCode.ok;
+  ctx.exitCode = all.some((r) => r.status === 'error')
+    ? ExitCode.usage
+    : all.some((r) => r.status === 'failed')
+      ? ExitCode.failure
+      : ExitCode.ok;
 }

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { CliError, usageError } from '../errors.js';
+import { safe } from '../output/index.js';
 import { shellQuote } from '../shell.js';
 import type { CommandContext } from './context.js';
-import { safe } from '../output/index.js';
 
 interface ShowOptions {
   config?: string;
@@ -20,7 +20,7 @@ interface SetOptions {
 export function register(program: Command, ctx: CommandContext): void {
   const webhook = program
     .command('webhook')
-    .description("See and set what the config's number points at: its Messaging \"A MESSAGE COMES IN\" webhook")
+    .description('See and set what the config\'s number points at: its Messaging "A MESSAGE COMES IN" webhook')
     .addHelpText(
       'after',
       `
@@ -43,7 +43,10 @@ Examples:
     .option('--config <name>', 'config name (default: the default config)')
     .option('--url <url>', 'another URL than the recorded production one')
     .option('--yes', 'change it without asking (needed without a terminal)')
-    .option('--messaging-service', "when the number's Messaging Service receives its messages: point the service's inbound URL (every number in it follows)")
+    .option(
+      '--messaging-service',
+      "when the number's Messaging Service receives its messages: point the service's inbound URL (every number in it follows)",
+    )
     .option('--json', 'print JSON')
     .addHelpText(
       'after',
@@ -76,14 +79,17 @@ async function set(ctx: CommandContext, opts: SetOptions): Promise<void> {
   const { checkWebhookUrl, loadProductionWebhookUrl, usesLocalStandIn } = await import('../config/webhook-url.js');
   const { resolveConfig } = await import('../config/resolve.js');
   const { displayWebhookUrl, sameWebhookUrl } = await import('../twilio/webhook.js');
-  const { applySmsUrl, lookUpRoutes, pointNumberAt, pointsAt, refuseUnderLease, routePointsAt } = await import('../config/register-webhook.js');
+  const { applySmsUrl, lookUpRoutes, pointNumberAt, pointsAt, refuseUnderLease, routePointsAt } = await import(
+    '../config/register-webhook.js'
+  );
 
   // Cheap refusals first: no keychain, no network.
   const target = resolveConfig(store, opts.config);
   refuseUnderLease(store, target);
-  const url = opts.url !== undefined
-    ? checkWebhookUrl('--url', opts.url, { localStandIn: usesLocalStandIn(target, ctx.env) })
-    : null;
+  const url =
+    opts.url !== undefined
+      ? checkWebhookUrl('--url', opts.url, { localStandIn: usesLocalStandIn(target, ctx.env) })
+      : null;
   const productionUrl = loadProductionWebhookUrl(target, ctx.env, keychain);
   const newUrl = url ?? productionUrl;
   if (!newUrl) {
@@ -95,7 +101,9 @@ async function set(ctx: CommandContext, opts: SetOptions): Promise<void> {
     );
   }
   if (!opts.yes && !out.interactive) {
-    throw usageError("webhook set changes the number's webhook and needs a confirmation: pass --yes to change it without asking");
+    throw usageError(
+      "webhook set changes the number's webhook and needs a confirmation: pass --yes to change it without asking",
+    );
   }
 
   const { config, creds, client } = await connectConfig(store, opts.config, ctx.env, keychain, ctx.twilio);
@@ -110,19 +118,38 @@ async function set(ctx: CommandContext, opts: SetOptions): Promise<void> {
     }
     if (todo.length && !opts.yes) {
       const { confirm } = await import('@inquirer/prompts');
-      const ok = await confirm({ message: 'Point it at the new URL?', default: false }, { input: ctx.io.stdin, output: ctx.io.stderr });
-      if (!ok) throw new CliError("cancelled: the webhook was not changed", { reason: 'cancelled' });
+      const ok = await confirm(
+        { message: 'Point it at the new URL?', default: false },
+        { input: ctx.io.stdin, output: ctx.io.stderr },
+      );
+      if (!ok) throw new CliError('cancelled: the webhook was not changed', { reason: 'cancelled' });
     }
-    const r = await pointNumberAt({ store, config, client, creds, url: newUrl, allowMessagingService: opts.messagingService });
+    const r = await pointNumberAt({
+      store,
+      config,
+      client,
+      creds,
+      url: newUrl,
+      allowMessagingService: opts.messagingService,
+    });
     if (opts.json) {
       return out.data({
         config: config.name,
         phone_number: config.fromNumber,
         changed: r.changed,
-        routes: r.routes.map((x) => ({ layer: x.layer, sid: x.sid, channel: x.channel, previous_url: shown(x.url), url: shown(newUrl) })),
+        routes: r.routes.map((x) => ({
+          layer: x.layer,
+          sid: x.sid,
+          channel: x.channel,
+          previous_url: shown(x.url),
+          url: shown(newUrl),
+        })),
       });
     }
-    for (const x of r.routes) out.success(`${routeLabel(x)} ${routePointsAt(x, newUrl) ? 'already points' : 'now points'} at ${shown(newUrl)} (POST).`);
+    for (const x of r.routes)
+      out.success(
+        `${routeLabel(x)} ${routePointsAt(x, newUrl) ? 'already points' : 'now points'} at ${shown(newUrl)} (POST).`,
+      );
     return;
   }
   const number = routes[0]!.number!;
@@ -130,7 +157,10 @@ async function set(ctx: CommandContext, opts: SetOptions): Promise<void> {
   const what = url && !sameWebhookUrl(url, productionUrl) ? 'the given URL' : 'the recorded production URL';
 
   if (pointsAt(number, newUrl)) {
-    if (opts.json) return out.data(setJson(config.name, number, { url: shown(oldValue.url), method: oldValue.method }, shown(newUrl), false));
+    if (opts.json)
+      return out.data(
+        setJson(config.name, number, { url: shown(oldValue.url), method: oldValue.method }, shown(newUrl), false),
+      );
     out.success(`${number.phoneNumber} already points at ${what} ${shown(newUrl)} (POST); nothing changed.`);
     return;
   }
@@ -142,7 +172,10 @@ async function set(ctx: CommandContext, opts: SetOptions): Promise<void> {
   }
   if (!opts.yes) {
     const { confirm } = await import('@inquirer/prompts');
-    const ok = await confirm({ message: `Point ${number.phoneNumber} at it?`, default: false }, { input: ctx.io.stdin, output: ctx.io.stderr });
+    const ok = await confirm(
+      { message: `Point ${number.phoneNumber} at it?`, default: false },
+      { input: ctx.io.stdin, output: ctx.io.stderr },
+    );
     if (!ok) throw new CliError("cancelled: the number's webhook was not changed", { reason: 'cancelled' });
   }
 
@@ -150,8 +183,13 @@ async function set(ctx: CommandContext, opts: SetOptions): Promise<void> {
   // short change: its row would hold the previous URL, which may be a secret, in SQLite.)
   refuseUnderLease(store, config);
   const updated = await applySmsUrl(client, creds, number, newUrl);
-  if (opts.json) return out.data(setJson(config.name, updated, { url: shown(oldValue.url), method: oldValue.method }, shown(updated.smsUrl), true));
-  out.success(`${updated.phoneNumber} now points at ${what} ${shown(updated.smsUrl)} (${updated.smsMethod ?? 'POST'}).`);
+  if (opts.json)
+    return out.data(
+      setJson(config.name, updated, { url: shown(oldValue.url), method: oldValue.method }, shown(updated.smsUrl), true),
+    );
+  out.success(
+    `${updated.phoneNumber} now points at ${what} ${shown(updated.smsUrl)} (${updated.smsMethod ?? 'POST'}).`,
+  );
 }
 
 function setJson(

@@ -1,11 +1,11 @@
 import { CliError, leaseHeldError, leaseStaleError } from '../errors.js';
-import { secretAccount, type SecretStore } from '../secrets/index.js';
-import { isLeaseAlive, type Config, type Lease, type NewConfig, type Store } from '../store/index.js';
-import type { TwilioFactory } from './connect.js';
-import { createTwilioClient, twilioError, type TwilioCredentials } from '../twilio/client.js';
+import { type SecretStore, secretAccount } from '../secrets/index.js';
+import { type Config, isLeaseAlive, type Lease, type NewConfig, type Store } from '../store/index.js';
+import { createTwilioClient, type TwilioCredentials, twilioError } from '../twilio/client.js';
 import { fetchAccount, findNumber } from '../twilio/numbers.js';
 import { maskWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
+import type { TwilioFactory } from './connect.js';
 
 /** What the credential check found: the account answered, and whether it owns the From number. */
 export interface Verification {
@@ -15,7 +15,11 @@ export interface Verification {
 }
 
 /** Proves the credentials with Twilio (fetch the account) and looks the From number up on it. */
-export async function verifyCredentials(creds: TwilioCredentials, fromNumber: string, twilio: TwilioFactory = createTwilioClient): Promise<Verification> {
+export async function verifyCredentials(
+  creds: TwilioCredentials,
+  fromNumber: string,
+  twilio: TwilioFactory = createTwilioClient,
+): Promise<Verification> {
   const client = await twilio(creds, { timeoutMs: 10_000 });
   const ctx = { apiUrl: creds.apiUrl, accountSid: creds.accountSid };
   let account;
@@ -73,7 +77,10 @@ export function saveConfig(
     }
     if (err instanceof CliError) throw err;
     if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
-      throw new CliError(`a config named ${JSON.stringify(config.name)} already exists`, { reason: 'duplicate_name', cause: err });
+      throw new CliError(`a config named ${JSON.stringify(config.name)} already exists`, {
+        reason: 'duplicate_name',
+        cause: err,
+      });
     }
     throw err;
   }
@@ -87,7 +94,10 @@ export function saveConfig(
 export function refuseWhileListening(store: Store, config: Config, consequence?: string): Lease | null {
   const lease = store.leases.get(config.id);
   if (lease && isLeaseAlive(lease)) {
-    throw leaseHeldError(`config ${JSON.stringify(config.name)} is in use by a running listener (pid ${lease.pid})${consequence ? `: ${consequence}` : ''}`, lease.pid);
+    throw leaseHeldError(
+      `config ${JSON.stringify(config.name)} is in use by a running listener (pid ${lease.pid})${consequence ? `: ${consequence}` : ''}`,
+      lease.pid,
+    );
   }
   return lease ?? null;
 }
@@ -96,15 +106,24 @@ export function refuseWhileListening(store: Store, config: Config, consequence?:
  * Removes a config and its keychain entries. Refuses while a listener holds the config's number (alive),
  * or while a crashed listener's lease still waits for its webhook to be restored.
  */
-export function removeConfig(store: Store, config: Config, keychain: () => SecretStore, opts: { force?: boolean } = {}): void {
+export function removeConfig(
+  store: Store,
+  config: Config,
+  keychain: () => SecretStore,
+  opts: { force?: boolean } = {},
+): void {
   // One write transaction: a listener cannot take the lease between the check and the delete.
   store.db
     .transaction(() => {
       const lease = refuseWhileListening(store, config);
       if (lease && !opts.force) {
-        throw leaseStaleError(`config ${JSON.stringify(config.name)} has a listener lease that was never restored (pid ${lease.pid} is gone)`, config.name, {
-          hintTail: ' (or pass --force to drop the lease)',
-        });
+        throw leaseStaleError(
+          `config ${JSON.stringify(config.name)} has a listener lease that was never restored (pid ${lease.pid} is gone)`,
+          config.name,
+          {
+            hintTail: ' (or pass --force to drop the lease)',
+          },
+        );
       }
       if (lease) store.leases.release(config.id);
       store.configs.remove(config.id, () => {

@@ -3,7 +3,7 @@ import type { Config } from '../store/index.js';
 import { twilioError } from '../twilio/client.js';
 import { listMessageMedia, listNumberMessages, type MediaInfo } from '../twilio/message-history.js';
 import { fetchMessage, isNotFound, type Message } from '../twilio/messages.js';
-import { connectConfig, type ConfigDeps } from './connect.js';
+import { type ConfigDeps, connectConfig } from './connect.js';
 
 /**
  * Twilio's message log for a config's number: the core of `messages list/show` and of the MCP
@@ -23,9 +23,15 @@ export async function listConfigMessages(
 ): Promise<{ config: Config; messages: Message[] }> {
   const { config, creds, client } = await connectConfig(deps.store, opts.config, deps.env, deps.secrets, deps.twilio);
   try {
-    return { config, messages: await listNumberMessages(client, config.fromNumber, { limit: opts.limit, direction: opts.direction }) };
+    return {
+      config,
+      messages: await listNumberMessages(client, config.fromNumber, { limit: opts.limit, direction: opts.direction }),
+    };
   } catch (err) {
-    throw twilioError(err, `list the messages of ${config.fromNumber}`, { apiUrl: creds.apiUrl, accountSid: creds.accountSid });
+    throw twilioError(err, `list the messages of ${config.fromNumber}`, {
+      apiUrl: creds.apiUrl,
+      accountSid: creds.accountSid,
+    });
   }
 }
 

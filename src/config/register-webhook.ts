@@ -1,13 +1,13 @@
 import { CliError, ExitCode, leaseHeldError, leaseStaleError } from '../errors.js';
-import { isBeingRestored, isLeaseAlive, sameLease, type Config, type Lease, type Store } from '../store/index.js';
-import { twilioError, type TwilioClient, type TwilioCredentials } from '../twilio/client.js';
+import { shellQuote } from '../shell.js';
+import { type Config, isBeingRestored, isLeaseAlive, type Lease, type Store, sameLease } from '../store/index.js';
+import { type TwilioClient, type TwilioCredentials, twilioError } from '../twilio/client.js';
 import { setApplicationSmsUrl, setSenderWebhook, setServiceWebhook } from '../twilio/layers.js';
 import { sleepUnlessAborted } from '../twilio/messages.js';
-import { fetchNumber, setSmsWebhook, type PhoneNumberInfo } from '../twilio/numbers.js';
-import { applicationRoute, resolveChannels, type Channel, type Route } from '../twilio/route.js';
+import { fetchNumber, type PhoneNumberInfo, setSmsWebhook } from '../twilio/numbers.js';
+import { applicationRoute, type Channel, type Route, resolveChannels } from '../twilio/route.js';
 import { sameWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
-import { shellQuote } from '../shell.js';
 
 /**
  * Pointing a config's number at a webhook URL outside a listener: the core of `webhook set`, shared with
@@ -24,11 +24,18 @@ export function refuseUnderLease(store: Store, config: Config): void {
   const lease = leaseOnNumber(store, config);
   if (!lease) return;
   if (isLeaseAlive(lease)) {
-    throw leaseHeldError(`${lease.phoneNumber} is held by a running listen (pid ${lease.pid}); its webhook is not changed while it runs`, lease.pid, {
-      hintTail: ': it puts the previous webhook back, then run webhook set again',
-    });
+    throw leaseHeldError(
+      `${lease.phoneNumber} is held by a running listen (pid ${lease.pid}); its webhook is not changed while it runs`,
+      lease.pid,
+      {
+        hintTail: ': it puts the previous webhook back, then run webhook set again',
+      },
+    );
   }
-  throw leaseStaleError(`${lease.phoneNumber} has a listener lease that was never restored (pid ${lease.pid} is gone)`, config.name);
+  throw leaseStaleError(
+    `${lease.phoneNumber} has a listener lease that was never restored (pid ${lease.pid} is gone)`,
+    config.name,
+  );
 }
 
 /** Where a Twilio failure names the account and the API it called. */
@@ -39,16 +46,30 @@ type TwilioWhere = Pick<TwilioCredentials, 'apiUrl' | 'accountSid'>;
  * message and reason, exit 4 (or `exitCode`), `hint` over its own. The one home of "a webhook step exits 4".
  */
 export function webhookStepError(e: CliError, opts: { exitCode?: number; hint?: string } = {}): CliError {
-  return new CliError(e.message, { exitCode: opts.exitCode ?? ExitCode.registration, hint: opts.hint ?? e.hint, reason: e.reason, cause: e });
+  return new CliError(e.message, {
+    exitCode: opts.exitCode ?? ExitCode.registration,
+    hint: opts.hint ?? e.hint,
+    reason: e.reason,
+    cause: e,
+  });
 }
 
 /** "The account does not own the config's number" (reason `number_not_found`), with what it means for the caller (`so …`). */
-export function numberNotFoundError(config: Config, consequence: string, opts: { exitCode?: number; hint?: string } = {}): CliError {
-  return new CliError(`${config.fromNumber} is not a phone number of account ${maskSid(config.accountSid)}, so ${consequence}`, {
-    exitCode: opts.exitCode ?? ExitCode.failure,
-    reason: 'number_not_found',
-    hint: opts.hint ?? `check the From number of config ${JSON.stringify(config.name)} (fruxon-twilio configs set NAME --from +1…) or the account in the Twilio Console`,
-  });
+export function numberNotFoundError(
+  config: Config,
+  consequence: string,
+  opts: { exitCode?: number; hint?: string } = {},
+): CliError {
+  return new CliError(
+    `${config.fromNumber} is not a phone number of account ${maskSid(config.accountSid)}, so ${consequence}`,
+    {
+      exitCode: opts.exitCode ?? ExitCode.failure,
+      reason: 'number_not_found',
+      hint:
+        opts.hint ??
+        `check the From number of config ${JSON.stringify(config.name)} (fruxon-twilio configs set NAME --from +1…) or the account in the Twilio Console`,
+    },
+  );
 }
 
 /** Whether the number already points at `url` with POST. */
@@ -57,11 +78,23 @@ export function pointsAt(number: PhoneNumberInfo, url: string): boolean {
 }
 
 /** Sets the number's SmsUrl (POST); a Twilio failure exits 4. */
-export async function applySmsUrl(client: TwilioClient, creds: TwilioCredentials, number: PhoneNumberInfo, url: string, hint?: string): Promise<PhoneNumberInfo> {
+export async function applySmsUrl(
+  client: TwilioClient,
+  creds: TwilioCredentials,
+  number: PhoneNumberInfo,
+  url: string,
+  hint?: string,
+): Promise<PhoneNumberInfo> {
   try {
     return await setSmsWebhook(client, number.sid, url, 'POST');
   } catch (err) {
-    throw webhookStepError(twilioError(err, `set the webhook of ${number.phoneNumber}`, { apiUrl: creds.apiUrl, accountSid: creds.accountSid }), { hint });
+    throw webhookStepError(
+      twilioError(err, `set the webhook of ${number.phoneNumber}`, {
+        apiUrl: creds.apiUrl,
+        accountSid: creds.accountSid,
+      }),
+      { hint },
+    );
   }
 }
 
@@ -80,11 +113,17 @@ export async function lookUpRoutes(
   try {
     routes = await resolveChannels(client, config.fromNumber, opts.channels ?? null);
   } catch (err) {
-    const e = twilioError(err, `look up where inbound messages to ${config.fromNumber} go`, { apiUrl: creds.apiUrl, accountSid: creds.accountSid });
+    const e = twilioError(err, `look up where inbound messages to ${config.fromNumber} go`, {
+      apiUrl: creds.apiUrl,
+      accountSid: creds.accountSid,
+    });
     throw webhookStepError(e, { exitCode: opts.exitCode ?? e.exitCode });
   }
   if (routes.length === 0) {
-    throw numberNotFoundError(config, opts.notFound?.consequence ?? 'it has no webhook to show or set', { exitCode: opts.exitCode, hint: opts.notFound?.hint });
+    throw numberNotFoundError(config, opts.notFound?.consequence ?? 'it has no webhook to show or set', {
+      exitCode: opts.exitCode,
+      hint: opts.notFound?.hint,
+    });
   }
   return routes;
 }
@@ -125,17 +164,22 @@ export async function pointNumberAt(opts: {
 
 /** What pointing `routes` at a URL outside a listener refuses (exit 4): the Sandbox, a Messaging Service without consent, a shared TwiML App. */
 function refuseRoutes(config: Config, routes: Route[], allowMessagingService: boolean | undefined): void {
-  const refuse = (message: string, reason: string, h: string) => new CliError(message, { exitCode: ExitCode.registration, reason, hint: h });
+  const refuse = (message: string, reason: string, h: string) =>
+    new CliError(message, { exitCode: ExitCode.registration, reason, hint: h });
   for (const r of routes) {
     if (r.layer === 'sandbox') {
-      throw refuse(`${config.fromNumber} is the WhatsApp Sandbox: no API can set its webhook`, 'sandbox', 'set it in the Twilio Console: Messaging → Try it out → WhatsApp sandbox settings → "When a message comes in"');
+      throw refuse(
+        `${config.fromNumber} is the WhatsApp Sandbox: no API can set its webhook`,
+        'sandbox',
+        'set it in the Twilio Console: Messaging → Try it out → WhatsApp sandbox settings → "When a message comes in"',
+      );
     }
     if ((r.layer === 'messaging_service' || r.layer === 'none') && !allowMessagingService) {
       const others = r.sharedWith.length ? ` and also serves ${r.sharedWith.join(', ')}` : '';
       throw refuse(
         `Messaging Service ${r.friendlyName ? `'${r.friendlyName}' ` : ''}(${r.sid}) receives the messages of ${config.fromNumber}${others}: its inbound URL wins over the number's SmsUrl, so that is what must point at Fruxon`,
         'messaging_service_consent',
-        'pass --messaging-service to point the service\'s inbound URL there (every number in it follows)',
+        "pass --messaging-service to point the service's inbound URL there (every number in it follows)",
       );
     }
     if (r.layer === 'application' && r.sharedWith.length) {
@@ -149,14 +193,33 @@ function refuseRoutes(config: Config, routes: Route[], allowMessagingService: bo
 }
 
 /** Points one route's layer at `url` (POST); a Twilio failure exits 4 with `hint`. */
-async function pointRouteAt(client: TwilioClient, creds: TwilioCredentials, number: PhoneNumberInfo, r: Route, url: string, hint: string): Promise<void> {
+async function pointRouteAt(
+  client: TwilioClient,
+  creds: TwilioCredentials,
+  number: PhoneNumberInfo,
+  r: Route,
+  url: string,
+  hint: string,
+): Promise<void> {
   try {
     if (r.layer === 'number') await setSmsWebhook(client, number.sid, url, 'POST');
     else if (r.layer === 'application') await setApplicationSmsUrl(client, r.sid!, url);
     else if (r.layer === 'whatsapp_sender') await setSenderWebhook(client, r.sid!, url, 'POST');
-    else await setServiceWebhook(client, r.sid!, { inboundRequestUrl: url, inboundMethod: 'POST', fallbackUrl: r.fallbackUrl, fallbackMethod: r.fallbackMethod });
+    else
+      await setServiceWebhook(client, r.sid!, {
+        inboundRequestUrl: url,
+        inboundMethod: 'POST',
+        fallbackUrl: r.fallbackUrl,
+        fallbackMethod: r.fallbackMethod,
+      });
   } catch (err) {
-    throw webhookStepError(twilioError(err, `point the ${r.layer.replace('_', ' ')} of ${number.phoneNumber} at the webhook`, { apiUrl: creds.apiUrl, accountSid: creds.accountSid }), { hint });
+    throw webhookStepError(
+      twilioError(err, `point the ${r.layer.replace('_', ' ')} of ${number.phoneNumber} at the webhook`, {
+        apiUrl: creds.apiUrl,
+        accountSid: creds.accountSid,
+      }),
+      { hint },
+    );
   }
 }
 
@@ -165,7 +228,8 @@ function heldByLease(lease: Lease, r: Route): boolean {
   const layer = lease.layer ?? 'number';
   const prev = lease.previous ?? {};
   if (r.layer === 'whatsapp_sender') return prev.whatsappSender?.sid === r.sid;
-  if (r.layer === 'messaging_service' || r.layer === 'none') return layer === 'messaging_service' && prev.messagingService?.sid === r.sid;
+  if (r.layer === 'messaging_service' || r.layer === 'none')
+    return layer === 'messaging_service' && prev.messagingService?.sid === r.sid;
   // A TwiML App lease detached the number from its app: the number's route is the lease's until it is restored.
   if (r.layer === 'number') return (layer === 'number' || layer === 'application') && r.sid === lease.numberSid;
   return false;
@@ -213,9 +277,18 @@ export async function deferToProduction(opts: {
   const detachedApp = lease.layer === 'application' ? lease.previous?.application?.sid : undefined;
   let routes: Route[];
   try {
-    routes = await Promise.all(current.map((r, i) => (held[i] && detachedApp && r.number ? applicationRoute(client, r.number, detachedApp, r.channel) : r)));
+    routes = await Promise.all(
+      current.map((r, i) =>
+        held[i] && detachedApp && r.number ? applicationRoute(client, r.number, detachedApp, r.channel) : r,
+      ),
+    );
   } catch (err) {
-    throw webhookStepError(twilioError(err, `look up TwiML App ${detachedApp} that the listener detached ${config.fromNumber} from`, { apiUrl: creds.apiUrl, accountSid: creds.accountSid }));
+    throw webhookStepError(
+      twilioError(err, `look up TwiML App ${detachedApp} that the listener detached ${config.fromNumber} from`, {
+        apiUrl: creds.apiUrl,
+        accountSid: creds.accountSid,
+      }),
+    );
   }
   refuseRoutes(config, routes, opts.allowMessagingService);
   const number = current[0]!.number!;
@@ -231,7 +304,11 @@ export async function deferToProduction(opts: {
       if (!told && now?.restoring) opts.onRestoreWait?.(now);
       told = true;
     }).catch((err: unknown) => {
-      throw err === ABORTED ? restoreWaitError(lease, config, null) : err === TIMED_OUT ? restoreWaitError(lease, config, waitMs) : err;
+      throw err === ABORTED
+        ? restoreWaitError(lease, config, null)
+        : err === TIMED_OUT
+          ? restoreWaitError(lease, config, waitMs)
+          : err;
     });
   const peek = await wait(() => {
     const now = store.leases.get(config.id);
@@ -251,7 +328,11 @@ const ABORTED = Symbol('aborted');
 const TIMED_OUT = Symbol('timed out');
 
 /** Runs `attempt` every `pollMs` (default 100 ms) until it answers something other than 'restoring'; `onWait` before each wait. Rejects with TIMED_OUT after `deadline`, ABORTED on `signal`. */
-async function untilNotRestoring<T extends string>(attempt: () => T | 'restoring', opts: { deadline: number; pollMs?: number; signal?: AbortSignal }, onWait: () => void): Promise<T> {
+async function untilNotRestoring<T extends string>(
+  attempt: () => T | 'restoring',
+  opts: { deadline: number; pollMs?: number; signal?: AbortSignal },
+  onWait: () => void,
+): Promise<T> {
   const pollMs = opts.pollMs ?? 100;
   for (;;) {
     const r = attempt();
@@ -270,6 +351,10 @@ function restoreWaitError(lease: Lease, config: Config, waitMs: number | null): 
     waitMs === null
       ? `${current}; stopped while waiting for it to finish, so it was not pointed at the production URL`
       : `${current} that did not finish within ${Math.round(waitMs / 100) / 10} s, so it was not pointed at the production URL`,
-    { exitCode: ExitCode.conflict, reason: 'lease_restoring', hint: `once it has finished: fruxon-twilio webhook set --config ${shellQuote(config.name)} --yes` },
+    {
+      exitCode: ExitCode.conflict,
+      reason: 'lease_restoring',
+      hint: `once it has finished: fruxon-twilio webhook set --config ${shellQuote(config.name)} --yes`,
+    },
   );
 }

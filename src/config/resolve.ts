@@ -23,7 +23,9 @@ export function resolveConfig(store: Store, name?: string): Config {
       throw new CliError(`no config named ${JSON.stringify(name)}`, {
         exitCode: ExitCode.failure,
         reason: 'not_found',
-        hint: names.length ? `known configs: ${names.join(', ')}${store.configs.count() > 5 ? ', …' : ''}` : 'add one with: fruxon-twilio add-config',
+        hint: names.length
+          ? `known configs: ${names.join(', ')}${store.configs.count() > 5 ? ', …' : ''}`
+          : 'add one with: fruxon-twilio add-config',
       });
     }
     return c;
@@ -61,10 +63,13 @@ export function loadSecret(config: Config, env: NodeJS.ProcessEnv, secrets: () =
   }
   const v = secrets().get(config.id);
   if (!v) {
-    throw new CliError(`the keychain has no ${config.authMethod === 'api-key' ? 'API Key Secret' : 'Auth Token'} for config ${JSON.stringify(config.name)}`, {
-      reason: 'missing_secret',
-      hint: `add it again: fruxon-twilio configs remove ${shellQuote(config.name)} && fruxon-twilio add-config`,
-    });
+    throw new CliError(
+      `the keychain has no ${config.authMethod === 'api-key' ? 'API Key Secret' : 'Auth Token'} for config ${JSON.stringify(config.name)}`,
+      {
+        reason: 'missing_secret',
+        hint: `add it again: fruxon-twilio configs remove ${shellQuote(config.name)} && fruxon-twilio add-config`,
+      },
+    );
   }
   return v;
 }

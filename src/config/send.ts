@@ -1,14 +1,14 @@
-import { SANDBOX_NUMBER } from '../twilio/route.js';
-import { findNumber } from '../twilio/numbers.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
+import { withoutWhatsAppPrefix } from '../phone.js';
+import { shellQuote } from '../shell.js';
 import type { Config, Participant } from '../store/index.js';
 import { createTwilioClient } from '../twilio/client.js';
-import type { ConfigDeps } from './connect.js';
-import { deliveryFailure, sendMessage, waitForFinalStatus, type Message, type WaitResult } from '../twilio/messages.js';
-import { E164, checkE164 } from '../validate.js';
-import { withoutWhatsAppPrefix } from '../phone.js';
+import { deliveryFailure, type Message, sendMessage, type WaitResult, waitForFinalStatus } from '../twilio/messages.js';
+import { findNumber } from '../twilio/numbers.js';
+import { SANDBOX_NUMBER } from '../twilio/route.js';
 import { refuseLoopbackUrls } from '../twilio/send-rules.js';
-import { shellQuote } from '../shell.js';
+import { checkE164, E164 } from '../validate.js';
+import type { ConfigDeps } from './connect.js';
 import { effectiveApiUrl, loadSecret, resolveConfig, twilioCredentials } from './resolve.js';
 
 /**
@@ -64,7 +64,9 @@ export async function sendFromConfig(deps: ConfigDeps, input: SendInput): Promis
     if (!participant) {
       throw usageError(
         `--to must be an E.164 number like +14155238886 or the name of a participant (got ${JSON.stringify(toRaw)}, which is neither)`,
-        store.participants.list().length ? 'see the participants: fruxon-twilio participants list' : `add one: fruxon-twilio participants add ${shellQuote(toRaw)} --phone +1…`,
+        store.participants.list().length
+          ? 'see the participants: fruxon-twilio participants list'
+          : `add one: fruxon-twilio participants add ${shellQuote(toRaw)} --phone +1…`,
       );
     }
     to = participant.phone;
@@ -85,22 +87,47 @@ export async function sendFromConfig(deps: ConfigDeps, input: SendInput): Promis
   let whatsapp = input.channel === 'whatsapp' ? true : input.channel === 'sms' ? false : Boolean(participant?.whatsapp);
 
   const apiUrl = effectiveApiUrl(config, env);
-  refuseLoopbackUrls([...input.mediaUrls.map((u) => ['--media-url', u] as const), ...(input.statusCallback ? [['--status-callback', input.statusCallback] as const] : [])], apiUrl);
+  refuseLoopbackUrls(
+    [
+      ...input.mediaUrls.map((u) => ['--media-url', u] as const),
+      ...(input.statusCallback ? [['--status-callback', input.statusCallback] as const] : []),
+    ],
+    apiUrl,
+  );
 
   const secret = loadSecret(config, env, deps.secrets);
   const client = await (deps.twilio ?? createTwilioClient)(twilioCredentials(config, secret, env));
   const callCtx = { apiUrl, accountSid: config.accountSid };
   // The WhatsApp Sandbox (its number, not on the account) sends on WhatsApp only: sending from it implies WhatsApp.
   if (!whatsapp && input.channel === undefined && config.fromNumber === SANDBOX_NUMBER) {
-    whatsapp = await findNumber(client, SANDBOX_NUMBER).then((n) => n === null, () => false);
+    whatsapp = await findNumber(client, SANDBOX_NUMBER).then(
+      (n) => n === null,
+      () => false,
+    );
   }
   const recipient = participant ? `${participant.name} (${to})` : to;
-  const sent = await sendMessage(client, { from: config.fromNumber, to, body: input.body, mediaUrls: input.mediaUrls, statusCallback: input.statusCallback, whatsapp }, callCtx);
+  const sent = await sendMessage(
+    client,
+    {
+      from: config.fromNumber,
+      to,
+      body: input.body,
+      mediaUrls: input.mediaUrls,
+      statusCallback: input.statusCallback,
+      whatsapp,
+    },
+    callCtx,
+  );
   const base = { config, participant: participant ?? null, whatsapp, recipient };
   if (!input.wait) return { ...base, message: sent, waited: null };
 
   input.wait.onSent?.(sent, recipient);
-  const waited = await waitForFinalStatus(client, sent.sid, { timeoutMs: input.wait.timeoutMs, signal: input.wait.signal, ctx: callCtx, onStatus: input.wait.onStatus });
+  const waited = await waitForFinalStatus(client, sent.sid, {
+    timeoutMs: input.wait.timeoutMs,
+    signal: input.wait.signal,
+    ctx: callCtx,
+    onStatus: input.wait.onStatus,
+  });
   return { ...base, message: waited.message, waited };
 }
 
@@ -108,15 +135,22 @@ export async function sendFromConfig(deps: ConfigDeps, input: SendInput): Promis
  * The error a waited send ends with, or null when it was delivered (or read): still not final after the
  * wait (exit 3, or 1 when the wait was cancelled), else Twilio's error code, its doc link and the fix.
  */
-export function sendOutcomeError(waited: WaitResult, timeoutMs: number, opts: { cancelled?: boolean } = {}): CliError | null {
+export function sendOutcomeError(
+  waited: WaitResult,
+  timeoutMs: number,
+  opts: { cancelled?: boolean } = {},
+): CliError | null {
   if (waited.succeeded) return null;
   const m = waited.message;
   if (waited.timedOut) {
-    return new CliError(`message ${m.sid} to ${m.to} is still ${m.status} after ${(timeoutMs / 1000).toFixed(timeoutMs % 1000 ? 1 : 0)}s: no final status yet`, {
-      exitCode: opts.cancelled ? ExitCode.failure : ExitCode.timeout,
-      reason: 'timeout',
-      hint: `wait longer with --wait-timeout, or look later: the message keeps going (sid ${m.sid})`,
-    });
+    return new CliError(
+      `message ${m.sid} to ${m.to} is still ${m.status} after ${(timeoutMs / 1000).toFixed(timeoutMs % 1000 ? 1 : 0)}s: no final status yet`,
+      {
+        exitCode: opts.cancelled ? ExitCode.failure : ExitCode.timeout,
+        reason: 'timeout',
+        hint: `wait longer with --wait-timeout, or look later: the message keeps going (sid ${m.sid})`,
+      },
+    );
   }
   return deliveryFailure(m);
 }

@@ -1,8 +1,8 @@
-import { isLeaseAlive, type Config, type Lease } from '../store/index.js';
+import { type Config, isLeaseAlive, type Lease } from '../store/index.js';
 import type { PhoneNumberInfo } from '../twilio/numbers.js';
 import type { Route } from '../twilio/route.js';
 import { classifyWebhook, type WebhookKind } from '../twilio/webhook.js';
-import { connectConfig, type ConfigDeps } from './connect.js';
+import { type ConfigDeps, connectConfig } from './connect.js';
 import { lookUpRoutes } from './register-webhook.js';
 import { loadProductionWebhookUrl } from './webhook-url.js';
 

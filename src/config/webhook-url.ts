@@ -1,5 +1,5 @@
 import { CliError, usageError } from '../errors.js';
-import { secretAccount, type SecretStore } from '../secrets/index.js';
+import { type SecretStore, secretAccount } from '../secrets/index.js';
 import type { Config, Store } from '../store/index.js';
 import { maskWebhookUrl } from '../twilio/webhook.js';
 import { isLoopbackUrl } from '../validate.js';
@@ -14,7 +14,11 @@ import { effectiveApiUrl } from './resolve.js';
 export const WEBHOOK_URL_ENV = 'FRUXON_TWILIO_WEBHOOK_URL';
 
 /** The recorded production webhook URL, or null when none is recorded. */
-export function loadProductionWebhookUrl(config: Config, env: NodeJS.ProcessEnv, keychain: () => SecretStore): string | null {
+export function loadProductionWebhookUrl(
+  config: Config,
+  env: NodeJS.ProcessEnv,
+  keychain: () => SecretStore,
+): string | null {
   if (config.secretSource === 'env') return env[WEBHOOK_URL_ENV]?.trim() || null;
   return keychain().get(secretAccount(config.id, 'webhook-url')) || null;
 }
@@ -23,7 +27,12 @@ export function loadProductionWebhookUrl(config: Config, env: NodeJS.ProcessEnv,
  * Records (or, with null, forgets) the production webhook URL of a keychain-backed config: the keychain
  * entry and the masked hint in SQLite change together. Validate the URL first with checkWebhookUrl.
  */
-export function saveProductionWebhookUrl(store: Store, config: Config, url: string | null, keychain: () => SecretStore): Config {
+export function saveProductionWebhookUrl(
+  store: Store,
+  config: Config,
+  url: string | null,
+  keychain: () => SecretStore,
+): Config {
   if (config.secretSource === 'env') {
     throw usageError(
       `config ${JSON.stringify(config.name)} keeps no secret (it was added with --token-from-env), so its production webhook URL is not stored`,
@@ -58,15 +67,21 @@ export function checkWebhookUrl(field: string, value: string, opts: { localStand
   try {
     url = new URL(v);
   } catch {
-    throw usageError(`${field} must be an absolute https URL, such as the webhook URL Fruxon shows for the config (got something that is not a URL)`);
+    throw usageError(
+      `${field} must be an absolute https URL, such as the webhook URL Fruxon shows for the config (got something that is not a URL)`,
+    );
   }
   if (/\s/.test(v)) throw usageError(`${field} must be one URL without spaces`);
   if (opts.localStandIn) {
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw usageError(`${field} must be an http(s) URL (got ${JSON.stringify(url.protocol.replace(/:$/, ''))})`);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+      throw usageError(`${field} must be an http(s) URL (got ${JSON.stringify(url.protocol.replace(/:$/, ''))})`);
     return v;
   }
   if (url.protocol !== 'https:') {
-    throw usageError(`${field} must be an https URL: Twilio calls it over the internet (got ${JSON.stringify(url.protocol.replace(/:$/, ''))})`, 'http and loopback URLs are accepted only for a config with --api-url (a local stand-in such as the emulator)');
+    throw usageError(
+      `${field} must be an https URL: Twilio calls it over the internet (got ${JSON.stringify(url.protocol.replace(/:$/, ''))})`,
+      'http and loopback URLs are accepted only for a config with --api-url (a local stand-in such as the emulator)',
+    );
   }
   if (isLoopbackUrl(v)) {
     throw new CliError(`${field} points at this machine (${url.host}), which Twilio cannot reach`, {

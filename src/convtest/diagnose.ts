@@ -1,9 +1,9 @@
-import { isLeaseAlive, type Config, type Lease, type Store } from '../store/index.js';
+import { loadProductionWebhookUrl } from '../config/webhook-url.js';
 import type { SecretStore } from '../secrets/index.js';
+import { type Config, isLeaseAlive, type Lease, type Store } from '../store/index.js';
 import type { TwilioClient } from '../twilio/client.js';
 import { resolveRoute } from '../twilio/route.js';
 import { classifyWebhookUrl, displayWebhookUrl } from '../twilio/webhook.js';
-import { loadProductionWebhookUrl } from '../config/webhook-url.js';
 
 /**
  * Where inbound messages to the config's number go, as one sentence for a failed expect. This is the one
@@ -32,21 +32,42 @@ export interface RouteFacts {
 /** The sentence for a set of facts. Pure: never prints the production URL unmasked. */
 export function describeRoute(f: RouteFacts): RouteFinding {
   const to = `inbound to ${f.number}`;
-  if (!f.found) return { reachesAgent: false, text: `${to} goes nowhere this tool can see: the number is not on the config's account` };
+  if (!f.found)
+    return {
+      reachesAgent: false,
+      text: `${to} goes nowhere this tool can see: the number is not on the config's account`,
+    };
   const { kind, fruxon } = classifyWebhookUrl(f.smsUrl, { productionUrl: f.productionUrl, lease: f.lease });
   const shown = displayWebhookUrl(f.smsUrl, f.productionUrl) ?? '';
   switch (kind) {
     case 'none':
-      return { reachesAgent: false, text: `${to} goes nowhere: the number has no "A MESSAGE COMES IN" webhook (fruxon-twilio webhook set, or run listen)` };
+      return {
+        reachesAgent: false,
+        text: `${to} goes nowhere: the number has no "A MESSAGE COMES IN" webhook (fruxon-twilio webhook set, or run listen)`,
+      };
     case 'production':
-      return { reachesAgent: true, toFruxon: true, text: `${to} goes to Fruxon (${shown}): the agent got the message but sent no reply` };
+      return {
+        reachesAgent: true,
+        toFruxon: true,
+        text: `${to} goes to Fruxon (${shown}): the agent got the message but sent no reply`,
+      };
     case 'listener':
       return f.leaseAlive
-        ? { reachesAgent: true, text: `${to} goes to fruxon-twilio listen (pid ${f.lease!.pid}) at ${shown}: check that its --forward-to agent answers` }
-        : { reachesAgent: false, text: `${to} goes to a fruxon-twilio listen that is not running (pid ${f.lease!.pid}): start it again, or fruxon-twilio restore` };
+        ? {
+            reachesAgent: true,
+            text: `${to} goes to fruxon-twilio listen (pid ${f.lease!.pid}) at ${shown}: check that its --forward-to agent answers`,
+          }
+        : {
+            reachesAgent: false,
+            text: `${to} goes to a fruxon-twilio listen that is not running (pid ${f.lease!.pid}): start it again, or fruxon-twilio restore`,
+          };
     default:
       return fruxon
-        ? { reachesAgent: true, toFruxon: true, text: `${to} goes to Fruxon (${shown}), but not to the URL recorded for this config: check fruxon-twilio webhook show` }
+        ? {
+            reachesAgent: true,
+            toFruxon: true,
+            text: `${to} goes to Fruxon (${shown}), but not to the URL recorded for this config: check fruxon-twilio webhook show`,
+          }
         : { reachesAgent: false, text: `${to} goes to ${shown}, not to Fruxon` };
   }
 }
@@ -76,6 +97,9 @@ export async function inboundRoute(
       productionUrl,
     });
   } catch (err) {
-    return { reachesAgent: null, text: `could not look up where inbound to ${config.fromNumber} goes: ${(err as Error).message}` };
+    return {
+      reachesAgent: null,
+      text: `could not look up where inbound to ${config.fromNumber} goes: ${(err as Error).message}`,
+    };
   }
 }

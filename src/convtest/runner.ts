@@ -1,23 +1,40 @@
 import { readFile } from 'node:fs/promises';
-import { CliError } from '../errors.js';
-import { channelOf, stripChannel, WHATSAPP_PREFIX, type Channel } from '../phone.js';
-import type { SecretStore } from '../secrets/index.js';
-import type { Config, Store } from '../store/index.js';
 import { connectConfig } from '../config/connect.js';
 import { effectiveApiUrl } from '../config/resolve.js';
-import type { TwilioClient, TwilioCredentials } from '../twilio/client.js';
-import { twilioError } from '../twilio/client.js';
-import { findNumber, type PhoneNumberInfo } from '../twilio/numbers.js';
-import { sameWebhookUrl } from '../twilio/webhook.js';
-import { listMessagesBetween } from '../twilio/message-history.js';
-import { FINAL_STATUSES, errorDocUrl, fetchMessage, fixFor, sendMessage, sleepUnlessAborted, waitForFinalStatus, type Message } from '../twilio/messages.js';
-import { refuseLoopbackUrls } from '../twilio/send-rules.js';
-import { maskSid } from '../validate.js';
-import { inboundRoute } from './diagnose.js';
+import { CliError } from '../errors.js';
 import { pendingAccessRequestFor } from '../fruxon/access-requests.js';
 import type { AccessRequest } from '../fruxon/participants-api.js';
+import { type Channel, channelOf, stripChannel, WHATSAPP_PREFIX } from '../phone.js';
+import type { SecretStore } from '../secrets/index.js';
 import { shellQuote } from '../shell.js';
-import { parseScenarioFile, type ExpectStep, type ParsedFile, type Scenario, type ScenarioFileProblem, type SendStep, type Step } from './scenario.js';
+import type { Config, Store } from '../store/index.js';
+import type { TwilioClient, TwilioCredentials } from '../twilio/client.js';
+import { twilioError } from '../twilio/client.js';
+import { listMessagesBetween } from '../twilio/message-history.js';
+import {
+  errorDocUrl,
+  FINAL_STATUSES,
+  fetchMessage,
+  fixFor,
+  type Message,
+  sendMessage,
+  sleepUnlessAborted,
+  waitForFinalStatus,
+} from '../twilio/messages.js';
+import { findNumber, type PhoneNumberInfo } from '../twilio/numbers.js';
+import { refuseLoopbackUrls } from '../twilio/send-rules.js';
+import { sameWebhookUrl } from '../twilio/webhook.js';
+import { maskSid } from '../validate.js';
+import { inboundRoute } from './diagnose.js';
+import {
+  type ExpectStep,
+  type ParsedFile,
+  parseScenarioFile,
+  type Scenario,
+  type ScenarioFileProblem,
+  type SendStep,
+  type Step,
+} from './scenario.js';
 
 /**
  * The conversation-test runner: reads scenario files, checks that every scenario can run (before anything is
@@ -148,14 +165,27 @@ interface Plan {
 }
 
 /** The one entry point: parse, check, run. */
-export async function runConversationTests(req: ConvTestRequest, deps: ConvTestDeps, hooks: ConvTestHooks = {}): Promise<ConvTestOutcome> {
+export async function runConversationTests(
+  req: ConvTestRequest,
+  deps: ConvTestDeps,
+  hooks: ConvTestHooks = {},
+): Promise<ConvTestOutcome> {
   const parsed: ParsedFile[] = [];
   for (const file of req.files) {
     let text: string;
     try {
       text = await readFile(file, 'utf8');
     } catch (err) {
-      parsed.push({ file, ok: false, problem: { file, line: 0, field: '(file)', message: `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` } });
+      parsed.push({
+        file,
+        ok: false,
+        problem: {
+          file,
+          line: 0,
+          field: '(file)',
+          message: `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+        },
+      });
       continue;
     }
     parsed.push(await parseScenarioFile(file, text));
@@ -179,7 +209,11 @@ export async function runConversationTests(req: ConvTestRequest, deps: ConvTestD
 }
 
 /** Checks every scenario can run: its config, its tester on the account and not the config's own number. */
-async function planAll(files: Extract<ParsedFile, { ok: true }>[], req: ConvTestRequest, deps: ConvTestDeps): Promise<{ plans: Plan[]; problems: Unrunnable[] }> {
+async function planAll(
+  files: Extract<ParsedFile, { ok: true }>[],
+  req: ConvTestRequest,
+  deps: ConvTestDeps,
+): Promise<{ plans: Plan[]; problems: Unrunnable[] }> {
   const plans: Plan[] = [];
   const problems: Unrunnable[] = [];
   const connections = new Map<string, Promise<Connection>>();
@@ -196,7 +230,8 @@ async function planAll(files: Extract<ParsedFile, { ok: true }>[], req: ConvTest
   };
   for (const f of files) {
     for (const s of f.scenarios) {
-      const problem = (line: number, message: string, hint: string | null = null) => problems.push({ file: s.file, line, scenario: s.name, message, hint });
+      const problem = (line: number, message: string, hint: string | null = null) =>
+        problems.push({ file: s.file, line, scenario: s.name, message, hint });
       const tester = (req.from ?? s.from)?.trim() ?? null;
       if (!tester) {
         problem(s.line, 'no tester number: give the scenario a from: "+1…" (a number of the account), or pass --from');
@@ -214,12 +249,20 @@ async function planAll(files: Extract<ParsedFile, { ok: true }>[], req: ConvTest
       const testerNumber = stripChannel(tester);
       const where = `account ${maskSid(config.accountSid)} (config ${JSON.stringify(config.name)})`;
       if (testerNumber === config.fromNumber) {
-        problem(s.fromLine, `the tester ${tester} is the config's own number: the scenario would talk to itself`, 'give from: another number of the same account');
+        problem(
+          s.fromLine,
+          `the tester ${tester} is the config's own number: the scenario would talk to itself`,
+          'give from: another number of the same account',
+        );
         continue;
       }
       try {
         refuseLoopbackUrls(
-          s.steps.flatMap((st) => (st.kind === 'send' ? st.mediaUrls.map((u, j) => [`steps[${st.index - 1}].media_urls[${j}]`, u] as const) : [])),
+          s.steps.flatMap((st) =>
+            st.kind === 'send'
+              ? st.mediaUrls.map((u, j) => [`steps[${st.index - 1}].media_urls[${j}]`, u] as const)
+              : [],
+          ),
           effectiveApiUrl(config, deps.env),
         );
       } catch (err) {
@@ -229,15 +272,27 @@ async function planAll(files: Extract<ParsedFile, { ok: true }>[], req: ConvTest
       try {
         const [ours, theirs] = await Promise.all([onAccount(conn, config.fromNumber), onAccount(conn, testerNumber)]);
         if (!ours) {
-          problem(s.line, `the config's number ${config.fromNumber} is not a number of ${where}`, 'check it: fruxon-twilio configs show');
+          problem(
+            s.line,
+            `the config's number ${config.fromNumber} is not a number of ${where}`,
+            'check it: fruxon-twilio configs show',
+          );
           continue;
         }
         if (!theirs) {
-          problem(s.fromLine, `the tester ${tester} is not a number of ${where}: the runner sends from it, so it must be one of the account's numbers`, 'give from: a number the account owns (IncomingPhoneNumbers), or pass --from');
+          problem(
+            s.fromLine,
+            `the tester ${tester} is not a number of ${where}: the runner sends from it, so it must be one of the account's numbers`,
+            'give from: a number the account owns (IncomingPhoneNumbers), or pass --from',
+          );
           continue;
         }
         if (theirs.smsUrl && sameWebhookUrl(theirs.smsUrl, ours.smsUrl)) {
-          problem(s.fromLine, `the tester ${testerNumber}'s webhook points where ${config.fromNumber}'s does: the agent would answer its own replies`, 'give from: a number whose "A MESSAGE COMES IN" webhook is empty or goes elsewhere');
+          problem(
+            s.fromLine,
+            `the tester ${testerNumber}'s webhook points where ${config.fromNumber}'s does: the agent would answer its own replies`,
+            'give from: a number whose "A MESSAGE COMES IN" webhook is empty or goes elsewhere',
+          );
           continue;
         }
       } catch (err) {
@@ -250,7 +305,15 @@ async function planAll(files: Extract<ParsedFile, { ok: true }>[], req: ConvTest
         scenario: s,
         conn,
         whatsapp,
-        info: { file: s.file, name: s.name, line: s.line, config: config.name, tester: testerNumber, number: config.fromNumber, channel: whatsapp ? 'whatsapp' : 'sms' },
+        info: {
+          file: s.file,
+          name: s.name,
+          line: s.line,
+          config: config.name,
+          tester: testerNumber,
+          number: config.fromNumber,
+          channel: whatsapp ? 'whatsapp' : 'sms',
+        },
       });
     }
   }
@@ -304,7 +367,8 @@ class Runner {
       const fresh: { m: Message; rank: number }[] = [];
       for (const list of lists) {
         list.forEach((m, rank) => {
-          if (m.direction !== 'inbound' && !seen.has(m.sid) && !fresh.some((x) => x.m.sid === m.sid)) fresh.push({ m, rank });
+          if (m.direction !== 'inbound' && !seen.has(m.sid) && !fresh.some((x) => x.m.sid === m.sid))
+            fresh.push({ m, rank });
         });
       }
       // Twilio's dates have whole seconds: within one list its order (newest first) breaks the tie.
@@ -360,7 +424,13 @@ class Runner {
     return result;
   }
 
-  async #send(plan: Plan, step: SendStep, snapshot: () => Promise<void>, mark: (m: Message) => SeenMessage, ctx: { apiUrl: string | null; accountSid: string }): Promise<StepResult> {
+  async #send(
+    plan: Plan,
+    step: SendStep,
+    snapshot: () => Promise<void>,
+    mark: (m: Message) => SeenMessage,
+    ctx: { apiUrl: string | null; accountSid: string },
+  ): Promise<StepResult> {
     const { info, conn } = plan;
     let note: string | null = null;
     const last = this.#lastSend.get(info.tester);
@@ -372,7 +442,11 @@ class Runner {
     const t0 = Date.now();
     // What arrived before this step is not an answer to it.
     await snapshot();
-    const sent = await sendMessage(conn.client, { from: info.tester, to: info.number, body: step.body, mediaUrls: step.mediaUrls, whatsapp: plan.whatsapp }, ctx);
+    const sent = await sendMessage(
+      conn.client,
+      { from: info.tester, to: info.number, body: step.body, mediaUrls: step.mediaUrls, whatsapp: plan.whatsapp },
+      ctx,
+    );
     this.#lastSend.set(info.tester, Date.now());
     return {
       ...base(step, describeStep(step, this.scale)),
@@ -422,38 +496,69 @@ class Runner {
     }
     if (!reply) {
       const cause = await this.#silence(plan, lastSend, ctx);
-      return done({ failure: `no reply from ${info.number} to ${info.tester} within ${secs(withinMs)}`, cause: cause.text, fix: cause.fix });
+      return done({
+        failure: `no reply from ${info.number} to ${info.tester} within ${secs(withinMs)}`,
+        cause: cause.text,
+        fix: cause.fix,
+      });
     }
     seen.add(reply.sid);
     const latencyMs = Date.now() - from;
     const mismatch = check(step, reply);
     if (mismatch) {
-      return done({ message: mark(reply), latencyMs, failure: `${mismatch}; got ${quote(reply.body)}${reply.numMedia ? ` with ${reply.numMedia} media` : ''} on ${reply.channel}`, ...failedAtTwilio(reply) });
+      return done({
+        message: mark(reply),
+        latencyMs,
+        failure: `${mismatch}; got ${quote(reply.body)}${reply.numMedia ? ` with ${reply.numMedia} media` : ''} on ${reply.channel}`,
+        ...failedAtTwilio(reply),
+      });
     }
     // The reply says the right thing; it must also reach the tester. A final status is awaited briefly.
     const seenMsg = mark(reply);
     let final = reply;
     if (!FINAL_STATUSES.has(reply.status)) {
       const left = Math.min(this.#finalWait * this.scale, deadline - Date.now());
-      if (left > 0) final = (await waitForFinalStatus(conn.client, reply.sid, { timeoutMs: left, signal: this.hooks.signal, ctx, intervalMs: this.#poll, maxIntervalMs: this.#maxPoll })).message;
+      if (left > 0)
+        final = (
+          await waitForFinalStatus(conn.client, reply.sid, {
+            timeoutMs: left,
+            signal: this.hooks.signal,
+            ctx,
+            intervalMs: this.#poll,
+            maxIntervalMs: this.#maxPoll,
+          })
+        ).message;
       Object.assign(seenMsg, { status: final.status, error_code: final.errorCode, error_message: final.errorMessage });
     }
     if (FAILED.has(final.status)) {
       const f = failedAtTwilio(final);
-      return done({ message: seenMsg, latencyMs, failure: `the agent's reply ${final.sid} ${final.status} at Twilio`, cause: f.cause, fix: f.fix });
+      return done({
+        message: seenMsg,
+        latencyMs,
+        failure: `the agent's reply ${final.sid} ${final.status} at Twilio`,
+        cause: f.cause,
+        fix: f.fix,
+      });
     }
     return done({ status: 'passed', message: seenMsg, latencyMs });
   }
 
   /** Why nothing came back: the tester's message failed, or the route, or no reply at all. */
-  async #silence(plan: Plan, lastSend: { sid: string } | null, ctx: { apiUrl: string | null; accountSid: string }): Promise<{ text: string; fix: string | null }> {
+  async #silence(
+    plan: Plan,
+    lastSend: { sid: string } | null,
+    ctx: { apiUrl: string | null; accountSid: string },
+  ): Promise<{ text: string; fix: string | null }> {
     const { conn, info } = plan;
     if (lastSend) {
       try {
         const m = await fetchMessage(conn.client, lastSend.sid, ctx);
         if (FAILED.has(m.status)) {
           const code = m.errorCode;
-          return { text: `the tester's message ${m.sid} to ${info.number} ${m.status} at Twilio${code ? ` (${code}${m.errorMessage ? `: ${m.errorMessage}` : ''}, ${errorDocUrl(code)})` : ''}: the agent never got it`, fix: fixFor(code) ?? null };
+          return {
+            text: `the tester's message ${m.sid} to ${info.number} ${m.status} at Twilio${code ? ` (${code}${m.errorMessage ? `: ${m.errorMessage}` : ''}, ${errorDocUrl(code)})` : ''}: the agent never got it`,
+            fix: fixFor(code) ?? null,
+          };
         }
       } catch {
         // fall through to the route
@@ -476,7 +581,10 @@ class Runner {
   /** The pending access request Fruxon holds for the tester, or null (not linked, none, or Fruxon not reachable: a diagnosis never fails the run). */
   async #pendingAccessRequest(config: Config, tester: string): Promise<AccessRequest | null> {
     try {
-      return await pendingAccessRequestFor({ store: this.deps.store, config, env: this.deps.env, keychain: this.deps.secrets }, tester);
+      return await pendingAccessRequestFor(
+        { store: this.deps.store, config, env: this.deps.env, keychain: this.deps.secrets },
+        tester,
+      );
     } catch {
       return null;
     }
@@ -494,7 +602,8 @@ function failedAtTwilio(m: Message): { cause: string | null; fix: string | null 
 
 /** The first check a reply fails, as "expected …", or null. */
 function check(step: ExpectStep, m: Message): string | null {
-  if (step.contains !== null && !m.body.includes(step.contains)) return `expected a reply containing ${quote(step.contains)}`;
+  if (step.contains !== null && !m.body.includes(step.contains))
+    return `expected a reply containing ${quote(step.contains)}`;
   if (step.matches && !step.matches.regex.test(m.body)) return `expected a reply matching ${step.matches.source}`;
   if (step.channel && m.channel !== step.channel) return `expected a reply on ${step.channel}`;
   if (step.media !== null && m.numMedia < step.media) return `expected at least ${step.media} media`;
@@ -534,7 +643,11 @@ function base(step: Step, description: string): StepResult {
 }
 
 function skipped(step: Step, scale: number): StepResult {
-  return { ...base(step, describeStep(step, scale)), status: 'skipped', withinMs: step.kind === 'expect' ? Math.round(step.withinMs * scale) : null };
+  return {
+    ...base(step, describeStep(step, scale)),
+    status: 'skipped',
+    withinMs: step.kind === 'expect' ? Math.round(step.withinMs * scale) : null,
+  };
 }
 
 function seenMessage(m: Message, at: number): SeenMessage {
@@ -566,4 +679,3 @@ function quote(s: string): string {
   const one = s.replace(/\s+/g, ' ');
   return JSON.stringify(one.length > 80 ? one.slice(0, 79) + '…' : one);
 }
-

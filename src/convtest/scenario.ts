@@ -1,6 +1,6 @@
-import { E164, checkHttpUrl, parseDuration } from '../validate.js';
+import { type Channel, WHATSAPP_PREFIX } from '../phone.js';
 import { MAX_BODY } from '../twilio/send-rules.js';
-import { WHATSAPP_PREFIX, type Channel } from '../phone.js';
+import { checkHttpUrl, E164, parseDuration } from '../validate.js';
 
 /**
  * Scenario files: YAML (JSON is YAML too), one scenario per file or a list under `scenarios`. Parsing never
@@ -57,7 +57,9 @@ export interface ScenarioFileProblem {
   message: string;
 }
 
-export type ParsedFile = { file: string; ok: true; scenarios: Scenario[] } | { file: string; ok: false; problem: ScenarioFileProblem };
+export type ParsedFile =
+  | { file: string; ok: true; scenarios: Scenario[] }
+  | { file: string; ok: false; problem: ScenarioFileProblem };
 
 class Problem extends Error {
   constructor(
@@ -86,7 +88,10 @@ export async function parseScenarioFile(file: string, text: string): Promise<Par
   const first = doc.errors[0];
   if (first) {
     const line = first.linePos?.[0]?.line ?? lineCounter.linePos(first.pos[0]).line;
-    const what = first.code === 'DUPLICATE_KEY' ? 'a key appears twice' : `not valid YAML (${first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')})`;
+    const what =
+      first.code === 'DUPLICATE_KEY'
+        ? 'a key appears twice'
+        : `not valid YAML (${first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')})`;
     return { file, ok: false, problem: { file, line, field: '(file)', message: what } };
   }
   try {
@@ -98,17 +103,33 @@ export async function parseScenarioFile(file: string, text: string): Promise<Par
 }
 
 function readFile(Y: Yaml, file: string, root: Node, lineOf: (n: Node) => number): Scenario[] {
-  if (root === null || root === undefined) throw new Problem(1, '(file)', 'the file is empty: expected a scenario (name, from, steps) or a list under scenarios');
+  if (root === null || root === undefined)
+    throw new Problem(
+      1,
+      '(file)',
+      'the file is empty: expected a scenario (name, from, steps) or a list under scenarios',
+    );
   const top = asMap(Y, root, '(file)', lineOf, 'a scenario (name, from, steps) or a list under scenarios');
   if (top.has('scenarios')) {
     const extra = [...top.keys()].filter((k) => k !== 'scenarios');
-    if (extra.length) throw new Problem(top.keyLine(extra[0]!), extra[0]!, `unexpected beside scenarios: put ${JSON.stringify(extra[0])} inside each scenario`);
+    if (extra.length)
+      throw new Problem(
+        top.keyLine(extra[0]!),
+        extra[0]!,
+        `unexpected beside scenarios: put ${JSON.stringify(extra[0])} inside each scenario`,
+      );
     const list = top.get('scenarios')!;
-    if (!Y.isSeq(list) || list.items.length === 0) throw new Problem(lineOf(list), 'scenarios', 'must be a non-empty list of scenarios');
+    if (!Y.isSeq(list) || list.items.length === 0)
+      throw new Problem(lineOf(list), 'scenarios', 'must be a non-empty list of scenarios');
     const scenarios = list.items.map((item, i) => readScenario(Y, file, i, item, `scenarios[${i}]`, lineOf));
     const names = new Set<string>();
     for (const s of scenarios) {
-      if (names.has(s.name.toLowerCase())) throw new Problem(s.line, `scenarios[${s.position}].name`, `${JSON.stringify(s.name)} is the name of an earlier scenario in this file: names must be unique`);
+      if (names.has(s.name.toLowerCase()))
+        throw new Problem(
+          s.line,
+          `scenarios[${s.position}].name`,
+          `${JSON.stringify(s.name)} is the name of an earlier scenario in this file: names must be unique`,
+        );
       names.add(s.name.toLowerCase());
     }
     return scenarios;
@@ -119,81 +140,153 @@ function readFile(Y: Yaml, file: string, root: Node, lineOf: (n: Node) => number
 const SCENARIO_KEYS = ['name', 'config', 'from', 'steps'];
 const EXPECT_KEYS = ['contains', 'matches', 'channel', 'media', 'none', 'within'];
 
-function readScenario(Y: Yaml, file: string, position: number, node: Node, path: string, lineOf: (n: Node) => number): Scenario {
+function readScenario(
+  Y: Yaml,
+  file: string,
+  position: number,
+  node: Node,
+  path: string,
+  lineOf: (n: Node) => number,
+): Scenario {
   const at = (k: string) => (path ? `${path}.${k}` : k);
   const m = asMap(Y, node, path || '(file)', lineOf, 'a scenario: a mapping with name, from and steps');
   m.onlyKeys(SCENARIO_KEYS, path);
-  const name = m.has('name') ? m.string('name', at('name')) : position === 0 && !path ? baseName(file) : `scenario ${position + 1}`;
-  if (name.trim() === '' || name.length > 200) throw new Problem(m.keyLine('name'), at('name'), 'must be 1 to 200 characters');
+  const name = m.has('name')
+    ? m.string('name', at('name'))
+    : position === 0 && !path
+      ? baseName(file)
+      : `scenario ${position + 1}`;
+  if (name.trim() === '' || name.length > 200)
+    throw new Problem(m.keyLine('name'), at('name'), 'must be 1 to 200 characters');
   const config = m.has('config') ? m.string('config', at('config')).trim() : null;
-  if (config === '') throw new Problem(m.keyLine('config'), at('config'), 'must be the name of a config (fruxon-twilio configs list), or left out');
+  if (config === '')
+    throw new Problem(
+      m.keyLine('config'),
+      at('config'),
+      'must be the name of a config (fruxon-twilio configs list), or left out',
+    );
   let from: string | null = null;
   if (m.has('from')) {
     from = m.string('from', at('from')).trim();
-    if (!TESTER_ADDRESS.test(from)) throw new Problem(m.keyLine('from'), at('from'), `must be an E.164 number like "+15005550007", or "whatsapp:+15005550007" (got ${JSON.stringify(from)}; quote it in YAML)`);
+    if (!TESTER_ADDRESS.test(from))
+      throw new Problem(
+        m.keyLine('from'),
+        at('from'),
+        `must be an E.164 number like "+15005550007", or "whatsapp:+15005550007" (got ${JSON.stringify(from)}; quote it in YAML)`,
+      );
   }
-  if (!m.has('steps')) throw new Problem(lineOf(node), at('steps'), 'missing: a scenario needs a list of steps (send, expect)');
+  if (!m.has('steps'))
+    throw new Problem(lineOf(node), at('steps'), 'missing: a scenario needs a list of steps (send, expect)');
   const list = m.get('steps')!;
-  if (!Y.isSeq(list) || list.items.length === 0) throw new Problem(m.keyLine('steps'), at('steps'), 'must be a non-empty list of steps (- send: "…" or - expect: {…})');
+  if (!Y.isSeq(list) || list.items.length === 0)
+    throw new Problem(
+      m.keyLine('steps'),
+      at('steps'),
+      'must be a non-empty list of steps (- send: "…" or - expect: {…})',
+    );
   const steps = list.items.map((item, i) => readStep(Y, item, i, at(`steps[${i}]`), lineOf));
-  return { file, position, name: name.trim(), line: lineOf(node), config, from, fromLine: m.has('from') ? m.keyLine('from') : lineOf(node), configLine: m.has('config') ? m.keyLine('config') : lineOf(node), steps };
+  return {
+    file,
+    position,
+    name: name.trim(),
+    line: lineOf(node),
+    config,
+    from,
+    fromLine: m.has('from') ? m.keyLine('from') : lineOf(node),
+    configLine: m.has('config') ? m.keyLine('config') : lineOf(node),
+    steps,
+  };
 }
 
 function readStep(Y: Yaml, node: Node, i: number, path: string, lineOf: (n: Node) => number): Step {
   const m = asMap(Y, node, path, lineOf, 'a step: send: "text" or expect: {…}');
   const line = lineOf(node);
   const kinds = ['send', 'expect'].filter((k) => m.has(k));
-  if (kinds.length !== 1) throw new Problem(line, path, kinds.length ? 'has both send and expect: one step does one thing' : 'must have send or expect');
+  if (kinds.length !== 1)
+    throw new Problem(
+      line,
+      path,
+      kinds.length ? 'has both send and expect: one step does one thing' : 'must have send or expect',
+    );
   if (kinds[0] === 'send') {
     m.onlyKeys(['send', 'media_urls'], path);
     const body = m.string('send', `${path}.send`, { allowEmpty: true });
     const mediaUrls: string[] = [];
     if (m.has('media_urls')) {
       const list = m.get('media_urls')!;
-      if (!Y.isSeq(list)) throw new Problem(m.keyLine('media_urls'), `${path}.media_urls`, 'must be a list of http(s) URLs');
+      if (!Y.isSeq(list))
+        throw new Problem(m.keyLine('media_urls'), `${path}.media_urls`, 'must be a list of http(s) URLs');
       list.items.forEach((item, j) => {
         const field = `${path}.media_urls[${j}]`;
-        if (!Y.isScalar(item) || typeof item.value !== 'string') throw new Problem(lineOf(item), field, 'must be an http(s) URL');
+        if (!Y.isScalar(item) || typeof item.value !== 'string')
+          throw new Problem(lineOf(item), field, 'must be an http(s) URL');
         mediaUrls.push(wrap(lineOf(item), field, () => checkHttpUrl(field, item.value as string)));
       });
     }
-    if (body.trim() === '' && mediaUrls.length === 0) throw new Problem(m.keyLine('send'), `${path}.send`, 'is empty: give the message text (or media_urls)');
-    if ([...body].length > MAX_BODY) throw new Problem(m.keyLine('send'), `${path}.send`, `must be at most ${MAX_BODY} characters (got ${[...body].length})`);
+    if (body.trim() === '' && mediaUrls.length === 0)
+      throw new Problem(m.keyLine('send'), `${path}.send`, 'is empty: give the message text (or media_urls)');
+    if ([...body].length > MAX_BODY)
+      throw new Problem(
+        m.keyLine('send'),
+        `${path}.send`,
+        `must be at most ${MAX_BODY} characters (got ${[...body].length})`,
+      );
     return { kind: 'send', index: i + 1, line, body, mediaUrls };
   }
-  if (m.has('media_urls')) throw new Problem(m.keyLine('media_urls'), `${path}.media_urls`, 'belongs to a send step, not an expect');
+  if (m.has('media_urls'))
+    throw new Problem(m.keyLine('media_urls'), `${path}.media_urls`, 'belongs to a send step, not an expect');
   m.onlyKeys(['expect'], path);
   const ePath = `${path}.expect`;
   const raw = m.get('expect')!;
   const e = Y.isMap(raw) ? asMap(Y, raw, ePath, lineOf, '') : null;
-  if (!e) throw new Problem(m.keyLine('expect'), ePath, 'must be a mapping like { contains: "1042", within: 30s } (keys: contains, matches, channel, media, none, within)');
+  if (!e)
+    throw new Problem(
+      m.keyLine('expect'),
+      ePath,
+      'must be a mapping like { contains: "1042", within: 30s } (keys: contains, matches, channel, media, none, within)',
+    );
   e.onlyKeys(EXPECT_KEYS, ePath);
   const contains = e.has('contains') ? e.string('contains', `${ePath}.contains`) : null;
   let matches: ExpectStep['matches'] = null;
   if (e.has('matches')) {
     const source = e.string('matches', `${ePath}.matches`);
-    matches = { source, regex: wrap(e.keyLine('matches'), `${ePath}.matches`, () => compileRegex(`${ePath}.matches`, source)) };
+    matches = {
+      source,
+      regex: wrap(e.keyLine('matches'), `${ePath}.matches`, () => compileRegex(`${ePath}.matches`, source)),
+    };
   }
   let channel: Channel | null = null;
   if (e.has('channel')) {
     const c = e.string('channel', `${ePath}.channel`).trim().toLowerCase();
-    if (c !== 'sms' && c !== 'whatsapp') throw new Problem(e.keyLine('channel'), `${ePath}.channel`, `must be sms or whatsapp (got ${JSON.stringify(c)})`);
+    if (c !== 'sms' && c !== 'whatsapp')
+      throw new Problem(e.keyLine('channel'), `${ePath}.channel`, `must be sms or whatsapp (got ${JSON.stringify(c)})`);
     channel = c;
   }
   let media: number | null = null;
   if (e.has('media')) {
     const v = e.scalar('media');
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 10) throw new Problem(e.keyLine('media'), `${ePath}.media`, `must be a whole number of media from 0 to 10 (the reply has at least that many; got ${JSON.stringify(v)})`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 10)
+      throw new Problem(
+        e.keyLine('media'),
+        `${ePath}.media`,
+        `must be a whole number of media from 0 to 10 (the reply has at least that many; got ${JSON.stringify(v)})`,
+      );
     media = v;
   }
   let none = false;
   if (e.has('none')) {
     const v = e.scalar('none');
-    if (typeof v !== 'boolean') throw new Problem(e.keyLine('none'), `${ePath}.none`, `must be true or false (got ${JSON.stringify(v)})`);
+    if (typeof v !== 'boolean')
+      throw new Problem(e.keyLine('none'), `${ePath}.none`, `must be true or false (got ${JSON.stringify(v)})`);
     none = v;
     if (none) {
       const other = ['contains', 'matches', 'channel', 'media'].find((k) => e.has(k));
-      if (other) throw new Problem(e.keyLine(other), `${ePath}.${other}`, 'cannot be checked with none: true (which expects no message at all)');
+      if (other)
+        throw new Problem(
+          e.keyLine(other),
+          `${ePath}.${other}`,
+          'cannot be checked with none: true (which expects no message at all)',
+        );
     }
   }
   let withinMs = DEFAULT_WITHIN_MS;
@@ -202,8 +295,14 @@ function readStep(Y: Yaml, node: Node, i: number, path: string, lineOf: (n: Node
     const field = `${ePath}.within`;
     if (typeof v === 'number') withinMs = Math.round(v * 1000);
     else if (typeof v === 'string') withinMs = wrap(e.keyLine('within'), field, () => parseDuration(field, v));
-    else throw new Problem(e.keyLine('within'), field, `must be a duration like 30s, 2m or 500ms (got ${JSON.stringify(v)})`);
-    if (!(withinMs > 0) || withinMs > 3_600_000) throw new Problem(e.keyLine('within'), field, `must be more than 0 and at most 1h (got ${JSON.stringify(v)})`);
+    else
+      throw new Problem(
+        e.keyLine('within'),
+        field,
+        `must be a duration like 30s, 2m or 500ms (got ${JSON.stringify(v)})`,
+      );
+    if (!(withinMs > 0) || withinMs > 3_600_000)
+      throw new Problem(e.keyLine('within'), field, `must be more than 0 and at most 1h (got ${JSON.stringify(v)})`);
   }
   return { kind: 'expect', index: i + 1, line, contains, matches, channel, media, none, withinMs };
 }
@@ -219,7 +318,9 @@ export function compileRegex(field: string, source: string): RegExp {
   try {
     return new RegExp(body, [...flags].join('') + 'u');
   } catch (err) {
-    throw new Error(`${field} is not a valid regular expression: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`);
+    throw new Error(
+      `${field} is not a valid regular expression: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`,
+    );
   }
 }
 
@@ -253,7 +354,8 @@ function asMap(Y: Yaml, node: Node, field: string, lineOf: (n: Node) => number, 
   const lines = new Map<string, number>();
   for (const pair of node.items) {
     const key = Y.isScalar(pair.key) ? pair.key.value : pair.key;
-    if (typeof key !== 'string') throw new Problem(lineOf(pair.key), field, `has a key that is not a plain name (${JSON.stringify(String(key))})`);
+    if (typeof key !== 'string')
+      throw new Problem(lineOf(pair.key), field, `has a key that is not a plain name (${JSON.stringify(String(key))})`);
     values.set(key, pair.value as Node);
     lines.set(key, lineOf(pair.key));
   }
@@ -268,7 +370,8 @@ function asMap(Y: Yaml, node: Node, field: string, lineOf: (n: Node) => number, 
     },
     string: (k, f, opts = {}) => {
       const v = view.scalar(k);
-      if (typeof v !== 'string' && typeof v !== 'number') throw new Problem(view.keyLine(k), f, `must be text (got ${v === null ? 'nothing' : JSON.stringify(v)})`);
+      if (typeof v !== 'string' && typeof v !== 'number')
+        throw new Problem(view.keyLine(k), f, `must be text (got ${v === null ? 'nothing' : JSON.stringify(v)})`);
       // A plain +15005550007 is a number to YAML: the text as written is what the author meant.
       const node = values.get(k) as { source?: unknown };
       const s = typeof v === 'number' && typeof node.source === 'string' ? node.source : String(v);

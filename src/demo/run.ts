@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TwilioFactory } from '../config/connect.js';
 import { saveConfig } from '../config/lifecycle.js';
-import { startEmulator, type Emulator } from '../emulator/index.js';
+import { type Emulator, startEmulator } from '../emulator/index.js';
 import type { TriggerEnvelope } from '../listener/payload.js';
 import type { RestoreOutcome } from '../listener/registration.js';
 import { ListenSession } from '../listener/session.js';
 import type { Config, Store } from '../store/index.js';
-import { sendMessage, waitForFinalStatus, type Message } from '../twilio/messages.js';
+import { type Message, sendMessage, waitForFinalStatus } from '../twilio/messages.js';
 
 /**
  * The whole loop offline, in one process: the emulator, a throwaway config in a temporary data directory
@@ -37,7 +37,11 @@ export interface DemoDeps {
   twilio: TwilioFactory;
 }
 
-export async function runDemo(onStep: (s: DemoStep) => void, deps: DemoDeps, opts: { statusDelayMs?: number } = {}): Promise<{ events: number; sent: Message }> {
+export async function runDemo(
+  onStep: (s: DemoStep) => void,
+  deps: DemoDeps,
+  opts: { statusDelayMs?: number } = {},
+): Promise<{ events: number; sent: Message }> {
   const home = mkdtempSync(join(tmpdir(), 'fruxon-twilio-demo-'));
   let emulator: Emulator | null = null;
   let store: Store | null = null;
@@ -64,7 +68,13 @@ export async function runDemo(onStep: (s: DemoStep) => void, deps: DemoDeps, opt
     store.participants.add({ name: 'Dana', phone: DEMO_PHONES.sms, configId: config.id });
     onStep({ step: 'config', name: config.name, home, participant: 'Dana' });
 
-    const creds = { accountSid: emulator.accountSid, authMethod: 'auth-token' as const, apiKeySid: null, secret: emulator.authToken, apiUrl: emulator.url };
+    const creds = {
+      accountSid: emulator.accountSid,
+      authMethod: 'auth-token' as const,
+      apiKeySid: null,
+      secret: emulator.authToken,
+      apiUrl: emulator.url,
+    };
     const client = await deps.twilio(creds);
     const arrived: TriggerEnvelope[] = [];
     let notify: () => void = () => {};
@@ -92,7 +102,11 @@ export async function runDemo(onStep: (s: DemoStep) => void, deps: DemoDeps, opt
     onStep({ step: 'listen', webhookUrl: info.webhookUrl, number: DEMO_NUMBER });
 
     const inbound = [
-      { channel: 'sms' as const, description: 'Dana texts your number (SMS)', msg: { from: DEMO_PHONES.sms, to: DEMO_NUMBER, body: 'Hi! Is my order #1042 on its way?' } },
+      {
+        channel: 'sms' as const,
+        description: 'Dana texts your number (SMS)',
+        msg: { from: DEMO_PHONES.sms, to: DEMO_NUMBER, body: 'Hi! Is my order #1042 on its way?' },
+      },
       {
         channel: 'whatsapp' as const,
         description: 'Sam sends a photo on WhatsApp',
@@ -109,15 +123,25 @@ export async function runDemo(onStep: (s: DemoStep) => void, deps: DemoDeps, opt
     for (const [i, m] of inbound.entries()) {
       const seen = new Promise<void>((r) => (notify = () => arrived.length > i && r()));
       const result = await emulator.deliverInbound(m.msg);
-      if (result.outcome !== 'delivered') throw new Error(`the emulator could not deliver the ${m.channel} message: ${result.error ?? result.outcome}`);
+      if (result.outcome !== 'delivered')
+        throw new Error(`the emulator could not deliver the ${m.channel} message: ${result.error ?? result.outcome}`);
       await seen;
       onStep({ step: 'inbound', channel: m.channel, description: m.description, envelope: arrived[i]! });
     }
 
-    const sent = await sendMessage(client, { from: DEMO_NUMBER, to: DEMO_PHONES.sms, body: 'Hi Dana, your order ships today.' }, { apiUrl: emulator.url });
+    const sent = await sendMessage(
+      client,
+      { from: DEMO_NUMBER, to: DEMO_PHONES.sms, body: 'Hi Dana, your order ships today.' },
+      { apiUrl: emulator.url },
+    );
     onStep({ step: 'send-status', message: sent });
     // Polled three times per status change of the demo's emulator (120 ms apart), so every status shows even on a busy machine.
-    const waited = await waitForFinalStatus(client, sent.sid, { timeoutMs: 10_000, intervalMs: 25, maxIntervalMs: 40, onStatus: (m) => onStep({ step: 'send-status', message: m }) });
+    const waited = await waitForFinalStatus(client, sent.sid, {
+      timeoutMs: 10_000,
+      intervalMs: 25,
+      maxIntervalMs: 40,
+      onStatus: (m) => onStep({ step: 'send-status', message: m }),
+    });
     onStep({ step: 'sent', message: waited.message });
 
     const restore = await session.stop();

@@ -1,15 +1,15 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSecret, resolveConfig, secretEnvVar, twilioCredentials } from '../config/resolve.js';
-import { shellQuote } from '../shell.js';
 import { loadProductionWebhookUrl } from '../config/webhook-url.js';
 import { CliError } from '../errors.js';
 import type { SecretStore } from '../secrets/index.js';
-import { DB_FILE, dataDir, isLeaseAlive, type Config, type Lease, type Store } from '../store/index.js';
+import { shellQuote } from '../shell.js';
+import { type Config, DB_FILE, dataDir, isLeaseAlive, type Lease, type Store } from '../store/index.js';
 import { migrations } from '../store/migrations.js';
-import { createTwilioClient, twilioError, type TwilioClient, type TwilioCredentials } from '../twilio/client.js';
+import { createTwilioClient, type TwilioClient, type TwilioCredentials, twilioError } from '../twilio/client.js';
 import { fetchAccount, findNumber } from '../twilio/numbers.js';
-import { resolveRoutes, SANDBOX_NUMBER, type Route } from '../twilio/route.js';
+import { type Route, resolveRoutes, SANDBOX_NUMBER } from '../twilio/route.js';
 import { classifyWebhookUrl, displayWebhookUrl, type WebhookClass } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
 
@@ -54,30 +54,59 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
   // No store yet: report it instead of creating one (doctor changes nothing).
   if (!existsSync(storeFile)) {
     add({ name: 'schema', ok: 'warn', detail: `no store yet at ${storeFile} (add-config creates it)` });
-    add({ name: 'config', ok: false, detail: 'no configs stored', fix: 'fruxon-twilio add-config (or try everything offline: fruxon-twilio demo)' });
-  } else try {
-    store = deps.openStore();
-    const version = store.schemaVersion();
-    const quick = store.db.pragma('quick_check', { simple: true }) as string;
-    add(
-      quick === 'ok'
-        ? { name: 'schema', ok: true, detail: `SQLite schema version ${version} of ${migrations.length} (current), quick_check ok` }
-        : { name: 'schema', ok: false, detail: `SQLite quick_check failed: ${quick}`, fix: `move ${store.file} aside and add the configs again` },
-    );
-  } catch (err) {
-    add({ name: 'schema', ok: false, detail: messageOf(err), fix: hintOf(err) ?? 'check the data directory, or set FRUXON_TWILIO_HOME to another folder' });
-  }
+    add({
+      name: 'config',
+      ok: false,
+      detail: 'no configs stored',
+      fix: 'fruxon-twilio add-config (or try everything offline: fruxon-twilio demo)',
+    });
+  } else
+    try {
+      store = deps.openStore();
+      const version = store.schemaVersion();
+      const quick = store.db.pragma('quick_check', { simple: true }) as string;
+      add(
+        quick === 'ok'
+          ? {
+              name: 'schema',
+              ok: true,
+              detail: `SQLite schema version ${version} of ${migrations.length} (current), quick_check ok`,
+            }
+          : {
+              name: 'schema',
+              ok: false,
+              detail: `SQLite quick_check failed: ${quick}`,
+              fix: `move ${store.file} aside and add the configs again`,
+            },
+      );
+    } catch (err) {
+      add({
+        name: 'schema',
+        ok: false,
+        detail: messageOf(err),
+        fix: hintOf(err) ?? 'check the data directory, or set FRUXON_TWILIO_HOME to another folder',
+      });
+    }
 
   let config: Config | undefined;
   if (!existsSync(storeFile)) {
     /* reported above */
   } else if (!store) skip('config', 'the store did not open');
   else if (store.configs.count() === 0) {
-    add({ name: 'config', ok: false, detail: 'no configs stored', fix: 'fruxon-twilio add-config (or try everything offline: fruxon-twilio demo)' });
+    add({
+      name: 'config',
+      ok: false,
+      detail: 'no configs stored',
+      fix: 'fruxon-twilio add-config (or try everything offline: fruxon-twilio demo)',
+    });
   } else {
     try {
       config = resolveConfig(store, deps.configName);
-      add({ name: 'config', ok: true, detail: `${config.name}: ${config.fromNumber} on ${maskSid(config.accountSid)}${config.apiUrl ? ` via ${config.apiUrl}` : ''}` });
+      add({
+        name: 'config',
+        ok: true,
+        detail: `${config.name}: ${config.fromNumber} on ${maskSid(config.accountSid)}${config.apiUrl ? ` via ${config.apiUrl}` : ''}`,
+      });
     } catch (err) {
       add({ name: 'config', ok: false, detail: messageOf(err), fix: hintOf(err) });
     }
@@ -102,7 +131,11 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
     try {
       secret = loadSecret(config, deps.env, () => keychain!);
       const what = config.authMethod === 'api-key' ? 'API Key Secret' : 'Auth Token';
-      add({ name: 'secret', ok: true, detail: config.secretSource === 'env' ? `${what} from $${secretEnvVar(config)}` : `${what} in the OS keychain` });
+      add({
+        name: 'secret',
+        ok: true,
+        detail: config.secretSource === 'env' ? `${what} from $${secretEnvVar(config)}` : `${what} in the OS keychain`,
+      });
     } catch (err) {
       add({ name: 'secret', ok: false, detail: messageOf(err), fix: hintOf(err) });
     }
@@ -122,7 +155,11 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
     try {
       const account = await fetchAccount(client, config.accountSid);
       accepted = true;
-      add({ name: 'credentials', ok: true, detail: `accepted by ${creds.apiUrl ?? 'Twilio'}: account "${account.friendlyName}" (${account.status})` });
+      add({
+        name: 'credentials',
+        ok: true,
+        detail: `accepted by ${creds.apiUrl ?? 'Twilio'}: account "${account.friendlyName}" (${account.status})`,
+      });
     } catch (err) {
       const e = twilioError(err, `fetch account ${maskSid(config.accountSid)}`, ctx);
       add({ name: 'credentials', ok: false, detail: e.message, fix: e.hint });
@@ -136,15 +173,23 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
         number = await findNumber(client, config.fromNumber);
         add(
           number
-            ? { name: 'from_number', ok: true, detail: `${config.fromNumber} is owned by ${maskSid(config.accountSid)} (${number.sid})` }
-            : config.fromNumber === SANDBOX_NUMBER
-              ? { name: 'from_number', ok: true, detail: `${config.fromNumber} is the WhatsApp Sandbox (shared by every account; WhatsApp only)` }
-              : {
+            ? {
                 name: 'from_number',
-                ok: false,
-                detail: `${config.fromNumber} is not a phone number of account ${maskSid(config.accountSid)}: sending fails (21606) and listen cannot register its webhook`,
-                fix: `use a number of this account: fruxon-twilio configs remove ${shellQuote(config.name)} && fruxon-twilio add-config --from +1…`,
-              },
+                ok: true,
+                detail: `${config.fromNumber} is owned by ${maskSid(config.accountSid)} (${number.sid})`,
+              }
+            : config.fromNumber === SANDBOX_NUMBER
+              ? {
+                  name: 'from_number',
+                  ok: true,
+                  detail: `${config.fromNumber} is the WhatsApp Sandbox (shared by every account; WhatsApp only)`,
+                }
+              : {
+                  name: 'from_number',
+                  ok: false,
+                  detail: `${config.fromNumber} is not a phone number of account ${maskSid(config.accountSid)}: sending fails (21606) and listen cannot register its webhook`,
+                  fix: `use a number of this account: fruxon-twilio configs remove ${shellQuote(config.name)} && fruxon-twilio add-config --from +1…`,
+                },
         );
       } catch (err) {
         const e = twilioError(err, `look up ${config.fromNumber}`, ctx);
@@ -165,7 +210,15 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
       }
       if (number || config.fromNumber === SANDBOX_NUMBER) {
         try {
-          add(checkRoute(config, await resolveRoutes(client, config.fromNumber), number?.smsUrl ?? null, store!, productionUrlOf(config, deps.env, keychain ?? null)));
+          add(
+            checkRoute(
+              config,
+              await resolveRoutes(client, config.fromNumber),
+              number?.smsUrl ?? null,
+              store!,
+              productionUrlOf(config, deps.env, keychain ?? null),
+            ),
+          );
         } catch (err) {
           const e = twilioError(err, `look up where inbound messages to ${config.fromNumber} go`, ctx);
           add({ name: 'route', ok: false, detail: e.message, fix: e.hint });
@@ -200,25 +253,46 @@ export function checkNode(version: string): DoctorCheck {
   const major = Number(version.split('.')[0]);
   return major >= MIN_NODE_MAJOR
     ? { name: 'node', ok: true, detail: `Node.js ${version}` }
-    : { name: 'node', ok: false, detail: `Node.js ${version} is older than ${MIN_NODE_MAJOR}`, fix: `install Node.js ${MIN_NODE_MAJOR} or newer (https://nodejs.org)` };
+    : {
+        name: 'node',
+        ok: false,
+        detail: `Node.js ${version} is older than ${MIN_NODE_MAJOR}`,
+        fix: `install Node.js ${MIN_NODE_MAJOR} or newer (https://nodejs.org)`,
+      };
 }
 
 export function checkDataDir(dir: string): DoctorCheck {
-  if (!existsSync(dir)) return { name: 'data_dir', ok: 'warn', detail: `${dir} does not exist yet (created on first use, mode 0700)` };
+  if (!existsSync(dir))
+    return { name: 'data_dir', ok: 'warn', detail: `${dir} does not exist yet (created on first use, mode 0700)` };
   const mode = statSync(dir).mode & 0o777;
   if (mode & 0o077) {
-    return { name: 'data_dir', ok: false, detail: `${dir} is readable by others (mode ${mode.toString(8)})`, fix: `chmod 700 ${shellQuote(dir)}` };
+    return {
+      name: 'data_dir',
+      ok: false,
+      detail: `${dir} is readable by others (mode ${mode.toString(8)})`,
+      fix: `chmod 700 ${shellQuote(dir)}`,
+    };
   }
   try {
     accessSync(dir, constants.W_OK | constants.X_OK);
   } catch {
-    return { name: 'data_dir', ok: false, detail: `${dir} is not writable by this user`, fix: `chown -R "$USER" ${shellQuote(dir)}, or set FRUXON_TWILIO_HOME` };
+    return {
+      name: 'data_dir',
+      ok: false,
+      detail: `${dir} is not writable by this user`,
+      fix: `chown -R "$USER" ${shellQuote(dir)}, or set FRUXON_TWILIO_HOME`,
+    };
   }
   const file = join(dir, DB_FILE);
   if (existsSync(file)) {
     const fmode = statSync(file).mode & 0o777;
     if (fmode & 0o077) {
-      return { name: 'data_dir', ok: false, detail: `${file} is readable by others (mode ${fmode.toString(8)})`, fix: `chmod 600 ${shellQuote(file)}` };
+      return {
+        name: 'data_dir',
+        ok: false,
+        detail: `${file} is readable by others (mode ${fmode.toString(8)})`,
+        fix: `chmod 600 ${shellQuote(file)}`,
+      };
     }
   }
   return { name: 'data_dir', ok: true, detail: `${dir} (mode 700)` };
@@ -238,7 +312,13 @@ function productionUrlOf(config: Config, env: NodeJS.ProcessEnv, keychain: Secre
  * the sms_url check said), ✖ with the fix when another layer wins over a number that points at Fruxon, or a
  * service drops the messages.
  */
-function checkRoute(config: Config, routes: Route[], smsUrl: string | null, store: Store, productionUrl: string | null): DoctorCheck {
+function checkRoute(
+  config: Config,
+  routes: Route[],
+  smsUrl: string | null,
+  store: Store,
+  productionUrl: string | null,
+): DoctorCheck {
   const name = 'route';
   const flag = ` --config ${shellQuote(config.name)}`;
   const leases = store.leases.list();
@@ -265,12 +345,17 @@ function checkRoute(config: Config, routes: Route[], smsUrl: string | null, stor
     }
     const { owner, lease } = classify(r.url);
     const wins = r.layer === 'whatsapp_sender' ? '' : ", and it wins over the number's SmsUrl";
-    if (owner === 'fruxon' || (owner === 'ours' && isLeaseAlive(lease!))) good.push(`${label} receives them and points at ${owner === 'fruxon' ? 'Fruxon' : `the listener (pid ${lease!.pid})`}`);
+    if (owner === 'fruxon' || (owner === 'ours' && isLeaseAlive(lease!)))
+      good.push(
+        `${label} receives them and points at ${owner === 'fruxon' ? 'Fruxon' : `the listener (pid ${lease!.pid})`}`,
+      );
     else if (owner === 'ours') {
       bad.push(`${label} still points at a listener that is gone (pid ${lease!.pid})`);
       fix = `fruxon-twilio restore${flag}`;
     } else if (numberOwner === 'fruxon' || numberOwner === 'ours' || owner === 'none') {
-      bad.push(`${label} receives them at ${r.url ? shown(r.url) : 'no URL'}${wins}: the number's own SmsUrl is not used`);
+      bad.push(
+        `${label} receives them at ${r.url ? shown(r.url) : 'no URL'}${wins}: the number's own SmsUrl is not used`,
+      );
       fix = `fruxon-twilio webhook set${r.layer === 'messaging_service' ? ' --messaging-service' : ''}${flag}`;
     } else good.push(`${label} receives them at ${shown(r.url!)}`);
   }
@@ -301,7 +386,12 @@ function checkSmsUrl(config: Config, smsUrl: string | null, store: Store, produc
   const name = 'sms_url';
   switch (owner) {
     case 'none':
-      return { name, ok: 'warn', detail: `${config.fromNumber} has no SmsUrl: inbound messages go nowhere`, fix: `fruxon-twilio listen --config ${shellQuote(config.name)}` };
+      return {
+        name,
+        ok: 'warn',
+        detail: `${config.fromNumber} has no SmsUrl: inbound messages go nowhere`,
+        fix: `fruxon-twilio listen --config ${shellQuote(config.name)}`,
+      };
     case 'ours':
       return isLeaseAlive(lease!)
         ? { name, ok: true, detail: `SmsUrl is ours: the listener (pid ${lease!.pid}) at ${lease!.ourUrl}` }
@@ -329,16 +419,24 @@ function checkLeases(store: Store): DoctorCheck {
   const names = new Map(store.configs.list().map((c) => [c.id, c.name]));
   const stale = leases.filter((l) => !isLeaseAlive(l));
   if (stale.length) {
-    const list = stale.map((l) => `${names.get(l.configId) ?? l.configId} (${l.phoneNumber}, pid ${l.pid} on ${l.hostname} is gone)`).join(', ');
+    const list = stale
+      .map((l) => `${names.get(l.configId) ?? l.configId} (${l.phoneNumber}, pid ${l.pid} on ${l.hostname} is gone)`)
+      .join(', ');
     return {
       name: 'leases',
       ok: false,
       detail: `${stale.length} stale listener lease${stale.length > 1 ? 's' : ''}, webhook not restored: ${list}`,
-      fix: stale.map((l) => `fruxon-twilio restore --config ${shellQuote(names.get(l.configId) ?? l.configId)}`).join(' && '),
+      fix: stale
+        .map((l) => `fruxon-twilio restore --config ${shellQuote(names.get(l.configId) ?? l.configId)}`)
+        .join(' && '),
     };
   }
   const alive = leases.length;
-  return { name: 'leases', ok: true, detail: alive ? `${alive} running listener${alive > 1 ? 's' : ''}, no stale leases` : 'no stale leases' };
+  return {
+    name: 'leases',
+    ok: true,
+    detail: alive ? `${alive} running listener${alive > 1 ? 's' : ''}, no stale leases` : 'no stale leases',
+  };
 }
 
 function messageOf(err: unknown): string {

@@ -1,7 +1,7 @@
-import { isCallbackUrl, isHttpMethod, type EmulatorCore } from './core.js';
-import { mediaSid, serviceJson, senderJson, applicationJson } from './resources.js';
-import { SANDBOX_NUMBER } from './state.js';
 import { guessContentType } from '../twilio/inbound-form.js';
+import { type EmulatorCore, isCallbackUrl, isHttpMethod } from './core.js';
+import { applicationJson, mediaSid, senderJson, serviceJson } from './resources.js';
+import { SANDBOX_NUMBER } from './state.js';
 import type { HttpMethod, MediaItem, TopologySummary } from './types.js';
 
 /**
@@ -41,7 +41,11 @@ export async function handleControl(
 ): Promise<ControlAnswer> {
   const name = pathname.slice(CONTROL_PREFIX.length);
   if (method === 'GET' && name === 'topology') return { status: 200, body: topologySummary(core) };
-  if (method !== 'POST') throw new ControlError(405, `${method} ${pathname}: the control API takes POST with a JSON body (GET only for /_emulator/topology)`);
+  if (method !== 'POST')
+    throw new ControlError(
+      405,
+      `${method} ${pathname}: the control API takes POST with a JSON body (GET only for /_emulator/topology)`,
+    );
   const input = parseJson(body);
   switch (name) {
     case 'inbound':
@@ -56,14 +60,17 @@ export async function handleControl(
     case 'rate-limit': {
       const requests = input.requests;
       const retryAfter = input.retry_after ?? 1;
-      if (!Number.isInteger(requests) || (requests as number) < 0) throw new ControlError(400, 'requests must be a whole number >= 0');
-      if (!Number.isInteger(retryAfter) || (retryAfter as number) < 0) throw new ControlError(400, 'retry_after must be a whole number of seconds >= 0');
+      if (!Number.isInteger(requests) || (requests as number) < 0)
+        throw new ControlError(400, 'requests must be a whole number >= 0');
+      if (!Number.isInteger(retryAfter) || (retryAfter as number) < 0)
+        throw new ControlError(400, 'retry_after must be a whole number of seconds >= 0');
       rateLimit.remaining = requests as number;
       rateLimit.retryAfterSeconds = retryAfter as number;
       return { status: 200, body: { requests: rateLimit.remaining, retry_after: rateLimit.retryAfterSeconds } };
     }
     case 'account': {
-      if (typeof input.enforce_media_auth !== 'boolean') throw new ControlError(400, 'enforce_media_auth must be true or false');
+      if (typeof input.enforce_media_auth !== 'boolean')
+        throw new ControlError(400, 'enforce_media_auth must be true or false');
       core.state.saveSettings({ ...core.state.settings, enforceMediaAuth: input.enforce_media_auth });
       return { status: 200, body: { enforce_media_auth: core.state.settings.enforceMediaAuth } };
     }
@@ -84,7 +91,13 @@ async function inbound(core: EmulatorCore, input: Record<string, unknown>): Prom
   const media: MediaItem[] = (mediaUrls as string[]).map((url) => ({ url, contentType: contentTypeOf(url) }));
   let result;
   try {
-    result = await core.receiveInbound({ from, to, body, mediaUrls: media, ...(profileName !== undefined && { profileName }) });
+    result = await core.receiveInbound({
+      from,
+      to,
+      body,
+      mediaUrls: media,
+      ...(profileName !== undefined && { profileName }),
+    });
   } catch (err) {
     throw new ControlError(400, (err as Error).message);
   }
@@ -106,11 +119,26 @@ export function topologySummary(core: EmulatorCore): TopologySummary {
   const phone = (sid: string) => state.numbers.get(sid)?.phoneNumber;
   return {
     services: [...state.services.values()].map((s) => ({
-      ...pickKeys(serviceJson(accountSid, s), ['sid', 'friendly_name', 'inbound_request_url', 'inbound_method', 'fallback_url', 'status_callback', 'use_inbound_webhook_on_number']),
+      ...pickKeys(serviceJson(accountSid, s), [
+        'sid',
+        'friendly_name',
+        'inbound_request_url',
+        'inbound_method',
+        'fallback_url',
+        'status_callback',
+        'use_inbound_webhook_on_number',
+      ]),
       phone_numbers: s.phoneNumberSids.map(phone).filter((n) => n !== undefined),
     })),
     applications: [...state.applications.values()].map((a) => ({
-      ...pickKeys(applicationJson(accountSid, a), ['sid', 'friendly_name', 'sms_url', 'sms_method', 'sms_fallback_url', 'sms_status_callback']),
+      ...pickKeys(applicationJson(accountSid, a), [
+        'sid',
+        'friendly_name',
+        'sms_url',
+        'sms_method',
+        'sms_fallback_url',
+        'sms_status_callback',
+      ]),
       phone_numbers: [...state.numbers.values()].filter((n) => n.smsApplicationSid === a.sid).map((n) => n.phoneNumber),
     })),
     senders: [...state.senders.values()].map((x) => pickKeys(senderJson(x), ['sid', 'sender_id', 'webhook'])),
@@ -129,7 +157,11 @@ export function topologySummary(core: EmulatorCore): TopologySummary {
  * The bytes of a hosted media item: from a `data:` URL, or fetched from the http(s) URL it came from. Null when
  * the message or item does not exist (or the source cannot be read).
  */
-export async function mediaBytes(core: EmulatorCore, messageSid: string, sid: string): Promise<{ contentType: string; bytes: Buffer } | null> {
+export async function mediaBytes(
+  core: EmulatorCore,
+  messageSid: string,
+  sid: string,
+): Promise<{ contentType: string; bytes: Buffer } | null> {
   const message = core.state.getMessage(messageSid);
   if (!message) return null;
   const index = message.media.findIndex((_, i) => mediaSid(message.sid, i) === sid);
@@ -164,13 +196,18 @@ function parseJson(body: string): Record<string, unknown> {
   } catch {
     throw new ControlError(400, 'the body must be JSON');
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ControlError(400, 'the body must be a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ControlError(400, 'the body must be a JSON object');
   return value as Record<string, unknown>;
 }
 
 function requiredString(input: Record<string, unknown>, key: string): string {
   const v = input[key];
-  if (typeof v !== 'string' || (key !== 'body' && v === '')) throw new ControlError(400, `${key} must be a string${key === 'to' ? ' (one of the numbers, or whatsapp:+…)' : ''}`);
+  if (typeof v !== 'string' || (key !== 'body' && v === ''))
+    throw new ControlError(
+      400,
+      `${key} must be a string${key === 'to' ? ' (one of the numbers, or whatsapp:+…)' : ''}`,
+    );
   return v;
 }
 
@@ -178,7 +215,8 @@ function optionalUrl(input: Record<string, unknown>, key: string): string | unde
   const v = input[key];
   if (v === undefined) return undefined;
   if (v === null || v === '') return '';
-  if (typeof v !== 'string' || !isCallbackUrl(v)) throw new ControlError(400, `${key} must be an http(s) URL, or "" to clear it`);
+  if (typeof v !== 'string' || !isCallbackUrl(v))
+    throw new ControlError(400, `${key} must be an http(s) URL, or "" to clear it`);
   return v;
 }
 
@@ -193,4 +231,3 @@ function optionalMethod(input: Record<string, unknown>, key: string): HttpMethod
 function pickKeys(o: Record<string, unknown>, keys: string[]): Record<string, unknown> {
   return Object.fromEntries(keys.map((k) => [k, o[k] ?? null]));
 }
-

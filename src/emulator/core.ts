@@ -1,21 +1,28 @@
 import { isE164, stripChannel, WHATSAPP_PREFIX } from '../phone.js';
-import { apiErrors, deliveryErrors, type DeliveryErrorCode } from './errors.js';
+import {
+  bodyChars,
+  countSegments,
+  guessContentType,
+  inboundMessageForm,
+  MAX_BODY_CHARS,
+  MAX_MEDIA_PER_MESSAGE,
+} from '../twilio/inbound-form.js';
+import { withoutCredentials } from '../twilio/webhook-post.js';
+import { type DeliveryPolicy, deliverWebhook, sleep, type WebhookTarget } from './delivery.js';
+import { apiErrors, type DeliveryErrorCode, deliveryErrors } from './errors.js';
 import { newSid } from './ids.js';
 import { MAGIC_NUMBERS, scriptedFailure } from './magic.js';
 import { API_VERSION, mediaBytesPath, mediaSid } from './resources.js';
-import { defaultStatusCallback, routeInbound, type InboundRoute } from './routing.js';
-import { SANDBOX_NUMBER } from './state.js';
-import { MAX_BODY_CHARS, MAX_MEDIA_PER_MESSAGE, bodyChars, countSegments, guessContentType, inboundMessageForm } from '../twilio/inbound-form.js';
-import { withoutCredentials } from '../twilio/webhook-post.js';
-import { deliverWebhook, sleep, type DeliveryPolicy, type WebhookTarget } from './delivery.js';
+import { defaultStatusCallback, type InboundRoute, routeInbound } from './routing.js';
 import type { EmulatorState } from './state.js';
+import { SANDBOX_NUMBER } from './state.js';
 import type {
   DeliveryResult,
+  EmulatorInboundMessage,
   EmulatorLogEntry,
   EmulatorMessage,
   EmulatorNumber,
   HttpMethod,
-  EmulatorInboundMessage,
   MessageDirection,
   MessageStatus,
 } from './types.js';
@@ -140,7 +147,8 @@ export class EmulatorCore {
     const now = new Date();
     const media = req.mediaUrls.map((url) => ({ url, contentType: guessContentType(url) }));
     const ownFrom = this.state.findNumber(fromNumber);
-    const messagingServiceSid = req.messagingServiceSid ?? (ownFrom && this.state.serviceOfNumber(ownFrom.sid)?.sid) ?? null;
+    const messagingServiceSid =
+      req.messagingServiceSid ?? (ownFrom && this.state.serviceOfNumber(ownFrom.sid)?.sid) ?? null;
     const message: EmulatorMessage = {
       sid: newSid(media.length > 0 ? 'MM' : 'SM'),
       accountSid: this.state.account.sid,
@@ -155,7 +163,8 @@ export class EmulatorCore {
       errorMessage: null,
       price: null,
       messagingServiceSid,
-      statusCallback: req.statusCallback || defaultStatusCallback(this.state, fromNumber, whatsapp, messagingServiceSid) || null,
+      statusCallback:
+        req.statusCallback || defaultStatusCallback(this.state, fromNumber, whatsapp, messagingServiceSid) || null,
       dateCreated: now,
       dateUpdated: now,
       dateSent: null,
@@ -170,7 +179,9 @@ export class EmulatorCore {
     });
     // The Sandbox only reaches WhatsApp users who joined it (by messaging it first).
     const notJoined = fromSandbox && !this.state.sandbox.participants.includes(toNumber);
-    const failure = scriptedFailure(toNumber, whatsapp) ?? (notJoined ? { status: 'failed' as const, errorCode: 63015 as const } : undefined);
+    const failure =
+      scriptedFailure(toNumber, whatsapp) ??
+      (notJoined ? { status: 'failed' as const, errorCode: 63015 as const } : undefined);
     this.track(this.runLifeCycle(message.sid, whatsapp, failure));
     return message;
   }
@@ -182,7 +193,8 @@ export class EmulatorCore {
   receiveInbound(msg: EmulatorInboundMessage): Promise<DeliveryResult> {
     const toNumber = stripChannel(msg.to);
     const fromNumber = stripChannel(msg.from);
-    const whatsapp = msg.whatsapp === true || msg.to.startsWith(WHATSAPP_PREFIX) || msg.from.startsWith(WHATSAPP_PREFIX);
+    const whatsapp =
+      msg.whatsapp === true || msg.to.startsWith(WHATSAPP_PREFIX) || msg.from.startsWith(WHATSAPP_PREFIX);
     const route = routeInbound(this.state, toNumber, whatsapp);
     if (!route) {
       throw new Error(
@@ -271,7 +283,10 @@ export class EmulatorCore {
 
   /** What the Console's WhatsApp Sandbox settings page sets; an empty string clears a URL. */
   setSandbox(settings: { inboundUrl?: string; inboundMethod?: HttpMethod; statusCallback?: string }): void {
-    for (const [name, url] of [['inboundUrl', settings.inboundUrl], ['statusCallback', settings.statusCallback]] as const) {
+    for (const [name, url] of [
+      ['inboundUrl', settings.inboundUrl],
+      ['statusCallback', settings.statusCallback],
+    ] as const) {
       if (url && !isCallbackUrl(url)) throw new Error(`sandbox ${name} must be an http(s) URL, got ${url}`);
     }
     const defined = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
@@ -435,7 +450,6 @@ export class EmulatorCore {
     }
   }
 }
-
 
 function statusCallbackParams(m: EmulatorMessage): Record<string, string> {
   return {

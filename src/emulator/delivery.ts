@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sendSignedWebhook } from '../twilio/webhook-post.js';
-import type { DeliveryAttempt, DeliveryResult, HttpMethod, DeliveryKind } from './types.js';
+import type { DeliveryAttempt, DeliveryKind, DeliveryResult, HttpMethod } from './types.js';
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
 

@@ -49,9 +49,17 @@ export const apiErrors = {
   tooManyRequests: () => new TwilioApiError(429, 20429, 'Too Many Requests'),
   unsubscribed: () => new TwilioApiError(400, 21610, 'Attempt to send to unsubscribed recipient'),
   unroutable: () =>
-    new TwilioApiError(400, 21612, "The 'To' phone number is not currently reachable using the 'From' phone number via SMS."),
+    new TwilioApiError(
+      400,
+      21612,
+      "The 'To' phone number is not currently reachable using the 'From' phone number via SMS.",
+    ),
   regionNotEnabled: (to: string) =>
-    new TwilioApiError(400, 21408, `Permission to send an SMS has not been enabled for the region indicated by the 'To' number: ${to}`),
+    new TwilioApiError(
+      400,
+      21408,
+      `Permission to send an SMS has not been enabled for the region indicated by the 'To' number: ${to}`,
+    ),
   notMobile: (to: string) => new TwilioApiError(400, 21614, `'To' number ${to} is not a valid mobile number`),
   channelMismatch: () =>
     new TwilioApiError(400, 21910, 'Invalid From and To pair. From and To should be of the same channel'),

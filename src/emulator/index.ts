@@ -1,33 +1,34 @@
 /** The local Twilio emulator: Twilio's 2010-04-01 REST API for messaging on 127.0.0.1, plus signed webhooks. */
-export { startEmulator } from './server.js';
-export { emulatorRoutes, type EmulatorRoute } from './routes.js';
+
+export { countSegments } from '../twilio/inbound-form.js';
 export { MAGIC_NUMBERS } from './magic.js';
+export { type EmulatorRoute, emulatorRoutes } from './routes.js';
+export { type InboundRoute, matchesPhoneNumberFilter, routeInbound } from './routing.js';
+export { startEmulator } from './server.js';
 export { SANDBOX_NUMBER } from './state.js';
 export { checkTopology, TopologyError } from './topology.js';
-export { routeInbound, matchesPhoneNumberFilter, type InboundRoute } from './routing.js';
-export { countSegments } from '../twilio/inbound-form.js';
 export type {
   ApiKey,
   DeliveryAttempt,
+  DeliveryKind,
   DeliveryOutcome,
   DeliveryResult,
   Emulator,
+  EmulatorApplication,
+  EmulatorInboundMessage,
   EmulatorLogEntry,
   EmulatorLogEvent,
   EmulatorMessage,
   EmulatorNumber,
-  EmulatorApplication,
   EmulatorOptions,
   EmulatorSandbox,
   EmulatorSender,
   EmulatorService,
   HttpMethod,
   InboundLayer,
-  EmulatorInboundMessage,
-  Topology,
-  TopologySummary,
   MediaItem,
   MessageDirection,
   MessageStatus,
-  DeliveryKind,
+  Topology,
+  TopologySummary,
 } from './types.js';

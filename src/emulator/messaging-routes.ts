@@ -2,12 +2,18 @@ import { whatsAppNumber } from '../phone.js';
 import { isCallbackUrl } from './core.js';
 import { apiErrors, TwilioApiError } from './errors.js';
 import { metaPage, senderJson, serviceJson, servicePhoneNumberJson } from './resources.js';
-import { methodParam, ok, urlParam, type RouteContext, type RouteDefinition } from './routes.js';
-import { addNumberToService, defined, newSender, newService, type SenderFields, type ServiceFields } from './topology.js';
+import { methodParam, ok, type RouteContext, type RouteDefinition, urlParam } from './routes.js';
+import {
+  addNumberToService,
+  defined,
+  newSender,
+  newService,
+  type SenderFields,
+  type ServiceFields,
+} from './topology.js';
 import type { EmulatorSender, EmulatorService, SenderMethod } from './types.js';
 
 /** Messaging v1 (Services and their PhoneNumbers) and v2 (Channels/Senders), on the emulator's one origin. */
-
 
 export const messagingRoutes: RouteDefinition[] = [
   {
@@ -23,7 +29,8 @@ export const messagingRoutes: RouteDefinition[] = [
     path: '/v1/Services',
     handle: ({ core, form }) => {
       const fields = serviceParams(form);
-      if (!form.get('FriendlyName')) throw apiErrors.invalidParameter('FriendlyName is required to create a Messaging Service');
+      if (!form.get('FriendlyName'))
+        throw apiErrors.invalidParameter('FriendlyName is required to create a Messaging Service');
       const service = newService(fields);
       core.state.saveService(service);
       return { status: 201, body: serviceJson(core.state.account.sid, service) };
@@ -57,7 +64,9 @@ export const messagingRoutes: RouteDefinition[] = [
     path: '/v1/Services/{ServiceSid}/PhoneNumbers',
     handle: (ctx) => {
       const service = findService(ctx, ctx.params.ServiceSid!);
-      const numbers = service.phoneNumberSids.map((sid) => ctx.core.state.numbers.get(sid)).filter((n) => n !== undefined);
+      const numbers = service.phoneNumberSids
+        .map((sid) => ctx.core.state.numbers.get(sid))
+        .filter((n) => n !== undefined);
       return ok(
         metaPage({ path: ctx.path, query: ctx.query }, 'phone_numbers', numbers, (n) =>
           servicePhoneNumberJson(ctx.core.state.account.sid, service.sid, n, addedAt(service, n.sid)),
@@ -71,12 +80,17 @@ export const messagingRoutes: RouteDefinition[] = [
     handle: (ctx) => {
       const service = findService(ctx, ctx.params.ServiceSid!);
       const numberSid = ctx.form.get('PhoneNumberSid') ?? '';
-      if (!/^PN[0-9a-fA-F]{32}$/.test(numberSid)) throw apiErrors.invalidParameter('PhoneNumberSid must be PN followed by 32 hex digits');
+      if (!/^PN[0-9a-fA-F]{32}$/.test(numberSid))
+        throw apiErrors.invalidParameter('PhoneNumberSid must be PN followed by 32 hex digits');
       const number = ctx.core.state.numbers.get(numberSid);
       if (!number) throw new TwilioApiError(400, 21452, `Phone Number ${numberSid} is not a number of this account`);
       const outcome = addNumberToService(ctx.core.state, service, number);
       if (outcome === 'elsewhere') {
-        throw new TwilioApiError(409, 21710, `Phone Number ${number.phoneNumber} is already in another Messaging Service`);
+        throw new TwilioApiError(
+          409,
+          21710,
+          `Phone Number ${number.phoneNumber} is already in another Messaging Service`,
+        );
       }
       const now = ctx.core.state.services.get(service.sid)!;
       return {
@@ -133,11 +147,16 @@ export const messagingRoutes: RouteDefinition[] = [
       const n = typeof senderId === 'string' ? whatsAppNumber(senderId) : null;
       const m = n ? ([senderId as string, n] as const) : null;
       if (!m) throw apiErrors.invalidParameter(`sender_id must be whatsapp:+E164, got ${JSON.stringify(senderId)}`);
-      if (!core.state.findNumber(m[1]!)) throw apiErrors.invalidParameter(`sender_id ${senderId}: ${m[1]} is not a number of this account`);
-      if (core.state.senderOfNumber(m[1]!)) throw new TwilioApiError(409, 63113, `A sender already exists for ${senderId}`);
+      if (!core.state.findNumber(m[1]!))
+        throw apiErrors.invalidParameter(`sender_id ${senderId}: ${m[1]} is not a number of this account`);
+      if (core.state.senderOfNumber(m[1]!))
+        throw new TwilioApiError(409, 63113, `A sender already exists for ${senderId}`);
       const sender = newSender(senderId as string, {
         ...senderFields(body),
-        configuration: body.configuration === undefined ? null : (jsonObject(body.configuration, 'configuration') as Record<string, unknown>),
+        configuration:
+          body.configuration === undefined
+            ? null
+            : (jsonObject(body.configuration, 'configuration') as Record<string, unknown>),
       });
       core.state.saveSender(sender);
       return { status: 202, body: senderJson(sender) };
@@ -192,7 +211,8 @@ function findSender(ctx: RouteContext): EmulatorSender {
 
 function serviceParams(form: URLSearchParams): ServiceFields {
   const flag = form.get('UseInboundWebhookOnNumber');
-  if (flag !== null && flag !== 'true' && flag !== 'false') throw apiErrors.invalidParameter('UseInboundWebhookOnNumber must be true or false');
+  if (flag !== null && flag !== 'true' && flag !== 'false')
+    throw apiErrors.invalidParameter('UseInboundWebhookOnNumber must be true or false');
   return {
     friendlyName: form.get('FriendlyName') ?? undefined,
     inboundRequestUrl: urlParam(form, 'InboundRequestUrl'),
@@ -205,7 +225,8 @@ function serviceParams(form: URLSearchParams): ServiceFields {
 }
 
 function jsonObject(value: unknown, name = 'the request body'): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw apiErrors.invalidParameter(`${name} must be a JSON object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw apiErrors.invalidParameter(`${name} must be a JSON object`);
   return value as Record<string, unknown>;
 }
 
@@ -236,6 +257,7 @@ function jsonMethod(o: Record<string, unknown>, key: string): SenderMethod | und
   const v = o[key];
   if (v === undefined || v === null) return undefined;
   const upper = String(v).toUpperCase();
-  if (upper !== 'POST' && upper !== 'PUT') throw apiErrors.invalidParameter(`webhook.${key} must be POST or PUT, not ${String(v)}`);
+  if (upper !== 'POST' && upper !== 'PUT')
+    throw apiErrors.invalidParameter(`webhook.${key} must be POST or PUT, not ${String(v)}`);
   return upper;
 }

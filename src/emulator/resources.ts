@@ -196,7 +196,6 @@ export function mediaJson(m: EmulatorMessage, index: number): Record<string, unk
   };
 }
 
-
 /** Where Twilio serves a media item's bytes (the `.json` sibling is its metadata). */
 export function mediaBytesPath(accountSid: string, messageSid: string, sid: string): string {
   return `${accountPath(accountSid)}/Messages/${messageSid}/Media/${sid}`;
@@ -269,7 +268,12 @@ export function serviceJson(accountSid: string, s: EmulatorService): Record<stri
   };
 }
 
-export function servicePhoneNumberJson(accountSid: string, serviceSid: string, n: EmulatorNumber, addedAt: Date): Record<string, unknown> {
+export function servicePhoneNumberJson(
+  accountSid: string,
+  serviceSid: string,
+  n: EmulatorNumber,
+  addedAt: Date,
+): Record<string, unknown> {
   return {
     account_sid: accountSid,
     capabilities: ['SMS', 'MMS', 'Voice'],
@@ -283,14 +287,34 @@ export function servicePhoneNumberJson(accountSid: string, serviceSid: string, n
   };
 }
 
-const SENDER_PROFILE_FIELDS = ['about', 'address', 'description', 'logo_url', 'banner_url', 'privacy_url', 'terms_of_service_url', 'accent_color', 'vertical', 'websites', 'emails', 'phone_numbers'];
+const SENDER_PROFILE_FIELDS = [
+  'about',
+  'address',
+  'description',
+  'logo_url',
+  'banner_url',
+  'privacy_url',
+  'terms_of_service_url',
+  'accent_color',
+  'vertical',
+  'websites',
+  'emails',
+  'phone_numbers',
+];
 
 export function senderJson(x: EmulatorSender): Record<string, unknown> {
   return {
     sid: x.sid,
     status: 'ONLINE',
     sender_id: x.senderId,
-    configuration: { waba_id: null, verification_method: null, verification_code: null, voice_application_sid: null, account_type: null, ...x.configuration },
+    configuration: {
+      waba_id: null,
+      verification_method: null,
+      verification_code: null,
+      voice_application_sid: null,
+      account_type: null,
+      ...x.configuration,
+    },
     webhook: {
       callback_url: x.callbackUrl || null,
       callback_method: x.callbackMethod,

@@ -1,7 +1,15 @@
-import { isCallbackUrl, isHttpMethod, type EmulatorCore } from './core.js';
+import { type EmulatorCore, isCallbackUrl, isHttpMethod } from './core.js';
 import { apiErrors } from './errors.js';
 import { messagingRoutes } from './messaging-routes.js';
-import { acceptedMessageJson, accountJson, applicationJson, listPage, mediaJson, messageJson, numberJson } from './resources.js';
+import {
+  acceptedMessageJson,
+  accountJson,
+  applicationJson,
+  listPage,
+  mediaJson,
+  messageJson,
+  numberJson,
+} from './resources.js';
 import { matchesPhoneNumberFilter } from './routing.js';
 import { defined, newApplication } from './topology.js';
 import type { EmulatorApplication, EmulatorMessage, EmulatorNumber, HttpMethod } from './types.js';
@@ -162,7 +170,11 @@ const routeDefinitions: RouteDefinition[] = [
         .filter((a) => friendlyName === null || a.friendlyName === friendlyName)
         .sort((a, b) => a.dateCreated.getTime() - b.dateCreated.getTime());
       const accountSid = core.state.account.sid;
-      return ok(listPage({ path, filters: pick(query, ['FriendlyName']), query }, 'applications', apps, (a) => applicationJson(accountSid, a)));
+      return ok(
+        listPage({ path, filters: pick(query, ['FriendlyName']), query }, 'applications', apps, (a) =>
+          applicationJson(accountSid, a),
+        ),
+      );
     },
   },
   {
@@ -177,7 +189,8 @@ const routeDefinitions: RouteDefinition[] = [
   {
     method: 'GET',
     path: `${V}/{AccountSid}/Applications/{Sid}.json`,
-    handle: ({ core, params, path }) => ok(applicationJson(core.state.account.sid, findApplication(core, params.Sid!, path))),
+    handle: ({ core, params, path }) =>
+      ok(applicationJson(core.state.account.sid, findApplication(core, params.Sid!, path))),
   },
   {
     method: 'POST',
@@ -251,7 +264,6 @@ export function pathAccountSid(match: Extract<RouteMatch, { kind: 'found' }>): s
   if (!match.route.path.startsWith(V)) return undefined;
   return match.params.AccountSid ?? match.params.Sid!;
 }
-
 
 export function ok(body: unknown): RouteAnswer {
   return { status: 200, body };

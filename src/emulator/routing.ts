@@ -1,4 +1,4 @@
-import { SANDBOX_NUMBER, type EmulatorState } from './state.js';
+import { type EmulatorState, SANDBOX_NUMBER } from './state.js';
 import type { EmulatorNumber, HttpMethod, InboundLayer, SenderMethod } from './types.js';
 
 /** Where one inbound message goes: the layer that decided, its SID and the URLs it configures. */
@@ -35,7 +35,15 @@ export interface InboundRoute {
 export function routeInbound(state: EmulatorState, toNumber: string, whatsapp: boolean): InboundRoute | undefined {
   if (whatsapp && toNumber === SANDBOX_NUMBER && !state.findNumber(toNumber)) {
     const s = state.sandbox;
-    return { layer: 'sandbox', sid: null, url: s.inboundUrl, method: s.inboundMethod, fallbackUrl: '', fallbackMethod: 'POST', messagingServiceSid: null };
+    return {
+      layer: 'sandbox',
+      sid: null,
+      url: s.inboundUrl,
+      method: s.inboundMethod,
+      fallbackUrl: '',
+      fallbackMethod: 'POST',
+      messagingServiceSid: null,
+    };
   }
   const number = state.findNumber(toNumber);
   if (!number) return undefined;
@@ -43,7 +51,15 @@ export function routeInbound(state: EmulatorState, toNumber: string, whatsapp: b
   const messagingServiceSid = service?.sid ?? null;
   if (service && !service.useInboundWebhookOnNumber) {
     if (!service.inboundRequestUrl) {
-      return { layer: 'dropped', sid: service.sid, url: '', method: service.inboundMethod, fallbackUrl: '', fallbackMethod: 'POST', messagingServiceSid };
+      return {
+        layer: 'dropped',
+        sid: service.sid,
+        url: '',
+        method: service.inboundMethod,
+        fallbackUrl: '',
+        fallbackMethod: 'POST',
+        messagingServiceSid,
+      };
     }
     return {
       layer: 'messaging_service',
@@ -80,7 +96,14 @@ function senderDeliveryMethod(method: SenderMethod): HttpMethod {
 function numberLayer(state: EmulatorState, number: EmulatorNumber): Omit<InboundRoute, 'messagingServiceSid'> {
   const app = number.smsApplicationSid ? state.applications.get(number.smsApplicationSid) : undefined;
   if (app) {
-    return { layer: 'application', sid: app.sid, url: app.smsUrl, method: app.smsMethod, fallbackUrl: app.smsFallbackUrl, fallbackMethod: app.smsFallbackMethod };
+    return {
+      layer: 'application',
+      sid: app.sid,
+      url: app.smsUrl,
+      method: app.smsMethod,
+      fallbackUrl: app.smsFallbackUrl,
+      fallbackMethod: app.smsFallbackMethod,
+    };
   }
   return {
     layer: 'number',
@@ -105,7 +128,8 @@ export function defaultStatusCallback(
   messagingServiceSid: string | null,
 ): string {
   const number = state.findNumber(fromNumber);
-  const service = (messagingServiceSid && state.services.get(messagingServiceSid)) || (number && state.serviceOfNumber(number.sid));
+  const service =
+    (messagingServiceSid && state.services.get(messagingServiceSid)) || (number && state.serviceOfNumber(number.sid));
   if (service && service.statusCallback) return service.statusCallback;
   if (whatsapp && fromNumber === SANDBOX_NUMBER && !number) return state.sandbox.statusCallback;
   if (whatsapp) {

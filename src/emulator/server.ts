@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isE164, stripChannel } from '../phone.js';
+import { CONTROL_PREFIX, ControlError, handleControl, mediaBytes, type RateLimit, topologySummary } from './control.js';
 import { EmulatorCore } from './core.js';
-import { CONTROL_PREFIX, ControlError, handleControl, mediaBytes, topologySummary, type RateLimit } from './control.js';
 import { apiErrors, TwilioApiError } from './errors.js';
 import { newSecret, newSid } from './ids.js';
 import { accountPath } from './resources.js';
@@ -34,7 +34,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   try {
     if (topology) applyTopology(state, topology);
     if (opts.sandboxUrl !== undefined) state.saveSandbox({ ...state.sandbox, inboundUrl: opts.sandboxUrl });
-    if (opts.enforceMediaAuth !== undefined) state.saveSettings({ ...state.settings, enforceMediaAuth: opts.enforceMediaAuth });
+    if (opts.enforceMediaAuth !== undefined)
+      state.saveSettings({ ...state.settings, enforceMediaAuth: opts.enforceMediaAuth });
   } catch (err) {
     state.close();
     throw err;
@@ -134,7 +135,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
 }
 
 /** `/2010-04-01/Accounts/{AC}/Messages/{MM}/Media/{ME}`: a media item's bytes (not part of the JSON API). */
-const MEDIA_BYTES = /^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Messages\/((?:MM|SM)[0-9a-f]{32})\/Media\/(ME[0-9a-f]{32})$/;
+const MEDIA_BYTES =
+  /^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Messages\/((?:MM|SM)[0-9a-f]{32})\/Media\/(ME[0-9a-f]{32})$/;
 
 async function handleRequest(
   core: EmulatorCore,
@@ -198,7 +200,14 @@ async function handleRequest(
       throw apiErrors.tooManyRequests();
     }
     const json = isJson(req) && body.trim() !== '' ? parseJsonBody(body) : undefined;
-    const answer = match.route.handle({ core, params: match.params, path: target.pathname, query: target.searchParams, form, json });
+    const answer = match.route.handle({
+      core,
+      params: match.params,
+      path: target.pathname,
+      query: target.searchParams,
+      form,
+      json,
+    });
     status = answer.status;
     payload = answer.body;
   } catch (err) {
@@ -271,7 +280,8 @@ async function serveMedia(
   let auth: EmulatorLogEntry['auth'] = 'none';
   try {
     if (accountSid !== core.state.account.sid) throw apiErrors.notFound(path);
-    if (core.state.settings.enforceMediaAuth || req.headers.authorization) auth = authenticate(core, req.headers.authorization);
+    if (core.state.settings.enforceMediaAuth || req.headers.authorization)
+      auth = authenticate(core, req.headers.authorization);
     const found = await mediaBytes(core, messageSid, sid);
     if (!found) throw apiErrors.notFound(path);
     res.writeHead(200, { 'Content-Type': found.contentType, 'Content-Length': found.bytes.length });

@@ -141,7 +141,9 @@ export class EmulatorState {
   }
 
   private persistResource(kind: ResourceKind, sid: string, data: unknown): void {
-    this.db?.prepare('INSERT OR REPLACE INTO resources (kind, sid, data) VALUES (?, ?, ?)').run(kind, sid, JSON.stringify(data));
+    this.db
+      ?.prepare('INSERT OR REPLACE INTO resources (kind, sid, data) VALUES (?, ?, ?)')
+      .run(kind, sid, JSON.stringify(data));
   }
 
   saveApiKey(k: ApiKey): void {
@@ -212,7 +214,10 @@ export class EmulatorState {
         n.smsApplicationSid ??= ''; // state files written before TwiML Apps existed
         this.numbers.set(n.sid, n);
       }
-      for (const row of db.prepare('SELECT kind, data FROM resources').all() as { kind: ResourceKind; data: string }[]) {
+      for (const row of db.prepare('SELECT kind, data FROM resources').all() as {
+        kind: ResourceKind;
+        data: string;
+      }[]) {
         if (row.kind === 'service') {
           const s = revive<EmulatorService>(row.data, ['dateCreated', 'dateUpdated']);
           this.services.set(s.sid, s);

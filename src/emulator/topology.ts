@@ -1,7 +1,7 @@
 import { isE164, whatsAppNumber } from '../phone.js';
 import { isCallbackUrl, isHttpMethod } from './core.js';
 import { newSid } from './ids.js';
-import { newNumberRecord, type EmulatorState } from './state.js';
+import { type EmulatorState, newNumberRecord } from './state.js';
 import type {
   EmulatorApplication,
   EmulatorNumber,
@@ -14,15 +14,35 @@ import type {
 
 /** Account resources (services, apps, senders): one place builds them, for the REST routes and the topology file. */
 
-
 export type ServiceFields = Partial<
-  Pick<EmulatorService, 'friendlyName' | 'inboundRequestUrl' | 'inboundMethod' | 'fallbackUrl' | 'fallbackMethod' | 'statusCallback' | 'useInboundWebhookOnNumber'>
+  Pick<
+    EmulatorService,
+    | 'friendlyName'
+    | 'inboundRequestUrl'
+    | 'inboundMethod'
+    | 'fallbackUrl'
+    | 'fallbackMethod'
+    | 'statusCallback'
+    | 'useInboundWebhookOnNumber'
+  >
 >;
 export type ApplicationFields = Partial<
-  Pick<EmulatorApplication, 'friendlyName' | 'smsUrl' | 'smsMethod' | 'smsFallbackUrl' | 'smsFallbackMethod' | 'smsStatusCallback'>
+  Pick<
+    EmulatorApplication,
+    'friendlyName' | 'smsUrl' | 'smsMethod' | 'smsFallbackUrl' | 'smsFallbackMethod' | 'smsStatusCallback'
+  >
 >;
 export type SenderFields = Partial<
-  Pick<EmulatorSender, 'callbackUrl' | 'callbackMethod' | 'fallbackUrl' | 'fallbackMethod' | 'statusCallbackUrl' | 'profileName' | 'configuration'>
+  Pick<
+    EmulatorSender,
+    | 'callbackUrl'
+    | 'callbackMethod'
+    | 'fallbackUrl'
+    | 'fallbackMethod'
+    | 'statusCallbackUrl'
+    | 'profileName'
+    | 'configuration'
+  >
 >;
 
 export function newService(fields: ServiceFields, sid = newSid('MG')): EmulatorService {
@@ -79,7 +99,11 @@ export function newSender(senderId: string, fields: SenderFields, sid = newSid('
 }
 
 /** Puts a number into a service. A number is in one service at most (Twilio answers 21710 otherwise). */
-export function addNumberToService(state: EmulatorState, service: EmulatorService, number: EmulatorNumber): 'added' | 'already-here' | 'elsewhere' {
+export function addNumberToService(
+  state: EmulatorState,
+  service: EmulatorService,
+  number: EmulatorNumber,
+): 'added' | 'already-here' | 'elsewhere' {
   const current = state.serviceOfNumber(number.sid);
   if (current?.sid === service.sid) return 'already-here';
   if (current) return 'elsewhere';
@@ -114,7 +138,15 @@ export function checkTopology(raw: unknown): Topology {
   (array(t.numbers, 'numbers') ?? []).forEach((n, i) => {
     if (typeof n === 'string') return void e164(n, `numbers[${i}]`);
     const o = object(n, `numbers[${i}]`);
-    allowKeys(o, `numbers[${i}]`, ['phone_number', 'friendly_name', 'sms_url', 'sms_method', 'sms_fallback_url', 'sms_fallback_method', 'status_callback']);
+    allowKeys(o, `numbers[${i}]`, [
+      'phone_number',
+      'friendly_name',
+      'sms_url',
+      'sms_method',
+      'sms_fallback_url',
+      'sms_fallback_method',
+      'status_callback',
+    ]);
     e164(o.phone_number, `numbers[${i}].phone_number`);
     str(o.friendly_name, `numbers[${i}].friendly_name`);
     for (const k of ['sms_url', 'sms_fallback_url', 'status_callback']) url(o[k], `numbers[${i}].${k}`);
@@ -123,7 +155,17 @@ export function checkTopology(raw: unknown): Topology {
   (array(t.services, 'services') ?? []).forEach((s, i) => {
     const at = `services[${i}]`;
     const o = object(s, at);
-    allowKeys(o, at, ['sid', 'friendly_name', 'inbound_request_url', 'inbound_method', 'fallback_url', 'fallback_method', 'status_callback', 'use_inbound_webhook_on_number', 'phone_numbers']);
+    allowKeys(o, at, [
+      'sid',
+      'friendly_name',
+      'inbound_request_url',
+      'inbound_method',
+      'fallback_url',
+      'fallback_method',
+      'status_callback',
+      'use_inbound_webhook_on_number',
+      'phone_numbers',
+    ]);
     sid(o.sid, `${at}.sid`, 'MG');
     str(o.friendly_name, `${at}.friendly_name`);
     for (const k of ['inbound_request_url', 'fallback_url', 'status_callback']) url(o[k], `${at}.${k}`, true);
@@ -136,7 +178,16 @@ export function checkTopology(raw: unknown): Topology {
   (array(t.applications, 'applications') ?? []).forEach((a, i) => {
     const at = `applications[${i}]`;
     const o = object(a, at);
-    allowKeys(o, at, ['sid', 'friendly_name', 'sms_url', 'sms_method', 'sms_fallback_url', 'sms_fallback_method', 'sms_status_callback', 'phone_numbers']);
+    allowKeys(o, at, [
+      'sid',
+      'friendly_name',
+      'sms_url',
+      'sms_method',
+      'sms_fallback_url',
+      'sms_fallback_method',
+      'sms_status_callback',
+      'phone_numbers',
+    ]);
     sid(o.sid, `${at}.sid`, 'AP');
     str(o.friendly_name, `${at}.friendly_name`);
     for (const k of ['sms_url', 'sms_fallback_url', 'sms_status_callback']) url(o[k], `${at}.${k}`);
@@ -149,14 +200,23 @@ export function checkTopology(raw: unknown): Topology {
     allowKeys(o, at, ['sid', 'sender_id', 'webhook', 'profile']);
     sid(o.sid, `${at}.sid`, 'XE');
     if (typeof o.sender_id !== 'string' || !whatsAppNumber(o.sender_id)) {
-      throw new TopologyError(`${at}.sender_id must be whatsapp:+E164 (like whatsapp:+15005550006), got ${JSON.stringify(o.sender_id)}`);
+      throw new TopologyError(
+        `${at}.sender_id must be whatsapp:+E164 (like whatsapp:+15005550006), got ${JSON.stringify(o.sender_id)}`,
+      );
     }
     if (o.webhook !== undefined) {
       const w = object(o.webhook, `${at}.webhook`);
-      allowKeys(w, `${at}.webhook`, ['callback_url', 'callback_method', 'fallback_url', 'fallback_method', 'status_callback_url']);
+      allowKeys(w, `${at}.webhook`, [
+        'callback_url',
+        'callback_method',
+        'fallback_url',
+        'fallback_method',
+        'status_callback_url',
+      ]);
       for (const k of ['callback_url', 'fallback_url', 'status_callback_url']) url(w[k], `${at}.webhook.${k}`, true);
       for (const k of ['callback_method', 'fallback_method']) {
-        if (w[k] !== undefined && w[k] !== 'POST' && w[k] !== 'PUT') throw new TopologyError(`${at}.webhook.${k} must be POST or PUT, got ${JSON.stringify(w[k])}`);
+        if (w[k] !== undefined && w[k] !== 'POST' && w[k] !== 'PUT')
+          throw new TopologyError(`${at}.webhook.${k} must be POST or PUT, got ${JSON.stringify(w[k])}`);
       }
     }
     if (o.profile !== undefined) str(object(o.profile, `${at}.profile`).name, `${at}.profile.name`);
@@ -223,7 +283,11 @@ export function applyTopology(state: EmulatorState, t: Topology): void {
   }
   for (const s of t.services ?? []) applyService(state, s, numberOf);
   for (const a of t.applications ?? []) {
-    const previous = a.sid ? undefined : [...state.applications.values()].find((x) => a.friendly_name !== undefined && x.friendlyName === a.friendly_name);
+    const previous = a.sid
+      ? undefined
+      : [...state.applications.values()].find(
+          (x) => a.friendly_name !== undefined && x.friendlyName === a.friendly_name,
+        );
     const app = newApplication(
       {
         friendlyName: a.friendly_name,
@@ -249,7 +313,8 @@ export function applyTopology(state: EmulatorState, t: Topology): void {
       participants: [...new Set([...state.sandbox.participants, ...(t.sandbox.participants ?? [])])],
     });
   }
-  if (t.account?.enforce_media_auth !== undefined) state.saveSettings({ ...state.settings, enforceMediaAuth: t.account.enforce_media_auth });
+  if (t.account?.enforce_media_auth !== undefined)
+    state.saveSettings({ ...state.settings, enforceMediaAuth: t.account.enforce_media_auth });
 }
 
 function applyService(state: EmulatorState, s: TopologyService, numberOf: (n: string) => EmulatorNumber): void {
@@ -271,14 +336,21 @@ function applyService(state: EmulatorState, s: TopologyService, numberOf: (n: st
     s.sid ?? previous?.sid,
   );
   if (previous) {
-    service = { ...service, phoneNumberSids: previous.phoneNumberSids, phoneNumberAddedAt: previous.phoneNumberAddedAt, dateCreated: previous.dateCreated };
+    service = {
+      ...service,
+      phoneNumberSids: previous.phoneNumberSids,
+      phoneNumberAddedAt: previous.phoneNumberAddedAt,
+      dateCreated: previous.dateCreated,
+    };
   }
   state.saveService(service);
   for (const phoneNumber of s.phone_numbers ?? []) {
     const number = numberOf(phoneNumber);
     const other = state.serviceOfNumber(number.sid);
     if (other && other.sid !== service.sid) {
-      throw new TopologyError(`services: ${phoneNumber} is in two services (${other.sid} and ${service.sid}); a number belongs to one at most`);
+      throw new TopologyError(
+        `services: ${phoneNumber} is in two services (${other.sid} and ${service.sid}); a number belongs to one at most`,
+      );
     }
     addNumberToService(state, state.services.get(service.sid)!, number);
   }
@@ -320,7 +392,8 @@ function array(v: unknown, at: string): unknown[] | undefined {
 
 function allowKeys(o: Record<string, unknown>, at: string, keys: string[]): void {
   for (const k of Object.keys(o)) {
-    if (!keys.includes(k)) throw new TopologyError(`${at} has an unknown field "${k}" (expected one of: ${keys.join(', ')})`);
+    if (!keys.includes(k))
+      throw new TopologyError(`${at} has an unknown field "${k}" (expected one of: ${keys.join(', ')})`);
   }
 }
 
@@ -329,16 +402,19 @@ function str(v: unknown, at: string): void {
 }
 
 function e164(v: unknown, at: string): void {
-  if (typeof v !== 'string' || !isE164(v)) throw new TopologyError(`${at} must be an E.164 number (like +15005550006), got ${JSON.stringify(v)}`);
+  if (typeof v !== 'string' || !isE164(v))
+    throw new TopologyError(`${at} must be an E.164 number (like +15005550006), got ${JSON.stringify(v)}`);
 }
 
 function url(v: unknown, at: string, nullable = false): void {
   if (v === undefined || v === '' || (nullable && v === null)) return;
-  if (typeof v !== 'string' || !isCallbackUrl(v)) throw new TopologyError(`${at} must be an http(s) URL, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'string' || !isCallbackUrl(v))
+    throw new TopologyError(`${at} must be an http(s) URL, got ${JSON.stringify(v)}`);
 }
 
 function method(v: unknown, at: string): void {
-  if (v !== undefined && !(typeof v === 'string' && isHttpMethod(v))) throw new TopologyError(`${at} must be GET or POST, got ${JSON.stringify(v)}`);
+  if (v !== undefined && !(typeof v === 'string' && isHttpMethod(v)))
+    throw new TopologyError(`${at} must be GET or POST, got ${JSON.stringify(v)}`);
 }
 
 function sid(v: unknown, at: string, prefix: string): void {
@@ -346,4 +422,3 @@ function sid(v: unknown, at: string, prefix: string): void {
     throw new TopologyError(`${at} must be ${prefix} followed by 32 lowercase hex digits, got ${JSON.stringify(v)}`);
   }
 }
-

@@ -252,7 +252,13 @@ export interface TopologyApplication {
 export interface TopologySender {
   sid?: string;
   sender_id: string;
-  webhook?: { callback_url?: string; callback_method?: SenderMethod; fallback_url?: string; fallback_method?: SenderMethod; status_callback_url?: string };
+  webhook?: {
+    callback_url?: string;
+    callback_method?: SenderMethod;
+    fallback_url?: string;
+    fallback_method?: SenderMethod;
+    status_callback_url?: string;
+  };
   profile?: { name?: string };
 }
 

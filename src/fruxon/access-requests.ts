@@ -1,20 +1,20 @@
 import { CliError, usageError } from '../errors.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, Store } from '../store/index.js';
-import { FruxonHttpError, type FruxonClient } from './client.js';
+import { type FruxonClient, FruxonHttpError } from './client.js';
+import { connectLinked } from './participants.js';
 import {
   ACCESS_REQUEST_STATUSES,
+  type AccessRequest,
+  type AccessRequestStatus,
   APPROVE_MODES,
+  type ApproveMode,
   getAccessRequest,
   listAccessRequests,
   normalAddress,
   participantError,
   processAccessRequest,
-  type AccessRequest,
-  type AccessRequestStatus,
-  type ApproveMode,
 } from './participants-api.js';
-import { connectLinked } from './participants.js';
 
 /**
  * Participant access requests: the first message from a sender Fruxon does not know is held as a request
@@ -24,18 +24,24 @@ import { connectLinked } from './participants.js';
 
 export function checkStatus(field: string, value: string): AccessRequestStatus {
   const v = value.trim().toUpperCase();
-  if (!(ACCESS_REQUEST_STATUSES as readonly string[]).includes(v)) throw usageError(`${field} must be one of ${ACCESS_REQUEST_STATUSES.join(', ')} (got ${JSON.stringify(value)})`);
+  if (!(ACCESS_REQUEST_STATUSES as readonly string[]).includes(v))
+    throw usageError(`${field} must be one of ${ACCESS_REQUEST_STATUSES.join(', ')} (got ${JSON.stringify(value)})`);
   return v as AccessRequestStatus;
 }
 
 export function checkMode(field: string, value: string): ApproveMode {
   const v = value.trim().toUpperCase().replace(/-/g, '_');
-  if (!(APPROVE_MODES as readonly string[]).includes(v)) throw usageError(`${field} must be one of ${APPROVE_MODES.join(', ')} (got ${JSON.stringify(value)})`);
+  if (!(APPROVE_MODES as readonly string[]).includes(v))
+    throw usageError(`${field} must be one of ${APPROVE_MODES.join(', ')} (got ${JSON.stringify(value)})`);
   return v as ApproveMode;
 }
 
 /** The requests of one Fruxon config with a status (Fruxon filters by status; the config is filtered here). */
-export async function configAccessRequests(client: FruxonClient, fruxonConfigId: string, status: AccessRequestStatus = 'PENDING'): Promise<AccessRequest[]> {
+export async function configAccessRequests(
+  client: FruxonClient,
+  fruxonConfigId: string,
+  status: AccessRequestStatus = 'PENDING',
+): Promise<AccessRequest[]> {
   const all = await listAccessRequests(client, { status });
   return all
     .filter((r) => r.integrationConfigId === fruxonConfigId && r.status === status)
@@ -43,7 +49,11 @@ export async function configAccessRequests(client: FruxonClient, fruxonConfigId:
 }
 
 /** The newest pending access request of a number on a Fruxon config, or null. */
-export async function pendingRequestAt(client: FruxonClient, fruxonConfigId: string, number: string): Promise<AccessRequest | null> {
+export async function pendingRequestAt(
+  client: FruxonClient,
+  fruxonConfigId: string,
+  number: string,
+): Promise<AccessRequest | null> {
   const n = normalAddress(number);
   return (await configAccessRequests(client, fruxonConfigId, 'PENDING')).find((r) => r.address === n) ?? null;
 }
@@ -79,9 +89,12 @@ export function localNameFor(store: Store, tenant: string, r: AccessRequest): st
 
 function alreadyProcessed(r: AccessRequest): CliError {
   const when = r.processedAt !== null ? ` at ${formatTime(r.processedAt)}` : '';
-  return new CliError(`access request ${r.id} (${r.address}) was already ${r.status.toLowerCase()}${r.processedBy ? ` by ${r.processedBy}` : ''}${when}`, {
-    reason: 'already_processed',
-  });
+  return new CliError(
+    `access request ${r.id} (${r.address}) was already ${r.status.toLowerCase()}${r.processedBy ? ` by ${r.processedBy}` : ''}${when}`,
+    {
+      reason: 'already_processed',
+    },
+  );
 }
 
 async function pendingOrThrow(client: FruxonClient, id: string): Promise<AccessRequest> {
@@ -97,7 +110,12 @@ async function pendingOrThrow(client: FruxonClient, id: string): Promise<AccessR
 }
 
 /** POSTs :approve or :reject; a refusal because someone processed it meanwhile becomes the one-line error. */
-async function submit(client: FruxonClient, id: string, action: 'approve' | 'reject', body: Record<string, string>): Promise<AccessRequest> {
+async function submit(
+  client: FruxonClient,
+  id: string,
+  action: 'approve' | 'reject',
+  body: Record<string, string>,
+): Promise<AccessRequest> {
   let answer: AccessRequest | null;
   try {
     answer = await processAccessRequest(client, id, action, body);
@@ -109,7 +127,10 @@ async function submit(client: FruxonClient, id: string, action: 'approve' | 'rej
     throw participantError(err);
   }
   const after = answer && answer.status !== 'PENDING' ? answer : await getAccessRequest(client, id);
-  if (!after) throw new CliError(`Fruxon accepted the ${action} of access request ${id}, then no longer knows it (404)`, { reason: 'fruxon_unexpected' });
+  if (!after)
+    throw new CliError(`Fruxon accepted the ${action} of access request ${id}, then no longer knows it (404)`, {
+      reason: 'fruxon_unexpected',
+    });
   return after;
 }
 
@@ -138,7 +159,9 @@ export interface ProcessResult {
 export async function approveAccessRequest(o: ApproveOptions): Promise<ProcessResult> {
   const mode = o.mode ?? 'CREATE_NEW';
   if (mode === 'CREATE_NEW' && o.participantId !== undefined) {
-    throw usageError('--participant is for --mode ADD_TO_EXISTING or BIND_ONLY: CREATE_NEW makes a new participant (name it with --name)');
+    throw usageError(
+      '--participant is for --mode ADD_TO_EXISTING or BIND_ONLY: CREATE_NEW makes a new participant (name it with --name)',
+    );
   }
   if (mode !== 'CREATE_NEW' && o.name !== undefined) {
     throw usageError(`--name is for --mode CREATE_NEW: ${mode} uses an existing participant (--participant ID)`);
@@ -162,7 +185,9 @@ export async function approveAccessRequest(o: ApproveOptions): Promise<ProcessRe
   } else {
     participantId = o.participantId ?? r.matchedParticipantId;
     if (!participantId) {
-      throw usageError(`--mode ${mode} needs a participant: the request matched none, so pass --participant ID (see fruxon-twilio participants pull, or Fruxon's Network → Participants)`);
+      throw usageError(
+        `--mode ${mode} needs a participant: the request matched none, so pass --participant ID (see fruxon-twilio participants pull, or Fruxon's Network → Participants)`,
+      );
     }
     body.participantId = participantId;
   }
@@ -171,7 +196,11 @@ export async function approveAccessRequest(o: ApproveOptions): Promise<ProcessRe
   return { request, mode, displayName, nameSource, participantId: request.approvedParticipantId ?? participantId };
 }
 
-export async function rejectAccessRequest(o: { client: FruxonClient; id: string; note?: string }): Promise<ProcessResult> {
+export async function rejectAccessRequest(o: {
+  client: FruxonClient;
+  id: string;
+  note?: string;
+}): Promise<ProcessResult> {
   await pendingOrThrow(o.client, o.id);
   const request = await submit(o.client, o.id, 'reject', o.note ? { note: o.note } : {});
   return { request, mode: null, displayName: null, nameSource: null, participantId: null };

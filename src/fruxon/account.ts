@@ -1,7 +1,7 @@
 import { CliError, usageError } from '../errors.js';
 import { fruxonTokenAccount, type SecretStore } from '../secrets/index.js';
 import type { Store } from '../store/index.js';
-import { FRUXON_DEFAULT_API_URL, FruxonClient, normalizeApiUrl, type FruxonClientOptions } from './client.js';
+import { FRUXON_DEFAULT_API_URL, FruxonClient, type FruxonClientOptions, normalizeApiUrl } from './client.js';
 
 /**
  * Which Fruxon tenant, API base and token a command uses. Flags win, then the environment
@@ -26,7 +26,10 @@ const TENANT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export function checkTenant(field: string, value: string): string {
   const v = value.trim();
-  if (!TENANT.test(v)) throw usageError(`${field} must be the organization slug shown in Fruxon's Settings → General, such as acme-corp (got ${JSON.stringify(value)})`);
+  if (!TENANT.test(v))
+    throw usageError(
+      `${field} must be the organization slug shown in Fruxon's Settings → General, such as acme-corp (got ${JSON.stringify(value)})`,
+    );
   return v;
 }
 
@@ -35,14 +38,21 @@ export function checkApiUrl(field: string, value: string): string {
   try {
     u = new URL(value.trim());
   } catch {
-    throw usageError(`${field} must be an http(s) URL such as ${FRUXON_DEFAULT_API_URL} (got something that is not a URL)`);
+    throw usageError(
+      `${field} must be an http(s) URL such as ${FRUXON_DEFAULT_API_URL} (got something that is not a URL)`,
+    );
   }
-  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw usageError(`${field} must be an http(s) URL (got ${JSON.stringify(u.protocol.replace(/:$/, ''))})`);
+  if (u.protocol !== 'https:' && u.protocol !== 'http:')
+    throw usageError(`${field} must be an http(s) URL (got ${JSON.stringify(u.protocol.replace(/:$/, ''))})`);
   return normalizeApiUrl(value);
 }
 
 /** The tenant and API base, without the token. `store` may be null (no data directory yet). */
-export function resolveTarget(store: Store | null, env: NodeJS.ProcessEnv, flags: { tenant?: string; apiUrl?: string }): FruxonTarget | null {
+export function resolveTarget(
+  store: Store | null,
+  env: NodeJS.ProcessEnv,
+  flags: { tenant?: string; apiUrl?: string },
+): FruxonTarget | null {
   let tenant: string | undefined;
   let tenantSource: ValueSource = 'flag';
   if (flags.tenant !== undefined) tenant = checkTenant('--tenant', flags.tenant);
@@ -55,8 +65,15 @@ export function resolveTarget(store: Store | null, env: NodeJS.ProcessEnv, flags
   }
   if (!tenant) return null;
   const stored = store?.fruxon.account(tenant);
-  if (flags.apiUrl !== undefined) return { tenant, tenantSource, apiUrl: checkApiUrl('--api-url', flags.apiUrl), apiUrlSource: 'flag' };
-  if (env[FRUXON_API_URL_ENV]) return { tenant, tenantSource, apiUrl: checkApiUrl(FRUXON_API_URL_ENV, env[FRUXON_API_URL_ENV]!), apiUrlSource: 'env' };
+  if (flags.apiUrl !== undefined)
+    return { tenant, tenantSource, apiUrl: checkApiUrl('--api-url', flags.apiUrl), apiUrlSource: 'flag' };
+  if (env[FRUXON_API_URL_ENV])
+    return {
+      tenant,
+      tenantSource,
+      apiUrl: checkApiUrl(FRUXON_API_URL_ENV, env[FRUXON_API_URL_ENV]!),
+      apiUrlSource: 'env',
+    };
   if (stored?.apiUrl) return { tenant, tenantSource, apiUrl: stored.apiUrl, apiUrlSource: 'store' };
   return { tenant, tenantSource, apiUrl: FRUXON_DEFAULT_API_URL, apiUrlSource: 'default' };
 }
@@ -66,7 +83,12 @@ export function connectFruxon(
   store: Store | null,
   env: NodeJS.ProcessEnv,
   keychain: () => SecretStore,
-  flags: { tenant?: string; apiUrl?: string; timeoutMs?: number; fruxon?: (opts: FruxonClientOptions) => FruxonClient } = {},
+  flags: {
+    tenant?: string;
+    apiUrl?: string;
+    timeoutMs?: number;
+    fruxon?: (opts: FruxonClientOptions) => FruxonClient;
+  } = {},
 ): { client: FruxonClient; target: FruxonTarget; tokenSource: 'env' | 'keychain' } {
   const target = resolveTarget(store, env, flags);
   if (!target) {
@@ -78,10 +100,22 @@ export function connectFruxon(
   const fromEnv = env[FRUXON_TOKEN_ENV]?.trim();
   const token = fromEnv || keychain().get(fruxonTokenAccount(target.tenant));
   if (!token) {
-    throw new CliError(`no Fruxon token for tenant ${JSON.stringify(target.tenant)}: the keychain has none and FRUXON_TOKEN is not set`, {
-      reason: 'fruxon_not_logged_in',
-      hint: `log in: fruxon-twilio fruxon login --tenant ${target.tenant} (in CI: set FRUXON_TOKEN)`,
-    });
+    throw new CliError(
+      `no Fruxon token for tenant ${JSON.stringify(target.tenant)}: the keychain has none and FRUXON_TOKEN is not set`,
+      {
+        reason: 'fruxon_not_logged_in',
+        hint: `log in: fruxon-twilio fruxon login --tenant ${target.tenant} (in CI: set FRUXON_TOKEN)`,
+      },
+    );
   }
-  return { client: (flags.fruxon ?? ((o) => new FruxonClient(o)))({ apiUrl: target.apiUrl, tenant: target.tenant, token, timeoutMs: flags.timeoutMs }), target, tokenSource: fromEnv ? 'env' : 'keychain' };
+  return {
+    client: (flags.fruxon ?? ((o) => new FruxonClient(o)))({
+      apiUrl: target.apiUrl,
+      tenant: target.tenant,
+      token,
+      timeoutMs: flags.timeoutMs,
+    }),
+    target,
+    tokenSource: fromEnv ? 'env' : 'keychain',
+  };
 }

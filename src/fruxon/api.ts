@@ -1,5 +1,5 @@
 import { CliError } from '../errors.js';
-import { FruxonHttpError, fruxonError, type FruxonClient } from './client.js';
+import { type FruxonClient, FruxonHttpError, fruxonError } from './client.js';
 
 /**
  * The Fruxon endpoints fruxon-twilio uses, with the shapes the public docs give. Where the docs leave a
@@ -23,14 +23,20 @@ export interface AuthHealth {
 export async function authHealth(client: FruxonClient): Promise<AuthHealth> {
   let body: Record<string, unknown>;
   try {
-    body = expectObject(await client.request('GET', client.tenantPath('/auth/health'), 'check the token'), 'auth/health');
+    body = expectObject(
+      await client.request('GET', client.tenantPath('/auth/health'), 'check the token'),
+      'auth/health',
+    );
   } catch (err) {
     if (err instanceof FruxonHttpError && err.status === 401) {
-      throw new CliError(`Fruxon rejected the token (HTTP 401${err.problem?.detail ? `: ${client.scrub(err.problem.detail)}` : ''})`, {
-        reason: 'fruxon_auth',
-        hint: 'create a token in Fruxon (Settings → Tokens, Builder preset) and log in again: fruxon-twilio fruxon login --tenant SLUG',
-        cause: err,
-      });
+      throw new CliError(
+        `Fruxon rejected the token (HTTP 401${err.problem?.detail ? `: ${client.scrub(err.problem.detail)}` : ''})`,
+        {
+          reason: 'fruxon_auth',
+          hint: 'create a token in Fruxon (Settings → Tokens, Builder preset) and log in again: fruxon-twilio fruxon login --tenant SLUG',
+          cause: err,
+        },
+      );
     }
     if (err instanceof FruxonHttpError && err.status === 403) {
       throw new CliError(`the token is valid but not for tenant ${JSON.stringify(client.tenant)} (HTTP 403)`, {
@@ -40,7 +46,10 @@ export async function authHealth(client: FruxonClient): Promise<AuthHealth> {
       });
     }
     if (err instanceof FruxonHttpError && err.status === 404) {
-      throw fruxonError(err, `no tenant ${JSON.stringify(client.tenant)} at ${client.origin()}: check --tenant (the organization slug) and --api-url`);
+      throw fruxonError(
+        err,
+        `no tenant ${JSON.stringify(client.tenant)} at ${client.origin()}: check --tenant (the organization slug) and --api-url`,
+      );
     }
     throw fruxonError(err);
   }
@@ -55,7 +64,10 @@ export async function authHealth(client: FruxonClient): Promise<AuthHealth> {
     email: str('email'),
     apiKeyName: str('apiKeyName'),
     scopes: body.scopes.filter((s): s is string => typeof s === 'string'),
-    apiKeyExpiresAt: typeof body.apiKeyExpiresAt === 'string' || typeof body.apiKeyExpiresAt === 'number' ? body.apiKeyExpiresAt : null,
+    apiKeyExpiresAt:
+      typeof body.apiKeyExpiresAt === 'string' || typeof body.apiKeyExpiresAt === 'number'
+        ? body.apiKeyExpiresAt
+        : null,
   };
 }
 
@@ -106,10 +118,17 @@ export interface TwilioMapping {
 export async function readTwilioMapping(client: FruxonClient): Promise<TwilioMapping> {
   let meta: unknown;
   try {
-    meta = await client.request('GET', client.tenantPath(`/integrations/${TWILIO_INTEGRATION}`), 'read the Twilio integration');
+    meta = await client.request(
+      'GET',
+      client.tenantPath(`/integrations/${TWILIO_INTEGRATION}`),
+      'read the Twilio integration',
+    );
   } catch (err) {
     if (err instanceof FruxonHttpError && err.status === 404) {
-      throw fruxonError(err, `this tenant has no integration with id "${TWILIO_INTEGRATION}": check that the Twilio integration is available in Fruxon (Integrations)`);
+      throw fruxonError(
+        err,
+        `this tenant has no integration with id "${TWILIO_INTEGRATION}": check that the Twilio integration is available in Fruxon (Integrations)`,
+      );
     }
     throw fruxonError(err);
   }
@@ -119,7 +138,10 @@ export async function readTwilioMapping(client: FruxonClient): Promise<TwilioMap
   if (auth && paramsOf(auth).length === 0) {
     // The method's own parametersMetadata is empty: the per-auth-type metadata may name the parameters.
     try {
-      settings = expectObject(await client.request('GET', '/v1/authMetadata:settings', 'read the auth method settings'), 'authMetadata:settings');
+      settings = expectObject(
+        await client.request('GET', '/v1/authMetadata:settings', 'read the auth method settings'),
+        'authMetadata:settings',
+      );
     } catch (err) {
       throw fruxonError(err);
     }
@@ -152,7 +174,10 @@ export function twilioMapping(meta: unknown, authSettings: Record<string, unknow
       from.length === 0
         ? `Fruxon's Twilio integration has no String parameter for the From number (parameters: ${params.map(label).join(', ') || 'none'})`
         : `Fruxon's Twilio integration has several parameters that could be the From number: ${from.map(label).join(', ')}`,
-      { reason: 'fruxon_unexpected', hint: 'create the config in the Fruxon UI instead, then record its webhook URL: fruxon-twilio configs set NAME --webhook-url-stdin' },
+      {
+        reason: 'fruxon_unexpected',
+        hint: 'create the config in the Fruxon UI instead, then record its webhook URL: fruxon-twilio configs set NAME --webhook-url-stdin',
+      },
     );
   }
 
@@ -161,23 +186,34 @@ export function twilioMapping(meta: unknown, authSettings: Record<string, unknow
   const auth = pickAuth(methods);
   let authParams = auth.parametersMetadata;
   if (authParams.length === 0 && authSettings) {
-    const entry = auth.type ? authSettings[auth.type] ?? authSettings[auth.type.toUpperCase()] : undefined;
-    const list = Array.isArray(entry) ? entry : entry && typeof entry === 'object' ? (entry as Record<string, unknown>).parametersMetadata : undefined;
+    const entry = auth.type ? (authSettings[auth.type] ?? authSettings[auth.type.toUpperCase()]) : undefined;
+    const list = Array.isArray(entry)
+      ? entry
+      : entry && typeof entry === 'object'
+        ? (entry as Record<string, unknown>).parametersMetadata
+        : undefined;
     if (list !== undefined) authParams = readParams(list, `authMetadata:settings.${auth.type}`);
   }
   const pickOne = (what: string, re: RegExp, not?: string) => {
-    const found = authParams.filter((p) => re.test(p.name) || re.test(p.displayName ?? '')).filter((p) => p.name !== not);
+    const found = authParams
+      .filter((p) => re.test(p.name) || re.test(p.displayName ?? ''))
+      .filter((p) => p.name !== not);
     if (found.length !== 1) {
       throw new CliError(
         `Fruxon's auth method ${JSON.stringify(auth.displayName ?? auth.id)} has ${found.length === 0 ? 'no' : 'more than one'} parameter for the ${what} (parameters: ${authParams.map(label).join(', ') || 'none'})`,
-        { reason: 'fruxon_unexpected', hint: 'create the config in the Fruxon UI instead, then record its webhook URL: fruxon-twilio configs set NAME --webhook-url-stdin' },
+        {
+          reason: 'fruxon_unexpected',
+          hint: 'create the config in the Fruxon UI instead, then record its webhook URL: fruxon-twilio configs set NAME --webhook-url-stdin',
+        },
       );
     }
     return found[0]!.name;
   };
   const sidParameter = pickOne('Account SID', /sid|user/i);
   const tokenParameter = pickOne('Auth Token', /token|password|secret/i, sidParameter);
-  const level = auth.supportedLevels.includes('APPLICATION') ? 'APPLICATION' : (auth.supportedLevels[0] ?? 'APPLICATION');
+  const level = auth.supportedLevels.includes('APPLICATION')
+    ? 'APPLICATION'
+    : (auth.supportedLevels[0] ?? 'APPLICATION');
   return {
     integrationId,
     fromParameter: from[0]!.name,
@@ -204,7 +240,8 @@ function paramsOf(a: AuthMeta): ParamMeta[] {
 
 function readAuth(cm: Record<string, unknown>): AuthMeta[] {
   const raw = cm.authMetadata;
-  if (!Array.isArray(raw)) throw unexpected(`integrations/${TWILIO_INTEGRATION}`, 'configMetadata.authMetadata is not a list');
+  if (!Array.isArray(raw))
+    throw unexpected(`integrations/${TWILIO_INTEGRATION}`, 'configMetadata.authMetadata is not a list');
   return raw.map((a, i) => {
     if (!a || typeof a !== 'object' || typeof (a as Record<string, unknown>).id !== 'string') {
       throw unexpected(`integrations/${TWILIO_INTEGRATION}`, `authMetadata[${i}] has no id`);
@@ -214,8 +251,13 @@ function readAuth(cm: Record<string, unknown>): AuthMeta[] {
       id: o.id as string,
       displayName: typeof o.displayName === 'string' ? o.displayName : null,
       type: typeof o.type === 'string' ? o.type : null,
-      supportedLevels: Array.isArray(o.supportedLevels) ? o.supportedLevels.filter((s): s is string => typeof s === 'string') : [],
-      parametersMetadata: o.parametersMetadata === undefined || o.parametersMetadata === null ? [] : readParams(o.parametersMetadata, `authMetadata[${i}].parametersMetadata`),
+      supportedLevels: Array.isArray(o.supportedLevels)
+        ? o.supportedLevels.filter((s): s is string => typeof s === 'string')
+        : [],
+      parametersMetadata:
+        o.parametersMetadata === undefined || o.parametersMetadata === null
+          ? []
+          : readParams(o.parametersMetadata, `authMetadata[${i}].parametersMetadata`),
     };
   });
 }
@@ -233,7 +275,10 @@ function pickAuth(methods: AuthMeta[]): AuthMeta {
       found.length === 0
         ? `Fruxon's Twilio integration offers no Account SID + Auth Token auth method (auth methods: ${names})`
         : `Fruxon's Twilio integration has several auth methods that could be Account SID + Auth Token: ${names}`,
-      { reason: 'fruxon_unexpected', hint: 'create the config in the Fruxon UI instead, then record its webhook URL: fruxon-twilio configs set NAME --webhook-url-stdin' },
+      {
+        reason: 'fruxon_unexpected',
+        hint: 'create the config in the Fruxon UI instead, then record its webhook URL: fruxon-twilio configs set NAME --webhook-url-stdin',
+      },
     );
   }
   return found[0]!;
@@ -242,7 +287,8 @@ function pickAuth(methods: AuthMeta[]): AuthMeta {
 function readParams(raw: unknown, where: string): ParamMeta[] {
   if (!Array.isArray(raw)) throw unexpected(`integrations/${TWILIO_INTEGRATION}`, `${where} is not a list`);
   return raw.map((p, i) => {
-    if (!p || typeof p !== 'object' || typeof (p as Record<string, unknown>).name !== 'string') throw unexpected(`integrations/${TWILIO_INTEGRATION}`, `${where}[${i}] has no name`);
+    if (!p || typeof p !== 'object' || typeof (p as Record<string, unknown>).name !== 'string')
+      throw unexpected(`integrations/${TWILIO_INTEGRATION}`, `${where}[${i}] has no name`);
     const o = p as Record<string, unknown>;
     return {
       name: o.name as string,
@@ -265,7 +311,8 @@ export interface FruxonConfig {
   publishedRevisionId: string | null;
 }
 
-const configsPath = (client: FruxonClient, rest = '') => client.tenantPath(`/integrations/${TWILIO_INTEGRATION}/configs${rest}`);
+const configsPath = (client: FruxonClient, rest = '') =>
+  client.tenantPath(`/integrations/${TWILIO_INTEGRATION}/configs${rest}`);
 
 function readConfig(v: unknown, where: string): FruxonConfig {
   const o = expectObject(v, where);
@@ -273,16 +320,23 @@ function readConfig(v: unknown, where: string): FruxonConfig {
   return {
     id: o.id,
     displayName: typeof o.displayName === 'string' ? o.displayName : '',
-    parameters: o.parameters && typeof o.parameters === 'object' && !Array.isArray(o.parameters) ? (o.parameters as Record<string, unknown>) : {},
+    parameters:
+      o.parameters && typeof o.parameters === 'object' && !Array.isArray(o.parameters)
+        ? (o.parameters as Record<string, unknown>)
+        : {},
     hasAuth: o.hasAuth === true,
-    publishedRevisionId: typeof o.publishedRevisionId === 'string' && o.publishedRevisionId ? o.publishedRevisionId : null,
+    publishedRevisionId:
+      typeof o.publishedRevisionId === 'string' && o.publishedRevisionId ? o.publishedRevisionId : null,
   };
 }
 
 /** GET …/configs/{id}; null when Fruxon says 404. */
 export async function getConfig(client: FruxonClient, id: string): Promise<FruxonConfig | null> {
   try {
-    return readConfig(await client.request('GET', configsPath(client, `/${encodeURIComponent(id)}`), `read config ${id}`), 'configs/{config}');
+    return readConfig(
+      await client.request('GET', configsPath(client, `/${encodeURIComponent(id)}`), `read config ${id}`),
+      'configs/{config}',
+    );
   } catch (err) {
     if (err instanceof FruxonHttpError && err.status === 404) return null;
     throw fruxonError(err);
@@ -338,7 +392,15 @@ export async function createConfig(
     },
   };
   try {
-    return readConfig(await client.request('POST', configsPath(client), `create the Twilio config ${JSON.stringify(v.displayName)}`, body), 'POST configs');
+    return readConfig(
+      await client.request(
+        'POST',
+        configsPath(client),
+        `create the Twilio config ${JSON.stringify(v.displayName)}`,
+        body,
+      ),
+      'POST configs',
+    );
   } catch (err) {
     throw fruxonError(err);
   }
@@ -347,7 +409,9 @@ export async function createConfig(
 /** POST …/configs/{id}:publish. Any 2xx is a publish; the answer's shape is not relied on. */
 export async function publishConfig(client: FruxonClient, id: string, note: string): Promise<void> {
   try {
-    await client.request('POST', configsPath(client, `/${encodeURIComponent(id)}:publish`), `publish config ${id}`, { note });
+    await client.request('POST', configsPath(client, `/${encodeURIComponent(id)}:publish`), `publish config ${id}`, {
+      note,
+    });
   } catch (err) {
     throw fruxonError(err);
   }
@@ -369,16 +433,32 @@ function readMinted(v: unknown, where: string): MintedWebhook {
   } catch {
     throw unexpected(where, 'a webhookUrl that is not a URL');
   }
-  return { webhookUrl: o.webhookUrl, webhookKeyPrefix: typeof o.webhookKeyPrefix === 'string' ? o.webhookKeyPrefix : null };
+  return {
+    webhookUrl: o.webhookUrl,
+    webhookKeyPrefix: typeof o.webhookKeyPrefix === 'string' ? o.webhookKeyPrefix : null,
+  };
 }
 
 /**
  * POST …/configs/{id}:generateWebhookUrl. Returns null when Fruxon answers 400 (a key is already bound, or
  * the integration mints per binding): the caller decides whether to rotate.
  */
-export async function generateWebhookUrl(client: FruxonClient, id: string): Promise<{ minted: MintedWebhook } | { refused: string }> {
+export async function generateWebhookUrl(
+  client: FruxonClient,
+  id: string,
+): Promise<{ minted: MintedWebhook } | { refused: string }> {
   try {
-    return { minted: readMinted(await client.request('POST', configsPath(client, `/${encodeURIComponent(id)}:generateWebhookUrl`), 'mint the webhook URL', {}), ':generateWebhookUrl') };
+    return {
+      minted: readMinted(
+        await client.request(
+          'POST',
+          configsPath(client, `/${encodeURIComponent(id)}:generateWebhookUrl`),
+          'mint the webhook URL',
+          {},
+        ),
+        ':generateWebhookUrl',
+      ),
+    };
   } catch (err) {
     if (err instanceof FruxonHttpError && err.status === 400) return { refused: err.message };
     throw fruxonError(err);
@@ -386,9 +466,22 @@ export async function generateWebhookUrl(client: FruxonClient, id: string): Prom
 }
 
 /** POST …/configs/{id}/webhook:rotate: a new key, the old URL stops working at once. 400 (no key yet) comes back as `refused`. */
-export async function rotateWebhook(client: FruxonClient, id: string): Promise<{ minted: MintedWebhook } | { refused: string }> {
+export async function rotateWebhook(
+  client: FruxonClient,
+  id: string,
+): Promise<{ minted: MintedWebhook } | { refused: string }> {
   try {
-    return { minted: readMinted(await client.request('POST', configsPath(client, `/${encodeURIComponent(id)}/webhook:rotate`), 'rotate the webhook key', {}), 'webhook:rotate') };
+    return {
+      minted: readMinted(
+        await client.request(
+          'POST',
+          configsPath(client, `/${encodeURIComponent(id)}/webhook:rotate`),
+          'rotate the webhook key',
+          {},
+        ),
+        'webhook:rotate',
+      ),
+    };
   } catch (err) {
     if (err instanceof FruxonHttpError && err.status === 400) return { refused: err.message };
     throw fruxonError(err);
@@ -398,7 +491,8 @@ export async function rotateWebhook(client: FruxonClient, id: string): Promise<{
 // ---- helpers ------------------------------------------------------------------------------------
 
 export function expectObject(v: unknown, where: string, hint?: string): Record<string, unknown> {
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw unexpected(where, `not a JSON object (got ${describeShape(v)})`, hint);
+  if (!v || typeof v !== 'object' || Array.isArray(v))
+    throw unexpected(where, `not a JSON object (got ${describeShape(v)})`, hint);
   return v as Record<string, unknown>;
 }
 
@@ -414,6 +508,8 @@ export function describeShape(v: unknown): string {
 export function unexpected(where: string, what: string, hint?: string): CliError {
   return new CliError(`Fruxon answered something unexpected from ${where}: ${what}`, {
     reason: 'fruxon_unexpected',
-    hint: hint ?? 'this version of fruxon-twilio may not match the Fruxon API; create the config in the Fruxon UI and record its webhook URL with: fruxon-twilio configs set NAME --webhook-url-stdin',
+    hint:
+      hint ??
+      'this version of fruxon-twilio may not match the Fruxon API; create the config in the Fruxon UI and record its webhook URL with: fruxon-twilio configs set NAME --webhook-url-stdin',
   });
 }

@@ -99,10 +99,13 @@ export class FruxonClient {
     try {
       return JSON.parse(text) as T;
     } catch {
-      throw new CliError(`Fruxon answered ${what} with something that is not JSON (HTTP ${res.status}, ${res.headers.get('content-type') ?? 'no content type'})`, {
-        reason: 'fruxon_unexpected',
-        hint: `is ${this.origin()} Fruxon's API? check --api-url / FRUXON_API_URL`,
-      });
+      throw new CliError(
+        `Fruxon answered ${what} with something that is not JSON (HTTP ${res.status}, ${res.headers.get('content-type') ?? 'no content type'})`,
+        {
+          reason: 'fruxon_unexpected',
+          hint: `is ${this.origin()} Fruxon's API? check --api-url / FRUXON_API_URL`,
+        },
+      );
     }
   }
 
@@ -110,7 +113,9 @@ export class FruxonClient {
   describe(status: number, problem: Problem | null, what: string): string {
     const title = problem?.title ?? problem?.message ?? httpReason(status);
     const detail = problem?.detail ?? problem?.details;
-    return this.scrub(`Fruxon refused to ${what}: ${title} (HTTP ${status})${detail && detail !== title ? `: ${detail}` : ''}`).replace(/\s+/g, ' ');
+    return this.scrub(
+      `Fruxon refused to ${what}: ${title} (HTTP ${status})${detail && detail !== title ? `: ${detail}` : ''}`,
+    ).replace(/\s+/g, ' ');
   }
 
   origin(): string {
@@ -134,7 +139,14 @@ export function fruxonError(err: unknown, hint?: string): CliError {
   if (err instanceof CliError) return err;
   if (err instanceof FruxonHttpError) {
     return new CliError(err.message, {
-      reason: err.status === 401 ? 'fruxon_auth' : err.status === 403 ? 'fruxon_forbidden' : err.status === 404 ? 'not_found' : 'fruxon_refused',
+      reason:
+        err.status === 401
+          ? 'fruxon_auth'
+          : err.status === 403
+            ? 'fruxon_forbidden'
+            : err.status === 404
+              ? 'not_found'
+              : 'fruxon_refused',
       hint:
         hint ??
         (err.status === 401
@@ -145,7 +157,9 @@ export function fruxonError(err: unknown, hint?: string): CliError {
       cause: err,
     });
   }
-  return new CliError(`unexpected failure talking to Fruxon: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  return new CliError(`unexpected failure talking to Fruxon: ${(err as Error)?.message ?? String(err)}`, {
+    cause: err,
+  });
 }
 
 export function normalizeApiUrl(apiUrl: string): string {

@@ -1,22 +1,27 @@
-import { CliError, ExitCode } from '../errors.js';
-import { DEFAULT_RESTORE_WAIT_MS, deferToProduction, leaseOnNumber, pointNumberAt } from '../config/register-webhook.js';
-import { shellQuote } from '../shell.js';
+import {
+  DEFAULT_RESTORE_WAIT_MS,
+  deferToProduction,
+  leaseOnNumber,
+  pointNumberAt,
+} from '../config/register-webhook.js';
 import { loadProductionWebhookUrl, saveProductionWebhookUrl } from '../config/webhook-url.js';
+import { CliError, ExitCode } from '../errors.js';
 import type { SecretStore } from '../secrets/index.js';
-import { isLeaseAlive, type Config, type FruxonLink, type Store } from '../store/index.js';
+import { shellQuote } from '../shell.js';
+import { type Config, type FruxonLink, isLeaseAlive, type Store } from '../store/index.js';
 import type { TwilioClient, TwilioCredentials } from '../twilio/client.js';
-import { displayWebhookUrl, maskWebhookUrl } from '../twilio/webhook.js';
 import { layerAndSid } from '../twilio/route.js';
+import { displayWebhookUrl, maskWebhookUrl } from '../twilio/webhook.js';
 import {
   createConfig,
+  type FruxonConfig,
   generateWebhookUrl,
   getConfig,
   listConfigs,
+  type MintedWebhook,
   publishConfig,
   readTwilioMapping,
   rotateWebhook,
-  type FruxonConfig,
-  type MintedWebhook,
   type TwilioMapping,
 } from './api.js';
 import type { FruxonClient } from './client.js';
@@ -127,7 +132,10 @@ export interface FruxonConfigStep {
 }
 
 /** Step 1: find or create the Fruxon config, link it, and publish it if it is a draft. */
-export async function findOrCreateFruxonConfig(o: Pick<LinkOptions, 'store' | 'config' | 'fruxon' | 'authToken'>, report: LinkReport): Promise<FruxonConfigStep> {
+export async function findOrCreateFruxonConfig(
+  o: Pick<LinkOptions, 'store' | 'config' | 'fruxon' | 'authToken'>,
+  report: LinkReport,
+): Promise<FruxonConfigStep> {
   const { store, fruxon, config } = o;
   const name = shellQuote(config.name);
   const previous = store.fruxon.link(config.id);
@@ -140,44 +148,69 @@ export async function findOrCreateFruxonConfig(o: Pick<LinkOptions, 'store' | 'c
   if (linkedBefore) {
     fx = await getConfig(fruxon, linkedBefore.fruxonConfigId);
     if (!fx) {
-      throw new CliError(`the Fruxon config ${linkedBefore.fruxonConfigId} that ${JSON.stringify(config.name)} is linked to no longer exists on tenant ${fruxon.tenant} (404)`, {
-        reason: 'fruxon_config_gone',
-        hint: `forget the link and create a new Fruxon config: fruxon-twilio link --config ${name} --relink`,
-      });
+      throw new CliError(
+        `the Fruxon config ${linkedBefore.fruxonConfigId} that ${JSON.stringify(config.name)} is linked to no longer exists on tenant ${fruxon.tenant} (404)`,
+        {
+          reason: 'fruxon_config_gone',
+          hint: `forget the link and create a new Fruxon config: fruxon-twilio link --config ${name} --relink`,
+        },
+      );
     }
     const from = await fromParameterValue(fx, getMapping);
-    report('config', 'linked', `Fruxon config ${fx.id} "${fx.displayName}" (linked before)${from && from !== config.fromNumber ? `; its From number is ${from}, not ${config.fromNumber}` : ''}`);
+    report(
+      'config',
+      'linked',
+      `Fruxon config ${fx.id} "${fx.displayName}" (linked before)${from && from !== config.fromNumber ? `; its From number is ${from}, not ${config.fromNumber}` : ''}`,
+    );
   } else {
     const all = await listConfigs(fruxon);
     let same = all.filter((c) => c.displayName === config.name);
     if (same.length === 0) same = all.filter((c) => c.displayName.toLowerCase() === config.name.toLowerCase());
     if (same.length > 1) {
-      throw new CliError(`tenant ${fruxon.tenant} has ${same.length} Twilio configs named ${JSON.stringify(config.name)} (${same.map((c) => c.id).join(', ')}), so link cannot tell which is this one`, {
-        reason: 'fruxon_ambiguous',
-        hint: 'rename or delete the extra ones in the Fruxon UI, or rename the local config (fruxon-twilio configs set NAME --name OTHER)',
-      });
+      throw new CliError(
+        `tenant ${fruxon.tenant} has ${same.length} Twilio configs named ${JSON.stringify(config.name)} (${same.map((c) => c.id).join(', ')}), so link cannot tell which is this one`,
+        {
+          reason: 'fruxon_ambiguous',
+          hint: 'rename or delete the extra ones in the Fruxon UI, or rename the local config (fruxon-twilio configs set NAME --name OTHER)',
+        },
+      );
     }
     if (same.length === 1) {
       fx = same[0]!;
       const from = await fromParameterValue(fx, getMapping);
       if (from && from !== config.fromNumber) {
-        throw new CliError(`the Fruxon config ${fx.id} named ${JSON.stringify(fx.displayName)} sends from ${from}, not from ${config.fromNumber} like the local config`, {
-          reason: 'fruxon_mismatch',
-          hint: 'fix the From number in one of them, or rename the local config so that link creates its own Fruxon config',
-        });
+        throw new CliError(
+          `the Fruxon config ${fx.id} named ${JSON.stringify(fx.displayName)} sends from ${from}, not from ${config.fromNumber} like the local config`,
+          {
+            reason: 'fruxon_mismatch',
+            hint: 'fix the From number in one of them, or rename the local config so that link creates its own Fruxon config',
+          },
+        );
       }
       report('config', 'found', `Fruxon config ${fx.id} "${fx.displayName}" (same display name), linked to it`);
     } else {
       if (config.authMethod !== 'auth-token') {
-        throw new CliError(`config ${JSON.stringify(config.name)} authenticates with an API Key, but Fruxon's Twilio integration takes the Account SID + Auth Token`, {
-          reason: 'invalid_argument',
-          hint: 'add a config with --auth-token-stdin for link, or create the config in the Fruxon UI (link then finds it by its display name)',
-        });
+        throw new CliError(
+          `config ${JSON.stringify(config.name)} authenticates with an API Key, but Fruxon's Twilio integration takes the Account SID + Auth Token`,
+          {
+            reason: 'invalid_argument',
+            hint: 'add a config with --auth-token-stdin for link, or create the config in the Fruxon UI (link then finds it by its display name)',
+          },
+        );
       }
       const m = await getMapping();
-      fx = await createConfig(fruxon, m, { displayName: config.name, fromNumber: config.fromNumber, accountSid: config.accountSid, authToken: o.authToken() });
+      fx = await createConfig(fruxon, m, {
+        displayName: config.name,
+        fromNumber: config.fromNumber,
+        accountSid: config.accountSid,
+        authToken: o.authToken(),
+      });
       created = true;
-      report('config', 'created', `Fruxon config ${fx.id} "${fx.displayName}" (From ${config.fromNumber}, ${m.authDisplayName})`);
+      report(
+        'config',
+        'created',
+        `Fruxon config ${fx.id} "${fx.displayName}" (From ${config.fromNumber}, ${m.authDisplayName})`,
+      );
     }
   }
   const link = store.fruxon.saveLink({ configId: config.id, tenant: fruxon.tenant, fruxonConfigId: fx.id });
@@ -189,7 +222,11 @@ export async function findOrCreateFruxonConfig(o: Pick<LinkOptions, 'store' | 'c
     await publishConfig(fruxon, fx.id, 'published by fruxon-twilio link');
     const after = await getConfig(fruxon, fx.id);
     published = true;
-    report('publish', 'published', after?.publishedRevisionId ? `revision ${after.publishedRevisionId}` : 'Fruxon accepted the publish');
+    report(
+      'publish',
+      'published',
+      after?.publishedRevisionId ? `revision ${after.publishedRevisionId}` : 'Fruxon accepted the publish',
+    );
   } else {
     report('publish', 'unchanged', `already published (revision ${fx.publishedRevisionId})`);
   }
@@ -217,7 +254,8 @@ export async function mintWebhookUrl(
   let action: 'minted' | 'rotated' | 'reused';
   const rotate = async (why: string) => {
     const r = await rotateWebhook(fruxon, fx.id);
-    if ('refused' in r) throw new CliError(`${r.refused} (while rotating because ${why})`, { reason: 'fruxon_refused' });
+    if ('refused' in r)
+      throw new CliError(`${r.refused} (while rotating because ${why})`, { reason: 'fruxon_refused' });
     return r.minted;
   };
   const take = (m: MintedWebhook) => {
@@ -250,11 +288,19 @@ export async function mintWebhookUrl(
     } else if (stored) {
       url = stored;
       action = 'reused';
-      report('webhook', 'reused', `Fruxon already has a key for this config; assuming the recorded URL ${maskWebhookUrl(stored)} is its own (link --rotate mints a new one)`);
+      report(
+        'webhook',
+        'reused',
+        `Fruxon already has a key for this config; assuming the recorded URL ${maskWebhookUrl(stored)} is its own (link --rotate mints a new one)`,
+      );
     } else {
       take(await rotate('a key was already bound and its URL is not stored here'));
       action = 'rotated';
-      report('webhook', 'rotated', `a key was already bound and its URL is not stored here: new key ${keyPrefix ?? '?'}…; the old URL stopped working`);
+      report(
+        'webhook',
+        'rotated',
+        `a key was already bound and its URL is not stored here: new key ${keyPrefix ?? '?'}…; the old URL stopped working`,
+      );
     }
   }
   return { url: url!, keyPrefix, action };
@@ -272,19 +318,31 @@ export function storeWebhookUrl(
   const name = shellQuote(config.name);
   const { url, keyPrefix } = webhook;
   if (webhook.action === 'reused') {
-    report('store', 'unchanged', config.secretSource === 'env' ? 'read from FRUXON_TWILIO_WEBHOOK_URL' : 'already in the keychain');
+    report(
+      'store',
+      'unchanged',
+      config.secretSource === 'env' ? 'read from FRUXON_TWILIO_WEBHOOK_URL' : 'already in the keychain',
+    );
   } else {
     try {
       config = saveProductionWebhookUrl(store, config, url, o.keychain);
     } catch (err) {
       const e = err instanceof CliError ? err : new CliError(String((err as Error)?.message ?? err));
-      throw new CliError(`the webhook URL Fruxon minted could not be stored, and Fruxon shows it only once: ${e.message}`, {
-        reason: e.reason,
-        hint: `fix the keychain, then mint a new one: fruxon-twilio link --config ${name} --rotate`,
-        cause: err,
-      });
+      throw new CliError(
+        `the webhook URL Fruxon minted could not be stored, and Fruxon shows it only once: ${e.message}`,
+        {
+          reason: e.reason,
+          hint: `fix the keychain, then mint a new one: fruxon-twilio link --config ${name} --rotate`,
+          cause: err,
+        },
+      );
     }
-    store.fruxon.saveLink({ configId: config.id, tenant: fruxon.tenant, fruxonConfigId: found.fx.id, webhookKeyPrefix: keyPrefix });
+    store.fruxon.saveLink({
+      configId: config.id,
+      tenant: fruxon.tenant,
+      fruxonConfigId: found.fx.id,
+      webhookKeyPrefix: keyPrefix,
+    });
     report('store', 'stored', `in the OS keychain as the production webhook URL (${maskWebhookUrl(url)})`);
   }
   return config;
@@ -301,7 +359,10 @@ export interface PointStep {
  * deferred to the listener when one holds the number.
  */
 export async function pointNumberAtFruxon(
-  o: Pick<LinkOptions, 'store' | 'twilio' | 'register' | 'messagingService' | 'restoreWaitMs' | 'signal' | 'onRestoreWait'>,
+  o: Pick<
+    LinkOptions,
+    'store' | 'twilio' | 'register' | 'messagingService' | 'restoreWaitMs' | 'signal' | 'onRestoreWait'
+  >,
   config: Config,
   url: string,
   report: LinkReport,
@@ -309,7 +370,10 @@ export async function pointNumberAtFruxon(
   const { store } = o;
   const name = shellQuote(config.name);
   const masked = maskWebhookUrl(url);
-  const result = (registered: LinkResult['registered'], error: CliError | null = null): PointStep => ({ registered, error });
+  const result = (registered: LinkResult['registered'], error: CliError | null = null): PointStep => ({
+    registered,
+    error,
+  });
   const finish = `fruxon-twilio webhook set --config ${name} --yes`;
   if (!o.register) {
     report('register', 'skipped', `--no-register: the number was not changed; to point it at Fruxon: ${finish}`);
@@ -351,7 +415,12 @@ export async function pointNumberAtFruxon(
         allowMessagingService: o.messagingService,
         restoreWaitMs: o.restoreWaitMs,
         signal: o.signal,
-        onRestoreWait: (l) => o.onRestoreWait?.({ phoneNumber: l.phoneNumber, pid: l.restoring!.pid, waitMs: o.restoreWaitMs ?? DEFAULT_RESTORE_WAIT_MS }),
+        onRestoreWait: (l) =>
+          o.onRestoreWait?.({
+            phoneNumber: l.phoneNumber,
+            pid: l.restoring!.pid,
+            waitMs: o.restoreWaitMs ?? DEFAULT_RESTORE_WAIT_MS,
+          }),
       });
     } catch (err) {
       return failed(err);
@@ -370,20 +439,34 @@ export async function pointNumberAtFruxon(
     if (deferred) {
       const layers = [...new Set(deferred.held.filter((r) => r.layer !== 'number').map(layerAndSid))];
       const what = layers.length ? `${layers.join(' and ')} (what receives its messages then)` : null;
-      const now = deferred.pointedNow.map((r) => `; ${r.channel === 'whatsapp' ? 'WhatsApp' : 'SMS'} (not held by it): ${layerAndSid(r)} now ${masked} (POST)`).join('');
+      const now = deferred.pointedNow
+        .map(
+          (r) =>
+            `; ${r.channel === 'whatsapp' ? 'WhatsApp' : 'SMS'} (not held by it): ${layerAndSid(r)} now ${masked} (POST)`,
+        )
+        .join('');
       report(
         'register',
         'deferred',
         (isLeaseAlive(lease)
           ? `a listen (pid ${lease.pid}) holds ${lease.phoneNumber}; when it stops it points ${what ?? 'the number'} at the production URL (${masked})`
-          : `a listen that crashed (pid ${lease.pid}) still holds ${lease.phoneNumber}; fruxon-twilio restore --config ${name} points ${what ?? 'it'} at the production URL (${masked})`) + now,
+          : `a listen that crashed (pid ${lease.pid}) still holds ${lease.phoneNumber}; fruxon-twilio restore --config ${name} points ${what ?? 'it'} at the production URL (${masked})`) +
+          now,
       );
       return result('deferred');
     }
   }
   try {
     const { client, creds } = await o.twilio();
-    const r = await pointNumberAt({ store, config, client, creds, url, hint: `steps 1-3 are done; to finish: ${finish}`, allowMessagingService: o.messagingService });
+    const r = await pointNumberAt({
+      store,
+      config,
+      client,
+      creds,
+      url,
+      hint: `steps 1-3 are done; to finish: ${finish}`,
+      allowMessagingService: o.messagingService,
+    });
     const layer = r.routes.find((x) => x.layer !== 'number');
     report(
       'register',

@@ -1,6 +1,6 @@
 import { stripChannel } from '../phone.js';
 import { describeShape, expectObject, unexpected } from './api.js';
-import { FruxonHttpError, fruxonError, type FruxonClient } from './client.js';
+import { type FruxonClient, FruxonHttpError, fruxonError } from './client.js';
 
 /**
  * Fruxon's participant and participant-access-request endpoints (../shared/fruxon-api.md section 4), with
@@ -9,7 +9,8 @@ import { FruxonHttpError, fruxonError, type FruxonClient } from './client.js';
  * guessing would create duplicates on Fruxon or approve the wrong sender.
  */
 
-const HINT = 'this version of fruxon-twilio may not match the Fruxon API; manage participants in the Fruxon UI (Network → Participants) instead';
+const HINT =
+  'this version of fruxon-twilio may not match the Fruxon API; manage participants in the Fruxon UI (Network → Participants) instead';
 
 export interface FruxonChannel {
   integrationConfigId: string;
@@ -49,8 +50,10 @@ export interface AccessRequest {
   createdAt: string | number | null;
 }
 
-const str = (o: Record<string, unknown>, k: string): string | null => (typeof o[k] === 'string' && o[k] !== '' ? (o[k] as string) : null);
-const time = (o: Record<string, unknown>, k: string): string | number | null => (typeof o[k] === 'string' || typeof o[k] === 'number' ? (o[k] as string | number) : null);
+const str = (o: Record<string, unknown>, k: string): string | null =>
+  typeof o[k] === 'string' && o[k] !== '' ? (o[k] as string) : null;
+const time = (o: Record<string, unknown>, k: string): string | number | null =>
+  typeof o[k] === 'string' || typeof o[k] === 'number' ? (o[k] as string | number) : null;
 
 /** The address as this tool compares it: E.164 without `whatsapp:` and without spaces. */
 export function normalAddress(address: string): string {
@@ -61,14 +64,26 @@ export function readParticipant(v: unknown, where: string): FruxonParticipant {
   const o = expectObject(v, where, HINT);
   if (typeof o.id !== 'string' || !o.id) throw unexpected(where, 'a participant without an id', HINT);
   if (!Array.isArray(o.channels)) {
-    throw unexpected(where, `participant ${o.id} has no "channels" list, so its channels cannot be compared (keys: ${Object.keys(o).join(', ')})`, HINT);
+    throw unexpected(
+      where,
+      `participant ${o.id} has no "channels" list, so its channels cannot be compared (keys: ${Object.keys(o).join(', ')})`,
+      HINT,
+    );
   }
   const channels = o.channels.map((c, i) => {
     const co = expectObject(c, `${where}.channels[${i}]`, HINT);
     if (typeof co.integrationConfigId !== 'string' || typeof co.address !== 'string') {
-      throw unexpected(where, `participant ${o.id}'s channel ${i} has no integrationConfigId or address (keys: ${Object.keys(co).join(', ')})`, HINT);
+      throw unexpected(
+        where,
+        `participant ${o.id}'s channel ${i} has no integrationConfigId or address (keys: ${Object.keys(co).join(', ')})`,
+        HINT,
+      );
     }
-    return { integrationConfigId: co.integrationConfigId, address: normalAddress(co.address), disabled: co.disabled === true };
+    return {
+      integrationConfigId: co.integrationConfigId,
+      address: normalAddress(co.address),
+      disabled: co.disabled === true,
+    };
   });
   return {
     id: o.id,
@@ -83,7 +98,8 @@ export function readAccessRequest(v: unknown, where: string): AccessRequest {
   const o = expectObject(v, where, HINT);
   if (typeof o.id !== 'string' || !o.id) throw unexpected(where, 'an access request without an id', HINT);
   for (const k of ['integrationConfigId', 'address', 'status']) {
-    if (typeof o[k] !== 'string' || !o[k]) throw unexpected(where, `access request ${o.id} has no ${k} (keys: ${Object.keys(o).join(', ')})`, HINT);
+    if (typeof o[k] !== 'string' || !o[k])
+      throw unexpected(where, `access request ${o.id} has no ${k} (keys: ${Object.keys(o).join(', ')})`, HINT);
   }
   return {
     id: o.id,
@@ -108,7 +124,7 @@ function readList<T>(body: unknown, where: string, read: (v: unknown, where: str
   const items = Array.isArray(body)
     ? body
     : body && typeof body === 'object' && Array.isArray((body as Record<string, unknown>).items)
-      ? ((body as { items: unknown[] }).items)
+      ? (body as { items: unknown[] }).items
       : null;
   if (!items) throw unexpected(where, `neither a list nor {items: [...]} (got ${describeShape(body)})`, HINT);
   return items.map((v, i) => read(v, `${where}[${i}]`));
@@ -119,16 +135,26 @@ const enc = encodeURIComponent;
 /** The generic 403 hint names integrations:write; the scopes of these endpoints are not documented. */
 export function participantError(err: unknown): Error {
   if (err instanceof FruxonHttpError && err.status === 403) {
-    return fruxonError(err, "the token lacks a scope this needs (Fruxon's docs do not say which for participants: try a Builder or Admin token), or belongs to another tenant");
+    return fruxonError(
+      err,
+      "the token lacks a scope this needs (Fruxon's docs do not say which for participants: try a Builder or Admin token), or belongs to another tenant",
+    );
   }
   return fruxonError(err);
 }
 
 /** GET /participants[?agentId=] (documented as an unpaged array). */
-export async function listParticipants(client: FruxonClient, opts: { agentId?: string } = {}): Promise<FruxonParticipant[]> {
+export async function listParticipants(
+  client: FruxonClient,
+  opts: { agentId?: string } = {},
+): Promise<FruxonParticipant[]> {
   let body: unknown;
   try {
-    body = await client.request('GET', client.tenantPath(`/participants${opts.agentId ? `?agentId=${enc(opts.agentId)}` : ''}`), 'list the participants');
+    body = await client.request(
+      'GET',
+      client.tenantPath(`/participants${opts.agentId ? `?agentId=${enc(opts.agentId)}` : ''}`),
+      'list the participants',
+    );
   } catch (err) {
     throw participantError(err);
   }
@@ -146,11 +172,24 @@ export async function createParticipant(client: FruxonClient, p: NewFruxonPartic
   const body = {
     kind: 'PERSON',
     displayName: p.displayName,
-    channels: p.channels.map((c, i) => ({ integrationConfigId: c.integrationConfigId, address: c.address, priority: i, disabled: false })),
+    channels: p.channels.map((c, i) => ({
+      integrationConfigId: c.integrationConfigId,
+      address: c.address,
+      priority: i,
+      disabled: false,
+    })),
     agentIds: p.agentIds,
   };
   try {
-    return readParticipant(await client.request('POST', client.tenantPath('/participants'), `create the participant ${JSON.stringify(p.displayName)}`, body), 'POST participants');
+    return readParticipant(
+      await client.request(
+        'POST',
+        client.tenantPath('/participants'),
+        `create the participant ${JSON.stringify(p.displayName)}`,
+        body,
+      ),
+      'POST participants',
+    );
   } catch (err) {
     throw participantError(err);
   }
@@ -159,21 +198,32 @@ export async function createParticipant(client: FruxonClient, p: NewFruxonPartic
 /** PUT /participants/{id}/bindings/{agentId} (idempotent). The answer's shape is not relied on. */
 export async function bindParticipant(client: FruxonClient, participantId: string, agentId: string): Promise<void> {
   try {
-    await client.request('PUT', client.tenantPath(`/participants/${enc(participantId)}/bindings/${enc(agentId)}`), `bind participant ${participantId} to agent ${agentId}`);
+    await client.request(
+      'PUT',
+      client.tenantPath(`/participants/${enc(participantId)}/bindings/${enc(agentId)}`),
+      `bind participant ${participantId} to agent ${agentId}`,
+    );
   } catch (err) {
     throw participantError(err);
   }
 }
 
 /** GET /participantAccessRequests[?Status=&AgentId=]. */
-export async function listAccessRequests(client: FruxonClient, opts: { status?: string; agentId?: string } = {}): Promise<AccessRequest[]> {
+export async function listAccessRequests(
+  client: FruxonClient,
+  opts: { status?: string; agentId?: string } = {},
+): Promise<AccessRequest[]> {
   const q = new URLSearchParams();
   if (opts.agentId) q.set('AgentId', opts.agentId);
   if (opts.status) q.set('Status', opts.status);
   const query = q.toString() ? `?${q.toString()}` : '';
   let body: unknown;
   try {
-    body = await client.request('GET', client.tenantPath(`/participantAccessRequests${query}`), 'list the participant access requests');
+    body = await client.request(
+      'GET',
+      client.tenantPath(`/participantAccessRequests${query}`),
+      'list the participant access requests',
+    );
   } catch (err) {
     throw participantError(err);
   }
@@ -183,7 +233,14 @@ export async function listAccessRequests(client: FruxonClient, opts: { status?: 
 /** GET /participantAccessRequests/{id}; null on 404. */
 export async function getAccessRequest(client: FruxonClient, id: string): Promise<AccessRequest | null> {
   try {
-    return readAccessRequest(await client.request('GET', client.tenantPath(`/participantAccessRequests/${enc(id)}`), `read access request ${id}`), 'participantAccessRequests/{id}');
+    return readAccessRequest(
+      await client.request(
+        'GET',
+        client.tenantPath(`/participantAccessRequests/${enc(id)}`),
+        `read access request ${id}`,
+      ),
+      'participantAccessRequests/{id}',
+    );
   } catch (err) {
     if (err instanceof FruxonHttpError && err.status === 404) return null;
     throw participantError(err);
@@ -201,7 +258,12 @@ export async function processAccessRequest(
   action: 'approve' | 'reject',
   body: Record<string, string>,
 ): Promise<AccessRequest | null> {
-  const answer = await client.request('POST', client.tenantPath(`/participantAccessRequests/${enc(id)}:${action}`), `${action} access request ${id}`, body);
+  const answer = await client.request(
+    'POST',
+    client.tenantPath(`/participantAccessRequests/${enc(id)}:${action}`),
+    `${action} access request ${id}`,
+    body,
+  );
   try {
     return readAccessRequest(answer, `participantAccessRequests/{id}:${action}`);
   } catch {

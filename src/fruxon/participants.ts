@@ -1,11 +1,11 @@
 import { CliError } from '../errors.js';
-import { shellQuote } from '../shell.js';
 import type { SecretStore } from '../secrets/index.js';
+import { shellQuote } from '../shell.js';
 import type { Config, FruxonLink, Participant, Store } from '../store/index.js';
 import { E164 } from '../validate.js';
 import { connectFruxon } from './account.js';
 import type { FruxonClient, FruxonClientOptions } from './client.js';
-import { bindParticipant, createParticipant, listParticipants, type FruxonParticipant } from './participants-api.js';
+import { bindParticipant, createParticipant, type FruxonParticipant, listParticipants } from './participants-api.js';
 
 /**
  * Local participants and Fruxon's: `participants push` makes sure Fruxon has a PERSON with a channel on the
@@ -22,10 +22,13 @@ export interface LinkedFruxon {
 /** The error for a config that `link` never took to Fruxon. */
 export function notLinkedError(config: Pick<Config, 'name'>): CliError {
   const name = shellQuote(config.name);
-  return new CliError(`config ${JSON.stringify(config.name)} is not linked to a Fruxon config: run fruxon-twilio link --config ${name} first`, {
-    reason: 'not_linked',
-    hint: `fruxon-twilio link --config ${name} creates (or finds) its Fruxon config; fruxon-twilio fruxon status --config ${name} shows the link`,
-  });
+  return new CliError(
+    `config ${JSON.stringify(config.name)} is not linked to a Fruxon config: run fruxon-twilio link --config ${name} first`,
+    {
+      reason: 'not_linked',
+      hint: `fruxon-twilio link --config ${name} creates (or finds) its Fruxon config; fruxon-twilio fruxon status --config ${name} shows the link`,
+    },
+  );
 }
 
 /** A Fruxon client for the tenant the config is linked on (its token from FRUXON_TOKEN or the keychain). */
@@ -43,7 +46,11 @@ export function connectLinked(
 }
 
 /** Fruxon's participants with a channel on this Fruxon config at this number (normally one at most). */
-export function participantsAt(all: readonly FruxonParticipant[], fruxonConfigId: string, phone: string): FruxonParticipant[] {
+export function participantsAt(
+  all: readonly FruxonParticipant[],
+  fruxonConfigId: string,
+  phone: string,
+): FruxonParticipant[] {
   return all.filter((p) => p.channels.some((c) => c.integrationConfigId === fruxonConfigId && c.address === phone));
 }
 
@@ -77,13 +84,20 @@ export function participantsToPush(store: Store, config: Config, names: readonly
   const found: Participant[] = [];
   for (const n of names) {
     const p = store.participants.byName(n.trim());
-    if (!p) throw new CliError(`no participant named ${JSON.stringify(n)}`, { reason: 'not_found', hint: 'see them: fruxon-twilio participants list' });
+    if (!p)
+      throw new CliError(`no participant named ${JSON.stringify(n)}`, {
+        reason: 'not_found',
+        hint: 'see them: fruxon-twilio participants list',
+      });
     if (p.configId && p.configId !== config.id) {
       const other = store.configs.byId(p.configId)?.name ?? p.configId;
-      throw new CliError(`participant ${JSON.stringify(p.name)} is bound to config ${JSON.stringify(other)}, not ${JSON.stringify(config.name)}`, {
-        reason: 'invalid_argument',
-        hint: `push it with its own config: fruxon-twilio participants push ${shellQuote(p.name)} --config ${shellQuote(other)}`,
-      });
+      throw new CliError(
+        `participant ${JSON.stringify(p.name)} is bound to config ${JSON.stringify(other)}, not ${JSON.stringify(config.name)}`,
+        {
+          reason: 'invalid_argument',
+          hint: `push it with its own config: fruxon-twilio participants push ${shellQuote(p.name)} --config ${shellQuote(other)}`,
+        },
+      );
     }
     if (!found.some((f) => f.id === p.id)) found.push(p);
   }
@@ -108,7 +122,13 @@ export async function pushParticipants(o: PushOptions): Promise<PushResult[]> {
     // The participant listen names this number after, for this config (a config-bound one over a global one).
     const winner = store.participants.findByPhone(p.phone, config.id);
     if (winner && winner.id !== p.id) {
-      report({ ...base, action: 'skipped', fruxonParticipantId: null, boundAgents: [], detail: `${p.phone} is ${JSON.stringify(winner.name)}'s number for this config, which is pushed instead` });
+      report({
+        ...base,
+        action: 'skipped',
+        fruxonParticipantId: null,
+        boundAgents: [],
+        detail: `${p.phone} is ${JSON.stringify(winner.name)}'s number for this config, which is pushed instead`,
+      });
       continue;
     }
     try {
@@ -128,7 +148,10 @@ export async function pushParticipants(o: PushOptions): Promise<PushResult[]> {
         const missing = o.agentIds.filter((a) => !fp.agentIds.includes(a));
         for (const a of missing) await bindParticipant(client, fp.id, a);
         fp.agentIds.push(...missing);
-        const named = fp.displayName && fp.displayName !== p.name ? ` (named ${JSON.stringify(fp.displayName)} on Fruxon; left as is)` : '';
+        const named =
+          fp.displayName && fp.displayName !== p.name
+            ? ` (named ${JSON.stringify(fp.displayName)} on Fruxon; left as is)`
+            : '';
         report({
           ...base,
           action: missing.length ? 'bound' : 'unchanged',
@@ -148,7 +171,12 @@ export async function pushParticipants(o: PushOptions): Promise<PushResult[]> {
       // The create body carries the bindings; should the answer not list one, bind it explicitly.
       const unbound = created.agentIds.length ? o.agentIds.filter((a) => !created.agentIds.includes(a)) : [];
       for (const a of unbound) await bindParticipant(client, created.id, a);
-      remote.push({ ...created, channels: created.channels.length ? created.channels : [{ integrationConfigId: fxId, address: p.phone, disabled: false }] });
+      remote.push({
+        ...created,
+        channels: created.channels.length
+          ? created.channels
+          : [{ integrationConfigId: fxId, address: p.phone, disabled: false }],
+      });
       report({
         ...base,
         action: 'created',
@@ -157,7 +185,13 @@ export async function pushParticipants(o: PushOptions): Promise<PushResult[]> {
         detail: `participant ${created.id} (PERSON) with ${p.phone} on Fruxon config ${fxId}${o.agentIds.length ? `, bound to ${o.agentIds.join(', ')}` : ''}`,
       });
     } catch (err) {
-      report({ ...base, action: 'failed', fruxonParticipantId: null, boundAgents: [], detail: err instanceof CliError ? err.message : String((err as Error)?.message ?? err) });
+      report({
+        ...base,
+        action: 'failed',
+        fruxonParticipantId: null,
+        boundAgents: [],
+        detail: err instanceof CliError ? err.message : String((err as Error)?.message ?? err),
+      });
     }
   }
   return results;
@@ -182,7 +216,12 @@ export interface PullResult {
  * config. A local participant already at that number is kept (a different name is a conflict, reported);
  * a name already used by another local participant is a conflict too.
  */
-export async function pullParticipants(o: { store: Store; config: Config; fruxon: LinkedFruxon; onResult?: (r: PullResult) => void }): Promise<PullResult[]> {
+export async function pullParticipants(o: {
+  store: Store;
+  config: Config;
+  fruxon: LinkedFruxon;
+  onResult?: (r: PullResult) => void;
+}): Promise<PullResult[]> {
   const { store, config } = o;
   const fxId = o.fruxon.link.fruxonConfigId;
   const remote = await listParticipants(o.fruxon.client);
@@ -197,14 +236,24 @@ export async function pullParticipants(o: { store: Store; config: Config; fruxon
     for (const phone of addresses) {
       const base = { phone, fruxonParticipantId: fp.id, fruxonDisplayName: fp.displayName };
       if (!E164.test(phone)) {
-        report({ ...base, name: null, action: 'skipped', detail: `its address ${JSON.stringify(phone)} is not an E.164 number` });
+        report({
+          ...base,
+          name: null,
+          action: 'skipped',
+          detail: `its address ${JSON.stringify(phone)} is not an E.164 number`,
+        });
         continue;
       }
       const local = store.participants.findByPhone(phone, config.id);
       if (local) {
         report(
           local.name === fp.displayName
-            ? { ...base, name: local.name, action: 'unchanged', detail: `already here as ${JSON.stringify(local.name)}` }
+            ? {
+                ...base,
+                name: local.name,
+                action: 'unchanged',
+                detail: `already here as ${JSON.stringify(local.name)}`,
+              }
             : {
                 ...base,
                 name: local.name,
@@ -216,7 +265,12 @@ export async function pullParticipants(o: { store: Store; config: Config; fruxon
       }
       const name = fp.displayName.trim();
       if (!name || name.length > 100 || /[\u0000-\u001f\u007f]/.test(name) || E164.test(name)) {
-        report({ ...base, name: null, action: 'skipped', detail: `Fruxon's display name ${JSON.stringify(fp.displayName)} cannot be a local participant name (1 to 100 printable characters, not a phone number)` });
+        report({
+          ...base,
+          name: null,
+          action: 'skipped',
+          detail: `Fruxon's display name ${JSON.stringify(fp.displayName)} cannot be a local participant name (1 to 100 printable characters, not a phone number)`,
+        });
         continue;
       }
       const taken = store.participants.byName(name);
@@ -233,7 +287,12 @@ export async function pullParticipants(o: { store: Store; config: Config; fruxon
       report(
         added
           ? { ...base, name: added.name, action: 'imported', detail: `added for config ${JSON.stringify(config.name)}` }
-          : { ...base, name: null, action: 'conflict', detail: `the name ${JSON.stringify(name)} was taken meanwhile: not imported` },
+          : {
+              ...base,
+              name: null,
+              action: 'conflict',
+              detail: `the name ${JSON.stringify(name)} was taken meanwhile: not imported`,
+            },
       );
     }
   }

@@ -1,8 +1,8 @@
 import { CliError } from '../errors.js';
 import { configAccessRequests } from './access-requests.js';
 import type { FruxonClient } from './client.js';
-import { listParticipants, normalAddress, type FruxonParticipant } from './participants-api.js';
 import { participantsAt } from './participants.js';
+import { type FruxonParticipant, listParticipants, normalAddress } from './participants-api.js';
 
 /**
  * For `listen` on a linked config: tells, once per number, that a sender is no participant on Fruxon (so
@@ -51,12 +51,14 @@ export function senderHints(o: SenderHintOptions): SenderHints {
       queue = [];
       try {
         client ??= o.connect();
-        if (!cache || Date.now() - cache.at > cacheMs) cache = { at: Date.now(), participants: await listParticipants(client) };
+        if (!cache || Date.now() - cache.at > cacheMs)
+          cache = { at: Date.now(), participants: await listParticipants(client) };
         const strangers = batch.filter((n) => participantsAt(cache!.participants, o.fruxonConfigId, n).length === 0);
         if (strangers.length === 0) continue;
         const pending = await configAccessRequests(client, o.fruxonConfigId, 'PENDING');
         if (off) return;
-        for (const n of strangers) o.onHint({ number: n, pendingRequestId: pending.find((r) => r.address === n)?.id ?? null });
+        for (const n of strangers)
+          o.onHint({ number: n, pendingRequestId: pending.find((r) => r.address === n)?.id ?? null });
       } catch (err) {
         if (off) return;
         off = true;
@@ -67,12 +69,10 @@ export function senderHints(o: SenderHintOptions): SenderHints {
   };
 
   const schedule = () => {
-    running ??= new Promise<void>((resolve) => setImmediate(resolve))
-      .then(work)
-      .finally(() => {
-        running = null;
-        if (queue.length && !off) schedule();
-      });
+    running ??= new Promise<void>((resolve) => setImmediate(resolve)).then(work).finally(() => {
+      running = null;
+      if (queue.length && !off) schedule();
+    });
   };
 
   return {

@@ -7,7 +7,7 @@ import type { SecretStore } from '../secrets/index.js';
 import type { Config, FruxonLink, Store } from '../store/index.js';
 import { classifyWebhook, displayWebhookUrl } from '../twilio/webhook.js';
 import { connectFruxon } from './account.js';
-import { getConfig, type FruxonConfig } from './api.js';
+import { type FruxonConfig, getConfig } from './api.js';
 import type { FruxonClient, FruxonClientOptions } from './client.js';
 
 /**
@@ -51,14 +51,21 @@ export type FruxonStatus =
       numberError: string | null;
     };
 
-export async function fruxonStatus(opts: { config?: string; apiUrl?: string }, deps: FruxonStatusDeps): Promise<FruxonStatus> {
+export async function fruxonStatus(
+  opts: { config?: string; apiUrl?: string },
+  deps: FruxonStatusDeps,
+): Promise<FruxonStatus> {
   const { store, env } = deps;
   const config = resolveConfig(store, opts.config);
   const link = store.fruxon.link(config.id);
   if (!link) return { config, linked: false };
   const secrets = await deps.secrets();
   const keychain = () => secrets;
-  const { client } = connectFruxon(store, env, keychain, { tenant: link.tenant, apiUrl: opts.apiUrl, fruxon: deps.fruxon });
+  const { client } = connectFruxon(store, env, keychain, {
+    tenant: link.tenant,
+    apiUrl: opts.apiUrl,
+    fruxon: deps.fruxon,
+  });
   const fx = await getConfig(client, link.fruxonConfigId);
   const state = !fx ? 'missing' : fx.publishedRevisionId ? 'published' : 'draft';
 
@@ -71,7 +78,12 @@ export async function fruxonStatus(opts: { config?: string; apiUrl?: string }, d
     // The layer that wins decides (a Messaging Service's inbound URL over the number's SmsUrl).
     const route = (await lookUpRoutes(twilio, c, creds))[0]!;
     const kind = classifyWebhook(route.url, { productionUrl, lease: store.leases.get(config.id) ?? null });
-    number = { phoneNumber: c.fromNumber, kind, pointsAtFruxon: kind === 'production', smsUrl: displayWebhookUrl(route.number?.smsUrl, productionUrl) };
+    number = {
+      phoneNumber: c.fromNumber,
+      kind,
+      pointsAtFruxon: kind === 'production',
+      smsUrl: displayWebhookUrl(route.number?.smsUrl, productionUrl),
+    };
   } catch (err) {
     numberError = err instanceof CliError ? err.message : String((err as Error)?.message ?? err);
   }

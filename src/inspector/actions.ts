@@ -1,9 +1,9 @@
 import { effectiveApiUrl } from '../config/resolve.js';
 import { sendFromConfig } from '../config/send.js';
-import { checkBodyLength } from '../twilio/send-rules.js';
 import { replayForward, replayToListener } from '../listener/replay.js';
 import type { SecretStore } from '../secrets/index.js';
-import type { Config, StoredEvent, Store } from '../store/index.js';
+import type { Config, Store, StoredEvent } from '../store/index.js';
+import { checkBodyLength } from '../twilio/send-rules.js';
 import { isLoopbackUrl } from '../validate.js';
 import type { ForwardReplay, InspectorActions, ListenerReplay, ReplyRequest } from './index.js';
 
@@ -28,7 +28,13 @@ export function inspectorActions(opts: {
   const apiUrl = effectiveApiUrl(config, env);
   const actions: InspectorActions = {
     replayToListener: async (event: StoredEvent, newSid: boolean): Promise<ListenerReplay> => {
-      const r = await replayToListener({ store, event, newSid, authToken: opts.authToken, ...(opts.listenerUrl && { url: opts.listenerUrl }) });
+      const r = await replayToListener({
+        store,
+        event,
+        newSid,
+        authToken: opts.authToken,
+        ...(opts.listenerUrl && { url: opts.listenerUrl }),
+      });
       return {
         event_id: event.id,
         target: 'listener',
@@ -58,7 +64,14 @@ export function inspectorActions(opts: {
       const keychain = config.secretSource === 'keychain' ? await opts.secrets() : undefined;
       const { message: m } = await sendFromConfig(
         { store, env, secrets: () => keychain! },
-        { to: r.to, body: r.body, mediaUrls: [], statusCallback, config: config.name, channel: r.channel === 'whatsapp' ? 'whatsapp' : 'sms' },
+        {
+          to: r.to,
+          body: r.body,
+          mediaUrls: [],
+          statusCallback,
+          config: config.name,
+          channel: r.channel === 'whatsapp' ? 'whatsapp' : 'sms',
+        },
       );
       return { sid: m.sid, status: m.status, to: m.to, from: m.from };
     };

@@ -2,11 +2,11 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CliError } from '../errors.js';
-import { eventDetailJson } from '../output/events.js';
-import { channelOf, isE164, stripChannel, type Channel } from '../phone.js';
 import { tookMissed } from '../listener/missed.js';
 import type { ListenHooks, StatusCallback } from '../listener/session.js';
-import { webhookPath, type Config, type StoredEvent, type Store } from '../store/index.js';
+import { eventDetailJson } from '../output/events.js';
+import { type Channel, channelOf, isE164, stripChannel } from '../phone.js';
+import { type Config, type Store, type StoredEvent, webhookPath } from '../store/index.js';
 import { APP_CSS, APP_JS, INDEX_HTML } from './assets.js';
 
 /**
@@ -171,11 +171,17 @@ export class Inspector {
       if (e) this.#push('event', summarize(e, info.detail));
     },
     onForward: (info) => {
-      if (this.#streams.size) this.#push('forward', { id: info.eventId, url: info.url, status: info.status, error: info.error });
+      if (this.#streams.size)
+        this.#push('forward', { id: info.eventId, url: info.url, status: info.status, error: info.error });
     },
     onStatus: (s) => this.#status(s),
     onMissed: (m) => {
-      const w: MissedWarning = { message_sid: m.messageSid, to: m.to, date_sent: m.dateSent, took: tookMissed(m, webhookPath(this.#o.config)) };
+      const w: MissedWarning = {
+        message_sid: m.messageSid,
+        to: m.to,
+        date_sent: m.dateSent,
+        took: tookMissed(m, webhookPath(this.#o.config)),
+      };
       this.#missed.push(w);
       if (this.#missed.length > MAX_MISSED) this.#missed.shift();
       if (this.#streams.size) this.#push('missed', w);
@@ -214,10 +220,18 @@ export class Inspector {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'EADDRINUSE' || explicit || port === 0) {
-        throw new CliError(code === 'EADDRINUSE' ? `${flag} ${port} on 127.0.0.1 is already in use` : `cannot serve the inspector on 127.0.0.1:${port}: ${(err as Error).message}`, {
-          reason: 'port_in_use',
-          hint: flag === '--inspect-port' ? 'pick another with --inspect-port N (0 = any free port), or turn the inspector off with --no-inspect' : `pick another with ${flag} N (0 = any free port)`,
-        });
+        throw new CliError(
+          code === 'EADDRINUSE'
+            ? `${flag} ${port} on 127.0.0.1 is already in use`
+            : `cannot serve the inspector on 127.0.0.1:${port}: ${(err as Error).message}`,
+          {
+            reason: 'port_in_use',
+            hint:
+              flag === '--inspect-port'
+                ? 'pick another with --inspect-port N (0 = any free port), or turn the inspector off with --no-inspect'
+                : `pick another with ${flag} N (0 = any free port)`,
+          },
+        );
       }
       await bind(0);
     }
@@ -250,7 +264,17 @@ export class Inspector {
     if (!m) {
       // A message sent elsewhere (`send --status-callback`) with this listener's URL: shown in its conversation too.
       const channel = channelOf(s.to ?? s.from ?? '');
-      m = { sid: s.messageSid, to: s.to && stripChannel(s.to), from: s.from && stripChannel(s.from), channel, body: null, status: s.status, error_code: errorCode, at, statuses: [] };
+      m = {
+        sid: s.messageSid,
+        to: s.to && stripChannel(s.to),
+        from: s.from && stripChannel(s.from),
+        channel,
+        body: null,
+        status: s.status,
+        error_code: errorCode,
+        at,
+        statuses: [],
+      };
       this.#remember(m);
     }
     m.status = s.status;
@@ -307,12 +331,17 @@ export class Inspector {
   #route(req: IncomingMessage, res: ServerResponse): void {
     const host = (req.headers.host ?? '').toLowerCase();
     if (host !== `127.0.0.1:${this.port}` && host !== `localhost:${this.port}`) {
-      return send(res, 403, `forbidden: the inspector answers only to Host 127.0.0.1:${this.port} or localhost:${this.port}\n`);
+      return send(
+        res,
+        403,
+        `forbidden: the inspector answers only to Host 127.0.0.1:${this.port} or localhost:${this.port}\n`,
+      );
     }
     const url = new URL(req.url ?? '/', `http://${host}`);
     const path = url.pathname;
     if (req.method === 'GET' && path === '/' && url.searchParams.has('token')) {
-      if (!this.#isToken(url.searchParams.get('token')!)) return send(res, 403, 'forbidden: wrong inspector token (open the URL listen printed)\n');
+      if (!this.#isToken(url.searchParams.get('token')!))
+        return send(res, 403, 'forbidden: wrong inspector token (open the URL listen printed)\n');
       res.writeHead(303, {
         location: '/',
         'set-cookie': `${this.#cookieName()}=${this.#token}; HttpOnly; SameSite=Strict; Path=/`,
@@ -320,7 +349,8 @@ export class Inspector {
       });
       return void res.end();
     }
-    if (!this.#authorized(req)) return send(res, 403, 'forbidden: open the inspector through the URL listen printed (it carries the token)\n');
+    if (!this.#authorized(req))
+      return send(res, 403, 'forbidden: open the inspector through the URL listen printed (it carries the token)\n');
 
     if (req.method === 'GET') {
       if (path === '/') return send(res, 200, INDEX_HTML, 'text/html; charset=utf-8');
@@ -336,15 +366,22 @@ export class Inspector {
       return send(res, 404, 'not found\n');
     }
     if (req.method !== 'POST') return send(res, 405, 'method not allowed\n');
-    if (req.headers[ACTION_HEADER] !== '1') return send(res, 403, `forbidden: actions need the header X-Fruxon-Inspector: 1\n`);
+    if (req.headers[ACTION_HEADER] !== '1')
+      return send(res, 403, `forbidden: actions need the header X-Fruxon-Inspector: 1\n`);
     const origin = req.headers.origin;
     if (origin !== undefined && origin !== `http://${host}`) return send(res, 403, 'forbidden: cross-origin action\n');
-    if ((req.headers['content-type'] ?? '').split(';')[0]!.trim() !== 'application/json') return send(res, 415, 'actions take application/json\n');
+    if ((req.headers['content-type'] ?? '').split(';')[0]!.trim() !== 'application/json')
+      return send(res, 415, 'actions take application/json\n');
     readJson(req, (body) => {
-      if (body === undefined) return sendJson(res, 400, { error: 'the action body must be a JSON object of at most 16 KiB' });
+      if (body === undefined)
+        return sendJson(res, 400, { error: 'the action body must be a JSON object of at most 16 KiB' });
       this.#action(path, body).then(
         (r) => sendJson(res, 200, r),
-        (err) => sendJson(res, err instanceof CliError ? (err.exitCode === 2 ? 400 : 409) : 500, { error: (err as Error).message, hint: (err as CliError).hint ?? null }),
+        (err) =>
+          sendJson(res, err instanceof CliError ? (err.exitCode === 2 ? 400 : 409) : 500, {
+            error: (err as Error).message,
+            hint: (err as CliError).hint ?? null,
+          }),
       );
     });
   }
@@ -356,7 +393,9 @@ export class Inspector {
 
   #state(): unknown {
     const o = this.#o;
-    const events = o.store.events.list({ configId: o.config.id, limit: INITIAL_EVENTS }).map((e) => summarize(e, this.#refusedDetail.get(e.id) ?? null));
+    const events = o.store.events
+      .list({ configId: o.config.id, limit: INITIAL_EVENTS })
+      .map((e) => summarize(e, this.#refusedDetail.get(e.id) ?? null));
     return {
       mode: o.mode,
       config: { name: o.config.name, number: o.config.fromNumber },
@@ -364,7 +403,11 @@ export class Inspector {
       status_callback_url: o.statusCallbackUrl ?? null,
       missed: this.#missed,
       forward_to: o.forwardTo ?? null,
-      actions: { reply: Boolean(o.actions.reply), replay_listener: Boolean(o.actions.replayToListener), replay_forward: Boolean(o.actions.replayForward) },
+      actions: {
+        reply: Boolean(o.actions.reply),
+        replay_listener: Boolean(o.actions.replayToListener),
+        replay_forward: Boolean(o.actions.replayForward),
+      },
       events,
       outbound: [...this.#outbound.values()],
     };
@@ -374,7 +417,15 @@ export class Inspector {
     const route = this.#o.route;
     return {
       ...eventDetailJson(e),
-      envelope: e.payload ? { trigger: 'twilio.message.received', config: e.configName, event_id: e.id, received_at: e.receivedAt, payload: e.payload } : null,
+      envelope: e.payload
+        ? {
+            trigger: 'twilio.message.received',
+            config: e.configName,
+            event_id: e.id,
+            received_at: e.receivedAt,
+            payload: e.payload,
+          }
+        : null,
       detail: this.#refusedDetail.get(e.id) ?? null,
       signature: {
         valid: e.signatureValid,
@@ -385,7 +436,12 @@ export class Inspector {
   }
 
   #openStream(req: IncomingMessage, res: ServerResponse): void {
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', ...SECURITY_HEADERS });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      ...SECURITY_HEADERS,
+    });
     res.write('retry: 1000\n\n');
     this.#streams.add(res);
     req.on('close', () => this.#streams.delete(res));
@@ -394,17 +450,32 @@ export class Inspector {
   async #action(path: string, body: Record<string, unknown>): Promise<unknown> {
     const a = this.#o.actions;
     if (path === '/api/reply') {
-      if (!a.reply) throw new CliError('replies need a running listen (its status-callback URL); this inspector only reads the log', { exitCode: 2 });
+      if (!a.reply)
+        throw new CliError(
+          'replies need a running listen (its status-callback URL); this inspector only reads the log',
+          { exitCode: 2 },
+        );
       const to = typeof body.to === 'string' ? body.to : '';
       const channel = body.channel === 'whatsapp' ? 'whatsapp' : body.channel === 'sms' ? 'sms' : null;
       const text = typeof body.body === 'string' ? body.body : '';
-      if (!isE164(to)) throw new CliError(`to must be an E.164 number like +14155238886 (got ${JSON.stringify(to)})`, { exitCode: 2 });
+      if (!isE164(to))
+        throw new CliError(`to must be an E.164 number like +14155238886 (got ${JSON.stringify(to)})`, { exitCode: 2 });
       if (!channel) throw new CliError('channel must be sms or whatsapp', { exitCode: 2 });
       if (text.trim() === '') throw new CliError('body is empty: type the reply', { exitCode: 2 });
       const sent = await a.reply({ to, channel, body: text });
       const at = new Date().toISOString();
       const known = this.#outbound.get(sent.sid);
-      const m: OutboundMessage = known ?? { sid: sent.sid, to, from: this.#o.config.fromNumber, channel, body: text, status: sent.status, error_code: null, at, statuses: [{ status: sent.status, at }] };
+      const m: OutboundMessage = known ?? {
+        sid: sent.sid,
+        to,
+        from: this.#o.config.fromNumber,
+        channel,
+        body: text,
+        status: sent.status,
+        error_code: null,
+        at,
+        statuses: [{ status: sent.status, at }],
+      };
       m.body = text;
       this.#remember(m);
       if (this.#streams.size) this.#push('outbound', m);
@@ -415,11 +486,15 @@ export class Inspector {
       const e = this.#event(Number(m[1]));
       if (!e) throw new CliError(`no event #${m[1]}`, { exitCode: 2 });
       if (body.target === 'forward') {
-        if (!a.replayForward) throw new CliError('no --forward-to URL was given: there is nowhere to replay the trigger to', { exitCode: 2 });
+        if (!a.replayForward)
+          throw new CliError('no --forward-to URL was given: there is nowhere to replay the trigger to', {
+            exitCode: 2,
+          });
         return { replay: await a.replayForward(e) };
       }
       if (body.target === 'listener') {
-        if (!a.replayToListener) throw new CliError('no listener runs here: start fruxon-twilio listen to replay to it', { exitCode: 2 });
+        if (!a.replayToListener)
+          throw new CliError('no listener runs here: start fruxon-twilio listen to replay to it', { exitCode: 2 });
         return { replay: await a.replayToListener(e, body.new_sid === true) };
       }
       throw new CliError('target must be listener or forward', { exitCode: 2 });

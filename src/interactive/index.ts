@@ -1,18 +1,18 @@
 import { Chalk, type ChalkInstance } from 'chalk';
+import type { TwilioFactory } from '../config/connect.js';
 import { sendFromConfig } from '../config/send.js';
-import { checkBodyLength } from '../twilio/send-rules.js';
 import { CliError } from '../errors.js';
+import type { TriggerEnvelope } from '../listener/payload.js';
 import { replayForward, replayToListener } from '../listener/replay.js';
 import type { ListenHooks, ListenInfo, StatusCallback } from '../listener/session.js';
-import type { TriggerEnvelope } from '../listener/payload.js';
 import { printEventDetail } from '../output/events.js';
-import { Output, type Io } from '../output/index.js';
-import type { TwilioFactory } from '../config/connect.js';
+import { type Io, Output } from '../output/index.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, Store, StoredEvent } from '../store/index.js';
 import { fixFor } from '../twilio/messages.js';
-import { Terminal, type Key } from './terminal.js';
-import { clean, dropLast, fit, width, wrap, type Span } from './text.js';
+import { checkBodyLength } from '../twilio/send-rules.js';
+import { type Key, Terminal } from './terminal.js';
+import { clean, dropLast, fit, type Span, width, wrap } from './text.js';
 
 /**
  * The interactive `listen`: a status bar, the events as they arrive (newest at the bottom, one selected),
@@ -50,7 +50,16 @@ const KEYS = '↑↓ select · enter/d details · r reply · p replay to --forwa
 type Item =
   | { kind: 'event'; id: number; envelope: TriggerEnvelope; forward: string | null; forwardOk: boolean }
   | { kind: 'refused'; id: number | null; time: string; reason: string; detail: string; from: string | null }
-  | { kind: 'reply'; to: string; channel: string; body: string; sid: string | null; statuses: string[]; error: string | null; fix: string | null }
+  | {
+      kind: 'reply';
+      to: string;
+      channel: string;
+      body: string;
+      sid: string | null;
+      statuses: string[];
+      error: string | null;
+      fix: string | null;
+    }
   | { kind: 'note'; level: 'info' | 'warn' | 'error'; text: string; fix?: string };
 
 type ReplyItem = Extract<Item, { kind: 'reply' }>;
@@ -91,7 +100,11 @@ class Screen implements ListenScreen {
   readonly hooks: ListenHooks = {
     onEvent: (envelope, duplicate) => {
       if (duplicate) {
-        this.#add({ kind: 'note', level: 'info', text: `duplicate delivery of ${envelope.payload.message_sid} (event #${envelope.event_id}): recorded once` });
+        this.#add({
+          kind: 'note',
+          level: 'info',
+          text: `duplicate delivery of ${envelope.payload.message_sid} (event #${envelope.event_id}): recorded once`,
+        });
         return;
       }
       this.#counts.messages++;
@@ -100,12 +113,23 @@ class Screen implements ListenScreen {
     },
     onRefused: (info) => {
       this.#counts.refused++;
-      this.#add({ kind: 'refused', id: info.eventId, time: new Date().toISOString(), reason: info.reason, detail: info.detail, from: info.from });
+      this.#add({
+        kind: 'refused',
+        id: info.eventId,
+        time: new Date().toISOString(),
+        reason: info.reason,
+        detail: info.detail,
+        from: info.from,
+      });
     },
     onForward: (info) => {
-      const item = this.#items.find((i) => i.kind === 'event' && i.id === info.eventId) as Extract<Item, { kind: 'event' }> | undefined;
+      const item = this.#items.find((i) => i.kind === 'event' && i.id === info.eventId) as
+        | Extract<Item, { kind: 'event' }>
+        | undefined;
       const ms = `${info.ms.toFixed(0)} ms`;
-      const text = info.error ? `forward failed: ${info.error} (${ms}); the event is kept` : `forward ${info.status} ${ms}`;
+      const text = info.error
+        ? `forward failed: ${info.error} (${ms}); the event is kept`
+        : `forward ${info.status} ${ms}`;
       if (item) {
         item.forward = text;
         item.forwardOk = !info.error;
@@ -114,7 +138,8 @@ class Screen implements ListenScreen {
     },
     onStatus: (s) => this.#status(s),
     onWarning: (m) => this.#add({ kind: 'note', level: 'warn', text: m }),
-    onInternalError: (err) => this.#add({ kind: 'note', level: 'error', text: `listener: ${(err as Error)?.message ?? String(err)}` }),
+    onInternalError: (err) =>
+      this.#add({ kind: 'note', level: 'error', text: `listener: ${(err as Error)?.message ?? String(err)}` }),
   };
 
   open(opts: { info: ListenInfo; quit: () => void }): void {
@@ -162,7 +187,12 @@ class Screen implements ListenScreen {
       if (this.#early.size > 100) this.#early.delete(this.#early.keys().next().value!);
     }
     // Another sender's message (send --status-callback); while a reply is on its way it may be that one's.
-    if (this.#sending === 0) this.#add({ kind: 'note', level: 'info', text: `status ${s.messageSid ?? '?'} ${s.status}${s.errorCode ? ` (error ${s.errorCode})` : ''}` });
+    if (this.#sending === 0)
+      this.#add({
+        kind: 'note',
+        level: 'info',
+        text: `status ${s.messageSid ?? '?'} ${s.status}${s.errorCode ? ` (error ${s.errorCode})` : ''}`,
+      });
     else this.#schedule();
   }
 
@@ -311,7 +341,9 @@ class Screen implements ListenScreen {
   #selectedEvent(action: string): Extract<Item, { kind: 'event' }> | null {
     const item = this.#current();
     if (item?.kind === 'event') return item;
-    this.#footer = item ? `${action}: event #${(item as { id: number }).id} was refused, it has no message to ${action}` : `${action}: no message yet`;
+    this.#footer = item
+      ? `${action}: event #${(item as { id: number }).id} was refused, it has no message to ${action}`
+      : `${action}: no message yet`;
     return null;
   }
 
@@ -342,7 +374,16 @@ class Screen implements ListenScreen {
 
   async #sendReply(event: TriggerEnvelope, body: string): Promise<void> {
     const p = event.payload;
-    const reply: ReplyItem = { kind: 'reply', to: p.from!, channel: p.channel, body, sid: null, statuses: ['sending'], error: null, fix: null };
+    const reply: ReplyItem = {
+      kind: 'reply',
+      to: p.from!,
+      channel: p.channel,
+      body,
+      sid: null,
+      statuses: ['sending'],
+      error: null,
+      fix: null,
+    };
     this.#counts.replies++;
     this.#add(reply);
     this.#sending++;
@@ -352,11 +393,19 @@ class Screen implements ListenScreen {
       checkBodyLength('the reply', body);
       const { message } = await sendFromConfig(
         { store: this.#d.store, env: this.#d.io.env, secrets: this.#d.secrets, twilio: this.#d.twilio },
-        { to: p.from!, body, mediaUrls: [], statusCallback, config: this.#d.config.name, channel: p.channel === 'whatsapp' ? 'whatsapp' : 'sms' },
+        {
+          to: p.from!,
+          body,
+          mediaUrls: [],
+          statusCallback,
+          config: this.#d.config.name,
+          channel: p.channel === 'whatsapp' ? 'whatsapp' : 'sms',
+        },
       );
       reply.sid = message.sid;
       reply.statuses = [message.status];
-      if (!statusCallback) reply.fix = 'no status callbacks: the listener has no public URL (use the tunnel or --public-url)';
+      if (!statusCallback)
+        reply.fix = 'no status callbacks: the listener has no public URL (use the tunnel or --public-url)';
       this.#replies.set(message.sid, reply);
       for (const s of this.#early.get(message.sid) ?? []) this.#applyStatus(reply, s);
       this.#early.delete(message.sid);
@@ -381,9 +430,18 @@ class Screen implements ListenScreen {
     try {
       const event = this.#storedEvent(item.id);
       const r = await replayForward(event, url);
-      this.#add({ kind: 'note', level: r.ok ? 'info' : 'warn', text: `replayed #${item.id} to ${url}: ${r.status} (${Math.round(r.ms)} ms)` });
+      this.#add({
+        kind: 'note',
+        level: r.ok ? 'info' : 'warn',
+        text: `replayed #${item.id} to ${url}: ${r.status} (${Math.round(r.ms)} ms)`,
+      });
     } catch (err) {
-      this.#add({ kind: 'note', level: 'error', text: `replay #${item.id} to ${url}: ${errorText(err)}`, fix: (err as CliError).hint });
+      this.#add({
+        kind: 'note',
+        level: 'error',
+        text: `replay #${item.id} to ${url}: ${errorText(err)}`,
+        fix: (err as CliError).hint,
+      });
     }
   }
 
@@ -393,10 +451,25 @@ class Screen implements ListenScreen {
     const url = this.#info!.webhookUrl;
     try {
       const event = this.#storedEvent(item.id);
-      const r = await replayToListener({ store: this.#d.store, event, newSid: true, url, authToken: async () => this.#d.authToken });
-      this.#add({ kind: 'note', level: r.ok ? 'info' : 'warn', text: `replayed #${item.id} to the listener as ${r.messageSid ?? '?'}: ${`${r.status} ${r.statusText}`.trim()}` });
+      const r = await replayToListener({
+        store: this.#d.store,
+        event,
+        newSid: true,
+        url,
+        authToken: async () => this.#d.authToken,
+      });
+      this.#add({
+        kind: 'note',
+        level: r.ok ? 'info' : 'warn',
+        text: `replayed #${item.id} to the listener as ${r.messageSid ?? '?'}: ${`${r.status} ${r.statusText}`.trim()}`,
+      });
     } catch (err) {
-      this.#add({ kind: 'note', level: 'error', text: `replay #${item.id} to the listener: ${errorText(err)}`, fix: (err as CliError).hint });
+      this.#add({
+        kind: 'note',
+        level: 'error',
+        text: `replay #${item.id} to the listener: ${errorText(err)}`,
+        fix: (err as CliError).hint,
+      });
     }
   }
 
@@ -433,17 +506,35 @@ class Screen implements ListenScreen {
     const info = this.#info!;
     const n = this.#counts;
     const bar = fit(
-      [[` fruxon-twilio listen · config ${JSON.stringify(this.#d.config.name)} · ${this.#d.config.fromNumber} · `], [`${n.messages} message${n.messages === 1 ? '' : 's'} · ${n.refused} refused · ${n.replies} repl${n.replies === 1 ? 'y' : 'ies'} · ${n.statuses} status${n.statuses === 1 ? '' : 'es'} `]],
+      [
+        [` fruxon-twilio listen · config ${JSON.stringify(this.#d.config.name)} · ${this.#d.config.fromNumber} · `],
+        [
+          `${n.messages} message${n.messages === 1 ? '' : 's'} · ${n.refused} refused · ${n.replies} repl${n.replies === 1 ? 'y' : 'ies'} · ${n.statuses} status${n.statuses === 1 ? '' : 'es'} `,
+        ],
+      ],
       cols,
     );
     const lines = [c.inverse(bar.text + ' '.repeat(cols - bar.width))];
-    lines.push(fit([[' '], [clean(info.webhookUrl), c.bold], [` (${info.lease ? 'webhook registered' : 'webhook not registered'}, tunnel ${info.tunnel}${this.#d.forwardTo ? `, forward to ${clean(this.#d.forwardTo)}` : ''})`, c.dim]], cols).text);
+    lines.push(
+      fit(
+        [
+          [' '],
+          [clean(info.webhookUrl), c.bold],
+          [
+            ` (${info.lease ? 'webhook registered' : 'webhook not registered'}, tunnel ${info.tunnel}${this.#d.forwardTo ? `, forward to ${clean(this.#d.forwardTo)}` : ''})`,
+            c.dim,
+          ],
+        ],
+        cols,
+      ).text,
+    );
     lines.push(fit([[' ' + KEYS, c.dim]], cols).text);
 
     // Items to rows; the window keeps the selected item in view (the newest rows when following).
     const body: { item: Item; text: string }[] = [];
     const current = this.#current();
-    for (const item of this.#items) for (const text of this.#itemLines(item, item === current, cols)) body.push({ item, text });
+    for (const item of this.#items)
+      for (const text of this.#itemLines(item, item === current, cols)) body.push({ item, text });
     const height = this.#listRows();
     const at = current ? body.findIndex((r) => r.item === current) : -1;
     if (this.#selected === null || at < 0) this.#top = Math.max(0, body.length - height);
@@ -484,23 +575,41 @@ class Screen implements ListenScreen {
           [item.forward ? `  ${item.forward}` : '', item.forwardOk ? c.dim : c.yellow],
         ];
         // The text gives way first: the tail (media, id, forward) always shows.
-        const head: Span[] = [mark, [item.envelope.received_at.slice(11, 19), c.dim], ['  '], [p.channel.padEnd(8), c.magenta], ['  '], [clean(who), c.bold], ['  ']];
+        const head: Span[] = [
+          mark,
+          [item.envelope.received_at.slice(11, 19), c.dim],
+          ['  '],
+          [p.channel.padEnd(8), c.magenta],
+          ['  '],
+          [clean(who), c.bold],
+          ['  '],
+        ];
         const room = cols - spansWidth(head) - spansWidth(tail);
         const textStyle = p.text ? (selected ? c.bold : undefined) : c.dim;
-        const spans: Span[] = room >= 4 ? [...head, [fit([[text]], room).text, textStyle], ...tail] : [...head, [text, textStyle], ...tail];
+        const spans: Span[] =
+          room >= 4 ? [...head, [fit([[text]], room).text, textStyle], ...tail] : [...head, [text, textStyle], ...tail];
         return [fit(spans, cols).text];
       }
       case 'refused':
         return [
           fit(
-            [mark, [item.time.slice(11, 19), c.dim], ['  '], ['refused', c.red], [` ${item.reason}${item.from ? ` from ${clean(item.from)}` : ''}: ${clean(item.detail)}`], [item.id ? `  #${item.id}` : '', c.dim]],
+            [
+              mark,
+              [item.time.slice(11, 19), c.dim],
+              ['  '],
+              ['refused', c.red],
+              [` ${item.reason}${item.from ? ` from ${clean(item.from)}` : ''}: ${clean(item.detail)}`],
+              [item.id ? `  #${item.id}` : '', c.dim],
+            ],
             cols,
           ).text,
         ];
       case 'reply': {
         // The statuses always show; the text gives way, then the SID.
         const head: Span[] = [['    ↳ reply ', c.dim], [`to ${item.to} (${item.channel}): `]];
-        const status: Span = item.error ? ['✖ ' + clean(item.error), c.red] : [item.statuses.join(' → '), this.#statusColor(item.statuses[item.statuses.length - 1])];
+        const status: Span = item.error
+          ? ['✖ ' + clean(item.error), c.red]
+          : [item.statuses.join(' → '), this.#statusColor(item.statuses[item.statuses.length - 1])];
         const sid: Span = [item.sid ? `  ${item.sid}` : '', c.dim];
         const quoted = `"${clean(item.body)}"`;
         let tail: Span[] = [status, sid];
@@ -508,13 +617,31 @@ class Screen implements ListenScreen {
         const room = cols - spansWidth(head) - spansWidth(tail) - 2;
         const spans: Span[] = [...head, [room > 0 ? fit([[quoted]], room).text + '  ' : ''], ...tail];
         const lines = [fit(spans, cols).text];
-        if (item.fix) lines.push(fit([['      fix: ', c.dim], [clean(item.fix), c.yellow]], cols).text);
+        if (item.fix)
+          lines.push(
+            fit(
+              [
+                ['      fix: ', c.dim],
+                [clean(item.fix), c.yellow],
+              ],
+              cols,
+            ).text,
+          );
         return lines;
       }
       case 'note': {
         const style = item.level === 'error' ? c.red : item.level === 'warn' ? c.yellow : c.dim;
         const lines = [fit([['    '], [clean(item.text), style]], cols).text];
-        if (item.fix) lines.push(fit([['      fix: ', c.dim], [clean(item.fix), c.yellow]], cols).text);
+        if (item.fix)
+          lines.push(
+            fit(
+              [
+                ['      fix: ', c.dim],
+                [clean(item.fix), c.yellow],
+              ],
+              cols,
+            ).text,
+          );
         return lines;
       }
     }
@@ -542,7 +669,14 @@ class Screen implements ListenScreen {
     const shown = body.slice(d.scroll, d.scroll + height);
     while (shown.length < height) shown.push('');
     out.push(...shown);
-    out.push(c.dim(fit([[` lines ${body.length ? d.scroll + 1 : 0}-${Math.min(body.length, d.scroll + height)} of ${body.length}`]], cols).text));
+    out.push(
+      c.dim(
+        fit(
+          [[` lines ${body.length ? d.scroll + 1 : 0}-${Math.min(body.length, d.scroll + height)} of ${body.length}`]],
+          cols,
+        ).text,
+      ),
+    );
     return out;
   }
 }

@@ -24,8 +24,10 @@ const LEAVE = '\x1b[0m\x1b[?25h\x1b[?1049l'; // attributes reset, cursor shown, 
  */
 export class Terminal {
   #open = false;
-  readonly #onKeypress = (str: string | undefined, key: { name?: string; ctrl?: boolean; meta?: boolean; sequence?: string } | undefined) =>
-    this.onKey?.({ str, name: key?.name, ctrl: Boolean(key?.ctrl), meta: Boolean(key?.meta) });
+  readonly #onKeypress = (
+    str: string | undefined,
+    key: { name?: string; ctrl?: boolean; meta?: boolean; sequence?: string } | undefined,
+  ) => this.onKey?.({ str, name: key?.name, ctrl: Boolean(key?.ctrl), meta: Boolean(key?.meta) });
   readonly #onResize = () => this.onResize?.();
   readonly #restoreSync = () => this.#restore(true);
   onKey?: (key: Key) => void;

@@ -43,7 +43,12 @@ function stringWidth(text: string): number {
  * (which could reorder the rest of our line) are shown escaped, as \u{1b}. RTL letters themselves are kept.
  */
 export function clean(text: string): string {
-  return text.replace(/[\r\n\t]+/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (ch) => `\\u{${ch.codePointAt(0)!.toString(16)}}`);
+  return text
+    .replace(/[\r\n\t]+/g, ' ')
+    .replace(
+      /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g,
+      (ch) => `\\u{${ch.codePointAt(0)!.toString(16)}}`,
+    );
 }
 
 export function width(text: string): number {

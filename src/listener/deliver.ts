@@ -1,9 +1,9 @@
-import { WHATSAPP_PREFIX } from '../phone.js';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { isLeaseAlive, type Config, type Lease, type Store } from '../store/index.js';
+import { WHATSAPP_PREFIX } from '../phone.js';
+import { type Config, isLeaseAlive, type Lease, type Store } from '../store/index.js';
 import { guessContentType, inboundMessageForm } from '../twilio/inbound-form.js';
-import type { Form } from './payload.js';
 import { sendSignedWebhook } from '../twilio/webhook-post.js';
+import type { Form } from './payload.js';
 
 /**
  * Sending a listener what Twilio would send it: a simulated inbound message (`simulate`) or a stored one
@@ -51,7 +51,10 @@ export function withNewMessageSid(form: Form): Form {
 }
 
 /** The URL of the config's running listener (what it registered on the number), or why there is none. */
-export function runningListenerUrl(store: Store, configId: string): { url: string; lease: Lease } | { url: null; reason: 'no_lease' | 'stale_lease'; lease: Lease | null } {
+export function runningListenerUrl(
+  store: Store,
+  configId: string,
+): { url: string; lease: Lease } | { url: null; reason: 'no_lease' | 'stale_lease'; lease: Lease | null } {
   const lease = store.leases.get(configId);
   if (!lease) return { url: null, reason: 'no_lease', lease: null };
   if (!isLeaseAlive(lease)) return { url: null, reason: 'stale_lease', lease };
@@ -74,15 +77,45 @@ export interface PostOutcome {
  * `forge`, with a random key, so a verifying listener must refuse it), I-Twilio-Idempotency-Token,
  * User-Agent TwilioProxy/1.1. Never throws: an unreachable target is an outcome.
  */
-export async function postSignedForm(opts: { url: string; form: Form; authToken: string | null; forge?: boolean; timeoutMs?: number }): Promise<PostOutcome> {
+export async function postSignedForm(opts: {
+  url: string;
+  form: Form;
+  authToken: string | null;
+  forge?: boolean;
+  timeoutMs?: number;
+}): Promise<PostOutcome> {
   const { url, form } = opts;
   const key = opts.forge || opts.authToken === null ? randomBytes(20).toString('hex') : opts.authToken;
   const messageSid = typeof form.MessageSid === 'string' ? form.MessageSid : null;
   const signature = opts.forge || opts.authToken === null ? 'forged' : 'valid';
   const timeoutMs = opts.timeoutMs ?? 15_000;
-  const a = await sendSignedWebhook({ url, method: 'POST', form, signingKey: key, idempotencyToken: randomUUID(), timeoutMs, maxBodyBytes: 4096 });
+  const a = await sendSignedWebhook({
+    url,
+    method: 'POST',
+    form,
+    signingKey: key,
+    idempotencyToken: randomUUID(),
+    timeoutMs,
+    maxBodyBytes: 4096,
+  });
   if (a.statusCode === undefined) {
-    return { url, messageSid, status: null, statusText: '', body: '', error: a.timedOut ? `no answer within ${timeoutMs / 1000} s` : (a.error ?? 'no answer'), signature };
+    return {
+      url,
+      messageSid,
+      status: null,
+      statusText: '',
+      body: '',
+      error: a.timedOut ? `no answer within ${timeoutMs / 1000} s` : (a.error ?? 'no answer'),
+      signature,
+    };
   }
-  return { url, messageSid, status: a.statusCode, statusText: a.statusText ?? '', body: (a.body ?? '').slice(0, 4096), error: null, signature };
+  return {
+    url,
+    messageSid,
+    status: a.statusCode,
+    statusText: a.statusText ?? '',
+    body: (a.body ?? '').slice(0, 4096),
+    error: null,
+    signature,
+  };
 }

@@ -1,6 +1,6 @@
-import { CliError } from '../errors.js';
 import { resolveConfig } from '../config/resolve.js';
-import type { Config, EventStatus, StoredEvent, Store } from '../store/index.js';
+import { CliError } from '../errors.js';
+import type { Config, EventStatus, Store, StoredEvent } from '../store/index.js';
 import { sleepUnlessAborted } from '../twilio/messages.js';
 import { runningListenerUrl } from './deliver.js';
 import { TRIGGER, type TriggerEnvelope, type TriggerPayload } from './payload.js';
@@ -11,14 +11,18 @@ import { TRIGGER, type TriggerEnvelope, type TriggerPayload } from './payload.js
  */
 
 /** Newest first; `config` by name (an unknown one is an error), `since` an ISO time. */
-export function listEvents(store: Store, q: { config?: string; status?: EventStatus; since?: string; limit: number }): StoredEvent[] {
+export function listEvents(
+  store: Store,
+  q: { config?: string; status?: EventStatus; since?: string; limit: number },
+): StoredEvent[] {
   const configId = q.config !== undefined ? resolveConfig(store, q.config).id : undefined;
   return store.events.list({ configId, status: q.status, since: q.since, limit: q.limit });
 }
 
 export function getEvent(store: Store, id: number): StoredEvent {
   const event = store.events.byId(id);
-  if (!event) throw new CliError(`no event #${id}`, { reason: 'not_found', hint: 'list them with: fruxon-twilio events list' });
+  if (!event)
+    throw new CliError(`no event #${id}`, { reason: 'not_found', hint: 'list them with: fruxon-twilio events list' });
   return event;
 }
 

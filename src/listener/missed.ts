@@ -45,7 +45,12 @@ export function watchMissed(opts: {
           if (sent && sent.getTime() < opts.since.getTime() - 1000) continue;
           if (opts.store.events.hasMessage(opts.config.id, m.sid)) continue;
           reported.add(m.sid);
-          opts.onMissed({ messageSid: m.sid, to, dateSent: (sent ?? new Date()).toISOString(), messagingServiceSid: m.messagingServiceSid || null });
+          opts.onMissed({
+            messageSid: m.sid,
+            to,
+            dateSent: (sent ?? new Date()).toISOString(),
+            messagingServiceSid: m.messagingServiceSid || null,
+          });
         }
       }
     } catch (err) {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { channelOf, stripChannel, type Channel } from '../phone.js';
+import { type Channel, channelOf, stripChannel } from '../phone.js';
 
-export { channelOf, type Channel };
+export { type Channel, channelOf };
 
 /** A parsed form: repeated keys become arrays (Twilio repeats none on inbound messages, but a forger may). */
 export type Form = Record<string, string | string[]>;

@@ -1,4 +1,10 @@
-import { configRemovedError, effectiveApiUrl, loadSecret, twilioCredentials, webhookSigningToken } from '../config/resolve.js';
+import {
+  configRemovedError,
+  effectiveApiUrl,
+  loadSecret,
+  twilioCredentials,
+  webhookSigningToken,
+} from '../config/resolve.js';
 import { loadProductionWebhookUrl } from '../config/webhook-url.js';
 import { usageError } from '../errors.js';
 import type { SecretStore } from '../secrets/index.js';
@@ -98,7 +104,8 @@ export async function planListen(opts: ListenPlanOptions, config: Config, deps: 
           );
   }
   let ngrokAuthtoken: string | undefined;
-  if (tunnelKind === 'ngrok') ngrokAuthtoken = opts.ngrokAuthtokenStdin ? await deps.readStdin('--ngrok-authtoken-stdin') : env.NGROK_AUTHTOKEN;
+  if (tunnelKind === 'ngrok')
+    ngrokAuthtoken = opts.ngrokAuthtokenStdin ? await deps.readStdin('--ngrok-authtoken-stdin') : env.NGROK_AUTHTOKEN;
 
   if (opts.register && !apiUrl && (tunnelKind === 'none' || (opts.publicUrl && isLoopbackUrl(opts.publicUrl)))) {
     throw usageError(
@@ -109,14 +116,23 @@ export async function planListen(opts: ListenPlanOptions, config: Config, deps: 
 
   const warnings: ListenWarning[] = [];
   if (opts.skipVerify) {
-    warnings.push({ code: 'skip_verify', message: '--skip-verify: requests are accepted WITHOUT checking X-Twilio-Signature; anyone who finds the URL can fire triggers' });
+    warnings.push({
+      code: 'skip_verify',
+      message:
+        '--skip-verify: requests are accepted WITHOUT checking X-Twilio-Signature; anyone who finds the URL can fire triggers',
+    });
   }
 
   return {
     config,
     apiUrl,
     authToken,
-    tunnel: { kind: tunnelKind, publicUrl: opts.publicUrl, ngrokAuthtoken, ngrokServerAddr: env.NGROK_SERVER_ADDR || undefined },
+    tunnel: {
+      kind: tunnelKind,
+      publicUrl: opts.publicUrl,
+      ngrokAuthtoken,
+      ngrokServerAddr: env.NGROK_SERVER_ADDR || undefined,
+    },
     register: opts.register,
     credentials: opts.register ? twilioCredentials(config, secret!, env) : null,
     productionUrl: () => (opts.register ? loadProductionWebhookUrl(config, env, secrets) : null),

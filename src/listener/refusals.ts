@@ -54,7 +54,10 @@ export class RefusalBudget {
   #roll(): RefusalMinute | null {
     const minute = Math.floor(this.#now() / 60_000);
     if (minute === this.#minute) return null;
-    const closed = this.#minute >= 0 && this.#refused > this.#kept ? { start: new Date(this.#minute * 60_000).toISOString(), refused: this.#refused, kept: this.#kept } : null;
+    const closed =
+      this.#minute >= 0 && this.#refused > this.#kept
+        ? { start: new Date(this.#minute * 60_000).toISOString(), refused: this.#refused, kept: this.#kept }
+        : null;
     this.#minute = minute;
     this.#refused = 0;
     this.#kept = 0;

@@ -1,9 +1,24 @@
 import { lookUpRoutes, numberNotFoundError, webhookStepError } from '../config/register-webhook.js';
 import { configRemovedError } from '../config/resolve.js';
 import { CliError, ExitCode, leaseHeldError } from '../errors.js';
-import { isLeaseAlive, type Config, type Lease, type LeaseLayer, type LeasedUrl, type LeasedValues, type Store } from '../store/index.js';
-import { twilioError, type TwilioClient } from '../twilio/client.js';
-import { fetchServiceWebhook, fetchSenderWebhook, setApplicationSmsUrl, setNumberApplication, setSenderWebhook, setServiceWebhook } from '../twilio/layers.js';
+import {
+  type Config,
+  isLeaseAlive,
+  type Lease,
+  type LeasedUrl,
+  type LeasedValues,
+  type LeaseLayer,
+  type Store,
+} from '../store/index.js';
+import { type TwilioClient, twilioError } from '../twilio/client.js';
+import {
+  fetchSenderWebhook,
+  fetchServiceWebhook,
+  setApplicationSmsUrl,
+  setNumberApplication,
+  setSenderWebhook,
+  setServiceWebhook,
+} from '../twilio/layers.js';
 import { fetchNumber, setSmsWebhook } from '../twilio/numbers.js';
 import type { Channel, Route } from '../twilio/route.js';
 import { describeRestore, displayWebhookUrl, sameWebhookUrl } from '../twilio/webhook.js';
@@ -62,12 +77,26 @@ export async function registerWebhook(opts: {
   const held = store.leases.get(config.id);
   if (held) {
     if (isLeaseAlive(held) && held.pid !== pid) throw leaseConflict(config, held);
-    const outcome = await restoreWebhook({ store, client, lease: held, apiUrl: opts.apiUrl, config, productionUrl: opts.productionUrl });
+    const outcome = await restoreWebhook({
+      store,
+      client,
+      lease: held,
+      apiUrl: opts.apiUrl,
+      config,
+      productionUrl: opts.productionUrl,
+    });
     opts.onStaleRestored?.(outcome, held);
   }
 
-  const notFound = { consequence: 'its webhook cannot be set', hint: 'check the From number of the config (fruxon-twilio configs show), or listen with --no-register' };
-  const routes = await lookUpRoutes(client, config, errCtx, { exitCode: ExitCode.registration, channels: opts.channels, notFound });
+  const notFound = {
+    consequence: 'its webhook cannot be set',
+    hint: 'check the From number of the config (fruxon-twilio configs show), or listen with --no-register',
+  };
+  const routes = await lookUpRoutes(client, config, errCtx, {
+    exitCode: ExitCode.registration,
+    channels: opts.channels,
+    notFound,
+  });
   const number = routes.find((r) => r.number)?.number;
   if (!number) {
     if (routes[0]?.layer === 'sandbox') return { lease: null, routes, accepts: [config.fromNumber] };
@@ -83,10 +112,23 @@ export async function registerWebhook(opts: {
   const previous: LeasedValues = {};
   if (main?.layer === 'application') previous.application = { sid: main.sid! };
   if (main && viaService) {
-    previous.messagingService = { sid: main.sid!, inboundRequestUrl: keep(main.url), inboundMethod: main.method, fallbackUrl: keep(main.fallbackUrl), fallbackMethod: main.fallbackMethod };
+    previous.messagingService = {
+      sid: main.sid!,
+      inboundRequestUrl: keep(main.url),
+      inboundMethod: main.method,
+      fallbackUrl: keep(main.fallbackUrl),
+      fallbackMethod: main.fallbackMethod,
+    };
   }
-  if (sender) previous.whatsappSender = { sid: sender.sid!, callbackUrl: keep(sender.url), callbackMethod: sender.method };
-  const layer: LeaseLayer = !main ? 'whatsapp_sender' : viaService ? 'messaging_service' : main.layer === 'application' ? 'application' : 'number';
+  if (sender)
+    previous.whatsappSender = { sid: sender.sid!, callbackUrl: keep(sender.url), callbackMethod: sender.method };
+  const layer: LeaseLayer = !main
+    ? 'whatsapp_sender'
+    : viaService
+      ? 'messaging_service'
+      : main.layer === 'application'
+        ? 'application'
+        : 'number';
 
   const wasProduction = sameWebhookUrl(number.smsUrl, prod);
   const taken = store.leases.acquire({
@@ -109,19 +151,49 @@ export async function registerWebhook(opts: {
 
   const url = opts.webhookUrl;
   const steps: [string, () => Promise<unknown>][] = [];
-  if (layer === 'number') steps.push([`set the Messaging webhook of ${number.phoneNumber}`, () => setSmsWebhook(client, number.sid, url, 'POST')]);
-  if (layer === 'application') steps.push([`detach ${number.phoneNumber} from TwiML App ${maskSid(main!.sid!)}`, () => setNumberApplication(client, number.sid, null, url, 'POST')]);
+  if (layer === 'number')
+    steps.push([
+      `set the Messaging webhook of ${number.phoneNumber}`,
+      () => setSmsWebhook(client, number.sid, url, 'POST'),
+    ]);
+  if (layer === 'application')
+    steps.push([
+      `detach ${number.phoneNumber} from TwiML App ${maskSid(main!.sid!)}`,
+      () => setNumberApplication(client, number.sid, null, url, 'POST'),
+    ]);
   if (layer === 'messaging_service') {
-    steps.push([`set the inbound URL of Messaging Service ${maskSid(main!.sid!)}`, () => setServiceWebhook(client, main!.sid!, { inboundRequestUrl: url, inboundMethod: 'POST', fallbackUrl: null, fallbackMethod: 'POST' })]);
+    steps.push([
+      `set the inbound URL of Messaging Service ${maskSid(main!.sid!)}`,
+      () =>
+        setServiceWebhook(client, main!.sid!, {
+          inboundRequestUrl: url,
+          inboundMethod: 'POST',
+          fallbackUrl: null,
+          fallbackMethod: 'POST',
+        }),
+    ]);
   }
-  if (sender) steps.push([`set the webhook of WhatsApp sender ${maskSid(sender.sid!)}`, () => setSenderWebhook(client, sender.sid!, url, 'POST')]);
+  if (sender)
+    steps.push([
+      `set the webhook of WhatsApp sender ${maskSid(sender.sid!)}`,
+      () => setSenderWebhook(client, sender.sid!, url, 'POST'),
+    ]);
   for (const [i, [what, step]] of steps.entries()) {
     try {
       await step();
     } catch (err) {
       const e = webhookStepError(twilioError(err, what, errCtx));
-      if (i === 0) store.leases.release(config.id); // nothing was changed yet: nothing to restore
-      else await restoreWebhook({ store, client, lease: taken.lease, apiUrl: opts.apiUrl, config, productionUrl: prod }).catch(() => undefined);
+      if (i === 0)
+        store.leases.release(config.id); // nothing was changed yet: nothing to restore
+      else
+        await restoreWebhook({
+          store,
+          client,
+          lease: taken.lease,
+          apiUrl: opts.apiUrl,
+          config,
+          productionUrl: prod,
+        }).catch(() => undefined);
       throw e;
     }
   }
@@ -134,7 +206,11 @@ function serviceConsentError(route: Route): CliError {
   const name = route.friendlyName ? `'${route.friendlyName}' ` : '';
   return new CliError(
     `${route.number!.phoneNumber} receives its messages through Messaging Service ${name}(${route.sid})${others}: listening means pointing the service's inbound URL here; pass --messaging-service to do that`,
-    { exitCode: ExitCode.registration, reason: 'messaging_service_consent', hint: 'the service and its numbers are untouched; everything is put back when listen stops' },
+    {
+      exitCode: ExitCode.registration,
+      reason: 'messaging_service_consent',
+      hint: 'the service and its numbers are untouched; everything is put back when listen stops',
+    },
   );
 }
 
@@ -173,11 +249,14 @@ export async function restoreWebhook(opts: {
 /** "Another process is putting this lease back right now" (exit 5): it claimed the lease first. */
 function restoreInProgress(lease: Lease, config: Config): CliError {
   const by = lease.restoring!;
-  return new CliError(`${lease.phoneNumber} is being put back right now by another process (pid ${by.pid}, since ${by.since})`, {
-    exitCode: ExitCode.conflict,
-    reason: 'lease_restoring',
-    hint: `wait for it to finish (a moment), then check: fruxon-twilio webhook show --config ${JSON.stringify(config.name)}`,
-  });
+  return new CliError(
+    `${lease.phoneNumber} is being put back right now by another process (pid ${by.pid}, since ${by.since})`,
+    {
+      exitCode: ExitCode.conflict,
+      reason: 'lease_restoring',
+      hint: `wait for it to finish (a moment), then check: fruxon-twilio webhook show --config ${JSON.stringify(config.name)}`,
+    },
+  );
 }
 
 async function restoreClaimed(opts: {
@@ -203,22 +282,53 @@ async function restoreClaimed(opts: {
     if (prev.whatsappSender) {
       const w = prev.whatsappSender;
       const current = await gone404(fetchSenderWebhook(client, w.sid));
-      if (current && current.callbackUrl === lease.ourUrl) await setSenderWebhook(client, w.sid, back(w.callbackUrl), w.callbackMethod);
+      if (current && current.callbackUrl === lease.ourUrl)
+        await setSenderWebhook(client, w.sid, back(w.callbackUrl), w.callbackMethod);
       if (layer === 'whatsapp_sender') {
-        outcome = current && current.callbackUrl === lease.ourUrl
-          ? { action: 'restored', phoneNumber: lease.phoneNumber, restoredUrl: show(back(w.callbackUrl)), currentUrl: show(back(w.callbackUrl)), note: null }
-          : { action: 'left', phoneNumber: lease.phoneNumber, restoredUrl: null, currentUrl: show(current?.callbackUrl ?? null), note: null };
+        outcome =
+          current && current.callbackUrl === lease.ourUrl
+            ? {
+                action: 'restored',
+                phoneNumber: lease.phoneNumber,
+                restoredUrl: show(back(w.callbackUrl)),
+                currentUrl: show(back(w.callbackUrl)),
+                note: null,
+              }
+            : {
+                action: 'left',
+                phoneNumber: lease.phoneNumber,
+                restoredUrl: null,
+                currentUrl: show(current?.callbackUrl ?? null),
+                note: null,
+              };
       }
     }
     if (layer === 'messaging_service' && prev.messagingService) {
       const m = prev.messagingService;
       const current = await gone404(fetchServiceWebhook(client, m.sid));
       if (current && current.inboundRequestUrl === lease.ourUrl) {
-        const restored = { inboundRequestUrl: back(m.inboundRequestUrl), inboundMethod: m.inboundMethod, fallbackUrl: back(m.fallbackUrl), fallbackMethod: m.fallbackMethod };
+        const restored = {
+          inboundRequestUrl: back(m.inboundRequestUrl),
+          inboundMethod: m.inboundMethod,
+          fallbackUrl: back(m.fallbackUrl),
+          fallbackMethod: m.fallbackMethod,
+        };
         await setServiceWebhook(client, m.sid, restored);
-        outcome = { action: 'restored', phoneNumber: lease.phoneNumber, restoredUrl: show(restored.inboundRequestUrl), currentUrl: show(restored.inboundRequestUrl), note: null };
+        outcome = {
+          action: 'restored',
+          phoneNumber: lease.phoneNumber,
+          restoredUrl: show(restored.inboundRequestUrl),
+          currentUrl: show(restored.inboundRequestUrl),
+          note: null,
+        };
       } else {
-        outcome = { action: 'left', phoneNumber: lease.phoneNumber, restoredUrl: null, currentUrl: show(current?.inboundRequestUrl ?? null), note: null };
+        outcome = {
+          action: 'left',
+          phoneNumber: lease.phoneNumber,
+          restoredUrl: null,
+          currentUrl: show(current?.inboundRequestUrl ?? null),
+          note: null,
+        };
       }
     }
   } catch (err) {
@@ -243,7 +353,13 @@ async function restoreClaimed(opts: {
   const app = layer === 'application' ? prev.application : undefined;
   if (current.smsUrl !== lease.ourUrl || (app && current.smsApplicationSid)) {
     store.leases.release(lease.configId);
-    return { action: 'left', phoneNumber: lease.phoneNumber, restoredUrl: null, currentUrl: show(current.smsUrl), note: null };
+    return {
+      action: 'left',
+      phoneNumber: lease.phoneNumber,
+      restoredUrl: null,
+      currentUrl: show(current.smsUrl),
+      note: null,
+    };
   }
   let previous = lease.previousSmsUrl;
   if (lease.previousIsProduction) {
@@ -255,15 +371,29 @@ async function restoreClaimed(opts: {
   const appUrl = app?.smsUrl !== undefined ? back(app.smsUrl) : undefined;
   try {
     if (app && appUrl) await setApplicationSmsUrl(client, app.sid, appUrl);
-    if (app) await setNumberApplication(client, lease.numberSid, app.sid, plan.restoreUrl, lease.previousSmsMethod ?? 'POST');
+    if (app)
+      await setNumberApplication(client, lease.numberSid, app.sid, plan.restoreUrl, lease.previousSmsMethod ?? 'POST');
     else await setSmsWebhook(client, lease.numberSid, plan.restoreUrl, lease.previousSmsMethod ?? 'POST');
   } catch (err) {
     throw webhookStepError(twilioError(err, `restore the Messaging webhook of ${lease.phoneNumber}`, errCtx));
   }
   store.leases.release(lease.configId);
   // Behind a TwiML App the number's own SmsUrl is ignored: nothing to say about it.
-  if (app) return { action: 'restored', phoneNumber: lease.phoneNumber, restoredUrl: show(appUrl ?? previous), currentUrl: show(appUrl ?? previous), note: null };
-  return { action: 'restored', phoneNumber: lease.phoneNumber, restoredUrl: show(previous), currentUrl: show(previous), note: plan.note };
+  if (app)
+    return {
+      action: 'restored',
+      phoneNumber: lease.phoneNumber,
+      restoredUrl: show(appUrl ?? previous),
+      currentUrl: show(appUrl ?? previous),
+      note: null,
+    };
+  return {
+    action: 'restored',
+    phoneNumber: lease.phoneNumber,
+    restoredUrl: show(previous),
+    currentUrl: show(previous),
+    note: plan.note,
+  };
 }
 
 /** A layer that is gone (404) has nothing to put back. */
@@ -277,16 +407,23 @@ async function gone404<T>(p: Promise<T>): Promise<T | null> {
 }
 
 function productionMissing(lease: Lease, config: Config): CliError {
-  return new CliError(`${lease.phoneNumber} pointed at the production webhook URL before listen, and that URL is no longer recorded; the lease is kept`, {
-    exitCode: ExitCode.registration,
-    reason: 'production_url_missing',
-    hint: `record it again (fruxon-twilio configs set ${JSON.stringify(config.name)} --webhook-url-stdin), then: fruxon-twilio restore --config ${JSON.stringify(config.name)}`,
-  });
+  return new CliError(
+    `${lease.phoneNumber} pointed at the production webhook URL before listen, and that URL is no longer recorded; the lease is kept`,
+    {
+      exitCode: ExitCode.registration,
+      reason: 'production_url_missing',
+      hint: `record it again (fruxon-twilio configs set ${JSON.stringify(config.name)} --webhook-url-stdin), then: fruxon-twilio restore --config ${JSON.stringify(config.name)}`,
+    },
+  );
 }
 
 function leaseConflict(config: Config, lease: Lease): CliError {
-  return leaseHeldError(`another listener (pid ${lease.pid}) already holds ${lease.phoneNumber} for config ${JSON.stringify(config.name)}`, lease.pid, {
-    who: 'it',
-    hintTail: ', or listen with --no-register',
-  });
+  return leaseHeldError(
+    `another listener (pid ${lease.pid}) already holds ${lease.phoneNumber} for config ${JSON.stringify(config.name)}`,
+    lease.pid,
+    {
+      who: 'it',
+      hintTail: ', or listen with --no-register',
+    },
+  );
 }

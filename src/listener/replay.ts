@@ -1,5 +1,5 @@
 import { CliError } from '../errors.js';
-import type { Config, StoredEvent, Store } from '../store/index.js';
+import type { Config, Store, StoredEvent } from '../store/index.js';
 import { postSignedForm, runningListenerUrl, withNewMessageSid } from './deliver.js';
 import { storedEnvelope } from './event-log.js';
 import type { TriggerEnvelope } from './payload.js';
@@ -22,10 +22,13 @@ export interface ReplayOutcome {
 function envelopeToForward(event: StoredEvent): TriggerEnvelope {
   const envelope = storedEnvelope(event);
   if (envelope === null) {
-    throw new CliError(`event #${event.id} was refused (${event.reason ?? 'unknown reason'}): it has no trigger payload to forward`, {
-      reason: 'refused_event',
-      hint: `see what came in with: fruxon-twilio events show ${event.id}`,
-    });
+    throw new CliError(
+      `event #${event.id} was refused (${event.reason ?? 'unknown reason'}): it has no trigger payload to forward`,
+      {
+        reason: 'refused_event',
+        hint: `see what came in with: fruxon-twilio events show ${event.id}`,
+      },
+    );
   }
   return envelope;
 }
@@ -33,7 +36,11 @@ function envelopeToForward(event: StoredEvent): TriggerEnvelope {
 /** POSTs the event's trigger envelope to `url`. */
 export async function replayForward(event: StoredEvent, url: string): Promise<ReplayOutcome & { ms: number }> {
   const r = await forwardEvent(url, envelopeToForward(event));
-  if (r.status === null) throw new CliError(`no answer from ${url}: ${r.error}`, { reason: 'unreachable', hint: 'is your server listening there?' });
+  if (r.status === null)
+    throw new CliError(`no answer from ${url}: ${r.error}`, {
+      reason: 'unreachable',
+      hint: 'is your server listening there?',
+    });
   return { url, status: r.status, ok: r.status >= 200 && r.status < 300, ms: r.ms };
 }
 
@@ -49,21 +56,29 @@ export interface ListenerReplay {
 }
 
 /** Re-sends the event's stored form to a listener, signed as Twilio would sign it. */
-export async function replayToListener(r: ListenerReplay): Promise<ReplayOutcome & { statusText: string; body: string; messageSid: string | null }> {
+export async function replayToListener(
+  r: ListenerReplay,
+): Promise<ReplayOutcome & { statusText: string; body: string; messageSid: string | null }> {
   const { store, event } = r;
   // Signing a refused request with the real Auth Token would launder it: whoever sent it would get a trigger.
   if (event.status !== 'accepted') {
-    throw new CliError(`event #${event.id} was refused (${event.reason ?? 'unknown reason'}): a refused request is never replayed, since signing it would accept what the listener refused`, {
-      reason: 'refused_event',
-      hint: `see what came in with: fruxon-twilio events show ${event.id}`,
-    });
+    throw new CliError(
+      `event #${event.id} was refused (${event.reason ?? 'unknown reason'}): a refused request is never replayed, since signing it would accept what the listener refused`,
+      {
+        reason: 'refused_event',
+        hint: `see what came in with: fruxon-twilio events show ${event.id}`,
+      },
+    );
   }
   const config = store.configs.byId(event.configId);
   if (!config) {
-    throw new CliError(`event #${event.id} belongs to config ${JSON.stringify(event.configName)}, which no longer exists`, {
-      reason: 'not_found',
-      hint: `replay its trigger JSON instead: fruxon-twilio events replay ${event.id} --forward-to URL`,
-    });
+    throw new CliError(
+      `event #${event.id} belongs to config ${JSON.stringify(event.configName)}, which no longer exists`,
+      {
+        reason: 'not_found',
+        hint: `replay its trigger JSON instead: fruxon-twilio events replay ${event.id} --forward-to URL`,
+      },
+    );
   }
   let url = r.url;
   if (url === undefined) {
@@ -85,5 +100,12 @@ export async function replayToListener(r: ListenerReplay): Promise<ReplayOutcome
       hint: `is the listener still running? Start one with: fruxon-twilio listen --config ${JSON.stringify(config.name)}`,
     });
   }
-  return { url, status: res.status, ok: res.status >= 200 && res.status < 300, statusText: res.statusText, body: res.body, messageSid: res.messageSid };
+  return {
+    url,
+    status: res.status,
+    ok: res.status >= 200 && res.status < 300,
+    statusText: res.statusText,
+    body: res.body,
+    messageSid: res.messageSid,
+  };
 }

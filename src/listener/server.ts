@@ -42,7 +42,12 @@ export interface ConnectionLimits {
   maxConnections: number;
 }
 
-export const CONNECTION_LIMITS: ConnectionLimits = { headersTimeoutMs: 10_000, keepAliveTimeoutMs: 30_000, requestTimeoutMs: 30_000, maxConnections: 512 };
+export const CONNECTION_LIMITS: ConnectionLimits = {
+  headersTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 30_000,
+  requestTimeoutMs: 30_000,
+  maxConnections: 512,
+};
 
 export interface Reply {
   status: number;
@@ -94,7 +99,10 @@ export async function startListenerServer(opts: {
     server.once('error', (err: NodeJS.ErrnoException) => {
       reject(
         err.code === 'EADDRINUSE'
-          ? new CliError(`port ${opts.port} on ${opts.host} is already in use`, { reason: 'port_in_use', hint: 'pick another with --port N (0 = any free port)' })
+          ? new CliError(`port ${opts.port} on ${opts.host} is already in use`, {
+              reason: 'port_in_use',
+              hint: 'pick another with --port N (0 = any free port)',
+            })
           : new CliError(`cannot listen on ${opts.host}:${opts.port}: ${err.message}`, { cause: err }),
       );
     });
@@ -102,7 +110,12 @@ export async function startListenerServer(opts: {
   });
   server.on('error', opts.onInternalError);
   const { port } = server.address() as AddressInfo;
-  const host = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  const host =
+    opts.host === '0.0.0.0' || opts.host === '::'
+      ? '127.0.0.1'
+      : opts.host.includes(':')
+        ? `[${opts.host}]`
+        : opts.host;
   return {
     localOrigin: `http://${host}:${port}`,
     port,
@@ -134,7 +147,10 @@ function route(
   }
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') {
-    return drain(req, res, { status: 415, body: 'unsupported media type: expected application/x-www-form-urlencoded\n' });
+    return drain(req, res, {
+      status: 415,
+      body: 'unsupported media type: expected application/x-www-form-urlencoded\n',
+    });
   }
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) return tooLarge(req, res);
@@ -160,7 +176,14 @@ function route(
       const remoteAddress = req.socket.remoteAddress ?? null;
       const parsed = parseForm(raw.toString('utf8'));
       if (!parsed.ok) {
-        opts.onMalformed?.({ url, headers: req.headers, remoteAddress, bodyExcerpt: bodyExcerpt(raw), reason: parsed.reason, detail: parsed.detail });
+        opts.onMalformed?.({
+          url,
+          headers: req.headers,
+          remoteAddress,
+          bodyExcerpt: bodyExcerpt(raw),
+          reason: parsed.reason,
+          detail: parsed.detail,
+        });
         return reply(res, { status: 400, body: `bad request: ${parsed.detail}\n` });
       }
       r = opts.handle({ url, headers: req.headers, form: parsed.form, remoteAddress, rawBody: raw });
@@ -192,7 +215,9 @@ export const MAX_FORM_KEY_CHARS = 64;
  */
 export const MAX_FORM_VALUE_CHARS = 8192;
 
-export type ParsedForm = { ok: true; form: Form } | { ok: false; reason: 'form_too_many_fields' | 'form_field_too_long'; detail: string };
+export type ParsedForm =
+  | { ok: true; form: Form }
+  | { ok: false; reason: 'form_too_many_fields' | 'form_field_too_long'; detail: string };
 
 /**
  * application/x-www-form-urlencoded -> fields; a repeated key becomes an array, in order. Linear in the body
@@ -211,11 +236,22 @@ export function parseForm(body: string): ParsedForm {
   }
   const form: Form = Object.create(null);
   for (const [k, v] of new URLSearchParams(body)) {
-    if (k.length > MAX_FORM_KEY_CHARS) return { ok: false, reason: 'form_field_too_long', detail: `a form field name longer than ${MAX_FORM_KEY_CHARS} characters` };
-    if (v.length > MAX_FORM_VALUE_CHARS) return { ok: false, reason: 'form_field_too_long', detail: `form field ${k} is longer than ${MAX_FORM_VALUE_CHARS} characters` };
+    if (k.length > MAX_FORM_KEY_CHARS)
+      return {
+        ok: false,
+        reason: 'form_field_too_long',
+        detail: `a form field name longer than ${MAX_FORM_KEY_CHARS} characters`,
+      };
+    if (v.length > MAX_FORM_VALUE_CHARS)
+      return {
+        ok: false,
+        reason: 'form_field_too_long',
+        detail: `form field ${k} is longer than ${MAX_FORM_VALUE_CHARS} characters`,
+      };
     const prev = form[k];
     if (prev === undefined) form[k] = v;
-    else if (Array.isArray(prev)) prev.push(v); // in place: copying the array on every repeat is quadratic
+    else if (Array.isArray(prev))
+      prev.push(v); // in place: copying the array on every repeat is quadratic
     else form[k] = [prev, v];
   }
   return { ok: true, form };
@@ -224,7 +260,10 @@ export function parseForm(body: string): ParsedForm {
 /** The first REFUSED_BODY_EXCERPT_BYTES of a body, cut at a character boundary. */
 export function bodyExcerpt(raw: Buffer): string {
   if (raw.length <= REFUSED_BODY_EXCERPT_BYTES) return raw.toString('utf8');
-  return raw.subarray(0, REFUSED_BODY_EXCERPT_BYTES).toString('utf8').replace(/\uFFFD$/, '');
+  return raw
+    .subarray(0, REFUSED_BODY_EXCERPT_BYTES)
+    .toString('utf8')
+    .replace(/\uFFFD$/, '');
 }
 
 function tooLarge(req: IncomingMessage, res: ServerResponse): void {

@@ -1,15 +1,33 @@
-import { backgroundCheckpoints, type Checkpointer } from '../store/checkpoint.js';
-import { webhookPath, type Config, type Lease, type NewEvent, type Store } from '../store/index.js';
-import type { TwilioClient } from '../twilio/client.js';
-import { isTwilioAddress, stripChannel } from '../phone.js';
 import { fetchFailure } from '../net-error.js';
-import { TRIGGER, envelopeJson, field, plainAddress, toTriggerPayload, type Form, type TriggerEnvelope, type TriggerPayload } from './payload.js';
-import { registerWebhook, restoreWebhook, type RestoreOutcome } from './registration.js';
-import { resolveRoute, type Channel, type Route } from '../twilio/route.js';
-import { watchMissed, type MissedMessage } from './missed.js';
+import { isTwilioAddress, stripChannel } from '../phone.js';
+import { backgroundCheckpoints, type Checkpointer } from '../store/checkpoint.js';
+import { type Config, type Lease, type NewEvent, type Store, webhookPath } from '../store/index.js';
+import type { TwilioClient } from '../twilio/client.js';
+import { type Channel, type Route, resolveRoute } from '../twilio/route.js';
 import { isLoopbackUrl } from '../validate.js';
+import { type MissedMessage, watchMissed } from './missed.js';
+import {
+  envelopeJson,
+  type Form,
+  field,
+  plainAddress,
+  TRIGGER,
+  type TriggerEnvelope,
+  type TriggerPayload,
+  toTriggerPayload,
+} from './payload.js';
 import { RefusalBudget, type RefusalMinute } from './refusals.js';
-import { EMPTY_TWIML, bodyExcerpt, startListenerServer, type ConnectionLimits, type InboundRequest, type ListenerServer, type MalformedRequest, type Reply } from './server.js';
+import { type RestoreOutcome, registerWebhook, restoreWebhook } from './registration.js';
+import {
+  bodyExcerpt,
+  type ConnectionLimits,
+  EMPTY_TWIML,
+  type InboundRequest,
+  type ListenerServer,
+  type MalformedRequest,
+  type Reply,
+  startListenerServer,
+} from './server.js';
 import { isValidTwilioSignature } from './signature.js';
 import { openTunnel, type Tunnel, type TunnelOptions } from './tunnel.js';
 
@@ -24,7 +42,15 @@ interface Pending {
 }
 
 /** The headers worth keeping with an event (never Authorization or cookies). */
-const KEPT_HEADERS = ['x-twilio-signature', 'i-twilio-idempotency-token', 'user-agent', 'content-type', 'x-forwarded-for', 'x-forwarded-proto', 'host'];
+const KEPT_HEADERS = [
+  'x-twilio-signature',
+  'i-twilio-idempotency-token',
+  'user-agent',
+  'content-type',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'host',
+];
 
 export interface ListenHooks {
   /**
@@ -207,7 +233,12 @@ export class ListenSession {
     });
     let staleRestored: RestoreOutcome | null = null;
     try {
-      this.#tunnel = await openTunnel({ ...o.tunnel, localOrigin: this.#server.localOrigin, localPort: this.#server.port, localHost: o.host });
+      this.#tunnel = await openTunnel({
+        ...o.tunnel,
+        localOrigin: this.#server.localOrigin,
+        localPort: this.#server.port,
+        localHost: o.host,
+      });
       this.#signedBase = this.#tunnel.publicUrl;
       const webhookUrl = this.#tunnel.publicUrl + this.path;
       let routes: Route[] = [];
@@ -248,7 +279,9 @@ export class ListenSession {
 
   #watchMissed(client: TwilioClient, routes: Route[], intervalMs: number): void {
     const o = this.#o;
-    const addresses = [...this.#accepts].flatMap((n) => (routes.some((r) => r.channel === 'whatsapp') ? [n, `whatsapp:${n}`] : [n]));
+    const addresses = [...this.#accepts].flatMap((n) =>
+      routes.some((r) => r.channel === 'whatsapp') ? [n, `whatsapp:${n}`] : [n],
+    );
     const stop = watchMissed({
       client,
       store: o.store,
@@ -260,7 +293,8 @@ export class ListenSession {
         void resolveRoute(client, o.config.fromNumber, m.to.startsWith('whatsapp:') ? 'whatsapp' : 'sms')
           .catch(() => null)
           .then((route) => o.hooks?.onMissed?.({ ...m, route })),
-      onError: (err) => o.hooks?.onWarning?.(`could not check for missed messages: ${(err as Error)?.message ?? String(err)}`),
+      onError: (err) =>
+        o.hooks?.onWarning?.(`could not check for missed messages: ${(err as Error)?.message ?? String(err)}`),
     });
     this.#stopMissed = stop;
   }
@@ -280,7 +314,14 @@ export class ListenSession {
         // Read the lease again: `link` may have changed what it puts back while we ran (restoreWebhook claims it
         // before reading it once more, and reads the production URL after that claim).
         const lease = o.store.leases.get(o.config.id) ?? this.#lease;
-        outcome = await restoreWebhook({ store: o.store, client: o.twilio, lease, apiUrl: o.apiUrl, config: o.config, productionUrl: () => this.#currentProductionUrl() });
+        outcome = await restoreWebhook({
+          store: o.store,
+          client: o.twilio,
+          lease,
+          apiUrl: o.apiUrl,
+          config: o.config,
+          productionUrl: () => this.#currentProductionUrl(),
+        });
       }
     } finally {
       for (const t of this.#timers) clearInterval(t);
@@ -300,7 +341,9 @@ export class ListenSession {
     try {
       return this.#o.productionUrl() ?? this.#productionUrl;
     } catch (err) {
-      this.#o.hooks?.onWarning?.(`could not read the production webhook URL again (${(err as Error)?.message ?? String(err)}): using the one read at start`);
+      this.#o.hooks?.onWarning?.(
+        `could not read the production webhook URL again (${(err as Error)?.message ?? String(err)}): using the one read at start`,
+      );
       return this.#productionUrl;
     }
   }
@@ -371,15 +414,31 @@ export class ListenSession {
     if (!o.skipVerify) {
       signatureValid = isValidTwilioSignature(o.authToken!, signature, this.#signedBase + req.url, form);
       if (!signatureValid) {
-        return this.#refuse(req, receivedAt, signature ? 'invalid_signature' : 'missing_signature', signature ? `X-Twilio-Signature does not match ${this.#signedBase + req.url} and the form` : 'no X-Twilio-Signature header', {
-          status: 403,
-          body: 'forbidden: invalid X-Twilio-Signature\n',
-        }, signatureValid);
+        return this.#refuse(
+          req,
+          receivedAt,
+          signature ? 'invalid_signature' : 'missing_signature',
+          signature
+            ? `X-Twilio-Signature does not match ${this.#signedBase + req.url} and the form`
+            : 'no X-Twilio-Signature header',
+          {
+            status: 403,
+            body: 'forbidden: invalid X-Twilio-Signature\n',
+          },
+          signatureValid,
+        );
       }
     }
     const messageSid = field(form, 'MessageSid');
     if (!messageSid || !rawFrom || !rawTo) {
-      return this.#refuse(req, receivedAt, 'not_a_message', 'the form has no MessageSid, From or To: not an inbound message', { status: 400, body: 'bad request: not an inbound message webhook\n' }, signatureValid);
+      return this.#refuse(
+        req,
+        receivedAt,
+        'not_a_message',
+        'the form has no MessageSid, From or To: not an inbound message',
+        { status: 400, body: 'bad request: not an inbound message webhook\n' },
+        signatureValid,
+      );
     }
     // A delivery-status callback of a message sent from the number (a StatusCallback pointed here): not an
     // inbound message, so it fires no trigger, but Twilio gets its 200.
@@ -394,10 +453,24 @@ export class ListenSession {
       return OK_REPLY;
     }
     if (!isTwilioAddress(rawFrom) || !isTwilioAddress(rawTo)) {
-      return this.#refuse(req, receivedAt, 'not_e164', 'From and To must be E.164 numbers (or whatsapp:+E.164)', { status: 400, body: 'bad request: From and To must be E.164 numbers\n' }, signatureValid);
+      return this.#refuse(
+        req,
+        receivedAt,
+        'not_e164',
+        'From and To must be E.164 numbers (or whatsapp:+E.164)',
+        { status: 400, body: 'bad request: From and To must be E.164 numbers\n' },
+        signatureValid,
+      );
     }
     if (!this.#isOurAddress(rawTo)) {
-      return this.#refuse(req, receivedAt, 'not_our_number', `the message is to ${plainAddress(rawTo)}, not to ${o.config.fromNumber}`, { status: 403, body: 'forbidden: not a message to this number\n' }, signatureValid);
+      return this.#refuse(
+        req,
+        receivedAt,
+        'not_our_number',
+        `the message is to ${plainAddress(rawTo)}, not to ${o.config.fromNumber}`,
+        { status: 403, body: 'forbidden: not a message to this number\n' },
+        signatureValid,
+      );
     }
 
     const headers: Record<string, string> = {};
@@ -418,9 +491,18 @@ export class ListenSession {
       remoteAddress: req.remoteAddress,
       bodyExcerpt: null,
     };
-    const payload = toTriggerPayload(form, { configId: o.config.id, contactName: from ? (o.contactName?.(from) ?? null) : null });
+    const payload = toTriggerPayload(form, {
+      configId: o.config.id,
+      contactName: from ? (o.contactName?.(from) ?? null) : null,
+    });
     // event_id is set by #flush once the event has its row; printed (and forwarded) there, before the reply.
-    const envelope: TriggerEnvelope = { trigger: TRIGGER, config: o.config.name, event_id: 0, received_at: receivedAt, payload };
+    const envelope: TriggerEnvelope = {
+      trigger: TRIGGER,
+      config: o.config.name,
+      event_id: 0,
+      received_at: receivedAt,
+      payload,
+    };
     await this.#record(newEvent(base, 'accepted', null, signatureValid, payload), envelope);
     return OK_REPLY;
   }
@@ -435,10 +517,18 @@ export class ListenSession {
    * at most the first 1 KiB of its body are recorded, never its form (anyone can send one), and only within
    * the per-minute budget; beyond it, it is counted and answered.
    */
-  async #refuse(req: InboundRequest | MalformedRequest, receivedAt: string, reason: string, detail: string, answer: Reply, signatureValid: boolean | null): Promise<Reply> {
+  async #refuse(
+    req: InboundRequest | MalformedRequest,
+    receivedAt: string,
+    reason: string,
+    detail: string,
+    answer: Reply,
+    signatureValid: boolean | null,
+  ): Promise<Reply> {
     const o = this.#o;
     const budget = this.#refusals.take();
-    if (budget.closed || budget.firstDrop) o.hooks?.onRefusalsDropped?.({ firstDrop: budget.firstDrop, minute: budget.closed });
+    if (budget.closed || budget.firstDrop)
+      o.hooks?.onRefusalsDropped?.({ firstDrop: budget.firstDrop, minute: budget.closed });
     if (!budget.keep) return answer;
     const form = 'form' in req ? req.form : null;
     const from = form ? plainAddress(field(form, 'From')) : null;
@@ -473,7 +563,12 @@ export class ListenSession {
     const url = this.#o.forwardTo!;
     const outcome = await forwardEvent(url, envelope);
     try {
-      this.#o.store.events.setForwardOutcome(envelope.event_id, { url, status: outcome.status, ms: outcome.ms, error: outcome.error });
+      this.#o.store.events.setForwardOutcome(envelope.event_id, {
+        url,
+        status: outcome.status,
+        ms: outcome.ms,
+        error: outcome.error,
+      });
     } catch (err) {
       this.#o.hooks?.onInternalError?.(err);
     }
@@ -482,7 +577,11 @@ export class ListenSession {
 }
 
 /** POSTs the trigger JSON to a local URL; never throws: a failing target is an outcome, not an error. */
-export async function forwardEvent(url: string, envelope: TriggerEnvelope, timeoutMs = 10_000): Promise<{ status: number | null; ms: number; error: string | null }> {
+export async function forwardEvent(
+  url: string,
+  envelope: TriggerEnvelope,
+  timeoutMs = 10_000,
+): Promise<{ status: number | null; ms: number; error: string | null }> {
   const t0 = performance.now();
   try {
     const res = await fetch(url, {
@@ -502,7 +601,18 @@ export async function forwardEvent(url: string, envelope: TriggerEnvelope, timeo
 }
 
 /** What every event of a request has, whatever becomes of it. */
-export type EventBase = Pick<NewEvent, 'configId' | 'configName' | 'receivedAt' | 'messageSid' | 'idempotencyToken' | 'fromNumber' | 'body' | 'rawForm' | 'headers'> & {
+export type EventBase = Pick<
+  NewEvent,
+  | 'configId'
+  | 'configName'
+  | 'receivedAt'
+  | 'messageSid'
+  | 'idempotencyToken'
+  | 'fromNumber'
+  | 'body'
+  | 'rawForm'
+  | 'headers'
+> & {
   remoteAddress: string | null;
   bodyExcerpt: string | null;
 };
@@ -552,7 +662,18 @@ function header(req: Pick<InboundRequest, 'headers'>, name: string): string | un
 
 export type { Form };
 
-const HOOK_NAMES = ['onEvent', 'onEventsEnd', 'onRefused', 'onRefusalsDropped', 'onPruned', 'onForward', 'onStatus', 'onMissed', 'onWarning', 'onInternalError'] as const satisfies readonly (keyof ListenHooks)[];
+const HOOK_NAMES = [
+  'onEvent',
+  'onEventsEnd',
+  'onRefused',
+  'onRefusalsDropped',
+  'onPruned',
+  'onForward',
+  'onStatus',
+  'onMissed',
+  'onWarning',
+  'onInternalError',
+] as const satisfies readonly (keyof ListenHooks)[];
 
 /**
  * Two faces of one session: each hook calls `first()`'s, then `second()`'s. Both are read at each call, so

@@ -16,7 +16,12 @@ import type { Form } from './payload.js';
  * (a --public-url with a port, loopback); any other signature goes through validateRequest unchanged, so
  * what is accepted is exactly what validateRequest accepts.
  */
-export function isValidTwilioSignature(authToken: string, signature: string | undefined, url: string, form: Form): boolean {
+export function isValidTwilioSignature(
+  authToken: string,
+  signature: string | undefined,
+  url: string,
+  form: Form,
+): boolean {
   if (!signature) return false;
   const given = Buffer.from(signature);
   const expected = Buffer.from(getExpectedTwilioSignature(authToken, url, form));

@@ -1,10 +1,10 @@
+import { resolveConfig, webhookSigningToken } from '../config/resolve.js';
 import { CliError } from '../errors.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, Store } from '../store/index.js';
-import { resolveConfig, webhookSigningToken } from '../config/resolve.js';
 import { DEFAULT_SIMULATED_BODY } from '../twilio/inbound-form.js';
 import { displayWebhookUrl } from '../twilio/webhook.js';
-import { postSignedForm, runningListenerUrl, simulatedForm, type PostOutcome } from './deliver.js';
+import { type PostOutcome, postSignedForm, runningListenerUrl, simulatedForm } from './deliver.js';
 
 /**
  * A simulated inbound message, posted as Twilio would post it to the config's running listener (or `url`):
@@ -12,7 +12,6 @@ import { postSignedForm, runningListenerUrl, simulatedForm, type PostOutcome } f
  * A target that answers with any status is a result (`ok` says whether it was 2xx); no listener, or no
  * answer at all, is an error. Never prints.
  */
-
 
 export interface SimulateInput {
   config?: string;
@@ -38,7 +37,10 @@ export interface SimulateResult {
   ok: boolean;
 }
 
-export async function simulateInbound(deps: { store: Store; env: NodeJS.ProcessEnv; secrets: () => SecretStore }, input: SimulateInput): Promise<SimulateResult> {
+export async function simulateInbound(
+  deps: { store: Store; env: NodeJS.ProcessEnv; secrets: () => SecretStore },
+  input: SimulateInput,
+): Promise<SimulateResult> {
   const { store } = deps;
   const config = resolveConfig(store, ...(input.config !== undefined ? [input.config] : []));
   let target = input.url;
@@ -47,18 +49,35 @@ export async function simulateInbound(deps: { store: Store; env: NodeJS.ProcessE
     if (found.url === null) throw noListener(config.name, found.reason, found.lease?.pid);
     target = found.url;
   }
-  const authToken = input.badSignature ? null : await webhookSigningToken(config, deps.env, deps.secrets, input.readAuthToken);
+  const authToken = input.badSignature
+    ? null
+    : await webhookSigningToken(config, deps.env, deps.secrets, input.readAuthToken);
   const body = input.body ?? (input.mediaUrls.length ? '' : DEFAULT_SIMULATED_BODY);
-  const form = simulatedForm({ config, from: input.from, body, whatsapp: input.whatsapp, profileName: input.profileName, mediaUrls: input.mediaUrls });
+  const form = simulatedForm({
+    config,
+    from: input.from,
+    body,
+    whatsapp: input.whatsapp,
+    profileName: input.profileName,
+    mediaUrls: input.mediaUrls,
+  });
   const outcome = await postSignedForm({ url: target, form, authToken, forge: Boolean(input.badSignature) });
   const shownUrl = input.url !== undefined ? displayWebhookUrl(target)! : target;
   if (outcome.status === null) {
     throw new CliError(`no answer from ${shownUrl}: ${outcome.error}`, {
       reason: 'unreachable',
-      hint: input.url !== undefined ? 'is a server listening there?' : `is the listener still running? Start one with: fruxon-twilio listen --config ${JSON.stringify(config.name)}`,
+      hint:
+        input.url !== undefined
+          ? 'is a server listening there?'
+          : `is the listener still running? Start one with: fruxon-twilio listen --config ${JSON.stringify(config.name)}`,
     });
   }
-  return { config, outcome: outcome as PostOutcome & { status: number }, shownUrl, ok: outcome.status >= 200 && outcome.status < 300 };
+  return {
+    config,
+    outcome: outcome as PostOutcome & { status: number },
+    shownUrl,
+    ok: outcome.status >= 200 && outcome.status < 300,
+  };
 }
 
 function noListener(configName: string, reason: 'no_lease' | 'stale_lease', pid?: number): CliError {

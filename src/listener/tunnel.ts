@@ -27,7 +27,8 @@ export interface TunnelOptions {
   timeoutMs?: number;
 }
 
-const ALTERNATIVES = 'or use a tunnel you already run with --public-url https://…, or --tunnel none with the emulator or --no-register';
+const ALTERNATIVES =
+  'or use a tunnel you already run with --public-url https://…, or --tunnel none with the emulator or --no-register';
 
 export async function openTunnel(opts: TunnelOptions): Promise<Tunnel> {
   switch (opts.kind) {
@@ -58,7 +59,10 @@ async function openNgrok(opts: TunnelOptions): Promise<Tunnel> {
         ...(opts.ngrokServerAddr ? { server_addr: opts.ngrokServerAddr } : {}),
       }),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer from ngrok within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+        timer = setTimeout(
+          () => reject(new Error(`no answer from ngrok within ${Math.round(timeoutMs / 1000)} s`)),
+          timeoutMs,
+        );
       }),
     ]);
     const url = listener.url();

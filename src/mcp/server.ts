@@ -1,14 +1,14 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { TwilioFactory } from '../config/connect.js';
 import { resolveConfig } from '../config/resolve.js';
 import { CliError } from '../errors.js';
 import type { Io } from '../output/index.js';
-import type { TwilioFactory } from '../config/connect.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Store } from '../store/index.js';
 import { version } from '../version.js';
-import { tools, type ToolDeps, type ToolValue } from './tools.js';
+import { type ToolDeps, type ToolValue, tools } from './tools.js';
 
 /**
  * `fruxon-twilio mcp`: the agent tools (tools.ts) over MCP on stdio, with the official SDK. stdout carries
@@ -58,12 +58,19 @@ export async function serveMcp(opts: McpOptions): Promise<void> {
   for (const tool of tools) {
     server.registerTool(
       tool.name,
-      { title: tool.title, description: tool.description, inputSchema: tool.input, annotations: { title: tool.title, ...tool.annotations } },
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: tool.input,
+        annotations: { title: tool.title, ...tool.annotations },
+      },
       async (args: unknown, extra: { signal: AbortSignal }) => {
         const started = Date.now();
         const result = await callTool(() => tool.run(args, deps, { signal: extra.signal }));
         const reason = (result.structuredContent?.error as { reason?: string } | undefined)?.reason;
-        io.stderr.write(`fruxon-twilio mcp: ${tool.name} ${result.isError ? `error (${reason ?? 'failure'})` : 'ok'} in ${Date.now() - started} ms\n`);
+        io.stderr.write(
+          `fruxon-twilio mcp: ${tool.name} ${result.isError ? `error (${reason ?? 'failure'})` : 'ok'} in ${Date.now() - started} ms\n`,
+        );
         return result;
       },
     );

@@ -1,7 +1,12 @@
 import { z } from 'zod';
+import type { TwilioFactory } from '../config/connect.js';
+import {
+  DEFAULT_MESSAGES_LIMIT,
+  getConfigMessage,
+  listConfigMessages,
+  MAX_MESSAGES_LIMIT,
+} from '../config/messages.js';
 import { sendFromConfig, sendOutcomeError } from '../config/send.js';
-import { MAX_BODY, checkBodyLength } from '../twilio/send-rules.js';
-import { listConfigMessages, getConfigMessage, DEFAULT_MESSAGES_LIMIT, MAX_MESSAGES_LIMIT } from '../config/messages.js';
 import { inspectWebhook } from '../config/webhook-show.js';
 import { CliError, usageError } from '../errors.js';
 import { getEvent, listEvents, waitForEvent } from '../listener/event-log.js';
@@ -10,13 +15,13 @@ import { configJson, listenerJson } from '../output/configs.js';
 import { eventDetailJson, eventJson } from '../output/events.js';
 import { historyMessageJson, messageDetailJson, messageJson } from '../output/messages.js';
 import { webhookShowJson, webhookVerdict } from '../output/webhook.js';
-import type { TwilioFactory } from '../config/connect.js';
-import type { SecretStore } from '../secrets/index.js';
-import { isLeaseAlive, type Store } from '../store/index.js';
-import { DEFAULT_EVENTS_LIMIT, MAX_EVENTS_LIMIT } from '../store/events.js';
-import { MAX_MEDIA_PER_MESSAGE } from '../twilio/inbound-form.js';
-import { checkE164, checkHttpUrl, durationBefore, MESSAGE_SID } from '../validate.js';
 import { channelOf, withoutWhatsAppPrefix } from '../phone.js';
+import type { SecretStore } from '../secrets/index.js';
+import { DEFAULT_EVENTS_LIMIT, MAX_EVENTS_LIMIT } from '../store/events.js';
+import { isLeaseAlive, type Store } from '../store/index.js';
+import { MAX_MEDIA_PER_MESSAGE } from '../twilio/inbound-form.js';
+import { checkBodyLength, MAX_BODY } from '../twilio/send-rules.js';
+import { checkE164, checkHttpUrl, durationBefore, MESSAGE_SID } from '../validate.js';
 
 /**
  * The agent tools: each one parses its arguments and calls the same core function as its command (never
@@ -27,7 +32,13 @@ import { channelOf, withoutWhatsAppPrefix } from '../phone.js';
 /** An optional whole-number `limit` from 1 to `max`, with the one error text every tool gives. */
 function limitArg(max: number, deflt: number) {
   const error = `must be a whole number from 1 to ${max}`;
-  return z.number({ error }).int({ error }).min(1, { error }).max(max, { error }).optional().describe(`how many (default ${deflt})`);
+  return z
+    .number({ error })
+    .int({ error })
+    .min(1, { error })
+    .max(max, { error })
+    .optional()
+    .describe(`how many (default ${deflt})`);
 }
 
 export interface ToolDeps {
@@ -67,7 +78,7 @@ const configArg = z
   .string({ error: 'must be a config name (see list_configs)' })
   .min(1, { error: 'must be a config name (see list_configs)' })
   .optional()
-  .describe('config name (list_configs); default: the server\'s --config, else the default config');
+  .describe("config name (list_configs); default: the server's --config, else the default config");
 const channelArg = z.enum(['sms', 'whatsapp'], { error: 'must be "sms" or "whatsapp"' });
 const seconds = (what: string) =>
   z
@@ -109,7 +120,11 @@ export const tools: ToolDef[] = [
           listener: lease ? listenerJson(lease, isLeaseAlive(lease)) : null,
         };
       });
-      return { configs, default: store.configs.defaultConfig()?.name ?? null, server_default: deps.defaultConfig ?? null };
+      return {
+        configs,
+        default: store.configs.defaultConfig()?.name ?? null,
+        server_default: deps.defaultConfig ?? null,
+      };
     },
   },
   {
@@ -118,18 +133,42 @@ export const tools: ToolDef[] = [
     description:
       "Send a message from the config's verified From number to an E.164 number or a participant name; with wait=true, poll until it is delivered, read, undelivered or failed (error code and fix) or the wait times out.",
     input: z.strictObject({
-      to: z.string({ error: 'must be an E.164 number like +14155238886 or a participant name' }).min(1, { error: 'must be an E.164 number like +14155238886 or a participant name' }).describe('recipient: E.164 number (+14155550123) or a participant name'),
-      body: z.string({ error: 'must be the message text' }).max(MAX_BODY, { error: `must be at most ${MAX_BODY} characters` }).describe(`message text, at most ${MAX_BODY} characters (may be empty with media_urls)`),
-      channel: channelArg.optional().describe('sms or whatsapp; default: the participant\'s channel, else sms'),
+      to: z
+        .string({ error: 'must be an E.164 number like +14155238886 or a participant name' })
+        .min(1, { error: 'must be an E.164 number like +14155238886 or a participant name' })
+        .describe('recipient: E.164 number (+14155550123) or a participant name'),
+      body: z
+        .string({ error: 'must be the message text' })
+        .max(MAX_BODY, { error: `must be at most ${MAX_BODY} characters` })
+        .describe(`message text, at most ${MAX_BODY} characters (may be empty with media_urls)`),
+      channel: channelArg.optional().describe("sms or whatsapp; default: the participant's channel, else sms"),
       media_urls: mediaArg(MAX_MEDIA_PER_MESSAGE).optional().describe('public http(s) URLs of media to attach'),
       config: configArg,
-      wait: z.boolean({ error: 'must be true or false' }).optional().describe('wait for a final status (default false; true when wait_timeout_s is given)'),
-      wait_timeout_s: seconds(`default ${DEFAULT_WAIT_S}`).optional().describe(`with wait: give up after this many seconds (default ${DEFAULT_WAIT_S}, at most ${MAX_WAIT_S})`),
+      wait: z
+        .boolean({ error: 'must be true or false' })
+        .optional()
+        .describe('wait for a final status (default false; true when wait_timeout_s is given)'),
+      wait_timeout_s: seconds(`default ${DEFAULT_WAIT_S}`)
+        .optional()
+        .describe(`with wait: give up after this many seconds (default ${DEFAULT_WAIT_S}, at most ${MAX_WAIT_S})`),
     }),
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-    async run(args: { to: string; body: string; channel?: 'sms' | 'whatsapp'; media_urls?: string[]; config?: string; wait?: boolean; wait_timeout_s?: number }, deps, ctx) {
+    async run(
+      args: {
+        to: string;
+        body: string;
+        channel?: 'sms' | 'whatsapp';
+        media_urls?: string[];
+        config?: string;
+        wait?: boolean;
+        wait_timeout_s?: number;
+      },
+      deps,
+      ctx,
+    ) {
       const mediaUrls = checkMedia(args.media_urls);
-      if (args.body.trim() === '' && mediaUrls.length === 0) throw usageError('body is empty: give the message text (or attach media_urls)');
+      if (args.body.trim() === '' && mediaUrls.length === 0)
+        throw usageError('body is empty: give the message text (or attach media_urls)');
       checkBodyLength('body', args.body);
       const wait = args.wait ?? args.wait_timeout_s !== undefined;
       const timeoutMs = Math.round((args.wait_timeout_s ?? DEFAULT_WAIT_S) * 1000);
@@ -156,16 +195,28 @@ export const tools: ToolDef[] = [
   {
     name: 'list_messages',
     title: "List the number's messages",
-    description: "List the newest messages to and from the config's number (SMS and WhatsApp) from Twilio's message log, newest first.",
+    description:
+      "List the newest messages to and from the config's number (SMS and WhatsApp) from Twilio's message log, newest first.",
     input: z.strictObject({
       config: configArg,
-      direction: z.enum(['in', 'out'], { error: 'must be "in" or "out"' }).optional().describe('in: received by the number; out: sent from it; default both'),
+      direction: z
+        .enum(['in', 'out'], { error: 'must be "in" or "out"' })
+        .optional()
+        .describe('in: received by the number; out: sent from it; default both'),
       limit: limitArg(MAX_MESSAGES_LIMIT, DEFAULT_MESSAGES_LIMIT),
     }),
     annotations: { readOnlyHint: true, openWorldHint: true },
     async run(args: { config?: string; direction?: 'in' | 'out'; limit?: number }, deps) {
-      const r = await listConfigMessages(coreDeps(deps), { config: configOf(args, deps), limit: args.limit ?? DEFAULT_MESSAGES_LIMIT, direction: args.direction });
-      return { config: r.config.name, number: r.config.fromNumber, messages: r.messages.map((m) => historyMessageJson(m)) };
+      const r = await listConfigMessages(coreDeps(deps), {
+        config: configOf(args, deps),
+        limit: args.limit ?? DEFAULT_MESSAGES_LIMIT,
+        direction: args.direction,
+      });
+      return {
+        config: r.config.name,
+        number: r.config.fromNumber,
+        messages: r.messages.map((m) => historyMessageJson(m)),
+      };
     },
   },
   {
@@ -188,23 +239,36 @@ export const tools: ToolDef[] = [
     name: 'wait_for_message',
     title: 'Wait for the next inbound message',
     description:
-      "Wait for the next inbound message a running `fruxon-twilio listen` records for the config and return its trigger payload envelope (as listen --json prints it), or a timeout result; pass since_event_id (the last event_id seen) to miss nothing between calls.",
+      'Wait for the next inbound message a running `fruxon-twilio listen` records for the config and return its trigger payload envelope (as listen --json prints it), or a timeout result; pass since_event_id (the last event_id seen) to miss nothing between calls.',
     input: z.strictObject({
       config: configArg,
-      from: z.string({ error: 'must be an E.164 number like +14155550123' }).optional().describe('only a message from this sender (E.164)'),
-      timeout_s: seconds(`default ${DEFAULT_WAIT_S}`).optional().describe(`give up after this many seconds (default ${DEFAULT_WAIT_S}, at most ${MAX_WAIT_S})`),
+      from: z
+        .string({ error: 'must be an E.164 number like +14155550123' })
+        .optional()
+        .describe('only a message from this sender (E.164)'),
+      timeout_s: seconds(`default ${DEFAULT_WAIT_S}`)
+        .optional()
+        .describe(`give up after this many seconds (default ${DEFAULT_WAIT_S}, at most ${MAX_WAIT_S})`),
       since_event_id: z
         .number({ error: 'must be an event id (a whole number, 0 or more)' })
         .int({ error: 'must be an event id (a whole number, 0 or more)' })
         .min(0, { error: 'must be an event id (a whole number, 0 or more)' })
         .optional()
-        .describe('return the first message recorded after this event id (default: the first one recorded after the call starts)'),
+        .describe(
+          'return the first message recorded after this event id (default: the first one recorded after the call starts)',
+        ),
     }),
     annotations: { readOnlyHint: true, openWorldHint: false },
     async run(args: { config?: string; from?: string; timeout_s?: number; since_event_id?: number }, deps, ctx) {
       const from = args.from !== undefined ? checkE164('from', args.from) : undefined;
       const timeoutS = args.timeout_s ?? DEFAULT_WAIT_S;
-      const r = await waitForEvent(deps.store(), { config: configOf(args, deps), from, afterId: args.since_event_id, timeoutMs: Math.round(timeoutS * 1000), signal: ctx.signal });
+      const r = await waitForEvent(deps.store(), {
+        config: configOf(args, deps),
+        from,
+        afterId: args.since_event_id,
+        timeoutMs: Math.round(timeoutS * 1000),
+        signal: ctx.signal,
+      });
       if (r.envelope) return { ...r.envelope };
       return {
         timed_out: true,
@@ -218,25 +282,39 @@ export const tools: ToolDef[] = [
   {
     name: 'list_events',
     title: 'List recorded events',
-    description: 'List what listen recorded (accepted messages with their trigger payload, refused requests with the reason), newest first.',
+    description:
+      'List what listen recorded (accepted messages with their trigger payload, refused requests with the reason), newest first.',
     input: z.strictObject({
       config: configArg,
-      status: z.enum(['accepted', 'refused'], { error: 'must be "accepted" or "refused"' }).optional().describe('default: both'),
+      status: z
+        .enum(['accepted', 'refused'], { error: 'must be "accepted" or "refused"' })
+        .optional()
+        .describe('default: both'),
       limit: limitArg(MAX_EVENTS_LIMIT, DEFAULT_EVENTS_LIMIT),
-      since: z.string({ error: 'must be a duration like 30s, 15m, 2h or 7d' }).optional().describe('only events received within this long: 30s, 15m, 2h, 7d'),
+      since: z
+        .string({ error: 'must be a duration like 30s, 15m, 2h or 7d' })
+        .optional()
+        .describe('only events received within this long: 30s, 15m, 2h, 7d'),
     }),
     annotations: { readOnlyHint: true, openWorldHint: false },
     async run(args: { config?: string; status?: 'accepted' | 'refused'; limit?: number; since?: string }, deps) {
-      const since = args.since !== undefined ? durationBefore('since', args.since, deps.now?.() ?? new Date()) : undefined;
+      const since =
+        args.since !== undefined ? durationBefore('since', args.since, deps.now?.() ?? new Date()) : undefined;
       const config = args.config ?? deps.defaultConfig;
-      const rows = listEvents(deps.store(), { config, status: args.status, since, limit: args.limit ?? DEFAULT_EVENTS_LIMIT });
+      const rows = listEvents(deps.store(), {
+        config,
+        status: args.status,
+        since,
+        limit: args.limit ?? DEFAULT_EVENTS_LIMIT,
+      });
       return { events: rows.map(eventJson) };
     },
   },
   {
     name: 'get_event',
     title: 'Get one recorded event',
-    description: 'Get one recorded event in full: trigger payload, raw Twilio form, kept headers, signature check and forward outcome.',
+    description:
+      'Get one recorded event in full: trigger payload, raw Twilio form, kept headers, signature check and forward outcome.',
     input: z.strictObject({
       id: z
         .number({ error: 'must be an event id (a whole number from 1)' })
@@ -256,22 +334,49 @@ export const tools: ToolDef[] = [
       "Post the config's running listen the inbound-message webhook Twilio would send (signed), as if `from` had texted the number; the listener records it and fires the trigger (see wait_for_message).",
     input: z.strictObject({
       from: z.string({ error: 'must be an E.164 number like +14155550123' }).describe('the sender, E.164'),
-      body: z.string({ error: 'must be the message text' }).optional().describe('message text (default: a greeting, or empty with media_urls)'),
+      body: z
+        .string({ error: 'must be the message text' })
+        .optional()
+        .describe('message text (default: a greeting, or empty with media_urls)'),
       channel: channelArg.optional().describe('sms (default) or whatsapp'),
       media_urls: mediaArg(MAX_MEDIA_PER_MESSAGE).optional().describe('media URLs (MediaUrlN)'),
       config: configArg,
     }),
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-    async run(args: { from: string; body?: string; channel?: 'sms' | 'whatsapp'; media_urls?: string[]; config?: string }, deps) {
+    async run(
+      args: { from: string; body?: string; channel?: 'sms' | 'whatsapp'; media_urls?: string[]; config?: string },
+      deps,
+    ) {
       const rawFrom = args.from.trim();
       const whatsapp = args.channel === 'whatsapp' || (args.channel === undefined && channelOf(rawFrom) === 'whatsapp');
       const from = checkE164('from', withoutWhatsAppPrefix(rawFrom));
       const mediaUrls = checkMedia(args.media_urls);
-      const r = await simulateInbound(coreDeps(deps), { config: configOf(args, deps), from, body: args.body, whatsapp, mediaUrls });
-      const value = { status: r.outcome.status, url: r.shownUrl, message_sid: r.outcome.messageSid, signature: r.outcome.signature, ok: r.ok };
+      const r = await simulateInbound(coreDeps(deps), {
+        config: configOf(args, deps),
+        from,
+        body: args.body,
+        whatsapp,
+        mediaUrls,
+      });
+      const value = {
+        status: r.outcome.status,
+        url: r.shownUrl,
+        message_sid: r.outcome.messageSid,
+        signature: r.outcome.signature,
+        ok: r.ok,
+      };
       if (r.ok) return value;
       const detail = r.outcome.body.trim().split('\n')[0]?.slice(0, 200);
-      return { ...value, failure: new CliError(`the target did not accept the message (HTTP ${r.outcome.status}${detail ? `: ${detail}` : ''})`, { reason: 'not_accepted', hint: `see what the listener recorded: list_events (or: fruxon-twilio events list --status refused)` }) };
+      return {
+        ...value,
+        failure: new CliError(
+          `the target did not accept the message (HTTP ${r.outcome.status}${detail ? `: ${detail}` : ''})`,
+          {
+            reason: 'not_accepted',
+            hint: `see what the listener recorded: list_events (or: fruxon-twilio events list --status refused)`,
+          },
+        ),
+      };
     },
   },
   {
@@ -283,7 +388,11 @@ export const tools: ToolDef[] = [
     annotations: { readOnlyHint: true, openWorldHint: true },
     async run(args: { config?: string }, deps) {
       const view = await inspectWebhook(coreDeps(deps), configOf(args, deps));
-      return { ...webhookShowJson(view), listener_holds_number: view.lease !== null && view.leaseAlive, verdict: webhookVerdict(view) };
+      return {
+        ...webhookShowJson(view),
+        listener_holds_number: view.lease !== null && view.leaseAlive,
+        verdict: webhookVerdict(view),
+      };
     },
   },
 ];

@@ -1,13 +1,22 @@
-import type { Config, Lease } from '../store/index.js';
 import { webhookPath } from '../store/configs.js';
-import { safe, type Output } from './index.js';
+import type { Config, Lease } from '../store/index.js';
+import { type Output, safe } from './index.js';
 
 /**
  * The listen that holds a config's number, as scripts see it (configs show, webhook show, MCP tools). A running
  * one also receives delivery-status callbacks at its URL (`send --status-callback`); a crashed one receives nothing.
  */
-export function listenerJson(lease: Lease, alive: boolean): { pid: number; alive: boolean; url: string; status_callback_url: string | null; since: string } {
-  return { pid: lease.pid, alive, url: lease.ourUrl, status_callback_url: alive ? lease.ourUrl : null, since: lease.startedAt };
+export function listenerJson(
+  lease: Lease,
+  alive: boolean,
+): { pid: number; alive: boolean; url: string; status_callback_url: string | null; since: string } {
+  return {
+    pid: lease.pid,
+    alive,
+    url: lease.ourUrl,
+    status_callback_url: alive ? lease.ourUrl : null,
+    since: lease.startedAt,
+  };
 }
 
 /** A config as scripts see it (--json). Never carries a secret. */
@@ -31,7 +40,9 @@ export function configJson(c: Config): Record<string, unknown> {
 
 export function secretSourceText(c: Config): string {
   const what = c.authMethod === 'api-key' ? 'API Key Secret' : 'Auth Token';
-  return c.secretSource === 'env' ? `${what} from $${c.authMethod === 'api-key' ? 'TWILIO_API_SECRET' : 'TWILIO_AUTH_TOKEN'}` : `${what} in the OS keychain`;
+  return c.secretSource === 'env'
+    ? `${what} from $${c.authMethod === 'api-key' ? 'TWILIO_API_SECRET' : 'TWILIO_AUTH_TOKEN'}`
+    : `${what} in the OS keychain`;
 }
 
 export function printConfigTable(out: Output, configs: Config[]): void {
@@ -61,7 +72,14 @@ export function printConfigDetail(out: Output, x: Config, extra: [string, string
     ['secret', secretSourceText(x)],
     ['api url', safe(x.apiUrl ?? 'https://api.twilio.com (real Twilio)')],
     ['webhook path', webhookPath(x)],
-    ['production url', x.webhookUrlHint ? `${x.webhookUrlHint} (in the OS keychain)` : x.secretSource === 'env' ? 'from $FRUXON_TWILIO_WEBHOOK_URL at run time' : 'not recorded (fruxon-twilio configs set NAME --webhook-url-stdin)'],
+    [
+      'production url',
+      x.webhookUrlHint
+        ? `${x.webhookUrlHint} (in the OS keychain)`
+        : x.secretSource === 'env'
+          ? 'from $FRUXON_TWILIO_WEBHOOK_URL at run time'
+          : 'not recorded (fruxon-twilio configs set NAME --webhook-url-stdin)',
+    ],
     ['created', x.createdAt],
     ['updated', x.updatedAt],
     ...extra,

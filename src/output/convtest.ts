@@ -5,7 +5,9 @@ import type { Output } from './index.js';
 /** `fruxon-twilio test`: the step lines, the summary, one JSON object per scenario, and JUnit XML. */
 
 export function printScenarioStart(out: Output, s: ScenarioInfo): void {
-  out.line(`${out.color.bold(s.name)} ${out.color.dim(`(${s.file}:${s.line}; config ${s.config}, ${s.tester} -> ${s.number} on ${s.channel})`)}`);
+  out.line(
+    `${out.color.bold(s.name)} ${out.color.dim(`(${s.file}:${s.line}; config ${s.config}, ${s.tester} -> ${s.number} on ${s.channel})`)}`,
+  );
 }
 
 export function printStep(out: Output, step: StepResult): void {
@@ -15,7 +17,13 @@ export function printStep(out: Output, step: StepResult): void {
   if (step.kind === 'expect' && step.status === 'passed' && step.message) text += `: ${quoteBody(step.message.body)}`;
   if (step.status !== 'passed' && step.failure) text += `: ${step.failure}`;
   const timing =
-    step.status === 'skipped' ? 'skipped' : step.latencyMs !== null ? `agent ${seconds(step.latencyMs)}` : step.kind === 'send' ? seconds(step.ms) : `waited ${seconds(step.ms)}`;
+    step.status === 'skipped'
+      ? 'skipped'
+      : step.latencyMs !== null
+        ? `agent ${seconds(step.latencyMs)}`
+        : step.kind === 'send'
+          ? seconds(step.ms)
+          : `waited ${seconds(step.ms)}`;
   out.line(`  ${mark} ${text} ${c.dim(`(${timing})`)}`);
   if (step.note) out.line(`      ${c.yellow('note:')} ${step.note}`);
   if (step.cause) out.line(`      ${c.dim('cause:')} ${step.cause}`);
@@ -42,7 +50,9 @@ export function printSummary(out: Output, files: { file: string; results: Scenar
     out.line(`${out.color.red('✖')} ${r.name} (${r.file}): ${where}`);
   }
   const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
-  out.line(`${plural(all.length, 'scenario')} in ${plural(files.length, 'file')}: ${parts.join(', ')} (${seconds(ms)})`);
+  out.line(
+    `${plural(all.length, 'scenario')} in ${plural(files.length, 'file')}: ${parts.join(', ')} (${seconds(ms)})`,
+  );
 }
 
 /** `--json`: one object per scenario. */
@@ -98,13 +108,19 @@ export function junitXml(files: { file: string; results: ScenarioResult[] }[], t
       `  <testsuite name="${attr(f.file)}" tests="${rs.length}" failures="${n(rs, 'failed')}" errors="${n(rs, 'error')}" skipped="0" time="${xmlSeconds(time)}" timestamp="${stamp}" hostname="${attr(hostname())}" id="${id}">`,
     );
     for (const r of rs) {
-      lines.push(`    <testcase name="${attr(r.name)}" classname="${attr(f.file)}" time="${xmlSeconds(r.durationMs)}">`);
+      lines.push(
+        `    <testcase name="${attr(r.name)}" classname="${attr(f.file)}" time="${xmlSeconds(r.durationMs)}">`,
+      );
       const bad = r.steps.find((s) => s.status === 'failed' || s.status === 'error');
       if (r.status === 'failed' && bad) {
-        lines.push(`      <failure message="${attr(`step ${bad.index} (line ${bad.line}) ${bad.description}: ${bad.failure ?? 'failed'}`)}" type="${bad.kind}">${text(detail(bad))}</failure>`);
+        lines.push(
+          `      <failure message="${attr(`step ${bad.index} (line ${bad.line}) ${bad.description}: ${bad.failure ?? 'failed'}`)}" type="${bad.kind}">${text(detail(bad))}</failure>`,
+        );
       } else if (r.status === 'error') {
         const msg = r.error?.message ?? bad?.failure ?? 'could not run';
-        lines.push(`      <error message="${attr(bad ? `step ${bad.index} (line ${bad.line}): ${msg}` : msg)}" type="error">${text([msg, r.error?.hint ? `fix: ${r.error.hint}` : ''].filter(Boolean).join('\n'))}</error>`);
+        lines.push(
+          `      <error message="${attr(bad ? `step ${bad.index} (line ${bad.line}): ${msg}` : msg)}" type="error">${text([msg, r.error?.hint ? `fix: ${r.error.hint}` : ''].filter(Boolean).join('\n'))}</error>`,
+        );
       }
       lines.push(`      <system-out>${text(r.steps.map(stepLine).join('\n'))}</system-out>`);
       lines.push('    </testcase>');
@@ -117,15 +133,21 @@ export function junitXml(files: { file: string; results: ScenarioResult[] }[], t
 
 function detail(s: StepResult): string {
   const out = [`step ${s.index} (line ${s.line}): ${s.description}`, s.failure ?? ''];
-  out.push(s.message ? `what arrived: ${quoteBody(s.message.body)} (${s.message.sid}, ${s.message.status}${s.message.error_code ? `, error ${s.message.error_code}` : ''})` : 'what arrived: nothing');
+  out.push(
+    s.message
+      ? `what arrived: ${quoteBody(s.message.body)} (${s.message.sid}, ${s.message.status}${s.message.error_code ? `, error ${s.message.error_code}` : ''})`
+      : 'what arrived: nothing',
+  );
   if (s.cause) out.push(`cause: ${s.cause}`);
   if (s.fix) out.push(`fix: ${s.fix}`);
   return out.filter(Boolean).join('\n');
 }
 
 function stepLine(s: StepResult): string {
-  const mark = s.status === 'passed' ? 'ok' : s.status === 'skipped' ? 'skipped' : s.status === 'error' ? 'error' : 'FAILED';
-  const timing = s.latencyMs !== null ? ` (agent ${seconds(s.latencyMs)})` : s.status === 'skipped' ? '' : ` (${seconds(s.ms)})`;
+  const mark =
+    s.status === 'passed' ? 'ok' : s.status === 'skipped' ? 'skipped' : s.status === 'error' ? 'error' : 'FAILED';
+  const timing =
+    s.latencyMs !== null ? ` (agent ${seconds(s.latencyMs)})` : s.status === 'skipped' ? '' : ` (${seconds(s.ms)})`;
   return `${mark} ${s.index}. ${s.description}${s.message && s.kind === 'expect' ? `: ${quoteBody(s.message.body)}` : ''}${timing}${s.note ? ` [${s.note}]` : ''}`;
 }
 

@@ -1,5 +1,5 @@
-import type { StoredEvent } from '../store/events.js';
 import type { TriggerEnvelope } from '../listener/payload.js';
+import type { StoredEvent } from '../store/events.js';
 import type { Output } from './index.js';
 import { safe, truncate } from './index.js';
 
@@ -11,8 +11,15 @@ export function printEvent(out: Output, e: TriggerEnvelope): void {
   const who = safe(p.from_name ? `${p.from} (${p.from_name})` : (p.from ?? '?'));
   const media = p.media.length ? c.cyan(` [${p.media.length} media]`) : '';
   const width = Math.max(20, (out.io.stdout.columns ?? 120) - 50);
-  const text = p.text === null || p.text === '' ? c.dim('(no text)') : out.io.stdout.isTTY ? truncate(p.text, width) : safe(p.text.replace(/\n/g, ' '));
-  out.line(`${c.dim(time)}  ${c.magenta(safe(p.channel).padEnd(8))}  ${c.bold(who)}  ${text}${media}  ${c.dim(`#${e.event_id}`)}`);
+  const text =
+    p.text === null || p.text === ''
+      ? c.dim('(no text)')
+      : out.io.stdout.isTTY
+        ? truncate(p.text, width)
+        : safe(p.text.replace(/\n/g, ' '));
+  out.line(
+    `${c.dim(time)}  ${c.magenta(safe(p.channel).padEnd(8))}  ${c.bold(who)}  ${text}${media}  ${c.dim(`#${e.event_id}`)}`,
+  );
 }
 
 /** An event row as `events list --json` prints it (snake_case; the trigger payload is an object, or null when refused). */
@@ -63,7 +70,11 @@ export function printEventList(out: Output, rows: StoredEvent[]): void {
       e.status === 'accepted' ? c.green('accepted') : c.red('refused'),
       safe(e.channel ?? '-'),
       safe(e.fromNumber ?? '-'),
-      e.status === 'refused' ? c.red(safe(e.reason ?? '?')) : e.body === null || e.body === '' ? c.dim('(no text)') : truncate(e.body, width),
+      e.status === 'refused'
+        ? c.red(safe(e.reason ?? '?'))
+        : e.body === null || e.body === ''
+          ? c.dim('(no text)')
+          : truncate(e.body, width),
     ]),
   );
 }
@@ -80,18 +91,34 @@ export function printEventDetail(out: Output, e: StoredEvent): void {
   row('From', safe(e.fromNumber ?? '-'));
   row('MessageSid', safe(e.messageSid ?? '-'));
   if (e.remoteAddress) row('Remote', safe(e.remoteAddress));
-  row('Signature', e.signatureValid === null ? c.yellow('not checked (--skip-verify)') : e.signatureValid ? c.green('valid') : c.red('invalid'));
+  row(
+    'Signature',
+    e.signatureValid === null
+      ? c.yellow('not checked (--skip-verify)')
+      : e.signatureValid
+        ? c.green('valid')
+        : c.red('invalid'),
+  );
   if (e.forward) {
     const f = e.forward;
     const ms = f.ms === null ? '' : ` in ${Math.round(f.ms)} ms`;
-    row('Forwarded', f.error ? `${c.red('failed')} -> ${safe(f.url)}: ${safe(f.error)}${ms}` : `${c.green(String(f.status))} -> ${safe(f.url)}${ms}`);
+    row(
+      'Forwarded',
+      f.error
+        ? `${c.red('failed')} -> ${safe(f.url)}: ${safe(f.error)}${ms}`
+        : `${c.green(String(f.status))} -> ${safe(f.url)}${ms}`,
+    );
   } else {
     row('Forwarded', c.dim('no'));
   }
   out.line();
   out.line(c.bold('Trigger payload'));
   // JSON escapes C0 controls but not C1, DEL or the bidi controls: the pretty JSON is escaped line by line.
-  out.line(e.payload ? safe(JSON.stringify(e.payload, null, 2), { multiline: true }) : c.dim('(none: refused requests fire no trigger)'));
+  out.line(
+    e.payload
+      ? safe(JSON.stringify(e.payload, null, 2), { multiline: true })
+      : c.dim('(none: refused requests fire no trigger)'),
+  );
   if (e.status === 'refused') {
     out.line();
     out.line(c.bold('Body (first 1 KiB; a refused request keeps no form)'));
@@ -105,7 +132,9 @@ export function printEventDetail(out: Output, e: StoredEvent): void {
     const w = Math.max(...keys.map((k) => safe(k).length), 0);
     for (const k of keys) {
       const v = e.rawForm[k]!;
-      out.line(`  ${safe(k).padEnd(w)}  ${safe(Array.isArray(v) ? v.map((x) => JSON.stringify(x)).join(', ') : JSON.stringify(v))}`);
+      out.line(
+        `  ${safe(k).padEnd(w)}  ${safe(Array.isArray(v) ? v.map((x) => JSON.stringify(x)).join(', ') : JSON.stringify(v))}`,
+      );
     }
   }
   if (Object.keys(e.headers).length) {
@@ -118,7 +147,16 @@ export function printEventDetail(out: Output, e: StoredEvent): void {
 /** A status event as `listen --json --statuses` and `events list --kind status --json` print it; to/from as Twilio posted them. */
 export function statusEventJson(
   config: string,
-  s: { eventId?: number; id?: number; receivedAt: string; messageSid: string | null; status: string; errorCode: number | null; to: string | null; from: string | null },
+  s: {
+    eventId?: number;
+    id?: number;
+    receivedAt: string;
+    messageSid: string | null;
+    status: string;
+    errorCode: number | null;
+    to: string | null;
+    from: string | null;
+  },
 ): Record<string, unknown> {
   return {
     event: 'message.status',
@@ -134,8 +172,21 @@ export function statusEventJson(
 }
 
 /** One line per status event, newest first. */
-export function printStatusList(out: Output, rows: { id: number; receivedAt: string; configName: string; messageSid: string | null; status: string; errorCode: number | null; to: string | null }[]): void {
+export function printStatusList(
+  out: Output,
+  rows: {
+    id: number;
+    receivedAt: string;
+    configName: string;
+    messageSid: string | null;
+    status: string;
+    errorCode: number | null;
+    to: string | null;
+  }[],
+): void {
   for (const r of rows) {
-    out.line(`#${r.id}  ${r.receivedAt}  ${safe(r.configName)}  ${safe(r.messageSid ?? '?')}  ${safe(r.status)}${r.errorCode ? ` (error ${r.errorCode})` : ''}${r.to ? `  to ${safe(r.to)}` : ''}`);
+    out.line(
+      `#${r.id}  ${r.receivedAt}  ${safe(r.configName)}  ${safe(r.messageSid ?? '?')}  ${safe(r.status)}${r.errorCode ? ` (error ${r.errorCode})` : ''}${r.to ? `  to ${safe(r.to)}` : ''}`,
+    );
   }
 }

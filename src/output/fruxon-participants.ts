@@ -1,8 +1,8 @@
-import { shellQuote } from '../shell.js';
 import { formatTime, type ProcessResult } from '../fruxon/access-requests.js';
-import type { AccessRequest } from '../fruxon/participants-api.js';
 import type { PullResult, PushResult } from '../fruxon/participants.js';
+import type { AccessRequest } from '../fruxon/participants-api.js';
 import type { SenderHint } from '../fruxon/sender-hint.js';
+import { shellQuote } from '../shell.js';
 import type { Output } from './index.js';
 
 /** How `participants push/pull` and `fruxon access-requests` print (one line per participant or request). */
@@ -16,7 +16,9 @@ function mark(out: Output, action: string): string {
 }
 
 export function printPushResult(out: Output, r: PushResult): void {
-  out.status(`${mark(out, r.action)} ${r.name} ${r.phone} ${r.action === 'unchanged' ? 'already there' : r.action}: ${r.detail}`);
+  out.status(
+    `${mark(out, r.action)} ${r.name} ${r.phone} ${r.action === 'unchanged' ? 'already there' : r.action}: ${r.detail}`,
+  );
 }
 
 export function pushJson(config: string, fruxonConfigId: string, results: PushResult[]): Record<string, unknown> {
@@ -36,7 +38,9 @@ export function pushJson(config: string, fruxonConfigId: string, results: PushRe
 
 export function printPullResult(out: Output, r: PullResult): void {
   const who = r.name ?? JSON.stringify(r.fruxonDisplayName);
-  out.status(`${mark(out, r.action)} ${who} ${r.phone} ${r.action === 'unchanged' ? 'already there' : r.action}: ${r.detail}`);
+  out.status(
+    `${mark(out, r.action)} ${who} ${r.phone} ${r.action === 'unchanged' ? 'already there' : r.action}: ${r.detail}`,
+  );
 }
 
 export function pullJson(config: string, fruxonConfigId: string, results: PullResult[]): Record<string, unknown> {
@@ -93,12 +97,19 @@ export function accessRequestTable(out: Output, rows: { request: AccessRequest; 
 }
 
 export function processedJson(p: ProcessResult, localParticipant: string | null): Record<string, unknown> {
-  return { ...accessRequestJson(p.request, localParticipant), mode: p.mode, sent_display_name: p.displayName, name_source: p.nameSource, participant_id: p.participantId };
+  return {
+    ...accessRequestJson(p.request, localParticipant),
+    mode: p.mode,
+    sent_display_name: p.displayName,
+    name_source: p.nameSource,
+    participant_id: p.participantId,
+  };
 }
 
 export function processedLine(p: ProcessResult): string {
   const r = p.request;
-  if (p.mode === null) return `Rejected access request ${r.id} from ${r.address}${r.processingNote ? ` (note: ${r.processingNote})` : ''}.`;
+  if (p.mode === null)
+    return `Rejected access request ${r.id} from ${r.address}${r.processingNote ? ` (note: ${r.processingNote})` : ''}.`;
   const who = p.participantId ? `participant ${p.participantId}` : 'a participant';
   const what =
     p.mode === 'CREATE_NEW'
@@ -115,6 +126,8 @@ export function senderHintLine(h: SenderHint, configName: string, localName: str
   const todo = h.pendingRequestId
     ? `Fruxon holds its request ${h.pendingRequestId}: fruxon-twilio fruxon access-requests approve ${h.pendingRequestId}`
     : `Fruxon holds its messages as access requests until approved: fruxon-twilio fruxon access-requests --config ${config}`;
-  const push = localName ? `; or add the local participant: fruxon-twilio participants push ${shellQuote(localName)} --config ${config}` : '';
+  const push = localName
+    ? `; or add the local participant: fruxon-twilio participants push ${shellQuote(localName)} --config ${config}`
+    : '';
   return `hint: ${h.number} is no participant on Fruxon for this config; ${todo}${push}`;
 }

@@ -22,7 +22,10 @@ export class Output {
   readonly color: ChalkInstance;
   readonly errColor: ChalkInstance;
 
-  constructor(readonly io: Io, opts: { json?: boolean } = {}) {
+  constructor(
+    readonly io: Io,
+    opts: { json?: boolean } = {},
+  ) {
     this.json = Boolean(opts.json);
     const noColor = io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '';
     const forced = io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== '0';
@@ -77,7 +80,10 @@ export class Output {
   table(headers: string[], rows: string[][]): void {
     const widths = headers.map((h, i) => Math.max(visibleLength(h), ...rows.map((r) => visibleLength(r[i] ?? ''))));
     const fmt = (cells: string[]) =>
-      cells.map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i]! - visibleLength(c)))).join('  ').trimEnd();
+      cells
+        .map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i]! - visibleLength(c))))
+        .join('  ')
+        .trimEnd();
     // One write for the whole table: a line per write() is a syscall per row (10,000 configs: npm run bench).
     const lines = [this.color.dim(fmt(headers)), ...rows.map(fmt)];
     this.io.stdout.write(lines.join('\n') + '\n');

@@ -1,5 +1,5 @@
 import type { MediaInfo } from '../twilio/message-history.js';
-import { otherParty, relativeDirection, type Message } from '../twilio/messages.js';
+import { type Message, otherParty, relativeDirection } from '../twilio/messages.js';
 import type { Output } from './index.js';
 import { safe, truncate } from './index.js';
 
@@ -10,10 +10,22 @@ function when(m: Message): string {
 
 /** TIME DIR CHANNEL PARTY STATUS BODY ERROR; on a terminal the body is cut so that each row fits its width. */
 export function printMessageTable(out: Output, list: Message[]): void {
-  const rows = list.map((m) => [when(m), relativeDirection(m), safe(m.channel), safe(otherParty(m) ?? ''), safe(m.status), safe(m.body.replace(/\s+/g, ' ')), m.errorCode === null ? '' : String(m.errorCode)]);
+  const rows = list.map((m) => [
+    when(m),
+    relativeDirection(m),
+    safe(m.channel),
+    safe(otherParty(m) ?? ''),
+    safe(m.status),
+    safe(m.body.replace(/\s+/g, ' ')),
+    m.errorCode === null ? '' : String(m.errorCode),
+  ]);
   const columns = out.io.stdout.isTTY ? out.io.stdout.columns : undefined;
   if (columns) {
-    const width = (i: number) => Math.max(['TIME', 'DIR', 'CHANNEL', 'FROM/TO', 'STATUS', 'BODY', 'ERROR'][i]!.length, ...rows.map((r) => r[i]!.length));
+    const width = (i: number) =>
+      Math.max(
+        ['TIME', 'DIR', 'CHANNEL', 'FROM/TO', 'STATUS', 'BODY', 'ERROR'][i]!.length,
+        ...rows.map((r) => r[i]!.length),
+      );
     const fixed = [0, 1, 2, 3, 4, 6].reduce((sum, i) => sum + width(i) + 2, 0);
     const budget = Math.max(8, columns - fixed - 1);
     for (const r of rows) r[5] = truncate(r[5]!, budget);
@@ -37,7 +49,11 @@ export function printMessageDetail(out: Output, m: Message, media: MediaInfo[] |
     ['segments', m.numSegments === null ? '-' : String(m.numSegments)],
     ['price', m.price ? `${m.price} ${m.priceUnit ?? ''}`.trim() : '-'],
   ];
-  if (m.errorCode !== null) rows.push(['error', `${m.errorCode}${m.errorMessage ? ` ${m.errorMessage}` : ''} (https://www.twilio.com/docs/errors/${m.errorCode})`]);
+  if (m.errorCode !== null)
+    rows.push([
+      'error',
+      `${m.errorCode}${m.errorMessage ? ` ${m.errorMessage}` : ''} (https://www.twilio.com/docs/errors/${m.errorCode})`,
+    ]);
   if (m.messagingServiceSid) rows.push(['service', m.messagingServiceSid]);
   if (media === null) rows.push(['media', `${m.numMedia} item(s), not listed`]);
   else if (media.length === 0) rows.push(['media', none]);

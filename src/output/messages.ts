@@ -1,6 +1,6 @@
-import { otherParty, relativeDirection, type Message } from '../twilio/messages.js';
 import type { Participant } from '../store/participants.js';
 import type { MediaInfo } from '../twilio/message-history.js';
+import { type Message, otherParty, relativeDirection } from '../twilio/messages.js';
 import type { Output } from './index.js';
 
 /**
@@ -70,7 +70,10 @@ export function historyMessageJson(m: Message): Record<string, unknown> {
 
 /** `messages show --json`: the history fields and the media (`null` when they could not be listed). */
 export function messageDetailJson(m: Message, media: readonly MediaInfo[] | null): Record<string, unknown> {
-  return { ...historyMessageJson(m), media: media?.map((x) => ({ sid: x.sid, content_type: x.contentType, url: x.url })) ?? null };
+  return {
+    ...historyMessageJson(m),
+    media: media?.map((x) => ({ sid: x.sid, content_type: x.contentType, url: x.url })) ?? null,
+  };
 }
 
 export function participantJson(p: Participant, configName: string | null): Record<string, unknown> {

@@ -3,7 +3,7 @@ import type { Route } from '../twilio/route.js';
 import { classifyWebhook, displayWebhookUrl, maskWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
 import { listenerJson } from './configs.js';
-import { safe, type Output } from './index.js';
+import { type Output, safe } from './index.js';
 
 /** What `webhook show` found (the core: config/webhook-show.ts). The production URL is a secret: it is only ever printed masked. */
 export type { WebhookView } from '../config/webhook-show.js';
@@ -40,9 +40,7 @@ export function webhookShowJson(v: WebhookView): Record<string, unknown> {
     production_url_recorded: v.productionUrl !== null,
     production_url: v.productionUrl ? maskWebhookUrl(v.productionUrl) : null,
     production_url_source: v.productionUrl ? (v.config.secretSource === 'env' ? 'env' : 'keychain') : null,
-    listener: v.lease
-      ? { ...listenerJson(v.lease, v.leaseAlive), hostname: v.lease.hostname }
-      : null,
+    listener: v.lease ? { ...listenerJson(v.lease, v.leaseAlive), hostname: v.lease.hostname } : null,
     route: routeJson(v.routes[0]!, v.productionUrl),
     ...(v.routes.length > 1 ? { routes: v.routes.map((r) => routeJson(r, v.productionUrl)) } : {}),
   };
@@ -94,8 +92,16 @@ export function printWebhookShow(out: Output, v: WebhookView): void {
   const rows: [string, string][] = [
     ['config', safe(v.config.name)],
     ['number', n ? `${n.phoneNumber} (${n.sid})` : `${v.config.fromNumber} (the WhatsApp Sandbox)`],
-    ['sms url', n?.smsUrl ? safe(`${printable(n.smsUrl, v.productionUrl)} (${n.smsMethod ?? 'POST'})`) : c.dim('(none)')],
-    ['fallback', n?.smsFallbackUrl ? safe(`${printable(n.smsFallbackUrl, v.productionUrl)} (${n.smsFallbackMethod ?? 'POST'})`) : c.dim('(none)')],
+    [
+      'sms url',
+      n?.smsUrl ? safe(`${printable(n.smsUrl, v.productionUrl)} (${n.smsMethod ?? 'POST'})`) : c.dim('(none)'),
+    ],
+    [
+      'fallback',
+      n?.smsFallbackUrl
+        ? safe(`${printable(n.smsFallbackUrl, v.productionUrl)} (${n.smsFallbackMethod ?? 'POST'})`)
+        : c.dim('(none)'),
+    ],
     ['is', kindText(v)],
     [
       'production',
@@ -104,13 +110,21 @@ export function printWebhookShow(out: Output, v: WebhookView): void {
         : c.dim('not recorded'),
     ],
   ];
-  if (v.lease) rows.push(['listener', `${v.leaseAlive ? 'running' : 'gone, not restored'} (pid ${v.lease.pid}) at ${safe(v.lease.ourUrl)}`]);
+  if (v.lease)
+    rows.push([
+      'listener',
+      `${v.leaseAlive ? 'running' : 'gone, not restored'} (pid ${v.lease.pid}) at ${safe(v.lease.ourUrl)}`,
+    ]);
   const w = Math.max(...rows.map(([k]) => k.length));
   for (const [k, val] of rows) out.line(`${c.dim(k.padEnd(w))}  ${val}`);
   out.line();
   out.line(webhookVerdict(v));
   for (const r of v.routes.slice(1)) {
-    const extra = routeSentence(r, v.productionUrl, kindText({ ...v, kind: classifyWebhook(r.url, { productionUrl: v.productionUrl, lease: v.lease }) }));
+    const extra = routeSentence(
+      r,
+      v.productionUrl,
+      kindText({ ...v, kind: classifyWebhook(r.url, { productionUrl: v.productionUrl, lease: v.lease }) }),
+    );
     if (extra) out.line(extra);
   }
   const flag = v.config.isDefault ? '' : ` --config ${JSON.stringify(v.config.name)}`;

@@ -39,7 +39,9 @@ function guard<T>(fn: () => T): T {
 export function serviceWentAway(err: unknown): boolean {
   const message = err instanceof Error ? err.message : String(err);
   // In flight when it went, or our session was with the service that went (its successor knows none of it).
-  return /Message recipient disconnected from message bus without replying|The session wrapping the secret does not exist/.test(message);
+  return /Message recipient disconnected from message bus without replying|The session wrapping the secret does not exist/.test(
+    message,
+  );
 }
 
 function keychainError(err: unknown): CliError {

@@ -125,7 +125,20 @@ export class ConfigRepo {
             `INSERT INTO configs (id, name, from_number, account_sid, auth_method, api_key_sid, secret_source, api_url, webhook_url_hint, is_default, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
-          .run(id, c.name, c.fromNumber, c.accountSid, c.authMethod, c.apiKeySid, c.secretSource, c.apiUrl, c.webhookUrlHint ?? null, makeDefault ? 1 : 0, now, now);
+          .run(
+            id,
+            c.name,
+            c.fromNumber,
+            c.accountSid,
+            c.authMethod,
+            c.apiKeySid,
+            c.secretSource,
+            c.apiUrl,
+            c.webhookUrlHint ?? null,
+            makeDefault ? 1 : 0,
+            now,
+            now,
+          );
         const config = this.byId(id)!;
         beforeCommit?.(config);
         return config;
@@ -134,34 +147,47 @@ export class ConfigRepo {
   }
 
   setDefault(id: string): void {
-    this.db.transaction(() => {
-      this.db.prepare('UPDATE configs SET is_default = 0 WHERE is_default = 1').run();
-      this.db.prepare('UPDATE configs SET is_default = 1, updated_at = ? WHERE id = ?').run(this.now().toISOString(), id);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        this.db.prepare('UPDATE configs SET is_default = 0 WHERE is_default = 1').run();
+        this.db
+          .prepare('UPDATE configs SET is_default = 1, updated_at = ? WHERE id = ?')
+          .run(this.now().toISOString(), id);
+      })
+      .immediate();
   }
 
   /** Changes some fields of a config and returns it as saved. A name taken by another config fails with SQLITE_CONSTRAINT_UNIQUE. */
   update(id: string, changes: ConfigChanges): Config {
-    const columns: Record<keyof ConfigChanges, string> = { name: 'name', fromNumber: 'from_number', apiUrl: 'api_url', webhookUrlHint: 'webhook_url_hint' };
+    const columns: Record<keyof ConfigChanges, string> = {
+      name: 'name',
+      fromNumber: 'from_number',
+      apiUrl: 'api_url',
+      webhookUrlHint: 'webhook_url_hint',
+    };
     const keys = (Object.keys(changes) as (keyof ConfigChanges)[]).filter((k) => changes[k] !== undefined);
     const sets = [...keys.map((k) => `${columns[k]} = ?`), 'updated_at = ?'];
-    this.db.prepare(`UPDATE configs SET ${sets.join(', ')} WHERE id = ?`).run(...keys.map((k) => changes[k] ?? null), this.now().toISOString(), id);
+    this.db
+      .prepare(`UPDATE configs SET ${sets.join(', ')} WHERE id = ?`)
+      .run(...keys.map((k) => changes[k] ?? null), this.now().toISOString(), id);
     return this.byId(id)!;
   }
 
   /** Removes a config; `beforeCommit` runs inside the transaction (the keychain entry's deletion). */
   remove(id: string, beforeCommit?: () => void): void {
-    this.db.transaction(() => {
-      this.db.prepare('DELETE FROM participants WHERE config_id = ?').run(id);
-      this.db.prepare('DELETE FROM configs WHERE id = ?').run(id);
-      // Keep a default while any config is left: the oldest one inherits it.
-      this.db
-        .prepare(
-          `UPDATE configs SET is_default = 1 WHERE id = (SELECT id FROM configs ORDER BY created_at LIMIT 1)
+    this.db
+      .transaction(() => {
+        this.db.prepare('DELETE FROM participants WHERE config_id = ?').run(id);
+        this.db.prepare('DELETE FROM configs WHERE id = ?').run(id);
+        // Keep a default while any config is left: the oldest one inherits it.
+        this.db
+          .prepare(
+            `UPDATE configs SET is_default = 1 WHERE id = (SELECT id FROM configs ORDER BY created_at LIMIT 1)
              AND NOT EXISTS (SELECT 1 FROM configs WHERE is_default = 1)`,
-        )
-        .run();
-      beforeCommit?.();
-    }).immediate();
+          )
+          .run();
+        beforeCommit?.();
+      })
+      .immediate();
   }
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { CliError } from '../errors.js';
 import { migrations } from './migrations.js';
 import { DB_FILE, dataDir } from './paths.js';
-import { openSqlite, type Db } from './sqlite.js';
+import { type Db, openSqlite } from './sqlite.js';
 
 export type { Db };
 
@@ -50,9 +50,12 @@ export function schemaVersion(db: Db): number {
 function migrate(db: Db, file: string): void {
   const current = schemaVersion(db);
   if (current > migrations.length) {
-    throw new CliError(`the store ${file} has schema version ${current}, newer than this fruxon-twilio knows (${migrations.length})`, {
-      hint: 'upgrade fruxon-twilio, or point FRUXON_TWILIO_HOME at another folder',
-    });
+    throw new CliError(
+      `the store ${file} has schema version ${current}, newer than this fruxon-twilio knows (${migrations.length})`,
+      {
+        hint: 'upgrade fruxon-twilio, or point FRUXON_TWILIO_HOME at another folder',
+      },
+    );
   }
   if (current === migrations.length) return;
   db.transaction(() => {

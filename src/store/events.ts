@@ -77,7 +77,9 @@ function fromRow(r: Row): StoredEvent {
     rawForm: JSON.parse(r.raw_form),
     headers: JSON.parse(r.headers),
     payload: r.payload === null ? null : JSON.parse(r.payload),
-    forward: r.forward_url ? { url: r.forward_url, status: r.forward_status, ms: r.forward_ms, error: r.forward_error } : null,
+    forward: r.forward_url
+      ? { url: r.forward_url, status: r.forward_status, ms: r.forward_ms, error: r.forward_error }
+      : null,
     remoteAddress: r.remote_address ?? null,
     bodyExcerpt: r.body_excerpt ?? null,
   };
@@ -191,7 +193,10 @@ export class EventRepo {
     return { id: existing.id, duplicate: true };
   }
 
-  setForwardOutcome(id: number, f: { url: string; status: number | null; ms: number | null; error: string | null }): void {
+  setForwardOutcome(
+    id: number,
+    f: { url: string; status: number | null; ms: number | null; error: string | null },
+  ): void {
     this.db
       .prepare('UPDATE events SET forward_url = ?, forward_status = ?, forward_ms = ?, forward_error = ? WHERE id = ?')
       .run(f.url, f.status, f.ms, f.error, id);
@@ -214,7 +219,9 @@ export class EventRepo {
   addStatus(e: Omit<StatusEvent, 'id'>): number {
     return Number(
       this.db
-        .prepare('INSERT INTO status_events (config_id, config_name, received_at, message_sid, status, error_code, to_address, from_address) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .prepare(
+          'INSERT INTO status_events (config_id, config_name, received_at, message_sid, status, error_code, to_address, from_address) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        )
         .run(e.configId, e.configName, e.receivedAt, e.messageSid, e.status, e.errorCode, e.to, e.from).lastInsertRowid,
     );
   }
@@ -223,12 +230,34 @@ export class EventRepo {
   listStatuses(q: Pick<EventQuery, 'configId' | 'since' | 'limit'> = {}): StatusEvent[] {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (q.configId) (where.push('config_id = ?'), args.push(q.configId));
-    if (q.since) (where.push('received_at >= ?'), args.push(q.since));
+    if (q.configId) where.push('config_id = ?'), args.push(q.configId);
+    if (q.since) where.push('received_at >= ?'), args.push(q.since);
     const rows = this.db
-      .prepare(`SELECT * FROM status_events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY received_at DESC, id DESC LIMIT ?`)
-      .all(...args, q.limit ?? 50) as { id: number; config_id: string; config_name: string; received_at: string; message_sid: string | null; status: string; error_code: number | null; to_address: string | null; from_address: string | null }[];
-    return rows.map((r) => ({ id: r.id, configId: r.config_id, configName: r.config_name, receivedAt: r.received_at, messageSid: r.message_sid, status: r.status, errorCode: r.error_code, to: r.to_address, from: r.from_address }));
+      .prepare(
+        `SELECT * FROM status_events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY received_at DESC, id DESC LIMIT ?`,
+      )
+      .all(...args, q.limit ?? 50) as {
+      id: number;
+      config_id: string;
+      config_name: string;
+      received_at: string;
+      message_sid: string | null;
+      status: string;
+      error_code: number | null;
+      to_address: string | null;
+      from_address: string | null;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      configId: r.config_id,
+      configName: r.config_name,
+      receivedAt: r.received_at,
+      messageSid: r.message_sid,
+      status: r.status,
+      errorCode: r.error_code,
+      to: r.to_address,
+      from: r.from_address,
+    }));
   }
 
   list(q: EventQuery = {}): StoredEvent[] {
@@ -251,9 +280,13 @@ export class EventRepo {
   nextAccepted(q: { configId: string; afterId: number; fromNumber?: string }): StoredEvent | undefined {
     const r = (
       q.fromNumber === undefined
-        ? this.db.prepare(`SELECT * FROM events WHERE id > ? AND config_id = ? AND status = 'accepted' ORDER BY id LIMIT 1`).get(q.afterId, q.configId)
+        ? this.db
+            .prepare(`SELECT * FROM events WHERE id > ? AND config_id = ? AND status = 'accepted' ORDER BY id LIMIT 1`)
+            .get(q.afterId, q.configId)
         : this.db
-            .prepare(`SELECT * FROM events WHERE id > ? AND config_id = ? AND status = 'accepted' AND from_number = ? ORDER BY id LIMIT 1`)
+            .prepare(
+              `SELECT * FROM events WHERE id > ? AND config_id = ? AND status = 'accepted' AND from_number = ? ORDER BY id LIMIT 1`,
+            )
             .get(q.afterId, q.configId, q.fromNumber)
     ) as Row | undefined;
     return r && fromRow(r);
@@ -262,8 +295,8 @@ export class EventRepo {
   count(q: Pick<EventQuery, 'configId' | 'status'> = {}): number {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (q.configId) (where.push('config_id = ?'), args.push(q.configId));
-    if (q.status) (where.push('status = ?'), args.push(q.status));
+    if (q.configId) where.push('config_id = ?'), args.push(q.configId);
+    if (q.status) where.push('status = ?'), args.push(q.status);
     const sql = `SELECT count(*) AS n FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''}`;
     return (this.db.prepare(sql).get(...args) as { n: number }).n;
   }
@@ -278,11 +311,11 @@ export class EventRepo {
 function listQuery(q: EventQuery): { sql: string; args: unknown[] } {
   const where: string[] = [];
   const args: unknown[] = [];
-  if (q.configId) (where.push('config_id = ?'), args.push(q.configId));
+  if (q.configId) where.push('config_id = ?'), args.push(q.configId);
   // A literal, not a parameter: only then can SQLite use the partial index on refused events.
   if (q.status === 'accepted' || q.status === 'refused') where.push(`status = '${q.status}'`);
-  if (q.since) (where.push('received_at >= ?'), args.push(q.since));
-  if (q.before) (where.push('(received_at, id) < (?, ?)'), args.push(q.before.receivedAt, q.before.id));
+  if (q.since) where.push('received_at >= ?'), args.push(q.since);
+  if (q.before) where.push('(received_at, id) < (?, ?)'), args.push(q.before.receivedAt, q.before.id);
   const sql = `SELECT * FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY received_at DESC, id DESC LIMIT ?`;
   return { sql, args: [...args, q.limit ?? 50] };
 }

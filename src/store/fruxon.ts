@@ -49,7 +49,14 @@ function accountFromRow(r: AccountRow): FruxonAccount {
   } catch {
     // an unreadable list is an empty one: it is only informative
   }
-  return { tenant: r.tenant, apiUrl: r.api_url, isDefault: r.is_default === 1, subject: r.subject, scopes, loggedInAt: r.logged_in_at };
+  return {
+    tenant: r.tenant,
+    apiUrl: r.api_url,
+    isDefault: r.is_default === 1,
+    subject: r.subject,
+    scopes,
+    loggedInAt: r.logged_in_at,
+  };
 }
 
 function linkFromRow(r: LinkRow): FruxonLink {
@@ -84,7 +91,10 @@ export class FruxonRepo {
   }
 
   /** Records (or refreshes) a tenant after a successful login and makes it the default. */
-  saveAccount(a: { tenant: string; apiUrl: string | null; subject: string | null; scopes: string[] }, beforeCommit?: () => void): FruxonAccount {
+  saveAccount(
+    a: { tenant: string; apiUrl: string | null; subject: string | null; scopes: string[] },
+    beforeCommit?: () => void,
+  ): FruxonAccount {
     return this.db
       .transaction(() => {
         this.db.prepare('UPDATE fruxon_accounts SET is_default = 0 WHERE is_default = 1').run();
@@ -117,7 +127,12 @@ export class FruxonRepo {
   }
 
   /** Remembers (or moves) the link of a local config; a null key prefix keeps the one recorded. */
-  saveLink(l: { configId: string; tenant: string; fruxonConfigId: string; webhookKeyPrefix?: string | null }): FruxonLink {
+  saveLink(l: {
+    configId: string;
+    tenant: string;
+    fruxonConfigId: string;
+    webhookKeyPrefix?: string | null;
+  }): FruxonLink {
     const now = this.now().toISOString();
     this.db
       .prepare(

@@ -1,18 +1,35 @@
 import { ConfigRepo } from './configs.js';
-import { openDb, schemaVersion, type Db } from './db.js';
+import { type Db, openDb, schemaVersion } from './db.js';
 import { EventRepo } from './events.js';
 import { FruxonRepo } from './fruxon.js';
 import { LeaseRepo } from './leases.js';
 import { ParticipantRepo } from './participants.js';
 
-export { webhookPath, type Config, type NewConfig, type ConfigChanges, type AuthMethod, type SecretSource } from './configs.js';
-export { isBeingRestored, isLeaseAlive, sameLease, type Lease, type LeaseLayer, type LeasedUrl, type LeasedValues, type RestoreClaim, type RestoreToProductionResult } from './leases.js';
-export type { StoredEvent, NewEvent, EventStatus, EventQuery } from './events.js';
-export { applyRetention, retentionDays, DEFAULT_RETENTION_DAYS, RETENTION_ENV } from './events.js';
-export type { Participant, NewParticipant } from './participants.js';
+export {
+  type AuthMethod,
+  type Config,
+  type ConfigChanges,
+  type NewConfig,
+  type SecretSource,
+  webhookPath,
+} from './configs.js';
+export { type Db, schemaVersion } from './db.js';
+export type { EventQuery, EventStatus, NewEvent, StoredEvent } from './events.js';
+export { applyRetention, DEFAULT_RETENTION_DAYS, RETENTION_ENV, retentionDays } from './events.js';
 export type { FruxonAccount, FruxonLink } from './fruxon.js';
-export { dataDir, DB_FILE } from './paths.js';
-export { schemaVersion, type Db } from './db.js';
+export {
+  isBeingRestored,
+  isLeaseAlive,
+  type Lease,
+  type LeasedUrl,
+  type LeasedValues,
+  type LeaseLayer,
+  type RestoreClaim,
+  type RestoreToProductionResult,
+  sameLease,
+} from './leases.js';
+export type { NewParticipant, Participant } from './participants.js';
+export { DB_FILE, dataDir } from './paths.js';
 
 /** The local store: one SQLite file, one repository per table. */
 export interface Store {

@@ -45,7 +45,13 @@ export interface LeasedValues {
    * `smsUrl`: the app's SMS URL to set when the number is re-attached (`link` ran meanwhile); absent: the app is left as is.
    */
   application?: { sid: string; smsUrl?: LeasedUrl };
-  messagingService?: { sid: string; inboundRequestUrl: LeasedUrl; inboundMethod: string | null; fallbackUrl: LeasedUrl; fallbackMethod: string | null };
+  messagingService?: {
+    sid: string;
+    inboundRequestUrl: LeasedUrl;
+    inboundMethod: string | null;
+    fallbackUrl: LeasedUrl;
+    fallbackMethod: string | null;
+  };
   whatsappSender?: { sid: string; callbackUrl: LeasedUrl; callbackMethod: string | null };
 }
 
@@ -83,7 +89,10 @@ function fromRow(r: Row): Lease {
     layer: (r.layer as LeaseLayer | null) ?? 'number',
     layerSid: r.layer_sid ?? null,
     previous: r.previous_values ? (JSON.parse(r.previous_values) as LeasedValues) : null,
-    restoring: r.restoring_pid === null ? null : { pid: r.restoring_pid, hostname: r.restoring_host ?? '', since: r.restoring_since ?? '' },
+    restoring:
+      r.restoring_pid === null
+        ? null
+        : { pid: r.restoring_pid, hostname: r.restoring_host ?? '', since: r.restoring_since ?? '' },
   };
 }
 
@@ -136,12 +145,15 @@ export class LeaseRepo {
    * or stale): the caller decides whether to restore a stale one first or to refuse. `existing` is null
    * when the config itself is gone (removed by another process since the caller read it).
    */
-  acquire(lease: Omit<Lease, 'hostname' | 'startedAt'>): { acquired: true; lease: Lease } | { acquired: false; existing: Lease | null } {
+  acquire(
+    lease: Omit<Lease, 'hostname' | 'startedAt'>,
+  ): { acquired: true; lease: Lease } | { acquired: false; existing: Lease | null } {
     return this.db
       .transaction(() => {
         const existing = this.get(lease.configId);
         if (existing) return { acquired: false as const, existing };
-        if (!this.db.prepare('SELECT 1 FROM configs WHERE id = ?').get(lease.configId)) return { acquired: false as const, existing: null };
+        if (!this.db.prepare('SELECT 1 FROM configs WHERE id = ?').get(lease.configId))
+          return { acquired: false as const, existing: null };
         this.db
           .prepare(
             `INSERT INTO leases (config_id, number_sid, phone_number, previous_sms_url, previous_sms_method, previous_is_production, our_url, pid, hostname, started_at, layer, layer_sid, previous_values)
@@ -173,13 +185,19 @@ export class LeaseRepo {
    * the lease as it is) while another live process holds the claim; a claim whose process is gone is taken
    * over. `lease` null: there is no lease any more.
    */
-  claimRestore(configId: string, pid: number = process.pid): { claimed: true; lease: Lease } | { claimed: false; lease: Lease | null } {
+  claimRestore(
+    configId: string,
+    pid: number = process.pid,
+  ): { claimed: true; lease: Lease } | { claimed: false; lease: Lease | null } {
     return this.db
       .transaction(() => {
         const lease = this.get(configId);
         if (!lease) return { claimed: false as const, lease: null };
-        if (isBeingRestored(lease) && !(lease.restoring!.pid === pid && lease.restoring!.hostname === hostname())) return { claimed: false as const, lease };
-        this.db.prepare('UPDATE leases SET restoring_pid = ?, restoring_host = ?, restoring_since = ? WHERE config_id = ?').run(pid, hostname(), this.now().toISOString(), configId);
+        if (isBeingRestored(lease) && !(lease.restoring!.pid === pid && lease.restoring!.hostname === hostname()))
+          return { claimed: false as const, lease };
+        this.db
+          .prepare('UPDATE leases SET restoring_pid = ?, restoring_host = ?, restoring_since = ? WHERE config_id = ?')
+          .run(pid, hostname(), this.now().toISOString(), configId);
         return { claimed: true as const, lease: this.get(configId)! };
       })
       .immediate();
@@ -188,7 +206,9 @@ export class LeaseRepo {
   /** Drops process `pid`'s restore claim (the restore failed and the lease is kept for the next one). */
   unclaimRestore(configId: string, pid: number = process.pid): void {
     this.db
-      .prepare('UPDATE leases SET restoring_pid = NULL, restoring_host = NULL, restoring_since = NULL WHERE config_id = ? AND restoring_pid = ? AND restoring_host = ?')
+      .prepare(
+        'UPDATE leases SET restoring_pid = NULL, restoring_host = NULL, restoring_since = NULL WHERE config_id = ? AND restoring_pid = ? AND restoring_host = ?',
+      )
       .run(configId, pid, hostname());
   }
 
@@ -208,12 +228,20 @@ export class LeaseRepo {
         // service or sender, and the TwiML App the number is re-attached to (its own SmsUrl, ignored behind the
         // app, goes back as it was); otherwise the number's SmsUrl.
         const prev = lease.previous ? { ...lease.previous } : null;
-        if (prev?.messagingService) prev.messagingService = { ...prev.messagingService, inboundRequestUrl: { production: true }, inboundMethod: 'POST' };
-        if (prev?.whatsappSender) prev.whatsappSender = { ...prev.whatsappSender, callbackUrl: { production: true }, callbackMethod: 'POST' };
+        if (prev?.messagingService)
+          prev.messagingService = {
+            ...prev.messagingService,
+            inboundRequestUrl: { production: true },
+            inboundMethod: 'POST',
+          };
+        if (prev?.whatsappSender)
+          prev.whatsappSender = { ...prev.whatsappSender, callbackUrl: { production: true }, callbackMethod: 'POST' };
         const app = lease.layer === 'application' && prev?.application;
         if (app) prev.application = { ...app, smsUrl: { production: true } };
         const number = app ? '' : `previous_is_production = 1, previous_sms_url = NULL, previous_sms_method = 'POST', `;
-        this.db.prepare(`UPDATE leases SET ${number}previous_values = ? WHERE config_id = ?`).run(prev ? JSON.stringify(prev) : null, configId);
+        this.db
+          .prepare(`UPDATE leases SET ${number}previous_values = ? WHERE config_id = ?`)
+          .run(prev ? JSON.stringify(prev) : null, configId);
         return 'marked';
       })
       .immediate();

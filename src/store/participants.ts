@@ -28,7 +28,14 @@ interface Row {
 }
 
 function fromRow(r: Row): Participant {
-  return { id: r.id, name: r.name, phone: r.phone, whatsapp: r.whatsapp === 1, configId: r.config_id, createdAt: r.created_at };
+  return {
+    id: r.id,
+    name: r.name,
+    phone: r.phone,
+    whatsapp: r.whatsapp === 1,
+    configId: r.config_id,
+    createdAt: r.created_at,
+  };
 }
 
 /** The participants a config's messages can match: bound to it, or to every config. */
@@ -90,11 +97,12 @@ export class ParticipantRepo {
     const e164 = stripChannel(phone);
     const r = (
       configId
-        ? (this.#byPhoneForConfig ??= this.db.prepare(`SELECT * FROM participants WHERE phone = ? AND ${FOR_CONFIG} ORDER BY ${BEST_FIRST} LIMIT 1`)).get(
-            e164,
-            configId,
-          )
-        : (this.#byPhone ??= this.db.prepare('SELECT * FROM participants WHERE phone = ? ORDER BY config_id IS NOT NULL, created_at LIMIT 1')).get(e164)
+        ? (this.#byPhoneForConfig ??= this.db.prepare(
+            `SELECT * FROM participants WHERE phone = ? AND ${FOR_CONFIG} ORDER BY ${BEST_FIRST} LIMIT 1`,
+          )).get(e164, configId)
+        : (this.#byPhone ??= this.db.prepare(
+            'SELECT * FROM participants WHERE phone = ? ORDER BY config_id IS NOT NULL, created_at LIMIT 1',
+          )).get(e164)
     ) as Row | undefined;
     return r && fromRow(r);
   }
@@ -110,7 +118,9 @@ export class ParticipantRepo {
   contactBook(configId: string): { nameFor(phone: string): string | null } {
     const version = this.db.prepare('PRAGMA data_version').pluck();
     // findByPhone's rule for every number at once: the first row of a number is the one it would answer.
-    const rows = this.db.prepare(`SELECT phone, name FROM participants WHERE ${FOR_CONFIG} ORDER BY ${BEST_FIRST}`).raw();
+    const rows = this.db
+      .prepare(`SELECT phone, name FROM participants WHERE ${FOR_CONFIG} ORDER BY ${BEST_FIRST}`)
+      .raw();
     let names = new Map<string, string>();
     let seen: unknown = null;
     let checked = false;

@@ -26,11 +26,16 @@ export interface TwilioCredentials {
  * requests to any Twilio origin are sent to the stand-in instead, so every command can run against it.
  * The package is loaded on first use: it costs ~100 ms that `--help` and `--version` should not pay.
  */
-export async function createTwilioClient(creds: TwilioCredentials, opts: { timeoutMs?: number } = {}): Promise<TwilioClient> {
+export async function createTwilioClient(
+  creds: TwilioCredentials,
+  opts: { timeoutMs?: number } = {},
+): Promise<TwilioClient> {
   const { default: twilio } = await import('twilio');
   const timeout = opts.timeoutMs ?? 15_000;
   const username = creds.authMethod === 'api-key' ? creds.apiKeySid! : creds.accountSid;
-  const httpClient = creds.apiUrl ? new (redirectingRequestClient(twilio.RequestClient))(creds.apiUrl, timeout) : undefined;
+  const httpClient = creds.apiUrl
+    ? new (redirectingRequestClient(twilio.RequestClient))(creds.apiUrl, timeout)
+    : undefined;
   return twilio(username, creds.secret, { accountSid: creds.accountSid, httpClient, timeout, env: {}, ...RETRY_429 });
 }
 
@@ -63,7 +68,11 @@ interface RestExceptionLike {
  * One readable line for a failed Twilio call: Twilio's code and its doc link for API errors, the cause
  * for network errors. `what` names the attempted action, e.g. "fetch account AC…1234".
  */
-export function twilioError(err: unknown, what: string, opts: { apiUrl?: string | null; accountSid?: string } = {}): CliError {
+export function twilioError(
+  err: unknown,
+  what: string,
+  opts: { apiUrl?: string | null; accountSid?: string } = {},
+): CliError {
   if (err instanceof CliError) return err;
   const e = err as RestExceptionLike & { code?: number | string; errno?: unknown; cause?: { code?: string } };
   const where = opts.apiUrl ? opts.apiUrl : 'https://api.twilio.com';
@@ -78,24 +87,32 @@ export function twilioError(err: unknown, what: string, opts: { apiUrl?: string 
       });
     }
     const link = e.moreInfo ?? (code ? `https://www.twilio.com/docs/errors/${code}` : undefined);
-    return new CliError(`Twilio refused to ${what}: ${oneLine(e.message ?? `HTTP ${e.status}`)}${code ? ` (${code})` : ''}`, {
-      reason: code ? `twilio_${code}` : 'twilio_error',
-      hint: link,
-      cause: err,
-    });
+    return new CliError(
+      `Twilio refused to ${what}: ${oneLine(e.message ?? `HTTP ${e.status}`)}${code ? ` (${code})` : ''}`,
+      {
+        reason: code ? `twilio_${code}` : 'twilio_error',
+        hint: link,
+        cause: err,
+      },
+    );
   }
   const netCode = typeof e?.code === 'string' ? e.code : e?.cause?.code;
   if (netCode) {
     return new CliError(`could not reach Twilio at ${where} to ${what} (${netCode})`, {
       reason: 'twilio_unreachable',
-      hint: opts.apiUrl ? 'is the emulator (or stand-in) running at that URL? see: fruxon-twilio emulator' : 'check your network connection',
+      hint: opts.apiUrl
+        ? 'is the emulator (or stand-in) running at that URL? see: fruxon-twilio emulator'
+        : 'check your network connection',
       cause: err,
     });
   }
-  return new CliError(`Twilio call failed while trying to ${what}: ${oneLine((err as Error)?.message ?? String(err))}`, {
-    exitCode: ExitCode.failure,
-    cause: err,
-  });
+  return new CliError(
+    `Twilio call failed while trying to ${what}: ${oneLine((err as Error)?.message ?? String(err))}`,
+    {
+      exitCode: ExitCode.failure,
+      cause: err,
+    },
+  );
 }
 
 function oneLine(s: string): string {

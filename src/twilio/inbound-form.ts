@@ -79,7 +79,6 @@ export function inboundMessageForm(m: InboundMessage): Record<string, string> {
   };
 }
 
-
 /** Country only: Twilio's city/state/zip lookups have no meaning for emulated or simulated numbers. */
 export function countryOf(e164: string): string {
   if (e164.startsWith('+1')) return 'US';

@@ -15,10 +15,20 @@ export interface ServiceWebhook {
 
 export async function fetchServiceWebhook(client: TwilioClient, sid: string): Promise<ServiceWebhook> {
   const s = await client.messaging.v1.services(sid).fetch();
-  return { sid: s.sid, inboundRequestUrl: s.inboundRequestUrl || null, inboundMethod: s.inboundMethod || null, fallbackUrl: s.fallbackUrl || null, fallbackMethod: s.fallbackMethod || null };
+  return {
+    sid: s.sid,
+    inboundRequestUrl: s.inboundRequestUrl || null,
+    inboundMethod: s.inboundMethod || null,
+    fallbackUrl: s.fallbackUrl || null,
+    fallbackMethod: s.fallbackMethod || null,
+  };
 }
 
-export async function setServiceWebhook(client: TwilioClient, sid: string, v: Omit<ServiceWebhook, 'sid'>): Promise<void> {
+export async function setServiceWebhook(
+  client: TwilioClient,
+  sid: string,
+  v: Omit<ServiceWebhook, 'sid'>,
+): Promise<void> {
   await client.messaging.v1.services(sid).update({
     inboundRequestUrl: v.inboundRequestUrl ?? '',
     inboundMethod: (v.inboundMethod ?? 'POST') as 'POST',
@@ -38,13 +48,28 @@ export async function fetchSenderWebhook(client: TwilioClient, sid: string): Pro
   return { sid: s.sid, callbackUrl: s.webhook?.callbackUrl || null, callbackMethod: s.webhook?.callbackMethod || null };
 }
 
-export async function setSenderWebhook(client: TwilioClient, sid: string, url: string | null, method: string | null): Promise<void> {
-  await client.messaging.v2.channelsSenders(sid).update({ webhook: { callback_url: url ?? '', callback_method: method ?? 'POST' } } as never);
+export async function setSenderWebhook(
+  client: TwilioClient,
+  sid: string,
+  url: string | null,
+  method: string | null,
+): Promise<void> {
+  await client.messaging.v2
+    .channelsSenders(sid)
+    .update({ webhook: { callback_url: url ?? '', callback_method: method ?? 'POST' } } as never);
 }
 
 /** In one update: the number's TwiML App (null clears it) and its SmsUrl/SmsMethod. */
-export async function setNumberApplication(client: TwilioClient, numberSid: string, appSid: string | null, smsUrl: string, smsMethod: string): Promise<void> {
-  await client.incomingPhoneNumbers(numberSid).update({ smsApplicationSid: appSid ?? '', smsUrl, smsMethod: smsMethod as 'POST' });
+export async function setNumberApplication(
+  client: TwilioClient,
+  numberSid: string,
+  appSid: string | null,
+  smsUrl: string,
+  smsMethod: string,
+): Promise<void> {
+  await client
+    .incomingPhoneNumbers(numberSid)
+    .update({ smsApplicationSid: appSid ?? '', smsUrl, smsMethod: smsMethod as 'POST' });
 }
 
 /** A TwiML App's SMS URL (POST): every number of the app follows it. */

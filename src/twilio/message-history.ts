@@ -1,6 +1,6 @@
 import { WHATSAPP_PREFIX } from '../phone.js';
 import type { TwilioClient } from './client.js';
-import { toMessage, type Message } from './messages.js';
+import { type Message, toMessage } from './messages.js';
 
 export interface MediaInfo {
   sid: string;
@@ -48,14 +48,23 @@ function time(m: Message): number {
 /** The message's media, each with its URL on `apiOrigin` (Twilio's, or the stand-in's). */
 export async function listMessageMedia(client: TwilioClient, sid: string, apiOrigin: string): Promise<MediaInfo[]> {
   const media = await client.messages(sid).media.list({ limit: 100 });
-  return media.map((m) => ({ sid: m.sid, contentType: m.contentType, url: apiOrigin.replace(/\/+$/, '') + m.uri.replace(/\.json$/, '') }));
+  return media.map((m) => ({
+    sid: m.sid,
+    contentType: m.contentType,
+    url: apiOrigin.replace(/\/+$/, '') + m.uri.replace(/\.json$/, ''),
+  }));
 }
 
 /**
  * The newest `limit` messages sent from one address to another (both as Twilio spells them, `whatsapp:`
  * included), newest first: one list call filtered by From and To.
  */
-export async function listMessagesBetween(client: TwilioClient, from: string, to: string, limit = 50): Promise<Message[]> {
+export async function listMessagesBetween(
+  client: TwilioClient,
+  from: string,
+  to: string,
+  limit = 50,
+): Promise<Message[]> {
   const list = await client.messages.list({ from, to, limit, pageSize: Math.min(limit, 50) });
   return list.map(toMessage);
 }

@@ -1,7 +1,7 @@
-import { CliError, ExitCode } from '../errors.js';
-import { WHATSAPP_PREFIX, channelOf, stripChannel, type Channel } from '../phone.js';
 import type { MessageInstance } from 'twilio/lib/rest/api/v2010/account/message.js';
-import { twilioError, type TwilioClient } from './client.js';
+import { CliError, ExitCode } from '../errors.js';
+import { type Channel, channelOf, stripChannel, WHATSAPP_PREFIX } from '../phone.js';
+import { type TwilioClient, twilioError } from './client.js';
 
 /**
  * A Message resource as this tool uses it (send, demo, messages list/show). Addresses keep the channel prefix
@@ -98,22 +98,29 @@ export function errorDocUrl(code: number): string {
 const FIXES: Record<number, string> = {
   21211: "the 'To' number is not a valid phone number: check it is E.164 (+ country code, number)",
   21408: 'enable the destination country in the Twilio Console: Messaging > Settings > Geo permissions',
-  21606: "the From number is not an SMS-capable number of this account: check the config's --from (fruxon-twilio configs show)",
-  21608: 'a trial account sends only to verified numbers: verify the recipient in the Twilio Console (Phone Numbers > Verified Caller IDs), or upgrade the account',
+  21606:
+    "the From number is not an SMS-capable number of this account: check the config's --from (fruxon-twilio configs show)",
+  21608:
+    'a trial account sends only to verified numbers: verify the recipient in the Twilio Console (Phone Numbers > Verified Caller IDs), or upgrade the account',
   21610: 'the recipient replied STOP; they must text START to your number before you can message them again',
   21612: "the 'To' number cannot be reached from this From number (a carrier or country the sender does not cover)",
   21614: "the 'To' number cannot receive SMS (a landline?)",
-  21704: "the Messaging Service has no phone numbers to send from: add one to its sender pool (Console: Messaging > Services > the service > Sender Pool), or send with From (a number of the account)",
+  21704:
+    'the Messaging Service has no phone numbers to send from: add one to its sender pool (Console: Messaging > Services > the service > Sender Pool), or send with From (a number of the account)',
   21910: 'From and To must be on the same channel: pass --whatsapp for both, or neither',
   63007: 'the From number is not enabled for WhatsApp: set up a WhatsApp sender (or the Sandbox) in the Twilio Console',
-  63015: 'the recipient has not joined the WhatsApp Sandbox: they must first send "join <your sandbox keyword>" to +14155238886 (Console: Messaging > Try it out > WhatsApp)',
-  63016: 'outside the 24-hour WhatsApp session window: send an approved template, or have the recipient message you first',
+  63015:
+    'the recipient has not joined the WhatsApp Sandbox: they must first send "join <your sandbox keyword>" to +14155238886 (Console: Messaging > Try it out > WhatsApp)',
+  63016:
+    'outside the 24-hour WhatsApp session window: send an approved template, or have the recipient message you first',
   30003: 'the handset is unreachable (off, or out of coverage); try again later',
   30005: 'the number is unknown to the carrier: check it',
   30006: 'the number is a landline or unreachable carrier',
   30007: 'the carrier filtered the message as spam; register the sender (A2P 10DLC) or change the content',
-  30032: 'the toll-free number is not verified: submit toll-free verification in the Twilio Console (Phone Numbers > Regulatory Compliance)',
-  30034: 'the number is not registered for A2P 10DLC: register a brand and campaign and add the number to its Messaging Service (Console: Messaging > Regulatory Compliance)',
+  30032:
+    'the toll-free number is not verified: submit toll-free verification in the Twilio Console (Phone Numbers > Regulatory Compliance)',
+  30034:
+    'the number is not registered for A2P 10DLC: register a brand and campaign and add the number to its Messaging Service (Console: Messaging > Regulatory Compliance)',
   30008: 'Twilio reports an unknown delivery error; retry, and check the message logs in the Console',
 };
 
@@ -189,11 +196,14 @@ export async function waitForFinalStatus(client: TwilioClient, sid: string, opts
 export function deliveryFailure(m: Message): CliError {
   const code = m.errorCode;
   const what = m.errorMessage ? `: ${m.errorMessage}` : '';
-  return new CliError(`message ${m.sid} to ${m.to} ${m.status}${what}${code ? ` (${code}, ${errorDocUrl(code)})` : ''}`, {
-    exitCode: ExitCode.failure,
-    reason: code ? `twilio_${code}` : `message_${m.status}`,
-    hint: fixFor(code),
-  });
+  return new CliError(
+    `message ${m.sid} to ${m.to} ${m.status}${what}${code ? ` (${code}, ${errorDocUrl(code)})` : ''}`,
+    {
+      exitCode: ExitCode.failure,
+      reason: code ? `twilio_${code}` : `message_${m.status}`,
+      hint: fixFor(code),
+    },
+  );
 }
 
 /** Twilio's API errors as one line carrying the code and the doc link, with a fix for the common ones. */

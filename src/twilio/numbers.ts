@@ -13,7 +13,10 @@ export interface PhoneNumberInfo {
 }
 
 /** Fetches the account itself: the cheapest call that proves the credentials. */
-export async function fetchAccount(client: TwilioClient, accountSid: string): Promise<{ sid: string; friendlyName: string; status: string }> {
+export async function fetchAccount(
+  client: TwilioClient,
+  accountSid: string,
+): Promise<{ sid: string; friendlyName: string; status: string }> {
   const a = await client.api.v2010.accounts(accountSid).fetch();
   return { sid: a.sid, friendlyName: a.friendlyName, status: a.status };
 }
@@ -30,7 +33,12 @@ export async function findNumber(client: TwilioClient, phoneNumber: string): Pro
 }
 
 /** Points the number's "A MESSAGE COMES IN" webhook at `url`. */
-export async function setSmsWebhook(client: TwilioClient, numberSid: string, url: string, method: string): Promise<PhoneNumberInfo> {
+export async function setSmsWebhook(
+  client: TwilioClient,
+  numberSid: string,
+  url: string,
+  method: string,
+): Promise<PhoneNumberInfo> {
   const n = await client.incomingPhoneNumbers(numberSid).update({ smsUrl: url, smsMethod: method as 'POST' });
   return toInfo(n);
 }

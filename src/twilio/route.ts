@@ -50,7 +50,11 @@ export async function resolveRoutes(client: TwilioClient, phoneNumber: string): 
  * number, its service (the Services list and a fetch per service), its sender, its TwiML App; the channels
  * share one route unless a sender takes WhatsApp (bench/README.md counts the requests).
  */
-export async function resolveChannels(client: TwilioClient, phoneNumber: string, channels: Channel[] | null): Promise<Route[]> {
+export async function resolveChannels(
+  client: TwilioClient,
+  phoneNumber: string,
+  channels: Channel[] | null,
+): Promise<Route[]> {
   const wanted = channels ?? (['sms', 'whatsapp'] as Channel[]);
   const number = await findNumber(client, phoneNumber); // exact match: the PhoneNumber filter is partial
   if (!number) return phoneNumber === SANDBOX_NUMBER && wanted.includes('whatsapp') ? [sandboxRoute()] : [];
@@ -59,7 +63,10 @@ export async function resolveChannels(client: TwilioClient, phoneNumber: string,
   const defersToNumber = service ? service.useInboundWebhookOnNumber : null;
   const serviceWins = service !== null && !service.useInboundWebhookOnNumber;
   // The sender: whether the number has WhatsApp at all (every channel asked for), and whether it takes WhatsApp.
-  const sender = wanted.includes('whatsapp') && (channels === null || !serviceWins) ? await senderOf(client, number.phoneNumber) : null;
+  const sender =
+    wanted.includes('whatsapp') && (channels === null || !serviceWins)
+      ? await senderOf(client, number.phoneNumber)
+      : null;
 
   let shared: Promise<Route> | undefined;
   const common = async (): Promise<Route> => {
@@ -80,8 +87,18 @@ export async function resolveChannels(client: TwilioClient, phoneNumber: string,
         sharedWith,
       };
     }
-    if (number.smsApplicationSid) return { ...(await applicationRoute(client, number, number.smsApplicationSid, 'sms')), defersToNumber };
-    return { ...base, layer: 'number', sid: number.sid, friendlyName: null, url: number.smsUrl, method: number.smsMethod, fallbackUrl: number.smsFallbackUrl, fallbackMethod: number.smsFallbackMethod };
+    if (number.smsApplicationSid)
+      return { ...(await applicationRoute(client, number, number.smsApplicationSid, 'sms')), defersToNumber };
+    return {
+      ...base,
+      layer: 'number',
+      sid: number.sid,
+      friendlyName: null,
+      url: number.smsUrl,
+      method: number.smsMethod,
+      fallbackUrl: number.smsFallbackUrl,
+      fallbackMethod: number.smsFallbackMethod,
+    };
   };
 
   const routes: Route[] = [];
@@ -113,7 +130,12 @@ export async function resolveChannels(client: TwilioClient, phoneNumber: string,
  * The route of a number through TwiML App `appSid` (the number's own sms_application_sid, or the app a listener
  * detached it from for the listen): the app's SMS URL, and the other numbers of the account attached to it.
  */
-export async function applicationRoute(client: TwilioClient, number: PhoneNumberInfo, appSid: string, channel: Channel): Promise<Route> {
+export async function applicationRoute(
+  client: TwilioClient,
+  number: PhoneNumberInfo,
+  appSid: string,
+  channel: Channel,
+): Promise<Route> {
   const app = await client.applications(appSid).fetch();
   const sharedWith = (await client.incomingPhoneNumbers.list({ limit: 1000 }))
     .filter((n) => n.smsApplicationSid === app.sid && n.phoneNumber !== number.phoneNumber)
@@ -139,7 +161,19 @@ export function layerAndSid(r: Pick<Route, 'layer' | 'sid'>): string {
 }
 
 function sandboxRoute(): Route {
-  return { layer: 'sandbox', channel: 'whatsapp', sid: null, friendlyName: 'WhatsApp Sandbox', url: null, method: null, fallbackUrl: null, fallbackMethod: null, sharedWith: [], defersToNumber: null, number: null };
+  return {
+    layer: 'sandbox',
+    channel: 'whatsapp',
+    sid: null,
+    friendlyName: 'WhatsApp Sandbox',
+    url: null,
+    method: null,
+    fallbackUrl: null,
+    fallbackMethod: null,
+    sharedWith: [],
+    defersToNumber: null,
+    number: null,
+  };
 }
 
 /** How many Services/{MG}/PhoneNumbers/{PN} fetches are in flight at once: a round trip per batch, not per service. */

@@ -1,6 +1,6 @@
 import { usageError } from '../errors.js';
 import { isLoopbackUrl } from '../validate.js';
-import { MAX_BODY_CHARS, MAX_MEDIA_PER_MESSAGE, bodyChars } from './inbound-form.js';
+import { bodyChars, MAX_BODY_CHARS, MAX_MEDIA_PER_MESSAGE } from './inbound-form.js';
 
 /** Rules for what may be sent, checked before Twilio is called: shared by `send` and `test`. No I/O. */
 
@@ -20,13 +20,19 @@ export function checkBodyLength(field: string, body: string): void {
 export function refuseLoopbackUrls(entries: ReadonlyArray<readonly [string, string]>, apiUrl: string | null): void {
   if (apiUrl) return;
   for (const [field, url] of entries) {
-    if (isLoopbackUrl(url)) throw usageError(`${field} must be a public URL Twilio can reach (got ${JSON.stringify(url)}, which is this machine)`, 'expose it through a tunnel (ngrok) first');
+    if (isLoopbackUrl(url))
+      throw usageError(
+        `${field} must be a public URL Twilio can reach (got ${JSON.stringify(url)}, which is this machine)`,
+        'expose it through a tunnel (ngrok) first',
+      );
   }
 }
 
 /** More media than Twilio takes on one message (21623) is a usage error naming `field`. */
 export function checkMediaCount(field: string, count: number): void {
   if (count > MAX_MEDIA_PER_MESSAGE) {
-    throw usageError(`${field} can be given at most ${MAX_MEDIA_PER_MESSAGE} times (got ${count}): Twilio takes up to ${MAX_MEDIA_PER_MESSAGE} media per message`);
+    throw usageError(
+      `${field} can be given at most ${MAX_MEDIA_PER_MESSAGE} times (got ${count}): Twilio takes up to ${MAX_MEDIA_PER_MESSAGE} media per message`,
+    );
   }
 }

@@ -119,7 +119,9 @@ export function sendSignedWebhook(r: SignedRequest): Promise<SignedAnswer> {
           body: Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8'),
         }),
       );
-      res.on('error', (err) => finish({ statusCode: res.statusCode ?? 0, statusText: res.statusMessage ?? '', error: err.message }));
+      res.on('error', (err) =>
+        finish({ statusCode: res.statusCode ?? 0, statusText: res.statusMessage ?? '', error: err.message }),
+      );
     });
     const timer = setTimeout(() => {
       finish({ error: `timed out after ${r.timeoutMs} ms`, timedOut: true });
@@ -132,7 +134,9 @@ export function sendSignedWebhook(r: SignedRequest): Promise<SignedAnswer> {
     r.signal?.addEventListener('abort', onAbort, { once: true });
     let answered = false;
     req.on('response', () => (answered = true));
-    req.on('error', (err: NodeJS.ErrnoException) => finish({ error: err.code ?? err.message, connectionFailed: !answered }));
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      finish({ error: err.code ?? err.message, connectionFailed: !answered }),
+    );
     req.end(body);
   });
 }

@@ -1,6 +1,6 @@
+import { shellQuote } from '../shell.js';
 import type { Lease } from '../store/index.js';
 import type { PhoneNumberInfo } from './numbers.js';
-import { shellQuote } from '../shell.js';
 
 /**
  * What a number's "A MESSAGE COMES IN" webhook points at, and what a listener's restore should say about it.
@@ -47,7 +47,10 @@ export function displayWebhookUrl(url: string | null | undefined, productionUrl?
   }
   const looksSecret = (v: string) => v.length >= 16 && /[A-Za-z]/.test(v) && /\d/.test(v);
   const cut = (v: string) => (looksSecret(v) ? `${v.slice(0, 4)}…` : v);
-  const path = u.pathname.split('/').map((seg) => cut(decodeURIComponent(seg))).join('/');
+  const path = u.pathname
+    .split('/')
+    .map((seg) => cut(decodeURIComponent(seg)))
+    .join('/');
   const query = [...u.searchParams].map(([k, v]) => `${k}=${cut(v)}`).join('&');
   const auth = u.username ? '…@' : '';
   return `${u.protocol}//${auth}${u.host}${path}${query ? `?${query}` : ''}`;
@@ -104,10 +107,14 @@ export interface WebhookClass<L> {
  * config's recorded production URL, a listener's URL (a lease's `ourUrl`, alive or not: the caller tells them
  * apart with isLeaseAlive), something else (which may still be on Fruxon's ingress: `fruxon`), or nothing.
  */
-export function classifyWebhookUrl<L extends Pick<Lease, 'ourUrl'>>(currentUrl: string | null | undefined, known: WebhookKnowledge<L>): WebhookClass<L> {
+export function classifyWebhookUrl<L extends Pick<Lease, 'ourUrl'>>(
+  currentUrl: string | null | undefined,
+  known: WebhookKnowledge<L>,
+): WebhookClass<L> {
   if (!currentUrl || !currentUrl.trim()) return { kind: 'none', lease: null, fruxon: false };
   if (sameWebhookUrl(currentUrl, known.productionUrl)) return { kind: 'production', lease: null, fruxon: true };
-  const lease = [known.lease ?? null, ...(known.leases ?? [])].find((l) => l && sameWebhookUrl(currentUrl, l.ourUrl)) ?? null;
+  const lease =
+    [known.lease ?? null, ...(known.leases ?? [])].find((l) => l && sameWebhookUrl(currentUrl, l.ourUrl)) ?? null;
   if (lease) return { kind: 'listener', lease, fruxon: false };
   return { kind: 'other', lease: null, fruxon: isFruxonIngressUrl(currentUrl) };
 }
@@ -134,7 +141,11 @@ export interface RestorePlan {
  * For listen's restore: it puts back `previousUrl` as it was, and says so when that is empty or is not the
  * recorded production URL (`productionUrl`, null when none is recorded). `configName` goes into the hint.
  */
-export function describeRestore(previousUrl: string | null | undefined, productionUrl: string | null | undefined, configName?: string): RestorePlan {
+export function describeRestore(
+  previousUrl: string | null | undefined,
+  productionUrl: string | null | undefined,
+  configName?: string,
+): RestorePlan {
   const prev = previousUrl?.trim() ?? '';
   const flag = configName ? ` --config ${shellQuote(configName)}` : '';
   if (!prev) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { openStore } from '../../src/store/index.js';
 import { tempHome } from '../helpers/cli.js';
 import { storeEvent } from '../helpers/events.js';
@@ -23,7 +23,23 @@ describe('the clock handed in through CliDeps.now', () => {
 
   before(async () => {
     emu = await startEmulator({ numbers: [OWN] });
-    const add = await runCli(['add-config', '--name', 'clock', '--from', OWN, '--account-sid', emu.accountSid, '--api-url', emu.url, '--token-from-env', '--no-verify', '--json'], { env: env() });
+    const add = await runCli(
+      [
+        'add-config',
+        '--name',
+        'clock',
+        '--from',
+        OWN,
+        '--account-sid',
+        emu.accountSid,
+        '--api-url',
+        emu.url,
+        '--token-from-env',
+        '--no-verify',
+        '--json',
+      ],
+      { env: env() },
+    );
     assert.equal(add.code, 0, add.stderr);
     configId = JSON.parse(add.stdout).id;
   });
@@ -35,7 +51,11 @@ describe('the clock handed in through CliDeps.now', () => {
   const record = (...receivedAt: string[]) => {
     const store = openStore(h.env);
     try {
-      store.events.recordBatch(receivedAt.map((at, i) => storeEvent(Math.floor(Math.random() * 1e9) + i, { configId, configName: 'clock', receivedAt: at })));
+      store.events.recordBatch(
+        receivedAt.map((at, i) =>
+          storeEvent(Math.floor(Math.random() * 1e9) + i, { configId, configName: 'clock', receivedAt: at }),
+        ),
+      );
     } finally {
       store.close();
     }
@@ -45,8 +65,14 @@ describe('the clock handed in through CliDeps.now', () => {
     record(ago(3 * DAY), ago(2 * HOUR), ago(10 * 60_000));
     const listed = await runCli(['events', 'list', '--since', '3h', '--json'], { env: h.env, deps: { now } });
     assert.equal(listed.code, 0, listed.stderr);
-    assert.deepEqual(JSON.parse(listed.stdout).map((e: { received_at: string }) => e.received_at), [ago(10 * 60_000), ago(2 * HOUR)]);
-    const statuses = await runCli(['events', 'list', '--kind', 'status', '--since', '1h', '--json'], { env: h.env, deps: { now } });
+    assert.deepEqual(
+      JSON.parse(listed.stdout).map((e: { received_at: string }) => e.received_at),
+      [ago(10 * 60_000), ago(2 * HOUR)],
+    );
+    const statuses = await runCli(['events', 'list', '--kind', 'status', '--since', '1h', '--json'], {
+      env: h.env,
+      deps: { now },
+    });
     assert.equal(statuses.code, 0, statuses.stderr);
     assert.deepEqual(JSON.parse(statuses.stdout), []);
 
@@ -61,17 +87,36 @@ describe('the clock handed in through CliDeps.now', () => {
     assert.equal(JSON.parse(real.stdout).deleted, 0);
   });
 
-  test('what the store writes is stamped by the handed-in clock: a config\'s created/updated times', async () => {
-    const add = await runCli(['add-config', '--name', 'stamped', '--from', OWN, '--account-sid', emu.accountSid, '--api-url', emu.url, '--token-from-env', '--no-verify', '--json'], {
-      env: env(),
-      deps: { now },
-    });
+  test("what the store writes is stamped by the handed-in clock: a config's created/updated times", async () => {
+    const add = await runCli(
+      [
+        'add-config',
+        '--name',
+        'stamped',
+        '--from',
+        OWN,
+        '--account-sid',
+        emu.accountSid,
+        '--api-url',
+        emu.url,
+        '--token-from-env',
+        '--no-verify',
+        '--json',
+      ],
+      {
+        env: env(),
+        deps: { now },
+      },
+    );
     assert.equal(add.code, 0, add.stderr);
     const shown = JSON.parse((await runCli(['configs', 'show', 'stamped', '--json'], { env: h.env })).stdout);
     assert.equal(shown.created_at, NOW.toISOString());
     assert.equal(shown.updated_at, NOW.toISOString());
     const later = () => new Date(NOW.getTime() + DAY);
-    const set = await runCli(['configs', 'set', 'stamped', '--from', '+15005550007'], { env: h.env, deps: { now: later } });
+    const set = await runCli(['configs', 'set', 'stamped', '--from', '+15005550007'], {
+      env: h.env,
+      deps: { now: later },
+    });
     assert.equal(set.code, 0, set.stderr);
     const after = JSON.parse((await runCli(['configs', 'show', 'stamped', '--json'], { env: h.env })).stdout);
     assert.equal(after.created_at, NOW.toISOString());
@@ -103,6 +148,10 @@ describe('the clock handed in through CliDeps.now', () => {
     assert.equal(listener.since, NOW.toISOString(), 'the lease started at the handed-in time');
     assert.match(r.stderr, /pruned 1 event\(s\) older than 1 days \(FRUXON_TWILIO_RETENTION_DAYS\)/);
     const left = await runCli(['events', 'list', '--json'], { env: h.env });
-    assert.deepEqual(JSON.parse(left.stdout).map((e: { received_at: string }) => e.received_at), [ago(12 * HOUR)], 'the event 2 days before the clock went, the one 12 hours before stayed');
+    assert.deepEqual(
+      JSON.parse(left.stdout).map((e: { received_at: string }) => e.received_at),
+      [ago(12 * HOUR)],
+      'the event 2 days before the clock went, the one 12 hours before stayed',
+    );
   });
 });

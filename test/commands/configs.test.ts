@@ -3,14 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { errorLine, storeBytes } from '../helpers/checks.js';
 import { runCli as runBin, tempHome } from '../helpers/cli.js';
 import { keychainGet, runCli } from '../helpers/inproc.js';
 import { startTwilioDouble, type TwilioDouble } from '../helpers/twilio-double.js';
-import { errorLine, storeBytes } from '../helpers/checks.js';
 
 const hex = (n: number) => randomBytes(n).toString('hex');
-
-
 
 describe('add-config and configs', () => {
   const accountSid = `AC${hex(16)}`;
@@ -46,7 +44,19 @@ describe('add-config and configs', () => {
 
   test('round trip: add (verified, token in the keychain), list, show, use, remove', async () => {
     const add = await recorded(
-      ['add-config', '--name', 'Support Line', '--from', from, '--account-sid', accountSid, '--auth-token-stdin', '--api-url', twilio.url, '--json'],
+      [
+        'add-config',
+        '--name',
+        'Support Line',
+        '--from',
+        from,
+        '--account-sid',
+        accountSid,
+        '--auth-token-stdin',
+        '--api-url',
+        twilio.url,
+        '--json',
+      ],
       { input: authToken + '\n' },
     );
     assert.equal(add.code, 0, add.stderr);
@@ -59,10 +69,24 @@ describe('add-config and configs', () => {
     assert.equal(saved.default, true, 'the first config becomes the default');
     assert.equal(saved.webhook_path, `/webhooks/twilio/${saved.id}`);
     assert.equal(keychainGet(saved.id), authToken, 'the token is in the keychain under the config id');
-    assert.ok(twilio.requests.some((r) => r.path === `/2010-04-01/Accounts/${accountSid}.json`), 'the account was fetched');
+    assert.ok(
+      twilio.requests.some((r) => r.path === `/2010-04-01/Accounts/${accountSid}.json`),
+      'the account was fetched',
+    );
 
     const second = await recorded(
-      ['add-config', '--name', 'backup', '--from', '+14155550100', '--account-sid', accountSid, '--api-url', twilio.url, '--json'],
+      [
+        'add-config',
+        '--name',
+        'backup',
+        '--from',
+        '+14155550100',
+        '--account-sid',
+        accountSid,
+        '--api-url',
+        twilio.url,
+        '--json',
+      ],
       { env: { TWILIO_AUTH_TOKEN: authToken } },
     );
     assert.equal(second.code, 0, second.stderr);
@@ -72,7 +96,13 @@ describe('add-config and configs', () => {
     const list = await recorded(['configs', 'list', '--json']);
     assert.equal(list.code, 0);
     const rows = JSON.parse(list.stdout) as { name: string; default: boolean }[];
-    assert.deepEqual(rows.map((r) => [r.name, r.default]), [['backup', false], ['Support Line', true]]);
+    assert.deepEqual(
+      rows.map((r) => [r.name, r.default]),
+      [
+        ['backup', false],
+        ['Support Line', true],
+      ],
+    );
 
     const human = await recorded(['configs', 'list']);
     assert.match(human.stdout, /\*\s+Support Line\s+\+14155238886/);
@@ -80,7 +110,11 @@ describe('add-config and configs', () => {
     const show = await recorded(['configs', 'show', 'Support Line', '--json']);
     assert.equal(JSON.parse(show.stdout).id, saved.id);
     const showHuman = await recorded(['configs', 'show', 'support line']);
-    assert.match(showHuman.stdout, /Auth Token in the OS keychain/, 'names are case-insensitive; show says where the secret is');
+    assert.match(
+      showHuman.stdout,
+      /Auth Token in the OS keychain/,
+      'names are case-insensitive; show says where the secret is',
+    );
 
     const use = await recorded(['configs', 'use', 'backup', '--json']);
     assert.deepEqual(JSON.parse(use.stdout).default, 'backup');
@@ -97,7 +131,18 @@ describe('add-config and configs', () => {
 
   test('the secret is absent from the database files and from every output', async () => {
     const r = await recorded(
-      ['add-config', '--name', 'leakcheck', '--from', from, '--account-sid', accountSid, '--auth-token-stdin', '--api-url', twilio.url],
+      [
+        'add-config',
+        '--name',
+        'leakcheck',
+        '--from',
+        from,
+        '--account-sid',
+        accountSid,
+        '--auth-token-stdin',
+        '--api-url',
+        twilio.url,
+      ],
       { input: authToken },
     );
     assert.equal(r.code, 0, r.stderr);
@@ -114,9 +159,23 @@ describe('add-config and configs', () => {
 
   test('a wrong token is reported as one clean line, and nothing is saved', async () => {
     const wrong = hex(16);
-    const r = await cli(['add-config', '--name', 'wrong', '--from', from, '--account-sid', accountSid, '--auth-token-stdin', '--api-url', twilio.url], {
-      input: wrong,
-    });
+    const r = await cli(
+      [
+        'add-config',
+        '--name',
+        'wrong',
+        '--from',
+        from,
+        '--account-sid',
+        accountSid,
+        '--auth-token-stdin',
+        '--api-url',
+        twilio.url,
+      ],
+      {
+        input: wrong,
+      },
+    );
     assert.equal(r.code, 1);
     assert.match(errorLine(r), /^error: Twilio rejected the Account SID \/ Auth Token pair for AC…\w{4} \(20003\)/);
     assert.equal(r.stderr.includes(wrong), false);
@@ -125,9 +184,23 @@ describe('add-config and configs', () => {
   });
 
   test('an unreachable API is one clean line naming the URL', async () => {
-    const r = await cli(['add-config', '--name', 'down', '--from', from, '--account-sid', accountSid, '--auth-token-stdin', '--api-url', 'http://127.0.0.1:9'], {
-      input: authToken,
-    });
+    const r = await cli(
+      [
+        'add-config',
+        '--name',
+        'down',
+        '--from',
+        from,
+        '--account-sid',
+        accountSid,
+        '--auth-token-stdin',
+        '--api-url',
+        'http://127.0.0.1:9',
+      ],
+      {
+        input: authToken,
+      },
+    );
     assert.equal(r.code, 1);
     assert.match(errorLine(r), /could not reach Twilio at http:\/\/127\.0\.0\.1:9 .*ECONNREFUSED/);
   });
@@ -137,7 +210,10 @@ describe('add-config and configs', () => {
       [['add-config'], /missing --name/],
       [['add-config', '--name', 'x'], /missing --from/],
       [['add-config', '--name', 'x', '--from', from], /missing --account-sid/],
-      [['add-config', '--name', 'x', '--from', from, '--account-sid', accountSid], /missing the Auth Token: pass --auth-token-stdin/],
+      [
+        ['add-config', '--name', 'x', '--from', from, '--account-sid', accountSid],
+        /missing the Auth Token: pass --auth-token-stdin/,
+      ],
     ];
     for (const [args, pattern] of cases) {
       const r = await cli(args);
@@ -149,11 +225,27 @@ describe('add-config and configs', () => {
   test('bad input: one line naming the field and the expected form, exit non-zero', async () => {
     const base = ['add-config', '--name', 'bad', '--no-verify', '--auth-token-stdin'];
     const cases: [string[], number, RegExp][] = [
-      [[...base, '--from', '4155238886', '--account-sid', accountSid], 2, /--from must be an E\.164 phone number like \+14155238886/],
+      [
+        [...base, '--from', '4155238886', '--account-sid', accountSid],
+        2,
+        /--from must be an E\.164 phone number like \+14155238886/,
+      ],
       [[...base, '--from', '+0123', '--account-sid', accountSid], 2, /--from must be an E\.164/],
-      [[...base, '--from', from, '--account-sid', 'AC123'], 2, /--account-sid must be a Twilio Account SID: AC followed by 32 lowercase hex/],
-      [[...base, '--from', from, '--account-sid', accountSid, '--api-key-sid', 'SKnope'], 2, /--api-key-sid must be a Twilio API Key SID/],
-      [[...base, '--from', from, '--account-sid', accountSid, '--api-url', 'ftp://x'], 2, /--api-url must be an http\(s\) URL/],
+      [
+        [...base, '--from', from, '--account-sid', 'AC123'],
+        2,
+        /--account-sid must be a Twilio Account SID: AC followed by 32 lowercase hex/,
+      ],
+      [
+        [...base, '--from', from, '--account-sid', accountSid, '--api-key-sid', 'SKnope'],
+        2,
+        /--api-key-sid must be a Twilio API Key SID/,
+      ],
+      [
+        [...base, '--from', from, '--account-sid', accountSid, '--api-url', 'ftp://x'],
+        2,
+        /--api-url must be an http\(s\) URL/,
+      ],
       [['configs', 'show', 'nobody'], 1, /no config named "nobody"/],
       [['configs', 'remove', 'nobody'], 1, /no config named "nobody"/],
       [['configs', 'frobnicate'], 2, /unknown configs subcommand "frobnicate"/],
@@ -170,7 +262,21 @@ describe('add-config and configs', () => {
 
   test('a duplicate name is refused and the first config is untouched', async () => {
     const add = (input: string) =>
-      cli(['add-config', '--name', 'dup', '--from', from, '--account-sid', accountSid, '--auth-token-stdin', '--no-verify', '--json'], { input });
+      cli(
+        [
+          'add-config',
+          '--name',
+          'dup',
+          '--from',
+          from,
+          '--account-sid',
+          accountSid,
+          '--auth-token-stdin',
+          '--no-verify',
+          '--json',
+        ],
+        { input },
+      );
     const first = await add(authToken);
     assert.equal(first.code, 0, first.stderr);
     const id = JSON.parse(first.stdout).id;
@@ -184,23 +290,53 @@ describe('add-config and configs', () => {
 
   test('--token-from-env works with no keychain running; a keychain config then fails cleanly and saves nothing', async () => {
     const noKeychain = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus', TWILIO_AUTH_TOKEN: authToken };
-    const r = await recordedBin(['add-config', '--name', 'ci', '--from', from, '--account-sid', accountSid, '--token-from-env', '--api-url', twilio.url, '--json'], {
-      env: noKeychain,
-    });
+    const r = await recordedBin(
+      [
+        'add-config',
+        '--name',
+        'ci',
+        '--from',
+        from,
+        '--account-sid',
+        accountSid,
+        '--token-from-env',
+        '--api-url',
+        twilio.url,
+        '--json',
+      ],
+      {
+        env: noKeychain,
+      },
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).secret_source, 'env');
     assert.equal(JSON.parse(r.stdout).verified, true);
     const show = await bin(['configs', 'show', 'ci'], { env: noKeychain });
     assert.match(show.stdout, /Auth Token from \$TWILIO_AUTH_TOKEN/);
 
-    const kc = await bin(['add-config', '--name', 'needs-keychain', '--from', from, '--account-sid', accountSid, '--auth-token-stdin', '--no-verify'], {
-      env: noKeychain,
-      input: authToken,
-    });
+    const kc = await bin(
+      [
+        'add-config',
+        '--name',
+        'needs-keychain',
+        '--from',
+        from,
+        '--account-sid',
+        accountSid,
+        '--auth-token-stdin',
+        '--no-verify',
+      ],
+      {
+        env: noKeychain,
+        input: authToken,
+      },
+    );
     assert.equal(kc.code, 1);
     assert.match(errorLine(kc), /the OS keychain is not reachable/);
     assert.match(kc.stderr, /hint: .*--token-from-env/);
-    const names = (JSON.parse((await cli(['configs', 'list', '--json'])).stdout) as { name: string }[]).map((c) => c.name);
+    const names = (JSON.parse((await cli(['configs', 'list', '--json'])).stdout) as { name: string }[]).map(
+      (c) => c.name,
+    );
     assert.deepEqual(names, ['ci'], 'no row without its secret');
     assert.equal((await bin(['configs', 'remove', 'ci'], { env: noKeychain })).code, 0);
     assert.equal(bytesInclude(h.home, authToken), false);
@@ -208,7 +344,20 @@ describe('add-config and configs', () => {
 
   test('API Key auth: SK… + secret from stdin', async () => {
     const r = await cli(
-      ['add-config', '--name', 'apikey', '--from', from, '--account-sid', accountSid, '--api-key-sid', `SK${hex(16)}`, '--api-key-secret-stdin', '--no-verify', '--json'],
+      [
+        'add-config',
+        '--name',
+        'apikey',
+        '--from',
+        from,
+        '--account-sid',
+        accountSid,
+        '--api-key-sid',
+        `SK${hex(16)}`,
+        '--api-key-secret-stdin',
+        '--no-verify',
+        '--json',
+      ],
       { input: 'key-secret-value' },
     );
     assert.equal(r.code, 0, r.stderr);

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { CliError } from '../../src/errors.js';
 import { registerWebhook } from '../../src/listener/registration.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import type { TwilioClient } from '../../src/twilio/client.js';
-import { CliError } from '../../src/errors.js';
 import { tempHome } from '../helpers/cli.js';
 import { runCli } from '../helpers/inproc.js';
 
@@ -24,12 +24,34 @@ describe('lease conflicts: exit 5, message and hint per command', () => {
   let store: Store;
   let configId: string;
   const lease = (pid: number) =>
-    store.leases.acquire({ configId, numberSid: emu.getNumber(FROM)!.sid, phoneNumber: FROM, previousSmsUrl: '', previousSmsMethod: 'POST', ourUrl: 'http://127.0.0.1:1/x', pid });
+    store.leases.acquire({
+      configId,
+      numberSid: emu.getNumber(FROM)!.sid,
+      phoneNumber: FROM,
+      previousSmsUrl: '',
+      previousSmsMethod: 'POST',
+      ourUrl: 'http://127.0.0.1:1/x',
+      pid,
+    });
 
   before(async () => {
     emu = await startEmulator({ port: 0, numbers: [FROM] });
     h = tempHome();
-    const add = await runCli(['add-config', '--name', 'Support Line', '--from', FROM, '--account-sid', emu.accountSid, '--auth-token-stdin', '--api-url', emu.url], { env: h.env, input: emu.authToken });
+    const add = await runCli(
+      [
+        'add-config',
+        '--name',
+        'Support Line',
+        '--from',
+        FROM,
+        '--account-sid',
+        emu.accountSid,
+        '--auth-token-stdin',
+        '--api-url',
+        emu.url,
+      ],
+      { env: h.env, input: emu.authToken },
+    );
     assert.equal(add.code, 0, add.stderr);
     store = openStore(h.env);
     configId = store.configs.byName('Support Line')!.id;
@@ -58,18 +80,32 @@ describe('lease conflicts: exit 5, message and hint per command', () => {
       ]);
       const rm = await cli(['configs', 'remove', 'Support Line']);
       assert.equal(rm.code, 5, rm.stderr);
-      assert.deepEqual(lines(rm), [`error: config "Support Line" is in use by a running listener (pid ${pid})`, `hint: stop that listener first (kill -INT ${pid})`]);
-      const err = await registerWebhook({ store, client: {} as TwilioClient, config: store.configs.byId(configId)!, webhookUrl: 'https://t.example/w', apiUrl: emu.url, productionUrl: null, pid: 1 }).then(
+      assert.deepEqual(lines(rm), [
+        `error: config "Support Line" is in use by a running listener (pid ${pid})`,
+        `hint: stop that listener first (kill -INT ${pid})`,
+      ]);
+      const err = await registerWebhook({
+        store,
+        client: {} as TwilioClient,
+        config: store.configs.byId(configId)!,
+        webhookUrl: 'https://t.example/w',
+        apiUrl: emu.url,
+        productionUrl: null,
+        pid: 1,
+      }).then(
         () => null,
         (e: unknown) => e,
       );
       assert.ok(err instanceof CliError);
-      assert.deepEqual({ message: err.message, hint: err.hint, exitCode: err.exitCode, reason: err.reason }, {
-        message: `another listener (pid ${pid}) already holds ${FROM} for config "Support Line"`,
-        hint: `stop it first (kill -INT ${pid}), or listen with --no-register`,
-        exitCode: 5,
-        reason: 'lease_held',
-      });
+      assert.deepEqual(
+        { message: err.message, hint: err.hint, exitCode: err.exitCode, reason: err.reason },
+        {
+          message: `another listener (pid ${pid}) already holds ${FROM} for config "Support Line"`,
+          hint: `stop it first (kill -INT ${pid}), or listen with --no-register`,
+          exitCode: 5,
+          reason: 'lease_held',
+        },
+      );
     } finally {
       store.leases.release(configId);
     }

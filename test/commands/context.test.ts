@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { CliDeps } from '../../src/commands/context.js';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { secretAccount } from '../../src/secrets/index.js';
 import { memorySecretStore } from '../../src/secrets/memory.js';
 import { openStore } from '../../src/store/index.js';
@@ -47,11 +47,26 @@ describe('the command context: dependencies handed in through main()', () => {
       openStore: (env) => (opened++, openStore(env)),
       twilio: (creds, opts) => (clients.push(creds.accountSid), createTwilioClient(creds, opts)),
     };
-    const add = await runCli(['add-config', '--name', 'ctx', '--from', OWN, '--account-sid', emu.accountSid, '--api-url', emu.url, '--auth-token-stdin', '--json'], {
-      env: h.env,
-      input: emu.authToken,
-      deps,
-    });
+    const add = await runCli(
+      [
+        'add-config',
+        '--name',
+        'ctx',
+        '--from',
+        OWN,
+        '--account-sid',
+        emu.accountSid,
+        '--api-url',
+        emu.url,
+        '--auth-token-stdin',
+        '--json',
+      ],
+      {
+        env: h.env,
+        input: emu.authToken,
+        deps,
+      },
+    );
     assert.equal(add.code, 0, add.stderr);
     const id = JSON.parse(add.stdout).id as string;
     assert.equal(secrets.get(secretAccount(id)), emu.authToken, 'the token went to the handed-in store');
@@ -61,7 +76,10 @@ describe('the command context: dependencies handed in through main()', () => {
     assert.equal(clients.length, 2);
     assert.equal(opened, 2, 'one store per command run');
     // Another secret store does not have the token: the command says so instead of reaching the OS keychain.
-    const other = await runCli(['send', '--to', '+14155550100', '--body', 'hi'], { env: h.env, deps: { secrets: () => memorySecretStore() } });
+    const other = await runCli(['send', '--to', '+14155550100', '--body', 'hi'], {
+      env: h.env,
+      deps: { secrets: () => memorySecretStore() },
+    });
     assert.equal(other.code, 1);
     assert.match(other.stderr, /the keychain has no Auth Token for config "ctx"/);
   });
@@ -69,10 +87,28 @@ describe('the command context: dependencies handed in through main()', () => {
   test('the abort signal stops a running listen as SIGTERM does', async () => {
     const abort = new AbortController();
     const env = { ...h.env, TWILIO_AUTH_TOKEN: emu.authToken };
-    const add = await runCli(['add-config', '--name', 'envctx', '--from', OWN, '--account-sid', emu.accountSid, '--api-url', emu.url, '--token-from-env', '--no-verify'], { env });
+    const add = await runCli(
+      [
+        'add-config',
+        '--name',
+        'envctx',
+        '--from',
+        OWN,
+        '--account-sid',
+        emu.accountSid,
+        '--api-url',
+        emu.url,
+        '--token-from-env',
+        '--no-verify',
+      ],
+      { env },
+    );
     assert.equal(add.code, 0, add.stderr);
     setTimeout(() => abort.abort(), 500);
-    const r = await runCli(['listen', '--config', 'envctx', '--no-register', '--tunnel', 'none', '--port', '0'], { env, deps: { signal: abort.signal } });
+    const r = await runCli(['listen', '--config', 'envctx', '--no-register', '--tunnel', 'none', '--port', '0'], {
+      env,
+      deps: { signal: abort.signal },
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /SIGTERM: stopping/);
   });

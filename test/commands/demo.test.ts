@@ -12,9 +12,15 @@ test('demo: the whole loop offline, with no keychain, and it cleans up after its
     assert.equal(r.code, 0, r.stderr);
     const o = r.stdout;
     assert.match(o, /1\. Started the Twilio emulator at http:\/\/127\.0\.0\.1:\d+ /);
-    assert.match(o, /3\. listen: registered http:\/\/127\.0\.0\.1:\d+\/webhooks\/twilio\/[0-9a-f-]{36} as the Messaging webhook of \+15005550006\./);
+    assert.match(
+      o,
+      /3\. listen: registered http:\/\/127\.0\.0\.1:\d+\/webhooks\/twilio\/[0-9a-f-]{36} as the Messaging webhook of \+15005550006\./,
+    );
     assert.match(o, /\d\d:\d\d:\d\d {2}sms {7}\+14155550123 \(Dana\) {2}Hi! Is my order #1042 on its way\? {2}#1/);
-    assert.match(o, /\d\d:\d\d:\d\d {2}whatsapp {2}\+447700900123 \(Sam\) {2}The parcel arrived damaged, see the photo \[1 media\] {2}#2/);
+    assert.match(
+      o,
+      /\d\d:\d\d:\d\d {2}whatsapp {2}\+447700900123 \(Sam\) {2}The parcel arrived damaged, see the photo \[1 media\] {2}#2/,
+    );
     assert.match(o, /"content_type": "image\/jpeg"/);
     assert.match(o, /6\. send: a reply to \+14155550123 went queued → sent → delivered\./);
     assert.match(o, /7\. Stopped listening: restored the webhook of \+15005550006 to \(none\)/);
@@ -29,12 +35,24 @@ test('demo: the whole loop offline, with no keychain, and it cleans up after its
 test('demo --json: two trigger envelopes with the seed payload keys, then the sent message; nothing else on stdout', async () => {
   const r = await runCli(['demo', '--json'], { env: NO_KEYCHAIN });
   assert.equal(r.code, 0, r.stderr);
-  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(lines.length, 3);
   const [sms, wa, sent] = lines;
   for (const e of [sms, wa]) {
     assert.equal(e.trigger, 'twilio.message.received');
-    for (const k of ['text', 'from', 'from_name', 'conversation_name', 'conversation_address', 'session_id', 'event_type']) assert.ok(k in e.payload, k);
+    for (const k of [
+      'text',
+      'from',
+      'from_name',
+      'conversation_name',
+      'conversation_address',
+      'session_id',
+      'event_type',
+    ])
+      assert.ok(k in e.payload, k);
     assert.match(e.payload.message_attributes.from, /^\+[1-9]\d{1,14}$/);
     assert.match(e.payload.message_attributes.to, /^\+[1-9]\d{1,14}$/);
   }
@@ -53,9 +71,24 @@ test('emulator command: prints its connection details first as JSON, serves the 
     const first = JSON.parse(p.stdout.split('\n')[0]!);
     assert.match(first.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.match(first.account_sid, /^AC[0-9a-f]{32}$/);
-    assert.deepEqual(first.numbers.map((n: { phone_number: string }) => n.phone_number), ['+15005550006']);
+    assert.deepEqual(
+      first.numbers.map((n: { phone_number: string }) => n.phone_number),
+      ['+15005550006'],
+    );
     const add = await runCli(
-      ['add-config', '--name', 'emu', '--from', '+15005550006', '--account-sid', first.account_sid, '--api-url', first.url, '--token-from-env', '--json'],
+      [
+        'add-config',
+        '--name',
+        'emu',
+        '--from',
+        '+15005550006',
+        '--account-sid',
+        first.account_sid,
+        '--api-url',
+        first.url,
+        '--token-from-env',
+        '--json',
+      ],
       { env: { ...h.env, TWILIO_AUTH_TOKEN: first.auth_token } },
     );
     assert.equal(add.code, 0, add.stderr);

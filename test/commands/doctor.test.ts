@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { openStore } from '../../src/store/index.js';
 import { classifyWebhookUrl, isFruxonIngressUrl } from '../../src/twilio/webhook.js';
 import { runCli as runBin, tempHome } from '../helpers/cli.js';
@@ -27,9 +27,11 @@ function deadPid(): number {
 describe('doctor', () => {
   let emu: Emulator;
   let h: ReturnType<typeof tempHome>;
-  const cli = (args: string[], env: NodeJS.ProcessEnv = {}, input?: string) => runCli(args, { env: { ...h.env, ...env }, input, timeoutMs: 30_000 });
+  const cli = (args: string[], env: NodeJS.ProcessEnv = {}, input?: string) =>
+    runCli(args, { env: { ...h.env, ...env }, input, timeoutMs: 30_000 });
   // The built binary with the real keychain out of reach (a D-Bus address that leads nowhere).
-  const bin = (args: string[], env: NodeJS.ProcessEnv = {}, input?: string) => runBin(args, { env: { ...h.env, ...env }, input, timeoutMs: 30_000 });
+  const bin = (args: string[], env: NodeJS.ProcessEnv = {}, input?: string) =>
+    runBin(args, { env: { ...h.env, ...env }, input, timeoutMs: 30_000 });
 
   before(async () => {
     emu = await startEmulator({ port: 0, numbers: [FROM, '+14155238887'] });
@@ -55,12 +57,35 @@ describe('doctor', () => {
   });
 
   test('green: a keychain config on the emulator, its number ours, NGROK_AUTHTOKEN set', async () => {
-    const add = await cli(['add-config', '--name', 'emu', '--from', FROM, '--account-sid', emu.accountSid, '--auth-token-stdin', '--api-url', emu.url], {}, emu.authToken);
+    const add = await cli(
+      [
+        'add-config',
+        '--name',
+        'emu',
+        '--from',
+        FROM,
+        '--account-sid',
+        emu.accountSid,
+        '--auth-token-stdin',
+        '--api-url',
+        emu.url,
+      ],
+      {},
+      emu.authToken,
+    );
     assert.equal(add.code, 0, add.stderr);
     const store = openStore(h.env);
     const config = store.configs.byName('emu')!;
     const ourUrl = 'https://abc123.ngrok.app/webhooks/twilio/' + config.id;
-    store.leases.acquire({ configId: config.id, numberSid: emu.numbers[0]!.sid, phoneNumber: FROM, previousSmsUrl: null, previousSmsMethod: null, ourUrl, pid: process.pid });
+    store.leases.acquire({
+      configId: config.id,
+      numberSid: emu.numbers[0]!.sid,
+      phoneNumber: FROM,
+      previousSmsUrl: null,
+      previousSmsMethod: null,
+      ourUrl,
+      pid: process.pid,
+    });
     store.close();
     emu.setSmsUrl(FROM, ourUrl);
 
@@ -69,7 +94,23 @@ describe('doctor', () => {
     const report = JSON.parse(r.stdout) as Report;
     assert.equal(report.ok, true);
     for (const c of report.checks) assert.equal(c.ok, true, `${c.name}: ${c.detail}`);
-    assert.deepEqual(report.checks.map((c) => c.name), ['node', 'data_dir', 'schema', 'config', 'keychain', 'secret', 'credentials', 'from_number', 'sms_url', 'route', 'leases', 'ngrok']);
+    assert.deepEqual(
+      report.checks.map((c) => c.name),
+      [
+        'node',
+        'data_dir',
+        'schema',
+        'config',
+        'keychain',
+        'secret',
+        'credentials',
+        'from_number',
+        'sms_url',
+        'route',
+        'leases',
+        'ngrok',
+      ],
+    );
     assert.match(check(report, 'sms_url').detail, /ours: the listener \(pid \d+\)/);
     assert.match(check(report, 'secret').detail, /Auth Token in the OS keychain/);
     assert.equal(r.stdout.includes(emu.authToken), false);
@@ -109,7 +150,10 @@ describe('doctor', () => {
     ] as const;
     for (const [url, printed] of cases) {
       emu.setSmsUrl(FROM, url);
-      const doctor = check(JSON.parse((await cli(['doctor', '--config', 'emu', '--json'])).stdout) as Report, 'sms_url').detail;
+      const doctor = check(
+        JSON.parse((await cli(['doctor', '--config', 'emu', '--json'])).stdout) as Report,
+        'sms_url',
+      ).detail;
       const show = await cli(['webhook', 'show', '--config', 'emu', '--json']);
       assert.equal(show.code, 0, show.stderr);
       assert.equal(JSON.parse(show.stdout).sms_url, printed);
@@ -139,7 +183,15 @@ describe('doctor', () => {
     const store = openStore(h.env);
     const config = store.configs.byName('emu')!;
     const pid = deadPid();
-    store.leases.acquire({ configId: config.id, numberSid: emu.numbers[0]!.sid, phoneNumber: FROM, previousSmsUrl: null, previousSmsMethod: null, ourUrl: 'https://gone.ngrok.app/x', pid });
+    store.leases.acquire({
+      configId: config.id,
+      numberSid: emu.numbers[0]!.sid,
+      phoneNumber: FROM,
+      previousSmsUrl: null,
+      previousSmsMethod: null,
+      ourUrl: 'https://gone.ngrok.app/x',
+      pid,
+    });
     store.close();
     emu.setSmsUrl(FROM, 'https://gone.ngrok.app/x');
     chmodSync(h.home, 0o755);
@@ -158,7 +210,21 @@ describe('doctor', () => {
 
     // A config whose number the account does not own, with a wrong token from the environment, and no keychain at all.
     const noKeychain = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' };
-    const add = await bin(['add-config', '--name', 'envcfg', '--from', '+14155550000', '--account-sid', emu.accountSid, '--token-from-env', '--api-url', emu.url], { ...noKeychain, TWILIO_AUTH_TOKEN: emu.authToken });
+    const add = await bin(
+      [
+        'add-config',
+        '--name',
+        'envcfg',
+        '--from',
+        '+14155550000',
+        '--account-sid',
+        emu.accountSid,
+        '--token-from-env',
+        '--api-url',
+        emu.url,
+      ],
+      { ...noKeychain, TWILIO_AUTH_TOKEN: emu.authToken },
+    );
     assert.equal(add.code, 0, add.stderr);
     r = await bin(['doctor', '--config', 'envcfg', '--json'], { ...noKeychain, TWILIO_AUTH_TOKEN: emu.authToken });
     report = JSON.parse(r.stdout) as Report;
@@ -187,12 +253,37 @@ describe('doctor', () => {
 });
 
 test('SmsUrl classification rules (the one classifier, with every lease of the store)', () => {
-  const lease = { configId: 'c', numberSid: 'PN', phoneNumber: FROM, previousSmsUrl: null, previousSmsMethod: null, ourUrl: 'https://a.ngrok.app/webhooks/twilio/c', pid: 1, hostname: 'h', startedAt: '' };
+  const lease = {
+    configId: 'c',
+    numberSid: 'PN',
+    phoneNumber: FROM,
+    previousSmsUrl: null,
+    previousSmsMethod: null,
+    ourUrl: 'https://a.ngrok.app/webhooks/twilio/c',
+    pid: 1,
+    hostname: 'h',
+    startedAt: '',
+  };
   const none = { productionUrl: null };
   assert.equal(classifyWebhookUrl(null, { ...none, leases: [lease] }).kind, 'none');
-  assert.deepEqual(classifyWebhookUrl('https://a.ngrok.app/webhooks/twilio/c', { ...none, leases: [lease] }), { kind: 'listener', lease, fruxon: false });
-  assert.deepEqual(classifyWebhookUrl('https://api.fruxon.com/hooks/1', { ...none, leases: [lease] }), { kind: 'other', lease: null, fruxon: true });
-  assert.deepEqual(classifyWebhookUrl('https://evilfruxon.com/hooks/1', { ...none, leases: [] }), { kind: 'other', lease: null, fruxon: false });
-  assert.deepEqual(classifyWebhookUrl('https://ingress.example/x', { productionUrl: 'https://ingress.example/x', leases: [] }), { kind: 'production', lease: null, fruxon: true });
+  assert.deepEqual(classifyWebhookUrl('https://a.ngrok.app/webhooks/twilio/c', { ...none, leases: [lease] }), {
+    kind: 'listener',
+    lease,
+    fruxon: false,
+  });
+  assert.deepEqual(classifyWebhookUrl('https://api.fruxon.com/hooks/1', { ...none, leases: [lease] }), {
+    kind: 'other',
+    lease: null,
+    fruxon: true,
+  });
+  assert.deepEqual(classifyWebhookUrl('https://evilfruxon.com/hooks/1', { ...none, leases: [] }), {
+    kind: 'other',
+    lease: null,
+    fruxon: false,
+  });
+  assert.deepEqual(
+    classifyWebhookUrl('https://ingress.example/x', { productionUrl: 'https://ingress.example/x', leases: [] }),
+    { kind: 'production', lease: null, fruxon: true },
+  );
   assert.equal(isFruxonIngressUrl('not a url'), false);
 });

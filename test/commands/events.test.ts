@@ -4,16 +4,15 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 import { openStore } from '../../src/store/index.js';
-import { closedPort, stopAllCliProcesses, type RunningCli } from '../helpers/cli.js';
+import { closedPort, type RunningCli, stopAllCliProcesses } from '../helpers/cli.js';
 import { runCli, useRealKeychain } from '../helpers/inproc.js';
 
 // The commands and the listens run in this process, on the (test) keychain.
 useRealKeychain();
-import { OUR_NUMBER, PHONE, emulatorWithConfig, type EmulatorFixture } from '../helpers/fixtures.js';
-import { WebhookReceiver } from '../helpers/webhook-receiver.js';
+
+import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER, PHONE } from '../helpers/fixtures.js';
 import { jsonLines, startListen } from '../helpers/listen.js';
-
-
+import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 /** Waits until the listener has printed `n` trigger lines on stdout; returns them. */
 async function events(p: RunningCli, n: number): Promise<any[]> {
@@ -22,7 +21,9 @@ async function events(p: RunningCli, n: number): Promise<any[]> {
 }
 
 /** A local server that records JSON bodies (a stand-in for the agent behind --forward-to). */
-async function jsonReceiver(status = 200): Promise<{ url: string; bodies: any[]; headers: any[]; close(): Promise<void> }> {
+async function jsonReceiver(
+  status = 200,
+): Promise<{ url: string; bodies: any[]; headers: any[]; close(): Promise<void> }> {
   const bodies: any[] = [];
   const headers: any[] = [];
   const server: Server = createServer((req, res) => {
@@ -48,7 +49,10 @@ function seedEvents(f: EmulatorFixture, times: string[], body = 'old'): number[]
   const store = openStore({ FRUXON_TWILIO_HOME: f.home });
   try {
     return times.map((receivedAt, i) => {
-      const sid = `SM${'0'.repeat(24)}${(Date.parse(receivedAt) / 1000 + i).toString(16).padStart(8, '0')}`.slice(0, 34);
+      const sid = `SM${'0'.repeat(24)}${(Date.parse(receivedAt) / 1000 + i).toString(16).padStart(8, '0')}`.slice(
+        0,
+        34,
+      );
       const form = { MessageSid: sid, From: PHONE, To: OUR_NUMBER, Body: body };
       return store.events.record({
         configId: f.configId,
@@ -107,7 +111,20 @@ describe('simulate against a running listener', () => {
 
   test('human output: "200 OK from URL" on stdout; WhatsApp with profile name and media', async () => {
     const r = await runCli(
-      ['simulate', '--from', PHONE, '--whatsapp', '--profile-name', 'Dana', '--body', 'look', '--media-url', 'https://media.example.com/cat.jpg', '--media-url', 'https://media.example.com/a.pdf'],
+      [
+        'simulate',
+        '--from',
+        PHONE,
+        '--whatsapp',
+        '--profile-name',
+        'Dana',
+        '--body',
+        'look',
+        '--media-url',
+        'https://media.example.com/cat.jpg',
+        '--media-url',
+        'https://media.example.com/a.pdf',
+      ],
       { env: f.env },
     );
     assert.equal(r.code, 0, r.stderr);
@@ -148,16 +165,38 @@ describe('simulate against a running listener', () => {
     // Same account, an API key config (its secret from the environment); the listener is the Auth Token one's.
     const key = f.emulator.createApiKey();
     const add = await runCli(
-      ['add-config', '--name', 'bykey', '--from', OUR_NUMBER, '--account-sid', f.emulator.accountSid, '--api-key-sid', key.sid, '--api-url', f.emulator.url, '--token-from-env', '--json'],
+      [
+        'add-config',
+        '--name',
+        'bykey',
+        '--from',
+        OUR_NUMBER,
+        '--account-sid',
+        f.emulator.accountSid,
+        '--api-key-sid',
+        key.sid,
+        '--api-url',
+        f.emulator.url,
+        '--token-from-env',
+        '--json',
+      ],
       { env: { ...f.env, TWILIO_API_SECRET: key.secret } },
     );
     assert.equal(add.code, 0, add.stderr);
-    const r = await runCli(['simulate', '--from', PHONE, '--config', 'bykey', '--url', url], { env: { ...f.env, TWILIO_API_SECRET: key.secret } });
-    assert.equal(r.code, 2);
-    assert.match(r.stderr, /error: config "bykey" uses an API Key, but Twilio signs webhooks with the account's Auth Token: set TWILIO_AUTH_TOKEN/);
-    const ok = await runCli(['simulate', '--from', PHONE, '--config', 'bykey', '--url', url, '--body', 'signed by env token'], {
-      env: { ...f.env, TWILIO_API_SECRET: key.secret, TWILIO_AUTH_TOKEN: f.emulator.authToken },
+    const r = await runCli(['simulate', '--from', PHONE, '--config', 'bykey', '--url', url], {
+      env: { ...f.env, TWILIO_API_SECRET: key.secret },
     });
+    assert.equal(r.code, 2);
+    assert.match(
+      r.stderr,
+      /error: config "bykey" uses an API Key, but Twilio signs webhooks with the account's Auth Token: set TWILIO_AUTH_TOKEN/,
+    );
+    const ok = await runCli(
+      ['simulate', '--from', PHONE, '--config', 'bykey', '--url', url, '--body', 'signed by env token'],
+      {
+        env: { ...f.env, TWILIO_API_SECRET: key.secret, TWILIO_AUTH_TOKEN: f.emulator.authToken },
+      },
+    );
     assert.equal(ok.code, 0, ok.stderr);
     await p.waitFor(/"signed by env token"/, { stream: 'stdout' });
     await runCli(['configs', 'remove', 'bykey', '--force'], { env: f.env });
@@ -185,8 +224,32 @@ describe('simulate without a listener', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, `200 OK from ${target}\n`);
     const [emu, sim] = await receiver.waitForRequests(2);
-    assert.deepEqual(Object.keys(sim!.params).sort(), Object.keys(emu!.params).sort(), 'field for field what Twilio sends');
-    for (const k of ['ToCountry', 'ToState', 'SmsMessageSid', 'NumMedia', 'ToCity', 'FromZip', 'SmsSid', 'FromState', 'SmsStatus', 'FromCity', 'Body', 'FromCountry', 'To', 'ToZip', 'NumSegments', 'MessageSid', 'AccountSid', 'From', 'ApiVersion']) {
+    assert.deepEqual(
+      Object.keys(sim!.params).sort(),
+      Object.keys(emu!.params).sort(),
+      'field for field what Twilio sends',
+    );
+    for (const k of [
+      'ToCountry',
+      'ToState',
+      'SmsMessageSid',
+      'NumMedia',
+      'ToCity',
+      'FromZip',
+      'SmsSid',
+      'FromState',
+      'SmsStatus',
+      'FromCity',
+      'Body',
+      'FromCountry',
+      'To',
+      'ToZip',
+      'NumSegments',
+      'MessageSid',
+      'AccountSid',
+      'From',
+      'ApiVersion',
+    ]) {
       assert.ok(k in sim!.params, k);
     }
     assert.equal(sim!.params.SmsStatus, 'received');
@@ -199,7 +262,10 @@ describe('simulate without a listener', () => {
     assert.equal(sim!.headers['user-agent'], 'TwilioProxy/1.1');
     assert.equal(sim!.headers['content-type'], 'application/x-www-form-urlencoded');
     assert.match(String(sim!.headers['i-twilio-idempotency-token']), /\S{8,}/);
-    assert.equal(sim!.headers['x-twilio-signature'], getExpectedTwilioSignature(f.emulator.authToken, target, sim!.params));
+    assert.equal(
+      sim!.headers['x-twilio-signature'],
+      getExpectedTwilioSignature(f.emulator.authToken, target, sim!.params),
+    );
   });
 
   test('no running listener and no --url: exit 1 naming --url and fruxon-twilio listen', async () => {
@@ -228,7 +294,10 @@ describe('simulate without a listener', () => {
     const cases: Array<[string[], RegExp]> = [
       [['simulate'], /error: missing --from/],
       [['simulate', '--from', '4155550123'], /error: --from must be an E\.164 phone number/],
-      [['simulate', '--from', PHONE, '--profile-name', 'Dana'], /error: --profile-name is WhatsApp's ProfileName: pass --whatsapp/],
+      [
+        ['simulate', '--from', PHONE, '--profile-name', 'Dana'],
+        /error: --profile-name is WhatsApp's ProfileName: pass --whatsapp/,
+      ],
       [['simulate', '--from', PHONE, '--media-url', 'ftp://x/y.jpg'], /error: --media-url must be an http\(s\) URL/],
       [['simulate', '--from', PHONE, '--url', 'nope'], /error: --url must be an absolute http\(s\) URL/],
     ];
@@ -249,7 +318,13 @@ describe('events list, show, replay, prune', () => {
     f = await emulatorWithConfig();
     ({ p, url } = await startListen(f, ['--json'], {}, { inProcess: true }));
     await f.emulator.deliverInbound({ from: PHONE, to: OUR_NUMBER, body: 'first' });
-    await f.emulator.deliverInbound({ from: '+14155550999', to: OUR_NUMBER, body: 'second', whatsapp: true, profileName: 'Eve' });
+    await f.emulator.deliverInbound({
+      from: '+14155550999',
+      to: OUR_NUMBER,
+      body: 'second',
+      whatsapp: true,
+      profileName: 'Eve',
+    });
     await f.emulator.deliverInbound({ from: PHONE, to: OUR_NUMBER, body: 'third' });
     accepted = await events(p, 3);
     const forged = await runCli(['simulate', '--from', PHONE, '--bad-signature'], { env: f.env });
@@ -264,12 +339,34 @@ describe('events list, show, replay, prune', () => {
     const r = await runCli(['events', 'list', '--json'], { env: f.env });
     assert.equal(r.code, 0, r.stderr);
     const rows = JSON.parse(r.stdout);
-    assert.deepEqual(rows.map((e: any) => e.status), ['refused', 'accepted', 'accepted', 'accepted']);
-    assert.deepEqual(rows.slice(1).map((e: any) => e.text), ['third', 'second', 'first']);
+    assert.deepEqual(
+      rows.map((e: any) => e.status),
+      ['refused', 'accepted', 'accepted', 'accepted'],
+    );
+    assert.deepEqual(
+      rows.slice(1).map((e: any) => e.text),
+      ['third', 'second', 'first'],
+    );
     const ids = rows.map((e: any) => e.id);
-    assert.deepEqual(ids, [...ids].sort((a: number, b: number) => b - a));
+    assert.deepEqual(
+      ids,
+      [...ids].sort((a: number, b: number) => b - a),
+    );
     const second = rows[2];
-    assert.deepEqual(Object.keys(second).sort(), ['channel', 'config', 'forward', 'from', 'id', 'message_sid', 'payload', 'reason', 'received_at', 'signature_valid', 'status', 'text']);
+    assert.deepEqual(Object.keys(second).sort(), [
+      'channel',
+      'config',
+      'forward',
+      'from',
+      'id',
+      'message_sid',
+      'payload',
+      'reason',
+      'received_at',
+      'signature_valid',
+      'status',
+      'text',
+    ]);
     assert.equal(second.config, 'emu');
     assert.equal(second.channel, 'whatsapp');
     assert.equal(second.from, '+14155550999');
@@ -285,7 +382,10 @@ describe('events list, show, replay, prune', () => {
     const lines = r.stdout.trimEnd().split('\n');
     assert.match(lines[0]!, /^ID\s+RECEIVED\s+CONFIG\s+STATUS\s+CHANNEL\s+FROM\s+TEXT \/ REASON$/);
     assert.equal(lines.length, 5);
-    assert.match(lines[1]!, /^\d+\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+emu\s+refused\s+-\s+\+14155550123\s+invalid_signature$/);
+    assert.match(
+      lines[1]!,
+      /^\d+\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+emu\s+refused\s+-\s+\+14155550123\s+invalid_signature$/,
+    );
     assert.match(lines[3]!, /^\d+\s+\S+ \S+\s+emu\s+accepted\s+whatsapp\s+\+14155550999\s+second$/);
 
     const limited = JSON.parse((await runCli(['events', 'list', '--limit', '2', '--json'], { env: f.env })).stdout);
@@ -294,7 +394,10 @@ describe('events list, show, replay, prune', () => {
     assert.match(human.stderr, /showing the newest 2/);
 
     const acc = JSON.parse((await runCli(['events', 'list', '--status', 'accepted', '--json'], { env: f.env })).stdout);
-    assert.deepEqual(acc.map((e: any) => e.text), ['third', 'second', 'first']);
+    assert.deepEqual(
+      acc.map((e: any) => e.text),
+      ['third', 'second', 'first'],
+    );
     const byConfig = JSON.parse((await runCli(['events', 'list', '--config', 'emu', '--json'], { env: f.env })).stdout);
     assert.equal(byConfig.length, 4);
 
@@ -326,7 +429,9 @@ describe('events list, show, replay, prune', () => {
     assert.equal(j.headers['user-agent'], 'TwilioProxy/1.1');
     assert.equal(j.config_id, f.configId);
 
-    const refused = JSON.parse((await runCli(['events', 'list', '--status', 'refused', '--json'], { env: f.env })).stdout)[0];
+    const refused = JSON.parse(
+      (await runCli(['events', 'list', '--status', 'refused', '--json'], { env: f.env })).stdout,
+    )[0];
     const rs = await runCli(['events', 'show', String(refused.id)], { env: f.env });
     assert.match(rs.stdout, /Status\s+refused \(invalid_signature\)/);
     assert.match(rs.stdout, /Signature\s+invalid/);
@@ -346,7 +451,10 @@ describe('events list, show, replay, prune', () => {
       const id = accepted[1].event_id;
       const r = await runCli(['events', 'replay', String(id), '--forward-to', target.url], { env: f.env });
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, new RegExp(`^202 from ${target.url.replace(/[.]/g, '\\.')} \\(\\d+ ms, event #${id}\\)\\n$`));
+      assert.match(
+        r.stdout,
+        new RegExp(`^202 from ${target.url.replace(/[.]/g, '\\.')} \\(\\d+ ms, event #${id}\\)\\n$`),
+      );
       assert.equal(target.bodies.length, 1);
       assert.deepEqual(target.bodies[0], accepted[1], 'the envelope listen printed, byte for byte in JSON terms');
       assert.equal(target.headers[0]['content-type'], 'application/json');
@@ -355,18 +463,32 @@ describe('events list, show, replay, prune', () => {
     }
     const failing = await jsonReceiver(500);
     try {
-      const r = await runCli(['events', 'replay', String(accepted[0].event_id), '--forward-to', failing.url, '--json'], { env: f.env });
+      const r = await runCli(
+        ['events', 'replay', String(accepted[0].event_id), '--forward-to', failing.url, '--json'],
+        { env: f.env },
+      );
       assert.equal(r.code, 1);
       assert.equal(JSON.parse(r.stdout).status, 500);
     } finally {
       await failing.close();
     }
-    const refused = JSON.parse((await runCli(['events', 'list', '--status', 'refused', '--json'], { env: f.env })).stdout)[0];
-    const r = await runCli(['events', 'replay', String(refused.id), '--forward-to', 'http://127.0.0.1:9/x'], { env: f.env });
+    const refused = JSON.parse(
+      (await runCli(['events', 'list', '--status', 'refused', '--json'], { env: f.env })).stdout,
+    )[0];
+    const r = await runCli(['events', 'replay', String(refused.id), '--forward-to', 'http://127.0.0.1:9/x'], {
+      env: f.env,
+    });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, new RegExp(`error: event #${refused.id} was refused \\(invalid_signature\\): it has no trigger payload to forward`));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `error: event #${refused.id} was refused \\(invalid_signature\\): it has no trigger payload to forward`,
+      ),
+    );
 
-    const both = await runCli(['events', 'replay', '1', '--forward-to', 'http://127.0.0.1:9/x', '--to-listener'], { env: f.env });
+    const both = await runCli(['events', 'replay', '1', '--forward-to', 'http://127.0.0.1:9/x', '--to-listener'], {
+      env: f.env,
+    });
     assert.equal(both.code, 2);
     const none = await runCli(['events', 'replay', '1'], { env: f.env });
     assert.equal(none.code, 2);
@@ -381,7 +503,9 @@ describe('events list, show, replay, prune', () => {
     assert.match(dup.stderr, /pass --new-sid to replay it as a new message/);
     await p.waitFor(new RegExp(`duplicate delivery of ${accepted[2].payload.message_sid} \\(event #${id}\\)`));
 
-    const fresh = await runCli(['events', 'replay', String(id), '--to-listener', '--new-sid', '--json'], { env: f.env });
+    const fresh = await runCli(['events', 'replay', String(id), '--to-listener', '--new-sid', '--json'], {
+      env: f.env,
+    });
     assert.equal(fresh.code, 0, fresh.stderr);
     const out = JSON.parse(fresh.stdout);
     assert.equal(out.status, 200);
@@ -400,7 +524,10 @@ describe('events list, show, replay, prune', () => {
     assert.ok(recent.length >= 4);
     assert.ok(recent.every((e: any) => !old.includes(e.id)));
     const week = JSON.parse((await runCli(['events', 'list', '--since', '7d', '--json'], { env: f.env })).stdout);
-    assert.deepEqual(week.filter((e: any) => old.includes(e.id)).map((e: any) => e.id), [old[2]]);
+    assert.deepEqual(
+      week.filter((e: any) => old.includes(e.id)).map((e: any) => e.id),
+      [old[2]],
+    );
     const badSince = await runCli(['events', 'list', '--since', 'yesterday'], { env: f.env });
     assert.equal(badSince.code, 2);
     assert.match(badSince.stderr, /error: --since must be a duration like 30s, 15m, 2h or 7d/);
@@ -433,7 +560,8 @@ describe('retention', () => {
 
   test('listen deletes events older than 30 days at start; FRUXON_TWILIO_RETENTION_DAYS changes it (0 keeps all)', async () => {
     const [ancient, old, recent] = seedEvents(f, [daysAgo(400), daysAgo(40), daysAgo(5)]);
-    const ids = async () => JSON.parse((await runCli(['events', 'list', '--json'], { env: f.env })).stdout).map((e: any) => e.id);
+    const ids = async () =>
+      JSON.parse((await runCli(['events', 'list', '--json'], { env: f.env })).stdout).map((e: any) => e.id);
 
     let { p } = await startListen(f, ['--json'], { FRUXON_TWILIO_RETENTION_DAYS: '0' }, { inProcess: true });
     p.kill('SIGINT');

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { connectConfig } from '../../src/config/connect.js';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { type LinkStep, pointNumberAtFruxon } from '../../src/fruxon/link.js';
 import { openStore } from '../../src/store/index.js';
 import { maskWebhookUrl } from '../../src/twilio/webhook.js';
-import { CliProcess, stopAllCliProcesses, tempHome, type RunningCli } from '../helpers/cli.js';
+import { CliProcess, type RunningCli, stopAllCliProcesses, tempHome } from '../helpers/cli.js';
+import { type FruxonDouble, startFruxonDouble } from '../helpers/fruxon-double.js';
 import { InProcessCli, runCli, secrets, useRealKeychain } from '../helpers/inproc.js';
-import { connectConfig } from '../../src/config/connect.js';
-import { pointNumberAtFruxon, type LinkStep } from '../../src/fruxon/link.js';
-import { startFruxonDouble, type FruxonDouble } from '../helpers/fruxon-double.js';
 
 // `link` while a listen holds the number: once the listener is gone (SIGINT, or SIGKILL then `restore` or the
 // next `listen`), the account is as `link` would have left it without the listener, at every layer.
@@ -26,8 +26,15 @@ const WA = '+15005551407';
 const WA_ONLY = '+15005551408';
 const PHONE = '+14155550199';
 
-async function inbound(emu: Emulator, body: Record<string, unknown>): Promise<{ layer: string; delivered_to: string | null }> {
-  const res = await fetch(`${emu.url}/_emulator/inbound`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+async function inbound(
+  emu: Emulator,
+  body: Record<string, unknown>,
+): Promise<{ layer: string; delivered_to: string | null }> {
+  const res = await fetch(`${emu.url}/_emulator/inbound`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   assert.equal(res.status, 202);
   return (await res.json()) as { layer: string; delivered_to: string | null };
 }
@@ -83,7 +90,14 @@ describe('link under a live or crashed listen: production wins at every layer on
           { phone_number: SVC, sms_url: 'http://127.0.0.1:9/svc/own' },
           { phone_number: APP, sms_url: 'http://127.0.0.1:9/app/own' },
         ],
-        services: [{ friendly_name: 'Support', inbound_request_url: 'http://127.0.0.1:9/support/in', fallback_url: 'http://127.0.0.1:9/support/fb', phone_numbers: [SVC, SVC_2] }],
+        services: [
+          {
+            friendly_name: 'Support',
+            inbound_request_url: 'http://127.0.0.1:9/support/in',
+            fallback_url: 'http://127.0.0.1:9/support/fb',
+            phone_numbers: [SVC, SVC_2],
+          },
+        ],
         applications: [
           { friendly_name: 'Bot', sms_url: 'http://127.0.0.1:9/bot/sms', phone_numbers: [APP] },
           { friendly_name: 'Shared', sms_url: 'http://127.0.0.1:9/shared/sms', phone_numbers: [SHARED_A, SHARED_B] },
@@ -95,15 +109,47 @@ describe('link under a live or crashed listen: production wins at every layer on
       } as never,
     });
     fruxon = await startFruxonDouble({
-      tokens: { [builder]: { tenant: 'umbrella', scopes: ['agents:read', 'agents:write', 'integrations:read', 'integrations:write'], email: 'ada@umbrella.test', apiKeyName: 'laptop' } },
+      tokens: {
+        [builder]: {
+          tenant: 'umbrella',
+          scopes: ['agents:read', 'agents:write', 'integrations:read', 'integrations:write'],
+          email: 'ada@umbrella.test',
+          apiKeyName: 'laptop',
+        },
+      },
     });
     h = tempHome();
-    const configs = [['plain', PLAIN], ['app', APP], ['shared', SHARED_A], ['svc', SVC], ['wa', WA], ['wa-only', WA_ONLY]] as const;
+    const configs = [
+      ['plain', PLAIN],
+      ['app', APP],
+      ['shared', SHARED_A],
+      ['svc', SVC],
+      ['wa', WA],
+      ['wa-only', WA_ONLY],
+    ] as const;
     for (const [name, from] of configs) {
-      const r = await cli(['add-config', '--name', name, '--from', from, '--account-sid', emu.accountSid, '--auth-token-stdin', '--api-url', emu.url, '--json'], emu.authToken);
+      const r = await cli(
+        [
+          'add-config',
+          '--name',
+          name,
+          '--from',
+          from,
+          '--account-sid',
+          emu.accountSid,
+          '--auth-token-stdin',
+          '--api-url',
+          emu.url,
+          '--json',
+        ],
+        emu.authToken,
+      );
       assert.equal(r.code, 0, r.stderr);
     }
-    const login = await cli(['fruxon', 'login', '--tenant', 'umbrella', '--token-stdin', '--api-url', fruxon.url], builder);
+    const login = await cli(
+      ['fruxon', 'login', '--tenant', 'umbrella', '--token-stdin', '--api-url', fruxon.url],
+      builder,
+    );
     assert.equal(login.code, 0, login.stderr);
   });
   after(async () => {
@@ -135,7 +181,12 @@ describe('link under a live or crashed listen: production wins at every layer on
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.json.registered, 'deferred');
     const step = r.json.steps.find((s: { step: string }) => s.step === 'register');
-    assert.match(step.detail, new RegExp(`^a listen \\(pid ${p.pid}\\) holds \\+15005551402; when it stops it points application ${appSid} \\(what receives its messages then\\) at the production URL`));
+    assert.match(
+      step.detail,
+      new RegExp(
+        `^a listen \\(pid ${p.pid}\\) holds \\+15005551402; when it stops it points application ${appSid} \\(what receives its messages then\\) at the production URL`,
+      ),
+    );
     assert.equal(emu.getNumber(APP)!.smsUrl, url, 'the listener keeps the number until it stops');
     assert.equal(app('Bot').smsUrl, 'http://127.0.0.1:9/bot/sms', 'nothing changes on Twilio while it runs');
     const during = await inbound(emu, { from: PHONE, to: APP, body: 'still to the listener' });
@@ -152,13 +203,20 @@ describe('link under a live or crashed listen: production wins at every layer on
     assert.equal(v.route.url, maskWebhookUrl(production('app')));
     assert.equal(emu.getNumber(APP)!.smsApplicationSid, appSid);
     assert.equal(app('Bot').smsUrl, production('app'));
-    assert.equal(emu.getNumber(APP)!.smsUrl, ownUrl, "the number's own SmsUrl (ignored behind the app) is put back as it was");
+    assert.equal(
+      emu.getNumber(APP)!.smsUrl,
+      ownUrl,
+      "the number's own SmsUrl (ignored behind the app) is put back as it was",
+    );
   });
 
   test('TwiML App, SIGKILL: the next listen restores the app pointed at production', async () => {
     const reset = await fetch(`${emu.url}/2010-04-01/Accounts/${emu.accountSid}/Applications/${app('Bot').sid}.json`, {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${emu.accountSid}:${emu.authToken}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${emu.accountSid}:${emu.authToken}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: 'SmsUrl=' + encodeURIComponent('http://127.0.0.1:9/bot/sms'),
     });
     assert.equal(reset.status, 200);
@@ -168,7 +226,10 @@ describe('link under a live or crashed listen: production wins at every layer on
     p.kill('SIGKILL');
     await p.exited;
     const again = await listen(['--config', 'app']);
-    assert.match(again.p.stderr, /a crashed listener had left \+15005551402 pointing at it: restored its previous webhook \(https:\/\//);
+    assert.match(
+      again.p.stderr,
+      /a crashed listener had left \+15005551402 pointing at it: restored its previous webhook \(https:\/\//,
+    );
     assert.equal(app('Bot').smsUrl, production('app'), 'restoring the crashed lease pointed the app at production');
     again.p.kill('SIGINT');
     assert.equal((await again.p.exited).code, 0, again.p.stderr);
@@ -186,8 +247,16 @@ describe('link under a live or crashed listen: production wins at every layer on
     const withListen = await link('shared');
     assert.equal(withListen.code, 4, withListen.stderr);
     assert.equal(withListen.json.registered, false);
-    const lastLine = (s: string) => s.trim().split('\n').filter((l) => /error|hint/.test(l)).join('\n');
-    assert.match(lastLine(withListen.stderr), /TwiML App 'Shared' \(AP\w+\) receives the messages of \+15005551403 and also serves \+15005551404/);
+    const lastLine = (s: string) =>
+      s
+        .trim()
+        .split('\n')
+        .filter((l) => /error|hint/.test(l))
+        .join('\n');
+    assert.match(
+      lastLine(withListen.stderr),
+      /TwiML App 'Shared' \(AP\w+\) receives the messages of \+15005551403 and also serves \+15005551404/,
+    );
     assert.equal(lastLine(withListen.stderr), lastLine(without.stderr), 'the same message and hint');
     assert.deepEqual(lease('shared'), before, 'the lease is untouched');
     p.kill('SIGINT');
@@ -205,8 +274,15 @@ describe('link under a live or crashed listen: production wins at every layer on
     const refused = await link('svc');
     assert.equal(refused.code, 4, refused.stderr);
     assert.equal(refused.json.registered, false);
-    const errors = (s: string) => s.split('\n').filter((l) => /error|hint/.test(l)).join('\n');
-    assert.match(errors(refused.stderr), /Messaging Service 'Support' \(MG\w+\) receives the messages of \+15005551405 and also serves \+15005551406/);
+    const errors = (s: string) =>
+      s
+        .split('\n')
+        .filter((l) => /error|hint/.test(l))
+        .join('\n');
+    assert.match(
+      errors(refused.stderr),
+      /Messaging Service 'Support' \(MG\w+\) receives the messages of \+15005551405 and also serves \+15005551406/,
+    );
     assert.equal(errors(refused.stderr), errors(without.stderr));
     assert.deepEqual(lease('svc'), before, 'nothing recorded');
 
@@ -221,13 +297,20 @@ describe('link under a live or crashed listen: production wins at every layer on
     assert.equal(v.kind, 'production');
     assert.equal(service().inboundRequestUrl, production('svc'));
     assert.equal(service().fallbackUrl, 'http://127.0.0.1:9/support/fb', 'the fallback is put back as it was');
-    assert.equal(emu.getNumber(SVC)!.smsUrl, 'http://127.0.0.1:9/svc/own', "the number's own SmsUrl is not what decides, and is left alone");
+    assert.equal(
+      emu.getNumber(SVC)!.smsUrl,
+      'http://127.0.0.1:9/svc/own',
+      "the number's own SmsUrl is not what decides, and is left alone",
+    );
   });
 
   test('Messaging Service, SIGKILL then restore: the service points at production', async () => {
     await fetch(`${emu.url}/v1/Services/${service().sid}`, {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${emu.accountSid}:${emu.authToken}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${emu.accountSid}:${emu.authToken}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: `InboundRequestUrl=${encodeURIComponent('http://127.0.0.1:9/support/in')}`,
     });
     const { p } = await listen(['--config', 'svc', '--messaging-service'], true);
@@ -237,7 +320,10 @@ describe('link under a live or crashed listen: production wins at every layer on
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.json.registered, 'deferred');
     const step = r.json.steps.find((s: { step: string }) => s.step === 'register');
-    assert.match(step.detail, /^a listen that crashed \(pid \d+\) still holds \+15005551405; fruxon-twilio restore --config svc points messaging service MG\w+ \(what receives its messages then\) at the production URL \(https:\/\/[^)]+\)$/);
+    assert.match(
+      step.detail,
+      /^a listen that crashed \(pid \d+\) still holds \+15005551405; fruxon-twilio restore --config svc points messaging service MG\w+ \(what receives its messages then\) at the production URL \(https:\/\/[^)]+\)$/,
+    );
     const restored = await cli(['restore', '--config', 'svc']);
     assert.equal(restored.code, 0, restored.stderr);
     assert.equal(service().inboundRequestUrl, production('svc'));
@@ -255,7 +341,13 @@ describe('link under a live or crashed listen: production wins at every layer on
     assert.equal((await p.exited).code, 0, p.stderr);
     const v = await show('wa');
     assert.equal(v.kind, 'production');
-    assert.deepEqual(v.routes.map((x: { layer: string; url: string }) => [x.layer, x.url]), [['number', maskWebhookUrl(production('wa'))], ['whatsapp_sender', maskWebhookUrl(production('wa'))]]);
+    assert.deepEqual(
+      v.routes.map((x: { layer: string; url: string }) => [x.layer, x.url]),
+      [
+        ['number', maskWebhookUrl(production('wa'))],
+        ['whatsapp_sender', maskWebhookUrl(production('wa'))],
+      ],
+    );
     assert.equal(sender(WA).callbackUrl, production('wa'));
   });
 
@@ -272,11 +364,32 @@ describe('link under a live or crashed listen: production wins at every layer on
     p.kill('SIGINT');
     assert.equal((await p.exited).code, 0, p.stderr);
     const v = await show('wa-only');
-    assert.deepEqual(v.routes.map((x: { layer: string; url: string }) => [x.layer, x.url]), [['number', maskWebhookUrl(production('wa-only'))], ['whatsapp_sender', maskWebhookUrl(production('wa-only'))]]);
+    assert.deepEqual(
+      v.routes.map((x: { layer: string; url: string }) => [x.layer, x.url]),
+      [
+        ['number', maskWebhookUrl(production('wa-only'))],
+        ['whatsapp_sender', maskWebhookUrl(production('wa-only'))],
+      ],
+    );
   });
 
   test("another config's listen on the same number: link refuses (exit 5) instead of deferring to a lease that restores another production URL", async () => {
-    const add = await cli(['add-config', '--name', 'plain-twin', '--from', PLAIN, '--account-sid', emu.accountSid, '--auth-token-stdin', '--api-url', emu.url, '--json'], emu.authToken);
+    const add = await cli(
+      [
+        'add-config',
+        '--name',
+        'plain-twin',
+        '--from',
+        PLAIN,
+        '--account-sid',
+        emu.accountSid,
+        '--auth-token-stdin',
+        '--api-url',
+        emu.url,
+        '--json',
+      ],
+      emu.authToken,
+    );
     assert.equal(add.code, 0, add.stderr);
     const { p } = await listen(['--config', 'plain']);
     const before = lease('plain');
@@ -316,7 +429,11 @@ describe('link under a live or crashed listen: production wins at every layer on
     const r = await link('wa');
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.json.registered, 'deferred');
-    assert.equal(emu.getNumber(WA)!.smsUrl, production('wa'), 'the layer already put back is pointed now, as without a listener');
+    assert.equal(
+      emu.getNumber(WA)!.smsUrl,
+      production('wa'),
+      'the layer already put back is pointed now, as without a listener',
+    );
     assert.equal(sender(WA).callbackUrl, url, "the sender is still the crashed listener's, for restore");
     const restored = await cli(['restore', '--config', 'wa']);
     assert.equal(restored.code, 0, restored.stderr);
@@ -344,9 +461,15 @@ describe('link under a live or crashed listen: production wins at every layer on
     assert.equal(putBack, 'http://127.0.0.1:9/someone/else');
     const l = new InProcessCli(['link', '--config', 'plain', '--json'], { env: h.env });
     // ... link sees the claim and waits, changing nothing ...
-    await l.waitFor(/! register waiting: \+15005551401 is being put back by pid \d+ \(a stopping listen\); link points it at Fruxon once that is done \(at most 15 s\)/);
+    await l.waitFor(
+      /! register waiting: \+15005551401 is being put back by pid \d+ \(a stopping listen\); link points it at Fruxon once that is done \(at most 15 s\)/,
+    );
     assert.equal(emu.getNumber(PLAIN)!.smsUrl, url);
-    assert.equal(lease('plain')!.previousIsProduction, false, 'link did not mark a lease whose restore already read it');
+    assert.equal(
+      lease('plain')!.previousIsProduction,
+      false,
+      'link did not mark a lease whose restore already read it',
+    );
     // ... the restore puts back what it read and releases the lease ...
     emu.setSmsUrl(PLAIN, putBack!);
     withStore((store, id) => store.leases.release(id));
@@ -360,7 +483,11 @@ describe('link under a live or crashed listen: production wins at every layer on
     assert.equal(emu.getNumber(PLAIN)!.smsUrl, production('plain'));
     p.kill('SIGINT');
     assert.equal((await p.exited).code, 0, p.stderr);
-    assert.equal(emu.getNumber(PLAIN)!.smsUrl, production('plain'), 'the listener, its lease gone, leaves the number at production');
+    assert.equal(
+      emu.getNumber(PLAIN)!.smsUrl,
+      production('plain'),
+      'the listener, its lease gone, leaves the number at production',
+    );
   });
 
   test('a restore that crashed mid-way (its claim names a dead pid): restore takes the claim over; a live one is left to finish', async () => {
@@ -373,7 +500,10 @@ describe('link under a live or crashed listen: production wins at every layer on
     withStore((store, id) => assert.equal(store.leases.claimRestore(id, process.ppid).claimed, true));
     const busy = await cli(['restore', '--config', 'plain']);
     assert.equal(busy.code, 4, busy.stderr);
-    assert.match(busy.stderr, new RegExp(`plain: \\${PLAIN} is being put back right now by another process \\(pid ${process.ppid}, since `));
+    assert.match(
+      busy.stderr,
+      new RegExp(`plain: \\${PLAIN} is being put back right now by another process \\(pid ${process.ppid}, since `),
+    );
     assert.equal(emu.getNumber(PLAIN)!.smsUrl, url, 'left to that restore');
     // That restorer died (the SIGKILLed listen's pid is as dead as any): the next restore takes over.
     withStore((store, id) => {
@@ -401,22 +531,44 @@ describe('link under a live or crashed listen: production wins at every layer on
       };
       const steps: string[] = [];
       const waits: { phoneNumber: string; pid: number; waitMs: number }[] = [];
-      const o = { store, twilio, register: true, restoreWaitMs: 300, onRestoreWait: (w: (typeof waits)[number]) => waits.push(w) };
-      const r = await pointNumberAtFruxon(o, config, production('plain'), (step, action) => steps.push(`${step} ${action}`));
+      const o = {
+        store,
+        twilio,
+        register: true,
+        restoreWaitMs: 300,
+        onRestoreWait: (w: (typeof waits)[number]) => waits.push(w),
+      };
+      const r = await pointNumberAtFruxon(o, config, production('plain'), (step, action) =>
+        steps.push(`${step} ${action}`),
+      );
       assert.equal(r.registered, false);
       assert.equal(r.error?.exitCode, 5);
       assert.equal(r.error?.reason, 'lease_restoring');
-      assert.equal(r.error?.message, '+15005551401 is being put back by a stopping listen (or a restore) that did not finish within 0.3 s, so it was not pointed at the production URL');
-      assert.equal(r.error?.hint, 'steps 1-3 are done (the URL is stored); to finish: fruxon-twilio webhook set --config plain --yes');
+      assert.equal(
+        r.error?.message,
+        '+15005551401 is being put back by a stopping listen (or a restore) that did not finish within 0.3 s, so it was not pointed at the production URL',
+      );
+      assert.equal(
+        r.error?.hint,
+        'steps 1-3 are done (the URL is stored); to finish: fruxon-twilio webhook set --config plain --yes',
+      );
       assert.deepEqual(steps, ['register failed']);
       assert.deepEqual(waits, [{ phoneNumber: PLAIN, pid: process.pid, waitMs: 300 }]);
       assert.equal(emu.getNumber(PLAIN)!.smsUrl, url, 'nothing changed on Twilio');
       assert.deepEqual(store.leases.get(config.id), before, 'nothing recorded');
 
       const abort = new AbortController();
-      const stopped = await pointNumberAtFruxon({ ...o, restoreWaitMs: 60_000, signal: abort.signal, onRestoreWait: () => abort.abort() }, config, production('plain'), () => undefined);
+      const stopped = await pointNumberAtFruxon(
+        { ...o, restoreWaitMs: 60_000, signal: abort.signal, onRestoreWait: () => abort.abort() },
+        config,
+        production('plain'),
+        () => undefined,
+      );
       assert.equal(stopped.error?.exitCode, 5);
-      assert.equal(stopped.error?.message, '+15005551401 is being put back by a stopping listen (or a restore); stopped while waiting for it to finish, so it was not pointed at the production URL');
+      assert.equal(
+        stopped.error?.message,
+        '+15005551401 is being put back by a stopping listen (or a restore); stopped while waiting for it to finish, so it was not pointed at the production URL',
+      );
       assert.deepEqual(store.leases.get(config.id), before);
       store.leases.unclaimRestore(config.id);
     } finally {

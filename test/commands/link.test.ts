@@ -8,13 +8,12 @@ import { runCli, useRealKeychain } from '../helpers/inproc.js';
 
 // In-process runs share the (test) keychain with the `listen` children this file starts.
 useRealKeychain();
-import { emulatorWithConfig, OUR_NUMBER, type EmulatorFixture } from '../helpers/fixtures.js';
-import { startFruxonDouble, type DoubleConfig, type FruxonDouble } from '../helpers/fruxon-double.js';
+
 import { errorLine, keychainGet, storeBytes } from '../helpers/checks.js';
+import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER } from '../helpers/fixtures.js';
+import { type DoubleConfig, type FruxonDouble, startFruxonDouble } from '../helpers/fruxon-double.js';
 
 const hex = (n: number) => randomBytes(n).toString('hex');
-
-
 
 describe('fruxon login/status and link, against the Fruxon stand-in and the Twilio emulator', () => {
   const builder = `fx_pat_${hex(16)}`;
@@ -43,7 +42,12 @@ describe('fruxon login/status and link, against the Fruxon stand-in and the Twil
     fx = await emulatorWithConfig({ name: 'Support Line' });
     fruxon = await startFruxonDouble({
       tokens: {
-        [builder]: { tenant: 'acme', scopes: ['agents:read', 'agents:write', 'integrations:read', 'integrations:write'], email: 'dana@acme.test', apiKeyName: 'laptop' },
+        [builder]: {
+          tenant: 'acme',
+          scopes: ['agents:read', 'agents:write', 'integrations:read', 'integrations:write'],
+          email: 'dana@acme.test',
+          apiKeyName: 'laptop',
+        },
         [runner]: { tenant: 'acme', scopes: ['agents:execute', 'traces:write'], apiKeyName: 'ci-runner' },
         [otherTenant]: { tenant: 'globex', scopes: ['*'], email: 'eve@globex.test' },
       },
@@ -55,11 +59,15 @@ describe('fruxon login/status and link, against the Fruxon stand-in and the Twil
   });
 
   test('login: 401 and 403 fail with their own messages and store nothing; no token without a TTY is a usage error', async () => {
-    const bad = await cli(['fruxon', 'login', '--tenant', 'acme', '--token-stdin', '--api-url', fruxon.url], { input: `fx_pat_${hex(16)}` });
+    const bad = await cli(['fruxon', 'login', '--tenant', 'acme', '--token-stdin', '--api-url', fruxon.url], {
+      input: `fx_pat_${hex(16)}`,
+    });
     assert.equal(bad.code, 1, bad.stderr);
     assert.match(errorLine(bad), /Fruxon rejected the token \(HTTP 401/);
 
-    const wrong = await cli(['fruxon', 'login', '--tenant', 'acme', '--token-stdin', '--api-url', fruxon.url], { input: otherTenant });
+    const wrong = await cli(['fruxon', 'login', '--tenant', 'acme', '--token-stdin', '--api-url', fruxon.url], {
+      input: otherTenant,
+    });
     assert.equal(wrong.code, 1, wrong.stderr);
     assert.match(errorLine(wrong), /the token is valid but not for tenant "acme" \(HTTP 403\)/);
     assert.equal(keychainGet(fruxonTokenAccount('acme')), null, 'a refused token is not stored');
@@ -74,9 +82,14 @@ describe('fruxon login/status and link, against the Fruxon stand-in and the Twil
   });
 
   test('login: a token without integrations:write is stored with a warning; a Builder token shows who and its scopes', async () => {
-    const weak = await cli(['fruxon', 'login', '--tenant', 'acme', '--token-stdin', '--api-url', fruxon.url], { input: runner + '\n' });
+    const weak = await cli(['fruxon', 'login', '--tenant', 'acme', '--token-stdin', '--api-url', fruxon.url], {
+      input: runner + '\n',
+    });
     assert.equal(weak.code, 0, weak.stderr);
-    assert.match(weak.stderr, /warning: the token has no integrations:write scope \(scopes: agents:execute, traces:write\)/);
+    assert.match(
+      weak.stderr,
+      /warning: the token has no integrations:write scope \(scopes: agents:execute, traces:write\)/,
+    );
     assert.match(weak.stdout, /who\s+token "ci-runner"/);
 
     // Missing scope: link stops at Fruxon's 403 and touches nothing.
@@ -84,12 +97,17 @@ describe('fruxon login/status and link, against the Fruxon stand-in and the Twil
     const link = await cli(['link', '--json']);
     assert.equal(link.code, 1, link.stderr);
     assert.equal(link.stdout, '');
-    assert.match(errorLine(link), /Fruxon refused to list the Twilio configs: Forbidden \(HTTP 403\): The token lacks the integrations:read scope/);
+    assert.match(
+      errorLine(link),
+      /Fruxon refused to list the Twilio configs: Forbidden \(HTTP 403\): The token lacks the integrations:read scope/,
+    );
     assert.match(link.stderr, /hint: .*Builder preset/);
     assert.equal(fruxon.configs.size, 0);
     assert.equal(smsUrl(), before);
 
-    const ok = await cli(['fruxon', 'login', '--tenant', 'acme', '--token-stdin', '--api-url', fruxon.url, '--json'], { input: builder });
+    const ok = await cli(['fruxon', 'login', '--tenant', 'acme', '--token-stdin', '--api-url', fruxon.url, '--json'], {
+      input: builder,
+    });
     assert.equal(ok.code, 0, ok.stderr);
     assert.doesNotMatch(ok.stderr, /warning/);
     const j = JSON.parse(ok.stdout);
@@ -124,7 +142,10 @@ describe('fruxon login/status and link, against the Fruxon stand-in and the Twil
     assert.equal(j.webhook.minted, true);
     assert.equal(j.webhook.key_prefix, c.webhookKey!.slice(0, 8));
     assert.equal(j.webhook.masked_url, 'https://ingress.fruxon.test/…/whk_…');
-    assert.deepEqual(j.steps.map((s: { step: string; action: string }) => `${s.step}:${s.action}`), ['config:created', 'publish:published', 'webhook:minted', 'store:stored', 'register:registered']);
+    assert.deepEqual(
+      j.steps.map((s: { step: string; action: string }) => `${s.step}:${s.action}`),
+      ['config:created', 'publish:published', 'webhook:minted', 'store:stored', 'register:registered'],
+    );
 
     // What Fruxon got: the display name, the From number under the name its metadata gives, the SID and token.
     assert.equal(c.displayName, 'Support Line');
@@ -153,15 +174,31 @@ describe('fruxon login/status and link, against the Fruxon stand-in and the Twil
   });
 
   test('a rerun is a no-op: no create, no publish, no mint, the number already points at it', async () => {
-    const counts = { create: fruxon.calls('create'), publish: fruxon.calls('publish'), generate: fruxon.calls('generate'), rotate: fruxon.calls('rotate') };
+    const counts = {
+      create: fruxon.calls('create'),
+      publish: fruxon.calls('publish'),
+      generate: fruxon.calls('generate'),
+      rotate: fruxon.calls('rotate'),
+    };
     const key = ours().webhookKey;
     const r = await cli(['link']);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual({ create: fruxon.calls('create'), publish: fruxon.calls('publish'), generate: fruxon.calls('generate'), rotate: fruxon.calls('rotate') }, counts);
+    assert.deepEqual(
+      {
+        create: fruxon.calls('create'),
+        publish: fruxon.calls('publish'),
+        generate: fruxon.calls('generate'),
+        rotate: fruxon.calls('rotate'),
+      },
+      counts,
+    );
     assert.equal(ours().webhookKey, key);
     assert.match(r.stderr, /config\s+linked: /);
     assert.match(r.stderr, /publish\s+unchanged: already published/);
-    assert.match(r.stderr, /webhook\s+reused: the URL stored in the keychain \(https:\/\/ingress\.fruxon\.test\/…\/whk_…\), no call to Fruxon/);
+    assert.match(
+      r.stderr,
+      /webhook\s+reused: the URL stored in the keychain \(https:\/\/ingress\.fruxon\.test\/…\/whk_…\), no call to Fruxon/,
+    );
     assert.match(r.stderr, /register\s+unchanged: .* already points at it/);
     assert.equal(r.stderr.split('\n').filter((l) => /^[✔!✖–] /.test(l)).length, 6, 'one line per step and a summary');
 
@@ -194,9 +231,14 @@ describe('fruxon login/status and link, against the Fruxon stand-in and the Twil
     const r = await cli(['link', '--tenant', 'globex', '--api-url', fruxon.url]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /no Fruxon token for tenant "globex"/);
-    const env = await cli(['link', '--tenant', 'globex'], { env: { FRUXON_TOKEN: builder, FRUXON_API_URL: fruxon.url } });
+    const env = await cli(['link', '--tenant', 'globex'], {
+      env: { FRUXON_TOKEN: builder, FRUXON_API_URL: fruxon.url },
+    });
     assert.equal(env.code, 1);
-    assert.match(errorLine(env), /Fruxon refused to list the Twilio configs: Forbidden \(HTTP 403\): The credential is not valid for tenant globex/);
+    assert.match(
+      errorLine(env),
+      /Fruxon refused to list the Twilio configs: Forbidden \(HTTP 403\): The credential is not valid for tenant globex/,
+    );
   });
 
   test('link while a real listen runs: the listener keeps the number, and points it at the production URL when it stops', async () => {
@@ -225,7 +267,15 @@ describe('fruxon login/status and link, against the Fruxon stand-in and the Twil
     try {
       // (What the number pointed at before listen; not the production URL, which must never reach SQLite.)
       const prev = 'https://elsewhere.example/sms';
-      store.leases.acquire({ configId: fx.configId, numberSid: fx.emulator.getNumber(OUR_NUMBER)!.sid, phoneNumber: OUR_NUMBER, previousSmsUrl: prev, previousSmsMethod: 'POST', ourUrl, pid: process.pid });
+      store.leases.acquire({
+        configId: fx.configId,
+        numberSid: fx.emulator.getNumber(OUR_NUMBER)!.sid,
+        phoneNumber: OUR_NUMBER,
+        previousSmsUrl: prev,
+        previousSmsMethod: 'POST',
+        ourUrl,
+        pid: process.pid,
+      });
       fx.emulator.setSmsUrl(OUR_NUMBER, ourUrl);
       const r = await cli(['link', '--rotate', '--json']);
       assert.equal(r.code, 0, r.stderr);
@@ -235,7 +285,12 @@ describe('fruxon login/status and link, against the Fruxon stand-in and the Twil
       assert.equal(j.webhook.rotated, true);
       assert.equal(smsUrl(), ourUrl, 'the listener keeps the number');
       const step = j.steps.find((s: { step: string }) => s.step === 'register');
-      assert.match(step.detail, new RegExp(`a listen \\(pid ${process.pid}\\) holds \\${OUR_NUMBER}; when it stops it points the number at the production URL \\(https://`));
+      assert.match(
+        step.detail,
+        new RegExp(
+          `a listen \\(pid ${process.pid}\\) holds \\${OUR_NUMBER}; when it stops it points the number at the production URL \\(https://`,
+        ),
+      );
       const lease = store.leases.get(fx.configId)!;
       assert.equal(lease.previousIsProduction, true, 'the lease now puts back the production URL');
       assert.equal(lease.previousSmsUrl, null, 'by a flag: the URL itself stays in the keychain');
@@ -258,10 +313,16 @@ describe('fruxon login/status and link, against the Fruxon stand-in and the Twil
     assert.equal(r.code, 4, r.stderr);
     const j = JSON.parse(r.stdout);
     assert.equal(j.registered, false);
-    assert.deepEqual(j.steps.map((s: { step: string; action: string }) => `${s.step}:${s.action}`), ['config:linked', 'publish:unchanged', 'webhook:rotated', 'store:stored', 'register:failed']);
+    assert.deepEqual(
+      j.steps.map((s: { step: string; action: string }) => `${s.step}:${s.action}`),
+      ['config:linked', 'publish:unchanged', 'webhook:rotated', 'store:stored', 'register:failed'],
+    );
     assert.equal(keychainGet(secretAccount(fx.configId, 'webhook-url')), fruxon.webhookUrl(ours()), 'step 3 is done');
     errorLine(r);
-    assert.match(r.stderr, /hint: steps 1-3 are done \(the URL is stored\); to finish: fruxon-twilio webhook set --config 'Support Line' --yes/);
+    assert.match(
+      r.stderr,
+      /hint: steps 1-3 are done \(the URL is stored\); to finish: fruxon-twilio webhook set --config 'Support Line' --yes/,
+    );
 
     const human = await cli(['link']);
     assert.equal(human.code, 4);

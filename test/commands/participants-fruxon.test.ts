@@ -12,9 +12,10 @@ import { runCli, useRealKeychain } from '../helpers/inproc.js';
 
 // In-process runs share the (test) keychain with the `listen` children this file starts.
 useRealKeychain();
+
 import { errorLine, storeBytes } from '../helpers/checks.js';
-import { emulatorWithConfig, type EmulatorFixture } from '../helpers/fixtures.js';
-import { startFruxonDouble, type FruxonDouble } from '../helpers/fruxon-double.js';
+import { type EmulatorFixture, emulatorWithConfig } from '../helpers/fixtures.js';
+import { type FruxonDouble, startFruxonDouble } from '../helpers/fruxon-double.js';
 
 const hex = (n: number) => randomBytes(n).toString('hex');
 const ALICE = '+14155550101';
@@ -41,18 +42,40 @@ describe('participants push/pull and fruxon access-requests, against the Fruxon 
     assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
     return r;
   };
-  const onFruxon = (phone: string) => [...fruxon.participants.values()].filter((p) => p.channels.some((c) => c.integrationConfigId === fxId && c.address === phone));
+  const onFruxon = (phone: string) =>
+    [...fruxon.participants.values()].filter((p) =>
+      p.channels.some((c) => c.integrationConfigId === fxId && c.address === phone),
+    );
 
   before(async () => {
     fx = await emulatorWithConfig({ name: 'Support Line' });
-    fruxon = await startFruxonDouble({ tokens: { [token]: { tenant: 'hooli', scopes: ['*'], email: 'dana@acme.test' } } });
-    const login = await cli(['fruxon', 'login', '--tenant', 'hooli', '--token-stdin', '--api-url', fruxon.url], { input: token });
+    fruxon = await startFruxonDouble({
+      tokens: { [token]: { tenant: 'hooli', scopes: ['*'], email: 'dana@acme.test' } },
+    });
+    const login = await cli(['fruxon', 'login', '--tenant', 'hooli', '--token-stdin', '--api-url', fruxon.url], {
+      input: token,
+    });
     assert.equal(login.code, 0, login.stderr);
     const link = JSON.parse((await ok(['link', '--json'])).stdout);
     fxId = link.fruxon_config_id;
-    const other = await cli(['add-config', '--name', 'Other', '--from', '+15005550007', '--account-sid', fx.emulator.accountSid, '--api-url', fx.emulator.url, '--auth-token-stdin', '--json'], {
-      input: fx.emulator.authToken,
-    });
+    const other = await cli(
+      [
+        'add-config',
+        '--name',
+        'Other',
+        '--from',
+        '+15005550007',
+        '--account-sid',
+        fx.emulator.accountSid,
+        '--api-url',
+        fx.emulator.url,
+        '--auth-token-stdin',
+        '--json',
+      ],
+      {
+        input: fx.emulator.authToken,
+      },
+    );
     assert.equal(other.code, 0, other.stderr);
     await ok(['participants', 'add', 'alice', '--phone', ALICE, '--config', 'Support Line']);
     await ok(['participants', 'add', 'bob', '--phone', BOB]);
@@ -74,7 +97,10 @@ describe('participants push/pull and fruxon access-requests, against the Fruxon 
       const r = await cli(args);
       assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
       assert.equal(r.stdout, '');
-      assert.match(errorLine(r), /config "Other" is not linked to a Fruxon config: run fruxon-twilio link --config Other first/);
+      assert.match(
+        errorLine(r),
+        /config "Other" is not linked to a Fruxon config: run fruxon-twilio link --config Other first/,
+      );
     }
     assert.equal(fruxon.calls('participants-list') + fruxon.calls('requests-list'), 0, 'Fruxon was not asked');
   });
@@ -85,17 +111,26 @@ describe('participants push/pull and fruxon access-requests, against the Fruxon 
     assert.equal(j.config, 'Support Line');
     assert.equal(j.fruxon_config_id, fxId);
     assert.deepEqual(
-      j.participants.map((p: { name: string; action: string; bound_agents: string[] }) => `${p.name}:${p.action}:${p.bound_agents.join(',')}`),
+      j.participants.map(
+        (p: { name: string; action: string; bound_agents: string[] }) =>
+          `${p.name}:${p.action}:${p.bound_agents.join(',')}`,
+      ),
       ['alice:created:support-agent', 'bob:created:support-agent'],
       'olga (bound to another config) is not pushed',
     );
-    for (const [name, phone] of [['alice', ALICE], ['bob', BOB]] as const) {
+    for (const [name, phone] of [
+      ['alice', ALICE],
+      ['bob', BOB],
+    ] as const) {
       const [p, ...more] = onFruxon(phone);
       assert.equal(more.length, 0);
       assert.equal(p!.kind, 'PERSON');
       assert.equal(p!.displayName, name);
       assert.deepEqual(p!.agentIds, ['support-agent']);
-      assert.deepEqual(p!.channels.map((c) => [c.integrationConfigId, c.address]), [[fxId, phone]]);
+      assert.deepEqual(
+        p!.channels.map((c) => [c.integrationConfigId, c.address]),
+        [[fxId, phone]],
+      );
       assert.equal(j.participants.find((x: { name: string }) => x.name === name).fruxon_participant_id, p!.id);
     }
     assert.equal(fruxon.participants.size, 2);
@@ -104,17 +139,33 @@ describe('participants push/pull and fruxon access-requests, against the Fruxon 
     const before = writes();
     const again = await ok(['participants', 'push', '--agent', 'support-agent']);
     assert.deepEqual(writes(), before, 'no create, no bind');
-    assert.match(again.stderr, /✔ alice \+14155550101 already there: participant \S+ already has \+14155550101 and support-agent/);
+    assert.match(
+      again.stderr,
+      /✔ alice \+14155550101 already there: participant \S+ already has \+14155550101 and support-agent/,
+    );
     assert.match(again.stderr, /✔ bob \+14155550102 already there/);
     assert.match(again.stderr, /0 created, 0 bound, 2 already there\./);
     assert.equal(fruxon.participants.size, 2);
   });
 
   test('push of a participant that already exists on Fruxon only binds it; its Fruxon name is left as is', async () => {
-    const carol = fruxon.addParticipant({ displayName: 'Carol C', channels: [{ integrationConfigId: fxId, address: CAROL }], agentIds: ['support-agent'] });
+    const carol = fruxon.addParticipant({
+      displayName: 'Carol C',
+      channels: [{ integrationConfigId: fxId, address: CAROL }],
+      agentIds: ['support-agent'],
+    });
     await ok(['participants', 'add', 'carol', '--phone', CAROL, '--config', 'Support Line']);
     const creates = fruxon.calls('participants-create');
-    const r = await ok(['participants', 'push', 'carol', '--agent', 'support-agent', '--agent', 'sales-agent', '--json']);
+    const r = await ok([
+      'participants',
+      'push',
+      'carol',
+      '--agent',
+      'support-agent',
+      '--agent',
+      'sales-agent',
+      '--json',
+    ]);
     const [p, ...more] = JSON.parse(r.stdout).participants;
     assert.equal(more.length, 0, 'only the named one');
     assert.equal(p.action, 'bound');
@@ -126,11 +177,20 @@ describe('participants push/pull and fruxon access-requests, against the Fruxon 
     assert.equal(carol.displayName, 'Carol C');
 
     // Two Fruxon participants at one number: push cannot tell which is this one, says why, and exits 1.
-    const hanks = ['Hank 1', 'Hank 2'].map((n) => fruxon.addParticipant({ displayName: n, channels: [{ integrationConfigId: fxId, address: '+14155550110' }], agentIds: [] }));
+    const hanks = ['Hank 1', 'Hank 2'].map((n) =>
+      fruxon.addParticipant({
+        displayName: n,
+        channels: [{ integrationConfigId: fxId, address: '+14155550110' }],
+        agentIds: [],
+      }),
+    );
     await ok(['participants', 'add', 'hank', '--phone', '+14155550110', '--config', 'Support Line']);
     const twice = await cli(['participants', 'push', 'hank', 'carol', '--agent', 'sales-agent']);
     assert.equal(twice.code, 1, twice.stderr);
-    assert.match(twice.stderr, /✖ hank \+14155550110 failed: Fruxon has 2 participants with a channel at \+14155550110 on this config \(\S+, \S+\): bind the agents in the Fruxon UI/);
+    assert.match(
+      twice.stderr,
+      /✖ hank \+14155550110 failed: Fruxon has 2 participants with a channel at \+14155550110 on this config \(\S+, \S+\): bind the agents in the Fruxon UI/,
+    );
     assert.match(twice.stderr, /✔ carol \+14155550103 already there/, 'the others are still done');
     assert.match(twice.stderr, /0 created, 0 bound, 1 already there, 1 failed\./);
     await ok(['participants', 'remove', 'hank']);
@@ -148,8 +208,16 @@ describe('participants push/pull and fruxon access-requests, against the Fruxon 
   });
 
   test('pull imports the Fruxon participants of the linked config and reports a conflict, never overwriting the local one', async () => {
-    fruxon.addParticipant({ displayName: 'Dana', channels: [{ integrationConfigId: fxId, address: DANA }], agentIds: [] });
-    fruxon.addParticipant({ displayName: 'Elsewhere', channels: [{ integrationConfigId: 'another-config', address: '+14155550130' }], agentIds: [] });
+    fruxon.addParticipant({
+      displayName: 'Dana',
+      channels: [{ integrationConfigId: fxId, address: DANA }],
+      agentIds: [],
+    });
+    fruxon.addParticipant({
+      displayName: 'Elsewhere',
+      channels: [{ integrationConfigId: 'another-config', address: '+14155550130' }],
+      agentIds: [],
+    });
     onFruxon(ALICE)[0]!.displayName = 'Alice Smith';
 
     const r = await ok(['participants', 'pull', '--json']);
@@ -161,7 +229,10 @@ describe('participants push/pull and fruxon access-requests, against the Fruxon 
     assert.equal(by(ALICE).action, 'conflict');
     assert.equal(by(ALICE).name, 'alice');
     assert.equal(by(ALICE).fruxon_display_name, 'Alice Smith');
-    assert.match(by(ALICE).detail, /the local participant "alice" has \+14155550101; Fruxon calls it "Alice Smith": the local one is kept/);
+    assert.match(
+      by(ALICE).detail,
+      /the local participant "alice" has \+14155550101; Fruxon calls it "Alice Smith": the local one is kept/,
+    );
     assert.equal(by(CAROL).action, 'conflict');
     assert.equal(by(BOB).action, 'unchanged');
     assert.equal(j.conflicts, 2);
@@ -171,7 +242,10 @@ describe('participants push/pull and fruxon access-requests, against the Fruxon 
     assert.equal(local('Dana').phone, DANA);
     assert.equal(local('Dana').config, 'Support Line');
     assert.equal(local('alice').phone, ALICE, 'kept');
-    assert.equal(list.some((p: { name: string }) => p.name === 'Alice Smith' || p.name === 'Elsewhere'), false);
+    assert.equal(
+      list.some((p: { name: string }) => p.name === 'Alice Smith' || p.name === 'Elsewhere'),
+      false,
+    );
 
     const human = await ok(['participants', 'pull']);
     assert.match(human.stderr, /✔ Dana \+14155550104 already there/);
@@ -183,28 +257,76 @@ describe('participants push/pull and fruxon access-requests, against the Fruxon 
     let eve: string, done: string, other: string, frank: string, addTo: string, bindOnly: string, reject: string;
     before(async () => {
       await ok(['participants', 'add', 'frank', '--phone', FRANK, '--config', 'Support Line']);
-      eve = fruxon.addAccessRequest({ integrationConfigId: fxId, address: '+14155550140', agentId: 'support-agent', displayName: 'Eve (WhatsApp)' }).id;
-      frank = fruxon.addAccessRequest({ integrationConfigId: fxId, address: FRANK, agentId: 'support-agent', displayName: 'F.' }).id;
-      addTo = fruxon.addAccessRequest({ integrationConfigId: fxId, address: '+14155550141', agentId: 'support-agent' }).id;
-      bindOnly = fruxon.addAccessRequest({ integrationConfigId: fxId, address: CAROL, agentId: 'billing-agent', matchedParticipantId: onFruxon(CAROL)[0]!.id }).id;
-      reject = fruxon.addAccessRequest({ integrationConfigId: fxId, address: '+14155550142', agentId: 'support-agent' }).id;
-      done = fruxon.addAccessRequest({ integrationConfigId: fxId, address: '+14155550143', agentId: 'support-agent', status: 'APPROVED', processedBy: 'ops@acme.test', processedAt: 1_764_000_000_000 }).id;
-      other = fruxon.addAccessRequest({ integrationConfigId: 'another-config', address: '+14155550144', agentId: 'support-agent' }).id;
+      eve = fruxon.addAccessRequest({
+        integrationConfigId: fxId,
+        address: '+14155550140',
+        agentId: 'support-agent',
+        displayName: 'Eve (WhatsApp)',
+      }).id;
+      frank = fruxon.addAccessRequest({
+        integrationConfigId: fxId,
+        address: FRANK,
+        agentId: 'support-agent',
+        displayName: 'F.',
+      }).id;
+      addTo = fruxon.addAccessRequest({
+        integrationConfigId: fxId,
+        address: '+14155550141',
+        agentId: 'support-agent',
+      }).id;
+      bindOnly = fruxon.addAccessRequest({
+        integrationConfigId: fxId,
+        address: CAROL,
+        agentId: 'billing-agent',
+        matchedParticipantId: onFruxon(CAROL)[0]!.id,
+      }).id;
+      reject = fruxon.addAccessRequest({
+        integrationConfigId: fxId,
+        address: '+14155550142',
+        agentId: 'support-agent',
+      }).id;
+      done = fruxon.addAccessRequest({
+        integrationConfigId: fxId,
+        address: '+14155550143',
+        agentId: 'support-agent',
+        status: 'APPROVED',
+        processedBy: 'ops@acme.test',
+        processedAt: 1_764_000_000_000,
+      }).id;
+      other = fruxon.addAccessRequest({
+        integrationConfigId: 'another-config',
+        address: '+14155550144',
+        agentId: 'support-agent',
+      }).id;
     });
 
     test('list: the pending requests of the linked config by default, --status for the others; the local participant named', async () => {
       const r = await ok(['fruxon', 'access-requests', '--json']);
-      const ids = JSON.parse(r.stdout).map((x: { id: string }) => x.id).sort();
-      assert.deepEqual(ids, [eve, frank, addTo, bindOnly, reject].sort(), 'not the processed one, not the other config');
+      const ids = JSON.parse(r.stdout)
+        .map((x: { id: string }) => x.id)
+        .sort();
+      assert.deepEqual(
+        ids,
+        [eve, frank, addTo, bindOnly, reject].sort(),
+        'not the processed one, not the other config',
+      );
       const f = JSON.parse(r.stdout).find((x: { id: string }) => x.id === frank);
       assert.equal(f.local_participant, 'frank');
       assert.equal(f.status, 'PENDING');
       assert.equal(f.integration_config_id, fxId);
       assert.ok(fruxon.requests.some((q) => q.path.includes('/participantAccessRequests?Status=PENDING')));
 
-      const approved = JSON.parse((await ok(['fruxon', 'access-requests', 'list', '--status', 'approved', '--json'])).stdout);
-      assert.deepEqual(approved.map((x: { id: string }) => x.id), [done]);
-      assert.equal(JSON.parse((await ok(['fruxon', 'access-requests', 'list', '--status', 'REJECTED', '--json'])).stdout).length, 0);
+      const approved = JSON.parse(
+        (await ok(['fruxon', 'access-requests', 'list', '--status', 'approved', '--json'])).stdout,
+      );
+      assert.deepEqual(
+        approved.map((x: { id: string }) => x.id),
+        [done],
+      );
+      assert.equal(
+        JSON.parse((await ok(['fruxon', 'access-requests', 'list', '--status', 'REJECTED', '--json'])).stdout).length,
+        0,
+      );
 
       const human = await ok(['fruxon', 'access-requests', 'list']);
       assert.match(human.stdout, /^ID\s+STATUS\s+FROM\s+NAME\s+LOCAL/);
@@ -229,9 +351,25 @@ describe('participants push/pull and fruxon access-requests, against the Fruxon 
       assert.equal(p!.displayName, 'frank');
       assert.equal(j.approved_participant_id, p!.id);
 
-      const named = await ok(['fruxon', 'access-requests', 'approve', eve, '--name', 'Eve Adams', '--note', 'met at the fair']);
-      assert.match(named.stderr, new RegExp(`✔ Approved access request ${eve} from \\+14155550140: new participant \\S+ "Eve Adams"\\.`));
-      assert.deepEqual(fruxon.accessRequests.get(eve)!.approveBody, { mode: 'CREATE_NEW', displayName: 'Eve Adams', note: 'met at the fair' });
+      const named = await ok([
+        'fruxon',
+        'access-requests',
+        'approve',
+        eve,
+        '--name',
+        'Eve Adams',
+        '--note',
+        'met at the fair',
+      ]);
+      assert.match(
+        named.stderr,
+        new RegExp(`✔ Approved access request ${eve} from \\+14155550140: new participant \\S+ "Eve Adams"\\.`),
+      );
+      assert.deepEqual(fruxon.accessRequests.get(eve)!.approveBody, {
+        mode: 'CREATE_NEW',
+        displayName: 'Eve Adams',
+        note: 'met at the fair',
+      });
       assert.equal(onFruxon('+14155550140')[0]!.displayName, 'Eve Adams');
     });
 
@@ -239,26 +377,58 @@ describe('participants push/pull and fruxon access-requests, against the Fruxon 
       const dana = onFruxon(DANA)[0]!;
       const none = await cli(['fruxon', 'access-requests', 'approve', addTo, '--mode', 'ADD_TO_EXISTING']);
       assert.equal(none.code, 2);
-      assert.match(errorLine(none), /--mode ADD_TO_EXISTING needs a participant: the request matched none, so pass --participant ID/);
+      assert.match(
+        errorLine(none),
+        /--mode ADD_TO_EXISTING needs a participant: the request matched none, so pass --participant ID/,
+      );
       const wrong = await cli(['fruxon', 'access-requests', 'approve', addTo, '--mode', 'BIND_ONLY', '--name', 'x']);
       assert.equal(wrong.code, 2);
       assert.match(errorLine(wrong), /--name is for --mode CREATE_NEW/);
       assert.equal(fruxon.accessRequests.get(addTo)!.status, 'PENDING', 'nothing sent');
 
-      const add = await ok(['fruxon', 'access-requests', 'approve', addTo, '--mode', 'ADD_TO_EXISTING', '--participant', dana.id, '--json']);
+      const add = await ok([
+        'fruxon',
+        'access-requests',
+        'approve',
+        addTo,
+        '--mode',
+        'ADD_TO_EXISTING',
+        '--participant',
+        dana.id,
+        '--json',
+      ]);
       assert.equal(JSON.parse(add.stdout).approved_participant_id, dana.id);
-      assert.deepEqual(dana.channels.map((c) => c.address), [DANA, '+14155550141']);
-      assert.deepEqual(fruxon.accessRequests.get(addTo)!.approveBody, { mode: 'ADD_TO_EXISTING', participantId: dana.id });
+      assert.deepEqual(
+        dana.channels.map((c) => c.address),
+        [DANA, '+14155550141'],
+      );
+      assert.deepEqual(fruxon.accessRequests.get(addTo)!.approveBody, {
+        mode: 'ADD_TO_EXISTING',
+        participantId: dana.id,
+      });
 
       const carol = onFruxon(CAROL)[0]!;
       // The request matched carol: the default (CREATE_NEW) would make a second participant, so it asks.
       const asked = await cli(['fruxon', 'access-requests', 'approve', bindOnly]);
       assert.equal(asked.code, 2);
-      assert.match(errorLine(asked), new RegExp(`matched the existing participant ${carol.id}: pass --mode BIND_ONLY to bind it to billing-agent, or --mode CREATE_NEW`));
+      assert.match(
+        errorLine(asked),
+        new RegExp(
+          `matched the existing participant ${carol.id}: pass --mode BIND_ONLY to bind it to billing-agent, or --mode CREATE_NEW`,
+        ),
+      );
       assert.equal(fruxon.accessRequests.get(bindOnly)!.status, 'PENDING');
       const bind = await ok(['fruxon', 'access-requests', 'approve', bindOnly, '--mode', 'bind_only']);
-      assert.match(bind.stderr, new RegExp(`Approved access request ${bindOnly} from \\${CAROL}: participant ${carol.id} bound to agent billing-agent\\.`));
-      assert.deepEqual(fruxon.accessRequests.get(bindOnly)!.approveBody, { mode: 'BIND_ONLY', participantId: carol.id });
+      assert.match(
+        bind.stderr,
+        new RegExp(
+          `Approved access request ${bindOnly} from \\${CAROL}: participant ${carol.id} bound to agent billing-agent\\.`,
+        ),
+      );
+      assert.deepEqual(fruxon.accessRequests.get(bindOnly)!.approveBody, {
+        mode: 'BIND_ONLY',
+        participantId: carol.id,
+      });
       assert.ok(carol.agentIds.includes('billing-agent'));
     });
 
@@ -289,7 +459,11 @@ describe('participants push/pull and fruxon access-requests, against the Fruxon 
     });
 
     test('pendingAccessRequestFor: the pending request of a number on a linked config (for the conversation tests)', async () => {
-      const pending = fruxon.addAccessRequest({ integrationConfigId: fxId, address: STRANGER, agentId: 'support-agent' });
+      const pending = fruxon.addAccessRequest({
+        integrationConfigId: fxId,
+        address: STRANGER,
+        agentId: 'support-agent',
+      });
       const store = openStore(fx.env);
       try {
         const config = store.configs.byName('Support Line')!;
@@ -298,7 +472,11 @@ describe('participants push/pull and fruxon access-requests, against the Fruxon 
         assert.equal((await pendingAccessRequestFor(o, `whatsapp:${STRANGER}`))?.id, pending.id);
         assert.equal(await pendingAccessRequestFor(o, '+14155550199'), null);
         assert.equal(await pendingAccessRequestFor(o, '+14155550143'), null, 'an approved one is not pending');
-        assert.equal(await pendingAccessRequestFor({ ...o, config: store.configs.byName('Other')! }, STRANGER), null, 'not linked');
+        assert.equal(
+          await pendingAccessRequestFor({ ...o, config: store.configs.byName('Other')! }, STRANGER),
+          null,
+          'not linked',
+        );
       } finally {
         store.close();
       }
@@ -317,14 +495,21 @@ describe('participants push/pull and fruxon access-requests, against the Fruxon 
       };
       await simulate(STRANGER);
       await p.waitFor(new RegExp(`hint: \\${STRANGER} is no participant on Fruxon`));
-      assert.match(p.stderr, new RegExp(`hint: \\${STRANGER} is no participant on Fruxon for this config; Fruxon holds its request ${stranger.id}: fruxon-twilio fruxon access-requests approve ${stranger.id}\\n`));
+      assert.match(
+        p.stderr,
+        new RegExp(
+          `hint: \\${STRANGER} is no participant on Fruxon for this config; Fruxon holds its request ${stranger.id}: fruxon-twilio fruxon access-requests approve ${stranger.id}\\n`,
+        ),
+      );
       await simulate(STRANGER);
       await simulate(ALICE); // a participant on Fruxon: no hint
       await simulate(GINA);
       await p.waitFor(new RegExp(`hint: \\${GINA} is no participant`));
       assert.match(
         p.stderr,
-        new RegExp(`hint: \\${GINA} is no participant on Fruxon for this config; Fruxon holds its messages as access requests until approved: fruxon-twilio fruxon access-requests --config 'Support Line'; or add the local participant: fruxon-twilio participants push gina --config 'Support Line'`),
+        new RegExp(
+          `hint: \\${GINA} is no participant on Fruxon for this config; Fruxon holds its messages as access requests until approved: fruxon-twilio fruxon access-requests --config 'Support Line'; or add the local participant: fruxon-twilio participants push gina --config 'Support Line'`,
+        ),
       );
       const hints = p.stderr.split('\n').filter((l) => l.startsWith('hint: '));
       assert.equal(hints.length, 2, `once per number, none for a participant:\n${p.stderr}`);
@@ -342,10 +527,18 @@ describe('participants push/pull and fruxon access-requests, against the Fruxon 
     const dir = mkdtempSync(join(tmpdir(), 'fruxon-twilio-access-'));
     try {
       const file = join(dir, 'first-contact.yaml');
-      writeFileSync(file, `name: first contact\nfrom: "${TESTER}"\nsteps:\n  - send: "hello?"\n  - expect: { contains: "hi", within: 1s }\n`);
+      writeFileSync(
+        file,
+        `name: first contact\nfrom: "${TESTER}"\nsteps:\n  - send: "hello?"\n  - expect: { contains: "hi", within: 1s }\n`,
+      );
       const r = await cli(['test', file, '--config', 'Support Line']);
       assert.equal(r.code, 1, r.stdout + r.stderr);
-      assert.match(r.stdout, new RegExp(`cause: no reply at all; inbound to \\+15005550006 goes to Fruxon \\(.*\\): the agent got the message but sent no reply; Fruxon holds the tester's message as access request ${request.id}: \\${TESTER} is no participant on Fruxon for this config`));
+      assert.match(
+        r.stdout,
+        new RegExp(
+          `cause: no reply at all; inbound to \\+15005550006 goes to Fruxon \\(.*\\): the agent got the message but sent no reply; Fruxon holds the tester's message as access request ${request.id}: \\${TESTER} is no participant on Fruxon for this config`,
+        ),
+      );
       assert.match(r.stdout, new RegExp(`fix: fruxon-twilio fruxon access-requests approve ${request.id}\n`));
       // Once it is processed, the diagnosis no longer names it.
       assert.equal((await cli(['fruxon', 'access-requests', 'reject', request.id])).code, 0);
@@ -359,7 +552,9 @@ describe('participants push/pull and fruxon access-requests, against the Fruxon 
   });
 
   test('no token, no Auth Token and no webhook key in any output or in SQLite', () => {
-    const keys = [...fruxon.configs.values()].flatMap((c) => [c.webhookKey, ...c.revokedKeys]).filter((k): k is string => Boolean(k));
+    const keys = [...fruxon.configs.values()]
+      .flatMap((c) => [c.webhookKey, ...c.revokedKeys])
+      .filter((k): k is string => Boolean(k));
     assert.ok(keys.length >= 1);
     const secrets = [token, fx.emulator.authToken, ...keys];
     assert.ok(outputs.length > 40);

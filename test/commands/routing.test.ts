@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startEmulator, SANDBOX_NUMBER, type Emulator } from '../../src/emulator/index.js';
+import { type Emulator, SANDBOX_NUMBER, startEmulator } from '../../src/emulator/index.js';
 import { openStore } from '../../src/store/index.js';
-import { CliProcess, stopAllCliProcesses, tempHome, type RunningCli } from '../helpers/cli.js';
+import { CliProcess, type RunningCli, stopAllCliProcesses, tempHome } from '../helpers/cli.js';
 import { InProcessCli, runCli, useRealKeychain } from '../helpers/inproc.js';
 import { jsonLines } from '../helpers/listen.js';
 
@@ -18,8 +18,15 @@ const PLAIN = '+15005551305';
 const PLAIN_LONG = '+150055513050'; // PLAIN is a partial match of it: the lookup must be exact
 const PHONE = '+14155550142';
 
-async function inbound(emu: Emulator, body: Record<string, unknown>): Promise<{ layer: string; delivered_to: string | null; outcome: string }> {
-  const res = await fetch(`${emu.url}/_emulator/inbound`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+async function inbound(
+  emu: Emulator,
+  body: Record<string, unknown>,
+): Promise<{ layer: string; delivered_to: string | null; outcome: string }> {
+  const res = await fetch(`${emu.url}/_emulator/inbound`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   assert.equal(res.status, 202);
   return (await res.json()) as { layer: string; delivered_to: string | null; outcome: string };
 }
@@ -29,13 +36,30 @@ describe('routing on a real account: webhook show and listen register at the lay
   let h: ReturnType<typeof tempHome>;
   const cli = (args: string[], input?: string) => runCli(args, { env: h.env, input });
   const addConfig = async (name: string, from: string) => {
-    const r = await cli(['add-config', '--name', name, '--from', from, '--account-sid', emu.accountSid, '--auth-token-stdin', '--api-url', emu.url, '--json'], emu.authToken);
+    const r = await cli(
+      [
+        'add-config',
+        '--name',
+        name,
+        '--from',
+        from,
+        '--account-sid',
+        emu.accountSid,
+        '--auth-token-stdin',
+        '--api-url',
+        emu.url,
+        '--json',
+      ],
+      emu.authToken,
+    );
     assert.equal(r.code, 0, r.stderr);
     return JSON.parse(r.stdout).id as string;
   };
   /** A listen in this process (stopped with p.kill('SIGINT') as the binary is); `binary` for the ones SIGKILLed. */
   const listen = async (args: string[], binary = false) => {
-    const p: RunningCli = binary ? new CliProcess(['listen', '--port', '0', ...args], { env: h.env }) : new InProcessCli(['listen', '--port', '0', ...args], { env: h.env });
+    const p: RunningCli = binary
+      ? new CliProcess(['listen', '--port', '0', ...args], { env: h.env })
+      : new InProcessCli(['listen', '--port', '0', ...args], { env: h.env });
     const m = await p.waitFor(/Ready! Listening for messages to \S+ at (\S+)/);
     return { p, url: m[1]! };
   };
@@ -47,15 +71,32 @@ describe('routing on a real account: webhook show and listen register at the lay
       retryDelaysMs: [],
       numbers: [PLAIN_LONG],
       topology: {
-        numbers: [{ phone_number: PLAIN, sms_url: 'http://127.0.0.1:9/plain/sms' }, { phone_number: SVC, sms_url: 'http://127.0.0.1:9/ignored/sms' }],
-        services: [{ friendly_name: 'Support', inbound_request_url: 'http://127.0.0.1:9/support/in', fallback_url: 'http://127.0.0.1:9/support/fb', phone_numbers: [SVC, SVC_2] }],
+        numbers: [
+          { phone_number: PLAIN, sms_url: 'http://127.0.0.1:9/plain/sms' },
+          { phone_number: SVC, sms_url: 'http://127.0.0.1:9/ignored/sms' },
+        ],
+        services: [
+          {
+            friendly_name: 'Support',
+            inbound_request_url: 'http://127.0.0.1:9/support/in',
+            fallback_url: 'http://127.0.0.1:9/support/fb',
+            phone_numbers: [SVC, SVC_2],
+          },
+        ],
         applications: [{ friendly_name: 'Bot', sms_url: 'http://127.0.0.1:9/bot/sms', phone_numbers: [APP] }],
         senders: [{ sender_id: `whatsapp:${WA}`, webhook: { callback_url: 'http://127.0.0.1:9/wa/in' } }],
         sandbox: { inbound_url: 'http://127.0.0.1:9/sandbox/in', participants: [PHONE] },
       } as never,
     });
     h = tempHome();
-    for (const [name, from] of [['svc', SVC], ['app', APP], ['wa', WA], ['plain', PLAIN], ['sandbox', SANDBOX_NUMBER]] as const) await addConfig(name, from);
+    for (const [name, from] of [
+      ['svc', SVC],
+      ['app', APP],
+      ['wa', WA],
+      ['plain', PLAIN],
+      ['sandbox', SANDBOX_NUMBER],
+    ] as const)
+      await addConfig(name, from);
   });
   after(async () => {
     await stopAllCliProcesses();
@@ -78,10 +119,13 @@ describe('routing on a real account: webhook show and listen register at the lay
     assert.deepEqual(svc.route.shared_with, [SVC_2]);
     assert.equal(svc.route.defers_to_number, false);
     assert.equal(svc.route.channel, 'sms');
-    assert.equal(svc.sms_url, 'http://127.0.0.1:9/ignored/sms', 'the number\'s own SmsUrl is still shown');
+    assert.equal(svc.sms_url, 'http://127.0.0.1:9/ignored/sms', "the number's own SmsUrl is still shown");
     assert.equal(svc.kind, 'other');
     const human = await cli(['webhook', 'show', '--config', 'svc']);
-    assert.match(human.stdout, /Messaging Service 'Support' \(MG…\w{4}\) receives them: its inbound URL wins over the number's SmsUrl/);
+    assert.match(
+      human.stdout,
+      /Messaging Service 'Support' \(MG…\w{4}\) receives them: its inbound URL wins over the number's SmsUrl/,
+    );
 
     const app = await show('app');
     assert.equal(app.route.layer, 'application');
@@ -114,7 +158,10 @@ describe('routing on a real account: webhook show and listen register at the lay
     const restore = service().inboundRequestUrl;
     await fetch(`${emu.url}/v1/Services/${sid}`, {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${emu.accountSid}:${emu.authToken}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${emu.accountSid}:${emu.authToken}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: 'InboundRequestUrl=',
     });
     const r = await cli(['webhook', 'show', '--config', 'svc', '--json']);
@@ -122,7 +169,10 @@ describe('routing on a real account: webhook show and listen register at the lay
     assert.equal(JSON.parse(r.stdout).kind, 'none');
     await fetch(`${emu.url}/v1/Services/${sid}`, {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${emu.accountSid}:${emu.authToken}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${emu.accountSid}:${emu.authToken}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: `InboundRequestUrl=${encodeURIComponent(restore)}`,
     });
     assert.equal(service().inboundRequestUrl, 'http://127.0.0.1:9/support/in');
@@ -133,7 +183,13 @@ describe('routing on a real account: webhook show and listen register at the lay
     const r = await runCli(['listen', '--config', 'svc', '--port', '0', '--timeout', '5'], { env: h.env });
     assert.equal(r.code, 4, r.stderr);
     const line = r.stderr.split('\n').find((l) => l.includes('Messaging Service'))!;
-    assert.ok(line.includes(service().sid) && line.includes("'Support'") && line.includes(SVC_2) && line.includes('--messaging-service'), line);
+    assert.ok(
+      line.includes(service().sid) &&
+        line.includes("'Support'") &&
+        line.includes(SVC_2) &&
+        line.includes('--messaging-service'),
+      line,
+    );
     assert.equal(JSON.stringify([service(), emu.getNumber(SVC)]), before);
     const store = openStore(h.env);
     assert.equal(store.leases.list().length, 0);
@@ -224,7 +280,21 @@ describe('routing on a real account: webhook show and listen register at the lay
   });
 
   test('Sandbox: add-config says what it is (no 21606 warning); send from it is WhatsApp; 63015 has a fix line', async () => {
-    const add = await cli(['add-config', '--name', 'sandbox2', '--from', SANDBOX_NUMBER, '--account-sid', emu.accountSid, '--auth-token-stdin', '--api-url', emu.url], emu.authToken);
+    const add = await cli(
+      [
+        'add-config',
+        '--name',
+        'sandbox2',
+        '--from',
+        SANDBOX_NUMBER,
+        '--account-sid',
+        emu.accountSid,
+        '--auth-token-stdin',
+        '--api-url',
+        emu.url,
+      ],
+      emu.authToken,
+    );
     assert.equal(add.code, 0, add.stderr);
     assert.doesNotMatch(add.stderr, /21606/);
     assert.match(add.stderr, /is the WhatsApp Sandbox: WhatsApp is its channel/);
@@ -250,16 +320,25 @@ describe('routing on a real account: webhook show and listen register at the lay
     const prod = 'http://127.0.0.1:9/ingress/twilio/fx_0123456789abcdef0123';
     assert.equal((await cli(['configs', 'set', 'svc', '--webhook-url-stdin'], prod)).code, 0);
     emu.setSmsUrl(SVC, prod);
-    const check = (r: { stdout: string }) => (JSON.parse(r.stdout).checks as { name: string; ok: unknown; detail: string; fix?: string }[]).find((c) => c.name === 'route')!;
+    const check = (r: { stdout: string }) =>
+      (JSON.parse(r.stdout).checks as { name: string; ok: unknown; detail: string; fix?: string }[]).find(
+        (c) => c.name === 'route',
+      )!;
     let d = check(await cli(['doctor', '--config', 'svc', '--json']));
     assert.equal(d.ok, false, d.detail);
-    assert.match(d.detail, /SMS: Messaging Service 'Support' \(MG…\w{4}\) receives them at http:\/\/127\.0\.0\.1:9\/support\/in, and it wins over the number's SmsUrl/);
+    assert.match(
+      d.detail,
+      /SMS: Messaging Service 'Support' \(MG…\w{4}\) receives them at http:\/\/127\.0\.0\.1:9\/support\/in, and it wins over the number's SmsUrl/,
+    );
     assert.match(d.detail, /the number's own SmsUrl is not used/);
     assert.equal(d.fix, 'fruxon-twilio webhook set --messaging-service --config svc');
 
     const refused = await cli(['webhook', 'set', '--config', 'svc', '--yes']);
     assert.equal(refused.code, 4, refused.stderr);
-    assert.match(refused.stderr, /Messaging Service 'Support' \(MG\w+\) receives the messages of \+15005551301 and also serves \+15005551302/);
+    assert.match(
+      refused.stderr,
+      /Messaging Service 'Support' \(MG\w+\) receives the messages of \+15005551301 and also serves \+15005551302/,
+    );
     assert.match(refused.stderr, /--messaging-service/);
     assert.equal(service().inboundRequestUrl, 'http://127.0.0.1:9/support/in', 'untouched');
 
@@ -284,7 +363,18 @@ describe('routing on a real account: webhook show and listen register at the lay
   test('status callbacks: never a trigger; on --json stdout only with --statuses; events list --kind status', async () => {
     for (const statuses of [false, true]) {
       const { p, url } = await listen(['--config', 'plain', '--json', ...(statuses ? ['--statuses'] : [])]);
-      const sent = await cli(['send', '--config', 'plain', '--to', PHONE, '--body', `status ${statuses}`, '--status-callback', url, '--json']);
+      const sent = await cli([
+        'send',
+        '--config',
+        'plain',
+        '--to',
+        PHONE,
+        '--body',
+        `status ${statuses}`,
+        '--status-callback',
+        url,
+        '--json',
+      ]);
       assert.equal(sent.code, 0, sent.stderr);
       const sid = JSON.parse(sent.stdout).sid ?? JSON.parse(sent.stdout).message_sid;
       await p.waitFor(/delivered/, { stream: statuses ? 'stdout' : 'stderr' });
@@ -293,13 +383,27 @@ describe('routing on a real account: webhook show and listen register at the lay
       p.kill('SIGINT');
       assert.equal((await p.exited).code, 0, p.stderr);
       const lines = jsonLines(p.stdout);
-      assert.equal(lines.filter((l) => l.trigger === 'twilio.message.received').length, 1, 'only the inbound message is a trigger');
+      assert.equal(
+        lines.filter((l) => l.trigger === 'twilio.message.received').length,
+        1,
+        'only the inbound message is a trigger',
+      );
       const st = lines.filter((l) => l.event === 'message.status');
       if (!statuses) assert.equal(st.length, 0);
       else {
         assert.ok(st.length >= 1);
         const last = st.at(-1);
-        assert.deepEqual(Object.keys(last), ['event', 'config', 'event_id', 'received_at', 'message_sid', 'status', 'error_code', 'to', 'from']);
+        assert.deepEqual(Object.keys(last), [
+          'event',
+          'config',
+          'event_id',
+          'received_at',
+          'message_sid',
+          'status',
+          'error_code',
+          'to',
+          'from',
+        ]);
         assert.equal(last.config, 'plain');
         assert.equal(last.status, 'delivered');
         assert.equal(last.from, PLAIN);
@@ -313,7 +417,10 @@ describe('routing on a real account: webhook show and listen register at the lay
     const rows = JSON.parse(listed.stdout);
     assert.ok(rows.length >= 2 && rows.every((r: { event: string }) => r.event === 'message.status'));
     const messages = JSON.parse((await cli(['events', 'list', '--config', 'plain', '--json'])).stdout);
-    assert.ok(messages.every((m: { payload?: { text?: string } }) => m.payload?.text === 'a real one'), 'the default kind is message');
+    assert.ok(
+      messages.every((m: { payload?: { text?: string } }) => m.payload?.text === 'a real one'),
+      'the default kind is message',
+    );
     const bad = await cli(['events', 'list', '--kind', 'nope']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--kind must be message or status/);
@@ -325,7 +432,12 @@ describe('routing on a real account: webhook show and listen register at the lay
     const r = await inbound(emu, { from: PHONE, to: PLAIN, body: 'lost' });
     assert.equal(r.layer, 'number');
     const sid = emu.messages().find((m) => m.body === 'lost')!.sid;
-    await p.waitFor(new RegExp(`inbound message ${sid} to \\${PLAIN} at \\S+ that never reached this listener; took it: the number's SmsUrl PN\\w+; run fruxon-twilio webhook show`), { timeoutMs: 15_000 });
+    await p.waitFor(
+      new RegExp(
+        `inbound message ${sid} to \\${PLAIN} at \\S+ that never reached this listener; took it: the number's SmsUrl PN\\w+; run fruxon-twilio webhook show`,
+      ),
+      { timeoutMs: 15_000 },
+    );
     await new Promise((res) => setTimeout(res, 2500)); // two more rounds
     p.kill('SIGINT');
     assert.equal((await p.exited).code, 0, p.stderr);

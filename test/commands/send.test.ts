@@ -3,17 +3,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { startEmulator, MAGIC_NUMBERS, type Emulator } from '../../src/emulator/index.js';
+import { type Emulator, MAGIC_NUMBERS, startEmulator } from '../../src/emulator/index.js';
 import { Output } from '../../src/output/index.js';
 import { Progress } from '../../src/output/messages.js';
 import { openStore } from '../../src/store/index.js';
+import { errorLine } from '../helpers/checks.js';
 import { tempHome } from '../helpers/cli.js';
 import { runCli } from '../helpers/inproc.js';
-import { errorLine } from '../helpers/checks.js';
 
 const FROM = '+14155238886';
 const TO = '+14155550100';
-
 
 describe('send and participants, against the emulator', () => {
   let emu: Emulator;
@@ -38,7 +37,19 @@ describe('send and participants, against the emulator', () => {
     await new Promise<void>((r) => callbacks.listen(0, '127.0.0.1', r));
     callbackUrl = `http://127.0.0.1:${(callbacks.address() as AddressInfo).port}/status`;
     const add = await cli(
-      ['add-config', '--name', 'emu', '--from', FROM, '--account-sid', emu.accountSid, '--auth-token-stdin', '--api-url', emu.url, '--json'],
+      [
+        'add-config',
+        '--name',
+        'emu',
+        '--from',
+        FROM,
+        '--account-sid',
+        emu.accountSid,
+        '--auth-token-stdin',
+        '--api-url',
+        emu.url,
+        '--json',
+      ],
       { input: emu.authToken },
     );
     assert.equal(add.code, 0, add.stderr);
@@ -49,7 +60,7 @@ describe('send and participants, against the emulator', () => {
     h.cleanup();
   });
 
-  test('SMS: queued without --wait; the emulator has it from the config\'s From number', async () => {
+  test("SMS: queued without --wait; the emulator has it from the config's From number", async () => {
     const r = await cli(['send', '--to', TO, '--body', 'hello there', '--json']);
     assert.equal(r.code, 0, r.stderr);
     const m = JSON.parse(r.stdout);
@@ -67,7 +78,17 @@ describe('send and participants, against the emulator', () => {
   });
 
   test('--wait: delivered exits 0 with plain status lines on a non-TTY; the status callback is passed through', async () => {
-    const r = await cli(['send', '--to', TO, '--body', 'wait for me', '--wait', '--status-callback', callbackUrl, '--json']);
+    const r = await cli([
+      'send',
+      '--to',
+      TO,
+      '--body',
+      'wait for me',
+      '--wait',
+      '--status-callback',
+      callbackUrl,
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const m = JSON.parse(r.stdout);
     assert.equal(m.status, 'delivered');
@@ -75,11 +96,27 @@ describe('send and participants, against the emulator', () => {
     assert.match(r.stderr, /: delivered \(/);
     assert.doesNotMatch(r.stderr, /\u001b\[/, 'no spinner escapes without a terminal');
     await emu.idle();
-    assert.ok(statuses.some((s) => s.MessageSid === m.sid && s.MessageStatus === 'delivered'), 'Twilio posted to --status-callback');
+    assert.ok(
+      statuses.some((s) => s.MessageSid === m.sid && s.MessageStatus === 'delivered'),
+      'Twilio posted to --status-callback',
+    );
   });
 
   test('WhatsApp with media: whatsapp: on both sides, MM sid, --wait succeeds', async () => {
-    const r = await cli(['send', '--to', TO, '--whatsapp', '--body', 'pic', '--media-url', 'https://example.com/a.jpg', '--media-url', 'https://example.com/b.png', '--wait', '--json']);
+    const r = await cli([
+      'send',
+      '--to',
+      TO,
+      '--whatsapp',
+      '--body',
+      'pic',
+      '--media-url',
+      'https://example.com/a.jpg',
+      '--media-url',
+      'https://example.com/b.png',
+      '--wait',
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const m = JSON.parse(r.stdout);
     assert.match(m.sid, /^MM/);
@@ -88,7 +125,10 @@ describe('send and participants, against the emulator', () => {
     assert.equal(m.channel, 'whatsapp');
     assert.equal(m.num_media, 2);
     assert.ok(['delivered', 'read'].includes(m.status));
-    assert.deepEqual(emu.getMessage(m.sid)!.media.map((x) => x.url), ['https://example.com/a.jpg', 'https://example.com/b.png']);
+    assert.deepEqual(
+      emu.getMessage(m.sid)!.media.map((x) => x.url),
+      ['https://example.com/a.jpg', 'https://example.com/b.png'],
+    );
   });
 
   test('--body - reads the body from standard input', async () => {
@@ -102,9 +142,17 @@ describe('send and participants, against the emulator', () => {
 
   test('--wait outcomes: undelivered and failed exit 1 with the code and doc link on one line', async () => {
     const cases: [string, string[], RegExp][] = [
-      [MAGIC_NUMBERS.undeliveredUnreachable, [], /undelivered: Unreachable destination handset \(30003, https:\/\/www\.twilio\.com\/docs\/errors\/30003\)/],
+      [
+        MAGIC_NUMBERS.undeliveredUnreachable,
+        [],
+        /undelivered: Unreachable destination handset \(30003, https:\/\/www\.twilio\.com\/docs\/errors\/30003\)/,
+      ],
       [MAGIC_NUMBERS.failed, [], /failed: Unknown error \(30008, https:\/\/www\.twilio\.com\/docs\/errors\/30008\)/],
-      [MAGIC_NUMBERS.whatsappOutsideWindow, ['--whatsapp'], /failed: .*outside the allowed window.* \(63016, https:\/\/www\.twilio\.com\/docs\/errors\/63016\)/],
+      [
+        MAGIC_NUMBERS.whatsappOutsideWindow,
+        ['--whatsapp'],
+        /failed: .*outside the allowed window.* \(63016, https:\/\/www\.twilio\.com\/docs\/errors\/63016\)/,
+      ],
     ];
     for (const [to, extra, pattern] of cases) {
       const r = await cli(['send', '--to', to, '--body', 'x', '--wait', '--json', ...extra]);
@@ -117,9 +165,17 @@ describe('send and participants, against the emulator', () => {
   });
 
   test('--wait-timeout: no final status in time exits 3', async () => {
-    const slow = await startEmulator({ port: 0, numbers: [FROM], statusDelayMs: 60_000, accountSid: emu.accountSid, authToken: emu.authToken });
+    const slow = await startEmulator({
+      port: 0,
+      numbers: [FROM],
+      statusDelayMs: 60_000,
+      accountSid: emu.accountSid,
+      authToken: emu.authToken,
+    });
     try {
-      const r = await cli(['send', '--to', TO, '--body', 'slow', '--wait', '--wait-timeout', '1', '--json'], { env: { FRUXON_TWILIO_API_URL: slow.url } });
+      const r = await cli(['send', '--to', TO, '--body', 'slow', '--wait', '--wait-timeout', '1', '--json'], {
+        env: { FRUXON_TWILIO_API_URL: slow.url },
+      });
       assert.equal(r.code, 3, r.stderr);
       assert.match(errorLine(r), /is still queued after 1s: no final status yet/);
       assert.equal(JSON.parse(r.stdout).status, 'queued');
@@ -130,11 +186,26 @@ describe('send and participants, against the emulator', () => {
 
   test("Twilio's refusals: one line with the code and the doc link, exit 1", async () => {
     const cases: [string[], RegExp][] = [
-      [['--to', MAGIC_NUMBERS.invalidTo], /Twilio refused to send an SMS to \+15005550001: Invalid 'To' Phone Number.* \(21211, https:\/\/www\.twilio\.com\/docs\/errors\/21211\)/],
-      [['--to', MAGIC_NUMBERS.unsubscribed], /unsubscribed recipient \(21610, https:\/\/www\.twilio\.com\/docs\/errors\/21610\)/],
-      [['--to', MAGIC_NUMBERS.regionNotEnabled], /Twilio refused to send an SMS to \+15005550003: Permission to send an SMS has not been enabled for the region .* \(21408, https:\/\/www\.twilio\.com\/docs\/errors\/21408\)/],
-      [['--to', MAGIC_NUMBERS.unroutable], /not currently reachable .* \(21612, https:\/\/www\.twilio\.com\/docs\/errors\/21612\)/],
-      [['--to', MAGIC_NUMBERS.notMobile], /not a valid mobile number \(21614, https:\/\/www\.twilio\.com\/docs\/errors\/21614\)/],
+      [
+        ['--to', MAGIC_NUMBERS.invalidTo],
+        /Twilio refused to send an SMS to \+15005550001: Invalid 'To' Phone Number.* \(21211, https:\/\/www\.twilio\.com\/docs\/errors\/21211\)/,
+      ],
+      [
+        ['--to', MAGIC_NUMBERS.unsubscribed],
+        /unsubscribed recipient \(21610, https:\/\/www\.twilio\.com\/docs\/errors\/21610\)/,
+      ],
+      [
+        ['--to', MAGIC_NUMBERS.regionNotEnabled],
+        /Twilio refused to send an SMS to \+15005550003: Permission to send an SMS has not been enabled for the region .* \(21408, https:\/\/www\.twilio\.com\/docs\/errors\/21408\)/,
+      ],
+      [
+        ['--to', MAGIC_NUMBERS.unroutable],
+        /not currently reachable .* \(21612, https:\/\/www\.twilio\.com\/docs\/errors\/21612\)/,
+      ],
+      [
+        ['--to', MAGIC_NUMBERS.notMobile],
+        /not a valid mobile number \(21614, https:\/\/www\.twilio\.com\/docs\/errors\/21614\)/,
+      ],
     ];
     for (const [args, pattern] of cases) {
       const r = await cli(['send', ...args, '--body', 'x']);
@@ -150,11 +221,20 @@ describe('send and participants, against the emulator', () => {
     const before = emu.messages().length;
     const cases: [string[], RegExp][] = [
       [['send', '--body', 'x'], /missing --to/],
-      [['send', '--to', '4155550100', '--body', 'x'], /--to must be an E\.164 number like \+14155238886 or the name of a participant \(got "4155550100"/],
+      [
+        ['send', '--to', '4155550100', '--body', 'x'],
+        /--to must be an E\.164 number like \+14155238886 or the name of a participant \(got "4155550100"/,
+      ],
       [['send', '--to', TO], /missing --body/],
       [['send', '--to', TO, '--body', 'x', '--media-url', 'ftp://x/y.jpg'], /--media-url must be an http\(s\) URL/],
-      [['send', '--to', TO, '--body', 'x', '--media-url', 'not a url'], /--media-url must be an absolute http\(s\) URL/],
-      [['send', '--to', TO, '--body', 'x', '--status-callback', 'nope'], /--status-callback must be an absolute http\(s\) URL/],
+      [
+        ['send', '--to', TO, '--body', 'x', '--media-url', 'not a url'],
+        /--media-url must be an absolute http\(s\) URL/,
+      ],
+      [
+        ['send', '--to', TO, '--body', 'x', '--status-callback', 'nope'],
+        /--status-callback must be an absolute http\(s\) URL/,
+      ],
       [['send', '--to', TO, '--body', 'x'.repeat(1601)], /--body must be at most 1600 characters/],
       [['send', '--to', TO, '--body', 'x', '--wait-timeout', 'soon'], /--wait-timeout must be a duration/],
       [['send', '--to', TO, '--body', 'x', '--whatsapp', '--sms'], /--whatsapp and --sms contradict/],
@@ -171,7 +251,17 @@ describe('send and participants, against the emulator', () => {
     const a = await cli(['participants', 'add', 'Alice', '--phone', '+14155550111', '--json']);
     assert.equal(a.code, 0, a.stderr);
     assert.equal(JSON.parse(a.stdout).config, null);
-    const w = await cli(['participants', 'add', 'wally', '--phone', '+14155550122', '--whatsapp', '--config', 'emu', '--json']);
+    const w = await cli([
+      'participants',
+      'add',
+      'wally',
+      '--phone',
+      '+14155550122',
+      '--whatsapp',
+      '--config',
+      'emu',
+      '--json',
+    ]);
     assert.equal(w.code, 0, w.stderr);
     assert.equal(JSON.parse(w.stdout).channel, 'whatsapp');
 
@@ -187,8 +277,18 @@ describe('send and participants, against the emulator', () => {
     assert.equal(badConfig.code, 1);
     assert.match(errorLine(badConfig), /no config named "nope"/);
 
-    const list = JSON.parse((await cli(['participants', 'list', '--json'])).stdout) as { name: string; phone: string; config: string | null }[];
-    assert.deepEqual(list.map((p) => [p.name, p.phone, p.config]), [['Alice', '+14155550111', null], ['wally', '+14155550122', 'emu']]);
+    const list = JSON.parse((await cli(['participants', 'list', '--json'])).stdout) as {
+      name: string;
+      phone: string;
+      config: string | null;
+    }[];
+    assert.deepEqual(
+      list.map((p) => [p.name, p.phone, p.config]),
+      [
+        ['Alice', '+14155550111', null],
+        ['wally', '+14155550122', 'emu'],
+      ],
+    );
     assert.match((await cli(['participants'])).stdout, /wally\s+\+14155550122\s+whatsapp\s+emu/);
 
     const toAlice = await cli(['send', '--to', 'alice', '--body', 'hi alice', '--wait', '--json']);
@@ -216,15 +316,30 @@ describe('send and participants, against the emulator', () => {
   test('findByPhone and the contact book: a config-bound participant wins over a global one; other configs never match', () => {
     const store = openStore({ FRUXON_TWILIO_HOME: h.home });
     try {
-      const base = { fromNumber: FROM, accountSid: emu.accountSid, authMethod: 'auth-token' as const, apiKeySid: null, secretSource: 'env' as const, apiUrl: emu.url };
+      const base = {
+        fromNumber: FROM,
+        accountSid: emu.accountSid,
+        authMethod: 'auth-token' as const,
+        apiKeySid: null,
+        secretSource: 'env' as const,
+        apiUrl: emu.url,
+      };
       const one = store.configs.insert({ ...base, name: 'one' });
       const two = store.configs.insert({ ...base, name: 'two' });
       const phone = '+14155550199';
       assert.ok(store.participants.add({ name: 'global-pat', phone }));
       assert.ok(store.participants.add({ name: 'pat-of-one', phone, whatsapp: true, configId: one.id }));
-      assert.equal(store.participants.add({ name: 'GLOBAL-PAT', phone }), undefined, 'names are unique, case-insensitive');
+      assert.equal(
+        store.participants.add({ name: 'GLOBAL-PAT', phone }),
+        undefined,
+        'names are unique, case-insensitive',
+      );
       assert.equal(store.participants.findByPhone(phone, one.id)?.name, 'pat-of-one');
-      assert.equal(store.participants.findByPhone(`whatsapp:${phone}`, one.id)?.name, 'pat-of-one', 'the whatsapp: prefix is ignored');
+      assert.equal(
+        store.participants.findByPhone(`whatsapp:${phone}`, one.id)?.name,
+        'pat-of-one',
+        'the whatsapp: prefix is ignored',
+      );
       assert.equal(store.participants.findByPhone(phone, two.id)?.name, 'global-pat');
       assert.equal(store.participants.findByPhone(phone)?.name, 'global-pat');
       assert.equal(store.participants.findByPhone('+14155550198', one.id), undefined);
@@ -234,18 +349,32 @@ describe('send and participants, against the emulator', () => {
       assert.equal(store.participants.contactBook(two.id).nameFor(phone), 'global-pat');
       assert.equal(store.participants.contactBook(one.id).nameFor('+14155550198'), null);
       store.participants.remove('global-pat');
-      assert.equal(store.participants.findByPhone(phone, two.id), undefined, "another config's participant is not this config's");
+      assert.equal(
+        store.participants.findByPhone(phone, two.id),
+        undefined,
+        "another config's participant is not this config's",
+      );
       assert.equal(store.participants.contactBook(two.id).nameFor(phone), null);
       store.configs.remove(one.id);
       store.configs.remove(two.id);
-      assert.equal(store.participants.byName('pat-of-one'), undefined, "removing a config removes its participants");
+      assert.equal(store.participants.byName('pat-of-one'), undefined, 'removing a config removes its participants');
     } finally {
       store.close();
     }
   });
 
   test('a participant bound to another config than --config is refused', async () => {
-    const second = await cli(['add-config', '--name', 'other', '--from', FROM, '--account-sid', emu.accountSid, '--token-from-env', '--no-verify']);
+    const second = await cli([
+      'add-config',
+      '--name',
+      'other',
+      '--from',
+      FROM,
+      '--account-sid',
+      emu.accountSid,
+      '--token-from-env',
+      '--no-verify',
+    ]);
     assert.equal(second.code, 0, second.stderr);
     const r = await cli(['send', '--to', 'wally', '--body', 'x', '--config', 'other']);
     assert.equal(r.code, 2);
@@ -257,7 +386,12 @@ test('the wait spinner redraws in place on a terminal and clears itself', () => 
   const err = Object.assign(new PassThrough(), { isTTY: true });
   let written = '';
   err.on('data', (d: Buffer) => (written += d.toString()));
-  const io = { stdout: new PassThrough(), stderr: err, stdin: Object.assign(new PassThrough(), { isTTY: true }), env: { NO_COLOR: '1' } };
+  const io = {
+    stdout: new PassThrough(),
+    stderr: err,
+    stdin: Object.assign(new PassThrough(), { isTTY: true }),
+    env: { NO_COLOR: '1' },
+  };
   const p = new Progress(new Output(io));
   p.update('SM1: queued');
   p.update('SM1: sent');

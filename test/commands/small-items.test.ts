@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { main } from '../../src/cli.js';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { openStore } from '../../src/store/index.js';
 import { binPath, childEnv, tempHome } from '../helpers/cli.js';
-import { runCli } from '../helpers/inproc.js';
 import { storeEvent } from '../helpers/events.js';
+import { runCli } from '../helpers/inproc.js';
 
 const OWN = '+15005550006';
 
@@ -20,12 +20,35 @@ describe('small things a user runs into', () => {
   before(async () => {
     emu = await startEmulator({ numbers: [OWN], statusDelayMs: 60_000 });
     env = { ...h.env, TWILIO_AUTH_TOKEN: emu.authToken };
-    const r = await runCli(['add-config', '--name', 'small', '--from', OWN, '--account-sid', emu.accountSid, '--api-url', emu.url, '--token-from-env'], { env });
+    const r = await runCli(
+      [
+        'add-config',
+        '--name',
+        'small',
+        '--from',
+        OWN,
+        '--account-sid',
+        emu.accountSid,
+        '--api-url',
+        emu.url,
+        '--token-from-env',
+      ],
+      { env },
+    );
     assert.equal(r.code, 0, r.stderr);
     const store = openStore(env);
     try {
       const cfg = store.configs.list()[0]!;
-      store.events.recordBatch(Array.from({ length: 3000 }, (_, i) => storeEvent(i, { configId: cfg.id, configName: 'small', receivedAt: new Date(Date.now() - i * 1000).toISOString(), body: `message number ${i} `.repeat(8) })));
+      store.events.recordBatch(
+        Array.from({ length: 3000 }, (_, i) =>
+          storeEvent(i, {
+            configId: cfg.id,
+            configName: 'small',
+            receivedAt: new Date(Date.now() - i * 1000).toISOString(),
+            body: `message number ${i} `.repeat(8),
+          }),
+        ),
+      );
     } finally {
       store.close();
     }
@@ -36,7 +59,10 @@ describe('small things a user runs into', () => {
   });
 
   test('a closed stdout (events list | head -1) ends quietly with exit 0', async () => {
-    const child = spawn(process.execPath, [binPath, 'events', 'list', '--limit', '3000'], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [binPath, 'events', 'list', '--limit', '3000'], {
+      env: childEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.stdout.once('data', () => child.stdout.destroy());
@@ -61,7 +87,9 @@ describe('small things a user runs into', () => {
   });
 
   test('listen --timeout takes the same durations as send --wait-timeout', async () => {
-    const r = await runCli(['listen', '--no-register', '--tunnel', 'none', '--port', '0', '--timeout', '500ms'], { env });
+    const r = await runCli(['listen', '--no-register', '--tunnel', 'none', '--port', '0', '--timeout', '500ms'], {
+      env,
+    });
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /timed out after 0\.5 s with 0 of 1 event/);
   });
@@ -93,7 +121,10 @@ describe('small things a user runs into', () => {
   });
 
   test('Ctrl-C during send --wait: "interrupted after Ns; the message keeps going", exit 130', async () => {
-    const child = spawn(process.execPath, [binPath, 'send', '--to', '+14155550123', '--body', 'slow one', '--wait'], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [binPath, 'send', '--to', '+14155550123', '--body', 'slow one', '--wait'], {
+      env: childEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
       stderr += d;
@@ -101,7 +132,10 @@ describe('small things a user runs into', () => {
     });
     const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
     assert.equal(code, 130, stderr);
-    assert.match(stderr, /^error: interrupted after \d+\.\ds; the message keeps going \(sid SM[0-9a-f]{32}, queued\)$/m);
+    assert.match(
+      stderr,
+      /^error: interrupted after \d+\.\ds; the message keeps going \(sid SM[0-9a-f]{32}, queued\)$/m,
+    );
   });
 
   test('Ctrl-C at an add-config prompt prints "cancelled" and exits 130, without a stack trace', async () => {
@@ -119,7 +153,12 @@ describe('small things a user runs into', () => {
         stdin.write('\u0003');
       }
     });
-    const code = await main(['node', 'fruxon-twilio', 'add-config'], { stdin, stderr, stdout, env: { ...h.env } } as never);
+    const code = await main(['node', 'fruxon-twilio', 'add-config'], {
+      stdin,
+      stderr,
+      stdout,
+      env: { ...h.env },
+    } as never);
     await new Promise((r) => setImmediate(r));
     assert.equal(code, 130, err);
     assert.match(err, /cancelled/);

@@ -20,18 +20,34 @@ test('--version, --help and a command help load neither twilio, SQLite, the keyr
   try {
     const file = join(h.home + '-tracer.cjs');
     writeFileSync(file, tracer);
-    for (const args of [['--version'], ['--help'], ['add-config', '--help'], ['configs', '--help'], ['test', '--help']]) {
-      const r = spawnSync(process.execPath, ['--require', file, binPath, ...args], { env: childEnv(h.env), encoding: 'utf8' });
+    for (const args of [
+      ['--version'],
+      ['--help'],
+      ['add-config', '--help'],
+      ['configs', '--help'],
+      ['test', '--help'],
+    ]) {
+      const r = spawnSync(process.execPath, ['--require', file, binPath, ...args], {
+        env: childEnv(h.env),
+        encoding: 'utf8',
+      });
       assert.equal(r.status, 0, r.stderr);
       const heavy = JSON.parse(/HEAVY:(.*)/.exec(r.stderr)![1]!) as string[];
       assert.deepEqual(heavy, [], `${args.join(' ')} loaded ${heavy.join(', ')}`);
     }
     // The same tracer does see them when a command needs the store: the check above can fail.
-    const list = spawnSync(process.execPath, ['--require', file, binPath, 'configs', 'list'], { env: childEnv(h.env), encoding: 'utf8' });
+    const list = spawnSync(process.execPath, ['--require', file, binPath, 'configs', 'list'], {
+      env: childEnv(h.env),
+      encoding: 'utf8',
+    });
     assert.match(/HEAVY:(.*)/.exec(list.stderr)![1]!, /better-sqlite3/);
     // ... and the YAML parser once `test` reads a scenario file.
     writeFileSync(join(h.home + '-scenario.yaml'), 'steps: nope\n');
-    const scenario = spawnSync(process.execPath, ['--require', file, binPath, 'test', join(h.home + '-scenario.yaml')], { env: childEnv(h.env), encoding: 'utf8' });
+    const scenario = spawnSync(
+      process.execPath,
+      ['--require', file, binPath, 'test', join(h.home + '-scenario.yaml')],
+      { env: childEnv(h.env), encoding: 'utf8' },
+    );
     assert.equal(scenario.status, 2, scenario.stderr);
     assert.match(/HEAVY:(.*)/.exec(scenario.stderr)![1]!, /node_modules\/yaml\//);
   } finally {
@@ -43,11 +59,23 @@ test('--version answers before commander and the commands load', () => {
   const h = tempHome();
   try {
     const file = join(h.home + '-tracer-all.cjs');
-    writeFileSync(file, tracer.replace(/\(twilio\|better-sqlite3\(\?:-node20\)\?\|@napi-rs\|@inquirer\|@ngrok\|yaml\)/, '(commander|chalk|twilio|better-sqlite3(?:-node20)?|@napi-rs|@inquirer|@ngrok|yaml)'));
-    const r = spawnSync(process.execPath, ['--require', file, binPath, '--version'], { env: childEnv(h.env), encoding: 'utf8' });
+    writeFileSync(
+      file,
+      tracer.replace(
+        /\(twilio\|better-sqlite3\(\?:-node20\)\?\|@napi-rs\|@inquirer\|@ngrok\|yaml\)/,
+        '(commander|chalk|twilio|better-sqlite3(?:-node20)?|@napi-rs|@inquirer|@ngrok|yaml)',
+      ),
+    );
+    const r = spawnSync(process.execPath, ['--require', file, binPath, '--version'], {
+      env: childEnv(h.env),
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(JSON.parse(/HEAVY:(.*)/.exec(r.stderr)![1]!), []);
-    const help = spawnSync(process.execPath, ['--require', file, binPath, '--help'], { env: childEnv(h.env), encoding: 'utf8' });
+    const help = spawnSync(process.execPath, ['--require', file, binPath, '--help'], {
+      env: childEnv(h.env),
+      encoding: 'utf8',
+    });
     assert.match(/HEAVY:(.*)/.exec(help.stderr)![1]!, /commander/, 'the tracer does see commander when it loads');
   } finally {
     h.cleanup();
@@ -69,7 +97,10 @@ test('an unsupported Node.js gets one line naming the versions that work, and ex
     for (const version of ['18.20.4', '21.7.3']) {
       const fake = join(h.home + `-node-${version}.cjs`);
       writeFileSync(fake, `Object.defineProperty(process.versions, 'node', { value: ${JSON.stringify(version)} });`);
-      const r = spawnSync(process.execPath, ['--require', fake, binPath, 'demo'], { env: childEnv(h.env), encoding: 'utf8' });
+      const r = spawnSync(process.execPath, ['--require', fake, binPath, 'demo'], {
+        env: childEnv(h.env),
+        encoding: 'utf8',
+      });
       assert.equal(r.status, 1);
       assert.equal(r.stdout, '');
       assert.equal(r.stderr, `fruxon-twilio: Node.js ${version} is not supported; use Node.js 20, 22, 24 or 26\n`);

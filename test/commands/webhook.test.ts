@@ -3,20 +3,18 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { loadProductionWebhookUrl } from '../../src/config/webhook-url.js';
-import { startEmulator, type Emulator, type EmulatorLogEntry } from '../../src/emulator/index.js';
+import { type Emulator, type EmulatorLogEntry, startEmulator } from '../../src/emulator/index.js';
 import { secretAccount } from '../../src/secrets/index.js';
 import { openStore } from '../../src/store/index.js';
 import { describeRestore } from '../../src/twilio/webhook.js';
-import { tempHome } from '../helpers/cli.js';
-import { keychainGet, runCli, secrets } from '../helpers/inproc.js';
-import { emulatorClient } from '../helpers/emulator-client.js';
 import { errorLine, storeBytes } from '../helpers/checks.js';
+import { tempHome } from '../helpers/cli.js';
+import { emulatorClient } from '../helpers/emulator-client.js';
+import { keychainGet, runCli, secrets } from '../helpers/inproc.js';
 
 const hex = (n: number) => randomBytes(n).toString('hex');
 const keychain = secrets;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-
 
 describe('webhook show/set and messages list/show, against the emulator', () => {
   const from = '+14155238886';
@@ -39,7 +37,19 @@ describe('webhook show/set and messages list/show, against the emulator', () => 
     emu = await startEmulator({ numbers: [from], statusDelayMs: 1, retryDelaysMs: [], onLog: (e) => log.push(e) });
     h = tempHome();
     const add = await cli(
-      ['add-config', '--name', 'Support Line', '--from', from, '--account-sid', emu.accountSid, '--auth-token-stdin', '--api-url', emu.url, '--json'],
+      [
+        'add-config',
+        '--name',
+        'Support Line',
+        '--from',
+        from,
+        '--account-sid',
+        emu.accountSid,
+        '--auth-token-stdin',
+        '--api-url',
+        emu.url,
+        '--json',
+      ],
       { input: emu.authToken },
     );
     assert.equal(add.code, 0, add.stderr);
@@ -70,7 +80,10 @@ describe('webhook show/set and messages list/show, against the emulator', () => 
     const other = await cli(['webhook', 'show']);
     assert.equal(other.code, 0, other.stderr);
     assert.match(other.stdout, /sms url\s+https:\/\/elsewhere\.example\/sms \(GET\)/);
-    assert.match(other.stdout, /Inbound messages currently go to https:\/\/elsewhere\.example\/sms, which is neither the recorded production URL/);
+    assert.match(
+      other.stdout,
+      /Inbound messages currently go to https:\/\/elsewhere\.example\/sms, which is neither the recorded production URL/,
+    );
     assert.match(other.stderr, /configs set "Support Line" --webhook-url-stdin/);
     assert.equal(JSON.parse((await cli(['webhook', 'show', '--json'])).stdout).kind, 'other');
   });
@@ -78,7 +91,10 @@ describe('webhook show/set and messages list/show, against the emulator', () => 
   test('set without a recorded URL: a usage error naming how to record it; without a TTY it needs --yes', async () => {
     const r = await cli(['webhook', 'set', '--yes']);
     assert.equal(r.code, 2);
-    assert.match(errorLine(r), /no production webhook URL is recorded for config "Support Line", and no --url was given/);
+    assert.match(
+      errorLine(r),
+      /no production webhook URL is recorded for config "Support Line", and no --url was given/,
+    );
     assert.match(r.stderr, /hint: .*configs set 'Support Line' --webhook-url-stdin/);
 
     const noYes = await cli(['webhook', 'set', '--url', 'https://other.example/x']);
@@ -97,9 +113,14 @@ describe('webhook show/set and messages list/show, against the emulator', () => 
   });
 
   test('record the production URL (keychain, masked everywhere), set it, show says production', async () => {
-    const rec = await cli(['configs', 'set', 'Support Line', '--webhook-url-stdin', '--json'], { input: productionUrl + '\n' });
+    const rec = await cli(['configs', 'set', 'Support Line', '--webhook-url-stdin', '--json'], {
+      input: productionUrl + '\n',
+    });
     assert.equal(rec.code, 0, rec.stderr);
-    assert.equal(JSON.parse(rec.stdout).webhook_url_hint, 'http://127.0.0.1:9/…/fx_3…'.replace('fx_3', key.slice(0, 4)));
+    assert.equal(
+      JSON.parse(rec.stdout).webhook_url_hint,
+      'http://127.0.0.1:9/…/fx_3…'.replace('fx_3', key.slice(0, 4)),
+    );
     assert.equal(keychainGet(secretAccount(configId, 'webhook-url')), productionUrl);
 
     const before = await cli(['webhook', 'show', '--json']);
@@ -176,12 +197,20 @@ describe('webhook show/set and messages list/show, against the emulator', () => 
     }
   });
 
-  test("a lease whose process is gone: show says so, set refuses until it is restored", async () => {
+  test('a lease whose process is gone: show says so, set refuses until it is restored', async () => {
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
     const pid = Number(dead.stdout);
     const store = openStore(h.env);
     try {
-      store.leases.acquire({ configId, numberSid: emu.getNumber(from)!.sid, phoneNumber: from, previousSmsUrl: '', previousSmsMethod: 'POST', ourUrl: 'http://127.0.0.1:1/x', pid });
+      store.leases.acquire({
+        configId,
+        numberSid: emu.getNumber(from)!.sid,
+        phoneNumber: from,
+        previousSmsUrl: '',
+        previousSmsMethod: 'POST',
+        ourUrl: 'http://127.0.0.1:1/x',
+        pid,
+      });
       emu.setSmsUrl(from, 'http://127.0.0.1:1/x');
       const show = await cli(['webhook', 'show']);
       assert.match(show.stdout, new RegExp(`a listen that is no longer running \\(pid ${pid}\\)`));
@@ -190,7 +219,11 @@ describe('webhook show/set and messages list/show, against the emulator', () => 
       assert.match(errorLine(set), /never restored/);
 
       // Restore interplay: the number had no webhook before listen; restore leaves it empty and says so.
-      const plan = describeRestore(store.leases.get(configId)!.previousSmsUrl, loadProductionWebhookUrl(store.configs.byId(configId)!, {}, keychain), 'Support Line');
+      const plan = describeRestore(
+        store.leases.get(configId)!.previousSmsUrl,
+        loadProductionWebhookUrl(store.configs.byId(configId)!, {}, keychain),
+        'Support Line',
+      );
       assert.equal(plan.restoreUrl, '');
       assert.match(plan.note!, /had no webhook before listen/);
       assert.equal(plan.note!.includes(key), false);
@@ -203,9 +236,14 @@ describe('webhook show/set and messages list/show, against the emulator', () => 
 
   test('https only without a local stand-in; env-sourced configs read FRUXON_TWILIO_WEBHOOK_URL', async () => {
     const sid = `AC${hex(16)}`;
-    const real = await cli(['add-config', '--name', 'real', '--from', from, '--account-sid', sid, '--auth-token-stdin', '--no-verify'], { input: hex(16) });
+    const real = await cli(
+      ['add-config', '--name', 'real', '--from', from, '--account-sid', sid, '--auth-token-stdin', '--no-verify'],
+      { input: hex(16) },
+    );
     assert.equal(real.code, 0, real.stderr);
-    const http = await cli(['configs', 'set', 'real', '--webhook-url-stdin'], { input: 'http://ingress.example/x/abc' });
+    const http = await cli(['configs', 'set', 'real', '--webhook-url-stdin'], {
+      input: 'http://ingress.example/x/abc',
+    });
     assert.equal(http.code, 2);
     assert.match(errorLine(http), /must be an https URL/);
     const loop = await cli(['configs', 'set', 'real', '--webhook-url', 'https://localhost/x/abc']);
@@ -215,13 +253,29 @@ describe('webhook show/set and messages list/show, against the emulator', () => 
     assert.equal((await cli(['configs', 'remove', 'real'])).code, 0);
 
     const env = { TWILIO_AUTH_TOKEN: emu.authToken };
-    const ci = await cli(['add-config', '--name', 'ci', '--from', from, '--account-sid', emu.accountSid, '--token-from-env', '--api-url', emu.url], { env });
+    const ci = await cli(
+      [
+        'add-config',
+        '--name',
+        'ci',
+        '--from',
+        from,
+        '--account-sid',
+        emu.accountSid,
+        '--token-from-env',
+        '--api-url',
+        emu.url,
+      ],
+      { env },
+    );
     assert.equal(ci.code, 0, ci.stderr);
     const refused = await cli(['configs', 'set', 'ci', '--webhook-url-stdin'], { input: productionUrl, env });
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /FRUXON_TWILIO_WEBHOOK_URL/);
     emu.setSmsUrl(from, productionUrl);
-    const show = await cli(['webhook', 'show', '--config', 'ci', '--json'], { env: { ...env, FRUXON_TWILIO_WEBHOOK_URL: productionUrl } });
+    const show = await cli(['webhook', 'show', '--config', 'ci', '--json'], {
+      env: { ...env, FRUXON_TWILIO_WEBHOOK_URL: productionUrl },
+    });
     assert.equal(show.code, 0, show.stderr);
     assert.equal(JSON.parse(show.stdout).kind, 'production');
     assert.equal(JSON.parse(show.stdout).production_url_source, 'env');
@@ -234,7 +288,20 @@ describe('webhook show/set and messages list/show, against the emulator', () => 
 
   test('add-config takes the token and the webhook URL on two lines of standard input', async () => {
     const r = await cli(
-      ['add-config', '--name', 'two-lines', '--from', from, '--account-sid', emu.accountSid, '--auth-token-stdin', '--webhook-url-stdin', '--api-url', emu.url, '--json'],
+      [
+        'add-config',
+        '--name',
+        'two-lines',
+        '--from',
+        from,
+        '--account-sid',
+        emu.accountSid,
+        '--auth-token-stdin',
+        '--webhook-url-stdin',
+        '--api-url',
+        emu.url,
+        '--json',
+      ],
       { input: `${emu.authToken}\n${productionUrl}\n` },
     );
     assert.equal(r.code, 0, r.stderr);
@@ -274,15 +341,27 @@ describe('webhook show/set and messages list/show, against the emulator', () => 
     assert.match(human.stdout.split('\n')[0]!, /TIME\s+DIR\s+CHANNEL\s+FROM\/TO\s+STATUS\s+BODY\s+ERROR/);
     assert.match(human.stdout, /out\s+sms\s+\+15550001111\s+delivered\s+a reply over two lines/);
 
-    const inbound = JSON.parse((await cli(['messages', 'list', '--direction', 'in', '--json'])).stdout) as { direction: string }[];
-    assert.deepEqual(inbound.map((m) => m.direction), ['in', 'in']);
-    const outbound = JSON.parse((await cli(['messages', 'list', '--direction', 'out', '--json'])).stdout) as { sid: string }[];
-    assert.deepEqual(outbound.map((m) => m.sid), [out.sid]);
+    const inbound = JSON.parse((await cli(['messages', 'list', '--direction', 'in', '--json'])).stdout) as {
+      direction: string;
+    }[];
+    assert.deepEqual(
+      inbound.map((m) => m.direction),
+      ['in', 'in'],
+    );
+    const outbound = JSON.parse((await cli(['messages', 'list', '--direction', 'out', '--json'])).stdout) as {
+      sid: string;
+    }[];
+    assert.deepEqual(
+      outbound.map((m) => m.sid),
+      [out.sid],
+    );
     assert.equal(JSON.parse((await cli(['messages', 'list', '--limit', '1', '--json'])).stdout).length, 1);
 
     const failed = await client.messages.create({ from, to: '+15005553008', body: 'will fail' });
     await emu.idle();
-    const failedRow = (JSON.parse((await cli(['messages', 'list', '--limit', '1', '--json'])).stdout) as Record<string, unknown>[])[0]!;
+    const failedRow = (
+      JSON.parse((await cli(['messages', 'list', '--limit', '1', '--json'])).stdout) as Record<string, unknown>[]
+    )[0]!;
     assert.equal(failedRow.sid, failed.sid);
     assert.equal(failedRow.status, 'failed');
     assert.equal(failedRow.error_code, 30008);
@@ -291,11 +370,16 @@ describe('webhook show/set and messages list/show, against the emulator', () => 
     for (let i = 0; i < 55; i++) await client.messages.create({ from, to: '+15550004444', body: `bulk ${i}` });
     await emu.idle();
     log.length = 0;
-    const many = JSON.parse((await cli(['messages', 'list', '--direction', 'out', '--limit', '70', '--json'])).stdout) as { sid: string }[];
+    const many = JSON.parse(
+      (await cli(['messages', 'list', '--direction', 'out', '--limit', '70', '--json'])).stdout,
+    ) as { sid: string }[];
     assert.equal(many.length, 57, 'every outbound message, across pages');
     assert.equal(new Set(many.map((m) => m.sid)).size, 57);
     assert.ok(
-      log.some((e) => e.event === 'http.request' && e.route?.endsWith('/Messages.json') && e.queryParams?.includes('PageToken')),
+      log.some(
+        (e) =>
+          e.event === 'http.request' && e.route?.endsWith('/Messages.json') && e.queryParams?.includes('PageToken'),
+      ),
       'the second page was fetched',
     );
 

@@ -45,7 +45,10 @@ test("the README's conversation-test recipe runs as written, on its own scenario
     assert.match(output, /✔ 2\. expect contains "1042" within 30s: "Order #1042 is on its way\."/);
     assert.match(output, /1 scenario in 1 file: 1 passed/);
     const doc = validateJunit(readFileSync(join(dir, 'junit.xml'), 'utf8'));
-    assert.deepEqual(all(doc, 'testcase').map((c) => c.attrs.name), ['order status']);
+    assert.deepEqual(
+      all(doc, 'testcase').map((c) => c.attrs.name),
+      ['order status'],
+    );
     assert.equal(all(doc, 'failure').length, 0);
   } finally {
     rmSync(dir, { recursive: true, force: true });

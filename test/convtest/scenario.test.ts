@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compileRegex, parseScenarioFile, type ExpectStep, type SendStep } from '../../src/convtest/scenario.js';
+import { compileRegex, type ExpectStep, parseScenarioFile, type SendStep } from '../../src/convtest/scenario.js';
 
 const problemOf = async (text: string, file = 'x.yaml') => {
   const r = await parseScenarioFile(file, text);
@@ -30,7 +30,17 @@ steps:
   assert.equal(s!.config, 'support');
   assert.equal(s!.from, '+15005550007');
   assert.equal(s!.fromLine, 3);
-  assert.deepEqual(s!.steps.map((x) => [x.kind, x.line]), [['send', 5], ['expect', 6], ['send', 7], ['expect', 9], ['expect', 10], ['expect', 11]]);
+  assert.deepEqual(
+    s!.steps.map((x) => [x.kind, x.line]),
+    [
+      ['send', 5],
+      ['expect', 6],
+      ['send', 7],
+      ['expect', 9],
+      ['expect', 10],
+      ['expect', 11],
+    ],
+  );
   assert.deepEqual((s!.steps[2] as SendStep).mediaUrls, ['https://example.com/receipt.jpg']);
   const e = s!.steps[3] as ExpectStep;
   assert.equal(e.withinMs, 20_000);
@@ -40,10 +50,25 @@ steps:
 });
 
 test('JSON is YAML: a list under scenarios, with lines; unique names', async () => {
-  const json = JSON.stringify({ scenarios: [{ name: 'a', from: 'whatsapp:+15005550007', steps: [{ send: 'x' }] }, { name: 'b', steps: [{ expect: { media: 2 } }] }] }, null, 2);
+  const json = JSON.stringify(
+    {
+      scenarios: [
+        { name: 'a', from: 'whatsapp:+15005550007', steps: [{ send: 'x' }] },
+        { name: 'b', steps: [{ expect: { media: 2 } }] },
+      ],
+    },
+    null,
+    2,
+  );
   const r = await parseScenarioFile('s.json', json);
   assert.ok(r.ok);
-  assert.deepEqual(r.scenarios.map((s) => [s.name, s.from, s.position]), [['a', 'whatsapp:+15005550007', 0], ['b', null, 1]]);
+  assert.deepEqual(
+    r.scenarios.map((s) => [s.name, s.from, s.position]),
+    [
+      ['a', 'whatsapp:+15005550007', 0],
+      ['b', null, 1],
+    ],
+  );
   // The scenario's line is its opening brace: the line above its "name" (0-based index = 1-based line - 1).
   const nameLine = json.split('\n').findIndex((l) => l.includes('"name": "b"')) + 1;
   assert.equal(r.scenarios[1]!.line, nameLine - 1);
@@ -59,7 +84,12 @@ test('each malformed field is named with its line', async () => {
     ['steps: []\n', 1, 'steps', /non-empty list/],
     ['steps:\n  - send: hi\n    expect: {}\n', 2, 'steps[0]', /both send and expect/],
     ['steps:\n  - hello\n', 2, 'steps[0]', /must be a step/],
-    ['steps:\n  - send: hi\n  - expect: { none: true, contains: x }\n', 3, 'steps[1].expect.contains', /cannot be checked with none/],
+    [
+      'steps:\n  - send: hi\n  - expect: { none: true, contains: x }\n',
+      3,
+      'steps[1].expect.contains',
+      /cannot be checked with none/,
+    ],
     ['steps:\n  - send: hi\n  - expect: { channel: fax }\n', 3, 'steps[1].expect.channel', /sms or whatsapp/],
     ['steps:\n  - send: hi\n  - expect: { media: -1 }\n', 3, 'steps[1].expect.media', /whole number/],
     ['steps:\n  - send: hi\n  - expect: { none: yes please }\n', 3, 'steps[1].expect.none', /true or false/],
@@ -85,5 +115,8 @@ test('regular expressions: (?i), (?is), JavaScript syntax otherwise; invalid one
   assert.ok(compileRegex('m', '(?i)anytime').test('ANYTIME'));
   assert.ok(compileRegex('m', '(?is)a.b').test('A\nb'));
   assert.equal(compileRegex('m', 'anytime').test('ANYTIME'), false, 'case-sensitive without (?i)');
-  assert.throws(() => compileRegex('steps[1].expect.matches', '(unclosed'), /^Error: steps\[1\]\.expect\.matches is not a valid regular expression/);
+  assert.throws(
+    () => compileRegex('steps[1].expect.matches', '(unclosed'),
+    /^Error: steps\[1\]\.expect\.matches is not a valid regular expression/,
+  );
 });

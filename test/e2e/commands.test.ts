@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { secretAccount } from '../../src/secrets/index.js';
 import { errorLine, keychainGet } from '../helpers/checks.js';
 import { runCli, tempHome } from '../helpers/cli.js';
@@ -29,7 +29,22 @@ describe('the commands end to end: the built binary, the real keychain, the emul
   });
 
   test('add-config keeps the token in the keychain; configs list and show', async () => {
-    const r = await cli(['add-config', '--name', 'Support Line', '--from', FROM, '--account-sid', emu.accountSid, '--auth-token-stdin', '--api-url', emu.url, '--json'], emu.authToken);
+    const r = await cli(
+      [
+        'add-config',
+        '--name',
+        'Support Line',
+        '--from',
+        FROM,
+        '--account-sid',
+        emu.accountSid,
+        '--auth-token-stdin',
+        '--api-url',
+        emu.url,
+        '--json',
+      ],
+      emu.authToken,
+    );
     assert.equal(r.code, 0, r.stderr);
     const saved = JSON.parse(r.stdout);
     assert.equal(saved.secret_source, 'keychain');
@@ -37,9 +52,25 @@ describe('the commands end to end: the built binary, the real keychain, the emul
     id = saved.id;
     assert.equal(keychainGet(secretAccount(id)), emu.authToken);
     const list = await cli(['configs', 'list', '--json']);
-    assert.deepEqual((JSON.parse(list.stdout) as { name: string }[]).map((c) => c.name), ['Support Line']);
+    assert.deepEqual(
+      (JSON.parse(list.stdout) as { name: string }[]).map((c) => c.name),
+      ['Support Line'],
+    );
     assert.match((await cli(['configs', 'show', 'support line'])).stdout, /Auth Token in the OS keychain/);
-    const bad = await cli(['add-config', '--name', 'x', '--from', '0800', '--account-sid', emu.accountSid, '--auth-token-stdin', '--no-verify'], 'tok');
+    const bad = await cli(
+      [
+        'add-config',
+        '--name',
+        'x',
+        '--from',
+        '0800',
+        '--account-sid',
+        emu.accountSid,
+        '--auth-token-stdin',
+        '--no-verify',
+      ],
+      'tok',
+    );
     assert.equal(bad.code, 2);
     assert.match(errorLine(bad), /--from/);
   });

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import twilio from 'twilio';
-import { MAGIC_NUMBERS, startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { type Emulator, MAGIC_NUMBERS, startEmulator } from '../../src/emulator/index.js';
 import { closedPort } from '../helpers/cli.js';
 import { emulatorClient } from '../helpers/emulator-client.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
@@ -28,30 +28,49 @@ describe("emulator delivery: Twilio's policy by default", () => {
   });
 
   it('an HTTP error is not retried: the fallback URL is called once, told why', async () => {
-    await emulatorClient(emu).incomingPhoneNumbers(emu.numbers[0]!.sid).update({ smsUrl: `${hooks.url}/primary`, smsFallbackUrl: `${hooks.url}/fallback` });
+    await emulatorClient(emu)
+      .incomingPhoneNumbers(emu.numbers[0]!.sid)
+      .update({ smsUrl: `${hooks.url}/primary`, smsFallbackUrl: `${hooks.url}/fallback` });
     hooks.respondWith({ status: 500 });
     const result = await emu.deliverInbound({ from: PHONE, to: OWN, body: 'fails once' });
     assert.equal(result.outcome, 'delivered');
     assert.equal(result.layer, 'number');
     assert.equal(result.url, `${hooks.url}/fallback`);
-    assert.deepEqual(hooks.requests.map((q) => q.path), ['/primary', '/fallback']);
+    assert.deepEqual(
+      hooks.requests.map((q) => q.path),
+      ['/primary', '/fallback'],
+    );
     const fallback = hooks.requests[1]!;
     assert.equal(fallback.params.ErrorCode, '11200');
     assert.equal(fallback.params.ErrorUrl, `${hooks.url}/primary`);
-    assert.ok(twilio.validateRequest(emu.authToken, fallback.headers['x-twilio-signature'] as string, `${hooks.url}/fallback`, fallback.params));
+    assert.ok(
+      twilio.validateRequest(
+        emu.authToken,
+        fallback.headers['x-twilio-signature'] as string,
+        `${hooks.url}/fallback`,
+        fallback.params,
+      ),
+    );
   });
 
   it('an HTTP error with no fallback URL is one attempt, failed', async () => {
-    await emulatorClient(emu).incomingPhoneNumbers(emu.numbers[0]!.sid).update({ smsUrl: `${hooks.url}/only`, smsFallbackUrl: '' });
+    await emulatorClient(emu)
+      .incomingPhoneNumbers(emu.numbers[0]!.sid)
+      .update({ smsUrl: `${hooks.url}/only`, smsFallbackUrl: '' });
     hooks.respondWith({ status: 503 });
     const result = await emu.deliverInbound({ from: PHONE, to: OWN, body: 'x' });
     assert.equal(result.outcome, 'failed');
-    assert.deepEqual(result.attempts.map((a) => a.statusCode), [503]);
+    assert.deepEqual(
+      result.attempts.map((a) => a.statusCode),
+      [503],
+    );
   });
 
   it('a refused connection is retried once, then the fallback is called', async () => {
     const refused = `http://127.0.0.1:${await closedPort()}/down`;
-    await emulatorClient(emu).incomingPhoneNumbers(emu.numbers[0]!.sid).update({ smsUrl: refused, smsFallbackUrl: `${hooks.url}/fallback` });
+    await emulatorClient(emu)
+      .incomingPhoneNumbers(emu.numbers[0]!.sid)
+      .update({ smsUrl: refused, smsFallbackUrl: `${hooks.url}/fallback` });
     const result = await emu.deliverInbound({ from: PHONE, to: OWN, body: 'nobody listening' });
     assert.deepEqual(
       result.attempts.map((a) => [a.url, a.error ?? a.statusCode]),
@@ -92,10 +111,15 @@ describe('emulator delivery: configured retries (retryDelaysMs) for tests', () =
     const emu = await startEmulator({ numbers: [OWN], statusDelayMs: 5, retryDelaysMs: [5, 5] });
     try {
       emu.setSmsUrl(OWN, `${hooks.url}/primary`);
-      await emulatorClient(emu).incomingPhoneNumbers(emu.numbers[0]!.sid).update({ smsFallbackUrl: `${hooks.url}/fallback` });
+      await emulatorClient(emu)
+        .incomingPhoneNumbers(emu.numbers[0]!.sid)
+        .update({ smsFallbackUrl: `${hooks.url}/fallback` });
       hooks.respondWith({ status: 500 }, { status: 500 }, { status: 500 });
       const result = await emu.deliverInbound({ from: PHONE, to: OWN, body: 'x' });
-      assert.deepEqual(hooks.requests.map((q) => q.path), ['/primary', '/primary', '/primary', '/fallback']);
+      assert.deepEqual(
+        hooks.requests.map((q) => q.path),
+        ['/primary', '/primary', '/primary', '/fallback'],
+      );
       assert.equal(result.outcome, 'delivered');
     } finally {
       await emu.stop();
@@ -116,12 +140,15 @@ describe('emulator first-hour refusals and rate limiting', () => {
   });
 
   it('21608: a trial account cannot send to an unverified number (400)', async () => {
-    await assert.rejects(client.messages.create({ from: OWN, to: MAGIC_NUMBERS.trialUnverified, body: 'x' }), (err: { status?: number; code?: number; message?: string }) => {
-      assert.equal(err.status, 400);
-      assert.equal(err.code, 21608);
-      assert.match(err.message ?? '', /unverified/);
-      return true;
-    });
+    await assert.rejects(
+      client.messages.create({ from: OWN, to: MAGIC_NUMBERS.trialUnverified, body: 'x' }),
+      (err: { status?: number; code?: number; message?: string }) => {
+        assert.equal(err.status, 400);
+        assert.equal(err.code, 21608);
+        assert.match(err.message ?? '', /unverified/);
+        return true;
+      },
+    );
   });
 
   for (const [to, whatsapp, status, code] of [
@@ -142,17 +169,26 @@ describe('emulator first-hour refusals and rate limiting', () => {
   }
 
   it('429 with Retry-After for the next N requests (control API), then normal again', async () => {
-    const set = await fetch(`${emu.url}/_emulator/rate-limit`, { method: 'POST', body: JSON.stringify({ requests: 2, retry_after: 3 }) });
+    const set = await fetch(`${emu.url}/_emulator/rate-limit`, {
+      method: 'POST',
+      body: JSON.stringify({ requests: 2, retry_after: 3 }),
+    });
     assert.equal(set.status, 200);
     const auth = { Authorization: 'Basic ' + Buffer.from(`${emu.accountSid}:${emu.authToken}`).toString('base64') };
     const first = await fetch(`${emu.url}/2010-04-01/Accounts/${emu.accountSid}.json`, { headers: auth });
     assert.equal(first.status, 429);
     assert.equal(first.headers.get('retry-after'), '3');
     assert.equal(((await first.json()) as { code: number }).code, 20429);
-    await assert.rejects(client.incomingPhoneNumbers.list(), (err: { status?: number; code?: number }) => err.status === 429 && err.code === 20429);
+    await assert.rejects(
+      client.incomingPhoneNumbers.list(),
+      (err: { status?: number; code?: number }) => err.status === 429 && err.code === 20429,
+    );
     assert.equal((await client.incomingPhoneNumbers.list()).length, 1);
     emu.rateLimit(1, 1);
-    await assert.rejects(client.api.v2010.accounts(emu.accountSid).fetch(), (err: { status?: number }) => err.status === 429);
+    await assert.rejects(
+      client.api.v2010.accounts(emu.accountSid).fetch(),
+      (err: { status?: number }) => err.status === 429,
+    );
     assert.equal((await client.api.v2010.accounts(emu.accountSid).fetch()).sid, emu.accountSid);
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { startEmulator, type EmulatorLogEntry } from '../../src/emulator/index.js';
+import { type EmulatorLogEntry, startEmulator } from '../../src/emulator/index.js';
 
 /** A webhook endpoint that accepts connections and never answers. */
 describe('emulator with a webhook that never answers', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { runCli, tempHome } from '../helpers/cli.js';
 import { emulatorClient } from '../helpers/emulator-client.js';
 
@@ -25,14 +25,26 @@ describe('the emulator refuses what Twilio refuses', () => {
   it('To equal to From (21266), also on WhatsApp; more than 10 media URLs (21623); a body over 1600 characters (21617)', async () => {
     const client = emulatorClient(emu);
     await assert.rejects(client.messages.create({ from: OWN, to: OWN, body: 'me to me' }), restError(21266));
-    await assert.rejects(client.messages.create({ from: `whatsapp:${OWN}`, to: `whatsapp:${OWN}`, body: 'me to me' }), restError(21266));
+    await assert.rejects(
+      client.messages.create({ from: `whatsapp:${OWN}`, to: `whatsapp:${OWN}`, body: 'me to me' }),
+      restError(21266),
+    );
     const media = (n: number) => Array.from({ length: n }, (_, i) => `https://example.test/${i}.jpg`);
-    await assert.rejects(client.messages.create({ from: OWN, to: '+15551230005', mediaUrl: media(11) }), restError(21623));
+    await assert.rejects(
+      client.messages.create({ from: OWN, to: '+15551230005', mediaUrl: media(11) }),
+      restError(21623),
+    );
     assert.equal((await client.messages.create({ from: OWN, to: '+15551230005', mediaUrl: media(10) })).numMedia, '10');
-    await assert.rejects(client.messages.create({ from: OWN, to: '+15551230005', body: 'x'.repeat(1601) }), restError(21617));
+    await assert.rejects(
+      client.messages.create({ from: OWN, to: '+15551230005', body: 'x'.repeat(1601) }),
+      restError(21617),
+    );
     // Characters, not UTF-16 units: 1600 emoji are 1600 characters (3200 units), within the limit; 1601 are not.
     assert.ok(await client.messages.create({ from: OWN, to: '+15551230005', body: '😀'.repeat(1600) }));
-    await assert.rejects(client.messages.create({ from: OWN, to: '+15551230005', body: '😀'.repeat(1601) }), restError(21617));
+    await assert.rejects(
+      client.messages.create({ from: OWN, to: '+15551230005', body: '😀'.repeat(1601) }),
+      restError(21617),
+    );
     // Another of the account's own numbers is fine.
     assert.ok(await client.messages.create({ from: '+15005550007', to: OWN, body: 'from the other number' }));
   });
@@ -40,7 +52,14 @@ describe('the emulator refuses what Twilio refuses', () => {
   it('send checks the media count before anything is sent', async () => {
     const h = tempHome();
     try {
-      const args = ['send', '--to', '+15551230005', '--body', 'x', ...Array.from({ length: 11 }, (_, i) => ['--media-url', `https://example.test/${i}.jpg`]).flat()];
+      const args = [
+        'send',
+        '--to',
+        '+15551230005',
+        '--body',
+        'x',
+        ...Array.from({ length: 11 }, (_, i) => ['--media-url', `https://example.test/${i}.jpg`]).flat(),
+      ];
       const r = await runCli(args, { env: h.env });
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, /^error: --media-url can be given at most 10 times \(got 11\)/m);

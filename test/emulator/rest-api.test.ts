@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type twilio from 'twilio';
-import { startEmulator, type Emulator, type EmulatorLogEntry } from '../../src/emulator/index.js';
-import { emulatorClient } from '../helpers/emulator-client.js';
+import { type Emulator, type EmulatorLogEntry, startEmulator } from '../../src/emulator/index.js';
 import { messageCallError } from '../../src/twilio/messages.js';
+import { emulatorClient } from '../helpers/emulator-client.js';
 
 const OWN = '+15005551001';
 const OTHER_OWN = '+15005551002';
-const RFC2822 = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} \+0000$/;
+const RFC2822 =
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} \+0000$/;
 
 /** The error the official client throws, for assert.rejects. */
 function restError(status: number, code: number) {
@@ -76,7 +77,7 @@ describe('emulator REST API through the official twilio client', () => {
     assert.equal(fetched.accountSid, emu.accountSid);
   });
 
-  it('updates a number\'s SMS webhook and reports the change to getNumber', async () => {
+  it("updates a number's SMS webhook and reports the change to getNumber", async () => {
     const sid = emu.numbers[0]!.sid;
     const updated = await client.incomingPhoneNumbers(sid).update({
       smsUrl: 'https://example.test/sms?x=1',
@@ -96,10 +97,7 @@ describe('emulator REST API through the official twilio client', () => {
     assert.equal(refetched.smsUrl, 'https://console.example.test/hook');
     assert.equal(refetched.smsMethod, 'POST');
 
-    await assert.rejects(
-      client.incomingPhoneNumbers(sid).update({ smsUrl: 'not a url' }),
-      restError(400, 21502),
-    );
+    await assert.rejects(client.incomingPhoneNumbers(sid).update({ smsUrl: 'not a url' }), restError(400, 21502));
     await client.incomingPhoneNumbers(sid).update({ smsUrl: '', smsFallbackUrl: '' });
     assert.equal(emu.getNumber(OWN)?.smsUrl, '');
   });
@@ -142,7 +140,7 @@ describe('emulator REST API through the official twilio client', () => {
     assert.ok(logs.some((e) => e.event === 'http.request' && e.auth === 'api-key'));
   });
 
-  it('creates a message with Twilio\'s fields and values', async () => {
+  it("creates a message with Twilio's fields and values", async () => {
     const m = await client.messages.create({ from: OWN, to: '+15551230001', body: 'hello there' });
     assert.match(m.sid, /^SM[0-9a-f]{32}$/);
     assert.equal(m.accountSid, emu.accountSid);
@@ -178,20 +176,20 @@ describe('emulator REST API through the official twilio client', () => {
     });
     assert.match(m.sid, /^MM[0-9a-f]{32}$/);
     assert.equal(m.numMedia, '2');
-    assert.deepEqual(
-      emu.getMessage(m.sid)?.media,
-      [
-        { url: 'https://example.test/a.jpg', contentType: 'image/jpeg' },
-        { url: 'https://example.test/b.png', contentType: 'image/png' },
-      ],
-    );
+    assert.deepEqual(emu.getMessage(m.sid)?.media, [
+      { url: 'https://example.test/a.jpg', contentType: 'image/jpeg' },
+      { url: 'https://example.test/b.png', contentType: 'image/png' },
+    ]);
   });
 
   it('sends through a Messaging Service: from its sender pool, accepted with no From yet; an empty pool is 21704, an unknown service 21701', async () => {
     const service = await client.messaging.v1.services.create({ friendlyName: 'Pool' });
     try {
       // A service with no senders: Twilio refuses, it does not fall back to another number of the account.
-      await assert.rejects(client.messages.create({ messagingServiceSid: service.sid, to: '+15551230004', body: 'svc' }), restError(400, 21704));
+      await assert.rejects(
+        client.messages.create({ messagingServiceSid: service.sid, to: '+15551230004', body: 'svc' }),
+        restError(400, 21704),
+      );
       const raw = await fetch(`${emu.url}/2010-04-01/Accounts/${emu.accountSid}/Messages.json`, {
         method: 'POST',
         headers: {
@@ -208,9 +206,14 @@ describe('emulator REST API through the official twilio client', () => {
         status: 400,
       });
       // The tool's one line for it names the fix.
-      const refused = await client.messages.create({ messagingServiceSid: service.sid, to: '+15551230004', body: 'svc' }).catch((e: unknown) => e);
+      const refused = await client.messages
+        .create({ messagingServiceSid: service.sid, to: '+15551230004', body: 'svc' })
+        .catch((e: unknown) => e);
       const line = messageCallError(refused, 'send an SMS to +15551230004', {});
-      assert.match(line.message, /^Twilio refused to send an SMS to \+15551230004: The Messaging Service contains no phone numbers \(21704, https:\/\/www\.twilio\.com\/docs\/errors\/21704\)$/);
+      assert.match(
+        line.message,
+        /^Twilio refused to send an SMS to \+15551230004: The Messaging Service contains no phone numbers \(21704, https:\/\/www\.twilio\.com\/docs\/errors\/21704\)$/,
+      );
       assert.match(line.hint ?? '', /add one to its sender pool .*or send with From/);
       assert.equal(emu.messages().filter((m) => m.body === 'svc').length, 0, 'nothing recorded');
 
@@ -221,20 +224,28 @@ describe('emulator REST API through the official twilio client', () => {
       assert.equal(m.from, null);
       assert.equal(m.numSegments, '0');
       const fetched = await client.messages(m.sid).fetch();
-      assert.equal(fetched.from, OTHER_OWN, 'the sender comes from the service\'s pool');
+      assert.equal(fetched.from, OTHER_OWN, "the sender comes from the service's pool");
       assert.notEqual(fetched.status, 'accepted');
-      const chosen = await client.messages.create({ messagingServiceSid: service.sid, from: OTHER_OWN, to: '+15551230004', body: 'svc from' });
+      const chosen = await client.messages.create({
+        messagingServiceSid: service.sid,
+        from: OTHER_OWN,
+        to: '+15551230004',
+        body: 'svc from',
+      });
       assert.equal(chosen.status, 'queued');
       assert.equal(chosen.from, OTHER_OWN);
       await client.messaging.v1.services(service.sid).phoneNumbers(emu.numbers[1]!.sid).remove();
     } finally {
       await client.messaging.v1.services(service.sid).remove();
     }
-    await assert.rejects(client.messages.create({ messagingServiceSid: 'MG' + 'a'.repeat(32), to: '+15551230004', body: 'svc' }), restError(400, 21701));
+    await assert.rejects(
+      client.messages.create({ messagingServiceSid: 'MG' + 'a'.repeat(32), to: '+15551230004', body: 'svc' }),
+      restError(400, 21701),
+    );
     await emu.idle();
   });
 
-  it('answers the message validation errors with Twilio\'s codes', async () => {
+  it("answers the message validation errors with Twilio's codes", async () => {
     const cases: [Parameters<typeof client.messages.create>[0], number][] = [
       [{ from: OWN, to: '', body: 'x' }, 21604],
       [{ to: '+15551230005', body: 'x' }, 21603],
@@ -253,7 +264,11 @@ describe('emulator REST API through the official twilio client', () => {
       [{ from: OWN, to: '+15551230005', mediaUrl: ['ftp://example.test/a.jpg'] }, 21620],
     ];
     for (const [params, code] of cases) {
-      await assert.rejects(client.messages.create(params), restError(400, code), `expected ${code} for ${JSON.stringify(params)}`);
+      await assert.rejects(
+        client.messages.create(params),
+        restError(400, code),
+        `expected ${code} for ${JSON.stringify(params)}`,
+      );
     }
   });
 
@@ -309,11 +324,12 @@ describe('emulator REST API through the official twilio client', () => {
       }),
     );
     assert.deepEqual(seen, newestFirst);
-    const pageRequests = logs
-      .filter((e) => e.event === 'http.request' && e.method === 'GET')
-      .slice(before);
+    const pageRequests = logs.filter((e) => e.event === 'http.request' && e.method === 'GET').slice(before);
     assert.equal(pageRequests.length, 3 + 3, 'list() needs 3 pages of 2, each() 3 pages of 3');
-    assert.ok(pageRequests.some((e) => e.queryParams?.includes('PageToken')), 'later pages follow next_page_uri');
+    assert.ok(
+      pageRequests.some((e) => e.queryParams?.includes('PageToken')),
+      'later pages follow next_page_uri',
+    );
 
     const first = await client.messages.page({ to, pageSize: 3 });
     assert.deepEqual(
@@ -341,7 +357,7 @@ describe('emulator REST API through the official twilio client', () => {
     assert.equal(third.nextPageUrl, undefined);
   });
 
-  it('returns Twilio\'s paging envelope', async () => {
+  it("returns Twilio's paging envelope", async () => {
     const to = '+15551239200';
     const res = await fetch(
       `${emu.url}/2010-04-01/Accounts/${emu.accountSid}/Messages.json?To=${encodeURIComponent(to)}&PageSize=2&Page=0`,

@@ -15,7 +15,11 @@ describe('emulator state file', () => {
     const first = await startEmulator({ statePath, numbers: ['+15005551201'], statusDelayMs: 1 });
     const key = first.createApiKey();
     first.setSmsUrl('+15005551201', 'https://hooks.example.test/sms');
-    const sent = await emulatorClient(first).messages.create({ from: '+15005551201', to: '+15550001111', body: 'kept' });
+    const sent = await emulatorClient(first).messages.create({
+      from: '+15005551201',
+      to: '+15550001111',
+      body: 'kept',
+    });
     await first.idle();
     await first.stop();
     assert.equal(statSync(statePath).mode & 0o777, 0o600, 'the state file holds the auth token: owner-only');
@@ -51,10 +55,7 @@ describe('emulator state file', () => {
     const third = await startEmulator({ statePath, numbers: ['+15005551202'], authToken: 'b'.repeat(32) });
     const accountSid = third.accountSid;
     try {
-      assert.deepEqual(
-        third.numbers.map((n) => n.phoneNumber).sort(),
-        ['+15005551201', '+15005551202'],
-      );
+      assert.deepEqual(third.numbers.map((n) => n.phoneNumber).sort(), ['+15005551201', '+15005551202']);
       assert.equal(third.authToken, 'b'.repeat(32));
     } finally {
       await third.stop();

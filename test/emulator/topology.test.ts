@@ -23,11 +23,22 @@ describe('emulator --topology: start as a real account looks', () => {
       JSON.stringify({
         numbers: [{ phone_number: '+15005551601', sms_url: `${hooks.url}/own` }],
         services: [
-          { sid: MG, friendly_name: 'Support', inbound_request_url: `${hooks.url}/service`, phone_numbers: ['+15005551601', '+15005551602'] },
+          {
+            sid: MG,
+            friendly_name: 'Support',
+            inbound_request_url: `${hooks.url}/service`,
+            phone_numbers: ['+15005551601', '+15005551602'],
+          },
           { friendly_name: 'Silent', inbound_request_url: null, phone_numbers: ['+15005551603'] },
         ],
         applications: [{ friendly_name: 'Bot', sms_url: `${hooks.url}/app`, phone_numbers: ['+15005551604'] }],
-        senders: [{ sender_id: 'whatsapp:+15005551605', webhook: { callback_url: `${hooks.url}/wa` }, profile: { name: 'Acme' } }],
+        senders: [
+          {
+            sender_id: 'whatsapp:+15005551605',
+            webhook: { callback_url: `${hooks.url}/wa` },
+            profile: { name: 'Acme' },
+          },
+        ],
         sandbox: { inbound_url: `${hooks.url}/sandbox` },
       }),
     );
@@ -38,12 +49,18 @@ describe('emulator --topology: start as a real account looks', () => {
     h.cleanup();
   });
 
-  it('--json\'s first line lists numbers, services, applications, senders and the Sandbox; each layer routes', async () => {
+  it("--json's first line lists numbers, services, applications, senders and the Sandbox; each layer routes", async () => {
     const p = new CliProcess(['emulator', '--json', '--port', '0', '--topology', file], { env: h.env });
     try {
       await p.waitFor(/\n/, { stream: 'stdout' });
       const first = JSON.parse(p.stdout.split('\n')[0]!);
-      assert.deepEqual(first.numbers.map((n: { phone_number: string }) => n.phone_number).sort(), ['+15005551601', '+15005551602', '+15005551603', '+15005551604', '+15005551605']);
+      assert.deepEqual(first.numbers.map((n: { phone_number: string }) => n.phone_number).sort(), [
+        '+15005551601',
+        '+15005551602',
+        '+15005551603',
+        '+15005551604',
+        '+15005551605',
+      ]);
       assert.equal(first.services.length, 2);
       assert.equal(first.services[0].sid, MG);
       assert.equal(first.services[0].friendly_name, 'Support');
@@ -64,7 +81,10 @@ describe('emulator --topology: start as a real account looks', () => {
         ['whatsapp:+14155238886', 'sandbox', `${hooks.url}/sandbox`],
       ];
       for (const [to, layer, url] of cases) {
-        const res = await fetch(`${first.url}/_emulator/inbound`, { method: 'POST', body: JSON.stringify({ from: '+14155550145', to, body: 'hi' }) });
+        const res = await fetch(`${first.url}/_emulator/inbound`, {
+          method: 'POST',
+          body: JSON.stringify({ from: '+14155550145', to, body: 'hi' }),
+        });
         assert.equal(res.status, 202);
         const answer = await res.json();
         assert.equal(answer.layer, layer, to);
@@ -72,9 +92,15 @@ describe('emulator --topology: start as a real account looks', () => {
       }
       const client = emulatorClient({ url: first.url, accountSid: first.account_sid, authToken: first.auth_token });
       const services = await client.messaging.v1.services.list();
-      assert.deepEqual(services.map((s) => s.friendlyName), ['Support', 'Silent']);
+      assert.deepEqual(
+        services.map((s) => s.friendlyName),
+        ['Support', 'Silent'],
+      );
       const topology = await (await fetch(`${first.url}/_emulator/topology`)).json();
-      assert.deepEqual(topology.services.map((s: { sid: string }) => s.sid), first.services.map((s: { sid: string }) => s.sid));
+      assert.deepEqual(
+        topology.services.map((s: { sid: string }) => s.sid),
+        first.services.map((s: { sid: string }) => s.sid),
+      );
     } finally {
       p.kill('SIGINT');
       assert.equal((await p.exited).code, 0);
@@ -85,7 +111,10 @@ describe('emulator --topology: start as a real account looks', () => {
     const p = new CliProcess(['emulator', '--port', '0', '--topology', file], { env: h.env });
     try {
       await p.waitFor(/control API/, { stream: 'stdout' });
-      assert.match(p.stdout, new RegExp(`service +${MG} "Support" inbound ${hooks.url}/service numbers \\+15005551601, \\+15005551602`));
+      assert.match(
+        p.stdout,
+        new RegExp(`service +${MG} "Support" inbound ${hooks.url}/service numbers \\+15005551601, \\+15005551602`),
+      );
       assert.match(p.stdout, /service +MG[0-9a-f]{32} "Silent" inbound \(none: drops messages\)/);
       assert.match(p.stdout, /twiml app +AP[0-9a-f]{32} "Bot"/);
       assert.match(p.stdout, /wa sender +XE[0-9a-f]{32} whatsapp:\+15005551605/);
@@ -98,9 +127,15 @@ describe('emulator --topology: start as a real account looks', () => {
 
   it('a topology that does not fit is one line naming the field, exit 2', async () => {
     const cases: [unknown, RegExp][] = [
-      [{ services: [{ inbound_request_url: 'ftp://x' }] }, /services\[0\]\.inbound_request_url must be an http\(s\) URL, got "ftp:\/\/x"/],
+      [
+        { services: [{ inbound_request_url: 'ftp://x' }] },
+        /services\[0\]\.inbound_request_url must be an http\(s\) URL, got "ftp:\/\/x"/,
+      ],
       [{ senders: [{ sender_id: '+15005550006' }] }, /senders\[0\]\.sender_id must be whatsapp:\+E164/],
-      [{ senders: [{ sender_id: 'whatsapp:+15005550006', webhook: { callback_method: 'GET' } }] }, /senders\[0\]\.webhook\.callback_method must be POST or PUT, got "GET"/],
+      [
+        { senders: [{ sender_id: 'whatsapp:+15005550006', webhook: { callback_method: 'GET' } }] },
+        /senders\[0\]\.webhook\.callback_method must be POST or PUT, got "GET"/,
+      ],
       [{ services: [{ phone_numbers: ['555'] }] }, /services\[0\]\.phone_numbers\[0\] must be an E\.164 number/],
       [{ service: [] }, /the topology has an unknown field "service"/],
     ];
@@ -121,7 +156,7 @@ describe('emulator --topology: start as a real account looks', () => {
     assert.match(missing.stderr, /cannot read .*nope\.json \(ENOENT\)/);
   });
 
-  it('--sandbox-url sets the Sandbox\'s inbound URL', async () => {
+  it("--sandbox-url sets the Sandbox's inbound URL", async () => {
     const p = new CliProcess(['emulator', '--json', '--port', '0', '--sandbox-url', `${hooks.url}/sb`], { env: h.env });
     try {
       await p.waitFor(/\n/, { stream: 'stdout' });
@@ -135,15 +170,31 @@ describe('emulator --topology: start as a real account looks', () => {
   });
 
   it('--enforce-media-auth turns on "Enforce HTTP Auth on Media URLs": shown in the first --json line and the human output; media answers 401 without Basic auth', async () => {
-    const media = async (first: { url: string; account_sid: string; auth_token: string; numbers: { phone_number: string }[] }) => {
+    const media = async (first: {
+      url: string;
+      account_sid: string;
+      auth_token: string;
+      numbers: { phone_number: string }[];
+    }) => {
       const sent = await fetch(`${first.url}/_emulator/inbound`, {
         method: 'POST',
-        body: JSON.stringify({ from: '+14155550100', to: first.numbers[0]!.phone_number, body: 'a picture', media_urls: ['data:image/png;base64,iVBORw0KGgo='] }),
+        body: JSON.stringify({
+          from: '+14155550100',
+          to: first.numbers[0]!.phone_number,
+          body: 'a picture',
+          media_urls: ['data:image/png;base64,iVBORw0KGgo='],
+        }),
       });
       assert.equal(sent.status, 202);
       const { message_sid: sid } = (await sent.json()) as { message_sid: string };
-      const basic = { Authorization: 'Basic ' + Buffer.from(`${first.account_sid}:${first.auth_token}`).toString('base64') };
-      const list = (await (await fetch(`${first.url}/2010-04-01/Accounts/${first.account_sid}/Messages/${sid}/Media.json`, { headers: basic })).json()) as { media_list: { uri: string }[] };
+      const basic = {
+        Authorization: 'Basic ' + Buffer.from(`${first.account_sid}:${first.auth_token}`).toString('base64'),
+      };
+      const list = (await (
+        await fetch(`${first.url}/2010-04-01/Accounts/${first.account_sid}/Messages/${sid}/Media.json`, {
+          headers: basic,
+        })
+      ).json()) as { media_list: { uri: string }[] };
       const url = first.url + list.media_list[0]!.uri.replace(/\.json$/, '');
       return { anonymous: (await fetch(url)).status, withAuth: (await fetch(url, { headers: basic })).status };
     };
@@ -197,10 +248,17 @@ describe('emulator --topology: start as a real account looks', () => {
     const b = await startEmulator({ statePath, topology });
     try {
       assert.equal(b.accountSid, accountSid);
-      assert.deepEqual(b.services().map((s) => s.friendlyName), ['Support', 'Silent'], 'the topology applied again adds no copies');
+      assert.deepEqual(
+        b.services().map((s) => s.friendlyName),
+        ['Support', 'Silent'],
+        'the topology applied again adds no copies',
+      );
       assert.equal(b.services()[1]!.phoneNumberSids.length, 1);
       assert.equal(b.applications().length, 1);
-      assert.deepEqual(b.senders().map((x) => x.sid), [senderSid]);
+      assert.deepEqual(
+        b.senders().map((x) => x.sid),
+        [senderSid],
+      );
       assert.equal(b.applications()[0]!.friendlyName, 'Bot');
       assert.equal(b.senders()[0]!.senderId, 'whatsapp:+15005551605');
       assert.equal(b.topology().sandbox.inbound_url, `${hooks.url}/sandbox`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import twilio from 'twilio';
-import { MAGIC_NUMBERS, startEmulator, type Emulator, type EmulatorLogEntry } from '../../src/emulator/index.js';
+import { type Emulator, type EmulatorLogEntry, MAGIC_NUMBERS, startEmulator } from '../../src/emulator/index.js';
 import { emulatorClient } from '../helpers/emulator-client.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
@@ -118,7 +118,7 @@ describe('emulator webhooks', () => {
   });
 
   describe('inbound delivery', () => {
-    it('posts Twilio\'s inbound form, signed for exactly the registered URL', async () => {
+    it("posts Twilio's inbound form, signed for exactly the registered URL", async () => {
       const smsUrl = `${receiver.url}/twilio/inbound?config=demo`;
       emu.setSmsUrl(OWN, smsUrl);
       const result = await emu.deliverInbound({ from: PHONE, to: OWN, body: 'Hello agent' });
@@ -171,7 +171,13 @@ describe('emulator webhooks', () => {
 
     it('sends WhatsApp fields: prefixed addresses, ProfileName and WaId', async () => {
       emu.setSmsUrl(OWN, `${receiver.url}/wa`);
-      const result = await emu.deliverInbound({ from: PHONE, to: OWN, body: 'hola', whatsapp: true, profileName: 'Dana' });
+      const result = await emu.deliverInbound({
+        from: PHONE,
+        to: OWN,
+        body: 'hola',
+        whatsapp: true,
+        profileName: 'Dana',
+      });
       assert.equal(result.outcome, 'delivered');
       const p = receiver.requests[0]!.params;
       assert.equal(p.From, `whatsapp:${PHONE}`);
@@ -179,7 +185,14 @@ describe('emulator webhooks', () => {
       assert.equal(p.ProfileName, 'Dana');
       assert.equal(p.WaId, PHONE.slice(1));
       assert.equal(p.MessageType, 'text');
-      assert.ok(twilio.validateRequest(emu.authToken, receiver.requests[0]!.headers['x-twilio-signature'] as string, `${receiver.url}/wa`, p));
+      assert.ok(
+        twilio.validateRequest(
+          emu.authToken,
+          receiver.requests[0]!.headers['x-twilio-signature'] as string,
+          `${receiver.url}/wa`,
+          p,
+        ),
+      );
     });
 
     it('sends media as MediaUrlN / MediaContentTypeN, hosted on the emulator as Twilio hosts it', async () => {
@@ -192,7 +205,9 @@ describe('emulator webhooks', () => {
       const p = receiver.requests[0]!.params;
       assert.match(result.messageSid, /^MM[0-9a-f]{32}$/);
       assert.equal(p.NumMedia, '2');
-      const hosted = new RegExp(`^${emu.url}/2010-04-01/Accounts/${emu.accountSid}/Messages/${result.messageSid}/Media/ME[0-9a-f]{32}$`);
+      const hosted = new RegExp(
+        `^${emu.url}/2010-04-01/Accounts/${emu.accountSid}/Messages/${result.messageSid}/Media/ME[0-9a-f]{32}$`,
+      );
       assert.match(p.MediaUrl0!, hosted);
       assert.equal(p.MediaContentType0, 'image/jpeg');
       assert.match(p.MediaUrl1!, hosted);
@@ -256,7 +271,12 @@ describe('emulator webhooks', () => {
       assert.equal(fallback.params.ErrorCode, '11200');
       assert.equal(fallback.params.ErrorUrl, `${receiver.url}/primary`);
       assert.ok(
-        twilio.validateRequest(emu.authToken, fallback.headers['x-twilio-signature'] as string, `${receiver.url}/fallback`, fallback.params),
+        twilio.validateRequest(
+          emu.authToken,
+          fallback.headers['x-twilio-signature'] as string,
+          `${receiver.url}/fallback`,
+          fallback.params,
+        ),
       );
       await client.incomingPhoneNumbers(number.sid).update({ smsFallbackUrl: '' });
     });
@@ -285,7 +305,10 @@ describe('emulator webhooks', () => {
     });
 
     it('rejects deliverInbound to a number the emulator does not own', async () => {
-      await assert.rejects(emu.deliverInbound({ from: PHONE, to: '+15550000000', body: 'x' }), /not one of the emulator's numbers/);
+      await assert.rejects(
+        emu.deliverInbound({ from: PHONE, to: '+15550000000', body: 'x' }),
+        /not one of the emulator's numbers/,
+      );
     });
 
     it('delivers a message sent from one of our numbers to another as an inbound webhook', async () => {

@@ -4,7 +4,9 @@ import type { EmulatorCredentials } from './emulator-client.js';
 import { emulatorClient } from './emulator-client.js';
 
 /** What the agent does with one inbound message: answer (after a delay), or stay silent (null). */
-export type AgentBrain = (payload: AgentPayload) => { body: string; mediaUrls?: string[]; delayMs?: number; sms?: boolean } | null;
+export type AgentBrain = (
+  payload: AgentPayload,
+) => { body: string; mediaUrls?: string[]; delayMs?: number; sms?: boolean } | null;
 
 export interface AgentPayload {
   text: string | null;
@@ -58,7 +60,12 @@ export class LocalAgent {
       const prefix = payload.channel === 'whatsapp' && !answer.sms ? 'whatsapp:' : '';
       setTimeout(() => {
         this.#client.messages
-          .create({ from: prefix + payload.message_attributes.to, to: prefix + payload.from, body: answer.body, ...(answer.mediaUrls ? { mediaUrl: answer.mediaUrls } : {}) })
+          .create({
+            from: prefix + payload.message_attributes.to,
+            to: prefix + payload.from,
+            body: answer.body,
+            ...(answer.mediaUrls ? { mediaUrl: answer.mediaUrls } : {}),
+          })
           .then((m) => this.replies.push(m.sid))
           .catch((err: Error) => this.errors.push(err.message));
       }, answer.delayMs ?? 0);
@@ -78,7 +85,8 @@ export const orderDesk: AgentBrain = (p) => {
   const text = p.text ?? '';
   const order = /#(\d+)/.exec(text);
   if (order) return { body: `Your order #${order[1]} shipped yesterday.` };
-  if (/thank/i.test(text)) return { body: p.media.length ? `You're welcome! Got your ${p.media.length} file(s).` : "You're welcome!" };
+  if (/thank/i.test(text))
+    return { body: p.media.length ? `You're welcome! Got your ${p.media.length} file(s).` : "You're welcome!" };
   if (/photo/i.test(text)) return { body: 'Here it is', mediaUrls: ['https://example.com/parcel.jpg'] };
   if (/bye/i.test(text)) return null;
   return { body: `Sorry, I did not get that: ${text}` };

@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { keychain } from '../../src/secrets/keychain.js';
 import type { CliResult } from './cli.js';
 
 /** The one `error:` line a failing command printed (fails the test if there is not exactly one). */
 export function errorLine(r: CliResult): string {
-  const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('error:'));
+  const lines = r.stderr
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('error:'));
   assert.equal(lines.length, 1, `expected exactly one error line, got:\n${r.stderr}`);
   return lines[0]!;
 }

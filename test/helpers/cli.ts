@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -36,21 +36,29 @@ export function tempHome(): { home: string; env: NodeJS.ProcessEnv; cleanup: () 
 /** The environment a child CLI gets: this process's (the test keychain's D-Bus session), minus Twilio variables and colour. */
 export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-  for (const k of Object.keys(env)) if (/^(TWILIO_|FRUXON_|NGROK_)/.test(k) || k === 'CI' || k === 'FORCE_COLOR') delete env[k];
+  for (const k of Object.keys(env))
+    if (/^(TWILIO_|FRUXON_|NGROK_)/.test(k) || k === 'CI' || k === 'FORCE_COLOR') delete env[k];
   return { ...env, ...extra };
 }
 
 /** Runs the built CLI as a child process and collects its output. */
 export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [binPath, ...args], { env: childEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [binPath, ...args], {
+      env: childEnv(opts.env),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`fruxon-twilio ${args.join(' ')} did not finish within ${opts.timeoutMs ?? 20000} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(
+        new Error(
+          `fruxon-twilio ${args.join(' ')} did not finish within ${opts.timeoutMs ?? 20000} ms\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
+      );
     }, opts.timeoutMs ?? 20000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
@@ -107,7 +115,10 @@ export abstract class RunningCli {
   }
 
   /** Resolves with the first match of `pattern` in stdout or stderr (as chosen), failing after timeoutMs. */
-  async waitFor(pattern: RegExp, opts: { stream?: 'stdout' | 'stderr'; timeoutMs?: number } = {}): Promise<RegExpMatchArray> {
+  async waitFor(
+    pattern: RegExp,
+    opts: { stream?: 'stdout' | 'stderr'; timeoutMs?: number } = {},
+  ): Promise<RegExpMatchArray> {
     const stream = opts.stream ?? 'stderr';
     const deadline = Date.now() + (opts.timeoutMs ?? 15000);
     let exited = false;
@@ -115,9 +126,15 @@ export abstract class RunningCli {
     for (;;) {
       const m = this[stream].match(pattern);
       if (m) return m;
-      if (exited) throw new Error(`process exited before ${pattern} appeared on ${stream}\nstdout: ${this.stdout}\nstderr: ${this.stderr}`);
+      if (exited)
+        throw new Error(
+          `process exited before ${pattern} appeared on ${stream}\nstdout: ${this.stdout}\nstderr: ${this.stderr}`,
+        );
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${pattern} on ${stream}\nstdout: ${this.stdout}\nstderr: ${this.stderr}`);
+      if (left <= 0)
+        throw new Error(
+          `timed out waiting for ${pattern} on ${stream}\nstdout: ${this.stdout}\nstderr: ${this.stderr}`,
+        );
       await new Promise<void>((r) => {
         const t = setTimeout(r, Math.min(left, 200));
         this.#waiters.push(() => {
@@ -142,7 +159,10 @@ export class CliProcess extends RunningCli {
 
   constructor(args: string[], opts: RunOptions = {}) {
     super();
-    this.child = spawn(process.execPath, [binPath, ...args], { env: childEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [binPath, ...args], {
+      env: childEnv(opts.env),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     this.child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       this.stdout += d;
       this.notify();

@@ -1,10 +1,11 @@
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { keychain } from '../../src/secrets/keychain.js';
 import { tempHome } from './cli.js';
 import { runCli as runInProcess } from './inproc.js';
 
 /** add-config and the cleanup's remove run in this process, on the real (test) keychain the listen children read. */
-const runCli = (args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string }) => runInProcess(args, { ...opts, deps: { secrets: () => keychain() } });
+const runCli = (args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string }) =>
+  runInProcess(args, { ...opts, deps: { secrets: () => keychain() } });
 
 /** The number a config sends from, and the "phone" that texts it, in every emulator fixture. */
 export const OUR_NUMBER = '+15005550006';
@@ -24,13 +25,33 @@ export interface EmulatorFixture {
  * An emulator on 127.0.0.1 and a fresh data directory with one config pointing at it, added through the
  * CLI (in this process) with the token in the real (test) keychain.
  */
-export async function emulatorWithConfig(opts: { name?: string; numbers?: string[]; tokenFromEnv?: boolean } = {}): Promise<EmulatorFixture> {
-  const emulator = await startEmulator({ numbers: opts.numbers ?? [OUR_NUMBER, '+15005550007'], statusDelayMs: 20, retryDelaysMs: [50, 100] });
+export async function emulatorWithConfig(
+  opts: { name?: string; numbers?: string[]; tokenFromEnv?: boolean } = {},
+): Promise<EmulatorFixture> {
+  const emulator = await startEmulator({
+    numbers: opts.numbers ?? [OUR_NUMBER, '+15005550007'],
+    statusDelayMs: 20,
+    retryDelaysMs: [50, 100],
+  });
   const h = tempHome();
   const name = opts.name ?? 'emu';
-  const args = ['add-config', '--name', name, '--from', emulator.numbers[0]!.phoneNumber, '--account-sid', emulator.accountSid, '--api-url', emulator.url, '--json'];
+  const args = [
+    'add-config',
+    '--name',
+    name,
+    '--from',
+    emulator.numbers[0]!.phoneNumber,
+    '--account-sid',
+    emulator.accountSid,
+    '--api-url',
+    emulator.url,
+    '--json',
+  ];
   const env = { ...h.env, ...(opts.tokenFromEnv ? { TWILIO_AUTH_TOKEN: emulator.authToken } : {}) };
-  const r = await runCli(opts.tokenFromEnv ? [...args, '--token-from-env'] : [...args, '--auth-token-stdin'], { env, input: emulator.authToken });
+  const r = await runCli(opts.tokenFromEnv ? [...args, '--token-from-env'] : [...args, '--auth-token-stdin'], {
+    env,
+    input: emulator.authToken,
+  });
   if (r.code !== 0) throw new Error(`add-config failed: ${r.stderr}`);
   return {
     emulator,

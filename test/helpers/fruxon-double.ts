@@ -83,8 +83,16 @@ export interface FruxonDouble {
   webhookUrl(config: DoubleConfig): string | null;
   participants: Map<string, DoubleParticipant>;
   accessRequests: Map<string, DoubleAccessRequest>;
-  addParticipant(p: Omit<DoubleParticipant, 'id' | 'tenant' | 'kind' | 'channels'> & { tenant?: string; kind?: string; channels: Pick<DoubleChannel, 'integrationConfigId' | 'address'>[] }): DoubleParticipant;
-  addAccessRequest(r: Pick<DoubleAccessRequest, 'integrationConfigId' | 'address' | 'agentId'> & Partial<DoubleAccessRequest>): DoubleAccessRequest;
+  addParticipant(
+    p: Omit<DoubleParticipant, 'id' | 'tenant' | 'kind' | 'channels'> & {
+      tenant?: string;
+      kind?: string;
+      channels: Pick<DoubleChannel, 'integrationConfigId' | 'address'>[];
+    },
+  ): DoubleParticipant;
+  addAccessRequest(
+    r: Pick<DoubleAccessRequest, 'integrationConfigId' | 'address' | 'agentId'> & Partial<DoubleAccessRequest>,
+  ): DoubleAccessRequest;
   close(): Promise<void>;
 }
 
@@ -95,8 +103,32 @@ export const TWILIO_METADATA = {
   type: 'SYSTEM',
   configMetadata: {
     parametersMetadata: [
-      { name: 'fromNumber', index: 0, type: 'String', displayName: 'From Number', description: 'E.164 sender for every outbound message', required: true, secret: false, defaultValue: null, options: null, uiHint: null, rules: [] },
-      { name: 'messagingServiceSid', index: 1, type: 'String', displayName: 'Messaging Service SID', description: 'optional', required: false, secret: false, defaultValue: null, options: null, uiHint: null, rules: [] },
+      {
+        name: 'fromNumber',
+        index: 0,
+        type: 'String',
+        displayName: 'From Number',
+        description: 'E.164 sender for every outbound message',
+        required: true,
+        secret: false,
+        defaultValue: null,
+        options: null,
+        uiHint: null,
+        rules: [],
+      },
+      {
+        name: 'messagingServiceSid',
+        index: 1,
+        type: 'String',
+        displayName: 'Messaging Service SID',
+        description: 'optional',
+        required: false,
+        secret: false,
+        defaultValue: null,
+        options: null,
+        uiHint: null,
+        rules: [],
+      },
     ],
     authMetadata: [
       {
@@ -122,7 +154,11 @@ export const TWILIO_METADATA = {
   modifiedAt: 0,
 };
 
-export async function startFruxonDouble(opts: { tokens: Record<string, DoubleToken>; metadata?: unknown; listAsArray?: boolean }): Promise<FruxonDouble> {
+export async function startFruxonDouble(opts: {
+  tokens: Record<string, DoubleToken>;
+  metadata?: unknown;
+  listAsArray?: boolean;
+}): Promise<FruxonDouble> {
   const ingress = 'https://ingress.fruxon.test';
   const configs = new Map<string, DoubleConfig>();
   const requests: FruxonDouble['requests'] = [];
@@ -144,19 +180,48 @@ export async function startFruxonDouble(opts: { tokens: Record<string, DoubleTok
     agentIds: [...p.agentIds],
     disabledAt: null,
     channels: p.channels.map((c) => ({ ...c })),
-    health: { reachable: true, channels: p.channels.map((c) => ({ address: c.address, reason: null, keyStatus: null, keyPrefix: null, lastMessageAt: null })), reason: null },
+    health: {
+      reachable: true,
+      channels: p.channels.map((c) => ({
+        address: c.address,
+        reason: null,
+        keyStatus: null,
+        keyPrefix: null,
+        lastMessageAt: null,
+      })),
+      reason: null,
+    },
     channelActivations: [],
   });
   const requestView = (r: DoubleAccessRequest) => {
     const { tenant: _t, approveBody: _b, ...rest } = r;
     return rest;
   };
-  const newParticipant = (tenant: string, displayName: string, channels: DoubleChannel[], agentIds: string[], kind = 'PERSON'): DoubleParticipant => {
-    const p: DoubleParticipant = { id: randomUUID(), tenant, kind, displayName, agentIds: [...new Set(agentIds)], channels };
+  const newParticipant = (
+    tenant: string,
+    displayName: string,
+    channels: DoubleChannel[],
+    agentIds: string[],
+    kind = 'PERSON',
+  ): DoubleParticipant => {
+    const p: DoubleParticipant = {
+      id: randomUUID(),
+      tenant,
+      kind,
+      displayName,
+      agentIds: [...new Set(agentIds)],
+      channels,
+    };
     participants.set(p.id, p);
     return p;
   };
-  const channel = (c: { integrationConfigId: string; address: string; priority?: number; label?: string | null; disabled?: boolean }): DoubleChannel => ({
+  const channel = (c: {
+    integrationConfigId: string;
+    address: string;
+    priority?: number;
+    label?: string | null;
+    disabled?: boolean;
+  }): DoubleChannel => ({
     integrationConfigId: c.integrationConfigId,
     address: c.address,
     priority: c.priority ?? 0,
@@ -164,7 +229,8 @@ export async function startFruxonDouble(opts: { tokens: Record<string, DoubleTok
     disabled: c.disabled ?? false,
   });
 
-  const webhookUrl = (c: DoubleConfig) => (c.webhookKey ? `${ingress}/v1/tenants/${c.tenant}/webhooks/twilio/${c.id}/${c.webhookKey}` : null);
+  const webhookUrl = (c: DoubleConfig) =>
+    c.webhookKey ? `${ingress}/v1/tenants/${c.tenant}/webhooks/twilio/${c.id}/${c.webhookKey}` : null;
   const mint = (c: DoubleConfig) => {
     if (c.webhookKey) c.revokedKeys.push(c.webhookKey);
     c.webhookKey = `whk_${randomBytes(20).toString('hex')}`;
@@ -200,7 +266,11 @@ export async function startFruxonDouble(opts: { tokens: Record<string, DoubleTok
       res.end(body === undefined ? '' : JSON.stringify(body));
     };
     const problem = (status: number, title: string, detail: string) =>
-      send(status, { type: `https://docs.fruxon.com/errors/${status}`, title, status, detail, instance: path }, 'application/problem+json');
+      send(
+        status,
+        { type: `https://docs.fruxon.com/errors/${status}`, title, status, detail, instance: path },
+        'application/problem+json',
+      );
     const count = (route: string) => counts.set(route, (counts.get(route) ?? 0) + 1);
 
     const m = path.match(/^\/v1\/tenants\/([^/]+)(\/.*)$/);
@@ -245,19 +315,33 @@ export async function startFruxonDouble(opts: { tokens: Record<string, DoubleTok
       if (!pid && req.method === 'GET') {
         count('participants-list');
         const agent = url.searchParams.get('agentId');
-        return send(200, [...participants.values()].filter((p) => p.tenant === tenant && (!agent || p.agentIds.includes(agent))).map(participantView));
+        return send(
+          200,
+          [...participants.values()]
+            .filter((p) => p.tenant === tenant && (!agent || p.agentIds.includes(agent)))
+            .map(participantView),
+        );
       }
       if (!pid && req.method === 'POST') {
         count('participants-create');
-        if (!['PERSON', 'GROUP', 'AI_AGENT'].includes(body.kind as string)) return problem(400, 'Bad Request', 'kind must be PERSON, GROUP or AI_AGENT.');
+        if (!['PERSON', 'GROUP', 'AI_AGENT'].includes(body.kind as string))
+          return problem(400, 'Bad Request', 'kind must be PERSON, GROUP or AI_AGENT.');
         const name = body.displayName;
-        if (typeof name !== 'string' || name.length < 1 || name.length > 150) return problem(400, 'Bad Request', 'displayName must be 1 to 150 characters.');
+        if (typeof name !== 'string' || name.length < 1 || name.length > 150)
+          return problem(400, 'Bad Request', 'displayName must be 1 to 150 characters.');
         const chans = Array.isArray(body.channels) ? (body.channels as Record<string, unknown>[]) : [];
         for (const c of chans) {
-          if (typeof c.integrationConfigId !== 'string' || typeof c.address !== 'string') return problem(400, 'Bad Request', 'each channel needs integrationConfigId and address.');
+          if (typeof c.integrationConfigId !== 'string' || typeof c.address !== 'string')
+            return problem(400, 'Bad Request', 'each channel needs integrationConfigId and address.');
         }
         const agents = Array.isArray(body.agentIds) ? (body.agentIds as string[]) : [];
-        const p = newParticipant(tenant, name, chans.map((c) => channel(c as { integrationConfigId: string; address: string })), agents, body.kind as string);
+        const p = newParticipant(
+          tenant,
+          name,
+          chans.map((c) => channel(c as { integrationConfigId: string; address: string })),
+          agents,
+          body.kind as string,
+        );
         return send(201, participantView(p));
       }
       const p = pid ? participants.get(pid) : undefined;
@@ -286,7 +370,13 @@ export async function startFruxonDouble(opts: { tokens: Record<string, DoubleTok
         return send(
           200,
           [...accessRequests.values()]
-            .filter((r) => r.tenant === tenant && (!status || r.status === status) && (!agent || r.agentId === agent) && (!participant || r.matchedParticipantId === participant))
+            .filter(
+              (r) =>
+                r.tenant === tenant &&
+                (!status || r.status === status) &&
+                (!agent || r.agentId === agent) &&
+                (!participant || r.matchedParticipantId === participant),
+            )
             .map(requestView),
         );
       }
@@ -298,7 +388,8 @@ export async function startFruxonDouble(opts: { tokens: Record<string, DoubleTok
       }
       if (verb && req.method === 'POST') {
         count(verb.slice(1));
-        if (r.status !== 'PENDING') return problem(409, 'Conflict', `The access request was already ${r.status.toLowerCase()}.`);
+        if (r.status !== 'PENDING')
+          return problem(409, 'Conflict', `The access request was already ${r.status.toLowerCase()}.`);
         const done = (status: 'APPROVED' | 'REJECTED', participantId: string | null) => {
           r.status = status;
           r.processedBy = token.email ?? token.apiKeyName ?? 'user-1';
@@ -312,16 +403,28 @@ export async function startFruxonDouble(opts: { tokens: Record<string, DoubleTok
         r.approveBody = body;
         const mode = body.mode;
         if (mode === 'CREATE_NEW') {
-          const name = typeof body.displayName === 'string' && body.displayName ? body.displayName : (r.displayName ?? r.address);
-          const p = newParticipant(tenant, name, [channel({ integrationConfigId: r.integrationConfigId, address: r.address })], [r.agentId]);
+          const name =
+            typeof body.displayName === 'string' && body.displayName ? body.displayName : (r.displayName ?? r.address);
+          const p = newParticipant(
+            tenant,
+            name,
+            [channel({ integrationConfigId: r.integrationConfigId, address: r.address })],
+            [r.agentId],
+          );
           return done('APPROVED', p.id);
         }
         if (mode === 'ADD_TO_EXISTING' || mode === 'BIND_ONLY') {
           const id = typeof body.participantId === 'string' ? body.participantId : r.matchedParticipantId;
           const p = id ? participants.get(id) : undefined;
-          if (!p || p.tenant !== tenant) return problem(400, 'Bad Request', `participantId ${id ?? '(none)'} is not a participant of this tenant.`);
-          if (mode === 'ADD_TO_EXISTING' && !p.channels.some((c) => c.integrationConfigId === r.integrationConfigId && c.address === r.address)) {
-            p.channels.push(channel({ integrationConfigId: r.integrationConfigId, address: r.address, priority: p.channels.length }));
+          if (!p || p.tenant !== tenant)
+            return problem(400, 'Bad Request', `participantId ${id ?? '(none)'} is not a participant of this tenant.`);
+          if (
+            mode === 'ADD_TO_EXISTING' &&
+            !p.channels.some((c) => c.integrationConfigId === r.integrationConfigId && c.address === r.address)
+          ) {
+            p.channels.push(
+              channel({ integrationConfigId: r.integrationConfigId, address: r.address, priority: p.channels.length }),
+            );
           }
           if (!p.agentIds.includes(r.agentId)) p.agentIds.push(r.agentId);
           return done('APPROVED', p.id);
@@ -331,7 +434,9 @@ export async function startFruxonDouble(opts: { tokens: Record<string, DoubleTok
       return problem(405, 'Method Not Allowed', `${req.method} ${path}`);
     }
 
-    const cm = rest.match(/^\/integrations\/twilio\/configs(?:\/([^/:]+))?(:publish|:generateWebhookUrl|\/webhook:rotate)?$/);
+    const cm = rest.match(
+      /^\/integrations\/twilio\/configs(?:\/([^/:]+))?(:publish|:generateWebhookUrl|\/webhook:rotate)?$/,
+    );
     if (!cm) return problem(404, 'Not Found', `no route ${req.method} ${path}`);
     const [, id, action] = cm;
     const write = req.method !== 'GET';
@@ -346,14 +451,25 @@ export async function startFruxonDouble(opts: { tokens: Record<string, DoubleTok
       }
       if (req.method === 'POST') {
         count('create');
-        if (typeof body.displayName !== 'string' || !body.displayName) return problem(400, 'Bad Request', 'displayName is required.');
+        if (typeof body.displayName !== 'string' || !body.displayName)
+          return problem(400, 'Bad Request', 'displayName is required.');
         const auth = body.auth as DoubleConfig['auth'] | undefined;
         const authMeta = TWILIO_METADATA.configMetadata.authMetadata[0]!;
-        if (!auth || auth.integrationAuthMetadataId !== authMeta.id || !auth.parameters?.username || !auth.parameters?.password) {
-          return problem(400, 'Bad Request', 'auth must name the Account SID + Auth Token method with both parameters.');
+        if (
+          !auth ||
+          auth.integrationAuthMetadataId !== authMeta.id ||
+          !auth.parameters?.username ||
+          !auth.parameters?.password
+        ) {
+          return problem(
+            400,
+            'Bad Request',
+            'auth must name the Account SID + Auth Token method with both parameters.',
+          );
         }
         const params = (body.parameters ?? {}) as Record<string, unknown>;
-        if (typeof params.fromNumber !== 'string') return problem(400, 'Bad Request', 'parameters.fromNumber is required.');
+        if (typeof params.fromNumber !== 'string')
+          return problem(400, 'Bad Request', 'parameters.fromNumber is required.');
         const c: DoubleConfig = {
           id: randomUUID(),
           tenant,
@@ -384,7 +500,8 @@ export async function startFruxonDouble(opts: { tokens: Record<string, DoubleTok
     }
     if (req.method === 'POST' && action === ':generateWebhookUrl') {
       count('generate');
-      if (c.webhookKey) return problem(400, 'Bad Request', 'A webhook key is already bound to this configuration; rotate it instead.');
+      if (c.webhookKey)
+        return problem(400, 'Bad Request', 'A webhook key is already bound to this configuration; rotate it instead.');
       return send(200, mint(c));
     }
     if (req.method === 'POST' && action === '/webhook:rotate') {
@@ -406,7 +523,14 @@ export async function startFruxonDouble(opts: { tokens: Record<string, DoubleTok
     webhookUrl,
     participants,
     accessRequests,
-    addParticipant: (p) => newParticipant(p.tenant ?? defaultTenant, p.displayName, p.channels.map((c) => channel(c)), p.agentIds, p.kind),
+    addParticipant: (p) =>
+      newParticipant(
+        p.tenant ?? defaultTenant,
+        p.displayName,
+        p.channels.map((c) => channel(c)),
+        p.agentIds,
+        p.kind,
+      ),
     addAccessRequest: (r) => {
       const created = ++clock;
       const a: DoubleAccessRequest = {

@@ -4,7 +4,7 @@ import type { CliDeps } from '../../src/commands/context.js';
 import type { SecretStore } from '../../src/secrets/index.js';
 import { keychain } from '../../src/secrets/keychain.js';
 import { memorySecretStore } from '../../src/secrets/memory.js';
-import { childEnv, RunningCli, type CliResult, type RunOptions } from './cli.js';
+import { type CliResult, childEnv, RunningCli, type RunOptions } from './cli.js';
 
 /**
  * The CLI run in-process: `main(argv, io, deps)` with captured stdout/stderr, the given environment and
@@ -45,10 +45,21 @@ export async function runCli(args: string[], opts: InProcessOptions = {}): Promi
   const timeoutMs = opts.timeoutMs ?? 20000;
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`fruxon-twilio ${args.join(' ')} (in-process) did not finish within ${timeoutMs} ms\nstdout: ${out}\nstderr: ${err}`)), timeoutMs);
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `fruxon-twilio ${args.join(' ')} (in-process) did not finish within ${timeoutMs} ms\nstdout: ${out}\nstderr: ${err}`,
+          ),
+        ),
+      timeoutMs,
+    );
   });
   try {
-    const code = await Promise.race([main(['node', 'fruxon-twilio', ...args], { stdout, stderr, stdin, env }, { secrets: () => store, ...opts.deps }), timedOut]);
+    const code = await Promise.race([
+      main(['node', 'fruxon-twilio', ...args], { stdout, stderr, stdin, env }, { secrets: () => store, ...opts.deps }),
+      timedOut,
+    ]);
     // Let the PassThroughs hand over what was written.
     await new Promise((r) => setImmediate(r));
     return { code, signal: null, stdout: out, stderr: err };
@@ -91,7 +102,11 @@ export class InProcessCli extends RunningCli {
     // Like a child's pipe: open until the test writes, or for good when it gives nothing.
     const stdin = opts.input === undefined ? new PassThrough() : Readable.from([opts.input]);
     const io = { stdout, stderr, stdin, env: childEnv(opts.env) };
-    this.exited = main(['node', 'fruxon-twilio', ...args], io, { secrets: () => store, signal: this.#abort.signal, ...opts.deps }).then(async (code) => {
+    this.exited = main(['node', 'fruxon-twilio', ...args], io, {
+      secrets: () => store,
+      signal: this.#abort.signal,
+      ...opts.deps,
+    }).then(async (code) => {
       await new Promise((r) => setImmediate(r)); // the PassThroughs hand over what was written
       return { code, signal: null };
     });
@@ -104,7 +119,8 @@ export class InProcessCli extends RunningCli {
   }
 
   kill(signal: NodeJS.Signals = 'SIGINT'): void {
-    if (signal === 'SIGKILL') throw new Error('an in-process run cannot be SIGKILLed: use CliProcess (the built binary) for that');
+    if (signal === 'SIGKILL')
+      throw new Error('an in-process run cannot be SIGKILLed: use CliProcess (the built binary) for that');
     this.#abort.abort(signal);
   }
 

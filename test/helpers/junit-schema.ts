@@ -32,7 +32,8 @@ export function parseXml(xml: string): XmlElement {
   if (xml.startsWith('<?xml')) {
     const end = xml.indexOf('?>');
     if (end < 0) fail('unterminated XML declaration');
-    if (!/^<\?xml version="1\.0"( encoding="UTF-8")?\?>$/.test(xml.slice(0, end + 2))) fail('unexpected XML declaration');
+    if (!/^<\?xml version="1\.0"( encoding="UTF-8")?\?>$/.test(xml.slice(0, end + 2)))
+      fail('unexpected XML declaration');
     i = end + 2;
   }
   const element = (): XmlElement => {
@@ -95,7 +96,24 @@ const DECIMAL = /^\d+(\.\d+)?$/;
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/;
 
 const SUITES_ATTRS = ['name', 'time', 'tests', 'failures', 'disabled', 'errors'];
-const SUITE_ATTRS = ['name', 'tests', 'failures', 'errors', 'time', 'disabled', 'skipped', 'timestamp', 'hostname', 'id', 'package', 'file', 'log', 'url', 'version', 'group'];
+const SUITE_ATTRS = [
+  'name',
+  'tests',
+  'failures',
+  'errors',
+  'time',
+  'disabled',
+  'skipped',
+  'timestamp',
+  'hostname',
+  'id',
+  'package',
+  'file',
+  'log',
+  'url',
+  'version',
+  'group',
+];
 const CASE_ATTRS = ['name', 'assertions', 'time', 'classname', 'status'];
 const CASE_CHILDREN = ['skipped', 'error', 'failure', 'system-out', 'system-err'];
 
@@ -106,7 +124,8 @@ export function validateJunit(xml: string): XmlElement {
     throw new Error(`JUnit schema: ${msg}`);
   };
   const known = (el: XmlElement, allowed: string[]) => {
-    for (const a of Object.keys(el.attrs)) if (!allowed.includes(a)) problem(`<${el.name}> has attribute ${a}, which the schema does not allow`);
+    for (const a of Object.keys(el.attrs))
+      if (!allowed.includes(a)) problem(`<${el.name}> has attribute ${a}, which the schema does not allow`);
   };
   const typed = (el: XmlElement, attr: string, re: RegExp, required = false) => {
     const v = el.attrs[attr];
@@ -144,7 +163,8 @@ export function validateJunit(xml: string): XmlElement {
       const pos = order.indexOf(child.name);
       if (pos < 0) problem(`<testsuite> contains <${child.name}>`);
       if (pos < at) problem(`<${child.name}> out of order in <testsuite>`);
-      if (child.name !== 'testcase' && suite.children.filter((c) => c.name === child.name).length > 1) problem(`<testsuite> has more than one <${child.name}>`);
+      if (child.name !== 'testcase' && suite.children.filter((c) => c.name === child.name).length > 1)
+        problem(`<testsuite> has more than one <${child.name}>`);
       at = pos;
       if (child.name !== 'testcase') continue;
       cases++;
@@ -164,17 +184,24 @@ export function validateJunit(xml: string): XmlElement {
       if (child.children.some((c) => c.name === 'error')) errors++;
       if (child.children.some((c) => c.name === 'skipped')) skipped++;
     }
-    if (Number(suite.attrs.tests) !== cases) problem(`<testsuite name="${suite.attrs.name}"> says tests="${suite.attrs.tests}" but has ${cases} testcases`);
-    if (suite.attrs.failures !== undefined && Number(suite.attrs.failures) !== failures) problem(`<testsuite> failures="${suite.attrs.failures}" but ${failures} testcases failed`);
-    if (suite.attrs.errors !== undefined && Number(suite.attrs.errors) !== errors) problem(`<testsuite> errors="${suite.attrs.errors}" but ${errors} testcases have errors`);
-    if (suite.attrs.skipped !== undefined && Number(suite.attrs.skipped) !== skipped) problem(`<testsuite> skipped="${suite.attrs.skipped}" but ${skipped} testcases were skipped`);
+    if (Number(suite.attrs.tests) !== cases)
+      problem(`<testsuite name="${suite.attrs.name}"> says tests="${suite.attrs.tests}" but has ${cases} testcases`);
+    if (suite.attrs.failures !== undefined && Number(suite.attrs.failures) !== failures)
+      problem(`<testsuite> failures="${suite.attrs.failures}" but ${failures} testcases failed`);
+    if (suite.attrs.errors !== undefined && Number(suite.attrs.errors) !== errors)
+      problem(`<testsuite> errors="${suite.attrs.errors}" but ${errors} testcases have errors`);
+    if (suite.attrs.skipped !== undefined && Number(suite.attrs.skipped) !== skipped)
+      problem(`<testsuite> skipped="${suite.attrs.skipped}" but ${skipped} testcases were skipped`);
     total += cases;
     totalFailures += failures;
     totalErrors += errors;
   }
-  if (root.attrs.tests !== undefined && Number(root.attrs.tests) !== total) problem(`<testsuites> tests="${root.attrs.tests}" but has ${total} testcases`);
-  if (root.attrs.failures !== undefined && Number(root.attrs.failures) !== totalFailures) problem(`<testsuites> failures="${root.attrs.failures}" but ${totalFailures} failed`);
-  if (root.attrs.errors !== undefined && Number(root.attrs.errors) !== totalErrors) problem(`<testsuites> errors="${root.attrs.errors}" but ${totalErrors} have errors`);
+  if (root.attrs.tests !== undefined && Number(root.attrs.tests) !== total)
+    problem(`<testsuites> tests="${root.attrs.tests}" but has ${total} testcases`);
+  if (root.attrs.failures !== undefined && Number(root.attrs.failures) !== totalFailures)
+    problem(`<testsuites> failures="${root.attrs.failures}" but ${totalFailures} failed`);
+  if (root.attrs.errors !== undefined && Number(root.attrs.errors) !== totalErrors)
+    problem(`<testsuites> errors="${root.attrs.errors}" but ${totalErrors} have errors`);
   return root;
 }
 

@@ -16,7 +16,14 @@ const VALUE = 'still-here-after-the-crash';
 function busCall(method: string, ...args: string[]): string {
   return execFileSync(
     'dbus-send',
-    ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', `org.freedesktop.DBus.${method}`, ...args],
+    [
+      '--session',
+      '--print-reply',
+      '--dest=org.freedesktop.DBus',
+      '/org/freedesktop/DBus',
+      `org.freedesktop.DBus.${method}`,
+      ...args,
+    ],
     { encoding: 'utf8' },
   );
 }

@@ -7,7 +7,9 @@ import { binPath, childEnv, repoRoot } from './cli.js';
 /** The README block between `<!-- MARKER:start -->` and `<!-- MARKER:end -->`, a fenced block of `lang`, as written. */
 export function readmeBlock(marker: string, lang: string): string {
   const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
-  const m = new RegExp(`<!-- ${marker}:start -->\\n\`\`\`${lang}\\n([\\s\\S]*?)\`\`\`\\n<!-- ${marker}:end -->`).exec(readme);
+  const m = new RegExp(`<!-- ${marker}:start -->\\n\`\`\`${lang}\\n([\\s\\S]*?)\`\`\`\\n<!-- ${marker}:end -->`).exec(
+    readme,
+  );
   assert.ok(m, `the README has a ${marker} block`);
   return m[1]!;
 }
@@ -17,7 +19,11 @@ export function readmeBlock(marker: string, lang: string): string {
  * no Twilio or Fruxon variables of this process. Resolves with the exit code and stdout+stderr; SIGKILLed after
  * `timeoutMs`.
  */
-export function runRecipe(dir: string, script: string, timeoutMs: number): Promise<{ code: number | null; output: string }> {
+export function runRecipe(
+  dir: string,
+  script: string,
+  timeoutMs: number,
+): Promise<{ code: number | null; output: string }> {
   const bin = join(dir, 'bin');
   mkdirSync(bin);
   symlinkSync(binPath, join(bin, 'fruxon-twilio'));

@@ -21,7 +21,10 @@ export class TmuxPane {
   }
 
   /** Runs `fruxon-twilio ARGS` (then `shellTail`, e.g. a redirection) in a new pane of cols x rows. */
-  static start(args: string[], opts: { env?: NodeJS.ProcessEnv; cols?: number; rows?: number; shellTail?: string } = {}): TmuxPane {
+  static start(
+    args: string[],
+    opts: { env?: NodeJS.ProcessEnv; cols?: number; rows?: number; shellTail?: string } = {},
+  ): TmuxPane {
     const dir = mkdtempSync(join(tmpdir(), 'fruxon-twilio-tmux-'));
     const conf = join(dir, 'tmux.conf');
     writeFileSync(conf, 'set -g status off\nset -g history-limit 2000\n');
@@ -31,14 +34,36 @@ export class TmuxPane {
     // the terminal's modes can still be read (tmux reports a dead pane's cursor as hidden). A Ctrl-C the terminal
     // turns into SIGINT reaches the shell too: it runs a no-op trap instead of leaving.
     const run = [process.execPath, binPath, ...args].map(quote).join(' ');
-    writeFileSync(script, `trap : INT\nsh -c 'echo $$ > "$0"; exec "$@"' ${quote(join(dir, 'pid'))} ${run} ${opts.shellTail ?? ''}\necho "[exited $?]"\nexec sleep 3600\n`);
+    writeFileSync(
+      script,
+      `trap : INT\nsh -c 'echo $$ > "$0"; exec "$@"' ${quote(join(dir, 'pid'))} ${run} ${opts.shellTail ?? ''}\necho "[exited $?]"\nexec sleep 3600\n`,
+    );
     const pane = new TmuxPane(`fruxon-test-${process.pid}-${++sessions}`, dir);
-    pane.#tmux(['-f', conf, 'new-session', '-d', '-s', 'main', '-x', String(opts.cols ?? 120), '-y', String(opts.rows ?? 30), `sh ${quote(script)}`], childEnv(opts.env));
+    pane.#tmux(
+      [
+        '-f',
+        conf,
+        'new-session',
+        '-d',
+        '-s',
+        'main',
+        '-x',
+        String(opts.cols ?? 120),
+        '-y',
+        String(opts.rows ?? 30),
+        `sh ${quote(script)}`,
+      ],
+      childEnv(opts.env),
+    );
     return pane;
   }
 
   #tmux(args: string[], env?: NodeJS.ProcessEnv): string {
-    return execFileSync('tmux', ['-L', this.#socket, ...args], { encoding: 'utf8', env: env ?? childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    return execFileSync('tmux', ['-L', this.#socket, ...args], {
+      encoding: 'utf8',
+      env: env ?? childEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   }
 
   /**
@@ -46,7 +71,15 @@ export class TmuxPane {
    * sequences), one string per row (a line the terminal wrapped is joined again).
    */
   screen(opts: { history?: boolean; attributes?: boolean } = {}): string {
-    return this.#tmux(['capture-pane', '-p', '-J', ...(opts.history ? ['-S', '-'] : []), ...(opts.attributes ? ['-e'] : []), '-t', 'main']);
+    return this.#tmux([
+      'capture-pane',
+      '-p',
+      '-J',
+      ...(opts.history ? ['-S', '-'] : []),
+      ...(opts.attributes ? ['-e'] : []),
+      '-t',
+      'main',
+    ]);
   }
 
   /** Resolves with the screen once `pattern` matches it; fails with the last screen after timeoutMs. */
@@ -56,7 +89,8 @@ export class TmuxPane {
     for (;;) {
       last = this.screen();
       if (pattern.test(last)) return last;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} on the terminal; it shows:\n${last}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${pattern} on the terminal; it shows:\n${last}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -82,7 +116,9 @@ export class TmuxPane {
 
   /** The terminal's modes as the program left them: the alternate screen on, the cursor shown. */
   modes(): { alternateScreen: boolean; cursorVisible: boolean } {
-    const [alt, cursor] = this.#tmux(['display-message', '-p', '-t', 'main', '#{alternate_on} #{cursor_flag}']).trim().split(' ');
+    const [alt, cursor] = this.#tmux(['display-message', '-p', '-t', 'main', '#{alternate_on} #{cursor_flag}'])
+      .trim()
+      .split(' ');
     return { alternateScreen: alt === '1', cursorVisible: cursor === '1' };
   }
 

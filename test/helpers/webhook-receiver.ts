@@ -36,9 +36,7 @@ export class WebhookReceiver {
   /** Resolves once at least `count` requests have arrived in total. */
   waitForRequests(count: number): Promise<ReceivedRequest[]> {
     if (this.requests.length >= count) return Promise.resolve(this.requests.slice());
-    return new Promise((resolve) =>
-      this.waiters.push({ count, resolve: () => resolve(this.requests.slice()) }),
-    );
+    return new Promise((resolve) => this.waiters.push({ count, resolve: () => resolve(this.requests.slice()) }));
   }
 
   stop(): Promise<void> {
@@ -53,14 +51,18 @@ export class WebhookReceiver {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', this.url);
-      const source = req.method === 'POST' ? new URLSearchParams(Buffer.concat(chunks).toString('utf8')) : url.searchParams;
+      const source =
+        req.method === 'POST' ? new URLSearchParams(Buffer.concat(chunks).toString('utf8')) : url.searchParams;
       this.requests.push({
         method: req.method ?? '',
         path: req.url ?? '/',
         headers: req.headers,
         params: Object.fromEntries(source),
       });
-      const answer = this.script.shift() ?? { status: 200, body: '<?xml version="1.0" encoding="UTF-8"?><Response></Response>' };
+      const answer = this.script.shift() ?? {
+        status: 200,
+        body: '<?xml version="1.0" encoding="UTF-8"?><Response></Response>',
+      };
       res.writeHead(answer.status, { 'Content-Type': 'text/xml' });
       res.end(answer.body ?? '');
       this.waiters = this.waiters.filter((w) => {

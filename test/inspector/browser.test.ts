@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { runCli, stopAllCliProcesses, type CliProcess } from '../helpers/cli.js';
-import { emulatorWithConfig, OUR_NUMBER, PHONE, type EmulatorFixture } from '../helpers/fixtures.js';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type CliProcess, runCli, stopAllCliProcesses } from '../helpers/cli.js';
+import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER, PHONE } from '../helpers/fixtures.js';
 import { jsonLines, startListen } from '../helpers/listen.js';
-import { inspectorUrl, type InspectorUrl } from './helpers.js';
+import { type InspectorUrl, inspectorUrl } from './helpers.js';
 
 /** Debian's chromium (test/run.sh installs it); without the background-networking flags it dials out and stalls here. */
 async function launch(profile: string): Promise<BrowserContext> {
@@ -59,7 +59,9 @@ describe('inspector in a real browser (headless chromium)', () => {
   test('the token left the address bar; a simulated message appears in the list and its conversation without reload', async () => {
     assert.equal(page.url(), `${i.origin}/`);
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
-    const r = await runCli(['simulate', '--from', PHONE, '--body', 'hi <b>agent</b> from the browser test'], { env: f.env });
+    const r = await runCli(['simulate', '--from', PHONE, '--body', 'hi <b>agent</b> from the browser test'], {
+      env: f.env,
+    });
     assert.equal(r.code, 0, r.stderr);
     const row = page.locator('#list .row', { hasText: 'hi <b>agent</b> from the browser test' });
     await row.waitFor({ timeout: 5000 });
@@ -88,8 +90,15 @@ describe('inspector in a real browser (headless chromium)', () => {
     assert.match(main, /x-twilio-signature/);
   });
 
-  test('a reply from the page goes out from our number on the conversation\'s channel, and its delivered status appears', async () => {
-    assert.equal((await runCli(['simulate', '--from', PHONE, '--whatsapp', '--profile-name', 'Dana', '--body', 'wa hello'], { env: f.env })).code, 0);
+  test("a reply from the page goes out from our number on the conversation's channel, and its delivered status appears", async () => {
+    assert.equal(
+      (
+        await runCli(['simulate', '--from', PHONE, '--whatsapp', '--profile-name', 'Dana', '--body', 'wa hello'], {
+          env: f.env,
+        })
+      ).code,
+      0,
+    );
     await page.click('#nav-conversations');
     const wa = page.locator('#list .row', { hasText: 'Dana' });
     await wa.waitFor();
@@ -103,7 +112,11 @@ describe('inspector in a real browser (headless chromium)', () => {
     const sent = f.emulator.messages().find((m) => m.body === 'answer on whatsapp')!;
     assert.equal(sent.to, `whatsapp:${PHONE}`);
     assert.equal(sent.from, `whatsapp:${OUR_NUMBER}`);
-    assert.match(sent.statusCallback!, /^http:\/\/127\.0\.0\.1:\d+\/webhooks\/twilio\//, "the listener's status-callback URL");
+    assert.match(
+      sent.statusCallback!,
+      /^http:\/\/127\.0\.0\.1:\d+\/webhooks\/twilio\//,
+      "the listener's status-callback URL",
+    );
     assert.equal(jsonLines(p.stdout).length, 2, 'status callbacks fire no trigger');
   });
 
@@ -144,8 +157,17 @@ describe('inspector in a real browser (headless chromium)', () => {
       const sid = f.emulator.messages().find((m) => m.body === 'lost <i>on the way</i>')!.sid;
       const warning = page.locator('#route li', { hasText: sid });
       await warning.waitFor({ timeout: 15_000 });
-      assert.match((await warning.textContent())!, new RegExp(`^⚠ Twilio logged an inbound message ${sid} to \\${OUR_NUMBER} at .+ that never reached this listener; took it: the number's SmsUrl PN\\w+; run fruxon-twilio webhook show$`));
-      assert.equal(await page.evaluate(() => (window as unknown as { marker: number }).marker), 43, 'pushed live, no reload');
+      assert.match(
+        (await warning.textContent())!,
+        new RegExp(
+          `^⚠ Twilio logged an inbound message ${sid} to \\${OUR_NUMBER} at .+ that never reached this listener; took it: the number's SmsUrl PN\\w+; run fruxon-twilio webhook show$`,
+        ),
+      );
+      assert.equal(
+        await page.evaluate(() => (window as unknown as { marker: number }).marker),
+        43,
+        'pushed live, no reload',
+      );
       await p.waitFor(new RegExp(`inbound message ${sid} .* never reached this listener`));
       await new Promise((r) => setTimeout(r, 2500)); // two more rounds of the check
       assert.equal(await page.locator('#route li').count(), 1, 'warned once');

@@ -21,7 +21,18 @@ export interface Answer {
 }
 
 /** A raw HTTP request (fetch will not let a test set Host); for the stream, the first chunk only. */
-export function get(port: number, path: string, opts: { host?: string; cookie?: string; method?: string; headers?: Record<string, string>; body?: string; stream?: boolean } = {}): Promise<Answer> {
+export function get(
+  port: number,
+  path: string,
+  opts: {
+    host?: string;
+    cookie?: string;
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    stream?: boolean;
+  } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -29,7 +40,11 @@ export function get(port: number, path: string, opts: { host?: string; cookie?: 
         port,
         path,
         method: opts.method ?? 'GET',
-        headers: { host: opts.host ?? `127.0.0.1:${port}`, ...(opts.cookie && { cookie: opts.cookie }), ...opts.headers },
+        headers: {
+          host: opts.host ?? `127.0.0.1:${port}`,
+          ...(opts.cookie && { cookie: opts.cookie }),
+          ...opts.headers,
+        },
       },
       (res) => {
         let body = '';

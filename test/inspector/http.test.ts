@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { CliProcess, stopAllCliProcesses, type RunningCli } from '../helpers/cli.js';
+import { CliProcess, type RunningCli, stopAllCliProcesses } from '../helpers/cli.js';
+import { type EmulatorFixture, emulatorWithConfig, PHONE } from '../helpers/fixtures.js';
 import { runCli, useRealKeychain } from '../helpers/inproc.js';
-import { emulatorWithConfig, PHONE, type EmulatorFixture } from '../helpers/fixtures.js';
 import { startListen } from '../helpers/listen.js';
-import { get, inspectorUrl, login, type InspectorUrl } from './helpers.js';
+import { get, type InspectorUrl, inspectorUrl, login } from './helpers.js';
 
 const PRODUCTION_URL = 'https://prod.fruxon.example/hooks/twilio/whsec_inspector_secret_path';
 const FRUXON_TOKEN = 'frx_inspector_test_token_not_real_0123456789';
@@ -20,9 +20,17 @@ describe('inspector over HTTP: token, cookie, Host, action header, no secrets', 
   let listenUrl = '';
   before(async () => {
     f = await emulatorWithConfig();
-    const set = await runCli(['configs', 'set', f.configName, '--webhook-url-stdin'], { env: f.env, input: PRODUCTION_URL });
+    const set = await runCli(['configs', 'set', f.configName, '--webhook-url-stdin'], {
+      env: f.env,
+      input: PRODUCTION_URL,
+    });
     assert.equal(set.code, 0, set.stderr);
-    ({ p, url: listenUrl } = await startListen(f, ['--inspect-port', '0', '--json'], { FRUXON_TOKEN }, { inProcess: true }));
+    ({ p, url: listenUrl } = await startListen(
+      f,
+      ['--inspect-port', '0', '--json'],
+      { FRUXON_TOKEN },
+      { inProcess: true },
+    ));
     i = await inspectorUrl(p);
     assert.equal((await runCli(['simulate', '--from', PHONE, '--body', 'hello inspector'], { env: f.env })).code, 0);
     assert.equal((await runCli(['simulate', '--from', PHONE, '--bad-signature'], { env: f.env })).code, 1);
@@ -42,11 +50,23 @@ describe('inspector over HTTP: token, cookie, Host, action header, no secrets', 
   test('no token, a wrong token or a wrong cookie: 403 on the page, the assets, the API and the stream', async () => {
     for (const path of ['/', '/app.js', '/app.css', '/api/state', '/api/stream', '/api/events/1']) {
       assert.equal((await get(i.port, path)).status, 403, `${path} without a cookie`);
-      assert.equal((await get(i.port, path, { cookie: `fruxon_inspector_${i.port}=${'x'.repeat(i.token.length)}` })).status, 403, `${path} with a wrong cookie`);
-      assert.equal((await get(i.port, path, { cookie: `fruxon_inspector_${i.port}=${i.token}x` })).status, 403, `${path} with a longer cookie`);
+      assert.equal(
+        (await get(i.port, path, { cookie: `fruxon_inspector_${i.port}=${'x'.repeat(i.token.length)}` })).status,
+        403,
+        `${path} with a wrong cookie`,
+      );
+      assert.equal(
+        (await get(i.port, path, { cookie: `fruxon_inspector_${i.port}=${i.token}x` })).status,
+        403,
+        `${path} with a longer cookie`,
+      );
     }
     assert.equal((await get(i.port, '/?token=wrong')).status, 403);
-    assert.equal((await get(i.port, `/api/state?token=${i.token}`)).status, 403, 'the API takes the cookie, not the URL token');
+    assert.equal(
+      (await get(i.port, `/api/state?token=${i.token}`)).status,
+      403,
+      'the API takes the cookie, not the URL token',
+    );
   });
 
   test('the token is traded for an HttpOnly SameSite=Strict cookie; pages carry a strict CSP', async () => {
@@ -69,7 +89,12 @@ describe('inspector over HTTP: token, cookie, Host, action header, no secrets', 
 
   test('a foreign Host (DNS rebinding) is refused even with the cookie; localhost:PORT is fine', async () => {
     const cookie = await login(i);
-    for (const host of [`evil.example:${i.port}`, `127.0.0.1.nip.io:${i.port}`, '127.0.0.1', `127.0.0.1:${i.port + 1}`]) {
+    for (const host of [
+      `evil.example:${i.port}`,
+      `127.0.0.1.nip.io:${i.port}`,
+      '127.0.0.1',
+      `127.0.0.1:${i.port + 1}`,
+    ]) {
       assert.equal((await get(i.port, '/api/state', { cookie, host })).status, 403, host);
       assert.equal((await get(i.port, `/?token=${i.token}`, { host })).status, 403, host);
     }
@@ -81,14 +106,53 @@ describe('inspector over HTTP: token, cookie, Host, action header, no secrets', 
     const body = JSON.stringify({ to: PHONE, channel: 'sms', body: 'should not be sent' });
     const json = { 'content-type': 'application/json' };
     const before = f.emulator.messages().length;
-    assert.equal((await get(i.port, '/api/reply', { method: 'POST', cookie, headers: json, body })).status, 403, 'no header');
-    assert.equal((await get(i.port, '/api/reply', { method: 'POST', cookie, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-fruxon-inspector': '1' }, body: 'to=1' })).status, 415);
-    assert.equal((await get(i.port, '/api/reply', { method: 'POST', headers: { ...json, 'x-fruxon-inspector': '1' }, body })).status, 403, 'no cookie');
-    const cross = await get(i.port, '/api/reply', { method: 'POST', cookie, headers: { ...json, 'x-fruxon-inspector': '1', origin: 'https://evil.example' }, body });
+    assert.equal(
+      (await get(i.port, '/api/reply', { method: 'POST', cookie, headers: json, body })).status,
+      403,
+      'no header',
+    );
+    assert.equal(
+      (
+        await get(i.port, '/api/reply', {
+          method: 'POST',
+          cookie,
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-fruxon-inspector': '1' },
+          body: 'to=1',
+        })
+      ).status,
+      415,
+    );
+    assert.equal(
+      (await get(i.port, '/api/reply', { method: 'POST', headers: { ...json, 'x-fruxon-inspector': '1' }, body }))
+        .status,
+      403,
+      'no cookie',
+    );
+    const cross = await get(i.port, '/api/reply', {
+      method: 'POST',
+      cookie,
+      headers: { ...json, 'x-fruxon-inspector': '1', origin: 'https://evil.example' },
+      body,
+    });
     assert.equal(cross.status, 403, 'foreign Origin');
-    assert.equal((await get(i.port, '/api/events/1/replay', { method: 'POST', cookie, headers: json, body: '{"target":"listener","new_sid":true}' })).status, 403);
+    assert.equal(
+      (
+        await get(i.port, '/api/events/1/replay', {
+          method: 'POST',
+          cookie,
+          headers: json,
+          body: '{"target":"listener","new_sid":true}',
+        })
+      ).status,
+      403,
+    );
     assert.equal(f.emulator.messages().length, before, 'nothing was sent');
-    const bad = await get(i.port, '/api/reply', { method: 'POST', cookie, headers: { ...json, 'x-fruxon-inspector': '1' }, body: JSON.stringify({ to: '0123', channel: 'sms', body: 'x' }) });
+    const bad = await get(i.port, '/api/reply', {
+      method: 'POST',
+      cookie,
+      headers: { ...json, 'x-fruxon-inspector': '1' },
+      body: JSON.stringify({ to: '0123', channel: 'sms', body: 'x' }),
+    });
     assert.equal(bad.status, 400);
     assert.match(JSON.parse(bad.body).error, /^to must be an E\.164 number/);
   });
@@ -97,14 +161,31 @@ describe('inspector over HTTP: token, cookie, Host, action header, no secrets', 
     const cookie = await login(i);
     const state = await get(i.port, '/api/state', { cookie });
     const events = JSON.parse(state.body).events as { id: number; status: string }[];
-    assert.equal(JSON.parse(state.body).status_callback_url, listenUrl, "the listener's status-callback URL (send --status-callback)");
+    assert.equal(
+      JSON.parse(state.body).status_callback_url,
+      listenUrl,
+      "the listener's status-callback URL (send --status-callback)",
+    );
     assert.deepEqual(events.map((e) => e.status).sort(), ['accepted', 'refused']);
-    const refused = JSON.parse((await get(i.port, `/api/events/${events.find((e) => e.status === 'refused')!.id}`, { cookie })).body);
+    const refused = JSON.parse(
+      (await get(i.port, `/api/events/${events.find((e) => e.status === 'refused')!.id}`, { cookie })).body,
+    );
     assert.equal(refused.reason, 'invalid_signature');
     assert.match(refused.detail, /X-Twilio-Signature does not match/);
-    const answers = [state, await get(i.port, '/', { cookie }), await get(i.port, '/app.js', { cookie }), await get(i.port, '/app.css', { cookie }), await get(i.port, '/api/stream', { cookie, stream: true })];
+    const answers = [
+      state,
+      await get(i.port, '/', { cookie }),
+      await get(i.port, '/app.js', { cookie }),
+      await get(i.port, '/app.css', { cookie }),
+      await get(i.port, '/api/stream', { cookie, stream: true }),
+    ];
     for (const e of events) answers.push(await get(i.port, `/api/events/${e.id}`, { cookie }));
-    const reply = await get(i.port, '/api/reply', { method: 'POST', cookie, headers: { 'content-type': 'application/json', 'x-fruxon-inspector': '1' }, body: JSON.stringify({ to: PHONE, channel: 'sms', body: 'a reply' }) });
+    const reply = await get(i.port, '/api/reply', {
+      method: 'POST',
+      cookie,
+      headers: { 'content-type': 'application/json', 'x-fruxon-inspector': '1' },
+      body: JSON.stringify({ to: PHONE, channel: 'sms', body: 'a reply' }),
+    });
     assert.equal(reply.status, 200, reply.body);
     answers.push(reply, await get(i.port, '/api/state', { cookie }));
     for (const a of answers) {
@@ -131,7 +212,9 @@ describe('inspector ports', () => {
     const deadline = Date.now() + 60_000;
     for (;;) {
       const server = createServer();
-      const bound = await new Promise<boolean>((r) => server.once('error', () => r(false)).listen(7339, '127.0.0.1', () => r(true)));
+      const bound = await new Promise<boolean>((r) =>
+        server.once('error', () => r(false)).listen(7339, '127.0.0.1', () => r(true)),
+      );
       if (bound) {
         blocker = server;
         break;
@@ -156,7 +239,11 @@ describe('inspector ports', () => {
       assert.equal(r.code, 1, r.stderr);
       assert.match(r.stderr, new RegExp(`^error: --inspect-port ${taken} on 127\\.0\\.0\\.1 is already in use$`, 'm'));
       assert.match(r.stderr, /--no-inspect/);
-      assert.equal(f.emulator.getNumber(f.emulator.numbers[0]!.phoneNumber)!.smsUrl ?? '', '', 'nothing left registered');
+      assert.equal(
+        f.emulator.getNumber(f.emulator.numbers[0]!.phoneNumber)!.smsUrl ?? '',
+        '',
+        'nothing left registered',
+      );
     } finally {
       await stopAllCliProcesses();
       await other.cleanup();
@@ -180,7 +267,12 @@ describe('inspector ports', () => {
     assert.equal(state.mode, 'inspect');
     assert.equal(state.actions.reply, false);
     assert.ok(state.events.length >= 1, 'the event of the --no-inspect test');
-    const reply = await get(i.port, '/api/reply', { method: 'POST', cookie, headers: { 'content-type': 'application/json', 'x-fruxon-inspector': '1' }, body: JSON.stringify({ to: PHONE, channel: 'sms', body: 'x' }) });
+    const reply = await get(i.port, '/api/reply', {
+      method: 'POST',
+      cookie,
+      headers: { 'content-type': 'application/json', 'x-fruxon-inspector': '1' },
+      body: JSON.stringify({ to: PHONE, channel: 'sms', body: 'x' }),
+    });
     assert.equal(reply.status, 400);
     assert.match(JSON.parse(reply.body).error, /replies need a running listen/);
     p.child.kill('SIGINT');

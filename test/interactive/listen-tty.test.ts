@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { MAGIC_NUMBERS } from '../../src/emulator/magic.js';
 import { runCli } from '../helpers/cli.js';
-import { OUR_NUMBER, PHONE, emulatorWithConfig, type EmulatorFixture } from '../helpers/fixtures.js';
+import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER, PHONE } from '../helpers/fixtures.js';
 import { TmuxPane } from '../helpers/tmux.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
@@ -42,7 +42,10 @@ describe('interactive listen on a pseudo-terminal (tmux)', () => {
     assert.equal(await pane.exitStatus(), 0);
     assert.match(readIf(out), /^\d\d:\d\d:\d\d {2}sms {7}\+14155550123 {2}plain line {2}#\d+\n$/);
     const lines = readIf(err).trimEnd().split('\n');
-    assert.match(lines[0]!, /^Ready! Listening for messages to \+15005550006 at http:\/\/127\.0\.0\.1:\d+\/webhooks\/twilio\/\S+ \(config "emu", webhook registered, tunnel none\); status callbacks: send --status-callback http:\/\/127\.0\.0\.1:\d+\/webhooks\/twilio\/\S+$/);
+    assert.match(
+      lines[0]!,
+      /^Ready! Listening for messages to \+15005550006 at http:\/\/127\.0\.0\.1:\d+\/webhooks\/twilio\/\S+ \(config "emu", webhook registered, tunnel none\); status callbacks: send --status-callback http:\/\/127\.0\.0\.1:\d+\/webhooks\/twilio\/\S+$/,
+    );
     assert.match(lines[1]!, /^Inspector: http:\/\/127\.0\.0\.1:\d+\/\?token=\S+$/); // the web inspector's one line
     assert.equal(lines[2], 'Press Ctrl-C to stop.');
     assert.match(lines[3]!, /^SIGINT: stopping, restoring the webhook of \+15005550006…$/);
@@ -52,18 +55,34 @@ describe('interactive listen on a pseudo-terminal (tmux)', () => {
 
   test('a message appears; d shows it; r replies on its channel with live statuses; failing replies show error and fix in place; p and n replay; q restores the webhook', async () => {
     f.emulator.setSmsUrl(OUR_NUMBER, PREVIOUS, 'POST');
-    const pane = TmuxPane.start(['listen', '--port', '0', '--forward-to', `${agent.url}/trigger`], { env: f.env, cols: 150, rows: 30 });
+    const pane = TmuxPane.start(['listen', '--port', '0', '--forward-to', `${agent.url}/trigger`], {
+      env: f.env,
+      cols: 150,
+      rows: 30,
+    });
     panes.push(pane);
     await pane.waitFor(/fruxon-twilio listen · config "emu" · \+15005550006 · 0 messages/);
     await pane.waitFor(/waiting for messages/);
 
     // A WhatsApp message with emoji and RTL text: one line, selected (the newest).
-    await f.emulator.deliverInbound({ from: PHONE, to: OUR_NUMBER, whatsapp: true, profileName: 'Dana', body: 'Hi agent 👋 שלום\u001b[31m' });
-    let screen = await pane.waitFor(/› \d\d:\d\d:\d\d {2}whatsapp {2}\+14155550123 \(|› \d\d:\d\d:\d\d {2}whatsapp {2}\+14155550123 {2}Hi agent/);
+    await f.emulator.deliverInbound({
+      from: PHONE,
+      to: OUR_NUMBER,
+      whatsapp: true,
+      profileName: 'Dana',
+      body: 'Hi agent 👋 שלום\u001b[31m',
+    });
+    let screen = await pane.waitFor(
+      /› \d\d:\d\d:\d\d {2}whatsapp {2}\+14155550123 \(|› \d\d:\d\d:\d\d {2}whatsapp {2}\+14155550123 {2}Hi agent/,
+    );
     const id = Number(/Hi agent 👋 שלום\\u\{1b\}\[31m {2}#(\d+)/.exec(screen)?.[1]);
     assert.ok(id > 0, 'the ESC from outside is shown escaped, not obeyed');
     assert.match(screen, /1 message · 0 refused/);
-    assert.doesNotMatch(pane.screen({ attributes: true }), /\x1b\[(?!0?m)[0-9;]+m/, 'NO_COLOR: no colour, bold or inverse');
+    assert.doesNotMatch(
+      pane.screen({ attributes: true }),
+      /\x1b\[(?!0?m)[0-9;]+m/,
+      'NO_COLOR: no colour, bold or inverse',
+    );
     await agent.waitForRequests(1); // --forward-to got the trigger
 
     // d: the details, then esc back to the list.
@@ -80,18 +99,26 @@ describe('interactive listen on a pseudo-terminal (tmux)', () => {
     await pane.waitFor(/reply to \+14155550123 \(whatsapp\) from \+15005550006: /);
     pane.type('Thanks, Dana!');
     pane.keys('Enter');
-    screen = await pane.waitFor(/↳ reply to \+14155550123 \(whatsapp\): "Thanks, Dana!" {2}queued → sent → delivered → read {2}SM[0-9a-f]{32}/);
+    screen = await pane.waitFor(
+      /↳ reply to \+14155550123 \(whatsapp\): "Thanks, Dana!" {2}queued → sent → delivered → read {2}SM[0-9a-f]{32}/,
+    );
     const sent = f.emulator.messages().filter((m) => m.direction === 'outbound-api');
     assert.equal(sent.length, 1);
     assert.equal(sent[0]!.from, `whatsapp:${OUR_NUMBER}`);
     assert.equal(sent[0]!.to, `whatsapp:${PHONE}`);
     assert.equal(sent[0]!.body, 'Thanks, Dana!');
     assert.match(sent[0]!.statusCallback ?? '', /^http:\/\/127\.0\.0\.1:\d+\/webhooks\/twilio\//);
-    assert.match(screen, /1 message · 0 refused · 1 reply · [34] statuses/, 'status callbacks are statuses, not messages');
+    assert.match(
+      screen,
+      /1 message · 0 refused · 1 reply · [34] statuses/,
+      'status callbacks are statuses, not messages',
+    );
 
     // Narrower: every line is cut to the width (the statuses stay), none wraps.
     pane.resize(80, 30);
-    screen = await pane.waitFor(/↳ reply to \+14155550123 \(whatsapp\): "Tha[^\n]*… {2}queued → sent → delivered → read\s*\n/);
+    screen = await pane.waitFor(
+      /↳ reply to \+14155550123 \(whatsapp\): "Tha[^\n]*… {2}queued → sent → delivered → read\s*\n/,
+    );
     assert.match(screen, / fruxon-twilio listen · config "emu" · \+15005550006 · 1 message .*…\s*\n/);
     for (const line of screen.split('\n')) assert.ok([...line.trimEnd()].length < 80, `wider than the pane: ${line}`);
     pane.resize(150, 30);
@@ -107,7 +134,12 @@ describe('interactive listen on a pseudo-terminal (tmux)', () => {
     assert.match(screen, /✖ Twilio refused to send an SMS to \+15005550004: .*21610/);
 
     // One that fails later (63016, outside WhatsApp's 24-hour window): its status callback brings code and fix.
-    await f.emulator.deliverInbound({ from: MAGIC_NUMBERS.whatsappOutsideWindow, to: OUR_NUMBER, whatsapp: true, body: 'hello?' });
+    await f.emulator.deliverInbound({
+      from: MAGIC_NUMBERS.whatsappOutsideWindow,
+      to: OUR_NUMBER,
+      whatsapp: true,
+      body: 'hello?',
+    });
     await pane.waitFor(new RegExp(`› .*\\+15005556316 \\(.*hello\\? {2}#${id + 2}`));
     pane.keys('r');
     pane.type('we are here');
@@ -130,7 +162,13 @@ describe('interactive listen on a pseudo-terminal (tmux)', () => {
 
     // The store has the four messages and no status callback among them.
     const events = JSON.parse((await runCli(['events', 'list', '--json'], { env: f.env })).stdout) as { id: number }[];
-    assert.deepEqual(events.map((e) => e.id).filter((n) => n >= id).sort(), [id, id + 1, id + 2, id + 3]);
+    assert.deepEqual(
+      events
+        .map((e) => e.id)
+        .filter((n) => n >= id)
+        .sort(),
+      [id, id + 1, id + 2, id + 3],
+    );
 
     // q: the screen goes, the lines of today's listen follow, the webhook is back.
     pane.keys('q');
@@ -156,7 +194,13 @@ describe('interactive listen on a pseudo-terminal (tmux)', () => {
       else process.kill(pane.pid(), 'SIGTERM');
       assert.equal(await pane.exitStatus(), 0, stop);
       const screen = pane.screen({ history: true });
-      assert.match(screen, new RegExp(`${stop === 'C-c' ? 'SIGINT' : 'SIGTERM'}: stopping, restoring the webhook of \\+15005550006…\\n✔ Restored the webhook of \\+15005550006 to https://previous\\.example\\.com/sms\\.`), stop);
+      assert.match(
+        screen,
+        new RegExp(
+          `${stop === 'C-c' ? 'SIGINT' : 'SIGTERM'}: stopping, restoring the webhook of \\+15005550006…\\n✔ Restored the webhook of \\+15005550006 to https://previous\\.example\\.com/sms\\.`,
+        ),
+        stop,
+      );
       assert.deepEqual(pane.modes(), { alternateScreen: false, cursorVisible: true }, stop);
       assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, PREVIOUS, stop);
     }
@@ -166,8 +210,15 @@ describe('interactive listen on a pseudo-terminal (tmux)', () => {
     f.emulator.setSmsUrl(OUR_NUMBER, PREVIOUS, 'POST');
     // Nothing in the tool throws on purpose, so a preloaded module does, on a signal the tool does not use.
     const inject = join(f.home, '..', 'throw-on-usr2.mjs');
-    writeFileSync(inject, "process.on('SIGUSR2', () => setImmediate(() => { throw new Error('injected failure'); }));\n");
-    const pane = TmuxPane.start(['listen', '--port', '0'], { env: { ...f.env, NODE_OPTIONS: `--import ${inject}` }, cols: 120, rows: 20 });
+    writeFileSync(
+      inject,
+      "process.on('SIGUSR2', () => setImmediate(() => { throw new Error('injected failure'); }));\n",
+    );
+    const pane = TmuxPane.start(['listen', '--port', '0'], {
+      env: { ...f.env, NODE_OPTIONS: `--import ${inject}` },
+      cols: 120,
+      rows: 20,
+    });
     panes.push(pane);
     await pane.waitFor(/waiting for messages/);
     assert.deepEqual(pane.modes(), { alternateScreen: true, cursorVisible: false });

@@ -32,7 +32,10 @@ test('clean shows control and bidi-override characters escaped and keeps RTL let
 
 test('the fast path for simple text gives the same widths as the grapheme walk', () => {
   for (const s of ['plain ascii', 'café · naïve → ↳ │ ▏', 'x\u0301y', 'a\u00adb', 'a😀', '‼ ©']) {
-    const slow = [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(s)].reduce((w, g) => w + width(g.segment + ''), 0);
+    const slow = [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(s)].reduce(
+      (w, g) => w + width(g.segment + ''),
+      0,
+    );
     assert.equal(width(s), slow, s);
   }
   assert.equal(width('a\u00adb'), 2, 'a soft hyphen takes no column');

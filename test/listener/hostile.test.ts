@@ -8,8 +8,8 @@ import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 import { REFUSED_DETAILS_PER_MINUTE } from '../../src/listener/refusals.js';
 import { openStore } from '../../src/store/index.js';
 import { stopAllCliProcesses } from '../helpers/cli.js';
+import { type EmulatorFixture, emulatorWithConfig, inboundFields, OUR_NUMBER, PHONE } from '../helpers/fixtures.js';
 import { runCli, useRealKeychain } from '../helpers/inproc.js';
-import { OUR_NUMBER, PHONE, emulatorWithConfig, inboundFields, type EmulatorFixture } from '../helpers/fixtures.js';
 import { jsonLines, startListen } from '../helpers/listen.js';
 
 // Commands run in this process on the (test) keychain; so do the listens, except the flooded one and the one
@@ -33,7 +33,10 @@ function fields(overrides: Record<string, string> = {}): Record<string, string> 
 async function postSigned(url: string, token: string, form: Record<string, string>): Promise<number> {
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': getExpectedTwilioSignature(token, url, form) },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': getExpectedTwilioSignature(token, url, form),
+    },
     body: new URLSearchParams(form).toString(),
   });
   await res.text();
@@ -64,13 +67,20 @@ describe('what anyone on the internet can send to the listener', () => {
         Array.from({ length: 20 }, async () => {
           while (next < 1000) {
             next++;
-            const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'forged' }, body: big });
+            const res = await fetch(url, {
+              method: 'POST',
+              headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'forged' },
+              body: big,
+            });
             await res.text();
             statuses.push(res.status);
           }
         }),
       );
-      assert.ok(statuses.every((s) => s === 403), `statuses: ${[...new Set(statuses)]}`);
+      assert.ok(
+        statuses.every((s) => s === 403),
+        `statuses: ${[...new Set(statuses)]}`,
+      );
       assert.equal(await postSigned(url, f.emulator.authToken, fields({ Body: 'still here' })), 200);
       await p.waitFor(/still here/, { stream: 'stdout' });
       const grown = dirBytes(f.home) - before;
@@ -81,7 +91,10 @@ describe('what anyone on the internet can send to the listener', () => {
       const store = openStore(f.env);
       try {
         const refused = store.events.list({ status: 'refused', limit: 2000 });
-        assert.ok(refused.length >= 1 && refused.length <= 2 * REFUSED_DETAILS_PER_MINUTE, `refused rows: ${refused.length}`);
+        assert.ok(
+          refused.length >= 1 && refused.length <= 2 * REFUSED_DETAILS_PER_MINUTE,
+          `refused rows: ${refused.length}`,
+        );
         for (const e of refused) {
           assert.deepEqual(e.rawForm, {});
           assert.ok(e.bodyExcerpt !== null && Buffer.byteLength(e.bodyExcerpt) <= 1024);
@@ -101,16 +114,45 @@ describe('what anyone on the internet can send to the listener', () => {
     const { p, url } = await startListen(f, ['--json'], {}, here);
     try {
       const token = f.emulator.authToken;
-      assert.equal(await postSigned(url, token, fields({ MessageSid: 'SM' + '1'.repeat(32), To: '+15005550007' })), 403);
-      assert.equal(await postSigned(url, token, fields({ MessageSid: 'SM' + '2'.repeat(32), To: 'whatsapp:+15005550007' })), 403);
+      assert.equal(
+        await postSigned(url, token, fields({ MessageSid: 'SM' + '1'.repeat(32), To: '+15005550007' })),
+        403,
+      );
+      assert.equal(
+        await postSigned(url, token, fields({ MessageSid: 'SM' + '2'.repeat(32), To: 'whatsapp:+15005550007' })),
+        403,
+      );
       assert.equal(await postSigned(url, token, fields({ MessageSid: 'SM' + '3'.repeat(32), From: 'alice' })), 400);
-      assert.equal(await postSigned(url, token, fields({ MessageSid: 'SM' + '4'.repeat(32), To: OUR_NUMBER + 'x' })), 400);
-      const callback = { AccountSid: 'AC' + 'b'.repeat(32), From: OUR_NUMBER, To: PHONE, MessageSid: 'SM' + '5'.repeat(32), SmsSid: 'SM' + '5'.repeat(32), MessageStatus: 'delivered', SmsStatus: 'delivered', ApiVersion: '2010-04-01' };
+      assert.equal(
+        await postSigned(url, token, fields({ MessageSid: 'SM' + '4'.repeat(32), To: OUR_NUMBER + 'x' })),
+        400,
+      );
+      const callback = {
+        AccountSid: 'AC' + 'b'.repeat(32),
+        From: OUR_NUMBER,
+        To: PHONE,
+        MessageSid: 'SM' + '5'.repeat(32),
+        SmsSid: 'SM' + '5'.repeat(32),
+        MessageStatus: 'delivered',
+        SmsStatus: 'delivered',
+        ApiVersion: '2010-04-01',
+      };
       assert.equal(await postSigned(url, token, callback), 200);
-      assert.equal(await postSigned(url, token, fields({ MessageSid: 'SM' + '6'.repeat(32), To: 'whatsapp:' + OUR_NUMBER, From: 'whatsapp:' + PHONE })), 200);
+      assert.equal(
+        await postSigned(
+          url,
+          token,
+          fields({ MessageSid: 'SM' + '6'.repeat(32), To: 'whatsapp:' + OUR_NUMBER, From: 'whatsapp:' + PHONE }),
+        ),
+        200,
+      );
       await p.waitFor(/SM6{32}/, { stream: 'stdout' });
       const lines = jsonLines(p.stdout);
-      assert.deepEqual(lines.map((l) => l.payload.message_sid), ['SM' + '6'.repeat(32)], 'only the message to our number fired a trigger');
+      assert.deepEqual(
+        lines.map((l) => l.payload.message_sid),
+        ['SM' + '6'.repeat(32)],
+        'only the message to our number fired a trigger',
+      );
       assert.match(p.stderr, /refused not_our_number from \+14155550123: the message is to \+15005550007/);
       assert.match(p.stderr, /refused not_e164/);
       assert.match(p.stderr, /status callback: SM5{32} delivered/);
@@ -123,7 +165,10 @@ describe('what anyone on the internet can send to the listener', () => {
   test("the emulator's signed status callbacks of a message sent from the number, pointed at the listener, keep working: 200, no trigger, nothing refused", async () => {
     const { p, url } = await startListen(f, ['--json'], {}, here);
     try {
-      const sent = await runCli(['send', '--to', PHONE, '--body', 'callback me', '--status-callback', url, '--wait', '--json'], { env: f.env });
+      const sent = await runCli(
+        ['send', '--to', PHONE, '--body', 'callback me', '--status-callback', url, '--wait', '--json'],
+        { env: f.env },
+      );
       assert.equal(sent.code, 0, sent.stderr);
       const sid = JSON.parse(sent.stdout).sid as string;
       await p.waitFor(new RegExp(`status callback: ${sid} delivered`));
@@ -138,13 +183,20 @@ describe('what anyone on the internet can send to the listener', () => {
   test('events replay refuses a refused event, to the listener (no laundering) and to --forward-to', async () => {
     const { p, url } = await startListen(f, ['--json'], {}, here);
     try {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields({ MessageSid: 'SM' + '7'.repeat(32) })).toString() });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(fields({ MessageSid: 'SM' + '7'.repeat(32) })).toString(),
+      });
       assert.equal(res.status, 403);
       const m = await p.waitFor(/refused missing_signature.*\(#(\d+)\)/);
       const id = m[1]!;
       const toListener = await runCli(['events', 'replay', id, '--to-listener'], { env: f.env });
       assert.equal(toListener.code, 1, toListener.stderr);
-      assert.match(toListener.stderr, new RegExp(`error: event #${id} was refused \\(missing_signature\\): a refused request is never replayed`));
+      assert.match(
+        toListener.stderr,
+        new RegExp(`error: event #${id} was refused \\(missing_signature\\): a refused request is never replayed`),
+      );
       const forward = await runCli(['events', 'replay', id, '--forward-to', 'http://127.0.0.1:9/x'], { env: f.env });
       assert.equal(forward.code, 1);
       assert.match(forward.stderr, /was refused/);
@@ -160,10 +212,20 @@ describe('what anyone on the internet can send to the listener', () => {
     const { p, url } = await startListen(f, [], {}, here);
     try {
       // A forged request with an evil From and path query, and a signed message with an evil body and profile name.
-      const forged = await fetch(url + '?x=' + encodeURIComponent(EVIL), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields({ From: EVIL })).toString() });
+      const forged = await fetch(url + '?x=' + encodeURIComponent(EVIL), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(fields({ From: EVIL })).toString(),
+      });
       assert.equal(forged.status, 403);
       await p.waitFor(/refused missing_signature/);
-      const d = await f.emulator.deliverInbound({ from: PHONE, to: OUR_NUMBER, body: `evil ${EVIL} body`, whatsapp: true, profileName: `Eve ${EVIL}` });
+      const d = await f.emulator.deliverInbound({
+        from: PHONE,
+        to: OUR_NUMBER,
+        body: `evil ${EVIL} body`,
+        whatsapp: true,
+        profileName: `Eve ${EVIL}`,
+      });
       assert.equal(d.statusCode, 200);
       await p.waitFor(/evil/, { stream: 'stdout' });
     } finally {
@@ -179,7 +241,12 @@ describe('what anyone on the internet can send to the listener', () => {
     assert.equal(list.code, 0, list.stderr);
     assert.doesNotMatch(list.stdout, CONTROL, 'events list');
     assert.match(list.stdout, /\\x1b/);
-    const ids = JSON.parse((await runCli(['events', 'list', '--json'], { env: f.env })).stdout) as { id: number; status: string; text: string | null; from: string | null }[];
+    const ids = JSON.parse((await runCli(['events', 'list', '--json'], { env: f.env })).stdout) as {
+      id: number;
+      status: string;
+      text: string | null;
+      from: string | null;
+    }[];
     const accepted = ids.find((e) => e.status === 'accepted' && e.text?.includes('evil'))!;
     assert.equal(accepted.text, `evil ${EVIL} body`, '--json is exact');
     const refused = ids.find((e) => e.status === 'refused')!;
@@ -193,7 +260,10 @@ describe('what anyone on the internet can send to the listener', () => {
     assert.equal(messages.code, 0, messages.stderr);
     assert.doesNotMatch(messages.stdout, CONTROL, 'messages list');
     assert.match(messages.stdout, /evil \\x1b/);
-    const msgJson = JSON.parse((await runCli(['messages', 'list', '--json'], { env: f.env })).stdout) as { sid: string; body: string }[];
+    const msgJson = JSON.parse((await runCli(['messages', 'list', '--json'], { env: f.env })).stdout) as {
+      sid: string;
+      body: string;
+    }[];
     const evil = msgJson.find((m) => m.body.includes('evil'))!;
     assert.equal(evil.body, `evil ${EVIL} body`);
     const show = await runCli(['messages', 'show', evil.sid], { env: f.env });
@@ -265,7 +335,11 @@ describe('restore when the keychain went away', () => {
       p.kill('SIGINT');
       const { code } = await p.exited;
       assert.equal(code, 0, p.stderr);
-      assert.match(p.stderr, /could not read the production webhook URL again .*: using the one read at start/, 'the keychain was unreachable');
+      assert.match(
+        p.stderr,
+        /could not read the production webhook URL again .*: using the one read at start/,
+        'the keychain was unreachable',
+      );
       assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, production);
       assert.match(p.stderr, /Restored the webhook of \+15005550006 to https:\/\/ingress\.fruxon\.test\/…/);
       assert.equal(p.stderr.includes('k3yL0g0utK3yL0g0utK3y'), false);

@@ -2,17 +2,17 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { describe, test } from 'node:test';
+import { RefusalBudget } from '../../src/listener/refusals.js';
 import {
   CONNECTION_LIMITS,
+  type ListenerServer,
+  MAX_BODY_BYTES,
   MAX_FORM_FIELDS,
   MAX_FORM_VALUE_CHARS,
-  MAX_BODY_BYTES,
+  type MalformedRequest,
   parseForm,
   startListenerServer,
-  type ListenerServer,
-  type MalformedRequest,
 } from '../../src/listener/server.js';
-import { RefusalBudget } from '../../src/listener/refusals.js';
 
 const PATH = '/webhooks/twilio/test';
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -23,7 +23,9 @@ function hostileBodies(): Record<string, string> {
   return {
     'one key repeated': fill('a&'),
     'one key with values': fill('a=1&'),
-    'distinct keys': Array.from({ length: 6000 }, (_, i) => `k${i}=v`).join('&').slice(0, MAX_BODY_BYTES),
+    'distinct keys': Array.from({ length: 6000 }, (_, i) => `k${i}=v`)
+      .join('&')
+      .slice(0, MAX_BODY_BYTES),
     'one huge value': 'Body=' + fill('x').slice(5),
     'percent escapes': 'Body=' + fill('%41').slice(5),
     'ampersands only': fill('&'),
@@ -31,7 +33,9 @@ function hostileBodies(): Record<string, string> {
   };
 }
 
-async function server(opts: { limits?: Partial<typeof CONNECTION_LIMITS>; malformed?: MalformedRequest[] } = {}): Promise<ListenerServer> {
+async function server(
+  opts: { limits?: Partial<typeof CONNECTION_LIMITS>; malformed?: MalformedRequest[] } = {},
+): Promise<ListenerServer> {
   return startListenerServer({
     host: '127.0.0.1',
     port: 0,
@@ -52,7 +56,9 @@ function open(port: number): { sock: Socket; closed: Promise<{ ms: number; data:
   let data = '';
   sock.setEncoding('latin1').on('data', (d: string) => (data += d));
   sock.on('error', () => {});
-  const closed = new Promise<{ ms: number; data: string }>((r) => sock.on('close', () => r({ ms: performance.now() - t0, data })));
+  const closed = new Promise<{ ms: number; data: string }>((r) =>
+    sock.on('close', () => r({ ms: performance.now() - t0, data })),
+  );
   return { sock, closed };
 }
 
@@ -60,14 +66,21 @@ describe('form parsing: linear and bounded', () => {
   test('a repeated key becomes an array in order; up to the field limit is parsed, beyond it refused', () => {
     const ok = parseForm(Array.from({ length: MAX_FORM_FIELDS }, (_, i) => `a=${i}`).join('&'));
     assert.ok(ok.ok);
-    assert.deepEqual(ok.form.a, Array.from({ length: MAX_FORM_FIELDS }, (_, i) => String(i)));
+    assert.deepEqual(
+      ok.form.a,
+      Array.from({ length: MAX_FORM_FIELDS }, (_, i) => String(i)),
+    );
     const over = parseForm(Array.from({ length: MAX_FORM_FIELDS + 1 }, () => 'a').join('&'));
     assert.equal(over.ok, false);
     assert.equal(!over.ok && over.reason, 'form_too_many_fields');
     assert.equal((parseForm('Body=' + 'x'.repeat(1600)) as { ok: boolean }).ok, true, "Twilio's largest field fits");
     assert.equal((parseForm('Body=' + '%F0%9F%98%80'.repeat(1600)) as { ok: boolean }).ok, true, '1600 emoji fit');
     const long = parseForm('Body=' + 'x'.repeat(MAX_FORM_VALUE_CHARS + 1));
-    assert.equal((parseForm('Body=' + '%F0%9F%98%80'.repeat(4096)) as { ok: boolean }).ok, true, 'a WhatsApp body of 4096 emoji fits');
+    assert.equal(
+      (parseForm('Body=' + '%F0%9F%98%80'.repeat(4096)) as { ok: boolean }).ok,
+      true,
+      'a WhatsApp body of 4096 emoji fits',
+    );
     assert.equal(!long.ok && long.reason, 'form_field_too_long');
     const key = parseForm('k'.repeat(65) + '=1');
     assert.equal(!key.ok && key.reason, 'form_field_too_long');
@@ -103,7 +116,11 @@ describe('form parsing: linear and bounded', () => {
       assert.equal(status['distinct keys'], 400);
       assert.equal(status['one huge value'], 400);
       assert.equal(status['percent escapes'], 400);
-      assert.equal(status['ampersands only'], 200, 'no fields at all is within the limits (the listener then says: not a message)');
+      assert.equal(
+        status['ampersands only'],
+        200,
+        'no fields at all is within the limits (the listener then says: not a message)',
+      );
       assert.equal(status['equals only'], 400);
       assert.ok(malformed.length >= 24);
       assert.ok(malformed.every((m) => Buffer.byteLength(m.bodyExcerpt) <= 1024 && m.remoteAddress === '127.0.0.1'));
@@ -138,7 +155,9 @@ describe('connection limits', () => {
     const s = await server({ limits: { keepAliveTimeoutMs: 200 } });
     try {
       const c = open(s.port);
-      c.sock.write(`POST ${PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 3\r\n\r\na=1`);
+      c.sock.write(
+        `POST ${PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 3\r\n\r\na=1`,
+      );
       const { ms, data } = await c.closed;
       assert.match(data, /^HTTP\/1\.1 200/);
       assert.ok(ms < 3000, `closed after ${ms} ms`);
@@ -153,7 +172,11 @@ describe('connection limits', () => {
       const idle = Array.from({ length: 7 }, () => open(s.port));
       await new Promise((r) => setTimeout(r, 100));
       // One below the limit the request path still works, on a connection of its own.
-      const below = await fetch(s.localOrigin + PATH, { method: 'POST', headers: { ...FORM, connection: 'close' }, body: 'a=1' });
+      const below = await fetch(s.localOrigin + PATH, {
+        method: 'POST',
+        headers: { ...FORM, connection: 'close' },
+        body: 'a=1',
+      });
       assert.equal(below.status, 200);
       await below.text();
       idle.push(open(s.port));
@@ -176,12 +199,22 @@ describe('refusal budget', () => {
     let now = Date.parse('2026-12-01T10:00:10Z');
     const b = new RefusalBudget({ perMinute: 3, now: () => now });
     const takes = Array.from({ length: 5 }, () => b.take());
-    assert.deepEqual(takes.map((t) => t.keep), [true, true, true, false, false]);
-    assert.deepEqual(takes.map((t) => t.firstDrop), [false, false, false, true, false]);
+    assert.deepEqual(
+      takes.map((t) => t.keep),
+      [true, true, true, false, false],
+    );
+    assert.deepEqual(
+      takes.map((t) => t.firstDrop),
+      [false, false, false, true, false],
+    );
     now += 60_000;
     assert.deepEqual(b.flush(), { start: '2026-12-01T10:00:00.000Z', refused: 5, kept: 3 });
     assert.equal(b.flush(), null);
     const next = Array.from({ length: 4 }, () => b.take());
-    assert.deepEqual(next.map((t) => t.firstDrop), [false, false, false, false], 'said once per listener');
+    assert.deepEqual(
+      next.map((t) => t.firstDrop),
+      [false, false, false, false],
+      'said once per listener',
+    );
   });
 });

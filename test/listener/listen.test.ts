@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 import { closedPort, runCli as runBinary, stopAllCliProcesses } from '../helpers/cli.js';
+import { type EmulatorFixture, emulatorWithConfig, inboundFields, OUR_NUMBER, PHONE } from '../helpers/fixtures.js';
 import { runCli, useRealKeychain } from '../helpers/inproc.js';
-import { OUR_NUMBER, PHONE, emulatorWithConfig, inboundFields, type EmulatorFixture } from '../helpers/fixtures.js';
 import { jsonLines, startListen } from '../helpers/listen.js';
 
 const PREVIOUS = 'https://previous.example.com/sms';
@@ -15,16 +15,17 @@ const PREVIOUS = 'https://previous.example.com/sms';
 useRealKeychain();
 const here = { inProcess: true } as const;
 
-
-
 /** A form as Twilio posts it, signed for `url` with `token` (the twilio package's own function). */
 function signedForm(url: string, token: string, fields: Record<string, string>) {
   return { body: new URLSearchParams(fields).toString(), signature: getExpectedTwilioSignature(token, url, fields) };
 }
 
-
 async function post(url: string, body: string, headers: Record<string, string>) {
-  const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } });
+  const res = await fetch(url, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+  });
   return { status: res.status, text: await res.text(), type: res.headers.get('content-type') };
 }
 
@@ -66,7 +67,16 @@ describe('listen against the emulator', () => {
       assert.equal(typeof line.event_id, 'number');
       assert.ok(!Number.isNaN(Date.parse(line.received_at)));
       const pl = line.payload;
-      for (const k of ['text', 'from', 'from_name', 'conversation_name', 'conversation_address', 'session_id', 'event_type']) assert.ok(k in pl, `payload.${k}`);
+      for (const k of [
+        'text',
+        'from',
+        'from_name',
+        'conversation_name',
+        'conversation_address',
+        'session_id',
+        'event_type',
+      ])
+        assert.ok(k in pl, `payload.${k}`);
       assert.equal(pl.text, 'Hi there, agent');
       assert.equal(pl.from, PHONE);
       assert.equal(pl.conversation_address, PHONE);
@@ -112,8 +122,17 @@ describe('listen against the emulator', () => {
     assert.equal(pl.conversation_name, 'Dana');
     assert.equal(pl.message_attributes.wa_id, PHONE.slice(1));
     // Twilio hosts inbound media: the URLs are the emulator's own, in the order sent.
-    assert.deepEqual(pl.media.map((m: { content_type: string }) => m.content_type), ['image/jpeg', 'audio/ogg']);
-    for (const m of pl.media) assert.match(m.url, new RegExp(`^${f.emulator.url}/2010-04-01/Accounts/${f.emulator.accountSid}/Messages/MM[0-9a-f]{32}/Media/ME[0-9a-f]{32}$`));
+    assert.deepEqual(
+      pl.media.map((m: { content_type: string }) => m.content_type),
+      ['image/jpeg', 'audio/ogg'],
+    );
+    for (const m of pl.media)
+      assert.match(
+        m.url,
+        new RegExp(
+          `^${f.emulator.url}/2010-04-01/Accounts/${f.emulator.accountSid}/Messages/MM[0-9a-f]{32}/Media/ME[0-9a-f]{32}$`,
+        ),
+      );
     assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, PREVIOUS);
   });
 
@@ -142,7 +161,11 @@ describe('listen against the emulator', () => {
       const signed = signedForm(url, token, fields);
       const tampered = signed.body.replace('hello', 'hellO');
       const wrongUrl = signedForm(url.replace('/webhooks/', '/other/'), token, fields);
-      const wrongPort = signedForm(url.replace(/:(\d+)\//, (_, port) => `:${Number(port) + 1}/`), token, fields);
+      const wrongPort = signedForm(
+        url.replace(/:(\d+)\//, (_, port) => `:${Number(port) + 1}/`),
+        token,
+        fields,
+      );
       const wrongToken = signedForm(url, 'f'.repeat(32), fields);
       const refusals = [
         await post(url, tampered, { 'x-twilio-signature': signed.signature }),
@@ -151,7 +174,10 @@ describe('listen against the emulator', () => {
         await post(url, wrongToken.body, { 'x-twilio-signature': wrongToken.signature }),
         await post(url, signed.body, {}),
       ];
-      assert.deepEqual(refusals.map((r) => r.status), [403, 403, 403, 403, 403]);
+      assert.deepEqual(
+        refusals.map((r) => r.status),
+        [403, 403, 403, 403, 403],
+      );
       await p.waitFor(/missing_signature/);
       assert.equal((p.stderr.match(/refused invalid_signature/g) ?? []).length, 4);
     } finally {
@@ -185,7 +211,10 @@ describe('listen against the emulator', () => {
       const origin = new URL(url).origin;
       assert.equal((await fetch(origin + '/nope', { method: 'POST' })).status, 404);
       assert.equal((await fetch(url)).status, 405);
-      assert.equal((await fetch(url, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).status, 415);
+      assert.equal(
+        (await fetch(url, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).status,
+        415,
+      );
       assert.equal((await post(url, 'Body=' + 'x'.repeat(70 * 1024), {})).status, 413);
       const notMessage = signedForm(url, f.emulator.authToken, { Foo: 'bar' });
       assert.equal((await post(url, notMessage.body, { 'x-twilio-signature': notMessage.signature })).status, 400);
@@ -213,12 +242,15 @@ describe('listen against the emulator', () => {
     assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, PREVIOUS);
   });
 
-  test('a second listener for the same config is refused with the first one\'s pid (exit 5); the first keeps the number', async () => {
+  test("a second listener for the same config is refused with the first one's pid (exit 5); the first keeps the number", async () => {
     const first = await startListen(f);
     try {
       const second = await runBinary(['listen', '--port', '0'], { env: f.env });
       assert.equal(second.code, 5, second.stderr);
-      assert.match(second.stderr, new RegExp(`error: another listener \\(pid ${first.p.child.pid}\\) already holds \\+15005550006`));
+      assert.match(
+        second.stderr,
+        new RegExp(`error: another listener \\(pid ${first.p.child.pid}\\) already holds \\+15005550006`),
+      );
       assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, first.url);
     } finally {
       first.p.kill('SIGINT');
@@ -232,7 +264,10 @@ describe('listen against the emulator', () => {
     f.emulator.setSmsUrl(OUR_NUMBER, 'https://someone-else.example.com/hook');
     p.kill('SIGINT');
     assert.equal((await p.exited).code, 0);
-    assert.match(p.stderr, /warning: \+15005550006 no longer pointed at this listener \(now https:\/\/someone-else\.example\.com\/hook\): left it as is/);
+    assert.match(
+      p.stderr,
+      /warning: \+15005550006 no longer pointed at this listener \(now https:\/\/someone-else\.example\.com\/hook\): left it as is/,
+    );
     assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, 'https://someone-else.example.com/hook');
   });
 
@@ -241,20 +276,40 @@ describe('listen against the emulator', () => {
     const a = await startListen(f);
     a.p.kill('SIGKILL');
     await a.p.exited;
-    assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, a.url, 'the crash left the number pointing at the dead listener');
+    assert.equal(
+      f.emulator.getNumber(OUR_NUMBER)!.smsUrl,
+      a.url,
+      'the crash left the number pointing at the dead listener',
+    );
     const shown = await runBinary(['configs', 'show', '--json'], { env: f.env });
     assert.equal(JSON.parse(shown.stdout).listener.alive, false);
     const r = await runBinary(['restore', '--json'], { env: f.env });
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout), [{ config: 'emu', phone_number: OUR_NUMBER, action: 'restored', restored_url: PREVIOUS, current_url: PREVIOUS, note: null }]);
+    assert.deepEqual(JSON.parse(r.stdout), [
+      {
+        config: 'emu',
+        phone_number: OUR_NUMBER,
+        action: 'restored',
+        restored_url: PREVIOUS,
+        current_url: PREVIOUS,
+        note: null,
+      },
+    ]);
     assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, PREVIOUS);
-    assert.deepEqual(JSON.parse((await runBinary(['restore', '--json'], { env: f.env })).stdout), [], 'nothing left to restore');
+    assert.deepEqual(
+      JSON.parse((await runBinary(['restore', '--json'], { env: f.env })).stdout),
+      [],
+      'nothing left to restore',
+    );
 
     const b = await startListen(f);
     b.p.kill('SIGKILL');
     await b.p.exited;
     const c = await startListen(f);
-    assert.match(c.p.stderr, /a crashed listener had left \+15005550006 pointing at it: restored its previous webhook \(https:\/\/previous\.example\.com\/sms\)/);
+    assert.match(
+      c.p.stderr,
+      /a crashed listener had left \+15005550006 pointing at it: restored its previous webhook \(https:\/\/previous\.example\.com\/sms\)/,
+    );
     assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, c.url);
     c.p.kill('SIGINT');
     assert.equal((await c.p.exited).code, 0);
@@ -271,7 +326,10 @@ describe('listen against the emulator', () => {
       p.kill('SIGINT');
       const { code } = await p.exited;
       assert.equal(code, 4, p.stderr);
-      assert.match(p.stderr, new RegExp(`error: could not reach Twilio at ${emulatorUrl.replace(/[.]/g, '\\.')} .*the lease is kept`));
+      assert.match(
+        p.stderr,
+        new RegExp(`error: could not reach Twilio at ${emulatorUrl.replace(/[.]/g, '\\.')} .*the lease is kept`),
+      );
       assert.match(p.stderr, /hint: finish it later with: fruxon-twilio restore --config "fragile"/);
       const shown = JSON.parse((await runBinary(['configs', 'show', 'fragile', '--json'], { env: f2.env })).stdout);
       assert.equal(shown.listener.alive, false);
@@ -296,7 +354,9 @@ describe('listen against the emulator', () => {
       const dead = `http://127.0.0.1:${await closedPort()}/nothing-here`;
       const bad = await startListen(f, ['--json', '--forward-to', dead], {}, here);
       await f.emulator.deliverInbound({ from: PHONE, to: OUR_NUMBER, body: 'forward fails' });
-      await bad.p.waitFor(new RegExp(`forward #\\d+ -> ${dead.replace(/[.]/g, '\\.')} failed: ECONNREFUSED .*the event is kept`));
+      await bad.p.waitFor(
+        new RegExp(`forward #\\d+ -> ${dead.replace(/[.]/g, '\\.')} failed: ECONNREFUSED .*the event is kept`),
+      );
       bad.p.kill('SIGINT');
       assert.equal((await bad.p.exited).code, 0);
       assert.equal(jsonLines(bad.p.stdout)[0].payload.text, 'forward fails');
@@ -320,7 +380,13 @@ describe('listen against the emulator', () => {
     assert.equal(add.code, 0, add.stderr);
     try {
       const { p } = await startListen(f, ['--json', '--once'], {}, here);
-      await f.emulator.deliverInbound({ from: PHONE, to: OUR_NUMBER, body: 'it is me', whatsapp: true, profileName: 'profile name' });
+      await f.emulator.deliverInbound({
+        from: PHONE,
+        to: OUR_NUMBER,
+        body: 'it is me',
+        whatsapp: true,
+        profileName: 'profile name',
+      });
       assert.equal((await p.exited).code, 0);
       const pl = jsonLines(p.stdout)[0].payload;
       assert.equal(pl.from_name, 'Dana Scully');
@@ -368,12 +434,17 @@ describe('listen against the emulator', () => {
       const { readdirSync, readFileSync } = await import('node:fs');
       const { join } = await import('node:path');
       const bytes = Buffer.concat(readdirSync(f.home).map((n) => readFileSync(join(f.home, n))));
-      assert.equal(bytes.includes(Buffer.from('k3yS3cr3tK3yS3cr3tK3y')), false, 'the production URL is not in the lease');
+      assert.equal(
+        bytes.includes(Buffer.from('k3yS3cr3tK3yS3cr3tK3y')),
+        false,
+        'the production URL is not in the lease',
+      );
       const r = await runBinary(['restore', '--json'], { env: f.env });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, production);
       assert.equal(JSON.parse(r.stdout)[0].action, 'restored');
-      for (const text of [r.stdout, r.stderr, a.p.stderr, a.p.stdout]) assert.equal(text.includes('k3yS3cr3tK3yS3cr3tK3y'), false);
+      for (const text of [r.stdout, r.stderr, a.p.stderr, a.p.stdout])
+        assert.equal(text.includes('k3yS3cr3tK3yS3cr3tK3y'), false);
 
       const b = await startListen(f);
       b.p.kill('SIGINT');
@@ -388,14 +459,20 @@ describe('listen against the emulator', () => {
 
   test('a previous webhook that is not the recorded production URL is put back as it was, with a note', async () => {
     const production = 'https://ingress.fruxon.test/v1/tenants/acme/webhooks/twilio/cfg/k3yS3cr3tK3yS3cr3tK3y';
-    assert.equal((await runCli(['configs', 'set', 'emu', '--webhook-url-stdin'], { env: f.env, input: production })).code, 0);
+    assert.equal(
+      (await runCli(['configs', 'set', 'emu', '--webhook-url-stdin'], { env: f.env, input: production })).code,
+      0,
+    );
     try {
       f.emulator.setSmsUrl(OUR_NUMBER, PREVIOUS);
       const { p } = await startListen(f, [], {}, here);
       p.kill('SIGINT');
       assert.equal((await p.exited).code, 0);
       assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, PREVIOUS, 'never a guess');
-      assert.match(p.stderr, /warning: put back the number's previous webhook https:\/\/previous\.example\.com\/sms, which is not the recorded production URL https:\/\/ingress\.fruxon\.test\/…/);
+      assert.match(
+        p.stderr,
+        /warning: put back the number's previous webhook https:\/\/previous\.example\.com\/sms, which is not the recorded production URL https:\/\/ingress\.fruxon\.test\/…/,
+      );
     } finally {
       await runCli(['configs', 'set', 'emu', '--clear-webhook-url'], { env: f.env });
     }
@@ -403,7 +480,13 @@ describe('listen against the emulator', () => {
 
   test('human output: one line per event with channel, sender and text; status on stderr', async () => {
     const { p } = await startListen(f, ['--once'], {}, here);
-    await f.emulator.deliverInbound({ from: PHONE, to: OUR_NUMBER, body: 'human readable', whatsapp: true, profileName: 'Ana' });
+    await f.emulator.deliverInbound({
+      from: PHONE,
+      to: OUR_NUMBER,
+      body: 'human readable',
+      whatsapp: true,
+      profileName: 'Ana',
+    });
     assert.equal((await p.exited).code, 0);
     const lines = p.stdout.trim().split('\n');
     assert.equal(lines.length, 1);
@@ -423,7 +506,12 @@ describe('listen: bad input and tunnels', () => {
       [['listen', '--tunnel', 'carrier-pigeon'], {}, 2, /error: --tunnel must be ngrok or none/],
       [['listen', '--max', '0'], {}, 2, /error: --max must be a whole number of at least 1/],
       [['listen', '--forward-to', 'not a url'], {}, 2, /error: --forward-to must be an absolute http\(s\) URL/],
-      [['listen', '--port', '0', '--tunnel', 'ngrok'], {}, 1, /error: ngrok needs an authtoken: set NGROK_AUTHTOKEN or pass --ngrok-authtoken-stdin/],
+      [
+        ['listen', '--port', '0', '--tunnel', 'ngrok'],
+        {},
+        1,
+        /error: ngrok needs an authtoken: set NGROK_AUTHTOKEN or pass --ngrok-authtoken-stdin/,
+      ],
     ];
     for (const [args, env, code, pattern] of cases) {
       const r = await runCli(args, { env: { ...f.env, ...env } });
@@ -448,7 +536,12 @@ describe('listen: bad input and tunnels', () => {
   });
 
   test('--public-url: the signature is checked against the public URL, not the local one', async () => {
-    const { p, url } = await startListen(f, ['--public-url', 'https://abc.tunnel.example', '--no-register', '--json'], {}, here);
+    const { p, url } = await startListen(
+      f,
+      ['--public-url', 'https://abc.tunnel.example', '--no-register', '--json'],
+      {},
+      here,
+    );
     try {
       assert.match(url, /^https:\/\/abc\.tunnel\.example\/webhooks\/twilio\//);
       const local = (await p.waitFor(/Point the number's "A MESSAGE COMES IN" webhook at (\S+)/))[1]!;
@@ -467,14 +560,28 @@ describe('listen: bad input and tunnels', () => {
 
   test('a loopback URL is never registered on real Twilio (a config without --api-url)', async () => {
     const h = await runCli(
-      ['add-config', '--name', 'real', '--from', OUR_NUMBER, '--account-sid', f.emulator.accountSid, '--token-from-env', '--no-verify'],
+      [
+        'add-config',
+        '--name',
+        'real',
+        '--from',
+        OUR_NUMBER,
+        '--account-sid',
+        f.emulator.accountSid,
+        '--token-from-env',
+        '--no-verify',
+      ],
       { env: { ...f.env, TWILIO_AUTH_TOKEN: 'x'.repeat(32) } },
     );
     assert.equal(h.code, 0, h.stderr);
-    const refused = await runCli(['listen', '--config', 'real', '--port', '0', '--tunnel', 'none'], { env: { ...f.env, TWILIO_AUTH_TOKEN: 'x'.repeat(32) } });
+    const refused = await runCli(['listen', '--config', 'real', '--port', '0', '--tunnel', 'none'], {
+      env: { ...f.env, TWILIO_AUTH_TOKEN: 'x'.repeat(32) },
+    });
     assert.equal(refused.code, 2);
-    assert.match(refused.stderr, /error: Twilio cannot reach a loopback URL, so it will not be registered on \+15005550006/);
+    assert.match(
+      refused.stderr,
+      /error: Twilio cannot reach a loopback URL, so it will not be registered on \+15005550006/,
+    );
     await runCli(['configs', 'remove', 'real'], { env: f.env });
   });
 });
-

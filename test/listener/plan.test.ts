@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CliError } from '../../src/errors.js';
-import { planListen, type ListenPlanOptions } from '../../src/listener/plan.js';
+import { type ListenPlanOptions, planListen } from '../../src/listener/plan.js';
 import { secretAccount } from '../../src/secrets/index.js';
 import { memorySecretStore } from '../../src/secrets/memory.js';
-import { openStore, type Config, type NewConfig, type Store } from '../../src/store/index.js';
+import { type Config, type NewConfig, openStore, type Store } from '../../src/store/index.js';
 import { tempHome } from '../helpers/cli.js';
 
 /** listen's plan in-process: flags + config + env -> what to start, with no subprocess, tunnel or Twilio call. */
@@ -15,7 +15,11 @@ describe('planListen: the secret sources, the tunnel and the loopback refusal', 
   const stdinRead: string[] = [];
   const readStdin = async (what: string) => (stdinRead.push(what), `piped for ${what}`);
   const deps = (env: NodeJS.ProcessEnv = {}) => ({ store, env, secrets: () => secrets, readStdin });
-  const flags = (o: Partial<ListenPlanOptions> = {}): ListenPlanOptions => ({ register: true, skipVerify: false, ...o });
+  const flags = (o: Partial<ListenPlanOptions> = {}): ListenPlanOptions => ({
+    register: true,
+    skipVerify: false,
+    ...o,
+  });
   let real: Config;
   let emulated: Config;
   let apiKey: Config;
@@ -57,11 +61,26 @@ describe('planListen: the secret sources, the tunnel and the loopback refusal', 
   };
 
   test('the tunnel: ngrok for real Twilio (authtoken from NGROK_AUTHTOKEN), none for a local --api-url, public-url when given', async () => {
-    const ngrok = await planListen(flags(), real, deps({ NGROK_AUTHTOKEN: 'ngrok-tok', NGROK_SERVER_ADDR: 'localhost:1' }));
-    assert.deepEqual(ngrok.tunnel, { kind: 'ngrok', publicUrl: undefined, ngrokAuthtoken: 'ngrok-tok', ngrokServerAddr: 'localhost:1' });
+    const ngrok = await planListen(
+      flags(),
+      real,
+      deps({ NGROK_AUTHTOKEN: 'ngrok-tok', NGROK_SERVER_ADDR: 'localhost:1' }),
+    );
+    assert.deepEqual(ngrok.tunnel, {
+      kind: 'ngrok',
+      publicUrl: undefined,
+      ngrokAuthtoken: 'ngrok-tok',
+      ngrokServerAddr: 'localhost:1',
+    });
     assert.equal(ngrok.apiUrl, null);
     assert.equal(ngrok.authToken, 'real-token');
-    assert.deepEqual(ngrok.credentials, { accountSid: real.accountSid, authMethod: 'auth-token', apiKeySid: null, secret: 'real-token', apiUrl: null });
+    assert.deepEqual(ngrok.credentials, {
+      accountSid: real.accountSid,
+      authMethod: 'auth-token',
+      apiKeySid: null,
+      secret: 'real-token',
+      apiUrl: null,
+    });
     assert.deepEqual(ngrok.warnings, []);
 
     const local = await planListen(flags(), emulated, deps({ NGROK_AUTHTOKEN: 'ngrok-tok' }));
@@ -70,10 +89,18 @@ describe('planListen: the secret sources, the tunnel and the loopback refusal', 
     assert.equal(local.apiUrl, 'http://127.0.0.1:9/');
 
     const given = await planListen(flags({ publicUrl: 'https://me.trycloudflare.com' }), real, deps());
-    assert.deepEqual(given.tunnel, { kind: 'public-url', publicUrl: 'https://me.trycloudflare.com', ngrokAuthtoken: undefined, ngrokServerAddr: undefined });
+    assert.deepEqual(given.tunnel, {
+      kind: 'public-url',
+      publicUrl: 'https://me.trycloudflare.com',
+      ngrokAuthtoken: undefined,
+      ngrokServerAddr: undefined,
+    });
 
     // FRUXON_TWILIO_API_URL makes any config local: no tunnel by default.
-    assert.equal((await planListen(flags(), real, deps({ FRUXON_TWILIO_API_URL: 'http://127.0.0.1:9' }))).tunnel.kind, 'none');
+    assert.equal(
+      (await planListen(flags(), real, deps({ FRUXON_TWILIO_API_URL: 'http://127.0.0.1:9' }))).tunnel.kind,
+      'none',
+    );
     stdinRead.length = 0;
     const piped = await planListen(flags({ ngrokAuthtokenStdin: true }), real, deps({ NGROK_AUTHTOKEN: 'ignored' }));
     assert.equal(piped.tunnel.ngrokAuthtoken, 'piped for --ngrok-authtoken-stdin');
@@ -81,7 +108,11 @@ describe('planListen: the secret sources, the tunnel and the loopback refusal', 
   });
 
   test('registering needs a URL Twilio can reach: --tunnel none or a loopback --public-url is refused on real Twilio (exit 2), fine on the emulator or with --no-register', async () => {
-    for (const o of [{ tunnel: 'none' as const }, { publicUrl: 'http://127.0.0.1:8080' }, { publicUrl: 'https://localhost' }]) {
+    for (const o of [
+      { tunnel: 'none' as const },
+      { publicUrl: 'http://127.0.0.1:8080' },
+      { publicUrl: 'https://localhost' },
+    ]) {
       const err = await refusal(planListen(flags(o), real, deps()));
       assert.equal(err.exitCode, 2);
       assert.equal(err.message, 'Twilio cannot reach a loopback URL, so it will not be registered on +15005550006');
@@ -97,29 +128,47 @@ describe('planListen: the secret sources, the tunnel and the loopback refusal', 
 
   test('an API Key config: the Auth Token comes from --auth-token-stdin, else TWILIO_AUTH_TOKEN, else a usage error that names --skip-verify', async () => {
     stdinRead.length = 0;
-    const piped = await planListen(flags({ authTokenStdin: true, tunnel: 'none', register: false }), apiKey, deps({ TWILIO_AUTH_TOKEN: 'ignored' }));
+    const piped = await planListen(
+      flags({ authTokenStdin: true, tunnel: 'none', register: false }),
+      apiKey,
+      deps({ TWILIO_AUTH_TOKEN: 'ignored' }),
+    );
     assert.equal(piped.authToken, 'piped for --auth-token-stdin');
     assert.deepEqual(stdinRead, ['--auth-token-stdin']);
-    const env = await planListen(flags({ publicUrl: 'https://me.example.com' }), apiKey, deps({ TWILIO_AUTH_TOKEN: 'env-auth' }));
+    const env = await planListen(
+      flags({ publicUrl: 'https://me.example.com' }),
+      apiKey,
+      deps({ TWILIO_AUTH_TOKEN: 'env-auth' }),
+    );
     assert.equal(env.authToken, 'env-auth');
     assert.equal(env.credentials?.secret, 'key-secret', 'the client authenticates with the API Key Secret');
     const err = await refusal(planListen(flags({ publicUrl: 'https://me.example.com' }), apiKey, deps()));
     assert.equal(err.exitCode, 2);
-    assert.equal(err.message, `config "key" uses an API Key, but Twilio signs webhooks with the account's Auth Token: set TWILIO_AUTH_TOKEN or pass --auth-token-stdin`);
+    assert.equal(
+      err.message,
+      `config "key" uses an API Key, but Twilio signs webhooks with the account's Auth Token: set TWILIO_AUTH_TOKEN or pass --auth-token-stdin`,
+    );
     assert.equal(err.hint, 'or accept unsigned requests with --skip-verify (unsafe)');
   });
 
   test('--skip-verify: no signing key, the warning as data; with --no-register too, no secret is read at all', async () => {
     const p = await planListen(flags({ skipVerify: true, register: false, tunnel: 'none' }), fromEnv, deps());
     assert.equal(p.authToken, null);
-    assert.deepEqual(p.warnings.map((w) => w.code), ['skip_verify']);
+    assert.deepEqual(
+      p.warnings.map((w) => w.code),
+      ['skip_verify'],
+    );
     assert.match(p.warnings[0]!.message, /^--skip-verify: requests are accepted WITHOUT checking X-Twilio-Signature/);
   });
 
   test('a missing secret: the config\'s own error, or "was removed" when configs remove won the race', async () => {
     const missing = await refusal(planListen(flags({ tunnel: 'none', register: false }), fromEnv, deps()));
     assert.equal(missing.message, 'config "env" reads its secret from TWILIO_AUTH_TOKEN, which is not set');
-    assert.equal((await planListen(flags({ register: false, tunnel: 'none' }), fromEnv, deps({ TWILIO_AUTH_TOKEN: 'from-env' }))).authToken, 'from-env');
+    assert.equal(
+      (await planListen(flags({ register: false, tunnel: 'none' }), fromEnv, deps({ TWILIO_AUTH_TOKEN: 'from-env' })))
+        .authToken,
+      'from-env',
+    );
 
     const gone = add({ name: 'gone' }, null);
     store.configs.remove(gone.id);

@@ -39,11 +39,18 @@ test('retention also runs while a long listen is up (hourly; a short interval he
       // Recorded after the start: only a retention run while listening removes them.
       const old = new Date(Date.now() - 31 * 86_400_000).toISOString();
       const fresh = new Date().toISOString();
-      store.events.recordBatch([storeEvent(1, { configId: config.id, receivedAt: old }), storeEvent(2, { configId: config.id, receivedAt: old }), storeEvent(3, { configId: config.id, receivedAt: fresh })]);
+      store.events.recordBatch([
+        storeEvent(1, { configId: config.id, receivedAt: old }),
+        storeEvent(2, { configId: config.id, receivedAt: old }),
+        storeEvent(3, { configId: config.id, receivedAt: fresh }),
+      ]);
       const deadline = Date.now() + 5000;
       while (pruned.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       assert.deepEqual(pruned, [2]);
-      assert.deepEqual(store.events.list({ configId: config.id }).map((e) => e.receivedAt), [fresh]);
+      assert.deepEqual(
+        store.events.list({ configId: config.id }).map((e) => e.receivedAt),
+        [fresh],
+      );
     } finally {
       await session.stop();
     }

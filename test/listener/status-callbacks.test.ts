@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { runCli, stopAllCliProcesses } from '../helpers/cli.js';
-import { OUR_NUMBER, PHONE, emulatorWithConfig, type EmulatorFixture } from '../helpers/fixtures.js';
-import { jsonLines, startListen } from '../helpers/listen.js';
 import { statusCallbackOf } from '../../src/listener/session.js';
+import { runCli, stopAllCliProcesses } from '../helpers/cli.js';
+import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER, PHONE } from '../helpers/fixtures.js';
+import { jsonLines, startListen } from '../helpers/listen.js';
 
 let f: EmulatorFixture;
 before(async () => {
@@ -17,7 +17,9 @@ after(async () => {
 test('status callbacks posted to the listener are statuses: no trigger, no JSON line, not counted by --once', async () => {
   const { p, url } = await startListen(f, ['--json', '--once']);
   // A real send whose statuses Twilio (the emulator) posts, signed, to the listener's URL.
-  const sent = await runCli(['send', '--to', PHONE, '--body', 'order shipped', '--status-callback', url, '--json'], { env: f.env });
+  const sent = await runCli(['send', '--to', PHONE, '--body', 'order shipped', '--status-callback', url, '--json'], {
+    env: f.env,
+  });
   assert.equal(sent.code, 0, sent.stderr);
   const sid = JSON.parse(sent.stdout).sid as string;
   await p.waitFor(new RegExp(`status callback: ${sid} delivered: not a message, no trigger`));
@@ -38,10 +40,14 @@ test('status callbacks posted to the listener are statuses: no trigger, no JSON 
 test('the ready line gives the status-callback URL; send --status-callback with it reaches the listener; webhook show and configs show --json carry it', async () => {
   const { p, url } = await startListen(f);
   const line = p.stderr.split('\n').find((l) => l.startsWith('Ready!'))!;
-  const m = /\(config "emu", webhook registered, tunnel none\); status callbacks: send --status-callback (\S+)$/.exec(line);
+  const m = /\(config "emu", webhook registered, tunnel none\); status callbacks: send --status-callback (\S+)$/.exec(
+    line,
+  );
   assert.ok(m, line);
   assert.equal(m[1], url, 'the listener tells status callbacks apart at its own URL');
-  const sent = await runCli(['send', '--to', PHONE, '--body', 'your code', '--status-callback', m[1]!, '--json'], { env: f.env });
+  const sent = await runCli(['send', '--to', PHONE, '--body', 'your code', '--status-callback', m[1]!, '--json'], {
+    env: f.env,
+  });
   assert.equal(sent.code, 0, sent.stderr);
   await p.waitFor(new RegExp(`status callback: ${JSON.parse(sent.stdout).sid} delivered`));
   const shown = JSON.parse((await runCli(['webhook', 'show', '--json'], { env: f.env })).stdout);
@@ -60,16 +66,29 @@ test('a status callback is told apart by MessageStatus, or by an SmsStatus other
   const at = '2026-12-01T10:00:00.000Z';
   const message = { MessageSid: 'SM1', From: '+14155550123', To: '+15005550006', Body: 'hi', SmsStatus: 'received' };
   assert.equal(statusCallbackOf(message, at), null, 'an inbound message');
-  assert.equal(statusCallbackOf({ MessageSid: 'SM1', From: 'a', To: 'b' }, at), null, 'no status field: left to the message rules');
-  assert.deepEqual(statusCallbackOf({ SmsSid: 'SM2', SmsStatus: 'sent', From: 'whatsapp:+15005550006', To: 'whatsapp:+14155550123' }, at), {
-    receivedAt: at,
-    messageSid: 'SM2',
-    status: 'sent',
-    errorCode: null,
-    from: 'whatsapp:+15005550006',
-    to: 'whatsapp:+14155550123',
-  });
-  const failed = statusCallbackOf({ MessageSid: 'SM3', MessageStatus: 'failed', SmsStatus: 'failed', ErrorCode: '63016' }, at);
+  assert.equal(
+    statusCallbackOf({ MessageSid: 'SM1', From: 'a', To: 'b' }, at),
+    null,
+    'no status field: left to the message rules',
+  );
+  assert.deepEqual(
+    statusCallbackOf(
+      { SmsSid: 'SM2', SmsStatus: 'sent', From: 'whatsapp:+15005550006', To: 'whatsapp:+14155550123' },
+      at,
+    ),
+    {
+      receivedAt: at,
+      messageSid: 'SM2',
+      status: 'sent',
+      errorCode: null,
+      from: 'whatsapp:+15005550006',
+      to: 'whatsapp:+14155550123',
+    },
+  );
+  const failed = statusCallbackOf(
+    { MessageSid: 'SM3', MessageStatus: 'failed', SmsStatus: 'failed', ErrorCode: '63016' },
+    at,
+  );
   assert.equal(failed?.status, 'failed');
   assert.equal(failed?.errorCode, 63016);
 });

@@ -7,13 +7,31 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { MAGIC_NUMBERS } from '../../src/emulator/index.js';
-import { binPath, childEnv, repoRoot, runCli, stopAllCliProcesses, tempHome, type CliProcess } from '../helpers/cli.js';
-import { emulatorWithConfig, OUR_NUMBER, PHONE, type EmulatorFixture } from '../helpers/fixtures.js';
+import { binPath, type CliProcess, childEnv, repoRoot, runCli, stopAllCliProcesses, tempHome } from '../helpers/cli.js';
+import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER, PHONE } from '../helpers/fixtures.js';
 import { jsonLines, startListen } from '../helpers/listen.js';
 
 const TO = '+14155550100';
-const TOOLS = ['list_configs', 'send_message', 'list_messages', 'get_message', 'wait_for_message', 'list_events', 'get_event', 'simulate_inbound', 'webhook_route'];
-const READ_ONLY = ['list_configs', 'list_messages', 'get_message', 'wait_for_message', 'list_events', 'get_event', 'webhook_route'];
+const TOOLS = [
+  'list_configs',
+  'send_message',
+  'list_messages',
+  'get_message',
+  'wait_for_message',
+  'list_events',
+  'get_event',
+  'simulate_inbound',
+  'webhook_route',
+];
+const READ_ONLY = [
+  'list_configs',
+  'list_messages',
+  'get_message',
+  'wait_for_message',
+  'list_events',
+  'get_event',
+  'webhook_route',
+];
 
 interface Result {
   isError?: boolean;
@@ -21,7 +39,7 @@ interface Result {
   structuredContent?: any;
 }
 
-describe('mcp: the agent tools over stdio, with the SDK\'s own client, against the emulator', () => {
+describe("mcp: the agent tools over stdio, with the SDK's own client, against the emulator", () => {
   let f: EmulatorFixture;
   let client: Client;
   let transport: StdioClientTransport;
@@ -44,14 +62,23 @@ describe('mcp: the agent tools over stdio, with the SDK\'s own client, against t
   };
   const fails = async (name: string, args: Record<string, unknown>, pattern: RegExp): Promise<Result> => {
     const r = await call(name, args);
-    assert.equal(r.isError, true, `${name}(${JSON.stringify(args)}) should be an error result, got ${r.content[0]?.text}`);
+    assert.equal(
+      r.isError,
+      true,
+      `${name}(${JSON.stringify(args)}) should be an error result, got ${r.content[0]?.text}`,
+    );
     assert.match(r.content[0]!.text, pattern);
     return r;
   };
 
   before(async () => {
     f = await emulatorWithConfig();
-    transport = new StdioClientTransport({ command: process.execPath, args: [binPath, 'mcp'], env: childEnv(f.env) as Record<string, string>, stderr: 'pipe' });
+    transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [binPath, 'mcp'],
+      env: childEnv(f.env) as Record<string, string>,
+      stderr: 'pipe',
+    });
     transport.stderr!.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
     client = new Client({ name: 'fruxon-twilio-test', version: '1.0.0' });
     client.onerror = (e) => clientErrors.push(e);
@@ -69,13 +96,25 @@ describe('mcp: the agent tools over stdio, with the SDK\'s own client, against t
     for (const t of tools) {
       assert.ok(t.description && t.description.length > 30, `${t.name} has a description an agent can act on`);
       assert.equal(t.inputSchema.type, 'object');
-      assert.equal((t.inputSchema as { additionalProperties?: unknown }).additionalProperties, false, `${t.name} refuses unknown arguments`);
+      assert.equal(
+        (t.inputSchema as { additionalProperties?: unknown }).additionalProperties,
+        false,
+        `${t.name} refuses unknown arguments`,
+      );
       assert.equal(t.annotations?.readOnlyHint, READ_ONLY.includes(t.name), `${t.name} readOnlyHint`);
     }
     const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
     const props = (n: string) => Object.keys(byName[n]!.inputSchema.properties ?? {}).sort();
     assert.deepEqual(props('list_configs'), []);
-    assert.deepEqual(props('send_message'), ['body', 'channel', 'config', 'media_urls', 'to', 'wait', 'wait_timeout_s']);
+    assert.deepEqual(props('send_message'), [
+      'body',
+      'channel',
+      'config',
+      'media_urls',
+      'to',
+      'wait',
+      'wait_timeout_s',
+    ]);
     assert.deepEqual(props('list_messages'), ['config', 'direction', 'limit']);
     assert.deepEqual(props('get_message'), ['sid']);
     assert.deepEqual(props('wait_for_message'), ['config', 'from', 'since_event_id', 'timeout_s']);
@@ -124,7 +163,11 @@ describe('mcp: the agent tools over stdio, with the SDK\'s own client, against t
     assert.equal(r.message.status, 'delivered');
     deliveredSid = r.message.sid;
 
-    const bad = await fails('send_message', { to: MAGIC_NUMBERS.undeliveredUnreachable, body: 'nobody home', wait: true }, /^error: message SM[0-9a-f]{32} to \+15005553003 undelivered.*\(30003, https:\/\/www\.twilio\.com\/docs\/errors\/30003\)\nhint: the handset is unreachable/);
+    const bad = await fails(
+      'send_message',
+      { to: MAGIC_NUMBERS.undeliveredUnreachable, body: 'nobody home', wait: true },
+      /^error: message SM[0-9a-f]{32} to \+15005553003 undelivered.*\(30003, https:\/\/www\.twilio\.com\/docs\/errors\/30003\)\nhint: the handset is unreachable/,
+    );
     assert.equal(bad.structuredContent.error.reason, 'twilio_30003');
     assert.equal(bad.structuredContent.message.status, 'undelivered');
     assert.equal(bad.structuredContent.message.error_code, 30003);
@@ -135,7 +178,7 @@ describe('mcp: the agent tools over stdio, with the SDK\'s own client, against t
     assert.equal(refused.content[0]!.text + '\n', cli.stderr);
   });
 
-  test('list_messages and get_message: Twilio\'s log for the number', async () => {
+  test("list_messages and get_message: Twilio's log for the number", async () => {
     const r = await ok('list_messages', { direction: 'out', limit: 10 });
     assert.equal(r.config, 'emu');
     assert.ok(r.messages.length >= 3);
@@ -149,7 +192,11 @@ describe('mcp: the agent tools over stdio, with the SDK\'s own client, against t
     // The same object `messages show --json` prints, plus media_error.
     const cli = await runCli(['messages', 'show', deliveredSid, '--json'], { env: f.env });
     assert.deepEqual({ ...JSON.parse(cli.stdout), media_error: null }, one);
-    await fails('get_message', { sid: 'SM' + '0'.repeat(32) }, /^error: no message SM0{32} on the account of config "emu"\nhint: list the recent ones/);
+    await fails(
+      'get_message',
+      { sid: 'SM' + '0'.repeat(32) },
+      /^error: no message SM0{32} on the account of config "emu"\nhint: list the recent ones/,
+    );
   });
 
   test('wait_for_message and simulate_inbound without a listener say so and how to start one', async () => {
@@ -181,7 +228,11 @@ describe('mcp: the agent tools over stdio, with the SDK\'s own client, against t
     assert.equal(route.kind, 'listener');
     assert.equal(route.listener_holds_number, true);
     assert.equal(route.listener.alive, true);
-    assert.equal(route.listener.status_callback_url, listen.url, 'where send_message status callbacks reach the listener');
+    assert.equal(
+      route.listener.status_callback_url,
+      listen.url,
+      'where send_message status callbacks reach the listener',
+    );
     assert.equal((await ok('list_configs')).configs[0].listener.alive, true);
     assert.equal((await ok('list_configs')).configs[0].listener.status_callback_url, listen.url);
 
@@ -250,7 +301,11 @@ describe('mcp: the agent tools over stdio, with the SDK\'s own client, against t
     child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
     const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
     const send = (m: object) => child.stdin.write(JSON.stringify({ jsonrpc: '2.0', ...m }) + '\n');
-    send({ id: 1, method: 'initialize', params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 't', version: '1' } } });
+    send({
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 't', version: '1' } },
+    });
     while (!out.includes('"id":1')) await new Promise((r) => setTimeout(r, 50));
     send({ method: 'notifications/initialized' });
     send({ id: 2, method: 'tools/call', params: { name: 'wait_for_message', arguments: { timeout_s: 120 } } });
@@ -260,7 +315,8 @@ describe('mcp: the agent tools over stdio, with the SDK\'s own client, against t
     const code = await exited;
     clearTimeout(guard);
     assert.equal(code, 0, `exited ${code} (killed after 20 s means it kept waiting)\n${err}`);
-    for (const line of out.trim().split('\n')) assert.equal(JSON.parse(line).jsonrpc, '2.0', 'stdout: protocol messages only');
+    for (const line of out.trim().split('\n'))
+      assert.equal(JSON.parse(line).jsonrpc, '2.0', 'stdout: protocol messages only');
   });
 
   test('a bad argument for each tool is an error result naming the field; the server keeps serving', async () => {
@@ -269,8 +325,16 @@ describe('mcp: the agent tools over stdio, with the SDK\'s own client, against t
     await fails('send_message', { to: TO, body: 'x', channel: 'fax' }, /must be "sms" or "whatsapp".*channel/);
     await fails('send_message', { to: TO, body: '' }, /^error: body is empty/);
     await fails('send_message', { to: TO, body: 'x', wait_timeout_s: -1 }, /more than 0 seconds.*wait_timeout_s/);
-    await fails('send_message', { to: TO, body: 'x', media_urls: ['ftp://example.com/a.png'] }, /media_urls\[0\] must be an http\(s\) URL/);
-    await fails('send_message', { to: 'nobody', body: 'x' }, /^error: --to must be an E\.164 number like \+14155238886 or the name of a participant/);
+    await fails(
+      'send_message',
+      { to: TO, body: 'x', media_urls: ['ftp://example.com/a.png'] },
+      /media_urls\[0\] must be an http\(s\) URL/,
+    );
+    await fails(
+      'send_message',
+      { to: 'nobody', body: 'x' },
+      /^error: --to must be an E\.164 number like \+14155238886 or the name of a participant/,
+    );
     await fails('list_messages', { limit: 0 }, /whole number from 1 to 1000.*limit/);
     await fails('list_messages', { direction: 'sideways' }, /must be "in" or "out"/);
     await fails('get_message', { sid: 'nope' }, /Message SID.*sid/);
@@ -281,7 +345,11 @@ describe('mcp: the agent tools over stdio, with the SDK\'s own client, against t
     await fails('get_event', { id: 'seven' }, /event id.*\bid\b/);
     await fails('simulate_inbound', { from: '12345' }, /^error: from must be an E\.164 phone number/);
     await fails('simulate_inbound', {}, /from/);
-    const missing = await fails('webhook_route', { config: 'missing' }, /^error: no config named "missing"\nhint: known configs: emu/);
+    const missing = await fails(
+      'webhook_route',
+      { config: 'missing' },
+      /^error: no config named "missing"\nhint: known configs: emu/,
+    );
     assert.equal(missing.structuredContent.error.reason, 'not_found');
     // Still serving.
     assert.equal((await ok('list_configs')).configs.length, 1);
@@ -294,7 +362,10 @@ describe('mcp: the agent tools over stdio, with the SDK\'s own client, against t
     assert.equal((await listen!.p.exited).code, 0);
     const r = await waiting;
     assert.equal(r.isError, true, r.content[0]?.text);
-    assert.match(r.content[0]!.text, /^error: no listener is running for config "emu": no message can arrive\nhint: start one with: fruxon-twilio listen --config "emu"/);
+    assert.match(
+      r.content[0]!.text,
+      /^error: no listener is running for config "emu": no message can arrive\nhint: start one with: fruxon-twilio listen --config "emu"/,
+    );
     const route = await ok('webhook_route');
     assert.equal(route.kind, 'none');
     assert.equal(route.listener_holds_number, false);
@@ -303,7 +374,8 @@ describe('mcp: the agent tools over stdio, with the SDK\'s own client, against t
   test('the Auth Token and the production webhook URL are in no result and not on stderr; stdout carried only protocol messages', async () => {
     assert.ok(results.length > 30);
     for (const secret of [f.emulator.authToken, productionUrl.slice(-20)]) {
-      for (const r of results) assert.ok(!JSON.stringify(r).includes(secret), `a result carries a secret: ${JSON.stringify(r).slice(0, 200)}`);
+      for (const r of results)
+        assert.ok(!JSON.stringify(r).includes(secret), `a result carries a secret: ${JSON.stringify(r).slice(0, 200)}`);
       assert.ok(!stderr.includes(secret), 'stderr carries a secret');
     }
     assert.match(stderr, /fruxon-twilio mcp .*: serving 9 tools on stdio/);
@@ -312,7 +384,7 @@ describe('mcp: the agent tools over stdio, with the SDK\'s own client, against t
   });
 });
 
-test('mcp --config NAME: an unknown config stops the start with the CLI\'s error; the server exits when stdin closes', async () => {
+test("mcp --config NAME: an unknown config stops the start with the CLI's error; the server exits when stdin closes", async () => {
   const f = await emulatorWithConfig({ name: 'other' });
   try {
     const bad = await runCli(['mcp', '--config', 'nope'], { env: f.env });
@@ -335,7 +407,12 @@ test("the README's MCP client snippet, run as written (fruxon-twilio being the b
   const entry = JSON.parse(block[1]!).mcpServers['fruxon-twilio'];
   assert.equal(entry.command, 'fruxon-twilio');
   const h = tempHome();
-  const transport = new StdioClientTransport({ command: process.execPath, args: [binPath, ...entry.args], env: childEnv(h.env) as Record<string, string>, stderr: 'pipe' });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [binPath, ...entry.args],
+    env: childEnv(h.env) as Record<string, string>,
+    stderr: 'pipe',
+  });
   const client = new Client({ name: 'readme', version: '1.0.0' });
   try {
     await client.connect(transport);

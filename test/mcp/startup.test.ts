@@ -27,13 +27,19 @@ function staticGraph(entry: string): { files: Set<string>; packages: Set<string>
   return { files, packages };
 }
 
-test('the CLI\'s static imports reach neither the MCP SDK, zod, nor src/mcp: only the mcp command loads them', () => {
+test("the CLI's static imports reach neither the MCP SDK, zod, nor src/mcp: only the mcp command loads them", () => {
   const { files, packages } = staticGraph(join(repoRoot, 'bin', 'fruxon-twilio.js'));
   const commands = staticGraph(join(repoRoot, 'dist', 'src', 'commands', 'index.js'));
   assert.ok(commands.files.has(join(repoRoot, 'dist', 'src', 'commands', 'mcp.js')), 'the mcp command is registered');
   for (const g of [{ files, packages }, commands]) {
-    assert.deepEqual([...g.packages].filter((p) => /^@modelcontextprotocol\/|^zod(\/|$)/.test(p)), []);
-    assert.deepEqual([...g.files].filter((f) => f.includes(`${join('dist', 'src', 'mcp')}`)), []);
+    assert.deepEqual(
+      [...g.packages].filter((p) => /^@modelcontextprotocol\/|^zod(\/|$)/.test(p)),
+      [],
+    );
+    assert.deepEqual(
+      [...g.files].filter((f) => f.includes(`${join('dist', 'src', 'mcp')}`)),
+      [],
+    );
   }
   // The walk does see them from the server module: the check above can fail.
   const server = staticGraph(join(repoRoot, 'dist', 'src', 'mcp', 'server.js'));

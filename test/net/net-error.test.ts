@@ -3,8 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { FruxonClient } from '../../src/fruxon/client.js';
-import { forwardEvent } from '../../src/listener/session.js';
 import type { TriggerEnvelope } from '../../src/listener/payload.js';
+import { forwardEvent } from '../../src/listener/session.js';
 import { fetchFailure } from '../../src/net-error.js';
 
 /** One parser of fetch failures: the forwarder and the Fruxon client keep their own words around it. */
@@ -12,7 +12,13 @@ describe('fetch failures (net-error.ts)', () => {
   let closedUrl: string;
   let silent: Server;
   let silentUrl: string;
-  const envelope = { trigger: 'twilio.message.received', config: 'c', event_id: 'e1', received_at: '', payload: {} } as unknown as TriggerEnvelope;
+  const envelope = {
+    trigger: 'twilio.message.received',
+    config: 'c',
+    event_id: 'e1',
+    received_at: '',
+    payload: {},
+  } as unknown as TriggerEnvelope;
 
   before(async () => {
     const probe = createServer();
@@ -28,8 +34,11 @@ describe('fetch failures (net-error.ts)', () => {
     await new Promise<void>((r) => silent.close(() => r()));
   });
 
-  test('a refused connection: its code, in each caller\'s sentence', async () => {
-    const f = await fetch(`${closedUrl}/x`).then(() => null, (err: unknown) => fetchFailure(err));
+  test("a refused connection: its code, in each caller's sentence", async () => {
+    const f = await fetch(`${closedUrl}/x`).then(
+      () => null,
+      (err: unknown) => fetchFailure(err),
+    );
     assert.deepEqual(f, { timedOut: false, cause: 'ECONNREFUSED' });
     const fwd = await forwardEvent(`${closedUrl}/hook`, envelope);
     assert.equal(fwd.status, null);
@@ -52,10 +61,30 @@ describe('fetch failures (net-error.ts)', () => {
   });
 
   test('cause shapes: a code, the first code of an AggregateError, a message, none', () => {
-    assert.deepEqual(fetchFailure(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND x' } })), { timedOut: false, cause: 'ENOTFOUND' });
-    assert.equal(fetchFailure(Object.assign(new TypeError('fetch failed'), { cause: new AggregateError([Object.assign(new Error('a'), { code: 'ECONNREFUSED' })], '') })).cause, 'ECONNREFUSED');
-    assert.equal(fetchFailure(Object.assign(new TypeError('fetch failed'), { cause: new Error('bad port') })).cause, 'bad port');
-    assert.deepEqual(fetchFailure(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), { timedOut: true, cause: null });
+    assert.deepEqual(
+      fetchFailure(
+        Object.assign(new TypeError('fetch failed'), {
+          cause: { code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND x' },
+        }),
+      ),
+      { timedOut: false, cause: 'ENOTFOUND' },
+    );
+    assert.equal(
+      fetchFailure(
+        Object.assign(new TypeError('fetch failed'), {
+          cause: new AggregateError([Object.assign(new Error('a'), { code: 'ECONNREFUSED' })], ''),
+        }),
+      ).cause,
+      'ECONNREFUSED',
+    );
+    assert.equal(
+      fetchFailure(Object.assign(new TypeError('fetch failed'), { cause: new Error('bad port') })).cause,
+      'bad port',
+    );
+    assert.deepEqual(fetchFailure(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), {
+      timedOut: true,
+      cause: null,
+    });
     assert.deepEqual(fetchFailure(null), { timedOut: false, cause: null });
   });
 });

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { openStore } from '../../src/store/index.js';
 import { sqliteDriverFor } from '../../src/store/sqlite.js';
 import { CliProcess, repoRoot, runCli, stopAllCliProcesses } from '../helpers/cli.js';
-import { OUR_NUMBER, PHONE, emulatorWithConfig, type EmulatorFixture } from '../helpers/fixtures.js';
+import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER, PHONE } from '../helpers/fixtures.js';
 
 const PREVIOUS = 'https://previous.example.com/sms';
 
@@ -36,10 +36,17 @@ describe('concurrency', () => {
     const a = new CliProcess(['listen', '--json', '--port', '0'], { env: f.env });
     const b = new CliProcess(['listen', '--json', '--port', '0'], { env: f.env });
     const ready = /Ready! Listening for messages to \S+ at (\S+)/;
-    const outcome = async (p: CliProcess) => Promise.race([p.waitFor(ready, { timeoutMs: 15000 }).then((m) => ({ ready: m[1]! })), p.exited.then((e) => ({ exit: e.code }))]);
+    const outcome = async (p: CliProcess) =>
+      Promise.race([
+        p.waitFor(ready, { timeoutMs: 15000 }).then((m) => ({ ready: m[1]! })),
+        p.exited.then((e) => ({ exit: e.code })),
+      ]);
     const [ra, rb] = await Promise.all([outcome(a), outcome(b)]);
     const winners = [ra, rb].filter((r) => 'ready' in r) as { ready: string }[];
-    const losers = [[ra, a], [rb, b]].filter(([r]) => 'exit' in (r as object)) as [{ exit: number }, CliProcess][];
+    const losers = [
+      [ra, a],
+      [rb, b],
+    ].filter(([r]) => 'exit' in (r as object)) as [{ exit: number }, CliProcess][];
     assert.equal(winners.length, 1, `a: ${a.stderr}\nb: ${b.stderr}`);
     assert.equal(losers.length, 1);
     const [lost, loser] = losers[0]!;
@@ -47,7 +54,10 @@ describe('concurrency', () => {
     const winner = loser === a ? b : a;
     const errs = errorLines(loser.stderr);
     assert.equal(errs.length, 1, loser.stderr);
-    assert.equal(errs[0], `error: another listener (pid ${winner.child.pid}) already holds ${OUR_NUMBER} for config "conc"`);
+    assert.equal(
+      errs[0],
+      `error: another listener (pid ${winner.child.pid}) already holds ${OUR_NUMBER} for config "conc"`,
+    );
     assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, winners[0]!.ready);
     winner.kill('SIGINT');
     assert.equal((await winner.exited).code, 0, winner.stderr);
@@ -60,7 +70,18 @@ describe('concurrency', () => {
     for (let round = 0; round < 4; round++) {
       const name = `race${round}`;
       const add = await runCli(
-        ['add-config', '--name', name, '--from', OUR_NUMBER, '--account-sid', f.emulator.accountSid, '--api-url', f.emulator.url, '--auth-token-stdin'],
+        [
+          'add-config',
+          '--name',
+          name,
+          '--from',
+          OUR_NUMBER,
+          '--account-sid',
+          f.emulator.accountSid,
+          '--api-url',
+          f.emulator.url,
+          '--auth-token-stdin',
+        ],
         { env: f.env, input: f.emulator.authToken },
       );
       assert.equal(add.code, 0, add.stderr);
@@ -69,19 +90,28 @@ describe('concurrency', () => {
       // Stagger the remove across rounds so that it lands before, during and after the listener's start.
       await new Promise((r) => setTimeout(r, round * 150));
       const rm = await runCli(['configs', 'remove', name], { env: f.env });
-      const listenResult = await Promise.race([l.waitFor(/Ready! Listening/, { timeoutMs: 15000 }).then(() => 'ready' as const), l.exited.then(() => 'exited' as const)]);
+      const listenResult = await Promise.race([
+        l.waitFor(/Ready! Listening/, { timeoutMs: 15000 }).then(() => 'ready' as const),
+        l.exited.then(() => 'exited' as const),
+      ]);
       if (rm.code === 0) {
         // The config went first: the listener must not run, and must say why in one line.
         const e = await l.exited;
         assert.notEqual(e.code, 0, l.stderr);
         assert.equal(errorLines(l.stderr).length, 1, l.stderr);
         assert.match(errorLines(l.stderr)[0]!, /^error: (no config named "race\d"|config "race\d" was removed .*)$/);
-        assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, PREVIOUS, 'a refused listener leaves the number as it was');
+        assert.equal(
+          f.emulator.getNumber(OUR_NUMBER)!.smsUrl,
+          PREVIOUS,
+          'a refused listener leaves the number as it was',
+        );
         outcomes.add('remove won');
       } else {
         assert.equal(listenResult, 'ready', l.stderr);
         assert.equal(rm.code, 5, rm.stderr);
-        assert.deepEqual(errorLines(rm.stderr), [`error: config "${name}" is in use by a running listener (pid ${l.child.pid})`]);
+        assert.deepEqual(errorLines(rm.stderr), [
+          `error: config "${name}" is in use by a running listener (pid ${l.child.pid})`,
+        ]);
         l.kill('SIGINT');
         assert.equal((await l.exited).code, 0, l.stderr);
         assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, PREVIOUS);
@@ -105,7 +135,18 @@ describe('concurrency', () => {
     // `configs remove` deletes the keychain entry inside its write transaction, before the commit; a listener
     // that finds the secret gone checks the config again with byIdAfterWrites, which must wait for that commit.
     const add = await runCli(
-      ['add-config', '--name', 'midremove', '--from', OUR_NUMBER, '--account-sid', f.emulator.accountSid, '--api-url', f.emulator.url, '--auth-token-stdin'],
+      [
+        'add-config',
+        '--name',
+        'midremove',
+        '--from',
+        OUR_NUMBER,
+        '--account-sid',
+        f.emulator.accountSid,
+        '--api-url',
+        f.emulator.url,
+        '--auth-token-stdin',
+      ],
       { env: f.env, input: f.emulator.authToken },
     );
     assert.equal(add.code, 0, add.stderr);
@@ -115,9 +156,15 @@ describe('concurrency', () => {
       // Another process removes the row and holds its transaction open for a moment before committing.
       const holder = spawn(
         process.execPath,
-        ['-e', `const db = new (require(process.argv[3]))(process.argv[1]); db.exec('BEGIN IMMEDIATE');
+        [
+          '-e',
+          `const db = new (require(process.argv[3]))(process.argv[1]); db.exec('BEGIN IMMEDIATE');
           db.prepare('DELETE FROM configs WHERE id = ?').run(process.argv[2]); process.stdout.write('held\\n');
-          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 800); db.exec('COMMIT'); db.close();`, store.file, id, sqliteDriverFor(Number(process.versions.node.split('.')[0]))],
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 800); db.exec('COMMIT'); db.close();`,
+          store.file,
+          id,
+          sqliteDriverFor(Number(process.versions.node.split('.')[0])),
+        ],
         { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] },
       );
       await new Promise<void>((resolve, reject) => {
@@ -128,7 +175,7 @@ describe('concurrency', () => {
       const t0 = Date.now();
       assert.equal(store.configs.byIdAfterWrites(id), undefined, 'once the remove has committed, the config is gone');
       assert.ok(Date.now() - t0 >= 300, 'it waited for the commit');
-      await new Promise((r) => holder.exitCode !== null ? r(null) : holder.once('exit', r));
+      await new Promise((r) => (holder.exitCode !== null ? r(null) : holder.once('exit', r)));
     } finally {
       store.close();
     }
@@ -137,12 +184,19 @@ describe('concurrency', () => {
   test('parallel sends: every one succeeds with its own message SID; the store stays sound', async () => {
     const n = 8;
     const results = await Promise.all(
-      Array.from({ length: n }, (_, i) => runCli(['send', '--config', 'conc', '--to', PHONE, '--body', `parallel ${i}`, '--json'], { env: f.env })),
+      Array.from({ length: n }, (_, i) =>
+        runCli(['send', '--config', 'conc', '--to', PHONE, '--body', `parallel ${i}`, '--json'], { env: f.env }),
+      ),
     );
     for (const r of results) assert.equal(r.code, 0, r.stderr);
     const sids = results.map((r) => JSON.parse(r.stdout).sid as string);
     assert.equal(new Set(sids).size, n);
-    const bodies = new Set(f.emulator.messages().filter((m) => sids.includes(m.sid)).map((m) => m.body));
+    const bodies = new Set(
+      f.emulator
+        .messages()
+        .filter((m) => sids.includes(m.sid))
+        .map((m) => m.body),
+    );
     assert.equal(bodies.size, n);
     assert.equal(integrity(f.env), 'ok');
   });

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 import { openStore } from '../../src/store/index.js';
 import { CliProcess, runCli, stopAllCliProcesses } from '../helpers/cli.js';
-import { OUR_NUMBER, PHONE, emulatorWithConfig, type EmulatorFixture } from '../helpers/fixtures.js';
+import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER, PHONE } from '../helpers/fixtures.js';
 
 const PREVIOUS = 'https://previous.example.com/sms';
 
@@ -19,11 +19,20 @@ function load(url: string, token: string, tag: string, workers = 8) {
   const loops = Array.from({ length: workers }, async () => {
     while (!stopped) {
       const i = n++;
-      const fields = { MessageSid: `SM${tag}${String(i).padStart(30, '0')}`.slice(0, 34), From: PHONE, To: OUR_NUMBER, Body: `load ${i}`, NumMedia: '0' };
+      const fields = {
+        MessageSid: `SM${tag}${String(i).padStart(30, '0')}`.slice(0, 34),
+        From: PHONE,
+        To: OUR_NUMBER,
+        Body: `load ${i}`,
+        NumMedia: '0',
+      };
       try {
         const res = await fetch(url, {
           method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': getExpectedTwilioSignature(token, url, fields) },
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            'x-twilio-signature': getExpectedTwilioSignature(token, url, fields),
+          },
           body: new URLSearchParams(fields).toString(),
           signal: AbortSignal.timeout(3000),
         });
@@ -88,7 +97,11 @@ describe('kill -9 in the middle of a load', () => {
     const logged = acceptedSids();
     const lost = ok.filter((s) => !logged.has(s));
     assert.deepEqual(lost, [], `${lost.length} of ${ok.length} answered events are missing`);
-    assert.notEqual(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, PREVIOUS, 'the crash left the number pointing at the dead listener');
+    assert.notEqual(
+      f.emulator.getNumber(OUR_NUMBER)!.smsUrl,
+      PREVIOUS,
+      'the crash left the number pointing at the dead listener',
+    );
 
     const r = await runCli(['restore', '--config', 'crash'], { env: f.env });
     assert.equal(r.code, 0, r.stderr);
@@ -99,11 +112,17 @@ describe('kill -9 in the middle of a load', () => {
     f.emulator.setSmsUrl(OUR_NUMBER, PREVIOUS, 'POST');
     const ok = await killMidLoad('b');
     const logged = acceptedSids();
-    assert.deepEqual(ok.filter((s) => !logged.has(s)), []);
+    assert.deepEqual(
+      ok.filter((s) => !logged.has(s)),
+      [],
+    );
 
     const p = new CliProcess(['listen', '--json', '--port', '0'], { env: f.env });
     await p.waitFor(/Ready! Listening/);
-    assert.match(p.stderr, /a crashed listener had left \+15005550006 pointing at it: restored its previous webhook \(https:\/\/previous\.example\.com\/sms\)/);
+    assert.match(
+      p.stderr,
+      /a crashed listener had left \+15005550006 pointing at it: restored its previous webhook \(https:\/\/previous\.example\.com\/sms\)/,
+    );
     p.kill('SIGINT');
     assert.equal((await p.exited).code, 0, p.stderr);
     assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, PREVIOUS);

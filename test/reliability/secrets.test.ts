@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
-import { CliProcess, runCli, stopAllCliProcesses, tempHome, type CliResult } from '../helpers/cli.js';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { CliProcess, type CliResult, runCli, stopAllCliProcesses, tempHome } from '../helpers/cli.js';
 import { OUR_NUMBER, PHONE } from '../helpers/fixtures.js';
 
 // A token (and a production webhook URL key) we chose, so we know exactly which bytes must never leak.
@@ -11,7 +11,9 @@ const TOKEN = '5ec2e7a0c0ffee11d00dfeed5ec2e7a0';
 const WEBHOOK_KEY = 'whk9sEcReTkEy0Of0fRuXoNiNgReSs42';
 
 function files(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)],
+  );
 }
 
 describe('secrets: after a run of every command the token is nowhere on disk or in any output', () => {
@@ -39,7 +41,11 @@ describe('secrets: after a run of every command the token is nowhere on disk or 
     assert.equal(statSync(h.home).mode & 0o777, 0o700, `${when}: data directory mode`);
     for (const file of files(h.home)) {
       scans.push(file);
-      assert.equal(statSync(file).mode & 0o077, 0, `${when}: ${file} is readable by others: ${(statSync(file).mode & 0o777).toString(8)}`);
+      assert.equal(
+        statSync(file).mode & 0o077,
+        0,
+        `${when}: ${file} is readable by others: ${(statSync(file).mode & 0o777).toString(8)}`,
+      );
       const bytes = readFileSync(file);
       for (const [name, needle] of needles) {
         if (!opts.skip?.includes(name)) assert.equal(bytes.indexOf(needle), -1, `${when}: the ${name} is in ${file}`);
@@ -57,10 +63,37 @@ describe('secrets: after a run of every command the token is nowhere on disk or 
   test('every command, then the files and outputs', async () => {
     const prodUrl = `${emulator.url}/ingress/${WEBHOOK_KEY}`;
     await run(
-      ['add-config', '--name', 'sec', '--from', OUR_NUMBER, '--account-sid', emulator.accountSid, '--api-url', emulator.url, '--auth-token-stdin', '--webhook-url-stdin', '--json'],
+      [
+        'add-config',
+        '--name',
+        'sec',
+        '--from',
+        OUR_NUMBER,
+        '--account-sid',
+        emulator.accountSid,
+        '--api-url',
+        emulator.url,
+        '--auth-token-stdin',
+        '--webhook-url-stdin',
+        '--json',
+      ],
       `${TOKEN}\n${prodUrl}\n`,
     );
-    await run(['add-config', '--name', 'sec2', '--from', OUR_NUMBER, '--account-sid', emulator.accountSid, '--api-url', emulator.url, '--auth-token-stdin'], TOKEN);
+    await run(
+      [
+        'add-config',
+        '--name',
+        'sec2',
+        '--from',
+        OUR_NUMBER,
+        '--account-sid',
+        emulator.accountSid,
+        '--api-url',
+        emulator.url,
+        '--auth-token-stdin',
+      ],
+      TOKEN,
+    );
     await run(['configs', 'list']);
     await run(['configs', 'list', '--json']);
     await run(['configs', 'show', 'sec']);
@@ -74,11 +107,15 @@ describe('secrets: after a run of every command the token is nowhere on disk or 
     await run(['webhook', 'show', '--json']);
     await run(['webhook', 'set', '--yes']);
     await run(['webhook', 'show']);
-    const sent = JSON.parse((await run(['send', '--to', 'alice', '--body', 'secret-free hello', '--wait', '--json'])).stdout);
+    const sent = JSON.parse(
+      (await run(['send', '--to', 'alice', '--body', 'secret-free hello', '--wait', '--json'])).stdout,
+    );
     await run(['messages', 'list', '--json']);
     await run(['messages', 'show', sent.sid]);
 
-    const p = new CliProcess(['listen', '--json', '--port', '0', '--forward-to', 'http://127.0.0.1:9/none'], { env: h.env });
+    const p = new CliProcess(['listen', '--json', '--port', '0', '--forward-to', 'http://127.0.0.1:9/none'], {
+      env: h.env,
+    });
     await p.waitFor(/Ready! Listening/);
     const d = await emulator.deliverInbound({ from: PHONE, to: OUR_NUMBER, body: 'inbound while listening' });
     assert.equal(d.statusCode, 200);
@@ -87,7 +124,10 @@ describe('secrets: after a run of every command the token is nowhere on disk or 
     // The -wal and -shm files exist now, and the lease holds what the number pointed at before (the
     // production URL, kept as a flag, never its text).
     scanDataDir('while listen runs');
-    assert.ok(scans.some((f) => f.endsWith('-wal')), `no WAL file seen: ${scans.join(', ')}`);
+    assert.ok(
+      scans.some((f) => f.endsWith('-wal')),
+      `no WAL file seen: ${scans.join(', ')}`,
+    );
     p.kill('SIGKILL');
     await p.exited;
     outputs.push({ args: 'listen', r: { code: null, signal: 'SIGKILL', stdout: p.stdout, stderr: p.stderr } });

@@ -8,7 +8,13 @@ import { CliProcess, runCli, stopAllCliProcesses, tempHome } from '../helpers/cl
 const TOKEN = '12345';
 const URL_ = 'https://mycompany.com/myapp.php?foo=1&bar=2';
 // (Caller and From are +14158675309 in the published vector, as in twilio-php/-csharp/-python's tests.)
-const PARAMS = { CallSid: 'CA1234567890ABCDE', Caller: '+14158675309', Digits: '1234', From: '+14158675309', To: '+18005551212' };
+const PARAMS = {
+  CallSid: 'CA1234567890ABCDE',
+  Caller: '+14158675309',
+  Digits: '1234',
+  From: '+14158675309',
+  To: '+18005551212',
+};
 const EXPECTED = 'RSOYDt4T1cUTdK1PDd93/VVr8B8=';
 
 describe('X-Twilio-Signature: the published test vectors', () => {
@@ -27,11 +33,25 @@ describe('X-Twilio-Signature: the published test vectors', () => {
     assert.equal(isValidTwilioSignature(TOKEN, signedWithPort, withPort, PARAMS), true);
     // http and :80 likewise
     const http = 'http://mycompany.com/myapp.php?foo=1&bar=2';
-    assert.equal(isValidTwilioSignature(TOKEN, getExpectedTwilioSignature(TOKEN, http, PARAMS), 'http://mycompany.com:80/myapp.php?foo=1&bar=2', PARAMS), true);
+    assert.equal(
+      isValidTwilioSignature(
+        TOKEN,
+        getExpectedTwilioSignature(TOKEN, http, PARAMS),
+        'http://mycompany.com:80/myapp.php?foo=1&bar=2',
+        PARAMS,
+      ),
+      true,
+    );
     // The twilio package's validator also tries the URL with its explicit port removed, whatever the port:
     // the signature still has to be the one for that exact host, path and query, so this forges nothing.
-    assert.equal(isValidTwilioSignature(TOKEN, EXPECTED, 'https://mycompany.com:8443/myapp.php?foo=1&bar=2', PARAMS), true);
-    assert.equal(isValidTwilioSignature(TOKEN, EXPECTED, 'https://mycompany.org:443/myapp.php?foo=1&bar=2', PARAMS), false);
+    assert.equal(
+      isValidTwilioSignature(TOKEN, EXPECTED, 'https://mycompany.com:8443/myapp.php?foo=1&bar=2', PARAMS),
+      true,
+    );
+    assert.equal(
+      isValidTwilioSignature(TOKEN, EXPECTED, 'https://mycompany.org:443/myapp.php?foo=1&bar=2', PARAMS),
+      false,
+    );
     assert.equal(isValidTwilioSignature(TOKEN, EXPECTED, 'https://mycompany.com:443/myapp.php?foo=1', PARAMS), false);
   });
 
@@ -50,7 +70,14 @@ describe('X-Twilio-Signature: the published test vectors', () => {
     let accepted = 0;
     for (const url of urls) {
       for (const form of forms) {
-        const sigs = [EXPECTED, 'x', ...urls.flatMap((u) => [getExpectedTwilioSignature(TOKEN, u, form), getExpectedTwilioSignature('other', u, form)])];
+        const sigs = [
+          EXPECTED,
+          'x',
+          ...urls.flatMap((u) => [
+            getExpectedTwilioSignature(TOKEN, u, form),
+            getExpectedTwilioSignature('other', u, form),
+          ]),
+        ];
         for (const sig of sigs) {
           let theirs: boolean;
           try {
@@ -94,11 +121,24 @@ describe('X-Twilio-Signature end to end: listen with the vector token behind --p
   let path: string;
   before(async () => {
     const r = await runCli(
-      ['add-config', '--name', 'vec', '--from', '+18005551212', '--account-sid', 'AC' + '1'.repeat(32), '--token-from-env', '--no-verify', '--json'],
+      [
+        'add-config',
+        '--name',
+        'vec',
+        '--from',
+        '+18005551212',
+        '--account-sid',
+        'AC' + '1'.repeat(32),
+        '--token-from-env',
+        '--no-verify',
+        '--json',
+      ],
       { env },
     );
     assert.equal(r.code, 0, r.stderr);
-    p = new CliProcess(['listen', '--json', '--no-register', '--port', '0', '--public-url', 'https://mycompany.com'], { env });
+    p = new CliProcess(['listen', '--json', '--no-register', '--port', '0', '--public-url', 'https://mycompany.com'], {
+      env,
+    });
     const m = await p.waitFor(/Ready! Listening for messages to \S+ at (\S+)/);
     path = new URL(m[1]!).pathname;
     const local = await p.waitFor(/Local listener: (\S+)/);
@@ -122,17 +162,30 @@ describe('X-Twilio-Signature end to end: listen with the vector token behind --p
     const q = '?foo=1&bar=2';
     const pub = `https://mycompany.com${path}${q}`;
     assert.equal(await post(q, getExpectedTwilioSignature(TOKEN, pub, fields), { ...fields, Body: 'tampered' }), 403);
-    assert.equal(await post(q, getExpectedTwilioSignature(TOKEN, `https://mycompany.com${path}?foo=1&bar=3`, fields)), 403);
+    assert.equal(
+      await post(q, getExpectedTwilioSignature(TOKEN, `https://mycompany.com${path}?foo=1&bar=3`, fields)),
+      403,
+    );
     assert.equal(await post(q, getExpectedTwilioSignature('12346', pub, fields)), 403);
-    assert.equal(await post(q, getExpectedTwilioSignature(TOKEN, `http://127.0.0.1${path}${q}`, fields)), 403, 'the local URL is not what Twilio signs');
+    assert.equal(
+      await post(q, getExpectedTwilioSignature(TOKEN, `http://127.0.0.1${path}${q}`, fields)),
+      403,
+      'the local URL is not what Twilio signs',
+    );
     assert.equal(await post(q, null), 403);
     assert.equal(p.stdout, '', 'no event printed for a refused request');
 
     assert.equal(await post(q, getExpectedTwilioSignature(TOKEN, pub, fields)), 200);
     const second = { ...fields, MessageSid: 'SM' + 'd'.repeat(32) };
-    assert.equal(await post(q, getExpectedTwilioSignature(TOKEN, `https://mycompany.com:443${path}${q}`, second), second), 200);
+    assert.equal(
+      await post(q, getExpectedTwilioSignature(TOKEN, `https://mycompany.com:443${path}${q}`, second), second),
+      200,
+    );
     await p.waitFor(/SMd{32}/, { stream: 'stdout' });
-    const lines = p.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = p.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.deepEqual(
       lines.map((l) => l.payload.message_sid),
       ['SM' + 'c'.repeat(32), 'SM' + 'd'.repeat(32)],

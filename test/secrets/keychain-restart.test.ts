@@ -14,7 +14,11 @@ test('the Secret Service dies with our request in it: the request is asked once 
   try {
     const { stdout } = await promisify(execFile)(
       'bash',
-      [join(repoRoot, 'test', 'keyring-session.sh'), process.execPath, join(repoRoot, 'dist', 'test', 'helpers', 'keychain-crash-probe.js')],
+      [
+        join(repoRoot, 'test', 'keyring-session.sh'),
+        process.execPath,
+        join(repoRoot, 'dist', 'test', 'helpers', 'keychain-crash-probe.js'),
+      ],
       { env: { ...process.env, FRUXON_TWILIO_TEST_KEYRING_HOME: home }, timeout: 60_000 },
     );
     const r = JSON.parse(stdout.trim().split('\n').pop()!);
@@ -29,8 +33,23 @@ test('the Secret Service dies with our request in it: the request is asked once 
 });
 
 test('only a service that went away is asked again: a refused or missing bus is an error at once', () => {
-  assert.equal(serviceWentAway(new Error('Platform failure: DBus error: Message recipient disconnected from message bus without replying')), true);
-  assert.equal(serviceWentAway(new Error('Platform failure: DBus error: The session wrapping the secret does not exist')), true);
-  assert.equal(serviceWentAway(new Error('Platform failure: DBus error: Failed to connect to socket /nonexistent/bus: No such file or directory')), false);
+  assert.equal(
+    serviceWentAway(
+      new Error('Platform failure: DBus error: Message recipient disconnected from message bus without replying'),
+    ),
+    true,
+  );
+  assert.equal(
+    serviceWentAway(new Error('Platform failure: DBus error: The session wrapping the secret does not exist')),
+    true,
+  );
+  assert.equal(
+    serviceWentAway(
+      new Error(
+        'Platform failure: DBus error: Failed to connect to socket /nonexistent/bus: No such file or directory',
+      ),
+    ),
+    false,
+  );
   assert.equal(serviceWentAway(new Error('No matching entry found in secure storage')), false);
 });

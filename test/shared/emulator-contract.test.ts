@@ -6,12 +6,18 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import type RequestClient from 'twilio/lib/base/RequestClient.js';
-import { emulatorRoutes, MAGIC_NUMBERS, startEmulator, type Emulator, type EmulatorLogEntry } from '../../src/emulator/index.js';
-import { EmulatorRequestClient } from '../helpers/emulator-client.js';
+import { fileURLToPath } from 'node:url';
 import twilio from 'twilio';
+import type RequestClient from 'twilio/lib/base/RequestClient.js';
+import {
+  type Emulator,
+  type EmulatorLogEntry,
+  emulatorRoutes,
+  MAGIC_NUMBERS,
+  startEmulator,
+} from '../../src/emulator/index.js';
+import { EmulatorRequestClient } from '../helpers/emulator-client.js';
 
 // ---------------------------------------------------------------------------------------------- the spec
 
@@ -72,7 +78,11 @@ function specFileOf(template: string): SpecFile {
   assert.fail(`no spec for ${template}`);
 }
 
-function operation(specs: Record<SpecFile, OpenApi>, method: string, template: string): { spec: OpenApi; op: Operation } {
+function operation(
+  specs: Record<SpecFile, OpenApi>,
+  method: string,
+  template: string,
+): { spec: OpenApi; op: Operation } {
   const spec = specs[specFileOf(template)];
   const op = spec.paths[template]?.[method.toLowerCase()];
   assert.ok(op, `${specFileOf(template)} has no ${method} ${template}`);
@@ -87,7 +97,8 @@ function resolve(spec: OpenApi, schema: Schema | undefined): Schema | undefined 
 
 // ------------------------------------------------------------------------------ a small schema checker
 
-const RFC2822 = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}$/;
+const RFC2822 =
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}$/;
 const ISO8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 /**
@@ -115,8 +126,10 @@ function validate(spec: OpenApi, schema: Schema, value: unknown, at: string, err
   if (schema.enum && !schema.enum.includes(value)) errors.push(`${at}: ${JSON.stringify(value)} not in enum`);
   if (typeof value === 'string') {
     if (schema.pattern && !new RegExp(schema.pattern).test(value)) errors.push(`${at}: ${value} !~ ${schema.pattern}`);
-    if (schema.minLength !== undefined && value.length < schema.minLength) errors.push(`${at}: shorter than ${schema.minLength}`);
-    if (schema.maxLength !== undefined && value.length > schema.maxLength) errors.push(`${at}: longer than ${schema.maxLength}`);
+    if (schema.minLength !== undefined && value.length < schema.minLength)
+      errors.push(`${at}: shorter than ${schema.minLength}`);
+    if (schema.maxLength !== undefined && value.length > schema.maxLength)
+      errors.push(`${at}: longer than ${schema.maxLength}`);
     if (schema.format === 'date-time-rfc-2822' && !RFC2822.test(value)) errors.push(`${at}: ${value} is not RFC 2822`);
     if (schema.format === 'date-time' && !ISO8601.test(value)) errors.push(`${at}: ${value} is not ISO 8601`);
   }
@@ -138,7 +151,14 @@ function validate(spec: OpenApi, schema: Schema, value: unknown, at: string, err
  * when it has no value), as on Twilio, so a client reading a field never meets `undefined`. Follows $ref, nested
  * objects and array items. `omitted` lists paths left out on purpose.
  */
-function complete(spec: OpenApi, schema: Schema, value: unknown, at: string, errors: string[], omitted: ReadonlySet<string>): void {
+function complete(
+  spec: OpenApi,
+  schema: Schema,
+  value: unknown,
+  at: string,
+  errors: string[],
+  omitted: ReadonlySet<string>,
+): void {
   if (schema.$ref) {
     const target = spec.components.schemas[schema.$ref.replace('#/components/schemas/', '')];
     if (target) complete(spec, target, value, at, errors, omitted);
@@ -188,7 +208,12 @@ class RecordingRequestClient extends EmulatorRequestClient {
       method: entry.method!,
       route: entry.route,
       status: response.statusCode,
-      body: typeof response.body === 'string' ? (response.body === '' ? undefined : JSON.parse(response.body)) : response.body,
+      body:
+        typeof response.body === 'string'
+          ? response.body === ''
+            ? undefined
+            : JSON.parse(response.body)
+          : response.body,
       bodyParams: entry.bodyParams ?? [],
       queryParams: entry.queryParams ?? [],
     });
@@ -240,11 +265,24 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
     const viaService = await client.messages.create({ messagingServiceSid: pool.sid, to: '+15550002222', body: 'svc' });
     await client.messaging.v1.services(pool.sid).phoneNumbers(second!.sid).remove();
     const sent = [
-      await client.messages.create({ from: own!.phoneNumber, to: '+15550002222', body: 'plain', statusCallback: unreachableCallback }),
-      await client.messages.create({ from: own!.phoneNumber, to: '+15550002222', mediaUrl: ['https://example.test/a.jpg'] }),
+      await client.messages.create({
+        from: own!.phoneNumber,
+        to: '+15550002222',
+        body: 'plain',
+        statusCallback: unreachableCallback,
+      }),
+      await client.messages.create({
+        from: own!.phoneNumber,
+        to: '+15550002222',
+        mediaUrl: ['https://example.test/a.jpg'],
+      }),
       await client.messages.create({ from: `whatsapp:${own!.phoneNumber}`, to: 'whatsapp:+15550002222', body: 'wa' }),
       await client.messages.create({ from: own!.phoneNumber, to: MAGIC_NUMBERS.failed, body: 'fails' }),
-      await client.messages.create({ from: own!.phoneNumber, to: MAGIC_NUMBERS.undeliveredUnreachable, body: 'bounces' }),
+      await client.messages.create({
+        from: own!.phoneNumber,
+        to: MAGIC_NUMBERS.undeliveredUnreachable,
+        body: 'bounces',
+      }),
       viaService,
     ];
     await emu.deliverInbound({ from: '+15550003333', to: second!.phoneNumber, body: 'inbound' });
@@ -252,7 +290,11 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
     for (const m of sent) await client.messages(m.sid).fetch();
     await client.messages(sent[1]!.sid).media.list({ pageSize: 5 });
     await client.messages.list({ pageSize: 3, limit: 7 });
-    await client.messages.list({ to: '+15550002222', from: own!.phoneNumber, dateSentAfter: new Date(Date.now() - 86_400_000) });
+    await client.messages.list({
+      to: '+15550002222',
+      from: own!.phoneNumber,
+      dateSentAfter: new Date(Date.now() - 86_400_000),
+    });
     await client.messages.list({ dateSent: new Date(), dateSentBefore: new Date(Date.now() + 86_400_000) });
     const page = await client.messages.page({ pageSize: 2 });
     const next = await page.nextPage();
@@ -261,10 +303,17 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
     await client.messages(sent[1]!.sid).media(media!.sid).fetch();
 
     // TwiML Apps and a number's SmsApplicationSid.
-    const app = await client.applications.create({ friendlyName: 'contract app', smsUrl: 'https://hooks.example.test/app', smsMethod: 'POST', smsStatusCallback: 'https://hooks.example.test/app-status' });
+    const app = await client.applications.create({
+      friendlyName: 'contract app',
+      smsUrl: 'https://hooks.example.test/app',
+      smsMethod: 'POST',
+      smsStatusCallback: 'https://hooks.example.test/app-status',
+    });
     await client.applications.list({ friendlyName: 'contract app' });
     await client.applications(app.sid).fetch();
-    await client.applications(app.sid).update({ smsFallbackUrl: 'https://hooks.example.test/app-fallback', smsFallbackMethod: 'POST' });
+    await client
+      .applications(app.sid)
+      .update({ smsFallbackUrl: 'https://hooks.example.test/app-fallback', smsFallbackMethod: 'POST' });
     await client.incomingPhoneNumbers(second!.sid).update({ smsApplicationSid: app.sid });
     await client.incomingPhoneNumbers(second!.sid).update({ smsApplicationSid: '' });
     await client.applications(app.sid).remove();
@@ -295,7 +344,12 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
     const sender = await client.messaging.v2.channelsSenders.create({
       sender_id: `whatsapp:${second!.phoneNumber}`,
       configuration: { waba_id: '12345678912345' },
-      webhook: { callback_url: 'https://hooks.example.test/wa', callback_method: 'POST', fallback_url: 'https://hooks.example.test/wa-fallback', status_callback_url: 'https://hooks.example.test/wa-status' },
+      webhook: {
+        callback_url: 'https://hooks.example.test/wa',
+        callback_method: 'POST',
+        fallback_url: 'https://hooks.example.test/wa-fallback',
+        status_callback_url: 'https://hooks.example.test/wa-status',
+      },
       profile: { name: 'Contract' },
     } as never);
     await client.messaging.v2.channelsSenders.list({ channel: 'whatsapp' });
@@ -330,21 +384,34 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
   it('serves only routes the specs define, with the same method and path template', () => {
     assert.ok(emulatorRoutes.length >= 28);
     for (const route of emulatorRoutes) operation(specs, route.method, route.path);
-    for (const file of SPEC_FILES) assert.ok(emulatorRoutes.some((r) => specFileOf(r.path) === file), `no route from ${file}`);
+    for (const file of SPEC_FILES)
+      assert.ok(
+        emulatorRoutes.some((r) => specFileOf(r.path) === file),
+        `no route from ${file}`,
+      );
   });
 
   it('exercised every route in this tour', () => {
     const seen = new Set(exchanges.map((e) => `${e.method} ${e.route}`));
-    for (const route of emulatorRoutes) assert.ok(seen.has(`${route.method} ${route.path}`), `${route.method} ${route.path} untested`);
+    for (const route of emulatorRoutes)
+      assert.ok(seen.has(`${route.method} ${route.path}`), `${route.method} ${route.path} untested`);
   });
 
   it('answers with a status and a body the spec declares for that route', () => {
     assert.ok(exchanges.length > 40);
-    assert.ok(exchanges.some((e) => e.route === '/v1/Services/{ServiceSid}/PhoneNumbers' && e.method === 'POST' && e.status === 200), 'a re-added number answers 200');
+    assert.ok(
+      exchanges.some(
+        (e) => e.route === '/v1/Services/{ServiceSid}/PhoneNumbers' && e.method === 'POST' && e.status === 200,
+      ),
+      'a re-added number answers 200',
+    );
     for (const ex of exchanges.filter((e) => e.status < 400)) {
       const { spec, op } = operation(specs, ex.method, ex.route);
       const declared = op.responses[String(ex.status)];
-      assert.ok(declared, `${ex.method} ${ex.route} answered ${ex.status}; the spec declares ${Object.keys(op.responses)}`);
+      assert.ok(
+        declared,
+        `${ex.method} ${ex.route} answered ${ex.status}; the spec declares ${Object.keys(op.responses)}`,
+      );
       if (ex.status === 204) {
         assert.equal(ex.body, undefined, `${ex.method} ${ex.route}: 204 has no body`);
         continue;
@@ -369,15 +436,32 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
     }
   });
 
-  it('refuses with Twilio\'s error body on each API: code, message, more_info and the HTTP status', () => {
+  it("refuses with Twilio's error body on each API: code, message, more_info and the HTTP status", () => {
     const refusals = exchanges.filter((e) => e.status >= 400);
     assert.deepEqual(
       refusals.map((e) => `${e.status} ${(e.body as { code: number }).code}`),
-      ['404 20404', '404 20404', '404 20404', '400 21211', '400 21704', '400 21701', '404 20404', '404 20404', '404 20404', '400 21452', '404 20404', '400 20001'],
+      [
+        '404 20404',
+        '404 20404',
+        '404 20404',
+        '400 21211',
+        '400 21704',
+        '400 21701',
+        '404 20404',
+        '404 20404',
+        '404 20404',
+        '400 21452',
+        '404 20404',
+        '400 20001',
+      ],
     );
     for (const ex of refusals) {
       const body = ex.body as Record<string, unknown>;
-      assert.deepEqual(Object.keys(body).sort(), ['code', 'message', 'more_info', 'status'], `${ex.method} ${ex.route}`);
+      assert.deepEqual(
+        Object.keys(body).sort(),
+        ['code', 'message', 'more_info', 'status'],
+        `${ex.method} ${ex.route}`,
+      );
       assert.equal(body.status, ex.status);
       assert.equal(body.more_info, `https://www.twilio.com/docs/errors/${body.code}`);
       assert.ok(typeof body.message === 'string' && body.message.length > 0 && !body.message.includes('\n'));
@@ -389,14 +473,39 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
     for (const ex of exchanges) {
       const { spec, op } = operation(specs, ex.method, ex.route);
       const query = new Set((op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name));
-      for (const name of ex.queryParams) assert.ok(query.has(name), `${ex.method} ${ex.route}: query ${name} not in spec`);
+      for (const name of ex.queryParams)
+        assert.ok(query.has(name), `${ex.method} ${ex.route}: query ${name} not in spec`);
       const content = op.requestBody?.content ?? {};
-      const body = resolve(spec, content['application/x-www-form-urlencoded']?.schema ?? content['application/json']?.schema)?.properties ?? {};
-      for (const name of ex.bodyParams) assert.ok(name in body, `${ex.method} ${ex.route}: body field ${name} not in spec`);
+      const body =
+        resolve(spec, content['application/x-www-form-urlencoded']?.schema ?? content['application/json']?.schema)
+          ?.properties ?? {};
+      for (const name of ex.bodyParams)
+        assert.ok(name in body, `${ex.method} ${ex.route}: body field ${name} not in spec`);
     }
     const used = new Set(exchanges.flatMap((e) => [...e.bodyParams, ...e.queryParams]));
-    for (const name of ['To', 'From', 'Body', 'MediaUrl', 'StatusCallback', 'MessagingServiceSid', 'SmsUrl', 'PageSize', 'PageToken', 'PhoneNumber', 'DateSent>',
-      'SmsApplicationSid', 'SmsStatusCallback', 'InboundRequestUrl', 'UseInboundWebhookOnNumber', 'FallbackUrl', 'PhoneNumberSid', 'Channel', 'sender_id', 'webhook', 'profile']) {
+    for (const name of [
+      'To',
+      'From',
+      'Body',
+      'MediaUrl',
+      'StatusCallback',
+      'MessagingServiceSid',
+      'SmsUrl',
+      'PageSize',
+      'PageToken',
+      'PhoneNumber',
+      'DateSent>',
+      'SmsApplicationSid',
+      'SmsStatusCallback',
+      'InboundRequestUrl',
+      'UseInboundWebhookOnNumber',
+      'FallbackUrl',
+      'PhoneNumberSid',
+      'Channel',
+      'sender_id',
+      'webhook',
+      'profile',
+    ]) {
       assert.ok(used.has(name), `the tour never sent ${name}`);
     }
   });

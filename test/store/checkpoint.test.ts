@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { openSqlite } from '../../src/store/sqlite.js';
 import { backgroundCheckpoints } from '../../src/store/checkpoint.js';
 import { openStore, type Store } from '../../src/store/index.js';
+import { openSqlite } from '../../src/store/sqlite.js';
 import { tempHome } from '../helpers/cli.js';
 import { storeEvent } from '../helpers/events.js';
 
 /** An event of about 1 KB, so that a few thousand make a WAL of several megabytes. */
-const event = (i: number) => storeEvent(i, { body: 'x'.repeat(200), rawForm: { Body: 'x'.repeat(200) }, payload: { text: 'x'.repeat(200) } });
+const event = (i: number) =>
+  storeEvent(i, { body: 'x'.repeat(200), rawForm: { Body: 'x'.repeat(200) }, payload: { text: 'x'.repeat(200) } });
 
 async function until(what: string, cond: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -51,7 +52,11 @@ describe('background WAL checkpoints', () => {
       assert.equal(autocheckpoint(), 1000, 'without a worker the connection checkpoints by itself again');
       const other = openSqlite(store.file, { readonly: true });
       try {
-        assert.equal((other.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n, 2000, 'nothing lost');
+        assert.equal(
+          (other.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n,
+          2000,
+          'nothing lost',
+        );
       } finally {
         other.close();
       }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { openStore, type Store } from '../../src/store/index.js';
 import { applyRetention, retentionDays } from '../../src/store/events.js';
+import { openStore, type Store } from '../../src/store/index.js';
 import { tempHome } from '../helpers/cli.js';
 import { storeEvent } from '../helpers/events.js';
 
@@ -13,7 +13,13 @@ describe('event store', () => {
   before(() => {
     h = tempHome();
     store = openStore(h.env);
-    for (let i = 0; i < 200; i++) store.events.record(event(i, i % 10 === 0 ? { status: 'refused', reason: 'invalid_signature', payload: null, messageSid: null } : {}));
+    for (let i = 0; i < 200; i++)
+      store.events.record(
+        event(
+          i,
+          i % 10 === 0 ? { status: 'refused', reason: 'invalid_signature', payload: null, messageSid: null } : {},
+        ),
+      );
   });
   after(() => {
     store.close();
@@ -42,12 +48,18 @@ describe('event store', () => {
     const all = [...page1, ...page2].map((e) => e.body);
     assert.equal(all.length, 100);
     assert.equal(new Set(all).size, 100);
-    assert.deepEqual(all, Array.from({ length: 100 }, (_, k) => `m${199 - 2 * k}`));
+    assert.deepEqual(
+      all,
+      Array.from({ length: 100 }, (_, k) => `m${199 - 2 * k}`),
+    );
     const refused = store.events.list({ status: 'refused', limit: 100 });
     assert.equal(refused.length, 20);
     assert.ok(refused.every((e) => e.status === 'refused' && e.payload === null));
     const since = store.events.list({ since: event(190).receivedAt, limit: 100 });
-    assert.deepEqual(since.map((e) => e.body), Array.from({ length: 10 }, (_, k) => `m${199 - k}`));
+    assert.deepEqual(
+      since.map((e) => e.body),
+      Array.from({ length: 10 }, (_, k) => `m${199 - k}`),
+    );
   });
 
   test('retention: 30 days by default, FRUXON_TWILIO_RETENTION_DAYS overrides, 0 keeps all, junk is a usage error', () => {

@@ -29,9 +29,15 @@ test('a lease written before migration 13 reads as unclaimed, and claims, refusa
   const old = openSqlite(join(h.home, DB_FILE));
   for (const m of migrations.slice(0, 12)) old.exec(m);
   old.pragma('user_version = 12');
-  old.prepare(`INSERT INTO configs (id, name, from_number, account_sid, auth_method, secret_source, created_at, updated_at) VALUES ('c1', 'plain', '+15005550006', 'AC${'0'.repeat(32)}', 'auth-token', 'keychain', 'x', 'x')`).run();
   old
-    .prepare(`INSERT INTO leases (config_id, number_sid, phone_number, previous_sms_url, previous_sms_method, our_url, pid, hostname, started_at) VALUES ('c1', 'PN1', '+15005550006', 'https://old.example/sms', 'POST', 'https://tunnel.example/w', ?, ?, '2026-01-01T00:00:00.000Z')`)
+    .prepare(
+      `INSERT INTO configs (id, name, from_number, account_sid, auth_method, secret_source, created_at, updated_at) VALUES ('c1', 'plain', '+15005550006', 'AC${'0'.repeat(32)}', 'auth-token', 'keychain', 'x', 'x')`,
+    )
+    .run();
+  old
+    .prepare(
+      `INSERT INTO leases (config_id, number_sid, phone_number, previous_sms_url, previous_sms_method, our_url, pid, hostname, started_at) VALUES ('c1', 'PN1', '+15005550006', 'https://old.example/sms', 'POST', 'https://tunnel.example/w', ?, ?, '2026-01-01T00:00:00.000Z')`,
+    )
     .run(deadPid(), hostname());
   old.close();
 
@@ -47,7 +53,10 @@ test('a lease written before migration 13 reads as unclaimed, and claims, refusa
     const claim = store.leases.claimRestore('c1');
     assert.equal(claim.claimed, true);
     assert.ok(claim.claimed && claim.lease.restoring);
-    assert.deepEqual({ pid: claim.lease.restoring.pid, hostname: claim.lease.restoring.hostname }, { pid: process.pid, hostname: hostname() });
+    assert.deepEqual(
+      { pid: claim.lease.restoring.pid, hostname: claim.lease.restoring.hostname },
+      { pid: process.pid, hostname: hostname() },
+    );
     assert.equal(store.leases.restoreToProduction('c1'), 'restoring');
     assert.equal(store.leases.get('c1')!.previousSmsUrl, 'https://old.example/sms', 'not marked');
     assert.equal(store.leases.get('c1')!.previousIsProduction, false);
@@ -76,7 +85,10 @@ test('a lease written before migration 13 reads as unclaimed, and claims, refusa
     store.leases.unclaimRestore('c1', process.ppid);
 
     // Another listen's lease taken since counts as gone for a mark that expects the one it judged.
-    assert.equal(store.leases.restoreToProduction('c1', { pid: lease.pid, startedAt: '2026-02-02T00:00:00.000Z' }), 'gone');
+    assert.equal(
+      store.leases.restoreToProduction('c1', { pid: lease.pid, startedAt: '2026-02-02T00:00:00.000Z' }),
+      'gone',
+    );
     assert.equal(store.leases.restoreToProduction('c1', lease), 'marked');
 
     store.leases.release('c1');

@@ -40,9 +40,15 @@ if (how === 'close') { await cp.stop(); await worker.terminate(); other.close();
 else { worker.unref(); }
 `;
 
-function run(script: string, args: string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+function run(
+  script: string,
+  args: string[],
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--input-type=module', '-e', script, ...args], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn(process.execPath, ['--input-type=module', '-e', script, ...args], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     p.stderr.on('data', (d: Buffer) => (stderr += d));
     p.on('exit', (code, signal) => resolve({ code, signal, stderr }));
@@ -51,7 +57,10 @@ function run(script: string, args: string[]): Promise<{ code: number | null; sig
 
 test('stores, statements and worker threads opened and torn down repeatedly end every process cleanly', async () => {
   const { sqliteDriverFor } = await import('../../src/store/sqlite.js');
-  const script = child.replace('"DRIVER"', JSON.stringify(sqliteDriverFor(Number(process.versions.node.split('.')[0]))));
+  const script = child.replace(
+    '"DRIVER"',
+    JSON.stringify(sqliteDriverFor(Number(process.versions.node.split('.')[0]))),
+  );
   const home = mkdtempSync(join(tmpdir(), 'fruxon-twilio-teardown-'));
   try {
     const ways = ['return', 'exit', 'close'];

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import twilio from 'twilio';
-import { startEmulator, SANDBOX_NUMBER, type Emulator } from '../../src/emulator/index.js';
+import { type Emulator, SANDBOX_NUMBER, startEmulator } from '../../src/emulator/index.js';
 import { resolveChannels, resolveRoute, resolveRoutes } from '../../src/twilio/route.js';
 import { EmulatorRequestClient } from '../helpers/emulator-client.js';
 
@@ -44,7 +44,10 @@ describe('route resolver: requests per lookup', () => {
   test('a number with SMS and a WhatsApp sender, 20 services on the account: the number, the services and the senders asked once', async () => {
     const { http, client } = counted();
     const routes = await resolveRoutes(client, WA);
-    assert.deepEqual(routes.map((r) => `${r.channel}:${r.layer}`), ['sms:number', 'whatsapp:whatsapp_sender']);
+    assert.deepEqual(
+      routes.map((r) => `${r.channel}:${r.layer}`),
+      ['sms:number', 'whatsapp:whatsapp_sender'],
+    );
     assert.equal(count(http.sent, /IncomingPhoneNumbers\.json$/), 1);
     assert.equal(count(http.sent, /^GET \/v1\/Services$/), 1, 'services listed once, not once per channel');
     assert.equal(count(http.sent, /^GET \/v1\/Services\/MG\w+\/PhoneNumbers\/PN\w+$/), 20, 'each service asked once');
@@ -68,10 +71,16 @@ describe('route resolver: requests per lookup', () => {
 
   test('a plain number with 20 services and no sender; the Sandbox in one request', async () => {
     const { http, client } = counted();
-    assert.deepEqual((await resolveRoutes(client, PLAIN)).map((r) => r.layer), ['number']);
+    assert.deepEqual(
+      (await resolveRoutes(client, PLAIN)).map((r) => r.layer),
+      ['number'],
+    );
     assert.equal(http.sent.length, 23);
     const sandbox = counted();
-    assert.deepEqual((await resolveRoutes(sandbox.client, SANDBOX_NUMBER)).map((r) => r.layer), ['sandbox']);
+    assert.deepEqual(
+      (await resolveRoutes(sandbox.client, SANDBOX_NUMBER)).map((r) => r.layer),
+      ['sandbox'],
+    );
     assert.equal(sandbox.http.sent.length, 1);
   });
 });

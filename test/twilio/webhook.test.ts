@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { checkWebhookUrl } from '../../src/config/webhook-url.js';
-import { classifyWebhook, describeRestore, displayWebhookUrl, maskWebhookUrl, sameWebhookUrl } from '../../src/twilio/webhook.js';
+import {
+  classifyWebhook,
+  describeRestore,
+  displayWebhookUrl,
+  maskWebhookUrl,
+  sameWebhookUrl,
+} from '../../src/twilio/webhook.js';
 
 const key = 'k3y0a9f1c2d3e4b5a6978877665544332211';
 const production = `https://ingress.fruxon.example/webhooks/twilio/tenant-7/${key}`;
@@ -11,25 +17,49 @@ describe('production webhook URL helpers', () => {
     const masked = maskWebhookUrl(production);
     assert.equal(masked, 'https://ingress.fruxon.example/…/k3y0…');
     assert.equal(masked.includes(key.slice(0, 5)), false);
-    assert.equal(maskWebhookUrl('https://h.example/abcdefgh?token=secret'), 'https://h.example/ab…', 'a short key shows a quarter; the query never');
+    assert.equal(
+      maskWebhookUrl('https://h.example/abcdefgh?token=secret'),
+      'https://h.example/ab…',
+      'a short key shows a quarter; the query never',
+    );
     assert.equal(maskWebhookUrl('https://h.example/'), 'https://h.example/…');
     assert.equal(maskWebhookUrl('not a url'), '…');
   });
 
   test('displayWebhookUrl: production masked, key-like parts of other URLs cut, plain URLs whole', () => {
     assert.equal(displayWebhookUrl(production, production), 'https://ingress.fruxon.example/…/k3y0…');
-    assert.equal(displayWebhookUrl(production, null), 'https://ingress.fruxon.example/webhooks/twilio/tenant-7/k3y0…', 'an unrecorded Fruxon URL still hides its key');
-    assert.equal(displayWebhookUrl('https://demo.twilio.com/welcome/sms/reply', production), 'https://demo.twilio.com/welcome/sms/reply');
-    assert.equal(displayWebhookUrl('https://h.example/hook?token=abc123def456ghi789', null), 'https://h.example/hook?token=abc1…');
+    assert.equal(
+      displayWebhookUrl(production, null),
+      'https://ingress.fruxon.example/webhooks/twilio/tenant-7/k3y0…',
+      'an unrecorded Fruxon URL still hides its key',
+    );
+    assert.equal(
+      displayWebhookUrl('https://demo.twilio.com/welcome/sms/reply', production),
+      'https://demo.twilio.com/welcome/sms/reply',
+    );
+    assert.equal(
+      displayWebhookUrl('https://h.example/hook?token=abc123def456ghi789', null),
+      'https://h.example/hook?token=abc1…',
+    );
     assert.equal(displayWebhookUrl(null, production), null);
   });
 
   test('classifyWebhook: production, listener, other, none', () => {
     const lease = { ourUrl: 'https://abc.ngrok.app/webhooks/twilio/cfg' };
     assert.equal(classifyWebhook(production, { productionUrl: production, lease }), 'production');
-    assert.equal(classifyWebhook(production.replace('https://ingress.fruxon.example', 'HTTPS://Ingress.Fruxon.Example:443'), { productionUrl: production, lease: null }), 'production');
+    assert.equal(
+      classifyWebhook(production.replace('https://ingress.fruxon.example', 'HTTPS://Ingress.Fruxon.Example:443'), {
+        productionUrl: production,
+        lease: null,
+      }),
+      'production',
+    );
     assert.equal(classifyWebhook(lease.ourUrl, { productionUrl: production, lease }), 'listener');
-    assert.equal(classifyWebhook(lease.ourUrl, { productionUrl: production, lease: null }), 'other', 'without a lease it is just another URL');
+    assert.equal(
+      classifyWebhook(lease.ourUrl, { productionUrl: production, lease: null }),
+      'other',
+      'without a lease it is just another URL',
+    );
     assert.equal(classifyWebhook('https://demo.twilio.com/welcome/sms/reply', { productionUrl: null, lease }), 'other');
     assert.equal(classifyWebhook('', { productionUrl: production, lease }), 'none');
     assert.equal(classifyWebhook(null, { productionUrl: null, lease: null }), 'none');
@@ -58,7 +88,11 @@ describe('production webhook URL helpers', () => {
     assert.match(other.note!, /not the recorded production URL https:\/\/ingress\.fruxon\.example\/…\/k3y0…/);
     assert.equal(other.note!.includes(key), false);
 
-    assert.deepEqual(describeRestore('https://old.example/hook', null), { restoreUrl: 'https://old.example/hook', kind: 'other', note: null });
+    assert.deepEqual(describeRestore('https://old.example/hook', null), {
+      restoreUrl: 'https://old.example/hook',
+      kind: 'other',
+      note: null,
+    });
   });
 
   test('describeRestore prints a previous webhook that is not the recorded one as displayWebhookUrl does (a key cut)', () => {
@@ -75,9 +109,18 @@ describe('production webhook URL helpers', () => {
 
   test('checkWebhookUrl: https only on real Twilio; http and loopback only with a local stand-in', () => {
     assert.equal(checkWebhookUrl('--url', ` ${production} `, { localStandIn: false }), production);
-    assert.throws(() => checkWebhookUrl('--url', 'http://ingress.fruxon.example/x', { localStandIn: false }), /--url must be an https URL/);
-    assert.throws(() => checkWebhookUrl('--url', 'https://127.0.0.1:8080/x', { localStandIn: false }), /points at this machine/);
-    assert.throws(() => checkWebhookUrl('--url', 'nope', { localStandIn: false }), /--url must be an absolute https URL/);
+    assert.throws(
+      () => checkWebhookUrl('--url', 'http://ingress.fruxon.example/x', { localStandIn: false }),
+      /--url must be an https URL/,
+    );
+    assert.throws(
+      () => checkWebhookUrl('--url', 'https://127.0.0.1:8080/x', { localStandIn: false }),
+      /points at this machine/,
+    );
+    assert.throws(
+      () => checkWebhookUrl('--url', 'nope', { localStandIn: false }),
+      /--url must be an absolute https URL/,
+    );
     assert.equal(checkWebhookUrl('--url', 'http://127.0.0.1:9/x', { localStandIn: true }), 'http://127.0.0.1:9/x');
     assert.throws(() => checkWebhookUrl('--url', 'ftp://x.example/x', { localStandIn: true }), /http\(s\) URL/);
   });
