@@ -1,10 +1,10 @@
 import twilio from 'twilio';
 import RequestClient from 'twilio/lib/base/RequestClient.js';
-import { lookUpRoutes } from '../src/config/register-webhook.js';
 import { type Emulator, SANDBOX_NUMBER, startEmulator } from '../src/emulator/index.js';
 import type { Topology } from '../src/emulator/types.js';
 import type { Config } from '../src/store/index.js';
 import type { TwilioCredentials } from '../src/twilio/client.js';
+import { lookUpRoutes } from '../src/twilio/register-webhook.js';
 import { median, round } from './common.js';
 
 /**

@@ -198,7 +198,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
 
   let verification: { accountName: string; numberOwned: boolean } | null = null;
   if (opts.verify) {
-    const { verifyCredentials } = await import('../config/lifecycle.js');
+    const { verifyCredentials } = await import('../operations/configs.js');
     if (!opts.json) out.status(out.errColor.dim(`Checking the credentials with ${apiUrl ?? 'Twilio'}…`));
     try {
       verification = await verifyCredentials(
@@ -237,7 +237,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     }
   }
 
-  const { saveConfig } = await import('../config/lifecycle.js');
+  const { saveConfig } = await import('../operations/configs.js');
   const keychain = opts.tokenFromEnv ? null : { value: secret!, keychain: await ctx.secrets(), webhookUrl };
   const config = saveConfig(
     store,

@@ -146,7 +146,7 @@ Examples:
         });
       }
       if (changes.fromNumber !== undefined || changes.apiUrl !== undefined) {
-        const { refuseWhileListening } = await import('../config/lifecycle.js');
+        const { refuseWhileListening } = await import('../operations/configs.js');
         refuseWhileListening(store, config, 'its number and API URL cannot change now');
       }
       let webhookUrl: string | null | undefined;
@@ -195,7 +195,7 @@ Examples:
       const out = ctx.output(opts);
       const store = await ctx.store();
       const { resolveConfig } = await import('../config/resolve.js');
-      const { removeConfig } = await import('../config/lifecycle.js');
+      const { removeConfig } = await import('../operations/configs.js');
       const config = resolveConfig(store, name);
       const keychain = await ctx.keychain();
       removeConfig(store, config, keychain, { force: opts.force });

@@ -27,7 +27,7 @@ async function run(ctx: CommandContext, opts: { json?: boolean }): Promise<void>
   const c = out.color;
   const e = out.errColor;
   const started = performance.now();
-  const { runDemo } = await import('../demo/run.js');
+  const { runDemo } = await import('../operations/demo.js');
   const { printEvent } = await import('../output/events.js');
   const { messageJson } = await import('../output/messages.js');
   const say = (n: number, text: string) =>

@@ -21,7 +21,7 @@ Exit codes: 0 every check passed (warnings allowed), 1 a check failed.`,
     )
     .action(async (opts: { config?: string; json?: boolean }) => {
       const out = ctx.output(opts);
-      const { runDoctor, doctorPassed } = await import('../doctor/index.js');
+      const { runDoctor, doctorPassed } = await import('../operations/doctor.js');
       const keychain = await ctx.keychain();
       const openStore = await ctx.storeOpener();
       let opened: import('../store/index.js').Store | undefined;

@@ -57,7 +57,7 @@ Events live in the local SQLite store. listen deletes those older than 30 days w
     const limit = parsePositiveInt('--limit', opts.limit, { max: MAX_EVENTS_LIMIT });
     const since = opts.since !== undefined ? durationBefore('--since', opts.since, ctx.now()) : undefined;
     const store = await ctx.store();
-    const { listEvents } = await import('../listener/event-log.js');
+    const { listEvents } = await import('../operations/events.js');
     const rows = listEvents(store, {
       config: opts.config,
       status: opts.status as 'accepted' | 'refused' | undefined,
@@ -202,12 +202,12 @@ type Event = import('../store/index.js').StoredEvent;
 async function findEvent(ctx: CommandContext, rawId: string): Promise<Event> {
   const id = parsePositiveInt('ID', rawId.replace(/^#/, ''));
   const store = await ctx.store();
-  const { getEvent } = await import('../listener/event-log.js');
+  const { getEvent } = await import('../operations/events.js');
   return getEvent(store, id);
 }
 
 async function replayForward(ctx: CommandContext, out: Out, event: Event, url: string, json?: boolean): Promise<void> {
-  const replay = await import('../listener/replay.js');
+  const replay = await import('../operations/replay.js');
   const r = await replay.replayForward(event, url);
   const ok = r.ok;
   if (json) out.data({ event_id: event.id, target: 'forward', url, status: r.status, ms: Math.round(r.ms), ok });
@@ -228,7 +228,7 @@ async function replayToListener(
   opts: { newSid: boolean; authTokenStdin: boolean; json?: boolean },
 ): Promise<void> {
   const store = await ctx.store();
-  const replay = await import('../listener/replay.js');
+  const replay = await import('../operations/replay.js');
   const { webhookSigningToken } = await import('../config/resolve.js');
   const secrets = await ctx.secrets();
   const r = await replay.replayToListener({

@@ -203,7 +203,7 @@ async function logout(ctx: CommandContext, opts: { tenant?: string; json?: boole
 async function status(ctx: CommandContext, opts: StatusOptions): Promise<void> {
   const out = ctx.output(opts);
   const store = await ctx.store();
-  const { fruxonStatus } = await import('../fruxon/status.js');
+  const { fruxonStatus } = await import('../operations/fruxon-status.js');
   const s = await fruxonStatus(
     { config: opts.config, apiUrl: opts.apiUrl },
     { store, env: ctx.env, secrets: () => ctx.secrets(), twilio: ctx.twilio, fruxon: ctx.fruxon },

@@ -61,7 +61,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const { resolveConfig, loadSecret } = await import('../config/resolve.js');
   const keychain = await ctx.keychain();
   const { connectFruxon } = await import('../fruxon/account.js');
-  const { linkConfig, unlinkConfig } = await import('../fruxon/link.js');
+  const { linkConfig, unlinkConfig } = await import('../operations/link.js');
 
   const config = resolveConfig(store, opts.config);
   const { client } = connectFruxon(store, ctx.env, keychain, {

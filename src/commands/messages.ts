@@ -32,7 +32,7 @@ Examples:
     .action(async (opts: ListOptions) => {
       const out = ctx.output(opts);
       const { parsePositiveInt } = await import('../validate.js');
-      const { listConfigMessages, MAX_MESSAGES_LIMIT } = await import('../config/messages.js');
+      const { listConfigMessages, MAX_MESSAGES_LIMIT } = await import('../operations/messages.js');
       const limit = parsePositiveInt('--limit', opts.limit, { min: 1, max: MAX_MESSAGES_LIMIT });
       if (opts.direction !== undefined && opts.direction !== 'in' && opts.direction !== 'out') {
         throw usageError(`--direction must be in or out (got ${JSON.stringify(opts.direction)})`);
@@ -71,7 +71,7 @@ Examples:
       }
       const store = await ctx.store();
       const keychain = await ctx.keychain();
-      const { getConfigMessage } = await import('../config/messages.js');
+      const { getConfigMessage } = await import('../operations/messages.js');
       const { message, media, mediaError } = await getConfigMessage(
         { store, env: ctx.env, secrets: keychain, twilio: ctx.twilio },
         { config: opts.config, sid: sid.trim() },

@@ -86,7 +86,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
 
   const store = await ctx.store();
   const secrets = await ctx.secrets();
-  const { sendFromConfig, sendOutcomeError } = await import('../config/send.js');
+  const { sendFromConfig, sendOutcomeError } = await import('../operations/send.js');
   const { messageJson, Progress } = await import('../output/messages.js');
   const input = {
     to: opts.to,

@@ -78,7 +78,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
 
   const store = await ctx.store();
   const secrets = await ctx.secrets();
-  const { simulateInbound } = await import('../listener/simulate.js');
+  const { simulateInbound } = await import('../operations/simulate.js');
   const { config, outcome, shownUrl, ok } = await simulateInbound(
     { store, env: ctx.env, secrets: () => secrets },
     {

@@ -64,7 +64,7 @@ async function show(ctx: CommandContext, opts: ShowOptions): Promise<void> {
   const out = ctx.output(opts);
   const store = await ctx.store();
   const keychain = await ctx.keychain();
-  const { inspectWebhook } = await import('../config/webhook-show.js');
+  const { inspectWebhook } = await import('../operations/webhook-show.js');
   const view = await inspectWebhook({ store, env: ctx.env, secrets: keychain, twilio: ctx.twilio }, opts.config);
   const { webhookShowJson, printWebhookShow } = await import('../output/webhook.js');
   if (opts.json) return out.data(webhookShowJson(view));
@@ -80,7 +80,7 @@ async function set(ctx: CommandContext, opts: SetOptions): Promise<void> {
   const { resolveConfig } = await import('../config/resolve.js');
   const { displayWebhookUrl, sameWebhookUrl } = await import('../twilio/webhook.js');
   const { applySmsUrl, lookUpRoutes, pointNumberAt, pointsAt, refuseUnderLease, routePointsAt } = await import(
-    '../config/register-webhook.js'
+    '../twilio/register-webhook.js'
   );
 
   // Cheap refusals first: no keychain, no network.

@@ -1,6 +1,6 @@
 import { effectiveApiUrl } from '../config/resolve.js';
-import { sendFromConfig } from '../config/send.js';
-import { replayForward, replayToListener } from '../listener/replay.js';
+import { replayForward, replayToListener } from '../operations/replay.js';
+import { sendFromConfig } from '../operations/send.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, Store, StoredEvent } from '../store/index.js';
 import { checkBodyLength } from '../twilio/send-rules.js';

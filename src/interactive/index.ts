@@ -1,10 +1,10 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { TwilioFactory } from '../config/connect.js';
-import { sendFromConfig } from '../config/send.js';
 import { CliError } from '../errors.js';
 import type { TriggerEnvelope } from '../listener/payload.js';
-import { replayForward, replayToListener } from '../listener/replay.js';
 import type { ListenHooks, ListenInfo, StatusCallback } from '../listener/session.js';
+import { replayForward, replayToListener } from '../operations/replay.js';
+import { sendFromConfig } from '../operations/send.js';
 import { printEventDetail } from '../output/events.js';
 import { type Io, Output } from '../output/index.js';
 import type { SecretStore } from '../secrets/index.js';

@@ -1,4 +1,3 @@
-import { lookUpRoutes, numberNotFoundError, webhookStepError } from '../config/register-webhook.js';
 import { configRemovedError } from '../config/resolve.js';
 import { CliError, ExitCode, leaseHeldError } from '../errors.js';
 import {
@@ -20,6 +19,7 @@ import {
   setServiceWebhook,
 } from '../twilio/layers.js';
 import { fetchNumber, setSmsWebhook } from '../twilio/numbers.js';
+import { lookUpRoutes, numberNotFoundError, webhookStepError } from '../twilio/register-webhook.js';
 import type { Channel, Route } from '../twilio/route.js';
 import { describeRestore, displayWebhookUrl, sameWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';

@@ -1,16 +1,16 @@
 import { z } from 'zod';
 import type { TwilioFactory } from '../config/connect.js';
+import { CliError, usageError } from '../errors.js';
+import { getEvent, listEvents, waitForEvent } from '../operations/events.js';
 import {
   DEFAULT_MESSAGES_LIMIT,
   getConfigMessage,
   listConfigMessages,
   MAX_MESSAGES_LIMIT,
-} from '../config/messages.js';
-import { sendFromConfig, sendOutcomeError } from '../config/send.js';
-import { inspectWebhook } from '../config/webhook-show.js';
-import { CliError, usageError } from '../errors.js';
-import { getEvent, listEvents, waitForEvent } from '../listener/event-log.js';
-import { simulateInbound } from '../listener/simulate.js';
+} from '../operations/messages.js';
+import { sendFromConfig, sendOutcomeError } from '../operations/send.js';
+import { simulateInbound } from '../operations/simulate.js';
+import { inspectWebhook } from '../operations/webhook-show.js';
 import { configJson, listenerJson } from '../output/configs.js';
 import { eventDetailJson, eventJson } from '../output/events.js';
 import { historyMessageJson, messageDetailJson, messageJson } from '../output/messages.js';

@@ -1,12 +1,12 @@
-import type { WebhookView } from '../config/webhook-show.js';
+import type { WebhookView } from '../operations/webhook-show.js';
 import type { Route } from '../twilio/route.js';
 import { classifyWebhook, displayWebhookUrl, maskWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
 import { listenerJson } from './configs.js';
 import { type Output, safe } from './index.js';
 
-/** What `webhook show` found (the core: config/webhook-show.ts). The production URL is a secret: it is only ever printed masked. */
-export type { WebhookView } from '../config/webhook-show.js';
+/** What `webhook show` found (the core: operations/webhook-show.ts). The production URL is a secret: it is only ever printed masked. */
+export type { WebhookView } from '../operations/webhook-show.js';
 
 const printable = displayWebhookUrl;
 

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { connectConfig } from '../../src/config/connect.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { type LinkStep, pointNumberAtFruxon } from '../../src/fruxon/link.js';
+import { type LinkStep, pointNumberAtFruxon } from '../../src/operations/link.js';
 import { openStore } from '../../src/store/index.js';
 import { maskWebhookUrl } from '../../src/twilio/webhook.js';
 import { CliProcess, type RunningCli, stopAllCliProcesses, tempHome } from '../helpers/cli.js';

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { twilioCredentials } from '../../src/config/resolve.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { FruxonClient } from '../../src/fruxon/client.js';
+import { fruxonStatus } from '../../src/operations/fruxon-status.js';
 import {
   findOrCreateFruxonConfig,
   type LinkReport,
@@ -12,8 +13,7 @@ import {
   mintWebhookUrl,
   pointNumberAtFruxon,
   storeWebhookUrl,
-} from '../../src/fruxon/link.js';
-import { fruxonStatus } from '../../src/fruxon/status.js';
+} from '../../src/operations/link.js';
 import { secretAccount } from '../../src/secrets/index.js';
 import { memorySecretStore } from '../../src/secrets/memory.js';
 import { type Config, openStore, type Store } from '../../src/store/index.js';

@@ -1,3 +1,5 @@
+import type { ConfigDeps } from '../config/connect.js';
+import { effectiveApiUrl, loadSecret, resolveConfig, twilioCredentials } from '../config/resolve.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import { withoutWhatsAppPrefix } from '../phone.js';
 import { shellQuote } from '../shell.js';
@@ -8,8 +10,6 @@ import { findNumber } from '../twilio/numbers.js';
 import { SANDBOX_NUMBER } from '../twilio/route.js';
 import { refuseLoopbackUrls } from '../twilio/send-rules.js';
 import { checkE164, E164 } from '../validate.js';
-import type { ConfigDeps } from './connect.js';
-import { effectiveApiUrl, loadSecret, resolveConfig, twilioCredentials } from './resolve.js';
 
 /**
  * Sending a message from a config: the core of `send` and of the MCP `send_message` tool. The caller has

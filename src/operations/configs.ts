@@ -1,3 +1,4 @@
+import type { TwilioFactory } from '../config/connect.js';
 import { CliError, leaseHeldError, leaseStaleError } from '../errors.js';
 import { type SecretStore, secretAccount } from '../secrets/index.js';
 import { type Config, isLeaseAlive, type Lease, type NewConfig, type Store } from '../store/index.js';
@@ -5,7 +6,6 @@ import { createTwilioClient, type TwilioCredentials, twilioError } from '../twil
 import { fetchAccount, findNumber } from '../twilio/numbers.js';
 import { maskWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
-import type { TwilioFactory } from './connect.js';
 
 /** What the credential check found: the account answered, and whether it owns the From number. */
 export interface Verification {

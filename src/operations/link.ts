@@ -1,17 +1,5 @@
-import {
-  DEFAULT_RESTORE_WAIT_MS,
-  deferToProduction,
-  leaseOnNumber,
-  pointNumberAt,
-} from '../config/register-webhook.js';
 import { loadProductionWebhookUrl, saveProductionWebhookUrl } from '../config/webhook-url.js';
 import { CliError, ExitCode } from '../errors.js';
-import type { SecretStore } from '../secrets/index.js';
-import { shellQuote } from '../shell.js';
-import { type Config, type FruxonLink, isLeaseAlive, type Store } from '../store/index.js';
-import type { TwilioClient, TwilioCredentials } from '../twilio/client.js';
-import { layerAndSid } from '../twilio/route.js';
-import { displayWebhookUrl, maskWebhookUrl } from '../twilio/webhook.js';
 import {
   createConfig,
   type FruxonConfig,
@@ -23,8 +11,20 @@ import {
   readTwilioMapping,
   rotateWebhook,
   type TwilioMapping,
-} from './api.js';
-import type { FruxonClient } from './client.js';
+} from '../fruxon/api.js';
+import type { FruxonClient } from '../fruxon/client.js';
+import type { SecretStore } from '../secrets/index.js';
+import { shellQuote } from '../shell.js';
+import { type Config, type FruxonLink, isLeaseAlive, type Store } from '../store/index.js';
+import type { TwilioClient, TwilioCredentials } from '../twilio/client.js';
+import {
+  DEFAULT_RESTORE_WAIT_MS,
+  deferToProduction,
+  leaseOnNumber,
+  pointNumberAt,
+} from '../twilio/register-webhook.js';
+import { layerAndSid } from '../twilio/route.js';
+import { displayWebhookUrl, maskWebhookUrl } from '../twilio/webhook.js';
 
 /**
  * `link`: a local config's twin on Fruxon, its webhook URL, and the number pointed at it, in four

@@ -1,13 +1,13 @@
 import { CliError, ExitCode, leaseHeldError, leaseStaleError } from '../errors.js';
 import { shellQuote } from '../shell.js';
 import { type Config, isBeingRestored, isLeaseAlive, type Lease, type Store, sameLease } from '../store/index.js';
-import { type TwilioClient, type TwilioCredentials, twilioError } from '../twilio/client.js';
-import { setApplicationSmsUrl, setSenderWebhook, setServiceWebhook } from '../twilio/layers.js';
-import { sleepUnlessAborted } from '../twilio/messages.js';
-import { fetchNumber, type PhoneNumberInfo, setSmsWebhook } from '../twilio/numbers.js';
-import { applicationRoute, type Channel, type Route, resolveChannels } from '../twilio/route.js';
-import { sameWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
+import { type TwilioClient, type TwilioCredentials, twilioError } from './client.js';
+import { setApplicationSmsUrl, setSenderWebhook, setServiceWebhook } from './layers.js';
+import { sleepUnlessAborted } from './messages.js';
+import { fetchNumber, type PhoneNumberInfo, setSmsWebhook } from './numbers.js';
+import { applicationRoute, type Channel, type Route, resolveChannels } from './route.js';
+import { sameWebhookUrl } from './webhook.js';
 
 /**
  * Pointing a config's number at a webhook URL outside a listener: the core of `webhook set`, shared with

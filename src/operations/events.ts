@@ -1,9 +1,9 @@
 import { resolveConfig } from '../config/resolve.js';
 import { CliError } from '../errors.js';
+import { TRIGGER, type TriggerEnvelope, type TriggerPayload } from '../listener/payload.js';
 import type { Config, EventStatus, Store, StoredEvent } from '../store/index.js';
 import { sleepUnlessAborted } from '../twilio/messages.js';
 import { runningListenerUrl } from './deliver.js';
-import { TRIGGER, type TriggerEnvelope, type TriggerPayload } from './payload.js';
 
 /**
  * Reading what listeners recorded: the core of `events list/show/replay` and of the MCP `list_events`,

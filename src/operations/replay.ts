@@ -1,9 +1,9 @@
 import { CliError } from '../errors.js';
+import type { TriggerEnvelope } from '../listener/payload.js';
+import { forwardEvent } from '../listener/session.js';
 import type { Config, Store, StoredEvent } from '../store/index.js';
 import { postSignedForm, runningListenerUrl, withNewMessageSid } from './deliver.js';
-import { storedEnvelope } from './event-log.js';
-import type { TriggerEnvelope } from './payload.js';
-import { forwardEvent } from './session.js';
+import { storedEnvelope } from './events.js';
 
 /**
  * The replay core (`events replay`, the interactive listen's p and n): a stored event delivered again, as

@@ -1,14 +1,14 @@
 import { connectConfig, type TwilioFactory } from '../config/connect.js';
-import { lookUpRoutes } from '../config/register-webhook.js';
 import { resolveConfig } from '../config/resolve.js';
 import { loadProductionWebhookUrl } from '../config/webhook-url.js';
 import { CliError } from '../errors.js';
+import { connectFruxon } from '../fruxon/account.js';
+import { type FruxonConfig, getConfig } from '../fruxon/api.js';
+import type { FruxonClient, FruxonClientOptions } from '../fruxon/client.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, FruxonLink, Store } from '../store/index.js';
+import { lookUpRoutes } from '../twilio/register-webhook.js';
 import { classifyWebhook, displayWebhookUrl } from '../twilio/webhook.js';
-import { connectFruxon } from './account.js';
-import { type FruxonConfig, getConfig } from './api.js';
-import type { FruxonClient, FruxonClientOptions } from './client.js';
 
 /**
  * `fruxon status`: the Fruxon side of a config (its linked Fruxon config, published or draft, the webhook key)

@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TwilioFactory } from '../config/connect.js';
-import { saveConfig } from '../config/lifecycle.js';
 import { type Emulator, startEmulator } from '../emulator/index.js';
 import type { TriggerEnvelope } from '../listener/payload.js';
 import type { RestoreOutcome } from '../listener/registration.js';
 import { ListenSession } from '../listener/session.js';
 import type { Config, Store } from '../store/index.js';
 import { type Message, sendMessage, waitForFinalStatus } from '../twilio/messages.js';
+import { saveConfig } from './configs.js';
 
 /**
  * The whole loop offline, in one process: the emulator, a throwaway config in a temporary data directory

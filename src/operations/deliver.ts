@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { Form } from '../listener/payload.js';
 import { WHATSAPP_PREFIX } from '../phone.js';
 import { type Config, isLeaseAlive, type Lease, type Store } from '../store/index.js';
 import { guessContentType, inboundMessageForm } from '../twilio/inbound-form.js';
 import { sendSignedWebhook } from '../twilio/webhook-post.js';
-import type { Form } from './payload.js';
 
 /**
  * Sending a listener what Twilio would send it: a simulated inbound message (`simulate`) or a stored one
