@@ -32,6 +32,22 @@ export interface CliDeps {
   signal?: AbortSignal;
 }
 
+/** The process signals that ask a long-running command to stop. */
+export type StopSignalName = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+export const STOP_SIGNALS: readonly StopSignalName[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/** A long-running command's stop request: see `CommandContext.untilStopped`. */
+export interface Stopper {
+  /** Aborted at the first stop request; its reason is the signal's name. */
+  readonly signal: AbortSignal;
+  /** Resolves with the first request's signal name. */
+  readonly stopped: Promise<StopSignalName>;
+  /** Requests a stop from inside (a screen's quit key), as that signal would. */
+  stop(sig: StopSignalName): void;
+  /** Removes the process handlers and the abort listener. */
+  dispose(): void;
+}
+
 /**
  * What a command's action gets instead of globals: its I/O streams and environment (so a test can run a
  * command and read what it printed), and lazy access to the store, the secret store and the API clients.
@@ -97,6 +113,55 @@ export class CommandContext {
 
   /** A Fruxon API client (plain fetch, no native module). */
   fruxon: FruxonFactory = (opts) => (this.#deps.fruxon ? this.#deps.fruxon(opts) : new FruxonClient(opts));
+
+  /**
+   * The one place a long-running command learns that it should stop (listen, inspect, emulator, test, send --wait,
+   * tail, mcp): SIGINT, SIGTERM or SIGHUP to this process, or the context's abort signal (an in-process caller,
+   * whose abort reason may name the signal it stands for: 'SIGINT', 'SIGHUP'; anything else counts as SIGTERM).
+   * `onStop` hears every request, the first and any later one (listen tells a second Ctrl-C that it is still
+   * restoring); `signal` aborts at the first, with the signal's name as its reason. `dispose()` removes the
+   * process handlers; a command calls it in `finally`. Core functions never attach handlers: they take `signal`.
+   */
+  untilStopped(
+    opts: { signals?: readonly StopSignalName[]; onStop?: (sig: StopSignalName, count: number) => void } = {},
+  ): Stopper {
+    const signals = opts.signals ?? STOP_SIGNALS;
+    const controller = new AbortController();
+    let count = 0;
+    let resolveStopped!: (sig: StopSignalName) => void;
+    const stopped = new Promise<StopSignalName>((resolve) => {
+      resolveStopped = resolve;
+    });
+    const stop = (sig: StopSignalName) => {
+      count++;
+      if (!controller.signal.aborted) {
+        controller.abort(sig);
+        resolveStopped(sig);
+      }
+      opts.onStop?.(sig, count);
+    };
+    const onProcessSignal = (sig: NodeJS.Signals) => stop(sig as StopSignalName);
+    const onAbort = () => {
+      const reason = this.signal.reason;
+      stop(
+        typeof reason === 'string' && (STOP_SIGNALS as readonly string[]).includes(reason)
+          ? (reason as StopSignalName)
+          : 'SIGTERM',
+      );
+    };
+    for (const s of signals) process.on(s, onProcessSignal);
+    if (this.signal.aborted) queueMicrotask(onAbort);
+    else this.signal.addEventListener('abort', onAbort, { once: true });
+    return {
+      signal: controller.signal,
+      stopped,
+      stop,
+      dispose: () => {
+        for (const s of signals) process.off(s, onProcessSignal);
+        this.signal.removeEventListener('abort', onAbort);
+      },
+    };
+  }
 
   close(): void {
     this.#store?.close();
