@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import type { ListenHooks } from '../listener/session.js';
+import { canOpenScreen } from '../output/iostreams.js';
 import { stripChannel } from '../phone.js';
 import { checkHttpUrl, MAX_TIMER_MS, parseDuration, parsePort, parsePositiveInt } from '../validate.js';
 import type { CommandContext } from './context.js';
@@ -187,7 +188,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
 
   // On a terminal: the key-driven screen (src/interactive), loaded only then; piped or --json: the lines below.
   const screen =
-    !opts.json && opts.interactive && ctx.io.stdin.isTTY && ctx.io.stdout.isTTY
+    !opts.json && opts.interactive && canOpenScreen(ctx.io)
       ? (await import('../interactive/index.js')).createListenScreen({
           io: ctx.io,
           store,

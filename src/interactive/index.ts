@@ -7,6 +7,7 @@ import { replayForward, replayToListener } from '../operations/replay.js';
 import { sendFromConfig } from '../operations/send.js';
 import { printEventDetail } from '../output/events.js';
 import { type Io, Output } from '../output/index.js';
+import { screenColorLevel } from '../output/iostreams.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, Store, StoredEvent } from '../store/index.js';
 import { fixFor } from '../twilio/messages.js';
@@ -92,8 +93,7 @@ class Screen implements ListenScreen {
 
   constructor(deps: ScreenDeps) {
     this.#d = deps;
-    const noColor = deps.io.env.NO_COLOR !== undefined && deps.io.env.NO_COLOR !== '';
-    this.#c = new Chalk({ level: noColor ? 0 : 1 });
+    this.#c = new Chalk({ level: screenColorLevel(deps.io) });
     this.#term = new Terminal(deps.io.stdin, deps.io.stdout);
   }
 
