@@ -185,10 +185,6 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
       if (max !== undefined && session.accepted >= max) finish('done');
     },
   };
-  const faceAndInspector = teeHooks(
-    () => face.hooks,
-    () => inspectorHooks,
-  );
   const session = new ListenSession({
     store,
     config,
@@ -208,7 +204,8 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
     retention: () => applyRetention(store.events, env, deps.now().getTime()),
     hooks: teeHooks(
       () => own,
-      () => faceAndInspector,
+      () => face.hooks,
+      () => inspectorHooks,
     ),
   });
 
