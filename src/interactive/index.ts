@@ -1,4 +1,4 @@
-import { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
 import type { TwilioFactory } from '../config/connect.js';
 import { CliError } from '../errors.js';
 import type { TriggerEnvelope } from '../listener/payload.js';
@@ -7,7 +7,7 @@ import { replayForward, replayToListener } from '../operations/replay.js';
 import { ReplyTracker, replyStatusLabel, sendReply } from '../operations/reply.js';
 import { printEventDetail } from '../output/events.js';
 import { type Io, Output } from '../output/index.js';
-import { screenColorLevel } from '../output/iostreams.js';
+import { screenColors } from '../output/iostreams.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, Store, StoredEvent } from '../store/index.js';
 import { fixFor } from '../twilio/messages.js';
@@ -90,7 +90,7 @@ class Screen implements ListenScreen {
 
   constructor(deps: ScreenDeps) {
     this.#d = deps;
-    this.#c = new Chalk({ level: screenColorLevel(deps.io) });
+    this.#c = screenColors(deps.io);
     this.#term = new Terminal(deps.io.stdin, deps.io.stdout);
   }
 

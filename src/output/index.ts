@@ -1,5 +1,5 @@
-import { Chalk, type ChalkInstance } from 'chalk';
-import { canPrompt, colorLevel, type IoStreams } from './iostreams.js';
+import type { ChalkInstance } from 'chalk';
+import { canPrompt, colors, type IoStreams } from './iostreams.js';
 
 /**
  * The only place that writes data and status for a command. Data goes to stdout (one JSON value per line
@@ -22,8 +22,8 @@ export class Output {
     opts: { json?: boolean } = {},
   ) {
     this.json = Boolean(opts.json);
-    this.color = new Chalk({ level: colorLevel(io, 'stdout') });
-    this.errColor = new Chalk({ level: colorLevel(io, 'stderr') });
+    this.color = colors(io, 'stdout');
+    this.errColor = colors(io, 'stderr');
   }
 
   /** Whether a person is at the keyboard (prompts allowed). */

@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import { Chalk, type ChalkInstance } from 'chalk';
 
 /**
  * The one home of the terminal and colour decisions (GitHub CLI's iostreams is the model): every face asks
@@ -20,6 +21,16 @@ export function colorLevel(io: IoStreams, stream: 'stdout' | 'stderr'): 0 | 1 {
   if (noColor(io.env)) return 0;
   const forced = io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== '0';
   return forced || io[stream].isTTY ? 1 : 0;
+}
+
+/** The colours of `stream` (chalk at `colorLevel`). */
+export function colors(io: IoStreams, stream: 'stdout' | 'stderr'): ChalkInstance {
+  return new Chalk({ level: colorLevel(io, stream) });
+}
+
+/** The colours of the key-driven screen (chalk at `screenColorLevel`). */
+export function screenColors(io: IoStreams): ChalkInstance {
+  return new Chalk({ level: screenColorLevel(io) });
 }
 
 /** Chalk's level for the key-driven screen, which is only ever drawn on a terminal: NO_COLOR alone decides. */
