@@ -3,6 +3,7 @@ import { REFUSED_DETAILS_PER_MINUTE } from '../listener/refusals.js';
 import type { ListenHooks, ListenInfo } from '../listener/session.js';
 import type { ListenReport } from '../operations/listen.js';
 import { stripChannel } from '../phone.js';
+import { routeName } from '../twilio/route.js';
 import { printEvent, statusEventJson } from './events.js';
 import { senderHintLine } from './fruxon-participants.js';
 import { type Output, safe } from './index.js';
@@ -128,7 +129,7 @@ export function listenReport(out: Output, o: { json: boolean; register: boolean 
           : undefined;
       if (service) {
         out.status(
-          `Messaging Service ${safe(service.friendlyName ? `'${service.friendlyName}' ` : '')}(${service.sid}) now points here: messages to ${info.accepts.join(', ')} are accepted; its inbound URL is put back on stop.`,
+          `${safe(routeName(service, 'full'))} now points here: messages to ${info.accepts.join(', ')} are accepted; its inbound URL is put back on stop.`,
         );
       }
       if (usesSandbox(info)) {

@@ -24,6 +24,11 @@ describe('routeName: the one home of a route layer display name', () => {
   test("'label' and 'check' mask the SID; 'step' and 'took' give it whole", () => {
     assert.equal(routeName(service, 'label'), "Messaging Service 'Support' (MG…cdef)");
     assert.equal(routeName(service, 'check'), "Messaging Service 'Support' (MG…cdef)");
+    assert.equal(routeName(service, 'full'), `Messaging Service 'Support' (${service.sid})`);
+    assert.equal(
+      routeName({ ...service, layer: 'application', friendlyName: null }, 'full'),
+      `TwiML App (${service.sid})`,
+    );
     assert.equal(routeName(service, 'step'), `messaging service ${service.sid}`);
     assert.equal(routeName(service, 'took'), `messaging service ${service.sid}`);
   });
