@@ -129,8 +129,10 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     throw usageError('--ngrok-authtoken-stdin and --auth-token-stdin read the same standard input: pass one of them');
 
   const store = await ctx.store();
-  const [{ listen }, { listenLineHooks, listenReport, printListenTimeout, printStopRequest }, { retentionDays }] =
-    await Promise.all([import('../operations/listen.js'), import('../output/listen.js'), import('../store/events.js')]);
+  const [{ listen }, { listenLineHooks, listenReport, printListenTimeout, printStopRequest }] = await Promise.all([
+    import('../operations/listen.js'),
+    import('../output/listen.js'),
+  ]);
   const json = Boolean(opts.json);
   // On a terminal: the key-driven screen (src/interactive), loaded only then; piped or --json: the lines.
   const createScreen =
@@ -177,7 +179,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
               json,
               statuses: Boolean(opts.statuses),
               configName: s.config.name,
-              retentionDays: retentionDays(ctx.env),
+              retentionDays: s.retentionDays,
               path: s.path,
             }),
           };

@@ -88,6 +88,8 @@ export interface ListenFaceSetup {
   authToken: string | null;
   /** The listener's path on its URLs (where a missed message would have arrived). */
   path: string;
+  /** The event log's retention (FRUXON_TWILIO_RETENTION_DAYS), for the hourly prune's line. */
+  retentionDays: number;
 }
 
 export interface ListenInspector {
@@ -171,7 +173,7 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
   }
 
   const path = webhookPath(config);
-  const setup: ListenFaceSetup = { store, config, secrets, authToken, path };
+  const setup: ListenFaceSetup = { store, config, secrets, authToken, path, retentionDays: retentionDays(env) };
   const face = faces.face(setup);
   // The lines ask Fruxon about new senders; a screen does not (its hints would land on the terminal it draws).
   const observeSenders = face.senderHints ? hints : null;
