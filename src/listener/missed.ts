@@ -1,6 +1,6 @@
 import type { Config, Store } from '../store/index.js';
 import type { TwilioClient } from '../twilio/client.js';
-import type { Route } from '../twilio/route.js';
+import { type Route, routeName } from '../twilio/route.js';
 
 /**
  * Messages Twilio logged as inbound to the listened numbers since the listener started, that the listener
@@ -74,5 +74,5 @@ export function tookMissed(m: MissedMessage & { route: Route | null }, listenerP
   if (r.url && r.url.endsWith(listenerPath)) {
     return `not a layer this tool models (Conversations, Studio?)${m.messagingServiceSid ? `; Twilio reports Messaging Service ${m.messagingServiceSid}` : ''}`;
   }
-  return `${r.layer === 'number' ? "the number's SmsUrl" : r.layer.replace('_', ' ')}${r.sid ? ` ${r.sid}` : ''}`;
+  return routeName(r, 'took');
 }

@@ -676,16 +676,15 @@ const HOOK_NAMES = [
 ] as const satisfies readonly (keyof ListenHooks)[];
 
 /**
- * Two faces of one session: each hook calls `first()`'s, then `second()`'s. Both are read at each call, so
- * either can come later (listen's lines or screen exist before the session, the inspector only once it has
- * started) or be absent.
+ * The faces of one session: each hook calls each face's in turn. Each face is read at each call, so one can
+ * come later (listen's lines or screen exist before the session, the inspector only once it has started) or
+ * be absent.
  */
-export function teeHooks(first: () => ListenHooks | undefined, second: () => ListenHooks | undefined): ListenHooks {
+export function teeHooks(...faces: (() => ListenHooks | undefined)[]): ListenHooks {
   const hooks: Record<string, (...args: never[]) => void> = {};
   for (const name of HOOK_NAMES) {
     hooks[name] = (...args: never[]) => {
-      (first()?.[name] as ((...a: never[]) => void) | undefined)?.(...args);
-      (second()?.[name] as ((...a: never[]) => void) | undefined)?.(...args);
+      for (const face of faces) (face()?.[name] as ((...a: never[]) => void) | undefined)?.(...args);
     };
   }
   return hooks as ListenHooks;

@@ -9,7 +9,7 @@ import { type Config, DB_FILE, dataDir, isLeaseAlive, type Lease, type Store } f
 import { migrations } from '../store/migrations.js';
 import { createTwilioClient, type TwilioClient, type TwilioCredentials, twilioError } from '../twilio/client.js';
 import { fetchAccount, findNumber } from '../twilio/numbers.js';
-import { type Route, resolveRoutes, SANDBOX_NUMBER } from '../twilio/route.js';
+import { type Route, resolveRoutes, routeName, SANDBOX_NUMBER } from '../twilio/route.js';
 import { classifyWebhookUrl, displayWebhookUrl, type WebhookClass } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
 
@@ -329,7 +329,7 @@ function checkRoute(
   const good: string[] = [];
   let fix: string | undefined;
   for (const r of routes) {
-    const label = `${r.channel === 'whatsapp' ? 'WhatsApp' : 'SMS'}: ${layerName(r)}`;
+    const label = `${r.channel === 'whatsapp' ? 'WhatsApp' : 'SMS'}: ${routeName(r, 'check')}`;
     if (r.layer === 'number') {
       good.push(`${label} decides`);
       continue;
@@ -361,24 +361,6 @@ function checkRoute(
   }
   if (bad.length) return { name, ok: false, detail: bad.join('; '), fix };
   return { name, ok: true, detail: good.join('; ') };
-}
-
-function layerName(r: Route): string {
-  const sid = r.sid ? ` (${maskSid(r.sid)})` : '';
-  const named = r.friendlyName ? ` '${r.friendlyName}'` : '';
-  switch (r.layer) {
-    case 'number':
-      return "the number's SmsUrl";
-    case 'application':
-      return `TwiML App${named}${sid}`;
-    case 'messaging_service':
-    case 'none':
-      return `Messaging Service${named}${sid}`;
-    case 'whatsapp_sender':
-      return `WhatsApp sender${sid}`;
-    case 'sandbox':
-      return 'the WhatsApp Sandbox';
-  }
 }
 
 function checkSmsUrl(config: Config, smsUrl: string | null, store: Store, productionUrl: string | null): DoctorCheck {

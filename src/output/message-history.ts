@@ -2,6 +2,7 @@ import type { MediaInfo } from '../twilio/message-history.js';
 import { type Message, otherParty, relativeDirection } from '../twilio/messages.js';
 import type { Output } from './index.js';
 import { safe, truncate } from './index.js';
+import { terminalColumns } from './iostreams.js';
 
 function when(m: Message): string {
   const d = m.dateCreated ?? m.dateSent;
@@ -19,7 +20,7 @@ export function printMessageTable(out: Output, list: Message[]): void {
     safe(m.body.replace(/\s+/g, ' ')),
     m.errorCode === null ? '' : String(m.errorCode),
   ]);
-  const columns = out.io.stdout.isTTY ? out.io.stdout.columns : undefined;
+  const columns = terminalColumns(out.io);
   if (columns) {
     const width = (i: number) =>
       Math.max(
