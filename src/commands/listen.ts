@@ -27,6 +27,7 @@ interface Options {
   inspect: boolean;
   inspectPort?: string;
   messagingService?: boolean;
+  fallback: boolean;
   channel?: string;
   statuses?: boolean;
   checkMissed: string;
@@ -53,6 +54,10 @@ export function register(program: Command, ctx: CommandContext): void {
     .option(
       '--messaging-service',
       "when the number's Messaging Service receives its messages: point the service's inbound URL here (it serves every number in it), put back on stop",
+    )
+    .option(
+      '--no-fallback',
+      'clear the fallback URL of the layer that receives the messages for the run (default: kept, so what the listener refuses goes there), put back on stop',
     )
     .option(
       '--statuses',
@@ -165,6 +170,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
       forwardTo,
       channels: channels ? [...channels] : undefined,
       allowMessagingService: Boolean(opts.messagingService),
+      noFallback: !opts.fallback,
       checkMissedMs,
       max,
       timeoutMs,

@@ -48,6 +48,19 @@ export interface Registration {
   routes: Route[];
   /** Every number whose messages arrive at the listener: the config's, and the other numbers of a leased Messaging Service. */
   accepts: string[];
+  /**
+   * Where Twilio sends what the listener refuses (an error answer) or does not answer in time, per channel of
+   * `routes`: the winning layer's fallback URL, kept for the run; null with none (or cleared: --no-fallback).
+   * As Twilio answers it: a face masks it.
+   */
+  fallbacks: RunFallback[];
+}
+
+/** The fallback URL in force on one channel while the listener runs. */
+export interface RunFallback {
+  channel: Channel;
+  url: string | null;
+  method: string | null;
 }
 
 /**
@@ -68,6 +81,11 @@ export async function registerWebhook(opts: {
   /** Channels to receive (default: every channel the number has). */
   channels?: Channel[];
   allowMessagingService?: boolean;
+  /**
+   * --no-fallback: clear the winning layer's fallback URL for the run (the lease records it; put back on stop,
+   * crash and restore). By default it is kept: a listener that refuses a message or dies lets Twilio fall back.
+   */
+  noFallback?: boolean;
   onStaleRestored?: (outcome: RestoreOutcome, lease: Lease) => void;
 }): Promise<Registration> {
   const { store, client, config } = opts;
@@ -99,7 +117,8 @@ export async function registerWebhook(opts: {
   });
   const number = routes.find((r) => r.number)?.number;
   if (!number) {
-    if (routes[0]?.layer === 'sandbox') return { lease: null, routes, accepts: [config.fromNumber] };
+    if (routes[0]?.layer === 'sandbox')
+      return { lease: null, routes, accepts: [config.fromNumber], fallbacks: runFallbacks(routes, false) };
     throw numberNotFoundError(config, notFound.consequence, { exitCode: ExitCode.registration, hint: notFound.hint });
   }
   const main = routes.find((r) => r.layer !== 'whatsapp_sender');
@@ -108,6 +127,7 @@ export async function registerWebhook(opts: {
   if (main && viaService && !opts.allowMessagingService) throw serviceConsentError(main);
 
   const prod = opts.productionUrl;
+  const noFallback = Boolean(opts.noFallback);
   const keep = (url: string | null): LeasedUrl => (sameWebhookUrl(url, prod) ? { production: true } : url);
   const previous: LeasedValues = {};
   if (main?.layer === 'application') previous.application = { sid: main.sid! };
@@ -120,8 +140,30 @@ export async function registerWebhook(opts: {
       fallbackMethod: main.fallbackMethod,
     };
   }
+  // The sender's fallback is recorded only when it is cleared for the run.
+  const senderFallback =
+    sender && noFallback && sender.fallbackUrl ? { url: null, method: sender.fallbackMethod } : undefined;
   if (sender)
-    previous.whatsappSender = { sid: sender.sid!, callbackUrl: keep(sender.url), callbackMethod: sender.method };
+    previous.whatsappSender = {
+      sid: sender.sid!,
+      callbackUrl: keep(sender.url),
+      callbackMethod: sender.method,
+      ...(senderFallback && { fallbackUrl: keep(sender.fallbackUrl), fallbackMethod: sender.fallbackMethod }),
+    };
+  // The number's own fallback while it receives for the listener: its own (number layer), or the detached TwiML
+  // App's (the layer that won keeps its fallback); none with --no-fallback. Recorded only when it changes.
+  let numberFallback: { url: string | null; method: string | null } | undefined;
+  if (main?.layer === 'number' && noFallback && number.smsFallbackUrl)
+    numberFallback = { url: null, method: number.smsFallbackMethod };
+  if (main?.layer === 'application') {
+    const want = { url: noFallback ? null : main.fallbackUrl, method: main.fallbackMethod ?? number.smsFallbackMethod };
+    if (
+      (want.url ?? null) !== (number.smsFallbackUrl ?? null) ||
+      (want.url && want.method !== number.smsFallbackMethod)
+    )
+      numberFallback = want;
+  }
+  if (numberFallback) previous.numberFallback = { url: keep(number.smsFallbackUrl), method: number.smsFallbackMethod };
   const layer: LeaseLayer = !main
     ? 'whatsapp_sender'
     : viaService
@@ -154,12 +196,12 @@ export async function registerWebhook(opts: {
   if (layer === 'number')
     steps.push([
       `set the Messaging webhook of ${number.phoneNumber}`,
-      () => setSmsWebhook(client, number.sid, url, 'POST'),
+      () => setSmsWebhook(client, number.sid, url, 'POST', numberFallback),
     ]);
   if (layer === 'application')
     steps.push([
       `detach ${number.phoneNumber} from TwiML App ${maskSid(main!.sid!)}`,
-      () => setNumberApplication(client, number.sid, null, url, 'POST'),
+      () => setNumberApplication(client, number.sid, null, url, 'POST', numberFallback),
     ]);
   if (layer === 'messaging_service') {
     steps.push([
@@ -168,15 +210,15 @@ export async function registerWebhook(opts: {
         setServiceWebhook(client, main!.sid!, {
           inboundRequestUrl: url,
           inboundMethod: 'POST',
-          fallbackUrl: null,
-          fallbackMethod: 'POST',
+          fallbackUrl: noFallback ? null : main!.fallbackUrl,
+          fallbackMethod: main!.fallbackMethod ?? 'POST',
         }),
     ]);
   }
   if (sender)
     steps.push([
       `set the webhook of WhatsApp sender ${maskSid(sender.sid!)}`,
-      () => setSenderWebhook(client, sender.sid!, url, 'POST'),
+      () => setSenderWebhook(client, sender.sid!, url, 'POST', senderFallback),
     ]);
   for (const [i, [what, step]] of steps.entries()) {
     try {
@@ -198,7 +240,16 @@ export async function registerWebhook(opts: {
     }
   }
   const accepts = [number.phoneNumber, ...(viaService ? main!.sharedWith : [])];
-  return { lease: taken.lease, routes, accepts };
+  return { lease: taken.lease, routes, accepts, fallbacks: runFallbacks(routes, noFallback) };
+}
+
+/** The fallback in force on each route's channel during the run: the winning layer's, unless cleared. */
+function runFallbacks(routes: Route[], noFallback: boolean): RunFallback[] {
+  return routes.map((r) => ({
+    channel: r.channel,
+    url: noFallback ? null : r.fallbackUrl,
+    method: noFallback ? null : r.fallbackMethod,
+  }));
 }
 
 function serviceConsentError(route: Route): CliError {
@@ -282,7 +333,13 @@ async function restoreClaimed(opts: {
       const w = prev.whatsappSender;
       const current = await gone404(fetchSenderWebhook(client, w.sid));
       if (current && current.callbackUrl === lease.ourUrl)
-        await setSenderWebhook(client, w.sid, back(w.callbackUrl), w.callbackMethod);
+        await setSenderWebhook(
+          client,
+          w.sid,
+          back(w.callbackUrl),
+          w.callbackMethod,
+          w.fallbackUrl !== undefined ? { url: back(w.fallbackUrl), method: w.fallbackMethod ?? null } : undefined,
+        );
       if (layer === 'whatsapp_sender') {
         outcome =
           current && current.callbackUrl === lease.ourUrl
@@ -368,11 +425,21 @@ async function restoreClaimed(opts: {
   const plan = describeRestore(previous, productionUrl, opts.config.name);
   // `link` ran during the listen: the app the number goes back to is pointed at the production URL first.
   const appUrl = app?.smsUrl !== undefined ? back(app.smsUrl) : undefined;
+  // The number's own fallback, when the listen changed it (--no-fallback, or a detached app's put on it).
+  const nf = prev.numberFallback;
+  const fallback = nf ? { url: back(nf.url), method: nf.method } : undefined;
   try {
     if (app && appUrl) await setApplicationSmsUrl(client, app.sid, appUrl);
     if (app)
-      await setNumberApplication(client, lease.numberSid, app.sid, plan.restoreUrl, lease.previousSmsMethod ?? 'POST');
-    else await setSmsWebhook(client, lease.numberSid, plan.restoreUrl, lease.previousSmsMethod ?? 'POST');
+      await setNumberApplication(
+        client,
+        lease.numberSid,
+        app.sid,
+        plan.restoreUrl,
+        lease.previousSmsMethod ?? 'POST',
+        fallback,
+      );
+    else await setSmsWebhook(client, lease.numberSid, plan.restoreUrl, lease.previousSmsMethod ?? 'POST', fallback);
   } catch (err) {
     throw webhookStepError(twilioError(err, `restore the Messaging webhook of ${lease.phoneNumber}`, errCtx));
   }

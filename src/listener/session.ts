@@ -4,6 +4,13 @@ import { backgroundCheckpoints, type Checkpointer } from '../store/checkpoint.js
 import { type Config, type Lease, type NewEvent, type Store, webhookPath } from '../store/index.js';
 import type { TwilioClient } from '../twilio/client.js';
 import { type Channel, type Route, resolveRoute } from '../twilio/route.js';
+import {
+  classifyWebhookUrl,
+  displayWebhookUrl,
+  isListenerUrl,
+  type WebhookKind,
+  type WebhookKnowledge,
+} from '../twilio/webhook.js';
 import { isLoopbackUrl } from '../validate.js';
 import { type MissedMessage, watchMissed } from './missed.js';
 import {
@@ -60,7 +67,14 @@ export interface ListenHooks {
   onEvent?(envelope: TriggerEnvelope, duplicate: boolean, json: string): void;
   /** After the onEvent calls of one group commit (e.g. to write their lines in one go), before any reply. */
   onEventsEnd?(): void;
-  onRefused?(info: { eventId: number | null; reason: string; detail: string; from: string | null }): void;
+  onRefused?(info: {
+    eventId: number | null;
+    reason: string;
+    detail: string;
+    from: string | null;
+    /** Where Twilio now sends the message (the error answer makes it try the fallback); null: no fallback. */
+    fallback?: ListenFallback | null;
+  }): void;
   /**
    * Refused requests beyond the per-minute budget are counted, not recorded or printed: `firstDrop` once,
    * when that starts; `minute` for each minute that dropped some, once it is over.
@@ -130,6 +144,8 @@ export interface ListenOptions {
   channels?: Channel[];
   /** Consent to point the number's Messaging Service (every number in it) at the listener. */
   allowMessagingService?: boolean;
+  /** Clear the winning layer's fallback URL for the run (put back on stop). */
+  noFallback?: boolean;
   /** How often to ask Twilio for inbound messages the listener never received (0 or undefined: never). */
   checkMissedMs?: number;
   forwardTo?: string;
@@ -146,6 +162,17 @@ export interface ListenOptions {
   refusedPerMinute?: number;
 }
 
+/** A fallback URL in force while listening, as it may be printed (masked like any webhook URL). */
+export interface ListenFallback {
+  channel: Channel;
+  url: string;
+  /**
+   * What the URL is: the recorded production URL, this listener's (or another lease's of this store), a URL
+   * with a listener's shape that no lease here holds, or something else.
+   */
+  kind: Exclude<WebhookKind, 'none'> | 'other_listener';
+}
+
 export interface ListenInfo {
   localUrl: string;
   publicUrl: string;
@@ -157,6 +184,10 @@ export interface ListenInfo {
   routes: Route[];
   /** Every number whose messages the listener accepts. */
   accepts: string[];
+  /** The fallback URL of each registered channel that has one (none: empty); printable. */
+  fallbacks: ListenFallback[];
+  /** --no-fallback: the winning layer's fallback is cleared for the run. */
+  noFallback: boolean;
   /**
    * Where Twilio can post the delivery-status callbacks of messages sent elsewhere (`send --status-callback`):
    * the webhook URL (status callbacks are told apart from messages); null when real Twilio cannot reach it (loopback).
@@ -185,6 +216,7 @@ export class ListenSession {
   #timers: NodeJS.Timeout[] = [];
   /** The production webhook URL as read at start: the restore uses it if the keychain is gone by then. */
   #productionUrl: string | null = null;
+  #fallbacks: ListenFallback[] = [];
   accepted = 0;
 
   constructor(opts: ListenOptions) {
@@ -252,11 +284,24 @@ export class ListenSession {
           productionUrl: (this.#productionUrl = o.productionUrl()),
           channels: o.channels,
           allowMessagingService: o.allowMessagingService,
+          noFallback: o.noFallback,
           onStaleRestored: (outcome) => (staleRestored = outcome),
         });
         this.#lease = reg.lease;
         routes = reg.routes;
         for (const n of reg.accepts) this.#accepts.add(n);
+        const known = { productionUrl: this.#productionUrl, lease: reg.lease };
+        this.#fallbacks = reg.fallbacks.flatMap((f) =>
+          f.url
+            ? [
+                {
+                  channel: f.channel,
+                  url: displayWebhookUrl(f.url, this.#productionUrl)!,
+                  kind: fallbackKind(f.url, known),
+                },
+              ]
+            : [],
+        );
         if (o.checkMissedMs && reg.lease) this.#watchMissed(o.twilio, routes, o.checkMissedMs);
       }
       return {
@@ -268,6 +313,8 @@ export class ListenSession {
         staleRestored,
         routes,
         accepts: [...this.#accepts],
+        fallbacks: this.#fallbacks,
+        noFallback: Boolean(o.noFallback),
         statusCallbackUrl: !o.apiUrl && isLoopbackUrl(webhookUrl) ? null : webhookUrl,
       };
     } catch (err) {
@@ -507,6 +554,12 @@ export class ListenSession {
     return OK_REPLY;
   }
 
+  /** The fallback Twilio tries after an error answer to a message to `to` (its channel's; SMS when unknown). */
+  #fallbackFor(to: string | null): ListenFallback | null {
+    const channel: Channel = to?.trim().startsWith('whatsapp:') ? 'whatsapp' : 'sms';
+    return this.#fallbacks.find((f) => f.channel === channel) ?? null;
+  }
+
   /** The config's number (or another number of a leased Messaging Service), plain or as whatsapp:. */
   #isOurAddress(address: string): boolean {
     return this.#accepts.has(stripChannel(address)) && isTwilioAddress(address.trim());
@@ -547,7 +600,8 @@ export class ListenSession {
       bodyExcerpt: 'rawBody' in req ? bodyExcerpt(req.rawBody) : req.bodyExcerpt,
     };
     const { id } = await this.#record(newEvent(event, 'refused', reason, signatureValid, null));
-    o.hooks?.onRefused?.({ eventId: id, reason, detail, from: short(from) });
+    const to = form ? field(form, 'To') : null;
+    o.hooks?.onRefused?.({ eventId: id, reason, detail, from: short(from), fallback: this.#fallbackFor(to) });
     return answer;
   }
 
@@ -598,6 +652,12 @@ export async function forwardEvent(
     const reason = f.timedOut ? `no answer within ${timeoutMs / 1000} s` : (f.cause ?? (err as Error).message);
     return { status: null, ms: performance.now() - t0, error: reason };
   }
+}
+
+function fallbackKind(url: string, known: WebhookKnowledge): ListenFallback['kind'] {
+  const kind = classifyWebhookUrl(url, known).kind;
+  if (kind === 'other' || kind === 'none') return isListenerUrl(url) ? 'other_listener' : 'other';
+  return kind;
 }
 
 /** What every event of a request has, whatever becomes of it. */

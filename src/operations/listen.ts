@@ -35,6 +35,8 @@ export interface ListenInput {
   forwardTo?: string;
   channels?: Channel[];
   allowMessagingService: boolean;
+  /** --no-fallback: clear the winning layer's fallback URL for the run (put back on stop). */
+  noFallback?: boolean;
   checkMissedMs: number;
   /** Stop after this many events (--once: 1). */
   max?: number;
@@ -200,6 +202,7 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
     productionUrl: plan.productionUrl,
     channels: input.channels,
     allowMessagingService: input.allowMessagingService,
+    noFallback: input.noFallback,
     checkMissedMs: input.checkMissedMs,
     forwardTo: input.forwardTo,
     contactName: localName,

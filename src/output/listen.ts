@@ -1,6 +1,6 @@
 import { tookMissed } from '../listener/missed.js';
 import { REFUSED_DETAILS_PER_MINUTE } from '../listener/refusals.js';
-import type { ListenHooks, ListenInfo } from '../listener/session.js';
+import type { ListenFallback, ListenHooks, ListenInfo } from '../listener/session.js';
 import type { ListenReport } from '../operations/listen.js';
 import { stripChannel } from '../phone.js';
 import { routeName } from '../twilio/route.js';
@@ -47,8 +47,10 @@ export function listenLineHooks(
       out.dataJsonLines(lines);
     },
     onRefused(info) {
+      const fb = info.fallback;
       out.status(
-        `${c.red('refused')} ${info.reason}${info.from ? ` from ${safe(info.from)}` : ''}: ${safe(info.detail)}${info.eventId ? c.dim(` (#${info.eventId})`) : ''}`,
+        `${c.red('refused')} ${info.reason}${info.from ? ` from ${safe(info.from)}` : ''}: ${safe(info.detail)}${info.eventId ? c.dim(` (#${info.eventId})`) : ''}` +
+          (fb ? c.yellow(`; Twilio will now try the fallback ${safe(fallbackText(fb))}`) : ''),
       );
     },
     onRefusalsDropped(info) {
@@ -120,7 +122,8 @@ export function listenReport(out: Output, o: { json: boolean; register: boolean 
       out.status(
         `${c.green('Ready!')} Listening for messages to ${c.bold(config.fromNumber)} at ${c.bold(safe(info.webhookUrl))}` +
           ` (config ${safe(JSON.stringify(config.name))}, ${info.lease ? 'webhook registered' : 'webhook not registered'}, tunnel ${info.tunnel})` +
-          (info.statusCallbackUrl ? `; status callbacks: send --status-callback ${safe(info.statusCallbackUrl)}` : ''),
+          (info.statusCallbackUrl ? `; status callbacks: send --status-callback ${safe(info.statusCallbackUrl)}` : '') +
+          readyFallback(info),
       );
       if (info.tunnel !== 'none') out.status(c.dim(`Local listener: ${info.localUrl}`));
       const service =
@@ -161,6 +164,32 @@ export function listenReport(out: Output, o: { json: boolean; register: boolean 
       }
     },
   };
+}
+
+/** A fallback URL in force, and what it is: `https://…/… (production)`. */
+function fallbackText(f: ListenFallback): string {
+  const what =
+    f.kind === 'production'
+      ? 'production'
+      : f.kind === 'listener'
+        ? "a listener's URL"
+        : f.kind === 'other_listener'
+          ? "another listener's URL"
+          : 'not the recorded production URL';
+  return `${f.url} (${what})`;
+}
+
+/** The Ready line's word on the fallback: where what the listener refuses (or a dead listener) goes; nothing when there is none. */
+function readyFallback(info: ListenInfo): string {
+  if (info.noFallback && info.lease) return '; fallback: none for this run (--no-fallback), put back on stop';
+  // Named per channel unless every channel listened on has the same one.
+  const channels = new Set(info.routes.map((r) => r.channel)).size;
+  const alike = info.fallbacks.length === channels && new Set(info.fallbacks.map((f) => f.url)).size === 1;
+  const per = channels > 1 && !alike;
+  return info.fallbacks
+    .map((f) => `; ${per ? `${f.channel === 'whatsapp' ? 'WhatsApp' : 'SMS'} ` : ''}fallback: ${safe(fallbackText(f))}`)
+    .filter((t, i, all) => all.indexOf(t) === i)
+    .join('');
 }
 
 function usesSandbox(info: ListenInfo): boolean {

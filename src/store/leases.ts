@@ -52,7 +52,19 @@ export interface LeasedValues {
     fallbackUrl: LeasedUrl;
     fallbackMethod: string | null;
   };
-  whatsappSender?: { sid: string; callbackUrl: LeasedUrl; callbackMethod: string | null };
+  /** Its fallback URL and method are here only when the listen cleared them (--no-fallback). */
+  whatsappSender?: {
+    sid: string;
+    callbackUrl: LeasedUrl;
+    callbackMethod: string | null;
+    fallbackUrl?: LeasedUrl;
+    fallbackMethod?: string | null;
+  };
+  /**
+   * The number's own SmsFallbackUrl/SmsFallbackMethod, when the listen changed them: a detached TwiML App's
+   * fallback put on the number for the run, or cleared (--no-fallback). Put back with the number's SmsUrl.
+   */
+  numberFallback?: { url: LeasedUrl; method: string | null };
 }
 
 interface Row {

@@ -84,6 +84,22 @@ export function isFruxonIngressUrl(url: string, known: readonly string[] = []): 
   }
 }
 
+/** The path of every listener of this tool: store/configs.ts webhookPath, `/webhooks/twilio/<config id>`. */
+const LISTENER_PATH = /^\/webhooks\/twilio\/[A-Za-z0-9_-]{8,}\/?$/;
+
+/**
+ * Whether a URL has the shape of a fruxon-twilio listener's (its path), whichever machine or data home runs it:
+ * such a URL is never production, and a lease never records it as what to put back.
+ */
+export function isListenerUrl(url: string | null | undefined): boolean {
+  if (!url) return false;
+  try {
+    return LISTENER_PATH.test(new URL(url.trim()).pathname);
+  } catch {
+    return false;
+  }
+}
+
 /** What the classifier may know besides the URL. */
 export interface WebhookKnowledge<L extends Pick<Lease, 'ourUrl'> = Pick<Lease, 'ourUrl'>> {
   /** The config's recorded production URL (a secret: compared, never printed). */
