@@ -10,7 +10,7 @@ import { migrations } from '../store/migrations.js';
 import { createTwilioClient, type TwilioClient, type TwilioCredentials, twilioError } from '../twilio/client.js';
 import { fetchAccount, findNumber } from '../twilio/numbers.js';
 import { type Route, resolveRoutes, routeName, SANDBOX_NUMBER } from '../twilio/route.js';
-import { classifyWebhookUrl, displayWebhookUrl, type WebhookClass } from '../twilio/webhook.js';
+import { classifyWebhookUrl, displayWebhookUrl, listenerState, type WebhookClass } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
 
 /** One line of the report. `ok: 'warn'` is worth knowing but does not fail the doctor. */
@@ -359,7 +359,30 @@ function checkRoute(
       fix = `fruxon-twilio webhook set${r.layer === 'messaging_service' ? ' --messaging-service' : ''}${flag}`;
     } else good.push(`${label} receives them at ${shown(r.url!)}`);
   }
+  // The fallback of each layer that wins: where Twilio sends what its URL refuses or does not answer.
+  let warn: string | null = null;
+  for (const r of routes) {
+    if (r.layer === 'sandbox' || r.layer === 'none' || !r.fallbackUrl) continue;
+    const label = `${r.channel === 'whatsapp' ? 'WhatsApp' : 'SMS'} fallback`;
+    const l = listenerState(r.fallbackUrl, { productionUrl, leases }, isLeaseAlive);
+    if (l?.state === 'gone') {
+      bad.push(
+        `${label} points at a listener that is gone (pid ${l.lease!.pid}): what the primary URL refuses is lost`,
+      );
+      fix ??= 'change or clear the fallback URL in the Twilio Console';
+    } else if (l?.state === 'unknown') {
+      warn = `${label} ${shown(r.fallbackUrl)} is a listener's that no lease of this machine holds: if that listen has stopped, what the primary URL refuses is lost`;
+      good.push(warn);
+    } else {
+      const { owner } = classify(r.fallbackUrl);
+      good.push(
+        `${label}: ${shown(r.fallbackUrl)}${owner === 'fruxon' ? ' (Fruxon)' : l?.state === 'alive' ? ` (the listener, pid ${l.lease!.pid})` : ''}`,
+      );
+    }
+  }
   if (bad.length) return { name, ok: false, detail: bad.join('; '), fix };
+  if (warn)
+    return { name, ok: 'warn', detail: good.join('; '), fix: 'change or clear the fallback URL in the Twilio Console' };
   return { name, ok: true, detail: good.join('; ') };
 }
 

@@ -4,7 +4,7 @@ import { type Config, isLeaseAlive, type Lease } from '../store/index.js';
 import type { PhoneNumberInfo } from '../twilio/numbers.js';
 import { lookUpRoutes } from '../twilio/register-webhook.js';
 import type { Route } from '../twilio/route.js';
-import { classifyWebhook, type WebhookKind } from '../twilio/webhook.js';
+import { classifyWebhook, listenerState, type WebhookKind } from '../twilio/webhook.js';
 
 /**
  * What the config's number points at now: the core of `webhook show` and of the MCP `webhook_route` tool.
@@ -18,6 +18,11 @@ export interface WebhookView {
   routes: Route[];
   kind: WebhookKind;
   fallbackKind: WebhookKind;
+  /**
+   * The winning layer's fallback URL when it is a listener's: one that runs, one that is gone (its lease is
+   * stale), or one no lease of this store holds (another machine's: it may be gone); null otherwise.
+   */
+  fallbackListener: { state: 'alive' | 'gone' | 'unknown'; pid: number | null } | null;
   productionUrl: string | null;
   lease: Lease | null;
   leaseAlive: boolean;
@@ -30,12 +35,14 @@ export async function inspectWebhook(deps: ConfigDeps, configName?: string): Pro
   const productionUrl = loadProductionWebhookUrl(config, env, deps.secrets);
   const lease = store.leases.get(config.id) ?? null;
   const winner = routes[0]!;
+  const fb = listenerState(winner.fallbackUrl, { productionUrl, lease, leases: store.leases.list() }, isLeaseAlive);
   return {
     config,
     number: winner.number,
     routes,
     kind: classifyWebhook(winner.url, { productionUrl, lease }),
     fallbackKind: classifyWebhook(winner.fallbackUrl, { productionUrl, lease }),
+    fallbackListener: fb && { state: fb.state, pid: fb.lease?.pid ?? null },
     productionUrl,
     lease,
     leaseAlive: lease ? isLeaseAlive(lease) : false,

@@ -37,6 +37,7 @@ export function webhookShowJson(v: WebhookView): Record<string, unknown> {
     sms_fallback_method: n?.smsFallbackMethod ?? null,
     kind: v.kind,
     fallback_kind: v.fallbackKind,
+    fallback_listener: v.fallbackListener?.state ?? null,
     production_url_recorded: v.productionUrl !== null,
     production_url: v.productionUrl ? maskWebhookUrl(v.productionUrl) : null,
     production_url_source: v.productionUrl ? (v.config.secretSource === 'env' ? 'env' : 'keychain') : null,
@@ -89,6 +90,8 @@ export function webhookVerdict(v: WebhookView): string {
 export function printWebhookShow(out: Output, v: WebhookView): void {
   const c = out.color;
   const n = v.number;
+  const winner = v.routes[0]!;
+  const fallback = winner.layer === 'sandbox' ? null : winner.fallbackUrl;
   const rows: [string, string][] = [
     ['config', safe(v.config.name)],
     ['number', n ? `${n.phoneNumber} (${n.sid})` : `${v.config.fromNumber} (the WhatsApp Sandbox)`],
@@ -96,10 +99,12 @@ export function printWebhookShow(out: Output, v: WebhookView): void {
       'sms url',
       n?.smsUrl ? safe(`${printable(n.smsUrl, v.productionUrl)} (${n.smsMethod ?? 'POST'})`) : c.dim('(none)'),
     ],
+    // The fallback of the layer that wins (the number's own when it decides).
     [
       'fallback',
-      n?.smsFallbackUrl
-        ? safe(`${printable(n.smsFallbackUrl, v.productionUrl)} (${n.smsFallbackMethod ?? 'POST'})`)
+      fallback
+        ? safe(`${printable(fallback, v.productionUrl)} (${winner.fallbackMethod ?? 'POST'})`) +
+          (winner.layer === 'number' ? '' : c.dim(` (${safe(routeName(winner, 'label'))})`))
         : c.dim('(none)'),
     ],
     ['is', kindText(v)],
@@ -127,6 +132,8 @@ export function printWebhookShow(out: Output, v: WebhookView): void {
     );
     if (extra) out.line(extra);
   }
+  const fbLine = fallbackListenerLine(v);
+  if (fbLine) out.warn(fbLine);
   const flag = v.config.isDefault ? '' : ` --config ${JSON.stringify(v.config.name)}`;
   if (v.kind !== 'production' && !(v.kind === 'listener' && v.leaseAlive)) {
     out.status(
@@ -137,6 +144,15 @@ export function printWebhookShow(out: Output, v: WebhookView): void {
           : `To point it at Fruxon: printf %s "$URL" | fruxon-twilio configs set ${JSON.stringify(v.config.name)} --webhook-url-stdin, then: fruxon-twilio webhook set${flag}`,
     );
   }
+}
+
+/** A fallback URL that points at a listener that is gone (or may be): what the primary URL refuses is lost there. */
+export function fallbackListenerLine(v: Pick<WebhookView, 'fallbackListener'>): string | null {
+  const f = v.fallbackListener;
+  if (!f || f.state === 'alive') return null;
+  return f.state === 'gone'
+    ? `the fallback URL points at a listen that is no longer running (pid ${f.pid}): what the primary URL refuses or does not answer is lost; change or clear it in the Twilio Console`
+    : "the fallback URL is a fruxon-twilio listener's that no listen of this machine holds: if that listen has stopped, what the primary URL refuses or does not answer is lost; change or clear it in the Twilio Console";
 }
 
 function kindText(v: Pick<WebhookView, 'kind' | 'leaseAlive'>): string {

@@ -135,6 +135,22 @@ export function classifyWebhookUrl<L extends Pick<Lease, 'ourUrl'>>(
   return { kind: 'other', lease: null, fruxon: isFruxonIngressUrl(currentUrl) };
 }
 
+/**
+ * Whether a URL (a fallback, say) is a listener's, and whether that listener still runs: 'alive' or 'gone'
+ * for a lease's URL (`isAlive` tells them apart), 'unknown' for a URL of a listener's shape that no lease of
+ * this store holds (another machine's or data home's listen, running or not); null for any other URL.
+ */
+export function listenerState<L extends Pick<Lease, 'ourUrl'>>(
+  url: string | null | undefined,
+  known: WebhookKnowledge<L>,
+  isAlive: (lease: L) => boolean,
+): { state: 'alive' | 'gone' | 'unknown'; lease: L | null } | null {
+  const c = classifyWebhookUrl(url, known);
+  if (c.kind === 'listener') return { state: isAlive(c.lease!) ? 'alive' : 'gone', lease: c.lease };
+  if (c.kind === 'other' && isListenerUrl(url)) return { state: 'unknown', lease: null };
+  return null;
+}
+
 /** classifyWebhookUrl's kind alone. */
 export function classifyWebhook(
   currentUrl: string | null | undefined,

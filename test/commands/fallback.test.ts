@@ -215,4 +215,68 @@ describe('fallback URLs while listening', () => {
     await stop(next.p);
     assert.equal(fallbacks(), before);
   });
+
+  test('webhook show and doctor show the fallback of the layer that wins, and flag one at a listener that is gone', async () => {
+    const setServiceFallback = (url: string) =>
+      fetch(`${emu.url}/v1/Services/${service().sid}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${emu.accountSid}:${emu.authToken}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: `FallbackUrl=${encodeURIComponent(url)}`,
+      });
+    const route = async () => {
+      const r = await cli(['doctor', '--config', 'svc', '--json']);
+      return (JSON.parse(r.stdout).checks as { name: string; ok: unknown; detail: string; fix?: string }[]).find(
+        (c) => c.name === 'route',
+      )!;
+    };
+
+    let human = await cli(['webhook', 'show', '--config', 'svc']);
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(
+      human.stdout,
+      /fallback\s+http:\/\/127\.0\.0\.1:9\/support\/fb \(POST\) \(Messaging Service 'Support'/,
+    );
+    let d = await route();
+    assert.equal(d.ok, true, d.detail);
+    assert.match(d.detail, /SMS fallback: http:\/\/127\.0\.0\.1:9\/support\/fb/);
+
+    // A listener of this machine that is gone (its lease was never restored).
+    const store = openStore(h.env);
+    const wa = store.configs.byName('wa')!;
+    const dead = 'http://127.0.0.1:9/webhooks/twilio/' + wa.id;
+    store.leases.acquire({
+      configId: wa.id,
+      numberSid: emu.getNumber(WA)!.sid,
+      phoneNumber: WA,
+      previousSmsUrl: null,
+      previousSmsMethod: null,
+      ourUrl: dead,
+      pid: 4_194_303,
+    });
+    try {
+      await setServiceFallback(dead);
+      const json = JSON.parse((await cli(['webhook', 'show', '--config', 'svc', '--json'])).stdout);
+      assert.equal(json.fallback_listener, 'gone');
+      human = await cli(['webhook', 'show', '--config', 'svc']);
+      assert.match(human.stderr, /the fallback URL points at a listen that is no longer running \(pid 4194303\)/);
+      d = await route();
+      assert.equal(d.ok, false);
+      assert.match(d.detail, /SMS fallback points at a listener that is gone \(pid 4194303\)/);
+    } finally {
+      store.leases.release(wa.id);
+      store.close();
+    }
+
+    // A listener's URL that no lease here holds: maybe another machine's, maybe gone.
+    await setServiceFallback('http://127.0.0.1:9/webhooks/twilio/00000000-1111-4222-8333-444444444444');
+    const json = JSON.parse((await cli(['webhook', 'show', '--config', 'svc', '--json'])).stdout);
+    assert.equal(json.fallback_listener, 'unknown');
+    d = await route();
+    assert.equal(d.ok, 'warn');
+    assert.match(d.detail, /is a listener's that no lease of this machine holds/);
+    await setServiceFallback('http://127.0.0.1:9/support/fb');
+  });
 });
