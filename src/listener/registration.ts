@@ -21,8 +21,9 @@ import {
 import { fetchNumber, setSmsWebhook } from '../twilio/numbers.js';
 import { lookUpRoutes, numberNotFoundError, webhookStepError } from '../twilio/register-webhook.js';
 import { type Channel, type Route, routeName } from '../twilio/route.js';
-import { describeRestore, displayWebhookUrl, sameWebhookUrl } from '../twilio/webhook.js';
-import { maskSid } from '../validate.js';
+import { describeRestore, displayWebhookUrl, isListenerUrl, sameWebhookUrl } from '../twilio/webhook.js';
+import { isLoopbackUrl, maskSid } from '../validate.js';
+import { LISTENER_HEADER } from './server.js';
 
 /**
  * Pointing the config's number at the listener and putting it back. The lease (SQLite) is written before
@@ -87,6 +88,16 @@ export async function registerWebhook(opts: {
    */
   noFallback?: boolean;
   onStaleRestored?: (outcome: RestoreOutcome, lease: Lease) => void;
+  /**
+   * Asked before taking a layer that points at a production URL (the config's recorded one, or any URL that is
+   * neither loopback nor a listener's): true takes it, false refuses (exit 4). Absent: nobody can be asked (no
+   * terminal), so it is taken and `onWarning` says so.
+   */
+  confirmTakeOver?: (q: TakeOverQuestion) => Promise<boolean>;
+  /** A warning about what registering found or did (a listener taken over, a production URL taken unasked). */
+  onWarning?: (message: string) => void;
+  /** Whether the listener at a URL runs (default: probeListener, one GET). */
+  probe?: (url: string) => Promise<ListenerProbe>;
 }): Promise<Registration> {
   const { store, client, config } = opts;
   const pid = opts.pid ?? process.pid;
@@ -128,7 +139,31 @@ export async function registerWebhook(opts: {
 
   const prod = opts.productionUrl;
   const noFallback = Boolean(opts.noFallback);
-  const keep = (url: string | null): LeasedUrl => (sameWebhookUrl(url, prod) ? { production: true } : url);
+  // A listener's URL (another lease's of this store, or any URL of a listener's shape: another machine's or data
+  // home's) is never what to put back: the production URL the config knows stands in for it, or else the last
+  // value another lease here recorded for the number that is no listener's, or none.
+  const others = store.leases.list().filter((l) => l.configId !== config.id);
+  const localLease = (url: string | null) => (url ? (others.find((l) => sameWebhookUrl(l.ourUrl, url)) ?? null) : null);
+  const isListener = (url: string | null) => isListenerUrl(url) || localLease(url) !== null;
+  const lastKnown =
+    others.find((l) => l.numberSid === number.sid && l.previousSmsUrl && !isListener(l.previousSmsUrl))
+      ?.previousSmsUrl ?? null;
+  const standIn: LeasedUrl = prod ? { production: true } : lastKnown;
+  const keep = (url: string | null): LeasedUrl =>
+    sameWebhookUrl(url, prod) ? { production: true } : isListener(url) ? standIn : url;
+  const keepFallback = (url: string | null): LeasedUrl => (sameWebhookUrl(url, prod) ? { production: true } : url);
+  await judgeHolders({
+    routes: [main, sender].filter((r): r is Route => r !== undefined),
+    config,
+    prod,
+    standIn,
+    localLease,
+    isListener,
+    number: number.phoneNumber,
+    probe: opts.probe ?? probeListener,
+    confirm: opts.confirmTakeOver,
+    warn: (m) => opts.onWarning?.(m),
+  });
   const previous: LeasedValues = {};
   if (main?.layer === 'application') previous.application = { sid: main.sid! };
   if (main && viaService) {
@@ -136,7 +171,7 @@ export async function registerWebhook(opts: {
       sid: main.sid!,
       inboundRequestUrl: keep(main.url),
       inboundMethod: main.method,
-      fallbackUrl: keep(main.fallbackUrl),
+      fallbackUrl: keepFallback(main.fallbackUrl),
       fallbackMethod: main.fallbackMethod,
     };
   }
@@ -148,7 +183,7 @@ export async function registerWebhook(opts: {
       sid: sender.sid!,
       callbackUrl: keep(sender.url),
       callbackMethod: sender.method,
-      ...(senderFallback && { fallbackUrl: keep(sender.fallbackUrl), fallbackMethod: sender.fallbackMethod }),
+      ...(senderFallback && { fallbackUrl: keepFallback(sender.fallbackUrl), fallbackMethod: sender.fallbackMethod }),
     };
   // The number's own fallback while it receives for the listener: its own (number layer), or the detached TwiML
   // App's (the layer that won keeps its fallback); none with --no-fallback. Recorded only when it changes.
@@ -163,7 +198,8 @@ export async function registerWebhook(opts: {
     )
       numberFallback = want;
   }
-  if (numberFallback) previous.numberFallback = { url: keep(number.smsFallbackUrl), method: number.smsFallbackMethod };
+  if (numberFallback)
+    previous.numberFallback = { url: keepFallback(number.smsFallbackUrl), method: number.smsFallbackMethod };
   const layer: LeaseLayer = !main
     ? 'whatsapp_sender'
     : viaService
@@ -172,12 +208,13 @@ export async function registerWebhook(opts: {
         ? 'application'
         : 'number';
 
-  const wasProduction = sameWebhookUrl(number.smsUrl, prod);
+  const numberPrevious = keep(number.smsUrl);
+  const wasProduction = numberPrevious !== null && typeof numberPrevious === 'object';
   const taken = store.leases.acquire({
     configId: config.id,
     numberSid: number.sid,
     phoneNumber: number.phoneNumber,
-    previousSmsUrl: wasProduction ? null : number.smsUrl,
+    previousSmsUrl: wasProduction ? null : (numberPrevious as string | null),
     previousSmsMethod: number.smsMethod,
     previousIsProduction: wasProduction,
     ourUrl: opts.webhookUrl,
@@ -250,6 +287,107 @@ function runFallbacks(routes: Route[], noFallback: boolean): RunFallback[] {
     url: noFallback ? null : r.fallbackUrl,
     method: noFallback ? null : r.fallbackMethod,
   }));
+}
+
+/** What `listen` asks before taking a layer that points at a production URL. */
+export interface TakeOverQuestion {
+  /** The layer, as a face names it (route.ts routeName 'label'; Twilio's text: escape it). */
+  layer: string;
+  phoneNumber: string;
+  /** Printable (masked like any webhook URL). */
+  url: string;
+  /** The config's recorded production URL (else: a URL that is neither loopback nor a listener's). */
+  recorded: boolean;
+}
+
+/** What a GET of a listener's URL told: it runs (a listener's 405), and who it is (its `x-fruxon-twilio-listener`). */
+export interface ListenerProbe {
+  alive: boolean;
+  holder: string | null;
+}
+
+/**
+ * Whether a fruxon-twilio listener answers at `url`: one GET (a listener answers 405 with its header, or, before
+ * the header, with its 405 body). Anything else (refused, a tunnel's "offline" page, a timeout) is a listener that
+ * is gone.
+ */
+export async function probeListener(url: string, timeoutMs = 3000): Promise<ListenerProbe> {
+  try {
+    const res = await fetch(url, { method: 'GET', redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+    const body = await res.text().catch(() => '');
+    const holder = res.headers.get(LISTENER_HEADER);
+    return { alive: res.status === 405 && (holder !== null || body === 'method not allowed: use POST\n'), holder };
+  } catch {
+    return { alive: false, holder: null };
+  }
+}
+
+/**
+ * Before the lease is taken, what the layers to lease point at now: another listener that runs is a conflict
+ * (exit 5, naming it); one that is gone is taken over (a warning says what the lease records instead); a
+ * production URL is taken only with consent (`confirm`), or, with nobody to ask, with a warning.
+ */
+async function judgeHolders(o: {
+  routes: Route[];
+  config: Config;
+  prod: string | null;
+  standIn: LeasedUrl;
+  localLease: (url: string | null) => Lease | null;
+  isListener: (url: string | null) => boolean;
+  number: string;
+  probe: (url: string) => Promise<ListenerProbe>;
+  confirm: ((q: TakeOverQuestion) => Promise<boolean>) | undefined;
+  warn: (message: string) => void;
+}): Promise<void> {
+  const show = (url: string) => displayWebhookUrl(url, o.prod) ?? url;
+  const instead =
+    o.standIn === null
+      ? 'no webhook (no production URL is recorded for the config: fruxon-twilio configs set NAME --webhook-url-stdin)'
+      : typeof o.standIn === 'object'
+        ? 'the recorded production URL'
+        : show(o.standIn);
+  for (const r of o.routes) {
+    const url = r.url;
+    if (!url) continue;
+    const label = routeName(r, 'label');
+    if (o.isListener(url)) {
+      const local = o.localLease(url);
+      const held = local
+        ? { alive: isLeaseAlive(local), holder: `pid ${local.pid} on ${local.hostname}` }
+        : await o.probe(url);
+      if (held.alive) {
+        const who = held.holder ? held.holder.replace(/^pid=/, 'pid ') : 'a listener';
+        throw new CliError(
+          `${label} of ${o.number} points at another fruxon-twilio listener that is running (${who}, at ${show(url)}): it holds the number`,
+          {
+            exitCode: ExitCode.conflict,
+            reason: 'lease_held',
+            hint: 'stop that listen first (it puts the number back when it stops), or listen with --no-register',
+          },
+        );
+      }
+      o.warn(
+        `${label} of ${o.number} pointed at a fruxon-twilio listener that is not running (${show(url)}): taken over; the lease records ${instead} to put back on stop, never that listener's URL`,
+      );
+      continue;
+    }
+    const recorded = sameWebhookUrl(url, o.prod);
+    if (!recorded && isLoopbackUrl(url)) continue;
+    const q: TakeOverQuestion = { layer: label, phoneNumber: o.number, url: show(url), recorded };
+    if (!o.confirm) {
+      o.warn(
+        `${label} of ${o.number} points at ${q.url}${recorded ? ' (the recorded production URL)' : ''}: taken for this listen, so the live agent gets no messages until it stops (--take-over says so in advance)`,
+      );
+      continue;
+    }
+    if (!(await o.confirm(q))) {
+      throw new CliError(`${o.number} was not taken: ${label} still points at ${q.url}`, {
+        exitCode: ExitCode.registration,
+        reason: 'take_over_declined',
+        hint: 'listen with --no-register to point something else at the listener yourself, or --take-over to take it',
+      });
+    }
+  }
 }
 
 function serviceConsentError(route: Route): CliError {

@@ -64,6 +64,9 @@ export interface ListenerServer {
 
 export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 
+/** The header a listener answers a GET of its path with (405): it runs, and who it is (`pid=N`). */
+export const LISTENER_HEADER = 'x-fruxon-twilio-listener';
+
 /**
  * The webhook endpoint: answers `POST <path>` with an urlencoded body only. Other paths 404, other
  * methods 405, bodies over 64 KiB 413, other content types 415. `handle` runs once the whole body is in.
@@ -78,6 +81,8 @@ export async function startListenerServer(opts: {
   /** Told of each request answered 400 for a form over the limits (before any signature work). */
   onMalformed?: (req: MalformedRequest) => void;
   limits?: Partial<ConnectionLimits>;
+  /** Said in the `x-fruxon-twilio-listener` header of the 405 to a GET of the path: another listen's probe (see probeListener). */
+  identity?: string;
 }): Promise<ListenerServer> {
   const limits = { ...CONNECTION_LIMITS, ...opts.limits };
   // Node checks the headers and request timeouts on this interval (30 s by default): a silent socket would
@@ -136,6 +141,7 @@ function route(
     handle: (r: InboundRequest) => Reply | Promise<Reply>;
     onInternalError: (err: unknown) => void;
     onMalformed?: (req: MalformedRequest) => void;
+    identity?: string;
   },
 ): void {
   const url = req.url ?? '/';
@@ -143,6 +149,7 @@ function route(
   if (pathname !== opts.path) return drain(req, res, { status: 404, body: 'not found\n' });
   if (req.method !== 'POST') {
     res.setHeader('allow', 'POST');
+    if (opts.identity) res.setHeader(LISTENER_HEADER, opts.identity);
     return drain(req, res, { status: 405, body: 'method not allowed: use POST\n' });
   }
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();

@@ -24,7 +24,7 @@ import {
   toTriggerPayload,
 } from './payload.js';
 import { RefusalBudget, type RefusalMinute } from './refusals.js';
-import { type RestoreOutcome, registerWebhook, restoreWebhook } from './registration.js';
+import { type RestoreOutcome, registerWebhook, restoreWebhook, type TakeOverQuestion } from './registration.js';
 import {
   bodyExcerpt,
   type ConnectionLimits,
@@ -146,6 +146,8 @@ export interface ListenOptions {
   allowMessagingService?: boolean;
   /** Clear the winning layer's fallback URL for the run (put back on stop). */
   noFallback?: boolean;
+  /** Asked before taking a layer that points at a production URL (registration.ts); absent: taken with a warning. */
+  confirmTakeOver?: (q: TakeOverQuestion) => Promise<boolean>;
   /** How often to ask Twilio for inbound messages the listener never received (0 or undefined: never). */
   checkMissedMs?: number;
   forwardTo?: string;
@@ -237,6 +239,7 @@ export class ListenSession {
       path: this.path,
       handle: (req) => this.#handle(req),
       onMalformed: (req) => void this.#refuseMalformed(req),
+      identity: `pid=${process.pid}`,
       onInternalError: (err) => o.hooks?.onInternalError?.(err),
       limits: o.limits,
     });
@@ -285,6 +288,8 @@ export class ListenSession {
           channels: o.channels,
           allowMessagingService: o.allowMessagingService,
           noFallback: o.noFallback,
+          confirmTakeOver: o.confirmTakeOver,
+          onWarning: (m) => o.hooks?.onWarning?.(m),
           onStaleRestored: (outcome) => (staleRestored = outcome),
         });
         this.#lease = reg.lease;

@@ -5,7 +5,10 @@ import { connectFruxon } from '../fruxon/account.js';
 import type { FruxonClient, FruxonClientOptions } from '../fruxon/client.js';
 import { type SenderHint, type SenderHints, senderHints } from '../fruxon/sender-hint.js';
 import { planListen } from '../listener/plan.js';
-import type { RestoreOutcome } from '../listener/registration.js';
+import type { RestoreOutcome, TakeOverQuestion } from '../listener/registration.js';
+
+export type { TakeOverQuestion };
+
 import { type ListenHooks, type ListenInfo, ListenSession, teeHooks } from '../listener/session.js';
 import type { SecretStore } from '../secrets/index.js';
 import { webhookPath } from '../store/configs.js';
@@ -115,6 +118,11 @@ export interface ListenFaces {
   inspector?(setup: ListenFaceSetup & { info: ListenInfo }): Promise<ListenInspector>;
   /** Called once the session runs: from then on a stop request stops it. */
   untilStopped(info: ListenInfo): ListenStopper;
+  /**
+   * Asks before taking a number whose layer points at a production URL (a terminal, or --take-over answering
+   * yes in advance); absent: nobody to ask, so it is taken and a warning says so.
+   */
+  confirmTakeOver?(q: TakeOverQuestion): Promise<boolean>;
 }
 
 export interface ListenResult {
@@ -203,6 +211,7 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
     channels: input.channels,
     allowMessagingService: input.allowMessagingService,
     noFallback: input.noFallback,
+    ...(faces.confirmTakeOver && { confirmTakeOver: (q: TakeOverQuestion) => faces.confirmTakeOver!(q) }),
     checkMissedMs: input.checkMissedMs,
     forwardTo: input.forwardTo,
     contactName: localName,
