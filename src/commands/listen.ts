@@ -245,6 +245,6 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
 function confirmTakeOver(io: CommandContext['io'], q: TakeOverQuestion): Promise<boolean> {
   return promptConfirm(
     io,
-    `${safe(q.layer)} of ${q.phoneNumber} points at ${safe(q.url)}${q.recorded ? ' (the recorded production URL)' : ''}: while listen runs, the live agent gets no messages. Take it?`,
+    `${q.phoneNumber}: ${safe(q.layer)} points at ${safe(q.url)}${q.recorded ? ' (the recorded production URL)' : ''}: while listen runs, the live agent gets no messages. Take it?`,
   );
 }

@@ -291,7 +291,7 @@ function runFallbacks(routes: Route[], noFallback: boolean): RunFallback[] {
 
 /** What `listen` asks before taking a layer that points at a production URL. */
 export interface TakeOverQuestion {
-  /** The layer, as a face names it (route.ts routeName 'label'; Twilio's text: escape it). */
+  /** The layer, as a face names it ('its SmsUrl', else route.ts routeName 'label'; Twilio's text: escape it). */
   layer: string;
   phoneNumber: string;
   /** Printable (masked like any webhook URL). */
@@ -349,7 +349,7 @@ async function judgeHolders(o: {
   for (const r of o.routes) {
     const url = r.url;
     if (!url) continue;
-    const label = routeName(r, 'label');
+    const label = r.layer === 'number' ? 'its SmsUrl' : routeName(r, 'label');
     if (o.isListener(url)) {
       const local = o.localLease(url);
       const held = local
@@ -358,7 +358,7 @@ async function judgeHolders(o: {
       if (held.alive) {
         const who = held.holder ? held.holder.replace(/^pid=/, 'pid ') : 'a listener';
         throw new CliError(
-          `${label} of ${o.number} points at another fruxon-twilio listener that is running (${who}, at ${show(url)}): it holds the number`,
+          `${o.number}: ${label} points at another fruxon-twilio listener that is running (${who}, at ${show(url)}): it holds the number`,
           {
             exitCode: ExitCode.conflict,
             reason: 'lease_held',
@@ -367,7 +367,7 @@ async function judgeHolders(o: {
         );
       }
       o.warn(
-        `${label} of ${o.number} pointed at a fruxon-twilio listener that is not running (${show(url)}): taken over; the lease records ${instead} to put back on stop, never that listener's URL`,
+        `${o.number}: ${label} pointed at a fruxon-twilio listener that is not running (${show(url)}): taken over; the lease records ${instead} to put back on stop, never that listener's URL`,
       );
       continue;
     }
@@ -376,7 +376,7 @@ async function judgeHolders(o: {
     const q: TakeOverQuestion = { layer: label, phoneNumber: o.number, url: show(url), recorded };
     if (!o.confirm) {
       o.warn(
-        `${label} of ${o.number} points at ${q.url}${recorded ? ' (the recorded production URL)' : ''}: taken for this listen, so the live agent gets no messages until it stops (--take-over says so in advance)`,
+        `${o.number}: ${label} points at ${q.url}${recorded ? ' (the recorded production URL)' : ''}: taken for this listen, so the live agent gets no messages until it stops (--take-over says so in advance)`,
       );
       continue;
     }
