@@ -21,7 +21,7 @@ import {
   sleepUnlessAborted,
   waitForFinalStatus,
 } from '../twilio/messages.js';
-import { findNumber, type PhoneNumberInfo } from '../twilio/numbers.js';
+import { type Route, resolveChannels, routeName } from '../twilio/route.js';
 import { refuseLoopbackUrls } from '../twilio/send-rules.js';
 import { sameWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
@@ -222,11 +222,17 @@ async function planAll(
     if (!connections.has(key)) connections.set(key, connectConfig(deps.store, name, deps.env, deps.secrets));
     return connections.get(key)!;
   };
-  const owned = new Map<string, Promise<PhoneNumberInfo | null>>();
-  const onAccount = (conn: Connection, number: string) => {
-    const key = `${conn.config.id} ${number}`;
-    if (!owned.has(key)) owned.set(key, findNumber(conn.client, number));
-    return owned.get(key)!;
+  // Where a number's inbound goes on a channel (the resolver: its service, sender, TwiML App or SmsUrl); no
+  // route with a number: not a number of the account. One lookup per config, number and channel.
+  const routed = new Map<string, Promise<Route | null>>();
+  const routeOn = (conn: Connection, number: string, channel: Channel) => {
+    const key = `${conn.config.id} ${number} ${channel}`;
+    if (!routed.has(key))
+      routed.set(
+        key,
+        resolveChannels(conn.client, number, [channel]).then((r) => (r[0]?.number ? r[0] : null)),
+      );
+    return routed.get(key)!;
   };
   for (const f of files) {
     for (const s of f.scenarios) {
@@ -270,7 +276,11 @@ async function planAll(
         continue;
       }
       try {
-        const [ours, theirs] = await Promise.all([onAccount(conn, config.fromNumber), onAccount(conn, testerNumber)]);
+        const channel = channelOf(tester);
+        const [ours, theirs] = await Promise.all([
+          routeOn(conn, config.fromNumber, channel),
+          routeOn(conn, testerNumber, channel),
+        ]);
         if (!ours) {
           problem(
             s.line,
@@ -287,11 +297,15 @@ async function planAll(
           );
           continue;
         }
-        if (theirs.smsUrl && sameWebhookUrl(theirs.smsUrl, ours.smsUrl)) {
+        // A tester whose inbound reaches the agent, by any layer, would have the agent answer its own replies.
+        const loop = selfLoop(ours, theirs);
+        if (loop) {
           problem(
             s.fromLine,
-            `the tester ${testerNumber}'s webhook points where ${config.fromNumber}'s does: the agent would answer its own replies`,
-            'give from: a number whose "A MESSAGE COMES IN" webhook is empty or goes elsewhere',
+            loop === 'url'
+              ? `the tester ${testerNumber}'s webhook points where ${config.fromNumber}'s does: the agent would answer its own replies`
+              : `the tester ${testerNumber} and ${config.fromNumber} both receive through ${routeName(theirs, 'label')}: the agent would answer its own replies`,
+            'give from: a number whose inbound (its Messaging Service, TwiML App or "A MESSAGE COMES IN" webhook) is empty or goes elsewhere',
           );
           continue;
         }
@@ -318,6 +332,17 @@ async function planAll(
     }
   }
   return { plans, problems };
+}
+
+/**
+ * Whether the tester's inbound reaches where the config's number's does: the same layer (one Messaging Service or
+ * TwiML App receives both), or the same URL whatever the layers.
+ */
+function selfLoop(ours: Route, theirs: Route): 'layer' | 'url' | null {
+  const shared = ['messaging_service', 'none', 'application'];
+  if (shared.includes(ours.layer) && ours.layer === theirs.layer && ours.sid === theirs.sid)
+    return ours.layer === 'none' ? null : 'layer';
+  return theirs.url && sameWebhookUrl(theirs.url, ours.url) ? 'url' : null;
 }
 
 /** Twilio's statuses for an outbound message that did not reach the handset. */
