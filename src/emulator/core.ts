@@ -13,7 +13,7 @@ import { apiErrors, type DeliveryErrorCode, deliveryErrors } from './errors.js';
 import { newSid } from './ids.js';
 import { MAGIC_NUMBERS, scriptedFailure } from './magic.js';
 import { API_VERSION, mediaBytesPath, mediaSid } from './resources.js';
-import { defaultStatusCallback, type InboundRoute, routeInbound } from './routing.js';
+import { defaultMessagingServiceSid, defaultStatusCallback, type InboundRoute, routeInbound } from './routing.js';
 import type { EmulatorState } from './state.js';
 import { SANDBOX_NUMBER } from './state.js';
 import type {
@@ -148,7 +148,10 @@ export class EmulatorCore {
     const media = req.mediaUrls.map((url) => ({ url, contentType: guessContentType(url) }));
     const ownFrom = this.state.findNumber(fromNumber);
     const messagingServiceSid =
-      req.messagingServiceSid ?? (ownFrom && this.state.serviceOfNumber(ownFrom.sid)?.sid) ?? null;
+      req.messagingServiceSid ??
+      (ownFrom &&
+        (this.state.serviceOfNumber(ownFrom.sid)?.sid ?? defaultMessagingServiceSid(this.state.account.sid))) ??
+      null;
     const message: EmulatorMessage = {
       sid: newSid(media.length > 0 ? 'MM' : 'SM'),
       accountSid: this.state.account.sid,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type EmulatorState, SANDBOX_NUMBER } from './state.js';
 import type { EmulatorNumber, HttpMethod, InboundLayer, SenderMethod } from './types.js';
 
@@ -11,7 +12,10 @@ export interface InboundRoute {
   method: HttpMethod;
   fallbackUrl: string;
   fallbackMethod: HttpMethod;
-  /** The service the number belongs to, even when the number's own webhook wins: Twilio still reports it. */
+  /**
+   * The service the number belongs to, even when the number's own webhook wins: Twilio still reports it; for a
+   * number in no service, the account's default one (defaultMessagingServiceSid). Null for the Sandbox.
+   */
   messagingServiceSid: string | null;
 }
 
@@ -48,7 +52,7 @@ export function routeInbound(state: EmulatorState, toNumber: string, whatsapp: b
   const number = state.findNumber(toNumber);
   if (!number) return undefined;
   const service = state.serviceOfNumber(number.sid);
-  const messagingServiceSid = service?.sid ?? null;
+  const messagingServiceSid = service?.sid ?? defaultMessagingServiceSid(state.account.sid);
   if (service && !service.useInboundWebhookOnNumber) {
     if (!service.inboundRequestUrl) {
       return {
@@ -86,6 +90,15 @@ export function routeInbound(state: EmulatorState, toNumber: string, whatsapp: b
     }
   }
   return { ...numberLayer(state, number), messagingServiceSid };
+}
+
+/**
+ * On Twilio every message of a number carries a messaging_service_sid: its service's, or, for a number in no
+ * service, a default one of the account, which the Services API never lists. Ours is stable per account (a
+ * hash of its SID), so a state file and a restart keep it.
+ */
+export function defaultMessagingServiceSid(accountSid: string): string {
+  return `MG${createHash('sha256').update(`default-messaging-service:${accountSid}`).digest('hex').slice(0, 32)}`;
 }
 
 /** Our reading: a sender's webhook set to PUT gets the same signed form as POST, sent with POST. */

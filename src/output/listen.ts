@@ -1,4 +1,4 @@
-import { tookMissed } from '../listener/missed.js';
+import { missedCause } from '../listener/missed.js';
 import { REFUSED_DETAILS_PER_MINUTE } from '../listener/refusals.js';
 import type { ListenFallback, ListenHooks, ListenInfo } from '../listener/session.js';
 import type { ListenReport } from '../operations/listen.js';
@@ -74,10 +74,15 @@ export function listenLineHooks(
             ),
           ),
     onMissed(m) {
-      const took = tookMissed(m, o.path);
-      out.warn(
-        `Twilio logged an inbound message ${safe(m.messageSid)} to ${safe(m.to)} at ${m.dateSent} that never reached this listener; took it: ${safe(took)}; run fruxon-twilio webhook show`,
-      );
+      const cause = missedCause(m, o.path);
+      if (cause.kind === 'refused')
+        out.warn(
+          `Twilio logged an inbound message ${safe(m.messageSid)} to ${safe(m.to)} at ${m.dateSent}; ${safe(cause.text)}, so it fired no trigger; see fruxon-twilio events show ${m.refused!.eventId}`,
+        );
+      else
+        out.warn(
+          `Twilio logged an inbound message ${safe(m.messageSid)} to ${safe(m.to)} at ${m.dateSent} that never reached this listener; took it: ${safe(cause.text)}; run fruxon-twilio webhook show`,
+        );
     },
     onPruned(n) {
       out.status(prunedLine(out, n, o.retentionDays));
