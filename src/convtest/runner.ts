@@ -571,7 +571,7 @@ class Runner {
   /** Why nothing came back: the tester's message failed, or the route, or no reply at all. */
   async #silence(
     plan: Plan,
-    lastSend: { sid: string } | null,
+    lastSend: { sid: string; at?: number } | null,
     ctx: { apiUrl: string | null; accountSid: string },
   ): Promise<{ text: string; fix: string | null }> {
     const { conn, info } = plan;
@@ -587,6 +587,20 @@ class Runner {
         }
       } catch {
         // fall through to the route
+      }
+    }
+    // It reached this machine's listener, which refused it: that is the cause, not the route.
+    if (lastSend?.at !== undefined) {
+      const refused = this.deps.store.events.refusedSince(
+        conn.config.id,
+        new Date(lastSend.at - 1000).toISOString(),
+        1,
+      )[0];
+      if (refused) {
+        return {
+          text: `the listener refused a request since the tester's message (${refused.reason ?? 'refused'}, event #${refused.id}): the agent never got it`,
+          fix: `fruxon-twilio events show ${refused.id}`,
+        };
       }
     }
     const route = await inboundRoute(this.deps, conn.config, conn.client);
