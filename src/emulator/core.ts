@@ -391,8 +391,8 @@ export class EmulatorCore {
       media: message.media,
       numSegments: message.numSegments,
       profileName,
+      messagingServiceSid: route.messagingServiceSid,
     });
-    if (route.messagingServiceSid) params.MessagingServiceSid = route.messagingServiceSid;
     const result = await this.deliverAndLog(
       message.sid,
       targets,

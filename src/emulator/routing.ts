@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { defaultMessagingServiceSid } from '../twilio/inbound-form.js';
 import { type EmulatorState, SANDBOX_NUMBER } from './state.js';
 import type { EmulatorNumber, HttpMethod, InboundLayer, SenderMethod } from './types.js';
 
@@ -92,15 +92,6 @@ export function routeInbound(state: EmulatorState, toNumber: string, whatsapp: b
   return { ...numberLayer(state, number), messagingServiceSid };
 }
 
-/**
- * On Twilio every message of a number carries a messaging_service_sid: its service's, or, for a number in no
- * service, a default one of the account, which the Services API never lists. Ours is stable per account (a
- * hash of its SID), so a state file and a restart keep it.
- */
-export function defaultMessagingServiceSid(accountSid: string): string {
-  return `MG${createHash('sha256').update(`default-messaging-service:${accountSid}`).digest('hex').slice(0, 32)}`;
-}
-
 /** Our reading: a sender's webhook set to PUT gets the same signed form as POST, sent with POST. */
 function senderDeliveryMethod(method: SenderMethod): HttpMethod {
   return method === 'PUT' ? 'POST' : method;
@@ -164,3 +155,5 @@ export function matchesPhoneNumberFilter(phoneNumber: string, filter: string): b
   const pattern = new RegExp(wanted.replace(/\*/g, '\\d'));
   return pattern.test(phoneNumber.replace(/\D/g, ''));
 }
+
+export { defaultMessagingServiceSid };

@@ -14,7 +14,10 @@ import type { SecretStore } from '../secrets/index.js';
 import { webhookPath } from '../store/configs.js';
 import { applyRetention, retentionDays } from '../store/events.js';
 import type { Config, Store } from '../store/index.js';
+import { twilioError } from '../twilio/client.js';
+import { fetchAccount } from '../twilio/numbers.js';
 import type { Channel } from '../twilio/route.js';
+import { maskSid } from '../validate.js';
 
 /**
  * The listen operation: resolves the config and its plan (tunnel, signing key, registration), prunes the
@@ -158,6 +161,10 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
   );
   const { authToken } = plan;
   for (const w of plan.warnings) report.planWarning(w.message);
+  // An API Key config signs nothing itself: the Auth Token Twilio signs with comes from TWILIO_AUTH_TOKEN (or
+  // stdin). One that is not the account's would refuse every message: one authenticated call says so now.
+  if (config.authMethod === 'api-key' && authToken)
+    await checkSigningToken(deps.twilio, config, authToken, plan.apiUrl, input.authTokenStdin);
 
   const twilio = plan.credentials ? await deps.twilio(plan.credentials) : null;
 
@@ -267,4 +274,42 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
     accepted: session.accepted,
     timedOut: reason === 'timeout' && session.accepted < (max ?? 1),
   };
+}
+
+/**
+ * Whether `authToken` is the Auth Token of the config's account: one authenticated call (the account, with
+ * the account SID and the token). Rejected (401/403/404): a usage error, one line naming where the token came
+ * from; any other failure is Twilio's (its own exit).
+ */
+async function checkSigningToken(
+  twilio: TwilioFactory,
+  config: Config,
+  authToken: string,
+  apiUrl: string | null,
+  fromStdin: boolean | undefined,
+): Promise<void> {
+  const source = fromStdin ? 'the Auth Token read from standard input (--auth-token-stdin)' : 'TWILIO_AUTH_TOKEN';
+  const client = await twilio(
+    { accountSid: config.accountSid, authMethod: 'auth-token', apiKeySid: null, secret: authToken, apiUrl },
+    { timeoutMs: 10_000 },
+  );
+  try {
+    await fetchAccount(client, config.accountSid);
+  } catch (err) {
+    const status = (err as { status?: number }).status;
+    if (status === 401 || status === 403 || status === 404) {
+      throw new CliError(
+        `${source} is not the Auth Token of account ${maskSid(config.accountSid)} (Twilio answered ${status}): every webhook it signs would be refused`,
+        {
+          exitCode: ExitCode.usage,
+          reason: 'signing_token_rejected',
+          hint: `set ${fromStdin ? 'it' : 'TWILIO_AUTH_TOKEN'} to the Auth Token of ${maskSid(config.accountSid)} (Twilio Console → Account → API keys & tokens), or accept unsigned requests with --skip-verify (unsafe)`,
+        },
+      );
+    }
+    throw twilioError(err, `check the webhook signing token against account ${maskSid(config.accountSid)}`, {
+      apiUrl,
+      accountSid: config.accountSid,
+    });
+  }
 }
