@@ -21,7 +21,14 @@ import {
 import { fetchNumber, setSmsWebhook } from '../twilio/numbers.js';
 import { lookUpRoutes, numberNotFoundError, webhookStepError } from '../twilio/register-webhook.js';
 import { type Channel, type Route, routeName } from '../twilio/route.js';
-import { describeRestore, displayWebhookUrl, isListenerUrl, sameWebhookUrl } from '../twilio/webhook.js';
+import {
+  describeRestore,
+  displayWebhookUrl,
+  isListenerUrl,
+  sameWebhookUrl,
+  urlFragment,
+  withFragment,
+} from '../twilio/webhook.js';
 import { isLoopbackUrl, maskSid } from '../validate.js';
 import { LISTENER_HEADER } from './server.js';
 
@@ -149,9 +156,14 @@ export async function registerWebhook(opts: {
     others.find((l) => l.numberSid === number.sid && l.previousSmsUrl && !isListener(l.previousSmsUrl))
       ?.previousSmsUrl ?? null;
   const standIn: LeasedUrl = prod ? { production: true } : lastKnown;
+  // The production URL is never written to the lease; the overrides in its fragment (not secret) are, when they differ.
+  const asProduction = (url: string | null): LeasedUrl => {
+    const fragment = urlFragment(url);
+    return fragment !== urlFragment(prod) ? { production: true, fragment } : { production: true };
+  };
   const keep = (url: string | null): LeasedUrl =>
-    sameWebhookUrl(url, prod) ? { production: true } : isListener(url) ? standIn : url;
-  const keepFallback = (url: string | null): LeasedUrl => (sameWebhookUrl(url, prod) ? { production: true } : url);
+    sameWebhookUrl(url, prod) ? asProduction(url) : isListener(url) ? standIn : url;
+  const keepFallback = (url: string | null): LeasedUrl => (sameWebhookUrl(url, prod) ? asProduction(url) : url);
   await judgeHolders({
     routes: [main, sender].filter((r): r is Route => r !== undefined),
     config,
@@ -210,6 +222,7 @@ export async function registerWebhook(opts: {
 
   const numberPrevious = keep(number.smsUrl);
   const wasProduction = numberPrevious !== null && typeof numberPrevious === 'object';
+  if (wasProduction && numberPrevious.fragment !== undefined) previous.numberUrlFragment = numberPrevious.fragment;
   const taken = store.leases.acquire({
     configId: config.id,
     numberSid: number.sid,
@@ -462,7 +475,7 @@ async function restoreClaimed(opts: {
   const back = (v: LeasedUrl): string | null => {
     if (v === null || typeof v === 'string') return v;
     if (!productionUrl) throw productionMissing(lease, opts.config);
-    return productionUrl;
+    return withFragment(productionUrl, v.fragment);
   };
   const layer = lease.layer ?? 'number';
   let outcome: RestoreOutcome | null = null;
@@ -558,7 +571,7 @@ async function restoreClaimed(opts: {
   let previous = lease.previousSmsUrl;
   if (lease.previousIsProduction) {
     if (!productionUrl) throw productionMissing(lease, opts.config);
-    previous = productionUrl;
+    previous = withFragment(productionUrl, prev.numberUrlFragment);
   }
   const plan = describeRestore(previous, productionUrl, opts.config.name);
   // `link` ran during the listen: the app the number goes back to is pointed at the production URL first.

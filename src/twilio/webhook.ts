@@ -56,7 +56,10 @@ export function displayWebhookUrl(url: string | null | undefined, productionUrl?
   return `${u.protocol}//${auth}${u.host}${path}${query ? `?${query}` : ''}`;
 }
 
-/** Two webhook URLs are the same when they parse to the same URL (case of scheme and host, default port). */
+/**
+ * Two webhook URLs are the same when they parse to the same URL (case of scheme and host, default port), their
+ * fragments aside: a fragment holds Twilio's connection overrides (`#rc=…&ct=…&e=…`), not where it goes.
+ */
 export function sameWebhookUrl(a: string | null | undefined, b: string | null | undefined): boolean {
   if (!a || !b) return false;
   return normalize(a) === normalize(b);
@@ -64,10 +67,25 @@ export function sameWebhookUrl(a: string | null | undefined, b: string | null | 
 
 function normalize(url: string): string {
   try {
-    return new URL(url.trim()).toString();
+    const u = new URL(url.trim());
+    u.hash = '';
+    return u.toString();
   } catch {
-    return url.trim();
+    return url.trim().replace(/#.*$/s, '');
   }
+}
+
+/** A URL's fragment with its `#` (Twilio's connection overrides), or '' when it has none. */
+export function urlFragment(url: string | null | undefined): string {
+  const at = url?.indexOf('#') ?? -1;
+  return at < 0 ? '' : url!.slice(at);
+}
+
+/** The recorded production URL with `fragment` (the overrides the layer had) in place of its own. */
+export function withFragment(url: string, fragment: string | undefined): string {
+  if (fragment === undefined) return url;
+  const at = url.indexOf('#');
+  return (at < 0 ? url : url.slice(0, at)) + fragment;
 }
 
 /**

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { isValidTwilioSignature } from '../../src/listener/signature.js';
+import { openStore } from '../../src/store/index.js';
+import { CliProcess, stopAllCliProcesses, tempHome } from '../helpers/cli.js';
+import { InProcessCli, runCli, useRealKeychain } from '../helpers/inproc.js';
+import { WebhookReceiver } from '../helpers/webhook-receiver.js';
+
+// The listen killed with SIGKILL is the built binary, which reads its token from the (test) keychain.
+useRealKeychain();
+
+const NUMBER = '+15005552801';
+const PROD = 'http://127.0.0.1:9/ingress/twilio/fx_0123456789abcdef0123';
+const OVERRIDES = '#rc=3&ct=2000&e=ie1';
+const PHONE = '+14155550142';
+
+/**
+ * Issue 26, item 8: connection overrides in a webhook URL's fragment. The production URL with overrides is
+ * still the production URL (compared without the fragment), kept byte for byte through webhook set, listen and
+ * restore; the emulator calls and signs the URL without its fragment (a GET's query goes before none).
+ */
+describe('connection overrides (#rc=…&ct=…) in a webhook URL', () => {
+  let emu: Emulator;
+  let h: ReturnType<typeof tempHome>;
+  const cli = (args: string[], input?: string) => runCli(args, { env: h.env, input });
+  const smsUrl = () => emu.getNumber(NUMBER)!.smsUrl;
+
+  before(async () => {
+    emu = await startEmulator({
+      statusDelayMs: 1,
+      retryDelaysMs: [],
+      topology: { numbers: [{ phone_number: NUMBER, sms_url: PROD + OVERRIDES }] } as never,
+    });
+    h = tempHome();
+    const r = await cli(
+      ['add-config', '--name', 'prod', '--from', NUMBER, '--account-sid', emu.accountSid, '--auth-token-stdin'].concat([
+        '--api-url',
+        emu.url,
+      ]),
+      emu.authToken,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await cli(['configs', 'set', 'prod', '--webhook-url-stdin'], PROD)).code, 0);
+  });
+  after(async () => {
+    await stopAllCliProcesses();
+    await emu.stop();
+    h.cleanup();
+  });
+
+  test('webhook show: the production URL (not "another URL"); webhook set keeps the overrides', async () => {
+    const shown = JSON.parse((await cli(['webhook', 'show', '--config', 'prod', '--json'])).stdout);
+    assert.equal(shown.kind, 'production');
+    const human = await cli(['webhook', 'show', '--config', 'prod']);
+    assert.doesNotMatch(human.stderr + human.stdout, /To point it at Fruxon/);
+    const set = await cli(['webhook', 'set', '--config', 'prod', '--yes']);
+    assert.equal(set.code, 0, set.stderr);
+    assert.equal(smsUrl(), PROD + OVERRIDES, 'byte for byte');
+  });
+
+  test('listen puts it back byte for byte on stop, and after a crash with restore; the lease holds no secret', async () => {
+    const p = new InProcessCli(['listen', '--config', 'prod', '--port', '0', '--check-missed', '0'], { env: h.env });
+    await p.waitFor(/Ready!/);
+    assert.notEqual(smsUrl(), PROD + OVERRIDES);
+    p.kill('SIGINT');
+    assert.equal((await p.exited).code, 0, p.stderr);
+    assert.equal(smsUrl(), PROD + OVERRIDES);
+
+    const crashed = new CliProcess(['listen', '--config', 'prod', '--port', '0', '--check-missed', '0'], {
+      env: h.env,
+    });
+    await crashed.waitFor(/Ready!/);
+    crashed.kill('SIGKILL');
+    await crashed.exited;
+    const store = openStore(h.env);
+    const lease = store.leases.list()[0]!;
+    assert.equal(lease.previousIsProduction, true);
+    assert.equal(lease.previous?.numberUrlFragment, OVERRIDES);
+    assert.ok(!JSON.stringify(lease).includes('fx_0123456789abcdef0123'));
+    store.close();
+    assert.equal((await cli(['restore', '--config', 'prod'])).code, 0);
+    assert.equal(smsUrl(), PROD + OVERRIDES);
+  });
+
+  test('the emulator calls and signs the URL without its fragment, POST and GET', async () => {
+    const receiver = await WebhookReceiver.start();
+    try {
+      for (const method of ['POST', 'GET'] as const) {
+        const base = `${receiver.url}/hook/${method.toLowerCase()}`;
+        emu.setSmsUrl(NUMBER, base + OVERRIDES, method);
+        const res = await fetch(`${emu.url}/_emulator/inbound`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ from: PHONE, to: NUMBER, body: `via ${method}` }),
+        });
+        assert.equal(res.status, 202);
+        assert.equal(((await res.json()) as { outcome: string }).outcome, 'delivered');
+        const got = receiver.requests.at(-1)!;
+        assert.equal(got.method, method);
+        assert.equal(got.params.Body, `via ${method}`, 'the form (or query) arrives');
+        assert.ok(!got.path.includes('#') && !got.path.includes('rc='), got.path);
+        const signedUrl = method === 'POST' ? base : `${receiver.url}${got.path}`;
+        assert.ok(
+          isValidTwilioSignature(
+            emu.authToken,
+            got.headers['x-twilio-signature'] as string,
+            signedUrl,
+            method === 'POST' ? got.params : {},
+          ),
+          `${method}: signed over the URL without its fragment`,
+        );
+      }
+    } finally {
+      emu.setSmsUrl(NUMBER, PROD + OVERRIDES);
+      await receiver.stop();
+    }
+  });
+});
