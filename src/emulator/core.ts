@@ -259,6 +259,23 @@ export class EmulatorCore {
       messageSid: message.sid,
       messageStatus: 'received',
     });
+    if (route.layer === 'conversations') {
+      this.log({
+        level: 'info',
+        event: 'webhook.outcome',
+        message: `inbound message ${sid} taken by Conversations (address configuration ${route.sid}): no messaging webhook is called`,
+        kind: 'inbound',
+        messageSid: sid,
+        outcome: 'no-webhook',
+      });
+      return Promise.resolve({
+        messageSid: sid,
+        layer: 'conversations',
+        outcome: 'no-webhook',
+        url: null,
+        attempts: [],
+      });
+    }
     return this.track(this.deliverInboundWebhook(message, route, msg.profileName ?? 'Emulator User'));
   }
 

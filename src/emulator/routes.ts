@@ -1,3 +1,4 @@
+import { conversationsRoutes } from './conversations-routes.js';
 import { type EmulatorCore, isCallbackUrl, isHttpMethod } from './core.js';
 import { apiErrors } from './errors.js';
 import { messagingRoutes } from './messaging-routes.js';
@@ -216,6 +217,7 @@ const routeDefinitions: RouteDefinition[] = [
     },
   },
   ...messagingRoutes,
+  ...conversationsRoutes,
 ];
 
 /** Every method + path the emulator serves, for contract tests against Twilio's OpenAPI descriptions. */

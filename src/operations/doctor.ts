@@ -9,7 +9,15 @@ import { type Config, DB_FILE, dataDir, isLeaseAlive, type Lease, type Store } f
 import { migrations } from '../store/migrations.js';
 import { createTwilioClient, type TwilioClient, type TwilioCredentials, twilioError } from '../twilio/client.js';
 import { fetchAccount, findNumber } from '../twilio/numbers.js';
-import { type Route, resolveRoutes, routeName, SANDBOX_NUMBER } from '../twilio/route.js';
+import {
+  CONVERSATIONS_UNKNOWN,
+  conversationsSentence,
+  conversationsUnknown,
+  type Route,
+  resolveRoutes,
+  routeName,
+  SANDBOX_NUMBER,
+} from '../twilio/route.js';
 import { classifyWebhookUrl, displayWebhookUrl, listenerState, type WebhookClass } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
 
@@ -361,6 +369,19 @@ function checkRoute(
   }
   // The fallback of each layer that wins: where Twilio sends what its URL refuses or does not answer.
   let warn: string | null = null;
+  let warnFix: string | undefined;
+  for (const r of routes) {
+    const conv = conversationsSentence(r);
+    if (conv) {
+      bad.push(conv);
+      fix ??=
+        'turn auto-creation off for the address in the Twilio Console (Conversations → Addresses), or delete the address configuration';
+    }
+  }
+  if (conversationsUnknown(routes)) {
+    warn = CONVERSATIONS_UNKNOWN;
+    good.push(warn);
+  }
   for (const r of routes) {
     if (r.layer === 'sandbox' || r.layer === 'none' || !r.fallbackUrl) continue;
     const label = `${r.channel === 'whatsapp' ? 'WhatsApp' : 'SMS'} fallback`;
@@ -371,6 +392,7 @@ function checkRoute(
       );
       fix ??= 'change or clear the fallback URL in the Twilio Console';
     } else if (l?.state === 'unknown') {
+      warnFix = 'change or clear the fallback URL in the Twilio Console';
       warn = `${label} ${shown(r.fallbackUrl)} is a listener's that no lease of this machine holds: if that listen has stopped, what the primary URL refuses is lost`;
       good.push(warn);
     } else {
@@ -381,8 +403,7 @@ function checkRoute(
     }
   }
   if (bad.length) return { name, ok: false, detail: bad.join('; '), fix };
-  if (warn)
-    return { name, ok: 'warn', detail: good.join('; '), fix: 'change or clear the fallback URL in the Twilio Console' };
+  if (warn) return { name, ok: 'warn', detail: good.join('; '), ...(warnFix && { fix: warnFix }) };
   return { name, ok: true, detail: good.join('; ') };
 }
 

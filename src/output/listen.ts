@@ -3,7 +3,7 @@ import { REFUSED_DETAILS_PER_MINUTE } from '../listener/refusals.js';
 import type { ListenFallback, ListenHooks, ListenInfo } from '../listener/session.js';
 import type { ListenReport } from '../operations/listen.js';
 import { stripChannel } from '../phone.js';
-import { routeName } from '../twilio/route.js';
+import { CONVERSATIONS_UNKNOWN, conversationsSentence, conversationsUnknown, routeName } from '../twilio/route.js';
 import { printEvent, statusEventJson } from './events.js';
 import { senderHintLine } from './fruxon-participants.js';
 import { type Output, safe } from './index.js';
@@ -140,6 +140,14 @@ export function listenReport(out: Output, o: { json: boolean; register: boolean 
           `${safe(routeName(service, 'full'))} now points here: messages to ${info.accepts.join(', ')} are accepted; its inbound URL is put back on stop.`,
         );
       }
+      for (const r of info.routes) {
+        const conv = conversationsSentence(r);
+        if (conv)
+          out.warn(
+            `${safe(conv)}: this listener does not get them while it is on (Twilio Console → Conversations → Addresses)`,
+          );
+      }
+      if (conversationsUnknown(info.routes)) out.status(c.dim(CONVERSATIONS_UNKNOWN));
       if (usesSandbox(info)) {
         out.status(
           `The WhatsApp Sandbox is set only in the Twilio Console: Messaging → Try it out → WhatsApp sandbox settings → "When a message comes in": ${info.webhookUrl} (HTTP POST).`,

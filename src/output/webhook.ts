@@ -1,5 +1,11 @@
 import type { WebhookView } from '../operations/webhook-show.js';
-import { type Route, routeName } from '../twilio/route.js';
+import {
+  CONVERSATIONS_UNKNOWN,
+  conversationsSentence,
+  conversationsUnknown,
+  type Route,
+  routeName,
+} from '../twilio/route.js';
 import { classifyWebhook, displayWebhookUrl, maskWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
 import { listenerJson } from './configs.js';
@@ -22,6 +28,17 @@ export function routeJson(r: Route, productionUrl: string | null): Record<string
     shared_with: r.sharedWith,
     defers_to_number: r.defersToNumber,
     channel: r.channel,
+    conversations:
+      r.conversations === 'unknown'
+        ? 'unknown'
+        : r.conversations
+          ? {
+              sid: r.conversations.sid,
+              address: r.conversations.address,
+              auto_creation: r.conversations.enabled,
+              type: r.conversations.type,
+            }
+          : null,
   };
 }
 
@@ -134,6 +151,11 @@ export function printWebhookShow(out: Output, v: WebhookView): void {
   }
   const fbLine = fallbackListenerLine(v);
   if (fbLine) out.warn(fbLine);
+  for (const r of v.routes) {
+    const conv = conversationsSentence(r);
+    if (conv) out.warn(safe(conv));
+  }
+  if (conversationsUnknown(v.routes)) out.status(out.errColor.dim(CONVERSATIONS_UNKNOWN));
   const flag = v.config.isDefault ? '' : ` --config ${JSON.stringify(v.config.name)}`;
   if (v.kind !== 'production' && !(v.kind === 'listener' && v.leaseAlive)) {
     out.status(

@@ -6,7 +6,7 @@ import { resolveChannels, resolveRoute, resolveRoutes } from '../../src/twilio/r
 import { EmulatorRequestClient } from '../helpers/emulator-client.js';
 
 // The resolver asks the account each thing once, whatever the channels: the number, the Services list (and a
-// fetch per service, a batch at a time), the Senders list. bench/README.md has the counts per topology.
+// fetch per service, a batch at a time), the Senders list, the Conversations address configurations. bench/README.md has the counts per topology.
 
 const WA = '+15005551501';
 const IN_7TH = '+15005551502';
@@ -52,12 +52,13 @@ describe('route resolver: requests per lookup', () => {
     assert.equal(count(http.sent, /^GET \/v1\/Services$/), 1, 'services listed once, not once per channel');
     assert.equal(count(http.sent, /^GET \/v1\/Services\/MG\w+\/PhoneNumbers\/PN\w+$/), 20, 'each service asked once');
     assert.equal(count(http.sent, /^GET \/v2\/Channels\/Senders$/), 1);
-    assert.equal(http.sent.length, 23);
+    assert.equal(count(http.sent, /^GET \/v1\/Configuration\/Addresses/), 1, 'Conversations asked once');
+    assert.equal(http.sent.length, 24);
 
     const both = counted();
     const explicit = await resolveChannels(both.client, WA, ['sms', 'whatsapp']);
     assert.deepEqual(explicit, routes, 'listen --channel both: the same routes');
-    assert.equal(both.http.sent.length, 23, 'and the same requests');
+    assert.equal(both.http.sent.length, 24, 'and the same requests');
   });
 
   test('the service is found in its batch (the 7th of 20): no fetch past the batch that holds it; the right one', async () => {
@@ -75,7 +76,7 @@ describe('route resolver: requests per lookup', () => {
       (await resolveRoutes(client, PLAIN)).map((r) => r.layer),
       ['number'],
     );
-    assert.equal(http.sent.length, 23);
+    assert.equal(http.sent.length, 24);
     const sandbox = counted();
     assert.deepEqual(
       (await resolveRoutes(sandbox.client, SANDBOX_NUMBER)).map((r) => r.layer),
