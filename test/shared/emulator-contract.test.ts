@@ -56,7 +56,12 @@ function findRepoRoot(): string {
   return dir;
 }
 
-const SPEC_FILES = ['twilio_api_v2010.json', 'twilio_messaging_v1.json', 'twilio_messaging_v2.json'] as const;
+const SPEC_FILES = [
+  'twilio_api_v2010.json',
+  'twilio_messaging_v1.json',
+  'twilio_messaging_v2.json',
+  'twilio_conversations_v1.json',
+] as const;
 type SpecFile = (typeof SPEC_FILES)[number];
 
 function loadSpec(file: SpecFile): OpenApi {
@@ -73,6 +78,7 @@ function loadSpec(file: SpecFile): OpenApi {
 /** Which spec describes a route: by its version prefix, as Twilio's paths are written. */
 function specFileOf(template: string): SpecFile {
   if (template.startsWith('/2010-04-01/')) return 'twilio_api_v2010.json';
+  if (template.startsWith('/v1/Configuration/')) return 'twilio_conversations_v1.json';
   if (template.startsWith('/v1/')) return 'twilio_messaging_v1.json';
   if (template.startsWith('/v2/')) return 'twilio_messaging_v2.json';
   assert.fail(`no spec for ${template}`);
@@ -221,7 +227,7 @@ class RecordingRequestClient extends EmulatorRequestClient {
   }
 }
 
-describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1, messaging v2)", () => {
+describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1, messaging v2, conversations v1)", () => {
   let specs: Record<SpecFile, OpenApi>;
   let emu: Emulator;
   const logs: EmulatorLogEntry[] = [];
@@ -236,6 +242,19 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
       retryDelaysMs: [],
       deliveryTimeoutMs: 200,
       onLog: (e) => logs.push(e),
+      // Conversations address configurations are made by the topology file only (the tool only reads them).
+      topology: {
+        conversations: {
+          address_configurations: [
+            {
+              type: 'sms',
+              address: '+15005551302',
+              friendly_name: 'contract address',
+              auto_creation: { enabled: true, type: 'webhook', webhook_url: 'https://hooks.example.test/conv' },
+            },
+          ],
+        },
+      },
     });
     const lastRequestLog = () => logs.filter((e) => e.event === 'http.request').at(-1);
     const client = twilio(emu.accountSid, emu.authToken, {
@@ -357,6 +376,10 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
     await client.messaging.v2.channelsSenders(sender.sid).update({ webhook: { callback_url: '' } } as never);
     await client.messaging.v2.channelsSenders(sender.sid).remove();
 
+    // Conversations address configurations (conversations v1).
+    const [address] = await client.conversations.v1.addressConfigurations.list({ type: 'sms' });
+    await client.conversations.v1.addressConfigurations(address!.sid).fetch();
+
     // Refusals, one of each kind the tool meets, on each API: Twilio's error body, with the HTTP status in it.
     const none = (prefix: string) => prefix + '0'.repeat(32);
     for (const refused of [
@@ -372,6 +395,7 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
       () => client.messaging.v1.services(pool.sid).phoneNumbers.create({ phoneNumberSid: none('PN') }),
       () => client.messaging.v2.channelsSenders(none('XE')).fetch(),
       () => client.messaging.v2.channelsSenders.create({ sender_id: 'not-whatsapp' } as never),
+      () => client.conversations.v1.addressConfigurations(none('IG')).fetch(),
     ]) {
       await assert.rejects(refused());
     }
@@ -453,6 +477,7 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
         '400 21452',
         '404 20404',
         '400 20001',
+        '404 20404',
       ],
     );
     for (const ex of refusals) {
@@ -519,6 +544,7 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
       ['twilio_messaging_v1.json', 'messaging.v1.service'],
       ['twilio_messaging_v1.json', 'messaging.v1.service.phone_number'],
       ['twilio_messaging_v2.json', 'messaging.v2.channels_sender_response'],
+      ['twilio_conversations_v1.json', 'conversations.v1.configuration_address'],
     ] as const) {
       const schema = specs[file].components.schemas[name];
       assert.ok(schema?.properties, `${name} has properties`);
