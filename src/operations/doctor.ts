@@ -157,7 +157,8 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
     skip('route', 'no secret');
   } else {
     const creds = twilioCredentials(config, secret, deps.env);
-    const ctx = { apiUrl: creds.apiUrl, accountSid: config.accountSid };
+    const ctx = { apiUrl: creds.apiUrl, accountSid: config.accountSid, region: creds.region, edge: creds.edge };
+    const region = `region ${creds.region || (creds.edge ? 'us1' : 'us1 (the default)')}${creds.edge ? `, edge ${creds.edge}` : ''}`;
     const client = await (deps.twilio ?? createTwilioClient)(creds, { timeoutMs: deps.timeoutMs ?? 10_000 });
     let accepted = false;
     try {
@@ -166,7 +167,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
       add({
         name: 'credentials',
         ok: true,
-        detail: `accepted by ${creds.apiUrl ?? 'Twilio'}: account "${account.friendlyName}" (${account.status})`,
+        detail: `accepted by ${creds.apiUrl ?? 'Twilio'} (${region}): account "${account.friendlyName}" (${account.status})`,
       });
     } catch (err) {
       const e = twilioError(err, `fetch account ${maskSid(config.accountSid)}`, ctx);
