@@ -21,7 +21,7 @@ export async function verifyCredentials(
   twilio: TwilioFactory = createTwilioClient,
 ): Promise<Verification> {
   const client = await twilio(creds, { timeoutMs: 10_000 });
-  const ctx = { apiUrl: creds.apiUrl, accountSid: creds.accountSid };
+  const ctx = { apiUrl: creds.apiUrl, accountSid: creds.accountSid, region: creds.region, edge: creds.edge };
   let account;
   try {
     account = await fetchAccount(client, creds.accountSid);

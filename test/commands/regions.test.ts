@@ -63,3 +63,67 @@ describe('regions and edges', () => {
     assert.match(down.message, /could not reach Twilio at https:\/\/api\.sydney\.au1\.twilio\.com/);
   });
 });
+
+describe('add-config --region --edge', () => {
+  let f: EmulatorFixture;
+  before(async () => {
+    f = await emulatorWithConfig();
+  });
+  after(async () => {
+    await f.cleanup();
+  });
+
+  test('stored on the config (configs show --json), used by every call (doctor names it); a bad name is exit 2', async () => {
+    const add = await runCli(
+      [
+        'add-config',
+        '--name',
+        'dublin',
+        '--from',
+        f.emulator.numbers[0]!.phoneNumber,
+        '--account-sid',
+        f.emulator.accountSid,
+        '--auth-token-stdin',
+        '--api-url',
+        f.emulator.url,
+        '--region',
+        'IE1',
+        '--edge',
+        'dublin',
+        '--json',
+      ],
+      { env: f.env, input: f.emulator.authToken },
+    );
+    assert.equal(add.code, 0, add.stderr);
+    const saved = JSON.parse(add.stdout);
+    assert.equal(saved.region, 'ie1');
+    assert.equal(saved.edge, 'dublin');
+    const doctor = JSON.parse((await runCli(['doctor', '--config', 'dublin', '--json'], { env: f.env })).stdout);
+    assert.match(
+      doctor.checks.find((c: { name: string }) => c.name === 'credentials').detail,
+      /\(region ie1, edge dublin\)/,
+    );
+    const env = await runCli(['doctor', '--config', 'dublin', '--json'], { env: { ...f.env, TWILIO_REGION: 'au1' } });
+    assert.match(
+      JSON.parse(env.stdout).checks.find((c: { name: string }) => c.name === 'credentials').detail,
+      /region au1/,
+    );
+    const bad = await runCli(
+      [
+        'add-config',
+        '--name',
+        'x',
+        '--from',
+        f.emulator.numbers[0]!.phoneNumber,
+        '--account-sid',
+        f.emulator.accountSid,
+        '--auth-token-stdin',
+        '--region',
+        'eu west',
+      ],
+      { env: f.env, input: f.emulator.authToken },
+    );
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--region must be a Twilio region name such as ie1/);
+  });
+});
