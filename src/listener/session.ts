@@ -23,7 +23,7 @@ import {
   type TriggerPayload,
   toTriggerPayload,
 } from './payload.js';
-import { RefusalBudget, type RefusalMinute } from './refusals.js';
+import { RefusalBudget, type RefusalMinute, UNSUPPORTED_ADDRESS } from './refusals.js';
 import { type RestoreOutcome, registerWebhook, restoreWebhook, type TakeOverQuestion } from './registration.js';
 import {
   bodyExcerpt,
@@ -504,6 +504,19 @@ export class ListenSession {
       }
       return OK_REPLY;
     }
+    // An address Twilio uses that this listener does not model yet (RCS, Messenger, a short code…): said as
+    // such, not as a malformed number (doctor counts them). The error answer lets Twilio try the fallback.
+    const unmodelled = unmodelledAddress(rawFrom, 'From') ?? unmodelledAddress(rawTo, 'To');
+    if (unmodelled) {
+      return this.#refuse(
+        req,
+        receivedAt,
+        UNSUPPORTED_ADDRESS,
+        `${unmodelled}: this listener takes SMS and WhatsApp (E.164) only; RCS, Messenger, short codes and other channels are not modelled yet`,
+        { status: 400, body: 'bad request: an address this listener does not model\n' },
+        signatureValid,
+      );
+    }
     if (!isTwilioAddress(rawFrom) || !isTwilioAddress(rawTo)) {
       return this.#refuse(
         req,
@@ -663,6 +676,19 @@ function fallbackKind(url: string, known: WebhookKnowledge): ListenFallback['kin
   const kind = classifyWebhookUrl(url, known).kind;
   if (kind === 'other' || kind === 'none') return isListenerUrl(url) ? 'other_listener' : 'other';
   return kind;
+}
+
+/** Twilio's address kinds besides E.164 and whatsapp: (conversations v1 configuration_address_enum_type). */
+const CHANNEL_PREFIX = /^(rcs|messenger|gbm|apple|email|chat|line|viber):/i;
+
+/** `From rcs:… is an RCS address` when the address is of a kind Twilio uses that this listener does not model; null otherwise. */
+function unmodelledAddress(address: string, which: 'From' | 'To'): string | null {
+  const a = address.trim();
+  const prefix = CHANNEL_PREFIX.exec(a)?.[1]?.toLowerCase();
+  const shown = a.length > 40 ? `${a.slice(0, 40)}…` : a;
+  if (prefix) return `${which} ${shown} is ${prefix === 'rcs' ? 'an RCS' : `a ${prefix}`} address`;
+  if (/^\d{3,8}$/.test(a)) return `${which} ${shown} is a short code`;
+  return null;
 }
 
 /** What every event of a request has, whatever becomes of it. */

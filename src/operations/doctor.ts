@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { loadSecret, resolveConfig, secretEnvVar, twilioCredentials } from '../config/resolve.js';
 import { loadProductionWebhookUrl } from '../config/webhook-url.js';
 import { CliError } from '../errors.js';
+import { UNSUPPORTED_ADDRESS } from '../listener/refusals.js';
 import type { SecretStore } from '../secrets/index.js';
 import { shellQuote } from '../shell.js';
 import { type Config, DB_FILE, dataDir, isLeaseAlive, type Lease, type Store } from '../store/index.js';
@@ -382,6 +383,12 @@ function checkRoute(
   if (conversationsUnknown(routes)) {
     warn = CONVERSATIONS_UNKNOWN;
     good.push(warn);
+  }
+  const unmodelled = store.events.countRefused(config.id, UNSUPPORTED_ADDRESS);
+  if (unmodelled > 0) {
+    warn = `${unmodelled} request(s) from or to an address this tool does not model (RCS, Messenger, a short code) were refused by the listener (reason ${UNSUPPORTED_ADDRESS}): Twilio then tried the fallback`;
+    good.push(warn);
+    warnFix ??= `see them: fruxon-twilio events list --config ${shellQuote(config.name)}`;
   }
   for (const r of routes) {
     if (r.layer === 'sandbox' || r.layer === 'none' || !r.fallbackUrl) continue;

@@ -225,6 +225,15 @@ export class EventRepo {
       .get(configId, messageSid) as { id: number; reason: string | null } | undefined;
   }
 
+  /** How many refused requests of the config had this reason (within the retention). */
+  countRefused(configId: string, reason: string): number {
+    return (
+      this.db
+        .prepare(`SELECT count(*) AS n FROM events WHERE config_id = ? AND status = 'refused' AND reason = ?`)
+        .get(configId, reason) as { n: number }
+    ).n;
+  }
+
   /** The refused requests of the config received at or after `since` (ISO-8601), newest first, at most `limit`. */
   refusedSince(configId: string, since: string, limit = 5): { id: number; reason: string | null }[] {
     return this.db
