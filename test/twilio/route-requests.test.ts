@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import twilio from 'twilio';
+import type RequestClient from 'twilio/lib/base/RequestClient.js';
 import { type Emulator, SANDBOX_NUMBER, startEmulator } from '../../src/emulator/index.js';
 import { resolveChannels, resolveRoute, resolveRoutes } from '../../src/twilio/route.js';
 import { EmulatorRequestClient } from '../helpers/emulator-client.js';
@@ -83,5 +84,24 @@ describe('route resolver: requests per lookup', () => {
       ['sandbox'],
     );
     assert.equal(sandbox.http.sent.length, 1);
+  });
+
+  test("an account without Conversations access: 'unknown' on every route, never fatal", async () => {
+    class NoConversations extends EmulatorRequestClient {
+      override request<TData>(opts: RequestClient.RequestOptions<TData>) {
+        if (opts.uri.includes('/v1/Configuration/Addresses')) {
+          const body = JSON.stringify({ code: 20003, message: 'Forbidden', more_info: '', status: 403 });
+          return Promise.resolve({ statusCode: 403, body, headers: {} } as never);
+        }
+        return super.request(opts);
+      }
+    }
+    const http = new NoConversations(emu.url);
+    const client = twilio(emu.accountSid, emu.authToken, { accountSid: emu.accountSid, httpClient: http });
+    const routes = await resolveRoutes(client, WA);
+    assert.deepEqual(
+      routes.map((r) => `${r.channel}:${r.layer}:${r.conversations}`),
+      ['sms:number:unknown', 'whatsapp:whatsapp_sender:unknown'],
+    );
   });
 });
