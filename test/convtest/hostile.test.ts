@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { ScenarioResult, SeenMessage, StepResult } from '../../src/convtest/runner.js';
 import {
   type ExpectStep,
   MAX_SCENARIO_FILE_BYTES,
@@ -11,12 +13,17 @@ import {
   readBounded,
   type SendStep,
 } from '../../src/convtest/scenario.js';
+import { junitXml } from '../../src/output/convtest.js';
 import { LocalAgent, orderDesk } from '../helpers/agent.js';
 import { runCli as runChild, stopAllCliProcesses } from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER } from '../helpers/fixtures.js';
 import { startListen } from '../helpers/listen.js';
 
 const TESTER = '+15005550007';
+/** What a terminal (or a CI page) obeys instead of showing: C0, DEL, C1, bidi overrides and isolates. */
+const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+/** An agent reply with what the audit sent: bidi, C1 CSI, DEL, ESC, and characters XML 1.0 forbids. */
+const EVIL = 'bidi:\u202eevil.exe\u202c csi:\u009b31m del:\u007f esc:\u001b[2J ff:\u000c soh:\u0001 nonchar:\uffff end';
 
 const problemOf = async (text: string, file = 'x.yaml') => {
   const r = await parseScenarioFile(file, text);
@@ -109,6 +116,71 @@ steps:
   });
 });
 
+test('JUnit XML of a reply holding every code point (lone surrogates too) is accepted by a strict XML 1.0 parser', () => {
+  const body = Array.from({ length: 0x110000 }, (_, c) =>
+    c >= 0xd800 && c <= 0xdfff ? String.fromCharCode(c) : String.fromCodePoint(c),
+  ).join('');
+  const message = {
+    sid: 'SM' + '0'.repeat(32),
+    direction: 'outbound-api',
+    from: OUR_NUMBER,
+    to: TESTER,
+    channel: 'sms',
+    body,
+    num_media: 0,
+    status: 'delivered',
+    error_code: null,
+    error_message: body.slice(0, 2000),
+    date_created: null,
+    seen_at_ms: 1,
+  } as SeenMessage;
+  const step: StepResult = {
+    index: 2,
+    line: 5,
+    kind: 'expect',
+    description: `expect contains ${JSON.stringify(body.slice(0, 300))}`,
+    status: 'failed',
+    ms: 1,
+    latencyMs: 1,
+    withinMs: 1000,
+    message,
+    failure: `expected …; got ${body.slice(0, 5000)}`,
+    cause: body.slice(0, 70_000),
+    fix: body.slice(0x2000, 0x2100),
+    note: null,
+  };
+  const result = {
+    file: `x${body.slice(0, 64)}.yaml`,
+    name: body.slice(0, 200),
+    line: 1,
+    config: 'c',
+    tester: TESTER,
+    number: OUR_NUMBER,
+    channel: 'sms',
+    status: 'failed',
+    durationMs: 1,
+    startedAt: '2026-12-07T10:00:00.000Z',
+    steps: [step],
+    messages: [message],
+    error: null,
+  } as unknown as ScenarioResult;
+  const dir = mkdtempSync(join(tmpdir(), 'fruxon-twilio-junit-'));
+  try {
+    const path = join(dir, 'all.xml');
+    writeFileSync(path, junitXml([{ file: result.file, results: [result] }], 1));
+    // expat, through Python's standard library: a well-formedness error is an exception and a non-zero exit.
+    const out = execFileSync(
+      'python3',
+      ['-c', 'import sys, xml.etree.ElementTree as ET; print(len(list(ET.parse(sys.argv[1]).iter())))', path],
+      { encoding: 'utf8' },
+    );
+    assert.match(out, /^\d+\n$/);
+    assert.doesNotMatch(readFileSync(path, 'utf8'), CONTROL);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 describe('fruxon-twilio test: an agent reply that a `matches` pattern backtracks on', () => {
   let f: EmulatorFixture;
   let agent: LocalAgent;
@@ -118,7 +190,11 @@ describe('fruxon-twilio test: an agent reply that a `matches` pattern backtracks
     dir = mkdtempSync(join(tmpdir(), 'fruxon-twilio-convtest-hostile-'));
     f = await emulatorWithConfig({ numbers: [OUR_NUMBER, TESTER] });
     agent = await LocalAgent.start(f.emulator, (p) =>
-      /redos/i.test(p.text ?? '') ? { body: `${'a'.repeat(36)}!` } : orderDesk(p),
+      /redos/i.test(p.text ?? '')
+        ? { body: `${'a'.repeat(36)}!` }
+        : /evil/i.test(p.text ?? '')
+          ? { body: EVIL }
+          : orderDesk(p),
     );
     await startListen(f, ['--forward-to', agent.url]);
   });
@@ -151,5 +227,34 @@ describe('fruxon-twilio test: an agent reply that a `matches` pattern backtracks
     assert.match(r.stdout, /fix: rewrite the pattern without nested repetition/);
     assert.match(r.stdout, /✔ 2\. expect matches \(\?i\)shipped within 10s/);
     assert.match(r.stdout, /2 scenarios in 2 files: 1 passed, 1 failed/);
+  });
+
+  test('an agent reply with control and bidi characters: shown escaped on stdout and in the JUnit file, which a strict XML 1.0 parser accepts', async () => {
+    const path = join(dir, 'evil.yaml');
+    writeFileSync(
+      path,
+      `name: evil reply\nfrom: "${TESTER}"\nsteps:\n  - send: "evil please"\n  - expect: { contains: "never", within: 10s }\n`,
+    );
+    const junit = join(dir, 'evil.xml');
+    const r = await runChild(['test', path, '--junit', junit], { env: f.env, timeoutMs: 60_000 });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    // Before: U+202E, U+009B and DEL reached stdout as they are.
+    assert.doesNotMatch(r.stdout, CONTROL, r.stdout);
+    assert.match(r.stdout, /bidi:\\u202eevil\.exe\\u202c csi:\\x9b31m del:\\x7f/);
+    const xml = readFileSync(junit, 'utf8');
+    assert.doesNotMatch(xml, CONTROL);
+    assert.doesNotMatch(xml, /\uffff/);
+    assert.match(xml, /bidi:\\u202eevil\.exe\\u202c/);
+    // A real XML 1.0 parser (expat, through Python's standard library): well-formed or it throws.
+    const parsed = execFileSync(
+      'python3',
+      [
+        '-c',
+        'import sys, xml.etree.ElementTree as ET; t = ET.parse(sys.argv[1]); print(t.getroot().tag, len(t.getroot().iter("failure").__next__().get("message")))',
+        junit,
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.match(parsed, /^testsuites \d+\n$/);
   });
 });
