@@ -33,6 +33,12 @@ export interface EmulatorOptions {
   sandboxUrl?: string;
   /** The account setting "Enforce HTTP Auth on Media URLs": media URLs answer 401 without Basic auth. */
   enforceMediaAuth?: boolean;
+  /**
+   * When set, the control API (`/_emulator/`) answers only requests with `Authorization: Bearer <controlToken>`
+   * (for an emulator reachable beyond loopback). Whatever it is, the control API refuses requests whose `Origin`
+   * is another site's and POSTs that are not `application/json`, so no web page can reach it.
+   */
+  controlToken?: string;
   /** Receives structured log entries. The library never prints; entries never carry the auth token or key secrets. */
   onLog?: (entry: EmulatorLogEntry) => void;
 }
@@ -318,6 +324,8 @@ export interface Emulator {
   url: string;
   accountSid: string;
   authToken: string;
+  /** The control API's bearer token, when one was set (EmulatorOptions.controlToken). */
+  controlToken: string | null;
   numbers: { sid: string; phoneNumber: string }[];
   /** Creates an API key (`SK` + 32 hex) whose SID and secret authenticate like the account SID and token. */
   createApiKey(friendlyName?: string): ApiKey;
