@@ -1,6 +1,7 @@
 /**
  * The inspector's page, style and script, served as they are: no build step, no CDN, no external font.
- * The script builds every node with textContent (never innerHTML), so nothing from a message can run.
+ * The script builds every node with textContent (never innerHTML), so nothing from a message can run, and shows
+ * bidi and control characters escaped (`vis`), so none can reorder or hide what is shown.
  */
 
 export const INDEX_HTML = `<!doctype html>
@@ -89,21 +90,31 @@ export const APP_JS = String.raw`'use strict';
   var S = { events: [], byId: {}, outbound: {}, missed: [], state: null, view: 'events', arg: null, detail: null };
   var $ = function (id) { return document.getElementById(id); };
 
-  // Every node is built here; text goes in with textContent only.
+  // What a page would obey instead of showing: bidi overrides, embeddings and isolates (U+202A-202E,
+  // U+2066-2069) reorder the text around them, so 'evil\u202eexe.txt' reads as 'eviltxt.exe'; and control
+  // characters (C0 but newline, DEL, C1). Shown escaped as the terminal shows them, in \uXXXX form (so the
+  // trigger payload stays valid JSON on the page), wherever outside text is put on the page.
+  var UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+  function vis(s) {
+    return String(s).replace(UNSAFE, function (ch) { return '\\u' + ('000' + ch.charCodeAt(0).toString(16)).slice(-4); });
+  }
+  function setText(el, s) { el.textContent = vis(s); }
+
+  // Every node is built here; text goes in with textContent only, through vis.
   function h(tag, props) {
     var el = document.createElement(tag);
     if (props) for (var k in props) {
       var v = props[k];
       if (v === null || v === undefined || v === false) continue;
       if (k === 'class') el.className = v;
-      else if (k === 'text') el.textContent = v;
+      else if (k === 'text') setText(el, v);
       else if (k.slice(0, 2) === 'on') el.addEventListener(k.slice(2), v);
-      else el.setAttribute(k, v);
+      else el.setAttribute(k, k === 'href' || k === 'src' ? v : vis(v));
     }
     for (var i = 2; i < arguments.length; i++) {
       var c = arguments[i];
       if (c === null || c === undefined || c === false) continue;
-      el.appendChild(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(String(c)) : c);
+      el.appendChild(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(vis(c)) : c);
     }
     return el;
   }
@@ -212,7 +223,7 @@ export const APP_JS = String.raw`'use strict';
   function formTable(obj) { return kv(Object.keys(obj || {}).map(function (k) { var v = obj[k]; return [k, Array.isArray(v) ? v.join(', ') : String(v)]; })); }
 
   function resultLine() { return h('p', { class: 'result', role: 'status' }); }
-  function showResult(el, ok, text) { el.className = 'result ' + (ok ? 'ok' : 'bad'); el.textContent = text; }
+  function showResult(el, ok, text) { el.className = 'result ' + (ok ? 'ok' : 'bad'); setText(el, text); }
   function showError(el, err) { showResult(el, false, 'error: ' + err.message + (err.hint ? ' (' + err.hint + ')' : '')); }
 
   function renderDetail(d) {
@@ -386,12 +397,12 @@ export const APP_JS = String.raw`'use strict';
   connect();
   api('/api/state').then(function (st) {
     S.state = st;
-    $('config').textContent = st.config.name + ' · ' + st.config.number + (st.mode === 'inspect' ? ' · event log (no listener)' : '');
+    setText($('config'), st.config.name + ' · ' + st.config.number + (st.mode === 'inspect' ? ' · event log (no listener)' : ''));
     (st.missed || []).forEach(addMissed);
     renderRoute();
     st.events.forEach(function (e) { addEvent(e, false); });
     st.outbound.forEach(function (m) { S.outbound[m.sid] = m; });
     route();
-  }, function (err) { $('main').textContent = err.message; });
+  }, function (err) { setText($('main'), err.message); });
 })();
 `;
