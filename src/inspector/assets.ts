@@ -123,10 +123,23 @@ export const APP_JS = String.raw`'use strict';
   function chan(c) { return h('span', { class: 'ch ' + (c === 'whatsapp' ? 'whatsapp' : 'sms'), title: c === 'whatsapp' ? 'WhatsApp' : 'SMS' }, c === 'whatsapp' ? 'WA' : 'SMS'); }
   function convKey(channel, number) { return (channel === 'whatsapp' ? 'whatsapp' : 'sms') + '/' + encodeURIComponent(number || ''); }
 
+  // The token the printed URL carried, handed over in the fragment of the redirect that set the cookie: kept
+  // in this origin's sessionStorage (never in a cookie, which every port on 127.0.0.1 would get) and sent with
+  // every API call and the stream.
+  var TOKEN = (function () {
+    var m = /^#token=([A-Za-z0-9_-]+)$/.exec(location.hash);
+    if (m) {
+      try { sessionStorage.setItem('fruxon_inspector_token', m[1]); } catch (e) { /* still held for this page */ }
+      history.replaceState(null, '', '/');
+      return m[1];
+    }
+    try { return sessionStorage.getItem('fruxon_inspector_token') || ''; } catch (e) { return ''; }
+  })();
+
   function api(path, body) {
-    var init = body === undefined ? { credentials: 'same-origin' } : {
+    var init = body === undefined ? { credentials: 'same-origin', headers: { 'x-fruxon-inspector-token': TOKEN } } : {
       method: 'POST', credentials: 'same-origin',
-      headers: { 'content-type': 'application/json', 'x-fruxon-inspector': '1' }, body: JSON.stringify(body)
+      headers: { 'content-type': 'application/json', 'x-fruxon-inspector': '1', 'x-fruxon-inspector-token': TOKEN }, body: JSON.stringify(body)
     };
     return fetch(path, init).then(function (r) {
       return r.json().catch(function () { return { error: 'HTTP ' + r.status }; }).then(function (j) {
@@ -365,7 +378,7 @@ export const APP_JS = String.raw`'use strict';
   }
 
   function connect() {
-    var es = new EventSource('/api/stream');
+    var es = new EventSource('/api/stream?token=' + encodeURIComponent(TOKEN));
     es.onopen = function () { $('live').textContent = 'live'; $('live').className = 'pill ok'; };
     es.onerror = function () { $('live').textContent = 'reconnecting…'; $('live').className = 'pill warn'; };
     es.addEventListener('event', function (m) { addEvent(JSON.parse(m.data), true); });
