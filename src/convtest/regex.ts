@@ -14,24 +14,11 @@ import { Worker } from 'node:worker_threads';
 
 export type MatchOutcome = { done: true; match: boolean } | { done: false; reason: 'timeout' | 'failed' };
 
-const WORKER = `
-const { parentPort, workerData } = require('node:worker_threads');
-let match = false;
-try {
-  match = new RegExp(workerData.source, workerData.flags).test(workerData.text);
-} catch (err) {
-  parentPort.postMessage({ error: String((err && err.message) || err) });
-  return;
-}
-parentPort.postMessage({ match });
-`;
-
 /** Whether `regex` matches `text`, decided within `timeoutMs` (else `done: false`); never throws. */
 export function matchWithin(regex: RegExp, text: string, timeoutMs: number): Promise<MatchOutcome> {
   return new Promise((resolve) => {
     let settled = false;
-    const worker = new Worker(`(() => {${WORKER}})()`, {
-      eval: true,
+    const worker = new Worker(new URL('./regex-worker.js', import.meta.url), {
       workerData: { source: regex.source, flags: regex.flags, text },
       // A runaway pattern cannot take the machine's memory with it either.
       resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 },
