@@ -16,6 +16,13 @@ export const MAX_SCENARIO_FILE_BYTES = 1024 * 1024;
  * more than this many (an alias is read as the value it names, once per use).
  */
 export const MAX_SCENARIO_NODES = 20_000;
+/**
+ * How deep a document may nest: flow collections (`[`, `{`) and block indentation (in columns, counting `- `,
+ * `? ` and `: ` that open a level on the same line). The YAML parser recurses per level and runs out of stack
+ * near 1,000 (which can leave V8 unable to compile a regular expression afterwards); a scenario needs about 6.
+ */
+export const MAX_FLOW_DEPTH = 64;
+export const MAX_BLOCK_COLUMNS = 256;
 
 export interface SendStep {
   kind: 'send';
@@ -92,6 +99,8 @@ export async function parseScenarioFile(file: string, text: string): Promise<Par
   });
   const bytes = Buffer.byteLength(text);
   if (bytes > MAX_SCENARIO_FILE_BYTES) return refuse(1, tooLarge(bytes));
+  const deep = tooDeep(text);
+  if (deep) return refuse(deep.line, deep.message);
   const Y: Yaml = await import('yaml');
   const lineCounter = new Y.LineCounter();
   const doc = Y.parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -125,6 +134,59 @@ export async function parseScenarioFile(file: string, text: string): Promise<Par
   } finally {
     reading = null;
   }
+}
+
+/**
+ * The first line that nests deeper than MAX_FLOW_DEPTH flow collections or MAX_BLOCK_COLUMNS of indentation,
+ * found in one pass before parsing. Quoted scalars and comments are skipped; a bracket inside a plain scalar
+ * counts (so the limit is far above what a scenario uses).
+ */
+function tooDeep(text: string): { line: number; message: string } | null {
+  let line = 1;
+  let depth = 0;
+  let lineStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (lineStart) {
+      lineStart = false;
+      const lead = /^(?:[ ]|[-?:](?=[ ]|\r?\n|$))*/.exec(text.slice(i, i + MAX_BLOCK_COLUMNS + 2))![0].length;
+      if (lead > MAX_BLOCK_COLUMNS)
+        return {
+          line,
+          message: `nests deeper than ${MAX_BLOCK_COLUMNS} columns of indentation: a scenario needs a few`,
+        };
+    }
+    if (c === '\n') {
+      line++;
+      lineStart = true;
+    } else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
+      const end = text.indexOf('\n', i);
+      i = (end === -1 ? text.length : end) - 1;
+    } else if ((c === '"' || c === "'") && startsScalar(text, i)) {
+      // A quoted scalar: to its closing quote ('' and \" escape one), lines counted.
+      for (i++; i < text.length; i++) {
+        const d = text[i]!;
+        if (d === '\n') line++;
+        else if (c === '"' && d === '\\') i++;
+        else if (d === c) {
+          if (c === "'" && text[i + 1] === "'") i++;
+          else break;
+        }
+      }
+    } else if (c === '[' || c === '{') {
+      if (++depth > MAX_FLOW_DEPTH)
+        return { line, message: `nests deeper than ${MAX_FLOW_DEPTH} levels of [ ] and { }: a scenario needs a few` };
+    } else if ((c === ']' || c === '}') && depth > 0) depth--;
+  }
+  return null;
+}
+
+/** Whether a quote at `i` opens a quoted scalar (after a line start, `[ { ,`, or `: - ?` and a space), not one in a plain scalar. */
+function startsScalar(text: string, i: number): boolean {
+  let j = i - 1;
+  while (j >= 0 && (text[j] === ' ' || text[j] === '\t')) j--;
+  if (j < 0 || '\n[{,'.includes(text[j]!)) return true;
+  return j < i - 1 && ':-?'.includes(text[j]!);
 }
 
 function tooLarge(bytes: number): string {

@@ -94,6 +94,35 @@ steps:
     assert.match(p.message, /^too many YAML values/);
   });
 
+  test('a document nested deeper than a scenario needs is refused in one line before the parser recurses', async () => {
+    // Before: the YAML parser ran out of stack near 1,000 levels, and the next parse could abort the process
+    // (V8: "RegExpCompiler Allocation failed").
+    const cases = [
+      '['.repeat(100_000) + ']'.repeat(100_000),
+      '{a: '.repeat(50_000) + '1' + '}'.repeat(50_000),
+      `from: "+15005550007"\nsteps:\n  - send: it's\n  - send: ${'['.repeat(5000)}'\n`,
+      Array.from({ length: 1000 }, (_, i) => `${' '.repeat(i)}a:`).join('\n'),
+      `steps:\n  ${'- '.repeat(2000)}x\n`,
+    ];
+    for (const text of [...cases, ...cases]) {
+      const p = await problemOf(text);
+      assert.equal(p.field, '(file)');
+      assert.match(
+        p.message,
+        /^nests deeper than (64 levels of \[ \] and \{ \}|256 columns of indentation): a scenario needs a few$/,
+      );
+    }
+    const fine = await parseScenarioFile(
+      'fine.yaml',
+      `name: "it's [fine]"\nfrom: "+15005550007"\nsteps:\n  - send: it's [1] {ok} # [[[[\n  - send: 'don''t [ { '\n`,
+    );
+    assert.ok(fine.ok, JSON.stringify(fine));
+    assert.deepEqual(
+      fine.scenarios[0]!.steps.map((x) => (x as SendStep).body),
+      ["it's [1] {ok}", "don't [ { "],
+    );
+  });
+
   test('a file over 1 MB is refused in one line without being parsed; an endless one is not read to its end', async () => {
     const big = `from: "+15005550007"\nsteps:\n  - send: "${'x'.repeat(MAX_SCENARIO_FILE_BYTES)}"\n`;
     const t0 = performance.now();
