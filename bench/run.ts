@@ -410,7 +410,7 @@ async function slow(): Promise<Record<string, unknown>> {
         if ([...statuses].some((s) => s !== 200))
           throw new Error(`slow ${kind}: signed webhooks answered ${[...statuses]}; stderr: ${l.stderrTail()}`);
         const p99 = percentile(signed, 99);
-        goal(`slow: p99 signed webhook, ${count} slow-${kind} connections held (ms)`, p99, '<', 1000);
+        goal(`slow: p99 signed webhook, ${count} slow-${kind} connections held (ms)`, p99, '<', 250);
         out[kind] = {
           connections: count,
           reopened: attack.opened() - count,

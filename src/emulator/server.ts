@@ -51,7 +51,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     log,
   );
   const rateLimit: RateLimit = { remaining: 0, retryAfterSeconds: 1 };
-  const guard: ControlGuard = { origins: new Set(), token: opts.controlToken ?? null };
+  const guard: ControlGuard = { origins: new Set(), hosts: null, token: opts.controlToken ?? null };
 
   const server = http.createServer((req, res) => {
     handleRequest(core, rateLimit, guard, req, res, log).catch((err: unknown) => {
@@ -78,6 +78,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   core.baseUrl = url;
   for (const o of ownOrigins(host, port, url)) guard.origins.add(o);
+  // On loopback the Host must be a loopback name too: a page of a site rebound to 127.0.0.1 (DNS rebinding)
+  // sends no Origin with a same-origin GET, but its own Host.
+  if (isLoopbackHost(host)) guard.hosts = new Set([...guard.origins].map((o) => new URL(o).host));
   log({ level: 'info', event: 'emulator.started', message: `Twilio emulator listening on ${url}`, url });
 
   let stopped: Promise<void> | undefined;
@@ -145,7 +148,13 @@ const MEDIA_BYTES =
 /** Who may use the control API: pages of the emulator's own origins only, and the token's holders when it has one. */
 interface ControlGuard {
   origins: Set<string>;
+  /** The Host headers accepted (bound to loopback), or null (any: another interface, the token's business). */
+  hosts: Set<string> | null;
   token: string | null;
+}
+
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 /** The origins the emulator is its own at: its URL, and on loopback (or every interface) each loopback name. */
@@ -163,6 +172,12 @@ function ownOrigins(host: string, port: number, url: string): string[] {
  * A script or curl sends no Origin. With a token, only its holders get in.
  */
 function refuseControl(guard: ControlGuard, method: string, req: http.IncomingMessage): ControlError | null {
+  const hostHeader = (req.headers.host ?? '').toLowerCase();
+  if (guard.hosts && !guard.hosts.has(hostHeader))
+    return new ControlError(
+      403,
+      `the control API answers only to its own loopback address (Host: ${JSON.stringify(hostHeader.slice(0, 200))})`,
+    );
   const origin = req.headers.origin;
   if (origin !== undefined && !guard.origins.has(origin))
     return new ControlError(

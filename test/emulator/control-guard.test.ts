@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { CliProcess, stopAllCliProcesses, tempHome } from '../helpers/cli.js';
@@ -30,6 +31,23 @@ describe('emulator control API: no web page can reach it (issue 28)', () => {
     assert.equal(topology.status, 403);
     // Before: the listener behind the number recorded a signed trigger for each of these.
     assert.equal(emu.messages().length, 0);
+  });
+
+  it('a foreign Host on loopback (a site rebound to 127.0.0.1: its same-origin GET has no Origin) is refused 403', async () => {
+    const port = Number(new URL(emu.url).port);
+    const get = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: '/_emulator/topology', headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    assert.equal(await get(`evil.test:${port}`), 403);
+    assert.equal(await get(`127.0.0.1.nip.io:${port}`), 403);
+    assert.equal(await get(`127.0.0.1:${port}`), 200);
+    assert.equal(await get(`localhost:${port}`), 200);
   });
 
   it('what a no-cors fetch or a form can send (text/plain, urlencoded, multipart, none) is refused 415', async () => {
