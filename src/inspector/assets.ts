@@ -142,7 +142,7 @@ export const APP_JS = String.raw`'use strict';
       headers: { 'content-type': 'application/json', 'x-fruxon-inspector': '1', 'x-fruxon-inspector-token': TOKEN }, body: JSON.stringify(body)
     };
     return fetch(path, init).then(function (r) {
-      return r.json().catch(function () { return { error: 'HTTP ' + r.status }; }).then(function (j) {
+      return r.json().catch(function () { return { error: r.status === 403 ? 'this page has no token: open the inspector through the URL listen printed' : 'HTTP ' + r.status }; }).then(function (j) {
         if (!r.ok) { var e = new Error(j.error || ('HTTP ' + r.status)); e.hint = j.hint; throw e; }
         return j;
       });

@@ -94,8 +94,16 @@ describe("inspector: another server on 127.0.0.1 gets nothing that opens the ins
       false,
       'nothing was sent',
     );
-    // The inspector's own origin is another matter: its page still reads the log.
+    // The inspector's own origin is another matter: its page (this tab) still reads the log...
     await page.goto(`${i.origin}/`);
     await page.locator('#list .row', { hasText: 'private conversation' }).waitFor({ timeout: 10_000 });
+    // ...while a new tab, which has the cookie but not the token, reads nothing and says how to get in.
+    const tab = await browser.newPage();
+    await tab.goto(`${i.origin}/`);
+    await tab
+      .locator('#main', { hasText: 'this page has no token: open the inspector through the URL listen printed' })
+      .waitFor();
+    assert.equal(await tab.locator('#list .row').count(), 0);
+    await tab.close();
   });
 });
