@@ -1,4 +1,5 @@
 import { guessContentType } from '../twilio/inbound-form.js';
+import { DURATION_FORM, parseDuration } from './clock.js';
 import { type EmulatorCore, isCallbackUrl, isHttpMethod } from './core.js';
 import { applicationJson, mediaSid, senderJson, serviceJson } from './resources.js';
 import { SANDBOX_NUMBER } from './state.js';
@@ -41,13 +42,22 @@ export async function handleControl(
 ): Promise<ControlAnswer> {
   const name = pathname.slice(CONTROL_PREFIX.length);
   if (method === 'GET' && name === 'topology') return { status: 200, body: topologySummary(core) };
+  if (method === 'GET' && name === 'clock') return { status: 200, body: clockJson(core) };
   if (method !== 'POST')
     throw new ControlError(
       405,
-      `${method} ${pathname}: the control API takes POST with a JSON body (GET only for /_emulator/topology)`,
+      `${method} ${pathname}: the control API takes POST with a JSON body (GET only for /_emulator/topology and /_emulator/clock)`,
     );
   const input = parseJson(body);
   switch (name) {
+    case 'clock': {
+      const advance = input.advance;
+      const ms = typeof advance === 'string' ? parseDuration(advance) : undefined;
+      if (ms === undefined)
+        throw new ControlError(400, `advance must be a duration, ${DURATION_FORM}; got ${JSON.stringify(advance)}`);
+      core.state.advanceClock(ms);
+      return { status: 200, body: clockJson(core) };
+    }
     case 'inbound':
       return inbound(core, input);
     case 'sandbox': {
@@ -75,7 +85,10 @@ export async function handleControl(
       return { status: 200, body: { enforce_media_auth: core.state.settings.enforceMediaAuth } };
     }
     default:
-      throw new ControlError(404, `no control endpoint ${pathname} (inbound, sandbox, rate-limit, account, topology)`);
+      throw new ControlError(
+        404,
+        `no control endpoint ${pathname} (inbound, sandbox, rate-limit, account, topology, clock)`,
+      );
   }
 }
 
@@ -110,6 +123,11 @@ async function inbound(core: EmulatorCore, input: Record<string, unknown>): Prom
       outcome: result.outcome,
     },
   };
+}
+
+/** The emulator's clock: its time and how far it has been moved ahead of the system clock. */
+function clockJson(core: EmulatorCore): { now: string; advanced_seconds: number } {
+  return { now: core.now().toISOString(), advanced_seconds: Math.round(core.state.clock.offsetMs / 1000) };
 }
 
 /** What the account looks like: the `--json` first line's services, applications, senders, the Sandbox and the account's settings. */

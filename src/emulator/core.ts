@@ -97,6 +97,11 @@ export class EmulatorCore {
     };
   }
 
+  /** The account's time: the emulator's one clock (see clock.ts). */
+  now(): Date {
+    return this.state.clock.now();
+  }
+
   /** Validates and records a message sent through the REST API, then starts its status life cycle. */
   createOutbound(req: OutboundRequest, direction: MessageDirection = 'outbound-api'): EmulatorMessage {
     const to = req.to?.trim() ?? '';
@@ -144,7 +149,7 @@ export class EmulatorCore {
       throw apiErrors.invalidStatusCallback(req.statusCallback);
     }
 
-    const now = new Date();
+    const now = this.now();
     const media = req.mediaUrls.map((url) => ({ url, contentType: guessContentType(url) }));
     const ownFrom = this.state.findNumber(fromNumber);
     const messagingServiceSid =
@@ -207,7 +212,7 @@ export class EmulatorCore {
     const prefix = whatsapp ? WHATSAPP_PREFIX : '';
     const sources = msg.mediaUrls ?? [];
     const body = msg.body ?? '';
-    const now = new Date();
+    const now = this.now();
     const sid = newSid(sources.length > 0 ? 'MM' : 'SM');
     if (route.layer === 'dropped') {
       this.log({
@@ -276,7 +281,7 @@ export class EmulatorCore {
     >,
   ): EmulatorNumber {
     const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
-    const updated: EmulatorNumber = { ...number, ...defined, dateUpdated: new Date() };
+    const updated: EmulatorNumber = { ...number, ...defined, dateUpdated: this.now() };
     this.state.saveNumber(updated);
     return updated;
   }
@@ -328,7 +333,7 @@ export class EmulatorCore {
       if (!(await sleep(this.settings.statusDelayMs, this.stopping.signal))) break;
       const current = this.state.getMessage(sid);
       if (!current) break;
-      const now = new Date();
+      const now = this.now();
       const next: EmulatorMessage = {
         ...current,
         status: step.status,

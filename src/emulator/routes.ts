@@ -181,7 +181,7 @@ const routeDefinitions: RouteDefinition[] = [
     method: 'POST',
     path: `${V}/{AccountSid}/Applications.json`,
     handle: ({ core, form }) => {
-      const app = newApplication(applicationParams(form));
+      const app = newApplication(applicationParams(form), undefined, core.now());
       core.state.saveApplication(app);
       return { status: 201, body: applicationJson(core.state.account.sid, app) };
     },
@@ -197,7 +197,7 @@ const routeDefinitions: RouteDefinition[] = [
     path: `${V}/{AccountSid}/Applications/{Sid}.json`,
     handle: ({ core, params, path, form }) => {
       const app = findApplication(core, params.Sid!, path);
-      const updated: EmulatorApplication = { ...app, ...defined(applicationParams(form)), dateUpdated: new Date() };
+      const updated: EmulatorApplication = { ...app, ...defined(applicationParams(form)), dateUpdated: core.now() };
       core.state.saveApplication(updated);
       return ok(applicationJson(core.state.account.sid, updated));
     },

@@ -1,5 +1,6 @@
 import { chmodSync, closeSync, openSync } from 'node:fs';
 import type { Db } from '../store/sqlite.js';
+import { EmulatorClock } from './clock.js';
 import { friendlyPhoneName, newSecret, newSid } from './ids.js';
 import type {
   ApiKey,
@@ -14,7 +15,7 @@ import type {
 /** The WhatsApp Sandbox's number: shared by every Twilio account, never one of its IncomingPhoneNumbers. */
 export const SANDBOX_NUMBER = '+14155238886';
 
-type ResourceKind = 'service' | 'application' | 'sender' | 'sandbox' | 'settings';
+type ResourceKind = 'service' | 'application' | 'sender' | 'sandbox' | 'settings' | 'clock';
 
 export interface AccountSettings {
   enforceMediaAuth: boolean;
@@ -43,6 +44,8 @@ export class EmulatorState {
   readonly senders = new Map<string, EmulatorSender>();
   sandbox: EmulatorSandbox = { inboundUrl: '', inboundMethod: 'POST', statusCallback: '', participants: [] };
   settings: AccountSettings = { enforceMediaAuth: false };
+  /** The one clock of the account's time; its offset is kept in the state file so time never runs back. */
+  clock = new EmulatorClock();
   private readonly messagesBySid = new Map<string, StoredMessage>();
   private nextSeq = 1;
   private db: Db | undefined;
@@ -52,8 +55,11 @@ export class EmulatorState {
     accountSid?: string;
     authToken?: string;
     numbers?: string[];
+    /** Default: one on the system clock. */
+    clock?: EmulatorClock;
   }): Promise<EmulatorState> {
     const state = new EmulatorState();
+    if (opts.clock) state.clock = opts.clock;
     if (opts.statePath) await state.attachFile(opts.statePath);
 
     const stored = state.account as AccountRecord | undefined;
@@ -67,13 +73,13 @@ export class EmulatorState {
     state.account = {
       sid: stored?.sid ?? opts.accountSid ?? newSid('AC'),
       authToken: opts.authToken ?? stored?.authToken ?? newSecret(),
-      dateCreated: stored?.dateCreated ?? new Date(),
+      dateCreated: stored?.dateCreated ?? state.clock.now(),
     };
     state.persistAccount();
 
     const wanted = opts.numbers ?? (state.numbers.size === 0 ? [generatePhoneNumber()] : []);
     for (const phoneNumber of wanted) {
-      if (!state.findNumber(phoneNumber)) state.saveNumber(newNumberRecord(phoneNumber));
+      if (!state.findNumber(phoneNumber)) state.saveNumber(newNumberRecord(phoneNumber, state.clock.now()));
     }
     return state;
   }
@@ -138,6 +144,13 @@ export class EmulatorState {
   saveSettings(settings: AccountSettings): void {
     this.settings = settings;
     this.persistResource('settings', 'settings', settings);
+  }
+
+  /** Moves the clock forward and keeps the offset (see EmulatorClock). */
+  advanceClock(ms: number): Date {
+    const now = this.clock.advance(ms);
+    this.persistResource('clock', 'clock', { offsetMs: this.clock.offsetMs });
+    return now;
   }
 
   private persistResource(kind: ResourceKind, sid: string, data: unknown): void {
@@ -231,6 +244,8 @@ export class EmulatorState {
           this.sandbox = JSON.parse(row.data) as EmulatorSandbox;
         } else if (row.kind === 'settings') {
           this.settings = JSON.parse(row.data) as AccountSettings;
+        } else if (row.kind === 'clock') {
+          this.clock.offsetMs = (JSON.parse(row.data) as { offsetMs: number }).offsetMs;
         }
       }
       for (const row of db.prepare('SELECT seq, data FROM messages ORDER BY seq').all() as {
@@ -249,8 +264,7 @@ export class EmulatorState {
   }
 }
 
-export function newNumberRecord(phoneNumber: string): EmulatorNumber {
-  const now = new Date();
+export function newNumberRecord(phoneNumber: string, now: Date): EmulatorNumber {
   return {
     sid: newSid('PN'),
     phoneNumber,

@@ -45,10 +45,9 @@ export type SenderFields = Partial<
   >
 >;
 
-export function newService(fields: ServiceFields, sid = newSid('MG')): EmulatorService {
-  const now = new Date();
+export function newService(fields: ServiceFields, sid: string | undefined, now: Date): EmulatorService {
   return {
-    sid,
+    sid: sid ?? newSid('MG'),
     friendlyName: '',
     inboundRequestUrl: '',
     inboundMethod: 'POST',
@@ -64,10 +63,9 @@ export function newService(fields: ServiceFields, sid = newSid('MG')): EmulatorS
   };
 }
 
-export function newApplication(fields: ApplicationFields, sid = newSid('AP')): EmulatorApplication {
-  const now = new Date();
+export function newApplication(fields: ApplicationFields, sid: string | undefined, now: Date): EmulatorApplication {
   return {
-    sid,
+    sid: sid ?? newSid('AP'),
     friendlyName: '',
     smsUrl: '',
     smsMethod: 'POST',
@@ -80,10 +78,9 @@ export function newApplication(fields: ApplicationFields, sid = newSid('AP')): E
   };
 }
 
-export function newSender(senderId: string, fields: SenderFields, sid = newSid('XE')): EmulatorSender {
-  const now = new Date();
+export function newSender(senderId: string, fields: SenderFields, sid: string | undefined, now: Date): EmulatorSender {
   return {
-    sid,
+    sid: sid ?? newSid('XE'),
     senderId,
     callbackUrl: '',
     callbackMethod: 'POST',
@@ -107,7 +104,7 @@ export function addNumberToService(
   const current = state.serviceOfNumber(number.sid);
   if (current?.sid === service.sid) return 'already-here';
   if (current) return 'elsewhere';
-  const now = new Date();
+  const now = state.clock.now();
   state.saveService({
     ...service,
     phoneNumberSids: [...service.phoneNumberSids, number.sid],
@@ -255,10 +252,11 @@ export function topologyNumbers(t: Topology): string[] {
  * `friendly_name`) and a sender with the same `sender_id` is replaced, so applying it twice changes nothing.
  */
 export function applyTopology(state: EmulatorState, t: Topology): void {
+  const now = state.clock.now();
   const numberOf = (phoneNumber: string): EmulatorNumber => {
     const found = state.findNumber(phoneNumber);
     if (found) return found;
-    const created = newNumberRecord(phoneNumber);
+    const created = newNumberRecord(phoneNumber, now);
     state.saveNumber(created);
     return created;
   };
@@ -278,7 +276,7 @@ export function applyTopology(state: EmulatorState, t: Topology): void {
         smsFallbackMethod: n.sms_fallback_method,
         statusCallback: n.status_callback,
       }),
-      dateUpdated: new Date(),
+      dateUpdated: now,
     });
   }
   for (const s of t.services ?? []) applyService(state, s, numberOf);
@@ -298,10 +296,11 @@ export function applyTopology(state: EmulatorState, t: Topology): void {
         smsStatusCallback: a.sms_status_callback,
       },
       a.sid ?? previous?.sid,
+      now,
     );
     state.saveApplication(previous ? { ...app, dateCreated: previous.dateCreated } : app);
     for (const phoneNumber of a.phone_numbers ?? []) {
-      state.saveNumber({ ...numberOf(phoneNumber), smsApplicationSid: app.sid, dateUpdated: new Date() });
+      state.saveNumber({ ...numberOf(phoneNumber), smsApplicationSid: app.sid, dateUpdated: now });
     }
   }
   for (const x of t.senders ?? []) applySender(state, x, numberOf);
@@ -334,6 +333,7 @@ function applyService(state: EmulatorState, s: TopologyService, numberOf: (n: st
       useInboundWebhookOnNumber: s.use_inbound_webhook_on_number,
     },
     s.sid ?? previous?.sid,
+    state.clock.now(),
   );
   if (previous) {
     service = {
@@ -373,6 +373,7 @@ function applySender(state: EmulatorState, x: TopologySender, numberOf: (n: stri
         profileName: x.profile?.name,
       },
       sid,
+      state.clock.now(),
     ),
   );
 }

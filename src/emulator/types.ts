@@ -33,6 +33,11 @@ export interface EmulatorOptions {
   sandboxUrl?: string;
   /** The account setting "Enforce HTTP Auth on Media URLs": media URLs answer 401 without Basic auth. */
   enforceMediaAuth?: boolean;
+  /**
+   * The source of the emulator's clock (default: the system clock). Message dates, the WhatsApp 24-hour window,
+   * Sandbox membership and the log's `time` read it, plus however far `advanceClock()` has moved it.
+   */
+  now?: () => Date;
   /** Receives structured log entries. The library never prints; entries never carry the auth token or key secrets. */
   onLog?: (entry: EmulatorLogEntry) => void;
 }
@@ -344,6 +349,13 @@ export interface Emulator {
   rateLimit(requests: number, retryAfterSeconds?: number): void;
   /** What a change made in the Twilio Console looks like. */
   setSmsUrl(phoneNumber: string, url: string, method?: HttpMethod): void;
+  /** The emulator's time (the system clock, or `now`, plus every advance). */
+  now(): Date;
+  /**
+   * Moves the emulator's clock forward by a duration (`90s`, `15m`, `25h`, `2d`) or a number of ms; returns the new
+   * time. What `POST /_emulator/clock {"advance": "25h"}` does.
+   */
+  advanceClock(by: string | number): Date;
   /** All messages, oldest first (copies). */
   messages(): EmulatorMessage[];
   getMessage(sid: string): EmulatorMessage | undefined;
