@@ -43,10 +43,12 @@ export async function handleControl(
   const name = pathname.slice(CONTROL_PREFIX.length);
   if (method === 'GET' && name === 'topology') return { status: 200, body: topologySummary(core) };
   if (method === 'GET' && name === 'clock') return { status: 200, body: clockJson(core) };
+  if (method === 'GET' && name === 'opt-outs') return { status: 200, body: { opt_outs: optOutsJson(core) } };
+  if (method === 'DELETE' && name === 'opt-outs') return deleteOptOuts(core, parseJson(body));
   if (method !== 'POST')
     throw new ControlError(
       405,
-      `${method} ${pathname}: the control API takes POST with a JSON body (GET only for /_emulator/topology and /_emulator/clock)`,
+      `${method} ${pathname}: the control API takes POST with a JSON body (GET for topology, clock and opt-outs; DELETE for opt-outs)`,
     );
   const input = parseJson(body);
   switch (name) {
@@ -87,7 +89,7 @@ export async function handleControl(
     default:
       throw new ControlError(
         404,
-        `no control endpoint ${pathname} (inbound, sandbox, rate-limit, account, topology, clock)`,
+        `no control endpoint ${pathname} (inbound, sandbox, rate-limit, account, topology, clock, opt-outs)`,
       );
   }
 }
@@ -123,6 +125,42 @@ async function inbound(core: EmulatorCore, input: Record<string, unknown>): Prom
       outcome: result.outcome,
     },
   };
+}
+
+/** Every opt-out, oldest first: the contact, and our number (`sender`) or the Messaging Service they left. */
+function optOutsJson(core: EmulatorCore): Record<string, unknown>[] {
+  return [...core.state.optOuts.values()]
+    .sort((a, b) => a.dateCreated.getTime() - b.dateCreated.getTime())
+    .map((o) => ({
+      phone_number: o.phoneNumber,
+      sender: o.sender,
+      messaging_service_sid: o.messagingServiceSid,
+      date_created: o.dateCreated.toISOString(),
+    }));
+}
+
+/**
+ * What only the contact can do on Twilio (text START), for a test's clean slate: without a body every opt-out goes;
+ * `phone_number`, `sender` and `messaging_service_sid` narrow it down.
+ */
+function deleteOptOuts(core: EmulatorCore, input: Record<string, unknown>): ControlAnswer {
+  const filters: [string, 'phoneNumber' | 'sender' | 'messagingServiceSid'][] = [
+    ['phone_number', 'phoneNumber'],
+    ['sender', 'sender'],
+    ['messaging_service_sid', 'messagingServiceSid'],
+  ];
+  for (const [key] of filters) {
+    if (input[key] !== undefined && typeof input[key] !== 'string')
+      throw new ControlError(400, `${key} must be a string`);
+  }
+  let removed = 0;
+  for (const [k, o] of [...core.state.optOuts]) {
+    if (filters.every(([key, field]) => input[key] === undefined || o[field] === input[key])) {
+      core.state.deleteOptOut(k);
+      removed++;
+    }
+  }
+  return { status: 200, body: { removed, opt_outs: optOutsJson(core) } };
 }
 
 /** The emulator's clock: its time and how far it has been moved ahead of the system clock. */

@@ -12,6 +12,7 @@ import { type DeliveryPolicy, deliverWebhook, sleep, type WebhookTarget } from '
 import { apiErrors, type DeliveryErrorCode, deliveryErrors } from './errors.js';
 import { newSid } from './ids.js';
 import { MAGIC_NUMBERS, scriptedFailure } from './magic.js';
+import { OPT_OUT_REPLIES, optOutKey, optOutType } from './policy.js';
 import { API_VERSION, mediaBytesPath, mediaSid } from './resources.js';
 import { defaultStatusCallback, type InboundRoute, routeInbound } from './routing.js';
 import type { EmulatorState } from './state.js';
@@ -25,6 +26,7 @@ import type {
   HttpMethod,
   MessageDirection,
   MessageStatus,
+  OptOutType,
 } from './types.js';
 
 export interface CoreSettings {
@@ -137,6 +139,7 @@ export class EmulatorCore {
     if (!this.state.findNumber(fromNumber) && !fromSandbox) throw apiErrors.fromNotOwned(from);
     if (from.startsWith(WHATSAPP_PREFIX) !== whatsapp) throw apiErrors.channelMismatch();
     if (toNumber === MAGIC_NUMBERS.unsubscribed) throw apiErrors.unsubscribed();
+    if (!whatsapp && this.optedOut(toNumber, fromNumber, req.messagingServiceSid)) throw apiErrors.unsubscribed();
     if (toNumber === MAGIC_NUMBERS.unroutable) throw apiErrors.unroutable();
     if (toNumber === MAGIC_NUMBERS.regionNotEnabled) throw apiErrors.regionNotEnabled(to);
     if (toNumber === MAGIC_NUMBERS.notMobile) throw apiErrors.notMobile(to);
@@ -214,7 +217,11 @@ export class EmulatorCore {
     const body = msg.body ?? '';
     const now = this.now();
     const sid = newSid(sources.length > 0 ? 'MM' : 'SM');
+    // Our reading: keywords are handled whichever layer takes the message, even one that drops it ("the block works
+    // and is logged even if your number currently has no messaging request URL"); SMS only (see policy.ts).
+    const keyword = whatsapp ? null : optOutType(body);
     if (route.layer === 'dropped') {
+      if (keyword) this.applyKeyword(keyword, fromNumber, toNumber, route.messagingServiceSid);
       this.log({
         level: 'warn',
         event: 'webhook.outcome',
@@ -261,7 +268,8 @@ export class EmulatorCore {
       messageSid: message.sid,
       messageStatus: 'received',
     });
-    return this.track(this.deliverInboundWebhook(message, route, msg.profileName ?? 'Emulator User'));
+    if (keyword) this.applyKeyword(keyword, fromNumber, toNumber, route.messagingServiceSid);
+    return this.track(this.deliverInboundWebhook(message, route, msg.profileName ?? 'Emulator User', keyword));
   }
 
   updateNumber(
@@ -374,10 +382,78 @@ export class EmulatorCore {
     await callbacks;
   }
 
+  /** Whether `contact` opted out of `ownNumber`, or of the Messaging Service the message goes through. */
+  optedOut(contact: string, ownNumber: string, messagingServiceSid?: string): boolean {
+    const own = this.state.findNumber(ownNumber);
+    const serviceSid = messagingServiceSid || (own && this.state.serviceOfNumber(own.sid)?.sid) || null;
+    const has = (scope: { sender: string | null; messagingServiceSid: string | null }) =>
+      this.state.optOuts.has(optOutKey({ phoneNumber: contact, ...scope }));
+    return (
+      has({ sender: ownNumber, messagingServiceSid: null }) ||
+      (serviceSid !== null && has({ sender: null, messagingServiceSid: serviceSid }))
+    );
+  }
+
+  /** STOP records the opt-out, START removes it, HELP answers; each answered with Twilio's default reply. */
+  private applyKeyword(keyword: OptOutType, contact: string, ownNumber: string, serviceSid: string | null): void {
+    const scope = { phoneNumber: contact, sender: serviceSid ? null : ownNumber, messagingServiceSid: serviceSid };
+    const key = optOutKey(scope);
+    const wasOut = this.state.optOuts.has(key);
+    if (keyword === 'STOP' && !wasOut) this.state.saveOptOut(key, { ...scope, dateCreated: this.now() });
+    if (keyword === 'START' && wasOut) this.state.deleteOptOut(key);
+    this.log({
+      level: 'info',
+      event: 'message.created',
+      message: `${contact} sent ${keyword} to ${ownNumber}: ${keyword === 'STOP' ? `opted out of ${serviceSid ?? ownNumber}` : keyword === 'START' ? `opted back in to ${serviceSid ?? ownNumber}` : 'help requested'}`,
+    });
+    // Our reading (documented for toll-free numbers): a contact who opted out gets no answer to HELP.
+    if (keyword === 'HELP' && wasOut) return;
+    this.systemReply(ownNumber, contact, OPT_OUT_REPLIES[keyword], serviceSid);
+  }
+
+  /**
+   * A message Twilio itself sends (an opt-out confirmation, the Sandbox's instructions): in the log as an
+   * outbound reply from our number, never refused by the policy it carries out, no status callback.
+   */
+  private systemReply(from: string, to: string, body: string, messagingServiceSid: string | null): EmulatorMessage {
+    const now = this.now();
+    const whatsapp = from.startsWith(WHATSAPP_PREFIX);
+    const message: EmulatorMessage = {
+      sid: newSid('SM'),
+      accountSid: this.state.account.sid,
+      from,
+      to,
+      body,
+      direction: 'outbound-reply',
+      status: 'queued',
+      media: [],
+      numSegments: countSegments(body),
+      errorCode: null,
+      errorMessage: null,
+      price: null,
+      messagingServiceSid,
+      statusCallback: null,
+      dateCreated: now,
+      dateUpdated: now,
+      dateSent: null,
+    };
+    this.state.saveMessage(message);
+    this.log({
+      level: 'info',
+      event: 'message.created',
+      message: `Twilio's reply ${message.sid} to ${to} queued`,
+      messageSid: message.sid,
+      messageStatus: 'queued',
+    });
+    this.track(this.runLifeCycle(message.sid, whatsapp, undefined));
+    return message;
+  }
+
   private async deliverInboundWebhook(
     message: EmulatorMessage,
     route: InboundRoute,
     profileName: string,
+    optOut: OptOutType | null = null,
   ): Promise<DeliveryResult> {
     const targets: WebhookTarget[] = [];
     if (route.url) targets.push({ kind: 'inbound', url: route.url, method: route.method });
@@ -395,6 +471,7 @@ export class EmulatorCore {
       profileName,
     });
     if (route.messagingServiceSid) params.MessagingServiceSid = route.messagingServiceSid;
+    if (optOut) params.OptOutType = optOut;
     const result = await this.deliverAndLog(
       message.sid,
       targets,

@@ -5,8 +5,10 @@ import { friendlyPhoneName, newSecret, newSid } from './ids.js';
 import type {
   ApiKey,
   EmulatorApplication,
+  EmulatorContent,
   EmulatorMessage,
   EmulatorNumber,
+  EmulatorOptOut,
   EmulatorSandbox,
   EmulatorSender,
   EmulatorService,
@@ -15,7 +17,7 @@ import type {
 /** The WhatsApp Sandbox's number: shared by every Twilio account, never one of its IncomingPhoneNumbers. */
 export const SANDBOX_NUMBER = '+14155238886';
 
-type ResourceKind = 'service' | 'application' | 'sender' | 'sandbox' | 'settings' | 'clock';
+type ResourceKind = 'service' | 'application' | 'sender' | 'sandbox' | 'settings' | 'clock' | 'opt-out' | 'content';
 
 export interface AccountSettings {
   enforceMediaAuth: boolean;
@@ -42,6 +44,9 @@ export class EmulatorState {
   readonly services = new Map<string, EmulatorService>();
   readonly applications = new Map<string, EmulatorApplication>();
   readonly senders = new Map<string, EmulatorSender>();
+  /** By `optOutKey()` (policy.ts): the scope (service SID or our number) and the contact. */
+  readonly optOuts = new Map<string, EmulatorOptOut>();
+  readonly contents = new Map<string, EmulatorContent>();
   sandbox: EmulatorSandbox = { inboundUrl: '', inboundMethod: 'POST', statusCallback: '', participants: [] };
   settings: AccountSettings = { enforceMediaAuth: false };
   /** The one clock of the account's time; its offset is kept in the state file so time never runs back. */
@@ -141,6 +146,21 @@ export class EmulatorState {
     this.persistResource('sandbox', 'sandbox', sandbox);
   }
 
+  saveOptOut(key: string, o: EmulatorOptOut): void {
+    this.optOuts.set(key, o);
+    this.persistResource('opt-out', key, o);
+  }
+
+  deleteOptOut(key: string): void {
+    this.optOuts.delete(key);
+    this.db?.prepare('DELETE FROM resources WHERE kind = ? AND sid = ?').run('opt-out', key);
+  }
+
+  saveContent(c: EmulatorContent): void {
+    this.contents.set(c.sid, c);
+    this.persistResource('content', c.sid, c);
+  }
+
   saveSettings(settings: AccountSettings): void {
     this.settings = settings;
     this.persistResource('settings', 'settings', settings);
@@ -227,8 +247,9 @@ export class EmulatorState {
         n.smsApplicationSid ??= ''; // state files written before TwiML Apps existed
         this.numbers.set(n.sid, n);
       }
-      for (const row of db.prepare('SELECT kind, data FROM resources').all() as {
+      for (const row of db.prepare('SELECT kind, sid, data FROM resources').all() as {
         kind: ResourceKind;
+        sid: string;
         data: string;
       }[]) {
         if (row.kind === 'service') {
@@ -244,6 +265,11 @@ export class EmulatorState {
           this.sandbox = JSON.parse(row.data) as EmulatorSandbox;
         } else if (row.kind === 'settings') {
           this.settings = JSON.parse(row.data) as AccountSettings;
+        } else if (row.kind === 'opt-out') {
+          this.optOuts.set(row.sid, revive<EmulatorOptOut>(row.data, ['dateCreated']));
+        } else if (row.kind === 'content') {
+          const c = revive<EmulatorContent>(row.data, ['dateCreated', 'dateUpdated']);
+          this.contents.set(c.sid, c);
         } else if (row.kind === 'clock') {
           this.clock.offsetMs = (JSON.parse(row.data) as { offsetMs: number }).offsetMs;
         }

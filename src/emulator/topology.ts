@@ -1,6 +1,7 @@
 import { isE164, whatsAppNumber } from '../phone.js';
 import { isCallbackUrl, isHttpMethod } from './core.js';
 import { newSid } from './ids.js';
+import { optOutKey } from './policy.js';
 import { type EmulatorState, newNumberRecord } from './state.js';
 import type {
   EmulatorApplication,
@@ -131,7 +132,16 @@ export class TopologyError extends Error {
  */
 export function checkTopology(raw: unknown): Topology {
   const t = object(raw, 'the topology');
-  allowKeys(t, 'the topology', ['numbers', 'services', 'applications', 'senders', 'sandbox', 'account']);
+  allowKeys(t, 'the topology', [
+    'numbers',
+    'services',
+    'applications',
+    'senders',
+    'sandbox',
+    'account',
+    'opt_outs',
+    'content',
+  ]);
   (array(t.numbers, 'numbers') ?? []).forEach((n, i) => {
     if (typeof n === 'string') return void e164(n, `numbers[${i}]`);
     const o = object(n, `numbers[${i}]`);
@@ -220,12 +230,56 @@ export function checkTopology(raw: unknown): Topology {
   });
   if (t.sandbox !== undefined) {
     const o = object(t.sandbox, 'sandbox');
-    allowKeys(o, 'sandbox', ['inbound_url', 'inbound_method', 'status_callback', 'participants']);
+    allowKeys(o, 'sandbox', ['inbound_url', 'inbound_method', 'status_callback', 'participants', 'join_code']);
+    if (o.join_code !== undefined && !(typeof o.join_code === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(o.join_code)))
+      throw new TopologyError(
+        `sandbox.join_code must be one word of letters, digits and dashes (like amber-river), got ${JSON.stringify(o.join_code)}`,
+      );
     url(o.inbound_url, 'sandbox.inbound_url');
     method(o.inbound_method, 'sandbox.inbound_method');
     url(o.status_callback, 'sandbox.status_callback');
     (array(o.participants, 'sandbox.participants') ?? []).forEach((n, j) => e164(n, `sandbox.participants[${j}]`));
   }
+  (array(t.opt_outs, 'opt_outs') ?? []).forEach((x, i) => {
+    const at = `opt_outs[${i}]`;
+    const o = object(x, at);
+    allowKeys(o, at, ['phone_number', 'sender', 'messaging_service_sid']);
+    e164(o.phone_number, `${at}.phone_number`);
+    if ((o.sender === undefined) === (o.messaging_service_sid === undefined))
+      throw new TopologyError(`${at} needs one of sender (one of our numbers, E.164) or messaging_service_sid`);
+    if (o.sender !== undefined) e164(o.sender, `${at}.sender`);
+    if (o.messaging_service_sid !== undefined) {
+      if (o.messaging_service_sid === null) throw new TopologyError(`${at}.messaging_service_sid must be MG…`);
+      sid(o.messaging_service_sid, `${at}.messaging_service_sid`, 'MG');
+    }
+  });
+  (array(t.content, 'content') ?? []).forEach((x, i) => {
+    const at = `content[${i}]`;
+    const o = object(x, at);
+    allowKeys(o, at, ['sid', 'friendly_name', 'language', 'body', 'variables', 'whatsapp']);
+    sid(o.sid, `${at}.sid`, 'HX');
+    if (typeof o.friendly_name !== 'string' || o.friendly_name === '')
+      throw new TopologyError(`${at}.friendly_name must be a non-empty string`);
+    str(o.language, `${at}.language`);
+    if (typeof o.body !== 'string' || o.body === '')
+      throw new TopologyError(
+        `${at}.body must be a non-empty string (the template's text, with {{1}}-style variables)`,
+      );
+    if (o.variables !== undefined) {
+      const v = object(o.variables, `${at}.variables`);
+      for (const [k, value] of Object.entries(v)) str(value, `${at}.variables.${k}`);
+    }
+    if (o.whatsapp !== undefined) {
+      const w = object(o.whatsapp, `${at}.whatsapp`);
+      allowKeys(w, `${at}.whatsapp`, ['status', 'category', 'name']);
+      if (w.status !== undefined && !WHATSAPP_STATUSES.includes(w.status as string))
+        throw new TopologyError(
+          `${at}.whatsapp.status must be one of ${WHATSAPP_STATUSES.join(', ')}, got ${JSON.stringify(w.status)}`,
+        );
+      str(w.category, `${at}.whatsapp.category`);
+      str(w.name, `${at}.whatsapp.name`);
+    }
+  });
   if (t.account !== undefined) {
     const o = object(t.account, 'account');
     allowKeys(o, 'account', ['enforce_media_auth']);
@@ -305,11 +359,42 @@ export function applyTopology(state: EmulatorState, t: Topology): void {
   }
   for (const x of t.senders ?? []) applySender(state, x, numberOf);
   if (t.sandbox) {
+    const joined = t.sandbox.participants ?? [];
     state.saveSandbox({
+      ...state.sandbox,
       inboundUrl: t.sandbox.inbound_url ?? state.sandbox.inboundUrl,
       inboundMethod: t.sandbox.inbound_method ?? state.sandbox.inboundMethod,
       statusCallback: t.sandbox.status_callback ?? state.sandbox.statusCallback,
-      participants: [...new Set([...state.sandbox.participants, ...(t.sandbox.participants ?? [])])],
+      participants: [...new Set([...state.sandbox.participants, ...joined])],
+      // The topology's participants join when the emulator starts.
+      joinedAt: { ...state.sandbox.joinedAt, ...Object.fromEntries(joined.map((n) => [n, now.toISOString()])) },
+      ...(t.sandbox.join_code !== undefined && { joinCode: t.sandbox.join_code.toLowerCase() }),
+    });
+  }
+  for (const o of t.opt_outs ?? []) {
+    const record = {
+      phoneNumber: o.phone_number,
+      sender: o.messaging_service_sid ? null : (o.sender ?? null),
+      messagingServiceSid: o.messaging_service_sid ?? null,
+    };
+    const key = optOutKey(record);
+    if (!state.optOuts.has(key)) state.saveOptOut(key, { ...record, dateCreated: now });
+  }
+  for (const c of t.content ?? []) {
+    const previous = c.sid
+      ? state.contents.get(c.sid)
+      : [...state.contents.values()].find((x) => x.friendlyName === c.friendly_name);
+    state.saveContent({
+      sid: c.sid ?? previous?.sid ?? newSid('HX'),
+      friendlyName: c.friendly_name,
+      language: c.language ?? 'en',
+      variables: c.variables ?? {},
+      types: { 'twilio/text': { body: c.body } },
+      whatsappStatus: c.whatsapp?.status ?? 'unsubmitted',
+      whatsappCategory: c.whatsapp?.category ?? 'UTILITY',
+      whatsappName: c.whatsapp?.name ?? c.friendly_name.toLowerCase().replace(/[^a-z0-9_]+/g, '_'),
+      dateCreated: previous?.dateCreated ?? now,
+      dateUpdated: now,
     });
   }
   if (t.account?.enforce_media_auth !== undefined)
@@ -379,6 +464,9 @@ function applySender(state: EmulatorState, x: TopologySender, numberOf: (n: stri
 }
 
 // ----------------------------------------------------------------------------------------------- checkers
+
+/** The WhatsApp approval statuses a template can have (content v1's approval_requests.status). */
+const WHATSAPP_STATUSES = ['approved', 'rejected', 'pending', 'unsubmitted'];
 
 function object(v: unknown, at: string): Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new TopologyError(`${at} must be a JSON object`);

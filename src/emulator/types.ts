@@ -198,8 +198,42 @@ export interface EmulatorSandbox {
   inboundUrl: string;
   inboundMethod: HttpMethod;
   statusCallback: string;
-  /** E.164 numbers of the WhatsApp users who joined (sent a message to the sandbox). */
+  /** E.164 numbers of the WhatsApp users who joined (sent `join <code>` to the sandbox). */
   participants: string[];
+  /** The keyword of `join <code>`; '' until the emulator starts (then the account's default, see policy.ts). */
+  joinCode?: string;
+  /** When each participant joined (ISO 8601), by number: membership lasts 72 hours. */
+  joinedAt?: Record<string, string>;
+}
+
+/** What an inbound opt-out keyword is (the webhook's `OptOutType`). */
+export type OptOutType = 'STOP' | 'START' | 'HELP';
+
+/** A contact who texted an opt-out keyword: sends to them from `sender` (or through the service) answer 21610. */
+export interface EmulatorOptOut {
+  /** The contact (E.164). */
+  phoneNumber: string;
+  /** Our number they opted out of (E.164); null when the opt-out covers a whole Messaging Service. */
+  sender: string | null;
+  messagingServiceSid: string | null;
+  dateCreated: Date;
+}
+
+/** A Content API template (content v1). No approval workflow: its WhatsApp approval is what the topology says. */
+export interface EmulatorContent {
+  sid: string;
+  friendlyName: string;
+  language: string;
+  /** Default values of its `{{1}}`-style variables. */
+  variables: Record<string, string>;
+  /** Content types, as the API writes them: `{ "twilio/text": { "body": "Hi {{1}}" } }`. */
+  types: Record<string, Record<string, unknown>>;
+  /** WhatsApp approval status: approved, rejected, pending, unsubmitted. */
+  whatsappStatus: string;
+  whatsappCategory: string;
+  whatsappName: string;
+  dateCreated: Date;
+  dateUpdated: Date;
 }
 
 /** The layer that decided where an inbound message went. */
@@ -220,8 +254,37 @@ export interface Topology {
   services?: TopologyService[];
   applications?: TopologyApplication[];
   senders?: TopologySender[];
-  sandbox?: { inbound_url?: string; inbound_method?: HttpMethod; status_callback?: string; participants?: string[] };
+  sandbox?: {
+    inbound_url?: string;
+    inbound_method?: HttpMethod;
+    status_callback?: string;
+    /** Joined when the emulator starts (membership lasts 72 hours of the emulator's clock from then). */
+    participants?: string[];
+    /** The Sandbox's keyword: `join <join_code>`. Default: two words derived from the account SID. */
+    join_code?: string;
+  };
   account?: { enforce_media_auth?: boolean };
+  /** Contacts who have opted out (texted STOP): of `sender` (one of our numbers) or of a Messaging Service. */
+  opt_outs?: TopologyOptOut[];
+  /** Content API templates (`/v1/Content`), with their WhatsApp approval status. */
+  content?: TopologyContent[];
+}
+export interface TopologyOptOut {
+  phone_number: string;
+  sender?: string;
+  messaging_service_sid?: string;
+}
+export interface TopologyContent {
+  /** HX + 32 hex; default generated. */
+  sid?: string;
+  friendly_name: string;
+  /** Default `en`. */
+  language?: string;
+  /** The `twilio/text` body, with `{{1}}`-style variables. */
+  body: string;
+  variables?: Record<string, string>;
+  /** WhatsApp approval: `status` approved, rejected, pending or unsubmitted (default); `category` default UTILITY. */
+  whatsapp?: { status?: string; category?: string; name?: string };
 }
 export interface TopologyNumber {
   phone_number: string;
