@@ -160,7 +160,9 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
       out.line(
         `  wa sender    ${x.sid} ${x.sender_id} webhook ${(x.webhook as { callback_url: string | null }).callback_url ?? '(none)'}`,
       );
-    out.line(`  sandbox      ${account.sandbox.phone_number} inbound ${account.sandbox.inbound_url ?? '(none)'}`);
+    out.line(
+      `  sandbox      ${account.sandbox.phone_number} inbound ${account.sandbox.inbound_url ?? '(none)'} join with "join ${account.sandbox.join_code}"`,
+    );
     if (account.account.enforce_media_auth)
       out.line('  media auth   enforced: media URLs answer 401 without Basic auth');
     out.line(`  control API  POST ${emulator.url}/_emulator/inbound {"from","to","body"}`);

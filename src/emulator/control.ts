@@ -66,7 +66,12 @@ export async function handleControl(
       const inboundUrl = optionalUrl(input, 'inbound_url');
       const statusCallback = optionalUrl(input, 'status_callback');
       const inboundMethod = optionalMethod(input, 'inbound_method');
-      core.setSandbox({ inboundUrl, inboundMethod, statusCallback });
+      const joinCode = input.join_code === undefined ? undefined : requiredString(input, 'join_code');
+      try {
+        core.setSandbox({ inboundUrl, inboundMethod, statusCallback, joinCode });
+      } catch (err) {
+        throw new ControlError(400, (err as Error).message);
+      }
       return { status: 200, body: topologySummary(core).sandbox };
     }
     case 'rate-limit': {
@@ -123,6 +128,7 @@ async function inbound(core: EmulatorCore, input: Record<string, unknown>): Prom
       layer: result.layer,
       delivered_to: result.url,
       outcome: result.outcome,
+      ...(result.reason !== undefined && { reason: result.reason }),
     },
   };
 }
@@ -203,7 +209,8 @@ export function topologySummary(core: EmulatorCore): TopologySummary {
       inbound_url: state.sandbox.inboundUrl || null,
       inbound_method: state.sandbox.inboundMethod,
       status_callback: state.sandbox.statusCallback || null,
-      participants: [...state.sandbox.participants],
+      participants: state.sandbox.participants.filter((n) => core.isSandboxParticipant(n)),
+      join_code: core.sandboxJoinCode(),
     },
     account: { enforce_media_auth: state.settings.enforceMediaAuth },
   };

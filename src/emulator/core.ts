@@ -12,7 +12,17 @@ import { type DeliveryPolicy, deliverWebhook, sleep, type WebhookTarget } from '
 import { apiErrors, type DeliveryErrorCode, deliveryErrors } from './errors.js';
 import { newSid } from './ids.js';
 import { MAGIC_NUMBERS, scriptedFailure } from './magic.js';
-import { OPT_OUT_REPLIES, optOutKey, optOutType } from './policy.js';
+import {
+  defaultJoinCode,
+  joinRequest,
+  lastInboundAt,
+  OPT_OUT_REPLIES,
+  optOutKey,
+  optOutType,
+  SANDBOX_MEMBERSHIP_MS,
+  sandboxReply,
+  WINDOW_MS,
+} from './policy.js';
 import { API_VERSION, mediaBytesPath, mediaSid } from './resources.js';
 import { defaultStatusCallback, type InboundRoute, routeInbound } from './routing.js';
 import type { EmulatorState } from './state.js';
@@ -45,6 +55,10 @@ export interface OutboundRequest {
   body?: string;
   mediaUrls: string[];
   statusCallback?: string;
+  /** HX…: a Content API template, rendered into the body. */
+  contentSid?: string;
+  /** JSON object of the template's `{{1}}`-style variables. */
+  contentVariables?: string;
 }
 
 const MG_SID = /^MG[0-9a-fA-F]{32}$/;
@@ -108,7 +122,8 @@ export class EmulatorCore {
   createOutbound(req: OutboundRequest, direction: MessageDirection = 'outbound-api'): EmulatorMessage {
     const to = req.to?.trim() ?? '';
     if (!to) throw apiErrors.toRequired();
-    const body = req.body ?? '';
+    const content = this.template(req.contentSid, req.contentVariables);
+    const body = content ? content.body : (req.body ?? '');
     if (!body && req.mediaUrls.length === 0) throw apiErrors.bodyRequired();
     if (bodyChars(body) > MAX_BODY_CHARS) throw apiErrors.bodyTooLong();
     if (req.mediaUrls.length > MAX_MEDIA_PER_MESSAGE) throw apiErrors.tooManyMedia();
@@ -186,10 +201,13 @@ export class EmulatorCore {
       messageStatus: 'queued',
     });
     // The Sandbox only reaches WhatsApp users who joined it (by messaging it first).
-    const notJoined = fromSandbox && !this.state.sandbox.participants.includes(toNumber);
+    const notJoined = fromSandbox && !this.isSandboxParticipant(toNumber);
     const failure =
       scriptedFailure(toNumber, whatsapp) ??
-      (notJoined ? { status: 'failed' as const, errorCode: 63015 as const } : undefined);
+      (notJoined ? { status: 'failed' as const, errorCode: 63015 as const } : undefined) ??
+      (whatsapp && !this.windowAllows(toNumber, fromNumber, content?.approved ?? false)
+        ? { status: 'failed' as const, errorCode: 63016 as const }
+        : undefined);
     this.track(this.runLifeCycle(message.sid, whatsapp, failure));
     return message;
   }
@@ -232,8 +250,22 @@ export class EmulatorCore {
       });
       return Promise.resolve({ messageSid: sid, layer: 'dropped', outcome: 'dropped', url: null, attempts: [] });
     }
-    if (route.layer === 'sandbox' && !this.state.sandbox.participants.includes(fromNumber)) {
-      this.state.saveSandbox({ ...this.state.sandbox, participants: [...this.state.sandbox.participants, fromNumber] });
+    // The Sandbox answers `join <code>` itself and turns away whoever has not joined (or whose 72 hours are up):
+    // the message is logged, Twilio's answer goes back, the webhook is not called.
+    let sandboxOutcome: 'joined' | 'not-joined' | undefined;
+    if (route.layer === 'sandbox') {
+      const code = this.sandboxJoinCode();
+      const asked = joinRequest(body);
+      if (asked === code) {
+        sandboxOutcome = 'joined';
+        this.state.saveSandbox({
+          ...this.state.sandbox,
+          participants: [...new Set([...this.state.sandbox.participants, fromNumber])],
+          joinedAt: { ...this.state.sandbox.joinedAt, [fromNumber]: now.toISOString() },
+        });
+      } else if (asked !== null || !this.isSandboxParticipant(fromNumber)) {
+        sandboxOutcome = 'not-joined';
+      }
     }
     // Twilio hosts inbound media: the webhook gets the emulator's own URLs, which serve the sender's bytes.
     const media = sources.map((m, i) => ({
@@ -268,6 +300,34 @@ export class EmulatorCore {
       messageSid: message.sid,
       messageStatus: 'received',
     });
+    if (sandboxOutcome) {
+      const code = this.sandboxJoinCode();
+      const asked = joinRequest(body);
+      const kind = sandboxOutcome === 'joined' ? 'joined' : asked !== null ? 'wrong-code' : 'not-joined';
+      this.systemReply(message.to, message.from, sandboxReply(kind, code), null);
+      this.log({
+        level: sandboxOutcome === 'joined' ? 'info' : 'warn',
+        event: 'webhook.outcome',
+        message:
+          sandboxOutcome === 'joined'
+            ? `${fromNumber} joined the WhatsApp Sandbox (join ${code})`
+            : `inbound message ${sid} not delivered: ${fromNumber} has not joined the WhatsApp Sandbox (join ${code})`,
+        kind: 'inbound',
+        messageSid: sid,
+        outcome: sandboxOutcome,
+      });
+      return Promise.resolve({
+        messageSid: sid,
+        layer: 'sandbox',
+        outcome: sandboxOutcome,
+        url: null,
+        attempts: [],
+        reason:
+          sandboxOutcome === 'joined'
+            ? `${fromNumber} joined the Sandbox; Twilio answers join messages itself`
+            : `${fromNumber} has not joined the Sandbox in the last 72 hours: they must send "join ${code}" to ${SANDBOX_NUMBER}`,
+      });
+    }
     if (keyword) this.applyKeyword(keyword, fromNumber, toNumber, route.messagingServiceSid);
     return this.track(this.deliverInboundWebhook(message, route, msg.profileName ?? 'Emulator User', keyword));
   }
@@ -295,7 +355,15 @@ export class EmulatorCore {
   }
 
   /** What the Console's WhatsApp Sandbox settings page sets; an empty string clears a URL. */
-  setSandbox(settings: { inboundUrl?: string; inboundMethod?: HttpMethod; statusCallback?: string }): void {
+  setSandbox(settings: {
+    inboundUrl?: string;
+    inboundMethod?: HttpMethod;
+    statusCallback?: string;
+    joinCode?: string;
+  }): void {
+    if (settings.joinCode !== undefined && !/^[A-Za-z0-9-]{1,64}$/.test(settings.joinCode))
+      throw new Error(`sandbox join_code must be one word of letters, digits and dashes (like amber-river)`);
+    if (settings.joinCode !== undefined) settings = { ...settings, joinCode: settings.joinCode.toLowerCase() };
     for (const [name, url] of [
       ['inboundUrl', settings.inboundUrl],
       ['statusCallback', settings.statusCallback],
@@ -380,6 +448,70 @@ export class EmulatorCore {
       }
     }
     await callbacks;
+  }
+
+  /** The Sandbox's keyword (`join <code>`): the topology's or control API's, else the account's default. */
+  sandboxJoinCode(): string {
+    return this.state.sandbox.joinCode || defaultJoinCode(this.state.account.sid);
+  }
+
+  /** Joined within the last 72 hours of the emulator's clock (a participant with no join time: joined at start). */
+  isSandboxParticipant(phoneNumber: string): boolean {
+    if (!this.state.sandbox.participants.includes(phoneNumber)) return false;
+    const at = this.state.sandbox.joinedAt?.[phoneNumber];
+    return at === undefined || this.now().getTime() - Date.parse(at) <= SANDBOX_MEMBERSHIP_MS;
+  }
+
+  /**
+   * The WhatsApp customer-service window: a free-form message (Body, media, or a template WhatsApp has not approved)
+   * goes out only within 24 hours of the contact's last message to this sender; outside it, as on Twilio, the
+   * create is accepted and the message then fails with 63016. An approved template may be sent any time.
+   * Our reading: a template that is not approved (pending, rejected, unsubmitted) is sent as free-form, so outside
+   * the window it fails 63016 like a Body would (the emulator models no language/locale, so never 63027).
+   */
+  private windowAllows(contact: string, ownNumber: string, approvedTemplate: boolean): boolean {
+    if (approvedTemplate) return true;
+    const last = lastInboundAt(this.state.allMessages(), contact, ownNumber);
+    return last !== undefined && this.now().getTime() - last.getTime() <= WINDOW_MS;
+  }
+
+  /**
+   * The template a create names, rendered: `{{1}}`-style variables from ContentVariables, else the template's
+   * defaults (a variable with neither stays as written: our reading). Undefined without ContentSid.
+   */
+  private template(
+    contentSid: string | undefined,
+    variablesJson: string | undefined,
+  ): { body: string; approved: boolean } | undefined {
+    if (contentSid === undefined || contentSid === '') {
+      if (variablesJson !== undefined && variablesJson !== '') throw apiErrors.contentSidRequired();
+      return undefined;
+    }
+    const content = this.state.contents.get(contentSid);
+    if (!/^HX[0-9a-fA-F]{32}$/.test(contentSid) || !content) throw apiErrors.invalidContentSid(contentSid);
+    let given: Record<string, unknown> = {};
+    if (variablesJson !== undefined && variablesJson !== '') {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(variablesJson);
+      } catch {
+        throw apiErrors.invalidContentVariables('not a JSON string');
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        throw apiErrors.invalidContentVariables('not a JSON object of key-value pairs');
+      given = parsed as Record<string, unknown>;
+      for (const [k, v] of Object.entries(given)) {
+        if (v === null || v === '') throw apiErrors.invalidContentVariables(`variable ${k} is null or empty`);
+        if (/[\n\t]| {5,}/.test(String(v)))
+          throw apiErrors.invalidContentVariables(`variable ${k} contains a newline, a tab or more than four spaces`);
+      }
+    }
+    const text = String(content.types['twilio/text']?.body ?? '');
+    const body = text.replace(/\{\{\s*([^{}\s]+)\s*\}\}/g, (whole, name: string) => {
+      const v = given[name] ?? content.variables[name];
+      return v === undefined ? whole : String(v);
+    });
+    return { body, approved: content.whatsappStatus === 'approved' };
   }
 
   /** Whether `contact` opted out of `ownNumber`, or of the Messaging Service the message goes through. */

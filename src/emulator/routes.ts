@@ -1,3 +1,4 @@
+import { contentRoutes } from './content-routes.js';
 import { type EmulatorCore, isCallbackUrl, isHttpMethod } from './core.js';
 import { apiErrors } from './errors.js';
 import { messagingRoutes } from './messaging-routes.js';
@@ -18,7 +19,8 @@ export interface EmulatorRoute {
   method: HttpMethod | 'DELETE';
   /**
    * Path template exactly as in Twilio's OpenAPI descriptions: `/2010-04-01/…` in twilio_api_v2010.json,
-   * `/v1/…` in twilio_messaging_v1.json, `/v2/…` in twilio_messaging_v2.json.
+   * `/v1/…` in twilio_messaging_v1.json (`/v1/Content…` in twilio_content_v1.json), `/v2/…` in
+   * twilio_messaging_v2.json.
    */
   path: string;
 }
@@ -107,6 +109,8 @@ const routeDefinitions: RouteDefinition[] = [
         body: form.get('Body') ?? undefined,
         mediaUrls: form.getAll('MediaUrl'),
         statusCallback: form.get('StatusCallback') ?? undefined,
+        contentSid: form.get('ContentSid') ?? undefined,
+        contentVariables: form.get('ContentVariables') ?? undefined,
       });
       const picked = !form.get('From') && Boolean(form.get('MessagingServiceSid'));
       return { status: 201, body: picked ? acceptedMessageJson(message) : messageJson(message) };
@@ -216,6 +220,7 @@ const routeDefinitions: RouteDefinition[] = [
     },
   },
   ...messagingRoutes,
+  ...contentRoutes,
 ];
 
 /** Every method + path the emulator serves, for contract tests against Twilio's OpenAPI descriptions. */

@@ -354,7 +354,8 @@ export interface EmulatorInboundMessage {
   mediaUrls?: MediaItem[];
 }
 
-export type DeliveryOutcome = 'delivered' | 'failed' | 'no-webhook' | 'cancelled' | 'dropped';
+/** `joined`, `not-joined`: the WhatsApp Sandbox answered the message itself (see DeliveryResult.reason). */
+export type DeliveryOutcome = 'delivered' | 'failed' | 'no-webhook' | 'cancelled' | 'dropped' | 'joined' | 'not-joined';
 
 export interface DeliveryAttempt {
   kind: DeliveryKind;
@@ -379,6 +380,8 @@ export interface DeliveryResult {
   attempts: DeliveryAttempt[];
   /** Response body of the successful attempt (TwiML), at most 64 KiB. */
   responseBody?: string;
+  /** Why the message was not delivered to a webhook, when a policy (the Sandbox's membership) decided it. */
+  reason?: string;
 }
 
 export interface Emulator {
@@ -406,8 +409,13 @@ export interface Emulator {
    * `GET /_emulator/topology`.
    */
   topology(): TopologySummary;
-  /** What the Console's "WhatsApp sandbox settings" page sets. */
-  setSandbox(settings: { inboundUrl?: string; inboundMethod?: HttpMethod; statusCallback?: string }): void;
+  /** What the Console's "WhatsApp sandbox settings" page sets, and the Sandbox's join code. */
+  setSandbox(settings: {
+    inboundUrl?: string;
+    inboundMethod?: HttpMethod;
+    statusCallback?: string;
+    joinCode?: string;
+  }): void;
   /** The next `requests` API requests answer 429 with `Retry-After: retryAfterSeconds`. */
   rateLimit(requests: number, retryAfterSeconds?: number): void;
   /** What a change made in the Twilio Console looks like. */
