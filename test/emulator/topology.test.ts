@@ -39,7 +39,7 @@ describe('emulator --topology: start as a real account looks', () => {
             profile: { name: 'Acme' },
           },
         ],
-        sandbox: { inbound_url: `${hooks.url}/sandbox` },
+        sandbox: { inbound_url: `${hooks.url}/sandbox`, participants: ['+14155550145'] },
       }),
     );
   });
