@@ -143,6 +143,19 @@ export const tools: ToolDef[] = [
         .describe(`message text, at most ${MAX_BODY} characters (may be empty with media_urls)`),
       channel: channelArg.optional().describe("sms or whatsapp; default: the participant's channel, else sms"),
       media_urls: mediaArg(MAX_MEDIA_PER_MESSAGE).optional().describe('public http(s) URLs of media to attach'),
+      content_sid: z
+        .string({ error: 'must be a Content API template SID: HX followed by 32 hex digits' })
+        .regex(/^HX[0-9a-fA-F]{32}$/, { error: 'must be a Content API template SID: HX followed by 32 hex digits' })
+        .optional()
+        .describe(
+          'send this Content API template (HX…) instead of body (leave body ""); on WhatsApp outside the 24-hour window only an approved template goes out',
+        ),
+      content_variables: z
+        .record(z.string(), z.union([z.string().min(1), z.number()]), {
+          error: 'must be an object of non-empty template variables, like {"1": "Ann"}',
+        })
+        .optional()
+        .describe('with content_sid: the template\'s {{1}}-style variables, like {"1": "Ann"}'),
       config: configArg,
       wait: z
         .boolean({ error: 'must be true or false' })
@@ -159,6 +172,8 @@ export const tools: ToolDef[] = [
         body: string;
         channel?: 'sms' | 'whatsapp';
         media_urls?: string[];
+        content_sid?: string;
+        content_variables?: Record<string, string | number>;
         config?: string;
         wait?: boolean;
         wait_timeout_s?: number;
@@ -167,8 +182,12 @@ export const tools: ToolDef[] = [
       ctx,
     ) {
       const mediaUrls = checkMedia(args.media_urls);
-      if (args.body.trim() === '' && mediaUrls.length === 0)
-        throw usageError('body is empty: give the message text (or attach media_urls)');
+      if (args.content_variables !== undefined && args.content_sid === undefined)
+        throw usageError('content_variables needs content_sid (the template they fill in)');
+      if (args.content_sid !== undefined && (args.body.trim() !== '' || mediaUrls.length > 0))
+        throw usageError('content_sid sends the template as it is: leave body "" and drop media_urls');
+      if (args.body.trim() === '' && mediaUrls.length === 0 && args.content_sid === undefined)
+        throw usageError('body is empty: give the message text (or attach media_urls, or send a content_sid)');
       checkBodyLength('body', args.body);
       const wait = args.wait ?? args.wait_timeout_s !== undefined;
       const timeoutMs = Math.round((args.wait_timeout_s ?? DEFAULT_WAIT_S) * 1000);
@@ -179,6 +198,10 @@ export const tools: ToolDef[] = [
         statusCallback: null,
         config: configOf(args, deps),
         channel: args.channel,
+        contentSid: args.content_sid,
+        contentVariables:
+          args.content_variables &&
+          Object.fromEntries(Object.entries(args.content_variables).map(([k, v]) => [k, String(v)])),
         wait: wait ? { timeoutMs, signal: ctx.signal } : undefined,
       });
       const message = messageJson(r.message, { config: r.config.name, participant: r.participant?.name ?? null });

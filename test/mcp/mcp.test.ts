@@ -110,6 +110,8 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
       'body',
       'channel',
       'config',
+      'content_sid',
+      'content_variables',
       'media_urls',
       'to',
       'wait',
