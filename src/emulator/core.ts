@@ -15,7 +15,6 @@ import { MAGIC_NUMBERS, scriptedFailure } from './magic.js';
 import {
   defaultJoinCode,
   joinRequest,
-  lastInboundAt,
   OPT_OUT_REPLIES,
   optOutKey,
   optOutType,
@@ -455,11 +454,23 @@ export class EmulatorCore {
     return this.state.sandbox.joinCode || defaultJoinCode(this.state.account.sid);
   }
 
-  /** Joined within the last 72 hours of the emulator's clock (a participant with no join time: joined at start). */
+  /** Joined within the last 72 hours of the emulator's clock (see joinSandboxAtStart for who has no join time). */
   isSandboxParticipant(phoneNumber: string): boolean {
     if (!this.state.sandbox.participants.includes(phoneNumber)) return false;
     const at = this.state.sandbox.joinedAt?.[phoneNumber];
     return at === undefined || this.now().getTime() - Date.parse(at) <= SANDBOX_MEMBERSHIP_MS;
+  }
+
+  /** Participants with no join time (a state file from before membership expired) join when the emulator starts. */
+  joinSandboxAtStart(): void {
+    const joinedAt = this.state.sandbox.joinedAt ?? {};
+    const missing = this.state.sandbox.participants.filter((n) => joinedAt[n] === undefined);
+    if (missing.length === 0) return;
+    const now = this.now().toISOString();
+    this.state.saveSandbox({
+      ...this.state.sandbox,
+      joinedAt: { ...joinedAt, ...Object.fromEntries(missing.map((n) => [n, now])) },
+    });
   }
 
   /**
@@ -471,7 +482,8 @@ export class EmulatorCore {
    */
   private windowAllows(contact: string, ownNumber: string, approvedTemplate: boolean): boolean {
     if (approvedTemplate) return true;
-    const last = lastInboundAt(this.state.allMessages(), contact, ownNumber);
+    // Per sender: a message to another of our numbers does not open the window for this one.
+    const last = this.state.lastInboundAt(`${WHATSAPP_PREFIX}${contact}`, `${WHATSAPP_PREFIX}${ownNumber}`);
     return last !== undefined && this.now().getTime() - last.getTime() <= WINDOW_MS;
   }
 

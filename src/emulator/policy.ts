@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { SANDBOX_NUMBER } from './state.js';
-import type { EmulatorMessage, EmulatorOptOut, OptOutType } from './types.js';
+import type { EmulatorOptOut, OptOutType } from './types.js';
 
 /**
  * Twilio's message policy, as far as the emulator applies it: opt-out keywords, the WhatsApp customer-service
@@ -58,19 +58,6 @@ export function optOutKey(o: Pick<EmulatorOptOut, 'phoneNumber' | 'sender' | 'me
 
 export const WINDOW_MS = 24 * 3_600_000;
 
-/**
- * When `contact` last wrote to `ownNumber` on WhatsApp (both E.164), or undefined. The window is per sender:
- * a message to another of our numbers does not open it for this one.
- */
-export function lastInboundAt(messages: EmulatorMessage[], contact: string, ownNumber: string): Date | undefined {
-  let last: Date | undefined;
-  for (const m of messages) {
-    if (m.direction !== 'inbound' || m.from !== `whatsapp:${contact}` || m.to !== `whatsapp:${ownNumber}`) continue;
-    if (!last || m.dateCreated > last) last = m.dateCreated;
-  }
-  return last;
-}
-
 // ------------------------------------------------------------------------------------------------- the Sandbox
 
 /** "The Sandbox session expires three days after joining. After this, end users need to rejoin the Sandbox." */
@@ -124,7 +111,7 @@ export function joinRequest(body: string): string | null {
  */
 export function sandboxReply(kind: 'joined' | 'wrong-code' | 'not-joined', code: string): string {
   if (kind === 'joined')
-    return `Twilio Sandbox: ✅ You are all set! The sandbox can now send/receive messages from whatsapp:${SANDBOX_NUMBER}. Reply stop to leave the sandbox any time.`;
+    return `Twilio Sandbox: ✅ You are all set! The sandbox can now send/receive messages from whatsapp:${SANDBOX_NUMBER}.`;
   const start = kind === 'wrong-code' ? 'That is not the code of this sandbox.' : 'You are not connected to a sandbox.';
   return `Twilio Sandbox: ${start} You need to connect it first by sending "join ${code}".`;
 }

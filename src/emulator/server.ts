@@ -55,6 +55,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     },
     log,
   );
+  core.joinSandboxAtStart();
   const rateLimit: RateLimit = { remaining: 0, retryAfterSeconds: 1 };
 
   const server = http.createServer((req, res) => {

@@ -198,6 +198,19 @@ export class EmulatorState {
     return m && withoutSeq(m);
   }
 
+  /**
+   * When `from` last wrote to `to` (addresses as stored, `whatsapp:` included), without copying the log: the
+   * WhatsApp window asks this on every send.
+   */
+  lastInboundAt(from: string, to: string): Date | undefined {
+    let last: Date | undefined;
+    for (const m of this.messagesBySid.values()) {
+      if (m.direction !== 'inbound' || m.from !== from || m.to !== to) continue;
+      if (!last || m.dateCreated > last) last = m.dateCreated;
+    }
+    return last;
+  }
+
   /** Oldest first. */
   allMessages(): EmulatorMessage[] {
     return [...this.messagesBySid.values()].sort((a, b) => a.seq - b.seq).map(withoutSeq);
