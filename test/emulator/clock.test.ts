@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type twilio from 'twilio';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
@@ -65,5 +68,53 @@ describe('the emulator clock', () => {
     }
     assert.equal(emu.now().toISOString(), was);
     assert.throws(() => emu.advanceClock('tomorrow'), /^Error: advance must be a duration/);
+  });
+});
+
+describe('the policy state in a state file', () => {
+  it('keeps the clock offset, opt-outs, templates and Sandbox membership across a restart', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fruxon-emulator-policy-'));
+    const statePath = path.join(dir, 'emulator.sqlite');
+    const phone = '+14155550161';
+    try {
+      const first = await startEmulator({
+        statePath,
+        numbers: [OWN],
+        statusDelayMs: 1,
+        now: () => new Date(START),
+        topology: {
+          sandbox: { join_code: 'cedar-dune' },
+          content: [{ sid: `HX${'e'.repeat(32)}`, friendly_name: 'kept', body: 'kept {{1}}' }],
+        },
+      });
+      await first.deliverInbound({ from: phone, to: OWN, body: 'STOP' });
+      await first.deliverInbound({ from: phone, to: 'whatsapp:+14155238886', body: 'join cedar-dune' });
+      first.advanceClock('2d');
+      await first.idle();
+      await first.stop();
+
+      const second = await startEmulator({ statePath, statusDelayMs: 1, now: () => new Date(START) });
+      try {
+        assert.equal(second.now().toISOString(), new Date(START.getTime() + 2 * 86_400_000).toISOString());
+        const client = emulatorClient(second);
+        await assert.rejects(
+          client.messages.create({ from: OWN, to: phone, body: 'x' }),
+          (e: { code?: number }) => e.code === 21610,
+        );
+        assert.deepEqual(
+          (await client.content.v1.contents.list()).map((c) => c.friendlyName),
+          ['kept'],
+        );
+        const sandbox = second.topology().sandbox;
+        assert.equal(sandbox.join_code, 'cedar-dune');
+        assert.deepEqual(sandbox.participants, [phone], 'joined 2 days ago: still a participant');
+        second.advanceClock('25h');
+        assert.deepEqual(second.topology().sandbox.participants, [], '72 hours after joining: no longer');
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
