@@ -444,7 +444,15 @@ class Runner {
     await snapshot();
     const sent = await sendMessage(
       conn.client,
-      { from: info.tester, to: info.number, body: step.body, mediaUrls: step.mediaUrls, whatsapp: plan.whatsapp },
+      {
+        from: info.tester,
+        to: info.number,
+        body: step.body,
+        mediaUrls: step.mediaUrls,
+        whatsapp: plan.whatsapp,
+        contentSid: step.contentSid,
+        contentVariables: step.contentVariables,
+      },
       ctx,
     );
     this.#lastSend.set(info.tester, Date.now());
@@ -564,6 +572,16 @@ class Runner {
         // fall through to the route
       }
     }
+    // The tester texted STOP: the agent may well have answered, but Twilio refuses every reply (21610).
+    if (!plan.whatsapp) {
+      const { findOptOut } = await import('../twilio/opt-outs.js');
+      const stop = await findOptOut(conn.client, info.tester, info.number);
+      if (stop)
+        return {
+          text: `the tester ${info.tester} opted out of ${info.number}: it texted ${quote(stop.keyword)}${stop.at ? ` on ${stop.at.toISOString()}` : ''} (${stop.messageSid}), so Twilio refuses every reply to it (21610)`,
+          fix: `only the tester can undo an opt-out: send "START" from ${info.tester} to ${info.number} (a send step), then try again`,
+        };
+    }
     const route = await inboundRoute(this.deps, conn.config, conn.client);
     if (route.reachesAgent === false) return { text: route.text, fix: null };
     // Fruxon holds the first message from a number that is no participant as an access request: the agent
@@ -611,6 +629,7 @@ function check(step: ExpectStep, m: Message): string | null {
 }
 
 export function describeStep(step: Step, scale = 1): string {
+  if (step.kind === 'send' && step.contentSid) return `send template ${step.contentSid}`;
   if (step.kind === 'send') {
     return `send ${quote(step.body)}${step.mediaUrls.length ? ` with ${step.mediaUrls.length} media` : ''}`;
   }
