@@ -173,11 +173,11 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   }
   for (const entry of early) print(entry);
   early = null;
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    process.once('SIGHUP', stop);
-  });
+  const stopper = ctx.untilStopped();
+  try {
+    await stopper.stopped;
+  } finally {
+    stopper.dispose();
+  }
   await emulator.stop();
 }

@@ -175,7 +175,8 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     ]);
     const localName = store.participants.contactBook(config.id).nameFor;
     hints = senderHints({
-      connect: () => connectFruxon(store, env, () => secrets, { tenant: link.tenant, timeoutMs: 5000 }).client,
+      connect: () =>
+        connectFruxon(store, env, () => secrets, { tenant: link.tenant, timeoutMs: 5000, fruxon: ctx.fruxon }).client,
       fruxonConfigId: link.fruxonConfigId,
       onHint: (h) => out.status(c.yellow(senderHintLine(h, config.name, localName(h.number)))),
       onError: (m) =>
@@ -283,6 +284,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     port,
     tunnel: plan.tunnel,
     twilio,
+    now: () => ctx.now(),
     apiUrl: plan.apiUrl,
     productionUrl: plan.productionUrl,
     channels: channels ? [...channels] : undefined,
@@ -307,6 +309,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
         config,
         env,
         secrets: () => ctx.secrets(),
+        twilio: ctx.twilio,
         info,
         authToken,
         forwardTo,

@@ -3,12 +3,13 @@ import { connectConfig } from '../config/connect.js';
 import { effectiveApiUrl } from '../config/resolve.js';
 import { CliError } from '../errors.js';
 import { pendingAccessRequestFor } from '../fruxon/access-requests.js';
+import type { FruxonFactory } from '../fruxon/client.js';
 import type { AccessRequest } from '../fruxon/participants-api.js';
 import { type Channel, channelOf, stripChannel, WHATSAPP_PREFIX } from '../phone.js';
 import type { SecretStore } from '../secrets/index.js';
 import { shellQuote } from '../shell.js';
 import type { Config, Store } from '../store/index.js';
-import type { TwilioClient, TwilioCredentials } from '../twilio/client.js';
+import type { TwilioClient, TwilioCredentials, TwilioFactory } from '../twilio/client.js';
 import { twilioError } from '../twilio/client.js';
 import { listMessagesBetween } from '../twilio/message-history.js';
 import {
@@ -46,6 +47,9 @@ export interface ConvTestDeps {
   store: Store;
   env: NodeJS.ProcessEnv;
   secrets: () => SecretStore;
+  /** The command context's client factories. */
+  twilio: TwilioFactory;
+  fruxon: FruxonFactory;
 }
 
 export interface ConvTestRequest {
@@ -219,7 +223,8 @@ async function planAll(
   const connections = new Map<string, Promise<Connection>>();
   const connect = (name: string | undefined) => {
     const key = name?.toLowerCase() ?? '\u0000default';
-    if (!connections.has(key)) connections.set(key, connectConfig(deps.store, name, deps.env, deps.secrets));
+    if (!connections.has(key))
+      connections.set(key, connectConfig(deps.store, name, deps.env, deps.secrets, deps.twilio));
     return connections.get(key)!;
   };
   const owned = new Map<string, Promise<PhoneNumberInfo | null>>();
@@ -582,7 +587,7 @@ class Runner {
   async #pendingAccessRequest(config: Config, tester: string): Promise<AccessRequest | null> {
     try {
       return await pendingAccessRequestFor(
-        { store: this.deps.store, config, env: this.deps.env, keychain: this.deps.secrets },
+        { store: this.deps.store, config, env: this.deps.env, keychain: this.deps.secrets, fruxon: this.deps.fruxon },
         tester,
       );
     } catch {

@@ -1,7 +1,7 @@
 import { CliError, usageError } from '../errors.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, Store } from '../store/index.js';
-import { type FruxonClient, FruxonHttpError } from './client.js';
+import { type FruxonClient, type FruxonFactory, FruxonHttpError } from './client.js';
 import { connectLinked } from './participants.js';
 import {
   ACCESS_REQUEST_STATUSES,
@@ -64,11 +64,11 @@ export async function pendingRequestAt(
  * when Fruxon cannot be asked (no token, unreachable, refused).
  */
 export async function pendingAccessRequestFor(
-  o: { store: Store; config: Config; env: NodeJS.ProcessEnv; keychain: () => SecretStore },
+  o: { store: Store; config: Config; env: NodeJS.ProcessEnv; keychain: () => SecretStore; fruxon: FruxonFactory },
   number: string,
 ): Promise<AccessRequest | null> {
   if (!o.store.fruxon.link(o.config.id)) return null;
-  const { client, link } = connectLinked(o.store, o.config, o.env, o.keychain);
+  const { client, link } = connectLinked(o.store, o.config, o.env, o.keychain, o.fruxon);
   return pendingRequestAt(client, link.fruxonConfigId, number);
 }
 

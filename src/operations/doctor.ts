@@ -7,7 +7,7 @@ import type { SecretStore } from '../secrets/index.js';
 import { shellQuote } from '../shell.js';
 import { type Config, DB_FILE, dataDir, isLeaseAlive, type Lease, type Store } from '../store/index.js';
 import { migrations } from '../store/migrations.js';
-import { createTwilioClient, type TwilioClient, type TwilioCredentials, twilioError } from '../twilio/client.js';
+import { type TwilioFactory, twilioError } from '../twilio/client.js';
 import { fetchAccount, findNumber } from '../twilio/numbers.js';
 import { type Route, resolveRoutes, SANDBOX_NUMBER } from '../twilio/route.js';
 import { classifyWebhookUrl, displayWebhookUrl, type WebhookClass } from '../twilio/webhook.js';
@@ -30,8 +30,8 @@ export interface DoctorDeps {
   /** Opens the store; may throw (it is one of the checks). */
   openStore: () => Store;
   keychain: () => SecretStore;
-  /** Opens a Twilio client (default: the twilio package). */
-  twilio?: (creds: TwilioCredentials, opts: { timeoutMs?: number }) => Promise<TwilioClient>;
+  /** Opens a Twilio client. */
+  twilio: TwilioFactory;
   nodeVersion?: string;
   /** Per Twilio call. */
   timeoutMs?: number;
@@ -150,7 +150,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
   } else {
     const creds = twilioCredentials(config, secret, deps.env);
     const ctx = { apiUrl: creds.apiUrl, accountSid: config.accountSid };
-    const client = await (deps.twilio ?? createTwilioClient)(creds, { timeoutMs: deps.timeoutMs ?? 10_000 });
+    const client = await deps.twilio(creds, { timeoutMs: deps.timeoutMs ?? 10_000 });
     let accepted = false;
     try {
       const account = await fetchAccount(client, config.accountSid);

@@ -1,12 +1,13 @@
-import { connectConfig, type TwilioFactory } from '../config/connect.js';
+import { connectConfig } from '../config/connect.js';
 import { resolveConfig } from '../config/resolve.js';
 import { loadProductionWebhookUrl } from '../config/webhook-url.js';
 import { CliError } from '../errors.js';
 import { connectFruxon } from '../fruxon/account.js';
 import { type FruxonConfig, getConfig } from '../fruxon/api.js';
-import type { FruxonClient, FruxonClientOptions } from '../fruxon/client.js';
+import type { FruxonFactory } from '../fruxon/client.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, FruxonLink, Store } from '../store/index.js';
+import type { TwilioFactory } from '../twilio/client.js';
 import { lookUpRoutes } from '../twilio/register-webhook.js';
 import { classifyWebhook, displayWebhookUrl } from '../twilio/webhook.js';
 
@@ -23,7 +24,7 @@ export interface FruxonStatusDeps {
   /** The secret store, loaded only when the config is linked (an unlinked config needs no keychain). */
   secrets: () => Promise<SecretStore>;
   twilio: TwilioFactory;
-  fruxon?: (opts: FruxonClientOptions) => FruxonClient;
+  fruxon: FruxonFactory;
 }
 
 export interface FruxonStatusNumber {

@@ -1,15 +1,14 @@
-import type { ConfigDeps } from '../config/connect.js';
 import { effectiveApiUrl, loadSecret, resolveConfig, twilioCredentials } from '../config/resolve.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import { withoutWhatsAppPrefix } from '../phone.js';
 import { shellQuote } from '../shell.js';
 import type { Config, Participant } from '../store/index.js';
-import { createTwilioClient } from '../twilio/client.js';
 import { deliveryFailure, type Message, sendMessage, type WaitResult, waitForFinalStatus } from '../twilio/messages.js';
 import { findNumber } from '../twilio/numbers.js';
 import { SANDBOX_NUMBER } from '../twilio/route.js';
 import { refuseLoopbackUrls } from '../twilio/send-rules.js';
 import { checkE164, E164 } from '../validate.js';
+import type { ConfigDeps } from './deps.js';
 
 /**
  * Sending a message from a config: the core of `send` and of the MCP `send_message` tool. The caller has
@@ -96,7 +95,7 @@ export async function sendFromConfig(deps: ConfigDeps, input: SendInput): Promis
   );
 
   const secret = loadSecret(config, env, deps.secrets);
-  const client = await (deps.twilio ?? createTwilioClient)(twilioCredentials(config, secret, env));
+  const client = await deps.twilio(twilioCredentials(config, secret, env));
   const callCtx = { apiUrl, accountSid: config.accountSid };
   // The WhatsApp Sandbox (its number, not on the account) sends on WhatsApp only: sending from it implies WhatsApp.
   if (!whatsapp && input.channel === undefined && config.fromNumber === SANDBOX_NUMBER) {
