@@ -6,6 +6,7 @@ import { CliError } from '../errors.js';
 import type { CoreDeps } from '../operations/deps.js';
 import type { Io } from '../output/index.js';
 import { version } from '../version.js';
+import { mcpError } from './fields.js';
 import { type ToolDeps, type ToolValue, tools } from './tools.js';
 
 /**
@@ -83,7 +84,9 @@ export async function callTool(run: () => Promise<ToolValue>): Promise<CallToolR
     const { failure, ...value } = await run();
     if (failure) return errorResult(failure, value);
     return { content: [{ type: 'text', text: JSON.stringify(value) }], structuredContent: value };
-  } catch (err) {
+  } catch (caught) {
+    // A core's error about a field, in MCP's words (the tool's argument).
+    const err = mcpError(caught);
     if (err instanceof CliError) return errorResult(err);
     // A bug, not a user error: one line, no stack (it could name local paths); the server keeps serving.
     const message = `unexpected failure: ${(err as Error)?.message ?? String(err)}`.split('\n')[0]!;
