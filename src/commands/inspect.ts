@@ -54,10 +54,13 @@ async function run(ctx: CommandContext, opts: { config?: string; port?: string; 
     }),
   });
   await inspector.start(port ?? DEFAULT_INSPECT_PORT, port !== undefined, '--port');
-  out.status(`Inspector: ${inspector.url}`);
-  out.status(out.errColor.dim(`Showing the event log of config ${JSON.stringify(config.name)}. Press Ctrl-C to stop.`));
+  // Listening for a stop before saying "Press Ctrl-C": a Ctrl-C right after the line stops it cleanly.
   const stopper = ctx.untilStopped();
   try {
+    out.status(`Inspector: ${inspector.url}`);
+    out.status(
+      out.errColor.dim(`Showing the event log of config ${JSON.stringify(config.name)}. Press Ctrl-C to stop.`),
+    );
     await stopper.stopped;
   } finally {
     stopper.dispose();
