@@ -231,4 +231,38 @@ describe('the seam: cores use the injected factories, clock and signal', () => {
     mcp.kill('SIGTERM');
     assert.deepEqual(await mcp.exited, { code: 0, signal: null });
   });
+
+  test('send --wait: Ctrl-C ends the wait (exit 130, the message keeps going), in-process (the context signal) and in the binary', async () => {
+    const slow = await startEmulator({ numbers: [OWN], statusDelayMs: 600_000 });
+    try {
+      const slowEnv = { ...h.env, TWILIO_AUTH_TOKEN: slow.authToken };
+      const add = await runCli(
+        [
+          'add-config',
+          '--name',
+          'slow',
+          '--from',
+          OWN,
+          '--account-sid',
+          slow.accountSid,
+          '--api-url',
+          slow.url,
+          '--token-from-env',
+          '--no-verify',
+        ],
+        { env: slowEnv },
+      );
+      assert.equal(add.code, 0, add.stderr);
+      const args = ['send', '--config', 'slow', '--to', TO, '--body', 'slow', '--wait', '--wait-timeout', '5m'];
+      for (const run of [new InProcessCli(args, { env: slowEnv }), new CliProcess(args, { env: slowEnv })]) {
+        await run.waitFor(/SM[0-9a-f]{32} to \+14155550100: /);
+        run.kill('SIGINT');
+        const { code } = await run.exited;
+        assert.equal(code, 130, run.stderr);
+        assert.match(run.stderr, /interrupted after [\d.]+s; the message keeps going \(sid SM/);
+      }
+    } finally {
+      await slow.stop();
+    }
+  });
 });
