@@ -289,8 +289,10 @@ export class ListenSession {
       store: o.store,
       config: o.config,
       addresses,
+      // Compared with Twilio's own times (dateSentAfter): real time, not the injected clock.
       since: new Date(),
       intervalMs,
+      now: o.now,
       onMissed: (m) =>
         void resolveRoute(client, o.config.fromNumber, m.to.startsWith('whatsapp:') ? 'whatsapp' : 'sms')
           .catch(() => null)
