@@ -71,7 +71,7 @@ async function run(ctx: CommandContext, files: string[], opts: Options): Promise
   try {
     outcome = await runConversationTests(
       { files, config: opts.config, from: opts.from?.trim(), timeoutScale: scale },
-      { store, env: ctx.env, secrets: keychain, twilio: ctx.twilio, fruxon: ctx.fruxon },
+      { store, env: ctx.env, secrets: keychain, twilio: ctx.twilio, fruxon: ctx.fruxon, now: () => ctx.now() },
       {
         signal: stopper.signal,
         onEvent: (e) => {

@@ -50,6 +50,8 @@ export interface ConvTestDeps {
   /** The command context's client factories. */
   twilio: TwilioFactory;
   fruxon: FruxonFactory;
+  /** The clock of the times a run reports (a scenario's start). */
+  now: () => Date;
 }
 
 export interface ConvTestRequest {
@@ -351,6 +353,8 @@ class Runner {
     const { info, scenario, conn } = plan;
     this.hooks.onEvent?.({ type: 'scenario-start', scenario: info });
     const started = Date.now();
+    // The scenario's start as reported (JSON, JUnit): the injected clock; durations run on real time.
+    const startedAt = this.deps.now().toISOString();
     const steps: StepResult[] = [];
     const messages: SeenMessage[] = [];
     const seen = new Set<string>();
@@ -420,7 +424,7 @@ class Runner {
       ...info,
       status: error ? 'error' : failed ? 'failed' : 'passed',
       durationMs: Date.now() - started,
-      startedAt: new Date(started).toISOString(),
+      startedAt,
       steps,
       messages,
       error,

@@ -92,7 +92,7 @@ describe('the seam: cores use the injected factories, clock and signal', () => {
     assert.deepEqual(twilio.made, [emu.accountSid]);
   });
 
-  test('`test` (the conversation runner) connects through the context factory', async () => {
+  test('`test` (the conversation runner) connects through the context factory and reports on the context clock', async () => {
     const twilio = recordingTwilio();
     const file = join(h.home, 'quiet.json');
     writeFileSync(
@@ -104,8 +104,13 @@ describe('the seam: cores use the injected factories, clock and signal', () => {
         steps: [{ send: 'hello' }, { expect: { none: true, within: '1s' } }],
       }),
     );
-    const r = await runCli(['test', file, '--json'], { env: env(), deps: { twilio: twilio.factory } });
+    const NOW = new Date('2031-06-15T12:00:00.000Z');
+    const r = await runCli(['test', file, '--json'], {
+      env: env(),
+      deps: { twilio: twilio.factory, now: () => new Date(NOW) },
+    });
     assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout.trim()).started_at, NOW.toISOString());
     assert.ok(twilio.made.length >= 1, 'the runner made its client through the handed-in factory');
     assert.ok(twilio.made.every((sid) => sid === emu.accountSid));
   });
