@@ -201,6 +201,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
             config: s.config,
             env: ctx.env,
             secrets: () => ctx.secrets(),
+            twilio: ctx.twilio,
             info: s.info,
             authToken: s.authToken,
             forwardTo,

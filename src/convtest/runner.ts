@@ -3,12 +3,13 @@ import { connectConfig } from '../config/connect.js';
 import { effectiveApiUrl } from '../config/resolve.js';
 import { CliError } from '../errors.js';
 import { pendingAccessRequestFor } from '../fruxon/access-requests.js';
+import type { FruxonFactory } from '../fruxon/client.js';
 import type { AccessRequest } from '../fruxon/participants-api.js';
 import { type Channel, channelOf, stripChannel, WHATSAPP_PREFIX } from '../phone.js';
 import type { SecretStore } from '../secrets/index.js';
 import { shellQuote } from '../shell.js';
 import type { Config, Store } from '../store/index.js';
-import type { TwilioClient, TwilioCredentials } from '../twilio/client.js';
+import type { TwilioClient, TwilioCredentials, TwilioFactory } from '../twilio/client.js';
 import { twilioError } from '../twilio/client.js';
 import { listMessagesBetween } from '../twilio/message-history.js';
 import {
@@ -46,6 +47,11 @@ export interface ConvTestDeps {
   store: Store;
   env: NodeJS.ProcessEnv;
   secrets: () => SecretStore;
+  /** The command context's client factories. */
+  twilio: TwilioFactory;
+  fruxon: FruxonFactory;
+  /** The clock of the times a run reports (a scenario's start). */
+  now: () => Date;
 }
 
 export interface ConvTestRequest {
@@ -219,7 +225,8 @@ async function planAll(
   const connections = new Map<string, Promise<Connection>>();
   const connect = (name: string | undefined) => {
     const key = name?.toLowerCase() ?? '\u0000default';
-    if (!connections.has(key)) connections.set(key, connectConfig(deps.store, name, deps.env, deps.secrets));
+    if (!connections.has(key))
+      connections.set(key, connectConfig(deps.store, name, deps.env, deps.secrets, deps.twilio));
     return connections.get(key)!;
   };
   const owned = new Map<string, Promise<PhoneNumberInfo | null>>();
@@ -346,6 +353,8 @@ class Runner {
     const { info, scenario, conn } = plan;
     this.hooks.onEvent?.({ type: 'scenario-start', scenario: info });
     const started = Date.now();
+    // The scenario's start as reported (JSON, JUnit): the injected clock; durations run on real time.
+    const startedAt = this.deps.now().toISOString();
     const steps: StepResult[] = [];
     const messages: SeenMessage[] = [];
     const seen = new Set<string>();
@@ -415,7 +424,7 @@ class Runner {
       ...info,
       status: error ? 'error' : failed ? 'failed' : 'passed',
       durationMs: Date.now() - started,
-      startedAt: new Date(started).toISOString(),
+      startedAt,
       steps,
       messages,
       error,
@@ -582,7 +591,7 @@ class Runner {
   async #pendingAccessRequest(config: Config, tester: string): Promise<AccessRequest | null> {
     try {
       return await pendingAccessRequestFor(
-        { store: this.deps.store, config, env: this.deps.env, keychain: this.deps.secrets },
+        { store: this.deps.store, config, env: this.deps.env, keychain: this.deps.secrets, fruxon: this.deps.fruxon },
         tester,
       );
     } catch {

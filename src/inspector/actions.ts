@@ -3,6 +3,7 @@ import { replayForward, replayToListener } from '../operations/replay.js';
 import { reachableStatusCallback, sendReply } from '../operations/reply.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, Store, StoredEvent } from '../store/index.js';
+import type { TwilioFactory } from '../twilio/client.js';
 import { checkBodyLength } from '../twilio/send-rules.js';
 import type { ForwardReplay, InspectorActions, ListenerReplay, ReplyRequest } from './index.js';
 
@@ -15,6 +16,8 @@ export function inspectorActions(opts: {
   config: Config;
   env: NodeJS.ProcessEnv;
   secrets: () => Promise<SecretStore>;
+  /** The command context's Twilio client factory (the replies). */
+  twilio: TwilioFactory;
   /** listen: its webhook URL, where Twilio posts the replies' status callbacks; null: no replies. */
   statusCallbackUrl: string | null;
   /** The URL replays to the listener go to (the running listener's own), else its lease's. */
@@ -63,7 +66,7 @@ export function inspectorActions(opts: {
       checkBodyLength('body', r.body);
       const keychain = config.secretSource === 'keychain' ? await opts.secrets() : undefined;
       const m = await sendReply(
-        { store, env, secrets: () => keychain! },
+        { store, env, secrets: () => keychain!, twilio: opts.twilio },
         {
           config,
           to: r.to,

@@ -29,7 +29,7 @@ export interface ScreenDeps {
   config: Config;
   secrets: () => SecretStore;
   /** The command context's Twilio client factory (the screen's replies). */
-  twilio?: TwilioFactory;
+  twilio: TwilioFactory;
   /** What the listener verifies signatures with; signs `n` replays (null: --skip-verify, a random key). */
   authToken: string | null;
   forwardTo?: string;

@@ -26,6 +26,8 @@ export function watchMissed(opts: {
   addresses: string[];
   since: Date;
   intervalMs: number;
+  /** The clock of the stamp of a message Twilio gives no date (the grace period runs on real time). */
+  now: () => Date;
   onMissed: (m: MissedMessage) => void;
   onError: (err: unknown) => void;
 }): () => void {
@@ -48,7 +50,7 @@ export function watchMissed(opts: {
           opts.onMissed({
             messageSid: m.sid,
             to,
-            dateSent: (sent ?? new Date()).toISOString(),
+            dateSent: (sent ?? opts.now()).toISOString(),
             messagingServiceSid: m.messagingServiceSid || null,
           });
         }

@@ -2,7 +2,7 @@ import type { TwilioFactory } from '../config/connect.js';
 import { resolveConfig } from '../config/resolve.js';
 import { CliError, ExitCode } from '../errors.js';
 import { connectFruxon } from '../fruxon/account.js';
-import type { FruxonClient, FruxonClientOptions } from '../fruxon/client.js';
+import type { FruxonFactory } from '../fruxon/client.js';
 import { type SenderHint, type SenderHints, senderHints } from '../fruxon/sender-hint.js';
 import { planListen } from '../listener/plan.js';
 import type { RestoreOutcome } from '../listener/registration.js';
@@ -47,7 +47,7 @@ export interface ListenDeps {
   /** The secret store, loaded when the config is known (loading it touches no secret yet). */
   secrets: () => Promise<SecretStore>;
   twilio: TwilioFactory;
-  fruxon?: (opts: FruxonClientOptions) => FruxonClient;
+  fruxon: FruxonFactory;
   /** The clock of the retention's cutoff. */
   now: () => Date;
   readStdin: (what: string) => Promise<string>;
@@ -164,7 +164,7 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
         connectFruxon(store, env, () => secrets, {
           tenant: link.tenant,
           timeoutMs: 5000,
-          ...(deps.fruxon && { fruxon: deps.fruxon }),
+          fruxon: deps.fruxon,
         }).client,
       fruxonConfigId: link.fruxonConfigId,
       onHint: (h) => report.senderHint(h, config, localName(h.number)),
@@ -189,6 +189,7 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
   };
   const session = new ListenSession({
     store,
+    now: deps.now,
     config,
     authToken,
     skipVerify: input.skipVerify,

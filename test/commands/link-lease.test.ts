@@ -5,6 +5,7 @@ import { connectConfig } from '../../src/config/connect.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { type LinkStep, pointNumberAtFruxon } from '../../src/operations/link.js';
 import { openStore } from '../../src/store/index.js';
+import { createTwilioClient } from '../../src/twilio/client.js';
 import { maskWebhookUrl } from '../../src/twilio/webhook.js';
 import { CliProcess, type RunningCli, stopAllCliProcesses, tempHome } from '../helpers/cli.js';
 import { type FruxonDouble, startFruxonDouble } from '../helpers/fruxon-double.js';
@@ -526,7 +527,7 @@ describe('link under a live or crashed listen: production wins at every layer on
       assert.ok(store.leases.claimRestore(config.id).claimed);
       const before = store.leases.get(config.id);
       const twilio = async () => {
-        const c = await connectConfig(store, 'plain', h.env, secrets);
+        const c = await connectConfig(store, 'plain', h.env, secrets, createTwilioClient);
         return { client: c.client, creds: c.creds };
       };
       const steps: string[] = [];

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pendingAccessRequestFor } from '../../src/fruxon/access-requests.js';
+import { FruxonClient, type FruxonClientOptions } from '../../src/fruxon/client.js';
 import { keychain } from '../../src/secrets/keychain.js';
 import { openStore } from '../../src/store/index.js';
 import { CliProcess, stopAllCliProcesses } from '../helpers/cli.js';
@@ -467,7 +468,7 @@ describe('participants push/pull and fruxon access-requests, against the Fruxon 
       const store = openStore(fx.env);
       try {
         const config = store.configs.byName('Support Line')!;
-        const o = { store, config, env: {}, keychain };
+        const o = { store, config, env: {}, keychain, fruxon: (opts: FruxonClientOptions) => new FruxonClient(opts) };
         assert.equal((await pendingAccessRequestFor(o, STRANGER))?.id, pending.id);
         assert.equal((await pendingAccessRequestFor(o, `whatsapp:${STRANGER}`))?.id, pending.id);
         assert.equal(await pendingAccessRequestFor(o, '+14155550199'), null);

@@ -332,7 +332,7 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
     await fails(
       'send_message',
       { to: 'nobody', body: 'x' },
-      /^error: --to must be an E\.164 number like \+14155238886 or the name of a participant/,
+      /^error: to must be an E\.164 number like \+14155238886 or the name of a participant/,
     );
     await fails('list_messages', { limit: 0 }, /whole number from 1 to 1000.*limit/);
     await fails('list_messages', { direction: 'sideways' }, /must be "in" or "out"/);
