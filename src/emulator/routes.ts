@@ -221,7 +221,7 @@ export function matchRoute(method: string, pathname: string): RouteMatch {
     pathMatched = true;
     if (route.method !== method) continue;
     const params: Record<string, string> = {};
-    names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1]!)));
+    for (const [i, name] of names.entries()) params[name] = decodeURIComponent(m[i + 1]!);
     return { kind: 'found', route, params };
   }
   return pathMatched ? { kind: 'method-not-allowed' } : { kind: 'not-found' };
