@@ -16,7 +16,7 @@ import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 /** Waits until the listener has printed `n` trigger lines on stdout; returns them. */
 async function events(p: RunningCli, n: number): Promise<any[]> {
-  await p.waitFor(new RegExp(`(?:"trigger"[^\\n]*\\n[sS]*){${n}}`), { stream: 'stdout' });
+  await p.waitFor(new RegExp(`(?:"trigger"[^\\n]*\\n[^]*){${n}}`), { stream: 'stdout' });
   return jsonLines(p.stdout);
 }
 
