@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { MAGIC_NUMBERS } from '../../src/emulator/index.js';
-import { binPath, type CliProcess, childEnv, repoRoot, runCli, stopAllCliProcesses, tempHome } from '../helpers/cli.js';
+import { binPath, type CliProcess, childEnv, runCli, stopAllCliProcesses, tempHome } from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER, PHONE } from '../helpers/fixtures.js';
 import { jsonLines, startListen } from '../helpers/listen.js';
+import { readmeBlock } from '../helpers/readme.js';
 
 const TO = '+14155550100';
 const TOOLS = [
@@ -400,11 +399,8 @@ test("mcp --config NAME: an unknown config stops the start with the CLI's error;
   }
 });
 
-test("the README's MCP client snippet, run as written (fruxon-twilio being the built binary), serves the nine tools", async () => {
-  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
-  const block = /### mcp[\s\S]*?```json\n([\s\S]*?)```/.exec(readme);
-  assert.ok(block, 'the mcp section has a json block');
-  const entry = JSON.parse(block[1]!).mcpServers['fruxon-twilio'];
+test("docs/mcp.md's MCP client snippet, run as written (fruxon-twilio being the built binary), serves the nine tools", async () => {
+  const entry = JSON.parse(readmeBlock('mcp-client', 'json', 'docs/mcp.md')).mcpServers['fruxon-twilio'];
   assert.equal(entry.command, 'fruxon-twilio');
   const h = tempHome();
   const transport = new StdioClientTransport({
