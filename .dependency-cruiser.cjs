@@ -12,7 +12,10 @@
 
 /** @type {{ name: string, paths: string[] }[]} */
 const LAYERS = [
-  { name: 'commands', paths: ['^src/cli\\.ts$', '^src/program\\.ts$', '^src/commands/'] },
+  {
+    name: 'commands',
+    paths: ['^src/cli\\.ts$', '^src/program\\.ts$', '^src/docs\\.ts$', '^src/commands/'],
+  },
   { name: 'faces', paths: ['^src/interactive/', '^src/inspector/', '^src/mcp/'] },
   { name: 'output', paths: ['^src/output/'] },
   { name: 'operations', paths: ['^src/operations/'] },
