@@ -73,7 +73,7 @@ export function watchMissed(opts: {
 export function tookMissed(m: MissedMessage & { route: Route | null }, listenerPath: string): string {
   const r = m.route;
   if (!r) return 'unknown';
-  if (r.url && r.url.endsWith(listenerPath)) {
+  if (r.url?.endsWith(listenerPath)) {
     return `not a layer this tool models (Conversations, Studio?)${m.messagingServiceSid ? `; Twilio reports Messaging Service ${m.messagingServiceSid}` : ''}`;
   }
   return routeName(r, 'took');

@@ -339,7 +339,7 @@ async function restoreClaimed(opts: {
     return outcome;
   }
 
-  let current;
+  let current: Awaited<ReturnType<typeof fetchNumber>>;
   try {
     current = await fetchNumber(client, lease.numberSid);
   } catch (err) {

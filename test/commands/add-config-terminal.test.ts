@@ -22,7 +22,7 @@ async function onTerminal(
   stderr.setEncoding('utf8').on('data', (d: string) => {
     err += d;
     const next = pending[0];
-    if (next && next[0].test(err)) {
+    if (next?.[0].test(err)) {
       pending.shift();
       setImmediate(() => stdin.write(next[1]));
     }

@@ -44,8 +44,14 @@ describe('the command context: dependencies handed in through main()', () => {
     const clients: string[] = [];
     const deps: CliDeps = {
       secrets: () => secrets,
-      openStore: (env) => (opened++, openStore(env)),
-      twilio: (creds, opts) => (clients.push(creds.accountSid), createTwilioClient(creds, opts)),
+      openStore: (env) => {
+        opened++;
+        return openStore(env);
+      },
+      twilio: (creds, opts) => {
+        clients.push(creds.accountSid);
+        return createTwilioClient(creds, opts);
+      },
     };
     const add = await runCli(
       [

@@ -13,8 +13,14 @@ test("demo in-process: its store comes from the context's opener (on a throwaway
     const homes: string[] = [];
     const clients: string[] = [];
     const deps: CliDeps = {
-      openStore: (env) => (homes.push(env.FRUXON_TWILIO_HOME!), openStore(env)),
-      twilio: (creds, opts) => (clients.push(creds.apiUrl ?? 'twilio'), createTwilioClient(creds, opts)),
+      openStore: (env) => {
+        homes.push(env.FRUXON_TWILIO_HOME!);
+        return openStore(env);
+      },
+      twilio: (creds, opts) => {
+        clients.push(creds.apiUrl ?? 'twilio');
+        return createTwilioClient(creds, opts);
+      },
       secrets: () => assert.fail('the demo needs no secret store'),
     };
     const r = await runCli(['demo', '--json'], { env: h.env, deps, timeoutMs: 60_000 });

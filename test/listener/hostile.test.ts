@@ -294,7 +294,10 @@ async function dbusProxy(): Promise<{ address: string; cut(): Promise<void>; cle
     const upstream = createConnection(target);
     sockets.add(client).add(upstream);
     client.pipe(upstream).pipe(client);
-    const end = () => (client.destroy(), upstream.destroy());
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
   });

@@ -27,7 +27,7 @@ function raw(
     const timer = setTimeout(done, opts.waitMs ?? 3000);
     sock.on('data', (d) => {
       got += d.toString('latin1');
-      if (/^HTTP\/1\.[01] \d{3}[^]*\r\n\r\n/.test(got)) done();
+      if (/^HTTP\/1\.[01] \d{3}[\s\S]*\r\n\r\n/.test(got)) done();
     });
     sock.on('error', done);
     sock.on('close', done);
