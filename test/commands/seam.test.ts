@@ -15,8 +15,13 @@ import type { CoreDeps } from '../../src/operations/deps.js';
 import { sendFromConfig } from '../../src/operations/send.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { createTwilioClient, type TwilioFactory } from '../../src/twilio/client.js';
-import { CliProcess, stopAllCliProcesses, tempHome } from '../helpers/cli.js';
-import { InProcessCli, runCli } from '../helpers/inproc.js';
+import { CliChildProcess, stopAllCliRuns, tempHome } from '../helpers/cli.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { memoryKeychain } from '../helpers/keychains.js';
+
+// The keychain this file's in-process runs are handed (in memory: no child process reads it).
+const testKeychain = memoryKeychain();
+const { runCliInProcess, startCliInProcess } = inProcessCliWith(testKeychain);
 
 const OWN = '+15005550006';
 const TESTER = '+15005550007';
@@ -47,7 +52,7 @@ describe('the seam: cores use the injected factories, clock and signal', () => {
 
   before(async () => {
     emu = await startEmulator({ numbers: [OWN, TESTER], statusDelayMs: 20 });
-    const add = await runCli(
+    const add = await runCliInProcess(
       [
         'add-config',
         '--name',
@@ -68,7 +73,7 @@ describe('the seam: cores use the injected factories, clock and signal', () => {
   });
   after(async () => {
     store.close();
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     await emu.stop();
     h.cleanup();
   });
@@ -105,7 +110,7 @@ describe('the seam: cores use the injected factories, clock and signal', () => {
       }),
     );
     const NOW = new Date('2031-06-15T12:00:00.000Z');
-    const r = await runCli(['test', file, '--json'], {
+    const r = await runCliInProcess(['test', file, '--json'], {
       env: env(),
       deps: { twilio: twilio.factory, now: () => new Date(NOW) },
     });
@@ -206,12 +211,12 @@ describe('the seam: cores use the injected factories, clock and signal', () => {
   });
 
   test('aborting the context signal stops `emulator` and `inspect` in-process, exit 0', async () => {
-    const emulator = new InProcessCli(['emulator', '--port', '0', '--json'], { env: env() });
+    const emulator = startCliInProcess(['emulator', '--port', '0', '--json'], { env: env() });
     await emulator.waitFor(/"account_sid"/, { stream: 'stdout' });
     emulator.kill('SIGINT');
     assert.deepEqual(await emulator.exited, { code: 0, signal: null });
 
-    const inspect = new InProcessCli(['inspect', '--config', 'seam', '--port', '0'], { env: env() });
+    const inspect = startCliInProcess(['inspect', '--config', 'seam', '--port', '0'], { env: env() });
     await inspect.waitFor(/Inspector: http:\/\/127\.0\.0\.1:\d+\//);
     inspect.kill('SIGTERM');
     assert.deepEqual(await inspect.exited, { code: 0, signal: null });
@@ -219,19 +224,19 @@ describe('the seam: cores use the injected factories, clock and signal', () => {
 
   test('SIGINT to the binary still stops `emulator` and `inspect` with exit 0', async () => {
     // Each waits for its last line before it waits: a SIGINT before the handler is attached would kill it (Node's default).
-    const emulator = new CliProcess(['emulator', '--port', '0', '--quiet'], { env: env() });
+    const emulator = new CliChildProcess(['emulator', '--port', '0', '--quiet'], { env: env() });
     await emulator.waitFor(/Press Ctrl-C to stop/);
     emulator.kill('SIGINT');
     assert.deepEqual(await emulator.exited, { code: 0, signal: null });
 
-    const inspect = new CliProcess(['inspect', '--config', 'seam', '--port', '0'], { env: env() });
+    const inspect = new CliChildProcess(['inspect', '--config', 'seam', '--port', '0'], { env: env() });
     await inspect.waitFor(/Press Ctrl-C to stop/);
     inspect.kill('SIGINT');
     assert.deepEqual(await inspect.exited, { code: 0, signal: null });
   });
 
   test('mcp stops when its context signal aborts (it attaches no process handler of its own), exit 0', async () => {
-    const mcp = new InProcessCli(['mcp'], { env: env() });
+    const mcp = startCliInProcess(['mcp'], { env: env() });
     await mcp.waitFor(/serving 9 tools on stdio/);
     mcp.kill('SIGTERM');
     assert.deepEqual(await mcp.exited, { code: 0, signal: null });
@@ -241,7 +246,7 @@ describe('the seam: cores use the injected factories, clock and signal', () => {
     const slow = await startEmulator({ numbers: [OWN], statusDelayMs: 600_000 });
     try {
       const slowEnv = { ...h.env, TWILIO_AUTH_TOKEN: slow.authToken };
-      const add = await runCli(
+      const add = await runCliInProcess(
         [
           'add-config',
           '--name',
@@ -259,7 +264,7 @@ describe('the seam: cores use the injected factories, clock and signal', () => {
       );
       assert.equal(add.code, 0, add.stderr);
       const args = ['send', '--config', 'slow', '--to', TO, '--body', 'slow', '--wait', '--wait-timeout', '5m'];
-      for (const run of [new InProcessCli(args, { env: slowEnv }), new CliProcess(args, { env: slowEnv })]) {
+      for (const run of [startCliInProcess(args, { env: slowEnv }), new CliChildProcess(args, { env: slowEnv })]) {
         await run.waitFor(/SM[0-9a-f]{32} to \+14155550100: /);
         run.kill('SIGINT');
         const { code } = await run.exited;
