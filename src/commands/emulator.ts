@@ -87,7 +87,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   }
   const sandboxUrl = opts.sandboxUrl !== undefined ? checkHttpUrl('--sandbox-url', opts.sandboxUrl) : undefined;
   const { startEmulator, checkTopology, TopologyError } = await import('../emulator/index.js');
-  let topology;
+  let topology: ReturnType<typeof checkTopology> | undefined;
   if (opts.topology !== undefined) {
     let text: string;
     try {

@@ -120,7 +120,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     shown = m.status;
     progress.update(`${m.sid} to ${recipient}: ${m.status} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
   };
-  let r;
+  let r: Awaited<ReturnType<typeof sendFromConfig>>;
   try {
     r = await sendFromConfig(deps, {
       ...input,

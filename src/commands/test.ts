@@ -67,7 +67,7 @@ async function run(ctx: CommandContext, files: string[], opts: Options): Promise
   // Ctrl-C (or the context's abort) stops the run once; a second Ctrl-C kills it (the handler is gone by then).
   const stopper: Stopper = ctx.untilStopped({ signals: ['SIGINT'], onStop: () => stopper.dispose() });
   const started = Date.now();
-  let outcome;
+  let outcome: Awaited<ReturnType<typeof runConversationTests>>;
   try {
     outcome = await runConversationTests(
       { files, config: opts.config, from: opts.from?.trim(), timeoutScale: scale },

@@ -488,7 +488,7 @@ class Screen implements ListenScreen {
     this.#term.draw(this.#detail ? this.#renderDetail(cols, rows) : this.#renderList(cols, rows));
   }
 
-  #renderList(cols: number, rows: number): string[] {
+  #renderList(cols: number, _rows: number): string[] {
     const c = this.#c;
     const info = this.#info!;
     const n = this.#counts;
@@ -673,7 +673,14 @@ const HEADINGS = new Set(['Trigger payload', 'Raw form', 'Headers']);
 /** `events show`'s text for the event (one home for it: printEventDetail), captured without colour and made safe line by line. */
 function detailLines(event: StoredEvent, io: Io): string[] {
   let text = '';
-  const sink = { write: (s: string) => ((text += s), true), isTTY: false, columns: 10_000 } as unknown as Io['stdout'];
+  const sink = {
+    write: (s: string) => {
+      text += s;
+      return true;
+    },
+    isTTY: false,
+    columns: 10_000,
+  } as unknown as Io['stdout'];
   const capture = new Output({ stdout: sink, stderr: sink, stdin: io.stdin, env: { NO_COLOR: '1' } });
   printEventDetail(capture, event);
   return text.replace(/\n$/, '').split('\n').map(clean);

@@ -59,6 +59,7 @@ export interface ToolDef {
   description: string;
   input: z.ZodObject;
   annotations: { readOnlyHint: boolean; destructiveHint?: boolean; idempotentHint?: boolean; openWorldHint: boolean };
+  // biome-ignore lint/suspicious/noExplicitAny: each tool's zod schema (`input`) has parsed args before run is called
   run(args: any, deps: ToolDeps, ctx: ToolContext): Promise<ToolValue>;
 }
 

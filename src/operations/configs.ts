@@ -21,13 +21,13 @@ export async function verifyCredentials(
 ): Promise<Verification> {
   const client = await twilio(creds, { timeoutMs: 10_000 });
   const ctx = { apiUrl: creds.apiUrl, accountSid: creds.accountSid };
-  let account;
+  let account: Awaited<ReturnType<typeof fetchAccount>>;
   try {
     account = await fetchAccount(client, creds.accountSid);
   } catch (err) {
     throw twilioError(err, `fetch account ${maskSid(creds.accountSid)}`, ctx);
   }
-  let number;
+  let number: Awaited<ReturnType<typeof findNumber>>;
   try {
     number = await findNumber(client, fromNumber);
   } catch (err) {

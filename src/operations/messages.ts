@@ -46,7 +46,7 @@ export async function getConfigMessage(
 ): Promise<{ config: Config; message: Message; media: MediaInfo[] | null; mediaError: string | null }> {
   const { config, creds, client } = await connectConfig(deps.store, opts.config, deps.env, deps.secrets, deps.twilio);
   const where = { apiUrl: creds.apiUrl, accountSid: creds.accountSid };
-  let message;
+  let message: Message;
   try {
     message = await fetchMessage(client, opts.sid, where);
   } catch (err) {

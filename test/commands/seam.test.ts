@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cliError } from '../../src/commands/fields.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { CliError, FieldError } from '../../src/errors.js';
+import { type CliError, FieldError } from '../../src/errors.js';
 import { FruxonClient } from '../../src/fruxon/client.js';
 import { inspectorActions } from '../../src/inspector/actions.js';
 import { ListenSession } from '../../src/listener/session.js';
@@ -30,7 +30,13 @@ const TO = '+14155550100';
 /** A Twilio factory that records every client it makes, and makes real ones (pointed at the emulator). */
 function recordingTwilio(): { factory: TwilioFactory; made: string[] } {
   const made: string[] = [];
-  return { made, factory: (creds, opts) => (made.push(creds.accountSid), createTwilioClient(creds, opts)) };
+  return {
+    made,
+    factory: (creds, opts) => {
+      made.push(creds.accountSid);
+      return createTwilioClient(creds, opts);
+    },
+  };
 }
 
 /** One seam: the cores take their clients, clock and signal from the deps the faces hand them. */
@@ -155,7 +161,7 @@ describe('the seam: cores use the injected factories, clock and signal', () => {
     const text = (r.content[0] as { text: string }).text;
     assert.match(text, /^error: to must be an E\.164 number like \+14155238886 or the name of a participant/);
     assert.doesNotMatch(text, /--to/);
-    assert.equal((r.structuredContent?.error as { reason: string }).reason, 'invalid_argument');
+    assert.equal((r.structuredContent?.error as { reason: string } | undefined)?.reason, 'invalid_argument');
   });
 
   test('the loopback rule on real Twilio: the CLI says --media-url, MCP says media_urls', async () => {
