@@ -1,4 +1,5 @@
 import type { CliDeps } from './commands/context.js';
+import { cliError } from './commands/fields.js';
 import { CliError, ExitCode } from './errors.js';
 import type { Io } from './output/index.js';
 import { version } from './version.js';
@@ -26,7 +27,9 @@ export async function main(argv: string[], io?: Io, deps: CliDeps = {}): Promise
   try {
     await program.parseAsync(argv);
     return ctx.exitCode;
-  } catch (err) {
+  } catch (caught) {
+    // A core's error about a field, in the CLI's words (its flag).
+    const err = cliError(caught);
     if (isCommanderError(err)) {
       // Help and version end here too, with exit code 0.
       return err.exitCode === 0 ? 0 : ExitCode.usage;

@@ -1,7 +1,7 @@
 import { apiErrors } from './errors.js';
 import { iso8601 } from './ids.js';
 import { metaPage } from './resources.js';
-import type { RouteContext, RouteDefinition } from './routes.js';
+import type { RouteContext, RouteDefinition } from './route-kit.js';
 import type { EmulatorContent } from './types.js';
 
 /**

@@ -1,7 +1,8 @@
-import { type ConfigDeps, connectConfig } from '../config/connect.js';
+import { connectConfig } from '../config/connect.js';
 import { effectiveApiUrl } from '../config/resolve.js';
 import type { Config } from '../store/index.js';
 import { listTemplates, type Template } from '../twilio/templates.js';
+import type { ConfigDeps } from './deps.js';
 
 /** The core of `templates list`: a config's account's Content API templates with their WhatsApp approval. */
 export async function listConfigTemplates(

@@ -1,16 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { tools } from '../../src/mcp/tools.js';
+import { type ToolDeps, tools } from '../../src/mcp/tools.js';
 import { openStore } from '../../src/store/index.js';
+import { createTwilioClient } from '../../src/twilio/client.js';
 import { errorLine } from '../helpers/checks.js';
 import { tempHome } from '../helpers/cli.js';
-import { runCli } from '../helpers/inproc.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { memoryKeychain } from '../helpers/keychains.js';
 
 const FROM = '+15005551701';
 const PHONE = '+14155550191';
 const APPROVED = `HX${'7'.repeat(32)}`;
 const PENDING = `HX${'8'.repeat(32)}`;
+// The config reads its token from the environment: no keychain is asked, and no child process runs.
+const { runCliInProcess: runCli } = inProcessCliWith(memoryKeychain());
 
 /** The tool on top of the emulator's message policy: templates, the window's 63016, a STOP's 21610. */
 describe('send, templates list and MCP send_message with Twilio message policy, against the emulator', () => {
@@ -141,12 +145,14 @@ describe('send, templates list and MCP send_message with Twilio message policy, 
   test('MCP send_message: content_sid and content_variables send a template; bad input names the field', async () => {
     const send = tools.find((t) => t.name === 'send_message')!;
     const store = openStore(h.env);
-    const deps = {
-      store: () => store,
-      secrets: () => {
-        throw new Error('no keychain in this test');
-      },
+    const deps: ToolDeps = {
+      store,
+      secrets: () => assert.fail('the secret store was asked (the config reads its token from the environment)'),
       env,
+      twilio: createTwilioClient,
+      fruxon: () => assert.fail('no Fruxon client was expected'),
+      now: () => new Date(),
+      signal: new AbortController().signal,
     };
     const ctx = { signal: new AbortController().signal };
     try {

@@ -5,13 +5,16 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { LocalAgent, orderDesk } from '../helpers/agent.js';
-import { stopAllCliProcesses, tempHome } from '../helpers/cli.js';
+import { stopAllCliRuns, tempHome } from '../helpers/cli.js';
 import { type EmulatorFixture, OUR_NUMBER } from '../helpers/fixtures.js';
-import { runCli } from '../helpers/inproc.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { osKeychain } from '../helpers/keychains.js';
 import { jsonLines, startListen } from '../helpers/listen.js';
 
 const TESTER = '+15005550007';
 const TEMPLATE = `HX${'5'.repeat(32)}`;
+// The listen child reads the OS keychain; this file's in-process runs share it (the config's token is in the env).
+const { runCliInProcess: runCli } = inProcessCliWith(osKeychain());
 
 /** `fruxon-twilio test` meets Twilio's message policy on the emulator: WhatsApp templates and a tester's STOP. */
 describe('fruxon-twilio test with the message policy: template sends, and an opted-out tester named as the cause', () => {
@@ -67,13 +70,15 @@ describe('fruxon-twilio test with the message policy: template sends, and an opt
       env,
       configId: JSON.parse(add.stdout).id,
       configName: 'emu',
+      keychain: 'os',
+      secrets: osKeychain(),
       cleanup: async () => undefined,
     };
     agent = await LocalAgent.start(emu, orderDesk);
     await startListen(f, ['--forward-to', agent.url]);
   });
   after(async () => {
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     await agent?.stop();
     await emu?.stop();
     h?.cleanup();
