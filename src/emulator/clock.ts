@@ -8,10 +8,14 @@ export class EmulatorClock {
   /** How far the clock has been moved ahead of its source, in ms. */
   offsetMs = 0;
 
-  constructor(private readonly source: () => Date = () => new Date()) {}
+  readonly #source: () => Date;
+
+  constructor(source: () => Date = () => new Date()) {
+    this.#source = source;
+  }
 
   now(): Date {
-    return new Date(this.source().getTime() + this.offsetMs);
+    return new Date(this.#source().getTime() + this.offsetMs);
   }
 
   /** Moves the clock forward by `ms` (never back: time in the message log only goes one way). */

@@ -67,26 +67,30 @@ const MG_SID = /^MG[0-9a-fA-F]{32}$/;
  * webhooks. Every background step is tracked so `idle()` and `stop()` know when the emulator is quiet.
  */
 export class EmulatorCore {
-  private readonly stopping = new AbortController();
-  private readonly pending = new Set<Promise<unknown>>();
-  private readonly policy: DeliveryPolicy;
+  readonly #stopping = new AbortController();
+  readonly #pending = new Set<Promise<unknown>>();
+  readonly #policy: DeliveryPolicy;
+  readonly #settings: CoreSettings;
+  readonly #log: Logger;
   /** The emulator's own origin (`http://127.0.0.1:PORT`), known once the server listens: media URLs use it. */
   baseUrl = '';
 
   constructor(
     readonly state: EmulatorState,
-    private readonly settings: CoreSettings,
-    private readonly log: Logger,
+    settings: CoreSettings,
+    log: Logger,
   ) {
-    this.policy = {
+    this.#settings = settings;
+    this.#log = log;
+    this.#policy = {
       authToken: () => this.state.account.authToken,
       timeoutMs: settings.deliveryTimeoutMs,
       mode: settings.retryDelaysMs ? 'configured' : 'twilio',
       retryDelaysMs: settings.retryDelaysMs ?? [],
-      signal: this.stopping.signal,
+      signal: this.#stopping.signal,
       onAttempt: (messageSid, a) => {
         const ok = a.statusCode !== undefined && a.statusCode >= 200 && a.statusCode < 300;
-        this.log({
+        this.#log({
           level: ok ? 'info' : 'warn',
           event: 'webhook.attempt',
           message: `${a.kind} webhook for ${messageSid} attempt ${a.attempt} -> ${a.statusCode ?? a.error}`,
@@ -100,7 +104,7 @@ export class EmulatorCore {
         });
       },
       onRetry: (messageSid, target, delayMs) =>
-        this.log({
+        this.#log({
           level: 'info',
           event: 'webhook.retry',
           message: `retrying ${target.kind} webhook for ${messageSid} in ${delayMs} ms`,
@@ -121,7 +125,7 @@ export class EmulatorCore {
   createOutbound(req: OutboundRequest, direction: MessageDirection = 'outbound-api'): EmulatorMessage {
     const to = req.to?.trim() ?? '';
     if (!to) throw apiErrors.toRequired();
-    const content = this.template(req.contentSid, req.contentVariables);
+    const content = this.#template(req.contentSid, req.contentVariables);
     const body = content ? content.body : (req.body ?? '');
     if (!body && req.mediaUrls.length === 0) throw apiErrors.bodyRequired();
     if (bodyChars(body) > MAX_BODY_CHARS) throw apiErrors.bodyTooLong();
@@ -192,7 +196,7 @@ export class EmulatorCore {
       dateSent: null,
     };
     this.state.saveMessage(message);
-    this.log({
+    this.#log({
       level: 'info',
       event: 'message.created',
       message: `${direction} message ${message.sid} queued`,
@@ -204,10 +208,10 @@ export class EmulatorCore {
     const failure =
       scriptedFailure(toNumber, whatsapp) ??
       (notJoined ? { status: 'failed' as const, errorCode: 63015 as const } : undefined) ??
-      (whatsapp && !this.windowAllows(toNumber, fromNumber, content?.approved ?? false)
+      (whatsapp && !this.#windowAllows(toNumber, fromNumber, content?.approved ?? false)
         ? { status: 'failed' as const, errorCode: 63016 as const }
         : undefined);
-    this.track(this.runLifeCycle(message.sid, whatsapp, failure));
+    void this.#track(this.#runLifeCycle(message.sid, whatsapp, failure));
     return message;
   }
 
@@ -238,8 +242,8 @@ export class EmulatorCore {
     // and is logged even if your number currently has no messaging request URL"); SMS only (see policy.ts).
     const keyword = whatsapp ? null : optOutType(body);
     if (route.layer === 'dropped') {
-      if (keyword) this.applyKeyword(keyword, fromNumber, toNumber, route.messagingServiceSid);
-      this.log({
+      if (keyword) this.#applyKeyword(keyword, fromNumber, toNumber, route.messagingServiceSid);
+      this.#log({
         level: 'warn',
         event: 'webhook.outcome',
         message: `inbound message ${sid} to ${prefix}${toNumber} dropped: Messaging Service ${route.sid} has no inbound URL`,
@@ -292,7 +296,7 @@ export class EmulatorCore {
       dateSent: now,
     };
     this.state.saveMessage(message);
-    this.log({
+    this.#log({
       level: 'info',
       event: 'message.created',
       message: `inbound message ${message.sid} received from ${message.from} at ${message.to} (${route.layer})`,
@@ -303,8 +307,8 @@ export class EmulatorCore {
       const code = this.sandboxJoinCode();
       const asked = joinRequest(body);
       const kind = sandboxOutcome === 'joined' ? 'joined' : asked !== null ? 'wrong-code' : 'not-joined';
-      this.systemReply(message.to, message.from, sandboxReply(kind, code), null);
-      this.log({
+      this.#systemReply(message.to, message.from, sandboxReply(kind, code), null);
+      this.#log({
         level: sandboxOutcome === 'joined' ? 'info' : 'warn',
         event: 'webhook.outcome',
         message:
@@ -327,8 +331,8 @@ export class EmulatorCore {
             : `${fromNumber} has not joined the Sandbox in the last 72 hours: they must send "join ${code}" to ${SANDBOX_NUMBER}`,
       });
     }
-    if (keyword) this.applyKeyword(keyword, fromNumber, toNumber, route.messagingServiceSid);
-    return this.track(this.deliverInboundWebhook(message, route, msg.profileName ?? 'Emulator User', keyword));
+    if (keyword) this.#applyKeyword(keyword, fromNumber, toNumber, route.messagingServiceSid);
+    return this.#track(this.#deliverInboundWebhook(message, route, msg.profileName ?? 'Emulator User', keyword));
   }
 
   updateNumber(
@@ -375,26 +379,22 @@ export class EmulatorCore {
 
   /** Resolves when no status step or webhook is in progress, including ones started while waiting. */
   async idle(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
   }
 
   async stop(): Promise<void> {
-    this.stopping.abort();
+    this.#stopping.abort();
     await this.idle();
   }
 
-  private track<T>(work: Promise<T>): Promise<T> {
-    this.pending.add(work);
-    const forget = () => this.pending.delete(work);
+  #track<T>(work: Promise<T>): Promise<T> {
+    this.#pending.add(work);
+    const forget = () => this.#pending.delete(work);
     work.then(forget, forget);
     return work;
   }
 
-  private async runLifeCycle(
-    sid: string,
-    whatsapp: boolean,
-    failure: ReturnType<typeof scriptedFailure>,
-  ): Promise<void> {
+  async #runLifeCycle(sid: string, whatsapp: boolean, failure: ReturnType<typeof scriptedFailure>): Promise<void> {
     const steps: { status: MessageStatus; errorCode?: DeliveryErrorCode }[] =
       failure?.status === 'failed'
         ? [{ status: 'failed', errorCode: failure.errorCode }]
@@ -405,7 +405,7 @@ export class EmulatorCore {
     // Status callbacks go out one at a time so the receiver sees them in order, even across retries.
     let callbacks: Promise<unknown> = Promise.resolve();
     for (const step of steps) {
-      if (!(await sleep(this.settings.statusDelayMs, this.stopping.signal))) break;
+      if (!(await sleep(this.#settings.statusDelayMs, this.#stopping.signal))) break;
       const current = this.state.getMessage(sid);
       if (!current) break;
       const now = this.now();
@@ -420,7 +420,7 @@ export class EmulatorCore {
         }),
       };
       this.state.saveMessage(next);
-      this.log({
+      this.#log({
         level: step.errorCode ? 'warn' : 'info',
         event: 'message.status',
         message: `message ${sid} ${step.status}${step.errorCode ? ` (error ${step.errorCode})` : ''}`,
@@ -431,11 +431,11 @@ export class EmulatorCore {
       if (next.statusCallback) {
         const target: WebhookTarget = { kind: 'status-callback', url: next.statusCallback, method: 'POST' };
         const params = statusCallbackParams(next);
-        callbacks = callbacks.then(() => this.deliverAndLog(sid, [target], () => params));
+        callbacks = callbacks.then(() => this.#deliverAndLog(sid, [target], () => params));
       }
       if (step.status === 'delivered' && this.state.findNumber(stripChannel(next.to))) {
         // A message between two of our own numbers arrives as an inbound message at the recipient.
-        this.track(
+        void this.#track(
           this.receiveInbound({
             from: next.from,
             to: next.to,
@@ -480,7 +480,7 @@ export class EmulatorCore {
    * Our reading: a template that is not approved (pending, rejected, unsubmitted) is sent as free-form, so outside
    * the window it fails 63016 like a Body would (the emulator models no language/locale, so never 63027).
    */
-  private windowAllows(contact: string, ownNumber: string, approvedTemplate: boolean): boolean {
+  #windowAllows(contact: string, ownNumber: string, approvedTemplate: boolean): boolean {
     if (approvedTemplate) return true;
     // Per sender: a message to another of our numbers does not open the window for this one.
     const last = this.state.lastInboundAt(`${WHATSAPP_PREFIX}${contact}`, `${WHATSAPP_PREFIX}${ownNumber}`);
@@ -491,7 +491,7 @@ export class EmulatorCore {
    * The template a create names, rendered: `{{1}}`-style variables from ContentVariables, else the template's
    * defaults (a variable with neither stays as written: our reading). Undefined without ContentSid.
    */
-  private template(
+  #template(
     contentSid: string | undefined,
     variablesJson: string | undefined,
   ): { body: string; approved: boolean } | undefined {
@@ -539,27 +539,27 @@ export class EmulatorCore {
   }
 
   /** STOP records the opt-out, START removes it, HELP answers; each answered with Twilio's default reply. */
-  private applyKeyword(keyword: OptOutType, contact: string, ownNumber: string, serviceSid: string | null): void {
+  #applyKeyword(keyword: OptOutType, contact: string, ownNumber: string, serviceSid: string | null): void {
     const scope = { phoneNumber: contact, sender: serviceSid ? null : ownNumber, messagingServiceSid: serviceSid };
     const key = optOutKey(scope);
     const wasOut = this.state.optOuts.has(key);
     if (keyword === 'STOP' && !wasOut) this.state.saveOptOut(key, { ...scope, dateCreated: this.now() });
     if (keyword === 'START' && wasOut) this.state.deleteOptOut(key);
-    this.log({
+    this.#log({
       level: 'info',
       event: 'message.created',
       message: `${contact} sent ${keyword} to ${ownNumber}: ${keyword === 'STOP' ? `opted out of ${serviceSid ?? ownNumber}` : keyword === 'START' ? `opted back in to ${serviceSid ?? ownNumber}` : 'help requested'}`,
     });
     // Our reading (documented for toll-free numbers): a contact who opted out gets no answer to HELP.
     if (keyword === 'HELP' && wasOut) return;
-    this.systemReply(ownNumber, contact, OPT_OUT_REPLIES[keyword], serviceSid);
+    this.#systemReply(ownNumber, contact, OPT_OUT_REPLIES[keyword], serviceSid);
   }
 
   /**
    * A message Twilio itself sends (an opt-out confirmation, the Sandbox's instructions): in the log as an
    * outbound reply from our number, never refused by the policy it carries out, no status callback.
    */
-  private systemReply(from: string, to: string, body: string, messagingServiceSid: string | null): EmulatorMessage {
+  #systemReply(from: string, to: string, body: string, messagingServiceSid: string | null): EmulatorMessage {
     const now = this.now();
     const whatsapp = from.startsWith(WHATSAPP_PREFIX);
     const message: EmulatorMessage = {
@@ -582,18 +582,18 @@ export class EmulatorCore {
       dateSent: null,
     };
     this.state.saveMessage(message);
-    this.log({
+    this.#log({
       level: 'info',
       event: 'message.created',
       message: `Twilio's reply ${message.sid} to ${to} queued`,
       messageSid: message.sid,
       messageStatus: 'queued',
     });
-    this.track(this.runLifeCycle(message.sid, whatsapp, undefined));
+    void this.#track(this.#runLifeCycle(message.sid, whatsapp, undefined));
     return message;
   }
 
-  private async deliverInboundWebhook(
+  async #deliverInboundWebhook(
     message: EmulatorMessage,
     route: InboundRoute,
     profileName: string,
@@ -616,7 +616,7 @@ export class EmulatorCore {
     });
     if (route.messagingServiceSid) params.MessagingServiceSid = route.messagingServiceSid;
     if (optOut) params.OptOutType = optOut;
-    const result = await this.deliverAndLog(
+    const result = await this.#deliverAndLog(
       message.sid,
       targets,
       (target, previous) =>
@@ -626,19 +626,19 @@ export class EmulatorCore {
           : params,
       route.layer,
     );
-    if (result.outcome === 'delivered' && result.responseBody) this.replyFromTwiml(message, result.responseBody);
+    if (result.outcome === 'delivered' && result.responseBody) this.#replyFromTwiml(message, result.responseBody);
     return { ...result, layer: route.layer };
   }
 
-  private async deliverAndLog(
+  async #deliverAndLog(
     messageSid: string,
     targets: WebhookTarget[],
     paramsFor: Parameters<typeof deliverWebhook>[2],
     layer?: InboundRoute['layer'],
   ): Promise<DeliveryResult> {
-    const result = await deliverWebhook(messageSid, targets, paramsFor, this.policy);
+    const result = await deliverWebhook(messageSid, targets, paramsFor, this.#policy);
     const kind = targets[0]?.kind ?? 'inbound';
-    this.log({
+    this.#log({
       level: result.outcome === 'delivered' ? 'info' : 'warn',
       event: 'webhook.outcome',
       message:
@@ -656,7 +656,7 @@ export class EmulatorCore {
   }
 
   /** `<Message>` verbs in the webhook's TwiML answer become replies from our number, as on Twilio. */
-  private replyFromTwiml(inbound: EmulatorMessage, twiml: string): void {
+  #replyFromTwiml(inbound: EmulatorMessage, twiml: string): void {
     for (const match of twiml.matchAll(/<Message\b[^>]*?(?:\/>|>([\s\S]*?)<\/Message>)/g)) {
       const inner = match[1] ?? '';
       const bodyMatch = /<Body>([\s\S]*?)<\/Body>/.exec(inner);
@@ -666,7 +666,7 @@ export class EmulatorCore {
       try {
         this.createOutbound({ from: inbound.to, to: inbound.from, body, mediaUrls }, 'outbound-reply');
       } catch (err) {
-        this.log({
+        this.#log({
           level: 'warn',
           event: 'message.created',
           message: `TwiML reply to ${inbound.sid} rejected: ${(err as Error).message}`,

@@ -51,9 +51,9 @@ export class EmulatorState {
   settings: AccountSettings = { enforceMediaAuth: false };
   /** The one clock of the account's time; its offset is kept in the state file so time never runs back. */
   clock = new EmulatorClock();
-  private readonly messagesBySid = new Map<string, StoredMessage>();
-  private nextSeq = 1;
-  private db: Db | undefined;
+  readonly #messagesBySid = new Map<string, StoredMessage>();
+  #nextSeq = 1;
+  #db: Db | undefined;
 
   static async open(opts: {
     statePath?: string;
@@ -65,7 +65,7 @@ export class EmulatorState {
   }): Promise<EmulatorState> {
     const state = new EmulatorState();
     if (opts.clock) state.clock = opts.clock;
-    if (opts.statePath) await state.attachFile(opts.statePath);
+    if (opts.statePath) await state.#attachFile(opts.statePath);
 
     const stored = state.account as AccountRecord | undefined;
     if (stored && opts.accountSid && opts.accountSid !== stored.sid) {
@@ -80,7 +80,7 @@ export class EmulatorState {
       authToken: opts.authToken ?? stored?.authToken ?? newSecret(),
       dateCreated: stored?.dateCreated ?? state.clock.now(),
     };
-    state.persistAccount();
+    state.#persistAccount();
 
     const wanted = opts.numbers ?? (state.numbers.size === 0 ? [generatePhoneNumber()] : []);
     for (const phoneNumber of wanted) {
@@ -96,7 +96,7 @@ export class EmulatorState {
 
   saveNumber(n: EmulatorNumber): void {
     this.numbers.set(n.sid, n);
-    this.db?.prepare('INSERT OR REPLACE INTO numbers (sid, data) VALUES (?, ?)').run(n.sid, JSON.stringify(n));
+    this.#db?.prepare('INSERT OR REPLACE INTO numbers (sid, data) VALUES (?, ?)').run(n.sid, JSON.stringify(n));
   }
 
   /** The service a number belongs to (a number is in at most one). */
@@ -113,88 +113,88 @@ export class EmulatorState {
 
   saveService(s: EmulatorService): void {
     this.services.set(s.sid, s);
-    this.persistResource('service', s.sid, s);
+    this.#persistResource('service', s.sid, s);
   }
 
   deleteService(sid: string): void {
     this.services.delete(sid);
-    this.db?.prepare('DELETE FROM resources WHERE kind = ? AND sid = ?').run('service', sid);
+    this.#db?.prepare('DELETE FROM resources WHERE kind = ? AND sid = ?').run('service', sid);
   }
 
   saveApplication(a: EmulatorApplication): void {
     this.applications.set(a.sid, a);
-    this.persistResource('application', a.sid, a);
+    this.#persistResource('application', a.sid, a);
   }
 
   deleteApplication(sid: string): void {
     this.applications.delete(sid);
-    this.db?.prepare('DELETE FROM resources WHERE kind = ? AND sid = ?').run('application', sid);
+    this.#db?.prepare('DELETE FROM resources WHERE kind = ? AND sid = ?').run('application', sid);
   }
 
   saveSender(s: EmulatorSender): void {
     this.senders.set(s.sid, s);
-    this.persistResource('sender', s.sid, s);
+    this.#persistResource('sender', s.sid, s);
   }
 
   deleteSender(sid: string): void {
     this.senders.delete(sid);
-    this.db?.prepare('DELETE FROM resources WHERE kind = ? AND sid = ?').run('sender', sid);
+    this.#db?.prepare('DELETE FROM resources WHERE kind = ? AND sid = ?').run('sender', sid);
   }
 
   saveSandbox(sandbox: EmulatorSandbox): void {
     this.sandbox = sandbox;
-    this.persistResource('sandbox', 'sandbox', sandbox);
+    this.#persistResource('sandbox', 'sandbox', sandbox);
   }
 
   saveOptOut(key: string, o: EmulatorOptOut): void {
     this.optOuts.set(key, o);
-    this.persistResource('opt-out', key, o);
+    this.#persistResource('opt-out', key, o);
   }
 
   deleteOptOut(key: string): void {
     this.optOuts.delete(key);
-    this.db?.prepare('DELETE FROM resources WHERE kind = ? AND sid = ?').run('opt-out', key);
+    this.#db?.prepare('DELETE FROM resources WHERE kind = ? AND sid = ?').run('opt-out', key);
   }
 
   saveContent(c: EmulatorContent): void {
     this.contents.set(c.sid, c);
-    this.persistResource('content', c.sid, c);
+    this.#persistResource('content', c.sid, c);
   }
 
   saveSettings(settings: AccountSettings): void {
     this.settings = settings;
-    this.persistResource('settings', 'settings', settings);
+    this.#persistResource('settings', 'settings', settings);
   }
 
   /** Moves the clock forward and keeps the offset (see EmulatorClock). */
   advanceClock(ms: number): Date {
     const now = this.clock.advance(ms);
-    this.persistResource('clock', 'clock', { offsetMs: this.clock.offsetMs });
+    this.#persistResource('clock', 'clock', { offsetMs: this.clock.offsetMs });
     return now;
   }
 
-  private persistResource(kind: ResourceKind, sid: string, data: unknown): void {
-    this.db
+  #persistResource(kind: ResourceKind, sid: string, data: unknown): void {
+    this.#db
       ?.prepare('INSERT OR REPLACE INTO resources (kind, sid, data) VALUES (?, ?, ?)')
       .run(kind, sid, JSON.stringify(data));
   }
 
   saveApiKey(k: ApiKey): void {
     this.apiKeys.set(k.sid, k);
-    this.db?.prepare('INSERT OR REPLACE INTO api_keys (sid, data) VALUES (?, ?)').run(k.sid, JSON.stringify(k));
+    this.#db?.prepare('INSERT OR REPLACE INTO api_keys (sid, data) VALUES (?, ?)').run(k.sid, JSON.stringify(k));
   }
 
   saveMessage(m: EmulatorMessage): void {
-    const existing = this.messagesBySid.get(m.sid);
-    const stored: StoredMessage = { ...m, seq: existing?.seq ?? this.nextSeq++ };
-    this.messagesBySid.set(m.sid, stored);
-    this.db
+    const existing = this.#messagesBySid.get(m.sid);
+    const stored: StoredMessage = { ...m, seq: existing?.seq ?? this.#nextSeq++ };
+    this.#messagesBySid.set(m.sid, stored);
+    this.#db
       ?.prepare('INSERT OR REPLACE INTO messages (sid, seq, data) VALUES (?, ?, ?)')
       .run(m.sid, stored.seq, JSON.stringify(m));
   }
 
   getMessage(sid: string): EmulatorMessage | undefined {
-    const m = this.messagesBySid.get(sid);
+    const m = this.#messagesBySid.get(sid);
     return m && withoutSeq(m);
   }
 
@@ -204,7 +204,7 @@ export class EmulatorState {
    */
   lastInboundAt(from: string, to: string): Date | undefined {
     let last: Date | undefined;
-    for (const m of this.messagesBySid.values()) {
+    for (const m of this.#messagesBySid.values()) {
       if (m.direction !== 'inbound' || m.from !== from || m.to !== to) continue;
       if (!last || m.dateCreated > last) last = m.dateCreated;
     }
@@ -213,21 +213,21 @@ export class EmulatorState {
 
   /** Oldest first. */
   allMessages(): EmulatorMessage[] {
-    return [...this.messagesBySid.values()].sort((a, b) => a.seq - b.seq).map(withoutSeq);
+    return [...this.#messagesBySid.values()].sort((a, b) => a.seq - b.seq).map(withoutSeq);
   }
 
   close(): void {
-    this.db?.close();
-    this.db = undefined;
+    this.#db?.close();
+    this.#db = undefined;
   }
 
-  private persistAccount(): void {
-    this.db
+  #persistAccount(): void {
+    this.#db
       ?.prepare('INSERT OR REPLACE INTO account (id, sid, auth_token, date_created) VALUES (1, ?, ?, ?)')
       .run(this.account.sid, this.account.authToken, this.account.dateCreated.toISOString());
   }
 
-  private async attachFile(path: string): Promise<void> {
+  async #attachFile(path: string): Promise<void> {
     // Loaded lazily: the native module is only needed when someone asks for a state file.
     const { openSqlite } = await import('../store/sqlite.js');
     // The file holds the emulator's auth token: owner-only from its first byte (SQLite's -wal copies the mode).
@@ -292,14 +292,14 @@ export class EmulatorState {
         data: string;
       }[]) {
         const m = revive<EmulatorMessage>(row.data, ['dateCreated', 'dateUpdated', 'dateSent']);
-        this.messagesBySid.set(m.sid, { ...m, seq: row.seq });
-        this.nextSeq = Math.max(this.nextSeq, row.seq + 1);
+        this.#messagesBySid.set(m.sid, { ...m, seq: row.seq });
+        this.#nextSeq = Math.max(this.#nextSeq, row.seq + 1);
       }
     } catch (err) {
       db.close();
       throw err;
     }
-    this.db = db;
+    this.#db = db;
   }
 }
 

@@ -143,7 +143,10 @@ export function checkTopology(raw: unknown): Topology {
     'content',
   ]);
   (array(t.numbers, 'numbers') ?? []).forEach((n, i) => {
-    if (typeof n === 'string') return void e164(n, `numbers[${i}]`);
+    if (typeof n === 'string') {
+      e164(n, `numbers[${i}]`);
+      return;
+    }
     const o = object(n, `numbers[${i}]`);
     allowKeys(o, `numbers[${i}]`, [
       'phone_number',
@@ -180,7 +183,9 @@ export function checkTopology(raw: unknown): Topology {
     if (o.use_inbound_webhook_on_number !== undefined && typeof o.use_inbound_webhook_on_number !== 'boolean') {
       throw new TopologyError(`${at}.use_inbound_webhook_on_number must be true or false`);
     }
-    (array(o.phone_numbers, `${at}.phone_numbers`) ?? []).forEach((n, j) => e164(n, `${at}.phone_numbers[${j}]`));
+    (array(o.phone_numbers, `${at}.phone_numbers`) ?? []).forEach((n, j) => {
+      e164(n, `${at}.phone_numbers[${j}]`);
+    });
   });
   (array(t.applications, 'applications') ?? []).forEach((a, i) => {
     const at = `applications[${i}]`;
@@ -199,7 +204,9 @@ export function checkTopology(raw: unknown): Topology {
     str(o.friendly_name, `${at}.friendly_name`);
     for (const k of ['sms_url', 'sms_fallback_url', 'sms_status_callback']) url(o[k], `${at}.${k}`);
     for (const k of ['sms_method', 'sms_fallback_method']) method(o[k], `${at}.${k}`);
-    (array(o.phone_numbers, `${at}.phone_numbers`) ?? []).forEach((n, j) => e164(n, `${at}.phone_numbers[${j}]`));
+    (array(o.phone_numbers, `${at}.phone_numbers`) ?? []).forEach((n, j) => {
+      e164(n, `${at}.phone_numbers[${j}]`);
+    });
   });
   (array(t.senders, 'senders') ?? []).forEach((x, i) => {
     const at = `senders[${i}]`;
@@ -238,7 +245,9 @@ export function checkTopology(raw: unknown): Topology {
     url(o.inbound_url, 'sandbox.inbound_url');
     method(o.inbound_method, 'sandbox.inbound_method');
     url(o.status_callback, 'sandbox.status_callback');
-    (array(o.participants, 'sandbox.participants') ?? []).forEach((n, j) => e164(n, `sandbox.participants[${j}]`));
+    (array(o.participants, 'sandbox.participants') ?? []).forEach((n, j) => {
+      e164(n, `sandbox.participants[${j}]`);
+    });
   }
   (array(t.opt_outs, 'opt_outs') ?? []).forEach((x, i) => {
     const at = `opt_outs[${i}]`;
