@@ -103,7 +103,7 @@ describe('send, templates list and MCP send_message with Twilio message policy, 
     ]);
     assert.equal(template.code, 0, template.stderr);
     const m = JSON.parse(template.stdout);
-    assert.equal(m.status, 'read');
+    assert.ok(['delivered', 'read'].includes(m.status), m.status);
     assert.equal(emu.getMessage(m.sid)!.body, 'Hi Ann, order #1042 is ready.');
   });
 
@@ -165,7 +165,7 @@ describe('send, templates list and MCP send_message with Twilio message policy, 
         wait: true,
       });
       const r = await send.run(args, deps, ctx);
-      assert.equal(r.outcome, 'read', JSON.stringify(r));
+      assert.ok(['delivered', 'read'].includes(r.outcome as string), JSON.stringify(r));
       assert.equal(emu.getMessage((r.message as { sid: string }).sid)!.body, 'Hi Bo, order 7 is ready.');
       const bad = send.input.safeParse({ to: PHONE, body: '', content_sid: 'HX1' });
       assert.equal(bad.success, false);
