@@ -23,13 +23,8 @@ Examples:
     .option('--json', 'print a JSON array')
     .action(async (opts: { config?: string; json?: boolean }) => {
       const out = ctx.output(opts);
-      const store = await ctx.store();
-      const keychain = await ctx.keychain();
       const { listConfigTemplates } = await import('../operations/templates.js');
-      const { config, templates: list } = await listConfigTemplates(
-        { store, env: ctx.env, secrets: keychain, twilio: ctx.twilio },
-        { config: opts.config },
-      );
+      const { config, templates: list } = await listConfigTemplates(await ctx.coreDeps(), { config: opts.config });
       if (opts.json)
         return out.data(
           list.map((t) => ({
