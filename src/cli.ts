@@ -23,8 +23,10 @@ export async function main(argv: string[], io?: Io, deps: CliDeps = {}): Promise
   if (!io) quietOnClosedStdout();
   const ctx = new CommandContext(streams, deps);
   const program = buildProgram(ctx);
+  let succeeded = false;
   try {
     await program.parseAsync(argv);
+    succeeded = ctx.exitCode === 0;
     return ctx.exitCode;
   } catch (err) {
     if (isCommanderError(err)) {
@@ -48,7 +50,7 @@ export async function main(argv: string[], io?: Io, deps: CliDeps = {}): Promise
     );
     return ExitCode.failure;
   } finally {
-    ctx.close();
+    ctx.close({ succeeded });
   }
 }
 

@@ -81,8 +81,21 @@ export class CommandContext {
 
   /** The store, opened on first use and closed when the command ends. */
   async store(): Promise<Store> {
-    this.#store ??= (await this.storeOpener())(this.io.env, { now: () => this.now() });
+    if (!this.#store) {
+      this.#store = (await this.storeOpener())(this.io.env, { now: () => this.now() });
+      await this.reportStoreUpgrade(this.#store);
+    }
     return this.#store;
+  }
+
+  /**
+   * The one line (stderr) saying that opening `store` upgraded an older one, and where the copy of it is kept.
+   * The store never prints: every command that opens one calls this (`store()` does).
+   */
+  async reportStoreUpgrade(store: Store): Promise<void> {
+    if (!store.upgrade) return;
+    const { upgradeNote } = await import('../store/index.js');
+    this.output().status(upgradeNote(store.upgrade));
   }
 
   /** The opener itself, for a caller that opens (and closes) a store of its own: doctor reports a failed open as a check. */
@@ -163,7 +176,18 @@ export class CommandContext {
     };
   }
 
-  close(): void {
+  /**
+   * Closes the store. After a successful run (`succeeded`) on a store this run did not upgrade, the copies
+   * earlier upgrades kept (`fruxon-twilio.db.v<N>.bak`) are removed: the upgraded store has worked once.
+   */
+  close(opts: { succeeded?: boolean } = {}): void {
+    if (opts.succeeded && this.#store && !this.#store.upgrade) {
+      try {
+        this.#store.dropUpgradeBackups?.();
+      } catch {
+        // a copy that cannot be removed stays; it is only a copy
+      }
+    }
     this.#store?.close();
     this.#store = undefined;
   }

@@ -32,6 +32,7 @@ Exit codes: 0 every check passed (warnings allowed), 1 a check failed.`,
         keychain,
         twilio: ctx.twilio,
       });
+      if (opened) await ctx.reportStoreUpgrade(opened);
       opened?.close();
       const ok = doctorPassed(checks);
       if (!ok) ctx.exitCode = 1;
