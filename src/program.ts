@@ -27,7 +27,26 @@ Environment: FRUXON_TWILIO_HOME, FRUXON_TWILIO_API_URL, TWILIO_ACCOUNT_SID, TWIL
     );
   for (const register of commands) register(program, ctx);
   applyIo(program, ctx.io);
+  injectTestFault(program, ctx.env);
   return program;
+}
+
+/**
+ * TEST ONLY: FRUXON_TWILIO_TEST_FAULT=<command>[:<message>] makes that command (its full name, e.g. `send` or
+ * `webhook show`) throw a plain Error (a bug, not a CliError) once its action has finished, so that the tests
+ * can check what a user sees of a bug and what the bug file keeps. Not documented for users.
+ */
+function injectTestFault(program: Command, env: NodeJS.ProcessEnv): void {
+  const fault = env.FRUXON_TWILIO_TEST_FAULT;
+  if (!fault) return;
+  const colon = fault.indexOf(':');
+  const target = (colon === -1 ? fault : fault.slice(0, colon)).trim();
+  const message = colon === -1 ? `injected fault in ${target}` : fault.slice(colon + 1);
+  program.hook('postAction', (_root, action) => {
+    const names: string[] = [];
+    for (let c: Command | null = action; c && c !== program; c = c.parent) names.unshift(c.name());
+    if (names.join(' ') === target) throw new Error(message);
+  });
 }
 
 function applyIo(cmd: Command, io: Io): void {

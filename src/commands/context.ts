@@ -1,6 +1,7 @@
 import type { TwilioFactory } from '../config/connect.js';
 import { FruxonClient, type FruxonClientOptions } from '../fruxon/client.js';
 import { type Io, Output } from '../output/index.js';
+import { Redactor } from '../redact.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Store, StoreOptions } from '../store/index.js';
 
@@ -57,6 +58,11 @@ export class CommandContext {
   exitCode = 0;
   readonly io: Io;
   readonly signal: AbortSignal;
+  /**
+   * Every secret this run handled (the secret environment variables, each keychain value read, the secret of
+   * each Twilio client and the token of each Fruxon client built), for the trace and the bug file to redact.
+   */
+  readonly redactor: Redactor;
   #store?: Store;
   #secrets?: Promise<SecretStore>;
   readonly #deps: CliDeps;
@@ -65,6 +71,7 @@ export class CommandContext {
     this.#deps = deps;
     this.io = deps.env ? { ...io, env: deps.env } : io;
     this.signal = deps.signal ?? new AbortController().signal;
+    this.redactor = new Redactor().addEnv(this.io.env);
   }
 
   get env(): NodeJS.ProcessEnv {
@@ -105,10 +112,29 @@ export class CommandContext {
 
   /** The secret store (the OS keychain unless a test handed in another). Loading it touches no secret yet. */
   secrets(): Promise<SecretStore> {
-    this.#secrets ??= this.#deps.secrets
-      ? Promise.resolve(this.#deps.secrets())
-      : import('../secrets/keychain.js').then(({ keychain }) => keychain());
+    this.#secrets ??= (
+      this.#deps.secrets
+        ? Promise.resolve(this.#deps.secrets())
+        : import('../secrets/keychain.js').then(({ keychain }) => keychain())
+    ).then((store) => this.#redacting(store));
     return this.#secrets;
+  }
+
+  /** The secret store, each value read from or written to it registered with the redactor. */
+  #redacting(store: SecretStore): SecretStore {
+    const redactor = this.redactor;
+    return {
+      get: (account) => {
+        const v = store.get(account);
+        redactor.add(v);
+        return v;
+      },
+      set: (account, value) => {
+        redactor.add(value);
+        store.set(account, value);
+      },
+      delete: (account) => store.delete(account),
+    };
   }
 
   /** The secret store as the synchronous getter the cores take (`() => SecretStore`). */
@@ -119,13 +145,17 @@ export class CommandContext {
 
   /** A Twilio client for these credentials (the twilio package is loaded on first use). */
   twilio: TwilioFactory = async (creds, opts) => {
+    this.redactor.add(creds.secret);
     if (this.#deps.twilio) return this.#deps.twilio(creds, opts);
     const { createTwilioClient } = await import('../twilio/client.js');
     return createTwilioClient(creds, opts);
   };
 
   /** A Fruxon API client (plain fetch, no native module). */
-  fruxon: FruxonFactory = (opts) => (this.#deps.fruxon ? this.#deps.fruxon(opts) : new FruxonClient(opts));
+  fruxon: FruxonFactory = (opts) => {
+    this.redactor.add(opts.token);
+    return this.#deps.fruxon ? this.#deps.fruxon(opts) : new FruxonClient(opts);
+  };
 
   /**
    * The one place a long-running command learns that it should stop (listen, inspect, emulator, test, send --wait,
