@@ -1,9 +1,12 @@
+import { appendFileSync } from 'node:fs';
 import type { TwilioFactory } from '../config/connect.js';
+import { usageError } from '../errors.js';
 import { FruxonClient, type FruxonClientOptions } from '../fruxon/client.js';
 import { type Io, Output } from '../output/index.js';
 import { Redactor } from '../redact.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Store, StoreOptions } from '../store/index.js';
+import { type ApiTrace, createTrace, parseDebugSpec } from '../trace.js';
 
 export type { TwilioFactory };
 /** Builds a Fruxon API client. */
@@ -65,6 +68,8 @@ export class CommandContext {
   readonly redactor: Redactor;
   #store?: Store;
   #secrets?: Promise<SecretStore>;
+  #debug?: string;
+  #trace?: ApiTrace | null;
   readonly #deps: CliDeps;
 
   constructor(io: Io, deps: CliDeps = {}) {
@@ -110,6 +115,43 @@ export class CommandContext {
     return this.#deps.openStore ?? (await import('../store/index.js')).openStore;
   }
 
+  /** `--debug <what>` (the program sets it before the action runs); wins over FRUXON_TWILIO_DEBUG. */
+  setDebug(spec: string | undefined): void {
+    if (spec === undefined) return;
+    this.#debug = spec;
+    this.#trace = undefined;
+  }
+
+  /**
+   * The API trace this run asked for (`--debug api`, FRUXON_TWILIO_DEBUG=api or api,body), or null. Its lines
+   * go to stderr (never stdout: --json stays clean), or appended to FRUXON_TWILIO_DEBUG_FILE (0600), redacted
+   * with this run's redactor. Handed to the clients and the listener as a dependency.
+   */
+  trace(): ApiTrace | null {
+    if (this.#trace !== undefined) return this.#trace;
+    const spec = this.#debug ?? this.env.FRUXON_TWILIO_DEBUG;
+    let parsed: { bodies: boolean } | null;
+    try {
+      parsed = parseDebugSpec(spec);
+    } catch (err) {
+      throw usageError(`${this.#debug !== undefined ? '--debug' : 'FRUXON_TWILIO_DEBUG'}: ${(err as Error).message}`);
+    }
+    if (!parsed) return (this.#trace = null);
+    const file = this.env.FRUXON_TWILIO_DEBUG_FILE;
+    const stderr = this.io.stderr;
+    const write = file
+      ? (line: string) => {
+          try {
+            appendFileSync(file, line, { mode: 0o600 });
+          } catch {
+            // a trace that cannot be written must not break the command it traces
+          }
+        }
+      : (line: string) => void stderr.write(line);
+    this.#trace = createTrace({ bodies: parsed.bodies, redactor: this.redactor, write });
+    return this.#trace;
+  }
+
   /** The secret store (the OS keychain unless a test handed in another). Loading it touches no secret yet. */
   secrets(): Promise<SecretStore> {
     this.#secrets ??= (
@@ -148,13 +190,14 @@ export class CommandContext {
     this.redactor.add(creds.secret);
     if (this.#deps.twilio) return this.#deps.twilio(creds, opts);
     const { createTwilioClient } = await import('../twilio/client.js');
-    return createTwilioClient(creds, opts);
+    return createTwilioClient(creds, { ...opts, trace: this.trace() });
   };
 
   /** A Fruxon API client (plain fetch, no native module). */
   fruxon: FruxonFactory = (opts) => {
     this.redactor.add(opts.token);
-    return this.#deps.fruxon ? this.#deps.fruxon(opts) : new FruxonClient(opts);
+    const traced = { ...opts, trace: opts.trace ?? this.trace() };
+    return this.#deps.fruxon ? this.#deps.fruxon(traced) : new FruxonClient(traced);
   };
 
   /**

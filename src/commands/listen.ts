@@ -295,6 +295,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
       () => screen?.hooks ?? lineHooks,
       () => inspectorHooks,
     ),
+    trace: ctx.trace(),
   });
 
   const info = await session.start();
