@@ -51,36 +51,52 @@ export function parseDebugSpec(spec: string | undefined): { bodies: boolean } | 
   return api ? { bodies } : null;
 }
 
-/** Bodies are cut beyond this many characters (a media list or a page of messages can be long). */
+/** On a terminal, bodies are cut beyond this many characters (a page of messages can be long); a file gets them whole. */
 export const MAX_TRACED_BODY = 4000;
 
 /** A trace writing each redacted line with `write` (stderr, or the FRUXON_TWILIO_DEBUG_FILE). */
-export function createTrace(opts: { bodies: boolean; redactor: Redactor; write: (line: string) => void }): ApiTrace {
+export function createTrace(opts: {
+  bodies: boolean;
+  redactor: Redactor;
+  write: (line: string) => void;
+  /** Default MAX_TRACED_BODY; Infinity for a file. */
+  maxBody?: number;
+}): ApiTrace {
+  const max = opts.maxBody ?? MAX_TRACED_BODY;
   return {
     bodies: opts.bodies,
     http(e) {
-      let line = formatEntry(e, opts.bodies);
-      line = opts.redactor.redact(line);
+      // The bodies are redacted as they are (a JSON field named like a secret is found in JSON, not in its
+      // escaped copy), then the whole line once more.
+      const r = (v: string | null | undefined) => (v ? opts.redactor.redact(v) : null);
+      const clean = {
+        ...e,
+        url: r(e.url) ?? '',
+        error: r(e.error),
+        requestBody: r(e.requestBody),
+        responseBody: r(e.responseBody),
+      };
+      const line = opts.redactor.redact(formatEntry(clean, opts.bodies, max));
       opts.write(controlsEscaped(line) + '\n');
     },
   };
 }
 
-function formatEntry(e: HttpTraceEntry, bodies: boolean): string {
+function formatEntry(e: HttpTraceEntry, bodies: boolean, max: number): string {
   const arrow = e.direction === 'in' ? '<-' : '->';
   const status = e.status === null ? `failed${e.error ? ` (${oneLine(e.error)})` : ''}` : String(e.status);
   const parts = [`[api] ${e.service} ${arrow} ${e.method.toUpperCase()} ${e.url} ${status} ${Math.round(e.ms)}ms`];
   if (e.requestId) parts.push(`request-id=${e.requestId}`);
   if (e.status !== null && e.error) parts.push(`error=${JSON.stringify(oneLine(e.error))}`);
   if (bodies) {
-    if (e.requestBody) parts.push(`request=${JSON.stringify(cut(e.requestBody))}`);
-    if (e.responseBody) parts.push(`response=${JSON.stringify(cut(e.responseBody))}`);
+    if (e.requestBody) parts.push(`request=${JSON.stringify(cut(e.requestBody, max))}`);
+    if (e.responseBody) parts.push(`response=${JSON.stringify(cut(e.responseBody, max))}`);
   }
   return parts.join(' ');
 }
 
-function cut(s: string): string {
-  return s.length > MAX_TRACED_BODY ? `${s.slice(0, MAX_TRACED_BODY)}… (${s.length} characters)` : s;
+function cut(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max)}… (${s.length} characters)` : s;
 }
 
 function oneLine(s: string): string {

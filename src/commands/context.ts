@@ -148,7 +148,12 @@ export class CommandContext {
           }
         }
       : (line: string) => void stderr.write(line);
-    this.#trace = createTrace({ bodies: parsed.bodies, redactor: this.redactor, write });
+    this.#trace = createTrace({
+      bodies: parsed.bodies,
+      redactor: this.redactor,
+      write,
+      maxBody: file ? Number.POSITIVE_INFINITY : undefined,
+    });
     return this.#trace;
   }
 
