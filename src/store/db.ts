@@ -27,6 +27,13 @@ export function openDb(env: NodeJS.ProcessEnv = process.env): {
     db = openSqlite(file);
   } catch (err) {
     if (err instanceof CliError) throw err;
+    if ((err as { code?: unknown }).code === 'SQLITE_BUSY') {
+      throw new CliError(`the store ${file} is being upgraded by another fruxon-twilio`, {
+        hint: 'try again in a moment',
+        reason: 'store_busy',
+        cause: err,
+      });
+    }
     throw new CliError(`cannot open the store ${file}: ${(err as Error).message}`, {
       hint: 'check the permissions of the data directory, or set FRUXON_TWILIO_HOME to another folder',
       cause: err,
@@ -126,6 +133,13 @@ function migrate(db: Db, file: string): StoreUpgrade | null {
     }).immediate();
   } catch (err) {
     if (err instanceof CliError) throw err;
+    if ((err as { code?: unknown }).code === 'SQLITE_BUSY') {
+      throw new CliError(`the store ${file} is being upgraded by another fruxon-twilio`, {
+        hint: 'try again in a moment',
+        reason: 'store_busy',
+        cause: err,
+      });
+    }
     throw new CliError(
       `could not upgrade the store ${file} from schema ${from} to ${migrations.length}: ${(err as Error).message}`,
       {
