@@ -68,7 +68,7 @@ async function reportUnexpected(err: unknown, args: string[], ctx: CommandContex
       now: ctx.now(),
       redactor: ctx.redactor,
     });
-    return `${head} (a bug in fruxon-twilio: the details, secrets removed, are in ${safe(file)}; please report it with that file and the command you ran)`;
+    return `${head} (a bug in fruxon-twilio: the details, secrets removed, are in ${safe(file)}; please report it with that file, the command you ran and the output of: fruxon-twilio doctor --report)`;
   } catch (writeErr) {
     const why = safe(ctx.redactor.redact(String((writeErr as Error)?.message ?? writeErr)));
     return `${head} (a bug in fruxon-twilio; its details could not be kept: ${why}; please report it with the command you ran)`;

@@ -70,7 +70,7 @@ describe('an unexpected error', () => {
     const lines = r.stderr.trimEnd().split('\n');
     assert.equal(lines.length, 1, r.stderr);
     const m =
-      /^error: unexpected failure: boom .* \(a bug in fruxon-twilio: the details, secrets removed, are in (\S+); please report it with that file and the command you ran\)$/.exec(
+      /^error: unexpected failure: boom .* \(a bug in fruxon-twilio: the details, secrets removed, are in (\S+); please report it with that file, the command you ran and the output of: fruxon-twilio doctor --report\)$/.exec(
         lines[0]!,
       );
     assert.ok(m, lines[0]);
