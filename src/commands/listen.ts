@@ -175,7 +175,8 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     ]);
     const localName = store.participants.contactBook(config.id).nameFor;
     hints = senderHints({
-      connect: () => connectFruxon(store, env, () => secrets, { tenant: link.tenant, timeoutMs: 5000 }).client,
+      connect: () =>
+        connectFruxon(store, env, () => secrets, { tenant: link.tenant, timeoutMs: 5000, fruxon: ctx.fruxon }).client,
       fruxonConfigId: link.fruxonConfigId,
       onHint: (h) => out.status(c.yellow(senderHintLine(h, config.name, localName(h.number)))),
       onError: (m) =>
