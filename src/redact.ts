@@ -115,7 +115,11 @@ function redactShapes(text: string): string {
   return (
     text
       // Credentials in headers and URLs.
-      .replace(/\b(Basic|Bearer|Digest)(\s+)[A-Za-z0-9+/=._~-]{6,}/gi, `$1$2${REDACTED}`)
+      // (a credential has a digit or a symbol: "Basic authentication failed" is left alone)
+      .replace(
+        /\b(Basic|Bearer|Digest)(\s+)([A-Za-z0-9+/=._~-]{8,})/gi,
+        (m, scheme: string, sp: string, cred: string) => (/[0-9+/=._~-]/.test(cred) ? `${scheme}${sp}${REDACTED}` : m),
+      )
       .replace(/\b(https?:\/\/)[^\s/@:"'<>]+:[^\s/@"'<>]+@/gi, `$1${REDACTED}@`)
       // Fruxon tokens.
       .replace(/\bfx_([a-z]{2,5})_[A-Za-z0-9._~-]+/g, `fx_$1_${REDACTED}`)

@@ -69,6 +69,7 @@ test('what a maintainer needs is kept: SIDs, UUIDs, numbers, statuses, plain URL
     `POST http://127.0.0.1:8080/webhooks/twilio/0b7c4c1e-8f9d-4a5b-9c3d-2e1f0a9b8c7d 200`,
     `From=%2B14155550123&To=%2B15005550006&Body=hello&MessageSid=${sid}&ApiVersion=2010-04-01`,
     `${apiKeySid} https://demo.twilio.com/welcome/sms/reply Twilio-Request-Id: RQ${hex(16)}`,
+    'Twilio said: Basic authentication failed; Bearer tokens are not accepted here',
   ].join('\n');
   assert.equal(new Redactor().addEnv({ TWILIO_AUTH_TOKEN: authToken }).redact(kept), kept);
 });
