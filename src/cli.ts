@@ -1,4 +1,5 @@
 import type { CliDeps, CommandContext } from './commands/context.js';
+import { cliError } from './commands/fields.js';
 import { CliError, ExitCode } from './errors.js';
 import type { Io, Output } from './output/index.js';
 import { version } from './version.js';
@@ -28,7 +29,9 @@ export async function main(argv: string[], io?: Io, deps: CliDeps = {}): Promise
     await program.parseAsync(argv);
     succeeded = ctx.exitCode === 0;
     return ctx.exitCode;
-  } catch (err) {
+  } catch (caught) {
+    // A core's error about a field, in the CLI's words (its flag).
+    const err = cliError(caught);
     if (isCommanderError(err)) {
       // Help and version end here too, with exit code 0.
       return err.exitCode === 0 ? 0 : ExitCode.usage;

@@ -159,7 +159,7 @@ function maskUrlKeys(url: string): string {
   const head = q === -1 ? url : url.slice(0, q);
   const tail = q === -1 ? '' : url.slice(q);
   const m = /^(https?:\/\/[^/]*)(\/.*)?$/i.exec(head);
-  if (!m || !m[2]) return url;
+  if (!m?.[2]) return url;
   const path = m[2]
     .split('/')
     .map((seg) => {

@@ -85,7 +85,7 @@ function normalizeText(text: string, ids: LiveIds, inPath: boolean): string {
     if (!value) continue;
     t = t.split(value).join(name).split(encodeURIComponent(value)).join(encodeURIComponent(name));
   }
-  t = t.replace(SID, (sid, prefix: string) =>
+  t = t.replace(SID, (_sid, prefix: string) =>
     inPath ? (PLACEHOLDER_SIDS[prefix] ?? `{${prefix}}`) : `${prefix}${'0'.repeat(32)}`,
   );
   return t.replace(RFC2822, 'Thu, 01 Jan 2026 00:00:00 +0000').replace(ISO, '2026-01-01T00:00:00Z');

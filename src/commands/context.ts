@@ -1,16 +1,15 @@
 import { appendFileSync } from 'node:fs';
-import type { TwilioFactory } from '../config/connect.js';
 import { usageError } from '../errors.js';
-import { FruxonClient, type FruxonClientOptions } from '../fruxon/client.js';
+import { FruxonClient, type FruxonFactory } from '../fruxon/client.js';
+import type { CoreDeps } from '../operations/deps.js';
 import { type Io, Output } from '../output/index.js';
 import { Redactor } from '../redact.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Store, StoreOptions } from '../store/index.js';
 import { type ApiTrace, createTrace, parseDebugSpec } from '../trace.js';
+import type { TwilioFactory } from '../twilio/client.js';
 
-export type { TwilioFactory };
-/** Builds a Fruxon API client. */
-export type FruxonFactory = (opts: FruxonClientOptions) => FruxonClient;
+export type { FruxonFactory, TwilioFactory };
 
 /**
  * Everything a command may use, handed in (GitHub CLI's Factory is the model). Each part is a function, so
@@ -204,6 +203,25 @@ export class CommandContext {
     const traced = { ...opts, trace: opts.trace ?? this.trace() };
     return this.#deps.fruxon ? this.#deps.fruxon(traced) : new FruxonClient(traced);
   };
+
+  /**
+   * The operations' dependencies, all of them: the store (opened now), the secret store (its module loaded, no
+   * secret read yet), the client factories, the clock and the abort signal (`signal`: default the context's; a
+   * long-running command passes its `untilStopped()` signal).
+   */
+  async coreDeps(opts: { signal?: AbortSignal } = {}): Promise<CoreDeps> {
+    const store = await this.store();
+    const secrets = await this.keychain();
+    return {
+      env: this.env,
+      store,
+      secrets,
+      twilio: this.twilio,
+      fruxon: this.fruxon,
+      now: () => this.now(),
+      signal: opts.signal ?? this.signal,
+    };
+  }
 
   /**
    * The one place a long-running command learns that it should stop (listen, inspect, emulator, test, send --wait,

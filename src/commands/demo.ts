@@ -80,7 +80,7 @@ async function run(ctx: CommandContext, opts: { json?: boolean }): Promise<void>
           );
       }
     },
-    { openStore: await ctx.storeOpener(), twilio: ctx.twilio },
+    { openStore: await ctx.storeOpener(), twilio: ctx.twilio, now: () => ctx.now() },
   );
   if (result.events !== 2 || result.sent.status !== 'delivered') {
     throw new CliError(

@@ -20,13 +20,16 @@ wait_for_message reads what a running listen records: start one with fruxon-twil
     )
     .action(async (opts: { config?: string }) => {
       const { serveMcp } = await import('../mcp/server.js');
-      await serveMcp({
-        io: ctx.io,
-        store: () => ctx.store(),
-        secrets: () => ctx.secrets(),
-        twilio: ctx.twilio,
-        defaultConfig: opts.config,
-        now: () => ctx.now(),
-      });
+      // SIGINT and SIGTERM close the server (SIGHUP keeps its default, as it always has).
+      const stopper = ctx.untilStopped({ signals: ['SIGINT', 'SIGTERM'] });
+      try {
+        await serveMcp({
+          io: ctx.io,
+          deps: await ctx.coreDeps({ signal: stopper.signal }),
+          defaultConfig: opts.config,
+        });
+      } finally {
+        stopper.dispose();
+      }
     });
 }

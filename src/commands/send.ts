@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import { checkHttpUrl, MAX_TIMER_MS, parseDuration } from '../validate.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext, Stopper } from './context.js';
 import { readStdin } from './input.js';
 
 interface Options {
@@ -84,8 +84,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   checkMediaCount('--media-url', mediaUrls.length);
   checkBodyLength('--body', body);
 
-  const store = await ctx.store();
-  const secrets = await ctx.secrets();
+  const deps = await ctx.coreDeps();
   const { sendFromConfig, sendOutcomeError } = await import('../operations/send.js');
   const { messageJson, Progress } = await import('../output/messages.js');
   const input = {
@@ -96,7 +95,6 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     config: opts.config,
     channel: opts.whatsapp ? ('whatsapp' as const) : opts.sms ? ('sms' as const) : undefined,
   };
-  const deps = { store, env: ctx.env, secrets: () => secrets, twilio: ctx.twilio };
 
   if (!wait) {
     const r = await sendFromConfig(deps, input);
@@ -112,7 +110,8 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const progress = new Progress(out);
   let started = Date.now();
   const abort = new AbortController();
-  const onSigint = () => abort.abort();
+  // From the create on, Ctrl-C (or the context's abort) ends the wait once; a second Ctrl-C kills (the handler is gone).
+  let stopper: Stopper | undefined;
   // The status Twilio answered the create with comes first; each change after it gets one line.
   let shown = '';
   let recipient = '';
@@ -121,7 +120,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     shown = m.status;
     progress.update(`${m.sid} to ${recipient}: ${m.status} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
   };
-  let r;
+  let r: Awaited<ReturnType<typeof sendFromConfig>>;
   try {
     r = await sendFromConfig(deps, {
       ...input,
@@ -130,7 +129,13 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
         signal: abort.signal,
         onSent: (sent, to) => {
           started = Date.now();
-          process.once('SIGINT', onSigint);
+          stopper = ctx.untilStopped({
+            signals: ['SIGINT'],
+            onStop: () => {
+              abort.abort();
+              stopper?.dispose();
+            },
+          });
           recipient = to;
           show(sent);
         },
@@ -139,7 +144,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     });
   } finally {
     progress.stop();
-    process.removeListener('SIGINT', onSigint);
+    stopper?.dispose();
   }
   const m = r.message;
   if (opts.json) out.data(messageJson(m, { config: r.config.name, participant: r.participant?.name ?? null }));

@@ -2,7 +2,7 @@ import { guessContentType } from '../twilio/inbound-form.js';
 import { type EmulatorCore, isCallbackUrl, isHttpMethod } from './core.js';
 import { applicationJson, mediaSid, senderJson, serviceJson } from './resources.js';
 import { SANDBOX_NUMBER } from './state.js';
-import type { HttpMethod, MediaItem, TopologySummary } from './types.js';
+import type { DeliveryResult, HttpMethod, MediaItem, TopologySummary } from './types.js';
 
 /**
  * The control API: what the emulator's operator (a script, a test, CI) does that no Twilio API does, such as a
@@ -89,7 +89,7 @@ async function inbound(core: EmulatorCore, input: Record<string, unknown>): Prom
     throw new ControlError(400, 'media_urls must be an array of http(s) or data: URLs');
   }
   const media: MediaItem[] = (mediaUrls as string[]).map((url) => ({ url, contentType: contentTypeOf(url) }));
-  let result;
+  let result: DeliveryResult;
   try {
     result = await core.receiveInbound({
       from,

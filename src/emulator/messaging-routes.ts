@@ -2,7 +2,7 @@ import { whatsAppNumber } from '../phone.js';
 import { isCallbackUrl } from './core.js';
 import { apiErrors, TwilioApiError } from './errors.js';
 import { metaPage, senderJson, serviceJson, servicePhoneNumberJson } from './resources.js';
-import { methodParam, ok, type RouteContext, type RouteDefinition, urlParam } from './routes.js';
+import { methodParam, ok, type RouteContext, type RouteDefinition, urlParam } from './route-kit.js';
 import {
   addNumberToService,
   defined,

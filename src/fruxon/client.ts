@@ -23,6 +23,9 @@ export interface FruxonClientOptions {
   trace?: ApiTrace | null;
 }
 
+/** Builds a Fruxon API client: the command context hands the cores one (a test hands its own). */
+export type FruxonFactory = (opts: FruxonClientOptions) => FruxonClient;
+
 /** The documented error body; older SDKs also read `message`/`details`. */
 export interface Problem {
   type?: string;

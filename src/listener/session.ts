@@ -121,6 +121,8 @@ export interface ListenOptions {
   tunnel: Omit<TunnelOptions, 'localOrigin' | 'localPort' | 'localHost'>;
   /** The Twilio client for registration; null with --no-register. */
   twilio: TwilioClient | null;
+  /** The clock of user-visible times: an event's `received_at` (as the store's own stamps). */
+  now: () => Date;
   apiUrl: string | null;
   /**
    * Reads the config's recorded production webhook URL (from the keychain) when registering and again when
@@ -292,8 +294,10 @@ export class ListenSession {
       store: o.store,
       config: o.config,
       addresses,
+      // Compared with Twilio's own times (dateSentAfter): real time, not the injected clock.
       since: new Date(),
       intervalMs,
+      now: o.now,
       onMissed: (m) =>
         void resolveRoute(client, o.config.fromNumber, m.to.startsWith('whatsapp:') ? 'whatsapp' : 'sms')
           .catch(() => null)
@@ -408,7 +412,7 @@ export class ListenSession {
 
   async #handle(req: InboundRequest): Promise<Reply> {
     const o = this.#o;
-    const receivedAt = new Date().toISOString();
+    const receivedAt = o.now().toISOString();
     const signature = header(req, 'x-twilio-signature');
     const form = req.form;
     const rawFrom = field(form, 'From');
@@ -558,7 +562,7 @@ export class ListenSession {
 
   async #refuseMalformed(req: MalformedRequest): Promise<void> {
     try {
-      await this.#refuse(req, new Date().toISOString(), req.reason, req.detail, { status: 400 }, null);
+      await this.#refuse(req, this.#o.now().toISOString(), req.reason, req.detail, { status: 400 }, null);
     } catch (err) {
       this.#o.hooks?.onInternalError?.(err);
     }
@@ -609,9 +613,9 @@ export async function forwardEvent(
       body,
       signal: AbortSignal.timeout(timeoutMs),
     });
-    const answer = trace?.bodies
-      ? await res.text().catch(() => null)
-      : (await res.arrayBuffer().catch(() => undefined), null);
+    let answer: string | null = null;
+    if (trace?.bodies) answer = await res.text().catch(() => null);
+    else await res.arrayBuffer().catch(() => undefined);
     const ms = performance.now() - t0;
     tell(res.status, ms, null, answer);
     return { status: res.status, ms, error: res.ok ? null : `HTTP ${res.status}` };
@@ -700,16 +704,15 @@ const HOOK_NAMES = [
 ] as const satisfies readonly (keyof ListenHooks)[];
 
 /**
- * Two faces of one session: each hook calls `first()`'s, then `second()`'s. Both are read at each call, so
- * either can come later (listen's lines or screen exist before the session, the inspector only once it has
- * started) or be absent.
+ * The faces of one session: each hook calls each face's in turn. Each face is read at each call, so one can
+ * come later (listen's lines or screen exist before the session, the inspector only once it has started) or
+ * be absent.
  */
-export function teeHooks(first: () => ListenHooks | undefined, second: () => ListenHooks | undefined): ListenHooks {
+export function teeHooks(...faces: (() => ListenHooks | undefined)[]): ListenHooks {
   const hooks: Record<string, (...args: never[]) => void> = {};
   for (const name of HOOK_NAMES) {
     hooks[name] = (...args: never[]) => {
-      (first()?.[name] as ((...a: never[]) => void) | undefined)?.(...args);
-      (second()?.[name] as ((...a: never[]) => void) | undefined)?.(...args);
+      for (const face of faces) (face()?.[name] as ((...a: never[]) => void) | undefined)?.(...args);
     };
   }
   return hooks as ListenHooks;

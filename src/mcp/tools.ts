@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { TwilioFactory } from '../config/connect.js';
 import { CliError, usageError } from '../errors.js';
+import type { CoreDeps } from '../operations/deps.js';
 import { getEvent, listEvents, waitForEvent } from '../operations/events.js';
 import {
   DEFAULT_MESSAGES_LIMIT,
@@ -16,9 +16,8 @@ import { eventDetailJson, eventJson } from '../output/events.js';
 import { historyMessageJson, messageDetailJson, messageJson } from '../output/messages.js';
 import { webhookShowJson, webhookVerdict } from '../output/webhook.js';
 import { channelOf, withoutWhatsAppPrefix } from '../phone.js';
-import type { SecretStore } from '../secrets/index.js';
 import { DEFAULT_EVENTS_LIMIT, MAX_EVENTS_LIMIT } from '../store/events.js';
-import { isLeaseAlive, type Store } from '../store/index.js';
+import { isLeaseAlive } from '../store/index.js';
 import { MAX_MEDIA_PER_MESSAGE } from '../twilio/inbound-form.js';
 import { checkBodyLength, MAX_BODY } from '../twilio/send-rules.js';
 import { checkE164, checkHttpUrl, durationBefore, MESSAGE_SID } from '../validate.js';
@@ -41,16 +40,9 @@ function limitArg(max: number, deflt: number) {
     .describe(`how many (default ${deflt})`);
 }
 
-export interface ToolDeps {
-  store(): Store;
-  secrets(): SecretStore;
-  env: NodeJS.ProcessEnv;
-  /** The command context's Twilio client factory (default: the twilio package). */
-  twilio?: TwilioFactory;
-  /** `mcp --config NAME`: the config of a tool call that names none. */
+/** The operations' dependencies (the command context's), and `mcp --config NAME`: the config of a call that names none. */
+export interface ToolDeps extends CoreDeps {
   defaultConfig?: string;
-  /** The clock (list_events' `since`); default: the system clock. */
-  now?: () => Date;
 }
 
 export interface ToolContext {
@@ -67,6 +59,7 @@ export interface ToolDef {
   description: string;
   input: z.ZodObject;
   annotations: { readOnlyHint: boolean; destructiveHint?: boolean; idempotentHint?: boolean; openWorldHint: boolean };
+  // biome-ignore lint/suspicious/noExplicitAny: each tool's zod schema (`input`) has parsed args before run is called
   run(args: any, deps: ToolDeps, ctx: ToolContext): Promise<ToolValue>;
 }
 
@@ -94,10 +87,6 @@ function configOf(args: { config?: string }, deps: ToolDeps): string | undefined
   return args.config ?? deps.defaultConfig;
 }
 
-function coreDeps(deps: ToolDeps) {
-  return { store: deps.store(), env: deps.env, secrets: () => deps.secrets(), twilio: deps.twilio };
-}
-
 function checkMedia(urls: string[] | undefined): string[] {
   return (urls ?? []).map((u, i) => checkHttpUrl(`media_urls[${i}]`, u));
 }
@@ -111,7 +100,7 @@ export const tools: ToolDef[] = [
     input: z.strictObject({}),
     annotations: { readOnlyHint: true, openWorldHint: false },
     async run(_args, deps) {
-      const store = deps.store();
+      const store = deps.store;
       const configs = store.configs.list().map((c) => {
         const lease = store.leases.get(c.id);
         return {
@@ -172,7 +161,7 @@ export const tools: ToolDef[] = [
       checkBodyLength('body', args.body);
       const wait = args.wait ?? args.wait_timeout_s !== undefined;
       const timeoutMs = Math.round((args.wait_timeout_s ?? DEFAULT_WAIT_S) * 1000);
-      const r = await sendFromConfig(coreDeps(deps), {
+      const r = await sendFromConfig(deps, {
         to: args.to,
         body: args.body,
         mediaUrls,
@@ -207,7 +196,7 @@ export const tools: ToolDef[] = [
     }),
     annotations: { readOnlyHint: true, openWorldHint: true },
     async run(args: { config?: string; direction?: 'in' | 'out'; limit?: number }, deps) {
-      const r = await listConfigMessages(coreDeps(deps), {
+      const r = await listConfigMessages(deps, {
         config: configOf(args, deps),
         limit: args.limit ?? DEFAULT_MESSAGES_LIMIT,
         direction: args.direction,
@@ -231,7 +220,7 @@ export const tools: ToolDef[] = [
     }),
     annotations: { readOnlyHint: true, openWorldHint: true },
     async run(args: { sid: string }, deps) {
-      const r = await getConfigMessage(coreDeps(deps), { config: deps.defaultConfig, sid: args.sid });
+      const r = await getConfigMessage(deps, { config: deps.defaultConfig, sid: args.sid });
       return { ...messageDetailJson(r.message, r.media), media_error: r.mediaError };
     },
   },
@@ -262,7 +251,7 @@ export const tools: ToolDef[] = [
     async run(args: { config?: string; from?: string; timeout_s?: number; since_event_id?: number }, deps, ctx) {
       const from = args.from !== undefined ? checkE164('from', args.from) : undefined;
       const timeoutS = args.timeout_s ?? DEFAULT_WAIT_S;
-      const r = await waitForEvent(deps.store(), {
+      const r = await waitForEvent(deps.store, {
         config: configOf(args, deps),
         from,
         afterId: args.since_event_id,
@@ -298,10 +287,9 @@ export const tools: ToolDef[] = [
     }),
     annotations: { readOnlyHint: true, openWorldHint: false },
     async run(args: { config?: string; status?: 'accepted' | 'refused'; limit?: number; since?: string }, deps) {
-      const since =
-        args.since !== undefined ? durationBefore('since', args.since, deps.now?.() ?? new Date()) : undefined;
+      const since = args.since !== undefined ? durationBefore('since', args.since, deps.now()) : undefined;
       const config = args.config ?? deps.defaultConfig;
-      const rows = listEvents(deps.store(), {
+      const rows = listEvents(deps.store, {
         config,
         status: args.status,
         since,
@@ -324,7 +312,7 @@ export const tools: ToolDef[] = [
     }),
     annotations: { readOnlyHint: true, openWorldHint: false },
     async run(args: { id: number }, deps) {
-      return eventDetailJson(getEvent(deps.store(), args.id));
+      return eventDetailJson(getEvent(deps.store, args.id));
     },
   },
   {
@@ -351,7 +339,7 @@ export const tools: ToolDef[] = [
       const whatsapp = args.channel === 'whatsapp' || (args.channel === undefined && channelOf(rawFrom) === 'whatsapp');
       const from = checkE164('from', withoutWhatsAppPrefix(rawFrom));
       const mediaUrls = checkMedia(args.media_urls);
-      const r = await simulateInbound(coreDeps(deps), {
+      const r = await simulateInbound(deps, {
         config: configOf(args, deps),
         from,
         body: args.body,
@@ -387,7 +375,7 @@ export const tools: ToolDef[] = [
     input: z.strictObject({ config: configArg }),
     annotations: { readOnlyHint: true, openWorldHint: true },
     async run(args: { config?: string }, deps) {
-      const view = await inspectWebhook(coreDeps(deps), configOf(args, deps));
+      const view = await inspectWebhook(deps, configOf(args, deps));
       return {
         ...webhookShowJson(view),
         listener_holds_number: view.lease !== null && view.leaseAlive,

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TwilioFactory } from '../config/connect.js';
 import { type Emulator, startEmulator } from '../emulator/index.js';
 import type { TriggerEnvelope } from '../listener/payload.js';
 import type { RestoreOutcome } from '../listener/registration.js';
@@ -9,6 +8,7 @@ import { ListenSession } from '../listener/session.js';
 import type { Config, Store } from '../store/index.js';
 import { type Message, sendMessage, waitForFinalStatus } from '../twilio/messages.js';
 import { saveConfig } from './configs.js';
+import type { CoreDeps } from './deps.js';
 
 /**
  * The whole loop offline, in one process: the emulator, a throwaway config in a temporary data directory
@@ -30,11 +30,10 @@ export type DemoStep =
   | { step: 'sent'; message: Message }
   | { step: 'stopped'; restore: RestoreOutcome | null };
 
-export interface DemoDeps {
+/** The demo opens its own store (a throwaway data directory); the Twilio factory makes the client for its emulator. */
+export interface DemoDeps extends Pick<CoreDeps, 'twilio' | 'now'> {
   /** Opens the store; the demo hands it an environment whose data directory is a throwaway one. */
-  openStore: (env: NodeJS.ProcessEnv) => Store;
-  /** Makes the Twilio client (pointed at the demo's emulator). */
-  twilio: TwilioFactory;
+  openStore: (env: NodeJS.ProcessEnv, opts?: { now?: () => Date }) => Store;
 }
 
 export async function runDemo(
@@ -88,6 +87,7 @@ export async function runDemo(
       port: 0,
       tunnel: { kind: 'none' },
       twilio: client,
+      now: deps.now,
       apiUrl: emulator.url,
       productionUrl: () => null,
       contactName: activeStore.participants.contactBook(config.id).nameFor,

@@ -6,6 +6,9 @@ import { maskSid } from '../validate.js';
 
 export type TwilioClient = Twilio;
 
+/** Opens a Twilio client for credentials: the command context hands the cores one (a test hands its own). */
+export type TwilioFactory = (creds: TwilioCredentials, opts?: { timeoutMs?: number }) => Promise<TwilioClient>;
+
 /**
  * A busy account answers 429 (20429): the client retries it with exponential backoff, a bounded number of
  * times and at most 3 s apart, so `listen` and `send` ride it out instead of failing.

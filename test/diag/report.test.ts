@@ -9,10 +9,12 @@ import { openStore } from '../../src/store/index.js';
 import type { TwilioClient } from '../../src/twilio/client.js';
 import { tempHome } from '../helpers/cli.js';
 import { type FruxonDouble, startFruxonDouble } from '../helpers/fruxon-double.js';
-import { InProcessCli, runCli } from '../helpers/inproc.js';
+import { type InProcessCli, inProcessCliWith } from '../helpers/inproc.js';
+import { memoryKeychain } from '../helpers/keychains.js';
 
 // `doctor --report`: what a user pastes into a bug, in Markdown or JSON; grepped for every secret this file planted.
 
+const { runCliInProcess: runCli, startCliInProcess } = inProcessCliWith(memoryKeychain());
 const FROM = '+15005552301';
 
 describe('doctor --report', () => {
@@ -68,7 +70,7 @@ describe('doctor --report', () => {
     });
     assert.equal(bug.code, 1);
     // A running listener: its lease is in the report.
-    listen = new InProcessCli(['listen', '--port', '0', '--no-inspect', '--check-missed', '0'], { env: env() });
+    listen = startCliInProcess(['listen', '--port', '0', '--no-inspect', '--check-missed', '0'], { env: env() });
     await listen.waitFor(/Ready! Listening for messages/);
   });
   after(async () => {

@@ -6,7 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { tempHome } from '../helpers/cli.js';
 import { type FruxonDouble, startFruxonDouble } from '../helpers/fruxon-double.js';
-import { InProcessCli, runCli } from '../helpers/inproc.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { memoryKeychain } from '../helpers/keychains.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 // FRUXON_TWILIO_DEBUG=api / --debug api: one stderr line per call to Twilio and Fruxon and per webhook the
@@ -15,6 +16,7 @@ import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const FROM = '+15005552101';
 const PHONE = '+14155550177';
+const { runCliInProcess: runCli, startCliInProcess } = inProcessCliWith(memoryKeychain());
 const LINE = /^\[api\] (twilio|fruxon|ngrok|webhook) (->|<-) ([A-Z]+) (\S+) (\d{3}|ok|failed.*?) (\d+)ms/;
 
 describe('the API trace', () => {
@@ -138,7 +140,7 @@ describe('the API trace', () => {
   });
 
   test('listen: each webhook received and forwarded, with status and timing', async () => {
-    const p = new InProcessCli(
+    const p = startCliInProcess(
       ['listen', '--port', '0', '--no-inspect', '--check-missed', '0', '--forward-to', `${receiver.url}/agent`],
       { env: { ...h.env, FRUXON_TWILIO_DEBUG: 'api' } },
     );

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { Redactor } from '../../src/redact.js';
 import { ERRORS_DIR, KEEP_ERRORS, recentErrors, writeErrorFile } from '../../src/store/error-log.js';
-import { runCli, tempHome } from '../helpers/cli.js';
+import { runCliChildProcess as runCli, tempHome } from '../helpers/cli.js';
 
 // A bug (an error that is not a CliError) in a real run of the binary: one line on the terminal naming a file
 // in the data directory, the stack in that file, and none of the secrets the run handled in either.

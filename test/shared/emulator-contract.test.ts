@@ -134,7 +134,7 @@ function validate(spec: OpenApi, schema: Schema, value: unknown, at: string, err
     if (schema.format === 'date-time' && !ISO8601.test(value)) errors.push(`${at}: ${value} is not ISO 8601`);
   }
   if (Array.isArray(value) && schema.items) {
-    value.forEach((item, i) => validate(spec, schema.items!, item, `${at}[${i}]`, errors));
+    for (const [i, item] of value.entries()) validate(spec, schema.items!, item, `${at}[${i}]`, errors);
   }
   if (actual === 'object' && schema.properties) {
     const record = value as Record<string, unknown>;
@@ -166,7 +166,9 @@ function complete(
   }
   if (value === null || value === undefined) return;
   if (Array.isArray(value)) {
-    if (schema.items) value.forEach((item, i) => complete(spec, schema.items!, item, `${at}[${i}]`, errors, omitted));
+    if (schema.items) {
+      for (const [i, item] of value.entries()) complete(spec, schema.items!, item, `${at}[${i}]`, errors, omitted);
+    }
     return;
   }
   if (typeof value !== 'object' || !schema.properties) return;
@@ -192,19 +194,20 @@ interface Exchange {
 
 /** Records every response the official client receives, paired with the route the emulator says served it. */
 class RecordingRequestClient extends EmulatorRequestClient {
-  constructor(
-    baseUrl: string,
-    private readonly lastRequestLog: () => EmulatorLogEntry | undefined,
-    private readonly exchanges: Exchange[],
-  ) {
+  readonly #lastRequestLog: () => EmulatorLogEntry | undefined;
+  readonly #exchanges: Exchange[];
+
+  constructor(baseUrl: string, lastRequestLog: () => EmulatorLogEntry | undefined, exchanges: Exchange[]) {
     super(baseUrl);
+    this.#lastRequestLog = lastRequestLog;
+    this.#exchanges = exchanges;
   }
 
   override async request<TData>(opts: RequestClient.RequestOptions<TData>) {
     const response = await super.request(opts);
-    const entry = this.lastRequestLog();
+    const entry = this.#lastRequestLog();
     assert.ok(entry?.route, `the emulator logged no route for ${opts.method} ${opts.uri}`);
-    this.exchanges.push({
+    this.#exchanges.push({
       method: entry.method!,
       route: entry.route,
       status: response.statusCode,

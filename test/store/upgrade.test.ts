@@ -12,12 +12,17 @@ import { migrations } from '../../src/store/migrations.js';
 import { DB_FILE } from '../../src/store/paths.js';
 import { type Db, openSqlite } from '../../src/store/sqlite.js';
 import { tempHome } from '../helpers/cli.js';
-import { keychainSet, runCli } from '../helpers/inproc.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { memoryKeychain } from '../helpers/keychains.js';
 
 // Every schema the project has shipped, built from the migration list itself (migrations 1..N on a fresh file),
 // with a config, participants, events, Fruxon rows, status events and a lease of a crashed listener wherever the
 // schema has a place for them; then upgraded by a real command run, row by row intact, and the lease still
 // puts the production webhook back (`restore`, against the emulator).
+
+const keychain = memoryKeychain();
+const { runCliInProcess: runCli } = inProcessCliWith(keychain);
+const keychainSet = (account: string, value: string) => keychain.set(account, value);
 
 const CURRENT = migrations.length;
 const TABLES = ['configs', 'leases', 'events', 'participants', 'fruxon_accounts', 'fruxon_links', 'status_events'];
