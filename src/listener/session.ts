@@ -2,6 +2,7 @@ import { fetchFailure } from '../net-error.js';
 import { isTwilioAddress, stripChannel } from '../phone.js';
 import { backgroundCheckpoints, type Checkpointer } from '../store/checkpoint.js';
 import { type Config, type Lease, type NewEvent, type Store, webhookPath } from '../store/index.js';
+import type { ApiTrace } from '../trace.js';
 import type { TwilioClient } from '../twilio/client.js';
 import { type Channel, type Route, resolveRoute } from '../twilio/route.js';
 import { isLoopbackUrl } from '../validate.js';
@@ -146,6 +147,8 @@ export interface ListenOptions {
   limits?: Partial<ConnectionLimits>;
   /** Internal (tests): refused requests recorded per minute. */
   refusedPerMinute?: number;
+  /** The API trace (FRUXON_TWILIO_DEBUG=api): every webhook received or forwarded, the ngrok session. */
+  trace?: ApiTrace | null;
 }
 
 export interface ListenInfo {
@@ -209,6 +212,7 @@ export class ListenSession {
       onMalformed: (req) => void this.#refuseMalformed(req),
       onInternalError: (err) => o.hooks?.onInternalError?.(err),
       limits: o.limits,
+      trace: o.trace,
     });
     const every = (ms: number, fn: () => void) => {
       const t = setInterval(() => {
@@ -240,6 +244,7 @@ export class ListenSession {
         localOrigin: this.#server.localOrigin,
         localPort: this.#server.port,
         localHost: o.host,
+        trace: o.trace,
       });
       this.#signedBase = this.#tunnel.publicUrl;
       const webhookUrl = this.#tunnel.publicUrl + this.path;
@@ -565,7 +570,7 @@ export class ListenSession {
 
   async #forward(envelope: TriggerEnvelope): Promise<void> {
     const url = this.#o.forwardTo!;
-    const outcome = await forwardEvent(url, envelope);
+    const outcome = await forwardEvent(url, envelope, undefined, this.#o.trace);
     try {
       this.#o.store.events.setForwardOutcome(envelope.event_id, {
         url,
@@ -585,22 +590,41 @@ export async function forwardEvent(
   url: string,
   envelope: TriggerEnvelope,
   timeoutMs = 10_000,
+  trace: ApiTrace | null = null,
 ): Promise<{ status: number | null; ms: number; error: string | null }> {
   const t0 = performance.now();
+  const body = JSON.stringify(envelope);
+  const tell = (status: number | null, ms: number, error: string | null, answer: string | null) =>
+    trace?.http({
+      service: 'webhook',
+      direction: 'out',
+      method: 'POST',
+      url,
+      status,
+      ms,
+      error,
+      requestBody: trace.bodies ? body : null,
+      responseBody: trace.bodies ? answer : null,
+    });
   try {
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'fruxon-twilio', 'x-fruxon-trigger': TRIGGER },
-      body: JSON.stringify(envelope),
+      body,
       signal: AbortSignal.timeout(timeoutMs),
     });
-    await res.arrayBuffer().catch(() => undefined);
+    let answer: string | null = null;
+    if (trace?.bodies) answer = await res.text().catch(() => null);
+    else await res.arrayBuffer().catch(() => undefined);
     const ms = performance.now() - t0;
+    tell(res.status, ms, null, answer);
     return { status: res.status, ms, error: res.ok ? null : `HTTP ${res.status}` };
   } catch (err) {
     const f = fetchFailure(err);
     const reason = f.timedOut ? `no answer within ${timeoutMs / 1000} s` : (f.cause ?? (err as Error).message);
-    return { status: null, ms: performance.now() - t0, error: reason };
+    const ms = performance.now() - t0;
+    tell(null, ms, reason, null);
+    return { status: null, ms, error: reason };
   }
 }
 
