@@ -22,6 +22,7 @@ import { type RestoreOutcome, registerWebhook, restoreWebhook } from './registra
 import {
   bodyExcerpt,
   type ConnectionLimits,
+  type CrowdedEpisode,
   EMPTY_TWIML,
   type InboundRequest,
   type ListenerServer,
@@ -210,6 +211,7 @@ export class ListenSession {
       path: this.path,
       handle: (req) => this.#handle(req),
       onMalformed: (req) => void this.#refuseMalformed(req),
+      onCrowded: (e) => o.hooks?.onWarning?.(crowdedMessage(e)),
       onInternalError: (err) => o.hooks?.onInternalError?.(err),
       limits: o.limits,
       trace: o.trace,
@@ -676,6 +678,18 @@ export function newEvent(
     remoteAddress: b.remoteAddress,
     bodyExcerpt: b.bodyExcerpt,
   };
+}
+
+/** One line for a time the listener's connection table was full (slow clients or an attack). */
+export function crowdedMessage(e: CrowdedEpisode): string {
+  const s = Math.max(1, Math.round(e.ms / 1000));
+  const what = [
+    e.evicted > 0 ? `closed ${e.evicted} connections that had not finished a request` : '',
+    e.dropped > 0 ? `refused ${e.dropped} new connections (every slot was being answered)` : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
+  return `the listener's ${e.maxConnections} connection slots ${e.ongoing ? 'have been' : 'were'} full for ${s} s (slow clients or an attack): ${what}`;
 }
 
 /** What a refused request keeps of a value it chose (a number, a SID): a few dozen characters. */
