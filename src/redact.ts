@@ -130,7 +130,9 @@ function redactShapes(text: string): string {
       // Secret-named fields: query strings and forms (name=value), JSON ("name": "value"), headers (name: value).
       .replace(
         /([?&;\s"']|^)([A-Za-z_-]*?(?:token|secret|password|passwd|api_?key|signature|authorization)[A-Za-z_-]*=)([^&\s"'#]+)/gim,
-        (_m, pre: string, name: string) => `${pre}${name}${REDACTED}`,
+        // (a placeholder such as `…` or `$VAR` is no secret: only a value with a run of letters or digits is)
+        (m, pre: string, name: string, value: string) =>
+          /^\$|^\[/.test(value) || !/[A-Za-z0-9]{4}/.test(value) ? m : `${pre}${name}${REDACTED}`,
       )
       .replace(
         /("[A-Za-z_-]*?(?:token|secret|password|passwd|api_?key|apiKeySecret|authorization|cookie|webhook_?url|webhookUrl|webhook_?key)[A-Za-z_-]*"\s*:\s*)"(?:[^"\\]|\\.)*"/gi,

@@ -70,6 +70,7 @@ test('what a maintainer needs is kept: SIDs, UUIDs, numbers, statuses, plain URL
     `From=%2B14155550123&To=%2B15005550006&Body=hello&MessageSid=${sid}&ApiVersion=2010-04-01`,
     `${apiKeySid} https://demo.twilio.com/welcome/sms/reply Twilio-Request-Id: RQ${hex(16)}`,
     'Twilio said: Basic authentication failed; Bearer tokens are not accepted here',
+    'fix: export NGROK_AUTHTOKEN=… or TWILIO_AUTH_TOKEN=$TWILIO_AUTH_TOKEN',
   ].join('\n');
   assert.equal(new Redactor().addEnv({ TWILIO_AUTH_TOKEN: authToken }).redact(kept), kept);
 });

@@ -329,3 +329,37 @@ describe('a migration that fails', () => {
     }
   });
 });
+
+describe('the copy an upgrade keeps', () => {
+  test('outlives the upgrading run and a failed one; the next successful run removes it; doctor says so too', async () => {
+    const h = tempHome();
+    try {
+      mkdirSync(h.home, { recursive: true, mode: 0o700 });
+      const file = join(h.home, DB_FILE);
+      const from = CURRENT - 1;
+      const db = openSqlite(file);
+      db.pragma('journal_mode = WAL');
+      for (const m of migrations.slice(0, from)) db.exec(m);
+      db.pragma(`user_version = ${from}`);
+      db.close();
+      const bak = backupFile(file, from);
+
+      // doctor opens the store itself: it too says that it upgraded it.
+      const doctor = await runCli(['doctor', '--json'], { env: h.env });
+      assert.ok(doctor.stderr.includes(`upgraded the local store from schema ${from} to ${CURRENT}`), doctor.stderr);
+      assert.equal(JSON.parse(doctor.stdout).checks.find((c: { name: string }) => c.name === 'schema').ok, true);
+      assert.ok(existsSync(bak), 'kept after the upgrading run');
+
+      const failed = await runCli(['configs', 'show', 'nope'], { env: h.env });
+      assert.equal(failed.code, 1);
+      assert.ok(existsSync(bak), 'kept after a failed run');
+
+      const ok = await runCli(['configs', 'list', '--json'], { env: h.env });
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.equal(ok.stderr, '');
+      assert.ok(!existsSync(bak), 'removed by the next successful run');
+    } finally {
+      h.cleanup();
+    }
+  });
+});
