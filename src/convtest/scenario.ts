@@ -154,7 +154,7 @@ let reading: {
 /** The value a node stands for: an alias is read as the node it names (refused with its line if it names none). */
 function deref(node: Node): Node {
   const r = reading;
-  if (!r || !r.Y.isAlias(node)) return node;
+  if (!r?.Y.isAlias(node)) return node;
   const target = node.resolve(r.doc) as Node;
   if (!target) throw new Problem(r.lineOf(node), '(file)', `the alias *${node.source} names no anchor before it`);
   let size = r.sizes.get(target);
