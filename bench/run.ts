@@ -75,7 +75,9 @@ async function startup(): Promise<Record<string, unknown>> {
       const v = (await timeRun(process.execPath, [binPath, '--version'], env)).ms;
       const l = (await timeRun(process.execPath, [binPath, 'configs', 'list'], env)).ms;
       if (i < 2) continue; // warm the page cache
-      base.push(b), version.push(v), list.push(l);
+      base.push(b);
+      version.push(v);
+      list.push(l);
     }
     const r = {
       node_e0_ms: round(median(base)),

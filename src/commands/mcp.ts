@@ -36,15 +36,18 @@ names them. Text from outside comes back under untrusted_content.`,
       const maxSends = Number(opts.maxSends);
       if (!/^\d+$/.test(opts.maxSends.trim()) || maxSends > 100_000)
         throw usageError(`--max-sends must be a whole number from 0 to 100000 (got ${JSON.stringify(opts.maxSends)})`);
-      await serveMcp({
-        io: ctx.io,
-        store: () => ctx.store(),
-        secrets: () => ctx.secrets(),
-        twilio: ctx.twilio,
-        defaultConfig: opts.config,
-        now: () => ctx.now(),
-        allowTo,
-        maxSends,
-      });
+      // SIGINT and SIGTERM close the server (SIGHUP keeps its default, as it always has).
+      const stopper = ctx.untilStopped({ signals: ['SIGINT', 'SIGTERM'] });
+      try {
+        await serveMcp({
+          io: ctx.io,
+          deps: await ctx.coreDeps({ signal: stopper.signal }),
+          defaultConfig: opts.config,
+          allowTo,
+          maxSends,
+        });
+      } finally {
+        stopper.dispose();
+      }
     });
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { CliError, ExitCode, usageError } from '../errors.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext, Stopper } from './context.js';
 
 interface Options {
   config?: string;
@@ -64,17 +64,16 @@ async function run(ctx: CommandContext, files: string[], opts: Options): Promise
   const keychain = await ctx.keychain();
   const { runConversationTests } = await import('../convtest/runner.js');
   const view = await import('../output/convtest.js');
-  const abort = new AbortController();
-  const onSigint = () => abort.abort();
-  process.once('SIGINT', onSigint);
+  // Ctrl-C (or the context's abort) stops the run once; a second Ctrl-C kills it (the handler is gone by then).
+  const stopper: Stopper = ctx.untilStopped({ signals: ['SIGINT'], onStop: () => stopper.dispose() });
   const started = Date.now();
-  let outcome;
+  let outcome: Awaited<ReturnType<typeof runConversationTests>>;
   try {
     outcome = await runConversationTests(
       { files, config: opts.config, from: opts.from?.trim(), timeoutScale: scale },
-      { store, env: ctx.env, secrets: keychain },
+      { store, env: ctx.env, secrets: keychain, twilio: ctx.twilio, fruxon: ctx.fruxon, now: () => ctx.now() },
       {
-        signal: abort.signal,
+        signal: stopper.signal,
         onEvent: (e) => {
           if (opts.json) {
             if (e.type === 'scenario-end') out.data(view.scenarioJson(e.result));
@@ -87,7 +86,7 @@ async function run(ctx: CommandContext, files: string[], opts: Options): Promise
       },
     );
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    stopper.dispose();
   }
 
   if (outcome.kind === 'malformed') {

@@ -31,6 +31,9 @@ export interface SendStep {
   line: number;
   body: string;
   mediaUrls: string[];
+  /** `send: {content_sid: HX…, content_variables: {…}}`: a Content API template instead of a body. */
+  contentSid?: string;
+  contentVariables?: Record<string, string>;
 }
 
 export interface ExpectStep {
@@ -213,7 +216,7 @@ let reading: {
 /** The value a node stands for: an alias is read as the node it names (refused with its line if it names none). */
 function deref(node: Node): Node {
   const r = reading;
-  if (!r || !r.Y.isAlias(node)) return node;
+  if (!r?.Y.isAlias(node)) return node;
   const target = node.resolve(r.doc) as Node;
   if (!target) throw new Problem(r.lineOf(node), '(file)', `the alias *${node.source} names no anchor before it`);
   let size = r.sizes.get(target);
@@ -365,6 +368,7 @@ function readStep(Y: Yaml, node: Node, i: number, path: string, lineOf: (n: Node
       path,
       kinds.length ? 'has both send and expect: one step does one thing' : 'must have send or expect',
     );
+  if (kinds[0] === 'send' && Y.isMap(m.get('send'))) return readTemplateSend(Y, m, i, line, path, lineOf);
   if (kinds[0] === 'send') {
     m.onlyKeys(['send', 'media_urls'], path);
     const body = m.string('send', `${path}.send`, { allowEmpty: true });
@@ -480,6 +484,38 @@ export function compileRegex(field: string, source: string): RegExp {
       `${field} is not a valid regular expression: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`,
     );
   }
+}
+
+/** `send: {content_sid: HX…, content_variables: {"1": "Ann"}}`: the tester sends a Content API template. */
+function readTemplateSend(
+  Y: Yaml,
+  m: MapView,
+  i: number,
+  line: number,
+  path: string,
+  lineOf: (n: Node) => number,
+): SendStep {
+  m.onlyKeys(['send'], path);
+  const sPath = `${path}.send`;
+  const t = asMap(Y, m.get('send'), sPath, lineOf, 'text, or {content_sid, content_variables}');
+  t.onlyKeys(['content_sid', 'content_variables'], sPath);
+  if (!t.has('content_sid'))
+    throw new Problem(m.keyLine('send'), `${sPath}.content_sid`, 'is missing: a Content API template SID (HX…)');
+  const contentSid = t.string('content_sid', `${sPath}.content_sid`).trim();
+  if (!/^HX[0-9a-fA-F]{32}$/.test(contentSid))
+    throw new Problem(
+      t.keyLine('content_sid'),
+      `${sPath}.content_sid`,
+      `must be HX followed by 32 hex digits (got ${JSON.stringify(contentSid)}; see fruxon-twilio templates list)`,
+    );
+  let contentVariables: Record<string, string> | undefined;
+  if (t.has('content_variables')) {
+    const vPath = `${sPath}.content_variables`;
+    const v = asMap(Y, t.get('content_variables'), vPath, lineOf, 'a mapping of template variables, like {"1": "Ann"}');
+    contentVariables = {};
+    for (const k of v.keys()) contentVariables[k] = v.string(k, `${vPath}.${k}`);
+  }
+  return { kind: 'send', index: i + 1, line, body: '', mediaUrls: [], contentSid, contentVariables };
 }
 
 function wrap<T>(line: number, field: string, fn: () => T): T {

@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isE164, stripChannel } from '../phone.js';
+import { DURATION_FORM, EmulatorClock, parseDuration } from './clock.js';
 import { CONTROL_PREFIX, ControlError, handleControl, mediaBytes, type RateLimit, topologySummary } from './control.js';
 import { EmulatorCore } from './core.js';
 import { apiErrors, TwilioApiError } from './errors.js';
@@ -20,10 +21,11 @@ type AuthResult = 'account' | 'api-key';
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   validateOptions(opts);
   const onLog = opts.onLog;
+  const clock = new EmulatorClock(opts.now);
   const log = (entry: Omit<EmulatorLogEntry, 'time'>) => {
     if (!onLog) return;
     try {
-      onLog({ time: new Date().toISOString(), ...entry });
+      onLog({ time: clock.now().toISOString(), ...entry });
     } catch {
       // A failing log sink must not break the emulator's request handling.
     }
@@ -31,7 +33,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
 
   const topology = opts.topology;
   const numbers = [...(opts.numbers ?? []), ...(topology ? topologyNumbers(topology) : [])];
-  const state = await EmulatorState.open({ ...opts, numbers: numbers.length > 0 ? [...new Set(numbers)] : undefined });
+  const state = await EmulatorState.open({
+    ...opts,
+    numbers: numbers.length > 0 ? [...new Set(numbers)] : undefined,
+    clock,
+  });
   try {
     if (topology) applyTopology(state, topology);
     if (opts.sandboxUrl !== undefined) state.saveSandbox({ ...state.sandbox, inboundUrl: opts.sandboxUrl });
@@ -50,6 +56,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     },
     log,
   );
+  core.joinSandboxAtStart();
   const rateLimit: RateLimit = { remaining: 0, retryAfterSeconds: 1 };
   const guard: ControlGuard = { origins: new Set(), hosts: null, token: opts.controlToken ?? null };
 
@@ -92,7 +99,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     numbers: [...state.numbers.values()].map(({ sid, phoneNumber }) => ({ sid, phoneNumber })),
 
     createApiKey(friendlyName = 'emulator key'): ApiKey {
-      const key: ApiKey = { sid: newSid('SK'), secret: newSecret(), friendlyName, dateCreated: new Date() };
+      const key: ApiKey = { sid: newSid('SK'), secret: newSecret(), friendlyName, dateCreated: clock.now() };
       state.saveApiKey(key);
       return { ...key };
     },
@@ -120,6 +127,14 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       const n = state.findNumber(stripChannel(phoneNumber));
       if (!n) throw new Error(`${phoneNumber} is not one of the emulator's numbers`);
       core.updateNumber(n, { smsUrl, smsMethod: method });
+    },
+
+    now: () => clock.now(),
+    advanceClock(by) {
+      const ms = typeof by === 'number' ? by : parseDuration(by);
+      if (ms === undefined || !Number.isFinite(ms) || ms < 0)
+        throw new Error(`advance must be a duration, ${DURATION_FORM}; got ${JSON.stringify(by)}`);
+      return state.advanceClock(ms);
     },
 
     messages: () => state.allMessages(),

@@ -35,7 +35,7 @@ export const INDEX_HTML = `<!doctype html>
 </html>
 `;
 
-export const APP_CSS = String.raw`
+export const APP_CSS = `
 :root { --bg:#fff; --fg:#1d2330; --muted:#5d6778; --line:#d9dde5; --card:#f5f7fa; --sel:#e3ecff; --sms:#1d5fd1; --wa:#128c4a; --bad:#b3261e; --warn:#8a5a00; --ok:#1b7a3a; }
 @media (prefers-color-scheme: dark) {
   :root { --bg:#14171c; --fg:#e6e9ef; --muted:#9aa4b5; --line:#2c323c; --card:#1c2028; --sel:#243352; --sms:#7aa7ff; --wa:#4cd38a; --bad:#ff8a80; --warn:#ffcc66; --ok:#7ee2a0; }

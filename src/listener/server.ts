@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { CliError } from '../errors.js';
+import type { ApiTrace } from '../trace.js';
 import type { Form } from './payload.js';
 
 /** Twilio's own limit on a webhook body is far below this; anything larger is not Twilio. */
@@ -106,12 +107,16 @@ export async function startListenerServer(opts: {
   /** Told of each time the connection table was full (see CrowdedEpisode), once per episode. */
   onCrowded?: (episode: CrowdedEpisode) => void;
   limits?: Partial<ConnectionLimits>;
+  /** The API trace: told of every request answered (method, URL, status, duration; bodies when asked). */
+  trace?: ApiTrace | null;
 }): Promise<ListenerServer> {
   const limits = { ...CONNECTION_LIMITS, ...opts.limits };
   // Node checks the headers and request timeouts on this interval (30 s by default): a silent socket would
   // otherwise live up to 30 s past its timeout.
   const connectionsCheckingInterval = Math.max(50, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4)));
+  let origin = '';
   const server = createServer({ connectionsCheckingInterval }, (req, res) => {
+    if (opts.trace) traceRequest(opts.trace, () => origin, req, res);
     try {
       route(req, res, opts);
     } catch (err) {
@@ -146,6 +151,7 @@ export async function startListenerServer(opts: {
       : opts.host.includes(':')
         ? `[${opts.host}]`
         : opts.host;
+  origin = `http://${host}:${port}`;
   return {
     localOrigin: `http://${host}:${port}`,
     port,
@@ -409,6 +415,46 @@ export function bodyExcerpt(raw: Buffer): string {
     .subarray(0, REFUSED_BODY_EXCERPT_BYTES)
     .toString('utf8')
     .replace(/\uFFFD$/, '');
+}
+
+/** Tells the trace of a request once its answer is sent (or the connection is gone). */
+function traceRequest(trace: ApiTrace, origin: () => string, req: IncomingMessage, res: ServerResponse): void {
+  const t0 = performance.now();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let answer: string | null = null;
+  if (trace.bodies) {
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(c);
+    });
+    const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+    res.end = ((...args: unknown[]) => {
+      const first = args[0];
+      if (typeof first === 'string' || Buffer.isBuffer(first)) answer = first.toString();
+      return end(...args);
+    }) as typeof res.end;
+  }
+  let told = false;
+  const tell = () => {
+    if (told) return;
+    told = true;
+    const token = req.headers['i-twilio-idempotency-token'];
+    trace.http({
+      service: 'webhook',
+      direction: 'in',
+      method: req.method ?? 'GET',
+      url: origin() + (req.url ?? '/'),
+      status: res.writableFinished || res.headersSent ? res.statusCode : null,
+      ms: performance.now() - t0,
+      requestId: typeof token === 'string' ? token : null,
+      error: res.writableFinished || res.headersSent ? null : 'connection closed before the answer',
+      requestBody: trace.bodies ? Buffer.concat(chunks).toString('utf8') : null,
+      responseBody: answer,
+    });
+  };
+  res.on('finish', tell);
+  res.on('close', tell);
 }
 
 function tooLarge(req: IncomingMessage, res: ServerResponse): void {

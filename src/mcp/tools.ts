@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { TwilioFactory } from '../config/connect.js';
 import { CliError, usageError } from '../errors.js';
+import type { CoreDeps } from '../operations/deps.js';
 import { getEvent, listEvents, waitForEvent } from '../operations/events.js';
 import {
   DEFAULT_MESSAGES_LIMIT,
@@ -16,9 +16,8 @@ import { eventDetailJson, eventJson } from '../output/events.js';
 import { historyMessageJson, messageDetailJson, messageJson } from '../output/messages.js';
 import { webhookShowJson, webhookVerdict } from '../output/webhook.js';
 import { channelOf, withoutWhatsAppPrefix } from '../phone.js';
-import type { SecretStore } from '../secrets/index.js';
 import { DEFAULT_EVENTS_LIMIT, MAX_EVENTS_LIMIT } from '../store/events.js';
-import { isLeaseAlive, type Store } from '../store/index.js';
+import { isLeaseAlive } from '../store/index.js';
 import { MAX_MEDIA_PER_MESSAGE } from '../twilio/inbound-form.js';
 import { checkBodyLength, MAX_BODY } from '../twilio/send-rules.js';
 import { checkE164, checkHttpUrl, durationBefore, MESSAGE_SID } from '../validate.js';
@@ -42,16 +41,9 @@ function limitArg(max: number, deflt: number) {
     .describe(`how many (default ${deflt})`);
 }
 
-export interface ToolDeps {
-  store(): Store;
-  secrets(): SecretStore;
-  env: NodeJS.ProcessEnv;
-  /** The command context's Twilio client factory (default: the twilio package). */
-  twilio?: TwilioFactory;
-  /** `mcp --config NAME`: the config of a tool call that names none. */
+/** The operations' dependencies (the command context's), and `mcp --config NAME`: the config of a call that names none. */
+export interface ToolDeps extends CoreDeps {
   defaultConfig?: string;
-  /** The clock (list_events' `since`); default: the system clock. */
-  now?: () => Date;
   /** What send_message may spend in this server run (guard.ts); default: the defaults, counted from here. */
   sendPolicy?: SendPolicy;
 }
@@ -72,6 +64,7 @@ export interface ToolDef {
   annotations: { readOnlyHint: boolean; destructiveHint?: boolean; idempotentHint?: boolean; openWorldHint: boolean };
   /** Said after the description: what this server run allows (send_message's limits). */
   rules?(deps: ToolDeps): string;
+  // biome-ignore lint/suspicious/noExplicitAny: each tool's zod schema (`input`) has parsed args before run is called
   run(args: any, deps: ToolDeps, ctx: ToolContext): Promise<ToolValue>;
 }
 
@@ -104,10 +97,6 @@ function policyOf(deps: ToolDeps): SendPolicy {
   return deps.sendPolicy;
 }
 
-function coreDeps(deps: ToolDeps) {
-  return { store: deps.store(), env: deps.env, secrets: () => deps.secrets(), twilio: deps.twilio };
-}
-
 function checkMedia(urls: string[] | undefined): string[] {
   return (urls ?? []).map((u, i) => checkHttpUrl(`media_urls[${i}]`, u));
 }
@@ -121,7 +110,7 @@ export const tools: ToolDef[] = [
     input: z.strictObject({}),
     annotations: { readOnlyHint: true, openWorldHint: false },
     async run(_args, deps) {
-      const store = deps.store();
+      const store = deps.store;
       const configs = store.configs.list().map((c) => {
         const lease = store.leases.get(c.id);
         return {
@@ -154,6 +143,19 @@ export const tools: ToolDef[] = [
         .describe(`message text, at most ${MAX_BODY} characters (may be empty with media_urls)`),
       channel: channelArg.optional().describe("sms or whatsapp; default: the participant's channel, else sms"),
       media_urls: mediaArg(MAX_MEDIA_PER_MESSAGE).optional().describe('public http(s) URLs of media to attach'),
+      content_sid: z
+        .string({ error: 'must be a Content API template SID: HX followed by 32 hex digits' })
+        .regex(/^HX[0-9a-fA-F]{32}$/, { error: 'must be a Content API template SID: HX followed by 32 hex digits' })
+        .optional()
+        .describe(
+          'send this Content API template (HX…) instead of body (leave body ""); on WhatsApp outside the 24-hour window only an approved template goes out',
+        ),
+      content_variables: z
+        .record(z.string(), z.union([z.string().min(1), z.number()]), {
+          error: 'must be an object of non-empty template variables, like {"1": "Ann"}',
+        })
+        .optional()
+        .describe('with content_sid: the template\'s {{1}}-style variables, like {"1": "Ann"}'),
       config: configArg,
       wait: z
         .boolean({ error: 'must be true or false' })
@@ -170,6 +172,8 @@ export const tools: ToolDef[] = [
         body: string;
         channel?: 'sms' | 'whatsapp';
         media_urls?: string[];
+        content_sid?: string;
+        content_variables?: Record<string, string | number>;
         config?: string;
         wait?: boolean;
         wait_timeout_s?: number;
@@ -178,19 +182,27 @@ export const tools: ToolDef[] = [
       ctx,
     ) {
       const mediaUrls = checkMedia(args.media_urls);
-      if (args.body.trim() === '' && mediaUrls.length === 0)
-        throw usageError('body is empty: give the message text (or attach media_urls)');
+      if (args.content_variables !== undefined && args.content_sid === undefined)
+        throw usageError('content_variables needs content_sid (the template they fill in)');
+      if (args.content_sid !== undefined && (args.body.trim() !== '' || mediaUrls.length > 0))
+        throw usageError('content_sid sends the template as it is: leave body "" and drop media_urls');
+      if (args.body.trim() === '' && mediaUrls.length === 0 && args.content_sid === undefined)
+        throw usageError('body is empty: give the message text (or attach media_urls, or send a content_sid)');
       checkBodyLength('body', args.body);
-      await checkSend(coreDeps(deps), policyOf(deps), { to: args.to, config: configOf(args, deps) });
+      await checkSend(deps, policyOf(deps), { to: args.to, config: configOf(args, deps) });
       const wait = args.wait ?? args.wait_timeout_s !== undefined;
       const timeoutMs = Math.round((args.wait_timeout_s ?? DEFAULT_WAIT_S) * 1000);
-      const r = await sendFromConfig(coreDeps(deps), {
+      const r = await sendFromConfig(deps, {
         to: args.to,
         body: args.body,
         mediaUrls,
         statusCallback: null,
         config: configOf(args, deps),
         channel: args.channel,
+        contentSid: args.content_sid,
+        contentVariables:
+          args.content_variables &&
+          Object.fromEntries(Object.entries(args.content_variables).map(([k, v]) => [k, String(v)])),
         wait: wait ? { timeoutMs, signal: ctx.signal } : undefined,
       });
       const message = messageJson(r.message, { config: r.config.name, participant: r.participant?.name ?? null });
@@ -220,7 +232,7 @@ export const tools: ToolDef[] = [
     }),
     annotations: { readOnlyHint: true, openWorldHint: true },
     async run(args: { config?: string; direction?: 'in' | 'out'; limit?: number }, deps) {
-      const r = await listConfigMessages(coreDeps(deps), {
+      const r = await listConfigMessages(deps, {
         config: configOf(args, deps),
         limit: args.limit ?? DEFAULT_MESSAGES_LIMIT,
         direction: args.direction,
@@ -244,7 +256,7 @@ export const tools: ToolDef[] = [
     }),
     annotations: { readOnlyHint: true, openWorldHint: true },
     async run(args: { sid: string }, deps) {
-      const r = await getConfigMessage(coreDeps(deps), { config: deps.defaultConfig, sid: args.sid });
+      const r = await getConfigMessage(deps, { config: deps.defaultConfig, sid: args.sid });
       return withUntrusted(
         { sid: r.message.sid, media_error: r.mediaError },
         { message: messageDetailJson(r.message, r.media) },
@@ -279,7 +291,7 @@ export const tools: ToolDef[] = [
     async run(args: { config?: string; from?: string; timeout_s?: number; since_event_id?: number }, deps, ctx) {
       const from = args.from !== undefined ? checkE164('from', args.from) : undefined;
       const timeoutS = args.timeout_s ?? DEFAULT_WAIT_S;
-      const r = await waitForEvent(deps.store(), {
+      const r = await waitForEvent(deps.store, {
         config: configOf(args, deps),
         from,
         afterId: args.since_event_id,
@@ -320,10 +332,9 @@ export const tools: ToolDef[] = [
     }),
     annotations: { readOnlyHint: true, openWorldHint: false },
     async run(args: { config?: string; status?: 'accepted' | 'refused'; limit?: number; since?: string }, deps) {
-      const since =
-        args.since !== undefined ? durationBefore('since', args.since, deps.now?.() ?? new Date()) : undefined;
+      const since = args.since !== undefined ? durationBefore('since', args.since, deps.now()) : undefined;
       const config = args.config ?? deps.defaultConfig;
-      const rows = listEvents(deps.store(), {
+      const rows = listEvents(deps.store, {
         config,
         status: args.status,
         since,
@@ -347,7 +358,7 @@ export const tools: ToolDef[] = [
     }),
     annotations: { readOnlyHint: true, openWorldHint: false },
     async run(args: { id: number }, deps) {
-      return withUntrusted({ id: args.id }, { event: eventDetailJson(getEvent(deps.store(), args.id)) });
+      return withUntrusted({ id: args.id }, { event: eventDetailJson(getEvent(deps.store, args.id)) });
     },
   },
   {
@@ -374,7 +385,7 @@ export const tools: ToolDef[] = [
       const whatsapp = args.channel === 'whatsapp' || (args.channel === undefined && channelOf(rawFrom) === 'whatsapp');
       const from = checkE164('from', withoutWhatsAppPrefix(rawFrom));
       const mediaUrls = checkMedia(args.media_urls);
-      const r = await simulateInbound(coreDeps(deps), {
+      const r = await simulateInbound(deps, {
         config: configOf(args, deps),
         from,
         body: args.body,
@@ -411,7 +422,7 @@ export const tools: ToolDef[] = [
     input: z.strictObject({ config: configArg }),
     annotations: { readOnlyHint: true, openWorldHint: true },
     async run(args: { config?: string }, deps) {
-      const view = await inspectWebhook(coreDeps(deps), configOf(args, deps));
+      const view = await inspectWebhook(deps, configOf(args, deps));
       return {
         ...webhookShowJson(view),
         listener_holds_number: view.lease !== null && view.leaseAlive,

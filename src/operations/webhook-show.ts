@@ -1,10 +1,11 @@
-import { type ConfigDeps, connectConfig } from '../config/connect.js';
+import { connectConfig } from '../config/connect.js';
 import { loadProductionWebhookUrl } from '../config/webhook-url.js';
 import { type Config, isLeaseAlive, type Lease } from '../store/index.js';
 import type { PhoneNumberInfo } from '../twilio/numbers.js';
 import { lookUpRoutes } from '../twilio/register-webhook.js';
 import type { Route } from '../twilio/route.js';
 import { classifyWebhook, type WebhookKind } from '../twilio/webhook.js';
+import type { ConfigDeps } from './deps.js';
 
 /**
  * What the config's number points at now: the core of `webhook show` and of the MCP `webhook_route` tool.

@@ -2,6 +2,7 @@ import type { TriggerEnvelope } from '../listener/payload.js';
 import type { StoredEvent } from '../store/events.js';
 import type { Output } from './index.js';
 import { safe, truncate } from './index.js';
+import { stdoutIsTerminal } from './iostreams.js';
 
 /** One human line per trigger event: time, channel, sender (and name), text, media count, event id. */
 export function printEvent(out: Output, e: TriggerEnvelope): void {
@@ -14,7 +15,7 @@ export function printEvent(out: Output, e: TriggerEnvelope): void {
   const text =
     p.text === null || p.text === ''
       ? c.dim('(no text)')
-      : out.io.stdout.isTTY
+      : stdoutIsTerminal(out.io)
         ? truncate(p.text, width)
         : safe(p.text.replace(/\n/g, ' '));
   out.line(

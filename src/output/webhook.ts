@@ -1,5 +1,5 @@
 import type { WebhookView } from '../operations/webhook-show.js';
-import type { Route } from '../twilio/route.js';
+import { type Route, routeName } from '../twilio/route.js';
 import { classifyWebhook, displayWebhookUrl, maskWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
 import { listenerJson } from './configs.js';
@@ -152,21 +152,7 @@ function kindText(v: Pick<WebhookView, 'kind' | 'leaseAlive'>): string {
   }
 }
 
-/** A layer as a short name: "Messaging Service 'Support' (MG…1234)", "the number +1… (PN…)". */
+/** A layer as a short name: "Messaging Service 'Support' (MG…1234)", `+1… "A MESSAGE COMES IN"` (twilio/route.ts names it), escaped. */
 export function routeLabel(r: Route): string {
-  const sid = r.sid ? ` (${maskSid(r.sid)})` : '';
-  const name = r.friendlyName ? ` '${safe(r.friendlyName)}'` : '';
-  switch (r.layer) {
-    case 'number':
-      return `${r.number?.phoneNumber ?? ''} "A MESSAGE COMES IN"`;
-    case 'application':
-      return `TwiML App${name}${sid}`;
-    case 'messaging_service':
-    case 'none':
-      return `Messaging Service${name}${sid}`;
-    case 'whatsapp_sender':
-      return `WhatsApp sender ${safe(r.friendlyName ?? '')}${sid}`;
-    case 'sandbox':
-      return 'the WhatsApp Sandbox';
-  }
+  return safe(routeName(r, 'label'));
 }

@@ -15,7 +15,7 @@ import {
 } from '../../src/convtest/scenario.js';
 import { junitXml } from '../../src/output/convtest.js';
 import { LocalAgent, orderDesk } from '../helpers/agent.js';
-import { runCli as runChild, stopAllCliProcesses } from '../helpers/cli.js';
+import { runCliChildProcess, stopAllCliRuns } from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER } from '../helpers/fixtures.js';
 import { startListen } from '../helpers/listen.js';
 
@@ -217,7 +217,7 @@ describe('fruxon-twilio test: an agent reply that a `matches` pattern backtracks
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fruxon-twilio-convtest-hostile-'));
-    f = await emulatorWithConfig({ numbers: [OUR_NUMBER, TESTER] });
+    f = await emulatorWithConfig({ keychain: 'os', numbers: [OUR_NUMBER, TESTER] });
     agent = await LocalAgent.start(f.emulator, (p) =>
       /redos/i.test(p.text ?? '')
         ? { body: `${'a'.repeat(36)}!` }
@@ -228,7 +228,7 @@ describe('fruxon-twilio test: an agent reply that a `matches` pattern backtracks
     await startListen(f, ['--forward-to', agent.url]);
   });
   after(async () => {
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     await agent?.stop();
     await f?.cleanup();
     rmSync(dir, { recursive: true, force: true });
@@ -247,7 +247,7 @@ describe('fruxon-twilio test: an agent reply that a `matches` pattern backtracks
     );
     // A child process: on the old code the run never ends (a synchronous regex cannot be interrupted), and the
     // child is killed at the timeout: the 3 s within, the sends and replies, and a wide margin for a loaded machine.
-    const r = await runChild(['test', redos, fine], { env: f.env, timeoutMs: 60_000 });
+    const r = await runCliChildProcess(['test', redos, fine], { env: f.env, timeoutMs: 60_000 });
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(
       r.stdout,
@@ -265,7 +265,7 @@ describe('fruxon-twilio test: an agent reply that a `matches` pattern backtracks
       `name: evil reply\nfrom: "${TESTER}"\nsteps:\n  - send: "evil please"\n  - expect: { contains: "never", within: 10s }\n`,
     );
     const junit = join(dir, 'evil.xml');
-    const r = await runChild(['test', path, '--junit', junit], { env: f.env, timeoutMs: 60_000 });
+    const r = await runCliChildProcess(['test', path, '--junit', junit], { env: f.env, timeoutMs: 60_000 });
     assert.equal(r.code, 1, r.stdout + r.stderr);
     // Before: U+202E, U+009B and DEL reached stdout as they are.
     assert.doesNotMatch(r.stdout, CONTROL, r.stdout);

@@ -34,13 +34,20 @@ const server = http.createServer((req, res) => {
 server.listen(0, '127.0.0.1', () => console.log('http://127.0.0.1:' + server.address().port + '/twilio'));
 `;
 
-test("the README's conversation-test recipe runs as written, on its own scenario: exit 0 and a JUnit file", async () => {
+test("docs/conversation-tests.md's conversation-test recipe runs as written, on its own scenario: exit 0 and a JUnit file", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'fruxon-twilio-convtest-ci-'));
   try {
     mkdirSync(join(dir, 'scenarios'));
-    writeFileSync(join(dir, 'scenarios', 'order.yaml'), readmeBlock('convtest-scenario', 'yaml'));
+    writeFileSync(
+      join(dir, 'scenarios', 'order.yaml'),
+      readmeBlock('convtest-scenario', 'yaml', 'docs/conversation-tests.md'),
+    );
     writeFileSync(join(dir, 'agent.mjs'), AGENT);
-    const { code, output } = await runRecipe(dir, readmeBlock('convtest-ci', 'sh'), 90_000);
+    const { code, output } = await runRecipe(
+      dir,
+      readmeBlock('convtest-ci', 'sh', 'docs/conversation-tests.md'),
+      90_000,
+    );
     assert.equal(code, 0, output + '\n' + safeRead(join(dir, 'listen.log')) + safeRead(join(dir, 'agent.log')));
     assert.match(output, /✔ 2\. expect contains "1042" within 30s: "Order #1042 is on its way\."/);
     assert.match(output, /1 scenario in 1 file: 1 passed/);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { CliProcess, stopAllCliProcesses, tempHome } from '../helpers/cli.js';
+import { CliChildProcess, stopAllCliRuns, tempHome } from '../helpers/cli.js';
 
 const NUMBER = '+15005550006';
 const INBOUND = JSON.stringify({ from: '+14155550123', to: NUMBER, body: 'forged by a web page' });
@@ -85,7 +85,7 @@ describe('emulator control API: no web page can reach it (issue 28)', () => {
 describe('emulator --control-token', () => {
   const h = tempHome();
   after(async () => {
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     h.cleanup();
   });
 
@@ -110,7 +110,7 @@ describe('emulator --control-token', () => {
   });
 
   it('the CLI: a generated token is printed in the --json first line and opens the control API; none without the option', async () => {
-    const p = new CliProcess(['emulator', '--json', '--port', '0', '--number', NUMBER, '--control-token'], {
+    const p = new CliChildProcess(['emulator', '--json', '--port', '0', '--number', NUMBER, '--control-token'], {
       env: h.env,
     });
     await p.waitFor(/\n/, { stream: 'stdout' });
@@ -125,7 +125,7 @@ describe('emulator --control-token', () => {
     assert.equal(ok.status, 202);
     await p.stop();
 
-    const q = new CliProcess(
+    const q = new CliChildProcess(
       ['emulator', '--json', '--port', '0', '--number', NUMBER, '--control-token', 'mine-12345'],
       {
         env: h.env,
@@ -135,7 +135,7 @@ describe('emulator --control-token', () => {
     assert.equal(JSON.parse(q.stdout.split('\n')[0]!).control_token, 'mine-12345');
     await q.stop();
 
-    const r = new CliProcess(['emulator', '--json', '--port', '0', '--number', NUMBER], { env: h.env });
+    const r = new CliChildProcess(['emulator', '--json', '--port', '0', '--number', NUMBER], { env: h.env });
     await r.waitFor(/\n/, { stream: 'stdout' });
     assert.equal('control_token' in JSON.parse(r.stdout.split('\n')[0]!), false, 'the first line is as before');
     await r.stop();

@@ -283,9 +283,10 @@ describe('emulator as a real account: which layer receives an inbound message', 
     await client.messaging.v1.services(service!.sid).update({ useInboundWebhookOnNumber: false });
   });
 
-  it('the WhatsApp Sandbox: not an account number, its URL set by the operator only; a sender who wrote has joined', async () => {
+  it('the WhatsApp Sandbox: not an account number, its URL set by the operator only; a sender who sent join <code> has joined', async () => {
     assert.ok(!(await client.incomingPhoneNumbers.list()).some((n) => n.phoneNumber === SANDBOX_NUMBER));
-    let r = await inbound(emu, { from: PHONE, to: `whatsapp:${SANDBOX_NUMBER}`, body: 'join sandbox' });
+    const code = emu.topology().sandbox.join_code;
+    let r = await inbound(emu, { from: PHONE, to: `whatsapp:${SANDBOX_NUMBER}`, body: `join ${code}` });
     assert.equal(r.json.layer, 'sandbox');
     assert.equal(r.json.delivered_to, null, 'no inbound URL set yet');
     const set = await fetch(`${emu.url}/_emulator/sandbox`, {
@@ -368,6 +369,7 @@ describe('emulator as a real account: which layer receives an inbound message', 
       sender_id: `whatsapp:${PLAIN}`,
       webhook: { status_callback_url: `${hooks.url}/plain-wa-status` },
     } as never);
+    await inbound(emu, { from: '+14155550100', to: `whatsapp:${PLAIN}`, body: 'opens the 24-hour window' });
     const viaSender = await client.messages.create({
       from: `whatsapp:${PLAIN}`,
       to: 'whatsapp:+14155550100',

@@ -4,13 +4,16 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { binPath, childEnv, repoRoot } from './cli.js';
 
-/** The README block between `<!-- MARKER:start -->` and `<!-- MARKER:end -->`, a fenced block of `lang`, as written. */
-export function readmeBlock(marker: string, lang: string): string {
-  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+/**
+ * The block of `file` (the README, or a page under docs/) between `<!-- MARKER:start -->` and
+ * `<!-- MARKER:end -->`, a fenced block of `lang`, as written.
+ */
+export function readmeBlock(marker: string, lang: string, file = 'README.md'): string {
+  const readme = readFileSync(join(repoRoot, file), 'utf8');
   const m = new RegExp(`<!-- ${marker}:start -->\\n\`\`\`${lang}\\n([\\s\\S]*?)\`\`\`\\n<!-- ${marker}:end -->`).exec(
     readme,
   );
-  assert.ok(m, `the README has a ${marker} block`);
+  assert.ok(m, `${file} has a ${marker} block`);
   return m[1]!;
 }
 

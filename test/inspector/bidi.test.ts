@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { type CliProcess, runCli, stopAllCliProcesses } from '../helpers/cli.js';
+import { type CliChildProcess, runCliChildProcess, stopAllCliRuns } from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig, PHONE } from '../helpers/fixtures.js';
 import { jsonLines, startListen } from '../helpers/listen.js';
 import { inspectorUrl } from './helpers.js';
@@ -17,13 +17,13 @@ const NAME = 'Dana\u202eevil';
 
 describe('inspector: bidi and control characters in outside text are shown escaped (headless chromium)', () => {
   let f: EmulatorFixture;
-  let p: CliProcess;
+  let p: CliChildProcess;
   let browser: BrowserContext;
   let page: Page;
   let profile: string;
   const errors: string[] = [];
   before(async () => {
-    f = await emulatorWithConfig();
+    f = await emulatorWithConfig({ keychain: 'os' });
     ({ p } = await startListen(f, ['--inspect-port', '0', '--json']));
     const i = await inspectorUrl(p);
     profile = mkdtempSync(join(tmpdir(), 'fruxon-inspector-bidi-'));
@@ -49,7 +49,7 @@ describe('inspector: bidi and control characters in outside text are shown escap
   });
   after(async () => {
     await browser?.close();
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     await f?.cleanup();
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
@@ -67,9 +67,12 @@ describe('inspector: bidi and control characters in outside text are shown escap
     });
 
   test('the list, the conversation, the detail (text, payload, raw form) and the names: escaped everywhere, the payload still exact JSON', async () => {
-    const r = await runCli(['simulate', '--from', PHONE, '--whatsapp', '--profile-name', NAME, '--body', BODY], {
-      env: f.env,
-    });
+    const r = await runCliChildProcess(
+      ['simulate', '--from', PHONE, '--whatsapp', '--profile-name', NAME, '--body', BODY],
+      {
+        env: f.env,
+      },
+    );
     assert.equal(r.code, 0, r.stderr);
     // The event list.
     const row = page.locator('#list .row', { hasText: 'evil.exe' });

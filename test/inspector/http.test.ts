@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { CliProcess, type RunningCli, stopAllCliProcesses } from '../helpers/cli.js';
+import { CliChildProcess, type RunningCli, stopAllCliRuns } from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig, PHONE } from '../helpers/fixtures.js';
-import { runCli, useRealKeychain } from '../helpers/inproc.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { osKeychain } from '../helpers/keychains.js';
 import { startListen } from '../helpers/listen.js';
 import { get, type InspectorUrl, inspectorUrl, login } from './helpers.js';
 
@@ -11,7 +12,8 @@ const PRODUCTION_URL = 'https://prod.fruxon.example/hooks/twilio/whsec_inspector
 const FRUXON_TOKEN = 'frx_inspector_test_token_not_real_0123456789';
 
 // Commands and the first block's listen run in this process, on the (test) keychain the other listens read.
-useRealKeychain();
+const testKeychain = osKeychain();
+const { runCliInProcess } = inProcessCliWith(testKeychain);
 
 describe('inspector over HTTP: token, cookie, Host, action header, no secrets', () => {
   let f: EmulatorFixture;
@@ -19,8 +21,8 @@ describe('inspector over HTTP: token, cookie, Host, action header, no secrets', 
   let i: InspectorUrl;
   let listenUrl = '';
   before(async () => {
-    f = await emulatorWithConfig();
-    const set = await runCli(['configs', 'set', f.configName, '--webhook-url-stdin'], {
+    f = await emulatorWithConfig({ keychain: 'os' });
+    const set = await runCliInProcess(['configs', 'set', f.configName, '--webhook-url-stdin'], {
       env: f.env,
       input: PRODUCTION_URL,
     });
@@ -32,11 +34,14 @@ describe('inspector over HTTP: token, cookie, Host, action header, no secrets', 
       { inProcess: true },
     ));
     i = await inspectorUrl(p);
-    assert.equal((await runCli(['simulate', '--from', PHONE, '--body', 'hello inspector'], { env: f.env })).code, 0);
-    assert.equal((await runCli(['simulate', '--from', PHONE, '--bad-signature'], { env: f.env })).code, 1);
+    assert.equal(
+      (await runCliInProcess(['simulate', '--from', PHONE, '--body', 'hello inspector'], { env: f.env })).code,
+      0,
+    );
+    assert.equal((await runCliInProcess(['simulate', '--from', PHONE, '--bad-signature'], { env: f.env })).code, 1);
   });
   after(async () => {
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     await f.cleanup();
   });
 
@@ -211,10 +216,10 @@ describe('inspector over HTTP: token, cookie, Host, action header, no secrets', 
 describe('inspector ports', () => {
   let f: EmulatorFixture;
   let blocker: Server | null = null;
-  before(async () => (f = await emulatorWithConfig()));
+  before(async () => (f = await emulatorWithConfig({ keychain: 'os' })));
   after(async () => {
     blocker?.close();
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     await f.cleanup();
   });
 
@@ -242,11 +247,11 @@ describe('inspector ports', () => {
     }
     assert.equal((await p.exited).code, 0);
     // An explicit port that is taken (here by the inspector of another listen) is an error.
-    const other = await emulatorWithConfig({ name: 'other' });
+    const other = await emulatorWithConfig({ keychain: 'os', name: 'other' });
     try {
       const { p: q } = await startListen(other, ['--inspect-port', '0']);
       const taken = (await inspectorUrl(q)).port;
-      const r = await runCli(['listen', '--port', '0', '--inspect-port', String(taken)], { env: f.env });
+      const r = await runCliInProcess(['listen', '--port', '0', '--inspect-port', String(taken)], { env: f.env });
       assert.equal(r.code, 1, r.stderr);
       assert.match(r.stderr, new RegExp(`^error: --inspect-port ${taken} on 127\\.0\\.0\\.1 is already in use$`, 'm'));
       assert.match(r.stderr, /--no-inspect/);
@@ -256,21 +261,21 @@ describe('inspector ports', () => {
         'nothing left registered',
       );
     } finally {
-      await stopAllCliProcesses();
+      await stopAllCliRuns();
       await other.cleanup();
     }
   });
 
   test('--no-inspect: no inspector line', async () => {
-    const p = new CliProcess(['listen', '--port', '0', '--no-inspect', '--once'], { env: f.env });
+    const p = new CliChildProcess(['listen', '--port', '0', '--no-inspect', '--once'], { env: f.env });
     await p.waitFor(/Ready!/);
-    assert.equal((await runCli(['simulate', '--from', PHONE], { env: f.env })).code, 0);
+    assert.equal((await runCliInProcess(['simulate', '--from', PHONE], { env: f.env })).code, 0);
     assert.equal((await p.exited).code, 0);
     assert.doesNotMatch(p.stderr, /Inspector:/);
   });
 
   test('inspect serves the stored log without a listener, behind the same token', async () => {
-    const p = new CliProcess(['inspect', '--port', '0'], { env: f.env });
+    const p = new CliChildProcess(['inspect', '--port', '0'], { env: f.env });
     const i = await inspectorUrl(p);
     assert.equal((await get(i.port, '/api/state')).status, 403);
     const cookie = await login(i);

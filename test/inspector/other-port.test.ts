@@ -6,14 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { type CliProcess, runCli, stopAllCliProcesses } from '../helpers/cli.js';
+import { type CliChildProcess, runCliChildProcess, stopAllCliRuns } from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig, PHONE } from '../helpers/fixtures.js';
 import { startListen } from '../helpers/listen.js';
 import { get, type InspectorUrl, inspectorUrl } from './helpers.js';
 
 describe("inspector: another server on 127.0.0.1 gets nothing that opens the inspector's API (headless chromium)", () => {
   let f: EmulatorFixture;
-  let p: CliProcess;
+  let p: CliChildProcess;
   let i: InspectorUrl;
   let browser: BrowserContext;
   let page: Page;
@@ -21,7 +21,7 @@ describe("inspector: another server on 127.0.0.1 gets nothing that opens the ins
   let other: Server;
   const seen: { url: string; headers: IncomingHttpHeaders }[] = [];
   before(async () => {
-    f = await emulatorWithConfig();
+    f = await emulatorWithConfig({ keychain: 'os' });
     ({ p } = await startListen(f, ['--inspect-port', '0', '--json']));
     i = await inspectorUrl(p);
     // A developer's other local server (a dev server, another user's process): it records what the browser sends it.
@@ -51,14 +51,14 @@ describe("inspector: another server on 127.0.0.1 gets nothing that opens the ins
   after(async () => {
     await browser?.close();
     other?.close();
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     await f?.cleanup();
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   test('the page works; what the browser then sends another port (its cookie) opens neither the API nor the stream', async () => {
     assert.equal(
-      (await runCli(['simulate', '--from', PHONE, '--body', 'private conversation'], { env: f.env })).code,
+      (await runCliChildProcess(['simulate', '--from', PHONE, '--body', 'private conversation'], { env: f.env })).code,
       0,
     );
     await page.goto(i.url);

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 import { slowClients } from '../../bench/slow.js';
 import { CONNECTION_LIMITS } from '../../src/listener/server.js';
-import { stopAllCliProcesses } from '../helpers/cli.js';
+import { stopAllCliRuns } from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig, inboundFields } from '../helpers/fixtures.js';
 import { startListen } from '../helpers/listen.js';
 
@@ -33,10 +33,10 @@ const CROWDED =
 describe(`${SLOTS} slow connections held open against the listener (issue 28)`, () => {
   let f: EmulatorFixture;
   before(async () => {
-    f = await emulatorWithConfig();
+    f = await emulatorWithConfig({ keychain: 'os' });
   });
   after(async () => {
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     await f?.cleanup();
   });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { binPath, childEnv, runCli } from '../helpers/cli.js';
+import { binPath, childEnv, runCliChildProcess } from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER } from '../helpers/fixtures.js';
 
 interface Result {
@@ -37,11 +37,11 @@ describe('mcp: send_message is bounded, outside text is marked (issue 28), with 
   const sentTo = (to: string) => f.emulator.messages().filter((m) => m.to === to && m.direction !== 'inbound').length;
 
   before(async () => {
-    f = await emulatorWithConfig();
+    f = await emulatorWithConfig({ keychain: 'os' });
     // Someone texts the number (Twilio's log has it): they may be answered. Their text is an injection attempt.
     await f.emulator.deliverInbound({ from: WROTE, to: OUR_NUMBER, body: INJECTION });
     await f.emulator.deliverInbound({ from: PREMIUM, to: OUR_NUMBER, body: 'call me back' });
-    assert.equal((await runCli(['participants', 'add', 'bob', '--phone', BOB], { env: f.env })).code, 0);
+    assert.equal((await runCliChildProcess(['participants', 'add', 'bob', '--phone', BOB], { env: f.env })).code, 0);
   });
   after(async () => {
     for (const c of clients) await c.close();
@@ -88,10 +88,10 @@ describe('mcp: send_message is bounded, outside text is marked (issue 28), with 
     const named = await server(['--allow-to', '+1900']);
     const r = await named('send_message', { to: PREMIUM, body: 'named' });
     assert.notEqual(r.isError, true, r.content[0]?.text);
-    const bad = await runCli(['mcp', '--allow-to', '1415'], { env: f.env });
+    const bad = await runCliChildProcess(['mcp', '--allow-to', '1415'], { env: f.env });
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--allow-to must be an E\.164 prefix like \+1415/);
-    const badMax = await runCli(['mcp', '--max-sends', 'lots'], { env: f.env });
+    const badMax = await runCliChildProcess(['mcp', '--max-sends', 'lots'], { env: f.env });
     assert.equal(badMax.code, 2);
   });
 

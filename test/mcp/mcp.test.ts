@@ -1,15 +1,21 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { MAGIC_NUMBERS } from '../../src/emulator/index.js';
-import { binPath, type CliProcess, childEnv, repoRoot, runCli, stopAllCliProcesses, tempHome } from '../helpers/cli.js';
+import {
+  binPath,
+  type CliChildProcess,
+  childEnv,
+  runCliChildProcess,
+  stopAllCliRuns,
+  tempHome,
+} from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER, PHONE } from '../helpers/fixtures.js';
 import { jsonLines, startListen } from '../helpers/listen.js';
+import { readmeBlock } from '../helpers/readme.js';
 
 const TO = '+14155550100';
 const TOOLS = [
@@ -47,7 +53,7 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
   const clientErrors: Error[] = [];
   /** Every result the server gave, for the secret check at the end. */
   const results: Result[] = [];
-  let listen: { p: CliProcess; url: string } | undefined;
+  let listen: { p: CliChildProcess; url: string } | undefined;
 
   const call = async (name: string, args: Record<string, unknown> = {}): Promise<Result> => {
     const r = (await client.callTool({ name, arguments: args }, undefined, { timeout: 30_000 })) as Result;
@@ -72,7 +78,7 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
   };
 
   before(async () => {
-    f = await emulatorWithConfig();
+    f = await emulatorWithConfig({ keychain: 'os' });
     transport = new StdioClientTransport({
       command: process.execPath,
       // The numbers these tests send to never wrote to the config's number: allowed by prefix (guard.test.ts has the rules).
@@ -87,7 +93,7 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
   });
   after(async () => {
     await client?.close();
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     await f?.cleanup();
   });
 
@@ -111,6 +117,8 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
       'body',
       'channel',
       'config',
+      'content_sid',
+      'content_variables',
       'media_urls',
       'to',
       'wait',
@@ -174,7 +182,7 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
     assert.equal(bad.structuredContent.message.error_code, 30003);
 
     // A refusal at create time: the same line and fix the CLI prints.
-    const cli = await runCli(['send', '--to', MAGIC_NUMBERS.unsubscribed, '--body', 'x'], { env: f.env });
+    const cli = await runCliChildProcess(['send', '--to', MAGIC_NUMBERS.unsubscribed, '--body', 'x'], { env: f.env });
     const refused = await fails('send_message', { to: MAGIC_NUMBERS.unsubscribed, body: 'x' }, /21610/);
     assert.equal(refused.content[0]!.text + '\n', cli.stderr);
   });
@@ -195,7 +203,7 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
     assert.equal(one.body, 'wait for me');
     assert.deepEqual(one.media, []);
     // The same object `messages show --json` prints.
-    const cli = await runCli(['messages', 'show', deliveredSid, '--json'], { env: f.env });
+    const cli = await runCliChildProcess(['messages', 'show', deliveredSid, '--json'], { env: f.env });
     assert.deepEqual(JSON.parse(cli.stdout), one);
     await fails(
       'get_message',
@@ -208,14 +216,17 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
     const r = await fails('wait_for_message', { timeout_s: 1 }, /no listener is running for config "emu"/);
     assert.match(r.content[0]!.text, /hint: start one with: fruxon-twilio listen --config "emu"/);
     assert.equal(r.structuredContent.error.reason, 'no_listener');
-    const cli = await runCli(['simulate', '--from', PHONE], { env: f.env });
+    const cli = await runCliChildProcess(['simulate', '--from', PHONE], { env: f.env });
     const sim = await fails('simulate_inbound', { from: PHONE }, /no listener is running/);
     assert.equal(sim.content[0]!.text + '\n', cli.stderr, 'the same message and fix as simulate');
   });
 
   const productionUrl = 'http://127.0.0.1:9/ingress/twilio/k3y0secretsecretsecret';
   test('webhook_route with no listener: kind none, nobody holds the number; the production URL only masked', async () => {
-    const set = await runCli(['configs', 'set', 'emu', '--webhook-url-stdin'], { env: f.env, input: productionUrl });
+    const set = await runCliChildProcess(['configs', 'set', 'emu', '--webhook-url-stdin'], {
+      env: f.env,
+      input: productionUrl,
+    });
     assert.equal(set.code, 0, set.stderr);
     const r = await ok('webhook_route');
     assert.equal(r.production_url_recorded, true);
@@ -294,7 +305,9 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
     assert.equal(list.events.length, 2);
     assert.equal(list.events[0].message_sid, sim.message_sid);
     assert.equal(list.events[0].text, 'simulated by an agent');
-    const cli = await runCli(['events', 'list', '--status', 'accepted', '--limit', '2', '--json'], { env: f.env });
+    const cli = await runCliChildProcess(['events', 'list', '--status', 'accepted', '--limit', '2', '--json'], {
+      env: f.env,
+    });
     assert.deepEqual(list.events, JSON.parse(cli.stdout), 'the same rows events list --json prints');
     const one = (await ok('get_event', { id: envelope.event_id })).untrusted_content.event;
     assert.equal(one.id, envelope.event_id);
@@ -343,7 +356,7 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
     await fails(
       'send_message',
       { to: 'nobody', body: 'x' },
-      /^error: --to must be an E\.164 number like \+14155238886 or the name of a participant/,
+      /^error: to must be an E\.164 number like \+14155238886 or the name of a participant/,
     );
     await fails('list_messages', { limit: 0 }, /whole number from 1 to 1000.*limit/);
     await fails('list_messages', { direction: 'sideways' }, /must be "in" or "out"/);
@@ -395,13 +408,13 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
 });
 
 test("mcp --config NAME: an unknown config stops the start with the CLI's error; the server exits when stdin closes", async () => {
-  const f = await emulatorWithConfig({ name: 'other' });
+  const f = await emulatorWithConfig({ keychain: 'os', name: 'other' });
   try {
-    const bad = await runCli(['mcp', '--config', 'nope'], { env: f.env });
+    const bad = await runCliChildProcess(['mcp', '--config', 'nope'], { env: f.env });
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /^error: no config named "nope"\nhint: known configs: other\n$/);
     assert.equal(bad.stdout, '');
-    const good = await runCli(['mcp', '--config', 'other'], { env: f.env });
+    const good = await runCliChildProcess(['mcp', '--config', 'other'], { env: f.env });
     assert.equal(good.code, 0, good.stderr);
     assert.equal(good.stdout, '');
     assert.match(good.stderr, /serving 9 tools on stdio \(config "other"\)/);
@@ -410,11 +423,8 @@ test("mcp --config NAME: an unknown config stops the start with the CLI's error;
   }
 });
 
-test("the README's MCP client snippet, run as written (fruxon-twilio being the built binary), serves the nine tools", async () => {
-  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
-  const block = /### mcp[\s\S]*?```json\n([\s\S]*?)```/.exec(readme);
-  assert.ok(block, 'the mcp section has a json block');
-  const entry = JSON.parse(block[1]!).mcpServers['fruxon-twilio'];
+test("docs/mcp.md's MCP client snippet, run as written (fruxon-twilio being the built binary), serves the nine tools", async () => {
+  const entry = JSON.parse(readmeBlock('mcp-client', 'json', 'docs/mcp.md')).mcpServers['fruxon-twilio'];
   assert.equal(entry.command, 'fruxon-twilio');
   const h = tempHome();
   const transport = new StdioClientTransport({
