@@ -368,7 +368,16 @@ function readStep(Y: Yaml, node: Node, i: number, path: string, lineOf: (n: Node
       path,
       kinds.length ? 'has both send and expect: one step does one thing' : 'must have send or expect',
     );
-  if (kinds[0] === 'send' && Y.isMap(m.get('send'))) return readTemplateSend(Y, m, i, line, path, lineOf);
+  // A mapping under send is a template only when it says so (content_sid/content_variables); any other mapping,
+  // an alias to an expect's included, is refused below as "must be text" with the line where it is used.
+  const sendNode = kinds[0] === 'send' ? m.get('send') : undefined;
+  if (
+    Y.isMap(sendNode) &&
+    sendNode.items.some((p) =>
+      ['content_sid', 'content_variables'].includes(String(Y.isScalar(p.key) ? p.key.value : p.key)),
+    )
+  )
+    return readTemplateSend(Y, m, i, line, path, lineOf);
   if (kinds[0] === 'send') {
     m.onlyKeys(['send', 'media_urls'], path);
     const body = m.string('send', `${path}.send`, { allowEmpty: true });

@@ -206,7 +206,10 @@ function refuseControl(guard: ControlGuard, method: string, req: http.IncomingMe
     if (given.length !== want.length || !timingSafeEqual(given, want))
       return new ControlError(401, "the control API needs Authorization: Bearer <the emulator's --control-token>");
   }
-  if (method !== 'GET' && method !== 'HEAD' && !isJson(req))
+  // A POST, or any request that carries a body, must say JSON: a web page's no-cors request can only be a POST
+  // (or GET/HEAD) with a form or text type. A bodiless DELETE (clear the opt-outs) needs no type.
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if ((method === 'POST' || (method !== 'GET' && method !== 'HEAD' && hasBody)) && !isJson(req))
     return new ControlError(
       415,
       `unsupported media type: the control API takes Content-Type: application/json (got ${JSON.stringify((req.headers['content-type'] ?? '(none)').slice(0, 100))})`,
