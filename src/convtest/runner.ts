@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { connectConfig } from '../config/connect.js';
 import { effectiveApiUrl } from '../config/resolve.js';
 import { CliError } from '../errors.js';
@@ -27,10 +26,13 @@ import { refuseLoopbackUrls } from '../twilio/send-rules.js';
 import { sameWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
 import { inboundRoute } from './diagnose.js';
+import { matchWithin } from './regex.js';
 import {
   type ExpectStep,
+  fileTooLarge,
   type ParsedFile,
   parseScenarioFile,
+  readBounded,
   type Scenario,
   type ScenarioFileProblem,
   type SendStep,
@@ -180,7 +182,12 @@ export async function runConversationTests(
   for (const file of req.files) {
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      const read = await readBounded(file);
+      if (!('text' in read)) {
+        parsed.push(fileTooLarge(file, read.bytes));
+        continue;
+      }
+      text = read.text;
     } catch (err) {
       parsed.push({
         file,
@@ -524,12 +531,16 @@ class Runner {
     }
     seen.add(reply.sid);
     const latencyMs = Date.now() - from;
-    const mismatch = check(step, reply);
+    // The reply is checked by the step's deadline, and given at least MIN_MATCH_MS when it came at the last moment.
+    const mismatch = await check(step, reply, Math.max(MIN_MATCH_MS, deadline - Date.now()));
     if (mismatch) {
+      const got = `got ${quote(reply.body)}${reply.numMedia ? ` with ${reply.numMedia} media` : ''} on ${reply.channel}`;
+      if (typeof mismatch !== 'string')
+        return done({ message: mark(reply), latencyMs, failure: `${mismatch.failure}; ${got}`, fix: mismatch.fix });
       return done({
         message: mark(reply),
         latencyMs,
-        failure: `${mismatch}; got ${quote(reply.body)}${reply.numMedia ? ` with ${reply.numMedia} media` : ''} on ${reply.channel}`,
+        failure: `${mismatch}; ${got}`,
         ...failedAtTwilio(reply),
       });
     }
@@ -636,11 +647,32 @@ function failedAtTwilio(m: Message): { cause: string | null; fix: string | null 
   };
 }
 
-/** The first check a reply fails, as "expected …", or null. */
-function check(step: ExpectStep, m: Message): string | null {
+/** The least time `matches` is given on a reply (one that came as the step's time ran out). */
+const MIN_MATCH_MS = 1000;
+
+/**
+ * The first check a reply fails, as "expected …", or null. `matches` runs off the main thread and is given
+ * `matchMs` (regex.ts): a pattern that has not decided by then fails the step instead of hanging the run.
+ */
+async function check(
+  step: ExpectStep,
+  m: Message,
+  matchMs: number,
+): Promise<string | { failure: string; fix: string } | null> {
   if (step.contains !== null && !m.body.includes(step.contains))
     return `expected a reply containing ${quote(step.contains)}`;
-  if (step.matches && !step.matches.regex.test(m.body)) return `expected a reply matching ${step.matches.source}`;
+  if (step.matches) {
+    const r = await matchWithin(step.matches.regex, m.body, matchMs);
+    if (!r.done)
+      return {
+        failure:
+          r.reason === 'timeout'
+            ? `matches ${step.matches.source} did not finish on the reply within ${secs(matchMs)} (the pattern backtracks without end on this text)`
+            : `matches ${step.matches.source} could not be checked on the reply`,
+        fix: 'rewrite the pattern without nested repetition such as (a+)+ or (a|a)*',
+      };
+    if (!r.match) return `expected a reply matching ${step.matches.source}`;
+  }
   if (step.channel && m.channel !== step.channel) return `expected a reply on ${step.channel}`;
   if (step.media !== null && m.numMedia < step.media) return `expected at least ${step.media} media`;
   return null;

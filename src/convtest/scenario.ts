@@ -9,6 +9,13 @@ import { checkHttpUrl, E164, parseDuration } from '../validate.js';
  */
 
 export const DEFAULT_WITHIN_MS = 30_000;
+/** A scenario file over this many bytes is refused before it is parsed. */
+export const MAX_SCENARIO_FILE_BYTES = 1024 * 1024;
+/**
+ * A document over this many YAML nodes is refused, and so is one whose aliases would make the scenarios read
+ * more than this many (an alias is read as the value it names, once per use).
+ */
+export const MAX_SCENARIO_NODES = 20_000;
 
 export interface SendStep {
   kind: 'send';
@@ -81,6 +88,13 @@ type Node = unknown;
 export const TESTER_ADDRESS = new RegExp(`^(${WHATSAPP_PREFIX})?${E164.source.replace(/^\^/, '')}`);
 
 export async function parseScenarioFile(file: string, text: string): Promise<ParsedFile> {
+  const refuse = (line: number, message: string): ParsedFile => ({
+    file,
+    ok: false,
+    problem: { file, line, field: '(file)', message },
+  });
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_SCENARIO_FILE_BYTES) return refuse(1, tooLarge(bytes));
   const Y: Yaml = await import('yaml');
   const lineCounter = new Y.LineCounter();
   const doc = Y.parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -95,14 +109,95 @@ export async function parseScenarioFile(file: string, text: string): Promise<Par
       first.code === 'DUPLICATE_KEY'
         ? 'a key appears twice'
         : `not valid YAML (${first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')})`;
-    return { file, ok: false, problem: { file, line, field: '(file)', message: what } };
+    return refuse(line, what);
   }
+  let nodes = 0;
+  let over: Node = null;
+  Y.visit(doc, (_key, node) => {
+    if (++nodes <= MAX_SCENARIO_NODES) return undefined;
+    over = node;
+    return Y.visit.BREAK;
+  });
+  if (over !== null) return refuse(lineOf(over), tooManyNodes());
+  reading = { Y, doc, lineOf, read: nodes, sizes: new Map() };
   try {
     return { file, ok: true, scenarios: readFile(Y, file, doc.contents, lineOf) };
   } catch (err) {
     if (!(err instanceof Problem)) throw err;
     return { file, ok: false, problem: { file, line: err.line, field: err.field, message: err.message } };
+  } finally {
+    reading = null;
   }
+}
+
+function tooLarge(bytes: number): string {
+  return `too large (${(bytes / 1024 / 1024).toFixed(1)} MB): a scenario file is at most ${MAX_SCENARIO_FILE_BYTES / 1024 / 1024} MB; split it into several files`;
+}
+
+function tooManyNodes(): string {
+  return `too many YAML values (over ${MAX_SCENARIO_NODES}, an alias counted each time it is used): split it into several files`;
+}
+
+/**
+ * The document being read (the reading is synchronous: one at a time). `read` counts the values read: every
+ * node of the document once, and an alias's value (all of it) each time the alias is used, so aliases of
+ * aliases cannot multiply the work past MAX_SCENARIO_NODES.
+ */
+let reading: {
+  Y: Yaml;
+  doc: import('yaml').Document.Parsed;
+  lineOf: (n: Node) => number;
+  read: number;
+  sizes: Map<Node, number>;
+} | null = null;
+
+/** The value a node stands for: an alias is read as the node it names (refused with its line if it names none). */
+function deref(node: Node): Node {
+  const r = reading;
+  if (!r?.Y.isAlias(node)) return node;
+  const target = node.resolve(r.doc) as Node;
+  if (!target) throw new Problem(r.lineOf(node), '(file)', `the alias *${node.source} names no anchor before it`);
+  let size = r.sizes.get(target);
+  if (size === undefined) {
+    size = 0;
+    r.Y.visit(target as Parameters<Yaml['visit']>[0], () =>
+      ++size! > MAX_SCENARIO_NODES ? r.Y.visit.BREAK : undefined,
+    );
+    r.sizes.set(target, size);
+  }
+  r.read += size;
+  if (r.read > MAX_SCENARIO_NODES) throw new Problem(r.lineOf(node), '(file)', tooManyNodes());
+  return target;
+}
+
+/** Reads a file of at most `max` bytes, and no more of one that is larger (or endless): then its size. */
+export async function readBounded(
+  file: string,
+  max = MAX_SCENARIO_FILE_BYTES,
+): Promise<{ text: string } | { bytes: number }> {
+  const { open } = await import('node:fs/promises');
+  const h = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(max + 1);
+    let n = 0;
+    for (;;) {
+      const { bytesRead } = await h.read(buf, n, buf.length - n, null);
+      if (bytesRead === 0) break;
+      n += bytesRead;
+      if (n > max) {
+        const st = await h.stat();
+        return { bytes: st.isFile() ? st.size : n };
+      }
+    }
+    return { text: buf.subarray(0, n).toString('utf8') };
+  } finally {
+    await h.close();
+  }
+}
+
+/** The one-line refusal of a file over MAX_SCENARIO_FILE_BYTES. */
+export function fileTooLarge(file: string, bytes: number): ParsedFile {
+  return { file, ok: false, problem: { file, line: 1, field: '(file)', message: tooLarge(bytes) } };
 }
 
 function readFile(Y: Yaml, file: string, root: Node, lineOf: (n: Node) => number): Scenario[] {
@@ -220,11 +315,12 @@ function readStep(Y: Yaml, node: Node, i: number, path: string, lineOf: (n: Node
       const list = m.get('media_urls')!;
       if (!Y.isSeq(list))
         throw new Problem(m.keyLine('media_urls'), `${path}.media_urls`, 'must be a list of http(s) URLs');
-      list.items.forEach((item, j) => {
+      list.items.forEach((given, j) => {
+        const item = deref(given);
         const field = `${path}.media_urls[${j}]`;
         if (!Y.isScalar(item) || typeof item.value !== 'string')
-          throw new Problem(lineOf(item), field, 'must be an http(s) URL');
-        mediaUrls.push(wrap(lineOf(item), field, () => checkHttpUrl(field, item.value as string)));
+          throw new Problem(lineOf(given), field, 'must be an http(s) URL');
+        mediaUrls.push(wrap(lineOf(given), field, () => checkHttpUrl(field, item.value as string)));
       });
     }
     if (body.trim() === '' && mediaUrls.length === 0)
@@ -384,15 +480,17 @@ interface MapView {
   onlyKeys(allowed: string[], path: string): void;
 }
 
-function asMap(Y: Yaml, node: Node, field: string, lineOf: (n: Node) => number, expected: string): MapView {
-  if (!Y.isMap(node)) throw new Problem(lineOf(node), field, `must be ${expected}`);
+function asMap(Y: Yaml, given: Node, field: string, lineOf: (n: Node) => number, expected: string): MapView {
+  const node = deref(given);
+  if (!Y.isMap(node)) throw new Problem(lineOf(given), field, `must be ${expected}`);
   const values = new Map<string, Node>();
   const lines = new Map<string, number>();
   for (const pair of node.items) {
-    const key = Y.isScalar(pair.key) ? pair.key.value : pair.key;
+    const k = deref(pair.key);
+    const key = Y.isScalar(k) ? k.value : k;
     if (typeof key !== 'string')
       throw new Problem(lineOf(pair.key), field, `has a key that is not a plain name (${JSON.stringify(String(key))})`);
-    values.set(key, pair.value as Node);
+    values.set(key, deref(pair.value));
     lines.set(key, lineOf(pair.key));
   }
   const view: MapView = {
@@ -406,7 +504,8 @@ function asMap(Y: Yaml, node: Node, field: string, lineOf: (n: Node) => number, 
     },
     string: (k, f, opts = {}) => {
       const v = view.scalar(k);
-      if (typeof v !== 'string' && typeof v !== 'number')
+      // A list or a mapping is not text, whatever scalar() calls it.
+      if ((typeof v !== 'string' && typeof v !== 'number') || !Y.isScalar(values.get(k)))
         throw new Problem(view.keyLine(k), f, `must be text (got ${v === null ? 'nothing' : JSON.stringify(v)})`);
       // A plain +15005550007 is a number to YAML: the text as written is what the author meant.
       const node = values.get(k) as { source?: unknown };

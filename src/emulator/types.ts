@@ -38,6 +38,12 @@ export interface EmulatorOptions {
    * Sandbox membership and the log's `time` read it, plus however far `advanceClock()` has moved it.
    */
   now?: () => Date;
+  /**
+   * When set, the control API (`/_emulator/`) answers only requests with `Authorization: Bearer <controlToken>`
+   * (for an emulator reachable beyond loopback). Whatever it is, the control API refuses requests whose `Origin`
+   * is another site's and POSTs that are not `application/json`, so no web page can reach it.
+   */
+  controlToken?: string;
   /** Receives structured log entries. The library never prints; entries never carry the auth token or key secrets. */
   onLog?: (entry: EmulatorLogEntry) => void;
 }
@@ -389,6 +395,8 @@ export interface Emulator {
   url: string;
   accountSid: string;
   authToken: string;
+  /** The control API's bearer token, when one was set (EmulatorOptions.controlToken). */
+  controlToken: string | null;
   numbers: { sid: string; phoneNumber: string }[];
   /** Creates an API key (`SK` + 32 hex) whose SID and secret authenticate like the account SID and token. */
   createApiKey(friendlyName?: string): ApiKey;

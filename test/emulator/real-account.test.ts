@@ -291,6 +291,7 @@ describe('emulator as a real account: which layer receives an inbound message', 
     assert.equal(r.json.delivered_to, null, 'no inbound URL set yet');
     const set = await fetch(`${emu.url}/_emulator/sandbox`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ inbound_url: `${hooks.url}/sandbox` }),
     });
     assert.equal(set.status, 200);
@@ -340,9 +341,17 @@ describe('emulator as a real account: which layer receives an inbound message', 
     const noFrom = await inbound(emu, { to: PLAIN });
     assert.equal(noFrom.status, 400);
     assert.match((noFrom.json as unknown as { error: string }).error, /^from must be a string/);
-    const notJson = await fetch(`${emu.url}/_emulator/inbound`, { method: 'POST', body: '{nope' });
+    const notJson = await fetch(`${emu.url}/_emulator/inbound`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{nope',
+    });
     assert.equal(notJson.status, 400);
-    const unknown = await fetch(`${emu.url}/_emulator/nothing`, { method: 'POST', body: '{}' });
+    const unknown = await fetch(`${emu.url}/_emulator/nothing`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     assert.equal(unknown.status, 404);
   });
 
