@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { CliError } from '../errors.js';
 import { tookMissed } from '../listener/missed.js';
+import { type OptOutType, optOutMark } from '../listener/payload.js';
 import type { ListenHooks, StatusCallback } from '../listener/session.js';
 import { eventDetailJson } from '../output/events.js';
 import { type Channel, channelOf, isE164, stripChannel } from '../phone.js';
@@ -120,13 +121,19 @@ export interface EventSummary {
   name: string | null;
   text: string | null;
   media: { url: string; content_type: string | null }[];
+  /** What Twilio did with an opt-out keyword (listener/payload.ts optOutMark), else null. */
+  opt_out: string | null;
   message_sid: string | null;
   duplicate: boolean;
   forward: { url: string; status: number | null; error: string | null } | null;
 }
 
 export function summarize(e: StoredEvent, detail: string | null = null): EventSummary {
-  const p = e.payload as { from_name?: string | null; media?: EventSummary['media'] } | null;
+  const p = e.payload as {
+    from_name?: string | null;
+    media?: EventSummary['media'];
+    message_attributes?: { opt_out_type?: OptOutType | null };
+  } | null;
   const rawFrom = e.rawForm.From;
   return {
     id: e.id,
@@ -139,6 +146,7 @@ export function summarize(e: StoredEvent, detail: string | null = null): EventSu
     name: p?.from_name ?? null,
     text: e.body,
     media: p?.media ?? [],
+    opt_out: optOutMark(p?.message_attributes?.opt_out_type),
     message_sid: e.messageSid,
     duplicate: false,
     forward: e.forward ? { url: e.forward.url, status: e.forward.status, error: e.forward.error } : null,
@@ -167,8 +175,10 @@ export class Inspector {
   /** The session hooks the inspector needs; `listen` calls them next to its own. */
   readonly hooks: Required<Pick<ListenHooks, 'onEvent' | 'onRefused' | 'onForward' | 'onStatus' | 'onMissed'>> = {
     // The envelope's JSON as listen printed it (encoded once per event); the page makes the list row of it.
-    onEvent: (_envelope, duplicate, json) => {
-      if (this.#streams.size) this.#pushRaw('trigger', `{"duplicate":${duplicate},"envelope":${json}}`);
+    onEvent: (envelope, duplicate, json) => {
+      if (!this.#streams.size) return;
+      const optOut = JSON.stringify(optOutMark(envelope.payload.message_attributes.opt_out_type));
+      this.#pushRaw('trigger', `{"duplicate":${duplicate},"opt_out":${optOut},"envelope":${json}}`);
     },
     onRefused: (info) => {
       if (info.eventId === null) return;

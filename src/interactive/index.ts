@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { TwilioFactory } from '../config/connect.js';
 import { CliError } from '../errors.js';
-import type { TriggerEnvelope } from '../listener/payload.js';
+import { optOutMark, type TriggerEnvelope } from '../listener/payload.js';
 import type { ListenHooks, ListenInfo, StatusCallback } from '../listener/session.js';
 import { replayForward, replayToListener } from '../operations/replay.js';
 import { ReplyTracker, replyStatusLabel, sendReply } from '../operations/reply.js';
@@ -558,6 +558,12 @@ class Screen implements ListenScreen {
         const text = p.text === null || p.text.trim() === '' ? '(no text)' : clean(p.text.replace(/\s+/g, ' ').trim());
         const tail: Span[] = [
           [p.media.length ? ` [${p.media.length} media]` : '', c.cyan],
+          [
+            optOutMark(p.message_attributes?.opt_out_type)
+              ? ` [${optOutMark(p.message_attributes?.opt_out_type)}]`
+              : '',
+            c.yellow,
+          ],
           [`  #${item.id}`, c.dim],
           [item.forward ? `  ${item.forward}` : '', item.forwardOk ? c.dim : c.yellow],
         ];

@@ -51,6 +51,14 @@ export interface TriggerPayload {
 
 export type OptOutType = 'STOP' | 'START' | 'HELP';
 
+/** How listen's line, the interactive screen and the inspector mark a message Twilio acted on as a keyword. */
+export function optOutMark(type: OptOutType | null | undefined): string | null {
+  if (type === 'STOP') return 'STOP: opted out, replies refused (21610)';
+  if (type === 'START') return 'START: opted back in';
+  if (type === 'HELP') return 'HELP: Twilio sent its help text';
+  return null;
+}
+
 export interface TriggerEnvelope {
   trigger: typeof TRIGGER;
   config: string;

@@ -5,6 +5,7 @@ import { type Config, type Lease, type NewEvent, type Store, webhookPath } from 
 import type { ApiTrace } from '../trace.js';
 import type { TwilioClient } from '../twilio/client.js';
 import { type Channel, type Route, resolveRoute } from '../twilio/route.js';
+import { sandboxJoinCode } from '../twilio/sandbox.js';
 import { isLoopbackUrl } from '../validate.js';
 import { type MissedMessage, watchMissed } from './missed.js';
 import {
@@ -168,6 +169,8 @@ export interface ListenInfo {
    * the webhook URL (status callbacks are told apart from messages); null when real Twilio cannot reach it (loopback).
    */
   statusCallbackUrl: string | null;
+  /** On the WhatsApp Sandbox: its `join <code>` keyword when it can be known (an emulator tells it), else null. */
+  sandboxJoinCode: string | null;
 }
 
 /**
@@ -278,6 +281,7 @@ export class ListenSession {
         routes,
         accepts: [...this.#accepts],
         statusCallbackUrl: !o.apiUrl && isLoopbackUrl(webhookUrl) ? null : webhookUrl,
+        sandboxJoinCode: routes.some((r) => r.layer === 'sandbox') ? await sandboxJoinCode(o.apiUrl) : null,
       };
     } catch (err) {
       await this.#tunnel?.close();

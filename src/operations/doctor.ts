@@ -10,6 +10,7 @@ import { migrations } from '../store/migrations.js';
 import { twilioError } from '../twilio/client.js';
 import { fetchAccount, findNumber } from '../twilio/numbers.js';
 import { type Route, resolveRoutes, routeName, SANDBOX_NUMBER } from '../twilio/route.js';
+import { sandboxJoinCode, sandboxJoinStep } from '../twilio/sandbox.js';
 import { classifyWebhookUrl, displayWebhookUrl, type WebhookClass } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
 import type { CoreDeps } from './deps.js';
@@ -170,6 +171,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
     } else {
       try {
         number = await findNumber(client, config.fromNumber);
+        const joinCode = !number && config.fromNumber === SANDBOX_NUMBER ? await sandboxJoinCode(creds.apiUrl) : null;
         add(
           number
             ? {
@@ -181,7 +183,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
               ? {
                   name: 'from_number',
                   ok: true,
-                  detail: `${config.fromNumber} is the WhatsApp Sandbox (shared by every account; WhatsApp only)`,
+                  detail: `${config.fromNumber} is the WhatsApp Sandbox (shared by every account; WhatsApp only): ${sandboxJoinStep(joinCode)}`,
                 }
               : {
                   name: 'from_number',

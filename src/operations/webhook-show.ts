@@ -4,6 +4,7 @@ import { type Config, isLeaseAlive, type Lease } from '../store/index.js';
 import type { PhoneNumberInfo } from '../twilio/numbers.js';
 import { lookUpRoutes } from '../twilio/register-webhook.js';
 import type { Route } from '../twilio/route.js';
+import { sandboxJoinCode } from '../twilio/sandbox.js';
 import { classifyWebhook, type WebhookKind } from '../twilio/webhook.js';
 import type { ConfigDeps } from './deps.js';
 
@@ -22,6 +23,8 @@ export interface WebhookView {
   productionUrl: string | null;
   lease: Lease | null;
   leaseAlive: boolean;
+  /** The WhatsApp Sandbox's `join <code>` when a route is the Sandbox and the code can be known (an emulator), else null. */
+  sandboxJoinCode: string | null;
 }
 
 export async function inspectWebhook(deps: ConfigDeps, configName?: string): Promise<WebhookView> {
@@ -40,5 +43,6 @@ export async function inspectWebhook(deps: ConfigDeps, configName?: string): Pro
     productionUrl,
     lease,
     leaseAlive: lease ? isLeaseAlive(lease) : false,
+    sandboxJoinCode: routes.some((r) => r.layer === 'sandbox') ? await sandboxJoinCode(creds.apiUrl) : null,
   };
 }

@@ -1,5 +1,6 @@
 import type { WebhookView } from '../operations/webhook-show.js';
 import { type Route, routeName } from '../twilio/route.js';
+import { sandboxJoinStep } from '../twilio/sandbox.js';
 import { classifyWebhook, displayWebhookUrl, maskWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
 import { listenerJson } from './configs.js';
@@ -119,6 +120,8 @@ export function printWebhookShow(out: Output, v: WebhookView): void {
   for (const [k, val] of rows) out.line(`${c.dim(k.padEnd(w))}  ${val}`);
   out.line();
   out.line(webhookVerdict(v));
+  if (v.routes.some((r) => r.layer === 'sandbox'))
+    out.line(`Only the Sandbox's participants get through: ${safe(sandboxJoinStep(v.sandboxJoinCode))}.`);
   for (const r of v.routes.slice(1)) {
     const extra = routeSentence(
       r,

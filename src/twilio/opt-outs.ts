@@ -1,4 +1,5 @@
 import type { TwilioClient } from './client.js';
+import { fixFor } from './messages.js';
 
 /** Twilio's default opt-out (STOP) and opt-in (START) keywords: exact single-word bodies, case-insensitive. */
 const STOP_WORDS = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'REVOKE', 'OPTOUT']);
@@ -39,10 +40,9 @@ export async function findOptOut(
   return null;
 }
 
-/** The fix line of a 21610 refusal, naming the opt-out when the log shows it. */
-export function optOutHint(contact: string, ownNumber: string, evidence: OptOutEvidence | null): string {
-  const when = evidence
-    ? `${contact} texted ${JSON.stringify(evidence.keyword)} to ${ownNumber}${evidence.at ? ` on ${evidence.at.toISOString()}` : ''} (${evidence.messageSid})`
-    : `${contact} opted out of ${ownNumber} (or of its Messaging Service)`;
-  return `${when}; Twilio refuses every message to them until they text START. Only they can undo it`;
+/** The fix line of a 21610 refusal, naming the opt-out when the log shows it (else the generic fix). */
+export function optOutHint(contact: string, ownNumber: string, evidence: OptOutEvidence | null): string | undefined {
+  if (!evidence) return fixFor(21610);
+  const when = evidence.at ? ` on ${evidence.at.toISOString()}` : '';
+  return `the recipient replied STOP: ${contact} texted ${JSON.stringify(evidence.keyword)} to ${ownNumber}${when} (${evidence.messageSid}); Twilio refuses every message to them until they text START, and only they can undo it`;
 }

@@ -135,7 +135,7 @@ describe('send, templates list and MCP send_message with Twilio message policy, 
     assert.match(
       r.stderr,
       new RegExp(
-        `hint: \\${PHONE} texted "STOP" to \\${FROM} on \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z \\(SM[0-9a-f]{32}\\); .*Only they can undo it`,
+        `hint: the recipient replied STOP: \\${PHONE} texted "STOP" to \\${FROM} on \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z \\(SM[0-9a-f]{32}\\); .*only they can undo it`,
       ),
     );
     await emu.deliverInbound({ from: PHONE, to: FROM, body: 'START' });

@@ -13,7 +13,8 @@ const START = new Date('2026-03-01T10:00:00Z');
 async function control(emu: Emulator, method: string, name: string, body?: unknown) {
   const res = await fetch(`${emu.url}/_emulator/${name}`, {
     method,
-    ...(body !== undefined && { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    headers: { 'content-type': 'application/json' },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
   });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }

@@ -126,7 +126,10 @@ describe('interactive listen on a pseudo-terminal (tmux)', () => {
 
     // A reply Twilio refuses (21610) shows its error and fix in place; the listener goes on.
     await f.emulator.deliverInbound({ from: MAGIC_NUMBERS.unsubscribed, to: OUR_NUMBER, body: 'STOP' });
-    await pane.waitFor(new RegExp(`› .*\\+15005550004 {2}STOP {2}#${id + 1}`));
+    // Twilio acted on the keyword: the screen marks it.
+    await pane.waitFor(
+      new RegExp(`› .*\\+15005550004 {2}STOP \\[STOP: opted out, replies refused \\(21610\\)\\] {2}#${id + 1}`),
+    );
     pane.keys('r');
     pane.type('still there?');
     pane.keys('Enter');
