@@ -516,7 +516,7 @@ class Runner {
     }
     seen.add(reply.sid);
     const latencyMs = Date.now() - from;
-    const mismatch = check(step, reply);
+    const mismatch = replyMismatch(step, reply);
     if (mismatch) {
       return done({
         message: mark(reply),
@@ -618,8 +618,11 @@ function failedAtTwilio(m: Message): { cause: string | null; fix: string | null 
   };
 }
 
-/** The first check a reply fails, as "expected …", or null. */
-function check(step: ExpectStep, m: Message): string | null {
+/**
+ * The first check a reply fails, as "expected …", or null: what `test` checks of a reply (and the table test of
+ * the recording heuristic, through it). `any: true` checks no text.
+ */
+export function replyMismatch(step: ExpectStep, m: Pick<Message, 'body' | 'channel' | 'numMedia'>): string | null {
   if (step.contains !== null && !m.body.includes(step.contains))
     return `expected a reply containing ${quote(step.contains)}`;
   if (step.matches && !step.matches.regex.test(m.body)) return `expected a reply matching ${step.matches.source}`;
@@ -639,6 +642,7 @@ export function describeStep(step: Step, scale = 1): string {
   if (step.matches) parts.push(`matches ${step.matches.source}`);
   if (step.channel) parts.push(`on ${step.channel}`);
   if (step.media !== null) parts.push(`media >= ${step.media}`);
+  if (step.any) return `expect any reply${parts.length ? ` ${parts.join(', ')}` : ''} ${within}`;
   return `expect ${parts.length ? parts.join(', ') : 'a reply'} ${within}`;
 }
 
