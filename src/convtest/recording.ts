@@ -129,7 +129,7 @@ export function renderRecording(messages: RecordedMessage[], header: RecordingHe
 
 /**
  * `text` as a YAML double-quoted scalar on one line: printable characters as they are, everything else (line
- * breaks, controls, U+2028/9, BOM, lone surrogates) escaped. Parses back to exactly `text`, and is safe in a
+ * breaks, controls, U+2028/9, bidirectional overrides, the BOM, lone surrogates: see HIDDEN) escaped. Parses back to exactly `text`, and is safe in a
  * comment (no line break can end it).
  */
 export function yamlQuote(text: string): string {
@@ -141,18 +141,16 @@ export function yamlQuote(text: string): string {
     else if (ch === '\n') out += '\\n';
     else if (ch === '\t') out += '\\t';
     else if (cp >= 0x20 && cp <= 0x7e) out += ch;
-    else if (
-      cp >= 0xa0 &&
-      !(cp >= 0xd800 && cp <= 0xdfff) &&
-      cp !== 0x2028 &&
-      cp !== 0x2029 &&
-      cp !== 0xfeff &&
-      cp !== 0xfffe &&
-      cp !== 0xffff
-    )
-      out += ch;
+    else if (cp >= 0xa0 && !HIDDEN.test(ch)) out += ch;
     else if (cp <= 0xffff) out += `\\u${cp.toString(16).padStart(4, '0')}`;
     else out += `\\U${cp.toString(16).padStart(8, '0')}`;
   }
   return `${out}"`;
 }
+
+/**
+ * What a reader of the file would not see as it is: controls, line and paragraph separators, lone surrogates,
+ * private use, unassigned code points and format characters (bidirectional overrides, zero-width spaces, the
+ * BOM; the zero-width joiner of emoji sequences excepted), noncharacters.
+ */
+const HIDDEN = /^(?!\u200d)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}]$/u;

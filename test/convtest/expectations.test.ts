@@ -368,7 +368,8 @@ describe('the recorded file', () => {
       'x: y',
       '*alias &anchor !tag %directive @at `tick`',
       'NEL\u0085 LS\u2028 PS\u2029 BOM\ufeff NUL\u0000 BEL\u0007 DEL\u007f',
-      'émoji 😀 and 中文',
+      'émoji 😀 👩\u200d💻 and 中文',
+      'RLO\u202e zero-width\u200b lone\ud800 private\ue000 nonchar\uffff',
       "'single' and {flow: [x]}",
       '   spaces around   ',
       'yes',
@@ -414,7 +415,8 @@ describe('the recorded file', () => {
 
   test('yamlQuote escapes every line break and control, and nothing printable', () => {
     assert.equal(yamlQuote('a\nb\u2028c\u0085'), '"a\\nb\\u2028c\\u0085"');
-    assert.equal(yamlQuote('😀'), '"😀"');
+    assert.equal(yamlQuote('😀 é'), '"😀 é"');
+    assert.equal(yamlQuote('a\u202eb\u200bc'), '"a\\u202eb\\u200bc"', 'a bidirectional override is shown, not obeyed');
   });
 
   test('answers before the first customer message are left out, and said so in the header', async () => {
