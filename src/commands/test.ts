@@ -47,6 +47,7 @@ A scenario:
 Examples:
   $ fruxon-twilio test scenarios/*.yaml --junit junit.xml
   $ fruxon-twilio test order.yaml --config support --from whatsapp:+15005550007 --timeout-scale 2 --json
+  $ fruxon-twilio test record --with +15551230000 --out order.yaml    # a real conversation as a scenario
 
 Exit codes: 0 every scenario passed, 1 a scenario failed, 2 a malformed file or flag, or a scenario that
 cannot run (unknown config, tester not on the account, tester = the config's number: then nothing is sent),
@@ -59,7 +60,7 @@ or that Twilio stopped mid-run (a refused send: the scenario is an error, not a 
   test
     .command('record')
     .description(
-      "Record a real conversation as a scenario file: each message from NUMBER a send, each answer an expect of what must stay true (identifiers), from Twilio's Messages log",
+      "Record a real conversation as a scenario file, from Twilio's Messages log: each message from --with a send, each answer an expect of what must stay true (its identifiers)",
     )
     .option('--config <name>', 'config whose number had the conversation (default: the default config)')
     .requiredOption('--with <number>', 'the other side: +1… for SMS, whatsapp:+1… for WhatsApp')

@@ -171,7 +171,7 @@ function trimTrailing(url: string): string {
   return u;
 }
 
-/** `text` as a regular expression that matches it literally (Unicode mode: only syntax characters are escaped). */
+/** `text` as a regular expression that matches it literally (Unicode mode: only syntax characters are escaped; / needs none outside a literal). */
 export function escapeRegex(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
+  return text.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
 }
