@@ -31,6 +31,7 @@ function wordyOrderDesk(): AgentBrain {
   ];
   let turn = 0;
   return (p) => {
+    if (/photo/i.test(p.text ?? '')) return { body: 'Here it is', mediaUrls: ['https://example.com/parcel.jpg'] };
     const order = /#(\d+)/.exec(p.text ?? '');
     return { body: order ? forms[turn++ % forms.length]!(order[1]!) : 'How can I help?' };
   };
@@ -47,9 +48,15 @@ describe('fruxon-twilio test record, on the emulator with a local agent behind l
   const cli = (args: string[]) => runCliInProcess(args, { env: f.env, timeoutMs: 60_000 });
 
   /** The customer texts the config's number and waits for the agent's answer (then a second more: Twilio's times have whole seconds). */
-  async function customerSays(text: string): Promise<void> {
+  async function customerSays(text: string, opts: { whatsapp?: boolean; mediaUrl?: string[] } = {}): Promise<void> {
     const replies = agent.replies.length;
-    await emulatorClient(f.emulator).messages.create({ from: CUSTOMER, to: OUR_NUMBER, body: text });
+    const prefix = opts.whatsapp ? 'whatsapp:' : '';
+    await emulatorClient(f.emulator).messages.create({
+      from: prefix + CUSTOMER,
+      to: prefix + OUR_NUMBER,
+      body: text,
+      ...(opts.mediaUrl ? { mediaUrl: opts.mediaUrl } : {}),
+    });
     for (let i = 0; agent.replies.length === replies; i++) {
       if (i > 200) throw new Error(`the agent did not answer ${JSON.stringify(text)}: ${agent.errors.join('; ')}`);
       await new Promise((r) => setTimeout(r, 50));
@@ -147,6 +154,33 @@ describe('fruxon-twilio test record, on the emulator with a local agent behind l
     };
     assert.deepEqual(await steps(b.scenario), await steps(a.scenario));
     assert.match(b.scenario, /from this tool's event log/);
+  });
+
+  test("on WhatsApp, with media both ways: the customer's media sent again, the answer any: true with its media; it plays back", async () => {
+    await customerSays('a photo please', { whatsapp: true, mediaUrl: ['https://example.com/receipt.jpg'] });
+    const out = join(dir, 'photo.yaml');
+    const r = await cli(['test', 'record', '--with', `whatsapp:${CUSTOMER}`, '--out', out, '--json']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const [summary] = jsonLines(r.stdout);
+    assert.equal(summary.channel, 'whatsapp');
+    assert.equal(summary.file, out);
+    assert.equal(summary.scenario, undefined, 'the text went to the file');
+    assert.deepEqual(summary.expectations, [
+      { contains: null, matches: null, any: true, channel: 'whatsapp', media: 1, not_checked: [] },
+    ]);
+    const text = readFileSync(out, 'utf8');
+    assert.match(text, /fruxon-twilio test FILE --from whatsapp:\+1…/);
+    const parsed = await parseScenarioFile(out, text);
+    assert.ok(parsed.ok, JSON.stringify(!parsed.ok && parsed.problem));
+    const [send, expect] = parsed.scenarios[0]!.steps as [SendStep, ExpectStep];
+    assert.equal(send.body, 'a photo please');
+    assert.equal(send.mediaUrls.length, 1);
+    assert.match(send.mediaUrls[0]!, /^http:\/\/127\.0\.0\.1:\d+\/.*\/Media\/ME[0-9a-f]{32}$/);
+    assert.deepEqual([expect.any, expect.channel, expect.media], [true, 'whatsapp', 1]);
+    const play = await cli(['test', out, '--from', `whatsapp:${TESTER}`]);
+    assert.equal(play.code, 0, play.stdout + play.stderr);
+    assert.match(play.stdout, /✔ 2\. expect any reply on whatsapp, media >= 1 within 10s: "Here it is"/);
+    assert.equal(agent.received.at(-1)?.media.length, 1, 'the tester sent the media again');
   });
 
   test('a number with no conversation: one line, exit 1, nothing written', async () => {
