@@ -1,4 +1,5 @@
 import type { Channel } from '../phone.js';
+import { MAX_BODY } from '../twilio/send-rules.js';
 import { type Expectation, expectationFor } from './expectations.js';
 
 /**
@@ -59,8 +60,11 @@ export function renderRecording(messages: RecordedMessage[], header: RecordingHe
   const expectations: Expectation[] = [];
   let sends = 0;
   let previous: Date | null = null;
-  /** Answers after a message that could not be sent answer nothing the scenario sends: left out too. */
-  let answering = false;
+  /**
+   * What an answer answers: a send; nothing yet (before the customer's first message); or a message left out
+   * (its answers are left out with it, said once by that message's reason).
+   */
+  let answering: 'send' | 'nothing' | 'left-out' = 'nothing';
   for (const m of messages) {
     if (m.direction === 'in') {
       const at = m.at;
@@ -68,21 +72,27 @@ export function renderRecording(messages: RecordedMessage[], header: RecordingHe
         skipped.push(
           `a message with no text${m.numMedia ? ` and ${m.numMedia} media whose URLs could not be read` : ''}, and the answers to it`,
         );
-        answering = false;
+        answering = 'left-out';
+        previous = at;
+        continue;
+      }
+      if ([...m.body].length > MAX_BODY) {
+        skipped.push(
+          `a message of ${[...m.body].length} characters, more than the ${MAX_BODY} Twilio sends in one, and the answers to it`,
+        );
+        answering = 'left-out';
         previous = at;
         continue;
       }
       lines.push(`  - send: ${yamlQuote(m.body)}`);
       if (m.mediaUrls.length) lines.push(`    media_urls: [${m.mediaUrls.map(yamlQuote).join(', ')}]`);
       sends++;
-      answering = true;
+      answering = 'send';
       previous = at;
       continue;
     }
-    if (!answering) {
-      skipped.push(
-        sends === 0 ? "an answer before the customer's first message" : 'an answer to a message that was left out',
-      );
+    if (answering !== 'send') {
+      if (answering === 'nothing') skipped.push("an answer before the customer's first message");
       previous = m.at;
       continue;
     }

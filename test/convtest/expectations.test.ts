@@ -434,6 +434,28 @@ describe('the recorded file', () => {
     assert.match(yaml, /^# Left out: an answer before the customer's first message\.$/m);
     assert.match(yaml, /- expect: \{ contains: "12345", channel: sms, within: 12s \}/);
   });
+
+  test('a message longer than Twilio sends is left out with its answers: the file still parses', async () => {
+    const long = 'x'.repeat(1601);
+    const { yaml, sends, expects, skipped } = renderRecording(
+      [
+        { direction: 'in', body: long, mediaUrls: [], numMedia: 0, channel: 'whatsapp', at: at(0) },
+        { direction: 'out', body: 'That is long', mediaUrls: [], numMedia: 0, channel: 'whatsapp', at: at(1) },
+        { direction: 'in', body: 'order #77777', mediaUrls: [], numMedia: 0, channel: 'whatsapp', at: at(5) },
+        { direction: 'out', body: '77777 shipped', mediaUrls: [], numMedia: 0, channel: 'whatsapp', at: at(6) },
+      ],
+      { ...header, channel: 'whatsapp' },
+    );
+    assert.equal(sends, 1);
+    assert.equal(expects, 1);
+    assert.deepEqual(skipped, [
+      'a message of 1601 characters, more than the 1600 Twilio sends in one, and the answers to it',
+    ]);
+    assert.ok(!yaml.includes(long));
+    const parsed = await parseScenarioFile('long.yaml', yaml);
+    assert.ok(parsed.ok);
+    assert.equal(parsed.scenarios[0]!.steps.length, 2);
+  });
 });
 
 describe('expect: { any: true }', () => {

@@ -183,6 +183,26 @@ describe('fruxon-twilio test record, on the emulator with a local agent behind l
     assert.equal(agent.received.at(-1)?.media.length, 1, 'the tester sent the media again');
   });
 
+  test('--last N keeps the newest N messages, --since the recent ones; options before record count for it', async () => {
+    const last = await cli(['test', 'record', '--with', CUSTOMER, '--last', '2', '--json']);
+    assert.equal(last.code, 0, last.stderr);
+    const [l] = jsonLines(last.stdout);
+    assert.deepEqual([l.messages, l.sends, l.expects], [2, 1, 1]);
+    assert.match(l.scenario, /- send: "And my other one, #2077\?"/);
+    const since = await cli(['test', 'record', '--with', CUSTOMER, '--since', '1h', '--json']);
+    assert.equal(since.code, 0, since.stderr);
+    assert.deepEqual(
+      (({ messages, sends, expects }) => [messages, sends, expects])(jsonLines(since.stdout)[0]),
+      [4, 2, 2],
+    );
+    const before = await cli(['test', '--config', 'emu', '--json', 'record', '--with', CUSTOMER]);
+    assert.equal(before.code, 0, before.stderr);
+    assert.equal(jsonLines(before.stdout)[0].config, 'emu');
+    const unknown = await cli(['test', 'record', '--config', 'nope', '--with', CUSTOMER]);
+    assert.equal(unknown.code, 1, unknown.stderr);
+    assert.match(unknown.stderr, /^error: no config named "nope"$/m);
+  });
+
   test('a number with no conversation: one line, exit 1, nothing written', async () => {
     const out = join(dir, 'nobody.yaml');
     for (const extra of [[], ['--from-events']]) {
