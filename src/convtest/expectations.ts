@@ -88,9 +88,13 @@ const TOKEN_RE = /(#\s?)?([A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?)/g;
 const ID_WORD =
   /\b(?:order|orders|ticket|case|ref|reference|code|pin|otp|number|no|nr|num|confirmation|booking|reservation|invoice|tracking|shipment|parcel|package|id|account|acct|member|voucher|coupon|promo)\b\.?\s*(?:(?:number|no|nr|num|id|is|was|code|#)\b\.?\s*){0,2}[:#]?\s*$/i;
 
-export function expectationFor(reply: RecordedReply): Expectation {
+/**
+ * `customer`: the correspondent's number (E.164). An answer that quotes it would quote the tester's on playback:
+ * it is no fact to check (nor a note), see maskNumber.
+ */
+export function expectationFor(reply: RecordedReply, opts: { customer?: string } = {}): Expectation {
   // Masked text: a span that one rule took is blanked (same length), so offsets stay and no other rule sees it.
-  let text = reply.body;
+  let text = opts.customer ? maskNumber(reply.body, opts.customer) : reply.body;
   const found: { at: number; value: string }[] = [];
   const notes: { at: number; kind: NoteKind; text: string }[] = [];
   const blank = (start: number, length: number) => {
@@ -169,6 +173,27 @@ function trimTrailing(url: string): string {
     u = u.slice(0, -1).replace(/[.,;:!?'"]+$/, '');
   }
   return u;
+}
+
+export const NUMBER_PLACEHOLDER = "(the customer's number)";
+
+/**
+ * `text` with `e164` replaced by NUMBER_PLACEHOLDER wherever it is written, in international or national form,
+ * with or without spaces, dots, dashes and brackets between the digits (+1 (555) 123-0000, 555.123.0000).
+ * The national part is taken as the last 10 digits (what the numbering plans of North America and most of
+ * Europe use), after the country code or a trunk 0.
+ */
+export function maskNumber(text: string, e164: string): string {
+  const digits = e164.replace(/\D/g, '');
+  if (digits.length < 7) return text;
+  const national = digits.slice(-10);
+  const cc = digits.slice(0, digits.length - national.length);
+  const sep = '[\\s().-]*';
+  const re = new RegExp(
+    `(?<![\\d+])(?:${cc ? `\\+?${cc}` : '\\+'}${sep}|\\(?0\\)?${sep})?\\(?${[...national].join(sep)}(?!\\d)`,
+    'g',
+  );
+  return text.replace(re, NUMBER_PLACEHOLDER);
 }
 
 /** `text` as a regular expression that matches it literally (Unicode mode: only syntax characters are escaped; / needs none outside a literal). */

@@ -1,6 +1,6 @@
 import type { Channel } from '../phone.js';
 import { MAX_BODY } from '../twilio/send-rules.js';
-import { type Expectation, expectationFor } from './expectations.js';
+import { type Expectation, expectationFor, maskNumber } from './expectations.js';
 
 /**
  * A recorded conversation as a scenario file (the YAML `test` reads): each message from the correspondent a
@@ -30,6 +30,8 @@ export interface RecordingHeader {
   number: string;
   channel: Channel;
   recordedAt: Date;
+  /** The correspondent's number (E.164): never written; answers that quote it have it masked (maskNumber). */
+  customer?: string;
 }
 
 export interface Recording {
@@ -96,11 +98,12 @@ export function renderRecording(messages: RecordedMessage[], header: RecordingHe
       previous = m.at;
       continue;
     }
-    const e = expectationFor({ body: m.body, channel: m.channel, numMedia: m.numMedia });
+    const e = expectationFor({ body: m.body, channel: m.channel, numMedia: m.numMedia }, { customer: header.customer });
     expectations.push(e);
     const observed = m.at && previous ? m.at.getTime() - previous.getTime() : null;
     previous = m.at;
-    lines.push(`  # reply: ${yamlQuote(m.body)}${m.numMedia ? ` with ${m.numMedia} media` : ''}`);
+    const shown = header.customer ? maskNumber(m.body, header.customer) : m.body;
+    lines.push(`  # reply: ${yamlQuote(shown)}${m.numMedia ? ` with ${m.numMedia} media` : ''}`);
     if (e.notes.length)
       lines.push(
         `  # not checked (reworded freely): ${e.notes.map((n) => `${n.kind} ${yamlQuote(n.text)}`).join(', ')}`,

@@ -110,7 +110,7 @@ export async function recordConversation(deps: Deps, req: RecordRequest): Promis
   }
   const recording = renderRecording(
     selected.map(({ seq: _seq, sid: _sid, ...m }) => m),
-    { source, config: config.name, number: config.fromNumber, channel, recordedAt: now },
+    { source, config: config.name, number: config.fromNumber, channel, recordedAt: now, customer: correspondent },
   );
   return { ...recording, config, channel, source, messages: selected.length };
 }

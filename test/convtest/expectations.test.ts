@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { expectationFor } from '../../src/convtest/expectations.js';
+import { expectationFor, maskNumber } from '../../src/convtest/expectations.js';
 import { type RecordedMessage, renderRecording, withinFor, yamlQuote } from '../../src/convtest/recording.js';
 import { describeStep, replyMismatch } from '../../src/convtest/runner.js';
 import { type ExpectStep, parseScenarioFile, type SendStep } from '../../src/convtest/scenario.js';
@@ -344,6 +344,50 @@ describe('what the heuristic does not check', () => {
       replyMismatch(step, { body: 'receipt attached', channel: 'sms', numMedia: 1 }),
       'expected at least 2 media',
     );
+  });
+});
+
+describe("the customer's number", () => {
+  const CUSTOMER = '+15551230000';
+
+  test('masked wherever an answer writes it: no fact, no note; other numbers untouched', () => {
+    for (const written of [
+      '+15551230000',
+      '+1 (555) 123-0000',
+      '(555) 123-0000',
+      '555.123.0000',
+      '5551230000',
+      '1-555-123-0000',
+    ])
+      assert.equal(maskNumber(`we text ${written}.`, CUSTOMER), "we text (the customer's number).", written);
+    assert.equal(maskNumber('order 155512300001 and 5551230001', CUSTOMER), 'order 155512300001 and 5551230001');
+    assert.equal(
+      maskNumber('ring 07911 123456 or +44 7911 123456', '+447911123456'),
+      "ring (the customer's number) or (the customer's number)",
+    );
+    const e = expectationFor(sms('We will text 5551230000 when order #4411 ships'), { customer: CUSTOMER });
+    assert.deepEqual(e.identifiers, ['4411'], "the customer's number is no identifier (the tester's is on playback)");
+    assert.deepEqual(expectationFor(sms('Saved 5551230000 for you'), { customer: CUSTOMER }).any, true);
+  });
+
+  test('never in the recorded file: not in from, not in the reply comments, not in an expectation', () => {
+    const { yaml } = renderRecording(
+      [
+        { direction: 'in', body: 'text me', mediaUrls: [], numMedia: 0, channel: 'sms', at: at(0) },
+        {
+          direction: 'out',
+          body: 'Texting +1 555 123 0000 about order #4411',
+          mediaUrls: [],
+          numMedia: 0,
+          channel: 'sms',
+          at: at(1),
+        },
+      ],
+      { ...header, customer: CUSTOMER },
+    );
+    assert.ok(!/555\D?123\D?0000/.test(yaml), yaml);
+    assert.match(yaml, /# reply: "Texting \(the customer's number\) about order #4411"/);
+    assert.match(yaml, /- expect: \{ contains: "4411", channel: sms, within: 10s \}/);
   });
 });
 
