@@ -25,7 +25,7 @@ const LAYERS = [
   { name: 'storage', paths: ['^src/store/', '^src/secrets/'] },
   {
     name: 'leaves',
-    paths: ['^src/(errors|phone|validate|shell|net-error|version)\\.ts$'],
+    paths: ['^src/(errors|phone|validate|shell|net-error|version|redact|trace)\\.ts$'],
   },
 ];
 

@@ -17,6 +17,7 @@ interface Options {
   topology?: string;
   sandboxUrl?: string;
   enforceMediaAuth?: boolean;
+  controlToken?: string | true;
   json?: boolean;
   quiet?: boolean;
 }
@@ -45,6 +46,10 @@ export function register(program: Command, ctx: CommandContext): void {
       '--enforce-media-auth',
       'the account setting "Enforce HTTP Auth on Media URLs": media URLs answer 401 without Basic auth',
     )
+    .option(
+      '--control-token [token]',
+      'the control API (/_emulator/) answers only Authorization: Bearer TOKEN (default: generated); for an emulator reachable beyond loopback',
+    )
     .option('--json', 'print the connection details, then one JSON log entry per line, on stdout')
     .option('--quiet', 'print the connection details only, no request log')
     .addHelpText(
@@ -54,7 +59,7 @@ Examples:
   $ fruxon-twilio emulator --number +15005550006
   $ fruxon-twilio emulator --json --port 0 > emulator.jsonl &   # CI: read the URL and credentials from the first line
   $ fruxon-twilio emulator --topology account.json              # numbers in a Messaging Service, a TwiML App, a sender
-  $ curl -s -X POST http://127.0.0.1:${DEFAULT_EMULATOR_PORT}/_emulator/inbound -d '{"from":"+14155550100","to":"+15005550006","body":"hi"}'
+  $ curl -s -X POST http://127.0.0.1:${DEFAULT_EMULATOR_PORT}/_emulator/inbound -H 'content-type: application/json' -d '{"from":"+14155550100","to":"+15005550006","body":"hi"}'
 
 Then point a config at it:
   $ printf %s "$TOKEN" | fruxon-twilio add-config --name emu --from +15005550006 --account-sid AC… --auth-token-stdin --api-url http://127.0.0.1:${DEFAULT_EMULATOR_PORT}
@@ -86,6 +91,14 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     );
   }
   const sandboxUrl = opts.sandboxUrl !== undefined ? checkHttpUrl('--sandbox-url', opts.sandboxUrl) : undefined;
+  if (typeof opts.controlToken === 'string' && !/^\S{8,}$/.test(opts.controlToken))
+    throw usageError(
+      '--control-token must be at least 8 characters with no spaces (or give none to have one generated)',
+    );
+  const controlToken =
+    opts.controlToken === true
+      ? (await import('node:crypto')).randomBytes(24).toString('base64url')
+      : opts.controlToken;
   const { startEmulator, checkTopology, TopologyError } = await import('../emulator/index.js');
   let topology: ReturnType<typeof checkTopology> | undefined;
   if (opts.topology !== undefined) {
@@ -127,6 +140,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     sandboxUrl,
     // Absent: the setting stays as the state file or the topology has it.
     enforceMediaAuth: opts.enforceMediaAuth ? true : undefined,
+    controlToken,
     onLog: opts.quiet ? undefined : (entry) => (early ? early.push(entry) : print(entry)),
   });
   const printDetails = () => {
@@ -142,6 +156,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
         senders: account.senders,
         sandbox: account.sandbox,
         account: account.account,
+        ...(emulator.controlToken !== null && { control_token: emulator.controlToken }),
       });
     } else {
       out.line(`Twilio emulator at ${c.bold(emulator.url)}`);
@@ -161,10 +176,13 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
         out.line(
           `  wa sender    ${x.sid} ${x.sender_id} webhook ${(x.webhook as { callback_url: string | null }).callback_url ?? '(none)'}`,
         );
-      out.line(`  sandbox      ${account.sandbox.phone_number} inbound ${account.sandbox.inbound_url ?? '(none)'}`);
+      out.line(
+        `  sandbox      ${account.sandbox.phone_number} inbound ${account.sandbox.inbound_url ?? '(none)'} join with "join ${account.sandbox.join_code}"`,
+      );
       if (account.account.enforce_media_auth)
         out.line('  media auth   enforced: media URLs answer 401 without Basic auth');
       out.line(`  control API  POST ${emulator.url}/_emulator/inbound {"from","to","body"}`);
+      if (emulator.controlToken !== null) out.line(`  control auth Authorization: Bearer ${emulator.controlToken}`);
       out.line('');
       out.line(c.dim('Use it from a config:'));
       out.line(

@@ -151,6 +151,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
       fruxon: ctx.fruxon,
       now: () => ctx.now(),
       readStdin: (what) => readStdin(ctx.io, what),
+      trace: ctx.trace(),
     },
     {
       ...(opts.config !== undefined && { config: opts.config }),

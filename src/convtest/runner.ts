@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { connectConfig } from '../config/connect.js';
 import { effectiveApiUrl } from '../config/resolve.js';
 import { CliError } from '../errors.js';
@@ -27,10 +26,13 @@ import { refuseLoopbackUrls } from '../twilio/send-rules.js';
 import { sameWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
 import { inboundRoute } from './diagnose.js';
+import { matchWithin } from './regex.js';
 import {
   type ExpectStep,
+  fileTooLarge,
   type ParsedFile,
   parseScenarioFile,
+  readBounded,
   type Scenario,
   type ScenarioFileProblem,
   type SendStep,
@@ -180,7 +182,12 @@ export async function runConversationTests(
   for (const file of req.files) {
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      const read = await readBounded(file);
+      if (!('text' in read)) {
+        parsed.push(fileTooLarge(file, read.bytes));
+        continue;
+      }
+      text = read.text;
     } catch (err) {
       parsed.push({
         file,
@@ -456,7 +463,15 @@ class Runner {
     await snapshot();
     const sent = await sendMessage(
       conn.client,
-      { from: info.tester, to: info.number, body: step.body, mediaUrls: step.mediaUrls, whatsapp: plan.whatsapp },
+      {
+        from: info.tester,
+        to: info.number,
+        body: step.body,
+        mediaUrls: step.mediaUrls,
+        whatsapp: plan.whatsapp,
+        contentSid: step.contentSid,
+        contentVariables: step.contentVariables,
+      },
       ctx,
     );
     this.#lastSend.set(info.tester, Date.now());
@@ -516,12 +531,16 @@ class Runner {
     }
     seen.add(reply.sid);
     const latencyMs = Date.now() - from;
-    const mismatch = replyMismatch(step, reply);
+    // The reply is checked by the step's deadline, and given at least MIN_MATCH_MS when it came at the last moment.
+    const mismatch = await replyMismatch(step, reply, Math.max(MIN_MATCH_MS, deadline - Date.now()));
     if (mismatch) {
+      const got = `got ${quote(reply.body)}${reply.numMedia ? ` with ${reply.numMedia} media` : ''} on ${reply.channel}`;
+      if (typeof mismatch !== 'string')
+        return done({ message: mark(reply), latencyMs, failure: `${mismatch.failure}; ${got}`, fix: mismatch.fix });
       return done({
         message: mark(reply),
         latencyMs,
-        failure: `${mismatch}; got ${quote(reply.body)}${reply.numMedia ? ` with ${reply.numMedia} media` : ''} on ${reply.channel}`,
+        failure: `${mismatch}; ${got}`,
         ...failedAtTwilio(reply),
       });
     }
@@ -576,6 +595,16 @@ class Runner {
         // fall through to the route
       }
     }
+    // The tester texted STOP: the agent may well have answered, but Twilio refuses every reply (21610).
+    if (!plan.whatsapp) {
+      const { findOptOut } = await import('../twilio/opt-outs.js');
+      const stop = await findOptOut(conn.client, info.tester, info.number);
+      if (stop)
+        return {
+          text: `the tester ${info.tester} opted out of ${info.number}: it texted ${quote(stop.keyword)}${stop.at ? ` on ${stop.at.toISOString()}` : ''} (${stop.messageSid}), so Twilio refuses every reply to it (21610)`,
+          fix: `only the tester can undo an opt-out: send "START" from ${info.tester} to ${info.number} (a send step), then try again`,
+        };
+    }
     const route = await inboundRoute(this.#deps, conn.config, conn.client);
     if (route.reachesAgent === false) return { text: route.text, fix: null };
     // Fruxon holds the first message from a number that is no participant as an access request: the agent
@@ -618,20 +647,40 @@ function failedAtTwilio(m: Message): { cause: string | null; fix: string | null 
   };
 }
 
+/** The least time `matches` is given on a reply (one that came as the step's time ran out). */
+const MIN_MATCH_MS = 1000;
+
 /**
  * The first check a reply fails, as "expected …", or null: what `test` checks of a reply (and the table test of
- * the recording heuristic, through it). `any: true` checks no text.
+ * the recording heuristic, through it). `any: true` checks no text. `matches` runs off the main thread and is
+ * given `matchMs` (regex.ts): a pattern that has not decided by then fails the step instead of hanging the run.
  */
-export function replyMismatch(step: ExpectStep, m: Pick<Message, 'body' | 'channel' | 'numMedia'>): string | null {
+export async function replyMismatch(
+  step: ExpectStep,
+  m: Pick<Message, 'body' | 'channel' | 'numMedia'>,
+  matchMs: number,
+): Promise<string | { failure: string; fix: string } | null> {
   if (step.contains !== null && !m.body.includes(step.contains))
     return `expected a reply containing ${quote(step.contains)}`;
-  if (step.matches && !step.matches.regex.test(m.body)) return `expected a reply matching ${step.matches.source}`;
+  if (step.matches) {
+    const r = await matchWithin(step.matches.regex, m.body, matchMs);
+    if (!r.done)
+      return {
+        failure:
+          r.reason === 'timeout'
+            ? `matches ${step.matches.source} did not finish on the reply within ${secs(matchMs)} (the pattern backtracks without end on this text)`
+            : `matches ${step.matches.source} could not be checked on the reply`,
+        fix: 'rewrite the pattern without nested repetition such as (a+)+ or (a|a)*',
+      };
+    if (!r.match) return `expected a reply matching ${step.matches.source}`;
+  }
   if (step.channel && m.channel !== step.channel) return `expected a reply on ${step.channel}`;
   if (step.media !== null && m.numMedia < step.media) return `expected at least ${step.media} media`;
   return null;
 }
 
 export function describeStep(step: Step, scale = 1): string {
+  if (step.kind === 'send' && step.contentSid) return `send template ${step.contentSid}`;
   if (step.kind === 'send') {
     return `send ${quote(step.body)}${step.mediaUrls.length ? ` with ${step.mediaUrls.length} media` : ''}`;
   }

@@ -12,7 +12,8 @@ export interface EmulatorRoute {
   method: HttpMethod | 'DELETE';
   /**
    * Path template exactly as in Twilio's OpenAPI descriptions: `/2010-04-01/…` in twilio_api_v2010.json,
-   * `/v1/…` in twilio_messaging_v1.json, `/v2/…` in twilio_messaging_v2.json.
+   * `/v1/…` in twilio_messaging_v1.json (`/v1/Content…` in twilio_content_v1.json), `/v2/…` in
+   * twilio_messaging_v2.json.
    */
   path: string;
 }

@@ -1,3 +1,4 @@
+import { contentRoutes } from './content-routes.js';
 import type { EmulatorCore } from './core.js';
 import { apiErrors } from './errors.js';
 import { messagingRoutes } from './messaging-routes.js';
@@ -78,6 +79,8 @@ const routeDefinitions: RouteDefinition[] = [
         body: form.get('Body') ?? undefined,
         mediaUrls: form.getAll('MediaUrl'),
         statusCallback: form.get('StatusCallback') ?? undefined,
+        contentSid: form.get('ContentSid') ?? undefined,
+        contentVariables: form.get('ContentVariables') ?? undefined,
       });
       const picked = !form.get('From') && Boolean(form.get('MessagingServiceSid'));
       return { status: 201, body: picked ? acceptedMessageJson(message) : messageJson(message) };
@@ -152,7 +155,7 @@ const routeDefinitions: RouteDefinition[] = [
     method: 'POST',
     path: `${V}/{AccountSid}/Applications.json`,
     handle: ({ core, form }) => {
-      const app = newApplication(applicationParams(form));
+      const app = newApplication(applicationParams(form), undefined, core.now());
       core.state.saveApplication(app);
       return { status: 201, body: applicationJson(core.state.account.sid, app) };
     },
@@ -168,7 +171,7 @@ const routeDefinitions: RouteDefinition[] = [
     path: `${V}/{AccountSid}/Applications/{Sid}.json`,
     handle: ({ core, params, path, form }) => {
       const app = findApplication(core, params.Sid!, path);
-      const updated: EmulatorApplication = { ...app, ...defined(applicationParams(form)), dateUpdated: new Date() };
+      const updated: EmulatorApplication = { ...app, ...defined(applicationParams(form)), dateUpdated: core.now() };
       core.state.saveApplication(updated);
       return ok(applicationJson(core.state.account.sid, updated));
     },
@@ -187,6 +190,7 @@ const routeDefinitions: RouteDefinition[] = [
     },
   },
   ...messagingRoutes,
+  ...contentRoutes,
 ];
 
 /** Every method + path the emulator serves, for contract tests against Twilio's OpenAPI descriptions. */

@@ -2,6 +2,7 @@ import { fetchFailure } from '../net-error.js';
 import { isTwilioAddress, stripChannel } from '../phone.js';
 import { backgroundCheckpoints, type Checkpointer } from '../store/checkpoint.js';
 import { type Config, type Lease, type NewEvent, type Store, webhookPath } from '../store/index.js';
+import type { ApiTrace } from '../trace.js';
 import type { TwilioClient } from '../twilio/client.js';
 import { type Channel, type Route, resolveRoute } from '../twilio/route.js';
 import { isLoopbackUrl } from '../validate.js';
@@ -21,6 +22,7 @@ import { type RestoreOutcome, registerWebhook, restoreWebhook } from './registra
 import {
   bodyExcerpt,
   type ConnectionLimits,
+  type CrowdedEpisode,
   EMPTY_TWIML,
   type InboundRequest,
   type ListenerServer,
@@ -146,6 +148,8 @@ export interface ListenOptions {
   limits?: Partial<ConnectionLimits>;
   /** Internal (tests): refused requests recorded per minute. */
   refusedPerMinute?: number;
+  /** The API trace (FRUXON_TWILIO_DEBUG=api): every webhook received or forwarded, the ngrok session. */
+  trace?: ApiTrace | null;
 }
 
 export interface ListenInfo {
@@ -207,8 +211,10 @@ export class ListenSession {
       path: this.path,
       handle: (req) => this.#handle(req),
       onMalformed: (req) => void this.#refuseMalformed(req),
+      onCrowded: (e) => o.hooks?.onWarning?.(crowdedMessage(e)),
       onInternalError: (err) => o.hooks?.onInternalError?.(err),
       limits: o.limits,
+      trace: o.trace,
     });
     const every = (ms: number, fn: () => void) => {
       const t = setInterval(() => {
@@ -240,6 +246,7 @@ export class ListenSession {
         localOrigin: this.#server.localOrigin,
         localPort: this.#server.port,
         localHost: o.host,
+        trace: o.trace,
       });
       this.#signedBase = this.#tunnel.publicUrl;
       const webhookUrl = this.#tunnel.publicUrl + this.path;
@@ -565,7 +572,7 @@ export class ListenSession {
 
   async #forward(envelope: TriggerEnvelope): Promise<void> {
     const url = this.#o.forwardTo!;
-    const outcome = await forwardEvent(url, envelope);
+    const outcome = await forwardEvent(url, envelope, undefined, this.#o.trace);
     try {
       this.#o.store.events.setForwardOutcome(envelope.event_id, {
         url,
@@ -585,22 +592,41 @@ export async function forwardEvent(
   url: string,
   envelope: TriggerEnvelope,
   timeoutMs = 10_000,
+  trace: ApiTrace | null = null,
 ): Promise<{ status: number | null; ms: number; error: string | null }> {
   const t0 = performance.now();
+  const body = JSON.stringify(envelope);
+  const tell = (status: number | null, ms: number, error: string | null, answer: string | null) =>
+    trace?.http({
+      service: 'webhook',
+      direction: 'out',
+      method: 'POST',
+      url,
+      status,
+      ms,
+      error,
+      requestBody: trace.bodies ? body : null,
+      responseBody: trace.bodies ? answer : null,
+    });
   try {
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'fruxon-twilio', 'x-fruxon-trigger': TRIGGER },
-      body: JSON.stringify(envelope),
+      body,
       signal: AbortSignal.timeout(timeoutMs),
     });
-    await res.arrayBuffer().catch(() => undefined);
+    let answer: string | null = null;
+    if (trace?.bodies) answer = await res.text().catch(() => null);
+    else await res.arrayBuffer().catch(() => undefined);
     const ms = performance.now() - t0;
+    tell(res.status, ms, null, answer);
     return { status: res.status, ms, error: res.ok ? null : `HTTP ${res.status}` };
   } catch (err) {
     const f = fetchFailure(err);
     const reason = f.timedOut ? `no answer within ${timeoutMs / 1000} s` : (f.cause ?? (err as Error).message);
-    return { status: null, ms: performance.now() - t0, error: reason };
+    const ms = performance.now() - t0;
+    tell(null, ms, reason, null);
+    return { status: null, ms, error: reason };
   }
 }
 
@@ -652,6 +678,18 @@ export function newEvent(
     remoteAddress: b.remoteAddress,
     bodyExcerpt: b.bodyExcerpt,
   };
+}
+
+/** One line for a time the listener's connection table was full (slow clients or an attack). */
+export function crowdedMessage(e: CrowdedEpisode): string {
+  const s = Math.max(1, Math.round(e.ms / 1000));
+  const what = [
+    e.evicted > 0 ? `closed ${e.evicted} connections that had not finished a request` : '',
+    e.dropped > 0 ? `refused ${e.dropped} new connections (every slot was being answered)` : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
+  return `the listener's ${e.maxConnections} connection slots ${e.ongoing ? 'have been' : 'were'} full for ${s} s (slow clients or an attack): ${what}`;
 }
 
 /** What a refused request keeps of a value it chose (a number, a SID): a few dozen characters. */

@@ -21,6 +21,7 @@ import { isLeaseAlive } from '../store/index.js';
 import { MAX_MEDIA_PER_MESSAGE } from '../twilio/inbound-form.js';
 import { checkBodyLength, MAX_BODY } from '../twilio/send-rules.js';
 import { checkE164, checkHttpUrl, durationBefore, MESSAGE_SID } from '../validate.js';
+import { checkSend, type SendPolicy, sendPolicy, sendRulesText, UNTRUSTED_TEXT, withUntrusted } from './guard.js';
 
 /**
  * The agent tools: each one parses its arguments and calls the same core function as its command (never
@@ -43,6 +44,8 @@ function limitArg(max: number, deflt: number) {
 /** The operations' dependencies (the command context's), and `mcp --config NAME`: the config of a call that names none. */
 export interface ToolDeps extends CoreDeps {
   defaultConfig?: string;
+  /** What send_message may spend in this server run (guard.ts); default: the defaults, counted from here. */
+  sendPolicy?: SendPolicy;
 }
 
 export interface ToolContext {
@@ -59,6 +62,8 @@ export interface ToolDef {
   description: string;
   input: z.ZodObject;
   annotations: { readOnlyHint: boolean; destructiveHint?: boolean; idempotentHint?: boolean; openWorldHint: boolean };
+  /** Said after the description: what this server run allows (send_message's limits). */
+  rules?(deps: ToolDeps): string;
   // biome-ignore lint/suspicious/noExplicitAny: each tool's zod schema (`input`) has parsed args before run is called
   run(args: any, deps: ToolDeps, ctx: ToolContext): Promise<ToolValue>;
 }
@@ -85,6 +90,11 @@ const mediaArg = (max: number) =>
 
 function configOf(args: { config?: string }, deps: ToolDeps): string | undefined {
   return args.config ?? deps.defaultConfig;
+}
+
+function policyOf(deps: ToolDeps): SendPolicy {
+  deps.sendPolicy ??= sendPolicy();
+  return deps.sendPolicy;
 }
 
 function checkMedia(urls: string[] | undefined): string[] {
@@ -121,6 +131,7 @@ export const tools: ToolDef[] = [
     title: 'Send an SMS or WhatsApp message',
     description:
       "Send a message from the config's verified From number to an E.164 number or a participant name; with wait=true, poll until it is delivered, read, undelivered or failed (error code and fix) or the wait times out.",
+    rules: (deps) => sendRulesText(policyOf(deps)),
     input: z.strictObject({
       to: z
         .string({ error: 'must be an E.164 number like +14155238886 or a participant name' })
@@ -132,6 +143,19 @@ export const tools: ToolDef[] = [
         .describe(`message text, at most ${MAX_BODY} characters (may be empty with media_urls)`),
       channel: channelArg.optional().describe("sms or whatsapp; default: the participant's channel, else sms"),
       media_urls: mediaArg(MAX_MEDIA_PER_MESSAGE).optional().describe('public http(s) URLs of media to attach'),
+      content_sid: z
+        .string({ error: 'must be a Content API template SID: HX followed by 32 hex digits' })
+        .regex(/^HX[0-9a-fA-F]{32}$/, { error: 'must be a Content API template SID: HX followed by 32 hex digits' })
+        .optional()
+        .describe(
+          'send this Content API template (HX…) instead of body (leave body ""); on WhatsApp outside the 24-hour window only an approved template goes out',
+        ),
+      content_variables: z
+        .record(z.string(), z.union([z.string().min(1), z.number()]), {
+          error: 'must be an object of non-empty template variables, like {"1": "Ann"}',
+        })
+        .optional()
+        .describe('with content_sid: the template\'s {{1}}-style variables, like {"1": "Ann"}'),
       config: configArg,
       wait: z
         .boolean({ error: 'must be true or false' })
@@ -148,6 +172,8 @@ export const tools: ToolDef[] = [
         body: string;
         channel?: 'sms' | 'whatsapp';
         media_urls?: string[];
+        content_sid?: string;
+        content_variables?: Record<string, string | number>;
         config?: string;
         wait?: boolean;
         wait_timeout_s?: number;
@@ -156,9 +182,14 @@ export const tools: ToolDef[] = [
       ctx,
     ) {
       const mediaUrls = checkMedia(args.media_urls);
-      if (args.body.trim() === '' && mediaUrls.length === 0)
-        throw usageError('body is empty: give the message text (or attach media_urls)');
+      if (args.content_variables !== undefined && args.content_sid === undefined)
+        throw usageError('content_variables needs content_sid (the template they fill in)');
+      if (args.content_sid !== undefined && (args.body.trim() !== '' || mediaUrls.length > 0))
+        throw usageError('content_sid sends the template as it is: leave body "" and drop media_urls');
+      if (args.body.trim() === '' && mediaUrls.length === 0 && args.content_sid === undefined)
+        throw usageError('body is empty: give the message text (or attach media_urls, or send a content_sid)');
       checkBodyLength('body', args.body);
+      await checkSend(deps, policyOf(deps), { to: args.to, config: configOf(args, deps) });
       const wait = args.wait ?? args.wait_timeout_s !== undefined;
       const timeoutMs = Math.round((args.wait_timeout_s ?? DEFAULT_WAIT_S) * 1000);
       const r = await sendFromConfig(deps, {
@@ -168,6 +199,10 @@ export const tools: ToolDef[] = [
         statusCallback: null,
         config: configOf(args, deps),
         channel: args.channel,
+        contentSid: args.content_sid,
+        contentVariables:
+          args.content_variables &&
+          Object.fromEntries(Object.entries(args.content_variables).map(([k, v]) => [k, String(v)])),
         wait: wait ? { timeoutMs, signal: ctx.signal } : undefined,
       });
       const message = messageJson(r.message, { config: r.config.name, participant: r.participant?.name ?? null });
@@ -185,7 +220,8 @@ export const tools: ToolDef[] = [
     name: 'list_messages',
     title: "List the number's messages",
     description:
-      "List the newest messages to and from the config's number (SMS and WhatsApp) from Twilio's message log, newest first.",
+      "List the newest messages to and from the config's number (SMS and WhatsApp) from Twilio's message log, newest first." +
+      UNTRUSTED_TEXT,
     input: z.strictObject({
       config: configArg,
       direction: z
@@ -201,17 +237,17 @@ export const tools: ToolDef[] = [
         limit: args.limit ?? DEFAULT_MESSAGES_LIMIT,
         direction: args.direction,
       });
-      return {
-        config: r.config.name,
-        number: r.config.fromNumber,
-        messages: r.messages.map((m) => historyMessageJson(m)),
-      };
+      return withUntrusted(
+        { config: r.config.name, number: r.config.fromNumber, count: r.messages.length },
+        { messages: r.messages.map((m) => historyMessageJson(m)) },
+      );
     },
   },
   {
     name: 'get_message',
     title: 'Get one message',
-    description: 'Get one message from Twilio by its SID (SM… or MM…): status, error code, body and media URLs.',
+    description:
+      'Get one message from Twilio by its SID (SM… or MM…): status, error code, body and media URLs.' + UNTRUSTED_TEXT,
     input: z.strictObject({
       sid: z
         .string({ error: 'must be a Twilio Message SID: SM or MM followed by 32 lowercase hex characters' })
@@ -221,14 +257,18 @@ export const tools: ToolDef[] = [
     annotations: { readOnlyHint: true, openWorldHint: true },
     async run(args: { sid: string }, deps) {
       const r = await getConfigMessage(deps, { config: deps.defaultConfig, sid: args.sid });
-      return { ...messageDetailJson(r.message, r.media), media_error: r.mediaError };
+      return withUntrusted(
+        { sid: r.message.sid, media_error: r.mediaError },
+        { message: messageDetailJson(r.message, r.media) },
+      );
     },
   },
   {
     name: 'wait_for_message',
     title: 'Wait for the next inbound message',
     description:
-      'Wait for the next inbound message a running `fruxon-twilio listen` records for the config and return its trigger payload envelope (as listen --json prints it), or a timeout result; pass since_event_id (the last event_id seen) to miss nothing between calls.',
+      'Wait for the next inbound message a running `fruxon-twilio listen` records for the config and return its trigger payload envelope (as listen --json prints it) as untrusted_content.envelope, or a timeout result; pass since_event_id (the last event_id seen) to miss nothing between calls.' +
+      UNTRUSTED_TEXT,
     input: z.strictObject({
       config: configArg,
       from: z
@@ -258,7 +298,11 @@ export const tools: ToolDef[] = [
         timeoutMs: Math.round(timeoutS * 1000),
         signal: ctx.signal,
       });
-      if (r.envelope) return { ...r.envelope };
+      if (r.envelope)
+        return withUntrusted(
+          { event_id: r.envelope.event_id, config: r.envelope.config, received_at: r.envelope.received_at },
+          { envelope: r.envelope },
+        );
       return {
         timed_out: true,
         config: r.config.name,
@@ -272,7 +316,8 @@ export const tools: ToolDef[] = [
     name: 'list_events',
     title: 'List recorded events',
     description:
-      'List what listen recorded (accepted messages with their trigger payload, refused requests with the reason), newest first.',
+      'List what listen recorded (accepted messages with their trigger payload, refused requests with the reason), newest first.' +
+      UNTRUSTED_TEXT,
     input: z.strictObject({
       config: configArg,
       status: z
@@ -295,14 +340,15 @@ export const tools: ToolDef[] = [
         since,
         limit: args.limit ?? DEFAULT_EVENTS_LIMIT,
       });
-      return { events: rows.map(eventJson) };
+      return withUntrusted({ count: rows.length }, { events: rows.map(eventJson) });
     },
   },
   {
     name: 'get_event',
     title: 'Get one recorded event',
     description:
-      'Get one recorded event in full: trigger payload, raw Twilio form, kept headers, signature check and forward outcome.',
+      'Get one recorded event in full: trigger payload, raw Twilio form, kept headers, signature check and forward outcome.' +
+      UNTRUSTED_TEXT,
     input: z.strictObject({
       id: z
         .number({ error: 'must be an event id (a whole number from 1)' })
@@ -312,7 +358,7 @@ export const tools: ToolDef[] = [
     }),
     annotations: { readOnlyHint: true, openWorldHint: false },
     async run(args: { id: number }, deps) {
-      return eventDetailJson(getEvent(deps.store, args.id));
+      return withUntrusted({ id: args.id }, { event: eventDetailJson(getEvent(deps.store, args.id)) });
     },
   },
   {
@@ -354,11 +400,12 @@ export const tools: ToolDef[] = [
         ok: r.ok,
       };
       if (r.ok) return value;
-      const detail = r.outcome.body.trim().split('\n')[0]?.slice(0, 200);
+      // The target's answer is outside text: beside the error, never inside its words.
+      const detail = r.outcome.body.trim().split('\n')[0]?.slice(0, 200) ?? '';
       return {
-        ...value,
+        ...withUntrusted(value, { answer: detail }),
         failure: new CliError(
-          `the target did not accept the message (HTTP ${r.outcome.status}${detail ? `: ${detail}` : ''})`,
+          `the target did not accept the message (HTTP ${r.outcome.status}; its answer is in untrusted_content.answer)`,
           {
             reason: 'not_accepted',
             hint: `see what the listener recorded: list_events (or: fruxon-twilio events list --status refused)`,

@@ -11,6 +11,7 @@ import type { SecretStore } from '../secrets/index.js';
 import { webhookPath } from '../store/configs.js';
 import { applyRetention, retentionDays } from '../store/events.js';
 import type { Config, Store } from '../store/index.js';
+import type { ApiTrace } from '../trace.js';
 import type { Channel } from '../twilio/route.js';
 
 /**
@@ -51,6 +52,8 @@ export interface ListenDeps {
   /** The clock of the retention's cutoff. */
   now: () => Date;
   readStdin: (what: string) => Promise<string>;
+  /** The API trace (FRUXON_TWILIO_DEBUG=api): the webhooks received and forwarded, the ngrok session. */
+  trace?: ApiTrace | null;
 }
 
 /** What the listen reports besides the session's events, in this order; output/listen.ts words each. */
@@ -210,6 +213,7 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
       () => face.hooks,
       () => inspectorHooks,
     ),
+    trace: deps.trace,
   });
 
   const info = await session.start();

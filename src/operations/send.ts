@@ -28,6 +28,9 @@ export interface SendInput {
   config?: string;
   /** 'whatsapp' or 'sms' forces the channel; undefined: the participant's channel, else SMS. */
   channel?: 'sms' | 'whatsapp';
+  /** HX…: send this Content API template (its body is the template's). */
+  contentSid?: string;
+  contentVariables?: Record<string, string>;
   wait?: {
     timeoutMs: number;
     signal?: AbortSignal;
@@ -116,9 +119,22 @@ export async function sendFromConfig(deps: ConfigDeps, input: SendInput): Promis
       mediaUrls: input.mediaUrls,
       statusCallback: input.statusCallback,
       whatsapp,
+      contentSid: input.contentSid,
+      contentVariables: input.contentVariables,
     },
     callCtx,
-  );
+  ).catch(async (err: unknown) => {
+    // 21610: say when the recipient opted out (from the message log) and that only they can undo it.
+    if (!(err instanceof CliError) || err.reason !== 'twilio_21610' || whatsapp) throw err;
+    const { findOptOut, optOutHint } = await import('../twilio/opt-outs.js');
+    const evidence = await findOptOut(client, to, config.fromNumber);
+    throw new CliError(err.message, {
+      reason: err.reason,
+      exitCode: err.exitCode,
+      cause: err.cause,
+      hint: optOutHint(to, config.fromNumber, evidence),
+    });
+  });
   const base = { config, participant: participant ?? null, whatsapp, recipient };
   if (!input.wait) return { ...base, message: sent, waited: null };
 

@@ -23,6 +23,10 @@ test('demo: the whole loop offline, with no keychain, and it cleans up after its
     );
     assert.match(o, /"content_type": "image\/jpeg"/);
     assert.match(o, /6\. send: a reply to \+14155550123 went queued → sent → delivered\./);
+    assert.match(
+      o,
+      /Then Dana texts STOP: .*opt_out_type is "STOP", and a reply now is refused \(21610: only Dana can undo it/,
+    );
     assert.match(o, /7\. Stopped listening: restored the webhook of \+15005550006 to \(none\)/);
     const tmp = /in (\/\S+fruxon-twilio-demo-\w+)\./.exec(o)![1]!;
     assert.equal(existsSync(tmp), false, 'the throwaway data directory is gone');

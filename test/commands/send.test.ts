@@ -108,6 +108,8 @@ describe('send and participants, against the emulator', () => {
   });
 
   test('WhatsApp with media: whatsapp: on both sides, MM sid, --wait succeeds', async () => {
+    // The contact wrote first: the reply is inside WhatsApp's 24-hour window.
+    await emu.deliverInbound({ from: TO, to: FROM, whatsapp: true, body: 'send me the pictures' });
     const r = await cli([
       'send',
       '--to',

@@ -36,6 +36,12 @@ async function recordedExpect(body: string, numMedia = 0, channel: 'sms' | 'what
 
 const sms = (body: string) => ({ body, channel: 'sms' as const, numMedia: 0 });
 
+/** The runner's own check of a reply (its `matches` given 5 s off the main thread): "expected …", or null. */
+async function check(step: ExpectStep, reply: { body: string; channel: 'sms' | 'whatsapp'; numMedia: number }) {
+  const r = await replyMismatch(step, reply, 5000);
+  return typeof r === 'string' || r === null ? r : r.failure;
+}
+
 interface Row {
   reply: string;
   /** What `contains` must be (the first identifier). */
@@ -270,9 +276,9 @@ describe('the recording heuristic: a table of replies, each reworded three ways 
       assert.equal(step.contains, row.contains, `contains of ${JSON.stringify(row.reply)}`);
       assert.equal(step.any, false);
       assert.equal(step.channel, 'sms');
-      assert.equal(replyMismatch(step, sms(row.reply)), null, 'the recorded reply itself passes');
-      for (const r of row.rewordings) assert.equal(replyMismatch(step, sms(r)), null, `passes ${JSON.stringify(r)}`);
-      assert.match(replyMismatch(step, sms(row.changed)) ?? '', /^expected a reply (containing|matching)/);
+      assert.equal(await check(step, sms(row.reply)), null, 'the recorded reply itself passes');
+      for (const r of row.rewordings) assert.equal(await check(step, sms(r)), null, `passes ${JSON.stringify(r)}`);
+      assert.match((await check(step, sms(row.changed))) ?? '', /^expected a reply (containing|matching)/);
     });
   }
 });
@@ -291,7 +297,7 @@ describe('what the heuristic does not check', () => {
     assert.equal(step.contains, null);
     assert.equal(step.matches, null);
     for (const r of ['12.50 USD by 7 December', 'You owe USD 12.50 (due 12/7)', 'Total: $13.00'])
-      assert.equal(replyMismatch(step, sms(r)), null, r);
+      assert.equal(await check(step, sms(r)), null, r);
   });
 
   test('a reply with nothing identifying is any: true, and the channel still counts', async () => {
@@ -307,8 +313,8 @@ describe('what the heuristic does not check', () => {
     const step = await recordedExpect('Anytime!', 0, 'whatsapp');
     assert.equal(step.any, true);
     assert.equal(step.channel, 'whatsapp');
-    assert.equal(replyMismatch(step, { body: 'no problem', channel: 'whatsapp', numMedia: 0 }), null);
-    assert.equal(replyMismatch(step, sms('no problem')), 'expected a reply on whatsapp');
+    assert.equal(await check(step, { body: 'no problem', channel: 'whatsapp', numMedia: 0 }), null);
+    assert.equal(await check(step, sms('no problem')), 'expected a reply on whatsapp');
   });
 
   test('quantities, years, ordinals, times and phone numbers are no identifiers', () => {
@@ -328,9 +334,9 @@ describe('what the heuristic does not check', () => {
     const step = await recordedExpect('Order #55120 ships to ana@example.com; see https://x.example/a?b=1.');
     assert.equal(step.contains, '55120');
     assert.equal(step.matches!.source, '(?=[\\s\\S]*ana@example\\.com)(?=[\\s\\S]*https://x\\.example/a\\?b=1)');
-    assert.equal(replyMismatch(step, sms('https://x.example/a?b=1 and ana@example.com, order 55120')), null);
+    assert.equal(await check(step, sms('https://x.example/a?b=1 and ana@example.com, order 55120')), null);
     assert.match(
-      replyMismatch(step, sms('order 55120, mail ana@example.com')) ?? '',
+      (await check(step, sms('order 55120, mail ana@example.com'))) ?? '',
       /^expected a reply matching /,
       'a missing URL fails',
     );
@@ -339,9 +345,9 @@ describe('what the heuristic does not check', () => {
   test('media: the recorded count is the least; the text comment says it', async () => {
     const step = await recordedExpect('Here is your receipt', 2);
     assert.equal(step.media, 2);
-    assert.equal(replyMismatch(step, { body: 'receipt attached', channel: 'sms', numMedia: 2 }), null);
+    assert.equal(await check(step, { body: 'receipt attached', channel: 'sms', numMedia: 2 }), null);
     assert.equal(
-      replyMismatch(step, { body: 'receipt attached', channel: 'sms', numMedia: 1 }),
+      await check(step, { body: 'receipt attached', channel: 'sms', numMedia: 1 }),
       'expected at least 2 media',
     );
   });
@@ -512,9 +518,9 @@ describe('expect: { any: true }', () => {
     const step = r.scenarios[0]!.steps[1] as ExpectStep;
     assert.equal(step.any, true);
     assert.equal(describeStep(step), 'expect any reply on whatsapp, media >= 1 within 12s');
-    assert.equal(replyMismatch(step, { body: 'whatever', channel: 'whatsapp', numMedia: 1 }), null);
+    assert.equal(await check(step, { body: 'whatever', channel: 'whatsapp', numMedia: 1 }), null);
     assert.equal(
-      replyMismatch(step, { body: 'whatever', channel: 'whatsapp', numMedia: 0 }),
+      await check(step, { body: 'whatever', channel: 'whatsapp', numMedia: 0 }),
       'expected at least 1 media',
     );
     const bare = await parse('{ any: true }');

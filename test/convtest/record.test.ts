@@ -6,7 +6,6 @@ import { after, before, describe, test } from 'node:test';
 import { type ExpectStep, parseScenarioFile, type SendStep } from '../../src/convtest/scenario.js';
 import { type AgentBrain, LocalAgent } from '../helpers/agent.js';
 import { type CliChildProcess, stopAllCliRuns } from '../helpers/cli.js';
-import { emulatorClient } from '../helpers/emulator-client.js';
 import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER } from '../helpers/fixtures.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
 import { osKeychain } from '../helpers/keychains.js';
@@ -16,10 +15,10 @@ import { jsonLines, startListen } from '../helpers/listen.js';
 const testKeychain = osKeychain();
 const { runCliInProcess } = inProcessCliWith(testKeychain);
 
-/** The customer whose conversation is recorded, and the tester that plays it back: both numbers of the emulator. */
-const CUSTOMER = '+15005550008';
+/** The customer whose conversation is recorded (a phone outside the account), and the tester that plays it back. */
+const CUSTOMER = '+14155550188';
 const TESTER = '+15005550007';
-const NOBODY = '+15005550009';
+const NOBODY = '+14155550199';
 
 /** Answers with the order number, never twice in the same words. */
 function wordyOrderDesk(): AgentBrain {
@@ -48,15 +47,20 @@ describe('fruxon-twilio test record, on the emulator with a local agent behind l
   const cli = (args: string[]) => runCliInProcess(args, { env: f.env, timeoutMs: 60_000 });
 
   /** The customer texts the config's number and waits for the agent's answer (then a second more: Twilio's times have whole seconds). */
-  async function customerSays(text: string, opts: { whatsapp?: boolean; mediaUrl?: string[] } = {}): Promise<void> {
+  /**
+   * The customer (a phone outside the account) texts the config's number; waits for the agent's answer, then a
+   * second more (Twilio's times have whole seconds).
+   */
+  async function customerSays(text: string, opts: { whatsapp?: boolean; media?: boolean } = {}): Promise<void> {
     const replies = agent.replies.length;
-    const prefix = opts.whatsapp ? 'whatsapp:' : '';
-    await emulatorClient(f.emulator).messages.create({
-      from: prefix + CUSTOMER,
-      to: prefix + OUR_NUMBER,
+    const delivered = await f.emulator.deliverInbound({
+      from: CUSTOMER,
+      to: OUR_NUMBER,
       body: text,
-      ...(opts.mediaUrl ? { mediaUrl: opts.mediaUrl } : {}),
+      whatsapp: opts.whatsapp,
+      ...(opts.media ? { mediaUrls: [{ url: 'data:image/jpeg;base64,/9j/4AAQ', contentType: 'image/jpeg' }] } : {}),
     });
+    assert.equal(delivered.outcome, 'delivered', JSON.stringify(delivered));
     for (let i = 0; agent.replies.length === replies; i++) {
       if (i > 200) throw new Error(`the agent did not answer ${JSON.stringify(text)}: ${agent.errors.join('; ')}`);
       await new Promise((r) => setTimeout(r, 50));
@@ -66,7 +70,9 @@ describe('fruxon-twilio test record, on the emulator with a local agent behind l
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fruxon-twilio-record-'));
-    f = await emulatorWithConfig({ keychain: 'os', numbers: [OUR_NUMBER, TESTER, CUSTOMER, NOBODY] });
+    f = await emulatorWithConfig({ keychain: 'os', numbers: [OUR_NUMBER, TESTER] });
+    // WhatsApp's 24-hour window: the agent's number wrote to the tester's, so the tester may write free-form.
+    await f.emulator.deliverInbound({ from: OUR_NUMBER, to: TESTER, whatsapp: true, body: 'opens the window' });
     agent = await LocalAgent.start(f.emulator, wordyOrderDesk());
     ({ p: listener } = await startListen(f, ['--forward-to', agent.url]));
     await customerSays('Hi, where is my order #1042?');
@@ -157,7 +163,7 @@ describe('fruxon-twilio test record, on the emulator with a local agent behind l
   });
 
   test("on WhatsApp, with media both ways: the customer's media sent again, the answer any: true with its media; it plays back", async () => {
-    await customerSays('a photo please', { whatsapp: true, mediaUrl: ['https://example.com/receipt.jpg'] });
+    await customerSays('a photo please', { whatsapp: true, media: true });
     const out = join(dir, 'photo.yaml');
     const r = await cli(['test', 'record', '--with', `whatsapp:${CUSTOMER}`, '--out', out, '--json']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -212,7 +218,7 @@ describe('fruxon-twilio test record, on the emulator with a local agent behind l
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
       assert.match(
         r.stderr.trim(),
-        /^error: no message from \+15005550009 to \+15005550006 \(config "emu"\) in the newest 20 messages of .*: nothing written$/,
+        /^error: no message from \+14155550199 to \+15005550006 \(config "emu"\) in the newest 20 messages of .*: nothing written$/,
       );
       assert.ok(!existsSync(out));
     }

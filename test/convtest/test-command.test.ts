@@ -35,6 +35,8 @@ describe('fruxon-twilio test, against the emulator with a local agent behind lis
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fruxon-twilio-convtest-'));
     f = await emulatorWithConfig({ keychain: 'os', numbers: [OUR_NUMBER, TESTER, UNREACHABLE_TESTER] });
+    // WhatsApp's 24-hour window: the agent's number wrote to the tester's, so the tester may write free-form.
+    await f.emulator.deliverInbound({ from: OUR_NUMBER, to: TESTER, whatsapp: true, body: 'opens the window' });
     agent = await LocalAgent.start(f.emulator, (p) => {
       if (/slow/i.test(p.text ?? '')) return { body: 'sorry for the wait', delayMs: 1500 };
       if (/by sms/i.test(p.text ?? '')) return { body: 'texting you instead', sms: true };

@@ -104,6 +104,7 @@ describe('emulator: Twilio-hosted inbound media', () => {
   async function inboundWithMedia(): Promise<{ sid: string; urls: string[] }> {
     const res = await fetch(`${emu.url}/_emulator/inbound`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         from: '+14155550144',
         to: '+15005551501',
@@ -138,6 +139,7 @@ describe('emulator: Twilio-hosted inbound media', () => {
   it('with "enforce HTTP auth on media" the media answers 401 without Basic auth, 200 with it', async () => {
     const on = await fetch(`${emu.url}/_emulator/account`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ enforce_media_auth: true }),
     });
     assert.equal(on.status, 200);
@@ -156,6 +158,7 @@ describe('emulator: Twilio-hosted inbound media', () => {
     assert.equal(await authed.text(), 'hello');
     await fetch(`${emu.url}/_emulator/account`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ enforce_media_auth: false }),
     });
     assert.equal((await fetch(urls[0]!)).status, 200);

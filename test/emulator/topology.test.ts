@@ -39,7 +39,7 @@ describe('emulator --topology: start as a real account looks', () => {
             profile: { name: 'Acme' },
           },
         ],
-        sandbox: { inbound_url: `${hooks.url}/sandbox` },
+        sandbox: { inbound_url: `${hooks.url}/sandbox`, participants: ['+14155550145'] },
       }),
     );
   });
@@ -83,6 +83,7 @@ describe('emulator --topology: start as a real account looks', () => {
       for (const [to, layer, url] of cases) {
         const res = await fetch(`${first.url}/_emulator/inbound`, {
           method: 'POST',
+          headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ from: '+14155550145', to, body: 'hi' }),
         });
         assert.equal(res.status, 202);
@@ -180,6 +181,7 @@ describe('emulator --topology: start as a real account looks', () => {
     }) => {
       const sent = await fetch(`${first.url}/_emulator/inbound`, {
         method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
           from: '+14155550100',
           to: first.numbers[0]!.phone_number,

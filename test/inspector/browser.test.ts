@@ -94,17 +94,15 @@ describe('inspector in a real browser (headless chromium)', () => {
   });
 
   test("a reply from the page goes out from our number on the conversation's channel, and its delivered status appears", async () => {
-    assert.equal(
-      (
-        await runCliChildProcess(
-          ['simulate', '--from', PHONE, '--whatsapp', '--profile-name', 'Dana', '--body', 'wa hello'],
-          {
-            env: f.env,
-          },
-        )
-      ).code,
-      0,
-    );
+    // Through the emulator, not `simulate`: the contact's message opens WhatsApp's 24-hour window for the reply.
+    const inbound = await f.emulator.deliverInbound({
+      from: PHONE,
+      to: OUR_NUMBER,
+      whatsapp: true,
+      profileName: 'Dana',
+      body: 'wa hello',
+    });
+    assert.equal(inbound.outcome, 'delivered');
     await page.click('#nav-conversations');
     const wa = page.locator('#list .row', { hasText: 'Dana' });
     await wa.waitFor();

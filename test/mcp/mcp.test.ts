@@ -81,7 +81,8 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
     f = await emulatorWithConfig({ keychain: 'os' });
     transport = new StdioClientTransport({
       command: process.execPath,
-      args: [binPath, 'mcp'],
+      // The numbers these tests send to never wrote to the config's number: allowed by prefix (guard.test.ts has the rules).
+      args: [binPath, 'mcp', '--allow-to', '+1415555', '--allow-to', '+1500555'],
       env: childEnv(f.env) as Record<string, string>,
       stderr: 'pipe',
     });
@@ -116,6 +117,8 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
       'body',
       'channel',
       'config',
+      'content_sid',
+      'content_variables',
       'media_urls',
       'to',
       'wait',
@@ -187,17 +190,21 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
   test("list_messages and get_message: Twilio's log for the number", async () => {
     const r = await ok('list_messages', { direction: 'out', limit: 10 });
     assert.equal(r.config, 'emu');
-    assert.ok(r.messages.length >= 3);
-    assert.ok(r.messages.every((m: any) => m.direction === 'out'));
-    assert.ok(r.messages.some((m: any) => m.sid === deliveredSid && m.other_party === TO));
-    const one = await ok('get_message', { sid: deliveredSid });
-    assert.equal(one.sid, deliveredSid);
+    const messages = r.untrusted_content.messages;
+    assert.equal(r.count, messages.length);
+    assert.ok(messages.length >= 3);
+    assert.ok(messages.every((m: any) => m.direction === 'out'));
+    assert.ok(messages.some((m: any) => m.sid === deliveredSid && m.other_party === TO));
+    const got = await ok('get_message', { sid: deliveredSid });
+    assert.equal(got.sid, deliveredSid);
+    assert.equal(got.media_error, null);
+    const one = got.untrusted_content.message;
     assert.equal(one.status, 'delivered');
     assert.equal(one.body, 'wait for me');
     assert.deepEqual(one.media, []);
-    // The same object `messages show --json` prints, plus media_error.
+    // The same object `messages show --json` prints.
     const cli = await runCliChildProcess(['messages', 'show', deliveredSid, '--json'], { env: f.env });
-    assert.deepEqual({ ...JSON.parse(cli.stdout), media_error: null }, one);
+    assert.deepEqual(JSON.parse(cli.stdout), one);
     await fails(
       'get_message',
       { sid: 'SM' + '0'.repeat(32) },
@@ -250,7 +257,10 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
     await f.emulator.deliverInbound({ from: '+14155550999', to: OUR_NUMBER, body: 'not this sender' });
     const d = await f.emulator.deliverInbound({ from: PHONE, to: OUR_NUMBER, body: 'hello agent' });
     assert.equal(d.outcome, 'delivered');
-    const envelope = await waiting;
+    const result = await waiting;
+    const envelope = result.untrusted_content.envelope;
+    assert.match(result.untrusted_content.note, /^untrusted content written by the sender/);
+    assert.equal(result.event_id, envelope.event_id);
     assert.equal(envelope.trigger, 'twilio.message.received');
     assert.equal(envelope.payload.text, 'hello agent');
     assert.equal(envelope.payload.from, PHONE);
@@ -259,10 +269,12 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
     assert.deepEqual(envelope, printed, 'the envelope listen --json printed');
 
     // since_event_id: the next message after an id comes back at once when it is already in the log.
-    const other = (await ok('list_events', { limit: 5 })).events.find((e: any) => e.text === 'not this sender');
+    const other = (await ok('list_events', { limit: 5 })).untrusted_content.events.find(
+      (e: any) => e.text === 'not this sender',
+    );
     const earlier = await ok('wait_for_message', { since_event_id: other.id - 1, timeout_s: 5 });
     assert.equal(earlier.event_id, other.id);
-    assert.equal(earlier.payload.text, 'not this sender');
+    assert.equal(earlier.untrusted_content.envelope.payload.text, 'not this sender');
     const next = await ok('wait_for_message', { since_event_id: other.id, timeout_s: 5 });
     assert.equal(next.event_id, envelope.event_id);
   });
@@ -285,11 +297,11 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
     assert.equal(sim.signature, 'valid');
     assert.match(sim.message_sid, /^SM[0-9a-f]{32}$/);
     assert.equal(sim.url, listen!.url);
-    const envelope = await waiting;
+    const envelope = (await waiting).untrusted_content.envelope;
     assert.equal(envelope.payload.message_sid, sim.message_sid);
     assert.equal(envelope.payload.channel, 'whatsapp');
 
-    const list = await ok('list_events', { status: 'accepted', limit: 2, since: '1h' });
+    const list = (await ok('list_events', { status: 'accepted', limit: 2, since: '1h' })).untrusted_content;
     assert.equal(list.events.length, 2);
     assert.equal(list.events[0].message_sid, sim.message_sid);
     assert.equal(list.events[0].text, 'simulated by an agent');
@@ -297,7 +309,7 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
       env: f.env,
     });
     assert.deepEqual(list.events, JSON.parse(cli.stdout), 'the same rows events list --json prints');
-    const one = await ok('get_event', { id: envelope.event_id });
+    const one = (await ok('get_event', { id: envelope.event_id })).untrusted_content.event;
     assert.equal(one.id, envelope.event_id);
     assert.deepEqual(one.payload, envelope.payload);
     assert.equal(one.raw_form.Body, 'simulated by an agent');

@@ -56,7 +56,12 @@ function findRepoRoot(): string {
   return dir;
 }
 
-const SPEC_FILES = ['twilio_api_v2010.json', 'twilio_messaging_v1.json', 'twilio_messaging_v2.json'] as const;
+const SPEC_FILES = [
+  'twilio_api_v2010.json',
+  'twilio_messaging_v1.json',
+  'twilio_messaging_v2.json',
+  'twilio_content_v1.json',
+] as const;
 type SpecFile = (typeof SPEC_FILES)[number];
 
 function loadSpec(file: SpecFile): OpenApi {
@@ -73,6 +78,7 @@ function loadSpec(file: SpecFile): OpenApi {
 /** Which spec describes a route: by its version prefix, as Twilio's paths are written. */
 function specFileOf(template: string): SpecFile {
   if (template.startsWith('/2010-04-01/')) return 'twilio_api_v2010.json';
+  if (template.startsWith('/v1/Content')) return 'twilio_content_v1.json';
   if (template.startsWith('/v1/')) return 'twilio_messaging_v1.json';
   if (template.startsWith('/v2/')) return 'twilio_messaging_v2.json';
   assert.fail(`no spec for ${template}`);
@@ -224,7 +230,7 @@ class RecordingRequestClient extends EmulatorRequestClient {
   }
 }
 
-describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1, messaging v2)", () => {
+describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1, messaging v2, content v1)", () => {
   let specs: Record<SpecFile, OpenApi>;
   let emu: Emulator;
   const logs: EmulatorLogEntry[] = [];
@@ -239,6 +245,17 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
       retryDelaysMs: [],
       deliveryTimeoutMs: 200,
       onLog: (e) => logs.push(e),
+      topology: {
+        content: [
+          {
+            friendly_name: 'order_ready',
+            body: 'Hi {{1}}, order {{2}} is ready',
+            variables: { '1': 'there' },
+            whatsapp: { status: 'approved' },
+          },
+          { friendly_name: 'promo', body: 'Sale!' },
+        ],
+      },
     });
     const lastRequestLog = () => logs.filter((e) => e.event === 'http.request').at(-1);
     const client = twilio(emu.accountSid, emu.authToken, {
@@ -360,6 +377,17 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
     await client.messaging.v2.channelsSenders(sender.sid).update({ webhook: { callback_url: '' } } as never);
     await client.messaging.v2.channelsSenders(sender.sid).remove();
 
+    // Content API templates (content v1) and a message sent with one.
+    const templates = await client.content.v1.contents.list({ pageSize: 1, limit: 2 });
+    await client.content.v1.contents(templates[0]!.sid).fetch();
+    await client.content.v1.contentAndApprovals.list({ pageSize: 5 });
+    await client.messages.create({
+      from: own!.phoneNumber,
+      to: '+15550002222',
+      contentSid: templates[0]!.sid,
+      contentVariables: JSON.stringify({ 1: 'Ann', 2: '#7' }),
+    });
+
     // Refusals, one of each kind the tool meets, on each API: Twilio's error body, with the HTTP status in it.
     const none = (prefix: string) => prefix + '0'.repeat(32);
     for (const refused of [
@@ -375,6 +403,7 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
       () => client.messaging.v1.services(pool.sid).phoneNumbers.create({ phoneNumberSid: none('PN') }),
       () => client.messaging.v2.channelsSenders(none('XE')).fetch(),
       () => client.messaging.v2.channelsSenders.create({ sender_id: 'not-whatsapp' } as never),
+      () => client.content.v1.contents(none('HX')).fetch(),
     ]) {
       await assert.rejects(refused());
     }
@@ -456,6 +485,7 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
         '400 21452',
         '404 20404',
         '400 20001',
+        '404 20404',
       ],
     );
     for (const ex of refusals) {
