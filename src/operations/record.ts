@@ -40,7 +40,7 @@ export const MAX_RECORD_LAST = 1000;
 
 type Deps = Pick<CoreDeps, 'store' | 'env' | 'secrets' | 'twilio' | 'now'>;
 
-interface Timed extends RecordedMessage {
+export interface Timed extends RecordedMessage {
   /** Oldest first within its own list. */
   seq: number;
   /** The Message SID (null for an event that has none). */
@@ -82,11 +82,7 @@ export async function recordConversation(deps: Deps, req: RecordRequest): Promis
   } catch (err) {
     throw twilioError(err, `read the messages between ${config.fromNumber} and ${req.with}`, where);
   }
-  // Twilio's times have whole seconds: an answer in the same second as the message it answers comes after it.
-  all.sort(
-    (a, b) => seconds(a) - seconds(b) || (a.direction === b.direction ? a.seq - b.seq : a.direction === 'in' ? -1 : 1),
-  );
-  const selected = all.filter((m) => cutoff === null || m.at === null || m.at.getTime() >= cutoff).slice(-limit);
+  const selected = conversation(all, { cutoff, limit });
   if (!selected.some((m) => m.direction === 'in')) {
     const window = req.sinceMs !== undefined ? 'in the time --since gives' : `in the newest ${limit} messages`;
     const log = req.fromEvents ? "this tool's event log (what listen recorded)" : "Twilio's Messages log";
@@ -126,6 +122,21 @@ function timed(m: Message, direction: 'in' | 'out', seq: number): Timed {
     seq,
     sid: m.sid,
   };
+}
+
+/**
+ * Both sides as one conversation, oldest first: at or after `cutoff` (ms; a message of unknown time is kept), the
+ * newest `limit`. Twilio's times have whole seconds: within one second the customer's message comes first (an
+ * answer follows what it answers), and each side keeps its own order (`seq`).
+ */
+export function conversation<T extends Timed>(messages: T[], opts: { cutoff: number | null; limit: number }): T[] {
+  return [...messages]
+    .sort(
+      (a, b) =>
+        seconds(a) - seconds(b) || (a.direction === b.direction ? a.seq - b.seq : a.direction === 'in' ? -1 : 1),
+    )
+    .filter((m) => opts.cutoff === null || m.at === null || m.at.getTime() >= opts.cutoff)
+    .slice(-opts.limit);
 }
 
 function seconds(m: Timed): number {
