@@ -532,7 +532,7 @@ class Runner {
     seen.add(reply.sid);
     const latencyMs = Date.now() - from;
     // The reply is checked by the step's deadline, and given at least MIN_MATCH_MS when it came at the last moment.
-    const mismatch = await check(step, reply, Math.max(MIN_MATCH_MS, deadline - Date.now()));
+    const mismatch = await replyMismatch(step, reply, Math.max(MIN_MATCH_MS, deadline - Date.now()));
     if (mismatch) {
       const got = `got ${quote(reply.body)}${reply.numMedia ? ` with ${reply.numMedia} media` : ''} on ${reply.channel}`;
       if (typeof mismatch !== 'string')
@@ -651,12 +651,13 @@ function failedAtTwilio(m: Message): { cause: string | null; fix: string | null 
 const MIN_MATCH_MS = 1000;
 
 /**
- * The first check a reply fails, as "expected …", or null. `matches` runs off the main thread and is given
- * `matchMs` (regex.ts): a pattern that has not decided by then fails the step instead of hanging the run.
+ * The first check a reply fails, as "expected …", or null: what `test` checks of a reply (and the table test of
+ * the recording heuristic, through it). `any: true` checks no text. `matches` runs off the main thread and is
+ * given `matchMs` (regex.ts): a pattern that has not decided by then fails the step instead of hanging the run.
  */
-async function check(
+export async function replyMismatch(
   step: ExpectStep,
-  m: Message,
+  m: Pick<Message, 'body' | 'channel' | 'numMedia'>,
   matchMs: number,
 ): Promise<string | { failure: string; fix: string } | null> {
   if (step.contains !== null && !m.body.includes(step.contains))
@@ -690,6 +691,7 @@ export function describeStep(step: Step, scale = 1): string {
   if (step.matches) parts.push(`matches ${step.matches.source}`);
   if (step.channel) parts.push(`on ${step.channel}`);
   if (step.media !== null) parts.push(`media >= ${step.media}`);
+  if (step.any) return `expect any reply${parts.length ? ` ${parts.join(', ')}` : ''} ${within}`;
   return `expect ${parts.length ? parts.join(', ') : 'a reply'} ${within}`;
 }
 

@@ -47,6 +47,8 @@ export interface ExpectStep {
   /** At least this many media. */
   media: number | null;
   none: boolean;
+  /** `any: true`: a reply must arrive, whatever its text (channel and media may still be checked). */
+  any: boolean;
   withinMs: number;
 }
 
@@ -298,7 +300,7 @@ function readFile(Y: Yaml, file: string, root: Node, lineOf: (n: Node) => number
 }
 
 const SCENARIO_KEYS = ['name', 'config', 'from', 'steps'];
-const EXPECT_KEYS = ['contains', 'matches', 'channel', 'media', 'none', 'within'];
+const EXPECT_KEYS = ['contains', 'matches', 'channel', 'media', 'none', 'any', 'within'];
 
 function readScenario(
   Y: Yaml,
@@ -414,7 +416,7 @@ function readStep(Y: Yaml, node: Node, i: number, path: string, lineOf: (n: Node
     throw new Problem(
       m.keyLine('expect'),
       ePath,
-      'must be a mapping like { contains: "1042", within: 30s } (keys: contains, matches, channel, media, none, within)',
+      'must be a mapping like { contains: "1042", within: 30s } (keys: contains, matches, channel, media, none, any, within)',
     );
   e.onlyKeys(EXPECT_KEYS, ePath);
   const contains = e.has('contains') ? e.string('contains', `${ePath}.contains`) : null;
@@ -460,6 +462,7 @@ function readStep(Y: Yaml, node: Node, i: number, path: string, lineOf: (n: Node
         );
     }
   }
+  const any = readAny(e, ePath);
   let withinMs = DEFAULT_WITHIN_MS;
   if (e.has('within')) {
     const v = e.scalar('within');
@@ -475,7 +478,23 @@ function readStep(Y: Yaml, node: Node, i: number, path: string, lineOf: (n: Node
     if (!(withinMs > 0) || withinMs > 3_600_000)
       throw new Problem(e.keyLine('within'), field, `must be more than 0 and at most 1h (got ${JSON.stringify(v)})`);
   }
-  return { kind: 'expect', index: i + 1, line, contains, matches, channel, media, none, withinMs };
+  return { kind: 'expect', index: i + 1, line, contains, matches, channel, media, none, any, withinMs };
+}
+
+/** `any: true`: any reply passes, so it says nothing about the text (contains, matches) nor silence (none). */
+function readAny(e: MapView, ePath: string): boolean {
+  if (!e.has('any')) return false;
+  const v = e.scalar('any');
+  if (typeof v !== 'boolean')
+    throw new Problem(e.keyLine('any'), `${ePath}.any`, `must be true or false (got ${JSON.stringify(v)})`);
+  const other = v ? ['contains', 'matches', 'none'].find((k) => e.has(k)) : undefined;
+  if (other)
+    throw new Problem(
+      e.keyLine(other),
+      `${ePath}.${other}`,
+      'cannot be checked with any: true (which accepts a reply whatever it says)',
+    );
+  return v;
 }
 
 /**

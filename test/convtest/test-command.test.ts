@@ -360,7 +360,7 @@ describe('fruxon-twilio test: files and scenarios that cannot run (exit 2, nothi
     );
     assert.match(
       r.stderr,
-      /error: .*unknown\.yaml:5: steps\[1\]\.expect\.contain is not a known field here \(expected contains, matches, channel, media, none, within\)/,
+      /error: .*unknown\.yaml:5: steps\[1\]\.expect\.contain is not a known field here \(expected contains, matches, channel, media, none, any, within\)/,
     );
     assert.match(r.stderr, /error: .*syntax\.yaml:\d+: not valid YAML/);
     assert.match(r.stderr, /error: .*regex\.json:\d+: steps\[1\]\.expect\.matches is not a valid regular expression/);
