@@ -133,7 +133,7 @@ describe('interactive listen on a pseudo-terminal (tmux)', () => {
     pane.keys('r');
     pane.type('still there?');
     pane.keys('Enter');
-    screen = await pane.waitFor(/fix: \+15005550004 texted "STOP" to \+15005550006 on /);
+    screen = await pane.waitFor(/fix: the recipient replied STOP: \+15005550004 texted "STOP"/);
     assert.match(screen, /✖ Twilio refused to send an SMS to \+15005550004: .*21610/);
 
     // One that fails later (63016, outside WhatsApp's 24-hour window): its status callback brings code and fix.
