@@ -1,4 +1,5 @@
 import type { Channel } from '../phone.js';
+import { shellQuote } from '../shell.js';
 import { MAX_BODY } from '../twilio/send-rules.js';
 import { type Expectation, expectationFor, maskNumber } from './expectations.js';
 
@@ -130,7 +131,7 @@ export function renderRecording(messages: RecordedMessage[], header: RecordingHe
     `# config ${yamlQuote(header.config)} (${header.number}) and one correspondent on ${header.channel}, ${messages.length} message${messages.length === 1 ? '' : 's'}${first && last ? ` from ${first.toISOString()} to ${last.toISOString()}` : ''}.`,
     '# This file contains recorded customer messages: review it before you commit or share it.',
     "# The customer's number is not in it: the tester is set when it runs, with a number of the account:",
-    `#   fruxon-twilio test FILE --from ${header.channel === 'whatsapp' ? 'whatsapp:+1…' : '+1…'}`,
+    `#   fruxon-twilio test FILE --config ${yamlCommentSafe(shellQuote(header.config))} --from ${header.channel === 'whatsapp' ? 'whatsapp:+1…' : '+1…'}`,
     '# Each expect checks what must stay true of the answer (its identifiers), not its wording; amounts and dates',
     '# are comments (an agent rewrites them). See "Recording a conversation" in docs/conversation-tests.md.',
     ...skipped.map((s) => `# Left out: ${s}.`),
@@ -167,3 +168,8 @@ export function yamlQuote(text: string): string {
  * BOM; the zero-width joiner of emoji sequences excepted), noncharacters.
  */
 const HIDDEN = /^(?!\u200d)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}]$/u;
+
+/** A value inside a YAML comment stays on its line: line breaks (never in a config name, but said) become spaces. */
+function yamlCommentSafe(s: string): string {
+  return s.replace(/[\r\n\u0085\u2028\u2029]/g, ' ');
+}

@@ -1,4 +1,5 @@
 import type { RecordOutcome } from '../operations/record.js';
+import { shellQuote } from '../shell.js';
 import { type Output, safe } from './index.js';
 
 /** `test record --json`: what was recorded, and the file's text when it went to no file. */
@@ -33,6 +34,6 @@ export function printRecording(out: Output, r: RecordOutcome, file: string | nul
   else out.status(`Recorded ${what}.`);
   for (const s of r.skipped) out.warn(`left out: ${s}`);
   out.status(
-    `It holds customer messages: review it before you commit it. Run it: fruxon-twilio test ${file === null ? 'FILE' : safe(file)} --from ${r.channel === 'whatsapp' ? 'whatsapp:' : ''}TESTER_NUMBER`,
+    `It holds customer messages: review it before you commit it. Run it: fruxon-twilio test ${file === null ? 'FILE' : safe(file)} --config ${safe(shellQuote(r.config.name))} --from ${r.channel === 'whatsapp' ? 'whatsapp:' : ''}TESTER_NUMBER`,
   );
 }

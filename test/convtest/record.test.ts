@@ -175,7 +175,7 @@ describe('fruxon-twilio test record, on the emulator with a local agent behind l
       { contains: null, matches: null, any: true, channel: 'whatsapp', media: 1, not_checked: [] },
     ]);
     const text = readFileSync(out, 'utf8');
-    assert.match(text, /fruxon-twilio test FILE --from whatsapp:\+1…/);
+    assert.match(text, /fruxon-twilio test FILE --config \S+ --from whatsapp:\+1…/);
     const parsed = await parseScenarioFile(out, text);
     assert.ok(parsed.ok, JSON.stringify(!parsed.ok && parsed.problem));
     const [send, expect] = parsed.scenarios[0]!.steps as [SendStep, ExpectStep];
