@@ -39,7 +39,8 @@ Examples:
 
 Exit codes: 0 every scenario passed, 1 a scenario failed, 2 a malformed file or flag, or a scenario that
 cannot run (unknown config, tester not on the account, tester = the config's number: then nothing is sent),
-or that Twilio stopped mid-run (a refused send: the scenario is an error, not a failure).`,
+or that Twilio stopped mid-run (a refused send: the scenario is an error, not a failure), 130 interrupted
+(Ctrl-C: the scenario it stopped is an error in --json and JUnit, the ones after it do not run).`,
     )
     .action((files: string[], opts: Options) => run(ctx, files, opts));
 }
@@ -64,9 +65,8 @@ async function run(ctx: CommandContext, files: string[], opts: Options): Promise
   const keychain = await ctx.keychain();
   const { runConversationTests } = await import('../convtest/runner.js');
   const view = await import('../output/convtest.js');
-  const abort = new AbortController();
-  const onSigint = () => abort.abort();
-  process.once('SIGINT', onSigint);
+  // Ctrl-C (or SIGTERM, SIGHUP) stops the wait at once; the run ends with what it has (JUnit too), exit 130.
+  const stopper = ctx.untilStopped();
   const started = Date.now();
   let outcome;
   try {
@@ -74,7 +74,7 @@ async function run(ctx: CommandContext, files: string[], opts: Options): Promise
       { files, config: opts.config, from: opts.from?.trim(), timeoutScale: scale },
       { store, env: ctx.env, secrets: keychain },
       {
-        signal: abort.signal,
+        signal: stopper.signal,
         onEvent: (e) => {
           if (opts.json) {
             if (e.type === 'scenario-end') out.data(view.scenarioJson(e.result));
@@ -87,7 +87,7 @@ async function run(ctx: CommandContext, files: string[], opts: Options): Promise
       },
     );
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    stopper.dispose();
   }
 
   if (outcome.kind === 'malformed') {
@@ -107,7 +107,7 @@ async function run(ctx: CommandContext, files: string[], opts: Options): Promise
     return;
   }
   const ms = Date.now() - started;
-  if (!opts.json) view.printSummary(out, outcome.files, ms);
+  if (!opts.json) view.printSummary(out, outcome.files, ms, outcome.interrupted);
   if (opts.junit !== undefined) {
     // Written whole or not at all: a CI step that reads it never sees half a file.
     const { writeFileSync, renameSync, rmSync } = await import('node:fs');
@@ -124,6 +124,10 @@ async function run(ctx: CommandContext, files: string[], opts: Options): Promise
     out.status(`JUnit XML written to ${opts.junit}`);
   }
   const all = outcome.files.flatMap((f) => f.results);
+  if (outcome.interrupted) {
+    ctx.exitCode = ExitCode.interrupted;
+    return;
+  }
   ctx.exitCode = all.some((r) => r.status === 'error')
     ? ExitCode.usage
     : all.some((r) => r.status === 'failed')

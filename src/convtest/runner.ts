@@ -149,7 +149,8 @@ export interface Unrunnable {
 export type ConvTestOutcome =
   | { kind: 'malformed'; problems: ScenarioFileProblem[] }
   | { kind: 'unrunnable'; problems: Unrunnable[] }
-  | { kind: 'ran'; files: { file: string; results: ScenarioResult[] }[] };
+  /** `interrupted`: the hooks' signal stopped the run (Ctrl-C); the scenarios after the one it stopped did not start. */
+  | { kind: 'ran'; files: { file: string; results: ScenarioResult[] }[]; interrupted: boolean };
 
 interface Connection {
   config: Config;
@@ -201,11 +202,12 @@ export async function runConversationTests(
   for (const file of parsed) {
     const results: ScenarioResult[] = [];
     for (const plan of plans.filter((p) => p.scenario.file === file.file)) {
+      if (hooks.signal?.aborted) break;
       results.push(await runner.run(plan));
     }
     files.push({ file: file.file, results });
   }
-  return { kind: 'ran', files };
+  return { kind: 'ran', files, interrupted: hooks.signal?.aborted ?? false };
 }
 
 /** Checks every scenario can run: its config, its tester on the account and not the config's own number. */
@@ -383,7 +385,14 @@ class Runner {
     try {
       await snapshot();
       for (const step of scenario.steps) {
-        if (!failed && !error && this.hooks.signal?.aborted) error = { message: 'interrupted', hint: null };
+        if (!failed && !error && this.hooks.signal?.aborted) {
+          // Stopped between steps: the step that would have run next carries it, as one stopped mid-wait does.
+          error = { message: 'interrupted', hint: null };
+          const r: StepResult = { ...skipped(step, this.scale), status: 'error', failure: 'interrupted', fix: null };
+          steps.push(r);
+          this.hooks.onEvent?.({ type: 'step', scenario: info, step: r });
+          continue;
+        }
         if (failed || error) {
           const r = skipped(step, this.scale);
           steps.push(r);
@@ -391,6 +400,7 @@ class Runner {
           continue;
         }
         let result: StepResult;
+        const stepStart = Date.now();
         try {
           if (step.kind === 'send') {
             result = await this.#send(plan, step, snapshot, mark, ctx);
@@ -401,7 +411,13 @@ class Runner {
         } catch (err) {
           const e = err instanceof CliError ? err : twilioError(err, `run step ${step.index}`, ctx);
           error = { message: e.message, hint: e.hint ?? null };
-          result = { ...skipped(step, this.scale), status: 'error', failure: e.message, fix: e.hint ?? null };
+          result = {
+            ...skipped(step, this.scale),
+            status: 'error',
+            failure: e.message,
+            fix: e.hint ?? null,
+            ms: Date.now() - stepStart,
+          };
         }
         if (result.status === 'failed') failed = true;
         steps.push(result);
