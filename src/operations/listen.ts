@@ -5,7 +5,7 @@ import { connectFruxon } from '../fruxon/account.js';
 import type { FruxonClient, FruxonClientOptions } from '../fruxon/client.js';
 import { type SenderHint, type SenderHints, senderHints } from '../fruxon/sender-hint.js';
 import { planListen } from '../listener/plan.js';
-import type { RestoreOutcome } from '../listener/registration.js';
+import { heldByAnotherListener, type RestoreOutcome } from '../listener/registration.js';
 import { type ListenHooks, type ListenInfo, ListenSession, teeHooks } from '../listener/session.js';
 import type { SecretStore } from '../secrets/index.js';
 import { webhookPath } from '../store/configs.js';
@@ -133,6 +133,11 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
   const pruned = applyRetention(store.events, env, deps.now().getTime());
   if (pruned > 0) report.pruned(pruned, retentionDays(env));
   const config = resolveConfig(store, ...(input.config !== undefined ? [input.config] : []));
+  // Another listener on this config: say so (exit 5) before anything else, the port it holds included.
+  if (input.register) {
+    const held = heldByAnotherListener(store, config);
+    if (held) throw held;
+  }
   const secrets = await deps.secrets();
   const plan = await planListen(
     {
