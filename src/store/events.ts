@@ -216,6 +216,29 @@ export class EventRepo {
     return this.#bySid.get(configId, messageSid) !== undefined;
   }
 
+  /** The id of the accepted event of this MessageSid for the config, if there is one. */
+  acceptedId(configId: string, messageSid: string): number | undefined {
+    return (this.#bySid.get(configId, messageSid) as { id: number } | undefined)?.id;
+  }
+
+  /** The newest accepted event of the config at or before `atOrBefore` (from `fromNumber`, when given). */
+  lastAccepted(q: { configId: string; atOrBefore: number; fromNumber?: string }): StoredEvent | undefined {
+    const r = (
+      q.fromNumber === undefined
+        ? this.db
+            .prepare(
+              `SELECT * FROM events WHERE id <= ? AND config_id = ? AND status = 'accepted' ORDER BY id DESC LIMIT 1`,
+            )
+            .get(q.atOrBefore, q.configId)
+        : this.db
+            .prepare(
+              `SELECT * FROM events WHERE id <= ? AND config_id = ? AND status = 'accepted' AND from_number = ? ORDER BY id DESC LIMIT 1`,
+            )
+            .get(q.atOrBefore, q.configId, q.fromNumber)
+    ) as Row | undefined;
+    return r && fromRow(r);
+  }
+
   addStatus(e: Omit<StatusEvent, 'id'>): number {
     return Number(
       this.db
