@@ -12,7 +12,7 @@ interface Options {
   host: string;
   accountSid?: string;
   authToken?: string;
-  number: string[];
+  number?: string[];
   state?: string;
   topology?: string;
   sandboxUrl?: string;
@@ -32,8 +32,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option(
       '--number <e164>',
       'a phone number the account owns (repeatable; default: one generated)',
-      (v: string, acc: string[]) => [...acc, v],
-      [] as string[],
+      (v: string, acc: string[] | undefined) => [...(acc ?? []), v],
     )
     .option('--state <file>', 'keep credentials, numbers and messages in this SQLite file across restarts')
     .option(
@@ -73,7 +72,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const out = ctx.output({ json: opts.json });
   const port = parsePort('--port', opts.port);
   const accountSid = opts.accountSid !== undefined ? checkAccountSid('--account-sid', opts.accountSid) : undefined;
-  const numbers = opts.number.map((n) => checkE164('--number', n));
+  const numbers = (opts.number ?? []).map((n) => checkE164('--number', n));
   if (opts.authToken !== undefined && !/^\S{8,}$/.test(opts.authToken))
     throw usageError('--auth-token must be at least 8 characters with no spaces');
   if (

@@ -562,7 +562,7 @@ class Runner {
   /** Why nothing came back: the tester's message failed, or the route, or no reply at all. */
   async #silence(
     plan: Plan,
-    lastSend: { sid: string } | null,
+    lastSend: { sid: string; at: number } | null,
     ctx: { apiUrl: string | null; accountSid: string },
   ): Promise<{ text: string; fix: string | null }> {
     const { conn, info } = plan;
@@ -580,7 +580,12 @@ class Runner {
         // fall through to the route
       }
     }
-    const route = await inboundRoute(this.deps, conn.config, conn.client);
+    const route = await inboundRoute(
+      this.deps,
+      conn.config,
+      conn.client,
+      lastSend ? { from: info.tester, at: lastSend.at } : undefined,
+    );
     if (route.reachesAgent === false) return { text: route.text, fix: null };
     // Fruxon holds the first message from a number that is no participant as an access request: the agent
     // stays silent until someone approves it.

@@ -1,6 +1,7 @@
 import { resolveConfig } from '../config/resolve.js';
 import { CliError } from '../errors.js';
 import { TRIGGER, type TriggerEnvelope, type TriggerPayload } from '../listener/payload.js';
+import type { StatusEvent } from '../store/events.js';
 import type { Config, EventStatus, Store, StoredEvent } from '../store/index.js';
 import { sleepUnlessAborted } from '../twilio/messages.js';
 import { runningListenerUrl } from './deliver.js';
@@ -23,6 +24,17 @@ export function getEvent(store: Store, id: number): StoredEvent {
   const event = store.events.byId(id);
   if (!event)
     throw new CliError(`no event #${id}`, { reason: 'not_found', hint: 'list them with: fruxon-twilio events list' });
+  return event;
+}
+
+/** One status event (`events show ID --kind status`); an unknown id is an error naming the list. */
+export function getStatusEvent(store: Store, id: number): StatusEvent {
+  const event = store.events.statusById(id);
+  if (!event)
+    throw new CliError(`no status event #${id}`, {
+      reason: 'not_found',
+      hint: 'list them with: fruxon-twilio events list --kind status',
+    });
   return event;
 }
 

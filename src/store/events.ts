@@ -283,6 +283,36 @@ export class EventRepo {
     }));
   }
 
+  /** One status event by its id (its own sequence: status #6 and message #6 are two events). */
+  statusById(id: number): StatusEvent | undefined {
+    const r = this.db.prepare('SELECT * FROM status_events WHERE id = ?').get(id) as
+      | {
+          id: number;
+          config_id: string;
+          config_name: string;
+          received_at: string;
+          message_sid: string | null;
+          status: string;
+          error_code: number | null;
+          to_address: string | null;
+          from_address: string | null;
+        }
+      | undefined;
+    return (
+      r && {
+        id: r.id,
+        configId: r.config_id,
+        configName: r.config_name,
+        receivedAt: r.received_at,
+        messageSid: r.message_sid,
+        status: r.status,
+        errorCode: r.error_code,
+        to: r.to_address,
+        from: r.from_address,
+      }
+    );
+  }
+
   list(q: EventQuery = {}): StoredEvent[] {
     const { sql, args } = listQuery(q);
     return (this.db.prepare(sql).all(...args) as Row[]).map(fromRow);
