@@ -75,7 +75,7 @@ export interface ListenFace {
   /** Whether the face shows Fruxon sender hints (`report.senderHint`): the lines do, the screen does not. */
   senderHints: boolean;
   /** The session runs: a screen takes the terminal (`quit` asks to stop, as Ctrl-C does). */
-  open?(opts: { info: ListenInfo; quit: () => void }): void;
+  open?(opts: { info: ListenInfo; quit: () => void; inspectorUrl: string | null }): void;
   /** Puts the terminal back; idempotent. */
   close?(): void;
 }
@@ -231,7 +231,7 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
   const timer = input.timeoutMs !== undefined ? setTimeout(() => finish('timeout'), input.timeoutMs) : undefined;
 
   report.started({ config, info, inspectorUrl: web?.url ?? null });
-  face.open?.({ info, quit: () => stopper.stop('SIGINT') });
+  face.open?.({ info, quit: () => stopper.stop('SIGINT'), inspectorUrl: web?.url ?? null });
 
   const reason = await finished;
   face.close?.();
