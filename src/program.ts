@@ -23,7 +23,7 @@ Examples:
   $ fruxon-twilio listen                    # receive inbound SMS/WhatsApp as Fruxon trigger payloads
 
 Exit codes: 0 ok, 1 failure, 2 usage error, 3 timed out, 4 webhook registration failed, 5 conflict with a running listener.
-Environment: FRUXON_TWILIO_HOME, FRUXON_TWILIO_API_URL, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_API_KEY, TWILIO_API_SECRET, FRUXON_TWILIO_WEBHOOK_URL, FRUXON_TWILIO_RETENTION_DAYS, FRUXON_TOKEN, FRUXON_TENANT, FRUXON_API_URL, NGROK_AUTHTOKEN, NGROK_SERVER_ADDR, NO_COLOR (see README).`,
+Environment: FRUXON_TWILIO_HOME, FRUXON_TWILIO_API_URL, FRUXON_TWILIO_EMULATOR_PORT, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_API_KEY, TWILIO_API_SECRET, FRUXON_TWILIO_WEBHOOK_URL, FRUXON_TWILIO_RETENTION_DAYS, FRUXON_TOKEN, FRUXON_TENANT, FRUXON_API_URL, NGROK_AUTHTOKEN, NGROK_SERVER_ADDR, NO_COLOR (see README).`,
     );
   for (const register of commands) register(program, ctx);
   applyIo(program, ctx.io);

@@ -4,7 +4,7 @@ import { CliError, usageError } from '../errors.js';
 import { SANDBOX_NUMBER } from '../twilio/route.js';
 import { checkAccountSid, checkApiKeySid, checkE164, checkHttpUrl, checkName, maskSid } from '../validate.js';
 import type { CommandContext } from './context.js';
-import { DEFAULT_EMULATOR_PORT } from './emulator.js';
+import { emulatorPort } from './emulator.js';
 import {
   asValidator,
   promptChoice,
@@ -114,10 +114,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   // means the user knows) a running emulator is offered, or a URL asked for.
   let apiUrl = opts.apiUrl ? checkHttpUrl('--api-url', opts.apiUrl).replace(/\/+$/, '') : null;
   const secretGiven =
-    opts.tokenFromEnv ||
-    opts.authTokenStdin ||
-    opts.apiKeySecretStdin ||
-    Boolean(env[secretEnvVar({ authMethod })]);
+    opts.tokenFromEnv || opts.authTokenStdin || opts.apiKeySecretStdin || Boolean(env[secretEnvVar({ authMethod })]);
   const asking = !opts.name || !opts.from || !(opts.accountSid ?? env.TWILIO_ACCOUNT_SID) || !secretGiven;
   if (ask && asking && !opts.apiUrl && !env.FRUXON_TWILIO_API_URL) apiUrl = await askApiUrl(ctx, io);
 
@@ -329,7 +326,8 @@ function checkSecret(what: string, value: string): string {
 }
 
 /**
- * On a terminal, where the config talks to: a fruxon-twilio emulator running on its default port is offered
+ * On a terminal, where the config talks to: a fruxon-twilio emulator running on its default port (7338, or
+ * $FRUXON_TWILIO_EMULATOR_PORT) is offered
  * first (enter takes it); else a URL is asked for, enter meaning the real Twilio (null).
  */
 async function askApiUrl(
@@ -338,9 +336,15 @@ async function askApiUrl(
   opts: { offerEmulator?: boolean } = {},
 ): Promise<string | null> {
   if (opts.offerEmulator !== false) {
-    const local = `http://127.0.0.1:${DEFAULT_EMULATOR_PORT}`;
+    let port: number | null = null;
+    try {
+      port = emulatorPort(ctx.env);
+    } catch {
+      // a malformed $FRUXON_TWILIO_EMULATOR_PORT: no emulator to look for (emulator itself says what is wrong)
+    }
+    const local = `http://127.0.0.1:${port}`;
     const { emulatorAnswers } = await import('../operations/configs.js');
-    if (await emulatorAnswers(local)) {
+    if (port !== null && (await emulatorAnswers(local))) {
       ctx
         .output()
         .status(

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
+import { type AddressInfo, createServer } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { main } from '../../src/cli.js';
 import type { CliDeps } from '../../src/commands/context.js';
-import { DEFAULT_EMULATOR_PORT } from '../../src/commands/emulator.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { CliError } from '../../src/errors.js';
 import { emulatorAnswers } from '../../src/operations/configs.js';
@@ -166,48 +166,40 @@ describe('add-config on a terminal, for a newcomer (issue 30, item 2)', () => {
   });
 
   test('no --api-url: an emulator running on its default port is offered, and enter takes it', async () => {
-    // The default port may be held by an emulator someone runs on this machine: that one is offered just the same.
-    let own: Emulator | null = null;
-    try {
-      own = await startEmulator({ numbers: [OWN], port: DEFAULT_EMULATOR_PORT });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' && !/in use/.test(String(err))) throw err;
-    }
-    try {
-      const local = `http://127.0.0.1:${DEFAULT_EMULATOR_PORT}`;
-      assert.equal(await emulatorAnswers(local), true, `an emulator answers at ${local}`);
-      const r = await onTerminal(
-        ['add-config', '--from', OWN, '--account-sid', emu.accountSid, '--token-from-env', '--no-verify'],
-        h.env,
-        [
-          [/Add the config for the emulator at http:\/\/127\.0\.0\.1:7338\?/, '\r'],
-          [/Display name/, 'found\r'],
-        ],
-        deps,
-      );
-      assert.equal(r.code, 0, r.err);
-      assert.match(r.err, /A Twilio emulator is running at http:\/\/127\.0\.0\.1:7338/);
-      assert.equal((await configs()).find((c) => c.name === 'found')?.api_url, local);
-    } finally {
-      await own?.stop();
-    }
-  });
-
-  test('no emulator offered (or declined): the API URL is asked, enter meaning the real Twilio', async () => {
-    assert.equal(await emulatorAnswers('http://127.0.0.1:9'), false);
-    // An emulator someone runs on the default port is offered first: declined here.
-    const offered = await emulatorAnswers(`http://127.0.0.1:${DEFAULT_EMULATOR_PORT}`);
+    // $FRUXON_TWILIO_EMULATOR_PORT moves the default port (7338): this test's emulator is on a free one.
+    const port = new URL(emu.url).port;
+    assert.equal(await emulatorAnswers(emu.url), true);
     const r = await onTerminal(
       ['add-config', '--from', OWN, '--account-sid', emu.accountSid, '--token-from-env', '--no-verify'],
-      { ...h.env, TWILIO_AUTH_TOKEN: 'x'.repeat(32) },
+      { ...h.env, FRUXON_TWILIO_EMULATOR_PORT: port },
       [
-        ...(offered ? ([[/Add the config for the emulator/, 'n\r']] as [RegExp, string][]) : []),
+        [new RegExp(`Add the config for the emulator at http://127\\.0\\.0\\.1:${port}\\?`), '\r'],
+        [/Display name/, 'found\r'],
+      ],
+      deps,
+    );
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, new RegExp(`A Twilio emulator is running at http://127\\.0\\.0\\.1:${port}`));
+    assert.equal((await configs()).find((c) => c.name === 'found')?.api_url, `http://127.0.0.1:${port}`);
+  });
+
+  test('no emulator there: the API URL is asked, enter meaning the real Twilio', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    assert.equal(await emulatorAnswers(`http://127.0.0.1:${port}`), false);
+    const r = await onTerminal(
+      ['add-config', '--from', OWN, '--account-sid', emu.accountSid, '--token-from-env', '--no-verify'],
+      { ...h.env, TWILIO_AUTH_TOKEN: 'x'.repeat(32), FRUXON_TWILIO_EMULATOR_PORT: String(port) },
+      [
         [/Twilio API URL \(enter for the real Twilio/, '\r'],
         [/Display name/, 'real\r'],
       ],
       deps,
     );
     assert.equal(r.code, 0, r.err);
+    assert.doesNotMatch(r.err, /Add the config for the emulator/);
     assert.equal((await configs()).find((c) => c.name === 'real')?.api_url, null);
   });
 });
