@@ -22,10 +22,7 @@ describe('the interactive listen screen: inspector URL, q in details, replies, n
   });
 
   test('the key bar gives way from its least needed key: q quit always stays', () => {
-    assert.match(
-      keyBar(200),
-      /^ ↑↓ select · d details · r reply · p replay · n new sid · i inspector · q quit$/,
-    );
+    assert.match(keyBar(200), /^ ↑↓ select · d details · r reply · p replay · n new sid · i inspector · q quit$/);
     // 80 columns (79 drawn): every key fits.
     assert.match(keyBar(79), /p replay · n new sid · i inspector · q quit$/);
     for (const cols of [79, 60, 40, 20]) {
