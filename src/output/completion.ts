@@ -371,17 +371,11 @@ function fishScript(all: Node[], name: string, fn: string): string {
   };
   table(`${fn}_subs`, (n) => n.subs.flatMap((s) => s.names));
   table(`${fn}_valued`, (n) => n.flags.filter((f) => f.valued).flatMap((f) => f.names));
-  lines.push(
-    `function ${fn}_at`,
-    `    set -l p (${fn}_path)`,
-    '    test "$p" = "$argv"',
-    'end',
-    '',
-    `complete -c ${name} -f`,
-  );
+  lines.push(`function ${fn}_at`, `    contains -- (${fn}_path) $argv`, 'end', '', `complete -c ${name} -f`);
   const configs = `(${name} ${COMPLETE_COMMAND} configs 2>/dev/null)`;
   for (const n of all) {
-    const at = `${fn}_at ${fishQuote(n.paths[0])}`;
+    // Every spelling of the path (aliases: `events ls`), as the words typed.
+    const at = `${fn}_at ${n.paths.map(fishQuote).join(' ')}`;
     for (const s of n.subs)
       lines.push(`complete -c ${name} -n ${fishQuote(at)} -a ${fishQuote(s.names[0])} -d ${fishQuote(s.description)}`);
     for (const f of n.flags) {
@@ -391,10 +385,11 @@ function fishScript(all: Node[], name: string, fn: string): string {
       if (long) parts.push(`-l ${long.slice(2)}`);
       if (short) parts.push(`-s ${short.slice(1)}`);
       if (f.valued) {
-        parts.push('-r');
-        if (f.config) parts.push(`-a ${fishQuote(configs)}`);
-        else if (f.choices.length) parts.push(`-a ${fishQuote(f.choices.join(' '))}`);
-        else if (f.file) parts.push('-F');
+        // -x: a value, and no file names (but for a file's value: -r -F).
+        if (f.config) parts.push(`-x -a ${fishQuote(configs)}`);
+        else if (f.choices.length) parts.push(`-x -a ${fishQuote(f.choices.join(' '))}`);
+        else if (f.file) parts.push('-r -F');
+        else parts.push('-x');
       }
       parts.push(`-d ${fishQuote(f.description)}`);
       lines.push(parts.join(' '));
