@@ -68,10 +68,16 @@ Exit codes: 0 every check passed (warnings allowed), 1 a check failed (--report:
         out.line(`${mark} ${x.name.padEnd(width)}  ${x.skipped ? c.dim(safe(x.detail)) : safe(x.detail)}${fix}`);
       }
       const failed = checks.filter((x) => x.ok === false).length;
+      const warned = checks.filter((x) => x.ok === 'warn').length;
+      const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
       out.status(
-        ok
-          ? out.errColor.green('All checks passed.')
-          : out.errColor.red(`${failed} check${failed > 1 ? 's' : ''} failed.`),
+        !ok
+          ? out.errColor.red(
+              `${plural(failed, 'check')} failed${warned ? `, ${plural(warned, 'warning')}` : ''} (see fix: above).`,
+            )
+          : warned
+            ? out.errColor.yellow(`No check failed; ${plural(warned, 'warning')} above (marked !).`)
+            : out.errColor.green('All checks passed.'),
       );
     });
 }

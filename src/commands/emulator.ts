@@ -6,13 +6,21 @@ import { checkAccountSid, checkE164, checkHttpUrl, parsePort } from '../validate
 import type { CommandContext } from './context.js';
 
 export const DEFAULT_EMULATOR_PORT = 7338;
+/** Another default port for `emulator` (and where `add-config` looks for one on a terminal). */
+export const EMULATOR_PORT_ENV = 'FRUXON_TWILIO_EMULATOR_PORT';
+
+/** The emulator's default port: $FRUXON_TWILIO_EMULATOR_PORT, else 7338. */
+export function emulatorPort(env: NodeJS.ProcessEnv): number {
+  const v = env[EMULATOR_PORT_ENV];
+  return v === undefined || v === '' ? DEFAULT_EMULATOR_PORT : parsePort(`$${EMULATOR_PORT_ENV}`, v);
+}
 
 interface Options {
-  port: string;
+  port?: string;
   host: string;
   accountSid?: string;
   authToken?: string;
-  number: string[];
+  number?: string[];
   state?: string;
   topology?: string;
   sandboxUrl?: string;
@@ -26,15 +34,14 @@ export function register(program: Command, ctx: CommandContext): void {
   program
     .command('emulator')
     .description('Run the local Twilio emulator: the REST API this tool uses, and signed inbound webhooks')
-    .option('--port <port>', 'port (0 = any free port)', String(DEFAULT_EMULATOR_PORT))
+    .option('--port <port>', `port (default ${DEFAULT_EMULATOR_PORT}, or $${EMULATOR_PORT_ENV}; 0 = any free port)`)
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--account-sid <sid>', 'the account SID it accepts (default: generated)')
     .option('--auth-token <token>', 'the auth token it accepts (default: generated)')
     .option(
       '--number <e164>',
       'a phone number the account owns (repeatable; default: one generated)',
-      (v: string, acc: string[]) => [...acc, v],
-      [] as string[],
+      (v: string, acc: string[] | undefined) => [...(acc ?? []), v],
     )
     .option('--state <file>', 'keep credentials, numbers and messages in this SQLite file across restarts')
     .option(
@@ -76,9 +83,9 @@ Recipients with scripted outcomes: +15005550001 (21211 invalid To), +15005550002
 
 async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const out = ctx.output({ json: opts.json });
-  const port = parsePort('--port', opts.port);
+  const port = opts.port !== undefined ? parsePort('--port', opts.port) : emulatorPort(ctx.env);
   const accountSid = opts.accountSid !== undefined ? checkAccountSid('--account-sid', opts.accountSid) : undefined;
-  const numbers = opts.number.map((n) => checkE164('--number', n));
+  const numbers = (opts.number ?? []).map((n) => checkE164('--number', n));
   if (opts.authToken !== undefined && !/^\S{8,}$/.test(opts.authToken))
     throw usageError('--auth-token must be at least 8 characters with no spaces');
   if (

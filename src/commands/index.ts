@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { register as addConfig } from './add-config.js';
+import { register as completion } from './completion.js';
 import { register as configs } from './configs.js';
 import type { CommandContext } from './context.js';
 import { register as demo } from './demo.js';
@@ -41,4 +42,5 @@ export const commands: Array<(program: Command, ctx: CommandContext) => void> = 
   link,
   mcp,
   test,
+  completion,
 ];

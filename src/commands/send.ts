@@ -10,7 +10,7 @@ interface Options {
   config?: string;
   whatsapp?: boolean;
   sms?: boolean;
-  mediaUrl: string[];
+  mediaUrl?: string[];
   statusCallback?: string;
   wait?: boolean;
   waitTimeout?: string;
@@ -36,8 +36,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option(
       '--media-url <url>',
       'attach media from a public URL (repeat for several)',
-      (v: string, acc: string[]) => [...acc, v],
-      [] as string[],
+      (v: string, acc: string[] | undefined) => [...(acc ?? []), v],
     )
     .option('--status-callback <url>', 'URL Twilio posts status changes of this message to')
     .option(
@@ -73,7 +72,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   if (opts.to === undefined || opts.to.trim() === '')
     throw usageError('missing --to: an E.164 number like +14155238886, or a participant name');
   if (opts.whatsapp && opts.sms) throw usageError('--whatsapp and --sms contradict each other: pass one');
-  const mediaUrls = opts.mediaUrl.map((u) => checkHttpUrl('--media-url', u));
+  const mediaUrls = (opts.mediaUrl ?? []).map((u) => checkHttpUrl('--media-url', u));
   const statusCallback =
     opts.statusCallback !== undefined ? checkHttpUrl('--status-callback', opts.statusCallback) : null;
   const wait = Boolean(opts.wait || opts.waitTimeout !== undefined);
@@ -193,7 +192,7 @@ function checkContent(opts: Options): { contentSid?: string; contentVariables?: 
       `--content-sid must be HX followed by 32 hex digits (got ${JSON.stringify(opts.contentSid)})`,
       'see the templates: fruxon-twilio templates list',
     );
-  if (opts.body !== undefined || opts.mediaUrl.length > 0)
+  if (opts.body !== undefined || (opts.mediaUrl?.length ?? 0) > 0)
     throw usageError('--content-sid sends the template as it is: drop --body and --media-url');
   if (opts.contentVariables === undefined) return { contentSid: opts.contentSid };
   let parsed: unknown;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { CliError, ExitCode, usageError } from '../errors.js';
-import type { CommandContext, Stopper } from './context.js';
+import type { CommandContext } from './context.js';
 
 interface Options {
   config?: string;
@@ -51,7 +51,8 @@ Examples:
 
 Exit codes: 0 every scenario passed, 1 a scenario failed, 2 a malformed file or flag, or a scenario that
 cannot run (unknown config, tester not on the account, tester = the config's number: then nothing is sent),
-or that Twilio stopped mid-run (a refused send: the scenario is an error, not a failure).`,
+or that Twilio stopped mid-run (a refused send: the scenario is an error, not a failure), 130 interrupted
+(Ctrl-C: the scenario it stopped is an error in --json and JUnit, the ones after it do not run).`,
     )
     // Options after `record` are record's: `test record --config x` is not `test --config x`.
     .enablePositionalOptions()
@@ -165,8 +166,8 @@ async function run(ctx: CommandContext, files: string[], opts: Options): Promise
   const keychain = await ctx.keychain();
   const { runConversationTests } = await import('../convtest/runner.js');
   const view = await import('../output/convtest.js');
-  // Ctrl-C (or the context's abort) stops the run once; a second Ctrl-C kills it (the handler is gone by then).
-  const stopper: Stopper = ctx.untilStopped({ signals: ['SIGINT'], onStop: () => stopper.dispose() });
+  // Ctrl-C (or SIGTERM, SIGHUP) stops the wait at once; the run ends with what it has (JUnit too), exit 130.
+  const stopper = ctx.untilStopped();
   const started = Date.now();
   let outcome: Awaited<ReturnType<typeof runConversationTests>>;
   try {
@@ -207,7 +208,7 @@ async function run(ctx: CommandContext, files: string[], opts: Options): Promise
     return;
   }
   const ms = Date.now() - started;
-  if (!opts.json) view.printSummary(out, outcome.files, ms);
+  if (!opts.json) view.printSummary(out, outcome.files, ms, outcome.interrupted);
   if (opts.junit !== undefined) {
     // Written whole or not at all: a CI step that reads it never sees half a file.
     const { writeFileSync, renameSync, rmSync } = await import('node:fs');
@@ -224,6 +225,10 @@ async function run(ctx: CommandContext, files: string[], opts: Options): Promise
     out.status(`JUnit XML written to ${opts.junit}`);
   }
   const all = outcome.files.flatMap((f) => f.results);
+  if (outcome.interrupted) {
+    ctx.exitCode = ExitCode.interrupted;
+    return;
+  }
   ctx.exitCode = all.some((r) => r.status === 'error')
     ? ExitCode.usage
     : all.some((r) => r.status === 'failed')

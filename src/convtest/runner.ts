@@ -157,7 +157,8 @@ export interface Unrunnable {
 export type ConvTestOutcome =
   | { kind: 'malformed'; problems: ScenarioFileProblem[] }
   | { kind: 'unrunnable'; problems: Unrunnable[] }
-  | { kind: 'ran'; files: { file: string; results: ScenarioResult[] }[] };
+  /** `interrupted`: the hooks' signal stopped the run (Ctrl-C); the scenarios after the one it stopped did not start. */
+  | { kind: 'ran'; files: { file: string; results: ScenarioResult[] }[]; interrupted: boolean };
 
 interface Connection {
   config: Config;
@@ -214,11 +215,12 @@ export async function runConversationTests(
   for (const file of parsed) {
     const results: ScenarioResult[] = [];
     for (const plan of plans.filter((p) => p.scenario.file === file.file)) {
+      if (hooks.signal?.aborted) break;
       results.push(await runner.run(plan));
     }
     files.push({ file: file.file, results });
   }
-  return { kind: 'ran', files };
+  return { kind: 'ran', files, interrupted: hooks.signal?.aborted ?? false };
 }
 
 /** Checks every scenario can run: its config, its tester on the account and not the config's own number. */
@@ -402,7 +404,14 @@ class Runner {
     try {
       await snapshot();
       for (const step of scenario.steps) {
-        if (!failed && !error && this.#hooks.signal?.aborted) error = { message: 'interrupted', hint: null };
+        if (!failed && !error && this.#hooks.signal?.aborted) {
+          // Stopped between steps: the step that would have run next carries it, as one stopped mid-wait does.
+          error = { message: 'interrupted', hint: null };
+          const r: StepResult = { ...skipped(step, this.#scale), status: 'error', failure: 'interrupted', fix: null };
+          steps.push(r);
+          this.#hooks.onEvent?.({ type: 'step', scenario: info, step: r });
+          continue;
+        }
         if (failed || error) {
           const r = skipped(step, this.#scale);
           steps.push(r);
@@ -410,6 +419,7 @@ class Runner {
           continue;
         }
         let result: StepResult;
+        const stepStart = Date.now();
         try {
           if (step.kind === 'send') {
             result = await this.#send(plan, step, snapshot, mark, ctx);
@@ -420,7 +430,13 @@ class Runner {
         } catch (err) {
           const e = err instanceof CliError ? err : twilioError(err, `run step ${step.index}`, ctx);
           error = { message: e.message, hint: e.hint ?? null };
-          result = { ...skipped(step, this.#scale), status: 'error', failure: e.message, fix: e.hint ?? null };
+          result = {
+            ...skipped(step, this.#scale),
+            status: 'error',
+            failure: e.message,
+            fix: e.hint ?? null,
+            ms: Date.now() - stepStart,
+          };
         }
         if (result.status === 'failed') failed = true;
         steps.push(result);
@@ -577,7 +593,7 @@ class Runner {
   /** Why nothing came back: the tester's message failed, or the route, or no reply at all. */
   async #silence(
     plan: Plan,
-    lastSend: { sid: string } | null,
+    lastSend: { sid: string; at: number } | null,
     ctx: { apiUrl: string | null; accountSid: string },
   ): Promise<{ text: string; fix: string | null }> {
     const { conn, info } = plan;
@@ -605,7 +621,12 @@ class Runner {
           fix: `only the tester can undo an opt-out: send "START" from ${info.tester} to ${info.number} (a send step), then try again`,
         };
     }
-    const route = await inboundRoute(this.#deps, conn.config, conn.client);
+    const route = await inboundRoute(
+      this.#deps,
+      conn.config,
+      conn.client,
+      lastSend ? { from: info.tester, at: lastSend.at } : undefined,
+    );
     if (route.reachesAgent === false) return { text: route.text, fix: null };
     // Fruxon holds the first message from a number that is no participant as an access request: the agent
     // stays silent until someone approves it.

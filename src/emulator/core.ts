@@ -133,7 +133,12 @@ export class EmulatorCore {
 
     const whatsapp = to.startsWith(WHATSAPP_PREFIX);
     const toNumber = stripChannel(to);
-    if (!isE164(toNumber) || toNumber === MAGIC_NUMBERS.invalidTo) throw apiErrors.invalidTo(to);
+    if (
+      !isE164(toNumber) ||
+      toNumber === MAGIC_NUMBERS.invalidTo ||
+      (!plausibleNumber(toNumber) && !this.state.findNumber(toNumber))
+    )
+      throw apiErrors.invalidTo(to);
 
     let from = req.from?.trim() ?? '';
     if (req.messagingServiceSid !== undefined && !MG_SID.test(req.messagingServiceSid)) {
@@ -724,4 +729,15 @@ function decodeXml(text: string): string {
 
 export function isHttpMethod(value: string): value is HttpMethod {
   return value === 'GET' || value === 'POST';
+}
+
+/**
+ * A number a phone could have, as Twilio's 21211 check sees it (roughly; it knows every numbering plan): in the
+ * North American plan (+1) ten digits after the 1, the area code not starting with 0 or 1; elsewhere
+ * 7 digits at least (Niue's +683 NNNN is the shortest). `+1415555` is valid E.164 and no one's phone.
+ */
+export function plausibleNumber(e164: string): boolean {
+  const digits = e164.slice(1);
+  if (digits.startsWith('1')) return /^1[2-9]\d{9}$/.test(digits);
+  return digits.length >= 7;
 }

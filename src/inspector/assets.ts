@@ -263,7 +263,8 @@ export const APP_JS = String.raw`'use strict';
         }, function (err) { showError(res, err); });
       } }, label);
     }
-    if (a.replay_listener) { acts.appendChild(replay({ target: 'listener', new_sid: false }, 'Replay to listener')); acts.appendChild(replay({ target: 'listener', new_sid: true }, 'Replay with new MessageSid')); }
+    // A refused request kept no form to replay (and fires no trigger): no Replay buttons for it.
+    if (a.replay_listener && d.status !== 'refused') { acts.appendChild(replay({ target: 'listener', new_sid: false }, 'Replay to listener')); acts.appendChild(replay({ target: 'listener', new_sid: true }, 'Replay with new MessageSid')); }
     if (a.replay_forward && d.envelope) acts.appendChild(replay({ target: 'forward' }, 'Replay to ' + S.state.forward_to));
     if (d.status === 'accepted' && d.from) acts.appendChild(h('a', { href: '#/conversation/' + convKey(d.channel, d.from) }, 'Open conversation'));
     main.appendChild(acts);
@@ -277,8 +278,15 @@ export const APP_JS = String.raw`'use strict';
       main.appendChild(h('pre', { id: 'payload' }, json));
       main.appendChild(thumbs((d.envelope.payload && d.envelope.payload.media) || []));
     }
-    main.appendChild(h('h3', null, 'Raw form'));
-    main.appendChild(formTable(d.raw_form));
+    // As the terminal's events show: a refused request's first 1 KiB, and the form only when there is one.
+    if (d.status === 'refused') {
+      main.appendChild(h('h3', null, 'Body (first 1 KiB; a refused request keeps no form)'));
+      main.appendChild(d.body_excerpt ? h('pre', { id: 'body-excerpt' }, d.body_excerpt) : h('p', { class: 'muted' }, '(none)'));
+    }
+    if (d.status !== 'refused' || Object.keys(d.raw_form || {}).length) {
+      main.appendChild(h('h3', null, 'Raw form'));
+      main.appendChild(formTable(d.raw_form));
+    }
     main.appendChild(h('h3', null, 'Headers'));
     main.appendChild(formTable(d.headers));
   }

@@ -416,6 +416,15 @@ function productionMissing(lease: Lease, config: Config): CliError {
   );
 }
 
+/**
+ * The conflict of a listen whose config another live listener already holds (exit 5). `listen` asks it first,
+ * before it binds its port: the port the other listener holds would otherwise be reported instead.
+ */
+export function heldByAnotherListener(store: Store, config: Config, pid: number = process.pid): CliError | null {
+  const held = store.leases.get(config.id);
+  return held && isLeaseAlive(held) && held.pid !== pid ? leaseConflict(config, held) : null;
+}
+
 function leaseConflict(config: Config, lease: Lease): CliError {
   return leaseHeldError(
     `another listener (pid ${lease.pid}) already holds ${lease.phoneNumber} for config ${JSON.stringify(config.name)}`,

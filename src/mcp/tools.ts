@@ -30,6 +30,17 @@ import { checkSend, type SendPolicy, sendPolicy, sendRulesText, UNTRUSTED_TEXT, 
  */
 
 /** An optional whole-number `limit` from 1 to `max`, with the one error text every tool gives. */
+/** A not-found error of a core whose hint names a CLI command, with the hint naming the MCP tool instead. */
+async function withToolHint<T>(run: () => T | Promise<T>, hint: string): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof CliError && err.reason === 'not_found')
+      throw new CliError(err.message, { exitCode: err.exitCode, reason: err.reason, hint, cause: err });
+    throw err;
+  }
+}
+
 function limitArg(max: number, deflt: number) {
   const error = `must be a whole number from 1 to ${max}`;
   return z
@@ -256,7 +267,10 @@ export const tools: ToolDef[] = [
     }),
     annotations: { readOnlyHint: true, openWorldHint: true },
     async run(args: { sid: string }, deps) {
-      const r = await getConfigMessage(deps, { config: deps.defaultConfig, sid: args.sid });
+      const r = await withToolHint(
+        () => getConfigMessage(deps, { config: deps.defaultConfig, sid: args.sid }),
+        'list the recent ones with list_messages',
+      );
       return withUntrusted(
         { sid: r.message.sid, media_error: r.mediaError },
         { message: messageDetailJson(r.message, r.media) },
@@ -297,18 +311,28 @@ export const tools: ToolDef[] = [
         afterId: args.since_event_id,
         timeoutMs: Math.round(timeoutS * 1000),
         signal: ctx.signal,
+        now: deps.now,
       });
       if (r.envelope)
         return withUntrusted(
           { event_id: r.envelope.event_id, config: r.envelope.config, received_at: r.envelope.received_at },
           { envelope: r.envelope },
         );
+      const detail = `no message${from ? ` from ${from}` : ''} to ${r.config.fromNumber} arrived within ${timeoutS}s`;
+      // The wait started after the newest event: a message recorded just before the call (simulate_inbound's)
+      // was not counted. Name it, and the since_event_id that returns it, rather than one that skips it again.
+      const earlier = r.earlier;
       return {
         timed_out: true,
         config: r.config.name,
         since_event_id: r.afterId,
-        detail: `no message${from ? ` from ${from}` : ''} to ${r.config.fromNumber} arrived within ${timeoutS}s`,
-        hint: `call wait_for_message again with since_event_id ${r.afterId} to miss nothing`,
+        detail: earlier
+          ? `${detail}; the message of event ${earlier.id} (from ${earlier.from}) was recorded before this call, so it was not counted`
+          : detail,
+        ...(earlier && { earlier_event_id: earlier.id }),
+        hint: earlier
+          ? `read it with get_event ${earlier.id}, or call wait_for_message with since_event_id ${earlier.id - 1} to get it`
+          : `call wait_for_message again with since_event_id ${r.afterId} to miss nothing`,
       };
     },
   },
@@ -358,14 +382,19 @@ export const tools: ToolDef[] = [
     }),
     annotations: { readOnlyHint: true, openWorldHint: false },
     async run(args: { id: number }, deps) {
-      return withUntrusted({ id: args.id }, { event: eventDetailJson(getEvent(deps.store, args.id)) });
+      return withUntrusted(
+        { id: args.id },
+        {
+          event: eventDetailJson(await withToolHint(() => getEvent(deps.store, args.id), 'list them with list_events')),
+        },
+      );
     },
   },
   {
     name: 'simulate_inbound',
     title: 'Simulate an inbound message',
     description:
-      "Post the config's running listen the inbound-message webhook Twilio would send (signed), as if `from` had texted the number; the listener records it and fires the trigger (see wait_for_message).",
+      "Post the config's running listen the inbound-message webhook Twilio would send (signed), as if `from` had texted the number; the listener records it and fires the trigger. Returns the recorded event's event_id: get_event reads its trigger payload; wait_for_message with since_event_id event_id - 1 returns it, with since_event_id event_id the message after it.",
     input: z.strictObject({
       from: z.string({ error: 'must be an E.164 number like +14155550123' }).describe('the sender, E.164'),
       body: z
@@ -396,6 +425,7 @@ export const tools: ToolDef[] = [
         status: r.outcome.status,
         url: r.shownUrl,
         message_sid: r.outcome.messageSid,
+        event_id: r.eventId,
         signature: r.outcome.signature,
         ok: r.ok,
       };
@@ -408,7 +438,7 @@ export const tools: ToolDef[] = [
           `the target did not accept the message (HTTP ${r.outcome.status}; its answer is in untrusted_content.answer)`,
           {
             reason: 'not_accepted',
-            hint: `see what the listener recorded: list_events (or: fruxon-twilio events list --status refused)`,
+            hint: 'see what the listener recorded: list_events with status "refused"',
           },
         ),
       };

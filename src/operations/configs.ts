@@ -6,6 +6,21 @@ import { fetchAccount, findNumber } from '../twilio/numbers.js';
 import { maskWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
 
+/**
+ * A fruxon-twilio emulator answering at `url` (its control API's topology): what add-config offers on a terminal
+ * when no --api-url was given. False on any other answer or none within `timeoutMs`.
+ */
+export async function emulatorAnswers(url: string, timeoutMs = 700): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/_emulator/topology`, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) return false;
+    const body = (await res.json()) as { sandbox?: unknown; account?: unknown };
+    return typeof body === 'object' && body !== null && 'sandbox' in body && 'account' in body;
+  } catch {
+    return false;
+  }
+}
+
 /** What the credential check found: the account answered, and whether it owns the From number. */
 export interface Verification {
   accountName: string;

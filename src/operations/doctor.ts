@@ -1,6 +1,6 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadSecret, resolveConfig, secretEnvVar, twilioCredentials } from '../config/resolve.js';
+import { effectiveApiUrl, loadSecret, resolveConfig, secretEnvVar, twilioCredentials } from '../config/resolve.js';
 import { loadProductionWebhookUrl } from '../config/webhook-url.js';
 import { CliError } from '../errors.js';
 import type { SecretStore } from '../secrets/index.js';
@@ -232,15 +232,23 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
   else if (!store) skip('leases', 'the store did not open');
   else add(checkLeases(store));
 
+  // listen opens no tunnel for a config that points at the emulator (or another --api-url): ngrok is not needed.
+  const localApi = config ? effectiveApiUrl(config, deps.env) : null;
   add(
     deps.env.NGROK_AUTHTOKEN
       ? { name: 'ngrok', ok: true, detail: 'NGROK_AUTHTOKEN is set' }
-      : {
-          name: 'ngrok',
-          ok: 'warn',
-          detail: 'NGROK_AUTHTOKEN is not set: listen cannot open an ngrok tunnel',
-          fix: 'export NGROK_AUTHTOKEN=… (https://dashboard.ngrok.com/get-started/your-authtoken), or use listen --public-url URL / --tunnel none',
-        },
+      : localApi
+        ? {
+            name: 'ngrok',
+            ok: true,
+            detail: `not needed: ${config!.name} talks to ${localApi}, and listen opens no tunnel for it`,
+          }
+        : {
+            name: 'ngrok',
+            ok: 'warn',
+            detail: 'NGROK_AUTHTOKEN is not set: listen cannot open an ngrok tunnel',
+            fix: 'export NGROK_AUTHTOKEN=… (https://dashboard.ngrok.com/get-started/your-authtoken), or use listen --public-url URL / --tunnel none',
+          },
   );
   return checks;
 }

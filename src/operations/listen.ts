@@ -5,7 +5,7 @@ import { connectFruxon } from '../fruxon/account.js';
 import type { FruxonFactory } from '../fruxon/client.js';
 import { type SenderHint, type SenderHints, senderHints } from '../fruxon/sender-hint.js';
 import { planListen } from '../listener/plan.js';
-import type { RestoreOutcome } from '../listener/registration.js';
+import { heldByAnotherListener, type RestoreOutcome } from '../listener/registration.js';
 import { type ListenHooks, type ListenInfo, ListenSession, teeHooks } from '../listener/session.js';
 import type { SecretStore } from '../secrets/index.js';
 import { webhookPath } from '../store/configs.js';
@@ -78,7 +78,7 @@ export interface ListenFace {
   /** Whether the face shows Fruxon sender hints (`report.senderHint`): the lines do, the screen does not. */
   senderHints: boolean;
   /** The session runs: a screen takes the terminal (`quit` asks to stop, as Ctrl-C does). */
-  open?(opts: { info: ListenInfo; quit: () => void }): void;
+  open?(opts: { info: ListenInfo; quit: () => void; inspectorUrl: string | null }): void;
   /** Puts the terminal back; idempotent. */
   close?(): void;
 }
@@ -136,6 +136,11 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
   const pruned = applyRetention(store.events, env, deps.now().getTime());
   if (pruned > 0) report.pruned(pruned, retentionDays(env));
   const config = resolveConfig(store, ...(input.config !== undefined ? [input.config] : []));
+  // Another listener on this config: say so (exit 5) before anything else, the port it holds included.
+  if (input.register) {
+    const held = heldByAnotherListener(store, config);
+    if (held) throw held;
+  }
   const secrets = await deps.secrets();
   const plan = await planListen(
     {
@@ -231,7 +236,7 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
   const timer = input.timeoutMs !== undefined ? setTimeout(() => finish('timeout'), input.timeoutMs) : undefined;
 
   report.started({ config, info, inspectorUrl: web?.url ?? null });
-  face.open?.({ info, quit: () => stopper.stop('SIGINT') });
+  face.open?.({ info, quit: () => stopper.stop('SIGINT'), inspectorUrl: web?.url ?? null });
 
   const reason = await finished;
   face.close?.();

@@ -35,6 +35,8 @@ export interface SimulateResult {
   /** The target as it may be printed (a --url has any key-like part cut). */
   shownUrl: string;
   ok: boolean;
+  /** The event the running listener recorded for it (it answers once the event is durable); null for --url or a refusal. */
+  eventId: number | null;
 }
 
 export async function simulateInbound(
@@ -72,12 +74,12 @@ export async function simulateInbound(
           : `is the listener still running? Start one with: fruxon-twilio listen --config ${JSON.stringify(config.name)}`,
     });
   }
-  return {
-    config,
-    outcome: outcome as PostOutcome & { status: number },
-    shownUrl,
-    ok: outcome.status >= 200 && outcome.status < 300,
-  };
+  const ok = outcome.status >= 200 && outcome.status < 300;
+  const eventId =
+    ok && input.url === undefined && outcome.messageSid
+      ? (store.events.acceptedId(config.id, outcome.messageSid) ?? null)
+      : null;
+  return { config, outcome: outcome as PostOutcome & { status: number }, shownUrl, ok, eventId };
 }
 
 function noListener(configName: string, reason: 'no_lease' | 'stale_lease', pid?: number): CliError {

@@ -2,6 +2,9 @@ import { hostname } from 'node:os';
 import type { ScenarioInfo, ScenarioResult, StepResult } from '../convtest/runner.js';
 import { type Output, safe } from './index.js';
 
+/** The error of a scenario Ctrl-C stopped (the runner's word). */
+const INTERRUPTED = 'interrupted';
+
 /**
  * `fruxon-twilio test`: the step lines, the summary, one JSON object per scenario, and JUnit XML. Everything
  * from outside (the agent's replies, Twilio's errors, the scenario file's names and text) goes through `safe`
@@ -35,27 +38,44 @@ export function printStep(out: Output, step: StepResult): void {
 }
 
 export function printScenarioEnd(out: Output, r: ScenarioResult): void {
+  // A step that failed to run already printed the error (and its fix) on its line: not again.
+  if (r.steps.some((s) => s.status === 'error')) return;
+  if (r.status === 'error' && r.error?.message === INTERRUPTED) {
+    out.line(`  ${out.color.red('✖')} ${INTERRUPTED}`);
+    return;
+  }
   if (r.status === 'error' && r.error) {
     out.line(`  ${out.color.red('✖')} could not run: ${safe(r.error.message)}`);
     if (r.error.hint) out.line(`      ${out.color.dim('fix:')} ${safe(r.error.hint)}`);
   }
 }
 
-export function printSummary(out: Output, files: { file: string; results: ScenarioResult[] }[], ms: number): void {
+/**
+ * The recap of what did not pass and the counts. After Ctrl-C (`interrupted`) the scenario it stopped counts as
+ * interrupted, not recapped: its step line already said so.
+ */
+export function printSummary(
+  out: Output,
+  files: { file: string; results: ScenarioResult[] }[],
+  ms: number,
+  interrupted = false,
+): void {
   const all = files.flatMap((f) => f.results);
-  const count = (s: string) => all.filter((r) => r.status === s).length;
+  const stopped = (r: ScenarioResult) => interrupted && r.status === 'error' && r.error?.message === INTERRUPTED;
+  const count = (s: string) => all.filter((r) => r.status === s && !stopped(r)).length;
   const parts = [`${count('passed')} passed`];
   if (count('failed')) parts.push(`${count('failed')} failed`);
   if (count('error')) parts.push(`${count('error')} could not run`);
+  if (all.some(stopped)) parts.push(`${all.filter(stopped).length} interrupted`);
   out.line('');
-  for (const r of all.filter((x) => x.status !== 'passed')) {
+  for (const r of all.filter((x) => x.status !== 'passed' && !stopped(x))) {
     const step = r.steps.find((s) => s.status === 'failed' || s.status === 'error');
     const where = step ? `step ${step.index} (line ${step.line}): ${step.failure}` : (r.error?.message ?? '');
     out.line(`${out.color.red('✖')} ${safe(`${r.name} (${r.file}): ${where}`)}`);
   }
   const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
   out.line(
-    `${plural(all.length, 'scenario')} in ${plural(files.length, 'file')}: ${parts.join(', ')} (${seconds(ms)})`,
+    `${interrupted ? 'Interrupted: ' : ''}${plural(all.length, 'scenario')} in ${plural(files.length, 'file')}: ${parts.join(', ')} (${seconds(ms)})`,
   );
 }
 

@@ -175,22 +175,48 @@ export function statusEventJson(
   };
 }
 
-/** One line per status event, newest first. */
-export function printStatusList(
-  out: Output,
-  rows: {
-    id: number;
-    receivedAt: string;
-    configName: string;
-    messageSid: string | null;
-    status: string;
-    errorCode: number | null;
-    to: string | null;
-  }[],
-): void {
-  for (const r of rows) {
-    out.line(
-      `#${r.id}  ${r.receivedAt}  ${safe(r.configName)}  ${safe(r.messageSid ?? '?')}  ${safe(r.status)}${r.errorCode ? ` (error ${r.errorCode})` : ''}${r.to ? `  to ${safe(r.to)}` : ''}`,
-    );
-  }
+type StatusRow = {
+  id: number;
+  receivedAt: string;
+  configName: string;
+  messageSid: string | null;
+  status: string;
+  errorCode: number | null;
+  to: string | null;
+};
+
+/** One row per status event, newest first: a table with a header and local-style times, as the message list. */
+export function printStatusList(out: Output, rows: StatusRow[]): void {
+  out.table(
+    ['ID', 'RECEIVED', 'CONFIG', 'MESSAGE SID', 'STATUS', 'TO'],
+    rows.map((r) => [
+      String(r.id),
+      r.receivedAt.replace('T', ' ').slice(0, 19),
+      safe(r.configName),
+      safe(r.messageSid ?? '-'),
+      statusColor(out, r.status)(safe(r.status) + (r.errorCode ? ` (error ${r.errorCode})` : '')),
+      safe(r.to ?? '-'),
+    ]),
+  );
+}
+
+/** One status event in full (`events show ID --kind status`). */
+export function printStatusDetail(out: Output, r: StatusRow & { from: string | null }): void {
+  const c = out.color;
+  const row = (k: string, v: string) => out.line(`${c.dim(k.padEnd(13))} ${v}`);
+  out.line(c.bold(`Status event #${r.id}`));
+  row('Received', safe(r.receivedAt));
+  row('Config', safe(r.configName));
+  row('MessageSid', safe(r.messageSid ?? '-'));
+  row('Status', statusColor(out, r.status)(safe(r.status)));
+  if (r.errorCode) row('Error code', String(r.errorCode));
+  row('To', safe(r.to ?? '-'));
+  row('From', safe(r.from ?? '-'));
+}
+
+function statusColor(out: Output, status: string): (s: string) => string {
+  const c = out.color;
+  if (status === 'delivered' || status === 'read' || status === 'sent') return c.green;
+  if (status === 'failed' || status === 'undelivered' || status === 'canceled') return c.red;
+  return (s) => s;
 }

@@ -103,7 +103,7 @@ export function printWebhookShow(out: Output, v: WebhookView): void {
         ? safe(`${printable(n.smsFallbackUrl, v.productionUrl)} (${n.smsFallbackMethod ?? 'POST'})`)
         : c.dim('(none)'),
     ],
-    ['is', kindText(v)],
+    ['goes to', v.kind === 'none' ? 'nowhere (no URL)' : kindText(v)],
     [
       'production',
       v.productionUrl

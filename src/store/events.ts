@@ -219,6 +219,29 @@ export class EventRepo {
     return this.#bySid.get(configId, messageSid) !== undefined;
   }
 
+  /** The id of the accepted event of this MessageSid for the config, if there is one. */
+  acceptedId(configId: string, messageSid: string): number | undefined {
+    return (this.#bySid.get(configId, messageSid) as { id: number } | undefined)?.id;
+  }
+
+  /** The newest accepted event of the config at or before `atOrBefore` (from `fromNumber`, when given). */
+  lastAccepted(q: { configId: string; atOrBefore: number; fromNumber?: string }): StoredEvent | undefined {
+    const r = (
+      q.fromNumber === undefined
+        ? this.#db
+            .prepare(
+              `SELECT * FROM events WHERE id <= ? AND config_id = ? AND status = 'accepted' ORDER BY id DESC LIMIT 1`,
+            )
+            .get(q.atOrBefore, q.configId)
+        : this.#db
+            .prepare(
+              `SELECT * FROM events WHERE id <= ? AND config_id = ? AND status = 'accepted' AND from_number = ? ORDER BY id DESC LIMIT 1`,
+            )
+            .get(q.atOrBefore, q.configId, q.fromNumber)
+    ) as Row | undefined;
+    return r && fromRow(r);
+  }
+
   addStatus(e: Omit<StatusEvent, 'id'>): number {
     return Number(
       this.#db
@@ -267,6 +290,36 @@ export class EventRepo {
       to: r.to_address,
       from: r.from_address,
     }));
+  }
+
+  /** One status event by its id (its own sequence: status #6 and message #6 are two events). */
+  statusById(id: number): StatusEvent | undefined {
+    const r = this.#db.prepare('SELECT * FROM status_events WHERE id = ?').get(id) as
+      | {
+          id: number;
+          config_id: string;
+          config_name: string;
+          received_at: string;
+          message_sid: string | null;
+          status: string;
+          error_code: number | null;
+          to_address: string | null;
+          from_address: string | null;
+        }
+      | undefined;
+    return (
+      r && {
+        id: r.id,
+        configId: r.config_id,
+        configName: r.config_name,
+        receivedAt: r.received_at,
+        messageSid: r.message_sid,
+        status: r.status,
+        errorCode: r.error_code,
+        to: r.to_address,
+        from: r.from_address,
+      }
+    );
   }
 
   list(q: EventQuery = {}): StoredEvent[] {

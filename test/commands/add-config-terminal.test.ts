@@ -128,7 +128,7 @@ describe('add-config on a terminal', () => {
     assert.match(r.stderr, /^error: Twilio rejected the Account SID \/ Auth Token pair .*; nothing was saved$/m);
     assert.match(
       r.stderr,
-      /^hint: check the Auth Token \(or API Key\) in the Twilio Console, then run add-config again$/m,
+      /^hint: check the Auth Token \(or API Key\) in the Twilio Console, then run add-config again \(--api-url URL for a local emulator, --no-verify to save it unchecked\)$/m,
     );
     assert.doesNotMatch(r.stderr, /configs remove/);
   });

@@ -414,21 +414,28 @@ describe('fruxon-twilio test: files and scenarios that cannot run (exit 2, nothi
     assert.equal(sentCount(), 0);
   });
 
-  test('Ctrl-C stops the wait: the scenario is an error (interrupted), the JUnit file is still written, exit 2', async () => {
+  test('Ctrl-C stops the wait: exit 130, the failure printed once, the JUnit file still written, no later scenario', async () => {
     const path = file(
       'long.yaml',
       `name: long wait\nfrom: "${TESTER}"\nsteps:\n  - expect: { none: true, within: 60s }\n  - send: never\n`,
     );
+    const later = file('later.yaml', `name: later\nfrom: "${TESTER}"\nsteps:\n  - send: not sent\n`);
     const junit = join(dir, 'long.xml');
-    const p = new CliChildProcess(['test', path, '--junit', junit], { env: f.env });
+    const p = new CliChildProcess(['test', path, later, '--junit', junit], { env: f.env });
     await p.waitFor(/^long wait \(/m, { stream: 'stdout' });
     const t0 = Date.now();
     p.kill('SIGINT');
     const { code } = await p.exited;
-    assert.equal(code, 2, p.stdout + p.stderr);
+    assert.equal(code, 130, p.stdout + p.stderr);
     assert.ok(Date.now() - t0 < 10_000, 'it stopped without waiting out the 60 s');
-    assert.match(p.stdout, /could not run: interrupted/);
+    // The step it stopped says so, once; the summary counts it; nothing says "could not run".
+    const failures = p.stdout.split('\n').filter((l) => l.includes('✖'));
+    assert.equal(failures.length, 1, p.stdout);
+    assert.match(failures[0]!, /1\. expect no message within 60s: interrupted \(waited \d+\.\ds\)/);
+    assert.doesNotMatch(p.stdout, /could not run/);
     assert.match(p.stdout, /- 2\. send "never" \(skipped\)/);
+    assert.match(p.stdout, /^Interrupted: 1 scenario in 2 files: 0 passed, 1 interrupted/m);
+    assert.doesNotMatch(p.stdout, /^later/m);
     assert.equal(all(validateJunit(readFileSync(junit, 'utf8')), 'error').length, 1);
   });
 

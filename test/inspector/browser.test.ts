@@ -150,6 +150,11 @@ describe('inspector in a real browser (headless chromium)', () => {
     await row.click();
     await page.locator('#main', { hasText: 'Refused because' }).waitFor();
     assert.match((await page.locator('#main').textContent())!, /invalid_signature: X-Twilio-Signature does not match/);
+    // No Replay buttons (a refused request kept no form: they always failed); its first 1 KiB as the terminal shows it.
+    assert.equal(await page.locator('#main button', { hasText: 'Replay' }).count(), 0);
+    await page.locator('#main h3', { hasText: 'Body (first 1 KiB; a refused request keeps no form)' }).waitFor();
+    assert.match((await page.locator('#body-excerpt').textContent())!, /From=%2B14155550999/);
+    assert.equal(await page.locator('#main h3', { hasText: 'Raw form' }).count(), 0, 'no empty Raw form heading');
     assert.deepEqual(errors, [], 'no script error or CSP violation');
   });
 

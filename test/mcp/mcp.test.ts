@@ -316,6 +316,38 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
     await fails('get_event', { id: 999_999 }, /^error: no event #999999\nhint: list them with/);
   });
 
+  test('simulate_inbound then wait_for_message: the event id comes back, and the timeout hint does not skip the message', async () => {
+    const sim = await ok('simulate_inbound', { from: PHONE, body: 'the wait trap' });
+    assert.equal(sim.ok, true);
+    assert.equal(typeof sim.event_id, 'number');
+    const recorded = await ok('get_event', { id: sim.event_id });
+    assert.equal(recorded.payload.text, 'the wait trap');
+    assert.equal(recorded.message_sid, sim.message_sid);
+    // Called after the message was recorded, a wait from "now" does not count it: the result says so, and the
+    // since_event_id its hint names returns it (not one that skips it again).
+    const r = await ok('wait_for_message', { timeout_s: 0.5 });
+    assert.equal(r.timed_out, true);
+    assert.equal(r.earlier_event_id, sim.event_id);
+    assert.match(r.detail, new RegExp(`event ${sim.event_id} \\(from \\${PHONE}\\) was recorded before this call`));
+    const m = /since_event_id (\d+)/.exec(r.hint);
+    assert.ok(m, r.hint);
+    assert.match(r.hint, new RegExp(`get_event ${sim.event_id}`));
+    const again = await ok('wait_for_message', { since_event_id: Number(m[1]), timeout_s: 5 });
+    assert.equal(again.event_id, sim.event_id);
+    assert.equal(again.payload.text, 'the wait trap');
+  });
+
+  test('error hints name the MCP tools, not CLI commands', async () => {
+    const ev = await fails('get_event', { id: 999_999 }, /^error: no event #999999\nhint: list them with list_events$/);
+    assert.doesNotMatch(ev.content[0]!.text, /fruxon-twilio/);
+    const msg = await fails(
+      'get_message',
+      { sid: `SM${'0'.repeat(32)}` },
+      /^error: no message SM0{32} on the account of config "emu"\nhint: list the recent ones with list_messages$/,
+    );
+    assert.doesNotMatch(msg.content[0]!.text, /fruxon-twilio/);
+  });
+
   test('a client that goes away mid-call: the server aborts the wait and exits when its stdin closes', async () => {
     const child = spawn(process.execPath, [binPath, 'mcp'], { env: childEnv(f.env), stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
