@@ -172,7 +172,15 @@ async function run(ctx: CommandContext, files: string[], opts: Options): Promise
   try {
     outcome = await runConversationTests(
       { files, config: opts.config, from: opts.from?.trim(), timeoutScale: scale },
-      { store, env: ctx.env, secrets: keychain, twilio: ctx.twilio, fruxon: ctx.fruxon, now: () => ctx.now() },
+      {
+        store,
+        env: ctx.env,
+        secrets: keychain,
+        twilio: ctx.twilio,
+        fruxon: ctx.fruxon,
+        now: () => ctx.now(),
+        trace: ctx.trace(),
+      },
       {
         signal: stopper.signal,
         onEvent: (e) => {
