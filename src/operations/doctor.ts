@@ -171,7 +171,8 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
     } else {
       try {
         number = await findNumber(client, config.fromNumber);
-        const joinCode = !number && config.fromNumber === SANDBOX_NUMBER ? await sandboxJoinCode(creds.apiUrl, deps.trace) : null;
+        const joinCode =
+          !number && config.fromNumber === SANDBOX_NUMBER ? await sandboxJoinCode(creds.apiUrl, deps.trace) : null;
         add(
           number
             ? {
