@@ -219,6 +219,7 @@ export class CommandContext {
       twilio: this.twilio,
       fruxon: this.fruxon,
       now: () => this.now(),
+      trace: this.trace(),
       signal: opts.signal ?? this.signal,
     };
   }

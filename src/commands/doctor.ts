@@ -37,6 +37,7 @@ Exit codes: 0 every check passed (warnings allowed), 1 a check failed (--report:
         openStore: () => (opened = openStore(ctx.env)),
         keychain,
         twilio: ctx.twilio,
+        trace: ctx.trace(),
       });
       if (opened) await ctx.reportStoreUpgrade(opened);
       opened?.close();
@@ -103,6 +104,7 @@ async function report(ctx: CommandContext, opts: { config?: string; json?: boole
       openStore: () => (opened = openStore(ctx.env, { now: () => ctx.now() })),
       keychain,
       twilio: ctx.twilio,
+      trace: ctx.trace(),
       now: () => ctx.now(),
       tool: {
         version: version(),

@@ -224,7 +224,7 @@ async function findEvent(ctx: CommandContext, rawId: string): Promise<Event> {
 
 async function replayForward(ctx: CommandContext, out: Out, event: Event, url: string, json?: boolean): Promise<void> {
   const replay = await import('../operations/replay.js');
-  const r = await replay.replayForward(event, url);
+  const r = await replay.replayForward(event, url, ctx.trace());
   const ok = r.ok;
   if (json) out.data({ event_id: event.id, target: 'forward', url, status: r.status, ms: Math.round(r.ms), ok });
   else
@@ -251,6 +251,7 @@ async function replayToListener(
     store,
     event,
     newSid: opts.newSid,
+    trace: ctx.trace(),
     authToken: (config) =>
       webhookSigningToken(
         config,

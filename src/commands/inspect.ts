@@ -51,6 +51,7 @@ async function run(ctx: CommandContext, opts: { config?: string; port?: string; 
         return webhookSigningToken(c, ctx.env, () => secrets!);
       },
       forwardTo,
+      trace: ctx.trace(),
     }),
   });
   await inspector.start(port ?? DEFAULT_INSPECT_PORT, port !== undefined, '--port');

@@ -192,6 +192,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
           twilio: ctx.twilio,
           authToken: s.authToken,
           forwardTo,
+          trace: ctx.trace(),
         });
         return { senderHints: false, hooks: screen.hooks, open: (o) => screen?.open(o), close: () => screen?.close() };
       },
@@ -206,6 +207,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
             info: s.info,
             authToken: s.authToken,
             forwardTo,
+            trace: ctx.trace(),
             port: inspectPort,
           }),
       }),

@@ -38,7 +38,8 @@ export function register(program: Command, ctx: CommandContext): void {
       `
 A scenario:
   name: order status
-  from: "+15005550007"          # the tester: another number of the same account (or whatsapp:+…)
+  from: "+15005550007"          # the tester: another number of the same account (or whatsapp:+…;
+                                # on the WhatsApp Sandbox, a participant: a first step send: "join <code>")
   steps:
     - send: "Hi, where is my order #1042?"
     - expect: { contains: "1042", within: 30s }
@@ -50,9 +51,10 @@ Examples:
   $ fruxon-twilio test record --with +15551230000 --out order.yaml    # a real conversation as a scenario
 
 Exit codes: 0 every scenario passed, 1 a scenario failed, 2 a malformed file or flag, or a scenario that
-cannot run (unknown config, tester not on the account, tester = the config's number: then nothing is sent),
-or that Twilio stopped mid-run (a refused send: the scenario is an error, not a failure), 130 interrupted
-(Ctrl-C: the scenario it stopped is an error in --json and JUnit, the ones after it do not run).`,
+cannot run (unknown config, tester not on the account, tester = the config's number, a tester who has not
+joined the WhatsApp Sandbox when that can be known: then nothing is sent), or that Twilio stopped mid-run (a
+refused send: the scenario is an error, not a failure), 130 interrupted (Ctrl-C: the scenario it stopped is an
+error in --json and JUnit, the ones after it do not run).`,
     )
     // Options after `record` are record's: `test record --config x` is not `test --config x`.
     .enablePositionalOptions()
@@ -173,7 +175,15 @@ async function run(ctx: CommandContext, files: string[], opts: Options): Promise
   try {
     outcome = await runConversationTests(
       { files, config: opts.config, from: opts.from?.trim(), timeoutScale: scale },
-      { store, env: ctx.env, secrets: keychain, twilio: ctx.twilio, fruxon: ctx.fruxon, now: () => ctx.now() },
+      {
+        store,
+        env: ctx.env,
+        secrets: keychain,
+        twilio: ctx.twilio,
+        fruxon: ctx.fruxon,
+        now: () => ctx.now(),
+        trace: ctx.trace(),
+      },
       {
         signal: stopper.signal,
         onEvent: (e) => {

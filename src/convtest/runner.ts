@@ -8,6 +8,7 @@ import { type Channel, channelOf, stripChannel, WHATSAPP_PREFIX } from '../phone
 import type { SecretStore } from '../secrets/index.js';
 import { shellQuote } from '../shell.js';
 import type { Config, Store } from '../store/index.js';
+import type { ApiTrace } from '../trace.js';
 import type { TwilioClient, TwilioCredentials, TwilioFactory } from '../twilio/client.js';
 import { twilioError } from '../twilio/client.js';
 import { listMessagesBetween } from '../twilio/message-history.js';
@@ -22,6 +23,8 @@ import {
   waitForFinalStatus,
 } from '../twilio/messages.js';
 import { findNumber, type PhoneNumberInfo } from '../twilio/numbers.js';
+import { SANDBOX_NUMBER } from '../twilio/route.js';
+import { type SandboxFacts, sandboxFacts } from '../twilio/sandbox.js';
 import { refuseLoopbackUrls } from '../twilio/send-rules.js';
 import { sameWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
@@ -54,6 +57,8 @@ export interface ConvTestDeps {
   fruxon: FruxonFactory;
   /** The clock of the times a run reports (a scenario's start). */
   now: () => Date;
+  /** The API trace (FRUXON_TWILIO_DEBUG=api), null when off: told of the calls made outside the clients. */
+  trace: ApiTrace | null;
 }
 
 export interface ConvTestRequest {
@@ -171,6 +176,11 @@ interface Plan {
   info: ScenarioInfo;
   conn: Connection;
   whatsapp: boolean;
+  /**
+   * The config's number is the WhatsApp Sandbox (not on the account): its join code when known, and whether the
+   * tester's membership was checked (an emulator tells it; Twilio cannot); else null.
+   */
+  sandbox: { joinCode: string | null; membershipChecked: boolean } | null;
 }
 
 /** The one entry point: parse, check, run. */
@@ -244,6 +254,13 @@ async function planAll(
     if (!owned.has(key)) owned.set(key, findNumber(conn.client, number));
     return owned.get(key)!;
   };
+  const sandboxes = new Map<string, Promise<SandboxFacts | null>>();
+  const sandboxOf = (conn: Connection) => {
+    if (!sandboxes.has(conn.config.id)) sandboxes.set(conn.config.id, sandboxFacts(conn.creds.apiUrl, deps.trace));
+    return sandboxes.get(conn.config.id)!;
+  };
+  // A tester who joins the Sandbox in a scenario of this run (its first step) is a participant for the others.
+  const joiningInRun = new Set<string>();
   for (const f of files) {
     for (const s of f.scenarios) {
       const problem = (line: number, message: string, hint: string | null = null) =>
@@ -285,9 +302,12 @@ async function planAll(
         problem(s.line, (err as Error).message, (err as CliError).hint ?? null);
         continue;
       }
+      let sandbox: Plan['sandbox'] = null;
       try {
         const [ours, theirs] = await Promise.all([onAccount(conn, config.fromNumber), onAccount(conn, testerNumber)]);
-        if (!ours) {
+        // The WhatsApp Sandbox is no number of the account, but a sender every account has.
+        const isSandbox = !ours && config.fromNumber === SANDBOX_NUMBER;
+        if (!ours && !isSandbox) {
           problem(
             s.line,
             `the config's number ${config.fromNumber} is not a number of ${where}`,
@@ -303,7 +323,33 @@ async function planAll(
           );
           continue;
         }
-        if (theirs.smsUrl && sameWebhookUrl(theirs.smsUrl, ours.smsUrl)) {
+        if (isSandbox) {
+          if (channelOf(tester) !== 'whatsapp') {
+            problem(
+              s.fromLine,
+              `the config's number is the WhatsApp Sandbox ${SANDBOX_NUMBER}, which receives WhatsApp only: give from: "whatsapp:${testerNumber}"`,
+            );
+            continue;
+          }
+          const facts = await sandboxOf(conn);
+          sandbox = { joinCode: facts?.joinCode ?? null, membershipChecked: Boolean(facts?.participants) };
+          const joins = joinsFirst(s, facts?.joinCode ?? null);
+          if (joins) joiningInRun.add(`${config.id} ${testerNumber}`);
+          // Who joined can be known on the emulator only (Twilio has no API for it): elsewhere the run goes on,
+          // and a missing reply says what membership would explain.
+          if (
+            facts?.participants &&
+            !facts.participants.includes(testerNumber) &&
+            !joins &&
+            !joiningInRun.has(`${config.id} ${testerNumber}`)
+          ) {
+            problem(
+              s.fromLine,
+              `the tester ${tester} has not joined the WhatsApp Sandbox (or joined over 72 hours ago): ${joinStep(facts.joinCode)} (or make that the scenario's first step)`,
+            );
+            continue;
+          }
+        } else if (theirs.smsUrl && sameWebhookUrl(theirs.smsUrl, ours!.smsUrl)) {
           problem(
             s.fromLine,
             `the tester ${testerNumber}'s webhook points where ${config.fromNumber}'s does: the agent would answer its own replies`,
@@ -321,6 +367,7 @@ async function planAll(
         scenario: s,
         conn,
         whatsapp,
+        sandbox,
         info: {
           file: s.file,
           name: s.name,
@@ -334,6 +381,24 @@ async function planAll(
     }
   }
   return { plans, problems };
+}
+
+/** Whether the scenario's first step sends `join <code>` (any code when it is unknown). */
+function joinsFirst(s: Scenario, code: string | null): boolean {
+  const first = s.steps[0];
+  if (first?.kind !== 'send' || first.contentSid) return false;
+  const m = /^\s*join\s+(\S+)\s*$/i.exec(first.body);
+  return m !== null && (code === null || m[1]!.toLowerCase() === code.toLowerCase());
+}
+
+/** Whether a reply from the Sandbox is its instructions to a sender who has not joined (Twilio's wording varies). */
+function sandboxInstructions(body: string): boolean {
+  return /sandbox/i.test(body) && /\bjoin\b/i.test(body) && !/all set/i.test(body);
+}
+
+/** The step that makes the tester a Sandbox participant. */
+function joinStep(code: string | null): string {
+  return `send "join ${code ?? '<your sandbox keyword>'}" from the tester to ${SANDBOX_NUMBER}${code ? '' : " (the keyword is on the Console's WhatsApp Sandbox page)"}`;
 }
 
 /** Twilio's statuses for an outbound message that did not reach the handset. */
@@ -558,6 +623,11 @@ class Runner {
         latencyMs,
         failure: `${mismatch}; ${got}`,
         ...failedAtTwilio(reply),
+        ...(plan.sandbox &&
+          sandboxInstructions(reply.body) && {
+            cause: `that is the WhatsApp Sandbox's answer to a sender who has not joined it (or whose 72 hours are up): the agent never got the message`,
+            fix: joinStep(plan.sandbox.joinCode),
+          }),
       });
     }
     // The reply says the right thing; it must also reach the tester. A final status is awaited briefly.
@@ -620,6 +690,19 @@ class Runner {
           text: `the tester ${info.tester} opted out of ${info.number}: it texted ${quote(stop.keyword)}${stop.at ? ` on ${stop.at.toISOString()}` : ''} (${stop.messageSid}), so Twilio refuses every reply to it (21610)`,
           fix: `only the tester can undo an opt-out: send "START" from ${info.tester} to ${info.number} (a send step), then try again`,
         };
+    }
+    if (plan.sandbox?.membershipChecked) {
+      return {
+        text: `no reply at all; the tester joined the WhatsApp Sandbox, which sends its inbound webhook where the Console's Sandbox settings say (not readable through Twilio's API)`,
+        fix: `check the Sandbox's "WHEN A MESSAGE COMES IN" URL in the Console (on the emulator: its sandbox.inbound_url)`,
+      };
+    }
+    if (plan.sandbox) {
+      // Where the Sandbox delivers is set in the Console, and who joined it cannot be read: say what would explain it.
+      return {
+        text: `no reply at all; the WhatsApp Sandbox delivers only messages from senders who joined it in the last 72 hours (Twilio answers the others with instructions) and sends its inbound webhook where the Console's Sandbox settings say: neither can be read through Twilio's API`,
+        fix: `if the tester has not joined: ${joinStep(plan.sandbox.joinCode)}; then check the Sandbox's "WHEN A MESSAGE COMES IN" URL in the Console`,
+      };
     }
     const route = await inboundRoute(
       this.#deps,

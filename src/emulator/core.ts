@@ -160,6 +160,11 @@ export class EmulatorCore {
     if (fromNumber === toNumber) throw apiErrors.sameToFrom();
     const fromSandbox = whatsapp && fromNumber === SANDBOX_NUMBER && !this.state.findNumber(fromNumber);
     if (!this.state.findNumber(fromNumber) && !fromSandbox) throw apiErrors.fromNotOwned(from);
+    // Our reading: one of our numbers may write to the WhatsApp Sandbox as any WhatsApp user does (how a tester
+    // joins it and talks to an agent behind it). The Sandbox is no customer, so no customer-service window
+    // applies; it answers `join <code>`, turns away a sender who has not joined, and delivers the rest to its
+    // inbound URL (receiveInbound, when the message is delivered).
+    const toSandbox = whatsapp && toNumber === SANDBOX_NUMBER && !this.state.findNumber(toNumber);
     if (from.startsWith(WHATSAPP_PREFIX) !== whatsapp) throw apiErrors.channelMismatch();
     if (toNumber === MAGIC_NUMBERS.unsubscribed) throw apiErrors.unsubscribed();
     if (!whatsapp && this.optedOut(toNumber, fromNumber, req.messagingServiceSid)) throw apiErrors.unsubscribed();
@@ -213,7 +218,7 @@ export class EmulatorCore {
     const failure =
       scriptedFailure(toNumber, whatsapp) ??
       (notJoined ? { status: 'failed' as const, errorCode: 63015 as const } : undefined) ??
-      (whatsapp && !this.#windowAllows(toNumber, fromNumber, content?.approved ?? false)
+      (whatsapp && !toSandbox && !this.#windowAllows(toNumber, fromNumber, content?.approved ?? false)
         ? { status: 'failed' as const, errorCode: 63016 as const }
         : undefined);
     void this.#track(this.#runLifeCycle(message.sid, whatsapp, failure));
@@ -438,8 +443,11 @@ export class EmulatorCore {
         const params = statusCallbackParams(next);
         callbacks = callbacks.then(() => this.#deliverAndLog(sid, [target], () => params));
       }
-      if (step.status === 'delivered' && this.state.findNumber(stripChannel(next.to))) {
-        // A message between two of our own numbers arrives as an inbound message at the recipient.
+      const toNumber = stripChannel(next.to);
+      const toSandbox = whatsapp && toNumber === SANDBOX_NUMBER && next.to.startsWith(WHATSAPP_PREFIX);
+      if (step.status === 'delivered' && (this.state.findNumber(toNumber) || toSandbox)) {
+        // A message between two of our own numbers arrives as an inbound message at the recipient; one to the
+        // WhatsApp Sandbox arrives there (which answers `join <code>` and turns away whoever has not joined).
         void this.#track(
           this.receiveInbound({
             from: next.from,

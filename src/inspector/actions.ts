@@ -3,6 +3,7 @@ import { replayForward, replayToListener } from '../operations/replay.js';
 import { reachableStatusCallback, sendReply } from '../operations/reply.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, Store, StoredEvent } from '../store/index.js';
+import type { ApiTrace } from '../trace.js';
 import type { TwilioFactory } from '../twilio/client.js';
 import { checkBodyLength } from '../twilio/send-rules.js';
 import type { ForwardReplay, InspectorActions, ListenerReplay, ReplyRequest } from './index.js';
@@ -25,6 +26,8 @@ export function inspectorActions(opts: {
   /** The key Twilio signs webhooks with, for replays to the listener. */
   authToken: (config: Config) => Promise<string | null>;
   forwardTo: string | null;
+  /** The API trace (FRUXON_TWILIO_DEBUG=api), null when off: told of each replay's POST. */
+  trace: ApiTrace | null;
 }): InspectorActions {
   const { store, config, env } = opts;
   const apiUrl = effectiveApiUrl(config, env);
@@ -35,6 +38,7 @@ export function inspectorActions(opts: {
         event,
         newSid,
         authToken: opts.authToken,
+        trace: opts.trace,
         ...(opts.listenerUrl && { url: opts.listenerUrl }),
       });
       return {
@@ -54,7 +58,7 @@ export function inspectorActions(opts: {
   if (opts.forwardTo) {
     const url = opts.forwardTo;
     actions.replayForward = async (event: StoredEvent): Promise<ForwardReplay> => {
-      const r = await replayForward(event, url);
+      const r = await replayForward(event, url, opts.trace);
       return { event_id: event.id, target: 'forward', url, status: r.status, ms: Math.round(r.ms), ok: r.ok };
     };
   }

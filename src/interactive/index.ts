@@ -10,6 +10,7 @@ import { type Io, Output } from '../output/index.js';
 import { screenColors } from '../output/iostreams.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, Store, StoredEvent } from '../store/index.js';
+import type { ApiTrace } from '../trace.js';
 import { fixFor } from '../twilio/messages.js';
 import { type Key, Terminal } from './terminal.js';
 import { clean, dropLast, fit, type Span, width, wrap } from './text.js';
@@ -33,6 +34,8 @@ export interface ScreenDeps {
   /** What the listener verifies signatures with; signs `n` replays (null: --skip-verify, a random key). */
   authToken: string | null;
   forwardTo?: string;
+  /** The API trace (FRUXON_TWILIO_DEBUG=api), null when off: told of each replay's POST. */
+  trace: ApiTrace | null;
   /** Called after each new event has been counted (listen's --once/--max). */
   afterEvent?: () => void;
 }
@@ -468,7 +471,7 @@ class Screen implements ListenScreen {
     }
     try {
       const event = this.#storedEvent(item.id);
-      const r = await replayForward(event, url);
+      const r = await replayForward(event, url, this.#d.trace);
       this.#add({
         kind: 'note',
         level: r.ok ? 'info' : 'warn',
@@ -495,6 +498,7 @@ class Screen implements ListenScreen {
         event,
         newSid: true,
         url,
+        trace: this.#d.trace,
         authToken: async () => this.#d.authToken,
       });
       this.#add({

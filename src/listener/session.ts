@@ -281,7 +281,9 @@ export class ListenSession {
         routes,
         accepts: [...this.#accepts],
         statusCallbackUrl: !o.apiUrl && isLoopbackUrl(webhookUrl) ? null : webhookUrl,
-        sandboxJoinCode: routes.some((r) => r.layer === 'sandbox') ? await sandboxJoinCode(o.apiUrl) : null,
+        sandboxJoinCode: routes.some((r) => r.layer === 'sandbox')
+          ? await sandboxJoinCode(o.apiUrl, o.trace ?? null)
+          : null,
       };
     } catch (err) {
       await this.#tunnel?.close();

@@ -1,6 +1,7 @@
 import type { FruxonFactory } from '../fruxon/client.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Store } from '../store/index.js';
+import type { ApiTrace } from '../trace.js';
 import type { TwilioFactory } from '../twilio/client.js';
 
 export type { FruxonFactory, TwilioFactory };
@@ -19,6 +20,11 @@ export interface CoreDeps {
   fruxon: FruxonFactory;
   /** The clock of user-visible times (timers and elapsed times run on real time). */
   now: () => Date;
+  /**
+   * The API trace (FRUXON_TWILIO_DEBUG=api), null when off: told of the HTTP calls an operation makes itself
+   * (the webhooks simulate and replay post); the clients the factories build are traced already.
+   */
+  trace: ApiTrace | null;
   /** Aborted when the caller wants the operation to stop. */
   signal: AbortSignal;
 }

@@ -26,7 +26,7 @@ export interface DoctorCheck {
 }
 
 /** Doctor opens its own store (a failed open is one of its checks): the rest is the operations' deps. */
-export interface DoctorDeps extends Pick<CoreDeps, 'env' | 'twilio'> {
+export interface DoctorDeps extends Pick<CoreDeps, 'env' | 'twilio' | 'trace'> {
   /** --config; default: the default config. */
   configName?: string;
   /** Opens the store; may throw (it is one of the checks). */
@@ -171,7 +171,8 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
     } else {
       try {
         number = await findNumber(client, config.fromNumber);
-        const joinCode = !number && config.fromNumber === SANDBOX_NUMBER ? await sandboxJoinCode(creds.apiUrl) : null;
+        const joinCode =
+          !number && config.fromNumber === SANDBOX_NUMBER ? await sandboxJoinCode(creds.apiUrl, deps.trace) : null;
         add(
           number
             ? {

@@ -40,7 +40,7 @@ export interface SimulateResult {
 }
 
 export async function simulateInbound(
-  deps: Pick<CoreDeps, 'store' | 'env' | 'secrets'>,
+  deps: Pick<CoreDeps, 'store' | 'env' | 'secrets' | 'trace'>,
   input: SimulateInput,
 ): Promise<SimulateResult> {
   const { store } = deps;
@@ -63,7 +63,13 @@ export async function simulateInbound(
     profileName: input.profileName,
     mediaUrls: input.mediaUrls,
   });
-  const outcome = await postSignedForm({ url: target, form, authToken, forge: Boolean(input.badSignature) });
+  const outcome = await postSignedForm({
+    url: target,
+    form,
+    authToken,
+    forge: Boolean(input.badSignature),
+    trace: deps.trace,
+  });
   const shownUrl = input.url !== undefined ? displayWebhookUrl(target)! : target;
   if (outcome.status === null) {
     throw new CliError(`no answer from ${shownUrl}: ${outcome.error}`, {

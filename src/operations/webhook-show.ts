@@ -6,7 +6,7 @@ import { lookUpRoutes } from '../twilio/register-webhook.js';
 import type { Route } from '../twilio/route.js';
 import { sandboxJoinCode } from '../twilio/sandbox.js';
 import { classifyWebhook, type WebhookKind } from '../twilio/webhook.js';
-import type { ConfigDeps } from './deps.js';
+import type { ConfigDeps, CoreDeps } from './deps.js';
 
 /**
  * What the config's number points at now: the core of `webhook show` and of the MCP `webhook_route` tool.
@@ -27,7 +27,10 @@ export interface WebhookView {
   sandboxJoinCode: string | null;
 }
 
-export async function inspectWebhook(deps: ConfigDeps, configName?: string): Promise<WebhookView> {
+export async function inspectWebhook(
+  deps: ConfigDeps & Pick<CoreDeps, 'trace'>,
+  configName?: string,
+): Promise<WebhookView> {
   const { store, env } = deps;
   const { config, creds, client } = await connectConfig(store, configName, env, deps.secrets, deps.twilio);
   const routes = await lookUpRoutes(client, config, creds);
@@ -43,6 +46,6 @@ export async function inspectWebhook(deps: ConfigDeps, configName?: string): Pro
     productionUrl,
     lease,
     leaseAlive: lease ? isLeaseAlive(lease) : false,
-    sandboxJoinCode: routes.some((r) => r.layer === 'sandbox') ? await sandboxJoinCode(creds.apiUrl) : null,
+    sandboxJoinCode: routes.some((r) => r.layer === 'sandbox') ? await sandboxJoinCode(creds.apiUrl, deps.trace) : null,
   };
 }

@@ -152,6 +152,7 @@ describe('send, templates list and MCP send_message with Twilio message policy, 
       twilio: createTwilioClient,
       fruxon: () => assert.fail('no Fruxon client was expected'),
       now: () => new Date(),
+      trace: null,
       signal: new AbortController().signal,
     };
     const ctx = { signal: new AbortController().signal };

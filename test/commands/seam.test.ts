@@ -52,6 +52,7 @@ describe('the seam: cores use the injected factories, clock and signal', () => {
     twilio: () => assert.fail('no Twilio client was expected'),
     fruxon: (o) => new FruxonClient(o),
     now: () => new Date(),
+    trace: null,
     signal: new AbortController().signal,
     ...over,
   });
@@ -96,6 +97,7 @@ describe('the seam: cores use the injected factories, clock and signal', () => {
       statusCallbackUrl: `${emu.url}/status`,
       authToken: async () => null,
       forwardTo: null,
+      trace: null,
     });
     const sent = await actions.reply!({ to: TO, channel: 'sms', body: 'from the inspector' });
     assert.match(sent.sid, /^SM/);

@@ -203,6 +203,7 @@ describe('doctor --report', () => {
       openStore: () => (opened = openStore(h.env)),
       keychain: () => secrets,
       twilio: async () => fake,
+      trace: null,
       now: () => now,
       tool: { version: '0.0.0', node: 'v0', os: 'test' },
       dependencies: {},

@@ -165,6 +165,40 @@ describe('the API trace', () => {
     }
   });
 
+  test('simulate: its signed POST, one line with status and duration', async () => {
+    const r = await cli(
+      ['simulate', '--from', PHONE, '--body', 'simulated traced', '--url', `${receiver.url}/hook`, '--json'],
+      {
+        FRUXON_TWILIO_DEBUG: 'api',
+      },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    JSON.parse(r.stdout);
+    assert.doesNotMatch(r.stdout, /\[api\]/);
+    const posts = traced(r.stderr).filter((l) => l.service === 'webhook' && l.dir === '->');
+    assert.equal(posts.length, 1, r.stderr);
+    assert.equal(posts[0]!.method, 'POST');
+    assert.equal(posts[0]!.url, `${receiver.url}/hook`);
+    assert.equal(posts[0]!.status, '200');
+  });
+
+  test('events replay: the forward and the signed POST to a listener URL, one line each', async () => {
+    const list = await cli(['events', 'list', '--json']);
+    assert.equal(list.code, 0, list.stderr);
+    const event = (JSON.parse(list.stdout) as { id: number; status: string }[]).find((e) => e.status === 'accepted');
+    assert.ok(event, list.stdout);
+    const fwd = await cli(['events', 'replay', String(event.id), '--forward-to', `${receiver.url}/again`, '--json'], {
+      FRUXON_TWILIO_DEBUG: 'api,body',
+    });
+    assert.equal(fwd.code, 0, fwd.stderr);
+    JSON.parse(fwd.stdout);
+    const lines = traced(fwd.stderr).filter((l) => l.service === 'webhook' && l.dir === '->');
+    assert.equal(lines.length, 1, fwd.stderr);
+    assert.equal(lines[0]!.url, `${receiver.url}/again`);
+    assert.equal(lines[0]!.status, '200');
+    assert.match(lines[0]!.line, /request="\{/, 'the trigger JSON with api,body');
+  });
+
   test('FRUXON_TWILIO_DEBUG_FILE: the lines go to the file (0600), stderr stays quiet', async () => {
     const file = join(h.home, '..', 'trace.log');
     const r = await cli(['webhook', 'show', '--json'], {

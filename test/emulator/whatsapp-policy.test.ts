@@ -236,3 +236,56 @@ describe('WhatsApp Sandbox membership: join <code>, 72 hours, 63015', () => {
     assert.match(bad.json.error as string, /^sandbox join_code must be one word/);
   });
 });
+
+describe('one of our numbers writing to the WhatsApp Sandbox (a tester), through the Messages API', () => {
+  let emu: Emulator;
+  let client: twilio.Twilio;
+  let hooks: WebhookReceiver;
+  const TESTER = '+15005551503';
+  const send = async (body: string) => {
+    const m = await client.messages.create({
+      from: `whatsapp:${TESTER}`,
+      to: `whatsapp:${SANDBOX_NUMBER}`,
+      body,
+    });
+    await emu.idle();
+    return client.messages(m.sid).fetch();
+  };
+  const answers = () =>
+    emu
+      .messages()
+      .filter((m) => m.from === `whatsapp:${SANDBOX_NUMBER}` && m.to === `whatsapp:${TESTER}`)
+      .map((m) => m.body);
+
+  before(async () => {
+    hooks = await WebhookReceiver.start();
+    emu = await startEmulator({
+      statusDelayMs: 2,
+      topology: { numbers: [TESTER], sandbox: { inbound_url: `${hooks.url}/sandbox`, join_code: 'moss-fern' } },
+    });
+    client = emulatorClient(emu);
+  });
+  after(async () => {
+    await emu.stop();
+    await hooks.stop();
+  });
+
+  it('is no customer-service window case; before join <code> the Sandbox answers with the instructions, after it the message arrives', async () => {
+    const first = await send('hello sandbox');
+    assert.equal(first.status, 'read', 'no 63016: the Sandbox is no customer');
+    assert.equal(hooks.requests.length, 0, 'a sender who has not joined never reaches the inbound URL');
+    assert.match(answers().at(-1)!, /"join moss-fern"/);
+    assert.deepEqual(emu.topology().sandbox.participants, []);
+
+    await send('join moss-fern');
+    assert.match(answers().at(-1)!, /You are all set/);
+    assert.deepEqual(emu.topology().sandbox.participants, [TESTER]);
+    assert.equal(hooks.requests.length, 0, 'Twilio answers join itself');
+
+    await send('now for real');
+    assert.equal(hooks.requests.length, 1);
+    assert.equal(hooks.requests[0]!.params.From, `whatsapp:${TESTER}`);
+    assert.equal(hooks.requests[0]!.params.To, `whatsapp:${SANDBOX_NUMBER}`);
+    assert.equal(hooks.requests[0]!.params.Body, 'now for real');
+  });
+});
