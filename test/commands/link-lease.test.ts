@@ -7,6 +7,7 @@ import { type LinkStep, pointNumberAtFruxon } from '../../src/operations/link.js
 import { openStore } from '../../src/store/index.js';
 import { createTwilioClient } from '../../src/twilio/client.js';
 import { maskWebhookUrl } from '../../src/twilio/webhook.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { CliChildProcess, type RunningCli, stopAllCliRuns, tempHome } from '../helpers/cli.js';
 import { type FruxonDouble, startFruxonDouble } from '../helpers/fruxon-double.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
@@ -131,22 +132,7 @@ describe('link under a live or crashed listen: production wins at every layer on
       ['wa-only', WA_ONLY],
     ] as const;
     for (const [name, from] of configs) {
-      const r = await cli(
-        [
-          'add-config',
-          '--name',
-          name,
-          '--from',
-          from,
-          '--account-sid',
-          emu.accountSid,
-          '--auth-token-stdin',
-          '--api-url',
-          emu.url,
-          '--json',
-        ],
-        emu.authToken,
-      );
+      const r = await cli(addConfigArgs(name, from, emu, 'stdin', '--json'), emu.authToken);
       assert.equal(r.code, 0, r.stderr);
     }
     const login = await cli(
@@ -377,22 +363,7 @@ describe('link under a live or crashed listen: production wins at every layer on
   });
 
   test("another config's listen on the same number: link refuses (exit 5) instead of deferring to a lease that restores another production URL", async () => {
-    const add = await cli(
-      [
-        'add-config',
-        '--name',
-        'plain-twin',
-        '--from',
-        PLAIN,
-        '--account-sid',
-        emu.accountSid,
-        '--auth-token-stdin',
-        '--api-url',
-        emu.url,
-        '--json',
-      ],
-      emu.authToken,
-    );
+    const add = await cli(addConfigArgs('plain-twin', PLAIN, emu, 'stdin', '--json'), emu.authToken);
     assert.equal(add.code, 0, add.stderr);
     const { p } = await listen(['--config', 'plain']);
     const before = lease('plain');

@@ -4,6 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { tempHome } from '../helpers/cli.js';
 import { type FruxonDouble, startFruxonDouble } from '../helpers/fruxon-double.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
@@ -59,21 +60,7 @@ describe('the API trace', () => {
     receiver = await WebhookReceiver.start();
     h = tempHome();
     const add = await cli(
-      [
-        'add-config',
-        '--name',
-        'support',
-        '--from',
-        FROM,
-        '--account-sid',
-        emu.accountSid,
-        '--api-url',
-        emu.url,
-        '--auth-token-stdin',
-        '--webhook-url-stdin',
-        '--default',
-        '--json',
-      ],
+      addConfigArgs('support', FROM, emu, 'stdin', '--webhook-url-stdin', '--default', '--json'),
       {},
       `${emu.authToken}\n${production}\n`,
     );
