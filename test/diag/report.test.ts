@@ -9,7 +9,7 @@ import { openStore } from '../../src/store/index.js';
 import type { TwilioClient } from '../../src/twilio/client.js';
 import { addConfigArgs } from '../helpers/add-config.js';
 import { tempHome } from '../helpers/cli.js';
-import { type FruxonDouble, startFruxonDouble } from '../helpers/fruxon-double.js';
+import { builderToken, type FruxonDouble, startFruxonDouble } from '../helpers/fruxon-double.js';
 import { type InProcessCli, inProcessCliWith } from '../helpers/inproc.js';
 import { memoryKeychain } from '../helpers/keychains.js';
 
@@ -32,12 +32,7 @@ describe('doctor --report', () => {
     emu = await startEmulator({ statusDelayMs: 1, retryDelaysMs: [], numbers: [FROM] });
     fruxon = await startFruxonDouble({
       tokens: {
-        [builder]: {
-          tenant: 'umbrella',
-          scopes: ['agents:read', 'agents:write', 'integrations:read', 'integrations:write'],
-          email: 'ada@umbrella.test',
-          apiKeyName: 'laptop',
-        },
+        [builder]: builderToken('umbrella', 'ada@umbrella.test'),
       },
     });
     h = tempHome();

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { addConfigArgs } from '../helpers/add-config.js';
 import { tempHome } from '../helpers/cli.js';
-import { type FruxonDouble, startFruxonDouble } from '../helpers/fruxon-double.js';
+import { builderToken, type FruxonDouble, startFruxonDouble } from '../helpers/fruxon-double.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
 import { memoryKeychain } from '../helpers/keychains.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
@@ -49,12 +49,7 @@ describe('the API trace', () => {
     emu = await startEmulator({ statusDelayMs: 1, retryDelaysMs: [], numbers: [FROM] });
     fruxon = await startFruxonDouble({
       tokens: {
-        [builder]: {
-          tenant: 'umbrella',
-          scopes: ['agents:read', 'agents:write', 'integrations:read', 'integrations:write'],
-          email: 'ada@umbrella.test',
-          apiKeyName: 'laptop',
-        },
+        [builder]: builderToken('umbrella', 'ada@umbrella.test'),
       },
     });
     receiver = await WebhookReceiver.start();
