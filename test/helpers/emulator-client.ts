@@ -42,3 +42,21 @@ export function emulatorClient(
     httpClient: new EmulatorRequestClient(emulator.url),
   });
 }
+
+/**
+ * A request to the emulator's own control API (`/_emulator/<name>`: clock, inbound, opt-outs, …) from this process,
+ * with a JSON body when given; the answer's status and JSON body.
+ */
+export async function emulatorControl(
+  emulator: Pick<EmulatorCredentials, 'url'>,
+  method: string,
+  name: string,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${emulator.url}/_emulator/${name}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
