@@ -7,7 +7,7 @@ import { closedPort, runCliChildProcess, stopAllCliRuns } from '../helpers/cli.j
 import { type EmulatorFixture, emulatorWithConfig, inboundFields, OUR_NUMBER, PHONE } from '../helpers/fixtures.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
 import { osKeychain } from '../helpers/keychains.js';
-import { jsonLines, startListen } from '../helpers/listen.js';
+import { jsonLines, startListen, TRIGGER_PAYLOAD_KEYS } from '../helpers/listen.js';
 
 const PREVIOUS = 'https://previous.example.com/sms';
 
@@ -69,16 +69,7 @@ describe('listen against the emulator', () => {
       assert.equal(typeof line.event_id, 'number');
       assert.ok(!Number.isNaN(Date.parse(line.received_at)));
       const pl = line.payload;
-      for (const k of [
-        'text',
-        'from',
-        'from_name',
-        'conversation_name',
-        'conversation_address',
-        'session_id',
-        'event_type',
-      ])
-        assert.ok(k in pl, `payload.${k}`);
+      for (const k of TRIGGER_PAYLOAD_KEYS) assert.ok(k in pl, `payload.${k}`);
       assert.equal(pl.text, 'Hi there, agent');
       assert.equal(pl.from, PHONE);
       assert.equal(pl.conversation_address, PHONE);
