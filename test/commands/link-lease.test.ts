@@ -9,6 +9,7 @@ import { createTwilioClient } from '../../src/twilio/client.js';
 import { maskWebhookUrl } from '../../src/twilio/webhook.js';
 import { addConfigArgs } from '../helpers/add-config.js';
 import { CliChildProcess, type RunningCli, stopAllCliRuns, tempHome } from '../helpers/cli.js';
+import { emulatorControl } from '../helpers/emulator-client.js';
 import { builderToken, type FruxonDouble, startFruxonDouble } from '../helpers/fruxon-double.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
 import { osKeychain } from '../helpers/keychains.js';
@@ -34,13 +35,9 @@ async function inbound(
   emu: Emulator,
   body: Record<string, unknown>,
 ): Promise<{ layer: string; delivered_to: string | null }> {
-  const res = await fetch(`${emu.url}/_emulator/inbound`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
+  const res = await emulatorControl<{ layer: string; delivered_to: string | null }>(emu, 'POST', 'inbound', body);
   assert.equal(res.status, 202);
-  return (await res.json()) as { layer: string; delivered_to: string | null };
+  return res.json;
 }
 
 describe('link under a live or crashed listen: production wins at every layer once the listener is gone', () => {

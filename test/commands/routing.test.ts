@@ -4,6 +4,7 @@ import { type Emulator, SANDBOX_NUMBER, startEmulator } from '../../src/emulator
 import { openStore } from '../../src/store/index.js';
 import { addConfigArgs } from '../helpers/add-config.js';
 import { CliChildProcess, type RunningCli, stopAllCliRuns, tempHome } from '../helpers/cli.js';
+import { emulatorControl } from '../helpers/emulator-client.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
 import { osKeychain } from '../helpers/keychains.js';
 import { jsonLines } from '../helpers/listen.js';
@@ -25,13 +26,14 @@ async function inbound(
   emu: Emulator,
   body: Record<string, unknown>,
 ): Promise<{ layer: string; delivered_to: string | null; outcome: string }> {
-  const res = await fetch(`${emu.url}/_emulator/inbound`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
+  const res = await emulatorControl<{ layer: string; delivered_to: string | null; outcome: string }>(
+    emu,
+    'POST',
+    'inbound',
+    body,
+  );
   assert.equal(res.status, 202);
-  return (await res.json()) as { layer: string; delivered_to: string | null; outcome: string };
+  return res.json;
 }
 
 describe('routing on a real account: webhook show and listen register at the layer that wins', () => {
