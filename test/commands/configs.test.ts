@@ -137,23 +137,9 @@ describe('add-config and configs', () => {
   });
 
   test('an unreachable API is one clean line naming the URL', async () => {
-    const r = await cli(
-      [
-        'add-config',
-        '--name',
-        'down',
-        '--from',
-        from,
-        '--account-sid',
-        accountSid,
-        '--auth-token-stdin',
-        '--api-url',
-        'http://127.0.0.1:9',
-      ],
-      {
-        input: authToken,
-      },
-    );
+    const r = await cli(addConfigArgs('down', from, { accountSid, url: 'http://127.0.0.1:9' }, 'stdin'), {
+      input: authToken,
+    });
     assert.equal(r.code, 1);
     assert.match(errorLine(r), /could not reach Twilio at http:\/\/127\.0\.0\.1:9 .*ECONNREFUSED/);
   });
@@ -163,10 +149,7 @@ describe('add-config and configs', () => {
       [['add-config'], /missing --name/],
       [['add-config', '--name', 'x'], /missing --from/],
       [['add-config', '--name', 'x', '--from', from], /missing --account-sid/],
-      [
-        ['add-config', '--name', 'x', '--from', from, '--account-sid', accountSid],
-        /missing the Auth Token: pass --auth-token-stdin/,
-      ],
+      [addConfigArgs('x', from, { accountSid }, 'default'), /missing the Auth Token: pass --auth-token-stdin/],
     ];
     for (const [args, pattern] of cases) {
       const r = await cli(args);
@@ -215,21 +198,7 @@ describe('add-config and configs', () => {
 
   test('a duplicate name is refused and the first config is untouched', async () => {
     const add = (input: string) =>
-      cli(
-        [
-          'add-config',
-          '--name',
-          'dup',
-          '--from',
-          from,
-          '--account-sid',
-          accountSid,
-          '--auth-token-stdin',
-          '--no-verify',
-          '--json',
-        ],
-        { input },
-      );
+      cli(addConfigArgs('dup', from, { accountSid }, 'stdin', '--no-verify', '--json'), { input });
     const first = await add(authToken);
     assert.equal(first.code, 0, first.stderr);
     const id = JSON.parse(first.stdout).id;
@@ -252,23 +221,10 @@ describe('add-config and configs', () => {
     const show = await bin(['configs', 'show', 'ci'], { env: noKeychain });
     assert.match(show.stdout, /Auth Token from \$TWILIO_AUTH_TOKEN/);
 
-    const kc = await bin(
-      [
-        'add-config',
-        '--name',
-        'needs-keychain',
-        '--from',
-        from,
-        '--account-sid',
-        accountSid,
-        '--auth-token-stdin',
-        '--no-verify',
-      ],
-      {
-        env: noKeychain,
-        input: authToken,
-      },
-    );
+    const kc = await bin(addConfigArgs('needs-keychain', from, { accountSid }, 'stdin', '--no-verify'), {
+      env: noKeychain,
+      input: authToken,
+    });
     assert.equal(kc.code, 1);
     assert.match(errorLine(kc), /the OS keychain is not reachable/);
     assert.match(kc.stderr, /hint: .*--token-from-env/);
@@ -282,20 +238,17 @@ describe('add-config and configs', () => {
 
   test('API Key auth: SK… + secret from stdin', async () => {
     const r = await cli(
-      [
-        'add-config',
-        '--name',
+      addConfigArgs(
         'apikey',
-        '--from',
         from,
-        '--account-sid',
-        accountSid,
+        { accountSid },
+        'default',
         '--api-key-sid',
         `SK${hex(16)}`,
         '--api-key-secret-stdin',
         '--no-verify',
         '--json',
-      ],
+      ),
       { input: 'key-secret-value' },
     );
     assert.equal(r.code, 0, r.stderr);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { CliChildProcess, runCliChildProcess, tempHome } from '../helpers/cli.js';
 import { TRIGGER_PAYLOAD_KEYS } from '../helpers/listen.js';
 
@@ -72,19 +73,7 @@ test('emulator command: prints its connection details first as JSON, serves the 
       ['+15005550006'],
     );
     const add = await runCliChildProcess(
-      [
-        'add-config',
-        '--name',
-        'emu',
-        '--from',
-        '+15005550006',
-        '--account-sid',
-        first.account_sid,
-        '--api-url',
-        first.url,
-        '--token-from-env',
-        '--json',
-      ],
+      addConfigArgs('emu', '+15005550006', { accountSid: first.account_sid, url: first.url }, 'env', '--json'),
       { env: { ...h.env, TWILIO_AUTH_TOKEN: first.auth_token } },
     );
     assert.equal(add.code, 0, add.stderr);

@@ -357,17 +357,7 @@ describe('send and participants, against the emulator', () => {
   });
 
   test('a participant bound to another config than --config is refused', async () => {
-    const second = await cli([
-      'add-config',
-      '--name',
-      'other',
-      '--from',
-      FROM,
-      '--account-sid',
-      emu.accountSid,
-      '--token-from-env',
-      '--no-verify',
-    ]);
+    const second = await cli(addConfigArgs('other', FROM, { accountSid: emu.accountSid }, 'env', '--no-verify'));
     assert.equal(second.code, 0, second.stderr);
     const r = await cli(['send', '--to', 'wally', '--body', 'x', '--config', 'other']);
     assert.equal(r.code, 2);

@@ -44,20 +44,7 @@ describe('the commands end to end: the built binary, the real keychain, the emul
       ['Support Line'],
     );
     assert.match((await cli(['configs', 'show', 'support line'])).stdout, /Auth Token in the OS keychain/);
-    const bad = await cli(
-      [
-        'add-config',
-        '--name',
-        'x',
-        '--from',
-        '0800',
-        '--account-sid',
-        emu.accountSid,
-        '--auth-token-stdin',
-        '--no-verify',
-      ],
-      'tok',
-    );
+    const bad = await cli(addConfigArgs('x', '0800', { accountSid: emu.accountSid }, 'stdin', '--no-verify'), 'tok');
     assert.equal(bad.code, 2);
     assert.match(errorLine(bad), /--from/);
   });

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { closedPort, runCliChildProcess, stopAllCliRuns } from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig, inboundFields, OUR_NUMBER, PHONE } from '../helpers/fixtures.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
@@ -558,17 +559,7 @@ describe('listen: bad input and tunnels', () => {
 
   test('a loopback URL is never registered on real Twilio (a config without --api-url)', async () => {
     const h = await runCliInProcess(
-      [
-        'add-config',
-        '--name',
-        'real',
-        '--from',
-        OUR_NUMBER,
-        '--account-sid',
-        f.emulator.accountSid,
-        '--token-from-env',
-        '--no-verify',
-      ],
+      addConfigArgs('real', OUR_NUMBER, { accountSid: f.emulator.accountSid }, 'env', '--no-verify'),
       { env: { ...f.env, TWILIO_AUTH_TOKEN: 'x'.repeat(32) } },
     );
     assert.equal(h.code, 0, h.stderr);
