@@ -17,16 +17,7 @@ export const contentRoutes: RouteDefinition[] = [
   {
     method: 'GET',
     path: '/v1/Content',
-    handle: ({ core, path, query }) => ({
-      status: 200,
-      body: metaPage(
-        { path, query },
-        'contents',
-        templates(core.state.contents),
-        (c) => contentJson(core.state.account.sid, c),
-        CONTENT_ORIGIN,
-      ),
-    }),
+    handle: (ctx) => ({ status: 200, body: templatesPage(ctx, contentJson) }),
   },
   {
     method: 'GET',
@@ -36,18 +27,23 @@ export const contentRoutes: RouteDefinition[] = [
   {
     method: 'GET',
     path: '/v1/ContentAndApprovals',
-    handle: ({ core, path, query }) => ({
-      status: 200,
-      body: metaPage(
-        { path, query },
-        'contents',
-        templates(core.state.contents),
-        (c) => contentAndApprovalsJson(core.state.account.sid, c),
-        CONTENT_ORIGIN,
-      ),
-    }),
+    handle: (ctx) => ({ status: 200, body: templatesPage(ctx, contentAndApprovalsJson) }),
   },
 ];
+
+/** One page of the account's templates, oldest first, each written by `toJson`. */
+function templatesPage(
+  { core, path, query }: RouteContext,
+  toJson: (accountSid: string, c: EmulatorContent) => Record<string, unknown>,
+): Record<string, unknown> {
+  return metaPage(
+    { path, query },
+    'contents',
+    templates(core.state.contents),
+    (c) => toJson(core.state.account.sid, c),
+    CONTENT_ORIGIN,
+  );
+}
 
 function templates(contents: Map<string, EmulatorContent>): EmulatorContent[] {
   return [...contents.values()].sort((a, b) => a.dateCreated.getTime() - b.dateCreated.getTime());

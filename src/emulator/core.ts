@@ -180,39 +180,24 @@ export class EmulatorCore {
       throw apiErrors.invalidStatusCallback(req.statusCallback);
     }
 
-    const now = this.now();
     const media = req.mediaUrls.map((url) => ({ url, contentType: guessContentType(url) }));
     const ownFrom = this.state.findNumber(fromNumber);
     const messagingServiceSid =
       req.messagingServiceSid ?? (ownFrom && this.state.serviceOfNumber(ownFrom.sid)?.sid) ?? null;
-    const message: EmulatorMessage = {
-      sid: newSid(media.length > 0 ? 'MM' : 'SM'),
-      accountSid: this.state.account.sid,
-      from,
-      to,
-      body,
-      direction,
-      status: 'queued',
-      media,
-      numSegments: countSegments(body),
-      errorCode: null,
-      errorMessage: null,
-      price: null,
-      messagingServiceSid,
-      statusCallback:
-        req.statusCallback || defaultStatusCallback(this.state, fromNumber, whatsapp, messagingServiceSid) || null,
-      dateCreated: now,
-      dateUpdated: now,
-      dateSent: null,
-    };
-    this.state.saveMessage(message);
-    this.#log({
-      level: 'info',
-      event: 'message.created',
-      message: `${direction} message ${message.sid} queued`,
-      messageSid: message.sid,
-      messageStatus: 'queued',
-    });
+    const message = this.#saveQueued(
+      {
+        sid: newSid(media.length > 0 ? 'MM' : 'SM'),
+        from,
+        to,
+        body,
+        direction,
+        media,
+        messagingServiceSid,
+        statusCallback:
+          req.statusCallback || defaultStatusCallback(this.state, fromNumber, whatsapp, messagingServiceSid) || null,
+      },
+      (sid) => `${direction} message ${sid} queued`,
+    );
     // The Sandbox only reaches WhatsApp users who joined it (by messaging it first).
     const notJoined = fromSandbox && !this.isSandboxParticipant(toNumber);
     const failure =
@@ -573,23 +558,48 @@ export class EmulatorCore {
    * outbound reply from our number, never refused by the policy it carries out, no status callback.
    */
   #systemReply(from: string, to: string, body: string, messagingServiceSid: string | null): EmulatorMessage {
-    const now = this.now();
     const whatsapp = from.startsWith(WHATSAPP_PREFIX);
+    const message = this.#saveQueued(
+      {
+        sid: newSid('SM'),
+        from,
+        to,
+        body,
+        direction: 'outbound-reply',
+        media: [],
+        messagingServiceSid,
+        statusCallback: null,
+      },
+      (sid) => `Twilio's reply ${sid} to ${to} queued`,
+    );
+    void this.#track(this.#runLifeCycle(message.sid, whatsapp, undefined));
+    return message;
+  }
+
+  /** Records a new outgoing message as queued now (no error, price or send time yet) and logs it. */
+  #saveQueued(
+    fields: Pick<
+      EmulatorMessage,
+      'sid' | 'from' | 'to' | 'body' | 'direction' | 'media' | 'messagingServiceSid' | 'statusCallback'
+    >,
+    describe: (sid: string) => string,
+  ): EmulatorMessage {
+    const now = this.now();
     const message: EmulatorMessage = {
-      sid: newSid('SM'),
+      sid: fields.sid,
       accountSid: this.state.account.sid,
-      from,
-      to,
-      body,
-      direction: 'outbound-reply',
+      from: fields.from,
+      to: fields.to,
+      body: fields.body,
+      direction: fields.direction,
       status: 'queued',
-      media: [],
-      numSegments: countSegments(body),
+      media: fields.media,
+      numSegments: countSegments(fields.body),
       errorCode: null,
       errorMessage: null,
       price: null,
-      messagingServiceSid,
-      statusCallback: null,
+      messagingServiceSid: fields.messagingServiceSid,
+      statusCallback: fields.statusCallback,
       dateCreated: now,
       dateUpdated: now,
       dateSent: null,
@@ -598,11 +608,10 @@ export class EmulatorCore {
     this.#log({
       level: 'info',
       event: 'message.created',
-      message: `Twilio's reply ${message.sid} to ${to} queued`,
+      message: describe(message.sid),
       messageSid: message.sid,
       messageStatus: 'queued',
     });
-    void this.#track(this.#runLifeCycle(message.sid, whatsapp, undefined));
     return message;
   }
 

@@ -118,7 +118,7 @@ export class EmulatorState {
 
   deleteService(sid: string): void {
     this.services.delete(sid);
-    this.#db?.prepare('DELETE FROM resources WHERE kind = ? AND sid = ?').run('service', sid);
+    this.#deleteResource('service', sid);
   }
 
   saveApplication(a: EmulatorApplication): void {
@@ -128,7 +128,7 @@ export class EmulatorState {
 
   deleteApplication(sid: string): void {
     this.applications.delete(sid);
-    this.#db?.prepare('DELETE FROM resources WHERE kind = ? AND sid = ?').run('application', sid);
+    this.#deleteResource('application', sid);
   }
 
   saveSender(s: EmulatorSender): void {
@@ -138,7 +138,7 @@ export class EmulatorState {
 
   deleteSender(sid: string): void {
     this.senders.delete(sid);
-    this.#db?.prepare('DELETE FROM resources WHERE kind = ? AND sid = ?').run('sender', sid);
+    this.#deleteResource('sender', sid);
   }
 
   saveSandbox(sandbox: EmulatorSandbox): void {
@@ -153,7 +153,7 @@ export class EmulatorState {
 
   deleteOptOut(key: string): void {
     this.optOuts.delete(key);
-    this.#db?.prepare('DELETE FROM resources WHERE kind = ? AND sid = ?').run('opt-out', key);
+    this.#deleteResource('opt-out', key);
   }
 
   saveContent(c: EmulatorContent): void {
@@ -177,6 +177,10 @@ export class EmulatorState {
     this.#db
       ?.prepare('INSERT OR REPLACE INTO resources (kind, sid, data) VALUES (?, ?, ?)')
       .run(kind, sid, JSON.stringify(data));
+  }
+
+  #deleteResource(kind: ResourceKind, sid: string): void {
+    this.#db?.prepare('DELETE FROM resources WHERE kind = ? AND sid = ?').run(kind, sid);
   }
 
   saveApiKey(k: ApiKey): void {

@@ -690,34 +690,28 @@ class Screen implements ListenScreen {
         const room = cols - spansWidth(head) - spansWidth(tail) - 2;
         const spans: Span[] = [...head, [room > 0 ? fit([[quoted]], room).text + '  ' : ''], ...tail];
         const lines = [fit(spans, cols).text];
-        if (item.fix)
-          lines.push(
-            fit(
-              [
-                ['      fix: ', c.dim],
-                [clean(item.fix), c.yellow],
-              ],
-              cols,
-            ).text,
-          );
+        if (item.fix) lines.push(this.#fixLine(item.fix, cols));
         return lines;
       }
       case 'note': {
         const style = item.level === 'error' ? c.red : item.level === 'warn' ? c.yellow : c.dim;
         const lines = [fit([['    '], [clean(item.text), style]], cols).text];
-        if (item.fix)
-          lines.push(
-            fit(
-              [
-                ['      fix: ', c.dim],
-                [clean(item.fix), c.yellow],
-              ],
-              cols,
-            ).text,
-          );
+        if (item.fix) lines.push(this.#fixLine(item.fix, cols));
         return lines;
       }
     }
+  }
+
+  /** The indented `fix:` line under a reply or a note. */
+  #fixLine(fix: string, cols: number): string {
+    const c = this.#c;
+    return fit(
+      [
+        ['      fix: ', c.dim],
+        [clean(fix), c.yellow],
+      ],
+      cols,
+    ).text;
   }
 
   #statusColor(status: string | undefined): (s: string) => string {

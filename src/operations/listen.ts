@@ -4,7 +4,7 @@ import { CliError, ExitCode } from '../errors.js';
 import { connectFruxon } from '../fruxon/account.js';
 import type { FruxonFactory } from '../fruxon/client.js';
 import { type SenderHint, type SenderHints, senderHints } from '../fruxon/sender-hint.js';
-import { planListen } from '../listener/plan.js';
+import { type ListenPlanOptions, planListen } from '../listener/plan.js';
 import { heldByAnotherListener, type RestoreOutcome } from '../listener/registration.js';
 import { type ListenHooks, type ListenInfo, ListenSession, teeHooks } from '../listener/session.js';
 import type { SecretStore } from '../secrets/index.js';
@@ -22,17 +22,11 @@ import type { Channel } from '../twilio/route.js';
  * (the key-driven screen or the lines) and to the inspector, and the stop request comes from `untilStopped`.
  */
 
-export interface ListenInput {
+/** The plan's options (tunnel, public URL, secrets from stdin, registration), and what the session takes. */
+export interface ListenInput extends ListenPlanOptions {
   config?: string;
   host: string;
   port: number;
-  tunnel?: 'ngrok' | 'none';
-  /** Checked, without trailing slashes. */
-  publicUrl?: string;
-  ngrokAuthtokenStdin?: boolean;
-  authTokenStdin?: boolean;
-  register: boolean;
-  skipVerify: boolean;
   forwardTo?: string;
   channels?: Channel[];
   allowMessagingService: boolean;

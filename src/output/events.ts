@@ -1,5 +1,5 @@
 import { optOutMark, type TriggerEnvelope } from '../listener/payload.js';
-import type { StoredEvent } from '../store/events.js';
+import type { StatusEvent, StoredEvent } from '../store/events.js';
 import type { Output } from './index.js';
 import { safe, truncate } from './index.js';
 import { stdoutIsTerminal } from './iostreams.js';
@@ -151,15 +151,9 @@ export function printEventDetail(out: Output, e: StoredEvent): void {
 /** A status event as `listen --json --statuses` and `events list --kind status --json` print it; to/from as Twilio posted them. */
 export function statusEventJson(
   config: string,
-  s: {
+  s: Pick<StatusEvent, 'receivedAt' | 'messageSid' | 'status' | 'errorCode' | 'to' | 'from'> & {
     eventId?: number;
     id?: number;
-    receivedAt: string;
-    messageSid: string | null;
-    status: string;
-    errorCode: number | null;
-    to: string | null;
-    from: string | null;
   },
 ): Record<string, unknown> {
   return {

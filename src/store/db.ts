@@ -26,14 +26,7 @@ export function openDb(env: NodeJS.ProcessEnv = process.env): {
   try {
     db = openSqlite(file);
   } catch (err) {
-    if (err instanceof CliError) throw err;
-    if ((err as { code?: unknown }).code === 'SQLITE_BUSY') {
-      throw new CliError(`the store ${file} is being upgraded by another fruxon-twilio`, {
-        hint: 'try again in a moment',
-        reason: 'store_busy',
-        cause: err,
-      });
-    }
+    throwIfKnown(err, file);
     throw new CliError(`cannot open the store ${file}: ${(err as Error).message}`, {
       hint: 'check the permissions of the data directory, or set FRUXON_TWILIO_HOME to another folder',
       cause: err,
@@ -59,6 +52,18 @@ export function openDb(env: NodeJS.ProcessEnv = process.env): {
     throw err;
   }
   return { db, dir, file, upgrade };
+}
+
+/** Rethrows a CliError as it is, and SQLite's "busy" (another process upgrading the store) as `store_busy`. */
+function throwIfKnown(err: unknown, file: string): void {
+  if (err instanceof CliError) throw err;
+  if ((err as { code?: unknown }).code === 'SQLITE_BUSY') {
+    throw new CliError(`the store ${file} is being upgraded by another fruxon-twilio`, {
+      hint: 'try again in a moment',
+      reason: 'store_busy',
+      cause: err,
+    });
+  }
 }
 
 /**
@@ -132,14 +137,7 @@ function migrate(db: Db, file: string): StoreUpgrade | null {
       db.pragma(`user_version = ${migrations.length}`);
     }).immediate();
   } catch (err) {
-    if (err instanceof CliError) throw err;
-    if ((err as { code?: unknown }).code === 'SQLITE_BUSY') {
-      throw new CliError(`the store ${file} is being upgraded by another fruxon-twilio`, {
-        hint: 'try again in a moment',
-        reason: 'store_busy',
-        cause: err,
-      });
-    }
+    throwIfKnown(err, file);
     throw new CliError(
       `could not upgrade the store ${file} from schema ${from} to ${migrations.length}: ${(err as Error).message}`,
       {

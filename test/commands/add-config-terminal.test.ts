@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { main } from '../../src/cli.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { runCliChildProcess, tempHome } from '../helpers/cli.js';
 
 const OWN = '+15005550006';
@@ -44,21 +45,7 @@ describe('add-config on a terminal', () => {
   before(async () => {
     emu = await startEmulator({ numbers: [OWN] });
     env = { ...h.env, TWILIO_AUTH_TOKEN: emu.authToken };
-    const r = await runCliChildProcess(
-      [
-        'add-config',
-        '--name',
-        'taken',
-        '--from',
-        OWN,
-        '--account-sid',
-        emu.accountSid,
-        '--api-url',
-        emu.url,
-        '--token-from-env',
-      ],
-      { env },
-    );
+    const r = await runCliChildProcess(addConfigArgs('taken', OWN, emu, 'env'), { env });
     assert.equal(r.code, 0, r.stderr);
   });
   after(async () => {
@@ -81,22 +68,9 @@ describe('add-config on a terminal', () => {
   });
 
   test('a From number the account does not own: asked before saving; "no" saves nothing', async () => {
-    const r = await onTerminal(
-      [
-        'add-config',
-        '--name',
-        'notmine',
-        '--from',
-        '+15005550099',
-        '--account-sid',
-        emu.accountSid,
-        '--api-url',
-        emu.url,
-        '--token-from-env',
-      ],
-      env,
-      [[/Save \+15005550099 anyway\?/, 'n\r']],
-    );
+    const r = await onTerminal(addConfigArgs('notmine', '+15005550099', emu, 'env'), env, [
+      [/Save \+15005550099 anyway\?/, 'n\r'],
+    ]);
     assert.equal(r.code, 1, r.err);
     assert.match(r.err, /error: not saved: \+15005550099 is not a phone number of account/);
     const list = JSON.parse((await runCliChildProcess(['configs', 'list', '--json'], { env })).stdout) as {
@@ -109,21 +83,10 @@ describe('add-config on a terminal', () => {
   });
 
   test('a rejected token: the hint says to run add-config again, not to remove a config that was never saved', async () => {
-    const r = await runCliChildProcess(
-      [
-        'add-config',
-        '--name',
-        'wrongtoken',
-        '--from',
-        OWN,
-        '--account-sid',
-        emu.accountSid,
-        '--api-url',
-        emu.url,
-        '--auth-token-stdin',
-      ],
-      { env: h.env, input: 'f'.repeat(32) },
-    );
+    const r = await runCliChildProcess(addConfigArgs('wrongtoken', OWN, emu, 'stdin'), {
+      env: h.env,
+      input: 'f'.repeat(32),
+    });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^error: Twilio rejected the Account SID \/ Auth Token pair .*; nothing was saved$/m);
     assert.match(

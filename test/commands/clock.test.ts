@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { openStore } from '../../src/store/index.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { tempHome } from '../helpers/cli.js';
 import { storeEvent } from '../helpers/events.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
@@ -28,23 +29,7 @@ describe('the clock handed in through CliDeps.now', () => {
 
   before(async () => {
     emu = await startEmulator({ numbers: [OWN] });
-    const add = await runCliInProcess(
-      [
-        'add-config',
-        '--name',
-        'clock',
-        '--from',
-        OWN,
-        '--account-sid',
-        emu.accountSid,
-        '--api-url',
-        emu.url,
-        '--token-from-env',
-        '--no-verify',
-        '--json',
-      ],
-      { env: env() },
-    );
+    const add = await runCliInProcess(addConfigArgs('clock', OWN, emu, 'env', '--no-verify', '--json'), { env: env() });
     assert.equal(add.code, 0, add.stderr);
     configId = JSON.parse(add.stdout).id;
   });
@@ -96,26 +81,10 @@ describe('the clock handed in through CliDeps.now', () => {
   });
 
   test("what the store writes is stamped by the handed-in clock: a config's created/updated times", async () => {
-    const add = await runCliInProcess(
-      [
-        'add-config',
-        '--name',
-        'stamped',
-        '--from',
-        OWN,
-        '--account-sid',
-        emu.accountSid,
-        '--api-url',
-        emu.url,
-        '--token-from-env',
-        '--no-verify',
-        '--json',
-      ],
-      {
-        env: env(),
-        deps: { now },
-      },
-    );
+    const add = await runCliInProcess(addConfigArgs('stamped', OWN, emu, 'env', '--no-verify', '--json'), {
+      env: env(),
+      deps: { now },
+    });
     assert.equal(add.code, 0, add.stderr);
     const shown = JSON.parse((await runCliInProcess(['configs', 'show', 'stamped', '--json'], { env: h.env })).stdout);
     assert.equal(shown.created_at, NOW.toISOString());

@@ -6,6 +6,7 @@ import { CliError } from '../../src/errors.js';
 import { registerWebhook } from '../../src/listener/registration.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import type { TwilioClient } from '../../src/twilio/client.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { tempHome } from '../helpers/cli.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
 import { memoryKeychain } from '../helpers/keychains.js';
@@ -42,21 +43,10 @@ describe('lease conflicts: exit 5, message and hint per command', () => {
   before(async () => {
     emu = await startEmulator({ port: 0, numbers: [FROM] });
     h = tempHome();
-    const add = await runCliInProcess(
-      [
-        'add-config',
-        '--name',
-        'Support Line',
-        '--from',
-        FROM,
-        '--account-sid',
-        emu.accountSid,
-        '--auth-token-stdin',
-        '--api-url',
-        emu.url,
-      ],
-      { env: h.env, input: emu.authToken },
-    );
+    const add = await runCliInProcess(addConfigArgs('Support Line', FROM, emu, 'stdin'), {
+      env: h.env,
+      input: emu.authToken,
+    });
     assert.equal(add.code, 0, add.stderr);
     store = openStore(h.env);
     configId = store.configs.byName('Support Line')!.id;

@@ -6,6 +6,7 @@ import { secretAccount } from '../../src/secrets/index.js';
 import { memorySecretStore } from '../../src/secrets/memory.js';
 import { openStore } from '../../src/store/index.js';
 import { createTwilioClient } from '../../src/twilio/client.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { tempHome } from '../helpers/cli.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
 import { memoryKeychain } from '../helpers/keychains.js';
@@ -58,26 +59,11 @@ describe('the command context: dependencies handed in through main()', () => {
         return createTwilioClient(creds, opts);
       },
     };
-    const add = await runCliInProcess(
-      [
-        'add-config',
-        '--name',
-        'ctx',
-        '--from',
-        OWN,
-        '--account-sid',
-        emu.accountSid,
-        '--api-url',
-        emu.url,
-        '--auth-token-stdin',
-        '--json',
-      ],
-      {
-        env: h.env,
-        input: emu.authToken,
-        deps,
-      },
-    );
+    const add = await runCliInProcess(addConfigArgs('ctx', OWN, emu, 'stdin', '--json'), {
+      env: h.env,
+      input: emu.authToken,
+      deps,
+    });
     assert.equal(add.code, 0, add.stderr);
     const id = JSON.parse(add.stdout).id as string;
     assert.equal(secrets.get(secretAccount(id)), emu.authToken, 'the token went to the handed-in store');
@@ -101,22 +87,7 @@ describe('the command context: dependencies handed in through main()', () => {
   test('the abort signal stops a running listen as SIGTERM does', async () => {
     const abort = new AbortController();
     const env = { ...h.env, TWILIO_AUTH_TOKEN: emu.authToken };
-    const add = await runCliInProcess(
-      [
-        'add-config',
-        '--name',
-        'envctx',
-        '--from',
-        OWN,
-        '--account-sid',
-        emu.accountSid,
-        '--api-url',
-        emu.url,
-        '--token-from-env',
-        '--no-verify',
-      ],
-      { env },
-    );
+    const add = await runCliInProcess(addConfigArgs('envctx', OWN, emu, 'env', '--no-verify'), { env });
     assert.equal(add.code, 0, add.stderr);
     setTimeout(() => abort.abort(), 500);
     const r = await runCliInProcess(

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { CliChildProcess, runCliChildProcess, tempHome } from '../helpers/cli.js';
+import { TRIGGER_PAYLOAD_KEYS } from '../helpers/listen.js';
 
 const NO_KEYCHAIN = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' };
 
@@ -47,16 +49,7 @@ test('demo --json: two trigger envelopes with the seed payload keys, then the se
   const [sms, wa, sent] = lines;
   for (const e of [sms, wa]) {
     assert.equal(e.trigger, 'twilio.message.received');
-    for (const k of [
-      'text',
-      'from',
-      'from_name',
-      'conversation_name',
-      'conversation_address',
-      'session_id',
-      'event_type',
-    ])
-      assert.ok(k in e.payload, k);
+    for (const k of TRIGGER_PAYLOAD_KEYS) assert.ok(k in e.payload, k);
     assert.match(e.payload.message_attributes.from, /^\+[1-9]\d{1,14}$/);
     assert.match(e.payload.message_attributes.to, /^\+[1-9]\d{1,14}$/);
   }
@@ -80,19 +73,7 @@ test('emulator command: prints its connection details first as JSON, serves the 
       ['+15005550006'],
     );
     const add = await runCliChildProcess(
-      [
-        'add-config',
-        '--name',
-        'emu',
-        '--from',
-        '+15005550006',
-        '--account-sid',
-        first.account_sid,
-        '--api-url',
-        first.url,
-        '--token-from-env',
-        '--json',
-      ],
+      addConfigArgs('emu', '+15005550006', { accountSid: first.account_sid, url: first.url }, 'env', '--json'),
       { env: { ...h.env, TWILIO_AUTH_TOKEN: first.auth_token } },
     );
     assert.equal(add.code, 0, add.stderr);

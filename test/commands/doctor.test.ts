@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { openStore } from '../../src/store/index.js';
 import { classifyWebhookUrl, isFruxonIngressUrl } from '../../src/twilio/webhook.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { runCliChildProcess, tempHome } from '../helpers/cli.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
 import { memoryKeychain } from '../helpers/keychains.js';
@@ -62,22 +63,7 @@ describe('doctor', () => {
   });
 
   test('green: a keychain config on the emulator, its number ours, NGROK_AUTHTOKEN set', async () => {
-    const add = await cli(
-      [
-        'add-config',
-        '--name',
-        'emu',
-        '--from',
-        FROM,
-        '--account-sid',
-        emu.accountSid,
-        '--auth-token-stdin',
-        '--api-url',
-        emu.url,
-      ],
-      {},
-      emu.authToken,
-    );
+    const add = await cli(addConfigArgs('emu', FROM, emu, 'stdin'), {}, emu.authToken);
     assert.equal(add.code, 0, add.stderr);
     const store = openStore(h.env);
     const config = store.configs.byName('emu')!;
@@ -217,21 +203,10 @@ describe('doctor', () => {
 
     // A config whose number the account does not own, with a wrong token from the environment, and no keychain at all.
     const noKeychain = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' };
-    const add = await bin(
-      [
-        'add-config',
-        '--name',
-        'envcfg',
-        '--from',
-        '+14155550000',
-        '--account-sid',
-        emu.accountSid,
-        '--token-from-env',
-        '--api-url',
-        emu.url,
-      ],
-      { ...noKeychain, TWILIO_AUTH_TOKEN: emu.authToken },
-    );
+    const add = await bin(addConfigArgs('envcfg', '+14155550000', emu, 'env'), {
+      ...noKeychain,
+      TWILIO_AUTH_TOKEN: emu.authToken,
+    });
     assert.equal(add.code, 0, add.stderr);
     r = await bin(['doctor', '--config', 'envcfg', '--json'], { ...noKeychain, TWILIO_AUTH_TOKEN: emu.authToken });
     report = JSON.parse(r.stdout) as Report;

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 import { openStore } from '../../src/store/index.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { closedPort, type RunningCli, stopAllCliRuns } from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER, PHONE } from '../helpers/fixtures.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
@@ -172,21 +173,7 @@ describe('simulate against a running listener', () => {
     // Same account, an API key config (its secret from the environment); the listener is the Auth Token one's.
     const key = f.emulator.createApiKey();
     const add = await runCliInProcess(
-      [
-        'add-config',
-        '--name',
-        'bykey',
-        '--from',
-        OUR_NUMBER,
-        '--account-sid',
-        f.emulator.accountSid,
-        '--api-key-sid',
-        key.sid,
-        '--api-url',
-        f.emulator.url,
-        '--token-from-env',
-        '--json',
-      ],
+      addConfigArgs('bykey', OUR_NUMBER, f.emulator, 'env', '--api-key-sid', key.sid, '--json'),
       { env: { ...f.env, TWILIO_API_SECRET: key.secret } },
     );
     assert.equal(add.code, 0, add.stderr);

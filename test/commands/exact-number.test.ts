@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { tempHome } from '../helpers/cli.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
 import { memoryKeychain } from '../helpers/keychains.js';
@@ -22,22 +23,7 @@ describe('a From number with a digit missing is not another number of the accoun
   before(async () => {
     emu = await startEmulator({ numbers: [OTHER, '+15005551802'], statusDelayMs: 5 });
     emu.setSmsUrl(OTHER, 'https://prod.example.test/sms');
-    const add = await runCliInProcess(
-      [
-        'add-config',
-        '--name',
-        'partial',
-        '--from',
-        PARTIAL,
-        '--account-sid',
-        emu.accountSid,
-        '--api-url',
-        emu.url,
-        '--token-from-env',
-        '--json',
-      ],
-      { env: env() },
-    );
+    const add = await runCliInProcess(addConfigArgs('partial', PARTIAL, emu, 'env', '--json'), { env: env() });
     assert.equal(add.code, 0, add.stderr);
     assert.equal(JSON.parse(add.stdout).number_owned, false, 'the partial number is not reported as owned');
   });

@@ -7,8 +7,10 @@ import { type LinkStep, pointNumberAtFruxon } from '../../src/operations/link.js
 import { openStore } from '../../src/store/index.js';
 import { createTwilioClient } from '../../src/twilio/client.js';
 import { maskWebhookUrl } from '../../src/twilio/webhook.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { CliChildProcess, type RunningCli, stopAllCliRuns, tempHome } from '../helpers/cli.js';
-import { type FruxonDouble, startFruxonDouble } from '../helpers/fruxon-double.js';
+import { emulatorControl } from '../helpers/emulator-client.js';
+import { builderToken, type FruxonDouble, startFruxonDouble } from '../helpers/fruxon-double.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
 import { osKeychain } from '../helpers/keychains.js';
 
@@ -33,13 +35,9 @@ async function inbound(
   emu: Emulator,
   body: Record<string, unknown>,
 ): Promise<{ layer: string; delivered_to: string | null }> {
-  const res = await fetch(`${emu.url}/_emulator/inbound`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
+  const res = await emulatorControl<{ layer: string; delivered_to: string | null }>(emu, 'POST', 'inbound', body);
   assert.equal(res.status, 202);
-  return (await res.json()) as { layer: string; delivered_to: string | null };
+  return res.json;
 }
 
 describe('link under a live or crashed listen: production wins at every layer once the listener is gone', () => {
@@ -113,12 +111,7 @@ describe('link under a live or crashed listen: production wins at every layer on
     });
     fruxon = await startFruxonDouble({
       tokens: {
-        [builder]: {
-          tenant: 'umbrella',
-          scopes: ['agents:read', 'agents:write', 'integrations:read', 'integrations:write'],
-          email: 'ada@umbrella.test',
-          apiKeyName: 'laptop',
-        },
+        [builder]: builderToken('umbrella', 'ada@umbrella.test'),
       },
     });
     h = tempHome();
@@ -131,22 +124,7 @@ describe('link under a live or crashed listen: production wins at every layer on
       ['wa-only', WA_ONLY],
     ] as const;
     for (const [name, from] of configs) {
-      const r = await cli(
-        [
-          'add-config',
-          '--name',
-          name,
-          '--from',
-          from,
-          '--account-sid',
-          emu.accountSid,
-          '--auth-token-stdin',
-          '--api-url',
-          emu.url,
-          '--json',
-        ],
-        emu.authToken,
-      );
+      const r = await cli(addConfigArgs(name, from, emu, 'stdin', '--json'), emu.authToken);
       assert.equal(r.code, 0, r.stderr);
     }
     const login = await cli(
@@ -377,22 +355,7 @@ describe('link under a live or crashed listen: production wins at every layer on
   });
 
   test("another config's listen on the same number: link refuses (exit 5) instead of deferring to a lease that restores another production URL", async () => {
-    const add = await cli(
-      [
-        'add-config',
-        '--name',
-        'plain-twin',
-        '--from',
-        PLAIN,
-        '--account-sid',
-        emu.accountSid,
-        '--auth-token-stdin',
-        '--api-url',
-        emu.url,
-        '--json',
-      ],
-      emu.authToken,
-    );
+    const add = await cli(addConfigArgs('plain-twin', PLAIN, emu, 'stdin', '--json'), emu.authToken);
     assert.equal(add.code, 0, add.stderr);
     const { p } = await listen(['--config', 'plain']);
     const before = lease('plain');

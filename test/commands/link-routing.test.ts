@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { runCliChildProcess } from '../helpers/cli.js';
 import { emulatorClient } from '../helpers/emulator-client.js';
 import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER } from '../helpers/fixtures.js';
-import { type FruxonDouble, startFruxonDouble } from '../helpers/fruxon-double.js';
+import { builderToken, type FruxonDouble, startFruxonDouble } from '../helpers/fruxon-double.js';
 
 const OTHER = '+15005550007';
 
@@ -20,12 +20,7 @@ describe('link and fruxon status at the layer that wins: a Messaging Service', (
     fx = await emulatorWithConfig({ keychain: 'os', name: 'svc', numbers: [OUR_NUMBER, OTHER] });
     fruxon = await startFruxonDouble({
       tokens: {
-        [builder]: {
-          tenant: 'initech',
-          scopes: ['agents:read', 'agents:write', 'integrations:read', 'integrations:write'],
-          email: 'dana@initech.test',
-          apiKeyName: 'laptop',
-        },
+        [builder]: builderToken('initech', 'dana@initech.test'),
       },
     });
     const client = emulatorClient(fx.emulator);

@@ -6,7 +6,7 @@ import { openStore } from '../../src/store/index.js';
 import { errorLine, storeBytes } from '../helpers/checks.js';
 import { CliChildProcess, stopAllCliRuns } from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER } from '../helpers/fixtures.js';
-import { type DoubleConfig, type FruxonDouble, startFruxonDouble } from '../helpers/fruxon-double.js';
+import { builderToken, type DoubleConfig, type FruxonDouble, startFruxonDouble } from '../helpers/fruxon-double.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
 import { osKeychain, osKeychainGet } from '../helpers/keychains.js';
 
@@ -43,12 +43,7 @@ describe('fruxon login/status and link, against the Fruxon stand-in and the Twil
     fx = await emulatorWithConfig({ keychain: 'os', name: 'Support Line' });
     fruxon = await startFruxonDouble({
       tokens: {
-        [builder]: {
-          tenant: 'acme',
-          scopes: ['agents:read', 'agents:write', 'integrations:read', 'integrations:write'],
-          email: 'dana@acme.test',
-          apiKeyName: 'laptop',
-        },
+        [builder]: builderToken('acme', 'dana@acme.test'),
         [runner]: { tenant: 'acme', scopes: ['agents:execute', 'traces:write'], apiKeyName: 'ci-runner' },
         [otherTenant]: { tenant: 'globex', scopes: ['*'], email: 'eve@globex.test' },
       },

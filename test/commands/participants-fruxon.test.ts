@@ -8,6 +8,7 @@ import { pendingAccessRequestFor } from '../../src/fruxon/access-requests.js';
 import { FruxonClient, type FruxonClientOptions } from '../../src/fruxon/client.js';
 import { keychain } from '../../src/secrets/keychain.js';
 import { openStore } from '../../src/store/index.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { errorLine, storeBytes } from '../helpers/checks.js';
 import { CliChildProcess, stopAllCliRuns } from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig } from '../helpers/fixtures.js';
@@ -60,24 +61,9 @@ describe('participants push/pull and fruxon access-requests, against the Fruxon 
     assert.equal(login.code, 0, login.stderr);
     const link = JSON.parse((await ok(['link', '--json'])).stdout);
     fxId = link.fruxon_config_id;
-    const other = await cli(
-      [
-        'add-config',
-        '--name',
-        'Other',
-        '--from',
-        '+15005550007',
-        '--account-sid',
-        fx.emulator.accountSid,
-        '--api-url',
-        fx.emulator.url,
-        '--auth-token-stdin',
-        '--json',
-      ],
-      {
-        input: fx.emulator.authToken,
-      },
-    );
+    const other = await cli(addConfigArgs('Other', '+15005550007', fx.emulator, 'stdin', '--json'), {
+      input: fx.emulator.authToken,
+    });
     assert.equal(other.code, 0, other.stderr);
     await ok(['participants', 'add', 'alice', '--phone', ALICE, '--config', 'Support Line']);
     await ok(['participants', 'add', 'bob', '--phone', BOB]);

@@ -4,6 +4,7 @@ import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { type ToolDeps, tools } from '../../src/mcp/tools.js';
 import { openStore } from '../../src/store/index.js';
 import { createTwilioClient } from '../../src/twilio/client.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { errorLine } from '../helpers/checks.js';
 import { tempHome } from '../helpers/cli.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
@@ -41,19 +42,7 @@ describe('send, templates list and MCP send_message with Twilio message policy, 
     });
     h = tempHome();
     env = { ...h.env, TWILIO_AUTH_TOKEN: emu.authToken };
-    const add = await cli([
-      'add-config',
-      '--name',
-      'emu',
-      '--from',
-      FROM,
-      '--account-sid',
-      emu.accountSid,
-      '--api-url',
-      emu.url,
-      '--token-from-env',
-      '--json',
-    ]);
+    const add = await cli(addConfigArgs('emu', FROM, emu, 'env', '--json'));
     assert.equal(add.code, 0, add.stderr);
   });
   after(async () => {

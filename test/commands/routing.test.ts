@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Emulator, SANDBOX_NUMBER, startEmulator } from '../../src/emulator/index.js';
 import { openStore } from '../../src/store/index.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { CliChildProcess, type RunningCli, stopAllCliRuns, tempHome } from '../helpers/cli.js';
+import { emulatorControl } from '../helpers/emulator-client.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
 import { osKeychain } from '../helpers/keychains.js';
 import { jsonLines } from '../helpers/listen.js';
@@ -24,13 +26,14 @@ async function inbound(
   emu: Emulator,
   body: Record<string, unknown>,
 ): Promise<{ layer: string; delivered_to: string | null; outcome: string }> {
-  const res = await fetch(`${emu.url}/_emulator/inbound`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
+  const res = await emulatorControl<{ layer: string; delivered_to: string | null; outcome: string }>(
+    emu,
+    'POST',
+    'inbound',
+    body,
+  );
   assert.equal(res.status, 202);
-  return (await res.json()) as { layer: string; delivered_to: string | null; outcome: string };
+  return res.json;
 }
 
 describe('routing on a real account: webhook show and listen register at the layer that wins', () => {
@@ -38,22 +41,7 @@ describe('routing on a real account: webhook show and listen register at the lay
   let h: ReturnType<typeof tempHome>;
   const cli = (args: string[], input?: string) => runCliInProcess(args, { env: h.env, input });
   const addConfig = async (name: string, from: string) => {
-    const r = await cli(
-      [
-        'add-config',
-        '--name',
-        name,
-        '--from',
-        from,
-        '--account-sid',
-        emu.accountSid,
-        '--auth-token-stdin',
-        '--api-url',
-        emu.url,
-        '--json',
-      ],
-      emu.authToken,
-    );
+    const r = await cli(addConfigArgs(name, from, emu, 'stdin', '--json'), emu.authToken);
     assert.equal(r.code, 0, r.stderr);
     return JSON.parse(r.stdout).id as string;
   };
@@ -282,21 +270,7 @@ describe('routing on a real account: webhook show and listen register at the lay
   });
 
   test('Sandbox: add-config says what it is (no 21606 warning); send from it is WhatsApp; 63015 has a fix line', async () => {
-    const add = await cli(
-      [
-        'add-config',
-        '--name',
-        'sandbox2',
-        '--from',
-        SANDBOX_NUMBER,
-        '--account-sid',
-        emu.accountSid,
-        '--auth-token-stdin',
-        '--api-url',
-        emu.url,
-      ],
-      emu.authToken,
-    );
+    const add = await cli(addConfigArgs('sandbox2', SANDBOX_NUMBER, emu, 'stdin'), emu.authToken);
     assert.equal(add.code, 0, add.stderr);
     assert.doesNotMatch(add.stderr, /21606/);
     assert.match(add.stderr, /is the WhatsApp Sandbox: WhatsApp is its channel/);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Emulator, SANDBOX_NUMBER, startEmulator } from '../../src/emulator/index.js';
 import { sandboxJoinStep } from '../../src/twilio/sandbox.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { stopAllCliRuns, tempHome } from '../helpers/cli.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
 import { memoryKeychain } from '../helpers/keychains.js';
@@ -20,20 +21,7 @@ describe('the Sandbox join step in listen, doctor and webhook show', () => {
     emu = await startEmulator({ numbers: ['+15005551801'], topology: { sandbox: { join_code: 'cedar-dune' } } });
     h = tempHome();
     env = { ...h.env, TWILIO_AUTH_TOKEN: emu.authToken };
-    const add = await runCli(
-      [
-        'add-config',
-        '--name',
-        'sb',
-        '--from',
-        SANDBOX_NUMBER,
-        '--account-sid',
-        emu.accountSid,
-        '--api-url',
-        emu.url,
-      ].concat(['--token-from-env', '--json']),
-      { env },
-    );
+    const add = await runCli(addConfigArgs('sb', SANDBOX_NUMBER, emu, 'env', '--json'), { env });
     assert.equal(add.code, 0, add.stderr);
   });
   after(async () => {

@@ -15,6 +15,7 @@ import type { CoreDeps } from '../../src/operations/deps.js';
 import { sendFromConfig } from '../../src/operations/send.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { createTwilioClient, type TwilioFactory } from '../../src/twilio/client.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { CliChildProcess, stopAllCliRuns, tempHome } from '../helpers/cli.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
 import { memoryKeychain } from '../helpers/keychains.js';
@@ -59,22 +60,7 @@ describe('the seam: cores use the injected factories, clock and signal', () => {
 
   before(async () => {
     emu = await startEmulator({ numbers: [OWN, TESTER], statusDelayMs: 20 });
-    const add = await runCliInProcess(
-      [
-        'add-config',
-        '--name',
-        'seam',
-        '--from',
-        OWN,
-        '--account-sid',
-        emu.accountSid,
-        '--api-url',
-        emu.url,
-        '--token-from-env',
-        '--no-verify',
-      ],
-      { env: env() },
-    );
+    const add = await runCliInProcess(addConfigArgs('seam', OWN, emu, 'env', '--no-verify'), { env: env() });
     assert.equal(add.code, 0, add.stderr);
     store = openStore(h.env);
   });
@@ -254,22 +240,7 @@ describe('the seam: cores use the injected factories, clock and signal', () => {
     const slow = await startEmulator({ numbers: [OWN], statusDelayMs: 600_000 });
     try {
       const slowEnv = { ...h.env, TWILIO_AUTH_TOKEN: slow.authToken };
-      const add = await runCliInProcess(
-        [
-          'add-config',
-          '--name',
-          'slow',
-          '--from',
-          OWN,
-          '--account-sid',
-          slow.accountSid,
-          '--api-url',
-          slow.url,
-          '--token-from-env',
-          '--no-verify',
-        ],
-        { env: slowEnv },
-      );
+      const add = await runCliInProcess(addConfigArgs('slow', OWN, slow, 'env', '--no-verify'), { env: slowEnv });
       assert.equal(add.code, 0, add.stderr);
       const args = ['send', '--config', 'slow', '--to', TO, '--body', 'slow', '--wait', '--wait-timeout', '5m'];
       for (const run of [startCliInProcess(args, { env: slowEnv }), new CliChildProcess(args, { env: slowEnv })]) {

@@ -7,6 +7,7 @@ import { type Emulator, MAGIC_NUMBERS, startEmulator } from '../../src/emulator/
 import { Output } from '../../src/output/index.js';
 import { Progress } from '../../src/output/messages.js';
 import { openStore } from '../../src/store/index.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { errorLine } from '../helpers/checks.js';
 import { tempHome } from '../helpers/cli.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
@@ -41,22 +42,7 @@ describe('send and participants, against the emulator', () => {
     });
     await new Promise<void>((r) => callbacks.listen(0, '127.0.0.1', r));
     callbackUrl = `http://127.0.0.1:${(callbacks.address() as AddressInfo).port}/status`;
-    const add = await cli(
-      [
-        'add-config',
-        '--name',
-        'emu',
-        '--from',
-        FROM,
-        '--account-sid',
-        emu.accountSid,
-        '--auth-token-stdin',
-        '--api-url',
-        emu.url,
-        '--json',
-      ],
-      { input: emu.authToken },
-    );
+    const add = await cli(addConfigArgs('emu', FROM, emu, 'stdin', '--json'), { input: emu.authToken });
     assert.equal(add.code, 0, add.stderr);
   });
   after(async () => {
@@ -371,17 +357,7 @@ describe('send and participants, against the emulator', () => {
   });
 
   test('a participant bound to another config than --config is refused', async () => {
-    const second = await cli([
-      'add-config',
-      '--name',
-      'other',
-      '--from',
-      FROM,
-      '--account-sid',
-      emu.accountSid,
-      '--token-from-env',
-      '--no-verify',
-    ]);
+    const second = await cli(addConfigArgs('other', FROM, { accountSid: emu.accountSid }, 'env', '--no-verify'));
     assert.equal(second.code, 0, second.stderr);
     const r = await cli(['send', '--to', 'wally', '--body', 'x', '--config', 'other']);
     assert.equal(r.code, 2);

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { main } from '../../src/cli.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { openStore } from '../../src/store/index.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { binPath, childEnv, tempHome } from '../helpers/cli.js';
 import { storeEvent } from '../helpers/events.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
@@ -25,21 +26,7 @@ describe('small things a user runs into', () => {
   before(async () => {
     emu = await startEmulator({ numbers: [OWN], statusDelayMs: 60_000 });
     env = { ...h.env, TWILIO_AUTH_TOKEN: emu.authToken };
-    const r = await runCliInProcess(
-      [
-        'add-config',
-        '--name',
-        'small',
-        '--from',
-        OWN,
-        '--account-sid',
-        emu.accountSid,
-        '--api-url',
-        emu.url,
-        '--token-from-env',
-      ],
-      { env },
-    );
+    const r = await runCliInProcess(addConfigArgs('small', OWN, emu, 'env'), { env });
     assert.equal(r.code, 0, r.stderr);
     const store = openStore(env);
     try {

@@ -7,6 +7,7 @@ import { type Emulator, type EmulatorLogEntry, startEmulator } from '../../src/e
 import { secretAccount } from '../../src/secrets/index.js';
 import { openStore } from '../../src/store/index.js';
 import { describeRestore } from '../../src/twilio/webhook.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { errorLine, storeBytes } from '../helpers/checks.js';
 import { tempHome } from '../helpers/cli.js';
 import { emulatorClient } from '../helpers/emulator-client.js';
@@ -41,22 +42,7 @@ describe('webhook show/set and messages list/show, against the emulator', () => 
   before(async () => {
     emu = await startEmulator({ numbers: [from], statusDelayMs: 1, retryDelaysMs: [], onLog: (e) => log.push(e) });
     h = tempHome();
-    const add = await cli(
-      [
-        'add-config',
-        '--name',
-        'Support Line',
-        '--from',
-        from,
-        '--account-sid',
-        emu.accountSid,
-        '--auth-token-stdin',
-        '--api-url',
-        emu.url,
-        '--json',
-      ],
-      { input: emu.authToken },
-    );
+    const add = await cli(addConfigArgs('Support Line', from, emu, 'stdin', '--json'), { input: emu.authToken });
     assert.equal(add.code, 0, add.stderr);
     configId = JSON.parse(add.stdout).id;
   });
@@ -258,21 +244,7 @@ describe('webhook show/set and messages list/show, against the emulator', () => 
     assert.equal((await cli(['configs', 'remove', 'real'])).code, 0);
 
     const env = { TWILIO_AUTH_TOKEN: emu.authToken };
-    const ci = await cli(
-      [
-        'add-config',
-        '--name',
-        'ci',
-        '--from',
-        from,
-        '--account-sid',
-        emu.accountSid,
-        '--token-from-env',
-        '--api-url',
-        emu.url,
-      ],
-      { env },
-    );
+    const ci = await cli(addConfigArgs('ci', from, emu, 'env'), { env });
     assert.equal(ci.code, 0, ci.stderr);
     const refused = await cli(['configs', 'set', 'ci', '--webhook-url-stdin'], { input: productionUrl, env });
     assert.equal(refused.code, 2);
@@ -292,23 +264,9 @@ describe('webhook show/set and messages list/show, against the emulator', () => 
   });
 
   test('add-config takes the token and the webhook URL on two lines of standard input', async () => {
-    const r = await cli(
-      [
-        'add-config',
-        '--name',
-        'two-lines',
-        '--from',
-        from,
-        '--account-sid',
-        emu.accountSid,
-        '--auth-token-stdin',
-        '--webhook-url-stdin',
-        '--api-url',
-        emu.url,
-        '--json',
-      ],
-      { input: `${emu.authToken}\n${productionUrl}\n` },
-    );
+    const r = await cli(addConfigArgs('two-lines', from, emu, 'stdin', '--webhook-url-stdin', '--json'), {
+      input: `${emu.authToken}\n${productionUrl}\n`,
+    });
     assert.equal(r.code, 0, r.stderr);
     const saved = JSON.parse(r.stdout);
     assert.equal(testKeychain.get(saved.id), emu.authToken);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { LocalAgent, orderDesk } from '../helpers/agent.js';
 import { stopAllCliRuns, tempHome } from '../helpers/cli.js';
 import { type EmulatorFixture, OUR_NUMBER } from '../helpers/fixtures.js';
@@ -49,20 +50,7 @@ describe('fruxon-twilio test with the message policy: template sends, and an opt
     });
     h = tempHome();
     const env = { ...h.env, TWILIO_AUTH_TOKEN: emu.authToken };
-    const add = await runCli(
-      [
-        'add-config',
-        '--name',
-        'emu',
-        '--from',
-        OUR_NUMBER,
-        '--account-sid',
-        emu.accountSid,
-        '--api-url',
-        emu.url,
-      ].concat(['--token-from-env', '--json']),
-      { env },
-    );
+    const add = await runCli(addConfigArgs('emu', OUR_NUMBER, emu, 'env', '--json'), { env });
     assert.equal(add.code, 0, add.stderr);
     f = {
       emulator: emu,

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { LocalAgent, orderDesk } from '../helpers/agent.js';
 import { CliChildProcess, stopAllCliRuns } from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER } from '../helpers/fixtures.js';
@@ -505,22 +506,10 @@ describe('fruxon-twilio test: Twilio refuses a send mid-run', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fruxon-twilio-convtest-'));
     f = await emulatorWithConfig({ keychain: 'os', numbers: [REFUSING, TESTER, UNDELIVERABLE] });
-    const add = await runCliInProcess(
-      [
-        'add-config',
-        '--name',
-        'undeliverable',
-        '--from',
-        UNDELIVERABLE,
-        '--account-sid',
-        f.emulator.accountSid,
-        '--api-url',
-        f.emulator.url,
-        '--auth-token-stdin',
-        '--json',
-      ],
-      { env: f.env, input: f.emulator.authToken },
-    );
+    const add = await runCliInProcess(addConfigArgs('undeliverable', UNDELIVERABLE, f.emulator, 'stdin', '--json'), {
+      env: f.env,
+      input: f.emulator.authToken,
+    });
     assert.equal(add.code, 0, add.stderr);
   });
   after(async () => {

@@ -7,8 +7,9 @@ import { reportMarkdown } from '../../src/output/report.js';
 import { memorySecretStore } from '../../src/secrets/memory.js';
 import { openStore } from '../../src/store/index.js';
 import type { TwilioClient } from '../../src/twilio/client.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { tempHome } from '../helpers/cli.js';
-import { type FruxonDouble, startFruxonDouble } from '../helpers/fruxon-double.js';
+import { builderToken, type FruxonDouble, startFruxonDouble } from '../helpers/fruxon-double.js';
 import { type InProcessCli, inProcessCliWith } from '../helpers/inproc.js';
 import { memoryKeychain } from '../helpers/keychains.js';
 
@@ -31,31 +32,14 @@ describe('doctor --report', () => {
     emu = await startEmulator({ statusDelayMs: 1, retryDelaysMs: [], numbers: [FROM] });
     fruxon = await startFruxonDouble({
       tokens: {
-        [builder]: {
-          tenant: 'umbrella',
-          scopes: ['agents:read', 'agents:write', 'integrations:read', 'integrations:write'],
-          email: 'ada@umbrella.test',
-          apiKeyName: 'laptop',
-        },
+        [builder]: builderToken('umbrella', 'ada@umbrella.test'),
       },
     });
     h = tempHome();
-    const add = await runCli(
-      [
-        'add-config',
-        '--name',
-        'support',
-        '--from',
-        FROM,
-        '--account-sid',
-        emu.accountSid,
-        '--api-url',
-        emu.url,
-        '--auth-token-stdin',
-        '--default',
-      ],
-      { env: env(), input: emu.authToken },
-    );
+    const add = await runCli(addConfigArgs('support', FROM, emu, 'stdin', '--default'), {
+      env: env(),
+      input: emu.authToken,
+    });
     assert.equal(add.code, 0, add.stderr);
     const login = await runCli(['fruxon', 'login', '--tenant', 'umbrella', '--token-stdin', '--api-url', fruxon.url], {
       env: env(),

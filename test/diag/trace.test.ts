@@ -4,8 +4,9 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { tempHome } from '../helpers/cli.js';
-import { type FruxonDouble, startFruxonDouble } from '../helpers/fruxon-double.js';
+import { builderToken, type FruxonDouble, startFruxonDouble } from '../helpers/fruxon-double.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
 import { memoryKeychain } from '../helpers/keychains.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
@@ -48,32 +49,13 @@ describe('the API trace', () => {
     emu = await startEmulator({ statusDelayMs: 1, retryDelaysMs: [], numbers: [FROM] });
     fruxon = await startFruxonDouble({
       tokens: {
-        [builder]: {
-          tenant: 'umbrella',
-          scopes: ['agents:read', 'agents:write', 'integrations:read', 'integrations:write'],
-          email: 'ada@umbrella.test',
-          apiKeyName: 'laptop',
-        },
+        [builder]: builderToken('umbrella', 'ada@umbrella.test'),
       },
     });
     receiver = await WebhookReceiver.start();
     h = tempHome();
     const add = await cli(
-      [
-        'add-config',
-        '--name',
-        'support',
-        '--from',
-        FROM,
-        '--account-sid',
-        emu.accountSid,
-        '--api-url',
-        emu.url,
-        '--auth-token-stdin',
-        '--webhook-url-stdin',
-        '--default',
-        '--json',
-      ],
+      addConfigArgs('support', FROM, emu, 'stdin', '--webhook-url-stdin', '--default', '--json'),
       {},
       `${emu.authToken}\n${production}\n`,
     );

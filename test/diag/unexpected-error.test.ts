@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { Redactor } from '../../src/redact.js';
 import { ERRORS_DIR, KEEP_ERRORS, recentErrors, writeErrorFile } from '../../src/store/error-log.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { runCliChildProcess as runCli, tempHome } from '../helpers/cli.js';
 
 // A bug (an error that is not a CliError) in a real run of the binary: one line on the terminal naming a file
@@ -27,23 +28,10 @@ describe('an unexpected error', () => {
   before(async () => {
     emu = await startEmulator({ statusDelayMs: 1, retryDelaysMs: [], numbers: [phone] });
     h = tempHome();
-    const r = await runCli(
-      [
-        'add-config',
-        '--name',
-        'support',
-        '--from',
-        phone,
-        '--account-sid',
-        emu.accountSid,
-        '--api-url',
-        emu.url,
-        '--auth-token-stdin',
-        '--webhook-url-stdin',
-        '--default',
-      ],
-      { env: h.env, input: `${emu.authToken}\n${production}\n` },
-    );
+    const r = await runCli(addConfigArgs('support', phone, emu, 'stdin', '--webhook-url-stdin', '--default'), {
+      env: h.env,
+      input: `${emu.authToken}\n${production}\n`,
+    });
     assert.equal(r.code, 0, r.stderr);
   });
   after(async () => {

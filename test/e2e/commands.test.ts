@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { secretAccount } from '../../src/secrets/index.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { errorLine } from '../helpers/checks.js';
 import { runCliChildProcess, tempHome } from '../helpers/cli.js';
 import { osKeychainGet } from '../helpers/keychains.js';
@@ -30,22 +31,7 @@ describe('the commands end to end: the built binary, the real keychain, the emul
   });
 
   test('add-config keeps the token in the keychain; configs list and show', async () => {
-    const r = await cli(
-      [
-        'add-config',
-        '--name',
-        'Support Line',
-        '--from',
-        FROM,
-        '--account-sid',
-        emu.accountSid,
-        '--auth-token-stdin',
-        '--api-url',
-        emu.url,
-        '--json',
-      ],
-      emu.authToken,
-    );
+    const r = await cli(addConfigArgs('Support Line', FROM, emu, 'stdin', '--json'), emu.authToken);
     assert.equal(r.code, 0, r.stderr);
     const saved = JSON.parse(r.stdout);
     assert.equal(saved.secret_source, 'keychain');
@@ -58,20 +44,7 @@ describe('the commands end to end: the built binary, the real keychain, the emul
       ['Support Line'],
     );
     assert.match((await cli(['configs', 'show', 'support line'])).stdout, /Auth Token in the OS keychain/);
-    const bad = await cli(
-      [
-        'add-config',
-        '--name',
-        'x',
-        '--from',
-        '0800',
-        '--account-sid',
-        emu.accountSid,
-        '--auth-token-stdin',
-        '--no-verify',
-      ],
-      'tok',
-    );
+    const bad = await cli(addConfigArgs('x', '0800', { accountSid: emu.accountSid }, 'stdin', '--no-verify'), 'tok');
     assert.equal(bad.code, 2);
     assert.match(errorLine(bad), /--from/);
   });

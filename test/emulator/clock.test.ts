@@ -5,19 +5,10 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type twilio from 'twilio';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { emulatorClient } from '../helpers/emulator-client.js';
+import { emulatorClient, emulatorControl } from '../helpers/emulator-client.js';
 
 const OWN = '+15005550006';
 const START = new Date('2026-03-01T10:00:00Z');
-
-async function control(emu: Emulator, method: string, name: string, body?: unknown) {
-  const res = await fetch(`${emu.url}/_emulator/${name}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-}
 
 describe('the emulator clock', () => {
   let emu: Emulator;
@@ -29,7 +20,7 @@ describe('the emulator clock', () => {
   after(() => emu.stop());
 
   it('GET /_emulator/clock tells the time; POST {"advance"} moves it; message dates follow it', async () => {
-    assert.deepEqual((await control(emu, 'GET', 'clock')).json, {
+    assert.deepEqual((await emulatorControl(emu, 'GET', 'clock')).json, {
       now: START.toISOString(),
       advanced_seconds: 0,
     });
@@ -42,7 +33,7 @@ describe('the emulator clock', () => {
       ['25h', 90 + 15 * 60 + 25 * 3600],
       ['2d', 90 + 15 * 60 + 25 * 3600 + 2 * 86400],
     ] as const) {
-      const r = await control(emu, 'POST', 'clock', { advance });
+      const r = await emulatorControl(emu, 'POST', 'clock', { advance });
       assert.equal(r.status, 200, JSON.stringify(r.json));
       assert.equal(r.json.advanced_seconds, seconds);
       assert.equal(r.json.now, new Date(START.getTime() + seconds * 1000).toISOString());
@@ -61,7 +52,7 @@ describe('the emulator clock', () => {
   it('a clock advance that is not a duration: 400 with one line naming advance and the form; the clock stays', async () => {
     const was = emu.now().toISOString();
     for (const advance of ['25', '-1h', '1.5h', 'soon', 25, null]) {
-      const r = await control(emu, 'POST', 'clock', { advance });
+      const r = await emulatorControl(emu, 'POST', 'clock', { advance });
       assert.equal(r.status, 400);
       const error = r.json.error as string;
       assert.match(error, /^advance must be a duration, a whole number followed by s, m, h or d \(like 90s/);

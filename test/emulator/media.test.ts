@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { runCliChildProcess, tempHome } from '../helpers/cli.js';
 import { emulatorClient } from '../helpers/emulator-client.js';
 
@@ -47,21 +48,7 @@ describe("emulator: a message's Media list", () => {
 
   it('messages show prints the media URLs of a message (built CLI)', async () => {
     const env = { ...h.env, TWILIO_AUTH_TOKEN: emu.authToken };
-    const add = await runCliChildProcess(
-      [
-        'add-config',
-        '--name',
-        'm',
-        '--from',
-        '+15005550006',
-        '--account-sid',
-        emu.accountSid,
-        '--api-url',
-        emu.url,
-        '--token-from-env',
-      ],
-      { env },
-    );
+    const add = await runCliChildProcess(addConfigArgs('m', '+15005550006', emu, 'env'), { env });
     assert.equal(add.code, 0, add.stderr);
     const m = await emulatorClient(emu).messages.create({
       from: '+15005550006',

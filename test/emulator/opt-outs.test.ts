@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type twilio from 'twilio';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { emulatorClient } from '../helpers/emulator-client.js';
+import { emulatorClient, emulatorControl } from '../helpers/emulator-client.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const OWN = '+15005551401';
@@ -15,15 +15,6 @@ const LISTED = '+14155550172';
 
 const STOP_REPLY = /^You have successfully been unsubscribed\. .*Reply START to resubscribe\.$/;
 
-async function control(emu: Emulator, method: string, name: string, body?: unknown) {
-  const res = await fetch(`${emu.url}/_emulator/${name}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-}
-
 function unsubscribed(err: unknown): boolean {
   const e = err as { status?: number; code?: number };
   assert.equal(e.status, 400, JSON.stringify(err));
@@ -35,7 +26,7 @@ describe('opt-out keywords (STOP, START, HELP), as Twilio handles them on long c
   let emu: Emulator;
   let client: twilio.Twilio;
   let hooks: WebhookReceiver;
-  const text = (from: string, to: string, body: string) => control(emu, 'POST', 'inbound', { from, to, body });
+  const text = (from: string, to: string, body: string) => emulatorControl(emu, 'POST', 'inbound', { from, to, body });
   const replies = (to: string) => emu.messages().filter((m) => m.to === to && m.direction === 'outbound-reply');
 
   before(async () => {
@@ -61,7 +52,7 @@ describe('opt-out keywords (STOP, START, HELP), as Twilio handles them on long c
   });
   beforeEach(async () => {
     await emu.idle();
-    await control(emu, 'DELETE', 'opt-outs');
+    await emulatorControl(emu, 'DELETE', 'opt-outs');
   });
 
   it('STOP: the webhook still gets it with OptOutType=STOP, the confirmation is logged, a send (and a TwiML reply) gets 21610', async () => {
@@ -83,7 +74,7 @@ describe('opt-out keywords (STOP, START, HELP), as Twilio handles them on long c
     await assert.rejects(client.messages.create({ from: OWN, to: PHONE, body: 'still there?' }), unsubscribed);
     // Per number: another number that is in no service may still write.
     assert.ok(await client.messages.create({ from: OTHER, to: PHONE, body: 'from elsewhere' }));
-    const listed = (await control(emu, 'GET', 'opt-outs')).json.opt_outs as Record<string, unknown>[];
+    const listed = (await emulatorControl(emu, 'GET', 'opt-outs')).json.opt_outs as Record<string, unknown>[];
     assert.deepEqual(
       listed.map((o) => [o.phone_number, o.sender, o.messaging_service_sid]),
       [[PHONE, OWN, null]],
@@ -92,12 +83,12 @@ describe('opt-out keywords (STOP, START, HELP), as Twilio handles them on long c
 
   it('every documented opt-out keyword opts out; "STOP PLEASE" is an ordinary message', async () => {
     for (const keyword of ['STOPALL', 'unsubscribe', 'Cancel', 'END', 'QUIT', 'REVOKE', 'OPTOUT']) {
-      await control(emu, 'DELETE', 'opt-outs');
+      await emulatorControl(emu, 'DELETE', 'opt-outs');
       await text(PHONE, OWN, keyword);
       assert.equal(hooks.requests.at(-1)!.params.OptOutType, 'STOP', keyword);
       await assert.rejects(client.messages.create({ from: OWN, to: PHONE, body: keyword }), unsubscribed);
     }
-    await control(emu, 'DELETE', 'opt-outs');
+    await emulatorControl(emu, 'DELETE', 'opt-outs');
     await text(PHONE, OWN, 'STOP PLEASE');
     assert.equal(hooks.requests.at(-1)!.params.OptOutType, undefined);
     assert.ok(await client.messages.create({ from: OWN, to: PHONE, body: 'fine' }));
@@ -123,7 +114,7 @@ describe('opt-out keywords (STOP, START, HELP), as Twilio handles them on long c
     await assert.rejects(client.messages.create({ from: SVC_2, to: PHONE, body: 'other member' }), unsubscribed);
     await assert.rejects(client.messages.create({ messagingServiceSid: MG, to: PHONE, body: 'pool' }), unsubscribed);
     assert.ok(await client.messages.create({ from: OWN, to: PHONE, body: 'outside the service' }));
-    const listed = (await control(emu, 'GET', 'opt-outs')).json.opt_outs as Record<string, unknown>[];
+    const listed = (await emulatorControl(emu, 'GET', 'opt-outs')).json.opt_outs as Record<string, unknown>[];
     assert.deepEqual(
       listed.map((o) => [o.phone_number, o.sender, o.messaging_service_sid]),
       [[PHONE, null, MG]],
@@ -138,9 +129,9 @@ describe('opt-out keywords (STOP, START, HELP), as Twilio handles them on long c
       const c = emulatorClient(restarted);
       await assert.rejects(c.messages.create({ from: OTHER, to: LISTED, body: 'x' }), unsubscribed);
       assert.ok(await c.messages.create({ from: OWN, to: LISTED, body: 'other number' }));
-      const gone = await control(restarted, 'DELETE', 'opt-outs', { phone_number: '+14155550000' });
+      const gone = await emulatorControl(restarted, 'DELETE', 'opt-outs', { phone_number: '+14155550000' });
       assert.deepEqual([gone.status, gone.json.removed], [200, 0]);
-      const cleared = await control(restarted, 'DELETE', 'opt-outs', { phone_number: LISTED });
+      const cleared = await emulatorControl(restarted, 'DELETE', 'opt-outs', { phone_number: LISTED });
       assert.deepEqual([cleared.json.removed, cleared.json.opt_outs], [1, []]);
       assert.ok(await c.messages.create({ from: OTHER, to: LISTED, body: 'again' }));
       await restarted.idle();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type twilio from 'twilio';
 import { type Emulator, SANDBOX_NUMBER, startEmulator } from '../../src/emulator/index.js';
-import { emulatorClient } from '../helpers/emulator-client.js';
+import { emulatorClient, emulatorControl } from '../helpers/emulator-client.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const SVC_NUMBER = '+15005551201';
@@ -20,13 +20,8 @@ interface ControlAnswer {
 }
 
 /** A phone texting through the control API, as a script or CI would. */
-async function inbound(emu: Emulator, body: Record<string, unknown>): Promise<{ status: number; json: ControlAnswer }> {
-  const res = await fetch(`${emu.url}/_emulator/inbound`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, json: (await res.json()) as ControlAnswer };
+function inbound(emu: Emulator, body: Record<string, unknown>): Promise<{ status: number; json: ControlAnswer }> {
+  return emulatorControl<ControlAnswer>(emu, 'POST', 'inbound', body);
 }
 
 function restError(status: number, code: number) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type twilio from 'twilio';
 import { type Emulator, SANDBOX_NUMBER, startEmulator } from '../../src/emulator/index.js';
-import { emulatorClient } from '../helpers/emulator-client.js';
+import { emulatorClient, emulatorControl } from '../helpers/emulator-client.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const OWN = '+15005551501';
@@ -10,15 +10,6 @@ const OTHER = '+15005551502';
 const PHONE = '+14155550181';
 const APPROVED = `HX${'a'.repeat(32)}`;
 const PENDING = `HX${'b'.repeat(32)}`;
-
-async function control(emu: Emulator, method: string, name: string, body?: unknown) {
-  const res = await fetch(`${emu.url}/_emulator/${name}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-}
 
 function apiError(code: number) {
   return (err: unknown) => {
@@ -86,7 +77,7 @@ describe('the WhatsApp customer-service window and Content API templates', () =>
   });
 
   it('within 24 hours of the contact writing (to this sender) anything goes; 24 hours later the window is shut', async () => {
-    await control(emu, 'POST', 'inbound', { from: PHONE, to: wa(OWN), body: 'hi!' });
+    await emulatorControl(emu, 'POST', 'inbound', { from: PHONE, to: wa(OWN), body: 'hi!' });
     const inside = await client.messages.create({ from: wa(OWN), to: wa(PHONE), body: 'hello again' });
     assert.equal((await final(inside.sid)).status, 'read');
     const otherSender = await client.messages.create({ from: wa(OTHER), to: wa(PHONE), body: 'not my window' });
@@ -98,13 +89,13 @@ describe('the WhatsApp customer-service window and Content API templates', () =>
       mediaUrl: ['https://example.test/a.jpg'],
     });
     assert.equal((await final(late.sid)).status, 'read');
-    await control(emu, 'POST', 'clock', { advance: '61m' });
+    await emulatorControl(emu, 'POST', 'clock', { advance: '61m' });
     const closed = await client.messages.create({ from: wa(OWN), to: wa(PHONE), body: 'too late' });
     assert.equal((await final(closed.sid)).errorCode, 63016);
   });
 
   it('ContentSid + ContentVariables render the template; outside the window only an approved template goes out', async () => {
-    await control(emu, 'POST', 'clock', { advance: '2d' });
+    await emulatorControl(emu, 'POST', 'clock', { advance: '2d' });
     const approved = await client.messages.create({
       from: wa(OWN),
       to: wa(PHONE),
@@ -121,7 +112,7 @@ describe('the WhatsApp customer-service window and Content API templates', () =>
     });
     assert.equal(pending.body, 'Sale today, Dana!');
     assert.equal((await final(pending.sid)).errorCode, 63016, 'a template WhatsApp has not approved is free-form');
-    await control(emu, 'POST', 'inbound', { from: PHONE, to: wa(OWN), body: 'ok' });
+    await emulatorControl(emu, 'POST', 'inbound', { from: PHONE, to: wa(OWN), body: 'ok' });
     const inside = await client.messages.create({ from: wa(OWN), to: wa(PHONE), contentSid: PENDING });
     assert.equal(inside.body, 'Sale today, {{1}}!');
     assert.equal((await final(inside.sid)).status, 'read', 'inside the window any template works');
@@ -171,7 +162,7 @@ describe('WhatsApp Sandbox membership: join <code>, 72 hours, 63015', () => {
   let client: twilio.Twilio;
   let hooks: WebhookReceiver;
   const toSandbox = (from: string, body: string) =>
-    control(emu, 'POST', 'inbound', { from, to: `whatsapp:${SANDBOX_NUMBER}`, body });
+    emulatorControl(emu, 'POST', 'inbound', { from, to: `whatsapp:${SANDBOX_NUMBER}`, body });
 
   before(async () => {
     hooks = await WebhookReceiver.start();
@@ -231,7 +222,7 @@ describe('WhatsApp Sandbox membership: join <code>, 72 hours, 63015', () => {
     await emu.idle();
     assert.equal((await client.messages(gone.sid).fetch()).errorCode, 63015);
     assert.deepEqual(emu.topology().sandbox.participants, []);
-    const bad = await control(emu, 'POST', 'sandbox', { join_code: 'two words' });
+    const bad = await emulatorControl(emu, 'POST', 'sandbox', { join_code: 'two words' });
     assert.equal(bad.status, 400);
     assert.match(bad.json.error as string, /^sandbox join_code must be one word/);
   });

@@ -43,6 +43,18 @@ describe("link's steps and fruxonStatus, called directly", () => {
     const creds = twilioCredentials(config, emu.authToken, {});
     return { client: await createTwilioClient(creds), creds };
   };
+  /** What link's steps (and linkConfig) take for config `c`: this file's store, Fruxon client, keychain and emulator. */
+  const linkInput = (c: Config) => ({
+    store,
+    config: c,
+    fruxon: client,
+    env: env(),
+    keychain: () => secrets,
+    authToken: () => emu.authToken,
+    twilio,
+    rotate: false,
+    register: true,
+  });
 
   before(async () => {
     emu = await startEmulator({ numbers: [OWN] });
@@ -87,17 +99,7 @@ describe("link's steps and fruxonStatus, called directly", () => {
   });
 
   test('the steps one by one: create and publish, mint, store, then point the number (skipped, deferred under a lease, registered)', async () => {
-    const base = {
-      store,
-      config,
-      fruxon: client,
-      env: env(),
-      keychain: () => secrets,
-      authToken: () => emu.authToken,
-      twilio,
-      rotate: false,
-      register: true,
-    };
+    const base = linkInput(config);
 
     const one = collect();
     const found = await findOrCreateFruxonConfig(base, one.report);
@@ -202,17 +204,7 @@ describe("link's steps and fruxonStatus, called directly", () => {
   });
 
   test('linkConfig runs them in order: a second run finds the link, reuses the stored URL and finds the number pointed', async () => {
-    const r = await linkConfig({
-      store,
-      config: store.configs.byName('steps')!,
-      fruxon: client,
-      env: env(),
-      keychain: () => secrets,
-      authToken: () => emu.authToken,
-      twilio,
-      rotate: false,
-      register: true,
-    });
+    const r = await linkConfig(linkInput(store.configs.byName('steps')!));
     assert.deepEqual(
       r.steps.map((s) => `${s.step}:${s.action}`),
       ['config:linked', 'publish:unchanged', 'webhook:reused', 'store:unchanged', 'register:unchanged'],

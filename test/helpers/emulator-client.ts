@@ -42,3 +42,21 @@ export function emulatorClient(
     httpClient: new EmulatorRequestClient(emulator.url),
   });
 }
+
+/**
+ * A request to the emulator's own control API (`/_emulator/<name>`: clock, inbound, opt-outs, …) from this process,
+ * with a JSON body when given; the answer's status and JSON body (typed as the caller says).
+ */
+export async function emulatorControl<T = Record<string, unknown>>(
+  emulator: Pick<EmulatorCredentials, 'url'>,
+  method: string,
+  name: string,
+  body?: unknown,
+): Promise<{ status: number; json: T }> {
+  const res = await fetch(`${emulator.url}/_emulator/${name}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, json: (await res.json()) as T };
+}

@@ -45,3 +45,14 @@ export function jsonLines(stdout: string): any[] {
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l));
 }
+
+/** The fields every trigger payload (`payload` of a `twilio.message.received` line) has. */
+export const TRIGGER_PAYLOAD_KEYS = [
+  'text',
+  'from',
+  'from_name',
+  'conversation_name',
+  'conversation_address',
+  'session_id',
+  'event_type',
+] as const;

@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { type CliChildProcess, runCliChildProcess, stopAllCliRuns } from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig, PHONE } from '../helpers/fixtures.js';
 import { jsonLines, startListen } from '../helpers/listen.js';
-import { inspectorUrl } from './helpers.js';
+import { type HeadlessChromium, inspectorUrl, launchHeadlessChromium, openInspectorPage } from './helpers.js';
 
 /** What would reorder or hide text on the page: bidi overrides, embeddings, isolates; C0 (but newline), DEL, C1. */
 const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
@@ -18,40 +15,21 @@ const NAME = 'Dana\u202eevil';
 describe('inspector: bidi and control characters in outside text are shown escaped (headless chromium)', () => {
   let f: EmulatorFixture;
   let p: CliChildProcess;
-  let browser: BrowserContext;
+  let chromium: HeadlessChromium;
   let page: Page;
-  let profile: string;
   const errors: string[] = [];
   before(async () => {
     f = await emulatorWithConfig({ keychain: 'os' });
     ({ p } = await startListen(f, ['--inspect-port', '0', '--json']));
     const i = await inspectorUrl(p);
-    profile = mkdtempSync(join(tmpdir(), 'fruxon-inspector-bidi-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    await page.goto(i.url);
-    await page.locator('#live', { hasText: 'live' }).waitFor();
+    chromium = await launchHeadlessChromium('bidi');
+    ({ page } = chromium);
+    await openInspectorPage(page, i.url, errors);
   });
   after(async () => {
-    await browser?.close();
+    await chromium?.close();
     await stopAllCliRuns();
     await f?.cleanup();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   /** Every text node and attribute value on the page. */

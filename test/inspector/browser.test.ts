@@ -1,59 +1,37 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { type CliChildProcess, runCliChildProcess, stopAllCliRuns } from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER, PHONE } from '../helpers/fixtures.js';
 import { jsonLines, startListen } from '../helpers/listen.js';
-import { type InspectorUrl, inspectorUrl } from './helpers.js';
-
-/** Debian's chromium (test/run.sh installs it); without the background-networking flags it dials out and stalls here. */
-async function launch(profile: string): Promise<BrowserContext> {
-  // A fresh profile directory each run (playwright-core takes it as userDataDir, not as --user-data-dir).
-  return chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}
+import {
+  type HeadlessChromium,
+  type InspectorUrl,
+  inspectorUrl,
+  launchHeadlessChromium,
+  openInspectorPage,
+} from './helpers.js';
 
 describe('inspector in a real browser (headless chromium)', () => {
   let f: EmulatorFixture;
   let p: CliChildProcess;
   let i: InspectorUrl;
-  let browser: BrowserContext;
+  let chromium: HeadlessChromium;
   let page: Page;
-  let profile: string;
   let listenUrl = '';
   const errors: string[] = [];
   before(async () => {
     f = await emulatorWithConfig({ keychain: 'os' });
     ({ p, url: listenUrl } = await startListen(f, ['--inspect-port', '0', '--json', '--check-missed', '1']));
     i = await inspectorUrl(p);
-    profile = mkdtempSync(join(tmpdir(), 'fruxon-inspector-chromium-'));
-    browser = await launch(profile);
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    await page.goto(i.url);
-    await page.locator('#live', { hasText: 'live' }).waitFor();
+    chromium = await launchHeadlessChromium('chromium');
+    ({ page } = chromium);
+    await openInspectorPage(page, i.url, errors);
   });
   after(async () => {
-    await browser?.close();
+    await chromium?.close();
     await stopAllCliRuns();
     await f.cleanup();
-    rmSync(profile, { recursive: true, force: true });
   });
 
   test('the token left the address bar; a simulated message appears in the list and its conversation without reload', async () => {

@@ -1,23 +1,20 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { type CliChildProcess, runCliChildProcess, stopAllCliRuns } from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig, PHONE } from '../helpers/fixtures.js';
 import { startListen } from '../helpers/listen.js';
-import { get, type InspectorUrl, inspectorUrl } from './helpers.js';
+import { get, type HeadlessChromium, type InspectorUrl, inspectorUrl, launchHeadlessChromium } from './helpers.js';
 
 describe("inspector: another server on 127.0.0.1 gets nothing that opens the inspector's API (headless chromium)", () => {
   let f: EmulatorFixture;
   let p: CliChildProcess;
   let i: InspectorUrl;
+  let chromium: HeadlessChromium;
   let browser: BrowserContext;
   let page: Page;
-  let profile: string;
   let other: Server;
   const seen: { url: string; headers: IncomingHttpHeaders }[] = [];
   before(async () => {
@@ -31,29 +28,14 @@ describe("inspector: another server on 127.0.0.1 gets nothing that opens the ins
       res.end('<!doctype html><title>another local server</title><p>hello</p>');
     });
     await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
-    profile = mkdtempSync(join(tmpdir(), 'fruxon-inspector-other-port-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    page = browser.pages()[0] ?? (await browser.newPage());
+    chromium = await launchHeadlessChromium('other-port');
+    ({ browser, page } = chromium);
   });
   after(async () => {
-    await browser?.close();
+    await chromium?.close();
     other?.close();
     await stopAllCliRuns();
     await f?.cleanup();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   test('the page works; what the browser then sends another port (its cookie) opens neither the API nor the stream', async () => {

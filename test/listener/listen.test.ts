@@ -3,11 +3,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { closedPort, runCliChildProcess, stopAllCliRuns } from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig, inboundFields, OUR_NUMBER, PHONE } from '../helpers/fixtures.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
 import { osKeychain } from '../helpers/keychains.js';
-import { jsonLines, startListen } from '../helpers/listen.js';
+import { jsonLines, startListen, TRIGGER_PAYLOAD_KEYS } from '../helpers/listen.js';
 
 const PREVIOUS = 'https://previous.example.com/sms';
 
@@ -69,16 +70,7 @@ describe('listen against the emulator', () => {
       assert.equal(typeof line.event_id, 'number');
       assert.ok(!Number.isNaN(Date.parse(line.received_at)));
       const pl = line.payload;
-      for (const k of [
-        'text',
-        'from',
-        'from_name',
-        'conversation_name',
-        'conversation_address',
-        'session_id',
-        'event_type',
-      ])
-        assert.ok(k in pl, `payload.${k}`);
+      for (const k of TRIGGER_PAYLOAD_KEYS) assert.ok(k in pl, `payload.${k}`);
       assert.equal(pl.text, 'Hi there, agent');
       assert.equal(pl.from, PHONE);
       assert.equal(pl.conversation_address, PHONE);
@@ -567,17 +559,7 @@ describe('listen: bad input and tunnels', () => {
 
   test('a loopback URL is never registered on real Twilio (a config without --api-url)', async () => {
     const h = await runCliInProcess(
-      [
-        'add-config',
-        '--name',
-        'real',
-        '--from',
-        OUR_NUMBER,
-        '--account-sid',
-        f.emulator.accountSid,
-        '--token-from-env',
-        '--no-verify',
-      ],
+      addConfigArgs('real', OUR_NUMBER, { accountSid: f.emulator.accountSid }, 'env', '--no-verify'),
       { env: { ...f.env, TWILIO_AUTH_TOKEN: 'x'.repeat(32) } },
     );
     assert.equal(h.code, 0, h.stderr);

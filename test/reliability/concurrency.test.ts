@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { openStore } from '../../src/store/index.js';
 import { sqliteDriverFor } from '../../src/store/sqlite.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { CliChildProcess, repoRoot, runCliChildProcess, stopAllCliRuns } from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER, PHONE } from '../helpers/fixtures.js';
 
@@ -69,21 +70,10 @@ describe('concurrency', () => {
     const outcomes = new Set<string>();
     for (let round = 0; round < 4; round++) {
       const name = `race${round}`;
-      const add = await runCliChildProcess(
-        [
-          'add-config',
-          '--name',
-          name,
-          '--from',
-          OUR_NUMBER,
-          '--account-sid',
-          f.emulator.accountSid,
-          '--api-url',
-          f.emulator.url,
-          '--auth-token-stdin',
-        ],
-        { env: f.env, input: f.emulator.authToken },
-      );
+      const add = await runCliChildProcess(addConfigArgs(name, OUR_NUMBER, f.emulator, 'stdin'), {
+        env: f.env,
+        input: f.emulator.authToken,
+      });
       assert.equal(add.code, 0, add.stderr);
       f.emulator.setSmsUrl(OUR_NUMBER, PREVIOUS, 'POST');
       const l = new CliChildProcess(['listen', '--config', name, '--json', '--port', '0'], { env: f.env });
@@ -134,21 +124,10 @@ describe('concurrency', () => {
   test('a config removed by a transaction in progress is seen as removed once that transaction commits (byIdAfterWrites)', async () => {
     // `configs remove` deletes the keychain entry inside its write transaction, before the commit; a listener
     // that finds the secret gone checks the config again with byIdAfterWrites, which must wait for that commit.
-    const add = await runCliChildProcess(
-      [
-        'add-config',
-        '--name',
-        'midremove',
-        '--from',
-        OUR_NUMBER,
-        '--account-sid',
-        f.emulator.accountSid,
-        '--api-url',
-        f.emulator.url,
-        '--auth-token-stdin',
-      ],
-      { env: f.env, input: f.emulator.authToken },
-    );
+    const add = await runCliChildProcess(addConfigArgs('midremove', OUR_NUMBER, f.emulator, 'stdin'), {
+      env: f.env,
+      input: f.emulator.authToken,
+    });
     assert.equal(add.code, 0, add.stderr);
     const store = openStore(f.env);
     try {

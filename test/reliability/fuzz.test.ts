@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 import { REFUSED_DETAILS_PER_MINUTE } from '../../src/listener/refusals.js';
 import { openStore } from '../../src/store/index.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { CliChildProcess, runCliChildProcess, stopAllCliRuns, tempHome } from '../helpers/cli.js';
 
 const TOKEN = 'fuzz0token0' + '7'.repeat(21);
@@ -54,17 +55,7 @@ describe('fuzzing the webhook endpoint', () => {
   let url: URL;
   before(async () => {
     const r = await runCliChildProcess(
-      [
-        'add-config',
-        '--name',
-        'fz',
-        '--from',
-        '+15005550006',
-        '--account-sid',
-        'AC' + '2'.repeat(32),
-        '--token-from-env',
-        '--no-verify',
-      ],
+      addConfigArgs('fz', '+15005550006', { accountSid: 'AC' + '2'.repeat(32) }, 'env', '--no-verify'),
       { env },
     );
     assert.equal(r.code, 0, r.stderr);

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { CliChildProcess, type CliResult, runCliChildProcess, stopAllCliRuns, tempHome } from '../helpers/cli.js';
 import { OUR_NUMBER, PHONE } from '../helpers/fixtures.js';
 
@@ -63,37 +64,10 @@ describe('secrets: after a run of every command the token is nowhere on disk or 
   test('every command, then the files and outputs', async () => {
     const prodUrl = `${emulator.url}/ingress/${WEBHOOK_KEY}`;
     await run(
-      [
-        'add-config',
-        '--name',
-        'sec',
-        '--from',
-        OUR_NUMBER,
-        '--account-sid',
-        emulator.accountSid,
-        '--api-url',
-        emulator.url,
-        '--auth-token-stdin',
-        '--webhook-url-stdin',
-        '--json',
-      ],
+      addConfigArgs('sec', OUR_NUMBER, emulator, 'stdin', '--webhook-url-stdin', '--json'),
       `${TOKEN}\n${prodUrl}\n`,
     );
-    await run(
-      [
-        'add-config',
-        '--name',
-        'sec2',
-        '--from',
-        OUR_NUMBER,
-        '--account-sid',
-        emulator.accountSid,
-        '--api-url',
-        emulator.url,
-        '--auth-token-stdin',
-      ],
-      TOKEN,
-    );
+    await run(addConfigArgs('sec2', OUR_NUMBER, emulator, 'stdin'), TOKEN);
     await run(['configs', 'list']);
     await run(['configs', 'list', '--json']);
     await run(['configs', 'show', 'sec']);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { getExpectedTwilioSignature, validateRequest } from 'twilio/lib/webhooks/webhooks.js';
 import { isValidTwilioSignature, twilioSignature } from '../../src/listener/signature.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { CliChildProcess, runCliChildProcess, stopAllCliRuns, tempHome } from '../helpers/cli.js';
 
 // Twilio's published test vector (twilio-node's webhooks spec and the security docs).
@@ -121,18 +122,7 @@ describe('X-Twilio-Signature end to end: listen with the vector token behind --p
   let path: string;
   before(async () => {
     const r = await runCliChildProcess(
-      [
-        'add-config',
-        '--name',
-        'vec',
-        '--from',
-        '+18005551212',
-        '--account-sid',
-        'AC' + '1'.repeat(32),
-        '--token-from-env',
-        '--no-verify',
-        '--json',
-      ],
+      addConfigArgs('vec', '+18005551212', { accountSid: 'AC' + '1'.repeat(32) }, 'env', '--no-verify', '--json'),
       { env },
     );
     assert.equal(r.code, 0, r.stderr);
