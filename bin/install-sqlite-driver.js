@@ -46,11 +46,12 @@ function npmInstall(extra) {
   const npm = process.env.npm_execpath;
   const args = ['install', '--no-save', '--no-audit', '--no-fund', ...extra, `${ALIAS}@npm:better-sqlite3@${VERSION}`];
   const [cmd, argv] = npm ? [process.execPath, [npm, ...args]] : ['npm', args];
-  const r = spawnSync(cmd, argv, {
-    cwd: root,
-    stdio: 'inherit',
-    env: { ...process.env, FRUXON_TWILIO_DRIVER_INSTALLING: '1' },
-  });
+  // Into this package's own node_modules, also when it is itself being installed with `npm install -g` (whose
+  // npm_config_global/location/prefix the child would inherit: the driver would land beside the package, not in
+  // it). There this package is the project, and its package.json's allowScripts lets npm 11 build better-sqlite3.
+  const env = { ...process.env, FRUXON_TWILIO_DRIVER_INSTALLING: '1' };
+  for (const k of Object.keys(env)) if (/^npm_config_(global|location|prefix)$/i.test(k)) delete env[k];
+  const r = spawnSync(cmd, [...argv, '--location=project'], { cwd: root, stdio: 'inherit', env });
   if (r.status !== 0) {
     console.error(`fruxon-twilio: installing ${ALIAS} (better-sqlite3 ${VERSION}) for Node.js 20 failed`);
     process.exit(1);

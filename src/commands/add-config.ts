@@ -4,8 +4,10 @@ import { CliError, usageError } from '../errors.js';
 import { SANDBOX_NUMBER } from '../twilio/route.js';
 import { checkAccountSid, checkApiKeySid, checkE164, checkHttpUrl, checkName, maskSid } from '../validate.js';
 import type { CommandContext } from './context.js';
+import { emulatorPort } from './emulator.js';
 import {
   asValidator,
+  promptChoice,
   promptConfirm,
   promptSecret,
   promptText,
@@ -108,6 +110,20 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const apiKeySidRaw = opts.apiKeySid ?? (opts.authTokenStdin ? undefined : env.TWILIO_API_KEY);
   const authMethod = apiKeySidRaw ? 'api-key' : 'auth-token';
 
+  // On a terminal the keychain is tried before the first question: an unreachable one would otherwise be said
+  // only after everything was typed (and lost).
+  if (ask && !opts.tokenFromEnv) (await ctx.secrets()).get('fruxon-twilio-add-config-probe');
+
+  // Where the config talks to: --api-url, else on a terminal (when anything else is asked too: every flag given
+  // means the user knows) a running emulator is offered, or a URL asked for.
+  let apiUrl = opts.apiUrl ? checkHttpUrl('--api-url', opts.apiUrl).replace(/\/+$/, '') : null;
+  const region = opts.region !== undefined ? checkLocation('--region', opts.region) : null;
+  const edge = opts.edge !== undefined ? checkLocation('--edge', opts.edge) : null;
+  const secretGiven =
+    opts.tokenFromEnv || opts.authTokenStdin || opts.apiKeySecretStdin || Boolean(env[secretEnvVar({ authMethod })]);
+  const asking = !opts.name || !opts.from || !(opts.accountSid ?? env.TWILIO_ACCOUNT_SID) || !secretGiven;
+  if (ask && asking && !opts.apiUrl && !env.FRUXON_TWILIO_API_URL) apiUrl = await askApiUrl(ctx, io);
+
   // On a terminal a taken name is said at the name prompt, before the other questions (the store is opened
   // for it only then: bad flags still leave nothing behind).
   const promptStore = ask && (opts.name === undefined || opts.name === '') ? await ctx.store() : null;
@@ -156,9 +172,6 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     ),
   );
   const apiKeySid = apiKeySidRaw ? checkApiKeySid('--api-key-sid', apiKeySidRaw) : null;
-  const apiUrl = opts.apiUrl ? checkHttpUrl('--api-url', opts.apiUrl).replace(/\/+$/, '') : null;
-  const region = opts.region !== undefined ? checkLocation('--region', opts.region) : null;
-  const edge = opts.edge !== undefined ? checkLocation('--edge', opts.edge) : null;
 
   const store = await ctx.store();
   if (store.configs.byName(name)) {
@@ -203,7 +216,8 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   }
 
   let verification: { accountName: string; numberOwned: boolean } | null = null;
-  if (opts.verify) {
+  let verify = opts.verify;
+  while (verify) {
     const { verifyCredentials } = await import('../operations/configs.js');
     if (!opts.json) out.status(out.errColor.dim(`Checking the credentials with ${apiUrl ?? 'Twilio'}…`));
     try {
@@ -220,17 +234,40 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
         fromNumber,
         ctx.twilio,
       );
+      break;
     } catch (err) {
-      // Nothing was saved: the hint says what to fix and to run add-config again (there is nothing to remove).
-      if (err instanceof CliError && err.reason === 'twilio_auth') {
-        throw new CliError(`${err.message}; nothing was saved`, {
-          reason: err.reason,
-          hint: 'check the Auth Token (or API Key) in the Twilio Console, then run add-config again',
-          cause: err,
-        });
-      }
-      throw err;
+      if (!(err instanceof CliError)) throw err;
+      // Nothing was saved: the hint says what to fix, and the two ways round it (the emulator, or no check).
+      const failed =
+        err.reason === 'twilio_auth'
+          ? new CliError(`${err.message}; nothing was saved`, {
+              reason: err.reason,
+              hint: 'check the Auth Token (or API Key) in the Twilio Console, then run add-config again (--api-url URL for a local emulator, --no-verify to save it unchecked)',
+              cause: err,
+            })
+          : new CliError(`${err.message}; nothing was saved`, {
+              exitCode: err.exitCode,
+              reason: err.reason,
+              hint: `${err.hint ? `${err.hint}; ` : ''}or run add-config again with --api-url URL (a local emulator) or --no-verify (save it unchecked)`,
+              cause: err,
+            });
+      if (!ask) throw failed;
+      // On a terminal nothing typed is lost: try again, change what was wrong, or save it unchecked.
+      out.error(err.message);
+      const next = await promptChoice(io, 'The check failed. What now?', [
+        ...(opts.tokenFromEnv ? [] : [{ value: 'secret' as const, name: `Type the ${secretName} again` }]),
+        { value: 'url' as const, name: `Change the API URL (now ${apiUrl ?? 'https://api.twilio.com'})` },
+        { value: 'retry' as const, name: 'Check again' },
+        { value: 'save' as const, name: 'Save it without the check (as --no-verify)' },
+        { value: 'cancel' as const, name: 'Cancel: save nothing' },
+      ]);
+      if (next === 'cancel') throw failed;
+      if (next === 'save') verify = false;
+      if (next === 'secret') secret = checkSecret(secretName, await promptSecret(io, `${secretName} (input hidden)`));
+      if (next === 'url') apiUrl = await askApiUrl(ctx, io, { offerEmulator: false });
     }
+  }
+  if (verification) {
     if (!verification.numberOwned && fromNumber === SANDBOX_NUMBER) {
       if (!opts.json)
         out.status(
@@ -312,4 +349,40 @@ function checkLocation(flag: string, value: string): string {
       `${flag} must be a Twilio ${flag.slice(2)} name such as ${flag === '--region' ? 'ie1' : 'dublin'} (got ${JSON.stringify(value)})`,
     );
   return v;
+}
+
+/**
+ * On a terminal, where the config talks to: a fruxon-twilio emulator running on its default port (7338, or
+ * $FRUXON_TWILIO_EMULATOR_PORT) is offered
+ * first (enter takes it); else a URL is asked for, enter meaning the real Twilio (null).
+ */
+async function askApiUrl(
+  ctx: CommandContext,
+  io: CommandContext['io'],
+  opts: { offerEmulator?: boolean } = {},
+): Promise<string | null> {
+  if (opts.offerEmulator !== false) {
+    let port: number | null = null;
+    try {
+      port = emulatorPort(ctx.env);
+    } catch {
+      // a malformed $FRUXON_TWILIO_EMULATOR_PORT: no emulator to look for (emulator itself says what is wrong)
+    }
+    const local = `http://127.0.0.1:${port}`;
+    const { emulatorAnswers } = await import('../operations/configs.js');
+    if (port !== null && (await emulatorAnswers(local))) {
+      ctx
+        .output()
+        .status(
+          `A Twilio emulator is running at ${local} (its account SID, number and Auth Token are on its first lines).`,
+        );
+      if (await promptConfirm(io, `Add the config for the emulator at ${local}?`, true)) return local;
+    }
+  }
+  const answer = await promptText(
+    io,
+    'Twilio API URL (enter for the real Twilio; an emulator: http://127.0.0.1:PORT)',
+    asValidator((v) => (v.trim() === '' ? true : checkHttpUrl('Twilio API URL', v.trim()))),
+  );
+  return answer.trim() === '' ? null : checkHttpUrl('Twilio API URL', answer.trim()).replace(/\/+$/, '');
 }

@@ -190,13 +190,38 @@ Examples:
     .description('Remove a config and its keychain entry')
     .argument('<name>', 'config name')
     .option('--force', "also drop a crashed listener's lease without restoring the number's webhook")
+    .option('-y, --yes', 'on a terminal: remove without asking (without a terminal it never asks)')
     .option('--json', 'print JSON')
-    .action(async (name: string, opts: { json?: boolean; force?: boolean }) => {
+    .action(async (name: string, opts: { json?: boolean; force?: boolean; yes?: boolean }) => {
       const out = ctx.output(opts);
       const store = await ctx.store();
       const { resolveConfig } = await import('../config/resolve.js');
       const { removeConfig } = await import('../operations/configs.js');
       const config = resolveConfig(store, name);
+      // A person at a terminal is asked first, and told what goes with the config (its participants cascade).
+      const { canPrompt } = await import('../output/iostreams.js');
+      if (!opts.yes && canPrompt(ctx.io)) {
+        const bound = store.participants.list({ configId: config.id }).filter((p) => p.configId === config.id);
+        const { promptConfirm } = await import('./input.js');
+        const { safe } = await import('../output/index.js');
+        const what = [
+          config.secretSource === 'keychain' ? 'its keychain entry' : null,
+          bound.length
+            ? `${bound.length} participant${bound.length === 1 ? '' : 's'} bound to it (${bound
+                .slice(0, 3)
+                .map((p) => safe(p.name))
+                .join(', ')}${bound.length > 3 ? ', …' : ''})`
+            : null,
+        ].filter(Boolean);
+        const ok = await promptConfirm(
+          ctx.io,
+          `Remove config ${safe(config.name)}${what.length ? ` with ${what.join(' and ')}` : ''}?`,
+        );
+        if (!ok) {
+          out.status('Nothing removed.');
+          return;
+        }
+      }
       const keychain = await ctx.keychain();
       removeConfig(store, config, keychain, { force: opts.force });
       const next = store.configs.defaultConfig();

@@ -10,17 +10,23 @@ export function register(program: Command, ctx: CommandContext): void {
     )
     .option('--config <name>', 'config to check (default: the default config)')
     .option('--json', 'print {ok, checks: [{name, ok, detail, fix}]}')
+    .option(
+      '--report',
+      'print a Markdown report to paste into a bug report (versions, store, configs and routes, leases, alerts, last errors, the checks; no secrets); with --json, as JSON',
+    )
     .addHelpText(
       'after',
       `
 Examples:
   $ fruxon-twilio doctor
   $ fruxon-twilio doctor --config support --json
+  $ fruxon-twilio doctor --report > report.md
 
-Exit codes: 0 every check passed (warnings allowed), 1 a check failed.`,
+Exit codes: 0 every check passed (warnings allowed), 1 a check failed (--report: 0 once the report is printed).`,
     )
-    .action(async (opts: { config?: string; json?: boolean }) => {
+    .action(async (opts: { config?: string; json?: boolean; report?: boolean }) => {
       const out = ctx.output(opts);
+      if (opts.report) return report(ctx, opts);
       const { runDoctor, doctorPassed } = await import('../operations/doctor.js');
       const keychain = await ctx.keychain();
       const openStore = await ctx.storeOpener();
@@ -31,7 +37,9 @@ Exit codes: 0 every check passed (warnings allowed), 1 a check failed.`,
         openStore: () => (opened = openStore(ctx.env)),
         keychain,
         twilio: ctx.twilio,
+        trace: ctx.trace(),
       });
+      if (opened) await ctx.reportStoreUpgrade(opened);
       opened?.close();
       const ok = doctorPassed(checks);
       if (!ok) ctx.exitCode = 1;
@@ -61,10 +69,55 @@ Exit codes: 0 every check passed (warnings allowed), 1 a check failed.`,
         out.line(`${mark} ${x.name.padEnd(width)}  ${x.skipped ? c.dim(safe(x.detail)) : safe(x.detail)}${fix}`);
       }
       const failed = checks.filter((x) => x.ok === false).length;
+      const warned = checks.filter((x) => x.ok === 'warn').length;
+      const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
       out.status(
-        ok
-          ? out.errColor.green('All checks passed.')
-          : out.errColor.red(`${failed} check${failed > 1 ? 's' : ''} failed.`),
+        !ok
+          ? out.errColor.red(
+              `${plural(failed, 'check')} failed${warned ? `, ${plural(warned, 'warning')}` : ''} (see fix: above).`,
+            )
+          : warned
+            ? out.errColor.yellow(`No check failed; ${plural(warned, 'warning')} above (marked !).`)
+            : out.errColor.green('All checks passed.'),
       );
     });
+}
+
+/** `doctor --report`: the report (src/operations/report.ts), redacted once more with every secret this run read. */
+async function report(ctx: CommandContext, opts: { config?: string; json?: boolean }): Promise<void> {
+  const out = ctx.output(opts);
+  const [{ buildReport }, { reportMarkdown }, { recentErrors }, { version, dependencyVersions }, os] =
+    await Promise.all([
+      import('../operations/report.js'),
+      import('../output/report.js'),
+      import('../store/error-log.js'),
+      import('../version.js'),
+      import('node:os'),
+    ]);
+  const keychain = await ctx.keychain();
+  const openStore = await ctx.storeOpener();
+  let opened: import('../store/index.js').Store | undefined;
+  try {
+    const r = await buildReport({
+      env: ctx.env,
+      configName: opts.config,
+      openStore: () => (opened = openStore(ctx.env, { now: () => ctx.now() })),
+      keychain,
+      twilio: ctx.twilio,
+      trace: ctx.trace(),
+      now: () => ctx.now(),
+      tool: {
+        version: version(),
+        node: process.version,
+        os: `${os.type()} ${os.release()} (${process.platform} ${process.arch})`,
+      },
+      dependencies: dependencyVersions(),
+      recentErrors: () => recentErrors(ctx.env, 5),
+    });
+    if (opened) await ctx.reportStoreUpgrade(opened);
+    if (opts.json) out.dataJsonLines([ctx.redactor.redact(JSON.stringify(r))]);
+    else out.line(ctx.redactor.redact(reportMarkdown(r)).trimEnd());
+  } finally {
+    opened?.close();
+  }
 }

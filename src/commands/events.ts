@@ -49,6 +49,7 @@ Events live in the local SQLite store. listen deletes those older than 30 days w
       if (opts.json) return out.data(rows.map((r) => statusEventJson(r.configName, r)));
       if (rows.length === 0) return out.status('No status events match.');
       printStatusList(out, rows);
+      out.status(out.errColor.dim('status events have their own ids: events show ID --kind status'));
       return;
     }
     if (opts.status !== undefined && opts.status !== 'accepted' && opts.status !== 'refused') {
@@ -123,13 +124,28 @@ Events live in the local SQLite store. listen deletes those older than 30 days w
     .command('show')
     .description('One event in full: trigger payload, raw form, signature check, forward outcome')
     .argument('<id>', 'event id (from events list)')
+    .option(
+      '--kind <kind>',
+      'message | status: a message event, or a delivery-status event (their ids are separate; default: message)',
+    )
     .option('--json', 'print the whole stored event as JSON, with raw_form and headers')
-    .action(async (rawId: string, opts: { json?: boolean }) => {
+    .action(async (rawId: string, opts: { kind?: string; json?: boolean }) => {
       const out = ctx.output(opts);
+      if (opts.kind !== undefined && opts.kind !== 'message' && opts.kind !== 'status') {
+        throw usageError(`--kind must be message or status (got ${JSON.stringify(opts.kind)})`);
+      }
+      const view = await import('../output/events.js');
+      if (opts.kind === 'status') {
+        const id = parsePositiveInt('ID', rawId.replace(/^#/, ''));
+        const { getStatusEvent } = await import('../operations/events.js');
+        const s = getStatusEvent(await ctx.store(), id);
+        if (opts.json) return out.data(view.statusEventJson(s.configName, s));
+        view.printStatusDetail(out, s);
+        return;
+      }
       const event = await findEvent(ctx, rawId);
-      const { eventDetailJson, printEventDetail } = await import('../output/events.js');
-      if (opts.json) return out.data(eventDetailJson(event));
-      printEventDetail(out, event);
+      if (opts.json) return out.data(view.eventDetailJson(event));
+      view.printEventDetail(out, event);
     });
 
   events
@@ -208,7 +224,7 @@ async function findEvent(ctx: CommandContext, rawId: string): Promise<Event> {
 
 async function replayForward(ctx: CommandContext, out: Out, event: Event, url: string, json?: boolean): Promise<void> {
   const replay = await import('../operations/replay.js');
-  const r = await replay.replayForward(event, url);
+  const r = await replay.replayForward(event, url, ctx.trace());
   const ok = r.ok;
   if (json) out.data({ event_id: event.id, target: 'forward', url, status: r.status, ms: Math.round(r.ms), ok });
   else
@@ -235,6 +251,7 @@ async function replayToListener(
     store,
     event,
     newSid: opts.newSid,
+    trace: ctx.trace(),
     authToken: (config) =>
       webhookSigningToken(
         config,

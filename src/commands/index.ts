@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { register as addConfig } from './add-config.js';
+import { register as completion } from './completion.js';
 import { register as configs } from './configs.js';
 import type { CommandContext } from './context.js';
 import { register as demo } from './demo.js';
@@ -16,6 +17,7 @@ import { register as participants } from './participants.js';
 import { register as restore } from './restore.js';
 import { register as send } from './send.js';
 import { register as simulate } from './simulate.js';
+import { register as templates } from './templates.js';
 import { register as test } from './test.js';
 import { register as webhook } from './webhook.js';
 
@@ -26,6 +28,7 @@ export const commands: Array<(program: Command, ctx: CommandContext) => void> = 
   listen,
   restore,
   send,
+  templates,
   webhook,
   messages,
   participants,
@@ -39,4 +42,5 @@ export const commands: Array<(program: Command, ctx: CommandContext) => void> = 
   link,
   mcp,
   test,
+  completion,
 ];

@@ -29,10 +29,20 @@ export async function promptText(
   return input({ message, default: def, validate }, { input: io.stdin, output: io.stderr });
 }
 
-/** A yes/no question on a terminal (default: no). */
-export async function promptConfirm(io: Io, message: string): Promise<boolean> {
+/** A yes/no question on a terminal (default: no, unless `def` says yes). */
+export async function promptConfirm(io: Io, message: string, def = false): Promise<boolean> {
   const { confirm } = await import('@inquirer/prompts');
-  return confirm({ message, default: false }, { input: io.stdin, output: io.stderr });
+  return confirm({ message, default: def }, { input: io.stdin, output: io.stderr });
+}
+
+/** One of a few numbered choices on a terminal (type its number, then enter). */
+export async function promptChoice<T extends string>(
+  io: Io,
+  message: string,
+  choices: readonly { value: T; name: string }[],
+): Promise<T> {
+  const { rawlist } = await import('@inquirer/prompts');
+  return rawlist({ message, choices: [...choices] }, { input: io.stdin, output: io.stderr });
 }
 
 export async function promptSecret(io: Io, message: string): Promise<string> {

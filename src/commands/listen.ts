@@ -163,6 +163,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
       fruxon: ctx.fruxon,
       now: () => ctx.now(),
       readStdin: (what) => readStdin(ctx.io, what),
+      trace: ctx.trace(),
     },
     {
       ...(opts.config !== undefined && { config: opts.config }),
@@ -204,6 +205,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
           twilio: ctx.twilio,
           authToken: s.authToken,
           forwardTo,
+          trace: ctx.trace(),
         });
         return { senderHints: false, hooks: screen.hooks, open: (o) => screen?.open(o), close: () => screen?.close() };
       },
@@ -214,9 +216,11 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
             config: s.config,
             env: ctx.env,
             secrets: () => ctx.secrets(),
+            twilio: ctx.twilio,
             info: s.info,
             authToken: s.authToken,
             forwardTo,
+            trace: ctx.trace(),
             port: inspectPort,
           }),
       }),

@@ -37,12 +37,11 @@ Examples:
       if (opts.direction !== undefined && opts.direction !== 'in' && opts.direction !== 'out') {
         throw usageError(`--direction must be in or out (got ${JSON.stringify(opts.direction)})`);
       }
-      const store = await ctx.store();
-      const keychain = await ctx.keychain();
-      const { config, messages: list } = await listConfigMessages(
-        { store, env: ctx.env, secrets: keychain, twilio: ctx.twilio },
-        { config: opts.config, limit, direction: opts.direction as 'in' | 'out' | undefined },
-      );
+      const { config, messages: list } = await listConfigMessages(await ctx.coreDeps(), {
+        config: opts.config,
+        limit,
+        direction: opts.direction as 'in' | 'out' | undefined,
+      });
       const { historyMessageJson } = await import('../output/messages.js');
       const { printMessageTable } = await import('../output/message-history.js');
       if (opts.json) return out.data(list.map((m) => historyMessageJson(m)));
@@ -69,13 +68,11 @@ Examples:
           `SID must be a Twilio Message SID: SM or MM followed by 32 lowercase hex characters (got ${JSON.stringify(sid.length > 40 ? sid.slice(0, 37) + '...' : sid)})`,
         );
       }
-      const store = await ctx.store();
-      const keychain = await ctx.keychain();
       const { getConfigMessage } = await import('../operations/messages.js');
-      const { message, media, mediaError } = await getConfigMessage(
-        { store, env: ctx.env, secrets: keychain, twilio: ctx.twilio },
-        { config: opts.config, sid: sid.trim() },
-      );
+      const { message, media, mediaError } = await getConfigMessage(await ctx.coreDeps(), {
+        config: opts.config,
+        sid: sid.trim(),
+      });
       if (mediaError) out.warn((await import('../output/index.js')).safe(mediaError));
       const { messageDetailJson } = await import('../output/messages.js');
       const { printMessageDetail } = await import('../output/message-history.js');

@@ -4,14 +4,14 @@ import type { CommandContext } from './context.js';
 
 interface PushOptions {
   config?: string;
-  agent: string[];
+  agent?: string[];
   json?: boolean;
 }
 
 const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/;
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** `participants push` and `participants pull`: the local participants of a linked config and Fruxon's. */
@@ -23,7 +23,7 @@ export function registerFruxonSync(participants: Command, ctx: CommandContext): 
     )
     .argument('[name...]', 'participant names (default: every participant of the config)')
     .option('--config <name>', 'a config linked with fruxon-twilio link (default: the default config)')
-    .option('--agent <agentId>', 'bind the participants to this Fruxon agent (repeat for several)', collect, [])
+    .option('--agent <agentId>', 'bind the participants to this Fruxon agent (repeat for several)', collect)
     .option(
       '--json',
       'print {config, fruxon_config_id, participants: [{name, phone, action, fruxon_participant_id, bound_agents, detail}]}',
@@ -63,7 +63,7 @@ Examples:
 
 async function push(ctx: CommandContext, names: string[], opts: PushOptions): Promise<void> {
   const out = ctx.output(opts);
-  const agents = [...new Set(opts.agent.map((a) => a.trim()))];
+  const agents = [...new Set((opts.agent ?? []).map((a) => a.trim()))];
   for (const a of agents)
     if (!AGENT_ID.test(a))
       throw usageError(`--agent must be a Fruxon agent id such as support-agent (got ${JSON.stringify(a)})`);

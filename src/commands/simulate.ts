@@ -12,7 +12,7 @@ interface Options {
   body?: string;
   whatsapp?: boolean;
   profileName?: string;
-  mediaUrl: string[];
+  mediaUrl?: string[];
   config?: string;
   url?: string;
   badSignature?: boolean;
@@ -33,8 +33,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option(
       '--media-url <url>',
       'attach a media item (MediaUrlN/MediaContentTypeN); repeat for more, up to 10',
-      (v: string, prev: string[]) => [...prev, v],
-      [] as string[],
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
     )
     .option('--config <name>', 'config whose number receives the message (default: the default config)')
     .option('--url <url>', "post here instead of the config's running listener; the signature covers this exact URL")
@@ -69,30 +68,25 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const from = checkE164('--from', withoutWhatsAppPrefix(rawFrom));
   if (opts.profileName !== undefined && !whatsapp)
     throw usageError("--profile-name is WhatsApp's ProfileName: pass --whatsapp with it");
-  if (opts.mediaUrl.length > MAX_MEDIA_PER_MESSAGE)
+  if ((opts.mediaUrl ?? []).length > MAX_MEDIA_PER_MESSAGE)
     throw usageError(
-      `--media-url may be given at most ${MAX_MEDIA_PER_MESSAGE} times, as Twilio allows (got ${opts.mediaUrl.length})`,
+      `--media-url may be given at most ${MAX_MEDIA_PER_MESSAGE} times, as Twilio allows (got ${(opts.mediaUrl ?? []).length})`,
     );
-  const mediaUrls = opts.mediaUrl.map((u) => checkHttpUrl('--media-url', u));
+  const mediaUrls = (opts.mediaUrl ?? []).map((u) => checkHttpUrl('--media-url', u));
   const url = opts.url !== undefined ? checkHttpUrl('--url', opts.url) : undefined;
 
-  const store = await ctx.store();
-  const secrets = await ctx.secrets();
   const { simulateInbound } = await import('../operations/simulate.js');
-  const { config, outcome, shownUrl, ok } = await simulateInbound(
-    { store, env: ctx.env, secrets: () => secrets },
-    {
-      config: opts.config,
-      from,
-      body: opts.body,
-      whatsapp,
-      profileName: opts.profileName,
-      mediaUrls,
-      url,
-      badSignature: opts.badSignature,
-      readAuthToken: opts.authTokenStdin ? () => readStdin(ctx.io, '--auth-token-stdin') : undefined,
-    },
-  );
+  const { config, outcome, shownUrl, ok } = await simulateInbound(await ctx.coreDeps(), {
+    config: opts.config,
+    from,
+    body: opts.body,
+    whatsapp,
+    profileName: opts.profileName,
+    mediaUrls,
+    url,
+    badSignature: opts.badSignature,
+    readAuthToken: opts.authTokenStdin ? () => readStdin(ctx.io, '--auth-token-stdin') : undefined,
+  });
   if (opts.json) {
     out.data({
       status: outcome.status,

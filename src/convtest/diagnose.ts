@@ -1,6 +1,7 @@
 import { loadProductionWebhookUrl } from '../config/webhook-url.js';
+import { withoutWhatsAppPrefix } from '../phone.js';
 import type { SecretStore } from '../secrets/index.js';
-import { type Config, isLeaseAlive, type Lease, type Store } from '../store/index.js';
+import { type Config, isLeaseAlive, type Lease, type Store, type StoredEvent } from '../store/index.js';
 import type { TwilioClient } from '../twilio/client.js';
 import { resolveRoute, routeName } from '../twilio/route.js';
 import { classifyWebhookUrl, displayWebhookUrl } from '../twilio/webhook.js';
@@ -27,6 +28,11 @@ export interface RouteFacts {
   lease: Lease | null;
   leaseAlive: boolean;
   productionUrl: string | null;
+  /**
+   * What a running listener recorded of the tester's message: its event (and forward outcome), null when it
+   * recorded none; undefined when not looked up.
+   */
+  recorded?: Pick<StoredEvent, 'id' | 'forward'> | null;
 }
 
 /** The sentence for a set of facts. Pure: never prints the production URL unmasked. */
@@ -53,10 +59,7 @@ export function describeRoute(f: RouteFacts): RouteFinding {
       };
     case 'listener':
       return f.leaseAlive
-        ? {
-            reachesAgent: true,
-            text: `${to} goes to fruxon-twilio listen (pid ${f.lease!.pid}) at ${shown}: check that its --forward-to agent answers`,
-          }
+        ? listenerFinding(`${to} goes to fruxon-twilio listen (pid ${f.lease!.pid}) at ${shown}`, f.recorded)
         : {
             reachesAgent: false,
             text: `${to} goes to a fruxon-twilio listen that is not running (pid ${f.lease!.pid}): start it again, or fruxon-twilio restore`,
@@ -72,11 +75,48 @@ export function describeRoute(f: RouteFacts): RouteFinding {
   }
 }
 
-/** Gathers the facts (one number lookup) and describes them; a failure to look is a finding too. */
+/** A running listener got (or not) the tester's message: what its event and forward say, as `listen` logged it. */
+function listenerFinding(route: string, recorded: RouteFacts['recorded']): RouteFinding {
+  if (recorded === undefined)
+    return { reachesAgent: true, text: `${route}: check that its --forward-to agent answers` };
+  if (recorded === null)
+    return {
+      reachesAgent: false,
+      text: `${route}, which has recorded no event for the tester's message yet: see what it refused (fruxon-twilio events list --status refused)`,
+    };
+  const f = recorded.forward;
+  const event = `event #${recorded.id}`;
+  // No forward outcome: none is configured, or it has not completed yet (the listener keeps no other trace).
+  if (!f)
+    return {
+      reachesAgent: true,
+      text: `${route}: check that its --forward-to agent answers (it recorded the message as ${event}; no forward of it has completed)`,
+    };
+  if (f.error)
+    return {
+      reachesAgent: false,
+      text: `${route}, whose forward of ${event} to ${f.url} failed: ${f.error} (is the agent running there?)`,
+    };
+  if (f.status !== null && (f.status < 200 || f.status >= 300))
+    return {
+      reachesAgent: false,
+      text: `${route}, whose forward of ${event} to ${f.url} was answered HTTP ${f.status}: the agent refused it`,
+    };
+  return {
+    reachesAgent: true,
+    text: `${route}: check that its --forward-to agent answers (it took ${event} at ${f.url} with HTTP ${f.status ?? '?'}, and has sent no reply yet)`,
+  };
+}
+
+/**
+ * Gathers the facts (one number lookup) and describes them; a failure to look is a finding too. `sent`: the
+ * tester's last message (its sender and when it was sent), looked up in a running listener's events.
+ */
 export async function inboundRoute(
   deps: { store: Store; env: NodeJS.ProcessEnv; secrets: () => SecretStore },
   config: Config,
   client: TwilioClient,
+  sent?: { from: string; at: number },
 ): Promise<RouteFinding> {
   try {
     const route = await resolveRoute(client, config.fromNumber, 'sms');
@@ -95,6 +135,7 @@ export async function inboundRoute(
       lease,
       leaseAlive: lease ? isLeaseAlive(lease) : false,
       productionUrl,
+      recorded: sent === undefined ? undefined : recordedEvent(deps.store, config, sent),
     });
     // Another layer than the number's own decides: say which.
     if (route && route.layer !== 'number' && route.layer !== 'sandbox')
@@ -106,4 +147,21 @@ export async function inboundRoute(
       text: `could not look up where inbound to ${config.fromNumber} goes: ${(err as Error).message}`,
     };
   }
+}
+
+/**
+ * The newest message event of the config from the tester since its last send (the inbound leg has a MessageSid
+ * of its own, so the sender and the time find it).
+ */
+function recordedEvent(
+  store: Store,
+  config: Config,
+  sent: { from: string; at: number },
+): Pick<StoredEvent, 'id' | 'forward'> | null {
+  const from = withoutWhatsAppPrefix(sent.from);
+  const since = new Date(sent.at - 2000).toISOString();
+  const event = store.events
+    .list({ configId: config.id, status: 'accepted', since, limit: 50 })
+    .find((e) => e.fromNumber === from);
+  return event ? { id: event.id, forward: event.forward } : null;
 }

@@ -1,14 +1,15 @@
-import { readFile } from 'node:fs/promises';
 import { connectConfig } from '../config/connect.js';
 import { effectiveApiUrl } from '../config/resolve.js';
 import { CliError } from '../errors.js';
 import { pendingAccessRequestFor } from '../fruxon/access-requests.js';
+import type { FruxonFactory } from '../fruxon/client.js';
 import type { AccessRequest } from '../fruxon/participants-api.js';
 import { type Channel, channelOf, stripChannel, WHATSAPP_PREFIX } from '../phone.js';
 import type { SecretStore } from '../secrets/index.js';
 import { shellQuote } from '../shell.js';
 import type { Config, Store } from '../store/index.js';
-import type { TwilioClient, TwilioCredentials } from '../twilio/client.js';
+import type { ApiTrace } from '../trace.js';
+import type { TwilioClient, TwilioCredentials, TwilioFactory } from '../twilio/client.js';
 import { twilioError } from '../twilio/client.js';
 import { listMessagesBetween } from '../twilio/message-history.js';
 import {
@@ -21,15 +22,19 @@ import {
   sleepUnlessAborted,
   waitForFinalStatus,
 } from '../twilio/messages.js';
-import { type Route, resolveChannels, routeName } from '../twilio/route.js';
+import { type Route, resolveChannels, routeName, SANDBOX_NUMBER } from '../twilio/route.js';
+import { type SandboxFacts, sandboxFacts } from '../twilio/sandbox.js';
 import { refuseLoopbackUrls } from '../twilio/send-rules.js';
 import { sameWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
 import { inboundRoute } from './diagnose.js';
+import { matchWithin } from './regex.js';
 import {
   type ExpectStep,
+  fileTooLarge,
   type ParsedFile,
   parseScenarioFile,
+  readBounded,
   type Scenario,
   type ScenarioFileProblem,
   type SendStep,
@@ -46,6 +51,13 @@ export interface ConvTestDeps {
   store: Store;
   env: NodeJS.ProcessEnv;
   secrets: () => SecretStore;
+  /** The command context's client factories. */
+  twilio: TwilioFactory;
+  fruxon: FruxonFactory;
+  /** The clock of the times a run reports (a scenario's start). */
+  now: () => Date;
+  /** The API trace (FRUXON_TWILIO_DEBUG=api), null when off: told of the calls made outside the clients. */
+  trace: ApiTrace | null;
 }
 
 export interface ConvTestRequest {
@@ -149,7 +161,8 @@ export interface Unrunnable {
 export type ConvTestOutcome =
   | { kind: 'malformed'; problems: ScenarioFileProblem[] }
   | { kind: 'unrunnable'; problems: Unrunnable[] }
-  | { kind: 'ran'; files: { file: string; results: ScenarioResult[] }[] };
+  /** `interrupted`: the hooks' signal stopped the run (Ctrl-C); the scenarios after the one it stopped did not start. */
+  | { kind: 'ran'; files: { file: string; results: ScenarioResult[] }[]; interrupted: boolean };
 
 interface Connection {
   config: Config;
@@ -162,6 +175,11 @@ interface Plan {
   info: ScenarioInfo;
   conn: Connection;
   whatsapp: boolean;
+  /**
+   * The config's number is the WhatsApp Sandbox (not on the account): its join code when known, and whether the
+   * tester's membership was checked (an emulator tells it; Twilio cannot); else null.
+   */
+  sandbox: { joinCode: string | null; membershipChecked: boolean } | null;
 }
 
 /** The one entry point: parse, check, run. */
@@ -174,7 +192,12 @@ export async function runConversationTests(
   for (const file of req.files) {
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      const read = await readBounded(file);
+      if (!('text' in read)) {
+        parsed.push(fileTooLarge(file, read.bytes));
+        continue;
+      }
+      text = read.text;
     } catch (err) {
       parsed.push({
         file,
@@ -201,11 +224,12 @@ export async function runConversationTests(
   for (const file of parsed) {
     const results: ScenarioResult[] = [];
     for (const plan of plans.filter((p) => p.scenario.file === file.file)) {
+      if (hooks.signal?.aborted) break;
       results.push(await runner.run(plan));
     }
     files.push({ file: file.file, results });
   }
-  return { kind: 'ran', files };
+  return { kind: 'ran', files, interrupted: hooks.signal?.aborted ?? false };
 }
 
 /** Checks every scenario can run: its config, its tester on the account and not the config's own number. */
@@ -219,7 +243,8 @@ async function planAll(
   const connections = new Map<string, Promise<Connection>>();
   const connect = (name: string | undefined) => {
     const key = name?.toLowerCase() ?? '\u0000default';
-    if (!connections.has(key)) connections.set(key, connectConfig(deps.store, name, deps.env, deps.secrets));
+    if (!connections.has(key))
+      connections.set(key, connectConfig(deps.store, name, deps.env, deps.secrets, deps.twilio));
     return connections.get(key)!;
   };
   // Where a number's inbound goes on a channel (the resolver: its service, sender, TwiML App or SmsUrl); no
@@ -234,6 +259,13 @@ async function planAll(
       );
     return routed.get(key)!;
   };
+  const sandboxes = new Map<string, Promise<SandboxFacts | null>>();
+  const sandboxOf = (conn: Connection) => {
+    if (!sandboxes.has(conn.config.id)) sandboxes.set(conn.config.id, sandboxFacts(conn.creds.apiUrl, deps.trace));
+    return sandboxes.get(conn.config.id)!;
+  };
+  // A tester who joins the Sandbox in a scenario of this run (its first step) is a participant for the others.
+  const joiningInRun = new Set<string>();
   for (const f of files) {
     for (const s of f.scenarios) {
       const problem = (line: number, message: string, hint: string | null = null) =>
@@ -275,13 +307,16 @@ async function planAll(
         problem(s.line, (err as Error).message, (err as CliError).hint ?? null);
         continue;
       }
+      let sandbox: Plan['sandbox'] = null;
       try {
         const channel = channelOf(tester);
         const [ours, theirs] = await Promise.all([
           routeOn(conn, config.fromNumber, channel),
           routeOn(conn, testerNumber, channel),
         ]);
-        if (!ours) {
+        // The WhatsApp Sandbox is no number of the account, but a sender every account has.
+        const isSandbox = !ours && config.fromNumber === SANDBOX_NUMBER;
+        if (!ours && !isSandbox) {
           problem(
             s.line,
             `the config's number ${config.fromNumber} is not a number of ${where}`,
@@ -297,17 +332,45 @@ async function planAll(
           );
           continue;
         }
-        // A tester whose inbound reaches the agent, by any layer, would have the agent answer its own replies.
-        const loop = selfLoop(ours, theirs);
-        if (loop) {
-          problem(
-            s.fromLine,
-            loop === 'url'
-              ? `the tester ${testerNumber}'s webhook points where ${config.fromNumber}'s does: the agent would answer its own replies`
-              : `the tester ${testerNumber} and ${config.fromNumber} both receive through ${routeName(theirs, 'label')}: the agent would answer its own replies`,
-            'give from: a number whose inbound (its Messaging Service, TwiML App or "A MESSAGE COMES IN" webhook) is empty or goes elsewhere',
-          );
-          continue;
+        if (isSandbox) {
+          if (channelOf(tester) !== 'whatsapp') {
+            problem(
+              s.fromLine,
+              `the config's number is the WhatsApp Sandbox ${SANDBOX_NUMBER}, which receives WhatsApp only: give from: "whatsapp:${testerNumber}"`,
+            );
+            continue;
+          }
+          const facts = await sandboxOf(conn);
+          sandbox = { joinCode: facts?.joinCode ?? null, membershipChecked: Boolean(facts?.participants) };
+          const joins = joinsFirst(s, facts?.joinCode ?? null);
+          if (joins) joiningInRun.add(`${config.id} ${testerNumber}`);
+          // Who joined can be known on the emulator only (Twilio has no API for it): elsewhere the run goes on,
+          // and a missing reply says what membership would explain.
+          if (
+            facts?.participants &&
+            !facts.participants.includes(testerNumber) &&
+            !joins &&
+            !joiningInRun.has(`${config.id} ${testerNumber}`)
+          ) {
+            problem(
+              s.fromLine,
+              `the tester ${tester} has not joined the WhatsApp Sandbox (or joined over 72 hours ago): ${joinStep(facts.joinCode)} (or make that the scenario's first step)`,
+            );
+            continue;
+          }
+        } else {
+          // A tester whose inbound reaches the agent, by any layer, would have the agent answer its own replies.
+          const loop = selfLoop(ours!, theirs);
+          if (loop) {
+            problem(
+              s.fromLine,
+              loop === 'url'
+                ? `the tester ${testerNumber}'s webhook points where ${config.fromNumber}'s does: the agent would answer its own replies`
+                : `the tester ${testerNumber} and ${config.fromNumber} both receive through ${routeName(theirs, 'label')}: the agent would answer its own replies`,
+              'give from: a number whose inbound (its Messaging Service, TwiML App or "A MESSAGE COMES IN" webhook) is empty or goes elsewhere',
+            );
+            continue;
+          }
         }
       } catch (err) {
         const e = twilioError(err, 'look up the numbers of the account', conn.creds);
@@ -319,6 +382,7 @@ async function planAll(
         scenario: s,
         conn,
         whatsapp,
+        sandbox,
         info: {
           file: s.file,
           name: s.name,
@@ -345,6 +409,24 @@ function selfLoop(ours: Route, theirs: Route): 'layer' | 'url' | null {
   return theirs.url && sameWebhookUrl(theirs.url, ours.url) ? 'url' : null;
 }
 
+/** Whether the scenario's first step sends `join <code>` (any code when it is unknown). */
+function joinsFirst(s: Scenario, code: string | null): boolean {
+  const first = s.steps[0];
+  if (first?.kind !== 'send' || first.contentSid) return false;
+  const m = /^\s*join\s+(\S+)\s*$/i.exec(first.body);
+  return m !== null && (code === null || m[1]!.toLowerCase() === code.toLowerCase());
+}
+
+/** Whether a reply from the Sandbox is its instructions to a sender who has not joined (Twilio's wording varies). */
+function sandboxInstructions(body: string): boolean {
+  return /sandbox/i.test(body) && /\bjoin\b/i.test(body) && !/all set/i.test(body);
+}
+
+/** The step that makes the tester a Sandbox participant. */
+function joinStep(code: string | null): string {
+  return `send "join ${code ?? '<your sandbox keyword>'}" from the tester to ${SANDBOX_NUMBER}${code ? '' : " (the keyword is on the Console's WhatsApp Sandbox page)"}`;
+}
+
 /** Twilio's statuses for an outbound message that did not reach the handset. */
 const FAILED = new Set(['failed', 'undelivered', 'canceled']);
 
@@ -356,11 +438,14 @@ class Runner {
   readonly #gap: number;
   readonly #finalWait: number;
 
-  constructor(
-    private readonly deps: ConvTestDeps,
-    private readonly scale: number,
-    private readonly hooks: ConvTestHooks,
-  ) {
+  readonly #deps: ConvTestDeps;
+  readonly #scale: number;
+  readonly #hooks: ConvTestHooks;
+
+  constructor(deps: ConvTestDeps, scale: number, hooks: ConvTestHooks) {
+    this.#deps = deps;
+    this.#scale = scale;
+    this.#hooks = hooks;
     this.#poll = hooks.pollMs ?? 250;
     this.#maxPoll = hooks.maxPollMs ?? 1000;
     this.#gap = hooks.sendGapMs ?? 1000;
@@ -369,8 +454,10 @@ class Runner {
 
   async run(plan: Plan): Promise<ScenarioResult> {
     const { info, scenario, conn } = plan;
-    this.hooks.onEvent?.({ type: 'scenario-start', scenario: info });
+    this.#hooks.onEvent?.({ type: 'scenario-start', scenario: info });
     const started = Date.now();
+    // The scenario's start as reported (JSON, JUnit): the injected clock; durations run on real time.
+    const startedAt = this.#deps.now().toISOString();
     const steps: StepResult[] = [];
     const messages: SeenMessage[] = [];
     const seen = new Set<string>();
@@ -408,14 +495,22 @@ class Runner {
     try {
       await snapshot();
       for (const step of scenario.steps) {
-        if (!failed && !error && this.hooks.signal?.aborted) error = { message: 'interrupted', hint: null };
-        if (failed || error) {
-          const r = skipped(step, this.scale);
+        if (!failed && !error && this.#hooks.signal?.aborted) {
+          // Stopped between steps: the step that would have run next carries it, as one stopped mid-wait does.
+          error = { message: 'interrupted', hint: null };
+          const r: StepResult = { ...skipped(step, this.#scale), status: 'error', failure: 'interrupted', fix: null };
           steps.push(r);
-          this.hooks.onEvent?.({ type: 'step', scenario: info, step: r });
+          this.#hooks.onEvent?.({ type: 'step', scenario: info, step: r });
+          continue;
+        }
+        if (failed || error) {
+          const r = skipped(step, this.#scale);
+          steps.push(r);
+          this.#hooks.onEvent?.({ type: 'step', scenario: info, step: r });
           continue;
         }
         let result: StepResult;
+        const stepStart = Date.now();
         try {
           if (step.kind === 'send') {
             result = await this.#send(plan, step, snapshot, mark, ctx);
@@ -426,11 +521,17 @@ class Runner {
         } catch (err) {
           const e = err instanceof CliError ? err : twilioError(err, `run step ${step.index}`, ctx);
           error = { message: e.message, hint: e.hint ?? null };
-          result = { ...skipped(step, this.scale), status: 'error', failure: e.message, fix: e.hint ?? null };
+          result = {
+            ...skipped(step, this.#scale),
+            status: 'error',
+            failure: e.message,
+            fix: e.hint ?? null,
+            ms: Date.now() - stepStart,
+          };
         }
         if (result.status === 'failed') failed = true;
         steps.push(result);
-        this.hooks.onEvent?.({ type: 'step', scenario: info, step: result });
+        this.#hooks.onEvent?.({ type: 'step', scenario: info, step: result });
       }
     } catch (err) {
       const e = err instanceof CliError ? err : twilioError(err, 'read the message log', ctx);
@@ -440,12 +541,12 @@ class Runner {
       ...info,
       status: error ? 'error' : failed ? 'failed' : 'passed',
       durationMs: Date.now() - started,
-      startedAt: new Date(started).toISOString(),
+      startedAt,
       steps,
       messages,
       error,
     };
-    this.hooks.onEvent?.({ type: 'scenario-end', result });
+    this.#hooks.onEvent?.({ type: 'scenario-end', result });
     return result;
   }
 
@@ -462,19 +563,27 @@ class Runner {
     const wait = last === undefined ? 0 : last + this.#gap - Date.now();
     if (wait > 0) {
       note = `waited ${(wait / 1000).toFixed(1)}s before sending: Twilio sends about 1 message per second from a number, and this scenario sends faster`;
-      await sleepUnlessAborted(wait, this.hooks.signal);
+      await sleepUnlessAborted(wait, this.#hooks.signal);
     }
     const t0 = Date.now();
     // What arrived before this step is not an answer to it.
     await snapshot();
     const sent = await sendMessage(
       conn.client,
-      { from: info.tester, to: info.number, body: step.body, mediaUrls: step.mediaUrls, whatsapp: plan.whatsapp },
+      {
+        from: info.tester,
+        to: info.number,
+        body: step.body,
+        mediaUrls: step.mediaUrls,
+        whatsapp: plan.whatsapp,
+        contentSid: step.contentSid,
+        contentVariables: step.contentVariables,
+      },
       ctx,
     );
     this.#lastSend.set(info.tester, Date.now());
     return {
-      ...base(step, describeStep(step, this.scale)),
+      ...base(step, describeStep(step, this.#scale)),
       status: 'passed',
       ms: Date.now() - t0,
       message: mark(sent),
@@ -493,20 +602,20 @@ class Runner {
     ctx: { apiUrl: string | null; accountSid: string },
   ): Promise<StepResult> {
     const { info, conn } = plan;
-    const withinMs = Math.round(step.withinMs * this.scale);
+    const withinMs = Math.round(step.withinMs * this.#scale);
     const t0 = Date.now();
     const deadline = t0 + withinMs;
     const from = lastSend?.at ?? scenarioStart;
-    const r: StepResult = { ...base(step, describeStep(step, this.scale)), withinMs, status: 'failed' };
+    const r: StepResult = { ...base(step, describeStep(step, this.#scale)), withinMs, status: 'failed' };
     let interval = this.#poll;
     let reply: Message | undefined;
     for (;;) {
       reply = (await unseenReplies())[0];
-      if (reply || Date.now() >= deadline || this.hooks.signal?.aborted) break;
-      await sleepUnlessAborted(Math.min(interval, Math.max(0, deadline - Date.now())), this.hooks.signal);
+      if (reply || Date.now() >= deadline || this.#hooks.signal?.aborted) break;
+      await sleepUnlessAborted(Math.min(interval, Math.max(0, deadline - Date.now())), this.#hooks.signal);
       interval = Math.min(this.#maxPoll, Math.round(interval * 1.5));
     }
-    if (this.hooks.signal?.aborted && !reply) throw new CliError('interrupted', { reason: 'interrupted' });
+    if (this.#hooks.signal?.aborted && !reply) throw new CliError('interrupted', { reason: 'interrupted' });
     const done = (o: Partial<StepResult>): StepResult => ({ ...r, ms: Date.now() - t0, ...o });
 
     if (step.none) {
@@ -529,25 +638,34 @@ class Runner {
     }
     seen.add(reply.sid);
     const latencyMs = Date.now() - from;
-    const mismatch = check(step, reply);
+    // The reply is checked by the step's deadline, and given at least MIN_MATCH_MS when it came at the last moment.
+    const mismatch = await replyMismatch(step, reply, Math.max(MIN_MATCH_MS, deadline - Date.now()));
     if (mismatch) {
+      const got = `got ${quote(reply.body)}${reply.numMedia ? ` with ${reply.numMedia} media` : ''} on ${reply.channel}`;
+      if (typeof mismatch !== 'string')
+        return done({ message: mark(reply), latencyMs, failure: `${mismatch.failure}; ${got}`, fix: mismatch.fix });
       return done({
         message: mark(reply),
         latencyMs,
-        failure: `${mismatch}; got ${quote(reply.body)}${reply.numMedia ? ` with ${reply.numMedia} media` : ''} on ${reply.channel}`,
+        failure: `${mismatch}; ${got}`,
         ...failedAtTwilio(reply),
+        ...(plan.sandbox &&
+          sandboxInstructions(reply.body) && {
+            cause: `that is the WhatsApp Sandbox's answer to a sender who has not joined it (or whose 72 hours are up): the agent never got the message`,
+            fix: joinStep(plan.sandbox.joinCode),
+          }),
       });
     }
     // The reply says the right thing; it must also reach the tester. A final status is awaited briefly.
     const seenMsg = mark(reply);
     let final = reply;
     if (!FINAL_STATUSES.has(reply.status)) {
-      const left = Math.min(this.#finalWait * this.scale, deadline - Date.now());
+      const left = Math.min(this.#finalWait * this.#scale, deadline - Date.now());
       if (left > 0)
         final = (
           await waitForFinalStatus(conn.client, reply.sid, {
             timeoutMs: left,
-            signal: this.hooks.signal,
+            signal: this.#hooks.signal,
             ctx,
             intervalMs: this.#poll,
             maxIntervalMs: this.#maxPoll,
@@ -571,7 +689,7 @@ class Runner {
   /** Why nothing came back: the tester's message failed, or the route, or no reply at all. */
   async #silence(
     plan: Plan,
-    lastSend: { sid: string; at?: number } | null,
+    lastSend: { sid: string; at: number } | null,
     ctx: { apiUrl: string | null; accountSid: string },
   ): Promise<{ text: string; fix: string | null }> {
     const { conn, info } = plan;
@@ -590,8 +708,8 @@ class Runner {
       }
     }
     // It reached this machine's listener, which refused it: that is the cause, not the route.
-    if (lastSend?.at !== undefined) {
-      const refused = this.deps.store.events.refusedSince(
+    if (lastSend) {
+      const refused = this.#deps.store.events.refusedSince(
         conn.config.id,
         new Date(lastSend.at - 1000).toISOString(),
         1,
@@ -603,7 +721,35 @@ class Runner {
         };
       }
     }
-    const route = await inboundRoute(this.deps, conn.config, conn.client);
+    // The tester texted STOP: the agent may well have answered, but Twilio refuses every reply (21610).
+    if (!plan.whatsapp) {
+      const { findOptOut } = await import('../twilio/opt-outs.js');
+      const stop = await findOptOut(conn.client, info.tester, info.number);
+      if (stop)
+        return {
+          text: `the tester ${info.tester} opted out of ${info.number}: it texted ${quote(stop.keyword)}${stop.at ? ` on ${stop.at.toISOString()}` : ''} (${stop.messageSid}), so Twilio refuses every reply to it (21610)`,
+          fix: `only the tester can undo an opt-out: send "START" from ${info.tester} to ${info.number} (a send step), then try again`,
+        };
+    }
+    if (plan.sandbox?.membershipChecked) {
+      return {
+        text: `no reply at all; the tester joined the WhatsApp Sandbox, which sends its inbound webhook where the Console's Sandbox settings say (not readable through Twilio's API)`,
+        fix: `check the Sandbox's "WHEN A MESSAGE COMES IN" URL in the Console (on the emulator: its sandbox.inbound_url)`,
+      };
+    }
+    if (plan.sandbox) {
+      // Where the Sandbox delivers is set in the Console, and who joined it cannot be read: say what would explain it.
+      return {
+        text: `no reply at all; the WhatsApp Sandbox delivers only messages from senders who joined it in the last 72 hours (Twilio answers the others with instructions) and sends its inbound webhook where the Console's Sandbox settings say: neither can be read through Twilio's API`,
+        fix: `if the tester has not joined: ${joinStep(plan.sandbox.joinCode)}; then check the Sandbox's "WHEN A MESSAGE COMES IN" URL in the Console`,
+      };
+    }
+    const route = await inboundRoute(
+      this.#deps,
+      conn.config,
+      conn.client,
+      lastSend ? { from: info.tester, at: lastSend.at } : undefined,
+    );
     if (route.reachesAgent === false) return { text: route.text, fix: null };
     // Fruxon holds the first message from a number that is no participant as an access request: the agent
     // stays silent until someone approves it.
@@ -621,7 +767,13 @@ class Runner {
   async #pendingAccessRequest(config: Config, tester: string): Promise<AccessRequest | null> {
     try {
       return await pendingAccessRequestFor(
-        { store: this.deps.store, config, env: this.deps.env, keychain: this.deps.secrets },
+        {
+          store: this.#deps.store,
+          config,
+          env: this.#deps.env,
+          keychain: this.#deps.secrets,
+          fruxon: this.#deps.fruxon,
+        },
         tester,
       );
     } catch {
@@ -639,17 +791,40 @@ function failedAtTwilio(m: Message): { cause: string | null; fix: string | null 
   };
 }
 
-/** The first check a reply fails, as "expected …", or null. */
-function check(step: ExpectStep, m: Message): string | null {
+/** The least time `matches` is given on a reply (one that came as the step's time ran out). */
+const MIN_MATCH_MS = 1000;
+
+/**
+ * The first check a reply fails, as "expected …", or null: what `test` checks of a reply (and the table test of
+ * the recording heuristic, through it). `any: true` checks no text. `matches` runs off the main thread and is
+ * given `matchMs` (regex.ts): a pattern that has not decided by then fails the step instead of hanging the run.
+ */
+export async function replyMismatch(
+  step: ExpectStep,
+  m: Pick<Message, 'body' | 'channel' | 'numMedia'>,
+  matchMs: number,
+): Promise<string | { failure: string; fix: string } | null> {
   if (step.contains !== null && !m.body.includes(step.contains))
     return `expected a reply containing ${quote(step.contains)}`;
-  if (step.matches && !step.matches.regex.test(m.body)) return `expected a reply matching ${step.matches.source}`;
+  if (step.matches) {
+    const r = await matchWithin(step.matches.regex, m.body, matchMs);
+    if (!r.done)
+      return {
+        failure:
+          r.reason === 'timeout'
+            ? `matches ${step.matches.source} did not finish on the reply within ${secs(matchMs)} (the pattern backtracks without end on this text)`
+            : `matches ${step.matches.source} could not be checked on the reply`,
+        fix: 'rewrite the pattern without nested repetition such as (a+)+ or (a|a)*',
+      };
+    if (!r.match) return `expected a reply matching ${step.matches.source}`;
+  }
   if (step.channel && m.channel !== step.channel) return `expected a reply on ${step.channel}`;
   if (step.media !== null && m.numMedia < step.media) return `expected at least ${step.media} media`;
   return null;
 }
 
 export function describeStep(step: Step, scale = 1): string {
+  if (step.kind === 'send' && step.contentSid) return `send template ${step.contentSid}`;
   if (step.kind === 'send') {
     return `send ${quote(step.body)}${step.mediaUrls.length ? ` with ${step.mediaUrls.length} media` : ''}`;
   }
@@ -660,6 +835,7 @@ export function describeStep(step: Step, scale = 1): string {
   if (step.matches) parts.push(`matches ${step.matches.source}`);
   if (step.channel) parts.push(`on ${step.channel}`);
   if (step.media !== null) parts.push(`media >= ${step.media}`);
+  if (step.any) return `expect any reply${parts.length ? ` ${parts.join(', ')}` : ''} ${within}`;
   return `expect ${parts.length ? parts.join(', ') : 'a reply'} ${within}`;
 }
 

@@ -1,7 +1,7 @@
 import { apiErrors } from './errors.js';
 import { iso8601 } from './ids.js';
 import { metaPage } from './resources.js';
-import { ok, type RouteDefinition } from './routes.js';
+import { ok, type RouteDefinition } from './route-kit.js';
 import type { EmulatorAddressConfiguration } from './types.js';
 
 /** The conversations API's origin as Twilio writes it in `url` fields. */

@@ -12,6 +12,16 @@ import { type DeliveryPolicy, deliverWebhook, sleep, type WebhookTarget } from '
 import { apiErrors, type DeliveryErrorCode, deliveryErrors } from './errors.js';
 import { newSid } from './ids.js';
 import { MAGIC_NUMBERS, scriptedFailure } from './magic.js';
+import {
+  defaultJoinCode,
+  joinRequest,
+  OPT_OUT_REPLIES,
+  optOutKey,
+  optOutType,
+  SANDBOX_MEMBERSHIP_MS,
+  sandboxReply,
+  WINDOW_MS,
+} from './policy.js';
 import { API_VERSION, mediaBytesPath, mediaSid } from './resources.js';
 import { defaultMessagingServiceSid, defaultStatusCallback, type InboundRoute, routeInbound } from './routing.js';
 import type { EmulatorState } from './state.js';
@@ -25,6 +35,7 @@ import type {
   HttpMethod,
   MessageDirection,
   MessageStatus,
+  OptOutType,
 } from './types.js';
 
 export interface CoreSettings {
@@ -43,6 +54,10 @@ export interface OutboundRequest {
   body?: string;
   mediaUrls: string[];
   statusCallback?: string;
+  /** HX…: a Content API template, rendered into the body. */
+  contentSid?: string;
+  /** JSON object of the template's `{{1}}`-style variables. */
+  contentVariables?: string;
 }
 
 const MG_SID = /^MG[0-9a-fA-F]{32}$/;
@@ -52,26 +67,30 @@ const MG_SID = /^MG[0-9a-fA-F]{32}$/;
  * webhooks. Every background step is tracked so `idle()` and `stop()` know when the emulator is quiet.
  */
 export class EmulatorCore {
-  private readonly stopping = new AbortController();
-  private readonly pending = new Set<Promise<unknown>>();
-  private readonly policy: DeliveryPolicy;
+  readonly #stopping = new AbortController();
+  readonly #pending = new Set<Promise<unknown>>();
+  readonly #policy: DeliveryPolicy;
+  readonly #settings: CoreSettings;
+  readonly #log: Logger;
   /** The emulator's own origin (`http://127.0.0.1:PORT`), known once the server listens: media URLs use it. */
   baseUrl = '';
 
   constructor(
     readonly state: EmulatorState,
-    private readonly settings: CoreSettings,
-    private readonly log: Logger,
+    settings: CoreSettings,
+    log: Logger,
   ) {
-    this.policy = {
+    this.#settings = settings;
+    this.#log = log;
+    this.#policy = {
       authToken: () => this.state.account.authToken,
       timeoutMs: settings.deliveryTimeoutMs,
       mode: settings.retryDelaysMs ? 'configured' : 'twilio',
       retryDelaysMs: settings.retryDelaysMs ?? [],
-      signal: this.stopping.signal,
+      signal: this.#stopping.signal,
       onAttempt: (messageSid, a) => {
         const ok = a.statusCode !== undefined && a.statusCode >= 200 && a.statusCode < 300;
-        this.log({
+        this.#log({
           level: ok ? 'info' : 'warn',
           event: 'webhook.attempt',
           message: `${a.kind} webhook for ${messageSid} attempt ${a.attempt} -> ${a.statusCode ?? a.error}`,
@@ -85,7 +104,7 @@ export class EmulatorCore {
         });
       },
       onRetry: (messageSid, target, delayMs) =>
-        this.log({
+        this.#log({
           level: 'info',
           event: 'webhook.retry',
           message: `retrying ${target.kind} webhook for ${messageSid} in ${delayMs} ms`,
@@ -97,18 +116,29 @@ export class EmulatorCore {
     };
   }
 
+  /** The account's time: the emulator's one clock (see clock.ts). */
+  now(): Date {
+    return this.state.clock.now();
+  }
+
   /** Validates and records a message sent through the REST API, then starts its status life cycle. */
   createOutbound(req: OutboundRequest, direction: MessageDirection = 'outbound-api'): EmulatorMessage {
     const to = req.to?.trim() ?? '';
     if (!to) throw apiErrors.toRequired();
-    const body = req.body ?? '';
+    const content = this.#template(req.contentSid, req.contentVariables);
+    const body = content ? content.body : (req.body ?? '');
     if (!body && req.mediaUrls.length === 0) throw apiErrors.bodyRequired();
     if (bodyChars(body) > MAX_BODY_CHARS) throw apiErrors.bodyTooLong();
     if (req.mediaUrls.length > MAX_MEDIA_PER_MESSAGE) throw apiErrors.tooManyMedia();
 
     const whatsapp = to.startsWith(WHATSAPP_PREFIX);
     const toNumber = stripChannel(to);
-    if (!isE164(toNumber) || toNumber === MAGIC_NUMBERS.invalidTo) throw apiErrors.invalidTo(to);
+    if (
+      !isE164(toNumber) ||
+      toNumber === MAGIC_NUMBERS.invalidTo ||
+      (!plausibleNumber(toNumber) && !this.state.findNumber(toNumber))
+    )
+      throw apiErrors.invalidTo(to);
 
     let from = req.from?.trim() ?? '';
     if (req.messagingServiceSid !== undefined && !MG_SID.test(req.messagingServiceSid)) {
@@ -130,8 +160,14 @@ export class EmulatorCore {
     if (fromNumber === toNumber) throw apiErrors.sameToFrom();
     const fromSandbox = whatsapp && fromNumber === SANDBOX_NUMBER && !this.state.findNumber(fromNumber);
     if (!this.state.findNumber(fromNumber) && !fromSandbox) throw apiErrors.fromNotOwned(from);
+    // Our reading: one of our numbers may write to the WhatsApp Sandbox as any WhatsApp user does (how a tester
+    // joins it and talks to an agent behind it). The Sandbox is no customer, so no customer-service window
+    // applies; it answers `join <code>`, turns away a sender who has not joined, and delivers the rest to its
+    // inbound URL (receiveInbound, when the message is delivered).
+    const toSandbox = whatsapp && toNumber === SANDBOX_NUMBER && !this.state.findNumber(toNumber);
     if (from.startsWith(WHATSAPP_PREFIX) !== whatsapp) throw apiErrors.channelMismatch();
     if (toNumber === MAGIC_NUMBERS.unsubscribed) throw apiErrors.unsubscribed();
+    if (!whatsapp && this.optedOut(toNumber, fromNumber, req.messagingServiceSid)) throw apiErrors.unsubscribed();
     if (toNumber === MAGIC_NUMBERS.unroutable) throw apiErrors.unroutable();
     if (toNumber === MAGIC_NUMBERS.regionNotEnabled) throw apiErrors.regionNotEnabled(to);
     if (toNumber === MAGIC_NUMBERS.notMobile) throw apiErrors.notMobile(to);
@@ -144,7 +180,6 @@ export class EmulatorCore {
       throw apiErrors.invalidStatusCallback(req.statusCallback);
     }
 
-    const now = new Date();
     const media = req.mediaUrls.map((url) => ({ url, contentType: guessContentType(url) }));
     const ownFrom = this.state.findNumber(fromNumber);
     const messagingServiceSid =
@@ -152,40 +187,29 @@ export class EmulatorCore {
       (ownFrom &&
         (this.state.serviceOfNumber(ownFrom.sid)?.sid ?? defaultMessagingServiceSid(this.state.account.sid))) ??
       null;
-    const message: EmulatorMessage = {
-      sid: newSid(media.length > 0 ? 'MM' : 'SM'),
-      accountSid: this.state.account.sid,
-      from,
-      to,
-      body,
-      direction,
-      status: 'queued',
-      media,
-      numSegments: countSegments(body),
-      errorCode: null,
-      errorMessage: null,
-      price: null,
-      messagingServiceSid,
-      statusCallback:
-        req.statusCallback || defaultStatusCallback(this.state, fromNumber, whatsapp, messagingServiceSid) || null,
-      dateCreated: now,
-      dateUpdated: now,
-      dateSent: null,
-    };
-    this.state.saveMessage(message);
-    this.log({
-      level: 'info',
-      event: 'message.created',
-      message: `${direction} message ${message.sid} queued`,
-      messageSid: message.sid,
-      messageStatus: 'queued',
-    });
+    const message = this.#saveQueued(
+      {
+        sid: newSid(media.length > 0 ? 'MM' : 'SM'),
+        from,
+        to,
+        body,
+        direction,
+        media,
+        messagingServiceSid,
+        statusCallback:
+          req.statusCallback || defaultStatusCallback(this.state, fromNumber, whatsapp, messagingServiceSid) || null,
+      },
+      (sid) => `${direction} message ${sid} queued`,
+    );
     // The Sandbox only reaches WhatsApp users who joined it (by messaging it first).
-    const notJoined = fromSandbox && !this.state.sandbox.participants.includes(toNumber);
+    const notJoined = fromSandbox && !this.isSandboxParticipant(toNumber);
     const failure =
       scriptedFailure(toNumber, whatsapp) ??
-      (notJoined ? { status: 'failed' as const, errorCode: 63015 as const } : undefined);
-    this.track(this.runLifeCycle(message.sid, whatsapp, failure));
+      (notJoined ? { status: 'failed' as const, errorCode: 63015 as const } : undefined) ??
+      (whatsapp && !toSandbox && !this.#windowAllows(toNumber, fromNumber, content?.approved ?? false)
+        ? { status: 'failed' as const, errorCode: 63016 as const }
+        : undefined);
+    void this.#track(this.#runLifeCycle(message.sid, whatsapp, failure));
     return message;
   }
 
@@ -210,10 +234,14 @@ export class EmulatorCore {
     const prefix = whatsapp ? WHATSAPP_PREFIX : '';
     const sources = msg.mediaUrls ?? [];
     const body = msg.body ?? '';
-    const now = new Date();
+    const now = this.now();
     const sid = newSid(sources.length > 0 ? 'MM' : 'SM');
+    // Our reading: keywords are handled whichever layer takes the message, even one that drops it ("the block works
+    // and is logged even if your number currently has no messaging request URL"); SMS only (see policy.ts).
+    const keyword = whatsapp ? null : optOutType(body);
     if (route.layer === 'dropped') {
-      this.log({
+      if (keyword) this.#applyKeyword(keyword, fromNumber, toNumber, route.messagingServiceSid);
+      this.#log({
         level: 'warn',
         event: 'webhook.outcome',
         message: `inbound message ${sid} to ${prefix}${toNumber} dropped: Messaging Service ${route.sid} has no inbound URL`,
@@ -223,8 +251,22 @@ export class EmulatorCore {
       });
       return Promise.resolve({ messageSid: sid, layer: 'dropped', outcome: 'dropped', url: null, attempts: [] });
     }
-    if (route.layer === 'sandbox' && !this.state.sandbox.participants.includes(fromNumber)) {
-      this.state.saveSandbox({ ...this.state.sandbox, participants: [...this.state.sandbox.participants, fromNumber] });
+    // The Sandbox answers `join <code>` itself and turns away whoever has not joined (or whose 72 hours are up):
+    // the message is logged, Twilio's answer goes back, the webhook is not called.
+    let sandboxOutcome: 'joined' | 'not-joined' | undefined;
+    if (route.layer === 'sandbox') {
+      const code = this.sandboxJoinCode();
+      const asked = joinRequest(body);
+      if (asked === code) {
+        sandboxOutcome = 'joined';
+        this.state.saveSandbox({
+          ...this.state.sandbox,
+          participants: [...new Set([...this.state.sandbox.participants, fromNumber])],
+          joinedAt: { ...this.state.sandbox.joinedAt, [fromNumber]: now.toISOString() },
+        });
+      } else if (asked !== null || !this.isSandboxParticipant(fromNumber)) {
+        sandboxOutcome = 'not-joined';
+      }
     }
     // Twilio hosts inbound media: the webhook gets the emulator's own URLs, which serve the sender's bytes.
     const media = sources.map((m, i) => ({
@@ -252,15 +294,44 @@ export class EmulatorCore {
       dateSent: now,
     };
     this.state.saveMessage(message);
-    this.log({
+    this.#log({
       level: 'info',
       event: 'message.created',
       message: `inbound message ${message.sid} received from ${message.from} at ${message.to} (${route.layer})`,
       messageSid: message.sid,
       messageStatus: 'received',
     });
+    if (sandboxOutcome) {
+      const code = this.sandboxJoinCode();
+      const asked = joinRequest(body);
+      const kind = sandboxOutcome === 'joined' ? 'joined' : asked !== null ? 'wrong-code' : 'not-joined';
+      this.#systemReply(message.to, message.from, sandboxReply(kind, code), null);
+      this.#log({
+        level: sandboxOutcome === 'joined' ? 'info' : 'warn',
+        event: 'webhook.outcome',
+        message:
+          sandboxOutcome === 'joined'
+            ? `${fromNumber} joined the WhatsApp Sandbox (join ${code})`
+            : `inbound message ${sid} not delivered: ${fromNumber} has not joined the WhatsApp Sandbox (join ${code})`,
+        kind: 'inbound',
+        messageSid: sid,
+        outcome: sandboxOutcome,
+      });
+      return Promise.resolve({
+        messageSid: sid,
+        layer: 'sandbox',
+        outcome: sandboxOutcome,
+        url: null,
+        attempts: [],
+        reason:
+          sandboxOutcome === 'joined'
+            ? `${fromNumber} joined the Sandbox; Twilio answers join messages itself`
+            : `${fromNumber} has not joined the Sandbox in the last 72 hours: they must send "join ${code}" to ${SANDBOX_NUMBER}`,
+      });
+    }
+    if (keyword) this.#applyKeyword(keyword, fromNumber, toNumber, route.messagingServiceSid);
     if (route.layer === 'conversations') {
-      this.log({
+      this.#log({
         level: 'info',
         event: 'webhook.outcome',
         message: `inbound message ${sid} taken by Conversations (address configuration ${route.sid}): no messaging webhook is called`,
@@ -276,7 +347,7 @@ export class EmulatorCore {
         attempts: [],
       });
     }
-    return this.track(this.deliverInboundWebhook(message, route, msg.profileName ?? 'Emulator User'));
+    return this.#track(this.#deliverInboundWebhook(message, route, msg.profileName ?? 'Emulator User', keyword));
   }
 
   updateNumber(
@@ -296,13 +367,21 @@ export class EmulatorCore {
     >,
   ): EmulatorNumber {
     const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
-    const updated: EmulatorNumber = { ...number, ...defined, dateUpdated: new Date() };
+    const updated: EmulatorNumber = { ...number, ...defined, dateUpdated: this.now() };
     this.state.saveNumber(updated);
     return updated;
   }
 
   /** What the Console's WhatsApp Sandbox settings page sets; an empty string clears a URL. */
-  setSandbox(settings: { inboundUrl?: string; inboundMethod?: HttpMethod; statusCallback?: string }): void {
+  setSandbox(settings: {
+    inboundUrl?: string;
+    inboundMethod?: HttpMethod;
+    statusCallback?: string;
+    joinCode?: string;
+  }): void {
+    if (settings.joinCode !== undefined && !/^[A-Za-z0-9-]{1,64}$/.test(settings.joinCode))
+      throw new Error(`sandbox join_code must be one word of letters, digits and dashes (like amber-river)`);
+    if (settings.joinCode !== undefined) settings = { ...settings, joinCode: settings.joinCode.toLowerCase() };
     for (const [name, url] of [
       ['inboundUrl', settings.inboundUrl],
       ['statusCallback', settings.statusCallback],
@@ -315,26 +394,22 @@ export class EmulatorCore {
 
   /** Resolves when no status step or webhook is in progress, including ones started while waiting. */
   async idle(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
   }
 
   async stop(): Promise<void> {
-    this.stopping.abort();
+    this.#stopping.abort();
     await this.idle();
   }
 
-  private track<T>(work: Promise<T>): Promise<T> {
-    this.pending.add(work);
-    const forget = () => this.pending.delete(work);
+  #track<T>(work: Promise<T>): Promise<T> {
+    this.#pending.add(work);
+    const forget = () => this.#pending.delete(work);
     work.then(forget, forget);
     return work;
   }
 
-  private async runLifeCycle(
-    sid: string,
-    whatsapp: boolean,
-    failure: ReturnType<typeof scriptedFailure>,
-  ): Promise<void> {
+  async #runLifeCycle(sid: string, whatsapp: boolean, failure: ReturnType<typeof scriptedFailure>): Promise<void> {
     const steps: { status: MessageStatus; errorCode?: DeliveryErrorCode }[] =
       failure?.status === 'failed'
         ? [{ status: 'failed', errorCode: failure.errorCode }]
@@ -345,10 +420,10 @@ export class EmulatorCore {
     // Status callbacks go out one at a time so the receiver sees them in order, even across retries.
     let callbacks: Promise<unknown> = Promise.resolve();
     for (const step of steps) {
-      if (!(await sleep(this.settings.statusDelayMs, this.stopping.signal))) break;
+      if (!(await sleep(this.#settings.statusDelayMs, this.#stopping.signal))) break;
       const current = this.state.getMessage(sid);
       if (!current) break;
-      const now = new Date();
+      const now = this.now();
       const next: EmulatorMessage = {
         ...current,
         status: step.status,
@@ -360,7 +435,7 @@ export class EmulatorCore {
         }),
       };
       this.state.saveMessage(next);
-      this.log({
+      this.#log({
         level: step.errorCode ? 'warn' : 'info',
         event: 'message.status',
         message: `message ${sid} ${step.status}${step.errorCode ? ` (error ${step.errorCode})` : ''}`,
@@ -371,11 +446,14 @@ export class EmulatorCore {
       if (next.statusCallback) {
         const target: WebhookTarget = { kind: 'status-callback', url: next.statusCallback, method: 'POST' };
         const params = statusCallbackParams(next);
-        callbacks = callbacks.then(() => this.deliverAndLog(sid, [target], () => params));
+        callbacks = callbacks.then(() => this.#deliverAndLog(sid, [target], () => params));
       }
-      if (step.status === 'delivered' && this.state.findNumber(stripChannel(next.to))) {
-        // A message between two of our own numbers arrives as an inbound message at the recipient.
-        this.track(
+      const toNumber = stripChannel(next.to);
+      const toSandbox = whatsapp && toNumber === SANDBOX_NUMBER && next.to.startsWith(WHATSAPP_PREFIX);
+      if (step.status === 'delivered' && (this.state.findNumber(toNumber) || toSandbox)) {
+        // A message between two of our own numbers arrives as an inbound message at the recipient; one to the
+        // WhatsApp Sandbox arrives there (which answers `join <code>` and turns away whoever has not joined).
+        void this.#track(
           this.receiveInbound({
             from: next.from,
             to: next.to,
@@ -389,10 +467,181 @@ export class EmulatorCore {
     await callbacks;
   }
 
-  private async deliverInboundWebhook(
+  /** The Sandbox's keyword (`join <code>`): the topology's or control API's, else the account's default. */
+  sandboxJoinCode(): string {
+    return this.state.sandbox.joinCode || defaultJoinCode(this.state.account.sid);
+  }
+
+  /** Joined within the last 72 hours of the emulator's clock (see joinSandboxAtStart for who has no join time). */
+  isSandboxParticipant(phoneNumber: string): boolean {
+    if (!this.state.sandbox.participants.includes(phoneNumber)) return false;
+    const at = this.state.sandbox.joinedAt?.[phoneNumber];
+    return at === undefined || this.now().getTime() - Date.parse(at) <= SANDBOX_MEMBERSHIP_MS;
+  }
+
+  /** Participants with no join time (a state file from before membership expired) join when the emulator starts. */
+  joinSandboxAtStart(): void {
+    const joinedAt = this.state.sandbox.joinedAt ?? {};
+    const missing = this.state.sandbox.participants.filter((n) => joinedAt[n] === undefined);
+    if (missing.length === 0) return;
+    const now = this.now().toISOString();
+    this.state.saveSandbox({
+      ...this.state.sandbox,
+      joinedAt: { ...joinedAt, ...Object.fromEntries(missing.map((n) => [n, now])) },
+    });
+  }
+
+  /**
+   * The WhatsApp customer-service window: a free-form message (Body, media, or a template WhatsApp has not approved)
+   * goes out only within 24 hours of the contact's last message to this sender; outside it, as on Twilio, the
+   * create is accepted and the message then fails with 63016. An approved template may be sent any time.
+   * Our reading: a template that is not approved (pending, rejected, unsubmitted) is sent as free-form, so outside
+   * the window it fails 63016 like a Body would (the emulator models no language/locale, so never 63027).
+   */
+  #windowAllows(contact: string, ownNumber: string, approvedTemplate: boolean): boolean {
+    if (approvedTemplate) return true;
+    // Per sender: a message to another of our numbers does not open the window for this one.
+    const last = this.state.lastInboundAt(`${WHATSAPP_PREFIX}${contact}`, `${WHATSAPP_PREFIX}${ownNumber}`);
+    return last !== undefined && this.now().getTime() - last.getTime() <= WINDOW_MS;
+  }
+
+  /**
+   * The template a create names, rendered: `{{1}}`-style variables from ContentVariables, else the template's
+   * defaults (a variable with neither stays as written: our reading). Undefined without ContentSid.
+   */
+  #template(
+    contentSid: string | undefined,
+    variablesJson: string | undefined,
+  ): { body: string; approved: boolean } | undefined {
+    if (contentSid === undefined || contentSid === '') {
+      if (variablesJson !== undefined && variablesJson !== '') throw apiErrors.contentSidRequired();
+      return undefined;
+    }
+    const content = this.state.contents.get(contentSid);
+    if (!/^HX[0-9a-fA-F]{32}$/.test(contentSid) || !content) throw apiErrors.invalidContentSid(contentSid);
+    let given: Record<string, unknown> = {};
+    if (variablesJson !== undefined && variablesJson !== '') {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(variablesJson);
+      } catch {
+        throw apiErrors.invalidContentVariables('not a JSON string');
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        throw apiErrors.invalidContentVariables('not a JSON object of key-value pairs');
+      given = parsed as Record<string, unknown>;
+      for (const [k, v] of Object.entries(given)) {
+        if (v === null || v === '') throw apiErrors.invalidContentVariables(`variable ${k} is null or empty`);
+        if (/[\n\t]| {5,}/.test(String(v)))
+          throw apiErrors.invalidContentVariables(`variable ${k} contains a newline, a tab or more than four spaces`);
+      }
+    }
+    const text = String(content.types['twilio/text']?.body ?? '');
+    const body = text.replace(/\{\{\s*([^{}\s]+)\s*\}\}/g, (whole, name: string) => {
+      const v = given[name] ?? content.variables[name];
+      return v === undefined ? whole : String(v);
+    });
+    return { body, approved: content.whatsappStatus === 'approved' };
+  }
+
+  /** Whether `contact` opted out of `ownNumber`, or of the Messaging Service the message goes through. */
+  optedOut(contact: string, ownNumber: string, messagingServiceSid?: string): boolean {
+    const own = this.state.findNumber(ownNumber);
+    const serviceSid = messagingServiceSid || (own && this.state.serviceOfNumber(own.sid)?.sid) || null;
+    const has = (scope: { sender: string | null; messagingServiceSid: string | null }) =>
+      this.state.optOuts.has(optOutKey({ phoneNumber: contact, ...scope }));
+    return (
+      has({ sender: ownNumber, messagingServiceSid: null }) ||
+      (serviceSid !== null && has({ sender: null, messagingServiceSid: serviceSid }))
+    );
+  }
+
+  /** STOP records the opt-out, START removes it, HELP answers; each answered with Twilio's default reply. */
+  #applyKeyword(keyword: OptOutType, contact: string, ownNumber: string, routeServiceSid: string | null): void {
+    // The account's default Messaging Service (a number in no service) is no scope: the opt-out is the number's.
+    const serviceSid = routeServiceSid && this.state.services.has(routeServiceSid) ? routeServiceSid : null;
+    const scope = { phoneNumber: contact, sender: serviceSid ? null : ownNumber, messagingServiceSid: serviceSid };
+    const key = optOutKey(scope);
+    const wasOut = this.state.optOuts.has(key);
+    if (keyword === 'STOP' && !wasOut) this.state.saveOptOut(key, { ...scope, dateCreated: this.now() });
+    if (keyword === 'START' && wasOut) this.state.deleteOptOut(key);
+    this.#log({
+      level: 'info',
+      event: 'message.created',
+      message: `${contact} sent ${keyword} to ${ownNumber}: ${keyword === 'STOP' ? `opted out of ${serviceSid ?? ownNumber}` : keyword === 'START' ? `opted back in to ${serviceSid ?? ownNumber}` : 'help requested'}`,
+    });
+    // Our reading (documented for toll-free numbers): a contact who opted out gets no answer to HELP.
+    if (keyword === 'HELP' && wasOut) return;
+    this.#systemReply(ownNumber, contact, OPT_OUT_REPLIES[keyword], routeServiceSid);
+  }
+
+  /**
+   * A message Twilio itself sends (an opt-out confirmation, the Sandbox's instructions): in the log as an
+   * outbound reply from our number, never refused by the policy it carries out, no status callback.
+   */
+  #systemReply(from: string, to: string, body: string, messagingServiceSid: string | null): EmulatorMessage {
+    const whatsapp = from.startsWith(WHATSAPP_PREFIX);
+    const message = this.#saveQueued(
+      {
+        sid: newSid('SM'),
+        from,
+        to,
+        body,
+        direction: 'outbound-reply',
+        media: [],
+        messagingServiceSid,
+        statusCallback: null,
+      },
+      (sid) => `Twilio's reply ${sid} to ${to} queued`,
+    );
+    void this.#track(this.#runLifeCycle(message.sid, whatsapp, undefined));
+    return message;
+  }
+
+  /** Records a new outgoing message as queued now (no error, price or send time yet) and logs it. */
+  #saveQueued(
+    fields: Pick<
+      EmulatorMessage,
+      'sid' | 'from' | 'to' | 'body' | 'direction' | 'media' | 'messagingServiceSid' | 'statusCallback'
+    >,
+    describe: (sid: string) => string,
+  ): EmulatorMessage {
+    const now = this.now();
+    const message: EmulatorMessage = {
+      sid: fields.sid,
+      accountSid: this.state.account.sid,
+      from: fields.from,
+      to: fields.to,
+      body: fields.body,
+      direction: fields.direction,
+      status: 'queued',
+      media: fields.media,
+      numSegments: countSegments(fields.body),
+      errorCode: null,
+      errorMessage: null,
+      price: null,
+      messagingServiceSid: fields.messagingServiceSid,
+      statusCallback: fields.statusCallback,
+      dateCreated: now,
+      dateUpdated: now,
+      dateSent: null,
+    };
+    this.state.saveMessage(message);
+    this.#log({
+      level: 'info',
+      event: 'message.created',
+      message: describe(message.sid),
+      messageSid: message.sid,
+      messageStatus: 'queued',
+    });
+    return message;
+  }
+
+  async #deliverInboundWebhook(
     message: EmulatorMessage,
     route: InboundRoute,
     profileName: string,
+    optOut: OptOutType | null = null,
   ): Promise<DeliveryResult> {
     const targets: WebhookTarget[] = [];
     if (route.url) targets.push({ kind: 'inbound', url: route.url, method: route.method });
@@ -410,7 +659,8 @@ export class EmulatorCore {
       profileName,
       messagingServiceSid: route.messagingServiceSid,
     });
-    const result = await this.deliverAndLog(
+    if (optOut) params.OptOutType = optOut;
+    const result = await this.#deliverAndLog(
       message.sid,
       targets,
       (target, previous) =>
@@ -420,19 +670,19 @@ export class EmulatorCore {
           : params,
       route.layer,
     );
-    if (result.outcome === 'delivered' && result.responseBody) this.replyFromTwiml(message, result.responseBody);
+    if (result.outcome === 'delivered' && result.responseBody) this.#replyFromTwiml(message, result.responseBody);
     return { ...result, layer: route.layer };
   }
 
-  private async deliverAndLog(
+  async #deliverAndLog(
     messageSid: string,
     targets: WebhookTarget[],
     paramsFor: Parameters<typeof deliverWebhook>[2],
     layer?: InboundRoute['layer'],
   ): Promise<DeliveryResult> {
-    const result = await deliverWebhook(messageSid, targets, paramsFor, this.policy);
+    const result = await deliverWebhook(messageSid, targets, paramsFor, this.#policy);
     const kind = targets[0]?.kind ?? 'inbound';
-    this.log({
+    this.#log({
       level: result.outcome === 'delivered' ? 'info' : 'warn',
       event: 'webhook.outcome',
       message:
@@ -450,7 +700,7 @@ export class EmulatorCore {
   }
 
   /** `<Message>` verbs in the webhook's TwiML answer become replies from our number, as on Twilio. */
-  private replyFromTwiml(inbound: EmulatorMessage, twiml: string): void {
+  #replyFromTwiml(inbound: EmulatorMessage, twiml: string): void {
     for (const match of twiml.matchAll(/<Message\b[^>]*?(?:\/>|>([\s\S]*?)<\/Message>)/g)) {
       const inner = match[1] ?? '';
       const bodyMatch = /<Body>([\s\S]*?)<\/Body>/.exec(inner);
@@ -460,7 +710,7 @@ export class EmulatorCore {
       try {
         this.createOutbound({ from: inbound.to, to: inbound.from, body, mediaUrls }, 'outbound-reply');
       } catch (err) {
-        this.log({
+        this.#log({
           level: 'warn',
           event: 'message.created',
           message: `TwiML reply to ${inbound.sid} rejected: ${(err as Error).message}`,
@@ -518,4 +768,15 @@ function decodeXml(text: string): string {
 
 export function isHttpMethod(value: string): value is HttpMethod {
   return value === 'GET' || value === 'POST';
+}
+
+/**
+ * A number a phone could have, as Twilio's 21211 check sees it (roughly; it knows every numbering plan): in the
+ * North American plan (+1) ten digits after the 1, the area code not starting with 0 or 1; elsewhere
+ * 7 digits at least (Niue's +683 NNNN is the shortest). `+1415555` is valid E.164 and no one's phone.
+ */
+export function plausibleNumber(e164: string): boolean {
+  const digits = e164.slice(1);
+  if (digits.startsWith('1')) return /^1[2-9]\d{9}$/.test(digits);
+  return digits.length >= 7;
 }

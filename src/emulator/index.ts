@@ -2,7 +2,8 @@
 
 export { countSegments } from '../twilio/inbound-form.js';
 export { MAGIC_NUMBERS } from './magic.js';
-export { type EmulatorRoute, emulatorRoutes } from './routes.js';
+export type { EmulatorRoute } from './route-kit.js';
+export { emulatorRoutes } from './routes.js';
 export { type InboundRoute, matchesPhoneNumberFilter, routeInbound } from './routing.js';
 export { startEmulator } from './server.js';
 export { SANDBOX_NUMBER } from './state.js';
@@ -15,12 +16,14 @@ export type {
   DeliveryResult,
   Emulator,
   EmulatorApplication,
+  EmulatorContent,
   EmulatorInboundMessage,
   EmulatorLogEntry,
   EmulatorLogEvent,
   EmulatorMessage,
   EmulatorNumber,
   EmulatorOptions,
+  EmulatorOptOut,
   EmulatorSandbox,
   EmulatorSender,
   EmulatorService,
@@ -29,6 +32,9 @@ export type {
   MediaItem,
   MessageDirection,
   MessageStatus,
+  OptOutType,
   Topology,
+  TopologyContent,
+  TopologyOptOut,
   TopologySummary,
 } from './types.js';

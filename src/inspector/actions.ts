@@ -3,6 +3,8 @@ import { replayForward, replayToListener } from '../operations/replay.js';
 import { reachableStatusCallback, sendReply } from '../operations/reply.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, Store, StoredEvent } from '../store/index.js';
+import type { ApiTrace } from '../trace.js';
+import type { TwilioFactory } from '../twilio/client.js';
 import { checkBodyLength } from '../twilio/send-rules.js';
 import type { ForwardReplay, InspectorActions, ListenerReplay, ReplyRequest } from './index.js';
 
@@ -15,6 +17,8 @@ export function inspectorActions(opts: {
   config: Config;
   env: NodeJS.ProcessEnv;
   secrets: () => Promise<SecretStore>;
+  /** The command context's Twilio client factory (the replies). */
+  twilio: TwilioFactory;
   /** listen: its webhook URL, where Twilio posts the replies' status callbacks; null: no replies. */
   statusCallbackUrl: string | null;
   /** The URL replays to the listener go to (the running listener's own), else its lease's. */
@@ -22,6 +26,8 @@ export function inspectorActions(opts: {
   /** The key Twilio signs webhooks with, for replays to the listener. */
   authToken: (config: Config) => Promise<string | null>;
   forwardTo: string | null;
+  /** The API trace (FRUXON_TWILIO_DEBUG=api), null when off: told of each replay's POST. */
+  trace: ApiTrace | null;
 }): InspectorActions {
   const { store, config, env } = opts;
   const apiUrl = effectiveApiUrl(config, env);
@@ -32,6 +38,7 @@ export function inspectorActions(opts: {
         event,
         newSid,
         authToken: opts.authToken,
+        trace: opts.trace,
         ...(opts.listenerUrl && { url: opts.listenerUrl }),
       });
       return {
@@ -51,7 +58,7 @@ export function inspectorActions(opts: {
   if (opts.forwardTo) {
     const url = opts.forwardTo;
     actions.replayForward = async (event: StoredEvent): Promise<ForwardReplay> => {
-      const r = await replayForward(event, url);
+      const r = await replayForward(event, url, opts.trace);
       return { event_id: event.id, target: 'forward', url, status: r.status, ms: Math.round(r.ms), ok: r.ok };
     };
   }
@@ -63,7 +70,7 @@ export function inspectorActions(opts: {
       checkBodyLength('body', r.body);
       const keychain = config.secretSource === 'keychain' ? await opts.secrets() : undefined;
       const m = await sendReply(
-        { store, env, secrets: () => keychain! },
+        { store, env, secrets: () => keychain!, twilio: opts.twilio },
         {
           config,
           to: r.to,

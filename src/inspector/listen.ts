@@ -1,6 +1,8 @@
 import type { ListenInfo } from '../listener/session.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, Store } from '../store/index.js';
+import type { ApiTrace } from '../trace.js';
+import type { TwilioFactory } from '../twilio/client.js';
 import { inspectorActions } from './actions.js';
 import { DEFAULT_INSPECT_PORT, Inspector } from './index.js';
 
@@ -10,9 +12,12 @@ export async function startListenInspector(opts: {
   config: Config;
   env: NodeJS.ProcessEnv;
   secrets: () => Promise<SecretStore>;
+  twilio: TwilioFactory;
   info: ListenInfo;
   authToken: string | null;
   forwardTo: string | undefined;
+  /** The API trace (FRUXON_TWILIO_DEBUG=api), null when off. */
+  trace: ApiTrace | null;
   /** --inspect-port; undefined: the default, or any free port when it is taken. */
   port: number | undefined;
 }): Promise<Inspector> {
@@ -29,10 +34,12 @@ export async function startListenInspector(opts: {
       config: opts.config,
       env: opts.env,
       secrets: opts.secrets,
+      twilio: opts.twilio,
       statusCallbackUrl: info.webhookUrl,
       listenerUrl: info.webhookUrl,
       authToken: async () => opts.authToken,
       forwardTo: opts.forwardTo ?? null,
+      trace: opts.trace,
     }),
   });
   await inspector.start(opts.port ?? DEFAULT_INSPECT_PORT, opts.port !== undefined);

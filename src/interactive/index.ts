@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { TwilioFactory } from '../config/connect.js';
 import { CliError } from '../errors.js';
-import type { TriggerEnvelope } from '../listener/payload.js';
+import { optOutMark, type TriggerEnvelope } from '../listener/payload.js';
 import type { ListenHooks, ListenInfo, StatusCallback } from '../listener/session.js';
 import { replayForward, replayToListener } from '../operations/replay.js';
 import { ReplyTracker, replyStatusLabel, sendReply } from '../operations/reply.js';
@@ -10,6 +10,7 @@ import { type Io, Output } from '../output/index.js';
 import { screenColors } from '../output/iostreams.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, Store, StoredEvent } from '../store/index.js';
+import type { ApiTrace } from '../trace.js';
 import { fixFor } from '../twilio/messages.js';
 import { type Key, Terminal } from './terminal.js';
 import { clean, dropLast, fit, type Span, width, wrap } from './text.js';
@@ -29,29 +30,57 @@ export interface ScreenDeps {
   config: Config;
   secrets: () => SecretStore;
   /** The command context's Twilio client factory (the screen's replies). */
-  twilio?: TwilioFactory;
+  twilio: TwilioFactory;
   /** What the listener verifies signatures with; signs `n` replays (null: --skip-verify, a random key). */
   authToken: string | null;
   forwardTo?: string;
+  /** The API trace (FRUXON_TWILIO_DEBUG=api), null when off: told of each replay's POST. */
+  trace: ApiTrace | null;
   /** Called after each new event has been counted (listen's --once/--max). */
   afterEvent?: () => void;
 }
 
 export interface ListenScreen {
   hooks: ListenHooks;
-  open(opts: { info: ListenInfo; quit: () => void }): void;
+  /** `inspectorUrl`: the web inspector's URL (with its token), shown in the status area; null without one. */
+  open(opts: { info: ListenInfo; quit: () => void; inspectorUrl?: string | null }): void;
   /** Puts the terminal back; idempotent. */
   close(): void;
 }
 
 const MAX_ITEMS = 2000;
-const KEYS = '↑↓ select · enter/d details · r reply · p replay to --forward-to · n replay as new · q quit';
+/**
+ * The key bar, most needed first: on a narrow terminal the last ones give way (`q quit` never does), and the
+ * bar is drawn in this order with the dropped ones left out.
+ */
+const KEYS: readonly { text: string; priority: number }[] = [
+  { text: '↑↓ select', priority: 3 },
+  { text: 'd details', priority: 1 },
+  { text: 'r reply', priority: 2 },
+  { text: 'p replay', priority: 5 },
+  { text: 'n new sid', priority: 6 },
+  { text: 'i inspector', priority: 4 },
+  { text: 'q quit', priority: 0 },
+];
+
+/** The key bar that fits `cols`: the lowest-priority keys dropped first. */
+export function keyBar(cols: number): string {
+  const shown = [...KEYS];
+  const text = () => ' ' + shown.map((k) => k.text).join(' · ');
+  while (width(text()) > cols && shown.length > 1) {
+    const drop = shown.reduce((a, b) => (b.priority > a.priority ? b : a));
+    shown.splice(shown.indexOf(drop), 1);
+  }
+  return text();
+}
 
 type Item =
   | { kind: 'event'; id: number; envelope: TriggerEnvelope; forward: string | null; forwardOk: boolean }
   | { kind: 'refused'; id: number | null; time: string; reason: string; detail: string; from: string | null }
   | {
       kind: 'reply';
+      /** The event it answers: the reply is listed under it. */
+      replyTo: number;
       to: string;
       channel: string;
       body: string;
@@ -73,6 +102,7 @@ class Screen implements ListenScreen {
   readonly #c: ChalkInstance;
   readonly #term: Terminal;
   #info: ListenInfo | null = null;
+  #inspectorUrl: string | null = null;
   #quit: () => void = () => {};
   #closed = false;
   #drawPending = false;
@@ -139,9 +169,10 @@ class Screen implements ListenScreen {
       this.#add({ kind: 'note', level: 'error', text: `listener: ${(err as Error)?.message ?? String(err)}` }),
   };
 
-  open(opts: { info: ListenInfo; quit: () => void }): void {
+  open(opts: { info: ListenInfo; quit: () => void; inspectorUrl?: string | null }): void {
     if (this.#closed) return;
     this.#info = opts.info;
+    this.#inspectorUrl = opts.inspectorUrl ?? null;
     this.#quit = opts.quit;
     this.#term.onKey = (key) => {
       try {
@@ -163,13 +194,26 @@ class Screen implements ListenScreen {
 
   // ---- state changes -------------------------------------------------------------------------------------
 
-  #add(item: Item): void {
-    this.#items.push(item);
+  #add(item: Item, at: number = this.#items.length): void {
+    this.#items.splice(at, 0, item);
     if (this.#items.length > MAX_ITEMS) {
       const gone = this.#items.splice(0, this.#items.length - MAX_ITEMS);
       if (this.#selected && gone.includes(this.#selected)) this.#selected = null;
     }
     this.#schedule();
+  }
+
+  /** Where a reply to event `id` goes: under the event, after the replies to it already there (else at the end). */
+  #replyPosition(id: number): number {
+    const at = this.#items.findIndex((i) => i.kind === 'event' && i.id === id);
+    if (at < 0) return this.#items.length;
+    let end = at + 1;
+    while (end < this.#items.length) {
+      const next = this.#items[end]!;
+      if (next.kind !== 'reply' || next.replyTo !== id) break;
+      end++;
+    }
+    return end;
   }
 
   #status(s: StatusCallback): void {
@@ -220,6 +264,11 @@ class Screen implements ListenScreen {
     if (k.ctrl && k.name === 'c') return this.#quitNow();
     if (this.#prompt) return this.#promptKey(k);
     if (this.#detail) return this.#detailKey(k);
+    // A notice answers the key before: the next key clears it (the action may set another).
+    if (this.#footer !== null) {
+      this.#footer = null;
+      this.#schedule();
+    }
     switch (k.name) {
       case 'up':
       case 'k':
@@ -255,6 +304,11 @@ class Screen implements ListenScreen {
       case 'n':
         void this.#replayNew();
         break;
+      case 'i':
+        this.#footer = this.#inspectorUrl
+          ? `inspector: ${this.#inspectorUrl}`
+          : 'no inspector: listen runs with --no-inspect';
+        break;
       case 'q':
         return this.#quitNow();
       default:
@@ -277,10 +331,10 @@ class Screen implements ListenScreen {
       case 'return':
       case 'enter':
       case 'backspace':
+      case 'q':
+        // Back to the list; q quits from there (Ctrl-C quits from anywhere).
         this.#detail = null;
         break;
-      case 'q':
-        return this.#quitNow();
       case 'up':
       case 'k':
         d.scroll--;
@@ -367,6 +421,7 @@ class Screen implements ListenScreen {
     const p = event.payload;
     const reply: ReplyItem = {
       kind: 'reply',
+      replyTo: event.event_id,
       to: p.from!,
       channel: p.channel,
       body,
@@ -376,7 +431,7 @@ class Screen implements ListenScreen {
       fix: null,
     };
     this.#counts.replies++;
-    this.#add(reply);
+    this.#add(reply, this.#replyPosition(event.event_id));
     this.#replies.sending();
     try {
       // Statuses come back to this listener (null: real Twilio cannot post to a loopback address).
@@ -416,7 +471,7 @@ class Screen implements ListenScreen {
     }
     try {
       const event = this.#storedEvent(item.id);
-      const r = await replayForward(event, url);
+      const r = await replayForward(event, url, this.#d.trace);
       this.#add({
         kind: 'note',
         level: r.ok ? 'info' : 'warn',
@@ -443,6 +498,7 @@ class Screen implements ListenScreen {
         event,
         newSid: true,
         url,
+        trace: this.#d.trace,
         authToken: async () => this.#d.authToken,
       });
       this.#add({
@@ -477,8 +533,9 @@ class Screen implements ListenScreen {
     });
   }
 
+  /** The rows of the list: the terminal's less the status bar, the webhook line, the inspector line, the keys and the footer. */
   #listRows(): number {
-    return Math.max(1, this.#term.rows - 4);
+    return Math.max(1, this.#term.rows - 5);
   }
 
   #draw(): void {
@@ -488,7 +545,7 @@ class Screen implements ListenScreen {
     this.#term.draw(this.#detail ? this.#renderDetail(cols, rows) : this.#renderList(cols, rows));
   }
 
-  #renderList(cols: number, rows: number): string[] {
+  #renderList(cols: number, _rows: number): string[] {
     const c = this.#c;
     const info = this.#info!;
     const n = this.#counts;
@@ -515,7 +572,18 @@ class Screen implements ListenScreen {
         cols,
       ).text,
     );
-    lines.push(fit([[' ' + KEYS, c.dim]], cols).text);
+    lines.push(
+      fit(
+        this.#inspectorUrl
+          ? [
+              [' inspector ', c.dim],
+              [clean(this.#inspectorUrl), c.bold],
+            ]
+          : [[' inspector off (--no-inspect)', c.dim]],
+        cols,
+      ).text,
+    );
+    lines.push(fit([[keyBar(cols), c.dim]], cols).text);
 
     // Items to rows; the window keeps the selected item in view (the newest rows when following).
     const body: { item: Item; text: string }[] = [];
@@ -554,23 +622,36 @@ class Screen implements ListenScreen {
     switch (item.kind) {
       case 'event': {
         const p = item.envelope.payload;
-        const who = p.from_name ? `${p.from} (${p.from_name})` : (p.from ?? '?');
         const text = p.text === null || p.text.trim() === '' ? '(no text)' : clean(p.text.replace(/\s+/g, ' ').trim());
         const tail: Span[] = [
           [p.media.length ? ` [${p.media.length} media]` : '', c.cyan],
+          [
+            optOutMark(p.message_attributes?.opt_out_type)
+              ? ` [${optOutMark(p.message_attributes?.opt_out_type)}]`
+              : '',
+            c.yellow,
+          ],
           [`  #${item.id}`, c.dim],
           [item.forward ? `  ${item.forward}` : '', item.forwardOk ? c.dim : c.yellow],
         ];
-        // The text gives way first: the tail (media, id, forward) always shows.
-        const head: Span[] = [
+        const start: Span[] = [
           mark,
           [item.envelope.received_at.slice(11, 19), c.dim],
           ['  '],
           [p.channel.padEnd(8), c.magenta],
           ['  '],
-          [clean(who), c.bold],
-          ['  '],
         ];
+        // A long profile name gives way before the text (up to 24 columns of it) and the tail (media, #id, forward).
+        const from = clean(p.from ?? '?');
+        let who = from;
+        if (p.from_name) {
+          const name = clean(p.from_name);
+          const fixed = spansWidth(start) + width(from) + 3 + 2 + spansWidth(tail);
+          const room = Math.max(6, cols - fixed - Math.min(width(text), 24));
+          who = `${from} (${width(name) <= room ? name : fit([[name]], room).text})`;
+        }
+        // The text gives way next: the tail always shows.
+        const head: Span[] = [...start, [who, c.bold], ['  ']];
         const room = cols - spansWidth(head) - spansWidth(tail);
         const textStyle = p.text ? (selected ? c.bold : undefined) : c.dim;
         const spans: Span[] =
@@ -594,44 +675,43 @@ class Screen implements ListenScreen {
       case 'reply': {
         // The statuses always show; the text gives way, then the SID.
         const head: Span[] = [['    ↳ reply ', c.dim], [`to ${item.to} (${item.channel}): `]];
+        const last = item.statuses[item.statuses.length - 1];
+        const quoted = `"${clean(item.body)}"`;
+        // The whole status chain when the text keeps room beside it; else only where the reply is now.
+        const chain = item.statuses.join(' → ');
+        const fitsChain = cols - spansWidth(head) - width(chain) - 2 >= Math.min(width(quoted), 20);
         const status: Span = item.error
           ? ['✖ ' + clean(item.error), c.red]
-          : [item.statuses.join(' → '), this.#statusColor(item.statuses[item.statuses.length - 1])];
+          : [fitsChain ? chain : (last ?? ''), this.#statusColor(last)];
         const sid: Span = [item.sid ? `  ${item.sid}` : '', c.dim];
-        const quoted = `"${clean(item.body)}"`;
+        // The SID shows only when the whole text fits beside it: the text matters more.
         let tail: Span[] = [status, sid];
-        if (cols - spansWidth(head) - spansWidth(tail) < 10) tail = [status];
+        if (cols - spansWidth(head) - spansWidth(tail) - 2 < width(quoted)) tail = [status];
         const room = cols - spansWidth(head) - spansWidth(tail) - 2;
         const spans: Span[] = [...head, [room > 0 ? fit([[quoted]], room).text + '  ' : ''], ...tail];
         const lines = [fit(spans, cols).text];
-        if (item.fix)
-          lines.push(
-            fit(
-              [
-                ['      fix: ', c.dim],
-                [clean(item.fix), c.yellow],
-              ],
-              cols,
-            ).text,
-          );
+        if (item.fix) lines.push(this.#fixLine(item.fix, cols));
         return lines;
       }
       case 'note': {
         const style = item.level === 'error' ? c.red : item.level === 'warn' ? c.yellow : c.dim;
         const lines = [fit([['    '], [clean(item.text), style]], cols).text];
-        if (item.fix)
-          lines.push(
-            fit(
-              [
-                ['      fix: ', c.dim],
-                [clean(item.fix), c.yellow],
-              ],
-              cols,
-            ).text,
-          );
+        if (item.fix) lines.push(this.#fixLine(item.fix, cols));
         return lines;
       }
     }
+  }
+
+  /** The indented `fix:` line under a reply or a note. */
+  #fixLine(fix: string, cols: number): string {
+    const c = this.#c;
+    return fit(
+      [
+        ['      fix: ', c.dim],
+        [clean(fix), c.yellow],
+      ],
+      cols,
+    ).text;
   }
 
   #statusColor(status: string | undefined): (s: string) => string {
@@ -651,7 +731,7 @@ class Screen implements ListenScreen {
     }
     const height = rows - 2;
     d.scroll = Math.max(0, Math.min(d.scroll, body.length - height));
-    const bar = fit([[` ${d.title} · ↑↓ PgUp PgDn scroll · esc close · q quit `]], cols);
+    const bar = fit([[` ${d.title} · ↑↓ PgUp PgDn scroll · esc/q back `]], cols);
     const out = [c.inverse(bar.text + ' '.repeat(cols - bar.width))];
     const shown = body.slice(d.scroll, d.scroll + height);
     while (shown.length < height) shown.push('');
@@ -673,7 +753,14 @@ const HEADINGS = new Set(['Trigger payload', 'Raw form', 'Headers']);
 /** `events show`'s text for the event (one home for it: printEventDetail), captured without colour and made safe line by line. */
 function detailLines(event: StoredEvent, io: Io): string[] {
   let text = '';
-  const sink = { write: (s: string) => ((text += s), true), isTTY: false, columns: 10_000 } as unknown as Io['stdout'];
+  const sink = {
+    write: (s: string) => {
+      text += s;
+      return true;
+    },
+    isTTY: false,
+    columns: 10_000,
+  } as unknown as Io['stdout'];
   const capture = new Output({ stdout: sink, stderr: sink, stdin: io.stdin, env: { NO_COLOR: '1' } });
   printEventDetail(capture, event);
   return text.replace(/\n$/, '').split('\n').map(clean);

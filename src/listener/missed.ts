@@ -28,6 +28,8 @@ export function watchMissed(opts: {
   addresses: string[];
   since: Date;
   intervalMs: number;
+  /** The clock of the stamp of a message Twilio gives no date (the grace period runs on real time). */
+  now: () => Date;
   onMissed: (m: MissedMessage) => void;
   onError: (err: unknown) => void;
 }): () => void {
@@ -51,7 +53,7 @@ export function watchMissed(opts: {
           opts.onMissed({
             messageSid: m.sid,
             to,
-            dateSent: (sent ?? new Date()).toISOString(),
+            dateSent: (sent ?? opts.now()).toISOString(),
             messagingServiceSid: m.messagingServiceSid || null,
             refused: refused ? { eventId: refused.id, reason: refused.reason } : null,
           });
@@ -91,7 +93,7 @@ export function missedCause(m: MissedMessage & { route: Route | null }, listener
   }
   const r = m.route;
   if (!r) return { kind: 'unknown', text: 'unknown (the route could not be looked up)' };
-  if (r.url && r.url.endsWith(listenerPath)) {
+  if (r.url?.endsWith(listenerPath)) {
     const inService = r.defersToNumber !== null && m.messagingServiceSid;
     return {
       kind: 'unknown',

@@ -547,7 +547,7 @@ async function restoreClaimed(opts: {
     return outcome;
   }
 
-  let current;
+  let current: Awaited<ReturnType<typeof fetchNumber>>;
   try {
     current = await fetchNumber(client, lease.numberSid);
   } catch (err) {
@@ -632,6 +632,15 @@ function productionMissing(lease: Lease, config: Config): CliError {
       hint: `record it again (fruxon-twilio configs set ${JSON.stringify(config.name)} --webhook-url-stdin), then: fruxon-twilio restore --config ${JSON.stringify(config.name)}`,
     },
   );
+}
+
+/**
+ * The conflict of a listen whose config another live listener already holds (exit 5). `listen` asks it first,
+ * before it binds its port: the port the other listener holds would otherwise be reported instead.
+ */
+export function heldByAnotherListener(store: Store, config: Config, pid: number = process.pid): CliError | null {
+  const held = store.leases.get(config.id);
+  return held && isLeaseAlive(held) && held.pid !== pid ? leaseConflict(config, held) : null;
 }
 
 function leaseConflict(config: Config, lease: Lease): CliError {

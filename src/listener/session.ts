@@ -2,8 +2,10 @@ import { fetchFailure } from '../net-error.js';
 import { isTwilioAddress, stripChannel } from '../phone.js';
 import { backgroundCheckpoints, type Checkpointer } from '../store/checkpoint.js';
 import { type Config, type Lease, type NewEvent, type Store, webhookPath } from '../store/index.js';
+import type { ApiTrace } from '../trace.js';
 import type { TwilioClient } from '../twilio/client.js';
 import { type Channel, type Route, resolveRoute } from '../twilio/route.js';
+import { sandboxJoinCode } from '../twilio/sandbox.js';
 import {
   classifyWebhookUrl,
   displayWebhookUrl,
@@ -28,6 +30,7 @@ import { type RestoreOutcome, registerWebhook, restoreWebhook, type TakeOverQues
 import {
   bodyExcerpt,
   type ConnectionLimits,
+  type CrowdedEpisode,
   EMPTY_TWIML,
   type InboundRequest,
   type ListenerServer,
@@ -134,6 +137,8 @@ export interface ListenOptions {
   tunnel: Omit<TunnelOptions, 'localOrigin' | 'localPort' | 'localHost'>;
   /** The Twilio client for registration; null with --no-register. */
   twilio: TwilioClient | null;
+  /** The clock of user-visible times: an event's `received_at` (as the store's own stamps). */
+  now: () => Date;
   apiUrl: string | null;
   /**
    * Reads the config's recorded production webhook URL (from the keychain) when registering and again when
@@ -162,6 +167,8 @@ export interface ListenOptions {
   limits?: Partial<ConnectionLimits>;
   /** Internal (tests): refused requests recorded per minute. */
   refusedPerMinute?: number;
+  /** The API trace (FRUXON_TWILIO_DEBUG=api): every webhook received or forwarded, the ngrok session. */
+  trace?: ApiTrace | null;
 }
 
 /** A fallback URL in force while listening, as it may be printed (masked like any webhook URL). */
@@ -195,6 +202,8 @@ export interface ListenInfo {
    * the webhook URL (status callbacks are told apart from messages); null when real Twilio cannot reach it (loopback).
    */
   statusCallbackUrl: string | null;
+  /** On the WhatsApp Sandbox: its `join <code>` keyword when it can be known (an emulator tells it), else null. */
+  sandboxJoinCode: string | null;
 }
 
 /**
@@ -240,8 +249,10 @@ export class ListenSession {
       handle: (req) => this.#handle(req),
       onMalformed: (req) => void this.#refuseMalformed(req),
       identity: `pid=${process.pid}`,
+      onCrowded: (e) => o.hooks?.onWarning?.(crowdedMessage(e)),
       onInternalError: (err) => o.hooks?.onInternalError?.(err),
       limits: o.limits,
+      trace: o.trace,
     });
     const every = (ms: number, fn: () => void) => {
       const t = setInterval(() => {
@@ -273,6 +284,7 @@ export class ListenSession {
         localOrigin: this.#server.localOrigin,
         localPort: this.#server.port,
         localHost: o.host,
+        trace: o.trace,
       });
       this.#signedBase = this.#tunnel.publicUrl;
       const webhookUrl = this.#tunnel.publicUrl + this.path;
@@ -321,6 +333,9 @@ export class ListenSession {
         fallbacks: this.#fallbacks,
         noFallback: Boolean(o.noFallback),
         statusCallbackUrl: !o.apiUrl && isLoopbackUrl(webhookUrl) ? null : webhookUrl,
+        sandboxJoinCode: routes.some((r) => r.layer === 'sandbox')
+          ? await sandboxJoinCode(o.apiUrl, o.trace ?? null)
+          : null,
       };
     } catch (err) {
       await this.#tunnel?.close();
@@ -339,8 +354,10 @@ export class ListenSession {
       store: o.store,
       config: o.config,
       addresses,
+      // Compared with Twilio's own times (dateSentAfter): real time, not the injected clock.
       since: new Date(),
       intervalMs,
+      now: o.now,
       onMissed: (m) =>
         void resolveRoute(client, o.config.fromNumber, m.to.startsWith('whatsapp:') ? 'whatsapp' : 'sms')
           .catch(() => null)
@@ -455,7 +472,7 @@ export class ListenSession {
 
   async #handle(req: InboundRequest): Promise<Reply> {
     const o = this.#o;
-    const receivedAt = new Date().toISOString();
+    const receivedAt = o.now().toISOString();
     const signature = header(req, 'x-twilio-signature');
     const form = req.form;
     const rawFrom = field(form, 'From');
@@ -625,7 +642,7 @@ export class ListenSession {
 
   async #refuseMalformed(req: MalformedRequest): Promise<void> {
     try {
-      await this.#refuse(req, new Date().toISOString(), req.reason, req.detail, { status: 400 }, null);
+      await this.#refuse(req, this.#o.now().toISOString(), req.reason, req.detail, { status: 400 }, null);
     } catch (err) {
       this.#o.hooks?.onInternalError?.(err);
     }
@@ -633,7 +650,7 @@ export class ListenSession {
 
   async #forward(envelope: TriggerEnvelope): Promise<void> {
     const url = this.#o.forwardTo!;
-    const outcome = await forwardEvent(url, envelope);
+    const outcome = await forwardEvent(url, envelope, undefined, this.#o.trace);
     try {
       this.#o.store.events.setForwardOutcome(envelope.event_id, {
         url,
@@ -653,22 +670,41 @@ export async function forwardEvent(
   url: string,
   envelope: TriggerEnvelope,
   timeoutMs = 10_000,
+  trace: ApiTrace | null = null,
 ): Promise<{ status: number | null; ms: number; error: string | null }> {
   const t0 = performance.now();
+  const body = JSON.stringify(envelope);
+  const tell = (status: number | null, ms: number, error: string | null, answer: string | null) =>
+    trace?.http({
+      service: 'webhook',
+      direction: 'out',
+      method: 'POST',
+      url,
+      status,
+      ms,
+      error,
+      requestBody: trace.bodies ? body : null,
+      responseBody: trace.bodies ? answer : null,
+    });
   try {
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'fruxon-twilio', 'x-fruxon-trigger': TRIGGER },
-      body: JSON.stringify(envelope),
+      body,
       signal: AbortSignal.timeout(timeoutMs),
     });
-    await res.arrayBuffer().catch(() => undefined);
+    let answer: string | null = null;
+    if (trace?.bodies) answer = await res.text().catch(() => null);
+    else await res.arrayBuffer().catch(() => undefined);
     const ms = performance.now() - t0;
+    tell(res.status, ms, null, answer);
     return { status: res.status, ms, error: res.ok ? null : `HTTP ${res.status}` };
   } catch (err) {
     const f = fetchFailure(err);
     const reason = f.timedOut ? `no answer within ${timeoutMs / 1000} s` : (f.cause ?? (err as Error).message);
-    return { status: null, ms: performance.now() - t0, error: reason };
+    const ms = performance.now() - t0;
+    tell(null, ms, reason, null);
+    return { status: null, ms, error: reason };
   }
 }
 
@@ -739,6 +775,18 @@ export function newEvent(
     remoteAddress: b.remoteAddress,
     bodyExcerpt: b.bodyExcerpt,
   };
+}
+
+/** One line for a time the listener's connection table was full (slow clients or an attack). */
+export function crowdedMessage(e: CrowdedEpisode): string {
+  const s = Math.max(1, Math.round(e.ms / 1000));
+  const what = [
+    e.evicted > 0 ? `closed ${e.evicted} connections that had not finished a request` : '',
+    e.dropped > 0 ? `refused ${e.dropped} new connections (every slot was being answered)` : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
+  return `the listener's ${e.maxConnections} connection slots ${e.ongoing ? 'have been' : 'were'} full for ${s} s (slow clients or an attack): ${what}`;
 }
 
 /** What a refused request keeps of a value it chose (a number, a SID): a few dozen characters. */

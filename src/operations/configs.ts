@@ -1,11 +1,25 @@
-import type { TwilioFactory } from '../config/connect.js';
 import { CliError, leaseHeldError, leaseStaleError } from '../errors.js';
 import { type SecretStore, secretAccount } from '../secrets/index.js';
 import { type Config, isLeaseAlive, type Lease, type NewConfig, type Store } from '../store/index.js';
-import { createTwilioClient, type TwilioCredentials, twilioError } from '../twilio/client.js';
+import { type TwilioCredentials, type TwilioFactory, twilioError } from '../twilio/client.js';
 import { fetchAccount, findNumber } from '../twilio/numbers.js';
 import { maskWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
+
+/**
+ * A fruxon-twilio emulator answering at `url` (its control API's topology): what add-config offers on a terminal
+ * when no --api-url was given. False on any other answer or none within `timeoutMs`.
+ */
+export async function emulatorAnswers(url: string, timeoutMs = 700): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/_emulator/topology`, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) return false;
+    const body = (await res.json()) as { sandbox?: unknown; account?: unknown };
+    return typeof body === 'object' && body !== null && 'sandbox' in body && 'account' in body;
+  } catch {
+    return false;
+  }
+}
 
 /** What the credential check found: the account answered, and whether it owns the From number. */
 export interface Verification {
@@ -18,17 +32,17 @@ export interface Verification {
 export async function verifyCredentials(
   creds: TwilioCredentials,
   fromNumber: string,
-  twilio: TwilioFactory = createTwilioClient,
+  twilio: TwilioFactory,
 ): Promise<Verification> {
   const client = await twilio(creds, { timeoutMs: 10_000 });
   const ctx = { apiUrl: creds.apiUrl, accountSid: creds.accountSid, region: creds.region, edge: creds.edge };
-  let account;
+  let account: Awaited<ReturnType<typeof fetchAccount>>;
   try {
     account = await fetchAccount(client, creds.accountSid);
   } catch (err) {
     throw twilioError(err, `fetch account ${maskSid(creds.accountSid)}`, ctx);
   }
-  let number;
+  let number: Awaited<ReturnType<typeof findNumber>>;
   try {
     number = await findNumber(client, fromNumber);
   } catch (err) {

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Form } from '../listener/payload.js';
 import { WHATSAPP_PREFIX } from '../phone.js';
 import { type Config, isLeaseAlive, type Lease, type Store } from '../store/index.js';
+import { type ApiTrace, formBody } from '../trace.js';
 import { defaultMessagingServiceSid, guessContentType, inboundMessageForm } from '../twilio/inbound-form.js';
 import { sendSignedWebhook } from '../twilio/webhook-post.js';
 
@@ -85,12 +86,15 @@ export async function postSignedForm(opts: {
   authToken: string | null;
   forge?: boolean;
   timeoutMs?: number;
+  /** The API trace (FRUXON_TWILIO_DEBUG=api): told of the POST, its status and duration. */
+  trace: ApiTrace | null;
 }): Promise<PostOutcome> {
   const { url, form } = opts;
   const key = opts.forge || opts.authToken === null ? randomBytes(20).toString('hex') : opts.authToken;
   const messageSid = typeof form.MessageSid === 'string' ? form.MessageSid : null;
   const signature = opts.forge || opts.authToken === null ? 'forged' : 'valid';
   const timeoutMs = opts.timeoutMs ?? 15_000;
+  const t0 = performance.now();
   const a = await sendSignedWebhook({
     url,
     method: 'POST',
@@ -100,6 +104,24 @@ export async function postSignedForm(opts: {
     timeoutMs,
     maxBodyBytes: 4096,
   });
+  const error =
+    a.statusCode === undefined
+      ? a.timedOut
+        ? `no answer within ${timeoutMs / 1000} s`
+        : (a.error ?? 'no answer')
+      : null;
+  const trace = opts.trace;
+  trace?.http({
+    service: 'webhook',
+    direction: 'out',
+    method: 'POST',
+    url,
+    status: a.statusCode === undefined ? null : a.statusCode,
+    ms: performance.now() - t0,
+    error: error ?? a.error ?? null,
+    requestBody: trace.bodies ? formBody(form) : null,
+    responseBody: trace.bodies ? (a.body ?? null) : null,
+  });
   if (a.statusCode === undefined) {
     return {
       url,
@@ -107,7 +129,7 @@ export async function postSignedForm(opts: {
       status: null,
       statusText: '',
       body: '',
-      error: a.timedOut ? `no answer within ${timeoutMs / 1000} s` : (a.error ?? 'no answer'),
+      error: error ?? 'no answer',
       signature,
     };
   }

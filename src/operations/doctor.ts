@@ -1,6 +1,6 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadSecret, resolveConfig, secretEnvVar, twilioCredentials } from '../config/resolve.js';
+import { effectiveApiUrl, loadSecret, resolveConfig, secretEnvVar, twilioCredentials } from '../config/resolve.js';
 import { loadProductionWebhookUrl } from '../config/webhook-url.js';
 import { CliError } from '../errors.js';
 import { UNSUPPORTED_ADDRESS } from '../listener/refusals.js';
@@ -8,7 +8,7 @@ import type { SecretStore } from '../secrets/index.js';
 import { shellQuote } from '../shell.js';
 import { type Config, DB_FILE, dataDir, isLeaseAlive, type Lease, type Store } from '../store/index.js';
 import { migrations } from '../store/migrations.js';
-import { createTwilioClient, type TwilioClient, type TwilioCredentials, twilioError } from '../twilio/client.js';
+import { twilioError } from '../twilio/client.js';
 import { fetchAccount, findNumber } from '../twilio/numbers.js';
 import {
   CONVERSATIONS_UNKNOWN,
@@ -19,8 +19,10 @@ import {
   routeName,
   SANDBOX_NUMBER,
 } from '../twilio/route.js';
+import { sandboxJoinCode, sandboxJoinStep } from '../twilio/sandbox.js';
 import { classifyWebhookUrl, displayWebhookUrl, listenerState, type WebhookClass } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
+import type { CoreDeps } from './deps.js';
 
 /** One line of the report. `ok: 'warn'` is worth knowing but does not fail the doctor. */
 export interface DoctorCheck {
@@ -32,15 +34,13 @@ export interface DoctorCheck {
   skipped?: boolean;
 }
 
-export interface DoctorDeps {
-  env: NodeJS.ProcessEnv;
+/** Doctor opens its own store (a failed open is one of its checks): the rest is the operations' deps. */
+export interface DoctorDeps extends Pick<CoreDeps, 'env' | 'twilio' | 'trace'> {
   /** --config; default: the default config. */
   configName?: string;
   /** Opens the store; may throw (it is one of the checks). */
   openStore: () => Store;
   keychain: () => SecretStore;
-  /** Opens a Twilio client (default: the twilio package). */
-  twilio?: (creds: TwilioCredentials, opts: { timeoutMs?: number }) => Promise<TwilioClient>;
   nodeVersion?: string;
   /** Per Twilio call. */
   timeoutMs?: number;
@@ -160,7 +160,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
     const creds = twilioCredentials(config, secret, deps.env);
     const ctx = { apiUrl: creds.apiUrl, accountSid: config.accountSid, region: creds.region, edge: creds.edge };
     const region = `region ${creds.region || (creds.edge ? 'us1' : 'us1 (the default)')}${creds.edge ? `, edge ${creds.edge}` : ''}`;
-    const client = await (deps.twilio ?? createTwilioClient)(creds, { timeoutMs: deps.timeoutMs ?? 10_000 });
+    const client = await deps.twilio(creds, { timeoutMs: deps.timeoutMs ?? 10_000 });
     let accepted = false;
     try {
       const account = await fetchAccount(client, config.accountSid);
@@ -181,6 +181,8 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
     } else {
       try {
         number = await findNumber(client, config.fromNumber);
+        const joinCode =
+          !number && config.fromNumber === SANDBOX_NUMBER ? await sandboxJoinCode(creds.apiUrl, deps.trace) : null;
         add(
           number
             ? {
@@ -192,7 +194,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
               ? {
                   name: 'from_number',
                   ok: true,
-                  detail: `${config.fromNumber} is the WhatsApp Sandbox (shared by every account; WhatsApp only)`,
+                  detail: `${config.fromNumber} is the WhatsApp Sandbox (shared by every account; WhatsApp only): ${sandboxJoinStep(joinCode)}`,
                 }
               : {
                   name: 'from_number',
@@ -241,15 +243,23 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
   else if (!store) skip('leases', 'the store did not open');
   else add(checkLeases(store));
 
+  // listen opens no tunnel for a config that points at the emulator (or another --api-url): ngrok is not needed.
+  const localApi = config ? effectiveApiUrl(config, deps.env) : null;
   add(
     deps.env.NGROK_AUTHTOKEN
       ? { name: 'ngrok', ok: true, detail: 'NGROK_AUTHTOKEN is set' }
-      : {
-          name: 'ngrok',
-          ok: 'warn',
-          detail: 'NGROK_AUTHTOKEN is not set: listen cannot open an ngrok tunnel',
-          fix: 'export NGROK_AUTHTOKEN=… (https://dashboard.ngrok.com/get-started/your-authtoken), or use listen --public-url URL / --tunnel none',
-        },
+      : localApi
+        ? {
+            name: 'ngrok',
+            ok: true,
+            detail: `not needed: ${config!.name} talks to ${localApi}, and listen opens no tunnel for it`,
+          }
+        : {
+            name: 'ngrok',
+            ok: 'warn',
+            detail: 'NGROK_AUTHTOKEN is not set: listen cannot open an ngrok tunnel',
+            fix: 'export NGROK_AUTHTOKEN=… (https://dashboard.ngrok.com/get-started/your-authtoken), or use listen --public-url URL / --tunnel none',
+          },
   );
   return checks;
 }

@@ -401,7 +401,7 @@ export async function pointNumberAtFruxon(
     // without it (deferToProduction: same refusals; the lease keeps a flag, never the URL, which is read from
     // the keychain at restore time). null: the listener stopped meanwhile (or its restore, under way, already read
     // the lease: deferToProduction waits for it to end), so link points the number itself.
-    let deferred;
+    let deferred: Awaited<ReturnType<typeof deferToProduction>>;
     try {
       const { client, creds } = await o.twilio();
       deferred = await deferToProduction({

@@ -2,22 +2,22 @@ import type { TwilioFactory } from '../config/connect.js';
 import { resolveConfig } from '../config/resolve.js';
 import { CliError, ExitCode } from '../errors.js';
 import { connectFruxon } from '../fruxon/account.js';
-import type { FruxonClient, FruxonClientOptions } from '../fruxon/client.js';
+import type { FruxonFactory } from '../fruxon/client.js';
 import { type SenderHint, type SenderHints, senderHints } from '../fruxon/sender-hint.js';
-import { planListen } from '../listener/plan.js';
-import type { RestoreOutcome, TakeOverQuestion } from '../listener/registration.js';
-
-export type { TakeOverQuestion };
-
+import { type ListenPlanOptions, planListen } from '../listener/plan.js';
+import { heldByAnotherListener, type RestoreOutcome, type TakeOverQuestion } from '../listener/registration.js';
 import { type ListenHooks, type ListenInfo, ListenSession, teeHooks } from '../listener/session.js';
 import type { SecretStore } from '../secrets/index.js';
 import { webhookPath } from '../store/configs.js';
 import { applyRetention, retentionDays } from '../store/events.js';
 import type { Config, Store } from '../store/index.js';
+import type { ApiTrace } from '../trace.js';
 import { twilioError } from '../twilio/client.js';
 import { fetchAccount } from '../twilio/numbers.js';
 import type { Channel } from '../twilio/route.js';
 import { maskSid } from '../validate.js';
+
+export type { TakeOverQuestion };
 
 /**
  * The listen operation: resolves the config and its plan (tunnel, signing key, registration), prunes the
@@ -27,17 +27,11 @@ import { maskSid } from '../validate.js';
  * (the key-driven screen or the lines) and to the inspector, and the stop request comes from `untilStopped`.
  */
 
-export interface ListenInput {
+/** The plan's options (tunnel, public URL, secrets from stdin, registration), and what the session takes. */
+export interface ListenInput extends ListenPlanOptions {
   config?: string;
   host: string;
   port: number;
-  tunnel?: 'ngrok' | 'none';
-  /** Checked, without trailing slashes. */
-  publicUrl?: string;
-  ngrokAuthtokenStdin?: boolean;
-  authTokenStdin?: boolean;
-  register: boolean;
-  skipVerify: boolean;
   forwardTo?: string;
   channels?: Channel[];
   allowMessagingService: boolean;
@@ -55,10 +49,12 @@ export interface ListenDeps {
   /** The secret store, loaded when the config is known (loading it touches no secret yet). */
   secrets: () => Promise<SecretStore>;
   twilio: TwilioFactory;
-  fruxon?: (opts: FruxonClientOptions) => FruxonClient;
+  fruxon: FruxonFactory;
   /** The clock of the retention's cutoff. */
   now: () => Date;
   readStdin: (what: string) => Promise<string>;
+  /** The API trace (FRUXON_TWILIO_DEBUG=api): the webhooks received and forwarded, the ngrok session. */
+  trace?: ApiTrace | null;
 }
 
 /** What the listen reports besides the session's events, in this order; output/listen.ts words each. */
@@ -83,7 +79,7 @@ export interface ListenFace {
   /** Whether the face shows Fruxon sender hints (`report.senderHint`): the lines do, the screen does not. */
   senderHints: boolean;
   /** The session runs: a screen takes the terminal (`quit` asks to stop, as Ctrl-C does). */
-  open?(opts: { info: ListenInfo; quit: () => void }): void;
+  open?(opts: { info: ListenInfo; quit: () => void; inspectorUrl: string | null }): void;
   /** Puts the terminal back; idempotent. */
   close?(): void;
 }
@@ -146,6 +142,11 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
   const pruned = applyRetention(store.events, env, deps.now().getTime());
   if (pruned > 0) report.pruned(pruned, retentionDays(env));
   const config = resolveConfig(store, ...(input.config !== undefined ? [input.config] : []));
+  // Another listener on this config: say so (exit 5) before anything else, the port it holds included.
+  if (input.register) {
+    const held = heldByAnotherListener(store, config);
+    if (held) throw held;
+  }
   const secrets = await deps.secrets();
   const plan = await planListen(
     {
@@ -181,7 +182,7 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
         connectFruxon(store, env, () => secrets, {
           tenant: link.tenant,
           timeoutMs: 5000,
-          ...(deps.fruxon && { fruxon: deps.fruxon }),
+          fruxon: deps.fruxon,
         }).client,
       fruxonConfigId: link.fruxonConfigId,
       onHint: (h) => report.senderHint(h, config, localName(h.number)),
@@ -206,6 +207,7 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
   };
   const session = new ListenSession({
     store,
+    now: deps.now,
     config,
     authToken,
     skipVerify: input.skipVerify,
@@ -228,6 +230,7 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
       () => face.hooks,
       () => inspectorHooks,
     ),
+    trace: deps.trace,
   });
 
   const info = await session.start();
@@ -245,7 +248,7 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
   const timer = input.timeoutMs !== undefined ? setTimeout(() => finish('timeout'), input.timeoutMs) : undefined;
 
   report.started({ config, info, inspectorUrl: web?.url ?? null });
-  face.open?.({ info, quit: () => stopper.stop('SIGINT') });
+  face.open?.({ info, quit: () => stopper.stop('SIGINT'), inspectorUrl: web?.url ?? null });
 
   const reason = await finished;
   face.close?.();

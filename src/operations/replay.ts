@@ -2,6 +2,7 @@ import { CliError } from '../errors.js';
 import type { TriggerEnvelope } from '../listener/payload.js';
 import { forwardEvent } from '../listener/session.js';
 import type { Config, Store, StoredEvent } from '../store/index.js';
+import type { ApiTrace } from '../trace.js';
 import { postSignedForm, runningListenerUrl, withNewMessageSid } from './deliver.js';
 import { storedEnvelope } from './events.js';
 
@@ -33,9 +34,13 @@ function envelopeToForward(event: StoredEvent): TriggerEnvelope {
   return envelope;
 }
 
-/** POSTs the event's trigger envelope to `url`. */
-export async function replayForward(event: StoredEvent, url: string): Promise<ReplayOutcome & { ms: number }> {
-  const r = await forwardEvent(url, envelopeToForward(event));
+/** POSTs the event's trigger envelope to `url`, told to the API trace (null: off). */
+export async function replayForward(
+  event: StoredEvent,
+  url: string,
+  trace: ApiTrace | null,
+): Promise<ReplayOutcome & { ms: number }> {
+  const r = await forwardEvent(url, envelopeToForward(event), undefined, trace);
   if (r.status === null)
     throw new CliError(`no answer from ${url}: ${r.error}`, {
       reason: 'unreachable',
@@ -53,6 +58,8 @@ export interface ListenerReplay {
   url?: string;
   /** The key to sign with: the Auth Token (null signs with a random key, for a --skip-verify listener). */
   authToken: (config: Config) => Promise<string | null>;
+  /** The API trace (FRUXON_TWILIO_DEBUG=api), null when off. */
+  trace: ApiTrace | null;
 }
 
 /** Re-sends the event's stored form to a listener, signed as Twilio would sign it. */
@@ -93,7 +100,7 @@ export async function replayToListener(
   }
   const authToken = await r.authToken(config);
   const form = r.newSid ? withNewMessageSid(event.rawForm) : event.rawForm;
-  const res = await postSignedForm({ url, form, authToken });
+  const res = await postSignedForm({ url, form, authToken, trace: r.trace });
   if (res.status === null) {
     throw new CliError(`no answer from ${url}: ${res.error}`, {
       reason: 'unreachable',

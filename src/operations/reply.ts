@@ -1,9 +1,9 @@
-import type { ConfigDeps } from '../config/connect.js';
 import type { StatusCallback } from '../listener/session.js';
 import type { Config } from '../store/index.js';
 import type { Message } from '../twilio/messages.js';
 import { checkBodyLength } from '../twilio/send-rules.js';
 import { isLoopbackUrl } from '../validate.js';
+import type { ConfigDeps } from './deps.js';
 import { sendFromConfig } from './send.js';
 
 /**

@@ -1,10 +1,10 @@
 import { resolveConfig, webhookSigningToken } from '../config/resolve.js';
 import { CliError } from '../errors.js';
-import type { SecretStore } from '../secrets/index.js';
-import type { Config, Store } from '../store/index.js';
+import type { Config } from '../store/index.js';
 import { DEFAULT_SIMULATED_BODY } from '../twilio/inbound-form.js';
 import { displayWebhookUrl } from '../twilio/webhook.js';
 import { type PostOutcome, postSignedForm, runningListenerUrl, simulatedForm } from './deliver.js';
+import type { CoreDeps } from './deps.js';
 
 /**
  * A simulated inbound message, posted as Twilio would post it to the config's running listener (or `url`):
@@ -35,10 +35,12 @@ export interface SimulateResult {
   /** The target as it may be printed (a --url has any key-like part cut). */
   shownUrl: string;
   ok: boolean;
+  /** The event the running listener recorded for it (it answers once the event is durable); null for --url or a refusal. */
+  eventId: number | null;
 }
 
 export async function simulateInbound(
-  deps: { store: Store; env: NodeJS.ProcessEnv; secrets: () => SecretStore },
+  deps: Pick<CoreDeps, 'store' | 'env' | 'secrets' | 'trace'>,
   input: SimulateInput,
 ): Promise<SimulateResult> {
   const { store } = deps;
@@ -61,7 +63,13 @@ export async function simulateInbound(
     profileName: input.profileName,
     mediaUrls: input.mediaUrls,
   });
-  const outcome = await postSignedForm({ url: target, form, authToken, forge: Boolean(input.badSignature) });
+  const outcome = await postSignedForm({
+    url: target,
+    form,
+    authToken,
+    forge: Boolean(input.badSignature),
+    trace: deps.trace,
+  });
   const shownUrl = input.url !== undefined ? displayWebhookUrl(target)! : target;
   if (outcome.status === null) {
     throw new CliError(`no answer from ${shownUrl}: ${outcome.error}`, {
@@ -72,12 +80,12 @@ export async function simulateInbound(
           : `is the listener still running? Start one with: fruxon-twilio listen --config ${JSON.stringify(config.name)}`,
     });
   }
-  return {
-    config,
-    outcome: outcome as PostOutcome & { status: number },
-    shownUrl,
-    ok: outcome.status >= 200 && outcome.status < 300,
-  };
+  const ok = outcome.status >= 200 && outcome.status < 300;
+  const eventId =
+    ok && input.url === undefined && outcome.messageSid
+      ? (store.events.acceptedId(config.id, outcome.messageSid) ?? null)
+      : null;
+  return { config, outcome: outcome as PostOutcome & { status: number }, shownUrl, ok, eventId };
 }
 
 function noListener(configName: string, reason: 'no_lease' | 'stale_lease', pid?: number): CliError {

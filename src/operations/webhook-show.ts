@@ -1,10 +1,12 @@
-import { type ConfigDeps, connectConfig } from '../config/connect.js';
+import { connectConfig } from '../config/connect.js';
 import { loadProductionWebhookUrl } from '../config/webhook-url.js';
 import { type Config, isLeaseAlive, type Lease } from '../store/index.js';
 import type { PhoneNumberInfo } from '../twilio/numbers.js';
 import { lookUpRoutes } from '../twilio/register-webhook.js';
 import type { Route } from '../twilio/route.js';
+import { sandboxJoinCode } from '../twilio/sandbox.js';
 import { classifyWebhook, listenerState, type WebhookKind } from '../twilio/webhook.js';
+import type { ConfigDeps, CoreDeps } from './deps.js';
 
 /**
  * What the config's number points at now: the core of `webhook show` and of the MCP `webhook_route` tool.
@@ -26,9 +28,14 @@ export interface WebhookView {
   productionUrl: string | null;
   lease: Lease | null;
   leaseAlive: boolean;
+  /** The WhatsApp Sandbox's `join <code>` when a route is the Sandbox and the code can be known (an emulator), else null. */
+  sandboxJoinCode: string | null;
 }
 
-export async function inspectWebhook(deps: ConfigDeps, configName?: string): Promise<WebhookView> {
+export async function inspectWebhook(
+  deps: ConfigDeps & Pick<CoreDeps, 'trace'>,
+  configName?: string,
+): Promise<WebhookView> {
   const { store, env } = deps;
   const { config, creds, client } = await connectConfig(store, configName, env, deps.secrets, deps.twilio);
   const routes = await lookUpRoutes(client, config, creds);
@@ -46,5 +53,6 @@ export async function inspectWebhook(deps: ConfigDeps, configName?: string): Pro
     productionUrl,
     lease,
     leaseAlive: lease ? isLeaseAlive(lease) : false,
+    sandboxJoinCode: routes.some((r) => r.layer === 'sandbox') ? await sandboxJoinCode(creds.apiUrl, deps.trace) : null,
   };
 }

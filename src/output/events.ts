@@ -1,5 +1,5 @@
-import type { TriggerEnvelope } from '../listener/payload.js';
-import type { StoredEvent } from '../store/events.js';
+import { optOutMark, type TriggerEnvelope } from '../listener/payload.js';
+import type { StatusEvent, StoredEvent } from '../store/events.js';
 import type { Output } from './index.js';
 import { safe, truncate } from './index.js';
 import { stdoutIsTerminal } from './iostreams.js';
@@ -11,6 +11,9 @@ export function printEvent(out: Output, e: TriggerEnvelope): void {
   const time = e.received_at.slice(11, 19);
   const who = safe(p.from_name ? `${p.from} (${p.from_name})` : (p.from ?? '?'));
   const media = p.media.length ? c.cyan(` [${p.media.length} media]`) : '';
+  // Events stored before opt_out_type existed have none.
+  const policy = optOutMark(p.message_attributes?.opt_out_type);
+  const keyword = policy ? c.yellow(` [${policy}]`) : '';
   const width = Math.max(20, (out.io.stdout.columns ?? 120) - 50);
   const text =
     p.text === null || p.text === ''
@@ -19,7 +22,7 @@ export function printEvent(out: Output, e: TriggerEnvelope): void {
         ? truncate(p.text, width)
         : safe(p.text.replace(/\n/g, ' '));
   out.line(
-    `${c.dim(time)}  ${c.magenta(safe(p.channel).padEnd(8))}  ${c.bold(who)}  ${text}${media}  ${c.dim(`#${e.event_id}`)}`,
+    `${c.dim(time)}  ${c.magenta(safe(p.channel).padEnd(8))}  ${c.bold(who)}  ${text}${media}${keyword}  ${c.dim(`#${e.event_id}`)}`,
   );
 }
 
@@ -148,15 +151,9 @@ export function printEventDetail(out: Output, e: StoredEvent): void {
 /** A status event as `listen --json --statuses` and `events list --kind status --json` print it; to/from as Twilio posted them. */
 export function statusEventJson(
   config: string,
-  s: {
+  s: Pick<StatusEvent, 'receivedAt' | 'messageSid' | 'status' | 'errorCode' | 'to' | 'from'> & {
     eventId?: number;
     id?: number;
-    receivedAt: string;
-    messageSid: string | null;
-    status: string;
-    errorCode: number | null;
-    to: string | null;
-    from: string | null;
   },
 ): Record<string, unknown> {
   return {
@@ -172,22 +169,48 @@ export function statusEventJson(
   };
 }
 
-/** One line per status event, newest first. */
-export function printStatusList(
-  out: Output,
-  rows: {
-    id: number;
-    receivedAt: string;
-    configName: string;
-    messageSid: string | null;
-    status: string;
-    errorCode: number | null;
-    to: string | null;
-  }[],
-): void {
-  for (const r of rows) {
-    out.line(
-      `#${r.id}  ${r.receivedAt}  ${safe(r.configName)}  ${safe(r.messageSid ?? '?')}  ${safe(r.status)}${r.errorCode ? ` (error ${r.errorCode})` : ''}${r.to ? `  to ${safe(r.to)}` : ''}`,
-    );
-  }
+type StatusRow = {
+  id: number;
+  receivedAt: string;
+  configName: string;
+  messageSid: string | null;
+  status: string;
+  errorCode: number | null;
+  to: string | null;
+};
+
+/** One row per status event, newest first: a table with a header and local-style times, as the message list. */
+export function printStatusList(out: Output, rows: StatusRow[]): void {
+  out.table(
+    ['ID', 'RECEIVED', 'CONFIG', 'MESSAGE SID', 'STATUS', 'TO'],
+    rows.map((r) => [
+      String(r.id),
+      r.receivedAt.replace('T', ' ').slice(0, 19),
+      safe(r.configName),
+      safe(r.messageSid ?? '-'),
+      statusColor(out, r.status)(safe(r.status) + (r.errorCode ? ` (error ${r.errorCode})` : '')),
+      safe(r.to ?? '-'),
+    ]),
+  );
+}
+
+/** One status event in full (`events show ID --kind status`). */
+export function printStatusDetail(out: Output, r: StatusRow & { from: string | null }): void {
+  const c = out.color;
+  const row = (k: string, v: string) => out.line(`${c.dim(k.padEnd(13))} ${v}`);
+  out.line(c.bold(`Status event #${r.id}`));
+  row('Received', safe(r.receivedAt));
+  row('Config', safe(r.configName));
+  row('MessageSid', safe(r.messageSid ?? '-'));
+  row('Status', statusColor(out, r.status)(safe(r.status)));
+  if (r.errorCode) row('Error code', String(r.errorCode));
+  row('To', safe(r.to ?? '-'));
+  row('From', safe(r.from ?? '-'));
+}
+
+function statusColor(out: Output, status: string): (s: string) => string {
+  const c = out.color;
+  if (status === 'delivered' || status === 'read' || status === 'sent') return c.green;
+  if (status === 'failed' || status === 'undelivered' || status === 'canceled') return c.red;
+  return (s) => s;
 }

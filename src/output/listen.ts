@@ -4,6 +4,7 @@ import type { ListenFallback, ListenHooks, ListenInfo } from '../listener/sessio
 import type { ListenReport } from '../operations/listen.js';
 import { stripChannel } from '../phone.js';
 import { CONVERSATIONS_UNKNOWN, conversationsSentence, conversationsUnknown, routeName } from '../twilio/route.js';
+import { sandboxJoinStep } from '../twilio/sandbox.js';
 import { printEvent, statusEventJson } from './events.js';
 import { senderHintLine } from './fruxon-participants.js';
 import { type Output, safe } from './index.js';
@@ -152,6 +153,7 @@ export function listenReport(out: Output, o: { json: boolean; register: boolean 
         out.status(
           `The WhatsApp Sandbox is set only in the Twilio Console: Messaging → Try it out → WhatsApp sandbox settings → "When a message comes in": ${info.webhookUrl} (HTTP POST).`,
         );
+        out.status(`Only the Sandbox's participants get through: ${sandboxJoinStep(info.sandboxJoinCode)}.`);
       }
       if (!o.register)
         out.status(

@@ -58,7 +58,7 @@ export function printMessageDetail(out: Output, m: Message, media: MediaInfo[] |
   if (m.messagingServiceSid) rows.push(['service', m.messagingServiceSid]);
   if (media === null) rows.push(['media', `${m.numMedia} item(s), not listed`]);
   else if (media.length === 0) rows.push(['media', none]);
-  else media.forEach((x, i) => rows.push([i === 0 ? 'media' : '', `${x.url} (${x.contentType})`]));
+  else for (const [i, x] of media.entries()) rows.push([i === 0 ? 'media' : '', `${x.url} (${x.contentType})`]);
   const w = Math.max(...rows.map(([k]) => k.length));
   // Escaped (see `safe`): every value here came from Twilio, the body from whoever texted the number.
   for (const [k, v] of rows) out.line(`${c.dim(k.padEnd(w))}  ${v === none ? v : safe(v)}`);

@@ -6,6 +6,7 @@ import {
   type Route,
   routeName,
 } from '../twilio/route.js';
+import { sandboxJoinStep } from '../twilio/sandbox.js';
 import { classifyWebhook, displayWebhookUrl, maskWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
 import { listenerJson } from './configs.js';
@@ -124,7 +125,7 @@ export function printWebhookShow(out: Output, v: WebhookView): void {
           (winner.layer === 'number' ? '' : c.dim(` (${safe(routeName(winner, 'label'))})`))
         : c.dim('(none)'),
     ],
-    ['is', kindText(v)],
+    ['goes to', v.kind === 'none' ? 'nowhere (no URL)' : kindText(v)],
     [
       'production',
       v.productionUrl
@@ -141,6 +142,8 @@ export function printWebhookShow(out: Output, v: WebhookView): void {
   for (const [k, val] of rows) out.line(`${c.dim(k.padEnd(w))}  ${val}`);
   out.line();
   out.line(webhookVerdict(v));
+  if (v.routes.some((r) => r.layer === 'sandbox'))
+    out.line(`Only the Sandbox's participants get through: ${safe(sandboxJoinStep(v.sandboxJoinCode))}.`);
   for (const r of v.routes.slice(1)) {
     const extra = routeSentence(
       r,

@@ -3,7 +3,8 @@ import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { main } from '../../src/cli.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { runCli, tempHome } from '../helpers/cli.js';
+import { addConfigArgs } from '../helpers/add-config.js';
+import { runCliChildProcess, tempHome } from '../helpers/cli.js';
 
 const OWN = '+15005550006';
 
@@ -22,7 +23,7 @@ async function onTerminal(
   stderr.setEncoding('utf8').on('data', (d: string) => {
     err += d;
     const next = pending[0];
-    if (next && next[0].test(err)) {
+    if (next?.[0].test(err)) {
       pending.shift();
       setImmediate(() => stdin.write(next[1]));
     }
@@ -44,21 +45,7 @@ describe('add-config on a terminal', () => {
   before(async () => {
     emu = await startEmulator({ numbers: [OWN] });
     env = { ...h.env, TWILIO_AUTH_TOKEN: emu.authToken };
-    const r = await runCli(
-      [
-        'add-config',
-        '--name',
-        'taken',
-        '--from',
-        OWN,
-        '--account-sid',
-        emu.accountSid,
-        '--api-url',
-        emu.url,
-        '--token-from-env',
-      ],
-      { env },
-    );
+    const r = await runCliChildProcess(addConfigArgs('taken', OWN, emu, 'env'), { env });
     assert.equal(r.code, 0, r.stderr);
   });
   after(async () => {
@@ -81,25 +68,14 @@ describe('add-config on a terminal', () => {
   });
 
   test('a From number the account does not own: asked before saving; "no" saves nothing', async () => {
-    const r = await onTerminal(
-      [
-        'add-config',
-        '--name',
-        'notmine',
-        '--from',
-        '+15005550099',
-        '--account-sid',
-        emu.accountSid,
-        '--api-url',
-        emu.url,
-        '--token-from-env',
-      ],
-      env,
-      [[/Save \+15005550099 anyway\?/, 'n\r']],
-    );
+    const r = await onTerminal(addConfigArgs('notmine', '+15005550099', emu, 'env'), env, [
+      [/Save \+15005550099 anyway\?/, 'n\r'],
+    ]);
     assert.equal(r.code, 1, r.err);
     assert.match(r.err, /error: not saved: \+15005550099 is not a phone number of account/);
-    const list = JSON.parse((await runCli(['configs', 'list', '--json'], { env })).stdout) as { name: string }[];
+    const list = JSON.parse((await runCliChildProcess(['configs', 'list', '--json'], { env })).stdout) as {
+      name: string;
+    }[];
     assert.deepEqual(
       list.map((c) => c.name),
       ['taken'],
@@ -107,26 +83,15 @@ describe('add-config on a terminal', () => {
   });
 
   test('a rejected token: the hint says to run add-config again, not to remove a config that was never saved', async () => {
-    const r = await runCli(
-      [
-        'add-config',
-        '--name',
-        'wrongtoken',
-        '--from',
-        OWN,
-        '--account-sid',
-        emu.accountSid,
-        '--api-url',
-        emu.url,
-        '--auth-token-stdin',
-      ],
-      { env: h.env, input: 'f'.repeat(32) },
-    );
+    const r = await runCliChildProcess(addConfigArgs('wrongtoken', OWN, emu, 'stdin'), {
+      env: h.env,
+      input: 'f'.repeat(32),
+    });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^error: Twilio rejected the Account SID \/ Auth Token pair .*; nothing was saved$/m);
     assert.match(
       r.stderr,
-      /^hint: check the Auth Token \(or API Key\) in the Twilio Console, then run add-config again$/m,
+      /^hint: check the Auth Token \(or API Key\) in the Twilio Console, then run add-config again \(--api-url URL for a local emulator, --no-verify to save it unchecked\)$/m,
     );
     assert.doesNotMatch(r.stderr, /configs remove/);
   });

@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import twilio from 'twilio';
 import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER } from '../helpers/fixtures.js';
-import { InProcessCli, runCli, useRealKeychain } from '../helpers/inproc.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { osKeychain } from '../helpers/keychains.js';
 
 // The fixture's config was added by the built binary: its token is in the (test) keychain.
-useRealKeychain();
+const testKeychain = osKeychain();
+const { runCliInProcess, startCliInProcess } = inProcessCliWith(testKeychain);
 
 const { getExpectedTwilioSignature } = twilio;
 
@@ -16,14 +18,14 @@ const { getExpectedTwilioSignature } = twilio;
 describe('addresses the listener does not model', () => {
   let f: EmulatorFixture;
   before(async () => {
-    f = await emulatorWithConfig();
+    f = await emulatorWithConfig({ keychain: 'os' });
   });
   after(async () => {
     await f.cleanup();
   });
 
   test('RCS, Messenger and a short code: refused as unsupported_address (400), said as such; doctor counts them', async () => {
-    const p = new InProcessCli(['listen', '--port', '0', '--check-missed', '0', '--no-inspect'], { env: f.env });
+    const p = startCliInProcess(['listen', '--port', '0', '--check-missed', '0', '--no-inspect'], { env: f.env });
     const url = (await p.waitFor(/Ready! Listening for messages to \S+ at (\S+)/))[1]!;
     const post = async (from: string, to: string) => {
       const form = {
@@ -59,7 +61,7 @@ describe('addresses the listener does not model', () => {
     p.kill('SIGINT');
     assert.equal((await p.exited).code, 0, p.stderr);
 
-    const doctor = JSON.parse((await runCli(['doctor', '--json'], { env: f.env })).stdout);
+    const doctor = JSON.parse((await runCliInProcess(['doctor', '--json'], { env: f.env })).stdout);
     const route = doctor.checks.find((c: { name: string }) => c.name === 'route');
     assert.equal(route.ok, 'warn', route.detail);
     assert.match(route.detail, /3 request\(s\) from or to an address this tool does not model/);

@@ -3,10 +3,16 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { errorLine, storeBytes } from '../helpers/checks.js';
-import { runCli as runBin, tempHome } from '../helpers/cli.js';
-import { keychainGet, runCli } from '../helpers/inproc.js';
+import { runCliChildProcess, tempHome } from '../helpers/cli.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { memoryKeychain } from '../helpers/keychains.js';
 import { startTwilioDouble, type TwilioDouble } from '../helpers/twilio-double.js';
+
+// The keychain this file's in-process runs are handed (in memory: no child process reads it).
+const testKeychain = memoryKeychain();
+const { runCliInProcess } = inProcessCliWith(testKeychain);
 
 const hex = (n: number) => randomBytes(n).toString('hex');
 
@@ -17,10 +23,10 @@ describe('add-config and configs', () => {
   let twilio: TwilioDouble;
   let h: ReturnType<typeof tempHome>;
   const cli = (args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}) =>
-    runCli(args, { input: opts.input, env: { ...h.env, ...opts.env } });
+    runCliInProcess(args, { input: opts.input, env: { ...h.env, ...opts.env } });
   // The built binary against the real keychain: for what only a real process shows (a keychain that is not running).
   const bin = (args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}) =>
-    runBin(args, { input: opts.input, env: { ...h.env, ...opts.env } });
+    runCliChildProcess(args, { input: opts.input, env: { ...h.env, ...opts.env } });
   const outputs: string[] = [];
   const recordedBin = async (args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}) => {
     const r = await bin(args, opts);
@@ -43,22 +49,9 @@ describe('add-config and configs', () => {
   });
 
   test('round trip: add (verified, token in the keychain), list, show, use, remove', async () => {
-    const add = await recorded(
-      [
-        'add-config',
-        '--name',
-        'Support Line',
-        '--from',
-        from,
-        '--account-sid',
-        accountSid,
-        '--auth-token-stdin',
-        '--api-url',
-        twilio.url,
-        '--json',
-      ],
-      { input: authToken + '\n' },
-    );
+    const add = await recorded(addConfigArgs('Support Line', from, twilio, 'stdin', '--json'), {
+      input: authToken + '\n',
+    });
     assert.equal(add.code, 0, add.stderr);
     const saved = JSON.parse(add.stdout);
     assert.equal(saved.name, 'Support Line');
@@ -68,27 +61,15 @@ describe('add-config and configs', () => {
     assert.equal(saved.number_owned, true);
     assert.equal(saved.default, true, 'the first config becomes the default');
     assert.equal(saved.webhook_path, `/webhooks/twilio/${saved.id}`);
-    assert.equal(keychainGet(saved.id), authToken, 'the token is in the keychain under the config id');
+    assert.equal(testKeychain.get(saved.id), authToken, 'the token is in the keychain under the config id');
     assert.ok(
       twilio.requests.some((r) => r.path === `/2010-04-01/Accounts/${accountSid}.json`),
       'the account was fetched',
     );
 
-    const second = await recorded(
-      [
-        'add-config',
-        '--name',
-        'backup',
-        '--from',
-        '+14155550100',
-        '--account-sid',
-        accountSid,
-        '--api-url',
-        twilio.url,
-        '--json',
-      ],
-      { env: { TWILIO_AUTH_TOKEN: authToken } },
-    );
+    const second = await recorded(addConfigArgs('backup', '+14155550100', twilio, 'default', '--json'), {
+      env: { TWILIO_AUTH_TOKEN: authToken },
+    });
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stderr, /warning: \+14155550100 is not a phone number of account/);
     assert.equal(JSON.parse(second.stdout).number_owned, false);
@@ -125,26 +106,12 @@ describe('add-config and configs', () => {
     assert.equal(JSON.parse(rm.stdout).default, 'Support Line', 'the default moves to the remaining config');
     const rm2 = await recorded(['configs', 'remove', 'Support Line']);
     assert.equal(rm2.code, 0, rm2.stderr);
-    assert.equal(keychainGet(saved.id), null, 'remove deletes the keychain entry');
+    assert.equal(testKeychain.get(saved.id), null, 'remove deletes the keychain entry');
     assert.deepEqual(JSON.parse((await cli(['configs', 'list', '--json'])).stdout), []);
   });
 
   test('the secret is absent from the database files and from every output', async () => {
-    const r = await recorded(
-      [
-        'add-config',
-        '--name',
-        'leakcheck',
-        '--from',
-        from,
-        '--account-sid',
-        accountSid,
-        '--auth-token-stdin',
-        '--api-url',
-        twilio.url,
-      ],
-      { input: authToken },
-    );
+    const r = await recorded(addConfigArgs('leakcheck', from, twilio, 'stdin'), { input: authToken });
     assert.equal(r.code, 0, r.stderr);
     await recorded(['configs', 'show', 'leakcheck']);
     await recorded(['configs', 'show', 'leakcheck', '--json']);
@@ -159,23 +126,9 @@ describe('add-config and configs', () => {
 
   test('a wrong token is reported as one clean line, and nothing is saved', async () => {
     const wrong = hex(16);
-    const r = await cli(
-      [
-        'add-config',
-        '--name',
-        'wrong',
-        '--from',
-        from,
-        '--account-sid',
-        accountSid,
-        '--auth-token-stdin',
-        '--api-url',
-        twilio.url,
-      ],
-      {
-        input: wrong,
-      },
-    );
+    const r = await cli(addConfigArgs('wrong', from, twilio, 'stdin'), {
+      input: wrong,
+    });
     assert.equal(r.code, 1);
     assert.match(errorLine(r), /^error: Twilio rejected the Account SID \/ Auth Token pair for AC…\w{4} \(20003\)/);
     assert.equal(r.stderr.includes(wrong), false);
@@ -184,23 +137,9 @@ describe('add-config and configs', () => {
   });
 
   test('an unreachable API is one clean line naming the URL', async () => {
-    const r = await cli(
-      [
-        'add-config',
-        '--name',
-        'down',
-        '--from',
-        from,
-        '--account-sid',
-        accountSid,
-        '--auth-token-stdin',
-        '--api-url',
-        'http://127.0.0.1:9',
-      ],
-      {
-        input: authToken,
-      },
-    );
+    const r = await cli(addConfigArgs('down', from, { accountSid, url: 'http://127.0.0.1:9' }, 'stdin'), {
+      input: authToken,
+    });
     assert.equal(r.code, 1);
     assert.match(errorLine(r), /could not reach Twilio at http:\/\/127\.0\.0\.1:9 .*ECONNREFUSED/);
   });
@@ -210,10 +149,7 @@ describe('add-config and configs', () => {
       [['add-config'], /missing --name/],
       [['add-config', '--name', 'x'], /missing --from/],
       [['add-config', '--name', 'x', '--from', from], /missing --account-sid/],
-      [
-        ['add-config', '--name', 'x', '--from', from, '--account-sid', accountSid],
-        /missing the Auth Token: pass --auth-token-stdin/,
-      ],
+      [addConfigArgs('x', from, { accountSid }, 'default'), /missing the Auth Token: pass --auth-token-stdin/],
     ];
     for (const [args, pattern] of cases) {
       const r = await cli(args);
@@ -262,75 +198,33 @@ describe('add-config and configs', () => {
 
   test('a duplicate name is refused and the first config is untouched', async () => {
     const add = (input: string) =>
-      cli(
-        [
-          'add-config',
-          '--name',
-          'dup',
-          '--from',
-          from,
-          '--account-sid',
-          accountSid,
-          '--auth-token-stdin',
-          '--no-verify',
-          '--json',
-        ],
-        { input },
-      );
+      cli(addConfigArgs('dup', from, { accountSid }, 'stdin', '--no-verify', '--json'), { input });
     const first = await add(authToken);
     assert.equal(first.code, 0, first.stderr);
     const id = JSON.parse(first.stdout).id;
     const second = await add(hex(16));
     assert.equal(second.code, 1);
     assert.match(errorLine(second), /a config named "dup" already exists/);
-    assert.equal(keychainGet(id), authToken);
+    assert.equal(testKeychain.get(id), authToken);
     assert.equal(JSON.parse((await cli(['configs', 'list', '--json'])).stdout).length, 1);
     assert.equal((await cli(['configs', 'remove', 'dup'])).code, 0);
   });
 
   test('--token-from-env works with no keychain running; a keychain config then fails cleanly and saves nothing', async () => {
     const noKeychain = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus', TWILIO_AUTH_TOKEN: authToken };
-    const r = await recordedBin(
-      [
-        'add-config',
-        '--name',
-        'ci',
-        '--from',
-        from,
-        '--account-sid',
-        accountSid,
-        '--token-from-env',
-        '--api-url',
-        twilio.url,
-        '--json',
-      ],
-      {
-        env: noKeychain,
-      },
-    );
+    const r = await recordedBin(addConfigArgs('ci', from, twilio, 'env', '--json'), {
+      env: noKeychain,
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).secret_source, 'env');
     assert.equal(JSON.parse(r.stdout).verified, true);
     const show = await bin(['configs', 'show', 'ci'], { env: noKeychain });
     assert.match(show.stdout, /Auth Token from \$TWILIO_AUTH_TOKEN/);
 
-    const kc = await bin(
-      [
-        'add-config',
-        '--name',
-        'needs-keychain',
-        '--from',
-        from,
-        '--account-sid',
-        accountSid,
-        '--auth-token-stdin',
-        '--no-verify',
-      ],
-      {
-        env: noKeychain,
-        input: authToken,
-      },
-    );
+    const kc = await bin(addConfigArgs('needs-keychain', from, { accountSid }, 'stdin', '--no-verify'), {
+      env: noKeychain,
+      input: authToken,
+    });
     assert.equal(kc.code, 1);
     assert.match(errorLine(kc), /the OS keychain is not reachable/);
     assert.match(kc.stderr, /hint: .*--token-from-env/);
@@ -344,28 +238,25 @@ describe('add-config and configs', () => {
 
   test('API Key auth: SK… + secret from stdin', async () => {
     const r = await cli(
-      [
-        'add-config',
-        '--name',
+      addConfigArgs(
         'apikey',
-        '--from',
         from,
-        '--account-sid',
-        accountSid,
+        { accountSid },
+        'default',
         '--api-key-sid',
         `SK${hex(16)}`,
         '--api-key-secret-stdin',
         '--no-verify',
         '--json',
-      ],
+      ),
       { input: 'key-secret-value' },
     );
     assert.equal(r.code, 0, r.stderr);
     const saved = JSON.parse(r.stdout);
     assert.equal(saved.auth_method, 'api-key');
-    assert.equal(keychainGet(saved.id), 'key-secret-value');
+    assert.equal(testKeychain.get(saved.id), 'key-secret-value');
     assert.equal((await cli(['configs', 'remove', 'apikey'])).code, 0);
-    assert.equal(keychainGet(saved.id), null);
+    assert.equal(testKeychain.get(saved.id), null);
   });
 });
 

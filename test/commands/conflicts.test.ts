@@ -6,8 +6,14 @@ import { CliError } from '../../src/errors.js';
 import { registerWebhook } from '../../src/listener/registration.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import type { TwilioClient } from '../../src/twilio/client.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { tempHome } from '../helpers/cli.js';
-import { runCli } from '../helpers/inproc.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { memoryKeychain } from '../helpers/keychains.js';
+
+// The keychain this file's in-process runs are handed (in memory: no child process reads it).
+const testKeychain = memoryKeychain();
+const { runCliInProcess } = inProcessCliWith(testKeychain);
 
 /**
  * Every "a listener holds this number" conflict (exit 5) in its caller's words, to the letter: one builder
@@ -18,7 +24,7 @@ const FROM = '+15005550006';
 describe('lease conflicts: exit 5, message and hint per command', () => {
   let emu: Emulator;
   let h: ReturnType<typeof tempHome>;
-  const cli = (args: string[]) => runCli(args, { env: h.env, timeoutMs: 30_000 });
+  const cli = (args: string[]) => runCliInProcess(args, { env: h.env, timeoutMs: 30_000 });
   const lines = (r: { stderr: string }) => r.stderr.trim().split('\n');
   const deadPid = () => spawnSync(process.execPath, ['-e', '0']).pid!;
   let store: Store;
@@ -37,21 +43,10 @@ describe('lease conflicts: exit 5, message and hint per command', () => {
   before(async () => {
     emu = await startEmulator({ port: 0, numbers: [FROM] });
     h = tempHome();
-    const add = await runCli(
-      [
-        'add-config',
-        '--name',
-        'Support Line',
-        '--from',
-        FROM,
-        '--account-sid',
-        emu.accountSid,
-        '--auth-token-stdin',
-        '--api-url',
-        emu.url,
-      ],
-      { env: h.env, input: emu.authToken },
-    );
+    const add = await runCliInProcess(addConfigArgs('Support Line', FROM, emu, 'stdin'), {
+      env: h.env,
+      input: emu.authToken,
+    });
     assert.equal(add.code, 0, add.stderr);
     store = openStore(h.env);
     configId = store.configs.byName('Support Line')!.id;

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { tempHome } from '../helpers/cli.js';
-import { InProcessCli, runCli } from '../helpers/inproc.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { memoryKeychain } from '../helpers/keychains.js';
+
+// The keychain this file's in-process runs are handed (in memory: no child process reads it).
+const testKeychain = memoryKeychain();
+const { runCliInProcess, startCliInProcess } = inProcessCliWith(testKeychain);
 
 const TAKEN = '+15005552901';
 const OFF = '+15005552902';
@@ -16,7 +21,7 @@ const IG = `IG${'1'.repeat(32)}`;
 describe('Conversations address configurations', () => {
   let emu: Emulator;
   let h: ReturnType<typeof tempHome>;
-  const cli = (args: string[], input?: string) => runCli(args, { env: h.env, input });
+  const cli = (args: string[], input?: string) => runCliInProcess(args, { env: h.env, input });
   const auth = () => `Basic ${Buffer.from(`${emu.accountSid}:${emu.authToken}`).toString('base64')}`;
 
   before(async () => {
@@ -130,12 +135,14 @@ describe('Conversations address configurations', () => {
     assert.match(route.detail, /Conversations address configuration IG1+ .*has auto-creation on/);
     assert.match(route.fix, /Conversations → Addresses/);
 
-    const p = new InProcessCli(['listen', '--config', 'taken', '--port', '0', '--check-missed', '0'], { env: h.env });
+    const p = startCliInProcess(['listen', '--config', 'taken', '--port', '0', '--check-missed', '0'], { env: h.env });
     await p.waitFor(/Ready!/);
     await p.waitFor(/this listener does not get them while it is on/);
     p.kill('SIGINT');
     assert.equal((await p.exited).code, 0, p.stderr);
-    const quiet = new InProcessCli(['listen', '--config', 'off', '--port', '0', '--check-missed', '0'], { env: h.env });
+    const quiet = startCliInProcess(['listen', '--config', 'off', '--port', '0', '--check-missed', '0'], {
+      env: h.env,
+    });
     await quiet.waitFor(/Press Ctrl-C|Ready!/);
     quiet.kill('SIGINT');
     assert.equal((await quiet.exited).code, 0, quiet.stderr);

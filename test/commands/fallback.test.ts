@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { openStore } from '../../src/store/index.js';
-import { CliProcess, type RunningCli, stopAllCliProcesses, tempHome } from '../helpers/cli.js';
-import { InProcessCli, runCli, useRealKeychain } from '../helpers/inproc.js';
+import { CliChildProcess, type RunningCli, stopAllCliRuns, tempHome } from '../helpers/cli.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { osKeychain } from '../helpers/keychains.js';
 
 // The listens killed with SIGKILL are the built binary, which reads the tokens from the (test) keychain.
-useRealKeychain();
+const testKeychain = osKeychain();
+const { runCliInProcess, startCliInProcess } = inProcessCliWith(testKeychain);
 
 const PLAIN = '+15005552401';
 const APP = '+15005552402';
@@ -22,11 +24,11 @@ const PROD = 'http://127.0.0.1:9/ingress/twilio/fx_0123456789abcdef0123';
 describe('fallback URLs while listening', () => {
   let emu: Emulator;
   let h: ReturnType<typeof tempHome>;
-  const cli = (args: string[], input?: string) => runCli(args, { env: h.env, input });
+  const cli = (args: string[], input?: string) => runCliInProcess(args, { env: h.env, input });
   const listen = async (args: string[], binary = false) => {
     const p: RunningCli = binary
-      ? new CliProcess(['listen', '--port', '0', '--check-missed', '0', ...args], { env: h.env })
-      : new InProcessCli(['listen', '--port', '0', '--check-missed', '0', ...args], { env: h.env });
+      ? new CliChildProcess(['listen', '--port', '0', '--check-missed', '0', ...args], { env: h.env })
+      : startCliInProcess(['listen', '--port', '0', '--check-missed', '0', ...args], { env: h.env });
     const m = await p.waitFor(/Ready! Listening for messages to \S+ at (\S+)/);
     const line = p.stderr.split('\n').find((l) => l.startsWith('Ready!'))!;
     return { p, url: m[1]!, line };
@@ -113,7 +115,7 @@ describe('fallback URLs while listening', () => {
     assert.equal((await cli(['configs', 'set', 'plain', '--webhook-url-stdin'], PROD)).code, 0);
   });
   after(async () => {
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     await emu.stop();
     h.cleanup();
   });

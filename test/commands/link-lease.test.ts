@@ -5,16 +5,21 @@ import { connectConfig } from '../../src/config/connect.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { type LinkStep, pointNumberAtFruxon } from '../../src/operations/link.js';
 import { openStore } from '../../src/store/index.js';
+import { createTwilioClient } from '../../src/twilio/client.js';
 import { maskWebhookUrl } from '../../src/twilio/webhook.js';
-import { CliProcess, type RunningCli, stopAllCliProcesses, tempHome } from '../helpers/cli.js';
-import { type FruxonDouble, startFruxonDouble } from '../helpers/fruxon-double.js';
-import { InProcessCli, runCli, secrets, useRealKeychain } from '../helpers/inproc.js';
+import { addConfigArgs } from '../helpers/add-config.js';
+import { CliChildProcess, type RunningCli, stopAllCliRuns, tempHome } from '../helpers/cli.js';
+import { emulatorControl } from '../helpers/emulator-client.js';
+import { builderToken, type FruxonDouble, startFruxonDouble } from '../helpers/fruxon-double.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { osKeychain } from '../helpers/keychains.js';
 
 // `link` while a listen holds the number: once the listener is gone (SIGINT, or SIGKILL then `restore` or the
 // next `listen`), the account is as `link` would have left it without the listener, at every layer.
 // Commands and most listens run in this process; the listens that are SIGKILLed are the built binary, which
 // reads the tokens from the (test) keychain, so the in-process runs use it too.
-useRealKeychain();
+const testKeychain = osKeychain();
+const { runCliInProcess, startCliInProcess } = inProcessCliWith(testKeychain);
 
 const PLAIN = '+15005551401';
 const APP = '+15005551402';
@@ -30,13 +35,9 @@ async function inbound(
   emu: Emulator,
   body: Record<string, unknown>,
 ): Promise<{ layer: string; delivered_to: string | null }> {
-  const res = await fetch(`${emu.url}/_emulator/inbound`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
+  const res = await emulatorControl<{ layer: string; delivered_to: string | null }>(emu, 'POST', 'inbound', body);
   assert.equal(res.status, 202);
-  return (await res.json()) as { layer: string; delivered_to: string | null };
+  return res.json;
 }
 
 describe('link under a live or crashed listen: production wins at every layer once the listener is gone', () => {
@@ -44,10 +45,10 @@ describe('link under a live or crashed listen: production wins at every layer on
   let emu: Emulator;
   let fruxon: FruxonDouble;
   let h: ReturnType<typeof tempHome>;
-  const cli = (args: string[], input?: string) => runCli(args, { env: h.env, input });
+  const cli = (args: string[], input?: string) => runCliInProcess(args, { env: h.env, input });
   const listen = async (args: string[], binary = false) => {
     const argv = ['listen', '--port', '0', '--no-inspect', '--check-missed', '0', ...args];
-    const p: RunningCli = binary ? new CliProcess(argv, { env: h.env }) : new InProcessCli(argv, { env: h.env });
+    const p: RunningCli = binary ? new CliChildProcess(argv, { env: h.env }) : startCliInProcess(argv, { env: h.env });
     const m = await p.waitFor(/Ready! Listening for messages to \S+ at (\S+)/);
     return { p, url: m[1]! };
   };
@@ -110,12 +111,7 @@ describe('link under a live or crashed listen: production wins at every layer on
     });
     fruxon = await startFruxonDouble({
       tokens: {
-        [builder]: {
-          tenant: 'umbrella',
-          scopes: ['agents:read', 'agents:write', 'integrations:read', 'integrations:write'],
-          email: 'ada@umbrella.test',
-          apiKeyName: 'laptop',
-        },
+        [builder]: builderToken('umbrella', 'ada@umbrella.test'),
       },
     });
     h = tempHome();
@@ -128,22 +124,7 @@ describe('link under a live or crashed listen: production wins at every layer on
       ['wa-only', WA_ONLY],
     ] as const;
     for (const [name, from] of configs) {
-      const r = await cli(
-        [
-          'add-config',
-          '--name',
-          name,
-          '--from',
-          from,
-          '--account-sid',
-          emu.accountSid,
-          '--auth-token-stdin',
-          '--api-url',
-          emu.url,
-          '--json',
-        ],
-        emu.authToken,
-      );
+      const r = await cli(addConfigArgs(name, from, emu, 'stdin', '--json'), emu.authToken);
       assert.equal(r.code, 0, r.stderr);
     }
     const login = await cli(
@@ -153,7 +134,7 @@ describe('link under a live or crashed listen: production wins at every layer on
     assert.equal(login.code, 0, login.stderr);
   });
   after(async () => {
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     await fruxon.close();
     await emu.stop();
     h.cleanup();
@@ -374,22 +355,7 @@ describe('link under a live or crashed listen: production wins at every layer on
   });
 
   test("another config's listen on the same number: link refuses (exit 5) instead of deferring to a lease that restores another production URL", async () => {
-    const add = await cli(
-      [
-        'add-config',
-        '--name',
-        'plain-twin',
-        '--from',
-        PLAIN,
-        '--account-sid',
-        emu.accountSid,
-        '--auth-token-stdin',
-        '--api-url',
-        emu.url,
-        '--json',
-      ],
-      emu.authToken,
-    );
+    const add = await cli(addConfigArgs('plain-twin', PLAIN, emu, 'stdin', '--json'), emu.authToken);
     assert.equal(add.code, 0, add.stderr);
     const { p } = await listen(['--config', 'plain']);
     const before = lease('plain');
@@ -459,7 +425,7 @@ describe('link under a live or crashed listen: production wins at every layer on
     assert.ok(claimed.claimed);
     const putBack = claimed.lease.previousSmsUrl;
     assert.equal(putBack, 'http://127.0.0.1:9/someone/else');
-    const l = new InProcessCli(['link', '--config', 'plain', '--json'], { env: h.env });
+    const l = startCliInProcess(['link', '--config', 'plain', '--json'], { env: h.env });
     // ... link sees the claim and waits, changing nothing ...
     await l.waitFor(
       /! register waiting: \+15005551401 is being put back by pid \d+ \(a stopping listen\); link points it at Fruxon once that is done \(at most 15 s\)/,
@@ -526,7 +492,7 @@ describe('link under a live or crashed listen: production wins at every layer on
       assert.ok(store.leases.claimRestore(config.id).claimed);
       const before = store.leases.get(config.id);
       const twilio = async () => {
-        const c = await connectConfig(store, 'plain', h.env, secrets);
+        const c = await connectConfig(store, 'plain', h.env, () => testKeychain, createTwilioClient);
         return { client: c.client, creds: c.creds };
       };
       const steps: string[] = [];

@@ -3,8 +3,13 @@ import { after, before, describe, test } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { defaultMessagingServiceSid } from '../../src/emulator/routing.js';
 import { tempHome } from '../helpers/cli.js';
-import { InProcessCli, runCli } from '../helpers/inproc.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { memoryKeychain } from '../helpers/keychains.js';
 import { jsonLines } from '../helpers/listen.js';
+
+// The keychain this file's in-process runs are handed (in memory: no child process reads it).
+const testKeychain = memoryKeychain();
+const { runCliInProcess, startCliInProcess } = inProcessCliWith(testKeychain);
 
 const PLAIN = '+15005552701';
 const IN_SERVICE = '+15005552702';
@@ -39,7 +44,7 @@ describe('missed messages: refused, another layer, unknown; the default Messagin
       } as never,
     });
     h = tempHome();
-    const r = await runCli(
+    const r = await runCliInProcess(
       ['add-config', '--name', 'plain', '--from', PLAIN, '--account-sid', emu.accountSid, '--auth-token-stdin'].concat([
         '--api-url',
         emu.url,
@@ -56,7 +61,7 @@ describe('missed messages: refused, another layer, unknown; the default Messagin
   test("the emulator: a number in no service has the account's stable default messaging_service_sid, never listed; the payload carries it", async () => {
     const mg = defaultMessagingServiceSid(emu.accountSid);
     assert.match(mg, /^MG[0-9a-f]{32}$/);
-    const p = new InProcessCli(['listen', '--config', 'plain', '--port', '0', '--json', '--check-missed', '0'], {
+    const p = startCliInProcess(['listen', '--config', 'plain', '--port', '0', '--json', '--check-missed', '0'], {
       env: h.env,
     });
     await p.waitFor(/Ready!/);
@@ -80,7 +85,7 @@ describe('missed messages: refused, another layer, unknown; the default Messagin
   });
 
   test('--check-missed: "this listener refused it (reason, event #)" vs unknown (no default service named)', async () => {
-    const p = new InProcessCli(['listen', '--config', 'plain', '--port', '0', '--check-missed', '1'], { env: h.env });
+    const p = startCliInProcess(['listen', '--config', 'plain', '--port', '0', '--check-missed', '1'], { env: h.env });
     const url = (await p.waitFor(/Ready! Listening for messages to \S+ at (\S+)/))[1]!;
 
     // Twilio's request reached the listener, which refused it (here: no signature).

@@ -3,12 +3,14 @@ import { after, before, describe, test } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { isValidTwilioSignature } from '../../src/listener/signature.js';
 import { openStore } from '../../src/store/index.js';
-import { CliProcess, stopAllCliProcesses, tempHome } from '../helpers/cli.js';
-import { InProcessCli, runCli, useRealKeychain } from '../helpers/inproc.js';
+import { CliChildProcess, stopAllCliRuns, tempHome } from '../helpers/cli.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { osKeychain } from '../helpers/keychains.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 // The listen killed with SIGKILL is the built binary, which reads its token from the (test) keychain.
-useRealKeychain();
+const testKeychain = osKeychain();
+const { runCliInProcess, startCliInProcess } = inProcessCliWith(testKeychain);
 
 const NUMBER = '+15005552801';
 const PROD = 'http://127.0.0.1:9/ingress/twilio/fx_0123456789abcdef0123';
@@ -23,7 +25,7 @@ const PHONE = '+14155550142';
 describe('connection overrides (#rc=…&ct=…) in a webhook URL', () => {
   let emu: Emulator;
   let h: ReturnType<typeof tempHome>;
-  const cli = (args: string[], input?: string) => runCli(args, { env: h.env, input });
+  const cli = (args: string[], input?: string) => runCliInProcess(args, { env: h.env, input });
   const smsUrl = () => emu.getNumber(NUMBER)!.smsUrl;
 
   before(async () => {
@@ -44,7 +46,7 @@ describe('connection overrides (#rc=…&ct=…) in a webhook URL', () => {
     assert.equal((await cli(['configs', 'set', 'prod', '--webhook-url-stdin'], PROD)).code, 0);
   });
   after(async () => {
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     await emu.stop();
     h.cleanup();
   });
@@ -60,14 +62,14 @@ describe('connection overrides (#rc=…&ct=…) in a webhook URL', () => {
   });
 
   test('listen puts it back byte for byte on stop, and after a crash with restore; the lease holds no secret', async () => {
-    const p = new InProcessCli(['listen', '--config', 'prod', '--port', '0', '--check-missed', '0'], { env: h.env });
+    const p = startCliInProcess(['listen', '--config', 'prod', '--port', '0', '--check-missed', '0'], { env: h.env });
     await p.waitFor(/Ready!/);
     assert.notEqual(smsUrl(), PROD + OVERRIDES);
     p.kill('SIGINT');
     assert.equal((await p.exited).code, 0, p.stderr);
     assert.equal(smsUrl(), PROD + OVERRIDES);
 
-    const crashed = new CliProcess(['listen', '--config', 'prod', '--port', '0', '--check-missed', '0'], {
+    const crashed = new CliChildProcess(['listen', '--config', 'prod', '--port', '0', '--check-missed', '0'], {
       env: h.env,
     });
     await crashed.waitFor(/Ready!/);

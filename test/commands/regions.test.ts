@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { rewriteTwilioOrigin, twilioError, twilioOrigin } from '../../src/twilio/client.js';
 import { type EmulatorFixture, emulatorWithConfig } from '../helpers/fixtures.js';
-import { runCli, useRealKeychain } from '../helpers/inproc.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { osKeychain } from '../helpers/keychains.js';
 
 // The fixture's config was added by the built binary: its token is in the (test) keychain.
-useRealKeychain();
+const testKeychain = osKeychain();
+const { runCliInProcess } = inProcessCliWith(testKeychain);
 
 /**
  * Issue 26, item 7 (in part): TWILIO_REGION / TWILIO_EDGE are honoured as twilio-node does, doctor names the
@@ -15,7 +17,7 @@ useRealKeychain();
 describe('regions and edges', () => {
   let f: EmulatorFixture;
   before(async () => {
-    f = await emulatorWithConfig();
+    f = await emulatorWithConfig({ keychain: 'os' });
   });
   after(async () => {
     await f.cleanup();
@@ -35,13 +37,13 @@ describe('regions and edges', () => {
 
   test('with TWILIO_REGION/TWILIO_EDGE the commands still reach the stand-in; doctor names the region', async () => {
     const env = { ...f.env, TWILIO_REGION: 'ie1', TWILIO_EDGE: 'dublin' };
-    const shown = await runCli(['webhook', 'show', '--json'], { env });
+    const shown = await runCliInProcess(['webhook', 'show', '--json'], { env });
     assert.equal(shown.code, 0, shown.stderr);
-    const doctor = JSON.parse((await runCli(['doctor', '--json'], { env })).stdout);
+    const doctor = JSON.parse((await runCliInProcess(['doctor', '--json'], { env })).stdout);
     const creds = doctor.checks.find((c: { name: string }) => c.name === 'credentials');
     assert.equal(creds.ok, true, creds.detail);
     assert.match(creds.detail, /\(region ie1, edge dublin\)/);
-    const plain = JSON.parse((await runCli(['doctor', '--json'], { env: f.env })).stdout);
+    const plain = JSON.parse((await runCliInProcess(['doctor', '--json'], { env: f.env })).stdout);
     assert.match(
       plain.checks.find((c: { name: string }) => c.name === 'credentials').detail,
       /\(region us1 \(the default\)\)/,
@@ -67,14 +69,14 @@ describe('regions and edges', () => {
 describe('add-config --region --edge', () => {
   let f: EmulatorFixture;
   before(async () => {
-    f = await emulatorWithConfig();
+    f = await emulatorWithConfig({ keychain: 'os' });
   });
   after(async () => {
     await f.cleanup();
   });
 
   test('stored on the config (configs show --json), used by every call (doctor names it); a bad name is exit 2', async () => {
-    const add = await runCli(
+    const add = await runCliInProcess(
       [
         'add-config',
         '--name',
@@ -98,17 +100,21 @@ describe('add-config --region --edge', () => {
     const saved = JSON.parse(add.stdout);
     assert.equal(saved.region, 'ie1');
     assert.equal(saved.edge, 'dublin');
-    const doctor = JSON.parse((await runCli(['doctor', '--config', 'dublin', '--json'], { env: f.env })).stdout);
+    const doctor = JSON.parse(
+      (await runCliInProcess(['doctor', '--config', 'dublin', '--json'], { env: f.env })).stdout,
+    );
     assert.match(
       doctor.checks.find((c: { name: string }) => c.name === 'credentials').detail,
       /\(region ie1, edge dublin\)/,
     );
-    const env = await runCli(['doctor', '--config', 'dublin', '--json'], { env: { ...f.env, TWILIO_REGION: 'au1' } });
+    const env = await runCliInProcess(['doctor', '--config', 'dublin', '--json'], {
+      env: { ...f.env, TWILIO_REGION: 'au1' },
+    });
     assert.match(
       JSON.parse(env.stdout).checks.find((c: { name: string }) => c.name === 'credentials').detail,
       /region au1/,
     );
-    const bad = await runCli(
+    const bad = await runCliInProcess(
       [
         'add-config',
         '--name',

@@ -2,13 +2,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Emulator, SANDBOX_NUMBER, startEmulator } from '../../src/emulator/index.js';
 import { openStore } from '../../src/store/index.js';
-import { CliProcess, type RunningCli, stopAllCliProcesses, tempHome } from '../helpers/cli.js';
-import { InProcessCli, runCli, useRealKeychain } from '../helpers/inproc.js';
+import { addConfigArgs } from '../helpers/add-config.js';
+import { CliChildProcess, type RunningCli, stopAllCliRuns, tempHome } from '../helpers/cli.js';
+import { emulatorControl } from '../helpers/emulator-client.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { osKeychain } from '../helpers/keychains.js';
 import { jsonLines } from '../helpers/listen.js';
 
 // Commands run in this process; the listens that are SIGKILLed are the built binary, which reads the
 // tokens from the (test) keychain, so the in-process runs use that keychain too.
-useRealKeychain();
+const testKeychain = osKeychain();
+const { runCliInProcess, startCliInProcess } = inProcessCliWith(testKeychain);
 
 const SVC = '+15005551301';
 const SVC_2 = '+15005551302';
@@ -22,44 +26,30 @@ async function inbound(
   emu: Emulator,
   body: Record<string, unknown>,
 ): Promise<{ layer: string; delivered_to: string | null; outcome: string }> {
-  const res = await fetch(`${emu.url}/_emulator/inbound`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
+  const res = await emulatorControl<{ layer: string; delivered_to: string | null; outcome: string }>(
+    emu,
+    'POST',
+    'inbound',
+    body,
+  );
   assert.equal(res.status, 202);
-  return (await res.json()) as { layer: string; delivered_to: string | null; outcome: string };
+  return res.json;
 }
 
 describe('routing on a real account: webhook show and listen register at the layer that wins', () => {
   let emu: Emulator;
   let h: ReturnType<typeof tempHome>;
-  const cli = (args: string[], input?: string) => runCli(args, { env: h.env, input });
+  const cli = (args: string[], input?: string) => runCliInProcess(args, { env: h.env, input });
   const addConfig = async (name: string, from: string) => {
-    const r = await cli(
-      [
-        'add-config',
-        '--name',
-        name,
-        '--from',
-        from,
-        '--account-sid',
-        emu.accountSid,
-        '--auth-token-stdin',
-        '--api-url',
-        emu.url,
-        '--json',
-      ],
-      emu.authToken,
-    );
+    const r = await cli(addConfigArgs(name, from, emu, 'stdin', '--json'), emu.authToken);
     assert.equal(r.code, 0, r.stderr);
     return JSON.parse(r.stdout).id as string;
   };
   /** A listen in this process (stopped with p.kill('SIGINT') as the binary is); `binary` for the ones SIGKILLed. */
   const listen = async (args: string[], binary = false) => {
     const p: RunningCli = binary
-      ? new CliProcess(['listen', '--port', '0', ...args], { env: h.env })
-      : new InProcessCli(['listen', '--port', '0', ...args], { env: h.env });
+      ? new CliChildProcess(['listen', '--port', '0', ...args], { env: h.env })
+      : startCliInProcess(['listen', '--port', '0', ...args], { env: h.env });
     const m = await p.waitFor(/Ready! Listening for messages to \S+ at (\S+)/);
     return { p, url: m[1]! };
   };
@@ -99,7 +89,7 @@ describe('routing on a real account: webhook show and listen register at the lay
       await addConfig(name, from);
   });
   after(async () => {
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     await emu.stop();
     h.cleanup();
   });
@@ -180,7 +170,7 @@ describe('routing on a real account: webhook show and listen register at the lay
 
   test('listen refuses a Messaging Service without --messaging-service (exit 4), leaving service and number untouched', async () => {
     const before = JSON.stringify([service(), emu.getNumber(SVC)]);
-    const r = await runCli(['listen', '--config', 'svc', '--port', '0', '--timeout', '5'], { env: h.env });
+    const r = await runCliInProcess(['listen', '--config', 'svc', '--port', '0', '--timeout', '5'], { env: h.env });
     assert.equal(r.code, 4, r.stderr);
     const line = r.stderr.split('\n').find((l) => l.includes('Messaging Service'))!;
     assert.ok(
@@ -280,21 +270,7 @@ describe('routing on a real account: webhook show and listen register at the lay
   });
 
   test('Sandbox: add-config says what it is (no 21606 warning); send from it is WhatsApp; 63015 has a fix line', async () => {
-    const add = await cli(
-      [
-        'add-config',
-        '--name',
-        'sandbox2',
-        '--from',
-        SANDBOX_NUMBER,
-        '--account-sid',
-        emu.accountSid,
-        '--auth-token-stdin',
-        '--api-url',
-        emu.url,
-      ],
-      emu.authToken,
-    );
+    const add = await cli(addConfigArgs('sandbox2', SANDBOX_NUMBER, emu, 'stdin'), emu.authToken);
     assert.equal(add.code, 0, add.stderr);
     assert.doesNotMatch(add.stderr, /21606/);
     assert.match(add.stderr, /is the WhatsApp Sandbox: WhatsApp is its channel/);

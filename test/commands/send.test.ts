@@ -7,9 +7,15 @@ import { type Emulator, MAGIC_NUMBERS, startEmulator } from '../../src/emulator/
 import { Output } from '../../src/output/index.js';
 import { Progress } from '../../src/output/messages.js';
 import { openStore } from '../../src/store/index.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { errorLine } from '../helpers/checks.js';
 import { tempHome } from '../helpers/cli.js';
-import { runCli } from '../helpers/inproc.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { memoryKeychain } from '../helpers/keychains.js';
+
+// The keychain this file's in-process runs are handed (in memory: no child process reads it).
+const testKeychain = memoryKeychain();
+const { runCliInProcess } = inProcessCliWith(testKeychain);
 
 const FROM = '+14155238886';
 const TO = '+14155550100';
@@ -21,7 +27,7 @@ describe('send and participants, against the emulator', () => {
   let callbackUrl: string;
   const statuses: Record<string, string>[] = [];
   const cli = (args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}) =>
-    runCli(args, { input: opts.input, env: { ...h.env, ...opts.env }, timeoutMs: 30_000 });
+    runCliInProcess(args, { input: opts.input, env: { ...h.env, ...opts.env }, timeoutMs: 30_000 });
 
   before(async () => {
     emu = await startEmulator({ port: 0, numbers: [FROM], statusDelayMs: 40 });
@@ -36,22 +42,7 @@ describe('send and participants, against the emulator', () => {
     });
     await new Promise<void>((r) => callbacks.listen(0, '127.0.0.1', r));
     callbackUrl = `http://127.0.0.1:${(callbacks.address() as AddressInfo).port}/status`;
-    const add = await cli(
-      [
-        'add-config',
-        '--name',
-        'emu',
-        '--from',
-        FROM,
-        '--account-sid',
-        emu.accountSid,
-        '--auth-token-stdin',
-        '--api-url',
-        emu.url,
-        '--json',
-      ],
-      { input: emu.authToken },
-    );
+    const add = await cli(addConfigArgs('emu', FROM, emu, 'stdin', '--json'), { input: emu.authToken });
     assert.equal(add.code, 0, add.stderr);
   });
   after(async () => {
@@ -103,6 +94,8 @@ describe('send and participants, against the emulator', () => {
   });
 
   test('WhatsApp with media: whatsapp: on both sides, MM sid, --wait succeeds', async () => {
+    // The contact wrote first: the reply is inside WhatsApp's 24-hour window.
+    await emu.deliverInbound({ from: TO, to: FROM, whatsapp: true, body: 'send me the pictures' });
     const r = await cli([
       'send',
       '--to',
@@ -364,17 +357,7 @@ describe('send and participants, against the emulator', () => {
   });
 
   test('a participant bound to another config than --config is refused', async () => {
-    const second = await cli([
-      'add-config',
-      '--name',
-      'other',
-      '--from',
-      FROM,
-      '--account-sid',
-      emu.accountSid,
-      '--token-from-env',
-      '--no-verify',
-    ]);
+    const second = await cli(addConfigArgs('other', FROM, { accountSid: emu.accountSid }, 'env', '--no-verify'));
     assert.equal(second.code, 0, second.stderr);
     const r = await cli(['send', '--to', 'wally', '--body', 'x', '--config', 'other']);
     assert.equal(r.code, 2);

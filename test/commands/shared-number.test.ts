@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { openStore } from '../../src/store/index.js';
-import { CliProcess, type RunningCli, stopAllCliProcesses, tempHome } from '../helpers/cli.js';
-import { InProcessCli, runCli, useRealKeychain } from '../helpers/inproc.js';
+import { CliChildProcess, type RunningCli, stopAllCliRuns, tempHome } from '../helpers/cli.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { osKeychain } from '../helpers/keychains.js';
 
 // Listener A is the built binary (killed with SIGKILL), which reads its token from the (test) keychain.
-useRealKeychain();
+const testKeychain = osKeychain();
+const { runCliInProcess, startCliInProcess } = inProcessCliWith(testKeychain);
 
 const SHARED = '+15005552501';
 const PROD = 'http://127.0.0.1:9/ingress/twilio/fx_0123456789abcdef0123';
@@ -21,10 +23,12 @@ describe('a number shared by two data homes', () => {
   let a: ReturnType<typeof tempHome>;
   let b: ReturnType<typeof tempHome>;
   const cli = (home: { env: NodeJS.ProcessEnv }, args: string[], input?: string) =>
-    runCli(args, { env: home.env, input });
+    runCliInProcess(args, { env: home.env, input });
   const listen = async (home: { env: NodeJS.ProcessEnv }, args: string[], binary = false) => {
     const all = ['listen', '--port', '0', '--check-missed', '0', ...args];
-    const p: RunningCli = binary ? new CliProcess(all, { env: home.env }) : new InProcessCli(all, { env: home.env });
+    const p: RunningCli = binary
+      ? new CliChildProcess(all, { env: home.env })
+      : startCliInProcess(all, { env: home.env });
     const m = await p.waitFor(/Ready! Listening for messages to \S+ at (\S+)/);
     return { p, url: m[1]! };
   };
@@ -63,7 +67,7 @@ describe('a number shared by two data homes', () => {
     }
   });
   after(async () => {
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     await emu.stop();
     a.cleanup();
     b.cleanup();

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER } from '../helpers/fixtures.js';
-import { InProcessCli, runCli } from '../helpers/inproc.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { memoryKeychain } from '../helpers/keychains.js';
+
+// The keychain this file's in-process runs are handed (in memory: no child process reads it).
+const testKeychain = memoryKeychain();
+const { runCliInProcess, startCliInProcess } = inProcessCliWith(testKeychain);
 
 /**
  * Issue 26, item 5: an API Key config's listener checks the webhook signing token (TWILIO_AUTH_TOKEN, or
@@ -11,10 +16,10 @@ describe('listen with an API Key config: the signing token is checked before Rea
   let f: EmulatorFixture;
   let env: NodeJS.ProcessEnv;
   before(async () => {
-    f = await emulatorWithConfig();
+    f = await emulatorWithConfig({ keychain: 'os' });
     const key = f.emulator.createApiKey();
     env = { ...f.env, TWILIO_API_SECRET: key.secret };
-    const add = await runCli(
+    const add = await runCliInProcess(
       [
         'add-config',
         '--name',
@@ -39,7 +44,7 @@ describe('listen with an API Key config: the signing token is checked before Rea
 
   test("a TWILIO_AUTH_TOKEN that is not the account's: one line naming it, exit 2, the number untouched", async () => {
     const before = f.emulator.getNumber(OUR_NUMBER)!.smsUrl;
-    const r = await runCli(['listen', '--config', 'bykey', '--port', '0', '--timeout', '5'], {
+    const r = await runCliInProcess(['listen', '--config', 'bykey', '--port', '0', '--timeout', '5'], {
       env: { ...env, TWILIO_AUTH_TOKEN: 'f'.repeat(32) },
     });
     assert.equal(r.code, 2, r.stderr);
@@ -55,7 +60,7 @@ describe('listen with an API Key config: the signing token is checked before Rea
   });
 
   test("the account's Auth Token: Ready", async () => {
-    const p = new InProcessCli(['listen', '--config', 'bykey', '--port', '0', '--check-missed', '0'], {
+    const p = startCliInProcess(['listen', '--config', 'bykey', '--port', '0', '--check-missed', '0'], {
       env: { ...env, TWILIO_AUTH_TOKEN: f.emulator.authToken },
     });
     await p.waitFor(/Ready! Listening/);

@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { tempHome } from '../helpers/cli.js';
-import { runCli } from '../helpers/inproc.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { memoryKeychain } from '../helpers/keychains.js';
+
+// The keychain this file's in-process runs are handed (in memory: no child process reads it).
+const testKeychain = memoryKeychain();
+const { runCliInProcess } = inProcessCliWith(testKeychain);
 
 const AGENT = '+15005552601';
 const SAME_SERVICE = '+15005552602';
@@ -22,7 +27,7 @@ describe('test: a tester whose inbound reaches the agent by any layer is refused
   let emu: Emulator;
   let h: ReturnType<typeof tempHome>;
   let dir: string;
-  const run = (args: string[]) => runCli(['test', ...args], { env: h.env, timeoutMs: 60_000 });
+  const run = (args: string[]) => runCliInProcess(['test', ...args], { env: h.env, timeoutMs: 60_000 });
   const scenario = (name: string, from: string) => {
     const path = join(dir, `${name}.yaml`);
     writeFileSync(path, `name: ${name}\nfrom: "${from}"\nsteps:\n  - send: hi\n  - expect: { within: 300ms }\n`);
@@ -54,7 +59,7 @@ describe('test: a tester whose inbound reaches the agent by any layer is refused
       ['svc', AGENT],
       ['app', SAME_APP_AGENT],
     ] as const) {
-      const r = await runCli(
+      const r = await runCliInProcess(
         [
           'add-config',
           '--name',

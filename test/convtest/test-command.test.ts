@@ -3,16 +3,18 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { LocalAgent, orderDesk } from '../helpers/agent.js';
-import { CliProcess, stopAllCliProcesses } from '../helpers/cli.js';
-import { runCli, useRealKeychain } from '../helpers/inproc.js';
+import { CliChildProcess, stopAllCliRuns } from '../helpers/cli.js';
+import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER } from '../helpers/fixtures.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { all, validateJunit } from '../helpers/junit-schema.js';
+import { osKeychain } from '../helpers/keychains.js';
+import { jsonLines, startListen } from '../helpers/listen.js';
 
 // In-process runs share the (test) keychain with the `listen` children this file starts.
-useRealKeychain();
-
-import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER } from '../helpers/fixtures.js';
-import { all, validateJunit } from '../helpers/junit-schema.js';
-import { jsonLines, startListen } from '../helpers/listen.js';
+const testKeychain = osKeychain();
+const { runCliInProcess } = inProcessCliWith(testKeychain);
 
 const TESTER = '+15005550007';
 /** The emulator marks messages to this number undelivered with 30003: the agent's reply fails at Twilio. */
@@ -28,12 +30,14 @@ const file = (name: string, text: string) => {
 describe('fruxon-twilio test, against the emulator with a local agent behind listen --forward-to', () => {
   let f: EmulatorFixture;
   let agent: LocalAgent;
-  let listener: CliProcess;
-  const run = (args: string[]) => runCli(['test', ...args], { env: f.env, timeoutMs: 60_000 });
+  let listener: CliChildProcess;
+  const run = (args: string[]) => runCliInProcess(['test', ...args], { env: f.env, timeoutMs: 60_000 });
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fruxon-twilio-convtest-'));
-    f = await emulatorWithConfig({ numbers: [OUR_NUMBER, TESTER, UNREACHABLE_TESTER] });
+    f = await emulatorWithConfig({ keychain: 'os', numbers: [OUR_NUMBER, TESTER, UNREACHABLE_TESTER] });
+    // WhatsApp's 24-hour window: the agent's number wrote to the tester's, so the tester may write free-form.
+    await f.emulator.deliverInbound({ from: OUR_NUMBER, to: TESTER, whatsapp: true, body: 'opens the window' });
     agent = await LocalAgent.start(f.emulator, (p) => {
       if (/slow/i.test(p.text ?? '')) return { body: 'sorry for the wait', delayMs: 1500 };
       if (/by sms/i.test(p.text ?? '')) return { body: 'texting you instead', sms: true };
@@ -42,7 +46,7 @@ describe('fruxon-twilio test, against the emulator with a local agent behind lis
     ({ p: listener } = await startListen(f, ['--forward-to', agent.url]));
   });
   after(async () => {
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     await agent?.stop();
     await f?.cleanup();
     rmSync(dir, { recursive: true, force: true });
@@ -320,12 +324,12 @@ steps:
 
 describe('fruxon-twilio test: files and scenarios that cannot run (exit 2, nothing sent)', () => {
   let f: EmulatorFixture;
-  const run = (args: string[]) => runCli(['test', ...args], { env: f.env, timeoutMs: 30_000 });
+  const run = (args: string[]) => runCliInProcess(['test', ...args], { env: f.env, timeoutMs: 30_000 });
   const sentCount = () => f.emulator.messages().length;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fruxon-twilio-convtest-'));
-    f = await emulatorWithConfig({ numbers: [OUR_NUMBER, TESTER] });
+    f = await emulatorWithConfig({ keychain: 'os', numbers: [OUR_NUMBER, TESTER] });
   });
   after(async () => {
     await f?.cleanup();
@@ -357,7 +361,7 @@ describe('fruxon-twilio test: files and scenarios that cannot run (exit 2, nothi
     );
     assert.match(
       r.stderr,
-      /error: .*unknown\.yaml:5: steps\[1\]\.expect\.contain is not a known field here \(expected contains, matches, channel, media, none, within\)/,
+      /error: .*unknown\.yaml:5: steps\[1\]\.expect\.contain is not a known field here \(expected contains, matches, channel, media, none, any, within\)/,
     );
     assert.match(r.stderr, /error: .*syntax\.yaml:\d+: not valid YAML/);
     assert.match(r.stderr, /error: .*regex\.json:\d+: steps\[1\]\.expect\.matches is not a valid regular expression/);
@@ -411,21 +415,28 @@ describe('fruxon-twilio test: files and scenarios that cannot run (exit 2, nothi
     assert.equal(sentCount(), 0);
   });
 
-  test('Ctrl-C stops the wait: the scenario is an error (interrupted), the JUnit file is still written, exit 2', async () => {
+  test('Ctrl-C stops the wait: exit 130, the failure printed once, the JUnit file still written, no later scenario', async () => {
     const path = file(
       'long.yaml',
       `name: long wait\nfrom: "${TESTER}"\nsteps:\n  - expect: { none: true, within: 60s }\n  - send: never\n`,
     );
+    const later = file('later.yaml', `name: later\nfrom: "${TESTER}"\nsteps:\n  - send: not sent\n`);
     const junit = join(dir, 'long.xml');
-    const p = new CliProcess(['test', path, '--junit', junit], { env: f.env });
+    const p = new CliChildProcess(['test', path, later, '--junit', junit], { env: f.env });
     await p.waitFor(/^long wait \(/m, { stream: 'stdout' });
     const t0 = Date.now();
     p.kill('SIGINT');
     const { code } = await p.exited;
-    assert.equal(code, 2, p.stdout + p.stderr);
+    assert.equal(code, 130, p.stdout + p.stderr);
     assert.ok(Date.now() - t0 < 10_000, 'it stopped without waiting out the 60 s');
-    assert.match(p.stdout, /could not run: interrupted/);
+    // The step it stopped says so, once; the summary counts it; nothing says "could not run".
+    const failures = p.stdout.split('\n').filter((l) => l.includes('✖'));
+    assert.equal(failures.length, 1, p.stdout);
+    assert.match(failures[0]!, /1\. expect no message within 60s: interrupted \(waited \d+\.\ds\)/);
+    assert.doesNotMatch(p.stdout, /could not run/);
     assert.match(p.stdout, /- 2\. send "never" \(skipped\)/);
+    assert.match(p.stdout, /^Interrupted: 1 scenario in 2 files: 0 passed, 1 interrupted/m);
+    assert.doesNotMatch(p.stdout, /^later/m);
     assert.equal(all(validateJunit(readFileSync(junit, 'utf8')), 'error').length, 1);
   });
 
@@ -494,23 +505,11 @@ describe('fruxon-twilio test: Twilio refuses a send mid-run', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fruxon-twilio-convtest-'));
-    f = await emulatorWithConfig({ numbers: [REFUSING, TESTER, UNDELIVERABLE] });
-    const add = await runCli(
-      [
-        'add-config',
-        '--name',
-        'undeliverable',
-        '--from',
-        UNDELIVERABLE,
-        '--account-sid',
-        f.emulator.accountSid,
-        '--api-url',
-        f.emulator.url,
-        '--auth-token-stdin',
-        '--json',
-      ],
-      { env: f.env, input: f.emulator.authToken },
-    );
+    f = await emulatorWithConfig({ keychain: 'os', numbers: [REFUSING, TESTER, UNDELIVERABLE] });
+    const add = await runCliInProcess(addConfigArgs('undeliverable', UNDELIVERABLE, f.emulator, 'stdin', '--json'), {
+      env: f.env,
+      input: f.emulator.authToken,
+    });
     assert.equal(add.code, 0, add.stderr);
   });
   after(async () => {
@@ -524,7 +523,7 @@ describe('fruxon-twilio test: Twilio refuses a send mid-run', () => {
       `scenarios:\n  - name: refused\n    from: "${TESTER}"\n    steps:\n      - send: hi\n      - expect: { contains: x }\n  - name: quiet\n    from: "${TESTER}"\n    steps:\n      - expect: { none: true, within: 200ms }\n`,
     );
     const junit = join(dir, 'refused.xml');
-    const r = await runCli(['test', path, '--json', '--junit', junit], { env: f.env, timeoutMs: 30_000 });
+    const r = await runCliInProcess(['test', path, '--json', '--junit', junit], { env: f.env, timeoutMs: 30_000 });
     assert.equal(r.code, 2, r.stdout + r.stderr);
     const [refused, quiet] = jsonLines(r.stdout);
     assert.equal(refused.status, 'error');
@@ -550,7 +549,7 @@ describe('fruxon-twilio test: Twilio refuses a send mid-run', () => {
       'undeliverable.yaml',
       `name: undeliverable\nconfig: undeliverable\nfrom: "${TESTER}"\nsteps:\n  - send: hi\n  - expect: { within: 1s }\n`,
     );
-    const r = await runCli(['test', path], { env: f.env, timeoutMs: 30_000 });
+    const r = await runCliInProcess(['test', path], { env: f.env, timeoutMs: 30_000 });
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stdout, /config undeliverable, \+15005550007 -> \+15005553005 on sms/);
     assert.match(

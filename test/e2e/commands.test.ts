@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { secretAccount } from '../../src/secrets/index.js';
-import { errorLine, keychainGet } from '../helpers/checks.js';
-import { runCli, tempHome } from '../helpers/cli.js';
+import { addConfigArgs } from '../helpers/add-config.js';
+import { errorLine } from '../helpers/checks.js';
+import { runCliChildProcess, tempHome } from '../helpers/cli.js';
+import { osKeychainGet } from '../helpers/keychains.js';
 
 /**
  * The end-to-end twin of the in-process command tests (test/commands/*): the built binary, the real (test)
@@ -17,7 +19,7 @@ describe('the commands end to end: the built binary, the real keychain, the emul
   let emu: Emulator;
   let h: ReturnType<typeof tempHome>;
   let id: string;
-  const cli = (args: string[], input?: string) => runCli(args, { env: h.env, input, timeoutMs: 30_000 });
+  const cli = (args: string[], input?: string) => runCliChildProcess(args, { env: h.env, input, timeoutMs: 30_000 });
 
   before(async () => {
     emu = await startEmulator({ port: 0, numbers: [FROM], statusDelayMs: 20 });
@@ -29,48 +31,20 @@ describe('the commands end to end: the built binary, the real keychain, the emul
   });
 
   test('add-config keeps the token in the keychain; configs list and show', async () => {
-    const r = await cli(
-      [
-        'add-config',
-        '--name',
-        'Support Line',
-        '--from',
-        FROM,
-        '--account-sid',
-        emu.accountSid,
-        '--auth-token-stdin',
-        '--api-url',
-        emu.url,
-        '--json',
-      ],
-      emu.authToken,
-    );
+    const r = await cli(addConfigArgs('Support Line', FROM, emu, 'stdin', '--json'), emu.authToken);
     assert.equal(r.code, 0, r.stderr);
     const saved = JSON.parse(r.stdout);
     assert.equal(saved.secret_source, 'keychain');
     assert.equal(saved.verified, true);
     id = saved.id;
-    assert.equal(keychainGet(secretAccount(id)), emu.authToken);
+    assert.equal(osKeychainGet(secretAccount(id)), emu.authToken);
     const list = await cli(['configs', 'list', '--json']);
     assert.deepEqual(
       (JSON.parse(list.stdout) as { name: string }[]).map((c) => c.name),
       ['Support Line'],
     );
     assert.match((await cli(['configs', 'show', 'support line'])).stdout, /Auth Token in the OS keychain/);
-    const bad = await cli(
-      [
-        'add-config',
-        '--name',
-        'x',
-        '--from',
-        '0800',
-        '--account-sid',
-        emu.accountSid,
-        '--auth-token-stdin',
-        '--no-verify',
-      ],
-      'tok',
-    );
+    const bad = await cli(addConfigArgs('x', '0800', { accountSid: emu.accountSid }, 'stdin', '--no-verify'), 'tok');
     assert.equal(bad.code, 2);
     assert.match(errorLine(bad), /--from/);
   });
@@ -106,6 +80,6 @@ describe('the commands end to end: the built binary, the real keychain, the emul
     assert.equal(report.checks.find((c) => c.name === 'credentials')!.ok, true);
     const rm = await cli(['configs', 'remove', 'Support Line']);
     assert.equal(rm.code, 0, rm.stderr);
-    assert.equal(keychainGet(secretAccount(id)), null);
+    assert.equal(osKeychainGet(secretAccount(id)), null);
   });
 });

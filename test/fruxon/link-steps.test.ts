@@ -43,6 +43,18 @@ describe("link's steps and fruxonStatus, called directly", () => {
     const creds = twilioCredentials(config, emu.authToken, {});
     return { client: await createTwilioClient(creds), creds };
   };
+  /** What link's steps (and linkConfig) take for config `c`: this file's store, Fruxon client, keychain and emulator. */
+  const linkInput = (c: Config) => ({
+    store,
+    config: c,
+    fruxon: client,
+    env: env(),
+    keychain: () => secrets,
+    authToken: () => emu.authToken,
+    twilio,
+    rotate: false,
+    register: true,
+  });
 
   before(async () => {
     emu = await startEmulator({ numbers: [OWN] });
@@ -74,24 +86,20 @@ describe("link's steps and fruxonStatus, called directly", () => {
   test('fruxonStatus of an unlinked config: linked false, and no secret store is loaded', async () => {
     const s = await fruxonStatus(
       { config: 'steps' },
-      { store, env: env(), secrets: () => assert.fail('the secret store was loaded'), twilio: createTwilioClient },
+      {
+        store,
+        env: env(),
+        secrets: () => assert.fail('the secret store was loaded'),
+        twilio: createTwilioClient,
+        fruxon: (o) => new FruxonClient(o),
+      },
     );
     assert.equal(s.linked, false);
     assert.equal(s.config.id, config.id);
   });
 
   test('the steps one by one: create and publish, mint, store, then point the number (skipped, deferred under a lease, registered)', async () => {
-    const base = {
-      store,
-      config,
-      fruxon: client,
-      env: env(),
-      keychain: () => secrets,
-      authToken: () => emu.authToken,
-      twilio,
-      rotate: false,
-      register: true,
-    };
+    const base = linkInput(config);
 
     const one = collect();
     const found = await findOrCreateFruxonConfig(base, one.report);
@@ -196,17 +204,7 @@ describe("link's steps and fruxonStatus, called directly", () => {
   });
 
   test('linkConfig runs them in order: a second run finds the link, reuses the stored URL and finds the number pointed', async () => {
-    const r = await linkConfig({
-      store,
-      config: store.configs.byName('steps')!,
-      fruxon: client,
-      env: env(),
-      keychain: () => secrets,
-      authToken: () => emu.authToken,
-      twilio,
-      rotate: false,
-      register: true,
-    });
+    const r = await linkConfig(linkInput(store.configs.byName('steps')!));
     assert.deepEqual(
       r.steps.map((s) => `${s.step}:${s.action}`),
       ['config:linked', 'publish:unchanged', 'webhook:reused', 'store:unchanged', 'register:unchanged'],
@@ -219,7 +217,13 @@ describe("link's steps and fruxonStatus, called directly", () => {
   test('fruxonStatus of the linked config: published, the number points at it, and the value holds no production URL', async () => {
     const s = await fruxonStatus(
       { config: 'steps', apiUrl: fruxon.url },
-      { store, env: env(), secrets: async () => secrets, twilio: createTwilioClient },
+      {
+        store,
+        env: env(),
+        secrets: async () => secrets,
+        twilio: createTwilioClient,
+        fruxon: (o) => new FruxonClient(o),
+      },
     );
     assert.ok(s.linked);
     assert.equal(s.state, 'published');

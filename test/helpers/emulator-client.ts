@@ -6,12 +6,15 @@ export class EmulatorRequestClient extends RequestClient {
   /** Every request sent, as `GET /v1/Services` (method and path, no query), to count them. */
   readonly sent: string[] = [];
 
-  constructor(private readonly baseUrl: string) {
+  readonly #baseUrl: string;
+
+  constructor(baseUrl: string) {
     super();
+    this.#baseUrl = baseUrl;
   }
 
   override request<TData>(opts: RequestClient.RequestOptions<TData>) {
-    const uri = opts.uri.replace(/^https:\/\/([a-z0-9-]+\.)*twilio\.com/i, this.baseUrl);
+    const uri = opts.uri.replace(/^https:\/\/([a-z0-9-]+\.)*twilio\.com/i, this.#baseUrl);
     this.sent.push(`${opts.method.toUpperCase()} ${new URL(uri).pathname}`);
     return super.request({ ...opts, uri });
   }
@@ -38,4 +41,22 @@ export function emulatorClient(
     accountSid: emulator.accountSid,
     httpClient: new EmulatorRequestClient(emulator.url),
   });
+}
+
+/**
+ * A request to the emulator's own control API (`/_emulator/<name>`: clock, inbound, opt-outs, …) from this process,
+ * with a JSON body when given; the answer's status and JSON body (typed as the caller says).
+ */
+export async function emulatorControl<T = Record<string, unknown>>(
+  emulator: Pick<EmulatorCredentials, 'url'>,
+  method: string,
+  name: string,
+  body?: unknown,
+): Promise<{ status: number; json: T }> {
+  const res = await fetch(`${emulator.url}/_emulator/${name}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, json: (await res.json()) as T };
 }

@@ -20,6 +20,16 @@ export interface DoubleToken {
   apiKeyName?: string | null;
 }
 
+/** A builder's token for `tenant`: the scopes `fruxon-twilio link` needs, the builder's email, an API key named 'laptop'. */
+export function builderToken(tenant: string, email: string): DoubleToken {
+  return {
+    tenant,
+    scopes: ['agents:read', 'agents:write', 'integrations:read', 'integrations:write'],
+    email,
+    apiKeyName: 'laptop',
+  };
+}
+
 export interface DoubleConfig {
   id: string;
   tenant: string;

@@ -1,67 +1,48 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { type CliProcess, runCli, stopAllCliProcesses } from '../helpers/cli.js';
+import type { Page } from 'playwright-core';
+import { type CliChildProcess, runCliChildProcess, stopAllCliRuns } from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER, PHONE } from '../helpers/fixtures.js';
 import { jsonLines, startListen } from '../helpers/listen.js';
-import { type InspectorUrl, inspectorUrl } from './helpers.js';
-
-/** Debian's chromium (test/run.sh installs it); without the background-networking flags it dials out and stalls here. */
-async function launch(profile: string): Promise<BrowserContext> {
-  // A fresh profile directory each run (playwright-core takes it as userDataDir, not as --user-data-dir).
-  return chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}
+import {
+  type HeadlessChromium,
+  type InspectorUrl,
+  inspectorUrl,
+  launchHeadlessChromium,
+  openInspectorPage,
+} from './helpers.js';
 
 describe('inspector in a real browser (headless chromium)', () => {
   let f: EmulatorFixture;
-  let p: CliProcess;
+  let p: CliChildProcess;
   let i: InspectorUrl;
-  let browser: BrowserContext;
+  let chromium: HeadlessChromium;
   let page: Page;
-  let profile: string;
   let listenUrl = '';
   const errors: string[] = [];
   before(async () => {
-    f = await emulatorWithConfig();
+    f = await emulatorWithConfig({ keychain: 'os' });
     ({ p, url: listenUrl } = await startListen(f, ['--inspect-port', '0', '--json', '--check-missed', '1']));
     i = await inspectorUrl(p);
-    profile = mkdtempSync(join(tmpdir(), 'fruxon-inspector-chromium-'));
-    browser = await launch(profile);
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    await page.goto(i.url);
-    await page.locator('#live', { hasText: 'live' }).waitFor();
+    chromium = await launchHeadlessChromium('chromium');
+    ({ page } = chromium);
+    await openInspectorPage(page, i.url, errors);
   });
   after(async () => {
-    await browser?.close();
-    await stopAllCliProcesses();
+    await chromium?.close();
+    await stopAllCliRuns();
     await f.cleanup();
-    rmSync(profile, { recursive: true, force: true });
   });
 
   test('the token left the address bar; a simulated message appears in the list and its conversation without reload', async () => {
     assert.equal(page.url(), `${i.origin}/`);
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
-    const r = await runCli(['simulate', '--from', PHONE, '--body', 'hi <b>agent</b> from the browser test'], {
-      env: f.env,
-    });
+    const r = await runCliChildProcess(
+      ['simulate', '--from', PHONE, '--body', 'hi <b>agent</b> from the browser test'],
+      {
+        env: f.env,
+      },
+    );
     assert.equal(r.code, 0, r.stderr);
     const row = page.locator('#list .row', { hasText: 'hi <b>agent</b> from the browser test' });
     await row.waitFor({ timeout: 5000 });
@@ -91,14 +72,15 @@ describe('inspector in a real browser (headless chromium)', () => {
   });
 
   test("a reply from the page goes out from our number on the conversation's channel, and its delivered status appears", async () => {
-    assert.equal(
-      (
-        await runCli(['simulate', '--from', PHONE, '--whatsapp', '--profile-name', 'Dana', '--body', 'wa hello'], {
-          env: f.env,
-        })
-      ).code,
-      0,
-    );
+    // Through the emulator, not `simulate`: the contact's message opens WhatsApp's 24-hour window for the reply.
+    const inbound = await f.emulator.deliverInbound({
+      from: PHONE,
+      to: OUR_NUMBER,
+      whatsapp: true,
+      profileName: 'Dana',
+      body: 'wa hello',
+    });
+    assert.equal(inbound.outcome, 'delivered');
     await page.click('#nav-conversations');
     const wa = page.locator('#list .row', { hasText: 'Dana' });
     await wa.waitFor();
@@ -135,7 +117,10 @@ describe('inspector in a real browser (headless chromium)', () => {
   });
 
   test('a forged request shows in Refused with its reason', async () => {
-    assert.equal((await runCli(['simulate', '--from', '+14155550999', '--bad-signature'], { env: f.env })).code, 1);
+    assert.equal(
+      (await runCliChildProcess(['simulate', '--from', '+14155550999', '--bad-signature'], { env: f.env })).code,
+      1,
+    );
     await page.click('#nav-refused');
     const row = page.locator('#list .row', { hasText: '+14155550999' });
     await row.waitFor();
@@ -143,6 +128,11 @@ describe('inspector in a real browser (headless chromium)', () => {
     await row.click();
     await page.locator('#main', { hasText: 'Refused because' }).waitFor();
     assert.match((await page.locator('#main').textContent())!, /invalid_signature: X-Twilio-Signature does not match/);
+    // No Replay buttons (a refused request kept no form: they always failed); its first 1 KiB as the terminal shows it.
+    assert.equal(await page.locator('#main button', { hasText: 'Replay' }).count(), 0);
+    await page.locator('#main h3', { hasText: 'Body (first 1 KiB; a refused request keeps no form)' }).waitFor();
+    assert.match((await page.locator('#body-excerpt').textContent())!, /From=%2B14155550999/);
+    assert.equal(await page.locator('#main h3', { hasText: 'Raw form' }).count(), 0, 'no empty Raw form heading');
     assert.deepEqual(errors, [], 'no script error or CSP violation');
   });
 

@@ -10,8 +10,14 @@ function capture(): { out: Output; err: () => string; std: () => string } {
   let std = '';
   const stderr = Object.assign(new PassThrough(), { isTTY: false });
   const stdout = Object.assign(new PassThrough(), { isTTY: false });
-  stderr.write = ((s: string) => ((err += s), true)) as typeof stderr.write;
-  stdout.write = ((s: string) => ((std += s), true)) as typeof stdout.write;
+  stderr.write = ((s: string) => {
+    err += s;
+    return true;
+  }) as typeof stderr.write;
+  stdout.write = ((s: string) => {
+    std += s;
+    return true;
+  }) as typeof stdout.write;
   const out = new Output({ stdout, stderr, stdin: new PassThrough(), env: {} });
   return { out, err: () => err, std: () => std };
 }
