@@ -1,5 +1,5 @@
 import type { TwilioFactory } from '../config/connect.js';
-import { resolveConfig } from '../config/resolve.js';
+import { resolveConfig, twilioCredentials } from '../config/resolve.js';
 import { CliError, ExitCode } from '../errors.js';
 import { connectFruxon } from '../fruxon/account.js';
 import type { FruxonFactory } from '../fruxon/client.js';
@@ -165,7 +165,7 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
   // An API Key config signs nothing itself: the Auth Token Twilio signs with comes from TWILIO_AUTH_TOKEN (or
   // stdin). One that is not the account's would refuse every message: one authenticated call says so now.
   if (config.authMethod === 'api-key' && authToken)
-    await checkSigningToken(deps.twilio, config, authToken, plan.apiUrl, input.authTokenStdin);
+    await checkSigningToken(deps.twilio, config, authToken, plan.apiUrl, input.authTokenStdin, env);
 
   const twilio = plan.credentials ? await deps.twilio(plan.credentials) : null;
 
@@ -290,12 +290,17 @@ async function checkSigningToken(
   authToken: string,
   apiUrl: string | null,
   fromStdin: boolean | undefined,
+  env: NodeJS.ProcessEnv,
 ): Promise<void> {
   const source = fromStdin ? 'the Auth Token read from standard input (--auth-token-stdin)' : 'TWILIO_AUTH_TOKEN';
-  const client = await twilio(
-    { accountSid: config.accountSid, authMethod: 'auth-token', apiKeySid: null, secret: authToken, apiUrl },
-    { timeoutMs: 10_000 },
-  );
+  // The account's region and edge, as every other call of this config (an IE1 account's token is checked in IE1).
+  const creds = {
+    ...twilioCredentials(config, authToken, env),
+    authMethod: 'auth-token' as const,
+    apiKeySid: null,
+    apiUrl,
+  };
+  const client = await twilio(creds, { timeoutMs: 10_000 });
   try {
     await fetchAccount(client, config.accountSid);
   } catch (err) {
@@ -313,6 +318,8 @@ async function checkSigningToken(
     throw twilioError(err, `check the webhook signing token against account ${maskSid(config.accountSid)}`, {
       apiUrl,
       accountSid: config.accountSid,
+      region: creds.region,
+      edge: creds.edge,
     });
   }
 }
