@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { EmulatorLogEntry } from '../emulator/index.js';
 import { usageError } from '../errors.js';
-import { checkAccountSid, checkE164, checkHttpUrl, parsePort } from '../validate.js';
+import { checkAccountSid, checkE164, checkHttpUrl, MAX_TIMER_MS, parseDuration, parsePort } from '../validate.js';
 import type { CommandContext } from './context.js';
 
 export const DEFAULT_EMULATOR_PORT = 7338;
@@ -17,6 +17,7 @@ interface Options {
   topology?: string;
   sandboxUrl?: string;
   enforceMediaAuth?: boolean;
+  listLag?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -44,6 +45,10 @@ export function register(program: Command, ctx: CommandContext): void {
     .option(
       '--enforce-media-auth',
       'the account setting "Enforce HTTP Auth on Media URLs": media URLs answer 401 without Basic auth',
+    )
+    .option(
+      '--list-lag <duration>',
+      "delay a new message, status change or alert in the Messages and Alerts lists, as Twilio's lists lag (e.g. 1s)",
     )
     .option('--json', 'print the connection details, then one JSON log entry per line, on stdout')
     .option('--quiet', 'print the connection details only, no request log')
@@ -85,6 +90,8 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
       'e.g. --state ./emulator.db',
     );
   }
+  const listLagMs =
+    opts.listLag !== undefined ? parseDuration('--list-lag', opts.listLag, { max: MAX_TIMER_MS }) : undefined;
   const sandboxUrl = opts.sandboxUrl !== undefined ? checkHttpUrl('--sandbox-url', opts.sandboxUrl) : undefined;
   const { startEmulator, checkTopology, TopologyError } = await import('../emulator/index.js');
   let topology;
@@ -127,6 +134,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     sandboxUrl,
     // Absent: the setting stays as the state file or the topology has it.
     enforceMediaAuth: opts.enforceMediaAuth ? true : undefined,
+    listLagMs,
     onLog: opts.quiet ? undefined : (entry) => (early ? early.push(entry) : print(entry)),
   });
   const account = emulator.topology();

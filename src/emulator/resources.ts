@@ -340,13 +340,13 @@ export function senderJson(x: EmulatorSender): Record<string, unknown> {
  * listPage(): `PageToken` `PA<sid>` continues after that record.
  */
 export function metaPage<T extends { sid: string }>(
-  req: { path: string; query: URLSearchParams; filters?: [string, string][] },
+  req: { path: string; query: URLSearchParams; filters?: [string, string][]; origin?: string },
   key: string,
   items: T[],
   render: (item: T) => Record<string, unknown>,
 ): Record<string, unknown> {
   const w = pageWindow(req.query, items, req.filters ?? []);
-  const url = (q: string | null) => (q === null ? null : `${MESSAGING_ORIGIN}${req.path}?${q}`);
+  const url = (q: string | null) => (q === null ? null : `${req.origin ?? MESSAGING_ORIGIN}${req.path}?${q}`);
   return {
     [key]: w.slice.map(render),
     meta: {

@@ -1,3 +1,4 @@
+import { alertRoutes } from './alert-routes.js';
 import { type EmulatorCore, isCallbackUrl, isHttpMethod } from './core.js';
 import { apiErrors } from './errors.js';
 import { messagingRoutes } from './messaging-routes.js';
@@ -124,6 +125,7 @@ const routeDefinitions: RouteDefinition[] = [
       });
       const messages = core.state
         .allMessages()
+        .flatMap((m) => core.alerts.listed(m) ?? []) // as the list shows them: `--list-lag` hides the newest
         .reverse() // newest first, as Twilio lists them
         .filter((m) => to === null || m.to === to)
         .filter((m) => from === null || m.from === from)
@@ -216,6 +218,7 @@ const routeDefinitions: RouteDefinition[] = [
     },
   },
   ...messagingRoutes,
+  ...alertRoutes,
 ];
 
 /** Every method + path the emulator serves, for contract tests against Twilio's OpenAPI descriptions. */

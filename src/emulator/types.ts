@@ -1,3 +1,5 @@
+import type { EmulatorAlert } from './alerts.js';
+
 /** Public shapes of the emulator library. Field names are camelCase; the HTTP layer renders Twilio's snake_case. */
 
 export type HttpMethod = 'GET' | 'POST';
@@ -33,6 +35,11 @@ export interface EmulatorOptions {
   sandboxUrl?: string;
   /** The account setting "Enforce HTTP Auth on Media URLs": media URLs answer 401 without Basic auth. */
   enforceMediaAuth?: boolean;
+  /**
+   * How long a new message (or a status change) stays out of the Messages list, and a new alert out of the Monitor
+   * Alerts list, as Twilio's lists lag behind. Fetching a message by SID is never delayed. Default 0.
+   */
+  listLagMs?: number;
   /** Receives structured log entries. The library never prints; entries never carry the auth token or key secrets. */
   onLog?: (entry: EmulatorLogEntry) => void;
 }
@@ -344,6 +351,10 @@ export interface Emulator {
   rateLimit(requests: number, retryAfterSeconds?: number): void;
   /** What a change made in the Twilio Console looks like. */
   setSmsUrl(phoneNumber: string, url: string, method?: HttpMethod): void;
+  /** The Messages and Alerts lists' lag in milliseconds (`listLagMs`; also `POST /_emulator/list-lag`). */
+  setListLag(ms: number): void;
+  /** Monitor alerts recorded so far (failed webhooks), oldest first, lag or not (copies). */
+  alerts(): EmulatorAlert[];
   /** All messages, oldest first (copies). */
   messages(): EmulatorMessage[];
   getMessage(sid: string): EmulatorMessage | undefined;
