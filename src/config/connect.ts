@@ -1,10 +1,15 @@
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, Store } from '../store/index.js';
-import { createTwilioClient, type TwilioClient, type TwilioCredentials } from '../twilio/client.js';
+import {
+  createTwilioClient,
+  type TwilioClient,
+  type TwilioClientOptions,
+  type TwilioCredentials,
+} from '../twilio/client.js';
 import { loadSecret, resolveConfig, twilioCredentials } from './resolve.js';
 
 /** Opens a Twilio client for credentials: the command context's factory, or the twilio package itself. */
-export type TwilioFactory = (creds: TwilioCredentials, opts?: { timeoutMs?: number }) => Promise<TwilioClient>;
+export type TwilioFactory = (creds: TwilioCredentials, opts?: TwilioClientOptions) => Promise<TwilioClient>;
 
 /** What the config cores take: the store, the environment, the secret store and (optionally) a Twilio client factory. */
 export interface ConfigDeps {

@@ -28,22 +28,46 @@ export interface TwilioCredentials {
  */
 export async function createTwilioClient(
   creds: TwilioCredentials,
-  opts: { timeoutMs?: number } = {},
+  opts: TwilioClientOptions = {},
 ): Promise<TwilioClient> {
   const { default: twilio } = await import('twilio');
   const timeout = opts.timeoutMs ?? 15_000;
   const username = creds.authMethod === 'api-key' ? creds.apiKeySid! : creds.accountSid;
+  const retry = opts.retry429 === false ? { autoRetry: false } : RETRY_429;
   const httpClient = creds.apiUrl
-    ? new (redirectingRequestClient(twilio.RequestClient))(creds.apiUrl, timeout)
-    : undefined;
-  return twilio(username, creds.secret, { accountSid: creds.accountSid, httpClient, timeout, env: {}, ...RETRY_429 });
+    ? new (redirectingRequestClient(twilio.RequestClient))(creds.apiUrl, timeout, retry)
+    : opts.retry429 === false
+      ? new twilio.RequestClient({ timeout, autoRetry: false })
+      : undefined;
+  return twilio(username, creds.secret, { accountSid: creds.accountSid, httpClient, timeout, env: {}, ...retry });
+}
+
+export interface TwilioClientOptions {
+  timeoutMs?: number;
+  /**
+   * false: a 429 is not retried by the client (whose backoff ignores Retry-After) but thrown, and the answer's
+   * `Retry-After` is read with retryAfterMs(): for a poller that keeps its own request budget (messages tail).
+   */
+  retry429?: boolean;
+}
+
+/** The Retry-After of the client's last answer (a 429), in milliseconds; null when it gave none. */
+export function retryAfterMs(client: TwilioClient): number | null {
+  const headers = (client.httpClient as { lastResponse?: { headers?: Record<string, unknown> } } | undefined)
+    ?.lastResponse?.headers;
+  const raw = headers?.['retry-after'] ?? headers?.['Retry-After'];
+  if (typeof raw !== 'string' && typeof raw !== 'number') return null;
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(String(raw));
+  return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
 }
 
 function redirectingRequestClient(Base: typeof RequestClient) {
   return class RedirectingRequestClient extends Base {
     readonly #base: string;
-    constructor(apiUrl: string, timeout: number) {
-      super({ timeout, ...RETRY_429 });
+    constructor(apiUrl: string, timeout: number, retry: { autoRetry: boolean }) {
+      super({ timeout, ...retry });
       this.#base = apiUrl.replace(/\/+$/, '');
     }
     override request<TData>(opts: RequestClient.RequestOptions<TData>) {
