@@ -19,7 +19,8 @@ export function register(program: Command, ctx: CommandContext): void {
 Examples:
   $ fruxon-twilio messages list                       # the 20 newest, both directions
   $ fruxon-twilio messages list --direction in --limit 50 --json
-  $ fruxon-twilio messages show SM0123456789abcdef0123456789abcdef`,
+  $ fruxon-twilio messages show SM0123456789abcdef0123456789abcdef
+  $ fruxon-twilio messages tail --since 10m              # both sides, live; Ctrl-C ends it`,
     );
 
   messages
@@ -82,4 +83,75 @@ Examples:
       if (opts.json) return out.data(messageDetailJson(message, media));
       printMessageDetail(out, message, media);
     });
+
+  messages
+    .command('tail')
+    .description(
+      "Follow the number's traffic live from Twilio's Messages list: inbound, outbound (this tool's, the agent's through the API), each status change, webhook alerts. Never changes a webhook",
+    )
+    .option('--config <name>', 'config name (default: the default config)')
+    .option('--since <duration>', 'show what happened in this window before the start too (e.g. 10m)')
+    .option('--channel <sms|whatsapp>', 'one channel only (default: both)')
+    .option('--timeout <duration>', 'end after this long (exit 0)')
+    .option('--json', 'one JSON object per line: {"kind": "message"|"status"|"alert", ...}')
+    .addHelpText(
+      'after',
+      `
+At most two list requests per second while traffic flows, backing off to one pair of lists every 10 s when
+idle; a 429 waits its Retry-After. Ctrl-C (or --timeout) ends it with exit code 0.`,
+    )
+    .action(async (opts: TailCommandOptions) => {
+      const out = ctx.output(opts);
+      const { MAX_TIMER_MS, parseDuration } = await import('../validate.js');
+      if (opts.channel !== undefined && opts.channel !== 'sms' && opts.channel !== 'whatsapp') {
+        throw usageError(`--channel must be sms or whatsapp (got ${JSON.stringify(opts.channel)})`);
+      }
+      const sinceMs = opts.since !== undefined ? parseDuration('--since', opts.since) : undefined;
+      const timeoutMs =
+        opts.timeout !== undefined ? parseDuration('--timeout', opts.timeout, { max: MAX_TIMER_MS }) : undefined;
+      const store = await ctx.store();
+      const keychain = await ctx.keychain();
+      const { tailMessages } = await import('../operations/tail.js');
+      const { printTailEvent, tailEventJson } = await import('../output/tail.js');
+      const { safe } = await import('../output/index.js');
+      const stopper = ctx.untilStopped();
+      try {
+        const summary = await tailMessages(
+          {
+            store,
+            env: ctx.env,
+            secrets: keychain,
+            twilio: ctx.twilio,
+            now: () => ctx.now(),
+            signal: stopper.signal,
+          },
+          {
+            config: opts.config,
+            sinceMs,
+            channel: opts.channel as 'sms' | 'whatsapp' | undefined,
+            timeoutMs,
+            onStart: (s) =>
+              out.status(
+                `Following ${safe(s.number)} (${s.channels.join(' and ')}) of config ${safe(s.config.name)} since ${s.since.toISOString()}; Ctrl-C to stop`,
+              ),
+            onEvent: (e) => (opts.json ? out.data(tailEventJson(e)) : printTailEvent(out, e)),
+            onWarning: (text) => out.warn(safe(text)),
+          },
+        );
+        const { message, status, alert } = summary.events;
+        out.status(
+          `Stopped${summary.endedBy === 'timeout' ? ' (--timeout)' : ''}: ${message} message(s), ${status} status change(s), ${alert} alert(s), ${summary.requests} list request(s).`,
+        );
+      } finally {
+        stopper.dispose();
+      }
+    });
+}
+
+interface TailCommandOptions {
+  config?: string;
+  since?: string;
+  channel?: string;
+  timeout?: string;
+  json?: boolean;
 }

@@ -1,0 +1,316 @@
+import type { MessagePage } from 'twilio/lib/rest/api/v2010/account/message.js';
+import { type ConfigDeps, connectConfig, type TwilioFactory } from '../config/connect.js';
+import { type Channel, WHATSAPP_PREFIX } from '../phone.js';
+import type { Config } from '../store/index.js';
+import { type Alert, type AlertScope, concerns, listAlerts } from '../twilio/alerts.js';
+import { retryAfterMs, type TwilioClient, type TwilioCredentials, twilioError } from '../twilio/client.js';
+import { FINAL_STATUSES, fixFor, type Message, otherParty, sleepUnlessAborted, toMessage } from '../twilio/messages.js';
+import { resolveChannels } from '../twilio/route.js';
+
+/**
+ * `messages tail`: a number's traffic, both directions, followed from Twilio's Messages list and its Monitor
+ * alerts, without touching any webhook (safe on a production number). Never prints: each message, status change
+ * and alert goes to `onEvent` once.
+ *
+ * The request budget: at most one list request every `spacingMs` (500 ms: two per second) in all. Each channel
+ * is a pair of lists (To= and From= the number); status changes are read from those lists, never one fetch per
+ * message. A channel whose traffic flows (something new in the last 30 s, or an outbound message not final yet)
+ * is polled again at once (the spacing decides); an idle one backs off 1, 2, 4, 8, then every 10 s. Alerts are
+ * polled every 5 s while traffic flows, every 10 s otherwise. A 429 waits its Retry-After.
+ */
+
+export type SentBy = 'customer' | 'twiml' | 'this tool' | 'API';
+
+export type TailEvent =
+  | { kind: 'message'; message: Message; sentBy: SentBy; participant: string | null; fix: string | undefined }
+  | {
+      kind: 'status';
+      message: Message;
+      previousStatus: string;
+      participant: string | null;
+      fix: string | undefined;
+    }
+  | { kind: 'alert'; alert: Alert };
+
+export interface TailDeps extends ConfigDeps {
+  twilio: TwilioFactory;
+  /** The user-visible clock: where `--since` starts. */
+  now: () => Date;
+  /** Aborted to stop (SIGINT): the tail then resolves. */
+  signal: AbortSignal;
+}
+
+export interface TailOptions {
+  config?: string;
+  /** Show what happened in this window before the start too (default: only what happens from now). */
+  sinceMs?: number;
+  /** One channel only (one pair of lists instead of two). */
+  channel?: Channel;
+  /** End after this long (resolves like a stop). */
+  timeoutMs?: number;
+  onEvent: (e: TailEvent) => void;
+  /** Once, before the first poll. */
+  onStart?: (s: { config: Config; number: string; channels: Channel[]; since: Date }) => void;
+  /** A poll failed and will be tried again (a network error, a 5xx); or a 429 is being waited out. */
+  onWarning?: (text: string) => void;
+  /** Tuning for tests and the bench; the defaults are the documented budget. */
+  spacingMs?: number;
+  idleIntervalMs?: number;
+}
+
+export interface TailSummary {
+  config: Config;
+  /** Poll requests made (list pages and alert lists; not the route lookup at the start). */
+  requests: number;
+  events: { message: number; status: number; alert: number };
+  endedBy: 'stop' | 'timeout';
+}
+
+const FLOWING_MS = 30_000;
+const ALERTS_ACTIVE_MS = 5_000;
+const PENDING_MAX_AGE_MS = 10 * 60_000;
+const PAGE_SIZE = 50;
+const FIRST_POLL_MAX_PAGES = 20;
+const ALERT_WINDOW_MS = 10 * 60_000;
+
+const STATUS_RANK: Record<string, number> = {
+  accepted: 0,
+  scheduled: 0,
+  queued: 1,
+  sending: 2,
+  sent: 3,
+  received: 3,
+  receiving: 2,
+  delivered: 4,
+  undelivered: 4,
+  failed: 4,
+  canceled: 4,
+  read: 5,
+};
+
+interface Unit {
+  name: Channel | 'alerts';
+  due: number;
+  interval: number;
+}
+
+export async function tailMessages(deps: TailDeps, opts: TailOptions): Promise<TailSummary> {
+  const { store } = deps;
+  const { config, creds, client } = await connect(deps, opts.config);
+  const where = { apiUrl: creds.apiUrl, accountSid: creds.accountSid };
+  const spacing = opts.spacingMs ?? 500;
+  const idle = opts.idleIntervalMs ?? 10_000;
+  const channels: Channel[] = opts.channel ? [opts.channel] : ['sms', 'whatsapp'];
+  const started = deps.now();
+  const since = new Date(started.getTime() - (opts.sinceMs ?? 0));
+  const summary: TailSummary = { config, requests: 0, events: { message: 0, status: 0, alert: 0 }, endedBy: 'stop' };
+
+  const timeout = opts.timeoutMs !== undefined ? AbortSignal.timeout(opts.timeoutMs) : undefined;
+  const signal = timeout ? AbortSignal.any([deps.signal, timeout]) : deps.signal;
+  const book = store.participants.contactBook(config.id);
+  const seen = new Map<string, Message>();
+  const seenAlerts = new Set<string>();
+  const hidden = new Set<string>();
+  const sinceSecond = Math.floor(since.getTime() / 1000) * 1000;
+  let lastNews = Number.NEGATIVE_INFINITY;
+  let nextSlot = 0;
+
+  const emit = (e: TailEvent) => {
+    summary.events[e.kind]++;
+    opts.onEvent(e);
+  };
+
+  /** One API request within the budget; a 429 is waited out (its Retry-After) and the request made again. */
+  const request = async <T>(what: string, call: () => Promise<T>): Promise<T | undefined> => {
+    for (let failures = 0; ; ) {
+      const wait = nextSlot - performance.now();
+      if (wait > 0) await sleepUnlessAborted(wait, signal);
+      if (signal.aborted) return undefined;
+      nextSlot = performance.now() + spacing;
+      summary.requests++;
+      try {
+        return await call();
+      } catch (err) {
+        if (signal.aborted) return undefined;
+        const status = (err as { status?: number }).status;
+        if (status === 429) {
+          const after = retryAfterMs(client) ?? 1000;
+          opts.onWarning?.(`Twilio answered 429 (too many requests): waiting ${Math.ceil(after / 1000)} s`);
+          nextSlot = performance.now() + Math.max(after, spacing);
+          continue;
+        }
+        if (status === 401 || status === 403 || status === 404) throw twilioError(err, what, where);
+        failures++;
+        const backoff = Math.min(idle, 1000 * 2 ** Math.min(failures, 4));
+        opts.onWarning?.(`${twilioError(err, what, where).message}; trying again in ${Math.round(backoff / 1000)} s`);
+        nextSlot = performance.now() + backoff;
+      }
+    }
+  };
+
+  // The layers' webhook URLs: an alert about one of them concerns this number even when its message is not listed.
+  const scopeUrls: string[] = [];
+  try {
+    for (const r of await resolveChannels(client, config.fromNumber, channels)) {
+      for (const u of [r.url, r.fallbackUrl]) if (u) scopeUrls.push(u);
+    }
+  } catch (err) {
+    if (signal.aborted) return finish();
+    opts.onWarning?.(
+      `${twilioError(err, `look up the webhooks of ${config.fromNumber}`, where).message}: alerts are matched by message only`,
+    );
+  }
+  const scope: AlertScope = { urls: scopeUrls, isOwnMessage: (sid) => seen.has(sid) };
+
+  opts.onStart?.({ config, number: config.fromNumber, channels, since });
+
+  const units: Unit[] = [
+    ...channels.map((name) => ({ name, due: 0, interval: 0 })),
+    { name: 'alerts', due: 0, interval: 0 },
+  ];
+  let firstPoll = new Set<string>(channels);
+  let alertsFirst = true;
+
+  while (!signal.aborted) {
+    const unit = units.reduce((a, b) => (b.due < a.due ? b : a));
+    const wait = unit.due - performance.now();
+    if (wait > 0) await sleepUnlessAborted(wait, signal);
+    if (signal.aborted) break;
+    if (unit.name === 'alerts') {
+      await pollAlerts();
+      const flowing = performance.now() - lastNews < FLOWING_MS;
+      unit.due = performance.now() + (flowing ? ALERTS_ACTIVE_MS : idle);
+      continue;
+    }
+    const channel = unit.name;
+    const news = await pollChannel(channel, firstPoll.has(channel));
+    firstPoll.delete(channel);
+    if (news) lastNews = performance.now();
+    const flowing = news || performance.now() - lastNews < FLOWING_MS || pending(channel);
+    unit.interval = flowing ? 0 : unit.interval === 0 ? Math.min(1000, idle) : Math.min(idle, unit.interval * 2);
+    unit.due = performance.now() + unit.interval;
+  }
+  return finish();
+
+  function finish(): TailSummary {
+    summary.endedBy = timeout?.aborted && !deps.signal.aborted ? 'timeout' : 'stop';
+    return summary;
+  }
+
+  /** Whether an outbound message of the channel may still change (not final, and recent). */
+  function pending(channel: Channel): boolean {
+    const now = Date.now();
+    for (const m of seen.values()) {
+      if (m.channel !== channel || m.direction === 'inbound' || FINAL_STATUSES.has(m.status)) continue;
+      if (now - (m.dateCreated?.getTime() ?? 0) < PENDING_MAX_AGE_MS) return true;
+    }
+    return false;
+  }
+
+  /** Both lists of a channel; what is new or changed is emitted, oldest first. Returns whether anything was. */
+  async function pollChannel(channel: Channel, first: boolean): Promise<boolean> {
+    const address = (channel === 'whatsapp' ? WHATSAPP_PREFIX : '') + config.fromNumber;
+    const found: Message[] = [];
+    for (const filter of [{ to: address }, { from: address }]) {
+      const what = `list the messages ${filter.to ? 'to' : 'from'} ${address}`;
+      let page = await request(what, () => client.messages.page({ ...filter, pageSize: PAGE_SIZE }));
+      if (!page) return false;
+      found.push(...page.instances.map(toMessage));
+      // The first poll reads back to `since` (a bounded number of pages); later ones read the newest page only.
+      for (let n = 1; first && n < FIRST_POLL_MAX_PAGES && reachesBack(page, since); n++) {
+        const current: MessagePage = page;
+        page = await request(what, async () => ((await current.nextPage()) as MessagePage | undefined) ?? undefined);
+        if (!page) break;
+        found.push(...page.instances.map(toMessage));
+      }
+    }
+    found.sort((a, b) => time(a) - time(b));
+    const owned = ownSids();
+    let news = false;
+    for (const m of found) {
+      const before = seen.get(m.sid);
+      if (!before) {
+        seen.set(m.sid, m);
+        // Before the window (Twilio's dates are to the second): known, never shown, nor its status changes.
+        if (time(m) < sinceSecond) {
+          hidden.add(m.sid);
+          continue;
+        }
+        news = true;
+        emit({
+          kind: 'message',
+          message: m,
+          sentBy: sentBy(m, owned),
+          participant: book.nameFor(otherParty(m)),
+          fix: fixFor(m.errorCode),
+        });
+        continue;
+      }
+      if (hidden.has(m.sid)) {
+        seen.set(m.sid, m);
+        continue;
+      }
+      if (before.status === m.status || (STATUS_RANK[m.status] ?? 9) < (STATUS_RANK[before.status] ?? 0)) continue;
+      seen.set(m.sid, m);
+      news = true;
+      emit({
+        kind: 'status',
+        message: m,
+        previousStatus: before.status,
+        participant: book.nameFor(otherParty(m)),
+        fix: fixFor(m.errorCode),
+      });
+    }
+    return news;
+  }
+
+  async function pollAlerts(): Promise<void> {
+    const from = alertsFirst ? since : new Date(Math.max(since.getTime(), Date.now() - ALERT_WINDOW_MS));
+    const list = await request('list the Monitor alerts', () =>
+      listAlerts(client, { since: new Date(Math.floor(from.getTime() / 1000) * 1000), limit: PAGE_SIZE }),
+    );
+    if (!list) return;
+    alertsFirst = false;
+    for (const alert of list.slice().reverse()) {
+      if (seenAlerts.has(alert.sid) || !concerns(alert, scope)) continue;
+      seenAlerts.add(alert.sid);
+      if (alert.dateCreated && alert.dateCreated.getTime() < sinceSecond) continue;
+      lastNews = performance.now();
+      emit({ kind: 'alert', alert });
+    }
+  }
+
+  /** Messages this tool knows it sent: those whose status callbacks its listener recorded. */
+  function ownSids(): Set<string> {
+    const sids = new Set<string>();
+    for (const s of store.events.listStatuses({ configId: config.id, since: since.toISOString(), limit: 1000 }))
+      if (s.messageSid) sids.add(s.messageSid);
+    return sids;
+  }
+}
+
+function sentBy(m: Message, own: Set<string>): SentBy {
+  if (m.direction === 'inbound') return 'customer';
+  if (own.has(m.sid)) return 'this tool';
+  if (m.direction === 'outbound-reply') return 'twiml';
+  return 'API';
+}
+
+function reachesBack(page: MessagePage, since: Date): boolean {
+  const last = page.instances.at(-1);
+  if (!last || page.instances.length < PAGE_SIZE) return false;
+  return (last.dateCreated?.getTime() ?? 0) >= since.getTime();
+}
+
+function time(m: Message): number {
+  return (m.dateCreated ?? m.dateSent ?? new Date(0)).getTime();
+}
+
+async function connect(
+  deps: TailDeps,
+  name: string | undefined,
+): Promise<{ config: Config; creds: TwilioCredentials; client: TwilioClient }> {
+  // A client that leaves 429s to the tail (its backoff ignores Retry-After and spends the budget).
+  const twilio: TwilioFactory = (creds, o) => deps.twilio(creds, { ...o, retry429: false });
+  return connectConfig(deps.store, name, deps.env, deps.secrets, twilio);
+}
