@@ -146,6 +146,69 @@ idle; a 429 waits its Retry-After. Ctrl-C (or --timeout) ends it with exit code 
         stopper.dispose();
       }
     });
+
+  messages
+    .command('redeliver')
+    .description(
+      "POST inbound messages again as Twilio would have (the form rebuilt from Twilio's log, signed): by default to the webhook of the layer that routes them now",
+    )
+    .argument('<sid...>', 'Message SIDs (SM… or MM…) of inbound messages to the number')
+    .option('--config <name>', 'config name (default: the default config)')
+    .option('--to <url>', "post to this URL instead of the layer's current webhook")
+    .option('--to-listener', "post to the config's running listener")
+    .option('--auth-token-stdin', "an API Key config: read the account's Auth Token (which signs) from standard input")
+    .option('--json', 'one JSON object per message')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ fruxon-twilio messages tail                       # an alert: Twilio could not deliver SM… (11200)
+  $ fruxon-twilio messages redeliver SM0123456789abcdef0123456789abcdef
+  $ fruxon-twilio messages redeliver SM… SM… --to-listener
+
+Exit 0 when every message was answered 2xx; 1 when one was refused (outbound, another number's, unknown) or
+was not answered 2xx.`,
+    )
+    .action(async (sids: string[], opts: RedeliverCommandOptions) => {
+      const out = ctx.output(opts);
+      const { MESSAGE_SID, checkHttpUrl } = await import('../validate.js');
+      for (const sid of sids) {
+        if (!MESSAGE_SID.test(sid.trim()))
+          throw usageError(
+            `SID must be a Twilio Message SID: SM or MM followed by 32 lowercase hex characters (got ${JSON.stringify(sid.length > 40 ? sid.slice(0, 37) + '...' : sid)})`,
+          );
+      }
+      if (opts.to !== undefined && opts.toListener) throw usageError('--to and --to-listener exclude each other');
+      const url = opts.to !== undefined ? checkHttpUrl('--to', opts.to) : undefined;
+      const store = await ctx.store();
+      const keychain = await ctx.keychain();
+      const { redeliverMessages } = await import('../operations/redeliver.js');
+      const { readStdin } = await import('./input.js');
+      const { config, results } = await redeliverMessages(
+        { store, env: ctx.env, secrets: keychain, twilio: ctx.twilio },
+        {
+          config: opts.config,
+          sids: [...new Set(sids.map((s) => s.trim()))],
+          url,
+          toListener: Boolean(opts.toListener),
+          readAuthToken: opts.authTokenStdin ? () => readStdin(ctx.io, '--auth-token-stdin') : undefined,
+        },
+      );
+      const { printRedeliverResult, redeliverJson } = await import('../output/redeliver.js');
+      for (const r of results) {
+        if (opts.json) out.data({ ...redeliverJson(r), config: config.name });
+        else printRedeliverResult(out, r);
+      }
+      if (results.some((r) => !r.ok)) ctx.exitCode = 1;
+    });
+}
+
+interface RedeliverCommandOptions {
+  config?: string;
+  to?: string;
+  toListener?: boolean;
+  authTokenStdin?: boolean;
+  json?: boolean;
 }
 
 interface TailCommandOptions {
