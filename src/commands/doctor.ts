@@ -31,6 +31,7 @@ Exit codes: 0 every check passed (warnings allowed), 1 a check failed.`,
         openStore: () => (opened = openStore(ctx.env)),
         keychain,
         twilio: ctx.twilio,
+        now: () => ctx.now(),
       });
       opened?.close();
       const ok = doctorPassed(checks);

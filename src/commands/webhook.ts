@@ -65,7 +65,10 @@ async function show(ctx: CommandContext, opts: ShowOptions): Promise<void> {
   const store = await ctx.store();
   const keychain = await ctx.keychain();
   const { inspectWebhook } = await import('../operations/webhook-show.js');
-  const view = await inspectWebhook({ store, env: ctx.env, secrets: keychain, twilio: ctx.twilio }, opts.config);
+  const view = await inspectWebhook(
+    { store, env: ctx.env, secrets: keychain, twilio: ctx.twilio, now: () => ctx.now() },
+    opts.config,
+  );
   const { webhookShowJson, printWebhookShow } = await import('../output/webhook.js');
   if (opts.json) return out.data(webhookShowJson(view));
   printWebhookShow(out, view);

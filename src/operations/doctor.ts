@@ -7,6 +7,7 @@ import type { SecretStore } from '../secrets/index.js';
 import { shellQuote } from '../shell.js';
 import { type Config, DB_FILE, dataDir, isLeaseAlive, type Lease, type Store } from '../store/index.js';
 import { migrations } from '../store/migrations.js';
+import { type AlertSummary, alertFix, describeAlert, summarizeWebhookAlerts } from '../twilio/alerts.js';
 import { createTwilioClient, type TwilioClient, type TwilioCredentials, twilioError } from '../twilio/client.js';
 import { fetchAccount, findNumber } from '../twilio/numbers.js';
 import { type Route, resolveRoutes, SANDBOX_NUMBER } from '../twilio/route.js';
@@ -35,6 +36,8 @@ export interface DoctorDeps {
   nodeVersion?: string;
   /** Per Twilio call. */
   timeoutMs?: number;
+  /** The clock of the alerts window (the last 24 h); without it, Twilio's alerts are not read. */
+  now?: () => Date;
 }
 
 export const MIN_NODE_MAJOR = 20;
@@ -209,19 +212,24 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
         add(checkSmsUrl(config, number.smsUrl, store!, productionUrl));
       }
       if (number || config.fromNumber === SANDBOX_NUMBER) {
+        let routes: Route[] | undefined;
+        const productionUrl = productionUrlOf(config, deps.env, keychain ?? null);
         try {
-          add(
-            checkRoute(
-              config,
-              await resolveRoutes(client, config.fromNumber),
-              number?.smsUrl ?? null,
-              store!,
-              productionUrlOf(config, deps.env, keychain ?? null),
-            ),
-          );
+          routes = await resolveRoutes(client, config.fromNumber);
+          add(checkRoute(config, routes, number?.smsUrl ?? null, store!, productionUrl));
         } catch (err) {
           const e = twilioError(err, `look up where inbound messages to ${config.fromNumber} go`, ctx);
           add({ name: 'route', ok: false, detail: e.message, fix: e.hint });
+        }
+        if (routes && deps.now) {
+          const urls = [
+            ...routes.flatMap((r) => [r.url, r.fallbackUrl]),
+            number?.smsUrl,
+            number?.smsFallbackUrl,
+            productionUrl,
+          ];
+          const alerts = await checkAlerts(client, config, urls, productionUrl, deps.now());
+          if (alerts) add(alerts);
         }
       } else skip('route', 'the From number was not found');
     }
@@ -242,6 +250,36 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
         },
   );
   return checks;
+}
+
+/**
+ * Twilio's Monitor alerts about the number's webhooks in the last 24 h: a warning with the fix when there are
+ * some (the webhook failed: "your agent's webhook returned 502 at 10:42" beats "no reply"). No line when there
+ * are none, or when the account's alerts cannot be read (a restricted API key): nothing to act on.
+ */
+async function checkAlerts(
+  client: TwilioClient,
+  config: Config,
+  urls: (string | null | undefined)[],
+  productionUrl: string | null,
+  now: Date,
+): Promise<DoctorCheck | null> {
+  let summary: AlertSummary;
+  try {
+    summary = await summarizeWebhookAlerts(client, urls, new Date(now.getTime() - 24 * 60 * 60 * 1000));
+  } catch {
+    return null;
+  }
+  const latest = summary.latest;
+  if (!latest) return null;
+  const at = latest.dateCreated ? ` at ${latest.dateCreated.toISOString().slice(11, 16)} UTC` : '';
+  const line = describeAlert({ ...latest, url: displayWebhookUrl(latest.url, productionUrl) });
+  return {
+    name: 'webhook_alerts',
+    ok: 'warn',
+    detail: `${summary.count} webhook alert${summary.count > 1 ? 's' : ''} in the last 24 h; the latest${at}: ${line}`,
+    fix: `${alertFix(latest.errorCode) ?? 'check the webhook'}; see them: fruxon-twilio messages tail --since 24h --config ${shellQuote(config.name)}`,
+  };
 }
 
 /** True when no check failed (warnings and skipped checks do not fail). */

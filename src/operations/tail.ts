@@ -1,11 +1,13 @@
 import type { MessagePage } from 'twilio/lib/rest/api/v2010/account/message.js';
 import { type ConfigDeps, connectConfig, type TwilioFactory } from '../config/connect.js';
+import { loadProductionWebhookUrl } from '../config/webhook-url.js';
 import { type Channel, WHATSAPP_PREFIX } from '../phone.js';
 import type { Config } from '../store/index.js';
 import { type Alert, type AlertScope, concerns, listAlerts } from '../twilio/alerts.js';
 import { retryAfterMs, type TwilioClient, type TwilioCredentials, twilioError } from '../twilio/client.js';
 import { FINAL_STATUSES, fixFor, type Message, otherParty, sleepUnlessAborted, toMessage } from '../twilio/messages.js';
 import { resolveChannels } from '../twilio/route.js';
+import { displayWebhookUrl } from '../twilio/webhook.js';
 
 /**
  * `messages tail`: a number's traffic, both directions, followed from Twilio's Messages list and its Monitor
@@ -108,6 +110,7 @@ export async function tailMessages(deps: TailDeps, opts: TailOptions): Promise<T
   const timeout = opts.timeoutMs !== undefined ? AbortSignal.timeout(opts.timeoutMs) : undefined;
   const signal = timeout ? AbortSignal.any([deps.signal, timeout]) : deps.signal;
   const book = store.participants.contactBook(config.id);
+  const productionUrl = loadProductionWebhookUrl(config, deps.env, deps.secrets);
   const seen = new Map<string, Message>();
   const seenAlerts = new Set<string>();
   const hidden = new Set<string>();
@@ -160,15 +163,17 @@ export async function tailMessages(deps: TailDeps, opts: TailOptions): Promise<T
       `${twilioError(err, `look up the webhooks of ${config.fromNumber}`, where).message}: alerts are matched by message only`,
     );
   }
+  if (productionUrl) scopeUrls.push(productionUrl);
   const scope: AlertScope = { urls: scopeUrls, isOwnMessage: (sid) => seen.has(sid) };
 
   opts.onStart?.({ config, number: config.fromNumber, channels, since });
 
+  // Alerts first: one request, and the reason most people start a tail.
   const units: Unit[] = [
-    ...channels.map((name) => ({ name, due: 0, interval: 0 })),
     { name: 'alerts', due: 0, interval: 0 },
+    ...channels.map((name) => ({ name, due: 0, interval: 0 })),
   ];
-  let firstPoll = new Set<string>(channels);
+  const firstPoll = new Set<string>(channels);
   let alertsFirst = true;
 
   while (!signal.aborted) {
@@ -276,7 +281,8 @@ export async function tailMessages(deps: TailDeps, opts: TailOptions): Promise<T
       seenAlerts.add(alert.sid);
       if (alert.dateCreated && alert.dateCreated.getTime() < sinceSecond) continue;
       lastNews = performance.now();
-      emit({ kind: 'alert', alert });
+      // The production URL is a secret: shown masked, as webhook show shows it.
+      emit({ kind: 'alert', alert: { ...alert, url: displayWebhookUrl(alert.url, productionUrl) } });
     }
   }
 

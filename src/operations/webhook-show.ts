@@ -1,6 +1,8 @@
 import { type ConfigDeps, connectConfig } from '../config/connect.js';
 import { loadProductionWebhookUrl } from '../config/webhook-url.js';
 import { type Config, isLeaseAlive, type Lease } from '../store/index.js';
+import { type AlertSummary, summarizeWebhookAlerts } from '../twilio/alerts.js';
+import { twilioError } from '../twilio/client.js';
 import type { PhoneNumberInfo } from '../twilio/numbers.js';
 import { lookUpRoutes } from '../twilio/register-webhook.js';
 import type { Route } from '../twilio/route.js';
@@ -21,15 +23,45 @@ export interface WebhookView {
   productionUrl: string | null;
   lease: Lease | null;
   leaseAlive: boolean;
+  /**
+   * Twilio's Monitor alerts about the number's webhook URLs in the last 24 h (a failed delivery); null when not
+   * looked up (no clock given) or when the account's alerts could not be read (`alertsError` says why).
+   */
+  alerts: AlertSummary | null;
+  alertsError: string | null;
 }
 
-export async function inspectWebhook(deps: ConfigDeps, configName?: string): Promise<WebhookView> {
+const ALERT_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+export async function inspectWebhook(
+  deps: ConfigDeps & { now?: () => Date },
+  configName?: string,
+): Promise<WebhookView> {
   const { store, env } = deps;
   const { config, creds, client } = await connectConfig(store, configName, env, deps.secrets, deps.twilio);
   const routes = await lookUpRoutes(client, config, creds);
   const productionUrl = loadProductionWebhookUrl(config, env, deps.secrets);
   const lease = store.leases.get(config.id) ?? null;
   const winner = routes[0]!;
+  let alerts: AlertSummary | null = null;
+  let alertsError: string | null = null;
+  if (deps.now) {
+    const urls = [
+      ...routes.flatMap((r) => [r.url, r.fallbackUrl]),
+      winner.number?.smsUrl,
+      winner.number?.smsFallbackUrl,
+      productionUrl,
+      lease?.ourUrl,
+    ];
+    try {
+      alerts = await summarizeWebhookAlerts(client, urls, new Date(deps.now().getTime() - ALERT_WINDOW_MS));
+    } catch (err) {
+      alertsError = twilioError(err, "read the account's Monitor alerts", {
+        apiUrl: creds.apiUrl,
+        accountSid: creds.accountSid,
+      }).message;
+    }
+  }
   return {
     config,
     number: winner.number,
@@ -39,5 +71,7 @@ export async function inspectWebhook(deps: ConfigDeps, configName?: string): Pro
     productionUrl,
     lease,
     leaseAlive: lease ? isLeaseAlive(lease) : false,
+    alerts,
+    alertsError,
   };
 }

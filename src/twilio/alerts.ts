@@ -145,3 +145,19 @@ function normalizeUrl(url: string): string {
     return url;
   }
 }
+
+/** How many alerts about these webhook URLs Twilio logged since `since`, and the newest. */
+export interface AlertSummary {
+  since: Date;
+  count: number;
+  latest: Alert | null;
+}
+
+export async function summarizeWebhookAlerts(
+  client: TwilioClient,
+  urls: Iterable<string | null | undefined>,
+  since: Date,
+): Promise<AlertSummary> {
+  const list = await listWebhookAlerts(client, { urls: [...urls] }, { since, limit: 1000 });
+  return { since, count: list.length, latest: list[0] ?? null };
+}
