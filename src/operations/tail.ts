@@ -90,10 +90,15 @@ const STATUS_RANK: Record<string, number> = {
   read: 5,
 };
 
-interface Unit {
-  name: Channel | 'alerts';
+/** One request the tail makes over and over: a list of a channel (To= or From= the number), or the alerts. */
+interface Job {
+  kind: 'list' | 'alerts';
+  channel: Channel;
+  dir: 'to' | 'from';
   due: number;
+  /** The back-off of an idle list: 0 while its channel flows, then 1, 2, 4, 8, 10 s. */
   interval: number;
+  first: boolean;
 }
 
 export async function tailMessages(deps: TailDeps, opts: TailOptions): Promise<TailSummary> {
@@ -115,7 +120,6 @@ export async function tailMessages(deps: TailDeps, opts: TailOptions): Promise<T
   const seenAlerts = new Set<string>();
   const hidden = new Set<string>();
   const sinceSecond = Math.floor(since.getTime() / 1000) * 1000;
-  let lastNews = Number.NEGATIVE_INFINITY;
   let nextSlot = 0;
 
   const emit = (e: TailEvent) => {
@@ -169,31 +173,55 @@ export async function tailMessages(deps: TailDeps, opts: TailOptions): Promise<T
   opts.onStart?.({ config, number: config.fromNumber, channels, since });
 
   // Alerts first: one request, and the reason most people start a tail.
-  const units: Unit[] = [
-    { name: 'alerts', due: 0, interval: 0 },
-    ...channels.map((name) => ({ name, due: 0, interval: 0 })),
+  const jobs: Job[] = [
+    { kind: 'alerts', channel: 'sms', dir: 'to', due: 0, interval: 0, first: true },
+    ...channels.flatMap((channel) =>
+      (['to', 'from'] as const).map((dir): Job => ({ kind: 'list', channel, dir, due: 0, interval: 0, first: true })),
+    ),
   ];
-  const firstPoll = new Set<string>(channels);
+  const lastNews = new Map<Channel, number>();
+  const floors = new Map<string, number>();
+  const flowing = (channel: Channel) =>
+    performance.now() - (lastNews.get(channel) ?? Number.NEGATIVE_INFINITY) < FLOWING_MS || pending(channel);
+  let lastWasOther = false;
   let alertsFirst = true;
 
   while (!signal.aborted) {
-    const unit = units.reduce((a, b) => (b.due < a.due ? b : a));
-    const wait = unit.due - performance.now();
-    if (wait > 0) await sleepUnlessAborted(wait, signal);
-    if (signal.aborted) break;
-    if (unit.name === 'alerts') {
-      await pollAlerts();
-      const flowing = performance.now() - lastNews < FLOWING_MS;
-      unit.due = performance.now() + (flowing ? ALERTS_ACTIVE_MS : idle);
+    // A flowing channel's lists come first, but between two of their requests goes at most one other (the alerts,
+    // an idle channel's list), so that a flowing list is read again within three request slots (1.5 s).
+    const now = performance.now();
+    const isHot = (j: Job) => j.kind === 'list' && j.interval === 0 && flowing(j.channel);
+    const due = jobs.filter((j) => j.due <= now);
+    const earliest = (list: Job[]) => list.reduce((x, y) => (y.due < x.due ? y : x));
+    const hot = due.filter(isHot);
+    const others = due.filter((j) => !isHot(j));
+    let job: Job;
+    if (others.length && (!lastWasOther || !hot.length)) job = earliest(others);
+    else if (hot.length) job = earliest(hot);
+    else {
+      job = earliest(jobs);
+      await sleepUnlessAborted(job.due - now, signal);
       continue;
     }
-    const channel = unit.name;
-    const news = await pollChannel(channel, firstPoll.has(channel));
-    firstPoll.delete(channel);
-    if (news) lastNews = performance.now();
-    const flowing = news || performance.now() - lastNews < FLOWING_MS || pending(channel);
-    unit.interval = flowing ? 0 : unit.interval === 0 ? Math.min(1000, idle) : Math.min(idle, unit.interval * 2);
-    unit.due = performance.now() + unit.interval;
+    lastWasOther = !isHot(job);
+    if (job.kind === 'alerts') {
+      await pollAlerts();
+      const anyFlowing = channels.some(flowing);
+      job.due = performance.now() + (anyFlowing ? ALERTS_ACTIVE_MS : idle);
+      continue;
+    }
+    const news = await pollList(job);
+    job.first = false;
+    if (news) {
+      lastNews.set(job.channel, performance.now());
+      // Something moved: both lists of the channel are read at once again (an answer follows a question).
+      for (const j of jobs) if (j.kind === 'list' && j.channel === job.channel) j.interval = 0;
+    } else if (!flowing(job.channel)) {
+      job.interval = job.interval === 0 ? Math.min(1000, idle) : Math.min(idle, job.interval * 2);
+    }
+    job.due = performance.now() + job.interval;
+    for (const j of jobs)
+      if (j.kind === 'list' && j.channel === job.channel && j.interval === 0) j.due = Math.min(j.due, job.due);
   }
   return finish();
 
@@ -212,24 +240,38 @@ export async function tailMessages(deps: TailDeps, opts: TailOptions): Promise<T
     return false;
   }
 
-  /** Both lists of a channel; what is new or changed is emitted, oldest first. Returns whether anything was. */
-  async function pollChannel(channel: Channel, first: boolean): Promise<boolean> {
+  /** One list of a channel; what is new or changed is emitted, oldest first. Returns whether anything was. */
+  async function pollList(job: Job): Promise<boolean> {
+    const { channel } = job;
     const address = (channel === 'whatsapp' ? WHATSAPP_PREFIX : '') + config.fromNumber;
+    const filter = job.dir === 'to' ? { to: address } : { from: address };
+    const what = `list the messages ${job.dir} ${address}`;
     const found: Message[] = [];
-    for (const filter of [{ to: address }, { from: address }]) {
-      const what = `list the messages ${filter.to ? 'to' : 'from'} ${address}`;
-      let page = await request(what, () => client.messages.page({ ...filter, pageSize: PAGE_SIZE }));
-      if (!page) return false;
+    let page = await request(what, () => client.messages.page({ ...filter, pageSize: PAGE_SIZE }));
+    if (!page) return false;
+    found.push(...page.instances.map(toMessage));
+    // The oldest time the list still shows on its first page: anything older has fallen off it.
+    const full = page.instances.length === PAGE_SIZE;
+    floors.set(
+      `${channel}:${job.dir}`,
+      full ? (page.instances.at(-1)!.dateCreated?.getTime() ?? 0) : Number.NEGATIVE_INFINITY,
+    );
+    // The first poll reads back to `since` (a bounded number of pages); later ones read the newest page only.
+    for (let n = 1; job.first && n < FIRST_POLL_MAX_PAGES && reachesBack(page, since); n++) {
+      const current: MessagePage = page;
+      page = await request(what, async () => ((await current.nextPage()) as MessagePage | undefined) ?? undefined);
+      if (!page) break;
       found.push(...page.instances.map(toMessage));
-      // The first poll reads back to `since` (a bounded number of pages); later ones read the newest page only.
-      for (let n = 1; first && n < FIRST_POLL_MAX_PAGES && reachesBack(page, since); n++) {
-        const current: MessagePage = page;
-        page = await request(what, async () => ((await current.nextPage()) as MessagePage | undefined) ?? undefined);
-        if (!page) break;
-        found.push(...page.instances.map(toMessage));
-      }
     }
     found.sort((a, b) => time(a) - time(b));
+    // Off the first page of both lists (a minute's margin): forgotten.
+    forget(
+      channel,
+      Math.min(
+        floors.get(`${channel}:to`) ?? Number.NEGATIVE_INFINITY,
+        floors.get(`${channel}:from`) ?? Number.NEGATIVE_INFINITY,
+      ) - 60_000,
+    );
     const owned = ownSids();
     let news = false;
     for (const m of found) {
@@ -269,6 +311,20 @@ export async function tailMessages(deps: TailDeps, opts: TailOptions): Promise<T
     return news;
   }
 
+  /**
+   * Forgets the channel's messages older than `before`: off the first page of both lists, they can neither
+   * come back as new nor show a change (the tail's memory stays bounded at any rate).
+   */
+  function forget(channel: Channel, before: number): void {
+    if (!Number.isFinite(before)) return;
+    for (const [sid, m] of seen) {
+      if (m.channel === channel && time(m) < before) {
+        seen.delete(sid);
+        hidden.delete(sid);
+      }
+    }
+  }
+
   async function pollAlerts(): Promise<void> {
     const from = alertsFirst ? since : new Date(Math.max(since.getTime(), Date.now() - ALERT_WINDOW_MS));
     const list = await request('list the Monitor alerts', () =>
@@ -280,7 +336,6 @@ export async function tailMessages(deps: TailDeps, opts: TailOptions): Promise<T
       if (seenAlerts.has(alert.sid) || !concerns(alert, scope)) continue;
       seenAlerts.add(alert.sid);
       if (alert.dateCreated && alert.dateCreated.getTime() < sinceSecond) continue;
-      lastNews = performance.now();
       // The production URL is a secret: shown masked, as webhook show shows it.
       emit({ kind: 'alert', alert: { ...alert, url: displayWebhookUrl(alert.url, productionUrl) } });
     }
