@@ -15,10 +15,11 @@ import { displayWebhookUrl } from '../twilio/webhook.js';
  * and alert goes to `onEvent` once.
  *
  * The request budget: at most one list request every `spacingMs` (500 ms: two per second) in all. Each channel
- * is a pair of lists (To= and From= the number); status changes are read from those lists, never one fetch per
- * message. A channel whose traffic flows (something new in the last 30 s, or an outbound message not final yet)
- * is polled again at once (the spacing decides); an idle one backs off 1, 2, 4, 8, then every 10 s. Alerts are
- * polled every 5 s while traffic flows, every 10 s otherwise. A 429 waits its Retry-After.
+ * is a pair of lists (To= and From= the number), each list its own request; status changes are read from those
+ * lists, never one fetch per message. A channel whose traffic flows (something new in the last 30 s, or an
+ * outbound message not final yet) has its lists read again at once (the spacing decides), with at most one other
+ * request between two of theirs; an idle list backs off 1, 2, 4, 8, then every 10 s. Alerts are polled every 5 s
+ * while traffic flows, every 10 s otherwise. A 429 waits its Retry-After.
  */
 
 export type SentBy = 'customer' | 'twiml' | 'this tool' | 'API';
