@@ -66,7 +66,7 @@ export function printTailEvent(out: Output, e: TailEvent): void {
     const arrow = relativeDirection(m) === 'in' ? c.cyan('←') : c.green('→');
     const by = e.sentBy === 'customer' ? '' : ` ${c.dim(`[${e.sentBy}]`)}`;
     out.line(
-      `${c.dim(clock(m.dateCreated))}  ${arrow} ${party} ${c.dim(m.channel)}${by} ${JSON.stringify(safe(m.body.replace(/\s+/g, ' ')))}  ${status}${error}  ${c.dim(m.sid)}`,
+      `${c.dim(clock(m.dateCreated))}  ${arrow} ${party} ${c.dim(m.channel)}${by} "${safe(m.body.replace(/\s+/g, ' '))}"  ${status}${error}  ${c.dim(m.sid)}`,
     );
   } else {
     out.line(

@@ -152,6 +152,7 @@ describe('messages tail, against the emulator, with the official twilio client a
   it('human lines, --since shows the window before the start; a 429 is waited out; --timeout ends with 0', async () => {
     const agent = emulatorClient(emu);
     const earlier = await agent.messages.create({ from: OWN, to: PHONE, body: 'sent before the tail' });
+    const hostile = await emu.deliverInbound({ from: PHONE, to: OWN, body: 'red \u001b[31m alert \u202e' });
     await emu.idle();
     await new Promise((r) => setTimeout(r, 250)); // past the list lag
     emu.rateLimit(2, 1);
@@ -166,6 +167,10 @@ describe('messages tail, against the emulator, with the official twilio client a
       new RegExp(`→ Dana \\(\\+14155550147\\) sms \\[API\\] "sent before the tail"  delivered  ${earlier.sid}`),
     );
     assert.equal(r.stdout.split('\n').filter((l) => l.includes(earlier.sid)).length, 1);
+    // Outside text is shown, never obeyed.
+    assert.ok(r.stdout.includes(`"red \\x1b[31m alert \\u202e"`), r.stdout);
+    assert.ok(r.stdout.includes(hostile.messageSid));
+    assert.doesNotMatch(r.stdout, /[\u001b\u202e]/);
     assert.match(r.stderr, /Stopped \(--timeout\)/);
   });
 
