@@ -25,7 +25,7 @@ import { findNumber, type PhoneNumberInfo } from '../twilio/numbers.js';
 import { refuseLoopbackUrls } from '../twilio/send-rules.js';
 import { sameWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
-import { inboundRoute } from './diagnose.js';
+import { inboundRoute, webhookFailure } from './diagnose.js';
 import {
   type ExpectStep,
   type ParsedFile,
@@ -550,9 +550,11 @@ class Runner {
     ctx: { apiUrl: string | null; accountSid: string },
   ): Promise<{ text: string; fix: string | null }> {
     const { conn, info } = plan;
+    let sentAt: Date | null = null;
     if (lastSend) {
       try {
         const m = await fetchMessage(conn.client, lastSend.sid, ctx);
+        sentAt = m.dateCreated;
         if (FAILED.has(m.status)) {
           const code = m.errorCode;
           return {
@@ -566,6 +568,9 @@ class Runner {
     }
     const route = await inboundRoute(this.deps, conn.config, conn.client);
     if (route.reachesAgent === false) return { text: route.text, fix: null };
+    // Twilio's Monitor: the webhook failed (a 502, a refused connection) since the tester's message was sent.
+    const failed = sentAt ? await webhookFailure(this.deps, conn.config, conn.client, sentAt) : null;
+    if (failed) return failed;
     // Fruxon holds the first message from a number that is no participant as an access request: the agent
     // stays silent until someone approves it.
     const pending = route.toFruxon ? await this.#pendingAccessRequest(conn.config, info.tester) : null;
