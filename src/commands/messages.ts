@@ -124,6 +124,7 @@ idle; a 429 waits its Retry-After. Ctrl-C (or --timeout) ends it with exit code 
             twilio: ctx.twilio,
             now: () => ctx.now(),
             signal: stopper.signal,
+            fruxon: ctx.fruxon,
           },
           {
             config: opts.config,
@@ -138,9 +139,9 @@ idle; a 429 waits its Retry-After. Ctrl-C (or --timeout) ends it with exit code 
             onWarning: (text) => out.warn(safe(text)),
           },
         );
-        const { message, status, alert } = summary.events;
+        const { message, status, alert, fruxon } = summary.events;
         out.status(
-          `Stopped${summary.endedBy === 'timeout' ? ' (--timeout)' : ''}: ${message} message(s), ${status} status change(s), ${alert} alert(s), ${summary.requests} list request(s).`,
+          `Stopped${summary.endedBy === 'timeout' ? ' (--timeout)' : ''}: ${message} message(s), ${status} status change(s), ${alert} alert(s)${fruxon ? `, ${fruxon} Fruxon line(s)` : ''}, ${summary.requests} list request(s).`,
         );
       } finally {
         stopper.dispose();

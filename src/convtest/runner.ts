@@ -568,9 +568,6 @@ class Runner {
     }
     const route = await inboundRoute(this.deps, conn.config, conn.client);
     if (route.reachesAgent === false) return { text: route.text, fix: null };
-    // Twilio's Monitor: the webhook failed (a 502, a refused connection) since the tester's message was sent.
-    const failed = sentAt ? await webhookFailure(this.deps, conn.config, conn.client, sentAt) : null;
-    if (failed) return failed;
     // Fruxon holds the first message from a number that is no participant as an access request: the agent
     // stays silent until someone approves it.
     const pending = route.toFruxon ? await this.#pendingAccessRequest(conn.config, info.tester) : null;
@@ -580,6 +577,9 @@ class Runner {
         fix: `fruxon-twilio fruxon access-requests approve ${shellQuote(pending.id)}`,
       };
     }
+    // Twilio's Monitor: the webhook failed (a 502, a refused connection) since the tester's message was sent.
+    const failed = sentAt ? await webhookFailure(this.deps, conn.config, conn.client, sentAt) : null;
+    if (failed) return failed;
     return { text: `no reply at all; ${route.text}`, fix: null };
   }
 

@@ -1,6 +1,8 @@
 import type { MessagePage } from 'twilio/lib/rest/api/v2010/account/message.js';
 import { type ConfigDeps, connectConfig, type TwilioFactory } from '../config/connect.js';
 import { loadProductionWebhookUrl } from '../config/webhook-url.js';
+import type { FruxonClient, FruxonClientOptions } from '../fruxon/client.js';
+import { findInbound, type InboundFinding, type InboundQuery, linkedFruxon } from '../fruxon/inbound-records.js';
 import { type Channel, WHATSAPP_PREFIX } from '../phone.js';
 import type { Config } from '../store/index.js';
 import { type Alert, type AlertScope, concerns, listAlerts } from '../twilio/alerts.js';
@@ -33,7 +35,9 @@ export type TailEvent =
       participant: string | null;
       fix: string | undefined;
     }
-  | { kind: 'alert'; alert: Alert };
+  | { kind: 'alert'; alert: Alert }
+  /** Fruxon's side of an inbound message, for a linked config: recorded (conversation, run), held, or no record. */
+  | { kind: 'fruxon'; message: Message; finding: InboundFinding };
 
 export interface TailDeps extends ConfigDeps {
   twilio: TwilioFactory;
@@ -41,6 +45,8 @@ export interface TailDeps extends ConfigDeps {
   now: () => Date;
   /** Aborted to stop (SIGINT): the tail then resolves. */
   signal: AbortSignal;
+  /** Builds the Fruxon client of a linked config (default: the real one). */
+  fruxon?: (opts: FruxonClientOptions) => FruxonClient;
 }
 
 export interface TailOptions {
@@ -59,13 +65,16 @@ export interface TailOptions {
   /** Tuning for tests and the bench; the defaults are the documented budget. */
   spacingMs?: number;
   idleIntervalMs?: number;
+  /** A linked config: how often Fruxon is asked about new inbound messages (3 s), and for how long (30 s). */
+  fruxonEveryMs?: number;
+  fruxonGiveUpMs?: number;
 }
 
 export interface TailSummary {
   config: Config;
   /** Poll requests made (list pages and alert lists; not the route lookup at the start). */
   requests: number;
-  events: { message: number; status: number; alert: number };
+  events: { message: number; status: number; alert: number; fruxon: number };
   endedBy: 'stop' | 'timeout';
 }
 
@@ -111,7 +120,12 @@ export async function tailMessages(deps: TailDeps, opts: TailOptions): Promise<T
   const channels: Channel[] = opts.channel ? [opts.channel] : ['sms', 'whatsapp'];
   const started = deps.now();
   const since = new Date(started.getTime() - (opts.sinceMs ?? 0));
-  const summary: TailSummary = { config, requests: 0, events: { message: 0, status: 0, alert: 0 }, endedBy: 'stop' };
+  const summary: TailSummary = {
+    config,
+    requests: 0,
+    events: { message: 0, status: 0, alert: 0, fruxon: 0 },
+    endedBy: 'stop',
+  };
 
   const timeout = opts.timeoutMs !== undefined ? AbortSignal.timeout(opts.timeoutMs) : undefined;
   const signal = timeout ? AbortSignal.any([deps.signal, timeout]) : deps.signal;
@@ -187,7 +201,24 @@ export async function tailMessages(deps: TailDeps, opts: TailOptions): Promise<T
   let lastWasOther = false;
   let alertsFirst = true;
 
+  // A linked config: Fruxon is asked what became of each inbound message (its own API, not Twilio's budget).
+  let linked: ReturnType<typeof linkedFruxon> = null;
+  try {
+    linked = linkedFruxon(store, config, deps.env, deps.secrets, deps.fruxon);
+  } catch (err) {
+    opts.onWarning?.(`${(err as Error).message}: no Fruxon lines`);
+  }
+  const fruxonEvery = opts.fruxonEveryMs ?? 3000;
+  const fruxonGiveUp = opts.fruxonGiveUpMs ?? 30_000;
+  const toAsk = new Map<string, { message: Message; query: InboundQuery; since: number }>();
+  let fruxonDue = Number.POSITIVE_INFINITY;
+
   while (!signal.aborted) {
+    if (linked && toAsk.size > 0 && performance.now() >= fruxonDue) {
+      await askFruxon(linked);
+      fruxonDue = toAsk.size > 0 ? performance.now() + fruxonEvery : Number.POSITIVE_INFINITY;
+      continue;
+    }
     // A flowing channel's lists come first, but between two of their requests goes at most one other (the alerts,
     // an idle channel's list), so that a flowing list is read again within three request slots (1.5 s).
     const now = performance.now();
@@ -201,7 +232,7 @@ export async function tailMessages(deps: TailDeps, opts: TailOptions): Promise<T
     else if (hot.length) job = earliest(hot);
     else {
       job = earliest(jobs);
-      await sleepUnlessAborted(job.due - now, signal);
+      await sleepUnlessAborted(Math.min(job.due, fruxonDue) - now, signal);
       continue;
     }
     lastWasOther = !isHot(job);
@@ -292,6 +323,14 @@ export async function tailMessages(deps: TailDeps, opts: TailOptions): Promise<T
           participant: book.nameFor(otherParty(m)),
           fix: fixFor(m.errorCode),
         });
+        if (linked && m.direction === 'inbound') {
+          toAsk.set(m.sid, {
+            message: m,
+            query: { sid: m.sid, from: m.from, body: m.body, at: time(m) },
+            since: performance.now(),
+          });
+          if (!Number.isFinite(fruxonDue)) fruxonDue = performance.now() + fruxonEvery;
+        }
         continue;
       }
       if (hidden.has(m.sid)) {
@@ -339,6 +378,32 @@ export async function tailMessages(deps: TailDeps, opts: TailOptions): Promise<T
       if (alert.dateCreated && alert.dateCreated.getTime() < sinceSecond) continue;
       // The production URL is a secret: shown masked, as webhook show shows it.
       emit({ kind: 'alert', alert: { ...alert, url: displayWebhookUrl(alert.url, productionUrl) } });
+    }
+  }
+
+  /** One look at Fruxon for every inbound message still unanswered; a failure is a warning, asked again later. */
+  async function askFruxon(f: { client: FruxonClient; fruxonConfigId: string }): Promise<void> {
+    const asked = [...toAsk.values()];
+    const now = performance.now();
+    let found: Map<string, InboundFinding>;
+    try {
+      found = await findInbound(
+        f.client,
+        f.fruxonConfigId,
+        asked.map((a) => a.query),
+        { finalFor: (q) => now - (toAsk.get(q.sid)?.since ?? now) >= fruxonGiveUp },
+      );
+    } catch (err) {
+      if (signal.aborted) return;
+      opts.onWarning?.(`${(err as Error).message}; asking Fruxon again in ${Math.round(fruxonEvery / 1000)} s`);
+      for (const a of asked) if (now - a.since >= fruxonGiveUp * 2) toAsk.delete(a.query.sid);
+      return;
+    }
+    for (const a of asked) {
+      const finding = found.get(a.query.sid);
+      if (!finding) continue;
+      toAsk.delete(a.query.sid);
+      emit({ kind: 'fruxon', message: a.message, finding });
     }
   }
 

@@ -11,6 +11,7 @@ import { safe } from './index.js';
 
 export function tailEventJson(e: TailEvent): Record<string, unknown> {
   if (e.kind === 'alert') return alertJson(e.alert);
+  if (e.kind === 'fruxon') return fruxonJson(e);
   const m = e.message;
   return {
     kind: e.kind,
@@ -48,8 +49,43 @@ export function alertJson(a: Alert): Record<string, unknown> {
   };
 }
 
+/** Fruxon's side of an inbound message: `status` is received, held (an access request) or none. */
+export function fruxonJson(e: Extract<TailEvent, { kind: 'fruxon' }>): Record<string, unknown> {
+  const f = e.finding;
+  const record = f.kind === 'received' ? f.record : null;
+  return {
+    kind: 'fruxon',
+    sid: e.message.sid,
+    status: f.kind,
+    conversation_id: record?.conversationId ?? null,
+    execution_record_id: record?.executionRecordId ?? null,
+    agent_id: record?.agentId ?? null,
+    fruxon_message_id: record?.id ?? null,
+    date_created: record?.createdAtMs ? new Date(record.createdAtMs).toISOString() : null,
+    access_request_id: f.kind === 'held' ? f.accessRequestId : null,
+    text: fruxonText(e),
+  };
+}
+
+/** `Fruxon received it (conversation …, at …) → run …`, `Fruxon has no record of it`, `held as access request …`. */
+export function fruxonText(e: Extract<TailEvent, { kind: 'fruxon' }>): string {
+  const f = e.finding;
+  if (f.kind === 'held')
+    return `Fruxon holds it as access request ${f.accessRequestId}: ${e.message.from} is no participant (fruxon-twilio fruxon access-requests approve ${f.accessRequestId})`;
+  if (f.kind === 'none') return 'Fruxon has no record of it';
+  const r = f.record;
+  const at = r.createdAtMs ? `, at ${new Date(r.createdAtMs).toISOString().replace(/\.\d{3}Z$/, 'Z')}` : '';
+  const conversation = r.conversationId ? `conversation ${r.conversationId}${at}` : at.slice(2);
+  return `Fruxon received it${conversation ? ` (${conversation})` : ''}${r.executionRecordId ? ` → run ${r.executionRecordId}` : ': no agent run recorded'}`;
+}
+
 export function printTailEvent(out: Output, e: TailEvent): void {
   const c = out.color;
+  if (e.kind === 'fruxon') {
+    const mark = e.finding.kind === 'received' ? c.green('◆') : c.yellow('◆');
+    out.line(`${' '.repeat(8)}  ${mark} ${c.dim(e.message.sid)} ${safe(fruxonText(e))}`);
+    return;
+  }
   if (e.kind === 'alert') {
     const a = e.alert;
     out.line(`${c.dim(clock(a.dateCreated))}  ${c.red('!')} ${safe(describeAlert(a))}`);

@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { type TailEvent, tailMessages } from '../../src/operations/tail.js';
+import { openStore } from '../../src/store/index.js';
+import { createTwilioClient } from '../../src/twilio/client.js';
+import { stopAllCliProcesses } from '../helpers/cli.js';
+import { runCli, secrets, useRealKeychain } from '../helpers/inproc.js';
+
+// emulatorWithConfig and fruxon login keep their secrets in the (test) keychain: the in-process runs read them there.
+useRealKeychain();
+
+import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER } from '../helpers/fixtures.js';
+import { type FruxonDouble, startFruxonDouble } from '../helpers/fruxon-double.js';
+import { WebhookReceiver } from '../helpers/webhook-receiver.js';
+
+const ALICE = '+14155550191';
+const STRANGER = '+14155550192';
+const BOB = '+14155550193';
+
+describe("messages tail on a linked config: Fruxon's side of each inbound message", () => {
+  const token = `fx_pat_${randomBytes(16).toString('hex')}`;
+  let f: EmulatorFixture;
+  let fruxon: FruxonDouble;
+  let hooks: WebhookReceiver;
+  let fxId = '';
+  const sids: Record<string, string> = {};
+
+  before(async () => {
+    f = await emulatorWithConfig({ name: 'Support Line' });
+    fruxon = await startFruxonDouble({ tokens: { [token]: { tenant: 'tailco', scopes: ['*'] } } });
+    hooks = await WebhookReceiver.start();
+    const login = await runCli(['fruxon', 'login', '--tenant', 'tailco', '--token-stdin', '--api-url', fruxon.url], {
+      env: f.env,
+      input: token,
+    });
+    assert.equal(login.code, 0, login.stderr);
+    const link = await runCli(['link', '--json'], { env: f.env });
+    assert.equal(link.code, 0, link.stderr);
+    fxId = JSON.parse(link.stdout).fruxon_config_id;
+    // Fruxon's ingress stands here: it answers 200; what Fruxon then did is in its API.
+    f.emulator.setSmsUrl(OUR_NUMBER, `${hooks.url}/ingress`);
+    sids.alice = (await f.emulator.deliverInbound({ from: ALICE, to: OUR_NUMBER, body: 'hi there' })).messageSid;
+    fruxon.addMessage({
+      integrationConfigId: fxId,
+      from: ALICE,
+      message: 'hi there',
+      conversationId: 'conv-7',
+      executionRecordId: 'run-42',
+    });
+    // Noise: the same text from someone else, and another config's record.
+    fruxon.addMessage({ integrationConfigId: fxId, from: BOB, message: 'hi there', executionRecordId: 'run-x' });
+    fruxon.addMessage({ integrationConfigId: 'other-config', from: STRANGER, message: 'who are you?' });
+    sids.stranger = (
+      await f.emulator.deliverInbound({ from: STRANGER, to: OUR_NUMBER, body: 'who are you?' })
+    ).messageSid;
+    fruxon.addAccessRequest({ integrationConfigId: fxId, address: STRANGER, agentId: 'support-agent' });
+    sids.bob = (await f.emulator.deliverInbound({ from: BOB, to: OUR_NUMBER, body: 'lost?' })).messageSid;
+  });
+  after(async () => {
+    await stopAllCliProcesses();
+    await hooks?.stop();
+    await fruxon?.close();
+    await f?.cleanup();
+  });
+
+  test('received (conversation, run), held as an access request, no record: one fruxon event each', async () => {
+    const store = openStore(f.env);
+    const controller = new AbortController();
+    const events: TailEvent[] = [];
+    const done = tailMessages(
+      {
+        store,
+        env: f.env,
+        secrets,
+        twilio: createTwilioClient,
+        now: () => new Date(),
+        signal: controller.signal,
+      },
+      {
+        sinceMs: 60_000,
+        channel: 'sms',
+        onEvent: (e) => events.push(e),
+        fruxonEveryMs: 200,
+        fruxonGiveUpMs: 1000,
+        timeoutMs: 20_000,
+      },
+    );
+    const deadline = Date.now() + 15_000;
+    while (events.filter((e) => e.kind === 'fruxon').length < 3 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    controller.abort('SIGINT');
+    await done;
+    store.close();
+    const fruxonEvents = events.filter((e): e is Extract<TailEvent, { kind: 'fruxon' }> => e.kind === 'fruxon');
+    const by = (sid: string) => fruxonEvents.filter((e) => e.message.sid === sid);
+    assert.equal(by(sids.alice!).length, 1);
+    const alice = by(sids.alice!)[0]!.finding;
+    assert.equal(alice.kind, 'received');
+    assert.equal(alice.kind === 'received' && alice.record.executionRecordId, 'run-42');
+    assert.equal(alice.kind === 'received' && alice.record.conversationId, 'conv-7');
+    assert.deepEqual(
+      by(sids.stranger!).map((e) => e.finding.kind),
+      ['held'],
+    );
+    assert.deepEqual(
+      by(sids.bob!).map((e) => e.finding.kind),
+      ['none'],
+    );
+    assert.equal(fruxonEvents.length, 3, 'once each');
+  });
+
+  test('the CLI: a JSON line {"kind": "fruxon"} with its sentence', async () => {
+    const r = await runCli(['messages', 'tail', '--since', '1h', '--channel', 'sms', '--timeout', '6s', '--json'], {
+      env: f.env,
+      timeoutMs: 30_000,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const alice = lines.find((l) => l.kind === 'fruxon' && l.sid === sids.alice);
+    assert.ok(alice, r.stdout);
+    assert.equal(alice.status, 'received');
+    assert.equal(alice.execution_record_id, 'run-42');
+    assert.match(
+      alice.text,
+      /^Fruxon received it \(conversation conv-7, at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\) → run run-42$/,
+    );
+    const held = lines.find((l) => l.kind === 'fruxon' && l.sid === sids.stranger);
+    assert.equal(held.status, 'held');
+    assert.match(held.text, /fruxon-twilio fruxon access-requests approve /);
+  });
+});
