@@ -3,6 +3,7 @@ import { connectConfig } from '../config/connect.js';
 import { effectiveApiUrl } from '../config/resolve.js';
 import { CliError } from '../errors.js';
 import { pendingAccessRequestFor } from '../fruxon/access-requests.js';
+import { findInbound, findingText, linkedFruxon } from '../fruxon/inbound-records.js';
 import type { AccessRequest } from '../fruxon/participants-api.js';
 import { type Channel, channelOf, stripChannel, WHATSAPP_PREFIX } from '../phone.js';
 import type { SecretStore } from '../secrets/index.js';
@@ -551,10 +552,12 @@ class Runner {
   ): Promise<{ text: string; fix: string | null }> {
     const { conn, info } = plan;
     let sentAt: Date | null = null;
+    let sent: Message | null = null;
     if (lastSend) {
       try {
         const m = await fetchMessage(conn.client, lastSend.sid, ctx);
         sentAt = m.dateCreated;
+        sent = m;
         if (FAILED.has(m.status)) {
           const code = m.errorCode;
           return {
@@ -580,7 +583,24 @@ class Runner {
     // Twilio's Monitor: the webhook failed (a 502, a refused connection) since the tester's message was sent.
     const failed = sentAt ? await webhookFailure(this.deps, conn.config, conn.client, sentAt) : null;
     if (failed) return failed;
+    // Fruxon's record of the tester's message: received (the agent run to look at), or no record of it.
+    const record = route.toFruxon && sent && sentAt ? await this.#fruxonRecord(conn.config, sent, sentAt) : null;
+    if (record) return { text: `no reply at all; ${route.text}; ${record}`, fix: null };
     return { text: `no reply at all; ${route.text}`, fix: null };
+  }
+
+  /** What Fruxon recorded of the tester's message, one sentence; null when not linked or Fruxon cannot be asked. */
+  async #fruxonRecord(config: Config, sent: Message, sentAt: Date): Promise<string | null> {
+    try {
+      const linked = linkedFruxon(this.deps.store, config, this.deps.env, this.deps.secrets);
+      if (!linked) return null;
+      const q = { sid: sent.sid, from: sent.from, body: sent.body, at: sentAt.getTime() };
+      const found = await findInbound(linked.client, linked.fruxonConfigId, [q], { finalFor: () => true });
+      const finding = found.get(sent.sid);
+      return finding ? findingText(finding, sent.from) : null;
+    } catch {
+      return null;
+    }
   }
 
   /** The pending access request Fruxon holds for the tester, or null (not linked, none, or Fruxon not reachable: a diagnosis never fails the run). */

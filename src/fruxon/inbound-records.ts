@@ -155,3 +155,14 @@ export async function findInbound(
   }
   return out;
 }
+
+/** `Fruxon received it (conversation …, at …) → run …`, `Fruxon has no record of it`, `Fruxon holds it as access request …`. */
+export function findingText(f: InboundFinding, from: string): string {
+  if (f.kind === 'held')
+    return `Fruxon holds it as access request ${f.accessRequestId}: ${from} is no participant (fruxon-twilio fruxon access-requests approve ${f.accessRequestId})`;
+  if (f.kind === 'none') return 'Fruxon has no record of it';
+  const r = f.record;
+  const at = r.createdAtMs ? `at ${new Date(r.createdAtMs).toISOString().replace(/\.\d{3}Z$/, 'Z')}` : '';
+  const where = r.conversationId ? `conversation ${r.conversationId}${at ? `, ${at}` : ''}` : at;
+  return `Fruxon received it${where ? ` (${where})` : ''}${r.executionRecordId ? ` → run ${r.executionRecordId}` : ': no agent run recorded'}`;
+}

@@ -1,3 +1,4 @@
+import { findingText } from '../fruxon/inbound-records.js';
 import type { TailEvent } from '../operations/tail.js';
 import { type Alert, alertFix, describeAlert } from '../twilio/alerts.js';
 import { type Message, otherParty, relativeDirection } from '../twilio/messages.js';
@@ -67,16 +68,9 @@ export function fruxonJson(e: Extract<TailEvent, { kind: 'fruxon' }>): Record<st
   };
 }
 
-/** `Fruxon received it (conversation …, at …) → run …`, `Fruxon has no record of it`, `held as access request …`. */
+/** Fruxon's side of an inbound message, one sentence. */
 export function fruxonText(e: Extract<TailEvent, { kind: 'fruxon' }>): string {
-  const f = e.finding;
-  if (f.kind === 'held')
-    return `Fruxon holds it as access request ${f.accessRequestId}: ${e.message.from} is no participant (fruxon-twilio fruxon access-requests approve ${f.accessRequestId})`;
-  if (f.kind === 'none') return 'Fruxon has no record of it';
-  const r = f.record;
-  const at = r.createdAtMs ? `, at ${new Date(r.createdAtMs).toISOString().replace(/\.\d{3}Z$/, 'Z')}` : '';
-  const conversation = r.conversationId ? `conversation ${r.conversationId}${at}` : at.slice(2);
-  return `Fruxon received it${conversation ? ` (${conversation})` : ''}${r.executionRecordId ? ` → run ${r.executionRecordId}` : ': no agent run recorded'}`;
+  return findingText(e.finding, e.message.from);
 }
 
 export function printTailEvent(out: Output, e: TailEvent): void {

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type TailEvent, tailMessages } from '../../src/operations/tail.js';
 import { openStore } from '../../src/store/index.js';
@@ -108,6 +111,48 @@ describe("messages tail on a linked config: Fruxon's side of each inbound messag
       ['none'],
     );
     assert.equal(fruxonEvents.length, 3, 'once each');
+  });
+
+  test("test's diagnosis of a silence on Fruxon: the agent run Fruxon recorded for the tester's message, or no record", async () => {
+    const TESTER = '+15005550007'; // the account's other number
+    const production = `${hooks.url}/ingress/twilio/k3y0secretsecretsecret`;
+    const set = await runCli(['configs', 'set', 'Support Line', '--webhook-url-stdin'], {
+      env: f.env,
+      input: production,
+    });
+    assert.equal(set.code, 0, set.stderr);
+    f.emulator.setSmsUrl(OUR_NUMBER, production);
+    fruxon.addMessage({
+      integrationConfigId: fxId,
+      from: TESTER,
+      message: 'anyone home?',
+      conversationId: 'conv-t',
+      executionRecordId: 'run-t',
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'fruxon-twilio-tail-fruxon-'));
+    try {
+      const scenario = (name: string, text: string) => {
+        const path = join(dir, `${name}.yaml`);
+        writeFileSync(
+          path,
+          `name: ${name}\nfrom: "${TESTER}"\nsteps:\n  - send: "${text}"\n  - expect: { within: 1s }\n`,
+        );
+        return path;
+      };
+      const recorded = await runCli(['test', scenario('recorded', 'anyone home?')], { env: f.env, timeoutMs: 60_000 });
+      assert.equal(recorded.code, 1, recorded.stdout + recorded.stderr);
+      assert.match(
+        recorded.stdout,
+        /cause: no reply at all; inbound to \+15005550006 goes to Fruxon \(.*\): the agent got the message but sent no reply; Fruxon received it \(conversation conv-t, at \S+\) → run run-t/,
+      );
+      const unknown = await runCli(['test', scenario('unknown', 'nobody saw this')], { env: f.env, timeoutMs: 60_000 });
+      assert.equal(unknown.code, 1);
+      assert.match(unknown.stdout, /cause: no reply at all; .*; Fruxon has no record of it/);
+      assert.equal(recorded.stdout.includes('secretsecret') || unknown.stdout.includes('secretsecret'), false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      f.emulator.setSmsUrl(OUR_NUMBER, `${hooks.url}/ingress`);
+    }
   });
 
   test('the CLI: a JSON line {"kind": "fruxon"} with its sentence', async () => {
