@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import { loadSecret, resolveConfig, secretEnvVar, twilioCredentials } from '../config/resolve.js';
 import { loadProductionWebhookUrl } from '../config/webhook-url.js';
 import { CliError } from '../errors.js';
+import { findInbound, findingText, linkedFruxon } from '../fruxon/inbound-records.js';
 import type { SecretStore } from '../secrets/index.js';
 import { shellQuote } from '../shell.js';
 import { type Config, DB_FILE, dataDir, isLeaseAlive, type Lease, type Store } from '../store/index.js';
 import { migrations } from '../store/migrations.js';
 import { type AlertSummary, alertFix, describeAlert, summarizeWebhookAlerts } from '../twilio/alerts.js';
 import { createTwilioClient, type TwilioClient, type TwilioCredentials, twilioError } from '../twilio/client.js';
+import { listNumberMessages } from '../twilio/message-history.js';
 import { fetchAccount, findNumber } from '../twilio/numbers.js';
 import { type Route, resolveRoutes, SANDBOX_NUMBER } from '../twilio/route.js';
 import { classifyWebhookUrl, displayWebhookUrl, type WebhookClass } from '../twilio/webhook.js';
@@ -230,6 +232,10 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
           ];
           const alerts = await checkAlerts(client, config, urls, productionUrl, deps.now());
           if (alerts) add(alerts);
+          if (store && keychain) {
+            const fruxon = await checkFruxonInbound(client, store, config, deps.env, keychain, deps.now());
+            if (fruxon) add(fruxon);
+          }
         }
       } else skip('route', 'the From number was not found');
     }
@@ -280,6 +286,49 @@ async function checkAlerts(
     detail: `${summary.count} webhook alert${summary.count > 1 ? 's' : ''} in the last 24 h; the latest${at}: ${line}`,
     fix: `${alertFix(latest.errorCode) ?? 'check the webhook'}; see them: fruxon-twilio messages tail --since 24h --config ${shellQuote(config.name)}`,
   };
+}
+
+/**
+ * A linked config: what Fruxon recorded of the newest inbound message of the last 24 h (Twilio's log): received
+ * with an agent run (✔), received with no run, held as an access request, or no record (warnings with the fix).
+ * No line when the config is not linked, nothing arrived, or Fruxon cannot be asked (its own commands say why).
+ */
+async function checkFruxonInbound(
+  client: TwilioClient,
+  store: Store,
+  config: Config,
+  env: NodeJS.ProcessEnv,
+  keychain: SecretStore,
+  now: Date,
+): Promise<DoctorCheck | null> {
+  try {
+    const linked = linkedFruxon(store, config, env, () => keychain);
+    if (!linked) return null;
+    const [last] = await listNumberMessages(client, config.fromNumber, { limit: 1, direction: 'in' });
+    if (!last?.dateCreated || now.getTime() - last.dateCreated.getTime() > 24 * 60 * 60 * 1000) return null;
+    const q = { sid: last.sid, from: last.from, body: last.body, at: last.dateCreated.getTime() };
+    const finding = (await findInbound(linked.client, linked.fruxonConfigId, [q], { finalFor: () => true })).get(
+      last.sid,
+    );
+    if (!finding) return null;
+    const what = `the last inbound message ${last.sid} (${last.dateCreated.toISOString().slice(11, 16)} UTC, from ${last.from}): ${findingText(finding, last.from)}`;
+    const flag = ` --config ${shellQuote(config.name)}`;
+    if (finding.kind === 'received' && finding.record.executionRecordId)
+      return { name: 'fruxon_inbound', ok: true, detail: what };
+    return {
+      name: 'fruxon_inbound',
+      ok: 'warn',
+      detail: what,
+      fix:
+        finding.kind === 'held'
+          ? `fruxon-twilio fruxon access-requests approve ${shellQuote(finding.accessRequestId)}`
+          : finding.kind === 'received'
+            ? "bind an agent to the config's trigger on Fruxon (no agent ran for it)"
+            : `Fruxon never got it: check where it went (fruxon-twilio webhook show${flag}), then fruxon-twilio messages redeliver ${last.sid}${flag}`,
+    };
+  } catch {
+    return null;
+  }
 }
 
 /** True when no check failed (warnings and skipped checks do not fail). */

@@ -177,4 +177,39 @@ describe("messages tail on a linked config: Fruxon's side of each inbound messag
     assert.equal(held.status, 'held');
     assert.match(held.text, /fruxon-twilio fruxon access-requests approve /);
   });
+
+  test("doctor on a linked config: Fruxon's record of the last inbound message (its run), or a warning with the fix", async () => {
+    await new Promise((r) => setTimeout(r, 1100)); // Twilio's dates are to the second: the next message is the newest
+    const seenSid = (await f.emulator.deliverInbound({ from: ALICE, to: OUR_NUMBER, body: 'doctor, are you there?' }))
+      .messageSid;
+    fruxon.addMessage({
+      integrationConfigId: fxId,
+      from: ALICE,
+      message: 'doctor, are you there?',
+      executionRecordId: 'run-d',
+    });
+    const doctor = async () => {
+      const r = await runCli(['doctor', '--json'], { env: { ...f.env, NGROK_AUTHTOKEN: 'x' }, timeoutMs: 30_000 });
+      const report = JSON.parse(r.stdout) as { checks: { name: string; ok: unknown; detail: string; fix?: string }[] };
+      return report.checks.find((c) => c.name === 'fruxon_inbound');
+    };
+    const good = await doctor();
+    assert.ok(good);
+    assert.equal(good.ok, true);
+    assert.match(
+      good.detail,
+      new RegExp(
+        `^the last inbound message ${seenSid} \\(\\d\\d:\\d\\d UTC, from \\${ALICE}\\): Fruxon received it .*→ run run-d$`,
+      ),
+    );
+
+    await new Promise((r) => setTimeout(r, 1100));
+    const lostSid = (await f.emulator.deliverInbound({ from: BOB, to: OUR_NUMBER, body: 'never seen by Fruxon' }))
+      .messageSid;
+    const bad = await doctor();
+    assert.ok(bad);
+    assert.equal(bad.ok, 'warn');
+    assert.match(bad.detail, /Fruxon has no record of it$/);
+    assert.match(bad.fix!, new RegExp(`fruxon-twilio messages redeliver ${lostSid} --config 'Support Line'`));
+  });
 });
