@@ -153,7 +153,15 @@ idle; a 429 waits its Retry-After. Ctrl-C (or --timeout) ends it with exit code 
     .description(
       "POST inbound messages again as Twilio would have (the form rebuilt from Twilio's log, signed): by default to the webhook of the layer that routes them now",
     )
-    .argument('<sid...>', 'Message SIDs (SM… or MM…) of inbound messages to the number')
+    .argument('[sid...]', 'Message SIDs (SM… or MM…) of inbound messages to the number')
+    .option(
+      '--missed',
+      "instead of SIDs: every inbound message Twilio logged since --since that this machine's store has no event for",
+    )
+    .option(
+      '--since <duration>',
+      "with --missed: how far back (default: since the config's newest recorded event, at most 24h)",
+    )
     .option('--config <name>', 'config name (default: the default config)')
     .option('--to <url>', "post to this URL instead of the layer's current webhook")
     .option('--to-listener', "post to the config's running listener")
@@ -166,6 +174,7 @@ Examples:
   $ fruxon-twilio messages tail                       # an alert: Twilio could not deliver SM… (11200)
   $ fruxon-twilio messages redeliver SM0123456789abcdef0123456789abcdef
   $ fruxon-twilio messages redeliver SM… SM… --to-listener
+  $ fruxon-twilio messages redeliver --missed --to-listener   # a laptop that slept: what the listener missed
 
 Exit 0 when every message was answered 2xx; 1 when one was refused (outbound, another number's, unknown) or
 was not answered 2xx.`,
@@ -180,10 +189,25 @@ was not answered 2xx.`,
           );
       }
       if (opts.to !== undefined && opts.toListener) throw usageError('--to and --to-listener exclude each other');
+      if (opts.missed && sids.length > 0)
+        throw usageError('--missed finds the SIDs itself: give SIDs or --missed, not both');
+      if (!opts.missed && sids.length === 0)
+        throw usageError('give the SIDs of the messages to redeliver (or --missed)');
+      if (opts.since !== undefined && !opts.missed) throw usageError('--since goes with --missed');
       const url = opts.to !== undefined ? checkHttpUrl('--to', opts.to) : undefined;
       const store = await ctx.store();
       const keychain = await ctx.keychain();
-      const { redeliverMessages } = await import('../operations/redeliver.js');
+      const { redeliverMessages, missedSinceDefault } = await import('../operations/redeliver.js');
+      const { parseDuration } = await import('../validate.js');
+      let missedSince: Date | undefined;
+      if (opts.missed) {
+        const { resolveConfig } = await import('../config/resolve.js');
+        const config = resolveConfig(store, ...(opts.config !== undefined ? [opts.config] : []));
+        missedSince =
+          opts.since !== undefined
+            ? new Date(ctx.now().getTime() - parseDuration('--since', opts.since))
+            : missedSinceDefault(store, config.id, ctx.now());
+      }
       const { readStdin } = await import('./input.js');
       const { config, results } = await redeliverMessages(
         { store, env: ctx.env, secrets: keychain, twilio: ctx.twilio },
@@ -192,6 +216,7 @@ was not answered 2xx.`,
           sids: [...new Set(sids.map((s) => s.trim()))],
           url,
           toListener: Boolean(opts.toListener),
+          missedSince,
           readAuthToken: opts.authTokenStdin ? () => readStdin(ctx.io, '--auth-token-stdin') : undefined,
         },
       );
@@ -200,12 +225,16 @@ was not answered 2xx.`,
         if (opts.json) out.data({ ...redeliverJson(r), config: config.name });
         else printRedeliverResult(out, r);
       }
+      if (opts.missed && results.length === 0 && !opts.json)
+        out.status(`Nothing missed: every inbound message since ${missedSince!.toISOString()} is recorded here.`);
       if (results.some((r) => !r.ok)) ctx.exitCode = 1;
     });
 }
 
 interface RedeliverCommandOptions {
   config?: string;
+  missed?: boolean;
+  since?: string;
   to?: string;
   toListener?: boolean;
   authTokenStdin?: boolean;

@@ -4,10 +4,10 @@ import { webhookSigningToken } from '../config/resolve.js';
 import { loadProductionWebhookUrl } from '../config/webhook-url.js';
 import { CliError } from '../errors.js';
 import { stripChannel } from '../phone.js';
-import type { Config } from '../store/index.js';
+import type { Config, Store } from '../store/index.js';
 import { twilioError } from '../twilio/client.js';
 import { inboundMessageForm } from '../twilio/inbound-form.js';
-import { listMessageMedia } from '../twilio/message-history.js';
+import { listMessageMedia, listNumberMessages } from '../twilio/message-history.js';
 import { fetchMessage, isNotFound, type Message } from '../twilio/messages.js';
 import { resolveRoute } from '../twilio/route.js';
 import { displayWebhookUrl } from '../twilio/webhook.js';
@@ -25,6 +25,11 @@ import { runningListenerUrl } from './deliver.js';
 export interface RedeliverInput {
   config?: string;
   sids: string[];
+  /**
+   * Instead of `sids`: every inbound message Twilio logged for the number since this time (oldest first, at most
+   * MAX_MISSED) that this machine's store has no event for (a listener that was not running: a laptop that slept).
+   */
+  missedSince?: Date;
   /** Post here instead of the layer's current webhook. */
   url?: string;
   /** Post to the config's running listener. */
@@ -32,6 +37,17 @@ export interface RedeliverInput {
   /** How an API Key config gets the Auth Token that signs (else TWILIO_AUTH_TOKEN). */
   readAuthToken?: () => Promise<string>;
   timeoutMs?: number;
+}
+
+/** The most messages `--missed` posts in one run. */
+export const MAX_MISSED = 200;
+
+/** Where `--missed` starts by default: the config's newest recorded event (a listener ran then), at most a day back. */
+export function missedSinceDefault(store: Store, configId: string, now: Date): Date {
+  const day = now.getTime() - 24 * 60 * 60 * 1000;
+  const last = store.events.list({ configId, limit: 1 })[0];
+  const at = last ? Date.parse(last.receivedAt) : Number.NaN;
+  return new Date(Number.isNaN(at) ? day : Math.max(day, at));
 }
 
 export interface RedeliverResult {
@@ -74,8 +90,24 @@ export async function redeliverMessages(
     listenerUrl = found.url;
   }
 
+  let sids = input.sids;
+  if (input.missedSince) {
+    const since = input.missedSince.getTime();
+    let listed: Message[];
+    try {
+      listed = await listNumberMessages(client, config.fromNumber, { limit: MAX_MISSED, direction: 'in' });
+    } catch (err) {
+      throw twilioError(err, `list the messages to ${config.fromNumber}`, where);
+    }
+    sids = listed
+      .filter((m) => (m.dateCreated?.getTime() ?? 0) >= Math.floor(since / 1000) * 1000)
+      .filter((m) => !store.events.hasMessage(config.id, m.sid))
+      .reverse()
+      .map((m) => m.sid);
+  }
+
   const results: RedeliverResult[] = [];
-  for (const sid of input.sids) {
+  for (const sid of sids) {
     const refuse = (reason: string, message: string): RedeliverResult => ({
       sid,
       url: null,

@@ -137,4 +137,42 @@ describe('messages redeliver, against the emulator', () => {
     const both = await cli(['messages', 'redeliver', sid, '--to-listener', '--to', 'http://127.0.0.1:9/x']);
     assert.equal(both.code, 2);
   });
+
+  it('--missed: every inbound message to the number since --since that no event here records, oldest first', async () => {
+    hooks.requests.length = 0;
+    const r = await cli([
+      'messages',
+      'redeliver',
+      '--missed',
+      '--since',
+      '1h',
+      '--to',
+      `${hooks.url}/caught-up`,
+      '--json',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const expected = emu
+      .messages()
+      .filter((m) => m.direction === 'inbound' && m.to === OWN)
+      .map((m) => m.sid);
+    assert.ok(expected.length >= 2);
+    assert.deepEqual(
+      hooks.requests.map((q) => q.params.MessageSid),
+      expected,
+      'each inbound message of the number, oldest first; none of the other number, no outbound one',
+    );
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      lines.map((l) => [l.sid, l.ok]),
+      expected.map((sid) => [sid, true]),
+    );
+    const both = await cli(['messages', 'redeliver', expected[0]!, '--missed']);
+    assert.equal(both.code, 2);
+    const none = await cli(['messages', 'redeliver']);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /give the SIDs of the messages to redeliver \(or --missed\)/);
+  });
 });
