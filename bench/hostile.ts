@@ -3,7 +3,7 @@
  * parser most, each timed alone, and a signed webhook's latency while several clients flood the listener with
  * them. The listener answers them 400 (over the form limits) or 403 (forged) before any trigger.
  */
-import { Agent, request } from 'node:http';
+import { type Agent, request } from 'node:http';
 
 const MAX_BODY_BYTES = 64 * 1024;
 

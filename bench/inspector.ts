@@ -39,8 +39,8 @@ export async function inspectorOverhead(opts: {
             )!;
             const port = Number(m[1]);
             const cookie = await login(port, m[2]!);
-            if (r === 0) for (let i = 0; i < 20; i++) pageMs.push(await firstPage(port, cookie));
-            stream = openStream(port, cookie);
+            if (r === 0) for (let i = 0; i < 20; i++) pageMs.push(await firstPage(port, cookie, m[2]!));
+            stream = openStream(port, cookie, m[2]!);
           }
           opts.log(
             `inspector: listen ${inspect ? 'with the inspector streaming' : '--no-inspect'}, round ${r + 1}/${opts.rounds}…`,
@@ -93,16 +93,19 @@ function get(
   port: number,
   path: string,
   cookie?: string,
+  token?: string,
 ): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, path, headers: { host: `127.0.0.1:${port}`, ...(cookie && { cookie }) } },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8').on('data', (d: string) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      },
-    );
+    const headers = {
+      host: `127.0.0.1:${port}`,
+      ...(cookie && { cookie }),
+      ...(token && { 'x-fruxon-inspector-token': token }),
+    };
+    const req = request({ host: '127.0.0.1', port, path, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
     req.on('error', reject);
     req.end();
   });
@@ -113,22 +116,23 @@ async function login(port: number, token: string): Promise<string> {
   return String((r.headers['set-cookie'] as string[])[0]).split(';')[0]!;
 }
 
-async function firstPage(port: number, cookie: string): Promise<number> {
+/** The page, its assets and its first API call (which, like the page, sends the token the URL carried). */
+async function firstPage(port: number, cookie: string, token: string): Promise<number> {
   const t0 = performance.now();
   const page = await get(port, '/', cookie);
   const [js, css, state] = await Promise.all([
     get(port, '/app.js', cookie),
     get(port, '/app.css', cookie),
-    get(port, '/api/state', cookie),
+    get(port, '/api/state', cookie, token),
   ]);
   if ([page, js, css, state].some((r) => r.status !== 200)) throw new Error('the inspector did not serve its page');
   return performance.now() - t0;
 }
 
-function openStream(port: number, cookie: string): { close(): void; bytes(): number } {
+function openStream(port: number, cookie: string, token: string): { close(): void; bytes(): number } {
   let n = 0;
   const req = request(
-    { host: '127.0.0.1', port, path: '/api/stream', headers: { host: `127.0.0.1:${port}`, cookie } },
+    { host: '127.0.0.1', port, path: `/api/stream?token=${token}`, headers: { host: `127.0.0.1:${port}`, cookie } },
     (res) => res.on('data', (d: Buffer) => (n += d.length)),
   );
   req.on('error', () => undefined);

@@ -21,11 +21,14 @@ const OTHER = '+15005551602';
 class CountingClient extends RequestClient {
   readonly seen: string[] = [];
   rttMs = 0;
-  constructor(private readonly baseUrl: string) {
+  readonly #baseUrl: string;
+
+  constructor(baseUrl: string) {
     super();
+    this.#baseUrl = baseUrl;
   }
   override async request<TData>(opts: RequestClient.RequestOptions<TData>) {
-    const uri = opts.uri.replace(/^https:\/\/([a-z0-9-]+\.)*twilio\.com/i, this.baseUrl);
+    const uri = opts.uri.replace(/^https:\/\/([a-z0-9-]+\.)*twilio\.com/i, this.#baseUrl);
     this.seen.push(`${opts.method.toUpperCase()} ${new URL(uri).pathname}`);
     if (this.rttMs) await new Promise((r) => setTimeout(r, this.rttMs));
     return super.request({ ...opts, uri });

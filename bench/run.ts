@@ -4,7 +4,7 @@
  * Writes bench/results.json and prints a short table.
  *
  * Environment: BENCH_QUICK=1 for a short smoke run (smaller amounts; the goals are not meaningful then);
- * BENCH_ONLY=startup,listener,latency,scale,hostile,inspector,routes,tail to run some sections only.
+ * BENCH_ONLY=startup,listener,latency,scale,hostile,slow,inspector,routes,tail to run some sections only.
  */
 
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -30,6 +30,7 @@ import { inspectorOverhead } from './inspector.js';
 import { benchHome, runLoad, startBareServer, startListener } from './listener.js';
 import { routeLookups, SIMULATED_RTT_MS } from './routes.js';
 import { populate } from './scale.js';
+import { slowClients } from './slow.js';
 import { tailBench } from './tail.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -75,7 +76,9 @@ async function startup(): Promise<Record<string, unknown>> {
       const v = (await timeRun(process.execPath, [binPath, '--version'], env)).ms;
       const l = (await timeRun(process.execPath, [binPath, 'configs', 'list'], env)).ms;
       if (i < 2) continue; // warm the page cache
-      base.push(b), version.push(v), list.push(l);
+      base.push(b);
+      version.push(v);
+      list.push(l);
     }
     const r = {
       node_e0_ms: round(median(base)),
@@ -377,6 +380,59 @@ async function hostile(): Promise<Record<string, unknown>> {
   }
 }
 
+/** A signed webhook every 200 ms while 512 slow-header, then 512 slow-body connections hold the listener's table. */
+async function slow(): Promise<Record<string, unknown>> {
+  const seconds = QUICK ? 4 : 15;
+  const count = 512;
+  const out: Record<string, unknown> = {};
+  for (const kind of ['headers', 'body'] as const) {
+    log(`slow: a signed webhook every 200 ms for ${seconds} s while ${count} slow-${kind} connections are held open…`);
+    const home = tempDir('fruxon-bench-slow-');
+    try {
+      const env = await benchHome(join(home.dir, 'home'));
+      const l = await startListener(env, null);
+      const u = new URL(l.url);
+      l.child.stdout!.resume();
+      const attack = slowClients(u, count, kind);
+      try {
+        await attack.connected;
+        await new Promise((r) => setTimeout(r, 1000));
+        const tag = 'sl' + kind[0] + Date.now().toString(16).slice(-6);
+        const signed: number[] = [];
+        const statuses = new Set<number | string>();
+        const t0 = performance.now();
+        for (let i = 0; performance.now() - t0 < seconds * 1000; i++) {
+          const b = signedBody(l.url, i, tag);
+          const r = await post(u, b.body, { 'x-twilio-signature': b.signature, connection: 'close' }).catch(
+            (err: NodeJS.ErrnoException) => ({ status: err.code ?? 'error', ms: performance.now() - t0 }),
+          );
+          statuses.add(r.status);
+          signed.push(r.ms);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        if ([...statuses].some((s) => s !== 200))
+          throw new Error(`slow ${kind}: signed webhooks answered ${[...statuses]}; stderr: ${l.stderrTail()}`);
+        const p99 = percentile(signed, 99);
+        goal(`slow: p99 signed webhook, ${count} slow-${kind} connections held (ms)`, p99, '<', 250);
+        out[kind] = {
+          connections: count,
+          reopened: attack.opened() - count,
+          signed: signed.length,
+          p50_ms: round(percentile(signed, 50), 3),
+          p99_ms: round(p99, 3),
+          max_ms: round(Math.max(...signed), 3),
+        };
+      } finally {
+        attack.stop();
+        await l.stop();
+      }
+    } finally {
+      home.cleanup();
+    }
+  }
+  return out;
+}
+
 async function scale(): Promise<Record<string, unknown>> {
   const root = tempDir('fruxon-bench-scale-');
   try {
@@ -489,6 +545,7 @@ async function main(): Promise<void> {
   if (want('latency')) results.latency = await latency();
   if (want('scale')) results.scale = await scale();
   if (want('hostile')) results.hostile = await hostile();
+  if (want('slow')) results.slow = await slow();
   if (want('inspector')) {
     const r = await inspectorOverhead({
       seconds: THROUGHPUT_SECONDS,

@@ -1,6 +1,7 @@
-import type { CliDeps } from './commands/context.js';
+import type { CliDeps, CommandContext } from './commands/context.js';
+import { cliError } from './commands/fields.js';
 import { CliError, ExitCode } from './errors.js';
-import type { Io } from './output/index.js';
+import type { Io, Output } from './output/index.js';
 import { version } from './version.js';
 
 /**
@@ -23,10 +24,14 @@ export async function main(argv: string[], io?: Io, deps: CliDeps = {}): Promise
   if (!io) quietOnClosedStdout();
   const ctx = new CommandContext(streams, deps);
   const program = buildProgram(ctx);
+  let succeeded = false;
   try {
     await program.parseAsync(argv);
+    succeeded = ctx.exitCode === 0;
     return ctx.exitCode;
-  } catch (err) {
+  } catch (caught) {
+    // A core's error about a field, in the CLI's words (its flag).
+    const err = cliError(caught);
     if (isCommanderError(err)) {
       // Help and version end here too, with exit code 0.
       return err.exitCode === 0 ? 0 : ExitCode.usage;
@@ -41,14 +46,35 @@ export async function main(argv: string[], io?: Io, deps: CliDeps = {}): Promise
       out.status('cancelled');
       return ExitCode.interrupted;
     }
-    // One line, never a stack trace: a user cannot act on one.
-    out.error(
-      `unexpected failure: ${(err as Error)?.message ?? String(err)}`,
-      'this is a bug in fruxon-twilio; please report it with the command you ran',
-    );
+    // A bug: one line, never a stack trace (a user cannot act on one). The details, redacted, go to a file.
+    out.status(await reportUnexpected(err, argv.slice(2), ctx, out));
     return ExitCode.failure;
   } finally {
-    ctx.close();
+    ctx.close({ succeeded });
+  }
+}
+
+/**
+ * Writes the redacted details of an unexpected error (its stack, causes, the command line) to a file in the
+ * data directory and returns the one line to print: what failed, where the details are, how to report it.
+ */
+async function reportUnexpected(err: unknown, args: string[], ctx: CommandContext, out: Output): Promise<string> {
+  const { safe } = await import('./output/index.js');
+  const message = safe(ctx.redactor.redact(((err as Error)?.message ?? String(err)).replace(/\s+/g, ' ').trim()));
+  const head = `${out.errColor.red('error:')} unexpected failure: ${message}`;
+  try {
+    const { writeErrorFile } = await import('./store/error-log.js');
+    const file = writeErrorFile(ctx.env, {
+      error: err,
+      args,
+      version: version(),
+      now: ctx.now(),
+      redactor: ctx.redactor,
+    });
+    return `${head} (a bug in fruxon-twilio: the details, secrets removed, are in ${safe(file)}; please report it with that file, the command you ran and the output of: fruxon-twilio doctor --report)`;
+  } catch (writeErr) {
+    const why = safe(ctx.redactor.redact(String((writeErr as Error)?.message ?? writeErr)));
+    return `${head} (a bug in fruxon-twilio; its details could not be kept: ${why}; please report it with the command you ran)`;
   }
 }
 

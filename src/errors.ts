@@ -38,6 +38,53 @@ export function usageError(message: string, hint?: string): CliError {
   return new CliError(message, { exitCode: ExitCode.usage, hint, reason: 'invalid_argument' });
 }
 
+/** How a face names a core's input: `to` -> `--to` (the CLI's flag) or `to` (MCP's tool argument). */
+export type FieldWording = (field: string) => string;
+
+/**
+ * A core's error about one of its inputs, in no face's words: the message (and hint) is a function of how the
+ * face names the fields (`${name('to')} must be…`), so each face words it: the CLI with its flags (`--to must
+ * be…`, commands/fields.ts), MCP with its tool arguments (`to must be…`, mcp/fields.ts). Unworded, a field
+ * reads as its own name. Values are put in by the core, never parsed back out.
+ */
+export class FieldError extends CliError {
+  readonly field: string;
+  readonly #words: (name: FieldWording) => { message: string; hint?: string };
+  readonly #opts: { exitCode?: number; reason?: string };
+
+  constructor(
+    field: string,
+    words: (name: FieldWording) => { message: string; hint?: string },
+    opts: { exitCode?: number; reason?: string } = {},
+  ) {
+    const plain = words((f) => f);
+    super(plain.message, { ...opts, hint: plain.hint });
+    this.name = 'FieldError';
+    this.field = field;
+    this.#words = words;
+    this.#opts = opts;
+  }
+
+  /** This error in a face's words. */
+  worded(name: FieldWording): CliError {
+    const w = this.#words(name);
+    return new CliError(w.message, { ...this.#opts, hint: w.hint, cause: this });
+  }
+}
+
+/** A bad value of a core's input (exit 2, reason invalid_argument), worded by the face: see FieldError. */
+export function fieldUsageError(
+  field: string,
+  words: (name: FieldWording) => { message: string; hint?: string },
+): FieldError {
+  return new FieldError(field, words, { exitCode: ExitCode.usage, reason: 'invalid_argument' });
+}
+
+/** A face's wording of an error: a FieldError in its names, anything else as it is. */
+export function wordError(err: unknown, name: FieldWording): unknown {
+  return err instanceof FieldError ? err.worded(name) : err;
+}
+
 /**
  * "A listener holds this number": the conflict (exit 5, reason `lease_held`) every command that would change
  * what a running listen owns reports. `message` says what was refused (in the caller's words); the hint tells

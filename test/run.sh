@@ -15,6 +15,7 @@ command -v gnome-keyring-daemon >/dev/null || need+=(gnome-keyring)
 command -v secret-tool >/dev/null || need+=(libsecret-tools)
 command -v tmux >/dev/null || need+=(tmux) # the interactive listen's tests drive a real pseudo-terminal
 command -v chromium >/dev/null || need+=(chromium) # the inspector's browser tests (driven by playwright-core)
+command -v python3 >/dev/null || need+=(python3) # a strict XML 1.0 parser (expat) for the JUnit files
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "test/run.sh: installing ${need[*]} (a real keychain, a terminal, a browser for the inspector tests)" >&2

@@ -1,12 +1,15 @@
-import type { TwilioFactory } from '../config/connect.js';
-import { FruxonClient, type FruxonClientOptions } from '../fruxon/client.js';
+import { appendFileSync } from 'node:fs';
+import { usageError } from '../errors.js';
+import { FruxonClient, type FruxonFactory } from '../fruxon/client.js';
+import type { CoreDeps } from '../operations/deps.js';
 import { type Io, Output } from '../output/index.js';
+import { Redactor } from '../redact.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Store, StoreOptions } from '../store/index.js';
+import { type ApiTrace, createTrace, parseDebugSpec } from '../trace.js';
+import type { TwilioFactory } from '../twilio/client.js';
 
-export type { TwilioFactory };
-/** Builds a Fruxon API client. */
-export type FruxonFactory = (opts: FruxonClientOptions) => FruxonClient;
+export type { FruxonFactory, TwilioFactory };
 
 /**
  * Everything a command may use, handed in (GitHub CLI's Factory is the model). Each part is a function, so
@@ -57,14 +60,22 @@ export class CommandContext {
   exitCode = 0;
   readonly io: Io;
   readonly signal: AbortSignal;
+  /**
+   * Every secret this run handled (the secret environment variables, each keychain value read, the secret of
+   * each Twilio client and the token of each Fruxon client built), for the trace and the bug file to redact.
+   */
+  readonly redactor: Redactor;
   #store?: Store;
   #secrets?: Promise<SecretStore>;
+  #debug?: string;
+  #trace?: ApiTrace | null;
   readonly #deps: CliDeps;
 
   constructor(io: Io, deps: CliDeps = {}) {
     this.#deps = deps;
     this.io = deps.env ? { ...io, env: deps.env } : io;
     this.signal = deps.signal ?? new AbortController().signal;
+    this.redactor = new Redactor().addEnv(this.io.env);
   }
 
   get env(): NodeJS.ProcessEnv {
@@ -81,8 +92,21 @@ export class CommandContext {
 
   /** The store, opened on first use and closed when the command ends. */
   async store(): Promise<Store> {
-    this.#store ??= (await this.storeOpener())(this.io.env, { now: () => this.now() });
+    if (!this.#store) {
+      this.#store = (await this.storeOpener())(this.io.env, { now: () => this.now() });
+      await this.reportStoreUpgrade(this.#store);
+    }
     return this.#store;
+  }
+
+  /**
+   * The one line (stderr) saying that opening `store` upgraded an older one, and where the copy of it is kept.
+   * The store never prints: every command that opens one calls this (`store()` does).
+   */
+  async reportStoreUpgrade(store: Store): Promise<void> {
+    if (!store.upgrade) return;
+    const { upgradeNote } = await import('../store/index.js');
+    this.output().status(upgradeNote(store.upgrade));
   }
 
   /** The opener itself, for a caller that opens (and closes) a store of its own: doctor reports a failed open as a check. */
@@ -90,12 +114,73 @@ export class CommandContext {
     return this.#deps.openStore ?? (await import('../store/index.js')).openStore;
   }
 
+  /** `--debug <what>` (the program sets it before the action runs); wins over FRUXON_TWILIO_DEBUG. */
+  setDebug(spec: string | undefined): void {
+    if (spec === undefined) return;
+    this.#debug = spec;
+    this.#trace = undefined;
+  }
+
+  /**
+   * The API trace this run asked for (`--debug api`, FRUXON_TWILIO_DEBUG=api or api,body), or null. Its lines
+   * go to stderr (never stdout: --json stays clean), or appended to FRUXON_TWILIO_DEBUG_FILE (0600), redacted
+   * with this run's redactor. Handed to the clients and the listener as a dependency.
+   */
+  trace(): ApiTrace | null {
+    if (this.#trace !== undefined) return this.#trace;
+    const spec = this.#debug ?? this.env.FRUXON_TWILIO_DEBUG;
+    let parsed: { bodies: boolean } | null;
+    try {
+      parsed = parseDebugSpec(spec);
+    } catch (err) {
+      throw usageError(`${this.#debug !== undefined ? '--debug' : 'FRUXON_TWILIO_DEBUG'}: ${(err as Error).message}`);
+    }
+    if (!parsed) return (this.#trace = null);
+    const file = this.env.FRUXON_TWILIO_DEBUG_FILE;
+    const stderr = this.io.stderr;
+    const write = file
+      ? (line: string) => {
+          try {
+            appendFileSync(file, line, { mode: 0o600 });
+          } catch {
+            // a trace that cannot be written must not break the command it traces
+          }
+        }
+      : (line: string) => void stderr.write(line);
+    this.#trace = createTrace({
+      bodies: parsed.bodies,
+      redactor: this.redactor,
+      write,
+      maxBody: file ? Number.POSITIVE_INFINITY : undefined,
+    });
+    return this.#trace;
+  }
+
   /** The secret store (the OS keychain unless a test handed in another). Loading it touches no secret yet. */
   secrets(): Promise<SecretStore> {
-    this.#secrets ??= this.#deps.secrets
-      ? Promise.resolve(this.#deps.secrets())
-      : import('../secrets/keychain.js').then(({ keychain }) => keychain());
+    this.#secrets ??= (
+      this.#deps.secrets
+        ? Promise.resolve(this.#deps.secrets())
+        : import('../secrets/keychain.js').then(({ keychain }) => keychain())
+    ).then((store) => this.#redacting(store));
     return this.#secrets;
+  }
+
+  /** The secret store, each value read from or written to it registered with the redactor. */
+  #redacting(store: SecretStore): SecretStore {
+    const redactor = this.redactor;
+    return {
+      get: (account) => {
+        const v = store.get(account);
+        redactor.add(v);
+        return v;
+      },
+      set: (account, value) => {
+        redactor.add(value);
+        store.set(account, value);
+      },
+      delete: (account) => store.delete(account),
+    };
   }
 
   /** The secret store as the synchronous getter the cores take (`() => SecretStore`). */
@@ -106,13 +191,37 @@ export class CommandContext {
 
   /** A Twilio client for these credentials (the twilio package is loaded on first use). */
   twilio: TwilioFactory = async (creds, opts) => {
+    this.redactor.add(creds.secret);
     if (this.#deps.twilio) return this.#deps.twilio(creds, opts);
     const { createTwilioClient } = await import('../twilio/client.js');
-    return createTwilioClient(creds, opts);
+    return createTwilioClient(creds, { ...opts, trace: this.trace() });
   };
 
   /** A Fruxon API client (plain fetch, no native module). */
-  fruxon: FruxonFactory = (opts) => (this.#deps.fruxon ? this.#deps.fruxon(opts) : new FruxonClient(opts));
+  fruxon: FruxonFactory = (opts) => {
+    this.redactor.add(opts.token);
+    const traced = { ...opts, trace: opts.trace ?? this.trace() };
+    return this.#deps.fruxon ? this.#deps.fruxon(traced) : new FruxonClient(traced);
+  };
+
+  /**
+   * The operations' dependencies, all of them: the store (opened now), the secret store (its module loaded, no
+   * secret read yet), the client factories, the clock and the abort signal (`signal`: default the context's; a
+   * long-running command passes its `untilStopped()` signal).
+   */
+  async coreDeps(opts: { signal?: AbortSignal } = {}): Promise<CoreDeps> {
+    const store = await this.store();
+    const secrets = await this.keychain();
+    return {
+      env: this.env,
+      store,
+      secrets,
+      twilio: this.twilio,
+      fruxon: this.fruxon,
+      now: () => this.now(),
+      signal: opts.signal ?? this.signal,
+    };
+  }
 
   /**
    * The one place a long-running command learns that it should stop (listen, inspect, emulator, test, send --wait,
@@ -163,7 +272,18 @@ export class CommandContext {
     };
   }
 
-  close(): void {
+  /**
+   * Closes the store. After a successful run (`succeeded`) on a store this run did not upgrade, the copies
+   * earlier upgrades kept (`fruxon-twilio.db.v<N>.bak`) are removed: the upgraded store has worked once.
+   */
+  close(opts: { succeeded?: boolean } = {}): void {
+    if (opts.succeeded && this.#store && !this.#store.upgrade) {
+      try {
+        this.#store.dropUpgradeBackups?.();
+      } catch {
+        // a copy that cannot be removed stays; it is only a copy
+      }
+    }
     this.#store?.close();
     this.#store = undefined;
   }

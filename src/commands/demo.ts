@@ -73,6 +73,10 @@ async function run(ctx: CommandContext, opts: { json?: boolean }): Promise<void>
         case 'sent':
           if (opts.json) out.data({ sent: messageJson(s.message) });
           return say(6, `send: a reply to ${s.message.to} went ${statuses.join(' → ')}.`);
+        case 'opt-out': {
+          const text = `Then Dana texts STOP: Twilio opts her out and confirms; the trigger's message_attributes.opt_out_type is ${JSON.stringify(s.envelope.payload.message_attributes.opt_out_type)}, and a reply now is refused (${s.refused.code}: only Dana can undo it, by texting START).`;
+          return opts.json ? out.status(`   ${text}`) : out.line(`   ${text}`);
+        }
         case 'stopped':
           return say(
             7,
@@ -80,11 +84,11 @@ async function run(ctx: CommandContext, opts: { json?: boolean }): Promise<void>
           );
       }
     },
-    { openStore: await ctx.storeOpener(), twilio: ctx.twilio },
+    { openStore: await ctx.storeOpener(), twilio: ctx.twilio, now: () => ctx.now() },
   );
-  if (result.events !== 2 || result.sent.status !== 'delivered') {
+  if (result.events !== 3 || result.sent.status !== 'delivered') {
     throw new CliError(
-      `the demo did not complete: ${result.events} of 2 messages arrived, the test send ended ${result.sent.status}`,
+      `the demo did not complete: ${result.events} of 3 messages arrived, the test send ended ${result.sent.status}`,
     );
   }
   const took = ((performance.now() - started) / 1000).toFixed(1);

@@ -10,17 +10,23 @@ export function register(program: Command, ctx: CommandContext): void {
     )
     .option('--config <name>', 'config to check (default: the default config)')
     .option('--json', 'print {ok, checks: [{name, ok, detail, fix}]}')
+    .option(
+      '--report',
+      'print a Markdown report to paste into a bug report (versions, store, configs and routes, leases, alerts, last errors, the checks; no secrets); with --json, as JSON',
+    )
     .addHelpText(
       'after',
       `
 Examples:
   $ fruxon-twilio doctor
   $ fruxon-twilio doctor --config support --json
+  $ fruxon-twilio doctor --report > report.md
 
-Exit codes: 0 every check passed (warnings allowed), 1 a check failed.`,
+Exit codes: 0 every check passed (warnings allowed), 1 a check failed (--report: 0 once the report is printed).`,
     )
-    .action(async (opts: { config?: string; json?: boolean }) => {
+    .action(async (opts: { config?: string; json?: boolean; report?: boolean }) => {
       const out = ctx.output(opts);
+      if (opts.report) return report(ctx, opts);
       const { runDoctor, doctorPassed } = await import('../operations/doctor.js');
       const keychain = await ctx.keychain();
       const openStore = await ctx.storeOpener();
@@ -31,8 +37,10 @@ Exit codes: 0 every check passed (warnings allowed), 1 a check failed.`,
         openStore: () => (opened = openStore(ctx.env)),
         keychain,
         twilio: ctx.twilio,
+        fruxon: ctx.fruxon,
         now: () => ctx.now(),
       });
+      if (opened) await ctx.reportStoreUpgrade(opened);
       opened?.close();
       const ok = doctorPassed(checks);
       if (!ok) ctx.exitCode = 1;
@@ -68,4 +76,43 @@ Exit codes: 0 every check passed (warnings allowed), 1 a check failed.`,
           : out.errColor.red(`${failed} check${failed > 1 ? 's' : ''} failed.`),
       );
     });
+}
+
+/** `doctor --report`: the report (src/operations/report.ts), redacted once more with every secret this run read. */
+async function report(ctx: CommandContext, opts: { config?: string; json?: boolean }): Promise<void> {
+  const out = ctx.output(opts);
+  const [{ buildReport }, { reportMarkdown }, { recentErrors }, { version, dependencyVersions }, os] =
+    await Promise.all([
+      import('../operations/report.js'),
+      import('../output/report.js'),
+      import('../store/error-log.js'),
+      import('../version.js'),
+      import('node:os'),
+    ]);
+  const keychain = await ctx.keychain();
+  const openStore = await ctx.storeOpener();
+  let opened: import('../store/index.js').Store | undefined;
+  try {
+    const r = await buildReport({
+      env: ctx.env,
+      configName: opts.config,
+      openStore: () => (opened = openStore(ctx.env, { now: () => ctx.now() })),
+      keychain,
+      twilio: ctx.twilio,
+      fruxon: ctx.fruxon,
+      now: () => ctx.now(),
+      tool: {
+        version: version(),
+        node: process.version,
+        os: `${os.type()} ${os.release()} (${process.platform} ${process.arch})`,
+      },
+      dependencies: dependencyVersions(),
+      recentErrors: () => recentErrors(ctx.env, 5),
+    });
+    if (opened) await ctx.reportStoreUpgrade(opened);
+    if (opts.json) out.dataJsonLines([ctx.redactor.redact(JSON.stringify(r))]);
+    else out.line(ctx.redactor.redact(reportMarkdown(r)).trimEnd());
+  } finally {
+    opened?.close();
+  }
 }

@@ -18,6 +18,7 @@ interface Options {
   sandboxUrl?: string;
   enforceMediaAuth?: boolean;
   listLag?: string;
+  controlToken?: string | true;
   json?: boolean;
   quiet?: boolean;
 }
@@ -50,6 +51,10 @@ export function register(program: Command, ctx: CommandContext): void {
       '--list-lag <duration>',
       "delay a new message, status change or alert in the Messages and Alerts lists, as Twilio's lists lag (e.g. 1s)",
     )
+    .option(
+      '--control-token [token]',
+      'the control API (/_emulator/) answers only Authorization: Bearer TOKEN (default: generated); for an emulator reachable beyond loopback',
+    )
     .option('--json', 'print the connection details, then one JSON log entry per line, on stdout')
     .option('--quiet', 'print the connection details only, no request log')
     .addHelpText(
@@ -59,7 +64,7 @@ Examples:
   $ fruxon-twilio emulator --number +15005550006
   $ fruxon-twilio emulator --json --port 0 > emulator.jsonl &   # CI: read the URL and credentials from the first line
   $ fruxon-twilio emulator --topology account.json              # numbers in a Messaging Service, a TwiML App, a sender
-  $ curl -s -X POST http://127.0.0.1:${DEFAULT_EMULATOR_PORT}/_emulator/inbound -d '{"from":"+14155550100","to":"+15005550006","body":"hi"}'
+  $ curl -s -X POST http://127.0.0.1:${DEFAULT_EMULATOR_PORT}/_emulator/inbound -H 'content-type: application/json' -d '{"from":"+14155550100","to":"+15005550006","body":"hi"}'
 
 Then point a config at it:
   $ printf %s "$TOKEN" | fruxon-twilio add-config --name emu --from +15005550006 --account-sid AC… --auth-token-stdin --api-url http://127.0.0.1:${DEFAULT_EMULATOR_PORT}
@@ -93,8 +98,16 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const listLagMs =
     opts.listLag !== undefined ? parseDuration('--list-lag', opts.listLag, { max: MAX_TIMER_MS }) : undefined;
   const sandboxUrl = opts.sandboxUrl !== undefined ? checkHttpUrl('--sandbox-url', opts.sandboxUrl) : undefined;
+  if (typeof opts.controlToken === 'string' && !/^\S{8,}$/.test(opts.controlToken))
+    throw usageError(
+      '--control-token must be at least 8 characters with no spaces (or give none to have one generated)',
+    );
+  const controlToken =
+    opts.controlToken === true
+      ? (await import('node:crypto')).randomBytes(24).toString('base64url')
+      : opts.controlToken;
   const { startEmulator, checkTopology, TopologyError } = await import('../emulator/index.js');
-  let topology;
+  let topology: ReturnType<typeof checkTopology> | undefined;
   if (opts.topology !== undefined) {
     let text: string;
     try {
@@ -135,57 +148,66 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     // Absent: the setting stays as the state file or the topology has it.
     enforceMediaAuth: opts.enforceMediaAuth ? true : undefined,
     listLagMs,
+    controlToken,
     onLog: opts.quiet ? undefined : (entry) => (early ? early.push(entry) : print(entry)),
   });
-  const account = emulator.topology();
-  if (opts.json) {
-    out.data({
-      url: emulator.url,
-      account_sid: emulator.accountSid,
-      auth_token: emulator.authToken,
-      numbers: emulator.numbers.map((n) => ({ sid: n.sid, phone_number: n.phoneNumber })),
-      services: account.services,
-      applications: account.applications,
-      senders: account.senders,
-      sandbox: account.sandbox,
-      account: account.account,
-    });
-  } else {
-    out.line(`Twilio emulator at ${c.bold(emulator.url)}`);
-    out.line(`  account sid  ${emulator.accountSid}`);
-    out.line(`  auth token   ${emulator.authToken}   (the emulator's own, not a Twilio secret)`);
-    out.line(`  numbers      ${emulator.numbers.map((n) => n.phoneNumber).join(', ')}`);
-    for (const sv of account.services) {
+  const printDetails = () => {
+    const account = emulator.topology();
+    if (opts.json) {
+      out.data({
+        url: emulator.url,
+        account_sid: emulator.accountSid,
+        auth_token: emulator.authToken,
+        numbers: emulator.numbers.map((n) => ({ sid: n.sid, phone_number: n.phoneNumber })),
+        services: account.services,
+        applications: account.applications,
+        senders: account.senders,
+        sandbox: account.sandbox,
+        account: account.account,
+        ...(emulator.controlToken !== null && { control_token: emulator.controlToken }),
+      });
+    } else {
+      out.line(`Twilio emulator at ${c.bold(emulator.url)}`);
+      out.line(`  account sid  ${emulator.accountSid}`);
+      out.line(`  auth token   ${emulator.authToken}   (the emulator's own, not a Twilio secret)`);
+      out.line(`  numbers      ${emulator.numbers.map((n) => n.phoneNumber).join(', ')}`);
+      for (const sv of account.services) {
+        out.line(
+          `  service      ${sv.sid} ${JSON.stringify(sv.friendly_name)} inbound ${sv.inbound_request_url ?? '(none: drops messages)'}${sv.use_inbound_webhook_on_number ? ' (defers to the number)' : ''} numbers ${(sv.phone_numbers as string[]).join(', ') || '(none)'}`,
+        );
+      }
+      for (const a of account.applications)
+        out.line(
+          `  twiml app    ${a.sid} ${JSON.stringify(a.friendly_name)} sms ${a.sms_url || '(none)'} numbers ${(a.phone_numbers as string[]).join(', ') || '(none)'}`,
+        );
+      for (const x of account.senders)
+        out.line(
+          `  wa sender    ${x.sid} ${x.sender_id} webhook ${(x.webhook as { callback_url: string | null }).callback_url ?? '(none)'}`,
+        );
       out.line(
-        `  service      ${sv.sid} ${JSON.stringify(sv.friendly_name)} inbound ${sv.inbound_request_url ?? '(none: drops messages)'}${sv.use_inbound_webhook_on_number ? ' (defers to the number)' : ''} numbers ${(sv.phone_numbers as string[]).join(', ') || '(none)'}`,
+        `  sandbox      ${account.sandbox.phone_number} inbound ${account.sandbox.inbound_url ?? '(none)'} join with "join ${account.sandbox.join_code}"`,
       );
+      if (account.account.enforce_media_auth)
+        out.line('  media auth   enforced: media URLs answer 401 without Basic auth');
+      out.line(`  control API  POST ${emulator.url}/_emulator/inbound {"from","to","body"}`);
+      if (emulator.controlToken !== null) out.line(`  control auth Authorization: Bearer ${emulator.controlToken}`);
+      out.line('');
+      out.line(c.dim('Use it from a config:'));
+      out.line(
+        `  printf %s ${emulator.authToken} | fruxon-twilio add-config --name emulator --from ${emulator.numbers[0]?.phoneNumber} --account-sid ${emulator.accountSid} --auth-token-stdin --api-url ${emulator.url}`,
+      );
+      out.status(c.dim('Press Ctrl-C to stop.'));
     }
-    for (const a of account.applications)
-      out.line(
-        `  twiml app    ${a.sid} ${JSON.stringify(a.friendly_name)} sms ${a.sms_url || '(none)'} numbers ${(a.phone_numbers as string[]).join(', ') || '(none)'}`,
-      );
-    for (const x of account.senders)
-      out.line(
-        `  wa sender    ${x.sid} ${x.sender_id} webhook ${(x.webhook as { callback_url: string | null }).callback_url ?? '(none)'}`,
-      );
-    out.line(`  sandbox      ${account.sandbox.phone_number} inbound ${account.sandbox.inbound_url ?? '(none)'}`);
-    if (account.account.enforce_media_auth)
-      out.line('  media auth   enforced: media URLs answer 401 without Basic auth');
-    out.line(`  control API  POST ${emulator.url}/_emulator/inbound {"from","to","body"}`);
-    out.line('');
-    out.line(c.dim('Use it from a config:'));
-    out.line(
-      `  printf %s ${emulator.authToken} | fruxon-twilio add-config --name emulator --from ${emulator.numbers[0]?.phoneNumber} --account-sid ${emulator.accountSid} --auth-token-stdin --api-url ${emulator.url}`,
-    );
-    out.status(c.dim('Press Ctrl-C to stop.'));
+    for (const entry of early ?? []) print(entry);
+    early = null;
+  };
+  // Listening for a stop before printing the details and "Press Ctrl-C": a Ctrl-C right after them stops it cleanly.
+  const stopper = ctx.untilStopped();
+  try {
+    printDetails();
+    await stopper.stopped;
+  } finally {
+    stopper.dispose();
   }
-  for (const entry of early) print(entry);
-  early = null;
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    process.once('SIGHUP', stop);
-  });
   await emulator.stop();
 }

@@ -16,6 +16,7 @@ import { register as participants } from './participants.js';
 import { register as restore } from './restore.js';
 import { register as send } from './send.js';
 import { register as simulate } from './simulate.js';
+import { register as templates } from './templates.js';
 import { register as test } from './test.js';
 import { register as webhook } from './webhook.js';
 
@@ -26,6 +27,7 @@ export const commands: Array<(program: Command, ctx: CommandContext) => void> = 
   listen,
   restore,
   send,
+  templates,
   webhook,
   messages,
   participants,

@@ -1,9 +1,10 @@
 import { usageError } from '../errors.js';
 import type { Io } from '../output/index.js';
+import { stdinIsTerminal } from '../output/iostreams.js';
 
 /** Reads all of standard input (a secret piped in by a script). Trailing newlines are not part of it. */
 export async function readStdin(io: Io, what: string): Promise<string> {
-  if (io.stdin.isTTY) {
+  if (stdinIsTerminal(io)) {
     throw usageError(
       `${what}: standard input is a terminal; pipe the value in, e.g. printf %s "$VALUE" | fruxon-twilio …`,
     );

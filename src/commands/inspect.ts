@@ -44,6 +44,7 @@ async function run(ctx: CommandContext, opts: { config?: string; port?: string; 
       config,
       env: ctx.env,
       secrets: () => ctx.secrets(),
+      twilio: ctx.twilio,
       statusCallbackUrl: null,
       authToken: async (c) => {
         const secrets = c.secretSource === 'keychain' ? await ctx.secrets() : undefined;
@@ -53,14 +54,16 @@ async function run(ctx: CommandContext, opts: { config?: string; port?: string; 
     }),
   });
   await inspector.start(port ?? DEFAULT_INSPECT_PORT, port !== undefined, '--port');
-  out.status(`Inspector: ${inspector.url}`);
-  out.status(out.errColor.dim(`Showing the event log of config ${JSON.stringify(config.name)}. Press Ctrl-C to stop.`));
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(s, stop);
-      resolve();
-    };
-    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, stop);
-  });
+  // Listening for a stop before saying "Press Ctrl-C": a Ctrl-C right after the line stops it cleanly.
+  const stopper = ctx.untilStopped();
+  try {
+    out.status(`Inspector: ${inspector.url}`);
+    out.status(
+      out.errColor.dim(`Showing the event log of config ${JSON.stringify(config.name)}. Press Ctrl-C to stop.`),
+    );
+    await stopper.stopped;
+  } finally {
+    stopper.dispose();
+  }
   await inspector.close();
 }

@@ -38,12 +38,11 @@ Examples:
       if (opts.direction !== undefined && opts.direction !== 'in' && opts.direction !== 'out') {
         throw usageError(`--direction must be in or out (got ${JSON.stringify(opts.direction)})`);
       }
-      const store = await ctx.store();
-      const keychain = await ctx.keychain();
-      const { config, messages: list } = await listConfigMessages(
-        { store, env: ctx.env, secrets: keychain, twilio: ctx.twilio },
-        { config: opts.config, limit, direction: opts.direction as 'in' | 'out' | undefined },
-      );
+      const { config, messages: list } = await listConfigMessages(await ctx.coreDeps(), {
+        config: opts.config,
+        limit,
+        direction: opts.direction as 'in' | 'out' | undefined,
+      });
       const { historyMessageJson } = await import('../output/messages.js');
       const { printMessageTable } = await import('../output/message-history.js');
       if (opts.json) return out.data(list.map((m) => historyMessageJson(m)));
@@ -70,13 +69,11 @@ Examples:
           `SID must be a Twilio Message SID: SM or MM followed by 32 lowercase hex characters (got ${JSON.stringify(sid.length > 40 ? sid.slice(0, 37) + '...' : sid)})`,
         );
       }
-      const store = await ctx.store();
-      const keychain = await ctx.keychain();
       const { getConfigMessage } = await import('../operations/messages.js');
-      const { message, media, mediaError } = await getConfigMessage(
-        { store, env: ctx.env, secrets: keychain, twilio: ctx.twilio },
-        { config: opts.config, sid: sid.trim() },
-      );
+      const { message, media, mediaError } = await getConfigMessage(await ctx.coreDeps(), {
+        config: opts.config,
+        sid: sid.trim(),
+      });
       if (mediaError) out.warn((await import('../output/index.js')).safe(mediaError));
       const { messageDetailJson } = await import('../output/messages.js');
       const { printMessageDetail } = await import('../output/message-history.js');
@@ -109,36 +106,23 @@ idle; a 429 waits its Retry-After. Ctrl-C (or --timeout) ends it with exit code 
       const sinceMs = opts.since !== undefined ? parseDuration('--since', opts.since) : undefined;
       const timeoutMs =
         opts.timeout !== undefined ? parseDuration('--timeout', opts.timeout, { max: MAX_TIMER_MS }) : undefined;
-      const store = await ctx.store();
-      const keychain = await ctx.keychain();
       const { tailMessages } = await import('../operations/tail.js');
       const { printTailEvent, tailEventJson } = await import('../output/tail.js');
       const { safe } = await import('../output/index.js');
       const stopper = ctx.untilStopped();
       try {
-        const summary = await tailMessages(
-          {
-            store,
-            env: ctx.env,
-            secrets: keychain,
-            twilio: ctx.twilio,
-            now: () => ctx.now(),
-            signal: stopper.signal,
-            fruxon: ctx.fruxon,
-          },
-          {
-            config: opts.config,
-            sinceMs,
-            channel: opts.channel as 'sms' | 'whatsapp' | undefined,
-            timeoutMs,
-            onStart: (s) =>
-              out.status(
-                `Following ${safe(s.number)} (${s.channels.join(' and ')}) of config ${safe(s.config.name)} since ${s.since.toISOString()}; Ctrl-C to stop`,
-              ),
-            onEvent: (e) => (opts.json ? out.data(tailEventJson(e)) : printTailEvent(out, e)),
-            onWarning: (text) => out.warn(safe(text)),
-          },
-        );
+        const summary = await tailMessages(await ctx.coreDeps({ signal: stopper.signal }), {
+          config: opts.config,
+          sinceMs,
+          channel: opts.channel as 'sms' | 'whatsapp' | undefined,
+          timeoutMs,
+          onStart: (s) =>
+            out.status(
+              `Following ${safe(s.number)} (${s.channels.join(' and ')}) of config ${safe(s.config.name)} since ${s.since.toISOString()}; Ctrl-C to stop`,
+            ),
+          onEvent: (e) => (opts.json ? out.data(tailEventJson(e)) : printTailEvent(out, e)),
+          onWarning: (text) => out.warn(safe(text)),
+        });
         const { message, status, alert, fruxon } = summary.events;
         out.status(
           `Stopped${summary.endedBy === 'timeout' ? ' (--timeout)' : ''}: ${message} message(s), ${status} status change(s), ${alert} alert(s)${fruxon ? `, ${fruxon} Fruxon line(s)` : ''}, ${summary.requests} list request(s).`,
@@ -195,8 +179,8 @@ was not answered 2xx.`,
         throw usageError('give the SIDs of the messages to redeliver (or --missed)');
       if (opts.since !== undefined && !opts.missed) throw usageError('--since goes with --missed');
       const url = opts.to !== undefined ? checkHttpUrl('--to', opts.to) : undefined;
-      const store = await ctx.store();
-      const keychain = await ctx.keychain();
+      const deps = await ctx.coreDeps();
+      const { store } = deps;
       const { redeliverMessages, missedSinceDefault } = await import('../operations/redeliver.js');
       const { parseDuration } = await import('../validate.js');
       let missedSince: Date | undefined;
@@ -209,17 +193,14 @@ was not answered 2xx.`,
             : missedSinceDefault(store, config.id, ctx.now());
       }
       const { readStdin } = await import('./input.js');
-      const { config, results } = await redeliverMessages(
-        { store, env: ctx.env, secrets: keychain, twilio: ctx.twilio },
-        {
-          config: opts.config,
-          sids: [...new Set(sids.map((s) => s.trim()))],
-          url,
-          toListener: Boolean(opts.toListener),
-          missedSince,
-          readAuthToken: opts.authTokenStdin ? () => readStdin(ctx.io, '--auth-token-stdin') : undefined,
-        },
-      );
+      const { config, results } = await redeliverMessages(deps, {
+        config: opts.config,
+        sids: [...new Set(sids.map((s) => s.trim()))],
+        url,
+        toListener: Boolean(opts.toListener),
+        missedSince,
+        readAuthToken: opts.authTokenStdin ? () => readStdin(ctx.io, '--auth-token-stdin') : undefined,
+      });
       const { printRedeliverResult, redeliverJson } = await import('../output/redeliver.js');
       for (const r of results) {
         if (opts.json) out.data({ ...redeliverJson(r), config: config.name });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import { checkHttpUrl, MAX_TIMER_MS, parseDuration } from '../validate.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext, Stopper } from './context.js';
 import { readStdin } from './input.js';
 
 interface Options {
@@ -15,6 +15,8 @@ interface Options {
   wait?: boolean;
   waitTimeout?: string;
   json?: boolean;
+  contentSid?: string;
+  contentVariables?: string;
 }
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -38,6 +40,11 @@ export function register(program: Command, ctx: CommandContext): void {
       [] as string[],
     )
     .option('--status-callback <url>', 'URL Twilio posts status changes of this message to')
+    .option(
+      '--content-sid <HX…>',
+      'send a Content API template instead of --body (WhatsApp outside the 24-hour window: an approved one; see templates list)',
+    )
+    .option('--content-variables <json>', 'with --content-sid: the template\'s variables, e.g. \'{"1":"Ann"}\'')
     .option(
       '--wait',
       'poll until a final status (delivered, read, undelivered, failed); exit 0 only when delivered or read',
@@ -73,7 +80,8 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const waitMs =
     opts.waitTimeout !== undefined ? parseDuration('--wait-timeout', opts.waitTimeout, { max: MAX_TIMER_MS }) : 60_000;
   if (waitMs <= 0) throw usageError(`--wait-timeout must be more than zero (got ${JSON.stringify(opts.waitTimeout)})`);
-  if (opts.body === undefined && mediaUrls.length === 0) {
+  const { contentSid, contentVariables } = checkContent(opts);
+  if (opts.body === undefined && mediaUrls.length === 0 && !contentSid) {
     throw usageError('missing --body: the message text, or "-" to read it from standard input (or attach --media-url)');
   }
   const body = opts.body === '-' ? await readStdin(ctx.io, '--body -') : (opts.body ?? '');
@@ -84,8 +92,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   checkMediaCount('--media-url', mediaUrls.length);
   checkBodyLength('--body', body);
 
-  const store = await ctx.store();
-  const secrets = await ctx.secrets();
+  const deps = await ctx.coreDeps();
   const { sendFromConfig, sendOutcomeError } = await import('../operations/send.js');
   const { messageJson, Progress } = await import('../output/messages.js');
   const input = {
@@ -95,8 +102,9 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     statusCallback,
     config: opts.config,
     channel: opts.whatsapp ? ('whatsapp' as const) : opts.sms ? ('sms' as const) : undefined,
+    contentSid,
+    contentVariables,
   };
-  const deps = { store, env: ctx.env, secrets: () => secrets, twilio: ctx.twilio };
 
   if (!wait) {
     const r = await sendFromConfig(deps, input);
@@ -106,13 +114,18 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     out.line(
       `${out.color.green('✔')} ${r.whatsapp ? 'WhatsApp message' : 'SMS'} ${sent.sid} to ${r.recipient} from ${r.config.fromNumber}: ${sent.status}`,
     );
+    if (r.whatsapp)
+      out.status(
+        "note: WhatsApp's 24-hour window may still refuse it (63016, after it was queued); --wait shows how it ends",
+      );
     return;
   }
 
   const progress = new Progress(out);
   let started = Date.now();
   const abort = new AbortController();
-  const onSigint = () => abort.abort();
+  // From the create on, Ctrl-C (or the context's abort) ends the wait once; a second Ctrl-C kills (the handler is gone).
+  let stopper: Stopper | undefined;
   // The status Twilio answered the create with comes first; each change after it gets one line.
   let shown = '';
   let recipient = '';
@@ -121,7 +134,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     shown = m.status;
     progress.update(`${m.sid} to ${recipient}: ${m.status} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
   };
-  let r;
+  let r: Awaited<ReturnType<typeof sendFromConfig>>;
   try {
     r = await sendFromConfig(deps, {
       ...input,
@@ -130,7 +143,13 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
         signal: abort.signal,
         onSent: (sent, to) => {
           started = Date.now();
-          process.once('SIGINT', onSigint);
+          stopper = ctx.untilStopped({
+            signals: ['SIGINT'],
+            onStop: () => {
+              abort.abort();
+              stopper?.dispose();
+            },
+          });
           recipient = to;
           show(sent);
         },
@@ -139,7 +158,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     });
   } finally {
     progress.stop();
-    process.removeListener('SIGINT', onSigint);
+    stopper?.dispose();
   }
   const m = r.message;
   if (opts.json) out.data(messageJson(m, { config: r.config.name, participant: r.participant?.name ?? null }));
@@ -162,4 +181,38 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     );
   }
   throw failure;
+}
+
+/** --content-sid HX… and --content-variables '{"1":"Ann"}', checked before anything is sent. */
+function checkContent(opts: Options): { contentSid?: string; contentVariables?: Record<string, string> } {
+  if (opts.contentVariables !== undefined && opts.contentSid === undefined)
+    throw usageError('--content-variables needs --content-sid (the template they fill in)');
+  if (opts.contentSid === undefined) return {};
+  if (!/^HX[0-9a-fA-F]{32}$/.test(opts.contentSid))
+    throw usageError(
+      `--content-sid must be HX followed by 32 hex digits (got ${JSON.stringify(opts.contentSid)})`,
+      'see the templates: fruxon-twilio templates list',
+    );
+  if (opts.body !== undefined || opts.mediaUrl.length > 0)
+    throw usageError('--content-sid sends the template as it is: drop --body and --media-url');
+  if (opts.contentVariables === undefined) return { contentSid: opts.contentSid };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(opts.contentVariables);
+  } catch {
+    parsed = undefined;
+  }
+  const ok =
+    typeof parsed === 'object' &&
+    parsed !== null &&
+    !Array.isArray(parsed) &&
+    Object.values(parsed).every((v) => (typeof v === 'string' && v !== '') || typeof v === 'number');
+  if (!ok)
+    throw usageError(
+      `--content-variables must be a JSON object of non-empty values, like '{"1":"Ann","2":"#1042"}' (got ${JSON.stringify(opts.contentVariables)})`,
+    );
+  const contentVariables = Object.fromEntries(
+    Object.entries(parsed as Record<string, string | number>).map(([k, v]) => [k, String(v)]),
+  );
+  return { contentSid: opts.contentSid, contentVariables };
 }

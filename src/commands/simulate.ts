@@ -76,23 +76,18 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   const mediaUrls = opts.mediaUrl.map((u) => checkHttpUrl('--media-url', u));
   const url = opts.url !== undefined ? checkHttpUrl('--url', opts.url) : undefined;
 
-  const store = await ctx.store();
-  const secrets = await ctx.secrets();
   const { simulateInbound } = await import('../operations/simulate.js');
-  const { config, outcome, shownUrl, ok } = await simulateInbound(
-    { store, env: ctx.env, secrets: () => secrets },
-    {
-      config: opts.config,
-      from,
-      body: opts.body,
-      whatsapp,
-      profileName: opts.profileName,
-      mediaUrls,
-      url,
-      badSignature: opts.badSignature,
-      readAuthToken: opts.authTokenStdin ? () => readStdin(ctx.io, '--auth-token-stdin') : undefined,
-    },
-  );
+  const { config, outcome, shownUrl, ok } = await simulateInbound(await ctx.coreDeps(), {
+    config: opts.config,
+    from,
+    body: opts.body,
+    whatsapp,
+    profileName: opts.profileName,
+    mediaUrls,
+    url,
+    badSignature: opts.badSignature,
+    readAuthToken: opts.authTokenStdin ? () => readStdin(ctx.io, '--auth-token-stdin') : undefined,
+  });
   if (opts.json) {
     out.data({
       status: outcome.status,

@@ -62,13 +62,8 @@ Refuses (exit 5) while a listen holds the number.`,
 
 async function show(ctx: CommandContext, opts: ShowOptions): Promise<void> {
   const out = ctx.output(opts);
-  const store = await ctx.store();
-  const keychain = await ctx.keychain();
   const { inspectWebhook } = await import('../operations/webhook-show.js');
-  const view = await inspectWebhook(
-    { store, env: ctx.env, secrets: keychain, twilio: ctx.twilio, now: () => ctx.now() },
-    opts.config,
-  );
+  const view = await inspectWebhook(await ctx.coreDeps(), opts.config);
   const { webhookShowJson, printWebhookShow } = await import('../output/webhook.js');
   if (opts.json) return out.data(webhookShowJson(view));
   printWebhookShow(out, view);

@@ -1,23 +1,9 @@
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, Store } from '../store/index.js';
-import {
-  createTwilioClient,
-  type TwilioClient,
-  type TwilioClientOptions,
-  type TwilioCredentials,
-} from '../twilio/client.js';
+import type { TwilioClient, TwilioCredentials, TwilioFactory } from '../twilio/client.js';
 import { loadSecret, resolveConfig, twilioCredentials } from './resolve.js';
 
-/** Opens a Twilio client for credentials: the command context's factory, or the twilio package itself. */
-export type TwilioFactory = (creds: TwilioCredentials, opts?: TwilioClientOptions) => Promise<TwilioClient>;
-
-/** What the config cores take: the store, the environment, the secret store and (optionally) a Twilio client factory. */
-export interface ConfigDeps {
-  store: Store;
-  env: NodeJS.ProcessEnv;
-  secrets: () => SecretStore;
-  twilio?: TwilioFactory;
-}
+export type { TwilioFactory };
 
 /** A config (named, else the default) with a Twilio client for it: what every command that calls Twilio starts with. */
 export async function connectConfig(
@@ -25,7 +11,7 @@ export async function connectConfig(
   name: string | undefined,
   env: NodeJS.ProcessEnv,
   secrets: () => SecretStore,
-  twilio: TwilioFactory = createTwilioClient,
+  twilio: TwilioFactory,
 ): Promise<{ config: Config; creds: TwilioCredentials; client: TwilioClient }> {
   const config = resolveConfig(store, name);
   const creds = twilioCredentials(config, loadSecret(config, env, secrets), env);

@@ -1,15 +1,15 @@
-import { readFile } from 'node:fs/promises';
 import { connectConfig } from '../config/connect.js';
 import { effectiveApiUrl } from '../config/resolve.js';
 import { CliError } from '../errors.js';
 import { pendingAccessRequestFor } from '../fruxon/access-requests.js';
+import type { FruxonFactory } from '../fruxon/client.js';
 import { findInbound, findingText, linkedFruxon } from '../fruxon/inbound-records.js';
 import type { AccessRequest } from '../fruxon/participants-api.js';
 import { type Channel, channelOf, stripChannel, WHATSAPP_PREFIX } from '../phone.js';
 import type { SecretStore } from '../secrets/index.js';
 import { shellQuote } from '../shell.js';
 import type { Config, Store } from '../store/index.js';
-import type { TwilioClient, TwilioCredentials } from '../twilio/client.js';
+import type { TwilioClient, TwilioCredentials, TwilioFactory } from '../twilio/client.js';
 import { twilioError } from '../twilio/client.js';
 import { listMessagesBetween } from '../twilio/message-history.js';
 import {
@@ -27,10 +27,13 @@ import { refuseLoopbackUrls } from '../twilio/send-rules.js';
 import { sameWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
 import { inboundRoute, webhookFailure } from './diagnose.js';
+import { matchWithin } from './regex.js';
 import {
   type ExpectStep,
+  fileTooLarge,
   type ParsedFile,
   parseScenarioFile,
+  readBounded,
   type Scenario,
   type ScenarioFileProblem,
   type SendStep,
@@ -47,6 +50,11 @@ export interface ConvTestDeps {
   store: Store;
   env: NodeJS.ProcessEnv;
   secrets: () => SecretStore;
+  /** The command context's client factories. */
+  twilio: TwilioFactory;
+  fruxon: FruxonFactory;
+  /** The clock of the times a run reports (a scenario's start). */
+  now: () => Date;
 }
 
 export interface ConvTestRequest {
@@ -175,7 +183,12 @@ export async function runConversationTests(
   for (const file of req.files) {
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      const read = await readBounded(file);
+      if (!('text' in read)) {
+        parsed.push(fileTooLarge(file, read.bytes));
+        continue;
+      }
+      text = read.text;
     } catch (err) {
       parsed.push({
         file,
@@ -220,7 +233,8 @@ async function planAll(
   const connections = new Map<string, Promise<Connection>>();
   const connect = (name: string | undefined) => {
     const key = name?.toLowerCase() ?? '\u0000default';
-    if (!connections.has(key)) connections.set(key, connectConfig(deps.store, name, deps.env, deps.secrets));
+    if (!connections.has(key))
+      connections.set(key, connectConfig(deps.store, name, deps.env, deps.secrets, deps.twilio));
     return connections.get(key)!;
   };
   const owned = new Map<string, Promise<PhoneNumberInfo | null>>();
@@ -332,11 +346,14 @@ class Runner {
   readonly #gap: number;
   readonly #finalWait: number;
 
-  constructor(
-    private readonly deps: ConvTestDeps,
-    private readonly scale: number,
-    private readonly hooks: ConvTestHooks,
-  ) {
+  readonly #deps: ConvTestDeps;
+  readonly #scale: number;
+  readonly #hooks: ConvTestHooks;
+
+  constructor(deps: ConvTestDeps, scale: number, hooks: ConvTestHooks) {
+    this.#deps = deps;
+    this.#scale = scale;
+    this.#hooks = hooks;
     this.#poll = hooks.pollMs ?? 250;
     this.#maxPoll = hooks.maxPollMs ?? 1000;
     this.#gap = hooks.sendGapMs ?? 1000;
@@ -345,8 +362,10 @@ class Runner {
 
   async run(plan: Plan): Promise<ScenarioResult> {
     const { info, scenario, conn } = plan;
-    this.hooks.onEvent?.({ type: 'scenario-start', scenario: info });
+    this.#hooks.onEvent?.({ type: 'scenario-start', scenario: info });
     const started = Date.now();
+    // The scenario's start as reported (JSON, JUnit): the injected clock; durations run on real time.
+    const startedAt = this.#deps.now().toISOString();
     const steps: StepResult[] = [];
     const messages: SeenMessage[] = [];
     const seen = new Set<string>();
@@ -384,11 +403,11 @@ class Runner {
     try {
       await snapshot();
       for (const step of scenario.steps) {
-        if (!failed && !error && this.hooks.signal?.aborted) error = { message: 'interrupted', hint: null };
+        if (!failed && !error && this.#hooks.signal?.aborted) error = { message: 'interrupted', hint: null };
         if (failed || error) {
-          const r = skipped(step, this.scale);
+          const r = skipped(step, this.#scale);
           steps.push(r);
-          this.hooks.onEvent?.({ type: 'step', scenario: info, step: r });
+          this.#hooks.onEvent?.({ type: 'step', scenario: info, step: r });
           continue;
         }
         let result: StepResult;
@@ -402,11 +421,11 @@ class Runner {
         } catch (err) {
           const e = err instanceof CliError ? err : twilioError(err, `run step ${step.index}`, ctx);
           error = { message: e.message, hint: e.hint ?? null };
-          result = { ...skipped(step, this.scale), status: 'error', failure: e.message, fix: e.hint ?? null };
+          result = { ...skipped(step, this.#scale), status: 'error', failure: e.message, fix: e.hint ?? null };
         }
         if (result.status === 'failed') failed = true;
         steps.push(result);
-        this.hooks.onEvent?.({ type: 'step', scenario: info, step: result });
+        this.#hooks.onEvent?.({ type: 'step', scenario: info, step: result });
       }
     } catch (err) {
       const e = err instanceof CliError ? err : twilioError(err, 'read the message log', ctx);
@@ -416,12 +435,12 @@ class Runner {
       ...info,
       status: error ? 'error' : failed ? 'failed' : 'passed',
       durationMs: Date.now() - started,
-      startedAt: new Date(started).toISOString(),
+      startedAt,
       steps,
       messages,
       error,
     };
-    this.hooks.onEvent?.({ type: 'scenario-end', result });
+    this.#hooks.onEvent?.({ type: 'scenario-end', result });
     return result;
   }
 
@@ -438,19 +457,27 @@ class Runner {
     const wait = last === undefined ? 0 : last + this.#gap - Date.now();
     if (wait > 0) {
       note = `waited ${(wait / 1000).toFixed(1)}s before sending: Twilio sends about 1 message per second from a number, and this scenario sends faster`;
-      await sleepUnlessAborted(wait, this.hooks.signal);
+      await sleepUnlessAborted(wait, this.#hooks.signal);
     }
     const t0 = Date.now();
     // What arrived before this step is not an answer to it.
     await snapshot();
     const sent = await sendMessage(
       conn.client,
-      { from: info.tester, to: info.number, body: step.body, mediaUrls: step.mediaUrls, whatsapp: plan.whatsapp },
+      {
+        from: info.tester,
+        to: info.number,
+        body: step.body,
+        mediaUrls: step.mediaUrls,
+        whatsapp: plan.whatsapp,
+        contentSid: step.contentSid,
+        contentVariables: step.contentVariables,
+      },
       ctx,
     );
     this.#lastSend.set(info.tester, Date.now());
     return {
-      ...base(step, describeStep(step, this.scale)),
+      ...base(step, describeStep(step, this.#scale)),
       status: 'passed',
       ms: Date.now() - t0,
       message: mark(sent),
@@ -469,20 +496,20 @@ class Runner {
     ctx: { apiUrl: string | null; accountSid: string },
   ): Promise<StepResult> {
     const { info, conn } = plan;
-    const withinMs = Math.round(step.withinMs * this.scale);
+    const withinMs = Math.round(step.withinMs * this.#scale);
     const t0 = Date.now();
     const deadline = t0 + withinMs;
     const from = lastSend?.at ?? scenarioStart;
-    const r: StepResult = { ...base(step, describeStep(step, this.scale)), withinMs, status: 'failed' };
+    const r: StepResult = { ...base(step, describeStep(step, this.#scale)), withinMs, status: 'failed' };
     let interval = this.#poll;
     let reply: Message | undefined;
     for (;;) {
       reply = (await unseenReplies())[0];
-      if (reply || Date.now() >= deadline || this.hooks.signal?.aborted) break;
-      await sleepUnlessAborted(Math.min(interval, Math.max(0, deadline - Date.now())), this.hooks.signal);
+      if (reply || Date.now() >= deadline || this.#hooks.signal?.aborted) break;
+      await sleepUnlessAborted(Math.min(interval, Math.max(0, deadline - Date.now())), this.#hooks.signal);
       interval = Math.min(this.#maxPoll, Math.round(interval * 1.5));
     }
-    if (this.hooks.signal?.aborted && !reply) throw new CliError('interrupted', { reason: 'interrupted' });
+    if (this.#hooks.signal?.aborted && !reply) throw new CliError('interrupted', { reason: 'interrupted' });
     const done = (o: Partial<StepResult>): StepResult => ({ ...r, ms: Date.now() - t0, ...o });
 
     if (step.none) {
@@ -505,12 +532,16 @@ class Runner {
     }
     seen.add(reply.sid);
     const latencyMs = Date.now() - from;
-    const mismatch = check(step, reply);
+    // The reply is checked by the step's deadline, and given at least MIN_MATCH_MS when it came at the last moment.
+    const mismatch = await replyMismatch(step, reply, Math.max(MIN_MATCH_MS, deadline - Date.now()));
     if (mismatch) {
+      const got = `got ${quote(reply.body)}${reply.numMedia ? ` with ${reply.numMedia} media` : ''} on ${reply.channel}`;
+      if (typeof mismatch !== 'string')
+        return done({ message: mark(reply), latencyMs, failure: `${mismatch.failure}; ${got}`, fix: mismatch.fix });
       return done({
         message: mark(reply),
         latencyMs,
-        failure: `${mismatch}; got ${quote(reply.body)}${reply.numMedia ? ` with ${reply.numMedia} media` : ''} on ${reply.channel}`,
+        failure: `${mismatch}; ${got}`,
         ...failedAtTwilio(reply),
       });
     }
@@ -518,12 +549,12 @@ class Runner {
     const seenMsg = mark(reply);
     let final = reply;
     if (!FINAL_STATUSES.has(reply.status)) {
-      const left = Math.min(this.#finalWait * this.scale, deadline - Date.now());
+      const left = Math.min(this.#finalWait * this.#scale, deadline - Date.now());
       if (left > 0)
         final = (
           await waitForFinalStatus(conn.client, reply.sid, {
             timeoutMs: left,
-            signal: this.hooks.signal,
+            signal: this.#hooks.signal,
             ctx,
             intervalMs: this.#poll,
             maxIntervalMs: this.#maxPoll,
@@ -569,7 +600,17 @@ class Runner {
         // fall through to the route
       }
     }
-    const route = await inboundRoute(this.deps, conn.config, conn.client);
+    // The tester texted STOP: the agent may well have answered, but Twilio refuses every reply (21610).
+    if (!plan.whatsapp) {
+      const { findOptOut } = await import('../twilio/opt-outs.js');
+      const stop = await findOptOut(conn.client, info.tester, info.number);
+      if (stop)
+        return {
+          text: `the tester ${info.tester} opted out of ${info.number}: it texted ${quote(stop.keyword)}${stop.at ? ` on ${stop.at.toISOString()}` : ''} (${stop.messageSid}), so Twilio refuses every reply to it (21610)`,
+          fix: `only the tester can undo an opt-out: send "START" from ${info.tester} to ${info.number} (a send step), then try again`,
+        };
+    }
+    const route = await inboundRoute(this.#deps, conn.config, conn.client);
     if (route.reachesAgent === false) return { text: route.text, fix: null };
     // Fruxon holds the first message from a number that is no participant as an access request: the agent
     // stays silent until someone approves it.
@@ -581,7 +622,7 @@ class Runner {
       };
     }
     // Twilio's Monitor: the webhook failed (a 502, a refused connection) since the tester's message was sent.
-    const failed = sentAt ? await webhookFailure(this.deps, conn.config, conn.client, sentAt) : null;
+    const failed = sentAt ? await webhookFailure(this.#deps, conn.config, conn.client, sentAt) : null;
     if (failed) return failed;
     // Fruxon's record of the tester's message: received (the agent run to look at), or no record of it.
     const record = route.toFruxon && sent && sentAt ? await this.#fruxonRecord(conn.config, sent, sentAt) : null;
@@ -592,7 +633,7 @@ class Runner {
   /** What Fruxon recorded of the tester's message, one sentence; null when not linked or Fruxon cannot be asked. */
   async #fruxonRecord(config: Config, sent: Message, sentAt: Date): Promise<string | null> {
     try {
-      const linked = linkedFruxon(this.deps.store, config, this.deps.env, this.deps.secrets);
+      const linked = linkedFruxon(this.#deps.store, config, this.#deps.env, this.#deps.secrets, this.#deps.fruxon);
       if (!linked) return null;
       const q = { sid: sent.sid, from: sent.from, body: sent.body, at: sentAt.getTime() };
       const found = await findInbound(linked.client, linked.fruxonConfigId, [q], { finalFor: () => true });
@@ -607,7 +648,13 @@ class Runner {
   async #pendingAccessRequest(config: Config, tester: string): Promise<AccessRequest | null> {
     try {
       return await pendingAccessRequestFor(
-        { store: this.deps.store, config, env: this.deps.env, keychain: this.deps.secrets },
+        {
+          store: this.#deps.store,
+          config,
+          env: this.#deps.env,
+          keychain: this.#deps.secrets,
+          fruxon: this.#deps.fruxon,
+        },
         tester,
       );
     } catch {
@@ -625,17 +672,40 @@ function failedAtTwilio(m: Message): { cause: string | null; fix: string | null 
   };
 }
 
-/** The first check a reply fails, as "expected …", or null. */
-function check(step: ExpectStep, m: Message): string | null {
+/** The least time `matches` is given on a reply (one that came as the step's time ran out). */
+const MIN_MATCH_MS = 1000;
+
+/**
+ * The first check a reply fails, as "expected …", or null: what `test` checks of a reply (and the table test of
+ * the recording heuristic, through it). `any: true` checks no text. `matches` runs off the main thread and is
+ * given `matchMs` (regex.ts): a pattern that has not decided by then fails the step instead of hanging the run.
+ */
+export async function replyMismatch(
+  step: ExpectStep,
+  m: Pick<Message, 'body' | 'channel' | 'numMedia'>,
+  matchMs: number,
+): Promise<string | { failure: string; fix: string } | null> {
   if (step.contains !== null && !m.body.includes(step.contains))
     return `expected a reply containing ${quote(step.contains)}`;
-  if (step.matches && !step.matches.regex.test(m.body)) return `expected a reply matching ${step.matches.source}`;
+  if (step.matches) {
+    const r = await matchWithin(step.matches.regex, m.body, matchMs);
+    if (!r.done)
+      return {
+        failure:
+          r.reason === 'timeout'
+            ? `matches ${step.matches.source} did not finish on the reply within ${secs(matchMs)} (the pattern backtracks without end on this text)`
+            : `matches ${step.matches.source} could not be checked on the reply`,
+        fix: 'rewrite the pattern without nested repetition such as (a+)+ or (a|a)*',
+      };
+    if (!r.match) return `expected a reply matching ${step.matches.source}`;
+  }
   if (step.channel && m.channel !== step.channel) return `expected a reply on ${step.channel}`;
   if (step.media !== null && m.numMedia < step.media) return `expected at least ${step.media} media`;
   return null;
 }
 
 export function describeStep(step: Step, scale = 1): string {
+  if (step.kind === 'send' && step.contentSid) return `send template ${step.contentSid}`;
   if (step.kind === 'send') {
     return `send ${quote(step.body)}${step.mediaUrls.length ? ` with ${step.mediaUrls.length} media` : ''}`;
   }
@@ -646,6 +716,7 @@ export function describeStep(step: Step, scale = 1): string {
   if (step.matches) parts.push(`matches ${step.matches.source}`);
   if (step.channel) parts.push(`on ${step.channel}`);
   if (step.media !== null) parts.push(`media >= ${step.media}`);
+  if (step.any) return `expect any reply${parts.length ? ` ${parts.join(', ')}` : ''} ${within}`;
   return `expect ${parts.length ? parts.join(', ') : 'a reply'} ${within}`;
 }
 

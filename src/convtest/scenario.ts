@@ -9,6 +9,20 @@ import { checkHttpUrl, E164, parseDuration } from '../validate.js';
  */
 
 export const DEFAULT_WITHIN_MS = 30_000;
+/** A scenario file over this many bytes is refused before it is parsed. */
+export const MAX_SCENARIO_FILE_BYTES = 1024 * 1024;
+/**
+ * A document over this many YAML nodes is refused, and so is one whose aliases would make the scenarios read
+ * more than this many (an alias is read as the value it names, once per use).
+ */
+export const MAX_SCENARIO_NODES = 20_000;
+/**
+ * How deep a document may nest: flow collections (`[`, `{`) and block indentation (in columns, counting `- `,
+ * `? ` and `: ` that open a level on the same line). The YAML parser recurses per level and runs out of stack
+ * near 1,000 (which can leave V8 unable to compile a regular expression afterwards); a scenario needs about 6.
+ */
+export const MAX_FLOW_DEPTH = 64;
+export const MAX_BLOCK_COLUMNS = 256;
 
 export interface SendStep {
   kind: 'send';
@@ -17,6 +31,9 @@ export interface SendStep {
   line: number;
   body: string;
   mediaUrls: string[];
+  /** `send: {content_sid: HX…, content_variables: {…}}`: a Content API template instead of a body. */
+  contentSid?: string;
+  contentVariables?: Record<string, string>;
 }
 
 export interface ExpectStep {
@@ -30,6 +47,8 @@ export interface ExpectStep {
   /** At least this many media. */
   media: number | null;
   none: boolean;
+  /** `any: true`: a reply must arrive, whatever its text (channel and media may still be checked). */
+  any: boolean;
   withinMs: number;
 }
 
@@ -78,6 +97,15 @@ type Node = unknown;
 export const TESTER_ADDRESS = new RegExp(`^(${WHATSAPP_PREFIX})?${E164.source.replace(/^\^/, '')}`);
 
 export async function parseScenarioFile(file: string, text: string): Promise<ParsedFile> {
+  const refuse = (line: number, message: string): ParsedFile => ({
+    file,
+    ok: false,
+    problem: { file, line, field: '(file)', message },
+  });
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_SCENARIO_FILE_BYTES) return refuse(1, tooLarge(bytes));
+  const deep = tooDeep(text);
+  if (deep) return refuse(deep.line, deep.message);
   const Y: Yaml = await import('yaml');
   const lineCounter = new Y.LineCounter();
   const doc = Y.parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -92,14 +120,148 @@ export async function parseScenarioFile(file: string, text: string): Promise<Par
       first.code === 'DUPLICATE_KEY'
         ? 'a key appears twice'
         : `not valid YAML (${first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')})`;
-    return { file, ok: false, problem: { file, line, field: '(file)', message: what } };
+    return refuse(line, what);
   }
+  let nodes = 0;
+  let over: Node = null;
+  Y.visit(doc, (_key, node) => {
+    if (++nodes <= MAX_SCENARIO_NODES) return undefined;
+    over = node;
+    return Y.visit.BREAK;
+  });
+  if (over !== null) return refuse(lineOf(over), tooManyNodes());
+  reading = { Y, doc, lineOf, read: nodes, sizes: new Map() };
   try {
     return { file, ok: true, scenarios: readFile(Y, file, doc.contents, lineOf) };
   } catch (err) {
     if (!(err instanceof Problem)) throw err;
     return { file, ok: false, problem: { file, line: err.line, field: err.field, message: err.message } };
+  } finally {
+    reading = null;
   }
+}
+
+/**
+ * The first line that nests deeper than MAX_FLOW_DEPTH flow collections or MAX_BLOCK_COLUMNS of indentation,
+ * found in one pass before parsing. Quoted scalars and comments are skipped; a bracket inside a plain scalar
+ * counts (so the limit is far above what a scenario uses).
+ */
+function tooDeep(text: string): { line: number; message: string } | null {
+  let line = 1;
+  let depth = 0;
+  let lineStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (lineStart) {
+      lineStart = false;
+      const lead = /^(?:[ ]|[-?:](?=[ ]|\r?\n|$))*/.exec(text.slice(i, i + MAX_BLOCK_COLUMNS + 2))![0].length;
+      if (lead > MAX_BLOCK_COLUMNS)
+        return {
+          line,
+          message: `nests deeper than ${MAX_BLOCK_COLUMNS} columns of indentation: a scenario needs a few`,
+        };
+    }
+    if (c === '\n') {
+      line++;
+      lineStart = true;
+    } else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
+      const end = text.indexOf('\n', i);
+      i = (end === -1 ? text.length : end) - 1;
+    } else if ((c === '"' || c === "'") && startsScalar(text, i)) {
+      // A quoted scalar: to its closing quote ('' and \" escape one), lines counted.
+      for (i++; i < text.length; i++) {
+        const d = text[i]!;
+        if (d === '\n') line++;
+        else if (c === '"' && d === '\\') i++;
+        else if (d === c) {
+          if (c === "'" && text[i + 1] === "'") i++;
+          else break;
+        }
+      }
+    } else if (c === '[' || c === '{') {
+      if (++depth > MAX_FLOW_DEPTH)
+        return { line, message: `nests deeper than ${MAX_FLOW_DEPTH} levels of [ ] and { }: a scenario needs a few` };
+    } else if ((c === ']' || c === '}') && depth > 0) depth--;
+  }
+  return null;
+}
+
+/** Whether a quote at `i` opens a quoted scalar (after a line start, `[ { ,`, or `: - ?` and a space), not one in a plain scalar. */
+function startsScalar(text: string, i: number): boolean {
+  let j = i - 1;
+  while (j >= 0 && (text[j] === ' ' || text[j] === '\t')) j--;
+  if (j < 0 || '\n[{,'.includes(text[j]!)) return true;
+  return j < i - 1 && ':-?'.includes(text[j]!);
+}
+
+function tooLarge(bytes: number): string {
+  return `too large (${(bytes / 1024 / 1024).toFixed(1)} MB): a scenario file is at most ${MAX_SCENARIO_FILE_BYTES / 1024 / 1024} MB; split it into several files`;
+}
+
+function tooManyNodes(): string {
+  return `too many YAML values (over ${MAX_SCENARIO_NODES}, an alias counted each time it is used): split it into several files`;
+}
+
+/**
+ * The document being read (the reading is synchronous: one at a time). `read` counts the values read: every
+ * node of the document once, and an alias's value (all of it) each time the alias is used, so aliases of
+ * aliases cannot multiply the work past MAX_SCENARIO_NODES.
+ */
+let reading: {
+  Y: Yaml;
+  doc: import('yaml').Document.Parsed;
+  lineOf: (n: Node) => number;
+  read: number;
+  sizes: Map<Node, number>;
+} | null = null;
+
+/** The value a node stands for: an alias is read as the node it names (refused with its line if it names none). */
+function deref(node: Node): Node {
+  const r = reading;
+  if (!r?.Y.isAlias(node)) return node;
+  const target = node.resolve(r.doc) as Node;
+  if (!target) throw new Problem(r.lineOf(node), '(file)', `the alias *${node.source} names no anchor before it`);
+  let size = r.sizes.get(target);
+  if (size === undefined) {
+    size = 0;
+    r.Y.visit(target as Parameters<Yaml['visit']>[0], () =>
+      ++size! > MAX_SCENARIO_NODES ? r.Y.visit.BREAK : undefined,
+    );
+    r.sizes.set(target, size);
+  }
+  r.read += size;
+  if (r.read > MAX_SCENARIO_NODES) throw new Problem(r.lineOf(node), '(file)', tooManyNodes());
+  return target;
+}
+
+/** Reads a file of at most `max` bytes, and no more of one that is larger (or endless): then its size. */
+export async function readBounded(
+  file: string,
+  max = MAX_SCENARIO_FILE_BYTES,
+): Promise<{ text: string } | { bytes: number }> {
+  const { open } = await import('node:fs/promises');
+  const h = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(max + 1);
+    let n = 0;
+    for (;;) {
+      const { bytesRead } = await h.read(buf, n, buf.length - n, null);
+      if (bytesRead === 0) break;
+      n += bytesRead;
+      if (n > max) {
+        const st = await h.stat();
+        return { bytes: st.isFile() ? st.size : n };
+      }
+    }
+    return { text: buf.subarray(0, n).toString('utf8') };
+  } finally {
+    await h.close();
+  }
+}
+
+/** The one-line refusal of a file over MAX_SCENARIO_FILE_BYTES. */
+export function fileTooLarge(file: string, bytes: number): ParsedFile {
+  return { file, ok: false, problem: { file, line: 1, field: '(file)', message: tooLarge(bytes) } };
 }
 
 function readFile(Y: Yaml, file: string, root: Node, lineOf: (n: Node) => number): Scenario[] {
@@ -138,7 +300,7 @@ function readFile(Y: Yaml, file: string, root: Node, lineOf: (n: Node) => number
 }
 
 const SCENARIO_KEYS = ['name', 'config', 'from', 'steps'];
-const EXPECT_KEYS = ['contains', 'matches', 'channel', 'media', 'none', 'within'];
+const EXPECT_KEYS = ['contains', 'matches', 'channel', 'media', 'none', 'any', 'within'];
 
 function readScenario(
   Y: Yaml,
@@ -208,6 +370,16 @@ function readStep(Y: Yaml, node: Node, i: number, path: string, lineOf: (n: Node
       path,
       kinds.length ? 'has both send and expect: one step does one thing' : 'must have send or expect',
     );
+  // A mapping under send is a template only when it says so (content_sid/content_variables); any other mapping,
+  // an alias to an expect's included, is refused below as "must be text" with the line where it is used.
+  const sendNode = kinds[0] === 'send' ? m.get('send') : undefined;
+  if (
+    Y.isMap(sendNode) &&
+    sendNode.items.some((p) =>
+      ['content_sid', 'content_variables'].includes(String(Y.isScalar(p.key) ? p.key.value : p.key)),
+    )
+  )
+    return readTemplateSend(Y, m, i, line, path, lineOf);
   if (kinds[0] === 'send') {
     m.onlyKeys(['send', 'media_urls'], path);
     const body = m.string('send', `${path}.send`, { allowEmpty: true });
@@ -216,11 +388,12 @@ function readStep(Y: Yaml, node: Node, i: number, path: string, lineOf: (n: Node
       const list = m.get('media_urls')!;
       if (!Y.isSeq(list))
         throw new Problem(m.keyLine('media_urls'), `${path}.media_urls`, 'must be a list of http(s) URLs');
-      list.items.forEach((item, j) => {
+      list.items.forEach((given, j) => {
+        const item = deref(given);
         const field = `${path}.media_urls[${j}]`;
         if (!Y.isScalar(item) || typeof item.value !== 'string')
-          throw new Problem(lineOf(item), field, 'must be an http(s) URL');
-        mediaUrls.push(wrap(lineOf(item), field, () => checkHttpUrl(field, item.value as string)));
+          throw new Problem(lineOf(given), field, 'must be an http(s) URL');
+        mediaUrls.push(wrap(lineOf(given), field, () => checkHttpUrl(field, item.value as string)));
       });
     }
     if (body.trim() === '' && mediaUrls.length === 0)
@@ -243,7 +416,7 @@ function readStep(Y: Yaml, node: Node, i: number, path: string, lineOf: (n: Node
     throw new Problem(
       m.keyLine('expect'),
       ePath,
-      'must be a mapping like { contains: "1042", within: 30s } (keys: contains, matches, channel, media, none, within)',
+      'must be a mapping like { contains: "1042", within: 30s } (keys: contains, matches, channel, media, none, any, within)',
     );
   e.onlyKeys(EXPECT_KEYS, ePath);
   const contains = e.has('contains') ? e.string('contains', `${ePath}.contains`) : null;
@@ -289,6 +462,7 @@ function readStep(Y: Yaml, node: Node, i: number, path: string, lineOf: (n: Node
         );
     }
   }
+  const any = readAny(e, ePath);
   let withinMs = DEFAULT_WITHIN_MS;
   if (e.has('within')) {
     const v = e.scalar('within');
@@ -304,7 +478,23 @@ function readStep(Y: Yaml, node: Node, i: number, path: string, lineOf: (n: Node
     if (!(withinMs > 0) || withinMs > 3_600_000)
       throw new Problem(e.keyLine('within'), field, `must be more than 0 and at most 1h (got ${JSON.stringify(v)})`);
   }
-  return { kind: 'expect', index: i + 1, line, contains, matches, channel, media, none, withinMs };
+  return { kind: 'expect', index: i + 1, line, contains, matches, channel, media, none, any, withinMs };
+}
+
+/** `any: true`: any reply passes, so it says nothing about the text (contains, matches) nor silence (none). */
+function readAny(e: MapView, ePath: string): boolean {
+  if (!e.has('any')) return false;
+  const v = e.scalar('any');
+  if (typeof v !== 'boolean')
+    throw new Problem(e.keyLine('any'), `${ePath}.any`, `must be true or false (got ${JSON.stringify(v)})`);
+  const other = v ? ['contains', 'matches', 'none'].find((k) => e.has(k)) : undefined;
+  if (other)
+    throw new Problem(
+      e.keyLine(other),
+      `${ePath}.${other}`,
+      'cannot be checked with any: true (which accepts a reply whatever it says)',
+    );
+  return v;
 }
 
 /**
@@ -322,6 +512,38 @@ export function compileRegex(field: string, source: string): RegExp {
       `${field} is not a valid regular expression: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`,
     );
   }
+}
+
+/** `send: {content_sid: HX…, content_variables: {"1": "Ann"}}`: the tester sends a Content API template. */
+function readTemplateSend(
+  Y: Yaml,
+  m: MapView,
+  i: number,
+  line: number,
+  path: string,
+  lineOf: (n: Node) => number,
+): SendStep {
+  m.onlyKeys(['send'], path);
+  const sPath = `${path}.send`;
+  const t = asMap(Y, m.get('send'), sPath, lineOf, 'text, or {content_sid, content_variables}');
+  t.onlyKeys(['content_sid', 'content_variables'], sPath);
+  if (!t.has('content_sid'))
+    throw new Problem(m.keyLine('send'), `${sPath}.content_sid`, 'is missing: a Content API template SID (HX…)');
+  const contentSid = t.string('content_sid', `${sPath}.content_sid`).trim();
+  if (!/^HX[0-9a-fA-F]{32}$/.test(contentSid))
+    throw new Problem(
+      t.keyLine('content_sid'),
+      `${sPath}.content_sid`,
+      `must be HX followed by 32 hex digits (got ${JSON.stringify(contentSid)}; see fruxon-twilio templates list)`,
+    );
+  let contentVariables: Record<string, string> | undefined;
+  if (t.has('content_variables')) {
+    const vPath = `${sPath}.content_variables`;
+    const v = asMap(Y, t.get('content_variables'), vPath, lineOf, 'a mapping of template variables, like {"1": "Ann"}');
+    contentVariables = {};
+    for (const k of v.keys()) contentVariables[k] = v.string(k, `${vPath}.${k}`);
+  }
+  return { kind: 'send', index: i + 1, line, body: '', mediaUrls: [], contentSid, contentVariables };
 }
 
 function wrap<T>(line: number, field: string, fn: () => T): T {
@@ -348,15 +570,17 @@ interface MapView {
   onlyKeys(allowed: string[], path: string): void;
 }
 
-function asMap(Y: Yaml, node: Node, field: string, lineOf: (n: Node) => number, expected: string): MapView {
-  if (!Y.isMap(node)) throw new Problem(lineOf(node), field, `must be ${expected}`);
+function asMap(Y: Yaml, given: Node, field: string, lineOf: (n: Node) => number, expected: string): MapView {
+  const node = deref(given);
+  if (!Y.isMap(node)) throw new Problem(lineOf(given), field, `must be ${expected}`);
   const values = new Map<string, Node>();
   const lines = new Map<string, number>();
   for (const pair of node.items) {
-    const key = Y.isScalar(pair.key) ? pair.key.value : pair.key;
+    const k = deref(pair.key);
+    const key = Y.isScalar(k) ? k.value : k;
     if (typeof key !== 'string')
       throw new Problem(lineOf(pair.key), field, `has a key that is not a plain name (${JSON.stringify(String(key))})`);
-    values.set(key, pair.value as Node);
+    values.set(key, deref(pair.value));
     lines.set(key, lineOf(pair.key));
   }
   const view: MapView = {
@@ -370,7 +594,8 @@ function asMap(Y: Yaml, node: Node, field: string, lineOf: (n: Node) => number, 
     },
     string: (k, f, opts = {}) => {
       const v = view.scalar(k);
-      if (typeof v !== 'string' && typeof v !== 'number')
+      // A list or a mapping is not text, whatever scalar() calls it.
+      if ((typeof v !== 'string' && typeof v !== 'number') || !Y.isScalar(values.get(k)))
         throw new Problem(view.keyLine(k), f, `must be text (got ${v === null ? 'nothing' : JSON.stringify(v)})`);
       // A plain +15005550007 is a number to YAML: the text as written is what the author meant.
       const node = values.get(k) as { source?: unknown };

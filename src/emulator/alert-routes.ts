@@ -1,17 +1,17 @@
 import { alertDateBound, alertInstanceJson, alertJson, MONITOR_ORIGIN } from './alerts.js';
-import type { EmulatorCore } from './core.js';
 import { apiErrors } from './errors.js';
 import { metaPage } from './resources.js';
+import { ok, type RouteDefinition } from './route-kit.js';
 
 /**
- * Monitor v1 (`https://monitor.twilio.com/v1/Alerts`), on the emulator's one origin like every Twilio host. The
- * shapes match routes.ts's RouteDefinition (not imported, to keep routes.ts free of another import circle).
+ * Monitor v1 (`https://monitor.twilio.com/v1/Alerts`, twilio_monitor_v1.json), on the emulator's one origin like
+ * every Twilio host.
  */
-export const alertRoutes = [
+export const alertRoutes: RouteDefinition[] = [
   {
-    method: 'GET' as const,
+    method: 'GET',
     path: '/v1/Alerts',
-    handle: ({ core, path, query }: { core: EmulatorCore; path: string; query: URLSearchParams }) => {
+    handle: ({ core, path, query }) => {
       const logLevel = query.get('LogLevel');
       const start = bound(query, 'StartDate', false);
       const end = bound(query, 'EndDate', true);
@@ -24,19 +24,16 @@ export const alertRoutes = [
         const value = query.get(key);
         return value === null ? [] : [[key, value] as [string, string]];
       });
-      return {
-        status: 200,
-        body: metaPage({ path, query, filters, origin: MONITOR_ORIGIN }, 'alerts', alerts, alertJson),
-      };
+      return ok(metaPage({ path, query, filters }, 'alerts', alerts, alertJson, MONITOR_ORIGIN));
     },
   },
   {
-    method: 'GET' as const,
+    method: 'GET',
     path: '/v1/Alerts/{Sid}',
-    handle: ({ core, params, path }: { core: EmulatorCore; params: Record<string, string>; path: string }) => {
+    handle: ({ core, params, path }) => {
       const alert = core.alerts.get(params.Sid!);
       if (!alert) throw apiErrors.notFound(path);
-      return { status: 200, body: alertInstanceJson(alert) };
+      return ok(alertInstanceJson(alert));
     },
   },
 ];

@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { API_VERSION } from '../twilio/inbound-form.js';
 import { withoutCredentials } from '../twilio/webhook-post.js';
 import { iso8601 } from './ids.js';
-import type { DeliveryAttempt, DeliveryKind, EmulatorMessage, HttpMethod } from './types.js';
+import type {
+  AlertLogLevel,
+  DeliveryAttempt,
+  DeliveryKind,
+  EmulatorAlert,
+  EmulatorMessage,
+  HttpMethod,
+} from './types.js';
 
 /**
  * Twilio's Monitor log (`https://monitor.twilio.com/v1/Alerts`) as far as messaging webhooks go, and the lag of
@@ -10,27 +17,6 @@ import type { DeliveryAttempt, DeliveryKind, EmulatorMessage, HttpMethod } from 
  * a refused connection, a timeout, a bad host name, a TLS failure), whether or not the fallback URL then worked.
  * Alerts live for the emulator's run (not in the `--state` file).
  */
-
-export type AlertLogLevel = 'error' | 'warning' | 'notice' | 'debug';
-
-export interface EmulatorAlert {
-  sid: string;
-  accountSid: string;
-  /** Twilio's error code: 11200 (HTTP retrieval failure), 11205 (connection failure), 11210, 11220, 11237. */
-  errorCode: string;
-  logLevel: AlertLogLevel;
-  /** Twilio's `alert_text`: form-encoded `Msg`, `sourceComponent`, `ErrorCode`, `httpResponse`, `url`, `LogLevel`. */
-  alertText: string;
-  requestMethod: HttpMethod;
-  /** The webhook URL, without any user:password part. */
-  requestUrl: string;
-  /** The message whose webhook failed. */
-  resourceSid: string;
-  serviceSid: string | null;
-  requestVariables: string;
-  responseBody: string | null;
-  dateCreated: Date;
-}
 
 /** What Twilio's error dictionary calls each code the emulator records. */
 export const ALERT_MESSAGES: Record<string, string> = {
@@ -68,13 +54,18 @@ function newAlertSid(): string {
 
 /** The alerts of the emulator's account, oldest first, and the lag of Twilio's lists. */
 export class AlertLog {
-  private readonly alerts: EmulatorAlert[] = [];
+  readonly #alerts: EmulatorAlert[] = [];
   /** How long a new message, status or alert stays out of the Messages list and the Alerts list. */
   lagMs = 0;
   /** Earlier versions of each message, for lists that show the account as it was `lagMs` ago. */
-  private readonly versions = new Map<string, { at: number; message: EmulatorMessage }[]>();
+  readonly #versions = new Map<string, { at: number; message: EmulatorMessage }[]>();
 
-  constructor(private readonly now: () => Date = () => new Date()) {}
+  readonly #now: () => Date;
+
+  /** `now`: the emulator's clock (message dates and alert dates read the same one). */
+  constructor(now: () => Date = () => new Date()) {
+    this.#now = now;
+  }
 
   record(failure: WebhookFailure): EmulatorAlert {
     const { attempt, message } = failure;
@@ -101,40 +92,40 @@ export class AlertLog {
       serviceSid: message.messagingServiceSid,
       requestVariables: new URLSearchParams(failure.params).toString(),
       responseBody: failure.responseBody ?? null,
-      dateCreated: this.now(),
+      dateCreated: this.#now(),
     };
-    this.alerts.push(alert);
+    this.#alerts.push(alert);
     return alert;
   }
 
   /** Every alert, oldest first, whatever the lag (for the library's callers). */
   all(): EmulatorAlert[] {
-    return this.alerts.map((a) => ({ ...a }));
+    return this.#alerts.map((a) => ({ ...a }));
   }
 
   /** The alerts the Alerts list shows now: newest first, those younger than the lag left out. */
   visible(): EmulatorAlert[] {
-    const cutoff = this.now().getTime() - this.lagMs;
-    return this.alerts.filter((a) => a.dateCreated.getTime() <= cutoff).reverse();
+    const cutoff = this.#now().getTime() - this.lagMs;
+    return this.#alerts.filter((a) => a.dateCreated.getTime() <= cutoff).reverse();
   }
 
   get(sid: string): EmulatorAlert | undefined {
-    return this.alerts.find((a) => a.sid === sid);
+    return this.#alerts.find((a) => a.sid === sid);
   }
 
   /** Called after each change to a message, so a lagging list can show its earlier version. */
   noteMessage(message: EmulatorMessage): void {
     if (this.lagMs <= 0) {
-      if (this.versions.size > 0) this.versions.clear();
+      if (this.#versions.size > 0) this.#versions.clear();
       return;
     }
-    const at = this.now().getTime();
-    const list = this.versions.get(message.sid) ?? [];
+    const at = this.#now().getTime();
+    const list = this.#versions.get(message.sid) ?? [];
     list.push({ at, message: structuredClone(message) });
     // Keep the newest version older than the lag window and every version inside it.
     const cutoff = at - this.lagMs;
     while (list.length > 1 && list[1]!.at <= cutoff) list.shift();
-    this.versions.set(message.sid, list);
+    this.#versions.set(message.sid, list);
   }
 
   /**
@@ -143,9 +134,9 @@ export class AlertLog {
    */
   listed(message: EmulatorMessage): EmulatorMessage | undefined {
     if (this.lagMs <= 0) return message;
-    const cutoff = this.now().getTime() - this.lagMs;
+    const cutoff = this.#now().getTime() - this.lagMs;
     if (message.dateCreated.getTime() > cutoff) return undefined;
-    const list = this.versions.get(message.sid);
+    const list = this.#versions.get(message.sid);
     if (!list) return message;
     let seen: EmulatorMessage | undefined;
     for (const v of list) if (v.at <= cutoff) seen = v.message;

@@ -1,8 +1,9 @@
 import { guessContentType } from '../twilio/inbound-form.js';
+import { DURATION_FORM, parseDuration } from './clock.js';
 import { type EmulatorCore, isCallbackUrl, isHttpMethod } from './core.js';
 import { applicationJson, mediaSid, senderJson, serviceJson } from './resources.js';
 import { SANDBOX_NUMBER } from './state.js';
-import type { HttpMethod, MediaItem, TopologySummary } from './types.js';
+import type { DeliveryResult, HttpMethod, MediaItem, TopologySummary } from './types.js';
 
 /**
  * The control API: what the emulator's operator (a script, a test, CI) does that no Twilio API does, such as a
@@ -41,20 +42,36 @@ export async function handleControl(
 ): Promise<ControlAnswer> {
   const name = pathname.slice(CONTROL_PREFIX.length);
   if (method === 'GET' && name === 'topology') return { status: 200, body: topologySummary(core) };
+  if (method === 'GET' && name === 'clock') return { status: 200, body: clockJson(core) };
+  if (method === 'GET' && name === 'opt-outs') return { status: 200, body: { opt_outs: optOutsJson(core) } };
+  if (method === 'DELETE' && name === 'opt-outs') return deleteOptOuts(core, parseJson(body));
   if (method !== 'POST')
     throw new ControlError(
       405,
-      `${method} ${pathname}: the control API takes POST with a JSON body (GET only for /_emulator/topology)`,
+      `${method} ${pathname}: the control API takes POST with a JSON body (GET for topology, clock and opt-outs; DELETE for opt-outs)`,
     );
   const input = parseJson(body);
   switch (name) {
+    case 'clock': {
+      const advance = input.advance;
+      const ms = typeof advance === 'string' ? parseDuration(advance) : undefined;
+      if (ms === undefined)
+        throw new ControlError(400, `advance must be a duration, ${DURATION_FORM}; got ${JSON.stringify(advance)}`);
+      core.state.advanceClock(ms);
+      return { status: 200, body: clockJson(core) };
+    }
     case 'inbound':
       return inbound(core, input);
     case 'sandbox': {
       const inboundUrl = optionalUrl(input, 'inbound_url');
       const statusCallback = optionalUrl(input, 'status_callback');
       const inboundMethod = optionalMethod(input, 'inbound_method');
-      core.setSandbox({ inboundUrl, inboundMethod, statusCallback });
+      const joinCode = input.join_code === undefined ? undefined : requiredString(input, 'join_code');
+      try {
+        core.setSandbox({ inboundUrl, inboundMethod, statusCallback, joinCode });
+      } catch (err) {
+        throw new ControlError(400, (err as Error).message);
+      }
       return { status: 200, body: topologySummary(core).sandbox };
     }
     case 'rate-limit': {
@@ -84,7 +101,7 @@ export async function handleControl(
     default:
       throw new ControlError(
         404,
-        `no control endpoint ${pathname} (inbound, sandbox, rate-limit, account, list-lag, topology)`,
+        `no control endpoint ${pathname} (inbound, sandbox, rate-limit, account, list-lag, topology, clock, opt-outs)`,
       );
   }
 }
@@ -99,7 +116,7 @@ async function inbound(core: EmulatorCore, input: Record<string, unknown>): Prom
     throw new ControlError(400, 'media_urls must be an array of http(s) or data: URLs');
   }
   const media: MediaItem[] = (mediaUrls as string[]).map((url) => ({ url, contentType: contentTypeOf(url) }));
-  let result;
+  let result: DeliveryResult;
   try {
     result = await core.receiveInbound({
       from,
@@ -118,8 +135,50 @@ async function inbound(core: EmulatorCore, input: Record<string, unknown>): Prom
       layer: result.layer,
       delivered_to: result.url,
       outcome: result.outcome,
+      ...(result.reason !== undefined && { reason: result.reason }),
     },
   };
+}
+
+/** Every opt-out, oldest first: the contact, and our number (`sender`) or the Messaging Service they left. */
+function optOutsJson(core: EmulatorCore): Record<string, unknown>[] {
+  return [...core.state.optOuts.values()]
+    .sort((a, b) => a.dateCreated.getTime() - b.dateCreated.getTime())
+    .map((o) => ({
+      phone_number: o.phoneNumber,
+      sender: o.sender,
+      messaging_service_sid: o.messagingServiceSid,
+      date_created: o.dateCreated.toISOString(),
+    }));
+}
+
+/**
+ * What only the contact can do on Twilio (text START), for a test's clean slate: without a body every opt-out goes;
+ * `phone_number`, `sender` and `messaging_service_sid` narrow it down.
+ */
+function deleteOptOuts(core: EmulatorCore, input: Record<string, unknown>): ControlAnswer {
+  const filters: [string, 'phoneNumber' | 'sender' | 'messagingServiceSid'][] = [
+    ['phone_number', 'phoneNumber'],
+    ['sender', 'sender'],
+    ['messaging_service_sid', 'messagingServiceSid'],
+  ];
+  for (const [key] of filters) {
+    if (input[key] !== undefined && typeof input[key] !== 'string')
+      throw new ControlError(400, `${key} must be a string`);
+  }
+  let removed = 0;
+  for (const [k, o] of [...core.state.optOuts]) {
+    if (filters.every(([key, field]) => input[key] === undefined || o[field] === input[key])) {
+      core.state.deleteOptOut(k);
+      removed++;
+    }
+  }
+  return { status: 200, body: { removed, opt_outs: optOutsJson(core) } };
+}
+
+/** The emulator's clock: its time and how far it has been moved ahead of the system clock. */
+function clockJson(core: EmulatorCore): { now: string; advanced_seconds: number } {
+  return { now: core.now().toISOString(), advanced_seconds: Math.round(core.state.clock.offsetMs / 1000) };
 }
 
 /** What the account looks like: the `--json` first line's services, applications, senders, the Sandbox and the account's settings. */
@@ -157,7 +216,8 @@ export function topologySummary(core: EmulatorCore): TopologySummary {
       inbound_url: state.sandbox.inboundUrl || null,
       inbound_method: state.sandbox.inboundMethod,
       status_callback: state.sandbox.statusCallback || null,
-      participants: [...state.sandbox.participants],
+      participants: state.sandbox.participants.filter((n) => core.isSandboxParticipant(n)),
+      join_code: core.sandboxJoinCode(),
     },
     account: { enforce_media_auth: state.settings.enforceMediaAuth },
   };

@@ -13,6 +13,16 @@ import { type DeliveryPolicy, deliverWebhook, sleep, type WebhookTarget } from '
 import { apiErrors, type DeliveryErrorCode, deliveryErrors } from './errors.js';
 import { newSid } from './ids.js';
 import { MAGIC_NUMBERS, scriptedFailure } from './magic.js';
+import {
+  defaultJoinCode,
+  joinRequest,
+  OPT_OUT_REPLIES,
+  optOutKey,
+  optOutType,
+  SANDBOX_MEMBERSHIP_MS,
+  sandboxReply,
+  WINDOW_MS,
+} from './policy.js';
 import { API_VERSION, mediaBytesPath, mediaSid } from './resources.js';
 import { defaultStatusCallback, type InboundRoute, routeInbound } from './routing.js';
 import type { EmulatorState } from './state.js';
@@ -26,6 +36,7 @@ import type {
   HttpMethod,
   MessageDirection,
   MessageStatus,
+  OptOutType,
 } from './types.js';
 
 export interface CoreSettings {
@@ -44,6 +55,10 @@ export interface OutboundRequest {
   body?: string;
   mediaUrls: string[];
   statusCallback?: string;
+  /** HX…: a Content API template, rendered into the body. */
+  contentSid?: string;
+  /** JSON object of the template's `{{1}}`-style variables. */
+  contentVariables?: string;
 }
 
 const MG_SID = /^MG[0-9a-fA-F]{32}$/;
@@ -53,28 +68,32 @@ const MG_SID = /^MG[0-9a-fA-F]{32}$/;
  * webhooks. Every background step is tracked so `idle()` and `stop()` know when the emulator is quiet.
  */
 export class EmulatorCore {
-  private readonly stopping = new AbortController();
-  private readonly pending = new Set<Promise<unknown>>();
-  private readonly policy: DeliveryPolicy;
+  readonly #stopping = new AbortController();
+  readonly #pending = new Set<Promise<unknown>>();
+  readonly #policy: DeliveryPolicy;
+  readonly #settings: CoreSettings;
+  readonly #log: Logger;
   /** The emulator's own origin (`http://127.0.0.1:PORT`), known once the server listens: media URLs use it. */
   baseUrl = '';
-  /** Monitor alerts (failed webhooks) and the lag of the Messages and Alerts lists. */
-  readonly alerts = new AlertLog();
+  /** Monitor alerts (failed webhooks) and the lag of the Messages and Alerts lists, on the emulator's clock. */
+  readonly alerts = new AlertLog(() => this.now());
 
   constructor(
     readonly state: EmulatorState,
-    private readonly settings: CoreSettings,
-    private readonly log: Logger,
+    settings: CoreSettings,
+    log: Logger,
   ) {
-    this.policy = {
+    this.#settings = settings;
+    this.#log = log;
+    this.#policy = {
       authToken: () => this.state.account.authToken,
       timeoutMs: settings.deliveryTimeoutMs,
       mode: settings.retryDelaysMs ? 'configured' : 'twilio',
       retryDelaysMs: settings.retryDelaysMs ?? [],
-      signal: this.stopping.signal,
+      signal: this.#stopping.signal,
       onAttempt: (messageSid, a) => {
         const ok = a.statusCode !== undefined && a.statusCode >= 200 && a.statusCode < 300;
-        this.log({
+        this.#log({
           level: ok ? 'info' : 'warn',
           event: 'webhook.attempt',
           message: `${a.kind} webhook for ${messageSid} attempt ${a.attempt} -> ${a.statusCode ?? a.error}`,
@@ -88,7 +107,7 @@ export class EmulatorCore {
         });
       },
       onRetry: (messageSid, target, delayMs) =>
-        this.log({
+        this.#log({
           level: 'info',
           event: 'webhook.retry',
           message: `retrying ${target.kind} webhook for ${messageSid} in ${delayMs} ms`,
@@ -100,11 +119,17 @@ export class EmulatorCore {
     };
   }
 
+  /** The account's time: the emulator's one clock (see clock.ts). */
+  now(): Date {
+    return this.state.clock.now();
+  }
+
   /** Validates and records a message sent through the REST API, then starts its status life cycle. */
   createOutbound(req: OutboundRequest, direction: MessageDirection = 'outbound-api'): EmulatorMessage {
     const to = req.to?.trim() ?? '';
     if (!to) throw apiErrors.toRequired();
-    const body = req.body ?? '';
+    const content = this.#template(req.contentSid, req.contentVariables);
+    const body = content ? content.body : (req.body ?? '');
     if (!body && req.mediaUrls.length === 0) throw apiErrors.bodyRequired();
     if (bodyChars(body) > MAX_BODY_CHARS) throw apiErrors.bodyTooLong();
     if (req.mediaUrls.length > MAX_MEDIA_PER_MESSAGE) throw apiErrors.tooManyMedia();
@@ -135,6 +160,7 @@ export class EmulatorCore {
     if (!this.state.findNumber(fromNumber) && !fromSandbox) throw apiErrors.fromNotOwned(from);
     if (from.startsWith(WHATSAPP_PREFIX) !== whatsapp) throw apiErrors.channelMismatch();
     if (toNumber === MAGIC_NUMBERS.unsubscribed) throw apiErrors.unsubscribed();
+    if (!whatsapp && this.optedOut(toNumber, fromNumber, req.messagingServiceSid)) throw apiErrors.unsubscribed();
     if (toNumber === MAGIC_NUMBERS.unroutable) throw apiErrors.unroutable();
     if (toNumber === MAGIC_NUMBERS.regionNotEnabled) throw apiErrors.regionNotEnabled(to);
     if (toNumber === MAGIC_NUMBERS.notMobile) throw apiErrors.notMobile(to);
@@ -147,7 +173,7 @@ export class EmulatorCore {
       throw apiErrors.invalidStatusCallback(req.statusCallback);
     }
 
-    const now = new Date();
+    const now = this.now();
     const media = req.mediaUrls.map((url) => ({ url, contentType: guessContentType(url) }));
     const ownFrom = this.state.findNumber(fromNumber);
     const messagingServiceSid =
@@ -174,7 +200,7 @@ export class EmulatorCore {
     };
     this.state.saveMessage(message);
     this.alerts.noteMessage(message);
-    this.log({
+    this.#log({
       level: 'info',
       event: 'message.created',
       message: `${direction} message ${message.sid} queued`,
@@ -182,11 +208,14 @@ export class EmulatorCore {
       messageStatus: 'queued',
     });
     // The Sandbox only reaches WhatsApp users who joined it (by messaging it first).
-    const notJoined = fromSandbox && !this.state.sandbox.participants.includes(toNumber);
+    const notJoined = fromSandbox && !this.isSandboxParticipant(toNumber);
     const failure =
       scriptedFailure(toNumber, whatsapp) ??
-      (notJoined ? { status: 'failed' as const, errorCode: 63015 as const } : undefined);
-    this.track(this.runLifeCycle(message.sid, whatsapp, failure));
+      (notJoined ? { status: 'failed' as const, errorCode: 63015 as const } : undefined) ??
+      (whatsapp && !this.#windowAllows(toNumber, fromNumber, content?.approved ?? false)
+        ? { status: 'failed' as const, errorCode: 63016 as const }
+        : undefined);
+    void this.#track(this.#runLifeCycle(message.sid, whatsapp, failure));
     return message;
   }
 
@@ -211,10 +240,14 @@ export class EmulatorCore {
     const prefix = whatsapp ? WHATSAPP_PREFIX : '';
     const sources = msg.mediaUrls ?? [];
     const body = msg.body ?? '';
-    const now = new Date();
+    const now = this.now();
     const sid = newSid(sources.length > 0 ? 'MM' : 'SM');
+    // Our reading: keywords are handled whichever layer takes the message, even one that drops it ("the block works
+    // and is logged even if your number currently has no messaging request URL"); SMS only (see policy.ts).
+    const keyword = whatsapp ? null : optOutType(body);
     if (route.layer === 'dropped') {
-      this.log({
+      if (keyword) this.#applyKeyword(keyword, fromNumber, toNumber, route.messagingServiceSid);
+      this.#log({
         level: 'warn',
         event: 'webhook.outcome',
         message: `inbound message ${sid} to ${prefix}${toNumber} dropped: Messaging Service ${route.sid} has no inbound URL`,
@@ -224,8 +257,22 @@ export class EmulatorCore {
       });
       return Promise.resolve({ messageSid: sid, layer: 'dropped', outcome: 'dropped', url: null, attempts: [] });
     }
-    if (route.layer === 'sandbox' && !this.state.sandbox.participants.includes(fromNumber)) {
-      this.state.saveSandbox({ ...this.state.sandbox, participants: [...this.state.sandbox.participants, fromNumber] });
+    // The Sandbox answers `join <code>` itself and turns away whoever has not joined (or whose 72 hours are up):
+    // the message is logged, Twilio's answer goes back, the webhook is not called.
+    let sandboxOutcome: 'joined' | 'not-joined' | undefined;
+    if (route.layer === 'sandbox') {
+      const code = this.sandboxJoinCode();
+      const asked = joinRequest(body);
+      if (asked === code) {
+        sandboxOutcome = 'joined';
+        this.state.saveSandbox({
+          ...this.state.sandbox,
+          participants: [...new Set([...this.state.sandbox.participants, fromNumber])],
+          joinedAt: { ...this.state.sandbox.joinedAt, [fromNumber]: now.toISOString() },
+        });
+      } else if (asked !== null || !this.isSandboxParticipant(fromNumber)) {
+        sandboxOutcome = 'not-joined';
+      }
     }
     // Twilio hosts inbound media: the webhook gets the emulator's own URLs, which serve the sender's bytes.
     const media = sources.map((m, i) => ({
@@ -254,14 +301,43 @@ export class EmulatorCore {
     };
     this.state.saveMessage(message);
     this.alerts.noteMessage(message);
-    this.log({
+    this.#log({
       level: 'info',
       event: 'message.created',
       message: `inbound message ${message.sid} received from ${message.from} at ${message.to} (${route.layer})`,
       messageSid: message.sid,
       messageStatus: 'received',
     });
-    return this.track(this.deliverInboundWebhook(message, route, msg.profileName ?? 'Emulator User'));
+    if (sandboxOutcome) {
+      const code = this.sandboxJoinCode();
+      const asked = joinRequest(body);
+      const kind = sandboxOutcome === 'joined' ? 'joined' : asked !== null ? 'wrong-code' : 'not-joined';
+      this.#systemReply(message.to, message.from, sandboxReply(kind, code), null);
+      this.#log({
+        level: sandboxOutcome === 'joined' ? 'info' : 'warn',
+        event: 'webhook.outcome',
+        message:
+          sandboxOutcome === 'joined'
+            ? `${fromNumber} joined the WhatsApp Sandbox (join ${code})`
+            : `inbound message ${sid} not delivered: ${fromNumber} has not joined the WhatsApp Sandbox (join ${code})`,
+        kind: 'inbound',
+        messageSid: sid,
+        outcome: sandboxOutcome,
+      });
+      return Promise.resolve({
+        messageSid: sid,
+        layer: 'sandbox',
+        outcome: sandboxOutcome,
+        url: null,
+        attempts: [],
+        reason:
+          sandboxOutcome === 'joined'
+            ? `${fromNumber} joined the Sandbox; Twilio answers join messages itself`
+            : `${fromNumber} has not joined the Sandbox in the last 72 hours: they must send "join ${code}" to ${SANDBOX_NUMBER}`,
+      });
+    }
+    if (keyword) this.#applyKeyword(keyword, fromNumber, toNumber, route.messagingServiceSid);
+    return this.#track(this.#deliverInboundWebhook(message, route, msg.profileName ?? 'Emulator User', keyword));
   }
 
   updateNumber(
@@ -281,13 +357,21 @@ export class EmulatorCore {
     >,
   ): EmulatorNumber {
     const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
-    const updated: EmulatorNumber = { ...number, ...defined, dateUpdated: new Date() };
+    const updated: EmulatorNumber = { ...number, ...defined, dateUpdated: this.now() };
     this.state.saveNumber(updated);
     return updated;
   }
 
   /** What the Console's WhatsApp Sandbox settings page sets; an empty string clears a URL. */
-  setSandbox(settings: { inboundUrl?: string; inboundMethod?: HttpMethod; statusCallback?: string }): void {
+  setSandbox(settings: {
+    inboundUrl?: string;
+    inboundMethod?: HttpMethod;
+    statusCallback?: string;
+    joinCode?: string;
+  }): void {
+    if (settings.joinCode !== undefined && !/^[A-Za-z0-9-]{1,64}$/.test(settings.joinCode))
+      throw new Error(`sandbox join_code must be one word of letters, digits and dashes (like amber-river)`);
+    if (settings.joinCode !== undefined) settings = { ...settings, joinCode: settings.joinCode.toLowerCase() };
     for (const [name, url] of [
       ['inboundUrl', settings.inboundUrl],
       ['statusCallback', settings.statusCallback],
@@ -300,26 +384,22 @@ export class EmulatorCore {
 
   /** Resolves when no status step or webhook is in progress, including ones started while waiting. */
   async idle(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
   }
 
   async stop(): Promise<void> {
-    this.stopping.abort();
+    this.#stopping.abort();
     await this.idle();
   }
 
-  private track<T>(work: Promise<T>): Promise<T> {
-    this.pending.add(work);
-    const forget = () => this.pending.delete(work);
+  #track<T>(work: Promise<T>): Promise<T> {
+    this.#pending.add(work);
+    const forget = () => this.#pending.delete(work);
     work.then(forget, forget);
     return work;
   }
 
-  private async runLifeCycle(
-    sid: string,
-    whatsapp: boolean,
-    failure: ReturnType<typeof scriptedFailure>,
-  ): Promise<void> {
+  async #runLifeCycle(sid: string, whatsapp: boolean, failure: ReturnType<typeof scriptedFailure>): Promise<void> {
     const steps: { status: MessageStatus; errorCode?: DeliveryErrorCode }[] =
       failure?.status === 'failed'
         ? [{ status: 'failed', errorCode: failure.errorCode }]
@@ -330,10 +410,10 @@ export class EmulatorCore {
     // Status callbacks go out one at a time so the receiver sees them in order, even across retries.
     let callbacks: Promise<unknown> = Promise.resolve();
     for (const step of steps) {
-      if (!(await sleep(this.settings.statusDelayMs, this.stopping.signal))) break;
+      if (!(await sleep(this.#settings.statusDelayMs, this.#stopping.signal))) break;
       const current = this.state.getMessage(sid);
       if (!current) break;
-      const now = new Date();
+      const now = this.now();
       const next: EmulatorMessage = {
         ...current,
         status: step.status,
@@ -346,7 +426,7 @@ export class EmulatorCore {
       };
       this.state.saveMessage(next);
       this.alerts.noteMessage(next);
-      this.log({
+      this.#log({
         level: step.errorCode ? 'warn' : 'info',
         event: 'message.status',
         message: `message ${sid} ${step.status}${step.errorCode ? ` (error ${step.errorCode})` : ''}`,
@@ -357,11 +437,11 @@ export class EmulatorCore {
       if (next.statusCallback) {
         const target: WebhookTarget = { kind: 'status-callback', url: next.statusCallback, method: 'POST' };
         const params = statusCallbackParams(next);
-        callbacks = callbacks.then(() => this.deliverAndLog(sid, [target], () => params));
+        callbacks = callbacks.then(() => this.#deliverAndLog(sid, [target], () => params));
       }
       if (step.status === 'delivered' && this.state.findNumber(stripChannel(next.to))) {
         // A message between two of our own numbers arrives as an inbound message at the recipient.
-        this.track(
+        void this.#track(
           this.receiveInbound({
             from: next.from,
             to: next.to,
@@ -375,10 +455,156 @@ export class EmulatorCore {
     await callbacks;
   }
 
-  private async deliverInboundWebhook(
+  /** The Sandbox's keyword (`join <code>`): the topology's or control API's, else the account's default. */
+  sandboxJoinCode(): string {
+    return this.state.sandbox.joinCode || defaultJoinCode(this.state.account.sid);
+  }
+
+  /** Joined within the last 72 hours of the emulator's clock (see joinSandboxAtStart for who has no join time). */
+  isSandboxParticipant(phoneNumber: string): boolean {
+    if (!this.state.sandbox.participants.includes(phoneNumber)) return false;
+    const at = this.state.sandbox.joinedAt?.[phoneNumber];
+    return at === undefined || this.now().getTime() - Date.parse(at) <= SANDBOX_MEMBERSHIP_MS;
+  }
+
+  /** Participants with no join time (a state file from before membership expired) join when the emulator starts. */
+  joinSandboxAtStart(): void {
+    const joinedAt = this.state.sandbox.joinedAt ?? {};
+    const missing = this.state.sandbox.participants.filter((n) => joinedAt[n] === undefined);
+    if (missing.length === 0) return;
+    const now = this.now().toISOString();
+    this.state.saveSandbox({
+      ...this.state.sandbox,
+      joinedAt: { ...joinedAt, ...Object.fromEntries(missing.map((n) => [n, now])) },
+    });
+  }
+
+  /**
+   * The WhatsApp customer-service window: a free-form message (Body, media, or a template WhatsApp has not approved)
+   * goes out only within 24 hours of the contact's last message to this sender; outside it, as on Twilio, the
+   * create is accepted and the message then fails with 63016. An approved template may be sent any time.
+   * Our reading: a template that is not approved (pending, rejected, unsubmitted) is sent as free-form, so outside
+   * the window it fails 63016 like a Body would (the emulator models no language/locale, so never 63027).
+   */
+  #windowAllows(contact: string, ownNumber: string, approvedTemplate: boolean): boolean {
+    if (approvedTemplate) return true;
+    // Per sender: a message to another of our numbers does not open the window for this one.
+    const last = this.state.lastInboundAt(`${WHATSAPP_PREFIX}${contact}`, `${WHATSAPP_PREFIX}${ownNumber}`);
+    return last !== undefined && this.now().getTime() - last.getTime() <= WINDOW_MS;
+  }
+
+  /**
+   * The template a create names, rendered: `{{1}}`-style variables from ContentVariables, else the template's
+   * defaults (a variable with neither stays as written: our reading). Undefined without ContentSid.
+   */
+  #template(
+    contentSid: string | undefined,
+    variablesJson: string | undefined,
+  ): { body: string; approved: boolean } | undefined {
+    if (contentSid === undefined || contentSid === '') {
+      if (variablesJson !== undefined && variablesJson !== '') throw apiErrors.contentSidRequired();
+      return undefined;
+    }
+    const content = this.state.contents.get(contentSid);
+    if (!/^HX[0-9a-fA-F]{32}$/.test(contentSid) || !content) throw apiErrors.invalidContentSid(contentSid);
+    let given: Record<string, unknown> = {};
+    if (variablesJson !== undefined && variablesJson !== '') {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(variablesJson);
+      } catch {
+        throw apiErrors.invalidContentVariables('not a JSON string');
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        throw apiErrors.invalidContentVariables('not a JSON object of key-value pairs');
+      given = parsed as Record<string, unknown>;
+      for (const [k, v] of Object.entries(given)) {
+        if (v === null || v === '') throw apiErrors.invalidContentVariables(`variable ${k} is null or empty`);
+        if (/[\n\t]| {5,}/.test(String(v)))
+          throw apiErrors.invalidContentVariables(`variable ${k} contains a newline, a tab or more than four spaces`);
+      }
+    }
+    const text = String(content.types['twilio/text']?.body ?? '');
+    const body = text.replace(/\{\{\s*([^{}\s]+)\s*\}\}/g, (whole, name: string) => {
+      const v = given[name] ?? content.variables[name];
+      return v === undefined ? whole : String(v);
+    });
+    return { body, approved: content.whatsappStatus === 'approved' };
+  }
+
+  /** Whether `contact` opted out of `ownNumber`, or of the Messaging Service the message goes through. */
+  optedOut(contact: string, ownNumber: string, messagingServiceSid?: string): boolean {
+    const own = this.state.findNumber(ownNumber);
+    const serviceSid = messagingServiceSid || (own && this.state.serviceOfNumber(own.sid)?.sid) || null;
+    const has = (scope: { sender: string | null; messagingServiceSid: string | null }) =>
+      this.state.optOuts.has(optOutKey({ phoneNumber: contact, ...scope }));
+    return (
+      has({ sender: ownNumber, messagingServiceSid: null }) ||
+      (serviceSid !== null && has({ sender: null, messagingServiceSid: serviceSid }))
+    );
+  }
+
+  /** STOP records the opt-out, START removes it, HELP answers; each answered with Twilio's default reply. */
+  #applyKeyword(keyword: OptOutType, contact: string, ownNumber: string, serviceSid: string | null): void {
+    const scope = { phoneNumber: contact, sender: serviceSid ? null : ownNumber, messagingServiceSid: serviceSid };
+    const key = optOutKey(scope);
+    const wasOut = this.state.optOuts.has(key);
+    if (keyword === 'STOP' && !wasOut) this.state.saveOptOut(key, { ...scope, dateCreated: this.now() });
+    if (keyword === 'START' && wasOut) this.state.deleteOptOut(key);
+    this.#log({
+      level: 'info',
+      event: 'message.created',
+      message: `${contact} sent ${keyword} to ${ownNumber}: ${keyword === 'STOP' ? `opted out of ${serviceSid ?? ownNumber}` : keyword === 'START' ? `opted back in to ${serviceSid ?? ownNumber}` : 'help requested'}`,
+    });
+    // Our reading (documented for toll-free numbers): a contact who opted out gets no answer to HELP.
+    if (keyword === 'HELP' && wasOut) return;
+    this.#systemReply(ownNumber, contact, OPT_OUT_REPLIES[keyword], serviceSid);
+  }
+
+  /**
+   * A message Twilio itself sends (an opt-out confirmation, the Sandbox's instructions): in the log as an
+   * outbound reply from our number, never refused by the policy it carries out, no status callback.
+   */
+  #systemReply(from: string, to: string, body: string, messagingServiceSid: string | null): EmulatorMessage {
+    const now = this.now();
+    const whatsapp = from.startsWith(WHATSAPP_PREFIX);
+    const message: EmulatorMessage = {
+      sid: newSid('SM'),
+      accountSid: this.state.account.sid,
+      from,
+      to,
+      body,
+      direction: 'outbound-reply',
+      status: 'queued',
+      media: [],
+      numSegments: countSegments(body),
+      errorCode: null,
+      errorMessage: null,
+      price: null,
+      messagingServiceSid,
+      statusCallback: null,
+      dateCreated: now,
+      dateUpdated: now,
+      dateSent: null,
+    };
+    this.state.saveMessage(message);
+    this.alerts.noteMessage(message);
+    this.#log({
+      level: 'info',
+      event: 'message.created',
+      message: `Twilio's reply ${message.sid} to ${to} queued`,
+      messageSid: message.sid,
+      messageStatus: 'queued',
+    });
+    void this.#track(this.#runLifeCycle(message.sid, whatsapp, undefined));
+    return message;
+  }
+
+  async #deliverInboundWebhook(
     message: EmulatorMessage,
     route: InboundRoute,
     profileName: string,
+    optOut: OptOutType | null = null,
   ): Promise<DeliveryResult> {
     const targets: WebhookTarget[] = [];
     if (route.url) targets.push({ kind: 'inbound', url: route.url, method: route.method });
@@ -396,7 +622,8 @@ export class EmulatorCore {
       profileName,
     });
     if (route.messagingServiceSid) params.MessagingServiceSid = route.messagingServiceSid;
-    const result = await this.deliverAndLog(
+    if (optOut) params.OptOutType = optOut;
+    const result = await this.#deliverAndLog(
       message.sid,
       targets,
       (target, previous) =>
@@ -406,20 +633,20 @@ export class EmulatorCore {
           : params,
       route.layer,
     );
-    if (result.outcome === 'delivered' && result.responseBody) this.replyFromTwiml(message, result.responseBody);
+    if (result.outcome === 'delivered' && result.responseBody) this.#replyFromTwiml(message, result.responseBody);
     return { ...result, layer: route.layer };
   }
 
-  private async deliverAndLog(
+  async #deliverAndLog(
     messageSid: string,
     targets: WebhookTarget[],
     paramsFor: Parameters<typeof deliverWebhook>[2],
     layer?: InboundRoute['layer'],
   ): Promise<DeliveryResult> {
-    const result = await deliverWebhook(messageSid, targets, paramsFor, this.policy);
-    this.recordAlerts(messageSid, targets, paramsFor, result);
+    const result = await deliverWebhook(messageSid, targets, paramsFor, this.#policy);
+    this.#recordAlerts(messageSid, targets, paramsFor, result);
     const kind = targets[0]?.kind ?? 'inbound';
-    this.log({
+    this.#log({
       level: result.outcome === 'delivered' ? 'info' : 'warn',
       event: 'webhook.outcome',
       message:
@@ -440,7 +667,7 @@ export class EmulatorCore {
    * One Monitor alert per webhook URL that failed (after its retries), as Twilio logs them: the primary URL's
    * failure is recorded even when the fallback then answered.
    */
-  private recordAlerts(
+  #recordAlerts(
     messageSid: string,
     targets: WebhookTarget[],
     paramsFor: Parameters<typeof deliverWebhook>[2],
@@ -464,7 +691,7 @@ export class EmulatorCore {
   }
 
   /** `<Message>` verbs in the webhook's TwiML answer become replies from our number, as on Twilio. */
-  private replyFromTwiml(inbound: EmulatorMessage, twiml: string): void {
+  #replyFromTwiml(inbound: EmulatorMessage, twiml: string): void {
     for (const match of twiml.matchAll(/<Message\b[^>]*?(?:\/>|>([\s\S]*?)<\/Message>)/g)) {
       const inner = match[1] ?? '';
       const bodyMatch = /<Body>([\s\S]*?)<\/Body>/.exec(inner);
@@ -474,7 +701,7 @@ export class EmulatorCore {
       try {
         this.createOutbound({ from: inbound.to, to: inbound.from, body, mediaUrls }, 'outbound-reply');
       } catch (err) {
-        this.log({
+        this.#log({
           level: 'warn',
           event: 'message.created',
           message: `TwiML reply to ${inbound.sid} rejected: ${(err as Error).message}`,

@@ -67,6 +67,11 @@ export const apiErrors = {
   invalidMediaUrl: (url: string) => new TwilioApiError(400, 21620, `Invalid media URL(s): ${url}`),
   sameToFrom: () => new TwilioApiError(400, 21266, "'To' and 'From' number cannot be the same"),
   tooManyMedia: () => new TwilioApiError(400, 21623, 'Number of media files exceeds allowed limit'),
+  // Our reading for the three: 400, as the other refusals of a create.
+  contentSidRequired: () => new TwilioApiError(400, 21654, 'ContentSid Required'),
+  invalidContentSid: (sid: string) => new TwilioApiError(400, 21655, `The ContentSid is Invalid: ${sid}`),
+  invalidContentVariables: (why: string) =>
+    new TwilioApiError(400, 21656, `The ContentVariables Parameter is invalid: ${why}`),
   invalidStatusCallback: (url: string) => new TwilioApiError(400, 21609, `Invalid StatusCallback URL: ${url}`),
 };
 

@@ -2,7 +2,7 @@ import { whatsAppNumber } from '../phone.js';
 import { isCallbackUrl } from './core.js';
 import { apiErrors, TwilioApiError } from './errors.js';
 import { metaPage, senderJson, serviceJson, servicePhoneNumberJson } from './resources.js';
-import { methodParam, ok, type RouteContext, type RouteDefinition, urlParam } from './routes.js';
+import { methodParam, ok, type RouteContext, type RouteDefinition, urlParam } from './route-kit.js';
 import {
   addNumberToService,
   defined,
@@ -31,7 +31,7 @@ export const messagingRoutes: RouteDefinition[] = [
       const fields = serviceParams(form);
       if (!form.get('FriendlyName'))
         throw apiErrors.invalidParameter('FriendlyName is required to create a Messaging Service');
-      const service = newService(fields);
+      const service = newService(fields, undefined, core.now());
       core.state.saveService(service);
       return { status: 201, body: serviceJson(core.state.account.sid, service) };
     },
@@ -46,7 +46,7 @@ export const messagingRoutes: RouteDefinition[] = [
     path: '/v1/Services/{Sid}',
     handle: (ctx) => {
       const service = findService(ctx, ctx.params.Sid!);
-      const updated: EmulatorService = { ...service, ...defined(serviceParams(ctx.form)), dateUpdated: new Date() };
+      const updated: EmulatorService = { ...service, ...defined(serviceParams(ctx.form)), dateUpdated: ctx.core.now() };
       ctx.core.state.saveService(updated);
       return ok(serviceJson(ctx.core.state.account.sid, updated));
     },
@@ -121,7 +121,7 @@ export const messagingRoutes: RouteDefinition[] = [
         ...service,
         phoneNumberSids: service.phoneNumberSids.filter((x) => x !== sid),
         phoneNumberAddedAt: rest,
-        dateUpdated: new Date(),
+        dateUpdated: ctx.core.now(),
       });
       return { status: 204, body: undefined };
     },
@@ -151,13 +151,18 @@ export const messagingRoutes: RouteDefinition[] = [
         throw apiErrors.invalidParameter(`sender_id ${senderId}: ${m[1]} is not a number of this account`);
       if (core.state.senderOfNumber(m[1]!))
         throw new TwilioApiError(409, 63113, `A sender already exists for ${senderId}`);
-      const sender = newSender(senderId as string, {
-        ...senderFields(body),
-        configuration:
-          body.configuration === undefined
-            ? null
-            : (jsonObject(body.configuration, 'configuration') as Record<string, unknown>),
-      });
+      const sender = newSender(
+        senderId as string,
+        {
+          ...senderFields(body),
+          configuration:
+            body.configuration === undefined
+              ? null
+              : (jsonObject(body.configuration, 'configuration') as Record<string, unknown>),
+        },
+        undefined,
+        core.now(),
+      );
       core.state.saveSender(sender);
       return { status: 202, body: senderJson(sender) };
     },
@@ -173,7 +178,7 @@ export const messagingRoutes: RouteDefinition[] = [
     handle: (ctx) => {
       const sender = findSender(ctx);
       const body = jsonObject(ctx.json ?? {});
-      const updated: EmulatorSender = { ...sender, ...defined(senderFields(body)), dateUpdated: new Date() };
+      const updated: EmulatorSender = { ...sender, ...defined(senderFields(body)), dateUpdated: ctx.core.now() };
       ctx.core.state.saveSender(updated);
       return { status: 202, body: senderJson(updated) };
     },

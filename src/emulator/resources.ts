@@ -344,9 +344,10 @@ export function metaPage<T extends { sid: string }>(
   key: string,
   items: T[],
   render: (item: T) => Record<string, unknown>,
+  origin = MESSAGING_ORIGIN,
 ): Record<string, unknown> {
   const w = pageWindow(req.query, items, req.filters ?? []);
-  const url = (q: string | null) => (q === null ? null : `${req.origin ?? MESSAGING_ORIGIN}${req.path}?${q}`);
+  const url = (q: string | null) => (q === null ? null : `${origin}${req.path}?${q}`);
   return {
     [key]: w.slice.map(render),
     meta: {

@@ -1,5 +1,6 @@
 import { alertRoutes } from './alert-routes.js';
-import { type EmulatorCore, isCallbackUrl, isHttpMethod } from './core.js';
+import { contentRoutes } from './content-routes.js';
+import type { EmulatorCore } from './core.js';
 import { apiErrors } from './errors.js';
 import { messagingRoutes } from './messaging-routes.js';
 import {
@@ -11,39 +12,10 @@ import {
   messageJson,
   numberJson,
 } from './resources.js';
+import { type EmulatorRoute, methodParam, ok, type RouteDefinition, urlParam } from './route-kit.js';
 import { matchesPhoneNumberFilter } from './routing.js';
 import { defined, newApplication } from './topology.js';
-import type { EmulatorApplication, EmulatorMessage, EmulatorNumber, HttpMethod } from './types.js';
-
-export interface EmulatorRoute {
-  method: HttpMethod | 'DELETE';
-  /**
-   * Path template exactly as in Twilio's OpenAPI descriptions: `/2010-04-01/…` in twilio_api_v2010.json,
-   * `/v1/…` in twilio_messaging_v1.json, `/v2/…` in twilio_messaging_v2.json.
-   */
-  path: string;
-}
-
-export interface RouteContext {
-  core: EmulatorCore;
-  /** Path parameters by template name (`AccountSid`, `Sid`). */
-  params: Record<string, string>;
-  /** Request path without query string. */
-  path: string;
-  query: URLSearchParams;
-  form: URLSearchParams;
-  /** The parsed body of an `application/json` request (messaging v2), else undefined. */
-  json: unknown;
-}
-
-export interface RouteAnswer {
-  status: number;
-  body: unknown;
-}
-
-export interface RouteDefinition extends EmulatorRoute {
-  handle(ctx: RouteContext): RouteAnswer;
-}
+import type { EmulatorApplication, EmulatorMessage, EmulatorNumber } from './types.js';
 
 const V = '/2010-04-01/Accounts';
 
@@ -108,6 +80,8 @@ const routeDefinitions: RouteDefinition[] = [
         body: form.get('Body') ?? undefined,
         mediaUrls: form.getAll('MediaUrl'),
         statusCallback: form.get('StatusCallback') ?? undefined,
+        contentSid: form.get('ContentSid') ?? undefined,
+        contentVariables: form.get('ContentVariables') ?? undefined,
       });
       const picked = !form.get('From') && Boolean(form.get('MessagingServiceSid'));
       return { status: 201, body: picked ? acceptedMessageJson(message) : messageJson(message) };
@@ -183,7 +157,7 @@ const routeDefinitions: RouteDefinition[] = [
     method: 'POST',
     path: `${V}/{AccountSid}/Applications.json`,
     handle: ({ core, form }) => {
-      const app = newApplication(applicationParams(form));
+      const app = newApplication(applicationParams(form), undefined, core.now());
       core.state.saveApplication(app);
       return { status: 201, body: applicationJson(core.state.account.sid, app) };
     },
@@ -199,7 +173,7 @@ const routeDefinitions: RouteDefinition[] = [
     path: `${V}/{AccountSid}/Applications/{Sid}.json`,
     handle: ({ core, params, path, form }) => {
       const app = findApplication(core, params.Sid!, path);
-      const updated: EmulatorApplication = { ...app, ...defined(applicationParams(form)), dateUpdated: new Date() };
+      const updated: EmulatorApplication = { ...app, ...defined(applicationParams(form)), dateUpdated: core.now() };
       core.state.saveApplication(updated);
       return ok(applicationJson(core.state.account.sid, updated));
     },
@@ -218,6 +192,7 @@ const routeDefinitions: RouteDefinition[] = [
     },
   },
   ...messagingRoutes,
+  ...contentRoutes,
   ...alertRoutes,
 ];
 
@@ -253,7 +228,7 @@ export function matchRoute(method: string, pathname: string): RouteMatch {
     pathMatched = true;
     if (route.method !== method) continue;
     const params: Record<string, string> = {};
-    names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1]!)));
+    for (const [i, name] of names.entries()) params[name] = decodeURIComponent(m[i + 1]!);
     return { kind: 'found', route, params };
   }
   return pathMatched ? { kind: 'method-not-allowed' } : { kind: 'not-found' };
@@ -266,10 +241,6 @@ export function matchRoute(method: string, pathname: string): RouteMatch {
 export function pathAccountSid(match: Extract<RouteMatch, { kind: 'found' }>): string | undefined {
   if (!match.route.path.startsWith(V)) return undefined;
   return match.params.AccountSid ?? match.params.Sid!;
-}
-
-export function ok(body: unknown): RouteAnswer {
-  return { status: 200, body };
 }
 
 function findApplication(core: EmulatorCore, sid: string, path: string): EmulatorApplication {
@@ -300,21 +271,6 @@ function pick(query: URLSearchParams, keys: string[]): [string, string][] {
     const value = query.get(key);
     return value === null ? [] : [[key, value] as [string, string]];
   });
-}
-
-export function urlParam(form: URLSearchParams, name: string): string | undefined {
-  const value = form.get(name);
-  if (value === null) return undefined;
-  if (value !== '' && !isCallbackUrl(value)) throw apiErrors.invalidUrl(name, value);
-  return value;
-}
-
-export function methodParam(form: URLSearchParams, name: string): HttpMethod | undefined {
-  const value = form.get(name);
-  if (value === null) return undefined;
-  const upper = value.toUpperCase();
-  if (!isHttpMethod(upper)) throw apiErrors.invalidParameter(`${name} must be GET or POST, not ${value}`);
-  return upper;
 }
 
 /**

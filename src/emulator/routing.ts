@@ -130,7 +130,7 @@ export function defaultStatusCallback(
   const number = state.findNumber(fromNumber);
   const service =
     (messagingServiceSid && state.services.get(messagingServiceSid)) || (number && state.serviceOfNumber(number.sid));
-  if (service && service.statusCallback) return service.statusCallback;
+  if (service?.statusCallback) return service.statusCallback;
   if (whatsapp && fromNumber === SANDBOX_NUMBER && !number) return state.sandbox.statusCallback;
   if (whatsapp) {
     const sender = state.senderOfNumber(fromNumber);

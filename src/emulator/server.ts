@@ -1,6 +1,8 @@
+import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isE164, stripChannel } from '../phone.js';
+import { DURATION_FORM, EmulatorClock, parseDuration } from './clock.js';
 import { CONTROL_PREFIX, ControlError, handleControl, mediaBytes, type RateLimit, topologySummary } from './control.js';
 import { EmulatorCore } from './core.js';
 import { apiErrors, TwilioApiError } from './errors.js';
@@ -19,10 +21,11 @@ type AuthResult = 'account' | 'api-key';
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   validateOptions(opts);
   const onLog = opts.onLog;
+  const clock = new EmulatorClock(opts.now);
   const log = (entry: Omit<EmulatorLogEntry, 'time'>) => {
     if (!onLog) return;
     try {
-      onLog({ time: new Date().toISOString(), ...entry });
+      onLog({ time: clock.now().toISOString(), ...entry });
     } catch {
       // A failing log sink must not break the emulator's request handling.
     }
@@ -30,7 +33,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
 
   const topology = opts.topology;
   const numbers = [...(opts.numbers ?? []), ...(topology ? topologyNumbers(topology) : [])];
-  const state = await EmulatorState.open({ ...opts, numbers: numbers.length > 0 ? [...new Set(numbers)] : undefined });
+  const state = await EmulatorState.open({
+    ...opts,
+    numbers: numbers.length > 0 ? [...new Set(numbers)] : undefined,
+    clock,
+  });
   try {
     if (topology) applyTopology(state, topology);
     if (opts.sandboxUrl !== undefined) state.saveSandbox({ ...state.sandbox, inboundUrl: opts.sandboxUrl });
@@ -50,10 +57,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     log,
   );
   core.alerts.lagMs = opts.listLagMs ?? 0;
+  core.joinSandboxAtStart();
   const rateLimit: RateLimit = { remaining: 0, retryAfterSeconds: 1 };
+  const guard: ControlGuard = { origins: new Set(), hosts: null, token: opts.controlToken ?? null };
 
   const server = http.createServer((req, res) => {
-    handleRequest(core, rateLimit, req, res, log).catch((err: unknown) => {
+    handleRequest(core, rateLimit, guard, req, res, log).catch((err: unknown) => {
       sendJson(res, 500, new TwilioApiError(500, 20500, 'Internal Server Error').toJSON());
       log({ level: 'error', event: 'http.request', message: `internal error: ${(err as Error).message}` });
     });
@@ -76,6 +85,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   core.baseUrl = url;
+  for (const o of ownOrigins(host, port, url)) guard.origins.add(o);
+  // On loopback the Host must be a loopback name too: a page of a site rebound to 127.0.0.1 (DNS rebinding)
+  // sends no Origin with a same-origin GET, but its own Host.
+  if (isLoopbackHost(host)) guard.hosts = new Set([...guard.origins].map((o) => new URL(o).host));
   log({ level: 'info', event: 'emulator.started', message: `Twilio emulator listening on ${url}`, url });
 
   let stopped: Promise<void> | undefined;
@@ -83,10 +96,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     url,
     accountSid: state.account.sid,
     authToken: state.account.authToken,
+    controlToken: guard.token,
     numbers: [...state.numbers.values()].map(({ sid, phoneNumber }) => ({ sid, phoneNumber })),
 
     createApiKey(friendlyName = 'emulator key'): ApiKey {
-      const key: ApiKey = { sid: newSid('SK'), secret: newSecret(), friendlyName, dateCreated: new Date() };
+      const key: ApiKey = { sid: newSid('SK'), secret: newSecret(), friendlyName, dateCreated: clock.now() };
       state.saveApiKey(key);
       return { ...key };
     },
@@ -122,6 +136,14 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       core.alerts.lagMs = ms;
     },
     alerts: () => core.alerts.all(),
+    now: () => clock.now(),
+    advanceClock(by) {
+      const ms = typeof by === 'number' ? by : parseDuration(by);
+      if (ms === undefined || !Number.isFinite(ms) || ms < 0)
+        throw new Error(`advance must be a duration, ${DURATION_FORM}; got ${JSON.stringify(by)}`);
+      return state.advanceClock(ms);
+    },
+
     messages: () => state.allMessages(),
     getMessage: (sid) => state.getMessage(sid),
     idle: () => core.idle(),
@@ -145,9 +167,67 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
 const MEDIA_BYTES =
   /^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Messages\/((?:MM|SM)[0-9a-f]{32})\/Media\/(ME[0-9a-f]{32})$/;
 
+/** Who may use the control API: pages of the emulator's own origins only, and the token's holders when it has one. */
+interface ControlGuard {
+  origins: Set<string>;
+  /** The Host headers accepted (bound to loopback), or null (any: another interface, the token's business). */
+  hosts: Set<string> | null;
+  token: string | null;
+}
+
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/** The origins the emulator is its own at: its URL, and on loopback (or every interface) each loopback name. */
+function ownOrigins(host: string, port: number, url: string): string[] {
+  const own = [new URL(url).origin];
+  if (['127.0.0.1', '::1', 'localhost', '0.0.0.0', '::'].includes(host) || host.startsWith('127.'))
+    own.push(`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`);
+  return own;
+}
+
+/**
+ * A browser sends `Origin` with every POST, `no-cors` ones included, and cannot send `application/json`
+ * cross-origin without a preflight the emulator never answers; so refusing a foreign Origin and any other
+ * content type keeps every web page out (the page of a site rebound to 127.0.0.1 too: its Origin is its own).
+ * A script or curl sends no Origin. With a token, only its holders get in.
+ */
+function refuseControl(guard: ControlGuard, method: string, req: http.IncomingMessage): ControlError | null {
+  const hostHeader = (req.headers.host ?? '').toLowerCase();
+  if (guard.hosts && !guard.hosts.has(hostHeader))
+    return new ControlError(
+      403,
+      `the control API answers only to its own loopback address (Host: ${JSON.stringify(hostHeader.slice(0, 200))})`,
+    );
+  const origin = req.headers.origin;
+  if (origin !== undefined && !guard.origins.has(origin))
+    return new ControlError(
+      403,
+      `cross-origin request refused: the control API answers requests from no web page but its own (Origin: ${JSON.stringify(origin.slice(0, 200))})`,
+    );
+  if (guard.token !== null) {
+    const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    const given = Buffer.from(m?.[1] ?? '');
+    const want = Buffer.from(guard.token);
+    if (given.length !== want.length || !timingSafeEqual(given, want))
+      return new ControlError(401, "the control API needs Authorization: Bearer <the emulator's --control-token>");
+  }
+  // A POST, or any request that carries a body, must say JSON: a web page's no-cors request can only be a POST
+  // (or GET/HEAD) with a form or text type. A bodiless DELETE (clear the opt-outs) needs no type.
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if ((method === 'POST' || (method !== 'GET' && method !== 'HEAD' && hasBody)) && !isJson(req))
+    return new ControlError(
+      415,
+      `unsupported media type: the control API takes Content-Type: application/json (got ${JSON.stringify((req.headers['content-type'] ?? '(none)').slice(0, 100))})`,
+    );
+  return null;
+}
+
 async function handleRequest(
   core: EmulatorCore,
   rateLimit: RateLimit,
+  guard: ControlGuard,
   req: http.IncomingMessage,
   res: http.ServerResponse,
   log: (entry: Omit<EmulatorLogEntry, 'time'>) => void,
@@ -164,6 +244,8 @@ async function handleRequest(
 
   if (target.pathname.startsWith(CONTROL_PREFIX)) {
     try {
+      const refused = refuseControl(guard, method, req);
+      if (refused) throw refused;
       const answer = await handleControl(core, rateLimit, method, target.pathname, body);
       status = answer.status;
       payload = answer.body;
@@ -363,6 +445,8 @@ function validateOptions(opts: EmulatorOptions): void {
     throw new Error(`accountSid must be AC followed by 32 lowercase hex digits, got ${opts.accountSid}`);
   }
   if (opts.authToken !== undefined && opts.authToken.length === 0) throw new Error('authToken must not be empty');
+  if (opts.controlToken !== undefined && !/^\S{8,}$/.test(opts.controlToken))
+    throw new Error('controlToken must be at least 8 characters with no spaces');
   for (const n of opts.numbers ?? []) {
     if (!isE164(n)) throw new Error(`${n} is not an E.164 phone number (like +15005551234)`);
   }

@@ -1,11 +1,14 @@
 import { chmodSync, closeSync, openSync } from 'node:fs';
 import type { Db } from '../store/sqlite.js';
+import { EmulatorClock } from './clock.js';
 import { friendlyPhoneName, newSecret, newSid } from './ids.js';
 import type {
   ApiKey,
   EmulatorApplication,
+  EmulatorContent,
   EmulatorMessage,
   EmulatorNumber,
+  EmulatorOptOut,
   EmulatorSandbox,
   EmulatorSender,
   EmulatorService,
@@ -14,7 +17,7 @@ import type {
 /** The WhatsApp Sandbox's number: shared by every Twilio account, never one of its IncomingPhoneNumbers. */
 export const SANDBOX_NUMBER = '+14155238886';
 
-type ResourceKind = 'service' | 'application' | 'sender' | 'sandbox' | 'settings';
+type ResourceKind = 'service' | 'application' | 'sender' | 'sandbox' | 'settings' | 'clock' | 'opt-out' | 'content';
 
 export interface AccountSettings {
   enforceMediaAuth: boolean;
@@ -41,20 +44,28 @@ export class EmulatorState {
   readonly services = new Map<string, EmulatorService>();
   readonly applications = new Map<string, EmulatorApplication>();
   readonly senders = new Map<string, EmulatorSender>();
+  /** By `optOutKey()` (policy.ts): the scope (service SID or our number) and the contact. */
+  readonly optOuts = new Map<string, EmulatorOptOut>();
+  readonly contents = new Map<string, EmulatorContent>();
   sandbox: EmulatorSandbox = { inboundUrl: '', inboundMethod: 'POST', statusCallback: '', participants: [] };
   settings: AccountSettings = { enforceMediaAuth: false };
-  private readonly messagesBySid = new Map<string, StoredMessage>();
-  private nextSeq = 1;
-  private db: Db | undefined;
+  /** The one clock of the account's time; its offset is kept in the state file so time never runs back. */
+  clock = new EmulatorClock();
+  readonly #messagesBySid = new Map<string, StoredMessage>();
+  #nextSeq = 1;
+  #db: Db | undefined;
 
   static async open(opts: {
     statePath?: string;
     accountSid?: string;
     authToken?: string;
     numbers?: string[];
+    /** Default: one on the system clock. */
+    clock?: EmulatorClock;
   }): Promise<EmulatorState> {
     const state = new EmulatorState();
-    if (opts.statePath) await state.attachFile(opts.statePath);
+    if (opts.clock) state.clock = opts.clock;
+    if (opts.statePath) await state.#attachFile(opts.statePath);
 
     const stored = state.account as AccountRecord | undefined;
     if (stored && opts.accountSid && opts.accountSid !== stored.sid) {
@@ -67,13 +78,13 @@ export class EmulatorState {
     state.account = {
       sid: stored?.sid ?? opts.accountSid ?? newSid('AC'),
       authToken: opts.authToken ?? stored?.authToken ?? newSecret(),
-      dateCreated: stored?.dateCreated ?? new Date(),
+      dateCreated: stored?.dateCreated ?? state.clock.now(),
     };
-    state.persistAccount();
+    state.#persistAccount();
 
     const wanted = opts.numbers ?? (state.numbers.size === 0 ? [generatePhoneNumber()] : []);
     for (const phoneNumber of wanted) {
-      if (!state.findNumber(phoneNumber)) state.saveNumber(newNumberRecord(phoneNumber));
+      if (!state.findNumber(phoneNumber)) state.saveNumber(newNumberRecord(phoneNumber, state.clock.now()));
     }
     return state;
   }
@@ -85,7 +96,7 @@ export class EmulatorState {
 
   saveNumber(n: EmulatorNumber): void {
     this.numbers.set(n.sid, n);
-    this.db?.prepare('INSERT OR REPLACE INTO numbers (sid, data) VALUES (?, ?)').run(n.sid, JSON.stringify(n));
+    this.#db?.prepare('INSERT OR REPLACE INTO numbers (sid, data) VALUES (?, ?)').run(n.sid, JSON.stringify(n));
   }
 
   /** The service a number belongs to (a number is in at most one). */
@@ -102,86 +113,121 @@ export class EmulatorState {
 
   saveService(s: EmulatorService): void {
     this.services.set(s.sid, s);
-    this.persistResource('service', s.sid, s);
+    this.#persistResource('service', s.sid, s);
   }
 
   deleteService(sid: string): void {
     this.services.delete(sid);
-    this.db?.prepare('DELETE FROM resources WHERE kind = ? AND sid = ?').run('service', sid);
+    this.#db?.prepare('DELETE FROM resources WHERE kind = ? AND sid = ?').run('service', sid);
   }
 
   saveApplication(a: EmulatorApplication): void {
     this.applications.set(a.sid, a);
-    this.persistResource('application', a.sid, a);
+    this.#persistResource('application', a.sid, a);
   }
 
   deleteApplication(sid: string): void {
     this.applications.delete(sid);
-    this.db?.prepare('DELETE FROM resources WHERE kind = ? AND sid = ?').run('application', sid);
+    this.#db?.prepare('DELETE FROM resources WHERE kind = ? AND sid = ?').run('application', sid);
   }
 
   saveSender(s: EmulatorSender): void {
     this.senders.set(s.sid, s);
-    this.persistResource('sender', s.sid, s);
+    this.#persistResource('sender', s.sid, s);
   }
 
   deleteSender(sid: string): void {
     this.senders.delete(sid);
-    this.db?.prepare('DELETE FROM resources WHERE kind = ? AND sid = ?').run('sender', sid);
+    this.#db?.prepare('DELETE FROM resources WHERE kind = ? AND sid = ?').run('sender', sid);
   }
 
   saveSandbox(sandbox: EmulatorSandbox): void {
     this.sandbox = sandbox;
-    this.persistResource('sandbox', 'sandbox', sandbox);
+    this.#persistResource('sandbox', 'sandbox', sandbox);
+  }
+
+  saveOptOut(key: string, o: EmulatorOptOut): void {
+    this.optOuts.set(key, o);
+    this.#persistResource('opt-out', key, o);
+  }
+
+  deleteOptOut(key: string): void {
+    this.optOuts.delete(key);
+    this.#db?.prepare('DELETE FROM resources WHERE kind = ? AND sid = ?').run('opt-out', key);
+  }
+
+  saveContent(c: EmulatorContent): void {
+    this.contents.set(c.sid, c);
+    this.#persistResource('content', c.sid, c);
   }
 
   saveSettings(settings: AccountSettings): void {
     this.settings = settings;
-    this.persistResource('settings', 'settings', settings);
+    this.#persistResource('settings', 'settings', settings);
   }
 
-  private persistResource(kind: ResourceKind, sid: string, data: unknown): void {
-    this.db
+  /** Moves the clock forward and keeps the offset (see EmulatorClock). */
+  advanceClock(ms: number): Date {
+    const now = this.clock.advance(ms);
+    this.#persistResource('clock', 'clock', { offsetMs: this.clock.offsetMs });
+    return now;
+  }
+
+  #persistResource(kind: ResourceKind, sid: string, data: unknown): void {
+    this.#db
       ?.prepare('INSERT OR REPLACE INTO resources (kind, sid, data) VALUES (?, ?, ?)')
       .run(kind, sid, JSON.stringify(data));
   }
 
   saveApiKey(k: ApiKey): void {
     this.apiKeys.set(k.sid, k);
-    this.db?.prepare('INSERT OR REPLACE INTO api_keys (sid, data) VALUES (?, ?)').run(k.sid, JSON.stringify(k));
+    this.#db?.prepare('INSERT OR REPLACE INTO api_keys (sid, data) VALUES (?, ?)').run(k.sid, JSON.stringify(k));
   }
 
   saveMessage(m: EmulatorMessage): void {
-    const existing = this.messagesBySid.get(m.sid);
-    const stored: StoredMessage = { ...m, seq: existing?.seq ?? this.nextSeq++ };
-    this.messagesBySid.set(m.sid, stored);
-    this.db
+    const existing = this.#messagesBySid.get(m.sid);
+    const stored: StoredMessage = { ...m, seq: existing?.seq ?? this.#nextSeq++ };
+    this.#messagesBySid.set(m.sid, stored);
+    this.#db
       ?.prepare('INSERT OR REPLACE INTO messages (sid, seq, data) VALUES (?, ?, ?)')
       .run(m.sid, stored.seq, JSON.stringify(m));
   }
 
   getMessage(sid: string): EmulatorMessage | undefined {
-    const m = this.messagesBySid.get(sid);
+    const m = this.#messagesBySid.get(sid);
     return m && withoutSeq(m);
+  }
+
+  /**
+   * When `from` last wrote to `to` (addresses as stored, `whatsapp:` included), without copying the log: the
+   * WhatsApp window asks this on every send.
+   */
+  lastInboundAt(from: string, to: string): Date | undefined {
+    let last: Date | undefined;
+    for (const m of this.#messagesBySid.values()) {
+      if (m.direction !== 'inbound' || m.from !== from || m.to !== to) continue;
+      if (!last || m.dateCreated > last) last = m.dateCreated;
+    }
+    return last;
   }
 
   /** Oldest first. */
   allMessages(): EmulatorMessage[] {
-    return [...this.messagesBySid.values()].sort((a, b) => a.seq - b.seq).map(withoutSeq);
+    return [...this.#messagesBySid.values()].sort((a, b) => a.seq - b.seq).map(withoutSeq);
   }
 
   close(): void {
-    this.db?.close();
-    this.db = undefined;
+    this.#db?.close();
+    this.#db = undefined;
   }
 
-  private persistAccount(): void {
-    this.db
+  #persistAccount(): void {
+    this.#db
       ?.prepare('INSERT OR REPLACE INTO account (id, sid, auth_token, date_created) VALUES (1, ?, ?, ?)')
       .run(this.account.sid, this.account.authToken, this.account.dateCreated.toISOString());
   }
 
-  private async attachFile(path: string): Promise<void> {
+  async #attachFile(path: string): Promise<void> {
     // Loaded lazily: the native module is only needed when someone asks for a state file.
     const { openSqlite } = await import('../store/sqlite.js');
     // The file holds the emulator's auth token: owner-only from its first byte (SQLite's -wal copies the mode).
@@ -214,8 +260,9 @@ export class EmulatorState {
         n.smsApplicationSid ??= ''; // state files written before TwiML Apps existed
         this.numbers.set(n.sid, n);
       }
-      for (const row of db.prepare('SELECT kind, data FROM resources').all() as {
+      for (const row of db.prepare('SELECT kind, sid, data FROM resources').all() as {
         kind: ResourceKind;
+        sid: string;
         data: string;
       }[]) {
         if (row.kind === 'service') {
@@ -231,6 +278,13 @@ export class EmulatorState {
           this.sandbox = JSON.parse(row.data) as EmulatorSandbox;
         } else if (row.kind === 'settings') {
           this.settings = JSON.parse(row.data) as AccountSettings;
+        } else if (row.kind === 'opt-out') {
+          this.optOuts.set(row.sid, revive<EmulatorOptOut>(row.data, ['dateCreated']));
+        } else if (row.kind === 'content') {
+          const c = revive<EmulatorContent>(row.data, ['dateCreated', 'dateUpdated']);
+          this.contents.set(c.sid, c);
+        } else if (row.kind === 'clock') {
+          this.clock.offsetMs = (JSON.parse(row.data) as { offsetMs: number }).offsetMs;
         }
       }
       for (const row of db.prepare('SELECT seq, data FROM messages ORDER BY seq').all() as {
@@ -238,19 +292,18 @@ export class EmulatorState {
         data: string;
       }[]) {
         const m = revive<EmulatorMessage>(row.data, ['dateCreated', 'dateUpdated', 'dateSent']);
-        this.messagesBySid.set(m.sid, { ...m, seq: row.seq });
-        this.nextSeq = Math.max(this.nextSeq, row.seq + 1);
+        this.#messagesBySid.set(m.sid, { ...m, seq: row.seq });
+        this.#nextSeq = Math.max(this.#nextSeq, row.seq + 1);
       }
     } catch (err) {
       db.close();
       throw err;
     }
-    this.db = db;
+    this.#db = db;
   }
 }
 
-export function newNumberRecord(phoneNumber: string): EmulatorNumber {
-  const now = new Date();
+export function newNumberRecord(phoneNumber: string, now: Date): EmulatorNumber {
   return {
     sid: newSid('PN'),
     phoneNumber,

@@ -1,6 +1,7 @@
 import { isE164, whatsAppNumber } from '../phone.js';
 import { isCallbackUrl, isHttpMethod } from './core.js';
 import { newSid } from './ids.js';
+import { optOutKey } from './policy.js';
 import { type EmulatorState, newNumberRecord } from './state.js';
 import type {
   EmulatorApplication,
@@ -45,10 +46,9 @@ export type SenderFields = Partial<
   >
 >;
 
-export function newService(fields: ServiceFields, sid = newSid('MG')): EmulatorService {
-  const now = new Date();
+export function newService(fields: ServiceFields, sid: string | undefined, now: Date): EmulatorService {
   return {
-    sid,
+    sid: sid ?? newSid('MG'),
     friendlyName: '',
     inboundRequestUrl: '',
     inboundMethod: 'POST',
@@ -64,10 +64,9 @@ export function newService(fields: ServiceFields, sid = newSid('MG')): EmulatorS
   };
 }
 
-export function newApplication(fields: ApplicationFields, sid = newSid('AP')): EmulatorApplication {
-  const now = new Date();
+export function newApplication(fields: ApplicationFields, sid: string | undefined, now: Date): EmulatorApplication {
   return {
-    sid,
+    sid: sid ?? newSid('AP'),
     friendlyName: '',
     smsUrl: '',
     smsMethod: 'POST',
@@ -80,10 +79,9 @@ export function newApplication(fields: ApplicationFields, sid = newSid('AP')): E
   };
 }
 
-export function newSender(senderId: string, fields: SenderFields, sid = newSid('XE')): EmulatorSender {
-  const now = new Date();
+export function newSender(senderId: string, fields: SenderFields, sid: string | undefined, now: Date): EmulatorSender {
   return {
-    sid,
+    sid: sid ?? newSid('XE'),
     senderId,
     callbackUrl: '',
     callbackMethod: 'POST',
@@ -107,7 +105,7 @@ export function addNumberToService(
   const current = state.serviceOfNumber(number.sid);
   if (current?.sid === service.sid) return 'already-here';
   if (current) return 'elsewhere';
-  const now = new Date();
+  const now = state.clock.now();
   state.saveService({
     ...service,
     phoneNumberSids: [...service.phoneNumberSids, number.sid],
@@ -134,9 +132,21 @@ export class TopologyError extends Error {
  */
 export function checkTopology(raw: unknown): Topology {
   const t = object(raw, 'the topology');
-  allowKeys(t, 'the topology', ['numbers', 'services', 'applications', 'senders', 'sandbox', 'account']);
+  allowKeys(t, 'the topology', [
+    'numbers',
+    'services',
+    'applications',
+    'senders',
+    'sandbox',
+    'account',
+    'opt_outs',
+    'content',
+  ]);
   (array(t.numbers, 'numbers') ?? []).forEach((n, i) => {
-    if (typeof n === 'string') return void e164(n, `numbers[${i}]`);
+    if (typeof n === 'string') {
+      e164(n, `numbers[${i}]`);
+      return;
+    }
     const o = object(n, `numbers[${i}]`);
     allowKeys(o, `numbers[${i}]`, [
       'phone_number',
@@ -173,7 +183,9 @@ export function checkTopology(raw: unknown): Topology {
     if (o.use_inbound_webhook_on_number !== undefined && typeof o.use_inbound_webhook_on_number !== 'boolean') {
       throw new TopologyError(`${at}.use_inbound_webhook_on_number must be true or false`);
     }
-    (array(o.phone_numbers, `${at}.phone_numbers`) ?? []).forEach((n, j) => e164(n, `${at}.phone_numbers[${j}]`));
+    (array(o.phone_numbers, `${at}.phone_numbers`) ?? []).forEach((n, j) => {
+      e164(n, `${at}.phone_numbers[${j}]`);
+    });
   });
   (array(t.applications, 'applications') ?? []).forEach((a, i) => {
     const at = `applications[${i}]`;
@@ -192,7 +204,9 @@ export function checkTopology(raw: unknown): Topology {
     str(o.friendly_name, `${at}.friendly_name`);
     for (const k of ['sms_url', 'sms_fallback_url', 'sms_status_callback']) url(o[k], `${at}.${k}`);
     for (const k of ['sms_method', 'sms_fallback_method']) method(o[k], `${at}.${k}`);
-    (array(o.phone_numbers, `${at}.phone_numbers`) ?? []).forEach((n, j) => e164(n, `${at}.phone_numbers[${j}]`));
+    (array(o.phone_numbers, `${at}.phone_numbers`) ?? []).forEach((n, j) => {
+      e164(n, `${at}.phone_numbers[${j}]`);
+    });
   });
   (array(t.senders, 'senders') ?? []).forEach((x, i) => {
     const at = `senders[${i}]`;
@@ -223,12 +237,58 @@ export function checkTopology(raw: unknown): Topology {
   });
   if (t.sandbox !== undefined) {
     const o = object(t.sandbox, 'sandbox');
-    allowKeys(o, 'sandbox', ['inbound_url', 'inbound_method', 'status_callback', 'participants']);
+    allowKeys(o, 'sandbox', ['inbound_url', 'inbound_method', 'status_callback', 'participants', 'join_code']);
+    if (o.join_code !== undefined && !(typeof o.join_code === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(o.join_code)))
+      throw new TopologyError(
+        `sandbox.join_code must be one word of letters, digits and dashes (like amber-river), got ${JSON.stringify(o.join_code)}`,
+      );
     url(o.inbound_url, 'sandbox.inbound_url');
     method(o.inbound_method, 'sandbox.inbound_method');
     url(o.status_callback, 'sandbox.status_callback');
-    (array(o.participants, 'sandbox.participants') ?? []).forEach((n, j) => e164(n, `sandbox.participants[${j}]`));
+    (array(o.participants, 'sandbox.participants') ?? []).forEach((n, j) => {
+      e164(n, `sandbox.participants[${j}]`);
+    });
   }
+  (array(t.opt_outs, 'opt_outs') ?? []).forEach((x, i) => {
+    const at = `opt_outs[${i}]`;
+    const o = object(x, at);
+    allowKeys(o, at, ['phone_number', 'sender', 'messaging_service_sid']);
+    e164(o.phone_number, `${at}.phone_number`);
+    if ((o.sender === undefined) === (o.messaging_service_sid === undefined))
+      throw new TopologyError(`${at} needs one of sender (one of our numbers, E.164) or messaging_service_sid`);
+    if (o.sender !== undefined) e164(o.sender, `${at}.sender`);
+    if (o.messaging_service_sid !== undefined) {
+      if (o.messaging_service_sid === null) throw new TopologyError(`${at}.messaging_service_sid must be MG…`);
+      sid(o.messaging_service_sid, `${at}.messaging_service_sid`, 'MG');
+    }
+  });
+  (array(t.content, 'content') ?? []).forEach((x, i) => {
+    const at = `content[${i}]`;
+    const o = object(x, at);
+    allowKeys(o, at, ['sid', 'friendly_name', 'language', 'body', 'variables', 'whatsapp']);
+    sid(o.sid, `${at}.sid`, 'HX');
+    if (typeof o.friendly_name !== 'string' || o.friendly_name === '')
+      throw new TopologyError(`${at}.friendly_name must be a non-empty string`);
+    str(o.language, `${at}.language`);
+    if (typeof o.body !== 'string' || o.body === '')
+      throw new TopologyError(
+        `${at}.body must be a non-empty string (the template's text, with {{1}}-style variables)`,
+      );
+    if (o.variables !== undefined) {
+      const v = object(o.variables, `${at}.variables`);
+      for (const [k, value] of Object.entries(v)) str(value, `${at}.variables.${k}`);
+    }
+    if (o.whatsapp !== undefined) {
+      const w = object(o.whatsapp, `${at}.whatsapp`);
+      allowKeys(w, `${at}.whatsapp`, ['status', 'category', 'name']);
+      if (w.status !== undefined && !WHATSAPP_STATUSES.includes(w.status as string))
+        throw new TopologyError(
+          `${at}.whatsapp.status must be one of ${WHATSAPP_STATUSES.join(', ')}, got ${JSON.stringify(w.status)}`,
+        );
+      str(w.category, `${at}.whatsapp.category`);
+      str(w.name, `${at}.whatsapp.name`);
+    }
+  });
   if (t.account !== undefined) {
     const o = object(t.account, 'account');
     allowKeys(o, 'account', ['enforce_media_auth']);
@@ -255,10 +315,11 @@ export function topologyNumbers(t: Topology): string[] {
  * `friendly_name`) and a sender with the same `sender_id` is replaced, so applying it twice changes nothing.
  */
 export function applyTopology(state: EmulatorState, t: Topology): void {
+  const now = state.clock.now();
   const numberOf = (phoneNumber: string): EmulatorNumber => {
     const found = state.findNumber(phoneNumber);
     if (found) return found;
-    const created = newNumberRecord(phoneNumber);
+    const created = newNumberRecord(phoneNumber, now);
     state.saveNumber(created);
     return created;
   };
@@ -278,7 +339,7 @@ export function applyTopology(state: EmulatorState, t: Topology): void {
         smsFallbackMethod: n.sms_fallback_method,
         statusCallback: n.status_callback,
       }),
-      dateUpdated: new Date(),
+      dateUpdated: now,
     });
   }
   for (const s of t.services ?? []) applyService(state, s, numberOf);
@@ -298,19 +359,51 @@ export function applyTopology(state: EmulatorState, t: Topology): void {
         smsStatusCallback: a.sms_status_callback,
       },
       a.sid ?? previous?.sid,
+      now,
     );
     state.saveApplication(previous ? { ...app, dateCreated: previous.dateCreated } : app);
     for (const phoneNumber of a.phone_numbers ?? []) {
-      state.saveNumber({ ...numberOf(phoneNumber), smsApplicationSid: app.sid, dateUpdated: new Date() });
+      state.saveNumber({ ...numberOf(phoneNumber), smsApplicationSid: app.sid, dateUpdated: now });
     }
   }
   for (const x of t.senders ?? []) applySender(state, x, numberOf);
   if (t.sandbox) {
+    const joined = t.sandbox.participants ?? [];
     state.saveSandbox({
+      ...state.sandbox,
       inboundUrl: t.sandbox.inbound_url ?? state.sandbox.inboundUrl,
       inboundMethod: t.sandbox.inbound_method ?? state.sandbox.inboundMethod,
       statusCallback: t.sandbox.status_callback ?? state.sandbox.statusCallback,
-      participants: [...new Set([...state.sandbox.participants, ...(t.sandbox.participants ?? [])])],
+      participants: [...new Set([...state.sandbox.participants, ...joined])],
+      // The topology's participants join when the emulator starts.
+      joinedAt: { ...state.sandbox.joinedAt, ...Object.fromEntries(joined.map((n) => [n, now.toISOString()])) },
+      ...(t.sandbox.join_code !== undefined && { joinCode: t.sandbox.join_code.toLowerCase() }),
+    });
+  }
+  for (const o of t.opt_outs ?? []) {
+    const record = {
+      phoneNumber: o.phone_number,
+      sender: o.messaging_service_sid ? null : (o.sender ?? null),
+      messagingServiceSid: o.messaging_service_sid ?? null,
+    };
+    const key = optOutKey(record);
+    if (!state.optOuts.has(key)) state.saveOptOut(key, { ...record, dateCreated: now });
+  }
+  for (const c of t.content ?? []) {
+    const previous = c.sid
+      ? state.contents.get(c.sid)
+      : [...state.contents.values()].find((x) => x.friendlyName === c.friendly_name);
+    state.saveContent({
+      sid: c.sid ?? previous?.sid ?? newSid('HX'),
+      friendlyName: c.friendly_name,
+      language: c.language ?? 'en',
+      variables: c.variables ?? {},
+      types: { 'twilio/text': { body: c.body } },
+      whatsappStatus: c.whatsapp?.status ?? 'unsubmitted',
+      whatsappCategory: c.whatsapp?.category ?? 'UTILITY',
+      whatsappName: c.whatsapp?.name ?? c.friendly_name.toLowerCase().replace(/[^a-z0-9_]+/g, '_'),
+      dateCreated: previous?.dateCreated ?? now,
+      dateUpdated: now,
     });
   }
   if (t.account?.enforce_media_auth !== undefined)
@@ -334,6 +427,7 @@ function applyService(state: EmulatorState, s: TopologyService, numberOf: (n: st
       useInboundWebhookOnNumber: s.use_inbound_webhook_on_number,
     },
     s.sid ?? previous?.sid,
+    state.clock.now(),
   );
   if (previous) {
     service = {
@@ -373,11 +467,15 @@ function applySender(state: EmulatorState, x: TopologySender, numberOf: (n: stri
         profileName: x.profile?.name,
       },
       sid,
+      state.clock.now(),
     ),
   );
 }
 
 // ----------------------------------------------------------------------------------------------- checkers
+
+/** The WhatsApp approval statuses a template can have (content v1's approval_requests.status). */
+const WHATSAPP_STATUSES = ['approved', 'rejected', 'pending', 'unsubmitted'];
 
 function object(v: unknown, at: string): Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new TopologyError(`${at} must be a JSON object`);

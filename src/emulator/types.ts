@@ -1,5 +1,3 @@
-import type { EmulatorAlert } from './alerts.js';
-
 /** Public shapes of the emulator library. Field names are camelCase; the HTTP layer renders Twilio's snake_case. */
 
 export type HttpMethod = 'GET' | 'POST';
@@ -40,6 +38,17 @@ export interface EmulatorOptions {
    * Alerts list, as Twilio's lists lag behind. Fetching a message by SID is never delayed. Default 0.
    */
   listLagMs?: number;
+  /**
+   * The source of the emulator's clock (default: the system clock). Message dates, the WhatsApp 24-hour window,
+   * Sandbox membership and the log's `time` read it, plus however far `advanceClock()` has moved it.
+   */
+  now?: () => Date;
+  /**
+   * When set, the control API (`/_emulator/`) answers only requests with `Authorization: Bearer <controlToken>`
+   * (for an emulator reachable beyond loopback). Whatever it is, the control API refuses requests whose `Origin`
+   * is another site's and POSTs that are not `application/json`, so no web page can reach it.
+   */
+  controlToken?: string;
   /** Receives structured log entries. The library never prints; entries never carry the auth token or key secrets. */
   onLog?: (entry: EmulatorLogEntry) => void;
 }
@@ -200,8 +209,42 @@ export interface EmulatorSandbox {
   inboundUrl: string;
   inboundMethod: HttpMethod;
   statusCallback: string;
-  /** E.164 numbers of the WhatsApp users who joined (sent a message to the sandbox). */
+  /** E.164 numbers of the WhatsApp users who joined (sent `join <code>` to the sandbox). */
   participants: string[];
+  /** The keyword of `join <code>`; '' until the emulator starts (then the account's default, see policy.ts). */
+  joinCode?: string;
+  /** When each participant joined (ISO 8601), by number: membership lasts 72 hours. */
+  joinedAt?: Record<string, string>;
+}
+
+/** What an inbound opt-out keyword is (the webhook's `OptOutType`). */
+export type OptOutType = 'STOP' | 'START' | 'HELP';
+
+/** A contact who texted an opt-out keyword: sends to them from `sender` (or through the service) answer 21610. */
+export interface EmulatorOptOut {
+  /** The contact (E.164). */
+  phoneNumber: string;
+  /** Our number they opted out of (E.164); null when the opt-out covers a whole Messaging Service. */
+  sender: string | null;
+  messagingServiceSid: string | null;
+  dateCreated: Date;
+}
+
+/** A Content API template (content v1). No approval workflow: its WhatsApp approval is what the topology says. */
+export interface EmulatorContent {
+  sid: string;
+  friendlyName: string;
+  language: string;
+  /** Default values of its `{{1}}`-style variables. */
+  variables: Record<string, string>;
+  /** Content types, as the API writes them: `{ "twilio/text": { "body": "Hi {{1}}" } }`. */
+  types: Record<string, Record<string, unknown>>;
+  /** WhatsApp approval status: approved, rejected, pending, unsubmitted. */
+  whatsappStatus: string;
+  whatsappCategory: string;
+  whatsappName: string;
+  dateCreated: Date;
+  dateUpdated: Date;
 }
 
 /** The layer that decided where an inbound message went. */
@@ -222,8 +265,37 @@ export interface Topology {
   services?: TopologyService[];
   applications?: TopologyApplication[];
   senders?: TopologySender[];
-  sandbox?: { inbound_url?: string; inbound_method?: HttpMethod; status_callback?: string; participants?: string[] };
+  sandbox?: {
+    inbound_url?: string;
+    inbound_method?: HttpMethod;
+    status_callback?: string;
+    /** Joined when the emulator starts (membership lasts 72 hours of the emulator's clock from then). */
+    participants?: string[];
+    /** The Sandbox's keyword: `join <join_code>`. Default: two words derived from the account SID. */
+    join_code?: string;
+  };
   account?: { enforce_media_auth?: boolean };
+  /** Contacts who have opted out (texted STOP): of `sender` (one of our numbers) or of a Messaging Service. */
+  opt_outs?: TopologyOptOut[];
+  /** Content API templates (`/v1/Content`), with their WhatsApp approval status. */
+  content?: TopologyContent[];
+}
+export interface TopologyOptOut {
+  phone_number: string;
+  sender?: string;
+  messaging_service_sid?: string;
+}
+export interface TopologyContent {
+  /** HX + 32 hex; default generated. */
+  sid?: string;
+  friendly_name: string;
+  /** Default `en`. */
+  language?: string;
+  /** The `twilio/text` body, with `{{1}}`-style variables. */
+  body: string;
+  variables?: Record<string, string>;
+  /** WhatsApp approval: `status` approved, rejected, pending or unsubmitted (default); `category` default UTILITY. */
+  whatsapp?: { status?: string; category?: string; name?: string };
 }
 export interface TopologyNumber {
   phone_number: string;
@@ -293,7 +365,8 @@ export interface EmulatorInboundMessage {
   mediaUrls?: MediaItem[];
 }
 
-export type DeliveryOutcome = 'delivered' | 'failed' | 'no-webhook' | 'cancelled' | 'dropped';
+/** `joined`, `not-joined`: the WhatsApp Sandbox answered the message itself (see DeliveryResult.reason). */
+export type DeliveryOutcome = 'delivered' | 'failed' | 'no-webhook' | 'cancelled' | 'dropped' | 'joined' | 'not-joined';
 
 export interface DeliveryAttempt {
   kind: DeliveryKind;
@@ -318,6 +391,8 @@ export interface DeliveryResult {
   attempts: DeliveryAttempt[];
   /** Response body of the successful attempt (TwiML), at most 64 KiB. */
   responseBody?: string;
+  /** Why the message was not delivered to a webhook, when a policy (the Sandbox's membership) decided it. */
+  reason?: string;
 }
 
 export interface Emulator {
@@ -325,6 +400,8 @@ export interface Emulator {
   url: string;
   accountSid: string;
   authToken: string;
+  /** The control API's bearer token, when one was set (EmulatorOptions.controlToken). */
+  controlToken: string | null;
   numbers: { sid: string; phoneNumber: string }[];
   /** Creates an API key (`SK` + 32 hex) whose SID and secret authenticate like the account SID and token. */
   createApiKey(friendlyName?: string): ApiKey;
@@ -345,8 +422,13 @@ export interface Emulator {
    * `GET /_emulator/topology`.
    */
   topology(): TopologySummary;
-  /** What the Console's "WhatsApp sandbox settings" page sets. */
-  setSandbox(settings: { inboundUrl?: string; inboundMethod?: HttpMethod; statusCallback?: string }): void;
+  /** What the Console's "WhatsApp sandbox settings" page sets, and the Sandbox's join code. */
+  setSandbox(settings: {
+    inboundUrl?: string;
+    inboundMethod?: HttpMethod;
+    statusCallback?: string;
+    joinCode?: string;
+  }): void;
   /** The next `requests` API requests answer 429 with `Retry-After: retryAfterSeconds`. */
   rateLimit(requests: number, retryAfterSeconds?: number): void;
   /** What a change made in the Twilio Console looks like. */
@@ -355,10 +437,39 @@ export interface Emulator {
   setListLag(ms: number): void;
   /** Monitor alerts recorded so far (failed webhooks), oldest first, lag or not (copies). */
   alerts(): EmulatorAlert[];
+  /** The emulator's time (the system clock, or `now`, plus every advance). */
+  now(): Date;
+  /**
+   * Moves the emulator's clock forward by a duration (`90s`, `15m`, `25h`, `2d`) or a number of ms; returns the new
+   * time. What `POST /_emulator/clock {"advance": "25h"}` does.
+   */
+  advanceClock(by: string | number): Date;
   /** All messages, oldest first (copies). */
   messages(): EmulatorMessage[];
   getMessage(sid: string): EmulatorMessage | undefined;
   /** Resolves once every status step and webhook started so far has finished (handy in tests). */
   idle(): Promise<void>;
   stop(): Promise<void>;
+}
+
+export type AlertLogLevel = 'error' | 'warning' | 'notice' | 'debug';
+
+/** A Monitor alert (`/v1/Alerts`): a webhook request of Twilio's that failed (recorded by alerts.ts). */
+export interface EmulatorAlert {
+  sid: string;
+  accountSid: string;
+  /** Twilio's error code: 11200 (HTTP retrieval failure), 11205 (connection failure), 11210, 11220, 11237. */
+  errorCode: string;
+  logLevel: AlertLogLevel;
+  /** Twilio's `alert_text`: form-encoded `Msg`, `sourceComponent`, `ErrorCode`, `httpResponse`, `url`, `LogLevel`. */
+  alertText: string;
+  requestMethod: HttpMethod;
+  /** The webhook URL, without any user:password part. */
+  requestUrl: string;
+  /** The message whose webhook failed. */
+  resourceSid: string;
+  serviceSid: string | null;
+  requestVariables: string;
+  responseBody: string | null;
+  dateCreated: Date;
 }

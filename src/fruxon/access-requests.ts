@@ -1,7 +1,7 @@
-import { CliError, usageError } from '../errors.js';
+import { CliError, fieldUsageError, usageError } from '../errors.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, Store } from '../store/index.js';
-import { type FruxonClient, FruxonHttpError } from './client.js';
+import { type FruxonClient, type FruxonFactory, FruxonHttpError } from './client.js';
 import { connectLinked } from './participants.js';
 import {
   ACCESS_REQUEST_STATUSES,
@@ -64,11 +64,11 @@ export async function pendingRequestAt(
  * when Fruxon cannot be asked (no token, unreachable, refused).
  */
 export async function pendingAccessRequestFor(
-  o: { store: Store; config: Config; env: NodeJS.ProcessEnv; keychain: () => SecretStore },
+  o: { store: Store; config: Config; env: NodeJS.ProcessEnv; keychain: () => SecretStore; fruxon: FruxonFactory },
   number: string,
 ): Promise<AccessRequest | null> {
   if (!o.store.fruxon.link(o.config.id)) return null;
-  const { client, link } = connectLinked(o.store, o.config, o.env, o.keychain);
+  const { client, link } = connectLinked(o.store, o.config, o.env, o.keychain, o.fruxon);
   return pendingRequestAt(client, link.fruxonConfigId, number);
 }
 
@@ -159,19 +159,22 @@ export interface ProcessResult {
 export async function approveAccessRequest(o: ApproveOptions): Promise<ProcessResult> {
   const mode = o.mode ?? 'CREATE_NEW';
   if (mode === 'CREATE_NEW' && o.participantId !== undefined) {
-    throw usageError(
-      '--participant is for --mode ADD_TO_EXISTING or BIND_ONLY: CREATE_NEW makes a new participant (name it with --name)',
-    );
+    throw fieldUsageError('participant', (n) => ({
+      message: `${n('participant')} is for ${n('mode')} ADD_TO_EXISTING or BIND_ONLY: CREATE_NEW makes a new participant (name it with ${n('name')})`,
+    }));
   }
   if (mode !== 'CREATE_NEW' && o.name !== undefined) {
-    throw usageError(`--name is for --mode CREATE_NEW: ${mode} uses an existing participant (--participant ID)`);
+    throw fieldUsageError('name', (n) => ({
+      message: `${n('name')} is for ${n('mode')} CREATE_NEW: ${mode} uses an existing participant (${n('participant')} ID)`,
+    }));
   }
   const r = await pendingOrThrow(o.client, o.id);
   if (o.mode === undefined && r.matchedParticipantId) {
     // A second participant for a known sender is rarely what is meant: the default asks first.
-    throw usageError(
-      `access request ${r.id} matched the existing participant ${r.matchedParticipantId}: pass --mode BIND_ONLY to bind it${r.agentId ? ` to ${r.agentId}` : ''}, or --mode CREATE_NEW for a second participant`,
-    );
+    const matched = r.matchedParticipantId;
+    throw fieldUsageError('mode', (n) => ({
+      message: `access request ${r.id} matched the existing participant ${matched}: pass ${n('mode')} BIND_ONLY to bind it${r.agentId ? ` to ${r.agentId}` : ''}, or ${n('mode')} CREATE_NEW for a second participant`,
+    }));
   }
   const body: Record<string, string> = { mode };
   let displayName: string | null = null;
@@ -185,9 +188,9 @@ export async function approveAccessRequest(o: ApproveOptions): Promise<ProcessRe
   } else {
     participantId = o.participantId ?? r.matchedParticipantId;
     if (!participantId) {
-      throw usageError(
-        `--mode ${mode} needs a participant: the request matched none, so pass --participant ID (see fruxon-twilio participants pull, or Fruxon's Network → Participants)`,
-      );
+      throw fieldUsageError('participant', (n) => ({
+        message: `${n('mode')} ${mode} needs a participant: the request matched none, so pass ${n('participant')} ID (see fruxon-twilio participants pull, or Fruxon's Network → Participants)`,
+      }));
     }
     body.participantId = participantId;
   }

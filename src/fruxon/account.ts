@@ -1,7 +1,7 @@
 import { CliError, usageError } from '../errors.js';
 import { fruxonTokenAccount, type SecretStore } from '../secrets/index.js';
 import type { Store } from '../store/index.js';
-import { FRUXON_DEFAULT_API_URL, FruxonClient, type FruxonClientOptions, normalizeApiUrl } from './client.js';
+import { FRUXON_DEFAULT_API_URL, type FruxonClient, type FruxonFactory, normalizeApiUrl } from './client.js';
 
 /**
  * Which Fruxon tenant, API base and token a command uses. Flags win, then the environment
@@ -87,8 +87,9 @@ export function connectFruxon(
     tenant?: string;
     apiUrl?: string;
     timeoutMs?: number;
-    fruxon?: (opts: FruxonClientOptions) => FruxonClient;
-  } = {},
+    /** The command context's Fruxon client factory. */
+    fruxon: FruxonFactory;
+  },
 ): { client: FruxonClient; target: FruxonTarget; tokenSource: 'env' | 'keychain' } {
   const target = resolveTarget(store, env, flags);
   if (!target) {
@@ -109,7 +110,7 @@ export function connectFruxon(
     );
   }
   return {
-    client: (flags.fruxon ?? ((o) => new FruxonClient(o)))({
+    client: flags.fruxon({
       apiUrl: target.apiUrl,
       tenant: target.tenant,
       token,

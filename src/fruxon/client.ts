@@ -1,5 +1,6 @@
 import { CliError } from '../errors.js';
 import { fetchFailure } from '../net-error.js';
+import type { ApiTrace } from '../trace.js';
 
 /**
  * A small REST client for Fruxon's public API (https://api.fruxon.com, every path under /v1/): Bearer
@@ -18,7 +19,12 @@ export interface FruxonClientOptions {
   fetch?: typeof fetch;
   /** Per request (default 30 s); the listener's sender lookups use a short one so that a stop never waits long. */
   timeoutMs?: number;
+  /** The API trace (FRUXON_TWILIO_DEBUG=api): told of every request. */
+  trace?: ApiTrace | null;
 }
+
+/** Builds a Fruxon API client: the command context hands the cores one (a test hands its own). */
+export type FruxonFactory = (opts: FruxonClientOptions) => FruxonClient;
 
 /** The documented error body; older SDKs also read `message`/`details`. */
 export interface Problem {
@@ -50,6 +56,7 @@ export class FruxonClient {
   readonly #token: string;
   readonly #fetch: typeof fetch;
   readonly #timeoutMs: number;
+  readonly #trace: ApiTrace | null;
 
   constructor(opts: FruxonClientOptions) {
     this.apiUrl = normalizeApiUrl(opts.apiUrl);
@@ -57,6 +64,7 @@ export class FruxonClient {
     this.#token = opts.token;
     this.#fetch = opts.fetch ?? fetch;
     this.#timeoutMs = opts.timeoutMs ?? 30_000;
+    this.#trace = opts.trace ?? null;
   }
 
   /** `/v1/tenants/{tenant}` + rest, with the tenant escaped. */
@@ -70,6 +78,9 @@ export class FruxonClient {
    */
   async request<T = unknown>(method: string, path: string, what: string, body?: unknown): Promise<T> {
     const url = this.apiUrl + path;
+    const requestBody = body === undefined ? undefined : JSON.stringify(body);
+    const trace = this.#trace;
+    const t0 = performance.now();
     let res: Response;
     try {
       res = await this.#fetch(url, {
@@ -79,11 +90,20 @@ export class FruxonClient {
           accept: 'application/json, application/problem+json',
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: requestBody,
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
     } catch (err) {
       const why = fetchFailure(err).cause ?? (err as Error).name ?? 'network error';
+      trace?.http({
+        service: 'fruxon',
+        method,
+        url,
+        status: null,
+        ms: performance.now() - t0,
+        error: String(why),
+        requestBody: trace.bodies ? requestBody : null,
+      });
       throw new CliError(`could not reach Fruxon at ${this.origin()} to ${what} (${this.scrub(String(why))})`, {
         reason: 'fruxon_unreachable',
         hint: 'check the network, or --api-url / FRUXON_API_URL when you use a local stand-in',
@@ -91,6 +111,16 @@ export class FruxonClient {
       });
     }
     const text = await res.text();
+    trace?.http({
+      service: 'fruxon',
+      method,
+      url,
+      status: res.status,
+      ms: performance.now() - t0,
+      requestId: res.headers.get('x-request-id'),
+      requestBody: trace.bodies ? requestBody : null,
+      responseBody: trace.bodies ? text : null,
+    });
     if (!res.ok) {
       const problem = parseProblem(text);
       throw new FruxonHttpError(res.status, problem, what, this.describe(res.status, problem, what));

@@ -1,7 +1,7 @@
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, Store } from '../store/index.js';
 import { configAccessRequests } from './access-requests.js';
-import type { FruxonClient, FruxonClientOptions } from './client.js';
+import type { FruxonClient, FruxonFactory } from './client.js';
 import { connectLinked } from './participants.js';
 import { type AccessRequest, normalAddress, participantError } from './participants-api.js';
 
@@ -117,7 +117,7 @@ export function linkedFruxon(
   config: Config,
   env: NodeJS.ProcessEnv,
   keychain: () => SecretStore,
-  fruxon?: (opts: FruxonClientOptions) => FruxonClient,
+  fruxon: FruxonFactory,
 ): { client: FruxonClient; fruxonConfigId: string } | null {
   if (!store.fruxon.link(config.id)) return null;
   const { client, link } = connectLinked(store, config, env, keychain, fruxon);

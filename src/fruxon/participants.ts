@@ -4,7 +4,7 @@ import { shellQuote } from '../shell.js';
 import type { Config, FruxonLink, Participant, Store } from '../store/index.js';
 import { E164 } from '../validate.js';
 import { connectFruxon } from './account.js';
-import type { FruxonClient, FruxonClientOptions } from './client.js';
+import type { FruxonClient, FruxonFactory } from './client.js';
 import { bindParticipant, createParticipant, type FruxonParticipant, listParticipants } from './participants-api.js';
 
 /**
@@ -37,7 +37,7 @@ export function connectLinked(
   config: Config,
   env: NodeJS.ProcessEnv,
   keychain: () => SecretStore,
-  fruxon?: (opts: FruxonClientOptions) => FruxonClient,
+  fruxon: FruxonFactory,
 ): LinkedFruxon {
   const link = store.fruxon.link(config.id);
   if (!link) throw notLinkedError(config);

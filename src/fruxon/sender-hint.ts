@@ -83,7 +83,7 @@ export function senderHints(o: SenderHintOptions): SenderHints {
       schedule();
     },
     async idle() {
-      while (running) await running;
+      while (running !== null) await running;
     },
     close() {
       off = true;

@@ -1,10 +1,10 @@
 import { effectiveApiUrl } from '../config/resolve.js';
 import { replayForward, replayToListener } from '../operations/replay.js';
-import { sendFromConfig } from '../operations/send.js';
+import { reachableStatusCallback, sendReply } from '../operations/reply.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, Store, StoredEvent } from '../store/index.js';
+import type { TwilioFactory } from '../twilio/client.js';
 import { checkBodyLength } from '../twilio/send-rules.js';
-import { isLoopbackUrl } from '../validate.js';
 import type { ForwardReplay, InspectorActions, ListenerReplay, ReplyRequest } from './index.js';
 
 /**
@@ -16,6 +16,8 @@ export function inspectorActions(opts: {
   config: Config;
   env: NodeJS.ProcessEnv;
   secrets: () => Promise<SecretStore>;
+  /** The command context's Twilio client factory (the replies). */
+  twilio: TwilioFactory;
   /** listen: its webhook URL, where Twilio posts the replies' status callbacks; null: no replies. */
   statusCallbackUrl: string | null;
   /** The URL replays to the listener go to (the running listener's own), else its lease's. */
@@ -58,19 +60,20 @@ export function inspectorActions(opts: {
   }
   if (opts.statusCallbackUrl !== null) {
     // Real Twilio cannot post to this machine's loopback address (send refuses it too): no callback then.
-    const statusCallback = !apiUrl && isLoopbackUrl(opts.statusCallbackUrl) ? null : opts.statusCallbackUrl;
+    const statusCallback = reachableStatusCallback(opts.statusCallbackUrl, apiUrl);
     actions.reply = async (r: ReplyRequest) => {
+      // The keychain is opened only for a config whose secret is in it (checkBodyLength first, as the CLI does).
       checkBodyLength('body', r.body);
       const keychain = config.secretSource === 'keychain' ? await opts.secrets() : undefined;
-      const { message: m } = await sendFromConfig(
-        { store, env, secrets: () => keychain! },
+      const m = await sendReply(
+        { store, env, secrets: () => keychain!, twilio: opts.twilio },
         {
+          config,
           to: r.to,
-          body: r.body,
-          mediaUrls: [],
-          statusCallback,
-          config: config.name,
           channel: r.channel === 'whatsapp' ? 'whatsapp' : 'sms',
+          body: r.body,
+          statusCallback,
+          field: 'body',
         },
       );
       return { sid: m.sid, status: m.status, to: m.to, from: m.from };

@@ -1,6 +1,7 @@
 /**
  * The inspector's page, style and script, served as they are: no build step, no CDN, no external font.
- * The script builds every node with textContent (never innerHTML), so nothing from a message can run.
+ * The script builds every node with textContent (never innerHTML), so nothing from a message can run, and shows
+ * bidi and control characters escaped (`vis`), so none can reorder or hide what is shown.
  */
 
 export const INDEX_HTML = `<!doctype html>
@@ -34,7 +35,7 @@ export const INDEX_HTML = `<!doctype html>
 </html>
 `;
 
-export const APP_CSS = String.raw`
+export const APP_CSS = `
 :root { --bg:#fff; --fg:#1d2330; --muted:#5d6778; --line:#d9dde5; --card:#f5f7fa; --sel:#e3ecff; --sms:#1d5fd1; --wa:#128c4a; --bad:#b3261e; --warn:#8a5a00; --ok:#1b7a3a; }
 @media (prefers-color-scheme: dark) {
   :root { --bg:#14171c; --fg:#e6e9ef; --muted:#9aa4b5; --line:#2c323c; --card:#1c2028; --sel:#243352; --sms:#7aa7ff; --wa:#4cd38a; --bad:#ff8a80; --warn:#ffcc66; --ok:#7ee2a0; }
@@ -89,21 +90,31 @@ export const APP_JS = String.raw`'use strict';
   var S = { events: [], byId: {}, outbound: {}, missed: [], state: null, view: 'events', arg: null, detail: null };
   var $ = function (id) { return document.getElementById(id); };
 
-  // Every node is built here; text goes in with textContent only.
+  // What a page would obey instead of showing: bidi overrides, embeddings and isolates (U+202A-202E,
+  // U+2066-2069) reorder the text around them, so 'evil\u202eexe.txt' reads as 'eviltxt.exe'; and control
+  // characters (C0 but newline, DEL, C1). Shown escaped as the terminal shows them, in \uXXXX form (so the
+  // trigger payload stays valid JSON on the page), wherever outside text is put on the page.
+  var UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+  function vis(s) {
+    return String(s).replace(UNSAFE, function (ch) { return '\\u' + ('000' + ch.charCodeAt(0).toString(16)).slice(-4); });
+  }
+  function setText(el, s) { el.textContent = vis(s); }
+
+  // Every node is built here; text goes in with textContent only, through vis.
   function h(tag, props) {
     var el = document.createElement(tag);
     if (props) for (var k in props) {
       var v = props[k];
       if (v === null || v === undefined || v === false) continue;
       if (k === 'class') el.className = v;
-      else if (k === 'text') el.textContent = v;
+      else if (k === 'text') setText(el, v);
       else if (k.slice(0, 2) === 'on') el.addEventListener(k.slice(2), v);
-      else el.setAttribute(k, v);
+      else el.setAttribute(k, k === 'href' || k === 'src' ? v : vis(v));
     }
     for (var i = 2; i < arguments.length; i++) {
       var c = arguments[i];
       if (c === null || c === undefined || c === false) continue;
-      el.appendChild(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(String(c)) : c);
+      el.appendChild(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(vis(c)) : c);
     }
     return el;
   }
@@ -112,13 +123,26 @@ export const APP_JS = String.raw`'use strict';
   function chan(c) { return h('span', { class: 'ch ' + (c === 'whatsapp' ? 'whatsapp' : 'sms'), title: c === 'whatsapp' ? 'WhatsApp' : 'SMS' }, c === 'whatsapp' ? 'WA' : 'SMS'); }
   function convKey(channel, number) { return (channel === 'whatsapp' ? 'whatsapp' : 'sms') + '/' + encodeURIComponent(number || ''); }
 
+  // The token the printed URL carried, handed over in the fragment of the redirect that set the cookie: kept
+  // in this origin's sessionStorage (never in a cookie, which every port on 127.0.0.1 would get) and sent with
+  // every API call and the stream.
+  var TOKEN = (function () {
+    var m = /^#token=([A-Za-z0-9_-]+)$/.exec(location.hash);
+    if (m) {
+      try { sessionStorage.setItem('fruxon_inspector_token', m[1]); } catch (e) { /* still held for this page */ }
+      history.replaceState(null, '', '/');
+      return m[1];
+    }
+    try { return sessionStorage.getItem('fruxon_inspector_token') || ''; } catch (e) { return ''; }
+  })();
+
   function api(path, body) {
-    var init = body === undefined ? { credentials: 'same-origin' } : {
+    var init = body === undefined ? { credentials: 'same-origin', headers: { 'x-fruxon-inspector-token': TOKEN } } : {
       method: 'POST', credentials: 'same-origin',
-      headers: { 'content-type': 'application/json', 'x-fruxon-inspector': '1' }, body: JSON.stringify(body)
+      headers: { 'content-type': 'application/json', 'x-fruxon-inspector': '1', 'x-fruxon-inspector-token': TOKEN }, body: JSON.stringify(body)
     };
     return fetch(path, init).then(function (r) {
-      return r.json().catch(function () { return { error: 'HTTP ' + r.status }; }).then(function (j) {
+      return r.json().catch(function () { return { error: r.status === 403 ? 'this page has no token: open the inspector through the URL listen printed' : 'HTTP ' + r.status }; }).then(function (j) {
         if (!r.ok) { var e = new Error(j.error || ('HTTP ' + r.status)); e.hint = j.hint; throw e; }
         return j;
       });
@@ -169,6 +193,7 @@ export const APP_JS = String.raw`'use strict';
     var t = h('span', null);
     if (e.status === 'refused') t.appendChild(h('span', { class: 'tag bad' }, 'refused: ' + (e.reason || '?')));
     if (e.media && e.media.length) t.appendChild(h('span', { class: 'tag' }, e.media.length + ' media'));
+    if (e.opt_out) t.appendChild(h('span', { class: 'tag warn' }, e.opt_out));
     if (e.dup) t.appendChild(h('span', { class: 'tag warn' }, 'duplicate ×' + e.dup));
     if (e.forward) t.appendChild(h('span', { class: 'tag ' + (e.forward.error ? 'bad' : 'ok') }, 'forward ' + (e.forward.status || e.forward.error)));
     return t;
@@ -212,7 +237,7 @@ export const APP_JS = String.raw`'use strict';
   function formTable(obj) { return kv(Object.keys(obj || {}).map(function (k) { var v = obj[k]; return [k, Array.isArray(v) ? v.join(', ') : String(v)]; })); }
 
   function resultLine() { return h('p', { class: 'result', role: 'status' }); }
-  function showResult(el, ok, text) { el.className = 'result ' + (ok ? 'ok' : 'bad'); el.textContent = text; }
+  function showResult(el, ok, text) { el.className = 'result ' + (ok ? 'ok' : 'bad'); setText(el, text); }
   function showError(el, err) { showResult(el, false, 'error: ' + err.message + (err.hint ? ' (' + err.hint + ')' : '')); }
 
   function renderDetail(d) {
@@ -354,14 +379,14 @@ export const APP_JS = String.raw`'use strict';
   }
 
   function connect() {
-    var es = new EventSource('/api/stream');
+    var es = new EventSource('/api/stream?token=' + encodeURIComponent(TOKEN));
     es.onopen = function () { $('live').textContent = 'live'; $('live').className = 'pill ok'; };
     es.onerror = function () { $('live').textContent = 'reconnecting…'; $('live').className = 'pill warn'; };
     es.addEventListener('event', function (m) { addEvent(JSON.parse(m.data), true); });
     es.addEventListener('trigger', function (m) {
       var t = JSON.parse(m.data), env = t.envelope, p = env.payload;
       addEvent({ id: env.event_id, received_at: env.received_at, status: 'accepted', reason: null, detail: null, channel: p.channel, from: p.from, name: p.from_name,
-        text: p.text, media: p.media, message_sid: p.message_sid, duplicate: t.duplicate, forward: null }, true);
+        text: p.text, media: p.media, opt_out: t.opt_out, message_sid: p.message_sid, duplicate: t.duplicate, forward: null }, true);
     });
     es.addEventListener('outbound', function (m) { var o = JSON.parse(m.data); S.outbound[o.sid] = o; render(); });
     es.addEventListener('missed', function (m) { addMissed(JSON.parse(m.data)); renderRoute(); });
@@ -386,12 +411,12 @@ export const APP_JS = String.raw`'use strict';
   connect();
   api('/api/state').then(function (st) {
     S.state = st;
-    $('config').textContent = st.config.name + ' · ' + st.config.number + (st.mode === 'inspect' ? ' · event log (no listener)' : '');
+    setText($('config'), st.config.name + ' · ' + st.config.number + (st.mode === 'inspect' ? ' · event log (no listener)' : ''));
     (st.missed || []).forEach(addMissed);
     renderRoute();
     st.events.forEach(function (e) { addEvent(e, false); });
     st.outbound.forEach(function (m) { S.outbound[m.sid] = m; });
     route();
-  }, function (err) { $('main').textContent = err.message; });
+  }, function (err) { setText($('main'), err.message); });
 })();
 `;

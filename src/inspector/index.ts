@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { CliError } from '../errors.js';
 import { tookMissed } from '../listener/missed.js';
+import { type OptOutType, optOutMark } from '../listener/payload.js';
 import type { ListenHooks, StatusCallback } from '../listener/session.js';
 import { eventDetailJson } from '../output/events.js';
 import { type Channel, channelOf, isE164, stripChannel } from '../phone.js';
@@ -16,7 +17,11 @@ import { APP_CSS, APP_JS, INDEX_HTML } from './assets.js';
  *
  * Security, since any local process and any web page the developer visits can reach 127.0.0.1: bound to
  * 127.0.0.1 only; a random per-run token (in the printed URL) is exchanged for an HttpOnly SameSite=Strict
- * cookie that every page, API call and the stream need; the Host header must name 127.0.0.1 or localhost
+ * cookie that every page, API call and the stream need. Cookies are not scoped by port (every server on
+ * 127.0.0.1 gets it), so the cookie is not the token and opens no data by itself: the exchange hands the token
+ * to the page (in the redirect's fragment, which no server sees), the page keeps it in sessionStorage (scoped
+ * to this origin, port included) and sends it with every API call (ACCESS_HEADER) and the stream (`?token=`).
+ * The Host header must name 127.0.0.1 or localhost
  * on our port (DNS rebinding); actions are JSON POSTs with an X-Fruxon-Inspector header (a cross-site form
  * cannot send it, and a cross-site fetch with it needs a preflight we never answer); a strict CSP. What it
  * serves comes from the event log and the session: never the Auth Token, the production webhook URL or a
@@ -25,6 +30,8 @@ import { APP_CSS, APP_JS, INDEX_HTML } from './assets.js';
 
 export const DEFAULT_INSPECT_PORT = 7339;
 export const ACTION_HEADER = 'x-fruxon-inspector';
+/** The page's copy of the token, on every API call (the stream, which cannot send headers, takes `?token=`). */
+export const ACCESS_HEADER = 'x-fruxon-inspector-token';
 const MAX_ACTION_BYTES = 16 * 1024;
 const INITIAL_EVENTS = 500;
 const MAX_OUTBOUND = 1000;
@@ -114,13 +121,19 @@ export interface EventSummary {
   name: string | null;
   text: string | null;
   media: { url: string; content_type: string | null }[];
+  /** What Twilio did with an opt-out keyword (listener/payload.ts optOutMark), else null. */
+  opt_out: string | null;
   message_sid: string | null;
   duplicate: boolean;
   forward: { url: string; status: number | null; error: string | null } | null;
 }
 
 export function summarize(e: StoredEvent, detail: string | null = null): EventSummary {
-  const p = e.payload as { from_name?: string | null; media?: EventSummary['media'] } | null;
+  const p = e.payload as {
+    from_name?: string | null;
+    media?: EventSummary['media'];
+    message_attributes?: { opt_out_type?: OptOutType | null };
+  } | null;
   const rawFrom = e.rawForm.From;
   return {
     id: e.id,
@@ -133,6 +146,7 @@ export function summarize(e: StoredEvent, detail: string | null = null): EventSu
     name: p?.from_name ?? null,
     text: e.body,
     media: p?.media ?? [],
+    opt_out: optOutMark(p?.message_attributes?.opt_out_type),
     message_sid: e.messageSid,
     duplicate: false,
     forward: e.forward ? { url: e.forward.url, status: e.forward.status, error: e.forward.error } : null,
@@ -142,6 +156,8 @@ export function summarize(e: StoredEvent, detail: string | null = null): EventSu
 export class Inspector {
   readonly #o: InspectorOptions;
   readonly #token = randomBytes(24).toString('base64url');
+  /** The cookie's value: gates the page and its assets, but no data without the token (see the class comment). */
+  readonly #cookie = randomBytes(24).toString('base64url');
   readonly #streams = new Set<ServerResponse>();
   /** Replies sent from here, and messages whose status callbacks reached the listener, by SID. */
   readonly #outbound = new Map<string, OutboundMessage>();
@@ -159,8 +175,10 @@ export class Inspector {
   /** The session hooks the inspector needs; `listen` calls them next to its own. */
   readonly hooks: Required<Pick<ListenHooks, 'onEvent' | 'onRefused' | 'onForward' | 'onStatus' | 'onMissed'>> = {
     // The envelope's JSON as listen printed it (encoded once per event); the page makes the list row of it.
-    onEvent: (_envelope, duplicate, json) => {
-      if (this.#streams.size) this.#pushRaw('trigger', `{"duplicate":${duplicate},"envelope":${json}}`);
+    onEvent: (envelope, duplicate, json) => {
+      if (!this.#streams.size) return;
+      const optOut = JSON.stringify(optOutMark(envelope.payload.message_attributes.opt_out_type));
+      this.#pushRaw('trigger', `{"duplicate":${duplicate},"opt_out":${optOut},"envelope":${json}}`);
     },
     onRefused: (info) => {
       if (info.eventId === null) return;
@@ -312,7 +330,7 @@ export class Inspector {
     const name = this.#cookieName();
     for (const part of cookie.split(';')) {
       const i = part.indexOf('=');
-      if (i > 0 && part.slice(0, i).trim() === name && this.#isToken(part.slice(i + 1).trim())) return true;
+      if (i > 0 && part.slice(0, i).trim() === name && same(part.slice(i + 1).trim(), this.#cookie)) return true;
     }
     return false;
   }
@@ -323,9 +341,7 @@ export class Inspector {
   }
 
   #isToken(value: string): boolean {
-    const a = Buffer.from(value);
-    const b = Buffer.from(this.#token);
-    return a.length === b.length && timingSafeEqual(a, b);
+    return same(value, this.#token);
   }
 
   #route(req: IncomingMessage, res: ServerResponse): void {
@@ -343,14 +359,24 @@ export class Inspector {
       if (!this.#isToken(url.searchParams.get('token')!))
         return send(res, 403, 'forbidden: wrong inspector token (open the URL listen printed)\n');
       res.writeHead(303, {
-        location: '/',
-        'set-cookie': `${this.#cookieName()}=${this.#token}; HttpOnly; SameSite=Strict; Path=/`,
+        // The fragment is for the page's script (no server sees it), which keeps it and clears the address bar.
+        location: `/#token=${this.#token}`,
+        'set-cookie': `${this.#cookieName()}=${this.#cookie}; HttpOnly; SameSite=Strict; Path=/`,
         ...SECURITY_HEADERS,
       });
       return void res.end();
     }
     if (!this.#authorized(req))
       return send(res, 403, 'forbidden: open the inspector through the URL listen printed (it carries the token)\n');
+    if (path.startsWith('/api/')) {
+      const given = path === '/api/stream' ? url.searchParams.get('token') : req.headers[ACCESS_HEADER];
+      if (typeof given !== 'string' || !this.#isToken(given))
+        return send(
+          res,
+          403,
+          `forbidden: the API needs the page's token (${ACCESS_HEADER}); reopen the URL listen printed\n`,
+        );
+    }
 
     if (req.method === 'GET') {
       if (path === '/') return send(res, 200, INDEX_HTML, 'text/html; charset=utf-8');
@@ -501,6 +527,12 @@ export class Inspector {
     }
     throw new CliError(`no action ${path}`, { exitCode: 2 });
   }
+}
+
+function same(value: string, secret: string): boolean {
+  const a = Buffer.from(value);
+  const b = Buffer.from(secret);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 const SECURITY_HEADERS = {

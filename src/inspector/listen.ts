@@ -1,6 +1,7 @@
 import type { ListenInfo } from '../listener/session.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, Store } from '../store/index.js';
+import type { TwilioFactory } from '../twilio/client.js';
 import { inspectorActions } from './actions.js';
 import { DEFAULT_INSPECT_PORT, Inspector } from './index.js';
 
@@ -10,6 +11,7 @@ export async function startListenInspector(opts: {
   config: Config;
   env: NodeJS.ProcessEnv;
   secrets: () => Promise<SecretStore>;
+  twilio: TwilioFactory;
   info: ListenInfo;
   authToken: string | null;
   forwardTo: string | undefined;
@@ -29,6 +31,7 @@ export async function startListenInspector(opts: {
       config: opts.config,
       env: opts.env,
       secrets: opts.secrets,
+      twilio: opts.twilio,
       statusCallbackUrl: info.webhookUrl,
       listenerUrl: info.webhookUrl,
       authToken: async () => opts.authToken,

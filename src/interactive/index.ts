@@ -1,16 +1,16 @@
-import { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
 import type { TwilioFactory } from '../config/connect.js';
 import { CliError } from '../errors.js';
-import type { TriggerEnvelope } from '../listener/payload.js';
+import { optOutMark, type TriggerEnvelope } from '../listener/payload.js';
 import type { ListenHooks, ListenInfo, StatusCallback } from '../listener/session.js';
 import { replayForward, replayToListener } from '../operations/replay.js';
-import { sendFromConfig } from '../operations/send.js';
+import { ReplyTracker, replyStatusLabel, sendReply } from '../operations/reply.js';
 import { printEventDetail } from '../output/events.js';
 import { type Io, Output } from '../output/index.js';
+import { screenColors } from '../output/iostreams.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, Store, StoredEvent } from '../store/index.js';
 import { fixFor } from '../twilio/messages.js';
-import { checkBodyLength } from '../twilio/send-rules.js';
 import { type Key, Terminal } from './terminal.js';
 import { clean, dropLast, fit, type Span, width, wrap } from './text.js';
 
@@ -29,7 +29,7 @@ export interface ScreenDeps {
   config: Config;
   secrets: () => SecretStore;
   /** The command context's Twilio client factory (the screen's replies). */
-  twilio?: TwilioFactory;
+  twilio: TwilioFactory;
   /** What the listener verifies signatures with; signs `n` replays (null: --skip-verify, a random key). */
   authToken: string | null;
   forwardTo?: string;
@@ -84,16 +84,13 @@ class Screen implements ListenScreen {
   #detail: { title: string; lines: string[]; scroll: number } | null = null;
   #prompt: { event: TriggerEnvelope; text: string } | null = null;
   #footer: string | null = null;
-  /** Our replies by MessageSid; statuses that came before the send returned wait in #early. */
-  readonly #replies = new Map<string, ReplyItem>();
-  readonly #early = new Map<string, StatusCallback[]>();
-  #sending = 0;
+  /** Our replies by MessageSid (operations/reply.ts); statuses that came before the send returned wait there. */
+  readonly #replies = new ReplyTracker<ReplyItem>();
   readonly #counts = { messages: 0, refused: 0, replies: 0, statuses: 0 };
 
   constructor(deps: ScreenDeps) {
     this.#d = deps;
-    const noColor = deps.io.env.NO_COLOR !== undefined && deps.io.env.NO_COLOR !== '';
-    this.#c = new Chalk({ level: noColor ? 0 : 1 });
+    this.#c = screenColors(deps.io);
     this.#term = new Terminal(deps.io.stdin, deps.io.stdout);
   }
 
@@ -177,17 +174,11 @@ class Screen implements ListenScreen {
 
   #status(s: StatusCallback): void {
     this.#counts.statuses++;
-    const reply = s.messageSid ? this.#replies.get(s.messageSid) : undefined;
+    // The callback can beat the answer to the create call: the tracker keeps it for the reply that will claim it.
+    const reply = this.#replies.claim(s);
     if (reply) return this.#applyStatus(reply, s);
-    if (s.messageSid) {
-      // The callback can beat the answer to the create call; keep it for the reply that will claim it.
-      const list = this.#early.get(s.messageSid) ?? [];
-      list.push(s);
-      this.#early.set(s.messageSid, list);
-      if (this.#early.size > 100) this.#early.delete(this.#early.keys().next().value!);
-    }
     // Another sender's message (send --status-callback); while a reply is on its way it may be that one's.
-    if (this.#sending === 0)
+    if (this.#replies.pending === 0)
       this.#add({
         kind: 'note',
         level: 'info',
@@ -197,7 +188,7 @@ class Screen implements ListenScreen {
   }
 
   #applyStatus(reply: ReplyItem, s: StatusCallback): void {
-    const label = s.errorCode ? `${s.status} (${s.errorCode})` : s.status;
+    const label = replyStatusLabel(s);
     if (reply.statuses[reply.statuses.length - 1] !== label) reply.statuses.push(label);
     if (s.errorCode) reply.fix = fixFor(s.errorCode) ?? null;
     this.#schedule();
@@ -386,35 +377,31 @@ class Screen implements ListenScreen {
     };
     this.#counts.replies++;
     this.#add(reply);
-    this.#sending++;
+    this.#replies.sending();
     try {
       // Statuses come back to this listener (null: real Twilio cannot post to a loopback address).
       const statusCallback = this.#info!.statusCallbackUrl;
-      checkBodyLength('the reply', body);
-      const { message } = await sendFromConfig(
+      const message = await sendReply(
         { store: this.#d.store, env: this.#d.io.env, secrets: this.#d.secrets, twilio: this.#d.twilio },
         {
+          config: this.#d.config,
           to: p.from!,
-          body,
-          mediaUrls: [],
-          statusCallback,
-          config: this.#d.config.name,
           channel: p.channel === 'whatsapp' ? 'whatsapp' : 'sms',
+          body,
+          statusCallback,
+          field: 'the reply',
         },
       );
       reply.sid = message.sid;
       reply.statuses = [message.status];
       if (!statusCallback)
         reply.fix = 'no status callbacks: the listener has no public URL (use the tunnel or --public-url)';
-      this.#replies.set(message.sid, reply);
-      for (const s of this.#early.get(message.sid) ?? []) this.#applyStatus(reply, s);
-      this.#early.delete(message.sid);
+      for (const s of this.#replies.sent(message.sid, reply)) this.#applyStatus(reply, s);
     } catch (err) {
+      this.#replies.failed();
       reply.statuses = [];
       reply.error = errorText(err);
       reply.fix = err instanceof CliError ? (err.hint ?? null) : null;
-    } finally {
-      this.#sending--;
     }
     this.#schedule();
   }
@@ -501,7 +488,7 @@ class Screen implements ListenScreen {
     this.#term.draw(this.#detail ? this.#renderDetail(cols, rows) : this.#renderList(cols, rows));
   }
 
-  #renderList(cols: number, rows: number): string[] {
+  #renderList(cols: number, _rows: number): string[] {
     const c = this.#c;
     const info = this.#info!;
     const n = this.#counts;
@@ -571,6 +558,12 @@ class Screen implements ListenScreen {
         const text = p.text === null || p.text.trim() === '' ? '(no text)' : clean(p.text.replace(/\s+/g, ' ').trim());
         const tail: Span[] = [
           [p.media.length ? ` [${p.media.length} media]` : '', c.cyan],
+          [
+            optOutMark(p.message_attributes?.opt_out_type)
+              ? ` [${optOutMark(p.message_attributes?.opt_out_type)}]`
+              : '',
+            c.yellow,
+          ],
           [`  #${item.id}`, c.dim],
           [item.forward ? `  ${item.forward}` : '', item.forwardOk ? c.dim : c.yellow],
         ];
@@ -686,7 +679,14 @@ const HEADINGS = new Set(['Trigger payload', 'Raw form', 'Headers']);
 /** `events show`'s text for the event (one home for it: printEventDetail), captured without colour and made safe line by line. */
 function detailLines(event: StoredEvent, io: Io): string[] {
   let text = '';
-  const sink = { write: (s: string) => ((text += s), true), isTTY: false, columns: 10_000 } as unknown as Io['stdout'];
+  const sink = {
+    write: (s: string) => {
+      text += s;
+      return true;
+    },
+    isTTY: false,
+    columns: 10_000,
+  } as unknown as Io['stdout'];
   const capture = new Output({ stdout: sink, stderr: sink, stdin: io.stdin, env: { NO_COLOR: '1' } });
   printEventDetail(capture, event);
   return text.replace(/\n$/, '').split('\n').map(clean);

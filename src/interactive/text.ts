@@ -18,7 +18,7 @@ function graphemes(text: string): Iterable<{ segment: string }> {
 }
 /** ASCII, Latin-1 and Latin Extended letters, punctuation, arrows, box drawing and blocks: no marks, no wide or emoji characters. */
 const SIMPLE = /^[\x20-\x7e\u00a0-\u00ac\u00ae-\u02ff\u2010-\u2027\u2030-\u205e\u2190-\u21ff\u2500-\u259f]*$/;
-const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}\p{Cc}\u200b-\u200f\ufe00-\ufe0f\u{e0000}-\u{e007f}]$/u;
+const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}\p{Cc}\u200b-\u200f\u{e0000}-\u{e007f}]$/u;
 const EMOJI = /\p{Emoji_Presentation}|\p{Extended_Pictographic}\ufe0f|\u20e3|[\u{1f1e6}-\u{1f1ff}]{2}/u;
 
 function graphemeWidth(g: string): number {

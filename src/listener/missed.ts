@@ -1,6 +1,6 @@
 import type { Config, Store } from '../store/index.js';
 import type { TwilioClient } from '../twilio/client.js';
-import type { Route } from '../twilio/route.js';
+import { type Route, routeName } from '../twilio/route.js';
 
 /**
  * Messages Twilio logged as inbound to the listened numbers since the listener started, that the listener
@@ -26,6 +26,8 @@ export function watchMissed(opts: {
   addresses: string[];
   since: Date;
   intervalMs: number;
+  /** The clock of the stamp of a message Twilio gives no date (the grace period runs on real time). */
+  now: () => Date;
   onMissed: (m: MissedMessage) => void;
   onError: (err: unknown) => void;
 }): () => void {
@@ -48,7 +50,7 @@ export function watchMissed(opts: {
           opts.onMissed({
             messageSid: m.sid,
             to,
-            dateSent: (sent ?? new Date()).toISOString(),
+            dateSent: (sent ?? opts.now()).toISOString(),
             messagingServiceSid: m.messagingServiceSid || null,
           });
         }
@@ -71,8 +73,8 @@ export function watchMissed(opts: {
 export function tookMissed(m: MissedMessage & { route: Route | null }, listenerPath: string): string {
   const r = m.route;
   if (!r) return 'unknown';
-  if (r.url && r.url.endsWith(listenerPath)) {
+  if (r.url?.endsWith(listenerPath)) {
     return `not a layer this tool models (Conversations, Studio?)${m.messagingServiceSid ? `; Twilio reports Messaging Service ${m.messagingServiceSid}` : ''}`;
   }
-  return `${r.layer === 'number' ? "the number's SmsUrl" : r.layer.replace('_', ' ')}${r.sid ? ` ${r.sid}` : ''}`;
+  return routeName(r, 'took');
 }

@@ -41,7 +41,22 @@ export interface TriggerPayload {
     profile_name: string | null;
     wa_id: string | null;
     sms_status: string | null;
+    /**
+     * Twilio's `OptOutType`: the message was an opt-out keyword Twilio has acted on (STOP: the sender opted out and
+     * replies to them are refused with 21610; START: opted back in; HELP: Twilio sent its help text). Null otherwise.
+     */
+    opt_out_type: OptOutType | null;
   };
+}
+
+export type OptOutType = 'STOP' | 'START' | 'HELP';
+
+/** How listen's line, the interactive screen and the inspector mark a message Twilio acted on as a keyword. */
+export function optOutMark(type: OptOutType | null | undefined): string | null {
+  if (type === 'STOP') return 'STOP: opted out, replies refused (21610)';
+  if (type === 'START') return 'START: opted back in';
+  if (type === 'HELP') return 'HELP: Twilio sent its help text';
+  return null;
 }
 
 export interface TriggerEnvelope {
@@ -122,8 +137,15 @@ export function toTriggerPayload(form: Form, opts: { configId: string; contactNa
       profile_name: profileName,
       wa_id: nonEmpty(field(form, 'WaId')),
       sms_status: field(form, 'SmsStatus'),
+      opt_out_type: optOutTypeOf(field(form, 'OptOutType')),
     },
   };
+}
+
+/** Only Twilio's three values; anything else (absent, or a forger's text) is null. */
+function optOutTypeOf(v: string | null): OptOutType | null {
+  const upper = v?.trim().toUpperCase();
+  return upper === 'STOP' || upper === 'START' || upper === 'HELP' ? upper : null;
 }
 
 function toInt(v: string | null): number | null {

@@ -17,7 +17,7 @@ import type { TunnelKind } from './tunnel.js';
  * listen's plan: from the parsed flags, the config and the environment, what to start. Which secret is
  * needed (the Twilio secret to register, the Auth Token to verify signatures), where each comes from, the
  * tunnel, and whether registering can work at all. It prints nothing and starts nothing: the command
- * (src/commands/listen.ts) parses the flags before and starts the session after.
+ * parses the flags before; the listen operation (src/operations/listen.ts) starts the session after.
  */
 
 export interface ListenPlanOptions {

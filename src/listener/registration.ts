@@ -20,7 +20,7 @@ import {
 } from '../twilio/layers.js';
 import { fetchNumber, setSmsWebhook } from '../twilio/numbers.js';
 import { lookUpRoutes, numberNotFoundError, webhookStepError } from '../twilio/register-webhook.js';
-import type { Channel, Route } from '../twilio/route.js';
+import { type Channel, type Route, routeName } from '../twilio/route.js';
 import { describeRestore, displayWebhookUrl, sameWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
 
@@ -203,9 +203,8 @@ export async function registerWebhook(opts: {
 
 function serviceConsentError(route: Route): CliError {
   const others = route.sharedWith.length ? `, which also serves ${route.sharedWith.join(', ')}` : '';
-  const name = route.friendlyName ? `'${route.friendlyName}' ` : '';
   return new CliError(
-    `${route.number!.phoneNumber} receives its messages through Messaging Service ${name}(${route.sid})${others}: listening means pointing the service's inbound URL here; pass --messaging-service to do that`,
+    `${route.number!.phoneNumber} receives its messages through ${routeName(route, 'full')}${others}: listening means pointing the service's inbound URL here; pass --messaging-service to do that`,
     {
       exitCode: ExitCode.registration,
       reason: 'messaging_service_consent',
@@ -340,7 +339,7 @@ async function restoreClaimed(opts: {
     return outcome;
   }
 
-  let current;
+  let current: Awaited<ReturnType<typeof fetchNumber>>;
   try {
     current = await fetchNumber(client, lease.numberSid);
   } catch (err) {

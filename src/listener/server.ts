@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { CliError } from '../errors.js';
+import type { ApiTrace } from '../trace.js';
 import type { Form } from './payload.js';
 
 /** Twilio's own limit on a webhook body is far below this; anything larger is not Twilio. */
@@ -31,9 +32,13 @@ export const REFUSED_BODY_EXCERPT_BYTES = 1024;
 
 /**
  * What one connection may cost. A connection that has not sent complete request headers within
- * `headersTimeoutMs` is closed (408), an idle keep-alive connection after `keepAliveTimeoutMs`, and beyond
- * `maxConnections` open at once new connections are dropped as they arrive, so silent sockets cannot use up
- * the process's file descriptors. The defaults are the contract; tests pass short values.
+ * `headersTimeoutMs` is closed (408), an idle keep-alive connection after `keepAliveTimeoutMs`, and at most
+ * `maxConnections` are open at once, so silent sockets cannot use up the process's file descriptors. When the
+ * table is full, a new connection takes the place of the oldest one that is not waiting on its answer (one
+ * still sending its headers or body, or idle between requests), so slow clients cannot lock Twilio out: a
+ * webhook sends its request at once and is answered long before 512 newer connections push it out. A new
+ * connection is dropped only when every open one is waiting on its answer. The defaults are the contract;
+ * tests pass short values.
  */
 export interface ConnectionLimits {
   headersTimeoutMs: number;
@@ -48,6 +53,28 @@ export const CONNECTION_LIMITS: ConnectionLimits = {
   requestTimeoutMs: 30_000,
   maxConnections: 512,
 };
+
+/** An episode ends once the table has not been full for this long. */
+export const CROWDED_QUIET_MS = 5_000;
+const CROWDED_SAMPLE_MS = 1_000;
+/** A long episode is reported at most this often while it lasts. */
+export const CROWDED_REPORT_MS = 60_000;
+
+/**
+ * A time the connection table was full: `evicted` connections that had not finished a request were closed to
+ * make room, `dropped` new ones refused (every slot waiting on its answer), counted from the episode's start.
+ * An episode starts with the first connection pushed out or refused and lasts while the table is full; it is
+ * told once, when it ends (CROWDED_QUIET_MS without a full table) or the server closes; one that lasts is also
+ * told each CROWDED_REPORT_MS, with `ongoing`.
+ */
+export interface CrowdedEpisode {
+  evicted: number;
+  dropped: number;
+  /** From the first connection pushed out or refused to the last time the table was full. */
+  ms: number;
+  maxConnections: number;
+  ongoing: boolean;
+}
 
 export interface Reply {
   status: number;
@@ -77,13 +104,19 @@ export async function startListenerServer(opts: {
   onInternalError: (err: unknown) => void;
   /** Told of each request answered 400 for a form over the limits (before any signature work). */
   onMalformed?: (req: MalformedRequest) => void;
+  /** Told of each time the connection table was full (see CrowdedEpisode), once per episode. */
+  onCrowded?: (episode: CrowdedEpisode) => void;
   limits?: Partial<ConnectionLimits>;
+  /** The API trace: told of every request answered (method, URL, status, duration; bodies when asked). */
+  trace?: ApiTrace | null;
 }): Promise<ListenerServer> {
   const limits = { ...CONNECTION_LIMITS, ...opts.limits };
   // Node checks the headers and request timeouts on this interval (30 s by default): a silent socket would
   // otherwise live up to 30 s past its timeout.
   const connectionsCheckingInterval = Math.max(50, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4)));
+  let origin = '';
   const server = createServer({ connectionsCheckingInterval }, (req, res) => {
+    if (opts.trace) traceRequest(opts.trace, () => origin, req, res);
     try {
       route(req, res, opts);
     } catch (err) {
@@ -94,7 +127,9 @@ export async function startListenerServer(opts: {
   server.keepAliveTimeout = limits.keepAliveTimeoutMs; // Twilio and tunnels reuse connections between messages
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs);
-  server.maxConnections = limits.maxConnections;
+  const table = new ConnectionTable(limits.maxConnections, opts.onCrowded);
+  server.on('connection', (sock: Socket) => table.add(sock));
+  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => table.request(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       reject(
@@ -116,16 +151,132 @@ export async function startListenerServer(opts: {
       : opts.host.includes(':')
         ? `[${opts.host}]`
         : opts.host;
+  origin = `http://${host}:${port}`;
   return {
     localOrigin: `http://${host}:${port}`,
     port,
     close: () =>
       new Promise<void>((resolve) => {
+        table.close();
         server.close(() => resolve());
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 1000).unref();
       }),
   };
+}
+
+interface Slot {
+  /** Answering a complete request: never pushed out. */
+  busy: boolean;
+}
+
+/**
+ * The open connections, oldest first by when they last started waiting for a request (connected, or answered
+ * their last one): the first slot that is not busy is the one to push out when the table is full.
+ */
+class ConnectionTable {
+  readonly #slots = new Map<Socket, Slot>();
+  readonly #max: number;
+  readonly #onCrowded: ((e: CrowdedEpisode) => void) | undefined;
+  #episode: { start: number; last: number; reported: number; evicted: number; dropped: number } | null = null;
+  #watch: NodeJS.Timeout | null = null;
+
+  constructor(max: number, onCrowded?: (e: CrowdedEpisode) => void) {
+    this.#max = max;
+    this.#onCrowded = onCrowded;
+  }
+
+  add(sock: Socket): void {
+    if (this.#slots.size >= this.#max) {
+      let victim: Socket | null = null;
+      for (const [s, slot] of this.#slots) {
+        if (!slot.busy) {
+          victim = s;
+          break;
+        }
+      }
+      const e = this.#crowded();
+      if (!victim) {
+        e.dropped++;
+        sock.destroy();
+        return;
+      }
+      e.evicted++;
+      this.#slots.delete(victim);
+      victim.destroy();
+    }
+    const slot: Slot = { busy: false };
+    this.#slots.set(sock, slot);
+    sock.once('close', () => this.#slots.delete(sock));
+  }
+
+  /** A request's headers are in: busy once its body is, free (and newest) again once it is answered. */
+  request(req: IncomingMessage, res: ServerResponse): void {
+    const sock = req.socket;
+    const slot = this.#slots.get(sock);
+    if (!slot) return;
+    req.once('end', () => {
+      if (!res.writableFinished && this.#slots.get(sock) === slot) slot.busy = true;
+    });
+    const done = () => {
+      slot.busy = false;
+      if (this.#slots.get(sock) === slot) {
+        this.#slots.delete(sock);
+        this.#slots.set(sock, slot);
+      }
+    };
+    res.once('finish', done);
+    res.once('close', done);
+  }
+
+  #crowded(): { evicted: number; dropped: number } {
+    const now = performance.now();
+    let e = this.#episode;
+    if (!e) {
+      e = this.#episode = { start: now, last: now, reported: now, evicted: 0, dropped: 0 };
+      // While it lasts, the table is looked at each second: full (the slow ones hold every slot, even with
+      // no one else arriving) keeps it going.
+      this.#watch = setInterval(() => this.#sample(), CROWDED_SAMPLE_MS);
+      this.#watch.unref();
+    }
+    e.last = now;
+    return e;
+  }
+
+  #sample(): void {
+    const e = this.#episode;
+    if (!e) return;
+    const now = performance.now();
+    if (this.#slots.size >= this.#max) e.last = now;
+    if (now - e.last >= CROWDED_QUIET_MS) return this.#end();
+    if (now - e.reported >= CROWDED_REPORT_MS) {
+      this.#report(true);
+      e.reported = now;
+    }
+  }
+
+  #report(ongoing: boolean): void {
+    const e = this.#episode;
+    if (!e || e.evicted + e.dropped === 0) return;
+    this.#onCrowded?.({
+      evicted: e.evicted,
+      dropped: e.dropped,
+      ms: Math.round(e.last - e.start),
+      maxConnections: this.#max,
+      ongoing,
+    });
+  }
+
+  #end(): void {
+    if (this.#watch) clearInterval(this.#watch);
+    this.#watch = null;
+    this.#report(false);
+    this.#episode = null;
+  }
+
+  close(): void {
+    this.#end();
+  }
 }
 
 function route(
@@ -264,6 +415,46 @@ export function bodyExcerpt(raw: Buffer): string {
     .subarray(0, REFUSED_BODY_EXCERPT_BYTES)
     .toString('utf8')
     .replace(/\uFFFD$/, '');
+}
+
+/** Tells the trace of a request once its answer is sent (or the connection is gone). */
+function traceRequest(trace: ApiTrace, origin: () => string, req: IncomingMessage, res: ServerResponse): void {
+  const t0 = performance.now();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let answer: string | null = null;
+  if (trace.bodies) {
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(c);
+    });
+    const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+    res.end = ((...args: unknown[]) => {
+      const first = args[0];
+      if (typeof first === 'string' || Buffer.isBuffer(first)) answer = first.toString();
+      return end(...args);
+    }) as typeof res.end;
+  }
+  let told = false;
+  const tell = () => {
+    if (told) return;
+    told = true;
+    const token = req.headers['i-twilio-idempotency-token'];
+    trace.http({
+      service: 'webhook',
+      direction: 'in',
+      method: req.method ?? 'GET',
+      url: origin() + (req.url ?? '/'),
+      status: res.writableFinished || res.headersSent ? res.statusCode : null,
+      ms: performance.now() - t0,
+      requestId: typeof token === 'string' ? token : null,
+      error: res.writableFinished || res.headersSent ? null : 'connection closed before the answer',
+      requestBody: trace.bodies ? Buffer.concat(chunks).toString('utf8') : null,
+      responseBody: answer,
+    });
+  };
+  res.on('finish', tell);
+  res.on('close', tell);
 }
 
 function tooLarge(req: IncomingMessage, res: ServerResponse): void {

@@ -2,8 +2,10 @@ import { fetchFailure } from '../net-error.js';
 import { isTwilioAddress, stripChannel } from '../phone.js';
 import { backgroundCheckpoints, type Checkpointer } from '../store/checkpoint.js';
 import { type Config, type Lease, type NewEvent, type Store, webhookPath } from '../store/index.js';
+import type { ApiTrace } from '../trace.js';
 import type { TwilioClient } from '../twilio/client.js';
 import { type Channel, type Route, resolveRoute } from '../twilio/route.js';
+import { sandboxJoinCode } from '../twilio/sandbox.js';
 import { isLoopbackUrl } from '../validate.js';
 import { type MissedMessage, watchMissed } from './missed.js';
 import {
@@ -21,6 +23,7 @@ import { type RestoreOutcome, registerWebhook, restoreWebhook } from './registra
 import {
   bodyExcerpt,
   type ConnectionLimits,
+  type CrowdedEpisode,
   EMPTY_TWIML,
   type InboundRequest,
   type ListenerServer,
@@ -120,6 +123,8 @@ export interface ListenOptions {
   tunnel: Omit<TunnelOptions, 'localOrigin' | 'localPort' | 'localHost'>;
   /** The Twilio client for registration; null with --no-register. */
   twilio: TwilioClient | null;
+  /** The clock of user-visible times: an event's `received_at` (as the store's own stamps). */
+  now: () => Date;
   apiUrl: string | null;
   /**
    * Reads the config's recorded production webhook URL (from the keychain) when registering and again when
@@ -144,6 +149,8 @@ export interface ListenOptions {
   limits?: Partial<ConnectionLimits>;
   /** Internal (tests): refused requests recorded per minute. */
   refusedPerMinute?: number;
+  /** The API trace (FRUXON_TWILIO_DEBUG=api): every webhook received or forwarded, the ngrok session. */
+  trace?: ApiTrace | null;
 }
 
 export interface ListenInfo {
@@ -162,6 +169,8 @@ export interface ListenInfo {
    * the webhook URL (status callbacks are told apart from messages); null when real Twilio cannot reach it (loopback).
    */
   statusCallbackUrl: string | null;
+  /** On the WhatsApp Sandbox: its `join <code>` keyword when it can be known (an emulator tells it), else null. */
+  sandboxJoinCode: string | null;
 }
 
 /**
@@ -205,8 +214,10 @@ export class ListenSession {
       path: this.path,
       handle: (req) => this.#handle(req),
       onMalformed: (req) => void this.#refuseMalformed(req),
+      onCrowded: (e) => o.hooks?.onWarning?.(crowdedMessage(e)),
       onInternalError: (err) => o.hooks?.onInternalError?.(err),
       limits: o.limits,
+      trace: o.trace,
     });
     const every = (ms: number, fn: () => void) => {
       const t = setInterval(() => {
@@ -238,6 +249,7 @@ export class ListenSession {
         localOrigin: this.#server.localOrigin,
         localPort: this.#server.port,
         localHost: o.host,
+        trace: o.trace,
       });
       this.#signedBase = this.#tunnel.publicUrl;
       const webhookUrl = this.#tunnel.publicUrl + this.path;
@@ -269,6 +281,7 @@ export class ListenSession {
         routes,
         accepts: [...this.#accepts],
         statusCallbackUrl: !o.apiUrl && isLoopbackUrl(webhookUrl) ? null : webhookUrl,
+        sandboxJoinCode: routes.some((r) => r.layer === 'sandbox') ? await sandboxJoinCode(o.apiUrl) : null,
       };
     } catch (err) {
       await this.#tunnel?.close();
@@ -287,8 +300,10 @@ export class ListenSession {
       store: o.store,
       config: o.config,
       addresses,
+      // Compared with Twilio's own times (dateSentAfter): real time, not the injected clock.
       since: new Date(),
       intervalMs,
+      now: o.now,
       onMissed: (m) =>
         void resolveRoute(client, o.config.fromNumber, m.to.startsWith('whatsapp:') ? 'whatsapp' : 'sms')
           .catch(() => null)
@@ -403,7 +418,7 @@ export class ListenSession {
 
   async #handle(req: InboundRequest): Promise<Reply> {
     const o = this.#o;
-    const receivedAt = new Date().toISOString();
+    const receivedAt = o.now().toISOString();
     const signature = header(req, 'x-twilio-signature');
     const form = req.form;
     const rawFrom = field(form, 'From');
@@ -553,7 +568,7 @@ export class ListenSession {
 
   async #refuseMalformed(req: MalformedRequest): Promise<void> {
     try {
-      await this.#refuse(req, new Date().toISOString(), req.reason, req.detail, { status: 400 }, null);
+      await this.#refuse(req, this.#o.now().toISOString(), req.reason, req.detail, { status: 400 }, null);
     } catch (err) {
       this.#o.hooks?.onInternalError?.(err);
     }
@@ -561,7 +576,7 @@ export class ListenSession {
 
   async #forward(envelope: TriggerEnvelope): Promise<void> {
     const url = this.#o.forwardTo!;
-    const outcome = await forwardEvent(url, envelope);
+    const outcome = await forwardEvent(url, envelope, undefined, this.#o.trace);
     try {
       this.#o.store.events.setForwardOutcome(envelope.event_id, {
         url,
@@ -581,22 +596,41 @@ export async function forwardEvent(
   url: string,
   envelope: TriggerEnvelope,
   timeoutMs = 10_000,
+  trace: ApiTrace | null = null,
 ): Promise<{ status: number | null; ms: number; error: string | null }> {
   const t0 = performance.now();
+  const body = JSON.stringify(envelope);
+  const tell = (status: number | null, ms: number, error: string | null, answer: string | null) =>
+    trace?.http({
+      service: 'webhook',
+      direction: 'out',
+      method: 'POST',
+      url,
+      status,
+      ms,
+      error,
+      requestBody: trace.bodies ? body : null,
+      responseBody: trace.bodies ? answer : null,
+    });
   try {
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'fruxon-twilio', 'x-fruxon-trigger': TRIGGER },
-      body: JSON.stringify(envelope),
+      body,
       signal: AbortSignal.timeout(timeoutMs),
     });
-    await res.arrayBuffer().catch(() => undefined);
+    let answer: string | null = null;
+    if (trace?.bodies) answer = await res.text().catch(() => null);
+    else await res.arrayBuffer().catch(() => undefined);
     const ms = performance.now() - t0;
+    tell(res.status, ms, null, answer);
     return { status: res.status, ms, error: res.ok ? null : `HTTP ${res.status}` };
   } catch (err) {
     const f = fetchFailure(err);
     const reason = f.timedOut ? `no answer within ${timeoutMs / 1000} s` : (f.cause ?? (err as Error).message);
-    return { status: null, ms: performance.now() - t0, error: reason };
+    const ms = performance.now() - t0;
+    tell(null, ms, reason, null);
+    return { status: null, ms, error: reason };
   }
 }
 
@@ -650,6 +684,18 @@ export function newEvent(
   };
 }
 
+/** One line for a time the listener's connection table was full (slow clients or an attack). */
+export function crowdedMessage(e: CrowdedEpisode): string {
+  const s = Math.max(1, Math.round(e.ms / 1000));
+  const what = [
+    e.evicted > 0 ? `closed ${e.evicted} connections that had not finished a request` : '',
+    e.dropped > 0 ? `refused ${e.dropped} new connections (every slot was being answered)` : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
+  return `the listener's ${e.maxConnections} connection slots ${e.ongoing ? 'have been' : 'were'} full for ${s} s (slow clients or an attack): ${what}`;
+}
+
 /** What a refused request keeps of a value it chose (a number, a SID): a few dozen characters. */
 function short(v: string | null): string | null {
   return v === null ? null : v.length > 64 ? v.slice(0, 64) + '…' : v;
@@ -676,16 +722,15 @@ const HOOK_NAMES = [
 ] as const satisfies readonly (keyof ListenHooks)[];
 
 /**
- * Two faces of one session: each hook calls `first()`'s, then `second()`'s. Both are read at each call, so
- * either can come later (listen's lines or screen exist before the session, the inspector only once it has
- * started) or be absent.
+ * The faces of one session: each hook calls each face's in turn. Each face is read at each call, so one can
+ * come later (listen's lines or screen exist before the session, the inspector only once it has started) or
+ * be absent.
  */
-export function teeHooks(first: () => ListenHooks | undefined, second: () => ListenHooks | undefined): ListenHooks {
+export function teeHooks(...faces: (() => ListenHooks | undefined)[]): ListenHooks {
   const hooks: Record<string, (...args: never[]) => void> = {};
   for (const name of HOOK_NAMES) {
     hooks[name] = (...args: never[]) => {
-      (first()?.[name] as ((...a: never[]) => void) | undefined)?.(...args);
-      (second()?.[name] as ((...a: never[]) => void) | undefined)?.(...args);
+      for (const face of faces) (face()?.[name] as ((...a: never[]) => void) | undefined)?.(...args);
     };
   }
   return hooks as ListenHooks;

@@ -1,4 +1,5 @@
 import { CliError } from '../errors.js';
+import type { ApiTrace } from '../trace.js';
 
 /**
  * How Twilio reaches the local listener. Three providers behind one interface: ngrok (the SDK, no binary
@@ -25,6 +26,8 @@ export interface TunnelOptions {
   ngrokServerAddr?: string;
   /** How long ngrok may take to open a session before we give up with a clear error. */
   timeoutMs?: number;
+  /** The API trace: told when the ngrok session opens (or fails), with its duration. */
+  trace?: ApiTrace | null;
 }
 
 const ALTERNATIVES =
@@ -51,6 +54,8 @@ async function openNgrok(opts: TunnelOptions): Promise<Tunnel> {
   const ngrok = await import('@ngrok/ngrok');
   const timeoutMs = opts.timeoutMs ?? 10_000;
   let timer: NodeJS.Timeout | undefined;
+  const t0 = performance.now();
+  const ingress = opts.ngrokServerAddr ?? 'connect.ngrok-agent.com:443';
   try {
     const listener = await Promise.race([
       ngrok.forward({
@@ -67,6 +72,14 @@ async function openNgrok(opts: TunnelOptions): Promise<Tunnel> {
     ]);
     const url = listener.url();
     if (!url) throw new Error('ngrok opened a session without a public URL');
+    opts.trace?.http({
+      service: 'ngrok',
+      method: 'FORWARD',
+      url: ingress,
+      status: 'ok',
+      ms: performance.now() - t0,
+      responseBody: opts.trace.bodies ? `public URL ${url}` : null,
+    });
     return {
       kind: 'ngrok',
       publicUrl: url.replace(/\/+$/, ''),
@@ -75,7 +88,16 @@ async function openNgrok(opts: TunnelOptions): Promise<Tunnel> {
       },
     };
   } catch (err) {
-    throw ngrokError(err);
+    const e = ngrokError(err);
+    opts.trace?.http({
+      service: 'ngrok',
+      method: 'FORWARD',
+      url: ingress,
+      status: null,
+      ms: performance.now() - t0,
+      error: e.message,
+    });
+    throw e;
   } finally {
     clearTimeout(timer);
   }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { TwilioFactory } from '../config/connect.js';
 import { CliError, usageError } from '../errors.js';
+import type { CoreDeps } from '../operations/deps.js';
 import { getEvent, listEvents, waitForEvent } from '../operations/events.js';
 import {
   DEFAULT_MESSAGES_LIMIT,
@@ -18,13 +18,13 @@ import { historyMessageJson, messageDetailJson, messageJson } from '../output/me
 import { alertJson } from '../output/tail.js';
 import { webhookShowJson, webhookVerdict } from '../output/webhook.js';
 import { channelOf, withoutWhatsAppPrefix } from '../phone.js';
-import type { SecretStore } from '../secrets/index.js';
 import { DEFAULT_EVENTS_LIMIT, MAX_EVENTS_LIMIT } from '../store/events.js';
-import { isLeaseAlive, type Store } from '../store/index.js';
+import { isLeaseAlive } from '../store/index.js';
 import { alertFix, describeAlert } from '../twilio/alerts.js';
 import { MAX_MEDIA_PER_MESSAGE } from '../twilio/inbound-form.js';
 import { checkBodyLength, MAX_BODY } from '../twilio/send-rules.js';
 import { checkE164, checkHttpUrl, durationBefore, MESSAGE_SID } from '../validate.js';
+import { checkSend, type SendPolicy, sendPolicy, sendRulesText, UNTRUSTED_TEXT, withUntrusted } from './guard.js';
 
 /**
  * The agent tools: each one parses its arguments and calls the same core function as its command (never
@@ -44,16 +44,11 @@ function limitArg(max: number, deflt: number) {
     .describe(`how many (default ${deflt})`);
 }
 
-export interface ToolDeps {
-  store(): Store;
-  secrets(): SecretStore;
-  env: NodeJS.ProcessEnv;
-  /** The command context's Twilio client factory (default: the twilio package). */
-  twilio?: TwilioFactory;
-  /** `mcp --config NAME`: the config of a tool call that names none. */
+/** The operations' dependencies (the command context's), and `mcp --config NAME`: the config of a call that names none. */
+export interface ToolDeps extends CoreDeps {
   defaultConfig?: string;
-  /** The clock (list_events' `since`); default: the system clock. */
-  now?: () => Date;
+  /** What send_message may spend in this server run (guard.ts); default: the defaults, counted from here. */
+  sendPolicy?: SendPolicy;
 }
 
 export interface ToolContext {
@@ -70,6 +65,9 @@ export interface ToolDef {
   description: string;
   input: z.ZodObject;
   annotations: { readOnlyHint: boolean; destructiveHint?: boolean; idempotentHint?: boolean; openWorldHint: boolean };
+  /** Said after the description: what this server run allows (send_message's limits). */
+  rules?(deps: ToolDeps): string;
+  // biome-ignore lint/suspicious/noExplicitAny: each tool's zod schema (`input`) has parsed args before run is called
   run(args: any, deps: ToolDeps, ctx: ToolContext): Promise<ToolValue>;
 }
 
@@ -97,8 +95,9 @@ function configOf(args: { config?: string }, deps: ToolDeps): string | undefined
   return args.config ?? deps.defaultConfig;
 }
 
-function coreDeps(deps: ToolDeps) {
-  return { store: deps.store(), env: deps.env, secrets: () => deps.secrets(), twilio: deps.twilio };
+function policyOf(deps: ToolDeps): SendPolicy {
+  deps.sendPolicy ??= sendPolicy();
+  return deps.sendPolicy;
 }
 
 function checkMedia(urls: string[] | undefined): string[] {
@@ -114,7 +113,7 @@ export const tools: ToolDef[] = [
     input: z.strictObject({}),
     annotations: { readOnlyHint: true, openWorldHint: false },
     async run(_args, deps) {
-      const store = deps.store();
+      const store = deps.store;
       const configs = store.configs.list().map((c) => {
         const lease = store.leases.get(c.id);
         return {
@@ -135,6 +134,7 @@ export const tools: ToolDef[] = [
     title: 'Send an SMS or WhatsApp message',
     description:
       "Send a message from the config's verified From number to an E.164 number or a participant name; with wait=true, poll until it is delivered, read, undelivered or failed (error code and fix) or the wait times out.",
+    rules: (deps) => sendRulesText(policyOf(deps)),
     input: z.strictObject({
       to: z
         .string({ error: 'must be an E.164 number like +14155238886 or a participant name' })
@@ -146,6 +146,19 @@ export const tools: ToolDef[] = [
         .describe(`message text, at most ${MAX_BODY} characters (may be empty with media_urls)`),
       channel: channelArg.optional().describe("sms or whatsapp; default: the participant's channel, else sms"),
       media_urls: mediaArg(MAX_MEDIA_PER_MESSAGE).optional().describe('public http(s) URLs of media to attach'),
+      content_sid: z
+        .string({ error: 'must be a Content API template SID: HX followed by 32 hex digits' })
+        .regex(/^HX[0-9a-fA-F]{32}$/, { error: 'must be a Content API template SID: HX followed by 32 hex digits' })
+        .optional()
+        .describe(
+          'send this Content API template (HX…) instead of body (leave body ""); on WhatsApp outside the 24-hour window only an approved template goes out',
+        ),
+      content_variables: z
+        .record(z.string(), z.union([z.string().min(1), z.number()]), {
+          error: 'must be an object of non-empty template variables, like {"1": "Ann"}',
+        })
+        .optional()
+        .describe('with content_sid: the template\'s {{1}}-style variables, like {"1": "Ann"}'),
       config: configArg,
       wait: z
         .boolean({ error: 'must be true or false' })
@@ -162,6 +175,8 @@ export const tools: ToolDef[] = [
         body: string;
         channel?: 'sms' | 'whatsapp';
         media_urls?: string[];
+        content_sid?: string;
+        content_variables?: Record<string, string | number>;
         config?: string;
         wait?: boolean;
         wait_timeout_s?: number;
@@ -170,18 +185,27 @@ export const tools: ToolDef[] = [
       ctx,
     ) {
       const mediaUrls = checkMedia(args.media_urls);
-      if (args.body.trim() === '' && mediaUrls.length === 0)
-        throw usageError('body is empty: give the message text (or attach media_urls)');
+      if (args.content_variables !== undefined && args.content_sid === undefined)
+        throw usageError('content_variables needs content_sid (the template they fill in)');
+      if (args.content_sid !== undefined && (args.body.trim() !== '' || mediaUrls.length > 0))
+        throw usageError('content_sid sends the template as it is: leave body "" and drop media_urls');
+      if (args.body.trim() === '' && mediaUrls.length === 0 && args.content_sid === undefined)
+        throw usageError('body is empty: give the message text (or attach media_urls, or send a content_sid)');
       checkBodyLength('body', args.body);
+      await checkSend(deps, policyOf(deps), { to: args.to, config: configOf(args, deps) });
       const wait = args.wait ?? args.wait_timeout_s !== undefined;
       const timeoutMs = Math.round((args.wait_timeout_s ?? DEFAULT_WAIT_S) * 1000);
-      const r = await sendFromConfig(coreDeps(deps), {
+      const r = await sendFromConfig(deps, {
         to: args.to,
         body: args.body,
         mediaUrls,
         statusCallback: null,
         config: configOf(args, deps),
         channel: args.channel,
+        contentSid: args.content_sid,
+        contentVariables:
+          args.content_variables &&
+          Object.fromEntries(Object.entries(args.content_variables).map(([k, v]) => [k, String(v)])),
         wait: wait ? { timeoutMs, signal: ctx.signal } : undefined,
       });
       const message = messageJson(r.message, { config: r.config.name, participant: r.participant?.name ?? null });
@@ -199,7 +223,8 @@ export const tools: ToolDef[] = [
     name: 'list_messages',
     title: "List the number's messages",
     description:
-      "List the newest messages to and from the config's number (SMS and WhatsApp) from Twilio's message log, newest first.",
+      "List the newest messages to and from the config's number (SMS and WhatsApp) from Twilio's message log, newest first." +
+      UNTRUSTED_TEXT,
     input: z.strictObject({
       config: configArg,
       direction: z
@@ -210,22 +235,22 @@ export const tools: ToolDef[] = [
     }),
     annotations: { readOnlyHint: true, openWorldHint: true },
     async run(args: { config?: string; direction?: 'in' | 'out'; limit?: number }, deps) {
-      const r = await listConfigMessages(coreDeps(deps), {
+      const r = await listConfigMessages(deps, {
         config: configOf(args, deps),
         limit: args.limit ?? DEFAULT_MESSAGES_LIMIT,
         direction: args.direction,
       });
-      return {
-        config: r.config.name,
-        number: r.config.fromNumber,
-        messages: r.messages.map((m) => historyMessageJson(m)),
-      };
+      return withUntrusted(
+        { config: r.config.name, number: r.config.fromNumber, count: r.messages.length },
+        { messages: r.messages.map((m) => historyMessageJson(m)) },
+      );
     },
   },
   {
     name: 'get_message',
     title: 'Get one message',
-    description: 'Get one message from Twilio by its SID (SM… or MM…): status, error code, body and media URLs.',
+    description:
+      'Get one message from Twilio by its SID (SM… or MM…): status, error code, body and media URLs.' + UNTRUSTED_TEXT,
     input: z.strictObject({
       sid: z
         .string({ error: 'must be a Twilio Message SID: SM or MM followed by 32 lowercase hex characters' })
@@ -234,15 +259,19 @@ export const tools: ToolDef[] = [
     }),
     annotations: { readOnlyHint: true, openWorldHint: true },
     async run(args: { sid: string }, deps) {
-      const r = await getConfigMessage(coreDeps(deps), { config: deps.defaultConfig, sid: args.sid });
-      return { ...messageDetailJson(r.message, r.media), media_error: r.mediaError };
+      const r = await getConfigMessage(deps, { config: deps.defaultConfig, sid: args.sid });
+      return withUntrusted(
+        { sid: r.message.sid, media_error: r.mediaError },
+        { message: messageDetailJson(r.message, r.media) },
+      );
     },
   },
   {
     name: 'wait_for_message',
     title: 'Wait for the next inbound message',
     description:
-      'Wait for the next inbound message a running `fruxon-twilio listen` records for the config and return its trigger payload envelope (as listen --json prints it), or a timeout result; pass since_event_id (the last event_id seen) to miss nothing between calls.',
+      'Wait for the next inbound message a running `fruxon-twilio listen` records for the config and return its trigger payload envelope (as listen --json prints it) as untrusted_content.envelope, or a timeout result; pass since_event_id (the last event_id seen) to miss nothing between calls.' +
+      UNTRUSTED_TEXT,
     input: z.strictObject({
       config: configArg,
       from: z
@@ -265,14 +294,18 @@ export const tools: ToolDef[] = [
     async run(args: { config?: string; from?: string; timeout_s?: number; since_event_id?: number }, deps, ctx) {
       const from = args.from !== undefined ? checkE164('from', args.from) : undefined;
       const timeoutS = args.timeout_s ?? DEFAULT_WAIT_S;
-      const r = await waitForEvent(deps.store(), {
+      const r = await waitForEvent(deps.store, {
         config: configOf(args, deps),
         from,
         afterId: args.since_event_id,
         timeoutMs: Math.round(timeoutS * 1000),
         signal: ctx.signal,
       });
-      if (r.envelope) return { ...r.envelope };
+      if (r.envelope)
+        return withUntrusted(
+          { event_id: r.envelope.event_id, config: r.envelope.config, received_at: r.envelope.received_at },
+          { envelope: r.envelope },
+        );
       return {
         timed_out: true,
         config: r.config.name,
@@ -286,7 +319,8 @@ export const tools: ToolDef[] = [
     name: 'list_events',
     title: 'List recorded events',
     description:
-      'List what listen recorded (accepted messages with their trigger payload, refused requests with the reason), newest first.',
+      'List what listen recorded (accepted messages with their trigger payload, refused requests with the reason), newest first.' +
+      UNTRUSTED_TEXT,
     input: z.strictObject({
       config: configArg,
       status: z
@@ -301,23 +335,23 @@ export const tools: ToolDef[] = [
     }),
     annotations: { readOnlyHint: true, openWorldHint: false },
     async run(args: { config?: string; status?: 'accepted' | 'refused'; limit?: number; since?: string }, deps) {
-      const since =
-        args.since !== undefined ? durationBefore('since', args.since, deps.now?.() ?? new Date()) : undefined;
+      const since = args.since !== undefined ? durationBefore('since', args.since, deps.now()) : undefined;
       const config = args.config ?? deps.defaultConfig;
-      const rows = listEvents(deps.store(), {
+      const rows = listEvents(deps.store, {
         config,
         status: args.status,
         since,
         limit: args.limit ?? DEFAULT_EVENTS_LIMIT,
       });
-      return { events: rows.map(eventJson) };
+      return withUntrusted({ count: rows.length }, { events: rows.map(eventJson) });
     },
   },
   {
     name: 'get_event',
     title: 'Get one recorded event',
     description:
-      'Get one recorded event in full: trigger payload, raw Twilio form, kept headers, signature check and forward outcome.',
+      'Get one recorded event in full: trigger payload, raw Twilio form, kept headers, signature check and forward outcome.' +
+      UNTRUSTED_TEXT,
     input: z.strictObject({
       id: z
         .number({ error: 'must be an event id (a whole number from 1)' })
@@ -327,7 +361,7 @@ export const tools: ToolDef[] = [
     }),
     annotations: { readOnlyHint: true, openWorldHint: false },
     async run(args: { id: number }, deps) {
-      return eventDetailJson(getEvent(deps.store(), args.id));
+      return withUntrusted({ id: args.id }, { event: eventDetailJson(getEvent(deps.store, args.id)) });
     },
   },
   {
@@ -354,7 +388,7 @@ export const tools: ToolDef[] = [
       const whatsapp = args.channel === 'whatsapp' || (args.channel === undefined && channelOf(rawFrom) === 'whatsapp');
       const from = checkE164('from', withoutWhatsAppPrefix(rawFrom));
       const mediaUrls = checkMedia(args.media_urls);
-      const r = await simulateInbound(coreDeps(deps), {
+      const r = await simulateInbound(deps, {
         config: configOf(args, deps),
         from,
         body: args.body,
@@ -369,11 +403,12 @@ export const tools: ToolDef[] = [
         ok: r.ok,
       };
       if (r.ok) return value;
-      const detail = r.outcome.body.trim().split('\n')[0]?.slice(0, 200);
+      // The target's answer is outside text: beside the error, never inside its words.
+      const detail = r.outcome.body.trim().split('\n')[0]?.slice(0, 200) ?? '';
       return {
-        ...value,
+        ...withUntrusted(value, { answer: detail }),
         failure: new CliError(
-          `the target did not accept the message (HTTP ${r.outcome.status}${detail ? `: ${detail}` : ''})`,
+          `the target did not accept the message (HTTP ${r.outcome.status}; its answer is in untrusted_content.answer)`,
           {
             reason: 'not_accepted',
             hint: `see what the listener recorded: list_events (or: fruxon-twilio events list --status refused)`,
@@ -390,7 +425,7 @@ export const tools: ToolDef[] = [
     input: z.strictObject({ config: configArg }),
     annotations: { readOnlyHint: true, openWorldHint: true },
     async run(args: { config?: string }, deps) {
-      const view = await inspectWebhook(coreDeps(deps), configOf(args, deps));
+      const view = await inspectWebhook(deps, configOf(args, deps));
       return {
         ...webhookShowJson(view),
         listener_holds_number: view.lease !== null && view.leaseAlive,
@@ -402,7 +437,8 @@ export const tools: ToolDef[] = [
     name: 'wait_for_reply',
     title: "Wait for the agent's reply",
     description:
-      "Wait for the first message the config's number sends to `to` (the agent's answer, through the API, Fruxon or TwiML) at or after `since`, read from Twilio's message log; no listen needed. When none comes within timeout_s, the result says so with Twilio's webhook alerts since `since` (a 502, a refused connection: why the agent never got the message).",
+      "Wait for the first message the config's number sends to `to` (the agent's answer, through the API, Fruxon or TwiML) at or after `since`, read from Twilio's message log, and return it as untrusted_content.reply; no listen needed. When none comes within timeout_s, the result says so with Twilio's webhook alerts since `since` (a 502, a refused connection: why the agent never got the message)." +
+      UNTRUSTED_TEXT,
     input: z.strictObject({
       to: z
         .string({ error: 'must be an E.164 number like +14155550123 (or whatsapp:+14155550123)' })
@@ -431,11 +467,7 @@ export const tools: ToolDef[] = [
       }
       const timeoutS = args.timeout_s ?? DEFAULT_WAIT_S;
       const r = await waitForReply(
-        {
-          ...coreDeps(deps),
-          now: deps.now ?? (() => new Date()),
-          signal: ctx.signal,
-        },
+        { ...deps, signal: ctx.signal },
         {
           config: configOf(args, deps),
           to: (whatsapp ? 'whatsapp:' : '') + phone,
@@ -444,12 +476,10 @@ export const tools: ToolDef[] = [
         },
       );
       if (r.reply)
-        return {
-          outcome: 'reply',
-          config: r.config.name,
-          since: r.since.toISOString(),
-          reply: historyMessageJson(r.reply),
-        };
+        return withUntrusted(
+          { outcome: 'reply', config: r.config.name, since: r.since.toISOString(), sid: r.reply.sid },
+          { reply: historyMessageJson(r.reply) },
+        );
       const latest = r.alerts[0];
       return {
         outcome: 'timeout',

@@ -1,8 +1,7 @@
-import type { TwilioFactory } from '../config/connect.js';
 import { CliError, leaseHeldError, leaseStaleError } from '../errors.js';
 import { type SecretStore, secretAccount } from '../secrets/index.js';
 import { type Config, isLeaseAlive, type Lease, type NewConfig, type Store } from '../store/index.js';
-import { createTwilioClient, type TwilioCredentials, twilioError } from '../twilio/client.js';
+import { type TwilioCredentials, type TwilioFactory, twilioError } from '../twilio/client.js';
 import { fetchAccount, findNumber } from '../twilio/numbers.js';
 import { maskWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
@@ -18,17 +17,17 @@ export interface Verification {
 export async function verifyCredentials(
   creds: TwilioCredentials,
   fromNumber: string,
-  twilio: TwilioFactory = createTwilioClient,
+  twilio: TwilioFactory,
 ): Promise<Verification> {
   const client = await twilio(creds, { timeoutMs: 10_000 });
   const ctx = { apiUrl: creds.apiUrl, accountSid: creds.accountSid };
-  let account;
+  let account: Awaited<ReturnType<typeof fetchAccount>>;
   try {
     account = await fetchAccount(client, creds.accountSid);
   } catch (err) {
     throw twilioError(err, `fetch account ${maskSid(creds.accountSid)}`, ctx);
   }
-  let number;
+  let number: Awaited<ReturnType<typeof findNumber>>;
   try {
     number = await findNumber(client, fromNumber);
   } catch (err) {

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TwilioFactory } from '../config/connect.js';
 import { type Emulator, startEmulator } from '../emulator/index.js';
 import type { TriggerEnvelope } from '../listener/payload.js';
 import type { RestoreOutcome } from '../listener/registration.js';
@@ -9,6 +8,7 @@ import { ListenSession } from '../listener/session.js';
 import type { Config, Store } from '../store/index.js';
 import { type Message, sendMessage, waitForFinalStatus } from '../twilio/messages.js';
 import { saveConfig } from './configs.js';
+import type { CoreDeps } from './deps.js';
 
 /**
  * The whole loop offline, in one process: the emulator, a throwaway config in a temporary data directory
@@ -28,13 +28,14 @@ export type DemoStep =
   | { step: 'inbound'; channel: 'sms' | 'whatsapp'; description: string; envelope: TriggerEnvelope }
   | { step: 'send-status'; message: Message }
   | { step: 'sent'; message: Message }
+  /** Dana texts STOP: the event (its opt_out_type), and the reply Twilio then refuses (21610). */
+  | { step: 'opt-out'; envelope: TriggerEnvelope; refused: { code: number | null; message: string } }
   | { step: 'stopped'; restore: RestoreOutcome | null };
 
-export interface DemoDeps {
+/** The demo opens its own store (a throwaway data directory); the Twilio factory makes the client for its emulator. */
+export interface DemoDeps extends Pick<CoreDeps, 'twilio' | 'now'> {
   /** Opens the store; the demo hands it an environment whose data directory is a throwaway one. */
-  openStore: (env: NodeJS.ProcessEnv) => Store;
-  /** Makes the Twilio client (pointed at the demo's emulator). */
-  twilio: TwilioFactory;
+  openStore: (env: NodeJS.ProcessEnv, opts?: { now?: () => Date }) => Store;
 }
 
 export async function runDemo(
@@ -88,6 +89,7 @@ export async function runDemo(
       port: 0,
       tunnel: { kind: 'none' },
       twilio: client,
+      now: deps.now,
       apiUrl: emulator.url,
       productionUrl: () => null,
       contactName: activeStore.participants.contactBook(config.id).nameFor,
@@ -144,6 +146,24 @@ export async function runDemo(
     });
     onStep({ step: 'sent', message: waited.message });
 
+    // Twilio's message policy: Dana opts out, and the next reply to her is refused at create (21610).
+    const stopSeen = new Promise<void>((r) => (notify = () => arrived.length > inbound.length && r()));
+    const stop = await emulator.deliverInbound({ from: DEMO_PHONES.sms, to: DEMO_NUMBER, body: 'STOP' });
+    if (stop.outcome !== 'delivered')
+      throw new Error(`the emulator could not deliver the STOP message: ${stop.error ?? stop.outcome}`);
+    await stopSeen;
+    const refused = await sendMessage(
+      client,
+      { from: DEMO_NUMBER, to: DEMO_PHONES.sms, body: 'Anything else I can help with?' },
+      { apiUrl: emulator.url },
+    ).then(
+      () => null,
+      (err: unknown) => ({ code: optOutCode(err), message: (err as Error).message }),
+    );
+    if (refused?.code !== 21610)
+      throw new Error(`the reply after STOP was not refused with 21610: ${refused?.message ?? 'it was sent'}`);
+    onStep({ step: 'opt-out', envelope: arrived[inbound.length]!, refused });
+
     const restore = await session.stop();
     session = null;
     onStep({ step: 'stopped', restore });
@@ -154,4 +174,10 @@ export async function runDemo(
     await emulator?.stop();
     rmSync(home, { recursive: true, force: true });
   }
+}
+
+/** The Twilio error code a refused send carries (its CliError's reason is `twilio_<code>`). */
+function optOutCode(err: unknown): number | null {
+  const m = /^twilio_(\d+)$/.exec((err as { reason?: string }).reason ?? '');
+  return m ? Number(m[1]) : null;
 }

@@ -9,12 +9,14 @@ import { shellQuote } from '../shell.js';
 import { type Config, DB_FILE, dataDir, isLeaseAlive, type Lease, type Store } from '../store/index.js';
 import { migrations } from '../store/migrations.js';
 import { type AlertSummary, alertFix, describeAlert, summarizeWebhookAlerts } from '../twilio/alerts.js';
-import { createTwilioClient, type TwilioClient, type TwilioCredentials, twilioError } from '../twilio/client.js';
+import { type TwilioClient, twilioError } from '../twilio/client.js';
 import { listNumberMessages } from '../twilio/message-history.js';
 import { fetchAccount, findNumber } from '../twilio/numbers.js';
-import { type Route, resolveRoutes, SANDBOX_NUMBER } from '../twilio/route.js';
+import { type Route, resolveRoutes, routeName, SANDBOX_NUMBER } from '../twilio/route.js';
+import { sandboxJoinCode, sandboxJoinStep } from '../twilio/sandbox.js';
 import { classifyWebhookUrl, displayWebhookUrl, type WebhookClass } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
+import type { CoreDeps } from './deps.js';
 
 /** One line of the report. `ok: 'warn'` is worth knowing but does not fail the doctor. */
 export interface DoctorCheck {
@@ -26,15 +28,13 @@ export interface DoctorCheck {
   skipped?: boolean;
 }
 
-export interface DoctorDeps {
-  env: NodeJS.ProcessEnv;
+/** Doctor opens its own store (a failed open is one of its checks): the rest is the operations' deps. */
+export interface DoctorDeps extends Pick<CoreDeps, 'env' | 'twilio' | 'fruxon'> {
   /** --config; default: the default config. */
   configName?: string;
   /** Opens the store; may throw (it is one of the checks). */
   openStore: () => Store;
   keychain: () => SecretStore;
-  /** Opens a Twilio client (default: the twilio package). */
-  twilio?: (creds: TwilioCredentials, opts: { timeoutMs?: number }) => Promise<TwilioClient>;
   nodeVersion?: string;
   /** Per Twilio call. */
   timeoutMs?: number;
@@ -155,7 +155,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
   } else {
     const creds = twilioCredentials(config, secret, deps.env);
     const ctx = { apiUrl: creds.apiUrl, accountSid: config.accountSid };
-    const client = await (deps.twilio ?? createTwilioClient)(creds, { timeoutMs: deps.timeoutMs ?? 10_000 });
+    const client = await deps.twilio(creds, { timeoutMs: deps.timeoutMs ?? 10_000 });
     let accepted = false;
     try {
       const account = await fetchAccount(client, config.accountSid);
@@ -176,6 +176,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
     } else {
       try {
         number = await findNumber(client, config.fromNumber);
+        const joinCode = !number && config.fromNumber === SANDBOX_NUMBER ? await sandboxJoinCode(creds.apiUrl) : null;
         add(
           number
             ? {
@@ -187,7 +188,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
               ? {
                   name: 'from_number',
                   ok: true,
-                  detail: `${config.fromNumber} is the WhatsApp Sandbox (shared by every account; WhatsApp only)`,
+                  detail: `${config.fromNumber} is the WhatsApp Sandbox (shared by every account; WhatsApp only): ${sandboxJoinStep(joinCode)}`,
                 }
               : {
                   name: 'from_number',
@@ -233,7 +234,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
           const alerts = await checkAlerts(client, config, urls, productionUrl, deps.now());
           if (alerts) add(alerts);
           if (store && keychain) {
-            const fruxon = await checkFruxonInbound(client, store, config, deps.env, keychain, deps.now());
+            const fruxon = await checkFruxonInbound(client, store, config, deps, keychain, deps.now());
             if (fruxon) add(fruxon);
           }
         }
@@ -297,12 +298,12 @@ async function checkFruxonInbound(
   client: TwilioClient,
   store: Store,
   config: Config,
-  env: NodeJS.ProcessEnv,
+  deps: Pick<DoctorDeps, 'env' | 'fruxon'>,
   keychain: SecretStore,
   now: Date,
 ): Promise<DoctorCheck | null> {
   try {
-    const linked = linkedFruxon(store, config, env, () => keychain);
+    const linked = linkedFruxon(store, config, deps.env, () => keychain, deps.fruxon);
     if (!linked) return null;
     const [last] = await listNumberMessages(client, config.fromNumber, { limit: 1, direction: 'in' });
     if (!last?.dateCreated || now.getTime() - last.dateCreated.getTime() > 24 * 60 * 60 * 1000) return null;
@@ -416,7 +417,7 @@ function checkRoute(
   const good: string[] = [];
   let fix: string | undefined;
   for (const r of routes) {
-    const label = `${r.channel === 'whatsapp' ? 'WhatsApp' : 'SMS'}: ${layerName(r)}`;
+    const label = `${r.channel === 'whatsapp' ? 'WhatsApp' : 'SMS'}: ${routeName(r, 'check')}`;
     if (r.layer === 'number') {
       good.push(`${label} decides`);
       continue;
@@ -448,24 +449,6 @@ function checkRoute(
   }
   if (bad.length) return { name, ok: false, detail: bad.join('; '), fix };
   return { name, ok: true, detail: good.join('; ') };
-}
-
-function layerName(r: Route): string {
-  const sid = r.sid ? ` (${maskSid(r.sid)})` : '';
-  const named = r.friendlyName ? ` '${r.friendlyName}'` : '';
-  switch (r.layer) {
-    case 'number':
-      return "the number's SmsUrl";
-    case 'application':
-      return `TwiML App${named}${sid}`;
-    case 'messaging_service':
-    case 'none':
-      return `Messaging Service${named}${sid}`;
-    case 'whatsapp_sender':
-      return `WhatsApp sender${sid}`;
-    case 'sandbox':
-      return 'the WhatsApp Sandbox';
-  }
 }
 
 function checkSmsUrl(config: Config, smsUrl: string | null, store: Store, productionUrl: string | null): DoctorCheck {

@@ -1,14 +1,14 @@
-import { connectConfig, type TwilioFactory } from '../config/connect.js';
+import { connectConfig } from '../config/connect.js';
 import { resolveConfig } from '../config/resolve.js';
 import { loadProductionWebhookUrl } from '../config/webhook-url.js';
 import { CliError } from '../errors.js';
 import { connectFruxon } from '../fruxon/account.js';
 import { type FruxonConfig, getConfig } from '../fruxon/api.js';
-import type { FruxonClient, FruxonClientOptions } from '../fruxon/client.js';
 import type { SecretStore } from '../secrets/index.js';
-import type { Config, FruxonLink, Store } from '../store/index.js';
+import type { Config, FruxonLink } from '../store/index.js';
 import { lookUpRoutes } from '../twilio/register-webhook.js';
 import { classifyWebhook, displayWebhookUrl } from '../twilio/webhook.js';
+import type { CoreDeps } from './deps.js';
 
 /**
  * `fruxon status`: the Fruxon side of a config (its linked Fruxon config, published or draft, the webhook key)
@@ -17,13 +17,9 @@ import { classifyWebhook, displayWebhookUrl } from '../twilio/webhook.js';
  * SmsUrl in its printable (masked) form.
  */
 
-export interface FruxonStatusDeps {
-  store: Store;
-  env: NodeJS.ProcessEnv;
+export interface FruxonStatusDeps extends Pick<CoreDeps, 'store' | 'env' | 'twilio' | 'fruxon'> {
   /** The secret store, loaded only when the config is linked (an unlinked config needs no keychain). */
   secrets: () => Promise<SecretStore>;
-  twilio: TwilioFactory;
-  fruxon?: (opts: FruxonClientOptions) => FruxonClient;
 }
 
 export interface FruxonStatusNumber {

@@ -23,7 +23,7 @@ import {
   leaseOnNumber,
   pointNumberAt,
 } from '../twilio/register-webhook.js';
-import { layerAndSid } from '../twilio/route.js';
+import { routeName } from '../twilio/route.js';
 import { displayWebhookUrl, maskWebhookUrl } from '../twilio/webhook.js';
 
 /**
@@ -401,7 +401,7 @@ export async function pointNumberAtFruxon(
     // without it (deferToProduction: same refusals; the lease keeps a flag, never the URL, which is read from
     // the keychain at restore time). null: the listener stopped meanwhile (or its restore, under way, already read
     // the lease: deferToProduction waits for it to end), so link points the number itself.
-    let deferred;
+    let deferred: Awaited<ReturnType<typeof deferToProduction>>;
     try {
       const { client, creds } = await o.twilio();
       deferred = await deferToProduction({
@@ -428,7 +428,7 @@ export async function pointNumberAtFruxon(
     if (deferred && deferred.held.length === 0) {
       // Nothing of the number points at the listener any more (a restore that failed part-way put it back):
       // every layer was pointed now, as without a listener.
-      const pointed = deferred.pointedNow.map((r) => (r.layer === 'number' ? lease.phoneNumber : layerAndSid(r)));
+      const pointed = deferred.pointedNow.map((r) => (r.layer === 'number' ? lease.phoneNumber : routeName(r, 'step')));
       report(
         'register',
         pointed.length ? 'registered' : 'unchanged',
@@ -437,12 +437,12 @@ export async function pointNumberAtFruxon(
       return result(true);
     }
     if (deferred) {
-      const layers = [...new Set(deferred.held.filter((r) => r.layer !== 'number').map(layerAndSid))];
+      const layers = [...new Set(deferred.held.filter((r) => r.layer !== 'number').map((r) => routeName(r, 'step')))];
       const what = layers.length ? `${layers.join(' and ')} (what receives its messages then)` : null;
       const now = deferred.pointedNow
         .map(
           (r) =>
-            `; ${r.channel === 'whatsapp' ? 'WhatsApp' : 'SMS'} (not held by it): ${layerAndSid(r)} now ${masked} (POST)`,
+            `; ${r.channel === 'whatsapp' ? 'WhatsApp' : 'SMS'} (not held by it): ${routeName(r, 'step')} now ${masked} (POST)`,
         )
         .join('');
       report(
@@ -473,7 +473,7 @@ export async function pointNumberAtFruxon(
       r.changed ? 'registered' : 'unchanged',
       r.changed
         ? layer
-          ? `${layerAndSid(layer)} (receives the messages of ${r.after.phoneNumber}) now ${masked} (POST), was ${displayWebhookUrl(layer.url, url) ?? 'none'}`
+          ? `${routeName(layer, 'step')} (receives the messages of ${r.after.phoneNumber}) now ${masked} (POST), was ${displayWebhookUrl(layer.url, url) ?? 'none'}`
           : `${r.after.phoneNumber} "A MESSAGE COMES IN" now ${masked} (POST), was ${displayWebhookUrl(r.before.smsUrl, url) ?? 'none'}`
         : `${r.after.phoneNumber} already points at it`,
     );

@@ -1,9 +1,10 @@
-import { type ConfigDeps, connectConfig } from '../config/connect.js';
+import { connectConfig } from '../config/connect.js';
 import { CliError } from '../errors.js';
 import type { Config } from '../store/index.js';
 import { twilioError } from '../twilio/client.js';
 import { listMessageMedia, listNumberMessages, type MediaInfo } from '../twilio/message-history.js';
 import { fetchMessage, isNotFound, type Message } from '../twilio/messages.js';
+import type { ConfigDeps } from './deps.js';
 
 /**
  * Twilio's message log for a config's number: the core of `messages list/show` and of the MCP
@@ -45,7 +46,7 @@ export async function getConfigMessage(
 ): Promise<{ config: Config; message: Message; media: MediaInfo[] | null; mediaError: string | null }> {
   const { config, creds, client } = await connectConfig(deps.store, opts.config, deps.env, deps.secrets, deps.twilio);
   const where = { apiUrl: creds.apiUrl, accountSid: creds.accountSid };
-  let message;
+  let message: Message;
   try {
     message = await fetchMessage(client, opts.sid, where);
   } catch (err) {

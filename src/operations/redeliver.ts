@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type ConfigDeps, connectConfig, type TwilioFactory } from '../config/connect.js';
+import { connectConfig } from '../config/connect.js';
 import { webhookSigningToken } from '../config/resolve.js';
 import { loadProductionWebhookUrl } from '../config/webhook-url.js';
 import { CliError } from '../errors.js';
@@ -9,10 +9,11 @@ import { twilioError } from '../twilio/client.js';
 import { inboundMessageForm } from '../twilio/inbound-form.js';
 import { listMessageMedia, listNumberMessages } from '../twilio/message-history.js';
 import { fetchMessage, isNotFound, type Message } from '../twilio/messages.js';
-import { resolveRoute } from '../twilio/route.js';
+import { type Route, resolveRoute } from '../twilio/route.js';
 import { displayWebhookUrl } from '../twilio/webhook.js';
 import { sendSignedWebhook } from '../twilio/webhook-post.js';
 import { runningListenerUrl } from './deliver.js';
+import type { ConfigDeps } from './deps.js';
 
 /**
  * `messages redeliver`: an inbound message Twilio logged but the webhook never got (an alert said so) is sent
@@ -65,7 +66,7 @@ export interface RedeliverResult {
 }
 
 export async function redeliverMessages(
-  deps: ConfigDeps & { twilio: TwilioFactory },
+  deps: ConfigDeps,
   input: RedeliverInput,
 ): Promise<{ config: Config; results: RedeliverResult[] }> {
   const { store, env } = deps;
@@ -147,7 +148,7 @@ export async function redeliverMessages(
     let target = input.url ?? listenerUrl;
     let method: 'GET' | 'POST' = 'POST';
     if (target === null) {
-      let route;
+      let route: Route | null;
       try {
         route = await resolveRoute(client, config.fromNumber, message.channel);
       } catch (err) {

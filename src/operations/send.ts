@@ -1,15 +1,14 @@
-import type { ConfigDeps } from '../config/connect.js';
 import { effectiveApiUrl, loadSecret, resolveConfig, twilioCredentials } from '../config/resolve.js';
-import { CliError, ExitCode, usageError } from '../errors.js';
+import { CliError, ExitCode, fieldUsageError } from '../errors.js';
 import { withoutWhatsAppPrefix } from '../phone.js';
 import { shellQuote } from '../shell.js';
 import type { Config, Participant } from '../store/index.js';
-import { createTwilioClient } from '../twilio/client.js';
 import { deliveryFailure, type Message, sendMessage, type WaitResult, waitForFinalStatus } from '../twilio/messages.js';
 import { findNumber } from '../twilio/numbers.js';
 import { SANDBOX_NUMBER } from '../twilio/route.js';
 import { refuseLoopbackUrls } from '../twilio/send-rules.js';
 import { checkE164, E164 } from '../validate.js';
+import type { ConfigDeps } from './deps.js';
 
 /**
  * Sending a message from a config: the core of `send` and of the MCP `send_message` tool. The caller has
@@ -29,6 +28,9 @@ export interface SendInput {
   config?: string;
   /** 'whatsapp' or 'sms' forces the channel; undefined: the participant's channel, else SMS. */
   channel?: 'sms' | 'whatsapp';
+  /** HX…: send this Content API template (its body is the template's). */
+  contentSid?: string;
+  contentVariables?: Record<string, string>;
   wait?: {
     timeoutMs: number;
     signal?: AbortSignal;
@@ -58,16 +60,17 @@ export async function sendFromConfig(deps: ConfigDeps, input: SendInput): Promis
   let to: string;
   let participant: Participant | undefined;
   if (E164.test(withoutWhatsAppPrefix(toRaw))) {
-    to = checkE164('--to', withoutWhatsAppPrefix(toRaw));
+    to = checkE164('to', withoutWhatsAppPrefix(toRaw));
   } else {
     participant = store.participants.byName(toRaw);
     if (!participant) {
-      throw usageError(
-        `--to must be an E.164 number like +14155238886 or the name of a participant (got ${JSON.stringify(toRaw)}, which is neither)`,
-        store.participants.list().length
-          ? 'see the participants: fruxon-twilio participants list'
-          : `add one: fruxon-twilio participants add ${shellQuote(toRaw)} --phone +1…`,
-      );
+      const hint = store.participants.list().length
+        ? 'see the participants: fruxon-twilio participants list'
+        : `add one: fruxon-twilio participants add ${shellQuote(toRaw)} --phone +1…`;
+      throw fieldUsageError('to', (name) => ({
+        message: `${name('to')} must be an E.164 number like +14155238886 or the name of a participant (got ${JSON.stringify(toRaw)}, which is neither)`,
+        hint,
+      }));
     }
     to = participant.phone;
   }
@@ -76,10 +79,11 @@ export async function sendFromConfig(deps: ConfigDeps, input: SendInput): Promis
   if (participant?.configId) {
     const bound = store.configs.byId(participant.configId);
     if (bound && configName !== undefined && bound.name.toLowerCase() !== configName.toLowerCase()) {
-      throw usageError(
-        `participant ${JSON.stringify(participant.name)} is bound to config ${JSON.stringify(bound.name)}, not ${JSON.stringify(configName)}`,
-        `drop --config, or pass --config ${shellQuote(bound.name)}`,
-      );
+      const [who, boundName, asked] = [participant.name, bound.name, configName];
+      throw fieldUsageError('config', (name) => ({
+        message: `participant ${JSON.stringify(who)} is bound to config ${JSON.stringify(boundName)}, not ${JSON.stringify(asked)}`,
+        hint: `drop ${name('config')}, or pass ${name('config')} ${shellQuote(boundName)}`,
+      }));
     }
     if (bound) configName = bound.name;
   }
@@ -89,14 +93,14 @@ export async function sendFromConfig(deps: ConfigDeps, input: SendInput): Promis
   const apiUrl = effectiveApiUrl(config, env);
   refuseLoopbackUrls(
     [
-      ...input.mediaUrls.map((u) => ['--media-url', u] as const),
-      ...(input.statusCallback ? [['--status-callback', input.statusCallback] as const] : []),
+      ...input.mediaUrls.map((u) => ['media_url', u] as const),
+      ...(input.statusCallback ? [['status_callback', input.statusCallback] as const] : []),
     ],
     apiUrl,
   );
 
   const secret = loadSecret(config, env, deps.secrets);
-  const client = await (deps.twilio ?? createTwilioClient)(twilioCredentials(config, secret, env));
+  const client = await deps.twilio(twilioCredentials(config, secret, env));
   const callCtx = { apiUrl, accountSid: config.accountSid };
   // The WhatsApp Sandbox (its number, not on the account) sends on WhatsApp only: sending from it implies WhatsApp.
   if (!whatsapp && input.channel === undefined && config.fromNumber === SANDBOX_NUMBER) {
@@ -115,9 +119,22 @@ export async function sendFromConfig(deps: ConfigDeps, input: SendInput): Promis
       mediaUrls: input.mediaUrls,
       statusCallback: input.statusCallback,
       whatsapp,
+      contentSid: input.contentSid,
+      contentVariables: input.contentVariables,
     },
     callCtx,
-  );
+  ).catch(async (err: unknown) => {
+    // 21610: say when the recipient opted out (from the message log) and that only they can undo it.
+    if (!(err instanceof CliError) || err.reason !== 'twilio_21610' || whatsapp) throw err;
+    const { findOptOut, optOutHint } = await import('../twilio/opt-outs.js');
+    const evidence = await findOptOut(client, to, config.fromNumber);
+    throw new CliError(err.message, {
+      reason: err.reason,
+      exitCode: err.exitCode,
+      cause: err.cause,
+      hint: optOutHint(to, config.fromNumber, evidence),
+    });
+  });
   const base = { config, participant: participant ?? null, whatsapp, recipient };
   if (!input.wait) return { ...base, message: sent, waited: null };
 

@@ -1,10 +1,10 @@
 import { resolveConfig, webhookSigningToken } from '../config/resolve.js';
 import { CliError } from '../errors.js';
-import type { SecretStore } from '../secrets/index.js';
-import type { Config, Store } from '../store/index.js';
+import type { Config } from '../store/index.js';
 import { DEFAULT_SIMULATED_BODY } from '../twilio/inbound-form.js';
 import { displayWebhookUrl } from '../twilio/webhook.js';
 import { type PostOutcome, postSignedForm, runningListenerUrl, simulatedForm } from './deliver.js';
+import type { CoreDeps } from './deps.js';
 
 /**
  * A simulated inbound message, posted as Twilio would post it to the config's running listener (or `url`):
@@ -38,7 +38,7 @@ export interface SimulateResult {
 }
 
 export async function simulateInbound(
-  deps: { store: Store; env: NodeJS.ProcessEnv; secrets: () => SecretStore },
+  deps: Pick<CoreDeps, 'store' | 'env' | 'secrets'>,
   input: SimulateInput,
 ): Promise<SimulateResult> {
   const { store } = deps;

@@ -1,15 +1,22 @@
 import type { MessagePage } from 'twilio/lib/rest/api/v2010/account/message.js';
-import { type ConfigDeps, connectConfig, type TwilioFactory } from '../config/connect.js';
+import { connectConfig } from '../config/connect.js';
 import { loadProductionWebhookUrl } from '../config/webhook-url.js';
-import type { FruxonClient, FruxonClientOptions } from '../fruxon/client.js';
+import type { FruxonClient } from '../fruxon/client.js';
 import { findInbound, type InboundFinding, type InboundQuery, linkedFruxon } from '../fruxon/inbound-records.js';
 import { type Channel, WHATSAPP_PREFIX } from '../phone.js';
 import type { Config } from '../store/index.js';
 import { type Alert, type AlertScope, concerns, listAlerts } from '../twilio/alerts.js';
-import { retryAfterMs, type TwilioClient, type TwilioCredentials, twilioError } from '../twilio/client.js';
+import {
+  retryAfterMs,
+  type TwilioClient,
+  type TwilioCredentials,
+  type TwilioFactory,
+  twilioError,
+} from '../twilio/client.js';
 import { FINAL_STATUSES, fixFor, type Message, otherParty, sleepUnlessAborted, toMessage } from '../twilio/messages.js';
 import { resolveChannels } from '../twilio/route.js';
 import { displayWebhookUrl } from '../twilio/webhook.js';
+import type { CoreDeps } from './deps.js';
 
 /**
  * `messages tail`: a number's traffic, both directions, followed from Twilio's Messages list and its Monitor
@@ -39,15 +46,11 @@ export type TailEvent =
   /** Fruxon's side of an inbound message, for a linked config: recorded (conversation, run), held, or no record. */
   | { kind: 'fruxon'; message: Message; finding: InboundFinding };
 
-export interface TailDeps extends ConfigDeps {
-  twilio: TwilioFactory;
-  /** The user-visible clock: where `--since` starts. */
-  now: () => Date;
-  /** Aborted to stop (SIGINT): the tail then resolves. */
-  signal: AbortSignal;
-  /** Builds the Fruxon client of a linked config (default: the real one). */
-  fruxon?: (opts: FruxonClientOptions) => FruxonClient;
-}
+/**
+ * The operations' deps: `now` is where `--since` starts, `signal` stops the tail (SIGINT: it then resolves),
+ * `fruxon` builds a linked config's Fruxon client.
+ */
+export type TailDeps = CoreDeps;
 
 export interface TailOptions {
   config?: string;

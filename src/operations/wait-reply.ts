@@ -1,4 +1,4 @@
-import { type ConfigDeps, connectConfig } from '../config/connect.js';
+import { connectConfig } from '../config/connect.js';
 import { loadProductionWebhookUrl } from '../config/webhook-url.js';
 import { stripChannel, WHATSAPP_PREFIX } from '../phone.js';
 import type { Config } from '../store/index.js';
@@ -8,6 +8,7 @@ import { listMessagesBetween } from '../twilio/message-history.js';
 import { type Message, sleepUnlessAborted } from '../twilio/messages.js';
 import { resolveRoutes } from '../twilio/route.js';
 import { displayWebhookUrl } from '../twilio/webhook.js';
+import type { ConfigDeps, CoreDeps } from './deps.js';
 
 /**
  * The agent's answer, from Twilio's Messages list: the first message the config's number sent to `to` at or after
@@ -42,7 +43,7 @@ export interface WaitReplyResult {
 }
 
 export async function waitForReply(
-  deps: ConfigDeps & { now: () => Date; signal: AbortSignal },
+  deps: ConfigDeps & Pick<CoreDeps, 'now' | 'signal'>,
   input: WaitReplyInput,
 ): Promise<WaitReplyResult> {
   // The call's start, before anything slow (loading the twilio package): a reply right after the call counts.

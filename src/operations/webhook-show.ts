@@ -1,4 +1,4 @@
-import { type ConfigDeps, connectConfig } from '../config/connect.js';
+import { connectConfig } from '../config/connect.js';
 import { loadProductionWebhookUrl } from '../config/webhook-url.js';
 import { type Config, isLeaseAlive, type Lease } from '../store/index.js';
 import { type AlertSummary, summarizeWebhookAlerts } from '../twilio/alerts.js';
@@ -6,7 +6,9 @@ import { twilioError } from '../twilio/client.js';
 import type { PhoneNumberInfo } from '../twilio/numbers.js';
 import { lookUpRoutes } from '../twilio/register-webhook.js';
 import type { Route } from '../twilio/route.js';
+import { sandboxJoinCode } from '../twilio/sandbox.js';
 import { classifyWebhook, type WebhookKind } from '../twilio/webhook.js';
+import type { ConfigDeps } from './deps.js';
 
 /**
  * What the config's number points at now: the core of `webhook show` and of the MCP `webhook_route` tool.
@@ -29,6 +31,8 @@ export interface WebhookView {
    */
   alerts: AlertSummary | null;
   alertsError: string | null;
+  /** The WhatsApp Sandbox's `join <code>` when a route is the Sandbox and the code can be known (an emulator), else null. */
+  sandboxJoinCode: string | null;
 }
 
 const ALERT_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -73,5 +77,6 @@ export async function inspectWebhook(
     leaseAlive: lease ? isLeaseAlive(lease) : false,
     alerts,
     alertsError,
+    sandboxJoinCode: routes.some((r) => r.layer === 'sandbox') ? await sandboxJoinCode(creds.apiUrl) : null,
   };
 }

@@ -1,12 +1,16 @@
 import { hostname } from 'node:os';
 import type { ScenarioInfo, ScenarioResult, StepResult } from '../convtest/runner.js';
-import type { Output } from './index.js';
+import { type Output, safe } from './index.js';
 
-/** `fruxon-twilio test`: the step lines, the summary, one JSON object per scenario, and JUnit XML. */
+/**
+ * `fruxon-twilio test`: the step lines, the summary, one JSON object per scenario, and JUnit XML. Everything
+ * from outside (the agent's replies, Twilio's errors, the scenario file's names and text) goes through `safe`
+ * in the human output and in the JUnit file (which CI systems show as it is); --json is exact.
+ */
 
 export function printScenarioStart(out: Output, s: ScenarioInfo): void {
   out.line(
-    `${out.color.bold(s.name)} ${out.color.dim(`(${s.file}:${s.line}; config ${s.config}, ${s.tester} -> ${s.number} on ${s.channel})`)}`,
+    `${out.color.bold(safe(s.name))} ${out.color.dim(safe(`(${s.file}:${s.line}; config ${s.config}, ${s.tester} -> ${s.number} on ${s.channel})`))}`,
   );
 }
 
@@ -24,16 +28,16 @@ export function printStep(out: Output, step: StepResult): void {
         : step.kind === 'send'
           ? seconds(step.ms)
           : `waited ${seconds(step.ms)}`;
-  out.line(`  ${mark} ${text} ${c.dim(`(${timing})`)}`);
-  if (step.note) out.line(`      ${c.yellow('note:')} ${step.note}`);
-  if (step.cause) out.line(`      ${c.dim('cause:')} ${step.cause}`);
-  if (step.fix) out.line(`      ${c.dim('fix:')} ${step.fix}`);
+  out.line(`  ${mark} ${safe(text)} ${c.dim(`(${timing})`)}`);
+  if (step.note) out.line(`      ${c.yellow('note:')} ${safe(step.note)}`);
+  if (step.cause) out.line(`      ${c.dim('cause:')} ${safe(step.cause)}`);
+  if (step.fix) out.line(`      ${c.dim('fix:')} ${safe(step.fix)}`);
 }
 
 export function printScenarioEnd(out: Output, r: ScenarioResult): void {
   if (r.status === 'error' && r.error) {
-    out.line(`  ${out.color.red('✖')} could not run: ${r.error.message}`);
-    if (r.error.hint) out.line(`      ${out.color.dim('fix:')} ${r.error.hint}`);
+    out.line(`  ${out.color.red('✖')} could not run: ${safe(r.error.message)}`);
+    if (r.error.hint) out.line(`      ${out.color.dim('fix:')} ${safe(r.error.hint)}`);
   }
 }
 
@@ -47,7 +51,7 @@ export function printSummary(out: Output, files: { file: string; results: Scenar
   for (const r of all.filter((x) => x.status !== 'passed')) {
     const step = r.steps.find((s) => s.status === 'failed' || s.status === 'error');
     const where = step ? `step ${step.index} (line ${step.line}): ${step.failure}` : (r.error?.message ?? '');
-    out.line(`${out.color.red('✖')} ${r.name} (${r.file}): ${where}`);
+    out.line(`${out.color.red('✖')} ${safe(`${r.name} (${r.file}): ${where}`)}`);
   }
   const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
   out.line(
@@ -164,11 +168,18 @@ function xmlSeconds(ms: number): string {
   return (ms / 1000).toFixed(3);
 }
 
-// XML 1.0 allows tab, newline, carriage return and the characters from U+0020; anything else is dropped.
+// XML 1.0 allows tab, newline, carriage return and the characters from U+0020 but lone surrogates, U+FFFE and
+// U+FFFF. Control characters (C0, DEL, C1) and bidi controls are escaped first as the terminal shows them
+// (`safe`, keeping line breaks), so they are seen, not obeyed, where CI shows the file; what XML still
+// forbids after that (a lone surrogate, U+FFFE, U+FFFF) becomes U+FFFD.
 const INVALID_XML = /[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu;
 
 function text(s: string): string {
-  return s.replace(INVALID_XML, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return safe(s, { multiline: true })
+    .replace(INVALID_XML, '\ufffd')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
 }
 
 function attr(s: string): string {

@@ -1,7 +1,8 @@
-import type { TriggerEnvelope } from '../listener/payload.js';
+import { optOutMark, type TriggerEnvelope } from '../listener/payload.js';
 import type { StoredEvent } from '../store/events.js';
 import type { Output } from './index.js';
 import { safe, truncate } from './index.js';
+import { stdoutIsTerminal } from './iostreams.js';
 
 /** One human line per trigger event: time, channel, sender (and name), text, media count, event id. */
 export function printEvent(out: Output, e: TriggerEnvelope): void {
@@ -10,15 +11,18 @@ export function printEvent(out: Output, e: TriggerEnvelope): void {
   const time = e.received_at.slice(11, 19);
   const who = safe(p.from_name ? `${p.from} (${p.from_name})` : (p.from ?? '?'));
   const media = p.media.length ? c.cyan(` [${p.media.length} media]`) : '';
+  // Events stored before opt_out_type existed have none.
+  const policy = optOutMark(p.message_attributes?.opt_out_type);
+  const keyword = policy ? c.yellow(` [${policy}]`) : '';
   const width = Math.max(20, (out.io.stdout.columns ?? 120) - 50);
   const text =
     p.text === null || p.text === ''
       ? c.dim('(no text)')
-      : out.io.stdout.isTTY
+      : stdoutIsTerminal(out.io)
         ? truncate(p.text, width)
         : safe(p.text.replace(/\n/g, ' '));
   out.line(
-    `${c.dim(time)}  ${c.magenta(safe(p.channel).padEnd(8))}  ${c.bold(who)}  ${text}${media}  ${c.dim(`#${e.event_id}`)}`,
+    `${c.dim(time)}  ${c.magenta(safe(p.channel).padEnd(8))}  ${c.bold(who)}  ${text}${media}${keyword}  ${c.dim(`#${e.event_id}`)}`,
   );
 }
 

@@ -1,17 +1,12 @@
-import type { Readable, Writable } from 'node:stream';
-import { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
+import { canPrompt, colors, type IoStreams } from './iostreams.js';
 
 /**
  * The only place that writes data and status for a command. Data goes to stdout (one JSON value per line
  * with --json, human text otherwise); status, warnings and errors go to stderr, so `--json` output is
  * always valid JSON and nothing else.
  */
-export interface Io {
-  stdout: Writable & { isTTY?: boolean; columns?: number };
-  stderr: Writable & { isTTY?: boolean };
-  stdin: Readable & { isTTY?: boolean };
-  env: NodeJS.ProcessEnv;
-}
+export type Io = IoStreams;
 
 export function processIo(): Io {
   return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
@@ -27,15 +22,13 @@ export class Output {
     opts: { json?: boolean } = {},
   ) {
     this.json = Boolean(opts.json);
-    const noColor = io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '';
-    const forced = io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== '0';
-    this.color = new Chalk({ level: noColor ? 0 : forced || io.stdout.isTTY ? 1 : 0 });
-    this.errColor = new Chalk({ level: noColor ? 0 : forced || io.stderr.isTTY ? 1 : 0 });
+    this.color = colors(io, 'stdout');
+    this.errColor = colors(io, 'stderr');
   }
 
   /** Whether a person is at the keyboard (prompts allowed). */
   get interactive(): boolean {
-    return Boolean(this.io.stdin.isTTY && this.io.stderr.isTTY) && !this.io.env.CI;
+    return canPrompt(this.io);
   }
 
   /** One JSON value on its own line on stdout. */

@@ -2,6 +2,7 @@ import type { MediaInfo } from '../twilio/message-history.js';
 import { type Message, otherParty, relativeDirection } from '../twilio/messages.js';
 import type { Output } from './index.js';
 import { safe, truncate } from './index.js';
+import { terminalColumns } from './iostreams.js';
 
 function when(m: Message): string {
   const d = m.dateCreated ?? m.dateSent;
@@ -19,7 +20,7 @@ export function printMessageTable(out: Output, list: Message[]): void {
     safe(m.body.replace(/\s+/g, ' ')),
     m.errorCode === null ? '' : String(m.errorCode),
   ]);
-  const columns = out.io.stdout.isTTY ? out.io.stdout.columns : undefined;
+  const columns = terminalColumns(out.io);
   if (columns) {
     const width = (i: number) =>
       Math.max(
@@ -57,7 +58,7 @@ export function printMessageDetail(out: Output, m: Message, media: MediaInfo[] |
   if (m.messagingServiceSid) rows.push(['service', m.messagingServiceSid]);
   if (media === null) rows.push(['media', `${m.numMedia} item(s), not listed`]);
   else if (media.length === 0) rows.push(['media', none]);
-  else media.forEach((x, i) => rows.push([i === 0 ? 'media' : '', `${x.url} (${x.contentType})`]));
+  else for (const [i, x] of media.entries()) rows.push([i === 0 ? 'media' : '', `${x.url} (${x.contentType})`]);
   const w = Math.max(...rows.map(([k]) => k.length));
   // Escaped (see `safe`): every value here came from Twilio, the body from whoever texted the number.
   for (const [k, v] of rows) out.line(`${c.dim(k.padEnd(w))}  ${v === none ? v : safe(v)}`);

@@ -2,6 +2,7 @@ import type { Participant } from '../store/participants.js';
 import type { MediaInfo } from '../twilio/message-history.js';
 import { type Message, otherParty, relativeDirection } from '../twilio/messages.js';
 import type { Output } from './index.js';
+import { canRedrawStatus } from './iostreams.js';
 
 /**
  * A message as scripts see it (--json), snake_case like Twilio's own resource: what `send` and `demo`
@@ -104,7 +105,7 @@ export class Progress {
 
   constructor(out: Output) {
     this.#out = out;
-    this.#live = Boolean(out.io.stderr.isTTY) && !out.io.env.CI;
+    this.#live = canRedrawStatus(out.io);
   }
 
   update(text: string): void {

@@ -1,6 +1,7 @@
 import type { WebhookView } from '../operations/webhook-show.js';
 import { type Alert, alertFix, describeAlert } from '../twilio/alerts.js';
-import type { Route } from '../twilio/route.js';
+import { type Route, routeName } from '../twilio/route.js';
+import { sandboxJoinStep } from '../twilio/sandbox.js';
 import { classifyWebhook, displayWebhookUrl, maskWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
 import { listenerJson } from './configs.js';
@@ -137,6 +138,8 @@ export function printWebhookShow(out: Output, v: WebhookView): void {
   for (const [k, val] of rows) out.line(`${c.dim(k.padEnd(w))}  ${val}`);
   out.line();
   out.line(webhookVerdict(v));
+  if (v.routes.some((r) => r.layer === 'sandbox'))
+    out.line(`Only the Sandbox's participants get through: ${safe(sandboxJoinStep(v.sandboxJoinCode))}.`);
   for (const r of v.routes.slice(1)) {
     const extra = routeSentence(
       r,
@@ -172,23 +175,9 @@ function kindText(v: Pick<WebhookView, 'kind' | 'leaseAlive'>): string {
   }
 }
 
-/** A layer as a short name: "Messaging Service 'Support' (MG…1234)", "the number +1… (PN…)". */
+/** A layer as a short name: "Messaging Service 'Support' (MG…1234)", `+1… "A MESSAGE COMES IN"` (twilio/route.ts names it), escaped. */
 export function routeLabel(r: Route): string {
-  const sid = r.sid ? ` (${maskSid(r.sid)})` : '';
-  const name = r.friendlyName ? ` '${safe(r.friendlyName)}'` : '';
-  switch (r.layer) {
-    case 'number':
-      return `${r.number?.phoneNumber ?? ''} "A MESSAGE COMES IN"`;
-    case 'application':
-      return `TwiML App${name}${sid}`;
-    case 'messaging_service':
-    case 'none':
-      return `Messaging Service${name}${sid}`;
-    case 'whatsapp_sender':
-      return `WhatsApp sender ${safe(r.friendlyName ?? '')}${sid}`;
-    case 'sandbox':
-      return 'the WhatsApp Sandbox';
-  }
+  return safe(routeName(r, 'label'));
 }
 
 /** An alert's line with its URL shown as the number's are (a production URL masked). */

@@ -67,29 +67,32 @@ export function webhookPath(config: Pick<Config, 'id'>): string {
 }
 
 export class ConfigRepo {
-  constructor(
-    private readonly db: Db,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+  readonly #db: Db;
+  readonly #now: () => Date;
+
+  constructor(db: Db, now: () => Date = () => new Date()) {
+    this.#db = db;
+    this.#now = now;
+  }
 
   list(opts: { limit?: number; offset?: number } = {}): Config[] {
-    const rows = this.db
+    const rows = this.#db
       .prepare('SELECT * FROM configs ORDER BY name COLLATE NOCASE LIMIT ? OFFSET ?')
       .all(opts.limit ?? -1, opts.offset ?? 0) as Row[];
     return rows.map(fromRow);
   }
 
   count(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM configs').get() as { n: number }).n;
+    return (this.#db.prepare('SELECT count(*) AS n FROM configs').get() as { n: number }).n;
   }
 
   byName(name: string): Config | undefined {
-    const r = this.db.prepare('SELECT * FROM configs WHERE name = ?').get(name) as Row | undefined;
+    const r = this.#db.prepare('SELECT * FROM configs WHERE name = ?').get(name) as Row | undefined;
     return r && fromRow(r);
   }
 
   byId(id: string): Config | undefined {
-    const r = this.db.prepare('SELECT * FROM configs WHERE id = ?').get(id) as Row | undefined;
+    const r = this.#db.prepare('SELECT * FROM configs WHERE id = ?').get(id) as Row | undefined;
     return r && fromRow(r);
   }
 
@@ -99,11 +102,11 @@ export class ConfigRepo {
    * before the commit, so a secret found missing is told apart from a removed config only after that.
    */
   byIdAfterWrites(id: string): Config | undefined {
-    return this.db.transaction(() => this.byId(id)).immediate();
+    return this.#db.transaction(() => this.byId(id)).immediate();
   }
 
   defaultConfig(): Config | undefined {
-    const r = this.db.prepare('SELECT * FROM configs WHERE is_default = 1').get() as Row | undefined;
+    const r = this.#db.prepare('SELECT * FROM configs WHERE is_default = 1').get() as Row | undefined;
     return r && fromRow(r);
   }
 
@@ -113,14 +116,14 @@ export class ConfigRepo {
    * there leaves no row behind.
    */
   insert(c: NewConfig, beforeCommit?: (config: Config) => void): Config {
-    const now = this.now().toISOString();
+    const now = this.#now().toISOString();
     const id = randomUUID();
-    return this.db
+    return this.#db
       .transaction(() => {
         const first = this.count() === 0;
         const makeDefault = first || Boolean(c.isDefault);
-        if (makeDefault) this.db.prepare('UPDATE configs SET is_default = 0 WHERE is_default = 1').run();
-        this.db
+        if (makeDefault) this.#db.prepare('UPDATE configs SET is_default = 0 WHERE is_default = 1').run();
+        this.#db
           .prepare(
             `INSERT INTO configs (id, name, from_number, account_sid, auth_method, api_key_sid, secret_source, api_url, webhook_url_hint, is_default, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -147,12 +150,12 @@ export class ConfigRepo {
   }
 
   setDefault(id: string): void {
-    this.db
+    this.#db
       .transaction(() => {
-        this.db.prepare('UPDATE configs SET is_default = 0 WHERE is_default = 1').run();
-        this.db
+        this.#db.prepare('UPDATE configs SET is_default = 0 WHERE is_default = 1').run();
+        this.#db
           .prepare('UPDATE configs SET is_default = 1, updated_at = ? WHERE id = ?')
-          .run(this.now().toISOString(), id);
+          .run(this.#now().toISOString(), id);
       })
       .immediate();
   }
@@ -167,20 +170,20 @@ export class ConfigRepo {
     };
     const keys = (Object.keys(changes) as (keyof ConfigChanges)[]).filter((k) => changes[k] !== undefined);
     const sets = [...keys.map((k) => `${columns[k]} = ?`), 'updated_at = ?'];
-    this.db
+    this.#db
       .prepare(`UPDATE configs SET ${sets.join(', ')} WHERE id = ?`)
-      .run(...keys.map((k) => changes[k] ?? null), this.now().toISOString(), id);
+      .run(...keys.map((k) => changes[k] ?? null), this.#now().toISOString(), id);
     return this.byId(id)!;
   }
 
   /** Removes a config; `beforeCommit` runs inside the transaction (the keychain entry's deletion). */
   remove(id: string, beforeCommit?: () => void): void {
-    this.db
+    this.#db
       .transaction(() => {
-        this.db.prepare('DELETE FROM participants WHERE config_id = ?').run(id);
-        this.db.prepare('DELETE FROM configs WHERE id = ?').run(id);
+        this.#db.prepare('DELETE FROM participants WHERE config_id = ?').run(id);
+        this.#db.prepare('DELETE FROM configs WHERE id = ?').run(id);
         // Keep a default while any config is left: the oldest one inherits it.
-        this.db
+        this.#db
           .prepare(
             `UPDATE configs SET is_default = 1 WHERE id = (SELECT id FROM configs ORDER BY created_at LIMIT 1)
              AND NOT EXISTS (SELECT 1 FROM configs WHERE is_default = 1)`,

@@ -138,7 +138,10 @@ export class EventRepo {
   readonly #bySid;
   readonly #batch;
 
-  constructor(private readonly db: Db) {
+  readonly #db: Db;
+
+  constructor(db: Db) {
+    this.#db = db;
     // Prepared once: the listener records every webhook through these.
     this.#insert = db.prepare(
       `INSERT OR IGNORE INTO events (config_id, config_name, received_at, status, reason, message_sid, idempotency_token, channel,
@@ -197,13 +200,13 @@ export class EventRepo {
     id: number,
     f: { url: string; status: number | null; ms: number | null; error: string | null },
   ): void {
-    this.db
+    this.#db
       .prepare('UPDATE events SET forward_url = ?, forward_status = ?, forward_ms = ?, forward_error = ? WHERE id = ?')
       .run(f.url, f.status, f.ms, f.error, id);
   }
 
   byId(id: number): StoredEvent | undefined {
-    const r = this.db.prepare('SELECT * FROM events WHERE id = ?').get(id) as Row | undefined;
+    const r = this.#db.prepare('SELECT * FROM events WHERE id = ?').get(id) as Row | undefined;
     return r && fromRow(r);
   }
 
@@ -218,7 +221,7 @@ export class EventRepo {
 
   addStatus(e: Omit<StatusEvent, 'id'>): number {
     return Number(
-      this.db
+      this.#db
         .prepare(
           'INSERT INTO status_events (config_id, config_name, received_at, message_sid, status, error_code, to_address, from_address) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
         )
@@ -230,9 +233,15 @@ export class EventRepo {
   listStatuses(q: Pick<EventQuery, 'configId' | 'since' | 'limit'> = {}): StatusEvent[] {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (q.configId) where.push('config_id = ?'), args.push(q.configId);
-    if (q.since) where.push('received_at >= ?'), args.push(q.since);
-    const rows = this.db
+    if (q.configId) {
+      where.push('config_id = ?');
+      args.push(q.configId);
+    }
+    if (q.since) {
+      where.push('received_at >= ?');
+      args.push(q.since);
+    }
+    const rows = this.#db
       .prepare(
         `SELECT * FROM status_events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY received_at DESC, id DESC LIMIT ?`,
       )
@@ -262,28 +271,28 @@ export class EventRepo {
 
   list(q: EventQuery = {}): StoredEvent[] {
     const { sql, args } = listQuery(q);
-    return (this.db.prepare(sql).all(...args) as Row[]).map(fromRow);
+    return (this.#db.prepare(sql).all(...args) as Row[]).map(fromRow);
   }
 
   /** SQLite's plan for a list query, one step a line (for tests that keep list() on an index). */
   listPlan(q: EventQuery = {}): string[] {
     const { sql, args } = listQuery(q);
-    return (this.db.prepare('EXPLAIN QUERY PLAN ' + sql).all(...args) as { detail: string }[]).map((r) => r.detail);
+    return (this.#db.prepare('EXPLAIN QUERY PLAN ' + sql).all(...args) as { detail: string }[]).map((r) => r.detail);
   }
 
   /** The newest event id of the whole log (ids only grow), 0 when it is empty: where a wait for new events starts. */
   lastId(): number {
-    return (this.db.prepare('SELECT coalesce(max(id), 0) AS id FROM events').get() as { id: number }).id;
+    return (this.#db.prepare('SELECT coalesce(max(id), 0) AS id FROM events').get() as { id: number }).id;
   }
 
   /** The oldest accepted event of the config after `afterId` (from `fromNumber`, plain E.164, when given), if any. */
   nextAccepted(q: { configId: string; afterId: number; fromNumber?: string }): StoredEvent | undefined {
     const r = (
       q.fromNumber === undefined
-        ? this.db
+        ? this.#db
             .prepare(`SELECT * FROM events WHERE id > ? AND config_id = ? AND status = 'accepted' ORDER BY id LIMIT 1`)
             .get(q.afterId, q.configId)
-        : this.db
+        : this.#db
             .prepare(
               `SELECT * FROM events WHERE id > ? AND config_id = ? AND status = 'accepted' AND from_number = ? ORDER BY id LIMIT 1`,
             )
@@ -295,27 +304,42 @@ export class EventRepo {
   count(q: Pick<EventQuery, 'configId' | 'status'> = {}): number {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (q.configId) where.push('config_id = ?'), args.push(q.configId);
-    if (q.status) where.push('status = ?'), args.push(q.status);
+    if (q.configId) {
+      where.push('config_id = ?');
+      args.push(q.configId);
+    }
+    if (q.status) {
+      where.push('status = ?');
+      args.push(q.status);
+    }
     const sql = `SELECT count(*) AS n FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''}`;
-    return (this.db.prepare(sql).get(...args) as { n: number }).n;
+    return (this.#db.prepare(sql).get(...args) as { n: number }).n;
   }
 
   /** Deletes events received before `isoTime`; returns how many. */
   pruneBefore(isoTime: string): number {
-    this.db.prepare('DELETE FROM status_events WHERE received_at < ?').run(isoTime);
-    return this.db.prepare('DELETE FROM events WHERE received_at < ?').run(isoTime).changes;
+    this.#db.prepare('DELETE FROM status_events WHERE received_at < ?').run(isoTime);
+    return this.#db.prepare('DELETE FROM events WHERE received_at < ?').run(isoTime).changes;
   }
 }
 
 function listQuery(q: EventQuery): { sql: string; args: unknown[] } {
   const where: string[] = [];
   const args: unknown[] = [];
-  if (q.configId) where.push('config_id = ?'), args.push(q.configId);
+  if (q.configId) {
+    where.push('config_id = ?');
+    args.push(q.configId);
+  }
   // A literal, not a parameter: only then can SQLite use the partial index on refused events.
   if (q.status === 'accepted' || q.status === 'refused') where.push(`status = '${q.status}'`);
-  if (q.since) where.push('received_at >= ?'), args.push(q.since);
-  if (q.before) where.push('(received_at, id) < (?, ?)'), args.push(q.before.receivedAt, q.before.id);
+  if (q.since) {
+    where.push('received_at >= ?');
+    args.push(q.since);
+  }
+  if (q.before) {
+    where.push('(received_at, id) < (?, ?)');
+    args.push(q.before.receivedAt, q.before.id);
+  }
   const sql = `SELECT * FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY received_at DESC, id DESC LIMIT ?`;
   return { sql, args: [...args, q.limit ?? 50] };
 }

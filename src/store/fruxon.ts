@@ -71,23 +71,28 @@ function linkFromRow(r: LinkRow): FruxonLink {
 }
 
 export class FruxonRepo {
-  constructor(
-    private readonly db: Db,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+  readonly #db: Db;
+  readonly #now: () => Date;
+
+  constructor(db: Db, now: () => Date = () => new Date()) {
+    this.#db = db;
+    this.#now = now;
+  }
 
   account(tenant: string): FruxonAccount | undefined {
-    const r = this.db.prepare('SELECT * FROM fruxon_accounts WHERE tenant = ?').get(tenant) as AccountRow | undefined;
+    const r = this.#db.prepare('SELECT * FROM fruxon_accounts WHERE tenant = ?').get(tenant) as AccountRow | undefined;
     return r && accountFromRow(r);
   }
 
   defaultAccount(): FruxonAccount | undefined {
-    const r = this.db.prepare('SELECT * FROM fruxon_accounts WHERE is_default = 1').get() as AccountRow | undefined;
+    const r = this.#db.prepare('SELECT * FROM fruxon_accounts WHERE is_default = 1').get() as AccountRow | undefined;
     return r && accountFromRow(r);
   }
 
   accounts(): FruxonAccount[] {
-    return (this.db.prepare('SELECT * FROM fruxon_accounts ORDER BY tenant').all() as AccountRow[]).map(accountFromRow);
+    return (this.#db.prepare('SELECT * FROM fruxon_accounts ORDER BY tenant').all() as AccountRow[]).map(
+      accountFromRow,
+    );
   }
 
   /** Records (or refreshes) a tenant after a successful login and makes it the default. */
@@ -95,16 +100,16 @@ export class FruxonRepo {
     a: { tenant: string; apiUrl: string | null; subject: string | null; scopes: string[] },
     beforeCommit?: () => void,
   ): FruxonAccount {
-    return this.db
+    return this.#db
       .transaction(() => {
-        this.db.prepare('UPDATE fruxon_accounts SET is_default = 0 WHERE is_default = 1').run();
-        this.db
+        this.#db.prepare('UPDATE fruxon_accounts SET is_default = 0 WHERE is_default = 1').run();
+        this.#db
           .prepare(
             `INSERT INTO fruxon_accounts (tenant, api_url, is_default, subject, scopes, logged_in_at) VALUES (?, ?, 1, ?, ?, ?)
              ON CONFLICT (tenant) DO UPDATE SET api_url = excluded.api_url, is_default = 1, subject = excluded.subject,
                scopes = excluded.scopes, logged_in_at = excluded.logged_in_at`,
           )
-          .run(a.tenant, a.apiUrl, a.subject, JSON.stringify(a.scopes), this.now().toISOString());
+          .run(a.tenant, a.apiUrl, a.subject, JSON.stringify(a.scopes), this.#now().toISOString());
         beforeCommit?.();
         return this.account(a.tenant)!;
       })
@@ -112,9 +117,9 @@ export class FruxonRepo {
   }
 
   removeAccount(tenant: string, beforeCommit?: () => void): boolean {
-    return this.db
+    return this.#db
       .transaction(() => {
-        const n = this.db.prepare('DELETE FROM fruxon_accounts WHERE tenant = ?').run(tenant).changes;
+        const n = this.#db.prepare('DELETE FROM fruxon_accounts WHERE tenant = ?').run(tenant).changes;
         beforeCommit?.();
         return n > 0;
       })
@@ -122,7 +127,7 @@ export class FruxonRepo {
   }
 
   link(configId: string): FruxonLink | undefined {
-    const r = this.db.prepare('SELECT * FROM fruxon_links WHERE config_id = ?').get(configId) as LinkRow | undefined;
+    const r = this.#db.prepare('SELECT * FROM fruxon_links WHERE config_id = ?').get(configId) as LinkRow | undefined;
     return r && linkFromRow(r);
   }
 
@@ -133,8 +138,8 @@ export class FruxonRepo {
     fruxonConfigId: string;
     webhookKeyPrefix?: string | null;
   }): FruxonLink {
-    const now = this.now().toISOString();
-    this.db
+    const now = this.#now().toISOString();
+    this.#db
       .prepare(
         `INSERT INTO fruxon_links (config_id, tenant, fruxon_config_id, webhook_key_prefix, linked_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (config_id) DO UPDATE SET
@@ -148,6 +153,6 @@ export class FruxonRepo {
   }
 
   removeLink(configId: string): void {
-    this.db.prepare('DELETE FROM fruxon_links WHERE config_id = ?').run(configId);
+    this.#db.prepare('DELETE FROM fruxon_links WHERE config_id = ?').run(configId);
   }
 }

@@ -1,5 +1,5 @@
 import { ConfigRepo } from './configs.js';
-import { type Db, openDb, schemaVersion } from './db.js';
+import { type Db, openDb, removeUpgradeBackups, type StoreUpgrade, schemaVersion } from './db.js';
 import { EventRepo } from './events.js';
 import { FruxonRepo } from './fruxon.js';
 import { LeaseRepo } from './leases.js';
@@ -13,7 +13,7 @@ export {
   type SecretSource,
   webhookPath,
 } from './configs.js';
-export { type Db, schemaVersion } from './db.js';
+export { backupFile, type Db, removeUpgradeBackups, type StoreUpgrade, schemaVersion } from './db.js';
 export type { EventQuery, EventStatus, NewEvent, StoredEvent } from './events.js';
 export { applyRetention, DEFAULT_RETENTION_DAYS, RETENTION_ENV, retentionDays } from './events.js';
 export type { FruxonAccount, FruxonLink } from './fruxon.js';
@@ -43,7 +43,16 @@ export interface Store {
   /** Fruxon tenants logged in to, and which Fruxon config each local config is linked to. */
   fruxon: FruxonRepo;
   schemaVersion(): number;
+  /** Set when this open upgraded an older store: the command says so in one line (`upgradeNote`). */
+  upgrade: StoreUpgrade | null;
+  /** After a successful run on a store this open did not upgrade: drops the copies earlier upgrades kept. */
+  dropUpgradeBackups(): string[];
   close(): void;
+}
+
+/** The one line a command prints (on stderr) when opening the store upgraded it. */
+export function upgradeNote(u: StoreUpgrade): string {
+  return `upgraded the local store from schema ${u.from} to ${u.to}; the previous one is kept at ${u.backup} until the next successful run`;
 }
 
 export interface StoreOptions {
@@ -52,7 +61,7 @@ export interface StoreOptions {
 }
 
 export function openStore(env: NodeJS.ProcessEnv = process.env, opts: StoreOptions = {}): Store {
-  const { db, dir, file } = openDb(env);
+  const { db, dir, file, upgrade } = openDb(env);
   const now = opts.now ?? (() => new Date());
   return {
     db,
@@ -64,6 +73,8 @@ export function openStore(env: NodeJS.ProcessEnv = process.env, opts: StoreOptio
     participants: new ParticipantRepo(db, now),
     fruxon: new FruxonRepo(db, now),
     schemaVersion: () => schemaVersion(db),
+    upgrade,
+    dropUpgradeBackups: () => (upgrade ? [] : removeUpgradeBackups(dir)),
     close: () => db.close(),
   };
 }

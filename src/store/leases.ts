@@ -126,18 +126,21 @@ export function sameLease(a: Pick<Lease, 'pid' | 'startedAt'>, b: Pick<Lease, 'p
 export type RestoreToProductionResult = 'marked' | 'gone' | 'restoring';
 
 export class LeaseRepo {
-  constructor(
-    private readonly db: Db,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+  readonly #db: Db;
+  readonly #now: () => Date;
+
+  constructor(db: Db, now: () => Date = () => new Date()) {
+    this.#db = db;
+    this.#now = now;
+  }
 
   get(configId: string): Lease | undefined {
-    const r = this.db.prepare('SELECT * FROM leases WHERE config_id = ?').get(configId) as Row | undefined;
+    const r = this.#db.prepare('SELECT * FROM leases WHERE config_id = ?').get(configId) as Row | undefined;
     return r && fromRow(r);
   }
 
   list(): Lease[] {
-    return (this.db.prepare('SELECT * FROM leases ORDER BY started_at').all() as Row[]).map(fromRow);
+    return (this.#db.prepare('SELECT * FROM leases ORDER BY started_at').all() as Row[]).map(fromRow);
   }
 
   /**
@@ -148,13 +151,13 @@ export class LeaseRepo {
   acquire(
     lease: Omit<Lease, 'hostname' | 'startedAt'>,
   ): { acquired: true; lease: Lease } | { acquired: false; existing: Lease | null } {
-    return this.db
+    return this.#db
       .transaction(() => {
         const existing = this.get(lease.configId);
         if (existing) return { acquired: false as const, existing };
-        if (!this.db.prepare('SELECT 1 FROM configs WHERE id = ?').get(lease.configId))
+        if (!this.#db.prepare('SELECT 1 FROM configs WHERE id = ?').get(lease.configId))
           return { acquired: false as const, existing: null };
-        this.db
+        this.#db
           .prepare(
             `INSERT INTO leases (config_id, number_sid, phone_number, previous_sms_url, previous_sms_method, previous_is_production, our_url, pid, hostname, started_at, layer, layer_sid, previous_values)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -169,7 +172,7 @@ export class LeaseRepo {
             lease.ourUrl,
             lease.pid,
             hostname(),
-            this.now().toISOString(),
+            this.#now().toISOString(),
             lease.layer ?? 'number',
             lease.layerSid ?? null,
             lease.previous ? JSON.stringify(lease.previous) : null,
@@ -189,15 +192,15 @@ export class LeaseRepo {
     configId: string,
     pid: number = process.pid,
   ): { claimed: true; lease: Lease } | { claimed: false; lease: Lease | null } {
-    return this.db
+    return this.#db
       .transaction(() => {
         const lease = this.get(configId);
         if (!lease) return { claimed: false as const, lease: null };
         if (isBeingRestored(lease) && !(lease.restoring!.pid === pid && lease.restoring!.hostname === hostname()))
           return { claimed: false as const, lease };
-        this.db
+        this.#db
           .prepare('UPDATE leases SET restoring_pid = ?, restoring_host = ?, restoring_since = ? WHERE config_id = ?')
-          .run(pid, hostname(), this.now().toISOString(), configId);
+          .run(pid, hostname(), this.#now().toISOString(), configId);
         return { claimed: true as const, lease: this.get(configId)! };
       })
       .immediate();
@@ -205,7 +208,7 @@ export class LeaseRepo {
 
   /** Drops process `pid`'s restore claim (the restore failed and the lease is kept for the next one). */
   unclaimRestore(configId: string, pid: number = process.pid): void {
-    this.db
+    this.#db
       .prepare(
         'UPDATE leases SET restoring_pid = NULL, restoring_host = NULL, restoring_since = NULL WHERE config_id = ? AND restoring_pid = ? AND restoring_host = ?',
       )
@@ -219,7 +222,7 @@ export class LeaseRepo {
    * only that lease is marked (another listen's lease taken since counts as 'gone').
    */
   restoreToProduction(configId: string, expect?: Pick<Lease, 'pid' | 'startedAt'>): RestoreToProductionResult {
-    return this.db
+    return this.#db
       .transaction((): RestoreToProductionResult => {
         const lease = this.get(configId);
         if (!lease || (expect && !sameLease(lease, expect))) return 'gone';
@@ -239,7 +242,7 @@ export class LeaseRepo {
         const app = lease.layer === 'application' && prev?.application;
         if (app) prev.application = { ...app, smsUrl: { production: true } };
         const number = app ? '' : `previous_is_production = 1, previous_sms_url = NULL, previous_sms_method = 'POST', `;
-        this.db
+        this.#db
           .prepare(`UPDATE leases SET ${number}previous_values = ? WHERE config_id = ?`)
           .run(prev ? JSON.stringify(prev) : null, configId);
         return 'marked';
@@ -248,6 +251,6 @@ export class LeaseRepo {
   }
 
   release(configId: string): void {
-    this.db.prepare('DELETE FROM leases WHERE config_id = ?').run(configId);
+    this.#db.prepare('DELETE FROM leases WHERE config_id = ?').run(configId);
   }
 }

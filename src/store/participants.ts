@@ -44,10 +44,13 @@ const FOR_CONFIG = '(config_id = ? OR config_id IS NULL)';
 const BEST_FIRST = 'config_id IS NULL, created_at';
 
 export class ParticipantRepo {
-  constructor(
-    private readonly db: Db,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+  readonly #db: Db;
+  readonly #now: () => Date;
+
+  constructor(db: Db, now: () => Date = () => new Date()) {
+    this.#db = db;
+    this.#now = now;
+  }
 
   /** This connection's own writes, which `PRAGMA data_version` does not count (see contactBook). */
   #writes = 0;
@@ -56,12 +59,12 @@ export class ParticipantRepo {
   add(p: NewParticipant): Participant | undefined {
     const id = randomUUID();
     this.#writes++;
-    const res = this.db
+    const res = this.#db
       .prepare(
         `INSERT INTO participants (id, name, phone, whatsapp, config_id, created_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (name) DO NOTHING`,
       )
-      .run(id, p.name, stripChannel(p.phone), p.whatsapp ? 1 : 0, p.configId ?? null, this.now().toISOString());
+      .run(id, p.name, stripChannel(p.phone), p.whatsapp ? 1 : 0, p.configId ?? null, this.#now().toISOString());
     return res.changes === 1 ? this.byId(id) : undefined;
   }
 
@@ -69,21 +72,21 @@ export class ParticipantRepo {
   list(opts: { configId?: string } = {}): Participant[] {
     const rows =
       opts.configId === undefined
-        ? this.db.prepare('SELECT * FROM participants ORDER BY name COLLATE NOCASE').all()
-        : this.db
+        ? this.#db.prepare('SELECT * FROM participants ORDER BY name COLLATE NOCASE').all()
+        : this.#db
             .prepare('SELECT * FROM participants WHERE config_id = ? OR config_id IS NULL ORDER BY name COLLATE NOCASE')
             .all(opts.configId);
     return (rows as Row[]).map(fromRow);
   }
 
   byId(id: string): Participant | undefined {
-    const r = this.db.prepare('SELECT * FROM participants WHERE id = ?').get(id) as Row | undefined;
+    const r = this.#db.prepare('SELECT * FROM participants WHERE id = ?').get(id) as Row | undefined;
     return r && fromRow(r);
   }
 
   /** Case-insensitive. */
   byName(name: string): Participant | undefined {
-    const r = this.db.prepare('SELECT * FROM participants WHERE name = ?').get(name) as Row | undefined;
+    const r = this.#db.prepare('SELECT * FROM participants WHERE name = ?').get(name) as Row | undefined;
     return r && fromRow(r);
   }
 
@@ -97,10 +100,10 @@ export class ParticipantRepo {
     const e164 = stripChannel(phone);
     const r = (
       configId
-        ? (this.#byPhoneForConfig ??= this.db.prepare(
+        ? (this.#byPhoneForConfig ??= this.#db.prepare(
             `SELECT * FROM participants WHERE phone = ? AND ${FOR_CONFIG} ORDER BY ${BEST_FIRST} LIMIT 1`,
           )).get(e164, configId)
-        : (this.#byPhone ??= this.db.prepare(
+        : (this.#byPhone ??= this.#db.prepare(
             'SELECT * FROM participants WHERE phone = ? ORDER BY config_id IS NOT NULL, created_at LIMIT 1',
           )).get(e164)
     ) as Row | undefined;
@@ -116,9 +119,9 @@ export class ParticipantRepo {
    * its file locks) each.
    */
   contactBook(configId: string): { nameFor(phone: string): string | null } {
-    const version = this.db.prepare('PRAGMA data_version').pluck();
+    const version = this.#db.prepare('PRAGMA data_version').pluck();
     // findByPhone's rule for every number at once: the first row of a number is the one it would answer.
-    const rows = this.db
+    const rows = this.#db
       .prepare(`SELECT phone, name FROM participants WHERE ${FOR_CONFIG} ORDER BY ${BEST_FIRST}`)
       .raw();
     let names = new Map<string, string>();
@@ -148,6 +151,6 @@ export class ParticipantRepo {
   /** Removes by name (case-insensitive); false when there was none. */
   remove(name: string): boolean {
     this.#writes++;
-    return this.db.prepare('DELETE FROM participants WHERE name = ?').run(name).changes === 1;
+    return this.#db.prepare('DELETE FROM participants WHERE name = ?').run(name).changes === 1;
   }
 }

@@ -1,9 +1,22 @@
 import type { Twilio } from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
 import { CliError, ExitCode } from '../errors.js';
+import { type ApiTrace, formBody } from '../trace.js';
 import { maskSid } from '../validate.js';
 
 export type TwilioClient = Twilio;
+
+/** Opens a Twilio client for credentials: the command context hands the cores one (a test hands its own). */
+export type TwilioFactory = (creds: TwilioCredentials, opts?: TwilioClientOptions) => Promise<TwilioClient>;
+
+export interface TwilioClientOptions {
+  timeoutMs?: number;
+  /**
+   * false: a 429 is not retried by the client (whose backoff ignores Retry-After) but thrown, and the answer's
+   * `Retry-After` is read with retryAfterMs(): for a poller that keeps its own request budget (messages tail).
+   */
+  retry429?: boolean;
+}
 
 /**
  * A busy account answers 429 (20429): the client retries it with exponential backoff, a bounded number of
@@ -28,27 +41,17 @@ export interface TwilioCredentials {
  */
 export async function createTwilioClient(
   creds: TwilioCredentials,
-  opts: TwilioClientOptions = {},
+  opts: TwilioClientOptions & { trace?: ApiTrace | null } = {},
 ): Promise<TwilioClient> {
   const { default: twilio } = await import('twilio');
   const timeout = opts.timeoutMs ?? 15_000;
   const username = creds.authMethod === 'api-key' ? creds.apiKeySid! : creds.accountSid;
   const retry = opts.retry429 === false ? { autoRetry: false } : RETRY_429;
-  const httpClient = creds.apiUrl
-    ? new (redirectingRequestClient(twilio.RequestClient))(creds.apiUrl, timeout, retry)
-    : opts.retry429 === false
-      ? new twilio.RequestClient({ timeout, autoRetry: false })
+  const httpClient =
+    creds.apiUrl || opts.trace || opts.retry429 === false
+      ? new (customRequestClient(twilio.RequestClient))(creds.apiUrl, timeout, opts.trace ?? null, retry)
       : undefined;
   return twilio(username, creds.secret, { accountSid: creds.accountSid, httpClient, timeout, env: {}, ...retry });
-}
-
-export interface TwilioClientOptions {
-  timeoutMs?: number;
-  /**
-   * false: a 429 is not retried by the client (whose backoff ignores Retry-After) but thrown, and the answer's
-   * `Retry-After` is read with retryAfterMs(): for a poller that keeps its own request budget (messages tail).
-   */
-  retry429?: boolean;
 }
 
 /** The Retry-After of the client's last answer (a 429), in milliseconds; null when it gave none. */
@@ -63,17 +66,72 @@ export function retryAfterMs(client: TwilioClient): number | null {
   return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
 }
 
-function redirectingRequestClient(Base: typeof RequestClient) {
-  return class RedirectingRequestClient extends Base {
-    readonly #base: string;
-    constructor(apiUrl: string, timeout: number, retry: { autoRetry: boolean }) {
+/**
+ * The package's RequestClient, with two additions: requests to any Twilio origin go to the stand-in (`apiUrl`)
+ * when there is one, and each request is told to the API trace (method, URL, status, duration, Twilio's
+ * request id, and the bodies when asked) when there is one.
+ */
+function customRequestClient(Base: typeof RequestClient) {
+  return class TwilioRequestClient extends Base {
+    readonly #base: string | null;
+    readonly #trace: ApiTrace | null;
+    constructor(apiUrl: string | null, timeout: number, trace: ApiTrace | null, retry: { autoRetry: boolean }) {
       super({ timeout, ...retry });
-      this.#base = apiUrl.replace(/\/+$/, '');
+      this.#base = apiUrl ? apiUrl.replace(/\/+$/, '') : null;
+      this.#trace = trace;
     }
-    override request<TData>(opts: RequestClient.RequestOptions<TData>) {
-      return super.request({ ...opts, uri: rewriteTwilioOrigin(opts.uri, this.#base) });
+    override async request<TData>(opts: RequestClient.RequestOptions<TData>) {
+      const uri = this.#base ? rewriteTwilioOrigin(opts.uri, this.#base) : opts.uri;
+      const trace = this.#trace;
+      if (!trace) return super.request({ ...opts, uri });
+      const url = withParams(uri, opts.params);
+      const requestBody = trace.bodies ? formBody(opts.data) : null;
+      const t0 = performance.now();
+      try {
+        const res = await super.request({ ...opts, uri });
+        trace.http({
+          service: 'twilio',
+          method: opts.method,
+          url,
+          status: res.statusCode,
+          ms: performance.now() - t0,
+          requestId: headerValue(res.headers, 'twilio-request-id'),
+          requestBody,
+          responseBody: trace.bodies ? bodyText(res.body) : null,
+        });
+        return res;
+      } catch (err) {
+        const e = err as { code?: unknown; message?: string };
+        trace.http({
+          service: 'twilio',
+          method: opts.method,
+          url,
+          status: null,
+          ms: performance.now() - t0,
+          error: typeof e?.code === 'string' ? e.code : (e?.message ?? String(err)),
+          requestBody,
+        });
+        throw err;
+      }
     }
   };
+}
+
+function withParams(uri: string, params: unknown): string {
+  const query = params && typeof params === 'object' ? formBody(params) : null;
+  return query ? `${uri}${uri.includes('?') ? '&' : '?'}${query}` : uri;
+}
+
+function headerValue(headers: unknown, name: string): string | null {
+  if (!headers || typeof headers !== 'object') return null;
+  for (const [k, v] of Object.entries(headers as Record<string, unknown>))
+    if (k.toLowerCase() === name) return Array.isArray(v) ? String(v[0]) : v == null ? null : String(v);
+  return null;
+}
+
+function bodyText(body: unknown): string | null {
+  if (body === undefined || body === null) return null;
+  return typeof body === 'string' ? body : JSON.stringify(body);
 }
 
 /** https://api.twilio.com/2010-04-01/... -> <base>/2010-04-01/... (any *.twilio.com host). */

@@ -76,6 +76,10 @@ export interface SendRequest {
   mediaUrls?: string[];
   statusCallback?: string | null;
   whatsapp?: boolean;
+  /** HX…: a Content API template (the body is the template's, rendered by Twilio). */
+  contentSid?: string;
+  /** The template's `{{1}}`-style variables; sent as the JSON object Twilio expects. */
+  contentVariables?: Record<string, string>;
 }
 
 /** Where the call went and for whom: named in error messages (never the secret). */
@@ -102,7 +106,8 @@ const FIXES: Record<number, string> = {
     "the From number is not an SMS-capable number of this account: check the config's --from (fruxon-twilio configs show)",
   21608:
     'a trial account sends only to verified numbers: verify the recipient in the Twilio Console (Phone Numbers > Verified Caller IDs), or upgrade the account',
-  21610: 'the recipient replied STOP; they must text START to your number before you can message them again',
+  21610:
+    'the recipient replied STOP (or another opt-out keyword) and Twilio now refuses messages to them; only they can undo it, by texting START to your number',
   21612: "the 'To' number cannot be reached from this From number (a carrier or country the sender does not cover)",
   21614: "the 'To' number cannot receive SMS (a landline?)",
   21704:
@@ -112,7 +117,7 @@ const FIXES: Record<number, string> = {
   63015:
     'the recipient has not joined the WhatsApp Sandbox: they must first send "join <your sandbox keyword>" to +14155238886 (Console: Messaging > Try it out > WhatsApp)',
   63016:
-    'outside the 24-hour WhatsApp session window: send an approved template, or have the recipient message you first',
+    'outside the 24-hour WhatsApp session window: send an approved template (send --content-sid HX…; see fruxon-twilio templates list), or have the recipient message you first',
   30003: 'the handset is unreachable (off, or out of coverage); try again later',
   30005: 'the number is unknown to the carrier: check it',
   30006: 'the number is a landline or unreachable carrier',
@@ -137,6 +142,8 @@ export async function sendMessage(client: TwilioClient, req: SendRequest, ctx: C
   if (req.body) params.body = req.body;
   if (req.mediaUrls?.length) params.mediaUrl = req.mediaUrls;
   if (req.statusCallback) params.statusCallback = req.statusCallback;
+  if (req.contentSid) params.contentSid = req.contentSid;
+  if (req.contentVariables) params.contentVariables = JSON.stringify(req.contentVariables);
   try {
     const m = await client.messages.create(params as unknown as Parameters<TwilioClient['messages']['create']>[0]);
     return toMessage(m);

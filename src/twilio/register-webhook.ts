@@ -6,7 +6,7 @@ import { type TwilioClient, type TwilioCredentials, twilioError } from './client
 import { setApplicationSmsUrl, setSenderWebhook, setServiceWebhook } from './layers.js';
 import { sleepUnlessAborted } from './messages.js';
 import { fetchNumber, type PhoneNumberInfo, setSmsWebhook } from './numbers.js';
-import { applicationRoute, type Channel, type Route, resolveChannels } from './route.js';
+import { applicationRoute, type Channel, type Route, resolveChannels, routeName } from './route.js';
 import { sameWebhookUrl } from './webhook.js';
 
 /**
@@ -177,14 +177,14 @@ function refuseRoutes(config: Config, routes: Route[], allowMessagingService: bo
     if ((r.layer === 'messaging_service' || r.layer === 'none') && !allowMessagingService) {
       const others = r.sharedWith.length ? ` and also serves ${r.sharedWith.join(', ')}` : '';
       throw refuse(
-        `Messaging Service ${r.friendlyName ? `'${r.friendlyName}' ` : ''}(${r.sid}) receives the messages of ${config.fromNumber}${others}: its inbound URL wins over the number's SmsUrl, so that is what must point at Fruxon`,
+        `${routeName(r, 'full')} receives the messages of ${config.fromNumber}${others}: its inbound URL wins over the number's SmsUrl, so that is what must point at Fruxon`,
         'messaging_service_consent',
         "pass --messaging-service to point the service's inbound URL there (every number in it follows)",
       );
     }
     if (r.layer === 'application' && r.sharedWith.length) {
       throw refuse(
-        `TwiML App ${r.friendlyName ? `'${r.friendlyName}' ` : ''}(${r.sid}) receives the messages of ${config.fromNumber} and also serves ${r.sharedWith.join(', ')}: it is not changed for one of them`,
+        `${routeName(r, 'full')} receives the messages of ${config.fromNumber} and also serves ${r.sharedWith.join(', ')}: it is not changed for one of them`,
         'application_shared',
         'detach the number from the app in the Twilio Console (or point the app at Fruxon there), then run this again',
       );

@@ -1,3 +1,4 @@
+import { maskSid } from '../validate.js';
 import type { TwilioClient } from './client.js';
 import { findNumber, type PhoneNumberInfo } from './numbers.js';
 
@@ -155,9 +156,41 @@ export async function applicationRoute(
   };
 }
 
-/** A route's layer and SID as link's step report names them: `messaging service MG…`, `whatsapp sender XE…`. */
-export function layerAndSid(r: Pick<Route, 'layer' | 'sid'>): string {
-  return `${r.layer.replace('_', ' ')} ${r.sid}`;
+/**
+ * How a face names a route's layer: the one home of these names and of their masking.
+ * - 'label': a sentence's subject, the SID masked: `Messaging Service 'Support' (MG…1234)`, `TwiML App 'Bot' (AP…1234)`,
+ *   `WhatsApp sender whatsapp:+1… (XE…1234)`, `+1… "A MESSAGE COMES IN"`, `the WhatsApp Sandbox` (webhook set).
+ * - 'full': as 'label', the SID whole, to find the layer by in the Console: `Messaging Service 'Support' (MG…)` (a
+ *   refusal to change a shared layer, listen's banner).
+ * - 'check': as 'label', but the number's own layer is `the number's SmsUrl` and a sender is named by its SID (doctor).
+ * - 'step': the layer and its full SID, as a step report that a person acts on names it: `messaging service MG…` (link).
+ * - 'took': the layer that took a missed message, its full SID: `the number's SmsUrl PN…`, `messaging service MG…`.
+ * Names are Twilio's text: a face that prints them escapes the result (output's `safe`); --json carries them as they are.
+ */
+export type RouteNameForm = 'label' | 'full' | 'check' | 'step' | 'took';
+
+export function routeName(
+  r: Pick<Route, 'layer' | 'sid' | 'friendlyName'> & { number?: Pick<PhoneNumberInfo, 'phoneNumber'> | null },
+  form: RouteNameForm,
+): string {
+  if (form === 'step') return `${r.layer.replace('_', ' ')} ${r.sid}`;
+  if (form === 'took')
+    return `${r.layer === 'number' ? "the number's SmsUrl" : r.layer.replace('_', ' ')}${r.sid ? ` ${r.sid}` : ''}`;
+  const sid = r.sid ? ` (${form === 'full' ? r.sid : maskSid(r.sid)})` : '';
+  const named = r.friendlyName ? ` '${r.friendlyName}'` : '';
+  switch (r.layer) {
+    case 'number':
+      return form === 'check' ? "the number's SmsUrl" : `${r.number?.phoneNumber ?? ''} "A MESSAGE COMES IN"`;
+    case 'application':
+      return `TwiML App${named}${sid}`;
+    case 'messaging_service':
+    case 'none':
+      return `Messaging Service${named}${sid}`;
+    case 'whatsapp_sender':
+      return form === 'check' ? `WhatsApp sender${sid}` : `WhatsApp sender ${r.friendlyName ?? ''}${sid}`;
+    case 'sandbox':
+      return 'the WhatsApp Sandbox';
+  }
 }
 
 function sandboxRoute(): Route {

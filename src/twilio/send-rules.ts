@@ -1,4 +1,4 @@
-import { usageError } from '../errors.js';
+import { fieldUsageError, usageError } from '../errors.js';
 import { isLoopbackUrl } from '../validate.js';
 import { bodyChars, MAX_BODY_CHARS, MAX_MEDIA_PER_MESSAGE } from './inbound-form.js';
 
@@ -15,16 +15,16 @@ export function checkBodyLength(field: string, body: string): void {
 
 /**
  * Real Twilio cannot fetch media from, or post callbacks to, this machine's loopback address. With a local
- * stand-in (`apiUrl` set) anything goes. Each entry is [field, url].
+ * stand-in (`apiUrl` set) anything goes. Each entry is [field, url]; the error is a FieldError (the face words it).
  */
 export function refuseLoopbackUrls(entries: ReadonlyArray<readonly [string, string]>, apiUrl: string | null): void {
   if (apiUrl) return;
   for (const [field, url] of entries) {
     if (isLoopbackUrl(url))
-      throw usageError(
-        `${field} must be a public URL Twilio can reach (got ${JSON.stringify(url)}, which is this machine)`,
-        'expose it through a tunnel (ngrok) first',
-      );
+      throw fieldUsageError(field, (name) => ({
+        message: `${name(field)} must be a public URL Twilio can reach (got ${JSON.stringify(url)}, which is this machine)`,
+        hint: 'expose it through a tunnel (ngrok) first',
+      }));
   }
 }
 

@@ -111,7 +111,7 @@ export function classifyWebhookUrl<L extends Pick<Lease, 'ourUrl'>>(
   currentUrl: string | null | undefined,
   known: WebhookKnowledge<L>,
 ): WebhookClass<L> {
-  if (!currentUrl || !currentUrl.trim()) return { kind: 'none', lease: null, fruxon: false };
+  if (!currentUrl?.trim()) return { kind: 'none', lease: null, fruxon: false };
   if (sameWebhookUrl(currentUrl, known.productionUrl)) return { kind: 'production', lease: null, fruxon: true };
   const lease =
     [known.lease ?? null, ...(known.leases ?? [])].find((l) => l && sameWebhookUrl(currentUrl, l.ourUrl)) ?? null;

@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { main } from '../../src/cli.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { runCli, tempHome } from '../helpers/cli.js';
+import { runCliChildProcess, tempHome } from '../helpers/cli.js';
 
 const OWN = '+15005550006';
 
@@ -22,7 +22,7 @@ async function onTerminal(
   stderr.setEncoding('utf8').on('data', (d: string) => {
     err += d;
     const next = pending[0];
-    if (next && next[0].test(err)) {
+    if (next?.[0].test(err)) {
       pending.shift();
       setImmediate(() => stdin.write(next[1]));
     }
@@ -44,7 +44,7 @@ describe('add-config on a terminal', () => {
   before(async () => {
     emu = await startEmulator({ numbers: [OWN] });
     env = { ...h.env, TWILIO_AUTH_TOKEN: emu.authToken };
-    const r = await runCli(
+    const r = await runCliChildProcess(
       [
         'add-config',
         '--name',
@@ -99,7 +99,9 @@ describe('add-config on a terminal', () => {
     );
     assert.equal(r.code, 1, r.err);
     assert.match(r.err, /error: not saved: \+15005550099 is not a phone number of account/);
-    const list = JSON.parse((await runCli(['configs', 'list', '--json'], { env })).stdout) as { name: string }[];
+    const list = JSON.parse((await runCliChildProcess(['configs', 'list', '--json'], { env })).stdout) as {
+      name: string;
+    }[];
     assert.deepEqual(
       list.map((c) => c.name),
       ['taken'],
@@ -107,7 +109,7 @@ describe('add-config on a terminal', () => {
   });
 
   test('a rejected token: the hint says to run add-config again, not to remove a config that was never saved', async () => {
-    const r = await runCli(
+    const r = await runCliChildProcess(
       [
         'add-config',
         '--name',

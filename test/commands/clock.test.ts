@@ -4,7 +4,12 @@ import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { openStore } from '../../src/store/index.js';
 import { tempHome } from '../helpers/cli.js';
 import { storeEvent } from '../helpers/events.js';
-import { runCli } from '../helpers/inproc.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { memoryKeychain } from '../helpers/keychains.js';
+
+// The keychain this file's in-process runs are handed (in memory: no child process reads it).
+const testKeychain = memoryKeychain();
+const { runCliInProcess } = inProcessCliWith(testKeychain);
 
 const OWN = '+15005550006';
 /** The handed-in clock: years away from the system clock, so only a command that reads it gets these answers. */
@@ -23,7 +28,7 @@ describe('the clock handed in through CliDeps.now', () => {
 
   before(async () => {
     emu = await startEmulator({ numbers: [OWN] });
-    const add = await runCli(
+    const add = await runCliInProcess(
       [
         'add-config',
         '--name',
@@ -63,32 +68,35 @@ describe('the clock handed in through CliDeps.now', () => {
 
   test('events list --since and events prune --older-than count back from the handed-in clock', async () => {
     record(ago(3 * DAY), ago(2 * HOUR), ago(10 * 60_000));
-    const listed = await runCli(['events', 'list', '--since', '3h', '--json'], { env: h.env, deps: { now } });
+    const listed = await runCliInProcess(['events', 'list', '--since', '3h', '--json'], { env: h.env, deps: { now } });
     assert.equal(listed.code, 0, listed.stderr);
     assert.deepEqual(
       JSON.parse(listed.stdout).map((e: { received_at: string }) => e.received_at),
       [ago(10 * 60_000), ago(2 * HOUR)],
     );
-    const statuses = await runCli(['events', 'list', '--kind', 'status', '--since', '1h', '--json'], {
+    const statuses = await runCliInProcess(['events', 'list', '--kind', 'status', '--since', '1h', '--json'], {
       env: h.env,
       deps: { now },
     });
     assert.equal(statuses.code, 0, statuses.stderr);
     assert.deepEqual(JSON.parse(statuses.stdout), []);
 
-    const pruned = await runCli(['events', 'prune', '--older-than', '1d', '--json'], { env: h.env, deps: { now } });
+    const pruned = await runCliInProcess(['events', 'prune', '--older-than', '1d', '--json'], {
+      env: h.env,
+      deps: { now },
+    });
     assert.equal(pruned.code, 0, pruned.stderr);
     assert.deepEqual(JSON.parse(pruned.stdout), { deleted: 1, before: ago(DAY) });
-    const human = await runCli(['events', 'prune', '--older-than', '90m'], { env: h.env, deps: { now } });
+    const human = await runCliInProcess(['events', 'prune', '--older-than', '90m'], { env: h.env, deps: { now } });
     assert.equal(human.code, 0, human.stderr);
     assert.equal(human.stderr, `✔ Deleted 1 event received before ${ago(90 * 60_000)}.\n`);
     // By the system clock (years before NOW) nothing is that old: the default clock is the system's.
-    const real = await runCli(['events', 'prune', '--older-than', '1d', '--json'], { env: h.env });
+    const real = await runCliInProcess(['events', 'prune', '--older-than', '1d', '--json'], { env: h.env });
     assert.equal(JSON.parse(real.stdout).deleted, 0);
   });
 
   test("what the store writes is stamped by the handed-in clock: a config's created/updated times", async () => {
-    const add = await runCli(
+    const add = await runCliInProcess(
       [
         'add-config',
         '--name',
@@ -109,25 +117,28 @@ describe('the clock handed in through CliDeps.now', () => {
       },
     );
     assert.equal(add.code, 0, add.stderr);
-    const shown = JSON.parse((await runCli(['configs', 'show', 'stamped', '--json'], { env: h.env })).stdout);
+    const shown = JSON.parse((await runCliInProcess(['configs', 'show', 'stamped', '--json'], { env: h.env })).stdout);
     assert.equal(shown.created_at, NOW.toISOString());
     assert.equal(shown.updated_at, NOW.toISOString());
     const later = () => new Date(NOW.getTime() + DAY);
-    const set = await runCli(['configs', 'set', 'stamped', '--from', '+15005550007'], {
+    const set = await runCliInProcess(['configs', 'set', 'stamped', '--from', '+15005550007'], {
       env: h.env,
       deps: { now: later },
     });
     assert.equal(set.code, 0, set.stderr);
-    const after = JSON.parse((await runCli(['configs', 'show', 'stamped', '--json'], { env: h.env })).stdout);
+    const after = JSON.parse((await runCliInProcess(['configs', 'show', 'stamped', '--json'], { env: h.env })).stdout);
     assert.equal(after.created_at, NOW.toISOString());
     assert.equal(after.updated_at, later().toISOString());
   });
 
   test("listen's retention and its lease's start time come from the handed-in clock", async () => {
-    assert.equal((await runCli(['events', 'prune', '--older-than', '0'], { env: h.env, deps: { now } })).code, 0);
+    assert.equal(
+      (await runCliInProcess(['events', 'prune', '--older-than', '0'], { env: h.env, deps: { now } })).code,
+      0,
+    );
     record(ago(2 * DAY), ago(12 * HOUR));
     const abort = new AbortController();
-    const listening = runCli(['listen', '--config', 'clock', '--port', '0', '--no-inspect'], {
+    const listening = runCliInProcess(['listen', '--config', 'clock', '--port', '0', '--no-inspect'], {
       env: { ...env(), FRUXON_TWILIO_RETENTION_DAYS: '1' },
       deps: { now, signal: abort.signal },
     });
@@ -135,7 +146,7 @@ describe('the clock handed in through CliDeps.now', () => {
     try {
       const deadline = Date.now() + 10_000;
       while (!listener && Date.now() < deadline) {
-        const shown = await runCli(['configs', 'show', 'clock', '--json'], { env: h.env });
+        const shown = await runCliInProcess(['configs', 'show', 'clock', '--json'], { env: h.env });
         listener = JSON.parse(shown.stdout).listener;
         if (!listener) await new Promise((r) => setTimeout(r, 50));
       }
@@ -147,7 +158,7 @@ describe('the clock handed in through CliDeps.now', () => {
     assert.ok(listener, 'the listener took the lease');
     assert.equal(listener.since, NOW.toISOString(), 'the lease started at the handed-in time');
     assert.match(r.stderr, /pruned 1 event\(s\) older than 1 days \(FRUXON_TWILIO_RETENTION_DAYS\)/);
-    const left = await runCli(['events', 'list', '--json'], { env: h.env });
+    const left = await runCliInProcess(['events', 'list', '--json'], { env: h.env });
     assert.deepEqual(
       JSON.parse(left.stdout).map((e: { received_at: string }) => e.received_at),
       [ago(12 * HOUR)],

@@ -4,9 +4,14 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { errorLine, storeBytes } from '../helpers/checks.js';
-import { runCli as runBin, tempHome } from '../helpers/cli.js';
-import { keychainGet, runCli } from '../helpers/inproc.js';
+import { runCliChildProcess, tempHome } from '../helpers/cli.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { memoryKeychain } from '../helpers/keychains.js';
 import { startTwilioDouble, type TwilioDouble } from '../helpers/twilio-double.js';
+
+// The keychain this file's in-process runs are handed (in memory: no child process reads it).
+const testKeychain = memoryKeychain();
+const { runCliInProcess } = inProcessCliWith(testKeychain);
 
 const hex = (n: number) => randomBytes(n).toString('hex');
 
@@ -17,10 +22,10 @@ describe('add-config and configs', () => {
   let twilio: TwilioDouble;
   let h: ReturnType<typeof tempHome>;
   const cli = (args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}) =>
-    runCli(args, { input: opts.input, env: { ...h.env, ...opts.env } });
+    runCliInProcess(args, { input: opts.input, env: { ...h.env, ...opts.env } });
   // The built binary against the real keychain: for what only a real process shows (a keychain that is not running).
   const bin = (args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}) =>
-    runBin(args, { input: opts.input, env: { ...h.env, ...opts.env } });
+    runCliChildProcess(args, { input: opts.input, env: { ...h.env, ...opts.env } });
   const outputs: string[] = [];
   const recordedBin = async (args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}) => {
     const r = await bin(args, opts);
@@ -68,7 +73,7 @@ describe('add-config and configs', () => {
     assert.equal(saved.number_owned, true);
     assert.equal(saved.default, true, 'the first config becomes the default');
     assert.equal(saved.webhook_path, `/webhooks/twilio/${saved.id}`);
-    assert.equal(keychainGet(saved.id), authToken, 'the token is in the keychain under the config id');
+    assert.equal(testKeychain.get(saved.id), authToken, 'the token is in the keychain under the config id');
     assert.ok(
       twilio.requests.some((r) => r.path === `/2010-04-01/Accounts/${accountSid}.json`),
       'the account was fetched',
@@ -125,7 +130,7 @@ describe('add-config and configs', () => {
     assert.equal(JSON.parse(rm.stdout).default, 'Support Line', 'the default moves to the remaining config');
     const rm2 = await recorded(['configs', 'remove', 'Support Line']);
     assert.equal(rm2.code, 0, rm2.stderr);
-    assert.equal(keychainGet(saved.id), null, 'remove deletes the keychain entry');
+    assert.equal(testKeychain.get(saved.id), null, 'remove deletes the keychain entry');
     assert.deepEqual(JSON.parse((await cli(['configs', 'list', '--json'])).stdout), []);
   });
 
@@ -283,7 +288,7 @@ describe('add-config and configs', () => {
     const second = await add(hex(16));
     assert.equal(second.code, 1);
     assert.match(errorLine(second), /a config named "dup" already exists/);
-    assert.equal(keychainGet(id), authToken);
+    assert.equal(testKeychain.get(id), authToken);
     assert.equal(JSON.parse((await cli(['configs', 'list', '--json'])).stdout).length, 1);
     assert.equal((await cli(['configs', 'remove', 'dup'])).code, 0);
   });
@@ -363,9 +368,9 @@ describe('add-config and configs', () => {
     assert.equal(r.code, 0, r.stderr);
     const saved = JSON.parse(r.stdout);
     assert.equal(saved.auth_method, 'api-key');
-    assert.equal(keychainGet(saved.id), 'key-secret-value');
+    assert.equal(testKeychain.get(saved.id), 'key-secret-value');
     assert.equal((await cli(['configs', 'remove', 'apikey'])).code, 0);
-    assert.equal(keychainGet(saved.id), null);
+    assert.equal(testKeychain.get(saved.id), null);
   });
 });
 

@@ -7,7 +7,12 @@ import { registerWebhook } from '../../src/listener/registration.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import type { TwilioClient } from '../../src/twilio/client.js';
 import { tempHome } from '../helpers/cli.js';
-import { runCli } from '../helpers/inproc.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { memoryKeychain } from '../helpers/keychains.js';
+
+// The keychain this file's in-process runs are handed (in memory: no child process reads it).
+const testKeychain = memoryKeychain();
+const { runCliInProcess } = inProcessCliWith(testKeychain);
 
 /**
  * Every "a listener holds this number" conflict (exit 5) in its caller's words, to the letter: one builder
@@ -18,7 +23,7 @@ const FROM = '+15005550006';
 describe('lease conflicts: exit 5, message and hint per command', () => {
   let emu: Emulator;
   let h: ReturnType<typeof tempHome>;
-  const cli = (args: string[]) => runCli(args, { env: h.env, timeoutMs: 30_000 });
+  const cli = (args: string[]) => runCliInProcess(args, { env: h.env, timeoutMs: 30_000 });
   const lines = (r: { stderr: string }) => r.stderr.trim().split('\n');
   const deadPid = () => spawnSync(process.execPath, ['-e', '0']).pid!;
   let store: Store;
@@ -37,7 +42,7 @@ describe('lease conflicts: exit 5, message and hint per command', () => {
   before(async () => {
     emu = await startEmulator({ port: 0, numbers: [FROM] });
     h = tempHome();
-    const add = await runCli(
+    const add = await runCliInProcess(
       [
         'add-config',
         '--name',

@@ -7,7 +7,12 @@ import { memorySecretStore } from '../../src/secrets/memory.js';
 import { openStore } from '../../src/store/index.js';
 import { createTwilioClient } from '../../src/twilio/client.js';
 import { tempHome } from '../helpers/cli.js';
-import { runCli } from '../helpers/inproc.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { memoryKeychain } from '../helpers/keychains.js';
+
+// The keychain this file's in-process runs are handed (in memory: no child process reads it).
+const testKeychain = memoryKeychain();
+const { runCliInProcess } = inProcessCliWith(testKeychain);
 
 const OWN = '+15005550006';
 
@@ -31,10 +36,10 @@ describe('the command context: dependencies handed in through main()', () => {
   });
 
   test('--help and a bad flag open nothing', async () => {
-    const help = await runCli(['--help'], { env: h.env, deps: refusing() });
+    const help = await runCliInProcess(['--help'], { env: h.env, deps: refusing() });
     assert.equal(help.code, 0);
     assert.match(help.stdout, /Usage: fruxon-twilio/);
-    const bad = await runCli(['send', '--to', '+14155550100'], { env: h.env, deps: refusing() });
+    const bad = await runCliInProcess(['send', '--to', '+14155550100'], { env: h.env, deps: refusing() });
     assert.equal(bad.code, 2, bad.stderr);
   });
 
@@ -44,10 +49,16 @@ describe('the command context: dependencies handed in through main()', () => {
     const clients: string[] = [];
     const deps: CliDeps = {
       secrets: () => secrets,
-      openStore: (env) => (opened++, openStore(env)),
-      twilio: (creds, opts) => (clients.push(creds.accountSid), createTwilioClient(creds, opts)),
+      openStore: (env) => {
+        opened++;
+        return openStore(env);
+      },
+      twilio: (creds, opts) => {
+        clients.push(creds.accountSid);
+        return createTwilioClient(creds, opts);
+      },
     };
-    const add = await runCli(
+    const add = await runCliInProcess(
       [
         'add-config',
         '--name',
@@ -71,12 +82,15 @@ describe('the command context: dependencies handed in through main()', () => {
     const id = JSON.parse(add.stdout).id as string;
     assert.equal(secrets.get(secretAccount(id)), emu.authToken, 'the token went to the handed-in store');
     assert.deepEqual(clients, [emu.accountSid], 'add-config verified through the handed-in factory');
-    const sent = await runCli(['send', '--to', '+14155550100', '--body', 'hi', '--json'], { env: h.env, deps });
+    const sent = await runCliInProcess(['send', '--to', '+14155550100', '--body', 'hi', '--json'], {
+      env: h.env,
+      deps,
+    });
     assert.equal(sent.code, 0, sent.stderr);
     assert.equal(clients.length, 2);
     assert.equal(opened, 2, 'one store per command run');
     // Another secret store does not have the token: the command says so instead of reaching the OS keychain.
-    const other = await runCli(['send', '--to', '+14155550100', '--body', 'hi'], {
+    const other = await runCliInProcess(['send', '--to', '+14155550100', '--body', 'hi'], {
       env: h.env,
       deps: { secrets: () => memorySecretStore() },
     });
@@ -87,7 +101,7 @@ describe('the command context: dependencies handed in through main()', () => {
   test('the abort signal stops a running listen as SIGTERM does', async () => {
     const abort = new AbortController();
     const env = { ...h.env, TWILIO_AUTH_TOKEN: emu.authToken };
-    const add = await runCli(
+    const add = await runCliInProcess(
       [
         'add-config',
         '--name',
@@ -105,10 +119,13 @@ describe('the command context: dependencies handed in through main()', () => {
     );
     assert.equal(add.code, 0, add.stderr);
     setTimeout(() => abort.abort(), 500);
-    const r = await runCli(['listen', '--config', 'envctx', '--no-register', '--tunnel', 'none', '--port', '0'], {
-      env,
-      deps: { signal: abort.signal },
-    });
+    const r = await runCliInProcess(
+      ['listen', '--config', 'envctx', '--no-register', '--tunnel', 'none', '--port', '0'],
+      {
+        env,
+        deps: { signal: abort.signal },
+      },
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /SIGTERM: stopping/);
   });

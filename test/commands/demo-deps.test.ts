@@ -5,7 +5,12 @@ import type { CliDeps } from '../../src/commands/context.js';
 import { openStore } from '../../src/store/index.js';
 import { createTwilioClient } from '../../src/twilio/client.js';
 import { tempHome } from '../helpers/cli.js';
-import { runCli } from '../helpers/inproc.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { memoryKeychain } from '../helpers/keychains.js';
+
+// The keychain this file's in-process runs are handed (in memory: no child process reads it).
+const testKeychain = memoryKeychain();
+const { runCliInProcess } = inProcessCliWith(testKeychain);
 
 test("demo in-process: its store comes from the context's opener (on a throwaway directory, never the user's) and its client from the Twilio factory", async () => {
   const h = tempHome();
@@ -13,11 +18,17 @@ test("demo in-process: its store comes from the context's opener (on a throwaway
     const homes: string[] = [];
     const clients: string[] = [];
     const deps: CliDeps = {
-      openStore: (env) => (homes.push(env.FRUXON_TWILIO_HOME!), openStore(env)),
-      twilio: (creds, opts) => (clients.push(creds.apiUrl ?? 'twilio'), createTwilioClient(creds, opts)),
+      openStore: (env) => {
+        homes.push(env.FRUXON_TWILIO_HOME!);
+        return openStore(env);
+      },
+      twilio: (creds, opts) => {
+        clients.push(creds.apiUrl ?? 'twilio');
+        return createTwilioClient(creds, opts);
+      },
       secrets: () => assert.fail('the demo needs no secret store'),
     };
-    const r = await runCli(['demo', '--json'], { env: h.env, deps, timeoutMs: 60_000 });
+    const r = await runCliInProcess(['demo', '--json'], { env: h.env, deps, timeoutMs: 60_000 });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim().split('\n').length, 3, 'two envelopes and the sent message');
     assert.equal(homes.length, 1, 'one store, opened through the handed-in opener');

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
-import { CliProcess, runCli, tempHome } from '../helpers/cli.js';
+import { CliChildProcess, runCliChildProcess, tempHome } from '../helpers/cli.js';
 
 const NO_KEYCHAIN = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' };
 
 test('demo: the whole loop offline, with no keychain, and it cleans up after itself', async () => {
   const h = tempHome();
   try {
-    const r = await runCli(['demo'], { env: { ...h.env, ...NO_KEYCHAIN } });
+    const r = await runCliChildProcess(['demo'], { env: { ...h.env, ...NO_KEYCHAIN } });
     assert.equal(r.code, 0, r.stderr);
     const o = r.stdout;
     assert.match(o, /1\. Started the Twilio emulator at http:\/\/127\.0\.0\.1:\d+ /);
@@ -23,6 +23,10 @@ test('demo: the whole loop offline, with no keychain, and it cleans up after its
     );
     assert.match(o, /"content_type": "image\/jpeg"/);
     assert.match(o, /6\. send: a reply to \+14155550123 went queued → sent → delivered\./);
+    assert.match(
+      o,
+      /Then Dana texts STOP: .*opt_out_type is "STOP", and a reply now is refused \(21610: only Dana can undo it/,
+    );
     assert.match(o, /7\. Stopped listening: restored the webhook of \+15005550006 to \(none\)/);
     const tmp = /in (\/\S+fruxon-twilio-demo-\w+)\./.exec(o)![1]!;
     assert.equal(existsSync(tmp), false, 'the throwaway data directory is gone');
@@ -33,7 +37,7 @@ test('demo: the whole loop offline, with no keychain, and it cleans up after its
 });
 
 test('demo --json: two trigger envelopes with the seed payload keys, then the sent message; nothing else on stdout', async () => {
-  const r = await runCli(['demo', '--json'], { env: NO_KEYCHAIN });
+  const r = await runCliChildProcess(['demo', '--json'], { env: NO_KEYCHAIN });
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout
     .trim()
@@ -65,7 +69,7 @@ test('demo --json: two trigger envelopes with the seed payload keys, then the se
 
 test('emulator command: prints its connection details first as JSON, serves the REST API to add-config, stops on SIGINT', async () => {
   const h = tempHome();
-  const p = new CliProcess(['emulator', '--json', '--port', '0', '--number', '+15005550006'], { env: h.env });
+  const p = new CliChildProcess(['emulator', '--json', '--port', '0', '--number', '+15005550006'], { env: h.env });
   try {
     await p.waitFor(/\n/, { stream: 'stdout' });
     const first = JSON.parse(p.stdout.split('\n')[0]!);
@@ -75,7 +79,7 @@ test('emulator command: prints its connection details first as JSON, serves the 
       first.numbers.map((n: { phone_number: string }) => n.phone_number),
       ['+15005550006'],
     );
-    const add = await runCli(
+    const add = await runCliChildProcess(
       [
         'add-config',
         '--name',
@@ -104,7 +108,7 @@ test('emulator command: prints its connection details first as JSON, serves the 
 });
 
 test('emulator command: bad flags are one clear line', async () => {
-  const r = await runCli(['emulator', '--number', '555-1234']);
+  const r = await runCliChildProcess(['emulator', '--number', '555-1234']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^error: --number must be an E\.164 phone number like \+14155238886 \(got "555-1234"\)$/m);
 });

@@ -5,8 +5,13 @@ import { after, before, describe, test } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { openStore } from '../../src/store/index.js';
 import { classifyWebhookUrl, isFruxonIngressUrl } from '../../src/twilio/webhook.js';
-import { runCli as runBin, tempHome } from '../helpers/cli.js';
-import { runCli } from '../helpers/inproc.js';
+import { runCliChildProcess, tempHome } from '../helpers/cli.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { memoryKeychain } from '../helpers/keychains.js';
+
+// The keychain this file's in-process runs are handed (in memory: no child process reads it).
+const testKeychain = memoryKeychain();
+const { runCliInProcess } = inProcessCliWith(testKeychain);
 
 const FROM = '+14155238886';
 interface Report {
@@ -28,10 +33,10 @@ describe('doctor', () => {
   let emu: Emulator;
   let h: ReturnType<typeof tempHome>;
   const cli = (args: string[], env: NodeJS.ProcessEnv = {}, input?: string) =>
-    runCli(args, { env: { ...h.env, ...env }, input, timeoutMs: 30_000 });
+    runCliInProcess(args, { env: { ...h.env, ...env }, input, timeoutMs: 30_000 });
   // The built binary with the real keychain out of reach (a D-Bus address that leads nowhere).
   const bin = (args: string[], env: NodeJS.ProcessEnv = {}, input?: string) =>
-    runBin(args, { env: { ...h.env, ...env }, input, timeoutMs: 30_000 });
+    runCliChildProcess(args, { env: { ...h.env, ...env }, input, timeoutMs: 30_000 });
 
   before(async () => {
     emu = await startEmulator({ port: 0, numbers: [FROM, '+14155238887'] });

@@ -4,15 +4,16 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 import { openStore } from '../../src/store/index.js';
-import { closedPort, type RunningCli, stopAllCliProcesses } from '../helpers/cli.js';
-import { runCli, useRealKeychain } from '../helpers/inproc.js';
-
-// The commands and the listens run in this process, on the (test) keychain.
-useRealKeychain();
-
+import { closedPort, type RunningCli, stopAllCliRuns } from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER, PHONE } from '../helpers/fixtures.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { osKeychain } from '../helpers/keychains.js';
 import { jsonLines, startListen } from '../helpers/listen.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
+
+// The commands and the listens run in this process, on the (test) keychain.
+const testKeychain = osKeychain();
+const { runCliInProcess } = inProcessCliWith(testKeychain);
 
 /** Waits until the listener has printed `n` trigger lines on stdout; returns them. */
 async function events(p: RunningCli, n: number): Promise<any[]> {
@@ -40,7 +41,11 @@ async function jsonReceiver(
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/trigger`,
     bodies,
     headers,
-    close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -83,16 +88,18 @@ describe('simulate against a running listener', () => {
   let url: string;
   let p: RunningCli;
   before(async () => {
-    f = await emulatorWithConfig();
+    f = await emulatorWithConfig({ keychain: 'os' });
     ({ p, url } = await startListen(f, ['--json'], {}, { inProcess: true }));
   });
   after(async () => {
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     await f.cleanup();
   });
 
   test('an SMS reaches the listener as a trigger; --json prints status, url, message_sid and signature', async () => {
-    const r = await runCli(['simulate', '--from', PHONE, '--body', 'Hi from simulate', '--json'], { env: f.env });
+    const r = await runCliInProcess(['simulate', '--from', PHONE, '--body', 'Hi from simulate', '--json'], {
+      env: f.env,
+    });
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.equal(out.status, 200);
@@ -110,7 +117,7 @@ describe('simulate against a running listener', () => {
   });
 
   test('human output: "200 OK from URL" on stdout; WhatsApp with profile name and media', async () => {
-    const r = await runCli(
+    const r = await runCliInProcess(
       [
         'simulate',
         '--from',
@@ -142,7 +149,7 @@ describe('simulate against a running listener', () => {
   });
 
   test('--bad-signature: the listener refuses it with 403, simulate exits 1 and says why', async () => {
-    const r = await runCli(['simulate', '--from', PHONE, '--bad-signature', '--json'], { env: f.env });
+    const r = await runCliInProcess(['simulate', '--from', PHONE, '--bad-signature', '--json'], { env: f.env });
     assert.equal(r.code, 1, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.equal(out.status, 403);
@@ -150,7 +157,7 @@ describe('simulate against a running listener', () => {
     assert.match(r.stderr, /refused the forged signature \(403\)/);
     await p.waitFor(/refused invalid_signature from \+14155550123/);
 
-    const list = await runCli(['events', 'list', '--status', 'refused', '--json'], { env: f.env });
+    const list = await runCliInProcess(['events', 'list', '--status', 'refused', '--json'], { env: f.env });
     assert.equal(list.code, 0, list.stderr);
     const rows = JSON.parse(list.stdout);
     assert.equal(rows.length, 1);
@@ -164,7 +171,7 @@ describe('simulate against a running listener', () => {
   test('API Key configs need the Auth Token from TWILIO_AUTH_TOKEN', async () => {
     // Same account, an API key config (its secret from the environment); the listener is the Auth Token one's.
     const key = f.emulator.createApiKey();
-    const add = await runCli(
+    const add = await runCliInProcess(
       [
         'add-config',
         '--name',
@@ -183,7 +190,7 @@ describe('simulate against a running listener', () => {
       { env: { ...f.env, TWILIO_API_SECRET: key.secret } },
     );
     assert.equal(add.code, 0, add.stderr);
-    const r = await runCli(['simulate', '--from', PHONE, '--config', 'bykey', '--url', url], {
+    const r = await runCliInProcess(['simulate', '--from', PHONE, '--config', 'bykey', '--url', url], {
       env: { ...f.env, TWILIO_API_SECRET: key.secret },
     });
     assert.equal(r.code, 2);
@@ -191,7 +198,7 @@ describe('simulate against a running listener', () => {
       r.stderr,
       /error: config "bykey" uses an API Key, but Twilio signs webhooks with the account's Auth Token: set TWILIO_AUTH_TOKEN/,
     );
-    const ok = await runCli(
+    const ok = await runCliInProcess(
       ['simulate', '--from', PHONE, '--config', 'bykey', '--url', url, '--body', 'signed by env token'],
       {
         env: { ...f.env, TWILIO_API_SECRET: key.secret, TWILIO_AUTH_TOKEN: f.emulator.authToken },
@@ -199,7 +206,7 @@ describe('simulate against a running listener', () => {
     );
     assert.equal(ok.code, 0, ok.stderr);
     await p.waitFor(/"signed by env token"/, { stream: 'stdout' });
-    await runCli(['configs', 'remove', 'bykey', '--force'], { env: f.env });
+    await runCliInProcess(['configs', 'remove', 'bykey', '--force'], { env: f.env });
   });
 });
 
@@ -207,7 +214,7 @@ describe('simulate without a listener', () => {
   let f: EmulatorFixture;
   let receiver: WebhookReceiver;
   before(async () => {
-    f = await emulatorWithConfig();
+    f = await emulatorWithConfig({ keychain: 'os' });
     receiver = await WebhookReceiver.start();
   });
   after(async () => {
@@ -220,7 +227,9 @@ describe('simulate without a listener', () => {
     const d = await f.emulator.deliverInbound({ from: PHONE, to: OUR_NUMBER, body: 'from the emulator' });
     assert.equal(d.outcome, 'delivered');
     const target = receiver.url + '/sim?x=1';
-    const r = await runCli(['simulate', '--from', PHONE, '--body', 'from simulate', '--url', target], { env: f.env });
+    const r = await runCliInProcess(['simulate', '--from', PHONE, '--body', 'from simulate', '--url', target], {
+      env: f.env,
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, `200 OK from ${target}\n`);
     const [emu, sim] = await receiver.waitForRequests(2);
@@ -269,7 +278,7 @@ describe('simulate without a listener', () => {
   });
 
   test('no running listener and no --url: exit 1 naming --url and fruxon-twilio listen', async () => {
-    const r = await runCli(['simulate', '--from', PHONE], { env: f.env });
+    const r = await runCliInProcess(['simulate', '--from', PHONE], { env: f.env });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /error: no listener is running for config "emu", and --url was not given/);
     assert.match(r.stderr, /hint: start one with: fruxon-twilio listen --config "emu" \(or pass --url/);
@@ -278,7 +287,9 @@ describe('simulate without a listener', () => {
 
   test('nothing listening at --url: exit 1 with one clear line', async () => {
     const port = await closedPort();
-    const r = await runCli(['simulate', '--from', PHONE, '--url', `http://127.0.0.1:${port}/sms`], { env: f.env });
+    const r = await runCliInProcess(['simulate', '--from', PHONE, '--url', `http://127.0.0.1:${port}/sms`], {
+      env: f.env,
+    });
     assert.equal(r.code, 1);
     assert.match(r.stderr, new RegExp(`error: no answer from http://127\\.0\\.0\\.1:${port}/sms: ECONNREFUSED`));
     assert.equal(r.stderr.split('\n').filter((l) => l.startsWith('error:')).length, 1);
@@ -286,7 +297,9 @@ describe('simulate without a listener', () => {
 
   test('a non-2xx answer is exit 1; usage errors are exit 2', async () => {
     receiver.respondWith({ status: 500, body: 'boom' });
-    const r = await runCli(['simulate', '--from', PHONE, '--url', receiver.url + '/x', '--json'], { env: f.env });
+    const r = await runCliInProcess(['simulate', '--from', PHONE, '--url', receiver.url + '/x', '--json'], {
+      env: f.env,
+    });
     assert.equal(r.code, 1);
     assert.equal(JSON.parse(r.stdout).status, 500);
     assert.match(r.stderr, /did not accept the message \(HTTP 500: boom\)/);
@@ -302,7 +315,7 @@ describe('simulate without a listener', () => {
       [['simulate', '--from', PHONE, '--url', 'nope'], /error: --url must be an absolute http\(s\) URL/],
     ];
     for (const [args, pattern] of cases) {
-      const u = await runCli(args, { env: f.env });
+      const u = await runCliInProcess(args, { env: f.env });
       assert.equal(u.code, 2, `${args.join(' ')}: ${u.stderr}`);
       assert.match(u.stderr, pattern);
     }
@@ -315,7 +328,7 @@ describe('events list, show, replay, prune', () => {
   let url: string;
   let accepted: any[];
   before(async () => {
-    f = await emulatorWithConfig();
+    f = await emulatorWithConfig({ keychain: 'os' });
     ({ p, url } = await startListen(f, ['--json'], {}, { inProcess: true }));
     await f.emulator.deliverInbound({ from: PHONE, to: OUR_NUMBER, body: 'first' });
     await f.emulator.deliverInbound({
@@ -327,16 +340,16 @@ describe('events list, show, replay, prune', () => {
     });
     await f.emulator.deliverInbound({ from: PHONE, to: OUR_NUMBER, body: 'third' });
     accepted = await events(p, 3);
-    const forged = await runCli(['simulate', '--from', PHONE, '--bad-signature'], { env: f.env });
+    const forged = await runCliInProcess(['simulate', '--from', PHONE, '--bad-signature'], { env: f.env });
     assert.equal(forged.code, 1);
   });
   after(async () => {
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     await f.cleanup();
   });
 
   test('list --json: newest first, accepted and refused, each with its payload', async () => {
-    const r = await runCli(['events', 'list', '--json'], { env: f.env });
+    const r = await runCliInProcess(['events', 'list', '--json'], { env: f.env });
     assert.equal(r.code, 0, r.stderr);
     const rows = JSON.parse(r.stdout);
     assert.deepEqual(
@@ -377,7 +390,7 @@ describe('events list, show, replay, prune', () => {
   });
 
   test('list (human): one line each with a status column; --limit, --status, --config', async () => {
-    const r = await runCli(['events', 'list'], { env: f.env });
+    const r = await runCliInProcess(['events', 'list'], { env: f.env });
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trimEnd().split('\n');
     assert.match(lines[0]!, /^ID\s+RECEIVED\s+CONFIG\s+STATUS\s+CHANNEL\s+FROM\s+TEXT \/ REASON$/);
@@ -388,40 +401,46 @@ describe('events list, show, replay, prune', () => {
     );
     assert.match(lines[3]!, /^\d+\s+\S+ \S+\s+emu\s+accepted\s+whatsapp\s+\+14155550999\s+second$/);
 
-    const limited = JSON.parse((await runCli(['events', 'list', '--limit', '2', '--json'], { env: f.env })).stdout);
+    const limited = JSON.parse(
+      (await runCliInProcess(['events', 'list', '--limit', '2', '--json'], { env: f.env })).stdout,
+    );
     assert.equal(limited.length, 2);
-    const human = await runCli(['events', 'list', '--limit', '2'], { env: f.env });
+    const human = await runCliInProcess(['events', 'list', '--limit', '2'], { env: f.env });
     assert.match(human.stderr, /showing the newest 2/);
 
-    const acc = JSON.parse((await runCli(['events', 'list', '--status', 'accepted', '--json'], { env: f.env })).stdout);
+    const acc = JSON.parse(
+      (await runCliInProcess(['events', 'list', '--status', 'accepted', '--json'], { env: f.env })).stdout,
+    );
     assert.deepEqual(
       acc.map((e: any) => e.text),
       ['third', 'second', 'first'],
     );
-    const byConfig = JSON.parse((await runCli(['events', 'list', '--config', 'emu', '--json'], { env: f.env })).stdout);
+    const byConfig = JSON.parse(
+      (await runCliInProcess(['events', 'list', '--config', 'emu', '--json'], { env: f.env })).stdout,
+    );
     assert.equal(byConfig.length, 4);
 
-    const bad = await runCli(['events', 'list', '--status', 'maybe'], { env: f.env });
+    const bad = await runCliInProcess(['events', 'list', '--status', 'maybe'], { env: f.env });
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /error: --status must be accepted or refused/);
-    const noConfig = await runCli(['events', 'list', '--config', 'nobody'], { env: f.env });
+    const noConfig = await runCliInProcess(['events', 'list', '--config', 'nobody'], { env: f.env });
     assert.equal(noConfig.code, 1);
     assert.match(noConfig.stderr, /error: no config named "nobody"/);
   });
 
   test('show: payload, raw form, verification and forward outcome; --json has raw_form and headers', async () => {
     const id = accepted[0].event_id;
-    const r = await runCli(['events', 'show', String(id)], { env: f.env });
+    const r = await runCliInProcess(['events', 'show', String(id)], { env: f.env });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`^Event #${id}\\n`));
     assert.match(r.stdout, /Status\s+accepted/);
     assert.match(r.stdout, /Signature\s+valid/);
     assert.match(r.stdout, /Forwarded\s+no/);
     assert.match(r.stdout, /Trigger payload\n\{\n {2}"text": "first",/);
-    assert.match(r.stdout, /Raw form\n[^]*\n {2}SmsStatus\s+"received"\n/);
-    assert.match(r.stdout, /Headers\n[^]*user-agent: TwilioProxy\/1\.1/);
+    assert.match(r.stdout, /Raw form\n[\s\S]*\n {2}SmsStatus\s+"received"\n/);
+    assert.match(r.stdout, /Headers\n[\s\S]*user-agent: TwilioProxy\/1\.1/);
 
-    const j = JSON.parse((await runCli(['events', 'show', String(id), '--json'], { env: f.env })).stdout);
+    const j = JSON.parse((await runCliInProcess(['events', 'show', String(id), '--json'], { env: f.env })).stdout);
     assert.equal(j.id, id);
     assert.deepEqual(j.payload, accepted[0].payload);
     assert.equal(j.raw_form.Body, 'first');
@@ -430,17 +449,17 @@ describe('events list, show, replay, prune', () => {
     assert.equal(j.config_id, f.configId);
 
     const refused = JSON.parse(
-      (await runCli(['events', 'list', '--status', 'refused', '--json'], { env: f.env })).stdout,
+      (await runCliInProcess(['events', 'list', '--status', 'refused', '--json'], { env: f.env })).stdout,
     )[0];
-    const rs = await runCli(['events', 'show', String(refused.id)], { env: f.env });
+    const rs = await runCliInProcess(['events', 'show', String(refused.id)], { env: f.env });
     assert.match(rs.stdout, /Status\s+refused \(invalid_signature\)/);
     assert.match(rs.stdout, /Signature\s+invalid/);
     assert.match(rs.stdout, /\(none: refused requests fire no trigger\)/);
 
-    const unknown = await runCli(['events', 'show', '999999'], { env: f.env });
+    const unknown = await runCliInProcess(['events', 'show', '999999'], { env: f.env });
     assert.equal(unknown.code, 1);
     assert.equal(unknown.stderr.split('\n')[0], 'error: no event #999999');
-    const malformed = await runCli(['events', 'show', 'abc'], { env: f.env });
+    const malformed = await runCliInProcess(['events', 'show', 'abc'], { env: f.env });
     assert.equal(malformed.code, 2);
     assert.match(malformed.stderr, /error: ID must be a whole number/);
   });
@@ -449,7 +468,7 @@ describe('events list, show, replay, prune', () => {
     const target = await jsonReceiver(202);
     try {
       const id = accepted[1].event_id;
-      const r = await runCli(['events', 'replay', String(id), '--forward-to', target.url], { env: f.env });
+      const r = await runCliInProcess(['events', 'replay', String(id), '--forward-to', target.url], { env: f.env });
       assert.equal(r.code, 0, r.stderr);
       assert.match(
         r.stdout,
@@ -463,7 +482,7 @@ describe('events list, show, replay, prune', () => {
     }
     const failing = await jsonReceiver(500);
     try {
-      const r = await runCli(
+      const r = await runCliInProcess(
         ['events', 'replay', String(accepted[0].event_id), '--forward-to', failing.url, '--json'],
         { env: f.env },
       );
@@ -473,9 +492,9 @@ describe('events list, show, replay, prune', () => {
       await failing.close();
     }
     const refused = JSON.parse(
-      (await runCli(['events', 'list', '--status', 'refused', '--json'], { env: f.env })).stdout,
+      (await runCliInProcess(['events', 'list', '--status', 'refused', '--json'], { env: f.env })).stdout,
     )[0];
-    const r = await runCli(['events', 'replay', String(refused.id), '--forward-to', 'http://127.0.0.1:9/x'], {
+    const r = await runCliInProcess(['events', 'replay', String(refused.id), '--forward-to', 'http://127.0.0.1:9/x'], {
       env: f.env,
     });
     assert.equal(r.code, 1);
@@ -486,24 +505,27 @@ describe('events list, show, replay, prune', () => {
       ),
     );
 
-    const both = await runCli(['events', 'replay', '1', '--forward-to', 'http://127.0.0.1:9/x', '--to-listener'], {
-      env: f.env,
-    });
+    const both = await runCliInProcess(
+      ['events', 'replay', '1', '--forward-to', 'http://127.0.0.1:9/x', '--to-listener'],
+      {
+        env: f.env,
+      },
+    );
     assert.equal(both.code, 2);
-    const none = await runCli(['events', 'replay', '1'], { env: f.env });
+    const none = await runCliInProcess(['events', 'replay', '1'], { env: f.env });
     assert.equal(none.code, 2);
     assert.match(none.stderr, /error: pass exactly one of --forward-to URL .* or --to-listener/);
   });
 
   test('replay --to-listener: the same MessageSid is a duplicate; --new-sid fires a new trigger', async () => {
     const id = accepted[2].event_id;
-    const dup = await runCli(['events', 'replay', String(id), '--to-listener'], { env: f.env });
+    const dup = await runCliInProcess(['events', 'replay', String(id), '--to-listener'], { env: f.env });
     assert.equal(dup.code, 0, dup.stderr);
     assert.equal(dup.stdout.startsWith(`200 OK from ${url} `), true, dup.stdout);
     assert.match(dup.stderr, /pass --new-sid to replay it as a new message/);
     await p.waitFor(new RegExp(`duplicate delivery of ${accepted[2].payload.message_sid} \\(event #${id}\\)`));
 
-    const fresh = await runCli(['events', 'replay', String(id), '--to-listener', '--new-sid', '--json'], {
+    const fresh = await runCliInProcess(['events', 'replay', String(id), '--to-listener', '--new-sid', '--json'], {
       env: f.env,
     });
     assert.equal(fresh.code, 0, fresh.stderr);
@@ -518,31 +540,39 @@ describe('events list, show, replay, prune', () => {
 
   test('--since keeps only recent events; prune --older-than deletes older ones and says how many', async () => {
     const old = seedEvents(f, [daysAgo(10), daysAgo(9), daysAgo(3)]);
-    const all = JSON.parse((await runCli(['events', 'list', '--limit', '100', '--json'], { env: f.env })).stdout);
+    const all = JSON.parse(
+      (await runCliInProcess(['events', 'list', '--limit', '100', '--json'], { env: f.env })).stdout,
+    );
     assert.ok(old.every((id) => all.some((e: any) => e.id === id)));
-    const recent = JSON.parse((await runCli(['events', 'list', '--since', '1h', '--json'], { env: f.env })).stdout);
+    const recent = JSON.parse(
+      (await runCliInProcess(['events', 'list', '--since', '1h', '--json'], { env: f.env })).stdout,
+    );
     assert.ok(recent.length >= 4);
     assert.ok(recent.every((e: any) => !old.includes(e.id)));
-    const week = JSON.parse((await runCli(['events', 'list', '--since', '7d', '--json'], { env: f.env })).stdout);
+    const week = JSON.parse(
+      (await runCliInProcess(['events', 'list', '--since', '7d', '--json'], { env: f.env })).stdout,
+    );
     assert.deepEqual(
       week.filter((e: any) => old.includes(e.id)).map((e: any) => e.id),
       [old[2]],
     );
-    const badSince = await runCli(['events', 'list', '--since', 'yesterday'], { env: f.env });
+    const badSince = await runCliInProcess(['events', 'list', '--since', 'yesterday'], { env: f.env });
     assert.equal(badSince.code, 2);
     assert.match(badSince.stderr, /error: --since must be a duration like 30s, 15m, 2h or 7d/);
 
-    const pruned = await runCli(['events', 'prune', '--older-than', '5d', '--json'], { env: f.env });
+    const pruned = await runCliInProcess(['events', 'prune', '--older-than', '5d', '--json'], { env: f.env });
     assert.equal(pruned.code, 0, pruned.stderr);
     assert.equal(JSON.parse(pruned.stdout).deleted, 2);
-    const human = await runCli(['events', 'prune', '--older-than', '2d'], { env: f.env });
+    const human = await runCliInProcess(['events', 'prune', '--older-than', '2d'], { env: f.env });
     assert.equal(human.code, 0);
     assert.match(human.stderr, /Deleted 1 event received before /);
-    const left = JSON.parse((await runCli(['events', 'list', '--limit', '100', '--json'], { env: f.env })).stdout);
+    const left = JSON.parse(
+      (await runCliInProcess(['events', 'list', '--limit', '100', '--json'], { env: f.env })).stdout,
+    );
     assert.ok(left.every((e: any) => !old.includes(e.id)));
     assert.ok(left.length >= 4, 'recent events stay');
 
-    const missing = await runCli(['events', 'prune'], { env: f.env });
+    const missing = await runCliInProcess(['events', 'prune'], { env: f.env });
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /error: missing --older-than/);
   });
@@ -551,17 +581,17 @@ describe('events list, show, replay, prune', () => {
 describe('retention', () => {
   let f: EmulatorFixture;
   before(async () => {
-    f = await emulatorWithConfig();
+    f = await emulatorWithConfig({ keychain: 'os' });
   });
   after(async () => {
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     await f.cleanup();
   });
 
   test('listen deletes events older than 30 days at start; FRUXON_TWILIO_RETENTION_DAYS changes it (0 keeps all)', async () => {
     const [ancient, old, recent] = seedEvents(f, [daysAgo(400), daysAgo(40), daysAgo(5)]);
     const ids = async () =>
-      JSON.parse((await runCli(['events', 'list', '--json'], { env: f.env })).stdout).map((e: any) => e.id);
+      JSON.parse((await runCliInProcess(['events', 'list', '--json'], { env: f.env })).stdout).map((e: any) => e.id);
 
     let { p } = await startListen(f, ['--json'], { FRUXON_TWILIO_RETENTION_DAYS: '0' }, { inProcess: true });
     p.kill('SIGINT');
@@ -579,7 +609,9 @@ describe('retention', () => {
     assert.equal((await p.exited).code, 0, p.stderr);
     assert.deepEqual(await ids(), [recent]);
 
-    const bad = await runCli(['listen', '--port', '0'], { env: { ...f.env, FRUXON_TWILIO_RETENTION_DAYS: 'forever' } });
+    const bad = await runCliInProcess(['listen', '--port', '0'], {
+      env: { ...f.env, FRUXON_TWILIO_RETENTION_DAYS: 'forever' },
+    });
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /error: FRUXON_TWILIO_RETENTION_DAYS must be a number of days, 0 to keep every event/);
   });

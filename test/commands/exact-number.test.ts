@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { tempHome } from '../helpers/cli.js';
-import { runCli } from '../helpers/inproc.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { memoryKeychain } from '../helpers/keychains.js';
+
+// The keychain this file's in-process runs are handed (in memory: no child process reads it).
+const testKeychain = memoryKeychain();
+const { runCliInProcess } = inProcessCliWith(testKeychain);
 
 /**
  * Twilio's PhoneNumber filter matches partially, so a From number with a digit missing lists other numbers of
@@ -17,7 +22,7 @@ describe('a From number with a digit missing is not another number of the accoun
   before(async () => {
     emu = await startEmulator({ numbers: [OTHER, '+15005551802'], statusDelayMs: 5 });
     emu.setSmsUrl(OTHER, 'https://prod.example.test/sms');
-    const add = await runCli(
+    const add = await runCliInProcess(
       [
         'add-config',
         '--name',
@@ -42,10 +47,10 @@ describe('a From number with a digit missing is not another number of the accoun
   });
 
   test('webhook show does not show the other number, and listen does not rewrite its webhook', async () => {
-    const show = await runCli(['webhook', 'show', '--json'], { env: env() });
+    const show = await runCliInProcess(['webhook', 'show', '--json'], { env: env() });
     assert.doesNotMatch(show.stdout + show.stderr, /prod\.example\.test/);
     assert.notEqual(show.code, 0, 'no such number on the account');
-    const listen = await runCli(['listen', '--port', '0', '--timeout', '1'], { env: env() });
+    const listen = await runCliInProcess(['listen', '--port', '0', '--timeout', '1'], { env: env() });
     assert.notEqual(listen.code, 0, listen.stderr);
     assert.equal(emu.getNumber(OTHER)!.smsUrl, 'https://prod.example.test/sms', 'the other number is untouched');
   });

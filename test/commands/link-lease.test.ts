@@ -5,16 +5,19 @@ import { connectConfig } from '../../src/config/connect.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { type LinkStep, pointNumberAtFruxon } from '../../src/operations/link.js';
 import { openStore } from '../../src/store/index.js';
+import { createTwilioClient } from '../../src/twilio/client.js';
 import { maskWebhookUrl } from '../../src/twilio/webhook.js';
-import { CliProcess, type RunningCli, stopAllCliProcesses, tempHome } from '../helpers/cli.js';
+import { CliChildProcess, type RunningCli, stopAllCliRuns, tempHome } from '../helpers/cli.js';
 import { type FruxonDouble, startFruxonDouble } from '../helpers/fruxon-double.js';
-import { InProcessCli, runCli, secrets, useRealKeychain } from '../helpers/inproc.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { osKeychain } from '../helpers/keychains.js';
 
 // `link` while a listen holds the number: once the listener is gone (SIGINT, or SIGKILL then `restore` or the
 // next `listen`), the account is as `link` would have left it without the listener, at every layer.
 // Commands and most listens run in this process; the listens that are SIGKILLed are the built binary, which
 // reads the tokens from the (test) keychain, so the in-process runs use it too.
-useRealKeychain();
+const testKeychain = osKeychain();
+const { runCliInProcess, startCliInProcess } = inProcessCliWith(testKeychain);
 
 const PLAIN = '+15005551401';
 const APP = '+15005551402';
@@ -44,10 +47,10 @@ describe('link under a live or crashed listen: production wins at every layer on
   let emu: Emulator;
   let fruxon: FruxonDouble;
   let h: ReturnType<typeof tempHome>;
-  const cli = (args: string[], input?: string) => runCli(args, { env: h.env, input });
+  const cli = (args: string[], input?: string) => runCliInProcess(args, { env: h.env, input });
   const listen = async (args: string[], binary = false) => {
     const argv = ['listen', '--port', '0', '--no-inspect', '--check-missed', '0', ...args];
-    const p: RunningCli = binary ? new CliProcess(argv, { env: h.env }) : new InProcessCli(argv, { env: h.env });
+    const p: RunningCli = binary ? new CliChildProcess(argv, { env: h.env }) : startCliInProcess(argv, { env: h.env });
     const m = await p.waitFor(/Ready! Listening for messages to \S+ at (\S+)/);
     return { p, url: m[1]! };
   };
@@ -153,7 +156,7 @@ describe('link under a live or crashed listen: production wins at every layer on
     assert.equal(login.code, 0, login.stderr);
   });
   after(async () => {
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     await fruxon.close();
     await emu.stop();
     h.cleanup();
@@ -459,7 +462,7 @@ describe('link under a live or crashed listen: production wins at every layer on
     assert.ok(claimed.claimed);
     const putBack = claimed.lease.previousSmsUrl;
     assert.equal(putBack, 'http://127.0.0.1:9/someone/else');
-    const l = new InProcessCli(['link', '--config', 'plain', '--json'], { env: h.env });
+    const l = startCliInProcess(['link', '--config', 'plain', '--json'], { env: h.env });
     // ... link sees the claim and waits, changing nothing ...
     await l.waitFor(
       /! register waiting: \+15005551401 is being put back by pid \d+ \(a stopping listen\); link points it at Fruxon once that is done \(at most 15 s\)/,
@@ -526,7 +529,7 @@ describe('link under a live or crashed listen: production wins at every layer on
       assert.ok(store.leases.claimRestore(config.id).claimed);
       const before = store.leases.get(config.id);
       const twilio = async () => {
-        const c = await connectConfig(store, 'plain', h.env, secrets);
+        const c = await connectConfig(store, 'plain', h.env, () => testKeychain, createTwilioClient);
         return { client: c.client, creds: c.creds };
       };
       const steps: string[] = [];

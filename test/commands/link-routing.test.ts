@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { runCli } from '../helpers/cli.js';
+import { runCliChildProcess } from '../helpers/cli.js';
 import { emulatorClient } from '../helpers/emulator-client.js';
 import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER } from '../helpers/fixtures.js';
 import { type FruxonDouble, startFruxonDouble } from '../helpers/fruxon-double.js';
@@ -13,11 +13,11 @@ describe('link and fruxon status at the layer that wins: a Messaging Service', (
   let fx: EmulatorFixture;
   let fruxon: FruxonDouble;
   let serviceSid = '';
-  const cli = (args: string[], input?: string) => runCli(args, { input, env: fx.env });
+  const cli = (args: string[], input?: string) => runCliChildProcess(args, { input, env: fx.env });
   const service = () => fx.emulator.services().find((s) => s.sid === serviceSid)!;
 
   before(async () => {
-    fx = await emulatorWithConfig({ name: 'svc', numbers: [OUR_NUMBER, OTHER] });
+    fx = await emulatorWithConfig({ keychain: 'os', name: 'svc', numbers: [OUR_NUMBER, OTHER] });
     fruxon = await startFruxonDouble({
       tokens: {
         [builder]: {

@@ -3,15 +3,16 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { fruxonTokenAccount, secretAccount } from '../../src/secrets/index.js';
 import { openStore } from '../../src/store/index.js';
-import { CliProcess, stopAllCliProcesses } from '../helpers/cli.js';
-import { runCli, useRealKeychain } from '../helpers/inproc.js';
-
-// In-process runs share the (test) keychain with the `listen` children this file starts.
-useRealKeychain();
-
-import { errorLine, keychainGet, storeBytes } from '../helpers/checks.js';
+import { errorLine, storeBytes } from '../helpers/checks.js';
+import { CliChildProcess, stopAllCliRuns } from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER } from '../helpers/fixtures.js';
 import { type DoubleConfig, type FruxonDouble, startFruxonDouble } from '../helpers/fruxon-double.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { osKeychain, osKeychainGet } from '../helpers/keychains.js';
+
+// In-process runs share the (test) keychain with the `listen` children this file starts.
+const testKeychain = osKeychain();
+const { runCliInProcess } = inProcessCliWith(testKeychain);
 
 const hex = (n: number) => randomBytes(n).toString('hex');
 
@@ -24,7 +25,7 @@ describe('fruxon login/status and link, against the Fruxon stand-in and the Twil
   const outputs: string[] = [];
   const keysSeen = new Set<string>();
   const cli = async (args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}) => {
-    const r = await runCli(args, { input: opts.input, env: { ...fx.env, ...opts.env } });
+    const r = await runCliInProcess(args, { input: opts.input, env: { ...fx.env, ...opts.env } });
     outputs.push(r.stdout, r.stderr);
     return r;
   };
@@ -39,7 +40,7 @@ describe('fruxon login/status and link, against the Fruxon stand-in and the Twil
   };
 
   before(async () => {
-    fx = await emulatorWithConfig({ name: 'Support Line' });
+    fx = await emulatorWithConfig({ keychain: 'os', name: 'Support Line' });
     fruxon = await startFruxonDouble({
       tokens: {
         [builder]: {
@@ -70,7 +71,7 @@ describe('fruxon login/status and link, against the Fruxon stand-in and the Twil
     });
     assert.equal(wrong.code, 1, wrong.stderr);
     assert.match(errorLine(wrong), /the token is valid but not for tenant "acme" \(HTTP 403\)/);
-    assert.equal(keychainGet(fruxonTokenAccount('acme')), null, 'a refused token is not stored');
+    assert.equal(osKeychainGet(fruxonTokenAccount('acme')), null, 'a refused token is not stored');
 
     const none = await cli(['fruxon', 'login', '--tenant', 'acme', '--api-url', fruxon.url]);
     assert.equal(none.code, 2);
@@ -118,7 +119,7 @@ describe('fruxon login/status and link, against the Fruxon stand-in and the Twil
     assert.deepEqual(j.scopes, ['agents:read', 'agents:write', 'integrations:read', 'integrations:write']);
     assert.equal(j.integrations_write, true);
     assert.equal(j.token_stored, 'keychain');
-    assert.equal(keychainGet(fruxonTokenAccount('acme')), builder);
+    assert.equal(osKeychainGet(fruxonTokenAccount('acme')), builder);
   });
 
   test('fruxon status before link says it is not linked', async () => {
@@ -156,7 +157,7 @@ describe('fruxon login/status and link, against the Fruxon stand-in and the Twil
 
     assert.equal(smsUrl(), url);
     assert.equal(fx.emulator.getNumber(OUR_NUMBER)!.smsMethod, 'POST');
-    assert.equal(keychainGet(secretAccount(fx.configId, 'webhook-url')), url);
+    assert.equal(osKeychainGet(secretAccount(fx.configId, 'webhook-url')), url);
 
     const show = await cli(['webhook', 'show', '--json']);
     assert.equal(JSON.parse(show.stdout).kind, 'production');
@@ -224,7 +225,7 @@ describe('fruxon login/status and link, against the Fruxon stand-in and the Twil
     assert.equal(j.created, false);
     assert.equal(j.registered, true);
     assert.equal(smsUrl(), newUrl);
-    assert.equal(keychainGet(secretAccount(fx.configId, 'webhook-url')), newUrl);
+    assert.equal(osKeychainGet(secretAccount(fx.configId, 'webhook-url')), newUrl);
   });
 
   test('link on a tenant the token is not for: Fruxon answers 403, said plainly', async () => {
@@ -243,7 +244,7 @@ describe('fruxon login/status and link, against the Fruxon stand-in and the Twil
 
   test('link while a real listen runs: the listener keeps the number, and points it at the production URL when it stops', async () => {
     const before = smsUrl();
-    const p = new CliProcess(['listen', '--port', '0'], { env: fx.env });
+    const p = new CliChildProcess(['listen', '--port', '0'], { env: fx.env });
     try {
       await p.waitFor(/Ready!/);
       const r = await cli(['link', '--rotate', '--json']);
@@ -254,7 +255,7 @@ describe('fruxon login/status and link, against the Fruxon stand-in and the Twil
       p.kill('SIGINT');
       assert.equal((await p.exited).code, 0, p.stderr);
     } finally {
-      await stopAllCliProcesses();
+      await stopAllCliRuns();
     }
     assert.notEqual(smsUrl(), before);
     assert.equal(smsUrl(), fruxon.webhookUrl(ours()), 'the listener restored the production URL, not what it found');
@@ -294,7 +295,7 @@ describe('fruxon login/status and link, against the Fruxon stand-in and the Twil
       const lease = store.leases.get(fx.configId)!;
       assert.equal(lease.previousIsProduction, true, 'the lease now puts back the production URL');
       assert.equal(lease.previousSmsUrl, null, 'by a flag: the URL itself stays in the keychain');
-      assert.equal(keychainGet(secretAccount(fx.configId, 'webhook-url')), fruxon.webhookUrl(ours()));
+      assert.equal(osKeychainGet(secretAccount(fx.configId, 'webhook-url')), fruxon.webhookUrl(ours()));
     } finally {
       store.leases.release(fx.configId);
       store.close();
@@ -317,7 +318,7 @@ describe('fruxon login/status and link, against the Fruxon stand-in and the Twil
       j.steps.map((s: { step: string; action: string }) => `${s.step}:${s.action}`),
       ['config:linked', 'publish:unchanged', 'webhook:rotated', 'store:stored', 'register:failed'],
     );
-    assert.equal(keychainGet(secretAccount(fx.configId, 'webhook-url')), fruxon.webhookUrl(ours()), 'step 3 is done');
+    assert.equal(osKeychainGet(secretAccount(fx.configId, 'webhook-url')), fruxon.webhookUrl(ours()), 'step 3 is done');
     errorLine(r);
     assert.match(
       r.stderr,

@@ -5,17 +5,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pendingAccessRequestFor } from '../../src/fruxon/access-requests.js';
+import { FruxonClient, type FruxonClientOptions } from '../../src/fruxon/client.js';
 import { keychain } from '../../src/secrets/keychain.js';
 import { openStore } from '../../src/store/index.js';
-import { CliProcess, stopAllCliProcesses } from '../helpers/cli.js';
-import { runCli, useRealKeychain } from '../helpers/inproc.js';
-
-// In-process runs share the (test) keychain with the `listen` children this file starts.
-useRealKeychain();
-
 import { errorLine, storeBytes } from '../helpers/checks.js';
+import { CliChildProcess, stopAllCliRuns } from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig } from '../helpers/fixtures.js';
 import { type FruxonDouble, startFruxonDouble } from '../helpers/fruxon-double.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { osKeychain } from '../helpers/keychains.js';
+
+// In-process runs share the (test) keychain with the `listen` children this file starts.
+const testKeychain = osKeychain();
+const { runCliInProcess } = inProcessCliWith(testKeychain);
 
 const hex = (n: number) => randomBytes(n).toString('hex');
 const ALICE = '+14155550101';
@@ -33,7 +35,7 @@ describe('participants push/pull and fruxon access-requests, against the Fruxon 
   let fxId = '';
   const outputs: string[] = [];
   const cli = async (args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}) => {
-    const r = await runCli(args, { input: opts.input, env: { ...fx.env, ...opts.env } });
+    const r = await runCliInProcess(args, { input: opts.input, env: { ...fx.env, ...opts.env } });
     outputs.push(r.stdout, r.stderr);
     return r;
   };
@@ -48,7 +50,7 @@ describe('participants push/pull and fruxon access-requests, against the Fruxon 
     );
 
   before(async () => {
-    fx = await emulatorWithConfig({ name: 'Support Line' });
+    fx = await emulatorWithConfig({ keychain: 'os', name: 'Support Line' });
     fruxon = await startFruxonDouble({
       tokens: { [token]: { tenant: 'hooli', scopes: ['*'], email: 'dana@acme.test' } },
     });
@@ -82,7 +84,7 @@ describe('participants push/pull and fruxon access-requests, against the Fruxon 
     await ok(['participants', 'add', 'olga', '--phone', '+14155550120', '--config', 'Other']);
   });
   after(async () => {
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     await fruxon.close();
     await fx.cleanup();
   });
@@ -467,7 +469,7 @@ describe('participants push/pull and fruxon access-requests, against the Fruxon 
       const store = openStore(fx.env);
       try {
         const config = store.configs.byName('Support Line')!;
-        const o = { store, config, env: {}, keychain };
+        const o = { store, config, env: {}, keychain, fruxon: (opts: FruxonClientOptions) => new FruxonClient(opts) };
         assert.equal((await pendingAccessRequestFor(o, STRANGER))?.id, pending.id);
         assert.equal((await pendingAccessRequestFor(o, `whatsapp:${STRANGER}`))?.id, pending.id);
         assert.equal(await pendingAccessRequestFor(o, '+14155550199'), null);
@@ -486,7 +488,7 @@ describe('participants push/pull and fruxon access-requests, against the Fruxon 
   test('listen on a linked config: one hint per number that is no participant on Fruxon, with the command to run', async () => {
     await ok(['participants', 'add', 'gina', '--phone', GINA, '--config', 'Support Line']);
     const stranger = [...fruxon.accessRequests.values()].find((r) => r.address === STRANGER && r.status === 'PENDING')!;
-    const p = new CliProcess(['listen', '--port', '0'], { env: fx.env });
+    const p = new CliChildProcess(['listen', '--port', '0'], { env: fx.env });
     try {
       await p.waitFor(/Ready!/);
       const simulate = async (from: string) => {
@@ -517,7 +519,7 @@ describe('participants push/pull and fruxon access-requests, against the Fruxon 
       assert.equal((await p.exited).code, 0, p.stderr);
       outputs.push(p.stdout, p.stderr);
     } finally {
-      await stopAllCliProcesses();
+      await stopAllCliRuns();
     }
   });
 

@@ -4,8 +4,13 @@ import twilio from 'twilio';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { closedPort, tempHome } from '../helpers/cli.js';
 import { emulatorClient } from '../helpers/emulator-client.js';
-import { runCli } from '../helpers/inproc.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { memoryKeychain } from '../helpers/keychains.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
+
+// The keychain this file's in-process runs are handed (in memory: no child process reads it).
+const testKeychain = memoryKeychain();
+const { runCliInProcess } = inProcessCliWith(testKeychain);
 
 const OWN = '+15005551481';
 const OTHER = '+15005551482';
@@ -17,13 +22,13 @@ describe('messages redeliver, against the emulator', () => {
   let emu: Emulator;
   let hooks: WebhookReceiver;
   let h: ReturnType<typeof tempHome>;
-  const cli = (args: string[]) => runCli(args, { env: h.env });
+  const cli = (args: string[]) => runCliInProcess(args, { env: h.env });
 
   before(async () => {
     hooks = await WebhookReceiver.start();
     emu = await startEmulator({ numbers: [OWN, OTHER], statusDelayMs: 1 });
     h = tempHome();
-    const add = await runCli(
+    const add = await runCliInProcess(
       [
         'add-config',
         '--name',

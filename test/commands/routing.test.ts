@@ -2,13 +2,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Emulator, SANDBOX_NUMBER, startEmulator } from '../../src/emulator/index.js';
 import { openStore } from '../../src/store/index.js';
-import { CliProcess, type RunningCli, stopAllCliProcesses, tempHome } from '../helpers/cli.js';
-import { InProcessCli, runCli, useRealKeychain } from '../helpers/inproc.js';
+import { CliChildProcess, type RunningCli, stopAllCliRuns, tempHome } from '../helpers/cli.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { osKeychain } from '../helpers/keychains.js';
 import { jsonLines } from '../helpers/listen.js';
 
 // Commands run in this process; the listens that are SIGKILLed are the built binary, which reads the
 // tokens from the (test) keychain, so the in-process runs use that keychain too.
-useRealKeychain();
+const testKeychain = osKeychain();
+const { runCliInProcess, startCliInProcess } = inProcessCliWith(testKeychain);
 
 const SVC = '+15005551301';
 const SVC_2 = '+15005551302';
@@ -34,7 +36,7 @@ async function inbound(
 describe('routing on a real account: webhook show and listen register at the layer that wins', () => {
   let emu: Emulator;
   let h: ReturnType<typeof tempHome>;
-  const cli = (args: string[], input?: string) => runCli(args, { env: h.env, input });
+  const cli = (args: string[], input?: string) => runCliInProcess(args, { env: h.env, input });
   const addConfig = async (name: string, from: string) => {
     const r = await cli(
       [
@@ -58,8 +60,8 @@ describe('routing on a real account: webhook show and listen register at the lay
   /** A listen in this process (stopped with p.kill('SIGINT') as the binary is); `binary` for the ones SIGKILLed. */
   const listen = async (args: string[], binary = false) => {
     const p: RunningCli = binary
-      ? new CliProcess(['listen', '--port', '0', ...args], { env: h.env })
-      : new InProcessCli(['listen', '--port', '0', ...args], { env: h.env });
+      ? new CliChildProcess(['listen', '--port', '0', ...args], { env: h.env })
+      : startCliInProcess(['listen', '--port', '0', ...args], { env: h.env });
     const m = await p.waitFor(/Ready! Listening for messages to \S+ at (\S+)/);
     return { p, url: m[1]! };
   };
@@ -99,7 +101,7 @@ describe('routing on a real account: webhook show and listen register at the lay
       await addConfig(name, from);
   });
   after(async () => {
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     await emu.stop();
     h.cleanup();
   });
@@ -180,7 +182,7 @@ describe('routing on a real account: webhook show and listen register at the lay
 
   test('listen refuses a Messaging Service without --messaging-service (exit 4), leaving service and number untouched', async () => {
     const before = JSON.stringify([service(), emu.getNumber(SVC)]);
-    const r = await runCli(['listen', '--config', 'svc', '--port', '0', '--timeout', '5'], { env: h.env });
+    const r = await runCliInProcess(['listen', '--config', 'svc', '--port', '0', '--timeout', '5'], { env: h.env });
     assert.equal(r.code, 4, r.stderr);
     const line = r.stderr.split('\n').find((l) => l.includes('Messaging Service'))!;
     assert.ok(

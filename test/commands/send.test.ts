@@ -9,7 +9,12 @@ import { Progress } from '../../src/output/messages.js';
 import { openStore } from '../../src/store/index.js';
 import { errorLine } from '../helpers/checks.js';
 import { tempHome } from '../helpers/cli.js';
-import { runCli } from '../helpers/inproc.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { memoryKeychain } from '../helpers/keychains.js';
+
+// The keychain this file's in-process runs are handed (in memory: no child process reads it).
+const testKeychain = memoryKeychain();
+const { runCliInProcess } = inProcessCliWith(testKeychain);
 
 const FROM = '+14155238886';
 const TO = '+14155550100';
@@ -21,7 +26,7 @@ describe('send and participants, against the emulator', () => {
   let callbackUrl: string;
   const statuses: Record<string, string>[] = [];
   const cli = (args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}) =>
-    runCli(args, { input: opts.input, env: { ...h.env, ...opts.env }, timeoutMs: 30_000 });
+    runCliInProcess(args, { input: opts.input, env: { ...h.env, ...opts.env }, timeoutMs: 30_000 });
 
   before(async () => {
     emu = await startEmulator({ port: 0, numbers: [FROM], statusDelayMs: 40 });
@@ -103,6 +108,8 @@ describe('send and participants, against the emulator', () => {
   });
 
   test('WhatsApp with media: whatsapp: on both sides, MM sid, --wait succeeds', async () => {
+    // The contact wrote first: the reply is inside WhatsApp's 24-hour window.
+    await emu.deliverInbound({ from: TO, to: FROM, whatsapp: true, body: 'send me the pictures' });
     const r = await cli([
       'send',
       '--to',

@@ -9,7 +9,12 @@ import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { openStore } from '../../src/store/index.js';
 import { binPath, childEnv, tempHome } from '../helpers/cli.js';
 import { storeEvent } from '../helpers/events.js';
-import { runCli } from '../helpers/inproc.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { memoryKeychain } from '../helpers/keychains.js';
+
+// The keychain this file's in-process runs are handed (in memory: no child process reads it).
+const testKeychain = memoryKeychain();
+const { runCliInProcess } = inProcessCliWith(testKeychain);
 
 const OWN = '+15005550006';
 
@@ -20,7 +25,7 @@ describe('small things a user runs into', () => {
   before(async () => {
     emu = await startEmulator({ numbers: [OWN], statusDelayMs: 60_000 });
     env = { ...h.env, TWILIO_AUTH_TOKEN: emu.authToken };
-    const r = await runCli(
+    const r = await runCliInProcess(
       [
         'add-config',
         '--name',
@@ -79,7 +84,7 @@ describe('small things a user runs into', () => {
       ['listen', '--timeout', '9999999999', '--no-register'],
       ['send', '--to', '+14155550123', '--body', 'x', '--wait', '--wait-timeout', '30d'],
     ]) {
-      const r = await runCli(args, { env });
+      const r = await runCliInProcess(args, { env });
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, /^error: --(since|older-than|timeout|wait-timeout) must be/m, args.join(' '));
       assert.doesNotMatch(r.stderr, /RangeError|TimeoutOverflowWarning|at .*\.js:\d+/, args.join(' '));
@@ -87,9 +92,12 @@ describe('small things a user runs into', () => {
   });
 
   test('listen --timeout takes the same durations as send --wait-timeout', async () => {
-    const r = await runCli(['listen', '--no-register', '--tunnel', 'none', '--port', '0', '--timeout', '500ms'], {
-      env,
-    });
+    const r = await runCliInProcess(
+      ['listen', '--no-register', '--tunnel', 'none', '--port', '0', '--timeout', '500ms'],
+      {
+        env,
+      },
+    );
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /timed out after 0\.5 s with 0 of 1 event/);
   });
@@ -97,26 +105,28 @@ describe('small things a user runs into', () => {
   test('emulator --state DIR says it needs a file', async () => {
     const dir = join(h.home, '..', 'state-dir');
     mkdirSync(dir, { recursive: true });
-    const r = await runCli(['emulator', '--port', '0', '--state', dir], { env });
+    const r = await runCliInProcess(['emulator', '--port', '0', '--state', dir], { env });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /^error: --state needs a file .* is a directory/m);
   });
 
   test('configs set --api-url X --no-api-url is a usage error', async () => {
-    const r = await runCli(['configs', 'set', 'small', '--api-url', 'http://127.0.0.1:9', '--no-api-url'], { env });
+    const r = await runCliInProcess(['configs', 'set', 'small', '--api-url', 'http://127.0.0.1:9', '--no-api-url'], {
+      env,
+    });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /^error: --api-url URL and --no-api-url contradict each other/m);
   });
 
   test('`events` alone lists like `events list`; `events typo` is a usage error; --limit documents its maximum', async () => {
-    const alone = await runCli(['events', '--limit', '5'], { env });
-    const list = await runCli(['events', 'list', '--limit', '5'], { env });
+    const alone = await runCliInProcess(['events', '--limit', '5'], { env });
+    const list = await runCliInProcess(['events', 'list', '--limit', '5'], { env });
     assert.equal(alone.code, 0, alone.stderr);
     assert.equal(alone.stdout, list.stdout);
     assert.equal(alone.stdout.trim().split('\n').length, 6, alone.stdout + alone.stderr);
-    const typo = await runCli(['events', 'lsit'], { env });
+    const typo = await runCliInProcess(['events', 'lsit'], { env });
     assert.equal(typo.code, 2);
-    const help = await runCli(['events', 'list', '--help'], { env });
+    const help = await runCliInProcess(['events', 'list', '--help'], { env });
     assert.match(help.stdout, /--limit <n>\s+at most N events \(1 to 10000\)/);
   });
 

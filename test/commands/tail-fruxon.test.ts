@@ -4,18 +4,20 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { FruxonClient } from '../../src/fruxon/client.js';
 import { type TailEvent, tailMessages } from '../../src/operations/tail.js';
 import { openStore } from '../../src/store/index.js';
 import { createTwilioClient } from '../../src/twilio/client.js';
-import { stopAllCliProcesses } from '../helpers/cli.js';
-import { runCli, secrets, useRealKeychain } from '../helpers/inproc.js';
-
-// emulatorWithConfig and fruxon login keep their secrets in the (test) keychain: the in-process runs read them there.
-useRealKeychain();
-
+import { stopAllCliRuns } from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER } from '../helpers/fixtures.js';
 import { type FruxonDouble, startFruxonDouble } from '../helpers/fruxon-double.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { osKeychain } from '../helpers/keychains.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
+
+// emulatorWithConfig and fruxon login keep their secrets in the (test) keychain: the in-process runs read them there.
+const testKeychain = osKeychain();
+const { runCliInProcess } = inProcessCliWith(testKeychain);
 
 const ALICE = '+14155550191';
 const STRANGER = '+14155550192';
@@ -30,15 +32,18 @@ describe("messages tail on a linked config: Fruxon's side of each inbound messag
   const sids: Record<string, string> = {};
 
   before(async () => {
-    f = await emulatorWithConfig({ name: 'Support Line' });
+    f = await emulatorWithConfig({ keychain: 'os', name: 'Support Line' });
     fruxon = await startFruxonDouble({ tokens: { [token]: { tenant: 'tailco', scopes: ['*'] } } });
     hooks = await WebhookReceiver.start();
-    const login = await runCli(['fruxon', 'login', '--tenant', 'tailco', '--token-stdin', '--api-url', fruxon.url], {
-      env: f.env,
-      input: token,
-    });
+    const login = await runCliInProcess(
+      ['fruxon', 'login', '--tenant', 'tailco', '--token-stdin', '--api-url', fruxon.url],
+      {
+        env: f.env,
+        input: token,
+      },
+    );
     assert.equal(login.code, 0, login.stderr);
-    const link = await runCli(['link', '--json'], { env: f.env });
+    const link = await runCliInProcess(['link', '--json'], { env: f.env });
     assert.equal(link.code, 0, link.stderr);
     fxId = JSON.parse(link.stdout).fruxon_config_id;
     // Fruxon's ingress stands here: it answers 200; what Fruxon then did is in its API.
@@ -61,7 +66,7 @@ describe("messages tail on a linked config: Fruxon's side of each inbound messag
     sids.bob = (await f.emulator.deliverInbound({ from: BOB, to: OUR_NUMBER, body: 'lost?' })).messageSid;
   });
   after(async () => {
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     await hooks?.stop();
     await fruxon?.close();
     await f?.cleanup();
@@ -75,8 +80,9 @@ describe("messages tail on a linked config: Fruxon's side of each inbound messag
       {
         store,
         env: f.env,
-        secrets,
+        secrets: () => testKeychain,
         twilio: createTwilioClient,
+        fruxon: (o) => new FruxonClient(o),
         now: () => new Date(),
         signal: controller.signal,
       },
@@ -116,7 +122,7 @@ describe("messages tail on a linked config: Fruxon's side of each inbound messag
   test("test's diagnosis of a silence on Fruxon: the agent run Fruxon recorded for the tester's message, or no record", async () => {
     const TESTER = '+15005550007'; // the account's other number
     const production = `${hooks.url}/ingress/twilio/k3y0secretsecretsecret`;
-    const set = await runCli(['configs', 'set', 'Support Line', '--webhook-url-stdin'], {
+    const set = await runCliInProcess(['configs', 'set', 'Support Line', '--webhook-url-stdin'], {
       env: f.env,
       input: production,
     });
@@ -139,13 +145,19 @@ describe("messages tail on a linked config: Fruxon's side of each inbound messag
         );
         return path;
       };
-      const recorded = await runCli(['test', scenario('recorded', 'anyone home?')], { env: f.env, timeoutMs: 60_000 });
+      const recorded = await runCliInProcess(['test', scenario('recorded', 'anyone home?')], {
+        env: f.env,
+        timeoutMs: 60_000,
+      });
       assert.equal(recorded.code, 1, recorded.stdout + recorded.stderr);
       assert.match(
         recorded.stdout,
         /cause: no reply at all; inbound to \+15005550006 goes to Fruxon \(.*\): the agent got the message but sent no reply; Fruxon received it \(conversation conv-t, at \S+\) → run run-t/,
       );
-      const unknown = await runCli(['test', scenario('unknown', 'nobody saw this')], { env: f.env, timeoutMs: 60_000 });
+      const unknown = await runCliInProcess(['test', scenario('unknown', 'nobody saw this')], {
+        env: f.env,
+        timeoutMs: 60_000,
+      });
       assert.equal(unknown.code, 1);
       assert.match(unknown.stdout, /cause: no reply at all; .*; Fruxon has no record of it/);
       assert.equal(recorded.stdout.includes('secretsecret') || unknown.stdout.includes('secretsecret'), false);
@@ -156,10 +168,13 @@ describe("messages tail on a linked config: Fruxon's side of each inbound messag
   });
 
   test('the CLI: a JSON line {"kind": "fruxon"} with its sentence', async () => {
-    const r = await runCli(['messages', 'tail', '--since', '1h', '--channel', 'sms', '--timeout', '6s', '--json'], {
-      env: f.env,
-      timeoutMs: 30_000,
-    });
+    const r = await runCliInProcess(
+      ['messages', 'tail', '--since', '1h', '--channel', 'sms', '--timeout', '6s', '--json'],
+      {
+        env: f.env,
+        timeoutMs: 30_000,
+      },
+    );
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout
       .trim()
@@ -189,7 +204,10 @@ describe("messages tail on a linked config: Fruxon's side of each inbound messag
       executionRecordId: 'run-d',
     });
     const doctor = async () => {
-      const r = await runCli(['doctor', '--json'], { env: { ...f.env, NGROK_AUTHTOKEN: 'x' }, timeoutMs: 30_000 });
+      const r = await runCliInProcess(['doctor', '--json'], {
+        env: { ...f.env, NGROK_AUTHTOKEN: 'x' },
+        timeoutMs: 30_000,
+      });
       const report = JSON.parse(r.stdout) as { checks: { name: string; ok: unknown; detail: string; fix?: string }[] };
       return report.checks.find((c) => c.name === 'fruxon_inbound');
     };

@@ -5,8 +5,13 @@ import { main } from '../../src/cli.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { childEnv, closedPort, tempHome } from '../helpers/cli.js';
 import { emulatorClient } from '../helpers/emulator-client.js';
-import { runCli, secrets } from '../helpers/inproc.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { memoryKeychain } from '../helpers/keychains.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
+
+// The keychain this file's in-process runs are handed (in memory: no child process reads it).
+const testKeychain = memoryKeychain();
+const { runCliInProcess } = inProcessCliWith(testKeychain);
 
 const OWN = '+15005551471';
 const PHONE = '+14155550147';
@@ -23,7 +28,7 @@ function startCli(args: string[], env: NodeJS.ProcessEnv) {
   const done = main(
     ['node', 'fruxon-twilio', ...args],
     { stdout, stderr, stdin: Readable.from([]), env: childEnv(env) },
-    { secrets, signal: controller.signal },
+    { secrets: () => testKeychain, signal: controller.signal },
   );
   return {
     get stdout() {
@@ -62,7 +67,7 @@ describe('messages tail, against the emulator, with the official twilio client a
     emu = await startEmulator({ numbers: [OWN], statusDelayMs: 300, deliveryTimeoutMs: 500, listLagMs: 200 });
     emu.setSmsUrl(OWN, `${hooks.url}/agent`);
     h = tempHome();
-    const add = await runCli(
+    const add = await runCliInProcess(
       [
         'add-config',
         '--name',
@@ -78,7 +83,7 @@ describe('messages tail, against the emulator, with the official twilio client a
       { input: emu.authToken, env: h.env },
     );
     assert.equal(add.code, 0, add.stderr);
-    const named = await runCli(['participants', 'add', 'Dana', '--phone', PHONE], { env: h.env });
+    const named = await runCliInProcess(['participants', 'add', 'Dana', '--phone', PHONE], { env: h.env });
     assert.equal(named.code, 0, named.stderr);
   });
   after(async () => {
@@ -156,7 +161,7 @@ describe('messages tail, against the emulator, with the official twilio client a
     await emu.idle();
     await new Promise((r) => setTimeout(r, 250)); // past the list lag
     emu.rateLimit(2, 1);
-    const r = await runCli(['messages', 'tail', '--since', '1h', '--timeout', '3s', '--channel', 'sms'], {
+    const r = await runCliInProcess(['messages', 'tail', '--since', '1h', '--timeout', '3s', '--channel', 'sms'], {
       env: h.env,
       timeoutMs: 15_000,
     });
@@ -175,7 +180,7 @@ describe('messages tail, against the emulator, with the official twilio client a
   });
 
   it('refuses a --channel it does not know (exit 2)', async () => {
-    const r = await runCli(['messages', 'tail', '--channel', 'fax'], { env: h.env });
+    const r = await runCliInProcess(['messages', 'tail', '--channel', 'fax'], { env: h.env });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--channel must be sms or whatsapp/);
   });

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { closedPort, tempHome } from '../helpers/cli.js';
-import { runCli } from '../helpers/inproc.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { memoryKeychain } from '../helpers/keychains.js';
+
+// The keychain this file's in-process runs are handed (in memory: no child process reads it).
+const testKeychain = memoryKeychain();
+const { runCliInProcess } = inProcessCliWith(testKeychain);
 
 const OWN = '+15005551491';
 const PHONE = '+14155550149';
@@ -14,7 +19,7 @@ describe('webhook alerts in webhook show, doctor and messages tail: a webhook on
   let messageSid: string;
   const secretPart = 'Zk3y9Secr3tKey0123abcdef';
   const cli = (args: string[], input?: string) =>
-    runCli(args, { env: { ...h.env, NGROK_AUTHTOKEN: 'x' }, input, timeoutMs: 30_000 });
+    runCliInProcess(args, { env: { ...h.env, NGROK_AUTHTOKEN: 'x' }, input, timeoutMs: 30_000 });
 
   before(async () => {
     emu = await startEmulator({ numbers: [OWN], statusDelayMs: 1 });

@@ -10,10 +10,15 @@ import { describeRestore } from '../../src/twilio/webhook.js';
 import { errorLine, storeBytes } from '../helpers/checks.js';
 import { tempHome } from '../helpers/cli.js';
 import { emulatorClient } from '../helpers/emulator-client.js';
-import { keychainGet, runCli, secrets } from '../helpers/inproc.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { memoryKeychain } from '../helpers/keychains.js';
+
+// The keychain this file's in-process runs are handed (in memory: no child process reads it).
+const testKeychain = memoryKeychain();
+const { runCliInProcess } = inProcessCliWith(testKeychain);
 
 const hex = (n: number) => randomBytes(n).toString('hex');
-const keychain = secrets;
+const keychain = () => testKeychain;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('webhook show/set and messages list/show, against the emulator', () => {
@@ -27,7 +32,7 @@ describe('webhook show/set and messages list/show, against the emulator', () => 
   let configId: string;
   const outputs: string[] = [];
   const cli = async (args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}) => {
-    const r = await runCli(args, { input: opts.input, env: { ...h.env, ...opts.env } });
+    const r = await runCliInProcess(args, { input: opts.input, env: { ...h.env, ...opts.env } });
     outputs.push(r.stdout, r.stderr);
     return r;
   };
@@ -60,7 +65,7 @@ describe('webhook show/set and messages list/show, against the emulator', () => 
     const store = openStore(h.env);
     store.leases.release(configId);
     store.close();
-    await runCli(['configs', 'remove', 'Support Line', '--force'], { env: h.env });
+    await runCliInProcess(['configs', 'remove', 'Support Line', '--force'], { env: h.env });
     h.cleanup();
   });
 
@@ -121,7 +126,7 @@ describe('webhook show/set and messages list/show, against the emulator', () => 
       JSON.parse(rec.stdout).webhook_url_hint,
       'http://127.0.0.1:9/…/fx_3…'.replace('fx_3', key.slice(0, 4)),
     );
-    assert.equal(keychainGet(secretAccount(configId, 'webhook-url')), productionUrl);
+    assert.equal(testKeychain.get(secretAccount(configId, 'webhook-url')), productionUrl);
 
     const before = await cli(['webhook', 'show', '--json']);
     assert.equal(JSON.parse(before.stdout).kind, 'other');
@@ -306,11 +311,11 @@ describe('webhook show/set and messages list/show, against the emulator', () => 
     );
     assert.equal(r.code, 0, r.stderr);
     const saved = JSON.parse(r.stdout);
-    assert.equal(keychainGet(saved.id), emu.authToken);
-    assert.equal(keychainGet(secretAccount(saved.id, 'webhook-url')), productionUrl);
+    assert.equal(testKeychain.get(saved.id), emu.authToken);
+    assert.equal(testKeychain.get(secretAccount(saved.id, 'webhook-url')), productionUrl);
     assert.match(saved.webhook_url_hint, /^http:\/\/127\.0\.0\.1:9\/…\/\w{4}…$/);
     assert.equal((await cli(['configs', 'remove', 'two-lines'])).code, 0);
-    assert.equal(keychainGet(secretAccount(saved.id, 'webhook-url')), null, 'remove deletes the webhook URL too');
+    assert.equal(testKeychain.get(secretAccount(saved.id, 'webhook-url')), null, 'remove deletes the webhook URL too');
   });
 
   test('messages list: newest first, both directions and channels, filtering, paging; show', async () => {

@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { closedPort } from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER } from '../helpers/fixtures.js';
-import { runCli, useRealKeychain } from '../helpers/inproc.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { osKeychain } from '../helpers/keychains.js';
 
 // emulatorWithConfig keeps the token in the (test) keychain: the in-process runs read it there too.
-useRealKeychain();
+const testKeychain = osKeychain();
+const { runCliInProcess } = inProcessCliWith(testKeychain);
 
 const TESTER = '+15005550007';
 
@@ -19,7 +21,7 @@ describe("fruxon-twilio test: a silence explained by Twilio's webhook alerts", (
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fruxon-twilio-alerts-diag-'));
-    f = await emulatorWithConfig({ numbers: [OUR_NUMBER, TESTER] });
+    f = await emulatorWithConfig({ keychain: 'os', numbers: [OUR_NUMBER, TESTER] });
   });
   after(async () => {
     await f?.cleanup();
@@ -28,12 +30,15 @@ describe("fruxon-twilio test: a silence explained by Twilio's webhook alerts", (
 
   test('Fruxon\'s ingress down (a closed port): the cause is Twilio\'s alert with its time, not "no reply"; the URL masked', async () => {
     const production = `http://127.0.0.1:${await closedPort()}/ingress/twilio/${secretPart}`;
-    const set = await runCli(['configs', 'set', 'emu', '--webhook-url-stdin'], { env: f.env, input: production });
+    const set = await runCliInProcess(['configs', 'set', 'emu', '--webhook-url-stdin'], {
+      env: f.env,
+      input: production,
+    });
     assert.equal(set.code, 0, set.stderr);
     f.emulator.setSmsUrl(OUR_NUMBER, production);
     const path = join(dir, 'down.yaml');
     writeFileSync(path, `name: down\nfrom: "${TESTER}"\nsteps:\n  - send: hi\n  - expect: { within: 2s }\n`);
-    const r = await runCli(['test', path], { env: f.env, timeoutMs: 60_000 });
+    const r = await runCliInProcess(['test', path], { env: f.env, timeoutMs: 60_000 });
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stdout, /no reply from \+15005550006 to \+15005550007 within 2s/);
     assert.match(

@@ -4,15 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { LocalAgent, orderDesk } from '../helpers/agent.js';
-import { CliProcess, stopAllCliProcesses } from '../helpers/cli.js';
-import { runCli, useRealKeychain } from '../helpers/inproc.js';
+import { CliChildProcess, stopAllCliRuns } from '../helpers/cli.js';
+import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER } from '../helpers/fixtures.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { all, validateJunit } from '../helpers/junit-schema.js';
+import { osKeychain } from '../helpers/keychains.js';
+import { jsonLines, startListen } from '../helpers/listen.js';
 
 // In-process runs share the (test) keychain with the `listen` children this file starts.
-useRealKeychain();
-
-import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER } from '../helpers/fixtures.js';
-import { all, validateJunit } from '../helpers/junit-schema.js';
-import { jsonLines, startListen } from '../helpers/listen.js';
+const testKeychain = osKeychain();
+const { runCliInProcess } = inProcessCliWith(testKeychain);
 
 const TESTER = '+15005550007';
 /** The emulator marks messages to this number undelivered with 30003: the agent's reply fails at Twilio. */
@@ -28,12 +29,14 @@ const file = (name: string, text: string) => {
 describe('fruxon-twilio test, against the emulator with a local agent behind listen --forward-to', () => {
   let f: EmulatorFixture;
   let agent: LocalAgent;
-  let listener: CliProcess;
-  const run = (args: string[]) => runCli(['test', ...args], { env: f.env, timeoutMs: 60_000 });
+  let listener: CliChildProcess;
+  const run = (args: string[]) => runCliInProcess(['test', ...args], { env: f.env, timeoutMs: 60_000 });
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fruxon-twilio-convtest-'));
-    f = await emulatorWithConfig({ numbers: [OUR_NUMBER, TESTER, UNREACHABLE_TESTER] });
+    f = await emulatorWithConfig({ keychain: 'os', numbers: [OUR_NUMBER, TESTER, UNREACHABLE_TESTER] });
+    // WhatsApp's 24-hour window: the agent's number wrote to the tester's, so the tester may write free-form.
+    await f.emulator.deliverInbound({ from: OUR_NUMBER, to: TESTER, whatsapp: true, body: 'opens the window' });
     agent = await LocalAgent.start(f.emulator, (p) => {
       if (/slow/i.test(p.text ?? '')) return { body: 'sorry for the wait', delayMs: 1500 };
       if (/by sms/i.test(p.text ?? '')) return { body: 'texting you instead', sms: true };
@@ -42,7 +45,7 @@ describe('fruxon-twilio test, against the emulator with a local agent behind lis
     ({ p: listener } = await startListen(f, ['--forward-to', agent.url]));
   });
   after(async () => {
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     await agent?.stop();
     await f?.cleanup();
     rmSync(dir, { recursive: true, force: true });
@@ -320,12 +323,12 @@ steps:
 
 describe('fruxon-twilio test: files and scenarios that cannot run (exit 2, nothing sent)', () => {
   let f: EmulatorFixture;
-  const run = (args: string[]) => runCli(['test', ...args], { env: f.env, timeoutMs: 30_000 });
+  const run = (args: string[]) => runCliInProcess(['test', ...args], { env: f.env, timeoutMs: 30_000 });
   const sentCount = () => f.emulator.messages().length;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fruxon-twilio-convtest-'));
-    f = await emulatorWithConfig({ numbers: [OUR_NUMBER, TESTER] });
+    f = await emulatorWithConfig({ keychain: 'os', numbers: [OUR_NUMBER, TESTER] });
   });
   after(async () => {
     await f?.cleanup();
@@ -357,7 +360,7 @@ describe('fruxon-twilio test: files and scenarios that cannot run (exit 2, nothi
     );
     assert.match(
       r.stderr,
-      /error: .*unknown\.yaml:5: steps\[1\]\.expect\.contain is not a known field here \(expected contains, matches, channel, media, none, within\)/,
+      /error: .*unknown\.yaml:5: steps\[1\]\.expect\.contain is not a known field here \(expected contains, matches, channel, media, none, any, within\)/,
     );
     assert.match(r.stderr, /error: .*syntax\.yaml:\d+: not valid YAML/);
     assert.match(r.stderr, /error: .*regex\.json:\d+: steps\[1\]\.expect\.matches is not a valid regular expression/);
@@ -417,7 +420,7 @@ describe('fruxon-twilio test: files and scenarios that cannot run (exit 2, nothi
       `name: long wait\nfrom: "${TESTER}"\nsteps:\n  - expect: { none: true, within: 60s }\n  - send: never\n`,
     );
     const junit = join(dir, 'long.xml');
-    const p = new CliProcess(['test', path, '--junit', junit], { env: f.env });
+    const p = new CliChildProcess(['test', path, '--junit', junit], { env: f.env });
     await p.waitFor(/^long wait \(/m, { stream: 'stdout' });
     const t0 = Date.now();
     p.kill('SIGINT');
@@ -494,8 +497,8 @@ describe('fruxon-twilio test: Twilio refuses a send mid-run', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fruxon-twilio-convtest-'));
-    f = await emulatorWithConfig({ numbers: [REFUSING, TESTER, UNDELIVERABLE] });
-    const add = await runCli(
+    f = await emulatorWithConfig({ keychain: 'os', numbers: [REFUSING, TESTER, UNDELIVERABLE] });
+    const add = await runCliInProcess(
       [
         'add-config',
         '--name',
@@ -524,7 +527,7 @@ describe('fruxon-twilio test: Twilio refuses a send mid-run', () => {
       `scenarios:\n  - name: refused\n    from: "${TESTER}"\n    steps:\n      - send: hi\n      - expect: { contains: x }\n  - name: quiet\n    from: "${TESTER}"\n    steps:\n      - expect: { none: true, within: 200ms }\n`,
     );
     const junit = join(dir, 'refused.xml');
-    const r = await runCli(['test', path, '--json', '--junit', junit], { env: f.env, timeoutMs: 30_000 });
+    const r = await runCliInProcess(['test', path, '--json', '--junit', junit], { env: f.env, timeoutMs: 30_000 });
     assert.equal(r.code, 2, r.stdout + r.stderr);
     const [refused, quiet] = jsonLines(r.stdout);
     assert.equal(refused.status, 'error');
@@ -550,7 +553,7 @@ describe('fruxon-twilio test: Twilio refuses a send mid-run', () => {
       'undeliverable.yaml',
       `name: undeliverable\nconfig: undeliverable\nfrom: "${TESTER}"\nsteps:\n  - send: hi\n  - expect: { within: 1s }\n`,
     );
-    const r = await runCli(['test', path], { env: f.env, timeoutMs: 30_000 });
+    const r = await runCliInProcess(['test', path], { env: f.env, timeoutMs: 30_000 });
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stdout, /config undeliverable, \+15005550007 -> \+15005553005 on sms/);
     assert.match(

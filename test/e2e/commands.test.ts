@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { secretAccount } from '../../src/secrets/index.js';
-import { errorLine, keychainGet } from '../helpers/checks.js';
-import { runCli, tempHome } from '../helpers/cli.js';
+import { errorLine } from '../helpers/checks.js';
+import { runCliChildProcess, tempHome } from '../helpers/cli.js';
+import { osKeychainGet } from '../helpers/keychains.js';
 
 /**
  * The end-to-end twin of the in-process command tests (test/commands/*): the built binary, the real (test)
@@ -17,7 +18,7 @@ describe('the commands end to end: the built binary, the real keychain, the emul
   let emu: Emulator;
   let h: ReturnType<typeof tempHome>;
   let id: string;
-  const cli = (args: string[], input?: string) => runCli(args, { env: h.env, input, timeoutMs: 30_000 });
+  const cli = (args: string[], input?: string) => runCliChildProcess(args, { env: h.env, input, timeoutMs: 30_000 });
 
   before(async () => {
     emu = await startEmulator({ port: 0, numbers: [FROM], statusDelayMs: 20 });
@@ -50,7 +51,7 @@ describe('the commands end to end: the built binary, the real keychain, the emul
     assert.equal(saved.secret_source, 'keychain');
     assert.equal(saved.verified, true);
     id = saved.id;
-    assert.equal(keychainGet(secretAccount(id)), emu.authToken);
+    assert.equal(osKeychainGet(secretAccount(id)), emu.authToken);
     const list = await cli(['configs', 'list', '--json']);
     assert.deepEqual(
       (JSON.parse(list.stdout) as { name: string }[]).map((c) => c.name),
@@ -106,6 +107,6 @@ describe('the commands end to end: the built binary, the real keychain, the emul
     assert.equal(report.checks.find((c) => c.name === 'credentials')!.ok, true);
     const rm = await cli(['configs', 'remove', 'Support Line']);
     assert.equal(rm.code, 0, rm.stderr);
-    assert.equal(keychainGet(secretAccount(id)), null);
+    assert.equal(osKeychainGet(secretAccount(id)), null);
   });
 });

@@ -113,7 +113,11 @@ describe('emulator: Monitor alerts where Twilio records them, and lagging lists'
   it('the list lag hides a new message, its status changes and a new alert from the lists, not from a fetch', async () => {
     const client = emulatorClient(emu);
     const alertsBefore = (await client.monitor.v1.alerts.list({})).length;
-    const res = await fetch(`${emu.url}/_emulator/list-lag`, { method: 'POST', body: JSON.stringify({ ms: 60_000 }) });
+    const res = await fetch(`${emu.url}/_emulator/list-lag`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ ms: 60_000 }),
+    });
     assert.equal(res.status, 200);
     assert.equal((await client.monitor.v1.alerts.list({})).length, 0, 'the alerts of the last minute are hidden');
     const sent = await client.messages.create({ from: OWN, to: PHONE, body: 'lagging' });

@@ -171,6 +171,7 @@ describe('emulator first-hour refusals and rate limiting', () => {
   it('429 with Retry-After for the next N requests (control API), then normal again', async () => {
     const set = await fetch(`${emu.url}/_emulator/rate-limit`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ requests: 2, retry_after: 3 }),
     });
     assert.equal(set.status, 200);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { runCli, tempHome } from '../helpers/cli.js';
+import { runCliChildProcess, tempHome } from '../helpers/cli.js';
 import { emulatorClient } from '../helpers/emulator-client.js';
 
 describe("emulator: a message's Media list", () => {
@@ -47,7 +47,7 @@ describe("emulator: a message's Media list", () => {
 
   it('messages show prints the media URLs of a message (built CLI)', async () => {
     const env = { ...h.env, TWILIO_AUTH_TOKEN: emu.authToken };
-    const add = await runCli(
+    const add = await runCliChildProcess(
       [
         'add-config',
         '--name',
@@ -68,7 +68,7 @@ describe("emulator: a message's Media list", () => {
       to: '+14155550123',
       mediaUrl: ['https://example.test/c.gif'],
     });
-    const r = await runCli(['messages', 'show', m.sid, '--json'], { env });
+    const r = await runCliChildProcess(['messages', 'show', m.sid, '--json'], { env });
     assert.equal(r.code, 0, r.stderr);
     const shown = JSON.parse(r.stdout);
     assert.equal(shown.media.length, 1);
@@ -104,6 +104,7 @@ describe('emulator: Twilio-hosted inbound media', () => {
   async function inboundWithMedia(): Promise<{ sid: string; urls: string[] }> {
     const res = await fetch(`${emu.url}/_emulator/inbound`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         from: '+14155550144',
         to: '+15005551501',
@@ -138,6 +139,7 @@ describe('emulator: Twilio-hosted inbound media', () => {
   it('with "enforce HTTP auth on media" the media answers 401 without Basic auth, 200 with it', async () => {
     const on = await fetch(`${emu.url}/_emulator/account`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ enforce_media_auth: true }),
     });
     assert.equal(on.status, 200);
@@ -156,6 +158,7 @@ describe('emulator: Twilio-hosted inbound media', () => {
     assert.equal(await authed.text(), 'hello');
     await fetch(`${emu.url}/_emulator/account`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ enforce_media_auth: false }),
     });
     assert.equal((await fetch(urls[0]!)).status, 200);

@@ -283,13 +283,15 @@ describe('emulator as a real account: which layer receives an inbound message', 
     await client.messaging.v1.services(service!.sid).update({ useInboundWebhookOnNumber: false });
   });
 
-  it('the WhatsApp Sandbox: not an account number, its URL set by the operator only; a sender who wrote has joined', async () => {
+  it('the WhatsApp Sandbox: not an account number, its URL set by the operator only; a sender who sent join <code> has joined', async () => {
     assert.ok(!(await client.incomingPhoneNumbers.list()).some((n) => n.phoneNumber === SANDBOX_NUMBER));
-    let r = await inbound(emu, { from: PHONE, to: `whatsapp:${SANDBOX_NUMBER}`, body: 'join sandbox' });
+    const code = emu.topology().sandbox.join_code;
+    let r = await inbound(emu, { from: PHONE, to: `whatsapp:${SANDBOX_NUMBER}`, body: `join ${code}` });
     assert.equal(r.json.layer, 'sandbox');
     assert.equal(r.json.delivered_to, null, 'no inbound URL set yet');
     const set = await fetch(`${emu.url}/_emulator/sandbox`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ inbound_url: `${hooks.url}/sandbox` }),
     });
     assert.equal(set.status, 200);
@@ -339,9 +341,17 @@ describe('emulator as a real account: which layer receives an inbound message', 
     const noFrom = await inbound(emu, { to: PLAIN });
     assert.equal(noFrom.status, 400);
     assert.match((noFrom.json as unknown as { error: string }).error, /^from must be a string/);
-    const notJson = await fetch(`${emu.url}/_emulator/inbound`, { method: 'POST', body: '{nope' });
+    const notJson = await fetch(`${emu.url}/_emulator/inbound`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{nope',
+    });
     assert.equal(notJson.status, 400);
-    const unknown = await fetch(`${emu.url}/_emulator/nothing`, { method: 'POST', body: '{}' });
+    const unknown = await fetch(`${emu.url}/_emulator/nothing`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     assert.equal(unknown.status, 404);
   });
 
@@ -359,6 +369,7 @@ describe('emulator as a real account: which layer receives an inbound message', 
       sender_id: `whatsapp:${PLAIN}`,
       webhook: { status_callback_url: `${hooks.url}/plain-wa-status` },
     } as never);
+    await inbound(emu, { from: '+14155550100', to: `whatsapp:${PLAIN}`, body: 'opens the 24-hour window' });
     const viaSender = await client.messages.create({
       from: `whatsapp:${PLAIN}`,
       to: 'whatsapp:+14155550100',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { runCli, tempHome } from '../helpers/cli.js';
+import { runCliChildProcess, tempHome } from '../helpers/cli.js';
 import { emulatorClient } from '../helpers/emulator-client.js';
 
 const OWN = '+15005550006';
@@ -60,7 +60,7 @@ describe('the emulator refuses what Twilio refuses', () => {
         'x',
         ...Array.from({ length: 11 }, (_, i) => ['--media-url', `https://example.test/${i}.jpg`]).flat(),
       ];
-      const r = await runCli(args, { env: h.env });
+      const r = await runCliChildProcess(args, { env: h.env });
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, /^error: --media-url can be given at most 10 times \(got 11\)/m);
     } finally {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startEmulator } from '../../src/emulator/index.js';
-import { CliProcess, runCli, tempHome } from '../helpers/cli.js';
+import { CliChildProcess, runCliChildProcess, tempHome } from '../helpers/cli.js';
 import { emulatorClient } from '../helpers/emulator-client.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
@@ -39,7 +39,7 @@ describe('emulator --topology: start as a real account looks', () => {
             profile: { name: 'Acme' },
           },
         ],
-        sandbox: { inbound_url: `${hooks.url}/sandbox` },
+        sandbox: { inbound_url: `${hooks.url}/sandbox`, participants: ['+14155550145'] },
       }),
     );
   });
@@ -50,7 +50,7 @@ describe('emulator --topology: start as a real account looks', () => {
   });
 
   it("--json's first line lists numbers, services, applications, senders and the Sandbox; each layer routes", async () => {
-    const p = new CliProcess(['emulator', '--json', '--port', '0', '--topology', file], { env: h.env });
+    const p = new CliChildProcess(['emulator', '--json', '--port', '0', '--topology', file], { env: h.env });
     try {
       await p.waitFor(/\n/, { stream: 'stdout' });
       const first = JSON.parse(p.stdout.split('\n')[0]!);
@@ -83,6 +83,7 @@ describe('emulator --topology: start as a real account looks', () => {
       for (const [to, layer, url] of cases) {
         const res = await fetch(`${first.url}/_emulator/inbound`, {
           method: 'POST',
+          headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ from: '+14155550145', to, body: 'hi' }),
         });
         assert.equal(res.status, 202);
@@ -108,7 +109,7 @@ describe('emulator --topology: start as a real account looks', () => {
   });
 
   it('the human output names each layer', async () => {
-    const p = new CliProcess(['emulator', '--port', '0', '--topology', file], { env: h.env });
+    const p = new CliChildProcess(['emulator', '--port', '0', '--topology', file], { env: h.env });
     try {
       await p.waitFor(/control API/, { stream: 'stdout' });
       assert.match(
@@ -142,22 +143,24 @@ describe('emulator --topology: start as a real account looks', () => {
     for (const [content, pattern] of cases) {
       const bad = join(dir, 'bad.json');
       writeFileSync(bad, JSON.stringify(content));
-      const r = await runCli(['emulator', '--port', '0', '--topology', bad], { env: h.env });
+      const r = await runCliChildProcess(['emulator', '--port', '0', '--topology', bad], { env: h.env });
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, pattern);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     }
     writeFileSync(join(dir, 'broken.json'), '{');
-    const broken = await runCli(['emulator', '--topology', join(dir, 'broken.json')], { env: h.env });
+    const broken = await runCliChildProcess(['emulator', '--topology', join(dir, 'broken.json')], { env: h.env });
     assert.equal(broken.code, 2);
     assert.match(broken.stderr, /is not valid JSON/);
-    const missing = await runCli(['emulator', '--topology', join(dir, 'nope.json')], { env: h.env });
+    const missing = await runCliChildProcess(['emulator', '--topology', join(dir, 'nope.json')], { env: h.env });
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /cannot read .*nope\.json \(ENOENT\)/);
   });
 
   it("--sandbox-url sets the Sandbox's inbound URL", async () => {
-    const p = new CliProcess(['emulator', '--json', '--port', '0', '--sandbox-url', `${hooks.url}/sb`], { env: h.env });
+    const p = new CliChildProcess(['emulator', '--json', '--port', '0', '--sandbox-url', `${hooks.url}/sb`], {
+      env: h.env,
+    });
     try {
       await p.waitFor(/\n/, { stream: 'stdout' });
       const first = JSON.parse(p.stdout.split('\n')[0]!);
@@ -178,6 +181,7 @@ describe('emulator --topology: start as a real account looks', () => {
     }) => {
       const sent = await fetch(`${first.url}/_emulator/inbound`, {
         method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
           from: '+14155550100',
           to: first.numbers[0]!.phone_number,
@@ -198,7 +202,7 @@ describe('emulator --topology: start as a real account looks', () => {
       const url = first.url + list.media_list[0]!.uri.replace(/\.json$/, '');
       return { anonymous: (await fetch(url)).status, withAuth: (await fetch(url, { headers: basic })).status };
     };
-    const on = new CliProcess(['emulator', '--json', '--port', '0', '--enforce-media-auth'], { env: h.env });
+    const on = new CliChildProcess(['emulator', '--json', '--port', '0', '--enforce-media-auth'], { env: h.env });
     try {
       await on.waitFor(/\n/, { stream: 'stdout' });
       const first = JSON.parse(on.stdout.split('\n')[0]!);
@@ -210,7 +214,7 @@ describe('emulator --topology: start as a real account looks', () => {
       on.kill('SIGINT');
       assert.equal((await on.exited).code, 0);
     }
-    const off = new CliProcess(['emulator', '--json', '--port', '0'], { env: h.env });
+    const off = new CliChildProcess(['emulator', '--json', '--port', '0'], { env: h.env });
     try {
       await off.waitFor(/\n/, { stream: 'stdout' });
       const first = JSON.parse(off.stdout.split('\n')[0]!);
@@ -220,7 +224,7 @@ describe('emulator --topology: start as a real account looks', () => {
       off.kill('SIGINT');
       assert.equal((await off.exited).code, 0);
     }
-    const human = new CliProcess(['emulator', '--port', '0', '--enforce-media-auth'], { env: h.env });
+    const human = new CliChildProcess(['emulator', '--port', '0', '--enforce-media-auth'], { env: h.env });
     try {
       await human.waitFor(/control API/, { stream: 'stdout' });
       assert.match(human.stdout, /\n {2}media auth {3}enforced: media URLs answer 401 without Basic auth\n/);
@@ -228,7 +232,7 @@ describe('emulator --topology: start as a real account looks', () => {
       human.kill('SIGINT');
       await human.exited;
     }
-    const plain = new CliProcess(['emulator', '--port', '0'], { env: h.env });
+    const plain = new CliChildProcess(['emulator', '--port', '0'], { env: h.env });
     try {
       await plain.waitFor(/control API/, { stream: 'stdout' });
       assert.doesNotMatch(plain.stdout, /media auth/);

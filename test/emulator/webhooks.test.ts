@@ -96,6 +96,8 @@ describe('emulator webhooks', () => {
     }
 
     it('follows a delivered WhatsApp message with read, and fails 63016 outside the session window', async () => {
+      // The contact wrote first: the reply is inside the 24-hour window.
+      await emu.deliverInbound({ from: PHONE, to: OWN, whatsapp: true, body: 'hi' });
       const ok = await client.messages.create({ from: `whatsapp:${OWN}`, to: `whatsapp:${PHONE}`, body: 'wa' });
       await emu.idle();
       assert.equal((await client.messages(ok.sid).fetch()).status, 'read');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CliError } from '../../src/errors.js';
+import type { CliError } from '../../src/errors.js';
 import { canWriteIntegrations, getConfig, listConfigs, twilioMapping } from '../../src/fruxon/api.js';
 import { FruxonClient } from '../../src/fruxon/client.js';
 import { TWILIO_METADATA } from '../helpers/fruxon-double.js';

@@ -74,7 +74,13 @@ describe("link's steps and fruxonStatus, called directly", () => {
   test('fruxonStatus of an unlinked config: linked false, and no secret store is loaded', async () => {
     const s = await fruxonStatus(
       { config: 'steps' },
-      { store, env: env(), secrets: () => assert.fail('the secret store was loaded'), twilio: createTwilioClient },
+      {
+        store,
+        env: env(),
+        secrets: () => assert.fail('the secret store was loaded'),
+        twilio: createTwilioClient,
+        fruxon: (o) => new FruxonClient(o),
+      },
     );
     assert.equal(s.linked, false);
     assert.equal(s.config.id, config.id);
@@ -219,7 +225,13 @@ describe("link's steps and fruxonStatus, called directly", () => {
   test('fruxonStatus of the linked config: published, the number points at it, and the value holds no production URL', async () => {
     const s = await fruxonStatus(
       { config: 'steps', apiUrl: fruxon.url },
-      { store, env: env(), secrets: async () => secrets, twilio: createTwilioClient },
+      {
+        store,
+        env: env(),
+        secrets: async () => secrets,
+        twilio: createTwilioClient,
+        fruxon: (o) => new FruxonClient(o),
+      },
     );
     assert.ok(s.linked);
     assert.equal(s.state, 'published');

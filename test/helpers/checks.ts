@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { keychain } from '../../src/secrets/keychain.js';
 import type { CliResult } from './cli.js';
 
 /** The one `error:` line a failing command printed (fails the test if there is not exactly one). */
@@ -17,9 +16,4 @@ export function errorLine(r: CliResult): string {
 /** Every byte the store wrote: the database and its WAL and shared-memory files (all of the data directory). */
 export function storeBytes(home: string): Buffer {
   return Buffer.concat(readdirSync(home).map((f) => readFileSync(join(home, f))));
-}
-
-/** What the test keychain holds for an account of the `fruxon-twilio` service (null when nothing). */
-export function keychainGet(account: string): string | null {
-  return keychain().get(account);
 }

@@ -41,8 +41,8 @@ export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-/** Runs the built CLI as a child process and collects its output. */
-export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult> {
+/** Runs the built CLI (bin/fruxon-twilio.js) as a child process and collects its output. Its secrets are the OS keychain's. */
+export function runCliChildProcess(args: string[], opts: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [binPath, ...args], {
       env: childEnv(opts.env),
@@ -73,11 +73,11 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult
 const running = new Set<RunningCli>();
 // A failed assertion must not leave a listener behind to hang the test run.
 process.on('exit', () => {
-  for (const p of running) if (p instanceof CliProcess) p.child.kill('SIGKILL');
+  for (const p of running) if (p instanceof CliChildProcess) p.child.kill('SIGKILL');
 });
 
-/** Stops every CliProcess still running (for `after` hooks). */
-export async function stopAllCliProcesses(): Promise<void> {
+/** Stops every long-running CLI run still going, child process or in-process (for `after` hooks). */
+export async function stopAllCliRuns(): Promise<void> {
   await Promise.all([...running].map((p) => p.stop()));
 }
 
@@ -93,7 +93,7 @@ export async function closedPort(): Promise<number> {
 
 /**
  * A long-running CLI run (listen, emulator) whose output can be awaited: the built binary as a child
- * (CliProcess, below) or the CLI in this process (InProcessCli in inproc.ts), with the same surface.
+ * (CliChildProcess, below) or the CLI in this process (InProcessCli in inproc.ts), with the same surface.
  */
 export abstract class RunningCli {
   stdout = '';
@@ -101,7 +101,7 @@ export abstract class RunningCli {
   abstract readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   #waiters: Array<() => void> = [];
 
-  /** Registers the run for stopAllCliProcesses until it ends (call once `exited` is set). */
+  /** Registers the run for stopAllCliRuns until it ends (call once `exited` is set). */
   protected track(): void {
     running.add(this);
     void this.exited.then(() => {
@@ -152,8 +152,8 @@ export abstract class RunningCli {
   abstract stop(): Promise<void>;
 }
 
-/** The built binary as a child process, whose output lines can be awaited. */
-export class CliProcess extends RunningCli {
+/** The built binary as a child process, whose output lines can be awaited. Its secrets are the OS keychain's. */
+export class CliChildProcess extends RunningCli {
   readonly child: ChildProcess;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 

@@ -6,12 +6,15 @@ export class EmulatorRequestClient extends RequestClient {
   /** Every request sent, as `GET /v1/Services` (method and path, no query), to count them. */
   readonly sent: string[] = [];
 
-  constructor(private readonly baseUrl: string) {
+  readonly #baseUrl: string;
+
+  constructor(baseUrl: string) {
     super();
+    this.#baseUrl = baseUrl;
   }
 
   override request<TData>(opts: RequestClient.RequestOptions<TData>) {
-    const uri = opts.uri.replace(/^https:\/\/([a-z0-9-]+\.)*twilio\.com/i, this.baseUrl);
+    const uri = opts.uri.replace(/^https:\/\/([a-z0-9-]+\.)*twilio\.com/i, this.#baseUrl);
     this.sent.push(`${opts.method.toUpperCase()} ${new URL(uri).pathname}`);
     return super.request({ ...opts, uri });
   }

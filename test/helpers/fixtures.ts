@@ -1,11 +1,8 @@
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { keychain } from '../../src/secrets/keychain.js';
+import type { SecretStore } from '../../src/secrets/index.js';
 import { tempHome } from './cli.js';
-import { runCli as runInProcess } from './inproc.js';
-
-/** add-config and the cleanup's remove run in this process, on the real (test) keychain the listen children read. */
-const runCli = (args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string }) =>
-  runInProcess(args, { ...opts, deps: { secrets: () => keychain() } });
+import { inProcessCliWith } from './inproc.js';
+import { osKeychain } from './keychains.js';
 
 /** The number a config sends from, and the "phone" that texts it, in every emulator fixture. */
 export const OUR_NUMBER = '+15005550006';
@@ -18,16 +15,27 @@ export interface EmulatorFixture {
   env: NodeJS.ProcessEnv;
   configId: string;
   configName: string;
+  /** The keychain the config's token is in, as asked: 'os' (child processes read it) or an in-process store. */
+  keychain: 'os' | SecretStore;
+  /** That keychain as a store, to hand the file's in-process runs (inProcessCliWith) so they find the token. */
+  secrets: SecretStore;
   cleanup(): Promise<void>;
 }
 
 /**
  * An emulator on 127.0.0.1 and a fresh data directory with one config pointing at it, added through the
- * CLI (in this process) with the token in the real (test) keychain.
+ * CLI (in this process) with the token in the keychain the test names: `'os'` (the OS keychain, under
+ * test/run.sh the private test one) when a child process (a `listen` binary) must read it, or a SecretStore
+ * (memoryKeychain()) that only this process's runs see.
  */
-export async function emulatorWithConfig(
-  opts: { name?: string; numbers?: string[]; tokenFromEnv?: boolean } = {},
-): Promise<EmulatorFixture> {
+export async function emulatorWithConfig(opts: {
+  keychain: 'os' | SecretStore;
+  name?: string;
+  numbers?: string[];
+  tokenFromEnv?: boolean;
+}): Promise<EmulatorFixture> {
+  const secrets = opts.keychain === 'os' ? osKeychain() : opts.keychain;
+  const { runCliInProcess } = inProcessCliWith(secrets);
   const emulator = await startEmulator({
     numbers: opts.numbers ?? [OUR_NUMBER, '+15005550007'],
     statusDelayMs: 20,
@@ -48,7 +56,7 @@ export async function emulatorWithConfig(
     '--json',
   ];
   const env = { ...h.env, ...(opts.tokenFromEnv ? { TWILIO_AUTH_TOKEN: emulator.authToken } : {}) };
-  const r = await runCli(opts.tokenFromEnv ? [...args, '--token-from-env'] : [...args, '--auth-token-stdin'], {
+  const r = await runCliInProcess(opts.tokenFromEnv ? [...args, '--token-from-env'] : [...args, '--auth-token-stdin'], {
     env,
     input: emulator.authToken,
   });
@@ -59,8 +67,10 @@ export async function emulatorWithConfig(
     env,
     configId: JSON.parse(r.stdout).id,
     configName: name,
+    keychain: opts.keychain,
+    secrets,
     cleanup: async () => {
-      await runCli(['configs', 'remove', name, '--force'], { env }).catch(() => undefined);
+      await runCliInProcess(['configs', 'remove', name, '--force'], { env }).catch(() => undefined);
       await emulator.stop();
       h.cleanup();
     },

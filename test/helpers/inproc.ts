@@ -2,38 +2,23 @@ import { PassThrough, Readable } from 'node:stream';
 import { main } from '../../src/cli.js';
 import type { CliDeps } from '../../src/commands/context.js';
 import type { SecretStore } from '../../src/secrets/index.js';
-import { keychain } from '../../src/secrets/keychain.js';
-import { memorySecretStore } from '../../src/secrets/memory.js';
 import { type CliResult, childEnv, RunningCli, type RunOptions } from './cli.js';
 
-/**
- * The CLI run in-process: `main(argv, io, deps)` with captured stdout/stderr, the given environment and
- * standard input, and an in-memory secret store instead of the OS keychain. Same result shape as the
- * binary's `runCli` (signal is always null), so a test reads the same whichever it uses. Twilio is the
- * emulator, reached through the config's --api-url as with the binary.
- *
- * One secret store per test file (node --test runs each file in its own process), shared by every run in
- * it, as the real keychain is shared by every child: `keychainGet`/`keychainSet` below read and write it.
- * A file that also starts the built binary (a real `listen` child, which reads its token from the keychain)
- * calls `useRealKeychain()` first, so both see the same (test) keychain.
- */
-let store: SecretStore = memorySecretStore();
-
-export function useRealKeychain(): void {
-  store = keychain();
-}
-
-/** The secret store the in-process runs use. */
-export function secrets(): SecretStore {
-  return store;
-}
-
+/** How an in-process run is set up: RunOptions, plus the keychain it is handed. */
 export interface InProcessOptions extends RunOptions {
-  /** Replaces parts of the real dependencies (the secret store defaults to the in-memory one above). */
+  /** The keychain this run reads and writes: memoryKeychain(), or osKeychain() when a child process must see it too. */
+  secrets: SecretStore;
+  /** Replaces parts of the real dependencies (a `secrets` here wins over the one above). */
   deps?: CliDeps;
 }
 
-export async function runCli(args: string[], opts: InProcessOptions = {}): Promise<CliResult> {
+/**
+ * The CLI run in this process: `main(argv, io, deps)` with captured stdout/stderr, the given environment and
+ * standard input, and the secret store the run is handed (never a default: the test says which keychain it
+ * touches, see keychains.ts). Same result shape as runCliChildProcess (signal is always null), so a test reads
+ * the same whichever it uses. Twilio is the emulator, reached through the config's --api-url as with the binary.
+ */
+async function runInProcess(args: string[], opts: InProcessOptions): Promise<CliResult> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';
@@ -55,9 +40,14 @@ export async function runCli(args: string[], opts: InProcessOptions = {}): Promi
       timeoutMs,
     );
   });
+  const secrets = opts.secrets;
   try {
     const code = await Promise.race([
-      main(['node', 'fruxon-twilio', ...args], { stdout, stderr, stdin, env }, { secrets: () => store, ...opts.deps }),
+      main(
+        ['node', 'fruxon-twilio', ...args],
+        { stdout, stderr, stdin, env },
+        { secrets: () => secrets, ...opts.deps },
+      ),
       timedOut,
     ]);
     // Let the PassThroughs hand over what was written.
@@ -68,26 +58,36 @@ export async function runCli(args: string[], opts: InProcessOptions = {}): Promi
   }
 }
 
-/** What the in-memory secret store holds for an account (null when nothing): the in-process twin of checks.ts's keychainGet. */
-export function keychainGet(account: string): string | null {
-  return store.get(account);
-}
-
-export function keychainSet(account: string, value: string): void {
-  store.set(account, value);
+/** The in-process runs of one test file, every one handed `secrets` (as every child shares the OS keychain). */
+export interface InProcessCliWith {
+  /** Runs a command in this process to its end (like runCliChildProcess, without the child). */
+  runCliInProcess(args: string[], opts?: Omit<InProcessOptions, 'secrets'>): Promise<CliResult>;
+  /** Starts a long-running command (listen, link) in this process: an InProcessCli. */
+  startCliInProcess(args: string[], opts?: Omit<InProcessOptions, 'secrets'>): InProcessCli;
 }
 
 /**
- * A long-running command (listen) run in this process, with CliProcess's surface: output to await, and
+ * Binds the keychain a file's in-process runs use: `const { runCliInProcess } = inProcessCliWith(memoryKeychain())`.
+ * A file that also starts the built binary (which reads the OS keychain) binds osKeychain(), so both see one keychain.
+ */
+export function inProcessCliWith(secrets: SecretStore): InProcessCliWith {
+  return {
+    runCliInProcess: (args, opts = {}) => runInProcess(args, { ...opts, secrets }),
+    startCliInProcess: (args, opts = {}) => new InProcessCli(args, { ...opts, secrets }),
+  };
+}
+
+/**
+ * A long-running command (listen) run in this process, with CliChildProcess's surface: output to await, and
  * `kill(SIG)` aborting the context's signal with SIG as the reason, which listen treats as that signal
  * (it stops, puts the webhook back and prints what the binary prints). Only where a real signal is not the
- * point: SIGKILL, a crash or a second process's view of the lease need the binary (CliProcess).
+ * point: SIGKILL, a crash or a second process's view of the lease need the binary (CliChildProcess).
  */
 export class InProcessCli extends RunningCli {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   readonly #abort = new AbortController();
 
-  constructor(args: string[], opts: InProcessOptions = {}) {
+  constructor(args: string[], opts: InProcessOptions) {
     super();
     const stdout = new PassThrough();
     const stderr = new PassThrough();
@@ -102,8 +102,9 @@ export class InProcessCli extends RunningCli {
     // Like a child's pipe: open until the test writes, or for good when it gives nothing.
     const stdin = opts.input === undefined ? new PassThrough() : Readable.from([opts.input]);
     const io = { stdout, stderr, stdin, env: childEnv(opts.env) };
+    const secrets = opts.secrets;
     this.exited = main(['node', 'fruxon-twilio', ...args], io, {
-      secrets: () => store,
+      secrets: () => secrets,
       signal: this.#abort.signal,
       ...opts.deps,
     }).then(async (code) => {
@@ -120,7 +121,7 @@ export class InProcessCli extends RunningCli {
 
   kill(signal: NodeJS.Signals = 'SIGINT'): void {
     if (signal === 'SIGKILL')
-      throw new Error('an in-process run cannot be SIGKILLed: use CliProcess (the built binary) for that');
+      throw new Error('an in-process run cannot be SIGKILLed: use CliChildProcess (the built binary) for that');
     this.#abort.abort(signal);
   }
 

@@ -20,7 +20,7 @@ export function parseXml(xml: string): XmlElement {
     throw new Error(`XML line ${line}: ${msg}`);
   };
   const decode = (s: string) =>
-    s.replace(/&(#x[0-9a-fA-F]+|#\d+|amp|lt|gt|quot|apos);|&/g, (m, ent: string | undefined) => {
+    s.replace(/&(#x[0-9a-fA-F]+|#\d+|amp|lt|gt|quot|apos);|&/g, (_m, ent: string | undefined) => {
       if (!ent) return fail('a bare & (must be &amp;)');
       if (ent.startsWith('#x')) return String.fromCodePoint(parseInt(ent.slice(2), 16));
       if (ent.startsWith('#')) return String.fromCodePoint(parseInt(ent.slice(1), 10));

@@ -1,17 +1,19 @@
-import { CliProcess, type RunningCli } from './cli.js';
+import { CliChildProcess, type RunningCli } from './cli.js';
 import type { EmulatorFixture } from './fixtures.js';
-import { InProcessCli } from './inproc.js';
+import { type InProcessCli, inProcessCliWith } from './inproc.js';
 
 /**
  * Starts `listen` on the fixture's config and waits for its ready line; returns the registered URL. The built
- * binary by default; `inProcess` runs it in this process (see InProcessCli: not for SIGKILL or a pid).
+ * binary as a child process by default (it reads the token from the OS keychain, so the fixture's keychain must
+ * be 'os'); `inProcess` runs it in this process, handed the fixture's keychain (see InProcessCli: not for
+ * SIGKILL or a pid).
  */
 export async function startListen(
   f: EmulatorFixture,
   extra?: string[],
   env?: NodeJS.ProcessEnv,
   opts?: { inProcess?: false },
-): Promise<{ p: CliProcess; url: string }>;
+): Promise<{ p: CliChildProcess; url: string }>;
 export async function startListen(
   f: EmulatorFixture,
   extra: string[],
@@ -25,9 +27,13 @@ export async function startListen(
   opts: { inProcess?: boolean } = {},
 ): Promise<{ p: RunningCli; url: string }> {
   const args = ['listen', '--port', '0', ...extra];
+  if (!opts.inProcess && f.keychain !== 'os')
+    throw new Error(
+      "a listen child process reads the OS keychain: use emulatorWithConfig({ keychain: 'os' }) or inProcess",
+    );
   const p = opts.inProcess
-    ? new InProcessCli(args, { env: { ...f.env, ...env } })
-    : new CliProcess(args, { env: { ...f.env, ...env } });
+    ? inProcessCliWith(f.secrets).startCliInProcess(args, { env: { ...f.env, ...env } })
+    : new CliChildProcess(args, { env: { ...f.env, ...env } });
   const m = await p.waitFor(/Ready! Listening for messages to \S+ at (\S+)/);
   return { p, url: m[1]! };
 }

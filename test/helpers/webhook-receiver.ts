@@ -16,37 +16,37 @@ export interface ReceivedRequest {
  */
 export class WebhookReceiver {
   readonly requests: ReceivedRequest[] = [];
-  private script: { status: number; body?: string }[] = [];
-  private waiters: { count: number; resolve: () => void }[] = [];
-  private server = http.createServer((req, res) => this.handle(req, res));
+  #script: { status: number; body?: string }[] = [];
+  #waiters: { count: number; resolve: () => void }[] = [];
+  #server = http.createServer((req, res) => this.#handle(req, res));
   url = '';
 
   static async start(): Promise<WebhookReceiver> {
     const receiver = new WebhookReceiver();
-    await new Promise<void>((resolve) => receiver.server.listen(0, '127.0.0.1', resolve));
-    receiver.url = `http://127.0.0.1:${(receiver.server.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => receiver.#server.listen(0, '127.0.0.1', resolve));
+    receiver.url = `http://127.0.0.1:${(receiver.#server.address() as AddressInfo).port}`;
     return receiver;
   }
 
   /** The next requests get these answers, in order. */
   respondWith(...answers: { status: number; body?: string }[]): void {
-    this.script.push(...answers);
+    this.#script.push(...answers);
   }
 
   /** Resolves once at least `count` requests have arrived in total. */
   waitForRequests(count: number): Promise<ReceivedRequest[]> {
     if (this.requests.length >= count) return Promise.resolve(this.requests.slice());
-    return new Promise((resolve) => this.waiters.push({ count, resolve: () => resolve(this.requests.slice()) }));
+    return new Promise((resolve) => this.#waiters.push({ count, resolve: () => resolve(this.requests.slice()) }));
   }
 
   stop(): Promise<void> {
     return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
     });
   }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+  #handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -59,13 +59,13 @@ export class WebhookReceiver {
         headers: req.headers,
         params: Object.fromEntries(source),
       });
-      const answer = this.script.shift() ?? {
+      const answer = this.#script.shift() ?? {
         status: 200,
         body: '<?xml version="1.0" encoding="UTF-8"?><Response></Response>',
       };
       res.writeHead(answer.status, { 'Content-Type': 'text/xml' });
       res.end(answer.body ?? '');
-      this.waiters = this.waiters.filter((w) => {
+      this.#waiters = this.#waiters.filter((w) => {
         if (this.requests.length < w.count) return true;
         w.resolve();
         return false;

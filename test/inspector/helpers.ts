@@ -27,6 +27,8 @@ export function get(
   opts: {
     host?: string;
     cookie?: string;
+    /** The page's copy of the token: sent as the page sends it (a header; `?token=` on the stream). */
+    token?: string;
     method?: string;
     headers?: Record<string, string>;
     body?: string;
@@ -38,11 +40,12 @@ export function get(
       {
         host: '127.0.0.1',
         port,
-        path,
+        path: opts.token && path === '/api/stream' ? `${path}?token=${opts.token}` : path,
         method: opts.method ?? 'GET',
         headers: {
           host: opts.host ?? `127.0.0.1:${port}`,
           ...(opts.cookie && { cookie: opts.cookie }),
+          ...(opts.token && path !== '/api/stream' && { 'x-fruxon-inspector-token': opts.token }),
           ...opts.headers,
         },
       },

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { CliProcess, type RunningCli, stopAllCliProcesses } from '../helpers/cli.js';
+import { CliChildProcess, type RunningCli, stopAllCliRuns } from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig, PHONE } from '../helpers/fixtures.js';
-import { runCli, useRealKeychain } from '../helpers/inproc.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { osKeychain } from '../helpers/keychains.js';
 import { startListen } from '../helpers/listen.js';
 import { get, type InspectorUrl, inspectorUrl, login } from './helpers.js';
 
@@ -11,7 +12,8 @@ const PRODUCTION_URL = 'https://prod.fruxon.example/hooks/twilio/whsec_inspector
 const FRUXON_TOKEN = 'frx_inspector_test_token_not_real_0123456789';
 
 // Commands and the first block's listen run in this process, on the (test) keychain the other listens read.
-useRealKeychain();
+const testKeychain = osKeychain();
+const { runCliInProcess } = inProcessCliWith(testKeychain);
 
 describe('inspector over HTTP: token, cookie, Host, action header, no secrets', () => {
   let f: EmulatorFixture;
@@ -19,8 +21,8 @@ describe('inspector over HTTP: token, cookie, Host, action header, no secrets', 
   let i: InspectorUrl;
   let listenUrl = '';
   before(async () => {
-    f = await emulatorWithConfig();
-    const set = await runCli(['configs', 'set', f.configName, '--webhook-url-stdin'], {
+    f = await emulatorWithConfig({ keychain: 'os' });
+    const set = await runCliInProcess(['configs', 'set', f.configName, '--webhook-url-stdin'], {
       env: f.env,
       input: PRODUCTION_URL,
     });
@@ -32,11 +34,14 @@ describe('inspector over HTTP: token, cookie, Host, action header, no secrets', 
       { inProcess: true },
     ));
     i = await inspectorUrl(p);
-    assert.equal((await runCli(['simulate', '--from', PHONE, '--body', 'hello inspector'], { env: f.env })).code, 0);
-    assert.equal((await runCli(['simulate', '--from', PHONE, '--bad-signature'], { env: f.env })).code, 1);
+    assert.equal(
+      (await runCliInProcess(['simulate', '--from', PHONE, '--body', 'hello inspector'], { env: f.env })).code,
+      0,
+    );
+    assert.equal((await runCliInProcess(['simulate', '--from', PHONE, '--bad-signature'], { env: f.env })).code, 1);
   });
   after(async () => {
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     await f.cleanup();
   });
 
@@ -72,8 +77,10 @@ describe('inspector over HTTP: token, cookie, Host, action header, no secrets', 
   test('the token is traded for an HttpOnly SameSite=Strict cookie; pages carry a strict CSP', async () => {
     const r = await get(i.port, `/?token=${i.token}`);
     assert.equal(r.status, 303);
-    assert.equal(r.headers.location, '/', 'the token leaves the address bar');
+    // The token goes to the page in the fragment (no server sees it); the page keeps it and clears the address bar.
+    assert.equal(r.headers.location, `/#token=${i.token}`);
     const cookie = String((r.headers['set-cookie'] as string[])[0]);
+    assert.equal(cookie.includes(i.token), false, 'the cookie (which every port on 127.0.0.1 gets) is not the token');
     assert.match(cookie, /HttpOnly/);
     assert.match(cookie, /SameSite=Strict/);
     const page = await get(i.port, '/', { cookie: cookie.split(';')[0] });
@@ -95,10 +102,13 @@ describe('inspector over HTTP: token, cookie, Host, action header, no secrets', 
       '127.0.0.1',
       `127.0.0.1:${i.port + 1}`,
     ]) {
-      assert.equal((await get(i.port, '/api/state', { cookie, host })).status, 403, host);
+      assert.equal((await get(i.port, '/api/state', { cookie, host, token: i.token })).status, 403, host);
       assert.equal((await get(i.port, `/?token=${i.token}`, { host })).status, 403, host);
     }
-    assert.equal((await get(i.port, '/api/state', { cookie, host: `localhost:${i.port}` })).status, 200);
+    assert.equal(
+      (await get(i.port, '/api/state', { cookie, host: `localhost:${i.port}`, token: i.token })).status,
+      200,
+    );
   });
 
   test('actions need the X-Fruxon-Inspector header, JSON and our own Origin', async () => {
@@ -107,7 +117,7 @@ describe('inspector over HTTP: token, cookie, Host, action header, no secrets', 
     const json = { 'content-type': 'application/json' };
     const before = f.emulator.messages().length;
     assert.equal(
-      (await get(i.port, '/api/reply', { method: 'POST', cookie, headers: json, body })).status,
+      (await get(i.port, '/api/reply', { method: 'POST', cookie, token: i.token, headers: json, body })).status,
       403,
       'no header',
     );
@@ -116,6 +126,7 @@ describe('inspector over HTTP: token, cookie, Host, action header, no secrets', 
         await get(i.port, '/api/reply', {
           method: 'POST',
           cookie,
+          token: i.token,
           headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-fruxon-inspector': '1' },
           body: 'to=1',
         })
@@ -131,6 +142,7 @@ describe('inspector over HTTP: token, cookie, Host, action header, no secrets', 
     const cross = await get(i.port, '/api/reply', {
       method: 'POST',
       cookie,
+      token: i.token,
       headers: { ...json, 'x-fruxon-inspector': '1', origin: 'https://evil.example' },
       body,
     });
@@ -140,6 +152,7 @@ describe('inspector over HTTP: token, cookie, Host, action header, no secrets', 
         await get(i.port, '/api/events/1/replay', {
           method: 'POST',
           cookie,
+          token: i.token,
           headers: json,
           body: '{"target":"listener","new_sid":true}',
         })
@@ -150,6 +163,7 @@ describe('inspector over HTTP: token, cookie, Host, action header, no secrets', 
     const bad = await get(i.port, '/api/reply', {
       method: 'POST',
       cookie,
+      token: i.token,
       headers: { ...json, 'x-fruxon-inspector': '1' },
       body: JSON.stringify({ to: '0123', channel: 'sms', body: 'x' }),
     });
@@ -159,7 +173,7 @@ describe('inspector over HTTP: token, cookie, Host, action header, no secrets', 
 
   test('no secret in any page or API answer', async () => {
     const cookie = await login(i);
-    const state = await get(i.port, '/api/state', { cookie });
+    const state = await get(i.port, '/api/state', { cookie, token: i.token });
     const events = JSON.parse(state.body).events as { id: number; status: string }[];
     assert.equal(
       JSON.parse(state.body).status_callback_url,
@@ -168,26 +182,28 @@ describe('inspector over HTTP: token, cookie, Host, action header, no secrets', 
     );
     assert.deepEqual(events.map((e) => e.status).sort(), ['accepted', 'refused']);
     const refused = JSON.parse(
-      (await get(i.port, `/api/events/${events.find((e) => e.status === 'refused')!.id}`, { cookie })).body,
+      (await get(i.port, `/api/events/${events.find((e) => e.status === 'refused')!.id}`, { cookie, token: i.token }))
+        .body,
     );
     assert.equal(refused.reason, 'invalid_signature');
     assert.match(refused.detail, /X-Twilio-Signature does not match/);
     const answers = [
       state,
-      await get(i.port, '/', { cookie }),
-      await get(i.port, '/app.js', { cookie }),
-      await get(i.port, '/app.css', { cookie }),
-      await get(i.port, '/api/stream', { cookie, stream: true }),
+      await get(i.port, '/', { cookie, token: i.token }),
+      await get(i.port, '/app.js', { cookie, token: i.token }),
+      await get(i.port, '/app.css', { cookie, token: i.token }),
+      await get(i.port, '/api/stream', { cookie, stream: true, token: i.token }),
     ];
-    for (const e of events) answers.push(await get(i.port, `/api/events/${e.id}`, { cookie }));
+    for (const e of events) answers.push(await get(i.port, `/api/events/${e.id}`, { cookie, token: i.token }));
     const reply = await get(i.port, '/api/reply', {
       method: 'POST',
       cookie,
+      token: i.token,
       headers: { 'content-type': 'application/json', 'x-fruxon-inspector': '1' },
       body: JSON.stringify({ to: PHONE, channel: 'sms', body: 'a reply' }),
     });
     assert.equal(reply.status, 200, reply.body);
-    answers.push(reply, await get(i.port, '/api/state', { cookie }));
+    answers.push(reply, await get(i.port, '/api/state', { cookie, token: i.token }));
     for (const a of answers) {
       for (const secret of [f.emulator.authToken, PRODUCTION_URL, 'whsec_inspector_secret_path', FRUXON_TOKEN]) {
         assert.equal(a.body.includes(secret), false, `a secret in ${a.body.slice(0, 80)}`);
@@ -200,10 +216,10 @@ describe('inspector over HTTP: token, cookie, Host, action header, no secrets', 
 describe('inspector ports', () => {
   let f: EmulatorFixture;
   let blocker: Server | null = null;
-  before(async () => (f = await emulatorWithConfig()));
+  before(async () => (f = await emulatorWithConfig({ keychain: 'os' })));
   after(async () => {
     blocker?.close();
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     await f.cleanup();
   });
 
@@ -231,11 +247,11 @@ describe('inspector ports', () => {
     }
     assert.equal((await p.exited).code, 0);
     // An explicit port that is taken (here by the inspector of another listen) is an error.
-    const other = await emulatorWithConfig({ name: 'other' });
+    const other = await emulatorWithConfig({ keychain: 'os', name: 'other' });
     try {
       const { p: q } = await startListen(other, ['--inspect-port', '0']);
       const taken = (await inspectorUrl(q)).port;
-      const r = await runCli(['listen', '--port', '0', '--inspect-port', String(taken)], { env: f.env });
+      const r = await runCliInProcess(['listen', '--port', '0', '--inspect-port', String(taken)], { env: f.env });
       assert.equal(r.code, 1, r.stderr);
       assert.match(r.stderr, new RegExp(`^error: --inspect-port ${taken} on 127\\.0\\.0\\.1 is already in use$`, 'm'));
       assert.match(r.stderr, /--no-inspect/);
@@ -245,31 +261,32 @@ describe('inspector ports', () => {
         'nothing left registered',
       );
     } finally {
-      await stopAllCliProcesses();
+      await stopAllCliRuns();
       await other.cleanup();
     }
   });
 
   test('--no-inspect: no inspector line', async () => {
-    const p = new CliProcess(['listen', '--port', '0', '--no-inspect', '--once'], { env: f.env });
+    const p = new CliChildProcess(['listen', '--port', '0', '--no-inspect', '--once'], { env: f.env });
     await p.waitFor(/Ready!/);
-    assert.equal((await runCli(['simulate', '--from', PHONE], { env: f.env })).code, 0);
+    assert.equal((await runCliInProcess(['simulate', '--from', PHONE], { env: f.env })).code, 0);
     assert.equal((await p.exited).code, 0);
     assert.doesNotMatch(p.stderr, /Inspector:/);
   });
 
   test('inspect serves the stored log without a listener, behind the same token', async () => {
-    const p = new CliProcess(['inspect', '--port', '0'], { env: f.env });
+    const p = new CliChildProcess(['inspect', '--port', '0'], { env: f.env });
     const i = await inspectorUrl(p);
     assert.equal((await get(i.port, '/api/state')).status, 403);
     const cookie = await login(i);
-    const state = JSON.parse((await get(i.port, '/api/state', { cookie })).body);
+    const state = JSON.parse((await get(i.port, '/api/state', { cookie, token: i.token })).body);
     assert.equal(state.mode, 'inspect');
     assert.equal(state.actions.reply, false);
     assert.ok(state.events.length >= 1, 'the event of the --no-inspect test');
     const reply = await get(i.port, '/api/reply', {
       method: 'POST',
       cookie,
+      token: i.token,
       headers: { 'content-type': 'application/json', 'x-fruxon-inspector': '1' },
       body: JSON.stringify({ to: PHONE, channel: 'sms', body: 'x' }),
     });

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { MAGIC_NUMBERS } from '../../src/emulator/magic.js';
-import { runCli } from '../helpers/cli.js';
+import { runCliChildProcess } from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER, PHONE } from '../helpers/fixtures.js';
 import { TmuxPane } from '../helpers/tmux.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
@@ -15,7 +15,7 @@ describe('interactive listen on a pseudo-terminal (tmux)', () => {
   let agent: WebhookReceiver;
   const panes: TmuxPane[] = [];
   before(async () => {
-    f = await emulatorWithConfig();
+    f = await emulatorWithConfig({ keychain: 'os' });
     agent = await WebhookReceiver.start();
   });
   // A pane a failed test left running is ended (and its webhook restored) before the next test starts.
@@ -126,11 +126,14 @@ describe('interactive listen on a pseudo-terminal (tmux)', () => {
 
     // A reply Twilio refuses (21610) shows its error and fix in place; the listener goes on.
     await f.emulator.deliverInbound({ from: MAGIC_NUMBERS.unsubscribed, to: OUR_NUMBER, body: 'STOP' });
-    await pane.waitFor(new RegExp(`› .*\\+15005550004 {2}STOP {2}#${id + 1}`));
+    // Twilio acted on the keyword: the screen marks it.
+    await pane.waitFor(
+      new RegExp(`› .*\\+15005550004 {2}STOP \\[STOP: opted out, replies refused \\(21610\\)\\] {2}#${id + 1}`),
+    );
     pane.keys('r');
     pane.type('still there?');
     pane.keys('Enter');
-    screen = await pane.waitFor(/fix: the recipient replied STOP/);
+    screen = await pane.waitFor(/fix: the recipient replied STOP: \+15005550004 texted "STOP"/);
     assert.match(screen, /✖ Twilio refused to send an SMS to \+15005550004: .*21610/);
 
     // One that fails later (63016, outside WhatsApp's 24-hour window): its status callback brings code and fix.
@@ -161,7 +164,9 @@ describe('interactive listen on a pseudo-terminal (tmux)', () => {
     assert.match(screen, new RegExp(`› .*Hi agent .* #${id} `), 'the selection stays where the user put it');
 
     // The store has the four messages and no status callback among them.
-    const events = JSON.parse((await runCli(['events', 'list', '--json'], { env: f.env })).stdout) as { id: number }[];
+    const events = JSON.parse((await runCliChildProcess(['events', 'list', '--json'], { env: f.env })).stdout) as {
+      id: number;
+    }[];
     assert.deepEqual(
       events
         .map((e) => e.id)
@@ -229,7 +234,7 @@ describe('interactive listen on a pseudo-terminal (tmux)', () => {
     pane.type('typed-after-the-crash'); // raw mode off again: the terminal echoes what is typed
     await pane.waitFor(/typed-after-the-crash/);
     // The lease outlives the crash, as after kill -9: restore puts the previous webhook back.
-    const r = await runCli(['restore'], { env: f.env });
+    const r = await runCliChildProcess(['restore'], { env: f.env });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, PREVIOUS);
   });

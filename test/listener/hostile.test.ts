@@ -7,14 +7,16 @@ import { after, before, describe, test } from 'node:test';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 import { REFUSED_DETAILS_PER_MINUTE } from '../../src/listener/refusals.js';
 import { openStore } from '../../src/store/index.js';
-import { stopAllCliProcesses } from '../helpers/cli.js';
+import { stopAllCliRuns } from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig, inboundFields, OUR_NUMBER, PHONE } from '../helpers/fixtures.js';
-import { runCli, useRealKeychain } from '../helpers/inproc.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { osKeychain } from '../helpers/keychains.js';
 import { jsonLines, startListen } from '../helpers/listen.js';
 
 // Commands run in this process on the (test) keychain; so do the listens, except the flooded one and the one
 // whose keychain connection is cut (those are the built binary, a process of their own).
-useRealKeychain();
+const testKeychain = osKeychain();
+const { runCliInProcess } = inProcessCliWith(testKeychain);
 const here = { inProcess: true } as const;
 
 /** What a terminal obeys instead of showing: ESC, BEL, C1 (CSI, NEL), DEL, bidi overrides and isolates. */
@@ -46,10 +48,10 @@ async function postSigned(url: string, token: string, form: Record<string, strin
 describe('what anyone on the internet can send to the listener', () => {
   let f: EmulatorFixture;
   before(async () => {
-    f = await emulatorWithConfig();
+    f = await emulatorWithConfig({ keychain: 'os' });
   });
   after(async () => {
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     await f?.cleanup();
   });
 
@@ -165,7 +167,7 @@ describe('what anyone on the internet can send to the listener', () => {
   test("the emulator's signed status callbacks of a message sent from the number, pointed at the listener, keep working: 200, no trigger, nothing refused", async () => {
     const { p, url } = await startListen(f, ['--json'], {}, here);
     try {
-      const sent = await runCli(
+      const sent = await runCliInProcess(
         ['send', '--to', PHONE, '--body', 'callback me', '--status-callback', url, '--wait', '--json'],
         { env: f.env },
       );
@@ -191,13 +193,15 @@ describe('what anyone on the internet can send to the listener', () => {
       assert.equal(res.status, 403);
       const m = await p.waitFor(/refused missing_signature.*\(#(\d+)\)/);
       const id = m[1]!;
-      const toListener = await runCli(['events', 'replay', id, '--to-listener'], { env: f.env });
+      const toListener = await runCliInProcess(['events', 'replay', id, '--to-listener'], { env: f.env });
       assert.equal(toListener.code, 1, toListener.stderr);
       assert.match(
         toListener.stderr,
         new RegExp(`error: event #${id} was refused \\(missing_signature\\): a refused request is never replayed`),
       );
-      const forward = await runCli(['events', 'replay', id, '--forward-to', 'http://127.0.0.1:9/x'], { env: f.env });
+      const forward = await runCliInProcess(['events', 'replay', id, '--forward-to', 'http://127.0.0.1:9/x'], {
+        env: f.env,
+      });
       assert.equal(forward.code, 1);
       assert.match(forward.stderr, /was refused/);
       await new Promise((r) => setTimeout(r, 200));
@@ -237,11 +241,11 @@ describe('what anyone on the internet can send to the listener', () => {
     assert.match(p.stdout, /evil \\x1b\]0;PWNED\\x07\\x1b\[2J/);
     assert.match(p.stdout, /\\u202e/);
 
-    const list = await runCli(['events', 'list'], { env: f.env });
+    const list = await runCliInProcess(['events', 'list'], { env: f.env });
     assert.equal(list.code, 0, list.stderr);
     assert.doesNotMatch(list.stdout, CONTROL, 'events list');
     assert.match(list.stdout, /\\x1b/);
-    const ids = JSON.parse((await runCli(['events', 'list', '--json'], { env: f.env })).stdout) as {
+    const ids = JSON.parse((await runCliInProcess(['events', 'list', '--json'], { env: f.env })).stdout) as {
       id: number;
       status: string;
       text: string | null;
@@ -251,29 +255,29 @@ describe('what anyone on the internet can send to the listener', () => {
     assert.equal(accepted.text, `evil ${EVIL} body`, '--json is exact');
     const refused = ids.find((e) => e.status === 'refused')!;
     for (const id of [accepted.id, refused.id]) {
-      const show = await runCli(['events', 'show', String(id)], { env: f.env });
+      const show = await runCliInProcess(['events', 'show', String(id)], { env: f.env });
       assert.equal(show.code, 0, show.stderr);
       assert.doesNotMatch(show.stdout, CONTROL, `events show ${id}`);
     }
 
-    const messages = await runCli(['messages', 'list'], { env: f.env });
+    const messages = await runCliInProcess(['messages', 'list'], { env: f.env });
     assert.equal(messages.code, 0, messages.stderr);
     assert.doesNotMatch(messages.stdout, CONTROL, 'messages list');
     assert.match(messages.stdout, /evil \\x1b/);
-    const msgJson = JSON.parse((await runCli(['messages', 'list', '--json'], { env: f.env })).stdout) as {
+    const msgJson = JSON.parse((await runCliInProcess(['messages', 'list', '--json'], { env: f.env })).stdout) as {
       sid: string;
       body: string;
     }[];
     const evil = msgJson.find((m) => m.body.includes('evil'))!;
     assert.equal(evil.body, `evil ${EVIL} body`);
-    const show = await runCli(['messages', 'show', evil.sid], { env: f.env });
+    const show = await runCliInProcess(['messages', 'show', evil.sid], { env: f.env });
     assert.equal(show.code, 0, show.stderr);
     assert.doesNotMatch(show.stdout, CONTROL, 'messages show');
   });
 
   test('an error line quoting the input is escaped too', async () => {
     // An unknown SID: the error line carries what was asked for, escaped.
-    const r = await runCli(['messages', 'show', `SM${EVIL}`], { env: f.env });
+    const r = await runCliInProcess(['messages', 'show', `SM${EVIL}`], { env: f.env });
     assert.notEqual(r.code, 0);
     assert.doesNotMatch(r.stderr, CONTROL);
   });
@@ -294,7 +298,10 @@ async function dbusProxy(): Promise<{ address: string; cut(): Promise<void>; cle
     const upstream = createConnection(target);
     sockets.add(client).add(upstream);
     client.pipe(upstream).pipe(client);
-    const end = () => (client.destroy(), upstream.destroy());
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
   });
@@ -315,16 +322,19 @@ async function dbusProxy(): Promise<{ address: string; cut(): Promise<void>; cle
 describe('restore when the keychain went away', () => {
   let f: EmulatorFixture;
   before(async () => {
-    f = await emulatorWithConfig({ name: 'logout' });
+    f = await emulatorWithConfig({ keychain: 'os', name: 'logout' });
   });
   after(async () => {
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     await f?.cleanup();
   });
 
   test('the keychain unreachable at stop: the number still gets its production URL back (everything was loaded at start)', async () => {
     const production = 'https://ingress.fruxon.test/v1/tenants/acme/webhooks/twilio/cfg/k3yL0g0utK3yL0g0utK3y';
-    const set = await runCli(['configs', 'set', 'logout', '--webhook-url-stdin'], { env: f.env, input: production });
+    const set = await runCliInProcess(['configs', 'set', 'logout', '--webhook-url-stdin'], {
+      env: f.env,
+      input: production,
+    });
     assert.equal(set.code, 0, set.stderr);
     f.emulator.setSmsUrl(OUR_NUMBER, production);
     const proxy = await dbusProxy();

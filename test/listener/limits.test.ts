@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import { RefusalBudget } from '../../src/listener/refusals.js';
 import {
   CONNECTION_LIMITS,
+  type CrowdedEpisode,
   type ListenerServer,
   MAX_BODY_BYTES,
   MAX_FORM_FIELDS,
@@ -34,7 +35,7 @@ function hostileBodies(): Record<string, string> {
 }
 
 async function server(
-  opts: { limits?: Partial<typeof CONNECTION_LIMITS>; malformed?: MalformedRequest[] } = {},
+  opts: { limits?: Partial<typeof CONNECTION_LIMITS>; malformed?: MalformedRequest[]; crowded?: CrowdedEpisode[] } = {},
 ): Promise<ListenerServer> {
   return startListenerServer({
     host: '127.0.0.1',
@@ -45,6 +46,7 @@ async function server(
       throw err;
     },
     onMalformed: (r) => opts.malformed?.push(r),
+    onCrowded: (e) => opts.crowded?.push(e),
     limits: opts.limits,
   });
 }
@@ -166,29 +168,67 @@ describe('connection limits', () => {
     }
   });
 
-  test('beyond maxConnections new connections are dropped at once; once the silent ones time out, requests work again', async () => {
-    const s = await server({ limits: { maxConnections: 8, headersTimeoutMs: 600 } });
+  test('with the table full a new connection takes the place of the oldest silent one; a request goes through while silent ones hold every slot', async () => {
+    const crowded: CrowdedEpisode[] = [];
+    const s = await server({ limits: { maxConnections: 8, headersTimeoutMs: 600 }, crowded });
     try {
-      const idle = Array.from({ length: 7 }, () => open(s.port));
+      const idle = Array.from({ length: 8 }, () => open(s.port));
       await new Promise((r) => setTimeout(r, 100));
-      // One below the limit the request path still works, on a connection of its own.
-      const below = await fetch(s.localOrigin + PATH, {
+      // Before: the ninth connection was dropped at once, so every request failed while the silent ones lasted.
+      const res = await fetch(s.localOrigin + PATH, {
         method: 'POST',
         headers: { ...FORM, connection: 'close' },
         body: 'a=1',
       });
-      assert.equal(below.status, 200);
-      await below.text();
-      idle.push(open(s.port));
-      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(res.status, 200);
+      await res.text();
+      const oldest = await idle[0]!.closed;
+      assert.ok(oldest.ms < 500, `the oldest silent connection lived ${oldest.ms} ms`);
+      assert.equal(oldest.data, '', 'closed without an answer');
+      await Promise.all(idle.map((c) => c.closed));
+      await s.close(); // ends the episode: told once, with its count
+      assert.equal(crowded.length, 1);
+      assert.equal(crowded[0]!.evicted, 1);
+      assert.equal(crowded[0]!.dropped, 0);
+      assert.equal(crowded[0]!.maxConnections, 8);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a connection waiting on its answer is never pushed out: with every slot answering, a new connection is dropped and counted', async () => {
+    const crowded: CrowdedEpisode[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const s = await startListenerServer({
+      host: '127.0.0.1',
+      port: 0,
+      path: PATH,
+      handle: () => held.then(() => ({ status: 200, body: 'ok' })),
+      onInternalError: (err) => {
+        throw err;
+      },
+      onCrowded: (e) => crowded.push(e),
+      limits: { maxConnections: 2 },
+    });
+    try {
+      const waiting = Array.from({ length: 2 }, () =>
+        fetch(s.localOrigin + PATH, { method: 'POST', headers: { ...FORM, connection: 'close' }, body: 'a=1' }),
+      );
+      await new Promise((r) => setTimeout(r, 200));
       const extra = open(s.port);
       const dropped = await extra.closed;
-      assert.ok(dropped.ms < 500, `the connection over the limit lived ${dropped.ms} ms`);
       assert.equal(dropped.data, '');
-      await Promise.all(idle.map((c) => c.closed));
-      const res = await fetch(s.localOrigin + PATH, { method: 'POST', headers: FORM, body: 'a=1' });
-      assert.equal(res.status, 200);
+      release();
+      assert.deepEqual(
+        (await Promise.all(waiting)).map((r) => r.status),
+        [200, 200],
+      );
+      await s.close();
+      assert.equal(crowded.length, 1);
+      assert.deepEqual([crowded[0]!.evicted, crowded[0]!.dropped], [0, 1]);
     } finally {
+      release();
       await s.close();
     }
   });

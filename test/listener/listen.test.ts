@@ -3,16 +3,18 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
-import { closedPort, runCli as runBinary, stopAllCliProcesses } from '../helpers/cli.js';
+import { closedPort, runCliChildProcess, stopAllCliRuns } from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig, inboundFields, OUR_NUMBER, PHONE } from '../helpers/fixtures.js';
-import { runCli, useRealKeychain } from '../helpers/inproc.js';
+import { inProcessCliWith } from '../helpers/inproc.js';
+import { osKeychain } from '../helpers/keychains.js';
 import { jsonLines, startListen } from '../helpers/listen.js';
 
 const PREVIOUS = 'https://previous.example.com/sms';
 
 // Most listens here run in this process (`here`); the built binary where a real signal, a crash (SIGKILL), a
 // second process's pid or an ngrok child is the point. Both read the tokens from the one (test) keychain.
-useRealKeychain();
+const testKeychain = osKeychain();
+const { runCliInProcess } = inProcessCliWith(testKeychain);
 const here = { inProcess: true } as const;
 
 /** A form as Twilio posts it, signed for `url` with `token` (the twilio package's own function). */
@@ -33,11 +35,11 @@ async function post(url: string, body: string, headers: Record<string, string>) 
 function useEmulatorFixture(use: (f: EmulatorFixture) => void): void {
   let fixture: EmulatorFixture | undefined;
   before(async () => {
-    fixture = await emulatorWithConfig();
+    fixture = await emulatorWithConfig({ keychain: 'os' });
     use(fixture);
   });
   after(async () => {
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     await fixture?.cleanup();
   });
 }
@@ -235,7 +237,7 @@ describe('listen against the emulator', () => {
     assert.equal(jsonLines(once.p.stdout).length, 1);
     assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, PREVIOUS);
 
-    const r = await runCli(['listen', '--port', '0', '--json', '--once', '--timeout', '1'], { env: f.env });
+    const r = await runCliInProcess(['listen', '--port', '0', '--json', '--once', '--timeout', '1'], { env: f.env });
     assert.equal(r.code, 3, r.stderr);
     assert.equal(r.stdout, '', 'nothing on stdout but events');
     assert.match(r.stderr, /timed out after 1 s with 0 of 1 event/);
@@ -245,7 +247,7 @@ describe('listen against the emulator', () => {
   test("a second listener for the same config is refused with the first one's pid (exit 5); the first keeps the number", async () => {
     const first = await startListen(f);
     try {
-      const second = await runBinary(['listen', '--port', '0'], { env: f.env });
+      const second = await runCliChildProcess(['listen', '--port', '0'], { env: f.env });
       assert.equal(second.code, 5, second.stderr);
       assert.match(
         second.stderr,
@@ -281,9 +283,9 @@ describe('listen against the emulator', () => {
       a.url,
       'the crash left the number pointing at the dead listener',
     );
-    const shown = await runBinary(['configs', 'show', '--json'], { env: f.env });
+    const shown = await runCliChildProcess(['configs', 'show', '--json'], { env: f.env });
     assert.equal(JSON.parse(shown.stdout).listener.alive, false);
-    const r = await runBinary(['restore', '--json'], { env: f.env });
+    const r = await runCliChildProcess(['restore', '--json'], { env: f.env });
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout), [
       {
@@ -297,7 +299,7 @@ describe('listen against the emulator', () => {
     ]);
     assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, PREVIOUS);
     assert.deepEqual(
-      JSON.parse((await runBinary(['restore', '--json'], { env: f.env })).stdout),
+      JSON.parse((await runCliChildProcess(['restore', '--json'], { env: f.env })).stdout),
       [],
       'nothing left to restore',
     );
@@ -317,7 +319,7 @@ describe('listen against the emulator', () => {
   });
 
   test('a failing restore (API down) exits 4 and keeps the lease for `restore`', async () => {
-    const f2 = await emulatorWithConfig({ name: 'fragile' });
+    const f2 = await emulatorWithConfig({ keychain: 'os', name: 'fragile' });
     try {
       f2.emulator.setSmsUrl(OUR_NUMBER, PREVIOUS);
       const { p } = await startListen(f2);
@@ -331,7 +333,9 @@ describe('listen against the emulator', () => {
         new RegExp(`error: could not reach Twilio at ${emulatorUrl.replace(/[.]/g, '\\.')} .*the lease is kept`),
       );
       assert.match(p.stderr, /hint: finish it later with: fruxon-twilio restore --config "fragile"/);
-      const shown = JSON.parse((await runBinary(['configs', 'show', 'fragile', '--json'], { env: f2.env })).stdout);
+      const shown = JSON.parse(
+        (await runCliChildProcess(['configs', 'show', 'fragile', '--json'], { env: f2.env })).stdout,
+      );
       assert.equal(shown.listener.alive, false);
     } finally {
       await f2.cleanup();
@@ -376,7 +380,7 @@ describe('listen against the emulator', () => {
   });
 
   test('a participant matching the sender names it in from_name and conversation_name (over the WhatsApp profile name)', async () => {
-    const add = await runCli(['participants', 'add', 'Dana Scully', '--phone', PHONE], { env: f.env });
+    const add = await runCliInProcess(['participants', 'add', 'Dana Scully', '--phone', PHONE], { env: f.env });
     assert.equal(add.code, 0, add.stderr);
     try {
       const { p } = await startListen(f, ['--json', '--once'], {}, here);
@@ -393,7 +397,7 @@ describe('listen against the emulator', () => {
       assert.equal(pl.conversation_name, 'Dana Scully');
       assert.equal(pl.message_attributes.profile_name, 'profile name');
     } finally {
-      await runCli(['participants', 'remove', 'Dana Scully'], { env: f.env });
+      await runCliInProcess(['participants', 'remove', 'Dana Scully'], { env: f.env });
     }
   });
 
@@ -408,15 +412,15 @@ describe('listen against the emulator', () => {
     };
     try {
       assert.equal(await nameOfMessage(1, 'before'), null);
-      const add = await runBinary(['participants', 'add', 'Fox Mulder', '--phone', PHONE], { env: f.env });
+      const add = await runCliChildProcess(['participants', 'add', 'Fox Mulder', '--phone', PHONE], { env: f.env });
       assert.equal(add.code, 0, add.stderr);
       assert.equal(await nameOfMessage(2, 'added'), 'Fox Mulder');
       assert.equal(await nameOfMessage(3, 'again'), 'Fox Mulder');
-      const rm = await runBinary(['participants', 'remove', 'Fox Mulder'], { env: f.env });
+      const rm = await runCliChildProcess(['participants', 'remove', 'Fox Mulder'], { env: f.env });
       assert.equal(rm.code, 0, rm.stderr);
       assert.equal(await nameOfMessage(4, 'removed'), null);
     } finally {
-      await runBinary(['participants', 'remove', 'Fox Mulder'], { env: f.env });
+      await runCliChildProcess(['participants', 'remove', 'Fox Mulder'], { env: f.env });
       p.kill();
       await p.exited;
     }
@@ -424,7 +428,10 @@ describe('listen against the emulator', () => {
 
   test('a number that pointed at the recorded production URL gets it back, and the URL never reaches SQLite or output', async () => {
     const production = 'https://ingress.fruxon.test/v1/tenants/acme/webhooks/twilio/cfg/k3yS3cr3tK3yS3cr3tK3y';
-    const set = await runBinary(['configs', 'set', 'emu', '--webhook-url-stdin'], { env: f.env, input: production });
+    const set = await runCliChildProcess(['configs', 'set', 'emu', '--webhook-url-stdin'], {
+      env: f.env,
+      input: production,
+    });
     assert.equal(set.code, 0, set.stderr);
     try {
       f.emulator.setSmsUrl(OUR_NUMBER, production);
@@ -439,7 +446,7 @@ describe('listen against the emulator', () => {
         false,
         'the production URL is not in the lease',
       );
-      const r = await runBinary(['restore', '--json'], { env: f.env });
+      const r = await runCliChildProcess(['restore', '--json'], { env: f.env });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, production);
       assert.equal(JSON.parse(r.stdout)[0].action, 'restored');
@@ -453,14 +460,14 @@ describe('listen against the emulator', () => {
       assert.equal(b.p.stderr.includes('k3yS3cr3tK3yS3cr3tK3y'), false);
       assert.match(b.p.stderr, /Restored the webhook of \+15005550006 to https:\/\/ingress\.fruxon\.test\/…/);
     } finally {
-      await runBinary(['configs', 'set', 'emu', '--clear-webhook-url'], { env: f.env });
+      await runCliChildProcess(['configs', 'set', 'emu', '--clear-webhook-url'], { env: f.env });
     }
   });
 
   test('a previous webhook that is not the recorded production URL is put back as it was, with a note', async () => {
     const production = 'https://ingress.fruxon.test/v1/tenants/acme/webhooks/twilio/cfg/k3yS3cr3tK3yS3cr3tK3y';
     assert.equal(
-      (await runCli(['configs', 'set', 'emu', '--webhook-url-stdin'], { env: f.env, input: production })).code,
+      (await runCliInProcess(['configs', 'set', 'emu', '--webhook-url-stdin'], { env: f.env, input: production })).code,
       0,
     );
     try {
@@ -474,7 +481,7 @@ describe('listen against the emulator', () => {
         /warning: put back the number's previous webhook https:\/\/previous\.example\.com\/sms, which is not the recorded production URL https:\/\/ingress\.fruxon\.test\/…/,
       );
     } finally {
-      await runCli(['configs', 'set', 'emu', '--clear-webhook-url'], { env: f.env });
+      await runCliInProcess(['configs', 'set', 'emu', '--clear-webhook-url'], { env: f.env });
     }
   });
 
@@ -514,7 +521,7 @@ describe('listen: bad input and tunnels', () => {
       ],
     ];
     for (const [args, env, code, pattern] of cases) {
-      const r = await runCli(args, { env: { ...f.env, ...env } });
+      const r = await runCliInProcess(args, { env: { ...f.env, ...env } });
       assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, pattern);
       assert.equal(r.stderr.split('\n').filter((l) => l.startsWith('error:')).length, 1);
@@ -524,7 +531,7 @@ describe('listen: bad input and tunnels', () => {
   test('ngrok: the SDK failing to connect is a clear error within seconds naming the alternatives, and nothing is registered', async () => {
     f.emulator.setSmsUrl(OUR_NUMBER, PREVIOUS);
     // server_addr on a closed loopback port: the SDK's own connection error, without leaving this machine.
-    const r = await runBinary(['listen', '--port', '0', '--tunnel', 'ngrok'], {
+    const r = await runCliChildProcess(['listen', '--port', '0', '--tunnel', 'ngrok'], {
       env: { ...f.env, NGROK_AUTHTOKEN: 'test_token_not_real', NGROK_SERVER_ADDR: '127.0.0.1:9' },
       timeoutMs: 20000,
     });
@@ -559,7 +566,7 @@ describe('listen: bad input and tunnels', () => {
   });
 
   test('a loopback URL is never registered on real Twilio (a config without --api-url)', async () => {
-    const h = await runCli(
+    const h = await runCliInProcess(
       [
         'add-config',
         '--name',
@@ -574,7 +581,7 @@ describe('listen: bad input and tunnels', () => {
       { env: { ...f.env, TWILIO_AUTH_TOKEN: 'x'.repeat(32) } },
     );
     assert.equal(h.code, 0, h.stderr);
-    const refused = await runCli(['listen', '--config', 'real', '--port', '0', '--tunnel', 'none'], {
+    const refused = await runCliInProcess(['listen', '--config', 'real', '--port', '0', '--tunnel', 'none'], {
       env: { ...f.env, TWILIO_AUTH_TOKEN: 'x'.repeat(32) },
     });
     assert.equal(refused.code, 2);
@@ -582,6 +589,6 @@ describe('listen: bad input and tunnels', () => {
       refused.stderr,
       /error: Twilio cannot reach a loopback URL, so it will not be registered on \+15005550006/,
     );
-    await runCli(['configs', 'remove', 'real'], { env: f.env });
+    await runCliInProcess(['configs', 'remove', 'real'], { env: f.env });
   });
 });

@@ -65,3 +65,38 @@ describe('events as the listener records them', () => {
     assert.deepEqual(JSON.parse(out), { accepted: true, refused: true });
   });
 });
+
+describe('message_attributes.opt_out_type: the OptOutType Twilio sends with an opt-out keyword', () => {
+  const base: Form = { MessageSid: 'SM1', From: '+14155550100', To: '+15005550006', Body: 'STOP', NumMedia: '0' };
+  const seedKeys = [
+    'from',
+    'to',
+    'channel',
+    'message_sid',
+    'account_sid',
+    'messaging_service_sid',
+    'num_media',
+    'num_segments',
+    'profile_name',
+    'wa_id',
+    'sms_status',
+  ];
+
+  test('STOP, START and HELP pass through; absent or anything else is null; every seed key is still there', () => {
+    for (const [sent, expected] of [
+      ['STOP', 'STOP'],
+      ['START', 'START'],
+      ['HELP', 'HELP'],
+      [undefined, null],
+      ['', null],
+      ['UNSUBSCRIBE', null],
+      ['stop<script>', null],
+    ] as const) {
+      const form: Form = sent === undefined ? base : { ...base, OptOutType: sent };
+      const payload = toTriggerPayload(form, { configId: 'cfg_1' });
+      assert.equal(payload.message_attributes.opt_out_type, expected, String(sent));
+      for (const k of seedKeys) assert.ok(k in payload.message_attributes, k);
+      assert.equal(payload.text, 'STOP', 'the body is still the text');
+    }
+  });
+});

@@ -13,7 +13,10 @@ describe('planListen: the secret sources, the tunnel and the loopback refusal', 
   let store: Store;
   const secrets = memorySecretStore();
   const stdinRead: string[] = [];
-  const readStdin = async (what: string) => (stdinRead.push(what), `piped for ${what}`);
+  const readStdin = async (what: string) => {
+    stdinRead.push(what);
+    return `piped for ${what}`;
+  };
   const deps = (env: NodeJS.ProcessEnv = {}) => ({ store, env, secrets: () => secrets, readStdin });
   const flags = (o: Partial<ListenPlanOptions> = {}): ListenPlanOptions => ({
     register: true,

@@ -28,6 +28,7 @@ test('retention also runs while a long listen is up (hourly; a short interval he
       port: 0,
       tunnel: { kind: 'none' },
       twilio: null,
+      now: () => new Date(),
       apiUrl: null,
       productionUrl: () => null,
       retention: () => applyRetention(store.events, { FRUXON_TWILIO_RETENTION_DAYS: '30' }),

@@ -1,32 +1,35 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { statusCallbackOf } from '../../src/listener/session.js';
-import { runCli, stopAllCliProcesses } from '../helpers/cli.js';
+import { runCliChildProcess, stopAllCliRuns } from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER, PHONE } from '../helpers/fixtures.js';
 import { jsonLines, startListen } from '../helpers/listen.js';
 
 let f: EmulatorFixture;
 before(async () => {
-  f = await emulatorWithConfig();
+  f = await emulatorWithConfig({ keychain: 'os' });
 });
 after(async () => {
-  await stopAllCliProcesses();
+  await stopAllCliRuns();
   await f.cleanup();
 });
 
 test('status callbacks posted to the listener are statuses: no trigger, no JSON line, not counted by --once', async () => {
   const { p, url } = await startListen(f, ['--json', '--once']);
   // A real send whose statuses Twilio (the emulator) posts, signed, to the listener's URL.
-  const sent = await runCli(['send', '--to', PHONE, '--body', 'order shipped', '--status-callback', url, '--json'], {
-    env: f.env,
-  });
+  const sent = await runCliChildProcess(
+    ['send', '--to', PHONE, '--body', 'order shipped', '--status-callback', url, '--json'],
+    {
+      env: f.env,
+    },
+  );
   assert.equal(sent.code, 0, sent.stderr);
   const sid = JSON.parse(sent.stdout).sid as string;
   await p.waitFor(new RegExp(`status callback: ${sid} delivered: not a message, no trigger`));
   await f.emulator.idle();
   assert.equal(p.stdout, '', '--json stdout carries messages only');
   assert.equal(p.child.exitCode, null, '--once is still waiting for a message');
-  const events = JSON.parse((await runCli(['events', 'list', '--json'], { env: f.env })).stdout);
+  const events = JSON.parse((await runCliChildProcess(['events', 'list', '--json'], { env: f.env })).stdout);
   assert.deepEqual(events, [], 'nothing recorded as a message');
 
   await f.emulator.deliverInbound({ from: PHONE, to: OUR_NUMBER, body: 'thanks!' });
@@ -45,21 +48,24 @@ test('the ready line gives the status-callback URL; send --status-callback with 
   );
   assert.ok(m, line);
   assert.equal(m[1], url, 'the listener tells status callbacks apart at its own URL');
-  const sent = await runCli(['send', '--to', PHONE, '--body', 'your code', '--status-callback', m[1]!, '--json'], {
-    env: f.env,
-  });
+  const sent = await runCliChildProcess(
+    ['send', '--to', PHONE, '--body', 'your code', '--status-callback', m[1]!, '--json'],
+    {
+      env: f.env,
+    },
+  );
   assert.equal(sent.code, 0, sent.stderr);
   await p.waitFor(new RegExp(`status callback: ${JSON.parse(sent.stdout).sid} delivered`));
-  const shown = JSON.parse((await runCli(['webhook', 'show', '--json'], { env: f.env })).stdout);
+  const shown = JSON.parse((await runCliChildProcess(['webhook', 'show', '--json'], { env: f.env })).stdout);
   assert.equal(shown.listener.status_callback_url, url);
-  const config = JSON.parse((await runCli(['configs', 'show', '--json'], { env: f.env })).stdout);
+  const config = JSON.parse((await runCliChildProcess(['configs', 'show', '--json'], { env: f.env })).stdout);
   assert.equal(config.listener.status_callback_url, url);
   p.kill('SIGKILL');
   await p.exited;
-  const crashed = JSON.parse((await runCli(['webhook', 'show', '--json'], { env: f.env })).stdout);
+  const crashed = JSON.parse((await runCliChildProcess(['webhook', 'show', '--json'], { env: f.env })).stdout);
   assert.equal(crashed.listener.alive, false);
   assert.equal(crashed.listener.status_callback_url, null, 'a crashed listener receives nothing');
-  assert.equal((await runCli(['restore'], { env: f.env })).code, 0);
+  assert.equal((await runCliChildProcess(['restore'], { env: f.env })).code, 0);
 });
 
 test('a status callback is told apart by MessageStatus, or by an SmsStatus other than received', () => {

@@ -5,7 +5,14 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { MAGIC_NUMBERS } from '../../src/emulator/index.js';
-import { binPath, type CliProcess, childEnv, runCli, stopAllCliProcesses, tempHome } from '../helpers/cli.js';
+import {
+  binPath,
+  type CliChildProcess,
+  childEnv,
+  runCliChildProcess,
+  stopAllCliRuns,
+  tempHome,
+} from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER, PHONE } from '../helpers/fixtures.js';
 import { jsonLines, startListen } from '../helpers/listen.js';
 import { readmeBlock } from '../helpers/readme.js';
@@ -48,7 +55,7 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
   const clientErrors: Error[] = [];
   /** Every result the server gave, for the secret check at the end. */
   const results: Result[] = [];
-  let listen: { p: CliProcess; url: string } | undefined;
+  let listen: { p: CliChildProcess; url: string } | undefined;
 
   const call = async (name: string, args: Record<string, unknown> = {}): Promise<Result> => {
     const r = (await client.callTool({ name, arguments: args }, undefined, { timeout: 30_000 })) as Result;
@@ -73,10 +80,11 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
   };
 
   before(async () => {
-    f = await emulatorWithConfig();
+    f = await emulatorWithConfig({ keychain: 'os' });
     transport = new StdioClientTransport({
       command: process.execPath,
-      args: [binPath, 'mcp'],
+      // The numbers these tests send to never wrote to the config's number: allowed by prefix (guard.test.ts has the rules).
+      args: [binPath, 'mcp', '--allow-to', '+1415555', '--allow-to', '+1500555'],
       env: childEnv(f.env) as Record<string, string>,
       stderr: 'pipe',
     });
@@ -87,7 +95,7 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
   });
   after(async () => {
     await client?.close();
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     await f?.cleanup();
   });
 
@@ -111,6 +119,8 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
       'body',
       'channel',
       'config',
+      'content_sid',
+      'content_variables',
       'media_urls',
       'to',
       'wait',
@@ -175,7 +185,7 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
     assert.equal(bad.structuredContent.message.error_code, 30003);
 
     // A refusal at create time: the same line and fix the CLI prints.
-    const cli = await runCli(['send', '--to', MAGIC_NUMBERS.unsubscribed, '--body', 'x'], { env: f.env });
+    const cli = await runCliChildProcess(['send', '--to', MAGIC_NUMBERS.unsubscribed, '--body', 'x'], { env: f.env });
     const refused = await fails('send_message', { to: MAGIC_NUMBERS.unsubscribed, body: 'x' }, /21610/);
     assert.equal(refused.content[0]!.text + '\n', cli.stderr);
   });
@@ -183,17 +193,21 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
   test("list_messages and get_message: Twilio's log for the number", async () => {
     const r = await ok('list_messages', { direction: 'out', limit: 10 });
     assert.equal(r.config, 'emu');
-    assert.ok(r.messages.length >= 3);
-    assert.ok(r.messages.every((m: any) => m.direction === 'out'));
-    assert.ok(r.messages.some((m: any) => m.sid === deliveredSid && m.other_party === TO));
-    const one = await ok('get_message', { sid: deliveredSid });
-    assert.equal(one.sid, deliveredSid);
+    const messages = r.untrusted_content.messages;
+    assert.equal(r.count, messages.length);
+    assert.ok(messages.length >= 3);
+    assert.ok(messages.every((m: any) => m.direction === 'out'));
+    assert.ok(messages.some((m: any) => m.sid === deliveredSid && m.other_party === TO));
+    const got = await ok('get_message', { sid: deliveredSid });
+    assert.equal(got.sid, deliveredSid);
+    assert.equal(got.media_error, null);
+    const one = got.untrusted_content.message;
     assert.equal(one.status, 'delivered');
     assert.equal(one.body, 'wait for me');
     assert.deepEqual(one.media, []);
-    // The same object `messages show --json` prints, plus media_error.
-    const cli = await runCli(['messages', 'show', deliveredSid, '--json'], { env: f.env });
-    assert.deepEqual({ ...JSON.parse(cli.stdout), media_error: null }, one);
+    // The same object `messages show --json` prints.
+    const cli = await runCliChildProcess(['messages', 'show', deliveredSid, '--json'], { env: f.env });
+    assert.deepEqual(JSON.parse(cli.stdout), one);
     await fails(
       'get_message',
       { sid: 'SM' + '0'.repeat(32) },
@@ -205,14 +219,17 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
     const r = await fails('wait_for_message', { timeout_s: 1 }, /no listener is running for config "emu"/);
     assert.match(r.content[0]!.text, /hint: start one with: fruxon-twilio listen --config "emu"/);
     assert.equal(r.structuredContent.error.reason, 'no_listener');
-    const cli = await runCli(['simulate', '--from', PHONE], { env: f.env });
+    const cli = await runCliChildProcess(['simulate', '--from', PHONE], { env: f.env });
     const sim = await fails('simulate_inbound', { from: PHONE }, /no listener is running/);
     assert.equal(sim.content[0]!.text + '\n', cli.stderr, 'the same message and fix as simulate');
   });
 
   const productionUrl = 'http://127.0.0.1:9/ingress/twilio/k3y0secretsecretsecret';
   test('webhook_route with no listener: kind none, nobody holds the number; the production URL only masked', async () => {
-    const set = await runCli(['configs', 'set', 'emu', '--webhook-url-stdin'], { env: f.env, input: productionUrl });
+    const set = await runCliChildProcess(['configs', 'set', 'emu', '--webhook-url-stdin'], {
+      env: f.env,
+      input: productionUrl,
+    });
     assert.equal(set.code, 0, set.stderr);
     const r = await ok('webhook_route');
     assert.equal(r.production_url_recorded, true);
@@ -243,7 +260,10 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
     await f.emulator.deliverInbound({ from: '+14155550999', to: OUR_NUMBER, body: 'not this sender' });
     const d = await f.emulator.deliverInbound({ from: PHONE, to: OUR_NUMBER, body: 'hello agent' });
     assert.equal(d.outcome, 'delivered');
-    const envelope = await waiting;
+    const result = await waiting;
+    const envelope = result.untrusted_content.envelope;
+    assert.match(result.untrusted_content.note, /^untrusted content written by the sender/);
+    assert.equal(result.event_id, envelope.event_id);
     assert.equal(envelope.trigger, 'twilio.message.received');
     assert.equal(envelope.payload.text, 'hello agent');
     assert.equal(envelope.payload.from, PHONE);
@@ -252,10 +272,12 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
     assert.deepEqual(envelope, printed, 'the envelope listen --json printed');
 
     // since_event_id: the next message after an id comes back at once when it is already in the log.
-    const other = (await ok('list_events', { limit: 5 })).events.find((e: any) => e.text === 'not this sender');
+    const other = (await ok('list_events', { limit: 5 })).untrusted_content.events.find(
+      (e: any) => e.text === 'not this sender',
+    );
     const earlier = await ok('wait_for_message', { since_event_id: other.id - 1, timeout_s: 5 });
     assert.equal(earlier.event_id, other.id);
-    assert.equal(earlier.payload.text, 'not this sender');
+    assert.equal(earlier.untrusted_content.envelope.payload.text, 'not this sender');
     const next = await ok('wait_for_message', { since_event_id: other.id, timeout_s: 5 });
     assert.equal(next.event_id, envelope.event_id);
   });
@@ -278,17 +300,19 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
     assert.equal(sim.signature, 'valid');
     assert.match(sim.message_sid, /^SM[0-9a-f]{32}$/);
     assert.equal(sim.url, listen!.url);
-    const envelope = await waiting;
+    const envelope = (await waiting).untrusted_content.envelope;
     assert.equal(envelope.payload.message_sid, sim.message_sid);
     assert.equal(envelope.payload.channel, 'whatsapp');
 
-    const list = await ok('list_events', { status: 'accepted', limit: 2, since: '1h' });
+    const list = (await ok('list_events', { status: 'accepted', limit: 2, since: '1h' })).untrusted_content;
     assert.equal(list.events.length, 2);
     assert.equal(list.events[0].message_sid, sim.message_sid);
     assert.equal(list.events[0].text, 'simulated by an agent');
-    const cli = await runCli(['events', 'list', '--status', 'accepted', '--limit', '2', '--json'], { env: f.env });
+    const cli = await runCliChildProcess(['events', 'list', '--status', 'accepted', '--limit', '2', '--json'], {
+      env: f.env,
+    });
     assert.deepEqual(list.events, JSON.parse(cli.stdout), 'the same rows events list --json prints');
-    const one = await ok('get_event', { id: envelope.event_id });
+    const one = (await ok('get_event', { id: envelope.event_id })).untrusted_content.event;
     assert.equal(one.id, envelope.event_id);
     assert.deepEqual(one.payload, envelope.payload);
     assert.equal(one.raw_form.Body, 'simulated by an agent');
@@ -335,7 +359,7 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
     await fails(
       'send_message',
       { to: 'nobody', body: 'x' },
-      /^error: --to must be an E\.164 number like \+14155238886 or the name of a participant/,
+      /^error: to must be an E\.164 number like \+14155238886 or the name of a participant/,
     );
     await fails('list_messages', { limit: 0 }, /whole number from 1 to 1000.*limit/);
     await fails('list_messages', { direction: 'sideways' }, /must be "in" or "out"/);
@@ -387,13 +411,13 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
 });
 
 test("mcp --config NAME: an unknown config stops the start with the CLI's error; the server exits when stdin closes", async () => {
-  const f = await emulatorWithConfig({ name: 'other' });
+  const f = await emulatorWithConfig({ keychain: 'os', name: 'other' });
   try {
-    const bad = await runCli(['mcp', '--config', 'nope'], { env: f.env });
+    const bad = await runCliChildProcess(['mcp', '--config', 'nope'], { env: f.env });
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /^error: no config named "nope"\nhint: known configs: other\n$/);
     assert.equal(bad.stdout, '');
-    const good = await runCli(['mcp', '--config', 'other'], { env: f.env });
+    const good = await runCliChildProcess(['mcp', '--config', 'other'], { env: f.env });
     assert.equal(good.code, 0, good.stderr);
     assert.equal(good.stdout, '');
     assert.match(good.stderr, /serving 10 tools on stdio \(config "other"\)/);

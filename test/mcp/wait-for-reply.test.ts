@@ -19,7 +19,7 @@ describe('mcp wait_for_reply: the agent answers through the API (the official tw
     (await client.callTool({ name: 'wait_for_reply', arguments: args }, undefined, { timeout: 30_000 })) as Result;
 
   before(async () => {
-    f = await emulatorWithConfig();
+    f = await emulatorWithConfig({ keychain: 'os' });
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: [binPath, 'mcp'],
@@ -46,8 +46,12 @@ describe('mcp wait_for_reply: the agent answers through the API (the official tw
     const r = await waiting;
     assert.notEqual(r.isError, true, r.content[0]?.text);
     assert.equal(r.structuredContent.outcome, 'reply');
-    assert.equal(r.structuredContent.reply.sid, reply.sid);
-    assert.equal(r.structuredContent.reply.body, 'on its way');
+    assert.equal(r.structuredContent.sid, reply.sid);
+    // The answer is outside text: under untrusted_content (with its note), never in the tool's own fields.
+    assert.equal(r.structuredContent.reply, undefined);
+    assert.equal(r.structuredContent.untrusted_content.reply.sid, reply.sid);
+    assert.equal(r.structuredContent.untrusted_content.reply.body, 'on its way');
+    assert.match(r.structuredContent.untrusted_content.note, /./);
     assert.equal(r.structuredContent.config, 'emu');
   });
 
@@ -57,7 +61,7 @@ describe('mcp wait_for_reply: the agent answers through the API (the official tw
     const sent = await emulatorClient(f.emulator).messages.create({ from: OUR_NUMBER, to: PHONE, body: 'logged' });
     const r = await call({ to: PHONE, since, timeout_s: 5 });
     assert.equal(r.structuredContent.outcome, 'reply');
-    assert.equal(r.structuredContent.reply.sid, sent.sid);
+    assert.equal(r.structuredContent.untrusted_content.reply.sid, sent.sid);
   });
 
   test("no reply, a webhook on a closed port: a timeout result with Twilio's alert and its fix", async () => {

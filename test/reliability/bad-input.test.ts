@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { runCli, tempHome } from '../helpers/cli.js';
+import { runCliChildProcess, tempHome } from '../helpers/cli.js';
 
 /** [args, exit code, the exact error line]. Each runs on an empty data directory, with nothing on stdin. */
 const TABLE: [string[], number, RegExp][] = [
@@ -39,7 +39,7 @@ describe('bad CLI input: one exact error line and the exit code', () => {
 
   for (const [args, code, line] of TABLE) {
     test(`fruxon-twilio ${args.join(' ')} -> exit ${code}`, async () => {
-      const r = await runCli(args, { env: h.env });
+      const r = await runCliChildProcess(args, { env: h.env });
       assert.equal(r.code, code, r.stderr);
       assert.equal(r.stdout, '', 'nothing on stdout');
       const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { openStore } from '../../src/store/index.js';
 import { sqliteDriverFor } from '../../src/store/sqlite.js';
-import { CliProcess, repoRoot, runCli, stopAllCliProcesses } from '../helpers/cli.js';
+import { CliChildProcess, repoRoot, runCliChildProcess, stopAllCliRuns } from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER, PHONE } from '../helpers/fixtures.js';
 
 const PREVIOUS = 'https://previous.example.com/sms';
@@ -24,19 +24,19 @@ function errorLines(stderr: string): string[] {
 describe('concurrency', () => {
   let f: EmulatorFixture;
   before(async () => {
-    f = await emulatorWithConfig({ name: 'conc' });
+    f = await emulatorWithConfig({ keychain: 'os', name: 'conc' });
   });
   after(async () => {
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     await f.cleanup();
   });
 
   test('two listeners started together for one config: exactly one holds the number, the other exits 5 naming it', async () => {
     f.emulator.setSmsUrl(OUR_NUMBER, PREVIOUS, 'POST');
-    const a = new CliProcess(['listen', '--json', '--port', '0'], { env: f.env });
-    const b = new CliProcess(['listen', '--json', '--port', '0'], { env: f.env });
+    const a = new CliChildProcess(['listen', '--json', '--port', '0'], { env: f.env });
+    const b = new CliChildProcess(['listen', '--json', '--port', '0'], { env: f.env });
     const ready = /Ready! Listening for messages to \S+ at (\S+)/;
-    const outcome = async (p: CliProcess) =>
+    const outcome = async (p: CliChildProcess) =>
       Promise.race([
         p.waitFor(ready, { timeoutMs: 15000 }).then((m) => ({ ready: m[1]! })),
         p.exited.then((e) => ({ exit: e.code })),
@@ -46,7 +46,7 @@ describe('concurrency', () => {
     const losers = [
       [ra, a],
       [rb, b],
-    ].filter(([r]) => 'exit' in (r as object)) as [{ exit: number }, CliProcess][];
+    ].filter(([r]) => 'exit' in (r as object)) as [{ exit: number }, CliChildProcess][];
     assert.equal(winners.length, 1, `a: ${a.stderr}\nb: ${b.stderr}`);
     assert.equal(losers.length, 1);
     const [lost, loser] = losers[0]!;
@@ -69,7 +69,7 @@ describe('concurrency', () => {
     const outcomes = new Set<string>();
     for (let round = 0; round < 4; round++) {
       const name = `race${round}`;
-      const add = await runCli(
+      const add = await runCliChildProcess(
         [
           'add-config',
           '--name',
@@ -86,10 +86,10 @@ describe('concurrency', () => {
       );
       assert.equal(add.code, 0, add.stderr);
       f.emulator.setSmsUrl(OUR_NUMBER, PREVIOUS, 'POST');
-      const l = new CliProcess(['listen', '--config', name, '--json', '--port', '0'], { env: f.env });
+      const l = new CliChildProcess(['listen', '--config', name, '--json', '--port', '0'], { env: f.env });
       // Stagger the remove across rounds so that it lands before, during and after the listener's start.
       await new Promise((r) => setTimeout(r, round * 150));
-      const rm = await runCli(['configs', 'remove', name], { env: f.env });
+      const rm = await runCliChildProcess(['configs', 'remove', name], { env: f.env });
       const listenResult = await Promise.race([
         l.waitFor(/Ready! Listening/, { timeoutMs: 15000 }).then(() => 'ready' as const),
         l.exited.then(() => 'exited' as const),
@@ -115,7 +115,7 @@ describe('concurrency', () => {
         l.kill('SIGINT');
         assert.equal((await l.exited).code, 0, l.stderr);
         assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, PREVIOUS);
-        const again = await runCli(['configs', 'remove', name], { env: f.env });
+        const again = await runCliChildProcess(['configs', 'remove', name], { env: f.env });
         assert.equal(again.code, 0, again.stderr);
         outcomes.add('listen won');
       }
@@ -134,7 +134,7 @@ describe('concurrency', () => {
   test('a config removed by a transaction in progress is seen as removed once that transaction commits (byIdAfterWrites)', async () => {
     // `configs remove` deletes the keychain entry inside its write transaction, before the commit; a listener
     // that finds the secret gone checks the config again with byIdAfterWrites, which must wait for that commit.
-    const add = await runCli(
+    const add = await runCliChildProcess(
       [
         'add-config',
         '--name',
@@ -185,7 +185,9 @@ describe('concurrency', () => {
     const n = 8;
     const results = await Promise.all(
       Array.from({ length: n }, (_, i) =>
-        runCli(['send', '--config', 'conc', '--to', PHONE, '--body', `parallel ${i}`, '--json'], { env: f.env }),
+        runCliChildProcess(['send', '--config', 'conc', '--to', PHONE, '--body', `parallel ${i}`, '--json'], {
+          env: f.env,
+        }),
       ),
     );
     for (const r of results) assert.equal(r.code, 0, r.stderr);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 import { openStore } from '../../src/store/index.js';
-import { CliProcess, runCli, stopAllCliProcesses } from '../helpers/cli.js';
+import { CliChildProcess, runCliChildProcess, stopAllCliRuns } from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER, PHONE } from '../helpers/fixtures.js';
 
 const PREVIOUS = 'https://previous.example.com/sms';
@@ -60,15 +60,15 @@ function load(url: string, token: string, tag: string, workers = 8) {
 describe('kill -9 in the middle of a load', () => {
   let f: EmulatorFixture;
   before(async () => {
-    f = await emulatorWithConfig({ name: 'crash' });
+    f = await emulatorWithConfig({ keychain: 'os', name: 'crash' });
   });
   after(async () => {
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     await f.cleanup();
   });
 
   async function killMidLoad(tag: string): Promise<string[]> {
-    const p = new CliProcess(['listen', '--json', '--port', '0'], { env: f.env });
+    const p = new CliChildProcess(['listen', '--json', '--port', '0'], { env: f.env });
     const url = (await p.waitFor(/Ready! Listening for messages to \S+ at (\S+)/))[1]!;
     assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, url);
     const l = load(url, f.emulator.authToken, tag);
@@ -103,7 +103,7 @@ describe('kill -9 in the middle of a load', () => {
       'the crash left the number pointing at the dead listener',
     );
 
-    const r = await runCli(['restore', '--config', 'crash'], { env: f.env });
+    const r = await runCliChildProcess(['restore', '--config', 'crash'], { env: f.env });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, PREVIOUS);
   });
@@ -117,7 +117,7 @@ describe('kill -9 in the middle of a load', () => {
       [],
     );
 
-    const p = new CliProcess(['listen', '--json', '--port', '0'], { env: f.env });
+    const p = new CliChildProcess(['listen', '--json', '--port', '0'], { env: f.env });
     await p.waitFor(/Ready! Listening/);
     assert.match(
       p.stderr,

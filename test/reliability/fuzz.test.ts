@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 import { REFUSED_DETAILS_PER_MINUTE } from '../../src/listener/refusals.js';
 import { openStore } from '../../src/store/index.js';
-import { CliProcess, runCli, stopAllCliProcesses, tempHome } from '../helpers/cli.js';
+import { CliChildProcess, runCliChildProcess, stopAllCliRuns, tempHome } from '../helpers/cli.js';
 
 const TOKEN = 'fuzz0token0' + '7'.repeat(21);
 
@@ -27,7 +27,7 @@ function raw(
     const timer = setTimeout(done, opts.waitMs ?? 3000);
     sock.on('data', (d) => {
       got += d.toString('latin1');
-      if (/^HTTP\/1\.[01] \d{3}[^]*\r\n\r\n/.test(got)) done();
+      if (/^HTTP\/1\.[01] \d{3}[\s\S]*\r\n\r\n/.test(got)) done();
     });
     sock.on('error', done);
     sock.on('close', done);
@@ -50,10 +50,10 @@ function req(path: string, headers: Record<string, string | string[]>, body: Buf
 describe('fuzzing the webhook endpoint', () => {
   const h = tempHome();
   const env = { ...h.env, TWILIO_AUTH_TOKEN: TOKEN };
-  let p: CliProcess;
+  let p: CliChildProcess;
   let url: URL;
   before(async () => {
-    const r = await runCli(
+    const r = await runCliChildProcess(
       [
         'add-config',
         '--name',
@@ -68,11 +68,11 @@ describe('fuzzing the webhook endpoint', () => {
       { env },
     );
     assert.equal(r.code, 0, r.stderr);
-    p = new CliProcess(['listen', '--json', '--no-register', '--port', '0', '--tunnel', 'none'], { env });
+    p = new CliChildProcess(['listen', '--json', '--no-register', '--port', '0', '--tunnel', 'none'], { env });
     url = new URL((await p.waitFor(/Ready! Listening for messages to \S+ at (\S+)/))[1]!);
   });
   after(async () => {
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     h.cleanup();
   });
 

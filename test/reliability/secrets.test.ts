@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { CliProcess, type CliResult, runCli, stopAllCliProcesses, tempHome } from '../helpers/cli.js';
+import { CliChildProcess, type CliResult, runCliChildProcess, stopAllCliRuns, tempHome } from '../helpers/cli.js';
 import { OUR_NUMBER, PHONE } from '../helpers/fixtures.js';
 
 // A token (and a production webhook URL key) we chose, so we know exactly which bytes must never leak.
@@ -31,7 +31,7 @@ describe('secrets: after a run of every command the token is nowhere on disk or 
     needles.push(['webhook key', Buffer.from(WEBHOOK_KEY)]);
   });
   after(async () => {
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     await emulator.stop();
     h.cleanup();
   });
@@ -54,7 +54,7 @@ describe('secrets: after a run of every command the token is nowhere on disk or 
   }
 
   async function run(args: string[], input?: string, expect = 0): Promise<CliResult> {
-    const r = await runCli(args, { env: h.env, input });
+    const r = await runCliChildProcess(args, { env: h.env, input });
     outputs.push({ args: args.join(' '), r });
     assert.equal(r.code, expect, `${args.join(' ')}: ${r.stderr}`);
     return r;
@@ -113,7 +113,7 @@ describe('secrets: after a run of every command the token is nowhere on disk or 
     await run(['messages', 'list', '--json']);
     await run(['messages', 'show', sent.sid]);
 
-    const p = new CliProcess(['listen', '--json', '--port', '0', '--forward-to', 'http://127.0.0.1:9/none'], {
+    const p = new CliChildProcess(['listen', '--json', '--port', '0', '--forward-to', 'http://127.0.0.1:9/none'], {
       env: h.env,
     });
     await p.waitFor(/Ready! Listening/);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { getExpectedTwilioSignature, validateRequest } from 'twilio/lib/webhooks/webhooks.js';
 import { isValidTwilioSignature, twilioSignature } from '../../src/listener/signature.js';
-import { CliProcess, runCli, stopAllCliProcesses, tempHome } from '../helpers/cli.js';
+import { CliChildProcess, runCliChildProcess, stopAllCliRuns, tempHome } from '../helpers/cli.js';
 
 // Twilio's published test vector (twilio-node's webhooks spec and the security docs).
 const TOKEN = '12345';
@@ -116,11 +116,11 @@ describe('X-Twilio-Signature: the published test vectors', () => {
 describe('X-Twilio-Signature end to end: listen with the vector token behind --public-url https://mycompany.com', () => {
   const h = tempHome();
   const env = { ...h.env, TWILIO_AUTH_TOKEN: TOKEN };
-  let p: CliProcess;
+  let p: CliChildProcess;
   let localUrl: string;
   let path: string;
   before(async () => {
-    const r = await runCli(
+    const r = await runCliChildProcess(
       [
         'add-config',
         '--name',
@@ -136,16 +136,19 @@ describe('X-Twilio-Signature end to end: listen with the vector token behind --p
       { env },
     );
     assert.equal(r.code, 0, r.stderr);
-    p = new CliProcess(['listen', '--json', '--no-register', '--port', '0', '--public-url', 'https://mycompany.com'], {
-      env,
-    });
+    p = new CliChildProcess(
+      ['listen', '--json', '--no-register', '--port', '0', '--public-url', 'https://mycompany.com'],
+      {
+        env,
+      },
+    );
     const m = await p.waitFor(/Ready! Listening for messages to \S+ at (\S+)/);
     path = new URL(m[1]!).pathname;
     const local = await p.waitFor(/Local listener: (\S+)/);
     localUrl = local[1]!;
   });
   after(async () => {
-    await stopAllCliProcesses();
+    await stopAllCliRuns();
     h.cleanup();
   });
 

@@ -60,6 +60,7 @@ const SPEC_FILES = [
   'twilio_api_v2010.json',
   'twilio_messaging_v1.json',
   'twilio_messaging_v2.json',
+  'twilio_content_v1.json',
   'twilio_monitor_v1.json',
 ] as const;
 type SpecFile = (typeof SPEC_FILES)[number];
@@ -78,6 +79,7 @@ function loadSpec(file: SpecFile): OpenApi {
 /** Which spec describes a route: by its version prefix, as Twilio's paths are written. */
 function specFileOf(template: string): SpecFile {
   if (template.startsWith('/2010-04-01/')) return 'twilio_api_v2010.json';
+  if (template.startsWith('/v1/Content')) return 'twilio_content_v1.json';
   // monitor.twilio.com and messaging.twilio.com both version as /v1/: the resource names the API.
   if (template.startsWith('/v1/Alerts')) return 'twilio_monitor_v1.json';
   if (template.startsWith('/v1/')) return 'twilio_messaging_v1.json';
@@ -141,7 +143,7 @@ function validate(spec: OpenApi, schema: Schema, value: unknown, at: string, err
     if (schema.format === 'date-time' && !ISO8601.test(value)) errors.push(`${at}: ${value} is not ISO 8601`);
   }
   if (Array.isArray(value) && schema.items) {
-    value.forEach((item, i) => validate(spec, schema.items!, item, `${at}[${i}]`, errors));
+    for (const [i, item] of value.entries()) validate(spec, schema.items!, item, `${at}[${i}]`, errors);
   }
   if (actual === 'object' && schema.properties) {
     const record = value as Record<string, unknown>;
@@ -173,7 +175,9 @@ function complete(
   }
   if (value === null || value === undefined) return;
   if (Array.isArray(value)) {
-    if (schema.items) value.forEach((item, i) => complete(spec, schema.items!, item, `${at}[${i}]`, errors, omitted));
+    if (schema.items) {
+      for (const [i, item] of value.entries()) complete(spec, schema.items!, item, `${at}[${i}]`, errors, omitted);
+    }
     return;
   }
   if (typeof value !== 'object' || !schema.properties) return;
@@ -199,19 +203,20 @@ interface Exchange {
 
 /** Records every response the official client receives, paired with the route the emulator says served it. */
 class RecordingRequestClient extends EmulatorRequestClient {
-  constructor(
-    baseUrl: string,
-    private readonly lastRequestLog: () => EmulatorLogEntry | undefined,
-    private readonly exchanges: Exchange[],
-  ) {
+  readonly #lastRequestLog: () => EmulatorLogEntry | undefined;
+  readonly #exchanges: Exchange[];
+
+  constructor(baseUrl: string, lastRequestLog: () => EmulatorLogEntry | undefined, exchanges: Exchange[]) {
     super(baseUrl);
+    this.#lastRequestLog = lastRequestLog;
+    this.#exchanges = exchanges;
   }
 
   override async request<TData>(opts: RequestClient.RequestOptions<TData>) {
     const response = await super.request(opts);
-    const entry = this.lastRequestLog();
+    const entry = this.#lastRequestLog();
     assert.ok(entry?.route, `the emulator logged no route for ${opts.method} ${opts.uri}`);
-    this.exchanges.push({
+    this.#exchanges.push({
       method: entry.method!,
       route: entry.route,
       status: response.statusCode,
@@ -228,7 +233,7 @@ class RecordingRequestClient extends EmulatorRequestClient {
   }
 }
 
-describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1, messaging v2, monitor v1)", () => {
+describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1, messaging v2, content v1, monitor v1)", () => {
   let specs: Record<SpecFile, OpenApi>;
   let emu: Emulator;
   const logs: EmulatorLogEntry[] = [];
@@ -243,6 +248,17 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
       retryDelaysMs: [],
       deliveryTimeoutMs: 200,
       onLog: (e) => logs.push(e),
+      topology: {
+        content: [
+          {
+            friendly_name: 'order_ready',
+            body: 'Hi {{1}}, order {{2}} is ready',
+            variables: { '1': 'there' },
+            whatsapp: { status: 'approved' },
+          },
+          { friendly_name: 'promo', body: 'Sale!' },
+        ],
+      },
     });
     const lastRequestLog = () => logs.filter((e) => e.event === 'http.request').at(-1);
     const client = twilio(emu.accountSid, emu.authToken, {
@@ -364,6 +380,17 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
     await client.messaging.v2.channelsSenders(sender.sid).update({ webhook: { callback_url: '' } } as never);
     await client.messaging.v2.channelsSenders(sender.sid).remove();
 
+    // Content API templates (content v1) and a message sent with one.
+    const templates = await client.content.v1.contents.list({ pageSize: 1, limit: 2 });
+    await client.content.v1.contents(templates[0]!.sid).fetch();
+    await client.content.v1.contentAndApprovals.list({ pageSize: 5 });
+    await client.messages.create({
+      from: own!.phoneNumber,
+      to: '+15550002222',
+      contentSid: templates[0]!.sid,
+      contentVariables: JSON.stringify({ 1: 'Ann', 2: '#7' }),
+    });
+
     // Monitor alerts (monitor.twilio.com): the unreachable status callback above failed, each time a warning.
     await emu.idle();
     const alerts = await client.monitor.v1.alerts.list({
@@ -392,6 +419,7 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
       () => client.messaging.v2.channelsSenders(none('XE')).fetch(),
       () => client.messaging.v2.channelsSenders.create({ sender_id: 'not-whatsapp' } as never),
       () => client.monitor.v1.alerts(none('NO')).fetch(),
+      () => client.content.v1.contents(none('HX')).fetch(),
     ]) {
       await assert.rejects(refused());
     }

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { repoRoot, runCli, tempHome } from '../helpers/cli.js';
+import { repoRoot, runCliChildProcess, tempHome } from '../helpers/cli.js';
 
 // better-sqlite3 12 aborted the process on Node 24.19+ when a statement was finalized after its environment
 // was gone (`Assertion failed: (env) != nullptr` in `Statement::~Statement()`): at teardown, so only ending
@@ -80,7 +80,9 @@ test('demo runs ten times in a row without a crash on this Node.js', async () =>
   const h = tempHome();
   try {
     for (let i = 0; i < 10; i++) {
-      const r = await runCli(['demo'], { env: { ...h.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' } });
+      const r = await runCliChildProcess(['demo'], {
+        env: { ...h.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' },
+      });
       assert.equal(r.signal, null, `run ${i}: ${r.stderr}`);
       assert.equal(r.code, 0, `run ${i}: ${r.stderr}`);
       assert.match(r.stdout, /7\. Stopped listening: restored the webhook/);

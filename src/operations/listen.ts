@@ -1,0 +1,263 @@
+import type { TwilioFactory } from '../config/connect.js';
+import { resolveConfig } from '../config/resolve.js';
+import { CliError, ExitCode } from '../errors.js';
+import { connectFruxon } from '../fruxon/account.js';
+import type { FruxonFactory } from '../fruxon/client.js';
+import { type SenderHint, type SenderHints, senderHints } from '../fruxon/sender-hint.js';
+import { planListen } from '../listener/plan.js';
+import type { RestoreOutcome } from '../listener/registration.js';
+import { type ListenHooks, type ListenInfo, ListenSession, teeHooks } from '../listener/session.js';
+import type { SecretStore } from '../secrets/index.js';
+import { webhookPath } from '../store/configs.js';
+import { applyRetention, retentionDays } from '../store/events.js';
+import type { Config, Store } from '../store/index.js';
+import type { ApiTrace } from '../trace.js';
+import type { Channel } from '../twilio/route.js';
+
+/**
+ * The listen operation: resolves the config and its plan (tunnel, signing key, registration), prunes the
+ * event log, starts the session, and runs it until a stop request, --once/--max or --timeout; then puts the
+ * webhook back. It never prints and never attaches a signal handler: what it has to say goes to
+ * `ListenFaces.report` (output/listen.ts words it), the session's events go to the face the command made
+ * (the key-driven screen or the lines) and to the inspector, and the stop request comes from `untilStopped`.
+ */
+
+export interface ListenInput {
+  config?: string;
+  host: string;
+  port: number;
+  tunnel?: 'ngrok' | 'none';
+  /** Checked, without trailing slashes. */
+  publicUrl?: string;
+  ngrokAuthtokenStdin?: boolean;
+  authTokenStdin?: boolean;
+  register: boolean;
+  skipVerify: boolean;
+  forwardTo?: string;
+  channels?: Channel[];
+  allowMessagingService: boolean;
+  checkMissedMs: number;
+  /** Stop after this many events (--once: 1). */
+  max?: number;
+  timeoutMs?: number;
+}
+
+export interface ListenDeps {
+  store: Store;
+  env: NodeJS.ProcessEnv;
+  /** The secret store, loaded when the config is known (loading it touches no secret yet). */
+  secrets: () => Promise<SecretStore>;
+  twilio: TwilioFactory;
+  fruxon: FruxonFactory;
+  /** The clock of the retention's cutoff. */
+  now: () => Date;
+  readStdin: (what: string) => Promise<string>;
+  /** The API trace (FRUXON_TWILIO_DEBUG=api): the webhooks received and forwarded, the ngrok session. */
+  trace?: ApiTrace | null;
+}
+
+/** What the listen reports besides the session's events, in this order; output/listen.ts words each. */
+export interface ListenReport {
+  /** The retention pruned the event log at start. */
+  pruned(count: number, days: number): void;
+  /** A warning of the plan (e.g. --skip-verify). */
+  planWarning(message: string): void;
+  /** A sender is no participant on the linked Fruxon config (once per number). */
+  senderHint(hint: SenderHint, config: Config, localName: string | null): void;
+  /** The Fruxon lookups failed: the senders are not looked up for the rest of the run. */
+  senderHintsOff(message: string): void;
+  /** The session runs (and its inspector, when there is one). */
+  started(run: { config: Config; info: ListenInfo; inspectorUrl: string | null }): void;
+  /** The session stopped and put back what it had changed. */
+  stopped(run: { info: ListenInfo; outcome: RestoreOutcome | null }): void;
+}
+
+/** The face that takes the session's events: the key-driven screen or the lines. */
+export interface ListenFace {
+  hooks: ListenHooks;
+  /** Whether the face shows Fruxon sender hints (`report.senderHint`): the lines do, the screen does not. */
+  senderHints: boolean;
+  /** The session runs: a screen takes the terminal (`quit` asks to stop, as Ctrl-C does). */
+  open?(opts: { info: ListenInfo; quit: () => void }): void;
+  /** Puts the terminal back; idempotent. */
+  close?(): void;
+}
+
+export interface ListenFaceSetup {
+  store: Store;
+  config: Config;
+  secrets: SecretStore;
+  /** The key signatures are checked with (null with --skip-verify). */
+  authToken: string | null;
+  /** The listener's path on its URLs (where a missed message would have arrived). */
+  path: string;
+  /** The event log's retention (FRUXON_TWILIO_RETENTION_DAYS), for the hourly prune's line. */
+  retentionDays: number;
+}
+
+export interface ListenInspector {
+  hooks: ListenHooks;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A stop request (the command's `ctx.untilStopped()`). */
+export interface ListenStopper {
+  readonly stopped: Promise<unknown>;
+  stop(sig: 'SIGINT'): void;
+  dispose(): void;
+}
+
+export interface ListenFaces {
+  report: ListenReport;
+  /** Made once the config is known, before the session starts. */
+  face(setup: ListenFaceSetup): ListenFace;
+  /** Started once the session runs; absent with --no-inspect. */
+  inspector?(setup: ListenFaceSetup & { info: ListenInfo }): Promise<ListenInspector>;
+  /** Called once the session runs: from then on a stop request stops it. */
+  untilStopped(info: ListenInfo): ListenStopper;
+}
+
+export interface ListenResult {
+  /** Why it stopped. */
+  reason: 'done' | 'signal' | 'timeout';
+  /** The events accepted. */
+  accepted: number;
+  /** With --timeout: it ran out before the requested events (--once/--max, else one) arrived. */
+  timedOut: boolean;
+}
+
+export async function listen(deps: ListenDeps, input: ListenInput, faces: ListenFaces): Promise<ListenResult> {
+  const { store, env } = deps;
+  const { report } = faces;
+  const { max } = input;
+
+  // The default retention: the event log never grows without bound.
+  const pruned = applyRetention(store.events, env, deps.now().getTime());
+  if (pruned > 0) report.pruned(pruned, retentionDays(env));
+  const config = resolveConfig(store, ...(input.config !== undefined ? [input.config] : []));
+  const secrets = await deps.secrets();
+  const plan = await planListen(
+    {
+      tunnel: input.tunnel,
+      publicUrl: input.publicUrl,
+      ngrokAuthtokenStdin: input.ngrokAuthtokenStdin,
+      authTokenStdin: input.authTokenStdin,
+      register: input.register,
+      skipVerify: input.skipVerify,
+    },
+    config,
+    { store, env, secrets: () => secrets, readStdin: deps.readStdin },
+  );
+  const { authToken } = plan;
+  for (const w of plan.warnings) report.planWarning(w.message);
+
+  const twilio = plan.credentials ? await deps.twilio(plan.credentials) : null;
+
+  let finish: (reason: ListenResult['reason']) => void = () => {};
+  const finished = new Promise<ListenResult['reason']>((r) => (finish = r));
+
+  // A linked config: say once per number when a sender is no participant on Fruxon (looked up off the hot path).
+  const link = store.fruxon.link(config.id);
+  const localName = store.participants.contactBook(config.id).nameFor;
+  let hints: SenderHints | null = null;
+  if (link) {
+    hints = senderHints({
+      connect: () =>
+        connectFruxon(store, env, () => secrets, {
+          tenant: link.tenant,
+          timeoutMs: 5000,
+          fruxon: deps.fruxon,
+        }).client,
+      fruxonConfigId: link.fruxonConfigId,
+      onHint: (h) => report.senderHint(h, config, localName(h.number)),
+      onError: (m) => report.senderHintsOff(m),
+    });
+  }
+
+  const path = webhookPath(config);
+  const setup: ListenFaceSetup = { store, config, secrets, authToken, path, retentionDays: retentionDays(env) };
+  const face = faces.face(setup);
+  // The lines ask Fruxon about new senders; a screen does not (its hints would land on the terminal it draws).
+  const observeSenders = face.senderHints ? hints : null;
+  let inspectorHooks: ListenHooks | undefined;
+  // The operation's own hooks first (sender hints, --once/--max), then the face's, then the inspector's.
+  const own: ListenHooks = {
+    onEvent(envelope, duplicate) {
+      if (duplicate) return;
+      observeSenders?.observe(envelope.payload.from);
+      // Resolved after the group commit's lines are written (a promise settles after this turn).
+      if (max !== undefined && session.accepted >= max) finish('done');
+    },
+  };
+  const session = new ListenSession({
+    store,
+    now: deps.now,
+    config,
+    authToken,
+    skipVerify: input.skipVerify,
+    host: input.host,
+    port: input.port,
+    tunnel: plan.tunnel,
+    twilio,
+    apiUrl: plan.apiUrl,
+    productionUrl: plan.productionUrl,
+    channels: input.channels,
+    allowMessagingService: input.allowMessagingService,
+    checkMissedMs: input.checkMissedMs,
+    forwardTo: input.forwardTo,
+    contactName: localName,
+    retention: () => applyRetention(store.events, env, deps.now().getTime()),
+    hooks: teeHooks(
+      () => own,
+      () => face.hooks,
+      () => inspectorHooks,
+    ),
+    trace: deps.trace,
+  });
+
+  const info = await session.start();
+  let web: ListenInspector | null = null;
+  try {
+    web = faces.inspector ? await faces.inspector({ ...setup, info }) : null;
+  } catch (err) {
+    await session.stop().catch(() => undefined);
+    throw err;
+  }
+  inspectorHooks = web?.hooks;
+
+  const stopper = faces.untilStopped(info);
+  void stopper.stopped.then(() => finish('signal'));
+  const timer = input.timeoutMs !== undefined ? setTimeout(() => finish('timeout'), input.timeoutMs) : undefined;
+
+  report.started({ config, info, inspectorUrl: web?.url ?? null });
+  face.open?.({ info, quit: () => stopper.stop('SIGINT') });
+
+  const reason = await finished;
+  face.close?.();
+  clearTimeout(timer);
+  await web?.close();
+  let outcome: RestoreOutcome | null;
+  try {
+    outcome = await session.stop();
+  } catch (err) {
+    if (err instanceof CliError) {
+      throw new CliError(`${err.message}; the lease is kept`, {
+        exitCode: ExitCode.registration,
+        reason: err.reason,
+        hint: `finish it later with: fruxon-twilio restore --config ${JSON.stringify(config.name)}`,
+        cause: err,
+      });
+    }
+    throw err;
+  } finally {
+    hints?.close();
+    stopper.dispose();
+  }
+  report.stopped({ info, outcome });
+  return {
+    reason,
+    accepted: session.accepted,
+    timedOut: reason === 'timeout' && session.accepted < (max ?? 1),
+  };
+}
