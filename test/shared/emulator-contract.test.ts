@@ -502,6 +502,7 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
         '404 20404',
         '400 20001',
         '404 20404',
+        '404 20404',
       ],
     );
     for (const ex of refusals) {
