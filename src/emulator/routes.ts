@@ -1,3 +1,4 @@
+import { alertRoutes } from './alert-routes.js';
 import { contentRoutes } from './content-routes.js';
 import type { EmulatorCore } from './core.js';
 import { apiErrors } from './errors.js';
@@ -98,6 +99,7 @@ const routeDefinitions: RouteDefinition[] = [
       });
       const messages = core.state
         .allMessages()
+        .flatMap((m) => core.alerts.listed(m) ?? []) // as the list shows them: `--list-lag` hides the newest
         .reverse() // newest first, as Twilio lists them
         .filter((m) => to === null || m.to === to)
         .filter((m) => from === null || m.from === from)
@@ -191,6 +193,7 @@ const routeDefinitions: RouteDefinition[] = [
   },
   ...messagingRoutes,
   ...contentRoutes,
+  ...alertRoutes,
 ];
 
 /** Every method + path the emulator serves, for contract tests against Twilio's OpenAPI descriptions. */
