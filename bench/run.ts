@@ -4,7 +4,7 @@
  * Writes bench/results.json and prints a short table.
  *
  * Environment: BENCH_QUICK=1 for a short smoke run (smaller amounts; the goals are not meaningful then);
- * BENCH_ONLY=startup,listener,latency,scale,hostile,slow,inspector,routes to run some sections only.
+ * BENCH_ONLY=startup,listener,latency,scale,hostile,slow,inspector,routes,tail to run some sections only.
  */
 
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -31,6 +31,7 @@ import { benchHome, runLoad, startBareServer, startListener } from './listener.j
 import { routeLookups, SIMULATED_RTT_MS } from './routes.js';
 import { populate } from './scale.js';
 import { slowClients } from './slow.js';
+import { tailBench } from './tail.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
@@ -558,6 +559,21 @@ async function main(): Promise<void> {
     goal('inspector: first page on loopback, median (ms)', r.first_page_ms_median, '<', 200);
   }
   if (want('routes')) results.routes = await routeLookups({ runs: QUICK ? 5 : 50, slowRuns: QUICK ? 1 : 3, log });
+  if (want('tail')) {
+    const t = await tailBench({
+      lagMs: 1000,
+      idleWarmupS: QUICK ? 16 : 20,
+      idleWindowS: QUICK ? 20 : 60,
+      trafficS: QUICK ? 10 : 30,
+      rate: 10,
+      log,
+    });
+    results.tail = t;
+    goal('tail: API requests/min, idle', t.idle_requests_per_min, '<=', 30);
+    goal('tail: API requests/min, 10 msg/s', t.traffic_requests_per_min, '<=', 120);
+    goal('tail: messages seen / sent at 10 msg/s', t.messages_seen / Math.max(1, t.messages_sent), '>=', 1);
+    goal('tail: delay log -> tail line, p95, 1 s lag (ms)', t.delay_ms_p95, '<', t.lag_ms + 1500);
+  }
   results.loadavg_end = loadavg().map((x) => round(x));
   results.goals = goals;
   writeFileSync(join(repoRoot, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');

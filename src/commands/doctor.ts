@@ -38,6 +38,8 @@ Exit codes: 0 every check passed (warnings allowed), 1 a check failed (--report:
         keychain,
         twilio: ctx.twilio,
         trace: ctx.trace(),
+        fruxon: ctx.fruxon,
+        now: () => ctx.now(),
       });
       if (opened) await ctx.reportStoreUpgrade(opened);
       opened?.close();
@@ -105,6 +107,7 @@ async function report(ctx: CommandContext, opts: { config?: string; json?: boole
       keychain,
       twilio: ctx.twilio,
       trace: ctx.trace(),
+      fruxon: ctx.fruxon,
       now: () => ctx.now(),
       tool: {
         version: version(),

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { EmulatorLogEntry } from '../emulator/index.js';
 import { usageError } from '../errors.js';
-import { checkAccountSid, checkE164, checkHttpUrl, parsePort } from '../validate.js';
+import { checkAccountSid, checkE164, checkHttpUrl, MAX_TIMER_MS, parseDuration, parsePort } from '../validate.js';
 import type { CommandContext } from './context.js';
 
 export const DEFAULT_EMULATOR_PORT = 7338;
@@ -25,6 +25,7 @@ interface Options {
   topology?: string;
   sandboxUrl?: string;
   enforceMediaAuth?: boolean;
+  listLag?: string;
   controlToken?: string | true;
   json?: boolean;
   quiet?: boolean;
@@ -52,6 +53,10 @@ export function register(program: Command, ctx: CommandContext): void {
     .option(
       '--enforce-media-auth',
       'the account setting "Enforce HTTP Auth on Media URLs": media URLs answer 401 without Basic auth',
+    )
+    .option(
+      '--list-lag <duration>',
+      "delay a new message, status change or alert in the Messages and Alerts lists, as Twilio's lists lag (e.g. 1s)",
     )
     .option(
       '--control-token [token]',
@@ -97,6 +102,8 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
       'e.g. --state ./emulator.db',
     );
   }
+  const listLagMs =
+    opts.listLag !== undefined ? parseDuration('--list-lag', opts.listLag, { max: MAX_TIMER_MS }) : undefined;
   const sandboxUrl = opts.sandboxUrl !== undefined ? checkHttpUrl('--sandbox-url', opts.sandboxUrl) : undefined;
   if (typeof opts.controlToken === 'string' && !/^\S{8,}$/.test(opts.controlToken))
     throw usageError(
@@ -147,6 +154,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     sandboxUrl,
     // Absent: the setting stays as the state file or the topology has it.
     enforceMediaAuth: opts.enforceMediaAuth ? true : undefined,
+    listLagMs,
     controlToken,
     onLog: opts.quiet ? undefined : (entry) => (early ? early.push(entry) : print(entry)),
   });

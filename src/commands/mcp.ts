@@ -12,8 +12,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option(
       '--allow-to <prefix>',
       'send_message may also send to numbers starting with this E.164 prefix (repeatable; names premium-rate prefixes too)',
-      (v: string, acc: string[]) => [...acc, v],
-      [] as string[],
+      (v: string, acc: string[] | undefined) => [...(acc ?? []), v],
     )
     .option('--max-sends <n>', 'the most messages send_message sends per server run', '20')
     .addHelpText(
@@ -29,10 +28,10 @@ send_message sends only to numbers that wrote to the config's number, its partic
 at most --max-sends (20) per run; premium-rate and shared-cost prefixes (+1900, +882, …) only when --allow-to
 names them. Text from outside comes back under untrusted_content.`,
     )
-    .action(async (opts: { config?: string; allowTo: string[]; maxSends: string }) => {
+    .action(async (opts: { config?: string; allowTo?: string[]; maxSends: string }) => {
       const { serveMcp } = await import('../mcp/server.js');
       const { checkAllowTo } = await import('../mcp/guard.js');
-      const allowTo = opts.allowTo.map(checkAllowTo);
+      const allowTo = (opts.allowTo ?? []).map(checkAllowTo);
       const maxSends = Number(opts.maxSends);
       if (!/^\d+$/.test(opts.maxSends.trim()) || maxSends > 100_000)
         throw usageError(`--max-sends must be a whole number from 0 to 100000 (got ${JSON.stringify(opts.maxSends)})`);

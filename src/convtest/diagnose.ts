@@ -2,6 +2,7 @@ import { loadProductionWebhookUrl } from '../config/webhook-url.js';
 import { withoutWhatsAppPrefix } from '../phone.js';
 import type { SecretStore } from '../secrets/index.js';
 import { type Config, isLeaseAlive, type Lease, type Store, type StoredEvent } from '../store/index.js';
+import { alertFix, describeAlert, listWebhookAlerts } from '../twilio/alerts.js';
 import type { TwilioClient } from '../twilio/client.js';
 import { resolveRoute, routeName } from '../twilio/route.js';
 import { classifyWebhookUrl, displayWebhookUrl } from '../twilio/webhook.js';
@@ -164,4 +165,40 @@ function recordedEvent(
     .list({ configId: config.id, status: 'accepted', since, limit: 50 })
     .find((e) => e.fromNumber === from);
   return event ? { id: event.id, forward: event.forward } : null;
+}
+
+/**
+ * The webhook failure Twilio logged since `since` for the number's inbound route (its URL, its fallback, the
+ * recorded production URL, a listener's), as the cause of a silence: "Twilio could not deliver SM… to https://…:
+ * HTTP 502 (11200) at 10:42:07 UTC" beats "no reply". Null when Twilio logged none (or the alerts cannot be read:
+ * a diagnosis never fails the run).
+ */
+export async function webhookFailure(
+  deps: { store: Store; env: NodeJS.ProcessEnv; secrets: () => SecretStore },
+  config: Config,
+  client: TwilioClient,
+  since: Date,
+): Promise<{ text: string; fix: string | null } | null> {
+  try {
+    const route = await resolveRoute(client, config.fromNumber, 'sms');
+    let productionUrl: string | null = null;
+    try {
+      productionUrl = loadProductionWebhookUrl(config, deps.env, deps.secrets);
+    } catch {
+      productionUrl = null;
+    }
+    const lease = deps.store.leases.get(config.id) ?? null;
+    const urls = [route?.url, route?.fallbackUrl, productionUrl, lease?.ourUrl];
+    const start = new Date(Math.floor(since.getTime() / 1000) * 1000);
+    const [latest] = await listWebhookAlerts(client, { urls }, { since: start, limit: 200 });
+    if (!latest) return null;
+    const at = latest.dateCreated ? ` at ${latest.dateCreated.toISOString().slice(11, 19)} UTC` : '';
+    const line = describeAlert({ ...latest, url: displayWebhookUrl(latest.url, productionUrl) });
+    return {
+      text: `${line}${at}: the agent never got the message`,
+      fix: alertFix(latest.errorCode)?.replace('SID', latest.resourceSid ?? 'SID') ?? null,
+    };
+  } catch {
+    return null;
+  }
 }

@@ -3,6 +3,7 @@ import { effectiveApiUrl } from '../config/resolve.js';
 import { CliError } from '../errors.js';
 import { pendingAccessRequestFor } from '../fruxon/access-requests.js';
 import type { FruxonFactory } from '../fruxon/client.js';
+import { findInbound, findingText, linkedFruxon } from '../fruxon/inbound-records.js';
 import type { AccessRequest } from '../fruxon/participants-api.js';
 import { type Channel, channelOf, stripChannel, WHATSAPP_PREFIX } from '../phone.js';
 import type { SecretStore } from '../secrets/index.js';
@@ -27,7 +28,7 @@ import { type SandboxFacts, sandboxFacts } from '../twilio/sandbox.js';
 import { refuseLoopbackUrls } from '../twilio/send-rules.js';
 import { sameWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
-import { inboundRoute } from './diagnose.js';
+import { inboundRoute, webhookFailure } from './diagnose.js';
 import { matchWithin } from './regex.js';
 import {
   type ExpectStep,
@@ -693,9 +694,13 @@ class Runner {
     ctx: { apiUrl: string | null; accountSid: string },
   ): Promise<{ text: string; fix: string | null }> {
     const { conn, info } = plan;
+    let sentAt: Date | null = null;
+    let sent: Message | null = null;
     if (lastSend) {
       try {
         const m = await fetchMessage(conn.client, lastSend.sid, ctx);
+        sentAt = m.dateCreated;
+        sent = m;
         if (FAILED.has(m.status)) {
           const code = m.errorCode;
           return {
@@ -760,7 +765,27 @@ class Runner {
         fix: `fruxon-twilio fruxon access-requests approve ${shellQuote(pending.id)}`,
       };
     }
+    // Twilio's Monitor: the webhook failed (a 502, a refused connection) since the tester's message was sent.
+    const failed = sentAt ? await webhookFailure(this.#deps, conn.config, conn.client, sentAt) : null;
+    if (failed) return failed;
+    // Fruxon's record of the tester's message: received (the agent run to look at), or no record of it.
+    const record = route.toFruxon && sent && sentAt ? await this.#fruxonRecord(conn.config, sent, sentAt) : null;
+    if (record) return { text: `no reply at all; ${route.text}; ${record}`, fix: null };
     return { text: `no reply at all; ${route.text}`, fix: null };
+  }
+
+  /** What Fruxon recorded of the tester's message, one sentence; null when not linked or Fruxon cannot be asked. */
+  async #fruxonRecord(config: Config, sent: Message, sentAt: Date): Promise<string | null> {
+    try {
+      const linked = linkedFruxon(this.#deps.store, config, this.#deps.env, this.#deps.secrets, this.#deps.fruxon);
+      if (!linked) return null;
+      const q = { sid: sent.sid, from: sent.from, body: sent.body, at: sentAt.getTime() };
+      const found = await findInbound(linked.client, linked.fruxonConfigId, [q], { finalFor: () => true });
+      const finding = found.get(sent.sid);
+      return finding ? findingText(finding, sent.from) : null;
+    } catch {
+      return null;
+    }
   }
 
   /** The pending access request Fruxon holds for the tester, or null (not linked, none, or Fruxon not reachable: a diagnosis never fails the run). */

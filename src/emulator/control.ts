@@ -91,10 +91,17 @@ export async function handleControl(
       core.state.saveSettings({ ...core.state.settings, enforceMediaAuth: input.enforce_media_auth });
       return { status: 200, body: { enforce_media_auth: core.state.settings.enforceMediaAuth } };
     }
+    case 'list-lag': {
+      const ms = input.ms;
+      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0)
+        throw new ControlError(400, 'ms must be a number of milliseconds >= 0');
+      core.alerts.lagMs = ms;
+      return { status: 200, body: { ms } };
+    }
     default:
       throw new ControlError(
         404,
-        `no control endpoint ${pathname} (inbound, sandbox, rate-limit, account, topology, clock, opt-outs)`,
+        `no control endpoint ${pathname} (inbound, sandbox, rate-limit, account, list-lag, topology, clock, opt-outs)`,
       );
   }
 }

@@ -8,6 +8,7 @@ import {
   MAX_MEDIA_PER_MESSAGE,
 } from '../twilio/inbound-form.js';
 import { withoutCredentials } from '../twilio/webhook-post.js';
+import { AlertLog } from './alerts.js';
 import { type DeliveryPolicy, deliverWebhook, sleep, type WebhookTarget } from './delivery.js';
 import { apiErrors, type DeliveryErrorCode, deliveryErrors } from './errors.js';
 import { newSid } from './ids.js';
@@ -74,6 +75,8 @@ export class EmulatorCore {
   readonly #log: Logger;
   /** The emulator's own origin (`http://127.0.0.1:PORT`), known once the server listens: media URLs use it. */
   baseUrl = '';
+  /** Monitor alerts (failed webhooks) and the lag of the Messages and Alerts lists, on the emulator's clock. */
+  readonly alerts = new AlertLog(() => this.now());
 
   constructor(
     readonly state: EmulatorState,
@@ -294,6 +297,7 @@ export class EmulatorCore {
       dateSent: now,
     };
     this.state.saveMessage(message);
+    this.alerts.noteMessage(message);
     this.#log({
       level: 'info',
       event: 'message.created',
@@ -435,6 +439,7 @@ export class EmulatorCore {
         }),
       };
       this.state.saveMessage(next);
+      this.alerts.noteMessage(next);
       this.#log({
         level: step.errorCode ? 'warn' : 'info',
         event: 'message.status',
@@ -627,6 +632,7 @@ export class EmulatorCore {
       dateSent: null,
     };
     this.state.saveMessage(message);
+    this.alerts.noteMessage(message);
     this.#log({
       level: 'info',
       event: 'message.created',
@@ -681,6 +687,7 @@ export class EmulatorCore {
     layer?: InboundRoute['layer'],
   ): Promise<DeliveryResult> {
     const result = await deliverWebhook(messageSid, targets, paramsFor, this.#policy);
+    this.#recordAlerts(messageSid, targets, paramsFor, result);
     const kind = targets[0]?.kind ?? 'inbound';
     this.#log({
       level: result.outcome === 'delivered' ? 'info' : 'warn',
@@ -697,6 +704,33 @@ export class EmulatorCore {
       ...(result.error !== undefined && { error: result.error }),
     });
     return result;
+  }
+
+  /**
+   * One Monitor alert per webhook URL that failed (after its retries), as Twilio logs them: the primary URL's
+   * failure is recorded even when the fallback then answered.
+   */
+  #recordAlerts(
+    messageSid: string,
+    targets: WebhookTarget[],
+    paramsFor: Parameters<typeof deliverWebhook>[2],
+    result: DeliveryResult,
+  ): void {
+    const message = this.state.getMessage(messageSid);
+    if (!message) return;
+    for (const target of targets) {
+      const last = result.attempts.filter((a) => a.kind === target.kind && a.url === target.url).at(-1);
+      if (!last || last.error === 'emulator stopped') continue;
+      if (last.statusCode !== undefined && last.statusCode >= 200 && last.statusCode < 300) continue;
+      this.alerts.record({
+        kind: target.kind,
+        url: target.url,
+        method: target.method,
+        attempt: last,
+        message,
+        params: paramsFor(target, undefined),
+      });
+    }
   }
 
   /** `<Message>` verbs in the webhook's TwiML answer become replies from our number, as on Twilio. */

@@ -9,12 +9,14 @@ export { startEmulator } from './server.js';
 export { SANDBOX_NUMBER } from './state.js';
 export { checkTopology, TopologyError } from './topology.js';
 export type {
+  AlertLogLevel,
   ApiKey,
   DeliveryAttempt,
   DeliveryKind,
   DeliveryOutcome,
   DeliveryResult,
   Emulator,
+  EmulatorAlert,
   EmulatorApplication,
   EmulatorContent,
   EmulatorInboundMessage,

@@ -340,7 +340,7 @@ export function senderJson(x: EmulatorSender): Record<string, unknown> {
  * listPage(): `PageToken` `PA<sid>` continues after that record.
  */
 export function metaPage<T extends { sid: string }>(
-  req: { path: string; query: URLSearchParams; filters?: [string, string][] },
+  req: { path: string; query: URLSearchParams; filters?: [string, string][]; origin?: string },
   key: string,
   items: T[],
   render: (item: T) => Record<string, unknown>,

@@ -1,3 +1,4 @@
+import { alertRoutes } from './alert-routes.js';
 import { contentRoutes } from './content-routes.js';
 import { conversationsRoutes } from './conversations-routes.js';
 import type { EmulatorCore } from './core.js';
@@ -99,6 +100,7 @@ const routeDefinitions: RouteDefinition[] = [
       });
       const messages = core.state
         .allMessages()
+        .flatMap((m) => core.alerts.listed(m) ?? []) // as the list shows them: `--list-lag` hides the newest
         .reverse() // newest first, as Twilio lists them
         .filter((m) => to === null || m.to === to)
         .filter((m) => from === null || m.from === from)
@@ -193,6 +195,7 @@ const routeDefinitions: RouteDefinition[] = [
   ...messagingRoutes,
   ...conversationsRoutes,
   ...contentRoutes,
+  ...alertRoutes,
 ];
 
 /** Every method + path the emulator serves, for contract tests against Twilio's OpenAPI descriptions. */

@@ -56,6 +56,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     },
     log,
   );
+  core.alerts.lagMs = opts.listLagMs ?? 0;
   core.joinSandboxAtStart();
   const rateLimit: RateLimit = { remaining: 0, retryAfterSeconds: 1 };
   const guard: ControlGuard = { origins: new Set(), hosts: null, token: opts.controlToken ?? null };
@@ -129,6 +130,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       core.updateNumber(n, { smsUrl, smsMethod: method });
     },
 
+    setListLag(ms: number) {
+      if (!(Number.isFinite(ms) && ms >= 0))
+        throw new Error('the list lag must be a non-negative number of milliseconds');
+      core.alerts.lagMs = ms;
+    },
+    alerts: () => core.alerts.all(),
     now: () => clock.now(),
     advanceClock(by) {
       const ms = typeof by === 'number' ? by : parseDuration(by);
@@ -450,6 +457,7 @@ function validateOptions(opts: EmulatorOptions): void {
   for (const [name, value] of [
     ['statusDelayMs', opts.statusDelayMs],
     ['deliveryTimeoutMs', opts.deliveryTimeoutMs],
+    ['listLagMs', opts.listLagMs],
     ...(opts.retryDelaysMs ?? []).map((d) => ['retryDelaysMs', d] as const),
   ] as const) {
     if (value !== undefined && !(Number.isFinite(value) && value >= 0)) {

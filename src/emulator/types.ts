@@ -34,6 +34,11 @@ export interface EmulatorOptions {
   /** The account setting "Enforce HTTP Auth on Media URLs": media URLs answer 401 without Basic auth. */
   enforceMediaAuth?: boolean;
   /**
+   * How long a new message (or a status change) stays out of the Messages list, and a new alert out of the Monitor
+   * Alerts list, as Twilio's lists lag behind. Fetching a message by SID is never delayed. Default 0.
+   */
+  listLagMs?: number;
+  /**
    * The source of the emulator's clock (default: the system clock). Message dates, the WhatsApp 24-hour window,
    * Sandbox membership and the log's `time` read it, plus however far `advanceClock()` has moved it.
    */
@@ -483,6 +488,10 @@ export interface Emulator {
   rateLimit(requests: number, retryAfterSeconds?: number): void;
   /** What a change made in the Twilio Console looks like. */
   setSmsUrl(phoneNumber: string, url: string, method?: HttpMethod): void;
+  /** The Messages and Alerts lists' lag in milliseconds (`listLagMs`; also `POST /_emulator/list-lag`). */
+  setListLag(ms: number): void;
+  /** Monitor alerts recorded so far (failed webhooks), oldest first, lag or not (copies). */
+  alerts(): EmulatorAlert[];
   /** The emulator's time (the system clock, or `now`, plus every advance). */
   now(): Date;
   /**
@@ -496,4 +505,26 @@ export interface Emulator {
   /** Resolves once every status step and webhook started so far has finished (handy in tests). */
   idle(): Promise<void>;
   stop(): Promise<void>;
+}
+
+export type AlertLogLevel = 'error' | 'warning' | 'notice' | 'debug';
+
+/** A Monitor alert (`/v1/Alerts`): a webhook request of Twilio's that failed (recorded by alerts.ts). */
+export interface EmulatorAlert {
+  sid: string;
+  accountSid: string;
+  /** Twilio's error code: 11200 (HTTP retrieval failure), 11205 (connection failure), 11210, 11220, 11237. */
+  errorCode: string;
+  logLevel: AlertLogLevel;
+  /** Twilio's `alert_text`: form-encoded `Msg`, `sourceComponent`, `ErrorCode`, `httpResponse`, `url`, `LogLevel`. */
+  alertText: string;
+  requestMethod: HttpMethod;
+  /** The webhook URL, without any user:password part. */
+  requestUrl: string;
+  /** The message whose webhook failed. */
+  resourceSid: string;
+  serviceSid: string | null;
+  requestVariables: string;
+  responseBody: string | null;
+  dateCreated: Date;
 }

@@ -10,14 +10,17 @@ import {
 } from '../operations/messages.js';
 import { sendFromConfig, sendOutcomeError } from '../operations/send.js';
 import { simulateInbound } from '../operations/simulate.js';
+import { waitForReply } from '../operations/wait-reply.js';
 import { inspectWebhook } from '../operations/webhook-show.js';
 import { configJson, listenerJson } from '../output/configs.js';
 import { eventDetailJson, eventJson } from '../output/events.js';
 import { historyMessageJson, messageDetailJson, messageJson } from '../output/messages.js';
+import { alertJson } from '../output/tail.js';
 import { webhookShowJson, webhookVerdict } from '../output/webhook.js';
 import { channelOf, withoutWhatsAppPrefix } from '../phone.js';
 import { DEFAULT_EVENTS_LIMIT, MAX_EVENTS_LIMIT } from '../store/events.js';
 import { isLeaseAlive } from '../store/index.js';
+import { alertFix, describeAlert } from '../twilio/alerts.js';
 import { MAX_MEDIA_PER_MESSAGE } from '../twilio/inbound-form.js';
 import { checkBodyLength, MAX_BODY } from '../twilio/send-rules.js';
 import { checkE164, checkHttpUrl, durationBefore, MESSAGE_SID } from '../validate.js';
@@ -457,6 +460,68 @@ export const tools: ToolDef[] = [
         ...webhookShowJson(view),
         listener_holds_number: view.lease !== null && view.leaseAlive,
         verdict: webhookVerdict(view),
+      };
+    },
+  },
+  {
+    name: 'wait_for_reply',
+    title: "Wait for the agent's reply",
+    description:
+      "Wait for the first message the config's number sends to `to` (the agent's answer, through the API, Fruxon or TwiML) at or after `since`, read from Twilio's message log, and return it as untrusted_content.reply; no listen needed. When none comes within timeout_s, the result says so with Twilio's webhook alerts since `since` (a 502, a refused connection: why the agent never got the message)." +
+      UNTRUSTED_TEXT,
+    input: z.strictObject({
+      to: z
+        .string({ error: 'must be an E.164 number like +14155550123 (or whatsapp:+14155550123)' })
+        .min(1, { error: 'must be an E.164 number like +14155550123 (or whatsapp:+14155550123)' })
+        .describe('the phone the reply goes to: E.164 (SMS and WhatsApp) or whatsapp:+E164'),
+      since: z
+        .string({ error: 'must be an ISO 8601 date-time like 2026-01-31T10:42:00Z' })
+        .optional()
+        .describe("only a reply created at or after this time (ISO 8601; default: the call's start)"),
+      timeout_s: seconds(`default ${DEFAULT_WAIT_S}`)
+        .optional()
+        .describe(`give up after this many seconds (default ${DEFAULT_WAIT_S}, at most ${MAX_WAIT_S})`),
+      config: configArg,
+    }),
+    annotations: { readOnlyHint: true, openWorldHint: true },
+    async run(args: { to: string; since?: string; timeout_s?: number; config?: string }, deps, ctx) {
+      const whatsapp = channelOf(args.to) === 'whatsapp';
+      const phone = checkE164('to', withoutWhatsAppPrefix(args.to));
+      let since: Date | undefined;
+      if (args.since !== undefined) {
+        since = new Date(args.since);
+        if (!/^\d{4}-\d{2}-\d{2}T/.test(args.since) || Number.isNaN(since.getTime()))
+          throw usageError(
+            `since must be an ISO 8601 date-time like 2026-01-31T10:42:00Z (got ${JSON.stringify(args.since)})`,
+          );
+      }
+      const timeoutS = args.timeout_s ?? DEFAULT_WAIT_S;
+      const r = await waitForReply(
+        { ...deps, signal: ctx.signal },
+        {
+          config: configOf(args, deps),
+          to: (whatsapp ? 'whatsapp:' : '') + phone,
+          since,
+          timeoutMs: Math.round(timeoutS * 1000),
+        },
+      );
+      if (r.reply)
+        return withUntrusted(
+          { outcome: 'reply', config: r.config.name, since: r.since.toISOString(), sid: r.reply.sid },
+          { reply: historyMessageJson(r.reply) },
+        );
+      const latest = r.alerts[0];
+      return {
+        outcome: 'timeout',
+        timed_out: true,
+        config: r.config.name,
+        since: r.since.toISOString(),
+        detail: `no message from ${r.config.fromNumber} to ${phone} since ${r.since.toISOString()} within ${timeoutS}s${latest ? `; Twilio logged ${r.alerts.length} webhook alert(s), the latest: ${describeAlert(latest)}` : ''}`,
+        alerts: r.alerts.map((a) => ({ ...alertJson(a) })),
+        alerts_error: r.alertsError,
+        hint: latest
+          ? (alertFix(latest.errorCode) ?? 'check the webhook')
+          : 'look at the agent: did its webhook get the message (list_events, webhook_route)? call wait_for_reply again with the same since to keep waiting',
       };
     },
   },

@@ -3,12 +3,15 @@ import { join } from 'node:path';
 import { effectiveApiUrl, loadSecret, resolveConfig, secretEnvVar, twilioCredentials } from '../config/resolve.js';
 import { loadProductionWebhookUrl } from '../config/webhook-url.js';
 import { CliError } from '../errors.js';
+import { findInbound, findingText, linkedFruxon } from '../fruxon/inbound-records.js';
 import { UNSUPPORTED_ADDRESS } from '../listener/refusals.js';
 import type { SecretStore } from '../secrets/index.js';
 import { shellQuote } from '../shell.js';
 import { type Config, DB_FILE, dataDir, isLeaseAlive, type Lease, type Store } from '../store/index.js';
 import { migrations } from '../store/migrations.js';
-import { twilioError } from '../twilio/client.js';
+import { type AlertSummary, alertFix, describeAlert, summarizeWebhookAlerts } from '../twilio/alerts.js';
+import { type TwilioClient, twilioError } from '../twilio/client.js';
+import { listNumberMessages } from '../twilio/message-history.js';
 import { fetchAccount, findNumber } from '../twilio/numbers.js';
 import {
   CONVERSATIONS_UNKNOWN,
@@ -35,7 +38,7 @@ export interface DoctorCheck {
 }
 
 /** Doctor opens its own store (a failed open is one of its checks): the rest is the operations' deps. */
-export interface DoctorDeps extends Pick<CoreDeps, 'env' | 'twilio' | 'trace'> {
+export interface DoctorDeps extends Pick<CoreDeps, 'env' | 'twilio' | 'fruxon' | 'trace'> {
   /** --config; default: the default config. */
   configName?: string;
   /** Opens the store; may throw (it is one of the checks). */
@@ -44,6 +47,8 @@ export interface DoctorDeps extends Pick<CoreDeps, 'env' | 'twilio' | 'trace'> {
   nodeVersion?: string;
   /** Per Twilio call. */
   timeoutMs?: number;
+  /** The clock of the alerts window (the last 24 h); without it, Twilio's alerts are not read. */
+  now?: () => Date;
 }
 
 export const MIN_NODE_MAJOR = 20;
@@ -221,19 +226,28 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
         add(checkSmsUrl(config, number.smsUrl, store!, productionUrl));
       }
       if (number || config.fromNumber === SANDBOX_NUMBER) {
+        let routes: Route[] | undefined;
+        const productionUrl = productionUrlOf(config, deps.env, keychain ?? null);
         try {
-          add(
-            checkRoute(
-              config,
-              await resolveRoutes(client, config.fromNumber),
-              number?.smsUrl ?? null,
-              store!,
-              productionUrlOf(config, deps.env, keychain ?? null),
-            ),
-          );
+          routes = await resolveRoutes(client, config.fromNumber);
+          add(checkRoute(config, routes, number?.smsUrl ?? null, store!, productionUrl));
         } catch (err) {
           const e = twilioError(err, `look up where inbound messages to ${config.fromNumber} go`, ctx);
           add({ name: 'route', ok: false, detail: e.message, fix: e.hint });
+        }
+        if (routes && deps.now) {
+          const urls = [
+            ...routes.flatMap((r) => [r.url, r.fallbackUrl]),
+            number?.smsUrl,
+            number?.smsFallbackUrl,
+            productionUrl,
+          ];
+          const alerts = await checkAlerts(client, config, urls, productionUrl, deps.now());
+          if (alerts) add(alerts);
+          if (store && keychain) {
+            const fruxon = await checkFruxonInbound(client, store, config, deps, keychain, deps.now());
+            if (fruxon) add(fruxon);
+          }
         }
       } else skip('route', 'the From number was not found');
     }
@@ -262,6 +276,79 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
           },
   );
   return checks;
+}
+
+/**
+ * Twilio's Monitor alerts about the number's webhooks in the last 24 h: a warning with the fix when there are
+ * some (the webhook failed: "your agent's webhook returned 502 at 10:42" beats "no reply"). No line when there
+ * are none, or when the account's alerts cannot be read (a restricted API key): nothing to act on.
+ */
+async function checkAlerts(
+  client: TwilioClient,
+  config: Config,
+  urls: (string | null | undefined)[],
+  productionUrl: string | null,
+  now: Date,
+): Promise<DoctorCheck | null> {
+  let summary: AlertSummary;
+  try {
+    summary = await summarizeWebhookAlerts(client, urls, new Date(now.getTime() - 24 * 60 * 60 * 1000));
+  } catch {
+    return null;
+  }
+  const latest = summary.latest;
+  if (!latest) return null;
+  const at = latest.dateCreated ? ` at ${latest.dateCreated.toISOString().slice(11, 16)} UTC` : '';
+  const line = describeAlert({ ...latest, url: displayWebhookUrl(latest.url, productionUrl) });
+  return {
+    name: 'webhook_alerts',
+    ok: 'warn',
+    detail: `${summary.count} webhook alert${summary.count > 1 ? 's' : ''} in the last 24 h; the latest${at}: ${line}`,
+    fix: `${alertFix(latest.errorCode) ?? 'check the webhook'}; see them: fruxon-twilio messages tail --since 24h --config ${shellQuote(config.name)}`,
+  };
+}
+
+/**
+ * A linked config: what Fruxon recorded of the newest inbound message of the last 24 h (Twilio's log): received
+ * with an agent run (✔), received with no run, held as an access request, or no record (warnings with the fix).
+ * No line when the config is not linked, nothing arrived, or Fruxon cannot be asked (its own commands say why).
+ */
+async function checkFruxonInbound(
+  client: TwilioClient,
+  store: Store,
+  config: Config,
+  deps: Pick<DoctorDeps, 'env' | 'fruxon'>,
+  keychain: SecretStore,
+  now: Date,
+): Promise<DoctorCheck | null> {
+  try {
+    const linked = linkedFruxon(store, config, deps.env, () => keychain, deps.fruxon);
+    if (!linked) return null;
+    const [last] = await listNumberMessages(client, config.fromNumber, { limit: 1, direction: 'in' });
+    if (!last?.dateCreated || now.getTime() - last.dateCreated.getTime() > 24 * 60 * 60 * 1000) return null;
+    const q = { sid: last.sid, from: last.from, body: last.body, at: last.dateCreated.getTime() };
+    const finding = (await findInbound(linked.client, linked.fruxonConfigId, [q], { finalFor: () => true })).get(
+      last.sid,
+    );
+    if (!finding) return null;
+    const what = `the last inbound message ${last.sid} (${last.dateCreated.toISOString().slice(11, 16)} UTC, from ${last.from}): ${findingText(finding, last.from)}`;
+    const flag = ` --config ${shellQuote(config.name)}`;
+    if (finding.kind === 'received' && finding.record.executionRecordId)
+      return { name: 'fruxon_inbound', ok: true, detail: what };
+    return {
+      name: 'fruxon_inbound',
+      ok: 'warn',
+      detail: what,
+      fix:
+        finding.kind === 'held'
+          ? `fruxon-twilio fruxon access-requests approve ${shellQuote(finding.accessRequestId)}`
+          : finding.kind === 'received'
+            ? "bind an agent to the config's trigger on Fruxon (no agent ran for it)"
+            : `Fruxon never got it: check where it went (fruxon-twilio webhook show${flag}), then fruxon-twilio messages redeliver ${last.sid}${flag}`,
+    };
+  } catch {
+    return null;
+  }
 }
 
 /** True when no check failed (warnings and skipped checks do not fail). */

@@ -1,6 +1,8 @@
 import { connectConfig } from '../config/connect.js';
 import { loadProductionWebhookUrl } from '../config/webhook-url.js';
 import { type Config, isLeaseAlive, type Lease } from '../store/index.js';
+import { type AlertSummary, summarizeWebhookAlerts } from '../twilio/alerts.js';
+import { twilioError } from '../twilio/client.js';
 import type { PhoneNumberInfo } from '../twilio/numbers.js';
 import { lookUpRoutes } from '../twilio/register-webhook.js';
 import type { Route } from '../twilio/route.js';
@@ -28,12 +30,20 @@ export interface WebhookView {
   productionUrl: string | null;
   lease: Lease | null;
   leaseAlive: boolean;
+  /**
+   * Twilio's Monitor alerts about the number's webhook URLs in the last 24 h (a failed delivery); null when not
+   * looked up (no clock given) or when the account's alerts could not be read (`alertsError` says why).
+   */
+  alerts: AlertSummary | null;
+  alertsError: string | null;
   /** The WhatsApp Sandbox's `join <code>` when a route is the Sandbox and the code can be known (an emulator), else null. */
   sandboxJoinCode: string | null;
 }
 
+const ALERT_WINDOW_MS = 24 * 60 * 60 * 1000;
+
 export async function inspectWebhook(
-  deps: ConfigDeps & Pick<CoreDeps, 'trace'>,
+  deps: ConfigDeps & Pick<CoreDeps, 'trace'> & { now?: () => Date },
   configName?: string,
 ): Promise<WebhookView> {
   const { store, env } = deps;
@@ -43,6 +53,25 @@ export async function inspectWebhook(
   const lease = store.leases.get(config.id) ?? null;
   const winner = routes[0]!;
   const fb = listenerState(winner.fallbackUrl, { productionUrl, lease, leases: store.leases.list() }, isLeaseAlive);
+  let alerts: AlertSummary | null = null;
+  let alertsError: string | null = null;
+  if (deps.now) {
+    const urls = [
+      ...routes.flatMap((r) => [r.url, r.fallbackUrl]),
+      winner.number?.smsUrl,
+      winner.number?.smsFallbackUrl,
+      productionUrl,
+      lease?.ourUrl,
+    ];
+    try {
+      alerts = await summarizeWebhookAlerts(client, urls, new Date(deps.now().getTime() - ALERT_WINDOW_MS));
+    } catch (err) {
+      alertsError = twilioError(err, "read the account's Monitor alerts", {
+        apiUrl: creds.apiUrl,
+        accountSid: creds.accountSid,
+      }).message;
+    }
+  }
   return {
     config,
     number: winner.number,
@@ -53,6 +82,8 @@ export async function inspectWebhook(
     productionUrl,
     lease,
     leaseAlive: lease ? isLeaseAlive(lease) : false,
+    alerts,
+    alertsError,
     sandboxJoinCode: routes.some((r) => r.layer === 'sandbox') ? await sandboxJoinCode(creds.apiUrl, deps.trace) : null,
   };
 }

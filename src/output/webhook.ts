@@ -1,4 +1,5 @@
 import type { WebhookView } from '../operations/webhook-show.js';
+import { type Alert, alertFix, describeAlert } from '../twilio/alerts.js';
 import {
   CONVERSATIONS_UNKNOWN,
   conversationsSentence,
@@ -61,6 +62,13 @@ export function webhookShowJson(v: WebhookView): Record<string, unknown> {
     production_url_source: v.productionUrl ? (v.config.secretSource === 'env' ? 'env' : 'keychain') : null,
     listener: v.lease ? { ...listenerJson(v.lease, v.leaseAlive), hostname: v.lease.hostname } : null,
     route: routeJson(v.routes[0]!, v.productionUrl),
+    ...(v.alerts && {
+      alerts: {
+        since: v.alerts.since.toISOString(),
+        count: v.alerts.count,
+        latest: v.alerts.latest ? alertLineJson(v.alerts.latest, v.productionUrl) : null,
+      },
+    }),
     ...(v.routes.length > 1 ? { routes: v.routes.map((r) => routeJson(r, v.productionUrl)) } : {}),
   };
 }
@@ -133,6 +141,16 @@ export function printWebhookShow(out: Output, v: WebhookView): void {
         : c.dim('not recorded'),
     ],
   ];
+  if (v.alerts)
+    rows.push([
+      'alerts',
+      v.alerts.latest
+        ? c.yellow(
+            `${v.alerts.count} in the last 24 h; latest ${clock(v.alerts.latest.dateCreated)}: ${safe(alertLine(v.alerts.latest, v.productionUrl))}`,
+          )
+        : c.dim('none in the last 24 h'),
+    ]);
+  else if (v.alertsError) rows.push(['alerts', c.dim(`not read: ${safe(v.alertsError)}`)]);
   if (v.lease)
     rows.push([
       'listener',
@@ -160,6 +178,8 @@ export function printWebhookShow(out: Output, v: WebhookView): void {
   }
   if (conversationsUnknown(v.routes)) out.status(out.errColor.dim(CONVERSATIONS_UNKNOWN));
   const flag = v.config.isDefault ? '' : ` --config ${JSON.stringify(v.config.name)}`;
+  const fix = v.alerts?.latest ? alertFix(v.alerts.latest.errorCode) : undefined;
+  if (fix) out.status(`Webhook alerts: ${safe(fix)} (see them live: fruxon-twilio messages tail --since 24h${flag})`);
   if (v.kind !== 'production' && !(v.kind === 'listener' && v.leaseAlive)) {
     out.status(
       v.productionUrl
@@ -196,4 +216,26 @@ function kindText(v: Pick<WebhookView, 'kind' | 'leaseAlive'>): string {
 /** A layer as a short name: "Messaging Service 'Support' (MG…1234)", `+1… "A MESSAGE COMES IN"` (twilio/route.ts names it), escaped. */
 export function routeLabel(r: Route): string {
   return safe(routeName(r, 'label'));
+}
+
+/** An alert's line with its URL shown as the number's are (a production URL masked). */
+export function alertLine(a: Alert, productionUrl: string | null): string {
+  return describeAlert({ ...a, url: printable(a.url, productionUrl) });
+}
+
+function alertLineJson(a: Alert, productionUrl: string | null): Record<string, unknown> {
+  return {
+    sid: a.sid,
+    error_code: a.errorCode,
+    message_sid: a.resourceSid,
+    url: printable(a.url, productionUrl),
+    http_status: a.httpStatus,
+    date_created: a.dateCreated?.toISOString() ?? null,
+    text: alertLine(a, productionUrl),
+    fix: alertFix(a.errorCode) ?? null,
+  };
+}
+
+function clock(d: Date | null): string {
+  return d ? `${d.toISOString().slice(11, 16)} UTC` : '?';
 }

@@ -7,7 +7,16 @@ import { maskSid } from '../validate.js';
 export type TwilioClient = Twilio;
 
 /** Opens a Twilio client for credentials: the command context hands the cores one (a test hands its own). */
-export type TwilioFactory = (creds: TwilioCredentials, opts?: { timeoutMs?: number }) => Promise<TwilioClient>;
+export type TwilioFactory = (creds: TwilioCredentials, opts?: TwilioClientOptions) => Promise<TwilioClient>;
+
+export interface TwilioClientOptions {
+  timeoutMs?: number;
+  /**
+   * false: a 429 is not retried by the client (whose backoff ignores Retry-After) but thrown, and the answer's
+   * `Retry-After` is read with retryAfterMs(): for a poller that keeps its own request budget (messages tail).
+   */
+  retry429?: boolean;
+}
 
 /**
  * A busy account answers 429 (20429): the client retries it with exponential backoff, a bounded number of
@@ -41,14 +50,15 @@ export function twilioOrigin(where: { region?: string | null; edge?: string | nu
  */
 export async function createTwilioClient(
   creds: TwilioCredentials,
-  opts: { timeoutMs?: number; trace?: ApiTrace | null } = {},
+  opts: TwilioClientOptions & { trace?: ApiTrace | null } = {},
 ): Promise<TwilioClient> {
   const { default: twilio } = await import('twilio');
   const timeout = opts.timeoutMs ?? 15_000;
   const username = creds.authMethod === 'api-key' ? creds.apiKeySid! : creds.accountSid;
+  const retry = opts.retry429 === false ? { autoRetry: false } : RETRY_429;
   const httpClient =
-    creds.apiUrl || opts.trace
-      ? new (customRequestClient(twilio.RequestClient))(creds.apiUrl, timeout, opts.trace ?? null)
+    creds.apiUrl || opts.trace || opts.retry429 === false
+      ? new (customRequestClient(twilio.RequestClient))(creds.apiUrl, timeout, opts.trace ?? null, retry)
       : undefined;
   return twilio(username, creds.secret, {
     accountSid: creds.accountSid,
@@ -57,8 +67,20 @@ export async function createTwilioClient(
     env: {},
     ...(creds.region && { region: creds.region }),
     ...(creds.edge && { edge: creds.edge }),
-    ...RETRY_429,
+    ...retry,
   });
+}
+
+/** The Retry-After of the client's last answer (a 429), in milliseconds; null when it gave none. */
+export function retryAfterMs(client: TwilioClient): number | null {
+  const headers = (client.httpClient as { lastResponse?: { headers?: Record<string, unknown> } } | undefined)
+    ?.lastResponse?.headers;
+  const raw = headers?.['retry-after'] ?? headers?.['Retry-After'];
+  if (typeof raw !== 'string' && typeof raw !== 'number') return null;
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(String(raw));
+  return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
 }
 
 /**
@@ -70,8 +92,8 @@ function customRequestClient(Base: typeof RequestClient) {
   return class TwilioRequestClient extends Base {
     readonly #base: string | null;
     readonly #trace: ApiTrace | null;
-    constructor(apiUrl: string | null, timeout: number, trace: ApiTrace | null) {
-      super({ timeout, ...RETRY_429 });
+    constructor(apiUrl: string | null, timeout: number, trace: ApiTrace | null, retry: { autoRetry: boolean }) {
+      super({ timeout, ...retry });
       this.#base = apiUrl ? apiUrl.replace(/\/+$/, '') : null;
       this.#trace = trace;
     }

@@ -231,7 +231,7 @@ describe('the seam: cores use the injected factories, clock and signal', () => {
 
   test('mcp stops when its context signal aborts (it attaches no process handler of its own), exit 0', async () => {
     const mcp = startCliInProcess(['mcp'], { env: env() });
-    await mcp.waitFor(/serving 9 tools on stdio/);
+    await mcp.waitFor(/serving 10 tools on stdio/);
     mcp.kill('SIGTERM');
     assert.deepEqual(await mcp.exited, { code: 0, signal: null });
   });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { FruxonClient } from '../../src/fruxon/client.js';
 import { buildReport } from '../../src/operations/report.js';
 import { reportMarkdown } from '../../src/output/report.js';
 import { memorySecretStore } from '../../src/secrets/memory.js';
@@ -106,8 +107,8 @@ describe('doctor --report', () => {
     );
     assert.match(md, new RegExp(`^\\| support \\| \\${FROM} \\| number \\| ${process.pid} \\| running \\|`, 'm'));
     assert.match(md, /^### Twilio alerts since \S+ for \+15005552301$/m);
-    // The emulator has no Monitor API: the report says the alerts could not be read, and why.
-    assert.match(md, /^Not read: Twilio refused to list the Twilio alerts of the last 24 h: .*\(20404\)$/m);
+    // The emulator serves Monitor's alerts (issue 27): every webhook answered, so none.
+    assert.match(md, /^### Twilio alerts since \S+ for \+15005552301\n\nNone\.$/m);
     assert.match(
       md,
       /^<details><summary>Error: lost \[redacted\] and fx_pat_\[redacted\] \(.*\/errors\/error-.*\.txt\)<\/summary>$/m,
@@ -188,6 +189,7 @@ describe('doctor --report', () => {
       keychain: () => secrets,
       twilio: async () => fake,
       trace: null,
+      fruxon: (o) => new FruxonClient(o),
       now: () => now,
       tool: { version: '0.0.0', node: 'v0', os: 'test' },
       dependencies: {},

@@ -10,7 +10,8 @@ import type { AddressInfo } from 'node:net';
  * (400 when none is); errors as problem bodies {type, title, status, detail, instance}. Participants
  * (POST /participants with channels and agentIds, GET /participants[?agentId=], PUT …/bindings/{agentId})
  * and participant access requests (list with Status/AgentId, get, :approve in its three modes, :reject;
- * 409 once processed), seeded with `addAccessRequest` and `addParticipant`.
+ * 409 once processed), seeded with `addAccessRequest` and `addParticipant`. Recorded messages (GET /messages with
+ * `integrationConfigId`, `{items, nextPageToken, totalCount}`), seeded with `addMessage`.
  */
 
 export interface DoubleToken {
@@ -103,7 +104,28 @@ export interface FruxonDouble {
   addAccessRequest(
     r: Pick<DoubleAccessRequest, 'integrationConfigId' | 'address' | 'agentId'> & Partial<DoubleAccessRequest>,
   ): DoubleAccessRequest;
+  /** Messages Fruxon recorded (GET /messages, newest first; `integrationConfigId` filters), as its docs shape them. */
+  messages: DoubleMessage[];
+  /** Records a message (what Fruxon's ingress does with a webhook it accepted); `createdAt` defaults to now (ms). */
+  addMessage(
+    m: Pick<DoubleMessage, 'integrationConfigId' | 'from' | 'message'> & Partial<DoubleMessage>,
+  ): DoubleMessage;
   close(): Promise<void>;
+}
+
+export interface DoubleMessage {
+  id: string;
+  tenant: string;
+  conversationId: string;
+  integrationConfigId: string;
+  integrationId: string;
+  agentId: string | null;
+  from: string;
+  conversationName: string | null;
+  message: string;
+  attachments: unknown[];
+  createdAt: number;
+  executionRecordId: string | null;
 }
 
 export const TWILIO_METADATA = {
@@ -179,6 +201,7 @@ export async function startFruxonDouble(opts: {
   // share the test keychain log in to different tenants, so that none replaces another's token).
   const defaultTenant = Object.values(opts.tokens)[0]?.tenant ?? 'acme';
   const accessRequests = new Map<string, DoubleAccessRequest>();
+  const messages: DoubleMessage[] = [];
   let clock = 1_764_000_000_000;
   const participantView = (p: DoubleParticipant) => ({
     id: p.id,
@@ -366,6 +389,18 @@ export async function startFruxonDouble(opts: {
         return send(200, { participantId: p.id, agentId });
       }
       return problem(405, 'Method Not Allowed', `${req.method} ${path}`);
+    }
+
+    // ---- recorded messages ----
+    if (rest === '/messages' && req.method === 'GET') {
+      count('messages-list');
+      const cfg = url.searchParams.get('integrationConfigId');
+      const items = messages
+        .filter((m) => m.tenant === tenant && (!cfg || m.integrationConfigId === cfg))
+        .sort((a, b) => b.createdAt - a.createdAt)
+        .slice(0, Number(url.searchParams.get('PageSize') ?? 50))
+        .map(({ tenant: _t, ...m }) => m);
+      return send(200, { items, nextPageToken: null, totalCount: items.length });
     }
 
     // ---- participant access requests ----
@@ -561,6 +596,23 @@ export async function startFruxonDouble(opts: {
       };
       accessRequests.set(a.id, a);
       return a;
+    },
+    messages,
+    addMessage: (m) => {
+      const record: DoubleMessage = {
+        id: randomUUID(),
+        tenant: defaultTenant,
+        conversationId: randomUUID(),
+        integrationId: 'twilio',
+        agentId: 'support-agent',
+        conversationName: null,
+        attachments: [],
+        createdAt: Date.now(),
+        executionRecordId: null,
+        ...m,
+      };
+      messages.push(record);
+      return record;
     },
     close: () =>
       new Promise<void>((r) => {

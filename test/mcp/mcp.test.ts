@@ -28,6 +28,7 @@ const TOOLS = [
   'get_event',
   'simulate_inbound',
   'webhook_route',
+  'wait_for_reply',
 ];
 const READ_ONLY = [
   'list_configs',
@@ -37,6 +38,7 @@ const READ_ONLY = [
   'list_events',
   'get_event',
   'webhook_route',
+  'wait_for_reply',
 ];
 
 interface Result {
@@ -97,7 +99,7 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
     await f?.cleanup();
   });
 
-  test('the tool list: exactly the nine names, each with a description, a strict input schema and its annotations', async () => {
+  test('the tool list: exactly the ten names, each with a description, a strict input schema and its annotations', async () => {
     const { tools } = await client.listTools();
     assert.deepEqual(tools.map((t) => t.name).sort(), [...TOOLS].sort());
     for (const t of tools) {
@@ -131,6 +133,7 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
     assert.deepEqual(props('get_event'), ['id']);
     assert.deepEqual(props('simulate_inbound'), ['body', 'channel', 'config', 'from', 'media_urls']);
     assert.deepEqual(props('webhook_route'), ['config']);
+    assert.deepEqual(props('wait_for_reply'), ['config', 'since', 'timeout_s', 'to']);
     assert.deepEqual(byName.send_message!.inputSchema.required?.sort(), ['body', 'to']);
     assert.deepEqual(byName.get_message!.inputSchema.required, ['sid']);
     assert.deepEqual(byName.simulate_inbound!.inputSchema.required, ['from']);
@@ -433,7 +436,7 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
         assert.ok(!JSON.stringify(r).includes(secret), `a result carries a secret: ${JSON.stringify(r).slice(0, 200)}`);
       assert.ok(!stderr.includes(secret), 'stderr carries a secret');
     }
-    assert.match(stderr, /fruxon-twilio mcp .*: serving 9 tools on stdio/);
+    assert.match(stderr, /fruxon-twilio mcp .*: serving 10 tools on stdio/);
     assert.match(stderr, /send_message error \(twilio_30003\)/);
     assert.deepEqual(clientErrors, [], 'the client parsed every stdout line as a protocol message');
   });
@@ -449,13 +452,13 @@ test("mcp --config NAME: an unknown config stops the start with the CLI's error;
     const good = await runCliChildProcess(['mcp', '--config', 'other'], { env: f.env });
     assert.equal(good.code, 0, good.stderr);
     assert.equal(good.stdout, '');
-    assert.match(good.stderr, /serving 9 tools on stdio \(config "other"\)/);
+    assert.match(good.stderr, /serving 10 tools on stdio \(config "other"\)/);
   } finally {
     await f.cleanup();
   }
 });
 
-test("docs/mcp.md's MCP client snippet, run as written (fruxon-twilio being the built binary), serves the nine tools", async () => {
+test("docs/mcp.md's MCP client snippet, run as written (fruxon-twilio being the built binary), serves the ten tools", async () => {
   const entry = JSON.parse(readmeBlock('mcp-client', 'json', 'docs/mcp.md')).mcpServers['fruxon-twilio'];
   assert.equal(entry.command, 'fruxon-twilio');
   const h = tempHome();

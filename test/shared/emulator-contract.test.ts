@@ -62,6 +62,7 @@ const SPEC_FILES = [
   'twilio_messaging_v2.json',
   'twilio_content_v1.json',
   'twilio_conversations_v1.json',
+  'twilio_monitor_v1.json',
 ] as const;
 type SpecFile = (typeof SPEC_FILES)[number];
 
@@ -81,6 +82,8 @@ function specFileOf(template: string): SpecFile {
   if (template.startsWith('/2010-04-01/')) return 'twilio_api_v2010.json';
   if (template.startsWith('/v1/Content')) return 'twilio_content_v1.json';
   if (template.startsWith('/v1/Configuration/')) return 'twilio_conversations_v1.json';
+  // monitor.twilio.com and messaging.twilio.com both version as /v1/: the resource names the API.
+  if (template.startsWith('/v1/Alerts')) return 'twilio_monitor_v1.json';
   if (template.startsWith('/v1/')) return 'twilio_messaging_v1.json';
   if (template.startsWith('/v2/')) return 'twilio_messaging_v2.json';
   assert.fail(`no spec for ${template}`);
@@ -232,7 +235,7 @@ class RecordingRequestClient extends EmulatorRequestClient {
   }
 }
 
-describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1, messaging v2, content v1, conversations v1)", () => {
+describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1, messaging v2, content v1, monitor v1, conversations v1)", () => {
   let specs: Record<SpecFile, OpenApi>;
   let emu: Emulator;
   const logs: EmulatorLogEntry[] = [];
@@ -401,6 +404,18 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
       contentVariables: JSON.stringify({ 1: 'Ann', 2: '#7' }),
     });
 
+    // Monitor alerts (monitor.twilio.com): the unreachable status callback above failed, each time a warning.
+    await emu.idle();
+    const alerts = await client.monitor.v1.alerts.list({
+      logLevel: 'warning',
+      startDate: new Date(Date.now() - 3_600_000),
+      endDate: new Date(Date.now() + 3_600_000),
+      pageSize: 1,
+      limit: 2,
+    });
+    assert.ok(alerts.length === 2, 'the failed status callbacks left alerts');
+    await client.monitor.v1.alerts(alerts[0]!.sid).fetch();
+
     // Conversations address configurations (conversations v1).
     const [address] = await client.conversations.v1.addressConfigurations.list({ type: 'sms' });
     await client.conversations.v1.addressConfigurations(address!.sid).fetch();
@@ -420,6 +435,7 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
       () => client.messaging.v1.services(pool.sid).phoneNumbers.create({ phoneNumberSid: none('PN') }),
       () => client.messaging.v2.channelsSenders(none('XE')).fetch(),
       () => client.messaging.v2.channelsSenders.create({ sender_id: 'not-whatsapp' } as never),
+      () => client.monitor.v1.alerts(none('NO')).fetch(),
       () => client.content.v1.contents(none('HX')).fetch(),
       () => client.conversations.v1.addressConfigurations(none('IG')).fetch(),
     ]) {
@@ -504,6 +520,7 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
         '404 20404',
         '400 20001',
         '404 20404',
+        '404 20404',
       ],
     );
     for (const ex of refusals) {
@@ -571,6 +588,8 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
       ['twilio_messaging_v1.json', 'messaging.v1.service.phone_number'],
       ['twilio_messaging_v2.json', 'messaging.v2.channels_sender_response'],
       ['twilio_conversations_v1.json', 'conversations.v1.configuration_address'],
+      ['twilio_monitor_v1.json', 'monitor.v1.alert'],
+      ['twilio_monitor_v1.json', 'monitor.v1.alert-instance'],
     ] as const) {
       const schema = specs[file].components.schemas[name];
       assert.ok(schema?.properties, `${name} has properties`);
