@@ -9,7 +9,7 @@ import {
 } from '../twilio/inbound-form.js';
 import { withoutCredentials } from '../twilio/webhook-post.js';
 import { AlertLog } from './alerts.js';
-import { type DeliveryPolicy, deliverWebhook, sleep, type WebhookTarget } from './delivery.js';
+import { type DeliveryPolicy, deliverWebhook, sleep, type WebhookTarget, withoutFragment } from './delivery.js';
 import { apiErrors, type DeliveryErrorCode, deliveryErrors } from './errors.js';
 import { newSid } from './ids.js';
 import { MAGIC_NUMBERS, scriptedFailure } from './magic.js';
@@ -724,7 +724,8 @@ export class EmulatorCore {
       if (last.statusCode !== undefined && last.statusCode >= 200 && last.statusCode < 300) continue;
       this.alerts.record({
         kind: target.kind,
-        url: target.url,
+        // What was called: connection overrides (the fragment) are Twilio's own, never part of the request.
+        url: withoutFragment(target.url),
         method: target.method,
         attempt: last,
         message,
