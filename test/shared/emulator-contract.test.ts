@@ -521,6 +521,7 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
         '400 20001',
         '404 20404',
         '404 20404',
+        '404 20404',
       ],
     );
     for (const ex of refusals) {
