@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { tempHome } from '../helpers/cli.js';
+import { emulatorControl } from '../helpers/emulator-client.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
 import { memoryKeychain } from '../helpers/keychains.js';
 
@@ -57,13 +59,7 @@ describe('Conversations address configurations', () => {
       ['taken', TAKEN],
       ['off', OFF],
     ] as const) {
-      const r = await cli(
-        ['add-config', '--name', name, '--from', from, '--account-sid', emu.accountSid, '--auth-token-stdin'].concat([
-          '--api-url',
-          emu.url,
-        ]),
-        emu.authToken,
-      );
+      const r = await cli(addConfigArgs(name, from, emu, 'stdin'), emu.authToken);
       assert.equal(r.code, 0, r.stderr);
     }
   });
@@ -97,12 +93,13 @@ describe('Conversations address configurations', () => {
     assert.equal(one.status, 200);
 
     const inbound = async (to: string) => {
-      const res = await fetch(`${emu.url}/_emulator/inbound`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ from: PHONE, to, body: 'hi' }),
+      const res = await emulatorControl<{ layer: string; outcome: string }>(emu, 'POST', 'inbound', {
+        from: PHONE,
+        to,
+        body: 'hi',
       });
-      return (await res.json()) as { layer: string; outcome: string };
+      assert.equal(res.status, 202);
+      return res.json;
     };
     const taken = await inbound(TAKEN);
     assert.equal(taken.layer, 'conversations');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { openStore } from '../../src/store/index.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { CliChildProcess, type RunningCli, stopAllCliRuns, tempHome } from '../helpers/cli.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
 import { osKeychain } from '../helpers/keychains.js';
@@ -95,21 +96,7 @@ describe('fallback URLs while listening', () => {
       ['svc', SVC],
       ['wa', WA],
     ] as const) {
-      const r = await cli(
-        [
-          'add-config',
-          '--name',
-          name,
-          '--from',
-          from,
-          '--account-sid',
-          emu.accountSid,
-          '--auth-token-stdin',
-          '--api-url',
-          emu.url,
-        ],
-        emu.authToken,
-      );
+      const r = await cli(addConfigArgs(name, from, emu, 'stdin'), emu.authToken);
       assert.equal(r.code, 0, r.stderr);
     }
     assert.equal((await cli(['configs', 'set', 'plain', '--webhook-url-stdin'], PROD)).code, 0);

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { defaultMessagingServiceSid } from '../../src/emulator/routing.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { tempHome } from '../helpers/cli.js';
+import { emulatorControl } from '../helpers/emulator-client.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
 import { memoryKeychain } from '../helpers/keychains.js';
 import { jsonLines } from '../helpers/listen.js';
@@ -25,11 +27,7 @@ describe('missed messages: refused, another layer, unknown; the default Messagin
   let h: ReturnType<typeof tempHome>;
   const auth = () => `Basic ${Buffer.from(`${emu.accountSid}:${emu.authToken}`).toString('base64')}`;
   const inbound = async (to: string, body: string) => {
-    const res = await fetch(`${emu.url}/_emulator/inbound`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ from: PHONE, to, body }),
-    });
+    const res = await emulatorControl(emu, 'POST', 'inbound', { from: PHONE, to, body });
     assert.equal(res.status, 202);
     return emu.messages().find((m) => m.body === body)!.sid;
   };
@@ -44,13 +42,7 @@ describe('missed messages: refused, another layer, unknown; the default Messagin
       } as never,
     });
     h = tempHome();
-    const r = await runCliInProcess(
-      ['add-config', '--name', 'plain', '--from', PLAIN, '--account-sid', emu.accountSid, '--auth-token-stdin'].concat([
-        '--api-url',
-        emu.url,
-      ]),
-      { env: h.env, input: emu.authToken },
-    );
+    const r = await runCliInProcess(addConfigArgs('plain', PLAIN, emu, 'stdin'), { env: h.env, input: emu.authToken });
     assert.equal(r.code, 0, r.stderr);
   });
   after(async () => {

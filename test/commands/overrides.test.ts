@@ -3,7 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { isValidTwilioSignature } from '../../src/listener/signature.js';
 import { openStore } from '../../src/store/index.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { CliChildProcess, stopAllCliRuns, tempHome } from '../helpers/cli.js';
+import { emulatorControl } from '../helpers/emulator-client.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
 import { osKeychain } from '../helpers/keychains.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
@@ -35,13 +37,7 @@ describe('connection overrides (#rc=…&ct=…) in a webhook URL', () => {
       topology: { numbers: [{ phone_number: NUMBER, sms_url: PROD + OVERRIDES }] } as never,
     });
     h = tempHome();
-    const r = await cli(
-      ['add-config', '--name', 'prod', '--from', NUMBER, '--account-sid', emu.accountSid, '--auth-token-stdin'].concat([
-        '--api-url',
-        emu.url,
-      ]),
-      emu.authToken,
-    );
+    const r = await cli(addConfigArgs('prod', NUMBER, emu, 'stdin'), emu.authToken);
     assert.equal(r.code, 0, r.stderr);
     assert.equal((await cli(['configs', 'set', 'prod', '--webhook-url-stdin'], PROD)).code, 0);
   });
@@ -91,13 +87,13 @@ describe('connection overrides (#rc=…&ct=…) in a webhook URL', () => {
       for (const method of ['POST', 'GET'] as const) {
         const base = `${receiver.url}/hook/${method.toLowerCase()}`;
         emu.setSmsUrl(NUMBER, base + OVERRIDES, method);
-        const res = await fetch(`${emu.url}/_emulator/inbound`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ from: PHONE, to: NUMBER, body: `via ${method}` }),
+        const res = await emulatorControl<{ outcome: string }>(emu, 'POST', 'inbound', {
+          from: PHONE,
+          to: NUMBER,
+          body: `via ${method}`,
         });
         assert.equal(res.status, 202);
-        assert.equal(((await res.json()) as { outcome: string }).outcome, 'delivered');
+        assert.equal(res.json.outcome, 'delivered');
         const got = receiver.requests.at(-1)!;
         assert.equal(got.method, method);
         assert.equal(got.params.Body, `via ${method}`, 'the form (or query) arrives');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { rewriteTwilioOrigin, twilioError, twilioOrigin } from '../../src/twilio/client.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { type EmulatorFixture, emulatorWithConfig } from '../helpers/fixtures.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
 import { osKeychain } from '../helpers/keychains.js';
@@ -77,23 +78,17 @@ describe('add-config --region --edge', () => {
 
   test('stored on the config (configs show --json), used by every call (doctor names it); a bad name is exit 2', async () => {
     const add = await runCliInProcess(
-      [
-        'add-config',
-        '--name',
+      addConfigArgs(
         'dublin',
-        '--from',
         f.emulator.numbers[0]!.phoneNumber,
-        '--account-sid',
-        f.emulator.accountSid,
-        '--auth-token-stdin',
-        '--api-url',
-        f.emulator.url,
+        f.emulator,
+        'stdin',
         '--region',
         'IE1',
         '--edge',
         'dublin',
         '--json',
-      ],
+      ),
       { env: f.env, input: f.emulator.authToken },
     );
     assert.equal(add.code, 0, add.stderr);
@@ -115,18 +110,14 @@ describe('add-config --region --edge', () => {
       /region au1/,
     );
     const bad = await runCliInProcess(
-      [
-        'add-config',
-        '--name',
+      addConfigArgs(
         'x',
-        '--from',
         f.emulator.numbers[0]!.phoneNumber,
-        '--account-sid',
-        f.emulator.accountSid,
-        '--auth-token-stdin',
+        { accountSid: f.emulator.accountSid },
+        'stdin',
         '--region',
         'eu west',
-      ],
+      ),
       { env: f.env, input: f.emulator.authToken },
     );
     assert.equal(bad.code, 2);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { openStore } from '../../src/store/index.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { CliChildProcess, type RunningCli, stopAllCliRuns, tempHome } from '../helpers/cli.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
 import { osKeychain } from '../helpers/keychains.js';
@@ -46,22 +47,7 @@ describe('a number shared by two data homes', () => {
       [a, 'dev-a'],
       [b, 'dev-b'],
     ] as const) {
-      const r = await cli(
-        home,
-        [
-          'add-config',
-          '--name',
-          name,
-          '--from',
-          SHARED,
-          '--account-sid',
-          emu.accountSid,
-          '--auth-token-stdin',
-          '--api-url',
-          emu.url,
-        ],
-        emu.authToken,
-      );
+      const r = await cli(home, addConfigArgs(name, SHARED, emu, 'stdin'), emu.authToken);
       assert.equal(r.code, 0, r.stderr);
       assert.equal((await cli(home, ['configs', 'set', name, '--webhook-url-stdin'], PROD)).code, 0);
     }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER } from '../helpers/fixtures.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
 import { memoryKeychain } from '../helpers/keychains.js';
@@ -19,23 +20,9 @@ describe('listen with an API Key config: the signing token is checked before Rea
     f = await emulatorWithConfig({ keychain: 'os' });
     const key = f.emulator.createApiKey();
     env = { ...f.env, TWILIO_API_SECRET: key.secret };
-    const add = await runCliInProcess(
-      [
-        'add-config',
-        '--name',
-        'bykey',
-        '--from',
-        OUR_NUMBER,
-        '--account-sid',
-        f.emulator.accountSid,
-        '--api-key-sid',
-        key.sid,
-        '--api-url',
-        f.emulator.url,
-        '--token-from-env',
-      ],
-      { env },
-    );
+    const add = await runCliInProcess(addConfigArgs('bykey', OUR_NUMBER, f.emulator, 'env', '--api-key-sid', key.sid), {
+      env,
+    });
     assert.equal(add.code, 0, add.stderr);
   });
   after(async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { tempHome } from '../helpers/cli.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
 import { memoryKeychain } from '../helpers/keychains.js';
@@ -59,21 +60,7 @@ describe('test: a tester whose inbound reaches the agent by any layer is refused
       ['svc', AGENT],
       ['app', SAME_APP_AGENT],
     ] as const) {
-      const r = await runCliInProcess(
-        [
-          'add-config',
-          '--name',
-          name,
-          '--from',
-          from,
-          '--account-sid',
-          emu.accountSid,
-          '--auth-token-stdin',
-          '--api-url',
-          emu.url,
-        ],
-        { env: h.env, input: emu.authToken },
-      );
+      const r = await runCliInProcess(addConfigArgs(name, from, emu, 'stdin'), { env: h.env, input: emu.authToken });
       assert.equal(r.code, 0, r.stderr);
     }
   });
