@@ -4,7 +4,7 @@ import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { isValidTwilioSignature } from '../../src/listener/signature.js';
 import { openStore } from '../../src/store/index.js';
 import { addConfigArgs } from '../helpers/add-config.js';
-import { CliChildProcess, stopAllCliRuns, tempHome } from '../helpers/cli.js';
+import { CliChildProcess, closedPort, stopAllCliRuns, tempHome } from '../helpers/cli.js';
 import { emulatorControl } from '../helpers/emulator-client.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
 import { osKeychain } from '../helpers/keychains.js';
@@ -109,6 +109,34 @@ describe('connection overrides (#rc=…&ct=…) in a webhook URL', () => {
           `${method}: signed over the URL without its fragment`,
         );
       }
+    } finally {
+      emu.setSmsUrl(NUMBER, PROD + OVERRIDES);
+      await receiver.stop();
+    }
+  });
+  test('a failure at a URL with overrides is an alert of the number (webhook show); messages redeliver signs for the URL without its fragment', async () => {
+    const receiver = await WebhookReceiver.start();
+    try {
+      // Down: Twilio logs an alert for the URL it called, which webhook show matches to the layer's URL.
+      emu.setSmsUrl(NUMBER, `http://127.0.0.1:${await closedPort()}/hook/down${OVERRIDES}`);
+      const lost = await emu.deliverInbound({ from: PHONE, to: NUMBER, body: 'while down' });
+      assert.equal(lost.outcome, 'failed');
+      const shown = await cli(['webhook', 'show', '--config', 'prod', '--json']);
+      assert.equal(shown.code, 0, shown.stderr);
+      assert.ok(JSON.parse(shown.stdout).alerts?.count >= 1, shown.stdout);
+
+      // Back, with its overrides: the message posted again, to and signed for the URL Twilio would call.
+      const base = `${receiver.url}/hook/back`;
+      emu.setSmsUrl(NUMBER, base + OVERRIDES);
+      const r = await cli(['messages', 'redeliver', lost.messageSid, '--config', 'prod', '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      const got = receiver.requests.at(-1)!;
+      assert.equal(got.path, '/hook/back');
+      assert.equal(got.params.Body, 'while down');
+      assert.ok(
+        isValidTwilioSignature(emu.authToken, got.headers['x-twilio-signature'] as string, base, got.params),
+        'signed over the URL without its fragment',
+      );
     } finally {
       emu.setSmsUrl(NUMBER, PROD + OVERRIDES);
       await receiver.stop();
