@@ -145,7 +145,7 @@ describe('small things a user runs into', () => {
     let sent = false;
     stderr.setEncoding('utf8').on('data', (d: string) => {
       err += d;
-      if (/name/i.test(err) && !sent) {
+      if (/API URL|name/i.test(err) && !sent) {
         sent = true;
         stdin.write('\u0003');
       }
