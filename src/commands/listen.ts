@@ -30,6 +30,7 @@ interface Options {
   channel?: string;
   statuses?: boolean;
   checkMissed: string;
+  catchUp?: boolean;
 }
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -79,6 +80,10 @@ export function register(program: Command, ctx: CommandContext): void {
       'port of the web inspector on 127.0.0.1 (default 7339, another free one if taken; 0 = any free port)',
     )
     .option('--no-inspect', 'do not serve the web inspector')
+    .option(
+      '--catch-up',
+      "first feed the listener what Twilio logged for the number while no listener ran here (since the config's newest recorded event, at most 24 h): signed as Twilio signs, once per MessageSid, marked recovered",
+    )
     .addHelpText(
       'after',
       `
@@ -274,6 +279,10 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     onWarning: (m) => out.warn(safe(m)),
     onInternalError: (err) => out.error(`listener: ${(err as Error)?.message ?? String(err)}`),
   };
+  // Where --catch-up starts: the newest event recorded before this listener records any.
+  const catchUpSince = opts.catchUp
+    ? (await import('../operations/redeliver.js')).missedSinceDefault(store, config.id, ctx.now())
+    : null;
   const session = new ListenSession({
     store,
     config,
@@ -382,6 +391,8 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   if (web) out.status(`Inspector: ${web.url}`);
   if (!opts.json) out.status(c.dim('Press Ctrl-C to stop.'));
   screen?.open({ info, quit: () => onSignal('SIGINT') });
+  if (catchUpSince)
+    void catchUpInto(ctx, out, { config: config.name, since: catchUpSince, url: info.webhookUrl, authToken });
 
   const reason = await finished;
   screen?.close();
@@ -422,5 +433,37 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   if (reason === 'timeout' && session.accepted < (max ?? 1)) {
     out.status(`timed out after ${timeoutMs! / 1000} s with ${session.accepted} of ${max ?? 1} event(s)`);
     ctx.exitCode = ExitCode.timeout;
+  }
+}
+
+/**
+ * `listen --catch-up`: the inbound messages Twilio logged since `since` that no event here records, posted to
+ * this listener as Twilio would have (`messages redeliver --missed`), marked recovered. Never fails the listen.
+ */
+async function catchUpInto(
+  ctx: CommandContext,
+  out: ReturnType<CommandContext['output']>,
+  o: { config: string; since: Date; url: string; authToken: string | null },
+): Promise<void> {
+  const { safe } = await import('../output/index.js');
+  try {
+    const { redeliverMessages } = await import('../operations/redeliver.js');
+    const { results } = await redeliverMessages(
+      { store: await ctx.store(), env: ctx.env, secrets: await ctx.keychain(), twilio: ctx.twilio },
+      {
+        config: o.config,
+        sids: [],
+        missedSince: o.since,
+        url: o.url,
+        recovered: true,
+        ...(o.authToken !== null && { readAuthToken: async () => o.authToken! }),
+      },
+    );
+    const failed = results.filter((r) => !r.ok);
+    out.status(
+      `Caught up: ${results.length - failed.length} message(s) Twilio logged since ${o.since.toISOString()} while no listener ran here${failed.length ? `; ${failed.length} not accepted: ${failed.map((r) => `${r.sid} (${r.status ?? r.error ?? r.refused?.reason})`).join(', ')}` : ''}.`,
+    );
+  } catch (err) {
+    out.warn(`--catch-up failed: ${safe((err as Error).message)}`);
   }
 }

@@ -44,6 +44,8 @@ interface Pending {
 /** The headers worth keeping with an event (never Authorization or cookies). */
 const KEPT_HEADERS = [
   'x-twilio-signature',
+  // listen --catch-up's mark on a message Twilio logged while no listener ran.
+  'x-fruxon-twilio-recovered',
   'i-twilio-idempotency-token',
   'user-agent',
   'content-type',
