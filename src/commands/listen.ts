@@ -30,6 +30,7 @@ interface Options {
   channel?: string;
   statuses?: boolean;
   checkMissed: string;
+  catchUp?: boolean;
 }
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -79,6 +80,10 @@ export function register(program: Command, ctx: CommandContext): void {
       'port of the web inspector on 127.0.0.1 (default 7339, another free one if taken; 0 = any free port)',
     )
     .option('--no-inspect', 'do not serve the web inspector')
+    .option(
+      '--catch-up',
+      "first feed the listener what Twilio logged for the number while no listener ran here (since the config's newest recorded event, at most 24 h): signed as Twilio signs, once per MessageSid, marked recovered",
+    )
     .addHelpText(
       'after',
       `
@@ -167,6 +172,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
       channels: channels ? [...channels] : undefined,
       allowMessagingService: Boolean(opts.messagingService),
       checkMissedMs,
+      catchUp: Boolean(opts.catchUp),
       max,
       timeoutMs,
     },

@@ -195,6 +195,7 @@ export const APP_JS = String.raw`'use strict';
     if (e.media && e.media.length) t.appendChild(h('span', { class: 'tag' }, e.media.length + ' media'));
     if (e.opt_out) t.appendChild(h('span', { class: 'tag warn' }, e.opt_out));
     if (e.dup) t.appendChild(h('span', { class: 'tag warn' }, 'duplicate ×' + e.dup));
+    if (e.recovered) t.appendChild(h('span', { class: 'tag warn' }, 'recovered'));
     if (e.forward) t.appendChild(h('span', { class: 'tag ' + (e.forward.error ? 'bad' : 'ok') }, 'forward ' + (e.forward.status || e.forward.error)));
     return t;
   }
@@ -394,7 +395,7 @@ export const APP_JS = String.raw`'use strict';
     es.addEventListener('trigger', function (m) {
       var t = JSON.parse(m.data), env = t.envelope, p = env.payload;
       addEvent({ id: env.event_id, received_at: env.received_at, status: 'accepted', reason: null, detail: null, channel: p.channel, from: p.from, name: p.from_name,
-        text: p.text, media: p.media, opt_out: t.opt_out, message_sid: p.message_sid, duplicate: t.duplicate, forward: null }, true);
+        text: p.text, media: p.media, opt_out: t.opt_out, message_sid: p.message_sid, duplicate: t.duplicate, recovered: t.recovered, forward: null }, true);
     });
     es.addEventListener('outbound', function (m) { var o = JSON.parse(m.data); S.outbound[o.sid] = o; render(); });
     es.addEventListener('missed', function (m) { addMissed(JSON.parse(m.data)); renderRoute(); });

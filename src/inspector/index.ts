@@ -125,6 +125,8 @@ export interface EventSummary {
   opt_out: string | null;
   message_sid: string | null;
   duplicate: boolean;
+  /** Fed by `listen --catch-up` (Twilio logged it while no listener ran). */
+  recovered: boolean;
   forward: { url: string; status: number | null; error: string | null } | null;
 }
 
@@ -149,6 +151,7 @@ export function summarize(e: StoredEvent, detail: string | null = null): EventSu
     opt_out: optOutMark(p?.message_attributes?.opt_out_type),
     message_sid: e.messageSid,
     duplicate: false,
+    recovered: e.headers['x-fruxon-twilio-recovered'] === '1',
     forward: e.forward ? { url: e.forward.url, status: e.forward.status, error: e.forward.error } : null,
   };
 }
@@ -175,10 +178,13 @@ export class Inspector {
   /** The session hooks the inspector needs; `listen` calls them next to its own. */
   readonly hooks: Required<Pick<ListenHooks, 'onEvent' | 'onRefused' | 'onForward' | 'onStatus' | 'onMissed'>> = {
     // The envelope's JSON as listen printed it (encoded once per event); the page makes the list row of it.
-    onEvent: (envelope, duplicate, json) => {
+    onEvent: (envelope, duplicate, json, meta) => {
       if (!this.#streams.size) return;
       const optOut = JSON.stringify(optOutMark(envelope.payload.message_attributes.opt_out_type));
-      this.#pushRaw('trigger', `{"duplicate":${duplicate},"opt_out":${optOut},"envelope":${json}}`);
+      this.#pushRaw(
+        'trigger',
+        `{"duplicate":${duplicate},"recovered":${Boolean(meta?.recovered)},"opt_out":${optOut},"envelope":${json}}`,
+      );
     },
     onRefused: (info) => {
       if (info.eventId === null) return;

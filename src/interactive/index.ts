@@ -75,7 +75,15 @@ export function keyBar(cols: number): string {
 }
 
 type Item =
-  | { kind: 'event'; id: number; envelope: TriggerEnvelope; forward: string | null; forwardOk: boolean }
+  | {
+      kind: 'event';
+      id: number;
+      envelope: TriggerEnvelope;
+      forward: string | null;
+      forwardOk: boolean;
+      /** Fed by `listen --catch-up`. */
+      recovered?: boolean;
+    }
   | { kind: 'refused'; id: number | null; time: string; reason: string; detail: string; from: string | null }
   | {
       kind: 'reply';
@@ -125,7 +133,7 @@ class Screen implements ListenScreen {
   }
 
   readonly hooks: ListenHooks = {
-    onEvent: (envelope, duplicate) => {
+    onEvent: (envelope, duplicate, _json, meta) => {
       if (duplicate) {
         this.#add({
           kind: 'note',
@@ -135,7 +143,14 @@ class Screen implements ListenScreen {
         return;
       }
       this.#counts.messages++;
-      this.#add({ kind: 'event', id: envelope.event_id, envelope, forward: null, forwardOk: true });
+      this.#add({
+        kind: 'event',
+        id: envelope.event_id,
+        envelope,
+        forward: null,
+        forwardOk: true,
+        recovered: Boolean(meta?.recovered),
+      });
       this.#d.afterEvent?.();
     },
     onRefused: (info) => {
@@ -631,6 +646,7 @@ class Screen implements ListenScreen {
               : '',
             c.yellow,
           ],
+          [item.recovered ? ' [recovered]' : '', c.yellow],
           [`  #${item.id}`, c.dim],
           [item.forward ? `  ${item.forward}` : '', item.forwardOk ? c.dim : c.yellow],
         ];

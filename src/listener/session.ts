@@ -47,6 +47,8 @@ interface Pending {
 /** The headers worth keeping with an event (never Authorization or cookies). */
 const KEPT_HEADERS = [
   'x-twilio-signature',
+  // listen --catch-up's mark on a message Twilio logged while no listener ran.
+  'x-fruxon-twilio-recovered',
   'i-twilio-idempotency-token',
   'user-agent',
   'content-type',
@@ -55,12 +57,19 @@ const KEPT_HEADERS = [
   'host',
 ];
 
+/** What the listener knows of an event besides its envelope. */
+export interface EventMeta {
+  /** Fed by `listen --catch-up` (the request carried `X-Fruxon-Twilio-Recovered: 1`). */
+  recovered: boolean;
+}
+
 export interface ListenHooks {
   /**
    * An accepted message, once it is durable and before its 200 is sent. `duplicate`: a Twilio retry of a
    * message already recorded (not printed again by default). `json` is `JSON.stringify(envelope)`.
+   * `meta.recovered`: `listen --catch-up` fed it (a message Twilio logged while no listener ran).
    */
-  onEvent?(envelope: TriggerEnvelope, duplicate: boolean, json: string): void;
+  onEvent?(envelope: TriggerEnvelope, duplicate: boolean, json: string, meta?: EventMeta): void;
   /** After the onEvent calls of one group commit (e.g. to write their lines in one go), before any reply. */
   onEventsEnd?(): void;
   onRefused?(info: { eventId: number | null; reason: string; detail: string; from: string | null }): void;
@@ -402,7 +411,9 @@ export class ListenSession {
       if (!duplicate) this.accepted++;
       printed = true;
       try {
-        o.hooks?.onEvent?.(envelope, duplicate, envelopeJson(envelope, b.event.payloadJson!));
+        o.hooks?.onEvent?.(envelope, duplicate, envelopeJson(envelope, b.event.payloadJson!), {
+          recovered: b.event.headers['x-fruxon-twilio-recovered'] === '1',
+        });
       } catch (err) {
         o.hooks?.onInternalError?.(err);
       }

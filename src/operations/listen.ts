@@ -13,6 +13,7 @@ import { applyRetention, retentionDays } from '../store/events.js';
 import type { Config, Store } from '../store/index.js';
 import type { ApiTrace } from '../trace.js';
 import type { Channel } from '../twilio/route.js';
+import { missedSinceDefault, type RedeliverResult, redeliverMessages } from './redeliver.js';
 
 /**
  * The listen operation: resolves the config and its plan (tunnel, signing key, registration), prunes the
@@ -31,6 +32,11 @@ export interface ListenInput extends ListenPlanOptions {
   channels?: Channel[];
   allowMessagingService: boolean;
   checkMissedMs: number;
+  /**
+   * `--catch-up`: first feed the listener the inbound messages Twilio logged for the number while no listener
+   * ran here (since the config's newest recorded event, at most a day back), marked recovered, once per MessageSid.
+   */
+  catchUp?: boolean;
   /** Stop after this many events (--once: 1). */
   max?: number;
   timeoutMs?: number;
@@ -62,6 +68,10 @@ export interface ListenReport {
   senderHintsOff(message: string): void;
   /** The session runs (and its inspector, when there is one). */
   started(run: { config: Config; info: ListenInfo; inspectorUrl: string | null }): void;
+  /** `--catch-up` posted what Twilio logged since `since` to the listener: `fed` accepted, `failed` not. */
+  caughtUp(run: { since: Date; fed: number; failed: RedeliverResult[] }): void;
+  /** `--catch-up` could not run (the listen goes on). */
+  catchUpFailed(message: string): void;
   /** The session stopped and put back what it had changed. */
   stopped(run: { info: ListenInfo; outcome: RestoreOutcome | null }): void;
 }
@@ -174,6 +184,8 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
     });
   }
 
+  // Where --catch-up starts: the newest event recorded before this listener records any.
+  const catchUpSince = input.catchUp ? missedSinceDefault(store, config.id, deps.now()) : null;
   const path = webhookPath(config);
   const setup: ListenFaceSetup = { store, config, secrets, authToken, path, retentionDays: retentionDays(env) };
   const face = faces.face(setup);
@@ -231,8 +243,12 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
 
   report.started({ config, info, inspectorUrl: web?.url ?? null });
   face.open?.({ info, quit: () => stopper.stop('SIGINT'), inspectorUrl: web?.url ?? null });
+  const caughtUp = catchUpSince
+    ? catchUp(deps, report, { config, secrets, since: catchUpSince, url: info.webhookUrl, authToken })
+    : null;
 
   const reason = await finished;
+  await caughtUp;
   face.close?.();
   clearTimeout(timer);
   await web?.close();
@@ -259,4 +275,33 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
     accepted: session.accepted,
     timedOut: reason === 'timeout' && session.accepted < (max ?? 1),
   };
+}
+
+/**
+ * `listen --catch-up`: the inbound messages Twilio logged since `since` that no event here records, posted to
+ * the local listener as Twilio would have (`messages redeliver --missed`), each marked recovered (the listener
+ * records a MessageSid once). Never fails the listen: a failure is reported and the listen goes on.
+ */
+async function catchUp(
+  deps: ListenDeps,
+  report: ListenReport,
+  o: { config: Config; secrets: SecretStore; since: Date; url: string; authToken: string | null },
+): Promise<void> {
+  try {
+    const { results } = await redeliverMessages(
+      { store: deps.store, env: deps.env, secrets: () => o.secrets, twilio: deps.twilio },
+      {
+        config: o.config.name,
+        sids: [],
+        missedSince: o.since,
+        url: o.url,
+        recovered: true,
+        ...(o.authToken !== null && { readAuthToken: async () => o.authToken! }),
+      },
+    );
+    const failed = results.filter((r) => !r.ok);
+    report.caughtUp({ since: o.since, fed: results.length - failed.length, failed });
+  } catch (err) {
+    report.catchUpFailed((err as Error)?.message ?? String(err));
+  }
 }

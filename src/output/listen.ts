@@ -28,7 +28,7 @@ export function listenLineHooks(
   const c = out.errColor;
   let jsonLines: string[] = [];
   return {
-    onEvent(envelope, duplicate, json) {
+    onEvent(envelope, duplicate, json, meta) {
       if (duplicate) {
         out.status(
           c.dim(
@@ -39,7 +39,7 @@ export function listenLineHooks(
       }
       if (o.json)
         jsonLines.push(json); // = JSON.stringify(envelope); written by onEventsEnd, before the 200s
-      else printEvent(out, envelope);
+      else printEvent(out, envelope, { recovered: meta?.recovered });
     },
     onEventsEnd() {
       if (jsonLines.length === 0) return;
@@ -146,6 +146,13 @@ export function listenReport(out: Output, o: { json: boolean; register: boolean 
       if (inspectorUrl) out.status(`Inspector: ${inspectorUrl}`);
       if (!o.json) out.status(c.dim('Press Ctrl-C to stop.'));
     },
+    caughtUp({ since, fed, failed }) {
+      const notAccepted = failed.map((r) => `${r.sid} (${r.status ?? r.error ?? r.refused?.reason})`).join(', ');
+      out.status(
+        `Caught up: ${fed} message(s) Twilio logged since ${since.toISOString()} while no listener ran here${failed.length ? `; ${failed.length} not accepted: ${safe(notAccepted)}` : ''}.`,
+      );
+    },
+    catchUpFailed: (message) => out.warn(`--catch-up failed: ${safe(message)}`),
     stopped({ info, outcome }) {
       if (usesSandbox(info))
         out.warn(

@@ -149,7 +149,7 @@ export function printWebhookShow(out: Output, v: WebhookView): void {
     if (extra) out.line(extra);
   }
   const flag = v.config.isDefault ? '' : ` --config ${JSON.stringify(v.config.name)}`;
-  const fix = v.alerts?.latest ? alertFix(v.alerts.latest.errorCode) : undefined;
+  const fix = v.alerts?.latest ? alertFix(v.alerts.latest.errorCode, v.alerts.latest.resourceSid) : undefined;
   if (fix) out.status(`Webhook alerts: ${safe(fix)} (see them live: fruxon-twilio messages tail --since 24h${flag})`);
   if (v.kind !== 'production' && !(v.kind === 'listener' && v.leaseAlive)) {
     out.status(
@@ -194,7 +194,7 @@ function alertLineJson(a: Alert, productionUrl: string | null): Record<string, u
     http_status: a.httpStatus,
     date_created: a.dateCreated?.toISOString() ?? null,
     text: alertLine(a, productionUrl),
-    fix: alertFix(a.errorCode) ?? null,
+    fix: alertFix(a.errorCode, a.resourceSid) ?? null,
   };
 }
 
