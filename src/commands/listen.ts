@@ -199,6 +199,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
           authToken: s.authToken,
           forwardTo,
           trace: ctx.trace(),
+          onSent: s.ownSent,
         });
         return { senderHints: false, hooks: screen.hooks, open: (o) => screen?.open(o), close: () => screen?.close() };
       },
@@ -215,6 +216,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
             forwardTo,
             trace: ctx.trace(),
             port: inspectPort,
+            onSent: s.ownSent,
           }),
       }),
       // SIGINT/SIGTERM/SIGHUP and the context's abort signal; the screen's q asks as Ctrl-C does.

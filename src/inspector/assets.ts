@@ -308,7 +308,8 @@ export const APP_JS = String.raw`'use strict';
       } else {
         var m = it.m;
         thread.appendChild(h('div', { class: 'bubble out', 'data-sid': m.sid }, h('div', null, m.body === null ? '(sent elsewhere)' : m.body),
-          h('div', { class: 'meta' }, time(it.at) + ' · ', h('span', { class: 'status ' + (/^(delivered|read)$/.test(m.status) ? 'ok' : /^(failed|undelivered)$/.test(m.status) ? 'bad' : ''), 'data-status': m.status }, m.status + (m.error_code ? ' (error ' + m.error_code + ')' : '')))));
+          h('div', { class: 'meta' }, time(it.at) + ' · ', m.by === 'api' ? h('span', { class: 'tag', title: 'sent by the agent through the Messages API' }, 'agent (API)') : null, m.by === 'api' ? ' · ' : null, h('span', { class: 'status ' + (/^(delivered|read)$/.test(m.status) ? 'ok' : /^(failed|undelivered)$/.test(m.status) ? 'bad' : ''), 'data-status': m.status }, m.status + (m.error_code ? ' (error ' + m.error_code + ')' : ''))),
+          m.fix ? h('div', { class: 'meta fix' }, 'fix: ' + m.fix) : null));
       }
     });
     main.appendChild(thread);

@@ -8,6 +8,7 @@ import type { ListenHooks, StatusCallback } from '../listener/session.js';
 import { eventDetailJson } from '../output/events.js';
 import { type Channel, channelOf, isE164, stripChannel } from '../phone.js';
 import { type Config, type Store, type StoredEvent, webhookPath } from '../store/index.js';
+import { fixFor } from '../twilio/messages.js';
 import { APP_CSS, APP_JS, INDEX_HTML } from './assets.js';
 
 /**
@@ -63,6 +64,12 @@ export interface OutboundMessage {
   error_code: string | null;
   at: string;
   statuses: { status: string; at: string }[];
+  /** `api`: the agent sent it through the Messages API (listen read it from Twilio's list), not this inspector. */
+  by?: 'api';
+  /** The event it answers (an agent's reply). */
+  reply_to?: number | null;
+  /** What to do about its error code. */
+  fix?: string | null;
 }
 
 /** A replay to `--forward-to`, as the page shows it. */
@@ -176,7 +183,9 @@ export class Inspector {
   }
 
   /** The session hooks the inspector needs; `listen` calls them next to its own. */
-  readonly hooks: Required<Pick<ListenHooks, 'onEvent' | 'onRefused' | 'onForward' | 'onStatus' | 'onMissed'>> = {
+  readonly hooks: Required<
+    Pick<ListenHooks, 'onEvent' | 'onRefused' | 'onForward' | 'onStatus' | 'onMissed' | 'onAgentReply'>
+  > = {
     // The envelope's JSON as listen printed it (encoded once per event); the page makes the list row of it.
     onEvent: (envelope, duplicate, json, meta) => {
       if (!this.#streams.size) return;
@@ -199,6 +208,35 @@ export class Inspector {
         this.#push('forward', { id: info.eventId, url: info.url, status: info.status, error: info.error });
     },
     onStatus: (s) => this.#status(s),
+    onAgentReply: (r) => {
+      const msg = r.message;
+      const at = (msg.dateUpdated ?? msg.dateCreated ?? new Date()).toISOString();
+      const errorCode = msg.errorCode === null ? null : String(msg.errorCode);
+      let m = this.#outbound.get(msg.sid);
+      if (!m) {
+        m = {
+          sid: msg.sid,
+          to: stripChannel(msg.to),
+          from: stripChannel(msg.from),
+          channel: msg.channel,
+          body: msg.body,
+          status: msg.status,
+          error_code: errorCode,
+          at: (msg.dateCreated ?? new Date()).toISOString(),
+          statuses: [],
+          by: 'api',
+          reply_to: r.eventId,
+          fix: null,
+        };
+        this.#remember(m);
+      }
+      m.body ??= msg.body;
+      m.status = msg.status;
+      m.error_code = errorCode;
+      m.fix = fixFor(msg.errorCode) ?? null;
+      if (m.statuses[m.statuses.length - 1]?.status !== msg.status) m.statuses.push({ status: msg.status, at });
+      if (this.#streams.size) this.#push('outbound', m);
+    },
     onMissed: (m) => {
       const w: MissedWarning = {
         message_sid: m.messageSid,

@@ -20,6 +20,8 @@ export async function startListenInspector(opts: {
   trace: ApiTrace | null;
   /** --inspect-port; undefined: the default, or any free port when it is taken. */
   port: number | undefined;
+  /** A reply sent from the inspector (its SID): listen leaves it out of the agent's replies. */
+  onSent?: (sid: string) => void;
 }): Promise<Inspector> {
   const { info } = opts;
   const inspector = new Inspector({
@@ -40,6 +42,7 @@ export async function startListenInspector(opts: {
       authToken: async () => opts.authToken,
       forwardTo: opts.forwardTo ?? null,
       trace: opts.trace,
+      ...(opts.onSent && { onSent: opts.onSent }),
     }),
   });
   await inspector.start(opts.port ?? DEFAULT_INSPECT_PORT, opts.port !== undefined);

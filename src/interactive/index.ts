@@ -8,6 +8,7 @@ import { ReplyTracker, replyStatusLabel, sendReply } from '../operations/reply.j
 import { printEventDetail } from '../output/events.js';
 import { type Io, Output } from '../output/index.js';
 import { screenColors } from '../output/iostreams.js';
+import { stripChannel } from '../phone.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, Store, StoredEvent } from '../store/index.js';
 import type { ApiTrace } from '../trace.js';
@@ -38,6 +39,8 @@ export interface ScreenDeps {
   trace: ApiTrace | null;
   /** Called after each new event has been counted (listen's --once/--max). */
   afterEvent?: () => void;
+  /** A reply sent from the screen (its SID): listen leaves it out of the agent's replies. */
+  onSent?: (sid: string) => void;
 }
 
 export interface ListenScreen {
@@ -96,6 +99,8 @@ type Item =
       statuses: string[];
       error: string | null;
       fix: string | null;
+      /** Sent by the agent through the API (listen read it from Twilio's Messages list), not from this screen. */
+      agent?: boolean;
     }
   | { kind: 'note'; level: 'info' | 'warn' | 'error'; text: string; fix?: string };
 
@@ -125,6 +130,8 @@ class Screen implements ListenScreen {
   /** Our replies by MessageSid (operations/reply.ts); statuses that came before the send returned wait there. */
   readonly #replies = new ReplyTracker<ReplyItem>();
   readonly #counts = { messages: 0, refused: 0, replies: 0, statuses: 0 };
+  /** The agent's replies by MessageSid (their status changes follow). */
+  readonly #agentReplies = new Map<string, ReplyItem>();
 
   constructor(deps: ScreenDeps) {
     this.#d = deps;
@@ -179,6 +186,33 @@ class Screen implements ListenScreen {
       } else this.#add({ kind: 'note', level: info.error ? 'warn' : 'info', text: `#${info.eventId} ${text}` });
     },
     onStatus: (s) => this.#status(s),
+    onAgentReply: (r) => {
+      const m = r.message;
+      const label = replyStatusLabel({ status: m.status, errorCode: m.errorCode });
+      const known = this.#agentReplies.get(m.sid);
+      if (known) {
+        if (known.statuses[known.statuses.length - 1] !== label) known.statuses.push(label);
+        known.fix = fixFor(m.errorCode) ?? known.fix;
+        this.#schedule();
+        return;
+      }
+      const reply: ReplyItem = {
+        kind: 'reply',
+        replyTo: r.eventId ?? -1,
+        to: stripChannel(m.to),
+        channel: m.channel,
+        body: m.body,
+        sid: m.sid,
+        statuses: [label],
+        error: null,
+        fix: fixFor(m.errorCode) ?? null,
+        agent: true,
+      };
+      this.#agentReplies.set(m.sid, reply);
+      if (this.#agentReplies.size > MAX_ITEMS) this.#agentReplies.delete(this.#agentReplies.keys().next().value!);
+      this.#counts.replies++;
+      this.#add(reply, r.eventId !== null ? this.#replyPosition(r.eventId) : this.#items.length);
+    },
     onWarning: (m) => this.#add({ kind: 'note', level: 'warn', text: m }),
     onInternalError: (err) =>
       this.#add({ kind: 'note', level: 'error', text: `listener: ${(err as Error)?.message ?? String(err)}` }),
@@ -463,6 +497,7 @@ class Screen implements ListenScreen {
         },
       );
       reply.sid = message.sid;
+      this.#d.onSent?.(message.sid);
       reply.statuses = [message.status];
       if (!statusCallback)
         reply.fix = 'no status callbacks: the listener has no public URL (use the tunnel or --public-url)';
@@ -690,7 +725,10 @@ class Screen implements ListenScreen {
         ];
       case 'reply': {
         // The statuses always show; the text gives way, then the SID.
-        const head: Span[] = [['    ↳ reply ', c.dim], [`to ${item.to} (${item.channel}): `]];
+        const head: Span[] = [
+          [item.agent ? '    ↳ reply (API) ' : '    ↳ reply ', c.dim],
+          [`to ${clean(item.to)} (${item.channel}): `],
+        ];
         const last = item.statuses[item.statuses.length - 1];
         const quoted = `"${clean(item.body)}"`;
         // The whole status chain when the text keeps room beside it; else only where the reply is now.

@@ -20,6 +20,7 @@ import {
 } from './payload.js';
 import { RefusalBudget, type RefusalMinute } from './refusals.js';
 import { type RestoreOutcome, registerWebhook, restoreWebhook } from './registration.js';
+import type { ReplyEvent } from './replies.js';
 import {
   bodyExcerpt,
   type ConnectionLimits,
@@ -85,9 +86,18 @@ export interface ListenHooks {
   onStatus?(info: StatusCallback): void;
   /** A message Twilio logged as inbound to the number that never reached the listener (once per message), and the route that now receives the number's messages. */
   onMissed?(info: MissedMessage & { route: Route | null }): void;
+  /**
+   * The agent's side: a message the number sent that no face of this listen sent (the agent answering through
+   * the Messages API, Fruxon's dispatcher), once as `kind: 'reply'`, then each status change once until final;
+   * `eventId` is this session's event it answers (null when none).
+   */
+  onAgentReply?(reply: AgentReply): void;
   onWarning?(message: string): void;
   onInternalError?(err: unknown): void;
 }
+
+/** A reply of the agent (listener/replies.ts), with the event of this session it answers. */
+export type AgentReply = ReplyEvent & { eventId: number | null };
 
 /** What a status callback says about one of our messages. */
 export interface StatusCallback {
@@ -730,6 +740,7 @@ const HOOK_NAMES = [
   'onForward',
   'onStatus',
   'onMissed',
+  'onAgentReply',
   'onWarning',
   'onInternalError',
 ] as const satisfies readonly (keyof ListenHooks)[];

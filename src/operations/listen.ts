@@ -6,6 +6,7 @@ import type { FruxonFactory } from '../fruxon/client.js';
 import { type SenderHint, type SenderHints, senderHints } from '../fruxon/sender-hint.js';
 import { type ListenPlanOptions, planListen } from '../listener/plan.js';
 import { heldByAnotherListener, type RestoreOutcome } from '../listener/registration.js';
+import { type ReplyWatcher, watchReplies } from '../listener/replies.js';
 import { type ListenHooks, type ListenInfo, ListenSession, teeHooks } from '../listener/session.js';
 import type { SecretStore } from '../secrets/index.js';
 import { webhookPath } from '../store/configs.js';
@@ -37,6 +38,8 @@ export interface ListenInput extends ListenPlanOptions {
    * ran here (since the config's newest recorded event, at most a day back), marked recovered, once per MessageSid.
    */
   catchUp?: boolean;
+  /** Read the agent's replies from Twilio's Messages list while messages arrive (default true). */
+  agentReplies?: boolean;
   /** Stop after this many events (--once: 1). */
   max?: number;
   timeoutMs?: number;
@@ -97,6 +100,8 @@ export interface ListenFaceSetup {
   path: string;
   /** The event log's retention (FRUXON_TWILIO_RETENTION_DAYS), for the hourly prune's line. */
   retentionDays: number;
+  /** A face sent this message itself (a reply from the screen or the inspector): it is not the agent's. */
+  ownSent: (sid: string) => void;
 }
 
 export interface ListenInspector {
@@ -130,6 +135,9 @@ export interface ListenResult {
   /** With --timeout: it ran out before the requested events (--once/--max, else one) arrived. */
   timedOut: boolean;
 }
+
+/** The events remembered as what an agent's reply may answer. */
+const MAX_ANSWERED = 1000;
 
 export async function listen(deps: ListenDeps, input: ListenInput, faces: ListenFaces): Promise<ListenResult> {
   const { store, env } = deps;
@@ -187,20 +195,44 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
   // Where --catch-up starts: the newest event recorded before this listener records any.
   const catchUpSince = input.catchUp ? missedSinceDefault(store, config.id, deps.now()) : null;
   const path = webhookPath(config);
-  const setup: ListenFaceSetup = { store, config, secrets, authToken, path, retentionDays: retentionDays(env) };
+  // The agent's side: what the number sends that no face sent, read from Twilio's Messages list only while
+  // something arrived in the last few minutes (an idle listener makes no API calls), under the event it answers.
+  let replies: ReplyWatcher | null = null;
+  const setup: ListenFaceSetup = {
+    store,
+    config,
+    secrets,
+    authToken,
+    path,
+    retentionDays: retentionDays(env),
+    ownSent: (sid) => replies?.noteOwn(sid),
+  };
   const face = faces.face(setup);
   // The lines ask Fruxon about new senders; a screen does not (its hints would land on the terminal it draws).
   const observeSenders = face.senderHints ? hints : null;
   let inspectorHooks: ListenHooks | undefined;
   // The operation's own hooks first (sender hints, --once/--max), then the face's, then the inspector's.
+  // This session's events by MessageSid: the event an agent's reply answers.
+  const eventOf = new Map<string, number>();
   const own: ListenHooks = {
     onEvent(envelope, duplicate) {
       if (duplicate) return;
       observeSenders?.observe(envelope.payload.from);
+      const sid = envelope.payload.message_sid;
+      if (sid && envelope.payload.from) {
+        eventOf.set(sid, envelope.event_id);
+        if (eventOf.size > MAX_ANSWERED) eventOf.delete(eventOf.keys().next().value!);
+        replies?.noteInbound({ sid, from: envelope.payload.from, at: new Date(envelope.received_at) });
+      }
       // Resolved after the group commit's lines are written (a promise settles after this turn).
       if (max !== undefined && session.accepted >= max) finish('done');
     },
   };
+  const hooks = teeHooks(
+    () => own,
+    () => face.hooks,
+    () => inspectorHooks,
+  );
   const session = new ListenSession({
     store,
     now: deps.now,
@@ -219,19 +251,32 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
     forwardTo: input.forwardTo,
     contactName: localName,
     retention: () => applyRetention(store.events, env, deps.now().getTime()),
-    hooks: teeHooks(
-      () => own,
-      () => face.hooks,
-      () => inspectorHooks,
-    ),
+    hooks,
     trace: deps.trace,
   });
 
   const info = await session.start();
+  if (twilio && input.agentReplies !== false) {
+    let lastError = '';
+    replies = watchReplies({
+      client: twilio,
+      number: config.fromNumber,
+      ...(input.channels && { channels: input.channels }),
+      onReply: (e) =>
+        hooks.onAgentReply?.({ ...e, eventId: e.inReplyTo !== null ? (eventOf.get(e.inReplyTo) ?? null) : null }),
+      onError: (err) => {
+        // Tried again at the next turn: said once until the error changes.
+        const message = `the agent's replies are not read from Twilio's Messages list: ${(err as Error)?.message ?? String(err)}`;
+        if (message !== lastError) hooks.onWarning?.(message);
+        lastError = message;
+      },
+    });
+  }
   let web: ListenInspector | null = null;
   try {
     web = faces.inspector ? await faces.inspector({ ...setup, info }) : null;
   } catch (err) {
+    await replies?.stop();
     await session.stop().catch(() => undefined);
     throw err;
   }
@@ -249,6 +294,7 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
 
   const reason = await finished;
   await caughtUp;
+  await replies?.stop();
   face.close?.();
   clearTimeout(timer);
   await web?.close();
