@@ -547,6 +547,9 @@ export class Inspector {
         statuses: [{ status: sent.status, at }],
       };
       m.body = text;
+      // Listen may have read it from Twilio's list before the send returned: it is this inspector's, not the agent's.
+      delete m.by;
+      delete m.reply_to;
       this.#remember(m);
       if (this.#streams.size) this.#push('outbound', m);
       return { message: m };

@@ -132,6 +132,8 @@ class Screen implements ListenScreen {
   readonly #counts = { messages: 0, refused: 0, replies: 0, statuses: 0 };
   /** The agent's replies by MessageSid (their status changes follow). */
   readonly #agentReplies = new Map<string, ReplyItem>();
+  /** The SIDs of the replies sent from this screen (never the agent's). */
+  readonly #ownSids = new Set<string>();
 
   constructor(deps: ScreenDeps) {
     this.#d = deps;
@@ -188,6 +190,7 @@ class Screen implements ListenScreen {
     onStatus: (s) => this.#status(s),
     onAgentReply: (r) => {
       const m = r.message;
+      if (this.#ownSids.has(m.sid)) return;
       const label = replyStatusLabel({ status: m.status, errorCode: m.errorCode });
       const known = this.#agentReplies.get(m.sid);
       if (known) {
@@ -278,6 +281,17 @@ class Screen implements ListenScreen {
         text: `status ${s.messageSid ?? '?'} ${s.status}${s.errorCode ? ` (error ${s.errorCode})` : ''}`,
       });
     else this.#schedule();
+  }
+
+  /** A reply of this screen that listen read from Twilio's list before the send returned: shown once, as ours. */
+  #dropAgentCopy(sid: string): void {
+    this.#ownSids.add(sid);
+    const copy = this.#agentReplies.get(sid);
+    if (!copy) return;
+    this.#agentReplies.delete(sid);
+    const at = this.#items.indexOf(copy);
+    if (at >= 0) this.#items.splice(at, 1);
+    this.#counts.replies--;
   }
 
   #applyStatus(reply: ReplyItem, s: StatusCallback): void {
@@ -498,6 +512,7 @@ class Screen implements ListenScreen {
       );
       reply.sid = message.sid;
       this.#d.onSent?.(message.sid);
+      this.#dropAgentCopy(message.sid);
       reply.statuses = [message.status];
       if (!statusCallback)
         reply.fix = 'no status callbacks: the listener has no public URL (use the tunnel or --public-url)';
