@@ -217,6 +217,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
             trace: ctx.trace(),
             port: inspectPort,
             onSent: s.ownSent,
+            now: () => ctx.now(),
           }),
       }),
       // SIGINT/SIGTERM/SIGHUP and the context's abort signal; the screen's q asks as Ctrl-C does.

@@ -379,6 +379,13 @@ export const APP_JS = String.raw`'use strict';
     var r = st.route, el = clear($('route'));
     el.appendChild(h('div', { class: 'route-line' }, r ? 'Inbound messages → ' + r.webhookUrl + ' (' + (r.registered ? 'webhook registered on the number' : 'webhook NOT registered: point the number at it yourself') + ', tunnel ' + r.tunnel + ')' +
       (st.status_callback_url ? '; status callbacks: send --status-callback ' + st.status_callback_url : '') : 'No listener runs: inbound messages are not received here.'));
+    var a = S.alerts;
+    if (a) {
+      var line = a.error ? 'Webhook alerts not read: ' + a.error
+        : !a.count ? 'No webhook alerts in the last 24 h.'
+        : '⚠ ' + a.count + ' webhook alert' + (a.count > 1 ? 's' : '') + ' in the last 24 h; the latest' + (a.latest.date_created ? ' at ' + time(a.latest.date_created) : '') + ': ' + a.latest.text + (a.latest.fix ? '; fix: ' + a.latest.fix : '');
+      el.appendChild(h('div', { class: 'route-line alerts' + (a.count ? ' warn' : ''), id: 'webhook-alerts' }, line));
+    }
     if (!S.missed.length) return;
     var ul = h('ul', { class: 'missed', 'aria-label': 'Missed messages' });
     S.missed.forEach(function (w) {
@@ -424,6 +431,7 @@ export const APP_JS = String.raw`'use strict';
     setText($('config'), st.config.name + ' · ' + st.config.number + (st.mode === 'inspect' ? ' · event log (no listener)' : ''));
     (st.missed || []).forEach(addMissed);
     renderRoute();
+    if (st.webhook_alerts) api('/api/alerts').then(function (a) { S.alerts = a; renderRoute(); }, function (err) { S.alerts = { error: err.message }; renderRoute(); });
     st.events.forEach(function (e) { addEvent(e, false); });
     st.outbound.forEach(function (m) { S.outbound[m.sid] = m; });
     route();

@@ -115,7 +115,15 @@ export interface InspectorOptions {
   statusCallbackUrl?: string | null;
   forwardTo?: string | null;
   actions: InspectorActions;
+  /**
+   * The number's webhook alerts of the last 24 h for the route panel (`webhook show`'s JSON of them, or
+   * `{ error }`), read from Twilio when the page asks (at most once a minute); absent: the panel has none.
+   */
+  webhookAlerts?: () => Promise<Record<string, unknown>>;
 }
+
+/** How long the route panel's alerts are reused before Twilio is asked again. */
+const ALERTS_TTL_MS = 60_000;
 
 export interface EventSummary {
   id: number;
@@ -174,6 +182,7 @@ export class Inspector {
   /** Why a request was refused, as the listener said it (the log keeps only the reason code). */
   readonly #refusedDetail = new Map<number, string>();
   readonly #missed: MissedWarning[] = [];
+  #alerts: { at: number; value: Promise<Record<string, unknown>> } | null = null;
   #server: Server | null = null;
   #heartbeat: NodeJS.Timeout | null = null;
   port = 0;
@@ -428,6 +437,14 @@ export class Inspector {
       if (path === '/app.css') return send(res, 200, APP_CSS, 'text/css; charset=utf-8');
       if (path === '/api/state') return sendJson(res, 200, this.#state());
       if (path === '/api/stream') return this.#openStream(req, res);
+      if (path === '/api/alerts') {
+        const read = this.#o.webhookAlerts;
+        if (!read) return sendJson(res, 404, { error: 'no webhook alerts here: they are read by a running listen' });
+        if (!this.#alerts || Date.now() - this.#alerts.at > ALERTS_TTL_MS)
+          this.#alerts = { at: Date.now(), value: read().catch((err) => ({ error: (err as Error).message })) };
+        void this.#alerts.value.then((a) => sendJson(res, 200, a));
+        return;
+      }
       const m = /^\/api\/events\/(\d+)$/.exec(path);
       if (m) {
         const e = this.#event(Number(m[1]));
@@ -473,6 +490,7 @@ export class Inspector {
       status_callback_url: o.statusCallbackUrl ?? null,
       missed: this.#missed,
       forward_to: o.forwardTo ?? null,
+      webhook_alerts: Boolean(o.webhookAlerts),
       actions: {
         reply: Boolean(o.actions.reply),
         replay_listener: Boolean(o.actions.replayToListener),

@@ -1,4 +1,6 @@
 import type { ListenInfo } from '../listener/session.js';
+import { inspectWebhook } from '../operations/webhook-show.js';
+import { webhookAlertsJson } from '../output/webhook.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, Store } from '../store/index.js';
 import type { ApiTrace } from '../trace.js';
@@ -22,6 +24,8 @@ export async function startListenInspector(opts: {
   port: number | undefined;
   /** A reply sent from the inspector (its SID): listen leaves it out of the agent's replies. */
   onSent?: (sid: string) => void;
+  /** The clock of the route panel's alerts window (the last 24 h). */
+  now: () => Date;
 }): Promise<Inspector> {
   const { info } = opts;
   const inspector = new Inspector({
@@ -31,6 +35,22 @@ export async function startListenInspector(opts: {
     route: { webhookUrl: info.webhookUrl, registered: info.lease !== null, tunnel: info.tunnel },
     statusCallbackUrl: info.statusCallbackUrl,
     forwardTo: opts.forwardTo ?? null,
+    // The route panel's webhook alerts: the same look-up as `webhook show` (its routes, production URL, lease).
+    webhookAlerts: async () => {
+      const keychain = await opts.secrets();
+      const v = await inspectWebhook(
+        {
+          store: opts.store,
+          env: opts.env,
+          secrets: () => keychain,
+          twilio: opts.twilio,
+          trace: opts.trace,
+          now: opts.now,
+        },
+        opts.config.name,
+      );
+      return v.alerts ? webhookAlertsJson(v.alerts, v.productionUrl) : { error: v.alertsError ?? 'not read' };
+    },
     actions: inspectorActions({
       store: opts.store,
       config: opts.config,

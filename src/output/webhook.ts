@@ -1,5 +1,5 @@
 import type { WebhookView } from '../operations/webhook-show.js';
-import { type Alert, alertFix, describeAlert } from '../twilio/alerts.js';
+import { type Alert, type AlertSummary, alertFix, describeAlert } from '../twilio/alerts.js';
 import { type Route, routeName } from '../twilio/route.js';
 import { sandboxJoinStep } from '../twilio/sandbox.js';
 import { classifyWebhook, displayWebhookUrl, maskWebhookUrl } from '../twilio/webhook.js';
@@ -45,11 +45,7 @@ export function webhookShowJson(v: WebhookView): Record<string, unknown> {
     listener: v.lease ? { ...listenerJson(v.lease, v.leaseAlive), hostname: v.lease.hostname } : null,
     route: routeJson(v.routes[0]!, v.productionUrl),
     ...(v.alerts && {
-      alerts: {
-        since: v.alerts.since.toISOString(),
-        count: v.alerts.count,
-        latest: v.alerts.latest ? alertLineJson(v.alerts.latest, v.productionUrl) : null,
-      },
+      alerts: webhookAlertsJson(v.alerts, v.productionUrl),
     }),
     ...(v.routes.length > 1 ? { routes: v.routes.map((r) => routeJson(r, v.productionUrl)) } : {}),
   };
@@ -183,6 +179,15 @@ export function routeLabel(r: Route): string {
 /** An alert's line with its URL shown as the number's are (a production URL masked). */
 export function alertLine(a: Alert, productionUrl: string | null): string {
   return describeAlert({ ...a, url: printable(a.url, productionUrl) });
+}
+
+/** `webhook show --json`'s `alerts`: how many in the window and the newest, its URL masked. */
+export function webhookAlertsJson(s: AlertSummary, productionUrl: string | null): Record<string, unknown> {
+  return {
+    since: s.since.toISOString(),
+    count: s.count,
+    latest: s.latest ? alertLineJson(s.latest, productionUrl) : null,
+  };
 }
 
 function alertLineJson(a: Alert, productionUrl: string | null): Record<string, unknown> {
