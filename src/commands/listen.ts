@@ -134,10 +134,8 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     throw usageError('--ngrok-authtoken-stdin and --auth-token-stdin read the same standard input: pass one of them');
 
   const store = await ctx.store();
-  const [{ listen }, { listenLineHooks, listenReport, printListenTimeout, printStopRequest }] = await Promise.all([
-    import('../operations/listen.js'),
-    import('../output/listen.js'),
-  ]);
+  const [{ listen }, { caughtUpText, listenLineHooks, listenReport, printListenTimeout, printStopRequest }] =
+    await Promise.all([import('../operations/listen.js'), import('../output/listen.js')]);
   const json = Boolean(opts.json);
   // On a terminal: the key-driven screen (src/interactive), loaded only then; piped or --json: the lines.
   const createScreen =
@@ -147,6 +145,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   // The inspector serves the session's events next to the screen or the lines (src/inspector/listen.ts).
   const inspector = opts.inspect ? await import('../inspector/listen.js') : null;
   let screen: ListenScreen | null = null;
+  const report = listenReport(out, { json, register: opts.register });
   const result = await listen(
     {
       store,
@@ -177,7 +176,12 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
       timeoutMs,
     },
     {
-      report: listenReport(out, { json, register: opts.register }),
+      report: {
+        ...report,
+        // While the screen has the terminal, its lines go among the events (stderr would land under it).
+        caughtUp: (r) => (screen ? screen.note('info', caughtUpText(r)) : report.caughtUp(r)),
+        catchUpFailed: (m) => (screen ? screen.note('warn', `--catch-up failed: ${m}`) : report.catchUpFailed(m)),
+      },
       face: (s) => {
         if (!createScreen)
           return {

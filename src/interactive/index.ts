@@ -49,6 +49,8 @@ export interface ListenScreen {
   open(opts: { info: ListenInfo; quit: () => void; inspectorUrl?: string | null }): void;
   /** Puts the terminal back; idempotent. */
   close(): void;
+  /** A line of listen's own (e.g. `--catch-up`'s) among the events, instead of on stderr under the screen. */
+  note(level: 'info' | 'warn', text: string): void;
 }
 
 const MAX_ITEMS = 2000;
@@ -220,6 +222,10 @@ class Screen implements ListenScreen {
     onInternalError: (err) =>
       this.#add({ kind: 'note', level: 'error', text: `listener: ${(err as Error)?.message ?? String(err)}` }),
   };
+
+  note(level: 'info' | 'warn', text: string): void {
+    this.#add({ kind: 'note', level, text });
+  }
 
   open(opts: { info: ListenInfo; quit: () => void; inspectorUrl?: string | null }): void {
     if (this.#closed) return;

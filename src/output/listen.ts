@@ -153,12 +153,7 @@ export function listenReport(out: Output, o: { json: boolean; register: boolean 
       if (inspectorUrl) out.status(`Inspector: ${inspectorUrl}`);
       if (!o.json) out.status(c.dim('Press Ctrl-C to stop.'));
     },
-    caughtUp({ since, fed, failed }) {
-      const notAccepted = failed.map((r) => `${r.sid} (${r.status ?? r.error ?? r.refused?.reason})`).join(', ');
-      out.status(
-        `Caught up: ${fed} message(s) Twilio logged since ${since.toISOString()} while no listener ran here${failed.length ? `; ${failed.length} not accepted: ${safe(notAccepted)}` : ''}.`,
-      );
-    },
+    caughtUp: (run) => out.status(safe(caughtUpText(run))),
     catchUpFailed: (message) => out.warn(`--catch-up failed: ${safe(message)}`),
     stopped({ info, outcome }) {
       if (usesSandbox(info))
@@ -227,4 +222,11 @@ export function agentReplyLines(r: AgentReply, c: Output['color']): string[] {
   const fix = fixFor(m.errorCode);
   if (m.errorCode && fix) lines.push(`      ${c.dim('fix:')} ${c.yellow(safe(fix))}`);
   return lines;
+}
+
+/** `listen --catch-up`'s one line (unescaped: the caller escapes, or the screen cleans it). */
+export function caughtUpText(run: Parameters<ListenReport['caughtUp']>[0]): string {
+  const { since, fed, failed } = run;
+  const notAccepted = failed.map((r) => `${r.sid} (${r.status ?? r.error ?? r.refused?.reason})`).join(', ');
+  return `Caught up: ${fed} message(s) Twilio logged since ${since.toISOString()} while no listener ran here${failed.length ? `; ${failed.length} not accepted: ${notAccepted}` : ''}.`;
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { LocalAgent, orderDesk } from '../helpers/agent.js';
+import { closedPort } from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER, PHONE } from '../helpers/fixtures.js';
 import { TmuxPane } from '../helpers/tmux.js';
 
@@ -38,6 +39,22 @@ describe("interactive listen: the agent's replies (tmux)", () => {
     assert.match(screen, /1 message · 0 refused · 1 reply · /);
     assert.equal(agent.replies.length, 1, 'the agent sent it, not the screen');
     assert.ok(screen.includes(agent.replies[0]!), 'with its SID');
+    pane.keys('q');
+    assert.equal(await pane.exitStatus(), 0);
+  });
+
+  test('listen --catch-up on the screen: the recovered message is marked, the catch-up line is among the events', async () => {
+    await pane?.kill();
+    f.emulator.setSmsUrl(OUR_NUMBER, `http://127.0.0.1:${await closedPort()}/asleep`, 'POST');
+    await f.emulator.deliverInbound({ from: PHONE, to: OUR_NUMBER, body: 'sent while the laptop slept' });
+    pane = TmuxPane.start(['listen', '--port', '0', '--catch-up', '--no-inspect'], { env: f.env, cols: 150, rows: 30 });
+    const screen = await pane.waitFor(/sent while the laptop slept \[recovered\] {2}#\d+/);
+    // A note among the events (indented as the screen's notes are), the screen's header still drawn above it.
+    const after = await pane.waitFor(
+      /^ {4}Caught up: 1 message\(s\) Twilio logged since \S+ while no listener ran here\./m,
+    );
+    assert.match(after, /fruxon-twilio listen · config "emu"/);
+    assert.match(screen, /fruxon-twilio listen · config "emu"/);
     pane.keys('q');
     assert.equal(await pane.exitStatus(), 0);
   });
