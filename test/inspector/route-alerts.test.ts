@@ -7,7 +7,7 @@ import { startListen } from '../helpers/listen.js';
 import { type HeadlessChromium, inspectorUrl, launchHeadlessChromium, openInspectorPage } from './helpers.js';
 
 // Issue 27 item 2: the inspector's route panel shows the number's webhook alerts of the last 24 h.
-describe("inspector: the route panel's webhook alerts (headless chromium)", () => {
+describe("inspector: the route panel's webhook alerts, and what --catch-up recovered (headless chromium)", () => {
   let f: EmulatorFixture;
   let p: CliChildProcess;
   let chromium: HeadlessChromium;
@@ -21,7 +21,7 @@ describe("inspector: the route panel's webhook alerts (headless chromium)", () =
     down = `http://127.0.0.1:${await closedPort()}/agent-down`;
     f.emulator.setSmsUrl(OUR_NUMBER, down, 'POST');
     lost = (await f.emulator.deliverInbound({ from: PHONE, to: OUR_NUMBER, body: 'nobody home' })).messageSid;
-    ({ p } = await startListen(f, ['--inspect-port', '0', '--check-missed', '0']));
+    ({ p } = await startListen(f, ['--inspect-port', '0', '--check-missed', '0', '--catch-up']));
     chromium = await launchHeadlessChromium('chromium');
     ({ page } = chromium);
     await openInspectorPage(page, (await inspectorUrl(p)).url, errors);
@@ -43,5 +43,14 @@ describe("inspector: the route panel's webhook alerts (headless chromium)", () =
     assert.ok(text.includes(`deliver ${lost} to ${down}`), text);
     assert.match(text, /\(112\d\d\); fix: .*redeliver /);
     assert.deepEqual(errors, []);
+  });
+
+  test('the message --catch-up fed is in the list, tagged recovered', async () => {
+    const row = page.locator('#list .row', { hasText: 'nobody home' });
+    await row.waitFor({ timeout: 20_000 });
+    assert.equal(await row.locator('.tag', { hasText: 'recovered' }).count(), 1);
+    // After a reload too (the page's state reads the event's kept header).
+    await page.reload();
+    await page.locator('#list .row', { hasText: 'nobody home' }).locator('.tag', { hasText: 'recovered' }).waitFor();
   });
 });
