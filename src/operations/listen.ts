@@ -293,7 +293,6 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
     : null;
 
   const reason = await finished;
-  await caughtUp;
   await replies?.stop();
   face.close?.();
   clearTimeout(timer);
@@ -314,6 +313,8 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
   } finally {
     hints?.close();
     stopper.dispose();
+    // A catch-up still posting when the listen stops ends at once: the listener no longer answers.
+    await caughtUp;
   }
   report.stopped({ info, outcome });
   return {
