@@ -25,6 +25,8 @@ interface Options {
   apiKeySecretStdin?: boolean;
   tokenFromEnv?: boolean;
   apiUrl?: string;
+  region?: string;
+  edge?: string;
   webhookUrlStdin?: boolean;
   webhookUrl?: string;
   default?: boolean;
@@ -58,6 +60,8 @@ export function register(program: Command, ctx: CommandContext): void {
       '--api-url <url>',
       'REST base URL of a local stand-in for Twilio (the emulator), instead of https://api.twilio.com',
     )
+    .option('--region <region>', "the account's Twilio region: us1 (default), ie1, au1 (TWILIO_REGION wins)")
+    .option('--edge <edge>', 'the Twilio edge location to connect through: dublin, sydney, ashburn… (TWILIO_EDGE wins)')
     .option(
       '--webhook-url-stdin',
       "read the config's production webhook URL (Fruxon's, a secret) from standard input; with --auth-token-stdin: the second line",
@@ -113,6 +117,8 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   // Where the config talks to: --api-url, else on a terminal (when anything else is asked too: every flag given
   // means the user knows) a running emulator is offered, or a URL asked for.
   let apiUrl = opts.apiUrl ? checkHttpUrl('--api-url', opts.apiUrl).replace(/\/+$/, '') : null;
+  const region = opts.region !== undefined ? checkLocation('--region', opts.region) : null;
+  const edge = opts.edge !== undefined ? checkLocation('--edge', opts.edge) : null;
   const secretGiven =
     opts.tokenFromEnv || opts.authTokenStdin || opts.apiKeySecretStdin || Boolean(env[secretEnvVar({ authMethod })]);
   const asking = !opts.name || !opts.from || !(opts.accountSid ?? env.TWILIO_ACCOUNT_SID) || !secretGiven;
@@ -216,7 +222,15 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     if (!opts.json) out.status(out.errColor.dim(`Checking the credentials with ${apiUrl ?? 'Twilio'}…`));
     try {
       verification = await verifyCredentials(
-        { accountSid, authMethod, apiKeySid, secret: secret!, apiUrl: env.FRUXON_TWILIO_API_URL || apiUrl },
+        {
+          accountSid,
+          authMethod,
+          apiKeySid,
+          secret: secret!,
+          apiUrl: env.FRUXON_TWILIO_API_URL || apiUrl,
+          region: env.TWILIO_REGION || region,
+          edge: env.TWILIO_EDGE || edge,
+        },
         fromNumber,
         ctx.twilio,
       );
@@ -286,6 +300,8 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
       apiKeySid,
       secretSource: opts.tokenFromEnv ? 'env' : 'keychain',
       apiUrl,
+      region,
+      edge,
       isDefault: opts.default,
     },
     keychain,
@@ -322,6 +338,16 @@ async function need(
 function checkSecret(what: string, value: string): string {
   const v = value.trim();
   if (!v || /[\s\u0000-\u001f]/.test(v)) throw usageError(`the ${what} must be one word of printable characters`);
+  return v;
+}
+
+/** A region or edge name as Twilio spells them (ie1, dublin): lowercase letters and digits. */
+function checkLocation(flag: string, value: string): string {
+  const v = value.trim().toLowerCase();
+  if (!/^[a-z][a-z0-9-]{1,30}$/.test(v))
+    throw usageError(
+      `${flag} must be a Twilio ${flag.slice(2)} name such as ${flag === '--region' ? 'ie1' : 'dublin'} (got ${JSON.stringify(value)})`,
+    );
   return v;
 }
 

@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { ExitCode, usageError } from '../errors.js';
 import type { ListenScreen } from '../interactive/index.js';
+import type { TakeOverQuestion } from '../operations/listen.js';
+import { safe } from '../output/index.js';
 import { canOpenScreen } from '../output/iostreams.js';
 import { checkHttpUrl, MAX_TIMER_MS, parseDuration, parsePort, parsePositiveInt } from '../validate.js';
 import type { CommandContext } from './context.js';
-import { readStdin } from './input.js';
+import { promptConfirm, readStdin } from './input.js';
 
 export const DEFAULT_LISTEN_PORT = 7337;
 
@@ -27,6 +29,8 @@ interface Options {
   inspect: boolean;
   inspectPort?: string;
   messagingService?: boolean;
+  fallback: boolean;
+  takeOver?: boolean;
   channel?: string;
   statuses?: boolean;
   checkMissed: string;
@@ -54,6 +58,14 @@ export function register(program: Command, ctx: CommandContext): void {
     .option(
       '--messaging-service',
       "when the number's Messaging Service receives its messages: point the service's inbound URL here (it serves every number in it), put back on stop",
+    )
+    .option(
+      '--no-fallback',
+      'clear the fallback URL of the layer that receives the messages for the run (default: kept, so what the listener refuses goes there), put back on stop',
+    )
+    .option(
+      '--take-over',
+      'take the number even when it points at a production URL (the live agent gets no messages until listen stops); on a terminal listen asks',
     )
     .option(
       '--statuses',
@@ -170,6 +182,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
       forwardTo,
       channels: channels ? [...channels] : undefined,
       allowMessagingService: Boolean(opts.messagingService),
+      noFallback: !opts.fallback,
       checkMissedMs,
       catchUp: Boolean(opts.catchUp),
       max,
@@ -224,6 +237,11 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
             now: () => ctx.now(),
           }),
       }),
+      // A production URL is taken with consent: --take-over in advance, else a question on a terminal; with
+      // nobody to ask it is taken and a warning says so (scripts keep working).
+      ...((opts.takeOver || out.interactive) && {
+        confirmTakeOver: async (q) => opts.takeOver || (await confirmTakeOver(ctx.io, q)),
+      }),
       // SIGINT/SIGTERM/SIGHUP and the context's abort signal; the screen's q asks as Ctrl-C does.
       untilStopped: (info) =>
         ctx.untilStopped({
@@ -238,4 +256,12 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     printListenTimeout(out, timeoutMs!, result.accepted, max ?? 1);
     ctx.exitCode = ExitCode.timeout;
   }
+}
+
+/** The question before taking a number from a production URL: it names the URL and what taking it means. */
+function confirmTakeOver(io: CommandContext['io'], q: TakeOverQuestion): Promise<boolean> {
+  return promptConfirm(
+    io,
+    `${q.phoneNumber}: ${safe(q.layer)} points at ${safe(q.url)}${q.recorded ? ' (the recorded production URL)' : ''}: while listen runs, the live agent gets no messages. Take it?`,
+  );
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { CliError, ExitCode, usageError } from '../errors.js';
+import { safe } from '../output/index.js';
 import type { CommandContext } from './context.js';
 
 interface Options {
@@ -210,7 +211,7 @@ async function run(ctx: CommandContext, files: string[], opts: Options): Promise
   if (outcome.kind === 'unrunnable') {
     for (const p of outcome.problems)
       out.error(
-        `${p.file}:${p.line}: scenario ${JSON.stringify(p.scenario)} cannot run: ${p.message}`,
+        `${p.file}:${p.line}: scenario ${JSON.stringify(p.scenario)} cannot run: ${safe(p.message)}`,
         p.hint ?? undefined,
       );
     out.status('Nothing was sent.');

@@ -107,5 +107,8 @@ export function twilioCredentials(config: Config, secret: string, env: NodeJS.Pr
     apiKeySid: config.apiKeySid,
     secret,
     apiUrl: effectiveApiUrl(config, env),
+    // As twilio-node reads them (its own env reading is off: the client's env is the command's).
+    region: env.TWILIO_REGION || config.region || null,
+    edge: env.TWILIO_EDGE || config.edge || null,
   };
 }

@@ -4,7 +4,7 @@ import type { SecretStore } from '../secrets/index.js';
 import { type Config, isLeaseAlive, type Lease, type Store, type StoredEvent } from '../store/index.js';
 import { alertFix, describeAlert, listWebhookAlerts } from '../twilio/alerts.js';
 import type { TwilioClient } from '../twilio/client.js';
-import { resolveRoute } from '../twilio/route.js';
+import { resolveRoute, routeName } from '../twilio/route.js';
 import { classifyWebhookUrl, displayWebhookUrl } from '../twilio/webhook.js';
 
 /**
@@ -128,7 +128,7 @@ export async function inboundRoute(
     } catch {
       productionUrl = null; // keychain unavailable: compare without it
     }
-    return describeRoute({
+    const finding = describeRoute({
       number: config.fromNumber,
       found: route !== null,
       // The layer that wins (a Messaging Service's inbound URL over the number's SmsUrl).
@@ -138,6 +138,10 @@ export async function inboundRoute(
       productionUrl,
       recorded: sent === undefined ? undefined : recordedEvent(deps.store, config, sent),
     });
+    // Another layer than the number's own decides: say which.
+    if (route && route.layer !== 'number' && route.layer !== 'sandbox')
+      return { ...finding, text: `${finding.text} (the layer that receives them: ${routeName(route, 'label')})` };
+    return finding;
   } catch (err) {
     return {
       reachesAgent: null,

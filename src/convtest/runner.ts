@@ -23,8 +23,7 @@ import {
   sleepUnlessAborted,
   waitForFinalStatus,
 } from '../twilio/messages.js';
-import { findNumber, type PhoneNumberInfo } from '../twilio/numbers.js';
-import { SANDBOX_NUMBER } from '../twilio/route.js';
+import { type Route, resolveChannels, routeName, SANDBOX_NUMBER } from '../twilio/route.js';
 import { type SandboxFacts, sandboxFacts } from '../twilio/sandbox.js';
 import { refuseLoopbackUrls } from '../twilio/send-rules.js';
 import { sameWebhookUrl } from '../twilio/webhook.js';
@@ -249,11 +248,17 @@ async function planAll(
       connections.set(key, connectConfig(deps.store, name, deps.env, deps.secrets, deps.twilio));
     return connections.get(key)!;
   };
-  const owned = new Map<string, Promise<PhoneNumberInfo | null>>();
-  const onAccount = (conn: Connection, number: string) => {
-    const key = `${conn.config.id} ${number}`;
-    if (!owned.has(key)) owned.set(key, findNumber(conn.client, number));
-    return owned.get(key)!;
+  // Where a number's inbound goes on a channel (the resolver: its service, sender, TwiML App or SmsUrl); no
+  // route with a number: not a number of the account. One lookup per config, number and channel.
+  const routed = new Map<string, Promise<Route | null>>();
+  const routeOn = (conn: Connection, number: string, channel: Channel) => {
+    const key = `${conn.config.id} ${number} ${channel}`;
+    if (!routed.has(key))
+      routed.set(
+        key,
+        resolveChannels(conn.client, number, [channel]).then((r) => (r[0]?.number ? r[0] : null)),
+      );
+    return routed.get(key)!;
   };
   const sandboxes = new Map<string, Promise<SandboxFacts | null>>();
   const sandboxOf = (conn: Connection) => {
@@ -305,7 +310,11 @@ async function planAll(
       }
       let sandbox: Plan['sandbox'] = null;
       try {
-        const [ours, theirs] = await Promise.all([onAccount(conn, config.fromNumber), onAccount(conn, testerNumber)]);
+        const channel = channelOf(tester);
+        const [ours, theirs] = await Promise.all([
+          routeOn(conn, config.fromNumber, channel),
+          routeOn(conn, testerNumber, channel),
+        ]);
         // The WhatsApp Sandbox is no number of the account, but a sender every account has.
         const isSandbox = !ours && config.fromNumber === SANDBOX_NUMBER;
         if (!ours && !isSandbox) {
@@ -350,13 +359,19 @@ async function planAll(
             );
             continue;
           }
-        } else if (theirs.smsUrl && sameWebhookUrl(theirs.smsUrl, ours!.smsUrl)) {
-          problem(
-            s.fromLine,
-            `the tester ${testerNumber}'s webhook points where ${config.fromNumber}'s does: the agent would answer its own replies`,
-            'give from: a number whose "A MESSAGE COMES IN" webhook is empty or goes elsewhere',
-          );
-          continue;
+        } else {
+          // A tester whose inbound reaches the agent, by any layer, would have the agent answer its own replies.
+          const loop = selfLoop(ours!, theirs);
+          if (loop) {
+            problem(
+              s.fromLine,
+              loop === 'url'
+                ? `the tester ${testerNumber}'s webhook points where ${config.fromNumber}'s does: the agent would answer its own replies`
+                : `the tester ${testerNumber} and ${config.fromNumber} both receive through ${routeName(theirs, 'label')}: the agent would answer its own replies`,
+              'give from: a number whose inbound (its Messaging Service, TwiML App or "A MESSAGE COMES IN" webhook) is empty or goes elsewhere',
+            );
+            continue;
+          }
         }
       } catch (err) {
         const e = twilioError(err, 'look up the numbers of the account', conn.creds);
@@ -382,6 +397,17 @@ async function planAll(
     }
   }
   return { plans, problems };
+}
+
+/**
+ * Whether the tester's inbound reaches where the config's number's does: the same layer (one Messaging Service or
+ * TwiML App receives both), or the same URL whatever the layers.
+ */
+function selfLoop(ours: Route, theirs: Route): 'layer' | 'url' | null {
+  const shared = ['messaging_service', 'none', 'application'];
+  if (shared.includes(ours.layer) && ours.layer === theirs.layer && ours.sid === theirs.sid)
+    return ours.layer === 'none' ? null : 'layer';
+  return theirs.url && sameWebhookUrl(theirs.url, ours.url) ? 'url' : null;
 }
 
 /** Whether the scenario's first step sends `join <code>` (any code when it is unknown). */
@@ -684,6 +710,20 @@ class Runner {
         }
       } catch {
         // fall through to the route
+      }
+    }
+    // It reached this machine's listener, which refused it: that is the cause, not the route.
+    if (lastSend) {
+      const refused = this.#deps.store.events.refusedSince(
+        conn.config.id,
+        new Date(lastSend.at - 1000).toISOString(),
+        1,
+      )[0];
+      if (refused) {
+        return {
+          text: `the listener refused a request since the tester's message (${refused.reason ?? 'refused'}, event #${refused.id}): the agent never got it`,
+          fix: `fruxon-twilio events show ${refused.id}`,
+        };
       }
     }
     // The tester texted STOP: the agent may well have answered, but Twilio refuses every reply (21610).

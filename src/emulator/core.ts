@@ -9,7 +9,7 @@ import {
 } from '../twilio/inbound-form.js';
 import { withoutCredentials } from '../twilio/webhook-post.js';
 import { AlertLog } from './alerts.js';
-import { type DeliveryPolicy, deliverWebhook, sleep, type WebhookTarget } from './delivery.js';
+import { type DeliveryPolicy, deliverWebhook, sleep, type WebhookTarget, withoutFragment } from './delivery.js';
 import { apiErrors, type DeliveryErrorCode, deliveryErrors } from './errors.js';
 import { newSid } from './ids.js';
 import { MAGIC_NUMBERS, scriptedFailure } from './magic.js';
@@ -24,7 +24,7 @@ import {
   WINDOW_MS,
 } from './policy.js';
 import { API_VERSION, mediaBytesPath, mediaSid } from './resources.js';
-import { defaultStatusCallback, type InboundRoute, routeInbound } from './routing.js';
+import { defaultMessagingServiceSid, defaultStatusCallback, type InboundRoute, routeInbound } from './routing.js';
 import type { EmulatorState } from './state.js';
 import { SANDBOX_NUMBER } from './state.js';
 import type {
@@ -186,7 +186,10 @@ export class EmulatorCore {
     const media = req.mediaUrls.map((url) => ({ url, contentType: guessContentType(url) }));
     const ownFrom = this.state.findNumber(fromNumber);
     const messagingServiceSid =
-      req.messagingServiceSid ?? (ownFrom && this.state.serviceOfNumber(ownFrom.sid)?.sid) ?? null;
+      req.messagingServiceSid ??
+      (ownFrom &&
+        (this.state.serviceOfNumber(ownFrom.sid)?.sid ?? defaultMessagingServiceSid(this.state.account.sid))) ??
+      null;
     const message = this.#saveQueued(
       {
         sid: newSid(media.length > 0 ? 'MM' : 'SM'),
@@ -331,6 +334,23 @@ export class EmulatorCore {
       });
     }
     if (keyword) this.#applyKeyword(keyword, fromNumber, toNumber, route.messagingServiceSid);
+    if (route.layer === 'conversations') {
+      this.#log({
+        level: 'info',
+        event: 'webhook.outcome',
+        message: `inbound message ${sid} taken by Conversations (address configuration ${route.sid}): no messaging webhook is called`,
+        kind: 'inbound',
+        messageSid: sid,
+        outcome: 'no-webhook',
+      });
+      return Promise.resolve({
+        messageSid: sid,
+        layer: 'conversations',
+        outcome: 'no-webhook',
+        url: null,
+        attempts: [],
+      });
+    }
     return this.#track(this.#deliverInboundWebhook(message, route, msg.profileName ?? 'Emulator User', keyword));
   }
 
@@ -542,7 +562,9 @@ export class EmulatorCore {
   }
 
   /** STOP records the opt-out, START removes it, HELP answers; each answered with Twilio's default reply. */
-  #applyKeyword(keyword: OptOutType, contact: string, ownNumber: string, serviceSid: string | null): void {
+  #applyKeyword(keyword: OptOutType, contact: string, ownNumber: string, routeServiceSid: string | null): void {
+    // The account's default Messaging Service (a number in no service) is no scope: the opt-out is the number's.
+    const serviceSid = routeServiceSid && this.state.services.has(routeServiceSid) ? routeServiceSid : null;
     const scope = { phoneNumber: contact, sender: serviceSid ? null : ownNumber, messagingServiceSid: serviceSid };
     const key = optOutKey(scope);
     const wasOut = this.state.optOuts.has(key);
@@ -555,7 +577,7 @@ export class EmulatorCore {
     });
     // Our reading (documented for toll-free numbers): a contact who opted out gets no answer to HELP.
     if (keyword === 'HELP' && wasOut) return;
-    this.#systemReply(ownNumber, contact, OPT_OUT_REPLIES[keyword], serviceSid);
+    this.#systemReply(ownNumber, contact, OPT_OUT_REPLIES[keyword], routeServiceSid);
   }
 
   /**
@@ -641,8 +663,8 @@ export class EmulatorCore {
       media: message.media,
       numSegments: message.numSegments,
       profileName,
+      messagingServiceSid: route.messagingServiceSid,
     });
-    if (route.messagingServiceSid) params.MessagingServiceSid = route.messagingServiceSid;
     if (optOut) params.OptOutType = optOut;
     const result = await this.#deliverAndLog(
       message.sid,
@@ -702,7 +724,8 @@ export class EmulatorCore {
       if (last.statusCode !== undefined && last.statusCode >= 200 && last.statusCode < 300) continue;
       this.alerts.record({
         kind: target.kind,
-        url: target.url,
+        // What was called: connection overrides (the fragment) are Twilio's own, never part of the request.
+        url: withoutFragment(target.url),
         method: target.method,
         attempt: last,
         message,

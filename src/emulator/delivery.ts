@@ -53,7 +53,8 @@ export async function deliverWebhook(
 
   for (const target of targets) {
     const params = paramsFor(target, result);
-    const tries = policy.mode === 'twilio' ? 2 : 1 + policy.retryDelaysMs.length;
+    const overrides = connectionOverrides(target.url);
+    const tries = policy.mode === 'twilio' ? 1 + (overrides.retryCount ?? 1) : 1 + policy.retryDelaysMs.length;
     for (let i = 0; i < tries; i++) {
       if (policy.signal.aborted) return { messageSid, outcome: 'cancelled', url: target.url, attempts };
       const started = performance.now();
@@ -101,7 +102,8 @@ function sendSigned(
   policy: DeliveryPolicy,
 ): Promise<AttemptAnswer> {
   return sendSignedWebhook({
-    url: target.url,
+    // The fragment holds connection overrides for Twilio itself: never sent, never signed.
+    url: withoutFragment(target.url),
     method: target.method,
     form: params,
     signingKey: policy.authToken(),
@@ -111,6 +113,25 @@ function sendSigned(
     abortedError: 'emulator stopped',
     maxBodyBytes: MAX_RESPONSE_BYTES,
   });
+}
+
+/** The URL without its fragment (`#rc=…&ct=…`): what is called and signed. */
+export function withoutFragment(url: string): string {
+  const at = url.indexOf('#');
+  return at < 0 ? url : url.slice(0, at);
+}
+
+/**
+ * Twilio's connection overrides in a webhook URL's fragment that the emulator applies: `rc`, the retry count
+ * after a failed connection (0 to 5; default 1). The others (`ct`, `rt`, `tt`, `rp`, `e`, `sni`) are accepted
+ * and ignored: our reading, timeouts being the emulator's own.
+ */
+export function connectionOverrides(url: string): { retryCount?: number } {
+  const at = url.indexOf('#');
+  if (at < 0) return {};
+  const rc = new URLSearchParams(url.slice(at + 1)).get('rc');
+  if (rc === null || !/^\d+$/.test(rc)) return {};
+  return { retryCount: Math.min(5, Number(rc)) };
 }
 
 /** Resolves true after `ms`, or false as soon as `signal` aborts. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 /** A Twilio-style SID: a two-letter prefix followed by 32 lowercase hex digits. */
-export function newSid(prefix: 'AC' | 'PN' | 'SM' | 'MM' | 'SK' | 'ME' | 'MG' | 'AP' | 'XE' | 'HX'): string {
+export function newSid(prefix: 'AC' | 'PN' | 'SM' | 'MM' | 'SK' | 'ME' | 'MG' | 'AP' | 'XE' | 'HX' | 'IG'): string {
   return prefix + randomBytes(16).toString('hex');
 }
 

@@ -1,5 +1,6 @@
 import { alertRoutes } from './alert-routes.js';
 import { contentRoutes } from './content-routes.js';
+import { conversationsRoutes } from './conversations-routes.js';
 import type { EmulatorCore } from './core.js';
 import { apiErrors } from './errors.js';
 import { messagingRoutes } from './messaging-routes.js';
@@ -192,6 +193,7 @@ const routeDefinitions: RouteDefinition[] = [
     },
   },
   ...messagingRoutes,
+  ...conversationsRoutes,
   ...contentRoutes,
   ...alertRoutes,
 ];

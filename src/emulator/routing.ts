@@ -1,3 +1,4 @@
+import { defaultMessagingServiceSid } from '../twilio/inbound-form.js';
 import { type EmulatorState, SANDBOX_NUMBER } from './state.js';
 import type { EmulatorNumber, HttpMethod, InboundLayer, SenderMethod } from './types.js';
 
@@ -11,7 +12,10 @@ export interface InboundRoute {
   method: HttpMethod;
   fallbackUrl: string;
   fallbackMethod: HttpMethod;
-  /** The service the number belongs to, even when the number's own webhook wins: Twilio still reports it. */
+  /**
+   * The service the number belongs to, even when the number's own webhook wins: Twilio still reports it; for a
+   * number in no service, the account's default one (defaultMessagingServiceSid). Null for the Sandbox.
+   */
   messagingServiceSid: string | null;
 }
 
@@ -29,7 +33,12 @@ export interface InboundRoute {
  *    service is one whose number is in the service); with use_inbound_webhook_on_number it goes to the number's
  *    own layers, the sender first;
  *  - a WhatsApp sender with no callback_url does not take the message: the number's app or SmsUrl does;
- *  - a service that defers to the number with a null inbound URL does not drop: the number decides.
+ *  - a service that defers to the number with a null inbound URL does not drop: the number decides;
+ *  - Conversations (conversations v1 /v1/Configuration/Addresses): an address configuration whose
+ *    auto_creation is enabled, for the address the message is to (`+1…` on SMS, `whatsapp:+1…` on WhatsApp),
+ *    takes the message INSTEAD of every layer above (service, sender, app, SmsUrl): Conversations creates a
+ *    conversation message and posts its own webhooks (not modelled: the emulator logs the message and calls no
+ *    messaging webhook). A disabled one, or one for the other channel's address, changes nothing.
  * Returns undefined when `to` is neither one of the account's numbers nor the Sandbox (on WhatsApp).
  */
 export function routeInbound(state: EmulatorState, toNumber: string, whatsapp: boolean): InboundRoute | undefined {
@@ -48,7 +57,19 @@ export function routeInbound(state: EmulatorState, toNumber: string, whatsapp: b
   const number = state.findNumber(toNumber);
   if (!number) return undefined;
   const service = state.serviceOfNumber(number.sid);
-  const messagingServiceSid = service?.sid ?? null;
+  const messagingServiceSid = service?.sid ?? defaultMessagingServiceSid(state.account.sid);
+  const conversations = state.addressConfigurationOf(whatsapp ? `whatsapp:${number.phoneNumber}` : number.phoneNumber);
+  if (conversations?.autoCreation.enabled) {
+    return {
+      layer: 'conversations',
+      sid: conversations.sid,
+      url: '',
+      method: 'POST',
+      fallbackUrl: '',
+      fallbackMethod: 'POST',
+      messagingServiceSid,
+    };
+  }
   if (service && !service.useInboundWebhookOnNumber) {
     if (!service.inboundRequestUrl) {
       return {
@@ -151,3 +172,5 @@ export function matchesPhoneNumberFilter(phoneNumber: string, filter: string): b
   const pattern = new RegExp(wanted.replace(/\*/g, '\\d'));
   return pattern.test(phoneNumber.replace(/\D/g, ''));
 }
+
+export { defaultMessagingServiceSid };

@@ -4,6 +4,7 @@ import { EmulatorClock } from './clock.js';
 import { friendlyPhoneName, newSecret, newSid } from './ids.js';
 import type {
   ApiKey,
+  EmulatorAddressConfiguration,
   EmulatorApplication,
   EmulatorContent,
   EmulatorMessage,
@@ -17,7 +18,16 @@ import type {
 /** The WhatsApp Sandbox's number: shared by every Twilio account, never one of its IncomingPhoneNumbers. */
 export const SANDBOX_NUMBER = '+14155238886';
 
-type ResourceKind = 'service' | 'application' | 'sender' | 'sandbox' | 'settings' | 'clock' | 'opt-out' | 'content';
+type ResourceKind =
+  | 'service'
+  | 'application'
+  | 'sender'
+  | 'sandbox'
+  | 'settings'
+  | 'clock'
+  | 'opt-out'
+  | 'content'
+  | 'address_configuration';
 
 export interface AccountSettings {
   enforceMediaAuth: boolean;
@@ -44,6 +54,8 @@ export class EmulatorState {
   readonly services = new Map<string, EmulatorService>();
   readonly applications = new Map<string, EmulatorApplication>();
   readonly senders = new Map<string, EmulatorSender>();
+  /** Conversations address configurations (IG…). */
+  readonly addressConfigurations = new Map<string, EmulatorAddressConfiguration>();
   /** By `optOutKey()` (policy.ts): the scope (service SID or our number) and the contact. */
   readonly optOuts = new Map<string, EmulatorOptOut>();
   readonly contents = new Map<string, EmulatorContent>();
@@ -119,6 +131,17 @@ export class EmulatorState {
   deleteService(sid: string): void {
     this.services.delete(sid);
     this.#deleteResource('service', sid);
+  }
+
+  saveAddressConfiguration(c: EmulatorAddressConfiguration): void {
+    this.addressConfigurations.set(c.sid, c);
+    this.#persistResource('address_configuration', c.sid, c);
+  }
+
+  /** The address configuration of an address (`+1…` or `whatsapp:+1…`), if any. */
+  addressConfigurationOf(address: string): EmulatorAddressConfiguration | undefined {
+    for (const c of this.addressConfigurations.values()) if (c.address === address) return c;
+    return undefined;
   }
 
   saveApplication(a: EmulatorApplication): void {
@@ -278,6 +301,9 @@ export class EmulatorState {
         } else if (row.kind === 'sender') {
           const x = revive<EmulatorSender>(row.data, ['dateCreated', 'dateUpdated']);
           this.senders.set(x.sid, x);
+        } else if (row.kind === 'address_configuration') {
+          const c = revive<EmulatorAddressConfiguration>(row.data, ['dateCreated', 'dateUpdated']);
+          this.addressConfigurations.set(c.sid, c);
         } else if (row.kind === 'sandbox') {
           this.sandbox = JSON.parse(row.data) as EmulatorSandbox;
         } else if (row.kind === 'settings') {

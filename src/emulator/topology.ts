@@ -121,6 +121,9 @@ export function defined<T extends object>(fields: T): Partial<T> {
 
 // ------------------------------------------------------------------------------------------ the topology file
 
+/** conversations v1 configuration_address_enum_type. */
+const ADDRESS_TYPES = ['sms', 'whatsapp', 'messenger', 'gbm', 'email', 'rcs', 'apple', 'chat'];
+
 /** Thrown for a topology that does not fit: one line naming the field and the expected form. */
 export class TopologyError extends Error {
   override name = 'TopologyError';
@@ -139,6 +142,7 @@ export function checkTopology(raw: unknown): Topology {
     'senders',
     'sandbox',
     'account',
+    'conversations',
     'opt_outs',
     'content',
   ]);
@@ -247,6 +251,38 @@ export function checkTopology(raw: unknown): Topology {
     url(o.status_callback, 'sandbox.status_callback');
     (array(o.participants, 'sandbox.participants') ?? []).forEach((n, j) => {
       e164(n, `sandbox.participants[${j}]`);
+    });
+  }
+  if (t.conversations !== undefined) {
+    const c = object(t.conversations, 'conversations');
+    allowKeys(c, 'conversations', ['address_configurations']);
+    (array(c.address_configurations, 'conversations.address_configurations') ?? []).forEach((raw, i) => {
+      const at = `conversations.address_configurations[${i}]`;
+      const o = object(raw, at);
+      allowKeys(o, at, ['sid', 'type', 'address', 'friendly_name', 'auto_creation', 'address_country']);
+      if (o.sid !== undefined) sid(o.sid, `${at}.sid`, 'IG');
+      if (!ADDRESS_TYPES.includes(o.type as string))
+        throw new TopologyError(`${at}.type must be one of ${ADDRESS_TYPES.join(', ')}, got ${JSON.stringify(o.type)}`);
+      if (typeof o.address !== 'string' || !o.address) throw new TopologyError(`${at}.address must be a string`);
+      if (o.friendly_name !== undefined) str(o.friendly_name, `${at}.friendly_name`);
+      if (o.auto_creation !== undefined) {
+        const a = object(o.auto_creation, `${at}.auto_creation`);
+        allowKeys(a, `${at}.auto_creation`, [
+          'enabled',
+          'type',
+          'conversation_service_sid',
+          'webhook_url',
+          'webhook_method',
+          'webhook_filters',
+          'studio_flow_sid',
+          'studio_retry_count',
+        ]);
+        if (a.enabled !== undefined && typeof a.enabled !== 'boolean')
+          throw new TopologyError(`${at}.auto_creation.enabled must be true or false`);
+        if (a.type !== undefined && !['webhook', 'studio', 'default'].includes(a.type as string))
+          throw new TopologyError(`${at}.auto_creation.type must be webhook, studio or default`);
+        url(a.webhook_url, `${at}.auto_creation.webhook_url`);
+      }
     });
   }
   (array(t.opt_outs, 'opt_outs') ?? []).forEach((x, i) => {
@@ -402,6 +438,29 @@ export function applyTopology(state: EmulatorState, t: Topology): void {
       whatsappStatus: c.whatsapp?.status ?? 'unsubmitted',
       whatsappCategory: c.whatsapp?.category ?? 'UTILITY',
       whatsappName: c.whatsapp?.name ?? c.friendly_name.toLowerCase().replace(/[^a-z0-9_]+/g, '_'),
+      dateCreated: previous?.dateCreated ?? now,
+      dateUpdated: now,
+    });
+  }
+  for (const c of t.conversations?.address_configurations ?? []) {
+    const previous = c.sid ? state.addressConfigurations.get(c.sid) : state.addressConfigurationOf(c.address);
+    const a = c.auto_creation ?? {};
+    state.saveAddressConfiguration({
+      sid: c.sid ?? previous?.sid ?? newSid('IG'),
+      type: c.type,
+      address: c.address,
+      friendlyName: c.friendly_name ?? '',
+      autoCreation: {
+        enabled: a.enabled ?? false,
+        type: a.type ?? 'default',
+        conversationServiceSid: a.conversation_service_sid ?? null,
+        webhookUrl: a.webhook_url ?? null,
+        webhookMethod: a.webhook_method ?? null,
+        webhookFilters: a.webhook_filters ?? [],
+        studioFlowSid: a.studio_flow_sid ?? null,
+        studioRetryCount: a.studio_retry_count ?? null,
+      },
+      addressCountry: c.address_country ?? null,
       dateCreated: previous?.dateCreated ?? now,
       dateUpdated: now,
     });

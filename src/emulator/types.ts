@@ -248,7 +248,14 @@ export interface EmulatorContent {
 }
 
 /** The layer that decided where an inbound message went. */
-export type InboundLayer = 'messaging_service' | 'application' | 'number' | 'whatsapp_sender' | 'sandbox' | 'dropped';
+export type InboundLayer =
+  | 'messaging_service'
+  | 'application'
+  | 'number'
+  | 'whatsapp_sender'
+  | 'sandbox'
+  | 'dropped'
+  | 'conversations';
 
 export interface TopologySummary {
   services: Record<string, unknown>[];
@@ -259,8 +266,56 @@ export interface TopologySummary {
   account: { enforce_media_auth: boolean };
 }
 
+/**
+ * A Conversations address configuration (conversations v1 `/v1/Configuration/Addresses`): with auto-creation
+ * enabled, messages to its address create Conversations messages (routing.ts says what that does to the
+ * number's own webhook).
+ */
+export interface EmulatorAddressConfiguration {
+  sid: string;
+  /** sms | whatsapp | messenger | gbm | email | rcs | apple | chat. */
+  type: string;
+  /** `+1…` (sms) or `whatsapp:+1…`. */
+  address: string;
+  friendlyName: string;
+  autoCreation: {
+    enabled: boolean;
+    /** webhook | studio | default. */
+    type: string;
+    conversationServiceSid: string | null;
+    webhookUrl: string | null;
+    webhookMethod: string | null;
+    webhookFilters: string[];
+    studioFlowSid: string | null;
+    studioRetryCount: number | null;
+  };
+  addressCountry: string | null;
+  dateCreated: Date;
+  dateUpdated: Date;
+}
+
+/** An address configuration as the topology file writes it: the conversations v1 spec's wire format. */
+export interface TopologyAddressConfiguration {
+  sid?: string;
+  type: string;
+  address: string;
+  friendly_name?: string;
+  auto_creation?: {
+    enabled?: boolean;
+    type?: string;
+    conversation_service_sid?: string;
+    webhook_url?: string;
+    webhook_method?: string;
+    webhook_filters?: string[];
+    studio_flow_sid?: string;
+    studio_retry_count?: number;
+  };
+  address_country?: string;
+}
+
 /** What `--topology FILE.json` holds; see README "emulator". Field names are those of Twilio's APIs. */
 export interface Topology {
+  conversations?: { address_configurations?: TopologyAddressConfiguration[] };
   numbers?: (string | TopologyNumber)[];
   services?: TopologyService[];
   applications?: TopologyApplication[];

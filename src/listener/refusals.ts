@@ -64,3 +64,6 @@ export class RefusalBudget {
     return closed;
   }
 }
+
+/** The refusal reason of a request from or to an address kind the listener does not model (doctor counts them). */
+export const UNSUPPORTED_ADDRESS = 'unsupported_address';

@@ -21,8 +21,16 @@ import {
 import { fetchNumber, setSmsWebhook } from '../twilio/numbers.js';
 import { lookUpRoutes, numberNotFoundError, webhookStepError } from '../twilio/register-webhook.js';
 import { type Channel, type Route, routeName } from '../twilio/route.js';
-import { describeRestore, displayWebhookUrl, sameWebhookUrl } from '../twilio/webhook.js';
-import { maskSid } from '../validate.js';
+import {
+  describeRestore,
+  displayWebhookUrl,
+  isListenerUrl,
+  sameWebhookUrl,
+  urlFragment,
+  withFragment,
+} from '../twilio/webhook.js';
+import { isLoopbackUrl, maskSid } from '../validate.js';
+import { LISTENER_HEADER } from './server.js';
 
 /**
  * Pointing the config's number at the listener and putting it back. The lease (SQLite) is written before
@@ -48,6 +56,19 @@ export interface Registration {
   routes: Route[];
   /** Every number whose messages arrive at the listener: the config's, and the other numbers of a leased Messaging Service. */
   accepts: string[];
+  /**
+   * Where Twilio sends what the listener refuses (an error answer) or does not answer in time, per channel of
+   * `routes`: the winning layer's fallback URL, kept for the run; null with none (or cleared: --no-fallback).
+   * As Twilio answers it: a face masks it.
+   */
+  fallbacks: RunFallback[];
+}
+
+/** The fallback URL in force on one channel while the listener runs. */
+export interface RunFallback {
+  channel: Channel;
+  url: string | null;
+  method: string | null;
 }
 
 /**
@@ -68,7 +89,22 @@ export async function registerWebhook(opts: {
   /** Channels to receive (default: every channel the number has). */
   channels?: Channel[];
   allowMessagingService?: boolean;
+  /**
+   * --no-fallback: clear the winning layer's fallback URL for the run (the lease records it; put back on stop,
+   * crash and restore). By default it is kept: a listener that refuses a message or dies lets Twilio fall back.
+   */
+  noFallback?: boolean;
   onStaleRestored?: (outcome: RestoreOutcome, lease: Lease) => void;
+  /**
+   * Asked before taking a layer that points at a production URL (the config's recorded one, or any URL that is
+   * neither loopback nor a listener's): true takes it, false refuses (exit 4). Absent: nobody can be asked (no
+   * terminal), so it is taken and `onWarning` says so.
+   */
+  confirmTakeOver?: (q: TakeOverQuestion) => Promise<boolean>;
+  /** A warning about what registering found or did (a listener taken over, a production URL taken unasked). */
+  onWarning?: (message: string) => void;
+  /** Whether the listener at a URL runs (default: probeListener, one GET). */
+  probe?: (url: string) => Promise<ListenerProbe>;
 }): Promise<Registration> {
   const { store, client, config } = opts;
   const pid = opts.pid ?? process.pid;
@@ -99,7 +135,8 @@ export async function registerWebhook(opts: {
   });
   const number = routes.find((r) => r.number)?.number;
   if (!number) {
-    if (routes[0]?.layer === 'sandbox') return { lease: null, routes, accepts: [config.fromNumber] };
+    if (routes[0]?.layer === 'sandbox')
+      return { lease: null, routes, accepts: [config.fromNumber], fallbacks: runFallbacks(routes, false) };
     throw numberNotFoundError(config, notFound.consequence, { exitCode: ExitCode.registration, hint: notFound.hint });
   }
   const main = routes.find((r) => r.layer !== 'whatsapp_sender');
@@ -108,7 +145,37 @@ export async function registerWebhook(opts: {
   if (main && viaService && !opts.allowMessagingService) throw serviceConsentError(main);
 
   const prod = opts.productionUrl;
-  const keep = (url: string | null): LeasedUrl => (sameWebhookUrl(url, prod) ? { production: true } : url);
+  const noFallback = Boolean(opts.noFallback);
+  // A listener's URL (another lease's of this store, or any URL of a listener's shape: another machine's or data
+  // home's) is never what to put back: the production URL the config knows stands in for it, or else the last
+  // value another lease here recorded for the number that is no listener's, or none.
+  const others = store.leases.list().filter((l) => l.configId !== config.id);
+  const localLease = (url: string | null) => (url ? (others.find((l) => sameWebhookUrl(l.ourUrl, url)) ?? null) : null);
+  const isListener = (url: string | null) => isListenerUrl(url) || localLease(url) !== null;
+  const lastKnown =
+    others.find((l) => l.numberSid === number.sid && l.previousSmsUrl && !isListener(l.previousSmsUrl))
+      ?.previousSmsUrl ?? null;
+  const standIn: LeasedUrl = prod ? { production: true } : lastKnown;
+  // The production URL is never written to the lease; the overrides in its fragment (not secret) are, when they differ.
+  const asProduction = (url: string | null): LeasedUrl => {
+    const fragment = urlFragment(url);
+    return fragment !== urlFragment(prod) ? { production: true, fragment } : { production: true };
+  };
+  const keep = (url: string | null): LeasedUrl =>
+    sameWebhookUrl(url, prod) ? asProduction(url) : isListener(url) ? standIn : url;
+  const keepFallback = (url: string | null): LeasedUrl => (sameWebhookUrl(url, prod) ? asProduction(url) : url);
+  await judgeHolders({
+    routes: [main, sender].filter((r): r is Route => r !== undefined),
+    config,
+    prod,
+    standIn,
+    localLease,
+    isListener,
+    number: number.phoneNumber,
+    probe: opts.probe ?? probeListener,
+    confirm: opts.confirmTakeOver,
+    warn: (m) => opts.onWarning?.(m),
+  });
   const previous: LeasedValues = {};
   if (main?.layer === 'application') previous.application = { sid: main.sid! };
   if (main && viaService) {
@@ -116,12 +183,35 @@ export async function registerWebhook(opts: {
       sid: main.sid!,
       inboundRequestUrl: keep(main.url),
       inboundMethod: main.method,
-      fallbackUrl: keep(main.fallbackUrl),
+      fallbackUrl: keepFallback(main.fallbackUrl),
       fallbackMethod: main.fallbackMethod,
     };
   }
+  // The sender's fallback is recorded only when it is cleared for the run.
+  const senderFallback =
+    sender && noFallback && sender.fallbackUrl ? { url: null, method: sender.fallbackMethod } : undefined;
   if (sender)
-    previous.whatsappSender = { sid: sender.sid!, callbackUrl: keep(sender.url), callbackMethod: sender.method };
+    previous.whatsappSender = {
+      sid: sender.sid!,
+      callbackUrl: keep(sender.url),
+      callbackMethod: sender.method,
+      ...(senderFallback && { fallbackUrl: keepFallback(sender.fallbackUrl), fallbackMethod: sender.fallbackMethod }),
+    };
+  // The number's own fallback while it receives for the listener: its own (number layer), or the detached TwiML
+  // App's (the layer that won keeps its fallback); none with --no-fallback. Recorded only when it changes.
+  let numberFallback: { url: string | null; method: string | null } | undefined;
+  if (main?.layer === 'number' && noFallback && number.smsFallbackUrl)
+    numberFallback = { url: null, method: number.smsFallbackMethod };
+  if (main?.layer === 'application') {
+    const want = { url: noFallback ? null : main.fallbackUrl, method: main.fallbackMethod ?? number.smsFallbackMethod };
+    if (
+      (want.url ?? null) !== (number.smsFallbackUrl ?? null) ||
+      (want.url && want.method !== number.smsFallbackMethod)
+    )
+      numberFallback = want;
+  }
+  if (numberFallback)
+    previous.numberFallback = { url: keepFallback(number.smsFallbackUrl), method: number.smsFallbackMethod };
   const layer: LeaseLayer = !main
     ? 'whatsapp_sender'
     : viaService
@@ -130,12 +220,14 @@ export async function registerWebhook(opts: {
         ? 'application'
         : 'number';
 
-  const wasProduction = sameWebhookUrl(number.smsUrl, prod);
+  const numberPrevious = keep(number.smsUrl);
+  const wasProduction = numberPrevious !== null && typeof numberPrevious === 'object';
+  if (wasProduction && numberPrevious.fragment !== undefined) previous.numberUrlFragment = numberPrevious.fragment;
   const taken = store.leases.acquire({
     configId: config.id,
     numberSid: number.sid,
     phoneNumber: number.phoneNumber,
-    previousSmsUrl: wasProduction ? null : number.smsUrl,
+    previousSmsUrl: wasProduction ? null : (numberPrevious as string | null),
     previousSmsMethod: number.smsMethod,
     previousIsProduction: wasProduction,
     ourUrl: opts.webhookUrl,
@@ -154,12 +246,12 @@ export async function registerWebhook(opts: {
   if (layer === 'number')
     steps.push([
       `set the Messaging webhook of ${number.phoneNumber}`,
-      () => setSmsWebhook(client, number.sid, url, 'POST'),
+      () => setSmsWebhook(client, number.sid, url, 'POST', numberFallback),
     ]);
   if (layer === 'application')
     steps.push([
       `detach ${number.phoneNumber} from TwiML App ${maskSid(main!.sid!)}`,
-      () => setNumberApplication(client, number.sid, null, url, 'POST'),
+      () => setNumberApplication(client, number.sid, null, url, 'POST', numberFallback),
     ]);
   if (layer === 'messaging_service') {
     steps.push([
@@ -168,15 +260,15 @@ export async function registerWebhook(opts: {
         setServiceWebhook(client, main!.sid!, {
           inboundRequestUrl: url,
           inboundMethod: 'POST',
-          fallbackUrl: null,
-          fallbackMethod: 'POST',
+          fallbackUrl: noFallback ? null : main!.fallbackUrl,
+          fallbackMethod: main!.fallbackMethod ?? 'POST',
         }),
     ]);
   }
   if (sender)
     steps.push([
       `set the webhook of WhatsApp sender ${maskSid(sender.sid!)}`,
-      () => setSenderWebhook(client, sender.sid!, url, 'POST'),
+      () => setSenderWebhook(client, sender.sid!, url, 'POST', senderFallback),
     ]);
   for (const [i, [what, step]] of steps.entries()) {
     try {
@@ -198,7 +290,117 @@ export async function registerWebhook(opts: {
     }
   }
   const accepts = [number.phoneNumber, ...(viaService ? main!.sharedWith : [])];
-  return { lease: taken.lease, routes, accepts };
+  return { lease: taken.lease, routes, accepts, fallbacks: runFallbacks(routes, noFallback) };
+}
+
+/** The fallback in force on each route's channel during the run: the winning layer's, unless cleared. */
+function runFallbacks(routes: Route[], noFallback: boolean): RunFallback[] {
+  return routes.map((r) => ({
+    channel: r.channel,
+    url: noFallback ? null : r.fallbackUrl,
+    method: noFallback ? null : r.fallbackMethod,
+  }));
+}
+
+/** What `listen` asks before taking a layer that points at a production URL. */
+export interface TakeOverQuestion {
+  /** The layer, as a face names it ('its SmsUrl', else route.ts routeName 'label'; Twilio's text: escape it). */
+  layer: string;
+  phoneNumber: string;
+  /** Printable (masked like any webhook URL). */
+  url: string;
+  /** The config's recorded production URL (else: a URL that is neither loopback nor a listener's). */
+  recorded: boolean;
+}
+
+/** What a GET of a listener's URL told: it runs (a listener's 405), and who it is (its `x-fruxon-twilio-listener`). */
+export interface ListenerProbe {
+  alive: boolean;
+  holder: string | null;
+}
+
+/**
+ * Whether a fruxon-twilio listener answers at `url`: one GET (a listener answers 405 with its header, or, before
+ * the header, with its 405 body). Anything else (refused, a tunnel's "offline" page, a timeout) is a listener that
+ * is gone.
+ */
+export async function probeListener(url: string, timeoutMs = 3000): Promise<ListenerProbe> {
+  try {
+    const res = await fetch(url, { method: 'GET', redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+    const body = await res.text().catch(() => '');
+    const holder = res.headers.get(LISTENER_HEADER);
+    return { alive: res.status === 405 && (holder !== null || body === 'method not allowed: use POST\n'), holder };
+  } catch {
+    return { alive: false, holder: null };
+  }
+}
+
+/**
+ * Before the lease is taken, what the layers to lease point at now: another listener that runs is a conflict
+ * (exit 5, naming it); one that is gone is taken over (a warning says what the lease records instead); a
+ * production URL is taken only with consent (`confirm`), or, with nobody to ask, with a warning.
+ */
+async function judgeHolders(o: {
+  routes: Route[];
+  config: Config;
+  prod: string | null;
+  standIn: LeasedUrl;
+  localLease: (url: string | null) => Lease | null;
+  isListener: (url: string | null) => boolean;
+  number: string;
+  probe: (url: string) => Promise<ListenerProbe>;
+  confirm: ((q: TakeOverQuestion) => Promise<boolean>) | undefined;
+  warn: (message: string) => void;
+}): Promise<void> {
+  const show = (url: string) => displayWebhookUrl(url, o.prod) ?? url;
+  const instead =
+    o.standIn === null
+      ? 'no webhook (no production URL is recorded for the config: fruxon-twilio configs set NAME --webhook-url-stdin)'
+      : typeof o.standIn === 'object'
+        ? 'the recorded production URL'
+        : show(o.standIn);
+  for (const r of o.routes) {
+    const url = r.url;
+    if (!url) continue;
+    const label = r.layer === 'number' ? 'its SmsUrl' : routeName(r, 'label');
+    if (o.isListener(url)) {
+      const local = o.localLease(url);
+      const held = local
+        ? { alive: isLeaseAlive(local), holder: `pid ${local.pid} on ${local.hostname}` }
+        : await o.probe(url);
+      if (held.alive) {
+        const who = held.holder ? held.holder.replace(/^pid=/, 'pid ') : 'a listener';
+        throw new CliError(
+          `${o.number}: ${label} points at another fruxon-twilio listener that is running (${who}, at ${show(url)}): it holds the number`,
+          {
+            exitCode: ExitCode.conflict,
+            reason: 'lease_held',
+            hint: 'stop that listen first (it puts the number back when it stops), or listen with --no-register',
+          },
+        );
+      }
+      o.warn(
+        `${o.number}: ${label} pointed at a fruxon-twilio listener that is not running (${show(url)}): taken over; the lease records ${instead} to put back on stop, never that listener's URL`,
+      );
+      continue;
+    }
+    const recorded = sameWebhookUrl(url, o.prod);
+    if (!recorded && isLoopbackUrl(url)) continue;
+    const q: TakeOverQuestion = { layer: label, phoneNumber: o.number, url: show(url), recorded };
+    if (!o.confirm) {
+      o.warn(
+        `${o.number}: ${label} points at ${q.url}${recorded ? ' (the recorded production URL)' : ''}: taken for this listen, so the live agent gets no messages until it stops (--take-over says so in advance)`,
+      );
+      continue;
+    }
+    if (!(await o.confirm(q))) {
+      throw new CliError(`${o.number} was not taken: ${label} still points at ${q.url}`, {
+        exitCode: ExitCode.registration,
+        reason: 'take_over_declined',
+        hint: 'listen with --no-register to point something else at the listener yourself, or --take-over to take it',
+      });
+    }
+  }
 }
 
 function serviceConsentError(route: Route): CliError {
@@ -273,7 +475,7 @@ async function restoreClaimed(opts: {
   const back = (v: LeasedUrl): string | null => {
     if (v === null || typeof v === 'string') return v;
     if (!productionUrl) throw productionMissing(lease, opts.config);
-    return productionUrl;
+    return withFragment(productionUrl, v.fragment);
   };
   const layer = lease.layer ?? 'number';
   let outcome: RestoreOutcome | null = null;
@@ -282,7 +484,13 @@ async function restoreClaimed(opts: {
       const w = prev.whatsappSender;
       const current = await gone404(fetchSenderWebhook(client, w.sid));
       if (current && current.callbackUrl === lease.ourUrl)
-        await setSenderWebhook(client, w.sid, back(w.callbackUrl), w.callbackMethod);
+        await setSenderWebhook(
+          client,
+          w.sid,
+          back(w.callbackUrl),
+          w.callbackMethod,
+          w.fallbackUrl !== undefined ? { url: back(w.fallbackUrl), method: w.fallbackMethod ?? null } : undefined,
+        );
       if (layer === 'whatsapp_sender') {
         outcome =
           current && current.callbackUrl === lease.ourUrl
@@ -363,16 +571,26 @@ async function restoreClaimed(opts: {
   let previous = lease.previousSmsUrl;
   if (lease.previousIsProduction) {
     if (!productionUrl) throw productionMissing(lease, opts.config);
-    previous = productionUrl;
+    previous = withFragment(productionUrl, prev.numberUrlFragment);
   }
   const plan = describeRestore(previous, productionUrl, opts.config.name);
   // `link` ran during the listen: the app the number goes back to is pointed at the production URL first.
   const appUrl = app?.smsUrl !== undefined ? back(app.smsUrl) : undefined;
+  // The number's own fallback, when the listen changed it (--no-fallback, or a detached app's put on it).
+  const nf = prev.numberFallback;
+  const fallback = nf ? { url: back(nf.url), method: nf.method } : undefined;
   try {
     if (app && appUrl) await setApplicationSmsUrl(client, app.sid, appUrl);
     if (app)
-      await setNumberApplication(client, lease.numberSid, app.sid, plan.restoreUrl, lease.previousSmsMethod ?? 'POST');
-    else await setSmsWebhook(client, lease.numberSid, plan.restoreUrl, lease.previousSmsMethod ?? 'POST');
+      await setNumberApplication(
+        client,
+        lease.numberSid,
+        app.sid,
+        plan.restoreUrl,
+        lease.previousSmsMethod ?? 'POST',
+        fallback,
+      );
+    else await setSmsWebhook(client, lease.numberSid, plan.restoreUrl, lease.previousSmsMethod ?? 'POST', fallback);
   } catch (err) {
     throw webhookStepError(twilioError(err, `restore the Messaging webhook of ${lease.phoneNumber}`, errCtx));
   }

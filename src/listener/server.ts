@@ -91,6 +91,9 @@ export interface ListenerServer {
 
 export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 
+/** The header a listener answers a GET of its path with (405): it runs, and who it is (`pid=N`). */
+export const LISTENER_HEADER = 'x-fruxon-twilio-listener';
+
 /**
  * The webhook endpoint: answers `POST <path>` with an urlencoded body only. Other paths 404, other
  * methods 405, bodies over 64 KiB 413, other content types 415. `handle` runs once the whole body is in.
@@ -107,6 +110,8 @@ export async function startListenerServer(opts: {
   /** Told of each time the connection table was full (see CrowdedEpisode), once per episode. */
   onCrowded?: (episode: CrowdedEpisode) => void;
   limits?: Partial<ConnectionLimits>;
+  /** Said in the `x-fruxon-twilio-listener` header of the 405 to a GET of the path: another listen's probe (see probeListener). */
+  identity?: string;
   /** The API trace: told of every request answered (method, URL, status, duration; bodies when asked). */
   trace?: ApiTrace | null;
 }): Promise<ListenerServer> {
@@ -287,6 +292,7 @@ function route(
     handle: (r: InboundRequest) => Reply | Promise<Reply>;
     onInternalError: (err: unknown) => void;
     onMalformed?: (req: MalformedRequest) => void;
+    identity?: string;
   },
 ): void {
   const url = req.url ?? '/';
@@ -294,6 +300,7 @@ function route(
   if (pathname !== opts.path) return drain(req, res, { status: 404, body: 'not found\n' });
   if (req.method !== 'POST') {
     res.setHeader('allow', 'POST');
+    if (opts.identity) res.setHeader(LISTENER_HEADER, opts.identity);
     return drain(req, res, { status: 405, body: 'method not allowed: use POST\n' });
   }
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();

@@ -6,6 +6,13 @@ import type { ApiTrace } from '../trace.js';
 import type { TwilioClient } from '../twilio/client.js';
 import { type Channel, type Route, resolveRoute } from '../twilio/route.js';
 import { sandboxJoinCode } from '../twilio/sandbox.js';
+import {
+  classifyWebhookUrl,
+  displayWebhookUrl,
+  isListenerUrl,
+  type WebhookKind,
+  type WebhookKnowledge,
+} from '../twilio/webhook.js';
 import { isLoopbackUrl } from '../validate.js';
 import { type MissedMessage, watchMissed } from './missed.js';
 import {
@@ -18,8 +25,8 @@ import {
   type TriggerPayload,
   toTriggerPayload,
 } from './payload.js';
-import { RefusalBudget, type RefusalMinute } from './refusals.js';
-import { type RestoreOutcome, registerWebhook, restoreWebhook } from './registration.js';
+import { RefusalBudget, type RefusalMinute, UNSUPPORTED_ADDRESS } from './refusals.js';
+import { type RestoreOutcome, registerWebhook, restoreWebhook, type TakeOverQuestion } from './registration.js';
 import type { ReplyEvent } from './replies.js';
 import {
   bodyExcerpt,
@@ -73,7 +80,14 @@ export interface ListenHooks {
   onEvent?(envelope: TriggerEnvelope, duplicate: boolean, json: string, meta?: EventMeta): void;
   /** After the onEvent calls of one group commit (e.g. to write their lines in one go), before any reply. */
   onEventsEnd?(): void;
-  onRefused?(info: { eventId: number | null; reason: string; detail: string; from: string | null }): void;
+  onRefused?(info: {
+    eventId: number | null;
+    reason: string;
+    detail: string;
+    from: string | null;
+    /** Where Twilio now sends the message (the error answer makes it try the fallback); null: no fallback. */
+    fallback?: ListenFallback | null;
+  }): void;
   /**
    * Refused requests beyond the per-minute budget are counted, not recorded or printed: `firstDrop` once,
    * when that starts; `minute` for each minute that dropped some, once it is over.
@@ -154,6 +168,10 @@ export interface ListenOptions {
   channels?: Channel[];
   /** Consent to point the number's Messaging Service (every number in it) at the listener. */
   allowMessagingService?: boolean;
+  /** Clear the winning layer's fallback URL for the run (put back on stop). */
+  noFallback?: boolean;
+  /** Asked before taking a layer that points at a production URL (registration.ts); absent: taken with a warning. */
+  confirmTakeOver?: (q: TakeOverQuestion) => Promise<boolean>;
   /** How often to ask Twilio for inbound messages the listener never received (0 or undefined: never). */
   checkMissedMs?: number;
   forwardTo?: string;
@@ -172,6 +190,17 @@ export interface ListenOptions {
   trace?: ApiTrace | null;
 }
 
+/** A fallback URL in force while listening, as it may be printed (masked like any webhook URL). */
+export interface ListenFallback {
+  channel: Channel;
+  url: string;
+  /**
+   * What the URL is: the recorded production URL, this listener's (or another lease's of this store), a URL
+   * with a listener's shape that no lease here holds, or something else.
+   */
+  kind: Exclude<WebhookKind, 'none'> | 'other_listener';
+}
+
 export interface ListenInfo {
   localUrl: string;
   publicUrl: string;
@@ -183,6 +212,10 @@ export interface ListenInfo {
   routes: Route[];
   /** Every number whose messages the listener accepts. */
   accepts: string[];
+  /** The fallback URL of each registered channel that has one (none: empty); printable. */
+  fallbacks: ListenFallback[];
+  /** --no-fallback: the winning layer's fallback is cleared for the run. */
+  noFallback: boolean;
   /**
    * Where Twilio can post the delivery-status callbacks of messages sent elsewhere (`send --status-callback`):
    * the webhook URL (status callbacks are told apart from messages); null when real Twilio cannot reach it (loopback).
@@ -213,6 +246,7 @@ export class ListenSession {
   #timers: NodeJS.Timeout[] = [];
   /** The production webhook URL as read at start: the restore uses it if the keychain is gone by then. */
   #productionUrl: string | null = null;
+  #fallbacks: ListenFallback[] = [];
   accepted = 0;
 
   constructor(opts: ListenOptions) {
@@ -233,6 +267,7 @@ export class ListenSession {
       path: this.path,
       handle: (req) => this.#handle(req),
       onMalformed: (req) => void this.#refuseMalformed(req),
+      identity: `pid=${process.pid}`,
       onCrowded: (e) => o.hooks?.onWarning?.(crowdedMessage(e)),
       onInternalError: (err) => o.hooks?.onInternalError?.(err),
       limits: o.limits,
@@ -283,11 +318,26 @@ export class ListenSession {
           productionUrl: (this.#productionUrl = o.productionUrl()),
           channels: o.channels,
           allowMessagingService: o.allowMessagingService,
+          noFallback: o.noFallback,
+          confirmTakeOver: o.confirmTakeOver,
+          onWarning: (m) => o.hooks?.onWarning?.(m),
           onStaleRestored: (outcome) => (staleRestored = outcome),
         });
         this.#lease = reg.lease;
         routes = reg.routes;
         for (const n of reg.accepts) this.#accepts.add(n);
+        const known = { productionUrl: this.#productionUrl, lease: reg.lease };
+        this.#fallbacks = reg.fallbacks.flatMap((f) =>
+          f.url
+            ? [
+                {
+                  channel: f.channel,
+                  url: displayWebhookUrl(f.url, this.#productionUrl)!,
+                  kind: fallbackKind(f.url, known),
+                },
+              ]
+            : [],
+        );
         if (o.checkMissedMs && reg.lease) this.#watchMissed(o.twilio, routes, o.checkMissedMs);
       }
       return {
@@ -299,6 +349,8 @@ export class ListenSession {
         staleRestored,
         routes,
         accepts: [...this.#accepts],
+        fallbacks: this.#fallbacks,
+        noFallback: Boolean(o.noFallback),
         statusCallbackUrl: !o.apiUrl && isLoopbackUrl(webhookUrl) ? null : webhookUrl,
         sandboxJoinCode: routes.some((r) => r.layer === 'sandbox')
           ? await sandboxJoinCode(o.apiUrl, o.trace ?? null)
@@ -490,6 +542,19 @@ export class ListenSession {
       }
       return OK_REPLY;
     }
+    // An address Twilio uses that this listener does not model yet (RCS, Messenger, a short code…): said as
+    // such, not as a malformed number (doctor counts them). The error answer lets Twilio try the fallback.
+    const unmodelled = unmodelledAddress(rawFrom, 'From') ?? unmodelledAddress(rawTo, 'To');
+    if (unmodelled) {
+      return this.#refuse(
+        req,
+        receivedAt,
+        UNSUPPORTED_ADDRESS,
+        `${unmodelled}: this listener takes SMS and WhatsApp (E.164) only; RCS, Messenger, short codes and other channels are not modelled yet`,
+        { status: 400, body: 'bad request: an address this listener does not model\n' },
+        signatureValid,
+      );
+    }
     if (!isTwilioAddress(rawFrom) || !isTwilioAddress(rawTo)) {
       return this.#refuse(
         req,
@@ -545,6 +610,12 @@ export class ListenSession {
     return OK_REPLY;
   }
 
+  /** The fallback Twilio tries after an error answer to a message to `to` (its channel's; SMS when unknown). */
+  #fallbackFor(to: string | null): ListenFallback | null {
+    const channel: Channel = to?.trim().startsWith('whatsapp:') ? 'whatsapp' : 'sms';
+    return this.#fallbacks.find((f) => f.channel === channel) ?? null;
+  }
+
   /** The config's number (or another number of a leased Messaging Service), plain or as whatsapp:. */
   #isOurAddress(address: string): boolean {
     return this.#accepts.has(stripChannel(address)) && isTwilioAddress(address.trim());
@@ -585,7 +656,8 @@ export class ListenSession {
       bodyExcerpt: 'rawBody' in req ? bodyExcerpt(req.rawBody) : req.bodyExcerpt,
     };
     const { id } = await this.#record(newEvent(event, 'refused', reason, signatureValid, null));
-    o.hooks?.onRefused?.({ eventId: id, reason, detail, from: short(from) });
+    const to = form ? field(form, 'To') : null;
+    o.hooks?.onRefused?.({ eventId: id, reason, detail, from: short(from), fallback: this.#fallbackFor(to) });
     return answer;
   }
 
@@ -655,6 +727,25 @@ export async function forwardEvent(
     tell(null, ms, reason, null);
     return { status: null, ms, error: reason };
   }
+}
+
+function fallbackKind(url: string, known: WebhookKnowledge): ListenFallback['kind'] {
+  const kind = classifyWebhookUrl(url, known).kind;
+  if (kind === 'other' || kind === 'none') return isListenerUrl(url) ? 'other_listener' : 'other';
+  return kind;
+}
+
+/** Twilio's address kinds besides E.164 and whatsapp: (conversations v1 configuration_address_enum_type). */
+const CHANNEL_PREFIX = /^(rcs|messenger|gbm|apple|email|chat|line|viber):/i;
+
+/** `From rcs:… is an RCS address` when the address is of a kind Twilio uses that this listener does not model; null otherwise. */
+function unmodelledAddress(address: string, which: 'From' | 'To'): string | null {
+  const a = address.trim();
+  const prefix = CHANNEL_PREFIX.exec(a)?.[1]?.toLowerCase();
+  const shown = a.length > 40 ? `${a.slice(0, 40)}…` : a;
+  if (prefix) return `${which} ${shown} is ${prefix === 'rcs' ? 'an RCS' : `a ${prefix}`} address`;
+  if (/^\d{3,8}$/.test(a)) return `${which} ${shown} is a short code`;
+  return null;
 }
 
 /** What every event of a request has, whatever becomes of it. */

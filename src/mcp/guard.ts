@@ -44,10 +44,12 @@ export interface SendPolicy {
   maxSends: number;
   /** How many send_message calls went out in this server run. */
   sent: number;
+  /** Message SIDs this server's own simulate_inbound made up: their events prove nobody wrote. */
+  simulated: Set<string>;
 }
 
 export function sendPolicy(opts: { allowTo?: string[]; maxSends?: number } = {}): SendPolicy {
-  return { allowTo: opts.allowTo ?? [], maxSends: opts.maxSends ?? DEFAULT_MAX_SENDS, sent: 0 };
+  return { allowTo: opts.allowTo ?? [], maxSends: opts.maxSends ?? DEFAULT_MAX_SENDS, sent: 0, simulated: new Set() };
 }
 
 /** An --allow-to value: `+` then 1 to 15 digits (a prefix of E.164 numbers). */
@@ -81,11 +83,7 @@ export async function checkSend(
   policy: SendPolicy,
   args: { to: string; config?: string },
 ): Promise<void> {
-  if (policy.sent >= policy.maxSends)
-    throw new CliError(
-      `send_message has sent ${policy.sent} messages in this server run, its limit (--max-sends ${policy.maxSends})`,
-      { reason: 'send_limit', hint: `restart the server with fruxon-twilio mcp --max-sends N to allow more` },
-    );
+  if (policy.sent >= policy.maxSends) throw sendLimitError(policy);
   const raw = withoutWhatsAppPrefix(args.to.trim());
   const participant = E164.test(raw) ? undefined : deps.store.participants.byName(args.to.trim());
   // A name that is no participant: sendFromConfig says so.
@@ -101,24 +99,48 @@ export async function checkSend(
           hint: `if you mean it, restart the server with fruxon-twilio mcp --allow-to ${costly}`,
         },
       );
-    if (!participant && named.length === 0 && !(await wroteTo(deps, to, args.config)))
+    if (!participant && named.length === 0 && !(await wroteTo(deps, policy, to, args.config)))
       throw new CliError(
         `${to} never wrote to the config's number and is no participant: send_message sends only to those, and to numbers the server allows`,
         { reason: 'not_allowed', hint: ALLOW_HINT(to) },
       );
   }
+  // Counted again after the lookups: two calls that waited on Twilio's log together cannot both take the last send.
+  if (policy.sent >= policy.maxSends) throw sendLimitError(policy);
   policy.sent++;
 }
 
-/** Whether `to` wrote to the config's number: in the event log first, else Twilio's log of inbound messages. */
+function sendLimitError(policy: SendPolicy): CliError {
+  return new CliError(
+    `send_message has sent ${policy.sent} messages in this server run, its limit (--max-sends ${policy.maxSends})`,
+    { reason: 'send_limit', hint: `restart the server with fruxon-twilio mcp --max-sends N to allow more` },
+  );
+}
+
+/** How many of a number's accepted events the event log is searched for a proof that it wrote. */
+const PROOF_SCAN = 1000;
+
+/**
+ * Whether `to` wrote to the config's number: in the event log first, else Twilio's log of inbound messages. An
+ * event proves it only when its signature was checked and valid (under `listen --skip-verify` anyone who reaches
+ * the listener can record one) and this server did not make it up with simulate_inbound (an agent could otherwise
+ * simulate a message from any number, then send to it).
+ */
 async function wroteTo(
   deps: Parameters<typeof listConfigMessages>[0] & { store: Store },
+  policy: SendPolicy,
   to: string,
   configName: string | undefined,
 ): Promise<boolean> {
   const config = resolveConfig(deps.store, configName);
   if (deps.store.participants.list({ configId: config.id }).some((p) => stripChannel(p.phone) === to)) return true;
-  if (deps.store.events.nextAccepted({ configId: config.id, afterId: 0, fromNumber: to })) return true;
+  let afterId = 0;
+  for (let i = 0; i < PROOF_SCAN; i++) {
+    const e = deps.store.events.nextAccepted({ configId: config.id, afterId, fromNumber: to });
+    if (!e) break;
+    if (e.signatureValid === true && e.messageSid !== null && !policy.simulated.has(e.messageSid)) return true;
+    afterId = e.id;
+  }
   const { messages } = await listConfigMessages(deps, { config: config.name, limit: 1000, direction: 'in' });
   return messages.some((m) => stripChannel(m.from ?? '') === to);
 }

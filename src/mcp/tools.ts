@@ -424,6 +424,8 @@ export const tools: ToolDef[] = [
         whatsapp,
         mediaUrls,
       });
+      // What this server made up proves nobody wrote: send_message does not count it (guard.ts).
+      if (r.outcome.messageSid) policyOf(deps).simulated.add(r.outcome.messageSid);
       const value = {
         status: r.outcome.status,
         url: r.shownUrl,

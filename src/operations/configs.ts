@@ -35,7 +35,7 @@ export async function verifyCredentials(
   twilio: TwilioFactory,
 ): Promise<Verification> {
   const client = await twilio(creds, { timeoutMs: 10_000 });
-  const ctx = { apiUrl: creds.apiUrl, accountSid: creds.accountSid };
+  const ctx = { apiUrl: creds.apiUrl, accountSid: creds.accountSid, region: creds.region, edge: creds.edge };
   let account: Awaited<ReturnType<typeof fetchAccount>>;
   try {
     account = await fetchAccount(client, creds.accountSid);

@@ -3,7 +3,7 @@ import type { Form } from '../listener/payload.js';
 import { WHATSAPP_PREFIX } from '../phone.js';
 import { type Config, isLeaseAlive, type Lease, type Store } from '../store/index.js';
 import { type ApiTrace, formBody } from '../trace.js';
-import { guessContentType, inboundMessageForm } from '../twilio/inbound-form.js';
+import { defaultMessagingServiceSid, guessContentType, inboundMessageForm } from '../twilio/inbound-form.js';
 import { sendSignedWebhook } from '../twilio/webhook-post.js';
 
 /**
@@ -38,6 +38,8 @@ export function simulatedForm(m: SimulatedMessage): Record<string, string> {
     body: m.body,
     media,
     ...(m.whatsapp && { profileName: m.profileName ?? '' }),
+    // As Twilio: every message has one; the account's default stands in (simulate looks nothing up).
+    messagingServiceSid: defaultMessagingServiceSid(m.config.accountSid),
   });
 }
 

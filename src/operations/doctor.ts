@@ -4,6 +4,7 @@ import { effectiveApiUrl, loadSecret, resolveConfig, secretEnvVar, twilioCredent
 import { loadProductionWebhookUrl } from '../config/webhook-url.js';
 import { CliError } from '../errors.js';
 import { findInbound, findingText, linkedFruxon } from '../fruxon/inbound-records.js';
+import { UNSUPPORTED_ADDRESS } from '../listener/refusals.js';
 import type { SecretStore } from '../secrets/index.js';
 import { shellQuote } from '../shell.js';
 import { type Config, DB_FILE, dataDir, isLeaseAlive, type Lease, type Store } from '../store/index.js';
@@ -12,9 +13,17 @@ import { type AlertSummary, alertFix, describeAlert, summarizeWebhookAlerts } fr
 import { type TwilioClient, twilioError } from '../twilio/client.js';
 import { listNumberMessages } from '../twilio/message-history.js';
 import { fetchAccount, findNumber } from '../twilio/numbers.js';
-import { type Route, resolveRoutes, routeName, SANDBOX_NUMBER } from '../twilio/route.js';
+import {
+  CONVERSATIONS_UNKNOWN,
+  conversationsSentence,
+  conversationsUnknown,
+  type Route,
+  resolveRoutes,
+  routeName,
+  SANDBOX_NUMBER,
+} from '../twilio/route.js';
 import { sandboxJoinCode, sandboxJoinStep } from '../twilio/sandbox.js';
-import { classifyWebhookUrl, displayWebhookUrl, type WebhookClass } from '../twilio/webhook.js';
+import { classifyWebhookUrl, displayWebhookUrl, listenerState, type WebhookClass } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
 import type { CoreDeps } from './deps.js';
 
@@ -154,7 +163,8 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
     skip('route', 'no secret');
   } else {
     const creds = twilioCredentials(config, secret, deps.env);
-    const ctx = { apiUrl: creds.apiUrl, accountSid: config.accountSid };
+    const ctx = { apiUrl: creds.apiUrl, accountSid: config.accountSid, region: creds.region, edge: creds.edge };
+    const region = `region ${creds.region || (creds.edge ? 'us1' : 'us1 (the default)')}${creds.edge ? `, edge ${creds.edge}` : ''}`;
     const client = await deps.twilio(creds, { timeoutMs: deps.timeoutMs ?? 10_000 });
     let accepted = false;
     try {
@@ -163,7 +173,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
       add({
         name: 'credentials',
         ok: true,
-        detail: `accepted by ${creds.apiUrl ?? 'Twilio'}: account "${account.friendlyName}" (${account.status})`,
+        detail: `accepted by ${creds.apiUrl ?? 'Twilio'} (${region}): account "${account.friendlyName}" (${account.status})`,
       });
     } catch (err) {
       const e = twilioError(err, `fetch account ${maskSid(config.accountSid)}`, ctx);
@@ -456,7 +466,49 @@ function checkRoute(
       fix = `fruxon-twilio webhook set${r.layer === 'messaging_service' ? ' --messaging-service' : ''}${flag}`;
     } else good.push(`${label} receives them at ${shown(r.url!)}`);
   }
+  // The fallback of each layer that wins: where Twilio sends what its URL refuses or does not answer.
+  let warn: string | null = null;
+  let warnFix: string | undefined;
+  for (const r of routes) {
+    const conv = conversationsSentence(r);
+    if (conv) {
+      bad.push(conv);
+      fix ??=
+        'turn auto-creation off for the address in the Twilio Console (Conversations → Addresses), or delete the address configuration';
+    }
+  }
+  if (conversationsUnknown(routes)) {
+    warn = CONVERSATIONS_UNKNOWN;
+    good.push(warn);
+  }
+  const unmodelled = store.events.countRefused(config.id, UNSUPPORTED_ADDRESS);
+  if (unmodelled > 0) {
+    warn = `${unmodelled} request(s) from or to an address this tool does not model (RCS, Messenger, a short code) were refused by the listener (reason ${UNSUPPORTED_ADDRESS}): Twilio then tried the fallback`;
+    good.push(warn);
+    warnFix ??= `see them: fruxon-twilio events list --config ${shellQuote(config.name)}`;
+  }
+  for (const r of routes) {
+    if (r.layer === 'sandbox' || r.layer === 'none' || !r.fallbackUrl) continue;
+    const label = `${r.channel === 'whatsapp' ? 'WhatsApp' : 'SMS'} fallback`;
+    const l = listenerState(r.fallbackUrl, { productionUrl, leases }, isLeaseAlive);
+    if (l?.state === 'gone') {
+      bad.push(
+        `${label} points at a listener that is gone (pid ${l.lease!.pid}): what the primary URL refuses is lost`,
+      );
+      fix ??= 'change or clear the fallback URL in the Twilio Console';
+    } else if (l?.state === 'unknown') {
+      warnFix = 'change or clear the fallback URL in the Twilio Console';
+      warn = `${label} ${shown(r.fallbackUrl)} is a listener's that no lease of this machine holds: if that listen has stopped, what the primary URL refuses is lost`;
+      good.push(warn);
+    } else {
+      const { owner } = classify(r.fallbackUrl);
+      good.push(
+        `${label}: ${shown(r.fallbackUrl)}${owner === 'fruxon' ? ' (Fruxon)' : l?.state === 'alive' ? ` (the listener, pid ${l.lease!.pid})` : ''}`,
+      );
+    }
+  }
   if (bad.length) return { name, ok: false, detail: bad.join('; '), fix };
+  if (warn) return { name, ok: 'warn', detail: good.join('; '), ...(warnFix && { fix: warnFix }) };
   return { name, ok: true, detail: good.join('; ') };
 }
 

@@ -1,11 +1,11 @@
 import type { TwilioFactory } from '../config/connect.js';
-import { resolveConfig } from '../config/resolve.js';
+import { resolveConfig, twilioCredentials } from '../config/resolve.js';
 import { CliError, ExitCode } from '../errors.js';
 import { connectFruxon } from '../fruxon/account.js';
 import type { FruxonFactory } from '../fruxon/client.js';
 import { type SenderHint, type SenderHints, senderHints } from '../fruxon/sender-hint.js';
 import { type ListenPlanOptions, planListen } from '../listener/plan.js';
-import { heldByAnotherListener, type RestoreOutcome } from '../listener/registration.js';
+import { heldByAnotherListener, type RestoreOutcome, type TakeOverQuestion } from '../listener/registration.js';
 import { type ReplyWatcher, watchReplies } from '../listener/replies.js';
 import { type ListenHooks, type ListenInfo, ListenSession, teeHooks } from '../listener/session.js';
 import type { SecretStore } from '../secrets/index.js';
@@ -13,8 +13,13 @@ import { webhookPath } from '../store/configs.js';
 import { applyRetention, retentionDays } from '../store/events.js';
 import type { Config, Store } from '../store/index.js';
 import type { ApiTrace } from '../trace.js';
+import { twilioError } from '../twilio/client.js';
+import { fetchAccount } from '../twilio/numbers.js';
 import type { Channel } from '../twilio/route.js';
+import { maskSid } from '../validate.js';
 import { missedSinceDefault, type RedeliverResult, redeliverMessages } from './redeliver.js';
+
+export type { TakeOverQuestion };
 
 /**
  * The listen operation: resolves the config and its plan (tunnel, signing key, registration), prunes the
@@ -32,6 +37,8 @@ export interface ListenInput extends ListenPlanOptions {
   forwardTo?: string;
   channels?: Channel[];
   allowMessagingService: boolean;
+  /** --no-fallback: clear the winning layer's fallback URL for the run (put back on stop). */
+  noFallback?: boolean;
   checkMissedMs: number;
   /**
    * `--catch-up`: first feed the listener the inbound messages Twilio logged for the number while no listener
@@ -125,6 +132,11 @@ export interface ListenFaces {
   inspector?(setup: ListenFaceSetup & { info: ListenInfo }): Promise<ListenInspector>;
   /** Called once the session runs: from then on a stop request stops it. */
   untilStopped(info: ListenInfo): ListenStopper;
+  /**
+   * Asks before taking a number whose layer points at a production URL (a terminal, or --take-over answering
+   * yes in advance); absent: nobody to ask, so it is taken and a warning says so.
+   */
+  confirmTakeOver?(q: TakeOverQuestion): Promise<boolean>;
 }
 
 export interface ListenResult {
@@ -168,6 +180,10 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
   );
   const { authToken } = plan;
   for (const w of plan.warnings) report.planWarning(w.message);
+  // An API Key config signs nothing itself: the Auth Token Twilio signs with comes from TWILIO_AUTH_TOKEN (or
+  // stdin). One that is not the account's would refuse every message: one authenticated call says so now.
+  if (config.authMethod === 'api-key' && authToken)
+    await checkSigningToken(deps.twilio, config, authToken, plan.apiUrl, input.authTokenStdin, env);
 
   const twilio = plan.credentials ? await deps.twilio(plan.credentials) : null;
 
@@ -247,6 +263,8 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
     productionUrl: plan.productionUrl,
     channels: input.channels,
     allowMessagingService: input.allowMessagingService,
+    noFallback: input.noFallback,
+    ...(faces.confirmTakeOver && { confirmTakeOver: (q: TakeOverQuestion) => faces.confirmTakeOver!(q) }),
     checkMissedMs: input.checkMissedMs,
     forwardTo: input.forwardTo,
     contactName: localName,
@@ -350,5 +368,50 @@ async function catchUp(
     report.caughtUp({ since: o.since, fed: results.length - failed.length, failed });
   } catch (err) {
     report.catchUpFailed((err as Error)?.message ?? String(err));
+  }
+}
+
+/**
+ * Whether `authToken` is the Auth Token of the config's account: one authenticated call (the account, with
+ * the account SID and the token). Rejected (401/403/404): a usage error, one line naming where the token came
+ * from; any other failure is Twilio's (its own exit).
+ */
+async function checkSigningToken(
+  twilio: TwilioFactory,
+  config: Config,
+  authToken: string,
+  apiUrl: string | null,
+  fromStdin: boolean | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
+  const source = fromStdin ? 'the Auth Token read from standard input (--auth-token-stdin)' : 'TWILIO_AUTH_TOKEN';
+  // The account's region and edge, as every other call of this config (an IE1 account's token is checked in IE1).
+  const creds = {
+    ...twilioCredentials(config, authToken, env),
+    authMethod: 'auth-token' as const,
+    apiKeySid: null,
+    apiUrl,
+  };
+  const client = await twilio(creds, { timeoutMs: 10_000 });
+  try {
+    await fetchAccount(client, config.accountSid);
+  } catch (err) {
+    const status = (err as { status?: number }).status;
+    if (status === 401 || status === 403 || status === 404) {
+      throw new CliError(
+        `${source} is not the Auth Token of account ${maskSid(config.accountSid)} (Twilio answered ${status}): every webhook it signs would be refused`,
+        {
+          exitCode: ExitCode.usage,
+          reason: 'signing_token_rejected',
+          hint: `set ${fromStdin ? 'it' : 'TWILIO_AUTH_TOKEN'} to the Auth Token of ${maskSid(config.accountSid)} (Twilio Console → Account → API keys & tokens), or accept unsigned requests with --skip-verify (unsafe)`,
+        },
+      );
+    }
+    throw twilioError(err, `check the webhook signing token against account ${maskSid(config.accountSid)}`, {
+      apiUrl,
+      accountSid: config.accountSid,
+      region: creds.region,
+      edge: creds.edge,
+    });
   }
 }

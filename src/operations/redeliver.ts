@@ -187,8 +187,8 @@ export async function redeliverMessages(
       body: message.body,
       media,
       ...(message.numSegments !== null && { numSegments: message.numSegments }),
+      messagingServiceSid: message.messagingServiceSid || null,
     });
-    if (message.messagingServiceSid) form.MessagingServiceSid = message.messagingServiceSid;
     const idempotencyToken = randomUUID();
     const timeoutMs = input.timeoutMs ?? 15_000;
     const answer = await sendSignedWebhook({

@@ -7,7 +7,7 @@ import type { PhoneNumberInfo } from '../twilio/numbers.js';
 import { lookUpRoutes } from '../twilio/register-webhook.js';
 import type { Route } from '../twilio/route.js';
 import { sandboxJoinCode } from '../twilio/sandbox.js';
-import { classifyWebhook, type WebhookKind } from '../twilio/webhook.js';
+import { classifyWebhook, listenerState, type WebhookKind } from '../twilio/webhook.js';
 import type { ConfigDeps, CoreDeps } from './deps.js';
 
 /**
@@ -22,6 +22,11 @@ export interface WebhookView {
   routes: Route[];
   kind: WebhookKind;
   fallbackKind: WebhookKind;
+  /**
+   * The winning layer's fallback URL when it is a listener's: one that runs, one that is gone (its lease is
+   * stale), or one no lease of this store holds (another machine's: it may be gone); null otherwise.
+   */
+  fallbackListener: { state: 'alive' | 'gone' | 'unknown'; pid: number | null } | null;
   productionUrl: string | null;
   lease: Lease | null;
   leaseAlive: boolean;
@@ -47,6 +52,7 @@ export async function inspectWebhook(
   const productionUrl = loadProductionWebhookUrl(config, env, deps.secrets);
   const lease = store.leases.get(config.id) ?? null;
   const winner = routes[0]!;
+  const fb = listenerState(winner.fallbackUrl, { productionUrl, lease, leases: store.leases.list() }, isLeaseAlive);
   let alerts: AlertSummary | null = null;
   let alertsError: string | null = null;
   if (deps.now) {
@@ -74,6 +80,7 @@ export async function inspectWebhook(
     routes,
     kind: classifyWebhook(winner.url, { productionUrl, lease }),
     fallbackKind: classifyWebhook(winner.fallbackUrl, { productionUrl, lease }),
+    fallbackListener: fb && { state: fb.state, pid: fb.lease?.pid ?? null },
     productionUrl,
     lease,
     leaseAlive: lease ? isLeaseAlive(lease) : false,

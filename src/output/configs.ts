@@ -30,6 +30,8 @@ export function configJson(c: Config): Record<string, unknown> {
     api_key_sid: c.apiKeySid,
     secret_source: c.secretSource,
     api_url: c.apiUrl,
+    region: c.region ?? null,
+    edge: c.edge ?? null,
     default: c.isDefault,
     webhook_path: webhookPath(c),
     webhook_url_hint: c.webhookUrlHint,

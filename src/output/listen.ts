@@ -1,10 +1,10 @@
-import { tookMissed } from '../listener/missed.js';
+import { missedCause } from '../listener/missed.js';
 import { REFUSED_DETAILS_PER_MINUTE } from '../listener/refusals.js';
-import type { AgentReply, ListenHooks, ListenInfo } from '../listener/session.js';
+import type { AgentReply, ListenFallback, ListenHooks, ListenInfo } from '../listener/session.js';
 import type { ListenReport } from '../operations/listen.js';
 import { stripChannel } from '../phone.js';
 import { fixFor } from '../twilio/messages.js';
-import { routeName } from '../twilio/route.js';
+import { CONVERSATIONS_UNKNOWN, conversationsSentence, conversationsUnknown, routeName } from '../twilio/route.js';
 import { sandboxJoinStep } from '../twilio/sandbox.js';
 import { printEvent, statusEventJson } from './events.js';
 import { senderHintLine } from './fruxon-participants.js';
@@ -49,8 +49,10 @@ export function listenLineHooks(
       out.dataJsonLines(lines);
     },
     onRefused(info) {
+      const fb = info.fallback;
       out.status(
-        `${c.red('refused')} ${info.reason}${info.from ? ` from ${safe(info.from)}` : ''}: ${safe(info.detail)}${info.eventId ? c.dim(` (#${info.eventId})`) : ''}`,
+        `${c.red('refused')} ${info.reason}${info.from ? ` from ${safe(info.from)}` : ''}: ${safe(info.detail)}${info.eventId ? c.dim(` (#${info.eventId})`) : ''}` +
+          (fb ? c.yellow(`; Twilio will now try the fallback ${safe(fallbackText(fb))}`) : ''),
       );
     },
     onRefusalsDropped(info) {
@@ -74,10 +76,15 @@ export function listenLineHooks(
             ),
           ),
     onMissed(m) {
-      const took = tookMissed(m, o.path);
-      out.warn(
-        `Twilio logged an inbound message ${safe(m.messageSid)} to ${safe(m.to)} at ${m.dateSent} that never reached this listener; took it: ${safe(took)}; run fruxon-twilio webhook show`,
-      );
+      const cause = missedCause(m, o.path);
+      if (cause.kind === 'refused')
+        out.warn(
+          `Twilio logged an inbound message ${safe(m.messageSid)} to ${safe(m.to)} at ${m.dateSent}; ${safe(cause.text)}, so it fired no trigger; see fruxon-twilio events show ${m.refused!.eventId}`,
+        );
+      else
+        out.warn(
+          `Twilio logged an inbound message ${safe(m.messageSid)} to ${safe(m.to)} at ${m.dateSent} that never reached this listener; took it: ${safe(cause.text)}; run fruxon-twilio webhook show`,
+        );
     },
     onPruned(n) {
       out.status(prunedLine(out, n, o.retentionDays));
@@ -128,7 +135,8 @@ export function listenReport(out: Output, o: { json: boolean; register: boolean 
       out.status(
         `${c.green('Ready!')} Listening for messages to ${c.bold(config.fromNumber)} at ${c.bold(safe(info.webhookUrl))}` +
           ` (config ${safe(JSON.stringify(config.name))}, ${info.lease ? 'webhook registered' : 'webhook not registered'}, tunnel ${info.tunnel})` +
-          (info.statusCallbackUrl ? `; status callbacks: send --status-callback ${safe(info.statusCallbackUrl)}` : ''),
+          (info.statusCallbackUrl ? `; status callbacks: send --status-callback ${safe(info.statusCallbackUrl)}` : '') +
+          readyFallback(info),
       );
       if (info.tunnel !== 'none') out.status(c.dim(`Local listener: ${info.localUrl}`));
       const service =
@@ -140,6 +148,14 @@ export function listenReport(out: Output, o: { json: boolean; register: boolean 
           `${safe(routeName(service, 'full'))} now points here: messages to ${info.accepts.join(', ')} are accepted; its inbound URL is put back on stop.`,
         );
       }
+      for (const r of info.routes) {
+        const conv = conversationsSentence(r);
+        if (conv)
+          out.warn(
+            `${safe(conv)}: this listener does not get them while it is on (Twilio Console → Conversations → Addresses)`,
+          );
+      }
+      if (conversationsUnknown(info.routes)) out.status(c.dim(CONVERSATIONS_UNKNOWN));
       if (usesSandbox(info)) {
         out.status(
           `The WhatsApp Sandbox is set only in the Twilio Console: Messaging → Try it out → WhatsApp sandbox settings → "When a message comes in": ${info.webhookUrl} (HTTP POST).`,
@@ -172,6 +188,32 @@ export function listenReport(out: Output, o: { json: boolean; register: boolean 
       }
     },
   };
+}
+
+/** A fallback URL in force, and what it is: `https://…/… (production)`. */
+function fallbackText(f: ListenFallback): string {
+  const what =
+    f.kind === 'production'
+      ? 'production'
+      : f.kind === 'listener'
+        ? "a listener's URL"
+        : f.kind === 'other_listener'
+          ? "another listener's URL"
+          : 'not the recorded production URL';
+  return `${f.url} (${what})`;
+}
+
+/** The Ready line's word on the fallback: where what the listener refuses (or a dead listener) goes; nothing when there is none. */
+function readyFallback(info: ListenInfo): string {
+  if (info.noFallback && info.lease) return '; fallback: none for this run (--no-fallback), put back on stop';
+  // Named per channel unless every channel listened on has the same one.
+  const channels = new Set(info.routes.map((r) => r.channel)).size;
+  const alike = info.fallbacks.length === channels && new Set(info.fallbacks.map((f) => f.url)).size === 1;
+  const per = channels > 1 && !alike;
+  return info.fallbacks
+    .map((f) => `; ${per ? `${f.channel === 'whatsapp' ? 'WhatsApp' : 'SMS'} ` : ''}fallback: ${safe(fallbackText(f))}`)
+    .filter((t, i, all) => all.indexOf(t) === i)
+    .join('');
 }
 
 function usesSandbox(info: ListenInfo): boolean {

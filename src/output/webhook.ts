@@ -1,6 +1,12 @@
 import type { WebhookView } from '../operations/webhook-show.js';
 import { type Alert, type AlertSummary, alertFix, describeAlert } from '../twilio/alerts.js';
-import { type Route, routeName } from '../twilio/route.js';
+import {
+  CONVERSATIONS_UNKNOWN,
+  conversationsSentence,
+  conversationsUnknown,
+  type Route,
+  routeName,
+} from '../twilio/route.js';
 import { sandboxJoinStep } from '../twilio/sandbox.js';
 import { classifyWebhook, displayWebhookUrl, maskWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
@@ -24,6 +30,17 @@ export function routeJson(r: Route, productionUrl: string | null): Record<string
     shared_with: r.sharedWith,
     defers_to_number: r.defersToNumber,
     channel: r.channel,
+    conversations:
+      r.conversations === 'unknown'
+        ? 'unknown'
+        : r.conversations
+          ? {
+              sid: r.conversations.sid,
+              address: r.conversations.address,
+              auto_creation: r.conversations.enabled,
+              type: r.conversations.type,
+            }
+          : null,
   };
 }
 
@@ -39,6 +56,7 @@ export function webhookShowJson(v: WebhookView): Record<string, unknown> {
     sms_fallback_method: n?.smsFallbackMethod ?? null,
     kind: v.kind,
     fallback_kind: v.fallbackKind,
+    fallback_listener: v.fallbackListener?.state ?? null,
     production_url_recorded: v.productionUrl !== null,
     production_url: v.productionUrl ? maskWebhookUrl(v.productionUrl) : null,
     production_url_source: v.productionUrl ? (v.config.secretSource === 'env' ? 'env' : 'keychain') : null,
@@ -94,6 +112,8 @@ export function webhookVerdict(v: WebhookView): string {
 export function printWebhookShow(out: Output, v: WebhookView): void {
   const c = out.color;
   const n = v.number;
+  const winner = v.routes[0]!;
+  const fallback = winner.layer === 'sandbox' ? null : winner.fallbackUrl;
   const rows: [string, string][] = [
     ['config', safe(v.config.name)],
     ['number', n ? `${n.phoneNumber} (${n.sid})` : `${v.config.fromNumber} (the WhatsApp Sandbox)`],
@@ -101,10 +121,12 @@ export function printWebhookShow(out: Output, v: WebhookView): void {
       'sms url',
       n?.smsUrl ? safe(`${printable(n.smsUrl, v.productionUrl)} (${n.smsMethod ?? 'POST'})`) : c.dim('(none)'),
     ],
+    // The fallback of the layer that wins (the number's own when it decides).
     [
       'fallback',
-      n?.smsFallbackUrl
-        ? safe(`${printable(n.smsFallbackUrl, v.productionUrl)} (${n.smsFallbackMethod ?? 'POST'})`)
+      fallback
+        ? safe(`${printable(fallback, v.productionUrl)} (${winner.fallbackMethod ?? 'POST'})`) +
+          (winner.layer === 'number' ? '' : c.dim(` (${safe(routeName(winner, 'label'))})`))
         : c.dim('(none)'),
     ],
     ['goes to', v.kind === 'none' ? 'nowhere (no URL)' : kindText(v)],
@@ -144,6 +166,13 @@ export function printWebhookShow(out: Output, v: WebhookView): void {
     );
     if (extra) out.line(extra);
   }
+  const fbLine = fallbackListenerLine(v);
+  if (fbLine) out.warn(fbLine);
+  for (const r of v.routes) {
+    const conv = conversationsSentence(r);
+    if (conv) out.warn(safe(conv));
+  }
+  if (conversationsUnknown(v.routes)) out.status(out.errColor.dim(CONVERSATIONS_UNKNOWN));
   const flag = v.config.isDefault ? '' : ` --config ${JSON.stringify(v.config.name)}`;
   const fix = v.alerts?.latest ? alertFix(v.alerts.latest.errorCode, v.alerts.latest.resourceSid) : undefined;
   if (fix) out.status(`Webhook alerts: ${safe(fix)} (see them live: fruxon-twilio messages tail --since 24h${flag})`);
@@ -156,6 +185,15 @@ export function printWebhookShow(out: Output, v: WebhookView): void {
           : `To point it at Fruxon: printf %s "$URL" | fruxon-twilio configs set ${JSON.stringify(v.config.name)} --webhook-url-stdin, then: fruxon-twilio webhook set${flag}`,
     );
   }
+}
+
+/** A fallback URL that points at a listener that is gone (or may be): what the primary URL refuses is lost there. */
+export function fallbackListenerLine(v: Pick<WebhookView, 'fallbackListener'>): string | null {
+  const f = v.fallbackListener;
+  if (!f || f.state === 'alive') return null;
+  return f.state === 'gone'
+    ? `the fallback URL points at a listen that is no longer running (pid ${f.pid}): what the primary URL refuses or does not answer is lost; change or clear it in the Twilio Console`
+    : "the fallback URL is a fruxon-twilio listener's that no listen of this machine holds: if that listen has stopped, what the primary URL refuses or does not answer is lost; change or clear it in the Twilio Console";
 }
 
 function kindText(v: Pick<WebhookView, 'kind' | 'leaseAlive'>): string {

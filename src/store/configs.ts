@@ -16,6 +16,9 @@ export interface Config {
   apiUrl: string | null;
   /** The masked production webhook URL (origin + a few characters of its key), when one is recorded in the keychain. */
   webhookUrlHint: string | null;
+  /** Twilio's region (ie1, au1…) and edge (dublin, sydney…) of the account; null: US1 (TWILIO_REGION/TWILIO_EDGE win). */
+  region?: string | null;
+  edge?: string | null;
   isDefault: boolean;
   createdAt: string;
   updatedAt: string;
@@ -39,6 +42,8 @@ interface Row {
   secret_source: SecretSource;
   api_url: string | null;
   webhook_url_hint: string | null;
+  region?: string | null;
+  edge?: string | null;
   is_default: number;
   created_at: string;
   updated_at: string;
@@ -55,6 +60,8 @@ function fromRow(r: Row): Config {
     secretSource: r.secret_source,
     apiUrl: r.api_url,
     webhookUrlHint: r.webhook_url_hint ?? null,
+    region: r.region ?? null,
+    edge: r.edge ?? null,
     isDefault: r.is_default === 1,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
@@ -125,8 +132,8 @@ export class ConfigRepo {
         if (makeDefault) this.#db.prepare('UPDATE configs SET is_default = 0 WHERE is_default = 1').run();
         this.#db
           .prepare(
-            `INSERT INTO configs (id, name, from_number, account_sid, auth_method, api_key_sid, secret_source, api_url, webhook_url_hint, is_default, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO configs (id, name, from_number, account_sid, auth_method, api_key_sid, secret_source, api_url, webhook_url_hint, region, edge, is_default, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             id,
@@ -138,6 +145,8 @@ export class ConfigRepo {
             c.secretSource,
             c.apiUrl,
             c.webhookUrlHint ?? null,
+            c.region ?? null,
+            c.edge ?? null,
             makeDefault ? 1 : 0,
             now,
             now,

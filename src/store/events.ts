@@ -219,6 +219,33 @@ export class EventRepo {
     return this.#bySid.get(configId, messageSid) !== undefined;
   }
 
+  /** The newest refused request of the config that carried this MessageSid (its event id and reason), if any. */
+  refusedMessage(configId: string, messageSid: string): { id: number; reason: string | null } | undefined {
+    return this.#db
+      .prepare(
+        `SELECT id, reason FROM events WHERE config_id = ? AND message_sid = ? AND status = 'refused' ORDER BY id DESC LIMIT 1`,
+      )
+      .get(configId, messageSid) as { id: number; reason: string | null } | undefined;
+  }
+
+  /** How many refused requests of the config had this reason (within the retention). */
+  countRefused(configId: string, reason: string): number {
+    return (
+      this.#db
+        .prepare(`SELECT count(*) AS n FROM events WHERE config_id = ? AND status = 'refused' AND reason = ?`)
+        .get(configId, reason) as { n: number }
+    ).n;
+  }
+
+  /** The refused requests of the config received at or after `since` (ISO-8601), newest first, at most `limit`. */
+  refusedSince(configId: string, since: string, limit = 5): { id: number; reason: string | null }[] {
+    return this.#db
+      .prepare(
+        `SELECT id, reason FROM events WHERE config_id = ? AND status = 'refused' AND received_at >= ? ORDER BY id DESC LIMIT ?`,
+      )
+      .all(configId, since, limit) as { id: number; reason: string | null }[];
+  }
+
   /** The id of the accepted event of this MessageSid for the config, if there is one. */
   acceptedId(configId: string, messageSid: string): number | undefined {
     return (this.#bySid.get(configId, messageSid) as { id: number } | undefined)?.id;

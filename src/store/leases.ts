@@ -37,7 +37,16 @@ export interface RestoreClaim {
 export type LeaseLayer = 'number' | 'application' | 'messaging_service' | 'whatsapp_sender';
 
 /** A URL value in a lease: as it was, or 'production' for the recorded production URL (a secret, read back at restore). */
-export type LeasedUrl = string | null | { production: true };
+export type LeasedUrl = string | null | LeasedProduction;
+
+/**
+ * The recorded production URL; `fragment`: the connection overrides (`#rc=…`) the layer had on it, when they
+ * differ from the recorded URL's, so that it is put back byte for byte.
+ */
+export interface LeasedProduction {
+  production: true;
+  fragment?: string;
+}
 
 export interface LeasedValues {
   /**
@@ -52,7 +61,21 @@ export interface LeasedValues {
     fallbackUrl: LeasedUrl;
     fallbackMethod: string | null;
   };
-  whatsappSender?: { sid: string; callbackUrl: LeasedUrl; callbackMethod: string | null };
+  /** Its fallback URL and method are here only when the listen cleared them (--no-fallback). */
+  whatsappSender?: {
+    sid: string;
+    callbackUrl: LeasedUrl;
+    callbackMethod: string | null;
+    fallbackUrl?: LeasedUrl;
+    fallbackMethod?: string | null;
+  };
+  /**
+   * The number's own SmsFallbackUrl/SmsFallbackMethod, when the listen changed them: a detached TwiML App's
+   * fallback put on the number for the run, or cleared (--no-fallback). Put back with the number's SmsUrl.
+   */
+  numberFallback?: { url: LeasedUrl; method: string | null };
+  /** The fragment (connection overrides) of the number's SmsUrl when it was the production URL with its own. */
+  numberUrlFragment?: string;
 }
 
 interface Row {

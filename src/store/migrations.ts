@@ -141,4 +141,9 @@ export const migrations: readonly string[] = [
   `ALTER TABLE leases ADD COLUMN restoring_pid INTEGER;
    ALTER TABLE leases ADD COLUMN restoring_host TEXT;
    ALTER TABLE leases ADD COLUMN restoring_since TEXT;`,
+
+  // 14: a config's Twilio region and edge (add-config --region ie1 --edge dublin); NULL: US1, as before.
+  // TWILIO_REGION / TWILIO_EDGE win over them, as twilio-node reads them.
+  `ALTER TABLE configs ADD COLUMN region TEXT;
+   ALTER TABLE configs ADD COLUMN edge TEXT;`,
 ];

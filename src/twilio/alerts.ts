@@ -142,6 +142,8 @@ export function describeAlert(a: Alert): string {
 function normalizeUrl(url: string): string {
   try {
     const u = new URL(withoutCredentials(url));
+    // A layer's URL may carry connection overrides (#rc=…&ct=…) that the request Twilio made never does.
+    u.hash = '';
     return u.toString();
   } catch {
     return url;

@@ -32,6 +32,15 @@ export interface TwilioCredentials {
   secret: string;
   /** A local stand-in for Twilio (the emulator or a test double): every https://*.twilio.com origin goes there. */
   apiUrl: string | null;
+  /** Twilio's region (us1, ie1, au1…) and edge (ashburn, dublin, sydney…), as twilio-node takes them; null: US1. */
+  region?: string | null;
+  edge?: string | null;
+}
+
+/** The API origin the credentials call: `https://api.{edge}.{region}.twilio.com`, as twilio-node builds it. */
+export function twilioOrigin(where: { region?: string | null; edge?: string | null }): string {
+  const region = where.region || (where.edge ? 'us1' : null);
+  return `https://api.${where.edge ? `${where.edge}.` : ''}${region ? `${region}.` : ''}twilio.com`;
 }
 
 /**
@@ -51,7 +60,15 @@ export async function createTwilioClient(
     creds.apiUrl || opts.trace || opts.retry429 === false
       ? new (customRequestClient(twilio.RequestClient))(creds.apiUrl, timeout, opts.trace ?? null, retry)
       : undefined;
-  return twilio(username, creds.secret, { accountSid: creds.accountSid, httpClient, timeout, env: {}, ...retry });
+  return twilio(username, creds.secret, {
+    accountSid: creds.accountSid,
+    httpClient,
+    timeout,
+    env: {},
+    ...(creds.region && { region: creds.region }),
+    ...(creds.edge && { edge: creds.edge }),
+    ...retry,
+  });
 }
 
 /** The Retry-After of the client's last answer (a 429), in milliseconds; null when it gave none. */
@@ -153,20 +170,28 @@ interface RestExceptionLike {
 export function twilioError(
   err: unknown,
   what: string,
-  opts: { apiUrl?: string | null; accountSid?: string } = {},
+  opts: { apiUrl?: string | null; accountSid?: string; region?: string | null; edge?: string | null } = {},
 ): CliError {
   if (err instanceof CliError) return err;
   const e = err as RestExceptionLike & { code?: number | string; errno?: unknown; cause?: { code?: string } };
-  const where = opts.apiUrl ? opts.apiUrl : 'https://api.twilio.com';
+  const where = opts.apiUrl ? opts.apiUrl : twilioOrigin(opts);
   if (typeof e?.status === 'number' && e.status > 0) {
     const code = typeof e.code === 'number' ? e.code : undefined;
     if (e.status === 401 || code === 20003) {
       const acct = opts.accountSid ? ` for ${maskSid(opts.accountSid)}` : '';
-      return new CliError(`Twilio rejected the Account SID / Auth Token pair${acct} (20003) while trying to ${what}`, {
-        reason: 'twilio_auth',
-        hint: 'check the Auth Token (or API Key) in the Twilio Console, then: fruxon-twilio configs remove NAME && fruxon-twilio add-config',
-        cause: err,
-      });
+      // Each region has its own credentials: a pair from IE1 or AU1 is "wrong" only in US1.
+      const region = opts.region || (opts.edge ? 'us1' : null);
+      const inRegion = region ? ` in region ${region}` : '';
+      return new CliError(
+        `Twilio rejected the Account SID / Auth Token pair${acct}${inRegion} (20003) while trying to ${what}`,
+        {
+          reason: 'twilio_auth',
+          hint: region
+            ? `check that the account and its Auth Token (or API Key) are of region ${region} (TWILIO_REGION), then: fruxon-twilio configs remove NAME && fruxon-twilio add-config`
+            : 'check the Auth Token (or API Key) in the Twilio Console; credentials of another region (ie1, au1) need TWILIO_REGION (and TWILIO_EDGE); then: fruxon-twilio configs remove NAME && fruxon-twilio add-config',
+          cause: err,
+        },
+      );
     }
     const link = e.moreInfo ?? (code ? `https://www.twilio.com/docs/errors/${code}` : undefined);
     return new CliError(

@@ -3,6 +3,7 @@
  * emulator's inbound delivery and by `simulate`, so the two never drift apart. Pure: no I/O; imports only phone.ts.
  */
 
+import { createHash } from 'node:crypto';
 import { stripChannel, WHATSAPP_PREFIX } from '../phone.js';
 
 export const API_VERSION = '2010-04-01';
@@ -30,6 +31,17 @@ export interface InboundMessage {
   numSegments?: number;
   /** WhatsApp only: the sender's profile name. */
   profileName?: string;
+  /** The number's Messaging Service, or the account's default one (defaultMessagingServiceSid); absent: not sent. */
+  messagingServiceSid?: string | null;
+}
+
+/**
+ * On Twilio every message of a number carries a messaging_service_sid: its service's, or, for a number in no
+ * service, a default one of the account that the Services API never lists. The emulator's (and `simulate`'s)
+ * is stable per account: a hash of its SID, so a state file and a restart keep it.
+ */
+export function defaultMessagingServiceSid(accountSid: string): string {
+  return `MG${createHash('sha256').update(`default-messaging-service:${accountSid}`).digest('hex').slice(0, 32)}`;
 }
 
 /** The webhook form of an inbound message, in the order Twilio sends the fields. */
@@ -55,6 +67,7 @@ export function inboundMessageForm(m: InboundMessage): Record<string, string> {
     From: m.from,
     ApiVersion: API_VERSION,
     ...media,
+    ...(m.messagingServiceSid && { MessagingServiceSid: m.messagingServiceSid }),
   };
   if (whatsapp) {
     // WhatsApp webhooks carry no geography, but the sender's profile and WhatsApp id.

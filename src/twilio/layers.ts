@@ -41,35 +41,65 @@ export interface SenderWebhook {
   sid: string;
   callbackUrl: string | null;
   callbackMethod: string | null;
+  fallbackUrl: string | null;
+  fallbackMethod: string | null;
 }
 
 export async function fetchSenderWebhook(client: TwilioClient, sid: string): Promise<SenderWebhook> {
   const s = await client.messaging.v2.channelsSenders(sid).fetch();
-  return { sid: s.sid, callbackUrl: s.webhook?.callbackUrl || null, callbackMethod: s.webhook?.callbackMethod || null };
+  const w = s.webhook;
+  return {
+    sid: s.sid,
+    callbackUrl: w?.callbackUrl || null,
+    callbackMethod: w?.callbackMethod || null,
+    fallbackUrl: w?.fallbackUrl || null,
+    fallbackMethod: w?.fallbackMethod || null,
+  };
 }
 
+/** A URL and its method, to set in the same update (null url: clear it). */
+export interface FallbackValue {
+  url: string | null;
+  method: string | null;
+}
+
+/** The sender's callback URL; with `fallback`, its fallback URL in the same update (otherwise left as it is). */
 export async function setSenderWebhook(
   client: TwilioClient,
   sid: string,
   url: string | null,
   method: string | null,
+  fallback?: FallbackValue,
 ): Promise<void> {
-  await client.messaging.v2
-    .channelsSenders(sid)
-    .update({ webhook: { callback_url: url ?? '', callback_method: method ?? 'POST' } } as never);
+  const webhook: Record<string, string> = { callback_url: url ?? '', callback_method: method ?? 'POST' };
+  if (fallback) {
+    webhook.fallback_url = fallback.url ?? '';
+    webhook.fallback_method = fallback.method ?? 'POST';
+  }
+  await client.messaging.v2.channelsSenders(sid).update({ webhook } as never);
 }
 
-/** In one update: the number's TwiML App (null clears it) and its SmsUrl/SmsMethod. */
+/**
+ * In one update: the number's TwiML App (null clears it) and its SmsUrl/SmsMethod; with `fallback`, its
+ * SmsFallbackUrl/SmsFallbackMethod too (otherwise left as they are).
+ */
 export async function setNumberApplication(
   client: TwilioClient,
   numberSid: string,
   appSid: string | null,
   smsUrl: string,
   smsMethod: string,
+  fallback?: FallbackValue,
 ): Promise<void> {
-  await client
-    .incomingPhoneNumbers(numberSid)
-    .update({ smsApplicationSid: appSid ?? '', smsUrl, smsMethod: smsMethod as 'POST' });
+  await client.incomingPhoneNumbers(numberSid).update({
+    smsApplicationSid: appSid ?? '',
+    smsUrl,
+    smsMethod: smsMethod as 'POST',
+    ...(fallback && {
+      smsFallbackUrl: fallback.url ?? '',
+      smsFallbackMethod: (fallback.method ?? 'POST') as 'POST',
+    }),
+  });
 }
 
 /** A TwiML App's SMS URL (POST): every number of the app follows it. */

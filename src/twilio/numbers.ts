@@ -38,8 +38,16 @@ export async function setSmsWebhook(
   numberSid: string,
   url: string,
   method: string,
+  fallback?: { url: string | null; method: string | null },
 ): Promise<PhoneNumberInfo> {
-  const n = await client.incomingPhoneNumbers(numberSid).update({ smsUrl: url, smsMethod: method as 'POST' });
+  const n = await client.incomingPhoneNumbers(numberSid).update({
+    smsUrl: url,
+    smsMethod: method as 'POST',
+    ...(fallback && {
+      smsFallbackUrl: fallback.url ?? '',
+      smsFallbackMethod: (fallback.method ?? 'POST') as 'POST',
+    }),
+  });
   return toInfo(n);
 }
 

@@ -39,7 +39,7 @@ export function refuseUnderLease(store: Store, config: Config): void {
 }
 
 /** Where a Twilio failure names the account and the API it called. */
-type TwilioWhere = Pick<TwilioCredentials, 'apiUrl' | 'accountSid'>;
+type TwilioWhere = Pick<TwilioCredentials, 'apiUrl' | 'accountSid' | 'region' | 'edge'>;
 
 /**
  * A failed webhook step (a lookup, a change, a restore) as the CliError the command exits with: the error's
@@ -116,6 +116,8 @@ export async function lookUpRoutes(
     const e = twilioError(err, `look up where inbound messages to ${config.fromNumber} go`, {
       apiUrl: creds.apiUrl,
       accountSid: creds.accountSid,
+      region: creds.region,
+      edge: creds.edge,
     });
     throw webhookStepError(e, { exitCode: opts.exitCode ?? e.exitCode });
   }

@@ -33,6 +33,24 @@ export interface Route {
   defersToNumber: boolean | null;
   /** The account's number (null for the Sandbox). */
   number: PhoneNumberInfo | null;
+  /**
+   * A Conversations address configuration for the number on this channel (`+1…` for SMS, `whatsapp:+1…`): with
+   * auto-creation enabled, Conversations takes its messages; 'unknown' when the account's Conversations could not
+   * be asked (no access); absent or null: none.
+   */
+  conversations?: ConversationsAddress | 'unknown' | null;
+}
+
+/** A Conversations address configuration, as the faces name it. */
+export interface ConversationsAddress {
+  sid: string;
+  address: string;
+  enabled: boolean;
+  /** webhook | studio | default. */
+  type: string;
+  conversationServiceSid: string | null;
+  webhookUrl: string | null;
+  studioFlowSid: string | null;
 }
 
 /** The route of `phoneNumber` on `channel`; null when it is neither a number of the account nor the Sandbox. */
@@ -60,7 +78,13 @@ export async function resolveChannels(
   const number = await findNumber(client, phoneNumber); // exact match: the PhoneNumber filter is partial
   if (!number) return phoneNumber === SANDBOX_NUMBER && wanted.includes('whatsapp') ? [sandboxRoute()] : [];
 
-  const service = await serviceOf(client, number.sid);
+  // Conversations beside the Services: one list, in parallel (an account without access: 'unknown').
+  const [service, addresses] = await Promise.all([serviceOf(client, number.sid), addressesOf(client)]);
+  const conversationsFor = (channel: Channel): ConversationsAddress | 'unknown' | null => {
+    if (addresses === 'unknown') return 'unknown';
+    const address = channel === 'whatsapp' ? `whatsapp:${number.phoneNumber}` : number.phoneNumber;
+    return addresses.find((a) => a.address === address) ?? null;
+  };
   const defersToNumber = service ? service.useInboundWebhookOnNumber : null;
   const serviceWins = service !== null && !service.useInboundWebhookOnNumber;
   // The sender: whether the number has WhatsApp at all (every channel asked for), and whether it takes WhatsApp.
@@ -112,6 +136,7 @@ export async function resolveChannels(
         number,
         sharedWith: [],
         defersToNumber,
+        conversations: conversationsFor(channel),
         layer: 'whatsapp_sender',
         sid: sender.sid,
         friendlyName: sender.senderId,
@@ -122,7 +147,7 @@ export async function resolveChannels(
       });
       continue;
     }
-    routes.push({ ...(await (shared ??= common())), channel });
+    routes.push({ ...(await (shared ??= common())), channel, conversations: conversationsFor(channel) });
   }
   return routes;
 }
@@ -193,6 +218,33 @@ export function routeName(
   }
 }
 
+/**
+ * What Conversations does with the route's messages, in one sentence (null: nothing, or unknown: see
+ * conversationsUnknown): an enabled address configuration takes them instead of the layer that would.
+ */
+export function conversationsSentence(r: Route): string | null {
+  const c = r.conversations;
+  if (!c || c === 'unknown' || !c.enabled) return null;
+  const how =
+    c.type === 'webhook' && c.webhookUrl
+      ? `its auto-creation webhook`
+      : c.type === 'studio' && c.studioFlowSid
+        ? `Studio Flow ${c.studioFlowSid}`
+        : c.conversationServiceSid
+          ? `Conversation Service ${c.conversationServiceSid}`
+          : 'the default Conversation Service';
+  return `Conversations address configuration ${c.sid} (${c.address}) has auto-creation on: ${r.channel === 'whatsapp' ? 'WhatsApp' : 'SMS'} messages to ${c.address} create Conversations messages (${how}) instead of reaching ${routeName(r, 'label')}`;
+}
+
+/** Whether the account's Conversations could not be asked for any of the routes (said once). */
+export function conversationsUnknown(routes: Route[]): boolean {
+  return routes.some((r) => r.conversations === 'unknown');
+}
+
+/** Said once when Conversations could not be asked. */
+export const CONVERSATIONS_UNKNOWN =
+  'Conversations address configurations: unknown (the account answered no access); a Conversations address on this number would take its messages';
+
 function sandboxRoute(): Route {
   return {
     layer: 'sandbox',
@@ -235,6 +287,38 @@ async function serviceOf(client: TwilioClient, numberSid: string) {
     if (at >= 0) return batch[at]!;
   }
   return null;
+}
+
+/**
+ * The account's Conversations address configurations (conversations v1 /v1/Configuration/Addresses): one request
+ * (a page of 50; more pages only when there are more). 'unknown' when Conversations answers 401/403/404 (no
+ * access, or not enabled on the account): never fatal.
+ */
+async function addressesOf(client: TwilioClient): Promise<ConversationsAddress[] | 'unknown'> {
+  try {
+    const list = await client.conversations.v1.addressConfigurations.list({ pageSize: 50, limit: 1000 });
+    return list.map((c) => {
+      const a = (c.autoCreation ?? {}) as {
+        enabled?: boolean;
+        type?: string;
+        conversation_service_sid?: string | null;
+        webhook_url?: string | null;
+        studio_flow_sid?: string | null;
+      };
+      return {
+        sid: c.sid,
+        address: c.address,
+        enabled: a.enabled === true,
+        type: a.type ?? 'default',
+        conversationServiceSid: a.conversation_service_sid ?? null,
+        webhookUrl: a.webhook_url ?? null,
+        studioFlowSid: a.studio_flow_sid ?? null,
+      };
+    });
+  } catch (err) {
+    if ([401, 403, 404].includes((err as { status?: number }).status ?? 0)) return 'unknown';
+    throw err;
+  }
 }
 
 /** The number's WhatsApp sender: sender_id is exactly whatsapp:+E164. */

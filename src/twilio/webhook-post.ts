@@ -41,12 +41,17 @@ export interface SignedAnswer {
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
-/** The URL Twilio requests and signs: for GET, the parameters travel in the query string. */
+/**
+ * The URL Twilio requests and signs: without its fragment (connection overrides, `#rc=…&ct=…`, are Twilio's own:
+ * never requested, never signed); for GET, the parameters travel in the query string.
+ */
 export function requestUrl(target: { url: string; method: 'GET' | 'POST' }, form: WebhookForm): string {
-  if (target.method === 'POST') return target.url;
+  const at = target.url.indexOf('#');
+  const url = at < 0 ? target.url : target.url.slice(0, at);
+  if (target.method === 'POST') return url;
   const query = encodeForm(form);
-  if (!query) return target.url;
-  return target.url + (target.url.includes('?') ? '&' : '?') + query;
+  if (!query) return url;
+  return url + (url.includes('?') ? '&' : '?') + query;
 }
 
 /** A URL without its user:password part, otherwise untouched (new URL() would normalise it). */

@@ -56,7 +56,10 @@ export function displayWebhookUrl(url: string | null | undefined, productionUrl?
   return `${u.protocol}//${auth}${u.host}${path}${query ? `?${query}` : ''}`;
 }
 
-/** Two webhook URLs are the same when they parse to the same URL (case of scheme and host, default port). */
+/**
+ * Two webhook URLs are the same when they parse to the same URL (case of scheme and host, default port), their
+ * fragments aside: a fragment holds Twilio's connection overrides (`#rc=…&ct=…&e=…`), not where it goes.
+ */
 export function sameWebhookUrl(a: string | null | undefined, b: string | null | undefined): boolean {
   if (!a || !b) return false;
   return normalize(a) === normalize(b);
@@ -64,10 +67,25 @@ export function sameWebhookUrl(a: string | null | undefined, b: string | null | 
 
 function normalize(url: string): string {
   try {
-    return new URL(url.trim()).toString();
+    const u = new URL(url.trim());
+    u.hash = '';
+    return u.toString();
   } catch {
-    return url.trim();
+    return url.trim().replace(/#.*$/s, '');
   }
+}
+
+/** A URL's fragment with its `#` (Twilio's connection overrides), or '' when it has none. */
+export function urlFragment(url: string | null | undefined): string {
+  const at = url?.indexOf('#') ?? -1;
+  return at < 0 ? '' : url!.slice(at);
+}
+
+/** The recorded production URL with `fragment` (the overrides the layer had) in place of its own. */
+export function withFragment(url: string, fragment: string | undefined): string {
+  if (fragment === undefined) return url;
+  const at = url.indexOf('#');
+  return (at < 0 ? url : url.slice(0, at)) + fragment;
 }
 
 /**
@@ -79,6 +97,22 @@ export function isFruxonIngressUrl(url: string, known: readonly string[] = []): 
   try {
     const host = new URL(url).hostname.toLowerCase();
     return host === 'fruxon.com' || host.endsWith('.fruxon.com');
+  } catch {
+    return false;
+  }
+}
+
+/** The path of every listener of this tool: store/configs.ts webhookPath, `/webhooks/twilio/<config id>`. */
+const LISTENER_PATH = /^\/webhooks\/twilio\/[A-Za-z0-9_-]{8,}\/?$/;
+
+/**
+ * Whether a URL has the shape of a fruxon-twilio listener's (its path), whichever machine or data home runs it:
+ * such a URL is never production, and a lease never records it as what to put back.
+ */
+export function isListenerUrl(url: string | null | undefined): boolean {
+  if (!url) return false;
+  try {
+    return LISTENER_PATH.test(new URL(url.trim()).pathname);
   } catch {
     return false;
   }
@@ -117,6 +151,22 @@ export function classifyWebhookUrl<L extends Pick<Lease, 'ourUrl'>>(
     [known.lease ?? null, ...(known.leases ?? [])].find((l) => l && sameWebhookUrl(currentUrl, l.ourUrl)) ?? null;
   if (lease) return { kind: 'listener', lease, fruxon: false };
   return { kind: 'other', lease: null, fruxon: isFruxonIngressUrl(currentUrl) };
+}
+
+/**
+ * Whether a URL (a fallback, say) is a listener's, and whether that listener still runs: 'alive' or 'gone'
+ * for a lease's URL (`isAlive` tells them apart), 'unknown' for a URL of a listener's shape that no lease of
+ * this store holds (another machine's or data home's listen, running or not); null for any other URL.
+ */
+export function listenerState<L extends Pick<Lease, 'ourUrl'>>(
+  url: string | null | undefined,
+  known: WebhookKnowledge<L>,
+  isAlive: (lease: L) => boolean,
+): { state: 'alive' | 'gone' | 'unknown'; lease: L | null } | null {
+  const c = classifyWebhookUrl(url, known);
+  if (c.kind === 'listener') return { state: isAlive(c.lease!) ? 'alive' : 'gone', lease: c.lease };
+  if (c.kind === 'other' && isListenerUrl(url)) return { state: 'unknown', lease: null };
+  return null;
 }
 
 /** classifyWebhookUrl's kind alone. */

@@ -145,7 +145,8 @@ describe('small things a user runs into', () => {
     let sent = false;
     stderr.setEncoding('utf8').on('data', (d: string) => {
       err += d;
-      if (/name/i.test(err) && !sent) {
+      // At the first question, whichever it is (since issue 30 the API URL, or the emulator found on its port, comes first).
+      if (/\? /.test(err) && !sent) {
         sent = true;
         stdin.write('\u0003');
       }

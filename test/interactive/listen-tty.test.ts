@@ -32,7 +32,10 @@ describe('interactive listen on a pseudo-terminal (tmux)', () => {
     const out = join(f.home, '..', 'listen.out');
     const err = join(f.home, '..', 'listen.err');
     f.emulator.setSmsUrl(OUR_NUMBER, PREVIOUS, 'POST');
-    const pane = TmuxPane.start(['listen', '--port', '0'], { env: f.env, shellTail: `> '${out}' 2> '${err}'` });
+    const pane = TmuxPane.start(['listen', '--port', '0', '--take-over'], {
+      env: f.env,
+      shellTail: `> '${out}' 2> '${err}'`,
+    });
     panes.push(pane);
     const deadline = Date.now() + 30_000;
     while (!/Ready!/.test(readIf(err)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
@@ -55,7 +58,7 @@ describe('interactive listen on a pseudo-terminal (tmux)', () => {
 
   test('a message appears; d shows it; r replies on its channel with live statuses; failing replies show error and fix in place; p and n replay; q restores the webhook', async () => {
     f.emulator.setSmsUrl(OUR_NUMBER, PREVIOUS, 'POST');
-    const pane = TmuxPane.start(['listen', '--port', '0', '--forward-to', `${agent.url}/trigger`], {
+    const pane = TmuxPane.start(['listen', '--port', '0', '--take-over', '--forward-to', `${agent.url}/trigger`], {
       env: f.env,
       cols: 150,
       rows: 30,
@@ -189,7 +192,11 @@ describe('interactive listen on a pseudo-terminal (tmux)', () => {
     for (const stop of ['C-c', 'SIGTERM'] as const) {
       f.emulator.setSmsUrl(OUR_NUMBER, PREVIOUS, 'POST');
       // Without NO_COLOR this time: the status bar is drawn inverse.
-      const pane = TmuxPane.start(['listen', '--port', '0'], { env: { ...f.env, NO_COLOR: '' }, cols: 120, rows: 20 });
+      const pane = TmuxPane.start(['listen', '--port', '0', '--take-over'], {
+        env: { ...f.env, NO_COLOR: '' },
+        cols: 120,
+        rows: 20,
+      });
       panes.push(pane);
       await pane.waitFor(/waiting for messages/);
       assert.match(pane.screen({ attributes: true }), /\x1b\[7m fruxon-twilio listen · config/);
@@ -210,6 +217,33 @@ describe('interactive listen on a pseudo-terminal (tmux)', () => {
     }
   });
 
+  test('a number that points at a production URL is taken only after consent: the question names the URL; no keeps it', async () => {
+    for (const answer of ['n', 'y'] as const) {
+      f.emulator.setSmsUrl(OUR_NUMBER, PREVIOUS, 'POST');
+      const pane = TmuxPane.start(['listen', '--port', '0', '--no-interactive'], { env: f.env, cols: 200, rows: 20 });
+      panes.push(pane);
+      const question = await pane.waitFor(/Take it\?/);
+      assert.match(
+        question,
+        /\+15005550006: its SmsUrl points at https:\/\/previous\.example\.com\/sms: while listen runs, the live agent gets no messages\. Take it\?/,
+      );
+      assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, PREVIOUS, 'nothing taken while it asks');
+      pane.type(answer);
+      pane.keys('Enter');
+      if (answer === 'n') {
+        assert.equal(await pane.exitStatus(), 4);
+        assert.match(pane.screen({ history: true }), /was not taken/);
+        assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, PREVIOUS);
+      } else {
+        await pane.waitFor(/Ready! Listening/);
+        assert.notEqual(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, PREVIOUS);
+        pane.keys('C-c');
+        assert.equal(await pane.exitStatus(), 0);
+        assert.equal(f.emulator.getNumber(OUR_NUMBER)!.smsUrl, PREVIOUS);
+      }
+    }
+  });
+
   test('an uncaught error puts the terminal back: the alternate screen left, the cursor shown, the keys echoed again', async () => {
     f.emulator.setSmsUrl(OUR_NUMBER, PREVIOUS, 'POST');
     // Nothing in the tool throws on purpose, so a preloaded module does, on a signal the tool does not use.
@@ -218,7 +252,7 @@ describe('interactive listen on a pseudo-terminal (tmux)', () => {
       inject,
       "process.on('SIGUSR2', () => setImmediate(() => { throw new Error('injected failure'); }));\n",
     );
-    const pane = TmuxPane.start(['listen', '--port', '0'], {
+    const pane = TmuxPane.start(['listen', '--port', '0', '--take-over'], {
       env: { ...f.env, NODE_OPTIONS: `--import ${inject}` },
       cols: 120,
       rows: 20,

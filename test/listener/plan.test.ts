@@ -83,6 +83,9 @@ describe('planListen: the secret sources, the tunnel and the loopback refusal', 
       apiKeySid: null,
       secret: 'real-token',
       apiUrl: null,
+      // No TWILIO_REGION/TWILIO_EDGE and none stored on the config: US1, as twilio-node's default.
+      region: null,
+      edge: null,
     });
     assert.deepEqual(ngrok.warnings, []);
 

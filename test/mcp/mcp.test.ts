@@ -323,7 +323,7 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
     const sim = await ok('simulate_inbound', { from: PHONE, body: 'the wait trap' });
     assert.equal(sim.ok, true);
     assert.equal(typeof sim.event_id, 'number');
-    const recorded = await ok('get_event', { id: sim.event_id });
+    const recorded = (await ok('get_event', { id: sim.event_id })).untrusted_content.event;
     assert.equal(recorded.payload.text, 'the wait trap');
     assert.equal(recorded.message_sid, sim.message_sid);
     // Called after the message was recorded, a wait from "now" does not count it: the result says so, and the
@@ -337,7 +337,7 @@ describe("mcp: the agent tools over stdio, with the SDK's own client, against th
     assert.match(r.hint, new RegExp(`get_event ${sim.event_id}`));
     const again = await ok('wait_for_message', { since_event_id: Number(m[1]), timeout_s: 5 });
     assert.equal(again.event_id, sim.event_id);
-    assert.equal(again.payload.text, 'the wait trap');
+    assert.equal(again.untrusted_content.envelope.payload.text, 'the wait trap');
   });
 
   test('error hints name the MCP tools, not CLI commands', async () => {

@@ -61,6 +61,7 @@ const SPEC_FILES = [
   'twilio_messaging_v1.json',
   'twilio_messaging_v2.json',
   'twilio_content_v1.json',
+  'twilio_conversations_v1.json',
   'twilio_monitor_v1.json',
 ] as const;
 type SpecFile = (typeof SPEC_FILES)[number];
@@ -80,6 +81,7 @@ function loadSpec(file: SpecFile): OpenApi {
 function specFileOf(template: string): SpecFile {
   if (template.startsWith('/2010-04-01/')) return 'twilio_api_v2010.json';
   if (template.startsWith('/v1/Content')) return 'twilio_content_v1.json';
+  if (template.startsWith('/v1/Configuration/')) return 'twilio_conversations_v1.json';
   // monitor.twilio.com and messaging.twilio.com both version as /v1/: the resource names the API.
   if (template.startsWith('/v1/Alerts')) return 'twilio_monitor_v1.json';
   if (template.startsWith('/v1/')) return 'twilio_messaging_v1.json';
@@ -233,7 +235,7 @@ class RecordingRequestClient extends EmulatorRequestClient {
   }
 }
 
-describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1, messaging v2, content v1, monitor v1)", () => {
+describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1, messaging v2, content v1, monitor v1, conversations v1)", () => {
   let specs: Record<SpecFile, OpenApi>;
   let emu: Emulator;
   const logs: EmulatorLogEntry[] = [];
@@ -248,6 +250,7 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
       retryDelaysMs: [],
       deliveryTimeoutMs: 200,
       onLog: (e) => logs.push(e),
+      // Conversations address configurations are made by the topology file only (the tool only reads them).
       topology: {
         content: [
           {
@@ -258,6 +261,16 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
           },
           { friendly_name: 'promo', body: 'Sale!' },
         ],
+        conversations: {
+          address_configurations: [
+            {
+              type: 'sms',
+              address: '+15005551302',
+              friendly_name: 'contract address',
+              auto_creation: { enabled: true, type: 'webhook', webhook_url: 'https://hooks.example.test/conv' },
+            },
+          ],
+        },
       },
     });
     const lastRequestLog = () => logs.filter((e) => e.event === 'http.request').at(-1);
@@ -403,6 +416,10 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
     assert.ok(alerts.length === 2, 'the failed status callbacks left alerts');
     await client.monitor.v1.alerts(alerts[0]!.sid).fetch();
 
+    // Conversations address configurations (conversations v1).
+    const [address] = await client.conversations.v1.addressConfigurations.list({ type: 'sms' });
+    await client.conversations.v1.addressConfigurations(address!.sid).fetch();
+
     // Refusals, one of each kind the tool meets, on each API: Twilio's error body, with the HTTP status in it.
     const none = (prefix: string) => prefix + '0'.repeat(32);
     for (const refused of [
@@ -420,6 +437,7 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
       () => client.messaging.v2.channelsSenders.create({ sender_id: 'not-whatsapp' } as never),
       () => client.monitor.v1.alerts(none('NO')).fetch(),
       () => client.content.v1.contents(none('HX')).fetch(),
+      () => client.conversations.v1.addressConfigurations(none('IG')).fetch(),
     ]) {
       await assert.rejects(refused());
     }
@@ -503,6 +521,7 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
         '400 20001',
         '404 20404',
         '404 20404',
+        '404 20404',
       ],
     );
     for (const ex of refusals) {
@@ -569,6 +588,7 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
       ['twilio_messaging_v1.json', 'messaging.v1.service'],
       ['twilio_messaging_v1.json', 'messaging.v1.service.phone_number'],
       ['twilio_messaging_v2.json', 'messaging.v2.channels_sender_response'],
+      ['twilio_conversations_v1.json', 'conversations.v1.configuration_address'],
       ['twilio_monitor_v1.json', 'monitor.v1.alert'],
       ['twilio_monitor_v1.json', 'monitor.v1.alert-instance'],
     ] as const) {
