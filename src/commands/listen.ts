@@ -34,6 +34,7 @@ interface Options {
   channel?: string;
   statuses?: boolean;
   checkMissed: string;
+  catchUp?: boolean;
 }
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -91,6 +92,10 @@ export function register(program: Command, ctx: CommandContext): void {
       'port of the web inspector on 127.0.0.1 (default 7339, another free one if taken; 0 = any free port)',
     )
     .option('--no-inspect', 'do not serve the web inspector')
+    .option(
+      '--catch-up',
+      "first feed the listener what Twilio logged for the number while no listener ran here (since the config's newest recorded event, at most 24 h): signed as Twilio signs, once per MessageSid, marked recovered",
+    )
     .addHelpText(
       'after',
       `
@@ -141,10 +146,8 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
     throw usageError('--ngrok-authtoken-stdin and --auth-token-stdin read the same standard input: pass one of them');
 
   const store = await ctx.store();
-  const [{ listen }, { listenLineHooks, listenReport, printListenTimeout, printStopRequest }] = await Promise.all([
-    import('../operations/listen.js'),
-    import('../output/listen.js'),
-  ]);
+  const [{ listen }, { caughtUpText, listenLineHooks, listenReport, printListenTimeout, printStopRequest }] =
+    await Promise.all([import('../operations/listen.js'), import('../output/listen.js')]);
   const json = Boolean(opts.json);
   // On a terminal: the key-driven screen (src/interactive), loaded only then; piped or --json: the lines.
   const createScreen =
@@ -154,6 +157,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
   // The inspector serves the session's events next to the screen or the lines (src/inspector/listen.ts).
   const inspector = opts.inspect ? await import('../inspector/listen.js') : null;
   let screen: ListenScreen | null = null;
+  const report = listenReport(out, { json, register: opts.register });
   const result = await listen(
     {
       store,
@@ -180,11 +184,17 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
       allowMessagingService: Boolean(opts.messagingService),
       noFallback: !opts.fallback,
       checkMissedMs,
+      catchUp: Boolean(opts.catchUp),
       max,
       timeoutMs,
     },
     {
-      report: listenReport(out, { json, register: opts.register }),
+      report: {
+        ...report,
+        // While the screen has the terminal, its lines go among the events (stderr would land under it).
+        caughtUp: (r) => (screen ? screen.note('info', caughtUpText(r)) : report.caughtUp(r)),
+        catchUpFailed: (m) => (screen ? screen.note('warn', `--catch-up failed: ${m}`) : report.catchUpFailed(m)),
+      },
       face: (s) => {
         if (!createScreen)
           return {
@@ -206,6 +216,7 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
           authToken: s.authToken,
           forwardTo,
           trace: ctx.trace(),
+          onSent: s.ownSent,
         });
         return { senderHints: false, hooks: screen.hooks, open: (o) => screen?.open(o), close: () => screen?.close() };
       },
@@ -222,6 +233,8 @@ async function run(ctx: CommandContext, opts: Options): Promise<void> {
             forwardTo,
             trace: ctx.trace(),
             port: inspectPort,
+            onSent: s.ownSent,
+            now: () => ctx.now(),
           }),
       }),
       // A production URL is taken with consent: --take-over in advance, else a question on a terminal; with

@@ -90,7 +90,7 @@ Examples:
     .option('--since <duration>', 'show what happened in this window before the start too (e.g. 10m)')
     .option('--channel <sms|whatsapp>', 'one channel only (default: both)')
     .option('--timeout <duration>', 'end after this long (exit 0)')
-    .option('--json', 'one JSON object per line: {"kind": "message"|"status"|"alert", ...}')
+    .option('--json', 'one JSON object per line: {"kind": "message"|"status"|"alert"|"fruxon", ...}')
     .addHelpText(
       'after',
       `

@@ -196,7 +196,7 @@ export async function webhookFailure(
     const line = describeAlert({ ...latest, url: displayWebhookUrl(latest.url, productionUrl) });
     return {
       text: `${line}${at}: the agent never got the message`,
-      fix: alertFix(latest.errorCode)?.replace('SID', latest.resourceSid ?? 'SID') ?? null,
+      fix: alertFix(latest.errorCode, latest.resourceSid) ?? null,
     };
   } catch {
     return null;

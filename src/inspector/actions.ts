@@ -28,6 +28,8 @@ export function inspectorActions(opts: {
   forwardTo: string | null;
   /** The API trace (FRUXON_TWILIO_DEBUG=api), null when off: told of each replay's POST. */
   trace: ApiTrace | null;
+  /** A reply sent from here (its SID): listen leaves it out of the agent's replies. */
+  onSent?: (sid: string) => void;
 }): InspectorActions {
   const { store, config, env } = opts;
   const apiUrl = effectiveApiUrl(config, env);
@@ -80,6 +82,7 @@ export function inspectorActions(opts: {
           field: 'body',
         },
       );
+      opts.onSent?.(m.sid);
       return { sid: m.sid, status: m.status, to: m.to, from: m.from };
     };
   }

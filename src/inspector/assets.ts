@@ -195,6 +195,7 @@ export const APP_JS = String.raw`'use strict';
     if (e.media && e.media.length) t.appendChild(h('span', { class: 'tag' }, e.media.length + ' media'));
     if (e.opt_out) t.appendChild(h('span', { class: 'tag warn' }, e.opt_out));
     if (e.dup) t.appendChild(h('span', { class: 'tag warn' }, 'duplicate ×' + e.dup));
+    if (e.recovered) t.appendChild(h('span', { class: 'tag warn' }, 'recovered'));
     if (e.forward) t.appendChild(h('span', { class: 'tag ' + (e.forward.error ? 'bad' : 'ok') }, 'forward ' + (e.forward.status || e.forward.error)));
     return t;
   }
@@ -307,7 +308,8 @@ export const APP_JS = String.raw`'use strict';
       } else {
         var m = it.m;
         thread.appendChild(h('div', { class: 'bubble out', 'data-sid': m.sid }, h('div', null, m.body === null ? '(sent elsewhere)' : m.body),
-          h('div', { class: 'meta' }, time(it.at) + ' · ', h('span', { class: 'status ' + (/^(delivered|read)$/.test(m.status) ? 'ok' : /^(failed|undelivered)$/.test(m.status) ? 'bad' : ''), 'data-status': m.status }, m.status + (m.error_code ? ' (error ' + m.error_code + ')' : '')))));
+          h('div', { class: 'meta' }, time(it.at) + ' · ', m.by === 'api' ? h('span', { class: 'tag', title: 'sent by the agent through the Messages API' }, 'agent (API)') : null, m.by === 'api' ? ' · ' : null, h('span', { class: 'status ' + (/^(delivered|read)$/.test(m.status) ? 'ok' : /^(failed|undelivered)$/.test(m.status) ? 'bad' : ''), 'data-status': m.status }, m.status + (m.error_code ? ' (error ' + m.error_code + ')' : ''))),
+          m.fix ? h('div', { class: 'meta fix' }, 'fix: ' + m.fix) : null));
       }
     });
     main.appendChild(thread);
@@ -377,6 +379,13 @@ export const APP_JS = String.raw`'use strict';
     var r = st.route, el = clear($('route'));
     el.appendChild(h('div', { class: 'route-line' }, r ? 'Inbound messages → ' + r.webhookUrl + ' (' + (r.registered ? 'webhook registered on the number' : 'webhook NOT registered: point the number at it yourself') + ', tunnel ' + r.tunnel + ')' +
       (st.status_callback_url ? '; status callbacks: send --status-callback ' + st.status_callback_url : '') : 'No listener runs: inbound messages are not received here.'));
+    var a = S.alerts;
+    if (a) {
+      var line = a.error ? 'Webhook alerts not read: ' + a.error
+        : !a.count ? 'No webhook alerts in the last 24 h.'
+        : '⚠ ' + a.count + ' webhook alert' + (a.count > 1 ? 's' : '') + ' in the last 24 h; the latest' + (a.latest.date_created ? ' at ' + time(a.latest.date_created) : '') + ': ' + a.latest.text + (a.latest.fix ? '; fix: ' + a.latest.fix : '');
+      el.appendChild(h('div', { class: 'route-line alerts' + (a.count ? ' warn' : ''), id: 'webhook-alerts' }, line));
+    }
     if (!S.missed.length) return;
     var ul = h('ul', { class: 'missed', 'aria-label': 'Missed messages' });
     S.missed.forEach(function (w) {
@@ -394,7 +403,7 @@ export const APP_JS = String.raw`'use strict';
     es.addEventListener('trigger', function (m) {
       var t = JSON.parse(m.data), env = t.envelope, p = env.payload;
       addEvent({ id: env.event_id, received_at: env.received_at, status: 'accepted', reason: null, detail: null, channel: p.channel, from: p.from, name: p.from_name,
-        text: p.text, media: p.media, opt_out: t.opt_out, message_sid: p.message_sid, duplicate: t.duplicate, forward: null }, true);
+        text: p.text, media: p.media, opt_out: t.opt_out, message_sid: p.message_sid, duplicate: t.duplicate, recovered: t.recovered, forward: null }, true);
     });
     es.addEventListener('outbound', function (m) { var o = JSON.parse(m.data); S.outbound[o.sid] = o; render(); });
     es.addEventListener('missed', function (m) { addMissed(JSON.parse(m.data)); renderRoute(); });
@@ -422,6 +431,7 @@ export const APP_JS = String.raw`'use strict';
     setText($('config'), st.config.name + ' · ' + st.config.number + (st.mode === 'inspect' ? ' · event log (no listener)' : ''));
     (st.missed || []).forEach(addMissed);
     renderRoute();
+    if (st.webhook_alerts) api('/api/alerts').then(function (a) { S.alerts = a; renderRoute(); }, function (err) { S.alerts = { error: err.message }; renderRoute(); });
     st.events.forEach(function (e) { addEvent(e, false); });
     st.outbound.forEach(function (m) { S.outbound[m.sid] = m; });
     route();

@@ -8,6 +8,7 @@ import type { ListenHooks, StatusCallback } from '../listener/session.js';
 import { eventDetailJson } from '../output/events.js';
 import { type Channel, channelOf, isE164, stripChannel } from '../phone.js';
 import { type Config, type Store, type StoredEvent, webhookPath } from '../store/index.js';
+import { fixFor } from '../twilio/messages.js';
 import { APP_CSS, APP_JS, INDEX_HTML } from './assets.js';
 
 /**
@@ -63,6 +64,12 @@ export interface OutboundMessage {
   error_code: string | null;
   at: string;
   statuses: { status: string; at: string }[];
+  /** `api`: the agent sent it through the Messages API (listen read it from Twilio's list), not this inspector. */
+  by?: 'api';
+  /** The event it answers (an agent's reply). */
+  reply_to?: number | null;
+  /** What to do about its error code. */
+  fix?: string | null;
 }
 
 /** A replay to `--forward-to`, as the page shows it. */
@@ -108,7 +115,15 @@ export interface InspectorOptions {
   statusCallbackUrl?: string | null;
   forwardTo?: string | null;
   actions: InspectorActions;
+  /**
+   * The number's webhook alerts of the last 24 h for the route panel (`webhook show`'s JSON of them, or
+   * `{ error }`), read from Twilio when the page asks (at most once a minute); absent: the panel has none.
+   */
+  webhookAlerts?: () => Promise<Record<string, unknown>>;
 }
+
+/** How long the route panel's alerts are reused before Twilio is asked again. */
+const ALERTS_TTL_MS = 60_000;
 
 export interface EventSummary {
   id: number;
@@ -125,6 +140,8 @@ export interface EventSummary {
   opt_out: string | null;
   message_sid: string | null;
   duplicate: boolean;
+  /** Fed by `listen --catch-up` (Twilio logged it while no listener ran). */
+  recovered: boolean;
   forward: { url: string; status: number | null; error: string | null } | null;
 }
 
@@ -149,6 +166,7 @@ export function summarize(e: StoredEvent, detail: string | null = null): EventSu
     opt_out: optOutMark(p?.message_attributes?.opt_out_type),
     message_sid: e.messageSid,
     duplicate: false,
+    recovered: e.headers['x-fruxon-twilio-recovered'] === '1',
     forward: e.forward ? { url: e.forward.url, status: e.forward.status, error: e.forward.error } : null,
   };
 }
@@ -164,6 +182,7 @@ export class Inspector {
   /** Why a request was refused, as the listener said it (the log keeps only the reason code). */
   readonly #refusedDetail = new Map<number, string>();
   readonly #missed: MissedWarning[] = [];
+  #alerts: { at: number; value: Promise<Record<string, unknown>> } | null = null;
   #server: Server | null = null;
   #heartbeat: NodeJS.Timeout | null = null;
   port = 0;
@@ -173,12 +192,17 @@ export class Inspector {
   }
 
   /** The session hooks the inspector needs; `listen` calls them next to its own. */
-  readonly hooks: Required<Pick<ListenHooks, 'onEvent' | 'onRefused' | 'onForward' | 'onStatus' | 'onMissed'>> = {
+  readonly hooks: Required<
+    Pick<ListenHooks, 'onEvent' | 'onRefused' | 'onForward' | 'onStatus' | 'onMissed' | 'onAgentReply'>
+  > = {
     // The envelope's JSON as listen printed it (encoded once per event); the page makes the list row of it.
-    onEvent: (envelope, duplicate, json) => {
+    onEvent: (envelope, duplicate, json, meta) => {
       if (!this.#streams.size) return;
       const optOut = JSON.stringify(optOutMark(envelope.payload.message_attributes.opt_out_type));
-      this.#pushRaw('trigger', `{"duplicate":${duplicate},"opt_out":${optOut},"envelope":${json}}`);
+      this.#pushRaw(
+        'trigger',
+        `{"duplicate":${duplicate},"recovered":${Boolean(meta?.recovered)},"opt_out":${optOut},"envelope":${json}}`,
+      );
     },
     onRefused: (info) => {
       if (info.eventId === null) return;
@@ -193,6 +217,35 @@ export class Inspector {
         this.#push('forward', { id: info.eventId, url: info.url, status: info.status, error: info.error });
     },
     onStatus: (s) => this.#status(s),
+    onAgentReply: (r) => {
+      const msg = r.message;
+      const at = (msg.dateUpdated ?? msg.dateCreated ?? new Date()).toISOString();
+      const errorCode = msg.errorCode === null ? null : String(msg.errorCode);
+      let m = this.#outbound.get(msg.sid);
+      if (!m) {
+        m = {
+          sid: msg.sid,
+          to: stripChannel(msg.to),
+          from: stripChannel(msg.from),
+          channel: msg.channel,
+          body: msg.body,
+          status: msg.status,
+          error_code: errorCode,
+          at: (msg.dateCreated ?? new Date()).toISOString(),
+          statuses: [],
+          by: 'api',
+          reply_to: r.eventId,
+          fix: null,
+        };
+        this.#remember(m);
+      }
+      m.body ??= msg.body;
+      m.status = msg.status;
+      m.error_code = errorCode;
+      m.fix = fixFor(msg.errorCode) ?? null;
+      if (m.statuses[m.statuses.length - 1]?.status !== msg.status) m.statuses.push({ status: msg.status, at });
+      if (this.#streams.size) this.#push('outbound', m);
+    },
     onMissed: (m) => {
       const w: MissedWarning = {
         message_sid: m.messageSid,
@@ -384,6 +437,14 @@ export class Inspector {
       if (path === '/app.css') return send(res, 200, APP_CSS, 'text/css; charset=utf-8');
       if (path === '/api/state') return sendJson(res, 200, this.#state());
       if (path === '/api/stream') return this.#openStream(req, res);
+      if (path === '/api/alerts') {
+        const read = this.#o.webhookAlerts;
+        if (!read) return sendJson(res, 404, { error: 'no webhook alerts here: they are read by a running listen' });
+        if (!this.#alerts || Date.now() - this.#alerts.at > ALERTS_TTL_MS)
+          this.#alerts = { at: Date.now(), value: read().catch((err) => ({ error: (err as Error).message })) };
+        void this.#alerts.value.then((a) => sendJson(res, 200, a));
+        return;
+      }
       const m = /^\/api\/events\/(\d+)$/.exec(path);
       if (m) {
         const e = this.#event(Number(m[1]));
@@ -429,6 +490,7 @@ export class Inspector {
       status_callback_url: o.statusCallbackUrl ?? null,
       missed: this.#missed,
       forward_to: o.forwardTo ?? null,
+      webhook_alerts: Boolean(o.webhookAlerts),
       actions: {
         reply: Boolean(o.actions.reply),
         replay_listener: Boolean(o.actions.replayToListener),
@@ -503,6 +565,9 @@ export class Inspector {
         statuses: [{ status: sent.status, at }],
       };
       m.body = text;
+      // Listen may have read it from Twilio's list before the send returned: it is this inspector's, not the agent's.
+      delete m.by;
+      delete m.reply_to;
       this.#remember(m);
       if (this.#streams.size) this.#push('outbound', m);
       return { message: m };

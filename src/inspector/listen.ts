@@ -1,4 +1,6 @@
 import type { ListenInfo } from '../listener/session.js';
+import { inspectWebhook } from '../operations/webhook-show.js';
+import { webhookAlertsJson } from '../output/webhook.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, Store } from '../store/index.js';
 import type { ApiTrace } from '../trace.js';
@@ -20,6 +22,10 @@ export async function startListenInspector(opts: {
   trace: ApiTrace | null;
   /** --inspect-port; undefined: the default, or any free port when it is taken. */
   port: number | undefined;
+  /** A reply sent from the inspector (its SID): listen leaves it out of the agent's replies. */
+  onSent?: (sid: string) => void;
+  /** The clock of the route panel's alerts window (the last 24 h). */
+  now: () => Date;
 }): Promise<Inspector> {
   const { info } = opts;
   const inspector = new Inspector({
@@ -29,6 +35,22 @@ export async function startListenInspector(opts: {
     route: { webhookUrl: info.webhookUrl, registered: info.lease !== null, tunnel: info.tunnel },
     statusCallbackUrl: info.statusCallbackUrl,
     forwardTo: opts.forwardTo ?? null,
+    // The route panel's webhook alerts: the same look-up as `webhook show` (its routes, production URL, lease).
+    webhookAlerts: async () => {
+      const keychain = await opts.secrets();
+      const v = await inspectWebhook(
+        {
+          store: opts.store,
+          env: opts.env,
+          secrets: () => keychain,
+          twilio: opts.twilio,
+          trace: opts.trace,
+          now: opts.now,
+        },
+        opts.config.name,
+      );
+      return v.alerts ? webhookAlertsJson(v.alerts, v.productionUrl) : { error: v.alertsError ?? 'not read' };
+    },
     actions: inspectorActions({
       store: opts.store,
       config: opts.config,
@@ -40,6 +62,7 @@ export async function startListenInspector(opts: {
       authToken: async () => opts.authToken,
       forwardTo: opts.forwardTo ?? null,
       trace: opts.trace,
+      ...(opts.onSent && { onSent: opts.onSent }),
     }),
   });
   await inspector.start(opts.port ?? DEFAULT_INSPECT_PORT, opts.port !== undefined);

@@ -8,6 +8,7 @@ import { ReplyTracker, replyStatusLabel, sendReply } from '../operations/reply.j
 import { printEventDetail } from '../output/events.js';
 import { type Io, Output } from '../output/index.js';
 import { screenColors } from '../output/iostreams.js';
+import { stripChannel } from '../phone.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, Store, StoredEvent } from '../store/index.js';
 import type { ApiTrace } from '../trace.js';
@@ -38,6 +39,8 @@ export interface ScreenDeps {
   trace: ApiTrace | null;
   /** Called after each new event has been counted (listen's --once/--max). */
   afterEvent?: () => void;
+  /** A reply sent from the screen (its SID): listen leaves it out of the agent's replies. */
+  onSent?: (sid: string) => void;
 }
 
 export interface ListenScreen {
@@ -46,6 +49,8 @@ export interface ListenScreen {
   open(opts: { info: ListenInfo; quit: () => void; inspectorUrl?: string | null }): void;
   /** Puts the terminal back; idempotent. */
   close(): void;
+  /** A line of listen's own (e.g. `--catch-up`'s) among the events, instead of on stderr under the screen. */
+  note(level: 'info' | 'warn', text: string): void;
 }
 
 const MAX_ITEMS = 2000;
@@ -75,7 +80,15 @@ export function keyBar(cols: number): string {
 }
 
 type Item =
-  | { kind: 'event'; id: number; envelope: TriggerEnvelope; forward: string | null; forwardOk: boolean }
+  | {
+      kind: 'event';
+      id: number;
+      envelope: TriggerEnvelope;
+      forward: string | null;
+      forwardOk: boolean;
+      /** Fed by `listen --catch-up`. */
+      recovered?: boolean;
+    }
   | { kind: 'refused'; id: number | null; time: string; reason: string; detail: string; from: string | null }
   | {
       kind: 'reply';
@@ -88,6 +101,8 @@ type Item =
       statuses: string[];
       error: string | null;
       fix: string | null;
+      /** Sent by the agent through the API (listen read it from Twilio's Messages list), not from this screen. */
+      agent?: boolean;
     }
   | { kind: 'note'; level: 'info' | 'warn' | 'error'; text: string; fix?: string };
 
@@ -117,6 +132,10 @@ class Screen implements ListenScreen {
   /** Our replies by MessageSid (operations/reply.ts); statuses that came before the send returned wait there. */
   readonly #replies = new ReplyTracker<ReplyItem>();
   readonly #counts = { messages: 0, refused: 0, replies: 0, statuses: 0 };
+  /** The agent's replies by MessageSid (their status changes follow). */
+  readonly #agentReplies = new Map<string, ReplyItem>();
+  /** The SIDs of the replies sent from this screen (never the agent's). */
+  readonly #ownSids = new Set<string>();
 
   constructor(deps: ScreenDeps) {
     this.#d = deps;
@@ -125,7 +144,7 @@ class Screen implements ListenScreen {
   }
 
   readonly hooks: ListenHooks = {
-    onEvent: (envelope, duplicate) => {
+    onEvent: (envelope, duplicate, _json, meta) => {
       if (duplicate) {
         this.#add({
           kind: 'note',
@@ -135,7 +154,14 @@ class Screen implements ListenScreen {
         return;
       }
       this.#counts.messages++;
-      this.#add({ kind: 'event', id: envelope.event_id, envelope, forward: null, forwardOk: true });
+      this.#add({
+        kind: 'event',
+        id: envelope.event_id,
+        envelope,
+        forward: null,
+        forwardOk: true,
+        recovered: Boolean(meta?.recovered),
+      });
       this.#d.afterEvent?.();
     },
     onRefused: (info) => {
@@ -164,10 +190,42 @@ class Screen implements ListenScreen {
       } else this.#add({ kind: 'note', level: info.error ? 'warn' : 'info', text: `#${info.eventId} ${text}` });
     },
     onStatus: (s) => this.#status(s),
+    onAgentReply: (r) => {
+      const m = r.message;
+      if (this.#ownSids.has(m.sid)) return;
+      const label = replyStatusLabel({ status: m.status, errorCode: m.errorCode });
+      const known = this.#agentReplies.get(m.sid);
+      if (known) {
+        if (known.statuses[known.statuses.length - 1] !== label) known.statuses.push(label);
+        known.fix = fixFor(m.errorCode) ?? known.fix;
+        this.#schedule();
+        return;
+      }
+      const reply: ReplyItem = {
+        kind: 'reply',
+        replyTo: r.eventId ?? -1,
+        to: stripChannel(m.to),
+        channel: m.channel,
+        body: m.body,
+        sid: m.sid,
+        statuses: [label],
+        error: null,
+        fix: fixFor(m.errorCode) ?? null,
+        agent: true,
+      };
+      this.#agentReplies.set(m.sid, reply);
+      if (this.#agentReplies.size > MAX_ITEMS) this.#agentReplies.delete(this.#agentReplies.keys().next().value!);
+      this.#counts.replies++;
+      this.#add(reply, r.eventId !== null ? this.#replyPosition(r.eventId) : this.#items.length);
+    },
     onWarning: (m) => this.#add({ kind: 'note', level: 'warn', text: m }),
     onInternalError: (err) =>
       this.#add({ kind: 'note', level: 'error', text: `listener: ${(err as Error)?.message ?? String(err)}` }),
   };
+
+  note(level: 'info' | 'warn', text: string): void {
+    this.#add({ kind: 'note', level, text });
+  }
 
   open(opts: { info: ListenInfo; quit: () => void; inspectorUrl?: string | null }): void {
     if (this.#closed) return;
@@ -229,6 +287,17 @@ class Screen implements ListenScreen {
         text: `status ${s.messageSid ?? '?'} ${s.status}${s.errorCode ? ` (error ${s.errorCode})` : ''}`,
       });
     else this.#schedule();
+  }
+
+  /** A reply of this screen that listen read from Twilio's list before the send returned: shown once, as ours. */
+  #dropAgentCopy(sid: string): void {
+    this.#ownSids.add(sid);
+    const copy = this.#agentReplies.get(sid);
+    if (!copy) return;
+    this.#agentReplies.delete(sid);
+    const at = this.#items.indexOf(copy);
+    if (at >= 0) this.#items.splice(at, 1);
+    this.#counts.replies--;
   }
 
   #applyStatus(reply: ReplyItem, s: StatusCallback): void {
@@ -448,6 +517,8 @@ class Screen implements ListenScreen {
         },
       );
       reply.sid = message.sid;
+      this.#d.onSent?.(message.sid);
+      this.#dropAgentCopy(message.sid);
       reply.statuses = [message.status];
       if (!statusCallback)
         reply.fix = 'no status callbacks: the listener has no public URL (use the tunnel or --public-url)';
@@ -631,6 +702,7 @@ class Screen implements ListenScreen {
               : '',
             c.yellow,
           ],
+          [item.recovered ? ' [recovered]' : '', c.yellow],
           [`  #${item.id}`, c.dim],
           [item.forward ? `  ${item.forward}` : '', item.forwardOk ? c.dim : c.yellow],
         ];
@@ -674,7 +746,10 @@ class Screen implements ListenScreen {
         ];
       case 'reply': {
         // The statuses always show; the text gives way, then the SID.
-        const head: Span[] = [['    ↳ reply ', c.dim], [`to ${item.to} (${item.channel}): `]];
+        const head: Span[] = [
+          [item.agent ? '    ↳ reply (API) ' : '    ↳ reply ', c.dim],
+          [`to ${clean(item.to)} (${item.channel}): `],
+        ];
         const last = item.statuses[item.statuses.length - 1];
         const quoted = `"${clean(item.body)}"`;
         // The whole status chain when the text keeps room beside it; else only where the reply is now.

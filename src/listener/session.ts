@@ -27,6 +27,7 @@ import {
 } from './payload.js';
 import { RefusalBudget, type RefusalMinute, UNSUPPORTED_ADDRESS } from './refusals.js';
 import { type RestoreOutcome, registerWebhook, restoreWebhook, type TakeOverQuestion } from './registration.js';
+import type { ReplyEvent } from './replies.js';
 import {
   bodyExcerpt,
   type ConnectionLimits,
@@ -54,6 +55,8 @@ interface Pending {
 /** The headers worth keeping with an event (never Authorization or cookies). */
 const KEPT_HEADERS = [
   'x-twilio-signature',
+  // listen --catch-up's mark on a message Twilio logged while no listener ran.
+  'x-fruxon-twilio-recovered',
   'i-twilio-idempotency-token',
   'user-agent',
   'content-type',
@@ -62,12 +65,19 @@ const KEPT_HEADERS = [
   'host',
 ];
 
+/** What the listener knows of an event besides its envelope. */
+export interface EventMeta {
+  /** Fed by `listen --catch-up` (the request carried `X-Fruxon-Twilio-Recovered: 1`). */
+  recovered: boolean;
+}
+
 export interface ListenHooks {
   /**
    * An accepted message, once it is durable and before its 200 is sent. `duplicate`: a Twilio retry of a
    * message already recorded (not printed again by default). `json` is `JSON.stringify(envelope)`.
+   * `meta.recovered`: `listen --catch-up` fed it (a message Twilio logged while no listener ran).
    */
-  onEvent?(envelope: TriggerEnvelope, duplicate: boolean, json: string): void;
+  onEvent?(envelope: TriggerEnvelope, duplicate: boolean, json: string, meta?: EventMeta): void;
   /** After the onEvent calls of one group commit (e.g. to write their lines in one go), before any reply. */
   onEventsEnd?(): void;
   onRefused?(info: {
@@ -90,9 +100,18 @@ export interface ListenHooks {
   onStatus?(info: StatusCallback): void;
   /** A message Twilio logged as inbound to the number that never reached the listener (once per message), and the route that now receives the number's messages. */
   onMissed?(info: MissedMessage & { route: Route | null }): void;
+  /**
+   * The agent's side: a message the number sent that no face of this listen sent (the agent answering through
+   * the Messages API, Fruxon's dispatcher), once as `kind: 'reply'`, then each status change once until final;
+   * `eventId` is this session's event it answers (null when none).
+   */
+  onAgentReply?(reply: AgentReply): void;
   onWarning?(message: string): void;
   onInternalError?(err: unknown): void;
 }
+
+/** A reply of the agent (listener/replies.ts), with the event of this session it answers. */
+export type AgentReply = ReplyEvent & { eventId: number | null };
 
 /** What a status callback says about one of our messages. */
 export interface StatusCallback {
@@ -454,7 +473,9 @@ export class ListenSession {
       if (!duplicate) this.accepted++;
       printed = true;
       try {
-        o.hooks?.onEvent?.(envelope, duplicate, envelopeJson(envelope, b.event.payloadJson!));
+        o.hooks?.onEvent?.(envelope, duplicate, envelopeJson(envelope, b.event.payloadJson!), {
+          recovered: b.event.headers['x-fruxon-twilio-recovered'] === '1',
+        });
       } catch (err) {
         o.hooks?.onInternalError?.(err);
       }
@@ -810,6 +831,7 @@ const HOOK_NAMES = [
   'onForward',
   'onStatus',
   'onMissed',
+  'onAgentReply',
   'onWarning',
   'onInternalError',
 ] as const satisfies readonly (keyof ListenHooks)[];

@@ -522,7 +522,7 @@ export const tools: ToolDef[] = [
         alerts: r.alerts.map((a) => ({ ...alertJson(a) })),
         alerts_error: r.alertsError,
         hint: latest
-          ? (alertFix(latest.errorCode) ?? 'check the webhook')
+          ? (alertFix(latest.errorCode, latest.resourceSid) ?? 'check the webhook')
           : 'look at the agent: did its webhook get the message (list_events, webhook_route)? call wait_for_reply again with the same since to keep waiting',
       };
     },

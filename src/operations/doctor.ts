@@ -304,7 +304,7 @@ async function checkAlerts(
     name: 'webhook_alerts',
     ok: 'warn',
     detail: `${summary.count} webhook alert${summary.count > 1 ? 's' : ''} in the last 24 h; the latest${at}: ${line}`,
-    fix: `${alertFix(latest.errorCode) ?? 'check the webhook'}; see them: fruxon-twilio messages tail --since 24h --config ${shellQuote(config.name)}`,
+    fix: `${alertFix(latest.errorCode, latest.resourceSid) ?? 'check the webhook'}; see them: fruxon-twilio messages tail --since 24h --config ${shellQuote(config.name)}`,
   };
 }
 

@@ -6,6 +6,7 @@ import type { FruxonFactory } from '../fruxon/client.js';
 import { type SenderHint, type SenderHints, senderHints } from '../fruxon/sender-hint.js';
 import { type ListenPlanOptions, planListen } from '../listener/plan.js';
 import { heldByAnotherListener, type RestoreOutcome, type TakeOverQuestion } from '../listener/registration.js';
+import { type ReplyWatcher, watchReplies } from '../listener/replies.js';
 import { type ListenHooks, type ListenInfo, ListenSession, teeHooks } from '../listener/session.js';
 import type { SecretStore } from '../secrets/index.js';
 import { webhookPath } from '../store/configs.js';
@@ -16,6 +17,7 @@ import { twilioError } from '../twilio/client.js';
 import { fetchAccount } from '../twilio/numbers.js';
 import type { Channel } from '../twilio/route.js';
 import { maskSid } from '../validate.js';
+import { missedSinceDefault, type RedeliverResult, redeliverMessages } from './redeliver.js';
 
 export type { TakeOverQuestion };
 
@@ -38,6 +40,13 @@ export interface ListenInput extends ListenPlanOptions {
   /** --no-fallback: clear the winning layer's fallback URL for the run (put back on stop). */
   noFallback?: boolean;
   checkMissedMs: number;
+  /**
+   * `--catch-up`: first feed the listener the inbound messages Twilio logged for the number while no listener
+   * ran here (since the config's newest recorded event, at most a day back), marked recovered, once per MessageSid.
+   */
+  catchUp?: boolean;
+  /** Read the agent's replies from Twilio's Messages list while messages arrive (default true). */
+  agentReplies?: boolean;
   /** Stop after this many events (--once: 1). */
   max?: number;
   timeoutMs?: number;
@@ -69,6 +78,10 @@ export interface ListenReport {
   senderHintsOff(message: string): void;
   /** The session runs (and its inspector, when there is one). */
   started(run: { config: Config; info: ListenInfo; inspectorUrl: string | null }): void;
+  /** `--catch-up` posted what Twilio logged since `since` to the listener: `fed` accepted, `failed` not. */
+  caughtUp(run: { since: Date; fed: number; failed: RedeliverResult[] }): void;
+  /** `--catch-up` could not run (the listen goes on). */
+  catchUpFailed(message: string): void;
   /** The session stopped and put back what it had changed. */
   stopped(run: { info: ListenInfo; outcome: RestoreOutcome | null }): void;
 }
@@ -94,6 +107,8 @@ export interface ListenFaceSetup {
   path: string;
   /** The event log's retention (FRUXON_TWILIO_RETENTION_DAYS), for the hourly prune's line. */
   retentionDays: number;
+  /** A face sent this message itself (a reply from the screen or the inspector): it is not the agent's. */
+  ownSent: (sid: string) => void;
 }
 
 export interface ListenInspector {
@@ -132,6 +147,9 @@ export interface ListenResult {
   /** With --timeout: it ran out before the requested events (--once/--max, else one) arrived. */
   timedOut: boolean;
 }
+
+/** The events remembered as what an agent's reply may answer. */
+const MAX_ANSWERED = 1000;
 
 export async function listen(deps: ListenDeps, input: ListenInput, faces: ListenFaces): Promise<ListenResult> {
   const { store, env } = deps;
@@ -190,21 +208,47 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
     });
   }
 
+  // Where --catch-up starts: the newest event recorded before this listener records any.
+  const catchUpSince = input.catchUp ? missedSinceDefault(store, config.id, deps.now()) : null;
   const path = webhookPath(config);
-  const setup: ListenFaceSetup = { store, config, secrets, authToken, path, retentionDays: retentionDays(env) };
+  // The agent's side: what the number sends that no face sent, read from Twilio's Messages list only while
+  // something arrived in the last few minutes (an idle listener makes no API calls), under the event it answers.
+  let replies: ReplyWatcher | null = null;
+  const setup: ListenFaceSetup = {
+    store,
+    config,
+    secrets,
+    authToken,
+    path,
+    retentionDays: retentionDays(env),
+    ownSent: (sid) => replies?.noteOwn(sid),
+  };
   const face = faces.face(setup);
   // The lines ask Fruxon about new senders; a screen does not (its hints would land on the terminal it draws).
   const observeSenders = face.senderHints ? hints : null;
   let inspectorHooks: ListenHooks | undefined;
   // The operation's own hooks first (sender hints, --once/--max), then the face's, then the inspector's.
+  // This session's events by MessageSid: the event an agent's reply answers.
+  const eventOf = new Map<string, number>();
   const own: ListenHooks = {
     onEvent(envelope, duplicate) {
       if (duplicate) return;
       observeSenders?.observe(envelope.payload.from);
+      const sid = envelope.payload.message_sid;
+      if (sid && envelope.payload.from) {
+        eventOf.set(sid, envelope.event_id);
+        if (eventOf.size > MAX_ANSWERED) eventOf.delete(eventOf.keys().next().value!);
+        replies?.noteInbound({ sid, from: envelope.payload.from, at: new Date(envelope.received_at) });
+      }
       // Resolved after the group commit's lines are written (a promise settles after this turn).
       if (max !== undefined && session.accepted >= max) finish('done');
     },
   };
+  const hooks = teeHooks(
+    () => own,
+    () => face.hooks,
+    () => inspectorHooks,
+  );
   const session = new ListenSession({
     store,
     now: deps.now,
@@ -225,19 +269,32 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
     forwardTo: input.forwardTo,
     contactName: localName,
     retention: () => applyRetention(store.events, env, deps.now().getTime()),
-    hooks: teeHooks(
-      () => own,
-      () => face.hooks,
-      () => inspectorHooks,
-    ),
+    hooks,
     trace: deps.trace,
   });
 
   const info = await session.start();
+  if (twilio && input.agentReplies !== false) {
+    let lastError = '';
+    replies = watchReplies({
+      client: twilio,
+      number: config.fromNumber,
+      ...(input.channels && { channels: input.channels }),
+      onReply: (e) =>
+        hooks.onAgentReply?.({ ...e, eventId: e.inReplyTo !== null ? (eventOf.get(e.inReplyTo) ?? null) : null }),
+      onError: (err) => {
+        // Tried again at the next turn: said once until the error changes.
+        const message = `the agent's replies are not read from Twilio's Messages list: ${(err as Error)?.message ?? String(err)}`;
+        if (message !== lastError) hooks.onWarning?.(message);
+        lastError = message;
+      },
+    });
+  }
   let web: ListenInspector | null = null;
   try {
     web = faces.inspector ? await faces.inspector({ ...setup, info }) : null;
   } catch (err) {
+    await replies?.stop();
     await session.stop().catch(() => undefined);
     throw err;
   }
@@ -249,8 +306,12 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
 
   report.started({ config, info, inspectorUrl: web?.url ?? null });
   face.open?.({ info, quit: () => stopper.stop('SIGINT'), inspectorUrl: web?.url ?? null });
+  const caughtUp = catchUpSince
+    ? catchUp(deps, report, { config, secrets, since: catchUpSince, url: info.webhookUrl, authToken })
+    : null;
 
   const reason = await finished;
+  await replies?.stop();
   face.close?.();
   clearTimeout(timer);
   await web?.close();
@@ -270,6 +331,8 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
   } finally {
     hints?.close();
     stopper.dispose();
+    // A catch-up still posting when the listen stops ends at once: the listener no longer answers.
+    await caughtUp;
   }
   report.stopped({ info, outcome });
   return {
@@ -277,6 +340,35 @@ export async function listen(deps: ListenDeps, input: ListenInput, faces: Listen
     accepted: session.accepted,
     timedOut: reason === 'timeout' && session.accepted < (max ?? 1),
   };
+}
+
+/**
+ * `listen --catch-up`: the inbound messages Twilio logged since `since` that no event here records, posted to
+ * the local listener as Twilio would have (`messages redeliver --missed`), each marked recovered (the listener
+ * records a MessageSid once). Never fails the listen: a failure is reported and the listen goes on.
+ */
+async function catchUp(
+  deps: ListenDeps,
+  report: ListenReport,
+  o: { config: Config; secrets: SecretStore; since: Date; url: string; authToken: string | null },
+): Promise<void> {
+  try {
+    const { results } = await redeliverMessages(
+      { store: deps.store, env: deps.env, secrets: () => o.secrets, twilio: deps.twilio },
+      {
+        config: o.config.name,
+        sids: [],
+        missedSince: o.since,
+        url: o.url,
+        recovered: true,
+        ...(o.authToken !== null && { readAuthToken: async () => o.authToken! }),
+      },
+    );
+    const failed = results.filter((r) => !r.ok);
+    report.caughtUp({ since: o.since, fed: results.length - failed.length, failed });
+  } catch (err) {
+    report.catchUpFailed((err as Error)?.message ?? String(err));
+  }
 }
 
 /**

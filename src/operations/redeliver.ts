@@ -38,6 +38,8 @@ export interface RedeliverInput {
   /** How an API Key config gets the Auth Token that signs (else TWILIO_AUTH_TOKEN). */
   readAuthToken?: () => Promise<string>;
   timeoutMs?: number;
+  /** Mark each POST `X-Fruxon-Twilio-Recovered: 1` (listen --catch-up: the listener keeps the header with the event). */
+  recovered?: boolean;
 }
 
 /** The most messages `--missed` posts in one run. */
@@ -197,6 +199,7 @@ export async function redeliverMessages(
       idempotencyToken,
       timeoutMs,
       maxBodyBytes: 4096,
+      ...(input.recovered && { extraHeaders: { 'X-Fruxon-Twilio-Recovered': '1' } }),
     });
     const status = answer.statusCode ?? null;
     results.push({

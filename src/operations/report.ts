@@ -5,6 +5,7 @@ import { loadProductionWebhookUrl } from '../config/webhook-url.js';
 import type { SecretStore } from '../secrets/index.js';
 import { type Config, DB_FILE, dataDir, isLeaseAlive, type Store } from '../store/index.js';
 import { migrations } from '../store/migrations.js';
+import { type AlertScope, concerns, toAlert } from '../twilio/alerts.js';
 import { createTwilioClient, type TwilioClient, type TwilioCredentials, twilioError } from '../twilio/client.js';
 import { resolveRoutes } from '../twilio/route.js';
 import { displayWebhookUrl } from '../twilio/webhook.js';
@@ -107,6 +108,8 @@ export async function buildReport(deps: ReportDeps): Promise<Report> {
   const keychain = (): SecretStore => deps.keychain();
   const configs: ReportConfig[] = [];
   const clients = new Map<string, TwilioClient>();
+  /** Each config's webhook URLs as Twilio has them (unmasked): what its alerts name. */
+  const webhookUrls = new Map<string, (string | null)[]>();
   for (const c of store?.configs.list() ?? []) {
     const production = productionOf(c, deps.env, keychain);
     const link = store!.fruxon.link(c.id);
@@ -129,6 +132,10 @@ export async function buildReport(deps: ReportDeps): Promise<Report> {
       clients.set(c.id, client);
       try {
         const routes = await resolveRoutes(client, c.fromNumber);
+        webhookUrls.set(
+          c.id,
+          routes.flatMap((r) => [r.url, r.fallbackUrl]),
+        );
         entry.routes = routes.map((r) => ({
           channel: r.channel,
           layer: r.layer,
@@ -172,7 +179,19 @@ export async function buildReport(deps: ReportDeps): Promise<Report> {
   if (target && !client) alerts.error = 'no Twilio client for this config (see its routes)';
   if (target && client) {
     try {
-      alerts.items = await alertsFor(client, target, since, productionOf(target, deps.env, keychain));
+      const production = productionOf(target, deps.env, keychain);
+      alerts.items = await alertsFor(client, target, since, production, {
+        // The number's webhooks now, its production URL, and the listeners that held it (their URLs are in the
+        // leases); a message the store recorded is the number's.
+        urls: [
+          ...(webhookUrls.get(target.id) ?? []),
+          production,
+          ...(store?.leases.list() ?? [])
+            .filter((l) => l.configId === target.id)
+            .flatMap((l) => [l.ourUrl, l.previousSmsUrl]),
+        ],
+        isOwnMessage: (sid) => store?.events.hasMessage(target.id, sid) ?? false,
+      });
     } catch (err) {
       alerts.error = twilioError(err, 'list the Twilio alerts of the last 24 h', {
         apiUrl: target.apiUrl,
@@ -223,17 +242,27 @@ function productionOf(config: Config, env: NodeJS.ProcessEnv, keychain: () => Se
   }
 }
 
-/** Twilio's Monitor alerts since `since` that name the config's number (plain or URL-encoded) or its SID. */
+/**
+ * Twilio's Monitor alerts since `since` about the config's number: those `concerns()` finds (the failed request
+ * went to one of its webhook URLs, or was about one of its messages: the emulator's alerts, like Twilio's,
+ * carry the URL and the message SID, not the number), and those whose text names the number (plain or
+ * URL-encoded).
+ */
 async function alertsFor(
   client: TwilioClient,
   config: Config,
   since: Date,
   productionUrl: string | null,
+  scope: AlertScope,
 ): Promise<ReportAlert[]> {
   const list = await client.monitor.v1.alerts.list({ startDate: since, limit: 200 });
   const marks = [config.fromNumber, encodeURIComponent(config.fromNumber)];
   return list
-    .filter((a) => marks.some((m) => `${a.alertText ?? ''} ${a.requestUrl ?? ''} ${a.resourceSid ?? ''}`.includes(m)))
+    .filter(
+      (a) =>
+        concerns(toAlert(a), scope) ||
+        marks.some((m) => `${a.alertText ?? ''} ${a.requestUrl ?? ''} ${a.resourceSid ?? ''}`.includes(m)),
+    )
     .slice(0, 20)
     .map((a) => ({
       date: a.dateCreated instanceof Date ? a.dateCreated.toISOString() : String(a.dateCreated),

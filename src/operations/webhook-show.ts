@@ -62,6 +62,8 @@ export async function inspectWebhook(
       winner.number?.smsFallbackUrl,
       productionUrl,
       lease?.ourUrl,
+      // While a listener holds the number: the URL it puts back on stop is the number's webhook too.
+      lease?.previousSmsUrl,
     ];
     try {
       alerts = await summarizeWebhookAlerts(client, urls, new Date(deps.now().getTime() - ALERT_WINDOW_MS));

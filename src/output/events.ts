@@ -5,7 +5,8 @@ import { safe, truncate } from './index.js';
 import { stdoutIsTerminal } from './iostreams.js';
 
 /** One human line per trigger event: time, channel, sender (and name), text, media count, event id. */
-export function printEvent(out: Output, e: TriggerEnvelope): void {
+/** `recovered`: fed by `listen --catch-up` (Twilio logged it while no listener ran), marked so. */
+export function printEvent(out: Output, e: TriggerEnvelope, o: { recovered?: boolean } = {}): void {
   const c = out.color;
   const p = e.payload;
   const time = e.received_at.slice(11, 19);
@@ -14,6 +15,7 @@ export function printEvent(out: Output, e: TriggerEnvelope): void {
   // Events stored before opt_out_type existed have none.
   const policy = optOutMark(p.message_attributes?.opt_out_type);
   const keyword = policy ? c.yellow(` [${policy}]`) : '';
+  const recovered = o.recovered ? c.yellow(' [recovered]') : '';
   const width = Math.max(20, (out.io.stdout.columns ?? 120) - 50);
   const text =
     p.text === null || p.text === ''
@@ -22,7 +24,7 @@ export function printEvent(out: Output, e: TriggerEnvelope): void {
         ? truncate(p.text, width)
         : safe(p.text.replace(/\n/g, ' '));
   out.line(
-    `${c.dim(time)}  ${c.magenta(safe(p.channel).padEnd(8))}  ${c.bold(who)}  ${text}${media}${keyword}  ${c.dim(`#${e.event_id}`)}`,
+    `${c.dim(time)}  ${c.magenta(safe(p.channel).padEnd(8))}  ${c.bold(who)}  ${text}${media}${keyword}${recovered}  ${c.dim(`#${e.event_id}`)}`,
   );
 }
 

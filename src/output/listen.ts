@@ -1,8 +1,9 @@
 import { missedCause } from '../listener/missed.js';
 import { REFUSED_DETAILS_PER_MINUTE } from '../listener/refusals.js';
-import type { ListenFallback, ListenHooks, ListenInfo } from '../listener/session.js';
+import type { AgentReply, ListenFallback, ListenHooks, ListenInfo } from '../listener/session.js';
 import type { ListenReport } from '../operations/listen.js';
 import { stripChannel } from '../phone.js';
+import { fixFor } from '../twilio/messages.js';
 import { CONVERSATIONS_UNKNOWN, conversationsSentence, conversationsUnknown, routeName } from '../twilio/route.js';
 import { sandboxJoinStep } from '../twilio/sandbox.js';
 import { printEvent, statusEventJson } from './events.js';
@@ -28,7 +29,7 @@ export function listenLineHooks(
   const c = out.errColor;
   let jsonLines: string[] = [];
   return {
-    onEvent(envelope, duplicate, json) {
+    onEvent(envelope, duplicate, json, meta) {
       if (duplicate) {
         out.status(
           c.dim(
@@ -39,7 +40,7 @@ export function listenLineHooks(
       }
       if (o.json)
         jsonLines.push(json); // = JSON.stringify(envelope); written by onEventsEnd, before the 200s
-      else printEvent(out, envelope);
+      else printEvent(out, envelope, { recovered: meta?.recovered });
     },
     onEventsEnd() {
       if (jsonLines.length === 0) return;
@@ -98,6 +99,12 @@ export function listenLineHooks(
         out.status(
           `${c.dim('forward')} #${info.eventId} -> ${safe(info.url)} ${c.green(String(info.status))} ${c.dim(ms)}`,
         );
+    },
+    onAgentReply(r) {
+      // Under the message it answers (its #event); with --json on stderr, stdout keeps one envelope per line.
+      const write = (text: string) => (o.json ? out.status(text) : out.line(text));
+      const k = o.json ? c : out.color;
+      for (const text of agentReplyLines(r, k)) write(text);
     },
     onWarning: (m) => out.warn(safe(m)),
     onInternalError: (err) => out.error(`listener: ${(err as Error)?.message ?? String(err)}`),
@@ -162,6 +169,8 @@ export function listenReport(out: Output, o: { json: boolean; register: boolean 
       if (inspectorUrl) out.status(`Inspector: ${inspectorUrl}`);
       if (!o.json) out.status(c.dim('Press Ctrl-C to stop.'));
     },
+    caughtUp: (run) => out.status(safe(caughtUpText(run))),
+    catchUpFailed: (message) => out.warn(`--catch-up failed: ${safe(message)}`),
     stopped({ info, outcome }) {
       if (usesSandbox(info))
         out.warn(
@@ -228,4 +237,38 @@ export function printStopRequest(out: Output, sig: string, count: number, info: 
 /** --timeout ran out before the requested events arrived. */
 export function printListenTimeout(out: Output, timeoutMs: number, accepted: number, wanted: number): void {
   out.status(`timed out after ${timeoutMs / 1000} s with ${accepted} of ${wanted} event(s)`);
+}
+
+/**
+ * An agent's reply (or a status change of one) as listen's lines show it, indented under the message it
+ * answers: `↳ reply (API) to +1… (sms) on #12: "text"  queued  SM…`, then `↳ SM… delivered`, a failure
+ * with its error code and the fix.
+ */
+export function agentReplyLines(r: AgentReply, c: Output['color']): string[] {
+  const m = r.message;
+  const status = m.errorCode ? `${m.status} (${m.errorCode})` : m.status;
+  const styled = /failed|undelivered|canceled/.test(m.status)
+    ? c.red(status)
+    : m.status === 'delivered' || m.status === 'read'
+      ? c.green(status)
+      : c.dim(status);
+  const on = r.eventId !== null ? ` on #${r.eventId}` : '';
+  const lines =
+    r.kind === 'reply'
+      ? [
+          `    ${c.cyan('↳ reply')} ${c.dim('(API)')} to ${safe(stripChannel(m.to))} (${safe(m.channel)})${on}: "${safe(m.body.replace(/\n/g, ' '))}"  ${styled}  ${c.dim(safe(m.sid))}`,
+        ]
+      : [
+          `    ${c.cyan('↳')} ${c.dim(safe(m.sid))}${on} ${r.previousStatus ? `${safe(r.previousStatus)} → ` : ''}${styled}`,
+        ];
+  const fix = fixFor(m.errorCode);
+  if (m.errorCode && fix) lines.push(`      ${c.dim('fix:')} ${c.yellow(safe(fix))}`);
+  return lines;
+}
+
+/** `listen --catch-up`'s one line (unescaped: the caller escapes, or the screen cleans it). */
+export function caughtUpText(run: Parameters<ListenReport['caughtUp']>[0]): string {
+  const { since, fed, failed } = run;
+  const notAccepted = failed.map((r) => `${r.sid} (${r.status ?? r.error ?? r.refused?.reason})`).join(', ');
+  return `Caught up: ${fed} message(s) Twilio logged since ${since.toISOString()} while no listener ran here${failed.length ? `; ${failed.length} not accepted: ${notAccepted}` : ''}.`;
 }

@@ -45,7 +45,7 @@ export function alertJson(a: Alert): Record<string, unknown> {
     http_status: a.httpStatus,
     reason: a.reason,
     text: describeAlert(a),
-    fix: alertFix(a.errorCode) ?? null,
+    fix: alertFix(a.errorCode, a.resourceSid) ?? null,
     date_created: iso(a.dateCreated),
   };
 }
@@ -83,7 +83,7 @@ export function printTailEvent(out: Output, e: TailEvent): void {
   if (e.kind === 'alert') {
     const a = e.alert;
     out.line(`${c.dim(clock(a.dateCreated))}  ${c.red('!')} ${safe(describeAlert(a))}`);
-    const fix = alertFix(a.errorCode);
+    const fix = alertFix(a.errorCode, a.resourceSid);
     if (fix) out.line(`${' '.repeat(10)}${c.dim('fix:')} ${safe(fix)}`);
     return;
   }

@@ -1,5 +1,5 @@
 import type { WebhookView } from '../operations/webhook-show.js';
-import { type Alert, alertFix, describeAlert } from '../twilio/alerts.js';
+import { type Alert, type AlertSummary, alertFix, describeAlert } from '../twilio/alerts.js';
 import {
   CONVERSATIONS_UNKNOWN,
   conversationsSentence,
@@ -63,11 +63,7 @@ export function webhookShowJson(v: WebhookView): Record<string, unknown> {
     listener: v.lease ? { ...listenerJson(v.lease, v.leaseAlive), hostname: v.lease.hostname } : null,
     route: routeJson(v.routes[0]!, v.productionUrl),
     ...(v.alerts && {
-      alerts: {
-        since: v.alerts.since.toISOString(),
-        count: v.alerts.count,
-        latest: v.alerts.latest ? alertLineJson(v.alerts.latest, v.productionUrl) : null,
-      },
+      alerts: webhookAlertsJson(v.alerts, v.productionUrl),
     }),
     ...(v.routes.length > 1 ? { routes: v.routes.map((r) => routeJson(r, v.productionUrl)) } : {}),
   };
@@ -178,7 +174,7 @@ export function printWebhookShow(out: Output, v: WebhookView): void {
   }
   if (conversationsUnknown(v.routes)) out.status(out.errColor.dim(CONVERSATIONS_UNKNOWN));
   const flag = v.config.isDefault ? '' : ` --config ${JSON.stringify(v.config.name)}`;
-  const fix = v.alerts?.latest ? alertFix(v.alerts.latest.errorCode) : undefined;
+  const fix = v.alerts?.latest ? alertFix(v.alerts.latest.errorCode, v.alerts.latest.resourceSid) : undefined;
   if (fix) out.status(`Webhook alerts: ${safe(fix)} (see them live: fruxon-twilio messages tail --since 24h${flag})`);
   if (v.kind !== 'production' && !(v.kind === 'listener' && v.leaseAlive)) {
     out.status(
@@ -223,6 +219,15 @@ export function alertLine(a: Alert, productionUrl: string | null): string {
   return describeAlert({ ...a, url: printable(a.url, productionUrl) });
 }
 
+/** `webhook show --json`'s `alerts`: how many in the window and the newest, its URL masked. */
+export function webhookAlertsJson(s: AlertSummary, productionUrl: string | null): Record<string, unknown> {
+  return {
+    since: s.since.toISOString(),
+    count: s.count,
+    latest: s.latest ? alertLineJson(s.latest, productionUrl) : null,
+  };
+}
+
 function alertLineJson(a: Alert, productionUrl: string | null): Record<string, unknown> {
   return {
     sid: a.sid,
@@ -232,7 +237,7 @@ function alertLineJson(a: Alert, productionUrl: string | null): Record<string, u
     http_status: a.httpStatus,
     date_created: a.dateCreated?.toISOString() ?? null,
     text: alertLine(a, productionUrl),
-    fix: alertFix(a.errorCode) ?? null,
+    fix: alertFix(a.errorCode, a.resourceSid) ?? null,
   };
 }
 

@@ -65,8 +65,10 @@ export function alertName(code: number | null): string {
   return (code !== null && NAMES[code]) || 'webhook alert';
 }
 
-export function alertFix(code: number | null): string | undefined {
-  return code === null ? undefined : FIXES[code];
+/** The fix for an alert's code; `messageSid` names the message in the redeliver command (else `SID`). */
+export function alertFix(code: number | null, messageSid?: string | null): string | undefined {
+  const fix = code === null ? undefined : FIXES[code];
+  return fix && messageSid ? fix.replace('redeliver SID', `redeliver ${messageSid}`) : fix;
 }
 
 export function toAlert(a: AlertInstance): Alert {

@@ -25,6 +25,8 @@ export interface SignedRequest {
   abortedError?: string;
   /** The most of the answer's body kept. */
   maxBodyBytes?: number;
+  /** Headers Twilio does not send, added by this tool (`X-Fruxon-Twilio-Recovered` on a catch-up). */
+  extraHeaders?: Record<string, string>;
 }
 
 export interface SignedAnswer {
@@ -76,6 +78,7 @@ export function sendSignedWebhook(r: SignedRequest): Promise<SignedAnswer> {
     Accept: '*/*',
     'Cache-Control': 'max-age=259200',
     Connection: 'close',
+    ...r.extraHeaders,
   };
   if (body !== undefined) {
     headers['Content-Type'] = 'application/x-www-form-urlencoded';

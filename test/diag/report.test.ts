@@ -10,7 +10,7 @@ import { openStore } from '../../src/store/index.js';
 import { migrations } from '../../src/store/migrations.js';
 import type { TwilioClient } from '../../src/twilio/client.js';
 import { addConfigArgs } from '../helpers/add-config.js';
-import { tempHome } from '../helpers/cli.js';
+import { closedPort, tempHome } from '../helpers/cli.js';
 import { builderToken, type FruxonDouble, startFruxonDouble } from '../helpers/fruxon-double.js';
 import { type InProcessCli, inProcessCliWith } from '../helpers/inproc.js';
 import { memoryKeychain } from '../helpers/keychains.js';
@@ -208,5 +208,24 @@ describe('doctor --report', () => {
       md,
       /^\| 2026-12-07T10:00:00\.000Z \| 11200 \| error \| `https?:\/\/[^`]+…` \| Msg=HTTP retrieval failure/m,
     );
+  });
+
+  // Last: it points the number away from the listener.
+  test("the emulator's alerts (they carry the webhook URL and the message SID, not the number) are the number's", async () => {
+    const down = `http://127.0.0.1:${await closedPort()}/agent-down`;
+    emu.setSmsUrl(FROM, down, 'POST');
+    const lost = await emu.deliverInbound({ from: '+14155550177', to: FROM, body: 'anyone there?' });
+    const r = await runCli(['doctor', '--report', '--json'], { env: env() });
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.alerts.error, null);
+    assert.equal(j.alerts.items.length, 1, JSON.stringify(j.alerts));
+    const [alert] = j.alerts.items;
+    assert.match(alert.error_code, /^112\d\d$/);
+    assert.equal(alert.request_url, down);
+    assert.ok(!alert.text.includes(FROM), 'found by its URL, not by the number');
+    const md = await runCli(['doctor', '--report'], { env: env() });
+    assert.match(md.stdout, new RegExp(`^\\| \\S+ \\| ${alert.error_code} \\| \\S+ \\| \`${down}\``, 'm'));
+    assert.ok(lost.messageSid);
   });
 });

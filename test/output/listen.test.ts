@@ -68,4 +68,36 @@ describe("listen's lines (output/listen.ts)", () => {
       'refused bad_signature from +1: no \\x1b[2J here (#7)\ntimed out after 60 s with 0 of 1 event(s)\n',
     );
   });
+
+  test("the agent's replies: under their event, escaped; a failed one with its error code and fix; --json keeps stdout for envelopes", () => {
+    const message = (status: string, errorCode: number | null, body = 'at nine \u001b[2J') =>
+      ({ sid: 'SM2', to: '+15005550010', channel: 'sms', body, status, errorCode }) as never;
+    const c = capture();
+    const hooks = listenLineHooks(c.out, {
+      json: false,
+      statuses: false,
+      configName: 'main',
+      retentionDays: 30,
+      path: '/t/1',
+    });
+    hooks.onAgentReply!({ kind: 'reply', message: message('queued', null), inReplyTo: 'SM1', eventId: 4 });
+    hooks.onAgentReply!({
+      kind: 'status',
+      message: message('undelivered', 30003),
+      inReplyTo: 'SM1',
+      eventId: 4,
+      previousStatus: 'sent',
+    });
+    const lines = c.std().split('\n');
+    assert.equal(lines[0], '    ↳ reply (API) to +15005550010 (sms) on #4: "at nine \\x1b[2J"  queued  SM2');
+    assert.equal(lines[1], '    ↳ SM2 on #4 sent → undelivered (30003)');
+    assert.match(lines[2]!, /^ {6}fix: \S/);
+    assert.equal(c.err(), '');
+
+    const j = capture();
+    listenLineHooks(j.out, { json: true, statuses: false, configName: 'main', retentionDays: 30, path: '/t/1' })
+      .onAgentReply!({ kind: 'reply', message: message('sent', null, 'hi'), inReplyTo: null, eventId: null });
+    assert.equal(j.std(), '');
+    assert.equal(j.err(), '    ↳ reply (API) to +15005550010 (sms): "hi"  sent  SM2\n');
+  });
 });
