@@ -121,6 +121,8 @@ export const APP_JS = String.raw`'use strict';
   function clear(el) { while (el.firstChild) el.removeChild(el.firstChild); return el; }
   function time(iso) { var d = new Date(iso); return isNaN(d) ? String(iso) : d.toLocaleTimeString(); }
   function chan(c) { return h('span', { class: 'ch ' + (c === 'whatsapp' ? 'whatsapp' : 'sms'), title: c === 'whatsapp' ? 'WhatsApp' : 'SMS' }, c === 'whatsapp' ? 'WA' : 'SMS'); }
+  // Oldest first; at the same instant the incoming message before the answer.
+  function byOrder(a, b) { return a.order < b.order ? -1 : a.order > b.order ? 1 : a.dir === b.dir ? 0 : a.dir === 'in' ? -1 : 1; }
   function convKey(channel, number) { return (channel === 'whatsapp' ? 'whatsapp' : 'sms') + '/' + encodeURIComponent(number || ''); }
 
   // The token the printed URL carried, handed over in the fragment of the redirect that set the cookie: kept
@@ -171,7 +173,7 @@ export const APP_JS = String.raw`'use strict';
     S.events.forEach(function (e) {
       if (e.status !== 'accepted' || !e.from) return;
       var c = get(e.channel, e.from);
-      c.items.push({ dir: 'in', at: e.received_at, e: e });
+      c.items.push({ dir: 'in', at: e.received_at, order: e.received_at, e: e });
       if (!c.name && e.name) c.name = e.name;
       if (e.received_at > c.last) c.last = e.received_at;
     });
@@ -179,7 +181,13 @@ export const APP_JS = String.raw`'use strict';
       var m = S.outbound[sid];
       if (!m.to) return;
       var c = get(m.channel, m.to);
-      c.items.push({ dir: 'out', at: m.at, m: m });
+      // An agent's reply sorts after the message it answers: Twilio dates it to the second, the listener to the ms.
+      var order = m.at;
+      if (m.reply_to != null) {
+        var answered = S.events.find(function (e) { return e.id === m.reply_to; });
+        if (answered && answered.received_at > order) order = answered.received_at;
+      }
+      c.items.push({ dir: 'out', at: m.at, order: order, m: m });
       if (m.at > c.last) c.last = m.at;
     });
     return Object.keys(map).map(function (k) { return map[k]; }).sort(function (a, b) { return a.last < b.last ? 1 : -1; });
@@ -206,7 +214,7 @@ export const APP_JS = String.raw`'use strict';
       var cs = conversations();
       if (!cs.length) list.appendChild(h('p', { class: 'empty' }, 'No conversations yet.'));
       cs.forEach(function (c) {
-        var last = c.items.slice().sort(function (a, b) { return a.at < b.at ? -1 : 1; }).pop();
+        var last = c.items.slice().sort(byOrder).pop();
         var text = last ? (last.dir === 'in' ? (last.e.text || '') : '↪ ' + (last.m.body || '') ) : '';
         list.appendChild(row('#/conversation/' + c.key, S.arg === c.key, c.channel, c.number + (c.name ? ' · ' + c.name : ''), time(c.last), text, h('span', { class: 'tag' }, c.items.length + ' msg')));
       });
@@ -299,7 +307,7 @@ export const APP_JS = String.raw`'use strict';
     var channel = parts[0], number = decodeURIComponent(parts[1] || '');
     main.appendChild(h('h2', null, chan(channel), ' ' + number + (c && c.name ? ' · ' + c.name : '')));
     var thread = h('div', { class: 'thread', id: 'thread' });
-    var items = c ? c.items.slice().sort(function (a, b) { return a.at < b.at ? -1 : 1; }) : [];
+    var items = c ? c.items.slice().sort(byOrder) : [];
     if (!items.length) thread.appendChild(h('p', { class: 'empty' }, 'No messages yet.'));
     items.forEach(function (it) {
       if (it.dir === 'in') {
