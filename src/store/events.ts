@@ -295,58 +295,14 @@ export class EventRepo {
       .prepare(
         `SELECT * FROM status_events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY received_at DESC, id DESC LIMIT ?`,
       )
-      .all(...args, q.limit ?? 50) as {
-      id: number;
-      config_id: string;
-      config_name: string;
-      received_at: string;
-      message_sid: string | null;
-      status: string;
-      error_code: number | null;
-      to_address: string | null;
-      from_address: string | null;
-    }[];
-    return rows.map((r) => ({
-      id: r.id,
-      configId: r.config_id,
-      configName: r.config_name,
-      receivedAt: r.received_at,
-      messageSid: r.message_sid,
-      status: r.status,
-      errorCode: r.error_code,
-      to: r.to_address,
-      from: r.from_address,
-    }));
+      .all(...args, q.limit ?? 50) as StatusRow[];
+    return rows.map(fromStatusRow);
   }
 
   /** One status event by its id (its own sequence: status #6 and message #6 are two events). */
   statusById(id: number): StatusEvent | undefined {
-    const r = this.#db.prepare('SELECT * FROM status_events WHERE id = ?').get(id) as
-      | {
-          id: number;
-          config_id: string;
-          config_name: string;
-          received_at: string;
-          message_sid: string | null;
-          status: string;
-          error_code: number | null;
-          to_address: string | null;
-          from_address: string | null;
-        }
-      | undefined;
-    return (
-      r && {
-        id: r.id,
-        configId: r.config_id,
-        configName: r.config_name,
-        receivedAt: r.received_at,
-        messageSid: r.message_sid,
-        status: r.status,
-        errorCode: r.error_code,
-        to: r.to_address,
-        from: r.from_address,
-      }
-    );
+    const r = this.#db.prepare('SELECT * FROM status_events WHERE id = ?').get(id) as StatusRow | undefined;
+    return r && fromStatusRow(r);
   }
 
   list(q: EventQuery = {}): StoredEvent[] {
@@ -422,4 +378,31 @@ function listQuery(q: EventQuery): { sql: string; args: unknown[] } {
   }
   const sql = `SELECT * FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY received_at DESC, id DESC LIMIT ?`;
   return { sql, args: [...args, q.limit ?? 50] };
+}
+
+/** A row of status_events, as SQLite returns it. */
+interface StatusRow {
+  id: number;
+  config_id: string;
+  config_name: string;
+  received_at: string;
+  message_sid: string | null;
+  status: string;
+  error_code: number | null;
+  to_address: string | null;
+  from_address: string | null;
+}
+
+function fromStatusRow(r: StatusRow): StatusEvent {
+  return {
+    id: r.id,
+    configId: r.config_id,
+    configName: r.config_name,
+    receivedAt: r.received_at,
+    messageSid: r.message_sid,
+    status: r.status,
+    errorCode: r.error_code,
+    to: r.to_address,
+    from: r.from_address,
+  };
 }
