@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { BENCH_ACCOUNT, BENCH_FROM, BENCH_TOKEN, binPath, cliEnv, repoRoot, timeRun, waitForStderr } from './common.js';
 import type { LoadResult, LoadSpec } from './load.js';
 
-/** A data directory with one `--token-from-env` config (no keychain, no network: --no-verify). */
-export async function benchHome(home: string): Promise<NodeJS.ProcessEnv> {
+/** A data directory with one `--token-from-env` config (no keychain, no network: --no-verify) on `apiUrl`. */
+export async function benchHome(home: string, apiUrl = 'http://127.0.0.1:9'): Promise<NodeJS.ProcessEnv> {
   const env = cliEnv({ FRUXON_TWILIO_HOME: home, TWILIO_AUTH_TOKEN: BENCH_TOKEN });
   await timeRun(
     process.execPath,
@@ -21,7 +21,7 @@ export async function benchHome(home: string): Promise<NodeJS.ProcessEnv> {
       '--token-from-env',
       '--no-verify',
       '--api-url',
-      'http://127.0.0.1:9',
+      apiUrl,
       '--json',
     ],
     env,

@@ -3,18 +3,8 @@ import { createInterface } from 'node:readline';
 import twilio from 'twilio';
 import RequestClient from 'twilio/lib/base/RequestClient.js';
 import { type EmulatorLogEntry, startEmulator } from '../src/emulator/index.js';
-import {
-  BENCH_ACCOUNT,
-  BENCH_FROM,
-  BENCH_TOKEN,
-  binPath,
-  cliEnv,
-  median,
-  percentile,
-  round,
-  tempDir,
-  timeRun,
-} from './common.js';
+import { BENCH_ACCOUNT, BENCH_FROM, BENCH_TOKEN, binPath, median, percentile, round, tempDir } from './common.js';
+import { benchHome } from './listener.js';
 
 /**
  * `messages tail`'s cost and speed against the in-process emulator with Twilio's lists lagging `lagMs` (1 s):
@@ -67,26 +57,8 @@ export async function tailBench(opts: {
     onLog,
   });
   const home = tempDir('fruxon-twilio-bench-tail-');
-  const env = cliEnv({ FRUXON_TWILIO_HOME: home.dir, TWILIO_AUTH_TOKEN: BENCH_TOKEN });
   try {
-    await timeRun(
-      process.execPath,
-      [
-        binPath,
-        'add-config',
-        '--name',
-        'bench',
-        '--from',
-        BENCH_FROM,
-        '--account-sid',
-        BENCH_ACCOUNT,
-        '--token-from-env',
-        '--no-verify',
-        '--api-url',
-        emu.url,
-      ],
-      env,
-    );
+    const env = await benchHome(home.dir, emu.url);
     // The tail as a user runs it: the built CLI in its own process, its JSON lines timed as they arrive.
     const seenAt = new Map<string, number>();
     const child = spawn(process.execPath, [binPath, 'messages', 'tail', '--json'], {
