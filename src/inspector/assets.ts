@@ -377,6 +377,11 @@ export const APP_JS = String.raw`'use strict';
     var r = st.route, el = clear($('route'));
     el.appendChild(h('div', { class: 'route-line' }, r ? 'Inbound messages → ' + r.webhookUrl + ' (' + (r.registered ? 'webhook registered on the number' : 'webhook NOT registered: point the number at it yourself') + ', tunnel ' + r.tunnel + ')' +
       (st.status_callback_url ? '; status callbacks: send --status-callback ' + st.status_callback_url : '') : 'No listener runs: inbound messages are not received here.'));
+    if (r && r.conversations && r.conversations.length) {
+      var cl = h('ul', { class: 'missed', 'aria-label': 'Conversations' });
+      r.conversations.forEach(function (t) { cl.appendChild(h('li', null, t)); });
+      el.appendChild(cl);
+    }
     if (!S.missed.length) return;
     var ul = h('ul', { class: 'missed', 'aria-label': 'Missed messages' });
     S.missed.forEach(function (w) {

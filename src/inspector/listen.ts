@@ -3,6 +3,7 @@ import type { SecretStore } from '../secrets/index.js';
 import type { Config, Store } from '../store/index.js';
 import type { ApiTrace } from '../trace.js';
 import type { TwilioFactory } from '../twilio/client.js';
+import { conversationsNotes } from '../twilio/route.js';
 import { inspectorActions } from './actions.js';
 import { DEFAULT_INSPECT_PORT, Inspector } from './index.js';
 
@@ -26,7 +27,12 @@ export async function startListenInspector(opts: {
     store: opts.store,
     config: opts.config,
     mode: 'listen',
-    route: { webhookUrl: info.webhookUrl, registered: info.lease !== null, tunnel: info.tunnel },
+    route: {
+      webhookUrl: info.webhookUrl,
+      registered: info.lease !== null,
+      tunnel: info.tunnel,
+      conversations: conversationsNotes(info.routes),
+    },
     statusCallbackUrl: info.statusCallbackUrl,
     forwardTo: opts.forwardTo ?? null,
     actions: inspectorActions({
