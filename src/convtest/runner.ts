@@ -10,8 +10,14 @@ import type { SecretStore } from '../secrets/index.js';
 import { shellQuote } from '../shell.js';
 import type { Config, Store } from '../store/index.js';
 import type { ApiTrace } from '../trace.js';
-import type { TwilioClient, TwilioCredentials, TwilioFactory } from '../twilio/client.js';
-import { twilioError } from '../twilio/client.js';
+import {
+  callSite,
+  type TwilioCallSite,
+  type TwilioClient,
+  type TwilioCredentials,
+  type TwilioFactory,
+  twilioError,
+} from '../twilio/client.js';
 import { listMessagesBetween } from '../twilio/message-history.js';
 import {
   errorDocUrl,
@@ -374,7 +380,7 @@ async function planAll(
           }
         }
       } catch (err) {
-        const e = twilioError(err, 'look up the numbers of the account', conn.creds);
+        const e = twilioError(err, 'look up the numbers of the account', callSite(conn.creds));
         problem(s.line, e.message, e.hint ?? null);
         continue;
       }
@@ -469,7 +475,7 @@ class Runner {
       if (!messages.some((x) => x.sid === s.sid)) messages.push(s);
       return s;
     };
-    const ctx = { apiUrl: conn.creds.apiUrl, accountSid: conn.creds.accountSid };
+    const ctx = callSite(conn.creds);
     const addresses = (): [string, string][] => [
       [info.number, info.tester],
       [WHATSAPP_PREFIX + info.number, WHATSAPP_PREFIX + info.tester],
@@ -556,7 +562,7 @@ class Runner {
     step: SendStep,
     snapshot: () => Promise<void>,
     mark: (m: Message) => SeenMessage,
-    ctx: { apiUrl: string | null; accountSid: string },
+    ctx: TwilioCallSite,
   ): Promise<StepResult> {
     const { info, conn } = plan;
     let note: string | null = null;
@@ -600,7 +606,7 @@ class Runner {
     mark: (m: Message) => SeenMessage,
     lastSend: { at: number; sid: string } | null,
     scenarioStart: number,
-    ctx: { apiUrl: string | null; accountSid: string },
+    ctx: TwilioCallSite,
   ): Promise<StepResult> {
     const { info, conn } = plan;
     const withinMs = Math.round(step.withinMs * this.#scale);
@@ -691,7 +697,7 @@ class Runner {
   async #silence(
     plan: Plan,
     lastSend: { sid: string; at: number } | null,
-    ctx: { apiUrl: string | null; accountSid: string },
+    ctx: TwilioCallSite,
   ): Promise<{ text: string; fix: string | null }> {
     const { conn, info } = plan;
     let sentAt: Date | null = null;

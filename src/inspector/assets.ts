@@ -394,6 +394,11 @@ export const APP_JS = String.raw`'use strict';
         : '⚠ ' + a.count + ' webhook alert' + (a.count > 1 ? 's' : '') + ' in the last 24 h; the latest' + (a.latest.date_created ? ' at ' + time(a.latest.date_created) : '') + ': ' + a.latest.text + (a.latest.fix ? '; fix: ' + a.latest.fix : '');
       el.appendChild(h('div', { class: 'route-line alerts' + (a.count ? ' warn' : ''), id: 'webhook-alerts' }, line));
     }
+    if (r && r.conversations && r.conversations.length) {
+      var cl = h('ul', { class: 'missed', 'aria-label': 'Conversations' });
+      r.conversations.forEach(function (t) { cl.appendChild(h('li', null, t)); });
+      el.appendChild(cl);
+    }
     if (!S.missed.length) return;
     var ul = h('ul', { class: 'missed', 'aria-label': 'Missed messages' });
     S.missed.forEach(function (w) {

@@ -110,7 +110,13 @@ export interface InspectorOptions {
   config: Config;
   mode: 'listen' | 'inspect';
   /** Where the listener receives inbound messages (and checks their signatures against), when one runs. */
-  route?: { webhookUrl: string; registered: boolean; tunnel: string } | null;
+  route?: {
+    webhookUrl: string;
+    registered: boolean;
+    tunnel: string;
+    /** What Conversations does with the number's messages (conversationsNotes): shown under the route line. */
+    conversations?: string[];
+  } | null;
   /** The running listener's URL for delivery-status callbacks (`send --status-callback`); null when none can reach it. */
   statusCallbackUrl?: string | null;
   forwardTo?: string | null;

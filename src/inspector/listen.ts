@@ -5,6 +5,7 @@ import type { SecretStore } from '../secrets/index.js';
 import type { Config, Store } from '../store/index.js';
 import type { ApiTrace } from '../trace.js';
 import type { TwilioFactory } from '../twilio/client.js';
+import { conversationsNotes } from '../twilio/route.js';
 import { inspectorActions } from './actions.js';
 import { DEFAULT_INSPECT_PORT, Inspector } from './index.js';
 
@@ -32,7 +33,12 @@ export async function startListenInspector(opts: {
     store: opts.store,
     config: opts.config,
     mode: 'listen',
-    route: { webhookUrl: info.webhookUrl, registered: info.lease !== null, tunnel: info.tunnel },
+    route: {
+      webhookUrl: info.webhookUrl,
+      registered: info.lease !== null,
+      tunnel: info.tunnel,
+      conversations: conversationsNotes(info.routes),
+    },
     statusCallbackUrl: info.statusCallbackUrl,
     forwardTo: opts.forwardTo ?? null,
     // The route panel's webhook alerts: the same look-up as `webhook show` (its routes, production URL, lease).

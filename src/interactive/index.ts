@@ -13,6 +13,7 @@ import type { SecretStore } from '../secrets/index.js';
 import type { Config, Store, StoredEvent } from '../store/index.js';
 import type { ApiTrace } from '../trace.js';
 import { fixFor } from '../twilio/messages.js';
+import { conversationsNotes } from '../twilio/route.js';
 import { type Key, Terminal } from './terminal.js';
 import { clean, dropLast, fit, type Span, width, wrap } from './text.js';
 
@@ -117,6 +118,8 @@ class Screen implements ListenScreen {
   readonly #c: ChalkInstance;
   readonly #term: Terminal;
   #info: ListenInfo | null = null;
+  /** Under the webhook line: a Conversations address that takes the number's messages, or "unknown" (once). */
+  #routeNotes: string[] = [];
   #inspectorUrl: string | null = null;
   #quit: () => void = () => {};
   #closed = false;
@@ -230,6 +233,7 @@ class Screen implements ListenScreen {
   open(opts: { info: ListenInfo; quit: () => void; inspectorUrl?: string | null }): void {
     if (this.#closed) return;
     this.#info = opts.info;
+    this.#routeNotes = conversationsNotes(opts.info.routes);
     this.#inspectorUrl = opts.inspectorUrl ?? null;
     this.#quit = opts.quit;
     this.#term.onKey = (key) => {
@@ -606,7 +610,7 @@ class Screen implements ListenScreen {
 
   /** The rows of the list: the terminal's less the status bar, the webhook line, the inspector line, the keys and the footer. */
   #listRows(): number {
-    return Math.max(1, this.#term.rows - 5);
+    return Math.max(1, this.#term.rows - 5 - this.#routeNotes.length);
   }
 
   #draw(): void {
@@ -643,6 +647,7 @@ class Screen implements ListenScreen {
         cols,
       ).text,
     );
+    for (const note of this.#routeNotes) lines.push(fit([[` ${clean(note)}`, c.yellow]], cols).text);
     lines.push(
       fit(
         this.#inspectorUrl

@@ -9,7 +9,7 @@ import { loadProductionWebhookUrl } from '../config/webhook-url.js';
 import { usageError } from '../errors.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { Config, Store } from '../store/index.js';
-import type { TwilioCredentials } from '../twilio/client.js';
+import { regionLabel, type TwilioCredentials, twilioOrigin } from '../twilio/client.js';
 import { isLoopbackUrl } from '../validate.js';
 import type { TunnelKind } from './tunnel.js';
 
@@ -50,7 +50,7 @@ export interface TunnelSpec {
 }
 
 export interface ListenWarning {
-  code: 'skip_verify';
+  code: 'skip_verify' | 'region';
   message: string;
 }
 
@@ -123,6 +123,18 @@ export async function planListen(opts: ListenPlanOptions, config: Config, deps: 
     });
   }
 
+  const credentials = opts.register ? twilioCredentials(config, secret!, env) : null;
+  // A number's inbound is processed in one region (US1 unless moved), and each region keeps its own webhook
+  // configuration of the number: a webhook registered in IE1 is used only if the number's messaging is processed
+  // in IE1. Twilio's API does not tell which one (docs/real-accounts.md, "Regions"): say where we register, once.
+  const region = credentials ? regionLabel(credentials) : null;
+  if (credentials && region?.startsWith('region ')) {
+    warnings.push({
+      code: 'region',
+      message: `${region}: the webhook is set in that region's configuration of ${config.fromNumber} (${apiUrl ?? twilioOrigin(credentials)}); Twilio uses it only if the number's inbound messages are processed in ${region.split(',')[0]}, which its API does not say (a number stays in US1 unless its messaging region was moved)`,
+    });
+  }
+
   return {
     config,
     apiUrl,
@@ -134,7 +146,7 @@ export async function planListen(opts: ListenPlanOptions, config: Config, deps: 
       ngrokServerAddr: env.NGROK_SERVER_ADDR || undefined,
     },
     register: opts.register,
-    credentials: opts.register ? twilioCredentials(config, secret!, env) : null,
+    credentials,
     productionUrl: () => (opts.register ? loadProductionWebhookUrl(config, env, secrets) : null),
     warnings,
   };

@@ -9,7 +9,7 @@ import {
   type LeaseLayer,
   type Store,
 } from '../store/index.js';
-import { type TwilioClient, twilioError } from '../twilio/client.js';
+import { clientCallSite, type TwilioClient, twilioError } from '../twilio/client.js';
 import {
   fetchSenderWebhook,
   fetchServiceWebhook,
@@ -108,7 +108,7 @@ export async function registerWebhook(opts: {
 }): Promise<Registration> {
   const { store, client, config } = opts;
   const pid = opts.pid ?? process.pid;
-  const errCtx = { apiUrl: opts.apiUrl, accountSid: config.accountSid };
+  const errCtx = clientCallSite(client, opts.apiUrl, config.accountSid);
 
   const held = store.leases.get(config.id);
   if (held) {
@@ -469,7 +469,7 @@ async function restoreClaimed(opts: {
   productionUrl: string | null;
 }): Promise<RestoreOutcome> {
   const { store, client, lease, productionUrl } = opts;
-  const errCtx = { apiUrl: opts.apiUrl, accountSid: opts.config.accountSid };
+  const errCtx = clientCallSite(client, opts.apiUrl, opts.config.accountSid);
   const show = (url: string | null) => displayWebhookUrl(url, productionUrl);
   const prev = lease.previous ?? {};
   const back = (v: LeasedUrl): string | null => {

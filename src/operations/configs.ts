@@ -1,7 +1,7 @@
 import { CliError, leaseHeldError, leaseStaleError } from '../errors.js';
 import { type SecretStore, secretAccount } from '../secrets/index.js';
 import { type Config, isLeaseAlive, type Lease, type NewConfig, type Store } from '../store/index.js';
-import { type TwilioCredentials, type TwilioFactory, twilioError } from '../twilio/client.js';
+import { callSite, type TwilioCredentials, type TwilioFactory, twilioError } from '../twilio/client.js';
 import { fetchAccount, findNumber } from '../twilio/numbers.js';
 import { maskWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
@@ -35,7 +35,7 @@ export async function verifyCredentials(
   twilio: TwilioFactory,
 ): Promise<Verification> {
   const client = await twilio(creds, { timeoutMs: 10_000 });
-  const ctx = { apiUrl: creds.apiUrl, accountSid: creds.accountSid, region: creds.region, edge: creds.edge };
+  const ctx = callSite(creds);
   let account: Awaited<ReturnType<typeof fetchAccount>>;
   try {
     account = await fetchAccount(client, creds.accountSid);

@@ -10,7 +10,7 @@ import { shellQuote } from '../shell.js';
 import { type Config, DB_FILE, dataDir, isLeaseAlive, type Lease, type Store } from '../store/index.js';
 import { migrations } from '../store/migrations.js';
 import { type AlertSummary, alertFix, describeAlert, summarizeWebhookAlerts } from '../twilio/alerts.js';
-import { type TwilioClient, twilioError } from '../twilio/client.js';
+import { callSite, type TwilioClient, twilioError } from '../twilio/client.js';
 import { listNumberMessages } from '../twilio/message-history.js';
 import { fetchAccount, findNumber } from '../twilio/numbers.js';
 import {
@@ -163,7 +163,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorCheck[]> {
     skip('route', 'no secret');
   } else {
     const creds = twilioCredentials(config, secret, deps.env);
-    const ctx = { apiUrl: creds.apiUrl, accountSid: config.accountSid, region: creds.region, edge: creds.edge };
+    const ctx = callSite(creds);
     const region = `region ${creds.region || (creds.edge ? 'us1' : 'us1 (the default)')}${creds.edge ? `, edge ${creds.edge}` : ''}`;
     const client = await deps.twilio(creds, { timeoutMs: deps.timeoutMs ?? 10_000 });
     let accepted = false;

@@ -13,7 +13,7 @@ import { webhookPath } from '../store/configs.js';
 import { applyRetention, retentionDays } from '../store/events.js';
 import type { Config, Store } from '../store/index.js';
 import type { ApiTrace } from '../trace.js';
-import { twilioError } from '../twilio/client.js';
+import { callSite, twilioError } from '../twilio/client.js';
 import { fetchAccount } from '../twilio/numbers.js';
 import type { Channel } from '../twilio/route.js';
 import { maskSid } from '../validate.js';
@@ -407,11 +407,10 @@ async function checkSigningToken(
         },
       );
     }
-    throw twilioError(err, `check the webhook signing token against account ${maskSid(config.accountSid)}`, {
-      apiUrl,
-      accountSid: config.accountSid,
-      region: creds.region,
-      edge: creds.edge,
-    });
+    throw twilioError(
+      err,
+      `check the webhook signing token against account ${maskSid(config.accountSid)}`,
+      callSite(creds),
+    );
   }
 }

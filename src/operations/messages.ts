@@ -1,7 +1,7 @@
 import { connectConfig } from '../config/connect.js';
 import { CliError } from '../errors.js';
 import type { Config } from '../store/index.js';
-import { twilioError } from '../twilio/client.js';
+import { callSite, twilioError } from '../twilio/client.js';
 import { listMessageMedia, listNumberMessages, type MediaInfo } from '../twilio/message-history.js';
 import { fetchMessage, isNotFound, type Message } from '../twilio/messages.js';
 import type { ConfigDeps } from './deps.js';
@@ -29,10 +29,7 @@ export async function listConfigMessages(
       messages: await listNumberMessages(client, config.fromNumber, { limit: opts.limit, direction: opts.direction }),
     };
   } catch (err) {
-    throw twilioError(err, `list the messages of ${config.fromNumber}`, {
-      apiUrl: creds.apiUrl,
-      accountSid: creds.accountSid,
-    });
+    throw twilioError(err, `list the messages of ${config.fromNumber}`, callSite(creds));
   }
 }
 
@@ -45,7 +42,7 @@ export async function getConfigMessage(
   opts: { config?: string; sid: string },
 ): Promise<{ config: Config; message: Message; media: MediaInfo[] | null; mediaError: string | null }> {
   const { config, creds, client } = await connectConfig(deps.store, opts.config, deps.env, deps.secrets, deps.twilio);
-  const where = { apiUrl: creds.apiUrl, accountSid: creds.accountSid };
+  const where = callSite(creds);
   let message: Message;
   try {
     message = await fetchMessage(client, opts.sid, where);

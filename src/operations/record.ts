@@ -4,7 +4,7 @@ import { CliError, fieldUsageError } from '../errors.js';
 import { type Channel, channelOf, stripChannel, WHATSAPP_PREFIX } from '../phone.js';
 import { MAX_EVENTS_LIMIT } from '../store/events.js';
 import type { Config, Store } from '../store/index.js';
-import { twilioError } from '../twilio/client.js';
+import { callSite, twilioError } from '../twilio/client.js';
 import { listMessageMedia, listMessagesBetween } from '../twilio/message-history.js';
 import type { Message } from '../twilio/messages.js';
 import type { CoreDeps } from './deps.js';
@@ -62,7 +62,7 @@ export async function recordConversation(deps: Deps, req: RecordRequest): Promis
   const now = deps.now();
   const limit = req.last ?? (req.sinceMs !== undefined ? MAX_RECORD_LAST : DEFAULT_RECORD_LAST);
   const cutoff = req.sinceMs !== undefined ? now.getTime() - req.sinceMs : null;
-  const where = { apiUrl: creds.apiUrl, accountSid: creds.accountSid };
+  const where = callSite(creds);
 
   let all: Timed[];
   try {

@@ -5,7 +5,7 @@ import { loadProductionWebhookUrl } from '../config/webhook-url.js';
 import { CliError } from '../errors.js';
 import { stripChannel } from '../phone.js';
 import type { Config, Store } from '../store/index.js';
-import { twilioError } from '../twilio/client.js';
+import { callSite, twilioError } from '../twilio/client.js';
 import { inboundMessageForm } from '../twilio/inbound-form.js';
 import { listMessageMedia, listNumberMessages } from '../twilio/message-history.js';
 import { fetchMessage, isNotFound, type Message } from '../twilio/messages.js';
@@ -73,7 +73,7 @@ export async function redeliverMessages(
 ): Promise<{ config: Config; results: RedeliverResult[] }> {
   const { store, env } = deps;
   const { config, creds, client } = await connectConfig(store, input.config, env, deps.secrets, deps.twilio);
-  const where = { apiUrl: creds.apiUrl, accountSid: creds.accountSid };
+  const where = callSite(creds);
   const authToken = await webhookSigningToken(
     config,
     env,

@@ -6,7 +6,14 @@ import type { SecretStore } from '../secrets/index.js';
 import { type Config, DB_FILE, dataDir, isLeaseAlive, type Store } from '../store/index.js';
 import { migrations } from '../store/migrations.js';
 import { type AlertScope, concerns, toAlert } from '../twilio/alerts.js';
-import { createTwilioClient, type TwilioClient, type TwilioCredentials, twilioError } from '../twilio/client.js';
+import {
+  callSite,
+  createTwilioClient,
+  type TwilioCallSite,
+  type TwilioClient,
+  type TwilioCredentials,
+  twilioError,
+} from '../twilio/client.js';
 import { resolveRoutes } from '../twilio/route.js';
 import { displayWebhookUrl } from '../twilio/webhook.js';
 import { maskSid } from '../validate.js';
@@ -110,6 +117,7 @@ export async function buildReport(deps: ReportDeps): Promise<Report> {
   const clients = new Map<string, TwilioClient>();
   /** Each config's webhook URLs as Twilio has them (unmasked): what its alerts name. */
   const webhookUrls = new Map<string, (string | null)[]>();
+  const sites = new Map<string, TwilioCallSite>();
   for (const c of store?.configs.list() ?? []) {
     const production = productionOf(c, deps.env, keychain);
     const link = store!.fruxon.link(c.id);
@@ -130,6 +138,7 @@ export async function buildReport(deps: ReportDeps): Promise<Report> {
       const creds: TwilioCredentials = twilioCredentials(c, loadSecret(c, deps.env, keychain), deps.env);
       const client = await twilio(creds, { timeoutMs: deps.timeoutMs ?? 10_000 });
       clients.set(c.id, client);
+      sites.set(c.id, callSite(creds));
       try {
         const routes = await resolveRoutes(client, c.fromNumber);
         webhookUrls.set(
@@ -144,10 +153,7 @@ export async function buildReport(deps: ReportDeps): Promise<Report> {
         }));
         if (routes.length === 0) entry.routes_error = `${c.fromNumber} is not a number of ${maskSid(c.accountSid)}`;
       } catch (err) {
-        entry.routes_error = twilioError(err, `look up where messages to ${c.fromNumber} go`, {
-          apiUrl: creds.apiUrl,
-          accountSid: c.accountSid,
-        }).message;
+        entry.routes_error = twilioError(err, `look up where messages to ${c.fromNumber} go`, callSite(creds)).message;
       }
     } catch (err) {
       entry.routes_error = (err as Error)?.message ?? String(err);
@@ -193,10 +199,11 @@ export async function buildReport(deps: ReportDeps): Promise<Report> {
         isOwnMessage: (sid) => store?.events.hasMessage(target.id, sid) ?? false,
       });
     } catch (err) {
-      alerts.error = twilioError(err, 'list the Twilio alerts of the last 24 h', {
-        apiUrl: target.apiUrl,
-        accountSid: target.accountSid,
-      }).message;
+      alerts.error = twilioError(
+        err,
+        'list the Twilio alerts of the last 24 h',
+        sites.get(target.id) ?? { apiUrl: target.apiUrl, accountSid: target.accountSid },
+      ).message;
     }
   }
 

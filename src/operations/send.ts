@@ -3,6 +3,7 @@ import { CliError, ExitCode, fieldUsageError } from '../errors.js';
 import { withoutWhatsAppPrefix } from '../phone.js';
 import { shellQuote } from '../shell.js';
 import type { Config, Participant } from '../store/index.js';
+import { callSite } from '../twilio/client.js';
 import { deliveryFailure, type Message, sendMessage, type WaitResult, waitForFinalStatus } from '../twilio/messages.js';
 import { findNumber } from '../twilio/numbers.js';
 import { SANDBOX_NUMBER } from '../twilio/route.js';
@@ -100,8 +101,9 @@ export async function sendFromConfig(deps: ConfigDeps, input: SendInput): Promis
   );
 
   const secret = loadSecret(config, env, deps.secrets);
-  const client = await deps.twilio(twilioCredentials(config, secret, env));
-  const callCtx = { apiUrl, accountSid: config.accountSid };
+  const creds = twilioCredentials(config, secret, env);
+  const client = await deps.twilio(creds);
+  const callCtx = callSite(creds);
   // The WhatsApp Sandbox (its number, not on the account) sends on WhatsApp only: sending from it implies WhatsApp.
   if (!whatsapp && input.channel === undefined && config.fromNumber === SANDBOX_NUMBER) {
     whatsapp = await findNumber(client, SANDBOX_NUMBER).then(

@@ -7,6 +7,7 @@ import { type Channel, WHATSAPP_PREFIX } from '../phone.js';
 import type { Config } from '../store/index.js';
 import { type Alert, type AlertScope, concerns, listAlerts } from '../twilio/alerts.js';
 import {
+  callSite,
   retryAfterMs,
   type TwilioClient,
   type TwilioCredentials,
@@ -117,7 +118,7 @@ interface Job {
 export async function tailMessages(deps: TailDeps, opts: TailOptions): Promise<TailSummary> {
   const { store } = deps;
   const { config, creds, client } = await connect(deps, opts.config);
-  const where = { apiUrl: creds.apiUrl, accountSid: creds.accountSid };
+  const where = callSite(creds);
   const spacing = opts.spacingMs ?? 500;
   const idle = opts.idleIntervalMs ?? 10_000;
   const channels: Channel[] = opts.channel ? [opts.channel] : ['sms', 'whatsapp'];

@@ -1,6 +1,6 @@
 import { connectConfig } from '../config/connect.js';
-import { effectiveApiUrl } from '../config/resolve.js';
 import type { Config } from '../store/index.js';
+import { callSite } from '../twilio/client.js';
 import { listTemplates, type Template } from '../twilio/templates.js';
 import type { ConfigDeps } from './deps.js';
 
@@ -9,10 +9,7 @@ export async function listConfigTemplates(
   deps: ConfigDeps,
   input: { config?: string },
 ): Promise<{ config: Config; templates: Template[] }> {
-  const { config, client } = await connectConfig(deps.store, input.config, deps.env, deps.secrets, deps.twilio);
-  const templates = await listTemplates(client, {
-    apiUrl: effectiveApiUrl(config, deps.env),
-    accountSid: config.accountSid,
-  });
+  const { config, creds, client } = await connectConfig(deps.store, input.config, deps.env, deps.secrets, deps.twilio);
+  const templates = await listTemplates(client, callSite(creds));
   return { config, templates };
 }

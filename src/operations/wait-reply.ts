@@ -3,7 +3,7 @@ import { loadProductionWebhookUrl } from '../config/webhook-url.js';
 import { stripChannel, WHATSAPP_PREFIX } from '../phone.js';
 import type { Config } from '../store/index.js';
 import { type Alert, listWebhookAlerts } from '../twilio/alerts.js';
-import { twilioError } from '../twilio/client.js';
+import { callSite, twilioError } from '../twilio/client.js';
 import { listMessagesBetween } from '../twilio/message-history.js';
 import { type Message, sleepUnlessAborted } from '../twilio/messages.js';
 import { resolveRoutes } from '../twilio/route.js';
@@ -49,7 +49,7 @@ export async function waitForReply(
   // The call's start, before anything slow (loading the twilio package): a reply right after the call counts.
   const since = input.since ?? deps.now();
   const { config, creds, client } = await connectConfig(deps.store, input.config, deps.env, deps.secrets, deps.twilio);
-  const where = { apiUrl: creds.apiUrl, accountSid: creds.accountSid };
+  const where = callSite(creds);
   const sinceSecond = Math.floor(since.getTime() / 1000) * 1000;
   const whatsapp = input.to.startsWith(WHATSAPP_PREFIX);
   const phone = stripChannel(input.to);

@@ -2,7 +2,7 @@ import { connectConfig } from '../config/connect.js';
 import { loadProductionWebhookUrl } from '../config/webhook-url.js';
 import { type Config, isLeaseAlive, type Lease } from '../store/index.js';
 import { type AlertSummary, summarizeWebhookAlerts } from '../twilio/alerts.js';
-import { twilioError } from '../twilio/client.js';
+import { callSite, twilioError } from '../twilio/client.js';
 import type { PhoneNumberInfo } from '../twilio/numbers.js';
 import { lookUpRoutes } from '../twilio/register-webhook.js';
 import type { Route } from '../twilio/route.js';
@@ -68,10 +68,7 @@ export async function inspectWebhook(
     try {
       alerts = await summarizeWebhookAlerts(client, urls, new Date(deps.now().getTime() - ALERT_WINDOW_MS));
     } catch (err) {
-      alertsError = twilioError(err, "read the account's Monitor alerts", {
-        apiUrl: creds.apiUrl,
-        accountSid: creds.accountSid,
-      }).message;
+      alertsError = twilioError(err, "read the account's Monitor alerts", callSite(creds)).message;
     }
   }
   return {

@@ -163,15 +163,47 @@ interface RestExceptionLike {
   moreInfo?: string;
 }
 
+/** Where a call goes and for whom, as error messages name it (never the secret). */
+export interface TwilioCallSite {
+  apiUrl?: string | null;
+  accountSid?: string;
+  region?: string | null;
+  edge?: string | null;
+}
+
+/**
+ * The one home of an error's "where": the call site of the credentials the client was built with. Every core
+ * that maps a failed call passes this (not a hand-made object), so a region is never dropped on the way.
+ */
+export function callSite(creds: TwilioCallSite): TwilioCallSite {
+  return {
+    apiUrl: creds.apiUrl ?? null,
+    accountSid: creds.accountSid,
+    region: creds.region ?? null,
+    edge: creds.edge ?? null,
+  };
+}
+
+/** The call site of a client a core was handed: its region and edge are the ones it was built with. */
+export function clientCallSite(client: TwilioClient, apiUrl: string | null, accountSid: string): TwilioCallSite {
+  return callSite({ apiUrl, accountSid, region: client.region, edge: client.edge });
+}
+
+/**
+ * The region (and edge) a call went to, as a message names it, e.g. "region ie1, edge dublin"; null for US1
+ * (the default, named by nothing so that US1 wording stays as it was).
+ */
+export function regionLabel(where: { region?: string | null; edge?: string | null }): string | null {
+  const region = (where.region || (where.edge ? 'us1' : '')).toLowerCase();
+  if (!region || region === 'us1') return where.edge ? `edge ${where.edge}` : null;
+  return `region ${region}${where.edge ? `, edge ${where.edge}` : ''}`;
+}
+
 /**
  * One readable line for a failed Twilio call: Twilio's code and its doc link for API errors, the cause
  * for network errors. `what` names the attempted action, e.g. "fetch account AC…1234".
  */
-export function twilioError(
-  err: unknown,
-  what: string,
-  opts: { apiUrl?: string | null; accountSid?: string; region?: string | null; edge?: string | null } = {},
-): CliError {
+export function twilioError(err: unknown, what: string, opts: TwilioCallSite = {}): CliError {
   if (err instanceof CliError) return err;
   const e = err as RestExceptionLike & { code?: number | string; errno?: unknown; cause?: { code?: string } };
   const where = opts.apiUrl ? opts.apiUrl : twilioOrigin(opts);
@@ -180,10 +212,10 @@ export function twilioError(
     if (e.status === 401 || code === 20003) {
       const acct = opts.accountSid ? ` for ${maskSid(opts.accountSid)}` : '';
       // Each region has its own credentials: a pair from IE1 or AU1 is "wrong" only in US1.
-      const region = opts.region || (opts.edge ? 'us1' : null);
-      const inRegion = region ? ` in region ${region}` : '';
+      const label = regionLabel(opts);
+      const region = label?.startsWith('region ') ? label.slice('region '.length).split(',')[0] : null;
       return new CliError(
-        `Twilio rejected the Account SID / Auth Token pair${acct}${inRegion} (20003) while trying to ${what}`,
+        `Twilio rejected the Account SID / Auth Token pair${acct}${label ? ` in ${label}` : ''} (20003) while trying to ${what}`,
         {
           reason: 'twilio_auth',
           hint: region
@@ -195,7 +227,7 @@ export function twilioError(
     }
     const link = e.moreInfo ?? (code ? `https://www.twilio.com/docs/errors/${code}` : undefined);
     return new CliError(
-      `Twilio refused to ${what}: ${oneLine(e.message ?? `HTTP ${e.status}`)}${code ? ` (${code})` : ''}`,
+      `${twilioIn(opts)} refused to ${what}: ${oneLine(e.message ?? `HTTP ${e.status}`)}${code ? ` (${code})` : ''}`,
       {
         reason: code ? `twilio_${code}` : 'twilio_error',
         hint: link,
@@ -214,12 +246,18 @@ export function twilioError(
     });
   }
   return new CliError(
-    `Twilio call failed while trying to ${what}: ${oneLine((err as Error)?.message ?? String(err))}`,
+    `${twilioIn(opts)} call failed while trying to ${what}: ${oneLine((err as Error)?.message ?? String(err))}`,
     {
       exitCode: ExitCode.failure,
       cause: err,
     },
   );
+}
+
+/** "Twilio", or "Twilio (region ie1)" when the call went to another region than US1: the subject of a refusal. */
+export function twilioIn(where: TwilioCallSite): string {
+  const label = regionLabel(where);
+  return label ? `Twilio (${label})` : 'Twilio';
 }
 
 function oneLine(s: string): string {

@@ -1,7 +1,7 @@
 import type { MessageInstance } from 'twilio/lib/rest/api/v2010/account/message.js';
 import { CliError, ExitCode } from '../errors.js';
 import { type Channel, channelOf, stripChannel, WHATSAPP_PREFIX } from '../phone.js';
-import { type TwilioClient, twilioError } from './client.js';
+import { type TwilioCallSite, type TwilioClient, twilioError, twilioIn } from './client.js';
 
 /**
  * A Message resource as this tool uses it (send, demo, messages list/show). Addresses keep the channel prefix
@@ -82,11 +82,8 @@ export interface SendRequest {
   contentVariables?: Record<string, string>;
 }
 
-/** Where the call went and for whom: named in error messages (never the secret). */
-export interface CallContext {
-  apiUrl?: string | null;
-  accountSid?: string;
-}
+/** Where the call went and for whom: named in error messages (never the secret). Build it with callSite(creds). */
+export type CallContext = TwilioCallSite;
 
 /** Statuses after which a message never changes again. `read` is WhatsApp's last step. */
 export const FINAL_STATUSES: ReadonlySet<string> = new Set(['delivered', 'undelivered', 'failed', 'read', 'canceled']);
@@ -218,11 +215,14 @@ export function messageCallError(err: unknown, what: string, ctx: CallContext): 
   const e = err as { status?: number; code?: number; message?: string; moreInfo?: string };
   if (typeof e?.status === 'number' && e.status > 0 && e.status !== 401 && typeof e.code === 'number') {
     const link = e.moreInfo || errorDocUrl(e.code);
-    return new CliError(`Twilio refused to ${what}: ${oneLine(e.message ?? `HTTP ${e.status}`)} (${e.code}, ${link})`, {
-      reason: `twilio_${e.code}`,
-      hint: fixFor(e.code),
-      cause: err,
-    });
+    return new CliError(
+      `${twilioIn(ctx)} refused to ${what}: ${oneLine(e.message ?? `HTTP ${e.status}`)} (${e.code}, ${link})`,
+      {
+        reason: `twilio_${e.code}`,
+        hint: fixFor(e.code),
+        cause: err,
+      },
+    );
   }
   return twilioError(err, what, ctx);
 }

@@ -2,7 +2,7 @@ import { CliError, ExitCode, leaseHeldError, leaseStaleError } from '../errors.j
 import { shellQuote } from '../shell.js';
 import { type Config, isBeingRestored, isLeaseAlive, type Lease, type Store, sameLease } from '../store/index.js';
 import { maskSid } from '../validate.js';
-import { type TwilioClient, type TwilioCredentials, twilioError } from './client.js';
+import { callSite, type TwilioCallSite, type TwilioClient, type TwilioCredentials, twilioError } from './client.js';
 import { setApplicationSmsUrl, setSenderWebhook, setServiceWebhook } from './layers.js';
 import { sleepUnlessAborted } from './messages.js';
 import { fetchNumber, type PhoneNumberInfo, setSmsWebhook } from './numbers.js';
@@ -39,7 +39,7 @@ export function refuseUnderLease(store: Store, config: Config): void {
 }
 
 /** Where a Twilio failure names the account and the API it called. */
-type TwilioWhere = Pick<TwilioCredentials, 'apiUrl' | 'accountSid' | 'region' | 'edge'>;
+type TwilioWhere = TwilioCallSite;
 
 /**
  * A failed webhook step (a lookup, a change, a restore) as the CliError the command exits with: the error's
@@ -88,13 +88,7 @@ export async function applySmsUrl(
   try {
     return await setSmsWebhook(client, number.sid, url, 'POST');
   } catch (err) {
-    throw webhookStepError(
-      twilioError(err, `set the webhook of ${number.phoneNumber}`, {
-        apiUrl: creds.apiUrl,
-        accountSid: creds.accountSid,
-      }),
-      { hint },
-    );
+    throw webhookStepError(twilioError(err, `set the webhook of ${number.phoneNumber}`, callSite(creds)), { hint });
   }
 }
 
@@ -113,12 +107,7 @@ export async function lookUpRoutes(
   try {
     routes = await resolveChannels(client, config.fromNumber, opts.channels ?? null);
   } catch (err) {
-    const e = twilioError(err, `look up where inbound messages to ${config.fromNumber} go`, {
-      apiUrl: creds.apiUrl,
-      accountSid: creds.accountSid,
-      region: creds.region,
-      edge: creds.edge,
-    });
+    const e = twilioError(err, `look up where inbound messages to ${config.fromNumber} go`, callSite(creds));
     throw webhookStepError(e, { exitCode: opts.exitCode ?? e.exitCode });
   }
   if (routes.length === 0) {
@@ -216,10 +205,11 @@ async function pointRouteAt(
       });
   } catch (err) {
     throw webhookStepError(
-      twilioError(err, `point the ${r.layer.replace('_', ' ')} of ${number.phoneNumber} at the webhook`, {
-        apiUrl: creds.apiUrl,
-        accountSid: creds.accountSid,
-      }),
+      twilioError(
+        err,
+        `point the ${r.layer.replace('_', ' ')} of ${number.phoneNumber} at the webhook`,
+        callSite(creds),
+      ),
       { hint },
     );
   }
@@ -286,10 +276,11 @@ export async function deferToProduction(opts: {
     );
   } catch (err) {
     throw webhookStepError(
-      twilioError(err, `look up TwiML App ${detachedApp} that the listener detached ${config.fromNumber} from`, {
-        apiUrl: creds.apiUrl,
-        accountSid: creds.accountSid,
-      }),
+      twilioError(
+        err,
+        `look up TwiML App ${detachedApp} that the listener detached ${config.fromNumber} from`,
+        callSite(creds),
+      ),
     );
   }
   refuseRoutes(config, routes, opts.allowMessagingService);

@@ -245,6 +245,20 @@ export function conversationsUnknown(routes: Route[]): boolean {
 export const CONVERSATIONS_UNKNOWN =
   'Conversations address configurations: unknown (the account answered no access); a Conversations address on this number would take its messages';
 
+/**
+ * What Conversations does with a listener's routes, as the faces that show the route say it (the screen's header,
+ * the inspector's route panel): one sentence per address configuration that takes messages, and "unknown" once.
+ */
+export function conversationsNotes(routes: Route[]): string[] {
+  const notes = new Set<string>();
+  for (const r of routes) {
+    const s = conversationsSentence(r);
+    if (s) notes.add(s);
+  }
+  if (conversationsUnknown(routes)) notes.add(CONVERSATIONS_UNKNOWN);
+  return [...notes];
+}
+
 function sandboxRoute(): Route {
   return {
     layer: 'sandbox',

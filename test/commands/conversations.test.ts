@@ -6,6 +6,7 @@ import { tempHome } from '../helpers/cli.js';
 import { emulatorControl } from '../helpers/emulator-client.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
 import { memoryKeychain } from '../helpers/keychains.js';
+import { get, inspectorUrl, login } from '../inspector/helpers.js';
 
 // The keychain this file's in-process runs are handed (in memory: no child process reads it).
 const testKeychain = memoryKeychain();
@@ -132,14 +133,31 @@ describe('Conversations address configurations', () => {
     assert.match(route.detail, /Conversations address configuration IG1+ .*has auto-creation on/);
     assert.match(route.fix, /Conversations → Addresses/);
 
-    const p = startCliInProcess(['listen', '--config', 'taken', '--port', '0', '--check-missed', '0'], { env: h.env });
+    const p = startCliInProcess(
+      ['listen', '--config', 'taken', '--port', '0', '--check-missed', '0', '--inspect-port', '0'],
+      {
+        env: h.env,
+      },
+    );
     await p.waitFor(/Ready!/);
     await p.waitFor(/this listener does not get them while it is on/);
+    // The inspector's route panel names it too (the page renders route.conversations under the route line).
+    const ins = await inspectorUrl(p);
+    const answer = await get(ins.port, '/api/state', { token: ins.token, cookie: await login(ins) });
     p.kill('SIGINT');
     assert.equal((await p.exited).code, 0, p.stderr);
-    const quiet = startCliInProcess(['listen', '--config', 'off', '--port', '0', '--check-missed', '0'], {
-      env: h.env,
-    });
+    const state = JSON.parse(answer.body);
+    assert.equal(state.route.conversations.length, 1, JSON.stringify(state.route));
+    assert.match(
+      state.route.conversations[0],
+      new RegExp(`^Conversations address configuration ${IG} .*has auto-creation on`),
+    );
+    const quiet = startCliInProcess(
+      ['listen', '--config', 'off', '--port', '0', '--check-missed', '0', '--inspect-port', '0'],
+      {
+        env: h.env,
+      },
+    );
     await quiet.waitFor(/Press Ctrl-C|Ready!/);
     quiet.kill('SIGINT');
     assert.equal((await quiet.exited).code, 0, quiet.stderr);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { rewriteTwilioOrigin, twilioError, twilioOrigin } from '../../src/twilio/client.js';
+import { callSite, rewriteTwilioOrigin, twilioError, twilioOrigin } from '../../src/twilio/client.js';
 import { addConfigArgs } from '../helpers/add-config.js';
 import { type EmulatorFixture, emulatorWithConfig } from '../helpers/fixtures.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
@@ -51,6 +51,24 @@ describe('regions and edges', () => {
     );
   });
 
+  test('every refusal names the region the call went to, and listen says once where it registers', async () => {
+    const env = { ...f.env, TWILIO_REGION: 'ie1', TWILIO_EDGE: 'dublin' };
+    // 21408 (region not enabled) from the emulator's magic recipient: a refusal of a call made in IE1.
+    const sent = await runCliInProcess(['send', '--to', '+15005550003', '--body', 'hi'], { env });
+    assert.notEqual(sent.code, 0);
+    assert.match(sent.stderr, /Twilio \(region ie1, edge dublin\) refused to send/);
+    const us = await runCliInProcess(['send', '--to', '+15005550003', '--body', 'hi'], { env: f.env });
+    assert.match(us.stderr, /Twilio refused to send/, 'US1 wording unchanged');
+
+    const listen = await runCliInProcess(['listen', '--port', '0', '--timeout', '1'], { env });
+    assert.match(listen.stderr, /Ready!/, 'it registered and listened (then timed out)');
+    const said = listen.stderr.split('\n').filter((l) => /region ie1, edge dublin: the webhook is set in/.test(l));
+    assert.equal(said.length, 1, listen.stderr);
+    assert.match(said[0]!, /processed in region ie1, which its API does not say/);
+    const plainListen = await runCliInProcess(['listen', '--port', '0', '--timeout', '1'], { env: f.env });
+    assert.doesNotMatch(plainListen.stderr, /the webhook is set in/);
+  });
+
   test('a rejected pair names the region, or says another region needs TWILIO_REGION', () => {
     const rejected = Object.assign(new Error('Authenticate'), { status: 401, code: 20003 });
     const us = twilioError(rejected, 'fetch account', { accountSid: `AC${'a'.repeat(32)}` });
@@ -64,6 +82,14 @@ describe('regions and edges', () => {
       edge: 'sydney',
     });
     assert.match(down.message, /could not reach Twilio at https:\/\/api\.sydney\.au1\.twilio\.com/);
+    // The site comes from the credentials (callSite), and an explicit US1 is named by nothing.
+    const site = callSite({ apiUrl: null, accountSid: `AC${'a'.repeat(32)}`, region: 'us1', edge: null });
+    assert.match(twilioError(rejected, 'fetch account', site).message, /pair for AC…aaaa \(20003\)/);
+    const refused = Object.assign(new Error('Not found'), { status: 404, code: 20404 });
+    assert.match(
+      twilioError(refused, 'fetch X', callSite({ accountSid: 'AC1', region: 'au1', edge: 'sydney' })).message,
+      /^Twilio \(region au1, edge sydney\) refused to fetch X: Not found \(20404\)/,
+    );
   });
 });
 
