@@ -24,7 +24,17 @@ import {
   WINDOW_MS,
 } from './policy.js';
 import { API_VERSION, mediaBytesPath, mediaSid } from './resources.js';
-import { defaultMessagingServiceSid, defaultStatusCallback, type InboundRoute, routeInbound } from './routing.js';
+import {
+  defaultMessagingServiceSid,
+  defaultStatusCallback,
+  type InboundRoute,
+  routeInbound,
+  routeToServiceSender,
+} from './routing.js';
+
+/** Who may write to a service's RCS or Messenger sender: an `rcs:`/`messenger:` address (or a phone number). */
+const NON_PHONE_FROM = /^(rcs|messenger):[^\s]{1,100}$/;
+
 import type { EmulatorState } from './state.js';
 import { SANDBOX_NUMBER } from './state.js';
 import type {
@@ -225,7 +235,10 @@ export class EmulatorCore {
     const fromNumber = stripChannel(msg.from);
     const whatsapp =
       msg.whatsapp === true || msg.to.startsWith(WHATSAPP_PREFIX) || msg.from.startsWith(WHATSAPP_PREFIX);
-    const route = routeInbound(this.state, toNumber, whatsapp);
+    // A service's own short code or RCS/Messenger sender: the address is kept as written (no channel prefix added).
+    const toServiceSender =
+      !whatsapp && !isE164(toNumber) ? routeToServiceSender(this.state, msg.to.trim()) : undefined;
+    const route = toServiceSender ?? routeInbound(this.state, toNumber, whatsapp);
     if (!route) {
       throw new Error(
         toNumber === SANDBOX_NUMBER
@@ -233,7 +246,8 @@ export class EmulatorCore {
           : `${msg.to} is not one of the emulator's numbers`,
       );
     }
-    if (!isE164(fromNumber)) throw new Error(`${msg.from} is not an E.164 phone number`);
+    if (!isE164(fromNumber) && !(toServiceSender && NON_PHONE_FROM.test(msg.from.trim())))
+      throw new Error(`${msg.from} is not an E.164 phone number`);
     const prefix = whatsapp ? WHATSAPP_PREFIX : '';
     const sources = msg.mediaUrls ?? [];
     const body = msg.body ?? '';
@@ -279,8 +293,8 @@ export class EmulatorCore {
     const message: EmulatorMessage = {
       sid,
       accountSid: this.state.account.sid,
-      from: prefix + fromNumber,
-      to: prefix + toNumber,
+      from: toServiceSender ? msg.from.trim() : prefix + fromNumber,
+      to: toServiceSender ? msg.to.trim() : prefix + toNumber,
       body,
       direction: 'inbound',
       status: 'received',

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { whatsAppNumber } from '../phone.js';
 import { isCallbackUrl } from './core.js';
 import { apiErrors, TwilioApiError } from './errors.js';
-import { metaPage, senderJson, serviceJson, servicePhoneNumberJson } from './resources.js';
+import { MESSAGING_ORIGIN, metaPage, senderJson, serviceJson, servicePhoneNumberJson } from './resources.js';
 import { methodParam, ok, type RouteContext, type RouteDefinition, urlParam } from './route-kit.js';
 import {
   addNumberToService,
@@ -71,6 +72,53 @@ export const messagingRoutes: RouteDefinition[] = [
         metaPage({ path: ctx.path, query: ctx.query }, 'phone_numbers', numbers, (n) =>
           servicePhoneNumberJson(ctx.core.state.account.sid, service.sid, n, addedAt(service, n.sid)),
         ),
+      );
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/Services/{ServiceSid}/ShortCodes',
+    handle: (ctx) => {
+      const service = findService(ctx, ctx.params.ServiceSid!);
+      const account = ctx.core.state.account.sid;
+      const codes = (service.shortCodes ?? []).map((code) => ({ sid: stableSid('SC', service.sid, code), code }));
+      return ok(
+        metaPage({ path: ctx.path, query: ctx.query }, 'short_codes', codes, (c) => ({
+          sid: c.sid,
+          account_sid: account,
+          service_sid: service.sid,
+          date_created: service.dateCreated.toISOString(),
+          date_updated: service.dateUpdated.toISOString(),
+          short_code: c.code,
+          country_code: 'US',
+          capabilities: { sms_outbound: true, voice_inbound: false },
+          url: `${MESSAGING_ORIGIN}/v1/Services/${service.sid}/ShortCodes/${c.sid}`,
+        })),
+      );
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/Services/{MessagingServiceSid}/ChannelSenders',
+    handle: (ctx) => {
+      const service = findService(ctx, ctx.params.MessagingServiceSid!);
+      const account = ctx.core.state.account.sid;
+      const senders = (service.channelSenders ?? []).map((sender) => ({
+        sid: stableSid('XE', service.sid, sender),
+        sender,
+      }));
+      return ok(
+        metaPage({ path: ctx.path, query: ctx.query }, 'senders', senders, (x) => ({
+          account_sid: account,
+          messaging_service_sid: service.sid,
+          sid: x.sid,
+          sender: x.sender,
+          sender_type: x.sender.startsWith('rcs:') ? 'RCS' : 'Messenger',
+          country_code: null,
+          date_created: service.dateCreated.toISOString(),
+          date_updated: service.dateUpdated.toISOString(),
+          url: `${MESSAGING_ORIGIN}/v1/Services/${service.sid}/ChannelSenders/${x.sid}`,
+        })),
       );
     },
   },
@@ -200,6 +248,11 @@ function byCreation(a: { dateCreated: Date }, b: { dateCreated: Date }): number 
 function addedAt(service: EmulatorService, numberSid: string): Date {
   const at = service.phoneNumberAddedAt[numberSid];
   return at ? new Date(at) : service.dateUpdated;
+}
+
+/** A SID that stays the same for one service's one short code or channel sender (the topology names no SID). */
+function stableSid(prefix: 'SC' | 'XE', serviceSid: string, value: string): string {
+  return prefix + createHash('sha256').update(`${serviceSid}|${value}`).digest('hex').slice(0, 32);
 }
 
 function findService(ctx: RouteContext, sid: string): EmulatorService {

@@ -109,6 +109,27 @@ export function routeInbound(state: EmulatorState, toNumber: string, whatsapp: b
   return { ...numberLayer(state, number), messagingServiceSid };
 }
 
+/**
+ * An inbound message to one of a Messaging Service's own non-phone senders (a short code of its ShortCodes, an
+ * `rcs:`/`messenger:` address of its ChannelSenders): the service's inbound URL takes it, as for its numbers (our
+ * reading: no number, so no number layer to defer to; a null inbound URL drops it). Undefined: no service has it.
+ */
+export function routeToServiceSender(state: EmulatorState, to: string): InboundRoute | undefined {
+  const service = [...state.services.values()].find(
+    (s) => (s.shortCodes ?? []).includes(to) || (s.channelSenders ?? []).includes(to),
+  );
+  if (!service) return undefined;
+  return {
+    layer: service.inboundRequestUrl ? 'messaging_service' : 'dropped',
+    sid: service.sid,
+    url: service.inboundRequestUrl,
+    method: service.inboundMethod,
+    fallbackUrl: service.inboundRequestUrl ? service.fallbackUrl : '',
+    fallbackMethod: service.inboundRequestUrl ? service.fallbackMethod : 'POST',
+    messagingServiceSid: service.sid,
+  };
+}
+
 /** Our reading: a sender's webhook set to PUT gets the same signed form as POST, sent with POST. */
 function senderDeliveryMethod(method: SenderMethod): HttpMethod {
   return method === 'PUT' ? 'POST' : method;

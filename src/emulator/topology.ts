@@ -25,6 +25,8 @@ export type ServiceFields = Partial<
     | 'fallbackMethod'
     | 'statusCallback'
     | 'useInboundWebhookOnNumber'
+    | 'shortCodes'
+    | 'channelSenders'
   >
 >;
 export type ApplicationFields = Partial<
@@ -45,6 +47,11 @@ export type SenderFields = Partial<
     | 'configuration'
   >
 >;
+
+/** A short code as Twilio writes it in To (3 to 8 digits). */
+const SHORT_CODE = /^\d{3,8}$/;
+/** A service's channel sender address (messaging v1 ChannelSenders `sender`): RCS or Messenger. */
+const CHANNEL_SENDER = /^(rcs|messenger):[^\s]{1,100}$/;
 
 export function newService(fields: ServiceFields, sid: string | undefined, now: Date): EmulatorService {
   return {
@@ -179,6 +186,8 @@ export function checkTopology(raw: unknown): Topology {
       'status_callback',
       'use_inbound_webhook_on_number',
       'phone_numbers',
+      'short_codes',
+      'channel_senders',
     ]);
     sid(o.sid, `${at}.sid`, 'MG');
     str(o.friendly_name, `${at}.friendly_name`);
@@ -189,6 +198,14 @@ export function checkTopology(raw: unknown): Topology {
     }
     (array(o.phone_numbers, `${at}.phone_numbers`) ?? []).forEach((n, j) => {
       e164(n, `${at}.phone_numbers[${j}]`);
+    });
+    (array(o.short_codes, `${at}.short_codes`) ?? []).forEach((n, j) => {
+      if (typeof n !== 'string' || !SHORT_CODE.test(n))
+        throw new TopologyError(`${at}.short_codes[${j}] must be a short code (3 to 8 digits)`);
+    });
+    (array(o.channel_senders, `${at}.channel_senders`) ?? []).forEach((n, j) => {
+      if (typeof n !== 'string' || !CHANNEL_SENDER.test(n))
+        throw new TopologyError(`${at}.channel_senders[${j}] must be an rcs:… or messenger:… address`);
     });
   });
   (array(t.applications, 'applications') ?? []).forEach((a, i) => {
@@ -484,6 +501,8 @@ function applyService(state: EmulatorState, s: TopologyService, numberOf: (n: st
       fallbackMethod: s.fallback_method,
       statusCallback: s.status_callback ?? undefined,
       useInboundWebhookOnNumber: s.use_inbound_webhook_on_number,
+      shortCodes: s.short_codes,
+      channelSenders: s.channel_senders,
     },
     s.sid ?? previous?.sid,
     state.clock.now(),

@@ -171,6 +171,10 @@ export interface EmulatorService {
   phoneNumberSids: string[];
   /** When each number was added (ISO 8601), by PN SID. */
   phoneNumberAddedAt: Record<string, string>;
+  /** Short codes of the service (`/v1/Services/{sid}/ShortCodes`), digits as Twilio writes them in To. */
+  shortCodes?: string[];
+  /** Channel senders of the service (`/v1/Services/{sid}/ChannelSenders`): `rcs:…`, `messenger:…`. */
+  channelSenders?: string[];
   dateCreated: Date;
   dateUpdated: Date;
 }
@@ -371,6 +375,10 @@ export interface TopologyService {
   status_callback?: string | null;
   use_inbound_webhook_on_number?: boolean;
   phone_numbers?: string[];
+  /** The service's short codes (`12345`): inbound to one goes through the service. */
+  short_codes?: string[];
+  /** The service's channel senders (`rcs:acme_agent`, `messenger:123…`): inbound to one goes through the service. */
+  channel_senders?: string[];
 }
 export interface TopologyApplication {
   sid?: string;
