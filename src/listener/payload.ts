@@ -3,6 +3,21 @@ import { type Channel, channelOf, stripChannel } from '../phone.js';
 
 export { type Channel, channelOf };
 
+/**
+ * The channel a message came on, as the trigger payload says it: `sms`/`whatsapp`, or `rcs`/`messenger` for a
+ * message from or to an RCS or Messenger address (a Messaging Service's own channel sender).
+ */
+export type PayloadChannel = Channel | 'rcs' | 'messenger';
+
+/** `rcs`/`messenger` when From (else To) is such an address, else the address's SMS/WhatsApp channel. */
+export function payloadChannel(from: string | null, to: string | null): PayloadChannel {
+  for (const a of [from, to]) {
+    const prefix = /^\s*(rcs|messenger):/i.exec(a ?? '')?.[1]?.toLowerCase();
+    if (prefix === 'rcs' || prefix === 'messenger') return prefix;
+  }
+  return channelOf(from ?? to);
+}
+
 /** A parsed form: repeated keys become arrays (Twilio repeats none on inbound messages, but a forger may). */
 export type Form = Record<string, string | string[]>;
 
@@ -16,7 +31,9 @@ export interface MediaItem {
 /**
  * The payload of the `twilio.message.received` trigger, as Fruxon defines it (the seed), plus what an agent
  * needs from Twilio. Every key is always present, null when unknown. Numbers are plain E.164: the
- * `whatsapp:` prefix is stripped and `channel` says which channel the message came on.
+ * `whatsapp:` prefix is stripped and `channel` says which channel the message came on. An RCS or Messenger
+ * address (a Messaging Service's own sender) is kept as Twilio wrote it (`rcs:+1…`, `messenger:…`), with
+ * `channel` `rcs` or `messenger`.
  */
 export interface TriggerPayload {
   text: string | null;
@@ -26,13 +43,13 @@ export interface TriggerPayload {
   conversation_address: string | null;
   session_id: string | null;
   event_type: 'message';
-  channel: Channel;
+  channel: PayloadChannel;
   message_sid: string | null;
   media: MediaItem[];
   message_attributes: {
     from: string | null;
     to: string | null;
-    channel: Channel;
+    channel: PayloadChannel;
     message_sid: string | null;
     account_sid: string | null;
     messaging_service_sid: string | null;
@@ -104,7 +121,7 @@ export function toTriggerPayload(form: Form, opts: { configId: string; contactNa
   const rawFrom = field(form, 'From');
   const from = plainAddress(rawFrom);
   const to = plainAddress(field(form, 'To'));
-  const channel = channelOf(rawFrom ?? field(form, 'To'));
+  const channel = payloadChannel(rawFrom, field(form, 'To'));
   const profileName = nonEmpty(field(form, 'ProfileName'));
   const name = opts.contactName ?? profileName ?? null;
   const messageSid = field(form, 'MessageSid') ?? field(form, 'SmsMessageSid') ?? field(form, 'SmsSid');

@@ -13,6 +13,7 @@ import { clientCallSite, type TwilioClient, twilioError } from '../twilio/client
 import {
   fetchSenderWebhook,
   fetchServiceWebhook,
+  listServiceNonPhoneSenders,
   setApplicationSmsUrl,
   setNumberApplication,
   setSenderWebhook,
@@ -54,7 +55,10 @@ export interface Registration {
   lease: Lease | null;
   /** The routes of the channels listened on; the first decides for SMS when the number has it. */
   routes: Route[];
-  /** Every number whose messages arrive at the listener: the config's, and the other numbers of a leased Messaging Service. */
+  /**
+   * Every address whose messages arrive at the listener: the config's number, and the other numbers, short codes
+   * and RCS/Messenger senders (as Twilio writes them in To) of a leased Messaging Service.
+   */
   accepts: string[];
   /**
    * Where Twilio sends what the listener refuses (an error answer) or does not answer in time, per channel of
@@ -143,6 +147,18 @@ export async function registerWebhook(opts: {
   const sender = routes.find((r) => r.layer === 'whatsapp_sender');
   const viaService = main && (main.layer === 'messaging_service' || main.layer === 'none');
   if (main && viaService && !opts.allowMessagingService) throw serviceConsentError(main);
+  // The service's own short codes and RCS/Messenger senders reach the listener too: listed once, here, before
+  // anything changes. Not fatal: without them only those messages are refused (unsupported_address), as before.
+  let serviceSenders: string[] = [];
+  if (main && viaService) {
+    try {
+      serviceSenders = await listServiceNonPhoneSenders(client, main.sid!);
+    } catch (err) {
+      opts.onWarning?.(
+        `the short codes and RCS/Messenger senders of ${routeName(main, 'full')} could not be listed (${twilioError(err, 'list them', errCtx).message}): messages to them are refused`,
+      );
+    }
+  }
 
   const prod = opts.productionUrl;
   const noFallback = Boolean(opts.noFallback);
@@ -289,7 +305,7 @@ export async function registerWebhook(opts: {
       throw e;
     }
   }
-  const accepts = [number.phoneNumber, ...(viaService ? main!.sharedWith : [])];
+  const accepts = [number.phoneNumber, ...(viaService ? main!.sharedWith : []), ...serviceSenders];
   return { lease: taken.lease, routes, accepts, fallbacks: runFallbacks(routes, noFallback) };
 }
 

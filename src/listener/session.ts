@@ -210,7 +210,7 @@ export interface ListenInfo {
   staleRestored: RestoreOutcome | null;
   /** The routes registered at (empty with --no-register). A 'sandbox' route: nothing was registered, the Console must be. */
   routes: Route[];
-  /** Every number whose messages the listener accepts. */
+  /** Every address whose messages the listener accepts (numbers, and a leased service's short codes and RCS/Messenger senders). */
   accepts: string[];
   /** The fallback URL of each registered channel that has one (none: empty); printable. */
   fallbacks: ListenFallback[];
@@ -365,9 +365,9 @@ export class ListenSession {
 
   #watchMissed(client: TwilioClient, routes: Route[], intervalMs: number): void {
     const o = this.#o;
-    const addresses = [...this.#accepts].flatMap((n) =>
-      routes.some((r) => r.channel === 'whatsapp') ? [n, `whatsapp:${n}`] : [n],
-    );
+    const addresses = [...this.#accepts]
+      .filter((n) => isTwilioAddress(n))
+      .flatMap((n) => (routes.some((r) => r.channel === 'whatsapp') ? [n, `whatsapp:${n}`] : [n]));
     const stop = watchMissed({
       client,
       store: o.store,
@@ -532,7 +532,8 @@ export class ListenSession {
     }
     // A delivery-status callback of a message sent from the number (a StatusCallback pointed here): not an
     // inbound message, so it fires no trigger, but Twilio gets its 200.
-    const status = this.#isOurAddress(rawFrom) ? statusCallbackOf(form, receivedAt) : null;
+    const status =
+      this.#isOurAddress(rawFrom) || this.#isServiceSender(rawFrom) ? statusCallbackOf(form, receivedAt) : null;
     if (status) {
       try {
         status.eventId = o.store.events.addStatus({ configId: o.config.id, configName: o.config.name, ...status });
@@ -544,18 +545,25 @@ export class ListenSession {
     }
     // An address Twilio uses that this listener does not model yet (RCS, Messenger, a short code…): said as
     // such, not as a malformed number (doctor counts them). The error answer lets Twilio try the fallback.
-    const unmodelled = unmodelledAddress(rawFrom, 'From') ?? unmodelledAddress(rawTo, 'To');
+    // To one of the leased service's own short codes or RCS/Messenger senders (listed at start): taken from a
+    // phone number or an RCS/Messenger address, kept as Twilio wrote it (the payload's channel says which).
+    const toServiceSender = this.#isServiceSender(rawTo);
+    const unmodelled = toServiceSender
+      ? isTwilioAddress(rawFrom) || NON_PHONE_FROM.test(rawFrom)
+        ? null
+        : unmodelledAddress(rawFrom, 'From')
+      : (unmodelledAddress(rawFrom, 'From') ?? unmodelledAddress(rawTo, 'To'));
     if (unmodelled) {
       return this.#refuse(
         req,
         receivedAt,
         UNSUPPORTED_ADDRESS,
-        `${unmodelled}: this listener takes SMS and WhatsApp (E.164) only; RCS, Messenger, short codes and other channels are not modelled yet`,
+        `${unmodelled}: this listener takes SMS and WhatsApp (E.164), and RCS, Messenger and short codes only to the senders of the config's own Messaging Service; ${toServiceSender ? 'this sender kind is' : 'other senders and channels are'} not modelled`,
         { status: 400, body: 'bad request: an address this listener does not model\n' },
         signatureValid,
       );
     }
-    if (!isTwilioAddress(rawFrom) || !isTwilioAddress(rawTo)) {
+    if (!toServiceSender && (!isTwilioAddress(rawFrom) || !isTwilioAddress(rawTo))) {
       return this.#refuse(
         req,
         receivedAt,
@@ -565,7 +573,7 @@ export class ListenSession {
         signatureValid,
       );
     }
-    if (!this.#isOurAddress(rawTo)) {
+    if (!toServiceSender && !this.#isOurAddress(rawTo)) {
       return this.#refuse(
         req,
         receivedAt,
@@ -619,6 +627,11 @@ export class ListenSession {
   /** The config's number (or another number of a leased Messaging Service), plain or as whatsapp:. */
   #isOurAddress(address: string): boolean {
     return this.#accepts.has(stripChannel(address)) && isTwilioAddress(address.trim());
+  }
+
+  /** One of the leased Messaging Service's own short codes or RCS/Messenger senders, exactly as listed. */
+  #isServiceSender(address: string): boolean {
+    return !isTwilioAddress(address) && this.#accepts.has(address);
   }
 
   /**
@@ -734,6 +747,9 @@ function fallbackKind(url: string, known: WebhookKnowledge): ListenFallback['kin
   if (kind === 'other' || kind === 'none') return isListenerUrl(url) ? 'other_listener' : 'other';
   return kind;
 }
+
+/** Who may write to a service's own non-phone sender besides a phone number: an RCS or Messenger address. */
+const NON_PHONE_FROM = /^(rcs|messenger):\S{1,100}$/;
 
 /** Twilio's address kinds besides E.164 and whatsapp: (conversations v1 configuration_address_enum_type). */
 const CHANNEL_PREFIX = /^(rcs|messenger|gbm|apple|email|chat|line|viber):/i;

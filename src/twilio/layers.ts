@@ -106,3 +106,20 @@ export async function setNumberApplication(
 export async function setApplicationSmsUrl(client: TwilioClient, appSid: string, url: string): Promise<void> {
   await client.applications(appSid).update({ smsUrl: url, smsMethod: 'POST' });
 }
+
+/**
+ * A Messaging Service's own senders that are not phone numbers, as Twilio writes them in To: its short codes
+ * (`/v1/Services/{sid}/ShortCodes`) and its channel senders (`/v1/Services/{sid}/ChannelSenders`: `rcs:…`,
+ * `messenger:…`; its WhatsApp senders are numbers the resolver knows already). Two list calls.
+ */
+export async function listServiceNonPhoneSenders(client: TwilioClient, sid: string): Promise<string[]> {
+  const service = client.messaging.v1.services(sid);
+  const [codes, senders] = await Promise.all([
+    service.shortCodes.list({ limit: 1000 }),
+    service.channelSenders.list({ limit: 1000 }),
+  ]);
+  return [
+    ...codes.map((c) => c.shortCode).filter((c): c is string => Boolean(c)),
+    ...senders.map((s) => s.sender).filter((s): s is string => Boolean(s) && /^(rcs|messenger):/i.test(s)),
+  ];
+}
