@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { whatsAppNumber } from '../phone.js';
 import { isCallbackUrl } from './core.js';
 import { apiErrors, TwilioApiError } from './errors.js';
+import { iso8601 } from './ids.js';
 import { MESSAGING_ORIGIN, metaPage, senderJson, serviceJson, servicePhoneNumberJson } from './resources.js';
 import { methodParam, ok, type RouteContext, type RouteDefinition, urlParam } from './route-kit.js';
 import {
@@ -87,11 +88,11 @@ export const messagingRoutes: RouteDefinition[] = [
           sid: c.sid,
           account_sid: account,
           service_sid: service.sid,
-          date_created: service.dateCreated.toISOString(),
-          date_updated: service.dateUpdated.toISOString(),
+          date_created: iso8601(service.dateCreated),
+          date_updated: iso8601(service.dateUpdated),
           short_code: c.code,
           country_code: 'US',
-          capabilities: { sms_outbound: true, voice_inbound: false },
+          capabilities: ['SMS'],
           url: `${MESSAGING_ORIGIN}/v1/Services/${service.sid}/ShortCodes/${c.sid}`,
         })),
       );
@@ -115,8 +116,8 @@ export const messagingRoutes: RouteDefinition[] = [
           sender: x.sender,
           sender_type: x.sender.startsWith('rcs:') ? 'RCS' : 'Messenger',
           country_code: null,
-          date_created: service.dateCreated.toISOString(),
-          date_updated: service.dateUpdated.toISOString(),
+          date_created: iso8601(service.dateCreated),
+          date_updated: iso8601(service.dateUpdated),
           url: `${MESSAGING_ORIGIN}/v1/Services/${service.sid}/ChannelSenders/${x.sid}`,
         })),
       );

@@ -252,6 +252,10 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
       onLog: (e) => logs.push(e),
       // Conversations address configurations are made by the topology file only (the tool only reads them).
       topology: {
+        // A service's short codes and RCS/Messenger senders come from the topology file only (the tool only lists them).
+        services: [
+          { friendly_name: 'contract senders', short_codes: ['24680'], channel_senders: ['rcs:contract_agent'] },
+        ],
         content: [
           {
             friendly_name: 'order_ready',
@@ -300,6 +304,15 @@ describe("emulator contract with Twilio's OpenAPI specs (api v2010, messaging v1
     await client.messaging.v1.services(pool.sid).phoneNumbers.create({ phoneNumberSid: second!.sid });
     const viaService = await client.messages.create({ messagingServiceSid: pool.sid, to: '+15550002222', body: 'svc' });
     await client.messaging.v1.services(pool.sid).phoneNumbers(second!.sid).remove();
+    const withSenders = (await client.messaging.v1.services.list()).find((x) => x.friendlyName === 'contract senders')!;
+    assert.deepEqual(
+      (await client.messaging.v1.services(withSenders.sid).shortCodes.list()).map((c) => c.shortCode),
+      ['24680'],
+    );
+    assert.deepEqual(
+      (await client.messaging.v1.services(withSenders.sid).channelSenders.list()).map((c) => c.sender),
+      ['rcs:contract_agent'],
+    );
     const sent = [
       await client.messages.create({
         from: own!.phoneNumber,
