@@ -159,6 +159,18 @@ describe("a Messaging Service's own non-phone senders", () => {
       assert.ok(k in payload, `seed key ${k}`);
     assert.ok(payload.session_id?.startsWith('ses_'));
 
+    // A phone number to the service's short code: plain E.164 `from`, channel sms.
+    const sc = await emu.deliverInbound({ from: '+14155550123', to: '24680', body: 'to the short code' });
+    assert.equal(sc.outcome, 'delivered', JSON.stringify(sc));
+    const scLine = await p.waitFor(/^\{"trigger":"twilio\.message\.received".*"to the short code".*$/m, {
+      stream: 'stdout',
+    });
+    const scPayload = JSON.parse(scLine[0]).payload;
+    assert.equal(scPayload.from, '+14155550123');
+    assert.equal(scPayload.conversation_address, '+14155550123');
+    assert.equal(scPayload.channel, 'sms');
+    assert.equal(scPayload.message_attributes.to, '24680');
+
     // Messenger to a number outside the service: signed by Twilio, still refused with its reason.
     const url = p.stderr.match(/Ready! Listening for messages to \S+ at (\S+)/)![1]!;
     const form = {
