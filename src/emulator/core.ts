@@ -32,9 +32,6 @@ import {
   routeToServiceSender,
 } from './routing.js';
 
-/** Who may write to a service's RCS or Messenger sender: an `rcs:`/`messenger:` address (or a phone number). */
-const NON_PHONE_FROM = /^(rcs|messenger):[^\s]{1,100}$/;
-
 import type { EmulatorState } from './state.js';
 import { SANDBOX_NUMBER } from './state.js';
 import type {
@@ -72,6 +69,9 @@ export interface OutboundRequest {
 }
 
 const MG_SID = /^MG[0-9a-fA-F]{32}$/;
+
+/** Who may write to a service's RCS or Messenger sender: an `rcs:`/`messenger:` address (or a phone number). */
+const NON_PHONE_FROM = /^(rcs|messenger):[^\s]{1,100}$/;
 
 /**
  * The behaviour behind the routes: message creation rules, the status life cycle, status callbacks and inbound

@@ -563,7 +563,10 @@ export class ListenSession {
         signatureValid,
       );
     }
-    if (!toServiceSender && (!isTwilioAddress(rawFrom) || !isTwilioAddress(rawTo))) {
+    const wellFormed = toServiceSender
+      ? isTwilioAddress(rawFrom) || NON_PHONE_FROM.test(rawFrom)
+      : isTwilioAddress(rawFrom) && isTwilioAddress(rawTo);
+    if (!wellFormed) {
       return this.#refuse(
         req,
         receivedAt,

@@ -193,6 +193,19 @@ describe("a Messaging Service's own non-phone senders", () => {
     await p.waitFor(
       /refused unsupported_address from messenger:5550001: From messenger:5550001 is a messenger address/,
     );
+    // A From that is no address at all, to the service's RCS sender: still not_e164.
+    const bad = { ...form, MessageSid: `SM${'f'.repeat(32)}`, From: 'not a number', To: RCS_SENDER };
+    const badRes = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': getExpectedTwilioSignature(emu.authToken, url, bad),
+      },
+      body: new URLSearchParams(bad).toString(),
+    });
+    assert.equal(badRes.status, 400);
+    await badRes.text();
+    await p.waitFor(/refused not_e164/);
     p.kill('SIGINT');
     assert.equal((await p.exited).code, 0, p.stderr);
   });
