@@ -381,6 +381,10 @@ async function judgeHolders(o: {
     const label = r.layer === 'number' ? 'its SmsUrl' : routeName(r, 'label');
     if (o.isListener(url)) {
       const local = o.localLease(url);
+      // The same config's live lease in this store: the conflict the lease claim would report, in its words (two
+      // listens started together: the second may see the first's URL before it sees the first's lease).
+      if (local && local.configId === o.config.id && isLeaseAlive(local) && local.pid !== process.pid)
+        throw leaseConflict(o.config, local);
       const held = local
         ? { alive: isLeaseAlive(local), holder: `pid ${local.pid} on ${local.hostname}` }
         : await o.probe(url);
