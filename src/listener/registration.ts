@@ -180,6 +180,10 @@ export async function registerWebhook(opts: {
   const keep = (url: string | null): LeasedUrl =>
     sameWebhookUrl(url, prod) ? asProduction(url) : isListener(url) ? standIn : url;
   const keepFallback = (url: string | null): LeasedUrl => (sameWebhookUrl(url, prod) ? asProduction(url) : url);
+  // Asked again here (listen asked before binding its port): two listens of one config started together, the
+  // second may find the first's URL on the number before the lease claim would say it, in the same words.
+  const heldHere = heldByAnotherListener(store, config);
+  if (heldHere) throw heldHere;
   await judgeHolders({
     routes: [main, sender].filter((r): r is Route => r !== undefined),
     config,
@@ -381,10 +385,6 @@ async function judgeHolders(o: {
     const label = r.layer === 'number' ? 'its SmsUrl' : routeName(r, 'label');
     if (o.isListener(url)) {
       const local = o.localLease(url);
-      // The same config's live lease in this store: the conflict the lease claim would report, in its words (two
-      // listens started together: the second may see the first's URL before it sees the first's lease).
-      if (local && local.configId === o.config.id && isLeaseAlive(local) && local.pid !== process.pid)
-        throw leaseConflict(o.config, local);
       const held = local
         ? { alive: isLeaseAlive(local), holder: `pid ${local.pid} on ${local.hostname}` }
         : await o.probe(url);
