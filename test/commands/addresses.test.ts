@@ -7,6 +7,7 @@ import { tempHome } from '../helpers/cli.js';
 import { type EmulatorFixture, emulatorWithConfig, OUR_NUMBER } from '../helpers/fixtures.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
 import { osKeychain } from '../helpers/keychains.js';
+import { TRIGGER_PAYLOAD_KEYS } from '../helpers/listen.js';
 
 // The fixture's config was added by the built binary: its token is in the (test) keychain.
 const testKeychain = osKeychain();
@@ -147,16 +148,7 @@ describe("a Messaging Service's own non-phone senders", () => {
     assert.equal(payload.channel, 'rcs');
     assert.equal(payload.message_attributes.to, RCS_SENDER);
     assert.equal(payload.message_attributes.channel, 'rcs');
-    for (const k of [
-      'text',
-      'from',
-      'from_name',
-      'conversation_name',
-      'conversation_address',
-      'session_id',
-      'event_type',
-    ])
-      assert.ok(k in payload, `seed key ${k}`);
+    for (const k of TRIGGER_PAYLOAD_KEYS) assert.ok(k in payload, `seed key ${k}`);
     assert.ok(payload.session_id?.startsWith('ses_'));
 
     // A phone number to the service's short code: plain E.164 `from`, channel sms.

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import twilio from 'twilio';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { closedPort, tempHome } from '../helpers/cli.js';
 import { emulatorClient } from '../helpers/emulator-client.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
@@ -28,21 +29,10 @@ describe('messages redeliver, against the emulator', () => {
     hooks = await WebhookReceiver.start();
     emu = await startEmulator({ numbers: [OWN, OTHER], statusDelayMs: 1 });
     h = tempHome();
-    const add = await runCliInProcess(
-      [
-        'add-config',
-        '--name',
-        'redeliver',
-        '--from',
-        OWN,
-        '--account-sid',
-        emu.accountSid,
-        '--auth-token-stdin',
-        '--api-url',
-        emu.url,
-      ],
-      { input: emu.authToken, env: h.env },
-    );
+    const add = await runCliInProcess(addConfigArgs('redeliver', OWN, emu, 'stdin'), {
+      input: emu.authToken,
+      env: h.env,
+    });
     assert.equal(add.code, 0, add.stderr);
   });
   after(async () => {

@@ -3,6 +3,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { main } from '../../src/cli.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { childEnv, closedPort, tempHome } from '../helpers/cli.js';
 import { emulatorClient } from '../helpers/emulator-client.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
@@ -67,21 +68,7 @@ describe('messages tail, against the emulator, with the official twilio client a
     emu = await startEmulator({ numbers: [OWN], statusDelayMs: 300, deliveryTimeoutMs: 500, listLagMs: 200 });
     emu.setSmsUrl(OWN, `${hooks.url}/agent`);
     h = tempHome();
-    const add = await runCliInProcess(
-      [
-        'add-config',
-        '--name',
-        'tail',
-        '--from',
-        OWN,
-        '--account-sid',
-        emu.accountSid,
-        '--auth-token-stdin',
-        '--api-url',
-        emu.url,
-      ],
-      { input: emu.authToken, env: h.env },
-    );
+    const add = await runCliInProcess(addConfigArgs('tail', OWN, emu, 'stdin'), { input: emu.authToken, env: h.env });
     assert.equal(add.code, 0, add.stderr);
     const named = await runCliInProcess(['participants', 'add', 'Dana', '--phone', PHONE], { env: h.env });
     assert.equal(named.code, 0, named.stderr);

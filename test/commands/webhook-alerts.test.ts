@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { addConfigArgs } from '../helpers/add-config.js';
 import { closedPort, tempHome } from '../helpers/cli.js';
 import { inProcessCliWith } from '../helpers/inproc.js';
 import { memoryKeychain } from '../helpers/keychains.js';
@@ -24,21 +25,7 @@ describe('webhook alerts in webhook show, doctor and messages tail: a webhook on
   before(async () => {
     emu = await startEmulator({ numbers: [OWN], statusDelayMs: 1 });
     h = tempHome();
-    const add = await cli(
-      [
-        'add-config',
-        '--name',
-        'alerts',
-        '--from',
-        OWN,
-        '--account-sid',
-        emu.accountSid,
-        '--auth-token-stdin',
-        '--api-url',
-        emu.url,
-      ],
-      emu.authToken,
-    );
+    const add = await cli(addConfigArgs('alerts', OWN, emu, 'stdin'), emu.authToken);
     assert.equal(add.code, 0, add.stderr);
     // The production URL (a secret: printed masked only) is down.
     url = `http://127.0.0.1:${await closedPort()}/ingress/twilio/${secretPart}`;
